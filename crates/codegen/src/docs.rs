@@ -1,0 +1,1 @@
+//! placeholder module; owned by a helper, filled in this session.

@@ -1,0 +1,101 @@
+//! The generators: pure functions from the checked [`Spec`] to files in memory.
+//!
+//! Nothing here touches the file system except [`output`], the one write path. Each target has its
+//! own module; [`generate`] runs them all, so a failure in any target writes nothing anywhere.
+#![deny(missing_docs)]
+
+pub mod docs;
+pub mod json_schema;
+pub mod marker;
+pub mod migrations;
+pub mod names;
+pub mod output;
+pub mod python;
+pub mod rust;
+pub mod sql;
+pub mod typescript;
+
+use handshake_spec::model::Spec;
+
+/// One generated file: a repo-relative path (with `/` separators) and its full contents.
+///
+/// Contents always start with the `@generated` marker line (see [`marker`]), use `\n` line
+/// endings and end with exactly one newline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Path relative to the repository root, e.g. `schemas/ai_job.schema.json`.
+    pub path: String,
+    /// Full file contents.
+    pub contents: String,
+}
+
+/// A file that already exists in an output folder, as read by the caller.
+///
+/// The generators are pure: the caller (the xtask, or a test) reads what is on disk under the
+/// migrations folder and passes it in, so append-only migrations can be computed in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingFile {
+    /// Path relative to the repository root.
+    pub path: String,
+    /// Full file contents.
+    pub contents: String,
+}
+
+/// Why generation failed. Nothing is written when this is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum CodegenError {
+    /// The spec changed the tables in a way that is not additive; a hand-written migration and a
+    /// spec version bump are needed. `change` names the change.
+    #[error("non-additive schema change refused: {change}")]
+    NonAdditiveChange {
+        /// Human-readable description of the change, naming table and column.
+        change: String,
+        /// How to proceed.
+        help: String,
+    },
+    /// A committed migration no longer matches the checksum recorded when it was generated.
+    #[error("committed migration {path} was edited (migrations are append-only)")]
+    EditedMigration {
+        /// Repo-relative path of the edited migration.
+        path: String,
+    },
+    /// The migrations folder is not in a state codegen can reason about (e.g. a snapshot is unreadable).
+    #[error("migrations folder is inconsistent: {detail}")]
+    InconsistentMigrations {
+        /// What is wrong, naming the file.
+        detail: String,
+    },
+    /// Generated Rust failed to parse (a generator bug, never an input problem).
+    #[error("generated rust for {path} does not parse: {detail}")]
+    InvalidRust {
+        /// Output path.
+        path: String,
+        /// Parser message.
+        detail: String,
+    },
+}
+
+/// Everything one codegen run produces, in a fixed order (target, then spec order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// Every file that must exist, with its exact contents.
+    pub files: Vec<GeneratedFile>,
+    /// Folders this run owns: any file in them that is not in `files` is orphaned.
+    pub owned_dirs: Vec<String>,
+    /// New migration files this run adds (subset of `files`): "a migration is pending".
+    pub new_migrations: Vec<String>,
+}
+
+/// Run every generator. `existing_migrations` is every file currently under the migrations folder.
+pub fn generate(spec: &Spec, existing_migrations: &[ExistingFile]) -> Result<Generated, CodegenError> {
+    let migrations = migrations::generate(spec, existing_migrations)?;
+    let mut files = Vec::new();
+    files.extend(rust::generate(spec)?);
+    files.extend(json_schema::generate(spec));
+    files.extend(migrations.files);
+    files.extend(typescript::generate(spec));
+    files.extend(python::generate(spec));
+    files.extend(docs::generate(spec));
+    let owned_dirs = spec.outputs.all().iter().map(|(_, dir)| dir.to_string()).collect();
+    Ok(Generated { files, owned_dirs, new_migrations: migrations.new_files })
+}

@@ -1,0 +1,448 @@
+//! The checked, typed model of a spec: what the loader produces and every generator reads.
+//!
+//! Everything here is in spec order (the order of `files:` in the manifest, then the order of
+//! declaration inside each file). Generators never sort by name; they iterate these vectors.
+//! Every item carries the [`Clause`] of the Master Spec it implements and the [`Location`] it was
+//! declared at, so later tooling can map clauses to code and errors can point at the YAML.
+
+use std::fmt;
+
+/// A position in a spec file: 1-based line and column, like rustc prints them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    /// Path of the spec file relative to the repository root, with `/` separators.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// A clause reference into the Master Spec, such as `§2.6.6.2.3`; always starts with `§`.
+///
+/// A declaration may implement several clauses (`clause: [§2.6.6.3.2, §2.6.6.4]`); the first is
+/// the primary one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Clause(pub Vec<String>);
+
+impl Clause {
+    /// The primary clause, e.g. `§2.6.6.2.3`.
+    pub fn primary(&self) -> &str {
+        &self.0[0]
+    }
+}
+
+impl fmt::Display for Clause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join(", "))
+    }
+}
+
+/// Provenance shared by every declaration: where it came from and what it implements.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    /// The clause(s) of the Master Spec this item implements.
+    pub clause: Clause,
+    /// One-paragraph description, paraphrasing the spec (never copied prose).
+    pub description: String,
+    /// Set when the spec was silent or ambiguous and we decided: the decision and its reason.
+    pub decision: Option<String>,
+    /// Where the item was declared.
+    pub location: Location,
+}
+
+/// The whole checked spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    /// Machine name of the spec, e.g. `handshake_ai_job_model`.
+    pub name: String,
+    /// Version of this spec (SemVer), independent of the Master Spec version.
+    pub version: String,
+    /// The Master Spec version it implements, e.g. `v02.84`.
+    pub master_spec: String,
+    /// Where each target's generated files go, relative to the repository root.
+    pub outputs: Outputs,
+    /// Spec files in load order, relative to the repository root (manifest first).
+    pub files: Vec<String>,
+    /// All types, in spec order.
+    pub types: Vec<TypeDef>,
+    /// The job lifecycle (state machine) as data. Its states also appear in `types` as an
+    /// enum named `lifecycle.name`, placed where the `lifecycle:` block is declared.
+    pub lifecycle: Lifecycle,
+    /// Typed errors with stable codes, in spec order.
+    pub errors: Vec<ErrorDef>,
+}
+
+/// One typed error with a stable code (`errors:` section).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorDef {
+    /// `PascalCase` variant name, e.g. `IllegalTransition`.
+    pub name: String,
+    /// Stable machine-readable code, e.g. `HSK-2663-001`; never reused for another meaning.
+    pub code: String,
+    /// Message template, lower-case fragment; `{field}` interpolates a field.
+    pub message: String,
+    /// Data carried by the error.
+    pub fields: Vec<Field>,
+    /// Clause, description, decision, location.
+    pub meta: Meta,
+}
+
+/// Output folders of each generator, relative to the repository root.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outputs {
+    /// Folder of generated Rust modules inside the model crate.
+    pub rust: String,
+    /// Folder of JSON Schema files.
+    pub json_schema: String,
+    /// Folder holding `sqlite/`, `postgres/` and `snapshots/`.
+    pub migrations: String,
+    /// Folder of generated TypeScript modules.
+    pub typescript: String,
+    /// Folder of the generated Python package modules.
+    pub python: String,
+    /// Folder of generated Markdown reference docs.
+    pub docs: String,
+}
+
+impl Outputs {
+    /// All output folders with a short name of their target, in a fixed order.
+    pub fn all(&self) -> [(&'static str, &str); 6] {
+        [
+            ("rust", &self.rust),
+            ("json_schema", &self.json_schema),
+            ("migrations", &self.migrations),
+            ("typescript", &self.typescript),
+            ("python", &self.python),
+            ("docs", &self.docs),
+        ]
+    }
+}
+
+/// One named type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// `PascalCase` name, identical in every target.
+    pub name: String,
+    /// Clause, description, decision, location.
+    pub meta: Meta,
+    /// True when a JSON Schema file is emitted for this type on its own (`root: true`).
+    pub root: bool,
+    /// What kind of type it is.
+    pub kind: TypeKind,
+}
+
+/// The kinds of types the spec language has.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// A newtype over a UUID (`kind: id`), e.g. `JobId`.
+    Id,
+    /// A newtype over a string with optional constraints (`kind: string`), e.g. `SemVer`.
+    String(StringConstraints),
+    /// A closed set of snake_case values (`kind: enum`), serialized as strings.
+    Enum(Vec<EnumValue>),
+    /// A struct with named fields (`kind: record`).
+    Record(Record),
+    /// An internally tagged union (`kind: union`): `{ "<tag>": "<variant>", ...fields }`.
+    Union(Union),
+}
+
+/// Constraints on a string newtype; all optional.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StringConstraints {
+    /// ECMA-262 / Rust-regex compatible pattern (anchored by the author).
+    pub pattern: Option<String>,
+    /// Minimum length in characters.
+    pub min_length: Option<u64>,
+    /// Maximum length in characters.
+    pub max_length: Option<u64>,
+    /// Example value, used in docs and example records.
+    pub example: Option<String>,
+}
+
+/// One value of an enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumValue {
+    /// snake_case wire name.
+    pub name: String,
+    /// Clause, description, decision, location.
+    pub meta: Meta,
+}
+
+/// A record (struct) type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Fields in declaration order.
+    pub fields: Vec<Field>,
+    /// Set when the record is stored in its own SQL table.
+    pub table: Option<Table>,
+}
+
+/// A field of a record or of a union variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// snake_case wire name, identical in Rust, SQL and JSON.
+    pub name: String,
+    /// Its type.
+    pub ty: TypeRef,
+    /// Whether the spec marks it required. Optional fields may be absent on the wire.
+    pub required: bool,
+    /// Default value (JSON) used when an optional field is absent, e.g. `[derived]`.
+    pub default: Option<serde_json::Value>,
+    /// How the field is stored when its record has a table.
+    pub storage: FieldStorage,
+    /// Clause, description, decision, location.
+    pub meta: Meta,
+}
+
+/// A reference to a type inside a field declaration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TypeRef {
+    /// A built-in scalar.
+    Primitive(Primitive),
+    /// A named type declared in the spec.
+    Named(String),
+    /// `[T]`: an ordered list.
+    List(Box<TypeRef>),
+    /// `map<T>`: an object with string keys, serialized with keys sorted.
+    Map(Box<TypeRef>),
+}
+
+/// Built-in scalar types of the spec language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Primitive {
+    /// `string`: UTF-8 text.
+    String,
+    /// `integer`: signed 64-bit.
+    Integer,
+    /// `uint`: unsigned 64-bit (counts, durations, sizes).
+    UnsignedInteger,
+    /// `number`: 64-bit float.
+    Number,
+    /// `boolean`.
+    Boolean,
+    /// `uuid`: RFC 4122 UUID, hyphenated lower-case.
+    Uuid,
+    /// `timestamp`: RFC 3339 / ISO-8601 UTC with `Z`.
+    Timestamp,
+    /// `json`: any JSON value (used only where the spec itself leaves a payload open).
+    Json,
+}
+
+impl Primitive {
+    /// The spec-language spelling.
+    pub fn spelling(self) -> &'static str {
+        match self {
+            Primitive::String => "string",
+            Primitive::Integer => "integer",
+            Primitive::UnsignedInteger => "uint",
+            Primitive::Number => "number",
+            Primitive::Boolean => "boolean",
+            Primitive::Uuid => "uuid",
+            Primitive::Timestamp => "timestamp",
+            Primitive::Json => "json",
+        }
+    }
+
+    /// Parse a spec-language spelling.
+    pub fn from_spelling(spelling: &str) -> Option<Primitive> {
+        Some(match spelling {
+            "string" => Primitive::String,
+            "integer" => Primitive::Integer,
+            "uint" => Primitive::UnsignedInteger,
+            "number" => Primitive::Number,
+            "boolean" => Primitive::Boolean,
+            "uuid" => Primitive::Uuid,
+            "timestamp" => Primitive::Timestamp,
+            "json" => Primitive::Json,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for TypeRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TypeRef::Primitive(p) => f.write_str(p.spelling()),
+            TypeRef::Named(n) => f.write_str(n),
+            TypeRef::List(t) => write!(f, "[{t}]"),
+            TypeRef::Map(t) => write!(f, "map<{t}>"),
+        }
+    }
+}
+
+/// An internally tagged union.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    /// Name of the tag property, e.g. `op` or `kind`.
+    pub tag: String,
+    /// Variants in declaration order.
+    pub variants: Vec<Variant>,
+}
+
+/// One variant of a union: its tag value and its fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// snake_case tag value on the wire; `PascalCase` of it is the Rust variant name.
+    pub name: String,
+    /// Fields carried next to the tag.
+    pub fields: Vec<Field>,
+    /// Clause, description, decision, location.
+    pub meta: Meta,
+}
+
+/// How a field of a stored record is laid out in SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldStorage {
+    /// A typed column (the default for scalars, ids, string newtypes and enums).
+    Column,
+    /// A JSON column, `jsonb` on Postgres (the default for records, unions, lists and maps).
+    Json,
+    /// A list of records stored in a child table with a foreign key to the parent row.
+    ChildTable(ChildTable),
+}
+
+/// A child table holding the elements of a list field, one row each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildTable {
+    /// Table name.
+    pub table: String,
+    /// Indexes on the child table (columns are fields of the element record, or `position`).
+    pub indexes: Vec<Index>,
+}
+
+/// A SQL table that stores one record type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Table name, snake_case.
+    pub name: String,
+    /// Primary key columns.
+    pub primary_key: Vec<String>,
+    /// Foreign keys: a column of this table referencing the primary key of another record's table.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Indexes for the real queries, unique ones included.
+    pub indexes: Vec<Index>,
+    /// True for history/outbox tables: UPDATE and DELETE are refused by triggers.
+    pub append_only: bool,
+    /// Clause, description, decision, location of the `table:` block.
+    pub meta: Meta,
+}
+
+/// A foreign key from a column to another stored record's primary key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKey {
+    /// Column of this table.
+    pub column: String,
+    /// Name of the referenced record type (must have a table).
+    pub references: String,
+}
+
+/// A named index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    /// Index name, unique across the schema.
+    pub name: String,
+    /// Columns in index order.
+    pub columns: Vec<String>,
+    /// Whether it is a UNIQUE index.
+    pub unique: bool,
+}
+
+/// The lifecycle state machine of §2.6.6.3, as data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lifecycle {
+    /// Name of the generated enum, e.g. `JobState`.
+    pub name: String,
+    /// Clause, description, decision, location of the `lifecycle:` block.
+    pub meta: Meta,
+    /// States in declaration order.
+    pub states: Vec<State>,
+    /// The state a new job starts in.
+    pub initial: String,
+    /// Allowed transitions, in declaration order.
+    pub transitions: Vec<Transition>,
+    /// Edges drawn in the spec's diagram that we reject, each with its reason.
+    pub rejected: Vec<RejectedTransition>,
+}
+
+impl Lifecycle {
+    /// Whether `from → to` is an allowed transition.
+    pub fn allows(&self, from: &str, to: &str) -> bool {
+        self.transitions.iter().any(|t| t.from == from && t.to == to)
+    }
+
+    /// Names of terminal states, in declaration order.
+    pub fn terminal_states(&self) -> impl Iterator<Item = &State> {
+        self.states.iter().filter(|s| s.terminal)
+    }
+}
+
+/// One lifecycle state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// snake_case wire name.
+    pub name: String,
+    /// True when no transition may leave it, ever.
+    pub terminal: bool,
+    /// Clause, description, decision, location.
+    pub meta: Meta,
+}
+
+/// Where an allowed transition comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionOrigin {
+    /// Drawn as an arrow in the §2.6.6.3.1 diagram.
+    Diagram,
+    /// Added from a sentence of the spec's text; its clause names the sentence.
+    Text,
+}
+
+/// One allowed transition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// Source state.
+    pub from: String,
+    /// Target state.
+    pub to: String,
+    /// Whether the diagram draws it or the text implies it.
+    pub origin: TransitionOrigin,
+    /// Clause, description, decision, location.
+    pub meta: Meta,
+}
+
+/// A diagram edge we do not allow, with the reason in `meta.decision`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectedTransition {
+    /// Source state as drawn.
+    pub from: String,
+    /// Target state as drawn.
+    pub to: String,
+    /// Clause, description, decision (the reason, mandatory), location.
+    pub meta: Meta,
+}
+
+impl Spec {
+    /// Look a type up by name.
+    pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|t| t.name == name)
+    }
+
+    /// Records that have a SQL table, in spec order.
+    pub fn stored_records(&self) -> impl Iterator<Item = (&TypeDef, &Record, &Table)> {
+        self.types.iter().filter_map(|t| match &t.kind {
+            TypeKind::Record(r) => r.table.as_ref().map(|table| (t, r, table)),
+            _ => None,
+        })
+    }
+
+    /// Types marked `root: true`, in spec order.
+    pub fn roots(&self) -> impl Iterator<Item = &TypeDef> {
+        self.types.iter().filter(|t| t.root)
+    }
+}
