@@ -1,1 +1,614 @@
-//! placeholder module; owned by a helper, filled in this session.
+//! The logical SQL schema derived from the spec's stored records, and its DDL for SQLite and PostgreSQL.
+//!
+//! [`schema`] turns every record with a `table:` into a [`TableSchema`] (plus one child table per
+//! `storage: { child_table: … }` field), in spec order. [`ddl`] renders tables, indexes and the
+//! append-only triggers for either [`Dialect`]. The same logical schema is what migration snapshots
+//! record (see [`crate::migrations`]), so [`Schema::to_json`] / [`Schema::from_json`] round-trip it.
+//!
+//! Decisions the spec language leaves to us (documented here once):
+//! - **Nullability**: a column is `NOT NULL` exactly when its field is `required: true`. An optional
+//!   field with a `default:` stays nullable: the default belongs to the data model (it is applied
+//!   when the row is read back into a record), not to the database, so the SQL schema says what may
+//!   be absent on the wire, and adding a defaulted optional field stays an additive migration.
+//! - **Primary-key columns** must come from required fields (a nullable key is refused).
+//! - **`uint`** is stored as a signed 64-bit integer (SQLite and Postgres have nothing wider) with a
+//!   `CHECK (col >= 0)`; values above `i64::MAX` cannot be stored, which no count in §2.6.6 reaches.
+//! - **Every CHECK is named `<table>_<column>_check`** in both dialects, so a later migration can
+//!   drop and re-add it by name (Postgres) and error messages name the column.
+//! - **SQLite tables are `STRICT`**: a UUID bound as a BLOB or a number bound to a TEXT column is
+//!   refused instead of being stored in a second representation. UUIDs and timestamps are TEXT
+//!   (hyphenated lower-case UUID, RFC 3339 UTC) in SQLite; `uuid` and `timestamptz` in Postgres.
+//! - **A child table inherits `append_only`** from its parent: the elements of an immutable row are
+//!   immutable too.
+
+pub mod ddl;
+
+use handshake_spec::model::{Field, FieldStorage, Primitive, Record, Spec, Table, TypeKind, TypeRef};
+use serde_json::{Map, Value, json};
+
+use crate::CodegenError;
+
+/// The longest identifier Postgres keeps without truncating (NAMEDATALEN - 1).
+pub const MAX_IDENTIFIER_LEN: usize = 63;
+
+/// The name of the ordering column of a child table.
+pub const POSITION_COLUMN: &str = "position";
+
+/// The SQL dialects we generate for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite 3.37+ (STRICT tables).
+    Sqlite,
+    /// PostgreSQL 13+.
+    Postgres,
+}
+
+impl Dialect {
+    /// Both dialects, in the fixed order files are emitted.
+    pub const ALL: [Dialect; 2] = [Dialect::Sqlite, Dialect::Postgres];
+
+    /// Folder name under the migrations folder: `sqlite` or `postgres`.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+}
+
+/// Logical column types, independent of dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// UTF-8 text (strings, string newtypes, enums).
+    Text,
+    /// A UUID (ids).
+    Uuid,
+    /// Signed 64-bit integer.
+    Integer,
+    /// Unsigned integer stored as signed 64-bit with `CHECK (col >= 0)`.
+    UnsignedInteger,
+    /// 64-bit float.
+    Number,
+    /// Boolean.
+    Boolean,
+    /// RFC 3339 UTC timestamp.
+    Timestamp,
+    /// Any JSON value (records, unions, lists, maps, `json`).
+    Json,
+}
+
+impl ColumnType {
+    /// The spelling used in snapshots.
+    pub fn spelling(self) -> &'static str {
+        match self {
+            ColumnType::Text => "text",
+            ColumnType::Uuid => "uuid",
+            ColumnType::Integer => "integer",
+            ColumnType::UnsignedInteger => "uint",
+            ColumnType::Number => "number",
+            ColumnType::Boolean => "boolean",
+            ColumnType::Timestamp => "timestamp",
+            ColumnType::Json => "json",
+        }
+    }
+
+    /// Parse a snapshot spelling.
+    pub fn from_spelling(spelling: &str) -> Option<ColumnType> {
+        Some(match spelling {
+            "text" => ColumnType::Text,
+            "uuid" => ColumnType::Uuid,
+            "integer" => ColumnType::Integer,
+            "uint" => ColumnType::UnsignedInteger,
+            "number" => ColumnType::Number,
+            "boolean" => ColumnType::Boolean,
+            "timestamp" => ColumnType::Timestamp,
+            "json" => ColumnType::Json,
+            _ => return None,
+        })
+    }
+}
+
+/// One column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// Column name: the spec's field name.
+    pub name: String,
+    /// Logical type.
+    pub ty: ColumnType,
+    /// Whether NULL is allowed (the field is optional).
+    pub nullable: bool,
+    /// For enum columns: the allowed values in spec order (rendered as `CHECK (col IN (...))`).
+    pub enum_values: Option<Vec<String>>,
+}
+
+/// A foreign key of one table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKeySchema {
+    /// Referencing columns of this table.
+    pub columns: Vec<String>,
+    /// Referenced table.
+    pub references_table: String,
+    /// Referenced columns (the referenced table's primary key).
+    pub references_columns: Vec<String>,
+    /// `ON DELETE CASCADE` (child tables); otherwise the default `NO ACTION`.
+    pub on_delete_cascade: bool,
+}
+
+/// A named index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSchema {
+    /// Index name, unique across the schema.
+    pub name: String,
+    /// Columns in index order.
+    pub columns: Vec<String>,
+    /// Whether it is UNIQUE.
+    pub unique: bool,
+}
+
+/// One table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSchema {
+    /// Table name.
+    pub name: String,
+    /// What it stores: a record type name, or `Record.field` for a child table.
+    pub source: String,
+    /// Columns in spec order.
+    pub columns: Vec<Column>,
+    /// Primary key columns.
+    pub primary_key: Vec<String>,
+    /// Foreign keys in spec order.
+    pub foreign_keys: Vec<ForeignKeySchema>,
+    /// Indexes in spec order.
+    pub indexes: Vec<IndexSchema>,
+    /// UPDATE and DELETE refused by triggers.
+    pub append_only: bool,
+}
+
+impl TableSchema {
+    /// Look a column up by name.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// The whole logical schema: tables in spec order (a child table right after its parent).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Schema {
+    /// Tables in spec order.
+    pub tables: Vec<TableSchema>,
+}
+
+impl Schema {
+    /// Look a table up by name.
+    pub fn table(&self, name: &str) -> Option<&TableSchema> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}
+
+/// Name of the CHECK constraint of a column: `<table>_<column>_check` (Postgres' own convention).
+pub fn check_name(table: &str, column: &str) -> String {
+    format!("{table}_{column}_check")
+}
+
+/// Derive the logical schema from the spec's stored records, in spec order.
+///
+/// Fails (as [`CodegenError::InconsistentMigrations`], the variant for "cannot reason about the
+/// migrations") when the spec's tables cannot be laid out: a key or index naming a missing column,
+/// a foreign key to a record without a table, a name Postgres would truncate, and so on.
+pub fn schema(spec: &Spec) -> Result<Schema, CodegenError> {
+    let mut tables = Vec::new();
+    for (type_def, record, table) in spec.stored_records() {
+        let (main, children) = stored_record_tables(spec, &type_def.name, record, table)?;
+        tables.push(main);
+        tables.extend(children);
+    }
+    let schema = Schema { tables };
+    validate(&schema)?;
+    Ok(schema)
+}
+
+fn unstorable(detail: String) -> CodegenError {
+    CodegenError::InconsistentMigrations { detail: format!("the spec's tables cannot be laid out in sql: {detail}") }
+}
+
+fn stored_record_tables(
+    spec: &Spec,
+    record_name: &str,
+    record: &Record,
+    table: &Table,
+) -> Result<(TableSchema, Vec<TableSchema>), CodegenError> {
+    let mut columns = Vec::new();
+    let mut child_fields = Vec::new();
+    for field in &record.fields {
+        match &field.storage {
+            FieldStorage::ChildTable(child) => child_fields.push((field, child)),
+            FieldStorage::Column | FieldStorage::Json => {
+                columns.push(column_for(spec, &table.name, field)?);
+            }
+        }
+    }
+    let mut foreign_keys = Vec::new();
+    for fk in &table.foreign_keys {
+        let (ref_table, ref_pk) = referenced_key(spec, &table.name, &fk.references)?;
+        if ref_pk.len() != 1 {
+            return Err(unstorable(format!(
+                "{}.{} references {} whose primary key has {} columns; a single-column foreign key needs a single-column key",
+                table.name,
+                fk.column,
+                fk.references,
+                ref_pk.len()
+            )));
+        }
+        foreign_keys.push(ForeignKeySchema {
+            columns: vec![fk.column.clone()],
+            references_table: ref_table,
+            references_columns: ref_pk,
+            on_delete_cascade: false,
+        });
+    }
+    let main = TableSchema {
+        name: table.name.clone(),
+        source: record_name.to_string(),
+        columns,
+        primary_key: table.primary_key.clone(),
+        foreign_keys,
+        indexes: table
+            .indexes
+            .iter()
+            .map(|i| IndexSchema { name: i.name.clone(), columns: i.columns.clone(), unique: i.unique })
+            .collect(),
+        append_only: table.append_only,
+    };
+
+    let mut children = Vec::new();
+    for (field, child) in child_fields {
+        let element = match &field.ty {
+            TypeRef::List(inner) => match inner.as_ref() {
+                TypeRef::Named(name) => match spec.type_named(name).map(|t| &t.kind) {
+                    Some(TypeKind::Record(element)) => element,
+                    _ => {
+                        return Err(unstorable(format!(
+                            "{}.{}: a child table needs a list of a record, found [{name}]",
+                            table.name, field.name
+                        )));
+                    }
+                },
+                other => {
+                    return Err(unstorable(format!(
+                        "{}.{}: a child table needs a list of a record, found [{other}]",
+                        table.name, field.name
+                    )));
+                }
+            },
+            other => {
+                return Err(unstorable(format!(
+                    "{}.{}: a child table needs a list of a record, found {other}",
+                    table.name, field.name
+                )));
+            }
+        };
+        let mut child_columns = Vec::new();
+        for pk in &main.primary_key {
+            let parent_column = main.column(pk).ok_or_else(|| {
+                unstorable(format!("primary key column {}.{pk} is not a column of the table", main.name))
+            })?;
+            child_columns.push(Column { nullable: false, enum_values: None, ..parent_column.clone() });
+        }
+        child_columns.push(Column {
+            name: POSITION_COLUMN.to_string(),
+            ty: ColumnType::UnsignedInteger,
+            nullable: false,
+            enum_values: None,
+        });
+        for element_field in &element.fields {
+            if let FieldStorage::ChildTable(_) = element_field.storage {
+                return Err(unstorable(format!(
+                    "{}.{}: child tables do not nest; store it as json",
+                    child.table, element_field.name
+                )));
+            }
+            child_columns.push(column_for(spec, &child.table, element_field)?);
+        }
+        let mut primary_key = main.primary_key.clone();
+        primary_key.push(POSITION_COLUMN.to_string());
+        children.push(TableSchema {
+            name: child.table.clone(),
+            source: format!("{record_name}.{}", field.name),
+            columns: child_columns,
+            primary_key,
+            foreign_keys: vec![ForeignKeySchema {
+                columns: main.primary_key.clone(),
+                references_table: main.name.clone(),
+                references_columns: main.primary_key.clone(),
+                on_delete_cascade: true,
+            }],
+            indexes: child
+                .indexes
+                .iter()
+                .map(|i| IndexSchema { name: i.name.clone(), columns: i.columns.clone(), unique: i.unique })
+                .collect(),
+            append_only: main.append_only,
+        });
+    }
+    Ok((main, children))
+}
+
+fn referenced_key(spec: &Spec, from_table: &str, record_name: &str) -> Result<(String, Vec<String>), CodegenError> {
+    match spec.type_named(record_name).map(|t| &t.kind) {
+        Some(TypeKind::Record(Record { table: Some(table), .. })) => {
+            Ok((table.name.clone(), table.primary_key.clone()))
+        }
+        _ => Err(unstorable(format!("{from_table} has a foreign key to {record_name}, which has no table"))),
+    }
+}
+
+fn column_for(spec: &Spec, table: &str, field: &Field) -> Result<Column, CodegenError> {
+    let (ty, enum_values) = if field.storage == FieldStorage::Json {
+        (ColumnType::Json, None)
+    } else {
+        column_type(spec, table, field, &field.ty)?
+    };
+    Ok(Column { name: field.name.clone(), ty, nullable: !field.required, enum_values })
+}
+
+fn column_type(
+    spec: &Spec,
+    table: &str,
+    field: &Field,
+    ty: &TypeRef,
+) -> Result<(ColumnType, Option<Vec<String>>), CodegenError> {
+    Ok(match ty {
+        TypeRef::Primitive(p) => (
+            match p {
+                Primitive::String => ColumnType::Text,
+                Primitive::Integer => ColumnType::Integer,
+                Primitive::UnsignedInteger => ColumnType::UnsignedInteger,
+                Primitive::Number => ColumnType::Number,
+                Primitive::Boolean => ColumnType::Boolean,
+                Primitive::Uuid => ColumnType::Uuid,
+                Primitive::Timestamp => ColumnType::Timestamp,
+                Primitive::Json => ColumnType::Json,
+            },
+            None,
+        ),
+        TypeRef::Named(name) => match spec.type_named(name).map(|t| &t.kind) {
+            Some(TypeKind::Id) => (ColumnType::Uuid, None),
+            Some(TypeKind::String(_)) => (ColumnType::Text, None),
+            Some(TypeKind::Enum(values)) => {
+                (ColumnType::Text, Some(values.iter().map(|v| v.name.clone()).collect()))
+            }
+            Some(TypeKind::Record(_) | TypeKind::Union(_)) => (ColumnType::Json, None),
+            None if *name == spec.lifecycle.name => {
+                (ColumnType::Text, Some(spec.lifecycle.states.iter().map(|s| s.name.clone()).collect()))
+            }
+            None => return Err(unstorable(format!("{table}.{}: unknown type {name}", field.name))),
+        },
+        TypeRef::List(_) | TypeRef::Map(_) => (ColumnType::Json, None),
+    })
+}
+
+fn validate(schema: &Schema) -> Result<(), CodegenError> {
+    let mut names: Vec<(&str, String)> = Vec::new();
+    for table in &schema.tables {
+        let mut seen_columns: Vec<&str> = Vec::new();
+        for column in &table.columns {
+            if seen_columns.contains(&column.name.as_str()) {
+                return Err(unstorable(format!("{} has two columns named {}", table.name, column.name)));
+            }
+            seen_columns.push(&column.name);
+            if column.enum_values.is_some() || column.ty.needs_check() {
+                names.push(("constraint", check_name(&table.name, &column.name)));
+            }
+        }
+        if table.primary_key.is_empty() {
+            return Err(unstorable(format!("{} has no primary key", table.name)));
+        }
+        for pk in &table.primary_key {
+            match table.column(pk) {
+                None => return Err(unstorable(format!("primary key column {}.{pk} is not a column", table.name))),
+                Some(c) if c.nullable => {
+                    return Err(unstorable(format!(
+                        "primary key column {}.{pk} comes from an optional field; make it required",
+                        table.name
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        for fk in &table.foreign_keys {
+            for column in &fk.columns {
+                if table.column(column).is_none() {
+                    return Err(unstorable(format!("foreign key column {}.{column} is not a column", table.name)));
+                }
+            }
+            if schema.table(&fk.references_table).is_none() {
+                return Err(unstorable(format!("{} references missing table {}", table.name, fk.references_table)));
+            }
+        }
+        for index in &table.indexes {
+            for column in &index.columns {
+                if table.column(column).is_none() {
+                    return Err(unstorable(format!(
+                        "index {} names {}.{column}, which is not a column",
+                        index.name, table.name
+                    )));
+                }
+            }
+            names.push(("index", index.name.clone()));
+        }
+        names.push(("table", table.name.clone()));
+        if table.append_only {
+            for trigger in ddl::append_only_object_names(&table.name) {
+                names.push(("trigger", trigger));
+            }
+        }
+    }
+    for (i, (kind, name)) in names.iter().enumerate() {
+        if name.len() > MAX_IDENTIFIER_LEN {
+            return Err(unstorable(format!(
+                "{kind} name {name} is {} bytes; postgres truncates names past {MAX_IDENTIFIER_LEN}",
+                name.len()
+            )));
+        }
+        if names[..i].iter().any(|(_, other)| other == name) {
+            return Err(unstorable(format!("{kind} name {name} is used twice in the schema")));
+        }
+    }
+    Ok(())
+}
+
+impl ColumnType {
+    /// Whether the column carries a CHECK in some dialect (besides enum values).
+    pub fn needs_check(self) -> bool {
+        matches!(self, ColumnType::UnsignedInteger | ColumnType::Boolean | ColumnType::Json)
+    }
+}
+
+// ---- JSON form (migration snapshots) ---------------------------------------------------------
+
+impl Schema {
+    /// The snapshot form: `{"tables": [...]}`, keys in a fixed order.
+    pub fn to_json(&self) -> Value {
+        json!({ "tables": self.tables.iter().map(TableSchema::to_json).collect::<Vec<_>>() })
+    }
+
+    /// Parse the snapshot form; the error is a lower-case fragment naming what is wrong.
+    pub fn from_json(value: &Value) -> Result<Schema, String> {
+        let tables = field(value, "tables")?
+            .as_array()
+            .ok_or("\"tables\" is not an array")?
+            .iter()
+            .map(TableSchema::from_json)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Schema { tables })
+    }
+}
+
+impl TableSchema {
+    fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("name".into(), json!(self.name));
+        map.insert("source".into(), json!(self.source));
+        map.insert(
+            "columns".into(),
+            Value::Array(
+                self.columns
+                    .iter()
+                    .map(|c| {
+                        let mut column = Map::new();
+                        column.insert("name".into(), json!(c.name));
+                        column.insert("type".into(), json!(c.ty.spelling()));
+                        column.insert("nullable".into(), json!(c.nullable));
+                        if let Some(values) = &c.enum_values {
+                            column.insert("enum".into(), json!(values));
+                        }
+                        Value::Object(column)
+                    })
+                    .collect(),
+            ),
+        );
+        map.insert("primary_key".into(), json!(self.primary_key));
+        map.insert(
+            "foreign_keys".into(),
+            Value::Array(
+                self.foreign_keys
+                    .iter()
+                    .map(|fk| {
+                        json!({
+                            "columns": fk.columns,
+                            "references_table": fk.references_table,
+                            "references_columns": fk.references_columns,
+                            "on_delete_cascade": fk.on_delete_cascade,
+                        })
+                    })
+                    .collect(),
+            ),
+        );
+        map.insert(
+            "indexes".into(),
+            Value::Array(
+                self.indexes
+                    .iter()
+                    .map(|i| json!({ "name": i.name, "columns": i.columns, "unique": i.unique }))
+                    .collect(),
+            ),
+        );
+        map.insert("append_only".into(), json!(self.append_only));
+        Value::Object(map)
+    }
+
+    fn from_json(value: &Value) -> Result<TableSchema, String> {
+        let name = string(value, "name")?;
+        let context = |e: String| format!("table {name}: {e}");
+        let columns = array(value, "columns")
+            .map_err(context)?
+            .iter()
+            .map(|c| {
+                let ty_name = string(c, "type")?;
+                Ok(Column {
+                    name: string(c, "name")?,
+                    ty: ColumnType::from_spelling(&ty_name).ok_or_else(|| format!("unknown column type {ty_name:?}"))?,
+                    nullable: boolean(c, "nullable")?,
+                    enum_values: match c.get("enum") {
+                        None => None,
+                        Some(_) => Some(strings(c, "enum")?),
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(context)?;
+        let foreign_keys = array(value, "foreign_keys")
+            .map_err(context)?
+            .iter()
+            .map(|fk| {
+                Ok(ForeignKeySchema {
+                    columns: strings(fk, "columns")?,
+                    references_table: string(fk, "references_table")?,
+                    references_columns: strings(fk, "references_columns")?,
+                    on_delete_cascade: boolean(fk, "on_delete_cascade")?,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(context)?;
+        let indexes = array(value, "indexes")
+            .map_err(context)?
+            .iter()
+            .map(|i| {
+                Ok(IndexSchema { name: string(i, "name")?, columns: strings(i, "columns")?, unique: boolean(i, "unique")? })
+            })
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(context)?;
+        Ok(TableSchema {
+            source: string(value, "source").map_err(context)?,
+            columns,
+            primary_key: strings(value, "primary_key").map_err(context)?,
+            foreign_keys,
+            indexes,
+            append_only: boolean(value, "append_only").map_err(context)?,
+            name,
+        })
+    }
+}
+
+fn field<'v>(value: &'v Value, key: &str) -> Result<&'v Value, String> {
+    value.get(key).ok_or_else(|| format!("missing key {key:?}"))
+}
+
+fn string(value: &Value, key: &str) -> Result<String, String> {
+    field(value, key)?.as_str().map(str::to_string).ok_or_else(|| format!("{key:?} is not a string"))
+}
+
+fn boolean(value: &Value, key: &str) -> Result<bool, String> {
+    field(value, key)?.as_bool().ok_or_else(|| format!("{key:?} is not a boolean"))
+}
+
+fn array<'v>(value: &'v Value, key: &str) -> Result<&'v Vec<Value>, String> {
+    field(value, key)?.as_array().ok_or_else(|| format!("{key:?} is not an array"))
+}
+
+fn strings(value: &Value, key: &str) -> Result<Vec<String>, String> {
+    array(value, key)?
+        .iter()
+        .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("{key:?} holds a non-string")))
+        .collect()
+}
