@@ -1,1 +1,513 @@
-//! placeholder module; owned by a helper, filled in this session.
+//! Python target: Pydantic v2 models in `types.py`, `lifecycle.py`, `errors.py` and the package
+//! `__init__.py` under `spec.outputs.python`.
+//!
+//! Validation mirrors the Rust wire format, not Pydantic's lax defaults: scalars are strict (no
+//! `"1"` → `1`, no `1` → `True`), integers carry their 64-bit bounds, unknown keys are refused
+//! (`extra="forbid"`), timestamps must be UTC. Ids are `Annotated[UUID, …]` aliases rather than
+//! `RootModel`s: they stay plain `UUID` values in Python code and serialize as plain strings, which
+//! is the wire format; the alias name carries the meaning for readers and type checkers.
+
+use std::fmt::Write as _;
+
+use handshake_spec::model::{
+    Field, Meta, Primitive, Spec, StringConstraints, TransitionOrigin, TypeDef, TypeKind, TypeRef, Union,
+};
+
+use crate::GeneratedFile;
+use crate::marker;
+use crate::names::{pascal_case, screaming_snake_case};
+
+/// Source named in the marker of files built from the whole spec.
+const WHOLE_SPEC: &str = "spec/handshake.yaml";
+
+/// The prelude of `types.py`: imports and the strict scalar aliases the models use.
+const TYPES_PRELUDE: &str = r#"from __future__ import annotations
+
+import datetime as _dt
+import re as _re
+from typing import Annotated, Literal, Union
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PlainSerializer,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+)
+
+_RFC3339_UTC = _re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$")
+
+
+def _timestamp_input(value: object) -> object:
+    """Accept an aware ``datetime`` or RFC 3339 text in UTC with ``Z``; refuse numbers and other text."""
+    if isinstance(value, str):
+        if not _RFC3339_UTC.match(value):
+            raise ValueError("timestamp must be RFC 3339 in UTC with Z, e.g. 2026-01-01T00:00:00Z")
+        return value
+    if isinstance(value, _dt.datetime):
+        return value
+    raise ValueError("timestamp must be an RFC 3339 string or a datetime")
+
+
+def _timestamp_utc(value: _dt.datetime) -> _dt.datetime:
+    if value.tzinfo is None or value.utcoffset() != _dt.timedelta(0):
+        raise ValueError("timestamp must be timezone-aware UTC")
+    return value.astimezone(_dt.timezone.utc)
+
+
+def _timestamp_text(value: _dt.datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+_Timestamp = Annotated[
+    _dt.datetime,
+    BeforeValidator(_timestamp_input),
+    AfterValidator(_timestamp_utc),
+    PlainSerializer(_timestamp_text, return_type=str, when_used="json"),
+]
+"""``timestamp``: RFC 3339 UTC, read from ``...Z`` text, written with ``Z``."""
+
+_I64 = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
+"""``integer``: signed 64-bit, strict (no strings, floats or booleans)."""
+
+_U64 = Annotated[StrictInt, Field(ge=0, le=2**64 - 1)]
+"""``uint``: unsigned 64-bit, strict."""
+"#;
+
+/// Generate `types.py`, `lifecycle.py`, `errors.py` and `__init__.py`, in that order.
+pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
+    let dir = spec.outputs.python.trim_end_matches('/');
+    vec![
+        GeneratedFile { path: format!("{dir}/types.py"), contents: types_file(spec) },
+        GeneratedFile { path: format!("{dir}/lifecycle.py"), contents: lifecycle_file(spec) },
+        GeneratedFile { path: format!("{dir}/errors.py"), contents: errors_file(spec) },
+        GeneratedFile { path: format!("{dir}/__init__.py"), contents: init_file(spec) },
+    ]
+}
+
+fn header(spec: &Spec, what: &str) -> String {
+    let mut out = marker::line("#", WHOLE_SPEC);
+    let _ = writeln!(
+        out,
+        "\"\"\"{what} of the ``{}`` spec {} (Master Spec {}).\"\"\"\n",
+        spec.name, spec.version, spec.master_spec
+    );
+    out
+}
+
+/// Names `types.py` exports, in spec order (variant models right before their union).
+fn type_exports(spec: &Spec) -> Vec<String> {
+    let mut names = Vec::new();
+    for ty in &spec.types {
+        match &ty.kind {
+            TypeKind::Enum(_) => {
+                names.push(ty.name.clone());
+                names.push(format!("{}_VALUES", screaming_snake_case(&ty.name)));
+            }
+            TypeKind::String(constraints) => {
+                names.push(ty.name.clone());
+                if constraints.pattern.is_some() {
+                    names.push(format!("{}_PATTERN", screaming_snake_case(&ty.name)));
+                }
+            }
+            TypeKind::Union(union) => {
+                for variant in &union.variants {
+                    names.push(variant_class(ty, &variant.name));
+                }
+                names.push(ty.name.clone());
+                names.push(format!("{}_{}_VALUES", screaming_snake_case(&ty.name), union.tag.to_ascii_uppercase()));
+            }
+            TypeKind::Id | TypeKind::Record(_) => names.push(ty.name.clone()),
+        }
+    }
+    names
+}
+
+fn variant_class(ty: &TypeDef, variant: &str) -> String {
+    format!("{}{}", ty.name, pascal_case(variant))
+}
+
+fn types_file(spec: &Spec) -> String {
+    let mut out = header(spec, "Pydantic v2 models");
+    out.push_str(TYPES_PRELUDE);
+    let mut models = Vec::new();
+    for ty in &spec.types {
+        out.push_str("\n\n");
+        match &ty.kind {
+            TypeKind::Id => {
+                let _ = writeln!(out, "{} = Annotated[UUID, Field(title={})]", ty.name, py_string(&ty.name));
+                docstring(&mut out, "", &with_meta(&ty.meta, &["A UUID; serialized in hyphenated text form."]));
+            }
+            TypeKind::String(constraints) => string_alias(&mut out, ty, constraints),
+            TypeKind::Enum(values) => {
+                let literals: Vec<String> = values.iter().map(|v| py_string(&v.name)).collect();
+                let _ = writeln!(out, "{} = Literal[{}]", ty.name, literals.join(", "));
+                let mut lines = vec![ty.meta.description.clone(), String::new(), "Values:".to_string(), String::new()];
+                for value in values {
+                    lines.push(format!("- ``{}``: {} ({})", value.name, value.meta.description, value.meta.clause));
+                    if let Some(decision) = &value.meta.decision {
+                        lines.push(format!("  Decision: {decision}"));
+                    }
+                }
+                lines.extend(meta_tail(&ty.meta));
+                docstring(&mut out, "", &lines);
+                let _ = writeln!(
+                    out,
+                    "{}_VALUES: tuple[{}, ...] = ({}{})",
+                    screaming_snake_case(&ty.name),
+                    ty.name,
+                    literals.join(", "),
+                    if literals.len() == 1 { "," } else { "" }
+                );
+                let _ = writeln!(out, "\"\"\"Every value of ``{}``, in spec order.\"\"\"", ty.name);
+            }
+            TypeKind::Record(record) => {
+                model(&mut out, &ty.name, &type_lines(&ty.meta), None, &record.fields);
+                models.push(ty.name.clone());
+            }
+            TypeKind::Union(union) => {
+                union_alias(&mut out, ty, union);
+                models.extend(union.variants.iter().map(|v| variant_class(ty, &v.name)));
+            }
+        }
+    }
+    if !models.is_empty() {
+        out.push_str("\n\n# Resolve forward references between models declared in any order.\n");
+        for name in &models {
+            let _ = writeln!(out, "{name}.model_rebuild()");
+        }
+    }
+    out
+}
+
+fn string_alias(out: &mut String, ty: &TypeDef, constraints: &StringConstraints) {
+    let screaming = screaming_snake_case(&ty.name);
+    let mut arguments = vec!["strict=True".to_string()];
+    if let Some(pattern) = &constraints.pattern {
+        let _ = writeln!(out, "{screaming}_PATTERN = {}", py_string(pattern));
+        let _ = writeln!(out, "\"\"\"The pattern every ``{}`` matches.\"\"\"\n", ty.name);
+        arguments.push(format!("pattern={screaming}_PATTERN"));
+    }
+    if let Some(min) = constraints.min_length {
+        arguments.push(format!("min_length={min}"));
+    }
+    if let Some(max) = constraints.max_length {
+        arguments.push(format!("max_length={max}"));
+    }
+    let _ = writeln!(out, "{} = Annotated[str, StringConstraints({})]", ty.name, arguments.join(", "));
+    let mut lines = vec![ty.meta.description.clone()];
+    if let Some(example) = &constraints.example {
+        lines.push(String::new());
+        lines.push(format!("Example: ``{example}``"));
+    }
+    lines.extend(meta_tail(&ty.meta));
+    docstring(out, "", &lines);
+}
+
+fn union_alias(out: &mut String, ty: &TypeDef, union: &Union) {
+    let mut classes = Vec::new();
+    for variant in &union.variants {
+        let class = variant_class(ty, &variant.name);
+        let mut lines = vec![format!("Variant ``{}`` of ``{}``: {}", variant.name, ty.name, variant.meta.description)];
+        lines.extend(meta_tail(&variant.meta));
+        model(out, &class, &lines, Some((&union.tag, &variant.name)), &variant.fields);
+        out.push_str("\n\n");
+        classes.push(class);
+    }
+    // A one-member `Union` collapses to its member, where a discriminator is refused; the tag is
+    // then checked by the member's own `Literal` field.
+    match classes.len() {
+        0 => {
+            let _ = writeln!(out, "{} = Union[()]", ty.name);
+        }
+        1 => {
+            let _ = writeln!(out, "{} = {}", ty.name, classes[0]);
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "{} = Annotated[Union[{}], Field(discriminator={})]",
+                ty.name,
+                classes.join(", "),
+                py_string(&union.tag)
+            );
+        }
+    }
+    let mut lines = type_lines(&ty.meta);
+    lines.insert(1, String::new());
+    lines.insert(2, format!("Discriminated by ``{}``.", union.tag));
+    docstring(out, "", &lines);
+    let tags: Vec<String> = union.variants.iter().map(|v| py_string(&v.name)).collect();
+    let _ = writeln!(
+        out,
+        "{}_{}_VALUES: tuple[str, ...] = ({}{})",
+        screaming_snake_case(&ty.name),
+        union.tag.to_ascii_uppercase(),
+        tags.join(", "),
+        if tags.len() == 1 { "," } else { "" }
+    );
+    let _ = writeln!(out, "\"\"\"Every ``{}`` value of ``{}``, in spec order.\"\"\"", union.tag, ty.name);
+}
+
+fn model(out: &mut String, name: &str, doc: &[String], tag: Option<(&str, &str)>, fields: &[Field]) {
+    let _ = writeln!(out, "class {name}(BaseModel):");
+    docstring(out, "    ", doc);
+    out.push('\n');
+    out.push_str("    model_config = ConfigDict(extra=\"forbid\", protected_namespaces=())\n");
+    if let Some((tag, value)) = tag {
+        let literal = py_string(value);
+        let _ = writeln!(out, "\n    {tag}: Literal[{literal}] = {literal}");
+        docstring(out, "    ", &[format!("Discriminator: always ``{value}``.")]);
+    }
+    // Field names are valid Python identifiers that shadow nothing: the loader refuses Python
+    // keywords and BaseModel attributes, so no aliasing is ever needed.
+    for field in fields {
+        let ty = py_type(&field.ty);
+        let line = match (&field.default, field.required) {
+            (_, true) => format!("{}: {ty}", field.name),
+            (Some(default), false) => {
+                format!("{}: {ty} = Field(default={}, validate_default=True)", field.name, py_value(default))
+            }
+            (None, false) => format!("{}: {ty} | None = None", field.name),
+        };
+        let _ = writeln!(out, "\n    {line}");
+        let mut lines = vec![field.meta.description.clone()];
+        lines.extend(meta_tail(&field.meta));
+        docstring(out, "    ", &lines);
+    }
+}
+
+fn py_type(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Primitive(primitive) => match primitive {
+            Primitive::String => "StrictStr",
+            Primitive::Integer => "_I64",
+            Primitive::UnsignedInteger => "_U64",
+            Primitive::Number => "StrictFloat",
+            Primitive::Boolean => "StrictBool",
+            Primitive::Uuid => "UUID",
+            Primitive::Timestamp => "_Timestamp",
+            Primitive::Json => "JsonValue",
+        }
+        .to_string(),
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::List(inner) => format!("list[{}]", py_type(inner)),
+        TypeRef::Map(inner) => format!("dict[str, {}]", py_type(inner)),
+    }
+}
+
+fn lifecycle_file(spec: &Spec) -> String {
+    let lifecycle = &spec.lifecycle;
+    let state = &lifecycle.name;
+    let mut out = header(spec, "The job lifecycle state machine");
+    out.push_str("from __future__ import annotations\n\nfrom typing import Literal, NamedTuple\n\n");
+    let _ = writeln!(out, "from .types import {state}\n\n");
+
+    out.push_str("class LifecycleEdge(NamedTuple):\n");
+    docstring(&mut out, "    ", &["One allowed transition, with where it comes from and its clause.".to_string()]);
+    let _ = writeln!(out, "\n    source: {state}\n    target: {state}\n    origin: Literal[\"diagram\", \"text\"]\n    clause: str\n\n");
+    out.push_str("class RejectedLifecycleEdge(NamedTuple):\n");
+    docstring(&mut out, "    ", &["An edge the spec's diagram draws that the table refuses, with the reason.".to_string()]);
+    let _ = writeln!(out, "\n    source: {state}\n    target: {state}\n    clause: str\n    reason: str\n\n");
+
+    let _ = writeln!(out, "STATES: tuple[{state}, ...] = {}", py_tuple(lifecycle.states.iter().map(|s| py_string(&s.name))));
+    let _ = writeln!(out, "\"\"\"Every state of ``{state}``, in spec order.\"\"\"\n");
+    let _ = writeln!(out, "INITIAL: {state} = {}", py_string(&lifecycle.initial));
+    let _ = writeln!(out, "\"\"\"The state every job starts in.\"\"\"\n");
+    let _ = writeln!(
+        out,
+        "TERMINAL: tuple[{state}, ...] = {}",
+        py_tuple(lifecycle.terminal_states().map(|s| py_string(&s.name)))
+    );
+    let _ = writeln!(out, "\"\"\"The terminal states, in spec order: no transition ever leaves them.\"\"\"\n");
+
+    out.push_str("TRANSITIONS: tuple[LifecycleEdge, ...] = (\n");
+    for transition in &lifecycle.transitions {
+        let _ = writeln!(out, "    # {}", one_line(&transition.meta.description));
+        let origin = match transition.origin {
+            TransitionOrigin::Diagram => "diagram",
+            TransitionOrigin::Text => "text",
+        };
+        let _ = writeln!(
+            out,
+            "    LifecycleEdge({}, {}, {}, {}),",
+            py_string(&transition.from),
+            py_string(&transition.to),
+            py_string(origin),
+            py_string(transition.meta.clause.primary())
+        );
+    }
+    out.push_str(")\n");
+    let mut lines = vec![format!("The transition table of ``{state}``, in spec order.")];
+    lines.extend(meta_tail(&lifecycle.meta));
+    docstring(&mut out, "", &lines);
+    out.push('\n');
+
+    out.push_str("REJECTED: tuple[RejectedLifecycleEdge, ...] = (\n");
+    for rejected in &lifecycle.rejected {
+        let _ = writeln!(
+            out,
+            "    RejectedLifecycleEdge({}, {}, {}, {}),",
+            py_string(&rejected.from),
+            py_string(&rejected.to),
+            py_string(rejected.meta.clause.primary()),
+            py_string(rejected.meta.decision.as_deref().unwrap_or(&rejected.meta.description))
+        );
+    }
+    out.push_str(")\n\"\"\"Edges the spec's diagram draws that the table refuses, each with the reason.\"\"\"\n\n");
+    out.push_str("_ALLOWED = frozenset((t.source, t.target) for t in TRANSITIONS)\n\n\n");
+    let _ = writeln!(out, "def can_transition(from_state: {state}, to_state: {state}) -> bool:");
+    docstring(
+        &mut out,
+        "    ",
+        &[format!("Whether a job in ``from_state`` may move to ``to_state`` ({}).", lifecycle.meta.clause)],
+    );
+    out.push_str("    return (from_state, to_state) in _ALLOWED\n\n\n");
+    let _ = writeln!(out, "def is_terminal(state: {state}) -> bool:");
+    docstring(&mut out, "    ", &["Whether no transition ever leaves ``state``.".to_string()]);
+    out.push_str("    return state in TERMINAL\n");
+    out
+}
+
+fn errors_file(spec: &Spec) -> String {
+    let mut out = header(spec, "Typed errors with stable codes");
+    out.push_str("ERROR_CODES: dict[str, str] = {\n");
+    for error in &spec.errors {
+        let _ = writeln!(out, "    # {} ({})", one_line(&error.meta.description), error.meta.clause);
+        let _ = writeln!(out, "    {}: {},", py_string(&error.name), py_string(&error.code));
+    }
+    out.push_str("}\n\"\"\"The stable code of every error, by name, in spec order; codes are never reused.\"\"\"\n\n");
+    out.push_str("ERROR_MESSAGES: dict[str, str] = {\n");
+    for error in &spec.errors {
+        let _ = writeln!(out, "    {}: {},", py_string(&error.name), py_string(&error.message));
+    }
+    out.push_str("}\n\"\"\"The message template of every error; ``{field}`` interpolates a field.\"\"\"\n");
+    out
+}
+
+fn init_file(spec: &Spec) -> String {
+    let mut out = header(spec, "Generated package");
+    let mut all = Vec::new();
+    let mut import = |out: &mut String, module: &str, names: Vec<String>| {
+        let _ = writeln!(out, "from .{module} import (");
+        for name in &names {
+            let _ = writeln!(out, "    {name},");
+        }
+        out.push_str(")\n");
+        all.extend(names);
+    };
+    import(&mut out, "errors", vec!["ERROR_CODES".into(), "ERROR_MESSAGES".into()]);
+    import(
+        &mut out,
+        "lifecycle",
+        [
+            "INITIAL",
+            "REJECTED",
+            "STATES",
+            "TERMINAL",
+            "TRANSITIONS",
+            "can_transition",
+            "is_terminal",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    import(&mut out, "types", type_exports(spec));
+    out.push_str("\n__all__ = [\n");
+    for name in &all {
+        let _ = writeln!(out, "    {},", py_string(name));
+    }
+    out.push_str("]\n");
+    out
+}
+
+fn type_lines(meta: &Meta) -> Vec<String> {
+    let mut lines = vec![meta.description.clone()];
+    lines.extend(meta_tail(meta));
+    lines
+}
+
+fn with_meta(meta: &Meta, extra: &[&str]) -> Vec<String> {
+    let mut lines = vec![meta.description.clone(), String::new()];
+    lines.extend(extra.iter().map(|s| s.to_string()));
+    lines.extend(meta_tail(meta));
+    lines
+}
+
+fn meta_tail(meta: &Meta) -> Vec<String> {
+    let mut lines = vec![String::new(), format!("Clause: {}", meta.clause)];
+    if let Some(decision) = &meta.decision {
+        lines.push(format!("Decision: {decision}"));
+    }
+    lines
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A docstring; backslashes and triple quotes in spec text are escaped so it always parses.
+fn docstring(out: &mut String, indent: &str, lines: &[String]) {
+    let escape = |s: &str| s.replace('\\', "\\\\").replace("\"\"\"", "\\\"\\\"\\\"");
+    let mut text = Vec::new();
+    for line in lines {
+        for piece in line.split('\n') {
+            text.push(escape(piece.trim_end()));
+        }
+    }
+    while text.last().is_some_and(|l| l.is_empty()) {
+        text.pop();
+    }
+    if text.len() == 1 {
+        let ending = if text[0].ends_with('"') { " " } else { "" };
+        let _ = writeln!(out, "{indent}\"\"\"{}{ending}\"\"\"", text[0]);
+        return;
+    }
+    let _ = writeln!(out, "{indent}\"\"\"{}", text.first().map(String::as_str).unwrap_or(""));
+    for line in text.iter().skip(1) {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "{indent}{line}");
+        }
+    }
+    let _ = writeln!(out, "{indent}\"\"\"");
+}
+
+/// A Python string literal. JSON string syntax is valid Python (same escapes, `\uXXXX` included).
+fn py_string(text: &str) -> String {
+    serde_json::Value::String(text.to_string()).to_string()
+}
+
+fn py_tuple(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    match items.len() {
+        0 => "()".to_string(),
+        1 => format!("({},)", items[0]),
+        _ => format!("({})", items.join(", ")),
+    }
+}
+
+/// A JSON value as a Python literal.
+fn py_value(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "None".to_string(),
+        serde_json::Value::Bool(true) => "True".to_string(),
+        serde_json::Value::Bool(false) => "False".to_string(),
+        serde_json::Value::Number(number) => number.to_string(),
+        serde_json::Value::String(text) => py_string(text),
+        serde_json::Value::Array(items) => format!("[{}]", items.iter().map(py_value).collect::<Vec<_>>().join(", ")),
+        serde_json::Value::Object(entries) => format!(
+            "{{{}}}",
+            entries.iter().map(|(k, v)| format!("{}: {}", py_string(k), py_value(v))).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
