@@ -62,10 +62,16 @@ pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutpu
     let mut files: Vec<GeneratedFile> = Vec::new();
     for version in &versions {
         for file in [version.sqlite, version.postgres].into_iter().flatten() {
-            files.push(GeneratedFile { path: file.path.clone(), contents: file.contents.clone() });
+            files.push(GeneratedFile {
+                path: file.path.clone(),
+                contents: file.contents.clone(),
+            });
         }
         if let Some(snapshot) = &version.snapshot {
-            files.push(GeneratedFile { path: snapshot.0.clone(), contents: snapshot.1.contents.clone() });
+            files.push(GeneratedFile {
+                path: snapshot.0.clone(),
+                contents: snapshot.1.contents.clone(),
+            });
         }
     }
     let source = spec_source(spec);
@@ -73,8 +79,20 @@ pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutpu
 
     let Some(last) = versions.last() else {
         let description = format!("{}_initial", spec.name);
-        let changes: Vec<Change> = target.tables.iter().map(|t| Change::CreateTable(t.name.clone())).collect();
-        let rendered = render_migration(spec, &folder, 1, &description, &Schema::default(), &target, &changes);
+        let changes: Vec<Change> = target
+            .tables
+            .iter()
+            .map(|t| Change::CreateTable(t.name.clone()))
+            .collect();
+        let rendered = render_migration(
+            spec,
+            &folder,
+            1,
+            &description,
+            &Schema::default(),
+            &target,
+            &changes,
+        );
         new_files.extend(rendered.iter().map(|f| f.path.clone()));
         files.extend(rendered);
         return Ok(MigrationOutput { files, new_files });
@@ -82,7 +100,12 @@ pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutpu
 
     if last.snapshot.is_none() {
         // A hand-written migration: adopt it as producing the spec's schema.
-        let previous = versions.iter().rev().nth(1).and_then(|v| v.snapshot.as_ref()).map(|(_, s)| s);
+        let previous = versions
+            .iter()
+            .rev()
+            .nth(1)
+            .and_then(|v| v.snapshot.as_ref())
+            .map(|(_, s)| s);
         if let Some(previous) = previous
             && !version_is_newer(&spec.version, &previous.spec_version)
         {
@@ -102,13 +125,21 @@ pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutpu
             schema: target,
             contents: String::new(),
         };
-        let file = GeneratedFile { path: snapshot_path(&folder, last.number), contents: snapshot.render(&source) };
+        let file = GeneratedFile {
+            path: snapshot_path(&folder, last.number),
+            contents: snapshot.render(&source),
+        };
         new_files.push(file.path.clone());
         files.push(file);
         return Ok(MigrationOutput { files, new_files });
     }
 
-    let base = &last.snapshot.as_ref().map(|(_, s)| s).expect("checked above").schema;
+    let base = &last
+        .snapshot
+        .as_ref()
+        .map(|(_, s)| s)
+        .expect("checked above")
+        .schema;
     let changes = diff(base, &target).map_err(|problems| CodegenError::NonAdditiveChange {
         change: problems.join("; "),
         help: non_additive_help(spec, &folder, last.number + 1),
@@ -116,15 +147,19 @@ pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutpu
     if !changes.is_empty() {
         let number = last.number + 1;
         let description = describe(&changes);
-        let rendered = render_migration(spec, &folder, number, &description, base, &target, &changes);
+        let rendered =
+            render_migration(spec, &folder, number, &description, base, &target, &changes);
         new_files.extend(rendered.iter().map(|f| f.path.clone()));
         files.extend(rendered);
     }
     Ok(MigrationOutput { files, new_files })
 }
 
-fn spec_source(spec: &Spec) -> String {
-    spec.files.first().cloned().unwrap_or_else(|| "spec/handshake.yaml".to_string())
+/// Migrations come from the whole spec, so their marker names the manifest.
+const SPEC_SOURCE: &str = "spec/handshake.yaml";
+
+fn spec_source(_spec: &Spec) -> String {
+    SPEC_SOURCE.to_string()
 }
 
 fn non_additive_help(spec: &Spec, folder: &str, next: u32) -> String {
@@ -176,7 +211,10 @@ fn parse_migration_name(name: &str) -> Option<(u32, String)> {
     Some((number.parse().ok()?, description.to_string()))
 }
 
-fn parse_existing<'a>(folder: &str, existing: &'a [ExistingFile]) -> Result<Vec<Version<'a>>, CodegenError> {
+fn parse_existing<'a>(
+    folder: &str,
+    existing: &'a [ExistingFile],
+) -> Result<Vec<Version<'a>>, CodegenError> {
     let mut by_number: BTreeMap<u32, Version<'a>> = BTreeMap::new();
     let mut snapshots: BTreeMap<u32, &'a ExistingFile> = BTreeMap::new();
     let layout = "only sqlite/NNNN_<description>.sql, postgres/NNNN_<description>.sql and snapshots/NNNN.json belong there";
@@ -185,7 +223,12 @@ fn parse_existing<'a>(folder: &str, existing: &'a [ExistingFile]) -> Result<Vec<
             .path
             .strip_prefix(folder)
             .and_then(|r| r.strip_prefix('/'))
-            .ok_or_else(|| inconsistent(format!("{} is not under the migrations folder {folder}", file.path)))?;
+            .ok_or_else(|| {
+                inconsistent(format!(
+                    "{} is not under the migrations folder {folder}",
+                    file.path
+                ))
+            })?;
         let (dir, name) = relative
             .split_once('/')
             .filter(|(_, name)| !name.contains('/'))
@@ -194,7 +237,9 @@ fn parse_existing<'a>(folder: &str, existing: &'a [ExistingFile]) -> Result<Vec<
             "sqlite" | "postgres" => {
                 let (number, description) = parse_migration_name(name)
                     .filter(|(n, _)| *n > 0)
-                    .ok_or_else(|| inconsistent(format!("unexpected file {}: {layout}", file.path)))?;
+                    .ok_or_else(|| {
+                        inconsistent(format!("unexpected file {}: {layout}", file.path))
+                    })?;
                 let version = by_number.entry(number).or_insert_with(|| Version {
                     number,
                     description: description.clone(),
@@ -202,7 +247,11 @@ fn parse_existing<'a>(folder: &str, existing: &'a [ExistingFile]) -> Result<Vec<
                     postgres: None,
                     snapshot: None,
                 });
-                let slot = if dir == "sqlite" { &mut version.sqlite } else { &mut version.postgres };
+                let slot = if dir == "sqlite" {
+                    &mut version.sqlite
+                } else {
+                    &mut version.postgres
+                };
                 if slot.is_some() || version.description != description {
                     return Err(inconsistent(format!(
                         "two migrations numbered {number:04} ({} and {}); each number has one sqlite and one postgres file with the same name",
@@ -216,21 +265,34 @@ fn parse_existing<'a>(folder: &str, existing: &'a [ExistingFile]) -> Result<Vec<
                     .strip_suffix(".json")
                     .filter(|n| n.len() == 4 && n.bytes().all(|b| b.is_ascii_digit()))
                     .and_then(|n| n.parse::<u32>().ok())
-                    .ok_or_else(|| inconsistent(format!("unexpected file {}: {layout}", file.path)))?;
+                    .ok_or_else(|| {
+                        inconsistent(format!("unexpected file {}: {layout}", file.path))
+                    })?;
                 snapshots.insert(number, file);
             }
-            _ => return Err(inconsistent(format!("unexpected file {}: {layout}", file.path))),
+            _ => {
+                return Err(inconsistent(format!(
+                    "unexpected file {}: {layout}",
+                    file.path
+                )));
+            }
         }
     }
     for (number, file) in &snapshots {
         let snapshot = Snapshot::parse(&file.contents)
             .map_err(|e| inconsistent(format!("snapshot {} is unreadable: {e}", file.path)))?;
         if snapshot.version != *number {
-            return Err(inconsistent(format!("snapshot {} says it is version {}", file.path, snapshot.version)));
+            return Err(inconsistent(format!(
+                "snapshot {} says it is version {}",
+                file.path, snapshot.version
+            )));
         }
-        let version = by_number
-            .get_mut(number)
-            .ok_or_else(|| inconsistent(format!("snapshot {} has no migration files numbered {number:04}", file.path)))?;
+        let version = by_number.get_mut(number).ok_or_else(|| {
+            inconsistent(format!(
+                "snapshot {} has no migration files numbered {number:04}",
+                file.path
+            ))
+        })?;
         version.snapshot = Some((file.path.clone(), snapshot));
     }
 
@@ -244,7 +306,10 @@ fn parse_existing<'a>(folder: &str, existing: &'a [ExistingFile]) -> Result<Vec<
                 version.number
             )));
         }
-        for (dialect, file) in [(Dialect::Sqlite, version.sqlite), (Dialect::Postgres, version.postgres)] {
+        for (dialect, file) in [
+            (Dialect::Sqlite, version.sqlite),
+            (Dialect::Postgres, version.postgres),
+        ] {
             if file.is_none() {
                 return Err(inconsistent(format!(
                     "migration {:04}_{} has no {} file; every migration exists for both dialects",
@@ -281,29 +346,52 @@ fn parse_existing<'a>(folder: &str, existing: &'a [ExistingFile]) -> Result<Vec<
 }
 
 fn relative_name(version: &Version<'_>, dialect: Dialect) -> String {
-    format!("{}/{:04}_{}.sql", dialect.folder(), version.number, version.description)
+    format!(
+        "{}/{:04}_{}.sql",
+        dialect.folder(),
+        version.number,
+        version.description
+    )
 }
 
 fn last_checksums(folder: &str, version: &Version<'_>) -> Vec<(String, String)> {
     let _ = folder;
-    [(Dialect::Sqlite, version.sqlite), (Dialect::Postgres, version.postgres)]
-        .into_iter()
-        .filter_map(|(dialect, file)| file.map(|f| (relative_name(version, dialect), sha256_hex(&f.contents))))
-        .collect()
+    [
+        (Dialect::Sqlite, version.sqlite),
+        (Dialect::Postgres, version.postgres),
+    ]
+    .into_iter()
+    .filter_map(|(dialect, file)| {
+        file.map(|f| (relative_name(version, dialect), sha256_hex(&f.contents)))
+    })
+    .collect()
 }
 
-fn check_checksums(folder: &str, version: &Version<'_>, snapshot: &Snapshot) -> Result<(), CodegenError> {
-    for (dialect, file) in [(Dialect::Sqlite, version.sqlite), (Dialect::Postgres, version.postgres)] {
+fn check_checksums(
+    folder: &str,
+    version: &Version<'_>,
+    snapshot: &Snapshot,
+) -> Result<(), CodegenError> {
+    for (dialect, file) in [
+        (Dialect::Sqlite, version.sqlite),
+        (Dialect::Postgres, version.postgres),
+    ] {
         let Some(file) = file else { continue };
         let name = relative_name(version, dialect);
-        let recorded = snapshot.checksums.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-            inconsistent(format!(
-                "{} records no checksum for {name}; was the migration renamed?",
-                snapshot_path(folder, version.number)
-            ))
-        })?;
+        let recorded = snapshot
+            .checksums
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or_else(|| {
+                inconsistent(format!(
+                    "{} records no checksum for {name}; was the migration renamed?",
+                    snapshot_path(folder, version.number)
+                ))
+            })?;
         if recorded.1 != sha256_hex(&file.contents) {
-            return Err(CodegenError::EditedMigration { path: file.path.clone() });
+            return Err(CodegenError::EditedMigration {
+                path: file.path.clone(),
+            });
         }
     }
     Ok(())
@@ -311,7 +399,10 @@ fn check_checksums(folder: &str, version: &Version<'_>, snapshot: &Snapshot) -> 
 
 /// Lower-case hex SHA-256 of a file's bytes.
 pub fn sha256_hex(contents: &str) -> String {
-    Sha256::digest(contents.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(contents.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn snapshot_path(folder: &str, number: u32) -> String {
@@ -343,19 +434,29 @@ impl Snapshot {
         map.insert("hand_written".into(), json!(self.hand_written));
         map.insert(
             "checksums".into(),
-            Value::Object(self.checksums.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
+            Value::Object(
+                self.checksums
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json!(v)))
+                    .collect(),
+            ),
         );
         map.insert("schema".into(), self.schema.to_json());
-        let mut text = serde_json::to_string_pretty(&Value::Object(map)).expect("a json value always serializes");
+        let mut text = serde_json::to_string_pretty(&Value::Object(map))
+            .expect("a json value always serializes");
         text.push('\n');
         text
     }
 
     fn parse(contents: &str) -> Result<Snapshot, String> {
-        let value: Value = serde_json::from_str(contents).map_err(|e| format!("invalid json: {e}"))?;
+        let value: Value =
+            serde_json::from_str(contents).map_err(|e| format!("invalid json: {e}"))?;
         let get = |key: &str| value.get(key).ok_or_else(|| format!("missing key {key:?}"));
         let text = |key: &str| -> Result<String, String> {
-            get(key)?.as_str().map(str::to_string).ok_or_else(|| format!("{key:?} is not a string"))
+            get(key)?
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("{key:?} is not a string"))
         };
         let version = get("version")?
             .as_u64()
@@ -365,13 +466,19 @@ impl Snapshot {
             .as_object()
             .ok_or("\"checksums\" is not an object")?
             .iter()
-            .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())).ok_or(format!("checksum of {k} is not a string")))
+            .map(|(k, v)| {
+                v.as_str()
+                    .map(|s| (k.clone(), s.to_string()))
+                    .ok_or(format!("checksum of {k} is not a string"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Snapshot {
             version,
             description: text("description")?,
             spec_version: text("spec_version")?,
-            hand_written: get("hand_written")?.as_bool().ok_or("\"hand_written\" is not a boolean")?,
+            hand_written: get("hand_written")?
+                .as_bool()
+                .ok_or("\"hand_written\" is not a boolean")?,
             checksums,
             schema: Schema::from_json(get("schema")?).map_err(|e| format!("schema: {e}"))?,
             contents: contents.to_string(),
@@ -418,7 +525,11 @@ impl Change {
             Change::CreateTable(table) => format!("create table {table}"),
             Change::AddColumn { table, column } => format!("add column {table}.{column}"),
             Change::AddIndex { table, index } => format!("add index {index} on {table}"),
-            Change::WidenEnum { table, column, added } => {
+            Change::WidenEnum {
+                table,
+                column,
+                added,
+            } => {
                 format!("allow {} in {table}.{column}", added.join(", "))
             }
         }
@@ -473,19 +584,33 @@ pub fn diff(old: &Schema, new: &Schema) -> Result<Vec<Change>, Vec<String>> {
             Some(old_table) => diff_table(old_table, new_table, &mut changes, &mut problems),
         }
     }
-    if problems.is_empty() { Ok(changes) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(changes)
+    } else {
+        Err(problems)
+    }
 }
 
-fn diff_table(old: &TableSchema, new: &TableSchema, changes: &mut Vec<Change>, problems: &mut Vec<String>) {
+fn diff_table(
+    old: &TableSchema,
+    new: &TableSchema,
+    changes: &mut Vec<Change>,
+    problems: &mut Vec<String>,
+) {
     let t = &new.name;
     let mut widen = Vec::new();
     for old_column in &old.columns {
         let Some(new_column) = new.column(&old_column.name) else {
-            problems.push(format!("column {t}.{} was dropped or renamed", old_column.name));
+            problems.push(format!(
+                "column {t}.{} was dropped or renamed",
+                old_column.name
+            ));
             continue;
         };
         let c = &old_column.name;
-        if old_column.ty != new_column.ty || old_column.enum_values.is_some() != new_column.enum_values.is_some() {
+        if old_column.ty != new_column.ty
+            || old_column.enum_values.is_some() != new_column.enum_values.is_some()
+        {
             problems.push(format!(
                 "column {t}.{c} changed type from {} to {}",
                 column_type_words(old_column),
@@ -499,14 +624,30 @@ fn diff_table(old: &TableSchema, new: &TableSchema, changes: &mut Vec<Change>, p
                 nullability(new_column.nullable)
             ));
         }
-        if let (Some(old_values), Some(new_values)) = (&old_column.enum_values, &new_column.enum_values) {
-            let removed: Vec<&str> =
-                old_values.iter().filter(|v| !new_values.contains(v)).map(String::as_str).collect();
-            let added: Vec<String> = new_values.iter().filter(|v| !old_values.contains(v)).cloned().collect();
+        if let (Some(old_values), Some(new_values)) =
+            (&old_column.enum_values, &new_column.enum_values)
+        {
+            let removed: Vec<&str> = old_values
+                .iter()
+                .filter(|v| !new_values.contains(v))
+                .map(String::as_str)
+                .collect();
+            let added: Vec<String> = new_values
+                .iter()
+                .filter(|v| !old_values.contains(v))
+                .cloned()
+                .collect();
             if !removed.is_empty() {
-                problems.push(format!("column {t}.{c} lost enum value(s) {}", removed.join(", ")));
+                problems.push(format!(
+                    "column {t}.{c} lost enum value(s) {}",
+                    removed.join(", ")
+                ));
             } else if !added.is_empty() {
-                widen.push(Change::WidenEnum { table: t.clone(), column: c.clone(), added });
+                widen.push(Change::WidenEnum {
+                    table: t.clone(),
+                    column: c.clone(),
+                    added,
+                });
             }
         }
     }
@@ -517,7 +658,10 @@ fn diff_table(old: &TableSchema, new: &TableSchema, changes: &mut Vec<Change>, p
         }
         if new_column.nullable {
             added_columns.push(new_column.name.clone());
-            changes.push(Change::AddColumn { table: t.clone(), column: new_column.name.clone() });
+            changes.push(Change::AddColumn {
+                table: t.clone(),
+                column: new_column.name.clone(),
+            });
         } else {
             problems.push(format!(
                 "new column {t}.{} is NOT NULL (a required field) and existing rows have no value for it",
@@ -553,7 +697,10 @@ fn diff_table(old: &TableSchema, new: &TableSchema, changes: &mut Vec<Change>, p
     }
     for old_index in &old.indexes {
         match new.indexes.iter().find(|i| i.name == old_index.name) {
-            None => problems.push(format!("index {} on {t} was dropped or renamed", old_index.name)),
+            None => problems.push(format!(
+                "index {} on {t} was dropped or renamed",
+                old_index.name
+            )),
             Some(new_index) if new_index != old_index => problems.push(format!(
                 "index {} on {t} changed from {} to {}",
                 old_index.name,
@@ -565,16 +712,26 @@ fn diff_table(old: &TableSchema, new: &TableSchema, changes: &mut Vec<Change>, p
     }
     for new_index in &new.indexes {
         if !old.indexes.iter().any(|i| i.name == new_index.name) {
-            changes.push(Change::AddIndex { table: t.clone(), index: new_index.name.clone() });
+            changes.push(Change::AddIndex {
+                table: t.clone(),
+                index: new_index.name.clone(),
+            });
         }
     }
     if old.append_only != new.append_only {
-        problems.push(format!("table {t} changed append_only from {} to {}", old.append_only, new.append_only));
+        problems.push(format!(
+            "table {t} changed append_only from {} to {}",
+            old.append_only, new.append_only
+        ));
     }
 }
 
 fn index_words(index: &sql::IndexSchema) -> String {
-    format!("{}({})", if index.unique { "unique " } else { "" }, index.columns.join(", "))
+    format!(
+        "{}({})",
+        if index.unique { "unique " } else { "" },
+        index.columns.join(", ")
+    )
 }
 
 // ---- rendering -------------------------------------------------------------------------------
@@ -613,7 +770,10 @@ fn render_migration(
         text.push_str(&body);
         let relative = format!("{}/{number:04}_{description}.sql", dialect.folder());
         checksums.push((relative.clone(), sha256_hex(&text)));
-        files.push(GeneratedFile { path: format!("{folder}/{relative}"), contents: text });
+        files.push(GeneratedFile {
+            path: format!("{folder}/{relative}"),
+            contents: text,
+        });
     }
     let snapshot = Snapshot {
         version: number,
@@ -624,7 +784,10 @@ fn render_migration(
         schema: new.clone(),
         contents: String::new(),
     };
-    files.push(GeneratedFile { path: snapshot_path(folder, number), contents: snapshot.render(&source) });
+    files.push(GeneratedFile {
+        path: snapshot_path(folder, number),
+        contents: snapshot.render(&source),
+    });
     files
 }
 
@@ -634,20 +797,28 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
     let mut rebuilt: Vec<&str> = Vec::new();
     // Changes to existing tables first, table by table in spec order; then the new tables.
     for table in &new.tables {
-        let Some(old_table) = old.table(&table.name) else { continue };
+        let Some(old_table) = old.table(&table.name) else {
+            continue;
+        };
         let mine = |c: &&Change| match c {
-            Change::AddColumn { table: t, .. } | Change::AddIndex { table: t, .. } | Change::WidenEnum { table: t, .. } => {
-                *t == table.name
-            }
+            Change::AddColumn { table: t, .. }
+            | Change::AddIndex { table: t, .. }
+            | Change::WidenEnum { table: t, .. } => *t == table.name,
             Change::CreateTable(_) => false,
         };
         let table_changes: Vec<&Change> = changes.iter().filter(mine).collect();
         if table_changes.is_empty() {
             continue;
         }
-        let widens = table_changes.iter().any(|c| matches!(c, Change::WidenEnum { .. }));
+        let widens = table_changes
+            .iter()
+            .any(|c| matches!(c, Change::WidenEnum { .. }));
+        if !out.is_empty() {
+            out.push('\n');
+        }
         if dialect == Dialect::Sqlite && widens {
-            let old_columns: Vec<&str> = old_table.columns.iter().map(|c| c.name.as_str()).collect();
+            let old_columns: Vec<&str> =
+                old_table.columns.iter().map(|c| c.name.as_str()).collect();
             out.push_str(&ddl::rebuild_table(table, &old_columns));
             rebuilt.push(&table.name);
             continue;
@@ -663,14 +834,22 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
                     out.push_str(&ddl::replace_check(&table.name, column));
                 }
                 Change::AddIndex { index, .. } => {
-                    let index = table.indexes.iter().find(|i| i.name == *index).expect("diff names existing indexes");
+                    let index = table
+                        .indexes
+                        .iter()
+                        .find(|i| i.name == *index)
+                        .expect("diff names existing indexes");
                     out.push_str(&ddl::create_index(&table.name, index));
                 }
                 Change::CreateTable(_) => {}
             }
         }
     }
-    let created: Vec<&TableSchema> = new.tables.iter().filter(|t| old.table(&t.name).is_none()).collect();
+    let created: Vec<&TableSchema> = new
+        .tables
+        .iter()
+        .filter(|t| old.table(&t.name).is_none())
+        .collect();
     if !created.is_empty() {
         if !out.is_empty() {
             out.push('\n');

@@ -23,7 +23,9 @@
 
 pub mod ddl;
 
-use handshake_spec::model::{Field, FieldStorage, Primitive, Record, Spec, Table, TypeKind, TypeRef};
+use handshake_spec::model::{
+    Field, FieldStorage, Primitive, Record, Spec, Table, TypeKind, TypeRef,
+};
 use serde_json::{Map, Value, json};
 
 use crate::CodegenError;
@@ -208,7 +210,9 @@ pub fn schema(spec: &Spec) -> Result<Schema, CodegenError> {
 }
 
 fn unstorable(detail: String) -> CodegenError {
-    CodegenError::InconsistentMigrations { detail: format!("the spec's tables cannot be laid out in sql: {detail}") }
+    CodegenError::InconsistentMigrations {
+        detail: format!("the spec's tables cannot be laid out in sql: {detail}"),
+    }
 }
 
 fn stored_record_tables(
@@ -255,7 +259,11 @@ fn stored_record_tables(
         indexes: table
             .indexes
             .iter()
-            .map(|i| IndexSchema { name: i.name.clone(), columns: i.columns.clone(), unique: i.unique })
+            .map(|i| IndexSchema {
+                name: i.name.clone(),
+                columns: i.columns.clone(),
+                unique: i.unique,
+            })
             .collect(),
         append_only: table.append_only,
     };
@@ -290,9 +298,16 @@ fn stored_record_tables(
         let mut child_columns = Vec::new();
         for pk in &main.primary_key {
             let parent_column = main.column(pk).ok_or_else(|| {
-                unstorable(format!("primary key column {}.{pk} is not a column of the table", main.name))
+                unstorable(format!(
+                    "primary key column {}.{pk} is not a column of the table",
+                    main.name
+                ))
             })?;
-            child_columns.push(Column { nullable: false, enum_values: None, ..parent_column.clone() });
+            child_columns.push(Column {
+                nullable: false,
+                enum_values: None,
+                ..parent_column.clone()
+            });
         }
         child_columns.push(Column {
             name: POSITION_COLUMN.to_string(),
@@ -325,7 +340,11 @@ fn stored_record_tables(
             indexes: child
                 .indexes
                 .iter()
-                .map(|i| IndexSchema { name: i.name.clone(), columns: i.columns.clone(), unique: i.unique })
+                .map(|i| IndexSchema {
+                    name: i.name.clone(),
+                    columns: i.columns.clone(),
+                    unique: i.unique,
+                })
                 .collect(),
             append_only: main.append_only,
         });
@@ -333,12 +352,18 @@ fn stored_record_tables(
     Ok((main, children))
 }
 
-fn referenced_key(spec: &Spec, from_table: &str, record_name: &str) -> Result<(String, Vec<String>), CodegenError> {
+fn referenced_key(
+    spec: &Spec,
+    from_table: &str,
+    record_name: &str,
+) -> Result<(String, Vec<String>), CodegenError> {
     match spec.type_named(record_name).map(|t| &t.kind) {
-        Some(TypeKind::Record(Record { table: Some(table), .. })) => {
-            Ok((table.name.clone(), table.primary_key.clone()))
-        }
-        _ => Err(unstorable(format!("{from_table} has a foreign key to {record_name}, which has no table"))),
+        Some(TypeKind::Record(Record {
+            table: Some(table), ..
+        })) => Ok((table.name.clone(), table.primary_key.clone())),
+        _ => Err(unstorable(format!(
+            "{from_table} has a foreign key to {record_name}, which has no table"
+        ))),
     }
 }
 
@@ -348,7 +373,12 @@ fn column_for(spec: &Spec, table: &str, field: &Field) -> Result<Column, Codegen
     } else {
         column_type(spec, table, field, &field.ty)?
     };
-    Ok(Column { name: field.name.clone(), ty, nullable: !field.required, enum_values })
+    Ok(Column {
+        name: field.name.clone(),
+        ty,
+        nullable: !field.required,
+        enum_values,
+    })
 }
 
 fn column_type(
@@ -374,14 +404,27 @@ fn column_type(
         TypeRef::Named(name) => match spec.type_named(name).map(|t| &t.kind) {
             Some(TypeKind::Id) => (ColumnType::Uuid, None),
             Some(TypeKind::String(_)) => (ColumnType::Text, None),
-            Some(TypeKind::Enum(values)) => {
-                (ColumnType::Text, Some(values.iter().map(|v| v.name.clone()).collect()))
-            }
+            Some(TypeKind::Enum(values)) => (
+                ColumnType::Text,
+                Some(values.iter().map(|v| v.name.clone()).collect()),
+            ),
             Some(TypeKind::Record(_) | TypeKind::Union(_)) => (ColumnType::Json, None),
-            None if *name == spec.lifecycle.name => {
-                (ColumnType::Text, Some(spec.lifecycle.states.iter().map(|s| s.name.clone()).collect()))
+            None if *name == spec.lifecycle.name => (
+                ColumnType::Text,
+                Some(
+                    spec.lifecycle
+                        .states
+                        .iter()
+                        .map(|s| s.name.clone())
+                        .collect(),
+                ),
+            ),
+            None => {
+                return Err(unstorable(format!(
+                    "{table}.{}: unknown type {name}",
+                    field.name
+                )));
             }
-            None => return Err(unstorable(format!("{table}.{}: unknown type {name}", field.name))),
         },
         TypeRef::List(_) | TypeRef::Map(_) => (ColumnType::Json, None),
     })
@@ -393,7 +436,10 @@ fn validate(schema: &Schema) -> Result<(), CodegenError> {
         let mut seen_columns: Vec<&str> = Vec::new();
         for column in &table.columns {
             if seen_columns.contains(&column.name.as_str()) {
-                return Err(unstorable(format!("{} has two columns named {}", table.name, column.name)));
+                return Err(unstorable(format!(
+                    "{} has two columns named {}",
+                    table.name, column.name
+                )));
             }
             seen_columns.push(&column.name);
             if column.enum_values.is_some() || column.ty.needs_check() {
@@ -405,7 +451,12 @@ fn validate(schema: &Schema) -> Result<(), CodegenError> {
         }
         for pk in &table.primary_key {
             match table.column(pk) {
-                None => return Err(unstorable(format!("primary key column {}.{pk} is not a column", table.name))),
+                None => {
+                    return Err(unstorable(format!(
+                        "primary key column {}.{pk} is not a column",
+                        table.name
+                    )));
+                }
                 Some(c) if c.nullable => {
                     return Err(unstorable(format!(
                         "primary key column {}.{pk} comes from an optional field; make it required",
@@ -418,11 +469,17 @@ fn validate(schema: &Schema) -> Result<(), CodegenError> {
         for fk in &table.foreign_keys {
             for column in &fk.columns {
                 if table.column(column).is_none() {
-                    return Err(unstorable(format!("foreign key column {}.{column} is not a column", table.name)));
+                    return Err(unstorable(format!(
+                        "foreign key column {}.{column} is not a column",
+                        table.name
+                    )));
                 }
             }
             if schema.table(&fk.references_table).is_none() {
-                return Err(unstorable(format!("{} references missing table {}", table.name, fk.references_table)));
+                return Err(unstorable(format!(
+                    "{} references missing table {}",
+                    table.name, fk.references_table
+                )));
             }
         }
         for index in &table.indexes {
@@ -451,7 +508,9 @@ fn validate(schema: &Schema) -> Result<(), CodegenError> {
             )));
         }
         if names[..i].iter().any(|(_, other)| other == name) {
-            return Err(unstorable(format!("{kind} name {name} is used twice in the schema")));
+            return Err(unstorable(format!(
+                "{kind} name {name} is used twice in the schema"
+            )));
         }
     }
     Ok(())
@@ -460,7 +519,10 @@ fn validate(schema: &Schema) -> Result<(), CodegenError> {
 impl ColumnType {
     /// Whether the column carries a CHECK in some dialect (besides enum values).
     pub fn needs_check(self) -> bool {
-        matches!(self, ColumnType::UnsignedInteger | ColumnType::Boolean | ColumnType::Json)
+        matches!(
+            self,
+            ColumnType::UnsignedInteger | ColumnType::Boolean | ColumnType::Json
+        )
     }
 }
 
@@ -547,7 +609,8 @@ impl TableSchema {
                 let ty_name = string(c, "type")?;
                 Ok(Column {
                     name: string(c, "name")?,
-                    ty: ColumnType::from_spelling(&ty_name).ok_or_else(|| format!("unknown column type {ty_name:?}"))?,
+                    ty: ColumnType::from_spelling(&ty_name)
+                        .ok_or_else(|| format!("unknown column type {ty_name:?}"))?,
                     nullable: boolean(c, "nullable")?,
                     enum_values: match c.get("enum") {
                         None => None,
@@ -574,7 +637,11 @@ impl TableSchema {
             .map_err(context)?
             .iter()
             .map(|i| {
-                Ok(IndexSchema { name: string(i, "name")?, columns: strings(i, "columns")?, unique: boolean(i, "unique")? })
+                Ok(IndexSchema {
+                    name: string(i, "name")?,
+                    columns: strings(i, "columns")?,
+                    unique: boolean(i, "unique")?,
+                })
             })
             .collect::<Result<Vec<_>, String>>()
             .map_err(context)?;
@@ -595,20 +662,31 @@ fn field<'v>(value: &'v Value, key: &str) -> Result<&'v Value, String> {
 }
 
 fn string(value: &Value, key: &str) -> Result<String, String> {
-    field(value, key)?.as_str().map(str::to_string).ok_or_else(|| format!("{key:?} is not a string"))
+    field(value, key)?
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("{key:?} is not a string"))
 }
 
 fn boolean(value: &Value, key: &str) -> Result<bool, String> {
-    field(value, key)?.as_bool().ok_or_else(|| format!("{key:?} is not a boolean"))
+    field(value, key)?
+        .as_bool()
+        .ok_or_else(|| format!("{key:?} is not a boolean"))
 }
 
 fn array<'v>(value: &'v Value, key: &str) -> Result<&'v Vec<Value>, String> {
-    field(value, key)?.as_array().ok_or_else(|| format!("{key:?} is not an array"))
+    field(value, key)?
+        .as_array()
+        .ok_or_else(|| format!("{key:?} is not an array"))
 }
 
 fn strings(value: &Value, key: &str) -> Result<Vec<String>, String> {
     array(value, key)?
         .iter()
-        .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("{key:?} holds a non-string")))
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("{key:?} holds a non-string"))
+        })
         .collect()
 }

@@ -10,7 +10,9 @@ use super::{Column, ColumnType, Dialect, ForeignKeySchema, IndexSchema, TableSch
 pub fn sql_type(dialect: Dialect, ty: ColumnType) -> &'static str {
     match dialect {
         Dialect::Sqlite => match ty {
-            ColumnType::Text | ColumnType::Uuid | ColumnType::Timestamp | ColumnType::Json => "TEXT",
+            ColumnType::Text | ColumnType::Uuid | ColumnType::Timestamp | ColumnType::Json => {
+                "TEXT"
+            }
             ColumnType::Integer | ColumnType::UnsignedInteger | ColumnType::Boolean => "INTEGER",
             ColumnType::Number => "REAL",
         },
@@ -33,7 +35,11 @@ pub fn sql_type(dialect: Dialect, ty: ColumnType) -> &'static str {
 pub fn check_expression(dialect: Dialect, column: &Column) -> Option<String> {
     let name = &column.name;
     if let Some(values) = &column.enum_values {
-        let list = values.iter().map(|v| quote_literal(v)).collect::<Vec<_>>().join(", ");
+        let list = values
+            .iter()
+            .map(|v| quote_literal(v))
+            .collect::<Vec<_>>()
+            .join(", ");
         return Some(format!("{name} IN ({list})"));
     }
     match (dialect, column.ty) {
@@ -55,7 +61,10 @@ pub fn column_definition(dialect: Dialect, table: &str, column: &Column) -> Stri
         out.push_str(" NOT NULL");
     }
     if let Some(check) = check_expression(dialect, column) {
-        out.push_str(&format!(" CONSTRAINT {} CHECK ({check})", check_name(table, &column.name)));
+        out.push_str(&format!(
+            " CONSTRAINT {} CHECK ({check})",
+            check_name(table, &column.name)
+        ));
     }
     out
 }
@@ -84,7 +93,11 @@ pub fn create_table(
     name: &str,
     inline_foreign_key: &dyn Fn(&ForeignKeySchema) -> bool,
 ) -> String {
-    let mut lines: Vec<String> = table.columns.iter().map(|c| column_definition(dialect, &table.name, c)).collect();
+    let mut lines: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| column_definition(dialect, &table.name, c))
+        .collect();
     lines.push(format!("PRIMARY KEY ({})", table.primary_key.join(", ")));
     for fk in &table.foreign_keys {
         if inline_foreign_key(fk) {
@@ -95,7 +108,10 @@ pub fn create_table(
         Dialect::Sqlite => " STRICT",
         Dialect::Postgres => "",
     };
-    format!("CREATE TABLE {name} (\n    {}\n){strict};\n", lines.join(",\n    "))
+    format!(
+        "CREATE TABLE {name} (\n    {}\n){strict};\n",
+        lines.join(",\n    ")
+    )
 }
 
 /// `ALTER TABLE … ADD FOREIGN KEY` (Postgres, for references to tables created later in the file).
@@ -106,7 +122,11 @@ pub fn add_foreign_key(table: &str, fk: &ForeignKeySchema) -> String {
 /// `CREATE [UNIQUE] INDEX <name> ON <table> (cols);`
 pub fn create_index(table: &str, index: &IndexSchema) -> String {
     let unique = if index.unique { "UNIQUE " } else { "" };
-    format!("CREATE {unique}INDEX {} ON {table} ({});\n", index.name, index.columns.join(", "))
+    format!(
+        "CREATE {unique}INDEX {} ON {table} ({});\n",
+        index.name,
+        index.columns.join(", ")
+    )
 }
 
 /// Names of the objects [`append_only_triggers`] creates (triggers, and the Postgres function).
@@ -152,7 +172,11 @@ pub fn append_only_triggers(dialect: Dialect, table: &str) -> String {
 
 /// Create `tables` (in order) with their indexes and triggers, given the names of tables that
 /// exist already. On Postgres a foreign key to a table created later is added at the end.
-pub fn create_tables(dialect: Dialect, tables: &[&TableSchema], existing_tables: &[&str]) -> String {
+pub fn create_tables(
+    dialect: Dialect,
+    tables: &[&TableSchema],
+    existing_tables: &[&str],
+) -> String {
     let mut created: Vec<&str> = existing_tables.to_vec();
     let mut deferred = Vec::new();
     let mut out = String::new();
@@ -190,9 +214,21 @@ pub fn create_tables(dialect: Dialect, tables: &[&TableSchema], existing_tables:
 
 /// `ALTER TABLE … ADD COLUMN` for a new nullable column, with its foreign key if it has one.
 pub fn add_column(dialect: Dialect, table: &TableSchema, column: &Column) -> String {
-    let mut out = format!("ALTER TABLE {} ADD COLUMN {}", table.name, column_definition(dialect, &table.name, column));
-    if let Some(fk) = table.foreign_keys.iter().find(|fk| fk.columns == [column.name.clone()]) {
-        out.push_str(&format!(" REFERENCES {} ({})", fk.references_table, fk.references_columns.join(", ")));
+    let mut out = format!(
+        "ALTER TABLE {} ADD COLUMN {}",
+        table.name,
+        column_definition(dialect, &table.name, column)
+    );
+    if let Some(fk) = table
+        .foreign_keys
+        .iter()
+        .find(|fk| fk.columns == [column.name.clone()])
+    {
+        out.push_str(&format!(
+            " REFERENCES {} ({})",
+            fk.references_table,
+            fk.references_columns.join(", ")
+        ));
         if fk.on_delete_cascade {
             out.push_str(" ON DELETE CASCADE");
         }
@@ -205,7 +241,9 @@ pub fn add_column(dialect: Dialect, table: &TableSchema, column: &Column) -> Str
 pub fn replace_check(table: &str, column: &Column) -> String {
     let name = check_name(table, &column.name);
     let check = check_expression(Dialect::Postgres, column).unwrap_or_default();
-    format!("ALTER TABLE {table} DROP CONSTRAINT {name},\n    ADD CONSTRAINT {name} CHECK ({check});\n")
+    format!(
+        "ALTER TABLE {table} DROP CONSTRAINT {name},\n    ADD CONSTRAINT {name} CHECK ({check});\n"
+    )
 }
 
 /// SQLite: rebuild `new` in place, keeping every row (the 12-step procedure of
@@ -218,9 +256,16 @@ pub fn replace_check(table: &str, column: &Column) -> String {
 /// cascade). The caller arranges that; see [`crate::migrations`].
 pub fn rebuild_table(new: &TableSchema, old_columns: &[&str]) -> String {
     let temporary = format!("{}__rebuild", new.name);
-    let copied: Vec<&str> =
-        new.columns.iter().map(|c| c.name.as_str()).filter(|name| old_columns.contains(name)).collect();
-    let mut out = format!("-- rebuild {} (sqlite cannot alter a CHECK constraint in place)\n", new.name);
+    let copied: Vec<&str> = new
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|name| old_columns.contains(name))
+        .collect();
+    let mut out = format!(
+        "-- rebuild {} (sqlite cannot alter a CHECK constraint in place)\n",
+        new.name
+    );
     out.push_str(&create_table(Dialect::Sqlite, new, &temporary, &|_| true));
     out.push_str(&format!(
         "INSERT INTO {temporary} ({cols})\n    SELECT {cols} FROM {name};\n",
@@ -228,7 +273,10 @@ pub fn rebuild_table(new: &TableSchema, old_columns: &[&str]) -> String {
         name = new.name
     ));
     out.push_str(&format!("DROP TABLE {};\n", new.name));
-    out.push_str(&format!("ALTER TABLE {temporary} RENAME TO {};\n", new.name));
+    out.push_str(&format!(
+        "ALTER TABLE {temporary} RENAME TO {};\n",
+        new.name
+    ));
     for index in &new.indexes {
         out.push_str(&create_index(&new.name, index));
     }
