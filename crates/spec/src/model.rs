@@ -374,7 +374,9 @@ pub struct Lifecycle {
 impl Lifecycle {
     /// Whether `from → to` is an allowed transition.
     pub fn allows(&self, from: &str, to: &str) -> bool {
-        self.transitions.iter().any(|t| t.from == from && t.to == to)
+        self.transitions
+            .iter()
+            .any(|t| t.from == from && t.to == to)
     }
 
     /// Names of terminal states, in declaration order.
