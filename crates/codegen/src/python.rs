@@ -43,28 +43,57 @@ from pydantic import (
     StringConstraints,
 )
 
-_RFC3339_UTC = _re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$")
+# RFC 3339 as the Rust model reads it (the `time` crate): any one ASCII separator between date and
+# time, any number of fraction digits, `Z`/`z` or a `+hh:mm`/`-hh:mm` offset.
+_RFC3339 = _re.compile(
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[\x00-\x7f]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.([0-9]+))?(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))$"
+)
 
 
-def _timestamp_input(value: object) -> object:
-    """Accept an aware ``datetime`` or RFC 3339 text in UTC with ``Z``; refuse numbers and other text."""
-    if isinstance(value, str):
-        if not _RFC3339_UTC.match(value):
-            raise ValueError("timestamp must be RFC 3339 in UTC with Z, e.g. 2026-01-01T00:00:00Z")
-        return value
+def _timestamp_input(value: object) -> _dt.datetime:
+    """Read an RFC 3339 timestamp (any offset) or an aware ``datetime``, as an aware ``datetime``.
+
+    Numbers (Unix times) and ISO 8601 forms outside RFC 3339 are refused, like the Rust model does.
+    Digits below the microsecond are truncated, never rounded (Rust keeps microseconds too).
+    """
     if isinstance(value, _dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("timestamp must be timezone-aware")
         return value
-    raise ValueError("timestamp must be an RFC 3339 string or a datetime")
+    if not isinstance(value, str):
+        raise ValueError("timestamp must be an RFC 3339 string")
+    match = _RFC3339.match(value)
+    if match is None:
+        raise ValueError("timestamp must be RFC 3339, e.g. 2026-01-01T00:00:00Z")
+    year, month, day, hour, minute, second, fraction, sign, offset_hour, offset_minute = match.groups()
+    offset = _dt.timedelta(0)
+    if sign is not None:
+        if int(offset_hour) > 23 or int(offset_minute) > 59:
+            raise ValueError("timestamp offset out of range")
+        offset = _dt.timedelta(hours=int(offset_hour), minutes=int(offset_minute))
+        if sign == "-":
+            offset = -offset
+    microsecond = int((fraction or "0")[:6].ljust(6, "0"))
+    try:
+        return _dt.datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), microsecond,
+            tzinfo=_dt.timezone(offset),
+        )
+    except ValueError as error:
+        raise ValueError(f"timestamp out of range: {error}") from None
 
 
 def _timestamp_utc(value: _dt.datetime) -> _dt.datetime:
-    if value.tzinfo is None or value.utcoffset() != _dt.timedelta(0):
-        raise ValueError("timestamp must be timezone-aware UTC")
     return value.astimezone(_dt.timezone.utc)
 
 
 def _timestamp_text(value: _dt.datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+    value = value.astimezone(_dt.timezone.utc)
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}Z"
+    )
 
 
 _Timestamp = Annotated[
@@ -73,7 +102,7 @@ _Timestamp = Annotated[
     AfterValidator(_timestamp_utc),
     PlainSerializer(_timestamp_text, return_type=str, when_used="json"),
 ]
-"""``timestamp``: RFC 3339 UTC, read from ``...Z`` text, written with ``Z``."""
+"""``timestamp``: any RFC 3339 offset in, normalised to UTC; written ``YYYY-MM-DDThh:mm:ss.ffffffZ``."""
 
 _I64 = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
 """``integer``: signed 64-bit, strict (no strings, floats or booleans)."""

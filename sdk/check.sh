@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SDK checks (CI calls this): type-check the TypeScript SDK with the pinned tsc, run the Python SDK's
+# pytest suite with the pinned pydantic in sdk/python/.venv. Idempotent; runs from any directory;
+# the only network it uses is the npm and PyPI registries, and only when something is not installed.
+set -euo pipefail
+
+sdk="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+python="${PYTHON:-python3.11}"
+
+echo "== typescript: npm ci (typescript pinned in sdk/typescript/package-lock.json)"
+cd "$sdk/typescript"
+# npm ci always starts from a clean node_modules; skip it when it last ran on this very lock file.
+if ! cmp -s package-lock.json node_modules/.handshake-installed-lock 2>/dev/null; then
+  npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.handshake-installed-lock
+fi
+echo "== typescript: tsc --strict --noEmit"
+npx --no-install tsc --strict --noEmit -p "$sdk/typescript"
+
+echo "== python: venv with pinned requirements"
+cd "$sdk/python"
+if [[ ! -x .venv/bin/python ]]; then
+  "$python" -m venv .venv
+fi
+# Re-install only when requirements.txt changed since the last successful install.
+stamp=.venv/.requirements.installed
+if ! cmp -s requirements.txt "$stamp" 2>/dev/null; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.txt
+  .venv/bin/python -m pip check
+  cp requirements.txt "$stamp"
+fi
+echo "== python: pytest"
+.venv/bin/python -m pytest -q "$sdk/python/tests"
+echo "== sdk checks passed"
