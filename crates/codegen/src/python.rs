@@ -7,6 +7,7 @@
 //! `RootModel`s: they stay plain `UUID` values in Python code and serialize as plain strings, which
 //! is the wire format; the alias name carries the meaning for readers and type checkers.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use handshake_spec::model::{
@@ -168,7 +169,7 @@ fn types_file(spec: &Spec) -> String {
     let mut out = header(spec, "Pydantic v2 models");
     out.push_str(TYPES_PRELUDE);
     let mut models = Vec::new();
-    for ty in &spec.types {
+    for ty in definition_order(spec) {
         out.push_str("\n\n");
         match &ty.kind {
             TypeKind::Id => {
@@ -215,6 +216,50 @@ fn types_file(spec: &Spec) -> String {
         }
     }
     out
+}
+
+/// Types in the order Python must define them: spec order, except that a type is moved before the
+/// first type whose fields refer to it. Defining before use matters beyond style: an annotation that
+/// names a type not yet defined falls back to a builtin of the same name (the spec's `Warning`
+/// would become Python's `Warning` class). Cycles (through lists or maps) stay forward references,
+/// which `model_rebuild()` resolves at the end of the module.
+fn definition_order(spec: &Spec) -> Vec<&TypeDef> {
+    fn visit<'a>(spec: &'a Spec, ty: &'a TypeDef, state: &mut BTreeMap<&'a str, bool>, order: &mut Vec<&'a TypeDef>) {
+        if state.contains_key(ty.name.as_str()) {
+            return;
+        }
+        state.insert(&ty.name, false);
+        let fields: Vec<&Field> = match &ty.kind {
+            TypeKind::Record(record) => record.fields.iter().collect(),
+            TypeKind::Union(union) => union.variants.iter().flat_map(|v| v.fields.iter()).collect(),
+            TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => Vec::new(),
+        };
+        for field in fields {
+            let mut names = Vec::new();
+            named_types(&field.ty, &mut names);
+            for name in names {
+                if let Some(dependency) = spec.type_named(name) {
+                    visit(spec, dependency, state, order);
+                }
+            }
+        }
+        state.insert(&ty.name, true);
+        order.push(ty);
+    }
+    let mut state = BTreeMap::new();
+    let mut order = Vec::new();
+    for ty in &spec.types {
+        visit(spec, ty, &mut state, &mut order);
+    }
+    order
+}
+
+fn named_types<'a>(ty: &'a TypeRef, names: &mut Vec<&'a str>) {
+    match ty {
+        TypeRef::Primitive(_) => {}
+        TypeRef::Named(name) => names.push(name),
+        TypeRef::List(inner) | TypeRef::Map(inner) => named_types(inner, names),
+    }
 }
 
 fn string_alias(out: &mut String, ty: &TypeDef, constraints: &StringConstraints) {

@@ -136,6 +136,70 @@ ACCESS_MODE_VALUES: tuple[AccessMode, ...] = ("analysis_only", "preview_only", "
 """Every value of ``AccessMode``, in spec order."""
 
 
+JobState = Literal["queued", "running", "completed", "cancelled"]
+"""the job lifecycle
+
+Values:
+
+- ``queued``: waiting to run (§2.6.6.3.2)
+- ``running``: executing (§2.6.6.3.2)
+- ``completed``: done: changes committed (§2.6.6.3.2)
+- ``cancelled``: stopped by a user (§2.6.6.3.2)
+
+Clause: §2.6.6.3
+"""
+JOB_STATE_VALUES: tuple[JobState, ...] = ("queued", "running", "completed", "cancelled")
+"""Every value of ``JobState``, in spec order."""
+
+
+class PlannedOperationInsertBlock(BaseModel):
+    """Variant ``insert_block`` of ``PlannedOperation``: insert a block
+
+    Clause: §2.6.6.2.4
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["insert_block"] = "insert_block"
+    """Discriminator: always ``insert_block``."""
+
+    text: StrictStr
+    """the text
+
+    Clause: §2.6.6.2.4
+    """
+
+    position: _U64 | None = None
+    """where
+
+    Clause: §2.6.6.2.4
+    """
+
+
+class PlannedOperationDeleteBlock(BaseModel):
+    """Variant ``delete_block`` of ``PlannedOperation``: delete a block
+
+    Clause: §2.6.6.2.4
+    Decision: deleting needs no payload
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["delete_block"] = "delete_block"
+    """Discriminator: always ``delete_block``."""
+
+
+PlannedOperation = Annotated[Union[PlannedOperationInsertBlock, PlannedOperationDeleteBlock], Field(discriminator="op")]
+"""one planned edit
+
+Discriminated by ``op``.
+
+Clause: §2.6.6.2.4
+"""
+PLANNED_OPERATION_OP_VALUES: tuple[str, ...] = ("insert_block", "delete_block")
+"""Every ``op`` value of ``PlannedOperation``, in spec order."""
+
+
 class Job(BaseModel):
     """one job
 
@@ -248,71 +312,7 @@ class Job(BaseModel):
     """
 
 
-class PlannedOperationInsertBlock(BaseModel):
-    """Variant ``insert_block`` of ``PlannedOperation``: insert a block
-
-    Clause: §2.6.6.2.4
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    op: Literal["insert_block"] = "insert_block"
-    """Discriminator: always ``insert_block``."""
-
-    text: StrictStr
-    """the text
-
-    Clause: §2.6.6.2.4
-    """
-
-    position: _U64 | None = None
-    """where
-
-    Clause: §2.6.6.2.4
-    """
-
-
-class PlannedOperationDeleteBlock(BaseModel):
-    """Variant ``delete_block`` of ``PlannedOperation``: delete a block
-
-    Clause: §2.6.6.2.4
-    Decision: deleting needs no payload
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    op: Literal["delete_block"] = "delete_block"
-    """Discriminator: always ``delete_block``."""
-
-
-PlannedOperation = Annotated[Union[PlannedOperationInsertBlock, PlannedOperationDeleteBlock], Field(discriminator="op")]
-"""one planned edit
-
-Discriminated by ``op``.
-
-Clause: §2.6.6.2.4
-"""
-PLANNED_OPERATION_OP_VALUES: tuple[str, ...] = ("insert_block", "delete_block")
-"""Every ``op`` value of ``PlannedOperation``, in spec order."""
-
-
-JobState = Literal["queued", "running", "completed", "cancelled"]
-"""the job lifecycle
-
-Values:
-
-- ``queued``: waiting to run (§2.6.6.3.2)
-- ``running``: executing (§2.6.6.3.2)
-- ``completed``: done: changes committed (§2.6.6.3.2)
-- ``cancelled``: stopped by a user (§2.6.6.3.2)
-
-Clause: §2.6.6.3
-"""
-JOB_STATE_VALUES: tuple[JobState, ...] = ("queued", "running", "completed", "cancelled")
-"""Every value of ``JobState``, in spec order."""
-
-
 # Resolve forward references between models declared in any order.
-Job.model_rebuild()
 PlannedOperationInsertBlock.model_rebuild()
 PlannedOperationDeleteBlock.model_rebuild()
+Job.model_rebuild()
