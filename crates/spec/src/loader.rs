@@ -120,6 +120,13 @@ struct Loader {
     foreign_keys: Vec<(String, At)>,
     sql_names: Vec<(String, &'static str, At)>,
     error_codes: Vec<(String, At)>,
+    /// `Record.field` whose type expression failed; column checks skip them (no cascades).
+    unresolved: BTreeSet<String>,
+    /// (mapping location, key) pairs where an unknown key was reported as a typo of `key`, so the
+    /// missing-key report for `key` would only repeat it.
+    typo_of: BTreeSet<(Location, String)>,
+    /// A file failed to parse; whole-spec "missing" checks would only repeat that.
+    parse_failed: bool,
 }
 
 /// One parsed spec file.
@@ -177,7 +184,9 @@ impl Loader {
             self.files.push(path.clone());
             self.texts.insert(path, text);
             let index = self.files.len() - 1;
-            parsed.push(self.parse(index).map(|root| ParsedFile { root }));
+            let file = self.parse(index).map(|root| ParsedFile { root });
+            self.parse_failed |= file.is_none();
+            parsed.push(file);
         }
 
         // Pass A: every declared name, so references may point forward and across files.
@@ -217,6 +226,7 @@ impl Loader {
         let mut lifecycles = lifecycles.into_iter();
         let lifecycle = match lifecycles.next() {
             Some((lifecycle, _)) => Some(lifecycle),
+            None if self.parse_failed => None,
             None => {
                 let at = head
                     .files_at
@@ -610,8 +620,13 @@ impl Loader {
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let help = match did_you_mean(key.as_str(), allowed.iter().copied()) {
-                Some(hint) => format!("{hint} allowed keys: {list}"),
+            let closest = crate::suggest::closest(key.as_str(), allowed.iter().copied());
+            if let Some(intended) = closest {
+                let map_at = self.span_location(map.span());
+                self.typo_of.insert((map_at, intended.to_string()));
+            }
+            let help = match closest {
+                Some(intended) => format!("did you mean `{intended}`? allowed keys: {list}"),
                 None => format!("allowed keys: {list}"),
             };
             self.report(
@@ -632,7 +647,10 @@ impl Loader {
         what: &str,
     ) -> Option<&'n Node> {
         let node = map.get_node(key);
-        if node.is_none() {
+        let typo = self
+            .typo_of
+            .contains(&(self.span_location(map.span()), key.to_string()));
+        if node.is_none() && !typo {
             self.report(
                 "S0104",
                 owner.clone(),
@@ -743,13 +761,19 @@ impl Loader {
     }
 
     /// Checks prose (`description`, `decision`, error `message`) and returns it.
-    fn prose(&mut self, node: &Node, key: &str) -> String {
+    fn prose(&mut self, node: &Node, key: &str, key_at: Option<At>) -> String {
         let Some(scalar) = self.expect_scalar(node, &format!("`{key}`")) else {
             return String::new();
         };
         let value = scalar.as_str().to_string();
         let at = self.at_scalar(scalar);
         if value.trim().is_empty() {
+            // An empty plain value has no text to point at; its key does.
+            let at = if is_null(scalar) {
+                key_at.unwrap_or(at)
+            } else {
+                at
+            };
             self.report(
                 "S0304",
                 at,
@@ -757,7 +781,9 @@ impl Loader {
                 "nothing written",
                 Some(format!("write one line for `{key}`, paraphrasing the spec")),
             );
-        } else if let Some(c) = value.chars().find(|&c| c.is_control() && c != '\n') {
+            return value;
+        }
+        if let Some(c) = value.chars().find(|&c| c.is_control() && c != '\n') {
             self.report(
                 "S0302",
                 at,
@@ -786,12 +812,18 @@ impl Loader {
             None => Clause(Vec::new()),
         };
         let description = match self.require(map, "description", owner, what) {
-            Some(node) => self.prose(node, "description"),
+            Some(node) => {
+                let key_at = map
+                    .get_key_value("description")
+                    .map(|(k, _)| self.at_scalar(k));
+                self.prose(node, "description", key_at)
+            }
             None => String::new(),
         };
-        let decision = map
-            .get_node("decision")
-            .map(|node| self.prose(node, "decision"));
+        let decision = map.get_key_value("decision").map(|(key, node)| {
+            let key_at = self.at_scalar(key);
+            self.prose(node, "decision", Some(key_at))
+        });
         Meta {
             clause,
             description,
@@ -859,9 +891,16 @@ impl Loader {
                 }
                 Some(value)
             });
-        let outputs = self
-            .require(root, "outputs", &owner, what)
-            .and_then(|node| self.outputs(node, manifest_dir));
+        let outputs = match root.get_key_value("outputs") {
+            Some((key, node)) => {
+                let key_at = self.at_scalar(key);
+                self.outputs(node, key_at, manifest_dir)
+            }
+            None => {
+                self.require(root, "outputs", &owner, what);
+                None
+            }
+        };
 
         let mut files = Vec::new();
         let mut files_at = None;
@@ -916,7 +955,7 @@ impl Loader {
         }
     }
 
-    fn outputs(&mut self, node: &Node, manifest_dir: &str) -> Option<Outputs> {
+    fn outputs(&mut self, node: &Node, owner: At, manifest_dir: &str) -> Option<Outputs> {
         let map = self.expect_map(node, "`outputs`")?;
         let keys = [
             "rust",
@@ -927,7 +966,7 @@ impl Loader {
             "docs",
         ];
         self.check_keys(map, &keys, "`outputs`");
-        let owner = self.at_node(node);
+
         let spec_dir = if manifest_dir.is_empty() {
             "spec"
         } else {
@@ -1380,6 +1419,11 @@ impl Loader {
         let ty = self
             .require(map, "type", &at, &what)
             .and_then(|n| self.type_expr(n, 0));
+        if ty.is_none()
+            && let Owner::Type(record) = owner
+        {
+            self.unresolved.insert(format!("{record}.{name}"));
+        }
         let required = self
             .require(map, "required", &at, &what)
             .and_then(|n| self.boolean(n, "`required`"));
@@ -1413,7 +1457,8 @@ impl Loader {
         Some(Field {
             name,
             ty: ty.unwrap_or(TypeRef::Primitive(Primitive::Json)),
-            required: required.unwrap_or(false),
+            // Unknown (already reported): assume required, so key checks add no follow-up errors.
+            required: required.unwrap_or(true),
             default: None,
             storage,
             meta,
@@ -1424,9 +1469,11 @@ impl Loader {
         match ty {
             TypeRef::Primitive(Primitive::Json) => false,
             TypeRef::Primitive(_) => true,
-            TypeRef::Named(name) => matches!(
+            // A type whose `kind` is missing or wrong is already reported; assume a column so
+            // that key and index checks do not pile follow-up errors on top.
+            TypeRef::Named(name) => !matches!(
                 self.declared.get(name).and_then(|d| d.kind.as_deref()),
-                Some("id" | "string" | "enum")
+                Some("record" | "union" | "error")
             ),
             TypeRef::List(_) | TypeRef::Map(_) => false,
         }
@@ -1563,23 +1610,23 @@ impl Loader {
             Node::Scalar(scalar) => {
                 let at = self.at_scalar(scalar);
                 let text = scalar.as_str();
-                // Column of the text inside the source: exact for plain and quoted one-line scalars.
-                let offset = match self.source_line(&at.0) {
-                    Some(line) => {
-                        let rest: String =
-                            line.chars().skip(at.0.column.saturating_sub(1)).collect();
-                        if rest.starts_with(text) {
-                            Some(0)
-                        } else if rest.get(1..).is_some_and(|r| r.starts_with(text)) {
-                            Some(1)
-                        } else {
-                            None
-                        }
-                    }
-                    None => None,
-                };
+                let offset = self.text_offset(&at, text);
                 self.type_text(text, 0, &at, offset, depth)
             }
+        }
+    }
+
+    /// Where `text` starts relative to the node at `at`: 0 for plain scalars, 1 for one-line quoted
+    /// ones; `None` when the source differs (escapes, folded lines) and only the node is known.
+    fn text_offset(&self, at: &At, text: &str) -> Option<usize> {
+        let line = self.source_line(&at.0)?;
+        let rest: String = line.chars().skip(at.0.column.saturating_sub(1)).collect();
+        if rest.starts_with(text) {
+            Some(0)
+        } else if rest.get(1..).is_some_and(|r| r.starts_with(text)) {
+            Some(1)
+        } else {
+            None
         }
     }
 
@@ -1876,6 +1923,9 @@ impl Loader {
         if extra.contains(&column) {
             return true;
         }
+        if self.unresolved.contains(&format!("{record}.{column}")) {
+            return true;
+        }
         match fields.iter().find(|f| f.name == column) {
             Some(field) if field.storage == FieldStorage::Column => true,
             Some(_) => {
@@ -1883,12 +1933,17 @@ impl Loader {
                 false
             }
             None => {
-                let candidates: Vec<&str> = fields
+                let mut candidates: Vec<&str> = Vec::new();
+                for candidate in fields
                     .iter()
                     .filter(|f| f.storage == FieldStorage::Column)
                     .map(|f| f.name.as_str())
                     .chain(extra.iter().copied())
-                    .collect();
+                {
+                    if !candidates.contains(&candidate) {
+                        candidates.push(candidate);
+                    }
+                }
                 let help = did_you_mean(column, candidates.iter().copied()).or_else(|| {
                     Some(format!(
                         "columns of `{record}`: {}",
@@ -1992,7 +2047,16 @@ impl Loader {
             None => String::new(),
         };
 
+        let before_edges = self.diagnostics.len();
         let transitions = self.edges(map, "transitions", &state_names, true);
+        // A transition that could not be read would make the graph checks below report states as
+        // stuck or unreachable only because of that error; skip them then.
+        let graph_readable = !self
+            .diagnostics
+            .get(before_edges..)
+            .unwrap_or_default()
+            .iter()
+            .any(|d| matches!(d.code, "S0402" | "S0104" | "S0105"));
         let rejected_edges = self.edges(map, "rejected", &state_names, false);
 
         // Duplicates, overlaps, terminal sources.
@@ -2066,7 +2130,7 @@ impl Loader {
         }
 
         // Every non-terminal state needs a way out; every state must be reachable.
-        for state in &states {
+        for state in states.iter().filter(|_| graph_readable) {
             if !state.terminal && !transitions.iter().any(|t| t.from == state.name) {
                 let at = (state.meta.location.clone(), state.name.chars().count());
                 self.report(
@@ -2084,7 +2148,7 @@ impl Loader {
                 );
             }
         }
-        if state_names.contains(&initial) {
+        if graph_readable && state_names.contains(&initial) {
             let mut reached: BTreeSet<&str> = BTreeSet::new();
             let mut queue = vec![initial.as_str()];
             while let Some(current) = queue.pop() {
@@ -2281,13 +2345,25 @@ impl Loader {
         };
         let message = match self.require(map, "message", &owner, &what) {
             Some(message_node) => {
-                let message = self.prose(message_node, "message");
+                let key_at = map.get_key_value("message").map(|(k, _)| self.at_scalar(k));
+                let message = self.prose(message_node, "message", key_at);
                 let at = self.at_node(message_node);
+                let offset = self.text_offset(&at, &message);
                 match placeholders(&message) {
                     Ok(names) => {
                         let field_names: Vec<&str> =
                             fields.iter().map(|f| f.name.as_str()).collect();
-                        for placeholder in names {
+                        for (placeholder, position) in names {
+                            let at = match (offset, message.get(..position)) {
+                                (Some(offset), Some(before)) => {
+                                    let column = at.0.column + offset + before.chars().count();
+                                    (
+                                        location(&at.0.file, at.0.line, column),
+                                        placeholder.chars().count() + 2,
+                                    )
+                                }
+                                _ => at.clone(),
+                            };
                             if !field_names.contains(&placeholder.as_str()) {
                                 let help = did_you_mean(&placeholder, field_names.iter().copied()).or_else(|| Some(format!("add a field `{placeholder}` to the error, or drop the placeholder")));
                                 self.report("S0703", at.clone(), format!("message placeholder `{{{placeholder}}}` is not a field of {what}"), "unknown placeholder", help);
@@ -2781,7 +2857,7 @@ impl Loader {
                 continue;
             }
             if let Some((first_kind, first)) = seen.get(name.as_str()) {
-                reports.push((at.clone(), format!("{kind} name `{name}` is already used by a {first_kind}"), format!("the {first_kind} `{name}` is declared at {first}; table and index names are unique across the schema")));
+                reports.push((at.clone(), format!("{kind} name `{name}` is already used by {} {first_kind}", if *first_kind == "index" { "an" } else { "a" }), format!("the {first_kind} `{name}` is declared at {first}; table and index names are unique across the schema")));
             } else {
                 seen.insert(name, (kind, &at.0));
             }
@@ -3025,11 +3101,12 @@ fn is_timestamp(value: &str) -> bool {
         && fraction.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// Names inside `{…}` in an error message.
-fn placeholders(message: &str) -> Result<Vec<String>, String> {
+/// Names inside `{…}` in an error message, with the byte position of their `{`.
+fn placeholders(message: &str) -> Result<Vec<(String, usize)>, String> {
     let mut out = Vec::new();
     let mut rest = message;
     while let Some(open) = rest.find(['{', '}']) {
+        let position = message.len() - rest.len() + open;
         let (before, after) = rest.split_at(open);
         let _ = before;
         if after.starts_with('}') {
@@ -3045,7 +3122,7 @@ fn placeholders(message: &str) -> Result<Vec<String>, String> {
                 name.escape_debug()
             ));
         }
-        out.push(name.to_string());
+        out.push((name.to_string(), position));
         rest = after.get(close + 1..).unwrap_or_default();
     }
     Ok(out)
@@ -3151,7 +3228,7 @@ mod tests {
         assert!(!is_timestamp("2026-01-02 03:04:05Z"));
         assert_eq!(
             placeholders("from {from} to {to}"),
-            Ok(vec!["from".into(), "to".into()])
+            Ok(vec![("from".into(), 5), ("to".into(), 15)])
         );
         assert!(placeholders("a } b").is_err());
         assert!(is_inside("a/b", "a"));
