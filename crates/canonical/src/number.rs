@@ -1,0 +1,116 @@
+//! The number rule: integers as plain decimal integers, floats with exactly six decimals.
+//!
+//! * **Integer or float** is decided by how serde_json holds the number, which follows the JSON
+//!   text: a literal without `.`, `e` or `E` that fits `i64` or `u64` is an integer (`1`, `-3`,
+//!   `18446744073709551615`); every other number is a binary64 float (`1.0`, `1e2`, `-0`, and
+//!   integer literals beyond the `u64`/`i64` range, which serde_json can only hold as floats).
+//!   So `1` and `1.0` canonicalise differently (`1` and `1.000000`). Typed Rust records agree
+//!   with this: an `f64` field always serialises as a float, an integer field as an integer.
+//! * **Integers** are written in full, without sign for zero, so integers beyond 2^53 keep every
+//!   digit (`9007199254740993`).
+//! * **Floats** are rounded to six decimals and always written with all six
+//!   (`1.5` → `1.500000`, `1e21` → `1000000000000000000000.000000`; never exponent notation).
+//!   Rounding is of the exact binary64 value to the nearest multiple of 10⁻⁶, ties to even.
+//!   Exact ties are rare (the value must be an odd multiple of 5·10⁻⁷ that binary64 can hold
+//!   exactly, such as 0.0078125 → `0.007812`); `0.0000005` is not one (its binary64 value is just
+//!   below 5·10⁻⁷) and becomes `0.000000`. This is what Rust's `format!("{:.6}")` and Python's
+//!   `format(x, ".6f")` produce; JavaScript's `toFixed(6)` differs on exact ties (it rounds half
+//!   up) and uses exponent notation from 1e21 upwards, so a TypeScript port must not use it.
+//! * **Negative zero** has no sign: `-0.0` and `-0.0000001` are `0.000000`.
+//! * **NaN and ±infinity** are refused with [`CanonicalError::NonFiniteNumber`]. A
+//!   `serde_json::Value` cannot hold them in this workspace's configuration, but
+//!   [`canonical_float`] can be handed one, and with serde_json's `arbitrary_precision` feature
+//!   a literal such as `1e400` would reach here as infinity.
+
+use serde_json::Number;
+
+use crate::error::CanonicalError;
+
+/// The canonical text of a float: six decimals, rounded half to even on the exact value, no
+/// negative zero, no exponent.
+///
+/// # Errors
+/// [`CanonicalError::NonFiniteNumber`] for NaN and the infinities (with path `$`).
+pub fn canonical_float(value: f64) -> Result<String, CanonicalError> {
+    let mut out = String::new();
+    write_float(value, &mut out).map_err(|value| CanonicalError::NonFiniteNumber { path: "$".to_owned(), value })?;
+    Ok(out)
+}
+
+/// Appends the canonical text of `number` to `out`; on a non-finite float, returns its text.
+pub(crate) fn write_number(number: &Number, out: &mut String) -> Result<(), String> {
+    use std::fmt::Write as _;
+    if let Some(unsigned) = number.as_u64() {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{unsigned}");
+        Ok(())
+    } else if let Some(signed) = number.as_i64() {
+        let _ = write!(out, "{signed}");
+        Ok(())
+    } else {
+        // Without arbitrary_precision every other Number is an f64; with it, as_f64 parses the
+        // literal and yields an infinity for out-of-range text, which write_float refuses.
+        write_float(number.as_f64().unwrap_or(f64::NAN), out)
+    }
+}
+
+fn write_float(value: f64, out: &mut String) -> Result<(), String> {
+    use std::fmt::Write as _;
+    if !value.is_finite() {
+        return Err(format!("{value}"));
+    }
+    let start = out.len();
+    let _ = write!(out, "{value:.6}");
+    // "-0.000000" (negative zero, or a negative value that rounds to zero) loses its sign.
+    if out.as_bytes()[start] == b'-' && out.as_bytes()[start + 1..].iter().all(|&byte| byte == b'0' || byte == b'.') {
+        out.remove(start);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn float(value: f64) -> String {
+        canonical_float(value).unwrap_or_else(|error| format!("error: {error}"))
+    }
+
+    #[test]
+    fn floats_have_six_decimals_and_round_half_to_even_on_the_exact_value() {
+        assert_eq!(float(1.5), "1.500000");
+        assert_eq!(float(0.1), "0.100000");
+        assert_eq!(float(1e21), "1000000000000000000000.000000");
+        assert_eq!(float(1e-7), "0.000000");
+        assert_eq!(float(0.0000005), "0.000000");
+        assert_eq!(float(0.0000015), "0.000002");
+        assert_eq!(float(0.0078125), "0.007812");
+        assert_eq!(float(0.0234375), "0.023438");
+        assert_eq!(float(-0.0078125), "-0.007812");
+        assert_eq!(float(123.4567895), "123.456789");
+    }
+
+    #[test]
+    fn negative_zero_loses_its_sign() {
+        assert_eq!(float(-0.0), "0.000000");
+        assert_eq!(float(-0.0000001), "0.000000");
+        assert_eq!(float(-0.0000006), "-0.000001");
+    }
+
+    #[test]
+    fn non_finite_floats_are_refused() {
+        for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(matches!(canonical_float(value), Err(CanonicalError::NonFiniteNumber { .. })));
+        }
+    }
+
+    #[test]
+    fn integers_keep_every_digit() {
+        let mut out = String::new();
+        for number in [Number::from(9_007_199_254_740_993_u64), Number::from(u64::MAX), Number::from(i64::MIN), Number::from(0)] {
+            out.clear();
+            assert_eq!(write_number(&number, &mut out), Ok(()));
+            assert_eq!(out, number.to_string());
+        }
+    }
+}
