@@ -26,7 +26,7 @@ const TYPES_PRELUDE: &str = r#"from __future__ import annotations
 
 import datetime as _dt
 import re as _re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, TypeVar, Union
 from uuid import UUID
 
 from pydantic import (
@@ -104,6 +104,22 @@ _Timestamp = Annotated[
     PlainSerializer(_timestamp_text, return_type=str, when_used="json"),
 ]
 """``timestamp``: any RFC 3339 offset in, normalised to UTC; written ``YYYY-MM-DDThh:mm:ss.ffffffZ``."""
+
+_T = TypeVar("_T")
+
+
+def _not_null(value: _T | None) -> _T:
+    if value is None:
+        raise ValueError("null is not allowed; omit the field instead")
+    return value
+
+
+_Optional = Annotated[_T | None, AfterValidator(_not_null)]
+"""An optional field: it may be absent (``None`` in Python, omitted on the wire) but never ``null``.
+
+Matches the JSON Schema, where optional properties are not nullable. A ``json`` field is the one
+exception: ``null`` is a JSON value, so it stays ``JsonValue | None``.
+"""
 
 _I64 = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
 """``integer``: signed 64-bit, strict (no strings, floats or booleans)."""
@@ -350,7 +366,8 @@ fn model(out: &mut String, name: &str, doc: &[String], tag: Option<(&str, &str)>
             (Some(default), false) => {
                 format!("{}: {ty} = Field(default={}, validate_default=True)", field.name, py_value(default))
             }
-            (None, false) => format!("{}: {ty} | None = None", field.name),
+            (None, false) if field.ty == TypeRef::Primitive(Primitive::Json) => format!("{}: {ty} | None = None", field.name),
+            (None, false) => format!("{}: _Optional[{ty}] = None", field.name),
         };
         let _ = writeln!(out, "\n    {line}");
         let mut lines = vec![field.meta.description.clone()];

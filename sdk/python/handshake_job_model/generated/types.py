@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re as _re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, TypeVar, Union
 from uuid import UUID
 
 from pydantic import (
@@ -83,6 +83,22 @@ _Timestamp = Annotated[
     PlainSerializer(_timestamp_text, return_type=str, when_used="json"),
 ]
 """``timestamp``: any RFC 3339 offset in, normalised to UTC; written ``YYYY-MM-DDThh:mm:ss.ffffffZ``."""
+
+_T = TypeVar("_T")
+
+
+def _not_null(value: _T | None) -> _T:
+    if value is None:
+        raise ValueError("null is not allowed; omit the field instead")
+    return value
+
+
+_Optional = Annotated[_T | None, AfterValidator(_not_null)]
+"""An optional field: it may be absent (``None`` in Python, omitted on the wire) but never ``null``.
+
+Matches the JSON Schema, where optional properties are not nullable. A ``json`` field is the one
+exception: ``null`` is a JSON value, so it stays ``JsonValue | None``.
+"""
 
 _I64 = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
 """``integer``: signed 64-bit, strict (no strings, floats or booleans)."""
@@ -230,19 +246,19 @@ class WorkspaceScope(BaseModel):
     Clause: §2.6.6.2.3
     """
 
-    project_id: UUID | None = None
+    project_id: _Optional[UUID] = None
     """the project inside the workspace, when narrowed to one
 
     Clause: §2.6.6.2.3
     """
 
-    folder_ids: list[UUID] | None = None
+    folder_ids: _Optional[list[UUID]] = None
     """folders the job may touch, when narrowed
 
     Clause: §2.6.6.2.3
     """
 
-    document_ids: list[UUID] | None = None
+    document_ids: _Optional[list[UUID]] = None
     """documents the job may touch, when narrowed
 
     Clause: §2.6.6.2.3
@@ -475,7 +491,7 @@ class EntityRef(BaseModel):
     Clause: §2.6.6.2.3
     """
 
-    selector: Selector | None = None
+    selector: _Optional[Selector] = None
     """the part of the artefact designated; absent means the whole artefact
 
     Clause: §2.6.6.2.3
@@ -531,31 +547,31 @@ class CalendarScopeHint(BaseModel):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    active_event_id: StrictStr | None = None
+    active_event_id: _Optional[StrictStr] = None
     """the active calendar event
 
     Clause: §2.6.6.7.3
     """
 
-    confidence: StrictFloat | None = None
+    confidence: _Optional[StrictFloat] = None
     """confidence of the hint, from 0 to 1
 
     Clause: §2.6.6.7.3
     """
 
-    source: StrictStr | None = None
+    source: _Optional[StrictStr] = None
     """where the hint came from
 
     Clause: §2.6.6.7.3
     """
 
-    projection: StrictStr | None = None
+    projection: _Optional[StrictStr] = None
     """projection applied to the event
 
     Clause: §2.6.6.7.3
     """
 
-    trust_level: StrictStr | None = None
+    trust_level: _Optional[StrictStr] = None
     """trust level of the hint's source
 
     Clause: §2.6.6.7.3
@@ -772,7 +788,7 @@ class ArtifactHandle(BaseModel):
     Decision: The spec says "default false for sensitive artifacts and prompt_payload"; defaulting to false for every artifact is the safe reading, and exporting stays an explicit choice.
     """
 
-    retention_ttl_days: _U64 | None = None
+    retention_ttl_days: _Optional[_U64] = None
     """how many days the artifact is kept
 
     Clause: §2.6.6.7.7
@@ -835,19 +851,19 @@ class ContextSnapshot(BaseModel):
     Clause: §2.6.6.7.3
     """
 
-    calendar_scope_hint: CalendarScopeHint | None = None
+    calendar_scope_hint: _Optional[CalendarScopeHint] = None
     """calendar context that influenced scope
 
     Clause: §2.6.6.7.3
     """
 
-    policy_precedence_source: PolicyPrecedenceSource | None = None
+    policy_precedence_source: _Optional[PolicyPrecedenceSource] = None
     """which source decided the policy
 
     Clause: §2.6.6.7.3
     """
 
-    projection_mode: ProjectionMode | None = None
+    projection_mode: _Optional[ProjectionMode] = None
     """projection applied to sources
 
     Clause: §2.6.6.7.3
@@ -889,7 +905,7 @@ class ContextSnapshot(BaseModel):
     Clause: §2.6.6.7.3
     """
 
-    seed: _I64 | None = None
+    seed: _Optional[_I64] = None
     """seed used for strict determinism
 
     Clause: §2.6.6.7.3, §2.6.6.7.0
@@ -901,7 +917,7 @@ class ContextSnapshot(BaseModel):
     Clause: §2.6.6.7.3
     """
 
-    local_only_payload_ref: ArtifactHandle | None = None
+    local_only_payload_ref: _Optional[ArtifactHandle] = None
     """handle of the full prompt text, stored locally only
 
     Clause: §2.6.6.7.3
@@ -929,7 +945,7 @@ class BlockPayload(BaseModel):
     Clause: §2.6.6.2.4
     """
 
-    attributes: dict[str, StrictStr] | None = None
+    attributes: _Optional[dict[str, StrictStr]] = None
     """block attributes, such as a heading level
 
     Clause: §2.6.6.2.4
@@ -951,7 +967,7 @@ class FormulaSpec(BaseModel):
     Clause: §2.6.6.2.4
     """
 
-    dialect: StrictStr | None = None
+    dialect: _Optional[StrictStr] = None
     """the formula dialect, when not the sheet's default
 
     Clause: §2.6.6.2.4
@@ -1347,37 +1363,37 @@ class RuntimeConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    planner_token_budget: _U64 | None = None
+    planner_token_budget: _Optional[_U64] = None
     """maximum tokens the planner may use
 
     Clause: §2.6.6.2.5
     """
 
-    executor_token_budget: _U64 | None = None
+    executor_token_budget: _Optional[_U64] = None
     """maximum tokens the executor may use
 
     Clause: §2.6.6.2.5
     """
 
-    timeout_ms: _U64 | None = None
+    timeout_ms: _Optional[_U64] = None
     """wall-clock limit of one run attempt, in milliseconds
 
     Clause: §2.6.6.2.5
     """
 
-    max_attempts: _U64 | None = None
+    max_attempts: _Optional[_U64] = None
     """how many workflow run attempts a retry policy may start
 
     Clause: §2.6.6.2.5, §2.6.6.4
     """
 
-    precision: Precision | None = None
+    precision: _Optional[Precision] = None
     """numeric precision of model execution
 
     Clause: §2.6.6.2.5
     """
 
-    temperature: StrictFloat | None = None
+    temperature: _Optional[StrictFloat] = None
     """sampling temperature
 
     Clause: §2.6.6.2.5
@@ -1433,7 +1449,7 @@ class StatusReason(BaseModel):
     Clause: §2.6.6.2.6
     """
 
-    detail: StrictStr | None = None
+    detail: _Optional[StrictStr] = None
     """human-readable detail
 
     Clause: §2.6.6.2.6
@@ -1505,13 +1521,13 @@ class CapabilityDecision(BaseModel):
     Clause: §2.6.6.5.2
     """
 
-    error_code: ErrorCode | None = None
+    error_code: _Optional[ErrorCode] = None
     """the stable error code of a denial, such as HSK-4001
 
     Clause: §11.1
     """
 
-    detail: StrictStr | None = None
+    detail: _Optional[StrictStr] = None
     """why it was decided so
 
     Clause: §2.6.6.5.2
@@ -1588,7 +1604,7 @@ class ValidatorOutcome(BaseModel):
     Clause: §2.6.6.2.6
     """
 
-    message: StrictStr | None = None
+    message: _Optional[StrictStr] = None
     """its explanation
 
     Clause: §2.6.6.2.6
@@ -1643,7 +1659,7 @@ class ValidationResult(BaseModel):
     Clause: §2.6.6.2.6
     """
 
-    diff_summary: DiffSummary | None = None
+    diff_summary: _Optional[DiffSummary] = None
     """size of the validated change
 
     Clause: §2.6.6.2.6
@@ -1676,13 +1692,13 @@ class ErrorSummary(BaseModel):
     Clause: §2.6.6.3.2, §2.6.6.4
     """
 
-    step_id: StrictStr | None = None
+    step_id: _Optional[StrictStr] = None
     """the workflow step that failed
 
     Clause: §2.6.6.4
     """
 
-    occurred_at: _Timestamp | None = None
+    occurred_at: _Optional[_Timestamp] = None
     """when it failed
 
     Clause: §2.6.6.2.6
@@ -1709,7 +1725,7 @@ class Warning(BaseModel):
     Clause: §2.6.6.2.6
     """
 
-    entity_ref: EntityRef | None = None
+    entity_ref: _Optional[EntityRef] = None
     """the entity the warning is about
 
     Clause: §2.6.6.2.3
@@ -1806,7 +1822,7 @@ class AiJob(BaseModel):
     Clause: §2.6.6.2.1
     """
 
-    parent_job_id: JobId | None = None
+    parent_job_id: _Optional[JobId] = None
     """the job that spawned this one, if any
 
     Clause: §2.6.6.2.1
@@ -1836,13 +1852,13 @@ class AiJob(BaseModel):
     Clause: §2.6.6.2.2
     """
 
-    consent_profile_id: ConsentProfileId | None = None
+    consent_profile_id: _Optional[ConsentProfileId] = None
     """user- or topic-level consent settings that apply
 
     Clause: §2.6.6.2.2
     """
 
-    topic_scope: TopicScope | None = None
+    topic_scope: _Optional[TopicScope] = None
     """optional high-level topic lock used by policy
 
     Clause: §2.6.6.2.2
@@ -1860,13 +1876,13 @@ class AiJob(BaseModel):
     Clause: §2.6.6.2.3
     """
 
-    context_snapshot: ContextSnapshot | None = None
+    context_snapshot: _Optional[ContextSnapshot] = None
     """minimal snapshot of what the job saw, for debugging and reproducibility
 
     Clause: §2.6.6.2.3, §2.6.6.7.3
     """
 
-    layer_scope: LayerScope | None = None
+    layer_scope: _Optional[LayerScope] = None
     """which content layers the job may read and write
 
     Clause: §2.6.6.2.3, §2.6.6.7.0
@@ -1885,13 +1901,13 @@ class AiJob(BaseModel):
     Clause: §2.6.6.2.4
     """
 
-    validation_plan: ValidationPlan | None = None
+    validation_plan: _Optional[ValidationPlan] = None
     """which validators run in which phase
 
     Clause: §2.6.6.2.4
     """
 
-    provenance_plan: ProvenancePlan | None = None
+    provenance_plan: _Optional[ProvenancePlan] = None
     """how the job's outputs map to provenance fields
 
     Clause: §2.6.6.2.4, §2.6.6.5.1
@@ -1903,25 +1919,25 @@ class AiJob(BaseModel):
     Clause: §2.6.6.2.5
     """
 
-    planner_model_id: ModelId | None = None
+    planner_model_id: _Optional[ModelId] = None
     """the model that produced the plan
 
     Clause: §2.6.6.2.5
     """
 
-    executor_model_id: ModelId | None = None
+    executor_model_id: _Optional[ModelId] = None
     """the model used to generate or transform content
 
     Clause: §2.6.6.2.5
     """
 
-    fallback_model_id: ModelId | None = None
+    fallback_model_id: _Optional[ModelId] = None
     """the model used when the primary one fails
 
     Clause: §2.6.6.2.5
     """
 
-    runtime_config: RuntimeConfig | None = None
+    runtime_config: _Optional[RuntimeConfig] = None
     """limits such as token budgets and timeouts, and precision settings
 
     Clause: §2.6.6.2.5
@@ -1939,25 +1955,25 @@ class AiJob(BaseModel):
     Clause: §2.6.6.2.6
     """
 
-    capability_check_result: CapabilityCheckResult | None = None
+    capability_check_result: _Optional[CapabilityCheckResult] = None
     """the capability decisions taken for this job so far
 
     Clause: §2.6.6.2.6, §2.6.6.5.2
     """
 
-    validation_result: ValidationResult | None = None
+    validation_result: _Optional[ValidationResult] = None
     """the result of validating the job's diff or changes
 
     Clause: §2.6.6.2.6
     """
 
-    error_summary: ErrorSummary | None = None
+    error_summary: _Optional[ErrorSummary] = None
     """error details when the job failed
 
     Clause: §2.6.6.2.6
     """
 
-    warnings: list[Warning] | None = None
+    warnings: _Optional[list[Warning]] = None
     """non-fatal issues met along the way
 
     Clause: §2.6.6.2.6
@@ -1975,7 +1991,7 @@ class AiJob(BaseModel):
     Clause: §2.6.6.2.7
     """
 
-    completed_at: _Timestamp | None = None
+    completed_at: _Optional[_Timestamp] = None
     """when the job reached a terminal state
 
     Clause: §2.6.6.2.7
@@ -1993,7 +2009,7 @@ class AiJob(BaseModel):
     Clause: §2.6.6.2.7, §11.5
     """
 
-    aux_trace_ids: list[SpanId] | None = None
+    aux_trace_ids: _Optional[list[SpanId]] = None
     """additional spans, such as those of sub-jobs
 
     Clause: §2.6.6.2.7
@@ -2059,7 +2075,7 @@ class WorkflowRun(BaseModel):
     Clause: §2.6.6.4
     """
 
-    workflow_definition_id: StrictStr | None = None
+    workflow_definition_id: _Optional[StrictStr] = None
     """the workflow definition (node graph) the attempt executes
 
     Clause: §2.6.6.4
@@ -2078,7 +2094,7 @@ class WorkflowRun(BaseModel):
     Clause: §2.6.6.4
     """
 
-    finished_at: _Timestamp | None = None
+    finished_at: _Optional[_Timestamp] = None
     """when the attempt ended
 
     Clause: §2.6.6.4
@@ -2133,43 +2149,43 @@ class FlightRecorderEvent(BaseModel):
     Clause: §11.5
     """
 
-    job_id: JobId | None = None
+    job_id: _Optional[JobId] = None
     """the job it concerns
 
     Clause: §11.5
     """
 
-    model_id: ModelId | None = None
+    model_id: _Optional[ModelId] = None
     """the model involved
 
     Clause: §11.5
     """
 
-    wsids: list[StrictStr] | None = None
+    wsids: _Optional[list[StrictStr]] = None
     """workspace ids involved
 
     Clause: §11.5
     """
 
-    activity_span_id: SpanId | None = None
+    activity_span_id: _Optional[SpanId] = None
     """the activity span
 
     Clause: §11.5
     """
 
-    session_span_id: SpanId | None = None
+    session_span_id: _Optional[SpanId] = None
     """the session span
 
     Clause: §11.5
     """
 
-    capability_id: CapabilityId | None = None
+    capability_id: _Optional[CapabilityId] = None
     """the capability decided on, for governance events
 
     Clause: §11.5
     """
 
-    policy_decision_id: StrictStr | None = None
+    policy_decision_id: _Optional[StrictStr] = None
     """the policy decision, for governance events
 
     Clause: §11.5
@@ -2202,7 +2218,7 @@ class JobStateTransition(BaseModel):
     Clause: §2.6.6.3
     """
 
-    from_state: JobState | None = None
+    from_state: _Optional[JobState] = None
     """the state left; absent on the creation row
 
     Clause: §2.6.6.3.1
@@ -2220,7 +2236,7 @@ class JobStateTransition(BaseModel):
     Clause: §2.6.6.2.6
     """
 
-    reason_detail: StrictStr | None = None
+    reason_detail: _Optional[StrictStr] = None
     """human-readable detail of the reason
 
     Clause: §2.6.6.2.6
@@ -2232,7 +2248,7 @@ class JobStateTransition(BaseModel):
     Clause: §11.5
     """
 
-    workflow_run_id: WorkflowRunId | None = None
+    workflow_run_id: _Optional[WorkflowRunId] = None
     """the attempt the change happened in
 
     Clause: §2.6.6.4
@@ -2277,7 +2293,7 @@ class EntityProvenance(BaseModel):
     Clause: §2.6.6.2.3
     """
 
-    selector: Selector | None = None
+    selector: _Optional[Selector] = None
     """the part of the artefact changed
 
     Clause: §2.6.6.2.3
@@ -2295,7 +2311,7 @@ class EntityProvenance(BaseModel):
     Clause: §2.6.6.5.1
     """
 
-    workflow_run_id: WorkflowRunId | None = None
+    workflow_run_id: _Optional[WorkflowRunId] = None
     """the attempt that made it
 
     Clause: §2.6.6.4
@@ -2307,13 +2323,13 @@ class EntityProvenance(BaseModel):
     Clause: §2.6.6.5.1
     """
 
-    planner_model_id: ModelId | None = None
+    planner_model_id: _Optional[ModelId] = None
     """the planning model
 
     Clause: §2.6.6.5.1
     """
 
-    executor_model_id: ModelId | None = None
+    executor_model_id: _Optional[ModelId] = None
     """the executing model
 
     Clause: §2.6.6.5.1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re as _re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, TypeVar, Union
 from uuid import UUID
 
 from pydantic import (
@@ -83,6 +83,22 @@ _Timestamp = Annotated[
     PlainSerializer(_timestamp_text, return_type=str, when_used="json"),
 ]
 """``timestamp``: any RFC 3339 offset in, normalised to UTC; written ``YYYY-MM-DDThh:mm:ss.ffffffZ``."""
+
+_T = TypeVar("_T")
+
+
+def _not_null(value: _T | None) -> _T:
+    if value is None:
+        raise ValueError("null is not allowed; omit the field instead")
+    return value
+
+
+_Optional = Annotated[_T | None, AfterValidator(_not_null)]
+"""An optional field: it may be absent (``None`` in Python, omitted on the wire) but never ``null``.
+
+Matches the JSON Schema, where optional properties are not nullable. A ``json`` field is the one
+exception: ``null`` is a JSON value, so it stays ``JsonValue | None``.
+"""
 
 _I64 = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
 """``integer``: signed 64-bit, strict (no strings, floats or booleans)."""
@@ -169,7 +185,7 @@ class PlannedOperationInsertBlock(BaseModel):
     Clause: §2.6.6.2.4
     """
 
-    position: _U64 | None = None
+    position: _Optional[_U64] = None
     """where
 
     Clause: §2.6.6.2.4
@@ -226,7 +242,7 @@ class Job(BaseModel):
     Clause: §2.6.6.3
     """
 
-    title: StrictStr | None = None
+    title: _Optional[StrictStr] = None
     """a title
 
     Clause: §2.6.6.2.1
@@ -238,13 +254,13 @@ class Job(BaseModel):
     Clause: §2.6.6.4
     """
 
-    offset_ms: _I64 | None = None
+    offset_ms: _Optional[_I64] = None
     """signed offset
 
     Clause: §2.6.6.2.7
     """
 
-    score: StrictFloat | None = None
+    score: _Optional[StrictFloat] = None
     """a score
 
     Clause: §2.6.6.2.7
@@ -256,7 +272,7 @@ class Job(BaseModel):
     Clause: §2.6.6.2.2
     """
 
-    artefact_id: UUID | None = None
+    artefact_id: _Optional[UUID] = None
     """an artefact
 
     Clause: §2.6.6.2.3
@@ -274,25 +290,25 @@ class Job(BaseModel):
     Clause: §2.6.6.2.6
     """
 
-    tags: list[StrictStr] | None = None
+    tags: _Optional[list[StrictStr]] = None
     """tags
 
     Clause: §2.6.6.2.7
     """
 
-    labels: dict[str, StrictStr] | None = None
+    labels: _Optional[dict[str, StrictStr]] = None
     """labels
 
     Clause: §2.6.6.2.7
     """
 
-    operations: list[PlannedOperation] | None = None
+    operations: _Optional[list[PlannedOperation]] = None
     """the plan
 
     Clause: §2.6.6.2.4
     """
 
-    children: list[Job] | None = None
+    children: _Optional[list[Job]] = None
     """spawned jobs
 
     Clause: §2.6.6.2.1
@@ -305,7 +321,7 @@ class Job(BaseModel):
     Decision: analysis only unless stated | the safe default
     """
 
-    notes: dict[str, list[Note]] | None = None
+    notes: _Optional[dict[str, list[Note]]] = None
     """notes by topic
 
     Clause: §2.6.6.2.7
