@@ -105,6 +105,19 @@ _Timestamp = Annotated[
 ]
 """``timestamp``: any RFC 3339 offset in, normalised to UTC; written ``YYYY-MM-DDThh:mm:ss.ffffffZ``."""
 
+_UUID_TEXT = _re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _uuid_input(value: object) -> object:
+    """Accept a ``UUID`` or its hyphenated text form only (no braces, ``urn:uuid:`` or bare hex)."""
+    if isinstance(value, str) and not _UUID_TEXT.match(value):
+        raise ValueError("uuid must be in hyphenated form, e.g. 0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b")
+    return value
+
+
+_Uuid = Annotated[UUID, BeforeValidator(_uuid_input)]
+"""``uuid``: RFC 4122 in hyphenated text form (either case in, lower case out)."""
+
 _T = TypeVar("_T")
 
 
@@ -189,7 +202,7 @@ fn types_file(spec: &Spec) -> String {
         out.push_str("\n\n");
         match &ty.kind {
             TypeKind::Id => {
-                let _ = writeln!(out, "{} = Annotated[UUID, Field(title={})]", ty.name, py_string(&ty.name));
+                let _ = writeln!(out, "{} = Annotated[_Uuid, Field(title={})]", ty.name, py_string(&ty.name));
                 docstring(&mut out, "", &with_meta(&ty.meta, &["A UUID; serialized in hyphenated text form."]));
             }
             TypeKind::String(constraints) => string_alias(&mut out, ty, constraints),
@@ -384,7 +397,7 @@ fn py_type(ty: &TypeRef) -> String {
             Primitive::UnsignedInteger => "_U64",
             Primitive::Number => "StrictFloat",
             Primitive::Boolean => "StrictBool",
-            Primitive::Uuid => "UUID",
+            Primitive::Uuid => "_Uuid",
             Primitive::Timestamp => "_Timestamp",
             Primitive::Json => "JsonValue",
         }

@@ -84,6 +84,19 @@ _Timestamp = Annotated[
 ]
 """``timestamp``: any RFC 3339 offset in, normalised to UTC; written ``YYYY-MM-DDThh:mm:ss.ffffffZ``."""
 
+_UUID_TEXT = _re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _uuid_input(value: object) -> object:
+    """Accept a ``UUID`` or its hyphenated text form only (no braces, ``urn:uuid:`` or bare hex)."""
+    if isinstance(value, str) and not _UUID_TEXT.match(value):
+        raise ValueError("uuid must be in hyphenated form, e.g. 0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b")
+    return value
+
+
+_Uuid = Annotated[UUID, BeforeValidator(_uuid_input)]
+"""``uuid``: RFC 4122 in hyphenated text form (either case in, lower case out)."""
+
 _T = TypeVar("_T")
 
 
@@ -107,7 +120,7 @@ _U64 = Annotated[StrictInt, Field(ge=0, le=2**64 - 1)]
 """``uint``: unsigned 64-bit, strict."""
 
 
-JobId = Annotated[UUID, Field(title="JobId")]
+JobId = Annotated[_Uuid, Field(title="JobId")]
 """globally unique, stable identifier of one AI job
 
 A UUID; serialized in hyphenated text form.
@@ -240,25 +253,25 @@ class WorkspaceScope(BaseModel):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    workspace_id: UUID
+    workspace_id: _Uuid
     """the workspace the job belongs to
 
     Clause: §2.6.6.2.3
     """
 
-    project_id: _Optional[UUID] = None
+    project_id: _Optional[_Uuid] = None
     """the project inside the workspace, when narrowed to one
 
     Clause: §2.6.6.2.3
     """
 
-    folder_ids: _Optional[list[UUID]] = None
+    folder_ids: _Optional[list[_Uuid]] = None
     """folders the job may touch, when narrowed
 
     Clause: §2.6.6.2.3
     """
 
-    document_ids: _Optional[list[UUID]] = None
+    document_ids: _Optional[list[_Uuid]] = None
     """documents the job may touch, when narrowed
 
     Clause: §2.6.6.2.3
@@ -485,7 +498,7 @@ class EntityRef(BaseModel):
     Clause: §2.6.6.2.3
     """
 
-    artefact_id: UUID
+    artefact_id: _Uuid
     """the artefact's UUID
 
     Clause: §2.6.6.2.3
@@ -745,7 +758,7 @@ class ArtifactHandle(BaseModel):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    artifact_id: UUID
+    artifact_id: _Uuid
     """the artifact's UUID
 
     Clause: §2.6.6.7.7
@@ -803,7 +816,7 @@ class ContextSnapshot(BaseModel):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    context_snapshot_id: UUID
+    context_snapshot_id: _Uuid
     """identifier of this snapshot
 
     Clause: §2.6.6.7.3
@@ -2016,7 +2029,7 @@ class AiJob(BaseModel):
     """
 
 
-WorkflowRunId = Annotated[UUID, Field(title="WorkflowRunId")]
+WorkflowRunId = Annotated[_Uuid, Field(title="WorkflowRunId")]
 """identifier of one execution attempt of a job in the workflow engine
 
 A UUID; serialized in hyphenated text form.
@@ -2125,7 +2138,7 @@ class FlightRecorderEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    event_id: UUID
+    event_id: _Uuid
     """stable identifier of the event
 
     Clause: §11.5
@@ -2254,7 +2267,7 @@ class JobStateTransition(BaseModel):
     Clause: §2.6.6.4
     """
 
-    event_id: UUID
+    event_id: _Uuid
     """the Flight Recorder event written in the same transaction
 
     Clause: §11.5
@@ -2275,7 +2288,7 @@ class EntityProvenance(BaseModel):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    provenance_id: UUID
+    provenance_id: _Uuid
     """identifier of this provenance record
 
     Clause: §2.6.6.5.1
@@ -2287,7 +2300,7 @@ class EntityProvenance(BaseModel):
     Clause: §2.6.6.2.3
     """
 
-    artefact_id: UUID
+    artefact_id: _Uuid
     """the artefact changed
 
     Clause: §2.6.6.2.3

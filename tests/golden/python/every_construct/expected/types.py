@@ -84,6 +84,19 @@ _Timestamp = Annotated[
 ]
 """``timestamp``: any RFC 3339 offset in, normalised to UTC; written ``YYYY-MM-DDThh:mm:ss.ffffffZ``."""
 
+_UUID_TEXT = _re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _uuid_input(value: object) -> object:
+    """Accept a ``UUID`` or its hyphenated text form only (no braces, ``urn:uuid:`` or bare hex)."""
+    if isinstance(value, str) and not _UUID_TEXT.match(value):
+        raise ValueError("uuid must be in hyphenated form, e.g. 0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b")
+    return value
+
+
+_Uuid = Annotated[UUID, BeforeValidator(_uuid_input)]
+"""``uuid``: RFC 4122 in hyphenated text form (either case in, lower case out)."""
+
 _T = TypeVar("_T")
 
 
@@ -107,7 +120,7 @@ _U64 = Annotated[StrictInt, Field(ge=0, le=2**64 - 1)]
 """``uint``: unsigned 64-bit, strict."""
 
 
-JobId = Annotated[UUID, Field(title="JobId")]
+JobId = Annotated[_Uuid, Field(title="JobId")]
 """stable identifier of one job
 
 A UUID; serialized in hyphenated text form.
@@ -272,7 +285,7 @@ class Job(BaseModel):
     Clause: §2.6.6.2.2
     """
 
-    artefact_id: _Optional[UUID] = None
+    artefact_id: _Optional[_Uuid] = None
     """an artefact
 
     Clause: §2.6.6.2.3

@@ -84,6 +84,19 @@ _Timestamp = Annotated[
 ]
 """``timestamp``: any RFC 3339 offset in, normalised to UTC; written ``YYYY-MM-DDThh:mm:ss.ffffffZ``."""
 
+_UUID_TEXT = _re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _uuid_input(value: object) -> object:
+    """Accept a ``UUID`` or its hyphenated text form only (no braces, ``urn:uuid:`` or bare hex)."""
+    if isinstance(value, str) and not _UUID_TEXT.match(value):
+        raise ValueError("uuid must be in hyphenated form, e.g. 0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b")
+    return value
+
+
+_Uuid = Annotated[UUID, BeforeValidator(_uuid_input)]
+"""``uuid``: RFC 4122 in hyphenated text form (either case in, lower case out)."""
+
 _T = TypeVar("_T")
 
 
