@@ -87,7 +87,10 @@ pub struct Generated {
 }
 
 /// Run every generator. `existing_migrations` is every file currently under the migrations folder.
-pub fn generate(spec: &Spec, existing_migrations: &[ExistingFile]) -> Result<Generated, CodegenError> {
+pub fn generate(
+    spec: &Spec,
+    existing_migrations: &[ExistingFile],
+) -> Result<Generated, CodegenError> {
     let migrations = migrations::generate(spec, existing_migrations)?;
     let mut files = Vec::new();
     files.extend(rust::generate(spec)?);
@@ -96,6 +99,44 @@ pub fn generate(spec: &Spec, existing_migrations: &[ExistingFile]) -> Result<Gen
     files.extend(typescript::generate(spec));
     files.extend(python::generate(spec));
     files.extend(docs::generate(spec));
-    let owned_dirs = spec.outputs.all().iter().map(|(_, dir)| dir.to_string()).collect();
-    Ok(Generated { files, owned_dirs, new_migrations: migrations.new_files })
+    let owned_dirs = spec
+        .outputs
+        .all()
+        .iter()
+        .map(|(_, dir)| dir.to_string())
+        .collect();
+    Ok(Generated {
+        files,
+        owned_dirs,
+        new_migrations: migrations.new_files,
+    })
+}
+
+/// Why [`plan_repo`] could not produce a plan.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The spec did not load; the diagnostics say where and why.
+    #[error("the spec has errors")]
+    Spec(#[from] handshake_spec::LoadError),
+    /// Generation refused (non-additive change, edited migration, …).
+    #[error(transparent)]
+    Codegen(#[from] CodegenError),
+    /// Reading the tree failed.
+    #[error("reading the repository: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The whole pipeline up to, not including, writing: load `spec/handshake.yaml` under `root`,
+/// read the migrations folder, generate every target in memory, and compare with the tree.
+///
+/// `cargo xtask codegen` applies the returned plan; `--check` and the drift test only report it.
+pub fn plan_repo(root: &std::path::Path) -> Result<output::Plan, RunError> {
+    let spec = handshake_spec::load(root)?;
+    let mut existing = Vec::new();
+    for path in output::files_under(root, std::path::Path::new(&spec.outputs.migrations))? {
+        let contents = std::fs::read_to_string(root.join(&path))?.replace("\r\n", "\n");
+        existing.push(ExistingFile { path, contents });
+    }
+    let generated = generate(&spec, &existing)?;
+    Ok(output::plan(root, &generated)?)
 }
