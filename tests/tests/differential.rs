@@ -96,23 +96,45 @@ struct Record {
 /// Every record under `<dir>/<stem>/{valid,invalid}/*.json`, sorted by path.
 fn records_under(dir: &Path) -> Vec<Record> {
     let mut records = Vec::new();
-    let Ok(stems) = std::fs::read_dir(dir) else { return records };
-    let mut stems: Vec<PathBuf> = stems.map(|e| e.expect("readable dir entry").path()).filter(|p| p.is_dir()).collect();
+    let Ok(stems) = std::fs::read_dir(dir) else {
+        return records;
+    };
+    let mut stems: Vec<PathBuf> = stems
+        .map(|e| e.expect("readable dir entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
     stems.sort();
     for stem_dir in stems {
-        let stem = stem_dir.file_name().expect("folder name").to_string_lossy().into_owned();
+        let stem = stem_dir
+            .file_name()
+            .expect("folder name")
+            .to_string_lossy()
+            .into_owned();
         for (verdict, expected_valid) in [("valid", true), ("invalid", false)] {
-            let Ok(entries) = std::fs::read_dir(stem_dir.join(verdict)) else { continue };
+            let Ok(entries) = std::fs::read_dir(stem_dir.join(verdict)) else {
+                continue;
+            };
             let mut paths: Vec<PathBuf> = entries
                 .map(|e| e.expect("readable dir entry").path())
                 .filter(|p| p.extension().is_some_and(|x| x == "json"))
                 .collect();
             paths.sort();
             for path in paths {
-                let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                let value = serde_json::from_str(&text)
-                    .unwrap_or_else(|e| panic!("{} is not JSON ({e}); the corpus holds JSON only", path.display()));
-                records.push(Record { name: display(&path), path, stem: stem.clone(), expected_valid, value });
+                let text = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let value = serde_json::from_str(&text).unwrap_or_else(|e| {
+                    panic!(
+                        "{} is not JSON ({e}); the corpus holds JSON only",
+                        path.display()
+                    )
+                });
+                records.push(Record {
+                    name: display(&path),
+                    path,
+                    stem: stem.clone(),
+                    expected_valid,
+                    value,
+                });
             }
         }
     }
@@ -124,7 +146,10 @@ fn pydantic_verdicts(records: &[Record]) -> Result<BTreeMap<String, bool>, Strin
     let root = repo_root();
     let python = root.join("sdk/python/.venv/bin/python");
     if !python.exists() {
-        return Err(format!("{} does not exist; run sdk/check.sh once to create it", display(&python)));
+        return Err(format!(
+            "{} does not exist; run sdk/check.sh once to create it",
+            display(&python)
+        ));
     }
     let output = Command::new(&python)
         .args(["-m", "handshake_job_model.verdicts"])
@@ -141,13 +166,24 @@ fn pydantic_verdicts(records: &[Record]) -> Result<BTreeMap<String, bool>, Strin
     }
     let report: Value = serde_json::from_slice(&output.stdout).expect("verdicts prints JSON");
     let verdicts = report["verdicts"].as_array().expect("a verdicts array");
-    assert_eq!(verdicts.len(), records.len(), "one Pydantic verdict per record");
+    assert_eq!(
+        verdicts.len(),
+        records.len(),
+        "one Pydantic verdict per record"
+    );
     Ok(records
         .iter()
         .zip(verdicts)
         .map(|(record, verdict)| {
-            assert_eq!(verdict["file"].as_str(), record.path.to_str(), "verdicts come back in argument order");
-            (record.name.clone(), verdict["valid"].as_bool().expect("valid is a boolean"))
+            assert_eq!(
+                verdict["file"].as_str(),
+                record.path.to_str(),
+                "verdicts come back in argument order"
+            );
+            (
+                record.name.clone(),
+                verdict["valid"].as_bool().expect("valid is a boolean"),
+            )
         })
         .collect())
 }
@@ -159,14 +195,20 @@ fn corpus_verdicts_agree_across_rust_json_schema_and_pydantic() {
     assert!(!records.is_empty(), "tests/corpus holds no records");
     records.extend(records_under(&root.join("tests/examples")));
 
-    let schemas: BTreeMap<String, jsonschema::Validator> =
-        root_schemas().into_iter().map(|root| (root.stem, validator(&root.schema))).collect();
+    let schemas: BTreeMap<String, jsonschema::Validator> = root_schemas()
+        .into_iter()
+        .map(|root| (root.stem, validator(&root.schema)))
+        .collect();
 
     let pydantic = match pydantic_verdicts(&records) {
         Ok(verdicts) => Some(verdicts),
-        Err(reason) if std::env::var_os("CI").is_some() => panic!("pydantic verdicts unavailable in CI: {reason}"),
+        Err(reason) if std::env::var_os("CI").is_some() => {
+            panic!("pydantic verdicts unavailable in CI: {reason}")
+        }
         Err(reason) => {
-            eprintln!("!!!!! skipped: the pydantic column of the differential test ({reason}) !!!!!");
+            eprintln!(
+                "!!!!! skipped: the pydantic column of the differential test ({reason}) !!!!!"
+            );
             None
         }
     };
@@ -174,11 +216,17 @@ fn corpus_verdicts_agree_across_rust_json_schema_and_pydantic() {
     let mut disagreements = Vec::new();
     let mut gaps_seen = Vec::new();
     for record in &records {
-        let schema = schemas
-            .get(&record.stem)
-            .unwrap_or_else(|| panic!("{}: folder {} names no root type with a schema", record.name, record.stem));
+        let schema = schemas.get(&record.stem).unwrap_or_else(|| {
+            panic!(
+                "{}: folder {} names no root type with a schema",
+                record.name, record.stem
+            )
+        });
         let mut verdicts = vec![
-            (Target::Rust, model_round_trip(&record.stem, &record.value).is_ok()),
+            (
+                Target::Rust,
+                model_round_trip(&record.stem, &record.value).is_ok(),
+            ),
             (Target::JsonSchema, schema.is_valid(&record.value)),
         ];
         if let Some(pydantic) = &pydantic {
@@ -188,9 +236,17 @@ fn corpus_verdicts_agree_across_rust_json_schema_and_pydantic() {
             if valid == record.expected_valid {
                 continue;
             }
-            match KNOWN_GAPS.iter().find(|gap| gap.file == record.name && gap.target == target) {
+            match KNOWN_GAPS
+                .iter()
+                .find(|gap| gap.file == record.name && gap.target == target)
+            {
                 Some(gap) => {
-                    eprintln!("known gap: {target} calls {} {}: {}", record.name, verdict_word(valid), gap.rule);
+                    eprintln!(
+                        "known gap: {target} calls {} {}: {}",
+                        record.name,
+                        verdict_word(valid),
+                        gap.rule
+                    );
                     gaps_seen.push((gap.file, gap.target));
                 }
                 None => disagreements.push(format!(

@@ -24,7 +24,10 @@ const WHOLE_SPEC: &str = "spec/handshake.yaml";
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     let dir = spec.outputs.docs.trim_end_matches('/');
     let pages = Pages::new(spec);
-    let mut files = vec![GeneratedFile { path: format!("{dir}/index.md"), contents: index_page(spec, &pages) }];
+    let mut files = vec![GeneratedFile {
+        path: format!("{dir}/index.md"),
+        contents: index_page(spec, &pages),
+    }];
     for source in &pages.order {
         files.push(GeneratedFile {
             path: format!("{dir}/{}", pages.page_of_file[source]),
@@ -46,11 +49,19 @@ struct Pages {
 
 impl Pages {
     fn new(spec: &Spec) -> Pages {
-        let mut declaring: Vec<&str> = spec.types.iter().map(|t| t.meta.location.file.as_str()).collect();
+        let mut declaring: Vec<&str> = spec
+            .types
+            .iter()
+            .map(|t| t.meta.location.file.as_str())
+            .collect();
         declaring.push(&spec.lifecycle.meta.location.file);
         declaring.extend(spec.errors.iter().map(|e| e.meta.location.file.as_str()));
-        let mut order: Vec<String> =
-            spec.files.iter().filter(|f| declaring.contains(&f.as_str())).cloned().collect();
+        let mut order: Vec<String> = spec
+            .files
+            .iter()
+            .filter(|f| declaring.contains(&f.as_str()))
+            .cloned()
+            .collect();
         // Declarations from a file the manifest does not list (hand-built models in tests) still get a page.
         for file in declaring {
             if !order.iter().any(|f| f == file) {
@@ -60,13 +71,27 @@ impl Pages {
         let mut page_of_file = BTreeMap::new();
         for file in &order {
             let stem = file.rsplit('/').next().unwrap_or(file);
-            let stem = stem.strip_suffix(".yaml").or_else(|| stem.strip_suffix(".yml")).unwrap_or(stem);
-            let page = if stem == "index" { "index-types.md".to_string() } else { format!("{stem}.md") };
+            let stem = stem
+                .strip_suffix(".yaml")
+                .or_else(|| stem.strip_suffix(".yml"))
+                .unwrap_or(stem);
+            let page = if stem == "index" {
+                "index-types.md".to_string()
+            } else {
+                format!("{stem}.md")
+            };
             page_of_file.insert(file.clone(), page);
         }
-        let page_of_type =
-            spec.types.iter().map(|t| (t.name.clone(), page_of_file[&t.meta.location.file].clone())).collect();
-        Pages { order, page_of_file, page_of_type }
+        let page_of_type = spec
+            .types
+            .iter()
+            .map(|t| (t.name.clone(), page_of_file[&t.meta.location.file].clone()))
+            .collect();
+        Pages {
+            order,
+            page_of_file,
+            page_of_type,
+        }
     }
 
     fn link(&self, type_name: &str) -> String {
@@ -89,18 +114,35 @@ fn index_page(spec: &Spec, pages: &Pages) -> String {
     out.push_str("## Pages\n\n| page | spec file | declares |\n| --- | --- | --- |\n");
     for file in &pages.order {
         let page = &pages.page_of_file[file];
-        let mut declared: Vec<String> =
-            spec.types.iter().filter(|t| &t.meta.location.file == file).map(|t| format!("`{}`", t.name)).collect();
+        let mut declared: Vec<String> = spec
+            .types
+            .iter()
+            .filter(|t| &t.meta.location.file == file)
+            .map(|t| format!("`{}`", t.name))
+            .collect();
         if &spec.lifecycle.meta.location.file == file {
             declared.push("lifecycle".to_string());
         }
-        let errors = spec.errors.iter().filter(|e| &e.meta.location.file == file).count();
+        let errors = spec
+            .errors
+            .iter()
+            .filter(|e| &e.meta.location.file == file)
+            .count();
         if errors > 0 {
-            declared.push(format!("{errors} error{}", if errors == 1 { "" } else { "s" }));
+            declared.push(format!(
+                "{errors} error{}",
+                if errors == 1 { "" } else { "s" }
+            ));
         }
-        let _ = writeln!(out, "| [{page}]({page}) | `{file}` | {} |", declared.join(", "));
+        let _ = writeln!(
+            out,
+            "| [{page}]({page}) | `{file}` | {} |",
+            declared.join(", ")
+        );
     }
-    out.push_str("\n## Types\n\n| type | kind | clause | description |\n| --- | --- | --- | --- |\n");
+    out.push_str(
+        "\n## Types\n\n| type | kind | clause | description |\n| --- | --- | --- | --- |\n",
+    );
     for ty in &spec.types {
         let _ = writeln!(
             out,
@@ -119,7 +161,11 @@ fn index_page(spec: &Spec, pages: &Pages) -> String {
         pages.link(&lifecycle.name),
         lifecycle.meta.clause,
         lifecycle.initial,
-        lifecycle.terminal_states().map(|s| format!("`{}`", s.name)).collect::<Vec<_>>().join(", "),
+        lifecycle
+            .terminal_states()
+            .map(|s| format!("`{}`", s.name))
+            .collect::<Vec<_>>()
+            .join(", "),
         lifecycle.transitions.len(),
         lifecycle.rejected.len(),
         pages.page_of_file[&lifecycle.meta.location.file],
@@ -158,7 +204,12 @@ fn file_page(spec: &Spec, pages: &Pages, file: &str) -> String {
         out.push('\n');
         lifecycle_section(&mut out, pages, &spec.lifecycle);
     }
-    let errors: Vec<ErrorDef> = spec.errors.iter().filter(|e| e.meta.location.file == file).cloned().collect();
+    let errors: Vec<ErrorDef> = spec
+        .errors
+        .iter()
+        .filter(|e| e.meta.location.file == file)
+        .cloned()
+        .collect();
     if !errors.is_empty() {
         out.push_str("\n## Errors\n\n");
         error_table(&mut out, &errors);
@@ -172,7 +223,13 @@ fn file_page(spec: &Spec, pages: &Pages, file: &str) -> String {
 
 fn type_heading(out: &mut String, ty: &TypeDef) {
     let _ = writeln!(out, "## {}\n", ty.name);
-    let _ = writeln!(out, "*{}*, {}. {}\n", kind_name(ty), ty.meta.clause, sentence(&ty.meta.description));
+    let _ = writeln!(
+        out,
+        "*{}*, {}. {}\n",
+        kind_name(ty),
+        ty.meta.clause,
+        sentence(&ty.meta.description)
+    );
     decision(out, &ty.meta);
 }
 
@@ -212,7 +269,11 @@ fn type_section(out: &mut String, pages: &Pages, ty: &TypeDef) {
                     table.name,
                     table.meta.clause,
                     sentence(&table.meta.description),
-                    if table.append_only { " Append-only: rows are never updated or deleted." } else { "" }
+                    if table.append_only {
+                        " Append-only: rows are never updated or deleted."
+                    } else {
+                        ""
+                    }
                 );
                 decision(out, &table.meta);
             }
@@ -250,7 +311,12 @@ fn enum_table<'a>(out: &mut String, values: impl Iterator<Item = (&'a String, &'
     out.push_str("\n| value | clause | description |\n| --- | --- | --- |\n");
     let mut decided = Vec::new();
     for (name, meta) in values {
-        let _ = writeln!(out, "| `{name}` | {} | {} |", meta.clause, cell(&meta.description));
+        let _ = writeln!(
+            out,
+            "| `{name}` | {} | {} |",
+            meta.clause,
+            cell(&meta.description)
+        );
         if let Some(decision) = &meta.decision {
             decided.push((name, decision));
         }
@@ -261,14 +327,20 @@ fn enum_table<'a>(out: &mut String, values: impl Iterator<Item = (&'a String, &'
 }
 
 fn field_table(out: &mut String, pages: &Pages, fields: &[Field]) {
-    out.push_str("| field | type | required | clause | description |\n| --- | --- | --- | --- | --- |\n");
+    out.push_str(
+        "| field | type | required | clause | description |\n| --- | --- | --- | --- | --- |\n",
+    );
     for field in fields {
         let required = match (&field.default, field.required) {
             (_, true) => "yes".to_string(),
             (Some(default), false) => format!("no (default `{default}`)"),
             (None, false) => "no".to_string(),
         };
-        let decided = if field.meta.decision.is_some() { " (decision below)" } else { "" };
+        let decided = if field.meta.decision.is_some() {
+            " (decision below)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} | {}{decided} |",
@@ -284,7 +356,12 @@ fn field_table(out: &mut String, pages: &Pages, fields: &[Field]) {
 fn decisions_of_fields(out: &mut String, fields: &[Field]) {
     for field in fields {
         if let Some(decision) = &field.meta.decision {
-            let _ = writeln!(out, "\n> **Decision** (`{}`): {}", field.name, one_line(decision));
+            let _ = writeln!(
+                out,
+                "\n> **Decision** (`{}`): {}",
+                field.name,
+                one_line(decision)
+            );
         }
     }
 }
@@ -339,7 +416,9 @@ fn lifecycle_section(out: &mut String, pages: &Pages, lifecycle: &Lifecycle) {
     }
     out.push_str("```\n\nEdges labelled *text* are not drawn in the spec's diagram; a sentence of its text allows them.\n");
 
-    out.push_str("\n### States\n\n| state | terminal | clause | description |\n| --- | --- | --- | --- |\n");
+    out.push_str(
+        "\n### States\n\n| state | terminal | clause | description |\n| --- | --- | --- | --- |\n",
+    );
     for state in &lifecycle.states {
         let _ = writeln!(
             out,
@@ -356,7 +435,12 @@ fn lifecycle_section(out: &mut String, pages: &Pages, lifecycle: &Lifecycle) {
             TransitionOrigin::Diagram => "diagram",
             TransitionOrigin::Text => "text",
         };
-        let decided = transition.meta.decision.as_deref().map(|d| format!(" **Decision:** {}", cell(d))).unwrap_or_default();
+        let decided = transition
+            .meta
+            .decision
+            .as_deref()
+            .map(|d| format!(" **Decision:** {}", cell(d)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "| `{}` | `{}` | {origin} | {} | {}{decided} |",
@@ -379,7 +463,13 @@ fn lifecycle_section(out: &mut String, pages: &Pages, lifecycle: &Lifecycle) {
                 rejected.from,
                 rejected.to,
                 rejected.meta.clause,
-                cell(rejected.meta.decision.as_deref().unwrap_or(&rejected.meta.description))
+                cell(
+                    rejected
+                        .meta
+                        .decision
+                        .as_deref()
+                        .unwrap_or(&rejected.meta.description)
+                )
             );
         }
     }
@@ -390,9 +480,16 @@ fn error_table(out: &mut String, errors: &[ErrorDef]) {
         out.push_str("No errors are declared.\n");
         return;
     }
-    out.push_str("| code | name | message | clause | description |\n| --- | --- | --- | --- | --- |\n");
+    out.push_str(
+        "| code | name | message | clause | description |\n| --- | --- | --- | --- | --- |\n",
+    );
     for error in errors {
-        let decided = error.meta.decision.as_deref().map(|d| format!(" **Decision:** {}", cell(d))).unwrap_or_default();
+        let decided = error
+            .meta
+            .decision
+            .as_deref()
+            .map(|d| format!(" **Decision:** {}", cell(d)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "| `{}` | `{}` | `{}` | {} | {}{decided} |",
@@ -445,4 +542,72 @@ fn sentence(text: &str) -> String {
         out.push('.');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::typescript::test_spec;
+
+    fn page(name: &str) -> String {
+        let spec = test_spec::spec();
+        generate(&spec)
+            .into_iter()
+            .find(|f| f.path == format!("out/docs/{name}"))
+            .expect("page generated")
+            .contents
+    }
+
+    #[test]
+    fn one_page_per_declaring_spec_file_plus_the_index() {
+        let spec = test_spec::spec();
+        let paths: Vec<String> = generate(&spec).into_iter().map(|f| f.path).collect();
+        assert_eq!(
+            paths,
+            [
+                "out/docs/index.md",
+                "out/docs/core.md",
+                "out/docs/lifecycle.md",
+                "out/docs/errors.md"
+            ]
+        );
+    }
+
+    #[test]
+    fn table_cells_escape_pipes() {
+        let core = page("core.md");
+        assert!(
+            core.contains("| `title` | string | no | §2.6.6.2.1 | a title \\| or a heading |"),
+            "{core}"
+        );
+    }
+
+    #[test]
+    fn the_diagram_is_the_transition_table() {
+        let lifecycle = page("lifecycle.md");
+        let diagram = lifecycle
+            .split("```mermaid\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("a diagram");
+        let arrows: Vec<&str> = diagram.lines().filter(|l| l.contains("-->")).collect();
+        assert_eq!(
+            arrows,
+            [
+                "    [*] --> queued",
+                "    queued --> running",
+                "    running --> completed",
+                "    running --> failed",
+                "    queued --> failed: text §2.6.6.3.1",
+                "    completed --> [*]",
+                "    failed --> [*]",
+            ]
+        );
+        assert!(lifecycle.contains("| `failed` | `running` | §2.6.6.3.1 | a retry is a new workflow run, the job stays failed |"));
+    }
+
+    #[test]
+    fn the_index_lists_every_error_code() {
+        assert!(page("index.md").contains("| `HSK-JOB-001` | `IllegalTransition` |"));
+    }
 }

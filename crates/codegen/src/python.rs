@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use handshake_spec::model::{
-    Field, Meta, Primitive, Spec, StringConstraints, TransitionOrigin, TypeDef, TypeKind, TypeRef, Union,
+    Field, Meta, Primitive, Spec, StringConstraints, TransitionOrigin, TypeDef, TypeKind, TypeRef,
+    Union,
 };
 
 use crate::GeneratedFile;
@@ -145,10 +146,22 @@ _U64 = Annotated[StrictInt, Field(ge=0, le=2**64 - 1)]
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     let dir = spec.outputs.python.trim_end_matches('/');
     vec![
-        GeneratedFile { path: format!("{dir}/types.py"), contents: types_file(spec) },
-        GeneratedFile { path: format!("{dir}/lifecycle.py"), contents: lifecycle_file(spec) },
-        GeneratedFile { path: format!("{dir}/errors.py"), contents: errors_file(spec) },
-        GeneratedFile { path: format!("{dir}/__init__.py"), contents: init_file(spec) },
+        GeneratedFile {
+            path: format!("{dir}/types.py"),
+            contents: types_file(spec),
+        },
+        GeneratedFile {
+            path: format!("{dir}/lifecycle.py"),
+            contents: lifecycle_file(spec),
+        },
+        GeneratedFile {
+            path: format!("{dir}/errors.py"),
+            contents: errors_file(spec),
+        },
+        GeneratedFile {
+            path: format!("{dir}/__init__.py"),
+            contents: init_file(spec),
+        },
     ]
 }
 
@@ -182,7 +195,11 @@ fn type_exports(spec: &Spec) -> Vec<String> {
                     names.push(variant_class(ty, &variant.name));
                 }
                 names.push(ty.name.clone());
-                names.push(format!("{}_{}_VALUES", screaming_snake_case(&ty.name), union.tag.to_ascii_uppercase()));
+                names.push(format!(
+                    "{}_{}_VALUES",
+                    screaming_snake_case(&ty.name),
+                    union.tag.to_ascii_uppercase()
+                ));
             }
             TypeKind::Id | TypeKind::Record(_) => names.push(ty.name.clone()),
         }
@@ -202,16 +219,33 @@ fn types_file(spec: &Spec) -> String {
         out.push_str("\n\n");
         match &ty.kind {
             TypeKind::Id => {
-                let _ = writeln!(out, "{} = Annotated[_Uuid, Field(title={})]", ty.name, py_string(&ty.name));
-                docstring(&mut out, "", &with_meta(&ty.meta, &["A UUID; serialized in hyphenated text form."]));
+                let _ = writeln!(
+                    out,
+                    "{} = Annotated[_Uuid, Field(title={})]",
+                    ty.name,
+                    py_string(&ty.name)
+                );
+                docstring(
+                    &mut out,
+                    "",
+                    &with_meta(&ty.meta, &["A UUID; serialized in hyphenated text form."]),
+                );
             }
             TypeKind::String(constraints) => string_alias(&mut out, ty, constraints),
             TypeKind::Enum(values) => {
                 let literals: Vec<String> = values.iter().map(|v| py_string(&v.name)).collect();
                 let _ = writeln!(out, "{} = Literal[{}]", ty.name, literals.join(", "));
-                let mut lines = vec![ty.meta.description.clone(), String::new(), "Values:".to_string(), String::new()];
+                let mut lines = vec![
+                    ty.meta.description.clone(),
+                    String::new(),
+                    "Values:".to_string(),
+                    String::new(),
+                ];
                 for value in values {
-                    lines.push(format!("- ``{}``: {} ({})", value.name, value.meta.description, value.meta.clause));
+                    lines.push(format!(
+                        "- ``{}``: {} ({})",
+                        value.name, value.meta.description, value.meta.clause
+                    ));
                     if let Some(decision) = &value.meta.decision {
                         lines.push(format!("  Decision: {decision}"));
                     }
@@ -226,10 +260,20 @@ fn types_file(spec: &Spec) -> String {
                     literals.join(", "),
                     if literals.len() == 1 { "," } else { "" }
                 );
-                let _ = writeln!(out, "\"\"\"Every value of ``{}``, in spec order.\"\"\"", ty.name);
+                let _ = writeln!(
+                    out,
+                    "\"\"\"Every value of ``{}``, in spec order.\"\"\"",
+                    ty.name
+                );
             }
             TypeKind::Record(record) => {
-                model(&mut out, &ty.name, &type_lines(&ty.meta), None, &record.fields);
+                model(
+                    &mut out,
+                    &ty.name,
+                    &type_lines(&ty.meta),
+                    None,
+                    &record.fields,
+                );
                 models.push(ty.name.clone());
             }
             TypeKind::Union(union) => {
@@ -253,14 +297,23 @@ fn types_file(spec: &Spec) -> String {
 /// would become Python's `Warning` class). Cycles (through lists or maps) stay forward references,
 /// which `model_rebuild()` resolves at the end of the module.
 fn definition_order(spec: &Spec) -> Vec<&TypeDef> {
-    fn visit<'a>(spec: &'a Spec, ty: &'a TypeDef, state: &mut BTreeMap<&'a str, bool>, order: &mut Vec<&'a TypeDef>) {
+    fn visit<'a>(
+        spec: &'a Spec,
+        ty: &'a TypeDef,
+        state: &mut BTreeMap<&'a str, bool>,
+        order: &mut Vec<&'a TypeDef>,
+    ) {
         if state.contains_key(ty.name.as_str()) {
             return;
         }
         state.insert(&ty.name, false);
         let fields: Vec<&Field> = match &ty.kind {
             TypeKind::Record(record) => record.fields.iter().collect(),
-            TypeKind::Union(union) => union.variants.iter().flat_map(|v| v.fields.iter()).collect(),
+            TypeKind::Union(union) => union
+                .variants
+                .iter()
+                .flat_map(|v| v.fields.iter())
+                .collect(),
             TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => Vec::new(),
         };
         for field in fields {
@@ -296,7 +349,11 @@ fn string_alias(out: &mut String, ty: &TypeDef, constraints: &StringConstraints)
     let mut arguments = vec!["strict=True".to_string()];
     if let Some(pattern) = &constraints.pattern {
         let _ = writeln!(out, "{screaming}_PATTERN = {}", py_string(pattern));
-        let _ = writeln!(out, "\"\"\"The pattern every ``{}`` matches.\"\"\"\n", ty.name);
+        let _ = writeln!(
+            out,
+            "\"\"\"The pattern every ``{}`` matches.\"\"\"\n",
+            ty.name
+        );
         arguments.push(format!("pattern={screaming}_PATTERN"));
     }
     if let Some(min) = constraints.min_length {
@@ -305,7 +362,12 @@ fn string_alias(out: &mut String, ty: &TypeDef, constraints: &StringConstraints)
     if let Some(max) = constraints.max_length {
         arguments.push(format!("max_length={max}"));
     }
-    let _ = writeln!(out, "{} = Annotated[str, StringConstraints({})]", ty.name, arguments.join(", "));
+    let _ = writeln!(
+        out,
+        "{} = Annotated[str, StringConstraints({})]",
+        ty.name,
+        arguments.join(", ")
+    );
     let mut lines = vec![ty.meta.description.clone()];
     if let Some(example) = &constraints.example {
         lines.push(String::new());
@@ -319,9 +381,18 @@ fn union_alias(out: &mut String, ty: &TypeDef, union: &Union) {
     let mut classes = Vec::new();
     for variant in &union.variants {
         let class = variant_class(ty, &variant.name);
-        let mut lines = vec![format!("Variant ``{}`` of ``{}``: {}", variant.name, ty.name, variant.meta.description)];
+        let mut lines = vec![format!(
+            "Variant ``{}`` of ``{}``: {}",
+            variant.name, ty.name, variant.meta.description
+        )];
         lines.extend(meta_tail(&variant.meta));
-        model(out, &class, &lines, Some((&union.tag, &variant.name)), &variant.fields);
+        model(
+            out,
+            &class,
+            &lines,
+            Some((&union.tag, &variant.name)),
+            &variant.fields,
+        );
         out.push_str("\n\n");
         classes.push(class);
     }
@@ -357,10 +428,20 @@ fn union_alias(out: &mut String, ty: &TypeDef, union: &Union) {
         tags.join(", "),
         if tags.len() == 1 { "," } else { "" }
     );
-    let _ = writeln!(out, "\"\"\"Every ``{}`` value of ``{}``, in spec order.\"\"\"", union.tag, ty.name);
+    let _ = writeln!(
+        out,
+        "\"\"\"Every ``{}`` value of ``{}``, in spec order.\"\"\"",
+        union.tag, ty.name
+    );
 }
 
-fn model(out: &mut String, name: &str, doc: &[String], tag: Option<(&str, &str)>, fields: &[Field]) {
+fn model(
+    out: &mut String,
+    name: &str,
+    doc: &[String],
+    tag: Option<(&str, &str)>,
+    fields: &[Field],
+) {
     let _ = writeln!(out, "class {name}(BaseModel):");
     docstring(out, "    ", doc);
     out.push('\n');
@@ -368,7 +449,11 @@ fn model(out: &mut String, name: &str, doc: &[String], tag: Option<(&str, &str)>
     if let Some((tag, value)) = tag {
         let literal = py_string(value);
         let _ = writeln!(out, "\n    {tag}: Literal[{literal}] = {literal}");
-        docstring(out, "    ", &[format!("Discriminator: always ``{value}``.")]);
+        docstring(
+            out,
+            "    ",
+            &[format!("Discriminator: always ``{value}``.")],
+        );
     }
     // Field names are valid Python identifiers that shadow nothing: the loader refuses Python
     // keywords and BaseModel attributes, so no aliasing is ever needed.
@@ -377,9 +462,15 @@ fn model(out: &mut String, name: &str, doc: &[String], tag: Option<(&str, &str)>
         let line = match (&field.default, field.required) {
             (_, true) => format!("{}: {ty}", field.name),
             (Some(default), false) => {
-                format!("{}: {ty} = Field(default={}, validate_default=True)", field.name, py_value(default))
+                format!(
+                    "{}: {ty} = Field(default={}, validate_default=True)",
+                    field.name,
+                    py_value(default)
+                )
             }
-            (None, false) if field.ty == TypeRef::Primitive(Primitive::Json) => format!("{}: {ty} | None = None", field.name),
+            (None, false) if field.ty == TypeRef::Primitive(Primitive::Json) => {
+                format!("{}: {ty} | None = None", field.name)
+            }
             (None, false) => format!("{}: _Optional[{ty}] = None", field.name),
         };
         let _ = writeln!(out, "\n    {line}");
@@ -412,18 +503,41 @@ fn lifecycle_file(spec: &Spec) -> String {
     let lifecycle = &spec.lifecycle;
     let state = &lifecycle.name;
     let mut out = header(spec, "The job lifecycle state machine");
-    out.push_str("from __future__ import annotations\n\nfrom typing import Literal, NamedTuple\n\n");
+    out.push_str(
+        "from __future__ import annotations\n\nfrom typing import Literal, NamedTuple\n\n",
+    );
     let _ = writeln!(out, "from .types import {state}\n\n");
 
     out.push_str("class LifecycleEdge(NamedTuple):\n");
-    docstring(&mut out, "    ", &["One allowed transition, with where it comes from and its clause.".to_string()]);
-    let _ = writeln!(out, "\n    source: {state}\n    target: {state}\n    origin: Literal[\"diagram\", \"text\"]\n    clause: str\n\n");
+    docstring(
+        &mut out,
+        "    ",
+        &["One allowed transition, with where it comes from and its clause.".to_string()],
+    );
+    let _ = writeln!(
+        out,
+        "\n    source: {state}\n    target: {state}\n    origin: Literal[\"diagram\", \"text\"]\n    clause: str\n\n"
+    );
     out.push_str("class RejectedLifecycleEdge(NamedTuple):\n");
-    docstring(&mut out, "    ", &["An edge the spec's diagram draws that the table refuses, with the reason.".to_string()]);
-    let _ = writeln!(out, "\n    source: {state}\n    target: {state}\n    clause: str\n    reason: str\n\n");
+    docstring(
+        &mut out,
+        "    ",
+        &["An edge the spec's diagram draws that the table refuses, with the reason.".to_string()],
+    );
+    let _ = writeln!(
+        out,
+        "\n    source: {state}\n    target: {state}\n    clause: str\n    reason: str\n\n"
+    );
 
-    let _ = writeln!(out, "STATES: tuple[{state}, ...] = {}", py_tuple(lifecycle.states.iter().map(|s| py_string(&s.name))));
-    let _ = writeln!(out, "\"\"\"Every state of ``{state}``, in spec order.\"\"\"\n");
+    let _ = writeln!(
+        out,
+        "STATES: tuple[{state}, ...] = {}",
+        py_tuple(lifecycle.states.iter().map(|s| py_string(&s.name)))
+    );
+    let _ = writeln!(
+        out,
+        "\"\"\"Every state of ``{state}``, in spec order.\"\"\"\n"
+    );
     let _ = writeln!(out, "INITIAL: {state} = {}", py_string(&lifecycle.initial));
     let _ = writeln!(out, "\"\"\"The state every job starts in.\"\"\"\n");
     let _ = writeln!(
@@ -431,7 +545,10 @@ fn lifecycle_file(spec: &Spec) -> String {
         "TERMINAL: tuple[{state}, ...] = {}",
         py_tuple(lifecycle.terminal_states().map(|s| py_string(&s.name)))
     );
-    let _ = writeln!(out, "\"\"\"The terminal states, in spec order: no transition ever leaves them.\"\"\"\n");
+    let _ = writeln!(
+        out,
+        "\"\"\"The terminal states, in spec order: no transition ever leaves them.\"\"\"\n"
+    );
 
     out.push_str("TRANSITIONS: tuple[LifecycleEdge, ...] = (\n");
     for transition in &lifecycle.transitions {
@@ -450,7 +567,9 @@ fn lifecycle_file(spec: &Spec) -> String {
         );
     }
     out.push_str(")\n");
-    let mut lines = vec![format!("The transition table of ``{state}``, in spec order.")];
+    let mut lines = vec![format!(
+        "The transition table of ``{state}``, in spec order."
+    )];
     lines.extend(meta_tail(&lifecycle.meta));
     docstring(&mut out, "", &lines);
     out.push('\n');
@@ -463,20 +582,36 @@ fn lifecycle_file(spec: &Spec) -> String {
             py_string(&rejected.from),
             py_string(&rejected.to),
             py_string(rejected.meta.clause.primary()),
-            py_string(rejected.meta.decision.as_deref().unwrap_or(&rejected.meta.description))
+            py_string(
+                rejected
+                    .meta
+                    .decision
+                    .as_deref()
+                    .unwrap_or(&rejected.meta.description)
+            )
         );
     }
     out.push_str(")\n\"\"\"Edges the spec's diagram draws that the table refuses, each with the reason.\"\"\"\n\n");
     out.push_str("_ALLOWED = frozenset((t.source, t.target) for t in TRANSITIONS)\n\n\n");
-    let _ = writeln!(out, "def can_transition(from_state: {state}, to_state: {state}) -> bool:");
+    let _ = writeln!(
+        out,
+        "def can_transition(from_state: {state}, to_state: {state}) -> bool:"
+    );
     docstring(
         &mut out,
         "    ",
-        &[format!("Whether a job in ``from_state`` may move to ``to_state`` ({}).", lifecycle.meta.clause)],
+        &[format!(
+            "Whether a job in ``from_state`` may move to ``to_state`` ({}).",
+            lifecycle.meta.clause
+        )],
     );
     out.push_str("    return (from_state, to_state) in _ALLOWED\n\n\n");
     let _ = writeln!(out, "def is_terminal(state: {state}) -> bool:");
-    docstring(&mut out, "    ", &["Whether no transition ever leaves ``state``.".to_string()]);
+    docstring(
+        &mut out,
+        "    ",
+        &["Whether no transition ever leaves ``state``.".to_string()],
+    );
     out.push_str("    return state in TERMINAL\n");
     out
 }
@@ -485,15 +620,32 @@ fn errors_file(spec: &Spec) -> String {
     let mut out = header(spec, "Typed errors with stable codes");
     out.push_str("ERROR_CODES: dict[str, str] = {\n");
     for error in &spec.errors {
-        let _ = writeln!(out, "    # {} ({})", one_line(&error.meta.description), error.meta.clause);
-        let _ = writeln!(out, "    {}: {},", py_string(&error.name), py_string(&error.code));
+        let _ = writeln!(
+            out,
+            "    # {} ({})",
+            one_line(&error.meta.description),
+            error.meta.clause
+        );
+        let _ = writeln!(
+            out,
+            "    {}: {},",
+            py_string(&error.name),
+            py_string(&error.code)
+        );
     }
     out.push_str("}\n\"\"\"The stable code of every error, by name, in spec order; codes are never reused.\"\"\"\n\n");
     out.push_str("ERROR_MESSAGES: dict[str, str] = {\n");
     for error in &spec.errors {
-        let _ = writeln!(out, "    {}: {},", py_string(&error.name), py_string(&error.message));
+        let _ = writeln!(
+            out,
+            "    {}: {},",
+            py_string(&error.name),
+            py_string(&error.message)
+        );
     }
-    out.push_str("}\n\"\"\"The message template of every error; ``{field}`` interpolates a field.\"\"\"\n");
+    out.push_str(
+        "}\n\"\"\"The message template of every error; ``{field}`` interpolates a field.\"\"\"\n",
+    );
     out
 }
 
@@ -508,7 +660,11 @@ fn init_file(spec: &Spec) -> String {
         out.push_str(")\n");
         all.extend(names);
     };
-    import(&mut out, "errors", vec!["ERROR_CODES".into(), "ERROR_MESSAGES".into()]);
+    import(
+        &mut out,
+        "errors",
+        vec!["ERROR_CODES".into(), "ERROR_MESSAGES".into()],
+    );
     import(
         &mut out,
         "lifecycle",
@@ -575,7 +731,11 @@ fn docstring(out: &mut String, indent: &str, lines: &[String]) {
         let _ = writeln!(out, "{indent}\"\"\"{}{ending}\"\"\"", text[0]);
         return;
     }
-    let _ = writeln!(out, "{indent}\"\"\"{}", text.first().map(String::as_str).unwrap_or(""));
+    let _ = writeln!(
+        out,
+        "{indent}\"\"\"{}",
+        text.first().map(String::as_str).unwrap_or("")
+    );
     for line in text.iter().skip(1) {
         if line.is_empty() {
             out.push('\n');
@@ -608,10 +768,92 @@ fn py_value(value: &serde_json::Value) -> String {
         serde_json::Value::Bool(false) => "False".to_string(),
         serde_json::Value::Number(number) => number.to_string(),
         serde_json::Value::String(text) => py_string(text),
-        serde_json::Value::Array(items) => format!("[{}]", items.iter().map(py_value).collect::<Vec<_>>().join(", ")),
+        serde_json::Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(py_value).collect::<Vec<_>>().join(", ")
+        ),
         serde_json::Value::Object(entries) => format!(
             "{{{}}}",
-            entries.iter().map(|(k, v)| format!("{}: {}", py_string(k), py_value(v))).collect::<Vec<_>>().join(", ")
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", py_string(k), py_value(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::typescript::test_spec;
+
+    fn file(name: &str) -> String {
+        let spec = test_spec::spec();
+        generate(&spec)
+            .into_iter()
+            .find(|f| f.path == format!("out/py/{name}"))
+            .expect("file generated")
+            .contents
+    }
+
+    #[test]
+    fn a_type_is_defined_before_the_first_model_that_uses_it() {
+        let types = file("types.py");
+        let state = types
+            .find("\nJobState = Literal[")
+            .expect("JobState defined");
+        let union = types
+            .find("\nPlannedOperation = Annotated[")
+            .expect("PlannedOperation defined");
+        let job = types.find("\nclass Job(BaseModel)").expect("Job defined");
+        assert!(
+            state < job && union < job,
+            "Job uses JobState and PlannedOperation, so they come first"
+        );
+    }
+
+    #[test]
+    fn optional_fields_may_be_absent_but_not_null_except_json() {
+        let types = file("types.py");
+        assert!(types.contains("    title: _Optional[StrictStr] = None\n"));
+        assert!(types.contains("    payload: JsonValue | None = None\n"));
+        assert!(types.contains("    modes: list[AccessMode] = Field(default=[\"analysis_only\"], validate_default=True)\n"));
+        assert!(types.contains("    attempt: _U64\n"));
+    }
+
+    #[test]
+    fn docstrings_escape_quotes_and_backslashes() {
+        let mut out = String::new();
+        docstring(&mut out, "", &["ends with a quote \"".to_string()]);
+        assert_eq!(out, "\"\"\"ends with a quote \" \"\"\"\n");
+        out.clear();
+        docstring(
+            &mut out,
+            "    ",
+            &[
+                "has \"\"\" and \\ inside".to_string(),
+                String::new(),
+                "second".to_string(),
+            ],
+        );
+        assert_eq!(
+            out,
+            "    \"\"\"has \\\"\\\"\\\" and \\\\ inside\n\n    second\n    \"\"\"\n"
+        );
+    }
+
+    #[test]
+    fn the_package_exports_every_type_and_the_lifecycle() {
+        let init = file("__init__.py");
+        for name in [
+            "\"Job\"",
+            "\"PlannedOperationInsertBlock\"",
+            "\"ACCESS_MODE_VALUES\"",
+            "\"can_transition\"",
+            "\"ERROR_CODES\"",
+        ] {
+            assert!(init.contains(name), "{name} exported");
+        }
     }
 }

@@ -8,7 +8,8 @@
 use std::fmt::Write as _;
 
 use handshake_spec::model::{
-    Field, Lifecycle, Meta, Primitive, Spec, StringConstraints, TransitionOrigin, TypeDef, TypeKind, TypeRef, Union,
+    Field, Lifecycle, Meta, Primitive, Spec, StringConstraints, TransitionOrigin, TypeDef,
+    TypeKind, TypeRef, Union,
 };
 
 use crate::GeneratedFile;
@@ -19,15 +20,25 @@ use crate::names::{pascal_case, screaming_snake_case};
 const WHOLE_SPEC: &str = "spec/handshake.yaml";
 
 /// The hyphenated UUID form every target writes (RFC 4122 text form, either case).
-const UUID_PATTERN: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
 /// Generate `types.ts`, `lifecycle.ts` and `errors.ts`, in that order.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     let dir = spec.outputs.typescript.trim_end_matches('/');
     vec![
-        GeneratedFile { path: format!("{dir}/types.ts"), contents: types_file(spec) },
-        GeneratedFile { path: format!("{dir}/lifecycle.ts"), contents: lifecycle_file(spec) },
-        GeneratedFile { path: format!("{dir}/errors.ts"), contents: errors_file(spec) },
+        GeneratedFile {
+            path: format!("{dir}/types.ts"),
+            contents: types_file(spec),
+        },
+        GeneratedFile {
+            path: format!("{dir}/lifecycle.ts"),
+            contents: lifecycle_file(spec),
+        },
+        GeneratedFile {
+            path: format!("{dir}/errors.ts"),
+            contents: errors_file(spec),
+        },
     ]
 }
 
@@ -48,7 +59,11 @@ fn types_file(spec: &Spec) -> String {
     let needs_uuid = spec.types.iter().any(|t| matches!(t.kind, TypeKind::Id));
     if needs_uuid {
         out.push_str("\n/** Hyphenated RFC 4122 UUID text, the form every target writes. */\n");
-        let _ = writeln!(out, "const UUID_PATTERN = new RegExp({}, \"u\");", js_string(UUID_PATTERN));
+        let _ = writeln!(
+            out,
+            "const UUID_PATTERN = new RegExp({}, \"u\");",
+            js_string(UUID_PATTERN)
+        );
     }
     for ty in &spec.types {
         out.push('\n');
@@ -56,13 +71,15 @@ fn types_file(spec: &Spec) -> String {
             TypeKind::Id => id_type(&mut out, ty),
             TypeKind::String(constraints) => string_type(&mut out, ty, constraints),
             TypeKind::Enum(values) => {
-                let mut doc = vec![ty.meta.description.clone(), String::new(), "Values:".to_string()];
+                let mut doc = vec![
+                    ty.meta.description.clone(),
+                    String::new(),
+                    "Values:".to_string(),
+                ];
                 for value in values {
                     doc.push(format!(
                         "- `{}`: {} ({})",
-                        value.name,
-                        value.meta.description,
-                        value.meta.clause
+                        value.name, value.meta.description, value.meta.clause
                     ));
                     if let Some(decision) = &value.meta.decision {
                         doc.push(format!("  Decision: {decision}"));
@@ -71,13 +88,20 @@ fn types_file(spec: &Spec) -> String {
                 doc.extend(meta_tail(&ty.meta));
                 tsdoc(&mut out, "", &doc);
                 let names: Vec<String> = values.iter().map(|v| js_string(&v.name)).collect();
-                let union = if names.is_empty() { "never".to_string() } else { names.join(" | ") };
+                let union = if names.is_empty() {
+                    "never".to_string()
+                } else {
+                    names.join(" | ")
+                };
                 let _ = writeln!(out, "export type {} = {union};", ty.name);
                 out.push('\n');
                 tsdoc(
                     &mut out,
                     "",
-                    &[format!("Every value of {{@link {}}}, in spec order.", ty.name), format!("Clause: {}", ty.meta.clause)],
+                    &[
+                        format!("Every value of {{@link {}}}, in spec order.", ty.name),
+                        format!("Clause: {}", ty.meta.clause),
+                    ],
                 );
                 let _ = writeln!(
                     out,
@@ -107,14 +131,24 @@ fn id_type(out: &mut String, ty: &TypeDef) {
     ];
     doc.extend(meta_tail(&ty.meta));
     tsdoc(out, "", &doc);
-    let _ = writeln!(out, "export type {name} = string & {{ readonly __brand: {} }};", js_string(name));
+    let _ = writeln!(
+        out,
+        "export type {name} = string & {{ readonly __brand: {} }};",
+        js_string(name)
+    );
     out.push('\n');
     tsdoc(
         out,
         "",
-        &[format!("Whether `value` is a {{@link {name}}}: a hyphenated UUID string."), format!("Clause: {}", ty.meta.clause)],
+        &[
+            format!("Whether `value` is a {{@link {name}}}: a hyphenated UUID string."),
+            format!("Clause: {}", ty.meta.clause),
+        ],
     );
-    let _ = writeln!(out, "export function is{name}(value: unknown): value is {name} {{");
+    let _ = writeln!(
+        out,
+        "export function is{name}(value: unknown): value is {name} {{"
+    );
     out.push_str("  return typeof value === \"string\" && UUID_PATTERN.test(value);\n}\n\n");
     constructor(out, ty, "it is not a hyphenated UUID");
 }
@@ -136,31 +170,55 @@ fn string_type(out: &mut String, ty: &TypeDef, constraints: &StringConstraints) 
     if rules.is_empty() {
         doc.push("A string, branded so it cannot be mixed up with other strings.".to_string());
     } else {
-        doc.push(format!("A string that {}; branded so it cannot be mixed up with other strings.", rules.join(", ")));
+        doc.push(format!(
+            "A string that {}; branded so it cannot be mixed up with other strings.",
+            rules.join(", ")
+        ));
     }
-    doc.push(format!("Make one with {{@link as{name}}}; test a value with {{@link is{name}}}."));
+    doc.push(format!(
+        "Make one with {{@link as{name}}}; test a value with {{@link is{name}}}."
+    ));
     doc.extend(meta_tail(&ty.meta));
     if let Some(example) = &constraints.example {
         doc.push(String::new());
         doc.push(format!("@example `{example}`"));
     }
     tsdoc(out, "", &doc);
-    let _ = writeln!(out, "export type {name} = string & {{ readonly __brand: {} }};", js_string(name));
+    let _ = writeln!(
+        out,
+        "export type {name} = string & {{ readonly __brand: {} }};",
+        js_string(name)
+    );
     if let Some(pattern) = &constraints.pattern {
         out.push('\n');
-        tsdoc(out, "", &[format!("The pattern every {{@link {name}}} matches (ECMA-262, `u` flag).")]);
-        let _ = writeln!(out, "export const {screaming}_PATTERN = new RegExp({}, \"u\");", js_string(pattern));
+        tsdoc(
+            out,
+            "",
+            &[format!(
+                "The pattern every {{@link {name}}} matches (ECMA-262, `u` flag)."
+            )],
+        );
+        let _ = writeln!(
+            out,
+            "export const {screaming}_PATTERN = new RegExp({}, \"u\");",
+            js_string(pattern)
+        );
     }
     out.push('\n');
     tsdoc(
         out,
         "",
         &[
-            format!("Whether `value` is a {{@link {name}}}: a string meeting its constraints (lengths count code points)."),
+            format!(
+                "Whether `value` is a {{@link {name}}}: a string meeting its constraints (lengths count code points)."
+            ),
             format!("Clause: {}", ty.meta.clause),
         ],
     );
-    let _ = writeln!(out, "export function is{name}(value: unknown): value is {name} {{");
+    let _ = writeln!(
+        out,
+        "export function is{name}(value: unknown): value is {name} {{"
+    );
     out.push_str("  if (typeof value !== \"string\") {\n    return false;\n  }\n");
     let mut checks = Vec::new();
     if constraints.min_length.is_some() || constraints.max_length.is_some() {
@@ -198,7 +256,10 @@ fn constructor(out: &mut String, ty: &TypeDef, why: &str) {
     );
     let _ = writeln!(out, "export function as{name}(value: string): {name} {{");
     let _ = writeln!(out, "  if (!is{name}(value)) {{");
-    let _ = writeln!(out, "    throw new RangeError(`not a {name}: ${{JSON.stringify(value)}}`);");
+    let _ = writeln!(
+        out,
+        "    throw new RangeError(`not a {name}: ${{JSON.stringify(value)}}`);"
+    );
     out.push_str("  }\n  return value;\n}\n");
 }
 
@@ -206,12 +267,18 @@ fn union_type(out: &mut String, ty: &TypeDef, union: &Union) {
     let mut variant_names = Vec::new();
     for variant in &union.variants {
         let interface_name = format!("{}{}", ty.name, pascal_case(&variant.name));
-        let mut doc = vec![
-            format!("Variant `{}` of {{@link {}}}: {}", variant.name, ty.name, variant.meta.description),
-        ];
+        let mut doc = vec![format!(
+            "Variant `{}` of {{@link {}}}: {}",
+            variant.name, ty.name, variant.meta.description
+        )];
         doc.extend(meta_tail(&variant.meta));
         tsdoc(out, "", &doc);
-        interface(out, &interface_name, Some((&union.tag, &variant.name)), &variant.fields);
+        interface(
+            out,
+            &interface_name,
+            Some((&union.tag, &variant.name)),
+            &variant.fields,
+        );
         out.push('\n');
         variant_names.push(interface_name);
     }
@@ -233,7 +300,10 @@ fn union_type(out: &mut String, ty: &TypeDef, union: &Union) {
         out,
         "",
         &[
-            format!("Every `{}` value of {{@link {}}}, in spec order.", union.tag, ty.name),
+            format!(
+                "Every `{}` value of {{@link {}}}, in spec order.",
+                union.tag, ty.name
+            ),
             format!("Clause: {}", ty.meta.clause),
         ],
     );
@@ -268,11 +338,18 @@ fn interface(out: &mut String, name: &str, tag: Option<(&str, &str)>, fields: &[
         doc.extend(meta_tail(&field.meta));
         if let Some(default) = &field.default {
             doc.push(String::new());
-            doc.push(format!("@defaultValue `{default}` (applied by readers when the field is absent)"));
+            doc.push(format!(
+                "@defaultValue `{default}` (applied by readers when the field is absent)"
+            ));
         }
         tsdoc(out, "  ", &doc);
         let optional = if field.required { "" } else { "?" };
-        let _ = writeln!(out, "  {}{optional}: {};", property_name(&field.name), ts_type(&field.ty));
+        let _ = writeln!(
+            out,
+            "  {}{optional}: {};",
+            property_name(&field.name),
+            ts_type(&field.ty)
+        );
     }
     out.push_str("}\n");
 }
@@ -284,14 +361,20 @@ fn type_note(ty: &TypeRef) -> Option<String> {
             Some("An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.".to_string())
         }
         TypeRef::Primitive(Primitive::Uuid) => Some("A UUID in hyphenated text form.".to_string()),
-        TypeRef::Primitive(Primitive::Integer) => {
-            Some("A signed 64-bit integer; values beyond ±2^53 lose precision in JavaScript.".to_string())
+        TypeRef::Primitive(Primitive::Integer) => Some(
+            "A signed 64-bit integer; values beyond ±2^53 lose precision in JavaScript."
+                .to_string(),
+        ),
+        TypeRef::Primitive(Primitive::UnsignedInteger) => Some(
+            "An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript."
+                .to_string(),
+        ),
+        TypeRef::Primitive(Primitive::Json) => {
+            Some("Any JSON value; the spec leaves it open.".to_string())
         }
-        TypeRef::Primitive(Primitive::UnsignedInteger) => {
-            Some("An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.".to_string())
+        TypeRef::List(inner) | TypeRef::Map(inner) => {
+            type_note(inner).map(|note| format!("Elements: {note}"))
         }
-        TypeRef::Primitive(Primitive::Json) => Some("Any JSON value; the spec leaves it open.".to_string()),
-        TypeRef::List(inner) | TypeRef::Map(inner) => type_note(inner).map(|note| format!("Elements: {note}")),
         _ => None,
     }
 }
@@ -318,7 +401,9 @@ fn lifecycle_file(spec: &Spec) -> String {
     let mut out = header(spec, "The job lifecycle state machine");
     let _ = writeln!(out, "\nimport type {{ {state} }} from \"./types.js\";\n");
 
-    let mut doc = vec![format!("The allowed transitions of {{@link {state}}} as a type: one `{{ from, to }}` pair per edge.")];
+    let mut doc = vec![format!(
+        "The allowed transitions of {{@link {state}}} as a type: one `{{ from, to }}` pair per edge."
+    )];
     doc.extend(meta_tail(&lifecycle.meta));
     tsdoc(&mut out, "", &doc);
     if lifecycle.transitions.is_empty() {
@@ -341,7 +426,9 @@ fn lifecycle_file(spec: &Spec) -> String {
         &mut out,
         "",
         &[
-            format!("The states {{@link {state}}} `F` may move to next (`never` for terminal states)."),
+            format!(
+                "The states {{@link {state}}} `F` may move to next (`never` for terminal states)."
+            ),
             format!("Clause: {}", lifecycle.meta.clause),
         ],
     );
@@ -354,7 +441,9 @@ fn lifecycle_file(spec: &Spec) -> String {
         &mut out,
         "",
         &[
-            format!("The transition table of {{@link {state}}}, in spec order; each row names its clause."),
+            format!(
+                "The transition table of {{@link {state}}}, in spec order; each row names its clause."
+            ),
             format!("Clause: {}", lifecycle.meta.clause),
         ],
     );
@@ -381,17 +470,30 @@ fn lifecycle_file(spec: &Spec) -> String {
         "] as const satisfies readonly ({state}Edge & {{ readonly origin: \"diagram\" | \"text\"; readonly clause: string }})[];\n"
     );
 
-    let initial = lifecycle.states.iter().find(|s| s.name == lifecycle.initial);
-    let mut doc = vec![format!("The state every job starts in: `{}`.", lifecycle.initial)];
+    let initial = lifecycle
+        .states
+        .iter()
+        .find(|s| s.name == lifecycle.initial);
+    let mut doc = vec![format!(
+        "The state every job starts in: `{}`.",
+        lifecycle.initial
+    )];
     if let Some(initial) = initial {
         doc.push(String::new());
         doc.push(initial.meta.description.clone());
         doc.push(format!("Clause: {}", initial.meta.clause));
     }
     tsdoc(&mut out, "", &doc);
-    let _ = writeln!(out, "export const INITIAL = {} satisfies {state};\n", js_string(&lifecycle.initial));
+    let _ = writeln!(
+        out,
+        "export const INITIAL = {} satisfies {state};\n",
+        js_string(&lifecycle.initial)
+    );
 
-    let terminal: Vec<String> = lifecycle.terminal_states().map(|s| js_string(&s.name)).collect();
+    let terminal: Vec<String> = lifecycle
+        .terminal_states()
+        .map(|s| js_string(&s.name))
+        .collect();
     tsdoc(
         &mut out,
         "",
@@ -400,7 +502,11 @@ fn lifecycle_file(spec: &Spec) -> String {
             format!("Clause: {}", lifecycle.meta.clause),
         ],
     );
-    let _ = writeln!(out, "export const TERMINAL = [{}] as const satisfies readonly {state}[];\n", terminal.join(", "));
+    let _ = writeln!(
+        out,
+        "export const TERMINAL = [{}] as const satisfies readonly {state}[];\n",
+        terminal.join(", ")
+    );
 
     rejected_table(&mut out, lifecycle);
 
@@ -408,11 +514,16 @@ fn lifecycle_file(spec: &Spec) -> String {
         &mut out,
         "",
         &[
-            format!("Whether a job in state `from` may move to state `to` (the table of {{@link {screaming}_TRANSITIONS}})."),
+            format!(
+                "Whether a job in state `from` may move to state `to` (the table of {{@link {screaming}_TRANSITIONS}})."
+            ),
             format!("Clause: {}", lifecycle.meta.clause),
         ],
     );
-    let _ = writeln!(out, "export function canTransition(from: {state}, to: {state}): boolean {{");
+    let _ = writeln!(
+        out,
+        "export function canTransition(from: {state}, to: {state}): boolean {{"
+    );
     let _ = writeln!(
         out,
         "  return {screaming}_TRANSITIONS.some((transition) => transition.from === from && transition.to === to);\n}}\n"
@@ -420,9 +531,15 @@ fn lifecycle_file(spec: &Spec) -> String {
     tsdoc(
         &mut out,
         "",
-        &["Whether `state` is terminal: no transition ever leaves it.".to_string(), format!("Clause: {}", lifecycle.meta.clause)],
+        &[
+            "Whether `state` is terminal: no transition ever leaves it.".to_string(),
+            format!("Clause: {}", lifecycle.meta.clause),
+        ],
     );
-    let _ = writeln!(out, "export function isTerminal(state: {state}): boolean {{");
+    let _ = writeln!(
+        out,
+        "export function isTerminal(state: {state}): boolean {{"
+    );
     out.push_str("  return (TERMINAL as readonly string[]).includes(state);\n}\n");
     out
 }
@@ -433,7 +550,8 @@ fn rejected_table(out: &mut String, lifecycle: &Lifecycle) {
         out,
         "",
         &[
-            "Edges the spec's diagram draws that the table refuses, each with the reason.".to_string(),
+            "Edges the spec's diagram draws that the table refuses, each with the reason."
+                .to_string(),
             format!("Clause: {}", lifecycle.meta.clause),
         ],
     );
@@ -445,7 +563,13 @@ fn rejected_table(out: &mut String, lifecycle: &Lifecycle) {
             js_string(&rejected.from),
             js_string(&rejected.to),
             js_string(rejected.meta.clause.primary()),
-            js_string(rejected.meta.decision.as_deref().unwrap_or(&rejected.meta.description))
+            js_string(
+                rejected
+                    .meta
+                    .decision
+                    .as_deref()
+                    .unwrap_or(&rejected.meta.description)
+            )
         );
     }
     let _ = writeln!(
@@ -460,7 +584,10 @@ fn errors_file(spec: &Spec) -> String {
     tsdoc(
         &mut out,
         "",
-        &["The stable code of every error, by name, in spec order. Codes are never reused.".to_string()],
+        &[
+            "The stable code of every error, by name, in spec order. Codes are never reused."
+                .to_string(),
+        ],
     );
     out.push_str("export const ERROR_CODES = {\n");
     for error in &spec.errors {
@@ -486,7 +613,10 @@ fn errors_file(spec: &Spec) -> String {
     tsdoc(
         &mut out,
         "",
-        &["The message template of every error; `{field}` interpolates a field of the error.".to_string()],
+        &[
+            "The message template of every error; `{field}` interpolates a field of the error."
+                .to_string(),
+        ],
     );
     out.push_str("export const ERROR_MESSAGES = {\n");
     for error in &spec.errors {
@@ -535,7 +665,10 @@ fn js_string(text: &str) -> String {
 /// Spec names are snake_case identifiers, valid as TypeScript property names unquoted (keywords
 /// included); anything else is quoted.
 fn property_name(name: &str) -> String {
-    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit()) {
+    if !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+    {
         name.to_string()
     } else {
         js_string(name)
@@ -553,12 +686,19 @@ pub(crate) mod test_spec {
             clause: Clause(vec![clause.to_string()]),
             description: description.to_string(),
             decision: None,
-            location: Location { file: "spec/core.yaml".to_string(), line: 1, column: 1 },
+            location: Location {
+                file: "spec/core.yaml".to_string(),
+                line: 1,
+                column: 1,
+            },
         }
     }
 
     fn decided(clause: &str, description: &str, decision: &str) -> Meta {
-        Meta { decision: Some(decision.to_string()), ..meta(clause, description) }
+        Meta {
+            decision: Some(decision.to_string()),
+            ..meta(clause, description)
+        }
     }
 
     fn in_file(mut meta: Meta, file: &str) -> Meta {
@@ -586,11 +726,21 @@ pub(crate) mod test_spec {
     }
 
     fn value(name: &str) -> EnumValue {
-        EnumValue { name: name.to_string(), meta: meta("§2.6.6.2.2", &format!("the {name} value")) }
+        EnumValue {
+            name: name.to_string(),
+            meta: meta("§2.6.6.2.2", &format!("the {name} value")),
+        }
     }
 
     fn state(name: &str, terminal: bool) -> State {
-        State { name: name.to_string(), terminal, meta: in_file(meta("§2.6.6.3.2", &format!("the {name} state")), "spec/lifecycle.yaml") }
+        State {
+            name: name.to_string(),
+            terminal,
+            meta: in_file(
+                meta("§2.6.6.3.2", &format!("the {name} state")),
+                "spec/lifecycle.yaml",
+            ),
+        }
     }
 
     fn transition(from: &str, to: &str, origin: TransitionOrigin) -> Transition {
@@ -598,7 +748,10 @@ pub(crate) mod test_spec {
             from: from.to_string(),
             to: to.to_string(),
             origin,
-            meta: in_file(meta("§2.6.6.3.1", &format!("{from} to {to}")), "spec/lifecycle.yaml"),
+            meta: in_file(
+                meta("§2.6.6.3.1", &format!("{from} to {to}")),
+                "spec/lifecycle.yaml",
+            ),
         }
     }
 
@@ -609,11 +762,13 @@ pub(crate) mod test_spec {
         with_default.default = Some(serde_json::json!(["analysis_only"]));
         let mut keyword = field("previous_state", named("JobState"), false);
         keyword.meta.decision = Some("a decision | with a pipe".to_string());
+        let mut title = field("title", primitive(Primitive::String), false);
+        title.meta.description = "a title | or a heading".to_string();
         let record_fields = vec![
             field("job_id", named("JobId"), true),
             field("version", named("SemVer"), true),
             field("state", named("JobState"), true),
-            field("title", primitive(Primitive::String), false),
+            title,
             field("attempt", primitive(Primitive::UnsignedInteger), true),
             field("offset", primitive(Primitive::Integer), false),
             field("score", primitive(Primitive::Number), false),
@@ -621,9 +776,21 @@ pub(crate) mod test_spec {
             field("artefact_id", primitive(Primitive::Uuid), false),
             field("created_at", primitive(Primitive::Timestamp), true),
             field("payload", primitive(Primitive::Json), false),
-            field("tags", TypeRef::List(Box::new(primitive(Primitive::String))), false),
-            field("labels", TypeRef::Map(Box::new(primitive(Primitive::String))), false),
-            field("operations", TypeRef::List(Box::new(named("PlannedOperation"))), false),
+            field(
+                "tags",
+                TypeRef::List(Box::new(primitive(Primitive::String))),
+                false,
+            ),
+            field(
+                "labels",
+                TypeRef::Map(Box::new(primitive(Primitive::String))),
+                false,
+            ),
+            field(
+                "operations",
+                TypeRef::List(Box::new(named("PlannedOperation"))),
+                false,
+            ),
             field("children", TypeRef::List(Box::new(named("Job"))), false),
             with_default,
             keyword,
@@ -641,15 +808,26 @@ pub(crate) mod test_spec {
                 python: "out/py".to_string(),
                 docs: "out/docs".to_string(),
             },
-            files: vec!["spec/handshake.yaml".into(), "spec/core.yaml".into(), "spec/lifecycle.yaml".into()],
+            files: vec![
+                "spec/handshake.yaml".into(),
+                "spec/core.yaml".into(),
+                "spec/lifecycle.yaml".into(),
+            ],
             types: vec![
-                TypeDef { name: "JobId".into(), meta: meta("§2.6.6.2.1", "stable id of a job"), root: false, kind: TypeKind::Id },
+                TypeDef {
+                    name: "JobId".into(),
+                    meta: meta("§2.6.6.2.1", "stable id of a job"),
+                    root: false,
+                    kind: TypeKind::Id,
+                },
                 TypeDef {
                     name: "SemVer".into(),
                     meta: meta("§2.6.6.2.1", "a semantic version */ \"quoted\""),
                     root: false,
                     kind: TypeKind::String(StringConstraints {
-                        pattern: Some(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$".into()),
+                        pattern: Some(
+                            r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$".into(),
+                        ),
                         min_length: Some(5),
                         max_length: Some(32),
                         example: Some("1.0.0".into()),
@@ -657,15 +835,26 @@ pub(crate) mod test_spec {
                 },
                 TypeDef {
                     name: "AccessMode".into(),
-                    meta: decided("§2.6.6.2.2", "consent level", "closed set; profiles cannot add modes"),
+                    meta: decided(
+                        "§2.6.6.2.2",
+                        "consent level",
+                        "closed set; profiles cannot add modes",
+                    ),
                     root: false,
-                    kind: TypeKind::Enum(vec![value("analysis_only"), value("preview_only"), value("apply_scoped")]),
+                    kind: TypeKind::Enum(vec![
+                        value("analysis_only"),
+                        value("preview_only"),
+                        value("apply_scoped"),
+                    ]),
                 },
                 TypeDef {
                     name: "Job".into(),
                     meta: meta("§2.6.6.2", "one job"),
                     root: true,
-                    kind: TypeKind::Record(Record { fields: record_fields, table: None }),
+                    kind: TypeKind::Record(Record {
+                        fields: record_fields,
+                        table: None,
+                    }),
                 },
                 TypeDef {
                     name: "PlannedOperation".into(),
@@ -679,7 +868,11 @@ pub(crate) mod test_spec {
                                 fields: vec![field("text", primitive(Primitive::String), true)],
                                 meta: meta("§2.6.6.2.4", "insert a block"),
                             },
-                            Variant { name: "delete_block".into(), fields: vec![], meta: meta("§2.6.6.2.4", "delete a block") },
+                            Variant {
+                                name: "delete_block".into(),
+                                fields: vec![],
+                                meta: meta("§2.6.6.2.4", "delete a block"),
+                            },
                         ],
                     }),
                 },
@@ -692,7 +885,10 @@ pub(crate) mod test_spec {
                             .iter()
                             .map(|name| EnumValue {
                                 name: name.to_string(),
-                                meta: in_file(meta("§2.6.6.3.2", &format!("the {name} state")), "spec/lifecycle.yaml"),
+                                meta: in_file(
+                                    meta("§2.6.6.3.2", &format!("the {name} state")),
+                                    "spec/lifecycle.yaml",
+                                ),
                             })
                             .collect(),
                     ),
@@ -701,7 +897,12 @@ pub(crate) mod test_spec {
             lifecycle: Lifecycle {
                 name: "JobState".into(),
                 meta: lifecycle_meta,
-                states: vec![state("queued", false), state("running", false), state("completed", true), state("failed", true)],
+                states: vec![
+                    state("queued", false),
+                    state("running", false),
+                    state("completed", true),
+                    state("failed", true),
+                ],
                 initial: "queued".into(),
                 transitions: vec![
                     transition("queued", "running", TransitionOrigin::Diagram),
@@ -713,7 +914,11 @@ pub(crate) mod test_spec {
                     from: "failed".into(),
                     to: "running".into(),
                     meta: in_file(
-                        decided("§2.6.6.3.1", "retry edge", "a retry is a new workflow run, the job stays failed"),
+                        decided(
+                            "§2.6.6.3.1",
+                            "retry edge",
+                            "a retry is a new workflow run, the job stays failed",
+                        ),
                         "spec/lifecycle.yaml",
                     ),
                 }],
@@ -722,9 +927,82 @@ pub(crate) mod test_spec {
                 name: "IllegalTransition".into(),
                 code: "HSK-JOB-001".into(),
                 message: "illegal transition from {from} to {to}".into(),
-                fields: vec![field("from", named("JobState"), true), field("to", named("JobState"), true)],
-                meta: in_file(meta("§2.6.6.3.1", "a transition outside the table"), "spec/errors.yaml"),
+                fields: vec![
+                    field("from", named("JobState"), true),
+                    field("to", named("JobState"), true),
+                ],
+                meta: in_file(
+                    meta("§2.6.6.3.1", "a transition outside the table"),
+                    "spec/errors.yaml",
+                ),
             }],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str) -> String {
+        let spec = test_spec::spec();
+        generate(&spec)
+            .into_iter()
+            .find(|f| f.path == format!("out/ts/{name}"))
+            .expect("file generated")
+            .contents
+    }
+
+    #[test]
+    fn every_type_is_exported_with_its_clause() {
+        let spec = test_spec::spec();
+        let types = file("types.ts");
+        for ty in &spec.types {
+            let exported = types.contains(&format!("export type {} ", ty.name))
+                || types.contains(&format!("export interface {} ", ty.name));
+            assert!(exported, "{} is not exported", ty.name);
+            assert!(
+                types.contains(&format!("Clause: {}", ty.meta.clause)),
+                "{} lacks its clause",
+                ty.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_description_can_never_end_the_comment_it_sits_in() {
+        let types = file("types.ts");
+        assert!(types.contains("a semantic version *\\/ \"quoted\""));
+        assert!(!types.contains("version */"));
+    }
+
+    #[test]
+    fn the_lifecycle_type_and_table_list_exactly_the_allowed_edges() {
+        let spec = test_spec::spec();
+        let lifecycle = file("lifecycle.ts");
+        for transition in &spec.lifecycle.transitions {
+            let pair = format!("from: \"{}\", to: \"{}\"", transition.from, transition.to);
+            assert_eq!(lifecycle.matches(&pair).count(), 1, "{pair} in the table");
+            let edge = format!(
+                "{{ readonly from: \"{}\"; readonly to: \"{}\" }}",
+                transition.from, transition.to
+            );
+            assert!(lifecycle.contains(&edge), "{edge} in the edge type");
+        }
+        assert!(
+            !lifecycle.contains("readonly from: \"failed\"; readonly to: \"running\""),
+            "a rejected edge is no edge"
+        );
+        assert!(lifecycle.contains("export const INITIAL = \"queued\" satisfies JobState;"));
+        assert!(lifecycle.contains("export const TERMINAL = [\"completed\", \"failed\"] as const"));
+    }
+
+    #[test]
+    fn optional_fields_are_optional_properties() {
+        let types = file("types.ts");
+        assert!(types.contains("  job_id: JobId;"));
+        assert!(types.contains("  title?: string;"));
+        assert!(types.contains("  labels?: Record<string, string>;"));
+        assert!(types.contains("  payload?: unknown;"));
     }
 }

@@ -25,13 +25,28 @@ struct Target {
 }
 
 const TARGETS: [Target; 3] = [
-    Target { name: "typescript", generate: typescript::generate, output_dir: |spec| &spec.outputs.typescript },
-    Target { name: "python", generate: python::generate, output_dir: |spec| &spec.outputs.python },
-    Target { name: "docs", generate: docs::generate, output_dir: |spec| &spec.outputs.docs },
+    Target {
+        name: "typescript",
+        generate: typescript::generate,
+        output_dir: |spec| &spec.outputs.typescript,
+    },
+    Target {
+        name: "python",
+        generate: python::generate,
+        output_dir: |spec| &spec.outputs.python,
+    },
+    Target {
+        name: "docs",
+        generate: docs::generate,
+        output_dir: |spec| &spec.outputs.docs,
+    },
 ];
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root exists")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root exists")
 }
 
 fn overwrite() -> bool {
@@ -56,7 +71,9 @@ fn files_under(root: &Path, dir: &str) -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
     let mut pending = vec![dir.to_string()];
     while let Some(current) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(root.join(&current)) else { continue };
+        let Ok(entries) = std::fs::read_dir(root.join(&current)) else {
+            continue;
+        };
         for entry in entries {
             let entry = entry.expect("directory entry");
             let path = format!("{current}/{}", entry.file_name().to_string_lossy());
@@ -88,25 +105,45 @@ fn check_case(root: &Path, target: &Target, case: &str) -> Vec<String> {
     let mut problems = Vec::new();
     for file in &generated {
         if !marker::is_generated(&file.contents) {
-            problems.push(format!("{}: first line lacks the @generated marker", file.path));
+            problems.push(format!(
+                "{}: first line lacks the @generated marker",
+                file.path
+            ));
         }
-        if !file.contents.ends_with('\n') || file.contents.ends_with("\n\n") || file.contents.contains('\r') {
-            problems.push(format!("{}: must use LF and end with exactly one newline", file.path));
+        if !file.contents.ends_with('\n')
+            || file.contents.ends_with("\n\n")
+            || file.contents.contains('\r')
+        {
+            problems.push(format!(
+                "{}: must use LF and end with exactly one newline",
+                file.path
+            ));
         }
     }
-    assert_eq!(generated, (target.generate)(&spec), "{manifest}: {} output is not deterministic", target.name);
+    assert_eq!(
+        generated,
+        (target.generate)(&spec),
+        "{manifest}: {} output is not deterministic",
+        target.name
+    );
 
     let on_disk = files_under(root, &expected_dir);
-    let produced: BTreeMap<String, String> = generated.into_iter().map(|f| (f.path, f.contents)).collect();
+    let produced: BTreeMap<String, String> = generated
+        .into_iter()
+        .map(|f| (f.path, f.contents))
+        .collect();
     if overwrite() {
         for path in on_disk.keys().filter(|path| !produced.contains_key(*path)) {
-            std::fs::remove_file(root.join(path)).unwrap_or_else(|error| panic!("cannot remove {path}: {error}"));
+            std::fs::remove_file(root.join(path))
+                .unwrap_or_else(|error| panic!("cannot remove {path}: {error}"));
         }
         for (path, contents) in &produced {
             let full = root.join(path);
-            std::fs::create_dir_all(full.parent().expect("file has a parent")).expect("create expected folder");
+            std::fs::create_dir_all(full.parent().expect("file has a parent"))
+                .expect("create expected folder");
             if on_disk.get(path) != Some(contents) {
-                std::fs::write(&full, contents).unwrap_or_else(|error| panic!("cannot write {path}: {error}"));
+                std::fs::write(&full, contents)
+                    .unwrap_or_else(|error| panic!("cannot write {path}: {error}"));
             }
         }
         return problems;
@@ -114,12 +151,16 @@ fn check_case(root: &Path, target: &Target, case: &str) -> Vec<String> {
     for (path, contents) in &produced {
         match on_disk.get(path) {
             None => problems.push(format!("{path}: missing (generated but not in expected/)")),
-            Some(expected) if expected != contents => problems.push(format!("{path}: differs from the generated output")),
+            Some(expected) if expected != contents => {
+                problems.push(format!("{path}: differs from the generated output"))
+            }
             Some(_) => {}
         }
     }
     for path in on_disk.keys().filter(|path| !produced.contains_key(*path)) {
-        problems.push(format!("{path}: orphaned (in expected/ but no longer generated)"));
+        problems.push(format!(
+            "{path}: orphaned (in expected/ but no longer generated)"
+        ));
     }
     problems
 }
@@ -131,7 +172,11 @@ fn generated_sdk_files_match_the_golden_cases() {
     let mut checked = 0;
     for target in &TARGETS {
         let cases = cases(&root, target.name);
-        assert!(!cases.is_empty(), "tests/golden/{} has no cases", target.name);
+        assert!(
+            !cases.is_empty(),
+            "tests/golden/{} has no cases",
+            target.name
+        );
         for case in cases {
             problems.extend(check_case(&root, target, &case));
             checked += 1;
