@@ -1,6 +1,8 @@
 //! Shared helpers for the workspace-level conformance tests in `tests/tests/`.
 #![deny(missing_docs)]
 
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 
 /// The repository root (this crate lives in `<root>/tests`).

@@ -1,0 +1,343 @@
+//! Additive migrations applied by sqlx to populated SQLite and Postgres databases keep every row.
+//!
+//! For each additive case of `tests/migration_cases/` (`before/` → `after/`): apply the `before`
+//! migration, insert a task with child rows and an append-only event, then apply the generated
+//! next migration on top, as `sqlx migrate run` would, and check that the rows, foreign keys,
+//! indexes and append-only triggers all survived. The SQLite enum-widening rebuild is the case
+//! that matters most; a control test shows why it cannot run inside sqlx's transaction.
+
+mod sql_support;
+
+use std::path::{Path, PathBuf};
+
+use handshake_codegen::migrations;
+use handshake_codegen::sql::{self, Dialect, Schema};
+use handshake_conformance::{pg, repo_root};
+use handshake_spec::model::Spec;
+use sql_support::{Db, ScratchDir, insert_sql, new_id};
+
+fn case_dir(case: &str) -> PathBuf {
+    repo_root().join("tests/migration_cases").join(case)
+}
+
+fn load(dir: &Path) -> Spec {
+    handshake_spec::load(dir).unwrap_or_else(|e| panic!("{} does not load:\n{e}", dir.display()))
+}
+
+fn additive_cases() -> Vec<String> {
+    let mut cases: Vec<String> = std::fs::read_dir(repo_root().join("tests/migration_cases"))
+        .expect("cases")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with("refuse_") && case_dir(name).join("before").exists())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 5, "the additive cases: {cases:?}");
+    cases
+}
+
+/// The case's `before` folder (0001 only) and `after` folder (0001 + 0002), written to disk.
+struct CaseFolders {
+    before: ScratchDir,
+    after: ScratchDir,
+    before_schema: Schema,
+    after_schema: Schema,
+}
+
+fn case_folders(case: &str) -> CaseFolders {
+    let before_spec = load(&case_dir(case).join("before"));
+    let after_spec = load(&case_dir(case).join("after"));
+    let committed = migrations::generate(&before_spec, &[]).expect("before generates");
+    let existing: Vec<_> = committed
+        .files
+        .iter()
+        .map(|f| handshake_codegen::ExistingFile {
+            path: f.path.clone(),
+            contents: f.contents.clone(),
+        })
+        .collect();
+    let next = migrations::generate(&after_spec, &existing).expect("after generates");
+    assert!(!next.new_files.is_empty(), "{case}: a migration is pending");
+    let before = ScratchDir::new(&format!("{case}-before"));
+    before.write(&committed.files);
+    let after = ScratchDir::new(&format!("{case}-after"));
+    after.write(&next.files);
+    CaseFolders {
+        before,
+        after,
+        before_schema: sql::schema(&before_spec).expect("before schema"),
+        after_schema: sql::schema(&after_spec).expect("after schema"),
+    }
+}
+
+/// Insert a parent task, a child task with two tags, and an event; returns the child task's id.
+async fn populate(db: &mut Db, schema: &Schema) -> String {
+    let dialect = db.dialect();
+    let tasks = schema.table("tasks").expect("tasks");
+    let tags = schema.table("task_tags").expect("task_tags");
+    let events = schema.table("task_events").expect("task_events");
+    let parent = new_id();
+    let task = new_id();
+    db.execute(&insert_sql(dialect, tasks, &[("task_id", parent.clone())]))
+        .await
+        .expect("parent task");
+    let row = insert_sql(
+        dialect,
+        tasks,
+        &[
+            ("task_id", task.clone()),
+            ("parent_task_id", parent),
+            ("details", "'{\"k\": \"v\"}'".into()),
+        ],
+    );
+    db.execute(&row).await.expect("task");
+    for position in 0..2 {
+        let row = insert_sql(
+            dialect,
+            tags,
+            &[
+                ("task_id", task.clone()),
+                ("position", position.to_string()),
+                ("label", format!("'label{position}'")),
+            ],
+        );
+        db.execute(&row).await.expect("tag");
+    }
+    db.execute(&insert_sql(
+        dialect,
+        events,
+        &[("task_id", task.clone()), ("sequence", "1".into())],
+    ))
+    .await
+    .expect("event");
+    task
+}
+
+async fn check_survived(db: &mut Db, case: &str, schema: &Schema, task: &str) {
+    let dialect = db.dialect();
+    assert_eq!(db.count("tasks").await, 2, "{case} {dialect:?}: tasks kept");
+    assert_eq!(
+        db.count("task_tags").await,
+        2,
+        "{case} {dialect:?}: child rows kept"
+    );
+    assert_eq!(
+        db.count("task_events").await,
+        1,
+        "{case} {dialect:?}: events kept"
+    );
+    // Foreign keys still enforced, in both directions.
+    let tags = schema.table("task_tags").expect("task_tags");
+    let orphan = insert_sql(
+        dialect,
+        tags,
+        &[("task_id", new_id()), ("position", "9".into())],
+    );
+    assert!(
+        db.execute(&orphan).await.is_err(),
+        "{case} {dialect:?}: task_tags still needs its task"
+    );
+    // Cascades still work: deleting a task removes its tags (events reference it too, so use a new task).
+    let tasks = schema.table("tasks").expect("tasks");
+    let scratch = new_id();
+    db.execute(&insert_sql(dialect, tasks, &[("task_id", scratch.clone())]))
+        .await
+        .expect("scratch task");
+    db.execute(&insert_sql(
+        dialect,
+        tags,
+        &[("task_id", scratch.clone()), ("position", "0".into())],
+    ))
+    .await
+    .expect("tag");
+    db.execute(&format!("DELETE FROM tasks WHERE task_id = {scratch}"))
+        .await
+        .expect("delete scratch task");
+    assert_eq!(
+        db.count("task_tags").await,
+        2,
+        "{case} {dialect:?}: ON DELETE CASCADE still there"
+    );
+    // Append-only triggers still there.
+    let error = db
+        .execute(&format!("DELETE FROM task_events WHERE task_id = {task}"))
+        .await
+        .expect_err("append-only");
+    assert!(error.contains("append-only"), "{case} {dialect:?}: {error}");
+    // Indexes still there.
+    assert!(
+        db.index("tasks", "tasks_color").await.is_some(),
+        "{case} {dialect:?}: tasks_color kept"
+    );
+    assert!(
+        db.index("task_tags", "task_tags_label").await.is_some(),
+        "{case} {dialect:?}: task_tags_label kept"
+    );
+    // Every table and index of the new schema exists.
+    for table in &schema.tables {
+        let columns = db.columns(&table.name).await;
+        for column in &table.columns {
+            assert!(
+                columns.contains(&(column.name.clone(), !column.nullable)),
+                "{case} {dialect:?}: {}.{} with NOT NULL = {}: {columns:?}",
+                table.name,
+                column.name,
+                !column.nullable
+            );
+        }
+        for index in &table.indexes {
+            let found = db.index(&table.name, &index.name).await;
+            assert_eq!(
+                found,
+                Some((index.unique, index.columns.clone())),
+                "{case} {dialect:?}: index {}",
+                index.name
+            );
+        }
+    }
+    if dialect == Dialect::Sqlite {
+        assert_eq!(
+            db.count("pragma_foreign_key_check").await,
+            0,
+            "{case}: no broken foreign keys"
+        );
+        assert_eq!(
+            db.count("pragma_foreign_keys WHERE foreign_keys = 1").await,
+            1,
+            "{case}: foreign keys are back on"
+        );
+    }
+}
+
+async fn apply_case(db: &mut Db, case: &str) {
+    let dialect = db.dialect();
+    let folders = case_folders(case);
+    db.migrate(&folders.before.0.join("migrations").join(dialect.folder()))
+        .await
+        .expect("0001 applies");
+    let task = populate(db, &folders.before_schema).await;
+    db.migrate(&folders.after.0.join("migrations").join(dialect.folder()))
+        .await
+        .unwrap_or_else(|e| panic!("{case} {dialect:?}: 0002 applies: {e}"));
+    check_survived(db, case, &folders.after_schema, &task).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn additive_migrations_apply_to_a_populated_sqlite_database() {
+    for case in additive_cases() {
+        let mut db = Db::sqlite().await;
+        apply_case(&mut db, &case).await;
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn additive_migrations_apply_to_a_populated_postgres_database() {
+    for case in additive_cases() {
+        let Some(database) = pg::test_database(&format!("apply_{case}")).await else {
+            return;
+        };
+        let mut db = Db::Postgres(database.connect().await);
+        apply_case(&mut db, &case).await;
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_new_enum_value_is_accepted_after_the_migration_and_refused_before() {
+    for dialect in Dialect::ALL {
+        let database = match dialect {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => match pg::test_database("new_enum_value").await {
+                Some(database) => Some(database),
+                None => continue,
+            },
+        };
+        let mut db = match &database {
+            None => Db::sqlite().await,
+            Some(database) => Db::Postgres(database.connect().await),
+        };
+        let folders = case_folders("add_enum_value");
+        let tasks = folders.after_schema.table("tasks").expect("tasks").clone();
+        let blue = |db: &Db| {
+            insert_sql(
+                db.dialect(),
+                &tasks,
+                &[("task_id", new_id()), ("color", "'blue'".into())],
+            )
+        };
+        db.migrate(&folders.before.0.join("migrations").join(dialect.folder()))
+            .await
+            .expect("0001");
+        let error = db
+            .execute(&blue(&db))
+            .await
+            .expect_err("blue is not allowed yet");
+        assert!(error.contains("tasks_color_check"), "{dialect:?}: {error}");
+        db.migrate(&folders.after.0.join("migrations").join(dialect.folder()))
+            .await
+            .expect("0002");
+        db.execute(&blue(&db)).await.expect("blue is allowed now");
+        let purple = insert_sql(
+            dialect,
+            &tasks,
+            &[("task_id", new_id()), ("color", "'purple'".into())],
+        );
+        assert!(
+            db.execute(&purple).await.is_err(),
+            "{dialect:?}: the widened CHECK still refuses unknown values"
+        );
+    }
+}
+
+/// Why the SQLite rebuild runs outside sqlx's transaction: inside one, `PRAGMA foreign_keys = OFF`
+/// is ignored and `PRAGMA defer_foreign_keys = ON` only defers checks, so `DROP TABLE` of the
+/// parent cascades and empties the child table. If this ever stops losing rows, the simpler
+/// transactional form would do.
+#[tokio::test(flavor = "current_thread")]
+async fn the_sqlite_rebuild_inside_a_transaction_would_lose_child_rows() {
+    let folders = case_folders("add_enum_value");
+    let mut db = Db::sqlite().await;
+    db.migrate(&folders.before.0.join("migrations/sqlite"))
+        .await
+        .expect("0001");
+    populate(&mut db, &folders.before_schema).await;
+    let generated = std::fs::read_dir(folders.after.0.join("migrations/sqlite"))
+        .expect("sqlite folder")
+        .map(|e| e.expect("entry").path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("0002_"))
+        })
+        .expect("the 0002 migration");
+    let text = std::fs::read_to_string(generated).expect("read");
+    assert!(
+        text.starts_with("-- no-transaction"),
+        "the rebuild opts out of sqlx's transaction"
+    );
+    let body: String = text
+        .lines()
+        .filter(|l| {
+            !matches!(
+                *l,
+                "PRAGMA foreign_keys = OFF;" | "PRAGMA foreign_keys = ON;" | "BEGIN;" | "COMMIT;"
+            )
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    // Up to the last statement before COMMIT: the cascade has already happened.
+    db.execute(&format!(
+        "BEGIN;\nPRAGMA foreign_keys = OFF;\nPRAGMA defer_foreign_keys = ON;\n{body}"
+    ))
+    .await
+    .expect("the transactional variant runs up to COMMIT");
+    assert_eq!(
+        db.count("task_tags").await,
+        0,
+        "inside a transaction the rebuild cascades into the child table"
+    );
+    // And COMMIT then fails anyway: task_events' deferred (NO ACTION) foreign key counted the
+    // dropped parent rows as violations.
+    let error = db
+        .execute("COMMIT;")
+        .await
+        .expect_err("the deferred check fails at COMMIT");
+    assert!(error.contains("FOREIGN KEY constraint failed"), "{error}");
+}

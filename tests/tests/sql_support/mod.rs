@@ -1,0 +1,220 @@
+//! Shared by `sql_schema.rs` and `migrations_apply.rs`: one connection to SQLite or Postgres,
+//! applying a migrations folder with sqlx's own `Migrator`, reading the schema back, and building
+//! valid rows from the logical schema.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::path::Path;
+
+use handshake_codegen::sql::{Column, ColumnType, Dialect, TableSchema};
+use sqlx::migrate::Migrator;
+use sqlx::{AssertSqlSafe, Connection, PgConnection, SqliteConnection};
+
+/// An open connection to one test database.
+pub enum Db {
+    /// In-memory SQLite (sqlx turns foreign keys on for every connection).
+    Sqlite(SqliteConnection),
+    /// A fresh Postgres database (see `handshake_conformance::pg`).
+    Postgres(PgConnection),
+}
+
+impl Db {
+    /// A new in-memory SQLite database.
+    pub async fn sqlite() -> Db {
+        Db::Sqlite(
+            SqliteConnection::connect("sqlite::memory:")
+                .await
+                .expect("in-memory sqlite"),
+        )
+    }
+
+    /// Which dialect this is.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Apply every migration in `dir` with sqlx's `Migrator`, exactly as an application would.
+    pub async fn migrate(&mut self, dir: &Path) -> Result<(), String> {
+        let migrator = Migrator::new(dir)
+            .await
+            .map_err(|e| format!("resolving {}: {e}", dir.display()))?;
+        assert!(
+            migrator.iter().count() > 0,
+            "no migrations found in {}",
+            dir.display()
+        );
+        match self {
+            Db::Sqlite(conn) => migrator.run(&mut *conn).await,
+            Db::Postgres(conn) => migrator.run(&mut *conn).await,
+        }
+        .map_err(|e| format!("applying {}: {e}", dir.display()))
+    }
+
+    /// Run SQL (several statements allowed); the error text is the database's message.
+    pub async fn execute(&mut self, sql: &str) -> Result<(), String> {
+        let query = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
+        match self {
+            Db::Sqlite(conn) => query.execute(&mut *conn).await.map(|_| ()),
+            Db::Postgres(conn) => query.execute(&mut *conn).await.map(|_| ()),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// `SELECT count(*) FROM <table>`.
+    pub async fn count(&mut self, table: &str) -> i64 {
+        let sql = AssertSqlSafe(format!("SELECT count(*) FROM {table}"));
+        match self {
+            Db::Sqlite(conn) => {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&mut *conn)
+                    .await
+            }
+            Db::Postgres(conn) => {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&mut *conn)
+                    .await
+            }
+        }
+        .unwrap_or_else(|e| panic!("counting {table}: {e}"))
+    }
+
+    /// Columns of `table` as (name, NOT NULL), in table order; empty when the table does not exist.
+    pub async fn columns(&mut self, table: &str) -> Vec<(String, bool)> {
+        match self {
+            Db::Sqlite(conn) => {
+                sqlx::query_as::<_, (String, bool)>("SELECT name, \"notnull\" FROM pragma_table_info(?1) ORDER BY cid")
+                    .bind(table)
+                    .fetch_all(&mut *conn)
+                    .await
+            }
+            Db::Postgres(conn) => {
+                sqlx::query_as::<_, (String, bool)>(
+                    "SELECT column_name::text, is_nullable = 'NO' FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                )
+                .bind(table)
+                .fetch_all(&mut *conn)
+                .await
+            }
+        }
+        .unwrap_or_else(|e| panic!("reading the columns of {table}: {e}"))
+    }
+
+    /// Index `name` on `table` as (unique, columns in order), or `None` when it does not exist.
+    pub async fn index(&mut self, table: &str, name: &str) -> Option<(bool, Vec<String>)> {
+        match self {
+            Db::Sqlite(conn) => {
+                let unique: Option<bool> =
+                    sqlx::query_scalar("SELECT \"unique\" FROM pragma_index_list(?1) WHERE name = ?2")
+                        .bind(table)
+                        .bind(name)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .expect("pragma_index_list");
+                let columns: Vec<String> =
+                    sqlx::query_scalar("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+                        .bind(name)
+                        .fetch_all(&mut *conn)
+                        .await
+                        .expect("pragma_index_info");
+                unique.map(|u| (u, columns))
+            }
+            Db::Postgres(conn) => sqlx::query_as::<_, (bool, Vec<String>)>(
+                "SELECT i.indisunique, array(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) \
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord) \
+                 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid \
+                 WHERE t.relname = $1 AND c.relname = $2",
+            )
+            .bind(table)
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await
+            .expect("pg_index"),
+        }
+    }
+}
+
+/// A valid SQL literal for a column: the first enum value, a fresh UUID, `{}` for JSON, and so on.
+pub fn literal(dialect: Dialect, column: &Column) -> String {
+    if let Some(values) = &column.enum_values {
+        return format!("'{}'", values[0]);
+    }
+    match (column.ty, dialect) {
+        // Distinct on every call, so a row never collides with another on a unique index.
+        (ColumnType::Text, _) => format!("'x-{}'", uuid::Uuid::new_v4().simple()),
+        (ColumnType::Uuid, _) => format!("'{}'", uuid::Uuid::new_v4()),
+        (ColumnType::Integer | ColumnType::UnsignedInteger, _) => "1".to_string(),
+        (ColumnType::Number, _) => "1.5".to_string(),
+        (ColumnType::Boolean, Dialect::Sqlite) => "1".to_string(),
+        (ColumnType::Boolean, Dialect::Postgres) => "true".to_string(),
+        (ColumnType::Timestamp, _) => "'2026-01-01T00:00:00Z'".to_string(),
+        (ColumnType::Json, _) => "'{}'".to_string(),
+    }
+}
+
+/// `INSERT` of a row holding every NOT NULL column of `table` (valid literals) plus `overrides`
+/// (column, SQL literal), which win.
+pub fn insert_sql(dialect: Dialect, table: &TableSchema, overrides: &[(&str, String)]) -> String {
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    for column in &table.columns {
+        if let Some((_, value)) = overrides.iter().find(|(name, _)| *name == column.name) {
+            names.push(column.name.clone());
+            values.push(value.clone());
+        } else if !column.nullable {
+            names.push(column.name.clone());
+            values.push(literal(dialect, column));
+        }
+    }
+    for (name, _) in overrides {
+        assert!(
+            table.column(name).is_some(),
+            "override {name} is not a column of {}",
+            table.name
+        );
+    }
+    format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        table.name,
+        names.join(", "),
+        values.join(", ")
+    )
+}
+
+/// A quoted UUID literal.
+pub fn new_id() -> String {
+    format!("'{}'", uuid::Uuid::new_v4())
+}
+
+/// A fresh, empty scratch folder under the system temp dir (removed by [`ScratchDir`]'s drop).
+pub struct ScratchDir(pub std::path::PathBuf);
+
+impl ScratchDir {
+    /// Create `<tmp>/handshake-<label>-<pid>-<nanos>/`.
+    pub fn new(label: &str) -> ScratchDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("handshake-{label}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        ScratchDir(dir)
+    }
+
+    /// Write repo-relative `files` under the scratch dir.
+    pub fn write(&self, files: &[handshake_codegen::GeneratedFile]) {
+        for file in files {
+            let path = self.0.join(&file.path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(path, &file.contents).expect("write");
+        }
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
