@@ -387,14 +387,15 @@ fn walk(
                         );
                     }
                 }
-                if schema.get("additionalProperties") == Some(&Value::Bool(false)) {
-                    let extra = format!("{pointer}/unexpected_property");
-                    push(
-                        out,
-                        format!("unknown property at {at}"),
-                        edit(root, &extra, |_| Some(json!(1))),
-                    );
-                }
+                // Every record and variant is closed in the spec language, so this mutation is
+                // derived from `properties`, not from `additionalProperties`: a schema that stops
+                // closing an object is caught here instead of silently losing the case.
+                let extra = format!("{pointer}/unexpected_property");
+                push(
+                    out,
+                    format!("unknown property at {at}"),
+                    edit(root, &extra, |_| Some(json!(1))),
+                );
                 for (name, value) in object {
                     if let Some(property) = properties.get(name)
                         && property.get("const").is_none()
