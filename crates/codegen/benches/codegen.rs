@@ -1,0 +1,156 @@
+//! Benchmark of the whole codegen in process: load the YAML spec, check it, and generate every
+//! target in memory (Rust, JSON Schema, SQL migrations, TypeScript, Python, docs).
+//!
+//! Run with `cargo bench -p handshake-codegen`. Cases:
+//! - `parse_yaml_only`: the baseline in the same run, the cost of merely parsing the YAML files
+//!   (no checks, no generation): what any tool reading this spec pays at least;
+//! - `codegen_real_spec`: load + check + generate everything for `spec/`;
+//! - `codegen_synthetic_10x`: the same on a spec with every type, table and index copied 10 times
+//!   (renamed), to show cost grows no faster than linearly.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use handshake_spec::model::Spec;
+
+fn main() {
+    divan::main();
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every spec file as (repo-relative path, text).
+fn real_sources() -> BTreeMap<String, String> {
+    let root = repo_root();
+    let mut sources = BTreeMap::new();
+    for entry in std::fs::read_dir(root.join("spec")).expect("spec/ exists") {
+        let path = entry.expect("readable").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let name = format!("spec/{}", path.file_name().unwrap().to_string_lossy());
+            sources.insert(name, std::fs::read_to_string(&path).expect("readable"));
+        }
+    }
+    sources
+}
+
+/// The real spec with every type file copied `copies` times, renaming each declared type,
+/// table and index so the copies are independent. The lifecycle and the errors exist once.
+fn synthetic_sources(copies: usize) -> BTreeMap<String, String> {
+    let real = real_sources();
+    let spec = handshake_spec::load_sources(&real, "spec/handshake.yaml").expect("real spec loads");
+    let lifecycle = spec.lifecycle.name.clone();
+    let mut renames: Vec<String> = spec
+        .types
+        .iter()
+        .map(|t| t.name.clone())
+        .filter(|n| *n != lifecycle)
+        .collect();
+    for (_, _, table) in spec.stored_records() {
+        renames.push(table.name.clone());
+        renames.extend(table.indexes.iter().map(|i| i.name.clone()));
+    }
+    for ty in &spec.types {
+        if let handshake_spec::model::TypeKind::Record(record) = &ty.kind {
+            for field in &record.fields {
+                if let handshake_spec::model::FieldStorage::ChildTable(child) = &field.storage {
+                    renames.push(child.table.clone());
+                    renames.extend(child.indexes.iter().map(|i| i.name.clone()));
+                }
+            }
+        }
+    }
+    // Longest first, so `AiJob` does not eat into `AiJobSomething`; whole words only.
+    renames.sort_by_key(|name| std::cmp::Reverse(name.len()));
+    let type_files: Vec<&str> = spec
+        .files
+        .iter()
+        .map(String::as_str)
+        .filter(|f| {
+            !f.ends_with("handshake.yaml")
+                && !f.ends_with("lifecycle.yaml")
+                && !f.ends_with("errors.yaml")
+        })
+        .collect();
+
+    let mut sources = real.clone();
+    let mut manifest = real["spec/handshake.yaml"].clone();
+    for copy in 1..copies {
+        for file in &type_files {
+            let text = rename_words(&real[*file], &renames, copy);
+            let name = file.trim_end_matches(".yaml").to_string() + &format!("_copy{copy}.yaml");
+            manifest.push_str(&format!("  - {}\n", name.trim_start_matches("spec/")));
+            sources.insert(name, text);
+        }
+    }
+    sources.insert("spec/handshake.yaml".into(), manifest);
+    sources
+}
+
+fn rename_words(text: &str, names: &[String], copy: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    'scan: while i < bytes.len() {
+        let at_word_start =
+            i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        if at_word_start {
+            for name in names {
+                let end = i + name.len();
+                if text[i..].starts_with(name.as_str())
+                    && (end == bytes.len()
+                        || !(bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_'))
+                {
+                    out.push_str(name);
+                    // PascalCase types get a number, snake_case tables and indexes `_cN`.
+                    if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                        out.push_str(&format!("Copy{copy}"));
+                    } else {
+                        out.push_str(&format!("_c{copy}"));
+                    }
+                    i = end;
+                    continue 'scan;
+                }
+            }
+        }
+        let ch = text[i..].chars().next().expect("in bounds");
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+fn codegen(sources: &BTreeMap<String, String>) -> usize {
+    let spec: Spec =
+        handshake_spec::load_sources(sources, "spec/handshake.yaml").expect("spec loads");
+    let generated = handshake_codegen::generate(&spec, &[]).expect("generates");
+    generated.files.iter().map(|f| f.contents.len()).sum()
+}
+
+#[divan::bench]
+fn parse_yaml_only(bencher: divan::Bencher) {
+    let sources = real_sources();
+    bencher.bench(|| {
+        sources
+            .values()
+            .map(|text| {
+                marked_yaml::parse_yaml(0, divan::black_box(text))
+                    .map(|_| 1)
+                    .unwrap_or(0)
+            })
+            .sum::<usize>()
+    });
+}
+
+#[divan::bench]
+fn codegen_real_spec(bencher: divan::Bencher) {
+    let sources = real_sources();
+    bencher.bench(|| codegen(divan::black_box(&sources)));
+}
+
+#[divan::bench]
+fn codegen_synthetic_10x(bencher: divan::Bencher) {
+    let sources = synthetic_sources(10);
+    bencher.bench(|| codegen(divan::black_box(&sources)));
+}
