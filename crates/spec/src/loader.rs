@@ -927,6 +927,20 @@ impl Loader {
                         self.report("S0107", at, format!("invalid spec file entry `{}`: {problem}", entry.escape_debug()), problem, Some("write a `.yaml` path relative to the manifest's folder, e.g. `core.yaml`".into()));
                         continue;
                     }
+                    let manifest_name = self
+                        .files
+                        .first()
+                        .map(|m| m.rsplit('/').next().unwrap_or(m));
+                    if Some(entry.as_str()) == manifest_name {
+                        self.report(
+                            "S0107",
+                            at,
+                            format!("the manifest lists itself (`{entry}`)"),
+                            "the manifest",
+                            Some("list only the other spec files".into()),
+                        );
+                        continue;
+                    }
                     if let Some(first) = seen.get(&entry) {
                         self.report(
                             "S0107",
