@@ -91,7 +91,9 @@ fn plain_hash(value: &Value) -> [u8; 32] {
 }
 
 fn canonical_size(value: &Value) -> usize {
-    handshake_canonical::canonical_json(value).map(|text| text.len()).unwrap_or(0)
+    handshake_canonical::canonical_json(value)
+        .map(|text| text.len())
+        .unwrap_or(0)
 }
 
 #[divan::bench]
@@ -105,7 +107,9 @@ fn snapshot_canonical_hash(bencher: Bencher) {
 #[divan::bench]
 fn snapshot_plain_to_vec_sha256(bencher: Bencher) {
     let value = context_snapshot();
-    bencher.counter(BytesCount::new(canonical_size(&value))).bench(|| plain_hash(black_box(&value)));
+    bencher
+        .counter(BytesCount::new(canonical_size(&value)))
+        .bench(|| plain_hash(black_box(&value)));
 }
 
 #[divan::bench]
@@ -127,5 +131,7 @@ fn prompt_blocks_canonical_hash(bencher: Bencher) {
 #[divan::bench]
 fn prompt_blocks_plain_to_vec_sha256(bencher: Bencher) {
     let value = prompt_blocks();
-    bencher.counter(BytesCount::new(canonical_size(&value))).bench(|| plain_hash(black_box(&value)));
+    bencher
+        .counter(BytesCount::new(canonical_size(&value)))
+        .bench(|| plain_hash(black_box(&value)));
 }

@@ -44,7 +44,9 @@ impl Hash {
     /// Parses 64 lower-case hex digits. Upper-case digits are refused: the spec's pattern is
     /// lower-case only, and accepting both would give one digest two spellings.
     pub fn from_hex(text: &str) -> Result<Self, ParseHashError> {
-        let refuse = || ParseHashError { value: text.to_owned() };
+        let refuse = || ParseHashError {
+            value: text.to_owned(),
+        };
         let digits = text.as_bytes();
         if digits.len() != 64 {
             return Err(refuse());

@@ -35,7 +35,8 @@ pub fn canonical_hash(value: &Value) -> Result<Hash, CanonicalError> {
 
 /// The canonical form hashed by [`ids_hash`]: a JSON array of the NFC ids in the given order.
 pub fn canonical_ids<S: AsRef<str>>(ids: &[S]) -> String {
-    let mut out = String::with_capacity(2 + ids.iter().map(|id| id.as_ref().len() + 3).sum::<usize>());
+    let mut out =
+        String::with_capacity(2 + ids.iter().map(|id| id.as_ref().len() + 3).sum::<usize>());
     out.push('[');
     for (index, id) in ids.iter().enumerate() {
         if index > 0 {
@@ -60,7 +61,10 @@ pub fn ids_hash<S: AsRef<str>>(ids: &[S]) -> Hash {
 /// `scope_hints` is present and not an array; otherwise as [`canonical_json`].
 pub fn canonical_scope_inputs(scope_inputs: &Value) -> Result<String, CanonicalError> {
     let Value::Object(fields) = scope_inputs else {
-        return Err(CanonicalError::InvalidShape { path: "$".to_owned(), reason: "ScopeInputs must be an object".to_owned() });
+        return Err(CanonicalError::InvalidShape {
+            path: "$".to_owned(),
+            reason: "ScopeInputs must be an object".to_owned(),
+        });
     };
     let mut sorted = fields.clone();
     for list in ["entity_refs", "scope_hints"] {
@@ -123,9 +127,23 @@ fn sorted_blocks(blocks: &Value) -> Result<Vec<String>, CanonicalError> {
 fn prefix_path(error: CanonicalError, index: usize) -> CanonicalError {
     let reroot = |path: String| format!("{}{}", render_path([(None, index)]), &path[1..]);
     match error {
-        CanonicalError::DuplicateKey { path, first, second } => CanonicalError::DuplicateKey { path: reroot(path), first, second },
-        CanonicalError::NonFiniteNumber { path, value } => CanonicalError::NonFiniteNumber { path: reroot(path), value },
-        CanonicalError::InvalidShape { path, reason } => CanonicalError::InvalidShape { path: reroot(path), reason },
+        CanonicalError::DuplicateKey {
+            path,
+            first,
+            second,
+        } => CanonicalError::DuplicateKey {
+            path: reroot(path),
+            first,
+            second,
+        },
+        CanonicalError::NonFiniteNumber { path, value } => CanonicalError::NonFiniteNumber {
+            path: reroot(path),
+            value,
+        },
+        CanonicalError::InvalidShape { path, reason } => CanonicalError::InvalidShape {
+            path: reroot(path),
+            reason,
+        },
         other @ CanonicalError::InvalidTimestamp { .. } => other,
     }
 }
@@ -178,7 +196,10 @@ pub struct PromptEnvelopeHashes {
 ///
 /// # Errors
 /// As [`canonical_prompt_blocks`], for either part.
-pub fn prompt_envelope_hashes(stable_prefix_blocks: &Value, variable_suffix_blocks: &Value) -> Result<PromptEnvelopeHashes, CanonicalError> {
+pub fn prompt_envelope_hashes(
+    stable_prefix_blocks: &Value,
+    variable_suffix_blocks: &Value,
+) -> Result<PromptEnvelopeHashes, CanonicalError> {
     let prefix = sorted_blocks(stable_prefix_blocks)?;
     let suffix = sorted_blocks(variable_suffix_blocks)?;
     Ok(PromptEnvelopeHashes {
@@ -201,7 +222,10 @@ mod tests {
     #[test]
     fn ids_hash_is_the_canonical_hash_of_the_id_array_and_keeps_order() {
         let ids = ["src-2", "e\u{301}t\u{e9}", "src-1"];
-        assert_eq!(canonical_ids(&ids), "[\"src-2\",\"\u{e9}t\u{e9}\",\"src-1\"]");
+        assert_eq!(
+            canonical_ids(&ids),
+            "[\"src-2\",\"\u{e9}t\u{e9}\",\"src-1\"]"
+        );
         assert_eq!(Ok(ids_hash(&ids)), canonical_hash(&json!(ids)));
         assert_ne!(ids_hash(&["a", "b"]), ids_hash(&["b", "a"]));
         assert_eq!(canonical_ids::<&str>(&[]), "[]");
@@ -224,7 +248,10 @@ mod tests {
 
     #[test]
     fn scope_inputs_of_the_wrong_shape_are_refused() {
-        assert!(matches!(scope_inputs_hash(&json!([])), Err(CanonicalError::InvalidShape { .. })));
+        assert!(matches!(
+            scope_inputs_hash(&json!([])),
+            Err(CanonicalError::InvalidShape { .. })
+        ));
         match scope_inputs_hash(&json!({"entity_refs": {}})) {
             Err(CanonicalError::InvalidShape { path, .. }) => assert_eq!(path, "$.entity_refs"),
             other => panic!("expected a shape error, got {other:?}"),
@@ -241,7 +268,10 @@ mod tests {
         assert_eq!(forward, backward);
         let text = canonical_prompt_blocks(&json!([b, a])).unwrap_or_default();
         assert!(text.find("rules") < text.find("\"task\""), "{text}");
-        assert_ne!(prompt_hash(&json!([a])), prompt_hash(&json!([block("0001", "rules!")])));
+        assert_ne!(
+            prompt_hash(&json!([a])),
+            prompt_hash(&json!([block("0001", "rules!")]))
+        );
     }
 
     #[test]
@@ -268,8 +298,17 @@ mod tests {
             canonical_json(&block("0002", "rules")).unwrap_or_default(),
             canonical_json(&block("0001", "user input")).unwrap_or_default()
         );
-        assert_eq!(hashes.map(|h| h.full_prompt_hash), Some(Hash::of_bytes(expected_full.as_bytes())));
-        assert_eq!(hashes.map(|h| h.stable_prefix_hash), prompt_hash(&prefix).ok());
-        assert_eq!(hashes.map(|h| h.variable_suffix_hash), prompt_hash(&suffix).ok());
+        assert_eq!(
+            hashes.map(|h| h.full_prompt_hash),
+            Some(Hash::of_bytes(expected_full.as_bytes()))
+        );
+        assert_eq!(
+            hashes.map(|h| h.stable_prefix_hash),
+            prompt_hash(&prefix).ok()
+        );
+        assert_eq!(
+            hashes.map(|h| h.variable_suffix_hash),
+            prompt_hash(&suffix).ok()
+        );
     }
 }

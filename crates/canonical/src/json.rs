@@ -41,7 +41,9 @@ pub struct CanonicalOptions {
 
 impl Default for CanonicalOptions {
     fn default() -> Self {
-        Self { normalize_timestamps: true }
+        Self {
+            normalize_timestamps: true,
+        }
     }
 }
 
@@ -59,8 +61,15 @@ pub fn canonical_json(value: &Value) -> Result<String, CanonicalError> {
 ///
 /// # Errors
 /// As [`canonical_json`].
-pub fn canonical_json_with(value: &Value, options: CanonicalOptions) -> Result<String, CanonicalError> {
-    let mut writer = Writer { out: String::with_capacity(256), path: Vec::new(), options };
+pub fn canonical_json_with(
+    value: &Value,
+    options: CanonicalOptions,
+) -> Result<String, CanonicalError> {
+    let mut writer = Writer {
+        out: String::with_capacity(256),
+        path: Vec::new(),
+        options,
+    };
     writer.value(value)?;
     Ok(writer.out)
 }
@@ -86,7 +95,11 @@ pub(crate) fn nfc(text: &str) -> Cow<'_, str> {
         IsNormalized::Yes => Cow::Borrowed(text),
         IsNormalized::No | IsNormalized::Maybe => {
             let normalized: String = text.nfc().collect();
-            if normalized == text { Cow::Borrowed(text) } else { Cow::Owned(normalized) }
+            if normalized == text {
+                Cow::Borrowed(text)
+            } else {
+                Cow::Owned(normalized)
+            }
         }
     }
 }
@@ -130,11 +143,16 @@ enum Segment<'a> {
 }
 
 /// Renders a location as `$`, `$.name`, `$[3]` or `$["odd key"]`.
-pub(crate) fn render_path<'a>(segments: impl IntoIterator<Item = (Option<&'a str>, usize)>) -> String {
+pub(crate) fn render_path<'a>(
+    segments: impl IntoIterator<Item = (Option<&'a str>, usize)>,
+) -> String {
     let mut path = String::from("$");
     for (key, index) in segments {
         match key {
-            Some(key) if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            Some(key)
+                if !key.is_empty()
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
                 path.push('.');
                 path.push_str(key);
             }
@@ -169,8 +187,12 @@ impl<'a> Writer<'a> {
             Value::Bool(true) => self.out.push_str("true"),
             Value::Bool(false) => self.out.push_str("false"),
             Value::Number(number) => {
-                write_number(number, &mut self.out)
-                    .map_err(|text| CanonicalError::NonFiniteNumber { path: self.path(), value: text })?;
+                write_number(number, &mut self.out).map_err(|text| {
+                    CanonicalError::NonFiniteNumber {
+                        path: self.path(),
+                        value: text,
+                    }
+                })?;
             }
             Value::String(text) => write_string_value(text, self.options, &mut self.out),
             Value::Array(items) => {
@@ -186,8 +208,10 @@ impl<'a> Writer<'a> {
                 self.out.push(']');
             }
             Value::Object(map) => {
-                let mut entries: Vec<(Cow<'a, str>, &'a str, &'a Value)> =
-                    map.iter().map(|(key, item)| (nfc(key), key.as_str(), item)).collect();
+                let mut entries: Vec<(Cow<'a, str>, &'a str, &'a Value)> = map
+                    .iter()
+                    .map(|(key, item)| (nfc(key), key.as_str(), item))
+                    .collect();
                 entries.sort_unstable_by(|left, right| left.0.cmp(&right.0));
                 if let Some(pair) = entries.windows(2).find(|pair| pair[0].0 == pair[1].0) {
                     return Err(CanonicalError::DuplicateKey {
@@ -228,7 +252,10 @@ mod tests {
     fn keys_sort_by_code_point_not_utf16() {
         // U+FF61 < U+1F600 by code point; in UTF-16 the emoji's surrogate 0xD83D sorts first.
         let value = json!({"\u{1F600}": 2, "\u{FF61}": 1, "b": 0, "B": 0, "a": 0});
-        assert_eq!(canonical(&value), "{\"B\":0,\"a\":0,\"b\":0,\"\u{FF61}\":1,\"\u{1F600}\":2}");
+        assert_eq!(
+            canonical(&value),
+            "{\"B\":0,\"a\":0,\"b\":0,\"\u{FF61}\":1,\"\u{1F600}\":2}"
+        );
     }
 
     #[test]
@@ -249,7 +276,10 @@ mod tests {
     #[test]
     fn escapes_follow_rfc_8785() {
         let value = json!("q\"b\\s/\u{8}\u{c}\n\r\t\u{0}\u{1f}\u{7f}\u{2028}");
-        assert_eq!(canonical(&value), "\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\\u0000\\u001f\u{7f}\u{2028}\"");
+        assert_eq!(
+            canonical(&value),
+            "\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\\u0000\\u001f\u{7f}\u{2028}\""
+        );
     }
 
     #[test]
@@ -259,7 +289,12 @@ mod tests {
             canonical(&value),
             "{\"2026-01-02T05:04:05+02:00\":\"2026-01-02T03:04:05.000000Z\",\"note\":\"at 2026-01-02T05:04:05Z\"}"
         );
-        let verbatim = canonical_json_with(&value, CanonicalOptions { normalize_timestamps: false });
+        let verbatim = canonical_json_with(
+            &value,
+            CanonicalOptions {
+                normalize_timestamps: false,
+            },
+        );
         assert_eq!(
             verbatim.unwrap_or_default(),
             "{\"2026-01-02T05:04:05+02:00\":\"2026-01-02T05:04:05+02:00\",\"note\":\"at 2026-01-02T05:04:05Z\"}"
@@ -269,11 +304,17 @@ mod tests {
     #[test]
     fn no_whitespace_and_empty_containers() {
         let value = json!({"a": [], "b": {}, "c": [1, [2, {"d": null}]], "e": true, "f": false});
-        assert_eq!(canonical(&value), "{\"a\":[],\"b\":{},\"c\":[1,[2,{\"d\":null}]],\"e\":true,\"f\":false}");
+        assert_eq!(
+            canonical(&value),
+            "{\"a\":[],\"b\":{},\"c\":[1,[2,{\"d\":null}]],\"e\":true,\"f\":false}"
+        );
     }
 
     #[test]
     fn paths_quote_keys_that_are_not_identifiers() {
-        assert_eq!(render_path([(Some("a"), 0), (None, 3), (Some("odd key"), 0)]), "$.a[3][\"odd key\"]");
+        assert_eq!(
+            render_path([(Some("a"), 0), (None, 3), (Some("odd key"), 0)]),
+            "$.a[3][\"odd key\"]"
+        );
     }
 }

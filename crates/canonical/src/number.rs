@@ -2,8 +2,9 @@
 //!
 //! * **Integer or float** is decided by how serde_json holds the number, which follows the JSON
 //!   text: a literal without `.`, `e` or `E` that fits `i64` or `u64` is an integer (`1`, `-3`,
-//!   `18446744073709551615`); every other number is a binary64 float (`1.0`, `1e2`, `-0`, and
-//!   integer literals beyond the `u64`/`i64` range, which serde_json can only hold as floats).
+//!   `18446744073709551615`); every other number is a binary64 float (`1.0`, `1e2`, and, because serde_json
+//!   holds them as floats, the literal `-0` and integer literals beyond the `u64`/`i64` range:
+//!   `18446744073709551616` is written `18446744073709551616.000000`).
 //!   So `1` and `1.0` canonicalise differently (`1` and `1.000000`). Typed Rust records agree
 //!   with this: an `f64` field always serialises as a float, an integer field as an integer.
 //! * **Integers** are written in full, without sign for zero, so integers beyond 2^53 keep every
@@ -17,6 +18,10 @@
 //!   `format(x, ".6f")` produce; JavaScript's `toFixed(6)` differs on exact ties (it rounds half
 //!   up) and uses exponent notation from 1e21 upwards, so a TypeScript port must not use it.
 //! * **Negative zero** has no sign: `-0.0` and `-0.0000001` are `0.000000`.
+//! * **Round trips**: canonical JSON is a fixed point for every finite float. The six-decimal
+//!   text `s` of a float `d` is within 0.5·10⁻⁶ of `d`, so the float nearest to `s` is at least
+//!   as close and rounds back to `s`. This needs a correctly rounded parser, hence serde_json's
+//!   `float_roundtrip` feature in Cargo.toml; a property test checks it over all finite floats.
 //! * **NaN and ±infinity** are refused with [`CanonicalError::NonFiniteNumber`]. A
 //!   `serde_json::Value` cannot hold them in this workspace's configuration, but
 //!   [`canonical_float`] can be handed one, and with serde_json's `arbitrary_precision` feature
@@ -33,7 +38,10 @@ use crate::error::CanonicalError;
 /// [`CanonicalError::NonFiniteNumber`] for NaN and the infinities (with path `$`).
 pub fn canonical_float(value: f64) -> Result<String, CanonicalError> {
     let mut out = String::new();
-    write_float(value, &mut out).map_err(|value| CanonicalError::NonFiniteNumber { path: "$".to_owned(), value })?;
+    write_float(value, &mut out).map_err(|value| CanonicalError::NonFiniteNumber {
+        path: "$".to_owned(),
+        value,
+    })?;
     Ok(out)
 }
 
@@ -62,7 +70,11 @@ fn write_float(value: f64, out: &mut String) -> Result<(), String> {
     let start = out.len();
     let _ = write!(out, "{value:.6}");
     // "-0.000000" (negative zero, or a negative value that rounds to zero) loses its sign.
-    if out.as_bytes()[start] == b'-' && out.as_bytes()[start + 1..].iter().all(|&byte| byte == b'0' || byte == b'.') {
+    if out.as_bytes()[start] == b'-'
+        && out.as_bytes()[start + 1..]
+            .iter()
+            .all(|&byte| byte == b'0' || byte == b'.')
+    {
         out.remove(start);
     }
     Ok(())
@@ -100,14 +112,22 @@ mod tests {
     #[test]
     fn non_finite_floats_are_refused() {
         for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            assert!(matches!(canonical_float(value), Err(CanonicalError::NonFiniteNumber { .. })));
+            assert!(matches!(
+                canonical_float(value),
+                Err(CanonicalError::NonFiniteNumber { .. })
+            ));
         }
     }
 
     #[test]
     fn integers_keep_every_digit() {
         let mut out = String::new();
-        for number in [Number::from(9_007_199_254_740_993_u64), Number::from(u64::MAX), Number::from(i64::MIN), Number::from(0)] {
+        for number in [
+            Number::from(9_007_199_254_740_993_u64),
+            Number::from(u64::MAX),
+            Number::from(i64::MIN),
+            Number::from(0),
+        ] {
             out.clear();
             assert_eq!(write_number(&number, &mut out), Ok(()));
             assert_eq!(out, number.to_string());

@@ -58,7 +58,10 @@ mod tests {
 
     #[test]
     fn whitespace_is_trimmed_and_collapsed_including_unicode_spaces() {
-        assert_eq!(normalize_query("  What\t is \n\r the\u{a0}\u{3000}plan?  "), "what is the plan?");
+        assert_eq!(
+            normalize_query("  What\t is \n\r the\u{a0}\u{3000}plan?  "),
+            "what is the plan?"
+        );
         assert_eq!(normalize_query("a\u{2028}b\u{85}c"), "a b c");
         assert_eq!(normalize_query(" \t\n "), "");
     }
@@ -85,7 +88,10 @@ mod tests {
         assert_eq!(normalize_query("Cafe\u{301}"), "caf\u{e9}");
         assert_eq!(normalize_query("CAF\u{c9}"), "caf\u{e9}");
         assert_eq!(normalize_query("\u{1100}\u{1161}\u{11a8}"), "\u{ac01}");
-        assert_eq!(normalized_query_hash(" Cafe\u{301}  au  LAIT "), normalized_query_hash("café au lait"));
+        assert_eq!(
+            normalized_query_hash(" Cafe\u{301}  au  LAIT "),
+            normalized_query_hash("café au lait")
+        );
     }
 
     #[test]

@@ -23,7 +23,10 @@ use crate::error::CanonicalError;
 /// [`CanonicalError::InvalidTimestamp`] when `text` is not an RFC 3339 date-time in the grammar
 /// described in the [module documentation](self), or names a day that does not exist.
 pub fn canonical_timestamp(text: &str) -> Result<String, CanonicalError> {
-    parse(text).map_err(|reason| CanonicalError::InvalidTimestamp { value: text.to_owned(), reason })
+    parse(text).map_err(|reason| CanonicalError::InvalidTimestamp {
+        value: text.to_owned(),
+        reason,
+    })
 }
 
 /// The canonical form of `text` if it is a timestamp, `None` if it is any other string.
@@ -104,7 +107,8 @@ fn parse(text: &str) -> Result<String, &'static str> {
                 return Err("offset out of range");
             }
             at += 6;
-            let magnitude = i32::try_from(offset_hour * 3600 + offset_minute * 60).map_err(|_| "offset out of range")?;
+            let magnitude = i32::try_from(offset_hour * 3600 + offset_minute * 60)
+                .map_err(|_| "offset out of range")?;
             if sign == b'-' { -magnitude } else { magnitude }
         }
         _ => return Err("expected 'Z' or a ±HH:MM offset"),
@@ -119,7 +123,10 @@ fn parse(text: &str) -> Result<String, &'static str> {
     if hour > 23 || minute > 59 || second > 59 {
         return Err("time of day out of range (leap seconds are not accepted)");
     }
-    let month = u8::try_from(month).ok().and_then(|m| Month::try_from(m).ok()).ok_or("month out of range")?;
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .ok_or("month out of range")?;
     let date = Date::from_calendar_date(
         i32::try_from(year).map_err(|_| "year out of range 0001-9999")?,
         month,
@@ -133,7 +140,8 @@ fn parse(text: &str) -> Result<String, &'static str> {
         micros,
     )
     .map_err(|_| "time of day out of range")?;
-    let offset = UtcOffset::from_whole_seconds(offset_seconds).map_err(|_| "offset out of range")?;
+    let offset =
+        UtcOffset::from_whole_seconds(offset_seconds).map_err(|_| "offset out of range")?;
     let utc = PrimitiveDateTime::new(date, time)
         .assume_offset(offset)
         .checked_to_offset(UtcOffset::UTC)
@@ -163,17 +171,38 @@ mod tests {
 
     #[test]
     fn offsets_become_utc_z_with_six_fraction_digits() {
-        assert_eq!(canonical("2026-01-02T05:04:05+02:00"), "2026-01-02T03:04:05.000000Z");
-        assert_eq!(canonical("2026-01-01T23:30:00-01:45"), "2026-01-02T01:15:00.000000Z");
-        assert_eq!(canonical("2026-01-02T03:04:05.5Z"), "2026-01-02T03:04:05.500000Z");
-        assert_eq!(canonical("2026-01-02t03:04:05z"), "2026-01-02T03:04:05.000000Z");
-        assert_eq!(canonical("2026-01-02T03:04:05-00:00"), "2026-01-02T03:04:05.000000Z");
+        assert_eq!(
+            canonical("2026-01-02T05:04:05+02:00"),
+            "2026-01-02T03:04:05.000000Z"
+        );
+        assert_eq!(
+            canonical("2026-01-01T23:30:00-01:45"),
+            "2026-01-02T01:15:00.000000Z"
+        );
+        assert_eq!(
+            canonical("2026-01-02T03:04:05.5Z"),
+            "2026-01-02T03:04:05.500000Z"
+        );
+        assert_eq!(
+            canonical("2026-01-02t03:04:05z"),
+            "2026-01-02T03:04:05.000000Z"
+        );
+        assert_eq!(
+            canonical("2026-01-02T03:04:05-00:00"),
+            "2026-01-02T03:04:05.000000Z"
+        );
     }
 
     #[test]
     fn fractions_below_a_microsecond_are_truncated_not_rounded() {
-        assert_eq!(canonical("2026-12-31T23:59:59.9999999Z"), "2026-12-31T23:59:59.999999Z");
-        assert_eq!(canonical("2026-01-02T03:04:05.123456789+00:00"), "2026-01-02T03:04:05.123456Z");
+        assert_eq!(
+            canonical("2026-12-31T23:59:59.9999999Z"),
+            "2026-12-31T23:59:59.999999Z"
+        );
+        assert_eq!(
+            canonical("2026-01-02T03:04:05.123456789+00:00"),
+            "2026-01-02T03:04:05.123456Z"
+        );
     }
 
     #[test]

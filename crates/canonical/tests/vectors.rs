@@ -23,17 +23,28 @@ fn vectors() -> Vec<Vector> {
     let mut files: Vec<PathBuf> = fs::read_dir(&folder)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", folder.display()))
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|extension| extension == "json"))
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "json")
+        })
         .collect();
     files.sort();
     files
         .into_iter()
         .map(|path| {
-            let file = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-            let text = fs::read_to_string(&path).unwrap_or_else(|error| panic!("cannot read {file}: {error}"));
-            let mut record: Value = serde_json::from_str(&text).unwrap_or_else(|error| panic!("{file} is not JSON: {error}"));
+            let file = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text = fs::read_to_string(&path)
+                .unwrap_or_else(|error| panic!("cannot read {file}: {error}"));
+            let mut record: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|error| panic!("{file} is not JSON: {error}"));
             let field = |record: &mut Value, key: &str| -> Value {
-                record.get_mut(key).map(Value::take).unwrap_or_else(|| panic!("{file} has no {key:?}"))
+                record
+                    .get_mut(key)
+                    .map(Value::take)
+                    .unwrap_or_else(|| panic!("{file} has no {key:?}"))
             };
             let text_field = |record: &mut Value, key: &str| -> String {
                 match field(record, key) {
@@ -69,39 +80,73 @@ fn every_vector_canonicalises_to_its_checked_in_bytes_and_digest() {
         "empty_array",
         "escapes",
     ] {
-        assert!(vectors.iter().any(|vector| vector.name == required), "vector {required} is missing");
+        assert!(
+            vectors.iter().any(|vector| vector.name == required),
+            "vector {required} is missing"
+        );
     }
     let mut failures = Vec::new();
     for vector in &vectors {
-        assert_eq!(format!("{}.json", vector.name), vector.file, "a vector's file is named after it");
+        assert_eq!(
+            format!("{}.json", vector.name),
+            vector.file,
+            "a vector's file is named after it"
+        );
         // The vector is consistent with itself, independently of the canonicaliser.
-        assert_eq!(Hash::of_bytes(vector.canonical.as_bytes()).to_hex(), vector.sha256, "{}: sha256 field", vector.name);
+        assert_eq!(
+            Hash::of_bytes(vector.canonical.as_bytes()).to_hex(),
+            vector.sha256,
+            "{}: sha256 field",
+            vector.name
+        );
         match canonical_json(&vector.input) {
             Ok(canonical) if canonical == vector.canonical => {}
-            Ok(canonical) => failures.push(format!("{}:\n  expected {}\n  actual   {}", vector.name, vector.canonical, canonical)),
+            Ok(canonical) => failures.push(format!(
+                "{}:\n  expected {}\n  actual   {}",
+                vector.name, vector.canonical, canonical
+            )),
             Err(error) => failures.push(format!("{}: {error}", vector.name)),
         }
         match canonical_hash(&vector.input) {
             Ok(hash) if hash.to_hex() == vector.sha256 => {}
-            Ok(hash) => failures.push(format!("{}: digest {hash} != {}", vector.name, vector.sha256)),
+            Ok(hash) => failures.push(format!(
+                "{}: digest {hash} != {}",
+                vector.name, vector.sha256
+            )),
             Err(error) => failures.push(format!("{}: {error}", vector.name)),
         }
     }
-    assert!(failures.is_empty(), "{} vector check(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} vector check(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn canonical_text_of_every_vector_is_a_fixed_point() {
     for vector in vectors() {
-        let reparsed: Value = serde_json::from_str(&vector.canonical).unwrap_or_else(|error| panic!("{}: canonical is not JSON: {error}", vector.name));
-        assert_eq!(canonical_json(&reparsed).ok().as_deref(), Some(vector.canonical.as_str()), "{}", vector.name);
+        let reparsed: Value = serde_json::from_str(&vector.canonical)
+            .unwrap_or_else(|error| panic!("{}: canonical is not JSON: {error}", vector.name));
+        assert_eq!(
+            canonical_json(&reparsed).ok().as_deref(),
+            Some(vector.canonical.as_str()),
+            "{}",
+            vector.name
+        );
     }
 }
 
 #[test]
 fn equivalent_inputs_share_a_digest() {
     let vectors = vectors();
-    let digest = |name: &str| vectors.iter().find(|vector| vector.name == name).map(|vector| vector.sha256.clone());
+    let digest = |name: &str| {
+        vectors
+            .iter()
+            .find(|vector| vector.name == name)
+            .map(|vector| vector.sha256.clone())
+    };
     assert_eq!(digest("nfc_value_decomposed"), digest("nfc_value_composed"));
     assert!(digest("nfc_value_decomposed").is_some());
 }
