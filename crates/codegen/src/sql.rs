@@ -690,3 +690,169 @@ fn strings(value: &Value, key: &str) -> Result<Vec<String>, String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use handshake_spec::model::TypeDef;
+
+    /// The small model of the migration cases: every column kind, a child table, an append-only table.
+    fn case_spec() -> Spec {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/migration_cases/initial/after");
+        handshake_spec::load(&dir).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn task_field<'s>(spec: &'s mut Spec, name: &str) -> &'s mut Field {
+        let task: &mut TypeDef = spec
+            .types
+            .iter_mut()
+            .find(|t| t.name == "Task")
+            .expect("Task");
+        let TypeKind::Record(record) = &mut task.kind else {
+            panic!("Task is a record")
+        };
+        record
+            .fields
+            .iter_mut()
+            .find(|f| f.name == name)
+            .expect("field")
+    }
+
+    fn task_table(spec: &mut Spec) -> &mut Table {
+        let task = spec
+            .types
+            .iter_mut()
+            .find(|t| t.name == "Task")
+            .expect("Task");
+        let TypeKind::Record(record) = &mut task.kind else {
+            panic!("Task is a record")
+        };
+        record.table.as_mut().expect("Task has a table")
+    }
+
+    fn refusal(spec: &Spec) -> String {
+        match schema(spec) {
+            Err(CodegenError::InconsistentMigrations { detail }) => detail,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn snapshot_json_round_trips() {
+        let schema = schema(&case_spec()).expect("lays out");
+        assert_eq!(Schema::from_json(&schema.to_json()), Ok(schema.clone()));
+        assert_eq!(
+            Schema::from_json(&json!({})),
+            Err("missing key \"tables\"".to_string())
+        );
+        let mut broken = schema.to_json();
+        broken["tables"][0]["columns"][0]["type"] = json!("varchar");
+        assert_eq!(
+            Schema::from_json(&broken),
+            Err("table tasks: unknown column type \"varchar\"".to_string())
+        );
+    }
+
+    #[test]
+    fn columns_follow_the_fields() {
+        let schema = schema(&case_spec()).expect("lays out");
+        let tasks = schema.table("tasks").expect("tasks");
+        let column = |name: &str| {
+            tasks
+                .column(name)
+                .unwrap_or_else(|| panic!("tasks.{name}"))
+                .clone()
+        };
+        assert_eq!(
+            (column("task_id").ty, column("task_id").nullable),
+            (ColumnType::Uuid, false)
+        );
+        assert_eq!(
+            (
+                column("parent_task_id").ty,
+                column("parent_task_id").nullable
+            ),
+            (ColumnType::Uuid, true)
+        );
+        assert_eq!(
+            column("state").enum_values,
+            Some(vec!["open".to_string(), "closed".to_string()])
+        );
+        assert_eq!(
+            column("color").enum_values,
+            Some(vec!["red".to_string(), "green".to_string()])
+        );
+        assert_eq!(column("details").ty, ColumnType::Json);
+        assert_eq!(column("weight").ty, ColumnType::UnsignedInteger);
+        assert!(
+            tasks.column("tags").is_none(),
+            "a child-table field is not a column"
+        );
+    }
+
+    #[test]
+    fn a_child_table_is_keyed_by_parent_and_position_and_cascades() {
+        let schema = schema(&case_spec()).expect("lays out");
+        let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["tasks", "task_tags", "task_events"],
+            "a child table follows its parent"
+        );
+        let tags = schema.table("task_tags").expect("task_tags");
+        let columns: Vec<&str> = tags.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(columns, ["task_id", "position", "label", "priority"]);
+        assert_eq!(tags.primary_key, ["task_id", "position"]);
+        assert_eq!(
+            tags.foreign_keys,
+            [ForeignKeySchema {
+                columns: vec!["task_id".into()],
+                references_table: "tasks".into(),
+                references_columns: vec!["task_id".into()],
+                on_delete_cascade: true,
+            }]
+        );
+        assert_eq!(tags.indexes[0].name, "task_tags_label");
+        assert!(schema.table("task_events").expect("events").append_only);
+    }
+
+    #[test]
+    fn an_optional_field_with_a_default_stays_nullable() {
+        let mut spec = case_spec();
+        let title = task_field(&mut spec, "title");
+        title.required = false;
+        title.default = Some(json!("untitled"));
+        let schema = schema(&spec).expect("lays out");
+        assert!(
+            schema
+                .table("tasks")
+                .expect("tasks")
+                .column("title")
+                .expect("title")
+                .nullable
+        );
+    }
+
+    #[test]
+    fn tables_that_cannot_be_laid_out_are_refused() {
+        let mut spec = case_spec();
+        task_field(&mut spec, "task_id").required = false;
+        assert!(
+            refusal(&spec)
+                .contains("primary key column tasks.task_id comes from an optional field")
+        );
+
+        let mut spec = case_spec();
+        task_table(&mut spec).indexes[0].name = format!("tasks_{}", "x".repeat(60));
+        assert!(refusal(&spec).contains("postgres truncates names past 63"));
+
+        let mut spec = case_spec();
+        task_table(&mut spec).indexes[0].columns.push("nope".into());
+        assert!(refusal(&spec).contains("names tasks.nope, which is not a column"));
+
+        let mut spec = case_spec();
+        task_table(&mut spec).indexes[1].name = "tasks_state_created_at".into();
+        assert!(refusal(&spec).contains("index name tasks_state_created_at is used twice"));
+    }
+}
