@@ -6,7 +6,7 @@
 //! | --- | --- | --- |
 //! | key order | ascending Unicode code point of the NFC key (= UTF-8 byte order = Rust `str` order = Python `str` order) | UTF-16 code units of the key as written |
 //! | Unicode | every key and string value NFC-normalised; two keys equal after NFC are an error | strings left as written |
-//! | numbers | integers in full, floats with exactly six decimals ([`crate::number`](crate::canonical_float)) | ECMAScript shortest round-trip form |
+//! | numbers | integers in full, floats with exactly six decimals ([`crate::number`]) | ECMAScript shortest round-trip form |
 //! | timestamps | string values that are RFC 3339 date-times rewritten to UTC `Z`, six fraction digits ([`crate::canonical_timestamp`]) | strings left as written |
 //! | arrays | order kept; the typed helpers sort where the spec says so | order kept |
 //! | whitespace | none | none |
@@ -91,6 +91,11 @@ pub(crate) fn write_string_value(text: &str, options: CanonicalOptions, out: &mu
 
 /// `text` in NFC, borrowed when it already is (the common case, checked without allocating).
 pub(crate) fn nfc(text: &str) -> Cow<'_, str> {
+    // Every character below U+0300 is NFC_Quick_Check=Yes with combining class 0, so text
+    // without a UTF-8 lead byte of U+0300 or above (0xCC..) is NFC: a byte scan, no decoding.
+    if !text.bytes().any(|byte| byte >= 0xcc) {
+        return Cow::Borrowed(text);
+    }
     match is_nfc_quick(text.chars()) {
         IsNormalized::Yes => Cow::Borrowed(text),
         IsNormalized::No | IsNormalized::Maybe => {

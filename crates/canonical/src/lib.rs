@@ -5,11 +5,15 @@
 //! fixed float precision. This crate pins every one of those words down to bytes:
 //!
 //! * [`canonical_json`] / [`canonical_hash`]: the generic form of any `serde_json::Value`; the
-//!   rules and how they differ from RFC 8785 are in [`json`](crate::canonical_json_with)'s module
-//!   docs, numbers in [`canonical_float`], timestamps in [`canonical_timestamp`];
+//!   rules and how they differ from RFC 8785 are in [`json`], numbers in [`number`], timestamps
+//!   in [`timestamp`];
 //! * [`scope_inputs_hash`], [`ids_hash`], [`prompt_hash`], [`prompt_envelope_hashes`]: the hashed
-//!   objects of §2.6.6.7.5, each with a `canonical_*` twin that returns the hashed bytes;
-//! * [`normalized_query_hash`]: the query hash of ACE-RAG-001 (§2.6.6.7.14.6 B).
+//!   objects of §2.6.6.7.5, each with a `canonical_*` twin that returns the hashed bytes (see
+//!   [`hashes`] for exactly what each one hashes);
+//! * [`normalized_query_hash`]: the query hash of ACE-RAG-001 (§2.6.6.7.14.6 B), steps in
+//!   [`query`].
+//!
+//! Everything is also re-exported at the crate root; the modules are public for their docs.
 //!
 //! The checked-in vectors in `crates/canonical/vectors/` (input, canonical text, SHA-256) are
 //! the reference for ports of these rules to other languages; `vectors/README.md` says how they
@@ -18,11 +22,11 @@
 
 mod error;
 mod hash;
-mod hashes;
-mod json;
-mod number;
-mod query;
-mod timestamp;
+pub mod hashes;
+pub mod json;
+pub mod number;
+pub mod query;
+pub mod timestamp;
 
 pub use error::{CanonicalError, ParseHashError};
 pub use hash::Hash;
