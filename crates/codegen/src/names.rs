@@ -63,6 +63,9 @@ mod tests {
         assert_eq!(snake_case("AiJobV2"), "ai_job_v2");
         assert_eq!(snake_case("Job"), "job");
         assert_eq!(screaming_snake_case("SemVer"), "SEM_VER");
-        assert_eq!(snake_case(&pascal_case("completed_with_issues")), "completed_with_issues");
+        assert_eq!(
+            snake_case(&pascal_case("completed_with_issues")),
+            "completed_with_issues"
+        );
     }
 }

@@ -1,0 +1,327 @@
+//! `lifecycle.rs`: the §2.6.6.3 state machine as constants and `const fn`s on the state enum.
+//!
+//! The state enum itself is emitted once, in `types.rs` (it is also a spec type that fields use);
+//! this module adds the transition table, the rejected diagram edges and the checks.
+
+use handshake_spec::model::{
+    ErrorDef, Field, Lifecycle, Meta, Spec, TransitionOrigin, TypeKind, TypeRef,
+};
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use super::{ident, module_doc, one_line, unsupported, variant_ident};
+use crate::CodegenError;
+
+/// Error declared by the spec that `check_transition` returns for an edge not in the table.
+pub(super) const ILLEGAL_TRANSITION: &str = "IllegalTransition";
+/// Error that `check_transition` returns when leaving a terminal state, if the spec declares it.
+pub(super) const TERMINAL_STATE: &str = "TerminalState";
+
+/// The whole `lifecycle.rs` module.
+pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
+    let lifecycle = &spec.lifecycle;
+    check_state_enum(spec, lifecycle)?;
+    let meta = &lifecycle.meta;
+    let state_type = ident(&lifecycle.name, meta)?;
+    let state = |name: &str, at: &Meta| -> Result<Ident, CodegenError> {
+        if lifecycle.states.iter().any(|s| s.name == name) {
+            variant_ident(name, at)
+        } else {
+            Err(unsupported(
+                &at.location.to_string(),
+                format!("`{name}` is not a state of {}", lifecycle.name),
+            ))
+        }
+    };
+
+    let header_lines = [
+        format!("The {} lifecycle ({}) as data: transitions, rejected diagram edges and checks.", lifecycle.name, meta.clause),
+        String::new(),
+        "Every allowed transition is listed with its clause and whether the diagram draws it or the text".to_owned(),
+        "implies it; a transition that is not listed is illegal. Generated from `spec/*.yaml`.".to_owned(),
+    ];
+    let header_refs: Vec<&str> = header_lines.iter().map(String::as_str).collect();
+    let header = module_doc(&header_refs);
+
+    let initial = state(&lifecycle.initial, meta)?;
+    let terminal = lifecycle
+        .terminal_states()
+        .map(|s| variant_ident(&s.name, &s.meta))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut table = Vec::new();
+    for transition in &lifecycle.transitions {
+        let from = state(&transition.from, &transition.meta)?;
+        let to = state(&transition.to, &transition.meta)?;
+        let clause = transition.meta.clause.to_string();
+        let description = one_line(&transition.meta.description);
+        let origin = match transition.origin {
+            TransitionOrigin::Diagram => quote! { TransitionOrigin::Diagram },
+            TransitionOrigin::Text => quote! { TransitionOrigin::Text },
+        };
+        table.push(quote! {
+            Transition {
+                from: #state_type::#from,
+                to: #state_type::#to,
+                clause: #clause,
+                origin: #origin,
+                description: #description,
+            }
+        });
+    }
+
+    let mut rejected = Vec::new();
+    for edge in &lifecycle.rejected {
+        let from = state(&edge.from, &edge.meta)?;
+        let to = state(&edge.to, &edge.meta)?;
+        let clause = edge.meta.clause.to_string();
+        let reason = one_line(
+            edge.meta
+                .decision
+                .as_deref()
+                .unwrap_or(&edge.meta.description),
+        );
+        rejected.push(quote! {
+            RejectedTransition { from: #state_type::#from, to: #state_type::#to, clause: #clause, reason: #reason }
+        });
+    }
+
+    // One arm per state, listing its targets: reads like the spec's table, and the compiler
+    // checks that every state is covered.
+    let mut target_arms = Vec::new();
+    let mut can_arms = Vec::new();
+    for s in &lifecycle.states {
+        let from = variant_ident(&s.name, &s.meta)?;
+        let targets = lifecycle
+            .transitions
+            .iter()
+            .filter(|t| t.from == s.name)
+            .map(|t| state(&t.to, &t.meta))
+            .collect::<Result<Vec<_>, _>>()?;
+        target_arms.push(quote! { Self::#from => &[#(Self::#targets),*] });
+        can_arms.push(if targets.is_empty() {
+            quote! { Self::#from => false }
+        } else {
+            quote! { Self::#from => matches!(to, #(Self::#targets)|*) }
+        });
+    }
+    // `to` is unused only when no state has a way out (a spec of terminal states alone).
+    let unused_to = if lifecycle.transitions.is_empty() {
+        quote! { let _ = to; }
+    } else {
+        quote! {}
+    };
+    let can_transition_body = quote! {
+        #unused_to
+        match self {
+            #(#can_arms,)*
+        }
+    };
+    let is_terminal_body = if terminal.is_empty() {
+        quote! { let _ = self; false }
+    } else {
+        quote! { matches!(self, #(Self::#terminal)|*) }
+    };
+    let check_body = check_transition_body(spec, lifecycle)?;
+
+    let can_doc = format!(
+        " Whether `self → to` is in the transition table ({}); a generated match, not a search.",
+        meta.clause
+    );
+    Ok(quote! {
+        #header
+        use super::errors::ModelError;
+        use super::types::#state_type;
+
+        /// Where an allowed transition comes from in the Master Spec.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum TransitionOrigin {
+            /// Drawn as an arrow in the lifecycle diagram.
+            Diagram,
+            /// Implied by a sentence of the spec's text; the clause names the sentence.
+            Text,
+        }
+
+        /// One allowed lifecycle transition, with the clause that allows it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct Transition {
+            /// Source state.
+            pub from: #state_type,
+            /// Target state.
+            pub to: #state_type,
+            /// The Master Spec clause(s) that allow it, e.g. `§2.6.6.3.1`.
+            pub clause: &'static str,
+            /// Whether the diagram draws it or the text implies it.
+            pub origin: TransitionOrigin,
+            /// What the transition means, paraphrasing the spec.
+            pub description: &'static str,
+        }
+
+        /// An edge the spec's diagram draws that the transition table refuses, with the reason.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct RejectedTransition {
+            /// Source state as drawn.
+            pub from: #state_type,
+            /// Target state as drawn.
+            pub to: #state_type,
+            /// The clause whose diagram draws it.
+            pub clause: &'static str,
+            /// Why it is refused (the spec decision).
+            pub reason: &'static str,
+        }
+
+        /// Diagram edges that are not allowed transitions, each with the reason, in spec order.
+        pub const REJECTED_TRANSITIONS: &[RejectedTransition] = &[#(#rejected),*];
+
+        impl #state_type {
+            /// The state every new job starts in.
+            pub const INITIAL: Self = Self::#initial;
+
+            /// States no transition may leave, in spec order.
+            pub const TERMINAL: &'static [Self] = &[#(Self::#terminal),*];
+
+            /// Every allowed transition, in spec order.
+            pub const TRANSITIONS: &'static [Transition] = &[#(#table),*];
+
+            #[doc = #can_doc]
+            pub const fn can_transition_to(self, to: Self) -> bool {
+                #can_transition_body
+            }
+
+            /// Whether no transition may leave this state.
+            pub const fn is_terminal(self) -> bool {
+                #is_terminal_body
+            }
+
+            /// The states this one may move to, in spec order (empty for terminal states).
+            pub fn allowed_targets(self) -> &'static [Self] {
+                match self {
+                    #(#target_arms,)*
+                }
+            }
+
+            /// Checks `self → to` against the table and returns the spec's typed error if refused.
+            pub fn check_transition(self, to: Self) -> Result<(), ModelError> {
+                #check_body
+            }
+        }
+    })
+}
+
+/// The lifecycle's enum in `types` must list exactly the states, in order, or the two would drift.
+fn check_state_enum(spec: &Spec, lifecycle: &Lifecycle) -> Result<(), CodegenError> {
+    let location = lifecycle.meta.location.to_string();
+    let Some(type_def) = spec.type_named(&lifecycle.name) else {
+        return Err(unsupported(
+            &location,
+            format!(
+                "the lifecycle enum {} is missing from the spec types",
+                lifecycle.name
+            ),
+        ));
+    };
+    let TypeKind::Enum(values) = &type_def.kind else {
+        return Err(unsupported(
+            &location,
+            format!("the spec type {} is not an enum", lifecycle.name),
+        ));
+    };
+    let values: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
+    let states: Vec<&str> = lifecycle.states.iter().map(|s| s.name.as_str()).collect();
+    if values != states {
+        return Err(unsupported(
+            &location,
+            format!(
+                "the enum {} lists {values:?} but the lifecycle declares {states:?}",
+                lifecycle.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `check_transition`: terminal states first (if the spec has an error for it), then the table.
+fn check_transition_body(spec: &Spec, lifecycle: &Lifecycle) -> Result<TokenStream, CodegenError> {
+    let location = lifecycle.meta.location.to_string();
+    let Some(illegal) = spec.errors.iter().find(|e| e.name == ILLEGAL_TRANSITION) else {
+        return Err(unsupported(
+            &location,
+            format!(
+                "the rust target needs an error named {ILLEGAL_TRANSITION} with two fields of type {} \
+                 (current state, requested state); declare it under `errors:`",
+                lifecycle.name
+            ),
+        ));
+    };
+    // The first field is the current state, the second the requested one (spec order), so the
+    // spec may name them as it likes (`from_state`, `to_state`, …).
+    let [from_field, to_field] = illegal.fields.as_slice() else {
+        return Err(unsupported(
+            &illegal.meta.location.to_string(),
+            format!(
+                "{ILLEGAL_TRANSITION} must have exactly two fields of type {} (current state, then requested state); \
+                 check_transition fills no others",
+                lifecycle.name
+            ),
+        ));
+    };
+    let from_value = state_value(illegal, lifecycle, from_field, quote! { self })?;
+    let to_value = state_value(illegal, lifecycle, to_field, quote! { to })?;
+    let from_name = ident(&from_field.name, &from_field.meta)?;
+    let to_name = ident(&to_field.name, &to_field.meta)?;
+    let illegal_error =
+        quote! { ModelError::IllegalTransition { #from_name: #from_value, #to_name: #to_value } };
+
+    let terminal_check = match spec.errors.iter().find(|e| e.name == TERMINAL_STATE) {
+        None => quote! {},
+        Some(terminal) => {
+            let [field] = terminal.fields.as_slice() else {
+                return Err(unsupported(
+                    &terminal.meta.location.to_string(),
+                    format!(
+                        "{TERMINAL_STATE} must have exactly one field, of type {}",
+                        lifecycle.name
+                    ),
+                ));
+            };
+            let value = state_value(terminal, lifecycle, field, quote! { self })?;
+            let name = ident(&field.name, &field.meta)?;
+            quote! {
+                if self.is_terminal() {
+                    return Err(ModelError::TerminalState { #name: #value });
+                }
+            }
+        }
+    };
+    Ok(quote! {
+        #terminal_check
+        if self.can_transition_to(to) {
+            Ok(())
+        } else {
+            Err(#illegal_error)
+        }
+    })
+}
+
+/// `value` for an error field that must have the lifecycle type; wrapped in `Some` if optional.
+fn state_value(
+    error: &ErrorDef,
+    lifecycle: &Lifecycle,
+    field: &Field,
+    value: TokenStream,
+) -> Result<TokenStream, CodegenError> {
+    if field.ty != TypeRef::Named(lifecycle.name.clone()) {
+        return Err(unsupported(
+            &field.meta.location.to_string(),
+            format!(
+                "field `{}` of error {} must have type {}, not {}",
+                field.name, error.name, lifecycle.name, field.ty
+            ),
+        ));
+    }
+    Ok(if field.required {
+        value
+    } else {
+        quote! { Some(#value) }
+    })
+}

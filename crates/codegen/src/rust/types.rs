@@ -1,0 +1,605 @@
+//! `types.rs`: every spec type in spec order (ids, constrained strings, enums, records, unions).
+
+use handshake_spec::model::{
+    EnumValue, Field, Meta, Primitive, Spec, StringConstraints, TypeDef, TypeKind, TypeRef, Union,
+};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use super::{doc, ident, module_doc, rust_type, unsupported, variant_ident};
+use crate::CodegenError;
+use crate::names::snake_case;
+
+/// The whole `types.rs` module.
+pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
+    let header = module_doc(&[
+        "Types of the AI Job Model (§2.6.6), one per spec declaration, in spec order.",
+        "",
+        "Every item names the Master Spec clause it implements; `Decision:` paragraphs record what the",
+        "spec left open. Edit `spec/*.yaml` and run `cargo xtask codegen` instead of editing this file.",
+    ]);
+    let name = &spec.name;
+    let version = &spec.version;
+    let master_spec = &spec.master_spec;
+    let mut items = Vec::new();
+    for type_def in &spec.types {
+        items.push(type_def_tokens(spec, type_def)?);
+    }
+    Ok(quote! {
+        #header
+        use schemars::JsonSchema;
+        use serde::{Deserialize, Serialize};
+
+        /// Machine name of the spec these types were generated from (`spec:` in `spec/handshake.yaml`).
+        pub const SPEC_NAME: &str = #name;
+        /// Version of the spec these types were generated from (`version:` in `spec/handshake.yaml`).
+        pub const SPEC_VERSION: &str = #version;
+        /// The Master Spec version this spec implements (`master_spec:` in `spec/handshake.yaml`).
+        pub const MASTER_SPEC: &str = #master_spec;
+
+        #(#items)*
+    })
+}
+
+fn type_def_tokens(spec: &Spec, type_def: &TypeDef) -> Result<TokenStream, CodegenError> {
+    match &type_def.kind {
+        TypeKind::Id => id_type(type_def),
+        TypeKind::String(constraints) => string_type(type_def, constraints),
+        TypeKind::Enum(values) => enum_type(type_def, values),
+        TypeKind::Record(record) => record_type(spec, type_def, &record.fields),
+        TypeKind::Union(union) => union_type(spec, type_def, union),
+    }
+}
+
+/// `kind: id`: a transparent UUID newtype; new ids are UUIDv7 (time-ordered, index friendly).
+fn id_type(type_def: &TypeDef) -> Result<TokenStream, CodegenError> {
+    let name = ident(&type_def.name, &type_def.meta)?;
+    let docs = doc(&type_def.meta);
+    Ok(quote! {
+        #docs
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[serde(transparent)]
+        pub struct #name(pub uuid::Uuid);
+
+        impl #name {
+            /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
+            pub fn new() -> Self {
+                Self(uuid::Uuid::now_v7())
+            }
+
+            /// The UUID inside.
+            pub const fn as_uuid(&self) -> &uuid::Uuid {
+                &self.0
+            }
+        }
+
+        impl Default for #name {
+            /// Same as [`Self::new`]: a fresh id, never the nil UUID.
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl std::str::FromStr for #name {
+            type Err = uuid::Error;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                uuid::Uuid::parse_str(value).map(Self)
+            }
+        }
+
+        impl From<uuid::Uuid> for #name {
+            fn from(value: uuid::Uuid) -> Self {
+                Self(value)
+            }
+        }
+
+        impl From<#name> for uuid::Uuid {
+            fn from(value: #name) -> Self {
+                value.0
+            }
+        }
+    })
+}
+
+/// `kind: string`: a newtype over `String` that is valid by construction, deserialization included.
+fn string_type(
+    type_def: &TypeDef,
+    constraints: &StringConstraints,
+) -> Result<TokenStream, CodegenError> {
+    check_string_constraints(type_def, constraints)?;
+    let name = ident(&type_def.name, &type_def.meta)?;
+    let name_text = &type_def.name;
+    let docs = doc(&type_def.meta);
+
+    let mut schema_items = Vec::new();
+    let mut consts = Vec::new();
+    let mut checks = Vec::new();
+    if constraints.min_length.is_some() || constraints.max_length.is_some() {
+        checks.push(quote! {
+            let length = u64::try_from(value.chars().count()).unwrap_or(u64::MAX);
+        });
+    }
+    let mut length_bounds = Vec::new();
+    if let Some(min) = constraints.min_length {
+        let min = Literal::u64_unsuffixed(min);
+        length_bounds.push(quote! { min = #min });
+        consts.push(quote! {
+            /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
+            pub const MIN_LENGTH: u64 = #min;
+        });
+        checks.push(quote! {
+            if length < Self::MIN_LENGTH {
+                return Err(crate::ValueError::TooShort { type_name: #name_text, min: Self::MIN_LENGTH, actual: length });
+            }
+        });
+    }
+    if let Some(max) = constraints.max_length {
+        let max = Literal::u64_unsuffixed(max);
+        length_bounds.push(quote! { max = #max });
+        consts.push(quote! {
+            /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
+            pub const MAX_LENGTH: u64 = #max;
+        });
+        checks.push(quote! {
+            if length > Self::MAX_LENGTH {
+                return Err(crate::ValueError::TooLong { type_name: #name_text, max: Self::MAX_LENGTH, actual: length });
+            }
+        });
+    }
+    if !length_bounds.is_empty() {
+        schema_items.push(quote! { length(#(#length_bounds),*) });
+    }
+    if let Some(pattern) = &constraints.pattern {
+        schema_items.push(quote! { regex(pattern = #pattern) });
+        consts.push(quote! {
+            /// The pattern every value matches, from the spec.
+            pub const PATTERN: &'static str = #pattern;
+        });
+        let expect = format!("the pattern of {name_text} was compiled by the generator");
+        checks.push(quote! {
+            static PATTERN: std::sync::LazyLock<regex::Regex> =
+                std::sync::LazyLock::new(|| regex::Regex::new(#name::PATTERN).expect(#expect));
+            if !PATTERN.is_match(&value) {
+                return Err(crate::ValueError::PatternMismatch { type_name: #name_text, value, pattern: Self::PATTERN });
+            }
+        });
+    }
+    if let Some(example) = &constraints.example {
+        consts.push(quote! {
+            /// An example value from the spec (valid: the generator checked it).
+            pub const EXAMPLE: &'static str = #example;
+        });
+    }
+    let schemars_attribute = if schema_items.is_empty() {
+        quote! {}
+    } else {
+        quote! { #[schemars(#(#schema_items),*)] }
+    };
+    let new_doc = if checks.is_empty() {
+        quote! { #[doc = " Wraps `value`; this type has no constraints, so it never fails."] }
+    } else {
+        quote! { #[doc = " Validates `value` against the spec's constraints: length first, then pattern."] }
+    };
+
+    Ok(quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct #name(#schemars_attribute String);
+
+        impl #name {
+            #(#consts)*
+
+            #new_doc
+            pub fn new(value: impl Into<String>) -> Result<Self, crate::ValueError> {
+                let value = value.into();
+                #(#checks)*
+                Ok(Self(value))
+            }
+
+            /// The value as a string slice.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The value as an owned string.
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl TryFrom<String> for #name {
+            type Error = crate::ValueError;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::new(value)
+            }
+        }
+
+        impl From<#name> for String {
+            fn from(value: #name) -> Self {
+                value.0
+            }
+        }
+
+        impl std::str::FromStr for #name {
+            type Err = crate::ValueError;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Self::new(value)
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for #name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    })
+}
+
+/// Refuse constraints the generated code could not honour: a pattern Rust's `regex` cannot
+/// compile (it would panic on first use), bounds that exclude every value, an invalid example.
+fn check_string_constraints(
+    type_def: &TypeDef,
+    constraints: &StringConstraints,
+) -> Result<(), CodegenError> {
+    let location = type_def.meta.location.to_string();
+    let name = &type_def.name;
+    let pattern = match &constraints.pattern {
+        Some(pattern) => Some(regex::Regex::new(pattern).map_err(|error| {
+            unsupported(
+                &location,
+                format!("the pattern of {name} does not compile as a rust regex: {error}"),
+            )
+        })?),
+        None => None,
+    };
+    if let (Some(min), Some(max)) = (constraints.min_length, constraints.max_length)
+        && min > max
+    {
+        return Err(unsupported(
+            &location,
+            format!("{name} has min_length {min} above max_length {max}"),
+        ));
+    }
+    if let Some(example) = &constraints.example {
+        let length = u64::try_from(example.chars().count()).unwrap_or(u64::MAX);
+        let too_short = constraints.min_length.is_some_and(|min| length < min);
+        let too_long = constraints.max_length.is_some_and(|max| length > max);
+        let mismatch = pattern
+            .as_ref()
+            .is_some_and(|pattern| !pattern.is_match(example));
+        if too_short || too_long || mismatch {
+            return Err(unsupported(
+                &location,
+                format!("the example {example:?} of {name} violates its own constraints"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `kind: enum` (and the lifecycle's state enum): a unit enum with explicit wire names.
+fn enum_type(type_def: &TypeDef, values: &[EnumValue]) -> Result<TokenStream, CodegenError> {
+    if values.is_empty() {
+        return Err(unsupported(
+            &type_def.meta.location.to_string(),
+            format!("enum {} has no values", type_def.name),
+        ));
+    }
+    let name = ident(&type_def.name, &type_def.meta)?;
+    let name_text = &type_def.name;
+    let docs = doc(&type_def.meta);
+    let mut variants = Vec::new();
+    let mut idents = Vec::new();
+    let mut wire_names = Vec::new();
+    for value in values {
+        let variant = variant_ident(&value.name, &value.meta)?;
+        let wire = &value.name;
+        let value_docs = doc(&value.meta);
+        variants.push(quote! {
+            #value_docs
+            #[serde(rename = #wire)]
+            #variant
+        });
+        idents.push(variant);
+        wire_names.push(wire.as_str());
+    }
+    let count = Literal::usize_unsuffixed(values.len());
+    Ok(quote! {
+        #docs
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        pub enum #name {
+            #(#variants,)*
+        }
+
+        impl #name {
+            /// Every value, in spec order.
+            pub const ALL: [Self; #count] = [#(Self::#idents),*];
+
+            /// Every wire name, in spec order.
+            pub const NAMES: [&'static str; #count] = [#(#wire_names),*];
+
+            /// The wire name of this value (snake_case, identical in every target).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    #(Self::#idents => #wire_names,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for #name {
+            type Err = crate::ValueError;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                match value {
+                    #(#wire_names => Ok(Self::#idents),)*
+                    _ => Err(crate::ValueError::UnknownEnumValue {
+                        type_name: #name_text,
+                        value: value.to_owned(),
+                        expected: &Self::NAMES,
+                    }),
+                }
+            }
+        }
+    })
+}
+
+/// `kind: record`: a struct refusing unknown fields; optional fields are `Option` or defaulted.
+fn record_type(
+    spec: &Spec,
+    type_def: &TypeDef,
+    fields: &[Field],
+) -> Result<TokenStream, CodegenError> {
+    let name = ident(&type_def.name, &type_def.meta)?;
+    let docs = doc(&type_def.meta);
+    let mut default_fns = Vec::new();
+    let owner = Owner {
+        snake: snake_case(&type_def.name),
+        label: type_def.name.clone(),
+    };
+    let members = field_tokens(spec, &owner, fields, true, &mut default_fns)?;
+    Ok(quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct #name {
+            #(#members,)*
+        }
+
+        #(#default_fns)*
+    })
+}
+
+/// `kind: union`: an internally tagged enum, `{"<tag>": "<variant>", ...fields}`.
+fn union_type(spec: &Spec, type_def: &TypeDef, union: &Union) -> Result<TokenStream, CodegenError> {
+    if union.variants.is_empty() {
+        return Err(unsupported(
+            &type_def.meta.location.to_string(),
+            format!("union {} has no variants", type_def.name),
+        ));
+    }
+    let name = ident(&type_def.name, &type_def.meta)?;
+    let tag = &union.tag;
+    let docs = doc(&type_def.meta);
+    let mut default_fns = Vec::new();
+    let mut variants = Vec::new();
+    for variant in &union.variants {
+        if variant.fields.iter().any(|field| field.name == union.tag) {
+            return Err(unsupported(
+                &variant.meta.location.to_string(),
+                format!(
+                    "variant {} of {} has a field named like the tag `{}`",
+                    variant.name, type_def.name, union.tag
+                ),
+            ));
+        }
+        let variant_name = variant_ident(&variant.name, &variant.meta)?;
+        let wire = &variant.name;
+        let variant_docs = doc(&variant.meta);
+        let owner = Owner {
+            snake: format!("{}_{}", snake_case(&type_def.name), variant.name),
+            label: format!("{}::{}", type_def.name, variant_name),
+        };
+        let members = field_tokens(spec, &owner, &variant.fields, false, &mut default_fns)?;
+        variants.push(quote! {
+            #variant_docs
+            #[serde(rename = #wire)]
+            #variant_name {
+                #(#members,)*
+            }
+        });
+    }
+    Ok(quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[serde(tag = #tag, deny_unknown_fields)]
+        pub enum #name {
+            #(#variants,)*
+        }
+
+        #(#default_fns)*
+    })
+}
+
+/// Who owns a list of fields: a record, or one variant of a union.
+struct Owner {
+    /// Prefix of default function names, e.g. `task` or `shape_circle`.
+    snake: String,
+    /// How docs name it, e.g. `Task` or `Shape::Circle`.
+    label: String,
+}
+
+/// Fields of a record (`public`) or of a union variant; default functions go to `default_fns`.
+fn field_tokens(
+    spec: &Spec,
+    owner: &Owner,
+    fields: &[Field],
+    public: bool,
+    default_fns: &mut Vec<TokenStream>,
+) -> Result<Vec<TokenStream>, CodegenError> {
+    let visibility = if public {
+        quote! { pub }
+    } else {
+        quote! {}
+    };
+    let mut members = Vec::new();
+    for field in fields {
+        let name = ident(&field.name, &field.meta)?;
+        let ty = rust_type(spec, &field.ty, &field.meta)?;
+        let docs = doc(&field.meta);
+        let member = match (&field.default, field.required) {
+            (_, true) => quote! { #docs #visibility #name: #ty },
+            (None, false) => quote! {
+                #docs
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #visibility #name: Option<#ty>
+            },
+            (Some(default), false) => {
+                let function = format_ident!("default_{}_{}", owner.snake, field.name);
+                let path = function.to_string();
+                let value = default_expr(spec, &field.ty, default, &field.meta)?;
+                let function_doc = format!(
+                    " Default of `{}.{}` when absent: `{default}`.",
+                    owner.label, field.name
+                );
+                default_fns.push(quote! {
+                    #[doc = #function_doc]
+                    fn #function() -> #ty {
+                        #value
+                    }
+                });
+                quote! {
+                    #docs
+                    #[serde(default = #path)]
+                    #visibility #name: #ty
+                }
+            }
+        };
+        members.push(member);
+    }
+    Ok(members)
+}
+
+/// A Rust expression for a field default. Scalars, enums, lists and maps become literal Rust;
+/// anything else (ids, constrained strings, timestamps, records) is parsed from its JSON text
+/// through the type's own `Deserialize`, so it is validated exactly like input would be.
+fn default_expr(
+    spec: &Spec,
+    ty: &TypeRef,
+    value: &Value,
+    meta: &Meta,
+) -> Result<TokenStream, CodegenError> {
+    let mismatch = || {
+        unsupported(
+            &meta.location.to_string(),
+            format!("default `{value}` does not fit the field type `{ty}`"),
+        )
+    };
+    Ok(match (ty, value) {
+        (TypeRef::Primitive(Primitive::String), Value::String(text)) => {
+            quote! { String::from(#text) }
+        }
+        (TypeRef::Primitive(Primitive::Integer), Value::Number(number)) => {
+            let number = number.as_i64().ok_or_else(mismatch)?;
+            let literal = Literal::i64_unsuffixed(number);
+            quote! { #literal }
+        }
+        (TypeRef::Primitive(Primitive::UnsignedInteger), Value::Number(number)) => {
+            let literal = Literal::u64_unsuffixed(number.as_u64().ok_or_else(mismatch)?);
+            quote! { #literal }
+        }
+        (TypeRef::Primitive(Primitive::Number), Value::Number(number)) => {
+            let number = number
+                .as_f64()
+                .filter(|n| n.is_finite())
+                .ok_or_else(mismatch)?;
+            let literal = Literal::f64_unsuffixed(number);
+            quote! { #literal }
+        }
+        (TypeRef::Primitive(Primitive::Boolean), Value::Bool(flag)) => quote! { #flag },
+        (TypeRef::Primitive(Primitive::Json), _) => json_parse_expr(ty, value, spec, meta)?,
+        (TypeRef::List(_), Value::Array(items)) if items.is_empty() => quote! { Vec::new() },
+        (TypeRef::List(item), Value::Array(items)) => {
+            let items = items
+                .iter()
+                .map(|v| default_expr(spec, item, v, meta))
+                .collect::<Result<Vec<_>, _>>()?;
+            quote! { vec![#(#items),*] }
+        }
+        (TypeRef::Map(_), Value::Object(entries)) if entries.is_empty() => {
+            quote! { std::collections::BTreeMap::new() }
+        }
+        (TypeRef::Map(item), Value::Object(entries)) => {
+            let mut pairs = Vec::new();
+            for (key, v) in entries {
+                let v = default_expr(spec, item, v, meta)?;
+                pairs.push(quote! { (String::from(#key), #v) });
+            }
+            quote! { std::collections::BTreeMap::from([#(#pairs),*]) }
+        }
+        (TypeRef::Named(name), Value::String(text)) => match spec.type_named(name).map(|t| &t.kind)
+        {
+            Some(TypeKind::Enum(values)) => {
+                let value = values
+                    .iter()
+                    .find(|v| v.name == *text)
+                    .ok_or_else(mismatch)?;
+                let type_name = ident(name, meta)?;
+                let variant = variant_ident(&value.name, &value.meta)?;
+                quote! { #type_name::#variant }
+            }
+            Some(TypeKind::String(_)) => {
+                let type_name = ident(name, meta)?;
+                let expect = format!("the spec default {value} is a valid {name}");
+                quote! { #type_name::new(#text).expect(#expect) }
+            }
+            Some(_) => json_parse_expr(ty, value, spec, meta)?,
+            None => return Err(mismatch()),
+        },
+        (TypeRef::Named(name), _) => match spec.type_named(name).map(|t| &t.kind) {
+            Some(TypeKind::Record(_) | TypeKind::Union(_)) => {
+                json_parse_expr(ty, value, spec, meta)?
+            }
+            _ => return Err(mismatch()),
+        },
+        (TypeRef::Primitive(Primitive::Uuid | Primitive::Timestamp), Value::String(_)) => {
+            json_parse_expr(ty, value, spec, meta)?
+        }
+        _ => return Err(mismatch()),
+    })
+}
+
+/// `serde_json::from_str::<T>("<json>")`: for defaults that have no literal Rust spelling.
+fn json_parse_expr(
+    ty: &TypeRef,
+    value: &Value,
+    spec: &Spec,
+    meta: &Meta,
+) -> Result<TokenStream, CodegenError> {
+    let rust = rust_type(spec, ty, meta)?;
+    let json = value.to_string();
+    let expect = format!("the spec default {json} is a valid {ty}");
+    Ok(quote! { serde_json::from_str::<#rust>(#json).expect(#expect) })
+}

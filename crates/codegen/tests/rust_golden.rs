@@ -1,0 +1,134 @@
+//! Golden tests of the Rust target: each folder under `tests/golden/rust/` is a case.
+//!
+//! A case is `tests/golden/rust/<case>/spec/handshake.yaml` (plus the files it lists) whose
+//! `outputs.rust` points at `tests/golden/rust/<case>/expected`; the test generates and compares
+//! every file byte for byte. The real spec is a case too: its expected output is the committed
+//! `crates/job-model/src/generated/`, which the model crate compiles with `#![deny(warnings)]`.
+//! `EXPECTORATE=overwrite cargo test -p handshake-codegen --test rust_golden` rewrites expected
+//! files after a deliberate change.
+
+use std::path::{Path, PathBuf};
+
+use handshake_codegen::{GeneratedFile, rust};
+use handshake_spec::model::Spec;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root exists")
+}
+
+fn overwrite() -> bool {
+    std::env::var("EXPECTORATE").is_ok_and(|value| value == "overwrite")
+}
+
+fn load(root: &Path, manifest: &str) -> Spec {
+    match handshake_spec::load_manifest(root, manifest) {
+        Ok(spec) => spec,
+        Err(error) => panic!("{manifest} does not load:\n{error}"),
+    }
+}
+
+/// Compare (or, with EXPECTORATE=overwrite, write) every generated file; return the mismatches.
+fn compare(root: &Path, files: &[GeneratedFile]) -> Vec<String> {
+    let mut mismatches = Vec::new();
+    for file in files {
+        let path = root.join(&file.path);
+        let existing = std::fs::read_to_string(&path).ok();
+        if existing.as_deref() == Some(file.contents.as_str()) {
+            continue;
+        }
+        if overwrite() {
+            std::fs::create_dir_all(path.parent().expect("output files are inside a folder"))
+                .expect("create folder");
+            std::fs::write(&path, &file.contents).expect("write expected output");
+        } else {
+            mismatches.push(format!("{} differs from the generated output", file.path));
+        }
+    }
+    mismatches
+}
+
+/// The cases under tests/golden/rust, sorted by folder name.
+fn cases(root: &Path) -> Vec<String> {
+    let dir = root.join("tests/golden/rust");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
+        .map(|entry| {
+            entry
+                .expect("directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn golden_cases_match() {
+    let root = repo_root();
+    let cases = cases(&root);
+    assert!(!cases.is_empty(), "no golden cases under tests/golden/rust");
+    let mut mismatches = Vec::new();
+    for case in &cases {
+        let manifest = format!("tests/golden/rust/{case}/spec/handshake.yaml");
+        let spec = load(&root, &manifest);
+        let expected_dir = format!("tests/golden/rust/{case}/expected");
+        assert_eq!(
+            spec.outputs.rust, expected_dir,
+            "case {case}: outputs.rust must be {expected_dir}"
+        );
+        let files = rust::generate(&spec).unwrap_or_else(|error| panic!("case {case}: {error}"));
+        mismatches.extend(compare(&root, &files));
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{}\nrun `EXPECTORATE=overwrite cargo test -p handshake-codegen --test rust_golden` to accept",
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn real_spec_output_is_committed() {
+    let root = repo_root();
+    let spec = load(&root, handshake_spec::MANIFEST);
+    let files = rust::generate(&spec).expect("the real spec generates rust");
+    let mismatches = compare(&root, &files);
+    assert!(
+        mismatches.is_empty(),
+        "{}\nrun `cargo xtask codegen` (or EXPECTORATE=overwrite on this test) and commit the result",
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let root = repo_root();
+    let mut manifests = vec![handshake_spec::MANIFEST.to_owned()];
+    manifests.extend(
+        cases(&root)
+            .iter()
+            .map(|case| format!("tests/golden/rust/{case}/spec/handshake.yaml")),
+    );
+    for manifest in manifests {
+        let first = rust::generate(&load(&root, &manifest)).expect("generates");
+        let second = rust::generate(&load(&root, &manifest)).expect("generates");
+        assert_eq!(first, second, "{manifest}: two runs differ");
+        for file in &first {
+            assert!(
+                file.contents.starts_with("// @generated"),
+                "{}: marker is not the first line",
+                file.path
+            );
+            assert!(
+                file.contents.ends_with('\n') && !file.contents.ends_with("\n\n"),
+                "{}: not one trailing newline",
+                file.path
+            );
+            assert!(!file.contents.contains('\r'), "{}: CR in output", file.path);
+        }
+    }
+}

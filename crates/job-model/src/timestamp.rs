@@ -1,0 +1,159 @@
+//! `Timestamp`: the spec's `timestamp` primitive — an instant in UTC, at microsecond precision.
+//!
+//! Hand-written support type for the generated model. On the wire it is RFC 3339 with a `Z` offset
+//! and exactly six fraction digits (`2026-01-02T03:04:05.123456Z`), so every producer writes the
+//! same bytes for the same instant and lexical order equals time order. Any RFC 3339 input is
+//! accepted and normalised to UTC. Precision is microseconds because that is what PostgreSQL
+//! `timestamptz` stores: a value survives a database round trip unchanged.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::format_description::BorrowedFormatItem;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+/// The one output format: RFC 3339, UTC `Z`, six fraction digits.
+const WIRE_FORMAT: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+/// An instant in UTC with microsecond precision (the spec's `timestamp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Timestamp(OffsetDateTime);
+
+/// A string that is not an RFC 3339 timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not an rfc 3339 timestamp: {reason}")]
+pub struct TimestampError {
+    /// The refused input.
+    pub value: String,
+    /// What the parser reported.
+    pub reason: String,
+}
+
+impl Timestamp {
+    /// The current instant, truncated to microseconds.
+    pub fn now() -> Self {
+        Self::from_offset_date_time(OffsetDateTime::now_utc())
+    }
+
+    /// Converts any offset to UTC and truncates below microseconds (never rounds, so a value is
+    /// never moved into the future).
+    pub fn from_offset_date_time(value: OffsetDateTime) -> Self {
+        let utc = value.to_offset(UtcOffset::UTC);
+        let whole_micros = utc.nanosecond() / 1_000 * 1_000;
+        // `whole_micros` is at most the original nanosecond, which was valid.
+        match utc.replace_nanosecond(whole_micros) {
+            Ok(truncated) => Self(truncated),
+            Err(_) => Self(utc),
+        }
+    }
+
+    /// The instant as a `time` value, always with a UTC offset.
+    pub fn as_offset_date_time(&self) -> OffsetDateTime {
+        self.0
+    }
+
+    /// Parses any RFC 3339 timestamp and normalises it (UTC, microseconds).
+    pub fn parse(value: &str) -> Result<Self, TimestampError> {
+        OffsetDateTime::parse(value, &Rfc3339)
+            .map(Self::from_offset_date_time)
+            .map_err(|error| TimestampError {
+                value: value.to_owned(),
+                reason: error.to_string(),
+            })
+    }
+}
+
+impl From<OffsetDateTime> for Timestamp {
+    fn from(value: OffsetDateTime) -> Self {
+        Self::from_offset_date_time(value)
+    }
+}
+
+impl From<Timestamp> for OffsetDateTime {
+    fn from(value: Timestamp) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0.format(WIRE_FORMAT).map_err(|_| fmt::Error)?;
+        f.write_str(&text)
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = TimestampError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::parse(value)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = Cow::<'de, str>::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Timestamp {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date-time",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_utc_with_six_fraction_digits() {
+        let parsed = Timestamp::parse("2026-01-02T05:04:05.1234567+02:00").unwrap();
+        assert_eq!(parsed.to_string(), "2026-01-02T03:04:05.123456Z");
+        let whole = Timestamp::parse("2026-01-02T03:04:05Z").unwrap();
+        assert_eq!(
+            serde_json::to_string(&whole).unwrap(),
+            "\"2026-01-02T03:04:05.000000Z\""
+        );
+    }
+
+    #[test]
+    fn round_trips_and_orders_by_time() {
+        let now = Timestamp::now();
+        let text = serde_json::to_string(&now).unwrap();
+        assert_eq!(serde_json::from_str::<Timestamp>(&text).unwrap(), now);
+        let earlier = Timestamp::parse("2026-01-02T03:04:05Z").unwrap();
+        let later_in_other_zone = Timestamp::parse("2026-01-02T04:04:04+01:00").unwrap();
+        assert!(earlier > later_in_other_zone);
+    }
+
+    #[test]
+    fn refuses_non_rfc3339() {
+        assert!(Timestamp::parse("2026-01-02 03:04:05").is_err());
+        assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
+        assert!(serde_json::from_str::<Timestamp>("12").is_err());
+    }
+}
