@@ -45,12 +45,14 @@ pub struct RejectedTransition {
 }
 
 /// Diagram edges that are not allowed transitions, each with the reason, in spec order.
-pub const REJECTED_TRANSITIONS: &[RejectedTransition] = &[RejectedTransition {
-    from: Stage::Published,
-    to: Stage::Draft,
-    clause: "§4.1",
-    reason: "published is terminal; the arrow is a drawing error",
-}];
+pub const REJECTED_TRANSITIONS: &[RejectedTransition] = &[
+    RejectedTransition {
+        from: Stage::Published,
+        to: Stage::Draft,
+        clause: "§4.1",
+        reason: "published is terminal; the arrow is a drawing error",
+    },
+];
 
 impl Stage {
     /// The state every new job starts in.
@@ -126,7 +128,9 @@ impl Stage {
     /// Checks `self → to` against the table and returns the spec's typed error if refused.
     pub fn check_transition(self, to: Self) -> Result<(), ModelError> {
         if self.is_terminal() {
-            return Err(ModelError::TerminalState { state: self });
+            return Err(ModelError::TerminalState {
+                state: self,
+            });
         }
         if self.can_transition_to(to) {
             Ok(())

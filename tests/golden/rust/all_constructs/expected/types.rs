@@ -18,7 +18,17 @@ pub const MASTER_SPEC: &str = "v02.84";
 
 /// Identifier of one task (§1.1)
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
 )]
 #[serde(transparent)]
 pub struct TaskId(pub uuid::Uuid);
@@ -72,7 +82,16 @@ impl From<TaskId> for uuid::Uuid {
 ///
 /// Decision: Folded YAML text spanning two lines becomes one doc paragraph.
 #[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
 )]
 #[serde(try_from = "String", into = "String")]
 pub struct Slug(
@@ -175,7 +194,16 @@ impl AsRef<str> for Slug {
 
 /// Free text without constraints (§1.3)
 #[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
 )]
 #[serde(try_from = "String", into = "String")]
 pub struct Note(String);
@@ -234,7 +262,16 @@ impl AsRef<str> for Note {
 
 /// Bounded text without a pattern (§1.3)
 #[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
 )]
 #[serde(try_from = "String", into = "String")]
 pub struct Label(#[schemars(length(max = 16))] String);
@@ -306,7 +343,17 @@ impl AsRef<str> for Label {
 ///
 /// Decision: an enum so that every target shares the same list
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
 )]
 pub enum Colour {
     /// The darkest red (§1.4)
@@ -351,11 +398,13 @@ impl std::str::FromStr for Colour {
             "dark_red" => Ok(Self::DarkRed),
             "green" => Ok(Self::Green),
             "blue_v2" => Ok(Self::BlueV2),
-            _ => Err(crate::ValueError::UnknownEnumValue {
-                type_name: "Colour",
-                value: value.to_owned(),
-                expected: &Self::NAMES,
-            }),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "Colour",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
         }
     }
 }
@@ -496,7 +545,17 @@ fn default_shape_circle_colour() -> Colour {
 
 /// A small state machine (§4)
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
 )]
 pub enum Stage {
     /// Being written (§4.1)
@@ -515,7 +574,12 @@ pub enum Stage {
 
 impl Stage {
     /// Every value, in spec order.
-    pub const ALL: [Self; 4] = [Self::Draft, Self::Review, Self::Published, Self::Withdrawn];
+    pub const ALL: [Self; 4] = [
+        Self::Draft,
+        Self::Review,
+        Self::Published,
+        Self::Withdrawn,
+    ];
 
     /// Every wire name, in spec order.
     pub const NAMES: [&'static str; 4] = ["draft", "review", "published", "withdrawn"];
@@ -546,11 +610,13 @@ impl std::str::FromStr for Stage {
             "review" => Ok(Self::Review),
             "published" => Ok(Self::Published),
             "withdrawn" => Ok(Self::Withdrawn),
-            _ => Err(crate::ValueError::UnknownEnumValue {
-                type_name: "Stage",
-                value: value.to_owned(),
-                expected: &Self::NAMES,
-            }),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "Stage",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
         }
     }
 }
