@@ -118,16 +118,13 @@ fn test() -> Result<ExitCode> {
     if codegen(true)? != ExitCode::SUCCESS {
         bail!("step `codegen --check` failed");
     }
+    // The SDK checks first: they install the pinned TypeScript and Pydantic that the
+    // differential test (Rust vs JSON Schema vs Pydantic) then calls.
+    let sdk_check = repo_root().join("sdk/check.sh");
+    let sdk_check = sdk_check.to_str().context("non-UTF-8 path")?;
+    run("sdk (tsc + pytest)", "bash", &[sdk_check])?;
     // Unit, integration and doc tests, examples built; benches are built by clippy above.
     run("tests", &cargo, &["test", "--workspace"])?;
-    let sdk_check = repo_root().join("sdk/check.sh");
-    if sdk_check.exists() {
-        run(
-            "sdk (tsc + pytest)",
-            "bash",
-            &[sdk_check.to_str().context("non-UTF-8 path")?],
-        )?;
-    }
     println!("\nxtask test: all steps passed");
     Ok(ExitCode::SUCCESS)
 }
