@@ -11,8 +11,12 @@ pub use handshake_job_model::{Timestamp, ValueError};
 #[allow(dead_code)] // a test binary uses only part of the generated API
 #[path = "../../../tests/golden/rust/all_constructs/expected"]
 mod all_constructs {
+    // The goldens are prettyplease output; `cargo fmt` must not rewrite them.
+    #[rustfmt::skip]
     pub mod errors;
+    #[rustfmt::skip]
     pub mod lifecycle;
+    #[rustfmt::skip]
     pub mod types;
 }
 
