@@ -121,7 +121,7 @@ pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutpu
             description: last.description.clone(),
             spec_version: spec.version.clone(),
             hand_written: true,
-            checksums: last_checksums(&folder, last),
+            checksums: last_checksums(last),
             schema: target,
             contents: String::new(),
         };
@@ -354,8 +354,7 @@ fn relative_name(version: &Version<'_>, dialect: Dialect) -> String {
     )
 }
 
-fn last_checksums(folder: &str, version: &Version<'_>) -> Vec<(String, String)> {
-    let _ = folder;
+fn last_checksums(version: &Version<'_>) -> Vec<(String, String)> {
     [
         (Dialect::Sqlite, version.sqlite),
         (Dialect::Postgres, version.postgres),
