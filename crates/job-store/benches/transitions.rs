@@ -1,0 +1,2 @@
+//! Benchmark: transitions per second (written next).
+fn main() {}
