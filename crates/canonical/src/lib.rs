@@ -15,6 +15,18 @@
 //!
 //! Everything is also re-exported at the crate root; the modules are public for their docs.
 //!
+//! ```
+//! use handshake_canonical::{canonical_hash, canonical_json, ids_hash};
+//!
+//! let value = serde_json::json!({"b": 1.5, "a": "Cafe\u{301}", "at": "2026-01-02T05:04:05+02:00"});
+//! assert_eq!(
+//!     canonical_json(&value)?,
+//!     r#"{"a":"Café","at":"2026-01-02T03:04:05.000000Z","b":1.500000}"#
+//! );
+//! assert_eq!(canonical_hash(&serde_json::json!([]))?.to_hex(), ids_hash::<&str>(&[]).to_hex());
+//! # Ok::<(), handshake_canonical::CanonicalError>(())
+//! ```
+//!
 //! The checked-in vectors in `crates/canonical/vectors/` (input, canonical text, SHA-256) are
 //! the reference for ports of these rules to other languages; `vectors/README.md` says how they
 //! were made.
