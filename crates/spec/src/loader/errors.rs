@@ -1,0 +1,144 @@
+//! The `errors:` section: stable codes and message placeholders.
+
+use super::*;
+
+impl Loader {
+    pub(super) fn error_def(&mut self, key: &MarkedScalarNode, node: &Node) -> Option<ErrorDef> {
+        let name = self.name(key, NameKind::Error);
+        let owner = self.at_scalar(key);
+        let what = format!("error `{name}`");
+        let map = self.expect_map(node, &what)?;
+        self.check_keys(
+            map,
+            &[
+                "code",
+                "message",
+                "clause",
+                "description",
+                "decision",
+                "fields",
+            ],
+            &what,
+        );
+        let meta = self.meta(map, &owner, &what);
+        let code = match self
+            .require(map, "code", &owner, &what)
+            .and_then(|n| self.expect_scalar(n, "`code`"))
+        {
+            Some(scalar) => {
+                let code = scalar.as_str().to_string();
+                let at = self.at_scalar(scalar);
+                if !is_error_code(&code) {
+                    self.report(
+                        "S0702",
+                        at.clone(),
+                        format!("invalid error code `{}`", code.escape_debug()),
+                        "expected `^[A-Z]+(-[A-Z0-9]+)+$`",
+                        Some("write e.g. `HSK-JOB-001`".into()),
+                    );
+                }
+                self.error_codes.push((code.clone(), at));
+                code
+            }
+            None => String::new(),
+        };
+        let fields = match map.get_node("fields") {
+            Some(n) => self.fields(n, &Owner::Error(name.clone())),
+            None => Vec::new(),
+        };
+        let message = match self.require(map, "message", &owner, &what) {
+            Some(message_node) => {
+                let key_at = map.get_key_value("message").map(|(k, _)| self.at_scalar(k));
+                let message = self.prose(message_node, "message", key_at);
+                let at = self.at_node(message_node);
+                let offset = self.text_offset(&at, &message);
+                match placeholders(&message) {
+                    Ok(names) => {
+                        let field_names: Vec<&str> =
+                            fields.iter().map(|f| f.name.as_str()).collect();
+                        for (placeholder, position) in names {
+                            let at = match (offset, message.get(..position)) {
+                                (Some(offset), Some(before)) => {
+                                    let column = at.0.column + offset + before.chars().count();
+                                    (
+                                        location(&at.0.file, at.0.line, column),
+                                        placeholder.chars().count() + 2,
+                                    )
+                                }
+                                _ => at.clone(),
+                            };
+                            if !field_names.contains(&placeholder.as_str()) {
+                                let help = did_you_mean(&placeholder, field_names.iter().copied()).or_else(|| Some(format!("add a field `{placeholder}` to the error, or drop the placeholder")));
+                                self.report("S0703", at.clone(), format!("message placeholder `{{{placeholder}}}` is not a field of {what}"), "unknown placeholder", help);
+                            }
+                        }
+                    }
+                    Err(problem) => {
+                        self.report(
+                            "S0703",
+                            at,
+                            format!("malformed message of {what}: {problem}"),
+                            "bad placeholder",
+                            Some(
+                                "placeholders are `{field_name}`; braces are not allowed otherwise"
+                                    .into(),
+                            ),
+                        );
+                    }
+                }
+                message
+            }
+            None => String::new(),
+        };
+        Some(ErrorDef {
+            name,
+            code,
+            message,
+            fields,
+            meta,
+        })
+    }
+}
+
+/// `^[A-Z]+(-[A-Z0-9]+)+$`
+pub(super) fn is_error_code(value: &str) -> bool {
+    let mut parts = value.split('-');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_uppercase()));
+    let rest: Vec<&str> = parts.collect();
+    first_ok
+        && !rest.is_empty()
+        && rest.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+}
+
+/// Names inside `{…}` in an error message, with the byte position of their `{`.
+pub(super) fn placeholders(message: &str) -> Result<Vec<(String, usize)>, String> {
+    let mut out = Vec::new();
+    let mut rest = message;
+    while let Some(open) = rest.find(['{', '}']) {
+        let position = message.len() - rest.len() + open;
+        let (before, after) = rest.split_at(open);
+        let _ = before;
+        if after.starts_with('}') {
+            return Err("`}` without a matching `{`".into());
+        }
+        let Some(close) = after.find('}') else {
+            return Err("`{` without a matching `}`".into());
+        };
+        let name = after.get(1..close).unwrap_or_default();
+        if !names::is_snake_case(name) {
+            return Err(format!(
+                "`{{{}}}` is not a field placeholder",
+                name.escape_debug()
+            ));
+        }
+        out.push((name.to_string(), position));
+        rest = after.get(close + 1..).unwrap_or_default();
+    }
+    Ok(out)
+}

@@ -1,0 +1,347 @@
+//! The `lifecycle:` block: states, transitions, rejected edges and the state-machine checks.
+
+use super::*;
+
+impl Loader {
+    pub(super) fn lifecycle(&mut self, node: &Node, owner: At) -> Option<Lifecycle> {
+        let what = "`lifecycle`";
+        let map = self.expect_map(node, what)?;
+        self.check_keys(
+            map,
+            &[
+                "name",
+                "clause",
+                "description",
+                "decision",
+                "initial",
+                "states",
+                "transitions",
+                "rejected",
+            ],
+            what,
+        );
+        let meta = self.meta(map, &owner, what);
+        let name = self
+            .require(map, "name", &owner, what)
+            .and_then(|n| self.expect_scalar(n, "lifecycle `name`"))
+            .map(|s| self.name(s, NameKind::Type));
+
+        // States.
+        let mut states: Vec<State> = Vec::new();
+        if let Some(states_node) = self.require(map, "states", &owner, what)
+            && let Some(states_map) = self.expect_map(states_node, "`states`")
+        {
+            if states_map.is_empty() {
+                let at = self.at_node(states_node);
+                self.report("S0411", at, "the lifecycle has no states", "empty", Some("declare the states, e.g. `queued: { terminal: false, clause: …, description: … }`".into()));
+            }
+            for (key, value) in states_map.iter() {
+                let state_name = self.name(key, NameKind::State);
+                let at = self.at_scalar(key);
+                let state_what = format!("state `{state_name}`");
+                let Some(state_map) = self.expect_map(value, &state_what) else {
+                    continue;
+                };
+                self.check_keys(
+                    state_map,
+                    &["terminal", "clause", "description", "decision"],
+                    &state_what,
+                );
+                let meta = self.meta(state_map, &at, &state_what);
+                let terminal = match state_map.get_node("terminal") {
+                    Some(n) => self.boolean(n, "`terminal`").unwrap_or(false),
+                    None => false,
+                };
+                states.push(State {
+                    name: state_name,
+                    terminal,
+                    meta,
+                });
+            }
+        }
+        let state_names: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
+
+        let initial = match self
+            .require(map, "initial", &owner, what)
+            .and_then(|n| self.expect_scalar(n, "`initial`"))
+        {
+            Some(scalar) => {
+                let initial = scalar.as_str().to_string();
+                if !state_names.is_empty() && !state_names.contains(&initial) {
+                    let at = self.at_scalar(scalar);
+                    let help = did_you_mean(&initial, state_names.iter().map(String::as_str))
+                        .or_else(|| Some("declare it under `states:`".into()));
+                    self.report(
+                        "S0401",
+                        at,
+                        format!("initial state `{initial}` is not declared"),
+                        "not under `states:`",
+                        help,
+                    );
+                }
+                initial
+            }
+            None => String::new(),
+        };
+
+        let before_edges = self.diagnostics.len();
+        let transitions = self.edges(map, "transitions", &state_names, true);
+        // A transition that could not be read would make the graph checks below report states as
+        // stuck or unreachable only because of that error; skip them then.
+        let graph_readable = !self
+            .diagnostics
+            .get(before_edges..)
+            .unwrap_or_default()
+            .iter()
+            .any(|d| matches!(d.code, "S0402" | "S0104" | "S0105"));
+        let rejected_edges = self.edges(map, "rejected", &state_names, false);
+
+        // Duplicates, overlaps, terminal sources.
+        let mut seen: BTreeMap<(String, String), Location> = BTreeMap::new();
+        for edge in &transitions {
+            let key = (edge.from.clone(), edge.to.clone());
+            if let Some(first) = seen.get(&key) {
+                self.report(
+                    "S0403",
+                    edge.at.clone(),
+                    format!("duplicate transition `{}` → `{}`", edge.from, edge.to),
+                    "declared again",
+                    Some(format!("first declared at {first}; remove one")),
+                );
+            } else {
+                seen.insert(key, edge.at.0.clone());
+            }
+            if states.iter().any(|s| s.name == edge.from && s.terminal) {
+                self.report(
+                    "S0406",
+                    edge.at.clone(),
+                    format!("transition out of terminal state `{}`", edge.from),
+                    "terminal states have no way out",
+                    Some(format!(
+                        "remove the transition, or make `{}` non-terminal",
+                        edge.from
+                    )),
+                );
+            }
+        }
+        let mut seen_rejected: BTreeMap<(String, String), Location> = BTreeMap::new();
+        for edge in &rejected_edges {
+            let key = (edge.from.clone(), edge.to.clone());
+            if let Some(first) = seen_rejected.get(&key) {
+                self.report(
+                    "S0403",
+                    edge.at.clone(),
+                    format!("duplicate rejected edge `{}` → `{}`", edge.from, edge.to),
+                    "declared again",
+                    Some(format!("first declared at {first}; remove one")),
+                );
+            } else {
+                seen_rejected.insert(key.clone(), edge.at.0.clone());
+            }
+            if let Some(allowed) = seen.get(&key) {
+                self.report(
+                    "S0404",
+                    edge.at.clone(),
+                    format!(
+                        "`{}` → `{}` is both allowed and rejected",
+                        edge.from, edge.to
+                    ),
+                    "also an allowed transition",
+                    Some(format!(
+                        "the allowed transition is at {allowed}; keep only one of them"
+                    )),
+                );
+            }
+            if edge.meta.decision.is_none() {
+                self.report(
+                    "S0405",
+                    edge.at.clone(),
+                    format!(
+                        "rejected edge `{}` → `{}` has no `decision`",
+                        edge.from, edge.to
+                    ),
+                    "the reason is missing",
+                    Some("add `decision:` saying why the edge is refused".into()),
+                );
+            }
+        }
+
+        // Every non-terminal state needs a way out; every state must be reachable.
+        for state in states.iter().filter(|_| graph_readable) {
+            if !state.terminal && !transitions.iter().any(|t| t.from == state.name) {
+                let at = (state.meta.location.clone(), state.name.chars().count());
+                self.report(
+                    "S0407",
+                    at,
+                    format!(
+                        "non-terminal state `{}` has no outgoing transition",
+                        state.name
+                    ),
+                    "jobs would be stuck here",
+                    Some(format!(
+                        "add a transition from `{}`, or mark it `terminal: true`",
+                        state.name
+                    )),
+                );
+            }
+        }
+        if graph_readable && state_names.contains(&initial) {
+            let mut reached: BTreeSet<&str> = BTreeSet::new();
+            let mut queue = vec![initial.as_str()];
+            while let Some(current) = queue.pop() {
+                if reached.insert(current) {
+                    queue.extend(
+                        transitions
+                            .iter()
+                            .filter(|t| t.from == current)
+                            .map(|t| t.to.as_str()),
+                    );
+                }
+            }
+            for state in &states {
+                if !reached.contains(state.name.as_str()) {
+                    let at = (state.meta.location.clone(), state.name.chars().count());
+                    self.report(
+                        "S0408",
+                        at,
+                        format!("state `{}` is not reachable from `{initial}`", state.name),
+                        "unreachable",
+                        Some(format!(
+                            "add a transition into `{}`, or remove the state",
+                            state.name
+                        )),
+                    );
+                }
+            }
+        }
+
+        let name = name?;
+        Some(Lifecycle {
+            name,
+            meta,
+            states,
+            initial,
+            transitions: transitions
+                .into_iter()
+                .map(|e| Transition {
+                    from: e.from,
+                    to: e.to,
+                    origin: e.origin.unwrap_or(TransitionOrigin::Diagram),
+                    meta: e.meta,
+                })
+                .collect(),
+            rejected: rejected_edges
+                .into_iter()
+                .map(|e| RejectedTransition {
+                    from: e.from,
+                    to: e.to,
+                    meta: e.meta,
+                })
+                .collect(),
+        })
+    }
+
+    fn edges(
+        &mut self,
+        map: &MarkedMappingNode,
+        key: &str,
+        states: &[String],
+        allowed: bool,
+    ) -> Vec<Edge> {
+        let mut out = Vec::new();
+        let Some(node) = map.get_node(key) else {
+            if allowed {
+                let owner = (self.span_location(map.span()), 1);
+                self.require(map, key, &owner, "`lifecycle`");
+            }
+            return out;
+        };
+        let Some(seq) = self.expect_seq(node, &format!("`{key}`")) else {
+            return out;
+        };
+        let noun = if allowed {
+            "a transition"
+        } else {
+            "a rejected edge"
+        };
+        for item in seq.iter() {
+            let Some(edge) = self.expect_map(item, noun) else {
+                continue;
+            };
+            let keys: &[&str] = if allowed {
+                &["from", "to", "origin", "clause", "description", "decision"]
+            } else {
+                &["from", "to", "clause", "description", "decision"]
+            };
+            self.check_keys(edge, keys, noun);
+            let at = self.at_node(item);
+            let meta = self.meta(edge, &at, noun);
+            let endpoint = |this: &mut Self, which: &str| -> Option<String> {
+                let scalar = this
+                    .require(edge, which, &at, noun)
+                    .and_then(|n| this.expect_scalar(n, &format!("`{which}`")))?;
+                let state = scalar.as_str().to_string();
+                if !states.is_empty() && !states.contains(&state) {
+                    let state_at = this.at_scalar(scalar);
+                    let help = did_you_mean(&state, states.iter().map(String::as_str))
+                        .or_else(|| Some("declare it under `states:`".into()));
+                    this.report(
+                        "S0402",
+                        state_at,
+                        format!("{noun} names undeclared state `{state}`"),
+                        "not under `states:`",
+                        help,
+                    );
+                    return None;
+                }
+                Some(state)
+            };
+            let from = endpoint(self, "from");
+            let to = endpoint(self, "to");
+            let origin = if allowed {
+                match self
+                    .require(edge, "origin", &at, noun)
+                    .and_then(|n| self.expect_scalar(n, "`origin`"))
+                {
+                    Some(scalar) => match scalar.as_str() {
+                        "diagram" => Some(TransitionOrigin::Diagram),
+                        "text" => Some(TransitionOrigin::Text),
+                        other => {
+                            let origin_at = self.at_scalar(scalar);
+                            let help = did_you_mean(other, ["diagram", "text"]).map(|h| format!("{h} `origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)")).unwrap_or_else(|| "`origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)".into());
+                            self.report(
+                                "S0409",
+                                origin_at,
+                                format!("unknown transition origin `{}`", other.escape_debug()),
+                                "not `diagram` or `text`",
+                                Some(help),
+                            );
+                            None
+                        }
+                    },
+                    None => None,
+                }
+            } else {
+                None
+            };
+            if let (Some(from), Some(to)) = (from, to) {
+                out.push(Edge {
+                    from,
+                    to,
+                    origin,
+                    meta,
+                    at,
+                });
+            }
+        }
+        out
+    }
+}
+
+struct Edge {
+    from: String,
+    to: String,
+    origin: Option<TransitionOrigin>,
+    meta: Meta,
+    at: At,
+}

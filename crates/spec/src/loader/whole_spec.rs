@@ -1,0 +1,605 @@
+//! Pass C: checks that need the whole assembled spec (cycles, defaults, keys, unique names).
+
+use super::*;
+
+impl Loader {
+    // ----- pass C ----------------------------------------------------------------------------
+
+    pub(super) fn check_cycles(&mut self, types: &[TypeDef]) {
+        let index: BTreeMap<&str, usize> = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.as_str(), i))
+            .collect();
+        // Direct edges: a record or union holding another record/union by value.
+        let mut edges: Vec<Vec<(usize, String)>> = vec![Vec::new(); types.len()];
+        for (i, def) in types.iter().enumerate() {
+            let mut add = |path: String, ty: &TypeRef| {
+                if let TypeRef::Named(target) = ty
+                    && let Some(&j) = index.get(target.as_str())
+                    && let Some(target_def) = types.get(j)
+                    && matches!(target_def.kind, TypeKind::Record(_) | TypeKind::Union(_))
+                    && let Some(slot) = edges.get_mut(i)
+                {
+                    slot.push((j, path));
+                }
+            };
+            match &def.kind {
+                TypeKind::Record(record) => {
+                    for field in &record.fields {
+                        add(format!("{}.{}", def.name, field.name), &field.ty);
+                    }
+                }
+                TypeKind::Union(union) => {
+                    for variant in &union.variants {
+                        for field in &variant.fields {
+                            add(
+                                format!("{}.{}.{}", def.name, variant.name, field.name),
+                                &field.ty,
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut reported = vec![false; types.len()];
+        for start in 0..types.len() {
+            if reported.get(start).copied().unwrap_or(true) {
+                continue;
+            }
+            let Some(cycle) = find_cycle(start, &edges) else {
+                continue;
+            };
+            let mut path: Vec<String> = Vec::new();
+            for &(node, ref step) in &cycle {
+                if let Some(flag) = reported.get_mut(node) {
+                    *flag = true;
+                }
+                path.push(step.clone());
+            }
+            let Some(def) = types.get(start) else {
+                continue;
+            };
+            let at = (def.meta.location.clone(), def.name.chars().count());
+            let chain = format!("{} → {}", path.join(" → "), def.name);
+            let last_field = path.last().cloned().unwrap_or_default();
+            self.report(
+                "S0206",
+                at,
+                format!("`{}` contains itself without a list or map in between: {chain}", def.name),
+                "infinitely large",
+                Some(format!("make one field on the cycle a list (e.g. `{last_field}` as `[T]`), so the nesting can end")),
+            );
+        }
+    }
+
+    pub(super) fn check_defaults(&mut self, types: &mut [TypeDef], errors: &mut [ErrorDef]) {
+        let defaults = std::mem::take(&mut self.defaults);
+        for pending in defaults {
+            let value = match self.default_value(&pending.node, &pending.ty, types, 0) {
+                Ok(value) => value,
+                Err((at, problem)) => {
+                    self.report("S0801", at, format!("`default` of field `{}` does not match its type `{}`: {problem}", pending.field, pending.ty), "wrong default", Some("write a value of the field's type (YAML list for `[T]`, mapping for records and `map<T>`)".into()));
+                    continue;
+                }
+            };
+            let fields: Option<&mut Vec<Field>> = match &pending.owner {
+                Owner::Type(name) => {
+                    types
+                        .iter_mut()
+                        .find(|t| &t.name == name)
+                        .and_then(|t| match &mut t.kind {
+                            TypeKind::Record(record) => Some(&mut record.fields),
+                            _ => None,
+                        })
+                }
+                Owner::Variant(name, variant) => types
+                    .iter_mut()
+                    .find(|t| &t.name == name)
+                    .and_then(|t| match &mut t.kind {
+                        TypeKind::Union(union) => union
+                            .variants
+                            .iter_mut()
+                            .find(|v| &v.name == variant)
+                            .map(|v| &mut v.fields),
+                        _ => None,
+                    }),
+                Owner::Error(name) => errors
+                    .iter_mut()
+                    .find(|e| &e.name == name)
+                    .map(|e| &mut e.fields),
+            };
+            if let Some(field) =
+                fields.and_then(|fields| fields.iter_mut().find(|f| f.name == pending.field))
+            {
+                field.default = Some(value);
+            }
+        }
+    }
+
+    /// Converts a YAML value to JSON, checking it against `ty`.
+    pub(super) fn default_value(
+        &self,
+        node: &Node,
+        ty: &TypeRef,
+        types: &[TypeDef],
+        depth: usize,
+    ) -> Result<serde_json::Value, (At, String)> {
+        use serde_json::Value;
+        let at = self.at_node(node);
+        let fail = |problem: String| Err((at.clone(), problem));
+        if depth > 64 {
+            return fail("nested too deeply".into());
+        }
+        match ty {
+            TypeRef::Primitive(Primitive::Json) => Ok(yaml_to_json(node)),
+            TypeRef::Primitive(primitive) => {
+                let Node::Scalar(scalar) = node else {
+                    return fail(format!(
+                        "expected a {} value, found {}",
+                        primitive.spelling(),
+                        shape(node)
+                    ));
+                };
+                let text = scalar.as_str();
+                let plain = scalar.may_coerce();
+                match primitive {
+                    Primitive::String => {
+                        if plain && is_null(scalar) {
+                            fail("expected text, found null".into())
+                        } else {
+                            Ok(Value::String(text.to_string()))
+                        }
+                    }
+                    Primitive::Integer => match text.parse::<i64>() {
+                        Ok(n) if plain => Ok(Value::from(n)),
+                        _ => fail(format!("`{}` is not an integer", text.escape_debug())),
+                    },
+                    Primitive::UnsignedInteger => match text.parse::<u64>() {
+                        Ok(n) if plain => Ok(Value::from(n)),
+                        _ => fail(format!(
+                            "`{}` is not an unsigned integer",
+                            text.escape_debug()
+                        )),
+                    },
+                    Primitive::Number => match text
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite())
+                        .and_then(serde_json::Number::from_f64)
+                    {
+                        Some(n) if plain => Ok(Value::Number(n)),
+                        _ => fail(format!("`{}` is not a number", text.escape_debug())),
+                    },
+                    Primitive::Boolean => match text {
+                        "true" if plain => Ok(Value::Bool(true)),
+                        "false" if plain => Ok(Value::Bool(false)),
+                        _ => fail(format!(
+                            "`{}` is not `true` or `false`",
+                            text.escape_debug()
+                        )),
+                    },
+                    Primitive::Uuid => {
+                        if is_uuid(text) {
+                            Ok(Value::String(text.to_string()))
+                        } else {
+                            fail(format!(
+                                "`{}` is not a hyphenated lower-case UUID",
+                                text.escape_debug()
+                            ))
+                        }
+                    }
+                    Primitive::Timestamp => {
+                        if is_timestamp(text) {
+                            Ok(Value::String(text.to_string()))
+                        } else {
+                            fail(format!(
+                                "`{}` is not an RFC 3339 UTC timestamp ending in `Z`",
+                                text.escape_debug()
+                            ))
+                        }
+                    }
+                    Primitive::Json => Ok(yaml_to_json(node)),
+                }
+            }
+            TypeRef::List(inner) => {
+                let Node::Sequence(seq) = node else {
+                    return fail(format!("expected a list, found {}", shape(node)));
+                };
+                seq.iter()
+                    .map(|item| self.default_value(item, inner, types, depth + 1))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Value::Array)
+            }
+            TypeRef::Map(inner) => {
+                let Node::Mapping(map) = node else {
+                    return fail(format!("expected a mapping, found {}", shape(node)));
+                };
+                let mut out = serde_json::Map::new();
+                for (key, value) in map.iter() {
+                    out.insert(
+                        key.as_str().to_string(),
+                        self.default_value(value, inner, types, depth + 1)?,
+                    );
+                }
+                Ok(Value::Object(out))
+            }
+            TypeRef::Named(name) => {
+                let Some(def) = types.iter().find(|t| &t.name == name) else {
+                    return fail(format!("unknown type `{name}`"));
+                };
+                match &def.kind {
+                    TypeKind::Id => self.default_value(
+                        node,
+                        &TypeRef::Primitive(Primitive::Uuid),
+                        types,
+                        depth + 1,
+                    ),
+                    TypeKind::String(constraints) => {
+                        let value = self.default_value(
+                            node,
+                            &TypeRef::Primitive(Primitive::String),
+                            types,
+                            depth + 1,
+                        )?;
+                        let length = value
+                            .as_str()
+                            .map(|s| s.chars().count() as u64)
+                            .unwrap_or(0);
+                        if constraints.min_length.is_some_and(|min| length < min)
+                            || constraints.max_length.is_some_and(|max| length > max)
+                        {
+                            return fail(format!("violates the length bounds of `{name}`"));
+                        }
+                        if let (Some(pattern), Some(text)) = (&constraints.pattern, value.as_str())
+                            && crate::pattern::matches(pattern, text) == Some(false)
+                        {
+                            return fail(format!("does not match the pattern of `{name}`"));
+                        }
+                        Ok(value)
+                    }
+                    TypeKind::Enum(values) => {
+                        let Node::Scalar(scalar) = node else {
+                            return fail(format!(
+                                "expected a value of `{name}`, found {}",
+                                shape(node)
+                            ));
+                        };
+                        if values.iter().any(|v| v.name == scalar.as_str()) {
+                            Ok(Value::String(scalar.as_str().to_string()))
+                        } else {
+                            let hint = did_you_mean(
+                                scalar.as_str(),
+                                values.iter().map(|v| v.name.as_str()),
+                            )
+                            .map(|h| format!("; {h}"))
+                            .unwrap_or_default();
+                            fail(format!(
+                                "`{}` is not a value of `{name}`{hint}",
+                                scalar.as_str().escape_debug()
+                            ))
+                        }
+                    }
+                    TypeKind::Record(record) => {
+                        self.default_object(node, &record.fields, None, name, types, depth)
+                    }
+                    TypeKind::Union(union) => {
+                        let Node::Mapping(map) = node else {
+                            return fail(format!(
+                                "expected a mapping for `{name}`, found {}",
+                                shape(node)
+                            ));
+                        };
+                        let Some(tag) = map.get_scalar(&union.tag) else {
+                            return fail(format!("missing the tag `{}`", union.tag));
+                        };
+                        let Some(variant) = union.variants.iter().find(|v| v.name == tag.as_str())
+                        else {
+                            return fail(format!(
+                                "`{}` is not a variant of `{name}`",
+                                tag.as_str().escape_debug()
+                            ));
+                        };
+                        self.default_object(
+                            node,
+                            &variant.fields,
+                            Some(&union.tag),
+                            name,
+                            types,
+                            depth,
+                        )
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn default_object(
+        &self,
+        node: &Node,
+        fields: &[Field],
+        tag: Option<&str>,
+        name: &str,
+        types: &[TypeDef],
+        depth: usize,
+    ) -> Result<serde_json::Value, (At, String)> {
+        let at = self.at_node(node);
+        let Node::Mapping(map) = node else {
+            return Err((
+                at,
+                format!("expected a mapping for `{name}`, found {}", shape(node)),
+            ));
+        };
+        let mut out = serde_json::Map::new();
+        for (key, value) in map.iter() {
+            if Some(key.as_str()) == tag {
+                out.insert(
+                    key.as_str().to_string(),
+                    serde_json::Value::String(
+                        value
+                            .as_scalar()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
+                    ),
+                );
+                continue;
+            }
+            let Some(field) = fields.iter().find(|f| f.name == key.as_str()) else {
+                return Err((
+                    self.at_scalar(key),
+                    format!(
+                        "`{}` is not a field of `{name}`",
+                        key.as_str().escape_debug()
+                    ),
+                ));
+            };
+            out.insert(
+                field.name.clone(),
+                self.default_value(value, &field.ty, types, depth + 1)?,
+            );
+        }
+        if let Some(missing) = fields
+            .iter()
+            .find(|f| f.required && !map.contains_key(f.name.as_str()))
+        {
+            return Err((
+                at,
+                format!("required field `{}` of `{name}` is missing", missing.name),
+            ));
+        }
+        Ok(serde_json::Value::Object(out))
+    }
+
+    pub(super) fn check_foreign_keys(&mut self, types: &[TypeDef]) {
+        let references = std::mem::take(&mut self.foreign_keys);
+        let stored: Vec<&str> = types
+            .iter()
+            .filter(|t| matches!(&t.kind, TypeKind::Record(r) if r.table.is_some()))
+            .map(|t| t.name.as_str())
+            .collect();
+        for (name, at) in references {
+            let table = types
+                .iter()
+                .find(|t| t.name == name)
+                .and_then(|t| match &t.kind {
+                    TypeKind::Record(record) => record.table.as_ref(),
+                    _ => None,
+                });
+            match table {
+                Some(table) if table.primary_key.len() == 1 => {}
+                Some(table) => {
+                    self.report("S0603", at, format!("foreign key references `{name}`, whose primary key has {} columns", table.primary_key.len()), "not a single-column key", Some("a foreign key is one column; reference a record with a one-column primary key".into()));
+                }
+                None => {
+                    let help = did_you_mean(&name, stored.iter().copied()).or_else(|| {
+                        Some(format!(
+                            "records with a table: {}",
+                            stored
+                                .iter()
+                                .map(|s| format!("`{s}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    });
+                    self.report(
+                        "S0603",
+                        at,
+                        format!(
+                            "foreign key references `{name}`, which is not a record with a table"
+                        ),
+                        "no such stored record",
+                        help,
+                    );
+                }
+            }
+        }
+    }
+
+    pub(super) fn check_children(&mut self, types: &[TypeDef]) {
+        let children = std::mem::take(&mut self.children);
+        let mut reported: BTreeSet<(String, String)> = BTreeSet::new();
+        for child in children {
+            let Some(fields) =
+                types
+                    .iter()
+                    .find(|t| t.name == child.element)
+                    .and_then(|t| match &t.kind {
+                        TypeKind::Record(record) => Some(&record.fields),
+                        _ => None,
+                    })
+            else {
+                continue;
+            };
+            let mut extra: Vec<&str> = vec!["position"];
+            extra.extend(child.parent_key.iter().map(String::as_str));
+            for field in fields {
+                if extra.contains(&field.name.as_str()) {
+                    let at = (field.meta.location.clone(), field.name.chars().count());
+                    let key = (child.element.clone(), field.name.clone());
+                    if reported.insert(key) {
+                        self.report("S0607", at, format!("field `{}` of `{}` collides with a column its child table adds", field.name, child.element), "also a child-table column", Some("child tables add the parent's primary key columns and `position`; rename the field".into()));
+                    }
+                }
+            }
+            for (column, at) in &child.columns {
+                self.check_column(
+                    column,
+                    at.clone(),
+                    fields,
+                    &extra,
+                    "child table index",
+                    &child.element,
+                );
+            }
+        }
+    }
+
+    pub(super) fn check_unique_sql_names(&mut self) {
+        let names = std::mem::take(&mut self.sql_names);
+        let mut seen: BTreeMap<&str, (&str, &Location)> = BTreeMap::new();
+        let mut reports = Vec::new();
+        for (name, kind, at) in &names {
+            if name.is_empty() {
+                continue;
+            }
+            if let Some((first_kind, first)) = seen.get(name.as_str()) {
+                reports.push((at.clone(), format!("{kind} name `{name}` is already used by {} {first_kind}", if *first_kind == "index" { "an" } else { "a" }), format!("the {first_kind} `{name}` is declared at {first}; table and index names are unique across the schema")));
+            } else {
+                seen.insert(name, (kind, &at.0));
+            }
+        }
+        for (at, message, help) in reports {
+            self.report("S0601", at, message, "name already used", Some(help));
+        }
+    }
+
+    pub(super) fn check_unique_error_codes(&mut self) {
+        let codes = std::mem::take(&mut self.error_codes);
+        let mut seen: BTreeMap<&str, &Location> = BTreeMap::new();
+        let mut reports = Vec::new();
+        for (code, at) in &codes {
+            if let Some(first) = seen.get(code.as_str()) {
+                reports.push((at.clone(), code.clone(), (*first).clone()));
+            } else {
+                seen.insert(code, &at.0);
+            }
+        }
+        for (at, code, first) in reports {
+            self.report(
+                "S0701",
+                at,
+                format!("error code `{code}` is used twice"),
+                "already used",
+                Some(format!(
+                    "first used at {first}; codes are stable and never shared — pick a new one"
+                )),
+            );
+        }
+    }
+}
+
+/// A path of edges from `start` back to `start`, if there is one (depth-first, spec order).
+pub(super) fn find_cycle(
+    start: usize,
+    edges: &[Vec<(usize, String)>],
+) -> Option<Vec<(usize, String)>> {
+    let mut visited = vec![false; edges.len()];
+    let mut path: Vec<(usize, String)> = Vec::new();
+    fn walk(
+        node: usize,
+        start: usize,
+        edges: &[Vec<(usize, String)>],
+        visited: &mut [bool],
+        path: &mut Vec<(usize, String)>,
+    ) -> bool {
+        for (next, label) in edges.get(node).map(Vec::as_slice).unwrap_or(&[]) {
+            path.push((node, label.clone()));
+            if *next == start {
+                return true;
+            }
+            if let Some(seen) = visited.get_mut(*next)
+                && !*seen
+            {
+                *seen = true;
+                if walk(*next, start, edges, visited, path) {
+                    return true;
+                }
+            }
+            path.pop();
+        }
+        false
+    }
+    walk(start, start, edges, &mut visited, &mut path).then_some(path)
+}
+
+/// YAML core-schema conversion for `json` values: plain scalars may be null, booleans or numbers.
+pub(super) fn yaml_to_json(node: &Node) -> serde_json::Value {
+    use serde_json::Value;
+    match node {
+        Node::Scalar(scalar) => {
+            let text = scalar.as_str();
+            if !scalar.may_coerce() {
+                return Value::String(text.to_string());
+            }
+            match text {
+                "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+                "true" | "True" | "TRUE" => Value::Bool(true),
+                "false" | "False" | "FALSE" => Value::Bool(false),
+                _ => {
+                    if let Ok(n) = text.parse::<i64>() {
+                        Value::from(n)
+                    } else if let Some(n) = text
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite())
+                        .and_then(serde_json::Number::from_f64)
+                    {
+                        Value::Number(n)
+                    } else {
+                        Value::String(text.to_string())
+                    }
+                }
+            }
+        }
+        Node::Sequence(seq) => Value::Array(seq.iter().map(yaml_to_json).collect()),
+        Node::Mapping(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.as_str().to_string(), yaml_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+pub(super) fn is_uuid(value: &str) -> bool {
+    let groups: Vec<&str> = value.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, len)| {
+            g.len() == len
+                && g.chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS(.fraction)?Z`
+pub(super) fn is_timestamp(value: &str) -> bool {
+    let Some(body) = value.strip_suffix('Z') else {
+        return false;
+    };
+    let Some((date, time)) = body.split_once('T') else {
+        return false;
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
+    let date: Vec<&str> = date.split('-').collect();
+    let (time, fraction) = match time.split_once('.') {
+        Some((t, f)) => (t, Some(f)),
+        None => (time, None),
+    };
+    let time: Vec<&str> = time.split(':').collect();
+    date.len() == 3
+        && date.first().is_some_and(|y| digits(y, 4))
+        && date.iter().skip(1).all(|p| digits(p, 2))
+        && time.len() == 3
+        && time.iter().all(|p| digits(p, 2))
+        && fraction.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
+}
