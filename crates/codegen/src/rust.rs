@@ -158,17 +158,23 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `#[doc]` attributes for a declaration: `description (clause)`, then `Decision: …` if present.
-fn doc(meta: &Meta) -> TokenStream {
-    let mut lines = vec![format!(
+/// The doc text of a declaration: `Description (clause)`, then `Decision: …` if present.
+fn doc_text(meta: &Meta) -> String {
+    let mut text = format!(
         "{} ({})",
         capitalised(&one_line(&meta.description)),
         meta.clause
-    )];
+    );
     if let Some(decision) = &meta.decision {
-        lines.push(String::new());
-        lines.push(format!("Decision: {}", one_line(decision)));
+        text.push_str("\n\nDecision: ");
+        text.push_str(&one_line(decision));
     }
+    text
+}
+
+/// `#[doc]` attributes for a declaration, from [`doc_text`].
+fn doc(meta: &Meta) -> TokenStream {
+    let lines: Vec<String> = doc_text(meta).lines().map(str::to_owned).collect();
     doc_lines(&lines)
 }
 

@@ -261,3 +261,12 @@ fn ids_are_time_ordered_uuids() {
         first
     );
 }
+
+#[test]
+fn string_newtype_schemas_carry_their_constraints() {
+    let schema = serde_json::to_value(schemars::schema_for!(JobKind)).expect("schema serializes");
+    assert_eq!(schema["type"], "string", "{schema}");
+    assert_eq!(schema["pattern"], JobKind::PATTERN, "{schema}");
+    assert_eq!(schema["minLength"], JobKind::MIN_LENGTH, "{schema}");
+    assert_eq!(schema["maxLength"], JobKind::MAX_LENGTH, "{schema}");
+}

@@ -118,6 +118,7 @@ fn string_type(
     let name = ident(&type_def.name, &type_def.meta)?;
     let name_text = &type_def.name;
     let docs = doc(&type_def.meta);
+    let description = super::doc_text(&type_def.meta);
 
     let mut schema_items = Vec::new();
     let mut consts = Vec::new();
@@ -127,10 +128,9 @@ fn string_type(
             let length = u64::try_from(value.chars().count()).unwrap_or(u64::MAX);
         });
     }
-    let mut length_bounds = Vec::new();
     if let Some(min) = constraints.min_length {
         let min = Literal::u64_unsuffixed(min);
-        length_bounds.push(quote! { min = #min });
+        schema_items.push(quote! { "minLength": #min });
         consts.push(quote! {
             /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
             pub const MIN_LENGTH: u64 = #min;
@@ -143,7 +143,7 @@ fn string_type(
     }
     if let Some(max) = constraints.max_length {
         let max = Literal::u64_unsuffixed(max);
-        length_bounds.push(quote! { max = #max });
+        schema_items.push(quote! { "maxLength": #max });
         consts.push(quote! {
             /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
             pub const MAX_LENGTH: u64 = #max;
@@ -154,11 +154,8 @@ fn string_type(
             }
         });
     }
-    if !length_bounds.is_empty() {
-        schema_items.push(quote! { length(#(#length_bounds),*) });
-    }
     if let Some(pattern) = &constraints.pattern {
-        schema_items.push(quote! { regex(pattern = #pattern) });
+        schema_items.push(quote! { "pattern": #pattern });
         consts.push(quote! {
             /// The pattern every value matches, from the spec.
             pub const PATTERN: &'static str = #pattern;
@@ -178,11 +175,6 @@ fn string_type(
             pub const EXAMPLE: &'static str = #example;
         });
     }
-    let schemars_attribute = if schema_items.is_empty() {
-        quote! {}
-    } else {
-        quote! { #[schemars(#(#schema_items),*)] }
-    };
     let new_doc = if checks.is_empty() {
         quote! { #[doc = " Wraps `value`; this type has no constraints, so it never fails."] }
     } else {
@@ -191,9 +183,9 @@ fn string_type(
 
     Ok(quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
-        pub struct #name(#schemars_attribute String);
+        pub struct #name(String);
 
         impl #name {
             #(#consts)*
@@ -247,6 +239,22 @@ fn string_type(
         impl AsRef<str> for #name {
             fn as_ref(&self) -> &str {
                 &self.0
+            }
+        }
+
+        // Written out rather than derived: with `serde(try_from, into)` the derive describes a
+        // plain `String` and drops the pattern and lengths.
+        impl JsonSchema for #name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(#name_text)
+            }
+
+            fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "description": #description,
+                    #(#schema_items,)*
+                })
             }
         }
     })

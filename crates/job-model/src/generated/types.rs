@@ -242,26 +242,9 @@ impl From<WorkflowRunId> for uuid::Uuid {
 /// Logical type of a job, such as doc_edit, sheet_transform, canvas_cluster or asr_transcribe (§2.6.6.2.1)
 ///
 /// Decision: A snake_case string rather than a closed enum: §2.6.6.2.1 gives kinds only as examples and profiles (§2.6.6.6) add their own. The closed registry binding kinds to profiles belongs to the profile layer.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct JobKind(
-    #[schemars(
-        length(min = 1, max = 64),
-        regex(pattern = "^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-    )]
-    String,
-);
+pub struct JobKind(String);
 
 impl JobKind {
     /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -353,29 +336,27 @@ impl AsRef<str> for JobKind {
     }
 }
 
+impl JsonSchema for JobKind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("JobKind")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Logical type of a job, such as doc_edit, sheet_transform, canvas_cluster or asr_transcribe (§2.6.6.2.1)\n\nDecision: A snake_case string rather than a closed enum: §2.6.6.2.1 gives kinds only as examples and profiles (§2.6.6.6) add their own. The closed registry binding kinds to profiles belongs to the profile layer.",
+            "minLength" : 1, "maxLength" : 64, "pattern" :
+            "^[a-z][a-z0-9]*(_[a-z0-9]+)*$", }
+        )
+    }
+}
+
 /// The governing protocol or spec section, with its version suffix (§2.6.6.2.1)
 ///
 /// Decision: Every example in the spec (docs_sheets_ai_v0.5, asr_v0.2, charts_decks_ai_v0.1) is a snake_case name with a _vN[.N] suffix, so that form is required.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ProtocolId(
-    #[schemars(
-        length(max = 64),
-        regex(pattern = "^[a-z][a-z0-9_]*_v[0-9]+(\\.[0-9]+)*$")
-    )]
-    String,
-);
+pub struct ProtocolId(String);
 
 impl ProtocolId {
     /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -457,29 +438,24 @@ impl AsRef<str> for ProtocolId {
     }
 }
 
-/// A semantic version (MAJOR.MINOR.PATCH with optional pre-release) (§2.6.6.2.1)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
-#[serde(try_from = "String", into = "String")]
-pub struct SemVer(
-    #[schemars(
-        length(max = 64),
-        regex(
-            pattern = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$"
+impl JsonSchema for ProtocolId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ProtocolId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "The governing protocol or spec section, with its version suffix (§2.6.6.2.1)\n\nDecision: Every example in the spec (docs_sheets_ai_v0.5, asr_v0.2, charts_decks_ai_v0.1) is a snake_case name with a _vN[.N] suffix, so that form is required.",
+            "maxLength" : 64, "pattern" : "^[a-z][a-z0-9_]*_v[0-9]+(\\.[0-9]+)*$", }
         )
-    )]
-    String,
-);
+    }
+}
+
+/// A semantic version (MAJOR.MINOR.PATCH with optional pre-release) (§2.6.6.2.1)
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SemVer(String);
 
 impl SemVer {
     /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -561,27 +537,25 @@ impl AsRef<str> for SemVer {
     }
 }
 
+impl JsonSchema for SemVer {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("SemVer")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "A semantic version (MAJOR.MINOR.PATCH with optional pre-release) (§2.6.6.2.1)",
+            "maxLength" : 64, "pattern" :
+            "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$", }
+        )
+    }
+}
+
 /// Identifier of the job profile that bundles capabilities, validation, provenance and layer rules (§2.6.6.2.2, §2.6.6.6.1)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ProfileId(
-    #[schemars(
-        length(max = 64),
-        regex(pattern = "^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*(_v[0-9]+(\\.[0-9]+)*)?$")
-    )]
-    String,
-);
+pub struct ProfileId(String);
 
 impl ProfileId {
     /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -663,24 +637,25 @@ impl AsRef<str> for ProfileId {
     }
 }
 
+impl JsonSchema for ProfileId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ProfileId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of the job profile that bundles capabilities, validation, provenance and layer rules (§2.6.6.2.2, §2.6.6.6.1)",
+            "maxLength" : 64, "pattern" :
+            "^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*(_v[0-9]+(\\.[0-9]+)*)?$", }
+        )
+    }
+}
+
 /// Identifier of the effective capability profile of a job (§2.6.6.2.2, §11.1)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct CapabilityProfileId(
-    #[schemars(length(max = 128), regex(pattern = "^[a-z][a-z0-9_.:-]*$"))]
-    String,
-);
+pub struct CapabilityProfileId(String);
 
 impl CapabilityProfileId {
     /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -764,24 +739,24 @@ impl AsRef<str> for CapabilityProfileId {
     }
 }
 
+impl JsonSchema for CapabilityProfileId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("CapabilityProfileId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of the effective capability profile of a job (§2.6.6.2.2, §11.1)",
+            "maxLength" : 128, "pattern" : "^[a-z][a-z0-9_.:-]*$", }
+        )
+    }
+}
+
 /// Identifier of the user- or topic-level consent settings (§2.6.6.2.2)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ConsentProfileId(
-    #[schemars(length(max = 128), regex(pattern = "^[a-z][a-z0-9_.:-]*$"))]
-    String,
-);
+pub struct ConsentProfileId(String);
 
 impl ConsentProfileId {
     /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -863,23 +838,26 @@ impl AsRef<str> for ConsentProfileId {
     }
 }
 
+impl JsonSchema for ConsentProfileId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ConsentProfileId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of the user- or topic-level consent settings (§2.6.6.2.2)",
+            "maxLength" : 128, "pattern" : "^[a-z][a-z0-9_.:-]*$", }
+        )
+    }
+}
+
 /// A high-level topic lock used by policy (§2.6.6.2.2)
 ///
 /// Decision: The spec gives no structure, only "topic lock"; a bounded topic name is the smallest shape that policy can compare, and ScopeInputs (§2.6.6.7.0) carries it unchanged.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct TopicScope(#[schemars(length(min = 1, max = 256))] String);
+pub struct TopicScope(String);
 
 impl TopicScope {
     /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -957,24 +935,24 @@ impl AsRef<str> for TopicScope {
     }
 }
 
+impl JsonSchema for TopicScope {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("TopicScope")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "A high-level topic lock used by policy (§2.6.6.2.2)\n\nDecision: The spec gives no structure, only \"topic lock\"; a bounded topic name is the smallest shape that policy can compare, and ScopeInputs (§2.6.6.7.0) carries it unchanged.",
+            "minLength" : 1, "maxLength" : 256, }
+        )
+    }
+}
+
 /// Logical identifier of the execution runtime (§2.6.6.2.5)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct RuntimeId(
-    #[schemars(length(max = 128), regex(pattern = "^[a-z][a-z0-9_.:-]*$"))]
-    String,
-);
+pub struct RuntimeId(String);
 
 impl RuntimeId {
     /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -1056,24 +1034,24 @@ impl AsRef<str> for RuntimeId {
     }
 }
 
+impl JsonSchema for RuntimeId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("RuntimeId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Logical identifier of the execution runtime (§2.6.6.2.5)", "maxLength" :
+            128, "pattern" : "^[a-z][a-z0-9_.:-]*$", }
+        )
+    }
+}
+
 /// Identifier of a model, as the runtime names it (§2.6.6.2.5)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ModelId(
-    #[schemars(length(max = 256), regex(pattern = "^[A-Za-z0-9][A-Za-z0-9_.:/@+-]*$"))]
-    String,
-);
+pub struct ModelId(String);
 
 impl ModelId {
     /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -1155,29 +1133,26 @@ impl AsRef<str> for ModelId {
     }
 }
 
+impl JsonSchema for ModelId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ModelId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of a model, as the runtime names it (§2.6.6.2.5)", "maxLength" :
+            256, "pattern" : "^[A-Za-z0-9][A-Za-z0-9_.:/@+-]*$", }
+        )
+    }
+}
+
 /// Identifier of a Flight Recorder span (§2.6.6.2.7, §11.5)
 ///
 /// Decision: A bounded opaque token rather than a UUID: §11.5 only says spans exist and are linked; trace ids from OpenTelemetry-style recorders are 32-hex strings, which this admits.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct SpanId(
-    #[schemars(
-        length(min = 1, max = 128),
-        regex(pattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
-    )]
-    String,
-);
+pub struct SpanId(String);
 
 impl SpanId {
     /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -1269,29 +1244,27 @@ impl AsRef<str> for SpanId {
     }
 }
 
+impl JsonSchema for SpanId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("SpanId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of a Flight Recorder span (§2.6.6.2.7, §11.5)\n\nDecision: A bounded opaque token rather than a UUID: §11.5 only says spans exist and are linked; trace ids from OpenTelemetry-style recorders are 32-hex strings, which this admits.",
+            "minLength" : 1, "maxLength" : 128, "pattern" :
+            "^[A-Za-z0-9][A-Za-z0-9_.:-]*$", }
+        )
+    }
+}
+
 /// Machine-readable reason code, snake_case segments joined by dots (§2.6.6.2.6)
 ///
 /// Decision: Open rather than a closed enum: profiles add reasons of their own, and a reason never decides a transition (the lifecycle table does), so a closed set would buy nothing.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ReasonCode(
-    #[schemars(
-        length(max = 128),
-        regex(pattern = "^[a-z][a-z0-9]*(_[a-z0-9]+)*(\\.[a-z0-9]+(_[a-z0-9]+)*)*$")
-    )]
-    String,
-);
+pub struct ReasonCode(String);
 
 impl ReasonCode {
     /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -1373,26 +1346,27 @@ impl AsRef<str> for ReasonCode {
     }
 }
 
+impl JsonSchema for ReasonCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ReasonCode")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Machine-readable reason code, snake_case segments joined by dots (§2.6.6.2.6)\n\nDecision: Open rather than a closed enum: profiles add reasons of their own, and a reason never decides a transition (the lifecycle table does), so a closed set would buy nothing.",
+            "maxLength" : 128, "pattern" :
+            "^[a-z][a-z0-9]*(_[a-z0-9]+)*(\\.[a-z0-9]+(_[a-z0-9]+)*)*$", }
+        )
+    }
+}
+
 /// Stable machine-readable error code, such as HSK-4001 (§2.6.6.2.6, §11.1)
 ///
 /// Decision: The HSK-NNNN form of §11.1 (HSK-4001 UnknownCapability); codes are never reused for another meaning.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ErrorCode(
-    #[schemars(length(max = 64), regex(pattern = "^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"))]
-    String,
-);
+pub struct ErrorCode(String);
 
 impl ErrorCode {
     /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -1474,27 +1448,24 @@ impl AsRef<str> for ErrorCode {
     }
 }
 
+impl JsonSchema for ErrorCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ErrorCode")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Stable machine-readable error code, such as HSK-4001 (§2.6.6.2.6, §11.1)\n\nDecision: The HSK-NNNN form of §11.1 (HSK-4001 UnknownCapability); codes are never reused for another meaning.",
+            "maxLength" : 64, "pattern" : "^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$", }
+        )
+    }
+}
+
 /// A capability in axis or axis:scope form (§11.1)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct CapabilityId(
-    #[schemars(
-        length(max = 128),
-        regex(pattern = "^[a-z][a-z0-9_.-]*(:[a-z0-9_.*/-]+)?$")
-    )]
-    String,
-);
+pub struct CapabilityId(String);
 
 impl CapabilityId {
     /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -1576,21 +1547,24 @@ impl AsRef<str> for CapabilityId {
     }
 }
 
+impl JsonSchema for CapabilityId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("CapabilityId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "A capability in axis or axis:scope form (§11.1)", "maxLength" : 128,
+            "pattern" : "^[a-z][a-z0-9_.-]*(:[a-z0-9_.*/-]+)?$", }
+        )
+    }
+}
+
 /// A SHA-256 digest over canonical JSON, as 64 lower-case hex digits (§2.6.6.7.0, §2.6.6.7.5)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Hash(#[schemars(regex(pattern = "^[0-9a-f]{64}$"))] String);
+pub struct Hash(String);
 
 impl Hash {
     /// The pattern every value matches, from the spec.
@@ -1658,21 +1632,24 @@ impl AsRef<str> for Hash {
     }
 }
 
+impl JsonSchema for Hash {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Hash")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "A SHA-256 digest over canonical JSON, as 64 lower-case hex digits (§2.6.6.7.0, §2.6.6.7.5)",
+            "pattern" : "^[0-9a-f]{64}$", }
+        )
+    }
+}
+
 /// Identifier of a document block (§2.6.6.2.3)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct BlockId(#[schemars(length(min = 1, max = 256))] String);
+pub struct BlockId(String);
 
 impl BlockId {
     /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -1747,21 +1724,24 @@ impl AsRef<str> for BlockId {
     }
 }
 
+impl JsonSchema for BlockId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("BlockId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of a document block (§2.6.6.2.3)", "minLength" : 1, "maxLength"
+            : 256, }
+        )
+    }
+}
+
 /// Identifier of a transcript or document segment (§2.6.6.2.3)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct SegmentId(#[schemars(length(min = 1, max = 256))] String);
+pub struct SegmentId(String);
 
 impl SegmentId {
     /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -1836,21 +1816,24 @@ impl AsRef<str> for SegmentId {
     }
 }
 
+impl JsonSchema for SegmentId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("SegmentId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of a transcript or document segment (§2.6.6.2.3)", "minLength" :
+            1, "maxLength" : 256, }
+        )
+    }
+}
+
 /// Identifier of a sheet row (§2.6.6.2.3)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct RowId(#[schemars(length(min = 1, max = 256))] String);
+pub struct RowId(String);
 
 impl RowId {
     /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -1925,21 +1908,24 @@ impl AsRef<str> for RowId {
     }
 }
 
+impl JsonSchema for RowId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("RowId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of a sheet row (§2.6.6.2.3)", "minLength" : 1, "maxLength" :
+            256, }
+        )
+    }
+}
+
 /// Identifier of a sheet column (§2.6.6.2.3)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ColumnId(#[schemars(length(min = 1, max = 256))] String);
+pub struct ColumnId(String);
 
 impl ColumnId {
     /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -2014,21 +2000,24 @@ impl AsRef<str> for ColumnId {
     }
 }
 
+impl JsonSchema for ColumnId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ColumnId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of a sheet column (§2.6.6.2.3)", "minLength" : 1, "maxLength" :
+            256, }
+        )
+    }
+}
+
 /// Identifier of a canvas node (§2.6.6.2.3)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct NodeId(#[schemars(length(min = 1, max = 256))] String);
+pub struct NodeId(String);
 
 impl NodeId {
     /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -2103,21 +2092,24 @@ impl AsRef<str> for NodeId {
     }
 }
 
+impl JsonSchema for NodeId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("NodeId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of a canvas node (§2.6.6.2.3)", "minLength" : 1, "maxLength" :
+            256, }
+        )
+    }
+}
+
 /// Identifier of an audio or video asset (§2.6.6.2.4)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct MediaId(#[schemars(length(min = 1, max = 256))] String);
+pub struct MediaId(String);
 
 impl MediaId {
     /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -2192,21 +2184,24 @@ impl AsRef<str> for MediaId {
     }
 }
 
+impl JsonSchema for MediaId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("MediaId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of an audio or video asset (§2.6.6.2.4)", "minLength" : 1,
+            "maxLength" : 256, }
+        )
+    }
+}
+
 /// Identifier of a sheet range (§2.6.6.2.4)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct SheetRangeId(#[schemars(length(min = 1, max = 256))] String);
+pub struct SheetRangeId(String);
 
 impl SheetRangeId {
     /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -2281,6 +2276,20 @@ impl std::fmt::Display for SheetRangeId {
 impl AsRef<str> for SheetRangeId {
     fn as_ref(&self) -> &str {
         &self.0
+    }
+}
+
+impl JsonSchema for SheetRangeId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("SheetRangeId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of a sheet range (§2.6.6.2.4)", "minLength" : 1, "maxLength" :
+            256, }
+        )
     }
 }
 

@@ -81,26 +81,9 @@ impl From<TaskId> for uuid::Uuid {
 /// A short name with "quotes", a back\slash, {braces} and `ticks` in its text (§1.2)
 ///
 /// Decision: Folded YAML text spanning two lines becomes one doc paragraph.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Slug(
-    #[schemars(
-        length(min = 2, max = 32),
-        regex(pattern = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-    )]
-    String,
-);
+pub struct Slug(String);
 
 impl Slug {
     /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -192,19 +175,23 @@ impl AsRef<str> for Slug {
     }
 }
 
+impl JsonSchema for Slug {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Slug")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "A short name with \"quotes\", a back\\slash, {braces} and `ticks` in its text (§1.2)\n\nDecision: Folded YAML text spanning two lines becomes one doc paragraph.",
+            "minLength" : 2, "maxLength" : 32, "pattern" :
+            "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", }
+        )
+    }
+}
+
 /// Free text without constraints (§1.3)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Note(String);
 
@@ -260,21 +247,23 @@ impl AsRef<str> for Note {
     }
 }
 
+impl JsonSchema for Note {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Note")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" : "Free text without constraints (§1.3)",
+            }
+        )
+    }
+}
+
 /// Bounded text without a pattern (§1.3)
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Label(#[schemars(length(max = 16))] String);
+pub struct Label(String);
 
 impl Label {
     /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
@@ -336,6 +325,19 @@ impl std::fmt::Display for Label {
 impl AsRef<str> for Label {
     fn as_ref(&self) -> &str {
         &self.0
+    }
+}
+
+impl JsonSchema for Label {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Label")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Bounded text without a pattern (§1.3)", "maxLength" : 16, }
+        )
     }
 }
 
