@@ -132,3 +132,65 @@ fn generation_is_deterministic() {
         }
     }
 }
+
+/// The `all_constructs` case as in-memory sources, with `edit` applied to `errors.yaml`.
+fn golden_sources_with_errors(
+    edit: impl Fn(&str) -> String,
+) -> std::collections::BTreeMap<String, String> {
+    let root = repo_root();
+    let mut sources = std::collections::BTreeMap::new();
+    for file in [
+        "handshake.yaml",
+        "types.yaml",
+        "lifecycle.yaml",
+        "errors.yaml",
+    ] {
+        let path = format!("tests/golden/rust/all_constructs/spec/{file}");
+        let text = std::fs::read_to_string(root.join(&path)).expect("golden spec file");
+        let text = if file == "errors.yaml" {
+            edit(&text)
+        } else {
+            text
+        };
+        sources.insert(path, text);
+    }
+    sources
+}
+
+fn generate_from(
+    sources: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<GeneratedFile>, String> {
+    let spec = handshake_spec::load_sources(
+        sources,
+        "tests/golden/rust/all_constructs/spec/handshake.yaml",
+    )
+    .unwrap_or_else(|error| panic!("edited golden spec does not load:\n{error}"));
+    rust::generate(&spec).map_err(|error| error.to_string())
+}
+
+#[test]
+fn a_spec_without_illegal_transition_is_refused_with_a_clear_message() {
+    let sources =
+        golden_sources_with_errors(|text| text.replace("IllegalTransition:", "NoSuchEdge:"));
+    let error = generate_from(&sources).expect_err("check_transition has no error to return");
+    assert!(
+        error.contains("needs an error named IllegalTransition"),
+        "{error}"
+    );
+}
+
+#[test]
+fn illegal_transition_fields_must_be_lifecycle_states() {
+    let sources = golden_sources_with_errors(|text| {
+        text.replace("to_state: { type: Stage,", "to_state: { type: string,")
+    });
+    let error = generate_from(&sources).expect_err("to_state is not a state");
+    assert!(error.contains("must have type Stage"), "{error}");
+}
+
+#[test]
+fn reserved_names_are_refused() {
+    let sources = golden_sources_with_errors(|text| text.replace("  Empty:", "  ModelError:"));
+    let error = generate_from(&sources).expect_err("ModelError is the generated enum's own name");
+    assert!(error.contains("`ModelError` is reserved"), "{error}");
+}
