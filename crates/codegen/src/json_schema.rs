@@ -560,6 +560,9 @@ mod tests {
                 rejected: Vec::new(),
             },
             errors: Vec::new(),
+            rules: Vec::new(),
+            profiles: Vec::new(),
+            out_of_scope: Vec::new(),
         }
     }
 

@@ -936,6 +936,9 @@ pub(crate) mod test_spec {
                     "spec/errors.yaml",
                 ),
             }],
+            rules: Vec::new(),
+            profiles: Vec::new(),
+            out_of_scope: Vec::new(),
         }
     }
 }

@@ -283,6 +283,9 @@ impl Loader {
                 types,
                 lifecycle,
                 errors,
+                rules: Vec::new(),
+                profiles: Vec::new(),
+                out_of_scope: Vec::new(),
             }),
             _ => None,
         })

@@ -77,6 +77,183 @@ pub struct Spec {
     pub lifecycle: Lifecycle,
     /// Typed errors with stable codes, in spec order.
     pub errors: Vec<ErrorDef>,
+    /// Cross-field rules (`rules:`), in spec order; enforced in every target that can express them.
+    pub rules: Vec<Rule>,
+    /// Job profiles (`profiles:`, §2.6.6.6), in spec order.
+    pub profiles: Vec<Profile>,
+    /// Spec guards that cannot be decided from records alone (`out_of_scope:`), with the reason.
+    pub out_of_scope: Vec<OutOfScope>,
+}
+
+/// A cross-field rule: `when` (optional) a condition holds on a record, `require` another.
+///
+/// YAML (`rules:` section, a mapping from snake_case rule name to declaration):
+/// ```yaml
+/// rules:
+///   source_ref_artifact_has_hash:
+///     on: SourceRef
+///     code: HSK-RULE-0001
+///     message: a source ref of kind artifact must carry its hash
+///     when: { field: kind, equals: artifact }
+///     require: { present: hash }
+///     clause: §2.6.6.7.2
+///     description: …
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// snake_case name, unique across rules.
+    pub name: String,
+    /// Stable code reported with every violation (same form as error codes).
+    pub code: String,
+    /// The record type the rule constrains; paths start at this record.
+    pub on: String,
+    /// The rule applies only to records where this holds; `None` means always.
+    pub when: Option<Condition>,
+    /// What must hold where the rule applies.
+    pub require: Condition,
+    /// Lower-case fragment reported with each violation.
+    pub message: String,
+    /// Clause, description, decision, location.
+    pub meta: Meta,
+}
+
+/// A dot path from a record through nested record fields, e.g. `local_only_payload_ref.kind`.
+/// A union's tag is addressed by the tag's name (e.g. `job_inputs.profile`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldPath(pub Vec<String>);
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("."))
+    }
+}
+
+/// The small condition language of rules. An absent value (a missing optional field anywhere on
+/// the path) satisfies only `absent`, `not …` of a comparison, and `length`/`each` vacuously.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// `{ present: path }`: the value exists.
+    Present(FieldPath),
+    /// `{ absent: path }`: the value does not exist.
+    Absent(FieldPath),
+    /// `{ field: path, equals: v }`.
+    Equals {
+        /// Left-hand side.
+        path: FieldPath,
+        /// The JSON value compared with.
+        value: serde_json::Value,
+    },
+    /// `{ field: path, not_equals: v }`.
+    NotEquals {
+        /// Left-hand side.
+        path: FieldPath,
+        /// The JSON value compared with.
+        value: serde_json::Value,
+    },
+    /// `{ field: path, in: [v, …] }`.
+    OneOf {
+        /// Left-hand side.
+        path: FieldPath,
+        /// Allowed values.
+        values: Vec<serde_json::Value>,
+    },
+    /// `{ field: path, not_in: [v, …] }`.
+    NoneOf {
+        /// Left-hand side.
+        path: FieldPath,
+        /// Refused values.
+        values: Vec<serde_json::Value>,
+    },
+    /// `{ field: path, min_length: n, max_length: m }`: characters of a string, items of a list.
+    Length {
+        /// The string or list.
+        path: FieldPath,
+        /// Inclusive minimum.
+        min: Option<u64>,
+        /// Inclusive maximum.
+        max: Option<u64>,
+    },
+    /// `{ field: path, contains: v }`: a list holds the value.
+    Contains {
+        /// The list.
+        path: FieldPath,
+        /// The value it must hold.
+        value: serde_json::Value,
+    },
+    /// `{ each: path, require: condition }`: every element of a list satisfies the condition
+    /// (paths inside are relative to the element).
+    Each {
+        /// The list.
+        path: FieldPath,
+        /// Condition on each element.
+        condition: Box<Condition>,
+    },
+    /// `{ each: path, all_equal: key }`: every element of a list has the same value at `key`.
+    AllEqual {
+        /// The list.
+        path: FieldPath,
+        /// Path inside each element.
+        key: FieldPath,
+    },
+    /// `{ all: [c, …] }`.
+    All(Vec<Condition>),
+    /// `{ any: [c, …] }`.
+    Any(Vec<Condition>),
+    /// `{ not: c }`.
+    Not(Box<Condition>),
+}
+
+/// A guard of the spec that cannot be decided from records alone, listed so it is visible.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutOfScope {
+    /// The guard's name as the spec gives it, e.g. `ContextDeterminismGuard` (PascalCase).
+    pub name: String,
+    /// Why records alone cannot decide it (mandatory `reason:`).
+    pub reason: String,
+    /// Clause, description, decision, location.
+    pub meta: Meta,
+}
+
+/// A job profile (§2.6.6.6): extends the core job without redefining it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// snake_case key; also the tag value of this profile's variant in the synthesized
+    /// job-inputs union.
+    pub name: String,
+    /// The profile id on the wire (`profile_id` of jobs), e.g. `docs_sheets_ai_v0.5`.
+    pub profile_id: String,
+    /// Values of the `JobKind` enum bound to this profile (each kind to exactly one profile).
+    pub job_kinds: Vec<String>,
+    /// Record type carried as the job's typed inputs for this profile, if any.
+    pub inputs: Option<String>,
+    /// Record type of the profile's typed outputs, if any.
+    pub outputs: Option<String>,
+    /// Operations the profile specialises: variant names of `PlannedOperation` or names used
+    /// with its `profile_operation` variant.
+    pub operations: Vec<String>,
+    /// Capability ids (axis or axis:scope) the profile's jobs require.
+    pub capabilities: Vec<String>,
+    /// The profile's validation plan, as a `ValidationPlan` value (checked by the loader).
+    pub validation_plan: Option<serde_json::Value>,
+    /// The profile's provenance plan, as a `ProvenancePlan` value (checked by the loader).
+    pub provenance_plan: Option<serde_json::Value>,
+    /// Profile-specific statuses and the lifecycle state each maps onto.
+    pub statuses: Vec<StatusMapping>,
+    /// Declared by the spec as future work (e.g. Canvas): generated, flagged as not yet active.
+    pub future: bool,
+    /// Clause, description, decision, location.
+    pub meta: Meta,
+}
+
+/// A profile-specific status and the global lifecycle state it maps onto.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusMapping {
+    /// The profile's status name, snake_case.
+    pub status: String,
+    /// A state of the lifecycle.
+    pub state: String,
+    /// Clause, description, decision, location.
+    pub meta: Meta,
 }
 
 /// One typed error with a stable code (`errors:` section).
