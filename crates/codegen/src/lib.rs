@@ -65,6 +65,15 @@ pub enum CodegenError {
         /// What is wrong, naming the file.
         detail: String,
     },
+    /// The spec loaded, but a target cannot express it (e.g. the Rust lifecycle needs an
+    /// `IllegalTransition` error); `location` names the spec item.
+    #[error("{location}: the spec cannot be generated: {detail}")]
+    UnsupportedSpec {
+        /// `file:line:col` of the spec item, or the output path when there is none.
+        location: String,
+        /// What is missing and how to fix it.
+        detail: String,
+    },
     /// Generated Rust failed to parse (a generator bug, never an input problem).
     #[error("generated rust for {path} does not parse: {detail}")]
     InvalidRust {

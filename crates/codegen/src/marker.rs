@@ -18,7 +18,10 @@ pub fn line(comment_prefix: &str, source: &str) -> String {
 
 /// Whether `contents` carries the marker on its first line (for any comment syntax, JSON included).
 pub fn is_generated(contents: &str) -> bool {
-    contents.lines().next().is_some_and(|first| first.contains(MARKER))
+    contents
+        .lines()
+        .next()
+        .is_some_and(|first| first.contains(MARKER))
         || first_json_comment_is_generated(contents)
 }
 
@@ -26,7 +29,9 @@ pub fn is_generated(contents: &str) -> bool {
 fn first_json_comment_is_generated(contents: &str) -> bool {
     let mut lines = contents.lines();
     lines.next() == Some("{")
-        && lines.next().is_some_and(|second| second.trim_start().starts_with("\"$comment\"") && second.contains(MARKER))
+        && lines.next().is_some_and(|second| {
+            second.trim_start().starts_with("\"$comment\"") && second.contains(MARKER)
+        })
 }
 
 #[cfg(test)]
@@ -37,7 +42,10 @@ mod tests {
     fn marker_lines_are_recognised_in_every_syntax() {
         assert!(is_generated(&line("//", "spec/handshake.yaml")));
         assert!(is_generated(&line("--", "spec/handshake.yaml")));
-        assert!(is_generated(&format!("{{\n  \"$comment\": \"{}\"\n}}\n", sentence("spec/x.yaml"))));
+        assert!(is_generated(&format!(
+            "{{\n  \"$comment\": \"{}\"\n}}\n",
+            sentence("spec/x.yaml")
+        )));
         assert!(!is_generated("// hand-written\n"));
         assert!(!is_generated("{\n  \"title\": \"@generated later\"\n}\n"));
     }

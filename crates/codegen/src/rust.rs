@@ -110,11 +110,10 @@ fn separate_items(body: &str) -> String {
     out
 }
 
-/// A spec the Rust target cannot express. The codegen API has no "unsupported spec" variant yet,
-/// so this reuses [`CodegenError::InvalidRust`] with a detail that names the offending item.
+/// A spec the Rust target cannot express; the detail names the offending item and the fix.
 fn unsupported(path: &str, detail: String) -> CodegenError {
-    CodegenError::InvalidRust {
-        path: path.to_owned(),
+    CodegenError::UnsupportedSpec {
+        location: path.to_owned(),
         detail,
     }
 }

@@ -137,7 +137,7 @@ fn string_type(
         });
         checks.push(quote! {
             if length < Self::MIN_LENGTH {
-                return Err(crate::ValueError::TooShort { type_name: #name_text, min: Self::MIN_LENGTH, actual: length });
+                return Err(crate::ValueError::TooShort { type_name: #name_text, value, min: Self::MIN_LENGTH, actual: length });
             }
         });
     }
@@ -150,7 +150,7 @@ fn string_type(
         });
         checks.push(quote! {
             if length > Self::MAX_LENGTH {
-                return Err(crate::ValueError::TooLong { type_name: #name_text, max: Self::MAX_LENGTH, actual: length });
+                return Err(crate::ValueError::TooLong { type_name: #name_text, value, max: Self::MAX_LENGTH, actual: length });
             }
         });
     }

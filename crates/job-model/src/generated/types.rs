@@ -266,6 +266,7 @@ impl JobKind {
         if length < Self::MIN_LENGTH {
             return Err(crate::ValueError::TooShort {
                 type_name: "JobKind",
+                value,
                 min: Self::MIN_LENGTH,
                 actual: length,
             });
@@ -273,6 +274,7 @@ impl JobKind {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "JobKind",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -375,6 +377,7 @@ impl ProtocolId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "ProtocolId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -474,6 +477,7 @@ impl SemVer {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "SemVer",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -574,6 +578,7 @@ impl ProfileId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "ProfileId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -674,6 +679,7 @@ impl CapabilityProfileId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "CapabilityProfileId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -775,6 +781,7 @@ impl ConsentProfileId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "ConsentProfileId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -876,6 +883,7 @@ impl TopicScope {
         if length < Self::MIN_LENGTH {
             return Err(crate::ValueError::TooShort {
                 type_name: "TopicScope",
+                value,
                 min: Self::MIN_LENGTH,
                 actual: length,
             });
@@ -883,6 +891,7 @@ impl TopicScope {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "TopicScope",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -971,6 +980,7 @@ impl RuntimeId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "RuntimeId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -1070,6 +1080,7 @@ impl ModelId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "ModelId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -1174,6 +1185,7 @@ impl SpanId {
         if length < Self::MIN_LENGTH {
             return Err(crate::ValueError::TooShort {
                 type_name: "SpanId",
+                value,
                 min: Self::MIN_LENGTH,
                 actual: length,
             });
@@ -1181,6 +1193,7 @@ impl SpanId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "SpanId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -1283,6 +1296,7 @@ impl ReasonCode {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "ReasonCode",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -1385,6 +1399,7 @@ impl ErrorCode {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "ErrorCode",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -1484,6 +1499,7 @@ impl CapabilityId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "CapabilityId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -1665,6 +1681,7 @@ impl BlockId {
         if length < Self::MIN_LENGTH {
             return Err(crate::ValueError::TooShort {
                 type_name: "BlockId",
+                value,
                 min: Self::MIN_LENGTH,
                 actual: length,
             });
@@ -1672,6 +1689,7 @@ impl BlockId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "BlockId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -1757,6 +1775,7 @@ impl SegmentId {
         if length < Self::MIN_LENGTH {
             return Err(crate::ValueError::TooShort {
                 type_name: "SegmentId",
+                value,
                 min: Self::MIN_LENGTH,
                 actual: length,
             });
@@ -1764,6 +1783,7 @@ impl SegmentId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "SegmentId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -1849,6 +1869,7 @@ impl RowId {
         if length < Self::MIN_LENGTH {
             return Err(crate::ValueError::TooShort {
                 type_name: "RowId",
+                value,
                 min: Self::MIN_LENGTH,
                 actual: length,
             });
@@ -1856,6 +1877,7 @@ impl RowId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "RowId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -1941,6 +1963,7 @@ impl ColumnId {
         if length < Self::MIN_LENGTH {
             return Err(crate::ValueError::TooShort {
                 type_name: "ColumnId",
+                value,
                 min: Self::MIN_LENGTH,
                 actual: length,
             });
@@ -1948,6 +1971,7 @@ impl ColumnId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "ColumnId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -2033,6 +2057,7 @@ impl NodeId {
         if length < Self::MIN_LENGTH {
             return Err(crate::ValueError::TooShort {
                 type_name: "NodeId",
+                value,
                 min: Self::MIN_LENGTH,
                 actual: length,
             });
@@ -2040,6 +2065,7 @@ impl NodeId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "NodeId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -2125,6 +2151,7 @@ impl MediaId {
         if length < Self::MIN_LENGTH {
             return Err(crate::ValueError::TooShort {
                 type_name: "MediaId",
+                value,
                 min: Self::MIN_LENGTH,
                 actual: length,
             });
@@ -2132,6 +2159,7 @@ impl MediaId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "MediaId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -2220,6 +2248,7 @@ impl SheetRangeId {
         if length < Self::MIN_LENGTH {
             return Err(crate::ValueError::TooShort {
                 type_name: "SheetRangeId",
+                value,
                 min: Self::MIN_LENGTH,
                 actual: length,
             });
@@ -2227,6 +2256,7 @@ impl SheetRangeId {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "SheetRangeId",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });

@@ -105,6 +105,7 @@ impl Slug {
         if length < Self::MIN_LENGTH {
             return Err(crate::ValueError::TooShort {
                 type_name: "Slug",
+                value,
                 min: Self::MIN_LENGTH,
                 actual: length,
             });
@@ -112,6 +113,7 @@ impl Slug {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "Slug",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
@@ -276,6 +278,7 @@ impl Label {
         if length > Self::MAX_LENGTH {
             return Err(crate::ValueError::TooLong {
                 type_name: "Label",
+                value,
                 max: Self::MAX_LENGTH,
                 actual: length,
             });
