@@ -66,12 +66,6 @@ const KNOWN_GAPS: &[KnownGap] = &[
                validator reads numbers past u64 as f64",
     },
     KnownGap {
-        file: "tests/corpus/ai_job/invalid/optional_field_null.json",
-        target: Target::Rust,
-        rule: "an optional field is absent, never null: serde reads `null` as `None` for `Option<T>`; the JSON \
-               Schema and Pydantic refuse it",
-    },
-    KnownGap {
         file: "tests/corpus/entity_ref/invalid/uuid_braced.json",
         target: Target::Rust,
         rule: "uuids are hyphenated text: the uuid crate also reads braced, urn and bare-hex forms; the JSON \

@@ -7,6 +7,7 @@
 #![deny(warnings)]
 
 pub mod generated;
+pub mod serde_support;
 mod timestamp;
 mod value_error;
 

@@ -5,7 +5,7 @@
 //! `errors`, and `crate::Timestamp` / `crate::ValueError` resolved through the re-exports here.
 #![deny(warnings)]
 
-pub use handshake_job_model::{Timestamp, ValueError};
+pub use handshake_job_model::{Timestamp, ValueError, serde_support};
 
 /// The `all_constructs` case: one of every construct the generator emits.
 #[allow(dead_code)] // a test binary uses only part of the generated API

@@ -481,7 +481,7 @@ fn field_tokens(
             (_, true) => quote! { #docs #visibility #name: #ty },
             (None, false) => quote! {
                 #docs
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_support::present")]
                 #visibility #name: Option<#ty>
             },
             (Some(default), false) => {

@@ -29,7 +29,11 @@ pub struct AiJob {
     /// Version of the job schema the record was written with, for migrations (§2.6.6.2.1)
     pub task_schema_version: SemVer,
     /// The job that spawned this one, if any (§2.6.6.2.1)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub parent_job_id: Option<JobId>,
     /// The job profile bundling capabilities, validation, provenance and layer rules (§2.6.6.2.2)
     pub profile_id: ProfileId,
@@ -40,76 +44,140 @@ pub struct AiJob {
     /// Global behaviour preset (strict, normal or experimental) (§2.6.6.2.2)
     pub safety_mode: SafetyMode,
     /// User- or topic-level consent settings that apply (§2.6.6.2.2)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub consent_profile_id: Option<ConsentProfileId>,
     /// Optional high-level topic lock used by policy (§2.6.6.2.2)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub topic_scope: Option<TopicScope>,
     /// The workspace, project, folders and documents the job may touch (§2.6.6.2.3)
     pub workspace_scope: WorkspaceScope,
     /// The concrete entities the job may operate on; nothing outside them or derivable from them (§2.6.6.2.3)
     pub entity_refs: Vec<EntityRef>,
     /// Minimal snapshot of what the job saw, for debugging and reproducibility (§2.6.6.2.3, §2.6.6.7.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub context_snapshot: Option<ContextSnapshot>,
     /// Which content layers the job may read and write (§2.6.6.2.3, §2.6.6.7.0)
     ///
     /// Decision: Optional as in the spec's table; an absent layer_scope means the LayerScope defaults (read all layers, write derived only), which is what §2.6.6.7.0 prescribes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub layer_scope: Option<LayerScope>,
     /// The structured plan of intended mutations; empty for analysis-only jobs (§2.6.6.2.4)
     pub planned_operations: Vec<PlannedOperation>,
     /// Whether the job runs as a single step or as several steps (§2.6.6.2.4)
     pub execution_mode: ExecutionMode,
     /// Which validators run in which phase (§2.6.6.2.4)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub validation_plan: Option<ValidationPlan>,
     /// How the job's outputs map to provenance fields (§2.6.6.2.4, §2.6.6.5.1)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub provenance_plan: Option<ProvenancePlan>,
     /// Logical identifier of the execution runtime (§2.6.6.2.5)
     pub runtime_id: RuntimeId,
     /// The model that produced the plan (§2.6.6.2.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub planner_model_id: Option<ModelId>,
     /// The model used to generate or transform content (§2.6.6.2.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub executor_model_id: Option<ModelId>,
     /// The model used when the primary one fails (§2.6.6.2.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub fallback_model_id: Option<ModelId>,
     /// Limits such as token budgets and timeouts, and precision settings (§2.6.6.2.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub runtime_config: Option<RuntimeConfig>,
     /// The current lifecycle state (§2.6.6.2.6, §2.6.6.3)
     pub state: JobState,
     /// Machine-readable reason for the current state (§2.6.6.2.6)
     pub status_reason: StatusReason,
     /// The capability decisions taken for this job so far (§2.6.6.2.6, §2.6.6.5.2)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub capability_check_result: Option<CapabilityCheckResult>,
     /// The result of validating the job's diff or changes (§2.6.6.2.6)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub validation_result: Option<ValidationResult>,
     /// Error details when the job failed (§2.6.6.2.6)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub error_summary: Option<ErrorSummary>,
     /// Non-fatal issues met along the way (§2.6.6.2.6)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub warnings: Option<Vec<Warning>>,
     /// When the job was created (RFC 3339, UTC) (§2.6.6.2.7)
     pub created_at: crate::Timestamp,
     /// When the state last changed (RFC 3339, UTC) (§2.6.6.2.7)
     pub updated_at: crate::Timestamp,
     /// When the job reached a terminal state (§2.6.6.2.7)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub completed_at: Option<crate::Timestamp>,
     /// Duration, token counts, entity counts and validator counts (§2.6.6.2.7)
     pub metrics: JobMetrics,
     /// The primary link into the Flight Recorder (§2.6.6.2.7, §11.5)
     pub flight_recorder_span_id: SpanId,
     /// Additional spans, such as those of sub-jobs (§2.6.6.2.7)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub aux_trace_ids: Option<Vec<SpanId>>,
 }
 
@@ -2476,13 +2544,25 @@ pub struct WorkspaceScope {
     /// The workspace the job belongs to (§2.6.6.2.3)
     pub workspace_id: uuid::Uuid,
     /// The project inside the workspace, when narrowed to one (§2.6.6.2.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub project_id: Option<uuid::Uuid>,
     /// Folders the job may touch, when narrowed (§2.6.6.2.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub folder_ids: Option<Vec<uuid::Uuid>>,
     /// Documents the job may touch, when narrowed (§2.6.6.2.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub document_ids: Option<Vec<uuid::Uuid>>,
 }
 
@@ -2635,7 +2715,11 @@ pub struct EntityRef {
     /// The part of the artefact designated; absent means the whole artefact (§2.6.6.2.3)
     ///
     /// Decision: Optional: the structure shows a selector, but document-level jobs (summarise a whole document) designate the artefact itself; requiring a selector would force a fake one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub selector: Option<Selector>,
 }
 
@@ -3081,19 +3165,39 @@ impl std::str::FromStr for ProjectionMode {
 #[serde(deny_unknown_fields)]
 pub struct CalendarScopeHint {
     /// The active calendar event (§2.6.6.7.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub active_event_id: Option<String>,
     /// Confidence of the hint, from 0 to 1 (§2.6.6.7.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub confidence: Option<f64>,
     /// Where the hint came from (§2.6.6.7.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub source: Option<String>,
     /// Projection applied to the event (§2.6.6.7.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub projection: Option<String>,
     /// Trust level of the hint's source (§2.6.6.7.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub trust_level: Option<String>,
 }
 
@@ -3238,7 +3342,11 @@ pub struct ArtifactHandle {
     #[serde(default = "default_artifact_handle_exportable")]
     pub exportable: bool,
     /// How many days the artifact is kept (§2.6.6.7.7)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub retention_ttl_days: Option<u64>,
 }
 
@@ -3268,13 +3376,25 @@ pub struct ContextSnapshot {
     /// The policy profile in force (§2.6.6.7.3)
     pub policy_profile_id: String,
     /// Calendar context that influenced scope (§2.6.6.7.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub calendar_scope_hint: Option<CalendarScopeHint>,
     /// Which source decided the policy (§2.6.6.7.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub policy_precedence_source: Option<PolicyPrecedenceSource>,
     /// Projection applied to sources (§2.6.6.7.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub projection_mode: Option<ProjectionMode>,
     /// The layer scope in force (§2.6.6.7.3)
     pub layer_scope: LayerScope,
@@ -3289,12 +3409,20 @@ pub struct ContextSnapshot {
     /// Artifacts the step produced or read (§2.6.6.7.3)
     pub artifact_handles: Vec<ArtifactHandle>,
     /// Seed used for strict determinism (§2.6.6.7.3, §2.6.6.7.0)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub seed: Option<i64>,
     /// Warnings raised while compiling context (§2.6.6.7.3)
     pub warnings: Vec<String>,
     /// Handle of the full prompt text, stored locally only (§2.6.6.7.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub local_only_payload_ref: Option<ArtifactHandle>,
 }
 
@@ -3354,7 +3482,11 @@ pub enum PlannedOperation {
         /// The entities the operation touches; they must be within the job's entity_refs (§2.6.6.2.3)
         targets: Vec<EntityRef>,
         /// The operation's arguments, as the profile defines them (§2.6.6.6.1)
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
         arguments: Option<serde_json::Value>,
     },
 }
@@ -3370,7 +3502,11 @@ pub struct BlockPayload {
     /// The block's text (§2.6.6.2.4)
     pub text: String,
     /// Block attributes, such as a heading level (§2.6.6.2.4)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
@@ -3383,7 +3519,11 @@ pub struct FormulaSpec {
     /// The formula text, such as =SUM(A1:A3) (§2.6.6.2.4)
     pub expression: String,
     /// The formula dialect, when not the sheet's default (§2.6.6.2.4)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub dialect: Option<String>,
 }
 
@@ -3864,22 +4004,46 @@ impl std::str::FromStr for Precision {
 #[serde(deny_unknown_fields)]
 pub struct RuntimeConfig {
     /// Maximum tokens the planner may use (§2.6.6.2.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub planner_token_budget: Option<u64>,
     /// Maximum tokens the executor may use (§2.6.6.2.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub executor_token_budget: Option<u64>,
     /// Wall-clock limit of one run attempt, in milliseconds (§2.6.6.2.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub timeout_ms: Option<u64>,
     /// How many workflow run attempts a retry policy may start (§2.6.6.2.5, §2.6.6.4)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub max_attempts: Option<u64>,
     /// Numeric precision of model execution (§2.6.6.2.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub precision: Option<Precision>,
     /// Sampling temperature (§2.6.6.2.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub temperature: Option<f64>,
 }
 
@@ -3890,7 +4054,11 @@ pub struct StatusReason {
     /// The machine-readable reason, such as validation.passed (§2.6.6.2.6)
     pub code: ReasonCode,
     /// Human-readable detail (§2.6.6.2.6)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub detail: Option<String>,
 }
 
@@ -3968,10 +4136,18 @@ pub struct CapabilityDecision {
     /// Allowed or denied (§2.6.6.5.2)
     pub decision: Decision,
     /// The stable error code of a denial, such as HSK-4001 (§11.1)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub error_code: Option<ErrorCode>,
     /// Why it was decided so (§2.6.6.5.2)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub detail: Option<String>,
     /// When the decision was taken (§2.6.6.5.2)
     pub decided_at: crate::Timestamp,
@@ -4078,7 +4254,11 @@ pub struct ValidatorOutcome {
     /// Its verdict (§2.6.6.2.6)
     pub verdict: Verdict,
     /// Its explanation (§2.6.6.2.6)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub message: Option<String>,
 }
 
@@ -4105,7 +4285,11 @@ pub struct ValidationResult {
     /// Each validator's outcome, in run order (§2.6.6.2.6)
     pub validators: Vec<ValidatorOutcome>,
     /// Size of the validated change (§2.6.6.2.6)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub diff_summary: Option<DiffSummary>,
 }
 
@@ -4120,10 +4304,18 @@ pub struct ErrorSummary {
     /// Whether a retry may succeed; false for errors that poison the job (§2.6.6.3.2, §2.6.6.4)
     pub retryable: bool,
     /// The workflow step that failed (§2.6.6.4)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub step_id: Option<String>,
     /// When it failed (§2.6.6.2.6)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub occurred_at: Option<crate::Timestamp>,
 }
 
@@ -4136,7 +4328,11 @@ pub struct Warning {
     /// Human-readable message (§2.6.6.2.6)
     pub message: String,
     /// The entity the warning is about (§2.6.6.2.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub entity_ref: Option<EntityRef>,
 }
 
@@ -4383,17 +4579,29 @@ pub struct WorkflowRun {
     /// The attempt's status (§2.6.6.4)
     pub status: WorkflowRunStatus,
     /// The workflow definition (node graph) the attempt executes (§2.6.6.4)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub workflow_definition_id: Option<String>,
     /// The engine's last durable checkpoint of the attempt, for resuming after a crash (§2.6.6.4, §2.6.2)
     ///
     /// Decision: Open JSON because the workflow engine (§2.6.2), not the job model, defines node state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub checkpoint: Option<serde_json::Value>,
     /// When the attempt started (§2.6.6.4)
     pub started_at: crate::Timestamp,
     /// When the attempt ended (§2.6.6.4)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub finished_at: Option<crate::Timestamp>,
 }
 
@@ -4480,28 +4688,60 @@ pub struct FlightRecorderEvent {
     /// Who caused it (§11.5)
     pub actor: FlightRecorderActor,
     /// The job it concerns (§11.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub job_id: Option<JobId>,
     /// The model involved (§11.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub model_id: Option<ModelId>,
     /// Workspace ids involved (§11.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub wsids: Option<Vec<String>>,
     /// The activity span (§11.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub activity_span_id: Option<SpanId>,
     /// The session span (§11.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub session_span_id: Option<SpanId>,
     /// The capability decided on, for governance events (§11.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub capability_id: Option<CapabilityId>,
     /// The policy decision, for governance events (§11.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub policy_decision_id: Option<String>,
     /// Type-specific fields of the event (§11.5)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub payload: Option<serde_json::Value>,
 }
 
@@ -4514,19 +4754,31 @@ pub struct JobStateTransition {
     /// 1 for the creation row, one more for each transition (§2.6.6.3)
     pub sequence: u64,
     /// The state left; absent on the creation row (§2.6.6.3.1)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub from_state: Option<JobState>,
     /// The state entered (§2.6.6.3.1)
     pub to_state: JobState,
     /// The machine-readable reason of the change (§2.6.6.2.6)
     pub reason: ReasonCode,
     /// Human-readable detail of the reason (§2.6.6.2.6)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub reason_detail: Option<String>,
     /// Who made the change (§11.5)
     pub actor: FlightRecorderActor,
     /// The attempt the change happened in (§2.6.6.4)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub workflow_run_id: Option<WorkflowRunId>,
     /// The Flight Recorder event written in the same transaction (§11.5)
     pub event_id: uuid::Uuid,
@@ -4545,22 +4797,38 @@ pub struct EntityProvenance {
     /// The artefact changed (§2.6.6.2.3)
     pub artefact_id: uuid::Uuid,
     /// The part of the artefact changed (§2.6.6.2.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub selector: Option<Selector>,
     /// The layer written (§2.6.6.7.0)
     pub layer: Layer,
     /// The job that made the change (§2.6.6.5.1)
     pub job_id: JobId,
     /// The attempt that made it (§2.6.6.4)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub workflow_run_id: Option<WorkflowRunId>,
     /// The governing protocol (§2.6.6.5.1)
     pub protocol_id: ProtocolId,
     /// The planning model (§2.6.6.5.1)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub planner_model_id: Option<ModelId>,
     /// The executing model (§2.6.6.5.1)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub executor_model_id: Option<ModelId>,
     /// When the change was committed (§2.6.6.5.1, §2.6.6.3.3)
     pub committed_at: crate::Timestamp,

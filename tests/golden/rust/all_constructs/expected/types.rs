@@ -443,19 +443,39 @@ pub struct Task {
     /// The lifecycle state (§2.2)
     pub stage: Stage,
     /// An optional newtype (§2.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub note: Option<Note>,
     /// An optional id (§2.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub parent_task_id: Option<TaskId>,
     /// A recursive list needs no box (§2.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub children: Option<Vec<Task>>,
     /// A sorted map (§2.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub labels: Option<std::collections::BTreeMap<String, Label>>,
     /// An optional union (§2.3)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
     pub shape: Option<Shape>,
     /// A defaulted flag (§2.4)
     #[serde(default = "default_task_archived")]
@@ -538,7 +558,11 @@ pub enum Shape {
         /// The side (§3.2)
         side: u64,
         /// An optional label (§3.2)
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
         label: Option<Label>,
     },
 }
