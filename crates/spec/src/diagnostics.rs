@@ -53,6 +53,23 @@
 //! | `S0703` | error message placeholder does not name a field (or has an unbalanced brace) |
 //! | `S0801` | `default` value does not match the field's type |
 //! | `S0802` | field is `required: true` and also has a `default` |
+//! | `S0901` | rule `on` names an unknown type, or a type that is not a record |
+//! | `S0902` | rule path segment is not a field (did-you-mean), or continues past a non-record (a union only by its tag) |
+//! | `S0903` | rule path goes through a list (use `each`) |
+//! | `S0904` | rule comparison value does not fit the field's type (unknown enum value, wrong scalar, record compared) |
+//! | `S0905` | rule operand of the wrong kind (length bounds on a non-string/non-list, `contains` on a non-list, `each` on a non-list of records) |
+//! | `S0906` | rule name or rule code used twice (rule codes are also distinct from error codes) |
+//! | `S0907` | malformed rule condition (no or several operators, several comparisons, empty `all`/`any`, bad bounds, not a mapping) |
+//! | `S1001` | profile `profile_id` does not match the `ProfileId` type |
+//! | `S1002` | profile name or profile id declared twice |
+//! | `S1003` | profile job kind is not a value of the `JobKind` enum (or `JobKind` is not an enum) |
+//! | `S1004` | `JobKind` value bound to no profile, or to more than one |
+//! | `S1005` | profile `inputs`/`outputs` is not a declared record (or its field clashes with the `JobInputs` tag `profile`) |
+//! | `S1006` | profile status maps onto a state the lifecycle does not declare |
+//! | `S1007` | profile `validation_plan`/`provenance_plan` is not a `ValidationPlan`/`ProvenancePlan` value |
+//! | `S1008` | profile capability does not match the `CapabilityId` type (`axis` or `axis:scope`) |
+//! | `S1009` | profile operation neither a `PlannedOperation` variant nor snake_case, or an operation/capability listed twice |
+//! | `S1010` | a type named `JobInputs` is declared although `profiles:` synthesizes it |
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

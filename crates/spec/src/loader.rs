@@ -28,6 +28,8 @@ use crate::suggest::did_you_mean;
 mod errors;
 mod lifecycle;
 mod manifest;
+mod profiles;
+mod rules;
 mod tables;
 mod types;
 mod whole_spec;
@@ -138,6 +140,8 @@ struct Loader {
     typo_of: BTreeSet<(Location, String)>,
     /// A file failed to parse; whole-spec "missing" checks would only repeat that.
     parse_failed: bool,
+    /// `profiles:` read so far, checked and turned into `JobInputs` in pass C.
+    profile_state: profiles::ProfileState,
 }
 
 /// One parsed spec file.
@@ -203,6 +207,7 @@ impl Loader {
         // Pass A: every declared name, so references may point forward and across files.
         for file in parsed.iter().flatten() {
             self.collect_declarations(&file.root);
+            self.declare_job_inputs(&file.root);
         }
 
         // Pass B: convert each file.
@@ -212,6 +217,7 @@ impl Loader {
         for file in parsed.iter().flatten() {
             let converted = self.file(&file.root);
             types.extend(converted.types);
+            self.profiles_section(&file.root, types.len());
             if let Some(lifecycle) = converted.lifecycle {
                 let at = (lifecycle.meta.location.clone(), 9);
                 types.push(TypeDef {
@@ -266,9 +272,13 @@ impl Loader {
         // Pass C: whole-spec checks.
         self.check_cycles(&types);
         self.check_defaults(&mut types, &mut errors);
+        let profiles = self.finish_profiles(&mut types, lifecycle.as_ref());
         self.check_foreign_keys(&types);
         self.check_children(&types);
         self.check_unique_sql_names();
+        // Rules read the error codes to keep rule codes distinct from them.
+        let roots: Vec<&MarkedMappingNode> = parsed.iter().flatten().map(|f| &f.root).collect();
+        let rules = self.rules(&roots, &types);
         self.check_unique_error_codes();
 
         let mut files = vec![manifest.to_string()];
@@ -283,8 +293,8 @@ impl Loader {
                 types,
                 lifecycle,
                 errors,
-                rules: Vec::new(),
-                profiles: Vec::new(),
+                rules,
+                profiles,
                 out_of_scope: Vec::new(),
             }),
             _ => None,

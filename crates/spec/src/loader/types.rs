@@ -50,7 +50,11 @@ impl Loader {
     // ----- pass B ----------------------------------------------------------------------------
 
     pub(super) fn file(&mut self, root: &MarkedMappingNode) -> ConvertedFile {
-        self.check_keys(root, &["types", "lifecycle", "errors"], "a spec file");
+        self.check_keys(
+            root,
+            &["types", "lifecycle", "errors", "rules", "profiles"],
+            "a spec file",
+        );
         let mut converted = ConvertedFile::default();
         if let Some(node) = root.get_node("types")
             && let Some(map) = self.expect_map(node, "`types`")

@@ -1,0 +1,806 @@
+//! The `rules:` section: cross-field rules, type-checked against the assembled types (pass C).
+//!
+//! Rules are read after every file's types are converted, so a rule may constrain a record
+//! declared in any file. Every path is resolved from the rule's `on` record through record fields
+//! (a union is entered only through its tag), and every comparison value is checked against the
+//! type found at the end of its path.
+
+use super::*;
+use crate::model::{Condition, FieldPath, Rule};
+
+const RULE_KEYS: &[&str] = &[
+    "on",
+    "code",
+    "message",
+    "when",
+    "require",
+    "clause",
+    "description",
+    "decision",
+];
+const OPERATORS: &[&str] = &["present", "absent", "field", "each", "all", "any", "not"];
+const COMPARISONS: &[&str] = &[
+    "equals",
+    "not_equals",
+    "in",
+    "not_in",
+    "min_length",
+    "max_length",
+    "contains",
+];
+
+/// Where paths of a condition start: a record, or a union (only its tag is addressable).
+#[derive(Clone, Copy)]
+enum Scope<'t> {
+    Record(&'t str, &'t Record),
+    Union(&'t str, &'t Union),
+}
+
+/// What a path ends at.
+enum Leaf<'t> {
+    /// A field of this type.
+    Typed(&'t TypeRef),
+    /// The tag of this union.
+    Tag(&'t str, &'t Union),
+}
+
+impl Loader {
+    /// Reads every file's `rules:` section against the assembled types.
+    pub(super) fn rules(&mut self, roots: &[&MarkedMappingNode], types: &[TypeDef]) -> Vec<Rule> {
+        let mut rules = Vec::new();
+        let mut names: BTreeMap<String, Location> = BTreeMap::new();
+        let mut codes: BTreeMap<String, Location> = BTreeMap::new();
+        let error_codes: BTreeMap<String, Location> = self
+            .error_codes
+            .iter()
+            .map(|(code, at)| (code.clone(), at.0.clone()))
+            .collect();
+        for root in roots {
+            let Some(node) = root.get_node("rules") else {
+                continue;
+            };
+            let Some(map) = self.expect_map(node, "`rules`") else {
+                continue;
+            };
+            for (key, value) in map.iter() {
+                let name = self.name(key, NameKind::Field);
+                let at = self.at_scalar(key);
+                if let Some(first) = names.get(&name) {
+                    self.report(
+                        "S0906",
+                        at.clone(),
+                        format!("rule `{name}` is declared twice"),
+                        "declared again here",
+                        Some(format!("first declared at {first}; rename one")),
+                    );
+                } else {
+                    names.insert(name.clone(), at.0.clone());
+                }
+                if let Some(rule) = self.rule(name, at, value, types) {
+                    let code_at = match map
+                        .get_node(key.as_str())
+                        .and_then(|n| n.as_mapping())
+                        .and_then(|m| m.get_scalar("code"))
+                    {
+                        Some(scalar) => self.at_scalar(scalar),
+                        None => (rule.meta.location.clone(), 1),
+                    };
+                    if let Some(first) = codes.get(&rule.code).or(error_codes.get(&rule.code)) {
+                        self.report(
+                            "S0906",
+                            code_at,
+                            format!("rule code `{}` is already used", rule.code),
+                            "already used",
+                            Some(format!(
+                                "first used at {first}; codes are stable and never shared — pick a new one"
+                            )),
+                        );
+                    } else if !rule.code.is_empty() {
+                        codes.insert(rule.code.clone(), code_at.0);
+                    }
+                    rules.push(rule);
+                }
+            }
+        }
+        rules
+    }
+
+    fn rule(&mut self, name: String, owner: At, node: &Node, types: &[TypeDef]) -> Option<Rule> {
+        let what = format!("rule `{name}`");
+        let map = self.expect_map(node, &what)?;
+        self.check_keys(map, RULE_KEYS, &what);
+        let meta = self.meta(map, &owner, &what);
+        let code = match self
+            .require(map, "code", &owner, &what)
+            .and_then(|n| self.expect_scalar(n, "`code`"))
+        {
+            Some(scalar) => {
+                let code = scalar.as_str().to_string();
+                if !super::errors::is_error_code(&code) {
+                    let at = self.at_scalar(scalar);
+                    self.report(
+                        "S0702",
+                        at,
+                        format!("invalid rule code `{}`", code.escape_debug()),
+                        "expected `^[A-Z]+(-[A-Z0-9]+)+$`",
+                        Some("write e.g. `HSK-RULE-0001`".into()),
+                    );
+                }
+                code
+            }
+            None => String::new(),
+        };
+        let message = match self.require(map, "message", &owner, &what) {
+            Some(n) => {
+                let key_at = map.get_key_value("message").map(|(k, _)| self.at_scalar(k));
+                self.prose(n, "message", key_at)
+            }
+            None => String::new(),
+        };
+        let scope = match self
+            .require(map, "on", &owner, &what)
+            .and_then(|n| self.expect_scalar(n, "`on`"))
+        {
+            Some(scalar) => {
+                let on = scalar.as_str().to_string();
+                let at = self.at_scalar(scalar);
+                match types.iter().find(|t| t.name == on) {
+                    Some(TypeDef {
+                        kind: TypeKind::Record(record),
+                        name,
+                        ..
+                    }) => Some(Scope::Record(name, record)),
+                    Some(_) => {
+                        self.report(
+                            "S0901",
+                            at,
+                            format!("rule `on` type `{on}` is not a record"),
+                            "not a record",
+                            Some(
+                                "rules constrain records; name the record that holds the fields"
+                                    .into(),
+                            ),
+                        );
+                        None
+                    }
+                    None => {
+                        let records = types.iter().filter_map(|t| match t.kind {
+                            TypeKind::Record(_) => Some(t.name.as_str()),
+                            _ => None,
+                        });
+                        let help = did_you_mean(&on, records)
+                            .unwrap_or_else(|| "name a record declared under `types:`".into());
+                        self.report(
+                            "S0901",
+                            at,
+                            format!("rule `on` names unknown type `{}`", on.escape_debug()),
+                            "unknown type",
+                            Some(help),
+                        );
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let on = match scope {
+            Some(Scope::Record(name, _)) => name.to_string(),
+            _ => String::new(),
+        };
+        let when = map
+            .get_node("when")
+            .and_then(|n| self.condition(n, scope, types, 0));
+        let require = self
+            .require(map, "require", &owner, &what)
+            .and_then(|n| self.condition(n, scope, types, 0));
+        let require = require?;
+        if scope.is_none() || (map.get_node("when").is_some() && when.is_none()) {
+            return None;
+        }
+        Some(Rule {
+            name,
+            code,
+            on,
+            when,
+            require,
+            message,
+            meta,
+        })
+    }
+
+    /// One condition; `scope` is `None` when the rule's type is unknown (the shape is still
+    /// checked, paths are not).
+    fn condition(
+        &mut self,
+        node: &Node,
+        scope: Option<Scope<'_>>,
+        types: &[TypeDef],
+        depth: usize,
+    ) -> Option<Condition> {
+        let at = self.at_node(node);
+        if depth > 32 {
+            self.malformed(at, "conditions are nested too deeply", None);
+            return None;
+        }
+        let Node::Mapping(map) = node else {
+            self.malformed(
+                at,
+                format!("a condition must be a mapping, found {}", shape(node)),
+                Some(
+                    "write e.g. `{ present: hash }` or `{ field: kind, equals: artifact }`".into(),
+                ),
+            );
+            return None;
+        };
+        let operators: Vec<&str> = OPERATORS
+            .iter()
+            .copied()
+            .filter(|op| map.get_node(op).is_some())
+            .collect();
+        let [operator] = operators.as_slice() else {
+            let found = if operators.is_empty() {
+                let keys: Vec<String> = map.keys().map(|k| format!("`{}`", k.as_str())).collect();
+                let hint = map
+                    .keys()
+                    .find_map(|k| {
+                        crate::suggest::did_you_mean(k.as_str(), OPERATORS.iter().copied())
+                    })
+                    .map(|h| format!("{h} "))
+                    .unwrap_or_default();
+                self.malformed(
+                    at,
+                    format!("condition has no operator (keys: {})", keys.join(", ")),
+                    Some(format!(
+                        "{hint}a condition starts with one of `present`, `absent`, `field`, `each`, `all`, `any`, `not`"
+                    )),
+                );
+                return None;
+            } else {
+                operators
+                    .iter()
+                    .map(|o| format!("`{o}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            self.malformed(
+                at,
+                format!("condition mixes the operators {found}"),
+                Some("write one operator per condition; combine them with `all`/`any`".into()),
+            );
+            return None;
+        };
+        let operator = *operator;
+        let value = map.get_node(operator)?;
+        match operator {
+            "present" | "absent" => {
+                self.only_keys(map, &[operator], &at)?;
+                let (path, _) = self.path(value, scope, types)?;
+                Some(if operator == "present" {
+                    Condition::Present(path)
+                } else {
+                    Condition::Absent(path)
+                })
+            }
+            "not" => {
+                self.only_keys(map, &["not"], &at)?;
+                let inner = self.condition(value, scope, types, depth + 1)?;
+                Some(Condition::Not(Box::new(inner)))
+            }
+            "all" | "any" => {
+                self.only_keys(map, &[operator], &at)?;
+                let Node::Sequence(seq) = value else {
+                    let at = self.at_node(value);
+                    self.malformed(at, format!("`{operator}` takes a list of conditions"), None);
+                    return None;
+                };
+                if seq.is_empty() {
+                    let at = self.at_node(value);
+                    self.malformed(at, format!("`{operator}` has no conditions"), None);
+                    return None;
+                }
+                let mut items = Vec::new();
+                let mut ok = true;
+                for item in seq.iter() {
+                    match self.condition(item, scope, types, depth + 1) {
+                        Some(c) => items.push(c),
+                        None => ok = false,
+                    }
+                }
+                ok.then(|| {
+                    if operator == "all" {
+                        Condition::All(items)
+                    } else {
+                        Condition::Any(items)
+                    }
+                })
+            }
+            "each" => self.each(map, value, &at, scope, types, depth),
+            _ => self.comparison(map, value, &at, scope, types),
+        }
+    }
+
+    fn each(
+        &mut self,
+        map: &MarkedMappingNode,
+        value: &Node,
+        at: &At,
+        scope: Option<Scope<'_>>,
+        types: &[TypeDef],
+        depth: usize,
+    ) -> Option<Condition> {
+        let has_require = map.get_node("require").is_some();
+        let has_all_equal = map.get_node("all_equal").is_some();
+        if has_require == has_all_equal {
+            self.malformed(
+                at.clone(),
+                "`each` takes exactly one of `require` or `all_equal`",
+                Some("write `{ each: items, require: { present: id } }` or `{ each: items, all_equal: job_id }`".into()),
+            );
+            return None;
+        }
+        let second = if has_require { "require" } else { "all_equal" };
+        self.only_keys(map, &["each", second], at)?;
+        let (path, leaf) = self.path(value, scope, types)?;
+        // Without a scope (unknown `on`) the inner condition is still shape-checked.
+        let element = match (scope, leaf) {
+            (None, _) => None,
+            (Some(_), leaf) => {
+                let element = match leaf {
+                    Some(Leaf::Typed(TypeRef::List(inner))) => match inner.as_ref() {
+                        TypeRef::Named(name) => match types.iter().find(|t| &t.name == name) {
+                            Some(TypeDef {
+                                kind: TypeKind::Record(r),
+                                name,
+                                ..
+                            }) => Some(Scope::Record(name, r)),
+                            Some(TypeDef {
+                                kind: TypeKind::Union(u),
+                                name,
+                                ..
+                            }) => Some(Scope::Union(name, u)),
+                            _ => None,
+                        },
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if element.is_none() {
+                    let at = self.at_node(value);
+                    let found = leaf_text(leaf.as_ref());
+                    self.report(
+                        "S0905",
+                        at,
+                        format!("`each: {path}` needs a list of records, found `{found}`"),
+                        "not a list of records",
+                        Some("`each` walks the elements of a `[Record]` field".into()),
+                    );
+                    return None;
+                }
+                element
+            }
+        };
+        let second_node = map.get_node(second)?;
+        if has_require {
+            let inner = self.condition(second_node, element, types, depth + 1)?;
+            Some(Condition::Each {
+                path,
+                condition: Box::new(inner),
+            })
+        } else {
+            let (key, key_leaf) = self.path(second_node, element, types)?;
+            if let Some(leaf) = key_leaf
+                && !matches!(leaf, Leaf::Tag(..))
+                && matches!(leaf, Leaf::Typed(TypeRef::List(_) | TypeRef::Map(_)))
+            {
+                let at = self.at_node(second_node);
+                self.report(
+                    "S0905",
+                    at,
+                    format!("`all_equal: {key}` compares lists or maps"),
+                    "not a single value",
+                    Some(
+                        "`all_equal` compares a scalar, id, enum or record field of each element"
+                            .into(),
+                    ),
+                );
+                return None;
+            }
+            Some(Condition::AllEqual { path, key })
+        }
+    }
+
+    fn comparison(
+        &mut self,
+        map: &MarkedMappingNode,
+        field: &Node,
+        at: &At,
+        scope: Option<Scope<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        let present: Vec<&str> = COMPARISONS
+            .iter()
+            .copied()
+            .filter(|c| map.get_node(c).is_some())
+            .collect();
+        let is_length = !present.is_empty()
+            && present
+                .iter()
+                .all(|c| matches!(*c, "min_length" | "max_length"));
+        if !(present.len() == 1 || is_length) {
+            let message = if present.is_empty() {
+                "`field` needs one comparison".to_string()
+            } else {
+                format!(
+                    "`field` takes one comparison, found {}",
+                    present
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            self.malformed(
+                at.clone(),
+                message,
+                Some("comparisons: `equals`, `not_equals`, `in`, `not_in`, `min_length`/`max_length`, `contains`".into()),
+            );
+            return None;
+        }
+        let mut allowed = vec!["field"];
+        allowed.extend(present.iter().copied());
+        self.only_keys(map, &allowed, at)?;
+        let (path, leaf) = self.path(field, scope, types)?;
+        if is_length {
+            let min = match map.get_node("min_length") {
+                Some(n) => Some(self.unsigned(n, "`min_length`")?),
+                None => None,
+            };
+            let max = match map.get_node("max_length") {
+                Some(n) => Some(self.unsigned(n, "`max_length`")?),
+                None => None,
+            };
+            if let (Some(min), Some(max)) = (min, max)
+                && min > max
+            {
+                self.malformed(
+                    at.clone(),
+                    format!("`min_length` {min} is greater than `max_length` {max}"),
+                    None,
+                );
+                return None;
+            }
+            if let Some(leaf) = &leaf
+                && !self.has_length(leaf, types)
+            {
+                let at = self.at_node(field);
+                self.report(
+                    "S0905",
+                    at,
+                    format!(
+                        "length bounds on `{path}`, which is `{}`",
+                        leaf_text(Some(leaf))
+                    ),
+                    "not a string or list",
+                    Some(
+                        "`min_length`/`max_length` count characters of a string or items of a list"
+                            .into(),
+                    ),
+                );
+                return None;
+            }
+            return Some(Condition::Length { path, min, max });
+        }
+        let comparison = present.first().copied().unwrap_or_default();
+        let node = map.get_node(comparison)?;
+        match comparison {
+            "equals" | "not_equals" => {
+                let value = self.compare_value(node, leaf.as_ref(), &path, types)?;
+                Some(if comparison == "equals" {
+                    Condition::Equals { path, value }
+                } else {
+                    Condition::NotEquals { path, value }
+                })
+            }
+            "in" | "not_in" => {
+                let Node::Sequence(seq) = node else {
+                    let at = self.at_node(node);
+                    self.malformed(at, format!("`{comparison}` takes a list of values"), None);
+                    return None;
+                };
+                if seq.is_empty() {
+                    let at = self.at_node(node);
+                    self.malformed(at, format!("`{comparison}` has no values"), None);
+                    return None;
+                }
+                let mut values = Vec::new();
+                let mut ok = true;
+                for item in seq.iter() {
+                    match self.compare_value(item, leaf.as_ref(), &path, types) {
+                        Some(v) => values.push(v),
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                Some(if comparison == "in" {
+                    Condition::OneOf { path, values }
+                } else {
+                    Condition::NoneOf { path, values }
+                })
+            }
+            _ => {
+                // `contains`: the path is a list; the value is one of its elements.
+                let element = match &leaf {
+                    None => None,
+                    Some(Leaf::Typed(TypeRef::List(inner))) => Some(inner.as_ref()),
+                    Some(other) => {
+                        let at = self.at_node(field);
+                        self.report(
+                            "S0905",
+                            at,
+                            format!(
+                                "`contains` on `{path}`, which is `{}`",
+                                leaf_text(Some(other))
+                            ),
+                            "not a list",
+                            Some("`contains` tests the elements of a list field".into()),
+                        );
+                        return None;
+                    }
+                };
+                let value = match element {
+                    Some(element) => {
+                        self.compare_value(node, Some(&Leaf::Typed(element)), &path, types)?
+                    }
+                    None => whole_spec::yaml_to_json(node),
+                };
+                Some(Condition::Contains { path, value })
+            }
+        }
+    }
+
+    /// Checks a comparison value against the type at the end of the path.
+    fn compare_value(
+        &mut self,
+        node: &Node,
+        leaf: Option<&Leaf<'_>>,
+        path: &FieldPath,
+        types: &[TypeDef],
+    ) -> Option<serde_json::Value> {
+        let at = self.at_node(node);
+        let fail = |this: &mut Self, problem: String, help: Option<String>| {
+            this.report(
+                "S0904",
+                at.clone(),
+                format!("value does not fit `{path}`: {problem}"),
+                "wrong value",
+                help,
+            );
+            None
+        };
+        match leaf {
+            None => Some(whole_spec::yaml_to_json(node)),
+            Some(Leaf::Tag(name, union)) => {
+                let text = match node {
+                    Node::Scalar(s) => s.as_str(),
+                    other => {
+                        return fail(
+                            self,
+                            format!("expected a variant of `{name}`, found {}", shape(other)),
+                            None,
+                        );
+                    }
+                };
+                if union.variants.iter().any(|v| v.name == text) {
+                    Some(serde_json::Value::String(text.to_string()))
+                } else {
+                    let help = did_you_mean(text, union.variants.iter().map(|v| v.name.as_str()));
+                    fail(
+                        self,
+                        format!("`{}` is not a variant of `{name}`", text.escape_debug()),
+                        help,
+                    )
+                }
+            }
+            Some(Leaf::Typed(ty)) => {
+                if !self.comparable(ty, types) {
+                    return fail(
+                        self,
+                        format!("`{ty}` values cannot be compared"),
+                        Some("compare a scalar, id, string or enum field; use `present`, `each` or length bounds for the rest".into()),
+                    );
+                }
+                match self.default_value(node, ty, types, 0) {
+                    Ok(value) => Some(value),
+                    Err((_, problem)) => fail(self, problem, None),
+                }
+            }
+        }
+    }
+
+    /// Scalars, ids, strings and enums compare with `equals`; records, unions, lists, maps and
+    /// `json` do not.
+    fn comparable(&self, ty: &TypeRef, types: &[TypeDef]) -> bool {
+        match ty {
+            TypeRef::Primitive(Primitive::Json) => false,
+            TypeRef::Primitive(_) => true,
+            TypeRef::List(_) | TypeRef::Map(_) => false,
+            TypeRef::Named(name) => types.iter().any(|t| {
+                &t.name == name
+                    && matches!(
+                        t.kind,
+                        TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_)
+                    )
+            }),
+        }
+    }
+
+    fn has_length(&self, leaf: &Leaf<'_>, types: &[TypeDef]) -> bool {
+        match leaf {
+            Leaf::Tag(..) => false,
+            Leaf::Typed(TypeRef::Primitive(Primitive::String) | TypeRef::List(_)) => true,
+            Leaf::Typed(TypeRef::Named(name)) => types
+                .iter()
+                .any(|t| &t.name == name && matches!(t.kind, TypeKind::String(_))),
+            Leaf::Typed(_) => false,
+        }
+    }
+
+    /// Parses and resolves a dot path; the leaf is `None` when there is no scope to resolve in.
+    fn path<'t>(
+        &mut self,
+        node: &Node,
+        scope: Option<Scope<'t>>,
+        types: &'t [TypeDef],
+    ) -> Option<(FieldPath, Option<Leaf<'t>>)> {
+        let scalar = self.expect_scalar(node, "a field path")?;
+        let text = scalar.as_str().to_string();
+        let at = self.at_scalar(scalar);
+        let segments: Vec<String> = text.split('.').map(str::to_string).collect();
+        if segments.iter().any(|s| !names::is_snake_case(s)) {
+            self.malformed(
+                at,
+                format!("invalid field path `{}`", text.escape_debug()),
+                Some("write snake_case field names joined by dots, e.g. `local_only_payload_ref.kind`".into()),
+            );
+            return None;
+        }
+        let path = FieldPath(segments);
+        let Some(mut scope) = scope else {
+            return Some((path, None));
+        };
+        let last = path.0.len() - 1;
+        for (i, segment) in path.0.iter().enumerate() {
+            let walked = path.0[..i].join(".");
+            let ty = match scope {
+                Scope::Union(name, union) => {
+                    if *segment == union.tag && i == last {
+                        return Some((path, Some(Leaf::Tag(name, union))));
+                    }
+                    self.report(
+                        "S0902",
+                        at,
+                        format!("`{segment}` in `{text}` is not addressable: `{name}` is a union"),
+                        "not the union's tag",
+                        Some(format!(
+                            "a union is addressed only by its tag `{}`",
+                            union.tag
+                        )),
+                    );
+                    return None;
+                }
+                Scope::Record(name, record) => {
+                    match record.fields.iter().find(|f| &f.name == segment) {
+                        Some(field) => &field.ty,
+                        None => {
+                            let help = did_you_mean(
+                                segment,
+                                record.fields.iter().map(|f| f.name.as_str()),
+                            );
+                            self.report(
+                                "S0902",
+                                at,
+                                format!("`{segment}` in `{text}` is not a field of `{name}`"),
+                                "unknown field",
+                                help,
+                            );
+                            return None;
+                        }
+                    }
+                }
+            };
+            if i == last {
+                return Some((path, Some(Leaf::Typed(ty))));
+            }
+            scope = match ty {
+                TypeRef::List(_) => {
+                    let prefix = if walked.is_empty() {
+                        segment.clone()
+                    } else {
+                        format!("{walked}.{segment}")
+                    };
+                    self.report(
+                        "S0903",
+                        at,
+                        format!("path `{text}` goes through the list `{prefix}`"),
+                        "through a list",
+                        Some(format!(
+                            "use `{{ each: {prefix}, require: … }}` with paths relative to the element"
+                        )),
+                    );
+                    return None;
+                }
+                TypeRef::Named(n) => match types.iter().find(|t| &t.name == n) {
+                    Some(TypeDef {
+                        kind: TypeKind::Record(r),
+                        name,
+                        ..
+                    }) => Scope::Record(name, r),
+                    Some(TypeDef {
+                        kind: TypeKind::Union(u),
+                        name,
+                        ..
+                    }) => Scope::Union(name, u),
+                    _ => {
+                        self.report(
+                            "S0902",
+                            at,
+                            format!("path `{text}` continues after `{segment}`, which is `{n}`"),
+                            "not a record",
+                            Some(
+                                "only record fields (and a union's tag) can be walked into".into(),
+                            ),
+                        );
+                        return None;
+                    }
+                },
+                other => {
+                    self.report(
+                        "S0902",
+                        at,
+                        format!("path `{text}` continues after `{segment}`, which is `{other}`"),
+                        "not a record",
+                        Some("only record fields (and a union's tag) can be walked into".into()),
+                    );
+                    return None;
+                }
+            };
+        }
+        None
+    }
+
+    fn only_keys(&mut self, map: &MarkedMappingNode, allowed: &[&str], at: &At) -> Option<()> {
+        let extra: Vec<String> = map
+            .keys()
+            .filter(|k| !allowed.contains(&k.as_str()))
+            .map(|k| format!("`{}`", k.as_str()))
+            .collect();
+        if extra.is_empty() {
+            return Some(());
+        }
+        let allowed_text = allowed
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.malformed(
+            at.clone(),
+            format!("unexpected {} in this condition", extra.join(", ")),
+            Some(format!("this condition takes only {allowed_text}")),
+        );
+        None
+    }
+
+    fn malformed(&mut self, at: At, message: impl Into<String>, help: Option<String>) {
+        self.report("S0907", at, message, "malformed condition", help);
+    }
+}
+
+fn leaf_text(leaf: Option<&Leaf<'_>>) -> String {
+    match leaf {
+        Some(Leaf::Typed(ty)) => ty.to_string(),
+        Some(Leaf::Tag(name, _)) => format!("tag of {name}"),
+        None => "unknown".into(),
+    }
+}

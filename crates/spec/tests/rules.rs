@@ -1,0 +1,64 @@
+//! The `rules:` section of the real spec loads into the IR with typed, resolved conditions.
+
+use std::path::Path;
+
+use handshake_spec::model::{Condition, FieldPath};
+
+fn path(text: &str) -> FieldPath {
+    FieldPath(text.split('.').map(str::to_string).collect())
+}
+
+#[test]
+fn core_rules_load_with_their_conditions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let spec = match handshake_spec::load(&root) {
+        Ok(spec) => spec,
+        Err(handshake_spec::LoadError::Invalid(d)) => panic!("{}", d.render()),
+        Err(other) => panic!("{other}"),
+    };
+    let rule = |name: &str| {
+        spec.rules
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("rule {name} is loaded"))
+    };
+    let analysis = rule("analysis_only_plans_no_mutation");
+    assert_eq!(analysis.on, "AiJob");
+    assert_eq!(analysis.code, "HSK-RULE-0101");
+    assert_eq!(
+        analysis.when,
+        Some(Condition::Equals {
+            path: path("access_mode"),
+            value: serde_json::json!("analysis_only")
+        })
+    );
+    assert_eq!(
+        analysis.require,
+        Condition::Length {
+            path: path("planned_operations"),
+            min: None,
+            max: Some(0)
+        }
+    );
+    let guard = rule("local_payload_guard");
+    assert_eq!(
+        guard.when,
+        Some(Condition::Present(path("local_only_payload_ref")))
+    );
+    let Condition::All(parts) = &guard.require else {
+        panic!("local_payload_guard requires all of three conditions");
+    };
+    assert_eq!(parts.len(), 3);
+    assert_eq!(
+        parts[1],
+        Condition::Equals {
+            path: path("local_only_payload_ref.exportable"),
+            value: serde_json::json!(false)
+        }
+    );
+    assert_eq!(rule("prompt_payload_not_exportable").on, "ArtifactHandle");
+    assert!(matches!(
+        &rule("raw_writes_only_for_ingestion").when,
+        Some(Condition::Contains { value, .. }) if value == "raw"
+    ));
+}
