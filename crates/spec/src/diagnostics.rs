@@ -70,6 +70,7 @@
 //! | `S1008` | profile capability does not match the `CapabilityId` type (`axis` or `axis:scope`) |
 //! | `S1009` | profile operation neither a `PlannedOperation` variant nor snake_case, or an operation/capability listed twice |
 //! | `S1010` | a type named `JobInputs` is declared although `profiles:` synthesizes it |
+//! | `S1101` | out-of-scope guard listed twice (`out_of_scope:` names are unique across files) |
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -28,6 +28,7 @@ use crate::suggest::did_you_mean;
 mod errors;
 mod lifecycle;
 mod manifest;
+mod out_of_scope;
 mod profiles;
 mod rules;
 mod tables;
@@ -279,6 +280,7 @@ impl Loader {
         // Rules read the error codes to keep rule codes distinct from them.
         let roots: Vec<&MarkedMappingNode> = parsed.iter().flatten().map(|f| &f.root).collect();
         let rules = self.rules(&roots, &types);
+        let out_of_scope = self.out_of_scope(&roots);
         self.check_unique_error_codes();
 
         let mut files = vec![manifest.to_string()];
@@ -295,7 +297,7 @@ impl Loader {
                 errors,
                 rules,
                 profiles,
-                out_of_scope: Vec::new(),
+                out_of_scope,
             }),
             _ => None,
         })

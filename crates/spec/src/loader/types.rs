@@ -52,7 +52,14 @@ impl Loader {
     pub(super) fn file(&mut self, root: &MarkedMappingNode) -> ConvertedFile {
         self.check_keys(
             root,
-            &["types", "lifecycle", "errors", "rules", "profiles"],
+            &[
+                "types",
+                "lifecycle",
+                "errors",
+                "rules",
+                "profiles",
+                "out_of_scope",
+            ],
             "a spec file",
         );
         let mut converted = ConvertedFile::default();

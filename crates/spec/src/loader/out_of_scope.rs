@@ -1,0 +1,56 @@
+//! The `out_of_scope:` section: spec guards that records alone cannot decide, each with its reason.
+
+use super::*;
+use crate::model::OutOfScope;
+
+impl Loader {
+    /// Collects every file's `out_of_scope:` entries in spec order; names are unique across files.
+    pub(super) fn out_of_scope(&mut self, roots: &[&MarkedMappingNode]) -> Vec<OutOfScope> {
+        let mut entries = Vec::new();
+        let mut names: BTreeMap<String, Location> = BTreeMap::new();
+        for root in roots {
+            let Some(node) = root.get_node("out_of_scope") else {
+                continue;
+            };
+            let Some(map) = self.expect_map(node, "`out_of_scope`") else {
+                continue;
+            };
+            for (key, value) in map.iter() {
+                let name = self.name(key, NameKind::Type);
+                let at = self.at_scalar(key);
+                if let Some(first) = names.get(&name) {
+                    self.report(
+                        "S1101",
+                        at.clone(),
+                        format!("out-of-scope guard `{name}` is listed twice"),
+                        "listed again here",
+                        Some(format!(
+                            "first listed at {first}; give each guard one entry with one reason"
+                        )),
+                    );
+                } else {
+                    names.insert(name.clone(), at.0.clone());
+                }
+                if let Some(entry) = self.out_of_scope_entry(name, at, value) {
+                    entries.push(entry);
+                }
+            }
+        }
+        entries
+    }
+
+    fn out_of_scope_entry(&mut self, name: String, owner: At, node: &Node) -> Option<OutOfScope> {
+        let what = format!("out-of-scope guard `{name}`");
+        let map = self.expect_map(node, &what)?;
+        self.check_keys(map, &["reason", "clause", "description", "decision"], &what);
+        let meta = self.meta(map, &owner, &what);
+        let reason = match self.require(map, "reason", &owner, &what) {
+            Some(node) => {
+                let key_at = map.get_key_value("reason").map(|(k, _)| self.at_scalar(k));
+                self.prose(node, "reason", key_at)
+            }
+            None => String::new(),
+        };
+        Some(OutOfScope { name, reason, meta })
+    }
+}
