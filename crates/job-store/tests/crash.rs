@@ -1,0 +1,187 @@
+//! Crash recovery (§2.6.6.4): a child process doing a burst of transitions on an SQLite file (WAL)
+//! is killed with SIGKILL; afterwards no transition is half-written: every job's state equals its
+//! last history row, history replays through the table, and every history row has its event.
+//!
+//! The child is this test binary re-executed with `HANDSHAKE_JOB_STORE_CRASH_CHILD` set.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use handshake_job_model::{JobState, ModelError};
+use handshake_job_store::{
+    JobFilter, JobStore, NoRequirements, SqliteOptions, StoreError, TransitionRequest, event_types,
+};
+
+const CHILD_ENV: &str = "HANDSHAKE_JOB_STORE_CRASH_CHILD";
+const TEST_NAME: &str = "sigkill_mid_burst_leaves_no_half_written_transition";
+
+/// The child: 4 tasks creating jobs and moving them around the lifecycle forever.
+async fn burst(path: &str) {
+    let options = SqliteOptions {
+        max_connections: 4,
+        ..Default::default()
+    };
+    let store = JobStore::open_sqlite(path, options, NoRequirements)
+        .await
+        .expect("child opens the store");
+    let mut tasks = Vec::new();
+    for t in 0..4u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            loop {
+                let id = store
+                    .create(sample_job(), ACTOR)
+                    .await
+                    .expect("create")
+                    .job
+                    .job_id;
+                let mut version = 1;
+                // running → awaiting_validation → awaiting_user → running … then a final state.
+                let mut path = vec![JobState::Running];
+                for _ in 0..(n % 4) {
+                    path.extend([
+                        JobState::AwaitingValidation,
+                        JobState::AwaitingUser,
+                        JobState::Running,
+                    ]);
+                }
+                path.push(match (n + t) % 3 {
+                    0 => JobState::Failed,
+                    1 => JobState::Cancelled,
+                    _ => JobState::AwaitingValidation,
+                });
+                for to in path {
+                    match store
+                        .transition(TransitionRequest::new(
+                            id,
+                            version,
+                            to,
+                            why("crash.burst"),
+                            ACTOR,
+                        ))
+                        .await
+                    {
+                        Ok(done) => version = done.version,
+                        Err(StoreError::Model(ModelError::VersionConflict { .. })) => break,
+                        Err(e) => panic!("child transition failed: {e}"),
+                    }
+                }
+                n += 1;
+                if n == 5 && t == 0 {
+                    println!("\nchild-ready");
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+/// Every job: history replays from creation through allowed edges to the stored state and version,
+/// and every row's event is in the outbox.
+async fn check_consistent(store: &JobStore) -> usize {
+    let jobs = store
+        .list(&JobFilter::default(), None, u32::MAX)
+        .await
+        .expect("list")
+        .jobs;
+    for record in &jobs {
+        let id = record.job.job_id;
+        let history = store.history(id).await.expect("history");
+        assert!(!history.is_empty(), "job {id} has no history row");
+        let mut state: Option<JobState> = None;
+        for (i, row) in history.iter().enumerate() {
+            assert_eq!(row.sequence, i as u64 + 1, "contiguous sequences");
+            assert_eq!(
+                row.from_state, state,
+                "row {} of {id} starts where the previous ended",
+                row.sequence
+            );
+            if let Some(from) = state {
+                assert!(
+                    from.can_transition_to(row.to_state),
+                    "{from} -> {} is not in the table",
+                    row.to_state
+                );
+            }
+            state = Some(row.to_state);
+        }
+        assert_eq!(
+            state,
+            Some(record.job.state),
+            "job {id}: state equals its last history row"
+        );
+        assert_eq!(record.version, history.len() as u64);
+        let events = store.events(id).await.expect("events");
+        for row in &history {
+            let event = events
+                .iter()
+                .find(|e| e.event_id == row.event_id)
+                .expect("every history row has its event");
+            assert!(
+                event.event_type == event_types::CREATED
+                    || event.event_type == event_types::STATE_CHANGED
+            );
+        }
+    }
+    let recoverable = store.recoverable_jobs().await.expect("recoverable");
+    let non_terminal = jobs.iter().filter(|r| !r.job.state.is_terminal()).count();
+    assert_eq!(recoverable.len(), non_terminal);
+    jobs.len()
+}
+
+#[test]
+fn sigkill_mid_burst_leaves_no_half_written_transition() {
+    if let Ok(path) = std::env::var(CHILD_ENV) {
+        runtime().block_on(burst(&path));
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("crash.db");
+    let exe = std::env::current_exe().expect("test binary");
+    let mut jobs_seen = 0;
+    for round in 0..3u64 {
+        let mut child = Command::new(&exe)
+            .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, &db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn child");
+        let stdout = child.stdout.take().expect("child stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line.contains("child-ready") => break,
+                Some(Ok(_)) => continue,
+                _ => panic!("child exited before it was ready (round {round})"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(150 + 70 * round));
+        child.kill().expect("SIGKILL the child"); // SIGKILL on Unix: no destructor, no rollback
+        let status = child.wait().expect("reap child");
+        assert!(!status.success());
+
+        let jobs = runtime().block_on(async {
+            let store = JobStore::open_sqlite(&db, SqliteOptions::default(), NoRequirements)
+                .await
+                .expect("reopen after crash");
+            let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_one(store.sqlite_pool().expect("sqlite"))
+                .await
+                .expect("integrity");
+            assert_eq!(integrity, "ok");
+            let jobs = check_consistent(&store).await;
+            store.close().await;
+            jobs
+        });
+        assert!(jobs > jobs_seen, "round {round}: the child made progress");
+        jobs_seen = jobs;
+    }
+}
