@@ -16,6 +16,8 @@ use handshake_spec::model::{
 use crate::GeneratedFile;
 use crate::marker;
 
+mod out_of_scope;
+
 /// Source named in the marker of `index.md`, which is built from the whole spec.
 const WHOLE_SPEC: &str = "spec/handshake.yaml";
 
@@ -173,6 +175,7 @@ fn index_page(spec: &Spec, pages: &Pages) -> String {
     );
     out.push_str("## Error codes\n\n");
     error_table(&mut out, &spec.errors);
+    out_of_scope::index_out_of_scope(&mut out, spec);
     out
 }
 
