@@ -17,6 +17,7 @@ use crate::GeneratedFile;
 use crate::marker;
 
 mod out_of_scope;
+mod rules;
 
 /// Source named in the marker of `index.md`, which is built from the whole spec.
 const WHOLE_SPEC: &str = "spec/handshake.yaml";
@@ -175,6 +176,7 @@ fn index_page(spec: &Spec, pages: &Pages) -> String {
     );
     out.push_str("## Error codes\n\n");
     error_table(&mut out, &spec.errors);
+    rules::index_rules(&mut out, spec, pages);
     out_of_scope::index_out_of_scope(&mut out, spec);
     out
 }
@@ -202,6 +204,7 @@ fn file_page(spec: &Spec, pages: &Pages, file: &str) -> String {
             continue;
         }
         type_section(&mut out, pages, ty);
+        rules::type_rules(&mut out, spec, &ty.name);
     }
     if spec.lifecycle.meta.location.file == file {
         out.push('\n');

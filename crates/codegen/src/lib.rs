@@ -11,6 +11,7 @@ pub mod migrations;
 pub mod names;
 pub mod output;
 pub mod python;
+mod rule_plan;
 pub mod rust;
 pub mod sql;
 pub mod typescript;

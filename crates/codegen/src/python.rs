@@ -19,6 +19,8 @@ use crate::GeneratedFile;
 use crate::marker;
 use crate::names::{pascal_case, screaming_snake_case};
 
+mod rules;
+
 /// Source named in the marker of files built from the whole spec.
 const WHOLE_SPEC: &str = "spec/handshake.yaml";
 
@@ -142,7 +144,7 @@ _U64 = Annotated[StrictInt, Field(ge=0, le=2**64 - 1)]
 """``uint``: unsigned 64-bit, strict."""
 "#;
 
-/// Generate `types.py`, `lifecycle.py`, `errors.py` and `__init__.py`, in that order.
+/// Generate `types.py`, `lifecycle.py`, `errors.py`, `rules.py` and `__init__.py`, in that order.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     let dir = spec.outputs.python.trim_end_matches('/');
     vec![
@@ -157,6 +159,10 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
         GeneratedFile {
             path: format!("{dir}/errors.py"),
             contents: errors_file(spec),
+        },
+        GeneratedFile {
+            path: format!("{dir}/rules.py"),
+            contents: rules::rules_file(spec),
         },
         GeneratedFile {
             path: format!("{dir}/__init__.py"),
@@ -213,7 +219,15 @@ fn variant_class(ty: &TypeDef, variant: &str) -> String {
 
 fn types_file(spec: &Spec) -> String {
     let mut out = header(spec, "Pydantic v2 models");
-    out.push_str(TYPES_PRELUDE);
+    if spec.rules.is_empty() {
+        out.push_str(TYPES_PRELUDE);
+    } else {
+        out.push_str(&TYPES_PRELUDE.replacen(
+            "\n# RFC 3339",
+            &format!("{}\n# RFC 3339", rules::TYPES_IMPORTS),
+            1,
+        ));
+    }
     let mut models = Vec::new();
     for ty in definition_order(spec) {
         out.push_str("\n\n");
@@ -274,6 +288,7 @@ fn types_file(spec: &Spec) -> String {
                     None,
                     &record.fields,
                 );
+                rules::model_validator(&mut out, spec, &ty.name);
                 models.push(ty.name.clone());
             }
             TypeKind::Union(union) => {
@@ -676,6 +691,19 @@ fn init_file(spec: &Spec) -> String {
             "TRANSITIONS",
             "can_transition",
             "is_terminal",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    import(
+        &mut out,
+        "rules",
+        [
+            "RULES",
+            "SKIP_RULES",
+            "CrossFieldRule",
+            "broken_rules",
+            "violations",
         ]
         .map(String::from)
         .to_vec(),

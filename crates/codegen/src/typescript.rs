@@ -16,6 +16,8 @@ use crate::GeneratedFile;
 use crate::marker;
 use crate::names::{pascal_case, screaming_snake_case};
 
+mod rules;
+
 /// Source named in the marker of files built from the whole spec.
 const WHOLE_SPEC: &str = "spec/handshake.yaml";
 
@@ -23,7 +25,7 @@ const WHOLE_SPEC: &str = "spec/handshake.yaml";
 const UUID_PATTERN: &str =
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
-/// Generate `types.ts`, `lifecycle.ts` and `errors.ts`, in that order.
+/// Generate `types.ts`, `lifecycle.ts`, `errors.ts` and `rules.ts`, in that order.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     let dir = spec.outputs.typescript.trim_end_matches('/');
     vec![
@@ -38,6 +40,10 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
         GeneratedFile {
             path: format!("{dir}/errors.ts"),
             contents: errors_file(spec),
+        },
+        GeneratedFile {
+            path: format!("{dir}/rules.ts"),
+            contents: rules::rules_file(spec),
         },
     ]
 }

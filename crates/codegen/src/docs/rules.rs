@@ -1,0 +1,277 @@
+//! Docs target, cross-field rules: each rule "in words" under the type it constrains, with its code,
+//! clause and decision, and a note for each target that cannot express it; plus the rules table
+//! of `index.md`.
+//!
+//! Which targets express what: Rust, Pydantic and the TypeScript runtime checks express every
+//! rule (the loader refuses conditions they could not). The JSON Schema has no way to compare one
+//! list element with another, so `all_equal` is beyond it. A SQL CHECK sees one row: the rule's
+//! record must have a table and every path must be a plain column of it, compared with
+//! `present`/`absent`/`equals`/`in` and their negations (or a string length).
+
+use std::fmt::Write as _;
+
+use handshake_spec::model::{Condition, FieldPath, FieldStorage, Rule, Spec, TypeKind};
+
+use super::{Pages, anchor, cell, one_line, sentence};
+use crate::rule_plan;
+
+/// The `### Rules` subsection of a type's section; nothing when no rule is on the type.
+pub(super) fn type_rules(out: &mut String, spec: &Spec, type_name: &str) {
+    let rules: Vec<&Rule> = rule_plan::rules_on(spec, type_name).collect();
+    if rules.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n### {type_name}: rules\n");
+    for rule in rules {
+        let _ = writeln!(
+            out,
+            "- **`{}`** `{}` ({}): {}",
+            rule.code,
+            rule.name,
+            rule.meta.clause,
+            in_words(rule)
+        );
+        let _ = writeln!(
+            out,
+            "  Reported as “{}”. {}",
+            one_line(&rule.message),
+            sentence(&rule.meta.description)
+        );
+        if let Some(decision) = &rule.meta.decision {
+            let _ = writeln!(out, "  **Decision:** {}", one_line(decision));
+        }
+        for (target, reason) in gaps(spec, rule) {
+            let _ = writeln!(out, "  *Not expressed in {target}:* {reason}");
+        }
+    }
+}
+
+/// The rules table of `index.md`; nothing when the spec has no rules.
+pub(super) fn index_rules(out: &mut String, spec: &Spec, pages: &Pages) {
+    if spec.rules.is_empty() {
+        return;
+    }
+    out.push_str(
+        "\n## Cross-field rules\n\nEnforced by the Rust validators, Pydantic `model_validator`s and the TypeScript \
+         `validate…` functions; the JSON Schema (`if`/`then`) and SQL CHECKs carry the rules they can express \
+         (see each rule).\n\n| code | rule | on | clause | in words |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for rule in &spec.rules {
+        let on = match pages.page_of_type.get(&rule.on) {
+            Some(page) => format!("[`{}`]({page}#{}-rules)", rule.on, anchor(&rule.on)),
+            None => format!("`{}`", rule.on),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | `{}` | {on} | {} | {} |",
+            rule.code,
+            rule.name,
+            rule.meta.clause,
+            cell(&in_words(rule))
+        );
+    }
+}
+
+/// The rule as one sentence: "when A, B must hold".
+pub(crate) fn in_words(rule: &Rule) -> String {
+    let require = words(&rule.require, true);
+    match &rule.when {
+        Some(when) => format!("when {}, {require}.", words(when, false)),
+        None => sentence(&require),
+    }
+}
+
+fn path(path: &FieldPath) -> String {
+    format!("`{path}`")
+}
+
+fn value(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => format!("`{text}`"),
+        other => format!("`{other}`"),
+    }
+}
+
+fn values(values: &[serde_json::Value]) -> String {
+    values.iter().map(value).collect::<Vec<_>>().join(", ")
+}
+
+/// A condition in words; `must` phrases it as a requirement ("`hash` must be present").
+fn words(condition: &Condition, must: bool) -> String {
+    let (is, is_not, has) = if must {
+        ("must be", "must not be", "must have")
+    } else {
+        ("is", "is not", "has")
+    };
+    match condition {
+        Condition::Present(p) => format!("{} {is} present", path(p)),
+        Condition::Absent(p) => format!("{} {is} absent", path(p)),
+        Condition::Equals { path: p, value: v } => format!("{} {is} {}", path(p), value(v)),
+        Condition::NotEquals { path: p, value: v } => {
+            format!("{} {is_not} {}", path(p), value(v))
+        }
+        Condition::OneOf { path: p, values: v } => {
+            format!("{} {is} one of {}", path(p), values(v))
+        }
+        Condition::NoneOf { path: p, values: v } => {
+            format!("{} {is_not} any of {}", path(p), values(v))
+        }
+        Condition::Length { path: p, min, max } => match (min, max) {
+            (None, Some(0)) => format!("{} {is} empty", path(p)),
+            (Some(min), Some(max)) => format!(
+                "{} {has} between {min} and {max} items or characters",
+                path(p)
+            ),
+            (Some(min), None) => format!("{} {has} at least {min} items or characters", path(p)),
+            (None, Some(max)) => format!("{} {has} at most {max} items or characters", path(p)),
+            (None, None) => format!("{} {has} any length", path(p)),
+        },
+        Condition::Contains { path: p, value: v } => {
+            let verb = if must { "must contain" } else { "contains" };
+            format!("{} {verb} {}", path(p), value(v))
+        }
+        Condition::Each { path: p, condition } => format!(
+            "for every element of {}: {}",
+            path(p),
+            words(condition, must)
+        ),
+        Condition::AllEqual { path: p, key } => format!(
+            "all elements of {} {} the same {}",
+            path(p),
+            if must { "must have" } else { "have" },
+            path(key)
+        ),
+        Condition::All(conditions) => conditions
+            .iter()
+            .map(|c| words(c, must))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        Condition::Any(conditions) => {
+            let parts: Vec<String> = conditions.iter().map(|c| words(c, false)).collect();
+            let list = format!("({})", parts.join(") or ("));
+            if must {
+                format!("at least one must hold: {list}")
+            } else {
+                format!("at least one of {list}")
+            }
+        }
+        Condition::Not(inner) => {
+            if must {
+                format!("this must not hold: ({})", words(inner, false))
+            } else {
+                format!("not ({})", words(inner, false))
+            }
+        }
+    }
+}
+
+/// Targets that cannot express `rule`, each with the reason.
+pub(crate) fn gaps(spec: &Spec, rule: &Rule) -> Vec<(&'static str, String)> {
+    let mut conditions: Vec<&Condition> = vec![&rule.require];
+    conditions.extend(rule.when.as_ref());
+    let mut gaps = Vec::new();
+    if conditions.iter().any(|c| uses_all_equal(c)) {
+        gaps.push((
+            "JSON Schema",
+            "`all_equal` compares list elements with each other, which no JSON Schema keyword does."
+                .to_string(),
+        ));
+    }
+    if let Some(reason) = sql_gap(spec, rule, &conditions) {
+        gaps.push(("SQL", reason));
+    }
+    gaps
+}
+
+fn uses_all_equal(condition: &Condition) -> bool {
+    match condition {
+        Condition::AllEqual { .. } => true,
+        Condition::Each { condition, .. } | Condition::Not(condition) => uses_all_equal(condition),
+        Condition::All(conditions) | Condition::Any(conditions) => {
+            conditions.iter().any(uses_all_equal)
+        }
+        _ => false,
+    }
+}
+
+fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String> {
+    let Some(TypeKind::Record(record)) = spec.type_named(&rule.on).map(|t| &t.kind) else {
+        return Some(format!("`{}` is not a record.", rule.on));
+    };
+    if record.table.is_none() {
+        return Some(format!(
+            "`{}` has no table, so there is no row to check.",
+            rule.on
+        ));
+    }
+    fn row_local(condition: &Condition) -> bool {
+        match condition {
+            Condition::Each { .. } | Condition::AllEqual { .. } | Condition::Contains { .. } => {
+                false
+            }
+            Condition::All(conditions) | Condition::Any(conditions) => {
+                conditions.iter().all(row_local)
+            }
+            Condition::Not(inner) => row_local(inner),
+            _ => true,
+        }
+    }
+    if !conditions.iter().all(|c| row_local(c)) {
+        return Some("it reads inside a list, which a CHECK on one row cannot.".to_string());
+    }
+    for condition in conditions {
+        for p in rule_plan::condition_paths(condition) {
+            let column = p.0.len() == 1
+                && record
+                    .fields
+                    .iter()
+                    .any(|f| f.name == p.0[0] && f.storage == FieldStorage::Column);
+            if !column {
+                return Some(format!(
+                    "`{p}` is not a column of `{}` (it lives in a JSON document or a child table).",
+                    rule.on
+                ));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule_plan::test_rules;
+
+    fn rule(name: &str) -> Rule {
+        test_rules::spec()
+            .rules
+            .into_iter()
+            .find(|r| r.name == name)
+            .expect("rule exists")
+    }
+
+    #[test]
+    fn a_rule_reads_as_a_sentence() {
+        assert_eq!(
+            in_words(&rule("artifact_has_hash")),
+            "when `kind` is `artifact`, `hash` must be present."
+        );
+        assert_eq!(
+            in_words(&rule("selectors_bounded")),
+            "`selectors` must have at most 2 items or characters."
+        );
+        assert_eq!(
+            in_words(&rule("raw_only_for_files")),
+            "when `layers` contains `raw`, `kind` must be one of `file`, `import`."
+        );
+    }
+
+    #[test]
+    fn targets_that_cannot_express_a_rule_are_named_with_the_reason() {
+        let spec = test_rules::spec();
+        let gaps = gaps(&spec, &rule("selectors_one_kind"));
+        let targets: Vec<&str> = gaps.iter().map(|(t, _)| *t).collect();
+        assert_eq!(targets, ["JSON Schema", "SQL"]);
+        assert!(gaps[1].1.contains("no table"), "{}", gaps[1].1);
+    }
+}

@@ -1,0 +1,476 @@
+//! Python target, cross-field rules: `rules.py` (the rules as data, one interpreter, the
+//! `RULES` table and `violations()`), and the `model_validator` each record with rules gets in
+//! `types.py`.
+//!
+//! A model validator raises on the record it belongs to, and Pydantic then skips the validators
+//! of every enclosing model, so validation alone cannot list *all* violations. `violations()`
+//! does: it walks a value checked with `context={SKIP_RULES: True}` (structure only) and evaluates
+//! every rule on every record it reaches, like the Rust validators do.
+
+use std::fmt::Write as _;
+
+use handshake_spec::model::{Condition, FieldPath, Spec};
+
+use super::{docstring, header, one_line, py_string, py_value};
+use crate::rule_plan::{self, Shape, WalkNode};
+
+/// `rules.py`.
+pub(super) fn rules_file(spec: &Spec) -> String {
+    let mut out = header(spec, "Cross-field rules");
+    out.push_str(PRELUDE);
+
+    out.push_str("\nRULES: tuple[CrossFieldRule, ...] = (\n");
+    for rule in &spec.rules {
+        let _ = writeln!(out, "    # {}", one_line(&rule.meta.description));
+        let _ = writeln!(
+            out,
+            "    CrossFieldRule({}, {}, {}, {}, {}),",
+            py_string(&rule.code),
+            py_string(&rule.name),
+            py_string(&rule.on),
+            py_string(&rule.meta.clause.to_string()),
+            py_string(&rule.message)
+        );
+    }
+    out.push_str(")\n\"\"\"Every cross-field rule, in spec order.\"\"\"\n\n");
+
+    out.push_str("_CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {\n");
+    for rule in &spec.rules {
+        let when = rule
+            .when
+            .as_ref()
+            .map(|c| condition(spec, Some(&rule.on), c))
+            .unwrap_or_else(|| "None".to_string());
+        let require = condition(spec, Some(&rule.on), &rule.require);
+        let _ = writeln!(
+            out,
+            "    {}: (\n        {when},\n        {require},\n    ),",
+            py_string(&rule.name)
+        );
+    }
+    out.push_str(
+        "}\n\"\"\"Rule name → (``when``, ``require``) as data; ``None`` means always.\"\"\"\n\n",
+    );
+
+    out.push_str("_RULES_ON: dict[str, tuple[CrossFieldRule, ...]] = {\n");
+    for record in rule_plan::records_with_rules(spec) {
+        let indexes: Vec<String> = spec
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.on == record)
+            .map(|(i, _)| format!("RULES[{i}]"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    {}: ({}{}),",
+            py_string(record),
+            indexes.join(", "),
+            if indexes.len() == 1 { "," } else { "" }
+        );
+    }
+    out.push_str("}\n\"\"\"The rules of each record type that has any, in spec order.\"\"\"\n\n");
+
+    out.push_str("_WALK: dict[str, _WalkNode] = {\n");
+    for node in rule_plan::walk_plan(spec) {
+        match &node {
+            WalkNode::Record { name, children } => {
+                let _ = writeln!(
+                    out,
+                    "    {}: (\"record\", {}),",
+                    py_string(name),
+                    children_tuple(children)
+                );
+            }
+            WalkNode::Union {
+                name,
+                tag,
+                variants,
+            } => {
+                let entries: Vec<String> = variants
+                    .iter()
+                    .map(|(variant, children)| {
+                        format!("{}: {}", py_string(variant), children_tuple(children))
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "    {}: (\"union\", {}, {{{}}}),",
+                    py_string(name),
+                    py_string(tag),
+                    entries.join(", ")
+                );
+            }
+        }
+    }
+    out.push_str(
+        "}\n\"\"\"Types from which a record with rules can be reached, and the fields leading there.\"\"\"\n",
+    );
+    out.push_str(INTERPRETER);
+    out
+}
+
+fn children_tuple(children: &[rule_plan::Child]) -> String {
+    let items: Vec<String> = children
+        .iter()
+        .map(|c| format!("({}, {})", py_string(&c.field), shape(&c.shape)))
+        .collect();
+    tuple(items)
+}
+
+fn shape(shape: &Shape) -> String {
+    match shape {
+        Shape::Named(name) => py_string(name),
+        Shape::List(inner) => format!("(\"list\", {})", self::shape(inner)),
+        Shape::Map(inner) => format!("(\"map\", {})", self::shape(inner)),
+    }
+}
+
+fn tuple(items: Vec<String>) -> String {
+    match items.len() {
+        0 => "()".to_string(),
+        1 => format!("({},)", items[0]),
+        _ => format!("({})", items.join(", ")),
+    }
+}
+
+/// A path as a tuple of steps: a key, or `(key, default)` when the field declares a default.
+fn path(spec: &Spec, from: Option<&str>, path: &FieldPath) -> String {
+    tuple(
+        rule_plan::steps(spec, from, path)
+            .into_iter()
+            .map(|step| match &step.fallback {
+                None => py_string(&step.key),
+                Some(default) => format!("({}, {})", py_string(&step.key), py_value(default)),
+            })
+            .collect(),
+    )
+}
+
+/// A condition as a nested tuple `(operator, operands…)`, read by `_holds` in `rules.py`.
+fn condition(spec: &Spec, from: Option<&str>, condition: &Condition) -> String {
+    let values = |values: &[serde_json::Value]| tuple(values.iter().map(py_value).collect());
+    let bound = |bound: &Option<u64>| bound.map_or("None".to_string(), |b| b.to_string());
+    match condition {
+        Condition::Present(p) => format!("(\"present\", {})", path(spec, from, p)),
+        Condition::Absent(p) => format!("(\"absent\", {})", path(spec, from, p)),
+        Condition::Equals { path: p, value } => {
+            format!("(\"equals\", {}, {})", path(spec, from, p), py_value(value))
+        }
+        Condition::NotEquals { path: p, value } => format!(
+            "(\"not_equals\", {}, {})",
+            path(spec, from, p),
+            py_value(value)
+        ),
+        Condition::OneOf { path: p, values: v } => {
+            format!("(\"in\", {}, {})", path(spec, from, p), values(v))
+        }
+        Condition::NoneOf { path: p, values: v } => {
+            format!("(\"not_in\", {}, {})", path(spec, from, p), values(v))
+        }
+        Condition::Length { path: p, min, max } => format!(
+            "(\"length\", {}, {}, {})",
+            path(spec, from, p),
+            bound(min),
+            bound(max)
+        ),
+        Condition::Contains { path: p, value } => format!(
+            "(\"contains\", {}, {})",
+            path(spec, from, p),
+            py_value(value)
+        ),
+        Condition::Each {
+            path: p,
+            condition: inner,
+        } => {
+            let element = rule_plan::element_type(spec, from, p);
+            format!(
+                "(\"each\", {}, {})",
+                path(spec, from, p),
+                self::condition(spec, element.as_deref(), inner)
+            )
+        }
+        Condition::AllEqual { path: p, key } => {
+            let element = rule_plan::element_type(spec, from, p);
+            format!(
+                "(\"all_equal\", {}, {})",
+                path(spec, from, p),
+                self::path(spec, element.as_deref(), key)
+            )
+        }
+        Condition::All(conditions) => format!(
+            "(\"all\", {})",
+            tuple(
+                conditions
+                    .iter()
+                    .map(|c| self::condition(spec, from, c))
+                    .collect()
+            )
+        ),
+        Condition::Any(conditions) => format!(
+            "(\"any\", {})",
+            tuple(
+                conditions
+                    .iter()
+                    .map(|c| self::condition(spec, from, c))
+                    .collect()
+            )
+        ),
+        Condition::Not(inner) => format!("(\"not\", {})", self::condition(spec, from, inner)),
+    }
+}
+
+/// The `model_validator` of a record with rules, appended to its class body in `types.py`.
+pub(super) fn model_validator(out: &mut String, spec: &Spec, type_name: &str) {
+    let rules: Vec<String> = rule_plan::rules_on(spec, type_name)
+        .map(|r| format!("{} ``{}`` ({})", r.code, r.name, r.meta.clause))
+        .collect();
+    if rules.is_empty() {
+        return;
+    }
+    out.push_str("\n    @model_validator(mode=\"after\")\n");
+    out.push_str("    def _cross_field_rules(self, info: ValidationInfo) -> Self:\n");
+    let mut lines = vec![
+        "Cross-field rules; a violation raises ``ValueError(\"<code>: <message> (<clause>)\")``:"
+            .to_string(),
+        String::new(),
+    ];
+    lines.extend(rules.into_iter().map(|r| format!("- {r}")));
+    docstring(out, "        ", &lines);
+    let _ = writeln!(
+        out,
+        "        _check_rules(self, {}, info)\n        return self",
+        py_string(type_name)
+    );
+}
+
+/// Imports `types.py` needs when the spec has rules.
+pub(super) const TYPES_IMPORTS: &str = "
+from typing import Self
+
+from pydantic import ValidationInfo, model_validator
+
+from .rules import check as _check_rules
+";
+
+const PRELUDE: &str = r#"from __future__ import annotations
+
+from typing import Any, NamedTuple, TypeAlias
+
+from pydantic import BaseModel, ValidationInfo
+
+SKIP_RULES = "handshake_skip_rules"
+"""Validation context key: ``context={SKIP_RULES: True}`` checks structure only.
+
+A failing ``model_validator`` stops the validators of every enclosing model, so to list *every*
+violation, validate with this context and pass the result to :func:`violations`.
+"""
+
+_Condition: TypeAlias = tuple[Any, ...]
+_WalkNode: TypeAlias = tuple[Any, ...]
+
+
+class CrossFieldRule(NamedTuple):
+    """A cross-field rule: stable code, name, the record type it constrains, clause(s), message."""
+
+    code: str
+    name: str
+    on: str
+    clause: str
+    message: str
+
+"#;
+
+const INTERPRETER: &str = r#"
+_ABSENT: Any = object()
+"""A missing optional field (or ``null``) anywhere on a path."""
+
+
+def _resolve(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        key, fallback = (step, _ABSENT) if isinstance(step, str) else step
+        value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            value = fallback
+        if value is _ABSENT:
+            return _ABSENT
+    return value
+
+
+def _equal(left: Any, right: Any) -> bool:
+    """JSON equality: booleans are not numbers, numbers compare by value, containers deeply."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left == right
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(_equal(a, b) for a, b in zip(left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_equal(left[k], right[k]) for k in left)
+    return type(left) is type(right) and left == right
+
+
+def _holds(condition: _Condition, value: Any) -> bool:
+    """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element)."""
+    operator = condition[0]
+    if operator == "all":
+        return all(_holds(c, value) for c in condition[1])
+    if operator == "any":
+        return any(_holds(c, value) for c in condition[1])
+    if operator == "not":
+        return not _holds(condition[1], value)
+    found = _resolve(value, condition[1])
+    if operator == "present":
+        return found is not _ABSENT
+    if operator == "absent":
+        return found is _ABSENT
+    if operator == "equals":
+        return found is not _ABSENT and _equal(found, condition[2])
+    if operator == "not_equals":
+        return found is _ABSENT or not _equal(found, condition[2])
+    if operator == "in":
+        return found is not _ABSENT and any(_equal(found, v) for v in condition[2])
+    if operator == "not_in":
+        return found is _ABSENT or not any(_equal(found, v) for v in condition[2])
+    if operator == "length":
+        if found is _ABSENT:
+            return True
+        if not isinstance(found, (str, list, dict)):
+            return False
+        length = len(found)  # a str counts code points, as Rust's chars() and JSON Schema do
+        low, high = condition[2], condition[3]
+        return (low is None or length >= low) and (high is None or length <= high)
+    if operator == "contains":
+        return isinstance(found, list) and any(_equal(item, condition[2]) for item in found)
+    if operator == "each":
+        if found is _ABSENT:
+            return True
+        return isinstance(found, list) and all(_holds(condition[2], item) for item in found)
+    if operator == "all_equal":
+        if found is _ABSENT:
+            return True
+        if not isinstance(found, list):
+            return False
+        keys = [_resolve(item, condition[2]) for item in found]
+        return all(
+            (a is _ABSENT and b is _ABSENT) or (a is not _ABSENT and b is not _ABSENT and _equal(a, b))
+            for a, b in zip(keys, keys[1:])
+        )
+    raise ValueError(f"unknown rule operator {operator!r}")
+
+
+def broken_rules(type_name: str, record: Any) -> list[CrossFieldRule]:
+    """The rules of ``type_name`` that the JSON value ``record`` breaks (its own rules only)."""
+    broken = []
+    for rule in _RULES_ON.get(type_name, ()):
+        when, require = _CONDITIONS[rule.name]
+        if (when is None or _holds(when, record)) and not _holds(require, record):
+            broken.append(rule)
+    return broken
+
+
+def check(model: BaseModel, type_name: str, info: ValidationInfo) -> None:
+    """Body of the generated ``model_validator``: raise on the first broken rules of ``model``."""
+    if isinstance(info.context, dict) and info.context.get(SKIP_RULES):
+        return
+    broken = broken_rules(type_name, model.model_dump(mode="json"))
+    if broken:
+        raise ValueError("; ".join(f"{r.code}: {r.message} ({r.clause})" for r in broken))
+
+
+def _pointer(parent: str, key: object) -> str:
+    return f"{parent}/{str(key).replace('~', '~0').replace('/', '~1')}"
+
+
+def _walk_shape(shape: Any, value: Any, pointer: str, out: list[tuple[str, str]]) -> None:
+    if isinstance(shape, str):
+        _walk(shape, value, pointer, out)
+    elif shape[0] == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            _walk_shape(shape[1], item, _pointer(pointer, index), out)
+    elif shape[0] == "map" and isinstance(value, dict):
+        for key, item in value.items():
+            _walk_shape(shape[1], item, _pointer(pointer, key), out)
+
+
+def _walk(type_name: str, value: Any, pointer: str, out: list[tuple[str, str]]) -> None:
+    if not isinstance(value, dict):
+        return
+    out.extend((pointer, rule.code) for rule in broken_rules(type_name, value))
+    node = _WALK.get(type_name)
+    if node is None:
+        return
+    if node[0] == "record":
+        children = node[1]
+    else:
+        children = node[2].get(value.get(node[1]), ())
+    for field, shape in children:
+        child = value.get(field)
+        if child is not None:
+            _walk_shape(shape, child, _pointer(pointer, field), out)
+
+
+def violations(value: Any, type_name: str) -> list[tuple[str, str]]:
+    """Every broken rule in ``value`` of type ``type_name``, as ``(json_pointer, code)`` pairs.
+
+    ``value`` is a model (validated with ``context={SKIP_RULES: True}`` when it may break rules) or
+    its JSON form (``model_dump(mode="json")``). The pointer names the record the rule is on
+    (``""`` for the value itself), in document order, rules in spec order.
+    """
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    out: list[tuple[str, str]] = []
+    _walk(type_name, value, "", out)
+    return out
+"#;
+
+#[cfg(test)]
+mod tests {
+    use crate::rule_plan::test_rules;
+
+    fn file(name: &str) -> String {
+        let spec = test_rules::spec();
+        super::super::generate(&spec)
+            .into_iter()
+            .find(|f| f.path == format!("out/py/{name}"))
+            .expect("file generated")
+            .contents
+    }
+
+    #[test]
+    fn only_records_with_rules_get_a_model_validator() {
+        let types = file("types.py");
+        let source_ref = types
+            .split("\nclass SourceRef(BaseModel):")
+            .nth(1)
+            .and_then(|rest| rest.split("\nclass ").next())
+            .expect("SourceRef class");
+        assert!(source_ref.contains("    @model_validator(mode=\"after\")\n"));
+        assert!(source_ref.contains("        _check_rules(self, \"SourceRef\", info)\n"));
+        assert_eq!(
+            types.matches("@model_validator").count(),
+            1,
+            "only SourceRef has rules"
+        );
+        assert!(types.contains("from .rules import check as _check_rules\n"));
+    }
+
+    #[test]
+    fn a_spec_without_rules_imports_nothing_for_them() {
+        let spec = crate::typescript::test_spec::spec();
+        let types = &super::super::generate(&spec)[0].contents;
+        assert!(!types.contains("_check_rules"));
+        assert!(!types.contains("model_validator"));
+    }
+
+    #[test]
+    fn conditions_are_data_with_defaults_on_their_steps() {
+        let rules = file("rules.py");
+        assert!(rules.contains(
+            "    CrossFieldRule(\"HSK-RULE-0001\", \"artifact_has_hash\", \"SourceRef\", \"§2.6.6.7.2\", \"artifact has hash is broken\"),\n"
+        ));
+        assert!(rules.contains("(\"contains\", ((\"layers\", [\"derived\"]),), \"raw\")"));
+        assert!(rules.contains("(\"all_equal\", (\"selectors\",), (\"kind\",))"));
+        assert!(rules.contains("    \"Bundle\": (\"record\", ((\"sources\", (\"list\", \"SourceRef\")), (\"by_name\", (\"map\", \"SourceRef\")))),\n"));
+    }
+}

@@ -1,0 +1,469 @@
+//! What the SDK targets (Python, TypeScript, docs) need to know about cross-field rules beyond the
+//! IR itself: which records carry rules, how to reach them from any type, and what each path step
+//! defaults to.
+//!
+//! The Python and TypeScript targets do not generate one function per rule. They emit the rules as
+//! data (conditions as nested tuples / objects) plus one small interpreter, because the condition
+//! language is tiny and an interpreter written once is easier to prove equal to the Rust
+//! validators than N generated functions. Semantics (shared by both interpreters, documented in
+//! `docs/spec-language.md` and on [`Condition`]):
+//! - a path step through a missing optional field, or a JSON `null`, is *absent*, unless the field
+//!   declares a `default:`, which is then used (the Rust model applies defaults when it reads a
+//!   record, so a rule sees the default there too);
+//! - an absent value satisfies only `absent`, `not_equals`/`not_in`, `length` and `each`/`all_equal`
+//!   (vacuously), and `not` of anything it fails;
+//! - values compare as JSON values (numbers by value).
+
+use handshake_spec::model::{Condition, Field, FieldPath, Rule, Spec, TypeKind, TypeRef};
+
+/// One step of a rule path: the key to read and the default the field declares, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Step {
+    /// Field (or union tag) name.
+    pub key: String,
+    /// The field's `default:`, used when the value is absent.
+    pub fallback: Option<serde_json::Value>,
+}
+
+/// The type a value has while a path is followed (only named types carry fields).
+fn field_of<'a>(spec: &'a Spec, type_name: &str, key: &str) -> Option<&'a Field> {
+    match &spec.type_named(type_name)?.kind {
+        TypeKind::Record(record) => record.fields.iter().find(|f| f.name == key),
+        TypeKind::Union(union) => union
+            .variants
+            .iter()
+            .flat_map(|v| v.fields.iter())
+            .find(|f| f.name == key),
+        TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => None,
+    }
+}
+
+/// The steps of `path` read from a value of type `from` (a record or union name).
+pub(crate) fn steps(spec: &Spec, from: Option<&str>, path: &FieldPath) -> Vec<Step> {
+    let mut current = from.map(str::to_owned);
+    path.0
+        .iter()
+        .map(|key| {
+            let field = current.as_deref().and_then(|ty| field_of(spec, ty, key));
+            current = match field.map(|f| &f.ty) {
+                Some(TypeRef::Named(name)) => Some(name.clone()),
+                _ => None,
+            };
+            Step {
+                key: key.clone(),
+                fallback: field.and_then(|f| f.default.clone()),
+            }
+        })
+        .collect()
+}
+
+/// The element type of the list at `path` from `from`, when it is a named type.
+pub(crate) fn element_type(spec: &Spec, from: Option<&str>, path: &FieldPath) -> Option<String> {
+    let mut current = from?.to_owned();
+    let mut last = None;
+    for key in &path.0 {
+        let field = field_of(spec, &current, key)?;
+        last = Some(&field.ty);
+        if let TypeRef::Named(name) = &field.ty {
+            current = name.clone();
+        }
+    }
+    match last? {
+        TypeRef::List(inner) => match inner.as_ref() {
+            TypeRef::Named(name) => Some(name.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Rules on one record type, in spec order.
+pub(crate) fn rules_on<'a>(spec: &'a Spec, type_name: &'a str) -> impl Iterator<Item = &'a Rule> {
+    spec.rules.iter().filter(move |r| r.on == type_name)
+}
+
+/// How a walked field holds the values it leads to.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Shape {
+    /// One value of the named type.
+    Named(String),
+    /// A list of values.
+    List(Box<Shape>),
+    /// A map of values by string key.
+    Map(Box<Shape>),
+}
+
+/// A field of a walked type that leads (possibly through lists and maps) to a record with rules.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Child {
+    /// Field name.
+    pub field: String,
+    /// How its value holds the next types.
+    pub shape: Shape,
+}
+
+/// A type from which a record with rules can be reached; walkers descend through `children`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum WalkNode {
+    /// A record, with its own rules (maybe none) and the fields to descend into.
+    Record {
+        /// Type name.
+        name: String,
+        /// Fields leading to rules.
+        children: Vec<Child>,
+    },
+    /// A union: the variant is chosen by the tag, then its fields are descended into.
+    Union {
+        /// Type name.
+        name: String,
+        /// Tag property.
+        tag: String,
+        /// Variant tag value → fields leading to rules (variants without any are left out).
+        variants: Vec<(String, Vec<Child>)>,
+    },
+}
+
+impl WalkNode {
+    /// The type's name.
+    #[cfg(test)]
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            WalkNode::Record { name, .. } | WalkNode::Union { name, .. } => name,
+        }
+    }
+}
+
+fn shape_of(ty: &TypeRef, relevant: &[String]) -> Option<Shape> {
+    match ty {
+        TypeRef::Primitive(_) => None,
+        TypeRef::Named(name) => relevant.contains(name).then(|| Shape::Named(name.clone())),
+        TypeRef::List(inner) => shape_of(inner, relevant).map(|s| Shape::List(Box::new(s))),
+        TypeRef::Map(inner) => shape_of(inner, relevant).map(|s| Shape::Map(Box::new(s))),
+    }
+}
+
+fn children(fields: &[Field], relevant: &[String]) -> Vec<Child> {
+    fields
+        .iter()
+        .filter_map(|f| {
+            shape_of(&f.ty, relevant).map(|shape| Child {
+                field: f.name.clone(),
+                shape,
+            })
+        })
+        .collect()
+}
+
+/// Every type from which a record with rules is reachable, in spec order, with the fields to
+/// follow. Empty when the spec has no rules.
+pub(crate) fn walk_plan(spec: &Spec) -> Vec<WalkNode> {
+    let mut relevant: Vec<String> = Vec::new();
+    // Fixed point: a type is relevant when it has rules or a field leads to a relevant type.
+    loop {
+        let mut grew = false;
+        for ty in &spec.types {
+            if relevant.contains(&ty.name) {
+                continue;
+            }
+            let reaches = match &ty.kind {
+                TypeKind::Record(record) => {
+                    rules_on(spec, &ty.name).next().is_some()
+                        || !children(&record.fields, &relevant).is_empty()
+                }
+                TypeKind::Union(union) => union
+                    .variants
+                    .iter()
+                    .any(|v| !children(&v.fields, &relevant).is_empty()),
+                TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => false,
+            };
+            if reaches {
+                relevant.push(ty.name.clone());
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    spec.types
+        .iter()
+        .filter(|ty| relevant.contains(&ty.name))
+        .filter_map(|ty| match &ty.kind {
+            TypeKind::Record(record) => Some(WalkNode::Record {
+                name: ty.name.clone(),
+                children: children(&record.fields, &relevant),
+            }),
+            TypeKind::Union(union) => Some(WalkNode::Union {
+                name: ty.name.clone(),
+                tag: union.tag.clone(),
+                variants: union
+                    .variants
+                    .iter()
+                    .map(|v| (v.name.clone(), children(&v.fields, &relevant)))
+                    .filter(|(_, c)| !c.is_empty())
+                    .collect(),
+            }),
+            TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => None,
+        })
+        .collect()
+}
+
+/// Record types that carry rules, in spec order of the types.
+pub(crate) fn records_with_rules(spec: &Spec) -> Vec<&str> {
+    spec.types
+        .iter()
+        .filter(|ty| matches!(ty.kind, TypeKind::Record(_)))
+        .filter(|ty| rules_on(spec, &ty.name).next().is_some())
+        .map(|ty| ty.name.as_str())
+        .collect()
+}
+
+/// Every path a condition reads, outermost first (inner `each` paths are relative to elements).
+pub(crate) fn condition_paths(condition: &Condition) -> Vec<&FieldPath> {
+    let mut paths = Vec::new();
+    fn visit<'a>(condition: &'a Condition, paths: &mut Vec<&'a FieldPath>) {
+        match condition {
+            Condition::Present(path) | Condition::Absent(path) => paths.push(path),
+            Condition::Equals { path, .. }
+            | Condition::NotEquals { path, .. }
+            | Condition::OneOf { path, .. }
+            | Condition::NoneOf { path, .. }
+            | Condition::Length { path, .. }
+            | Condition::Contains { path, .. } => paths.push(path),
+            Condition::Each { path, condition } => {
+                paths.push(path);
+                visit(condition, paths);
+            }
+            Condition::AllEqual { path, key } => {
+                paths.push(path);
+                paths.push(key);
+            }
+            Condition::All(conditions) | Condition::Any(conditions) => {
+                for c in conditions {
+                    visit(c, paths);
+                }
+            }
+            Condition::Not(inner) => visit(inner, paths),
+        }
+    }
+    visit(condition, &mut paths);
+    paths
+}
+
+/// A small spec with rules for the unit tests of the SDK targets: the shared test spec plus a
+/// `SourceRef` record (with a default and a nested list) and rules using every condition.
+#[cfg(test)]
+pub(crate) mod test_rules {
+    use handshake_spec::model::*;
+    use serde_json::json;
+
+    fn meta(clause: &str, description: &str) -> Meta {
+        Meta {
+            clause: Clause(vec![clause.to_string()]),
+            description: description.to_string(),
+            decision: None,
+            location: Location {
+                file: "spec/rules.yaml".to_string(),
+                line: 1,
+                column: 1,
+            },
+        }
+    }
+
+    fn field(name: &str, ty: TypeRef, required: bool) -> Field {
+        Field {
+            name: name.to_string(),
+            ty,
+            required,
+            default: None,
+            storage: FieldStorage::Column,
+            meta: meta("§2.6.6.7.2", &format!("the {name} field")),
+        }
+    }
+
+    fn path(text: &str) -> FieldPath {
+        FieldPath(text.split('.').map(str::to_owned).collect())
+    }
+
+    fn rule(name: &str, code: &str, on: &str, when: Option<Condition>, require: Condition) -> Rule {
+        Rule {
+            name: name.to_string(),
+            code: code.to_string(),
+            on: on.to_string(),
+            when,
+            require,
+            message: format!("{} is broken", name.replace('_', " ")),
+            meta: meta("§2.6.6.7.2", &format!("the {name} rule")),
+        }
+    }
+
+    /// The shared test spec with `SourceRef`, `Selector` and `Bundle` records and six rules.
+    pub(crate) fn spec() -> Spec {
+        let mut spec = crate::typescript::test_spec::spec();
+        let string = || TypeRef::Primitive(Primitive::String);
+        let mut layers = field("layers", TypeRef::List(Box::new(string())), false);
+        layers.default = Some(json!(["derived"]));
+        spec.types.push(TypeDef {
+            name: "Selector".into(),
+            meta: meta("§2.6.6.7.2", "a selector"),
+            root: false,
+            kind: TypeKind::Record(Record {
+                fields: vec![
+                    field("range", string(), true),
+                    field("kind", string(), false),
+                ],
+                table: None,
+            }),
+        });
+        spec.types.push(TypeDef {
+            name: "SourceRef".into(),
+            meta: meta("§2.6.6.7.2", "a reference to a source"),
+            root: true,
+            kind: TypeKind::Record(Record {
+                fields: vec![
+                    field("kind", string(), true),
+                    field("hash", string(), false),
+                    field(
+                        "selectors",
+                        TypeRef::List(Box::new(TypeRef::Named("Selector".into()))),
+                        false,
+                    ),
+                    layers,
+                ],
+                table: None,
+            }),
+        });
+        spec.types.push(TypeDef {
+            name: "Bundle".into(),
+            meta: meta("§2.6.6.7.2", "holds sources"),
+            root: true,
+            kind: TypeKind::Record(Record {
+                fields: vec![
+                    field(
+                        "sources",
+                        TypeRef::List(Box::new(TypeRef::Named("SourceRef".into()))),
+                        true,
+                    ),
+                    field(
+                        "by_name",
+                        TypeRef::Map(Box::new(TypeRef::Named("SourceRef".into()))),
+                        false,
+                    ),
+                ],
+                table: None,
+            }),
+        });
+        spec.rules = vec![
+            rule(
+                "artifact_has_hash",
+                "HSK-RULE-0001",
+                "SourceRef",
+                Some(Condition::Equals {
+                    path: path("kind"),
+                    value: json!("artifact"),
+                }),
+                Condition::Present(path("hash")),
+            ),
+            rule(
+                "selectors_bounded",
+                "HSK-RULE-0002",
+                "SourceRef",
+                None,
+                Condition::Length {
+                    path: path("selectors"),
+                    min: None,
+                    max: Some(2),
+                },
+            ),
+            rule(
+                "selectors_one_kind",
+                "HSK-RULE-0003",
+                "SourceRef",
+                None,
+                Condition::AllEqual {
+                    path: path("selectors"),
+                    key: path("kind"),
+                },
+            ),
+            rule(
+                "raw_only_for_files",
+                "HSK-RULE-0004",
+                "SourceRef",
+                Some(Condition::Contains {
+                    path: path("layers"),
+                    value: json!("raw"),
+                }),
+                Condition::OneOf {
+                    path: path("kind"),
+                    values: vec![json!("file"), json!("import")],
+                },
+            ),
+            rule(
+                "selectors_have_ranges",
+                "HSK-RULE-0005",
+                "SourceRef",
+                Some(Condition::Not(Box::new(Condition::Absent(path(
+                    "selectors",
+                ))))),
+                Condition::Each {
+                    path: path("selectors"),
+                    condition: Box::new(Condition::Any(vec![
+                        Condition::Length {
+                            path: path("range"),
+                            min: Some(1),
+                            max: None,
+                        },
+                        Condition::All(vec![Condition::NotEquals {
+                            path: path("kind"),
+                            value: json!("whole"),
+                        }]),
+                    ])),
+                },
+            ),
+            rule(
+                "no_tmp_hash",
+                "HSK-RULE-0006",
+                "SourceRef",
+                None,
+                Condition::NoneOf {
+                    path: path("hash"),
+                    values: vec![json!("tmp"), json!(0)],
+                },
+            ),
+        ];
+        spec
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_walk_reaches_rules_through_lists_and_maps_and_only_there() {
+        let spec = test_rules::spec();
+        let plan = walk_plan(&spec);
+        let names: Vec<&str> = plan.iter().map(WalkNode::name).collect();
+        assert_eq!(names, ["SourceRef", "Bundle"]);
+        let WalkNode::Record { children, .. } = &plan[1] else {
+            panic!("Bundle is a record");
+        };
+        assert_eq!(
+            children[1].shape,
+            Shape::Map(Box::new(Shape::Named("SourceRef".into())))
+        );
+    }
+
+    #[test]
+    fn a_step_carries_the_default_of_its_field() {
+        let spec = test_rules::spec();
+        let path = FieldPath(vec!["layers".into()]);
+        let steps = steps(&spec, Some("SourceRef"), &path);
+        assert_eq!(steps[0].fallback, Some(serde_json::json!(["derived"])));
+        let selectors = FieldPath(vec!["selectors".into()]);
+        assert_eq!(
+            element_type(&spec, Some("SourceRef"), &selectors).as_deref(),
+            Some("Selector")
+        );
+    }
+}

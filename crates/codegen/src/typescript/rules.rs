@@ -1,0 +1,516 @@
+//! TypeScript target, cross-field rules: `rules.ts` holds the rules as data (`RULES`), one small
+//! interpreter, `violations(typeName, value)` and a typed `validate<Type>` per record with rules.
+//!
+//! The functions are pure and read plain JSON values, the wire form the types describe: a path
+//! step through a missing optional field uses the field's `default:` when it declares one (the
+//! Rust model applies defaults when it reads a record), so the verdicts match the Rust
+//! validators. They check the cross-field rules only, not the structure: that is the types' job
+//! at compile time, and the JSON Schema's at run time.
+
+use std::fmt::Write as _;
+
+use handshake_spec::model::{Condition, FieldPath, Spec};
+
+use super::{header, js_string, tsdoc};
+use crate::rule_plan::{self, Shape, WalkNode};
+
+/// `rules.ts`.
+pub(super) fn rules_file(spec: &Spec) -> String {
+    let mut out = header(spec, "Cross-field rules");
+    let records = rule_plan::records_with_rules(spec);
+    if !records.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nimport type {{ {} }} from \"./types.js\";",
+            records.join(", ")
+        );
+    }
+    out.push('\n');
+    tsdoc(
+        &mut out,
+        "",
+        &["The stable code of every cross-field rule.".to_string()],
+    );
+    let _ = writeln!(
+        out,
+        "export type RuleCode = {};\n",
+        literal_union(spec.rules.iter().map(|r| r.code.as_str()))
+    );
+    tsdoc(
+        &mut out,
+        "",
+        &["The name of every cross-field rule.".to_string()],
+    );
+    let _ = writeln!(
+        out,
+        "export type RuleName = {};\n",
+        literal_union(spec.rules.iter().map(|r| r.name.as_str()))
+    );
+    out.push_str(TYPES);
+
+    tsdoc(
+        &mut out,
+        "",
+        &["Every cross-field rule, in spec order, with its conditions as data.".to_string()],
+    );
+    out.push_str("export const RULES: readonly CrossFieldRule[] = [\n");
+    for rule in &spec.rules {
+        let mut doc = vec![rule.meta.description.clone(), String::new()];
+        doc.push(format!("Clause: {}", rule.meta.clause));
+        if let Some(decision) = &rule.meta.decision {
+            doc.push(format!("Decision: {decision}"));
+        }
+        tsdoc(&mut out, "  ", &doc);
+        let when = rule
+            .when
+            .as_ref()
+            .map(|c| condition(spec, Some(&rule.on), c))
+            .unwrap_or_else(|| "null".to_string());
+        let _ = writeln!(
+            out,
+            "  {{\n    code: {},\n    name: {},\n    on: {},\n    clause: {},\n    message: {},\n    when: {when},\n    require: {},\n  }},",
+            js_string(&rule.code),
+            js_string(&rule.name),
+            js_string(&rule.on),
+            js_string(&rule.meta.clause.to_string()),
+            js_string(&rule.message),
+            condition(spec, Some(&rule.on), &rule.require)
+        );
+    }
+    out.push_str("];\n\n");
+
+    out.push_str("/** Types from which a record with rules can be reached, and the fields leading there. */\n");
+    out.push_str("const WALK: Readonly<Record<string, WalkNode>> = {\n");
+    for node in rule_plan::walk_plan(spec) {
+        match &node {
+            WalkNode::Record { name, children } => {
+                let _ = writeln!(
+                    out,
+                    "  {}: {{ kind: \"record\", children: {} }},",
+                    js_string(name),
+                    children_array(children)
+                );
+            }
+            WalkNode::Union {
+                name,
+                tag,
+                variants,
+            } => {
+                let entries: Vec<String> = variants
+                    .iter()
+                    .map(|(variant, children)| {
+                        format!("{}: {}", js_string(variant), children_array(children))
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "  {}: {{ kind: \"union\", tag: {}, variants: {{ {} }} }},",
+                    js_string(name),
+                    js_string(tag),
+                    entries.join(", ")
+                );
+            }
+        }
+    }
+    out.push_str("};\n");
+    out.push_str(INTERPRETER);
+
+    for record in records {
+        let codes: Vec<String> = rule_plan::rules_on(spec, record)
+            .map(|r| format!("- `{}` {} ({})", r.code, r.name, r.meta.clause))
+            .collect();
+        let mut doc = vec![
+            format!(
+                "Every cross-field rule broken in a {{@link {record}}}, including the records nested in it."
+            ),
+            String::new(),
+            format!("Rules on `{record}`:"),
+        ];
+        doc.extend(codes);
+        out.push('\n');
+        tsdoc(&mut out, "", &doc);
+        let _ = writeln!(
+            out,
+            "export function validate{record}(value: {record}): Violation[] {{\n  return violations({}, value);\n}}",
+            js_string(record)
+        );
+    }
+    out
+}
+
+fn literal_union<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let items: Vec<String> = items.map(js_string).collect();
+    if items.is_empty() {
+        "never".to_string()
+    } else {
+        items.join(" | ")
+    }
+}
+
+fn children_array(children: &[rule_plan::Child]) -> String {
+    let items: Vec<String> = children
+        .iter()
+        .map(|c| format!("[{}, {}]", js_string(&c.field), shape(&c.shape)))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn shape(shape: &Shape) -> String {
+    match shape {
+        Shape::Named(name) => js_string(name),
+        Shape::List(inner) => format!("{{ list: {} }}", self::shape(inner)),
+        Shape::Map(inner) => format!("{{ map: {} }}", self::shape(inner)),
+    }
+}
+
+fn path(spec: &Spec, from: Option<&str>, path: &FieldPath) -> String {
+    let steps: Vec<String> = rule_plan::steps(spec, from, path)
+        .into_iter()
+        .map(|step| match &step.fallback {
+            None => format!("{{ key: {} }}", js_string(&step.key)),
+            Some(default) => format!("{{ key: {}, fallback: {default} }}", js_string(&step.key)),
+        })
+        .collect();
+    format!("[{}]", steps.join(", "))
+}
+
+fn json(value: &serde_json::Value) -> String {
+    value.to_string()
+}
+
+fn condition(spec: &Spec, from: Option<&str>, condition: &Condition) -> String {
+    let values = |values: &[serde_json::Value]| {
+        format!(
+            "[{}]",
+            values.iter().map(json).collect::<Vec<_>>().join(", ")
+        )
+    };
+    let bound = |bound: &Option<u64>| bound.map_or("null".to_string(), |b| b.to_string());
+    let list = |conditions: &[Condition]| {
+        format!(
+            "[{}]",
+            conditions
+                .iter()
+                .map(|c| self::condition(spec, from, c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    match condition {
+        Condition::Present(p) => format!("{{ op: \"present\", path: {} }}", path(spec, from, p)),
+        Condition::Absent(p) => format!("{{ op: \"absent\", path: {} }}", path(spec, from, p)),
+        Condition::Equals { path: p, value } => format!(
+            "{{ op: \"equals\", path: {}, value: {} }}",
+            path(spec, from, p),
+            json(value)
+        ),
+        Condition::NotEquals { path: p, value } => format!(
+            "{{ op: \"not_equals\", path: {}, value: {} }}",
+            path(spec, from, p),
+            json(value)
+        ),
+        Condition::OneOf { path: p, values: v } => format!(
+            "{{ op: \"in\", path: {}, values: {} }}",
+            path(spec, from, p),
+            values(v)
+        ),
+        Condition::NoneOf { path: p, values: v } => format!(
+            "{{ op: \"not_in\", path: {}, values: {} }}",
+            path(spec, from, p),
+            values(v)
+        ),
+        Condition::Length { path: p, min, max } => format!(
+            "{{ op: \"length\", path: {}, min: {}, max: {} }}",
+            path(spec, from, p),
+            bound(min),
+            bound(max)
+        ),
+        Condition::Contains { path: p, value } => format!(
+            "{{ op: \"contains\", path: {}, value: {} }}",
+            path(spec, from, p),
+            json(value)
+        ),
+        Condition::Each {
+            path: p,
+            condition: inner,
+        } => {
+            let element = rule_plan::element_type(spec, from, p);
+            format!(
+                "{{ op: \"each\", path: {}, condition: {} }}",
+                path(spec, from, p),
+                self::condition(spec, element.as_deref(), inner)
+            )
+        }
+        Condition::AllEqual { path: p, key } => {
+            let element = rule_plan::element_type(spec, from, p);
+            format!(
+                "{{ op: \"all_equal\", path: {}, key: {} }}",
+                path(spec, from, p),
+                self::path(spec, element.as_deref(), key)
+            )
+        }
+        Condition::All(conditions) => {
+            format!("{{ op: \"all\", conditions: {} }}", list(conditions))
+        }
+        Condition::Any(conditions) => {
+            format!("{{ op: \"any\", conditions: {} }}", list(conditions))
+        }
+        Condition::Not(inner) => format!(
+            "{{ op: \"not\", condition: {} }}",
+            self::condition(spec, from, inner)
+        ),
+    }
+}
+
+const TYPES: &str = r#"/** One step of a rule path; `fallback` is the field's declared default, used when it is absent. */
+export interface PathStep {
+  readonly key: string;
+  readonly fallback?: unknown;
+}
+
+/**
+ * A rule condition as data (the spec language's `rules:` conditions). An absent value (a missing
+ * optional field or `null` anywhere on the path, with no default) satisfies only `absent`,
+ * `not_equals`, `not_in`, and `length`, `each` and `all_equal` vacuously.
+ */
+export type Condition =
+  | { readonly op: "present" | "absent"; readonly path: readonly PathStep[] }
+  | { readonly op: "equals" | "not_equals" | "contains"; readonly path: readonly PathStep[]; readonly value: unknown }
+  | { readonly op: "in" | "not_in"; readonly path: readonly PathStep[]; readonly values: readonly unknown[] }
+  | { readonly op: "length"; readonly path: readonly PathStep[]; readonly min: number | null; readonly max: number | null }
+  | { readonly op: "each"; readonly path: readonly PathStep[]; readonly condition: Condition }
+  | { readonly op: "all_equal"; readonly path: readonly PathStep[]; readonly key: readonly PathStep[] }
+  | { readonly op: "all" | "any"; readonly conditions: readonly Condition[] }
+  | { readonly op: "not"; readonly condition: Condition };
+
+/** A cross-field rule: stable code, name, the record type it constrains, clause(s), message, conditions. */
+export interface CrossFieldRule {
+  readonly code: RuleCode;
+  readonly name: RuleName;
+  readonly on: string;
+  readonly clause: string;
+  readonly message: string;
+  /** The rule applies only where this holds; `null` means always. */
+  readonly when: Condition | null;
+  readonly require: Condition;
+}
+
+/** A broken rule: the JSON pointer of the record it is on (`""` for the value itself) and its code. */
+export interface Violation {
+  readonly pointer: string;
+  readonly code: RuleCode;
+}
+
+type Shape = string | { readonly list: Shape } | { readonly map: Shape };
+type Children = readonly (readonly [string, Shape])[];
+type WalkNode =
+  | { readonly kind: "record"; readonly children: Children }
+  | { readonly kind: "union"; readonly tag: string; readonly variants: Readonly<Record<string, Children>> };
+
+"#;
+
+const INTERPRETER: &str = r#"
+/** Marks a missing optional field (or `null`) anywhere on a path. */
+const ABSENT: unique symbol = Symbol("absent");
+
+type JsonObject = { readonly [key: string]: unknown };
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function resolve(value: unknown, path: readonly PathStep[]): unknown {
+  let current: unknown = value;
+  for (const step of path) {
+    let next: unknown = isObject(current) ? current[step.key] : undefined;
+    if (next === undefined || next === null) {
+      next = "fallback" in step ? step.fallback : ABSENT;
+    }
+    if (next === ABSENT) {
+      return ABSENT;
+    }
+    current = next;
+  }
+  return current;
+}
+
+/** JSON equality: numbers by value, arrays and objects deeply. */
+function equal(left: unknown, right: unknown): boolean {
+  if (Array.isArray(left) && Array.isArray(right)) {
+    return left.length === right.length && left.every((item, index) => equal(item, right[index]));
+  }
+  if (isObject(left) && isObject(right)) {
+    const keys = Object.keys(left);
+    return (
+      keys.length === Object.keys(right).length &&
+      keys.every((key) => Object.prototype.hasOwnProperty.call(right, key) && equal(left[key], right[key]))
+    );
+  }
+  return left === right;
+}
+
+function lengthOf(value: unknown): number | undefined {
+  if (typeof value === "string") {
+    return [...value].length;
+  }
+  if (Array.isArray(value)) {
+    return value.length;
+  }
+  return isObject(value) ? Object.keys(value).length : undefined;
+}
+
+/** Whether `condition` holds on `value` (a record, or a list element inside `each`). */
+export function holds(condition: Condition, value: unknown): boolean {
+  switch (condition.op) {
+    case "all":
+      return condition.conditions.every((inner) => holds(inner, value));
+    case "any":
+      return condition.conditions.some((inner) => holds(inner, value));
+    case "not":
+      return !holds(condition.condition, value);
+    default:
+      break;
+  }
+  const found = resolve(value, condition.path);
+  switch (condition.op) {
+    case "present":
+      return found !== ABSENT;
+    case "absent":
+      return found === ABSENT;
+    case "equals":
+      return found !== ABSENT && equal(found, condition.value);
+    case "not_equals":
+      return found === ABSENT || !equal(found, condition.value);
+    case "in":
+      return found !== ABSENT && condition.values.some((allowed) => equal(found, allowed));
+    case "not_in":
+      return found === ABSENT || !condition.values.some((refused) => equal(found, refused));
+    case "length": {
+      if (found === ABSENT) {
+        return true;
+      }
+      const length = lengthOf(found);
+      return (
+        length !== undefined &&
+        (condition.min === null || length >= condition.min) &&
+        (condition.max === null || length <= condition.max)
+      );
+    }
+    case "contains":
+      return Array.isArray(found) && found.some((item) => equal(item, condition.value));
+    case "each":
+      if (found === ABSENT) {
+        return true;
+      }
+      return Array.isArray(found) && found.every((item) => holds(condition.condition, item));
+    case "all_equal": {
+      if (found === ABSENT) {
+        return true;
+      }
+      if (!Array.isArray(found)) {
+        return false;
+      }
+      const keys = found.map((item) => resolve(item, condition.key));
+      return keys.every((key, index) => index === 0 || equal(keys[0], key));
+    }
+  }
+}
+
+/** The rules of `typeName` that the record `record` breaks (its own rules, not nested records'). */
+export function brokenRules(typeName: string, record: unknown): CrossFieldRule[] {
+  return RULES.filter(
+    (rule) => rule.on === typeName && (rule.when === null || holds(rule.when, record)) && !holds(rule.require, record),
+  );
+}
+
+function pointer(parent: string, key: string | number): string {
+  return `${parent}/${String(key).replace(/~/g, "~0").replace(/\//g, "~1")}`;
+}
+
+function walkShape(shape: Shape, value: unknown, at: string, out: Violation[]): void {
+  if (typeof shape === "string") {
+    walk(shape, value, at, out);
+  } else if ("list" in shape) {
+    if (Array.isArray(value)) {
+      value.forEach((item: unknown, index) => walkShape(shape.list, item, pointer(at, index), out));
+    }
+  } else if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      walkShape(shape.map, item, pointer(at, key), out);
+    }
+  }
+}
+
+function walk(typeName: string, value: unknown, at: string, out: Violation[]): void {
+  if (!isObject(value)) {
+    return;
+  }
+  for (const rule of brokenRules(typeName, value)) {
+    out.push({ pointer: at, code: rule.code });
+  }
+  const node = WALK[typeName];
+  if (node === undefined) {
+    return;
+  }
+  let children: Children = [];
+  if (node.kind === "record") {
+    children = node.children;
+  } else {
+    const tag = value[node.tag];
+    children = (typeof tag === "string" ? node.variants[tag] : undefined) ?? [];
+  }
+  for (const [field, shape] of children) {
+    const child = value[field];
+    if (child !== undefined && child !== null) {
+      walkShape(shape, child, pointer(at, field), out);
+    }
+  }
+}
+
+/**
+ * Every cross-field rule broken in `value`, read as the spec type `typeName`, including the
+ * records nested in it: the JSON pointer of the record each rule is on, in document order, rules
+ * in spec order. Checks rules only, not structure (that is the JSON Schema's job).
+ */
+export function violations(typeName: string, value: unknown): Violation[] {
+  const out: Violation[] = [];
+  walk(typeName, value, "", out);
+  return out;
+}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use crate::rule_plan::test_rules;
+
+    fn rules_ts(spec: &handshake_spec::model::Spec) -> String {
+        super::super::generate(spec)
+            .into_iter()
+            .find(|f| f.path == "out/ts/rules.ts")
+            .expect("rules.ts generated")
+            .contents
+    }
+
+    #[test]
+    fn each_record_with_rules_gets_a_typed_validator() {
+        let rules = rules_ts(&test_rules::spec());
+        assert!(rules.contains("import type { SourceRef } from \"./types.js\";\n"));
+        assert!(rules.contains(
+            "export function validateSourceRef(value: SourceRef): Violation[] {\n  return violations(\"SourceRef\", value);\n}"
+        ));
+        assert!(
+            !rules.contains("validateBundle"),
+            "Bundle has no rules of its own"
+        );
+        assert!(rules.contains("{ op: \"contains\", path: [{ key: \"layers\", fallback: [\"derived\"] }], value: \"raw\" }"));
+        assert!(rules.contains("  \"Bundle\": { kind: \"record\", children: [[\"sources\", { list: \"SourceRef\" }], [\"by_name\", { map: \"SourceRef\" }]] },\n"));
+    }
+
+    #[test]
+    fn a_spec_without_rules_still_exports_the_empty_table() {
+        let rules = rules_ts(&crate::typescript::test_spec::spec());
+        assert!(rules.contains("export type RuleCode = never;"));
+        assert!(rules.contains("export const RULES: readonly CrossFieldRule[] = [\n];"));
+        assert!(!rules.contains("import type"));
+    }
+}
