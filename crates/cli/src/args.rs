@@ -1,0 +1,289 @@
+//! The command line, parsed by hand: two subcommands and five flags need no argument library.
+
+use std::fmt;
+
+/// Text of `handshake --help`.
+pub const USAGE: &str = "\
+handshake: validate AI Job Model records and hash them canonically (Handshake Master Spec §2.6.6)
+
+usage:
+  handshake validate [--type TYPE] [--json] FILE...
+  handshake hash [--type TYPE] [--canonical-only | --digest-only] FILE
+  handshake types
+  handshake --help | --version
+
+validate  checks each FILE (- for stdin) as TYPE, or as the root type it parses as, and lists
+          every violation with its JSON pointer, stable code, spec clause and message.
+          --json prints one JSON array instead: [{file, type, detection, also_parses_as,
+          valid, violations: [{path, code, clause, message}], error}].
+hash      prints the canonical JSON of FILE (§2.6.6.7.5) on one line and its SHA-256 on the
+          next. With --type the record is first validated as TYPE and its parsed form is
+          hashed; --type ScopeInputs applies the scope_inputs_hash rules. --canonical-only
+          prints exactly the hashed bytes (no newline), --digest-only the digest alone.
+types     lists every type of the spec; root types (the ones auto-detection tries) are marked.
+
+exit status: 0 all valid / hashed, 1 a record is invalid or has no canonical form,
+             2 usage error or a file that cannot be read.
+";
+
+/// What to print for `hash`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashOutput {
+    /// Canonical JSON on one line, digest on the next.
+    Both,
+    /// Only the canonical bytes, without a newline.
+    CanonicalOnly,
+    /// Only the hex digest and a newline.
+    DigestOnly,
+}
+
+/// One parsed invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `handshake validate`.
+    Validate {
+        /// `--type`, when given.
+        type_name: Option<String>,
+        /// `--json`.
+        json: bool,
+        /// The files, `-` for stdin.
+        files: Vec<String>,
+    },
+    /// `handshake hash`.
+    Hash {
+        /// `--type`, when given.
+        type_name: Option<String>,
+        /// Which parts to print.
+        output: HashOutput,
+        /// The file, `-` for stdin.
+        file: String,
+    },
+    /// `handshake types`.
+    Types,
+    /// `--help`, `-h` or `help`.
+    Help,
+    /// `--version` or `-V`.
+    Version,
+}
+
+/// A command line that does not parse; the message says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn usage_error(message: impl Into<String>) -> UsageError {
+    UsageError(message.into())
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(arguments: &[String]) -> Result<Command, UsageError> {
+    let Some((subcommand, rest)) = arguments.split_first() else {
+        return Err(usage_error("no subcommand given"));
+    };
+    match subcommand.as_str() {
+        "validate" => parse_validate(rest),
+        "hash" => parse_hash(rest),
+        "types" if rest.is_empty() => Ok(Command::Types),
+        "types" => Err(usage_error("types takes no arguments")),
+        "help" | "--help" | "-h" => Ok(Command::Help),
+        "--version" | "-V" => Ok(Command::Version),
+        other => Err(usage_error(format!("unknown subcommand `{other}`"))),
+    }
+}
+
+/// Flags and operands of one subcommand, before the subcommand decides which it accepts.
+#[derive(Default)]
+struct Parsed {
+    help: bool,
+    type_name: Option<String>,
+    flags: Vec<String>,
+    operands: Vec<String>,
+}
+
+fn split(arguments: &[String], accepted_flags: &[&str]) -> Result<Parsed, UsageError> {
+    let mut parsed = Parsed::default();
+    let mut arguments = arguments.iter();
+    let mut only_operands = false;
+    while let Some(argument) = arguments.next() {
+        if only_operands || argument == "-" || !argument.starts_with('-') {
+            parsed.operands.push(argument.clone());
+        } else if argument == "--" {
+            only_operands = true;
+        } else if argument == "--help" || argument == "-h" {
+            parsed.help = true;
+        } else if argument == "--type" || argument.starts_with("--type=") {
+            let name = match argument.strip_prefix("--type=") {
+                Some(name) => name.to_owned(),
+                None => arguments
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| usage_error("--type needs a type name"))?,
+            };
+            if name.is_empty() || name.starts_with('-') {
+                return Err(usage_error("--type needs a type name"));
+            }
+            if parsed.type_name.replace(name).is_some() {
+                return Err(usage_error("--type given twice"));
+            }
+        } else if accepted_flags.contains(&argument.as_str()) {
+            if parsed.flags.contains(argument) {
+                return Err(usage_error(format!("{argument} given twice")));
+            }
+            parsed.flags.push(argument.clone());
+        } else {
+            return Err(usage_error(format!("unknown option `{argument}`")));
+        }
+    }
+    Ok(parsed)
+}
+
+fn parse_validate(arguments: &[String]) -> Result<Command, UsageError> {
+    let parsed = split(arguments, &["--json"])?;
+    if parsed.help {
+        return Ok(Command::Help);
+    }
+    if parsed.operands.is_empty() {
+        return Err(usage_error("validate needs at least one FILE"));
+    }
+    Ok(Command::Validate {
+        type_name: parsed.type_name,
+        json: parsed.flags.iter().any(|flag| flag == "--json"),
+        files: parsed.operands,
+    })
+}
+
+fn parse_hash(arguments: &[String]) -> Result<Command, UsageError> {
+    let parsed = split(arguments, &["--canonical-only", "--digest-only"])?;
+    if parsed.help {
+        return Ok(Command::Help);
+    }
+    let output = match parsed.flags.as_slice() {
+        [] => HashOutput::Both,
+        [flag] if flag == "--canonical-only" => HashOutput::CanonicalOnly,
+        [_] => HashOutput::DigestOnly,
+        _ => {
+            return Err(usage_error(
+                "--canonical-only and --digest-only exclude each other",
+            ));
+        }
+    };
+    let [file] = <[String; 1]>::try_from(parsed.operands).map_err(|operands| {
+        usage_error(format!(
+            "hash takes exactly one FILE, got {}",
+            operands.len()
+        ))
+    })?;
+    Ok(Command::Hash {
+        type_name: parsed.type_name,
+        output,
+        file,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(line: &str) -> Result<Command, UsageError> {
+        let arguments: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+        parse(&arguments)
+    }
+
+    #[test]
+    fn validate_takes_type_json_and_files_in_any_order() {
+        assert_eq!(
+            run("validate a.json --json --type=AiJob - b.json"),
+            Ok(Command::Validate {
+                type_name: Some("AiJob".to_owned()),
+                json: true,
+                files: vec!["a.json".into(), "-".into(), "b.json".into()],
+            })
+        );
+        assert_eq!(
+            run("validate --type EntityRef -- --odd-name.json"),
+            Ok(Command::Validate {
+                type_name: Some("EntityRef".to_owned()),
+                json: false,
+                files: vec!["--odd-name.json".into()],
+            })
+        );
+    }
+
+    #[test]
+    fn hash_takes_one_file_and_one_output_flag() {
+        assert_eq!(
+            run("hash --digest-only -"),
+            Ok(Command::Hash {
+                type_name: None,
+                output: HashOutput::DigestOnly,
+                file: "-".into(),
+            })
+        );
+        assert_eq!(
+            run("hash --canonical-only x"),
+            Ok(Command::Hash {
+                type_name: None,
+                output: HashOutput::CanonicalOnly,
+                file: "x".into(),
+            })
+        );
+        assert!(run("hash --canonical-only --digest-only x").is_err());
+        assert!(run("hash a b").is_err());
+        assert!(run("hash").is_err());
+    }
+
+    #[test]
+    fn usage_errors_name_the_problem() {
+        assert_eq!(run("").unwrap_err().0, "no subcommand given");
+        assert_eq!(
+            run("frobnicate").unwrap_err().0,
+            "unknown subcommand `frobnicate`"
+        );
+        assert_eq!(
+            run("validate").unwrap_err().0,
+            "validate needs at least one FILE"
+        );
+        assert_eq!(
+            run("validate --type").unwrap_err().0,
+            "--type needs a type name"
+        );
+        assert_eq!(
+            run("validate --type --json x").unwrap_err().0,
+            "--type needs a type name"
+        );
+        assert_eq!(
+            run("validate --type A --type B x").unwrap_err().0,
+            "--type given twice"
+        );
+        assert_eq!(
+            run("validate --digest-only x").unwrap_err().0,
+            "unknown option `--digest-only`"
+        );
+        assert_eq!(
+            run("hash --json x").unwrap_err().0,
+            "unknown option `--json`"
+        );
+        assert_eq!(
+            run("validate --json --json x").unwrap_err().0,
+            "--json given twice"
+        );
+    }
+
+    #[test]
+    fn help_version_and_types() {
+        assert_eq!(run("--help"), Ok(Command::Help));
+        assert_eq!(run("help"), Ok(Command::Help));
+        assert_eq!(run("-V"), Ok(Command::Version));
+        assert_eq!(run("types"), Ok(Command::Types));
+        assert_eq!(run("validate --help"), Ok(Command::Help));
+        assert_eq!(run("hash -h"), Ok(Command::Help));
+        assert!(run("types x").is_err());
+    }
+}

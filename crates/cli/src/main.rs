@@ -1,0 +1,160 @@
+//! `handshake`: validate AI Job Model records and print their canonical JSON and SHA-256.
+//!
+//! Exit status: 0 when every record is valid (or hashed), 1 when a record is invalid or has no
+//! canonical form, 2 for a usage error or a file that cannot be read.
+
+mod args;
+mod hash;
+mod input;
+mod registry;
+mod validate;
+mod violation;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use args::Command;
+
+/// Exit status of a run that found nothing wrong.
+const EXIT_VALID: u8 = 0;
+/// Exit status when a record is invalid or cannot be hashed.
+const EXIT_INVALID: u8 = 1;
+/// Exit status of a usage error or an unreadable file.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let command = match args::parse(&arguments) {
+        Ok(command) => command,
+        Err(error) => return usage_failure(&error.0),
+    };
+    match run(command) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("handshake: {error:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn usage_failure(message: &str) -> ExitCode {
+    eprintln!("handshake: {message}\n\n{}", args::USAGE);
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// Runs one command; `Err` is an I/O failure on stdout (exit 2).
+fn run(command: Command) -> anyhow::Result<u8> {
+    let mut stdout = std::io::stdout().lock();
+    match command {
+        Command::Help => {
+            stdout.write_all(args::USAGE.as_bytes())?;
+            Ok(EXIT_VALID)
+        }
+        Command::Version => {
+            writeln!(
+                stdout,
+                "handshake {} (spec {} {}, Master Spec {})",
+                env!("CARGO_PKG_VERSION"),
+                handshake_job_model::SPEC_NAME,
+                handshake_job_model::SPEC_VERSION,
+                handshake_job_model::MASTER_SPEC,
+            )?;
+            Ok(EXIT_VALID)
+        }
+        Command::Types => {
+            for spec_type in registry::TYPES {
+                let marker = if spec_type.root { "  (root)" } else { "" };
+                writeln!(stdout, "{}{marker}", spec_type.name)?;
+            }
+            Ok(EXIT_VALID)
+        }
+        Command::Validate {
+            type_name,
+            json,
+            files,
+        } => {
+            let named = match resolve_type(type_name.as_deref()) {
+                Ok(named) => named,
+                Err(message) => return Ok(usage_status(&message)),
+            };
+            if files.iter().filter(|file| file.as_str() == "-").count() > 1 {
+                return Ok(usage_status("stdin (-) can be read only once"));
+            }
+            let mut reports = Vec::with_capacity(files.len());
+            for file in &files {
+                let report = match input::read_text(file) {
+                    Ok(text) => validate::check_text(file, &text, named),
+                    Err(error) => validate::FileReport::unreadable(file, &error),
+                };
+                if !json {
+                    let text = validate::render_human(&report);
+                    if report.error.is_some() {
+                        eprint!("{text}");
+                    } else {
+                        stdout.write_all(text.as_bytes())?;
+                    }
+                }
+                reports.push(report);
+            }
+            if json {
+                serde_json::to_writer_pretty(&mut stdout, &reports)?;
+                stdout.write_all(b"\n")?;
+            }
+            stdout.flush()?;
+            Ok(if reports.iter().any(|report| report.error.is_some()) {
+                EXIT_USAGE
+            } else if reports.iter().all(|report| report.valid) {
+                EXIT_VALID
+            } else {
+                EXIT_INVALID
+            })
+        }
+        Command::Hash {
+            type_name,
+            output,
+            file,
+        } => {
+            let named = match resolve_type(type_name.as_deref()) {
+                Ok(named) => named,
+                Err(message) => return Ok(usage_status(&message)),
+            };
+            let text = match input::read_text(&file) {
+                Ok(text) => text,
+                Err(error) => {
+                    eprintln!("handshake: {error:#}");
+                    return Ok(EXIT_USAGE);
+                }
+            };
+            match hash::hash_text(&file, &text, named) {
+                Ok(hashed) => {
+                    stdout.write_all(hash::render(&hashed, output).as_bytes())?;
+                    stdout.flush()?;
+                    Ok(EXIT_VALID)
+                }
+                Err(refusal) => {
+                    eprint!("{refusal}");
+                    Ok(EXIT_INVALID)
+                }
+            }
+        }
+    }
+}
+
+fn usage_status(message: &str) -> u8 {
+    eprintln!("handshake: {message}\n\n{}", args::USAGE);
+    EXIT_USAGE
+}
+
+/// The spec type named by `--type`, or a usage message listing the valid names.
+fn resolve_type(name: Option<&str>) -> Result<Option<&'static registry::SpecType>, String> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    registry::named(name).map(Some).ok_or_else(|| {
+        let roots: Vec<&str> = registry::roots().map(|spec_type| spec_type.name).collect();
+        format!(
+            "unknown type `{name}`; root types: {} (`handshake types` lists every type)",
+            roots.join(", ")
+        )
+    })
+}

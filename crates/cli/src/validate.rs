@@ -1,0 +1,321 @@
+//! `handshake validate`: which type a record is, every violation it has, and the report.
+//!
+//! Type detection, when `--type` is not given, tries every root type in spec order:
+//! * exactly one parses: that one (`unique`);
+//! * several parse: the one with the fewest cross-field violations, the first in spec order on
+//!   a tie, and the others are named (`fewest_violations`);
+//! * none parses: the closest is reported and marked `guessed`. Closest means, in this order:
+//!   the JSON kind (object, string, …) matches the type's schema; more of the record's keys are
+//!   properties of the type and fewer are not; serde got deeper into the record before it
+//!   stopped; first in spec order.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::input;
+use crate::registry::{self, Checked, SpecType};
+use crate::violation::Violation;
+
+/// How the reported type was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Detection {
+    /// Named with `--type`.
+    Named,
+    /// The only root type the record parses as.
+    Unique,
+    /// One of several root types it parses as: the one with the fewest violations.
+    FewestViolations,
+    /// It parses as no root type; the closest one is reported.
+    Guessed,
+}
+
+/// The verdict on one file: one element of the `--json` array.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The file as given on the command line (`-` for stdin).
+    pub file: String,
+    /// The type the record was checked as; `null` when the file could not be read.
+    #[serde(rename = "type")]
+    pub type_name: Option<&'static str>,
+    /// How `type` was chosen; `null` when the file could not be read.
+    pub detection: Option<Detection>,
+    /// The other root types the record also parses as (only with `fewest_violations`).
+    pub also_parses_as: Vec<&'static str>,
+    /// True when the record has no violation.
+    pub valid: bool,
+    /// Every violation found.
+    pub violations: Vec<Violation>,
+    /// Why the file could not be checked at all (unreadable); `null` otherwise.
+    pub error: Option<String>,
+}
+
+impl FileReport {
+    /// A file that could not be read: reported, and the run exits 2.
+    pub fn unreadable(file: &str, error: &anyhow::Error) -> Self {
+        Self {
+            file: file.to_owned(),
+            type_name: None,
+            detection: None,
+            also_parses_as: Vec::new(),
+            valid: false,
+            violations: Vec::new(),
+            error: Some(format!("{error:#}")),
+        }
+    }
+}
+
+/// Checks JSON `text` as `named` or as the root type it is.
+pub fn check_text(file: &str, text: &str, named: Option<&'static SpecType>) -> FileReport {
+    let value = match input::parse_json(text) {
+        Ok(value) => value,
+        Err(error) => {
+            let violation = Violation::invalid_record(String::new(), format!("not JSON: {error}"));
+            return FileReport {
+                file: file.to_owned(),
+                type_name: named.map(|spec_type| spec_type.name),
+                detection: Some(if named.is_some() {
+                    Detection::Named
+                } else {
+                    Detection::Guessed
+                }),
+                also_parses_as: Vec::new(),
+                valid: false,
+                violations: vec![violation],
+                error: None,
+            };
+        }
+    };
+    let verdict = check_value(&value, named);
+    FileReport {
+        file: file.to_owned(),
+        type_name: verdict.type_name,
+        detection: Some(verdict.detection),
+        also_parses_as: verdict.also_parses_as,
+        valid: verdict.checked.violations.is_empty(),
+        violations: verdict.checked.violations,
+        error: None,
+    }
+}
+
+/// The type chosen for a value and what checking it as that type found.
+pub struct Verdict {
+    /// The chosen type; `None` only when the spec has no root type at all.
+    pub type_name: Option<&'static str>,
+    /// How it was chosen.
+    pub detection: Detection,
+    /// Other root types the value parses as.
+    pub also_parses_as: Vec<&'static str>,
+    /// The outcome for the chosen type.
+    pub checked: Checked,
+}
+
+/// Checks `value` as `named`, or detects its root type (see the module docs).
+pub fn check_value(value: &Value, named: Option<&'static SpecType>) -> Verdict {
+    if let Some(spec_type) = named {
+        return Verdict {
+            type_name: Some(spec_type.name),
+            detection: Detection::Named,
+            also_parses_as: Vec::new(),
+            checked: spec_type.check(value),
+        };
+    }
+    let outcomes: Vec<(&'static SpecType, Checked)> = registry::roots()
+        .map(|spec_type| (spec_type, spec_type.check(value)))
+        .collect();
+    let parsed: Vec<usize> = (0..outcomes.len())
+        .filter(|&index| outcomes[index].1.parsed.is_some())
+        .collect();
+    let (chosen, detection) = match parsed.as_slice() {
+        [only] => (Some(*only), Detection::Unique),
+        [] => (closest(value, &outcomes), Detection::Guessed),
+        several => (
+            several
+                .iter()
+                .copied()
+                .min_by_key(|&index| outcomes[index].1.violations.len()),
+            Detection::FewestViolations,
+        ),
+    };
+    let also_parses_as = match detection {
+        Detection::FewestViolations => parsed
+            .iter()
+            .filter(|&&index| Some(index) != chosen)
+            .map(|&index| outcomes[index].0.name)
+            .collect(),
+        _ => Vec::new(),
+    };
+    match chosen.and_then(|index| outcomes.into_iter().nth(index)) {
+        Some((spec_type, checked)) => Verdict {
+            type_name: Some(spec_type.name),
+            detection,
+            also_parses_as,
+            checked,
+        },
+        None => Verdict {
+            type_name: None,
+            detection: Detection::Guessed,
+            also_parses_as,
+            checked: Checked {
+                parsed: None,
+                violations: vec![Violation::invalid_record(
+                    String::new(),
+                    "the spec has no root type to check against".to_owned(),
+                )],
+            },
+        },
+    }
+}
+
+/// Index of the outcome closest to parsing (none of them parsed).
+fn closest(value: &Value, outcomes: &[(&'static SpecType, Checked)]) -> Option<usize> {
+    // max_by_key keeps the last of equal keys; the negated index makes the first in spec order win.
+    (0..outcomes.len()).max_by_key(|&index| {
+        let (spec_type, checked) = &outcomes[index];
+        let shape = SchemaShape::of(&spec_type.schema());
+        let depth = checked
+            .violations
+            .iter()
+            .map(|violation| violation.path.matches('/').count())
+            .max()
+            .unwrap_or(0);
+        (
+            shape.accepts_kind(value),
+            shape.key_score(value),
+            depth,
+            std::cmp::Reverse(index),
+        )
+    })
+}
+
+/// What a type's JSON Schema says about the top level of a value: its JSON kinds and the
+/// property names of any of its object forms (a tagged union has one per variant).
+struct SchemaShape {
+    kinds: BTreeSet<String>,
+    properties: BTreeSet<String>,
+}
+
+impl SchemaShape {
+    fn of(schema: &Value) -> Self {
+        let mut shape = Self {
+            kinds: BTreeSet::new(),
+            properties: BTreeSet::new(),
+        };
+        shape.collect(schema, schema, 0);
+        shape
+    }
+
+    fn collect(&mut self, node: &Value, document: &Value, depth: usize) {
+        // Refs and combinators nest only a few levels at the top of a type; the bound only
+        // protects against a recursive `$ref`.
+        if depth > 8 {
+            return;
+        }
+        match node.get("type") {
+            Some(Value::String(kind)) => {
+                self.kinds.insert(kind.clone());
+            }
+            Some(Value::Array(kinds)) => {
+                self.kinds
+                    .extend(kinds.iter().filter_map(Value::as_str).map(str::to_owned));
+            }
+            _ => {}
+        }
+        if let Some(Value::String(_)) = node.get("const") {
+            self.kinds.insert("string".to_owned());
+        }
+        if let Some(Value::Array(values)) = node.get("enum")
+            && values.iter().all(Value::is_string)
+        {
+            self.kinds.insert("string".to_owned());
+        }
+        if let Some(Value::Object(properties)) = node.get("properties") {
+            self.properties.extend(properties.keys().cloned());
+        }
+        for combinator in ["oneOf", "anyOf", "allOf"] {
+            if let Some(Value::Array(branches)) = node.get(combinator) {
+                for branch in branches {
+                    self.collect(branch, document, depth + 1);
+                }
+            }
+        }
+        if let Some(target) = node
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|reference| reference.strip_prefix('#'))
+            .and_then(|pointer| document.pointer(pointer))
+        {
+            self.collect(target, document, depth + 1);
+        }
+    }
+
+    /// True when the value's JSON kind is one the schema allows, or the schema names none.
+    fn accepts_kind(&self, value: &Value) -> bool {
+        let kind = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(number) if number.is_f64() => "number",
+            Value::Number(_) => "integer",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        self.kinds.is_empty()
+            || self.kinds.contains(kind)
+            || (kind == "integer" && self.kinds.contains("number"))
+    }
+
+    /// Keys of the record the type knows minus keys it does not.
+    fn key_score(&self, value: &Value) -> i64 {
+        let Value::Object(fields) = value else {
+            return 0;
+        };
+        fields
+            .keys()
+            .map(|key| if self.properties.contains(key) { 1 } else { -1 })
+            .sum()
+    }
+}
+
+/// The human-readable report of one file: a verdict line, then one aligned line per violation.
+pub fn render_human(report: &FileReport) -> String {
+    if let Some(error) = &report.error {
+        return format!("{}: error: {error}\n", report.file);
+    }
+    let type_name = report.type_name.unwrap_or("no type");
+    let how = match report.detection {
+        Some(Detection::FewestViolations) => format!(
+            "; also parses as {}, chose the type with the fewest violations",
+            report.also_parses_as.join(", ")
+        ),
+        Some(Detection::Guessed) => "; guessed: no root type parses, closest shown".to_owned(),
+        _ => String::new(),
+    };
+    let verdict = if report.valid { "valid" } else { "invalid" };
+    let mut out = format!("{}: {verdict} ({type_name}{how})\n", report.file);
+    let shown_path = |violation: &Violation| {
+        if violation.path.is_empty() {
+            "(root)".to_owned()
+        } else {
+            violation.path.clone()
+        }
+    };
+    let width = |column: &dyn Fn(&Violation) -> usize| {
+        report.violations.iter().map(column).max().unwrap_or(0)
+    };
+    let path_width = width(&|violation| shown_path(violation).chars().count());
+    let code_width = width(&|violation| violation.code.chars().count());
+    let clause_width = width(&|violation| violation.clause.chars().count());
+    for violation in &report.violations {
+        out.push_str(&format!(
+            "  {:path_width$}  {:code_width$}  {:clause_width$}  {}\n",
+            shown_path(violation),
+            violation.code,
+            violation.clause,
+            violation.message,
+        ));
+    }
+    out
+}
