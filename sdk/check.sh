@@ -16,6 +16,10 @@ if ! cmp -s package-lock.json node_modules/.handshake-installed-lock 2>/dev/null
 fi
 echo "== typescript: tsc --strict --noEmit"
 npx --no-install tsc --strict --noEmit -p "$sdk/typescript"
+echo "== typescript: rules runtime checks (tsc into sdk/typescript/.build, then node on tests/corpus_rules)"
+rm -rf "$sdk/typescript/.build"
+npx --no-install tsc -p "$sdk/typescript/tsconfig.test.json"
+node "$sdk/typescript/.build/test/rules_verdicts.js" --check "$sdk/../tests/corpus_rules"
 
 echo "== python: venv with pinned requirements"
 cd "$sdk/python"

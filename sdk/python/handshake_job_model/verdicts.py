@@ -7,9 +7,14 @@ Usage::
 Each file is validated as the wire format (``TypeAdapter(T).validate_json``, the same bytes the Rust
 model and the JSON Schema see). Its type is ``--type`` or, for the corpus layout
 ``.../<root_type>/{valid,invalid}/<case>.json``, the PascalCase of ``<root_type>`` (``ai_job`` →
-``AiJob``). Prints one JSON document on stdout::
+``AiJob``); in the rules corpus, ``.../<rule_name>/{valid,invalid}/<root_type>.<case>.json``, the
+PascalCase of the file name's first part. Prints one JSON document on stdout::
 
-    {"verdicts": [{"file": "...", "type": "AiJob", "valid": false, "errors": ["job_id: ..."]}]}
+    {"verdicts": [{"file": "...", "type": "AiJob", "valid": false, "errors": ["job_id: ..."],
+                   "violations": [{"pointer": "/context_snapshot", "code": "HSK-RULE-0104"}]}]}
+
+``violations`` lists every broken cross-field rule (``generated.violations``), found by validating
+the structure alone (``context={SKIP_RULES: True}``); it is empty when the structure is invalid.
 
 Exit status 0 when every file was judged (whether valid or not), 2 when a file cannot be read or
 its type is unknown, so a broken corpus never looks like a rejected record.
@@ -33,7 +38,12 @@ def type_for(path: Path, explicit: str | None) -> str:
     if explicit is not None:
         return explicit
     root_type = path.parent.parent.name
+    if root_type in _RULE_NAMES:
+        root_type = path.name.split(".", 1)[0]
     return "".join(word[:1].upper() + word[1:] for word in root_type.split("_"))
+
+
+_RULE_NAMES = frozenset(rule.name for rule in generated.RULES)
 
 
 def verdict(path: Path, type_name: str) -> dict[str, Any]:
@@ -42,6 +52,16 @@ def verdict(path: Path, type_name: str) -> dict[str, Any]:
         raise LookupError(f"{path}: no generated type named {type_name!r}")
     adapter: TypeAdapter[Any] = TypeAdapter(getattr(generated, type_name))
     data = path.read_bytes()
+    violations: list[dict[str, str]] = []
+    try:
+        structure = adapter.validate_json(data, context={generated.SKIP_RULES: True})
+    except ValidationError:
+        pass
+    else:
+        violations = [
+            {"pointer": pointer, "code": code}
+            for pointer, code in generated.violations(adapter.dump_python(structure, mode="json"), type_name)
+        ]
     try:
         adapter.validate_json(data)
     except ValidationError as error:
@@ -49,8 +69,8 @@ def verdict(path: Path, type_name: str) -> dict[str, Any]:
             f"{'.'.join(str(part) for part in detail['loc']) or '<root>'}: {detail['msg']}"
             for detail in error.errors(include_url=False)
         ]
-        return {"file": str(path), "type": type_name, "valid": False, "errors": messages}
-    return {"file": str(path), "type": type_name, "valid": True, "errors": []}
+        return {"file": str(path), "type": type_name, "valid": False, "errors": messages, "violations": violations}
+    return {"file": str(path), "type": type_name, "valid": True, "errors": [], "violations": violations}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,3 +11,4 @@
 export * from "./generated/types.js";
 export * from "./generated/lifecycle.js";
 export * from "./generated/errors.js";
+export * from "./generated/rules.js";

@@ -23,6 +23,12 @@ from pydantic import (
     StringConstraints,
 )
 
+from typing import Self
+
+from pydantic import ValidationInfo, model_validator
+
+from .rules import check as _check_rules
+
 # RFC 3339 as the Rust model reads it (the `time` crate): any one ASCII separator between date and
 # time, any number of fraction digits, `Z`/`z` or a `+hh:mm`/`-hh:mm` offset.
 _RFC3339 = _re.compile(
@@ -130,17 +136,58 @@ Decision: A UUID (the spec's EntityRef already uses UUIDs for artefacts); new id
 """
 
 
-JOB_KIND_PATTERN = "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
-"""The pattern every ``JobKind`` matches."""
+JobKind = Literal["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json", "chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck", "context_pack_build", "context_pack_refresh", "asr_transcribe", "doc_ingest", "distillation_train", "distillation_eval", "canvas_cluster"]
+"""the closed registry of job kinds the Master Spec names, each bound to exactly one profile in profiles.yaml
 
-JobKind = Annotated[str, StringConstraints(strict=True, pattern=JOB_KIND_PATTERN, min_length=1, max_length=64)]
-"""logical type of a job, such as doc_edit, sheet_transform, canvas_cluster or asr_transcribe
+Values:
 
-Example: ``doc_rewrite``
+- ``doc_edit``: edit document blocks, such as rewriting a paragraph (§2.6.6.2.1, §2.5.10.3.1)
+- ``doc_review``: review a document and propose comments or changes (§2.5.10.3.1)
+- ``doc_rewrite``: rewrite a selection, section or whole document; carries a DocsAiJobProfile (§2.6.6.6.4)
+- ``doc_summarize``: summarise a selection, section or whole document; carries a DocsAiJobProfile (§2.6.6.6.4)
+- ``doc_export_pdf``: export a document to PDF (§2.5.10.2)
+- ``doc_export_docx``: export a document to DOCX, generated from the AST canonical model (§2.5.10.2)
+- ``doc_export_html``: export a document to HTML (§2.5.10.2)
+- ``doc_export_md``: export a document to Markdown, where applicable (§2.5.10.2)
+- ``doc_import_docx``: import a DOCX file as a document with stable ids (§2.5.10.2)
+- ``doc_import_md``: import a Markdown file as a document with stable ids (§2.5.10.2)
+- ``sheet_transform``: transform sheet data, such as filling a column (§2.6.6.2.1, §2.5.10.3.1)
+- ``sheet_explain``: explain sheet contents or formulas without changing them (§2.5.10.3.1)
+- ``sheet_export_csv``: export a sheet or range to CSV (§2.5.10.2)
+- ``sheet_export_xlsx``: export a sheet or range to XLSX (§2.5.10.2)
+- ``sheet_export_json``: export a sheet or range to JSON (§2.5.10.2)
+- ``sheet_import_csv``: import a CSV file as a sheet with stable row and column ids (§2.5.10.2)
+- ``sheet_import_xlsx``: import an XLSX file as a sheet with stable row and column ids (§2.5.10.2)
+- ``sheet_import_json``: import a JSON file as a sheet with stable row and column ids (§2.5.10.2)
+- ``chart_create``: create a chart that references a table and range (§2.5.11)
+  Decision: §2.5.11 defines job types that create and update charts and decks without naming them; the kind is named after the create_chart operation in the artefact_verb form of §2.5.10.2.
+- ``chart_update``: patch a chart's spec without duplicating its data (§2.5.11)
+  Decision: Named like chart_create, after the update_chart_spec operation.
+- ``deck_create``: create a deck and its slides from existing entities (§2.5.11)
+  Decision: Named like chart_create, after the create_deck operation.
+- ``deck_update``: add or patch slides of an existing deck (§2.5.11)
+  Decision: Named like chart_create, after the add_slide and update_slide operations.
+- ``deck_export_pptx``: export a deck to PPTX as artifact references (§7.6.4, §2.5.11.2)
+- ``deck_export_pdf``: export a deck to PDF as artifact references (§7.6.4, §2.5.11.2)
+- ``deck_export_html``: export a deck to HTML as artifact references (§7.6.4, §2.5.11.2)
+- ``transcript_to_deck``: generate a deck (agenda, key points, action items) from a transcript document (§7.6.5)
+- ``context_pack_build``: build a new context pack for a target entity or source (§2.5.12)
+  Decision: §2.5.12 defines job types that build and refresh packs without naming them; the kind is named after the build_context_pack operation.
+- ``context_pack_refresh``: rebuild a stale context pack after its source hashes drifted (§2.5.12)
+  Decision: Named like context_pack_build, after the refresh_context_pack operation.
+- ``asr_transcribe``: transcribe audio or video into transcript segments (§2.6.6.2.1, §6.2.26)
+- ``doc_ingest``: ingest an external file into workspace blocks through the Docling pipeline (§11.3.3.5, §6.1.6)
+  Decision: The spec's own name for a Docling job (§11.3.3.5 creates one with job_kind=doc_ingest); not docling_ingest, which is the profile id.
+- ``distillation_train``: one distillation cycle, from example selection to a new adapter checkpoint (§9.1, §2.6.6.6.2)
+  Decision: §9.1 names distillation jobs (distill_job) but gives no job kind for the training cycle; this kind covers select_examples through create_checkpoint, and evaluation is its own kind as the spec names it.
+- ``distillation_eval``: evaluate a student checkpoint against the teacher and decide promotion; analysis only (§11.3.5.4, §2.6.6.6.2)
+- ``canvas_cluster``: propose clusters and layouts of canvas nodes (§2.6.6.2.1, §2.6.6.6.2)
 
-Clause: §2.6.6.2.1
-Decision: A snake_case string rather than a closed enum: §2.6.6.2.1 gives kinds only as examples and profiles (§2.6.6.6) add their own. The closed registry binding kinds to profiles belongs to the profile layer.
+Clause: §2.6.6.2.1, §2.6.6.6
+Decision: A closed enum, not an open string: §2.6.6.2.1 gives doc_edit, sheet_transform, canvas_cluster and asr_transcribe as examples, and the profiles (§2.5.10–§2.5.12, §6.1.6, §6.2.26, §9.1) name the rest. A record with a kind outside this list is refused when it is parsed (HSK-JOB-1003), so no job can run under a kind no profile governs. Where a profile describes job types without naming them (Charts & Decks, Context Packs, Distillation), the values follow the spec's own artefact_verb pattern (doc_export_pdf) and say so.
 """
+JOB_KIND_VALUES: tuple[JobKind, ...] = ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json", "chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck", "context_pack_build", "context_pack_refresh", "asr_transcribe", "doc_ingest", "distillation_train", "distillation_eval", "canvas_cluster")
+"""Every value of ``JobKind``, in spec order."""
 
 
 PROTOCOL_ID_PATTERN = "^[a-z][a-z0-9_]*_v[0-9]+(\\.[0-9]+)*$"
@@ -807,6 +854,15 @@ class ArtifactHandle(BaseModel):
     Clause: §2.6.6.7.7
     """
 
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-0103 ``prompt_payload_not_exportable`` (§2.6.6.7.7)
+        """
+        _check_rules(self, "ArtifactHandle", info)
+        return self
+
 
 class ContextSnapshot(BaseModel):
     """the job-attached minimal record of what a step saw and why, by hashes and handles
@@ -935,6 +991,15 @@ class ContextSnapshot(BaseModel):
 
     Clause: §2.6.6.7.3
     """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-0104 ``local_payload_guard`` (§2.6.6.7.13, §2.6.6.7.11)
+        """
+        _check_rules(self, "ContextSnapshot", info)
+        return self
 
 
 class BlockPayload(BaseModel):
@@ -1803,6 +1868,532 @@ Decision: A bounded opaque token rather than a UUID: §11.5 only says spans exis
 """
 
 
+DocId = Annotated[_Uuid, Field(title="DocId")]
+"""identifier of a workspace document
+
+A UUID; serialized in hyphenated text form.
+
+Clause: §2.6.6.6.1, §2.6.6.6.4
+Decision: §2.6.6.6.4 types doc_id as a Uuid and §6.1.6/§6.2.26 call the same reference DocId; a UUID newtype serves both and is the same value on the wire.
+"""
+
+
+class SelectionRange(BaseModel):
+    """a selection in a document, from one block to another, for rewriting or inserting
+
+    Clause: §2.6.6.6.4
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    start_block_id: BlockId
+    """the block where the selection starts
+
+    Clause: §2.6.6.6.4
+    Decision: The spec types it as a String; BlockId is the spec's bounded string for block ids, the same on the wire.
+    """
+
+    end_block_id: BlockId
+    """the block where the selection ends
+
+    Clause: §2.6.6.6.4
+    """
+
+    focus_offset: _Optional[_U64] = None
+    """character offset of the focus inside the selection, if any
+
+    Clause: §2.6.6.6.4
+    """
+
+
+DocsScope = Literal["block", "section", "document"]
+"""how much of a document a docs job operates on
+
+Values:
+
+- ``block``: a single block (§2.6.6.6.4)
+- ``section``: a section (§2.6.6.6.4)
+- ``document``: the full document (§2.6.6.6.4)
+
+Clause: §2.6.6.6.4
+Decision: §2.6.6.6.4 calls this enum LayerScope, but LayerScope is already the core type of §2.6.6.7.0 (which layers a job may read and write). Names are identical in every target, so the Docs enum is renamed DocsScope; its values and the field name layer_scope are the spec's.
+"""
+DOCS_SCOPE_VALUES: tuple[DocsScope, ...] = ("block", "section", "document")
+"""Every value of ``DocsScope``, in spec order."""
+
+
+class RangeSpecA1(BaseModel):
+    """Variant ``a1`` of ``RangeSpec``: an A1-style range such as A1:C10
+
+    Clause: §2.5.11.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    form: Literal["a1"] = "a1"
+    """Discriminator: always ``a1``."""
+
+    range: StrictStr
+    """the A1-style range
+
+    Clause: §2.5.11.1
+    """
+
+
+class RangeSpecBounds(BaseModel):
+    """Variant ``bounds`` of ``RangeSpec``: row and column bounds, 0-based and inclusive
+
+    Clause: §2.5.11.1
+    Decision: The spec does not say how bounds count; 0-based inclusive bounds match row and column positions in stored tables.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    form: Literal["bounds"] = "bounds"
+    """Discriminator: always ``bounds``."""
+
+    start_row: _U64
+    """first row
+
+    Clause: §2.5.11.1
+    """
+
+    end_row: _U64
+    """last row
+
+    Clause: §2.5.11.1
+    """
+
+    start_column: _U64
+    """first column
+
+    Clause: §2.5.11.1
+    """
+
+    end_column: _U64
+    """last column
+
+    Clause: §2.5.11.1
+    """
+
+
+RangeSpec = Annotated[Union[RangeSpecA1, RangeSpecBounds], Field(discriminator="form")]
+"""a table range selector, A1-style or as row and column bounds
+
+Discriminated by ``form``.
+
+Clause: §2.5.11.1
+Decision: The spec allows either form; a tagged union keeps each form typed instead of one free-text field.
+"""
+RANGE_SPEC_FORM_VALUES: tuple[str, ...] = ("a1", "bounds")
+"""Every ``form`` value of ``RangeSpec``, in spec order."""
+
+
+ExportFormat = Literal["pptx", "pdf", "html"]
+"""the file format a deck is exported to
+
+Values:
+
+- ``pptx``: PowerPoint (§2.5.11.1)
+- ``pdf``: PDF (§2.5.11.1)
+- ``html``: HTML (§2.5.11.1)
+
+Clause: §2.5.11.1
+"""
+EXPORT_FORMAT_VALUES: tuple[ExportFormat, ...] = ("pptx", "pdf", "html")
+"""Every value of ``ExportFormat``, in spec order."""
+
+
+ExportPolicy = Literal["safe_default", "full_fidelity"]
+"""how much fidelity an export may keep, gated by policy and consent
+
+Values:
+
+- ``safe_default``: the policy-safe default projection (redaction applied) (§2.5.11.1)
+- ``full_fidelity``: full fidelity, only where policy and consent allow it (§2.5.11.1)
+
+Clause: §2.5.11.1
+Decision: The spec writes SAFE_DEFAULT and FULL_FIDELITY; every wire value in this model is snake_case, so safe_default and full_fidelity.
+"""
+EXPORT_POLICY_VALUES: tuple[ExportPolicy, ...] = ("safe_default", "full_fidelity")
+"""Every value of ``ExportPolicy``, in spec order."""
+
+
+LANGUAGE_CODE_PATTERN = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+"""The pattern every ``LanguageCode`` matches."""
+
+LanguageCode = Annotated[str, StringConstraints(strict=True, pattern=LANGUAGE_CODE_PATTERN, max_length=35)]
+"""an expected spoken language, as a BCP 47 language tag
+
+Example: ``en-US``
+
+Clause: §6.2.26.1
+Decision: The spec names LanguageCode without a format; BCP 47 tags (en, en-US, zh-Hant-TW) are what ASR runtimes accept.
+"""
+
+
+FileId = Annotated[_Uuid, Field(title="FileId")]
+"""identifier of an external source file in the asset store
+
+A UUID; serialized in hyphenated text form.
+
+Clause: §6.1.6.1
+Decision: The spec names FileId without a shape; assets are stored by UUID (§11.3.3.5 uses asset ids), so a UUID newtype.
+"""
+
+
+IngestMode = Literal["full_structure", "text_only", "tables_only"]
+"""what a Docling ingestion extracts
+
+Values:
+
+- ``full_structure``: layout, text and tables (§6.1.6.1)
+- ``text_only``: text only (§6.1.6.1)
+- ``tables_only``: tables only (§6.1.6.1)
+
+Clause: §6.1.6.1
+"""
+INGEST_MODE_VALUES: tuple[IngestMode, ...] = ("full_structure", "text_only", "tables_only")
+"""Every value of ``IngestMode``, in spec order."""
+
+
+CanvasId = Annotated[_Uuid, Field(title="CanvasId")]
+"""identifier of a canvas
+
+A UUID; serialized in hyphenated text form.
+
+Clause: §2.6.6.6.1
+Decision: §2.6.6.6.1 names canvas_id as a profile field without a type; a UUID like doc_id.
+"""
+
+
+class JobInputsDocsSheets(BaseModel):
+    """Variant ``docs_sheets`` of ``JobInputs``: AI jobs on documents and spreadsheets, including import and export
+
+    Clause: §2.5.10, §2.5.10.10, §2.6.6.6.4
+    Decision: The import/export job families of §2.5.10.2 belong here, since the section defines them. Only doc_rewrite and doc_summarize must carry a DocsAiJobProfile (§2.6.6.6.4, enforced by a rule); the other kinds may. The profile adds no statuses of its own: §2.5.10.3.1 lists exactly the global lifecycle states.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["docs_sheets"] = "docs_sheets"
+    """Discriminator: always ``docs_sheets``."""
+
+    doc_id: DocId
+    """the target document
+
+    Clause: §2.6.6.6.4
+    """
+
+    selection: _Optional[SelectionRange] = None
+    """the selection to rewrite or insert at, if any
+
+    Clause: §2.6.6.6.4
+    """
+
+    layer_scope: DocsScope
+    """whether the job operates on a block, a section or the whole document
+
+    Clause: §2.6.6.6.4
+    """
+
+
+class JobInputsChartsDecks(BaseModel):
+    """Variant ``charts_decks`` of ``JobInputs``: jobs that create, update and export charts and decks by reference to existing entities
+
+    Clause: §2.5.11, §2.6.6.6.2
+    Decision: Capabilities are §2.5.11.4's suggested READ_/WRITE_/EXPORT_ names in the axis form of §11.1.3 (READ_SHEET becomes sheet.read). The spec gives charts and decks no provenance fields, so the profile declares no provenance plan.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["charts_decks"] = "charts_decks"
+    """Discriminator: always ``charts_decks``."""
+
+    target_chart_id: _Optional[_Uuid] = None
+    """the chart being updated; absent when creating one
+
+    Clause: §2.5.11.1
+    """
+
+    target_deck_id: _Optional[_Uuid] = None
+    """the deck being updated; absent when creating one
+
+    Clause: §2.5.11.1
+    """
+
+    source_table_ref: _Optional[EntityRef] = None
+    """the table a chart reads (required for chart jobs)
+
+    Clause: §2.5.11.1
+    """
+
+    source_range: _Optional[RangeSpec] = None
+    """the range of the table to use
+
+    Clause: §2.5.11.1
+    """
+
+    export_format: _Optional[ExportFormat] = None
+    """the export format, for export jobs
+
+    Clause: §2.5.11.1
+    """
+
+    export_policy: ExportPolicy
+    """the export fidelity policy, gated by policy and consent
+
+    Clause: §2.5.11.1
+    """
+
+
+class JobInputsContextPackBuilder(BaseModel):
+    """Variant ``context_pack_builder`` of ``JobInputs``: jobs that build and refresh context packs, derived and provenance-bound artifacts
+
+    Clause: §2.5.12, §2.6.6.7.14
+    Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs (ContextPackRecord, ContextPackPayload) are §2.6.6.7.14 types; they are named as outputs once those are in this spec.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["context_pack_builder"] = "context_pack_builder"
+    """Discriminator: always ``context_pack_builder``."""
+
+    target_ref: EntityRef
+    """the entity the pack is built for
+
+    Clause: §2.5.12.1
+    Decision: The spec allows an EntityRef or a SourceRef; until SourceRef (§2.6.6.7.2) is in this spec, the target is an EntityRef.
+    """
+
+    selector_allowlist: _Optional[list[StrictStr]] = None
+    """a bounded allowlist of selectors for scanning and coverage
+
+    Clause: §2.5.12.1
+    """
+
+    force_rebuild: _Optional[StrictBool] = None
+    """rebuild even when an equivalent fresh pack exists
+
+    Clause: §2.5.12.1
+    """
+
+    pack_schema_version: _U64 = Field(default=1, validate_default=True)
+    """the ContextPackPayload schema version
+
+    Clause: §2.5.12.1
+    Decision: The spec gives it a default of 1, so it may be absent; a version is never negative, so uint.
+    """
+
+    max_anchor_reads: _Optional[_U64] = None
+    """cap on anchor span extraction work
+
+    Clause: §2.5.12.1
+    """
+
+
+class JobInputsAsr(BaseModel):
+    """Variant ``asr`` of ``JobInputs``: jobs that transcribe audio and video into derived transcripts
+
+    Clause: §6.2.26, §2.6.6.6.2
+    Decision: §6.2.26 names no capabilities; transcription reads media and may attach the transcript to a document, so media.read and doc.write. Its typical flow uses only global states.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["asr"] = "asr"
+    """Discriminator: always ``asr``."""
+
+    media_id: MediaId
+    """the audio or video resource
+
+    Clause: §6.2.26.1
+    """
+
+    time_ranges: list[TimeRange]
+    """the segments to transcribe; empty means the whole recording
+
+    Clause: §6.2.26.1
+    """
+
+    language_hint: _Optional[LanguageCode] = None
+    """the expected language
+
+    Clause: §6.2.26.1
+    """
+
+    asr_model_id: ModelId
+    """the ASR model to use, such as whisper-large-v3
+
+    Clause: §6.2.26.1
+    """
+
+    diarization_enabled: StrictBool
+    """whether to attempt speaker diarization
+
+    Clause: §6.2.26.1
+    """
+
+    target_doc_id: _Optional[DocId] = None
+    """the document to attach the transcript to, if any
+
+    Clause: §6.2.26.1
+    """
+
+
+class JobInputsDocling(BaseModel):
+    """Variant ``docling`` of ``JobInputs``: jobs that ingest external documents into workspace blocks through Docling
+
+    Clause: §6.1.6, §2.6.6.6.2
+    Decision: §11.3.3.5 grants the sidecar a scoped read of the input asset and the import writes blocks, so fs.read:inputs and doc.write.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["docling"] = "docling"
+    """Discriminator: always ``docling``."""
+
+    source_file_id: FileId
+    """the source file being ingested
+
+    Clause: §6.1.6.1
+    """
+
+    target_doc_id: DocId
+    """the workspace document to create or populate
+
+    Clause: §6.1.6.1
+    """
+
+    ingest_mode: IngestMode
+    """what to extract
+
+    Clause: §6.1.6.1
+    """
+
+    layout_model: ModelId
+    """the layout analysis model, such as DocLayNet
+
+    Clause: §6.1.6.1
+    """
+
+    table_model: ModelId
+    """the table extraction model, such as TableFormer
+
+    Clause: §6.1.6.1
+    """
+
+
+class JobInputsDistillation(BaseModel):
+    """Variant ``distillation`` of ``JobInputs``: Skill Bank distillation stages, from example selection to checkpoint promotion
+
+    Clause: §2.6.6.6.2, §9.1
+    Decision: The spec gives the profile no id; distillation_v0.1 follows the other profiles' form. The capabilities are not named either: skill_bank.read for examples, model.train for training and model.eval for evaluation runs.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["distillation"] = "distillation"
+    """Discriminator: always ``distillation``."""
+
+    base_model_name: ModelId
+    """the base model the adapter is trained on
+
+    Clause: §9.1
+    """
+
+    tokenizer_id: _Optional[StrictStr] = None
+    """the tokenizer of the student, for cross-tokenizer-safe distillation
+
+    Clause: §2.6.6.6.2
+    """
+
+    teacher_server_id: _Optional[StrictStr] = None
+    """the MCP teacher server an evaluation samples from
+
+    Clause: §11.3.5.4
+    """
+
+    student_model_role: _Optional[StrictStr] = None
+    """the runtime role of the student model, such as code or small
+
+    Clause: §11.3.5.4
+    """
+
+    dataset_id: _Optional[StrictStr] = None
+    """the evaluation dataset or suite, such as core_code_eval_v1
+
+    Clause: §11.3.5.4
+    """
+
+    context_refs: _Optional[list[EntityRef]] = None
+    """Skill Bank entries and other context the job reads
+
+    Clause: §2.6.6.6.2
+    """
+
+    reward_features: _Optional[dict[str, StrictFloat]] = None
+    """named reward features used for scoring
+
+    Clause: §2.6.6.6.2
+    """
+
+    parent_checkpoint_id: _Optional[_Uuid] = None
+    """the checkpoint this one derives from (lineage)
+
+    Clause: §2.6.6.6.2, §9.1
+    """
+
+    data_signature: _Optional[StrictStr] = None
+    """hash of the training data specification
+
+    Clause: §9.1
+    """
+
+    job_ids: _Optional[list[JobId]] = None
+    """the distillation jobs whose data this one uses (job_ids_json)
+
+    Clause: §9.1
+    """
+
+
+class JobInputsCanvas(BaseModel):
+    """Variant ``canvas`` of ``JobInputs``: jobs that propose clusters and layouts on visual canvases (declared future)
+
+    Clause: §2.6.6.6.2
+    Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["canvas"] = "canvas"
+    """Discriminator: always ``canvas``."""
+
+    canvas_id: CanvasId
+    """the target canvas
+
+    Clause: §2.6.6.6.1
+    """
+
+    node_ids: _Optional[list[NodeId]] = None
+    """the nodes the job works on; absent means the whole canvas
+
+    Clause: §2.6.6.2.4
+    """
+
+
+JobInputs = Annotated[Union[JobInputsDocsSheets, JobInputsChartsDecks, JobInputsContextPackBuilder, JobInputsAsr, JobInputsDocling, JobInputsDistillation, JobInputsCanvas], Field(discriminator="profile")]
+"""the profile-specific inputs of a job: one variant per profile that declares `inputs`, tagged with the profile name
+
+Discriminated by ``profile``.
+
+Clause: §2.6.6.6.1, §2.6.6.6.4
+Decision: Synthesized by the loader from `profiles:`, so a job's typed inputs and the profile registry can never disagree; the variant fields are the profile's input record's fields.
+"""
+JOB_INPUTS_PROFILE_VALUES: tuple[str, ...] = ("docs_sheets", "charts_decks", "context_pack_builder", "asr", "docling", "distillation", "canvas")
+"""Every ``profile`` value of ``JobInputs``, in spec order."""
+
+
 class AiJob(BaseModel):
     """a durable, capability-scoped unit of AI work run by the workflow engine; profiles extend it, never redefine it
 
@@ -2028,6 +2619,23 @@ class AiJob(BaseModel):
     Clause: §2.6.6.2.7
     """
 
+    job_inputs: _Optional[JobInputs] = None
+    """the profile-specific inputs of the job, tagged with the profile that defines them
+
+    Clause: §2.6.6.6.1, §2.6.6.6.4
+    Decision: The profile extension of §2.6.6.6.1 ("adds profile-specific fields"), not one of the 36 core fields of §2.6.6.2: §2.6.6.6.4 requires doc_rewrite and doc_summarize jobs to carry a DocsAiJobProfile in their job_inputs payload. Optional because the core fields alone describe a valid job; rules bind each job kind's inputs to its profile. Stored as JSON next to the job_kind column, so SQL keeps one row per job and the payload stays typed in every other target.
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-0101 ``analysis_only_plans_no_mutation`` (§2.6.6.2.2, §2.6.6.5.2)
+        - HSK-RULE-0102 ``raw_writes_only_for_ingestion`` (§2.6.6.7.0, §2.5.10.10)
+        """
+        _check_rules(self, "AiJob", info)
+        return self
+
 
 WorkflowRunId = Annotated[_Uuid, Field(title="WorkflowRunId")]
 """identifier of one execution attempt of a job in the workflow engine
@@ -2036,6 +2644,2778 @@ A UUID; serialized in hyphenated text form.
 
 Clause: §2.6.6.4
 """
+
+
+SourceRefKind = Literal["span", "job_step", "artifact", "entity", "doc_block", "kv"]
+"""what a SourceRef points at
+
+Values:
+
+- ``span``: a Flight Recorder span (§2.6.6.7.2)
+- ``job_step``: one step of a job (§2.6.6.7.2)
+- ``artifact``: an artifact; its hash is then required (§2.6.6.7.2)
+- ``entity``: a workspace entity (§2.6.6.7.2)
+- ``doc_block``: a block of a document (§2.6.6.7.2)
+- ``kv``: a key-value entry (§2.6.6.7.2)
+
+Clause: §2.6.6.7.2
+"""
+SOURCE_REF_KIND_VALUES: tuple[SourceRefKind, ...] = ("span", "job_step", "artifact", "entity", "doc_block", "kv")
+"""Every value of ``SourceRefKind``, in spec order."""
+
+
+class SourceRef(BaseModel):
+    """the canonical provenance pointer used by context blocks, compaction and memory promotion; enough to fetch the evidence locally
+
+    Clause: §2.6.6.7.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: SourceRefKind
+    """what the pointer points at
+
+    Clause: §2.6.6.7.2
+    """
+
+    id: StrictStr
+    """identifier of the source within its kind
+
+    Clause: §2.6.6.7.2
+    """
+
+    hash: _Optional[Hash] = None
+    """hash of the source content; required for artifacts
+
+    Clause: §2.6.6.7.2
+    """
+
+    selector: _Optional[StrictStr] = None
+    """bounded part of the source: byte range, JSONPath, line range or span segment; never the entire artifact
+
+    Clause: §2.6.6.7.2
+    Decision: A string as the spec writes it. Bounded means at most 512 characters and not one of the whole-source spellings "", "*", "all", "full", "entire" or "$" (rule source_ref_selector_bounded); absent means no selector, which §2.6.6.7.2 allows.
+    """
+
+    created_at: _Optional[_Timestamp] = None
+    """when the source was created
+
+    Clause: §2.6.6.7.2
+    """
+
+    classification: _Optional[Classification] = None
+    """sensitivity class of the source
+
+    Clause: §2.6.6.7.2
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-001 ``source_ref_artifact_has_hash`` (§2.6.6.7.2)
+        - HSK-RULE-ACE-002 ``source_ref_selector_bounded`` (§2.6.6.7.2, §2.6.6.7.5.2)
+        """
+        _check_rules(self, "SourceRef", info)
+        return self
+
+
+ContextBlockKind = Literal["rules", "playbook_ref", "task", "constraints", "retrieved_snippet", "tool_delta", "open_loops", "user_input", "scope_hint"]
+"""the role of a block in a compiled context
+
+Values:
+
+- ``rules``: standing rules (§2.6.6.7.4)
+- ``playbook_ref``: the playbook in force (§2.6.6.7.4)
+- ``task``: the task statement (§2.6.6.7.4)
+- ``constraints``: hard constraints (§2.6.6.7.4)
+- ``retrieved_snippet``: a retrieved, bounded snippet (a delta) (§2.6.6.7.4)
+- ``tool_delta``: a bounded tool result summary (a delta) (§2.6.6.7.4)
+- ``open_loops``: open questions carried forward (§2.6.6.7.4)
+- ``user_input``: the user's input (a delta) (§2.6.6.7.4)
+- ``scope_hint``: a bounded scope hint such as a calendar hint (a delta) (§2.6.6.7.4)
+
+Clause: §2.6.6.7.4
+"""
+CONTEXT_BLOCK_KIND_VALUES: tuple[ContextBlockKind, ...] = ("rules", "playbook_ref", "task", "constraints", "retrieved_snippet", "tool_delta", "open_loops", "user_input", "scope_hint")
+"""Every value of ``ContextBlockKind``, in spec order."""
+
+
+class ContextBlock(BaseModel):
+    """one ordered block of a compiled WorkingContext, with its provenance
+
+    Clause: §2.6.6.7.4
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: ContextBlockKind
+    """the block's role
+
+    Clause: §2.6.6.7.4
+    """
+
+    content: StrictStr
+    """the text given to the model
+
+    Clause: §2.6.6.7.4
+    """
+
+    source_refs: list[SourceRef]
+    """where the content came from
+
+    Clause: §2.6.6.7.4, §2.6.6.7.2
+    """
+
+    sensitivity: Classification
+    """sensitivity class of the content
+
+    Clause: §2.6.6.7.4
+    """
+
+    projection: ProjectionMode
+    """projection applied to the content
+
+    Clause: §2.6.6.7.4
+    """
+
+    order_key: StrictStr
+    """key that fixes the block's position in canonical order
+
+    Clause: §2.6.6.7.4, §2.6.6.7.5
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-021 ``context_block_tool_delta_inline_limit`` (§2.6.6.7.11, §2.6.6.7.7, §2.6.6.7.4)
+        - HSK-RULE-ACE-023 ``context_block_snippet_has_source_refs`` (§2.6.6.7.5.2, §2.6.6.7.14.6)
+        """
+        _check_rules(self, "ContextBlock", info)
+        return self
+
+
+class WorkingContext(BaseModel):
+    """the small, relevant context compiled for one model call
+
+    Clause: §2.6.6.7.4
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    blocks: list[ContextBlock]
+    """the blocks, in order_key order
+
+    Clause: §2.6.6.7.4
+    """
+
+    token_budget: _U64
+    """tokens the context may use
+
+    Clause: §2.6.6.7.4
+    """
+
+    token_estimate: _U64
+    """tokens the blocks are estimated to use
+
+    Clause: §2.6.6.7.4
+    """
+
+    build_id: StrictStr
+    """identifier of this compilation
+
+    Clause: §2.6.6.7.4
+    """
+
+
+class PromptEnvelope(BaseModel):
+    """the caching-safe prompt of one model call: a stable prefix and a variable suffix of deltas, with their hashes
+
+    Clause: §2.6.6.7.4
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    stable_prefix: WorkingContext
+    """context that stays the same across many calls
+
+    Clause: §2.6.6.7.4
+    """
+
+    variable_suffix: WorkingContext
+    """deltas only: user input, tool deltas, retrieved snippets, scope hints
+
+    Clause: §2.6.6.7.4
+    """
+
+    stable_prefix_hash: Hash
+    """hash of the canonical prefix blocks
+
+    Clause: §2.6.6.7.4, §2.6.6.7.5
+    """
+
+    variable_suffix_hash: Hash
+    """hash of the canonical suffix blocks
+
+    Clause: §2.6.6.7.4, §2.6.6.7.5
+    """
+
+    full_prompt_hash: Hash
+    """hash of the full prompt
+
+    Clause: §2.6.6.7.4, §2.6.6.7.5
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-003 ``prompt_envelope_suffix_only_deltas`` (§2.6.6.7.4)
+        - HSK-RULE-ACE-004 ``prompt_envelope_prefix_has_no_deltas`` (§2.6.6.7.4)
+        """
+        _check_rules(self, "PromptEnvelope", info)
+        return self
+
+
+class ScopeHintCalendar(BaseModel):
+    """Variant ``calendar`` of ``ScopeHint``: a calendar scope hint
+
+    Clause: §2.6.6.7.0, §2.6.6.7.3
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["calendar"] = "calendar"
+    """Discriminator: always ``calendar``."""
+
+    hint: CalendarScopeHint
+    """the calendar hint
+
+    Clause: §2.6.6.7.3
+    """
+
+
+ScopeHint = ScopeHintCalendar
+"""a bounded hint that narrows scope, such as the active calendar event
+
+Discriminated by ``kind``.
+
+Clause: §2.6.6.7.0
+Decision: The spec names CalendarScopeHint as the one example ("e.g."); a tagged union lets other hint kinds be added as variants, an additive change.
+"""
+SCOPE_HINT_KIND_VALUES: tuple[str, ...] = ("calendar",)
+"""Every ``kind`` value of ``ScopeHint``, in spec order."""
+
+
+OverrideSource = Literal["user", "session"]
+"""who made an explicit scope override
+
+Values:
+
+- ``user``: the user, for this job (§2.6.6.7.0)
+- ``session``: the session, for the jobs it starts (§2.6.6.7.0)
+
+Clause: §2.6.6.7.0
+Decision: §2.6.6.7.0 says "explicit user/session override"; the two words become the values.
+"""
+OVERRIDE_SOURCE_VALUES: tuple[OverrideSource, ...] = ("user", "session")
+"""Every value of ``OverrideSource``, in spec order."""
+
+
+class ScopeOverride(BaseModel):
+    """an explicit override of active event, policy or model tier; outranks hints and is recorded in the ContextSnapshot
+
+    Clause: §2.6.6.7.0
+    Decision: The spec lists what may be overridden (active event, policy, model tier) without a shape: each is an optional field, projection is added because it is decided with policy (§2.6.6.7.9 step 1), and rule scope_override_names_a_target requires at least one.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    source: OverrideSource
+    """who made the override
+
+    Clause: §2.6.6.7.0
+    """
+
+    active_event_id: _Optional[StrictStr] = None
+    """the calendar event forced active
+
+    Clause: §2.6.6.7.0
+    """
+
+    policy_profile_id: _Optional[StrictStr] = None
+    """the policy profile forced
+
+    Clause: §2.6.6.7.0
+    """
+
+    model_tier: _Optional[ModelTier] = None
+    """the model tier forced
+
+    Clause: §2.6.6.7.0
+    """
+
+    projection_mode: _Optional[ProjectionMode] = None
+    """the projection forced
+
+    Clause: §2.6.6.7.3, §2.6.6.7.0
+    """
+
+    reason: _Optional[StrictStr] = None
+    """why the override was made
+
+    Clause: §2.6.6.7.0
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-005 ``scope_override_names_a_target`` (§2.6.6.7.0)
+        """
+        _check_rules(self, "ScopeOverride", info)
+        return self
+
+
+class ScopeInputs(BaseModel):
+    """the concrete scope of one compilation run; hashed canonically into scope_inputs_hash
+
+    Clause: §2.6.6.7.0
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    entity_refs: list[EntityRef]
+    """entities in scope
+
+    Clause: §2.6.6.7.0
+    """
+
+    topic_scope: _Optional[TopicScope] = None
+    """topic lock, when any
+
+    Clause: §2.6.6.7.0
+    """
+
+    scope_hints: _Optional[list[ScopeHint]] = None
+    """bounded hints such as a calendar hint
+
+    Clause: §2.6.6.7.0
+    """
+
+    overrides: _Optional[ScopeOverride] = None
+    """explicit user or session override
+
+    Clause: §2.6.6.7.0
+    """
+
+
+class PlaybookRef(BaseModel):
+    """pointer to the strategy used for routing, model and tool selection
+
+    Clause: §2.6.6.7.0
+    Decision: "stable ID + version": the version is an integer like every other version of §2.6.6.7 (QueryPlan, MemoryItem).
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    playbook_id: StrictStr
+    """stable identifier of the playbook
+
+    Clause: §2.6.6.7.0
+    """
+
+    version: _U64
+    """version of the playbook
+
+    Clause: §2.6.6.7.0
+    """
+
+
+class ContextBudgets(BaseModel):
+    """the token and size budgets a ContextPlan allocates
+
+    Clause: §2.6.6.7.0
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    total: _U64
+    """total tokens of the prompt
+
+    Clause: §2.6.6.7.0
+    """
+
+    prefix: _U64
+    """tokens of the stable prefix
+
+    Clause: §2.6.6.7.0
+    """
+
+    suffix: _U64
+    """tokens of the variable suffix
+
+    Clause: §2.6.6.7.0
+    """
+
+    tool_delta_inline_char_limit: _U64
+    """characters of tool output allowed inline; more goes to an artifact
+
+    Clause: §2.6.6.7.0, §2.6.6.7.7
+    """
+
+    max_retrieval_candidates: _U64
+    """most retrieval candidates considered
+
+    Clause: §2.6.6.7.0
+    """
+
+    max_selected_snippets: _U64
+    """most snippets selected
+
+    Clause: §2.6.6.7.0, §2.6.6.7.5.2
+    """
+
+
+RetrievalStore = Literal["context_packs", "knowledge_graph", "shadow_ws_lexical", "shadow_ws_vector", "local_web_cache", "bounded_read_only"]
+"""a store a query plan routes to
+
+Values:
+
+- ``context_packs``: ContextPacks, preferred (§2.6.6.7.14.5)
+- ``knowledge_graph``: the workspace knowledge graph, bounded neighbourhood (§2.6.6.7.14.5)
+- ``shadow_ws_lexical``: Shadow Workspace lexical index (§2.6.6.7.14.5)
+- ``shadow_ws_vector``: Shadow Workspace vector index (§2.6.6.7.14.5)
+- ``local_web_cache``: the local web cache index (§2.6.6.7.14.5)
+- ``bounded_read_only``: bounded escalation reads only (§2.6.6.7.14.5)
+
+Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+"""
+RETRIEVAL_STORE_VALUES: tuple[RetrievalStore, ...] = ("context_packs", "knowledge_graph", "shadow_ws_lexical", "shadow_ws_vector", "local_web_cache", "bounded_read_only")
+"""Every value of ``RetrievalStore``, in spec order."""
+
+
+class RetrievalPlan(BaseModel):
+    """how candidates are retrieved for one compilation
+
+    Clause: §2.6.6.7.0, §2.6.6.7.9
+    Decision: The spec names RetrievalPlan without fields. Its shape carries what the determinism rules of §2.6.6.7.1 and §2.6.6.7.12 need to see: whether search is approximate, its seed, and the persisted candidate list.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    query_plan_id: _Optional[_Uuid] = None
+    """the QueryPlan of a retrieval-backed call
+
+    Clause: §2.6.6.7.9, §2.6.6.7.14.6
+    """
+
+    stores: list[RetrievalStore]
+    """stores queried, in route order
+
+    Clause: §2.6.6.7.5.1
+    """
+
+    approximate: StrictBool
+    """whether retrieval uses approximate (ANN) search
+
+    Clause: §2.6.6.7.1, §2.6.6.7.5.1
+    """
+
+    seed: _Optional[_I64] = None
+    """fixed seed of approximate retrieval
+
+    Clause: §2.6.6.7.1, §2.6.6.7.0
+    """
+
+    candidate_list_ref: _Optional[ArtifactHandle] = None
+    """the persisted candidate list, for replay
+
+    Clause: §2.6.6.7.1, §2.6.6.7.12
+    """
+
+
+class SelectionEntry(BaseModel):
+    """one source included in or excluded from context, with why
+
+    Clause: §2.6.6.7.0
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    source_ref: SourceRef
+    """the source
+
+    Clause: §2.6.6.7.2
+    """
+
+    reason: StrictStr
+    """why it was included or excluded
+
+    Clause: §2.6.6.7.0
+    """
+
+
+class SelectionPlan(BaseModel):
+    """which candidates were selected and which were not, each with a reason
+
+    Clause: §2.6.6.7.0, §2.6.6.7.5.1
+    Decision: ContextPlan is the "why-included/why-excluded plan"; a selection plan is those two lists with one reason per source.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    selected: list[SelectionEntry]
+    """sources included, in selection order
+
+    Clause: §2.6.6.7.0
+    """
+
+    excluded: list[SelectionEntry]
+    """sources left out
+
+    Clause: §2.6.6.7.0
+    """
+
+
+class TruncationPlan(BaseModel):
+    """what was cut to fit the budgets
+
+    Clause: §2.6.6.7.0, §2.6.6.7.14.6
+    Decision: The spec names TruncationPlan without fields; §2.6.6.7.14.6 G asks for a truncation flag whenever a span is cut, so the plan records whether truncation happened and its flags (rule truncation_plan_flags_when_applied).
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    applied: StrictBool
+    """whether anything was truncated
+
+    Clause: §2.6.6.7.0
+    """
+
+    flags: list[StrictStr]
+    """truncation flags raised, in order
+
+    Clause: §2.6.6.7.14.6
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-038 ``truncation_plan_flags_when_applied`` (§2.6.6.7.14.6, §2.6.6.7.14.11)
+        """
+        _check_rules(self, "TruncationPlan", info)
+        return self
+
+
+CompactionTrigger = Literal["token_pressure", "tool_output_size", "phase_boundary", "idle_resume", "repeated_retries"]
+"""the deterministic triggers of compaction
+
+Values:
+
+- ``token_pressure``: the token pressure threshold was exceeded (§2.6.6.7.8)
+- ``tool_output_size``: a tool output size threshold was exceeded (§2.6.6.7.8)
+- ``phase_boundary``: a checkpoint or phase boundary (§2.6.6.7.8)
+- ``idle_resume``: an idle or resume boundary (§2.6.6.7.8)
+- ``repeated_retries``: retries repeated over N steps (§2.6.6.7.8)
+
+Clause: §2.6.6.7.8
+"""
+COMPACTION_TRIGGER_VALUES: tuple[CompactionTrigger, ...] = ("token_pressure", "tool_output_size", "phase_boundary", "idle_resume", "repeated_retries")
+"""Every value of ``CompactionTrigger``, in spec order."""
+
+
+class CompactionPlan(BaseModel):
+    """whether compaction ran for this compilation and why
+
+    Clause: §2.6.6.7.0, §2.6.6.7.8
+    Decision: The spec names CompactionPlan without fields; the triggers that fired and pointers to the compactions made are what an audit of §2.6.6.7.8 needs.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    triggers_fired: list[CompactionTrigger]
+    """triggers that fired; empty means no compaction
+
+    Clause: §2.6.6.7.8
+    """
+
+    compaction_refs: list[SourceRef]
+    """the compaction events produced
+
+    Clause: §2.6.6.7.8
+    """
+
+
+class ContextPolicyDecision(BaseModel):
+    """the policy, projection and model tier resolved for a compilation and which source decided them
+
+    Clause: §2.6.6.7.0, §2.6.6.7.9
+    Decision: ContextPlan's `policy: PolicyDecision`; named ContextPolicyDecision because the job store already has a PolicyDecision (a capability decision), and step 1 of §2.6.6.7.9 (policy + projection + model tier) gives its fields.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    policy_profile_id: StrictStr
+    """the policy profile in force
+
+    Clause: §2.6.6.7.3
+    """
+
+    model_tier: ModelTier
+    """the model tier
+
+    Clause: §2.6.6.7.3
+    """
+
+    projection_mode: ProjectionMode
+    """the projection
+
+    Clause: §2.6.6.7.3
+    """
+
+    precedence_source: PolicyPrecedenceSource
+    """which source decided
+
+    Clause: §2.6.6.7.3
+    """
+
+
+class ContextPlan(BaseModel):
+    """the why-included/why-excluded plan a compilation emits next to its ContextSnapshot
+
+    Clause: §2.6.6.7.0, §2.6.6.7.9
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    scope_inputs: ScopeInputs
+    """the scope compiled
+
+    Clause: §2.6.6.7.0
+    """
+
+    budgets: ContextBudgets
+    """the budgets allocated
+
+    Clause: §2.6.6.7.0
+    """
+
+    determinism_mode: DeterminismMode
+    """strict or replay
+
+    Clause: §2.6.6.7.0, §2.6.6.7.1
+    """
+
+    retrieval: RetrievalPlan
+    """how candidates were retrieved
+
+    Clause: §2.6.6.7.0
+    """
+
+    selection: SelectionPlan
+    """what was selected and why
+
+    Clause: §2.6.6.7.0
+    """
+
+    truncation: TruncationPlan
+    """what was cut
+
+    Clause: §2.6.6.7.0
+    """
+
+    compaction: CompactionPlan
+    """what was compacted
+
+    Clause: §2.6.6.7.0
+    """
+
+    policy: ContextPolicyDecision
+    """the policy decision
+
+    Clause: §2.6.6.7.0
+    """
+
+    playbook_ref: _Optional[PlaybookRef] = None
+    """the playbook, when any
+
+    Clause: §2.6.6.7.0
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-010 ``context_plan_replay_persists_candidates`` (§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.12)
+        - HSK-RULE-ACE-011 ``context_plan_strict_approximate_has_seed`` (§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.0)
+        """
+        _check_rules(self, "ContextPlan", info)
+        return self
+
+
+ToolStatus = Literal["ok", "error"]
+"""outcome of a tool call
+
+Values:
+
+- ``ok``: the tool succeeded (§2.6.6.7.7)
+- ``error``: the tool failed (§2.6.6.7.7)
+
+Clause: §2.6.6.7.7
+"""
+TOOL_STATUS_VALUES: tuple[ToolStatus, ...] = ("ok", "error")
+"""Every value of ``ToolStatus``, in spec order."""
+
+
+class ToolDelta(BaseModel):
+    """the bounded summary of one tool call that enters a prompt; large output goes to artifacts
+
+    Clause: §2.6.6.7.7
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    tool_id: StrictStr
+    """the tool called
+
+    Clause: §2.6.6.7.7
+    """
+
+    status: ToolStatus
+    """its outcome
+
+    Clause: §2.6.6.7.7
+    """
+
+    summary: StrictStr
+    """bounded summary of the output
+
+    Clause: §2.6.6.7.7
+    Decision: Bounded at 2,000 characters (rule tool_delta_summary_inline_limit): the spec bounds it without a number; the per-plan tool_delta_inline_char_limit is a runtime budget and may only lower it.
+    """
+
+    changed_entity_refs: list[EntityRef]
+    """entities the tool changed
+
+    Clause: §2.6.6.7.7
+    """
+
+    artifact_handles: list[ArtifactHandle]
+    """artifacts holding the full output
+
+    Clause: §2.6.6.7.7
+    """
+
+    errors: _Optional[list[StrictStr]] = None
+    """errors reported
+
+    Clause: §2.6.6.7.7
+    """
+
+    warnings: _Optional[list[StrictStr]] = None
+    """warnings reported
+
+    Clause: §2.6.6.7.7
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-020 ``tool_delta_summary_inline_limit`` (§2.6.6.7.11, §2.6.6.7.7)
+        """
+        _check_rules(self, "ToolDelta", info)
+        return self
+
+
+MemoryType = Literal["fact", "constraint", "heuristic", "preference", "glossary", "failure_pattern"]
+"""what a LongTermMemory item holds
+
+Values:
+
+- ``fact``: a fact (§2.6.6.7.6)
+- ``constraint``: a constraint (§2.6.6.7.6)
+- ``heuristic``: a heuristic (§2.6.6.7.6)
+- ``preference``: a preference (§2.6.6.7.6)
+- ``glossary``: a glossary entry (§2.6.6.7.6)
+- ``failure_pattern``: a known failure pattern (§2.6.6.7.6)
+
+Clause: §2.6.6.7.6
+"""
+MEMORY_TYPE_VALUES: tuple[MemoryType, ...] = ("fact", "constraint", "heuristic", "preference", "glossary", "failure_pattern")
+"""Every value of ``MemoryType``, in spec order."""
+
+
+class MemoryProvenance(BaseModel):
+    """where a memory item came from, reversibly
+
+    Clause: §2.6.6.7.6
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    source_refs: list[SourceRef]
+    """the evidence the item was distilled from
+
+    Clause: §2.6.6.7.6
+    """
+
+    created_by_job_id: JobId
+    """the job step that promoted it
+
+    Clause: §2.6.6.7.6
+    """
+
+
+class MemoryItem(BaseModel):
+    """a validated, distilled LongTermMemory item with reversible provenance
+
+    Clause: §2.6.6.7.6
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    memory_id: _Uuid
+    """identifier of the item
+
+    Clause: §2.6.6.7.6
+    """
+
+    memory_type: MemoryType
+    """what the item holds
+
+    Clause: §2.6.6.7.6
+    Decision: The spec's field is `type`, a keyword in Rust and a soft keyword in Python; it is memory_type on every target (as event_type is for Flight Recorder events).
+    """
+
+    content: StrictStr
+    """the item's text
+
+    Clause: §2.6.6.7.6
+    """
+
+    confidence: StrictFloat
+    """confidence, from 0 to 1
+
+    Clause: §2.6.6.7.6
+    """
+
+    provenance: MemoryProvenance
+    """its provenance
+
+    Clause: §2.6.6.7.6
+    """
+
+    classification: Classification
+    """sensitivity class
+
+    Clause: §2.6.6.7.6
+    """
+
+    last_verified_at: _Optional[_Timestamp] = None
+    """when it was last verified
+
+    Clause: §2.6.6.7.6
+    """
+
+    version: _U64
+    """version of the item
+
+    Clause: §2.6.6.7.6
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-050 ``memory_item_has_provenance`` (§2.6.6.7.11, §2.6.6.7.6, §2.6.6.7.14.7)
+        """
+        _check_rules(self, "MemoryItem", info)
+        return self
+
+
+class EmbeddingVectorRefArtifactHandle(BaseModel):
+    """Variant ``artifact_handle`` of ``EmbeddingVectorRef``: stored as an artifact
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["artifact_handle"] = "artifact_handle"
+    """Discriminator: always ``artifact_handle``."""
+
+    handle: ArtifactHandle
+    """the artifact
+
+    Clause: §2.6.6.7.6.1
+    """
+
+
+class EmbeddingVectorRefInternalRef(BaseModel):
+    """Variant ``internal_ref`` of ``EmbeddingVectorRef``: stored inside the vector index
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["internal_ref"] = "internal_ref"
+    """Discriminator: always ``internal_ref``."""
+
+    internal_ref: StrictStr
+    """the index's own reference
+
+    Clause: §2.6.6.7.6.1
+    """
+
+
+EmbeddingVectorRef = Annotated[Union[EmbeddingVectorRefArtifactHandle, EmbeddingVectorRefInternalRef], Field(discriminator="kind")]
+"""where an embedding vector is stored: an artifact or an index-internal reference
+
+Discriminated by ``kind``.
+
+Clause: §2.6.6.7.6.1
+Decision: `ArtifactHandle | internal_ref` becomes a tagged union; the spec gives internal_ref no shape, so it is an opaque string.
+"""
+EMBEDDING_VECTOR_REF_KIND_VALUES: tuple[str, ...] = ("artifact_handle", "internal_ref")
+"""Every ``kind`` value of ``EmbeddingVectorRef``, in spec order."""
+
+
+class MemoryEmbeddingRecord(BaseModel):
+    """the derived embedding of one memory item, rebuildable from canonical memory items
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    memory_id: _Uuid
+    """the memory item
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    embedding_model_id: StrictStr
+    """the embedding model
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    embedding_vector_ref: EmbeddingVectorRef
+    """where the vector is
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    created_at: _Timestamp
+    """when it was computed
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    version: _U64
+    """version of the memory item embedded
+
+    Clause: §2.6.6.7.6.1
+    """
+
+
+MemoryEdgeTargetKind = Literal["memory_id", "entity_ref", "artifact_handle", "source_ref"]
+"""what a memory graph edge points to
+
+Values:
+
+- ``memory_id``: another memory item (§2.6.6.7.6.1)
+- ``entity_ref``: a workspace entity (§2.6.6.7.6.1)
+- ``artifact_handle``: an artifact (§2.6.6.7.6.1)
+- ``source_ref``: a source (§2.6.6.7.6.1)
+
+Clause: §2.6.6.7.6.1
+"""
+MEMORY_EDGE_TARGET_KIND_VALUES: tuple[MemoryEdgeTargetKind, ...] = ("memory_id", "entity_ref", "artifact_handle", "source_ref")
+"""Every value of ``MemoryEdgeTargetKind``, in spec order."""
+
+
+MemoryRelation = Literal["supports", "contradicts", "refines", "supersedes", "depends_on", "example_of", "glossary_of"]
+"""the relation a memory graph edge states
+
+Values:
+
+- ``supports``: supports the target (§2.6.6.7.6.1)
+- ``contradicts``: contradicts the target (§2.6.6.7.6.1)
+- ``refines``: refines the target (§2.6.6.7.6.1)
+- ``supersedes``: supersedes the target (§2.6.6.7.6.1)
+- ``depends_on``: depends on the target (§2.6.6.7.6.1)
+- ``example_of``: is an example of the target (§2.6.6.7.6.1)
+- ``glossary_of``: is a glossary entry of the target (§2.6.6.7.6.1)
+
+Clause: §2.6.6.7.6.1
+"""
+MEMORY_RELATION_VALUES: tuple[MemoryRelation, ...] = ("supports", "contradicts", "refines", "supersedes", "depends_on", "example_of", "glossary_of")
+"""Every value of ``MemoryRelation``, in spec order."""
+
+
+class MemoryGraphEdge(BaseModel):
+    """a typed, derived relation from a memory item, stored in the workspace knowledge graph
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    from_memory_id: _Uuid
+    """the memory item the edge starts at
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    to_kind: MemoryEdgeTargetKind
+    """what the edge points to
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    to_id: StrictStr
+    """identifier of the target
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    relation: MemoryRelation
+    """the relation
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    weight: StrictFloat
+    """weight of the relation
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    provenance_source_refs: list[SourceRef]
+    """evidence for the edge
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    created_at: _Timestamp
+    """when the edge was made
+
+    Clause: §2.6.6.7.6.1
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-051 ``memory_graph_edge_has_provenance`` (§2.6.6.7.6.1, §2.6.6.7.14.10)
+        """
+        _check_rules(self, "MemoryGraphEdge", info)
+        return self
+
+
+class CompactionDecision(BaseModel):
+    """a decision preserved by compaction: claim, rationale and evidence
+
+    Clause: §2.6.6.7.8
+    Decision: The spec names this schema `Decision`; it is CompactionDecision because Decision is already the capability-decision enum of status.yaml. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): here they are evidence_refs.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    claim: StrictStr
+    """what was decided
+
+    Clause: §2.6.6.7.8
+    """
+
+    rationale: StrictStr
+    """why
+
+    Clause: §2.6.6.7.8
+    """
+
+    evidence_refs: list[SourceRef]
+    """the evidence; at least one
+
+    Clause: §2.6.6.7.8
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-041 ``compaction_decision_has_evidence`` (§2.6.6.7.11, §2.6.6.7.8)
+        """
+        _check_rules(self, "CompactionDecision", info)
+        return self
+
+
+class CompactionConstraint(BaseModel):
+    """a constraint preserved by compaction
+
+    Clause: §2.6.6.7.8
+    Decision: The spec names this schema `Constraint`; it is CompactionConstraint because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): here they are scope_refs.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    must: StrictStr
+    """what must hold
+
+    Clause: §2.6.6.7.8
+    """
+
+    must_not: StrictStr
+    """what must not happen
+
+    Clause: §2.6.6.7.8
+    """
+
+    scope_refs: list[SourceRef]
+    """where the constraint applies and comes from; at least one
+
+    Clause: §2.6.6.7.8
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-042 ``compaction_constraint_has_refs`` (§2.6.6.7.11, §2.6.6.7.8)
+        """
+        _check_rules(self, "CompactionConstraint", info)
+        return self
+
+
+class CompactionOpenLoop(BaseModel):
+    """an open question carried forward by compaction
+
+    Clause: §2.6.6.7.8
+    Decision: The spec names this schema `OpenLoop`; it is CompactionOpenLoop because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    question: StrictStr
+    """the question
+
+    Clause: §2.6.6.7.8
+    """
+
+    needed_info: StrictStr
+    """what is needed to close it
+
+    Clause: §2.6.6.7.8
+    """
+
+    next_action: StrictStr
+    """the next step
+
+    Clause: §2.6.6.7.8
+    """
+
+    source_refs: list[SourceRef]
+    """where the loop comes from; at least one
+
+    Clause: §2.6.6.7.8
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-043 ``compaction_open_loop_has_refs`` (§2.6.6.7.11, §2.6.6.7.8)
+        """
+        _check_rules(self, "CompactionOpenLoop", info)
+        return self
+
+
+class CompactionProgress(BaseModel):
+    """progress preserved by compaction
+
+    Clause: §2.6.6.7.8
+    Decision: The spec names this schema `Progress`; it is CompactionProgress because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    done: list[StrictStr]
+    """what is done
+
+    Clause: §2.6.6.7.8
+    """
+
+    next: list[StrictStr]
+    """what comes next
+
+    Clause: §2.6.6.7.8
+    """
+
+    blockers: list[StrictStr]
+    """what blocks progress
+
+    Clause: §2.6.6.7.8
+    """
+
+    source_refs: list[SourceRef]
+    """the spans the progress was read from; at least one
+
+    Clause: §2.6.6.7.8
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-044 ``compaction_progress_has_refs`` (§2.6.6.7.11, §2.6.6.7.8)
+        """
+        _check_rules(self, "CompactionProgress", info)
+        return self
+
+
+class CompactionToolResult(BaseModel):
+    """a tool result preserved by compaction, by handle
+
+    Clause: §2.6.6.7.8
+    Decision: The spec names this schema `ToolResult`; it is CompactionToolResult because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): artifact handles are not SourceRefs, so source_refs is added.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    tool_id: StrictStr
+    """the tool
+
+    Clause: §2.6.6.7.8
+    """
+
+    artifact_handles: list[ArtifactHandle]
+    """artifacts holding its output
+
+    Clause: §2.6.6.7.8
+    """
+
+    summary: StrictStr
+    """bounded summary
+
+    Clause: §2.6.6.7.8
+    """
+
+    errors: list[StrictStr]
+    """errors it reported
+
+    Clause: §2.6.6.7.8
+    """
+
+    source_refs: list[SourceRef]
+    """the tool-call span and artifacts; at least one
+
+    Clause: §2.6.6.7.8
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-022 ``compaction_tool_result_summary_bounded`` (§2.6.6.7.11, §2.6.6.7.8, §2.6.6.7.7)
+        - HSK-RULE-ACE-045 ``compaction_tool_result_has_refs`` (§2.6.6.7.11, §2.6.6.7.8)
+        """
+        _check_rules(self, "CompactionToolResult", info)
+        return self
+
+
+class CompactionError(BaseModel):
+    """an error preserved by compaction
+
+    Clause: §2.6.6.7.8
+    Decision: The spec names this schema `Error`; it is CompactionError because `Error` is a name the Rust and TypeScript generators reserve. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    stage: StrictStr
+    """where it happened
+
+    Clause: §2.6.6.7.8
+    """
+
+    message: StrictStr
+    """what happened
+
+    Clause: §2.6.6.7.8
+    """
+
+    impact: StrictStr
+    """what it affects
+
+    Clause: §2.6.6.7.8
+    """
+
+    mitigation: StrictStr
+    """what was or should be done
+
+    Clause: §2.6.6.7.8
+    """
+
+    source_refs: list[SourceRef]
+    """the spans and artifacts it was read from; at least one
+
+    Clause: §2.6.6.7.8
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-046 ``compaction_error_has_refs`` (§2.6.6.7.11, §2.6.6.7.8)
+        """
+        _check_rules(self, "CompactionError", info)
+        return self
+
+
+class CompactionEvent(BaseModel):
+    """one deterministic compaction of a job's SessionLog, holding the typed items it produced
+
+    Clause: §2.6.6.7.8, §2.6.6.7.6
+    Decision: §2.6.6.7.6 names CompactionEvent in the SessionLog without fields; it groups the required schemas of §2.6.6.7.8 produced by one run, so CompactionSchemaGuard can check a whole compaction as one record.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    compaction_id: _Uuid
+    """identifier of the compaction
+
+    Clause: §2.6.6.7.6
+    """
+
+    job_id: JobId
+    """the job whose log was compacted
+
+    Clause: §2.6.6.7.6
+    """
+
+    triggers: list[CompactionTrigger]
+    """triggers that fired; at least one
+
+    Clause: §2.6.6.7.8
+    """
+
+    created_at: _Timestamp
+    """when it ran
+
+    Clause: §2.6.6.7.6
+    """
+
+    decisions: list[CompactionDecision]
+    """decisions preserved
+
+    Clause: §2.6.6.7.8
+    """
+
+    constraints: list[CompactionConstraint]
+    """constraints preserved
+
+    Clause: §2.6.6.7.8
+    """
+
+    open_loops: list[CompactionOpenLoop]
+    """open loops preserved
+
+    Clause: §2.6.6.7.8
+    """
+
+    progress: _Optional[CompactionProgress] = None
+    """progress, when recorded
+
+    Clause: §2.6.6.7.8
+    """
+
+    tool_results: list[CompactionToolResult]
+    """tool results preserved
+
+    Clause: §2.6.6.7.8
+    """
+
+    errors: list[CompactionError]
+    """errors preserved
+
+    Clause: §2.6.6.7.8
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-040 ``compaction_event_has_trigger`` (§2.6.6.7.11, §2.6.6.7.8)
+        """
+        _check_rules(self, "CompactionEvent", info)
+        return self
+
+
+class JobContextTrace(BaseModel):
+    """every ContextSnapshot of one job, in order, so that job-boundary routing can be checked from records
+
+    Clause: §2.6.6.7.11, §2.6.6.7.3
+    Decision: The spec has no record for "all snapshots of a job"; JobBoundaryRoutingGuard (policy, projection and model tier cannot change mid-job) is a property of that list, so the list is a record of its own.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    job_id: JobId
+    """the job
+
+    Clause: §2.6.6.7.3
+    """
+
+    snapshots: list[ContextSnapshot]
+    """its snapshots in creation order; at least one
+
+    Clause: §2.6.6.7.3
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-060 ``job_context_trace_not_empty`` (§2.6.6.7.11, §2.6.6.7.3)
+        - HSK-RULE-ACE-061 ``job_context_trace_one_job`` (§2.6.6.7.11, §2.6.6.7.3)
+        - HSK-RULE-ACE-062 ``job_context_trace_same_model_tier`` (§2.6.6.7.11)
+        - HSK-RULE-ACE-063 ``job_context_trace_same_policy`` (§2.6.6.7.11)
+        - HSK-RULE-ACE-064 ``job_context_trace_same_projection`` (§2.6.6.7.11)
+        """
+        _check_rules(self, "JobContextTrace", info)
+        return self
+
+
+QueryKind = Literal["fact_lookup", "summarize", "compare", "transform", "export", "unknown"]
+"""what a retrieval query asks for
+
+Values:
+
+- ``fact_lookup``: look up a fact (§2.6.6.7.14.5)
+- ``summarize``: summarise (§2.6.6.7.14.5)
+- ``compare``: compare (§2.6.6.7.14.5)
+- ``transform``: transform (§2.6.6.7.14.5)
+- ``export``: export (§2.6.6.7.14.5)
+- ``unknown``: not classified (§2.6.6.7.14.5)
+
+Clause: §2.6.6.7.14.5
+"""
+QUERY_KIND_VALUES: tuple[QueryKind, ...] = ("fact_lookup", "summarize", "compare", "transform", "export", "unknown")
+"""Every value of ``QueryKind``, in spec order."""
+
+
+class RouteStep(BaseModel):
+    """one store step of a query plan's route
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    store: RetrievalStore
+    """the store queried
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    purpose: StrictStr
+    """human-readable purpose, logged and never executed
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_candidates: _U64
+    """most candidates taken from this store
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    required: StrictBool
+    """whether failure of this step is a hard error rather than a skip
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+
+class RetrievalBudgets(BaseModel):
+    """the evidence budgets of one retrieval
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    max_total_evidence_tokens: _U64
+    """tokens of all evidence
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_snippets_total: _U64
+    """snippets in all
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_snippets_per_source: _U64
+    """snippets per source
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_candidates_total: _U64
+    """candidates in all
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_read_tokens: _U64
+    """tokens of one bounded read
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_tool_calls: _U64
+    """retrieval tool calls
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_rerank_candidates: _U64
+    """candidates reranked
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    tool_delta_inline_char_limit: _U64
+    """characters of tool output allowed inline
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.7
+    """
+
+
+class PartialRetrievalBudgets(BaseModel):
+    """RetrievalBudgets with every field optional, as a catalog entry's defaults
+
+    Clause: §2.6.6.7.14.5
+    Decision: The spec writes Partial<RetrievalBudgets>; the language has no type operators, so the partial form is declared as its own record.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    max_total_evidence_tokens: _Optional[_U64] = None
+    """tokens of all evidence
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_snippets_total: _Optional[_U64] = None
+    """snippets in all
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_snippets_per_source: _Optional[_U64] = None
+    """snippets per source
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_candidates_total: _Optional[_U64] = None
+    """candidates in all
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_read_tokens: _Optional[_U64] = None
+    """tokens of one bounded read
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_tool_calls: _Optional[_U64] = None
+    """retrieval tool calls
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    max_rerank_candidates: _Optional[_U64] = None
+    """candidates reranked
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    tool_delta_inline_char_limit: _Optional[_U64] = None
+    """characters of tool output allowed inline
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.7
+    """
+
+
+class RetrievalTimeRange(BaseModel):
+    """a time window that filters retrieval
+
+    Clause: §2.6.6.7.14.5
+    Decision: The spec's start/end are reserved words in SQL; they are start_at/end_at on every target.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    start_at: _Optional[_Timestamp] = None
+    """start of the window
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    end_at: _Optional[_Timestamp] = None
+    """end of the window
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class RetrievalFilters(BaseModel):
+    """filters a query plan applies to candidates
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    allow_external_fetch: StrictBool
+    """whether new external web content may be fetched
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    trust_min: Classification
+    """lowest trust class kept; candidates below are dropped
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    content_tier_allowlist: _Optional[list[StrictStr]] = None
+    """content tiers allowed
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    consent_profile_allowlist: _Optional[list[StrictStr]] = None
+    """consent profiles allowed
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    entity_types_allowlist: _Optional[list[StrictStr]] = None
+    """entity types allowed
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    time_range: _Optional[RetrievalTimeRange] = None
+    """time window
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class QueryPlan(BaseModel):
+    """the derived retrieval plan produced before candidate generation of a retrieval-backed call
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    plan_id: _Uuid
+    """identifier of the plan
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    created_at: _Timestamp
+    """when it was made
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    query_text: StrictStr
+    """the query
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    query_kind: QueryKind
+    """what the query asks for
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    route: list[RouteStep]
+    """store steps, executed in order; at least one
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    budgets: RetrievalBudgets
+    """the budgets
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    filters: RetrievalFilters
+    """the filters
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    determinism_mode: DeterminismMode
+    """strict or replay
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    policy_id: StrictStr
+    """the policy in force
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    version: _U64
+    """version of the plan
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-036 ``query_plan_has_route`` (§2.6.6.7.14.6)
+        """
+        _check_rules(self, "QueryPlan", info)
+        return self
+
+
+CatalogEntryKind = Literal["entity_type", "index", "view", "tool"]
+"""what a semantic catalog entry describes
+
+Values:
+
+- ``entity_type``: an entity type (§2.6.6.7.14.5)
+- ``index``: an index (§2.6.6.7.14.5)
+- ``view``: a view (§2.6.6.7.14.5)
+- ``tool``: a tool (§2.6.6.7.14.5)
+
+Clause: §2.6.6.7.14.5
+"""
+CATALOG_ENTRY_KIND_VALUES: tuple[CatalogEntryKind, ...] = ("entity_type", "index", "view", "tool")
+"""Every value of ``CatalogEntryKind``, in spec order."""
+
+
+CatalogRoute = Literal["knowledge_graph", "shadow_ws_lexical", "shadow_ws_vector", "bounded_read", "sql_query"]
+"""a route a semantic catalog entry supports
+
+Values:
+
+- ``knowledge_graph``: the knowledge graph (§2.6.6.7.14.5)
+- ``shadow_ws_lexical``: Shadow Workspace lexical (§2.6.6.7.14.5)
+- ``shadow_ws_vector``: Shadow Workspace vector (§2.6.6.7.14.5)
+- ``bounded_read``: a bounded read (§2.6.6.7.14.5)
+- ``sql_query``: an SQL query (§2.6.6.7.14.5)
+
+Clause: §2.6.6.7.14.5
+"""
+CATALOG_ROUTE_VALUES: tuple[CatalogRoute, ...] = ("knowledge_graph", "shadow_ws_lexical", "shadow_ws_vector", "bounded_read", "sql_query")
+"""Every value of ``CatalogRoute``, in spec order."""
+
+
+class CatalogExample(BaseModel):
+    """an example query of a semantic catalog entry
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    query: StrictStr
+    """the example query
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    route_hint: StrictStr
+    """the route it should take
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class SemanticCatalogEntry(BaseModel):
+    """one versioned, timestamped entry of the LLM-facing data dictionary
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.8
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    entry_id: _Uuid
+    """identifier of the entry
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    kind: CatalogEntryKind
+    """what it describes
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    name: StrictStr
+    """its name
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    version: _U64
+    """its version
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.8
+    """
+
+    description: StrictStr
+    """what it is
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    query_routes: list[CatalogRoute]
+    """routes it supports
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    supported_selectors: list[StrictStr]
+    """canonical selector names
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    default_budgets: _Optional[PartialRetrievalBudgets] = None
+    """default budgets
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    examples: _Optional[list[CatalogExample]] = None
+    """example queries
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    last_updated_at: _Timestamp
+    """when it was last updated
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.8
+    """
+
+
+class ContextPackTargetEntityRef(BaseModel):
+    """Variant ``entity_ref`` of ``ContextPackTarget``: a workspace entity
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["entity_ref"] = "entity_ref"
+    """Discriminator: always ``entity_ref``."""
+
+    entity_ref: EntityRef
+    """the entity
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class ContextPackTargetSourceRef(BaseModel):
+    """Variant ``source_ref`` of ``ContextPackTarget``: a source
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["source_ref"] = "source_ref"
+    """Discriminator: always ``source_ref``."""
+
+    source_ref: SourceRef
+    """the source
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+ContextPackTarget = Annotated[Union[ContextPackTargetEntityRef, ContextPackTargetSourceRef], Field(discriminator="kind")]
+"""what a context pack was built for: an entity or a source
+
+Discriminated by ``kind``.
+
+Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+Decision: `EntityRef | SourceRef` becomes a tagged union so that every target can tell the two apart.
+"""
+CONTEXT_PACK_TARGET_KIND_VALUES: tuple[str, ...] = ("entity_ref", "source_ref")
+"""Every ``kind`` value of ``ContextPackTarget``, in spec order."""
+
+
+class ContextPackBuilder(BaseModel):
+    """the tool that built a context pack
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    tool_id: StrictStr
+    """the builder tool
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    tool_version: StrictStr
+    """its version
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    config_hash: Hash
+    """hash of its configuration
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class ContextPackRecord(BaseModel):
+    """the derived record of one built context pack and the source hashes it was built from
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    pack_id: _Uuid
+    """identifier of the pack
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    target: ContextPackTarget
+    """what it was built for
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    pack_artifact: ArtifactHandle
+    """the artifact holding its ContextPackPayload
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    source_hashes: list[Hash]
+    """hashes of the underlying sources at build time; at least one
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+    """
+
+    created_at: _Timestamp
+    """when it was built
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    builder: ContextPackBuilder
+    """the builder
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    version: _U64
+    """version of the pack
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-035 ``context_pack_record_has_source_hashes`` (§2.6.6.7.14.7, §2.6.6.7.14.11)
+        """
+        _check_rules(self, "ContextPackRecord", info)
+        return self
+
+
+class PackFact(BaseModel):
+    """a fact of a context pack
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    fact_id: StrictStr
+    """identifier of the fact
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    text: StrictStr
+    """the fact
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    source_refs: list[SourceRef]
+    """its evidence
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+    """
+
+    confidence: StrictFloat
+    """confidence, 0 when it has no evidence
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+ConstraintSeverity = Literal["hard", "soft"]
+"""how binding a context pack constraint is
+
+Values:
+
+- ``hard``: must hold (§2.6.6.7.14.5)
+- ``soft``: should hold (§2.6.6.7.14.5)
+
+Clause: §2.6.6.7.14.5
+"""
+CONSTRAINT_SEVERITY_VALUES: tuple[ConstraintSeverity, ...] = ("hard", "soft")
+"""Every value of ``ConstraintSeverity``, in spec order."""
+
+
+class PackConstraint(BaseModel):
+    """a constraint of a context pack
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    constraint_id: StrictStr
+    """identifier of the constraint
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    text: StrictStr
+    """the constraint
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    source_refs: list[SourceRef]
+    """its evidence; at least one
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+    """
+
+    severity: ConstraintSeverity
+    """hard or soft
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class PackOpenLoop(BaseModel):
+    """an open loop of a context pack
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    loop_id: StrictStr
+    """identifier of the loop
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    question: StrictStr
+    """the open question
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    source_refs: list[SourceRef]
+    """its evidence; at least one
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+    """
+
+
+class PackAnchor(BaseModel):
+    """a bounded anchor into a source, preferred for span extraction
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    anchor_id: StrictStr
+    """identifier of the anchor
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    source_ref: SourceRef
+    """the anchored source
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    excerpt_hint: StrictStr
+    """short hint of the excerpt, at most 200 characters
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class PackCoverage(BaseModel):
+    """which selectors a pack scanned and skipped
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    scanned_selectors: list[StrictStr]
+    """selectors scanned
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    skipped_selectors: _Optional[list[StrictStr]] = None
+    """selectors skipped
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class ContextPackPayload(BaseModel):
+    """the canonical JSON stored inside a pack artifact: synopsis, facts, constraints, open loops and anchors
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    synopsis: StrictStr
+    """synopsis, at most 800 characters
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    facts: list[PackFact]
+    """facts
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    constraints: list[PackConstraint]
+    """constraints
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    open_loops: list[PackOpenLoop]
+    """open loops
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    anchors: list[PackAnchor]
+    """anchors
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    coverage: PackCoverage
+    """coverage
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-030 ``context_pack_synopsis_bounded`` (§2.6.6.7.14.5)
+        - HSK-RULE-ACE-031 ``context_pack_excerpt_hint_bounded`` (§2.6.6.7.14.5)
+        - HSK-RULE-ACE-032 ``context_pack_facts_bound_or_zero_confidence`` (§2.6.6.7.14.7)
+        - HSK-RULE-ACE-033 ``context_pack_constraints_bound`` (§2.6.6.7.14.7)
+        - HSK-RULE-ACE-034 ``context_pack_open_loops_bound`` (§2.6.6.7.14.7)
+        """
+        _check_rules(self, "ContextPackPayload", info)
+        return self
+
+
+class EvidenceRefSourceRef(BaseModel):
+    """Variant ``source_ref`` of ``EvidenceRef``: a source
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["source_ref"] = "source_ref"
+    """Discriminator: always ``source_ref``."""
+
+    source_ref: SourceRef
+    """the source
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class EvidenceRefEntityRef(BaseModel):
+    """Variant ``entity_ref`` of ``EvidenceRef``: an entity
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["entity_ref"] = "entity_ref"
+    """Discriminator: always ``entity_ref``."""
+
+    entity_ref: EntityRef
+    """the entity
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class EvidenceRefArtifactHandle(BaseModel):
+    """Variant ``artifact_handle`` of ``EvidenceRef``: an artifact
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["artifact_handle"] = "artifact_handle"
+    """Discriminator: always ``artifact_handle``."""
+
+    artifact_handle: ArtifactHandle
+    """the artifact
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+EvidenceRef = Annotated[Union[EvidenceRefSourceRef, EvidenceRefEntityRef, EvidenceRefArtifactHandle], Field(discriminator="kind")]
+"""what a retrieval candidate or selection points at: a source, an entity or an artifact
+
+Discriminated by ``kind``.
+
+Clause: §2.6.6.7.14.5
+Decision: The spec's field `ref` (a keyword in Rust) typed `SourceRef | EntityRef | ArtifactHandle` becomes `reference`, a union tagged with the spec's own kind values.
+"""
+EVIDENCE_REF_KIND_VALUES: tuple[str, ...] = ("source_ref", "entity_ref", "artifact_handle")
+"""Every ``kind`` value of ``EvidenceRef``, in spec order."""
+
+
+CandidateStore = Literal["context_packs", "knowledge_graph", "shadow_ws_lexical", "shadow_ws_vector", "local_web_cache"]
+"""the store a retrieval candidate came from
+
+Values:
+
+- ``context_packs``: ContextPacks (§2.6.6.7.14.5)
+- ``knowledge_graph``: the knowledge graph (§2.6.6.7.14.5)
+- ``shadow_ws_lexical``: Shadow Workspace lexical (§2.6.6.7.14.5)
+- ``shadow_ws_vector``: Shadow Workspace vector (§2.6.6.7.14.5)
+- ``local_web_cache``: the local web cache (§2.6.6.7.14.5)
+
+Clause: §2.6.6.7.14.5
+Decision: The route stores minus bounded_read_only, exactly as the spec lists them for candidates.
+"""
+CANDIDATE_STORE_VALUES: tuple[CandidateStore, ...] = ("context_packs", "knowledge_graph", "shadow_ws_lexical", "shadow_ws_vector", "local_web_cache")
+"""Every value of ``CandidateStore``, in spec order."""
+
+
+CandidateRefKind = Literal["source_ref", "entity_ref", "artifact_handle"]
+"""the kind of a retrieval candidate's reference
+
+Values:
+
+- ``source_ref``: a SourceRef (§2.6.6.7.14.5)
+- ``entity_ref``: an EntityRef (§2.6.6.7.14.5)
+- ``artifact_handle``: an ArtifactHandle (§2.6.6.7.14.5)
+
+Clause: §2.6.6.7.14.5
+"""
+CANDIDATE_REF_KIND_VALUES: tuple[CandidateRefKind, ...] = ("source_ref", "entity_ref", "artifact_handle")
+"""Every value of ``CandidateRefKind``, in spec order."""
+
+
+class CandidateScores(BaseModel):
+    """the per-signal scores of a candidate; a missing score counts as 0
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    lexical: _Optional[StrictFloat] = None
+    """lexical score
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    vector: _Optional[StrictFloat] = None
+    """vector score
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    graph: _Optional[StrictFloat] = None
+    """graph score
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    pack: _Optional[StrictFloat] = None
+    """pack score: 1 for a valid fresh pack, else 0
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    trust_adjust: _Optional[StrictFloat] = None
+    """deterministic trust adjustment
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+
+class RetrievalCandidate(BaseModel):
+    """one derived retrieval candidate with its deterministic score and tie-break key
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    candidate_id: StrictStr
+    """stable identifier of what was retrieved
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    kind: CandidateRefKind
+    """the kind of reference; equals reference.kind
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    reference: EvidenceRef
+    """what was retrieved (the spec's `ref`)
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    store: CandidateStore
+    """where it came from
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    scores: CandidateScores
+    """per-signal scores
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    base_score: StrictFloat
+    """pack + trust_adjust + max(lexical, vector, graph)
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    tiebreak: StrictStr
+    """stable tie-break key, the canonical id string of the reference
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-037 ``retrieval_candidate_kind_matches_reference`` (§2.6.6.7.14.5)
+        """
+        _check_rules(self, "RetrievalCandidate", info)
+        return self
+
+
+class RouteTaken(BaseModel):
+    """one store step a retrieval actually took
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    store: RetrievalStore
+    """the store
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    reason: StrictStr
+    """why it was taken
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    cache_hit: _Optional[StrictBool] = None
+    """whether the step was served from cache
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.9
+    """
+
+
+class RerankInfo(BaseModel):
+    """rerank metadata of a retrieval
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    used: StrictBool
+    """whether reranking ran
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    method: StrictStr
+    """the method
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    inputs_hash: Hash
+    """hash of the candidate list reranked
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    outputs_hash: Hash
+    """hash of the rerank order
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+
+class DiversityInfo(BaseModel):
+    """diversity (de-duplication) metadata of a retrieval
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    used: StrictBool
+    """whether a diversity method ran
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    method: StrictStr
+    """the method, such as MMR
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    mmr_lambda: _Optional[StrictFloat] = None
+    """the fixed lambda of the method
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    Decision: The spec's `lambda` is a keyword in Python; it is mmr_lambda on every target.
+    """
+
+
+class SelectedEvidence(BaseModel):
+    """one selected evidence item with its final rank and why
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    reference: EvidenceRef
+    """what was selected (the spec's `ref`)
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    final_rank: _U64
+    """its rank
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    final_score: StrictFloat
+    """its final score
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    why: StrictStr
+    """short relevance rationale
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.5.2
+    """
+
+
+class EvidenceSpan(BaseModel):
+    """a bounded span read from a selected source
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    Decision: The spec's ref/start/end are reserved words (Rust, SQL); they are source_ref/start_offset/end_offset on every target.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    source_ref: SourceRef
+    """the source (the spec's `ref`)
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    selector: StrictStr
+    """the selector read
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    start_offset: _U64
+    """start of the span
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    end_offset: _U64
+    """end of the span
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    token_estimate: _U64
+    """estimated tokens of the span
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-024 ``evidence_span_selector_bounded`` (§2.6.6.7.14.6, §2.6.6.7.5.2)
+        """
+        _check_rules(self, "EvidenceSpan", info)
+        return self
+
+
+class RetrievalTrace(BaseModel):
+    """the derived trace of one retrieval-backed model call: route, candidates, rerank, diversity, selection and spans
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    trace_id: _Uuid
+    """identifier of the trace
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    query_plan_id: _Uuid
+    """the QueryPlan executed
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    normalized_query_hash: Hash
+    """sha256 of the normalised query text
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    route_taken: list[RouteTaken]
+    """store steps taken, in order
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    candidates: list[RetrievalCandidate]
+    """candidates, in rank order
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    rerank: RerankInfo
+    """rerank metadata
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    diversity: DiversityInfo
+    """diversity metadata
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    selected: list[SelectedEvidence]
+    """selected evidence, in final order
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    spans: list[EvidenceSpan]
+    """bounded spans read
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    budgets_applied: RetrievalBudgets
+    """the budgets enforced
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    truncation_flags: _Optional[list[StrictStr]] = None
+    """truncation flags raised
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+    """
+
+    warnings: _Optional[list[StrictStr]] = None
+    """warnings
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    errors: _Optional[list[StrictStr]] = None
+    """errors
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-012 ``retrieval_trace_diversity_logs_lambda`` (§2.6.6.7.14.6, §2.6.6.7.14.12)
+        """
+        _check_rules(self, "RetrievalTrace", info)
+        return self
+
+
+CacheKind = Literal["retrieval_candidates", "rerank_order", "spans", "prompt_envelope", "context_snapshot"]
+"""the cacheable stage a cache key belongs to
+
+Values:
+
+- ``retrieval_candidates``: retrieval candidates (§2.6.6.7.14.9)
+- ``rerank_order``: rerank order (§2.6.6.7.14.9)
+- ``spans``: span extraction (§2.6.6.7.14.9)
+- ``prompt_envelope``: the prompt envelope (§2.6.6.7.14.9)
+- ``context_snapshot``: the context snapshot (§2.6.6.7.14.9)
+
+Clause: §2.6.6.7.14.9
+"""
+CACHE_KIND_VALUES: tuple[CacheKind, ...] = ("retrieval_candidates", "rerank_order", "spans", "prompt_envelope", "context_snapshot")
+"""Every value of ``CacheKind``, in spec order."""
+
+
+class CacheKey(BaseModel):
+    """the hash key of one cacheable stage; any change of a field invalidates the cache
+
+    Clause: §2.6.6.7.14.9
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    cache_kind: CacheKind
+    """the stage
+
+    Clause: §2.6.6.7.14.9
+    """
+
+    determinism_mode: DeterminismMode
+    """strict or replay
+
+    Clause: §2.6.6.7.14.9
+    """
+
+    policy_id: StrictStr
+    """the policy in force
+
+    Clause: §2.6.6.7.14.9
+    """
+
+    query_hash: Hash
+    """hash of the normalised query
+
+    Clause: §2.6.6.7.14.9
+    """
+
+    scope_inputs_hash: Hash
+    """hash of the ScopeInputs
+
+    Clause: §2.6.6.7.14.9
+    """
+
+    budgets_hash: Hash
+    """hash of the budgets
+
+    Clause: §2.6.6.7.14.9
+    """
+
+    filters_hash: Hash
+    """hash of the filters
+
+    Clause: §2.6.6.7.14.9
+    """
+
+    toolchain_hash: Hash
+    """hash over tool id, version and config hash of the tools used
+
+    Clause: §2.6.6.7.14.9
+    """
+
+    sources_hash: Hash
+    """hash over the sorted (source id, source hash) pairs
+
+    Clause: §2.6.6.7.14.9
+    """
 
 
 WorkflowRunStatus = Literal["running", "succeeded", "failed", "cancelled", "interrupted"]
@@ -2355,6 +5735,529 @@ class EntityProvenance(BaseModel):
     """
 
 
+class DocsAiJobProfile(BaseModel):
+    """the inputs of an LLM job on the Document and Sheets surfaces
+
+    Clause: §2.6.6.6.4, §2.5.10
+    Decision: Exactly the three fields of §2.6.6.6.4. The further Docs & Sheets fields of §2.5.10.10 (sheet_id, block_mode, range_kind) have no types in the spec; sheet jobs name their sheet, rows and ranges through entity_refs, which already carry typed sheet ids.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    doc_id: DocId
+    """the target document
+
+    Clause: §2.6.6.6.4
+    """
+
+    selection: _Optional[SelectionRange] = None
+    """the selection to rewrite or insert at, if any
+
+    Clause: §2.6.6.6.4
+    """
+
+    layer_scope: DocsScope
+    """whether the job operates on a block, a section or the whole document
+
+    Clause: §2.6.6.6.4
+    """
+
+
+class ChartsDecksJobInputs(BaseModel):
+    """the inputs of a chart or deck job
+
+    Clause: §2.5.11.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    target_chart_id: _Optional[_Uuid] = None
+    """the chart being updated; absent when creating one
+
+    Clause: §2.5.11.1
+    """
+
+    target_deck_id: _Optional[_Uuid] = None
+    """the deck being updated; absent when creating one
+
+    Clause: §2.5.11.1
+    """
+
+    source_table_ref: _Optional[EntityRef] = None
+    """the table a chart reads (required for chart jobs)
+
+    Clause: §2.5.11.1
+    """
+
+    source_range: _Optional[RangeSpec] = None
+    """the range of the table to use
+
+    Clause: §2.5.11.1
+    """
+
+    export_format: _Optional[ExportFormat] = None
+    """the export format, for export jobs
+
+    Clause: §2.5.11.1
+    """
+
+    export_policy: ExportPolicy
+    """the export fidelity policy, gated by policy and consent
+
+    Clause: §2.5.11.1
+    """
+
+
+class ContextPackJobInputs(BaseModel):
+    """the inputs of a job that builds or refreshes a context pack
+
+    Clause: §2.5.12.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    target_ref: EntityRef
+    """the entity the pack is built for
+
+    Clause: §2.5.12.1
+    Decision: The spec allows an EntityRef or a SourceRef; until SourceRef (§2.6.6.7.2) is in this spec, the target is an EntityRef.
+    """
+
+    selector_allowlist: _Optional[list[StrictStr]] = None
+    """a bounded allowlist of selectors for scanning and coverage
+
+    Clause: §2.5.12.1
+    """
+
+    force_rebuild: _Optional[StrictBool] = None
+    """rebuild even when an equivalent fresh pack exists
+
+    Clause: §2.5.12.1
+    """
+
+    pack_schema_version: _U64 = Field(default=1, validate_default=True)
+    """the ContextPackPayload schema version
+
+    Clause: §2.5.12.1
+    Decision: The spec gives it a default of 1, so it may be absent; a version is never negative, so uint.
+    """
+
+    max_anchor_reads: _Optional[_U64] = None
+    """cap on anchor span extraction work
+
+    Clause: §2.5.12.1
+    """
+
+
+class AsrJobInputs(BaseModel):
+    """the inputs of a transcription job
+
+    Clause: §6.2.26.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    media_id: MediaId
+    """the audio or video resource
+
+    Clause: §6.2.26.1
+    """
+
+    time_ranges: list[TimeRange]
+    """the segments to transcribe; empty means the whole recording
+
+    Clause: §6.2.26.1
+    """
+
+    language_hint: _Optional[LanguageCode] = None
+    """the expected language
+
+    Clause: §6.2.26.1
+    """
+
+    asr_model_id: ModelId
+    """the ASR model to use, such as whisper-large-v3
+
+    Clause: §6.2.26.1
+    """
+
+    diarization_enabled: StrictBool
+    """whether to attempt speaker diarization
+
+    Clause: §6.2.26.1
+    """
+
+    target_doc_id: _Optional[DocId] = None
+    """the document to attach the transcript to, if any
+
+    Clause: §6.2.26.1
+    """
+
+
+class DoclingJobInputs(BaseModel):
+    """the inputs of a Docling ingestion job
+
+    Clause: §6.1.6.1
+    Decision: The §6.1.6.1 table marks no field optional, so all five are required.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    source_file_id: FileId
+    """the source file being ingested
+
+    Clause: §6.1.6.1
+    """
+
+    target_doc_id: DocId
+    """the workspace document to create or populate
+
+    Clause: §6.1.6.1
+    """
+
+    ingest_mode: IngestMode
+    """what to extract
+
+    Clause: §6.1.6.1
+    """
+
+    layout_model: ModelId
+    """the layout analysis model, such as DocLayNet
+
+    Clause: §6.1.6.1
+    """
+
+    table_model: ModelId
+    """the table extraction model, such as TableFormer
+
+    Clause: §6.1.6.1
+    """
+
+
+class DistillationJobInputs(BaseModel):
+    """the inputs of a distillation job, training cycle or evaluation
+
+    Clause: §2.6.6.6.2, §9.1
+    Decision: §2.6.6.6.2 lists the field groups (model and tokenizer metadata, context refs, reward features, lineage, data signature and job ids) without names; the names follow §9.1's adapter_checkpoint columns and §11.3.5.4's eval references. Only the base model is required: every stage needs it, the other fields belong to some stages only.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    base_model_name: ModelId
+    """the base model the adapter is trained on
+
+    Clause: §9.1
+    """
+
+    tokenizer_id: _Optional[StrictStr] = None
+    """the tokenizer of the student, for cross-tokenizer-safe distillation
+
+    Clause: §2.6.6.6.2
+    """
+
+    teacher_server_id: _Optional[StrictStr] = None
+    """the MCP teacher server an evaluation samples from
+
+    Clause: §11.3.5.4
+    """
+
+    student_model_role: _Optional[StrictStr] = None
+    """the runtime role of the student model, such as code or small
+
+    Clause: §11.3.5.4
+    """
+
+    dataset_id: _Optional[StrictStr] = None
+    """the evaluation dataset or suite, such as core_code_eval_v1
+
+    Clause: §11.3.5.4
+    """
+
+    context_refs: _Optional[list[EntityRef]] = None
+    """Skill Bank entries and other context the job reads
+
+    Clause: §2.6.6.6.2
+    """
+
+    reward_features: _Optional[dict[str, StrictFloat]] = None
+    """named reward features used for scoring
+
+    Clause: §2.6.6.6.2
+    """
+
+    parent_checkpoint_id: _Optional[_Uuid] = None
+    """the checkpoint this one derives from (lineage)
+
+    Clause: §2.6.6.6.2, §9.1
+    """
+
+    data_signature: _Optional[StrictStr] = None
+    """hash of the training data specification
+
+    Clause: §9.1
+    """
+
+    job_ids: _Optional[list[JobId]] = None
+    """the distillation jobs whose data this one uses (job_ids_json)
+
+    Clause: §9.1
+    """
+
+
+class CanvasJobInputs(BaseModel):
+    """the inputs of a canvas job (profile declared future)
+
+    Clause: §2.6.6.6.1, §2.6.6.6.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    canvas_id: CanvasId
+    """the target canvas
+
+    Clause: §2.6.6.6.1
+    """
+
+    node_ids: _Optional[list[NodeId]] = None
+    """the nodes the job works on; absent means the whole canvas
+
+    Clause: §2.6.6.2.4
+    """
+
+
+class AiJobCreated(BaseModel):
+    """payload of ai_job.created: a job was created, with its first history row
+
+    Clause: §11.5, §2.6.6.3.1, §2.6.6.1
+    Decision: One record per event type, named after the event (ai_job.created → AiJobCreated); the base fields (event_id, actor, job_id, timestamp, …) stay on FlightRecorderEvent and this record is its payload.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    from_state: _Optional[JobState] = None
+    """always absent: a new job comes from no state
+
+    Clause: §2.6.6.3
+    """
+
+    to_state: JobState
+    """the job's initial state
+
+    Clause: §2.6.6.3
+    """
+
+    reason: ReasonCode
+    """reason code of the initial status
+
+    Clause: §2.6.6.2.6
+    """
+
+    reason_detail: _Optional[StrictStr] = None
+    """human-readable detail of the reason
+
+    Clause: §2.6.6.2.6
+    """
+
+    sequence: _U64
+    """history sequence of the creation row, always 1
+
+    Clause: §2.6.6.3
+    """
+
+    job_kind: JobKind
+    """the job's kind
+
+    Clause: §2.6.6.2.1
+    """
+
+
+class AiJobStateChanged(BaseModel):
+    """payload of ai_job.state_changed: a job moved from one state to another
+
+    Clause: §11.5, §2.6.6.3.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    from_state: JobState
+    """the state left
+
+    Clause: §2.6.6.3
+    """
+
+    to_state: JobState
+    """the state entered
+
+    Clause: §2.6.6.3
+    """
+
+    reason: ReasonCode
+    """reason code of the change
+
+    Clause: §2.6.6.2.6
+    """
+
+    reason_detail: _Optional[StrictStr] = None
+    """human-readable detail of the reason
+
+    Clause: §2.6.6.2.6
+    """
+
+    sequence: _U64
+    """history sequence of the change
+
+    Clause: §2.6.6.3
+    """
+
+    workflow_run_id: _Optional[WorkflowRunId] = None
+    """the attempt the change happened in
+
+    Clause: §2.6.6.4
+    """
+
+    opened_attempt: _Optional[_U64] = None
+    """attempt number of a workflow run the change opened, when entering running opened one
+
+    Clause: §2.6.6.4
+    """
+
+    worker: _Optional[StrictStr] = None
+    """the worker that claimed the job, for a claim
+
+    Clause: §2.6.6.4
+    """
+
+
+class AiJobCapabilityDecision(BaseModel):
+    """payload of ai_job.capability_decision: one allow or deny decision at an enforcement point
+
+    Clause: §11.5, §11.1, §2.6.6.5.2
+    Decision: The capability itself is the base event's capability_id, not repeated in the payload.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    enforcement_point: ValidationPhase
+    """where the capability was checked
+
+    Clause: §2.6.6.5.2
+    """
+
+    decision: Decision
+    """allowed or denied
+
+    Clause: §11.1
+    """
+
+    error_code: _Optional[ErrorCode] = None
+    """stable code of the denial, when denied
+
+    Clause: §11.1
+    """
+
+    detail: _Optional[StrictStr] = None
+    """why it was decided so
+
+    Clause: §11.1
+    """
+
+
+class AiJobWorkflowRunStarted(BaseModel):
+    """payload of ai_job.workflow_run_started: an execution attempt was opened
+
+    Clause: §11.5, §2.6.6.4
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    workflow_run_id: WorkflowRunId
+    """the attempt
+
+    Clause: §2.6.6.4
+    """
+
+    attempt: _U64
+    """its number, 1 for the first run
+
+    Clause: §2.6.6.4
+    """
+
+    workflow_definition_id: _Optional[StrictStr] = None
+    """the workflow definition it executes
+
+    Clause: §2.6.6.4
+    """
+
+
+class AiJobValidationRecorded(BaseModel):
+    """payload of ai_job.validation_recorded: a validation result was stored on the job
+
+    Clause: §11.5, §2.6.6.2.6
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    verdict: Verdict
+    """the overall verdict
+
+    Clause: §2.6.6.2.6
+    """
+
+    validators: _U64
+    """how many validator outcomes the result holds
+
+    Clause: §2.6.6.2.6
+    """
+
+
+class CommittedChange(BaseModel):
+    """one change listed by ai_job.changes_committed
+
+    Clause: §11.5, §2.6.6.5.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    provenance_id: _Uuid
+    """the provenance record written for it
+
+    Clause: §2.6.6.5.1
+    """
+
+    artefact_type: ArtefactType
+    """the artefact type changed
+
+    Clause: §2.6.6.2.3
+    """
+
+    artefact_id: _Uuid
+    """the artefact changed
+
+    Clause: §2.6.6.2.3
+    """
+
+    layer: Layer
+    """the layer written
+
+    Clause: §2.6.6.7.0
+    """
+
+
+class AiJobChangesCommitted(BaseModel):
+    """payload of ai_job.changes_committed: workspace changes were committed with provenance
+
+    Clause: §11.5, §2.6.6.5.1, §2.6.6.3.3
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    changes: list[CommittedChange]
+    """the changes, in commit order
+
+    Clause: §2.6.6.5.1
+    """
+
+
 # Resolve forward references between models declared in any order.
 WorkspaceScope.model_rebuild()
 SelectorBlockId.model_rebuild()
@@ -2394,8 +6297,93 @@ ValidationResult.model_rebuild()
 ErrorSummary.model_rebuild()
 Warning.model_rebuild()
 JobMetrics.model_rebuild()
+SelectionRange.model_rebuild()
+RangeSpecA1.model_rebuild()
+RangeSpecBounds.model_rebuild()
+JobInputsDocsSheets.model_rebuild()
+JobInputsChartsDecks.model_rebuild()
+JobInputsContextPackBuilder.model_rebuild()
+JobInputsAsr.model_rebuild()
+JobInputsDocling.model_rebuild()
+JobInputsDistillation.model_rebuild()
+JobInputsCanvas.model_rebuild()
 AiJob.model_rebuild()
+SourceRef.model_rebuild()
+ContextBlock.model_rebuild()
+WorkingContext.model_rebuild()
+PromptEnvelope.model_rebuild()
+ScopeHintCalendar.model_rebuild()
+ScopeOverride.model_rebuild()
+ScopeInputs.model_rebuild()
+PlaybookRef.model_rebuild()
+ContextBudgets.model_rebuild()
+RetrievalPlan.model_rebuild()
+SelectionEntry.model_rebuild()
+SelectionPlan.model_rebuild()
+TruncationPlan.model_rebuild()
+CompactionPlan.model_rebuild()
+ContextPolicyDecision.model_rebuild()
+ContextPlan.model_rebuild()
+ToolDelta.model_rebuild()
+MemoryProvenance.model_rebuild()
+MemoryItem.model_rebuild()
+EmbeddingVectorRefArtifactHandle.model_rebuild()
+EmbeddingVectorRefInternalRef.model_rebuild()
+MemoryEmbeddingRecord.model_rebuild()
+MemoryGraphEdge.model_rebuild()
+CompactionDecision.model_rebuild()
+CompactionConstraint.model_rebuild()
+CompactionOpenLoop.model_rebuild()
+CompactionProgress.model_rebuild()
+CompactionToolResult.model_rebuild()
+CompactionError.model_rebuild()
+CompactionEvent.model_rebuild()
+JobContextTrace.model_rebuild()
+RouteStep.model_rebuild()
+RetrievalBudgets.model_rebuild()
+PartialRetrievalBudgets.model_rebuild()
+RetrievalTimeRange.model_rebuild()
+RetrievalFilters.model_rebuild()
+QueryPlan.model_rebuild()
+CatalogExample.model_rebuild()
+SemanticCatalogEntry.model_rebuild()
+ContextPackTargetEntityRef.model_rebuild()
+ContextPackTargetSourceRef.model_rebuild()
+ContextPackBuilder.model_rebuild()
+ContextPackRecord.model_rebuild()
+PackFact.model_rebuild()
+PackConstraint.model_rebuild()
+PackOpenLoop.model_rebuild()
+PackAnchor.model_rebuild()
+PackCoverage.model_rebuild()
+ContextPackPayload.model_rebuild()
+EvidenceRefSourceRef.model_rebuild()
+EvidenceRefEntityRef.model_rebuild()
+EvidenceRefArtifactHandle.model_rebuild()
+CandidateScores.model_rebuild()
+RetrievalCandidate.model_rebuild()
+RouteTaken.model_rebuild()
+RerankInfo.model_rebuild()
+DiversityInfo.model_rebuild()
+SelectedEvidence.model_rebuild()
+EvidenceSpan.model_rebuild()
+RetrievalTrace.model_rebuild()
+CacheKey.model_rebuild()
 WorkflowRun.model_rebuild()
 FlightRecorderEvent.model_rebuild()
 JobStateTransition.model_rebuild()
 EntityProvenance.model_rebuild()
+DocsAiJobProfile.model_rebuild()
+ChartsDecksJobInputs.model_rebuild()
+ContextPackJobInputs.model_rebuild()
+AsrJobInputs.model_rebuild()
+DoclingJobInputs.model_rebuild()
+DistillationJobInputs.model_rebuild()
+CanvasJobInputs.model_rebuild()
+AiJobCreated.model_rebuild()
+AiJobStateChanged.model_rebuild()
+AiJobCapabilityDecision.model_rebuild()
+AiJobWorkflowRunStarted.model_rebuild()
+AiJobValidationRecorded.model_rebuild()
+CommittedChange.model_rebuild()
+AiJobChangesCommitted.model_rebuild()
