@@ -10,6 +10,10 @@ use handshake_codegen::sql::{self, Dialect, Schema};
 use handshake_conformance::{pg, repo_root};
 use sql_support::{Db, insert_sql, new_id};
 
+/// §2.6.6.6.1: the fields a profile adds to the core record; `job_inputs` holds the typed payload
+/// §2.6.6.6.4 requires for doc_rewrite and doc_summarize, stored as JSON next to job_kind.
+const PROFILE_EXTENSION_FIELDS: [(&str, bool); 1] = [("job_inputs", false)];
+
 /// §2.6.6.2.1–§2.6.6.2.7: every core field of an AI job and whether the spec marks it required.
 const AI_JOB_FIELDS: [(&str, bool); 36] = [
     ("job_id", true),
@@ -117,10 +121,18 @@ async fn check_schema(db: &mut Db) {
             "{dialect:?}: ai_jobs.{field} (NOT NULL = required)"
         );
     }
+    // The one documented extension (§2.6.6.6.1): the profile's typed inputs as a nullable JSON
+    // column next to the job_kind column.
+    for (field, required) in PROFILE_EXTENSION_FIELDS {
+        assert!(
+            columns.contains(&(field.to_string(), required)),
+            "{dialect:?}: ai_jobs.{field} is the nullable profile extension column: {columns:?}"
+        );
+    }
     assert_eq!(
         columns.len(),
-        AI_JOB_FIELDS.len() - CHILD_TABLES.len(),
-        "{dialect:?}: no columns beyond §2.6.6.2: {columns:?}"
+        AI_JOB_FIELDS.len() - CHILD_TABLES.len() + PROFILE_EXTENSION_FIELDS.len(),
+        "{dialect:?}: no columns beyond §2.6.6.2 and the profile extension: {columns:?}"
     );
     let entity_ref_columns = db.columns("ai_job_entity_refs").await;
     for (column, not_null) in [

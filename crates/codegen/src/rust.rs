@@ -1,4 +1,5 @@
-//! Rust target: the model crate's `generated/` modules (`types.rs`, `lifecycle.rs`, `errors.rs`).
+//! Rust target: the model crate's `generated/` modules (`types.rs`, `lifecycle.rs`, `errors.rs`, and
+//! `profiles.rs` when the spec declares profiles).
 //!
 //! Code is built as tokens with `quote!`, parsed with `syn` and printed with `prettyplease`, so
 //! the output is valid Rust by construction and byte-identical on every machine (no rustfmt
@@ -12,6 +13,7 @@
 
 mod errors;
 mod lifecycle;
+mod profiles;
 mod types;
 
 use handshake_spec::model::{Meta, Primitive, Spec, TypeKind, TypeRef};
@@ -60,11 +62,16 @@ pub const RESERVED_NAMES: &[&str] = &[
 pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, CodegenError> {
     check_names(spec)?;
     let dir = spec.outputs.rust.trim_end_matches('/');
-    Ok(vec![
+    let mut files = vec![
         render(format!("{dir}/types.rs"), types::module(spec)?)?,
         render(format!("{dir}/lifecycle.rs"), lifecycle::module(spec)?)?,
         render(format!("{dir}/errors.rs"), errors::module(spec)?)?,
-    ])
+    ];
+    // `profiles.rs` only for specs with `profiles:` (§2.6.6.6).
+    if let Some(tokens) = profiles::module(spec)? {
+        files.push(render(format!("{dir}/profiles.rs"), tokens)?);
+    }
+    Ok(files)
 }
 
 /// Parse the tokens as a whole file and print them with the one pinned formatter.

@@ -10,4 +10,6 @@ pub mod errors;
 #[rustfmt::skip]
 pub mod lifecycle;
 #[rustfmt::skip]
+pub mod profiles;
+#[rustfmt::skip]
 pub mod types;

@@ -155,6 +155,7 @@ pub fn model_round_trip(stem: &str, instance: &Value) -> Result<Value, String> {
         "job_state_transition" => serde_round_trip::<model::JobStateTransition>(instance),
         "entity_provenance" => serde_round_trip::<model::EntityProvenance>(instance),
         "job_state" => serde_round_trip::<model::JobState>(instance),
+        "job_inputs" => serde_round_trip::<model::JobInputs>(instance),
         other => {
             panic!("root schema {other} has no model type in model_round_trip(): add it there")
         }
