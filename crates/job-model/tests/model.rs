@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use handshake_job_model::{
-    AiJob, EntityRef, JobKind, JobState, ModelError, REJECTED_TRANSITIONS, SemVer,
+    AiJob, EntityRef, JobState, ModelError, REJECTED_TRANSITIONS, SemVer, SpanId,
     TransitionOrigin, ValueError,
 };
 
@@ -198,19 +198,19 @@ fn string_newtypes_validate_on_construction_and_deserialize() {
         })
     ));
     assert!(matches!(
-        JobKind::new(""),
+        SpanId::new(""),
         Err(ValueError::TooShort {
             min: 1,
             actual: 0,
             ..
         })
     ));
-    let long = "a".repeat(65);
+    let long = "a".repeat(129);
     assert!(matches!(
-        JobKind::new(long),
+        SpanId::new(long),
         Err(ValueError::TooLong {
-            max: 64,
-            actual: 65,
+            max: 128,
+            actual: 129,
             ..
         })
     ));
@@ -222,8 +222,8 @@ fn string_newtypes_validate_on_construction_and_deserialize() {
         "0.1.0"
     );
     assert_eq!(
-        JobKind::EXAMPLE.parse::<JobKind>().unwrap().as_str(),
-        JobKind::EXAMPLE
+        SpanId::EXAMPLE.parse::<SpanId>().unwrap().as_str(),
+        SpanId::EXAMPLE
     );
 }
 
@@ -264,9 +264,10 @@ fn ids_are_time_ordered_uuids() {
 
 #[test]
 fn string_newtype_schemas_carry_their_constraints() {
-    let schema = serde_json::to_value(schemars::schema_for!(JobKind)).expect("schema serializes");
+    // SpanId: a string newtype with a pattern and both length bounds (JobKind is an enum now).
+    let schema = serde_json::to_value(schemars::schema_for!(SpanId)).expect("schema serializes");
     assert_eq!(schema["type"], "string", "{schema}");
-    assert_eq!(schema["pattern"], JobKind::PATTERN, "{schema}");
-    assert_eq!(schema["minLength"], JobKind::MIN_LENGTH, "{schema}");
-    assert_eq!(schema["maxLength"], JobKind::MAX_LENGTH, "{schema}");
+    assert_eq!(schema["pattern"], SpanId::PATTERN, "{schema}");
+    assert_eq!(schema["minLength"], SpanId::MIN_LENGTH, "{schema}");
+    assert_eq!(schema["maxLength"], SpanId::MAX_LENGTH, "{schema}");
 }
