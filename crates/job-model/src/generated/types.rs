@@ -179,6 +179,15 @@ pub struct AiJob {
         deserialize_with = "crate::serde_support::present"
     )]
     pub aux_trace_ids: Option<Vec<SpanId>>,
+    /// The profile-specific inputs of the job, tagged with the profile that defines them (§2.6.6.6.1, §2.6.6.6.4)
+    ///
+    /// Decision: The profile extension of §2.6.6.6.1 ("adds profile-specific fields"), not one of the 36 core fields of §2.6.6.2: §2.6.6.6.4 requires doc_rewrite and doc_summarize jobs to carry a DocsAiJobProfile in their job_inputs payload. Optional because the core fields alone describe a valid job; rules bind each job kind's inputs to its profile. Stored as JSON next to the job_kind column, so SQL keeps one row per job and the payload stays typed in every other target.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub job_inputs: Option<JobInputs>,
 }
 
 /// Globally unique, stable identifier of one AI job (§2.6.6.2.1)
@@ -307,82 +316,258 @@ impl From<WorkflowRunId> for uuid::Uuid {
     }
 }
 
-/// Logical type of a job, such as doc_edit, sheet_transform, canvas_cluster or asr_transcribe (§2.6.6.2.1)
+/// The closed registry of job kinds the Master Spec names, each bound to exactly one profile in profiles.yaml (§2.6.6.2.1, §2.6.6.6)
 ///
-/// Decision: A snake_case string rather than a closed enum: §2.6.6.2.1 gives kinds only as examples and profiles (§2.6.6.6) add their own. The closed registry binding kinds to profiles belongs to the profile layer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct JobKind(String);
+/// Decision: A closed enum, not an open string: §2.6.6.2.1 gives doc_edit, sheet_transform, canvas_cluster and asr_transcribe as examples, and the profiles (§2.5.10–§2.5.12, §6.1.6, §6.2.26, §9.1) name the rest. A record with a kind outside this list is refused when it is parsed (HSK-JOB-1003), so no job can run under a kind no profile governs. Where a profile describes job types without naming them (Charts & Decks, Context Packs, Distillation), the values follow the spec's own artefact_verb pattern (doc_export_pdf) and say so.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum JobKind {
+    /// Edit document blocks, such as rewriting a paragraph (§2.6.6.2.1, §2.5.10.3.1)
+    #[serde(rename = "doc_edit")]
+    DocEdit,
+    /// Review a document and propose comments or changes (§2.5.10.3.1)
+    #[serde(rename = "doc_review")]
+    DocReview,
+    /// Rewrite a selection, section or whole document; carries a DocsAiJobProfile (§2.6.6.6.4)
+    #[serde(rename = "doc_rewrite")]
+    DocRewrite,
+    /// Summarise a selection, section or whole document; carries a DocsAiJobProfile (§2.6.6.6.4)
+    #[serde(rename = "doc_summarize")]
+    DocSummarize,
+    /// Export a document to PDF (§2.5.10.2)
+    #[serde(rename = "doc_export_pdf")]
+    DocExportPdf,
+    /// Export a document to DOCX, generated from the AST canonical model (§2.5.10.2)
+    #[serde(rename = "doc_export_docx")]
+    DocExportDocx,
+    /// Export a document to HTML (§2.5.10.2)
+    #[serde(rename = "doc_export_html")]
+    DocExportHtml,
+    /// Export a document to Markdown, where applicable (§2.5.10.2)
+    #[serde(rename = "doc_export_md")]
+    DocExportMd,
+    /// Import a DOCX file as a document with stable ids (§2.5.10.2)
+    #[serde(rename = "doc_import_docx")]
+    DocImportDocx,
+    /// Import a Markdown file as a document with stable ids (§2.5.10.2)
+    #[serde(rename = "doc_import_md")]
+    DocImportMd,
+    /// Transform sheet data, such as filling a column (§2.6.6.2.1, §2.5.10.3.1)
+    #[serde(rename = "sheet_transform")]
+    SheetTransform,
+    /// Explain sheet contents or formulas without changing them (§2.5.10.3.1)
+    #[serde(rename = "sheet_explain")]
+    SheetExplain,
+    /// Export a sheet or range to CSV (§2.5.10.2)
+    #[serde(rename = "sheet_export_csv")]
+    SheetExportCsv,
+    /// Export a sheet or range to XLSX (§2.5.10.2)
+    #[serde(rename = "sheet_export_xlsx")]
+    SheetExportXlsx,
+    /// Export a sheet or range to JSON (§2.5.10.2)
+    #[serde(rename = "sheet_export_json")]
+    SheetExportJson,
+    /// Import a CSV file as a sheet with stable row and column ids (§2.5.10.2)
+    #[serde(rename = "sheet_import_csv")]
+    SheetImportCsv,
+    /// Import an XLSX file as a sheet with stable row and column ids (§2.5.10.2)
+    #[serde(rename = "sheet_import_xlsx")]
+    SheetImportXlsx,
+    /// Import a JSON file as a sheet with stable row and column ids (§2.5.10.2)
+    #[serde(rename = "sheet_import_json")]
+    SheetImportJson,
+    /// Create a chart that references a table and range (§2.5.11)
+    ///
+    /// Decision: §2.5.11 defines job types that create and update charts and decks without naming them; the kind is named after the create_chart operation in the artefact_verb form of §2.5.10.2.
+    #[serde(rename = "chart_create")]
+    ChartCreate,
+    /// Patch a chart's spec without duplicating its data (§2.5.11)
+    ///
+    /// Decision: Named like chart_create, after the update_chart_spec operation.
+    #[serde(rename = "chart_update")]
+    ChartUpdate,
+    /// Create a deck and its slides from existing entities (§2.5.11)
+    ///
+    /// Decision: Named like chart_create, after the create_deck operation.
+    #[serde(rename = "deck_create")]
+    DeckCreate,
+    /// Add or patch slides of an existing deck (§2.5.11)
+    ///
+    /// Decision: Named like chart_create, after the add_slide and update_slide operations.
+    #[serde(rename = "deck_update")]
+    DeckUpdate,
+    /// Export a deck to PPTX as artifact references (§7.6.4, §2.5.11.2)
+    #[serde(rename = "deck_export_pptx")]
+    DeckExportPptx,
+    /// Export a deck to PDF as artifact references (§7.6.4, §2.5.11.2)
+    #[serde(rename = "deck_export_pdf")]
+    DeckExportPdf,
+    /// Export a deck to HTML as artifact references (§7.6.4, §2.5.11.2)
+    #[serde(rename = "deck_export_html")]
+    DeckExportHtml,
+    /// Generate a deck (agenda, key points, action items) from a transcript document (§7.6.5)
+    #[serde(rename = "transcript_to_deck")]
+    TranscriptToDeck,
+    /// Build a new context pack for a target entity or source (§2.5.12)
+    ///
+    /// Decision: §2.5.12 defines job types that build and refresh packs without naming them; the kind is named after the build_context_pack operation.
+    #[serde(rename = "context_pack_build")]
+    ContextPackBuild,
+    /// Rebuild a stale context pack after its source hashes drifted (§2.5.12)
+    ///
+    /// Decision: Named like context_pack_build, after the refresh_context_pack operation.
+    #[serde(rename = "context_pack_refresh")]
+    ContextPackRefresh,
+    /// Transcribe audio or video into transcript segments (§2.6.6.2.1, §6.2.26)
+    #[serde(rename = "asr_transcribe")]
+    AsrTranscribe,
+    /// Ingest an external file into workspace blocks through the Docling pipeline (§11.3.3.5, §6.1.6)
+    ///
+    /// Decision: The spec's own name for a Docling job (§11.3.3.5 creates one with job_kind=doc_ingest); not docling_ingest, which is the profile id.
+    #[serde(rename = "doc_ingest")]
+    DocIngest,
+    /// One distillation cycle, from example selection to a new adapter checkpoint (§9.1, §2.6.6.6.2)
+    ///
+    /// Decision: §9.1 names distillation jobs (distill_job) but gives no job kind for the training cycle; this kind covers select_examples through create_checkpoint, and evaluation is its own kind as the spec names it.
+    #[serde(rename = "distillation_train")]
+    DistillationTrain,
+    /// Evaluate a student checkpoint against the teacher and decide promotion; analysis only (§11.3.5.4, §2.6.6.6.2)
+    #[serde(rename = "distillation_eval")]
+    DistillationEval,
+    /// Propose clusters and layouts of canvas nodes (§2.6.6.2.1, §2.6.6.6.2)
+    #[serde(rename = "canvas_cluster")]
+    CanvasCluster,
+}
 
 impl JobKind {
-    /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
-    pub const MIN_LENGTH: u64 = 1;
+    /// Every value, in spec order.
+    pub const ALL: [Self; 33] = [
+        Self::DocEdit,
+        Self::DocReview,
+        Self::DocRewrite,
+        Self::DocSummarize,
+        Self::DocExportPdf,
+        Self::DocExportDocx,
+        Self::DocExportHtml,
+        Self::DocExportMd,
+        Self::DocImportDocx,
+        Self::DocImportMd,
+        Self::SheetTransform,
+        Self::SheetExplain,
+        Self::SheetExportCsv,
+        Self::SheetExportXlsx,
+        Self::SheetExportJson,
+        Self::SheetImportCsv,
+        Self::SheetImportXlsx,
+        Self::SheetImportJson,
+        Self::ChartCreate,
+        Self::ChartUpdate,
+        Self::DeckCreate,
+        Self::DeckUpdate,
+        Self::DeckExportPptx,
+        Self::DeckExportPdf,
+        Self::DeckExportHtml,
+        Self::TranscriptToDeck,
+        Self::ContextPackBuild,
+        Self::ContextPackRefresh,
+        Self::AsrTranscribe,
+        Self::DocIngest,
+        Self::DistillationTrain,
+        Self::DistillationEval,
+        Self::CanvasCluster,
+    ];
 
-    /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
-    pub const MAX_LENGTH: u64 = 64;
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 33] = [
+        "doc_edit",
+        "doc_review",
+        "doc_rewrite",
+        "doc_summarize",
+        "doc_export_pdf",
+        "doc_export_docx",
+        "doc_export_html",
+        "doc_export_md",
+        "doc_import_docx",
+        "doc_import_md",
+        "sheet_transform",
+        "sheet_explain",
+        "sheet_export_csv",
+        "sheet_export_xlsx",
+        "sheet_export_json",
+        "sheet_import_csv",
+        "sheet_import_xlsx",
+        "sheet_import_json",
+        "chart_create",
+        "chart_update",
+        "deck_create",
+        "deck_update",
+        "deck_export_pptx",
+        "deck_export_pdf",
+        "deck_export_html",
+        "transcript_to_deck",
+        "context_pack_build",
+        "context_pack_refresh",
+        "asr_transcribe",
+        "doc_ingest",
+        "distillation_train",
+        "distillation_eval",
+        "canvas_cluster",
+    ];
 
-    /// The pattern every value matches, from the spec.
-    pub const PATTERN: &'static str = "^[a-z][a-z0-9]*(_[a-z0-9]+)*$";
-
-    /// An example value from the spec (valid: the generator checked it).
-    pub const EXAMPLE: &'static str = "doc_rewrite";
-
-    /// Validates `value` against the spec's constraints: length first, then pattern.
-    pub fn new(value: impl Into<String>) -> Result<Self, crate::ValueError> {
-        let value = value.into();
-        let length = u64::try_from(value.chars().count()).unwrap_or(u64::MAX);
-        if length < Self::MIN_LENGTH {
-            return Err(crate::ValueError::TooShort {
-                type_name: "JobKind",
-                value,
-                min: Self::MIN_LENGTH,
-                actual: length,
-            });
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::DocEdit => "doc_edit",
+            Self::DocReview => "doc_review",
+            Self::DocRewrite => "doc_rewrite",
+            Self::DocSummarize => "doc_summarize",
+            Self::DocExportPdf => "doc_export_pdf",
+            Self::DocExportDocx => "doc_export_docx",
+            Self::DocExportHtml => "doc_export_html",
+            Self::DocExportMd => "doc_export_md",
+            Self::DocImportDocx => "doc_import_docx",
+            Self::DocImportMd => "doc_import_md",
+            Self::SheetTransform => "sheet_transform",
+            Self::SheetExplain => "sheet_explain",
+            Self::SheetExportCsv => "sheet_export_csv",
+            Self::SheetExportXlsx => "sheet_export_xlsx",
+            Self::SheetExportJson => "sheet_export_json",
+            Self::SheetImportCsv => "sheet_import_csv",
+            Self::SheetImportXlsx => "sheet_import_xlsx",
+            Self::SheetImportJson => "sheet_import_json",
+            Self::ChartCreate => "chart_create",
+            Self::ChartUpdate => "chart_update",
+            Self::DeckCreate => "deck_create",
+            Self::DeckUpdate => "deck_update",
+            Self::DeckExportPptx => "deck_export_pptx",
+            Self::DeckExportPdf => "deck_export_pdf",
+            Self::DeckExportHtml => "deck_export_html",
+            Self::TranscriptToDeck => "transcript_to_deck",
+            Self::ContextPackBuild => "context_pack_build",
+            Self::ContextPackRefresh => "context_pack_refresh",
+            Self::AsrTranscribe => "asr_transcribe",
+            Self::DocIngest => "doc_ingest",
+            Self::DistillationTrain => "distillation_train",
+            Self::DistillationEval => "distillation_eval",
+            Self::CanvasCluster => "canvas_cluster",
         }
-        if length > Self::MAX_LENGTH {
-            return Err(crate::ValueError::TooLong {
-                type_name: "JobKind",
-                value,
-                max: Self::MAX_LENGTH,
-                actual: length,
-            });
-        }
-        static PATTERN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(JobKind::PATTERN)
-                .expect("the pattern of JobKind was compiled by the generator")
-        });
-        if !PATTERN.is_match(&value) {
-            return Err(crate::ValueError::PatternMismatch {
-                type_name: "JobKind",
-                value,
-                pattern: Self::PATTERN,
-            });
-        }
-        Ok(Self(value))
-    }
-
-    /// The value as a string slice.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The value as an owned string.
-    pub fn into_inner(self) -> String {
-        self.0
     }
 }
 
-impl TryFrom<String> for JobKind {
-    type Error = crate::ValueError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-
-impl From<JobKind> for String {
-    fn from(value: JobKind) -> Self {
-        value.0
+impl std::fmt::Display for JobKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -390,34 +575,48 @@ impl std::str::FromStr for JobKind {
     type Err = crate::ValueError;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::new(value)
-    }
-}
-
-impl std::fmt::Display for JobKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for JobKind {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl JsonSchema for JobKind {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        std::borrow::Cow::Borrowed("JobKind")
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!(
-            { "type" : "string", "description" :
-            "Logical type of a job, such as doc_edit, sheet_transform, canvas_cluster or asr_transcribe (§2.6.6.2.1)\n\nDecision: A snake_case string rather than a closed enum: §2.6.6.2.1 gives kinds only as examples and profiles (§2.6.6.6) add their own. The closed registry binding kinds to profiles belongs to the profile layer.",
-            "minLength" : 1, "maxLength" : 64, "pattern" :
-            "^[a-z][a-z0-9]*(_[a-z0-9]+)*$", }
-        )
+        match value {
+            "doc_edit" => Ok(Self::DocEdit),
+            "doc_review" => Ok(Self::DocReview),
+            "doc_rewrite" => Ok(Self::DocRewrite),
+            "doc_summarize" => Ok(Self::DocSummarize),
+            "doc_export_pdf" => Ok(Self::DocExportPdf),
+            "doc_export_docx" => Ok(Self::DocExportDocx),
+            "doc_export_html" => Ok(Self::DocExportHtml),
+            "doc_export_md" => Ok(Self::DocExportMd),
+            "doc_import_docx" => Ok(Self::DocImportDocx),
+            "doc_import_md" => Ok(Self::DocImportMd),
+            "sheet_transform" => Ok(Self::SheetTransform),
+            "sheet_explain" => Ok(Self::SheetExplain),
+            "sheet_export_csv" => Ok(Self::SheetExportCsv),
+            "sheet_export_xlsx" => Ok(Self::SheetExportXlsx),
+            "sheet_export_json" => Ok(Self::SheetExportJson),
+            "sheet_import_csv" => Ok(Self::SheetImportCsv),
+            "sheet_import_xlsx" => Ok(Self::SheetImportXlsx),
+            "sheet_import_json" => Ok(Self::SheetImportJson),
+            "chart_create" => Ok(Self::ChartCreate),
+            "chart_update" => Ok(Self::ChartUpdate),
+            "deck_create" => Ok(Self::DeckCreate),
+            "deck_update" => Ok(Self::DeckUpdate),
+            "deck_export_pptx" => Ok(Self::DeckExportPptx),
+            "deck_export_pdf" => Ok(Self::DeckExportPdf),
+            "deck_export_html" => Ok(Self::DeckExportHtml),
+            "transcript_to_deck" => Ok(Self::TranscriptToDeck),
+            "context_pack_build" => Ok(Self::ContextPackBuild),
+            "context_pack_refresh" => Ok(Self::ContextPackRefresh),
+            "asr_transcribe" => Ok(Self::AsrTranscribe),
+            "doc_ingest" => Ok(Self::DocIngest),
+            "distillation_train" => Ok(Self::DistillationTrain),
+            "distillation_eval" => Ok(Self::DistillationEval),
+            "canvas_cluster" => Ok(Self::CanvasCluster),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "JobKind",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
     }
 }
 
@@ -3426,6 +3625,2600 @@ pub struct ContextSnapshot {
     pub local_only_payload_ref: Option<ArtifactHandle>,
 }
 
+/// What a SourceRef points at (§2.6.6.7.2)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum SourceRefKind {
+    /// A Flight Recorder span (§2.6.6.7.2)
+    #[serde(rename = "span")]
+    Span,
+    /// One step of a job (§2.6.6.7.2)
+    #[serde(rename = "job_step")]
+    JobStep,
+    /// An artifact; its hash is then required (§2.6.6.7.2)
+    #[serde(rename = "artifact")]
+    Artifact,
+    /// A workspace entity (§2.6.6.7.2)
+    #[serde(rename = "entity")]
+    Entity,
+    /// A block of a document (§2.6.6.7.2)
+    #[serde(rename = "doc_block")]
+    DocBlock,
+    /// A key-value entry (§2.6.6.7.2)
+    #[serde(rename = "kv")]
+    Kv,
+}
+
+impl SourceRefKind {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 6] = [
+        Self::Span,
+        Self::JobStep,
+        Self::Artifact,
+        Self::Entity,
+        Self::DocBlock,
+        Self::Kv,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 6] = [
+        "span",
+        "job_step",
+        "artifact",
+        "entity",
+        "doc_block",
+        "kv",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Span => "span",
+            Self::JobStep => "job_step",
+            Self::Artifact => "artifact",
+            Self::Entity => "entity",
+            Self::DocBlock => "doc_block",
+            Self::Kv => "kv",
+        }
+    }
+}
+
+impl std::fmt::Display for SourceRefKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SourceRefKind {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "span" => Ok(Self::Span),
+            "job_step" => Ok(Self::JobStep),
+            "artifact" => Ok(Self::Artifact),
+            "entity" => Ok(Self::Entity),
+            "doc_block" => Ok(Self::DocBlock),
+            "kv" => Ok(Self::Kv),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "SourceRefKind",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// The canonical provenance pointer used by context blocks, compaction and memory promotion; enough to fetch the evidence locally (§2.6.6.7.2)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRef {
+    /// What the pointer points at (§2.6.6.7.2)
+    pub kind: SourceRefKind,
+    /// Identifier of the source within its kind (§2.6.6.7.2)
+    pub id: String,
+    /// Hash of the source content; required for artifacts (§2.6.6.7.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub hash: Option<Hash>,
+    /// Bounded part of the source: byte range, JSONPath, line range or span segment; never the entire artifact (§2.6.6.7.2)
+    ///
+    /// Decision: A string as the spec writes it. Bounded means at most 512 characters and not one of the whole-source spellings "", "*", "all", "full", "entire" or "$" (rule source_ref_selector_bounded); absent means no selector, which §2.6.6.7.2 allows.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub selector: Option<String>,
+    /// When the source was created (§2.6.6.7.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub created_at: Option<crate::Timestamp>,
+    /// Sensitivity class of the source (§2.6.6.7.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub classification: Option<Classification>,
+}
+
+/// The role of a block in a compiled context (§2.6.6.7.4)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum ContextBlockKind {
+    /// Standing rules (§2.6.6.7.4)
+    #[serde(rename = "rules")]
+    Rules,
+    /// The playbook in force (§2.6.6.7.4)
+    #[serde(rename = "playbook_ref")]
+    PlaybookRef,
+    /// The task statement (§2.6.6.7.4)
+    #[serde(rename = "task")]
+    Task,
+    /// Hard constraints (§2.6.6.7.4)
+    #[serde(rename = "constraints")]
+    Constraints,
+    /// A retrieved, bounded snippet (a delta) (§2.6.6.7.4)
+    #[serde(rename = "retrieved_snippet")]
+    RetrievedSnippet,
+    /// A bounded tool result summary (a delta) (§2.6.6.7.4)
+    #[serde(rename = "tool_delta")]
+    ToolDelta,
+    /// Open questions carried forward (§2.6.6.7.4)
+    #[serde(rename = "open_loops")]
+    OpenLoops,
+    /// The user's input (a delta) (§2.6.6.7.4)
+    #[serde(rename = "user_input")]
+    UserInput,
+    /// A bounded scope hint such as a calendar hint (a delta) (§2.6.6.7.4)
+    #[serde(rename = "scope_hint")]
+    ScopeHint,
+}
+
+impl ContextBlockKind {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 9] = [
+        Self::Rules,
+        Self::PlaybookRef,
+        Self::Task,
+        Self::Constraints,
+        Self::RetrievedSnippet,
+        Self::ToolDelta,
+        Self::OpenLoops,
+        Self::UserInput,
+        Self::ScopeHint,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 9] = [
+        "rules",
+        "playbook_ref",
+        "task",
+        "constraints",
+        "retrieved_snippet",
+        "tool_delta",
+        "open_loops",
+        "user_input",
+        "scope_hint",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Rules => "rules",
+            Self::PlaybookRef => "playbook_ref",
+            Self::Task => "task",
+            Self::Constraints => "constraints",
+            Self::RetrievedSnippet => "retrieved_snippet",
+            Self::ToolDelta => "tool_delta",
+            Self::OpenLoops => "open_loops",
+            Self::UserInput => "user_input",
+            Self::ScopeHint => "scope_hint",
+        }
+    }
+}
+
+impl std::fmt::Display for ContextBlockKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ContextBlockKind {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "rules" => Ok(Self::Rules),
+            "playbook_ref" => Ok(Self::PlaybookRef),
+            "task" => Ok(Self::Task),
+            "constraints" => Ok(Self::Constraints),
+            "retrieved_snippet" => Ok(Self::RetrievedSnippet),
+            "tool_delta" => Ok(Self::ToolDelta),
+            "open_loops" => Ok(Self::OpenLoops),
+            "user_input" => Ok(Self::UserInput),
+            "scope_hint" => Ok(Self::ScopeHint),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "ContextBlockKind",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// One ordered block of a compiled WorkingContext, with its provenance (§2.6.6.7.4)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextBlock {
+    /// The block's role (§2.6.6.7.4)
+    pub kind: ContextBlockKind,
+    /// The text given to the model (§2.6.6.7.4)
+    pub content: String,
+    /// Where the content came from (§2.6.6.7.4, §2.6.6.7.2)
+    pub source_refs: Vec<SourceRef>,
+    /// Sensitivity class of the content (§2.6.6.7.4)
+    pub sensitivity: Classification,
+    /// Projection applied to the content (§2.6.6.7.4)
+    pub projection: ProjectionMode,
+    /// Key that fixes the block's position in canonical order (§2.6.6.7.4, §2.6.6.7.5)
+    pub order_key: String,
+}
+
+/// The small, relevant context compiled for one model call (§2.6.6.7.4)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkingContext {
+    /// The blocks, in order_key order (§2.6.6.7.4)
+    pub blocks: Vec<ContextBlock>,
+    /// Tokens the context may use (§2.6.6.7.4)
+    pub token_budget: u64,
+    /// Tokens the blocks are estimated to use (§2.6.6.7.4)
+    pub token_estimate: u64,
+    /// Identifier of this compilation (§2.6.6.7.4)
+    pub build_id: String,
+}
+
+/// The caching-safe prompt of one model call: a stable prefix and a variable suffix of deltas, with their hashes (§2.6.6.7.4)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PromptEnvelope {
+    /// Context that stays the same across many calls (§2.6.6.7.4)
+    pub stable_prefix: WorkingContext,
+    /// Deltas only: user input, tool deltas, retrieved snippets, scope hints (§2.6.6.7.4)
+    pub variable_suffix: WorkingContext,
+    /// Hash of the canonical prefix blocks (§2.6.6.7.4, §2.6.6.7.5)
+    pub stable_prefix_hash: Hash,
+    /// Hash of the canonical suffix blocks (§2.6.6.7.4, §2.6.6.7.5)
+    pub variable_suffix_hash: Hash,
+    /// Hash of the full prompt (§2.6.6.7.4, §2.6.6.7.5)
+    pub full_prompt_hash: Hash,
+}
+
+/// A bounded hint that narrows scope, such as the active calendar event (§2.6.6.7.0)
+///
+/// Decision: The spec names CalendarScopeHint as the one example ("e.g."); a tagged union lets other hint kinds be added as variants, an additive change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", deny_unknown_fields)]
+pub enum ScopeHint {
+    /// A calendar scope hint (§2.6.6.7.0, §2.6.6.7.3)
+    #[serde(rename = "calendar")]
+    Calendar {
+        /// The calendar hint (§2.6.6.7.3)
+        hint: CalendarScopeHint,
+    },
+}
+
+/// Who made an explicit scope override (§2.6.6.7.0)
+///
+/// Decision: §2.6.6.7.0 says "explicit user/session override"; the two words become the values.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum OverrideSource {
+    /// The user, for this job (§2.6.6.7.0)
+    #[serde(rename = "user")]
+    User,
+    /// The session, for the jobs it starts (§2.6.6.7.0)
+    #[serde(rename = "session")]
+    Session,
+}
+
+impl OverrideSource {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 2] = [Self::User, Self::Session];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 2] = ["user", "session"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Session => "session",
+        }
+    }
+}
+
+impl std::fmt::Display for OverrideSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for OverrideSource {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "user" => Ok(Self::User),
+            "session" => Ok(Self::Session),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "OverrideSource",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// An explicit override of active event, policy or model tier; outranks hints and is recorded in the ContextSnapshot (§2.6.6.7.0)
+///
+/// Decision: The spec lists what may be overridden (active event, policy, model tier) without a shape: each is an optional field, projection is added because it is decided with policy (§2.6.6.7.9 step 1), and rule scope_override_names_a_target requires at least one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeOverride {
+    /// Who made the override (§2.6.6.7.0)
+    pub source: OverrideSource,
+    /// The calendar event forced active (§2.6.6.7.0)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub active_event_id: Option<String>,
+    /// The policy profile forced (§2.6.6.7.0)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub policy_profile_id: Option<String>,
+    /// The model tier forced (§2.6.6.7.0)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub model_tier: Option<ModelTier>,
+    /// The projection forced (§2.6.6.7.3, §2.6.6.7.0)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub projection_mode: Option<ProjectionMode>,
+    /// Why the override was made (§2.6.6.7.0)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub reason: Option<String>,
+}
+
+/// The concrete scope of one compilation run; hashed canonically into scope_inputs_hash (§2.6.6.7.0)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeInputs {
+    /// Entities in scope (§2.6.6.7.0)
+    pub entity_refs: Vec<EntityRef>,
+    /// Topic lock, when any (§2.6.6.7.0)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub topic_scope: Option<TopicScope>,
+    /// Bounded hints such as a calendar hint (§2.6.6.7.0)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub scope_hints: Option<Vec<ScopeHint>>,
+    /// Explicit user or session override (§2.6.6.7.0)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub overrides: Option<ScopeOverride>,
+}
+
+/// Pointer to the strategy used for routing, model and tool selection (§2.6.6.7.0)
+///
+/// Decision: "stable ID + version": the version is an integer like every other version of §2.6.6.7 (QueryPlan, MemoryItem).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaybookRef {
+    /// Stable identifier of the playbook (§2.6.6.7.0)
+    pub playbook_id: String,
+    /// Version of the playbook (§2.6.6.7.0)
+    pub version: u64,
+}
+
+/// The token and size budgets a ContextPlan allocates (§2.6.6.7.0)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextBudgets {
+    /// Total tokens of the prompt (§2.6.6.7.0)
+    pub total: u64,
+    /// Tokens of the stable prefix (§2.6.6.7.0)
+    pub prefix: u64,
+    /// Tokens of the variable suffix (§2.6.6.7.0)
+    pub suffix: u64,
+    /// Characters of tool output allowed inline; more goes to an artifact (§2.6.6.7.0, §2.6.6.7.7)
+    pub tool_delta_inline_char_limit: u64,
+    /// Most retrieval candidates considered (§2.6.6.7.0)
+    pub max_retrieval_candidates: u64,
+    /// Most snippets selected (§2.6.6.7.0, §2.6.6.7.5.2)
+    pub max_selected_snippets: u64,
+}
+
+/// A store a query plan routes to (§2.6.6.7.14.5, §2.6.6.7.14.6)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum RetrievalStore {
+    /// ContextPacks, preferred (§2.6.6.7.14.5)
+    #[serde(rename = "context_packs")]
+    ContextPacks,
+    /// The workspace knowledge graph, bounded neighbourhood (§2.6.6.7.14.5)
+    #[serde(rename = "knowledge_graph")]
+    KnowledgeGraph,
+    /// Shadow Workspace lexical index (§2.6.6.7.14.5)
+    #[serde(rename = "shadow_ws_lexical")]
+    ShadowWsLexical,
+    /// Shadow Workspace vector index (§2.6.6.7.14.5)
+    #[serde(rename = "shadow_ws_vector")]
+    ShadowWsVector,
+    /// The local web cache index (§2.6.6.7.14.5)
+    #[serde(rename = "local_web_cache")]
+    LocalWebCache,
+    /// Bounded escalation reads only (§2.6.6.7.14.5)
+    #[serde(rename = "bounded_read_only")]
+    BoundedReadOnly,
+}
+
+impl RetrievalStore {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 6] = [
+        Self::ContextPacks,
+        Self::KnowledgeGraph,
+        Self::ShadowWsLexical,
+        Self::ShadowWsVector,
+        Self::LocalWebCache,
+        Self::BoundedReadOnly,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 6] = [
+        "context_packs",
+        "knowledge_graph",
+        "shadow_ws_lexical",
+        "shadow_ws_vector",
+        "local_web_cache",
+        "bounded_read_only",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ContextPacks => "context_packs",
+            Self::KnowledgeGraph => "knowledge_graph",
+            Self::ShadowWsLexical => "shadow_ws_lexical",
+            Self::ShadowWsVector => "shadow_ws_vector",
+            Self::LocalWebCache => "local_web_cache",
+            Self::BoundedReadOnly => "bounded_read_only",
+        }
+    }
+}
+
+impl std::fmt::Display for RetrievalStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RetrievalStore {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "context_packs" => Ok(Self::ContextPacks),
+            "knowledge_graph" => Ok(Self::KnowledgeGraph),
+            "shadow_ws_lexical" => Ok(Self::ShadowWsLexical),
+            "shadow_ws_vector" => Ok(Self::ShadowWsVector),
+            "local_web_cache" => Ok(Self::LocalWebCache),
+            "bounded_read_only" => Ok(Self::BoundedReadOnly),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "RetrievalStore",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// How candidates are retrieved for one compilation (§2.6.6.7.0, §2.6.6.7.9)
+///
+/// Decision: The spec names RetrievalPlan without fields. Its shape carries what the determinism rules of §2.6.6.7.1 and §2.6.6.7.12 need to see: whether search is approximate, its seed, and the persisted candidate list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrievalPlan {
+    /// The QueryPlan of a retrieval-backed call (§2.6.6.7.9, §2.6.6.7.14.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub query_plan_id: Option<uuid::Uuid>,
+    /// Stores queried, in route order (§2.6.6.7.5.1)
+    pub stores: Vec<RetrievalStore>,
+    /// Whether retrieval uses approximate (ANN) search (§2.6.6.7.1, §2.6.6.7.5.1)
+    pub approximate: bool,
+    /// Fixed seed of approximate retrieval (§2.6.6.7.1, §2.6.6.7.0)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub seed: Option<i64>,
+    /// The persisted candidate list, for replay (§2.6.6.7.1, §2.6.6.7.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub candidate_list_ref: Option<ArtifactHandle>,
+}
+
+/// One source included in or excluded from context, with why (§2.6.6.7.0)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionEntry {
+    /// The source (§2.6.6.7.2)
+    pub source_ref: SourceRef,
+    /// Why it was included or excluded (§2.6.6.7.0)
+    pub reason: String,
+}
+
+/// Which candidates were selected and which were not, each with a reason (§2.6.6.7.0, §2.6.6.7.5.1)
+///
+/// Decision: ContextPlan is the "why-included/why-excluded plan"; a selection plan is those two lists with one reason per source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionPlan {
+    /// Sources included, in selection order (§2.6.6.7.0)
+    pub selected: Vec<SelectionEntry>,
+    /// Sources left out (§2.6.6.7.0)
+    pub excluded: Vec<SelectionEntry>,
+}
+
+/// What was cut to fit the budgets (§2.6.6.7.0, §2.6.6.7.14.6)
+///
+/// Decision: The spec names TruncationPlan without fields; §2.6.6.7.14.6 G asks for a truncation flag whenever a span is cut, so the plan records whether truncation happened and its flags (rule truncation_plan_flags_when_applied).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TruncationPlan {
+    /// Whether anything was truncated (§2.6.6.7.0)
+    pub applied: bool,
+    /// Truncation flags raised, in order (§2.6.6.7.14.6)
+    pub flags: Vec<String>,
+}
+
+/// The deterministic triggers of compaction (§2.6.6.7.8)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum CompactionTrigger {
+    /// The token pressure threshold was exceeded (§2.6.6.7.8)
+    #[serde(rename = "token_pressure")]
+    TokenPressure,
+    /// A tool output size threshold was exceeded (§2.6.6.7.8)
+    #[serde(rename = "tool_output_size")]
+    ToolOutputSize,
+    /// A checkpoint or phase boundary (§2.6.6.7.8)
+    #[serde(rename = "phase_boundary")]
+    PhaseBoundary,
+    /// An idle or resume boundary (§2.6.6.7.8)
+    #[serde(rename = "idle_resume")]
+    IdleResume,
+    /// Retries repeated over N steps (§2.6.6.7.8)
+    #[serde(rename = "repeated_retries")]
+    RepeatedRetries,
+}
+
+impl CompactionTrigger {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 5] = [
+        Self::TokenPressure,
+        Self::ToolOutputSize,
+        Self::PhaseBoundary,
+        Self::IdleResume,
+        Self::RepeatedRetries,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 5] = [
+        "token_pressure",
+        "tool_output_size",
+        "phase_boundary",
+        "idle_resume",
+        "repeated_retries",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::TokenPressure => "token_pressure",
+            Self::ToolOutputSize => "tool_output_size",
+            Self::PhaseBoundary => "phase_boundary",
+            Self::IdleResume => "idle_resume",
+            Self::RepeatedRetries => "repeated_retries",
+        }
+    }
+}
+
+impl std::fmt::Display for CompactionTrigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CompactionTrigger {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "token_pressure" => Ok(Self::TokenPressure),
+            "tool_output_size" => Ok(Self::ToolOutputSize),
+            "phase_boundary" => Ok(Self::PhaseBoundary),
+            "idle_resume" => Ok(Self::IdleResume),
+            "repeated_retries" => Ok(Self::RepeatedRetries),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "CompactionTrigger",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// Whether compaction ran for this compilation and why (§2.6.6.7.0, §2.6.6.7.8)
+///
+/// Decision: The spec names CompactionPlan without fields; the triggers that fired and pointers to the compactions made are what an audit of §2.6.6.7.8 needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionPlan {
+    /// Triggers that fired; empty means no compaction (§2.6.6.7.8)
+    pub triggers_fired: Vec<CompactionTrigger>,
+    /// The compaction events produced (§2.6.6.7.8)
+    pub compaction_refs: Vec<SourceRef>,
+}
+
+/// The policy, projection and model tier resolved for a compilation and which source decided them (§2.6.6.7.0, §2.6.6.7.9)
+///
+/// Decision: ContextPlan's `policy: PolicyDecision`; named ContextPolicyDecision because the job store already has a PolicyDecision (a capability decision), and step 1 of §2.6.6.7.9 (policy + projection + model tier) gives its fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextPolicyDecision {
+    /// The policy profile in force (§2.6.6.7.3)
+    pub policy_profile_id: String,
+    /// The model tier (§2.6.6.7.3)
+    pub model_tier: ModelTier,
+    /// The projection (§2.6.6.7.3)
+    pub projection_mode: ProjectionMode,
+    /// Which source decided (§2.6.6.7.3)
+    pub precedence_source: PolicyPrecedenceSource,
+}
+
+/// The why-included/why-excluded plan a compilation emits next to its ContextSnapshot (§2.6.6.7.0, §2.6.6.7.9)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextPlan {
+    /// The scope compiled (§2.6.6.7.0)
+    pub scope_inputs: ScopeInputs,
+    /// The budgets allocated (§2.6.6.7.0)
+    pub budgets: ContextBudgets,
+    /// Strict or replay (§2.6.6.7.0, §2.6.6.7.1)
+    pub determinism_mode: DeterminismMode,
+    /// How candidates were retrieved (§2.6.6.7.0)
+    pub retrieval: RetrievalPlan,
+    /// What was selected and why (§2.6.6.7.0)
+    pub selection: SelectionPlan,
+    /// What was cut (§2.6.6.7.0)
+    pub truncation: TruncationPlan,
+    /// What was compacted (§2.6.6.7.0)
+    pub compaction: CompactionPlan,
+    /// The policy decision (§2.6.6.7.0)
+    pub policy: ContextPolicyDecision,
+    /// The playbook, when any (§2.6.6.7.0)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub playbook_ref: Option<PlaybookRef>,
+}
+
+/// Outcome of a tool call (§2.6.6.7.7)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum ToolStatus {
+    /// The tool succeeded (§2.6.6.7.7)
+    #[serde(rename = "ok")]
+    Ok,
+    /// The tool failed (§2.6.6.7.7)
+    #[serde(rename = "error")]
+    Error,
+}
+
+impl ToolStatus {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 2] = [Self::Ok, Self::Error];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 2] = ["ok", "error"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for ToolStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ToolStatus {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "ok" => Ok(Self::Ok),
+            "error" => Ok(Self::Error),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "ToolStatus",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// The bounded summary of one tool call that enters a prompt; large output goes to artifacts (§2.6.6.7.7)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolDelta {
+    /// The tool called (§2.6.6.7.7)
+    pub tool_id: String,
+    /// Its outcome (§2.6.6.7.7)
+    pub status: ToolStatus,
+    /// Bounded summary of the output (§2.6.6.7.7)
+    ///
+    /// Decision: Bounded at 2,000 characters (rule tool_delta_summary_inline_limit): the spec bounds it without a number; the per-plan tool_delta_inline_char_limit is a runtime budget and may only lower it.
+    pub summary: String,
+    /// Entities the tool changed (§2.6.6.7.7)
+    pub changed_entity_refs: Vec<EntityRef>,
+    /// Artifacts holding the full output (§2.6.6.7.7)
+    pub artifact_handles: Vec<ArtifactHandle>,
+    /// Errors reported (§2.6.6.7.7)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub errors: Option<Vec<String>>,
+    /// Warnings reported (§2.6.6.7.7)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub warnings: Option<Vec<String>>,
+}
+
+/// What a LongTermMemory item holds (§2.6.6.7.6)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum MemoryType {
+    /// A fact (§2.6.6.7.6)
+    #[serde(rename = "fact")]
+    Fact,
+    /// A constraint (§2.6.6.7.6)
+    #[serde(rename = "constraint")]
+    Constraint,
+    /// A heuristic (§2.6.6.7.6)
+    #[serde(rename = "heuristic")]
+    Heuristic,
+    /// A preference (§2.6.6.7.6)
+    #[serde(rename = "preference")]
+    Preference,
+    /// A glossary entry (§2.6.6.7.6)
+    #[serde(rename = "glossary")]
+    Glossary,
+    /// A known failure pattern (§2.6.6.7.6)
+    #[serde(rename = "failure_pattern")]
+    FailurePattern,
+}
+
+impl MemoryType {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 6] = [
+        Self::Fact,
+        Self::Constraint,
+        Self::Heuristic,
+        Self::Preference,
+        Self::Glossary,
+        Self::FailurePattern,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 6] = [
+        "fact",
+        "constraint",
+        "heuristic",
+        "preference",
+        "glossary",
+        "failure_pattern",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Fact => "fact",
+            Self::Constraint => "constraint",
+            Self::Heuristic => "heuristic",
+            Self::Preference => "preference",
+            Self::Glossary => "glossary",
+            Self::FailurePattern => "failure_pattern",
+        }
+    }
+}
+
+impl std::fmt::Display for MemoryType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for MemoryType {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "fact" => Ok(Self::Fact),
+            "constraint" => Ok(Self::Constraint),
+            "heuristic" => Ok(Self::Heuristic),
+            "preference" => Ok(Self::Preference),
+            "glossary" => Ok(Self::Glossary),
+            "failure_pattern" => Ok(Self::FailurePattern),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "MemoryType",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// Where a memory item came from, reversibly (§2.6.6.7.6)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryProvenance {
+    /// The evidence the item was distilled from (§2.6.6.7.6)
+    pub source_refs: Vec<SourceRef>,
+    /// The job step that promoted it (§2.6.6.7.6)
+    pub created_by_job_id: JobId,
+}
+
+/// A validated, distilled LongTermMemory item with reversible provenance (§2.6.6.7.6)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryItem {
+    /// Identifier of the item (§2.6.6.7.6)
+    pub memory_id: uuid::Uuid,
+    /// What the item holds (§2.6.6.7.6)
+    ///
+    /// Decision: The spec's field is `type`, a keyword in Rust and a soft keyword in Python; it is memory_type on every target (as event_type is for Flight Recorder events).
+    pub memory_type: MemoryType,
+    /// The item's text (§2.6.6.7.6)
+    pub content: String,
+    /// Confidence, from 0 to 1 (§2.6.6.7.6)
+    pub confidence: f64,
+    /// Its provenance (§2.6.6.7.6)
+    pub provenance: MemoryProvenance,
+    /// Sensitivity class (§2.6.6.7.6)
+    pub classification: Classification,
+    /// When it was last verified (§2.6.6.7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub last_verified_at: Option<crate::Timestamp>,
+    /// Version of the item (§2.6.6.7.6)
+    pub version: u64,
+}
+
+/// Where an embedding vector is stored: an artifact or an index-internal reference (§2.6.6.7.6.1)
+///
+/// Decision: `ArtifactHandle | internal_ref` becomes a tagged union; the spec gives internal_ref no shape, so it is an opaque string.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", deny_unknown_fields)]
+pub enum EmbeddingVectorRef {
+    /// Stored as an artifact (§2.6.6.7.6.1)
+    #[serde(rename = "artifact_handle")]
+    ArtifactHandle {
+        /// The artifact (§2.6.6.7.6.1)
+        handle: ArtifactHandle,
+    },
+    /// Stored inside the vector index (§2.6.6.7.6.1)
+    #[serde(rename = "internal_ref")]
+    InternalRef {
+        /// The index's own reference (§2.6.6.7.6.1)
+        internal_ref: String,
+    },
+}
+
+/// The derived embedding of one memory item, rebuildable from canonical memory items (§2.6.6.7.6.1)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryEmbeddingRecord {
+    /// The memory item (§2.6.6.7.6.1)
+    pub memory_id: uuid::Uuid,
+    /// The embedding model (§2.6.6.7.6.1)
+    pub embedding_model_id: String,
+    /// Where the vector is (§2.6.6.7.6.1)
+    pub embedding_vector_ref: EmbeddingVectorRef,
+    /// When it was computed (§2.6.6.7.6.1)
+    pub created_at: crate::Timestamp,
+    /// Version of the memory item embedded (§2.6.6.7.6.1)
+    pub version: u64,
+}
+
+/// What a memory graph edge points to (§2.6.6.7.6.1)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum MemoryEdgeTargetKind {
+    /// Another memory item (§2.6.6.7.6.1)
+    #[serde(rename = "memory_id")]
+    MemoryId,
+    /// A workspace entity (§2.6.6.7.6.1)
+    #[serde(rename = "entity_ref")]
+    EntityRef,
+    /// An artifact (§2.6.6.7.6.1)
+    #[serde(rename = "artifact_handle")]
+    ArtifactHandle,
+    /// A source (§2.6.6.7.6.1)
+    #[serde(rename = "source_ref")]
+    SourceRef,
+}
+
+impl MemoryEdgeTargetKind {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 4] = [
+        Self::MemoryId,
+        Self::EntityRef,
+        Self::ArtifactHandle,
+        Self::SourceRef,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 4] = [
+        "memory_id",
+        "entity_ref",
+        "artifact_handle",
+        "source_ref",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::MemoryId => "memory_id",
+            Self::EntityRef => "entity_ref",
+            Self::ArtifactHandle => "artifact_handle",
+            Self::SourceRef => "source_ref",
+        }
+    }
+}
+
+impl std::fmt::Display for MemoryEdgeTargetKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for MemoryEdgeTargetKind {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "memory_id" => Ok(Self::MemoryId),
+            "entity_ref" => Ok(Self::EntityRef),
+            "artifact_handle" => Ok(Self::ArtifactHandle),
+            "source_ref" => Ok(Self::SourceRef),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "MemoryEdgeTargetKind",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// The relation a memory graph edge states (§2.6.6.7.6.1)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum MemoryRelation {
+    /// Supports the target (§2.6.6.7.6.1)
+    #[serde(rename = "supports")]
+    Supports,
+    /// Contradicts the target (§2.6.6.7.6.1)
+    #[serde(rename = "contradicts")]
+    Contradicts,
+    /// Refines the target (§2.6.6.7.6.1)
+    #[serde(rename = "refines")]
+    Refines,
+    /// Supersedes the target (§2.6.6.7.6.1)
+    #[serde(rename = "supersedes")]
+    Supersedes,
+    /// Depends on the target (§2.6.6.7.6.1)
+    #[serde(rename = "depends_on")]
+    DependsOn,
+    /// Is an example of the target (§2.6.6.7.6.1)
+    #[serde(rename = "example_of")]
+    ExampleOf,
+    /// Is a glossary entry of the target (§2.6.6.7.6.1)
+    #[serde(rename = "glossary_of")]
+    GlossaryOf,
+}
+
+impl MemoryRelation {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 7] = [
+        Self::Supports,
+        Self::Contradicts,
+        Self::Refines,
+        Self::Supersedes,
+        Self::DependsOn,
+        Self::ExampleOf,
+        Self::GlossaryOf,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 7] = [
+        "supports",
+        "contradicts",
+        "refines",
+        "supersedes",
+        "depends_on",
+        "example_of",
+        "glossary_of",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Supports => "supports",
+            Self::Contradicts => "contradicts",
+            Self::Refines => "refines",
+            Self::Supersedes => "supersedes",
+            Self::DependsOn => "depends_on",
+            Self::ExampleOf => "example_of",
+            Self::GlossaryOf => "glossary_of",
+        }
+    }
+}
+
+impl std::fmt::Display for MemoryRelation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for MemoryRelation {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "supports" => Ok(Self::Supports),
+            "contradicts" => Ok(Self::Contradicts),
+            "refines" => Ok(Self::Refines),
+            "supersedes" => Ok(Self::Supersedes),
+            "depends_on" => Ok(Self::DependsOn),
+            "example_of" => Ok(Self::ExampleOf),
+            "glossary_of" => Ok(Self::GlossaryOf),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "MemoryRelation",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// A typed, derived relation from a memory item, stored in the workspace knowledge graph (§2.6.6.7.6.1)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryGraphEdge {
+    /// The memory item the edge starts at (§2.6.6.7.6.1)
+    pub from_memory_id: uuid::Uuid,
+    /// What the edge points to (§2.6.6.7.6.1)
+    pub to_kind: MemoryEdgeTargetKind,
+    /// Identifier of the target (§2.6.6.7.6.1)
+    pub to_id: String,
+    /// The relation (§2.6.6.7.6.1)
+    pub relation: MemoryRelation,
+    /// Weight of the relation (§2.6.6.7.6.1)
+    pub weight: f64,
+    /// Evidence for the edge (§2.6.6.7.6.1)
+    pub provenance_source_refs: Vec<SourceRef>,
+    /// When the edge was made (§2.6.6.7.6.1)
+    pub created_at: crate::Timestamp,
+}
+
+/// A decision preserved by compaction: claim, rationale and evidence (§2.6.6.7.8)
+///
+/// Decision: The spec names this schema `Decision`; it is CompactionDecision because Decision is already the capability-decision enum of status.yaml. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): here they are evidence_refs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionDecision {
+    /// What was decided (§2.6.6.7.8)
+    pub claim: String,
+    /// Why (§2.6.6.7.8)
+    pub rationale: String,
+    /// The evidence; at least one (§2.6.6.7.8)
+    pub evidence_refs: Vec<SourceRef>,
+}
+
+/// A constraint preserved by compaction (§2.6.6.7.8)
+///
+/// Decision: The spec names this schema `Constraint`; it is CompactionConstraint because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): here they are scope_refs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionConstraint {
+    /// What must hold (§2.6.6.7.8)
+    pub must: String,
+    /// What must not happen (§2.6.6.7.8)
+    pub must_not: String,
+    /// Where the constraint applies and comes from; at least one (§2.6.6.7.8)
+    pub scope_refs: Vec<SourceRef>,
+}
+
+/// An open question carried forward by compaction (§2.6.6.7.8)
+///
+/// Decision: The spec names this schema `OpenLoop`; it is CompactionOpenLoop because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionOpenLoop {
+    /// The question (§2.6.6.7.8)
+    pub question: String,
+    /// What is needed to close it (§2.6.6.7.8)
+    pub needed_info: String,
+    /// The next step (§2.6.6.7.8)
+    pub next_action: String,
+    /// Where the loop comes from; at least one (§2.6.6.7.8)
+    pub source_refs: Vec<SourceRef>,
+}
+
+/// Progress preserved by compaction (§2.6.6.7.8)
+///
+/// Decision: The spec names this schema `Progress`; it is CompactionProgress because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionProgress {
+    /// What is done (§2.6.6.7.8)
+    pub done: Vec<String>,
+    /// What comes next (§2.6.6.7.8)
+    pub next: Vec<String>,
+    /// What blocks progress (§2.6.6.7.8)
+    pub blockers: Vec<String>,
+    /// The spans the progress was read from; at least one (§2.6.6.7.8)
+    pub source_refs: Vec<SourceRef>,
+}
+
+/// A tool result preserved by compaction, by handle (§2.6.6.7.8)
+///
+/// Decision: The spec names this schema `ToolResult`; it is CompactionToolResult because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): artifact handles are not SourceRefs, so source_refs is added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionToolResult {
+    /// The tool (§2.6.6.7.8)
+    pub tool_id: String,
+    /// Artifacts holding its output (§2.6.6.7.8)
+    pub artifact_handles: Vec<ArtifactHandle>,
+    /// Bounded summary (§2.6.6.7.8)
+    pub summary: String,
+    /// Errors it reported (§2.6.6.7.8)
+    pub errors: Vec<String>,
+    /// The tool-call span and artifacts; at least one (§2.6.6.7.8)
+    pub source_refs: Vec<SourceRef>,
+}
+
+/// An error preserved by compaction (§2.6.6.7.8)
+///
+/// Decision: The spec names this schema `Error`; it is CompactionError because `Error` is a name the Rust and TypeScript generators reserve. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionError {
+    /// Where it happened (§2.6.6.7.8)
+    pub stage: String,
+    /// What happened (§2.6.6.7.8)
+    pub message: String,
+    /// What it affects (§2.6.6.7.8)
+    pub impact: String,
+    /// What was or should be done (§2.6.6.7.8)
+    pub mitigation: String,
+    /// The spans and artifacts it was read from; at least one (§2.6.6.7.8)
+    pub source_refs: Vec<SourceRef>,
+}
+
+/// One deterministic compaction of a job's SessionLog, holding the typed items it produced (§2.6.6.7.8, §2.6.6.7.6)
+///
+/// Decision: §2.6.6.7.6 names CompactionEvent in the SessionLog without fields; it groups the required schemas of §2.6.6.7.8 produced by one run, so CompactionSchemaGuard can check a whole compaction as one record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionEvent {
+    /// Identifier of the compaction (§2.6.6.7.6)
+    pub compaction_id: uuid::Uuid,
+    /// The job whose log was compacted (§2.6.6.7.6)
+    pub job_id: JobId,
+    /// Triggers that fired; at least one (§2.6.6.7.8)
+    pub triggers: Vec<CompactionTrigger>,
+    /// When it ran (§2.6.6.7.6)
+    pub created_at: crate::Timestamp,
+    /// Decisions preserved (§2.6.6.7.8)
+    pub decisions: Vec<CompactionDecision>,
+    /// Constraints preserved (§2.6.6.7.8)
+    pub constraints: Vec<CompactionConstraint>,
+    /// Open loops preserved (§2.6.6.7.8)
+    pub open_loops: Vec<CompactionOpenLoop>,
+    /// Progress, when recorded (§2.6.6.7.8)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub progress: Option<CompactionProgress>,
+    /// Tool results preserved (§2.6.6.7.8)
+    pub tool_results: Vec<CompactionToolResult>,
+    /// Errors preserved (§2.6.6.7.8)
+    pub errors: Vec<CompactionError>,
+}
+
+/// Every ContextSnapshot of one job, in order, so that job-boundary routing can be checked from records (§2.6.6.7.11, §2.6.6.7.3)
+///
+/// Decision: The spec has no record for "all snapshots of a job"; JobBoundaryRoutingGuard (policy, projection and model tier cannot change mid-job) is a property of that list, so the list is a record of its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobContextTrace {
+    /// The job (§2.6.6.7.3)
+    pub job_id: JobId,
+    /// Its snapshots in creation order; at least one (§2.6.6.7.3)
+    pub snapshots: Vec<ContextSnapshot>,
+}
+
+/// What a retrieval query asks for (§2.6.6.7.14.5)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum QueryKind {
+    /// Look up a fact (§2.6.6.7.14.5)
+    #[serde(rename = "fact_lookup")]
+    FactLookup,
+    /// Summarise (§2.6.6.7.14.5)
+    #[serde(rename = "summarize")]
+    Summarize,
+    /// Compare (§2.6.6.7.14.5)
+    #[serde(rename = "compare")]
+    Compare,
+    /// Transform (§2.6.6.7.14.5)
+    #[serde(rename = "transform")]
+    Transform,
+    /// Export (§2.6.6.7.14.5)
+    #[serde(rename = "export")]
+    Export,
+    /// Not classified (§2.6.6.7.14.5)
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl QueryKind {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 6] = [
+        Self::FactLookup,
+        Self::Summarize,
+        Self::Compare,
+        Self::Transform,
+        Self::Export,
+        Self::Unknown,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 6] = [
+        "fact_lookup",
+        "summarize",
+        "compare",
+        "transform",
+        "export",
+        "unknown",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::FactLookup => "fact_lookup",
+            Self::Summarize => "summarize",
+            Self::Compare => "compare",
+            Self::Transform => "transform",
+            Self::Export => "export",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for QueryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for QueryKind {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "fact_lookup" => Ok(Self::FactLookup),
+            "summarize" => Ok(Self::Summarize),
+            "compare" => Ok(Self::Compare),
+            "transform" => Ok(Self::Transform),
+            "export" => Ok(Self::Export),
+            "unknown" => Ok(Self::Unknown),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "QueryKind",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// One store step of a query plan's route (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteStep {
+    /// The store queried (§2.6.6.7.14.5)
+    pub store: RetrievalStore,
+    /// Human-readable purpose, logged and never executed (§2.6.6.7.14.5)
+    pub purpose: String,
+    /// Most candidates taken from this store (§2.6.6.7.14.5)
+    pub max_candidates: u64,
+    /// Whether failure of this step is a hard error rather than a skip (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    pub required: bool,
+}
+
+/// The evidence budgets of one retrieval (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrievalBudgets {
+    /// Tokens of all evidence (§2.6.6.7.14.5)
+    pub max_total_evidence_tokens: u64,
+    /// Snippets in all (§2.6.6.7.14.5)
+    pub max_snippets_total: u64,
+    /// Snippets per source (§2.6.6.7.14.5)
+    pub max_snippets_per_source: u64,
+    /// Candidates in all (§2.6.6.7.14.5)
+    pub max_candidates_total: u64,
+    /// Tokens of one bounded read (§2.6.6.7.14.5)
+    pub max_read_tokens: u64,
+    /// Retrieval tool calls (§2.6.6.7.14.5)
+    pub max_tool_calls: u64,
+    /// Candidates reranked (§2.6.6.7.14.5)
+    pub max_rerank_candidates: u64,
+    /// Characters of tool output allowed inline (§2.6.6.7.14.5, §2.6.6.7.7)
+    pub tool_delta_inline_char_limit: u64,
+}
+
+/// RetrievalBudgets with every field optional, as a catalog entry's defaults (§2.6.6.7.14.5)
+///
+/// Decision: The spec writes Partial<RetrievalBudgets>; the language has no type operators, so the partial form is declared as its own record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartialRetrievalBudgets {
+    /// Tokens of all evidence (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub max_total_evidence_tokens: Option<u64>,
+    /// Snippets in all (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub max_snippets_total: Option<u64>,
+    /// Snippets per source (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub max_snippets_per_source: Option<u64>,
+    /// Candidates in all (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub max_candidates_total: Option<u64>,
+    /// Tokens of one bounded read (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub max_read_tokens: Option<u64>,
+    /// Retrieval tool calls (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub max_tool_calls: Option<u64>,
+    /// Candidates reranked (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub max_rerank_candidates: Option<u64>,
+    /// Characters of tool output allowed inline (§2.6.6.7.14.5, §2.6.6.7.7)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub tool_delta_inline_char_limit: Option<u64>,
+}
+
+/// A time window that filters retrieval (§2.6.6.7.14.5)
+///
+/// Decision: The spec's start/end are reserved words in SQL; they are start_at/end_at on every target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrievalTimeRange {
+    /// Start of the window (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub start_at: Option<crate::Timestamp>,
+    /// End of the window (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub end_at: Option<crate::Timestamp>,
+}
+
+/// Filters a query plan applies to candidates (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrievalFilters {
+    /// Whether new external web content may be fetched (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    pub allow_external_fetch: bool,
+    /// Lowest trust class kept; candidates below are dropped (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    pub trust_min: Classification,
+    /// Content tiers allowed (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub content_tier_allowlist: Option<Vec<String>>,
+    /// Consent profiles allowed (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub consent_profile_allowlist: Option<Vec<String>>,
+    /// Entity types allowed (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub entity_types_allowlist: Option<Vec<String>>,
+    /// Time window (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub time_range: Option<RetrievalTimeRange>,
+}
+
+/// The derived retrieval plan produced before candidate generation of a retrieval-backed call (§2.6.6.7.14.5, §2.6.6.7.14.6)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueryPlan {
+    /// Identifier of the plan (§2.6.6.7.14.5)
+    pub plan_id: uuid::Uuid,
+    /// When it was made (§2.6.6.7.14.5)
+    pub created_at: crate::Timestamp,
+    /// The query (§2.6.6.7.14.5)
+    pub query_text: String,
+    /// What the query asks for (§2.6.6.7.14.5)
+    pub query_kind: QueryKind,
+    /// Store steps, executed in order; at least one (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    pub route: Vec<RouteStep>,
+    /// The budgets (§2.6.6.7.14.5)
+    pub budgets: RetrievalBudgets,
+    /// The filters (§2.6.6.7.14.5)
+    pub filters: RetrievalFilters,
+    /// Strict or replay (§2.6.6.7.14.5)
+    pub determinism_mode: DeterminismMode,
+    /// The policy in force (§2.6.6.7.14.5)
+    pub policy_id: String,
+    /// Version of the plan (§2.6.6.7.14.5)
+    pub version: u64,
+}
+
+/// What a semantic catalog entry describes (§2.6.6.7.14.5)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum CatalogEntryKind {
+    /// An entity type (§2.6.6.7.14.5)
+    #[serde(rename = "entity_type")]
+    EntityType,
+    /// An index (§2.6.6.7.14.5)
+    #[serde(rename = "index")]
+    Index,
+    /// A view (§2.6.6.7.14.5)
+    #[serde(rename = "view")]
+    View,
+    /// A tool (§2.6.6.7.14.5)
+    #[serde(rename = "tool")]
+    Tool,
+}
+
+impl CatalogEntryKind {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 4] = [Self::EntityType, Self::Index, Self::View, Self::Tool];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 4] = ["entity_type", "index", "view", "tool"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::EntityType => "entity_type",
+            Self::Index => "index",
+            Self::View => "view",
+            Self::Tool => "tool",
+        }
+    }
+}
+
+impl std::fmt::Display for CatalogEntryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CatalogEntryKind {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "entity_type" => Ok(Self::EntityType),
+            "index" => Ok(Self::Index),
+            "view" => Ok(Self::View),
+            "tool" => Ok(Self::Tool),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "CatalogEntryKind",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// A route a semantic catalog entry supports (§2.6.6.7.14.5)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum CatalogRoute {
+    /// The knowledge graph (§2.6.6.7.14.5)
+    #[serde(rename = "knowledge_graph")]
+    KnowledgeGraph,
+    /// Shadow Workspace lexical (§2.6.6.7.14.5)
+    #[serde(rename = "shadow_ws_lexical")]
+    ShadowWsLexical,
+    /// Shadow Workspace vector (§2.6.6.7.14.5)
+    #[serde(rename = "shadow_ws_vector")]
+    ShadowWsVector,
+    /// A bounded read (§2.6.6.7.14.5)
+    #[serde(rename = "bounded_read")]
+    BoundedRead,
+    /// An SQL query (§2.6.6.7.14.5)
+    #[serde(rename = "sql_query")]
+    SqlQuery,
+}
+
+impl CatalogRoute {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 5] = [
+        Self::KnowledgeGraph,
+        Self::ShadowWsLexical,
+        Self::ShadowWsVector,
+        Self::BoundedRead,
+        Self::SqlQuery,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 5] = [
+        "knowledge_graph",
+        "shadow_ws_lexical",
+        "shadow_ws_vector",
+        "bounded_read",
+        "sql_query",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::KnowledgeGraph => "knowledge_graph",
+            Self::ShadowWsLexical => "shadow_ws_lexical",
+            Self::ShadowWsVector => "shadow_ws_vector",
+            Self::BoundedRead => "bounded_read",
+            Self::SqlQuery => "sql_query",
+        }
+    }
+}
+
+impl std::fmt::Display for CatalogRoute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CatalogRoute {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "knowledge_graph" => Ok(Self::KnowledgeGraph),
+            "shadow_ws_lexical" => Ok(Self::ShadowWsLexical),
+            "shadow_ws_vector" => Ok(Self::ShadowWsVector),
+            "bounded_read" => Ok(Self::BoundedRead),
+            "sql_query" => Ok(Self::SqlQuery),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "CatalogRoute",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// An example query of a semantic catalog entry (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogExample {
+    /// The example query (§2.6.6.7.14.5)
+    pub query: String,
+    /// The route it should take (§2.6.6.7.14.5)
+    pub route_hint: String,
+}
+
+/// One versioned, timestamped entry of the LLM-facing data dictionary (§2.6.6.7.14.5, §2.6.6.7.14.8)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SemanticCatalogEntry {
+    /// Identifier of the entry (§2.6.6.7.14.5)
+    pub entry_id: uuid::Uuid,
+    /// What it describes (§2.6.6.7.14.5)
+    pub kind: CatalogEntryKind,
+    /// Its name (§2.6.6.7.14.5)
+    pub name: String,
+    /// Its version (§2.6.6.7.14.5, §2.6.6.7.14.8)
+    pub version: u64,
+    /// What it is (§2.6.6.7.14.5)
+    pub description: String,
+    /// Routes it supports (§2.6.6.7.14.5)
+    pub query_routes: Vec<CatalogRoute>,
+    /// Canonical selector names (§2.6.6.7.14.5)
+    pub supported_selectors: Vec<String>,
+    /// Default budgets (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub default_budgets: Option<PartialRetrievalBudgets>,
+    /// Example queries (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub examples: Option<Vec<CatalogExample>>,
+    /// When it was last updated (§2.6.6.7.14.5, §2.6.6.7.14.8)
+    pub last_updated_at: crate::Timestamp,
+}
+
+/// What a context pack was built for: an entity or a source (§2.6.6.7.14.5, §2.6.6.7.14.7)
+///
+/// Decision: `EntityRef | SourceRef` becomes a tagged union so that every target can tell the two apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", deny_unknown_fields)]
+pub enum ContextPackTarget {
+    /// A workspace entity (§2.6.6.7.14.5)
+    #[serde(rename = "entity_ref")]
+    EntityRef {
+        /// The entity (§2.6.6.7.14.5)
+        entity_ref: EntityRef,
+    },
+    /// A source (§2.6.6.7.14.5)
+    #[serde(rename = "source_ref")]
+    SourceRef {
+        /// The source (§2.6.6.7.14.5)
+        source_ref: SourceRef,
+    },
+}
+
+/// The tool that built a context pack (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextPackBuilder {
+    /// The builder tool (§2.6.6.7.14.5)
+    pub tool_id: String,
+    /// Its version (§2.6.6.7.14.5)
+    pub tool_version: String,
+    /// Hash of its configuration (§2.6.6.7.14.5)
+    pub config_hash: Hash,
+}
+
+/// The derived record of one built context pack and the source hashes it was built from (§2.6.6.7.14.5, §2.6.6.7.14.7)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextPackRecord {
+    /// Identifier of the pack (§2.6.6.7.14.5)
+    pub pack_id: uuid::Uuid,
+    /// What it was built for (§2.6.6.7.14.5)
+    pub target: ContextPackTarget,
+    /// The artifact holding its ContextPackPayload (§2.6.6.7.14.5)
+    pub pack_artifact: ArtifactHandle,
+    /// Hashes of the underlying sources at build time; at least one (§2.6.6.7.14.5, §2.6.6.7.14.7)
+    pub source_hashes: Vec<Hash>,
+    /// When it was built (§2.6.6.7.14.5)
+    pub created_at: crate::Timestamp,
+    /// The builder (§2.6.6.7.14.5)
+    pub builder: ContextPackBuilder,
+    /// Version of the pack (§2.6.6.7.14.5)
+    pub version: u64,
+}
+
+/// A fact of a context pack (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackFact {
+    /// Identifier of the fact (§2.6.6.7.14.5)
+    pub fact_id: String,
+    /// The fact (§2.6.6.7.14.5)
+    pub text: String,
+    /// Its evidence (§2.6.6.7.14.5, §2.6.6.7.14.7)
+    pub source_refs: Vec<SourceRef>,
+    /// Confidence, 0 when it has no evidence (§2.6.6.7.14.5)
+    pub confidence: f64,
+}
+
+/// How binding a context pack constraint is (§2.6.6.7.14.5)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum ConstraintSeverity {
+    /// Must hold (§2.6.6.7.14.5)
+    #[serde(rename = "hard")]
+    Hard,
+    /// Should hold (§2.6.6.7.14.5)
+    #[serde(rename = "soft")]
+    Soft,
+}
+
+impl ConstraintSeverity {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 2] = [Self::Hard, Self::Soft];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 2] = ["hard", "soft"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Hard => "hard",
+            Self::Soft => "soft",
+        }
+    }
+}
+
+impl std::fmt::Display for ConstraintSeverity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ConstraintSeverity {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "hard" => Ok(Self::Hard),
+            "soft" => Ok(Self::Soft),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "ConstraintSeverity",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// A constraint of a context pack (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackConstraint {
+    /// Identifier of the constraint (§2.6.6.7.14.5)
+    pub constraint_id: String,
+    /// The constraint (§2.6.6.7.14.5)
+    pub text: String,
+    /// Its evidence; at least one (§2.6.6.7.14.5, §2.6.6.7.14.7)
+    pub source_refs: Vec<SourceRef>,
+    /// Hard or soft (§2.6.6.7.14.5)
+    pub severity: ConstraintSeverity,
+}
+
+/// An open loop of a context pack (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackOpenLoop {
+    /// Identifier of the loop (§2.6.6.7.14.5)
+    pub loop_id: String,
+    /// The open question (§2.6.6.7.14.5)
+    pub question: String,
+    /// Its evidence; at least one (§2.6.6.7.14.5, §2.6.6.7.14.7)
+    pub source_refs: Vec<SourceRef>,
+}
+
+/// A bounded anchor into a source, preferred for span extraction (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackAnchor {
+    /// Identifier of the anchor (§2.6.6.7.14.5)
+    pub anchor_id: String,
+    /// The anchored source (§2.6.6.7.14.5)
+    pub source_ref: SourceRef,
+    /// Short hint of the excerpt, at most 200 characters (§2.6.6.7.14.5)
+    pub excerpt_hint: String,
+}
+
+/// Which selectors a pack scanned and skipped (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackCoverage {
+    /// Selectors scanned (§2.6.6.7.14.5)
+    pub scanned_selectors: Vec<String>,
+    /// Selectors skipped (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub skipped_selectors: Option<Vec<String>>,
+}
+
+/// The canonical JSON stored inside a pack artifact: synopsis, facts, constraints, open loops and anchors (§2.6.6.7.14.5, §2.6.6.7.14.7)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextPackPayload {
+    /// Synopsis, at most 800 characters (§2.6.6.7.14.5)
+    pub synopsis: String,
+    /// Facts (§2.6.6.7.14.5)
+    pub facts: Vec<PackFact>,
+    /// Constraints (§2.6.6.7.14.5)
+    pub constraints: Vec<PackConstraint>,
+    /// Open loops (§2.6.6.7.14.5)
+    pub open_loops: Vec<PackOpenLoop>,
+    /// Anchors (§2.6.6.7.14.5)
+    pub anchors: Vec<PackAnchor>,
+    /// Coverage (§2.6.6.7.14.5)
+    pub coverage: PackCoverage,
+}
+
+/// What a retrieval candidate or selection points at: a source, an entity or an artifact (§2.6.6.7.14.5)
+///
+/// Decision: The spec's field `ref` (a keyword in Rust) typed `SourceRef | EntityRef | ArtifactHandle` becomes `reference`, a union tagged with the spec's own kind values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", deny_unknown_fields)]
+pub enum EvidenceRef {
+    /// A source (§2.6.6.7.14.5)
+    #[serde(rename = "source_ref")]
+    SourceRef {
+        /// The source (§2.6.6.7.14.5)
+        source_ref: SourceRef,
+    },
+    /// An entity (§2.6.6.7.14.5)
+    #[serde(rename = "entity_ref")]
+    EntityRef {
+        /// The entity (§2.6.6.7.14.5)
+        entity_ref: EntityRef,
+    },
+    /// An artifact (§2.6.6.7.14.5)
+    #[serde(rename = "artifact_handle")]
+    ArtifactHandle {
+        /// The artifact (§2.6.6.7.14.5)
+        artifact_handle: ArtifactHandle,
+    },
+}
+
+/// The store a retrieval candidate came from (§2.6.6.7.14.5)
+///
+/// Decision: The route stores minus bounded_read_only, exactly as the spec lists them for candidates.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum CandidateStore {
+    /// ContextPacks (§2.6.6.7.14.5)
+    #[serde(rename = "context_packs")]
+    ContextPacks,
+    /// The knowledge graph (§2.6.6.7.14.5)
+    #[serde(rename = "knowledge_graph")]
+    KnowledgeGraph,
+    /// Shadow Workspace lexical (§2.6.6.7.14.5)
+    #[serde(rename = "shadow_ws_lexical")]
+    ShadowWsLexical,
+    /// Shadow Workspace vector (§2.6.6.7.14.5)
+    #[serde(rename = "shadow_ws_vector")]
+    ShadowWsVector,
+    /// The local web cache (§2.6.6.7.14.5)
+    #[serde(rename = "local_web_cache")]
+    LocalWebCache,
+}
+
+impl CandidateStore {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 5] = [
+        Self::ContextPacks,
+        Self::KnowledgeGraph,
+        Self::ShadowWsLexical,
+        Self::ShadowWsVector,
+        Self::LocalWebCache,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 5] = [
+        "context_packs",
+        "knowledge_graph",
+        "shadow_ws_lexical",
+        "shadow_ws_vector",
+        "local_web_cache",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ContextPacks => "context_packs",
+            Self::KnowledgeGraph => "knowledge_graph",
+            Self::ShadowWsLexical => "shadow_ws_lexical",
+            Self::ShadowWsVector => "shadow_ws_vector",
+            Self::LocalWebCache => "local_web_cache",
+        }
+    }
+}
+
+impl std::fmt::Display for CandidateStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CandidateStore {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "context_packs" => Ok(Self::ContextPacks),
+            "knowledge_graph" => Ok(Self::KnowledgeGraph),
+            "shadow_ws_lexical" => Ok(Self::ShadowWsLexical),
+            "shadow_ws_vector" => Ok(Self::ShadowWsVector),
+            "local_web_cache" => Ok(Self::LocalWebCache),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "CandidateStore",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// The kind of a retrieval candidate's reference (§2.6.6.7.14.5)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum CandidateRefKind {
+    /// A SourceRef (§2.6.6.7.14.5)
+    #[serde(rename = "source_ref")]
+    SourceRef,
+    /// An EntityRef (§2.6.6.7.14.5)
+    #[serde(rename = "entity_ref")]
+    EntityRef,
+    /// An ArtifactHandle (§2.6.6.7.14.5)
+    #[serde(rename = "artifact_handle")]
+    ArtifactHandle,
+}
+
+impl CandidateRefKind {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 3] = [Self::SourceRef, Self::EntityRef, Self::ArtifactHandle];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 3] = ["source_ref", "entity_ref", "artifact_handle"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::SourceRef => "source_ref",
+            Self::EntityRef => "entity_ref",
+            Self::ArtifactHandle => "artifact_handle",
+        }
+    }
+}
+
+impl std::fmt::Display for CandidateRefKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CandidateRefKind {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "source_ref" => Ok(Self::SourceRef),
+            "entity_ref" => Ok(Self::EntityRef),
+            "artifact_handle" => Ok(Self::ArtifactHandle),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "CandidateRefKind",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// The per-signal scores of a candidate; a missing score counts as 0 (§2.6.6.7.14.5, §2.6.6.7.14.6)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateScores {
+    /// Lexical score (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub lexical: Option<f64>,
+    /// Vector score (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub vector: Option<f64>,
+    /// Graph score (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub graph: Option<f64>,
+    /// Pack score: 1 for a valid fresh pack, else 0 (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub pack: Option<f64>,
+    /// Deterministic trust adjustment (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub trust_adjust: Option<f64>,
+}
+
+/// One derived retrieval candidate with its deterministic score and tie-break key (§2.6.6.7.14.5, §2.6.6.7.14.6)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrievalCandidate {
+    /// Stable identifier of what was retrieved (§2.6.6.7.14.5)
+    pub candidate_id: String,
+    /// The kind of reference; equals reference.kind (§2.6.6.7.14.5)
+    pub kind: CandidateRefKind,
+    /// What was retrieved (the spec's `ref`) (§2.6.6.7.14.5)
+    pub reference: EvidenceRef,
+    /// Where it came from (§2.6.6.7.14.5)
+    pub store: CandidateStore,
+    /// Per-signal scores (§2.6.6.7.14.5)
+    pub scores: CandidateScores,
+    /// Pack + trust_adjust + max(lexical, vector, graph) (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    pub base_score: f64,
+    /// Stable tie-break key, the canonical id string of the reference (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    pub tiebreak: String,
+}
+
+/// One store step a retrieval actually took (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTaken {
+    /// The store (§2.6.6.7.14.5)
+    pub store: RetrievalStore,
+    /// Why it was taken (§2.6.6.7.14.5)
+    pub reason: String,
+    /// Whether the step was served from cache (§2.6.6.7.14.5, §2.6.6.7.14.9)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub cache_hit: Option<bool>,
+}
+
+/// Rerank metadata of a retrieval (§2.6.6.7.14.5, §2.6.6.7.14.6)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RerankInfo {
+    /// Whether reranking ran (§2.6.6.7.14.5)
+    pub used: bool,
+    /// The method (§2.6.6.7.14.5)
+    pub method: String,
+    /// Hash of the candidate list reranked (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    pub inputs_hash: Hash,
+    /// Hash of the rerank order (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    pub outputs_hash: Hash,
+}
+
+/// Diversity (de-duplication) metadata of a retrieval (§2.6.6.7.14.5, §2.6.6.7.14.6)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiversityInfo {
+    /// Whether a diversity method ran (§2.6.6.7.14.5)
+    pub used: bool,
+    /// The method, such as MMR (§2.6.6.7.14.5)
+    pub method: String,
+    /// The fixed lambda of the method (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    ///
+    /// Decision: The spec's `lambda` is a keyword in Python; it is mmr_lambda on every target.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub mmr_lambda: Option<f64>,
+}
+
+/// One selected evidence item with its final rank and why (§2.6.6.7.14.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelectedEvidence {
+    /// What was selected (the spec's `ref`) (§2.6.6.7.14.5)
+    pub reference: EvidenceRef,
+    /// Its rank (§2.6.6.7.14.5)
+    pub final_rank: u64,
+    /// Its final score (§2.6.6.7.14.5)
+    pub final_score: f64,
+    /// Short relevance rationale (§2.6.6.7.14.5, §2.6.6.7.5.2)
+    pub why: String,
+}
+
+/// A bounded span read from a selected source (§2.6.6.7.14.5, §2.6.6.7.14.6)
+///
+/// Decision: The spec's ref/start/end are reserved words (Rust, SQL); they are source_ref/start_offset/end_offset on every target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceSpan {
+    /// The source (the spec's `ref`) (§2.6.6.7.14.5)
+    pub source_ref: SourceRef,
+    /// The selector read (§2.6.6.7.14.5)
+    pub selector: String,
+    /// Start of the span (§2.6.6.7.14.5)
+    pub start_offset: u64,
+    /// End of the span (§2.6.6.7.14.5)
+    pub end_offset: u64,
+    /// Estimated tokens of the span (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    pub token_estimate: u64,
+}
+
+/// The derived trace of one retrieval-backed model call: route, candidates, rerank, diversity, selection and spans (§2.6.6.7.14.5, §2.6.6.7.14.6)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrievalTrace {
+    /// Identifier of the trace (§2.6.6.7.14.5)
+    pub trace_id: uuid::Uuid,
+    /// The QueryPlan executed (§2.6.6.7.14.5)
+    pub query_plan_id: uuid::Uuid,
+    /// Sha256 of the normalised query text (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    pub normalized_query_hash: Hash,
+    /// Store steps taken, in order (§2.6.6.7.14.5)
+    pub route_taken: Vec<RouteTaken>,
+    /// Candidates, in rank order (§2.6.6.7.14.5)
+    pub candidates: Vec<RetrievalCandidate>,
+    /// Rerank metadata (§2.6.6.7.14.5)
+    pub rerank: RerankInfo,
+    /// Diversity metadata (§2.6.6.7.14.5)
+    pub diversity: DiversityInfo,
+    /// Selected evidence, in final order (§2.6.6.7.14.5)
+    pub selected: Vec<SelectedEvidence>,
+    /// Bounded spans read (§2.6.6.7.14.5)
+    pub spans: Vec<EvidenceSpan>,
+    /// The budgets enforced (§2.6.6.7.14.5)
+    pub budgets_applied: RetrievalBudgets,
+    /// Truncation flags raised (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub truncation_flags: Option<Vec<String>>,
+    /// Warnings (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub warnings: Option<Vec<String>>,
+    /// Errors (§2.6.6.7.14.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub errors: Option<Vec<String>>,
+}
+
+/// The cacheable stage a cache key belongs to (§2.6.6.7.14.9)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum CacheKind {
+    /// Retrieval candidates (§2.6.6.7.14.9)
+    #[serde(rename = "retrieval_candidates")]
+    RetrievalCandidates,
+    /// Rerank order (§2.6.6.7.14.9)
+    #[serde(rename = "rerank_order")]
+    RerankOrder,
+    /// Span extraction (§2.6.6.7.14.9)
+    #[serde(rename = "spans")]
+    Spans,
+    /// The prompt envelope (§2.6.6.7.14.9)
+    #[serde(rename = "prompt_envelope")]
+    PromptEnvelope,
+    /// The context snapshot (§2.6.6.7.14.9)
+    #[serde(rename = "context_snapshot")]
+    ContextSnapshot,
+}
+
+impl CacheKind {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 5] = [
+        Self::RetrievalCandidates,
+        Self::RerankOrder,
+        Self::Spans,
+        Self::PromptEnvelope,
+        Self::ContextSnapshot,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 5] = [
+        "retrieval_candidates",
+        "rerank_order",
+        "spans",
+        "prompt_envelope",
+        "context_snapshot",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::RetrievalCandidates => "retrieval_candidates",
+            Self::RerankOrder => "rerank_order",
+            Self::Spans => "spans",
+            Self::PromptEnvelope => "prompt_envelope",
+            Self::ContextSnapshot => "context_snapshot",
+        }
+    }
+}
+
+impl std::fmt::Display for CacheKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CacheKind {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "retrieval_candidates" => Ok(Self::RetrievalCandidates),
+            "rerank_order" => Ok(Self::RerankOrder),
+            "spans" => Ok(Self::Spans),
+            "prompt_envelope" => Ok(Self::PromptEnvelope),
+            "context_snapshot" => Ok(Self::ContextSnapshot),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "CacheKind",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// The hash key of one cacheable stage; any change of a field invalidates the cache (§2.6.6.7.14.9)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CacheKey {
+    /// The stage (§2.6.6.7.14.9)
+    pub cache_kind: CacheKind,
+    /// Strict or replay (§2.6.6.7.14.9)
+    pub determinism_mode: DeterminismMode,
+    /// The policy in force (§2.6.6.7.14.9)
+    pub policy_id: String,
+    /// Hash of the normalised query (§2.6.6.7.14.9)
+    pub query_hash: Hash,
+    /// Hash of the ScopeInputs (§2.6.6.7.14.9)
+    pub scope_inputs_hash: Hash,
+    /// Hash of the budgets (§2.6.6.7.14.9)
+    pub budgets_hash: Hash,
+    /// Hash of the filters (§2.6.6.7.14.9)
+    pub filters_hash: Hash,
+    /// Hash over tool id, version and config hash of the tools used (§2.6.6.7.14.9)
+    pub toolchain_hash: Hash,
+    /// Hash over the sorted (source id, source hash) pairs (§2.6.6.7.14.9)
+    pub sources_hash: Hash,
+}
+
 /// A typed description of one intended workspace mutation; the mechanical layer turns it into editor or engine calls (§2.6.6.2.4, §2.6.6.6.1)
 ///
 /// Decision: The five example operations of §2.6.6.2.4 are typed variants with the spec's argument names. Profiles specialise PlannedOperation (§2.6.6.6.1): until a profile's own variants are declared here, it uses profile_operation, which names the profile and the operation and keeps the entities it touches typed, so scope checks still apply.
@@ -4832,4 +7625,1239 @@ pub struct EntityProvenance {
     pub executor_model_id: Option<ModelId>,
     /// When the change was committed (§2.6.6.5.1, §2.6.6.3.3)
     pub committed_at: crate::Timestamp,
+}
+
+/// Identifier of a workspace document (§2.6.6.6.1, §2.6.6.6.4)
+///
+/// Decision: §2.6.6.6.4 types doc_id as a Uuid and §6.1.6/§6.2.26 call the same reference DocId; a UUID newtype serves both and is the same value on the wire.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+#[serde(transparent)]
+pub struct DocId(pub uuid::Uuid);
+
+impl DocId {
+    /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7())
+    }
+
+    /// The UUID inside.
+    pub const fn as_uuid(&self) -> &uuid::Uuid {
+        &self.0
+    }
+}
+
+impl Default for DocId {
+    /// Same as [`Self::new`]: a fresh id, never the nil UUID.
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for DocId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::str::FromStr for DocId {
+    type Err = uuid::Error;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::parse_str(value).map(Self)
+    }
+}
+
+impl From<uuid::Uuid> for DocId {
+    fn from(value: uuid::Uuid) -> Self {
+        Self(value)
+    }
+}
+
+impl From<DocId> for uuid::Uuid {
+    fn from(value: DocId) -> Self {
+        value.0
+    }
+}
+
+/// Identifier of an external source file in the asset store (§6.1.6.1)
+///
+/// Decision: The spec names FileId without a shape; assets are stored by UUID (§11.3.3.5 uses asset ids), so a UUID newtype.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+#[serde(transparent)]
+pub struct FileId(pub uuid::Uuid);
+
+impl FileId {
+    /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7())
+    }
+
+    /// The UUID inside.
+    pub const fn as_uuid(&self) -> &uuid::Uuid {
+        &self.0
+    }
+}
+
+impl Default for FileId {
+    /// Same as [`Self::new`]: a fresh id, never the nil UUID.
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for FileId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::str::FromStr for FileId {
+    type Err = uuid::Error;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::parse_str(value).map(Self)
+    }
+}
+
+impl From<uuid::Uuid> for FileId {
+    fn from(value: uuid::Uuid) -> Self {
+        Self(value)
+    }
+}
+
+impl From<FileId> for uuid::Uuid {
+    fn from(value: FileId) -> Self {
+        value.0
+    }
+}
+
+/// Identifier of a canvas (§2.6.6.6.1)
+///
+/// Decision: §2.6.6.6.1 names canvas_id as a profile field without a type; a UUID like doc_id.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+#[serde(transparent)]
+pub struct CanvasId(pub uuid::Uuid);
+
+impl CanvasId {
+    /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7())
+    }
+
+    /// The UUID inside.
+    pub const fn as_uuid(&self) -> &uuid::Uuid {
+        &self.0
+    }
+}
+
+impl Default for CanvasId {
+    /// Same as [`Self::new`]: a fresh id, never the nil UUID.
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for CanvasId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::str::FromStr for CanvasId {
+    type Err = uuid::Error;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::parse_str(value).map(Self)
+    }
+}
+
+impl From<uuid::Uuid> for CanvasId {
+    fn from(value: uuid::Uuid) -> Self {
+        Self(value)
+    }
+}
+
+impl From<CanvasId> for uuid::Uuid {
+    fn from(value: CanvasId) -> Self {
+        value.0
+    }
+}
+
+/// An expected spoken language, as a BCP 47 language tag (§6.2.26.1)
+///
+/// Decision: The spec names LanguageCode without a format; BCP 47 tags (en, en-US, zh-Hant-TW) are what ASR runtimes accept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LanguageCode(String);
+
+impl LanguageCode {
+    /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
+    pub const MAX_LENGTH: u64 = 35;
+
+    /// The pattern every value matches, from the spec.
+    pub const PATTERN: &'static str = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$";
+
+    /// An example value from the spec (valid: the generator checked it).
+    pub const EXAMPLE: &'static str = "en-US";
+
+    /// Validates `value` against the spec's constraints: length first, then pattern.
+    pub fn new(value: impl Into<String>) -> Result<Self, crate::ValueError> {
+        let value = value.into();
+        let length = u64::try_from(value.chars().count()).unwrap_or(u64::MAX);
+        if length > Self::MAX_LENGTH {
+            return Err(crate::ValueError::TooLong {
+                type_name: "LanguageCode",
+                value,
+                max: Self::MAX_LENGTH,
+                actual: length,
+            });
+        }
+        static PATTERN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(LanguageCode::PATTERN)
+                .expect("the pattern of LanguageCode was compiled by the generator")
+        });
+        if !PATTERN.is_match(&value) {
+            return Err(crate::ValueError::PatternMismatch {
+                type_name: "LanguageCode",
+                value,
+                pattern: Self::PATTERN,
+            });
+        }
+        Ok(Self(value))
+    }
+
+    /// The value as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The value as an owned string.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl TryFrom<String> for LanguageCode {
+    type Error = crate::ValueError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<LanguageCode> for String {
+    fn from(value: LanguageCode) -> Self {
+        value.0
+    }
+}
+
+impl std::str::FromStr for LanguageCode {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::new(value)
+    }
+}
+
+impl std::fmt::Display for LanguageCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for LanguageCode {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl JsonSchema for LanguageCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("LanguageCode")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "An expected spoken language, as a BCP 47 language tag (§6.2.26.1)\n\nDecision: The spec names LanguageCode without a format; BCP 47 tags (en, en-US, zh-Hant-TW) are what ASR runtimes accept.",
+            "maxLength" : 35, "pattern" : "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", }
+        )
+    }
+}
+
+/// How much of a document a docs job operates on (§2.6.6.6.4)
+///
+/// Decision: §2.6.6.6.4 calls this enum LayerScope, but LayerScope is already the core type of §2.6.6.7.0 (which layers a job may read and write). Names are identical in every target, so the Docs enum is renamed DocsScope; its values and the field name layer_scope are the spec's.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum DocsScope {
+    /// A single block (§2.6.6.6.4)
+    #[serde(rename = "block")]
+    Block,
+    /// A section (§2.6.6.6.4)
+    #[serde(rename = "section")]
+    Section,
+    /// The full document (§2.6.6.6.4)
+    #[serde(rename = "document")]
+    Document,
+}
+
+impl DocsScope {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 3] = [Self::Block, Self::Section, Self::Document];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 3] = ["block", "section", "document"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Block => "block",
+            Self::Section => "section",
+            Self::Document => "document",
+        }
+    }
+}
+
+impl std::fmt::Display for DocsScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for DocsScope {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "block" => Ok(Self::Block),
+            "section" => Ok(Self::Section),
+            "document" => Ok(Self::Document),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "DocsScope",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// A selection in a document, from one block to another, for rewriting or inserting (§2.6.6.6.4)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionRange {
+    /// The block where the selection starts (§2.6.6.6.4)
+    ///
+    /// Decision: The spec types it as a String; BlockId is the spec's bounded string for block ids, the same on the wire.
+    pub start_block_id: BlockId,
+    /// The block where the selection ends (§2.6.6.6.4)
+    pub end_block_id: BlockId,
+    /// Character offset of the focus inside the selection, if any (§2.6.6.6.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub focus_offset: Option<u64>,
+}
+
+/// The inputs of an LLM job on the Document and Sheets surfaces (§2.6.6.6.4, §2.5.10)
+///
+/// Decision: Exactly the three fields of §2.6.6.6.4. The further Docs & Sheets fields of §2.5.10.10 (sheet_id, block_mode, range_kind) have no types in the spec; sheet jobs name their sheet, rows and ranges through entity_refs, which already carry typed sheet ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocsAiJobProfile {
+    /// The target document (§2.6.6.6.4)
+    pub doc_id: DocId,
+    /// The selection to rewrite or insert at, if any (§2.6.6.6.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub selection: Option<SelectionRange>,
+    /// Whether the job operates on a block, a section or the whole document (§2.6.6.6.4)
+    pub layer_scope: DocsScope,
+}
+
+/// A table range selector, A1-style or as row and column bounds (§2.5.11.1)
+///
+/// Decision: The spec allows either form; a tagged union keeps each form typed instead of one free-text field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "form", deny_unknown_fields)]
+pub enum RangeSpec {
+    /// An A1-style range such as A1:C10 (§2.5.11.1)
+    #[serde(rename = "a1")]
+    A1 {
+        /// The A1-style range (§2.5.11.1)
+        range: String,
+    },
+    /// Row and column bounds, 0-based and inclusive (§2.5.11.1)
+    ///
+    /// Decision: The spec does not say how bounds count; 0-based inclusive bounds match row and column positions in stored tables.
+    #[serde(rename = "bounds")]
+    Bounds {
+        /// First row (§2.5.11.1)
+        start_row: u64,
+        /// Last row (§2.5.11.1)
+        end_row: u64,
+        /// First column (§2.5.11.1)
+        start_column: u64,
+        /// Last column (§2.5.11.1)
+        end_column: u64,
+    },
+}
+
+/// The file format a deck is exported to (§2.5.11.1)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum ExportFormat {
+    /// PowerPoint (§2.5.11.1)
+    #[serde(rename = "pptx")]
+    Pptx,
+    /// PDF (§2.5.11.1)
+    #[serde(rename = "pdf")]
+    Pdf,
+    /// HTML (§2.5.11.1)
+    #[serde(rename = "html")]
+    Html,
+}
+
+impl ExportFormat {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 3] = [Self::Pptx, Self::Pdf, Self::Html];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 3] = ["pptx", "pdf", "html"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pptx => "pptx",
+            Self::Pdf => "pdf",
+            Self::Html => "html",
+        }
+    }
+}
+
+impl std::fmt::Display for ExportFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "pptx" => Ok(Self::Pptx),
+            "pdf" => Ok(Self::Pdf),
+            "html" => Ok(Self::Html),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "ExportFormat",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// How much fidelity an export may keep, gated by policy and consent (§2.5.11.1)
+///
+/// Decision: The spec writes SAFE_DEFAULT and FULL_FIDELITY; every wire value in this model is snake_case, so safe_default and full_fidelity.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum ExportPolicy {
+    /// The policy-safe default projection (redaction applied) (§2.5.11.1)
+    #[serde(rename = "safe_default")]
+    SafeDefault,
+    /// Full fidelity, only where policy and consent allow it (§2.5.11.1)
+    #[serde(rename = "full_fidelity")]
+    FullFidelity,
+}
+
+impl ExportPolicy {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 2] = [Self::SafeDefault, Self::FullFidelity];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 2] = ["safe_default", "full_fidelity"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::SafeDefault => "safe_default",
+            Self::FullFidelity => "full_fidelity",
+        }
+    }
+}
+
+impl std::fmt::Display for ExportPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ExportPolicy {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "safe_default" => Ok(Self::SafeDefault),
+            "full_fidelity" => Ok(Self::FullFidelity),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "ExportPolicy",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// The inputs of a chart or deck job (§2.5.11.1)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChartsDecksJobInputs {
+    /// The chart being updated; absent when creating one (§2.5.11.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub target_chart_id: Option<uuid::Uuid>,
+    /// The deck being updated; absent when creating one (§2.5.11.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub target_deck_id: Option<uuid::Uuid>,
+    /// The table a chart reads (required for chart jobs) (§2.5.11.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub source_table_ref: Option<EntityRef>,
+    /// The range of the table to use (§2.5.11.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub source_range: Option<RangeSpec>,
+    /// The export format, for export jobs (§2.5.11.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub export_format: Option<ExportFormat>,
+    /// The export fidelity policy, gated by policy and consent (§2.5.11.1)
+    pub export_policy: ExportPolicy,
+}
+
+/// The inputs of a job that builds or refreshes a context pack (§2.5.12.1)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextPackJobInputs {
+    /// The entity the pack is built for (§2.5.12.1)
+    ///
+    /// Decision: The spec allows an EntityRef or a SourceRef; until SourceRef (§2.6.6.7.2) is in this spec, the target is an EntityRef.
+    pub target_ref: EntityRef,
+    /// A bounded allowlist of selectors for scanning and coverage (§2.5.12.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub selector_allowlist: Option<Vec<String>>,
+    /// Rebuild even when an equivalent fresh pack exists (§2.5.12.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub force_rebuild: Option<bool>,
+    /// The ContextPackPayload schema version (§2.5.12.1)
+    ///
+    /// Decision: The spec gives it a default of 1, so it may be absent; a version is never negative, so uint.
+    #[serde(default = "default_context_pack_job_inputs_pack_schema_version")]
+    pub pack_schema_version: u64,
+    /// Cap on anchor span extraction work (§2.5.12.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub max_anchor_reads: Option<u64>,
+}
+
+/// Default of `ContextPackJobInputs.pack_schema_version` when absent: `1`.
+fn default_context_pack_job_inputs_pack_schema_version() -> u64 {
+    1
+}
+
+/// The inputs of a transcription job (§6.2.26.1)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AsrJobInputs {
+    /// The audio or video resource (§6.2.26.1)
+    pub media_id: MediaId,
+    /// The segments to transcribe; empty means the whole recording (§6.2.26.1)
+    pub time_ranges: Vec<TimeRange>,
+    /// The expected language (§6.2.26.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub language_hint: Option<LanguageCode>,
+    /// The ASR model to use, such as whisper-large-v3 (§6.2.26.1)
+    pub asr_model_id: ModelId,
+    /// Whether to attempt speaker diarization (§6.2.26.1)
+    pub diarization_enabled: bool,
+    /// The document to attach the transcript to, if any (§6.2.26.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub target_doc_id: Option<DocId>,
+}
+
+/// What a Docling ingestion extracts (§6.1.6.1)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum IngestMode {
+    /// Layout, text and tables (§6.1.6.1)
+    #[serde(rename = "full_structure")]
+    FullStructure,
+    /// Text only (§6.1.6.1)
+    #[serde(rename = "text_only")]
+    TextOnly,
+    /// Tables only (§6.1.6.1)
+    #[serde(rename = "tables_only")]
+    TablesOnly,
+}
+
+impl IngestMode {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 3] = [Self::FullStructure, Self::TextOnly, Self::TablesOnly];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 3] = ["full_structure", "text_only", "tables_only"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::FullStructure => "full_structure",
+            Self::TextOnly => "text_only",
+            Self::TablesOnly => "tables_only",
+        }
+    }
+}
+
+impl std::fmt::Display for IngestMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for IngestMode {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "full_structure" => Ok(Self::FullStructure),
+            "text_only" => Ok(Self::TextOnly),
+            "tables_only" => Ok(Self::TablesOnly),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "IngestMode",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// The inputs of a Docling ingestion job (§6.1.6.1)
+///
+/// Decision: The §6.1.6.1 table marks no field optional, so all five are required.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DoclingJobInputs {
+    /// The source file being ingested (§6.1.6.1)
+    pub source_file_id: FileId,
+    /// The workspace document to create or populate (§6.1.6.1)
+    pub target_doc_id: DocId,
+    /// What to extract (§6.1.6.1)
+    pub ingest_mode: IngestMode,
+    /// The layout analysis model, such as DocLayNet (§6.1.6.1)
+    pub layout_model: ModelId,
+    /// The table extraction model, such as TableFormer (§6.1.6.1)
+    pub table_model: ModelId,
+}
+
+/// The inputs of a distillation job, training cycle or evaluation (§2.6.6.6.2, §9.1)
+///
+/// Decision: §2.6.6.6.2 lists the field groups (model and tokenizer metadata, context refs, reward features, lineage, data signature and job ids) without names; the names follow §9.1's adapter_checkpoint columns and §11.3.5.4's eval references. Only the base model is required: every stage needs it, the other fields belong to some stages only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DistillationJobInputs {
+    /// The base model the adapter is trained on (§9.1)
+    pub base_model_name: ModelId,
+    /// The tokenizer of the student, for cross-tokenizer-safe distillation (§2.6.6.6.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub tokenizer_id: Option<String>,
+    /// The MCP teacher server an evaluation samples from (§11.3.5.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub teacher_server_id: Option<String>,
+    /// The runtime role of the student model, such as code or small (§11.3.5.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub student_model_role: Option<String>,
+    /// The evaluation dataset or suite, such as core_code_eval_v1 (§11.3.5.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub dataset_id: Option<String>,
+    /// Skill Bank entries and other context the job reads (§2.6.6.6.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub context_refs: Option<Vec<EntityRef>>,
+    /// Named reward features used for scoring (§2.6.6.6.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub reward_features: Option<std::collections::BTreeMap<String, f64>>,
+    /// The checkpoint this one derives from (lineage) (§2.6.6.6.2, §9.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub parent_checkpoint_id: Option<uuid::Uuid>,
+    /// Hash of the training data specification (§9.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub data_signature: Option<String>,
+    /// The distillation jobs whose data this one uses (job_ids_json) (§9.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub job_ids: Option<Vec<JobId>>,
+}
+
+/// The inputs of a canvas job (profile declared future) (§2.6.6.6.1, §2.6.6.6.2)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CanvasJobInputs {
+    /// The target canvas (§2.6.6.6.1)
+    pub canvas_id: CanvasId,
+    /// The nodes the job works on; absent means the whole canvas (§2.6.6.2.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub node_ids: Option<Vec<NodeId>>,
+}
+
+/// The profile-specific inputs of a job: one variant per profile that declares `inputs`, tagged with the profile name (§2.6.6.6.1, §2.6.6.6.4)
+///
+/// Decision: Synthesized by the loader from `profiles:`, so a job's typed inputs and the profile registry can never disagree; the variant fields are the profile's input record's fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "profile", deny_unknown_fields)]
+pub enum JobInputs {
+    /// AI jobs on documents and spreadsheets, including import and export (§2.5.10, §2.5.10.10, §2.6.6.6.4)
+    ///
+    /// Decision: The import/export job families of §2.5.10.2 belong here, since the section defines them. Only doc_rewrite and doc_summarize must carry a DocsAiJobProfile (§2.6.6.6.4, enforced by a rule); the other kinds may. The profile adds no statuses of its own: §2.5.10.3.1 lists exactly the global lifecycle states.
+    #[serde(rename = "docs_sheets")]
+    DocsSheets {
+        /// The target document (§2.6.6.6.4)
+        doc_id: DocId,
+        /// The selection to rewrite or insert at, if any (§2.6.6.6.4)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        selection: Option<SelectionRange>,
+        /// Whether the job operates on a block, a section or the whole document (§2.6.6.6.4)
+        layer_scope: DocsScope,
+    },
+    /// Jobs that create, update and export charts and decks by reference to existing entities (§2.5.11, §2.6.6.6.2)
+    ///
+    /// Decision: Capabilities are §2.5.11.4's suggested READ_/WRITE_/EXPORT_ names in the axis form of §11.1.3 (READ_SHEET becomes sheet.read). The spec gives charts and decks no provenance fields, so the profile declares no provenance plan.
+    #[serde(rename = "charts_decks")]
+    ChartsDecks {
+        /// The chart being updated; absent when creating one (§2.5.11.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        target_chart_id: Option<uuid::Uuid>,
+        /// The deck being updated; absent when creating one (§2.5.11.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        target_deck_id: Option<uuid::Uuid>,
+        /// The table a chart reads (required for chart jobs) (§2.5.11.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        source_table_ref: Option<EntityRef>,
+        /// The range of the table to use (§2.5.11.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        source_range: Option<RangeSpec>,
+        /// The export format, for export jobs (§2.5.11.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        export_format: Option<ExportFormat>,
+        /// The export fidelity policy, gated by policy and consent (§2.5.11.1)
+        export_policy: ExportPolicy,
+    },
+    /// Jobs that build and refresh context packs, derived and provenance-bound artifacts (§2.5.12, §2.6.6.7.14)
+    ///
+    /// Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs (ContextPackRecord, ContextPackPayload) are §2.6.6.7.14 types; they are named as outputs once those are in this spec.
+    #[serde(rename = "context_pack_builder")]
+    ContextPackBuilder {
+        /// The entity the pack is built for (§2.5.12.1)
+        ///
+        /// Decision: The spec allows an EntityRef or a SourceRef; until SourceRef (§2.6.6.7.2) is in this spec, the target is an EntityRef.
+        target_ref: EntityRef,
+        /// A bounded allowlist of selectors for scanning and coverage (§2.5.12.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        selector_allowlist: Option<Vec<String>>,
+        /// Rebuild even when an equivalent fresh pack exists (§2.5.12.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        force_rebuild: Option<bool>,
+        /// The ContextPackPayload schema version (§2.5.12.1)
+        ///
+        /// Decision: The spec gives it a default of 1, so it may be absent; a version is never negative, so uint.
+        #[serde(default = "default_job_inputs_context_pack_builder_pack_schema_version")]
+        pack_schema_version: u64,
+        /// Cap on anchor span extraction work (§2.5.12.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        max_anchor_reads: Option<u64>,
+    },
+    /// Jobs that transcribe audio and video into derived transcripts (§6.2.26, §2.6.6.6.2)
+    ///
+    /// Decision: §6.2.26 names no capabilities; transcription reads media and may attach the transcript to a document, so media.read and doc.write. Its typical flow uses only global states.
+    #[serde(rename = "asr")]
+    Asr {
+        /// The audio or video resource (§6.2.26.1)
+        media_id: MediaId,
+        /// The segments to transcribe; empty means the whole recording (§6.2.26.1)
+        time_ranges: Vec<TimeRange>,
+        /// The expected language (§6.2.26.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        language_hint: Option<LanguageCode>,
+        /// The ASR model to use, such as whisper-large-v3 (§6.2.26.1)
+        asr_model_id: ModelId,
+        /// Whether to attempt speaker diarization (§6.2.26.1)
+        diarization_enabled: bool,
+        /// The document to attach the transcript to, if any (§6.2.26.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        target_doc_id: Option<DocId>,
+    },
+    /// Jobs that ingest external documents into workspace blocks through Docling (§6.1.6, §2.6.6.6.2)
+    ///
+    /// Decision: §11.3.3.5 grants the sidecar a scoped read of the input asset and the import writes blocks, so fs.read:inputs and doc.write.
+    #[serde(rename = "docling")]
+    Docling {
+        /// The source file being ingested (§6.1.6.1)
+        source_file_id: FileId,
+        /// The workspace document to create or populate (§6.1.6.1)
+        target_doc_id: DocId,
+        /// What to extract (§6.1.6.1)
+        ingest_mode: IngestMode,
+        /// The layout analysis model, such as DocLayNet (§6.1.6.1)
+        layout_model: ModelId,
+        /// The table extraction model, such as TableFormer (§6.1.6.1)
+        table_model: ModelId,
+    },
+    /// Skill Bank distillation stages, from example selection to checkpoint promotion (§2.6.6.6.2, §9.1)
+    ///
+    /// Decision: The spec gives the profile no id; distillation_v0.1 follows the other profiles' form. The capabilities are not named either: skill_bank.read for examples, model.train for training and model.eval for evaluation runs.
+    #[serde(rename = "distillation")]
+    Distillation {
+        /// The base model the adapter is trained on (§9.1)
+        base_model_name: ModelId,
+        /// The tokenizer of the student, for cross-tokenizer-safe distillation (§2.6.6.6.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        tokenizer_id: Option<String>,
+        /// The MCP teacher server an evaluation samples from (§11.3.5.4)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        teacher_server_id: Option<String>,
+        /// The runtime role of the student model, such as code or small (§11.3.5.4)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        student_model_role: Option<String>,
+        /// The evaluation dataset or suite, such as core_code_eval_v1 (§11.3.5.4)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        dataset_id: Option<String>,
+        /// Skill Bank entries and other context the job reads (§2.6.6.6.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        context_refs: Option<Vec<EntityRef>>,
+        /// Named reward features used for scoring (§2.6.6.6.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        reward_features: Option<std::collections::BTreeMap<String, f64>>,
+        /// The checkpoint this one derives from (lineage) (§2.6.6.6.2, §9.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        parent_checkpoint_id: Option<uuid::Uuid>,
+        /// Hash of the training data specification (§9.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        data_signature: Option<String>,
+        /// The distillation jobs whose data this one uses (job_ids_json) (§9.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        job_ids: Option<Vec<JobId>>,
+    },
+    /// Jobs that propose clusters and layouts on visual canvases (declared future) (§2.6.6.6.2)
+    ///
+    /// Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form.
+    #[serde(rename = "canvas")]
+    Canvas {
+        /// The target canvas (§2.6.6.6.1)
+        canvas_id: CanvasId,
+        /// The nodes the job works on; absent means the whole canvas (§2.6.6.2.4)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        node_ids: Option<Vec<NodeId>>,
+    },
+}
+
+/// Default of `JobInputs::ContextPackBuilder.pack_schema_version` when absent: `1`.
+fn default_job_inputs_context_pack_builder_pack_schema_version() -> u64 {
+    1
+}
+
+/// Payload of ai_job.created: a job was created, with its first history row (§11.5, §2.6.6.3.1, §2.6.6.1)
+///
+/// Decision: One record per event type, named after the event (ai_job.created → AiJobCreated); the base fields (event_id, actor, job_id, timestamp, …) stay on FlightRecorderEvent and this record is its payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobCreated {
+    /// Always absent: a new job comes from no state (§2.6.6.3)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub from_state: Option<JobState>,
+    /// The job's initial state (§2.6.6.3)
+    pub to_state: JobState,
+    /// Reason code of the initial status (§2.6.6.2.6)
+    pub reason: ReasonCode,
+    /// Human-readable detail of the reason (§2.6.6.2.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub reason_detail: Option<String>,
+    /// History sequence of the creation row, always 1 (§2.6.6.3)
+    pub sequence: u64,
+    /// The job's kind (§2.6.6.2.1)
+    pub job_kind: JobKind,
+}
+
+/// Payload of ai_job.state_changed: a job moved from one state to another (§11.5, §2.6.6.3.1)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobStateChanged {
+    /// The state left (§2.6.6.3)
+    pub from_state: JobState,
+    /// The state entered (§2.6.6.3)
+    pub to_state: JobState,
+    /// Reason code of the change (§2.6.6.2.6)
+    pub reason: ReasonCode,
+    /// Human-readable detail of the reason (§2.6.6.2.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub reason_detail: Option<String>,
+    /// History sequence of the change (§2.6.6.3)
+    pub sequence: u64,
+    /// The attempt the change happened in (§2.6.6.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub workflow_run_id: Option<WorkflowRunId>,
+    /// Attempt number of a workflow run the change opened, when entering running opened one (§2.6.6.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub opened_attempt: Option<u64>,
+    /// The worker that claimed the job, for a claim (§2.6.6.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub worker: Option<String>,
+}
+
+/// Payload of ai_job.capability_decision: one allow or deny decision at an enforcement point (§11.5, §11.1, §2.6.6.5.2)
+///
+/// Decision: The capability itself is the base event's capability_id, not repeated in the payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobCapabilityDecision {
+    /// Where the capability was checked (§2.6.6.5.2)
+    pub enforcement_point: ValidationPhase,
+    /// Allowed or denied (§11.1)
+    pub decision: Decision,
+    /// Stable code of the denial, when denied (§11.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub error_code: Option<ErrorCode>,
+    /// Why it was decided so (§11.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub detail: Option<String>,
+}
+
+/// Payload of ai_job.workflow_run_started: an execution attempt was opened (§11.5, §2.6.6.4)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobWorkflowRunStarted {
+    /// The attempt (§2.6.6.4)
+    pub workflow_run_id: WorkflowRunId,
+    /// Its number, 1 for the first run (§2.6.6.4)
+    pub attempt: u64,
+    /// The workflow definition it executes (§2.6.6.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub workflow_definition_id: Option<String>,
+}
+
+/// Payload of ai_job.validation_recorded: a validation result was stored on the job (§11.5, §2.6.6.2.6)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobValidationRecorded {
+    /// The overall verdict (§2.6.6.2.6)
+    pub verdict: Verdict,
+    /// How many validator outcomes the result holds (§2.6.6.2.6)
+    pub validators: u64,
+}
+
+/// One change listed by ai_job.changes_committed (§11.5, §2.6.6.5.1)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommittedChange {
+    /// The provenance record written for it (§2.6.6.5.1)
+    pub provenance_id: uuid::Uuid,
+    /// The artefact type changed (§2.6.6.2.3)
+    pub artefact_type: ArtefactType,
+    /// The artefact changed (§2.6.6.2.3)
+    pub artefact_id: uuid::Uuid,
+    /// The layer written (§2.6.6.7.0)
+    pub layer: Layer,
+}
+
+/// Payload of ai_job.changes_committed: workspace changes were committed with provenance (§11.5, §2.6.6.5.1, §2.6.6.3.3)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobChangesCommitted {
+    /// The changes, in commit order (§2.6.6.5.1)
+    pub changes: Vec<CommittedChange>,
 }
