@@ -125,25 +125,21 @@ pub fn check_value(value: &Value, named: Option<&'static SpecType>) -> Verdict {
     let outcomes: Vec<(&'static SpecType, Checked)> = registry::roots()
         .map(|spec_type| (spec_type, spec_type.check(value)))
         .collect();
-    let parsed: Vec<usize> = (0..outcomes.len())
-        .filter(|&index| outcomes[index].1.parsed.is_some())
+    let parsed: Vec<(usize, usize)> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, checked))| checked.parsed.is_some())
+        .map(|(index, (_, checked))| (index, checked.violations.len()))
         .collect();
-    let (chosen, detection) = match parsed.as_slice() {
-        [only] => (Some(*only), Detection::Unique),
-        [] => (closest(value, &outcomes), Detection::Guessed),
-        several => (
-            several
-                .iter()
-                .copied()
-                .min_by_key(|&index| outcomes[index].1.violations.len()),
-            Detection::FewestViolations,
-        ),
+    let (chosen, detection) = match pick_parsed(&parsed) {
+        Some((index, detection)) => (Some(index), detection),
+        None => (closest(value, &outcomes), Detection::Guessed),
     };
     let also_parses_as = match detection {
         Detection::FewestViolations => parsed
             .iter()
-            .filter(|&&index| Some(index) != chosen)
-            .map(|&index| outcomes[index].0.name)
+            .filter(|&&(index, _)| Some(index) != chosen)
+            .map(|&(index, _)| outcomes[index].0.name)
             .collect(),
         _ => Vec::new(),
     };
@@ -166,6 +162,19 @@ pub fn check_value(value: &Value, named: Option<&'static SpecType>) -> Verdict {
                 )],
             },
         },
+    }
+}
+
+/// The winner among the roots a value parsed as, given as (index, violation count) in spec
+/// order: the only one, or the one with the fewest violations (the first on a tie).
+fn pick_parsed(parsed: &[(usize, usize)]) -> Option<(usize, Detection)> {
+    match parsed {
+        [] => None,
+        [(only, _)] => Some((*only, Detection::Unique)),
+        several => several
+            .iter()
+            .min_by_key(|(_, violations)| *violations)
+            .map(|(index, _)| (*index, Detection::FewestViolations)),
     }
 }
 
@@ -318,4 +327,44 @@ pub fn render_human(report: &FileReport) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_parses_pick_the_fewest_violations_first_in_spec_order_on_a_tie() {
+        assert_eq!(pick_parsed(&[]), None);
+        assert_eq!(pick_parsed(&[(4, 2)]), Some((4, Detection::Unique)));
+        assert_eq!(
+            pick_parsed(&[(1, 3), (5, 1), (7, 1), (9, 0)]),
+            Some((9, Detection::FewestViolations))
+        );
+        assert_eq!(
+            pick_parsed(&[(1, 3), (5, 1), (7, 1)]),
+            Some((5, Detection::FewestViolations))
+        );
+    }
+
+    #[test]
+    fn schema_shape_reads_kinds_and_properties_through_refs_and_combinators() {
+        let schema = serde_json::json!({
+            "oneOf": [
+                {"$ref": "#/$defs/A"},
+                {"type": "object", "properties": {"b": {}}},
+            ],
+            "$defs": {"A": {"type": "object", "properties": {"a": {}}}},
+        });
+        let shape = SchemaShape::of(&schema);
+        assert!(shape.accepts_kind(&serde_json::json!({})));
+        assert!(!shape.accepts_kind(&serde_json::json!("text")));
+        assert_eq!(
+            shape.key_score(&serde_json::json!({"a": 1, "b": 2, "c": 3})),
+            1
+        );
+        let strings = SchemaShape::of(&serde_json::json!({"enum": ["x", "y"]}));
+        assert!(strings.accepts_kind(&serde_json::json!("z")));
+        assert!(!strings.accepts_kind(&serde_json::json!(1)));
+    }
 }
