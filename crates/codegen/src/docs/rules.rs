@@ -22,6 +22,17 @@ pub(super) fn type_rules(out: &mut String, spec: &Spec, type_name: &str) {
         return;
     }
     let _ = writeln!(out, "\n### {type_name}: rules\n");
+    let stored = matches!(
+        spec.type_named(type_name).map(|t| &t.kind),
+        Some(TypeKind::Record(record)) if record.table.is_some()
+    );
+    if !stored {
+        let _ = writeln!(
+            out,
+            "`{type_name}` has no table, so no rule below is a SQL CHECK; every other target enforces them \
+             unless a rule says otherwise.\n"
+        );
+    }
     for rule in rules {
         let _ = writeln!(
             out,
@@ -33,15 +44,18 @@ pub(super) fn type_rules(out: &mut String, spec: &Spec, type_name: &str) {
         );
         let _ = writeln!(
             out,
-            "  Reported as “{}”. {}",
+            "  - Reported as “{}”. {}",
             one_line(&rule.message),
             sentence(&rule.meta.description)
         );
         if let Some(decision) = &rule.meta.decision {
-            let _ = writeln!(out, "  **Decision:** {}", one_line(decision));
+            let _ = writeln!(out, "  - **Decision:** {}", sentence(decision));
         }
         for (target, reason) in gaps(spec, rule) {
-            let _ = writeln!(out, "  *Not expressed in {target}:* {reason}");
+            if target == "SQL" && !stored {
+                continue;
+            }
+            let _ = writeln!(out, "  - *Not expressed in {target}:* {reason}");
         }
     }
 }
@@ -76,7 +90,7 @@ pub(super) fn index_rules(out: &mut String, spec: &Spec, pages: &Pages) {
 pub(crate) fn in_words(rule: &Rule) -> String {
     let require = words(&rule.require, true);
     match &rule.when {
-        Some(when) => format!("when {}, {require}.", words(when, false)),
+        Some(when) => sentence(&format!("when {}, {require}", words(when, false))),
         None => sentence(&require),
     }
 }
@@ -118,12 +132,11 @@ fn words(condition: &Condition, must: bool) -> String {
         }
         Condition::Length { path: p, min, max } => match (min, max) {
             (None, Some(0)) => format!("{} {is} empty", path(p)),
-            (Some(min), Some(max)) => format!(
-                "{} {has} between {min} and {max} items or characters",
-                path(p)
-            ),
-            (Some(min), None) => format!("{} {has} at least {min} items or characters", path(p)),
-            (None, Some(max)) => format!("{} {has} at most {max} items or characters", path(p)),
+            (Some(min), Some(max)) => {
+                format!("{} {has} a length between {min} and {max}", path(p))
+            }
+            (Some(min), None) => format!("{} {has} a length of at least {min}", path(p)),
+            (None, Some(max)) => format!("{} {has} a length of at most {max}", path(p)),
             (None, None) => format!("{} {has} any length", path(p)),
         },
         Condition::Contains { path: p, value: v } => {
@@ -155,13 +168,12 @@ fn words(condition: &Condition, must: bool) -> String {
                 format!("at least one of {list}")
             }
         }
-        Condition::Not(inner) => {
-            if must {
-                format!("this must not hold: ({})", words(inner, false))
-            } else {
-                format!("not ({})", words(inner, false))
-            }
-        }
+        Condition::Not(inner) => match inner.as_ref() {
+            Condition::Absent(p) => words(&Condition::Present(p.clone()), must),
+            Condition::Present(p) => words(&Condition::Absent(p.clone()), must),
+            other if must => format!("this must not hold: ({})", words(other, false)),
+            other => format!("not ({})", words(other, false)),
+        },
     }
 }
 
@@ -254,15 +266,15 @@ mod tests {
     fn a_rule_reads_as_a_sentence() {
         assert_eq!(
             in_words(&rule("artifact_has_hash")),
-            "when `kind` is `artifact`, `hash` must be present."
+            "When `kind` is `artifact`, `hash` must be present."
         );
         assert_eq!(
             in_words(&rule("selectors_bounded")),
-            "`selectors` must have at most 2 items or characters."
+            "`selectors` must have a length of at most 2."
         );
         assert_eq!(
             in_words(&rule("raw_only_for_files")),
-            "when `layers` contains `raw`, `kind` must be one of `file`, `import`."
+            "When `layers` contains `raw`, `kind` must be one of `file`, `import`."
         );
     }
 
@@ -273,5 +285,13 @@ mod tests {
         let targets: Vec<&str> = gaps.iter().map(|(t, _)| *t).collect();
         assert_eq!(targets, ["JSON Schema", "SQL"]);
         assert!(gaps[1].1.contains("no table"), "{}", gaps[1].1);
+        let mut page = String::new();
+        type_rules(&mut page, &spec, "SourceRef");
+        assert_eq!(page.matches("*Not expressed in JSON Schema:*").count(), 1);
+        assert!(
+            !page.contains("*Not expressed in SQL:*"),
+            "said once for the type"
+        );
+        assert!(page.contains("`SourceRef` has no table, so no rule below is a SQL CHECK"));
     }
 }

@@ -14,6 +14,13 @@ from .lifecycle import (
     can_transition,
     is_terminal,
 )
+from .rules import (
+    RULES,
+    SKIP_RULES,
+    CrossFieldRule,
+    broken_rules,
+    violations,
+)
 from .types import (
     JobId,
     SemVer,
@@ -40,6 +47,11 @@ __all__ = [
     "TRANSITIONS",
     "can_transition",
     "is_terminal",
+    "RULES",
+    "SKIP_RULES",
+    "CrossFieldRule",
+    "broken_rules",
+    "violations",
     "JobId",
     "SemVer",
     "SEM_VER_PATTERN",

@@ -14,6 +14,13 @@ from .lifecycle import (
     can_transition,
     is_terminal,
 )
+from .rules import (
+    RULES,
+    SKIP_RULES,
+    CrossFieldRule,
+    broken_rules,
+    violations,
+)
 from .types import (
     RunState,
     RUN_STATE_VALUES,
@@ -29,6 +36,11 @@ __all__ = [
     "TRANSITIONS",
     "can_transition",
     "is_terminal",
+    "RULES",
+    "SKIP_RULES",
+    "CrossFieldRule",
+    "broken_rules",
+    "violations",
     "RunState",
     "RUN_STATE_VALUES",
 ]
