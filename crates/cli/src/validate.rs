@@ -10,6 +10,7 @@
 //!   stopped; first in spec order.
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -183,7 +184,7 @@ fn closest(value: &Value, outcomes: &[(&'static SpecType, Checked)]) -> Option<u
     // max_by_key keeps the last of equal keys; the negated index makes the first in spec order win.
     (0..outcomes.len()).max_by_key(|&index| {
         let (spec_type, checked) = &outcomes[index];
-        let shape = SchemaShape::of(&spec_type.schema());
+        let shape = SchemaShape::cached(spec_type);
         let depth = checked
             .violations
             .iter()
@@ -207,6 +208,18 @@ struct SchemaShape {
 }
 
 impl SchemaShape {
+    /// The shape of a type's schema, derived once per run (many files may be guessed).
+    fn cached(spec_type: &'static SpecType) -> &'static Self {
+        static SHAPES: OnceLock<Vec<OnceLock<SchemaShape>>> = OnceLock::new();
+        let shapes =
+            SHAPES.get_or_init(|| registry::TYPES.iter().map(|_| OnceLock::new()).collect());
+        let index = registry::TYPES
+            .iter()
+            .position(|candidate| std::ptr::eq(candidate, spec_type))
+            .expect("every SpecType lives in TYPES");
+        shapes[index].get_or_init(|| Self::of(&spec_type.schema()))
+    }
+
     fn of(schema: &Value) -> Self {
         let mut shape = Self {
             kinds: BTreeSet::new(),
