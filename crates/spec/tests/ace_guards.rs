@@ -1,0 +1,97 @@
+//! The ACE guards of §2.6.6.7.11 / §2.6.6.7.14.11 in the real spec: each is either enforced by a
+//! rule that names it or listed under `out_of_scope:` with a reason, and the out-of-scope entries
+//! load with their clause, reason and location.
+
+use std::path::Path;
+
+use handshake_spec::model::Spec;
+
+/// The validators §2.6.6.7.11 lists (with the §2.6.6.7.14.11 additions).
+const GUARDS: [&str; 12] = [
+    "ContextDeterminismGuard",
+    "ArtifactHandleOnlyGuard",
+    "CompactionSchemaGuard",
+    "MemoryPromotionGuard",
+    "CloudLeakageGuard",
+    "PromptInjectionGuard",
+    "JobBoundaryRoutingGuard",
+    "LocalPayloadGuard",
+    "RetrievalBudgetGuard",
+    "ContextPackFreshnessGuard",
+    "IndexDriftGuard",
+    "CacheKeyGuard",
+];
+
+fn real_spec() -> Spec {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    match handshake_spec::load(&root) {
+        Ok(spec) => spec,
+        Err(handshake_spec::LoadError::Invalid(d)) => panic!("{}", d.render()),
+        Err(other) => panic!("{other}"),
+    }
+}
+
+#[test]
+fn every_guard_is_a_rule_or_listed_out_of_scope_with_a_reason() {
+    let spec = real_spec();
+    for guard in GUARDS {
+        let rules = spec
+            .rules
+            .iter()
+            .filter(|r| r.meta.description.contains(guard))
+            .count();
+        let listed = spec.out_of_scope.iter().find(|o| o.name == guard);
+        assert!(
+            rules > 0 || listed.is_some(),
+            "{guard} is neither enforced by a rule nor listed under out_of_scope"
+        );
+        if let Some(entry) = listed {
+            assert!(!entry.reason.trim().is_empty(), "{guard} has no reason");
+            // A guard that rules cover in part says so, so the two never contradict each other.
+            if rules > 0 {
+                assert!(
+                    entry.reason.starts_with("partly"),
+                    "{guard} has {rules} rule(s) but its out-of-scope reason does not say `partly`"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn out_of_scope_entries_load_with_clause_reason_and_location() {
+    let spec = real_spec();
+    let names: Vec<&str> = spec.out_of_scope.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "ContextDeterminismGuard",
+            "ArtifactHandleOnlyGuard",
+            "CompactionSchemaGuard",
+            "MemoryPromotionGuard",
+            "CloudLeakageGuard",
+            "PromptInjectionGuard",
+            "JobBoundaryRoutingGuard",
+            "LocalPayloadGuard",
+            "RetrievalBudgetGuard",
+            "ContextPackFreshnessGuard",
+            "IndexDriftGuard",
+            "CacheKeyGuard",
+            "SubAgentIsolationGuard",
+        ],
+        "spec order of spec/ace_rules.yaml"
+    );
+    let cache = spec
+        .out_of_scope
+        .iter()
+        .find(|o| o.name == "CacheKeyGuard")
+        .expect("listed");
+    assert_eq!(cache.meta.clause.primary(), "§2.6.6.7.14.11");
+    assert!(cache.reason.contains("log of cacheable stages"));
+    assert_eq!(cache.meta.location.file, "spec/ace_rules.yaml");
+    let sub_agent = spec.out_of_scope.last().expect("entries");
+    assert!(
+        sub_agent.meta.decision.is_some(),
+        "the §2.6.6.7.10 entry records why a contract is listed"
+    );
+}
