@@ -18,9 +18,16 @@
 //!    every reference would dangle);
 //! 2. every `$ref` of the form `#/$defs/Name` → `#/definitions/Name`, to follow rewrite 1.
 //!
-//! Nothing else is touched: `$schema`, `$id`, `$comment` and `x-lifecycle` are annotations typify
-//! ignores, and 2020-12 keywords without a draft-07 spelling (`prefixItems`, `dependentRequired`,
-//! `unevaluatedProperties`, `if`/`then`) are not emitted by our generator. If a future schema uses
+//! 3. every `allOf` whose entries are cross-field rules (each carries `"$comment": "<code> §…"`,
+//!    see `handshake_codegen::json_schema::rules`) is removed. typify 0.8 cannot merge `if`/`then`
+//!    into a type: it panics or gives up on the whole schema. The rules constrain values, not the
+//!    shape typify turns into Rust, so the types it generates are the same without them; the
+//!    rules themselves are checked against the jsonschema crate in `tests/rules.rs`.
+//!
+//! Nothing else is touched: `$schema`, `$id`, `$comment`, `x-lifecycle` and
+//! `x-rules-not-expressible` are annotations typify ignores, and 2020-12 keywords without a
+//! draft-07 spelling (`prefixItems`, `dependentRequired`, `unevaluatedProperties`) are not emitted
+//! by our generator (`if`/`then` only inside the rule `allOf`s of rewrite 3). If a future schema uses
 //! one, or typify panics or errors on anything, the generated file holds a `compile_error!` that
 //! names the schema and typify's message, and the round-trip test stops compiling with it.
 
@@ -163,6 +170,32 @@ fn rewrite_for_draft_07(schema: &mut Value) {
         object.insert("definitions".to_string(), defs);
     }
     rewrite_refs(schema);
+    strip_rules(schema);
+}
+
+/// Rewrite 3: drop `allOf`s made of rule entries (every entry's `$comment` is `<code> §…`).
+fn strip_rules(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            let is_rules = object
+                .get("allOf")
+                .and_then(Value::as_array)
+                .is_some_and(|entries| {
+                    entries.iter().all(|entry| {
+                        entry
+                            .get("$comment")
+                            .and_then(Value::as_str)
+                            .is_some_and(|comment| comment.contains(" §"))
+                    })
+                });
+            if is_rules {
+                object.remove("allOf");
+            }
+            object.values_mut().for_each(strip_rules);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_rules),
+        _ => {}
+    }
 }
 
 fn rewrite_refs(value: &mut Value) {

@@ -8,9 +8,10 @@
 --   create table ai_entity_provenance
 
 -- ai_jobs: AiJob
+-- Rules on ai_jobs that no CHECK expresses (enforced by the model and the schemas): analysis_only_plans_no_mutation, raw_writes_only_for_ingestion.
 CREATE TABLE ai_jobs (
     job_id uuid NOT NULL,
-    job_kind text NOT NULL,
+    job_kind text NOT NULL CONSTRAINT ai_jobs_job_kind_check CHECK (job_kind IN ('doc_edit', 'doc_review', 'doc_rewrite', 'doc_summarize', 'doc_export_pdf', 'doc_export_docx', 'doc_export_html', 'doc_export_md', 'doc_import_docx', 'doc_import_md', 'sheet_transform', 'sheet_explain', 'sheet_export_csv', 'sheet_export_xlsx', 'sheet_export_json', 'sheet_import_csv', 'sheet_import_xlsx', 'sheet_import_json', 'chart_create', 'chart_update', 'deck_create', 'deck_update', 'deck_export_pptx', 'deck_export_pdf', 'deck_export_html', 'transcript_to_deck', 'context_pack_build', 'context_pack_refresh', 'asr_transcribe', 'doc_ingest', 'distillation_train', 'distillation_eval', 'canvas_cluster')),
     protocol_id text NOT NULL,
     task_schema_version text NOT NULL,
     parent_job_id uuid,
@@ -44,8 +45,11 @@ CREATE TABLE ai_jobs (
     metrics jsonb NOT NULL,
     flight_recorder_span_id text NOT NULL,
     aux_trace_ids jsonb,
+    job_inputs jsonb,
     PRIMARY KEY (job_id),
-    FOREIGN KEY (parent_job_id) REFERENCES ai_jobs (job_id)
+    FOREIGN KEY (parent_job_id) REFERENCES ai_jobs (job_id),
+    CONSTRAINT ai_jobs_terminal_job_has_completed_at_check CHECK (NOT (state IN ('completed', 'completed_with_issues', 'cancelled', 'poisoned')) OR (completed_at IS NOT NULL)),
+    CONSTRAINT ai_jobs_completed_at_only_when_terminal_check CHECK (NOT (completed_at IS NOT NULL) OR (state IN ('completed', 'completed_with_issues', 'cancelled', 'poisoned')))
 );
 CREATE INDEX ai_jobs_state_created_at ON ai_jobs (state, created_at);
 CREATE INDEX ai_jobs_job_kind ON ai_jobs (job_kind);

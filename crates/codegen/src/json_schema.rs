@@ -28,6 +28,8 @@ use std::collections::BTreeSet;
 use handshake_spec::model::{Field, Lifecycle, Meta, Primitive, Spec, TypeDef, TypeKind, TypeRef};
 use serde_json::{Map, Value, json};
 
+pub mod rules;
+
 use crate::names::snake_case;
 use crate::{GeneratedFile, marker};
 
@@ -81,6 +83,7 @@ fn root_schema(spec: &Spec, root: &TypeDef, file_name: &str) -> Value {
     document.insert("$id".into(), Value::String(format!("{ID_BASE}{file_name}")));
     document.insert("title".into(), Value::String(root.name.clone()));
     document.extend(type_definition(root, &root.name));
+    rules::annotate(spec, root, &mut document);
     if root.name == spec.lifecycle.name {
         document.insert("x-lifecycle".into(), lifecycle_annotation(&spec.lifecycle));
     }
@@ -90,10 +93,9 @@ fn root_schema(spec: &Spec, root: &TypeDef, file_name: &str) -> Value {
         .iter()
         .filter(|t| t.name != root.name && reachable.contains(t.name.as_str()))
         .map(|t| {
-            (
-                t.name.clone(),
-                Value::Object(type_definition(t, &root.name)),
-            )
+            let mut definition = type_definition(t, &root.name);
+            rules::annotate(spec, t, &mut definition);
+            (t.name.clone(), Value::Object(definition))
         })
         .collect();
     if !defs.is_empty() {

@@ -717,6 +717,29 @@ fn diff_table(
             });
         }
     }
+    // A CHECK for a cross-field rule: existing rows may violate a new or changed one, so only a
+    // new table may bring it (inside its CREATE TABLE).
+    for check in &new.checks {
+        match old.checks.iter().find(|c| c.name == check.name) {
+            None => problems.push(format!(
+                "CHECK {} (rule {}) was added to the existing table {t}; existing rows may violate it",
+                check.name, check.rule
+            )),
+            Some(previous) if previous != check => problems.push(format!(
+                "CHECK {} (rule {}) on {t} changed",
+                check.name, check.rule
+            )),
+            Some(_) => {}
+        }
+    }
+    for check in &old.checks {
+        if !new.checks.iter().any(|c| c.name == check.name) {
+            problems.push(format!(
+                "CHECK {} (rule {}) on {t} was removed",
+                check.name, check.rule
+            ));
+        }
+    }
     if old.append_only != new.append_only {
         problems.push(format!(
             "table {t} changed append_only from {} to {}",

@@ -15,6 +15,7 @@ mod errors;
 mod lifecycle;
 mod profiles;
 mod types;
+mod validators;
 
 use handshake_spec::model::{Meta, Primitive, Spec, TypeKind, TypeRef};
 use proc_macro2::{Ident, TokenStream};
@@ -34,6 +35,8 @@ pub const RESERVED_NAMES: &[&str] = &[
     "Timestamp",
     "TimestampError",
     "ValueError",
+    "Validate",
+    "Violation",
     // generated items that are not spec types
     "ModelError",
     "Transition",
@@ -70,6 +73,10 @@ pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, CodegenError> {
     // `profiles.rs` only for specs with `profiles:` (§2.6.6.6).
     if let Some(tokens) = profiles::module(spec)? {
         files.push(render(format!("{dir}/profiles.rs"), tokens)?);
+    }
+    // `validate.rs` only for specs with `rules:`: the `Validate` impls of every record and union.
+    if !spec.rules.is_empty() {
+        files.push(render(format!("{dir}/validate.rs"), validators::module(spec)?)?);
     }
     Ok(files)
 }

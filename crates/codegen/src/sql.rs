@@ -22,6 +22,7 @@
 //!   immutable too.
 
 pub mod ddl;
+pub mod rules;
 
 use handshake_spec::model::{
     Field, FieldStorage, Primitive, Record, Spec, Table, TypeKind, TypeRef,
@@ -164,6 +165,10 @@ pub struct TableSchema {
     pub indexes: Vec<IndexSchema>,
     /// UPDATE and DELETE refused by triggers.
     pub append_only: bool,
+    /// Cross-field rules on the stored record expressed as named CHECKs (see [`rules`]).
+    pub checks: Vec<rules::RuleCheck>,
+    /// Names of the rules on the stored record that no CHECK expresses (JSON-column paths, …).
+    pub unchecked_rules: Vec<String>,
 }
 
 impl TableSchema {
@@ -250,6 +255,7 @@ fn stored_record_tables(
             on_delete_cascade: false,
         });
     }
+    let (checks, unchecked_rules) = rules::table_rules(spec, record_name, record, &table.name);
     let main = TableSchema {
         name: table.name.clone(),
         source: record_name.to_string(),
@@ -266,6 +272,8 @@ fn stored_record_tables(
             })
             .collect(),
         append_only: table.append_only,
+        checks,
+        unchecked_rules,
     };
 
     let mut children = Vec::new();
@@ -347,6 +355,8 @@ fn stored_record_tables(
                 })
                 .collect(),
             append_only: main.append_only,
+            checks: Vec::new(),
+            unchecked_rules: Vec::new(),
         });
     }
     Ok((main, children))
@@ -493,6 +503,9 @@ fn validate(schema: &Schema) -> Result<(), CodegenError> {
             }
             names.push(("index", index.name.clone()));
         }
+        for check in &table.checks {
+            names.push(("constraint", check.name.clone()));
+        }
         names.push(("table", table.name.clone()));
         if table.append_only {
             for trigger in ddl::append_only_object_names(&table.name) {
@@ -596,6 +609,28 @@ impl TableSchema {
             ),
         );
         map.insert("append_only".into(), json!(self.append_only));
+        if !self.checks.is_empty() {
+            map.insert(
+                "checks".into(),
+                Value::Array(
+                    self.checks
+                        .iter()
+                        .map(|c| {
+                            json!({
+                                "name": c.name,
+                                "rule": c.rule,
+                                "code": c.code,
+                                "sqlite": c.sqlite,
+                                "postgres": c.postgres,
+                            })
+                        })
+                        .collect(),
+                ),
+            );
+        }
+        if !self.unchecked_rules.is_empty() {
+            map.insert("unchecked_rules".into(), json!(self.unchecked_rules));
+        }
         Value::Object(map)
     }
 
@@ -645,7 +680,30 @@ impl TableSchema {
             })
             .collect::<Result<Vec<_>, String>>()
             .map_err(context)?;
+        let checks = match value.get("checks") {
+            None => Vec::new(),
+            Some(_) => array(value, "checks")
+                .map_err(context)?
+                .iter()
+                .map(|c| {
+                    Ok(rules::RuleCheck {
+                        name: string(c, "name")?,
+                        rule: string(c, "rule")?,
+                        code: string(c, "code")?,
+                        sqlite: string(c, "sqlite")?,
+                        postgres: string(c, "postgres")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()
+                .map_err(context)?,
+        };
+        let unchecked_rules = match value.get("unchecked_rules") {
+            None => Vec::new(),
+            Some(_) => strings(value, "unchecked_rules").map_err(context)?,
+        };
         Ok(TableSchema {
+            checks,
+            unchecked_rules,
             source: string(value, "source").map_err(context)?,
             columns,
             primary_key: strings(value, "primary_key").map_err(context)?,

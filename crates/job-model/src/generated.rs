@@ -13,3 +13,5 @@ pub mod lifecycle;
 pub mod profiles;
 #[rustfmt::skip]
 pub mod types;
+#[rustfmt::skip]
+pub mod validate;

@@ -9,8 +9,10 @@
 pub mod generated;
 pub mod serde_support;
 mod timestamp;
+pub mod validation;
 mod value_error;
 
 pub use generated::{errors::*, lifecycle::*, types::*};
 pub use timestamp::{Timestamp, TimestampError};
+pub use validation::{INVALID_RECORD_CODE, Validate, Violation, validate_json};
 pub use value_error::ValueError;

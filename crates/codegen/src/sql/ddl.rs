@@ -104,12 +104,29 @@ pub fn create_table(
             lines.push(foreign_key_clause(fk));
         }
     }
+    // Cross-field rules (spec `rules:`) that SQL can express, one named CHECK each.
+    for check in &table.checks {
+        lines.push(format!(
+            "CONSTRAINT {} CHECK ({})",
+            check.name,
+            check.expression(dialect)
+        ));
+    }
     let strict = match dialect {
         Dialect::Sqlite => " STRICT",
         Dialect::Postgres => "",
     };
+    let comment = if table.unchecked_rules.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "-- Rules on {} that no CHECK expresses (enforced by the model and the schemas): {}.\n",
+            table.name,
+            table.unchecked_rules.join(", ")
+        )
+    };
     format!(
-        "CREATE TABLE {name} (\n    {}\n){strict};\n",
+        "{comment}CREATE TABLE {name} (\n    {}\n){strict};\n",
         lines.join(",\n    ")
     )
 }

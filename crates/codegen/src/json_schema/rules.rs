@@ -1,0 +1,266 @@
+//! Cross-field rules in JSON Schema: each rule on a record becomes one `allOf` entry of that
+//! record's schema, `{"$comment": "<code> <clause>", "if": <when>, "then": <require>}` (a rule
+//! without `when` is just `{"$comment": …, …<require>}`).
+//!
+//! Translation, condition by condition (a path `a.b` becomes nested `properties`; each step is
+//! `required` exactly when an absent value would make the condition false, so absence behaves as
+//! in `docs/spec-language.md`; a field with a `default:` is judged on its default when absent,
+//! as the Rust model does after applying it):
+//! `present` → `required`; `absent` → `not` of it; `equals` → `const`; `in` → `enum`;
+//! `not_equals`/`not_in` → `not` of those; `min_length`/`max_length` → `minLength`/`maxLength`
+//! (strings, code points like the Rust `chars().count()`) or `minItems`/`maxItems` (lists);
+//! `contains` → `contains: {const}`; `each` → `items`; `all`/`any`/`not` → `allOf`/`anyOf`/`not`.
+//!
+//! `all_equal` compares list elements with each other, which JSON Schema has no keyword for: a
+//! rule using it is left out of the schema and listed under `x-rules-not-expressible` on the
+//! record (rule, code, reason), so the gap is visible and tests can assert it.
+
+use handshake_spec::model::{Condition, FieldPath, Rule, Spec, TypeDef, TypeKind, TypeRef};
+use serde_json::{Map, Value, json};
+
+/// Why `all_equal` has no JSON Schema translation.
+pub const ALL_EQUAL_REASON: &str =
+    "all_equal compares list elements with each other; JSON Schema has no keyword for that";
+
+/// Adds the rules on `def` to its schema: an `allOf` of the expressible ones and an
+/// `x-rules-not-expressible` list of the others. Nothing is added for a type without rules.
+pub(super) fn annotate(spec: &Spec, def: &TypeDef, schema: &mut Map<String, Value>) {
+    let mut entries = Vec::new();
+    let mut inexpressible = Vec::new();
+    for rule in spec.rules.iter().filter(|r| r.on == def.name) {
+        match rule_schema(spec, rule) {
+            Some(entry) => entries.push(Value::Object(entry)),
+            None => inexpressible.push(json!({
+                "rule": rule.name,
+                "code": rule.code,
+                "reason": ALL_EQUAL_REASON,
+            })),
+        }
+    }
+    if !entries.is_empty() {
+        schema.insert("allOf".into(), Value::Array(entries));
+    }
+    if !inexpressible.is_empty() {
+        schema.insert(
+            "x-rules-not-expressible".into(),
+            Value::Array(inexpressible),
+        );
+    }
+}
+
+/// The `$comment` of a rule's `allOf` entry: `<code> <clause>`; also how tools recognise one.
+pub fn rule_comment(rule: &Rule) -> String {
+    format!("{} {}", rule.code, rule.meta.clause)
+}
+
+fn rule_schema(spec: &Spec, rule: &Rule) -> Option<Map<String, Value>> {
+    let require = condition(spec, &rule.on, &rule.require)?;
+    let mut entry = Map::new();
+    entry.insert("$comment".into(), Value::String(rule_comment(rule)));
+    match &rule.when {
+        Some(when) => {
+            let when = condition(spec, &rule.on, when)?;
+            entry.insert("if".into(), Value::Object(when));
+            entry.insert("then".into(), Value::Object(require));
+        }
+        None => entry.extend(require),
+    }
+    Some(entry)
+}
+
+/// The schema of a condition on a value of type `scope`; `None` when it is not expressible.
+fn condition(spec: &Spec, scope: &str, condition: &Condition) -> Option<Map<String, Value>> {
+    let mut out = Map::new();
+    match condition {
+        Condition::All(items) | Condition::Any(items) => {
+            let items = items
+                .iter()
+                .map(|c| condition_value(spec, scope, c))
+                .collect::<Option<Vec<_>>>()?;
+            let key = if matches!(condition, Condition::All(_)) {
+                "allOf"
+            } else {
+                "anyOf"
+            };
+            out.insert(key.into(), Value::Array(items));
+        }
+        Condition::Not(inner) => {
+            out.insert("not".into(), condition_value(spec, scope, inner)?);
+        }
+        Condition::Absent(path) => {
+            let present = Condition::Present(path.clone());
+            out.insert("not".into(), condition_value(spec, scope, &present)?);
+        }
+        Condition::NotEquals { path, value } => {
+            let equals = Condition::Equals {
+                path: path.clone(),
+                value: value.clone(),
+            };
+            out.insert("not".into(), condition_value(spec, scope, &equals)?);
+        }
+        Condition::NoneOf { path, values } => {
+            let one_of = Condition::OneOf {
+                path: path.clone(),
+                values: values.clone(),
+            };
+            out.insert("not".into(), condition_value(spec, scope, &one_of)?);
+        }
+        Condition::AllEqual { .. } => return None,
+        Condition::Present(path) => return Some(along(spec, scope, path, condition, Map::new())),
+        Condition::Equals { path, value } => {
+            let mut leaf = Map::new();
+            leaf.insert("const".into(), value.clone());
+            return Some(along(spec, scope, path, condition, leaf));
+        }
+        Condition::OneOf { path, values } => {
+            let mut leaf = Map::new();
+            leaf.insert("enum".into(), Value::Array(values.clone()));
+            return Some(along(spec, scope, path, condition, leaf));
+        }
+        Condition::Length { path, min, max } => {
+            let is_list = matches!(leaf_type(spec, scope, path), Some(TypeRef::List(_)));
+            let (min_key, max_key) = if is_list {
+                ("minItems", "maxItems")
+            } else {
+                ("minLength", "maxLength")
+            };
+            let mut leaf = Map::new();
+            if let Some(min) = min {
+                leaf.insert(min_key.into(), (*min).into());
+            }
+            if let Some(max) = max {
+                leaf.insert(max_key.into(), (*max).into());
+            }
+            return Some(along(spec, scope, path, condition, leaf));
+        }
+        Condition::Contains { path, value } => {
+            let mut leaf = Map::new();
+            leaf.insert("contains".into(), json!({ "const": value }));
+            return Some(along(spec, scope, path, condition, leaf));
+        }
+        Condition::Each {
+            path,
+            condition: inner,
+        } => {
+            let element = element_type(spec, scope, path)?;
+            let mut leaf = Map::new();
+            leaf.insert("items".into(), condition_value(spec, &element, inner)?);
+            return Some(along(spec, scope, path, condition, leaf));
+        }
+    }
+    Some(out)
+}
+
+fn condition_value(spec: &Spec, scope: &str, c: &Condition) -> Option<Value> {
+    condition(spec, scope, c).map(Value::Object)
+}
+
+/// Nests `leaf` under the `properties` of each step of `path`, requiring a step exactly when its
+/// absence would make `atom` false.
+fn along(
+    spec: &Spec,
+    scope: &str,
+    path: &FieldPath,
+    atom: &Condition,
+    leaf: Map<String, Value>,
+) -> Map<String, Value> {
+    // Types along the path: the scope of each step.
+    let mut scopes = vec![scope.to_string()];
+    for segment in &path.0 {
+        let next = field(
+            spec,
+            scopes.last().map(String::as_str).unwrap_or(scope),
+            segment,
+        )
+        .and_then(|f| match &f.ty {
+            TypeRef::Named(name) => Some(name.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+        scopes.push(next);
+    }
+    let mut schema = leaf;
+    for (index, segment) in path.0.iter().enumerate().rev() {
+        let step_scope = &scopes[index];
+        let absent_holds = match field(spec, step_scope, segment).and_then(|f| f.default.clone()) {
+            // Absent with a default: the default is read instead, and the rest of the path in it.
+            Some(default) => holds(atom, lookup(&default, &path.0[index + 1..]).as_ref()),
+            None => holds(atom, None),
+        };
+        let mut outer = Map::new();
+        let mut properties = Map::new();
+        properties.insert(segment.clone(), Value::Object(schema));
+        outer.insert("properties".into(), Value::Object(properties));
+        if !absent_holds {
+            outer.insert("required".into(), json!([segment]));
+        }
+        schema = outer;
+    }
+    schema
+}
+
+/// Reads `rest` inside a JSON value (a default), `None` when a step is missing.
+fn lookup(value: &Value, rest: &[String]) -> Option<Value> {
+    let mut current = value;
+    for segment in rest {
+        current = current.get(segment)?;
+    }
+    Some(current.clone())
+}
+
+/// Whether an atom holds on the value at its path (`None`: absent). Only atoms reach here;
+/// `each` over a default list is judged element by element without nested defaults.
+fn holds(atom: &Condition, value: Option<&Value>) -> bool {
+    match (atom, value) {
+        (Condition::Present(_), value) => value.is_some(),
+        (Condition::Equals { value: wanted, .. }, Some(value)) => value == wanted,
+        (Condition::OneOf { values, .. }, Some(value)) => values.contains(value),
+        (Condition::Contains { value: wanted, .. }, Some(Value::Array(items))) => {
+            items.contains(wanted)
+        }
+        (Condition::Length { min, max, .. }, Some(value)) => {
+            let length = match value {
+                Value::String(text) => text.chars().count() as u64,
+                Value::Array(items) => items.len() as u64,
+                _ => return false,
+            };
+            min.is_none_or(|min| length >= min) && max.is_none_or(|max| length <= max)
+        }
+        // Vacuous on absence and on an empty default list.
+        (Condition::Each { .. } | Condition::Length { .. }, None) => true,
+        // A non-empty default list of records (the spec has none: its list defaults are lists of
+        // enum values) would need the element condition evaluated here; it is taken as holding.
+        (Condition::Each { .. }, Some(_)) => true,
+        _ => false,
+    }
+}
+
+fn field<'s>(spec: &'s Spec, scope: &str, name: &str) -> Option<&'s handshake_spec::model::Field> {
+    match &spec.type_named(scope)?.kind {
+        TypeKind::Record(record) => record.fields.iter().find(|f| f.name == name),
+        _ => None,
+    }
+}
+
+fn leaf_type<'s>(spec: &'s Spec, scope: &str, path: &FieldPath) -> Option<&'s TypeRef> {
+    let mut current = scope.to_string();
+    let mut ty = None;
+    for segment in &path.0 {
+        let f = field(spec, &current, segment)?;
+        ty = Some(&f.ty);
+        if let TypeRef::Named(name) = &f.ty {
+            current = name.clone();
+        }
+    }
+    ty
+}
+
+fn element_type(spec: &Spec, scope: &str, path: &FieldPath) -> Option<String> {
+    match leaf_type(spec, scope, path)? {
+        TypeRef::List(inner) => match inner.as_ref() {
+            TypeRef::Named(name) => Some(name.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -1,0 +1,213 @@
+//! Cross-field rules as named SQL CHECK constraints, where a stored table can express them.
+//!
+//! A rule on a stored record becomes `CONSTRAINT <table>_<rule>_check CHECK (...)` when every path
+//! it names is one step long and lands on a typed column of that record's table (not a JSON
+//! column, not a child table): `NOT (when) OR (require)`, identical in meaning in SQLite and
+//! PostgreSQL. Every atom is written NULL-safe (`col IS NOT NULL AND col = 'v'`), because a CHECK
+//! whose expression is NULL passes; so an absent value behaves as the spec language says. A
+//! column whose field has a `default:` is read through `COALESCE(col, <default>)`, as the model
+//! reads the record.
+//!
+//! The other rules on a stored record (a path into a JSON column, `each`, `contains`,
+//! `all_equal`) are listed by [`unexpressed_rules`] and named in a comment above the table's
+//! `CREATE TABLE`, so the gap is visible in the migration itself.
+
+use handshake_spec::model::{Condition, Field, FieldStorage, Record, Rule, Spec};
+use serde_json::Value;
+
+use super::{Dialect, check_name};
+
+/// A rule rendered as a CHECK constraint of one table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleCheck {
+    /// Constraint name: `<table>_<rule>_check`.
+    pub name: String,
+    /// The rule's snake_case name.
+    pub rule: String,
+    /// The rule's stable code.
+    pub code: String,
+    /// The CHECK expression in SQLite.
+    pub sqlite: String,
+    /// The CHECK expression in PostgreSQL.
+    pub postgres: String,
+}
+
+impl RuleCheck {
+    /// The expression for `dialect`.
+    pub fn expression(&self, dialect: Dialect) -> &str {
+        match dialect {
+            Dialect::Sqlite => &self.sqlite,
+            Dialect::Postgres => &self.postgres,
+        }
+    }
+}
+
+/// The CHECKs of the rules on `record` (stored in `table`), and the names of the rules on it that
+/// SQL cannot express, both in spec order.
+pub fn table_rules(
+    spec: &Spec,
+    record_name: &str,
+    record: &Record,
+    table: &str,
+) -> (Vec<RuleCheck>, Vec<String>) {
+    let mut checks = Vec::new();
+    let mut unexpressed = Vec::new();
+    for rule in spec.rules.iter().filter(|r| r.on == record_name) {
+        let rendered = (
+            rule_expression(rule, record, Dialect::Sqlite),
+            rule_expression(rule, record, Dialect::Postgres),
+        );
+        match rendered {
+            (Some(sqlite), Some(postgres)) => checks.push(RuleCheck {
+                name: check_name(table, &rule.name),
+                rule: rule.name.clone(),
+                code: rule.code.clone(),
+                sqlite,
+                postgres,
+            }),
+            _ => unexpressed.push(rule.name.clone()),
+        }
+    }
+    (checks, unexpressed)
+}
+
+/// Every rule on a stored record that has no CHECK, as `(table, rule)`, in spec order.
+pub fn unexpressed_rules(spec: &Spec) -> Vec<(String, String)> {
+    spec.stored_records()
+        .flat_map(|(def, record, table)| {
+            table_rules(spec, &def.name, record, &table.name)
+                .1
+                .into_iter()
+                .map(|rule| (table.name.clone(), rule))
+        })
+        .collect()
+}
+
+fn rule_expression(rule: &Rule, record: &Record, dialect: Dialect) -> Option<String> {
+    let require = condition(&rule.require, record, dialect)?;
+    Some(match &rule.when {
+        None => require,
+        Some(when) => {
+            let when = condition(when, record, dialect)?;
+            format!("NOT ({when}) OR ({require})")
+        }
+    })
+}
+
+/// The column a one-step path names, if it is a typed column.
+fn column<'r>(record: &'r Record, path: &handshake_spec::model::FieldPath) -> Option<&'r Field> {
+    let [name] = path.0.as_slice() else {
+        return None;
+    };
+    record
+        .fields
+        .iter()
+        .find(|f| &f.name == name && matches!(f.storage, FieldStorage::Column))
+}
+
+/// A NULL-free boolean expression for `condition`, or `None` when SQL cannot express it.
+fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<String> {
+    let condition = cond;
+    let join = |items: &[Condition], word: &str| -> Option<String> {
+        let parts = items
+            .iter()
+            .map(|c| self::condition(c, record, dialect).map(|e| format!("({e})")))
+            .collect::<Option<Vec<_>>>()?;
+        Some(parts.join(&format!(" {word} ")))
+    };
+    Some(match condition {
+        Condition::All(items) => join(items, "AND")?,
+        Condition::Any(items) => join(items, "OR")?,
+        Condition::Not(inner) => format!("NOT ({})", self::condition(inner, record, dialect)?),
+        Condition::Present(path) | Condition::Absent(path) => {
+            let field = column(record, path)?;
+            let present = if field.required || field.default.is_some() {
+                "TRUE".to_string()
+            } else {
+                format!("{} IS NOT NULL", field.name)
+            };
+            if matches!(condition, Condition::Present(_)) {
+                present
+            } else {
+                format!("NOT ({present})")
+            }
+        }
+        Condition::Equals { path, value } | Condition::NotEquals { path, value } => {
+            let field = column(record, path)?;
+            let (value_expr, guard) = operand(field, dialect)?;
+            let equals = format!("{guard}{value_expr} = {}", literal(value, dialect)?);
+            if matches!(condition, Condition::Equals { .. }) {
+                equals
+            } else {
+                format!("NOT ({equals})")
+            }
+        }
+        Condition::OneOf { path, values } | Condition::NoneOf { path, values } => {
+            let field = column(record, path)?;
+            let (value_expr, guard) = operand(field, dialect)?;
+            let list = values
+                .iter()
+                .map(|v| literal(v, dialect))
+                .collect::<Option<Vec<_>>>()?
+                .join(", ");
+            let one_of = format!("{guard}{value_expr} IN ({list})");
+            if matches!(condition, Condition::OneOf { .. }) {
+                one_of
+            } else {
+                format!("NOT ({one_of})")
+            }
+        }
+        Condition::Length { path, min, max } => {
+            let field = column(record, path)?;
+            let (value_expr, _) = operand(field, dialect)?;
+            let mut bounds = Vec::new();
+            if let Some(min) = min {
+                bounds.push(format!("length({value_expr}) >= {min}"));
+            }
+            if let Some(max) = max {
+                bounds.push(format!("length({value_expr}) <= {max}"));
+            }
+            if bounds.is_empty() {
+                return Some("TRUE".into());
+            }
+            // Vacuous on an absent value.
+            let nullable = !field.required && field.default.is_none();
+            if nullable {
+                format!("{value_expr} IS NULL OR ({})", bounds.join(" AND "))
+            } else {
+                bounds.join(" AND ")
+            }
+        }
+        Condition::Contains { .. } | Condition::Each { .. } | Condition::AllEqual { .. } => {
+            return None;
+        }
+    })
+}
+
+/// The value expression of a column and the NULL guard a comparison needs before it.
+fn operand(field: &Field, dialect: Dialect) -> Option<(String, String)> {
+    let name = &field.name;
+    match &field.default {
+        Some(default) => Some((
+            format!("COALESCE({name}, {})", literal(default, dialect)?),
+            String::new(),
+        )),
+        None if field.required => Some((name.clone(), String::new())),
+        None => Some((name.clone(), format!("{name} IS NOT NULL AND "))),
+    }
+}
+
+/// A SQL literal for a JSON scalar (strings cover enums, ids, uuids and timestamps).
+fn literal(value: &Value, dialect: Dialect) -> Option<String> {
+    Some(match value {
+        Value::String(text) => format!("'{}'", text.replace('\'', "''")),
+        Value::Bool(b) => match (dialect, b) {
+            (Dialect::Sqlite, true) => "1".into(),
+            (Dialect::Sqlite, false) => "0".into(),
+            (Dialect::Postgres, true) => "TRUE".into(),
+            (Dialect::Postgres, false) => "FALSE".into(),
+        },
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    })
+}
