@@ -15,7 +15,7 @@ usage:
 validate  checks each FILE (- for stdin) as TYPE, or as the root type it parses as, and lists
           every violation with its JSON pointer, stable code, spec clause and message.
           --json prints one JSON array instead: [{file, type, detection, also_parses_as,
-          valid, violations: [{path, code, clause, message}], error}].
+          valid, violations: [{path, code, clause, rule, message}], error}].
 hash      prints the canonical JSON of FILE (§2.6.6.7.5) on one line and its SHA-256 on the
           next. With --type the record is first validated as TYPE and its parsed form is
           hashed; --type ScopeInputs applies the scope_inputs_hash rules. --canonical-only
