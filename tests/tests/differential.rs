@@ -3,9 +3,18 @@
 //! Input: `tests/corpus/<root_type>/{valid,invalid}/*.json` (edge cases written for this test) and
 //! `tests/examples/<root_type>/{valid,invalid}/*.json` (the example records). The folder is the
 //! expected verdict. Each record is judged by
-//! - **Rust**: serde into the `handshake-job-model` type of the root,
+//! - **Rust**: serde into the `handshake-job-model` type of the root, then its cross-field rules
+//!   (`Validate`),
 //! - **JSON Schema**: the generated 2020-12 schema of the root, with `format` asserted,
 //! - **Pydantic**: `sdk/python/.venv/bin/python -m handshake_job_model.verdicts <files>`.
+//!
+//! The rules corpus, `tests/corpus_rules/<rule_name>/{valid,invalid}/<root_type>.<case>.json`, is
+//! judged by a second test: Rust (serde + `Validate`), the JSON Schema, Pydantic (the verdicts CLI,
+//! which also reports rule codes) and the TypeScript runtime checks (`validate…` in the generated
+//! `rules.ts`, compiled into `sdk/typescript/.build` by `sdk/check.sh` and run with node). Beyond
+//! the verdict, every target that reports codes must report the folder's rule code on its invalid
+//! records and no code on its valid ones. Rules a target cannot express are listed in
+//! [`RULE_GAPS`] with the reason.
 //!
 //! A target may only disagree with the folder where [`KNOWN_GAPS`] names the file, the target and
 //! the rule it cannot (or does not yet) express; a listed gap that no longer occurs fails too, so
@@ -29,6 +38,7 @@ enum Target {
     Rust,
     JsonSchema,
     Pydantic,
+    TypeScript,
 }
 
 impl fmt::Display for Target {
@@ -37,6 +47,7 @@ impl fmt::Display for Target {
             Target::Rust => "rust",
             Target::JsonSchema => "json_schema",
             Target::Pydantic => "pydantic",
+            Target::TypeScript => "typescript",
         })
     }
 }
@@ -216,11 +227,11 @@ fn corpus_verdicts_agree_across_rust_json_schema_and_pydantic() {
                 record.name, record.stem
             )
         });
+        // Rust: serde, the write-back, then every cross-field rule.
+        let rust = model_round_trip(&record.stem, &record.value).is_ok()
+            && rust_rule_codes(&record.stem, &record.value).is_ok();
         let mut verdicts = vec![
-            (
-                Target::Rust,
-                model_round_trip(&record.stem, &record.value).is_ok(),
-            ),
+            (Target::Rust, rust),
             (Target::JsonSchema, schema.is_valid(&record.value)),
         ];
         if let Some(pydantic) = &pydantic {
@@ -272,4 +283,356 @@ fn corpus_verdicts_agree_across_rust_json_schema_and_pydantic() {
 
 fn verdict_word(valid: bool) -> &'static str {
     if valid { "valid" } else { "invalid" }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rules corpus: `tests/corpus_rules/<rule_name>/{valid,invalid}/<root_type>.<case>.json`.
+// ---------------------------------------------------------------------------------------------
+
+/// A rule one target cannot express (or does not yet): its records may get the wrong verdict
+/// from that target. Named here, with the reason, never skipped silently; a listed gap that no
+/// longer shows fails the test, so the list cannot go stale.
+struct RuleGap {
+    /// The rule's snake_case name (its corpus folder).
+    rule: &'static str,
+    /// The target that misses it.
+    target: Target,
+    /// Why.
+    reason: &'static str,
+}
+
+/// Rules the JSON Schema cannot express. `all_equal` compares list elements with each other, and
+/// no JSON Schema keyword relates two instance values.
+const RULE_GAPS: &[RuleGap] = &[
+    RuleGap {
+        rule: "job_context_trace_same_model_tier",
+        target: Target::JsonSchema,
+        reason: "`all_equal`: every snapshot of a trace has the same model tier",
+    },
+    RuleGap {
+        rule: "job_context_trace_same_policy",
+        target: Target::JsonSchema,
+        reason: "`all_equal`: every snapshot of a trace has the same policy",
+    },
+    RuleGap {
+        rule: "job_context_trace_same_projection",
+        target: Target::JsonSchema,
+        reason: "`all_equal`: every snapshot of a trace has the same projection",
+    },
+    RuleGap {
+        rule: "job_context_trace_one_job",
+        target: Target::JsonSchema,
+        reason: "`all_equal`: every snapshot of a trace belongs to the same job",
+    },
+];
+
+/// One record of the rules corpus.
+struct RuleRecord {
+    /// Absolute path.
+    path: PathBuf,
+    /// Repo-relative path, `/`-separated.
+    name: String,
+    /// The rule (folder name).
+    rule: String,
+    /// The root type's stem (file name before the first `.`), e.g. `source_ref`.
+    stem: String,
+    /// The folder's verdict.
+    expected_valid: bool,
+    /// The parsed record.
+    value: Value,
+}
+
+fn rule_records(dir: &Path) -> Vec<RuleRecord> {
+    records_under(dir)
+        .into_iter()
+        .map(|record| {
+            let file = record
+                .path
+                .file_name()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned();
+            let stem = file
+                .split_once('.')
+                .map(|(stem, _)| stem.to_string())
+                .unwrap_or_else(|| panic!("{}: name it <root_type>.<case>.json", record.name));
+            RuleRecord {
+                path: record.path,
+                name: record.name,
+                rule: record.stem,
+                stem,
+                expected_valid: record.expected_valid,
+                value: record.value,
+            }
+        })
+        .collect()
+}
+
+/// Rust's verdict: serde, then every cross-field rule (`Validate`); `Err` carries the codes
+/// (`HSK-JOB-1001` when serde refuses the record).
+fn rust_rule_codes(stem: &str, value: &Value) -> Result<(), Vec<String>> {
+    use handshake_job_model as model;
+    use handshake_job_model::validation::validate_json;
+    macro_rules! by_stem {
+        ($($stem:literal => $ty:ident,)*) => {
+            match stem {
+                $($stem => validate_json::<model::$ty>(value).map(|_| ()),)*
+                // An enum has no fields, so no rules: serde alone judges it.
+                "job_state" => serde_json::from_value::<model::JobState>(value.clone())
+                    .map(|_| ())
+                    .map_err(|_| vec![model::Violation {
+                        path: String::new(),
+                        code: model::INVALID_RECORD_CODE,
+                        clause: "§2.6.6.3",
+                        rule: "invalid_record",
+                        message: "not a job state".to_owned(),
+                    }]),
+                other => panic!(
+                    "root {other} has no model type in rust_rule_codes(): add it there"
+                ),
+            }
+        };
+    }
+    let result = by_stem! {
+        "ai_job" => AiJob,
+        "entity_ref" => EntityRef,
+        "planned_operation" => PlannedOperation,
+        "workflow_run" => WorkflowRun,
+        "flight_recorder_event" => FlightRecorderEvent,
+        "job_state_transition" => JobStateTransition,
+        "entity_provenance" => EntityProvenance,
+        "job_inputs" => JobInputs,
+        "cache_key" => CacheKey,
+        "ai_job_created" => AiJobCreated,
+        "ai_job_state_changed" => AiJobStateChanged,
+        "ai_job_capability_decision" => AiJobCapabilityDecision,
+        "ai_job_workflow_run_started" => AiJobWorkflowRunStarted,
+        "ai_job_validation_recorded" => AiJobValidationRecorded,
+        "ai_job_changes_committed" => AiJobChangesCommitted,
+        "source_ref" => SourceRef,
+        "working_context" => WorkingContext,
+        "prompt_envelope" => PromptEnvelope,
+        "scope_inputs" => ScopeInputs,
+        "context_plan" => ContextPlan,
+        "context_snapshot" => ContextSnapshot,
+        "tool_delta" => ToolDelta,
+        "memory_item" => MemoryItem,
+        "memory_embedding_record" => MemoryEmbeddingRecord,
+        "memory_graph_edge" => MemoryGraphEdge,
+        "compaction_event" => CompactionEvent,
+        "job_context_trace" => JobContextTrace,
+        "query_plan" => QueryPlan,
+        "semantic_catalog_entry" => SemanticCatalogEntry,
+        "context_pack_record" => ContextPackRecord,
+        "context_pack_payload" => ContextPackPayload,
+        "retrieval_candidate" => RetrievalCandidate,
+        "retrieval_trace" => RetrievalTrace,
+    };
+    result.map_err(|violations| violations.iter().map(|v| v.code.to_string()).collect())
+}
+
+/// Reports of a JSON-printing checker (`{"verdicts": [{"file", "violations": [{"code"}], …}]}`),
+/// one per record in argument order.
+fn run_reporter(program: &Path, args: &[&str], records: &[RuleRecord], cwd: &Path) -> Vec<Value> {
+    let output = Command::new(program)
+        .args(args)
+        .args(records.iter().map(|r| &r.path))
+        .current_dir(cwd)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", program.display()));
+    if !output.status.success() {
+        panic!(
+            "{} {} failed ({}):\n{}",
+            program.display(),
+            args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let report: Value = serde_json::from_slice(&output.stdout).expect("the checker prints JSON");
+    let verdicts = report["verdicts"]
+        .as_array()
+        .expect("a verdicts array")
+        .clone();
+    assert_eq!(verdicts.len(), records.len(), "one verdict per record");
+    for (record, verdict) in records.iter().zip(&verdicts) {
+        assert_eq!(
+            verdict["file"].as_str(),
+            record.path.to_str(),
+            "verdicts come back in argument order"
+        );
+    }
+    verdicts
+}
+
+fn codes_of(verdict: &Value) -> Vec<String> {
+    verdict["violations"]
+        .as_array()
+        .expect("violations is an array")
+        .iter()
+        .map(|v| v["code"].as_str().expect("a code").to_string())
+        .collect()
+}
+
+/// A column that needs a tool `sdk/check.sh` installs: its absence is loud, and fatal in CI.
+fn unavailable(column: &str, reason: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{column} verdicts unavailable in CI: {reason}");
+    }
+    eprintln!("!!!!! skipped: the {column} column of the rules differential test ({reason}) !!!!!");
+}
+
+/// The TypeScript runner compiled by `sdk/check.sh`, when it is there and not older than the
+/// generated rules it was compiled from.
+fn typescript_runner(root: &Path) -> Result<PathBuf, String> {
+    let runner = root.join("sdk/typescript/.build/test/rules_verdicts.js");
+    let compiled = root.join("sdk/typescript/.build/src/generated/rules.js");
+    let source = root.join("sdk/typescript/src/generated/rules.ts");
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    match (modified(&runner), modified(&compiled), modified(&source)) {
+        (Some(_), Some(compiled), Some(source)) if compiled >= source => Ok(runner),
+        (Some(_), Some(_), _) => Err(
+            "sdk/typescript/.build is older than the generated rules.ts; run sdk/check.sh".into(),
+        ),
+        _ => Err("sdk/typescript/.build does not exist; run sdk/check.sh once".into()),
+    }
+}
+
+#[test]
+fn rules_corpus_verdicts_and_codes_agree_across_rust_json_schema_pydantic_and_typescript() {
+    let root = repo_root();
+    let records = rule_records(&root.join("tests/corpus_rules"));
+    assert!(!records.is_empty(), "tests/corpus_rules holds no records");
+    let spec = json_schema_support::spec();
+    let code_of = |rule: &str| -> String {
+        spec.rules
+            .iter()
+            .find(|r| r.name == rule)
+            .unwrap_or_else(|| panic!("tests/corpus_rules/{rule} names no rule of the spec"))
+            .code
+            .clone()
+    };
+    let schemas: BTreeMap<String, jsonschema::Validator> = root_schemas()
+        .into_iter()
+        .map(|root| (root.stem, validator(&root.schema)))
+        .collect();
+
+    let python = root.join("sdk/python/.venv/bin/python");
+    let pydantic = if python.exists() {
+        Some(run_reporter(
+            &python,
+            &["-m", "handshake_job_model.verdicts"],
+            &records,
+            &root.join("sdk/python"),
+        ))
+    } else {
+        unavailable(
+            "pydantic",
+            "sdk/python/.venv does not exist; run sdk/check.sh once",
+        );
+        None
+    };
+    let typescript = match typescript_runner(&root) {
+        Ok(runner) => Some(run_reporter(
+            Path::new("node"),
+            &[runner.to_str().expect("utf-8 path")],
+            &records,
+            &root,
+        )),
+        Err(reason) => {
+            unavailable("typescript", &reason);
+            None
+        }
+    };
+
+    let mut disagreements = Vec::new();
+    let mut gaps_seen: Vec<(&str, Target)> = Vec::new();
+    for (index, record) in records.iter().enumerate() {
+        let code = code_of(&record.rule);
+        let schema = schemas.get(&record.stem).unwrap_or_else(|| {
+            panic!(
+                "{}: {} names no root type with a schema",
+                record.name, record.stem
+            )
+        });
+        // (target, verdict, codes it reports; None when the target reports no codes)
+        let mut verdicts: Vec<(Target, bool, Option<Vec<String>>)> = Vec::new();
+        let rust = rust_rule_codes(&record.stem, &record.value);
+        verdicts.push((
+            Target::Rust,
+            rust.is_ok(),
+            Some(rust.err().unwrap_or_default()),
+        ));
+        verdicts.push((Target::JsonSchema, schema.is_valid(&record.value), None));
+        if let Some(pydantic) = &pydantic {
+            let verdict = &pydantic[index];
+            let valid = verdict["valid"].as_bool().expect("valid is a boolean");
+            verdicts.push((Target::Pydantic, valid, Some(codes_of(verdict))));
+        }
+        if let Some(typescript) = &typescript {
+            // The TypeScript functions check rules only (structure is the types' job), so their
+            // verdict is "no rule broken".
+            let codes = codes_of(&typescript[index]);
+            verdicts.push((Target::TypeScript, codes.is_empty(), Some(codes)));
+        }
+        for (target, valid, codes) in verdicts {
+            let gap = RULE_GAPS
+                .iter()
+                .find(|gap| gap.rule == record.rule && gap.target == target);
+            if valid != record.expected_valid {
+                match gap {
+                    Some(gap) => {
+                        eprintln!(
+                            "known gap: {target} calls {} {}: rule {} ({})",
+                            record.name,
+                            verdict_word(valid),
+                            gap.rule,
+                            gap.reason
+                        );
+                        gaps_seen.push((gap.rule, target));
+                    }
+                    None => disagreements.push(format!(
+                        "{target} calls {} {} (folder says {})",
+                        record.name,
+                        verdict_word(valid),
+                        verdict_word(record.expected_valid)
+                    )),
+                }
+                continue;
+            }
+            let Some(codes) = codes else { continue };
+            if record.expected_valid && !codes.is_empty() {
+                disagreements.push(format!(
+                    "{target} reports {codes:?} on the valid {}",
+                    record.name
+                ));
+            }
+            if !record.expected_valid && !codes.contains(&code) {
+                disagreements.push(format!(
+                    "{target} refuses {} without the rule's code {code} (reports {codes:?})",
+                    record.name
+                ));
+            }
+        }
+    }
+    for gap in RULE_GAPS {
+        let judged = match gap.target {
+            Target::Pydantic => pydantic.is_some(),
+            Target::TypeScript => typescript.is_some(),
+            Target::Rust | Target::JsonSchema => true,
+        };
+        if judged && !gaps_seen.contains(&(gap.rule, gap.target)) {
+            disagreements.push(format!(
+                "stale rule gap: {} now agrees on rule {} (remove it from RULE_GAPS)",
+                gap.target, gap.rule
+            ));
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreement(s) over {} rules-corpus records:\n  {}",
+        disagreements.len(),
+        records.len(),
+        disagreements.join("\n  ")
+    );
 }
