@@ -1,4 +1,4 @@
-//! Writes `$OUT_DIR/types.rs`: one `spec_types!` entry per type of the generated model crate, in
+//! Writes `$OUT_DIR/types.rs`: the `TYPES` table, one entry per type of the generated model crate, in
 //! spec order, marked root or not, so the command knows every type without a hand-kept list.
 //!
 //! Both inputs are generated files that `cargo xtask codegen` writes together, so they always

@@ -1,4 +1,4 @@
-//! The command line, parsed by hand: two subcommands and five flags need no argument library.
+//! The command line, parsed by hand: three subcommands and five flags need no argument library.
 
 use std::fmt;
 
