@@ -8,7 +8,7 @@
 --   create table ai_entity_provenance
 
 -- ai_jobs: AiJob
--- Rules on ai_jobs that no CHECK expresses (enforced by the model and the schemas): analysis_only_plans_no_mutation, raw_writes_only_for_ingestion.
+-- Rules on ai_jobs that no CHECK expresses (enforced by the model and the schemas): docs_rewrite_and_summarize_carry_a_docs_profile, docs_sheets_kinds_carry_docs_sheets_inputs, charts_decks_kinds_carry_charts_decks_inputs, context_pack_builder_kinds_carry_context_pack_builder_inputs, asr_kinds_carry_asr_inputs, docling_kinds_carry_docling_inputs, distillation_kinds_carry_distillation_inputs, canvas_kinds_carry_canvas_inputs, analysis_only_plans_no_mutation, raw_writes_only_for_ingestion.
 CREATE TABLE ai_jobs (
     job_id uuid NOT NULL,
     job_kind text NOT NULL CONSTRAINT ai_jobs_job_kind_check CHECK (job_kind IN ('doc_edit', 'doc_review', 'doc_rewrite', 'doc_summarize', 'doc_export_pdf', 'doc_export_docx', 'doc_export_html', 'doc_export_md', 'doc_import_docx', 'doc_import_md', 'sheet_transform', 'sheet_explain', 'sheet_export_csv', 'sheet_export_xlsx', 'sheet_export_json', 'sheet_import_csv', 'sheet_import_xlsx', 'sheet_import_json', 'chart_create', 'chart_update', 'deck_create', 'deck_update', 'deck_export_pptx', 'deck_export_pdf', 'deck_export_html', 'transcript_to_deck', 'context_pack_build', 'context_pack_refresh', 'asr_transcribe', 'doc_ingest', 'distillation_train', 'distillation_eval', 'canvas_cluster')),

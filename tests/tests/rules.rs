@@ -1,0 +1,313 @@
+//! Cross-field rules, Rust against JSON Schema: on every record of `tests/corpus_rules/<rule>/
+//! {valid,invalid}/<root>.<case>.json` the generated Rust validators (serde, then `Validate`) and
+//! the generated JSON Schema (checked by the independent `jsonschema` crate) give the same
+//! verdict; an invalid record is refused by Rust with its rule's code. The one place they may
+//! differ is named: rules JSON Schema cannot express ([`NOT_EXPRESSIBLE`], asserted equal to the
+//! generator's `x-rules-not-expressible`), whose invalid records the schema accepts.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use handshake_conformance::repo_root;
+use handshake_job_model as model;
+use handshake_job_model::validate_json;
+use serde_json::Value;
+
+/// Rules with `all_equal` (elements compared with each other), which JSON Schema cannot state.
+const NOT_EXPRESSIBLE: &[&str] = &[
+    "job_context_trace_one_job",
+    "job_context_trace_same_model_tier",
+    "job_context_trace_same_policy",
+    "job_context_trace_same_projection",
+];
+
+/// Rust's verdict: `Ok`, or the codes of every violation.
+fn rust_verdict(stem: &str, value: &Value) -> Result<(), Vec<String>> {
+    macro_rules! by_stem {
+        ($($stem:literal => $ty:ident,)*) => {
+            match stem {
+                $($stem => validate_json::<model::$ty>(value).map(|_| ()),)*
+                other => panic!("corpus root {other} has no model type in rust_verdict(): add it"),
+            }
+        };
+    }
+    let result = by_stem! {
+        "ai_job" => AiJob,
+        "source_ref" => SourceRef,
+        "working_context" => WorkingContext,
+        "prompt_envelope" => PromptEnvelope,
+        "scope_inputs" => ScopeInputs,
+        "context_plan" => ContextPlan,
+        "context_snapshot" => ContextSnapshot,
+        "tool_delta" => ToolDelta,
+        "memory_item" => MemoryItem,
+        "memory_embedding_record" => MemoryEmbeddingRecord,
+        "memory_graph_edge" => MemoryGraphEdge,
+        "compaction_event" => CompactionEvent,
+        "job_context_trace" => JobContextTrace,
+        "query_plan" => QueryPlan,
+        "semantic_catalog_entry" => SemanticCatalogEntry,
+        "context_pack_record" => ContextPackRecord,
+        "context_pack_payload" => ContextPackPayload,
+        "retrieval_candidate" => RetrievalCandidate,
+        "retrieval_trace" => RetrievalTrace,
+    };
+    result.map_err(|violations| violations.iter().map(|v| v.code.to_string()).collect())
+}
+
+struct Record {
+    rule: String,
+    stem: String,
+    expected_valid: bool,
+    display: String,
+    value: Value,
+}
+
+fn corpus() -> Vec<Record> {
+    let dir = repo_root().join("tests/corpus_rules");
+    let mut records = Vec::new();
+    let mut rules: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/corpus_rules exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    rules.sort();
+    for rule_dir in rules {
+        let rule = rule_dir
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        for (kind, expected_valid) in [("valid", true), ("invalid", false)] {
+            let Ok(entries) = std::fs::read_dir(rule_dir.join(kind)) else {
+                continue;
+            };
+            let mut files: Vec<_> = entries.map(|e| e.expect("entry").path()).collect();
+            files.sort();
+            for file in files {
+                let name = file
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned();
+                let Some(name) = name.strip_suffix(".json") else {
+                    continue;
+                };
+                let stem = name.split('.').next().expect("a root stem").to_string();
+                let text = std::fs::read_to_string(&file).expect("readable record");
+                records.push(Record {
+                    rule: rule.clone(),
+                    stem,
+                    expected_valid,
+                    display: display(&file),
+                    value: serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("{}: not JSON: {e}", display(&file))),
+                });
+            }
+        }
+    }
+    records
+}
+
+fn display(path: &Path) -> String {
+    path.strip_prefix(repo_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn spec() -> handshake_spec::model::Spec {
+    handshake_spec::load(&repo_root()).unwrap_or_else(|e| panic!("the spec does not load:\n{e}"))
+}
+
+/// The generated schemas, in memory, by root stem (`ai_job` for `ai_job.schema.json`).
+fn schemas(spec: &handshake_spec::model::Spec) -> BTreeMap<String, Value> {
+    handshake_codegen::json_schema::generate(spec)
+        .into_iter()
+        .map(|file| {
+            let stem = file
+                .path
+                .rsplit('/')
+                .next()
+                .and_then(|n| n.strip_suffix(".schema.json"))
+                .expect("schema file name")
+                .to_string();
+            (
+                stem,
+                serde_json::from_str(&file.contents).expect("schema is JSON"),
+            )
+        })
+        .collect()
+}
+
+fn not_expressible_in(value: &Value, into: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(items)) = map.get("x-rules-not-expressible") {
+                for item in items {
+                    into.insert(item["rule"].as_str().expect("rule name").to_string());
+                }
+            }
+            map.values().for_each(|v| not_expressible_in(v, into));
+        }
+        Value::Array(items) => items.iter().for_each(|v| not_expressible_in(v, into)),
+        _ => {}
+    }
+}
+
+#[test]
+fn rust_and_json_schema_agree_on_every_rule_record() {
+    let spec = spec();
+    let schemas = schemas(&spec);
+    let codes: BTreeMap<&str, &str> = spec
+        .rules
+        .iter()
+        .map(|r| (r.name.as_str(), r.code.as_str()))
+        .collect();
+    let mut validators = BTreeMap::new();
+    let records = corpus();
+    assert!(
+        records.len() >= 2 * spec.rules.len(),
+        "the rules corpus is missing records"
+    );
+    let mut failures = Vec::new();
+    for record in &records {
+        let code = *codes.get(record.rule.as_str()).unwrap_or_else(|| {
+            panic!(
+                "{}: no rule named {} in the spec",
+                record.display, record.rule
+            )
+        });
+        let validator = validators.entry(record.stem.clone()).or_insert_with(|| {
+            let schema = schemas
+                .get(&record.stem)
+                .unwrap_or_else(|| panic!("no schema for root {}", record.stem));
+            jsonschema::validator_for(schema).expect("the schema compiles")
+        });
+        let rust = rust_verdict(&record.stem, &record.value);
+        let schema_valid = validator.is_valid(&record.value);
+        let expressible = !NOT_EXPRESSIBLE.contains(&record.rule.as_str());
+        match (&rust, record.expected_valid) {
+            (Ok(()), true) => {}
+            (Err(found), false) if found.iter().any(|c| c == code) => {}
+            (verdict, _) => failures.push(format!(
+                "{}: expected {} by {code}, rust says {verdict:?}",
+                record.display,
+                if record.expected_valid {
+                    "valid"
+                } else {
+                    "refused"
+                }
+            )),
+        }
+        let rust_valid = rust.is_ok();
+        if expressible && schema_valid != rust_valid {
+            failures.push(format!(
+                "{}: rust says {}, the JSON Schema says {}",
+                record.display,
+                if rust_valid { "valid" } else { "invalid" },
+                if schema_valid { "valid" } else { "invalid" }
+            ));
+        }
+        if !expressible && !schema_valid && record.expected_valid {
+            failures.push(format!(
+                "{}: the schema refuses a valid record",
+                record.display
+            ));
+        }
+        if !expressible && !record.expected_valid && schema_valid == rust_valid {
+            failures.push(format!(
+                "{}: the schema now refuses a record of {}, which NOT_EXPRESSIBLE says it cannot; update the list",
+                record.display, record.rule
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_rule_has_valid_and_invalid_records() {
+    let spec = spec();
+    let records = corpus();
+    for rule in &spec.rules {
+        for expected_valid in [true, false] {
+            assert!(
+                records
+                    .iter()
+                    .any(|r| r.rule == rule.name && r.expected_valid == expected_valid),
+                "rule {} has no {} record under tests/corpus_rules/{}/",
+                rule.name,
+                if expected_valid { "valid" } else { "invalid" },
+                rule.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_rules_json_schema_cannot_express_are_named() {
+    let spec = spec();
+    let mut found = BTreeSet::new();
+    for schema in schemas(&spec).values() {
+        not_expressible_in(schema, &mut found);
+    }
+    let named: BTreeSet<String> = NOT_EXPRESSIBLE.iter().map(|s| s.to_string()).collect();
+    assert_eq!(found, named);
+    let spec_rules: BTreeSet<&str> = spec.rules.iter().map(|r| r.name.as_str()).collect();
+    for rule in NOT_EXPRESSIBLE {
+        assert!(
+            spec_rules.contains(rule),
+            "{rule} is not a rule of the spec"
+        );
+    }
+}
+
+#[test]
+fn a_nested_violation_reports_its_json_pointer() {
+    let path = repo_root().join(
+        "tests/corpus_rules/prompt_payload_not_exportable/invalid/ai_job.nested_exportable_prompt_payload.json",
+    );
+    let value: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("record")).expect("json");
+    let violations = validate_json::<model::AiJob>(&value).expect_err("refused");
+    let handles = value["context_snapshot"]["artifact_handles"]
+        .as_array()
+        .expect("handles")
+        .len();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert_eq!(
+        violations[0].path,
+        format!(
+            "/context_snapshot/artifact_handles/{}/exportable",
+            handles - 1
+        )
+    );
+    assert_eq!(violations[0].code, "HSK-RULE-0103");
+    assert_eq!(violations[0].rule, "prompt_payload_not_exportable");
+    assert_eq!(violations[0].clause, "§2.6.6.7.7");
+}
+
+#[test]
+fn every_failing_part_is_reported_and_serde_errors_carry_their_path() {
+    let path = repo_root().join(
+        "tests/corpus_rules/local_payload_guard/invalid/context_snapshot.local_payload_exportable_report.json",
+    );
+    let value: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("record")).expect("json");
+    let violations = validate_json::<model::ContextSnapshot>(&value).expect_err("refused");
+    let paths: Vec<&str> = violations.iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/local_only_payload_ref/kind",
+            "/local_only_payload_ref/exportable",
+        ]
+    );
+
+    let mut broken = value.clone();
+    broken["local_only_payload_ref"]["size_bytes"] = Value::from(-1);
+    let violations = validate_json::<model::ContextSnapshot>(&broken).expect_err("refused");
+    assert_eq!(violations.len(), 1);
+    assert_eq!(violations[0].code, model::INVALID_RECORD_CODE);
+    assert_eq!(violations[0].path, "/local_only_payload_ref/size_bytes");
+}

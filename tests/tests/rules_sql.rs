@@ -1,0 +1,161 @@
+//! Cross-field rules as SQL CHECKs: every rule the generator turns into a CHECK refuses the rows
+//! that break it, in SQLite and in Postgres, through the real migrations; the rules it cannot
+//! express are named here and must equal the generator's list.
+
+mod sql_support;
+
+use handshake_codegen::sql::{self, Dialect, Schema};
+use handshake_conformance::{pg, repo_root};
+use sql_support::{Db, insert_sql};
+
+/// Rules on stored records that no CHECK expresses (a path into a JSON column), as the generator
+/// reports them and the migration's comment names them.
+const UNEXPRESSED: &[(&str, &str)] = &[
+    ("ai_jobs", "docs_rewrite_and_summarize_carry_a_docs_profile"),
+    ("ai_jobs", "docs_sheets_kinds_carry_docs_sheets_inputs"),
+    ("ai_jobs", "charts_decks_kinds_carry_charts_decks_inputs"),
+    (
+        "ai_jobs",
+        "context_pack_builder_kinds_carry_context_pack_builder_inputs",
+    ),
+    ("ai_jobs", "asr_kinds_carry_asr_inputs"),
+    ("ai_jobs", "docling_kinds_carry_docling_inputs"),
+    ("ai_jobs", "distillation_kinds_carry_distillation_inputs"),
+    ("ai_jobs", "canvas_kinds_carry_canvas_inputs"),
+    ("ai_jobs", "analysis_only_plans_no_mutation"),
+    ("ai_jobs", "raw_writes_only_for_ingestion"),
+];
+
+/// One row per CHECK: overrides that break the rule, and overrides of a row that keeps it.
+struct Case {
+    check: &'static str,
+    breaking: &'static [(&'static str, &'static str)],
+    keeping: &'static [(&'static str, &'static str)],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        check: "ai_jobs_terminal_job_has_completed_at_check",
+        breaking: &[("state", "'completed'")],
+        keeping: &[
+            ("state", "'completed'"),
+            ("completed_at", "'2026-01-01T00:00:00Z'"),
+        ],
+    },
+    Case {
+        check: "ai_jobs_terminal_job_has_completed_at_check",
+        breaking: &[("state", "'poisoned'")],
+        keeping: &[("state", "'failed'")],
+    },
+    Case {
+        check: "ai_jobs_completed_at_only_when_terminal_check",
+        breaking: &[
+            ("state", "'running'"),
+            ("completed_at", "'2026-01-01T00:00:00Z'"),
+        ],
+        keeping: &[
+            ("state", "'cancelled'"),
+            ("completed_at", "'2026-01-01T00:00:00Z'"),
+        ],
+    },
+];
+
+fn spec() -> handshake_spec::model::Spec {
+    handshake_spec::load(&repo_root()).unwrap_or_else(|e| panic!("the spec does not load:\n{e}"))
+}
+
+fn schema() -> Schema {
+    sql::schema(&spec()).expect("the spec's tables lay out")
+}
+
+#[test]
+fn every_check_has_a_case_and_the_unexpressed_rules_are_named() {
+    let schema = schema();
+    let mut checks: Vec<&str> = schema
+        .tables
+        .iter()
+        .flat_map(|t| t.checks.iter().map(|c| c.name.as_str()))
+        .collect();
+    checks.sort();
+    let mut covered: Vec<&str> = CASES.iter().map(|c| c.check).collect();
+    covered.sort();
+    covered.dedup();
+    assert_eq!(
+        checks, covered,
+        "every rule CHECK needs a breaking row here"
+    );
+
+    let unexpressed = sql::rules::unexpressed_rules(&spec());
+    let named: Vec<(String, String)> = UNEXPRESSED
+        .iter()
+        .map(|(t, r)| (t.to_string(), r.to_string()))
+        .collect();
+    assert_eq!(unexpressed, named);
+    let migration = std::fs::read_to_string(
+        repo_root().join("migrations/sqlite/0001_handshake_ai_job_model_initial.sql"),
+    )
+    .expect("migration 0001");
+    for (table, rule) in UNEXPRESSED {
+        assert!(
+            migration.lines().any(
+                |l| l.starts_with(&format!("-- Rules on {table} that no CHECK"))
+                    && l.contains(rule)
+            ),
+            "the migration does not name the unexpressed rule {rule}"
+        );
+    }
+}
+
+async fn refuses_breaking_rows(db: &mut Db) {
+    let dialect = db.dialect();
+    let schema = schema();
+    let jobs = schema.table("ai_jobs").expect("ai_jobs").clone();
+    let row = |pairs: &[(&str, &str)]| {
+        let overrides: Vec<(&str, String)> =
+            pairs.iter().map(|(c, v)| (*c, (*v).to_string())).collect();
+        insert_sql(dialect, &jobs, &overrides)
+    };
+    db.execute(&row(&[]))
+        .await
+        .expect("a queued job without completed_at keeps every rule");
+    for case in CASES {
+        db.execute(&row(case.keeping))
+            .await
+            .unwrap_or_else(|e| panic!("{}: a row keeping the rule was refused: {e}", case.check));
+        let error = db.execute(&row(case.breaking)).await.expect_err(&format!(
+            "{}: a row breaking the rule was stored",
+            case.check
+        ));
+        assert!(
+            error.contains(case.check),
+            "{}: refused for another reason: {error}",
+            case.check
+        );
+    }
+}
+
+fn migrations_dir(dialect: Dialect) -> std::path::PathBuf {
+    repo_root().join("migrations").join(dialect.folder())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn sqlite_checks_refuse_rule_breaking_rows() {
+    let mut db = Db::sqlite().await;
+    db.migrate(&migrations_dir(Dialect::Sqlite))
+        .await
+        .expect("migrations apply");
+    refuses_breaking_rows(&mut db).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn postgres_checks_refuse_rule_breaking_rows() {
+    let Some(database) = pg::test_database("postgres_checks_refuse_rule_breaking_rows").await
+    else {
+        return;
+    };
+    let mut db = Db::Postgres(database.connect().await);
+    db.migrate(&migrations_dir(Dialect::Postgres))
+        .await
+        .expect("migrations apply");
+    refuses_breaking_rows(&mut db).await;
+}
