@@ -3,10 +3,9 @@
 //! of `index.md`.
 //!
 //! Which targets express what: Rust, Pydantic and the TypeScript runtime checks express every
-//! rule (the loader refuses conditions they could not). The JSON Schema has no way to compare one
-//! list element with another, so `all_equal` is beyond it. A SQL CHECK sees one row: the rule's
-//! record must have a table and every path must be a plain column of it, compared with
-//! `present`/`absent`/`equals`/`in` and their negations (or a string length).
+//! rule. The JSON Schema has no way to compare one list element with another, so `all_equal` is
+//! beyond it. A SQL CHECK sees one row: the rule's record must have a table and every path must be
+//! a typed column of it; whether a CHECK exists is asked of the SQL generator itself.
 
 use std::fmt::Write as _;
 
@@ -177,7 +176,9 @@ fn words(condition: &Condition, must: bool) -> String {
     }
 }
 
-/// Targets that cannot express `rule`, each with the reason.
+/// Targets that cannot express `rule`, each with the reason. The verdicts come from the JSON
+/// Schema and SQL generators themselves (`json_schema::rules`, `sql::rules`), so the docs can
+/// never claim a rule reaches a target that does not carry it.
 pub(crate) fn gaps(spec: &Spec, rule: &Rule) -> Vec<(&'static str, String)> {
     let mut conditions: Vec<&Condition> = vec![&rule.require];
     conditions.extend(rule.when.as_ref());
@@ -185,8 +186,7 @@ pub(crate) fn gaps(spec: &Spec, rule: &Rule) -> Vec<(&'static str, String)> {
     if conditions.iter().any(|c| uses_all_equal(c)) {
         gaps.push((
             "JSON Schema",
-            "`all_equal` compares list elements with each other, which no JSON Schema keyword does."
-                .to_string(),
+            format!("{}.", sentence(crate::json_schema::rules::ALL_EQUAL_REASON)),
         ));
     }
     if let Some(reason) = sql_gap(spec, rule, &conditions) {
@@ -206,15 +206,20 @@ fn uses_all_equal(condition: &Condition) -> bool {
     }
 }
 
+/// Why `rule` has no SQL CHECK, when it has none: the SQL generator decides, this explains.
 fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String> {
     let Some(TypeKind::Record(record)) = spec.type_named(&rule.on).map(|t| &t.kind) else {
         return Some(format!("`{}` is not a record.", rule.on));
     };
-    if record.table.is_none() {
+    let Some(table) = &record.table else {
         return Some(format!(
             "`{}` has no table, so there is no row to check.",
             rule.on
         ));
+    };
+    let (_, unexpressed) = crate::sql::rules::table_rules(spec, &rule.on, record, &table.name);
+    if !unexpressed.contains(&rule.name) {
+        return None;
     }
     fn row_local(condition: &Condition) -> bool {
         match condition {
@@ -229,7 +234,10 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
         }
     }
     if !conditions.iter().all(|c| row_local(c)) {
-        return Some("it reads inside a list, which a CHECK on one row cannot.".to_string());
+        return Some(format!(
+            "it reads inside a list (`each`, `contains` or `all_equal`), which a CHECK on one row of `{}` cannot.",
+            table.name
+        ));
     }
     for condition in conditions {
         for p in rule_plan::condition_paths(condition) {
@@ -240,13 +248,16 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
                     .any(|f| f.name == p.0[0] && f.storage == FieldStorage::Column);
             if !column {
                 return Some(format!(
-                    "`{p}` is not a column of `{}` (it lives in a JSON document or a child table).",
-                    rule.on
+                    "`{p}` is not a typed column of `{}` (it lives in a JSON document or a child table).",
+                    table.name
                 ));
             }
         }
     }
-    None
+    Some(format!(
+        "the SQL generator cannot write it as a CHECK on `{}`.",
+        table.name
+    ))
 }
 
 #[cfg(test)]
