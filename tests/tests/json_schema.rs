@@ -69,7 +69,7 @@ const CORE_FIELDS: [(&str, bool); 36] = [
 
 /// Fields a profile adds to the core record (§2.6.6.6.1: "adds profile-specific fields"), after the
 /// 36 core fields: `job_inputs`, the typed payload §2.6.6.6.4 requires for doc_rewrite and
-/// doc_summarize. Optional, so every job with only the core fields stays valid.
+/// doc_summarize. Optional: only those two kinds must carry it (rule HSK-RULE-PRF-001).
 const PROFILE_EXTENSION_FIELDS: [(&str, bool); 1] = [("job_inputs", false)];
 
 /// The core fields followed by the documented profile extension, as the spec declares them.

@@ -17,6 +17,7 @@ use crate::GeneratedFile;
 use crate::marker;
 
 mod out_of_scope;
+mod profiles;
 mod rules;
 
 /// Source named in the marker of `index.md`, which is built from the whole spec.
@@ -224,6 +225,7 @@ fn file_page(spec: &Spec, pages: &Pages, file: &str) -> String {
             field_table(&mut out, pages, &error.fields);
         }
     }
+    profiles::profiles_section(&mut out, spec, pages, file);
     out
 }
 

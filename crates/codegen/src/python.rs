@@ -19,6 +19,7 @@ use crate::GeneratedFile;
 use crate::marker;
 use crate::names::{pascal_case, screaming_snake_case};
 
+mod profiles;
 mod rules;
 
 /// Source named in the marker of files built from the whole spec.
@@ -147,7 +148,7 @@ _U64 = Annotated[StrictInt, Field(ge=0, le=2**64 - 1)]
 /// Generate `types.py`, `lifecycle.py`, `errors.py`, `rules.py` and `__init__.py`, in that order.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     let dir = spec.outputs.python.trim_end_matches('/');
-    vec![
+    let mut files = vec![
         GeneratedFile {
             path: format!("{dir}/types.py"),
             contents: types_file(spec),
@@ -168,7 +169,15 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
             path: format!("{dir}/__init__.py"),
             contents: init_file(spec),
         },
-    ]
+    ];
+    // `profiles.py` only for specs with `profiles:` (§2.6.6.6).
+    if let Some(contents) = profiles::profiles_file(spec) {
+        files.push(GeneratedFile {
+            path: format!("{dir}/profiles.py"),
+            contents,
+        });
+    }
+    files
 }
 
 fn header(spec: &Spec, what: &str) -> String {
@@ -695,6 +704,13 @@ fn init_file(spec: &Spec) -> String {
         .map(String::from)
         .to_vec(),
     );
+    if !spec.profiles.is_empty() {
+        import(
+            &mut out,
+            "profiles",
+            profiles::EXPORTS.map(String::from).to_vec(),
+        );
+    }
     import(
         &mut out,
         "rules",

@@ -16,6 +16,7 @@ use crate::GeneratedFile;
 use crate::marker;
 use crate::names::{pascal_case, screaming_snake_case};
 
+mod profiles;
 mod rules;
 
 /// Source named in the marker of files built from the whole spec.
@@ -28,7 +29,7 @@ const UUID_PATTERN: &str =
 /// Generate `types.ts`, `lifecycle.ts`, `errors.ts` and `rules.ts`, in that order.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     let dir = spec.outputs.typescript.trim_end_matches('/');
-    vec![
+    let mut files = vec![
         GeneratedFile {
             path: format!("{dir}/types.ts"),
             contents: types_file(spec),
@@ -45,7 +46,15 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
             path: format!("{dir}/rules.ts"),
             contents: rules::rules_file(spec),
         },
-    ]
+    ];
+    // `profiles.ts` only for specs with `profiles:` (§2.6.6.6).
+    if let Some(contents) = profiles::profiles_file(spec) {
+        files.push(GeneratedFile {
+            path: format!("{dir}/profiles.ts"),
+            contents,
+        });
+    }
+    files
 }
 
 fn header(spec: &Spec, what: &str) -> String {

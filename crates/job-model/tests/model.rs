@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use handshake_job_model::{
-    AiJob, EntityRef, JobState, ModelError, REJECTED_TRANSITIONS, SemVer, SpanId,
-    TransitionOrigin, ValueError,
+    AiJob, EntityRef, JobState, ModelError, REJECTED_TRANSITIONS, SemVer, SpanId, TransitionOrigin,
+    ValueError,
 };
 
 fn repo_root() -> PathBuf {

@@ -15,7 +15,6 @@ import {
   asBlockId,
   asCapabilityProfileId,
   asJobId,
-  asJobKind,
   asProfileId,
   asProtocolId,
   asReasonCode,
@@ -23,11 +22,15 @@ import {
   asSemVer,
   asSpanId,
   canTransition,
+  JOB_KIND_PROFILE,
+  mapStatus,
+  profileOf,
   isJobId,
   isTerminal,
   type AccessMode,
   type AiJob,
   type JobId,
+  type JobKind,
   type JobState,
   type JobStateEdge,
   type JobStateSuccessor,
@@ -104,7 +107,7 @@ export const opTags: readonly PlannedOperation["op"][] = PLANNED_OPERATION_OP_VA
 // A whole job with its required fields only; optional fields may be left out.
 export const job: AiJob = {
   job_id: jobId,
-  job_kind: asJobKind("doc_summarize"),
+  job_kind: "doc_summarize",
   protocol_id: asProtocolId("docs_sheets_ai_v0.5"),
   task_schema_version: asSemVer("0.1.0"),
   profile_id: asProfileId("docs_sheets_ai_v0.5"),
@@ -136,3 +139,10 @@ export const missingState: AiJob = { ...job, state: undefined };
 // Error codes are a const map with literal types.
 export const invalidRecord: "HSK-JOB-1001" = ERROR_CODES.InvalidRecord;
 export const message: string = ERROR_MESSAGES.InvalidRecord;
+
+// Job kinds are the closed registry of §2.6.6.6: each is bound to one profile.
+export const docsProfile: string = profileOf("doc_rewrite").profile_id;
+// @ts-expect-error a kind outside the registry is not a JobKind
+export const unknownKind: JobKind = "magic_job";
+export const kindProfiles: Readonly<Record<JobKind, string>> = JOB_KIND_PROFILE;
+export const interrupted: JobState | undefined = mapStatus("docling_ingest_v0.1", "interrupted");

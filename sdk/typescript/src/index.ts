@@ -10,5 +10,6 @@
 
 export * from "./generated/types.js";
 export * from "./generated/lifecycle.js";
+export * from "./generated/profiles.js";
 export * from "./generated/errors.js";
 export * from "./generated/rules.js";

@@ -44,7 +44,13 @@ pub(super) fn module(spec: &Spec) -> Result<Option<TokenStream>, CodegenError> {
     let mut names = Vec::new();
     for profile in &spec.profiles {
         let constant = format_ident!("{}", profile.name.to_uppercase());
-        constants.push(profile_constant(spec, profile, &constant, &state, kind_values.is_some())?);
+        constants.push(profile_constant(
+            spec,
+            profile,
+            &constant,
+            &state,
+            kind_values.is_some(),
+        )?);
         names.push(constant);
     }
     let count = names.len();
@@ -142,7 +148,7 @@ pub(super) fn module(spec: &Spec) -> Result<Option<TokenStream>, CodegenError> {
             PROFILES.into_iter().find(|profile| profile.profile_id == profile_id)
         }
 
-        /// The lifecycle state a profile's status maps onto (see [`ProfileDef::state_of`]);
+        /// The lifecycle state a profile's status maps onto (see [`ProfileDef::state_of`]), or
         /// `None` when the profile id is unknown or the status maps onto nothing.
         pub fn map_status(profile_id: &str, status: &str) -> Option<#state> {
             profile_by_id(profile_id)?.state_of(status)
@@ -176,7 +182,11 @@ fn profile_constant(
             })
             .collect::<Result<Vec<_>, CodegenError>>()?
     } else {
-        profile.job_kinds.iter().map(|kind| quote! { #kind }).collect()
+        profile
+            .job_kinds
+            .iter()
+            .map(|kind| quote! { #kind })
+            .collect()
     };
     let option = |value: &Option<String>| match value {
         Some(text) => quote! { Some(#text) },

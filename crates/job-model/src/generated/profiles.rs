@@ -283,8 +283,7 @@ pub fn profile_by_id(profile_id: &str) -> Option<&'static ProfileDef> {
     PROFILES.into_iter().find(|profile| profile.profile_id == profile_id)
 }
 
-/// The lifecycle state a profile's status maps onto (see [`ProfileDef::state_of`]);
-
+/// The lifecycle state a profile's status maps onto (see [`ProfileDef::state_of`]), or
 /// `None` when the profile id is unknown or the status maps onto nothing.
 pub fn map_status(profile_id: &str, status: &str) -> Option<JobState> {
     profile_by_id(profile_id)?.state_of(status)

@@ -14,6 +14,14 @@ from .lifecycle import (
     can_transition,
     is_terminal,
 )
+from .profiles import (
+    JOB_KIND_PROFILE,
+    PROFILES,
+    ProfileDef,
+    map_status,
+    profile_by_id,
+    profile_of,
+)
 from .rules import (
     RULES,
     SKIP_RULES,
@@ -299,6 +307,12 @@ __all__ = [
     "TRANSITIONS",
     "can_transition",
     "is_terminal",
+    "JOB_KIND_PROFILE",
+    "PROFILES",
+    "ProfileDef",
+    "map_status",
+    "profile_by_id",
+    "profile_of",
     "RULES",
     "SKIP_RULES",
     "CrossFieldRule",

@@ -29,6 +29,22 @@ class CrossFieldRule(NamedTuple):
 
 
 RULES: tuple[CrossFieldRule, ...] = (
+    # the Docs AI Job Profile invariant; these kinds always say which document, selection and scope they work on
+    CrossFieldRule("HSK-RULE-PRF-001", "docs_rewrite_and_summarize_carry_a_docs_profile", "AiJob", "§2.6.6.6.4", "doc_rewrite and doc_summarize jobs must carry a DocsAiJobProfile in job_inputs"),
+    # the job kinds bound to the docs_sheets profile carry that profile's inputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-002", "docs_sheets_kinds_carry_docs_sheets_inputs", "AiJob", "§2.5.10, §2.6.6.6.1", "a docs_sheets job may only carry docs_sheets inputs"),
+    # the job kinds bound to the charts_decks profile carry that profile's inputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-003", "charts_decks_kinds_carry_charts_decks_inputs", "AiJob", "§2.5.11.1, §2.6.6.6.1", "a charts_decks job may only carry charts_decks inputs"),
+    # the job kinds bound to the context_pack_builder profile carry that profile's inputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-004", "context_pack_builder_kinds_carry_context_pack_builder_inputs", "AiJob", "§2.5.12.1, §2.6.6.6.1", "a context_pack_builder job may only carry context_pack_builder inputs"),
+    # the job kinds bound to the asr profile carry that profile's inputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-005", "asr_kinds_carry_asr_inputs", "AiJob", "§6.2.26.1, §2.6.6.6.1", "a asr job may only carry asr inputs"),
+    # the job kinds bound to the docling profile carry that profile's inputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-006", "docling_kinds_carry_docling_inputs", "AiJob", "§6.1.6.1, §2.6.6.6.1", "a docling job may only carry docling inputs"),
+    # the job kinds bound to the distillation profile carry that profile's inputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-007", "distillation_kinds_carry_distillation_inputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a distillation job may only carry distillation inputs"),
+    # the job kinds bound to the canvas profile carry that profile's inputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-008", "canvas_kinds_carry_canvas_inputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job may only carry canvas inputs"),
     # analysis-only jobs read and report; their plan of mutations is empty
     CrossFieldRule("HSK-RULE-0101", "analysis_only_plans_no_mutation", "AiJob", "§2.6.6.2.2, §2.6.6.5.2", "an analysis_only job must not plan any operation"),
     # a job may write RawContent only when its kind is an ingestion or import kind
@@ -37,6 +53,10 @@ RULES: tuple[CrossFieldRule, ...] = (
     CrossFieldRule("HSK-RULE-0103", "prompt_payload_not_exportable", "ArtifactHandle", "§2.6.6.7.7", "a prompt_payload artifact must not be exportable"),
     # LocalPayloadGuard; the full prompt referenced by a snapshot stays local, unexportable and expiring
     CrossFieldRule("HSK-RULE-0104", "local_payload_guard", "ContextSnapshot", "§2.6.6.7.13, §2.6.6.7.11", "a local-only payload must be a non-exportable prompt_payload with a retention ttl"),
+    # completed_at records when the job reached a terminal state, so every terminal job has one
+    CrossFieldRule("HSK-RULE-0105", "terminal_job_has_completed_at", "AiJob", "§2.6.6.2.7, §2.6.6.3.2", "a job in a terminal state must carry completed_at"),
+    # completion time is set only when the job is terminal ("if terminal")
+    CrossFieldRule("HSK-RULE-0106", "completed_at_only_when_terminal", "AiJob", "§2.6.6.2.7, §2.6.6.3.2", "only a job in a terminal state may carry completed_at"),
     # an artifact pointer is only replayable against the exact content it names
     CrossFieldRule("HSK-RULE-ACE-001", "source_ref_artifact_has_hash", "SourceRef", "§2.6.6.7.2", "a source ref of kind artifact must carry its hash"),
     # selectors name a byte range, JSONPath, line range or span segment, not the whole source
@@ -113,6 +133,38 @@ RULES: tuple[CrossFieldRule, ...] = (
 """Every cross-field rule, in spec order."""
 
 _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
+    "docs_rewrite_and_summarize_carry_a_docs_profile": (
+        ("in", ("job_kind",), ("doc_rewrite", "doc_summarize")),
+        ("equals", ("job_inputs", "profile"), "docs_sheets"),
+    ),
+    "docs_sheets_kinds_carry_docs_sheets_inputs": (
+        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")))),
+        ("equals", ("job_inputs", "profile"), "docs_sheets"),
+    ),
+    "charts_decks_kinds_carry_charts_decks_inputs": (
+        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")))),
+        ("equals", ("job_inputs", "profile"), "charts_decks"),
+    ),
+    "context_pack_builder_kinds_carry_context_pack_builder_inputs": (
+        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")))),
+        ("equals", ("job_inputs", "profile"), "context_pack_builder"),
+    ),
+    "asr_kinds_carry_asr_inputs": (
+        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("asr_transcribe",)))),
+        ("equals", ("job_inputs", "profile"), "asr"),
+    ),
+    "docling_kinds_carry_docling_inputs": (
+        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("doc_ingest",)))),
+        ("equals", ("job_inputs", "profile"), "docling"),
+    ),
+    "distillation_kinds_carry_distillation_inputs": (
+        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("distillation_train", "distillation_eval")))),
+        ("equals", ("job_inputs", "profile"), "distillation"),
+    ),
+    "canvas_kinds_carry_canvas_inputs": (
+        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("canvas_cluster",)))),
+        ("equals", ("job_inputs", "profile"), "canvas"),
+    ),
     "analysis_only_plans_no_mutation": (
         ("equals", ("access_mode",), "analysis_only"),
         ("length", ("planned_operations",), None, 0),
@@ -128,6 +180,14 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
     "local_payload_guard": (
         ("present", ("local_only_payload_ref",)),
         ("all", (("equals", ("local_only_payload_ref", "kind"), "prompt_payload"), ("equals", ("local_only_payload_ref", ("exportable", False)), False), ("present", ("local_only_payload_ref", "retention_ttl_days")))),
+    ),
+    "terminal_job_has_completed_at": (
+        ("in", ("state",), ("completed", "completed_with_issues", "cancelled", "poisoned")),
+        ("present", ("completed_at",)),
+    ),
+    "completed_at_only_when_terminal": (
+        ("present", ("completed_at",)),
+        ("in", ("state",), ("completed", "completed_with_issues", "cancelled", "poisoned")),
     ),
     "source_ref_artifact_has_hash": (
         ("equals", ("kind",), "artifact"),
@@ -277,32 +337,32 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
 """Rule name → (``when``, ``require``) as data; ``None`` means always."""
 
 _RULES_ON: dict[str, tuple[CrossFieldRule, ...]] = {
-    "AiJob": (RULES[0], RULES[1]),
-    "ArtifactHandle": (RULES[2],),
-    "ContextSnapshot": (RULES[3],),
-    "SourceRef": (RULES[4], RULES[5]),
-    "ContextBlock": (RULES[13], RULES[15]),
-    "PromptEnvelope": (RULES[6], RULES[7]),
-    "ScopeOverride": (RULES[8],),
-    "TruncationPlan": (RULES[25],),
-    "ContextPlan": (RULES[9], RULES[10]),
-    "ToolDelta": (RULES[12],),
-    "MemoryItem": (RULES[33],),
-    "MemoryGraphEdge": (RULES[34],),
-    "CompactionDecision": (RULES[27],),
-    "CompactionConstraint": (RULES[28],),
-    "CompactionOpenLoop": (RULES[29],),
-    "CompactionProgress": (RULES[30],),
-    "CompactionToolResult": (RULES[14], RULES[31]),
-    "CompactionError": (RULES[32],),
-    "CompactionEvent": (RULES[26],),
-    "JobContextTrace": (RULES[35], RULES[36], RULES[37], RULES[38], RULES[39]),
-    "QueryPlan": (RULES[23],),
-    "ContextPackRecord": (RULES[22],),
-    "ContextPackPayload": (RULES[17], RULES[18], RULES[19], RULES[20], RULES[21]),
-    "RetrievalCandidate": (RULES[24],),
-    "EvidenceSpan": (RULES[16],),
-    "RetrievalTrace": (RULES[11],),
+    "AiJob": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5], RULES[6], RULES[7], RULES[8], RULES[9], RULES[12], RULES[13]),
+    "ArtifactHandle": (RULES[10],),
+    "ContextSnapshot": (RULES[11],),
+    "SourceRef": (RULES[14], RULES[15]),
+    "ContextBlock": (RULES[23], RULES[25]),
+    "PromptEnvelope": (RULES[16], RULES[17]),
+    "ScopeOverride": (RULES[18],),
+    "TruncationPlan": (RULES[35],),
+    "ContextPlan": (RULES[19], RULES[20]),
+    "ToolDelta": (RULES[22],),
+    "MemoryItem": (RULES[43],),
+    "MemoryGraphEdge": (RULES[44],),
+    "CompactionDecision": (RULES[37],),
+    "CompactionConstraint": (RULES[38],),
+    "CompactionOpenLoop": (RULES[39],),
+    "CompactionProgress": (RULES[40],),
+    "CompactionToolResult": (RULES[24], RULES[41]),
+    "CompactionError": (RULES[42],),
+    "CompactionEvent": (RULES[36],),
+    "JobContextTrace": (RULES[45], RULES[46], RULES[47], RULES[48], RULES[49]),
+    "QueryPlan": (RULES[33],),
+    "ContextPackRecord": (RULES[32],),
+    "ContextPackPayload": (RULES[27], RULES[28], RULES[29], RULES[30], RULES[31]),
+    "RetrievalCandidate": (RULES[34],),
+    "EvidenceSpan": (RULES[26],),
+    "RetrievalTrace": (RULES[21],),
 }
 """The rules of each record type that has any, in spec order."""
 

@@ -2630,8 +2630,18 @@ class AiJob(BaseModel):
     def _cross_field_rules(self, info: ValidationInfo) -> Self:
         """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
 
+        - HSK-RULE-PRF-001 ``docs_rewrite_and_summarize_carry_a_docs_profile`` (§2.6.6.6.4)
+        - HSK-RULE-PRF-002 ``docs_sheets_kinds_carry_docs_sheets_inputs`` (§2.5.10, §2.6.6.6.1)
+        - HSK-RULE-PRF-003 ``charts_decks_kinds_carry_charts_decks_inputs`` (§2.5.11.1, §2.6.6.6.1)
+        - HSK-RULE-PRF-004 ``context_pack_builder_kinds_carry_context_pack_builder_inputs`` (§2.5.12.1, §2.6.6.6.1)
+        - HSK-RULE-PRF-005 ``asr_kinds_carry_asr_inputs`` (§6.2.26.1, §2.6.6.6.1)
+        - HSK-RULE-PRF-006 ``docling_kinds_carry_docling_inputs`` (§6.1.6.1, §2.6.6.6.1)
+        - HSK-RULE-PRF-007 ``distillation_kinds_carry_distillation_inputs`` (§2.6.6.6.2, §2.6.6.6.1)
+        - HSK-RULE-PRF-008 ``canvas_kinds_carry_canvas_inputs`` (§2.6.6.6.2, §2.6.6.6.1)
         - HSK-RULE-0101 ``analysis_only_plans_no_mutation`` (§2.6.6.2.2, §2.6.6.5.2)
         - HSK-RULE-0102 ``raw_writes_only_for_ingestion`` (§2.6.6.7.0, §2.5.10.10)
+        - HSK-RULE-0105 ``terminal_job_has_completed_at`` (§2.6.6.2.7, §2.6.6.3.2)
+        - HSK-RULE-0106 ``completed_at_only_when_terminal`` (§2.6.6.2.7, §2.6.6.3.2)
         """
         _check_rules(self, "AiJob", info)
         return self

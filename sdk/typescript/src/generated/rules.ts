@@ -10,12 +10,12 @@ import type { AiJob, ArtifactHandle, ContextSnapshot, SourceRef, ContextBlock, P
 /**
  * The stable code of every cross-field rule.
  */
-export type RuleCode = "HSK-RULE-0101" | "HSK-RULE-0102" | "HSK-RULE-0103" | "HSK-RULE-0104" | "HSK-RULE-ACE-001" | "HSK-RULE-ACE-002" | "HSK-RULE-ACE-003" | "HSK-RULE-ACE-004" | "HSK-RULE-ACE-005" | "HSK-RULE-ACE-010" | "HSK-RULE-ACE-011" | "HSK-RULE-ACE-012" | "HSK-RULE-ACE-020" | "HSK-RULE-ACE-021" | "HSK-RULE-ACE-022" | "HSK-RULE-ACE-023" | "HSK-RULE-ACE-024" | "HSK-RULE-ACE-030" | "HSK-RULE-ACE-031" | "HSK-RULE-ACE-032" | "HSK-RULE-ACE-033" | "HSK-RULE-ACE-034" | "HSK-RULE-ACE-035" | "HSK-RULE-ACE-036" | "HSK-RULE-ACE-037" | "HSK-RULE-ACE-038" | "HSK-RULE-ACE-040" | "HSK-RULE-ACE-041" | "HSK-RULE-ACE-042" | "HSK-RULE-ACE-043" | "HSK-RULE-ACE-044" | "HSK-RULE-ACE-045" | "HSK-RULE-ACE-046" | "HSK-RULE-ACE-050" | "HSK-RULE-ACE-051" | "HSK-RULE-ACE-060" | "HSK-RULE-ACE-061" | "HSK-RULE-ACE-062" | "HSK-RULE-ACE-063" | "HSK-RULE-ACE-064";
+export type RuleCode = "HSK-RULE-PRF-001" | "HSK-RULE-PRF-002" | "HSK-RULE-PRF-003" | "HSK-RULE-PRF-004" | "HSK-RULE-PRF-005" | "HSK-RULE-PRF-006" | "HSK-RULE-PRF-007" | "HSK-RULE-PRF-008" | "HSK-RULE-0101" | "HSK-RULE-0102" | "HSK-RULE-0103" | "HSK-RULE-0104" | "HSK-RULE-0105" | "HSK-RULE-0106" | "HSK-RULE-ACE-001" | "HSK-RULE-ACE-002" | "HSK-RULE-ACE-003" | "HSK-RULE-ACE-004" | "HSK-RULE-ACE-005" | "HSK-RULE-ACE-010" | "HSK-RULE-ACE-011" | "HSK-RULE-ACE-012" | "HSK-RULE-ACE-020" | "HSK-RULE-ACE-021" | "HSK-RULE-ACE-022" | "HSK-RULE-ACE-023" | "HSK-RULE-ACE-024" | "HSK-RULE-ACE-030" | "HSK-RULE-ACE-031" | "HSK-RULE-ACE-032" | "HSK-RULE-ACE-033" | "HSK-RULE-ACE-034" | "HSK-RULE-ACE-035" | "HSK-RULE-ACE-036" | "HSK-RULE-ACE-037" | "HSK-RULE-ACE-038" | "HSK-RULE-ACE-040" | "HSK-RULE-ACE-041" | "HSK-RULE-ACE-042" | "HSK-RULE-ACE-043" | "HSK-RULE-ACE-044" | "HSK-RULE-ACE-045" | "HSK-RULE-ACE-046" | "HSK-RULE-ACE-050" | "HSK-RULE-ACE-051" | "HSK-RULE-ACE-060" | "HSK-RULE-ACE-061" | "HSK-RULE-ACE-062" | "HSK-RULE-ACE-063" | "HSK-RULE-ACE-064";
 
 /**
  * The name of every cross-field rule.
  */
-export type RuleName = "analysis_only_plans_no_mutation" | "raw_writes_only_for_ingestion" | "prompt_payload_not_exportable" | "local_payload_guard" | "source_ref_artifact_has_hash" | "source_ref_selector_bounded" | "prompt_envelope_suffix_only_deltas" | "prompt_envelope_prefix_has_no_deltas" | "scope_override_names_a_target" | "context_plan_replay_persists_candidates" | "context_plan_strict_approximate_has_seed" | "retrieval_trace_diversity_logs_lambda" | "tool_delta_summary_inline_limit" | "context_block_tool_delta_inline_limit" | "compaction_tool_result_summary_bounded" | "context_block_snippet_has_source_refs" | "evidence_span_selector_bounded" | "context_pack_synopsis_bounded" | "context_pack_excerpt_hint_bounded" | "context_pack_facts_bound_or_zero_confidence" | "context_pack_constraints_bound" | "context_pack_open_loops_bound" | "context_pack_record_has_source_hashes" | "query_plan_has_route" | "retrieval_candidate_kind_matches_reference" | "truncation_plan_flags_when_applied" | "compaction_event_has_trigger" | "compaction_decision_has_evidence" | "compaction_constraint_has_refs" | "compaction_open_loop_has_refs" | "compaction_progress_has_refs" | "compaction_tool_result_has_refs" | "compaction_error_has_refs" | "memory_item_has_provenance" | "memory_graph_edge_has_provenance" | "job_context_trace_not_empty" | "job_context_trace_one_job" | "job_context_trace_same_model_tier" | "job_context_trace_same_policy" | "job_context_trace_same_projection";
+export type RuleName = "docs_rewrite_and_summarize_carry_a_docs_profile" | "docs_sheets_kinds_carry_docs_sheets_inputs" | "charts_decks_kinds_carry_charts_decks_inputs" | "context_pack_builder_kinds_carry_context_pack_builder_inputs" | "asr_kinds_carry_asr_inputs" | "docling_kinds_carry_docling_inputs" | "distillation_kinds_carry_distillation_inputs" | "canvas_kinds_carry_canvas_inputs" | "analysis_only_plans_no_mutation" | "raw_writes_only_for_ingestion" | "prompt_payload_not_exportable" | "local_payload_guard" | "terminal_job_has_completed_at" | "completed_at_only_when_terminal" | "source_ref_artifact_has_hash" | "source_ref_selector_bounded" | "prompt_envelope_suffix_only_deltas" | "prompt_envelope_prefix_has_no_deltas" | "scope_override_names_a_target" | "context_plan_replay_persists_candidates" | "context_plan_strict_approximate_has_seed" | "retrieval_trace_diversity_logs_lambda" | "tool_delta_summary_inline_limit" | "context_block_tool_delta_inline_limit" | "compaction_tool_result_summary_bounded" | "context_block_snippet_has_source_refs" | "evidence_span_selector_bounded" | "context_pack_synopsis_bounded" | "context_pack_excerpt_hint_bounded" | "context_pack_facts_bound_or_zero_confidence" | "context_pack_constraints_bound" | "context_pack_open_loops_bound" | "context_pack_record_has_source_hashes" | "query_plan_has_route" | "retrieval_candidate_kind_matches_reference" | "truncation_plan_flags_when_applied" | "compaction_event_has_trigger" | "compaction_decision_has_evidence" | "compaction_constraint_has_refs" | "compaction_open_loop_has_refs" | "compaction_progress_has_refs" | "compaction_tool_result_has_refs" | "compaction_error_has_refs" | "memory_item_has_provenance" | "memory_graph_edge_has_provenance" | "job_context_trace_not_empty" | "job_context_trace_one_job" | "job_context_trace_same_model_tier" | "job_context_trace_same_policy" | "job_context_trace_same_projection";
 
 /** One step of a rule path; `fallback` is the field's declared default, used when it is absent. */
 export interface PathStep {
@@ -66,6 +66,118 @@ type WalkNode =
  * Every cross-field rule, in spec order, with its conditions as data.
  */
 export const RULES: readonly CrossFieldRule[] = [
+  /**
+   * the Docs AI Job Profile invariant; these kinds always say which document, selection and scope they work on
+   *
+   * Clause: §2.6.6.6.4
+   */
+  {
+    code: "HSK-RULE-PRF-001",
+    name: "docs_rewrite_and_summarize_carry_a_docs_profile",
+    on: "AiJob",
+    clause: "§2.6.6.6.4",
+    message: "doc_rewrite and doc_summarize jobs must carry a DocsAiJobProfile in job_inputs",
+    when: { op: "in", path: [{ key: "job_kind" }], values: ["doc_rewrite", "doc_summarize"] },
+    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "docs_sheets" },
+  },
+  /**
+   * the job kinds bound to the docs_sheets profile carry that profile's inputs, never another profile's
+   *
+   * Clause: §2.5.10, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-002",
+    name: "docs_sheets_kinds_carry_docs_sheets_inputs",
+    on: "AiJob",
+    clause: "§2.5.10, §2.6.6.6.1",
+    message: "a docs_sheets job may only carry docs_sheets inputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }] },
+    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "docs_sheets" },
+  },
+  /**
+   * the job kinds bound to the charts_decks profile carry that profile's inputs, never another profile's
+   *
+   * Clause: §2.5.11.1, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-003",
+    name: "charts_decks_kinds_carry_charts_decks_inputs",
+    on: "AiJob",
+    clause: "§2.5.11.1, §2.6.6.6.1",
+    message: "a charts_decks job may only carry charts_decks inputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] }] },
+    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "charts_decks" },
+  },
+  /**
+   * the job kinds bound to the context_pack_builder profile carry that profile's inputs, never another profile's
+   *
+   * Clause: §2.5.12.1, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-004",
+    name: "context_pack_builder_kinds_carry_context_pack_builder_inputs",
+    on: "AiJob",
+    clause: "§2.5.12.1, §2.6.6.6.1",
+    message: "a context_pack_builder job may only carry context_pack_builder inputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["context_pack_build", "context_pack_refresh"] }] },
+    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "context_pack_builder" },
+  },
+  /**
+   * the job kinds bound to the asr profile carry that profile's inputs, never another profile's
+   *
+   * Clause: §6.2.26.1, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-005",
+    name: "asr_kinds_carry_asr_inputs",
+    on: "AiJob",
+    clause: "§6.2.26.1, §2.6.6.6.1",
+    message: "a asr job may only carry asr inputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] }] },
+    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "asr" },
+  },
+  /**
+   * the job kinds bound to the docling profile carry that profile's inputs, never another profile's
+   *
+   * Clause: §6.1.6.1, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-006",
+    name: "docling_kinds_carry_docling_inputs",
+    on: "AiJob",
+    clause: "§6.1.6.1, §2.6.6.6.1",
+    message: "a docling job may only carry docling inputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_ingest"] }] },
+    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "docling" },
+  },
+  /**
+   * the job kinds bound to the distillation profile carry that profile's inputs, never another profile's
+   *
+   * Clause: §2.6.6.6.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-007",
+    name: "distillation_kinds_carry_distillation_inputs",
+    on: "AiJob",
+    clause: "§2.6.6.6.2, §2.6.6.6.1",
+    message: "a distillation job may only carry distillation inputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["distillation_train", "distillation_eval"] }] },
+    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "distillation" },
+  },
+  /**
+   * the job kinds bound to the canvas profile carry that profile's inputs, never another profile's
+   *
+   * Clause: §2.6.6.6.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-008",
+    name: "canvas_kinds_carry_canvas_inputs",
+    on: "AiJob",
+    clause: "§2.6.6.6.2, §2.6.6.6.1",
+    message: "a canvas job may only carry canvas inputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["canvas_cluster"] }] },
+    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "canvas" },
+  },
   /**
    * analysis-only jobs read and report; their plan of mutations is empty
    *
@@ -124,6 +236,35 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "a local-only payload must be a non-exportable prompt_payload with a retention ttl",
     when: { op: "present", path: [{ key: "local_only_payload_ref" }] },
     require: { op: "all", conditions: [{ op: "equals", path: [{ key: "local_only_payload_ref" }, { key: "kind" }], value: "prompt_payload" }, { op: "equals", path: [{ key: "local_only_payload_ref" }, { key: "exportable", fallback: false }], value: false }, { op: "present", path: [{ key: "local_only_payload_ref" }, { key: "retention_ttl_days" }] }] },
+  },
+  /**
+   * completed_at records when the job reached a terminal state, so every terminal job has one
+   *
+   * Clause: §2.6.6.2.7, §2.6.6.3.2
+   * Decision: The terminal states are those the lifecycle marks terminal (failed is not: it may be retried).
+   */
+  {
+    code: "HSK-RULE-0105",
+    name: "terminal_job_has_completed_at",
+    on: "AiJob",
+    clause: "§2.6.6.2.7, §2.6.6.3.2",
+    message: "a job in a terminal state must carry completed_at",
+    when: { op: "in", path: [{ key: "state" }], values: ["completed", "completed_with_issues", "cancelled", "poisoned"] },
+    require: { op: "present", path: [{ key: "completed_at" }] },
+  },
+  /**
+   * completion time is set only when the job is terminal ("if terminal")
+   *
+   * Clause: §2.6.6.2.7, §2.6.6.3.2
+   */
+  {
+    code: "HSK-RULE-0106",
+    name: "completed_at_only_when_terminal",
+    on: "AiJob",
+    clause: "§2.6.6.2.7, §2.6.6.3.2",
+    message: "only a job in a terminal state may carry completed_at",
+    when: { op: "present", path: [{ key: "completed_at" }] },
+    require: { op: "in", path: [{ key: "state" }], values: ["completed", "completed_with_issues", "cancelled", "poisoned"] },
   },
   /**
    * an artifact pointer is only replayable against the exact content it names
@@ -856,8 +997,18 @@ export function violations(typeName: string, value: unknown): Violation[] {
  * Every cross-field rule broken in a {@link AiJob}, including the records nested in it.
  *
  * Rules on `AiJob`:
+ * - `HSK-RULE-PRF-001` docs_rewrite_and_summarize_carry_a_docs_profile (§2.6.6.6.4)
+ * - `HSK-RULE-PRF-002` docs_sheets_kinds_carry_docs_sheets_inputs (§2.5.10, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-003` charts_decks_kinds_carry_charts_decks_inputs (§2.5.11.1, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-004` context_pack_builder_kinds_carry_context_pack_builder_inputs (§2.5.12.1, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-005` asr_kinds_carry_asr_inputs (§6.2.26.1, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-006` docling_kinds_carry_docling_inputs (§6.1.6.1, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-007` distillation_kinds_carry_distillation_inputs (§2.6.6.6.2, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-008` canvas_kinds_carry_canvas_inputs (§2.6.6.6.2, §2.6.6.6.1)
  * - `HSK-RULE-0101` analysis_only_plans_no_mutation (§2.6.6.2.2, §2.6.6.5.2)
  * - `HSK-RULE-0102` raw_writes_only_for_ingestion (§2.6.6.7.0, §2.5.10.10)
+ * - `HSK-RULE-0105` terminal_job_has_completed_at (§2.6.6.2.7, §2.6.6.3.2)
+ * - `HSK-RULE-0106` completed_at_only_when_terminal (§2.6.6.2.7, §2.6.6.3.2)
  */
 export function validateAiJob(value: AiJob): Violation[] {
   return violations("AiJob", value);

@@ -237,6 +237,13 @@ export interface AiJob {
    * Clause: §2.6.6.2.7
    */
   aux_trace_ids?: SpanId[];
+  /**
+   * the profile-specific inputs of the job, tagged with the profile that defines them
+   *
+   * Clause: §2.6.6.6.1, §2.6.6.6.4
+   * Decision: The profile extension of §2.6.6.6.1 ("adds profile-specific fields"), not one of the 36 core fields of §2.6.6.2: §2.6.6.6.4 requires doc_rewrite and doc_summarize jobs to carry a DocsAiJobProfile in their job_inputs payload. Optional because the core fields alone describe a valid job; rules bind each job kind's inputs to its profile. Stored as JSON next to the job_kind column, so SQL keeps one row per job and the payload stays typed in every other target.
+   */
+  job_inputs?: JobInputs;
 }
 
 /**
@@ -305,48 +312,61 @@ export function asWorkflowRunId(value: string): WorkflowRunId {
 }
 
 /**
- * logical type of a job, such as doc_edit, sheet_transform, canvas_cluster or asr_transcribe
+ * the closed registry of job kinds the Master Spec names, each bound to exactly one profile in profiles.yaml
  *
- * A string that matches `^[a-z][a-z0-9]*(_[a-z0-9]+)*$`, at least 1 characters, at most 64 characters; branded so it cannot be mixed up with other strings.
- * Make one with {@link asJobKind}; test a value with {@link isJobKind}.
+ * Values:
+ * - `doc_edit`: edit document blocks, such as rewriting a paragraph (§2.6.6.2.1, §2.5.10.3.1)
+ * - `doc_review`: review a document and propose comments or changes (§2.5.10.3.1)
+ * - `doc_rewrite`: rewrite a selection, section or whole document; carries a DocsAiJobProfile (§2.6.6.6.4)
+ * - `doc_summarize`: summarise a selection, section or whole document; carries a DocsAiJobProfile (§2.6.6.6.4)
+ * - `doc_export_pdf`: export a document to PDF (§2.5.10.2)
+ * - `doc_export_docx`: export a document to DOCX, generated from the AST canonical model (§2.5.10.2)
+ * - `doc_export_html`: export a document to HTML (§2.5.10.2)
+ * - `doc_export_md`: export a document to Markdown, where applicable (§2.5.10.2)
+ * - `doc_import_docx`: import a DOCX file as a document with stable ids (§2.5.10.2)
+ * - `doc_import_md`: import a Markdown file as a document with stable ids (§2.5.10.2)
+ * - `sheet_transform`: transform sheet data, such as filling a column (§2.6.6.2.1, §2.5.10.3.1)
+ * - `sheet_explain`: explain sheet contents or formulas without changing them (§2.5.10.3.1)
+ * - `sheet_export_csv`: export a sheet or range to CSV (§2.5.10.2)
+ * - `sheet_export_xlsx`: export a sheet or range to XLSX (§2.5.10.2)
+ * - `sheet_export_json`: export a sheet or range to JSON (§2.5.10.2)
+ * - `sheet_import_csv`: import a CSV file as a sheet with stable row and column ids (§2.5.10.2)
+ * - `sheet_import_xlsx`: import an XLSX file as a sheet with stable row and column ids (§2.5.10.2)
+ * - `sheet_import_json`: import a JSON file as a sheet with stable row and column ids (§2.5.10.2)
+ * - `chart_create`: create a chart that references a table and range (§2.5.11)
+ *   Decision: §2.5.11 defines job types that create and update charts and decks without naming them; the kind is named after the create_chart operation in the artefact_verb form of §2.5.10.2.
+ * - `chart_update`: patch a chart's spec without duplicating its data (§2.5.11)
+ *   Decision: Named like chart_create, after the update_chart_spec operation.
+ * - `deck_create`: create a deck and its slides from existing entities (§2.5.11)
+ *   Decision: Named like chart_create, after the create_deck operation.
+ * - `deck_update`: add or patch slides of an existing deck (§2.5.11)
+ *   Decision: Named like chart_create, after the add_slide and update_slide operations.
+ * - `deck_export_pptx`: export a deck to PPTX as artifact references (§7.6.4, §2.5.11.2)
+ * - `deck_export_pdf`: export a deck to PDF as artifact references (§7.6.4, §2.5.11.2)
+ * - `deck_export_html`: export a deck to HTML as artifact references (§7.6.4, §2.5.11.2)
+ * - `transcript_to_deck`: generate a deck (agenda, key points, action items) from a transcript document (§7.6.5)
+ * - `context_pack_build`: build a new context pack for a target entity or source (§2.5.12)
+ *   Decision: §2.5.12 defines job types that build and refresh packs without naming them; the kind is named after the build_context_pack operation.
+ * - `context_pack_refresh`: rebuild a stale context pack after its source hashes drifted (§2.5.12)
+ *   Decision: Named like context_pack_build, after the refresh_context_pack operation.
+ * - `asr_transcribe`: transcribe audio or video into transcript segments (§2.6.6.2.1, §6.2.26)
+ * - `doc_ingest`: ingest an external file into workspace blocks through the Docling pipeline (§11.3.3.5, §6.1.6)
+ *   Decision: The spec's own name for a Docling job (§11.3.3.5 creates one with job_kind=doc_ingest); not docling_ingest, which is the profile id.
+ * - `distillation_train`: one distillation cycle, from example selection to a new adapter checkpoint (§9.1, §2.6.6.6.2)
+ *   Decision: §9.1 names distillation jobs (distill_job) but gives no job kind for the training cycle; this kind covers select_examples through create_checkpoint, and evaluation is its own kind as the spec names it.
+ * - `distillation_eval`: evaluate a student checkpoint against the teacher and decide promotion; analysis only (§11.3.5.4, §2.6.6.6.2)
+ * - `canvas_cluster`: propose clusters and layouts of canvas nodes (§2.6.6.2.1, §2.6.6.6.2)
  *
- * Clause: §2.6.6.2.1
- * Decision: A snake_case string rather than a closed enum: §2.6.6.2.1 gives kinds only as examples and profiles (§2.6.6.6) add their own. The closed registry binding kinds to profiles belongs to the profile layer.
- *
- * @example `doc_rewrite`
+ * Clause: §2.6.6.2.1, §2.6.6.6
+ * Decision: A closed enum, not an open string: §2.6.6.2.1 gives doc_edit, sheet_transform, canvas_cluster and asr_transcribe as examples, and the profiles (§2.5.10–§2.5.12, §6.1.6, §6.2.26, §9.1) name the rest. A record with a kind outside this list is refused when it is parsed (HSK-JOB-1003), so no job can run under a kind no profile governs. Where a profile describes job types without naming them (Charts & Decks, Context Packs, Distillation), the values follow the spec's own artefact_verb pattern (doc_export_pdf) and say so.
  */
-export type JobKind = string & { readonly __brand: "JobKind" };
+export type JobKind = "doc_edit" | "doc_review" | "doc_rewrite" | "doc_summarize" | "doc_export_pdf" | "doc_export_docx" | "doc_export_html" | "doc_export_md" | "doc_import_docx" | "doc_import_md" | "sheet_transform" | "sheet_explain" | "sheet_export_csv" | "sheet_export_xlsx" | "sheet_export_json" | "sheet_import_csv" | "sheet_import_xlsx" | "sheet_import_json" | "chart_create" | "chart_update" | "deck_create" | "deck_update" | "deck_export_pptx" | "deck_export_pdf" | "deck_export_html" | "transcript_to_deck" | "context_pack_build" | "context_pack_refresh" | "asr_transcribe" | "doc_ingest" | "distillation_train" | "distillation_eval" | "canvas_cluster";
 
 /**
- * The pattern every {@link JobKind} matches (ECMA-262, `u` flag).
+ * Every value of {@link JobKind}, in spec order.
+ * Clause: §2.6.6.2.1, §2.6.6.6
  */
-export const JOB_KIND_PATTERN = new RegExp("^[a-z][a-z0-9]*(_[a-z0-9]+)*$", "u");
-
-/**
- * Whether `value` is a {@link JobKind}: a string meeting its constraints (lengths count code points).
- * Clause: §2.6.6.2.1
- */
-export function isJobKind(value: unknown): value is JobKind {
-  if (typeof value !== "string") {
-    return false;
-  }
-  const length = [...value].length;
-  return length >= 1 && length <= 64 && JOB_KIND_PATTERN.test(value);
-}
-
-/**
- * Brands `value` as a {@link JobKind}.
- *
- * Clause: §2.6.6.2.1
- *
- * @throws RangeError when it does not meet the constraints.
- */
-export function asJobKind(value: string): JobKind {
-  if (!isJobKind(value)) {
-    throw new RangeError(`not a JobKind: ${JSON.stringify(value)}`);
-  }
-  return value;
-}
+export const JOB_KIND_VALUES = ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json", "chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck", "context_pack_build", "context_pack_refresh", "asr_transcribe", "doc_ingest", "distillation_train", "distillation_eval", "canvas_cluster"] as const satisfies readonly JobKind[];
 
 /**
  * the governing protocol or spec section, with its version suffix
@@ -1883,6 +1903,2689 @@ export interface ContextSnapshot {
 }
 
 /**
+ * what a SourceRef points at
+ *
+ * Values:
+ * - `span`: a Flight Recorder span (§2.6.6.7.2)
+ * - `job_step`: one step of a job (§2.6.6.7.2)
+ * - `artifact`: an artifact; its hash is then required (§2.6.6.7.2)
+ * - `entity`: a workspace entity (§2.6.6.7.2)
+ * - `doc_block`: a block of a document (§2.6.6.7.2)
+ * - `kv`: a key-value entry (§2.6.6.7.2)
+ *
+ * Clause: §2.6.6.7.2
+ */
+export type SourceRefKind = "span" | "job_step" | "artifact" | "entity" | "doc_block" | "kv";
+
+/**
+ * Every value of {@link SourceRefKind}, in spec order.
+ * Clause: §2.6.6.7.2
+ */
+export const SOURCE_REF_KIND_VALUES = ["span", "job_step", "artifact", "entity", "doc_block", "kv"] as const satisfies readonly SourceRefKind[];
+
+/**
+ * the canonical provenance pointer used by context blocks, compaction and memory promotion; enough to fetch the evidence locally
+ *
+ * Clause: §2.6.6.7.2
+ */
+export interface SourceRef {
+  /**
+   * what the pointer points at
+   *
+   * Clause: §2.6.6.7.2
+   */
+  kind: SourceRefKind;
+  /**
+   * identifier of the source within its kind
+   *
+   * Clause: §2.6.6.7.2
+   */
+  id: string;
+  /**
+   * hash of the source content; required for artifacts
+   *
+   * Clause: §2.6.6.7.2
+   */
+  hash?: Hash;
+  /**
+   * bounded part of the source: byte range, JSONPath, line range or span segment; never the entire artifact
+   *
+   * Clause: §2.6.6.7.2
+   * Decision: A string as the spec writes it. Bounded means at most 512 characters and not one of the whole-source spellings "", "*", "all", "full", "entire" or "$" (rule source_ref_selector_bounded); absent means no selector, which §2.6.6.7.2 allows.
+   */
+  selector?: string;
+  /**
+   * when the source was created
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.6.6.7.2
+   */
+  created_at?: string;
+  /**
+   * sensitivity class of the source
+   *
+   * Clause: §2.6.6.7.2
+   */
+  classification?: Classification;
+}
+
+/**
+ * the role of a block in a compiled context
+ *
+ * Values:
+ * - `rules`: standing rules (§2.6.6.7.4)
+ * - `playbook_ref`: the playbook in force (§2.6.6.7.4)
+ * - `task`: the task statement (§2.6.6.7.4)
+ * - `constraints`: hard constraints (§2.6.6.7.4)
+ * - `retrieved_snippet`: a retrieved, bounded snippet (a delta) (§2.6.6.7.4)
+ * - `tool_delta`: a bounded tool result summary (a delta) (§2.6.6.7.4)
+ * - `open_loops`: open questions carried forward (§2.6.6.7.4)
+ * - `user_input`: the user's input (a delta) (§2.6.6.7.4)
+ * - `scope_hint`: a bounded scope hint such as a calendar hint (a delta) (§2.6.6.7.4)
+ *
+ * Clause: §2.6.6.7.4
+ */
+export type ContextBlockKind = "rules" | "playbook_ref" | "task" | "constraints" | "retrieved_snippet" | "tool_delta" | "open_loops" | "user_input" | "scope_hint";
+
+/**
+ * Every value of {@link ContextBlockKind}, in spec order.
+ * Clause: §2.6.6.7.4
+ */
+export const CONTEXT_BLOCK_KIND_VALUES = ["rules", "playbook_ref", "task", "constraints", "retrieved_snippet", "tool_delta", "open_loops", "user_input", "scope_hint"] as const satisfies readonly ContextBlockKind[];
+
+/**
+ * one ordered block of a compiled WorkingContext, with its provenance
+ *
+ * Clause: §2.6.6.7.4
+ */
+export interface ContextBlock {
+  /**
+   * the block's role
+   *
+   * Clause: §2.6.6.7.4
+   */
+  kind: ContextBlockKind;
+  /**
+   * the text given to the model
+   *
+   * Clause: §2.6.6.7.4
+   */
+  content: string;
+  /**
+   * where the content came from
+   *
+   * Clause: §2.6.6.7.4, §2.6.6.7.2
+   */
+  source_refs: SourceRef[];
+  /**
+   * sensitivity class of the content
+   *
+   * Clause: §2.6.6.7.4
+   */
+  sensitivity: Classification;
+  /**
+   * projection applied to the content
+   *
+   * Clause: §2.6.6.7.4
+   */
+  projection: ProjectionMode;
+  /**
+   * key that fixes the block's position in canonical order
+   *
+   * Clause: §2.6.6.7.4, §2.6.6.7.5
+   */
+  order_key: string;
+}
+
+/**
+ * the small, relevant context compiled for one model call
+ *
+ * Clause: §2.6.6.7.4
+ */
+export interface WorkingContext {
+  /**
+   * the blocks, in order_key order
+   *
+   * Clause: §2.6.6.7.4
+   */
+  blocks: ContextBlock[];
+  /**
+   * tokens the context may use
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.4
+   */
+  token_budget: number;
+  /**
+   * tokens the blocks are estimated to use
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.4
+   */
+  token_estimate: number;
+  /**
+   * identifier of this compilation
+   *
+   * Clause: §2.6.6.7.4
+   */
+  build_id: string;
+}
+
+/**
+ * the caching-safe prompt of one model call: a stable prefix and a variable suffix of deltas, with their hashes
+ *
+ * Clause: §2.6.6.7.4
+ */
+export interface PromptEnvelope {
+  /**
+   * context that stays the same across many calls
+   *
+   * Clause: §2.6.6.7.4
+   */
+  stable_prefix: WorkingContext;
+  /**
+   * deltas only: user input, tool deltas, retrieved snippets, scope hints
+   *
+   * Clause: §2.6.6.7.4
+   */
+  variable_suffix: WorkingContext;
+  /**
+   * hash of the canonical prefix blocks
+   *
+   * Clause: §2.6.6.7.4, §2.6.6.7.5
+   */
+  stable_prefix_hash: Hash;
+  /**
+   * hash of the canonical suffix blocks
+   *
+   * Clause: §2.6.6.7.4, §2.6.6.7.5
+   */
+  variable_suffix_hash: Hash;
+  /**
+   * hash of the full prompt
+   *
+   * Clause: §2.6.6.7.4, §2.6.6.7.5
+   */
+  full_prompt_hash: Hash;
+}
+
+/**
+ * Variant `calendar` of {@link ScopeHint}: a calendar scope hint
+ *
+ * Clause: §2.6.6.7.0, §2.6.6.7.3
+ */
+export interface ScopeHintCalendar {
+  /**
+   * Discriminator: always `calendar`.
+   */
+  kind: "calendar";
+  /**
+   * the calendar hint
+   *
+   * Clause: §2.6.6.7.3
+   */
+  hint: CalendarScopeHint;
+}
+
+/**
+ * a bounded hint that narrows scope, such as the active calendar event
+ *
+ * Discriminated by `kind`.
+ *
+ * Clause: §2.6.6.7.0
+ * Decision: The spec names CalendarScopeHint as the one example ("e.g."); a tagged union lets other hint kinds be added as variants, an additive change.
+ */
+export type ScopeHint =
+  | ScopeHintCalendar;
+
+/**
+ * Every `kind` value of {@link ScopeHint}, in spec order.
+ * Clause: §2.6.6.7.0
+ */
+export const SCOPE_HINT_KIND_VALUES = ["calendar"] as const satisfies readonly ScopeHint["kind"][];
+
+/**
+ * who made an explicit scope override
+ *
+ * Values:
+ * - `user`: the user, for this job (§2.6.6.7.0)
+ * - `session`: the session, for the jobs it starts (§2.6.6.7.0)
+ *
+ * Clause: §2.6.6.7.0
+ * Decision: §2.6.6.7.0 says "explicit user/session override"; the two words become the values.
+ */
+export type OverrideSource = "user" | "session";
+
+/**
+ * Every value of {@link OverrideSource}, in spec order.
+ * Clause: §2.6.6.7.0
+ */
+export const OVERRIDE_SOURCE_VALUES = ["user", "session"] as const satisfies readonly OverrideSource[];
+
+/**
+ * an explicit override of active event, policy or model tier; outranks hints and is recorded in the ContextSnapshot
+ *
+ * Clause: §2.6.6.7.0
+ * Decision: The spec lists what may be overridden (active event, policy, model tier) without a shape: each is an optional field, projection is added because it is decided with policy (§2.6.6.7.9 step 1), and rule scope_override_names_a_target requires at least one.
+ */
+export interface ScopeOverride {
+  /**
+   * who made the override
+   *
+   * Clause: §2.6.6.7.0
+   */
+  source: OverrideSource;
+  /**
+   * the calendar event forced active
+   *
+   * Clause: §2.6.6.7.0
+   */
+  active_event_id?: string;
+  /**
+   * the policy profile forced
+   *
+   * Clause: §2.6.6.7.0
+   */
+  policy_profile_id?: string;
+  /**
+   * the model tier forced
+   *
+   * Clause: §2.6.6.7.0
+   */
+  model_tier?: ModelTier;
+  /**
+   * the projection forced
+   *
+   * Clause: §2.6.6.7.3, §2.6.6.7.0
+   */
+  projection_mode?: ProjectionMode;
+  /**
+   * why the override was made
+   *
+   * Clause: §2.6.6.7.0
+   */
+  reason?: string;
+}
+
+/**
+ * the concrete scope of one compilation run; hashed canonically into scope_inputs_hash
+ *
+ * Clause: §2.6.6.7.0
+ */
+export interface ScopeInputs {
+  /**
+   * entities in scope
+   *
+   * Clause: §2.6.6.7.0
+   */
+  entity_refs: EntityRef[];
+  /**
+   * topic lock, when any
+   *
+   * Clause: §2.6.6.7.0
+   */
+  topic_scope?: TopicScope;
+  /**
+   * bounded hints such as a calendar hint
+   *
+   * Clause: §2.6.6.7.0
+   */
+  scope_hints?: ScopeHint[];
+  /**
+   * explicit user or session override
+   *
+   * Clause: §2.6.6.7.0
+   */
+  overrides?: ScopeOverride;
+}
+
+/**
+ * pointer to the strategy used for routing, model and tool selection
+ *
+ * Clause: §2.6.6.7.0
+ * Decision: "stable ID + version": the version is an integer like every other version of §2.6.6.7 (QueryPlan, MemoryItem).
+ */
+export interface PlaybookRef {
+  /**
+   * stable identifier of the playbook
+   *
+   * Clause: §2.6.6.7.0
+   */
+  playbook_id: string;
+  /**
+   * version of the playbook
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.0
+   */
+  version: number;
+}
+
+/**
+ * the token and size budgets a ContextPlan allocates
+ *
+ * Clause: §2.6.6.7.0
+ */
+export interface ContextBudgets {
+  /**
+   * total tokens of the prompt
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.0
+   */
+  total: number;
+  /**
+   * tokens of the stable prefix
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.0
+   */
+  prefix: number;
+  /**
+   * tokens of the variable suffix
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.0
+   */
+  suffix: number;
+  /**
+   * characters of tool output allowed inline; more goes to an artifact
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.0, §2.6.6.7.7
+   */
+  tool_delta_inline_char_limit: number;
+  /**
+   * most retrieval candidates considered
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.0
+   */
+  max_retrieval_candidates: number;
+  /**
+   * most snippets selected
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.0, §2.6.6.7.5.2
+   */
+  max_selected_snippets: number;
+}
+
+/**
+ * a store a query plan routes to
+ *
+ * Values:
+ * - `context_packs`: ContextPacks, preferred (§2.6.6.7.14.5)
+ * - `knowledge_graph`: the workspace knowledge graph, bounded neighbourhood (§2.6.6.7.14.5)
+ * - `shadow_ws_lexical`: Shadow Workspace lexical index (§2.6.6.7.14.5)
+ * - `shadow_ws_vector`: Shadow Workspace vector index (§2.6.6.7.14.5)
+ * - `local_web_cache`: the local web cache index (§2.6.6.7.14.5)
+ * - `bounded_read_only`: bounded escalation reads only (§2.6.6.7.14.5)
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+ */
+export type RetrievalStore = "context_packs" | "knowledge_graph" | "shadow_ws_lexical" | "shadow_ws_vector" | "local_web_cache" | "bounded_read_only";
+
+/**
+ * Every value of {@link RetrievalStore}, in spec order.
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+ */
+export const RETRIEVAL_STORE_VALUES = ["context_packs", "knowledge_graph", "shadow_ws_lexical", "shadow_ws_vector", "local_web_cache", "bounded_read_only"] as const satisfies readonly RetrievalStore[];
+
+/**
+ * how candidates are retrieved for one compilation
+ *
+ * Clause: §2.6.6.7.0, §2.6.6.7.9
+ * Decision: The spec names RetrievalPlan without fields. Its shape carries what the determinism rules of §2.6.6.7.1 and §2.6.6.7.12 need to see: whether search is approximate, its seed, and the persisted candidate list.
+ */
+export interface RetrievalPlan {
+  /**
+   * the QueryPlan of a retrieval-backed call
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.9, §2.6.6.7.14.6
+   */
+  query_plan_id?: string;
+  /**
+   * stores queried, in route order
+   *
+   * Clause: §2.6.6.7.5.1
+   */
+  stores: RetrievalStore[];
+  /**
+   * whether retrieval uses approximate (ANN) search
+   *
+   * Clause: §2.6.6.7.1, §2.6.6.7.5.1
+   */
+  approximate: boolean;
+  /**
+   * fixed seed of approximate retrieval
+   *
+   * A signed 64-bit integer; values beyond ±2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.1, §2.6.6.7.0
+   */
+  seed?: number;
+  /**
+   * the persisted candidate list, for replay
+   *
+   * Clause: §2.6.6.7.1, §2.6.6.7.12
+   */
+  candidate_list_ref?: ArtifactHandle;
+}
+
+/**
+ * one source included in or excluded from context, with why
+ *
+ * Clause: §2.6.6.7.0
+ */
+export interface SelectionEntry {
+  /**
+   * the source
+   *
+   * Clause: §2.6.6.7.2
+   */
+  source_ref: SourceRef;
+  /**
+   * why it was included or excluded
+   *
+   * Clause: §2.6.6.7.0
+   */
+  reason: string;
+}
+
+/**
+ * which candidates were selected and which were not, each with a reason
+ *
+ * Clause: §2.6.6.7.0, §2.6.6.7.5.1
+ * Decision: ContextPlan is the "why-included/why-excluded plan"; a selection plan is those two lists with one reason per source.
+ */
+export interface SelectionPlan {
+  /**
+   * sources included, in selection order
+   *
+   * Clause: §2.6.6.7.0
+   */
+  selected: SelectionEntry[];
+  /**
+   * sources left out
+   *
+   * Clause: §2.6.6.7.0
+   */
+  excluded: SelectionEntry[];
+}
+
+/**
+ * what was cut to fit the budgets
+ *
+ * Clause: §2.6.6.7.0, §2.6.6.7.14.6
+ * Decision: The spec names TruncationPlan without fields; §2.6.6.7.14.6 G asks for a truncation flag whenever a span is cut, so the plan records whether truncation happened and its flags (rule truncation_plan_flags_when_applied).
+ */
+export interface TruncationPlan {
+  /**
+   * whether anything was truncated
+   *
+   * Clause: §2.6.6.7.0
+   */
+  applied: boolean;
+  /**
+   * truncation flags raised, in order
+   *
+   * Clause: §2.6.6.7.14.6
+   */
+  flags: string[];
+}
+
+/**
+ * the deterministic triggers of compaction
+ *
+ * Values:
+ * - `token_pressure`: the token pressure threshold was exceeded (§2.6.6.7.8)
+ * - `tool_output_size`: a tool output size threshold was exceeded (§2.6.6.7.8)
+ * - `phase_boundary`: a checkpoint or phase boundary (§2.6.6.7.8)
+ * - `idle_resume`: an idle or resume boundary (§2.6.6.7.8)
+ * - `repeated_retries`: retries repeated over N steps (§2.6.6.7.8)
+ *
+ * Clause: §2.6.6.7.8
+ */
+export type CompactionTrigger = "token_pressure" | "tool_output_size" | "phase_boundary" | "idle_resume" | "repeated_retries";
+
+/**
+ * Every value of {@link CompactionTrigger}, in spec order.
+ * Clause: §2.6.6.7.8
+ */
+export const COMPACTION_TRIGGER_VALUES = ["token_pressure", "tool_output_size", "phase_boundary", "idle_resume", "repeated_retries"] as const satisfies readonly CompactionTrigger[];
+
+/**
+ * whether compaction ran for this compilation and why
+ *
+ * Clause: §2.6.6.7.0, §2.6.6.7.8
+ * Decision: The spec names CompactionPlan without fields; the triggers that fired and pointers to the compactions made are what an audit of §2.6.6.7.8 needs.
+ */
+export interface CompactionPlan {
+  /**
+   * triggers that fired; empty means no compaction
+   *
+   * Clause: §2.6.6.7.8
+   */
+  triggers_fired: CompactionTrigger[];
+  /**
+   * the compaction events produced
+   *
+   * Clause: §2.6.6.7.8
+   */
+  compaction_refs: SourceRef[];
+}
+
+/**
+ * the policy, projection and model tier resolved for a compilation and which source decided them
+ *
+ * Clause: §2.6.6.7.0, §2.6.6.7.9
+ * Decision: ContextPlan's `policy: PolicyDecision`; named ContextPolicyDecision because the job store already has a PolicyDecision (a capability decision), and step 1 of §2.6.6.7.9 (policy + projection + model tier) gives its fields.
+ */
+export interface ContextPolicyDecision {
+  /**
+   * the policy profile in force
+   *
+   * Clause: §2.6.6.7.3
+   */
+  policy_profile_id: string;
+  /**
+   * the model tier
+   *
+   * Clause: §2.6.6.7.3
+   */
+  model_tier: ModelTier;
+  /**
+   * the projection
+   *
+   * Clause: §2.6.6.7.3
+   */
+  projection_mode: ProjectionMode;
+  /**
+   * which source decided
+   *
+   * Clause: §2.6.6.7.3
+   */
+  precedence_source: PolicyPrecedenceSource;
+}
+
+/**
+ * the why-included/why-excluded plan a compilation emits next to its ContextSnapshot
+ *
+ * Clause: §2.6.6.7.0, §2.6.6.7.9
+ */
+export interface ContextPlan {
+  /**
+   * the scope compiled
+   *
+   * Clause: §2.6.6.7.0
+   */
+  scope_inputs: ScopeInputs;
+  /**
+   * the budgets allocated
+   *
+   * Clause: §2.6.6.7.0
+   */
+  budgets: ContextBudgets;
+  /**
+   * strict or replay
+   *
+   * Clause: §2.6.6.7.0, §2.6.6.7.1
+   */
+  determinism_mode: DeterminismMode;
+  /**
+   * how candidates were retrieved
+   *
+   * Clause: §2.6.6.7.0
+   */
+  retrieval: RetrievalPlan;
+  /**
+   * what was selected and why
+   *
+   * Clause: §2.6.6.7.0
+   */
+  selection: SelectionPlan;
+  /**
+   * what was cut
+   *
+   * Clause: §2.6.6.7.0
+   */
+  truncation: TruncationPlan;
+  /**
+   * what was compacted
+   *
+   * Clause: §2.6.6.7.0
+   */
+  compaction: CompactionPlan;
+  /**
+   * the policy decision
+   *
+   * Clause: §2.6.6.7.0
+   */
+  policy: ContextPolicyDecision;
+  /**
+   * the playbook, when any
+   *
+   * Clause: §2.6.6.7.0
+   */
+  playbook_ref?: PlaybookRef;
+}
+
+/**
+ * outcome of a tool call
+ *
+ * Values:
+ * - `ok`: the tool succeeded (§2.6.6.7.7)
+ * - `error`: the tool failed (§2.6.6.7.7)
+ *
+ * Clause: §2.6.6.7.7
+ */
+export type ToolStatus = "ok" | "error";
+
+/**
+ * Every value of {@link ToolStatus}, in spec order.
+ * Clause: §2.6.6.7.7
+ */
+export const TOOL_STATUS_VALUES = ["ok", "error"] as const satisfies readonly ToolStatus[];
+
+/**
+ * the bounded summary of one tool call that enters a prompt; large output goes to artifacts
+ *
+ * Clause: §2.6.6.7.7
+ */
+export interface ToolDelta {
+  /**
+   * the tool called
+   *
+   * Clause: §2.6.6.7.7
+   */
+  tool_id: string;
+  /**
+   * its outcome
+   *
+   * Clause: §2.6.6.7.7
+   */
+  status: ToolStatus;
+  /**
+   * bounded summary of the output
+   *
+   * Clause: §2.6.6.7.7
+   * Decision: Bounded at 2,000 characters (rule tool_delta_summary_inline_limit): the spec bounds it without a number; the per-plan tool_delta_inline_char_limit is a runtime budget and may only lower it.
+   */
+  summary: string;
+  /**
+   * entities the tool changed
+   *
+   * Clause: §2.6.6.7.7
+   */
+  changed_entity_refs: EntityRef[];
+  /**
+   * artifacts holding the full output
+   *
+   * Clause: §2.6.6.7.7
+   */
+  artifact_handles: ArtifactHandle[];
+  /**
+   * errors reported
+   *
+   * Clause: §2.6.6.7.7
+   */
+  errors?: string[];
+  /**
+   * warnings reported
+   *
+   * Clause: §2.6.6.7.7
+   */
+  warnings?: string[];
+}
+
+/**
+ * what a LongTermMemory item holds
+ *
+ * Values:
+ * - `fact`: a fact (§2.6.6.7.6)
+ * - `constraint`: a constraint (§2.6.6.7.6)
+ * - `heuristic`: a heuristic (§2.6.6.7.6)
+ * - `preference`: a preference (§2.6.6.7.6)
+ * - `glossary`: a glossary entry (§2.6.6.7.6)
+ * - `failure_pattern`: a known failure pattern (§2.6.6.7.6)
+ *
+ * Clause: §2.6.6.7.6
+ */
+export type MemoryType = "fact" | "constraint" | "heuristic" | "preference" | "glossary" | "failure_pattern";
+
+/**
+ * Every value of {@link MemoryType}, in spec order.
+ * Clause: §2.6.6.7.6
+ */
+export const MEMORY_TYPE_VALUES = ["fact", "constraint", "heuristic", "preference", "glossary", "failure_pattern"] as const satisfies readonly MemoryType[];
+
+/**
+ * where a memory item came from, reversibly
+ *
+ * Clause: §2.6.6.7.6
+ */
+export interface MemoryProvenance {
+  /**
+   * the evidence the item was distilled from
+   *
+   * Clause: §2.6.6.7.6
+   */
+  source_refs: SourceRef[];
+  /**
+   * the job step that promoted it
+   *
+   * Clause: §2.6.6.7.6
+   */
+  created_by_job_id: JobId;
+}
+
+/**
+ * a validated, distilled LongTermMemory item with reversible provenance
+ *
+ * Clause: §2.6.6.7.6
+ */
+export interface MemoryItem {
+  /**
+   * identifier of the item
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.6
+   */
+  memory_id: string;
+  /**
+   * what the item holds
+   *
+   * Clause: §2.6.6.7.6
+   * Decision: The spec's field is `type`, a keyword in Rust and a soft keyword in Python; it is memory_type on every target (as event_type is for Flight Recorder events).
+   */
+  memory_type: MemoryType;
+  /**
+   * the item's text
+   *
+   * Clause: §2.6.6.7.6
+   */
+  content: string;
+  /**
+   * confidence, from 0 to 1
+   *
+   * Clause: §2.6.6.7.6
+   */
+  confidence: number;
+  /**
+   * its provenance
+   *
+   * Clause: §2.6.6.7.6
+   */
+  provenance: MemoryProvenance;
+  /**
+   * sensitivity class
+   *
+   * Clause: §2.6.6.7.6
+   */
+  classification: Classification;
+  /**
+   * when it was last verified
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.6.6.7.6
+   */
+  last_verified_at?: string;
+  /**
+   * version of the item
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.6
+   */
+  version: number;
+}
+
+/**
+ * Variant `artifact_handle` of {@link EmbeddingVectorRef}: stored as an artifact
+ *
+ * Clause: §2.6.6.7.6.1
+ */
+export interface EmbeddingVectorRefArtifactHandle {
+  /**
+   * Discriminator: always `artifact_handle`.
+   */
+  kind: "artifact_handle";
+  /**
+   * the artifact
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  handle: ArtifactHandle;
+}
+
+/**
+ * Variant `internal_ref` of {@link EmbeddingVectorRef}: stored inside the vector index
+ *
+ * Clause: §2.6.6.7.6.1
+ */
+export interface EmbeddingVectorRefInternalRef {
+  /**
+   * Discriminator: always `internal_ref`.
+   */
+  kind: "internal_ref";
+  /**
+   * the index's own reference
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  internal_ref: string;
+}
+
+/**
+ * where an embedding vector is stored: an artifact or an index-internal reference
+ *
+ * Discriminated by `kind`.
+ *
+ * Clause: §2.6.6.7.6.1
+ * Decision: `ArtifactHandle | internal_ref` becomes a tagged union; the spec gives internal_ref no shape, so it is an opaque string.
+ */
+export type EmbeddingVectorRef =
+  | EmbeddingVectorRefArtifactHandle
+  | EmbeddingVectorRefInternalRef;
+
+/**
+ * Every `kind` value of {@link EmbeddingVectorRef}, in spec order.
+ * Clause: §2.6.6.7.6.1
+ */
+export const EMBEDDING_VECTOR_REF_KIND_VALUES = ["artifact_handle", "internal_ref"] as const satisfies readonly EmbeddingVectorRef["kind"][];
+
+/**
+ * the derived embedding of one memory item, rebuildable from canonical memory items
+ *
+ * Clause: §2.6.6.7.6.1
+ */
+export interface MemoryEmbeddingRecord {
+  /**
+   * the memory item
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  memory_id: string;
+  /**
+   * the embedding model
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  embedding_model_id: string;
+  /**
+   * where the vector is
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  embedding_vector_ref: EmbeddingVectorRef;
+  /**
+   * when it was computed
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  created_at: string;
+  /**
+   * version of the memory item embedded
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  version: number;
+}
+
+/**
+ * what a memory graph edge points to
+ *
+ * Values:
+ * - `memory_id`: another memory item (§2.6.6.7.6.1)
+ * - `entity_ref`: a workspace entity (§2.6.6.7.6.1)
+ * - `artifact_handle`: an artifact (§2.6.6.7.6.1)
+ * - `source_ref`: a source (§2.6.6.7.6.1)
+ *
+ * Clause: §2.6.6.7.6.1
+ */
+export type MemoryEdgeTargetKind = "memory_id" | "entity_ref" | "artifact_handle" | "source_ref";
+
+/**
+ * Every value of {@link MemoryEdgeTargetKind}, in spec order.
+ * Clause: §2.6.6.7.6.1
+ */
+export const MEMORY_EDGE_TARGET_KIND_VALUES = ["memory_id", "entity_ref", "artifact_handle", "source_ref"] as const satisfies readonly MemoryEdgeTargetKind[];
+
+/**
+ * the relation a memory graph edge states
+ *
+ * Values:
+ * - `supports`: supports the target (§2.6.6.7.6.1)
+ * - `contradicts`: contradicts the target (§2.6.6.7.6.1)
+ * - `refines`: refines the target (§2.6.6.7.6.1)
+ * - `supersedes`: supersedes the target (§2.6.6.7.6.1)
+ * - `depends_on`: depends on the target (§2.6.6.7.6.1)
+ * - `example_of`: is an example of the target (§2.6.6.7.6.1)
+ * - `glossary_of`: is a glossary entry of the target (§2.6.6.7.6.1)
+ *
+ * Clause: §2.6.6.7.6.1
+ */
+export type MemoryRelation = "supports" | "contradicts" | "refines" | "supersedes" | "depends_on" | "example_of" | "glossary_of";
+
+/**
+ * Every value of {@link MemoryRelation}, in spec order.
+ * Clause: §2.6.6.7.6.1
+ */
+export const MEMORY_RELATION_VALUES = ["supports", "contradicts", "refines", "supersedes", "depends_on", "example_of", "glossary_of"] as const satisfies readonly MemoryRelation[];
+
+/**
+ * a typed, derived relation from a memory item, stored in the workspace knowledge graph
+ *
+ * Clause: §2.6.6.7.6.1
+ */
+export interface MemoryGraphEdge {
+  /**
+   * the memory item the edge starts at
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  from_memory_id: string;
+  /**
+   * what the edge points to
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  to_kind: MemoryEdgeTargetKind;
+  /**
+   * identifier of the target
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  to_id: string;
+  /**
+   * the relation
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  relation: MemoryRelation;
+  /**
+   * weight of the relation
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  weight: number;
+  /**
+   * evidence for the edge
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  provenance_source_refs: SourceRef[];
+  /**
+   * when the edge was made
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.6.6.7.6.1
+   */
+  created_at: string;
+}
+
+/**
+ * a decision preserved by compaction: claim, rationale and evidence
+ *
+ * Clause: §2.6.6.7.8
+ * Decision: The spec names this schema `Decision`; it is CompactionDecision because Decision is already the capability-decision enum of status.yaml. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): here they are evidence_refs.
+ */
+export interface CompactionDecision {
+  /**
+   * what was decided
+   *
+   * Clause: §2.6.6.7.8
+   */
+  claim: string;
+  /**
+   * why
+   *
+   * Clause: §2.6.6.7.8
+   */
+  rationale: string;
+  /**
+   * the evidence; at least one
+   *
+   * Clause: §2.6.6.7.8
+   */
+  evidence_refs: SourceRef[];
+}
+
+/**
+ * a constraint preserved by compaction
+ *
+ * Clause: §2.6.6.7.8
+ * Decision: The spec names this schema `Constraint`; it is CompactionConstraint because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): here they are scope_refs.
+ */
+export interface CompactionConstraint {
+  /**
+   * what must hold
+   *
+   * Clause: §2.6.6.7.8
+   */
+  must: string;
+  /**
+   * what must not happen
+   *
+   * Clause: §2.6.6.7.8
+   */
+  must_not: string;
+  /**
+   * where the constraint applies and comes from; at least one
+   *
+   * Clause: §2.6.6.7.8
+   */
+  scope_refs: SourceRef[];
+}
+
+/**
+ * an open question carried forward by compaction
+ *
+ * Clause: §2.6.6.7.8
+ * Decision: The spec names this schema `OpenLoop`; it is CompactionOpenLoop because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
+ */
+export interface CompactionOpenLoop {
+  /**
+   * the question
+   *
+   * Clause: §2.6.6.7.8
+   */
+  question: string;
+  /**
+   * what is needed to close it
+   *
+   * Clause: §2.6.6.7.8
+   */
+  needed_info: string;
+  /**
+   * the next step
+   *
+   * Clause: §2.6.6.7.8
+   */
+  next_action: string;
+  /**
+   * where the loop comes from; at least one
+   *
+   * Clause: §2.6.6.7.8
+   */
+  source_refs: SourceRef[];
+}
+
+/**
+ * progress preserved by compaction
+ *
+ * Clause: §2.6.6.7.8
+ * Decision: The spec names this schema `Progress`; it is CompactionProgress because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
+ */
+export interface CompactionProgress {
+  /**
+   * what is done
+   *
+   * Clause: §2.6.6.7.8
+   */
+  done: string[];
+  /**
+   * what comes next
+   *
+   * Clause: §2.6.6.7.8
+   */
+  next: string[];
+  /**
+   * what blocks progress
+   *
+   * Clause: §2.6.6.7.8
+   */
+  blockers: string[];
+  /**
+   * the spans the progress was read from; at least one
+   *
+   * Clause: §2.6.6.7.8
+   */
+  source_refs: SourceRef[];
+}
+
+/**
+ * a tool result preserved by compaction, by handle
+ *
+ * Clause: §2.6.6.7.8
+ * Decision: The spec names this schema `ToolResult`; it is CompactionToolResult because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): artifact handles are not SourceRefs, so source_refs is added.
+ */
+export interface CompactionToolResult {
+  /**
+   * the tool
+   *
+   * Clause: §2.6.6.7.8
+   */
+  tool_id: string;
+  /**
+   * artifacts holding its output
+   *
+   * Clause: §2.6.6.7.8
+   */
+  artifact_handles: ArtifactHandle[];
+  /**
+   * bounded summary
+   *
+   * Clause: §2.6.6.7.8
+   */
+  summary: string;
+  /**
+   * errors it reported
+   *
+   * Clause: §2.6.6.7.8
+   */
+  errors: string[];
+  /**
+   * the tool-call span and artifacts; at least one
+   *
+   * Clause: §2.6.6.7.8
+   */
+  source_refs: SourceRef[];
+}
+
+/**
+ * an error preserved by compaction
+ *
+ * Clause: §2.6.6.7.8
+ * Decision: The spec names this schema `Error`; it is CompactionError because `Error` is a name the Rust and TypeScript generators reserve. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
+ */
+export interface CompactionError {
+  /**
+   * where it happened
+   *
+   * Clause: §2.6.6.7.8
+   */
+  stage: string;
+  /**
+   * what happened
+   *
+   * Clause: §2.6.6.7.8
+   */
+  message: string;
+  /**
+   * what it affects
+   *
+   * Clause: §2.6.6.7.8
+   */
+  impact: string;
+  /**
+   * what was or should be done
+   *
+   * Clause: §2.6.6.7.8
+   */
+  mitigation: string;
+  /**
+   * the spans and artifacts it was read from; at least one
+   *
+   * Clause: §2.6.6.7.8
+   */
+  source_refs: SourceRef[];
+}
+
+/**
+ * one deterministic compaction of a job's SessionLog, holding the typed items it produced
+ *
+ * Clause: §2.6.6.7.8, §2.6.6.7.6
+ * Decision: §2.6.6.7.6 names CompactionEvent in the SessionLog without fields; it groups the required schemas of §2.6.6.7.8 produced by one run, so CompactionSchemaGuard can check a whole compaction as one record.
+ */
+export interface CompactionEvent {
+  /**
+   * identifier of the compaction
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.6
+   */
+  compaction_id: string;
+  /**
+   * the job whose log was compacted
+   *
+   * Clause: §2.6.6.7.6
+   */
+  job_id: JobId;
+  /**
+   * triggers that fired; at least one
+   *
+   * Clause: §2.6.6.7.8
+   */
+  triggers: CompactionTrigger[];
+  /**
+   * when it ran
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.6.6.7.6
+   */
+  created_at: string;
+  /**
+   * decisions preserved
+   *
+   * Clause: §2.6.6.7.8
+   */
+  decisions: CompactionDecision[];
+  /**
+   * constraints preserved
+   *
+   * Clause: §2.6.6.7.8
+   */
+  constraints: CompactionConstraint[];
+  /**
+   * open loops preserved
+   *
+   * Clause: §2.6.6.7.8
+   */
+  open_loops: CompactionOpenLoop[];
+  /**
+   * progress, when recorded
+   *
+   * Clause: §2.6.6.7.8
+   */
+  progress?: CompactionProgress;
+  /**
+   * tool results preserved
+   *
+   * Clause: §2.6.6.7.8
+   */
+  tool_results: CompactionToolResult[];
+  /**
+   * errors preserved
+   *
+   * Clause: §2.6.6.7.8
+   */
+  errors: CompactionError[];
+}
+
+/**
+ * every ContextSnapshot of one job, in order, so that job-boundary routing can be checked from records
+ *
+ * Clause: §2.6.6.7.11, §2.6.6.7.3
+ * Decision: The spec has no record for "all snapshots of a job"; JobBoundaryRoutingGuard (policy, projection and model tier cannot change mid-job) is a property of that list, so the list is a record of its own.
+ */
+export interface JobContextTrace {
+  /**
+   * the job
+   *
+   * Clause: §2.6.6.7.3
+   */
+  job_id: JobId;
+  /**
+   * its snapshots in creation order; at least one
+   *
+   * Clause: §2.6.6.7.3
+   */
+  snapshots: ContextSnapshot[];
+}
+
+/**
+ * what a retrieval query asks for
+ *
+ * Values:
+ * - `fact_lookup`: look up a fact (§2.6.6.7.14.5)
+ * - `summarize`: summarise (§2.6.6.7.14.5)
+ * - `compare`: compare (§2.6.6.7.14.5)
+ * - `transform`: transform (§2.6.6.7.14.5)
+ * - `export`: export (§2.6.6.7.14.5)
+ * - `unknown`: not classified (§2.6.6.7.14.5)
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export type QueryKind = "fact_lookup" | "summarize" | "compare" | "transform" | "export" | "unknown";
+
+/**
+ * Every value of {@link QueryKind}, in spec order.
+ * Clause: §2.6.6.7.14.5
+ */
+export const QUERY_KIND_VALUES = ["fact_lookup", "summarize", "compare", "transform", "export", "unknown"] as const satisfies readonly QueryKind[];
+
+/**
+ * one store step of a query plan's route
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface RouteStep {
+  /**
+   * the store queried
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  store: RetrievalStore;
+  /**
+   * human-readable purpose, logged and never executed
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  purpose: string;
+  /**
+   * most candidates taken from this store
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_candidates: number;
+  /**
+   * whether failure of this step is a hard error rather than a skip
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  required: boolean;
+}
+
+/**
+ * the evidence budgets of one retrieval
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface RetrievalBudgets {
+  /**
+   * tokens of all evidence
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_total_evidence_tokens: number;
+  /**
+   * snippets in all
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_snippets_total: number;
+  /**
+   * snippets per source
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_snippets_per_source: number;
+  /**
+   * candidates in all
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_candidates_total: number;
+  /**
+   * tokens of one bounded read
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_read_tokens: number;
+  /**
+   * retrieval tool calls
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_tool_calls: number;
+  /**
+   * candidates reranked
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_rerank_candidates: number;
+  /**
+   * characters of tool output allowed inline
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.7
+   */
+  tool_delta_inline_char_limit: number;
+}
+
+/**
+ * RetrievalBudgets with every field optional, as a catalog entry's defaults
+ *
+ * Clause: §2.6.6.7.14.5
+ * Decision: The spec writes Partial<RetrievalBudgets>; the language has no type operators, so the partial form is declared as its own record.
+ */
+export interface PartialRetrievalBudgets {
+  /**
+   * tokens of all evidence
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_total_evidence_tokens?: number;
+  /**
+   * snippets in all
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_snippets_total?: number;
+  /**
+   * snippets per source
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_snippets_per_source?: number;
+  /**
+   * candidates in all
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_candidates_total?: number;
+  /**
+   * tokens of one bounded read
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_read_tokens?: number;
+  /**
+   * retrieval tool calls
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_tool_calls?: number;
+  /**
+   * candidates reranked
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  max_rerank_candidates?: number;
+  /**
+   * characters of tool output allowed inline
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.7
+   */
+  tool_delta_inline_char_limit?: number;
+}
+
+/**
+ * a time window that filters retrieval
+ *
+ * Clause: §2.6.6.7.14.5
+ * Decision: The spec's start/end are reserved words in SQL; they are start_at/end_at on every target.
+ */
+export interface RetrievalTimeRange {
+  /**
+   * start of the window
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  start_at?: string;
+  /**
+   * end of the window
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  end_at?: string;
+}
+
+/**
+ * filters a query plan applies to candidates
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface RetrievalFilters {
+  /**
+   * whether new external web content may be fetched
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  allow_external_fetch: boolean;
+  /**
+   * lowest trust class kept; candidates below are dropped
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  trust_min: Classification;
+  /**
+   * content tiers allowed
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  content_tier_allowlist?: string[];
+  /**
+   * consent profiles allowed
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  consent_profile_allowlist?: string[];
+  /**
+   * entity types allowed
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  entity_types_allowlist?: string[];
+  /**
+   * time window
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  time_range?: RetrievalTimeRange;
+}
+
+/**
+ * the derived retrieval plan produced before candidate generation of a retrieval-backed call
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+ */
+export interface QueryPlan {
+  /**
+   * identifier of the plan
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  plan_id: string;
+  /**
+   * when it was made
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  created_at: string;
+  /**
+   * the query
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  query_text: string;
+  /**
+   * what the query asks for
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  query_kind: QueryKind;
+  /**
+   * store steps, executed in order; at least one
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  route: RouteStep[];
+  /**
+   * the budgets
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  budgets: RetrievalBudgets;
+  /**
+   * the filters
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  filters: RetrievalFilters;
+  /**
+   * strict or replay
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  determinism_mode: DeterminismMode;
+  /**
+   * the policy in force
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  policy_id: string;
+  /**
+   * version of the plan
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  version: number;
+}
+
+/**
+ * what a semantic catalog entry describes
+ *
+ * Values:
+ * - `entity_type`: an entity type (§2.6.6.7.14.5)
+ * - `index`: an index (§2.6.6.7.14.5)
+ * - `view`: a view (§2.6.6.7.14.5)
+ * - `tool`: a tool (§2.6.6.7.14.5)
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export type CatalogEntryKind = "entity_type" | "index" | "view" | "tool";
+
+/**
+ * Every value of {@link CatalogEntryKind}, in spec order.
+ * Clause: §2.6.6.7.14.5
+ */
+export const CATALOG_ENTRY_KIND_VALUES = ["entity_type", "index", "view", "tool"] as const satisfies readonly CatalogEntryKind[];
+
+/**
+ * a route a semantic catalog entry supports
+ *
+ * Values:
+ * - `knowledge_graph`: the knowledge graph (§2.6.6.7.14.5)
+ * - `shadow_ws_lexical`: Shadow Workspace lexical (§2.6.6.7.14.5)
+ * - `shadow_ws_vector`: Shadow Workspace vector (§2.6.6.7.14.5)
+ * - `bounded_read`: a bounded read (§2.6.6.7.14.5)
+ * - `sql_query`: an SQL query (§2.6.6.7.14.5)
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export type CatalogRoute = "knowledge_graph" | "shadow_ws_lexical" | "shadow_ws_vector" | "bounded_read" | "sql_query";
+
+/**
+ * Every value of {@link CatalogRoute}, in spec order.
+ * Clause: §2.6.6.7.14.5
+ */
+export const CATALOG_ROUTE_VALUES = ["knowledge_graph", "shadow_ws_lexical", "shadow_ws_vector", "bounded_read", "sql_query"] as const satisfies readonly CatalogRoute[];
+
+/**
+ * an example query of a semantic catalog entry
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface CatalogExample {
+  /**
+   * the example query
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  query: string;
+  /**
+   * the route it should take
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  route_hint: string;
+}
+
+/**
+ * one versioned, timestamped entry of the LLM-facing data dictionary
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.8
+ */
+export interface SemanticCatalogEntry {
+  /**
+   * identifier of the entry
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  entry_id: string;
+  /**
+   * what it describes
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  kind: CatalogEntryKind;
+  /**
+   * its name
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  name: string;
+  /**
+   * its version
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.8
+   */
+  version: number;
+  /**
+   * what it is
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  description: string;
+  /**
+   * routes it supports
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  query_routes: CatalogRoute[];
+  /**
+   * canonical selector names
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  supported_selectors: string[];
+  /**
+   * default budgets
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  default_budgets?: PartialRetrievalBudgets;
+  /**
+   * example queries
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  examples?: CatalogExample[];
+  /**
+   * when it was last updated
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.8
+   */
+  last_updated_at: string;
+}
+
+/**
+ * Variant `entity_ref` of {@link ContextPackTarget}: a workspace entity
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface ContextPackTargetEntityRef {
+  /**
+   * Discriminator: always `entity_ref`.
+   */
+  kind: "entity_ref";
+  /**
+   * the entity
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  entity_ref: EntityRef;
+}
+
+/**
+ * Variant `source_ref` of {@link ContextPackTarget}: a source
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface ContextPackTargetSourceRef {
+  /**
+   * Discriminator: always `source_ref`.
+   */
+  kind: "source_ref";
+  /**
+   * the source
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  source_ref: SourceRef;
+}
+
+/**
+ * what a context pack was built for: an entity or a source
+ *
+ * Discriminated by `kind`.
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+ * Decision: `EntityRef | SourceRef` becomes a tagged union so that every target can tell the two apart.
+ */
+export type ContextPackTarget =
+  | ContextPackTargetEntityRef
+  | ContextPackTargetSourceRef;
+
+/**
+ * Every `kind` value of {@link ContextPackTarget}, in spec order.
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+ */
+export const CONTEXT_PACK_TARGET_KIND_VALUES = ["entity_ref", "source_ref"] as const satisfies readonly ContextPackTarget["kind"][];
+
+/**
+ * the tool that built a context pack
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface ContextPackBuilder {
+  /**
+   * the builder tool
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  tool_id: string;
+  /**
+   * its version
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  tool_version: string;
+  /**
+   * hash of its configuration
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  config_hash: Hash;
+}
+
+/**
+ * the derived record of one built context pack and the source hashes it was built from
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+ */
+export interface ContextPackRecord {
+  /**
+   * identifier of the pack
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  pack_id: string;
+  /**
+   * what it was built for
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  target: ContextPackTarget;
+  /**
+   * the artifact holding its ContextPackPayload
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  pack_artifact: ArtifactHandle;
+  /**
+   * hashes of the underlying sources at build time; at least one
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+   */
+  source_hashes: Hash[];
+  /**
+   * when it was built
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  created_at: string;
+  /**
+   * the builder
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  builder: ContextPackBuilder;
+  /**
+   * version of the pack
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  version: number;
+}
+
+/**
+ * a fact of a context pack
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface PackFact {
+  /**
+   * identifier of the fact
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  fact_id: string;
+  /**
+   * the fact
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  text: string;
+  /**
+   * its evidence
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+   */
+  source_refs: SourceRef[];
+  /**
+   * confidence, 0 when it has no evidence
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  confidence: number;
+}
+
+/**
+ * how binding a context pack constraint is
+ *
+ * Values:
+ * - `hard`: must hold (§2.6.6.7.14.5)
+ * - `soft`: should hold (§2.6.6.7.14.5)
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export type ConstraintSeverity = "hard" | "soft";
+
+/**
+ * Every value of {@link ConstraintSeverity}, in spec order.
+ * Clause: §2.6.6.7.14.5
+ */
+export const CONSTRAINT_SEVERITY_VALUES = ["hard", "soft"] as const satisfies readonly ConstraintSeverity[];
+
+/**
+ * a constraint of a context pack
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface PackConstraint {
+  /**
+   * identifier of the constraint
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  constraint_id: string;
+  /**
+   * the constraint
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  text: string;
+  /**
+   * its evidence; at least one
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+   */
+  source_refs: SourceRef[];
+  /**
+   * hard or soft
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  severity: ConstraintSeverity;
+}
+
+/**
+ * an open loop of a context pack
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface PackOpenLoop {
+  /**
+   * identifier of the loop
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  loop_id: string;
+  /**
+   * the open question
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  question: string;
+  /**
+   * its evidence; at least one
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+   */
+  source_refs: SourceRef[];
+}
+
+/**
+ * a bounded anchor into a source, preferred for span extraction
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface PackAnchor {
+  /**
+   * identifier of the anchor
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  anchor_id: string;
+  /**
+   * the anchored source
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  source_ref: SourceRef;
+  /**
+   * short hint of the excerpt, at most 200 characters
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  excerpt_hint: string;
+}
+
+/**
+ * which selectors a pack scanned and skipped
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface PackCoverage {
+  /**
+   * selectors scanned
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  scanned_selectors: string[];
+  /**
+   * selectors skipped
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  skipped_selectors?: string[];
+}
+
+/**
+ * the canonical JSON stored inside a pack artifact: synopsis, facts, constraints, open loops and anchors
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+ */
+export interface ContextPackPayload {
+  /**
+   * synopsis, at most 800 characters
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  synopsis: string;
+  /**
+   * facts
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  facts: PackFact[];
+  /**
+   * constraints
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  constraints: PackConstraint[];
+  /**
+   * open loops
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  open_loops: PackOpenLoop[];
+  /**
+   * anchors
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  anchors: PackAnchor[];
+  /**
+   * coverage
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  coverage: PackCoverage;
+}
+
+/**
+ * Variant `source_ref` of {@link EvidenceRef}: a source
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface EvidenceRefSourceRef {
+  /**
+   * Discriminator: always `source_ref`.
+   */
+  kind: "source_ref";
+  /**
+   * the source
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  source_ref: SourceRef;
+}
+
+/**
+ * Variant `entity_ref` of {@link EvidenceRef}: an entity
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface EvidenceRefEntityRef {
+  /**
+   * Discriminator: always `entity_ref`.
+   */
+  kind: "entity_ref";
+  /**
+   * the entity
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  entity_ref: EntityRef;
+}
+
+/**
+ * Variant `artifact_handle` of {@link EvidenceRef}: an artifact
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface EvidenceRefArtifactHandle {
+  /**
+   * Discriminator: always `artifact_handle`.
+   */
+  kind: "artifact_handle";
+  /**
+   * the artifact
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  artifact_handle: ArtifactHandle;
+}
+
+/**
+ * what a retrieval candidate or selection points at: a source, an entity or an artifact
+ *
+ * Discriminated by `kind`.
+ *
+ * Clause: §2.6.6.7.14.5
+ * Decision: The spec's field `ref` (a keyword in Rust) typed `SourceRef | EntityRef | ArtifactHandle` becomes `reference`, a union tagged with the spec's own kind values.
+ */
+export type EvidenceRef =
+  | EvidenceRefSourceRef
+  | EvidenceRefEntityRef
+  | EvidenceRefArtifactHandle;
+
+/**
+ * Every `kind` value of {@link EvidenceRef}, in spec order.
+ * Clause: §2.6.6.7.14.5
+ */
+export const EVIDENCE_REF_KIND_VALUES = ["source_ref", "entity_ref", "artifact_handle"] as const satisfies readonly EvidenceRef["kind"][];
+
+/**
+ * the store a retrieval candidate came from
+ *
+ * Values:
+ * - `context_packs`: ContextPacks (§2.6.6.7.14.5)
+ * - `knowledge_graph`: the knowledge graph (§2.6.6.7.14.5)
+ * - `shadow_ws_lexical`: Shadow Workspace lexical (§2.6.6.7.14.5)
+ * - `shadow_ws_vector`: Shadow Workspace vector (§2.6.6.7.14.5)
+ * - `local_web_cache`: the local web cache (§2.6.6.7.14.5)
+ *
+ * Clause: §2.6.6.7.14.5
+ * Decision: The route stores minus bounded_read_only, exactly as the spec lists them for candidates.
+ */
+export type CandidateStore = "context_packs" | "knowledge_graph" | "shadow_ws_lexical" | "shadow_ws_vector" | "local_web_cache";
+
+/**
+ * Every value of {@link CandidateStore}, in spec order.
+ * Clause: §2.6.6.7.14.5
+ */
+export const CANDIDATE_STORE_VALUES = ["context_packs", "knowledge_graph", "shadow_ws_lexical", "shadow_ws_vector", "local_web_cache"] as const satisfies readonly CandidateStore[];
+
+/**
+ * the kind of a retrieval candidate's reference
+ *
+ * Values:
+ * - `source_ref`: a SourceRef (§2.6.6.7.14.5)
+ * - `entity_ref`: an EntityRef (§2.6.6.7.14.5)
+ * - `artifact_handle`: an ArtifactHandle (§2.6.6.7.14.5)
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export type CandidateRefKind = "source_ref" | "entity_ref" | "artifact_handle";
+
+/**
+ * Every value of {@link CandidateRefKind}, in spec order.
+ * Clause: §2.6.6.7.14.5
+ */
+export const CANDIDATE_REF_KIND_VALUES = ["source_ref", "entity_ref", "artifact_handle"] as const satisfies readonly CandidateRefKind[];
+
+/**
+ * the per-signal scores of a candidate; a missing score counts as 0
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+ */
+export interface CandidateScores {
+  /**
+   * lexical score
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  lexical?: number;
+  /**
+   * vector score
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  vector?: number;
+  /**
+   * graph score
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  graph?: number;
+  /**
+   * pack score: 1 for a valid fresh pack, else 0
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  pack?: number;
+  /**
+   * deterministic trust adjustment
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  trust_adjust?: number;
+}
+
+/**
+ * one derived retrieval candidate with its deterministic score and tie-break key
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+ */
+export interface RetrievalCandidate {
+  /**
+   * stable identifier of what was retrieved
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  candidate_id: string;
+  /**
+   * the kind of reference; equals reference.kind
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  kind: CandidateRefKind;
+  /**
+   * what was retrieved (the spec's `ref`)
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  reference: EvidenceRef;
+  /**
+   * where it came from
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  store: CandidateStore;
+  /**
+   * per-signal scores
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  scores: CandidateScores;
+  /**
+   * pack + trust_adjust + max(lexical, vector, graph)
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  base_score: number;
+  /**
+   * stable tie-break key, the canonical id string of the reference
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  tiebreak: string;
+}
+
+/**
+ * one store step a retrieval actually took
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface RouteTaken {
+  /**
+   * the store
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  store: RetrievalStore;
+  /**
+   * why it was taken
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  reason: string;
+  /**
+   * whether the step was served from cache
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.9
+   */
+  cache_hit?: boolean;
+}
+
+/**
+ * rerank metadata of a retrieval
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+ */
+export interface RerankInfo {
+  /**
+   * whether reranking ran
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  used: boolean;
+  /**
+   * the method
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  method: string;
+  /**
+   * hash of the candidate list reranked
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  inputs_hash: Hash;
+  /**
+   * hash of the rerank order
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  outputs_hash: Hash;
+}
+
+/**
+ * diversity (de-duplication) metadata of a retrieval
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+ */
+export interface DiversityInfo {
+  /**
+   * whether a diversity method ran
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  used: boolean;
+  /**
+   * the method, such as MMR
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  method: string;
+  /**
+   * the fixed lambda of the method
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   * Decision: The spec's `lambda` is a keyword in Python; it is mmr_lambda on every target.
+   */
+  mmr_lambda?: number;
+}
+
+/**
+ * one selected evidence item with its final rank and why
+ *
+ * Clause: §2.6.6.7.14.5
+ */
+export interface SelectedEvidence {
+  /**
+   * what was selected (the spec's `ref`)
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  reference: EvidenceRef;
+  /**
+   * its rank
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  final_rank: number;
+  /**
+   * its final score
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  final_score: number;
+  /**
+   * short relevance rationale
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.5.2
+   */
+  why: string;
+}
+
+/**
+ * a bounded span read from a selected source
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+ * Decision: The spec's ref/start/end are reserved words (Rust, SQL); they are source_ref/start_offset/end_offset on every target.
+ */
+export interface EvidenceSpan {
+  /**
+   * the source (the spec's `ref`)
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  source_ref: SourceRef;
+  /**
+   * the selector read
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  selector: string;
+  /**
+   * start of the span
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  start_offset: number;
+  /**
+   * end of the span
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  end_offset: number;
+  /**
+   * estimated tokens of the span
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  token_estimate: number;
+}
+
+/**
+ * the derived trace of one retrieval-backed model call: route, candidates, rerank, diversity, selection and spans
+ *
+ * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+ */
+export interface RetrievalTrace {
+  /**
+   * identifier of the trace
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  trace_id: string;
+  /**
+   * the QueryPlan executed
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  query_plan_id: string;
+  /**
+   * sha256 of the normalised query text
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  normalized_query_hash: Hash;
+  /**
+   * store steps taken, in order
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  route_taken: RouteTaken[];
+  /**
+   * candidates, in rank order
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  candidates: RetrievalCandidate[];
+  /**
+   * rerank metadata
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  rerank: RerankInfo;
+  /**
+   * diversity metadata
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  diversity: DiversityInfo;
+  /**
+   * selected evidence, in final order
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  selected: SelectedEvidence[];
+  /**
+   * bounded spans read
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  spans: EvidenceSpan[];
+  /**
+   * the budgets enforced
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  budgets_applied: RetrievalBudgets;
+  /**
+   * truncation flags raised
+   *
+   * Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
+   */
+  truncation_flags?: string[];
+  /**
+   * warnings
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  warnings?: string[];
+  /**
+   * errors
+   *
+   * Clause: §2.6.6.7.14.5
+   */
+  errors?: string[];
+}
+
+/**
+ * the cacheable stage a cache key belongs to
+ *
+ * Values:
+ * - `retrieval_candidates`: retrieval candidates (§2.6.6.7.14.9)
+ * - `rerank_order`: rerank order (§2.6.6.7.14.9)
+ * - `spans`: span extraction (§2.6.6.7.14.9)
+ * - `prompt_envelope`: the prompt envelope (§2.6.6.7.14.9)
+ * - `context_snapshot`: the context snapshot (§2.6.6.7.14.9)
+ *
+ * Clause: §2.6.6.7.14.9
+ */
+export type CacheKind = "retrieval_candidates" | "rerank_order" | "spans" | "prompt_envelope" | "context_snapshot";
+
+/**
+ * Every value of {@link CacheKind}, in spec order.
+ * Clause: §2.6.6.7.14.9
+ */
+export const CACHE_KIND_VALUES = ["retrieval_candidates", "rerank_order", "spans", "prompt_envelope", "context_snapshot"] as const satisfies readonly CacheKind[];
+
+/**
+ * the hash key of one cacheable stage; any change of a field invalidates the cache
+ *
+ * Clause: §2.6.6.7.14.9
+ */
+export interface CacheKey {
+  /**
+   * the stage
+   *
+   * Clause: §2.6.6.7.14.9
+   */
+  cache_kind: CacheKind;
+  /**
+   * strict or replay
+   *
+   * Clause: §2.6.6.7.14.9
+   */
+  determinism_mode: DeterminismMode;
+  /**
+   * the policy in force
+   *
+   * Clause: §2.6.6.7.14.9
+   */
+  policy_id: string;
+  /**
+   * hash of the normalised query
+   *
+   * Clause: §2.6.6.7.14.9
+   */
+  query_hash: Hash;
+  /**
+   * hash of the ScopeInputs
+   *
+   * Clause: §2.6.6.7.14.9
+   */
+  scope_inputs_hash: Hash;
+  /**
+   * hash of the budgets
+   *
+   * Clause: §2.6.6.7.14.9
+   */
+  budgets_hash: Hash;
+  /**
+   * hash of the filters
+   *
+   * Clause: §2.6.6.7.14.9
+   */
+  filters_hash: Hash;
+  /**
+   * hash over tool id, version and config hash of the tools used
+   *
+   * Clause: §2.6.6.7.14.9
+   */
+  toolchain_hash: Hash;
+  /**
+   * hash over the sorted (source id, source hash) pairs
+   *
+   * Clause: §2.6.6.7.14.9
+   */
+  sources_hash: Hash;
+}
+
+/**
  * Variant `insert_block` of {@link PlannedOperation}: insert a block after another block
  *
  * Clause: §2.6.6.2.4
@@ -3076,4 +5779,1215 @@ export interface EntityProvenance {
    * Clause: §2.6.6.5.1, §2.6.6.3.3
    */
   committed_at: string;
+}
+
+/**
+ * identifier of a workspace document
+ *
+ * A UUID in hyphenated text form, branded so it cannot be mixed up with another id or a plain
+ * string. Make one with {@link asDocId}; test a value with {@link isDocId}.
+ *
+ * Clause: §2.6.6.6.1, §2.6.6.6.4
+ * Decision: §2.6.6.6.4 types doc_id as a Uuid and §6.1.6/§6.2.26 call the same reference DocId; a UUID newtype serves both and is the same value on the wire.
+ */
+export type DocId = string & { readonly __brand: "DocId" };
+
+/**
+ * Whether `value` is a {@link DocId}: a hyphenated UUID string.
+ * Clause: §2.6.6.6.1, §2.6.6.6.4
+ */
+export function isDocId(value: unknown): value is DocId {
+  return typeof value === "string" && UUID_PATTERN.test(value);
+}
+
+/**
+ * Brands `value` as a {@link DocId}.
+ *
+ * Clause: §2.6.6.6.1, §2.6.6.6.4
+ *
+ * @throws RangeError when it is not a hyphenated UUID.
+ */
+export function asDocId(value: string): DocId {
+  if (!isDocId(value)) {
+    throw new RangeError(`not a DocId: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * identifier of an external source file in the asset store
+ *
+ * A UUID in hyphenated text form, branded so it cannot be mixed up with another id or a plain
+ * string. Make one with {@link asFileId}; test a value with {@link isFileId}.
+ *
+ * Clause: §6.1.6.1
+ * Decision: The spec names FileId without a shape; assets are stored by UUID (§11.3.3.5 uses asset ids), so a UUID newtype.
+ */
+export type FileId = string & { readonly __brand: "FileId" };
+
+/**
+ * Whether `value` is a {@link FileId}: a hyphenated UUID string.
+ * Clause: §6.1.6.1
+ */
+export function isFileId(value: unknown): value is FileId {
+  return typeof value === "string" && UUID_PATTERN.test(value);
+}
+
+/**
+ * Brands `value` as a {@link FileId}.
+ *
+ * Clause: §6.1.6.1
+ *
+ * @throws RangeError when it is not a hyphenated UUID.
+ */
+export function asFileId(value: string): FileId {
+  if (!isFileId(value)) {
+    throw new RangeError(`not a FileId: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * identifier of a canvas
+ *
+ * A UUID in hyphenated text form, branded so it cannot be mixed up with another id or a plain
+ * string. Make one with {@link asCanvasId}; test a value with {@link isCanvasId}.
+ *
+ * Clause: §2.6.6.6.1
+ * Decision: §2.6.6.6.1 names canvas_id as a profile field without a type; a UUID like doc_id.
+ */
+export type CanvasId = string & { readonly __brand: "CanvasId" };
+
+/**
+ * Whether `value` is a {@link CanvasId}: a hyphenated UUID string.
+ * Clause: §2.6.6.6.1
+ */
+export function isCanvasId(value: unknown): value is CanvasId {
+  return typeof value === "string" && UUID_PATTERN.test(value);
+}
+
+/**
+ * Brands `value` as a {@link CanvasId}.
+ *
+ * Clause: §2.6.6.6.1
+ *
+ * @throws RangeError when it is not a hyphenated UUID.
+ */
+export function asCanvasId(value: string): CanvasId {
+  if (!isCanvasId(value)) {
+    throw new RangeError(`not a CanvasId: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * an expected spoken language, as a BCP 47 language tag
+ *
+ * A string that matches `^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`, at most 35 characters; branded so it cannot be mixed up with other strings.
+ * Make one with {@link asLanguageCode}; test a value with {@link isLanguageCode}.
+ *
+ * Clause: §6.2.26.1
+ * Decision: The spec names LanguageCode without a format; BCP 47 tags (en, en-US, zh-Hant-TW) are what ASR runtimes accept.
+ *
+ * @example `en-US`
+ */
+export type LanguageCode = string & { readonly __brand: "LanguageCode" };
+
+/**
+ * The pattern every {@link LanguageCode} matches (ECMA-262, `u` flag).
+ */
+export const LANGUAGE_CODE_PATTERN = new RegExp("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "u");
+
+/**
+ * Whether `value` is a {@link LanguageCode}: a string meeting its constraints (lengths count code points).
+ * Clause: §6.2.26.1
+ */
+export function isLanguageCode(value: unknown): value is LanguageCode {
+  if (typeof value !== "string") {
+    return false;
+  }
+  const length = [...value].length;
+  return length <= 35 && LANGUAGE_CODE_PATTERN.test(value);
+}
+
+/**
+ * Brands `value` as a {@link LanguageCode}.
+ *
+ * Clause: §6.2.26.1
+ *
+ * @throws RangeError when it does not meet the constraints.
+ */
+export function asLanguageCode(value: string): LanguageCode {
+  if (!isLanguageCode(value)) {
+    throw new RangeError(`not a LanguageCode: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * how much of a document a docs job operates on
+ *
+ * Values:
+ * - `block`: a single block (§2.6.6.6.4)
+ * - `section`: a section (§2.6.6.6.4)
+ * - `document`: the full document (§2.6.6.6.4)
+ *
+ * Clause: §2.6.6.6.4
+ * Decision: §2.6.6.6.4 calls this enum LayerScope, but LayerScope is already the core type of §2.6.6.7.0 (which layers a job may read and write). Names are identical in every target, so the Docs enum is renamed DocsScope; its values and the field name layer_scope are the spec's.
+ */
+export type DocsScope = "block" | "section" | "document";
+
+/**
+ * Every value of {@link DocsScope}, in spec order.
+ * Clause: §2.6.6.6.4
+ */
+export const DOCS_SCOPE_VALUES = ["block", "section", "document"] as const satisfies readonly DocsScope[];
+
+/**
+ * a selection in a document, from one block to another, for rewriting or inserting
+ *
+ * Clause: §2.6.6.6.4
+ */
+export interface SelectionRange {
+  /**
+   * the block where the selection starts
+   *
+   * Clause: §2.6.6.6.4
+   * Decision: The spec types it as a String; BlockId is the spec's bounded string for block ids, the same on the wire.
+   */
+  start_block_id: BlockId;
+  /**
+   * the block where the selection ends
+   *
+   * Clause: §2.6.6.6.4
+   */
+  end_block_id: BlockId;
+  /**
+   * character offset of the focus inside the selection, if any
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.6.4
+   */
+  focus_offset?: number;
+}
+
+/**
+ * the inputs of an LLM job on the Document and Sheets surfaces
+ *
+ * Clause: §2.6.6.6.4, §2.5.10
+ * Decision: Exactly the three fields of §2.6.6.6.4. The further Docs & Sheets fields of §2.5.10.10 (sheet_id, block_mode, range_kind) have no types in the spec; sheet jobs name their sheet, rows and ranges through entity_refs, which already carry typed sheet ids.
+ */
+export interface DocsAiJobProfile {
+  /**
+   * the target document
+   *
+   * Clause: §2.6.6.6.4
+   */
+  doc_id: DocId;
+  /**
+   * the selection to rewrite or insert at, if any
+   *
+   * Clause: §2.6.6.6.4
+   */
+  selection?: SelectionRange;
+  /**
+   * whether the job operates on a block, a section or the whole document
+   *
+   * Clause: §2.6.6.6.4
+   */
+  layer_scope: DocsScope;
+}
+
+/**
+ * Variant `a1` of {@link RangeSpec}: an A1-style range such as A1:C10
+ *
+ * Clause: §2.5.11.1
+ */
+export interface RangeSpecA1 {
+  /**
+   * Discriminator: always `a1`.
+   */
+  form: "a1";
+  /**
+   * the A1-style range
+   *
+   * Clause: §2.5.11.1
+   */
+  range: string;
+}
+
+/**
+ * Variant `bounds` of {@link RangeSpec}: row and column bounds, 0-based and inclusive
+ *
+ * Clause: §2.5.11.1
+ * Decision: The spec does not say how bounds count; 0-based inclusive bounds match row and column positions in stored tables.
+ */
+export interface RangeSpecBounds {
+  /**
+   * Discriminator: always `bounds`.
+   */
+  form: "bounds";
+  /**
+   * first row
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.5.11.1
+   */
+  start_row: number;
+  /**
+   * last row
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.5.11.1
+   */
+  end_row: number;
+  /**
+   * first column
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.5.11.1
+   */
+  start_column: number;
+  /**
+   * last column
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.5.11.1
+   */
+  end_column: number;
+}
+
+/**
+ * a table range selector, A1-style or as row and column bounds
+ *
+ * Discriminated by `form`.
+ *
+ * Clause: §2.5.11.1
+ * Decision: The spec allows either form; a tagged union keeps each form typed instead of one free-text field.
+ */
+export type RangeSpec =
+  | RangeSpecA1
+  | RangeSpecBounds;
+
+/**
+ * Every `form` value of {@link RangeSpec}, in spec order.
+ * Clause: §2.5.11.1
+ */
+export const RANGE_SPEC_FORM_VALUES = ["a1", "bounds"] as const satisfies readonly RangeSpec["form"][];
+
+/**
+ * the file format a deck is exported to
+ *
+ * Values:
+ * - `pptx`: PowerPoint (§2.5.11.1)
+ * - `pdf`: PDF (§2.5.11.1)
+ * - `html`: HTML (§2.5.11.1)
+ *
+ * Clause: §2.5.11.1
+ */
+export type ExportFormat = "pptx" | "pdf" | "html";
+
+/**
+ * Every value of {@link ExportFormat}, in spec order.
+ * Clause: §2.5.11.1
+ */
+export const EXPORT_FORMAT_VALUES = ["pptx", "pdf", "html"] as const satisfies readonly ExportFormat[];
+
+/**
+ * how much fidelity an export may keep, gated by policy and consent
+ *
+ * Values:
+ * - `safe_default`: the policy-safe default projection (redaction applied) (§2.5.11.1)
+ * - `full_fidelity`: full fidelity, only where policy and consent allow it (§2.5.11.1)
+ *
+ * Clause: §2.5.11.1
+ * Decision: The spec writes SAFE_DEFAULT and FULL_FIDELITY; every wire value in this model is snake_case, so safe_default and full_fidelity.
+ */
+export type ExportPolicy = "safe_default" | "full_fidelity";
+
+/**
+ * Every value of {@link ExportPolicy}, in spec order.
+ * Clause: §2.5.11.1
+ */
+export const EXPORT_POLICY_VALUES = ["safe_default", "full_fidelity"] as const satisfies readonly ExportPolicy[];
+
+/**
+ * the inputs of a chart or deck job
+ *
+ * Clause: §2.5.11.1
+ */
+export interface ChartsDecksJobInputs {
+  /**
+   * the chart being updated; absent when creating one
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.1
+   */
+  target_chart_id?: string;
+  /**
+   * the deck being updated; absent when creating one
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.1
+   */
+  target_deck_id?: string;
+  /**
+   * the table a chart reads (required for chart jobs)
+   *
+   * Clause: §2.5.11.1
+   */
+  source_table_ref?: EntityRef;
+  /**
+   * the range of the table to use
+   *
+   * Clause: §2.5.11.1
+   */
+  source_range?: RangeSpec;
+  /**
+   * the export format, for export jobs
+   *
+   * Clause: §2.5.11.1
+   */
+  export_format?: ExportFormat;
+  /**
+   * the export fidelity policy, gated by policy and consent
+   *
+   * Clause: §2.5.11.1
+   */
+  export_policy: ExportPolicy;
+}
+
+/**
+ * the inputs of a job that builds or refreshes a context pack
+ *
+ * Clause: §2.5.12.1
+ */
+export interface ContextPackJobInputs {
+  /**
+   * the entity the pack is built for
+   *
+   * Clause: §2.5.12.1
+   * Decision: The spec allows an EntityRef or a SourceRef; until SourceRef (§2.6.6.7.2) is in this spec, the target is an EntityRef.
+   */
+  target_ref: EntityRef;
+  /**
+   * a bounded allowlist of selectors for scanning and coverage
+   *
+   * Clause: §2.5.12.1
+   */
+  selector_allowlist?: string[];
+  /**
+   * rebuild even when an equivalent fresh pack exists
+   *
+   * Clause: §2.5.12.1
+   */
+  force_rebuild?: boolean;
+  /**
+   * the ContextPackPayload schema version
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.5.12.1
+   * Decision: The spec gives it a default of 1, so it may be absent; a version is never negative, so uint.
+   *
+   * @defaultValue `1` (applied by readers when the field is absent)
+   */
+  pack_schema_version?: number;
+  /**
+   * cap on anchor span extraction work
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.5.12.1
+   */
+  max_anchor_reads?: number;
+}
+
+/**
+ * the inputs of a transcription job
+ *
+ * Clause: §6.2.26.1
+ */
+export interface AsrJobInputs {
+  /**
+   * the audio or video resource
+   *
+   * Clause: §6.2.26.1
+   */
+  media_id: MediaId;
+  /**
+   * the segments to transcribe; empty means the whole recording
+   *
+   * Clause: §6.2.26.1
+   */
+  time_ranges: TimeRange[];
+  /**
+   * the expected language
+   *
+   * Clause: §6.2.26.1
+   */
+  language_hint?: LanguageCode;
+  /**
+   * the ASR model to use, such as whisper-large-v3
+   *
+   * Clause: §6.2.26.1
+   */
+  asr_model_id: ModelId;
+  /**
+   * whether to attempt speaker diarization
+   *
+   * Clause: §6.2.26.1
+   */
+  diarization_enabled: boolean;
+  /**
+   * the document to attach the transcript to, if any
+   *
+   * Clause: §6.2.26.1
+   */
+  target_doc_id?: DocId;
+}
+
+/**
+ * what a Docling ingestion extracts
+ *
+ * Values:
+ * - `full_structure`: layout, text and tables (§6.1.6.1)
+ * - `text_only`: text only (§6.1.6.1)
+ * - `tables_only`: tables only (§6.1.6.1)
+ *
+ * Clause: §6.1.6.1
+ */
+export type IngestMode = "full_structure" | "text_only" | "tables_only";
+
+/**
+ * Every value of {@link IngestMode}, in spec order.
+ * Clause: §6.1.6.1
+ */
+export const INGEST_MODE_VALUES = ["full_structure", "text_only", "tables_only"] as const satisfies readonly IngestMode[];
+
+/**
+ * the inputs of a Docling ingestion job
+ *
+ * Clause: §6.1.6.1
+ * Decision: The §6.1.6.1 table marks no field optional, so all five are required.
+ */
+export interface DoclingJobInputs {
+  /**
+   * the source file being ingested
+   *
+   * Clause: §6.1.6.1
+   */
+  source_file_id: FileId;
+  /**
+   * the workspace document to create or populate
+   *
+   * Clause: §6.1.6.1
+   */
+  target_doc_id: DocId;
+  /**
+   * what to extract
+   *
+   * Clause: §6.1.6.1
+   */
+  ingest_mode: IngestMode;
+  /**
+   * the layout analysis model, such as DocLayNet
+   *
+   * Clause: §6.1.6.1
+   */
+  layout_model: ModelId;
+  /**
+   * the table extraction model, such as TableFormer
+   *
+   * Clause: §6.1.6.1
+   */
+  table_model: ModelId;
+}
+
+/**
+ * the inputs of a distillation job, training cycle or evaluation
+ *
+ * Clause: §2.6.6.6.2, §9.1
+ * Decision: §2.6.6.6.2 lists the field groups (model and tokenizer metadata, context refs, reward features, lineage, data signature and job ids) without names; the names follow §9.1's adapter_checkpoint columns and §11.3.5.4's eval references. Only the base model is required: every stage needs it, the other fields belong to some stages only.
+ */
+export interface DistillationJobInputs {
+  /**
+   * the base model the adapter is trained on
+   *
+   * Clause: §9.1
+   */
+  base_model_name: ModelId;
+  /**
+   * the tokenizer of the student, for cross-tokenizer-safe distillation
+   *
+   * Clause: §2.6.6.6.2
+   */
+  tokenizer_id?: string;
+  /**
+   * the MCP teacher server an evaluation samples from
+   *
+   * Clause: §11.3.5.4
+   */
+  teacher_server_id?: string;
+  /**
+   * the runtime role of the student model, such as code or small
+   *
+   * Clause: §11.3.5.4
+   */
+  student_model_role?: string;
+  /**
+   * the evaluation dataset or suite, such as core_code_eval_v1
+   *
+   * Clause: §11.3.5.4
+   */
+  dataset_id?: string;
+  /**
+   * Skill Bank entries and other context the job reads
+   *
+   * Clause: §2.6.6.6.2
+   */
+  context_refs?: EntityRef[];
+  /**
+   * named reward features used for scoring
+   *
+   * Clause: §2.6.6.6.2
+   */
+  reward_features?: Record<string, number>;
+  /**
+   * the checkpoint this one derives from (lineage)
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.6.2, §9.1
+   */
+  parent_checkpoint_id?: string;
+  /**
+   * hash of the training data specification
+   *
+   * Clause: §9.1
+   */
+  data_signature?: string;
+  /**
+   * the distillation jobs whose data this one uses (job_ids_json)
+   *
+   * Clause: §9.1
+   */
+  job_ids?: JobId[];
+}
+
+/**
+ * the inputs of a canvas job (profile declared future)
+ *
+ * Clause: §2.6.6.6.1, §2.6.6.6.2
+ */
+export interface CanvasJobInputs {
+  /**
+   * the target canvas
+   *
+   * Clause: §2.6.6.6.1
+   */
+  canvas_id: CanvasId;
+  /**
+   * the nodes the job works on; absent means the whole canvas
+   *
+   * Clause: §2.6.6.2.4
+   */
+  node_ids?: NodeId[];
+}
+
+/**
+ * Variant `docs_sheets` of {@link JobInputs}: AI jobs on documents and spreadsheets, including import and export
+ *
+ * Clause: §2.5.10, §2.5.10.10, §2.6.6.6.4
+ * Decision: The import/export job families of §2.5.10.2 belong here, since the section defines them. Only doc_rewrite and doc_summarize must carry a DocsAiJobProfile (§2.6.6.6.4, enforced by a rule); the other kinds may. The profile adds no statuses of its own: §2.5.10.3.1 lists exactly the global lifecycle states.
+ */
+export interface JobInputsDocsSheets {
+  /**
+   * Discriminator: always `docs_sheets`.
+   */
+  profile: "docs_sheets";
+  /**
+   * the target document
+   *
+   * Clause: §2.6.6.6.4
+   */
+  doc_id: DocId;
+  /**
+   * the selection to rewrite or insert at, if any
+   *
+   * Clause: §2.6.6.6.4
+   */
+  selection?: SelectionRange;
+  /**
+   * whether the job operates on a block, a section or the whole document
+   *
+   * Clause: §2.6.6.6.4
+   */
+  layer_scope: DocsScope;
+}
+
+/**
+ * Variant `charts_decks` of {@link JobInputs}: jobs that create, update and export charts and decks by reference to existing entities
+ *
+ * Clause: §2.5.11, §2.6.6.6.2
+ * Decision: Capabilities are §2.5.11.4's suggested READ_/WRITE_/EXPORT_ names in the axis form of §11.1.3 (READ_SHEET becomes sheet.read). The spec gives charts and decks no provenance fields, so the profile declares no provenance plan.
+ */
+export interface JobInputsChartsDecks {
+  /**
+   * Discriminator: always `charts_decks`.
+   */
+  profile: "charts_decks";
+  /**
+   * the chart being updated; absent when creating one
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.1
+   */
+  target_chart_id?: string;
+  /**
+   * the deck being updated; absent when creating one
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.1
+   */
+  target_deck_id?: string;
+  /**
+   * the table a chart reads (required for chart jobs)
+   *
+   * Clause: §2.5.11.1
+   */
+  source_table_ref?: EntityRef;
+  /**
+   * the range of the table to use
+   *
+   * Clause: §2.5.11.1
+   */
+  source_range?: RangeSpec;
+  /**
+   * the export format, for export jobs
+   *
+   * Clause: §2.5.11.1
+   */
+  export_format?: ExportFormat;
+  /**
+   * the export fidelity policy, gated by policy and consent
+   *
+   * Clause: §2.5.11.1
+   */
+  export_policy: ExportPolicy;
+}
+
+/**
+ * Variant `context_pack_builder` of {@link JobInputs}: jobs that build and refresh context packs, derived and provenance-bound artifacts
+ *
+ * Clause: §2.5.12, §2.6.6.7.14
+ * Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs (ContextPackRecord, ContextPackPayload) are §2.6.6.7.14 types; they are named as outputs once those are in this spec.
+ */
+export interface JobInputsContextPackBuilder {
+  /**
+   * Discriminator: always `context_pack_builder`.
+   */
+  profile: "context_pack_builder";
+  /**
+   * the entity the pack is built for
+   *
+   * Clause: §2.5.12.1
+   * Decision: The spec allows an EntityRef or a SourceRef; until SourceRef (§2.6.6.7.2) is in this spec, the target is an EntityRef.
+   */
+  target_ref: EntityRef;
+  /**
+   * a bounded allowlist of selectors for scanning and coverage
+   *
+   * Clause: §2.5.12.1
+   */
+  selector_allowlist?: string[];
+  /**
+   * rebuild even when an equivalent fresh pack exists
+   *
+   * Clause: §2.5.12.1
+   */
+  force_rebuild?: boolean;
+  /**
+   * the ContextPackPayload schema version
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.5.12.1
+   * Decision: The spec gives it a default of 1, so it may be absent; a version is never negative, so uint.
+   *
+   * @defaultValue `1` (applied by readers when the field is absent)
+   */
+  pack_schema_version?: number;
+  /**
+   * cap on anchor span extraction work
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.5.12.1
+   */
+  max_anchor_reads?: number;
+}
+
+/**
+ * Variant `asr` of {@link JobInputs}: jobs that transcribe audio and video into derived transcripts
+ *
+ * Clause: §6.2.26, §2.6.6.6.2
+ * Decision: §6.2.26 names no capabilities; transcription reads media and may attach the transcript to a document, so media.read and doc.write. Its typical flow uses only global states.
+ */
+export interface JobInputsAsr {
+  /**
+   * Discriminator: always `asr`.
+   */
+  profile: "asr";
+  /**
+   * the audio or video resource
+   *
+   * Clause: §6.2.26.1
+   */
+  media_id: MediaId;
+  /**
+   * the segments to transcribe; empty means the whole recording
+   *
+   * Clause: §6.2.26.1
+   */
+  time_ranges: TimeRange[];
+  /**
+   * the expected language
+   *
+   * Clause: §6.2.26.1
+   */
+  language_hint?: LanguageCode;
+  /**
+   * the ASR model to use, such as whisper-large-v3
+   *
+   * Clause: §6.2.26.1
+   */
+  asr_model_id: ModelId;
+  /**
+   * whether to attempt speaker diarization
+   *
+   * Clause: §6.2.26.1
+   */
+  diarization_enabled: boolean;
+  /**
+   * the document to attach the transcript to, if any
+   *
+   * Clause: §6.2.26.1
+   */
+  target_doc_id?: DocId;
+}
+
+/**
+ * Variant `docling` of {@link JobInputs}: jobs that ingest external documents into workspace blocks through Docling
+ *
+ * Clause: §6.1.6, §2.6.6.6.2
+ * Decision: §11.3.3.5 grants the sidecar a scoped read of the input asset and the import writes blocks, so fs.read:inputs and doc.write.
+ */
+export interface JobInputsDocling {
+  /**
+   * Discriminator: always `docling`.
+   */
+  profile: "docling";
+  /**
+   * the source file being ingested
+   *
+   * Clause: §6.1.6.1
+   */
+  source_file_id: FileId;
+  /**
+   * the workspace document to create or populate
+   *
+   * Clause: §6.1.6.1
+   */
+  target_doc_id: DocId;
+  /**
+   * what to extract
+   *
+   * Clause: §6.1.6.1
+   */
+  ingest_mode: IngestMode;
+  /**
+   * the layout analysis model, such as DocLayNet
+   *
+   * Clause: §6.1.6.1
+   */
+  layout_model: ModelId;
+  /**
+   * the table extraction model, such as TableFormer
+   *
+   * Clause: §6.1.6.1
+   */
+  table_model: ModelId;
+}
+
+/**
+ * Variant `distillation` of {@link JobInputs}: Skill Bank distillation stages, from example selection to checkpoint promotion
+ *
+ * Clause: §2.6.6.6.2, §9.1
+ * Decision: The spec gives the profile no id; distillation_v0.1 follows the other profiles' form. The capabilities are not named either: skill_bank.read for examples, model.train for training and model.eval for evaluation runs.
+ */
+export interface JobInputsDistillation {
+  /**
+   * Discriminator: always `distillation`.
+   */
+  profile: "distillation";
+  /**
+   * the base model the adapter is trained on
+   *
+   * Clause: §9.1
+   */
+  base_model_name: ModelId;
+  /**
+   * the tokenizer of the student, for cross-tokenizer-safe distillation
+   *
+   * Clause: §2.6.6.6.2
+   */
+  tokenizer_id?: string;
+  /**
+   * the MCP teacher server an evaluation samples from
+   *
+   * Clause: §11.3.5.4
+   */
+  teacher_server_id?: string;
+  /**
+   * the runtime role of the student model, such as code or small
+   *
+   * Clause: §11.3.5.4
+   */
+  student_model_role?: string;
+  /**
+   * the evaluation dataset or suite, such as core_code_eval_v1
+   *
+   * Clause: §11.3.5.4
+   */
+  dataset_id?: string;
+  /**
+   * Skill Bank entries and other context the job reads
+   *
+   * Clause: §2.6.6.6.2
+   */
+  context_refs?: EntityRef[];
+  /**
+   * named reward features used for scoring
+   *
+   * Clause: §2.6.6.6.2
+   */
+  reward_features?: Record<string, number>;
+  /**
+   * the checkpoint this one derives from (lineage)
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.6.2, §9.1
+   */
+  parent_checkpoint_id?: string;
+  /**
+   * hash of the training data specification
+   *
+   * Clause: §9.1
+   */
+  data_signature?: string;
+  /**
+   * the distillation jobs whose data this one uses (job_ids_json)
+   *
+   * Clause: §9.1
+   */
+  job_ids?: JobId[];
+}
+
+/**
+ * Variant `canvas` of {@link JobInputs}: jobs that propose clusters and layouts on visual canvases (declared future)
+ *
+ * Clause: §2.6.6.6.2
+ * Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form.
+ */
+export interface JobInputsCanvas {
+  /**
+   * Discriminator: always `canvas`.
+   */
+  profile: "canvas";
+  /**
+   * the target canvas
+   *
+   * Clause: §2.6.6.6.1
+   */
+  canvas_id: CanvasId;
+  /**
+   * the nodes the job works on; absent means the whole canvas
+   *
+   * Clause: §2.6.6.2.4
+   */
+  node_ids?: NodeId[];
+}
+
+/**
+ * the profile-specific inputs of a job: one variant per profile that declares `inputs`, tagged with the profile name
+ *
+ * Discriminated by `profile`.
+ *
+ * Clause: §2.6.6.6.1, §2.6.6.6.4
+ * Decision: Synthesized by the loader from `profiles:`, so a job's typed inputs and the profile registry can never disagree; the variant fields are the profile's input record's fields.
+ */
+export type JobInputs =
+  | JobInputsDocsSheets
+  | JobInputsChartsDecks
+  | JobInputsContextPackBuilder
+  | JobInputsAsr
+  | JobInputsDocling
+  | JobInputsDistillation
+  | JobInputsCanvas;
+
+/**
+ * Every `profile` value of {@link JobInputs}, in spec order.
+ * Clause: §2.6.6.6.1, §2.6.6.6.4
+ */
+export const JOB_INPUTS_PROFILE_VALUES = ["docs_sheets", "charts_decks", "context_pack_builder", "asr", "docling", "distillation", "canvas"] as const satisfies readonly JobInputs["profile"][];
+
+/**
+ * payload of ai_job.created: a job was created, with its first history row
+ *
+ * Clause: §11.5, §2.6.6.3.1, §2.6.6.1
+ * Decision: One record per event type, named after the event (ai_job.created → AiJobCreated); the base fields (event_id, actor, job_id, timestamp, …) stay on FlightRecorderEvent and this record is its payload.
+ */
+export interface AiJobCreated {
+  /**
+   * always absent: a new job comes from no state
+   *
+   * Clause: §2.6.6.3
+   */
+  from_state?: JobState;
+  /**
+   * the job's initial state
+   *
+   * Clause: §2.6.6.3
+   */
+  to_state: JobState;
+  /**
+   * reason code of the initial status
+   *
+   * Clause: §2.6.6.2.6
+   */
+  reason: ReasonCode;
+  /**
+   * human-readable detail of the reason
+   *
+   * Clause: §2.6.6.2.6
+   */
+  reason_detail?: string;
+  /**
+   * history sequence of the creation row, always 1
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.3
+   */
+  sequence: number;
+  /**
+   * the job's kind
+   *
+   * Clause: §2.6.6.2.1
+   */
+  job_kind: JobKind;
+}
+
+/**
+ * payload of ai_job.state_changed: a job moved from one state to another
+ *
+ * Clause: §11.5, §2.6.6.3.1
+ */
+export interface AiJobStateChanged {
+  /**
+   * the state left
+   *
+   * Clause: §2.6.6.3
+   */
+  from_state: JobState;
+  /**
+   * the state entered
+   *
+   * Clause: §2.6.6.3
+   */
+  to_state: JobState;
+  /**
+   * reason code of the change
+   *
+   * Clause: §2.6.6.2.6
+   */
+  reason: ReasonCode;
+  /**
+   * human-readable detail of the reason
+   *
+   * Clause: §2.6.6.2.6
+   */
+  reason_detail?: string;
+  /**
+   * history sequence of the change
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.3
+   */
+  sequence: number;
+  /**
+   * the attempt the change happened in
+   *
+   * Clause: §2.6.6.4
+   */
+  workflow_run_id?: WorkflowRunId;
+  /**
+   * attempt number of a workflow run the change opened, when entering running opened one
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.4
+   */
+  opened_attempt?: number;
+  /**
+   * the worker that claimed the job, for a claim
+   *
+   * Clause: §2.6.6.4
+   */
+  worker?: string;
+}
+
+/**
+ * payload of ai_job.capability_decision: one allow or deny decision at an enforcement point
+ *
+ * Clause: §11.5, §11.1, §2.6.6.5.2
+ * Decision: The capability itself is the base event's capability_id, not repeated in the payload.
+ */
+export interface AiJobCapabilityDecision {
+  /**
+   * where the capability was checked
+   *
+   * Clause: §2.6.6.5.2
+   */
+  enforcement_point: ValidationPhase;
+  /**
+   * allowed or denied
+   *
+   * Clause: §11.1
+   */
+  decision: Decision;
+  /**
+   * stable code of the denial, when denied
+   *
+   * Clause: §11.1
+   */
+  error_code?: ErrorCode;
+  /**
+   * why it was decided so
+   *
+   * Clause: §11.1
+   */
+  detail?: string;
+}
+
+/**
+ * payload of ai_job.workflow_run_started: an execution attempt was opened
+ *
+ * Clause: §11.5, §2.6.6.4
+ */
+export interface AiJobWorkflowRunStarted {
+  /**
+   * the attempt
+   *
+   * Clause: §2.6.6.4
+   */
+  workflow_run_id: WorkflowRunId;
+  /**
+   * its number, 1 for the first run
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.4
+   */
+  attempt: number;
+  /**
+   * the workflow definition it executes
+   *
+   * Clause: §2.6.6.4
+   */
+  workflow_definition_id?: string;
+}
+
+/**
+ * payload of ai_job.validation_recorded: a validation result was stored on the job
+ *
+ * Clause: §11.5, §2.6.6.2.6
+ */
+export interface AiJobValidationRecorded {
+  /**
+   * the overall verdict
+   *
+   * Clause: §2.6.6.2.6
+   */
+  verdict: Verdict;
+  /**
+   * how many validator outcomes the result holds
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.2.6
+   */
+  validators: number;
+}
+
+/**
+ * one change listed by ai_job.changes_committed
+ *
+ * Clause: §11.5, §2.6.6.5.1
+ */
+export interface CommittedChange {
+  /**
+   * the provenance record written for it
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.5.1
+   */
+  provenance_id: string;
+  /**
+   * the artefact type changed
+   *
+   * Clause: §2.6.6.2.3
+   */
+  artefact_type: ArtefactType;
+  /**
+   * the artefact changed
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.2.3
+   */
+  artefact_id: string;
+  /**
+   * the layer written
+   *
+   * Clause: §2.6.6.7.0
+   */
+  layer: Layer;
+}
+
+/**
+ * payload of ai_job.changes_committed: workspace changes were committed with provenance
+ *
+ * Clause: §11.5, §2.6.6.5.1, §2.6.6.3.3
+ */
+export interface AiJobChangesCommitted {
+  /**
+   * the changes, in commit order
+   *
+   * Clause: §2.6.6.5.1
+   */
+  changes: CommittedChange[];
 }

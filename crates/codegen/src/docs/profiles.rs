@@ -1,0 +1,130 @@
+//! Docs target, profiles (§2.6.6.6): the `## Profiles` section of the page of the spec file that
+//! declares them — one table row per profile (id, job kinds, inputs, operations, capabilities),
+//! then per profile its status mapping and plans.
+
+use std::fmt::Write as _;
+
+use handshake_spec::model::Spec;
+
+use super::{Pages, cell, one_line};
+
+/// The profiles declared in `file`; nothing when it declares none.
+pub(super) fn profiles_section(out: &mut String, spec: &Spec, pages: &Pages, file: &str) {
+    let profiles: Vec<_> = spec
+        .profiles
+        .iter()
+        .filter(|p| p.meta.location.file == file)
+        .collect();
+    if profiles.is_empty() {
+        return;
+    }
+    out.push_str(
+        "\n## Profiles\n\nEach profile extends the core job without redefining it (§2.6.6.6). Every job kind \
+         is bound to exactly one profile; a job's `job_inputs` carries the profile's inputs record, tagged \
+         `profile` with the profile name. Operations in *italics* are not `PlannedOperation` variants: \
+         they travel in its `profile_operation` variant.\n\n\
+         | profile | profile id | job kinds | inputs | operations | capabilities | clause |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    let typed_operations: Vec<&str> = spec
+        .type_named("PlannedOperation")
+        .map(|t| match &t.kind {
+            handshake_spec::model::TypeKind::Union(union) => {
+                union.variants.iter().map(|v| v.name.as_str()).collect()
+            }
+            _ => Vec::new(),
+        })
+        .unwrap_or_default();
+    for profile in &profiles {
+        let name = if profile.future {
+            format!("`{}` (future)", profile.name)
+        } else {
+            format!("`{}`", profile.name)
+        };
+        let code_list = |items: &[String]| {
+            items
+                .iter()
+                .map(|item| format!("`{item}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let operations = profile
+            .operations
+            .iter()
+            .map(|operation| {
+                if typed_operations.contains(&operation.as_str()) {
+                    format!("`{operation}`")
+                } else {
+                    format!("*`{operation}`*")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let inputs = match &profile.inputs {
+            Some(record) => pages.link(record),
+            None => "—".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| {name} | `{}` | {} | {inputs} | {operations} | {} | {} |",
+            profile.profile_id,
+            code_list(&profile.job_kinds),
+            code_list(&profile.capabilities),
+            profile.meta.clause
+        );
+    }
+    for profile in &profiles {
+        let _ = writeln!(out, "\n### Profile `{}`\n", profile.name);
+        let _ = writeln!(out, "{}.", capitalised(&cell(&profile.meta.description)));
+        if let Some(decision) = &profile.meta.decision {
+            let _ = writeln!(out, "\n**Decision:** {}", one_line(decision));
+        }
+        if let Some(outputs) = &profile.outputs {
+            let _ = writeln!(out, "\nOutputs: {}.", pages.link(outputs));
+        }
+        if profile.statuses.is_empty() {
+            out.push_str("\nStatuses: the global lifecycle states only; each maps onto itself.\n");
+        } else {
+            out.push_str(
+                "\nStatuses beyond the global lifecycle states, and the state each maps onto:\n\n\
+                 | status | lifecycle state | clause | meaning |\n| --- | --- | --- | --- |\n",
+            );
+            for mapping in &profile.statuses {
+                let mut meaning = one_line(&mapping.meta.description);
+                if let Some(decision) = &mapping.meta.decision {
+                    let _ = write!(meaning, " **Decision:** {}", one_line(decision));
+                }
+                let _ = writeln!(
+                    out,
+                    "| `{}` | `{}` | {} | {} |",
+                    mapping.status,
+                    mapping.state,
+                    mapping.meta.clause,
+                    cell(&meaning)
+                );
+            }
+        }
+        for (title, plan) in [
+            ("Validation plan", &profile.validation_plan),
+            ("Provenance plan", &profile.provenance_plan),
+        ] {
+            if let Some(plan) = plan {
+                let _ = writeln!(out, "\n{title}:\n\n```json\n{}\n```", plan_json(plan));
+            }
+        }
+    }
+}
+
+/// Upper-case the first letter: descriptions are written as lower-case fragments.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// A plan as pretty JSON, in the key order the spec wrote it.
+fn plan_json(plan: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(plan).unwrap_or_else(|_| plan.to_string())
+}
