@@ -106,6 +106,8 @@ struct Baseline {
     update: String,
     latest_run: String,
     close_runs: String,
+    next_attempt: String,
+    insert_run: String,
     event: String,
     history: String,
 }
@@ -163,6 +165,11 @@ impl Baseline {
                 p(2, "timestamptz"),
                 p(3, "uuid")
             ),
+            next_attempt: format!("SELECT CAST(COALESCE(MAX(attempt), 0) + 1 AS BIGINT) FROM ai_job_workflow_runs WHERE job_id = {}", p(1, "uuid")),
+            insert_run: format!(
+                "INSERT INTO ai_job_workflow_runs (workflow_run_id, job_id, attempt, status, started_at) VALUES ({}, {}, {}, {}, {})",
+                p(1, "uuid"), p(2, "uuid"), p(3, ""), p(4, ""), p(5, "timestamptz")
+            ),
             event: format!(
                 "INSERT INTO flight_recorder_outbox (event_id, event_type, timestamp, actor, job_id, model_id, wsids, payload) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
                 p(1, "uuid"),
@@ -210,7 +217,19 @@ macro_rules! baseline_step {
             .execute(&mut *$tx).await.expect("update").rows_affected();
         assert_eq!(changed, 1);
         let run = sqlx::query(AssertSqlSafe($b.latest_run.clone())).bind(&id).fetch_optional(&mut *$tx).await.expect("run");
-        let run_id: Option<String> = run.map(|r| r.get(0));
+        let (mut run_id, open): (Option<String>, bool) = match run {
+            Some(r) => (Some(r.get(0)), r.get::<i64, _>(1) == 1),
+            None => (None, false),
+        };
+        if to == JobState::Running && !open {
+            // Entering running without an open run opens the next attempt, as the library does.
+            let attempt: i64 = sqlx::query_scalar(AssertSqlSafe($b.next_attempt.clone())).bind(&id).fetch_one(&mut *$tx).await.expect("attempt");
+            let new_run = Uuid::now_v7().to_string();
+            sqlx::query(AssertSqlSafe($b.insert_run.clone()))
+                .bind(&new_run).bind(&id).bind(attempt).bind("running").bind(&now)
+                .execute(&mut *$tx).await.expect("insert run");
+            run_id = Some(new_run);
+        }
         if to == JobState::AwaitingValidation {
             sqlx::query(AssertSqlSafe($b.close_runs.clone())).bind("succeeded").bind(&now).bind(&id).execute(&mut *$tx).await.expect("close");
         }
