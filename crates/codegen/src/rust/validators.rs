@@ -344,8 +344,9 @@ impl<'s> Generator<'s, '_> {
                         rule,
                     )?;
                     let part_suffix = part.suffix;
+                    let template = format!("{{pointer}}{list_suffix}/{{{index}}}{part_suffix}");
                     let push = violation(quote! {
-                        format!("{}{}/{}{}", pointer, #list_suffix, #index, #part_suffix)
+                        format!(#template)
                     });
                     inner.push(guarded(b.not(), push));
                 }
@@ -602,7 +603,10 @@ impl<'s> Generator<'s, '_> {
                     let left = this.access(&element, Access::Ref(quote! { #a }), key, rule);
                     let right = this.access(&element, Access::Ref(quote! { #b }), key, rule);
                     this.depth -= 1;
-                    let (left, right) = (option_form(left?.0), option_form(right?.0));
+                    let (left, right) = match (left?.0, right?.0) {
+                        (Access::Place(l), Access::Place(r)) => (l, r),
+                        (l, r) => (option_form(l), option_form(r)),
+                    };
                     let recv = v.recv();
                     let same = quote! {
                         #recv.windows(2).all(|pair| match pair {

@@ -445,9 +445,7 @@ impl Validate for PromptEnvelope {
                 ContextBlockKind::RetrievedSnippet | ContextBlockKind::ScopeHint
             ) {
                 out.push(Violation {
-                    path: format!(
-                        "{}{}/{}{}", pointer, "/variable_suffix/blocks", i1, "/kind"
-                    ),
+                    path: format!("{pointer}/variable_suffix/blocks/{i1}/kind"),
                     code: "HSK-RULE-ACE-003",
                     clause: "§2.6.6.7.4",
                     rule: "prompt_envelope_suffix_only_deltas",
@@ -462,9 +460,7 @@ impl Validate for PromptEnvelope {
                 ContextBlockKind::RetrievedSnippet | ContextBlockKind::ScopeHint
             ) {
                 out.push(Violation {
-                    path: format!(
-                        "{}{}/{}{}", pointer, "/stable_prefix/blocks", i1, "/kind"
-                    ),
+                    path: format!("{pointer}/stable_prefix/blocks/{i1}/kind"),
                     code: "HSK-RULE-ACE-004",
                     clause: "§2.6.6.7.4",
                     rule: "prompt_envelope_prefix_has_no_deltas",
@@ -837,7 +833,7 @@ impl Validate for JobContextTrace {
             .snapshots
             .windows(2)
             .all(|pair| match pair {
-                [a1, b1] => Some(&a1.job_id) == Some(&b1.job_id),
+                [a1, b1] => a1.job_id == b1.job_id,
                 _ => true,
             })
         {
@@ -854,7 +850,7 @@ impl Validate for JobContextTrace {
             .snapshots
             .windows(2)
             .all(|pair| match pair {
-                [a1, b1] => Some(&a1.model_tier) == Some(&b1.model_tier),
+                [a1, b1] => a1.model_tier == b1.model_tier,
                 _ => true,
             })
         {
@@ -870,7 +866,7 @@ impl Validate for JobContextTrace {
             .snapshots
             .windows(2)
             .all(|pair| match pair {
-                [a1, b1] => Some(&a1.policy_profile_id) == Some(&b1.policy_profile_id),
+                [a1, b1] => a1.policy_profile_id == b1.policy_profile_id,
                 _ => true,
             })
         {
@@ -1016,7 +1012,7 @@ impl Validate for ContextPackPayload {
         for (i1, e1) in self.anchors.iter().enumerate() {
             if e1.excerpt_hint.chars().count() > 200 {
                 out.push(Violation {
-                    path: format!("{}{}/{}{}", pointer, "/anchors", i1, "/excerpt_hint"),
+                    path: format!("{pointer}/anchors/{i1}/excerpt_hint"),
                     code: "HSK-RULE-ACE-031",
                     clause: "§2.6.6.7.14.5",
                     rule: "context_pack_excerpt_hint_bounded",
@@ -1028,7 +1024,7 @@ impl Validate for ContextPackPayload {
         for (i1, e1) in self.facts.iter().enumerate() {
             if e1.source_refs.is_empty() && e1.confidence != 0.0 {
                 out.push(Violation {
-                    path: format!("{}{}/{}{}", pointer, "/facts", i1, ""),
+                    path: format!("{pointer}/facts/{i1}"),
                     code: "HSK-RULE-ACE-032",
                     clause: "§2.6.6.7.14.7",
                     rule: "context_pack_facts_bound_or_zero_confidence",
@@ -1040,9 +1036,7 @@ impl Validate for ContextPackPayload {
         for (i1, e1) in self.constraints.iter().enumerate() {
             if e1.source_refs.is_empty() {
                 out.push(Violation {
-                    path: format!(
-                        "{}{}/{}{}", pointer, "/constraints", i1, "/source_refs"
-                    ),
+                    path: format!("{pointer}/constraints/{i1}/source_refs"),
                     code: "HSK-RULE-ACE-033",
                     clause: "§2.6.6.7.14.7",
                     rule: "context_pack_constraints_bound",
@@ -1054,9 +1048,7 @@ impl Validate for ContextPackPayload {
         for (i1, e1) in self.open_loops.iter().enumerate() {
             if e1.source_refs.is_empty() {
                 out.push(Violation {
-                    path: format!(
-                        "{}{}/{}{}", pointer, "/open_loops", i1, "/source_refs"
-                    ),
+                    path: format!("{pointer}/open_loops/{i1}/source_refs"),
                     code: "HSK-RULE-ACE-034",
                     clause: "§2.6.6.7.14.7",
                     rule: "context_pack_open_loops_bound",
