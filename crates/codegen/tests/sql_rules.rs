@@ -1,0 +1,115 @@
+//! Cross-field rules in the SQL target, on the `rules` golden spec (`tests/golden/rust/rules/spec`,
+//! table `orders`): which rules become named CHECKs, their exact expressions in both dialects, the
+//! rules named as unexpressed, and the migration differ's refusal of a new CHECK on an existing
+//! table (a new table simply carries it).
+
+use std::path::Path;
+
+use handshake_codegen::migrations::{Change, diff};
+use handshake_codegen::sql::{self, Dialect, Schema, ddl};
+
+fn schema() -> (handshake_spec::model::Spec, Schema) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let spec = handshake_spec::load_manifest(&root, "tests/golden/rust/rules/spec/handshake.yaml")
+        .unwrap_or_else(|e| panic!("the rules golden spec does not load:\n{e}"));
+    let schema = sql::schema(&spec).expect("the tables lay out");
+    (spec, schema)
+}
+
+#[test]
+fn column_rules_become_named_checks_in_both_dialects() {
+    let (_, schema) = schema();
+    let orders = schema.table("orders").expect("orders");
+    let checks: Vec<(&str, &str, &str)> = orders
+        .checks
+        .iter()
+        .map(|c| (c.name.as_str(), c.sqlite.as_str(), c.postgres.as_str()))
+        .collect();
+    let reference = "NOT (channel IN ('partner')) OR ((reference IS NOT NULL) AND (reference IS NULL OR (length(reference) >= 3 AND length(reference) <= 12)))";
+    let withdrawn = "NOT (NOT (channel IN ('web', 'partner'))) OR (NOT (stage = 'withdrawn'))";
+    assert_eq!(
+        checks,
+        [
+            (
+                "orders_partner_orders_carry_a_reference_check",
+                reference,
+                reference
+            ),
+            (
+                "orders_web_orders_not_withdrawn_by_phone_check",
+                withdrawn,
+                withdrawn
+            ),
+        ]
+    );
+    for dialect in Dialect::ALL {
+        let create = ddl::create_table(dialect, orders, "orders", &|_| true);
+        assert!(create.contains(&format!(
+            "CONSTRAINT orders_web_orders_not_withdrawn_by_phone_check CHECK ({withdrawn})"
+        )));
+        assert!(create.starts_with(
+            "-- Rules on orders that no CHECK expresses (enforced by the model and the schemas): \
+             published_orders_have_lines, express_not_by_invoice, \
+             shipped_orders_have_a_zip_or_stay_domestic, gift_lines_have_a_note, \
+             lines_share_one_gift_setting, urgent_orders_are_tagged.\n"
+        ));
+    }
+}
+
+#[test]
+fn unexpressed_rules_are_listed_per_table() {
+    let (spec, _) = schema();
+    let rules: Vec<String> = sql::rules::unexpressed_rules(&spec)
+        .into_iter()
+        .map(|(table, rule)| format!("{table}.{rule}"))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "orders.published_orders_have_lines",
+            "orders.express_not_by_invoice",
+            "orders.shipped_orders_have_a_zip_or_stay_domestic",
+            "orders.gift_lines_have_a_note",
+            "orders.lines_share_one_gift_setting",
+            "orders.urgent_orders_are_tagged",
+        ]
+    );
+}
+
+#[test]
+fn checks_round_trip_through_the_snapshot() {
+    let (_, schema) = schema();
+    let again = Schema::from_json(&schema.to_json()).expect("snapshot reads back");
+    assert_eq!(again, schema);
+}
+
+#[test]
+fn a_new_check_on_an_existing_table_is_not_additive() {
+    let (_, new) = schema();
+    let mut old = new.clone();
+    old.tables
+        .iter_mut()
+        .for_each(|t| t.checks.retain(|c| !c.name.contains("withdrawn")));
+    let problems = diff(&old, &new).expect_err("a CHECK added to an existing table is refused");
+    assert_eq!(
+        problems,
+        [
+            "CHECK orders_web_orders_not_withdrawn_by_phone_check (rule web_orders_not_withdrawn_by_phone) was added to the existing table orders; existing rows may violate it"
+        ]
+    );
+
+    let mut changed = new.clone();
+    changed.tables[0].checks[0].sqlite.push_str(" AND TRUE");
+    let problems = diff(&new, &changed).expect_err("a changed CHECK is refused");
+    assert!(problems[0].contains("changed"), "{problems:?}");
+
+    let problems = diff(&new, &old).expect_err("a dropped CHECK is refused");
+    assert!(problems[0].contains("was removed"), "{problems:?}");
+
+    // A new table brings its CHECKs inside CREATE TABLE: an additive change.
+    let empty = Schema::default();
+    assert_eq!(
+        diff(&empty, &new).expect("a new table is additive"),
+        [Change::CreateTable("orders".into())]
+    );
+}
