@@ -186,7 +186,10 @@ pub(crate) fn gaps(spec: &Spec, rule: &Rule) -> Vec<(&'static str, String)> {
     if conditions.iter().any(|c| uses_all_equal(c)) {
         gaps.push((
             "JSON Schema",
-            format!("{}.", sentence(crate::json_schema::rules::ALL_EQUAL_REASON)),
+            format!(
+                "{}.",
+                crate::json_schema::rules::ALL_EQUAL_REASON.replacen("all_equal", "`all_equal`", 1)
+            ),
         ));
     }
     if let Some(reason) = sql_gap(spec, rule, &conditions) {
@@ -304,5 +307,9 @@ mod tests {
             "said once for the type"
         );
         assert!(page.contains("`SourceRef` has no table, so no rule below is a SQL CHECK"));
+        assert!(
+            page.contains("*Not expressed in JSON Schema:* `all_equal` compares list elements with each other; JSON Schema has no keyword for that.\n"),
+            "{page}"
+        );
     }
 }
