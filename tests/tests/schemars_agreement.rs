@@ -329,6 +329,7 @@ fn schemars_schema(stem: &str) -> Value {
         "job_state_transition" => schemars::schema_for!(model::JobStateTransition),
         "entity_provenance" => schemars::schema_for!(model::EntityProvenance),
         "job_state" => schemars::schema_for!(model::JobState),
+        "job_inputs" => schemars::schema_for!(model::JobInputs),
         "source_ref" => schemars::schema_for!(model::SourceRef),
         "working_context" => schemars::schema_for!(model::WorkingContext),
         "prompt_envelope" => schemars::schema_for!(model::PromptEnvelope),
