@@ -165,10 +165,17 @@ impl Baseline {
                 p(2, "timestamptz"),
                 p(3, "uuid")
             ),
-            next_attempt: format!("SELECT CAST(COALESCE(MAX(attempt), 0) + 1 AS BIGINT) FROM ai_job_workflow_runs WHERE job_id = {}", p(1, "uuid")),
+            next_attempt: format!(
+                "SELECT CAST(COALESCE(MAX(attempt), 0) + 1 AS BIGINT) FROM ai_job_workflow_runs WHERE job_id = {}",
+                p(1, "uuid")
+            ),
             insert_run: format!(
                 "INSERT INTO ai_job_workflow_runs (workflow_run_id, job_id, attempt, status, started_at) VALUES ({}, {}, {}, {}, {})",
-                p(1, "uuid"), p(2, "uuid"), p(3, ""), p(4, ""), p(5, "timestamptz")
+                p(1, "uuid"),
+                p(2, "uuid"),
+                p(3, ""),
+                p(4, ""),
+                p(5, "timestamptz")
             ),
             event: format!(
                 "INSERT INTO flight_recorder_outbox (event_id, event_type, timestamp, actor, job_id, model_id, wsids, payload) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
@@ -292,10 +299,27 @@ fn sqlite_baseline(bencher: divan::Bencher) {
     bencher.bench_local(|| rt.block_on(sqlite_baseline_step(&pool, &b, &job)));
 }
 
+/// A fresh database on the server of `HANDSHAKE_TEST_POSTGRES_URL` (never the shared one itself).
 fn pg_url() -> Option<String> {
-    std::env::var("HANDSHAKE_TEST_POSTGRES_URL")
+    let admin = std::env::var("HANDSHAKE_TEST_POSTGRES_URL")
         .ok()
-        .filter(|u| !u.is_empty())
+        .filter(|u| !u.is_empty())?;
+    let name = format!("hs_job_store_bench_{}", Uuid::now_v7().simple());
+    rt().block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
+    });
+    let (path, query) = admin
+        .split_once('?')
+        .map_or((admin.as_str(), String::new()), |(p, q)| {
+            (p, format!("?{q}"))
+        });
+    let base = path.rsplit_once('/').map_or(path, |(base, _)| base);
+    Some(format!("{base}/{name}{query}"))
 }
 
 async fn pg_store(url: &str) -> JobStore {
