@@ -3928,20 +3928,6 @@ pub struct PromptEnvelope {
     pub full_prompt_hash: Hash,
 }
 
-/// A bounded hint that narrows scope, such as the active calendar event (§2.6.6.7.0)
-///
-/// Decision: The spec names CalendarScopeHint as the one example ("e.g."); a tagged union lets other hint kinds be added as variants, an additive change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", deny_unknown_fields)]
-pub enum ScopeHint {
-    /// A calendar scope hint (§2.6.6.7.0, §2.6.6.7.3)
-    #[serde(rename = "calendar")]
-    Calendar {
-        /// The calendar hint (§2.6.6.7.3)
-        hint: CalendarScopeHint,
-    },
-}
-
 /// Who made an explicit scope override (§2.6.6.7.0)
 ///
 /// Decision: §2.6.6.7.0 says "explicit user/session override"; the two words become the values.
@@ -4065,13 +4051,15 @@ pub struct ScopeInputs {
         deserialize_with = "crate::serde_support::present"
     )]
     pub topic_scope: Option<TopicScope>,
-    /// Bounded hints such as a calendar hint (§2.6.6.7.0)
+    /// Bounded scope hints (§2.6.6.7.0, §2.6.6.7.3)
+    ///
+    /// Decision: The spec types the list as ScopeHint with CalendarScopeHint as its example and names no other hint kind, so the elements are CalendarScopeHint records. A second hint kind would make this a tagged union, a wire change decided when the spec names one.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::serde_support::present"
     )]
-    pub scope_hints: Option<Vec<ScopeHint>>,
+    pub scope_hints: Option<Vec<CalendarScopeHint>>,
     /// Explicit user or session override (§2.6.6.7.0)
     #[serde(
         default,

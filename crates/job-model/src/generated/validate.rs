@@ -8,7 +8,7 @@ use super::types::{
     AiJob, JobKind, AccessMode, WorkspaceScope, Selector, EntityRef, Layer, LayerScope,
     DeterminismMode, CalendarScopeHint, IdsDigest, PromptEnvelopeHashes, ArtifactKind,
     ArtifactHandle, ContextSnapshot, SourceRefKind, SourceRef, ContextBlockKind,
-    ContextBlock, WorkingContext, PromptEnvelope, ScopeHint, ScopeOverride, ScopeInputs,
+    ContextBlock, WorkingContext, PromptEnvelope, ScopeOverride, ScopeInputs,
     PlaybookRef, ContextBudgets, RetrievalPlan, SelectionEntry, SelectionPlan,
     TruncationPlan, CompactionPlan, ContextPolicyDecision, ContextPlan, ToolDelta,
     MemoryProvenance, MemoryItem, EmbeddingVectorRef, MemoryEmbeddingRecord,
@@ -477,10 +477,6 @@ impl Validate for PromptEnvelope {
             out,
         );
     }
-}
-
-impl Validate for ScopeHint {
-    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
 }
 
 impl Validate for ScopeOverride {

@@ -2888,36 +2888,6 @@ class PromptEnvelope(BaseModel):
         return self
 
 
-class ScopeHintCalendar(BaseModel):
-    """Variant ``calendar`` of ``ScopeHint``: a calendar scope hint
-
-    Clause: §2.6.6.7.0, §2.6.6.7.3
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    kind: Literal["calendar"] = "calendar"
-    """Discriminator: always ``calendar``."""
-
-    hint: CalendarScopeHint
-    """the calendar hint
-
-    Clause: §2.6.6.7.3
-    """
-
-
-ScopeHint = ScopeHintCalendar
-"""a bounded hint that narrows scope, such as the active calendar event
-
-Discriminated by ``kind``.
-
-Clause: §2.6.6.7.0
-Decision: The spec names CalendarScopeHint as the one example ("e.g."); a tagged union lets other hint kinds be added as variants, an additive change.
-"""
-SCOPE_HINT_KIND_VALUES: tuple[str, ...] = ("calendar",)
-"""Every ``kind`` value of ``ScopeHint``, in spec order."""
-
-
 OverrideSource = Literal["user", "session"]
 """who made an explicit scope override
 
@@ -3008,10 +2978,11 @@ class ScopeInputs(BaseModel):
     Clause: §2.6.6.7.0
     """
 
-    scope_hints: _Optional[list[ScopeHint]] = None
-    """bounded hints such as a calendar hint
+    scope_hints: _Optional[list[CalendarScopeHint]] = None
+    """bounded scope hints
 
-    Clause: §2.6.6.7.0
+    Clause: §2.6.6.7.0, §2.6.6.7.3
+    Decision: The spec types the list as ScopeHint with CalendarScopeHint as its example and names no other hint kind, so the elements are CalendarScopeHint records. A second hint kind would make this a tagged union, a wire change decided when the spec names one.
     """
 
     overrides: _Optional[ScopeOverride] = None
@@ -6322,7 +6293,6 @@ SourceRef.model_rebuild()
 ContextBlock.model_rebuild()
 WorkingContext.model_rebuild()
 PromptEnvelope.model_rebuild()
-ScopeHintCalendar.model_rebuild()
 ScopeOverride.model_rebuild()
 ScopeInputs.model_rebuild()
 PlaybookRef.model_rebuild()

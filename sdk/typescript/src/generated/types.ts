@@ -2113,41 +2113,6 @@ export interface PromptEnvelope {
 }
 
 /**
- * Variant `calendar` of {@link ScopeHint}: a calendar scope hint
- *
- * Clause: §2.6.6.7.0, §2.6.6.7.3
- */
-export interface ScopeHintCalendar {
-  /**
-   * Discriminator: always `calendar`.
-   */
-  kind: "calendar";
-  /**
-   * the calendar hint
-   *
-   * Clause: §2.6.6.7.3
-   */
-  hint: CalendarScopeHint;
-}
-
-/**
- * a bounded hint that narrows scope, such as the active calendar event
- *
- * Discriminated by `kind`.
- *
- * Clause: §2.6.6.7.0
- * Decision: The spec names CalendarScopeHint as the one example ("e.g."); a tagged union lets other hint kinds be added as variants, an additive change.
- */
-export type ScopeHint =
-  | ScopeHintCalendar;
-
-/**
- * Every `kind` value of {@link ScopeHint}, in spec order.
- * Clause: §2.6.6.7.0
- */
-export const SCOPE_HINT_KIND_VALUES = ["calendar"] as const satisfies readonly ScopeHint["kind"][];
-
-/**
  * who made an explicit scope override
  *
  * Values:
@@ -2229,11 +2194,12 @@ export interface ScopeInputs {
    */
   topic_scope?: TopicScope;
   /**
-   * bounded hints such as a calendar hint
+   * bounded scope hints
    *
-   * Clause: §2.6.6.7.0
+   * Clause: §2.6.6.7.0, §2.6.6.7.3
+   * Decision: The spec types the list as ScopeHint with CalendarScopeHint as its example and names no other hint kind, so the elements are CalendarScopeHint records. A second hint kind would make this a tagged union, a wire change decided when the spec names one.
    */
-  scope_hints?: ScopeHint[];
+  scope_hints?: CalendarScopeHint[];
   /**
    * explicit user or session override
    *
