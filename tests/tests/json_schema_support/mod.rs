@@ -177,9 +177,15 @@ pub fn model_round_trip(stem: &str, instance: &Value) -> Result<Value, String> {
         "cache_key" => serde_round_trip::<model::CacheKey>(instance),
         "ai_job_created" => serde_round_trip::<model::AiJobCreated>(instance),
         "ai_job_state_changed" => serde_round_trip::<model::AiJobStateChanged>(instance),
-        "ai_job_capability_decision" => serde_round_trip::<model::AiJobCapabilityDecision>(instance),
-        "ai_job_workflow_run_started" => serde_round_trip::<model::AiJobWorkflowRunStarted>(instance),
-        "ai_job_validation_recorded" => serde_round_trip::<model::AiJobValidationRecorded>(instance),
+        "ai_job_capability_decision" => {
+            serde_round_trip::<model::AiJobCapabilityDecision>(instance)
+        }
+        "ai_job_workflow_run_started" => {
+            serde_round_trip::<model::AiJobWorkflowRunStarted>(instance)
+        }
+        "ai_job_validation_recorded" => {
+            serde_round_trip::<model::AiJobValidationRecorded>(instance)
+        }
         "ai_job_changes_committed" => serde_round_trip::<model::AiJobChangesCommitted>(instance),
         other => {
             panic!("root schema {other} has no model type in model_round_trip(): add it there")
