@@ -48,7 +48,7 @@ fn policy() -> ProfilePolicy {
         .and_then(|p| {
             p.require(
                 ValidationPhase::BeforeQueued,
-                Some("magic_job"),
+                Some("canvas_cluster"),
                 "magic.power",
             )
         })
@@ -216,7 +216,7 @@ fn enforcement_point_before_queued() {
 /// HSK-4001: a capability that is not in the registry is refused with UnknownCapability, recorded.
 async fn unknown_capability(store: JobStore) {
     let job = job_with(|v| {
-        v["job_kind"] = Value::from("magic_job");
+        v["job_kind"] = Value::from("canvas_cluster");
         v["capability_profile_id"] = Value::from("full");
     });
     let id = job.job_id;
