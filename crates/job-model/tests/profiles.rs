@@ -175,3 +175,30 @@ fn job_inputs_are_tagged_with_the_profile_name() {
         );
     }
 }
+
+#[test]
+fn the_job_inputs_schema_is_a_oneof_discriminated_by_profile_name() {
+    let schema = example("schemas/job_inputs.schema.json");
+    let tags: Vec<&str> = schema["oneOf"]
+        .as_array()
+        .expect("JobInputs is a oneOf")
+        .iter()
+        .map(|variant| {
+            assert!(
+                variant["required"]
+                    .as_array()
+                    .is_some_and(|r| r.contains(&json!("profile"))),
+                "every variant requires its tag: {variant}"
+            );
+            variant["properties"]["profile"]["const"]
+                .as_str()
+                .expect("each variant fixes the tag with const")
+        })
+        .collect();
+    let expected: Vec<&str> = PROFILES
+        .iter()
+        .filter(|p| p.inputs.is_some())
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(tags, expected);
+}
