@@ -13,7 +13,9 @@
 //! which also reports rule codes) and the TypeScript runtime checks (`validate…` in the generated
 //! `rules.ts`, compiled into `sdk/typescript/.build` by `sdk/check.sh` and run with node). Beyond
 //! the verdict, every target that reports codes must report the folder's rule code on its invalid
-//! records and no code on its valid ones. Rules a target cannot express are listed in
+//! records and no code on its valid ones, and the pointers must agree: Pydantic and TypeScript name
+//! the record a rule is on, which must enclose the value Rust points at. Rules a target cannot
+//! express are listed in
 //! [`RULE_GAPS`] with the reason.
 //!
 //! A target may only disagree with the folder where [`KNOWN_GAPS`] names the file, the target and
@@ -29,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use handshake_conformance::repo_root;
+use handshake_spec::model::{Condition, Spec};
 use json_schema_support::{display, model_round_trip, root_schemas, validator};
 use serde_json::Value;
 
@@ -368,9 +371,9 @@ fn rule_records(dir: &Path) -> Vec<RuleRecord> {
         .collect()
 }
 
-/// Rust's verdict: serde, then every cross-field rule (`Validate`); `Err` carries the codes
-/// (`HSK-JOB-1001` when serde refuses the record).
-fn rust_rule_codes(stem: &str, value: &Value) -> Result<(), Vec<String>> {
+/// Rust's verdict: serde, then every cross-field rule (`Validate`); `Err` carries each violation
+/// as `(JSON pointer, code)` (`HSK-JOB-1001` when serde refuses the record).
+fn rust_rule_codes(stem: &str, value: &Value) -> Result<(), Vec<(String, String)>> {
     use handshake_job_model as model;
     use handshake_job_model::validation::validate_json;
     macro_rules! by_stem {
@@ -428,7 +431,12 @@ fn rust_rule_codes(stem: &str, value: &Value) -> Result<(), Vec<String>> {
         "retrieval_candidate" => RetrievalCandidate,
         "retrieval_trace" => RetrievalTrace,
     };
-    result.map_err(|violations| violations.iter().map(|v| v.code.to_string()).collect())
+    result.map_err(|violations| {
+        violations
+            .into_iter()
+            .map(|v| (v.path, v.code.to_string()))
+            .collect()
+    })
 }
 
 /// Reports of a JSON-printing checker (`{"verdicts": [{"file", "violations": [{"code"}], …}]}`),
@@ -465,13 +473,95 @@ fn run_reporter(program: &Path, args: &[&str], records: &[RuleRecord], cwd: &Pat
     verdicts
 }
 
-fn codes_of(verdict: &Value) -> Vec<String> {
+/// The `(pointer, code)` pairs a checker reports.
+fn violations_of(verdict: &Value) -> Vec<(String, String)> {
     verdict["violations"]
         .as_array()
         .expect("violations is an array")
         .iter()
-        .map(|v| v["code"].as_str().expect("a code").to_string())
+        .map(|v| {
+            (
+                v["pointer"].as_str().expect("a pointer").to_string(),
+                v["code"].as_str().expect("a code").to_string(),
+            )
+        })
         .collect()
+}
+
+/// First segments of every path a condition reads (where Rust's pointer goes below the record).
+fn first_segments(condition: &Condition, out: &mut Vec<String>) {
+    match condition {
+        Condition::Present(path) | Condition::Absent(path) => out.push(path.0[0].clone()),
+        Condition::Equals { path, .. }
+        | Condition::NotEquals { path, .. }
+        | Condition::OneOf { path, .. }
+        | Condition::NoneOf { path, .. }
+        | Condition::Length { path, .. }
+        | Condition::Contains { path, .. }
+        | Condition::Each { path, .. }
+        | Condition::AllEqual { path, .. } => out.push(path.0[0].clone()),
+        Condition::All(conditions) | Condition::Any(conditions) => {
+            conditions.iter().for_each(|c| first_segments(c, out))
+        }
+        Condition::Not(inner) => first_segments(inner, out),
+    }
+}
+
+/// Whether `record_pointer` is the record that Rust's `pointer` (record + the path of the failing
+/// part) belongs to: equal, or followed by one of `segments`.
+fn encloses(record_pointer: &str, pointer: &str, segments: &[String]) -> bool {
+    pointer == record_pointer
+        || pointer.strip_prefix(record_pointer).is_some_and(|rest| {
+            segments.iter().any(|segment| {
+                rest.strip_prefix('/')
+                    .and_then(|rest| rest.strip_prefix(segment.as_str()))
+                    .is_some_and(|tail| tail.is_empty() || tail.starts_with('/'))
+            })
+        })
+}
+
+/// Pydantic and TypeScript report the pointer of the record a rule is on; Rust reports the value
+/// inside it (and one violation per failing part or element). They agree when every violation of
+/// one side has one with the same code on the other, the record's pointer enclosing Rust's.
+fn pointer_mismatches(
+    spec: &Spec,
+    target: Target,
+    name: &str,
+    rust: &[(String, String)],
+    other: &[(String, String)],
+) -> Vec<String> {
+    let segments = |code: &str| {
+        let mut out = Vec::new();
+        for rule in spec.rules.iter().filter(|r| r.code == code) {
+            first_segments(&rule.require, &mut out);
+            if let Some(when) = &rule.when {
+                first_segments(when, &mut out);
+            }
+        }
+        out
+    };
+    let mut out = Vec::new();
+    for (pointer, code) in other {
+        if !rust
+            .iter()
+            .any(|(p, c)| c == code && encloses(pointer, p, &segments(code)))
+        {
+            out.push(format!(
+                "{target} reports {code} at {pointer:?} in {name}; rust has no {code} inside it ({rust:?})"
+            ));
+        }
+    }
+    for (pointer, code) in rust {
+        if !other
+            .iter()
+            .any(|(p, c)| c == code && encloses(p, pointer, &segments(code)))
+        {
+            out.push(format!(
+                "rust reports {code} at {pointer:?} in {name}; {target} has no {code} on a record enclosing it ({other:?})"
+            ));
+        }
+    }
+    out
 }
 
 /// A column that needs a tool `sdk/check.sh` installs: its absence is loud, and fatal in CI.
@@ -558,22 +648,42 @@ fn rules_corpus_verdicts_and_codes_agree_across_rust_json_schema_pydantic_and_ty
         // (target, verdict, codes it reports; None when the target reports no codes)
         let mut verdicts: Vec<(Target, bool, Option<Vec<String>>)> = Vec::new();
         let rust = rust_rule_codes(&record.stem, &record.value);
-        verdicts.push((
-            Target::Rust,
-            rust.is_ok(),
-            Some(rust.err().unwrap_or_default()),
-        ));
+        let rust_violations = rust.clone().err().unwrap_or_default();
+        let rust_parsed = !rust_violations
+            .iter()
+            .any(|(_, code)| code == handshake_job_model::INVALID_RECORD_CODE);
+        let codes = |pairs: &[(String, String)]| pairs.iter().map(|(_, c)| c.clone()).collect();
+        verdicts.push((Target::Rust, rust.is_ok(), Some(codes(&rust_violations))));
         verdicts.push((Target::JsonSchema, schema.is_valid(&record.value), None));
         if let Some(pydantic) = &pydantic {
             let verdict = &pydantic[index];
             let valid = verdict["valid"].as_bool().expect("valid is a boolean");
-            verdicts.push((Target::Pydantic, valid, Some(codes_of(verdict))));
+            let pairs = violations_of(verdict);
+            verdicts.push((Target::Pydantic, valid, Some(codes(&pairs))));
+            if rust_parsed && valid == rust.is_ok() {
+                disagreements.extend(pointer_mismatches(
+                    &spec,
+                    Target::Pydantic,
+                    &record.name,
+                    &rust_violations,
+                    &pairs,
+                ));
+            }
         }
         if let Some(typescript) = &typescript {
             // The TypeScript functions check rules only (structure is the types' job), so their
             // verdict is "no rule broken".
-            let codes = codes_of(&typescript[index]);
-            verdicts.push((Target::TypeScript, codes.is_empty(), Some(codes)));
+            let pairs = violations_of(&typescript[index]);
+            if rust_parsed {
+                disagreements.extend(pointer_mismatches(
+                    &spec,
+                    Target::TypeScript,
+                    &record.name,
+                    &rust_violations,
+                    &pairs,
+                ));
+            }
+            verdicts.push((Target::TypeScript, pairs.is_empty(), Some(codes(&pairs))));
         }
         for (target, valid, codes) in verdicts {
             let gap = RULE_GAPS
