@@ -31,6 +31,8 @@ pub(crate) struct Statements {
     pub update_validation: Arc<str>,
     pub select_history: Arc<str>,
     pub select_events: Arc<str>,
+    /// Whether a job already committed its changes (§2.6.6.3.3: once).
+    pub select_committed: Arc<str>,
     pub select_runs: Arc<str>,
     pub select_provenance_of_entity: Arc<str>,
     pub select_provenance_of_job: Arc<str>,
@@ -120,6 +122,10 @@ impl Statements {
                 "SELECT {} FROM flight_recorder_outbox e WHERE e.job_id = {{uuid}} ORDER BY e.timestamp, e.event_id",
                 events.select_list(dialect, "e")
             )),
+            select_committed: r(
+                "SELECT e.event_id FROM flight_recorder_outbox e WHERE e.job_id = {uuid} \
+                 AND e.event_type = 'ai_job.changes_committed' LIMIT 1",
+            ),
             select_runs: r(&format!(
                 "SELECT {} FROM ai_job_workflow_runs w WHERE w.job_id = {{uuid}} ORDER BY w.attempt",
                 runs.select_list(dialect, "w")

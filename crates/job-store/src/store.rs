@@ -1469,7 +1469,8 @@ impl JobStore {
     /// `completed`/`completed_with_issues` (§2.6.6.3.3), its access mode is `analysis_only` or
     /// `preview_only` (§2.6.6.2.2), or any change touches an entity not listed in or derivable from
     /// `entity_refs` (§2.6.6.2.3) or a layer `layer_scope` does not allow writing (§2.6.6.7.0). One
-    /// violation refuses the whole commit.
+    /// violation refuses the whole commit. A job commits once: a second call is refused with
+    /// `AlreadyCommitted` (HSK-JOB-3006).
     ///
     /// **Enforcement point 3 (on commit, §2.6.6.5.2).** Then the policy decides; its decisions are
     /// recorded either way, and a denial refuses the commit ([`StoreError::Refused`]; no change, no
@@ -1485,6 +1486,15 @@ impl JobStore {
         let record = self.get_in(&mut tx, job_id).await?;
         let job = &record.job;
         check_commit(job, changes)?;
+        // §2.6.6.3.3: changes are applied when the job enters completed*, which happens once; a
+        // second commit would apply (and attribute) changes the validators never saw together.
+        if tx
+            .fetch_optional(&self.sql.select_committed, vec![uuid_arg(job_id)])
+            .await?
+            .is_some()
+        {
+            return Err(ModelError::AlreadyCommitted { job_id }.into());
+        }
         let now = Timestamp::now();
         let point = ValidationPhase::OnCommit;
         if self.policy.applies_at(point) {

@@ -466,6 +466,44 @@ async fn commit_only_when_completed(store: JobStore) {
     }
 }
 
+/// §2.6.6.3.3: a job commits once; the second commit is refused and writes nothing.
+async fn commit_only_once(store: JobStore) {
+    let job = store.create(sample_job(), ACTOR).await.expect("create").job;
+    walk(&store, job.job_id, 1, &path_to(JobState::Completed)).await;
+    let changes = [derived(doc_ref(&job))];
+    store
+        .commit_changes(job.job_id, &changes, ACTOR)
+        .await
+        .expect("first commit");
+    let provenance = store
+        .provenance_of_job(job.job_id)
+        .await
+        .expect("provenance");
+    let events = store.events(job.job_id).await.expect("events");
+    let error = store
+        .commit_changes(job.job_id, &changes, ACTOR)
+        .await
+        .expect_err("second commit refused");
+    assert!(
+        matches!(&error, StoreError::Model(ModelError::AlreadyCommitted { job_id }) if *job_id == job.job_id),
+        "got {error}"
+    );
+    assert_eq!(error.code(), Some("HSK-JOB-3006"));
+    assert_eq!(
+        store
+            .provenance_of_job(job.job_id)
+            .await
+            .expect("provenance"),
+        provenance
+    );
+    assert_eq!(store.events(job.job_id).await.expect("events"), events);
+}
+
+#[test]
+fn a_job_commits_once() {
+    on_both(|| NoRequirements, commit_only_once);
+}
+
 #[test]
 fn commit_only_from_completed_states() {
     on_both(|| NoRequirements, commit_only_when_completed);

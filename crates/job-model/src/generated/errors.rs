@@ -128,6 +128,14 @@ pub enum ModelError {
         /// The layer written (§2.6.6.7.0)
         layer: Layer,
     },
+    /// A job's changes are committed once, when it completes; a second commit is refused (§2.6.6.3.3)
+    ///
+    /// Code: `HSK-JOB-3006`.
+    #[error("job {job_id} already committed its changes")]
+    AlreadyCommitted {
+        /// The job (§2.6.6.3.3)
+        job_id: JobId,
+    },
     /// The capability policy refused a capability the job needs (§2.6.6.5.2, §11.1)
     ///
     /// Code: `HSK-JOB-3005`.
@@ -163,6 +171,7 @@ impl ModelError {
         ("HSK-JOB-3002", "AccessModeForbidsCommit"),
         ("HSK-JOB-3003", "EntityOutOfScope"),
         ("HSK-JOB-3004", "LayerNotWritable"),
+        ("HSK-JOB-3006", "AlreadyCommitted"),
         ("HSK-JOB-3005", "CapabilityDenied"),
         ("HSK-4001", "UnknownCapability"),
     ];
@@ -182,6 +191,7 @@ impl ModelError {
             Self::AccessModeForbidsCommit { .. } => "HSK-JOB-3002",
             Self::EntityOutOfScope { .. } => "HSK-JOB-3003",
             Self::LayerNotWritable { .. } => "HSK-JOB-3004",
+            Self::AlreadyCommitted { .. } => "HSK-JOB-3006",
             Self::CapabilityDenied { .. } => "HSK-JOB-3005",
             Self::UnknownCapability { .. } => "HSK-4001",
         }
@@ -202,6 +212,7 @@ impl ModelError {
             Self::AccessModeForbidsCommit { .. } => "§2.6.6.2.2",
             Self::EntityOutOfScope { .. } => "§2.6.6.2.3",
             Self::LayerNotWritable { .. } => "§2.6.6.7.0",
+            Self::AlreadyCommitted { .. } => "§2.6.6.3.3",
             Self::CapabilityDenied { .. } => "§2.6.6.5.2",
             Self::UnknownCapability { .. } => "§11.1",
         }

@@ -26,6 +26,8 @@ ERROR_CODES: dict[str, str] = {
     "EntityOutOfScope": "HSK-JOB-3003",
     # a change writes a layer the job's layer_scope does not allow (§2.6.6.7.0, §2.6.6.5.2)
     "LayerNotWritable": "HSK-JOB-3004",
+    # a job's changes are committed once, when it completes; a second commit is refused (§2.6.6.3.3)
+    "AlreadyCommitted": "HSK-JOB-3006",
     # the capability policy refused a capability the job needs (§2.6.6.5.2, §11.1)
     "CapabilityDenied": "HSK-JOB-3005",
     # the capability id is not in the registry (§11.1)
@@ -46,6 +48,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "AccessModeForbidsCommit": "access mode {access_mode} does not allow committing changes",
     "EntityOutOfScope": "entity {artefact_type}/{artefact_id} is not listed in or derivable from the job's entity_refs",
     "LayerNotWritable": "layer {layer} is not writable under the job's layer_scope",
+    "AlreadyCommitted": "job {job_id} already committed its changes",
     "CapabilityDenied": "capability {capability_id} denied at {enforcement_point}",
     "UnknownCapability": "unknown capability {capability_id}",
 }

@@ -127,6 +127,15 @@ export const ERROR_CODES = {
    */
   LayerNotWritable: "HSK-JOB-3004",
   /**
+   * a job's changes are committed once, when it completes; a second commit is refused
+   *
+   * Fields:
+   * - `job_id` (JobId): the job
+   *
+   * Clause: §2.6.6.3.3
+   */
+  AlreadyCommitted: "HSK-JOB-3006",
+  /**
    * the capability policy refused a capability the job needs
    *
    * Fields:
@@ -163,6 +172,7 @@ export const ERROR_MESSAGES = {
   AccessModeForbidsCommit: "access mode {access_mode} does not allow committing changes",
   EntityOutOfScope: "entity {artefact_type}/{artefact_id} is not listed in or derivable from the job's entity_refs",
   LayerNotWritable: "layer {layer} is not writable under the job's layer_scope",
+  AlreadyCommitted: "job {job_id} already committed its changes",
   CapabilityDenied: "capability {capability_id} denied at {enforcement_point}",
   UnknownCapability: "unknown capability {capability_id}",
 } as const satisfies Record<keyof typeof ERROR_CODES, string>;
