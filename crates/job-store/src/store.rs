@@ -1449,7 +1449,7 @@ impl JobStore {
             session_span_id: None,
             capability_id: decision.map(|d| d.capability_id.clone()),
             policy_decision_id: decision.map(|_| Uuid::now_v7().to_string()),
-            payload: Some(payload),
+            payload: Some(without_nulls(payload)),
         };
         let args = self
             .schema
@@ -1557,6 +1557,22 @@ impl JobStore {
         .await?;
         tx.commit().await?;
         Ok(written)
+    }
+}
+
+/// The payload with every `null` member removed, recursively: in the spec's event payload types
+/// (spec/events.yaml) an optional key is absent, never null, as in every other record.
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(members) => Value::Object(
+            members
+                .into_iter()
+                .filter(|(_, member)| !member.is_null())
+                .map(|(key, member)| (key, without_nulls(member)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
     }
 }
 

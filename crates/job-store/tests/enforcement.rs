@@ -359,6 +359,7 @@ async fn on_commit(store: JobStore) {
         .expect("commit");
     assert_eq!(written.len(), 1);
     let events = store.events(job.job_id).await.expect("events");
+    assert_payloads_are_spec_records(&events);
     assert_eq!(
         decision_events(&events).last(),
         Some(&d("fs.write:workspace", "on_commit", "allowed"))
@@ -411,6 +412,41 @@ async fn on_commit(store: JobStore) {
         store.get(job.job_id).await.expect("get").job.state,
         JobState::Completed
     );
+}
+
+/// Every payload the store writes is a record of its event type as spec/events.yaml declares it
+/// (§11.5): parsed by the generated type, so a missing key, an extra key or a `null` fails.
+fn assert_payloads_are_spec_records(events: &[FlightRecorderEvent]) {
+    use handshake_job_model::{
+        AiJobCapabilityDecision, AiJobChangesCommitted, AiJobCreated, AiJobStateChanged,
+        AiJobValidationRecorded, AiJobWorkflowRunStarted,
+    };
+    fn parses<T: serde::de::DeserializeOwned>(event: &FlightRecorderEvent) {
+        let payload = event
+            .payload
+            .clone()
+            .expect("every store event has a payload");
+        if let Err(error) = serde_json::from_value::<T>(payload.clone()) {
+            panic!(
+                "{} payload {payload} is not its spec record: {error}",
+                event.event_type
+            );
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for event in events {
+        match event.event_type.as_str() {
+            event_types::CREATED => parses::<AiJobCreated>(event),
+            event_types::STATE_CHANGED => parses::<AiJobStateChanged>(event),
+            event_types::CAPABILITY_DECISION => parses::<AiJobCapabilityDecision>(event),
+            event_types::WORKFLOW_RUN_STARTED => parses::<AiJobWorkflowRunStarted>(event),
+            event_types::VALIDATION_RECORDED => parses::<AiJobValidationRecorded>(event),
+            event_types::CHANGES_COMMITTED => parses::<AiJobChangesCommitted>(event),
+            other => panic!("event type {other} has no spec record"),
+        }
+        seen.insert(event.event_type.clone());
+    }
+    assert!(seen.contains(event_types::CREATED) && seen.contains(event_types::CHANGES_COMMITTED));
 }
 
 #[test]
