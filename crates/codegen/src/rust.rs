@@ -76,7 +76,10 @@ pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, CodegenError> {
     }
     // `validate.rs` only for specs with `rules:`: the `Validate` impls of every record and union.
     if !spec.rules.is_empty() {
-        files.push(render(format!("{dir}/validate.rs"), validators::module(spec)?)?);
+        files.push(render(
+            format!("{dir}/validate.rs"),
+            validators::module(spec)?,
+        )?);
     }
     Ok(files)
 }
