@@ -23,6 +23,11 @@
 //! 6. Union tags: schemars writes the tag as `{type: string, const: v}`, we write `{const: v}`
 //!    (a string `const` implies the type); both are read as the tag value.
 //! 7. Key order is not compared; property and value lists are compared in spec order.
+//! 8. Cross-field rules: ours carries each rule of `spec/*rules*.yaml` as an `allOf` entry whose
+//!    `$comment` starts with its `HSK-RULE-…` code (plus `x-rules-not-expressible`); the Rust
+//!    types enforce the same rules in the generated `Validate`, not in their derived schema. Such
+//!    an `allOf` is removed from ours only when *every* entry is a rule; rules are compared with
+//!    the Rust validators in `rules.rs`.
 
 mod json_schema_support;
 
@@ -101,6 +106,22 @@ impl Reader<'_> {
             object.remove(key);
         }
         object.remove("default"); // read by the caller, which knows it is a property
+        // Normalisation 8: rule blocks (and only rule blocks) are not part of the derived shape.
+        let only_rules = object
+            .get("allOf")
+            .and_then(Value::as_array)
+            .is_some_and(|entries| {
+                entries.iter().all(|entry| {
+                    entry
+                        .get("$comment")
+                        .and_then(Value::as_str)
+                        .is_some_and(|comment| comment.starts_with("HSK-RULE-"))
+                })
+            });
+        if only_rules {
+            object.remove("allOf");
+        }
+        object.remove("x-rules-not-expressible");
         if object.is_empty() {
             return Shape::Any;
         }
