@@ -123,8 +123,10 @@ async fn run_case(store: &JobStore, ops: &[Op]) {
                     entity,
                     layer: if *raw { Layer::Raw } else { Layer::Derived },
                 };
-                let allowed =
-                    checks::check_commit(&before.job, std::slice::from_ref(&change)).is_ok();
+                // §2.6.6.3.3: within the scope checks, and only the first commit of a job.
+                let allowed = checks::check_commit(&before.job, std::slice::from_ref(&change))
+                    .is_ok()
+                    && commits == 0;
                 let result = store.commit_changes(id, &[change], ACTOR).await;
                 assert_eq!(
                     result.is_ok(),
