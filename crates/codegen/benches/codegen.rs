@@ -40,19 +40,36 @@ fn real_sources() -> BTreeMap<String, String> {
 fn synthetic_sources(copies: usize) -> BTreeMap<String, String> {
     let real = real_sources();
     let spec = handshake_spec::load_sources(&real, "spec/handshake.yaml").expect("real spec loads");
-    let lifecycle = spec.lifecycle.name.clone();
+    // Files that hold only types are copied; files with spec-wide singletons (the manifest, the
+    // lifecycle, errors, profiles, rules, out-of-scope guards) exist once.
+    let singletons = [
+        "handshake",
+        "lifecycle",
+        "errors",
+        "profiles",
+        "rules",
+        "ace_rules",
+    ];
+    let type_files: Vec<&str> = spec
+        .files
+        .iter()
+        .map(String::as_str)
+        .filter(|f| !singletons.iter().any(|s| *f == format!("spec/{s}.yaml")))
+        .collect();
+    let copied =
+        |ty: &handshake_spec::model::TypeDef| type_files.contains(&ty.meta.location.file.as_str());
     let mut renames: Vec<String> = spec
         .types
         .iter()
+        .filter(|t| copied(t))
         .map(|t| t.name.clone())
-        .filter(|n| *n != lifecycle)
         .collect();
-    for (_, _, table) in spec.stored_records() {
-        renames.push(table.name.clone());
-        renames.extend(table.indexes.iter().map(|i| i.name.clone()));
-    }
-    for ty in &spec.types {
+    for ty in spec.types.iter().filter(|t| copied(t)) {
         if let handshake_spec::model::TypeKind::Record(record) = &ty.kind {
+            if let Some(table) = &record.table {
+                renames.push(table.name.clone());
+                renames.extend(table.indexes.iter().map(|i| i.name.clone()));
+            }
             for field in &record.fields {
                 if let handshake_spec::model::FieldStorage::ChildTable(child) = &field.storage {
                     renames.push(child.table.clone());
@@ -63,16 +80,6 @@ fn synthetic_sources(copies: usize) -> BTreeMap<String, String> {
     }
     // Longest first, so `AiJob` does not eat into `AiJobSomething`; whole words only.
     renames.sort_by_key(|name| std::cmp::Reverse(name.len()));
-    let type_files: Vec<&str> = spec
-        .files
-        .iter()
-        .map(String::as_str)
-        .filter(|f| {
-            !f.ends_with("handshake.yaml")
-                && !f.ends_with("lifecycle.yaml")
-                && !f.ends_with("errors.yaml")
-        })
-        .collect();
 
     let mut sources = real.clone();
     let mut manifest = real["spec/handshake.yaml"].clone();
