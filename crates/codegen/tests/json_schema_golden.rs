@@ -11,43 +11,14 @@
 //! tests (`tests/tests/json_schema.rs`) and by `cargo xtask codegen --check`.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use handshake_codegen::json_schema;
-use handshake_spec::model::Spec;
+use support::{cases, load, overwrite, repo_root};
+
+mod support;
 
 const CASES: &str = "tests/golden/json_schema";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root exists")
-}
-
-fn overwrite() -> bool {
-    std::env::var("EXPECTORATE").is_ok_and(|value| value == "overwrite")
-}
-
-fn load(root: &Path, manifest: &str) -> Spec {
-    match handshake_spec::load_manifest(root, manifest) {
-        Ok(spec) => spec,
-        Err(error) => panic!("{manifest} does not load:\n{error}"),
-    }
-}
-
-/// The case folders, sorted by name.
-fn cases(root: &Path) -> Vec<String> {
-    let dir = root.join(CASES);
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
-        .map(|entry| entry.expect("directory entry"))
-        .filter(|entry| entry.path().is_dir())
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 /// Repo-relative paths of the files currently in a folder (not recursive: schemas are flat).
 fn files_in(root: &Path, dir: &str) -> BTreeSet<String> {
@@ -64,7 +35,7 @@ fn files_in(root: &Path, dir: &str) -> BTreeSet<String> {
 #[test]
 fn golden_cases_match() {
     let root = repo_root();
-    let cases = cases(&root);
+    let cases = cases(&root, CASES);
     assert!(cases.len() >= 2, "golden cases are missing under {CASES}");
     let mut mismatches = Vec::new();
     for case in &cases {
@@ -111,7 +82,7 @@ fn generation_is_deterministic_and_well_formed() {
     let root = repo_root();
     let mut manifests = vec![handshake_spec::MANIFEST.to_owned()];
     manifests.extend(
-        cases(&root)
+        cases(&root, CASES)
             .iter()
             .map(|case| format!("{CASES}/{case}/spec/handshake.yaml")),
     );

@@ -7,28 +7,12 @@
 //! `EXPECTORATE=overwrite cargo test -p handshake-codegen --test rust_golden` rewrites expected
 //! files after a deliberate change.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use handshake_codegen::{GeneratedFile, rust};
-use handshake_spec::model::Spec;
+use support::{cases, load, overwrite, repo_root};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root exists")
-}
-
-fn overwrite() -> bool {
-    std::env::var("EXPECTORATE").is_ok_and(|value| value == "overwrite")
-}
-
-fn load(root: &Path, manifest: &str) -> Spec {
-    match handshake_spec::load_manifest(root, manifest) {
-        Ok(spec) => spec,
-        Err(error) => panic!("{manifest} does not load:\n{error}"),
-    }
-}
+mod support;
 
 /// Compare (or, with EXPECTORATE=overwrite, write) every generated file; return the mismatches.
 fn compare(root: &Path, files: &[GeneratedFile]) -> Vec<String> {
@@ -50,27 +34,10 @@ fn compare(root: &Path, files: &[GeneratedFile]) -> Vec<String> {
     mismatches
 }
 
-/// The cases under tests/golden/rust, sorted by folder name.
-fn cases(root: &Path) -> Vec<String> {
-    let dir = root.join("tests/golden/rust");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
-        .map(|entry| {
-            entry
-                .expect("directory entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn golden_cases_match() {
     let root = repo_root();
-    let cases = cases(&root);
+    let cases = cases(&root, "tests/golden/rust");
     assert!(!cases.is_empty(), "no golden cases under tests/golden/rust");
     let mut mismatches = Vec::new();
     for case in &cases {
@@ -109,7 +76,7 @@ fn generation_is_deterministic() {
     let root = repo_root();
     let mut manifests = vec![handshake_spec::MANIFEST.to_owned()];
     manifests.extend(
-        cases(&root)
+        cases(&root, "tests/golden/rust")
             .iter()
             .map(|case| format!("tests/golden/rust/{case}/spec/handshake.yaml")),
     );

@@ -12,9 +12,12 @@
 //! `sdk/check.sh` (tsc and pytest).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use handshake_codegen::{GeneratedFile, docs, marker, python, typescript};
+use support::{cases, overwrite, repo_root};
+
+mod support;
 use handshake_spec::model::Spec;
 
 /// A target under test: its folder name, its generator, and how to find its output folder.
@@ -41,30 +44,6 @@ const TARGETS: [Target; 3] = [
         output_dir: |spec| &spec.outputs.docs,
     },
 ];
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root exists")
-}
-
-fn overwrite() -> bool {
-    std::env::var("EXPECTORATE").is_ok_and(|value| value == "overwrite")
-}
-
-/// The case folders of one target, sorted by name.
-fn cases(root: &Path, target: &str) -> Vec<String> {
-    let dir = root.join("tests/golden").join(target);
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
-        .map(|entry| entry.expect("directory entry"))
-        .filter(|entry| entry.path().is_dir())
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 /// Repo-relative paths and contents of every file under `dir`, recursively.
 fn files_under(root: &Path, dir: &str) -> BTreeMap<String, String> {
@@ -171,7 +150,7 @@ fn generated_sdk_files_match_the_golden_cases() {
     let mut problems = Vec::new();
     let mut checked = 0;
     for target in &TARGETS {
-        let cases = cases(&root, target.name);
+        let cases = cases(&root, &format!("tests/golden/{}", target.name));
         assert!(
             !cases.is_empty(),
             "tests/golden/{} has no cases",
