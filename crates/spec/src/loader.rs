@@ -126,6 +126,9 @@ struct Loader {
     /// Repo-relative paths by marked-yaml source index (manifest first).
     files: Vec<String>,
     texts: BTreeMap<String, String>,
+    /// Byte offset of every line start of each text, so a location's source line is found
+    /// without rescanning the file (once per scalar, that scan made loading quadratic).
+    line_starts: BTreeMap<String, Vec<usize>>,
     diagnostics: Vec<Diagnostic>,
     declared: BTreeMap<String, Declared>,
     lifecycle_name: Option<String>,
@@ -163,7 +166,7 @@ impl Loader {
             );
             return Ok(None);
         };
-        self.texts.insert(manifest.to_string(), text);
+        self.add_text(manifest.to_string(), text);
         let Some(root) = self.parse(0) else {
             return Ok(None);
         };
@@ -198,7 +201,7 @@ impl Loader {
                 continue;
             };
             self.files.push(path.clone());
-            self.texts.insert(path, text);
+            self.add_text(path, text);
             let index = self.files.len() - 1;
             let file = self.parse(index).map(|root| ParsedFile { root });
             self.parse_failed |= file.is_none();
@@ -477,9 +480,22 @@ impl Loader {
         }
     }
 
+    fn add_text(&mut self, path: String, text: String) {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
+            .collect();
+        self.line_starts.insert(path.clone(), starts);
+        self.texts.insert(path, text);
+    }
+
+    /// The text of the location's line, without its `\n` (as `text.split('\n')` yields it).
     fn source_line(&self, location: &Location) -> Option<&str> {
         let text = self.texts.get(&location.file)?;
-        text.split('\n').nth(location.line.checked_sub(1)?)
+        let starts = self.line_starts.get(&location.file)?;
+        let index = location.line.checked_sub(1)?;
+        let start = *starts.get(index)?;
+        let end = starts.get(index + 1).map_or(text.len(), |next| next - 1);
+        text.get(start..end)
     }
 
     /// How many characters the token at `location` spans: a quoted string up to its closing quote,
