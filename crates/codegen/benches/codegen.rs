@@ -6,7 +6,12 @@
 //!   (no checks, no generation): what any tool reading this spec pays at least;
 //! - `codegen_real_spec`: load + check + generate everything for `spec/`;
 //! - `codegen_synthetic_10x`: the same on a spec with every type, table and index copied 10 times
-//!   (renamed), to show cost grows no faster than linearly.
+//!   (renamed), to show cost grows no faster than linearly;
+//! - `stage`: each stage of `cargo xtask codegen` alone on the real spec, to show where the time
+//!   goes: `load` (YAML parse + every check), then each target generator on the loaded spec
+//!   (`migrations` with the committed migrations passed in, as the xtask does);
+//! - `rust_format`: what the Rust target pays for printing alone: `syn` parsing the generated
+//!   `types.rs` text and `prettyplease` printing it (the generator does both per file).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -147,6 +152,85 @@ fn parse_yaml_only(bencher: divan::Bencher) {
                     .unwrap_or(0)
             })
             .sum::<usize>()
+    });
+}
+
+/// The committed migrations, as `plan_repo` passes them to the generator.
+fn existing_migrations() -> Vec<handshake_codegen::ExistingFile> {
+    let root = repo_root();
+    handshake_codegen::output::files_under(&root, Path::new("migrations"))
+        .expect("migrations/ readable")
+        .into_iter()
+        .map(|path| {
+            let contents = std::fs::read_to_string(root.join(&path)).expect("readable");
+            handshake_codegen::ExistingFile { path, contents }
+        })
+        .collect()
+}
+
+const STAGES: [&str; 7] = [
+    "load",
+    "rust",
+    "json_schema",
+    "migrations",
+    "typescript",
+    "python",
+    "docs",
+];
+
+#[divan::bench(args = STAGES)]
+fn stage(bencher: divan::Bencher, stage: &str) {
+    let sources = real_sources();
+    let spec = handshake_spec::load_sources(&sources, "spec/handshake.yaml").expect("spec loads");
+    let existing = existing_migrations();
+    let bytes = |files: Vec<handshake_codegen::GeneratedFile>| -> usize {
+        files.iter().map(|f| f.contents.len()).sum()
+    };
+    match stage {
+        "load" => bencher.bench(|| {
+            handshake_spec::load_sources(divan::black_box(&sources), "spec/handshake.yaml")
+                .map(|spec| spec.types.len())
+                .expect("spec loads")
+        }),
+        "rust" => bencher
+            .bench(|| bytes(handshake_codegen::rust::generate(divan::black_box(&spec)).unwrap())),
+        "json_schema" => bencher.bench(|| {
+            bytes(handshake_codegen::json_schema::generate(divan::black_box(
+                &spec,
+            )))
+        }),
+        "migrations" => bencher.bench(|| {
+            let output =
+                handshake_codegen::migrations::generate(divan::black_box(&spec), &existing)
+                    .unwrap();
+            bytes(output.files)
+        }),
+        "typescript" => bencher.bench(|| {
+            bytes(handshake_codegen::typescript::generate(divan::black_box(
+                &spec,
+            )))
+        }),
+        "python" => {
+            bencher.bench(|| bytes(handshake_codegen::python::generate(divan::black_box(&spec))))
+        }
+        "docs" => {
+            bencher.bench(|| bytes(handshake_codegen::docs::generate(divan::black_box(&spec))))
+        }
+        other => unreachable!("unknown stage {other}"),
+    }
+}
+
+#[divan::bench]
+fn rust_format(bencher: divan::Bencher) {
+    let spec = handshake_spec::load_sources(&real_sources(), "spec/handshake.yaml").expect("loads");
+    let types = handshake_codegen::rust::generate(&spec)
+        .unwrap()
+        .into_iter()
+        .find(|f| f.path.ends_with("/types.rs"))
+        .expect("types.rs is generated");
+    bencher.bench(|| {
+        let file = syn::parse_file(divan::black_box(&types.contents)).expect("parses");
+        prettyplease::unparse(&file).len()
     });
 }
 
