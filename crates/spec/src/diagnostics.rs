@@ -54,8 +54,8 @@
 //! | `S0801` | `default` value does not match the field's type |
 //! | `S0802` | field is `required: true` and also has a `default` |
 //! | `S0901` | rule `on` names an unknown type, or a type that is not a record |
-//! | `S0902` | rule path segment is not a field (did-you-mean), or continues past a non-record (a union only by its tag) |
-//! | `S0903` | rule path goes through a list (use `each`) |
+//! | `S0902` | rule path segment is not a field or `[variant]` not a variant (did-you-mean), or continues past a non-record (a union only by its tag or a `[variant]` step), or `[variant]` on a value that is not a union |
+//! | `S0903` | rule path goes through a list (use `each`, with `[variant]` starting the inner path for a list of unions) |
 //! | `S0904` | rule comparison value does not fit the field's type (unknown enum value, wrong scalar, record compared) |
 //! | `S0905` | rule operand of the wrong kind (length bounds on a non-string/non-list, `contains` on a non-list, `each` on a non-list of records) |
 //! | `S0906` | rule name or rule code used twice (rule codes are also distinct from error codes) |
@@ -64,12 +64,15 @@
 //! | `S1002` | profile name or profile id declared twice |
 //! | `S1003` | profile job kind is not a value of the `JobKind` enum (or `JobKind` is not an enum) |
 //! | `S1004` | `JobKind` value bound to no profile, or to more than one |
-//! | `S1005` | profile `inputs`/`outputs` is not a declared record (or its field clashes with the `JobInputs` tag `profile`) |
+//! | `S1005` | profile `inputs`/`outputs` is not a declared record (or its field clashes with the `profile` tag of `JobInputs`/`JobOutputs`) |
 //! | `S1006` | profile status maps onto a state the lifecycle does not declare |
 //! | `S1007` | profile `validation_plan`/`provenance_plan` is not a `ValidationPlan`/`ProvenancePlan` value |
 //! | `S1008` | profile capability does not match the `CapabilityId` type (`axis` or `axis:scope`) |
-//! | `S1009` | profile operation neither a `PlannedOperation` variant nor snake_case, or an operation/capability listed twice |
-//! | `S1010` | a type named `JobInputs` is declared although `profiles:` synthesizes it |
+//! | `S1009` | profile operation or capability listed twice |
+//! | `S1010` | a type named `JobInputs` or `JobOutputs` is declared although `profiles:` synthesizes it |
+//! | `S1011` | profile operation is not a variant of the `PlannedOperation` union (did-you-mean) |
+//! | `S1012` | `PlannedOperation` variant claimed by no profile's `operations`, or by more than one |
+//! | `S1013` | invalid profile binding: not a rule code, code or rule name already used, nothing to bind (no `inputs`/`operations`), or not exactly one record with the fields the rule needs |
 //! | `S1101` | out-of-scope guard listed twice (`out_of_scope:` names are unique across files) |
 
 use std::collections::BTreeMap;

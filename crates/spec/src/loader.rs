@@ -282,7 +282,8 @@ impl Loader {
         self.check_unique_sql_names();
         // Rules read the error codes to keep rule codes distinct from them.
         let roots: Vec<&MarkedMappingNode> = parsed.iter().flatten().map(|f| &f.root).collect();
-        let rules = self.rules(&roots, &types);
+        let mut rules = self.rules(&roots, &types);
+        self.profile_rules(&profiles, &types, &mut rules);
         let out_of_scope = self.out_of_scope(&roots);
         self.check_unique_error_codes();
 

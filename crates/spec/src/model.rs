@@ -228,9 +228,11 @@ pub struct Profile {
     pub inputs: Option<String>,
     /// Record type of the profile's typed outputs, if any.
     pub outputs: Option<String>,
-    /// Operations the profile specialises: variant names of `PlannedOperation` or names used
-    /// with its `profile_operation` variant.
+    /// Operations the profile specialises: variant names of `PlannedOperation`. The loader
+    /// guarantees every variant is claimed by exactly one profile.
     pub operations: Vec<String>,
+    /// The rules the loader writes from this declaration (`bindings:`), in [`BindingKind::ALL`] order.
+    pub bindings: Vec<ProfileBinding>,
     /// Capability ids (axis or axis:scope) the profile's jobs require.
     pub capabilities: Vec<String>,
     /// The profile's validation plan, as a `ValidationPlan` value (checked by the loader).
@@ -243,6 +245,44 @@ pub struct Profile {
     pub future: bool,
     /// Clause, description, decision, location.
     pub meta: Meta,
+}
+
+/// A rule a profile asks the loader to write from its declaration (`bindings:`), so no rule
+/// repeats the profile's job kinds or operations by hand, e.g.
+/// `bindings: { inputs: HSK-RULE-PRF-002, operations: HSK-RULE-PRF-012 }`. The written rules
+/// are in [`Spec::rules`], right after the hand-written rules of the file declaring the profiles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileBinding {
+    /// What the rule binds.
+    pub kind: BindingKind,
+    /// The stable code of the written rule.
+    pub code: String,
+    /// Where the code is written.
+    pub location: Location,
+}
+
+/// What a [`ProfileBinding`]'s rule constrains on jobs of the profile's kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BindingKind {
+    /// `inputs`: a job that carries `job_inputs` carries this profile's variant
+    /// (rule `{profile}_kinds_carry_{profile}_inputs`).
+    Inputs,
+    /// `operations`: every planned operation is one of the profile's `operations`
+    /// (rule `{profile}_kinds_plan_{profile}_operations`).
+    Operations,
+}
+
+impl BindingKind {
+    /// Every kind, in the order a profile's bindings are written.
+    pub const ALL: [BindingKind; 2] = [BindingKind::Inputs, BindingKind::Operations];
+
+    /// The key under `bindings:`.
+    pub fn key(self) -> &'static str {
+        match self {
+            BindingKind::Inputs => "inputs",
+            BindingKind::Operations => "operations",
+        }
+    }
 }
 
 /// A profile-specific status and the global lifecycle state it maps onto.

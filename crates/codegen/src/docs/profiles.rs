@@ -21,20 +21,11 @@ pub(super) fn profiles_section(out: &mut String, spec: &Spec, pages: &Pages, fil
     out.push_str(
         "\n## Profiles\n\nEach profile extends the core job without redefining it (§2.6.6.6). Every job kind \
          is bound to exactly one profile; a job's `job_inputs` carries the profile's inputs record, tagged \
-         `profile` with the profile name. Operations in *italics* are not `PlannedOperation` variants: \
-         they travel in its `profile_operation` variant.\n\n\
+         `profile` with the profile name. Every operation is a `PlannedOperation` variant, specialised \
+         by exactly one profile (§2.6.6.6.1).\n\n\
          | profile | profile id | job kinds | inputs | operations | capabilities | clause |\n\
          | --- | --- | --- | --- | --- | --- | --- |\n",
     );
-    let typed_operations: Vec<&str> = spec
-        .type_named("PlannedOperation")
-        .map(|t| match &t.kind {
-            handshake_spec::model::TypeKind::Union(union) => {
-                union.variants.iter().map(|v| v.name.as_str()).collect()
-            }
-            _ => Vec::new(),
-        })
-        .unwrap_or_default();
     for profile in &profiles {
         let name = if profile.future {
             format!("`{}` (future)", profile.name)
@@ -48,18 +39,7 @@ pub(super) fn profiles_section(out: &mut String, spec: &Spec, pages: &Pages, fil
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let operations = profile
-            .operations
-            .iter()
-            .map(|operation| {
-                if typed_operations.contains(&operation.as_str()) {
-                    format!("`{operation}`")
-                } else {
-                    format!("*`{operation}`*")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let operations = code_list(&profile.operations);
         let inputs = match &profile.inputs {
             Some(record) => pages.link(record),
             None => "—".to_string(),
@@ -81,6 +61,18 @@ pub(super) fn profiles_section(out: &mut String, spec: &Spec, pages: &Pages, fil
         }
         if let Some(outputs) = &profile.outputs {
             let _ = writeln!(out, "\nOutputs: {}.", pages.link(outputs));
+        }
+        if !profile.bindings.is_empty() {
+            let bound = profile
+                .bindings
+                .iter()
+                .map(|binding| format!("`{}` (`{}`)", binding.code, binding.kind.key()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(
+                out,
+                "\nRules written from this declaration (`bindings:`): {bound}."
+            );
         }
         if profile.statuses.is_empty() {
             out.push_str("\nStatuses: the global lifecycle states only; each maps onto itself.\n");

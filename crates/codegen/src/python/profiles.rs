@@ -1,6 +1,6 @@
 //! Python target, profiles (§2.6.6.6): `profiles.py` — the profile registry as frozen data
-//! (`ProfileDef`, `PROFILES`), the closed job-kind → profile table, and the status mapping onto
-//! the lifecycle. Written only when the spec declares profiles.
+//! (`ProfileDef`, `PROFILES`), the closed job-kind → profile table, the operation → profile
+//! table (`OPERATION_PROFILE`), and the status mapping onto the lifecycle. Written only when the spec declares profiles.
 
 use std::fmt::Write as _;
 
@@ -9,11 +9,13 @@ use handshake_spec::model::{Spec, TypeKind};
 use super::{header, one_line, py_string, py_tuple};
 
 /// Names `profiles.py` exports, for the package's `__init__.py`.
-pub(super) const EXPORTS: [&str; 6] = [
+pub(super) const EXPORTS: [&str; 8] = [
     "JOB_KIND_PROFILE",
+    "OPERATION_PROFILE",
     "PROFILES",
     "ProfileDef",
     "map_status",
+    "operation_profile",
     "profile_by_id",
     "profile_of",
 ];
@@ -54,7 +56,7 @@ class ProfileDef(NamedTuple):
     outputs: str | None
     """The record of the profile's typed outputs."""
     operations: tuple[str, ...]
-    """``PlannedOperation`` variants, or names carried by its ``profile_operation`` variant."""
+    """The tags of the ``PlannedOperation`` variants the profile specialises (each has one profile)."""
     capabilities: tuple[str, ...]
     """Capability ids (``axis`` or ``axis:scope``, §11.1.3) the profile's jobs require."""
     validation_plan: str | None
@@ -108,6 +110,9 @@ class ProfileDef(NamedTuple):
         out,
         "JOB_KIND_PROFILE: dict[{kind}, ProfileDef] = {{\n    kind: profile for profile in PROFILES for kind in profile.job_kinds\n}}\n\"\"\"The closed job-kind registry: every kind and the one profile it is bound to.\"\"\"\n"
     );
+    out.push_str(
+        "OPERATION_PROFILE: dict[str, ProfileDef] = {\n    operation: profile for profile in PROFILES for operation in profile.operations\n}\n\"\"\"Every ``PlannedOperation`` tag and the one profile that specialises it (§2.6.6.6.1).\"\"\"\n\n",
+    );
     let _ = writeln!(
         out,
         r#"
@@ -117,6 +122,11 @@ _STATES: frozenset[str] = frozenset({states})
 def profile_of(kind: {kind}) -> ProfileDef:
     """The profile a job kind is bound to; ``KeyError`` for a kind outside the registry."""
     return JOB_KIND_PROFILE[kind]
+
+
+def operation_profile(op: str) -> ProfileDef:
+    """The profile that specialises a planned operation, by its tag; ``KeyError`` for an unknown one."""
+    return OPERATION_PROFILE[op]
 
 
 def profile_by_id(profile_id: str) -> ProfileDef | None:

@@ -1,5 +1,6 @@
 //! `profiles.rs`: the profiles of §2.6.6.6 as data — one `ProfileDef` constant per profile, the
-//! closed `JobKind` registry (`JobKind::profile`), the status mapping onto the lifecycle, and a
+//! closed `JobKind` registry (`JobKind::profile`), the operation registry
+//! (`PlannedOperation::profile`), the status mapping onto the lifecycle, and a
 //! `from_json` on every record with a `JobKind` field that refuses an unknown kind with the
 //! spec's typed `UnknownEnumValue` error before anything else is parsed.
 //!
@@ -15,6 +16,8 @@ use crate::CodegenError;
 
 /// The enum of job kinds the registry is keyed by.
 const JOB_KIND: &str = "JobKind";
+/// The union of operations each profile claims variants of.
+const PLANNED_OPERATION: &str = "PlannedOperation";
 
 /// The whole `profiles.rs` module; `None` when the spec has no profiles.
 pub(super) fn module(spec: &Spec) -> Result<Option<TokenStream>, CodegenError> {
@@ -89,6 +92,7 @@ pub(super) fn module(spec: &Spec) -> Result<Option<TokenStream>, CodegenError> {
     };
 
     let parsers = record_parsers(spec, kind_values.is_some())?;
+    let operations = operation_registry(spec)?;
 
     Ok(Some(quote! {
         #header
@@ -107,8 +111,8 @@ pub(super) fn module(spec: &Spec) -> Result<Option<TokenStream>, CodegenError> {
             pub inputs: Option<&'static str>,
             /// The record of the profile's typed outputs, if any.
             pub outputs: Option<&'static str>,
-            /// Operations the profile specialises: `PlannedOperation` variants, or names carried by
-            /// its `profile_operation` variant.
+            /// Operations the profile specialises: the tags of its `PlannedOperation` variants
+            /// (every variant belongs to exactly one profile, see `PlannedOperation::profile`).
             pub operations: &'static [&'static str],
             /// Capability ids (`axis` or `axis:scope`, §11.1.3) the profile's jobs require.
             pub capabilities: &'static [&'static str],
@@ -155,8 +159,51 @@ pub(super) fn module(spec: &Spec) -> Result<Option<TokenStream>, CodegenError> {
         }
 
         #registry
+        #operations
         #parsers
     }))
+}
+
+/// `impl PlannedOperation { pub const fn profile(&self) }` when the spec's `PlannedOperation` is a
+/// union whose variants the profiles claim (the loader then guarantees each exactly once).
+fn operation_registry(spec: &Spec) -> Result<TokenStream, CodegenError> {
+    let Some(def) = spec.type_named(PLANNED_OPERATION) else {
+        return Ok(quote! {});
+    };
+    let TypeKind::Union(union) = &def.kind else {
+        return Ok(quote! {});
+    };
+    if !spec.profiles.iter().any(|p| !p.operations.is_empty()) {
+        return Ok(quote! {});
+    }
+    let name = ident(&def.name, &def.meta)?;
+    let mut arms = Vec::new();
+    for variant in &union.variants {
+        let owner = spec
+            .profiles
+            .iter()
+            .find(|p| p.operations.contains(&variant.name))
+            .ok_or_else(|| {
+                unsupported(
+                    &variant.meta.location.to_string(),
+                    format!("operation `{}` is claimed by no profile", variant.name),
+                )
+            })?;
+        let variant_name = variant_ident(&variant.name, &variant.meta)?;
+        let constant = format_ident!("{}", owner.name.to_uppercase());
+        arms.push(quote! { Self::#variant_name { .. } => &#constant });
+    }
+    Ok(quote! {
+        impl super::types::#name {
+            /// The profile that specialises this operation (§2.6.6.6.1); every operation has
+            /// exactly one, and appears in that profile's `operations`.
+            pub const fn profile(&self) -> &'static ProfileDef {
+                match self {
+                    #(#arms,)*
+                }
+            }
+        }
+    })
 }
 
 /// `pub const NAME: ProfileDef = ProfileDef { … };` for one profile.

@@ -1,6 +1,7 @@
 //! TypeScript target, profiles (§2.6.6.6): `profiles.ts` — the profile registry as readonly data
 //! (`ProfileDef`, `PROFILES`), the closed job-kind → profile table typed over every `JobKind`
-//! (so `tsc` refuses a kind left unbound), and the status mapping onto the lifecycle. Written only
+//! (so `tsc` refuses a kind left unbound), the operation → profile table typed over every
+//! `PlannedOperation` tag, and the status mapping onto the lifecycle. Written only
 //! when the spec declares profiles.
 
 use std::fmt::Write as _;
@@ -20,16 +21,30 @@ pub(super) fn profiles_file(spec: &Spec) -> Option<String> {
         Some(TypeKind::Enum(_))
     );
     let kind = if typed_kinds { "JobKind" } else { "string" };
+    // Typed over the `PlannedOperation` tags when the profiles claim its variants (the loader
+    // then guarantees each exactly once), so `tsc` refuses an operation without a profile.
+    let operation_tag = match spec.type_named("PlannedOperation").map(|t| &t.kind) {
+        Some(TypeKind::Union(union)) if spec.profiles.iter().any(|p| !p.operations.is_empty()) => {
+            Some(format!("PlannedOperation[{}]", js_string(&union.tag)))
+        }
+        _ => None,
+    };
     let mut out = header(spec, "Job profiles (§2.6.6.6)");
     out.push('\n');
+    let mut imports = Vec::new();
     if typed_kinds {
-        let _ = writeln!(
-            out,
-            "import type {{ JobKind, {state} }} from \"./types.js\";"
-        );
-    } else {
-        let _ = writeln!(out, "import type {{ {state} }} from \"./types.js\";");
+        imports.push("JobKind");
     }
+    imports.push(state.as_str());
+    if operation_tag.is_some() {
+        imports.push("PlannedOperation");
+    }
+    imports.sort_unstable();
+    let _ = writeln!(
+        out,
+        "import type {{ {} }} from \"./types.js\";",
+        imports.join(", ")
+    );
     let _ = writeln!(
         out,
         r#"
@@ -45,7 +60,7 @@ export interface ProfileDef {{
   readonly inputs: string | null;
   /** The record of the profile's typed outputs. */
   readonly outputs: string | null;
-  /** `PlannedOperation` variants, or names carried by its `profile_operation` variant. */
+  /** The tags of the `PlannedOperation` variants the profile specialises (each has one profile). */
   readonly operations: readonly string[];
   /** Capability ids (`axis` or `axis:scope`, §11.1.3) the profile's jobs require. */
   readonly capabilities: readonly string[];
@@ -121,6 +136,17 @@ export interface ProfileDef {{
             let _ = writeln!(out, "  {kind}: {},", js_string(&profile.name));
         }
     }
+    out.push_str("};\n\n");
+    let operation_type = operation_tag.as_deref().unwrap_or("string");
+    let _ = writeln!(
+        out,
+        "/**\n * Every `PlannedOperation` tag and the name of the one profile that specialises it (§2.6.6.6.1).\n */\nexport const OPERATION_PROFILE: Readonly<Record<{operation_type}, string>> = {{"
+    );
+    for profile in &spec.profiles {
+        for operation in &profile.operations {
+            let _ = writeln!(out, "  {operation}: {},", js_string(&profile.name));
+        }
+    }
     out.push_str("};\n");
     let states = spec
         .lifecycle
@@ -140,6 +166,16 @@ export function profileOf(kind: {kind}): ProfileDef {{
   const profile = PROFILES.find((candidate) => candidate.name === name);
   if (profile === undefined) {{
     throw new Error(`job kind ${{kind}} is bound to no profile`);
+  }}
+  return profile;
+}}
+
+/** The profile that specialises a planned operation, by its tag. */
+export function operationProfile(op: {operation_type}): ProfileDef {{
+  const name = OPERATION_PROFILE[op];
+  const profile = PROFILES.find((candidate) => candidate.name === name);
+  if (profile === undefined) {{
+    throw new Error(`operation ${{op}} is specialised by no profile`);
   }}
   return profile;
 }}

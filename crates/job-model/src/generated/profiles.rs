@@ -17,8 +17,8 @@ pub struct ProfileDef {
     pub inputs: Option<&'static str>,
     /// The record of the profile's typed outputs, if any.
     pub outputs: Option<&'static str>,
-    /// Operations the profile specialises: `PlannedOperation` variants, or names carried by
-    /// its `profile_operation` variant.
+    /// Operations the profile specialises: the tags of its `PlannedOperation` variants
+    /// (every variant belongs to exactly one profile, see `PlannedOperation::profile`).
     pub operations: &'static [&'static str],
     /// Capability ids (`axis` or `axis:scope`, §11.1.3) the profile's jobs require.
     pub capabilities: &'static [&'static str],
@@ -75,7 +75,7 @@ pub const DOCS_SHEETS: ProfileDef = ProfileDef {
         JobKind::SheetImportJson,
     ],
     inputs: Some("DocsAiJobProfile"),
-    outputs: None,
+    outputs: Some("DocsSheetsJobOutputs"),
     operations: &[
         "insert_block",
         "replace_block",
@@ -114,7 +114,7 @@ pub const CHARTS_DECKS: ProfileDef = ProfileDef {
         JobKind::TranscriptToDeck,
     ],
     inputs: Some("ChartsDecksJobInputs"),
-    outputs: None,
+    outputs: Some("ChartsDecksJobOutputs"),
     operations: &[
         "create_chart",
         "update_chart_spec",
@@ -145,13 +145,13 @@ pub const CHARTS_DECKS: ProfileDef = ProfileDef {
 
 /// Jobs that build and refresh context packs, derived and provenance-bound artifacts (§2.5.12, §2.6.6.7.14)
 ///
-/// Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs (ContextPackRecord, ContextPackPayload) are §2.6.6.7.14 types; they are named as outputs once those are in this spec.
+/// Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs are the §2.6.6.7.14 ContextPackRecord, which holds the pack artifact (ContextPackJobOutputs, spec/outputs.yaml).
 pub const CONTEXT_PACK_BUILDER: ProfileDef = ProfileDef {
     name: "context_pack_builder",
     profile_id: "context_pack_builder_v0.1",
     job_kinds: &[JobKind::ContextPackBuild, JobKind::ContextPackRefresh],
     inputs: Some("ContextPackJobInputs"),
-    outputs: None,
+    outputs: Some("ContextPackJobOutputs"),
     operations: &["build_context_pack", "refresh_context_pack"],
     capabilities: &["doc.read", "context_pack.write"],
     validation_plan: Some(
@@ -171,7 +171,7 @@ pub const ASR: ProfileDef = ProfileDef {
     profile_id: "asr_transcribe_v0.1",
     job_kinds: &[JobKind::AsrTranscribe],
     inputs: Some("AsrJobInputs"),
-    outputs: None,
+    outputs: Some("AsrJobOutputs"),
     operations: &[
         "transcribe_segment",
         "align_transcript",
@@ -198,7 +198,7 @@ pub const DOCLING: ProfileDef = ProfileDef {
     profile_id: "docling_ingest_v0.1",
     job_kinds: &[JobKind::DocIngest],
     inputs: Some("DoclingJobInputs"),
-    outputs: None,
+    outputs: Some("DoclingJobOutputs"),
     operations: &[
         "extract_structure",
         "extract_tables",
@@ -225,7 +225,7 @@ pub const DISTILLATION: ProfileDef = ProfileDef {
     profile_id: "distillation_v0.1",
     job_kinds: &[JobKind::DistillationTrain, JobKind::DistillationEval],
     inputs: Some("DistillationJobInputs"),
-    outputs: None,
+    outputs: Some("DistillationJobOutputs"),
     operations: &[
         "select_examples",
         "run_teacher",
@@ -251,7 +251,7 @@ pub const DISTILLATION: ProfileDef = ProfileDef {
 
 /// Jobs that propose clusters and layouts on visual canvases (declared future) (§2.6.6.6.2)
 ///
-/// Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form.
+/// Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form. It declares no outputs: the spec names none for the future profile, and its operations change the canvas itself, which commit provenance already attributes (HSK-RULE-PRF-026 keeps job_outputs absent on its jobs).
 pub const CANVAS: ProfileDef = ProfileDef {
     name: "canvas",
     profile_id: "canvas_ai_v0.1",
@@ -326,6 +326,47 @@ impl JobKind {
             Self::DistillationTrain => &DISTILLATION,
             Self::DistillationEval => &DISTILLATION,
             Self::CanvasCluster => &CANVAS,
+        }
+    }
+}
+
+impl super::types::PlannedOperation {
+    /// The profile that specialises this operation (§2.6.6.6.1); every operation has
+    /// exactly one, and appears in that profile's `operations`.
+    pub const fn profile(&self) -> &'static ProfileDef {
+        match self {
+            Self::InsertBlock { .. } => &DOCS_SHEETS,
+            Self::ReplaceBlock { .. } => &DOCS_SHEETS,
+            Self::MoveBlock { .. } => &DOCS_SHEETS,
+            Self::UpdateMetadata { .. } => &DOCS_SHEETS,
+            Self::ApplyFormula { .. } => &DOCS_SHEETS,
+            Self::FillDown { .. } => &DOCS_SHEETS,
+            Self::NormalizeColumn { .. } => &DOCS_SHEETS,
+            Self::CreateChart { .. } => &CHARTS_DECKS,
+            Self::UpdateChartSpec { .. } => &CHARTS_DECKS,
+            Self::CreateDeck { .. } => &CHARTS_DECKS,
+            Self::AddSlide { .. } => &CHARTS_DECKS,
+            Self::UpdateSlide { .. } => &CHARTS_DECKS,
+            Self::ExportDeck { .. } => &CHARTS_DECKS,
+            Self::BuildContextPack { .. } => &CONTEXT_PACK_BUILDER,
+            Self::RefreshContextPack { .. } => &CONTEXT_PACK_BUILDER,
+            Self::TranscribeSegment { .. } => &ASR,
+            Self::AlignTranscript { .. } => &ASR,
+            Self::IdentifySpeakers { .. } => &ASR,
+            Self::AttachTranscript { .. } => &ASR,
+            Self::ExtractStructure { .. } => &DOCLING,
+            Self::ExtractTables { .. } => &DOCLING,
+            Self::ImportBlocks { .. } => &DOCLING,
+            Self::LinkProvenance { .. } => &DOCLING,
+            Self::SelectExamples { .. } => &DISTILLATION,
+            Self::RunTeacher { .. } => &DISTILLATION,
+            Self::RunStudent { .. } => &DISTILLATION,
+            Self::Score { .. } => &DISTILLATION,
+            Self::CreateCheckpoint { .. } => &DISTILLATION,
+            Self::EvaluateAndPromote { .. } => &DISTILLATION,
+            Self::CreateNodes { .. } => &CANVAS,
+            Self::ClusterNodes { .. } => &CANVAS,
+            Self::RepositionNodes { .. } => &CANVAS,
         }
     }
 }

@@ -188,6 +188,15 @@ pub struct AiJob {
         deserialize_with = "crate::serde_support::present"
     )]
     pub job_inputs: Option<JobInputs>,
+    /// The profile-specific outputs of the job, tagged with the profile that defines them (§2.6.6.6.1, §2.5.10.3.1)
+    ///
+    /// Decision: A profile extension like job_inputs, not one of the 36 core fields of §2.6.6.2: profiles define their outputs (§2.5.10.3.1 lists outputs among what defines a job; §2.5.10.2, §2.5.12.4, §6.2.26.3, §6.1.6.3 and §9.1 give each profile's). Optional because a job has outputs only once it has produced results; rules bind each job kind's outputs to its profile. Stored as JSON next to job_inputs, for the same reasons.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub job_outputs: Option<JobOutputs>,
 }
 
 /// Globally unique, stable identifier of one AI job (§2.6.6.2.1)
@@ -6209,11 +6218,11 @@ pub struct CacheKey {
 
 /// A typed description of one intended workspace mutation; the mechanical layer turns it into editor or engine calls (§2.6.6.2.4, §2.6.6.6.1)
 ///
-/// Decision: The five example operations of §2.6.6.2.4 are typed variants with the spec's argument names. Profiles specialise PlannedOperation (§2.6.6.6.1): until a profile's own variants are declared here, it uses profile_operation, which names the profile and the operation and keeps the entities it touches typed, so scope checks still apply.
+/// Decision: One variant per operation the Master Spec names: the five examples of §2.6.6.2.4 and every operation of the profiles' PlannedOperation tables (§2.5.10.10, §2.5.11.2, §2.5.12.2, §6.2.26.2, §6.1.6.2, §2.6.6.6.2), with the argument names of the spec's signatures. Every variant is claimed by exactly one profile's `operations:` (checked by the loader). There is no untyped escape hatch: every operation the Master Spec names is typed, and a variant carrying free-form arguments would let a profile's operations drift from the spec.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "op", deny_unknown_fields)]
 pub enum PlannedOperation {
-    /// Insert a block after another block (§2.6.6.2.4)
+    /// Insert a block after another block (§2.6.6.2.4, §2.5.10.10)
     #[serde(rename = "insert_block")]
     InsertBlock {
         /// The block the new block follows (§2.6.6.2.4)
@@ -6221,7 +6230,17 @@ pub enum PlannedOperation {
         /// The new block's content (§2.6.6.2.4)
         content: BlockPayload,
     },
-    /// Move a block after another block (§2.6.6.2.4)
+    /// Replace the content of a block, keeping its id (§2.5.10.10)
+    ///
+    /// Decision: §2.5.10.10 names replace_block without a signature; it takes the block and its new content, the arguments insert_block (§2.6.6.2.4) already types, so the block keeps its stable id (§2.5.10.3) and provenance can point at it.
+    #[serde(rename = "replace_block")]
+    ReplaceBlock {
+        /// The block whose content is replaced (§2.5.10.10, §2.5.10.3)
+        block_id: BlockId,
+        /// The block's new content (§2.5.10.10)
+        content: BlockPayload,
+    },
+    /// Move a block after another block (§2.6.6.2.4, §2.5.10.10)
     #[serde(rename = "move_block")]
     MoveBlock {
         /// The block to move (§2.6.6.2.4)
@@ -6229,13 +6248,279 @@ pub enum PlannedOperation {
         /// The block it will follow (§2.6.6.2.4)
         after: BlockId,
     },
-    /// Apply a formula to a sheet range (§2.6.6.2.4)
+    /// Set metadata entries on a document or sheet entity (§2.5.10.10)
+    ///
+    /// Decision: §2.5.10.10 names update_metadata without a signature, for documents and sheets alike. An EntityRef addresses a block, row, column or the artefact itself by id (§2.5.10.3); the entries are string key/value pairs like a block's attributes.
+    #[serde(rename = "update_metadata")]
+    UpdateMetadata {
+        /// The entity whose metadata changes; it must be within the job's entity_refs (§2.5.10.10, §2.6.6.2.3)
+        target: EntityRef,
+        /// The metadata entries to set, by key (§2.5.10.10)
+        metadata: std::collections::BTreeMap<String, String>,
+    },
+    /// Apply a formula to a sheet range (§2.6.6.2.4, §2.5.10.10)
     #[serde(rename = "apply_formula")]
     ApplyFormula {
         /// The target range (§2.6.6.2.4)
         range: SheetRangeId,
         /// The formula to apply (§2.6.6.2.4)
         formula: FormulaSpec,
+    },
+    /// Copy the first row of a sheet range down through the range (§2.5.10.10)
+    ///
+    /// Decision: §2.5.10.10 names fill_down without a signature; like apply_formula it targets a sheet range, whose first row is the source copied into the rows below it.
+    #[serde(rename = "fill_down")]
+    FillDown {
+        /// The range filled; its first row is the source (§2.5.10.10)
+        range: SheetRangeId,
+    },
+    /// Rewrite the values of a sheet column into one normal form (§2.5.10.10)
+    ///
+    /// Decision: §2.5.10.10 names normalize_column without a signature; it needs the column (by its stable id, §2.5.10.3) and the normal form to reach, named as free text because the spec lists no normal forms.
+    #[serde(rename = "normalize_column")]
+    NormalizeColumn {
+        /// The column normalised (§2.5.10.10, §2.5.10.3)
+        column_id: ColumnId,
+        /// The normal form, such as trimmed text or ISO 8601 dates (§2.5.10.10)
+        normalization: String,
+    },
+    /// Create a chart entity that references a table and range (§2.5.11.2)
+    #[serde(rename = "create_chart")]
+    CreateChart {
+        /// The table the chart reads (§2.5.11.2)
+        source_table_ref: EntityRef,
+        /// The range of the table; absent means the whole table (§2.5.11.2, §2.5.11.1)
+        ///
+        /// Decision: §2.5.11.1 makes source_range optional (RangeSpec?), so the operation argument is optional too.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        source_range: Option<RangeSpec>,
+        /// The chart's specification (§2.5.11.2)
+        chart_spec: ChartSpec,
+    },
+    /// Patch a chart's specification without duplicating its data (§2.5.11.2)
+    #[serde(rename = "update_chart_spec")]
+    UpdateChartSpec {
+        /// The chart patched (§2.5.11.2, §2.5.11.1)
+        target_chart_id: uuid::Uuid,
+        /// A JSON Merge Patch (RFC 7396) over the chart's spec document (§2.5.11.2)
+        ///
+        /// Decision: The spec leaves the chart spec's body open (it validates against a versioned schema of its own, §2.5.11.3 chart_spec_schema), so a patch over it is open JSON too.
+        chart_spec_patch: serde_json::Value,
+    },
+    /// Create a deck entity (§2.5.11.2)
+    #[serde(rename = "create_deck")]
+    CreateDeck {
+        /// The new deck (§2.5.11.2)
+        deck_spec: DeckSpec,
+    },
+    /// Append a slide that references existing entities (§2.5.11.2)
+    #[serde(rename = "add_slide")]
+    AddSlide {
+        /// The deck the slide is appended to (§2.5.11.2, §2.5.11.1)
+        target_deck_id: uuid::Uuid,
+        /// The new slide (§2.5.11.2)
+        slide_spec: SlideSpec,
+    },
+    /// Patch a slide's layout or content references (§2.5.11.2)
+    #[serde(rename = "update_slide")]
+    UpdateSlide {
+        /// The deck holding the slide (§2.5.11.2, §2.5.11.1)
+        target_deck_id: uuid::Uuid,
+        /// The slide patched (§2.5.11.2)
+        ///
+        /// Decision: The spec names slide_id without a type; charts and decks are identified by UUIDs (§2.5.11.1), so slides are too.
+        slide_id: uuid::Uuid,
+        /// The changes to the slide (§2.5.11.2)
+        slide_patch: SlidePatch,
+    },
+    /// Export a deck through the export engine, producing artifact references (§2.5.11.2)
+    #[serde(rename = "export_deck")]
+    ExportDeck {
+        /// The deck exported (§2.5.11.2, §2.5.11.1)
+        target_deck_id: uuid::Uuid,
+        /// The file format (§2.5.11.2, §2.5.11.1)
+        export_format: ExportFormat,
+        /// The export fidelity policy, gated by policy and consent (§2.5.11.2, §2.5.11.1)
+        export_policy: ExportPolicy,
+    },
+    /// Build a new context pack for a target (§2.5.12.2)
+    #[serde(rename = "build_context_pack")]
+    BuildContextPack {
+        /// The entity the pack is built for (§2.5.12.2, §2.5.12.1)
+        ///
+        /// Decision: The same EntityRef as the profile's target_ref input (§2.5.12.1), which the operation names.
+        target_ref: EntityRef,
+    },
+    /// Rebuild an existing context pack whose sources drifted (§2.5.12.2)
+    ///
+    /// Decision: §2.5.12.2 refreshes "an existing pack when stale"; the pack is named by the pack_id of its ContextPackRecord (§2.6.6.7.14.5), and its target stays the record's.
+    #[serde(rename = "refresh_context_pack")]
+    RefreshContextPack {
+        /// The pack rebuilt (§2.5.12.2, §2.6.6.7.14.5)
+        pack_id: uuid::Uuid,
+    },
+    /// Transcribe an interval of a media asset (§2.6.6.2.4, §6.2.26.2)
+    #[serde(rename = "transcribe_segment")]
+    TranscribeSegment {
+        /// The media asset (§2.6.6.2.4)
+        media_id: MediaId,
+        /// The interval to transcribe (§2.6.6.2.4)
+        time_range: TimeRange,
+        /// The ASR model to use, such as whisper-large-v3 (§6.2.26.2)
+        ///
+        /// Decision: §2.6.6.2.4's example omits it, but the ASR profile's signature (§6.2.26.2) names it; the profile's signature wins, since the profile defines the operation.
+        asr_model_id: ModelId,
+    },
+    /// Align transcript segments with media timestamps (§6.2.26.2)
+    #[serde(rename = "align_transcript")]
+    AlignTranscript {
+        /// The media asset (§6.2.26.2)
+        media_id: MediaId,
+        /// The segments to align (§6.2.26.2)
+        transcript_segments: Vec<TranscriptSegment>,
+    },
+    /// Run speaker diarization over transcript segments (§6.2.26.2)
+    #[serde(rename = "identify_speakers")]
+    IdentifySpeakers {
+        /// The media asset (§6.2.26.2)
+        media_id: MediaId,
+        /// The segments to attribute to speakers (§6.2.26.2)
+        ///
+        /// Decision: The spec names segments without a type; they are the transcript segments align_transcript works on, which diarization labels with speakers.
+        segments: Vec<TranscriptSegment>,
+    },
+    /// Link a transcript to a document (§6.2.26.2)
+    #[serde(rename = "attach_transcript")]
+    AttachTranscript {
+        /// The transcribed media asset (§6.2.26.2)
+        media_id: MediaId,
+        /// The document the transcript is attached to (§6.2.26.2, §6.2.26.1)
+        target_doc_id: DocId,
+        /// The transcript, as an artifact of kind transcript (§6.2.26.2, §2.6.6.7.7)
+        ///
+        /// Decision: A transcript is a large output; artifact-first (§2.6.6.7.7) says such outputs travel as handles, and ArtifactKind has a transcript kind.
+        transcript: ArtifactHandle,
+    },
+    /// Run layout analysis on a source file (§6.1.6.2)
+    #[serde(rename = "extract_structure")]
+    ExtractStructure {
+        /// The source file (§6.1.6.2, §6.1.6.1)
+        source_file_id: FileId,
+        /// The layout analysis model, such as DocLayNet (§6.1.6.2, §6.1.6.1)
+        layout_model: ModelId,
+    },
+    /// Extract the tables of a source file with their structure (§6.1.6.2)
+    #[serde(rename = "extract_tables")]
+    ExtractTables {
+        /// The source file (§6.1.6.2, §6.1.6.1)
+        source_file_id: FileId,
+        /// The table extraction model, such as TableFormer (§6.1.6.2, §6.1.6.1)
+        table_model: ModelId,
+    },
+    /// Import extracted content as workspace blocks (§6.1.6.2)
+    #[serde(rename = "import_blocks")]
+    ImportBlocks {
+        /// The source file (§6.1.6.2, §6.1.6.1)
+        source_file_id: FileId,
+        /// The document the blocks are imported into (§6.1.6.2, §6.1.6.1)
+        target_doc_id: DocId,
+        /// Which extracted element becomes which block (§6.1.6.2)
+        block_mapping: Vec<BlockMapping>,
+    },
+    /// Link imported blocks to where they came from in the source file (§6.1.6.2)
+    #[serde(rename = "link_provenance")]
+    LinkProvenance {
+        /// The source file (§6.1.6.2, §6.1.6.1)
+        source_file_id: FileId,
+        /// The document holding the imported blocks (§6.1.6.2, §6.1.6.1)
+        target_doc_id: DocId,
+        /// Per imported block or segment, its place in the source (§6.1.6.2, §6.1.6.3)
+        segment_mapping: Vec<SegmentMapping>,
+    },
+    /// Select the teacher and replay examples of a distillation job (§2.6.6.6.2, §9.1)
+    ///
+    /// Decision: The spec gives the distillation operations names only (§2.6.6.6.2); their arguments follow §9.1's tables. Examples become distill_example rows of one distill_job, and replay candidates come from the replay_candidates view.
+    #[serde(rename = "select_examples")]
+    SelectExamples {
+        /// The distill_job the examples are selected for (§9.1)
+        distill_job_id: uuid::Uuid,
+        /// The most examples to select; absent means no cap beyond the data filters (§9.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        max_examples: Option<u64>,
+        /// Whether replay candidates are mixed in (distill_example.is_replay) (§9.1)
+        include_replay: bool,
+    },
+    /// Run the teacher model over the selected examples (§2.6.6.6.2, §9.1)
+    #[serde(rename = "run_teacher")]
+    RunTeacher {
+        /// The distill_job whose examples the teacher answers (§9.1)
+        distill_job_id: uuid::Uuid,
+        /// The teacher model (§2.6.6.6.2)
+        teacher_model_id: ModelId,
+    },
+    /// Train the student adapter on the teacher's examples (§2.6.6.6.2, §9.1)
+    #[serde(rename = "run_student")]
+    RunStudent {
+        /// The distill_job whose examples the student trains on (§9.1)
+        distill_job_id: uuid::Uuid,
+        /// The base model the adapter is trained on (§9.1)
+        base_model_name: ModelId,
+        /// The adapter's hyperparameters (§9.1)
+        adapter: AdapterConfig,
+    },
+    /// Score the student's outputs with named reward features (§2.6.6.6.2, §9.1)
+    #[serde(rename = "score")]
+    Score {
+        /// The distill_job whose outputs are scored (§9.1)
+        distill_job_id: uuid::Uuid,
+        /// The reward features computed, by name (§2.6.6.6.2)
+        reward_features: Vec<String>,
+    },
+    /// Record a trained adapter as a checkpoint with its lineage (§2.6.6.6.2, §9.1)
+    #[serde(rename = "create_checkpoint")]
+    CreateCheckpoint {
+        /// The checkpoint this one derives from; absent for a first checkpoint (§9.1, §2.6.6.6.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        parent_checkpoint_id: Option<uuid::Uuid>,
+        /// The base model (§9.1)
+        base_model_name: ModelId,
+        /// The adapter's hyperparameters (§9.1)
+        adapter: AdapterConfig,
+        /// Hash of the training data specification (§9.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        data_signature: Option<String>,
+        /// The distill_job ids whose data trained it (job_ids_json) (§9.1)
+        job_ids: Vec<uuid::Uuid>,
+    },
+    /// Evaluate a checkpoint on a fixed suite and promote it if it passes the gates (§2.6.6.6.2, §9.1)
+    #[serde(rename = "evaluate_and_promote")]
+    EvaluateAndPromote {
+        /// The checkpoint evaluated (eval_run.checkpoint_id) (§9.1)
+        checkpoint_id: uuid::Uuid,
+        /// The eval suite, such as core_code_eval_v1 (§9.1)
+        suite_name: String,
+    },
+    /// Create canvas nodes (§2.6.6.6.2)
+    #[serde(rename = "create_nodes")]
+    CreateNodes {
+        /// The nodes created (§2.6.6.6.2)
+        nodes: Vec<CanvasNode>,
     },
     /// Group canvas nodes under a label (§2.6.6.2.4, §2.6.6.6.2)
     #[serde(rename = "cluster_nodes")]
@@ -6245,30 +6530,11 @@ pub enum PlannedOperation {
         /// The cluster's label (§2.6.6.2.4)
         label: String,
     },
-    /// Transcribe an interval of a media asset (§2.6.6.2.4, §2.6.6.6.2)
-    #[serde(rename = "transcribe_segment")]
-    TranscribeSegment {
-        /// The media asset (§2.6.6.2.4)
-        media_id: MediaId,
-        /// The interval to transcribe (§2.6.6.2.4)
-        time_range: TimeRange,
-    },
-    /// An operation a profile defines, named by profile and operation (§2.6.6.6.1)
-    #[serde(rename = "profile_operation")]
-    ProfileOperation {
-        /// The profile that defines the operation (§2.6.6.6.1)
-        profile_id: ProfileId,
-        /// The operation's name in that profile, such as reposition_nodes (§2.6.6.6.2)
-        operation: String,
-        /// The entities the operation touches; they must be within the job's entity_refs (§2.6.6.2.3)
-        targets: Vec<EntityRef>,
-        /// The operation's arguments, as the profile defines them (§2.6.6.6.1)
-        #[serde(
-            default,
-            skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
-        )]
-        arguments: Option<serde_json::Value>,
+    /// Move canvas nodes to new positions (§2.6.6.6.2)
+    #[serde(rename = "reposition_nodes")]
+    RepositionNodes {
+        /// The nodes moved and where to (§2.6.6.6.2)
+        positions: Vec<NodePosition>,
     },
 }
 
@@ -7998,14 +8264,320 @@ pub struct SelectionRange {
     pub focus_offset: Option<u64>,
 }
 
-/// The inputs of an LLM job on the Document and Sheets surfaces (§2.6.6.6.4, §2.5.10)
+/// Identifier of a workspace sheet (§2.5.10.10, §2.5.10.3)
 ///
-/// Decision: Exactly the three fields of §2.6.6.6.4. The further Docs & Sheets fields of §2.5.10.10 (sheet_id, block_mode, range_kind) have no types in the spec; sheet jobs name their sheet, rows and ranges through entity_refs, which already carry typed sheet ids.
+/// Decision: The spec names sheet_id without a type and no sheet id type existed; sheets are workspace artefacts like documents, whose ids are UUIDs (EntityRef.artefact_id, DocId), so a UUID newtype next to DocId.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+#[serde(transparent)]
+pub struct SheetId(pub uuid::Uuid);
+
+impl SheetId {
+    /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7())
+    }
+
+    /// The UUID inside.
+    pub const fn as_uuid(&self) -> &uuid::Uuid {
+        &self.0
+    }
+}
+
+impl Default for SheetId {
+    /// Same as [`Self::new`]: a fresh id, never the nil UUID.
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for SheetId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::str::FromStr for SheetId {
+    type Err = uuid::Error;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::parse_str(value).map(Self)
+    }
+}
+
+impl From<uuid::Uuid> for SheetId {
+    fn from(value: uuid::Uuid) -> Self {
+        Self(value)
+    }
+}
+
+impl From<SheetId> for uuid::Uuid {
+    fn from(value: SheetId) -> Self {
+        value.0
+    }
+}
+
+/// Identifier of the export policy an import or export job runs under (§2.5.10.2)
+///
+/// Decision: The spec names policy_id without a format; a bounded opaque string like the other named ids of this model.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PolicyId(String);
+
+impl PolicyId {
+    /// Minimum length in characters (Unicode scalar values, as JSON Schema counts).
+    pub const MIN_LENGTH: u64 = 1;
+
+    /// Maximum length in characters (Unicode scalar values, as JSON Schema counts).
+    pub const MAX_LENGTH: u64 = 256;
+
+    /// An example value from the spec (valid: the generator checked it).
+    pub const EXAMPLE: &'static str = "export.safe_default";
+
+    /// Validates `value` against the spec's constraints: length first, then pattern.
+    pub fn new(value: impl Into<String>) -> Result<Self, crate::ValueError> {
+        let value = value.into();
+        let length = u64::try_from(value.chars().count()).unwrap_or(u64::MAX);
+        if length < Self::MIN_LENGTH {
+            return Err(crate::ValueError::TooShort {
+                type_name: "PolicyId",
+                value,
+                min: Self::MIN_LENGTH,
+                actual: length,
+            });
+        }
+        if length > Self::MAX_LENGTH {
+            return Err(crate::ValueError::TooLong {
+                type_name: "PolicyId",
+                value,
+                max: Self::MAX_LENGTH,
+                actual: length,
+            });
+        }
+        Ok(Self(value))
+    }
+
+    /// The value as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The value as an owned string.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl TryFrom<String> for PolicyId {
+    type Error = crate::ValueError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<PolicyId> for String {
+    fn from(value: PolicyId) -> Self {
+        value.0
+    }
+}
+
+impl std::str::FromStr for PolicyId {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::new(value)
+    }
+}
+
+impl std::fmt::Display for PolicyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for PolicyId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl JsonSchema for PolicyId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("PolicyId")
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "description" :
+            "Identifier of the export policy an import or export job runs under (§2.5.10.2)\n\nDecision: The spec names policy_id without a format; a bounded opaque string like the other named ids of this model.",
+            "minLength" : 1, "maxLength" : 256, }
+        )
+    }
+}
+
+/// Which block changes a document job may make (§2.5.10.10, §2.5.10.4.2, §2.5.10.4.3)
+///
+/// Decision: §2.5.10.10 defines block_mode only as a constraint on the block types a job may operate on; §2.5.10.4.2 and §2.5.10.4.3 draw the one line the spec names, inline-only against structural jobs. An enum of those two modes makes the constraint checkable on the plan (an inline-only job plans no block insertions or moves, HSK-RULE-PRF-034); a list of allowed block types would need block types the spec never enumerates.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum BlockMode {
+    /// Edits inside existing blocks only; no blocks are inserted or moved (§2.5.10.4.2)
+    #[serde(rename = "inline_only")]
+    InlineOnly,
+    /// May also insert, move and re-level blocks, as the job's config allows (§2.5.10.4.3)
+    #[serde(rename = "structural")]
+    Structural,
+}
+
+impl BlockMode {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 2] = [Self::InlineOnly, Self::Structural];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 2] = ["inline_only", "structural"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InlineOnly => "inline_only",
+            Self::Structural => "structural",
+        }
+    }
+}
+
+impl std::fmt::Display for BlockMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for BlockMode {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "inline_only" => Ok(Self::InlineOnly),
+            "structural" => Ok(Self::Structural),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "BlockMode",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// What a sheet operation targets (§2.5.10.10)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum RangeKind {
+    /// Whole rows (§2.5.10.10)
+    #[serde(rename = "rows")]
+    Rows,
+    /// Whole columns (§2.5.10.10)
+    #[serde(rename = "columns")]
+    Columns,
+    /// Individual cells (§2.5.10.10)
+    #[serde(rename = "cells")]
+    Cells,
+    /// Rectangular ranges (§2.5.10.10)
+    #[serde(rename = "ranges")]
+    Ranges,
+}
+
+impl RangeKind {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 4] = [Self::Rows, Self::Columns, Self::Cells, Self::Ranges];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 4] = ["rows", "columns", "cells", "ranges"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Rows => "rows",
+            Self::Columns => "columns",
+            Self::Cells => "cells",
+            Self::Ranges => "ranges",
+        }
+    }
+}
+
+impl std::fmt::Display for RangeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RangeKind {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "rows" => Ok(Self::Rows),
+            "columns" => Ok(Self::Columns),
+            "cells" => Ok(Self::Cells),
+            "ranges" => Ok(Self::Ranges),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "RangeKind",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// The inputs of an LLM job on the Document and Sheets surfaces (§2.5.10, §2.6.6.6.4, §2.5.10.10, §2.5.10.2)
+///
+/// Decision: The three fields of §2.6.6.6.4, the further profile fields of §2.5.10.10 (sheet_id, block_mode, range_kind) and the import/export inputs of §2.5.10.2 (source_file_artifact, export_target, policy_id, range_ref), all on one record because every job kind of the profile carries this one variant of JobInputs. §2.6.6.6.4's struct describes the Document surface, where doc_id and layer_scope are required; sheet and import jobs have no document yet, so both are optional here and required by rule for the document kinds (HSK-RULE-PRF-001, HSK-RULE-PRF-030), as the other inputs are for the kinds that need them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocsAiJobProfile {
-    /// The target document (§2.6.6.6.4)
-    pub doc_id: DocId,
+    /// The target document; required for document jobs by rule (§2.6.6.6.4, §2.5.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub doc_id: Option<DocId>,
     /// The selection to rewrite or insert at, if any (§2.6.6.6.4)
     #[serde(
         default,
@@ -8013,8 +8585,64 @@ pub struct DocsAiJobProfile {
         deserialize_with = "crate::serde_support::present"
     )]
     pub selection: Option<SelectionRange>,
-    /// Whether the job operates on a block, a section or the whole document (§2.6.6.6.4)
-    pub layer_scope: DocsScope,
+    /// Whether the job operates on a block, a section or the whole document; required for document jobs by rule (§2.6.6.6.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub layer_scope: Option<DocsScope>,
+    /// The target sheet; required for sheet jobs by rule (§2.5.10.10, §2.5.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub sheet_id: Option<SheetId>,
+    /// Whether a document job may change block structure or only edit inside blocks (§2.5.10.10)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub block_mode: Option<BlockMode>,
+    /// Whether a sheet job targets rows, columns, cells or ranges; only with a sheet_id (§2.5.10.10)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub range_kind: Option<RangeKind>,
+    /// The range a sheet export is limited to; absent means the whole sheet (§2.5.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub range_ref: Option<SheetRangeId>,
+    /// The file an import job reads, an artifact of kind file; required for import jobs by rule (§2.5.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub source_file_artifact: Option<ArtifactHandle>,
+    /// Where an export job writes, such as a workspace path or URI; required for export jobs by rule (§2.5.10.2)
+    ///
+    /// Decision: §2.5.10.2 names export_target without a type and the format is already in the job kind, so it is the destination, as free text.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub export_target: Option<String>,
+    /// The export policy an export job runs under; required for export jobs by rule (§2.5.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub policy_id: Option<PolicyId>,
 }
 
 /// A table range selector, A1-style or as row and column bounds (§2.5.11.1)
@@ -8178,6 +8806,67 @@ impl std::str::FromStr for ExportPolicy {
     }
 }
 
+/// The specification of a chart, validated against a versioned schema (§2.5.11.2, §2.5.11.3)
+///
+/// Decision: §2.5.11.3 says a chart spec validates against a versioned JSON schema but gives neither the schema nor the spec's fields. The version is typed, so the chart_spec_schema validator knows which schema applies; the body stays open JSON until the spec defines it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChartSpec {
+    /// The version of the chart spec schema the body validates against (§2.5.11.3)
+    pub schema_version: SemVer,
+    /// The chart's specification (kind, encodings, styling), as the schema defines it (§2.5.11.2)
+    pub body: serde_json::Value,
+}
+
+/// A slide, as a layout plus references to existing entities (§2.5.11.2)
+///
+/// Decision: §2.5.11.2 says slides reference existing entities and that a slide patch changes "layout and content refs"; those two are the slide's fields. Content is never copied in (no parallel store, §2.5.11.3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlideSpec {
+    /// The slide's layout, such as title_and_content (§2.5.11.2)
+    pub layout: String,
+    /// The entities the slide shows (charts, tables, doc blocks, canvas frames, assets), in order (§2.5.11.2)
+    pub content_refs: Vec<EntityRef>,
+}
+
+/// A change to a slide's layout or content references; absent fields stay as they are (§2.5.11.2)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlidePatch {
+    /// The new layout (§2.5.11.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub layout: Option<String>,
+    /// The new list of content references, replacing the old one (§2.5.11.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub content_refs: Option<Vec<EntityRef>>,
+}
+
+/// A new deck (§2.5.11.2)
+///
+/// Decision: The spec names deck_spec without a shape; a deck is a titled sequence of slides, and its first slides may come with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeckSpec {
+    /// The deck's title (§2.5.11.2)
+    pub title: String,
+    /// The deck's first slides, in order; absent means an empty deck (§2.5.11.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub slides: Option<Vec<SlideSpec>>,
+}
+
 /// The inputs of a chart or deck job (§2.5.11.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -8260,6 +8949,39 @@ pub struct ContextPackJobInputs {
 /// Default of `ContextPackJobInputs.pack_schema_version` when absent: `1`.
 fn default_context_pack_job_inputs_pack_schema_version() -> u64 {
     1
+}
+
+/// One transcribed interval of a media asset (§6.2.26.2, §6.2.26.3)
+///
+/// Decision: The spec names transcript segments without a shape; §6.2.26.3 says each carries its time range and a confidence, and diarization (§6.2.26.1) adds a speaker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptSegment {
+    /// The segment's stable id, once it has one (§6.2.26.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub segment_id: Option<SegmentId>,
+    /// Where the segment is in the media (§6.2.26.3)
+    pub time_range: TimeRange,
+    /// The transcribed text (§6.2.26.2)
+    pub text: String,
+    /// The speaker label diarization assigned, if any (§6.2.26.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub speaker: Option<String>,
+    /// The segment-level confidence, from 0 to 1 (§6.2.26.3)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub confidence: Option<f64>,
 }
 
 /// The inputs of a transcription job (§6.2.26.1)
@@ -8358,6 +9080,67 @@ impl std::str::FromStr for IngestMode {
     }
 }
 
+/// Which extracted element of a source file becomes which workspace block (§6.1.6.2)
+///
+/// Decision: The spec names block_mapping without a shape; a pair of the Docling element id and the block id it is imported as.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlockMapping {
+    /// The element's id in the Docling extraction output (§6.1.6.2)
+    pub source_element_id: String,
+    /// The block it becomes (§6.1.6.2)
+    pub block_id: BlockId,
+}
+
+/// A rectangle on a source page, for click-to-source (§6.1.6.3)
+///
+/// Decision: The spec names source_bbox without a unit; page coordinates in points from the top-left corner, as Docling reports them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoundingBox {
+    /// Left edge (§6.1.6.3)
+    pub x0: f64,
+    /// Top edge (§6.1.6.3)
+    pub y0: f64,
+    /// Right edge (§6.1.6.3)
+    pub x1: f64,
+    /// Bottom edge (§6.1.6.3)
+    pub y1: f64,
+}
+
+/// Where one imported block or segment came from in the source file (§6.1.6.2, §6.1.6.3)
+///
+/// Decision: The spec names segment_mapping without a shape; its fields are the provenance §6.1.6.3 attaches to every imported block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentMapping {
+    /// The imported block (§6.1.6.3)
+    pub block_id: BlockId,
+    /// The segment inside the block, when the mapping is finer than a block (§6.1.6.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub segment_id: Option<SegmentId>,
+    /// The page in the source file, 1-based (§6.1.6.3)
+    pub source_page: u64,
+    /// Where on the page (§6.1.6.3)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub source_bbox: Option<BoundingBox>,
+    /// The model's confidence, from 0 to 1 (§6.1.6.3)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub extraction_confidence: Option<f64>,
+}
+
 /// The inputs of a Docling ingestion job (§6.1.6.1)
 ///
 /// Decision: The §6.1.6.1 table marks no field optional, so all five are required.
@@ -8374,6 +9157,87 @@ pub struct DoclingJobInputs {
     pub layout_model: ModelId,
     /// The table extraction model, such as TableFormer (§6.1.6.1)
     pub table_model: ModelId,
+}
+
+/// The kind of adapter a distillation run trains (§9.1)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum AdapterType {
+    /// Low-rank adaptation (§9.1)
+    #[serde(rename = "lora")]
+    Lora,
+    /// Weight-decomposed low-rank adaptation (§9.1)
+    #[serde(rename = "dora")]
+    Dora,
+}
+
+impl AdapterType {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 2] = [Self::Lora, Self::Dora];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 2] = ["lora", "dora"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Lora => "lora",
+            Self::Dora => "dora",
+        }
+    }
+}
+
+impl std::fmt::Display for AdapterType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for AdapterType {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "lora" => Ok(Self::Lora),
+            "dora" => Ok(Self::Dora),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "AdapterType",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// The hyperparameters of an adapter, as adapter_checkpoint records them (§9.1)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdapterConfig {
+    /// Lora or dora (§9.1)
+    pub adapter_type: AdapterType,
+    /// The adapter rank (§9.1)
+    pub rank_r: u64,
+    /// The scaling factor (§9.1)
+    pub alpha: u64,
+    /// The learning rate (§9.1)
+    pub learning_rate: f64,
+    /// The training precision, such as 4bit-nf4 (§9.1)
+    ///
+    /// Decision: §9.1 stores it as free text (e.g. 4bit-nf4), a wider set than the runtime Precision enum, so a string.
+    pub precision: String,
 }
 
 /// The inputs of a distillation job, training cycle or evaluation (§2.6.6.6.2, §9.1)
@@ -8449,7 +9313,55 @@ pub struct DistillationJobInputs {
     pub job_ids: Option<Vec<JobId>>,
 }
 
-/// The inputs of a canvas job (profile declared future) (§2.6.6.6.1, §2.6.6.6.2)
+/// A position on a canvas (§2.6.6.6.2)
+///
+/// Decision: The future Canvas profile gives no coordinate system; x and y in canvas units from the canvas origin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CanvasPoint {
+    /// Horizontal position (§2.6.6.6.2)
+    pub x: f64,
+    /// Vertical position (§2.6.6.6.2)
+    pub y: f64,
+}
+
+/// A canvas node to create (§2.6.6.6.2)
+///
+/// Decision: The spec names create_nodes without arguments; a node has its stable id (§2.5.10.3 canvas_nodes_ref), a position, and a label or a reference to the entity it shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CanvasNode {
+    /// The new node's stable id (§2.5.10.3)
+    pub node_id: NodeId,
+    /// Where the node is placed (§2.6.6.6.2)
+    pub at: CanvasPoint,
+    /// The node's text, if any (§2.6.6.6.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub label: Option<String>,
+    /// The workspace entity the node shows, if any (§2.6.6.6.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub content_ref: Option<EntityRef>,
+}
+
+/// A canvas node and its new position (§2.6.6.6.2)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodePosition {
+    /// The node moved (§2.5.10.3)
+    pub node_id: NodeId,
+    /// Its new position (§2.6.6.6.2)
+    pub at: CanvasPoint,
+}
+
+/// The inputs of a canvas job (profile declared future) (§2.6.6.6.2, §2.6.6.6.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CanvasJobInputs {
@@ -8475,8 +9387,13 @@ pub enum JobInputs {
     /// Decision: The import/export job families of §2.5.10.2 belong here, since the section defines them. Only doc_rewrite and doc_summarize must carry a DocsAiJobProfile (§2.6.6.6.4, enforced by a rule); the other kinds may. The profile adds no statuses of its own: §2.5.10.3.1 lists exactly the global lifecycle states.
     #[serde(rename = "docs_sheets")]
     DocsSheets {
-        /// The target document (§2.6.6.6.4)
-        doc_id: DocId,
+        /// The target document; required for document jobs by rule (§2.6.6.6.4, §2.5.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        doc_id: Option<DocId>,
         /// The selection to rewrite or insert at, if any (§2.6.6.6.4)
         #[serde(
             default,
@@ -8484,8 +9401,64 @@ pub enum JobInputs {
             deserialize_with = "crate::serde_support::present"
         )]
         selection: Option<SelectionRange>,
-        /// Whether the job operates on a block, a section or the whole document (§2.6.6.6.4)
-        layer_scope: DocsScope,
+        /// Whether the job operates on a block, a section or the whole document; required for document jobs by rule (§2.6.6.6.4)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        layer_scope: Option<DocsScope>,
+        /// The target sheet; required for sheet jobs by rule (§2.5.10.10, §2.5.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        sheet_id: Option<SheetId>,
+        /// Whether a document job may change block structure or only edit inside blocks (§2.5.10.10)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        block_mode: Option<BlockMode>,
+        /// Whether a sheet job targets rows, columns, cells or ranges; only with a sheet_id (§2.5.10.10)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        range_kind: Option<RangeKind>,
+        /// The range a sheet export is limited to; absent means the whole sheet (§2.5.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        range_ref: Option<SheetRangeId>,
+        /// The file an import job reads, an artifact of kind file; required for import jobs by rule (§2.5.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        source_file_artifact: Option<ArtifactHandle>,
+        /// Where an export job writes, such as a workspace path or URI; required for export jobs by rule (§2.5.10.2)
+        ///
+        /// Decision: §2.5.10.2 names export_target without a type and the format is already in the job kind, so it is the destination, as free text.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        export_target: Option<String>,
+        /// The export policy an export job runs under; required for export jobs by rule (§2.5.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        policy_id: Option<PolicyId>,
     },
     /// Jobs that create, update and export charts and decks by reference to existing entities (§2.5.11, §2.6.6.6.2)
     ///
@@ -8532,7 +9505,7 @@ pub enum JobInputs {
     },
     /// Jobs that build and refresh context packs, derived and provenance-bound artifacts (§2.5.12, §2.6.6.7.14)
     ///
-    /// Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs (ContextPackRecord, ContextPackPayload) are §2.6.6.7.14 types; they are named as outputs once those are in this spec.
+    /// Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs are the §2.6.6.7.14 ContextPackRecord, which holds the pack artifact (ContextPackJobOutputs, spec/outputs.yaml).
     #[serde(rename = "context_pack_builder")]
     ContextPackBuilder {
         /// The entity the pack is built for (§2.5.12.1)
@@ -8683,7 +9656,7 @@ pub enum JobInputs {
     },
     /// Jobs that propose clusters and layouts on visual canvases (declared future) (§2.6.6.6.2)
     ///
-    /// Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form.
+    /// Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form. It declares no outputs: the spec names none for the future profile, and its operations change the canvas itself, which commit provenance already attributes (HSK-RULE-PRF-026 keeps job_outputs absent on its jobs).
     #[serde(rename = "canvas")]
     Canvas {
         /// The target canvas (§2.6.6.6.1)
@@ -8701,6 +9674,728 @@ pub enum JobInputs {
 /// Default of `JobInputs::ContextPackBuilder.pack_schema_version` when absent: `1`.
 fn default_job_inputs_context_pack_builder_pack_schema_version() -> u64 {
     1
+}
+
+/// The profile-specific outputs of a job: one variant per profile that declares `outputs`, tagged with the profile name (§2.6.6.6.1, §2.5.10.3.1)
+///
+/// Decision: Synthesized by the loader from `profiles:` exactly like `JobInputs`, so a job's typed outputs and the profile registry can never disagree; the variant fields are the profile's output record's fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "profile", deny_unknown_fields)]
+pub enum JobOutputs {
+    /// AI jobs on documents and spreadsheets, including import and export (§2.5.10, §2.5.10.10, §2.6.6.6.4)
+    ///
+    /// Decision: The import/export job families of §2.5.10.2 belong here, since the section defines them. Only doc_rewrite and doc_summarize must carry a DocsAiJobProfile (§2.6.6.6.4, enforced by a rule); the other kinds may. The profile adds no statuses of its own: §2.5.10.3.1 lists exactly the global lifecycle states.
+    #[serde(rename = "docs_sheets")]
+    DocsSheets {
+        /// The exported artifacts, for export jobs (§2.5.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        output_artifact_handles: Option<Vec<ArtifactHandle>>,
+        /// The audit record of the export, for export jobs (§2.5.10.2, §2.3.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        export_record: Option<ExportRecord>,
+        /// The document created or updated by a document import (§2.5.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        doc_id: Option<DocId>,
+        /// The sheet created or updated by a sheet import (§2.5.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        sheet_id: Option<SheetId>,
+        /// An optional legacy mapping from source positions to the new stable ids, kept for a bounded time (§2.5.10.2)
+        ///
+        /// Decision: The spec calls it legacy_mapping_artifact for documents and a mapping artifact for sheets; one field serves both. Its bounded TTL is the artifact's retention_ttl_days, which a rule requires.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        mapping_artifact: Option<ArtifactHandle>,
+    },
+    /// Jobs that create, update and export charts and decks by reference to existing entities (§2.5.11, §2.6.6.6.2)
+    ///
+    /// Decision: Capabilities are §2.5.11.4's suggested READ_/WRITE_/EXPORT_ names in the axis form of §11.1.3 (READ_SHEET becomes sheet.read). The spec gives charts and decks no provenance fields, so the profile declares no provenance plan.
+    #[serde(rename = "charts_decks")]
+    ChartsDecks {
+        /// The chart created or updated (§2.5.11.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        chart_id: Option<uuid::Uuid>,
+        /// The deck created or updated (§2.5.11.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        deck_id: Option<uuid::Uuid>,
+        /// The exported artifacts, as references rather than inline payloads (§2.5.11.3, §2.3.10.4)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        output_artifact_handles: Option<Vec<ArtifactHandle>>,
+        /// The audit record of a deck export (§2.3.10.4, §2.3.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        export_record: Option<ExportRecord>,
+    },
+    /// Jobs that build and refresh context packs, derived and provenance-bound artifacts (§2.5.12, §2.6.6.7.14)
+    ///
+    /// Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs are the §2.6.6.7.14 ContextPackRecord, which holds the pack artifact (ContextPackJobOutputs, spec/outputs.yaml).
+    #[serde(rename = "context_pack_builder")]
+    ContextPackBuilder {
+        /// The built or refreshed pack (§2.5.12.4, §2.6.6.7.14.5)
+        pack_record: ContextPackRecord,
+    },
+    /// Jobs that transcribe audio and video into derived transcripts (§6.2.26, §2.6.6.6.2)
+    ///
+    /// Decision: §6.2.26 names no capabilities; transcription reads media and may attach the transcript to a document, so media.read and doc.write. Its typical flow uses only global states.
+    #[serde(rename = "asr")]
+    Asr {
+        /// The transcript, segment by segment; empty when nothing was spoken (§6.2.26.3, §6.2.26.2)
+        transcript_segments: Vec<AsrOutputSegment>,
+        /// The transcript stored as an artifact, if one was written (§6.2.26.5, §2.6.6.7.7)
+        ///
+        /// Decision: The spec attaches transcripts as DerivedContent without naming an artifact; large transcripts go to an artifact (kind transcript) under ArtifactHandleOnlyGuard, so it is optional.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        transcript_artifact: Option<ArtifactHandle>,
+        /// The document the transcript was attached to, if any (§6.2.26.2, §6.2.26.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        target_doc_id: Option<DocId>,
+    },
+    /// Jobs that ingest external documents into workspace blocks through Docling (§6.1.6, §2.6.6.6.2)
+    ///
+    /// Decision: §11.3.3.5 grants the sidecar a scoped read of the input asset and the import writes blocks, so fs.read:inputs and doc.write.
+    #[serde(rename = "docling")]
+    Docling {
+        /// The blocks imported, in document order (§6.1.6.3, §6.1.6.2)
+        imported_blocks: Vec<ImportedBlock>,
+    },
+    /// Skill Bank distillation stages, from example selection to checkpoint promotion (§2.6.6.6.2, §9.1)
+    ///
+    /// Decision: The spec gives the profile no id; distillation_v0.1 follows the other profiles' form. The capabilities are not named either: skill_bank.read for examples, model.train for training and model.eval for evaluation runs.
+    #[serde(rename = "distillation")]
+    Distillation {
+        /// The checkpoint the stage created (§9.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        adapter_checkpoint: Option<AdapterCheckpoint>,
+        /// The evaluation run the stage recorded (§9.1)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        eval_run: Option<EvalRun>,
+    },
+}
+
+/// Who ran an export (§2.3.10.2)
+///
+/// Decision: The spec writes HUMAN_DEV, AI_JOB and PLUGIN_TOOL; every wire value in this model is snake_case, so human_dev, ai_job and plugin_tool.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum ExportActor {
+    /// A person, through the workflow engine (§2.3.10.2)
+    #[serde(rename = "human_dev")]
+    HumanDev,
+    /// An AI job (§2.3.10.2)
+    #[serde(rename = "ai_job")]
+    AiJob,
+    /// A plugin tool (§2.3.10.2)
+    #[serde(rename = "plugin_tool")]
+    PluginTool,
+}
+
+impl ExportActor {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 3] = [Self::HumanDev, Self::AiJob, Self::PluginTool];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 3] = ["human_dev", "ai_job", "plugin_tool"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::HumanDev => "human_dev",
+            Self::AiJob => "ai_job",
+            Self::PluginTool => "plugin_tool",
+        }
+    }
+}
+
+impl std::fmt::Display for ExportActor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ExportActor {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "human_dev" => Ok(Self::HumanDev),
+            "ai_job" => Ok(Self::AiJob),
+            "plugin_tool" => Ok(Self::PluginTool),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "ExportActor",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// How reproducible an export's bytes are (§2.3.10.3, §2.3.10.2)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum DeterminismLevel {
+    /// Identical bytes for identical inputs, engine and configuration (§2.3.10.3)
+    #[serde(rename = "bitwise")]
+    Bitwise,
+    /// Bytes may differ but the structure is stable, with a canonical content hash over a normalized form (§2.3.10.3)
+    #[serde(rename = "structural")]
+    Structural,
+    /// Neither guarantee holds; the reason is logged in the warnings (§2.3.10.3)
+    #[serde(rename = "best_effort")]
+    BestEffort,
+}
+
+impl DeterminismLevel {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 3] = [Self::Bitwise, Self::Structural, Self::BestEffort];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 3] = ["bitwise", "structural", "best_effort"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Bitwise => "bitwise",
+            Self::Structural => "structural",
+            Self::BestEffort => "best_effort",
+        }
+    }
+}
+
+impl std::fmt::Display for DeterminismLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for DeterminismLevel {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "bitwise" => Ok(Self::Bitwise),
+            "structural" => Ok(Self::Structural),
+            "best_effort" => Ok(Self::BestEffort),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "DeterminismLevel",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// Where an export goes, which decides how much the export guard filters (§2.3.2, §2.3.10.2)
+///
+/// Decision: The spec's Rust enum (LocalFile, Platform, Public) becomes a union tagged `target` with snake_case variants. PlatformRules and Audience have no shape in the spec, so a platform carries only its name and an audience is a free-text label; the export guard owns both.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "target", deny_unknown_fields)]
+pub enum ExportTarget {
+    /// The user's own device, with minimal filtering (§2.3.2)
+    #[serde(rename = "local_file")]
+    LocalFile {
+        /// The path the user chose (§2.3.2, §2.3.10.9)
+        path: String,
+    },
+    /// An external platform whose rules apply (§2.3.2)
+    #[serde(rename = "platform")]
+    Platform {
+        /// The platform's name (§2.3.2)
+        ///
+        /// Decision: The spec names this field `name`; `platform_name` says what is named inside an export record that has other names.
+        platform_name: String,
+    },
+    /// Public sharing, with maximum filtering (§2.3.2)
+    #[serde(rename = "public")]
+    Public {
+        /// The audience the content is shared with (§2.3.2)
+        audience: String,
+    },
+}
+
+/// The display projection an export was built from, an entity or an artifact (§2.3.10.2)
+///
+/// Decision: `EntityRef | ArtifactHandle` becomes a tagged union, like ContextPackTarget, so that every target can tell the two apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", deny_unknown_fields)]
+pub enum DisplayProjectionRef {
+    /// A workspace entity (§2.3.10.2)
+    #[serde(rename = "entity_ref")]
+    EntityRef {
+        /// The entity (§2.3.10.2)
+        entity_ref: EntityRef,
+    },
+    /// An artifact (§2.3.10.2)
+    #[serde(rename = "artifact_handle")]
+    ArtifactHandle {
+        /// The artifact (§2.3.10.2)
+        artifact_handle: ArtifactHandle,
+    },
+}
+
+/// The exporter engine that produced an export (§2.3.10.2)
+///
+/// Decision: The spec writes this group inline as `exporter` with three fields; a record of its own keeps them typed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExporterInfo {
+    /// The exporter engine (§2.3.10.2)
+    pub engine_id: String,
+    /// Its version (§2.3.10.2)
+    pub engine_version: String,
+    /// Hash of its configuration, recorded at every determinism level (§2.3.10.2, §2.3.10.3)
+    pub config_hash: Hash,
+}
+
+/// The immutable audit record of one export run (the normative minimum) (§2.3.10.2)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRecord {
+    /// Identifier of the export run (§2.3.10.2)
+    pub export_id: uuid::Uuid,
+    /// When the export ran (§2.3.10.2)
+    pub created_at: crate::Timestamp,
+    /// Who ran it (§2.3.10.2)
+    pub actor: ExportActor,
+    /// The job that ran it, when an AI job did (§2.3.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub job_id: Option<JobId>,
+    /// The entities the export was selected from (§2.3.10.2, §2.3.10.1)
+    pub source_entity_refs: Vec<EntityRef>,
+    /// Hashes of the sources at export time (§2.3.10.2)
+    pub source_hashes: Vec<Hash>,
+    /// The display projection the export rendered, if one was recorded (§2.3.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub display_projection_ref: Option<DisplayProjectionRef>,
+    /// The file format, such as pdf, docx, csv or pptx (§2.3.10.2, §2.3.10.4)
+    ///
+    /// Decision: The spec types it as a string and its format matrix is non-exhaustive, so a string rather than an enum.
+    pub export_format: String,
+    /// The engine, its version and its configuration hash (§2.3.10.2)
+    pub exporter: ExporterInfo,
+    /// How reproducible the output is; every import and export job declares it (§2.3.10.2, §2.5.10.2)
+    pub determinism_level: DeterminismLevel,
+    /// Where the export goes (§2.3.10.2, §2.3.2)
+    pub export_target: ExportTarget,
+    /// The export policy applied, such as SAFE_DEFAULT (§2.3.10.2)
+    ///
+    /// Decision: The spec types it as a string; PolicyId is the bounded string the export jobs' inputs name their policy with, the same on the wire.
+    pub policy_id: PolicyId,
+    /// Whether the export guard redacted anything (§2.3.10.2)
+    pub redactions_applied: bool,
+    /// The artifacts the exporter produced; at least one (§2.3.10.2, §2.3.10.1)
+    pub output_artifact_handles: Vec<ArtifactHandle>,
+    /// Where the artifacts were written, for local file targets (§2.3.10.2, §2.3.10.9)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub materialized_paths: Option<Vec<String>>,
+    /// Warnings of the run, including why a best-effort export is not reproducible (§2.3.10.2, §2.3.10.3)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub warnings: Option<Vec<String>>,
+    /// Errors of the run (§2.3.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub errors: Option<Vec<String>>,
+}
+
+/// The outputs of a docs or sheets job, by job family (§2.5.10.2, §2.5.10.3.1)
+///
+/// Decision: One record for the four families of §2.5.10.2, every field optional because each family produces a different subset: exports an artifact list and an export record, document imports a doc id, sheet imports a sheet id, imports optionally a mapping artifact. Rules require each family's fields for its job kinds. The imported AST entities, row and column ids and cell data live in the workspace under that doc or sheet id and are attributed by provenance rows on commit, so the job record does not copy them (no parallel store).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocsSheetsJobOutputs {
+    /// The exported artifacts, for export jobs (§2.5.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub output_artifact_handles: Option<Vec<ArtifactHandle>>,
+    /// The audit record of the export, for export jobs (§2.5.10.2, §2.3.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub export_record: Option<ExportRecord>,
+    /// The document created or updated by a document import (§2.5.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub doc_id: Option<DocId>,
+    /// The sheet created or updated by a sheet import (§2.5.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub sheet_id: Option<SheetId>,
+    /// An optional legacy mapping from source positions to the new stable ids, kept for a bounded time (§2.5.10.2)
+    ///
+    /// Decision: The spec calls it legacy_mapping_artifact for documents and a mapping artifact for sheets; one field serves both. Its bounded TTL is the artifact's retention_ttl_days, which a rule requires.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub mapping_artifact: Option<ArtifactHandle>,
+}
+
+/// The outputs of a chart or deck job (§2.5.11.2, §2.5.11.3)
+///
+/// Decision: The spec lists no output table for this profile; its operations create charts and decks and export_deck produces artifact references, and the export format matrix (§2.3.10.4) makes deck exports emit an export record. Ids are UUIDs like the inputs' target ids. All optional: each job kind produces a subset, and rules require the export fields for export kinds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChartsDecksJobOutputs {
+    /// The chart created or updated (§2.5.11.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub chart_id: Option<uuid::Uuid>,
+    /// The deck created or updated (§2.5.11.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub deck_id: Option<uuid::Uuid>,
+    /// The exported artifacts, as references rather than inline payloads (§2.5.11.3, §2.3.10.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub output_artifact_handles: Option<Vec<ArtifactHandle>>,
+    /// The audit record of a deck export (§2.3.10.4, §2.3.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub export_record: Option<ExportRecord>,
+}
+
+/// The outputs of a context pack job, the derived pack record that names the pack artifact (§2.5.12.4)
+///
+/// Decision: The canonical outputs are the ContextPackRecord and the pack artifact it already holds (pack_artifact), so the record is reused as one field instead of copying its fields: the rules on ContextPackRecord then apply inside job_outputs too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextPackJobOutputs {
+    /// The built or refreshed pack (§2.5.12.4, §2.6.6.7.14.5)
+    pub pack_record: ContextPackRecord,
+}
+
+/// The provenance of one transcript segment (§6.2.26.3)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AsrOrigin {
+    /// The transcription job (§6.2.26.3)
+    pub job_id: JobId,
+    /// The audio or video the segment was transcribed from (§6.2.26.3)
+    pub media_id: MediaId,
+    /// Where in the media the segment is (§6.2.26.3)
+    pub time_range: TimeRange,
+    /// The ASR model that produced it (§6.2.26.3)
+    pub asr_model_id: ModelId,
+    /// The model's confidence for the segment (§6.2.26.3)
+    ///
+    /// Decision: The spec allows word-level or segment-level confidence; a segment carries one number, because words have no ids or timings in this model. The scale is the model's own.
+    pub confidence: f64,
+}
+
+/// One transcript segment as a transcription job produced it, with its asr_origin (§6.2.26.3, §6.2.26.2)
+///
+/// Decision: The segment is the TranscriptSegment the ASR operations exchange; asr_origin sits beside it and repeats the time range and confidence because §6.2.26.3 lists them in the provenance: users may edit a transcript after completion (§6.2.26.5), and the origin keeps what the model produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AsrOutputSegment {
+    /// The transcribed segment (§6.2.26.2)
+    pub segment: TranscriptSegment,
+    /// Where the segment came from (§6.2.26.3)
+    pub asr_origin: AsrOrigin,
+}
+
+/// The outputs of a transcription job, a derived transcript with segment provenance (§6.2.26.3, §6.2.26.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AsrJobOutputs {
+    /// The transcript, segment by segment; empty when nothing was spoken (§6.2.26.3, §6.2.26.2)
+    pub transcript_segments: Vec<AsrOutputSegment>,
+    /// The transcript stored as an artifact, if one was written (§6.2.26.5, §2.6.6.7.7)
+    ///
+    /// Decision: The spec attaches transcripts as DerivedContent without naming an artifact; large transcripts go to an artifact (kind transcript) under ArtifactHandleOnlyGuard, so it is optional.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub transcript_artifact: Option<ArtifactHandle>,
+    /// The document the transcript was attached to, if any (§6.2.26.2, §6.2.26.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub target_doc_id: Option<DocId>,
+}
+
+/// The provenance (ai_origin) of one block imported by Docling (§6.1.6.3)
+///
+/// Decision: The spec calls this record ai_origin, like the Docs provenance of §2.5.10 whose attributes differ; DoclingOrigin names the Docling form, and the field keeps the spec's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DoclingOrigin {
+    /// The ingestion job (§6.1.6.3)
+    pub job_id: JobId,
+    /// The original file (§6.1.6.3)
+    pub source_file_id: FileId,
+    /// The page in the original, counted from 1 (§6.1.6.3)
+    ///
+    /// Decision: The spec does not say how pages count; from 1, as page numbers are printed and shown.
+    pub source_page: u64,
+    /// Where on the page the block came from (§6.1.6.3)
+    pub source_bbox: BoundingBox,
+    /// The extraction model's confidence (§6.1.6.3)
+    pub extraction_confidence: f64,
+}
+
+/// One block a Docling job imported, with its provenance (§6.1.6.3, §6.1.6.2)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportedBlock {
+    /// The workspace block created (§6.1.6.2, §2.6.6.2.3)
+    pub block_id: BlockId,
+    /// Where the block came from in the source file (§6.1.6.3)
+    pub ai_origin: DoclingOrigin,
+}
+
+/// The outputs of a Docling ingestion job, the imported blocks with their provenance (§6.1.6.3, §6.1.6.5)
+///
+/// Decision: The target document is the inputs' target_doc_id, so the outputs do not repeat it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DoclingJobOutputs {
+    /// The blocks imported, in document order (§6.1.6.3, §6.1.6.2)
+    pub imported_blocks: Vec<ImportedBlock>,
+}
+
+/// A trained adapter checkpoint and its lineage, as the adapter_checkpoint row holds it (§9.1)
+///
+/// Decision: The row's columns, renamed where the record needs it: `id` is checkpoint_id (a named id reads unambiguously inside job outputs), the five hyperparameter columns are one AdapterConfig (the record the distillation operations use), and the *_json text columns are typed fields without the suffix. ewc_state stays open JSON because the spec gives it no shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdapterCheckpoint {
+    /// Identifier of the checkpoint (§9.1)
+    pub checkpoint_id: uuid::Uuid,
+    /// When it was created (§9.1)
+    pub created_at: crate::Timestamp,
+    /// The checkpoint it derives from (lineage) (§9.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub parent_checkpoint_id: Option<uuid::Uuid>,
+    /// The base model the adapter is trained on (§9.1)
+    pub base_model_name: ModelId,
+    /// The adapter's type and hyperparameters (adapter_type, rank_r, alpha, learning_rate, precision) (§9.1)
+    pub adapter: AdapterConfig,
+    /// Filesystem path to the adapter weights (§9.1)
+    pub path: String,
+    /// The elastic weight consolidation state (Fisher diagonal, lambda) (§9.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub ewc_state: Option<serde_json::Value>,
+    /// Metrics on the fixed evaluation suite, by name (§9.1)
+    ///
+    /// Decision: The spec stores them as JSON without a shape; named numbers are what an evaluation suite reports (pass@k, compile rate).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub eval_summary: Option<std::collections::BTreeMap<String, f64>>,
+    /// Hash of the training data specification (§9.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub data_signature: Option<String>,
+    /// The distillation jobs the checkpoint was trained by (job_ids_json) (§9.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub job_ids: Option<Vec<JobId>>,
+    /// Whether the checkpoint passed the promotion gates (§9.1)
+    #[serde(default = "default_adapter_checkpoint_is_approved")]
+    pub is_approved: bool,
+    /// Whether it is the student currently served (§9.1)
+    #[serde(default = "default_adapter_checkpoint_is_current")]
+    pub is_current: bool,
+}
+
+/// Default of `AdapterCheckpoint.is_approved` when absent: `false`.
+fn default_adapter_checkpoint_is_approved() -> bool {
+    false
+}
+
+/// Default of `AdapterCheckpoint.is_current` when absent: `false`.
+fn default_adapter_checkpoint_is_current() -> bool {
+    false
+}
+
+/// One evaluation run of a checkpoint on a suite, as the eval_run row holds it (§9.1)
+///
+/// Decision: The row's `id` is eval_run_id and metrics_json is metrics, for the reasons given on AdapterCheckpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvalRun {
+    /// Identifier of the run (§9.1)
+    pub eval_run_id: uuid::Uuid,
+    /// The distillation job that ran it (§9.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub job_id: Option<JobId>,
+    /// The checkpoint evaluated (§9.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub checkpoint_id: Option<uuid::Uuid>,
+    /// When it ran (§9.1)
+    pub created_at: crate::Timestamp,
+    /// The evaluation suite, such as core_code_eval_v1 (§9.1)
+    pub suite_name: String,
+    /// The suite's metrics by name, such as pass@k and compile rate (§9.1)
+    pub metrics: std::collections::BTreeMap<String, f64>,
+}
+
+/// The outputs of a distillation stage, a checkpoint, an evaluation run, or both (§9.1)
+///
+/// Decision: Both optional: a training stage produces a checkpoint, an evaluation stage an eval run, and evaluate_and_promote may produce both; the earlier stages (selecting examples, scoring) produce neither.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DistillationJobOutputs {
+    /// The checkpoint the stage created (§9.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub adapter_checkpoint: Option<AdapterCheckpoint>,
+    /// The evaluation run the stage recorded (§9.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub eval_run: Option<EvalRun>,
 }
 
 /// Payload of ai_job.created: a job was created, with its first history row (§11.5, §2.6.6.3.1, §2.6.6.1)

@@ -25,8 +25,14 @@ use super::types::{
     CapabilityDecision, CapabilityCheckResult, ValidatorOutcome, DiffSummary,
     ValidationResult, ErrorSummary, Warning, JobMetrics, JobState, WorkflowRun,
     FlightRecorderEvent, JobStateTransition, EntityProvenance, SelectionRange,
-    DocsAiJobProfile, RangeSpec, ChartsDecksJobInputs, ContextPackJobInputs,
-    AsrJobInputs, DoclingJobInputs, DistillationJobInputs, CanvasJobInputs, JobInputs,
+    DocsAiJobProfile, RangeSpec, ChartSpec, SlideSpec, SlidePatch, DeckSpec,
+    ChartsDecksJobInputs, ContextPackJobInputs, TranscriptSegment, AsrJobInputs,
+    BlockMapping, BoundingBox, SegmentMapping, DoclingJobInputs, AdapterConfig,
+    DistillationJobInputs, CanvasPoint, CanvasNode, NodePosition, CanvasJobInputs,
+    JobInputs, JobOutputs, DeterminismLevel, ExportTarget, DisplayProjectionRef,
+    ExporterInfo, ExportRecord, DocsSheetsJobOutputs, ChartsDecksJobOutputs,
+    ContextPackJobOutputs, AsrOrigin, AsrOutputSegment, AsrJobOutputs, DoclingOrigin,
+    ImportedBlock, DoclingJobOutputs, AdapterCheckpoint, EvalRun, DistillationJobOutputs,
     AiJobCreated, AiJobStateChanged, AiJobCapabilityDecision, AiJobWorkflowRunStarted,
     AiJobValidationRecorded, CommittedChange, AiJobChangesCommitted,
 };
@@ -74,6 +80,34 @@ impl Validate for AiJob {
                 message: "a docs_sheets job may only carry docs_sheets inputs".to_owned(),
             });
         }
+        if matches!(
+            self.job_kind, JobKind::DocEdit | JobKind::DocReview | JobKind::DocRewrite |
+            JobKind::DocSummarize | JobKind::DocExportPdf | JobKind::DocExportDocx |
+            JobKind::DocExportHtml | JobKind::DocExportMd | JobKind::DocImportDocx |
+            JobKind::DocImportMd | JobKind::SheetTransform | JobKind::SheetExplain |
+            JobKind::SheetExportCsv | JobKind::SheetExportXlsx | JobKind::SheetExportJson
+            | JobKind::SheetImportCsv | JobKind::SheetImportXlsx |
+            JobKind::SheetImportJson
+        ) {
+            for (i1, e1) in self.planned_operations.iter().enumerate() {
+                if !matches!(
+                    e1, PlannedOperation::InsertBlock { .. } |
+                    PlannedOperation::ReplaceBlock { .. } | PlannedOperation::MoveBlock {
+                    .. } | PlannedOperation::UpdateMetadata { .. } |
+                    PlannedOperation::ApplyFormula { .. } | PlannedOperation::FillDown {
+                    .. } | PlannedOperation::NormalizeColumn { .. }
+                ) {
+                    out.push(Violation {
+                        path: format!("{pointer}/planned_operations/{i1}/op"),
+                        code: "HSK-RULE-PRF-012",
+                        clause: "§2.5.10, §2.6.6.6.1",
+                        rule: "docs_sheets_kinds_plan_docs_sheets_operations",
+                        message: "a docs_sheets job may only plan docs_sheets operations"
+                            .to_owned(),
+                    });
+                }
+            }
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(
                 self.job_kind, JobKind::ChartCreate | JobKind::ChartUpdate |
@@ -95,6 +129,30 @@ impl Validate for AiJob {
                     .to_owned(),
             });
         }
+        if matches!(
+            self.job_kind, JobKind::ChartCreate | JobKind::ChartUpdate |
+            JobKind::DeckCreate | JobKind::DeckUpdate | JobKind::DeckExportPptx |
+            JobKind::DeckExportPdf | JobKind::DeckExportHtml | JobKind::TranscriptToDeck
+        ) {
+            for (i1, e1) in self.planned_operations.iter().enumerate() {
+                if !matches!(
+                    e1, PlannedOperation::CreateChart { .. } |
+                    PlannedOperation::UpdateChartSpec { .. } |
+                    PlannedOperation::CreateDeck { .. } | PlannedOperation::AddSlide { ..
+                    } | PlannedOperation::UpdateSlide { .. } |
+                    PlannedOperation::ExportDeck { .. }
+                ) {
+                    out.push(Violation {
+                        path: format!("{pointer}/planned_operations/{i1}/op"),
+                        code: "HSK-RULE-PRF-013",
+                        clause: "§2.5.11, §2.6.6.6.1",
+                        rule: "charts_decks_kinds_plan_charts_decks_operations",
+                        message: "a charts_decks job may only plan charts_decks operations"
+                            .to_owned(),
+                    });
+                }
+            }
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(
                 self.job_kind, JobKind::ContextPackBuild | JobKind::ContextPackRefresh
@@ -113,6 +171,25 @@ impl Validate for AiJob {
                     .to_owned(),
             });
         }
+        if matches!(
+            self.job_kind, JobKind::ContextPackBuild | JobKind::ContextPackRefresh
+        ) {
+            for (i1, e1) in self.planned_operations.iter().enumerate() {
+                if !matches!(
+                    e1, PlannedOperation::BuildContextPack { .. } |
+                    PlannedOperation::RefreshContextPack { .. }
+                ) {
+                    out.push(Violation {
+                        path: format!("{pointer}/planned_operations/{i1}/op"),
+                        code: "HSK-RULE-PRF-014",
+                        clause: "§2.5.12, §2.6.6.6.1",
+                        rule: "context_pack_builder_kinds_plan_context_pack_builder_operations",
+                        message: "a context_pack_builder job may only plan context_pack_builder operations"
+                            .to_owned(),
+                    });
+                }
+            }
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(self.job_kind, JobKind::AsrTranscribe)
             && self
@@ -128,6 +205,24 @@ impl Validate for AiJob {
                 message: "a asr job may only carry asr inputs".to_owned(),
             });
         }
+        if matches!(self.job_kind, JobKind::AsrTranscribe) {
+            for (i1, e1) in self.planned_operations.iter().enumerate() {
+                if !matches!(
+                    e1, PlannedOperation::TranscribeSegment { .. } |
+                    PlannedOperation::AlignTranscript { .. } |
+                    PlannedOperation::IdentifySpeakers { .. } |
+                    PlannedOperation::AttachTranscript { .. }
+                ) {
+                    out.push(Violation {
+                        path: format!("{pointer}/planned_operations/{i1}/op"),
+                        code: "HSK-RULE-PRF-015",
+                        clause: "§6.2.26, §2.6.6.6.1",
+                        rule: "asr_kinds_plan_asr_operations",
+                        message: "a asr job may only plan asr operations".to_owned(),
+                    });
+                }
+            }
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(self.job_kind, JobKind::DocIngest)
             && self
@@ -142,6 +237,25 @@ impl Validate for AiJob {
                 rule: "docling_kinds_carry_docling_inputs",
                 message: "a docling job may only carry docling inputs".to_owned(),
             });
+        }
+        if matches!(self.job_kind, JobKind::DocIngest) {
+            for (i1, e1) in self.planned_operations.iter().enumerate() {
+                if !matches!(
+                    e1, PlannedOperation::ExtractStructure { .. } |
+                    PlannedOperation::ExtractTables { .. } |
+                    PlannedOperation::ImportBlocks { .. } |
+                    PlannedOperation::LinkProvenance { .. }
+                ) {
+                    out.push(Violation {
+                        path: format!("{pointer}/planned_operations/{i1}/op"),
+                        code: "HSK-RULE-PRF-016",
+                        clause: "§6.1.6, §2.6.6.6.1",
+                        rule: "docling_kinds_plan_docling_operations",
+                        message: "a docling job may only plan docling operations"
+                            .to_owned(),
+                    });
+                }
+            }
         }
         if self.job_inputs.as_ref().is_some()
             && matches!(
@@ -161,6 +275,28 @@ impl Validate for AiJob {
                     .to_owned(),
             });
         }
+        if matches!(
+            self.job_kind, JobKind::DistillationTrain | JobKind::DistillationEval
+        ) {
+            for (i1, e1) in self.planned_operations.iter().enumerate() {
+                if !matches!(
+                    e1, PlannedOperation::SelectExamples { .. } |
+                    PlannedOperation::RunTeacher { .. } | PlannedOperation::RunStudent {
+                    .. } | PlannedOperation::Score { .. } |
+                    PlannedOperation::CreateCheckpoint { .. } |
+                    PlannedOperation::EvaluateAndPromote { .. }
+                ) {
+                    out.push(Violation {
+                        path: format!("{pointer}/planned_operations/{i1}/op"),
+                        code: "HSK-RULE-PRF-017",
+                        clause: "§2.6.6.6.2, §2.6.6.6.1",
+                        rule: "distillation_kinds_plan_distillation_operations",
+                        message: "a distillation job may only plan distillation operations"
+                            .to_owned(),
+                    });
+                }
+            }
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(self.job_kind, JobKind::CanvasCluster)
             && self
@@ -174,6 +310,148 @@ impl Validate for AiJob {
                 clause: "§2.6.6.6.2, §2.6.6.6.1",
                 rule: "canvas_kinds_carry_canvas_inputs",
                 message: "a canvas job may only carry canvas inputs".to_owned(),
+            });
+        }
+        if matches!(self.job_kind, JobKind::CanvasCluster) {
+            for (i1, e1) in self.planned_operations.iter().enumerate() {
+                if !matches!(
+                    e1, PlannedOperation::CreateNodes { .. } |
+                    PlannedOperation::ClusterNodes { .. } |
+                    PlannedOperation::RepositionNodes { .. }
+                ) {
+                    out.push(Violation {
+                        path: format!("{pointer}/planned_operations/{i1}/op"),
+                        code: "HSK-RULE-PRF-018",
+                        clause: "§2.6.6.6.2, §2.6.6.6.1",
+                        rule: "canvas_kinds_plan_canvas_operations",
+                        message: "a canvas job may only plan canvas operations"
+                            .to_owned(),
+                    });
+                }
+            }
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(
+                self.job_kind, JobKind::DocEdit | JobKind::DocReview |
+                JobKind::DocRewrite | JobKind::DocSummarize | JobKind::DocExportPdf |
+                JobKind::DocExportDocx | JobKind::DocExportHtml | JobKind::DocExportMd |
+                JobKind::DocImportDocx | JobKind::DocImportMd | JobKind::SheetTransform |
+                JobKind::SheetExplain | JobKind::SheetExportCsv |
+                JobKind::SheetExportXlsx | JobKind::SheetExportJson |
+                JobKind::SheetImportCsv | JobKind::SheetImportXlsx |
+                JobKind::SheetImportJson
+            )
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::DocsSheets { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-020",
+                clause: "§2.5.10.2, §2.6.6.6.1",
+                rule: "docs_sheets_kinds_carry_docs_sheets_outputs",
+                message: "a docs_sheets job may only carry docs_sheets outputs"
+                    .to_owned(),
+            });
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(
+                self.job_kind, JobKind::ChartCreate | JobKind::ChartUpdate |
+                JobKind::DeckCreate | JobKind::DeckUpdate | JobKind::DeckExportPptx |
+                JobKind::DeckExportPdf | JobKind::DeckExportHtml |
+                JobKind::TranscriptToDeck
+            )
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::ChartsDecks { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-021",
+                clause: "§2.5.11.2, §2.6.6.6.1",
+                rule: "charts_decks_kinds_carry_charts_decks_outputs",
+                message: "a charts_decks job may only carry charts_decks outputs"
+                    .to_owned(),
+            });
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(
+                self.job_kind, JobKind::ContextPackBuild | JobKind::ContextPackRefresh
+            )
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::ContextPackBuilder { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-022",
+                clause: "§2.5.12.4, §2.6.6.6.1",
+                rule: "context_pack_builder_kinds_carry_context_pack_builder_outputs",
+                message: "a context_pack_builder job may only carry context_pack_builder outputs"
+                    .to_owned(),
+            });
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(self.job_kind, JobKind::AsrTranscribe)
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::Asr { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-023",
+                clause: "§6.2.26.3, §2.6.6.6.1",
+                rule: "asr_kinds_carry_asr_outputs",
+                message: "an asr job may only carry asr outputs".to_owned(),
+            });
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(self.job_kind, JobKind::DocIngest)
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::Docling { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-024",
+                clause: "§6.1.6.3, §2.6.6.6.1",
+                rule: "docling_kinds_carry_docling_outputs",
+                message: "a docling job may only carry docling outputs".to_owned(),
+            });
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(
+                self.job_kind, JobKind::DistillationTrain | JobKind::DistillationEval
+            )
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::Distillation { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-025",
+                clause: "§9.1, §2.6.6.6.1",
+                rule: "distillation_kinds_carry_distillation_outputs",
+                message: "a distillation job may only carry distillation outputs"
+                    .to_owned(),
+            });
+        }
+        if matches!(self.job_kind, JobKind::CanvasCluster)
+            && self.job_outputs.as_ref().is_some()
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs"),
+                code: "HSK-RULE-PRF-026",
+                clause: "§2.6.6.6.2, §2.6.6.6.1",
+                rule: "canvas_kinds_carry_no_outputs",
+                message: "a canvas job carries no job_outputs; the canvas profile declares none"
+                    .to_owned(),
             });
         }
         if matches!(self.access_mode, AccessMode::AnalysisOnly)
@@ -241,6 +519,14 @@ impl Validate for AiJob {
             &self.context_snapshot,
             out,
         );
+        crate::validation::descend(
+            pointer,
+            "planned_operations",
+            &self.planned_operations,
+            out,
+        );
+        crate::validation::descend(pointer, "job_inputs", &self.job_inputs, out);
+        crate::validation::descend(pointer, "job_outputs", &self.job_outputs, out);
     }
 }
 
@@ -1175,7 +1461,11 @@ impl Validate for CacheKey {
 }
 
 impl Validate for PlannedOperation {
-    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        if let PlannedOperation::AttachTranscript { transcript, .. } = self {
+            crate::validation::descend(pointer, "transcript", transcript, out);
+        }
+    }
 }
 
 impl Validate for BlockPayload {
@@ -1267,10 +1557,33 @@ impl Validate for SelectionRange {
 }
 
 impl Validate for DocsAiJobProfile {
-    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        crate::validation::descend(
+            pointer,
+            "source_file_artifact",
+            &self.source_file_artifact,
+            out,
+        );
+    }
 }
 
 impl Validate for RangeSpec {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for ChartSpec {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for SlideSpec {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for SlidePatch {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for DeckSpec {
     fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
 }
 
@@ -1282,7 +1595,23 @@ impl Validate for ContextPackJobInputs {
     fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
 }
 
+impl Validate for TranscriptSegment {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
 impl Validate for AsrJobInputs {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for BlockMapping {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for BoundingBox {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for SegmentMapping {
     fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
 }
 
@@ -1290,7 +1619,23 @@ impl Validate for DoclingJobInputs {
     fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
 }
 
+impl Validate for AdapterConfig {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
 impl Validate for DistillationJobInputs {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for CanvasPoint {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for CanvasNode {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for NodePosition {
     fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
 }
 
@@ -1299,6 +1644,227 @@ impl Validate for CanvasJobInputs {
 }
 
 impl Validate for JobInputs {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        if let JobInputs::DocsSheets { source_file_artifact, .. } = self {
+            crate::validation::descend(
+                pointer,
+                "source_file_artifact",
+                source_file_artifact,
+                out,
+            );
+        }
+    }
+}
+
+impl Validate for JobOutputs {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        match self {
+            JobOutputs::DocsSheets {
+                output_artifact_handles,
+                export_record,
+                mapping_artifact,
+                ..
+            } => {
+                crate::validation::descend(
+                    pointer,
+                    "output_artifact_handles",
+                    output_artifact_handles,
+                    out,
+                );
+                crate::validation::descend(pointer, "export_record", export_record, out);
+                crate::validation::descend(
+                    pointer,
+                    "mapping_artifact",
+                    mapping_artifact,
+                    out,
+                );
+            }
+            JobOutputs::ChartsDecks { output_artifact_handles, export_record, .. } => {
+                crate::validation::descend(
+                    pointer,
+                    "output_artifact_handles",
+                    output_artifact_handles,
+                    out,
+                );
+                crate::validation::descend(pointer, "export_record", export_record, out);
+            }
+            JobOutputs::ContextPackBuilder { pack_record, .. } => {
+                crate::validation::descend(pointer, "pack_record", pack_record, out);
+            }
+            JobOutputs::Asr { transcript_artifact, .. } => {
+                crate::validation::descend(
+                    pointer,
+                    "transcript_artifact",
+                    transcript_artifact,
+                    out,
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Validate for ExportTarget {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for DisplayProjectionRef {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        if let DisplayProjectionRef::ArtifactHandle { artifact_handle, .. } = self {
+            crate::validation::descend(pointer, "artifact_handle", artifact_handle, out);
+        }
+    }
+}
+
+impl Validate for ExporterInfo {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for ExportRecord {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        if self.output_artifact_handles.is_empty() {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/output_artifact_handles"),
+                code: "HSK-RULE-PRF-027",
+                clause: "§2.3.10.1, §2.3.10.4",
+                rule: "export_record_lists_its_artifacts",
+                message: "an export record must list at least one output artifact handle"
+                    .to_owned(),
+            });
+        }
+        if matches!(self.determinism_level, DeterminismLevel::BestEffort) {
+            if self.warnings.as_ref().is_none() {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/warnings"),
+                    code: "HSK-RULE-PRF-028",
+                    clause: "§2.3.10.3",
+                    rule: "best_effort_export_says_why",
+                    message: "a best_effort export must log why in warnings".to_owned(),
+                });
+            }
+            if self.warnings.as_ref().is_some_and(|v1| v1.is_empty()) {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/warnings"),
+                    code: "HSK-RULE-PRF-028",
+                    clause: "§2.3.10.3",
+                    rule: "best_effort_export_says_why",
+                    message: "a best_effort export must log why in warnings".to_owned(),
+                });
+            }
+        }
+        if matches!(self.export_target, ExportTarget::LocalFile { .. }) {
+            if self.materialized_paths.as_ref().is_none() {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/materialized_paths"),
+                    code: "HSK-RULE-PRF-029",
+                    clause: "§2.3.10.9, §2.3.2",
+                    rule: "local_file_export_records_materialized_paths",
+                    message: "an export to a local file must record its materialized paths"
+                        .to_owned(),
+                });
+            }
+            if self.materialized_paths.as_ref().is_some_and(|v1| v1.is_empty()) {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/materialized_paths"),
+                    code: "HSK-RULE-PRF-029",
+                    clause: "§2.3.10.9, §2.3.2",
+                    rule: "local_file_export_records_materialized_paths",
+                    message: "an export to a local file must record its materialized paths"
+                        .to_owned(),
+                });
+            }
+        }
+        crate::validation::descend(
+            pointer,
+            "display_projection_ref",
+            &self.display_projection_ref,
+            out,
+        );
+        crate::validation::descend(
+            pointer,
+            "output_artifact_handles",
+            &self.output_artifact_handles,
+            out,
+        );
+    }
+}
+
+impl Validate for DocsSheetsJobOutputs {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        crate::validation::descend(
+            pointer,
+            "output_artifact_handles",
+            &self.output_artifact_handles,
+            out,
+        );
+        crate::validation::descend(pointer, "export_record", &self.export_record, out);
+        crate::validation::descend(
+            pointer,
+            "mapping_artifact",
+            &self.mapping_artifact,
+            out,
+        );
+    }
+}
+
+impl Validate for ChartsDecksJobOutputs {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        crate::validation::descend(
+            pointer,
+            "output_artifact_handles",
+            &self.output_artifact_handles,
+            out,
+        );
+        crate::validation::descend(pointer, "export_record", &self.export_record, out);
+    }
+}
+
+impl Validate for ContextPackJobOutputs {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        crate::validation::descend(pointer, "pack_record", &self.pack_record, out);
+    }
+}
+
+impl Validate for AsrOrigin {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for AsrOutputSegment {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for AsrJobOutputs {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        crate::validation::descend(
+            pointer,
+            "transcript_artifact",
+            &self.transcript_artifact,
+            out,
+        );
+    }
+}
+
+impl Validate for DoclingOrigin {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for ImportedBlock {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for DoclingJobOutputs {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for AdapterCheckpoint {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for EvalRun {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for DistillationJobOutputs {
     fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
 }
 

@@ -1,20 +1,66 @@
-//! `profiles:` (§2.6.6.6): pass A declares the synthesized `JobInputs` union, pass B reads each
-//! profile, and a pass-C step checks its references once every type is known and builds the
-//! union (one variant per profile with `inputs`, tag `profile`, fields copied from the record).
+//! `profiles:` (§2.6.6.6): pass A declares the synthesized `JobInputs` and `JobOutputs` unions,
+//! pass B reads each profile, and a pass-C step checks its references once every type is known
+//! and builds the unions (one variant per profile with `inputs`, resp. `outputs`, tag `profile`,
+//! fields copied from the record). Both unions come from one code path ([`SYNTHESIZED`]).
 //!
-//! Operations: a name that is a variant of the `PlannedOperation` union is a typed operation;
-//! any other snake_case name is an operation the profile defines, carried on the wire by the
-//! `profile_operation` variant (which names the profile and the operation).
+//! Operations: every entry of a profile's `operations:` is a variant of the `PlannedOperation`
+//! union, and once any profile lists operations, every variant is claimed by exactly one profile.
+//!
+//! Bindings: a profile's `bindings:` names the codes of rules the loader writes from the
+//! declaration ([`Loader::profile_rules`]), so no rule repeats a profile's job kinds by hand.
 
 use super::*;
-use crate::model::{Profile, StatusMapping};
+use crate::model::{
+    BindingKind, Condition, FieldPath, Profile, ProfileBinding, Rule, StatusMapping,
+};
 
 /// Name of the union the loader synthesizes from the profiles' `inputs`.
 pub(crate) const JOB_INPUTS: &str = "JobInputs";
-/// Tag property of the synthesized union; its values are the profile names.
+/// Name of the union the loader synthesizes from the profiles' `outputs`.
+pub(crate) const JOB_OUTPUTS: &str = "JobOutputs";
+/// Tag property of the synthesized unions; its values are the profile names.
 pub(crate) const JOB_INPUTS_TAG: &str = "profile";
+
+/// One union the loader synthesizes from a record-valued profile key.
+struct Synthesized {
+    /// The profile key naming each profile's record (`inputs`, `outputs`).
+    key: &'static str,
+    /// The record a profile names under `key`, if any.
+    record_of: fn(&Profile) -> Option<&String>,
+    /// The union's type name.
+    union: &'static str,
+    /// Its clause(s).
+    clause: &'static [&'static str],
+    /// Its one-line description.
+    description: &'static str,
+    /// Why it is synthesized and what its variants hold.
+    decision: &'static str,
+}
+
+/// The synthesized unions, in the order they are inserted into the spec's types.
+const SYNTHESIZED: [Synthesized; 2] = [
+    Synthesized {
+        key: "inputs",
+        record_of: |profile| profile.inputs.as_ref(),
+        union: JOB_INPUTS,
+        clause: &["§2.6.6.6.1", "§2.6.6.6.4"],
+        description: "the profile-specific inputs of a job: one variant per profile that declares `inputs`, tagged with the profile name",
+        decision: "Synthesized by the loader from `profiles:`, so a job's typed inputs and the profile registry can never disagree; the variant fields are the profile's input record's fields.",
+    },
+    Synthesized {
+        key: "outputs",
+        record_of: |profile| profile.outputs.as_ref(),
+        union: JOB_OUTPUTS,
+        clause: &["§2.6.6.6.1", "§2.5.10.3.1"],
+        description: "the profile-specific outputs of a job: one variant per profile that declares `outputs`, tagged with the profile name",
+        decision: "Synthesized by the loader from `profiles:` exactly like `JobInputs`, so a job's typed outputs and the profile registry can never disagree; the variant fields are the profile's output record's fields.",
+    },
+];
+
 /// The enum whose values are the job kinds; every value is bound to exactly one profile.
 const JOB_KIND: &str = "JobKind";
+/// The union whose variants are the operations; every variant is claimed by exactly one profile.
+pub(crate) const PLANNED_OPERATION: &str = "PlannedOperation";
 /// The capability id form of §11.1.3.1 (`axis` or `axis:scope`), used when the spec declares no
 /// `CapabilityId` string type of its own.
 const CAPABILITY_PATTERN: &str = r"^[a-z][a-z0-9_.-]*(:[a-z0-9_.*/-]+)?$";
@@ -25,6 +71,7 @@ const PROFILE_KEYS: &[&str] = &[
     "inputs",
     "outputs",
     "operations",
+    "bindings",
     "capabilities",
     "validation_plan",
     "provenance_plan",
@@ -41,10 +88,12 @@ const STATUS_KEYS: &[&str] = &["state", "clause", "description", "decision"];
 pub(super) struct ProfileState {
     /// Profiles read in pass B, waiting for the pass-C checks.
     pending: Vec<PendingProfile>,
-    /// Index in the spec's type list where `JobInputs` goes (after the first profiles file's types).
+    /// Index in the spec's type list where `JobInputs` goes (after the first profiles file's
+    /// types); `JobOutputs` follows it.
     position: Option<usize>,
-    /// Where `JobInputs` is declared (the first `profiles` key with an `inputs` profile).
-    job_inputs_at: Option<At>,
+    /// Where each synthesized union is declared (the first `profiles` key with a profile that
+    /// has its key), in [`SYNTHESIZED`] order.
+    declared_at: [Option<At>; 2],
 }
 
 /// A profile read in pass B, with the locations its later checks report at.
@@ -55,6 +104,8 @@ struct PendingProfile {
     inputs_at: Option<At>,
     outputs_at: Option<At>,
     operations: Vec<(String, At)>,
+    /// Per binding: its kind, the code and where the code is.
+    bindings: Vec<(BindingKind, String, At)>,
     capabilities: Vec<(String, At)>,
     validation_plan: Option<Node>,
     provenance_plan: Option<Node>,
@@ -63,41 +114,45 @@ struct PendingProfile {
 }
 
 impl Loader {
-    /// Pass A: declare `JobInputs` when some profile in this file has `inputs`.
+    /// Pass A: declare `JobInputs` (`JobOutputs`) when some profile in this file has `inputs`
+    /// (`outputs`).
     pub(super) fn declare_job_inputs(&mut self, root: &MarkedMappingNode) {
         let Some((key, Node::Mapping(profiles))) = root.get_key_value("profiles") else {
             return;
         };
-        let has_inputs = profiles.values().any(|profile| {
-            profile
-                .as_mapping()
-                .is_some_and(|map| map.get_node("inputs").is_some())
-        });
-        if !has_inputs || self.profile_state.job_inputs_at.is_some() {
-            return;
+        for (index, synthesized) in SYNTHESIZED.iter().enumerate() {
+            let has_key = profiles.values().any(|profile| {
+                profile
+                    .as_mapping()
+                    .is_some_and(|map| map.get_node(synthesized.key).is_some())
+            });
+            if !has_key || self.profile_state.declared_at[index].is_some() {
+                continue;
+            }
+            let (union, profile_key) = (synthesized.union, synthesized.key);
+            let at = self.at_scalar(key);
+            if let Some(first) = self.declared.get(union) {
+                let first = first.at.0.clone();
+                self.report(
+                    "S1010",
+                    at.clone(),
+                    format!("a type named `{union}` is declared, but `profiles:` synthesizes it"),
+                    format!("profiles with `{profile_key}` build `{union}` here"),
+                    Some(format!(
+                        "remove or rename the type declared at {first}; `{union}` gets one variant per profile with `{profile_key}`"
+                    )),
+                );
+            } else {
+                self.declared.insert(
+                    union.to_string(),
+                    Declared {
+                        kind: Some("union".to_string()),
+                        at: at.clone(),
+                    },
+                );
+            }
+            self.profile_state.declared_at[index] = Some(at);
         }
-        let at = self.at_scalar(key);
-        if let Some(first) = self.declared.get(JOB_INPUTS) {
-            let first = first.at.0.clone();
-            self.report(
-                "S1010",
-                at.clone(),
-                format!("a type named `{JOB_INPUTS}` is declared, but `profiles:` synthesizes it"),
-                "profiles with `inputs` build `JobInputs` here",
-                Some(format!(
-                    "remove or rename the type declared at {first}; `{JOB_INPUTS}` gets one variant per profile with `inputs`"
-                )),
-            );
-        } else {
-            self.declared.insert(
-                JOB_INPUTS.to_string(),
-                Declared {
-                    kind: Some("union".to_string()),
-                    at: at.clone(),
-                },
-            );
-        }
-        self.profile_state.job_inputs_at = Some(at);
     }
 
     /// Pass B: read the `profiles:` section of one file; `position` is where its types end.
@@ -149,6 +204,10 @@ impl Loader {
             Some(n) => self.names_list(n, "`capabilities`"),
             None => Vec::new(),
         };
+        let bindings = match map.get_node("bindings") {
+            Some(n) => self.bindings(n, &what),
+            None => Vec::new(),
+        };
         let future = match map.get_node("future") {
             Some(n) => self.boolean(n, "`future`").unwrap_or(false),
             None => false,
@@ -191,6 +250,7 @@ impl Loader {
                 inputs: inputs.as_ref().map(|(n, _)| n.clone()),
                 outputs: outputs.as_ref().map(|(n, _)| n.clone()),
                 operations: operations.iter().map(|(o, _)| o.clone()).collect(),
+                bindings: Vec::new(),
                 capabilities: capabilities.iter().map(|(c, _)| c.clone()).collect(),
                 validation_plan: None,
                 provenance_plan: None,
@@ -203,11 +263,50 @@ impl Loader {
             inputs_at: inputs.map(|(_, at)| at),
             outputs_at: outputs.map(|(_, at)| at),
             operations,
+            bindings,
             capabilities,
             validation_plan: map.get_node("validation_plan").cloned(),
             provenance_plan: map.get_node("provenance_plan").cloned(),
             state_at,
         })
+    }
+
+    /// `bindings:` of one profile: a mapping from binding kind to rule code, in
+    /// [`BindingKind::ALL`] order whatever the YAML order.
+    fn bindings(&mut self, node: &Node, what: &str) -> Vec<(BindingKind, String, At)> {
+        let Some(map) = self.expect_map(node, &format!("`bindings` of {what}")) else {
+            return Vec::new();
+        };
+        let keys: Vec<&str> = BindingKind::ALL.iter().map(|k| k.key()).collect();
+        self.check_keys(map, &keys, &format!("`bindings` of {what}"));
+        let mut out = Vec::new();
+        for kind in BindingKind::ALL {
+            let Some(value) = map.get_node(kind.key()) else {
+                continue;
+            };
+            let Some(scalar) = self.expect_scalar(value, &format!("`bindings.{}`", kind.key()))
+            else {
+                continue;
+            };
+            let code = scalar.as_str().to_string();
+            let at = self.at_scalar(scalar);
+            if !super::errors::is_error_code(&code) {
+                self.report(
+                    "S1013",
+                    at,
+                    format!(
+                        "binding `{}` of {what} names `{}`, which is not a rule code",
+                        kind.key(),
+                        code.escape_debug()
+                    ),
+                    "expected `^[A-Z]+(-[A-Z0-9]+)+$`",
+                    Some("write the code of the rule the loader writes, e.g. `HSK-RULE-PRF-002`".into()),
+                );
+                continue;
+            }
+            out.push((kind, code, at));
+        }
+        out
     }
 
     /// A list of plain values with their locations.
@@ -225,7 +324,8 @@ impl Loader {
     }
 
     /// Pass C: check every profile against the assembled types and lifecycle, then insert the
-    /// synthesized `JobInputs` union. Runs after defaults are resolved, so the copied fields keep them.
+    /// synthesized `JobInputs` and `JobOutputs` unions. Runs after defaults are resolved, so the
+    /// copied fields keep them.
     pub(super) fn finish_profiles(
         &mut self,
         types: &mut Vec<TypeDef>,
@@ -244,6 +344,17 @@ impl Loader {
                 _ => None,
             });
         let mut job_kind_reported = false;
+        let planned: Option<Vec<Variant>> = types
+            .iter()
+            .find(|t| t.name == PLANNED_OPERATION)
+            .and_then(|t| match &t.kind {
+                TypeKind::Union(union) => Some(union.variants.clone()),
+                _ => None,
+            });
+        // Which profile claims each `PlannedOperation` variant, and where.
+        let mut claimed: BTreeMap<String, (String, Location)> = BTreeMap::new();
+        let mut operations_declared = false;
+        let mut planned_reported = false;
         for pending in state.pending {
             let PendingProfile {
                 mut profile,
@@ -252,6 +363,7 @@ impl Loader {
                 inputs_at,
                 outputs_at,
                 operations,
+                bindings,
                 capabilities,
                 validation_plan,
                 provenance_plan,
@@ -335,16 +447,7 @@ impl Loader {
                 self.check_profile_record(key, name, at, &profile.name, types);
             }
 
-            let variants: Vec<&str> = types
-                .iter()
-                .find(|t| t.name == "PlannedOperation")
-                .map(|t| match &t.kind {
-                    TypeKind::Union(union) => {
-                        union.variants.iter().map(|v| v.name.as_str()).collect()
-                    }
-                    _ => Vec::new(),
-                })
-                .unwrap_or_default();
+            operations_declared |= !operations.is_empty();
             let mut seen: BTreeSet<&str> = BTreeSet::new();
             for (operation, at) in &operations {
                 if !seen.insert(operation) {
@@ -355,17 +458,73 @@ impl Loader {
                         "listed again",
                         Some("list each operation once".into()),
                     );
-                } else if !variants.contains(&operation.as_str())
-                    && !names::is_snake_case(operation)
-                {
-                    self.report(
-                        "S1009",
-                        at.clone(),
-                        format!("operation `{}` of {what} is neither a `PlannedOperation` variant nor a snake_case name", operation.escape_debug()),
-                        "invalid operation name",
-                        Some(format!("write it in snake_case, e.g. `{}`; names that are not `PlannedOperation` variants travel in its `profile_operation` variant", names::to_snake_case(operation))),
-                    );
+                    continue;
                 }
+                let Some(variants) = &planned else {
+                    if !planned_reported {
+                        planned_reported = true;
+                        self.report(
+                            "S1011",
+                            at.clone(),
+                            format!("operations of {what} need a `{PLANNED_OPERATION}` union"),
+                            "no union to check against",
+                            Some(format!("declare `{PLANNED_OPERATION}` with `kind: union` and one variant per operation")),
+                        );
+                    }
+                    continue;
+                };
+                if !variants.iter().any(|v| &v.name == operation) {
+                    let help = did_you_mean(operation, variants.iter().map(|v| v.name.as_str()))
+                        .unwrap_or_else(|| {
+                            format!("declare `{}` as a variant of `{PLANNED_OPERATION}` with the operation's typed arguments", names::to_snake_case(operation))
+                        });
+                    self.report(
+                        "S1011",
+                        at.clone(),
+                        format!(
+                            "operation `{}` of {what} is not a variant of `{PLANNED_OPERATION}`",
+                            operation.escape_debug()
+                        ),
+                        "unknown operation",
+                        Some(help),
+                    );
+                    continue;
+                }
+                if let Some((owner, first)) = claimed.get(operation) {
+                    let (owner, first) = (owner.clone(), first.clone());
+                    self.report(
+                        "S1012",
+                        at.clone(),
+                        format!("operation `{operation}` is claimed by profile `{owner}` and again by `{}`", profile.name),
+                        "claimed a second time",
+                        Some(format!("first claimed at {first}; every `{PLANNED_OPERATION}` variant belongs to exactly one profile")),
+                    );
+                } else {
+                    claimed.insert(operation.clone(), (profile.name.clone(), at.0.clone()));
+                }
+            }
+
+            for (kind, code, at) in bindings {
+                let missing = match kind {
+                    BindingKind::Inputs if profile.inputs.is_none() => Some("`inputs`"),
+                    BindingKind::Operations if operations.is_empty() => Some("`operations`"),
+                    _ => None,
+                };
+                if let Some(missing) = missing {
+                    self.report(
+                        "S1013",
+                        at,
+                        format!("binding `{}` of {what} has nothing to bind: the profile declares no {missing}", kind.key()),
+                        "nothing to bind",
+                        Some(format!("declare {missing} on the profile, or remove the binding")),
+                    );
+                    continue;
+                }
+                profile.bindings.push(ProfileBinding {
+                    kind,
+                    code,
+                    location: at.0,
+                });
             }
 
             let capability_type = types.iter().find_map(|t| match &t.kind {
@@ -446,6 +605,20 @@ impl Loader {
             profiles.push(profile);
         }
 
+        if operations_declared && let Some(variants) = &planned {
+            for variant in variants {
+                if !claimed.contains_key(&variant.name) {
+                    self.report(
+                        "S1012",
+                        (variant.meta.location.clone(), variant.name.chars().count()),
+                        format!("`{PLANNED_OPERATION}` variant `{}` is claimed by no profile", variant.name),
+                        "unclaimed operation",
+                        Some("add it to the `operations` of the profile that plans it; every variant belongs to exactly one profile".into()),
+                    );
+                }
+            }
+        }
+
         if !profiles.is_empty()
             && let Some(values) = &job_kind_values
         {
@@ -462,13 +635,218 @@ impl Loader {
             }
         }
 
-        if let (Some(at), Some(position)) = (state.job_inputs_at, state.position)
-            && self.declared.get(JOB_INPUTS).is_some_and(|d| d.at == at)
-        {
-            let union = job_inputs(&profiles, types, at.0.clone());
-            types.insert(position.min(types.len()), union);
+        if let Some(position) = state.position {
+            let mut position = position.min(types.len());
+            for (synthesized, declared_at) in SYNTHESIZED.iter().zip(state.declared_at) {
+                let Some(at) = declared_at else {
+                    continue;
+                };
+                if self.declared.get(synthesized.union).is_some_and(|d| d.at == at) {
+                    let union = profile_union(synthesized, &profiles, types, at.0.clone());
+                    types.insert(position, union);
+                    position += 1;
+                }
+            }
         }
         profiles
+    }
+
+    /// Pass C, after `rules:`: writes the rule of every profile binding and inserts them, in
+    /// profile order and [`BindingKind`] order, right after the hand-written rules of the file
+    /// that declares the profiles (so a spec that moves a rule into a binding keeps its order).
+    ///
+    /// - `inputs`: `{p}_kinds_carry_{p}_inputs` — when `job_inputs` is present and `job_kind` is
+    ///   one of the profile's kinds, `job_inputs.profile` equals the profile's name.
+    /// - `operations`: `{p}_kinds_plan_{p}_operations` — when `job_kind` is one of the profile's
+    ///   kinds, the `op` of each planned operation is one of the profile's operations.
+    ///
+    /// Both are on the one record with a `JobKind` field and a `JobInputs` field (resp. a
+    /// `[PlannedOperation]` field).
+    pub(super) fn profile_rules(
+        &mut self,
+        profiles: &[Profile],
+        types: &[TypeDef],
+        rules: &mut Vec<Rule>,
+    ) {
+        let mut written = Vec::new();
+        let mut codes: BTreeMap<String, Location> = rules
+            .iter()
+            .map(|r| (r.code.clone(), r.meta.location.clone()))
+            .collect();
+        for (code, at) in &self.error_codes {
+            codes.entry(code.clone()).or_insert_with(|| at.0.clone());
+        }
+        let names: BTreeSet<String> = rules.iter().map(|r| r.name.clone()).collect();
+        for profile in profiles {
+            for binding in &profile.bindings {
+                let at = (binding.location.clone(), binding.code.chars().count());
+                let Some(rule) = self.binding_rule(profile, binding, types, &at) else {
+                    continue;
+                };
+                if let Some(first) = codes.get(&rule.code) {
+                    let first = first.clone();
+                    self.report(
+                        "S1013",
+                        at,
+                        format!("binding `{}` of profile `{}` reuses rule code `{}`", binding.kind.key(), profile.name, rule.code),
+                        "already used",
+                        Some(format!("first used at {first}; codes are stable and never shared — pick a new one")),
+                    );
+                    continue;
+                }
+                if names.contains(&rule.name) {
+                    self.report(
+                        "S1013",
+                        at,
+                        format!("binding `{}` of profile `{}` writes rule `{}`, which `rules:` already declares", binding.kind.key(), profile.name, rule.name),
+                        "rule name taken",
+                        Some(format!("remove the hand-written rule `{}`; the binding writes it", rule.name)),
+                    );
+                    continue;
+                }
+                codes.insert(rule.code.clone(), binding.location.clone());
+                written.push(rule);
+            }
+        }
+        let Some(file) = profiles.first().map(|p| p.meta.location.file.clone()) else {
+            return;
+        };
+        let file_index = |name: &str| self.files.iter().position(|f| f == name);
+        let limit = file_index(&file);
+        let position = rules
+            .iter()
+            .rposition(|rule| file_index(&rule.meta.location.file) <= limit)
+            .map_or(0, |index| index + 1);
+        rules.splice(position..position, written);
+    }
+
+    /// The rule one binding writes, or `None` (reported) when no record can carry it.
+    fn binding_rule(
+        &mut self,
+        profile: &Profile,
+        binding: &ProfileBinding,
+        types: &[TypeDef],
+        at: &At,
+    ) -> Option<Rule> {
+        let bound_type = match binding.kind {
+            BindingKind::Inputs => TypeRef::Named(JOB_INPUTS.into()),
+            BindingKind::Operations => {
+                TypeRef::List(Box::new(TypeRef::Named(PLANNED_OPERATION.into())))
+            }
+        };
+        let kind_type = TypeRef::Named(JOB_KIND.into());
+        let candidates: Vec<(&TypeDef, &Field, &Field)> = types
+            .iter()
+            .filter_map(|t| match &t.kind {
+                TypeKind::Record(record) => {
+                    let kind = record.fields.iter().find(|f| f.ty == kind_type)?;
+                    let bound = record.fields.iter().find(|f| f.ty == bound_type)?;
+                    Some((t, kind, bound))
+                }
+                _ => None,
+            })
+            .collect();
+        let [(record, kind_field, bound_field)] = candidates[..] else {
+            let found = if candidates.is_empty() {
+                "no record has".to_string()
+            } else {
+                format!(
+                    "{} records have ({})",
+                    candidates.len(),
+                    candidates
+                        .iter()
+                        .map(|(t, _, _)| format!("`{}`", t.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            self.report(
+                "S1013",
+                at.clone(),
+                format!(
+                    "binding `{}` of profile `{}` needs one record with a `{JOB_KIND}` field and a `{bound_type}` field, but {found} both",
+                    binding.kind.key(),
+                    profile.name
+                ),
+                "no record to write the rule on",
+                Some(format!("declare exactly one record (the job) with a `{JOB_KIND}` field and a `{bound_type}` field")),
+            );
+            return None;
+        };
+        let name = &profile.name;
+        let field = |path: &str| FieldPath::fields(&[path]);
+        let strings = |items: &[String]| {
+            items
+                .iter()
+                .map(|item| serde_json::Value::String(item.clone()))
+                .collect::<Vec<_>>()
+        };
+        let kinds = Condition::OneOf {
+            path: field(&kind_field.name),
+            values: strings(&profile.job_kinds),
+        };
+        let (rule_name, message, when, require, first_clause, description) = match binding.kind {
+            BindingKind::Inputs => {
+                let inputs_clause = profile
+                    .inputs
+                    .as_ref()
+                    .and_then(|inputs| types.iter().find(|t| &t.name == inputs))
+                    .map_or_else(
+                        || profile.meta.clause.primary().to_string(),
+                        |t| t.meta.clause.primary().to_string(),
+                    );
+                (
+                    format!("{name}_kinds_carry_{name}_inputs"),
+                    format!("a {name} job may only carry {name} inputs"),
+                    Condition::All(vec![Condition::Present(field(&bound_field.name)), kinds]),
+                    Condition::Equals {
+                        path: FieldPath::fields(&[bound_field.name.as_str(), JOB_INPUTS_TAG]),
+                        value: serde_json::Value::String(name.clone()),
+                    },
+                    inputs_clause,
+                    format!("the job kinds bound to the {name} profile carry that profile's inputs, never another profile's"),
+                )
+            }
+            BindingKind::Operations => {
+                let tag = types
+                    .iter()
+                    .find_map(|t| match &t.kind {
+                        TypeKind::Union(union) if t.name == PLANNED_OPERATION => {
+                            Some(union.tag.clone())
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| "op".to_string());
+                (
+                    format!("{name}_kinds_plan_{name}_operations"),
+                    format!("a {name} job may only plan {name} operations"),
+                    kinds,
+                    Condition::Each {
+                        path: field(&bound_field.name),
+                        condition: Box::new(Condition::OneOf {
+                            path: field(&tag),
+                            values: strings(&profile.operations),
+                        }),
+                    },
+                    profile.meta.clause.primary().to_string(),
+                    format!("the job kinds bound to the {name} profile plan only the operations that profile specialises"),
+                )
+            }
+        };
+        Some(Rule {
+            name: rule_name,
+            code: binding.code.clone(),
+            on: record.name.clone(),
+            when: Some(when),
+            require,
+            message,
+            meta: Meta {
+                clause: Clause(vec![first_clause, "§2.6.6.6.1".to_string()]),
+                description,
+                decision: None,
+                location: binding.location.clone(),
+            },
+        })
     }
 
     fn check_profile_id(
@@ -526,13 +904,15 @@ impl Loader {
     ) {
         match types.iter().find(|t| t.name == name).map(|t| &t.kind) {
             Some(TypeKind::Record(record)) => {
-                if key == "inputs"
-                    && let Some(field) = record.fields.iter().find(|f| f.name == JOB_INPUTS_TAG)
-                {
+                let union = SYNTHESIZED
+                    .iter()
+                    .find(|s| s.key == key)
+                    .map_or(JOB_INPUTS, |s| s.union);
+                if let Some(field) = record.fields.iter().find(|f| f.name == JOB_INPUTS_TAG) {
                     self.report(
                         "S1005",
                         at.clone(),
-                        format!("`inputs` of profile `{profile}` is `{name}`, whose field `{}` clashes with the tag of `{JOB_INPUTS}`", field.name),
+                        format!("`{key}` of profile `{profile}` is `{name}`, whose field `{}` clashes with the tag of `{union}`", field.name),
                         "field clashes with the tag",
                         Some(format!("rename the field; on the wire `{JOB_INPUTS_TAG}` holds the profile name")),
                     );
@@ -619,15 +999,20 @@ fn string_problem(constraints: &StringConstraints, text: &str) -> Option<String>
     }
 }
 
-/// The `JobInputs` union: one variant per profile with `inputs`, in profile order, whose fields
-/// are the input record's fields and whose meta is the profile's.
-fn job_inputs(profiles: &[Profile], types: &[TypeDef], location: Location) -> TypeDef {
+/// A synthesized union (`JobInputs`, `JobOutputs`): one variant per profile that names a record
+/// under the union's key, in profile order, whose fields are that record's fields and whose
+/// meta is the profile's.
+fn profile_union(
+    synthesized: &Synthesized,
+    profiles: &[Profile],
+    types: &[TypeDef],
+    location: Location,
+) -> TypeDef {
     let variants = profiles
         .iter()
         .filter_map(|profile| {
-            let record = types
-                .iter()
-                .find(|t| Some(&t.name) == profile.inputs.as_ref())?;
+            let name = (synthesized.record_of)(profile)?;
+            let record = types.iter().find(|t| &t.name == name)?;
             let TypeKind::Record(record) = &record.kind else {
                 return None;
             };
@@ -639,11 +1024,11 @@ fn job_inputs(profiles: &[Profile], types: &[TypeDef], location: Location) -> Ty
         })
         .collect();
     TypeDef {
-        name: JOB_INPUTS.to_string(),
+        name: synthesized.union.to_string(),
         meta: Meta {
-            clause: Clause(vec!["§2.6.6.6.1".into(), "§2.6.6.6.4".into()]),
-            description: "the profile-specific inputs of a job: one variant per profile that declares `inputs`, tagged with the profile name".into(),
-            decision: Some("Synthesized by the loader from `profiles:`, so a job's typed inputs and the profile registry can never disagree; the variant fields are the profile's input record's fields.".into()),
+            clause: Clause(synthesized.clause.iter().map(|c| c.to_string()).collect()),
+            description: synthesized.description.into(),
+            decision: Some(synthesized.decision.into()),
             location,
         },
         root: true,

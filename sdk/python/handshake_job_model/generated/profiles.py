@@ -22,7 +22,7 @@ class ProfileDef(NamedTuple):
     outputs: str | None
     """The record of the profile's typed outputs."""
     operations: tuple[str, ...]
-    """``PlannedOperation`` variants, or names carried by its ``profile_operation`` variant."""
+    """The tags of the ``PlannedOperation`` variants the profile specialises (each has one profile)."""
     capabilities: tuple[str, ...]
     """Capability ids (``axis`` or ``axis:scope``, §11.1.3) the profile's jobs require."""
     validation_plan: str | None
@@ -44,7 +44,7 @@ PROFILES: tuple[ProfileDef, ...] = (
         profile_id="docs_sheets_ai_v0.5",
         job_kinds=("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"),
         inputs="DocsAiJobProfile",
-        outputs=None,
+        outputs="DocsSheetsJobOutputs",
         operations=("insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column"),
         capabilities=("doc.read", "doc.write", "sheet.read", "sheet.write"),
         validation_plan="{\"steps\":[{\"validator_id\":\"scope\",\"phase\":\"awaiting_validation\",\"kind\":\"scope\"},{\"validator_id\":\"layer_rules\",\"phase\":\"awaiting_validation\",\"kind\":\"layer_rules\"},{\"validator_id\":\"structural\",\"phase\":\"awaiting_validation\",\"kind\":\"structural\"},{\"validator_id\":\"overlap_detection\",\"phase\":\"awaiting_validation\",\"kind\":\"structural\"},{\"validator_id\":\"committed_entities_in_scope\",\"phase\":\"on_commit\",\"kind\":\"scope\"}]}",
@@ -59,7 +59,7 @@ PROFILES: tuple[ProfileDef, ...] = (
         profile_id="charts_decks_ai_v0.1",
         job_kinds=("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"),
         inputs="ChartsDecksJobInputs",
-        outputs=None,
+        outputs="ChartsDecksJobOutputs",
         operations=("create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck"),
         capabilities=("sheet.read", "doc.read", "canvas.read", "asset.read", "chart.write", "deck.write", "export.pptx", "export.pdf", "export.html"),
         validation_plan="{\"steps\":[{\"validator_id\":\"entity_exists\",\"phase\":\"before_queued\",\"kind\":\"scope\"},{\"validator_id\":\"range_in_bounds\",\"phase\":\"awaiting_validation\",\"kind\":\"structural\"},{\"validator_id\":\"chart_spec_schema\",\"phase\":\"awaiting_validation\",\"kind\":\"schema\"},{\"validator_id\":\"no_parallel_store\",\"phase\":\"awaiting_validation\",\"kind\":\"layer_rules\"},{\"validator_id\":\"export_policy_gate\",\"phase\":\"awaiting_validation\",\"kind\":\"policy\"},{\"validator_id\":\"artifact_reference_only\",\"phase\":\"on_commit\",\"kind\":\"structural\"}]}",
@@ -74,7 +74,7 @@ PROFILES: tuple[ProfileDef, ...] = (
         profile_id="context_pack_builder_v0.1",
         job_kinds=("context_pack_build", "context_pack_refresh"),
         inputs="ContextPackJobInputs",
-        outputs=None,
+        outputs="ContextPackJobOutputs",
         operations=("build_context_pack", "refresh_context_pack"),
         capabilities=("doc.read", "context_pack.write"),
         validation_plan="{\"steps\":[{\"validator_id\":\"compaction_schema_guard\",\"phase\":\"awaiting_validation\",\"kind\":\"schema\"},{\"validator_id\":\"context_pack_freshness_guard\",\"phase\":\"awaiting_validation\",\"kind\":\"structural\"},{\"validator_id\":\"retrieval_budget_guard\",\"phase\":\"awaiting_validation\",\"kind\":\"resource\"},{\"validator_id\":\"artifact_handle_only_guard\",\"phase\":\"on_commit\",\"kind\":\"structural\"}]}",
@@ -89,7 +89,7 @@ PROFILES: tuple[ProfileDef, ...] = (
         profile_id="asr_transcribe_v0.1",
         job_kinds=("asr_transcribe",),
         inputs="AsrJobInputs",
-        outputs=None,
+        outputs="AsrJobOutputs",
         operations=("transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript"),
         capabilities=("media.read", "doc.write"),
         validation_plan="{\"steps\":[{\"validator_id\":\"media_accessible\",\"phase\":\"before_queued\",\"kind\":\"resource\"},{\"validator_id\":\"format_supported\",\"phase\":\"before_queued\",\"kind\":\"schema\"},{\"validator_id\":\"duration_within_limits\",\"phase\":\"before_queued\",\"kind\":\"resource\"},{\"validator_id\":\"gpu_available\",\"phase\":\"before_queued\",\"kind\":\"resource\"}]}",
@@ -104,7 +104,7 @@ PROFILES: tuple[ProfileDef, ...] = (
         profile_id="docling_ingest_v0.1",
         job_kinds=("doc_ingest",),
         inputs="DoclingJobInputs",
-        outputs=None,
+        outputs="DoclingJobOutputs",
         operations=("extract_structure", "extract_tables", "import_blocks", "link_provenance"),
         capabilities=("fs.read:inputs", "doc.write"),
         validation_plan="{\"steps\":[{\"validator_id\":\"file_exists\",\"phase\":\"before_queued\",\"kind\":\"resource\"},{\"validator_id\":\"target_writable\",\"phase\":\"before_queued\",\"kind\":\"policy\"},{\"validator_id\":\"format_supported\",\"phase\":\"before_queued\",\"kind\":\"schema\"},{\"validator_id\":\"resource_available\",\"phase\":\"before_queued\",\"kind\":\"resource\"}]}",
@@ -119,7 +119,7 @@ PROFILES: tuple[ProfileDef, ...] = (
         profile_id="distillation_v0.1",
         job_kinds=("distillation_train", "distillation_eval"),
         inputs="DistillationJobInputs",
-        outputs=None,
+        outputs="DistillationJobOutputs",
         operations=("select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote"),
         capabilities=("skill_bank.read", "model.train", "model.eval"),
         validation_plan="{\"steps\":[{\"validator_id\":\"capability_gate\",\"phase\":\"before_queued\",\"kind\":\"capability\"},{\"validator_id\":\"eval_without_side_effects\",\"phase\":\"before_queued\",\"kind\":\"policy\"}]}",
@@ -151,6 +151,11 @@ JOB_KIND_PROFILE: dict[JobKind, ProfileDef] = {
 }
 """The closed job-kind registry: every kind and the one profile it is bound to."""
 
+OPERATION_PROFILE: dict[str, ProfileDef] = {
+    operation: profile for profile in PROFILES for operation in profile.operations
+}
+"""Every ``PlannedOperation`` tag and the one profile that specialises it (§2.6.6.6.1)."""
+
 
 _STATES: frozenset[str] = frozenset(("queued", "running", "awaiting_validation", "awaiting_user", "completed", "completed_with_issues", "failed", "cancelled", "poisoned"))
 
@@ -158,6 +163,11 @@ _STATES: frozenset[str] = frozenset(("queued", "running", "awaiting_validation",
 def profile_of(kind: JobKind) -> ProfileDef:
     """The profile a job kind is bound to; ``KeyError`` for a kind outside the registry."""
     return JOB_KIND_PROFILE[kind]
+
+
+def operation_profile(op: str) -> ProfileDef:
+    """The profile that specialises a planned operation, by its tag; ``KeyError`` for an unknown one."""
+    return OPERATION_PROFILE[op]
 
 
 def profile_by_id(profile_id: str) -> ProfileDef | None:

@@ -18,6 +18,13 @@ _Condition: TypeAlias = tuple[Any, ...]
 _WalkNode: TypeAlias = tuple[Any, ...]
 
 
+class _Variant(NamedTuple):
+    """A ``[variant]`` path step: the value if its ``tag`` property is ``name``, else absent."""
+
+    tag: str
+    name: str
+
+
 class CrossFieldRule(NamedTuple):
     """A cross-field rule: stable code, name, the record type it constrains, clause(s), message."""
 
@@ -33,18 +40,52 @@ RULES: tuple[CrossFieldRule, ...] = (
     CrossFieldRule("HSK-RULE-PRF-001", "docs_rewrite_and_summarize_carry_a_docs_profile", "AiJob", "§2.6.6.6.4", "doc_rewrite and doc_summarize jobs must carry a DocsAiJobProfile in job_inputs"),
     # the job kinds bound to the docs_sheets profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-002", "docs_sheets_kinds_carry_docs_sheets_inputs", "AiJob", "§2.5.10, §2.6.6.6.1", "a docs_sheets job may only carry docs_sheets inputs"),
+    # the job kinds bound to the docs_sheets profile plan only the operations that profile specialises
+    CrossFieldRule("HSK-RULE-PRF-012", "docs_sheets_kinds_plan_docs_sheets_operations", "AiJob", "§2.5.10, §2.6.6.6.1", "a docs_sheets job may only plan docs_sheets operations"),
     # the job kinds bound to the charts_decks profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-003", "charts_decks_kinds_carry_charts_decks_inputs", "AiJob", "§2.5.11.1, §2.6.6.6.1", "a charts_decks job may only carry charts_decks inputs"),
+    # the job kinds bound to the charts_decks profile plan only the operations that profile specialises
+    CrossFieldRule("HSK-RULE-PRF-013", "charts_decks_kinds_plan_charts_decks_operations", "AiJob", "§2.5.11, §2.6.6.6.1", "a charts_decks job may only plan charts_decks operations"),
     # the job kinds bound to the context_pack_builder profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-004", "context_pack_builder_kinds_carry_context_pack_builder_inputs", "AiJob", "§2.5.12.1, §2.6.6.6.1", "a context_pack_builder job may only carry context_pack_builder inputs"),
+    # the job kinds bound to the context_pack_builder profile plan only the operations that profile specialises
+    CrossFieldRule("HSK-RULE-PRF-014", "context_pack_builder_kinds_plan_context_pack_builder_operations", "AiJob", "§2.5.12, §2.6.6.6.1", "a context_pack_builder job may only plan context_pack_builder operations"),
     # the job kinds bound to the asr profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-005", "asr_kinds_carry_asr_inputs", "AiJob", "§6.2.26.1, §2.6.6.6.1", "a asr job may only carry asr inputs"),
+    # the job kinds bound to the asr profile plan only the operations that profile specialises
+    CrossFieldRule("HSK-RULE-PRF-015", "asr_kinds_plan_asr_operations", "AiJob", "§6.2.26, §2.6.6.6.1", "a asr job may only plan asr operations"),
     # the job kinds bound to the docling profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-006", "docling_kinds_carry_docling_inputs", "AiJob", "§6.1.6.1, §2.6.6.6.1", "a docling job may only carry docling inputs"),
+    # the job kinds bound to the docling profile plan only the operations that profile specialises
+    CrossFieldRule("HSK-RULE-PRF-016", "docling_kinds_plan_docling_operations", "AiJob", "§6.1.6, §2.6.6.6.1", "a docling job may only plan docling operations"),
     # the job kinds bound to the distillation profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-007", "distillation_kinds_carry_distillation_inputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a distillation job may only carry distillation inputs"),
+    # the job kinds bound to the distillation profile plan only the operations that profile specialises
+    CrossFieldRule("HSK-RULE-PRF-017", "distillation_kinds_plan_distillation_operations", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a distillation job may only plan distillation operations"),
     # the job kinds bound to the canvas profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-008", "canvas_kinds_carry_canvas_inputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job may only carry canvas inputs"),
+    # the job kinds bound to the canvas profile plan only the operations that profile specialises
+    CrossFieldRule("HSK-RULE-PRF-018", "canvas_kinds_plan_canvas_operations", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job may only plan canvas operations"),
+    # the job kinds bound to the docs_sheets profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-020", "docs_sheets_kinds_carry_docs_sheets_outputs", "AiJob", "§2.5.10.2, §2.6.6.6.1", "a docs_sheets job may only carry docs_sheets outputs"),
+    # the job kinds bound to the charts_decks profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-021", "charts_decks_kinds_carry_charts_decks_outputs", "AiJob", "§2.5.11.2, §2.6.6.6.1", "a charts_decks job may only carry charts_decks outputs"),
+    # the job kinds bound to the context_pack_builder profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-022", "context_pack_builder_kinds_carry_context_pack_builder_outputs", "AiJob", "§2.5.12.4, §2.6.6.6.1", "a context_pack_builder job may only carry context_pack_builder outputs"),
+    # the job kinds bound to the asr profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-023", "asr_kinds_carry_asr_outputs", "AiJob", "§6.2.26.3, §2.6.6.6.1", "an asr job may only carry asr outputs"),
+    # the job kinds bound to the docling profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-024", "docling_kinds_carry_docling_outputs", "AiJob", "§6.1.6.3, §2.6.6.6.1", "a docling job may only carry docling outputs"),
+    # the job kinds bound to the distillation profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-025", "distillation_kinds_carry_distillation_outputs", "AiJob", "§9.1, §2.6.6.6.1", "a distillation job may only carry distillation outputs"),
+    # the future canvas profile declares no outputs, so its jobs carry none
+    CrossFieldRule("HSK-RULE-PRF-026", "canvas_kinds_carry_no_outputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job carries no job_outputs; the canvas profile declares none"),
+    # the exporter produces one or more artifacts and every export emits artifact handles with its record
+    CrossFieldRule("HSK-RULE-PRF-027", "export_record_lists_its_artifacts", "ExportRecord", "§2.3.10.1, §2.3.10.4", "an export record must list at least one output artifact handle"),
+    # an exporter that cannot guarantee bitwise or structural determinism logs the reason in the warnings
+    CrossFieldRule("HSK-RULE-PRF-028", "best_effort_export_says_why", "ExportRecord", "§2.3.10.3", "a best_effort export must log why in warnings"),
+    # materialized paths are written for every local-file target
+    CrossFieldRule("HSK-RULE-PRF-029", "local_file_export_records_materialized_paths", "ExportRecord", "§2.3.10.9, §2.3.2", "an export to a local file must record its materialized paths"),
     # analysis-only jobs read and report; their plan of mutations is empty
     CrossFieldRule("HSK-RULE-0101", "analysis_only_plans_no_mutation", "AiJob", "§2.6.6.2.2, §2.6.6.5.2", "an analysis_only job must not plan any operation"),
     # a job may write RawContent only when its kind is an ingestion or import kind
@@ -141,29 +182,97 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")))),
         ("equals", ("job_inputs", "profile"), "docs_sheets"),
     ),
+    "docs_sheets_kinds_plan_docs_sheets_operations": (
+        ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")),
+        ("each", ("planned_operations",), ("in", ("op",), ("insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column"))),
+    ),
     "charts_decks_kinds_carry_charts_decks_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")))),
         ("equals", ("job_inputs", "profile"), "charts_decks"),
+    ),
+    "charts_decks_kinds_plan_charts_decks_operations": (
+        ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")),
+        ("each", ("planned_operations",), ("in", ("op",), ("create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck"))),
     ),
     "context_pack_builder_kinds_carry_context_pack_builder_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")))),
         ("equals", ("job_inputs", "profile"), "context_pack_builder"),
     ),
+    "context_pack_builder_kinds_plan_context_pack_builder_operations": (
+        ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")),
+        ("each", ("planned_operations",), ("in", ("op",), ("build_context_pack", "refresh_context_pack"))),
+    ),
     "asr_kinds_carry_asr_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("asr_transcribe",)))),
         ("equals", ("job_inputs", "profile"), "asr"),
+    ),
+    "asr_kinds_plan_asr_operations": (
+        ("in", ("job_kind",), ("asr_transcribe",)),
+        ("each", ("planned_operations",), ("in", ("op",), ("transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript"))),
     ),
     "docling_kinds_carry_docling_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("doc_ingest",)))),
         ("equals", ("job_inputs", "profile"), "docling"),
     ),
+    "docling_kinds_plan_docling_operations": (
+        ("in", ("job_kind",), ("doc_ingest",)),
+        ("each", ("planned_operations",), ("in", ("op",), ("extract_structure", "extract_tables", "import_blocks", "link_provenance"))),
+    ),
     "distillation_kinds_carry_distillation_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("distillation_train", "distillation_eval")))),
         ("equals", ("job_inputs", "profile"), "distillation"),
     ),
+    "distillation_kinds_plan_distillation_operations": (
+        ("in", ("job_kind",), ("distillation_train", "distillation_eval")),
+        ("each", ("planned_operations",), ("in", ("op",), ("select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote"))),
+    ),
     "canvas_kinds_carry_canvas_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("canvas_cluster",)))),
         ("equals", ("job_inputs", "profile"), "canvas"),
+    ),
+    "canvas_kinds_plan_canvas_operations": (
+        ("in", ("job_kind",), ("canvas_cluster",)),
+        ("each", ("planned_operations",), ("in", ("op",), ("create_nodes", "cluster_nodes", "reposition_nodes"))),
+    ),
+    "docs_sheets_kinds_carry_docs_sheets_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")))),
+        ("equals", ("job_outputs", "profile"), "docs_sheets"),
+    ),
+    "charts_decks_kinds_carry_charts_decks_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")))),
+        ("equals", ("job_outputs", "profile"), "charts_decks"),
+    ),
+    "context_pack_builder_kinds_carry_context_pack_builder_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")))),
+        ("equals", ("job_outputs", "profile"), "context_pack_builder"),
+    ),
+    "asr_kinds_carry_asr_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("asr_transcribe",)))),
+        ("equals", ("job_outputs", "profile"), "asr"),
+    ),
+    "docling_kinds_carry_docling_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_ingest",)))),
+        ("equals", ("job_outputs", "profile"), "docling"),
+    ),
+    "distillation_kinds_carry_distillation_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("distillation_train", "distillation_eval")))),
+        ("equals", ("job_outputs", "profile"), "distillation"),
+    ),
+    "canvas_kinds_carry_no_outputs": (
+        ("in", ("job_kind",), ("canvas_cluster",)),
+        ("absent", ("job_outputs",)),
+    ),
+    "export_record_lists_its_artifacts": (
+        None,
+        ("length", ("output_artifact_handles",), 1, None),
+    ),
+    "best_effort_export_says_why": (
+        ("equals", ("determinism_level",), "best_effort"),
+        ("all", (("present", ("warnings",)), ("length", ("warnings",), 1, None))),
+    ),
+    "local_file_export_records_materialized_paths": (
+        ("equals", ("export_target", "target"), "local_file"),
+        ("all", (("present", ("materialized_paths",)), ("length", ("materialized_paths",), 1, None))),
     ),
     "analysis_only_plans_no_mutation": (
         ("equals", ("access_mode",), "analysis_only"),
@@ -337,37 +446,38 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
 """Rule name → (``when``, ``require``) as data; ``None`` means always."""
 
 _RULES_ON: dict[str, tuple[CrossFieldRule, ...]] = {
-    "AiJob": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5], RULES[6], RULES[7], RULES[8], RULES[9], RULES[12], RULES[13]),
-    "ArtifactHandle": (RULES[10],),
-    "ContextSnapshot": (RULES[11],),
-    "SourceRef": (RULES[14], RULES[15]),
-    "ContextBlock": (RULES[23], RULES[25]),
-    "PromptEnvelope": (RULES[16], RULES[17]),
-    "ScopeOverride": (RULES[18],),
-    "TruncationPlan": (RULES[35],),
-    "ContextPlan": (RULES[19], RULES[20]),
-    "ToolDelta": (RULES[22],),
-    "MemoryItem": (RULES[43],),
-    "MemoryGraphEdge": (RULES[44],),
-    "CompactionDecision": (RULES[37],),
-    "CompactionConstraint": (RULES[38],),
-    "CompactionOpenLoop": (RULES[39],),
-    "CompactionProgress": (RULES[40],),
-    "CompactionToolResult": (RULES[24], RULES[41]),
-    "CompactionError": (RULES[42],),
-    "CompactionEvent": (RULES[36],),
-    "JobContextTrace": (RULES[45], RULES[46], RULES[47], RULES[48], RULES[49]),
-    "QueryPlan": (RULES[33],),
-    "ContextPackRecord": (RULES[32],),
-    "ContextPackPayload": (RULES[27], RULES[28], RULES[29], RULES[30], RULES[31]),
-    "RetrievalCandidate": (RULES[34],),
-    "EvidenceSpan": (RULES[26],),
-    "RetrievalTrace": (RULES[21],),
+    "AiJob": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5], RULES[6], RULES[7], RULES[8], RULES[9], RULES[10], RULES[11], RULES[12], RULES[13], RULES[14], RULES[15], RULES[16], RULES[17], RULES[18], RULES[19], RULES[20], RULES[21], RULES[25], RULES[26], RULES[29], RULES[30]),
+    "ArtifactHandle": (RULES[27],),
+    "ContextSnapshot": (RULES[28],),
+    "SourceRef": (RULES[31], RULES[32]),
+    "ContextBlock": (RULES[40], RULES[42]),
+    "PromptEnvelope": (RULES[33], RULES[34]),
+    "ScopeOverride": (RULES[35],),
+    "TruncationPlan": (RULES[52],),
+    "ContextPlan": (RULES[36], RULES[37]),
+    "ToolDelta": (RULES[39],),
+    "MemoryItem": (RULES[60],),
+    "MemoryGraphEdge": (RULES[61],),
+    "CompactionDecision": (RULES[54],),
+    "CompactionConstraint": (RULES[55],),
+    "CompactionOpenLoop": (RULES[56],),
+    "CompactionProgress": (RULES[57],),
+    "CompactionToolResult": (RULES[41], RULES[58]),
+    "CompactionError": (RULES[59],),
+    "CompactionEvent": (RULES[53],),
+    "JobContextTrace": (RULES[62], RULES[63], RULES[64], RULES[65], RULES[66]),
+    "QueryPlan": (RULES[50],),
+    "ContextPackRecord": (RULES[49],),
+    "ContextPackPayload": (RULES[44], RULES[45], RULES[46], RULES[47], RULES[48]),
+    "RetrievalCandidate": (RULES[51],),
+    "EvidenceSpan": (RULES[43],),
+    "RetrievalTrace": (RULES[38],),
+    "ExportRecord": (RULES[22], RULES[23], RULES[24]),
 }
 """The rules of each record type that has any, in spec order."""
 
 _WALK: dict[str, _WalkNode] = {
-    "AiJob": ("record", (("context_snapshot", "ContextSnapshot"),)),
+    "AiJob": ("record", (("context_snapshot", "ContextSnapshot"), ("planned_operations", ("list", "PlannedOperation")), ("job_inputs", "JobInputs"), ("job_outputs", "JobOutputs"))),
     "ArtifactHandle": ("record", ()),
     "ContextSnapshot": ("record", (("artifact_handles", ("list", "ArtifactHandle")), ("local_only_payload_ref", "ArtifactHandle"))),
     "SourceRef": ("record", ()),
@@ -409,6 +519,16 @@ _WALK: dict[str, _WalkNode] = {
     "SelectedEvidence": ("record", (("reference", "EvidenceRef"),)),
     "EvidenceSpan": ("record", (("source_ref", "SourceRef"),)),
     "RetrievalTrace": ("record", (("candidates", ("list", "RetrievalCandidate")), ("selected", ("list", "SelectedEvidence")), ("spans", ("list", "EvidenceSpan")))),
+    "PlannedOperation": ("union", "op", {"attach_transcript": (("transcript", "ArtifactHandle"),)}),
+    "DocsAiJobProfile": ("record", (("source_file_artifact", "ArtifactHandle"),)),
+    "JobInputs": ("union", "profile", {"docs_sheets": (("source_file_artifact", "ArtifactHandle"),)}),
+    "JobOutputs": ("union", "profile", {"docs_sheets": (("output_artifact_handles", ("list", "ArtifactHandle")), ("export_record", "ExportRecord"), ("mapping_artifact", "ArtifactHandle")), "charts_decks": (("output_artifact_handles", ("list", "ArtifactHandle")), ("export_record", "ExportRecord")), "context_pack_builder": (("pack_record", "ContextPackRecord"),), "asr": (("transcript_artifact", "ArtifactHandle"),)}),
+    "DisplayProjectionRef": ("union", "kind", {"artifact_handle": (("artifact_handle", "ArtifactHandle"),)}),
+    "ExportRecord": ("record", (("display_projection_ref", "DisplayProjectionRef"), ("output_artifact_handles", ("list", "ArtifactHandle")))),
+    "DocsSheetsJobOutputs": ("record", (("output_artifact_handles", ("list", "ArtifactHandle")), ("export_record", "ExportRecord"), ("mapping_artifact", "ArtifactHandle"))),
+    "ChartsDecksJobOutputs": ("record", (("output_artifact_handles", ("list", "ArtifactHandle")), ("export_record", "ExportRecord"))),
+    "ContextPackJobOutputs": ("record", (("pack_record", "ContextPackRecord"),)),
+    "AsrJobOutputs": ("record", (("transcript_artifact", "ArtifactHandle"),)),
 }
 """Types from which a record with rules can be reached, and the fields leading there."""
 
@@ -418,6 +538,10 @@ _ABSENT: Any = object()
 
 def _resolve(value: Any, path: tuple[Any, ...]) -> Any:
     for step in path:
+        if isinstance(step, _Variant):
+            if not (isinstance(value, dict) and value.get(step.tag) == step.name):
+                return _ABSENT
+            continue
         key, fallback = (step, _ABSENT) if isinstance(step, str) else step
         value = value.get(key) if isinstance(value, dict) else None
         if value is None:

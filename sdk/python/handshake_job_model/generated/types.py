@@ -1052,6 +1052,190 @@ class FormulaSpec(BaseModel):
     """
 
 
+class RangeSpecA1(BaseModel):
+    """Variant ``a1`` of ``RangeSpec``: an A1-style range such as A1:C10
+
+    Clause: §2.5.11.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    form: Literal["a1"] = "a1"
+    """Discriminator: always ``a1``."""
+
+    range: StrictStr
+    """the A1-style range
+
+    Clause: §2.5.11.1
+    """
+
+
+class RangeSpecBounds(BaseModel):
+    """Variant ``bounds`` of ``RangeSpec``: row and column bounds, 0-based and inclusive
+
+    Clause: §2.5.11.1
+    Decision: The spec does not say how bounds count; 0-based inclusive bounds match row and column positions in stored tables.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    form: Literal["bounds"] = "bounds"
+    """Discriminator: always ``bounds``."""
+
+    start_row: _U64
+    """first row
+
+    Clause: §2.5.11.1
+    """
+
+    end_row: _U64
+    """last row
+
+    Clause: §2.5.11.1
+    """
+
+    start_column: _U64
+    """first column
+
+    Clause: §2.5.11.1
+    """
+
+    end_column: _U64
+    """last column
+
+    Clause: §2.5.11.1
+    """
+
+
+RangeSpec = Annotated[Union[RangeSpecA1, RangeSpecBounds], Field(discriminator="form")]
+"""a table range selector, A1-style or as row and column bounds
+
+Discriminated by ``form``.
+
+Clause: §2.5.11.1
+Decision: The spec allows either form; a tagged union keeps each form typed instead of one free-text field.
+"""
+RANGE_SPEC_FORM_VALUES: tuple[str, ...] = ("a1", "bounds")
+"""Every ``form`` value of ``RangeSpec``, in spec order."""
+
+
+class ChartSpec(BaseModel):
+    """the specification of a chart, validated against a versioned schema
+
+    Clause: §2.5.11.2, §2.5.11.3
+    Decision: §2.5.11.3 says a chart spec validates against a versioned JSON schema but gives neither the schema nor the spec's fields. The version is typed, so the chart_spec_schema validator knows which schema applies; the body stays open JSON until the spec defines it.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    schema_version: SemVer
+    """the version of the chart spec schema the body validates against
+
+    Clause: §2.5.11.3
+    """
+
+    body: JsonValue
+    """the chart's specification (kind, encodings, styling), as the schema defines it
+
+    Clause: §2.5.11.2
+    """
+
+
+class SlideSpec(BaseModel):
+    """a slide, as a layout plus references to existing entities
+
+    Clause: §2.5.11.2
+    Decision: §2.5.11.2 says slides reference existing entities and that a slide patch changes "layout and content refs"; those two are the slide's fields. Content is never copied in (no parallel store, §2.5.11.3).
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    layout: StrictStr
+    """the slide's layout, such as title_and_content
+
+    Clause: §2.5.11.2
+    """
+
+    content_refs: list[EntityRef]
+    """the entities the slide shows (charts, tables, doc blocks, canvas frames, assets), in order
+
+    Clause: §2.5.11.2
+    """
+
+
+class DeckSpec(BaseModel):
+    """a new deck
+
+    Clause: §2.5.11.2
+    Decision: The spec names deck_spec without a shape; a deck is a titled sequence of slides, and its first slides may come with it.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    title: StrictStr
+    """the deck's title
+
+    Clause: §2.5.11.2
+    """
+
+    slides: _Optional[list[SlideSpec]] = None
+    """the deck's first slides, in order; absent means an empty deck
+
+    Clause: §2.5.11.2
+    """
+
+
+class SlidePatch(BaseModel):
+    """a change to a slide's layout or content references; absent fields stay as they are
+
+    Clause: §2.5.11.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    layout: _Optional[StrictStr] = None
+    """the new layout
+
+    Clause: §2.5.11.2
+    """
+
+    content_refs: _Optional[list[EntityRef]] = None
+    """the new list of content references, replacing the old one
+
+    Clause: §2.5.11.2
+    """
+
+
+ExportFormat = Literal["pptx", "pdf", "html"]
+"""the file format a deck is exported to
+
+Values:
+
+- ``pptx``: PowerPoint (§2.5.11.1)
+- ``pdf``: PDF (§2.5.11.1)
+- ``html``: HTML (§2.5.11.1)
+
+Clause: §2.5.11.1
+"""
+EXPORT_FORMAT_VALUES: tuple[ExportFormat, ...] = ("pptx", "pdf", "html")
+"""Every value of ``ExportFormat``, in spec order."""
+
+
+ExportPolicy = Literal["safe_default", "full_fidelity"]
+"""how much fidelity an export may keep, gated by policy and consent
+
+Values:
+
+- ``safe_default``: the policy-safe default projection (redaction applied) (§2.5.11.1)
+- ``full_fidelity``: full fidelity, only where policy and consent allow it (§2.5.11.1)
+
+Clause: §2.5.11.1
+Decision: The spec writes SAFE_DEFAULT and FULL_FIDELITY; every wire value in this model is snake_case, so safe_default and full_fidelity.
+"""
+EXPORT_POLICY_VALUES: tuple[ExportPolicy, ...] = ("safe_default", "full_fidelity")
+"""Every value of ``ExportPolicy``, in spec order."""
+
+
 MediaId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=256)]
 """identifier of an audio or video asset
 
@@ -1080,10 +1264,297 @@ class TimeRange(BaseModel):
     """
 
 
+class TranscriptSegment(BaseModel):
+    """one transcribed interval of a media asset
+
+    Clause: §6.2.26.2, §6.2.26.3
+    Decision: The spec names transcript segments without a shape; §6.2.26.3 says each carries its time range and a confidence, and diarization (§6.2.26.1) adds a speaker.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    segment_id: _Optional[SegmentId] = None
+    """the segment's stable id, once it has one
+
+    Clause: §6.2.26.2
+    """
+
+    time_range: TimeRange
+    """where the segment is in the media
+
+    Clause: §6.2.26.3
+    """
+
+    text: StrictStr
+    """the transcribed text
+
+    Clause: §6.2.26.2
+    """
+
+    speaker: _Optional[StrictStr] = None
+    """the speaker label diarization assigned, if any
+
+    Clause: §6.2.26.1
+    """
+
+    confidence: _Optional[StrictFloat] = None
+    """the segment-level confidence, from 0 to 1
+
+    Clause: §6.2.26.3
+    """
+
+
+DocId = Annotated[_Uuid, Field(title="DocId")]
+"""identifier of a workspace document
+
+A UUID; serialized in hyphenated text form.
+
+Clause: §2.6.6.6.1, §2.6.6.6.4
+Decision: §2.6.6.6.4 types doc_id as a Uuid and §6.1.6/§6.2.26 call the same reference DocId; a UUID newtype serves both and is the same value on the wire.
+"""
+
+
+FileId = Annotated[_Uuid, Field(title="FileId")]
+"""identifier of an external source file in the asset store
+
+A UUID; serialized in hyphenated text form.
+
+Clause: §6.1.6.1
+Decision: The spec names FileId without a shape; assets are stored by UUID (§11.3.3.5 uses asset ids), so a UUID newtype.
+"""
+
+
+class BlockMapping(BaseModel):
+    """which extracted element of a source file becomes which workspace block
+
+    Clause: §6.1.6.2
+    Decision: The spec names block_mapping without a shape; a pair of the Docling element id and the block id it is imported as.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    source_element_id: StrictStr
+    """the element's id in the Docling extraction output
+
+    Clause: §6.1.6.2
+    """
+
+    block_id: BlockId
+    """the block it becomes
+
+    Clause: §6.1.6.2
+    """
+
+
+class BoundingBox(BaseModel):
+    """a rectangle on a source page, for click-to-source
+
+    Clause: §6.1.6.3
+    Decision: The spec names source_bbox without a unit; page coordinates in points from the top-left corner, as Docling reports them.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    x0: StrictFloat
+    """left edge
+
+    Clause: §6.1.6.3
+    """
+
+    y0: StrictFloat
+    """top edge
+
+    Clause: §6.1.6.3
+    """
+
+    x1: StrictFloat
+    """right edge
+
+    Clause: §6.1.6.3
+    """
+
+    y1: StrictFloat
+    """bottom edge
+
+    Clause: §6.1.6.3
+    """
+
+
+class SegmentMapping(BaseModel):
+    """where one imported block or segment came from in the source file
+
+    Clause: §6.1.6.2, §6.1.6.3
+    Decision: The spec names segment_mapping without a shape; its fields are the provenance §6.1.6.3 attaches to every imported block.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    block_id: BlockId
+    """the imported block
+
+    Clause: §6.1.6.3
+    """
+
+    segment_id: _Optional[SegmentId] = None
+    """the segment inside the block, when the mapping is finer than a block
+
+    Clause: §6.1.6.2
+    """
+
+    source_page: _U64
+    """the page in the source file, 1-based
+
+    Clause: §6.1.6.3
+    """
+
+    source_bbox: _Optional[BoundingBox] = None
+    """where on the page
+
+    Clause: §6.1.6.3
+    """
+
+    extraction_confidence: _Optional[StrictFloat] = None
+    """the model's confidence, from 0 to 1
+
+    Clause: §6.1.6.3
+    """
+
+
+AdapterType = Literal["lora", "dora"]
+"""the kind of adapter a distillation run trains
+
+Values:
+
+- ``lora``: low-rank adaptation (§9.1)
+- ``dora``: weight-decomposed low-rank adaptation (§9.1)
+
+Clause: §9.1
+"""
+ADAPTER_TYPE_VALUES: tuple[AdapterType, ...] = ("lora", "dora")
+"""Every value of ``AdapterType``, in spec order."""
+
+
+class AdapterConfig(BaseModel):
+    """the hyperparameters of an adapter, as adapter_checkpoint records them
+
+    Clause: §9.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    adapter_type: AdapterType
+    """lora or dora
+
+    Clause: §9.1
+    """
+
+    rank_r: _U64
+    """the adapter rank
+
+    Clause: §9.1
+    """
+
+    alpha: _U64
+    """the scaling factor
+
+    Clause: §9.1
+    """
+
+    learning_rate: StrictFloat
+    """the learning rate
+
+    Clause: §9.1
+    """
+
+    precision: StrictStr
+    """the training precision, such as 4bit-nf4
+
+    Clause: §9.1
+    Decision: §9.1 stores it as free text (e.g. 4bit-nf4), a wider set than the runtime Precision enum, so a string.
+    """
+
+
+class CanvasPoint(BaseModel):
+    """a position on a canvas
+
+    Clause: §2.6.6.6.2
+    Decision: The future Canvas profile gives no coordinate system; x and y in canvas units from the canvas origin.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    x: StrictFloat
+    """horizontal position
+
+    Clause: §2.6.6.6.2
+    """
+
+    y: StrictFloat
+    """vertical position
+
+    Clause: §2.6.6.6.2
+    """
+
+
+class CanvasNode(BaseModel):
+    """a canvas node to create
+
+    Clause: §2.6.6.6.2
+    Decision: The spec names create_nodes without arguments; a node has its stable id (§2.5.10.3 canvas_nodes_ref), a position, and a label or a reference to the entity it shows.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    node_id: NodeId
+    """the new node's stable id
+
+    Clause: §2.5.10.3
+    """
+
+    at: CanvasPoint
+    """where the node is placed
+
+    Clause: §2.6.6.6.2
+    """
+
+    label: _Optional[StrictStr] = None
+    """the node's text, if any
+
+    Clause: §2.6.6.6.2
+    """
+
+    content_ref: _Optional[EntityRef] = None
+    """the workspace entity the node shows, if any
+
+    Clause: §2.6.6.6.2
+    """
+
+
+class NodePosition(BaseModel):
+    """a canvas node and its new position
+
+    Clause: §2.6.6.6.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    node_id: NodeId
+    """the node moved
+
+    Clause: §2.5.10.3
+    """
+
+    at: CanvasPoint
+    """its new position
+
+    Clause: §2.6.6.6.2
+    """
+
+
 class PlannedOperationInsertBlock(BaseModel):
     """Variant ``insert_block`` of ``PlannedOperation``: insert a block after another block
 
-    Clause: §2.6.6.2.4
+    Clause: §2.6.6.2.4, §2.5.10.10
     """
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
@@ -1104,10 +1575,35 @@ class PlannedOperationInsertBlock(BaseModel):
     """
 
 
+class PlannedOperationReplaceBlock(BaseModel):
+    """Variant ``replace_block`` of ``PlannedOperation``: replace the content of a block, keeping its id
+
+    Clause: §2.5.10.10
+    Decision: §2.5.10.10 names replace_block without a signature; it takes the block and its new content, the arguments insert_block (§2.6.6.2.4) already types, so the block keeps its stable id (§2.5.10.3) and provenance can point at it.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["replace_block"] = "replace_block"
+    """Discriminator: always ``replace_block``."""
+
+    block_id: BlockId
+    """the block whose content is replaced
+
+    Clause: §2.5.10.10, §2.5.10.3
+    """
+
+    content: BlockPayload
+    """the block's new content
+
+    Clause: §2.5.10.10
+    """
+
+
 class PlannedOperationMoveBlock(BaseModel):
     """Variant ``move_block`` of ``PlannedOperation``: move a block after another block
 
-    Clause: §2.6.6.2.4
+    Clause: §2.6.6.2.4, §2.5.10.10
     """
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
@@ -1128,10 +1624,35 @@ class PlannedOperationMoveBlock(BaseModel):
     """
 
 
+class PlannedOperationUpdateMetadata(BaseModel):
+    """Variant ``update_metadata`` of ``PlannedOperation``: set metadata entries on a document or sheet entity
+
+    Clause: §2.5.10.10
+    Decision: §2.5.10.10 names update_metadata without a signature, for documents and sheets alike. An EntityRef addresses a block, row, column or the artefact itself by id (§2.5.10.3); the entries are string key/value pairs like a block's attributes.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["update_metadata"] = "update_metadata"
+    """Discriminator: always ``update_metadata``."""
+
+    target: EntityRef
+    """the entity whose metadata changes; it must be within the job's entity_refs
+
+    Clause: §2.5.10.10, §2.6.6.2.3
+    """
+
+    metadata: dict[str, StrictStr]
+    """the metadata entries to set, by key
+
+    Clause: §2.5.10.10
+    """
+
+
 class PlannedOperationApplyFormula(BaseModel):
     """Variant ``apply_formula`` of ``PlannedOperation``: apply a formula to a sheet range
 
-    Clause: §2.6.6.2.4
+    Clause: §2.6.6.2.4, §2.5.10.10
     """
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
@@ -1149,6 +1670,659 @@ class PlannedOperationApplyFormula(BaseModel):
     """the formula to apply
 
     Clause: §2.6.6.2.4
+    """
+
+
+class PlannedOperationFillDown(BaseModel):
+    """Variant ``fill_down`` of ``PlannedOperation``: copy the first row of a sheet range down through the range
+
+    Clause: §2.5.10.10
+    Decision: §2.5.10.10 names fill_down without a signature; like apply_formula it targets a sheet range, whose first row is the source copied into the rows below it.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["fill_down"] = "fill_down"
+    """Discriminator: always ``fill_down``."""
+
+    range: SheetRangeId
+    """the range filled; its first row is the source
+
+    Clause: §2.5.10.10
+    """
+
+
+class PlannedOperationNormalizeColumn(BaseModel):
+    """Variant ``normalize_column`` of ``PlannedOperation``: rewrite the values of a sheet column into one normal form
+
+    Clause: §2.5.10.10
+    Decision: §2.5.10.10 names normalize_column without a signature; it needs the column (by its stable id, §2.5.10.3) and the normal form to reach, named as free text because the spec lists no normal forms.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["normalize_column"] = "normalize_column"
+    """Discriminator: always ``normalize_column``."""
+
+    column_id: ColumnId
+    """the column normalised
+
+    Clause: §2.5.10.10, §2.5.10.3
+    """
+
+    normalization: StrictStr
+    """the normal form, such as trimmed text or ISO 8601 dates
+
+    Clause: §2.5.10.10
+    """
+
+
+class PlannedOperationCreateChart(BaseModel):
+    """Variant ``create_chart`` of ``PlannedOperation``: create a chart entity that references a table and range
+
+    Clause: §2.5.11.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["create_chart"] = "create_chart"
+    """Discriminator: always ``create_chart``."""
+
+    source_table_ref: EntityRef
+    """the table the chart reads
+
+    Clause: §2.5.11.2
+    """
+
+    source_range: _Optional[RangeSpec] = None
+    """the range of the table; absent means the whole table
+
+    Clause: §2.5.11.2, §2.5.11.1
+    Decision: §2.5.11.1 makes source_range optional (RangeSpec?), so the operation argument is optional too.
+    """
+
+    chart_spec: ChartSpec
+    """the chart's specification
+
+    Clause: §2.5.11.2
+    """
+
+
+class PlannedOperationUpdateChartSpec(BaseModel):
+    """Variant ``update_chart_spec`` of ``PlannedOperation``: patch a chart's specification without duplicating its data
+
+    Clause: §2.5.11.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["update_chart_spec"] = "update_chart_spec"
+    """Discriminator: always ``update_chart_spec``."""
+
+    target_chart_id: _Uuid
+    """the chart patched
+
+    Clause: §2.5.11.2, §2.5.11.1
+    """
+
+    chart_spec_patch: JsonValue
+    """a JSON Merge Patch (RFC 7396) over the chart's spec document
+
+    Clause: §2.5.11.2
+    Decision: The spec leaves the chart spec's body open (it validates against a versioned schema of its own, §2.5.11.3 chart_spec_schema), so a patch over it is open JSON too.
+    """
+
+
+class PlannedOperationCreateDeck(BaseModel):
+    """Variant ``create_deck`` of ``PlannedOperation``: create a deck entity
+
+    Clause: §2.5.11.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["create_deck"] = "create_deck"
+    """Discriminator: always ``create_deck``."""
+
+    deck_spec: DeckSpec
+    """the new deck
+
+    Clause: §2.5.11.2
+    """
+
+
+class PlannedOperationAddSlide(BaseModel):
+    """Variant ``add_slide`` of ``PlannedOperation``: append a slide that references existing entities
+
+    Clause: §2.5.11.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["add_slide"] = "add_slide"
+    """Discriminator: always ``add_slide``."""
+
+    target_deck_id: _Uuid
+    """the deck the slide is appended to
+
+    Clause: §2.5.11.2, §2.5.11.1
+    """
+
+    slide_spec: SlideSpec
+    """the new slide
+
+    Clause: §2.5.11.2
+    """
+
+
+class PlannedOperationUpdateSlide(BaseModel):
+    """Variant ``update_slide`` of ``PlannedOperation``: patch a slide's layout or content references
+
+    Clause: §2.5.11.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["update_slide"] = "update_slide"
+    """Discriminator: always ``update_slide``."""
+
+    target_deck_id: _Uuid
+    """the deck holding the slide
+
+    Clause: §2.5.11.2, §2.5.11.1
+    """
+
+    slide_id: _Uuid
+    """the slide patched
+
+    Clause: §2.5.11.2
+    Decision: The spec names slide_id without a type; charts and decks are identified by UUIDs (§2.5.11.1), so slides are too.
+    """
+
+    slide_patch: SlidePatch
+    """the changes to the slide
+
+    Clause: §2.5.11.2
+    """
+
+
+class PlannedOperationExportDeck(BaseModel):
+    """Variant ``export_deck`` of ``PlannedOperation``: export a deck through the export engine, producing artifact references
+
+    Clause: §2.5.11.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["export_deck"] = "export_deck"
+    """Discriminator: always ``export_deck``."""
+
+    target_deck_id: _Uuid
+    """the deck exported
+
+    Clause: §2.5.11.2, §2.5.11.1
+    """
+
+    export_format: ExportFormat
+    """the file format
+
+    Clause: §2.5.11.2, §2.5.11.1
+    """
+
+    export_policy: ExportPolicy
+    """the export fidelity policy, gated by policy and consent
+
+    Clause: §2.5.11.2, §2.5.11.1
+    """
+
+
+class PlannedOperationBuildContextPack(BaseModel):
+    """Variant ``build_context_pack`` of ``PlannedOperation``: build a new context pack for a target
+
+    Clause: §2.5.12.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["build_context_pack"] = "build_context_pack"
+    """Discriminator: always ``build_context_pack``."""
+
+    target_ref: EntityRef
+    """the entity the pack is built for
+
+    Clause: §2.5.12.2, §2.5.12.1
+    Decision: The same EntityRef as the profile's target_ref input (§2.5.12.1), which the operation names.
+    """
+
+
+class PlannedOperationRefreshContextPack(BaseModel):
+    """Variant ``refresh_context_pack`` of ``PlannedOperation``: rebuild an existing context pack whose sources drifted
+
+    Clause: §2.5.12.2
+    Decision: §2.5.12.2 refreshes "an existing pack when stale"; the pack is named by the pack_id of its ContextPackRecord (§2.6.6.7.14.5), and its target stays the record's.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["refresh_context_pack"] = "refresh_context_pack"
+    """Discriminator: always ``refresh_context_pack``."""
+
+    pack_id: _Uuid
+    """the pack rebuilt
+
+    Clause: §2.5.12.2, §2.6.6.7.14.5
+    """
+
+
+class PlannedOperationTranscribeSegment(BaseModel):
+    """Variant ``transcribe_segment`` of ``PlannedOperation``: transcribe an interval of a media asset
+
+    Clause: §2.6.6.2.4, §6.2.26.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["transcribe_segment"] = "transcribe_segment"
+    """Discriminator: always ``transcribe_segment``."""
+
+    media_id: MediaId
+    """the media asset
+
+    Clause: §2.6.6.2.4
+    """
+
+    time_range: TimeRange
+    """the interval to transcribe
+
+    Clause: §2.6.6.2.4
+    """
+
+    asr_model_id: ModelId
+    """the ASR model to use, such as whisper-large-v3
+
+    Clause: §6.2.26.2
+    Decision: §2.6.6.2.4's example omits it, but the ASR profile's signature (§6.2.26.2) names it; the profile's signature wins, since the profile defines the operation.
+    """
+
+
+class PlannedOperationAlignTranscript(BaseModel):
+    """Variant ``align_transcript`` of ``PlannedOperation``: align transcript segments with media timestamps
+
+    Clause: §6.2.26.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["align_transcript"] = "align_transcript"
+    """Discriminator: always ``align_transcript``."""
+
+    media_id: MediaId
+    """the media asset
+
+    Clause: §6.2.26.2
+    """
+
+    transcript_segments: list[TranscriptSegment]
+    """the segments to align
+
+    Clause: §6.2.26.2
+    """
+
+
+class PlannedOperationIdentifySpeakers(BaseModel):
+    """Variant ``identify_speakers`` of ``PlannedOperation``: run speaker diarization over transcript segments
+
+    Clause: §6.2.26.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["identify_speakers"] = "identify_speakers"
+    """Discriminator: always ``identify_speakers``."""
+
+    media_id: MediaId
+    """the media asset
+
+    Clause: §6.2.26.2
+    """
+
+    segments: list[TranscriptSegment]
+    """the segments to attribute to speakers
+
+    Clause: §6.2.26.2
+    Decision: The spec names segments without a type; they are the transcript segments align_transcript works on, which diarization labels with speakers.
+    """
+
+
+class PlannedOperationAttachTranscript(BaseModel):
+    """Variant ``attach_transcript`` of ``PlannedOperation``: link a transcript to a document
+
+    Clause: §6.2.26.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["attach_transcript"] = "attach_transcript"
+    """Discriminator: always ``attach_transcript``."""
+
+    media_id: MediaId
+    """the transcribed media asset
+
+    Clause: §6.2.26.2
+    """
+
+    target_doc_id: DocId
+    """the document the transcript is attached to
+
+    Clause: §6.2.26.2, §6.2.26.1
+    """
+
+    transcript: ArtifactHandle
+    """the transcript, as an artifact of kind transcript
+
+    Clause: §6.2.26.2, §2.6.6.7.7
+    Decision: A transcript is a large output; artifact-first (§2.6.6.7.7) says such outputs travel as handles, and ArtifactKind has a transcript kind.
+    """
+
+
+class PlannedOperationExtractStructure(BaseModel):
+    """Variant ``extract_structure`` of ``PlannedOperation``: run layout analysis on a source file
+
+    Clause: §6.1.6.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["extract_structure"] = "extract_structure"
+    """Discriminator: always ``extract_structure``."""
+
+    source_file_id: FileId
+    """the source file
+
+    Clause: §6.1.6.2, §6.1.6.1
+    """
+
+    layout_model: ModelId
+    """the layout analysis model, such as DocLayNet
+
+    Clause: §6.1.6.2, §6.1.6.1
+    """
+
+
+class PlannedOperationExtractTables(BaseModel):
+    """Variant ``extract_tables`` of ``PlannedOperation``: extract the tables of a source file with their structure
+
+    Clause: §6.1.6.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["extract_tables"] = "extract_tables"
+    """Discriminator: always ``extract_tables``."""
+
+    source_file_id: FileId
+    """the source file
+
+    Clause: §6.1.6.2, §6.1.6.1
+    """
+
+    table_model: ModelId
+    """the table extraction model, such as TableFormer
+
+    Clause: §6.1.6.2, §6.1.6.1
+    """
+
+
+class PlannedOperationImportBlocks(BaseModel):
+    """Variant ``import_blocks`` of ``PlannedOperation``: import extracted content as workspace blocks
+
+    Clause: §6.1.6.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["import_blocks"] = "import_blocks"
+    """Discriminator: always ``import_blocks``."""
+
+    source_file_id: FileId
+    """the source file
+
+    Clause: §6.1.6.2, §6.1.6.1
+    """
+
+    target_doc_id: DocId
+    """the document the blocks are imported into
+
+    Clause: §6.1.6.2, §6.1.6.1
+    """
+
+    block_mapping: list[BlockMapping]
+    """which extracted element becomes which block
+
+    Clause: §6.1.6.2
+    """
+
+
+class PlannedOperationLinkProvenance(BaseModel):
+    """Variant ``link_provenance`` of ``PlannedOperation``: link imported blocks to where they came from in the source file
+
+    Clause: §6.1.6.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["link_provenance"] = "link_provenance"
+    """Discriminator: always ``link_provenance``."""
+
+    source_file_id: FileId
+    """the source file
+
+    Clause: §6.1.6.2, §6.1.6.1
+    """
+
+    target_doc_id: DocId
+    """the document holding the imported blocks
+
+    Clause: §6.1.6.2, §6.1.6.1
+    """
+
+    segment_mapping: list[SegmentMapping]
+    """per imported block or segment, its place in the source
+
+    Clause: §6.1.6.2, §6.1.6.3
+    """
+
+
+class PlannedOperationSelectExamples(BaseModel):
+    """Variant ``select_examples`` of ``PlannedOperation``: select the teacher and replay examples of a distillation job
+
+    Clause: §2.6.6.6.2, §9.1
+    Decision: The spec gives the distillation operations names only (§2.6.6.6.2); their arguments follow §9.1's tables. Examples become distill_example rows of one distill_job, and replay candidates come from the replay_candidates view.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["select_examples"] = "select_examples"
+    """Discriminator: always ``select_examples``."""
+
+    distill_job_id: _Uuid
+    """the distill_job the examples are selected for
+
+    Clause: §9.1
+    """
+
+    max_examples: _Optional[_U64] = None
+    """the most examples to select; absent means no cap beyond the data filters
+
+    Clause: §9.1
+    """
+
+    include_replay: StrictBool
+    """whether replay candidates are mixed in (distill_example.is_replay)
+
+    Clause: §9.1
+    """
+
+
+class PlannedOperationRunTeacher(BaseModel):
+    """Variant ``run_teacher`` of ``PlannedOperation``: run the teacher model over the selected examples
+
+    Clause: §2.6.6.6.2, §9.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["run_teacher"] = "run_teacher"
+    """Discriminator: always ``run_teacher``."""
+
+    distill_job_id: _Uuid
+    """the distill_job whose examples the teacher answers
+
+    Clause: §9.1
+    """
+
+    teacher_model_id: ModelId
+    """the teacher model
+
+    Clause: §2.6.6.6.2
+    """
+
+
+class PlannedOperationRunStudent(BaseModel):
+    """Variant ``run_student`` of ``PlannedOperation``: train the student adapter on the teacher's examples
+
+    Clause: §2.6.6.6.2, §9.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["run_student"] = "run_student"
+    """Discriminator: always ``run_student``."""
+
+    distill_job_id: _Uuid
+    """the distill_job whose examples the student trains on
+
+    Clause: §9.1
+    """
+
+    base_model_name: ModelId
+    """the base model the adapter is trained on
+
+    Clause: §9.1
+    """
+
+    adapter: AdapterConfig
+    """the adapter's hyperparameters
+
+    Clause: §9.1
+    """
+
+
+class PlannedOperationScore(BaseModel):
+    """Variant ``score`` of ``PlannedOperation``: score the student's outputs with named reward features
+
+    Clause: §2.6.6.6.2, §9.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["score"] = "score"
+    """Discriminator: always ``score``."""
+
+    distill_job_id: _Uuid
+    """the distill_job whose outputs are scored
+
+    Clause: §9.1
+    """
+
+    reward_features: list[StrictStr]
+    """the reward features computed, by name
+
+    Clause: §2.6.6.6.2
+    """
+
+
+class PlannedOperationCreateCheckpoint(BaseModel):
+    """Variant ``create_checkpoint`` of ``PlannedOperation``: record a trained adapter as a checkpoint with its lineage
+
+    Clause: §2.6.6.6.2, §9.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["create_checkpoint"] = "create_checkpoint"
+    """Discriminator: always ``create_checkpoint``."""
+
+    parent_checkpoint_id: _Optional[_Uuid] = None
+    """the checkpoint this one derives from; absent for a first checkpoint
+
+    Clause: §9.1, §2.6.6.6.2
+    """
+
+    base_model_name: ModelId
+    """the base model
+
+    Clause: §9.1
+    """
+
+    adapter: AdapterConfig
+    """the adapter's hyperparameters
+
+    Clause: §9.1
+    """
+
+    data_signature: _Optional[StrictStr] = None
+    """hash of the training data specification
+
+    Clause: §9.1
+    """
+
+    job_ids: list[_Uuid]
+    """the distill_job ids whose data trained it (job_ids_json)
+
+    Clause: §9.1
+    """
+
+
+class PlannedOperationEvaluateAndPromote(BaseModel):
+    """Variant ``evaluate_and_promote`` of ``PlannedOperation``: evaluate a checkpoint on a fixed suite and promote it if it passes the gates
+
+    Clause: §2.6.6.6.2, §9.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["evaluate_and_promote"] = "evaluate_and_promote"
+    """Discriminator: always ``evaluate_and_promote``."""
+
+    checkpoint_id: _Uuid
+    """the checkpoint evaluated (eval_run.checkpoint_id)
+
+    Clause: §9.1
+    """
+
+    suite_name: StrictStr
+    """the eval suite, such as core_code_eval_v1
+
+    Clause: §9.1
+    """
+
+
+class PlannedOperationCreateNodes(BaseModel):
+    """Variant ``create_nodes`` of ``PlannedOperation``: create canvas nodes
+
+    Clause: §2.6.6.6.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["create_nodes"] = "create_nodes"
+    """Discriminator: always ``create_nodes``."""
+
+    nodes: list[CanvasNode]
+    """the nodes created
+
+    Clause: §2.6.6.6.2
     """
 
 
@@ -1176,75 +2350,33 @@ class PlannedOperationClusterNodes(BaseModel):
     """
 
 
-class PlannedOperationTranscribeSegment(BaseModel):
-    """Variant ``transcribe_segment`` of ``PlannedOperation``: transcribe an interval of a media asset
-
-    Clause: §2.6.6.2.4, §2.6.6.6.2
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    op: Literal["transcribe_segment"] = "transcribe_segment"
-    """Discriminator: always ``transcribe_segment``."""
-
-    media_id: MediaId
-    """the media asset
-
-    Clause: §2.6.6.2.4
-    """
-
-    time_range: TimeRange
-    """the interval to transcribe
-
-    Clause: §2.6.6.2.4
-    """
-
-
-class PlannedOperationProfileOperation(BaseModel):
-    """Variant ``profile_operation`` of ``PlannedOperation``: an operation a profile defines, named by profile and operation
-
-    Clause: §2.6.6.6.1
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    op: Literal["profile_operation"] = "profile_operation"
-    """Discriminator: always ``profile_operation``."""
-
-    profile_id: ProfileId
-    """the profile that defines the operation
-
-    Clause: §2.6.6.6.1
-    """
-
-    operation: StrictStr
-    """the operation's name in that profile, such as reposition_nodes
+class PlannedOperationRepositionNodes(BaseModel):
+    """Variant ``reposition_nodes`` of ``PlannedOperation``: move canvas nodes to new positions
 
     Clause: §2.6.6.6.2
     """
 
-    targets: list[EntityRef]
-    """the entities the operation touches; they must be within the job's entity_refs
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    Clause: §2.6.6.2.3
+    op: Literal["reposition_nodes"] = "reposition_nodes"
+    """Discriminator: always ``reposition_nodes``."""
+
+    positions: list[NodePosition]
+    """the nodes moved and where to
+
+    Clause: §2.6.6.6.2
     """
 
-    arguments: JsonValue | None = None
-    """the operation's arguments, as the profile defines them
 
-    Clause: §2.6.6.6.1
-    """
-
-
-PlannedOperation = Annotated[Union[PlannedOperationInsertBlock, PlannedOperationMoveBlock, PlannedOperationApplyFormula, PlannedOperationClusterNodes, PlannedOperationTranscribeSegment, PlannedOperationProfileOperation], Field(discriminator="op")]
+PlannedOperation = Annotated[Union[PlannedOperationInsertBlock, PlannedOperationReplaceBlock, PlannedOperationMoveBlock, PlannedOperationUpdateMetadata, PlannedOperationApplyFormula, PlannedOperationFillDown, PlannedOperationNormalizeColumn, PlannedOperationCreateChart, PlannedOperationUpdateChartSpec, PlannedOperationCreateDeck, PlannedOperationAddSlide, PlannedOperationUpdateSlide, PlannedOperationExportDeck, PlannedOperationBuildContextPack, PlannedOperationRefreshContextPack, PlannedOperationTranscribeSegment, PlannedOperationAlignTranscript, PlannedOperationIdentifySpeakers, PlannedOperationAttachTranscript, PlannedOperationExtractStructure, PlannedOperationExtractTables, PlannedOperationImportBlocks, PlannedOperationLinkProvenance, PlannedOperationSelectExamples, PlannedOperationRunTeacher, PlannedOperationRunStudent, PlannedOperationScore, PlannedOperationCreateCheckpoint, PlannedOperationEvaluateAndPromote, PlannedOperationCreateNodes, PlannedOperationClusterNodes, PlannedOperationRepositionNodes], Field(discriminator="op")]
 """a typed description of one intended workspace mutation; the mechanical layer turns it into editor or engine calls
 
 Discriminated by ``op``.
 
 Clause: §2.6.6.2.4, §2.6.6.6.1
-Decision: The five example operations of §2.6.6.2.4 are typed variants with the spec's argument names. Profiles specialise PlannedOperation (§2.6.6.6.1): until a profile's own variants are declared here, it uses profile_operation, which names the profile and the operation and keeps the entities it touches typed, so scope checks still apply.
+Decision: One variant per operation the Master Spec names: the five examples of §2.6.6.2.4 and every operation of the profiles' PlannedOperation tables (§2.5.10.10, §2.5.11.2, §2.5.12.2, §6.2.26.2, §6.1.6.2, §2.6.6.6.2), with the argument names of the spec's signatures. Every variant is claimed by exactly one profile's `operations:` (checked by the loader). There is no untyped escape hatch: every operation the Master Spec names is typed, and a variant carrying free-form arguments would let a profile's operations drift from the spec.
 """
-PLANNED_OPERATION_OP_VALUES: tuple[str, ...] = ("insert_block", "move_block", "apply_formula", "cluster_nodes", "transcribe_segment", "profile_operation")
+PLANNED_OPERATION_OP_VALUES: tuple[str, ...] = ("insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column", "create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck", "build_context_pack", "refresh_context_pack", "transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript", "extract_structure", "extract_tables", "import_blocks", "link_provenance", "select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote", "create_nodes", "cluster_nodes", "reposition_nodes")
 """Every ``op`` value of ``PlannedOperation``, in spec order."""
 
 
@@ -1868,16 +3000,6 @@ Decision: A bounded opaque token rather than a UUID: §11.5 only says spans exis
 """
 
 
-DocId = Annotated[_Uuid, Field(title="DocId")]
-"""identifier of a workspace document
-
-A UUID; serialized in hyphenated text form.
-
-Clause: §2.6.6.6.1, §2.6.6.6.4
-Decision: §2.6.6.6.4 types doc_id as a Uuid and §6.1.6/§6.2.26 call the same reference DocId; a UUID newtype serves both and is the same value on the wire.
-"""
-
-
 class SelectionRange(BaseModel):
     """a selection in a document, from one block to another, for rewriting or inserting
 
@@ -1922,101 +3044,55 @@ DOCS_SCOPE_VALUES: tuple[DocsScope, ...] = ("block", "section", "document")
 """Every value of ``DocsScope``, in spec order."""
 
 
-class RangeSpecA1(BaseModel):
-    """Variant ``a1`` of ``RangeSpec``: an A1-style range such as A1:C10
+SheetId = Annotated[_Uuid, Field(title="SheetId")]
+"""identifier of a workspace sheet
 
-    Clause: §2.5.11.1
-    """
+A UUID; serialized in hyphenated text form.
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    form: Literal["a1"] = "a1"
-    """Discriminator: always ``a1``."""
-
-    range: StrictStr
-    """the A1-style range
-
-    Clause: §2.5.11.1
-    """
-
-
-class RangeSpecBounds(BaseModel):
-    """Variant ``bounds`` of ``RangeSpec``: row and column bounds, 0-based and inclusive
-
-    Clause: §2.5.11.1
-    Decision: The spec does not say how bounds count; 0-based inclusive bounds match row and column positions in stored tables.
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    form: Literal["bounds"] = "bounds"
-    """Discriminator: always ``bounds``."""
-
-    start_row: _U64
-    """first row
-
-    Clause: §2.5.11.1
-    """
-
-    end_row: _U64
-    """last row
-
-    Clause: §2.5.11.1
-    """
-
-    start_column: _U64
-    """first column
-
-    Clause: §2.5.11.1
-    """
-
-    end_column: _U64
-    """last column
-
-    Clause: §2.5.11.1
-    """
-
-
-RangeSpec = Annotated[Union[RangeSpecA1, RangeSpecBounds], Field(discriminator="form")]
-"""a table range selector, A1-style or as row and column bounds
-
-Discriminated by ``form``.
-
-Clause: §2.5.11.1
-Decision: The spec allows either form; a tagged union keeps each form typed instead of one free-text field.
+Clause: §2.5.10.10, §2.5.10.3
+Decision: The spec names sheet_id without a type and no sheet id type existed; sheets are workspace artefacts like documents, whose ids are UUIDs (EntityRef.artefact_id, DocId), so a UUID newtype next to DocId.
 """
-RANGE_SPEC_FORM_VALUES: tuple[str, ...] = ("a1", "bounds")
-"""Every ``form`` value of ``RangeSpec``, in spec order."""
 
 
-ExportFormat = Literal["pptx", "pdf", "html"]
-"""the file format a deck is exported to
+BlockMode = Literal["inline_only", "structural"]
+"""which block changes a document job may make
 
 Values:
 
-- ``pptx``: PowerPoint (§2.5.11.1)
-- ``pdf``: PDF (§2.5.11.1)
-- ``html``: HTML (§2.5.11.1)
+- ``inline_only``: edits inside existing blocks only; no blocks are inserted or moved (§2.5.10.4.2)
+- ``structural``: may also insert, move and re-level blocks, as the job's config allows (§2.5.10.4.3)
 
-Clause: §2.5.11.1
+Clause: §2.5.10.10, §2.5.10.4.2, §2.5.10.4.3
+Decision: §2.5.10.10 defines block_mode only as a constraint on the block types a job may operate on; §2.5.10.4.2 and §2.5.10.4.3 draw the one line the spec names, inline-only against structural jobs. An enum of those two modes makes the constraint checkable on the plan (an inline-only job plans no block insertions or moves, HSK-RULE-PRF-034); a list of allowed block types would need block types the spec never enumerates.
 """
-EXPORT_FORMAT_VALUES: tuple[ExportFormat, ...] = ("pptx", "pdf", "html")
-"""Every value of ``ExportFormat``, in spec order."""
+BLOCK_MODE_VALUES: tuple[BlockMode, ...] = ("inline_only", "structural")
+"""Every value of ``BlockMode``, in spec order."""
 
 
-ExportPolicy = Literal["safe_default", "full_fidelity"]
-"""how much fidelity an export may keep, gated by policy and consent
+RangeKind = Literal["rows", "columns", "cells", "ranges"]
+"""what a sheet operation targets
 
 Values:
 
-- ``safe_default``: the policy-safe default projection (redaction applied) (§2.5.11.1)
-- ``full_fidelity``: full fidelity, only where policy and consent allow it (§2.5.11.1)
+- ``rows``: whole rows (§2.5.10.10)
+- ``columns``: whole columns (§2.5.10.10)
+- ``cells``: individual cells (§2.5.10.10)
+- ``ranges``: rectangular ranges (§2.5.10.10)
 
-Clause: §2.5.11.1
-Decision: The spec writes SAFE_DEFAULT and FULL_FIDELITY; every wire value in this model is snake_case, so safe_default and full_fidelity.
+Clause: §2.5.10.10
 """
-EXPORT_POLICY_VALUES: tuple[ExportPolicy, ...] = ("safe_default", "full_fidelity")
-"""Every value of ``ExportPolicy``, in spec order."""
+RANGE_KIND_VALUES: tuple[RangeKind, ...] = ("rows", "columns", "cells", "ranges")
+"""Every value of ``RangeKind``, in spec order."""
+
+
+PolicyId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=256)]
+"""identifier of the export policy an import or export job runs under
+
+Example: ``export.safe_default``
+
+Clause: §2.5.10.2
+Decision: The spec names policy_id without a format; a bounded opaque string like the other named ids of this model.
+"""
 
 
 LANGUAGE_CODE_PATTERN = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
@@ -2029,16 +3105,6 @@ Example: ``en-US``
 
 Clause: §6.2.26.1
 Decision: The spec names LanguageCode without a format; BCP 47 tags (en, en-US, zh-Hant-TW) are what ASR runtimes accept.
-"""
-
-
-FileId = Annotated[_Uuid, Field(title="FileId")]
-"""identifier of an external source file in the asset store
-
-A UUID; serialized in hyphenated text form.
-
-Clause: §6.1.6.1
-Decision: The spec names FileId without a shape; assets are stored by UUID (§11.3.3.5 uses asset ids), so a UUID newtype.
 """
 
 
@@ -2079,10 +3145,10 @@ class JobInputsDocsSheets(BaseModel):
     profile: Literal["docs_sheets"] = "docs_sheets"
     """Discriminator: always ``docs_sheets``."""
 
-    doc_id: DocId
-    """the target document
+    doc_id: _Optional[DocId] = None
+    """the target document; required for document jobs by rule
 
-    Clause: §2.6.6.6.4
+    Clause: §2.6.6.6.4, §2.5.10.2
     """
 
     selection: _Optional[SelectionRange] = None
@@ -2091,10 +3157,53 @@ class JobInputsDocsSheets(BaseModel):
     Clause: §2.6.6.6.4
     """
 
-    layer_scope: DocsScope
-    """whether the job operates on a block, a section or the whole document
+    layer_scope: _Optional[DocsScope] = None
+    """whether the job operates on a block, a section or the whole document; required for document jobs by rule
 
     Clause: §2.6.6.6.4
+    """
+
+    sheet_id: _Optional[SheetId] = None
+    """the target sheet; required for sheet jobs by rule
+
+    Clause: §2.5.10.10, §2.5.10.2
+    """
+
+    block_mode: _Optional[BlockMode] = None
+    """whether a document job may change block structure or only edit inside blocks
+
+    Clause: §2.5.10.10
+    """
+
+    range_kind: _Optional[RangeKind] = None
+    """whether a sheet job targets rows, columns, cells or ranges; only with a sheet_id
+
+    Clause: §2.5.10.10
+    """
+
+    range_ref: _Optional[SheetRangeId] = None
+    """the range a sheet export is limited to; absent means the whole sheet
+
+    Clause: §2.5.10.2
+    """
+
+    source_file_artifact: _Optional[ArtifactHandle] = None
+    """the file an import job reads, an artifact of kind file; required for import jobs by rule
+
+    Clause: §2.5.10.2
+    """
+
+    export_target: _Optional[StrictStr] = None
+    """where an export job writes, such as a workspace path or URI; required for export jobs by rule
+
+    Clause: §2.5.10.2
+    Decision: §2.5.10.2 names export_target without a type and the format is already in the job kind, so it is the destination, as free text.
+    """
+
+    policy_id: _Optional[PolicyId] = None
+    """the export policy an export job runs under; required for export jobs by rule
+
+    Clause: §2.5.10.2
     """
 
 
@@ -2151,7 +3260,7 @@ class JobInputsContextPackBuilder(BaseModel):
     """Variant ``context_pack_builder`` of ``JobInputs``: jobs that build and refresh context packs, derived and provenance-bound artifacts
 
     Clause: §2.5.12, §2.6.6.7.14
-    Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs (ContextPackRecord, ContextPackPayload) are §2.6.6.7.14 types; they are named as outputs once those are in this spec.
+    Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs are the §2.6.6.7.14 ContextPackRecord, which holds the pack artifact (ContextPackJobOutputs, spec/outputs.yaml).
     """
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
@@ -2361,7 +3470,7 @@ class JobInputsCanvas(BaseModel):
     """Variant ``canvas`` of ``JobInputs``: jobs that propose clusters and layouts on visual canvases (declared future)
 
     Clause: §2.6.6.6.2
-    Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form.
+    Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form. It declares no outputs: the spec names none for the future profile, and its operations change the canvas itself, which commit provenance already attributes (HSK-RULE-PRF-026 keeps job_outputs absent on its jobs).
     """
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
@@ -2392,6 +3501,954 @@ Decision: Synthesized by the loader from `profiles:`, so a job's typed inputs an
 """
 JOB_INPUTS_PROFILE_VALUES: tuple[str, ...] = ("docs_sheets", "charts_decks", "context_pack_builder", "asr", "docling", "distillation", "canvas")
 """Every ``profile`` value of ``JobInputs``, in spec order."""
+
+
+ExportActor = Literal["human_dev", "ai_job", "plugin_tool"]
+"""who ran an export
+
+Values:
+
+- ``human_dev``: a person, through the workflow engine (§2.3.10.2)
+- ``ai_job``: an AI job (§2.3.10.2)
+- ``plugin_tool``: a plugin tool (§2.3.10.2)
+
+Clause: §2.3.10.2
+Decision: The spec writes HUMAN_DEV, AI_JOB and PLUGIN_TOOL; every wire value in this model is snake_case, so human_dev, ai_job and plugin_tool.
+"""
+EXPORT_ACTOR_VALUES: tuple[ExportActor, ...] = ("human_dev", "ai_job", "plugin_tool")
+"""Every value of ``ExportActor``, in spec order."""
+
+
+class DisplayProjectionRefEntityRef(BaseModel):
+    """Variant ``entity_ref`` of ``DisplayProjectionRef``: a workspace entity
+
+    Clause: §2.3.10.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["entity_ref"] = "entity_ref"
+    """Discriminator: always ``entity_ref``."""
+
+    entity_ref: EntityRef
+    """the entity
+
+    Clause: §2.3.10.2
+    """
+
+
+class DisplayProjectionRefArtifactHandle(BaseModel):
+    """Variant ``artifact_handle`` of ``DisplayProjectionRef``: an artifact
+
+    Clause: §2.3.10.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["artifact_handle"] = "artifact_handle"
+    """Discriminator: always ``artifact_handle``."""
+
+    artifact_handle: ArtifactHandle
+    """the artifact
+
+    Clause: §2.3.10.2
+    """
+
+
+DisplayProjectionRef = Annotated[Union[DisplayProjectionRefEntityRef, DisplayProjectionRefArtifactHandle], Field(discriminator="kind")]
+"""the display projection an export was built from, an entity or an artifact
+
+Discriminated by ``kind``.
+
+Clause: §2.3.10.2
+Decision: `EntityRef | ArtifactHandle` becomes a tagged union, like ContextPackTarget, so that every target can tell the two apart.
+"""
+DISPLAY_PROJECTION_REF_KIND_VALUES: tuple[str, ...] = ("entity_ref", "artifact_handle")
+"""Every ``kind`` value of ``DisplayProjectionRef``, in spec order."""
+
+
+class ExporterInfo(BaseModel):
+    """the exporter engine that produced an export
+
+    Clause: §2.3.10.2
+    Decision: The spec writes this group inline as `exporter` with three fields; a record of its own keeps them typed.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    engine_id: StrictStr
+    """the exporter engine
+
+    Clause: §2.3.10.2
+    """
+
+    engine_version: StrictStr
+    """its version
+
+    Clause: §2.3.10.2
+    """
+
+    config_hash: Hash
+    """hash of its configuration, recorded at every determinism level
+
+    Clause: §2.3.10.2, §2.3.10.3
+    """
+
+
+DeterminismLevel = Literal["bitwise", "structural", "best_effort"]
+"""how reproducible an export's bytes are
+
+Values:
+
+- ``bitwise``: identical bytes for identical inputs, engine and configuration (§2.3.10.3)
+- ``structural``: bytes may differ but the structure is stable, with a canonical content hash over a normalized form (§2.3.10.3)
+- ``best_effort``: neither guarantee holds; the reason is logged in the warnings (§2.3.10.3)
+
+Clause: §2.3.10.3, §2.3.10.2
+"""
+DETERMINISM_LEVEL_VALUES: tuple[DeterminismLevel, ...] = ("bitwise", "structural", "best_effort")
+"""Every value of ``DeterminismLevel``, in spec order."""
+
+
+class ExportTargetLocalFile(BaseModel):
+    """Variant ``local_file`` of ``ExportTarget``: the user's own device, with minimal filtering
+
+    Clause: §2.3.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    target: Literal["local_file"] = "local_file"
+    """Discriminator: always ``local_file``."""
+
+    path: StrictStr
+    """the path the user chose
+
+    Clause: §2.3.2, §2.3.10.9
+    """
+
+
+class ExportTargetPlatform(BaseModel):
+    """Variant ``platform`` of ``ExportTarget``: an external platform whose rules apply
+
+    Clause: §2.3.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    target: Literal["platform"] = "platform"
+    """Discriminator: always ``platform``."""
+
+    platform_name: StrictStr
+    """the platform's name
+
+    Clause: §2.3.2
+    Decision: The spec names this field `name`; `platform_name` says what is named inside an export record that has other names.
+    """
+
+
+class ExportTargetPublic(BaseModel):
+    """Variant ``public`` of ``ExportTarget``: public sharing, with maximum filtering
+
+    Clause: §2.3.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    target: Literal["public"] = "public"
+    """Discriminator: always ``public``."""
+
+    audience: StrictStr
+    """the audience the content is shared with
+
+    Clause: §2.3.2
+    """
+
+
+ExportTarget = Annotated[Union[ExportTargetLocalFile, ExportTargetPlatform, ExportTargetPublic], Field(discriminator="target")]
+"""where an export goes, which decides how much the export guard filters
+
+Discriminated by ``target``.
+
+Clause: §2.3.2, §2.3.10.2
+Decision: The spec's Rust enum (LocalFile, Platform, Public) becomes a union tagged `target` with snake_case variants. PlatformRules and Audience have no shape in the spec, so a platform carries only its name and an audience is a free-text label; the export guard owns both.
+"""
+EXPORT_TARGET_TARGET_VALUES: tuple[str, ...] = ("local_file", "platform", "public")
+"""Every ``target`` value of ``ExportTarget``, in spec order."""
+
+
+class ExportRecord(BaseModel):
+    """the immutable audit record of one export run (the normative minimum)
+
+    Clause: §2.3.10.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    export_id: _Uuid
+    """identifier of the export run
+
+    Clause: §2.3.10.2
+    """
+
+    created_at: _Timestamp
+    """when the export ran
+
+    Clause: §2.3.10.2
+    """
+
+    actor: ExportActor
+    """who ran it
+
+    Clause: §2.3.10.2
+    """
+
+    job_id: _Optional[JobId] = None
+    """the job that ran it, when an AI job did
+
+    Clause: §2.3.10.2
+    """
+
+    source_entity_refs: list[EntityRef]
+    """the entities the export was selected from
+
+    Clause: §2.3.10.2, §2.3.10.1
+    """
+
+    source_hashes: list[Hash]
+    """hashes of the sources at export time
+
+    Clause: §2.3.10.2
+    """
+
+    display_projection_ref: _Optional[DisplayProjectionRef] = None
+    """the display projection the export rendered, if one was recorded
+
+    Clause: §2.3.10.2
+    """
+
+    export_format: StrictStr
+    """the file format, such as pdf, docx, csv or pptx
+
+    Clause: §2.3.10.2, §2.3.10.4
+    Decision: The spec types it as a string and its format matrix is non-exhaustive, so a string rather than an enum.
+    """
+
+    exporter: ExporterInfo
+    """the engine, its version and its configuration hash
+
+    Clause: §2.3.10.2
+    """
+
+    determinism_level: DeterminismLevel
+    """how reproducible the output is; every import and export job declares it
+
+    Clause: §2.3.10.2, §2.5.10.2
+    """
+
+    export_target: ExportTarget
+    """where the export goes
+
+    Clause: §2.3.10.2, §2.3.2
+    """
+
+    policy_id: PolicyId
+    """the export policy applied, such as SAFE_DEFAULT
+
+    Clause: §2.3.10.2
+    Decision: The spec types it as a string; PolicyId is the bounded string the export jobs' inputs name their policy with, the same on the wire.
+    """
+
+    redactions_applied: StrictBool
+    """whether the export guard redacted anything
+
+    Clause: §2.3.10.2
+    """
+
+    output_artifact_handles: list[ArtifactHandle]
+    """the artifacts the exporter produced; at least one
+
+    Clause: §2.3.10.2, §2.3.10.1
+    """
+
+    materialized_paths: _Optional[list[StrictStr]] = None
+    """where the artifacts were written, for local file targets
+
+    Clause: §2.3.10.2, §2.3.10.9
+    """
+
+    warnings: _Optional[list[StrictStr]] = None
+    """warnings of the run, including why a best-effort export is not reproducible
+
+    Clause: §2.3.10.2, §2.3.10.3
+    """
+
+    errors: _Optional[list[StrictStr]] = None
+    """errors of the run
+
+    Clause: §2.3.10.2
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-PRF-027 ``export_record_lists_its_artifacts`` (§2.3.10.1, §2.3.10.4)
+        - HSK-RULE-PRF-028 ``best_effort_export_says_why`` (§2.3.10.3)
+        - HSK-RULE-PRF-029 ``local_file_export_records_materialized_paths`` (§2.3.10.9, §2.3.2)
+        """
+        _check_rules(self, "ExportRecord", info)
+        return self
+
+
+SourceRefKind = Literal["span", "job_step", "artifact", "entity", "doc_block", "kv"]
+"""what a SourceRef points at
+
+Values:
+
+- ``span``: a Flight Recorder span (§2.6.6.7.2)
+- ``job_step``: one step of a job (§2.6.6.7.2)
+- ``artifact``: an artifact; its hash is then required (§2.6.6.7.2)
+- ``entity``: a workspace entity (§2.6.6.7.2)
+- ``doc_block``: a block of a document (§2.6.6.7.2)
+- ``kv``: a key-value entry (§2.6.6.7.2)
+
+Clause: §2.6.6.7.2
+"""
+SOURCE_REF_KIND_VALUES: tuple[SourceRefKind, ...] = ("span", "job_step", "artifact", "entity", "doc_block", "kv")
+"""Every value of ``SourceRefKind``, in spec order."""
+
+
+class SourceRef(BaseModel):
+    """the canonical provenance pointer used by context blocks, compaction and memory promotion; enough to fetch the evidence locally
+
+    Clause: §2.6.6.7.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: SourceRefKind
+    """what the pointer points at
+
+    Clause: §2.6.6.7.2
+    """
+
+    id: StrictStr
+    """identifier of the source within its kind
+
+    Clause: §2.6.6.7.2
+    """
+
+    hash: _Optional[Hash] = None
+    """hash of the source content; required for artifacts
+
+    Clause: §2.6.6.7.2
+    """
+
+    selector: _Optional[StrictStr] = None
+    """bounded part of the source: byte range, JSONPath, line range or span segment; never the entire artifact
+
+    Clause: §2.6.6.7.2
+    Decision: A string as the spec writes it. Bounded means at most 512 characters and not one of the whole-source spellings "", "*", "all", "full", "entire" or "$" (rule source_ref_selector_bounded); absent means no selector, which §2.6.6.7.2 allows.
+    """
+
+    created_at: _Optional[_Timestamp] = None
+    """when the source was created
+
+    Clause: §2.6.6.7.2
+    """
+
+    classification: _Optional[Classification] = None
+    """sensitivity class of the source
+
+    Clause: §2.6.6.7.2
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-001 ``source_ref_artifact_has_hash`` (§2.6.6.7.2)
+        - HSK-RULE-ACE-002 ``source_ref_selector_bounded`` (§2.6.6.7.2, §2.6.6.7.5.2)
+        """
+        _check_rules(self, "SourceRef", info)
+        return self
+
+
+class ContextPackTargetEntityRef(BaseModel):
+    """Variant ``entity_ref`` of ``ContextPackTarget``: a workspace entity
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["entity_ref"] = "entity_ref"
+    """Discriminator: always ``entity_ref``."""
+
+    entity_ref: EntityRef
+    """the entity
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class ContextPackTargetSourceRef(BaseModel):
+    """Variant ``source_ref`` of ``ContextPackTarget``: a source
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    kind: Literal["source_ref"] = "source_ref"
+    """Discriminator: always ``source_ref``."""
+
+    source_ref: SourceRef
+    """the source
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+ContextPackTarget = Annotated[Union[ContextPackTargetEntityRef, ContextPackTargetSourceRef], Field(discriminator="kind")]
+"""what a context pack was built for: an entity or a source
+
+Discriminated by ``kind``.
+
+Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+Decision: `EntityRef | SourceRef` becomes a tagged union so that every target can tell the two apart.
+"""
+CONTEXT_PACK_TARGET_KIND_VALUES: tuple[str, ...] = ("entity_ref", "source_ref")
+"""Every ``kind`` value of ``ContextPackTarget``, in spec order."""
+
+
+class ContextPackBuilder(BaseModel):
+    """the tool that built a context pack
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    tool_id: StrictStr
+    """the builder tool
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    tool_version: StrictStr
+    """its version
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    config_hash: Hash
+    """hash of its configuration
+
+    Clause: §2.6.6.7.14.5
+    """
+
+
+class ContextPackRecord(BaseModel):
+    """the derived record of one built context pack and the source hashes it was built from
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    pack_id: _Uuid
+    """identifier of the pack
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    target: ContextPackTarget
+    """what it was built for
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    pack_artifact: ArtifactHandle
+    """the artifact holding its ContextPackPayload
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    source_hashes: list[Hash]
+    """hashes of the underlying sources at build time; at least one
+
+    Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
+    """
+
+    created_at: _Timestamp
+    """when it was built
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    builder: ContextPackBuilder
+    """the builder
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    version: _U64
+    """version of the pack
+
+    Clause: §2.6.6.7.14.5
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-035 ``context_pack_record_has_source_hashes`` (§2.6.6.7.14.7, §2.6.6.7.14.11)
+        """
+        _check_rules(self, "ContextPackRecord", info)
+        return self
+
+
+class AsrOrigin(BaseModel):
+    """the provenance of one transcript segment
+
+    Clause: §6.2.26.3
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    job_id: JobId
+    """the transcription job
+
+    Clause: §6.2.26.3
+    """
+
+    media_id: MediaId
+    """the audio or video the segment was transcribed from
+
+    Clause: §6.2.26.3
+    """
+
+    time_range: TimeRange
+    """where in the media the segment is
+
+    Clause: §6.2.26.3
+    """
+
+    asr_model_id: ModelId
+    """the ASR model that produced it
+
+    Clause: §6.2.26.3
+    """
+
+    confidence: StrictFloat
+    """the model's confidence for the segment
+
+    Clause: §6.2.26.3
+    Decision: The spec allows word-level or segment-level confidence; a segment carries one number, because words have no ids or timings in this model. The scale is the model's own.
+    """
+
+
+class AsrOutputSegment(BaseModel):
+    """one transcript segment as a transcription job produced it, with its asr_origin
+
+    Clause: §6.2.26.3, §6.2.26.2
+    Decision: The segment is the TranscriptSegment the ASR operations exchange; asr_origin sits beside it and repeats the time range and confidence because §6.2.26.3 lists them in the provenance: users may edit a transcript after completion (§6.2.26.5), and the origin keeps what the model produced.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    segment: TranscriptSegment
+    """the transcribed segment
+
+    Clause: §6.2.26.2
+    """
+
+    asr_origin: AsrOrigin
+    """where the segment came from
+
+    Clause: §6.2.26.3
+    """
+
+
+class DoclingOrigin(BaseModel):
+    """the provenance (ai_origin) of one block imported by Docling
+
+    Clause: §6.1.6.3
+    Decision: The spec calls this record ai_origin, like the Docs provenance of §2.5.10 whose attributes differ; DoclingOrigin names the Docling form, and the field keeps the spec's name.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    job_id: JobId
+    """the ingestion job
+
+    Clause: §6.1.6.3
+    """
+
+    source_file_id: FileId
+    """the original file
+
+    Clause: §6.1.6.3
+    """
+
+    source_page: _U64
+    """the page in the original, counted from 1
+
+    Clause: §6.1.6.3
+    Decision: The spec does not say how pages count; from 1, as page numbers are printed and shown.
+    """
+
+    source_bbox: BoundingBox
+    """where on the page the block came from
+
+    Clause: §6.1.6.3
+    """
+
+    extraction_confidence: StrictFloat
+    """the extraction model's confidence
+
+    Clause: §6.1.6.3
+    """
+
+
+class ImportedBlock(BaseModel):
+    """one block a Docling job imported, with its provenance
+
+    Clause: §6.1.6.3, §6.1.6.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    block_id: BlockId
+    """the workspace block created
+
+    Clause: §6.1.6.2, §2.6.6.2.3
+    """
+
+    ai_origin: DoclingOrigin
+    """where the block came from in the source file
+
+    Clause: §6.1.6.3
+    """
+
+
+class AdapterCheckpoint(BaseModel):
+    """a trained adapter checkpoint and its lineage, as the adapter_checkpoint row holds it
+
+    Clause: §9.1
+    Decision: The row's columns, renamed where the record needs it: `id` is checkpoint_id (a named id reads unambiguously inside job outputs), the five hyperparameter columns are one AdapterConfig (the record the distillation operations use), and the *_json text columns are typed fields without the suffix. ewc_state stays open JSON because the spec gives it no shape.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    checkpoint_id: _Uuid
+    """identifier of the checkpoint
+
+    Clause: §9.1
+    """
+
+    created_at: _Timestamp
+    """when it was created
+
+    Clause: §9.1
+    """
+
+    parent_checkpoint_id: _Optional[_Uuid] = None
+    """the checkpoint it derives from (lineage)
+
+    Clause: §9.1
+    """
+
+    base_model_name: ModelId
+    """the base model the adapter is trained on
+
+    Clause: §9.1
+    """
+
+    adapter: AdapterConfig
+    """the adapter's type and hyperparameters (adapter_type, rank_r, alpha, learning_rate, precision)
+
+    Clause: §9.1
+    """
+
+    path: StrictStr
+    """filesystem path to the adapter weights
+
+    Clause: §9.1
+    """
+
+    ewc_state: JsonValue | None = None
+    """the elastic weight consolidation state (Fisher diagonal, lambda)
+
+    Clause: §9.1
+    """
+
+    eval_summary: _Optional[dict[str, StrictFloat]] = None
+    """metrics on the fixed evaluation suite, by name
+
+    Clause: §9.1
+    Decision: The spec stores them as JSON without a shape; named numbers are what an evaluation suite reports (pass@k, compile rate).
+    """
+
+    data_signature: _Optional[StrictStr] = None
+    """hash of the training data specification
+
+    Clause: §9.1
+    """
+
+    job_ids: _Optional[list[JobId]] = None
+    """the distillation jobs the checkpoint was trained by (job_ids_json)
+
+    Clause: §9.1
+    """
+
+    is_approved: StrictBool = Field(default=False, validate_default=True)
+    """whether the checkpoint passed the promotion gates
+
+    Clause: §9.1
+    """
+
+    is_current: StrictBool = Field(default=False, validate_default=True)
+    """whether it is the student currently served
+
+    Clause: §9.1
+    """
+
+
+class EvalRun(BaseModel):
+    """one evaluation run of a checkpoint on a suite, as the eval_run row holds it
+
+    Clause: §9.1
+    Decision: The row's `id` is eval_run_id and metrics_json is metrics, for the reasons given on AdapterCheckpoint.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    eval_run_id: _Uuid
+    """identifier of the run
+
+    Clause: §9.1
+    """
+
+    job_id: _Optional[JobId] = None
+    """the distillation job that ran it
+
+    Clause: §9.1
+    """
+
+    checkpoint_id: _Optional[_Uuid] = None
+    """the checkpoint evaluated
+
+    Clause: §9.1
+    """
+
+    created_at: _Timestamp
+    """when it ran
+
+    Clause: §9.1
+    """
+
+    suite_name: StrictStr
+    """the evaluation suite, such as core_code_eval_v1
+
+    Clause: §9.1
+    """
+
+    metrics: dict[str, StrictFloat]
+    """the suite's metrics by name, such as pass@k and compile rate
+
+    Clause: §9.1
+    """
+
+
+class JobOutputsDocsSheets(BaseModel):
+    """Variant ``docs_sheets`` of ``JobOutputs``: AI jobs on documents and spreadsheets, including import and export
+
+    Clause: §2.5.10, §2.5.10.10, §2.6.6.6.4
+    Decision: The import/export job families of §2.5.10.2 belong here, since the section defines them. Only doc_rewrite and doc_summarize must carry a DocsAiJobProfile (§2.6.6.6.4, enforced by a rule); the other kinds may. The profile adds no statuses of its own: §2.5.10.3.1 lists exactly the global lifecycle states.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["docs_sheets"] = "docs_sheets"
+    """Discriminator: always ``docs_sheets``."""
+
+    output_artifact_handles: _Optional[list[ArtifactHandle]] = None
+    """the exported artifacts, for export jobs
+
+    Clause: §2.5.10.2
+    """
+
+    export_record: _Optional[ExportRecord] = None
+    """the audit record of the export, for export jobs
+
+    Clause: §2.5.10.2, §2.3.10.2
+    """
+
+    doc_id: _Optional[DocId] = None
+    """the document created or updated by a document import
+
+    Clause: §2.5.10.2
+    """
+
+    sheet_id: _Optional[SheetId] = None
+    """the sheet created or updated by a sheet import
+
+    Clause: §2.5.10.2
+    """
+
+    mapping_artifact: _Optional[ArtifactHandle] = None
+    """an optional legacy mapping from source positions to the new stable ids, kept for a bounded time
+
+    Clause: §2.5.10.2
+    Decision: The spec calls it legacy_mapping_artifact for documents and a mapping artifact for sheets; one field serves both. Its bounded TTL is the artifact's retention_ttl_days, which a rule requires.
+    """
+
+
+class JobOutputsChartsDecks(BaseModel):
+    """Variant ``charts_decks`` of ``JobOutputs``: jobs that create, update and export charts and decks by reference to existing entities
+
+    Clause: §2.5.11, §2.6.6.6.2
+    Decision: Capabilities are §2.5.11.4's suggested READ_/WRITE_/EXPORT_ names in the axis form of §11.1.3 (READ_SHEET becomes sheet.read). The spec gives charts and decks no provenance fields, so the profile declares no provenance plan.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["charts_decks"] = "charts_decks"
+    """Discriminator: always ``charts_decks``."""
+
+    chart_id: _Optional[_Uuid] = None
+    """the chart created or updated
+
+    Clause: §2.5.11.2
+    """
+
+    deck_id: _Optional[_Uuid] = None
+    """the deck created or updated
+
+    Clause: §2.5.11.2
+    """
+
+    output_artifact_handles: _Optional[list[ArtifactHandle]] = None
+    """the exported artifacts, as references rather than inline payloads
+
+    Clause: §2.5.11.3, §2.3.10.4
+    """
+
+    export_record: _Optional[ExportRecord] = None
+    """the audit record of a deck export
+
+    Clause: §2.3.10.4, §2.3.10.2
+    """
+
+
+class JobOutputsContextPackBuilder(BaseModel):
+    """Variant ``context_pack_builder`` of ``JobOutputs``: jobs that build and refresh context packs, derived and provenance-bound artifacts
+
+    Clause: §2.5.12, §2.6.6.7.14
+    Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs are the §2.6.6.7.14 ContextPackRecord, which holds the pack artifact (ContextPackJobOutputs, spec/outputs.yaml).
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["context_pack_builder"] = "context_pack_builder"
+    """Discriminator: always ``context_pack_builder``."""
+
+    pack_record: ContextPackRecord
+    """the built or refreshed pack
+
+    Clause: §2.5.12.4, §2.6.6.7.14.5
+    """
+
+
+class JobOutputsAsr(BaseModel):
+    """Variant ``asr`` of ``JobOutputs``: jobs that transcribe audio and video into derived transcripts
+
+    Clause: §6.2.26, §2.6.6.6.2
+    Decision: §6.2.26 names no capabilities; transcription reads media and may attach the transcript to a document, so media.read and doc.write. Its typical flow uses only global states.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["asr"] = "asr"
+    """Discriminator: always ``asr``."""
+
+    transcript_segments: list[AsrOutputSegment]
+    """the transcript, segment by segment; empty when nothing was spoken
+
+    Clause: §6.2.26.3, §6.2.26.2
+    """
+
+    transcript_artifact: _Optional[ArtifactHandle] = None
+    """the transcript stored as an artifact, if one was written
+
+    Clause: §6.2.26.5, §2.6.6.7.7
+    Decision: The spec attaches transcripts as DerivedContent without naming an artifact; large transcripts go to an artifact (kind transcript) under ArtifactHandleOnlyGuard, so it is optional.
+    """
+
+    target_doc_id: _Optional[DocId] = None
+    """the document the transcript was attached to, if any
+
+    Clause: §6.2.26.2, §6.2.26.1
+    """
+
+
+class JobOutputsDocling(BaseModel):
+    """Variant ``docling`` of ``JobOutputs``: jobs that ingest external documents into workspace blocks through Docling
+
+    Clause: §6.1.6, §2.6.6.6.2
+    Decision: §11.3.3.5 grants the sidecar a scoped read of the input asset and the import writes blocks, so fs.read:inputs and doc.write.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["docling"] = "docling"
+    """Discriminator: always ``docling``."""
+
+    imported_blocks: list[ImportedBlock]
+    """the blocks imported, in document order
+
+    Clause: §6.1.6.3, §6.1.6.2
+    """
+
+
+class JobOutputsDistillation(BaseModel):
+    """Variant ``distillation`` of ``JobOutputs``: Skill Bank distillation stages, from example selection to checkpoint promotion
+
+    Clause: §2.6.6.6.2, §9.1
+    Decision: The spec gives the profile no id; distillation_v0.1 follows the other profiles' form. The capabilities are not named either: skill_bank.read for examples, model.train for training and model.eval for evaluation runs.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    profile: Literal["distillation"] = "distillation"
+    """Discriminator: always ``distillation``."""
+
+    adapter_checkpoint: _Optional[AdapterCheckpoint] = None
+    """the checkpoint the stage created
+
+    Clause: §9.1
+    """
+
+    eval_run: _Optional[EvalRun] = None
+    """the evaluation run the stage recorded
+
+    Clause: §9.1
+    """
+
+
+JobOutputs = Annotated[Union[JobOutputsDocsSheets, JobOutputsChartsDecks, JobOutputsContextPackBuilder, JobOutputsAsr, JobOutputsDocling, JobOutputsDistillation], Field(discriminator="profile")]
+"""the profile-specific outputs of a job: one variant per profile that declares `outputs`, tagged with the profile name
+
+Discriminated by ``profile``.
+
+Clause: §2.6.6.6.1, §2.5.10.3.1
+Decision: Synthesized by the loader from `profiles:` exactly like `JobInputs`, so a job's typed outputs and the profile registry can never disagree; the variant fields are the profile's output record's fields.
+"""
+JOB_OUTPUTS_PROFILE_VALUES: tuple[str, ...] = ("docs_sheets", "charts_decks", "context_pack_builder", "asr", "docling", "distillation")
+"""Every ``profile`` value of ``JobOutputs``, in spec order."""
 
 
 class AiJob(BaseModel):
@@ -2626,18 +4683,39 @@ class AiJob(BaseModel):
     Decision: The profile extension of §2.6.6.6.1 ("adds profile-specific fields"), not one of the 36 core fields of §2.6.6.2: §2.6.6.6.4 requires doc_rewrite and doc_summarize jobs to carry a DocsAiJobProfile in their job_inputs payload. Optional because the core fields alone describe a valid job; rules bind each job kind's inputs to its profile. Stored as JSON next to the job_kind column, so SQL keeps one row per job and the payload stays typed in every other target.
     """
 
+    job_outputs: _Optional[JobOutputs] = None
+    """the profile-specific outputs of the job, tagged with the profile that defines them
+
+    Clause: §2.6.6.6.1, §2.5.10.3.1
+    Decision: A profile extension like job_inputs, not one of the 36 core fields of §2.6.6.2: profiles define their outputs (§2.5.10.3.1 lists outputs among what defines a job; §2.5.10.2, §2.5.12.4, §6.2.26.3, §6.1.6.3 and §9.1 give each profile's). Optional because a job has outputs only once it has produced results; rules bind each job kind's outputs to its profile. Stored as JSON next to job_inputs, for the same reasons.
+    """
+
     @model_validator(mode="after")
     def _cross_field_rules(self, info: ValidationInfo) -> Self:
         """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
 
         - HSK-RULE-PRF-001 ``docs_rewrite_and_summarize_carry_a_docs_profile`` (§2.6.6.6.4)
         - HSK-RULE-PRF-002 ``docs_sheets_kinds_carry_docs_sheets_inputs`` (§2.5.10, §2.6.6.6.1)
+        - HSK-RULE-PRF-012 ``docs_sheets_kinds_plan_docs_sheets_operations`` (§2.5.10, §2.6.6.6.1)
         - HSK-RULE-PRF-003 ``charts_decks_kinds_carry_charts_decks_inputs`` (§2.5.11.1, §2.6.6.6.1)
+        - HSK-RULE-PRF-013 ``charts_decks_kinds_plan_charts_decks_operations`` (§2.5.11, §2.6.6.6.1)
         - HSK-RULE-PRF-004 ``context_pack_builder_kinds_carry_context_pack_builder_inputs`` (§2.5.12.1, §2.6.6.6.1)
+        - HSK-RULE-PRF-014 ``context_pack_builder_kinds_plan_context_pack_builder_operations`` (§2.5.12, §2.6.6.6.1)
         - HSK-RULE-PRF-005 ``asr_kinds_carry_asr_inputs`` (§6.2.26.1, §2.6.6.6.1)
+        - HSK-RULE-PRF-015 ``asr_kinds_plan_asr_operations`` (§6.2.26, §2.6.6.6.1)
         - HSK-RULE-PRF-006 ``docling_kinds_carry_docling_inputs`` (§6.1.6.1, §2.6.6.6.1)
+        - HSK-RULE-PRF-016 ``docling_kinds_plan_docling_operations`` (§6.1.6, §2.6.6.6.1)
         - HSK-RULE-PRF-007 ``distillation_kinds_carry_distillation_inputs`` (§2.6.6.6.2, §2.6.6.6.1)
+        - HSK-RULE-PRF-017 ``distillation_kinds_plan_distillation_operations`` (§2.6.6.6.2, §2.6.6.6.1)
         - HSK-RULE-PRF-008 ``canvas_kinds_carry_canvas_inputs`` (§2.6.6.6.2, §2.6.6.6.1)
+        - HSK-RULE-PRF-018 ``canvas_kinds_plan_canvas_operations`` (§2.6.6.6.2, §2.6.6.6.1)
+        - HSK-RULE-PRF-020 ``docs_sheets_kinds_carry_docs_sheets_outputs`` (§2.5.10.2, §2.6.6.6.1)
+        - HSK-RULE-PRF-021 ``charts_decks_kinds_carry_charts_decks_outputs`` (§2.5.11.2, §2.6.6.6.1)
+        - HSK-RULE-PRF-022 ``context_pack_builder_kinds_carry_context_pack_builder_outputs`` (§2.5.12.4, §2.6.6.6.1)
+        - HSK-RULE-PRF-023 ``asr_kinds_carry_asr_outputs`` (§6.2.26.3, §2.6.6.6.1)
+        - HSK-RULE-PRF-024 ``docling_kinds_carry_docling_outputs`` (§6.1.6.3, §2.6.6.6.1)
+        - HSK-RULE-PRF-025 ``distillation_kinds_carry_distillation_outputs`` (§9.1, §2.6.6.6.1)
+        - HSK-RULE-PRF-026 ``canvas_kinds_carry_no_outputs`` (§2.6.6.6.2, §2.6.6.6.1)
         - HSK-RULE-0101 ``analysis_only_plans_no_mutation`` (§2.6.6.2.2, §2.6.6.5.2)
         - HSK-RULE-0102 ``raw_writes_only_for_ingestion`` (§2.6.6.7.0, §2.5.10.10)
         - HSK-RULE-0105 ``terminal_job_has_completed_at`` (§2.6.6.2.7, §2.6.6.3.2)
@@ -2654,80 +4732,6 @@ A UUID; serialized in hyphenated text form.
 
 Clause: §2.6.6.4
 """
-
-
-SourceRefKind = Literal["span", "job_step", "artifact", "entity", "doc_block", "kv"]
-"""what a SourceRef points at
-
-Values:
-
-- ``span``: a Flight Recorder span (§2.6.6.7.2)
-- ``job_step``: one step of a job (§2.6.6.7.2)
-- ``artifact``: an artifact; its hash is then required (§2.6.6.7.2)
-- ``entity``: a workspace entity (§2.6.6.7.2)
-- ``doc_block``: a block of a document (§2.6.6.7.2)
-- ``kv``: a key-value entry (§2.6.6.7.2)
-
-Clause: §2.6.6.7.2
-"""
-SOURCE_REF_KIND_VALUES: tuple[SourceRefKind, ...] = ("span", "job_step", "artifact", "entity", "doc_block", "kv")
-"""Every value of ``SourceRefKind``, in spec order."""
-
-
-class SourceRef(BaseModel):
-    """the canonical provenance pointer used by context blocks, compaction and memory promotion; enough to fetch the evidence locally
-
-    Clause: §2.6.6.7.2
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    kind: SourceRefKind
-    """what the pointer points at
-
-    Clause: §2.6.6.7.2
-    """
-
-    id: StrictStr
-    """identifier of the source within its kind
-
-    Clause: §2.6.6.7.2
-    """
-
-    hash: _Optional[Hash] = None
-    """hash of the source content; required for artifacts
-
-    Clause: §2.6.6.7.2
-    """
-
-    selector: _Optional[StrictStr] = None
-    """bounded part of the source: byte range, JSONPath, line range or span segment; never the entire artifact
-
-    Clause: §2.6.6.7.2
-    Decision: A string as the spec writes it. Bounded means at most 512 characters and not one of the whole-source spellings "", "*", "all", "full", "entire" or "$" (rule source_ref_selector_bounded); absent means no selector, which §2.6.6.7.2 allows.
-    """
-
-    created_at: _Optional[_Timestamp] = None
-    """when the source was created
-
-    Clause: §2.6.6.7.2
-    """
-
-    classification: _Optional[Classification] = None
-    """sensitivity class of the source
-
-    Clause: §2.6.6.7.2
-    """
-
-    @model_validator(mode="after")
-    def _cross_field_rules(self, info: ValidationInfo) -> Self:
-        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
-
-        - HSK-RULE-ACE-001 ``source_ref_artifact_has_hash`` (§2.6.6.7.2)
-        - HSK-RULE-ACE-002 ``source_ref_selector_bounded`` (§2.6.6.7.2, §2.6.6.7.5.2)
-        """
-        _check_rules(self, "SourceRef", info)
-        return self
 
 
 ContextBlockKind = Literal["rules", "playbook_ref", "task", "constraints", "retrieved_snippet", "tool_delta", "open_loops", "user_input", "scope_hint"]
@@ -4507,141 +6511,6 @@ class SemanticCatalogEntry(BaseModel):
     """
 
 
-class ContextPackTargetEntityRef(BaseModel):
-    """Variant ``entity_ref`` of ``ContextPackTarget``: a workspace entity
-
-    Clause: §2.6.6.7.14.5
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    kind: Literal["entity_ref"] = "entity_ref"
-    """Discriminator: always ``entity_ref``."""
-
-    entity_ref: EntityRef
-    """the entity
-
-    Clause: §2.6.6.7.14.5
-    """
-
-
-class ContextPackTargetSourceRef(BaseModel):
-    """Variant ``source_ref`` of ``ContextPackTarget``: a source
-
-    Clause: §2.6.6.7.14.5
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    kind: Literal["source_ref"] = "source_ref"
-    """Discriminator: always ``source_ref``."""
-
-    source_ref: SourceRef
-    """the source
-
-    Clause: §2.6.6.7.14.5
-    """
-
-
-ContextPackTarget = Annotated[Union[ContextPackTargetEntityRef, ContextPackTargetSourceRef], Field(discriminator="kind")]
-"""what a context pack was built for: an entity or a source
-
-Discriminated by ``kind``.
-
-Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
-Decision: `EntityRef | SourceRef` becomes a tagged union so that every target can tell the two apart.
-"""
-CONTEXT_PACK_TARGET_KIND_VALUES: tuple[str, ...] = ("entity_ref", "source_ref")
-"""Every ``kind`` value of ``ContextPackTarget``, in spec order."""
-
-
-class ContextPackBuilder(BaseModel):
-    """the tool that built a context pack
-
-    Clause: §2.6.6.7.14.5
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    tool_id: StrictStr
-    """the builder tool
-
-    Clause: §2.6.6.7.14.5
-    """
-
-    tool_version: StrictStr
-    """its version
-
-    Clause: §2.6.6.7.14.5
-    """
-
-    config_hash: Hash
-    """hash of its configuration
-
-    Clause: §2.6.6.7.14.5
-    """
-
-
-class ContextPackRecord(BaseModel):
-    """the derived record of one built context pack and the source hashes it was built from
-
-    Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    pack_id: _Uuid
-    """identifier of the pack
-
-    Clause: §2.6.6.7.14.5
-    """
-
-    target: ContextPackTarget
-    """what it was built for
-
-    Clause: §2.6.6.7.14.5
-    """
-
-    pack_artifact: ArtifactHandle
-    """the artifact holding its ContextPackPayload
-
-    Clause: §2.6.6.7.14.5
-    """
-
-    source_hashes: list[Hash]
-    """hashes of the underlying sources at build time; at least one
-
-    Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
-    """
-
-    created_at: _Timestamp
-    """when it was built
-
-    Clause: §2.6.6.7.14.5
-    """
-
-    builder: ContextPackBuilder
-    """the builder
-
-    Clause: §2.6.6.7.14.5
-    """
-
-    version: _U64
-    """version of the pack
-
-    Clause: §2.6.6.7.14.5
-    """
-
-    @model_validator(mode="after")
-    def _cross_field_rules(self, info: ValidationInfo) -> Self:
-        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
-
-        - HSK-RULE-ACE-035 ``context_pack_record_has_source_hashes`` (§2.6.6.7.14.7, §2.6.6.7.14.11)
-        """
-        _check_rules(self, "ContextPackRecord", info)
-        return self
-
-
 class PackFact(BaseModel):
     """a fact of a context pack
 
@@ -5719,16 +7588,16 @@ class EntityProvenance(BaseModel):
 class DocsAiJobProfile(BaseModel):
     """the inputs of an LLM job on the Document and Sheets surfaces
 
-    Clause: §2.6.6.6.4, §2.5.10
-    Decision: Exactly the three fields of §2.6.6.6.4. The further Docs & Sheets fields of §2.5.10.10 (sheet_id, block_mode, range_kind) have no types in the spec; sheet jobs name their sheet, rows and ranges through entity_refs, which already carry typed sheet ids.
+    Clause: §2.5.10, §2.6.6.6.4, §2.5.10.10, §2.5.10.2
+    Decision: The three fields of §2.6.6.6.4, the further profile fields of §2.5.10.10 (sheet_id, block_mode, range_kind) and the import/export inputs of §2.5.10.2 (source_file_artifact, export_target, policy_id, range_ref), all on one record because every job kind of the profile carries this one variant of JobInputs. §2.6.6.6.4's struct describes the Document surface, where doc_id and layer_scope are required; sheet and import jobs have no document yet, so both are optional here and required by rule for the document kinds (HSK-RULE-PRF-001, HSK-RULE-PRF-030), as the other inputs are for the kinds that need them.
     """
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    doc_id: DocId
-    """the target document
+    doc_id: _Optional[DocId] = None
+    """the target document; required for document jobs by rule
 
-    Clause: §2.6.6.6.4
+    Clause: §2.6.6.6.4, §2.5.10.2
     """
 
     selection: _Optional[SelectionRange] = None
@@ -5737,10 +7606,53 @@ class DocsAiJobProfile(BaseModel):
     Clause: §2.6.6.6.4
     """
 
-    layer_scope: DocsScope
-    """whether the job operates on a block, a section or the whole document
+    layer_scope: _Optional[DocsScope] = None
+    """whether the job operates on a block, a section or the whole document; required for document jobs by rule
 
     Clause: §2.6.6.6.4
+    """
+
+    sheet_id: _Optional[SheetId] = None
+    """the target sheet; required for sheet jobs by rule
+
+    Clause: §2.5.10.10, §2.5.10.2
+    """
+
+    block_mode: _Optional[BlockMode] = None
+    """whether a document job may change block structure or only edit inside blocks
+
+    Clause: §2.5.10.10
+    """
+
+    range_kind: _Optional[RangeKind] = None
+    """whether a sheet job targets rows, columns, cells or ranges; only with a sheet_id
+
+    Clause: §2.5.10.10
+    """
+
+    range_ref: _Optional[SheetRangeId] = None
+    """the range a sheet export is limited to; absent means the whole sheet
+
+    Clause: §2.5.10.2
+    """
+
+    source_file_artifact: _Optional[ArtifactHandle] = None
+    """the file an import job reads, an artifact of kind file; required for import jobs by rule
+
+    Clause: §2.5.10.2
+    """
+
+    export_target: _Optional[StrictStr] = None
+    """where an export job writes, such as a workspace path or URI; required for export jobs by rule
+
+    Clause: §2.5.10.2
+    Decision: §2.5.10.2 names export_target without a type and the format is already in the job kind, so it is the destination, as free text.
+    """
+
+    policy_id: _Optional[PolicyId] = None
+    """the export policy an export job runs under; required for export jobs by rule
+
+    Clause: §2.5.10.2
     """
 
 
@@ -5988,7 +7900,7 @@ class DistillationJobInputs(BaseModel):
 class CanvasJobInputs(BaseModel):
     """the inputs of a canvas job (profile declared future)
 
-    Clause: §2.6.6.6.1, §2.6.6.6.2
+    Clause: §2.6.6.6.2, §2.6.6.6.1
     """
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
@@ -6003,6 +7915,163 @@ class CanvasJobInputs(BaseModel):
     """the nodes the job works on; absent means the whole canvas
 
     Clause: §2.6.6.2.4
+    """
+
+
+class DocsSheetsJobOutputs(BaseModel):
+    """the outputs of a docs or sheets job, by job family
+
+    Clause: §2.5.10.2, §2.5.10.3.1
+    Decision: One record for the four families of §2.5.10.2, every field optional because each family produces a different subset: exports an artifact list and an export record, document imports a doc id, sheet imports a sheet id, imports optionally a mapping artifact. Rules require each family's fields for its job kinds. The imported AST entities, row and column ids and cell data live in the workspace under that doc or sheet id and are attributed by provenance rows on commit, so the job record does not copy them (no parallel store).
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    output_artifact_handles: _Optional[list[ArtifactHandle]] = None
+    """the exported artifacts, for export jobs
+
+    Clause: §2.5.10.2
+    """
+
+    export_record: _Optional[ExportRecord] = None
+    """the audit record of the export, for export jobs
+
+    Clause: §2.5.10.2, §2.3.10.2
+    """
+
+    doc_id: _Optional[DocId] = None
+    """the document created or updated by a document import
+
+    Clause: §2.5.10.2
+    """
+
+    sheet_id: _Optional[SheetId] = None
+    """the sheet created or updated by a sheet import
+
+    Clause: §2.5.10.2
+    """
+
+    mapping_artifact: _Optional[ArtifactHandle] = None
+    """an optional legacy mapping from source positions to the new stable ids, kept for a bounded time
+
+    Clause: §2.5.10.2
+    Decision: The spec calls it legacy_mapping_artifact for documents and a mapping artifact for sheets; one field serves both. Its bounded TTL is the artifact's retention_ttl_days, which a rule requires.
+    """
+
+
+class ChartsDecksJobOutputs(BaseModel):
+    """the outputs of a chart or deck job
+
+    Clause: §2.5.11.2, §2.5.11.3
+    Decision: The spec lists no output table for this profile; its operations create charts and decks and export_deck produces artifact references, and the export format matrix (§2.3.10.4) makes deck exports emit an export record. Ids are UUIDs like the inputs' target ids. All optional: each job kind produces a subset, and rules require the export fields for export kinds.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    chart_id: _Optional[_Uuid] = None
+    """the chart created or updated
+
+    Clause: §2.5.11.2
+    """
+
+    deck_id: _Optional[_Uuid] = None
+    """the deck created or updated
+
+    Clause: §2.5.11.2
+    """
+
+    output_artifact_handles: _Optional[list[ArtifactHandle]] = None
+    """the exported artifacts, as references rather than inline payloads
+
+    Clause: §2.5.11.3, §2.3.10.4
+    """
+
+    export_record: _Optional[ExportRecord] = None
+    """the audit record of a deck export
+
+    Clause: §2.3.10.4, §2.3.10.2
+    """
+
+
+class ContextPackJobOutputs(BaseModel):
+    """the outputs of a context pack job, the derived pack record that names the pack artifact
+
+    Clause: §2.5.12.4
+    Decision: The canonical outputs are the ContextPackRecord and the pack artifact it already holds (pack_artifact), so the record is reused as one field instead of copying its fields: the rules on ContextPackRecord then apply inside job_outputs too.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    pack_record: ContextPackRecord
+    """the built or refreshed pack
+
+    Clause: §2.5.12.4, §2.6.6.7.14.5
+    """
+
+
+class AsrJobOutputs(BaseModel):
+    """the outputs of a transcription job, a derived transcript with segment provenance
+
+    Clause: §6.2.26.3, §6.2.26.5
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    transcript_segments: list[AsrOutputSegment]
+    """the transcript, segment by segment; empty when nothing was spoken
+
+    Clause: §6.2.26.3, §6.2.26.2
+    """
+
+    transcript_artifact: _Optional[ArtifactHandle] = None
+    """the transcript stored as an artifact, if one was written
+
+    Clause: §6.2.26.5, §2.6.6.7.7
+    Decision: The spec attaches transcripts as DerivedContent without naming an artifact; large transcripts go to an artifact (kind transcript) under ArtifactHandleOnlyGuard, so it is optional.
+    """
+
+    target_doc_id: _Optional[DocId] = None
+    """the document the transcript was attached to, if any
+
+    Clause: §6.2.26.2, §6.2.26.1
+    """
+
+
+class DoclingJobOutputs(BaseModel):
+    """the outputs of a Docling ingestion job, the imported blocks with their provenance
+
+    Clause: §6.1.6.3, §6.1.6.5
+    Decision: The target document is the inputs' target_doc_id, so the outputs do not repeat it.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    imported_blocks: list[ImportedBlock]
+    """the blocks imported, in document order
+
+    Clause: §6.1.6.3, §6.1.6.2
+    """
+
+
+class DistillationJobOutputs(BaseModel):
+    """the outputs of a distillation stage, a checkpoint, an evaluation run, or both
+
+    Clause: §9.1
+    Decision: Both optional: a training stage produces a checkpoint, an evaluation stage an eval run, and evaluate_and_promote may produce both; the earlier stages (selecting examples, scoring) produce neither.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    adapter_checkpoint: _Optional[AdapterCheckpoint] = None
+    """the checkpoint the stage created
+
+    Clause: §9.1
+    """
+
+    eval_run: _Optional[EvalRun] = None
+    """the evaluation run the stage recorded
+
+    Clause: §9.1
     """
 
 
@@ -6257,13 +8326,53 @@ ArtifactHandle.model_rebuild()
 ContextSnapshot.model_rebuild()
 BlockPayload.model_rebuild()
 FormulaSpec.model_rebuild()
+RangeSpecA1.model_rebuild()
+RangeSpecBounds.model_rebuild()
+ChartSpec.model_rebuild()
+SlideSpec.model_rebuild()
+DeckSpec.model_rebuild()
+SlidePatch.model_rebuild()
 TimeRange.model_rebuild()
+TranscriptSegment.model_rebuild()
+BlockMapping.model_rebuild()
+BoundingBox.model_rebuild()
+SegmentMapping.model_rebuild()
+AdapterConfig.model_rebuild()
+CanvasPoint.model_rebuild()
+CanvasNode.model_rebuild()
+NodePosition.model_rebuild()
 PlannedOperationInsertBlock.model_rebuild()
+PlannedOperationReplaceBlock.model_rebuild()
 PlannedOperationMoveBlock.model_rebuild()
+PlannedOperationUpdateMetadata.model_rebuild()
 PlannedOperationApplyFormula.model_rebuild()
-PlannedOperationClusterNodes.model_rebuild()
+PlannedOperationFillDown.model_rebuild()
+PlannedOperationNormalizeColumn.model_rebuild()
+PlannedOperationCreateChart.model_rebuild()
+PlannedOperationUpdateChartSpec.model_rebuild()
+PlannedOperationCreateDeck.model_rebuild()
+PlannedOperationAddSlide.model_rebuild()
+PlannedOperationUpdateSlide.model_rebuild()
+PlannedOperationExportDeck.model_rebuild()
+PlannedOperationBuildContextPack.model_rebuild()
+PlannedOperationRefreshContextPack.model_rebuild()
 PlannedOperationTranscribeSegment.model_rebuild()
-PlannedOperationProfileOperation.model_rebuild()
+PlannedOperationAlignTranscript.model_rebuild()
+PlannedOperationIdentifySpeakers.model_rebuild()
+PlannedOperationAttachTranscript.model_rebuild()
+PlannedOperationExtractStructure.model_rebuild()
+PlannedOperationExtractTables.model_rebuild()
+PlannedOperationImportBlocks.model_rebuild()
+PlannedOperationLinkProvenance.model_rebuild()
+PlannedOperationSelectExamples.model_rebuild()
+PlannedOperationRunTeacher.model_rebuild()
+PlannedOperationRunStudent.model_rebuild()
+PlannedOperationScore.model_rebuild()
+PlannedOperationCreateCheckpoint.model_rebuild()
+PlannedOperationEvaluateAndPromote.model_rebuild()
+PlannedOperationCreateNodes.model_rebuild()
+PlannedOperationClusterNodes.model_rebuild()
+PlannedOperationRepositionNodes.model_rebuild()
 ValidationStep.model_rebuild()
 ValidationPlan.model_rebuild()
 ProvenanceMapping.model_rebuild()
@@ -6279,8 +8388,6 @@ ErrorSummary.model_rebuild()
 Warning.model_rebuild()
 JobMetrics.model_rebuild()
 SelectionRange.model_rebuild()
-RangeSpecA1.model_rebuild()
-RangeSpecBounds.model_rebuild()
 JobInputsDocsSheets.model_rebuild()
 JobInputsChartsDecks.model_rebuild()
 JobInputsContextPackBuilder.model_rebuild()
@@ -6288,8 +8395,31 @@ JobInputsAsr.model_rebuild()
 JobInputsDocling.model_rebuild()
 JobInputsDistillation.model_rebuild()
 JobInputsCanvas.model_rebuild()
-AiJob.model_rebuild()
+DisplayProjectionRefEntityRef.model_rebuild()
+DisplayProjectionRefArtifactHandle.model_rebuild()
+ExporterInfo.model_rebuild()
+ExportTargetLocalFile.model_rebuild()
+ExportTargetPlatform.model_rebuild()
+ExportTargetPublic.model_rebuild()
+ExportRecord.model_rebuild()
 SourceRef.model_rebuild()
+ContextPackTargetEntityRef.model_rebuild()
+ContextPackTargetSourceRef.model_rebuild()
+ContextPackBuilder.model_rebuild()
+ContextPackRecord.model_rebuild()
+AsrOrigin.model_rebuild()
+AsrOutputSegment.model_rebuild()
+DoclingOrigin.model_rebuild()
+ImportedBlock.model_rebuild()
+AdapterCheckpoint.model_rebuild()
+EvalRun.model_rebuild()
+JobOutputsDocsSheets.model_rebuild()
+JobOutputsChartsDecks.model_rebuild()
+JobOutputsContextPackBuilder.model_rebuild()
+JobOutputsAsr.model_rebuild()
+JobOutputsDocling.model_rebuild()
+JobOutputsDistillation.model_rebuild()
+AiJob.model_rebuild()
 ContextBlock.model_rebuild()
 WorkingContext.model_rebuild()
 PromptEnvelope.model_rebuild()
@@ -6327,10 +8457,6 @@ RetrievalFilters.model_rebuild()
 QueryPlan.model_rebuild()
 CatalogExample.model_rebuild()
 SemanticCatalogEntry.model_rebuild()
-ContextPackTargetEntityRef.model_rebuild()
-ContextPackTargetSourceRef.model_rebuild()
-ContextPackBuilder.model_rebuild()
-ContextPackRecord.model_rebuild()
 PackFact.model_rebuild()
 PackConstraint.model_rebuild()
 PackOpenLoop.model_rebuild()
@@ -6360,6 +8486,12 @@ AsrJobInputs.model_rebuild()
 DoclingJobInputs.model_rebuild()
 DistillationJobInputs.model_rebuild()
 CanvasJobInputs.model_rebuild()
+DocsSheetsJobOutputs.model_rebuild()
+ChartsDecksJobOutputs.model_rebuild()
+ContextPackJobOutputs.model_rebuild()
+AsrJobOutputs.model_rebuild()
+DoclingJobOutputs.model_rebuild()
+DistillationJobOutputs.model_rebuild()
 AiJobCreated.model_rebuild()
 AiJobStateChanged.model_rebuild()
 AiJobCapabilityDecision.model_rebuild()

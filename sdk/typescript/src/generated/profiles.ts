@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import type { JobKind, JobState } from "./types.js";
+import type { JobKind, JobState, PlannedOperation } from "./types.js";
 
 /** One job profile: extends the core job without redefining it (§2.6.6.6). */
 export interface ProfileDef {
@@ -19,7 +19,7 @@ export interface ProfileDef {
   readonly inputs: string | null;
   /** The record of the profile's typed outputs. */
   readonly outputs: string | null;
-  /** `PlannedOperation` variants, or names carried by its `profile_operation` variant. */
+  /** The tags of the `PlannedOperation` variants the profile specialises (each has one profile). */
   readonly operations: readonly string[];
   /** Capability ids (`axis` or `axis:scope`, §11.1.3) the profile's jobs require. */
   readonly capabilities: readonly string[];
@@ -42,7 +42,7 @@ export const PROFILES: readonly ProfileDef[] = [
     profile_id: "docs_sheets_ai_v0.5",
     job_kinds: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"],
     inputs: "DocsAiJobProfile",
-    outputs: null,
+    outputs: "DocsSheetsJobOutputs",
     operations: ["insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column"],
     capabilities: ["doc.read", "doc.write", "sheet.read", "sheet.write"],
     validation_plan: "{\"steps\":[{\"validator_id\":\"scope\",\"phase\":\"awaiting_validation\",\"kind\":\"scope\"},{\"validator_id\":\"layer_rules\",\"phase\":\"awaiting_validation\",\"kind\":\"layer_rules\"},{\"validator_id\":\"structural\",\"phase\":\"awaiting_validation\",\"kind\":\"structural\"},{\"validator_id\":\"overlap_detection\",\"phase\":\"awaiting_validation\",\"kind\":\"structural\"},{\"validator_id\":\"committed_entities_in_scope\",\"phase\":\"on_commit\",\"kind\":\"scope\"}]}",
@@ -56,7 +56,7 @@ export const PROFILES: readonly ProfileDef[] = [
     profile_id: "charts_decks_ai_v0.1",
     job_kinds: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"],
     inputs: "ChartsDecksJobInputs",
-    outputs: null,
+    outputs: "ChartsDecksJobOutputs",
     operations: ["create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck"],
     capabilities: ["sheet.read", "doc.read", "canvas.read", "asset.read", "chart.write", "deck.write", "export.pptx", "export.pdf", "export.html"],
     validation_plan: "{\"steps\":[{\"validator_id\":\"entity_exists\",\"phase\":\"before_queued\",\"kind\":\"scope\"},{\"validator_id\":\"range_in_bounds\",\"phase\":\"awaiting_validation\",\"kind\":\"structural\"},{\"validator_id\":\"chart_spec_schema\",\"phase\":\"awaiting_validation\",\"kind\":\"schema\"},{\"validator_id\":\"no_parallel_store\",\"phase\":\"awaiting_validation\",\"kind\":\"layer_rules\"},{\"validator_id\":\"export_policy_gate\",\"phase\":\"awaiting_validation\",\"kind\":\"policy\"},{\"validator_id\":\"artifact_reference_only\",\"phase\":\"on_commit\",\"kind\":\"structural\"}]}",
@@ -70,7 +70,7 @@ export const PROFILES: readonly ProfileDef[] = [
     profile_id: "context_pack_builder_v0.1",
     job_kinds: ["context_pack_build", "context_pack_refresh"],
     inputs: "ContextPackJobInputs",
-    outputs: null,
+    outputs: "ContextPackJobOutputs",
     operations: ["build_context_pack", "refresh_context_pack"],
     capabilities: ["doc.read", "context_pack.write"],
     validation_plan: "{\"steps\":[{\"validator_id\":\"compaction_schema_guard\",\"phase\":\"awaiting_validation\",\"kind\":\"schema\"},{\"validator_id\":\"context_pack_freshness_guard\",\"phase\":\"awaiting_validation\",\"kind\":\"structural\"},{\"validator_id\":\"retrieval_budget_guard\",\"phase\":\"awaiting_validation\",\"kind\":\"resource\"},{\"validator_id\":\"artifact_handle_only_guard\",\"phase\":\"on_commit\",\"kind\":\"structural\"}]}",
@@ -84,7 +84,7 @@ export const PROFILES: readonly ProfileDef[] = [
     profile_id: "asr_transcribe_v0.1",
     job_kinds: ["asr_transcribe"],
     inputs: "AsrJobInputs",
-    outputs: null,
+    outputs: "AsrJobOutputs",
     operations: ["transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript"],
     capabilities: ["media.read", "doc.write"],
     validation_plan: "{\"steps\":[{\"validator_id\":\"media_accessible\",\"phase\":\"before_queued\",\"kind\":\"resource\"},{\"validator_id\":\"format_supported\",\"phase\":\"before_queued\",\"kind\":\"schema\"},{\"validator_id\":\"duration_within_limits\",\"phase\":\"before_queued\",\"kind\":\"resource\"},{\"validator_id\":\"gpu_available\",\"phase\":\"before_queued\",\"kind\":\"resource\"}]}",
@@ -98,7 +98,7 @@ export const PROFILES: readonly ProfileDef[] = [
     profile_id: "docling_ingest_v0.1",
     job_kinds: ["doc_ingest"],
     inputs: "DoclingJobInputs",
-    outputs: null,
+    outputs: "DoclingJobOutputs",
     operations: ["extract_structure", "extract_tables", "import_blocks", "link_provenance"],
     capabilities: ["fs.read:inputs", "doc.write"],
     validation_plan: "{\"steps\":[{\"validator_id\":\"file_exists\",\"phase\":\"before_queued\",\"kind\":\"resource\"},{\"validator_id\":\"target_writable\",\"phase\":\"before_queued\",\"kind\":\"policy\"},{\"validator_id\":\"format_supported\",\"phase\":\"before_queued\",\"kind\":\"schema\"},{\"validator_id\":\"resource_available\",\"phase\":\"before_queued\",\"kind\":\"resource\"}]}",
@@ -112,7 +112,7 @@ export const PROFILES: readonly ProfileDef[] = [
     profile_id: "distillation_v0.1",
     job_kinds: ["distillation_train", "distillation_eval"],
     inputs: "DistillationJobInputs",
-    outputs: null,
+    outputs: "DistillationJobOutputs",
     operations: ["select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote"],
     capabilities: ["skill_bank.read", "model.train", "model.eval"],
     validation_plan: "{\"steps\":[{\"validator_id\":\"capability_gate\",\"phase\":\"before_queued\",\"kind\":\"capability\"},{\"validator_id\":\"eval_without_side_effects\",\"phase\":\"before_queued\",\"kind\":\"policy\"}]}",
@@ -177,6 +177,44 @@ export const JOB_KIND_PROFILE: Readonly<Record<JobKind, string>> = {
   canvas_cluster: "canvas",
 };
 
+/**
+ * Every `PlannedOperation` tag and the name of the one profile that specialises it (§2.6.6.6.1).
+ */
+export const OPERATION_PROFILE: Readonly<Record<PlannedOperation["op"], string>> = {
+  insert_block: "docs_sheets",
+  replace_block: "docs_sheets",
+  move_block: "docs_sheets",
+  update_metadata: "docs_sheets",
+  apply_formula: "docs_sheets",
+  fill_down: "docs_sheets",
+  normalize_column: "docs_sheets",
+  create_chart: "charts_decks",
+  update_chart_spec: "charts_decks",
+  create_deck: "charts_decks",
+  add_slide: "charts_decks",
+  update_slide: "charts_decks",
+  export_deck: "charts_decks",
+  build_context_pack: "context_pack_builder",
+  refresh_context_pack: "context_pack_builder",
+  transcribe_segment: "asr",
+  align_transcript: "asr",
+  identify_speakers: "asr",
+  attach_transcript: "asr",
+  extract_structure: "docling",
+  extract_tables: "docling",
+  import_blocks: "docling",
+  link_provenance: "docling",
+  select_examples: "distillation",
+  run_teacher: "distillation",
+  run_student: "distillation",
+  score: "distillation",
+  create_checkpoint: "distillation",
+  evaluate_and_promote: "distillation",
+  create_nodes: "canvas",
+  cluster_nodes: "canvas",
+  reposition_nodes: "canvas",
+};
+
 const STATES: readonly JobState[] = ["queued", "running", "awaiting_validation", "awaiting_user", "completed", "completed_with_issues", "failed", "cancelled", "poisoned"];
 
 /** The profile a job kind is bound to. */
@@ -185,6 +223,16 @@ export function profileOf(kind: JobKind): ProfileDef {
   const profile = PROFILES.find((candidate) => candidate.name === name);
   if (profile === undefined) {
     throw new Error(`job kind ${kind} is bound to no profile`);
+  }
+  return profile;
+}
+
+/** The profile that specialises a planned operation, by its tag. */
+export function operationProfile(op: PlannedOperation["op"]): ProfileDef {
+  const name = OPERATION_PROFILE[op];
+  const profile = PROFILES.find((candidate) => candidate.name === name);
+  if (profile === undefined) {
+    throw new Error(`operation ${op} is specialised by no profile`);
   }
   return profile;
 }

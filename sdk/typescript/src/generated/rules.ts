@@ -5,23 +5,26 @@
  * @packageDocumentation
  */
 
-import type { AiJob, ArtifactHandle, ContextSnapshot, SourceRef, ContextBlock, PromptEnvelope, ScopeOverride, TruncationPlan, ContextPlan, ToolDelta, MemoryItem, MemoryGraphEdge, CompactionDecision, CompactionConstraint, CompactionOpenLoop, CompactionProgress, CompactionToolResult, CompactionError, CompactionEvent, JobContextTrace, QueryPlan, ContextPackRecord, ContextPackPayload, RetrievalCandidate, EvidenceSpan, RetrievalTrace } from "./types.js";
+import type { AiJob, ArtifactHandle, ContextSnapshot, SourceRef, ContextBlock, PromptEnvelope, ScopeOverride, TruncationPlan, ContextPlan, ToolDelta, MemoryItem, MemoryGraphEdge, CompactionDecision, CompactionConstraint, CompactionOpenLoop, CompactionProgress, CompactionToolResult, CompactionError, CompactionEvent, JobContextTrace, QueryPlan, ContextPackRecord, ContextPackPayload, RetrievalCandidate, EvidenceSpan, RetrievalTrace, ExportRecord } from "./types.js";
 
 /**
  * The stable code of every cross-field rule.
  */
-export type RuleCode = "HSK-RULE-PRF-001" | "HSK-RULE-PRF-002" | "HSK-RULE-PRF-003" | "HSK-RULE-PRF-004" | "HSK-RULE-PRF-005" | "HSK-RULE-PRF-006" | "HSK-RULE-PRF-007" | "HSK-RULE-PRF-008" | "HSK-RULE-0101" | "HSK-RULE-0102" | "HSK-RULE-0103" | "HSK-RULE-0104" | "HSK-RULE-0105" | "HSK-RULE-0106" | "HSK-RULE-ACE-001" | "HSK-RULE-ACE-002" | "HSK-RULE-ACE-003" | "HSK-RULE-ACE-004" | "HSK-RULE-ACE-005" | "HSK-RULE-ACE-010" | "HSK-RULE-ACE-011" | "HSK-RULE-ACE-012" | "HSK-RULE-ACE-020" | "HSK-RULE-ACE-021" | "HSK-RULE-ACE-022" | "HSK-RULE-ACE-023" | "HSK-RULE-ACE-024" | "HSK-RULE-ACE-030" | "HSK-RULE-ACE-031" | "HSK-RULE-ACE-032" | "HSK-RULE-ACE-033" | "HSK-RULE-ACE-034" | "HSK-RULE-ACE-035" | "HSK-RULE-ACE-036" | "HSK-RULE-ACE-037" | "HSK-RULE-ACE-038" | "HSK-RULE-ACE-040" | "HSK-RULE-ACE-041" | "HSK-RULE-ACE-042" | "HSK-RULE-ACE-043" | "HSK-RULE-ACE-044" | "HSK-RULE-ACE-045" | "HSK-RULE-ACE-046" | "HSK-RULE-ACE-050" | "HSK-RULE-ACE-051" | "HSK-RULE-ACE-060" | "HSK-RULE-ACE-061" | "HSK-RULE-ACE-062" | "HSK-RULE-ACE-063" | "HSK-RULE-ACE-064";
+export type RuleCode = "HSK-RULE-PRF-001" | "HSK-RULE-PRF-002" | "HSK-RULE-PRF-012" | "HSK-RULE-PRF-003" | "HSK-RULE-PRF-013" | "HSK-RULE-PRF-004" | "HSK-RULE-PRF-014" | "HSK-RULE-PRF-005" | "HSK-RULE-PRF-015" | "HSK-RULE-PRF-006" | "HSK-RULE-PRF-016" | "HSK-RULE-PRF-007" | "HSK-RULE-PRF-017" | "HSK-RULE-PRF-008" | "HSK-RULE-PRF-018" | "HSK-RULE-PRF-020" | "HSK-RULE-PRF-021" | "HSK-RULE-PRF-022" | "HSK-RULE-PRF-023" | "HSK-RULE-PRF-024" | "HSK-RULE-PRF-025" | "HSK-RULE-PRF-026" | "HSK-RULE-PRF-027" | "HSK-RULE-PRF-028" | "HSK-RULE-PRF-029" | "HSK-RULE-0101" | "HSK-RULE-0102" | "HSK-RULE-0103" | "HSK-RULE-0104" | "HSK-RULE-0105" | "HSK-RULE-0106" | "HSK-RULE-ACE-001" | "HSK-RULE-ACE-002" | "HSK-RULE-ACE-003" | "HSK-RULE-ACE-004" | "HSK-RULE-ACE-005" | "HSK-RULE-ACE-010" | "HSK-RULE-ACE-011" | "HSK-RULE-ACE-012" | "HSK-RULE-ACE-020" | "HSK-RULE-ACE-021" | "HSK-RULE-ACE-022" | "HSK-RULE-ACE-023" | "HSK-RULE-ACE-024" | "HSK-RULE-ACE-030" | "HSK-RULE-ACE-031" | "HSK-RULE-ACE-032" | "HSK-RULE-ACE-033" | "HSK-RULE-ACE-034" | "HSK-RULE-ACE-035" | "HSK-RULE-ACE-036" | "HSK-RULE-ACE-037" | "HSK-RULE-ACE-038" | "HSK-RULE-ACE-040" | "HSK-RULE-ACE-041" | "HSK-RULE-ACE-042" | "HSK-RULE-ACE-043" | "HSK-RULE-ACE-044" | "HSK-RULE-ACE-045" | "HSK-RULE-ACE-046" | "HSK-RULE-ACE-050" | "HSK-RULE-ACE-051" | "HSK-RULE-ACE-060" | "HSK-RULE-ACE-061" | "HSK-RULE-ACE-062" | "HSK-RULE-ACE-063" | "HSK-RULE-ACE-064";
 
 /**
  * The name of every cross-field rule.
  */
-export type RuleName = "docs_rewrite_and_summarize_carry_a_docs_profile" | "docs_sheets_kinds_carry_docs_sheets_inputs" | "charts_decks_kinds_carry_charts_decks_inputs" | "context_pack_builder_kinds_carry_context_pack_builder_inputs" | "asr_kinds_carry_asr_inputs" | "docling_kinds_carry_docling_inputs" | "distillation_kinds_carry_distillation_inputs" | "canvas_kinds_carry_canvas_inputs" | "analysis_only_plans_no_mutation" | "raw_writes_only_for_ingestion" | "prompt_payload_not_exportable" | "local_payload_guard" | "terminal_job_has_completed_at" | "completed_at_only_when_terminal" | "source_ref_artifact_has_hash" | "source_ref_selector_bounded" | "prompt_envelope_suffix_only_deltas" | "prompt_envelope_prefix_has_no_deltas" | "scope_override_names_a_target" | "context_plan_replay_persists_candidates" | "context_plan_strict_approximate_has_seed" | "retrieval_trace_diversity_logs_lambda" | "tool_delta_summary_inline_limit" | "context_block_tool_delta_inline_limit" | "compaction_tool_result_summary_bounded" | "context_block_snippet_has_source_refs" | "evidence_span_selector_bounded" | "context_pack_synopsis_bounded" | "context_pack_excerpt_hint_bounded" | "context_pack_facts_bound_or_zero_confidence" | "context_pack_constraints_bound" | "context_pack_open_loops_bound" | "context_pack_record_has_source_hashes" | "query_plan_has_route" | "retrieval_candidate_kind_matches_reference" | "truncation_plan_flags_when_applied" | "compaction_event_has_trigger" | "compaction_decision_has_evidence" | "compaction_constraint_has_refs" | "compaction_open_loop_has_refs" | "compaction_progress_has_refs" | "compaction_tool_result_has_refs" | "compaction_error_has_refs" | "memory_item_has_provenance" | "memory_graph_edge_has_provenance" | "job_context_trace_not_empty" | "job_context_trace_one_job" | "job_context_trace_same_model_tier" | "job_context_trace_same_policy" | "job_context_trace_same_projection";
+export type RuleName = "docs_rewrite_and_summarize_carry_a_docs_profile" | "docs_sheets_kinds_carry_docs_sheets_inputs" | "docs_sheets_kinds_plan_docs_sheets_operations" | "charts_decks_kinds_carry_charts_decks_inputs" | "charts_decks_kinds_plan_charts_decks_operations" | "context_pack_builder_kinds_carry_context_pack_builder_inputs" | "context_pack_builder_kinds_plan_context_pack_builder_operations" | "asr_kinds_carry_asr_inputs" | "asr_kinds_plan_asr_operations" | "docling_kinds_carry_docling_inputs" | "docling_kinds_plan_docling_operations" | "distillation_kinds_carry_distillation_inputs" | "distillation_kinds_plan_distillation_operations" | "canvas_kinds_carry_canvas_inputs" | "canvas_kinds_plan_canvas_operations" | "docs_sheets_kinds_carry_docs_sheets_outputs" | "charts_decks_kinds_carry_charts_decks_outputs" | "context_pack_builder_kinds_carry_context_pack_builder_outputs" | "asr_kinds_carry_asr_outputs" | "docling_kinds_carry_docling_outputs" | "distillation_kinds_carry_distillation_outputs" | "canvas_kinds_carry_no_outputs" | "export_record_lists_its_artifacts" | "best_effort_export_says_why" | "local_file_export_records_materialized_paths" | "analysis_only_plans_no_mutation" | "raw_writes_only_for_ingestion" | "prompt_payload_not_exportable" | "local_payload_guard" | "terminal_job_has_completed_at" | "completed_at_only_when_terminal" | "source_ref_artifact_has_hash" | "source_ref_selector_bounded" | "prompt_envelope_suffix_only_deltas" | "prompt_envelope_prefix_has_no_deltas" | "scope_override_names_a_target" | "context_plan_replay_persists_candidates" | "context_plan_strict_approximate_has_seed" | "retrieval_trace_diversity_logs_lambda" | "tool_delta_summary_inline_limit" | "context_block_tool_delta_inline_limit" | "compaction_tool_result_summary_bounded" | "context_block_snippet_has_source_refs" | "evidence_span_selector_bounded" | "context_pack_synopsis_bounded" | "context_pack_excerpt_hint_bounded" | "context_pack_facts_bound_or_zero_confidence" | "context_pack_constraints_bound" | "context_pack_open_loops_bound" | "context_pack_record_has_source_hashes" | "query_plan_has_route" | "retrieval_candidate_kind_matches_reference" | "truncation_plan_flags_when_applied" | "compaction_event_has_trigger" | "compaction_decision_has_evidence" | "compaction_constraint_has_refs" | "compaction_open_loop_has_refs" | "compaction_progress_has_refs" | "compaction_tool_result_has_refs" | "compaction_error_has_refs" | "memory_item_has_provenance" | "memory_graph_edge_has_provenance" | "job_context_trace_not_empty" | "job_context_trace_one_job" | "job_context_trace_same_model_tier" | "job_context_trace_same_policy" | "job_context_trace_same_projection";
 
-/** One step of a rule path; `fallback` is the field's declared default, used when it is absent. */
-export interface PathStep {
-  readonly key: string;
-  readonly fallback?: unknown;
-}
+/**
+ * One step of a rule path: a field `key` (`fallback` is the field's declared default, used when it
+ * is absent), or a `[variant]` step that keeps a union value whose `tag` property is `variant` and
+ * makes any other value absent.
+ */
+export type PathStep =
+  | { readonly key: string; readonly fallback?: unknown }
+  | { readonly tag: string; readonly variant: string };
 
 /**
  * A rule condition as data (the spec language's `rules:` conditions). An absent value (a missing
@@ -95,6 +98,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "docs_sheets" },
   },
   /**
+   * the job kinds bound to the docs_sheets profile plan only the operations that profile specialises
+   *
+   * Clause: §2.5.10, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-012",
+    name: "docs_sheets_kinds_plan_docs_sheets_operations",
+    on: "AiJob",
+    clause: "§2.5.10, §2.6.6.6.1",
+    message: "a docs_sheets job may only plan docs_sheets operations",
+    when: { op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] },
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column"] } },
+  },
+  /**
    * the job kinds bound to the charts_decks profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.5.11.1, §2.6.6.6.1
@@ -107,6 +124,20 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "a charts_decks job may only carry charts_decks inputs",
     when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] }] },
     require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "charts_decks" },
+  },
+  /**
+   * the job kinds bound to the charts_decks profile plan only the operations that profile specialises
+   *
+   * Clause: §2.5.11, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-013",
+    name: "charts_decks_kinds_plan_charts_decks_operations",
+    on: "AiJob",
+    clause: "§2.5.11, §2.6.6.6.1",
+    message: "a charts_decks job may only plan charts_decks operations",
+    when: { op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] },
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck"] } },
   },
   /**
    * the job kinds bound to the context_pack_builder profile carry that profile's inputs, never another profile's
@@ -123,6 +154,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "context_pack_builder" },
   },
   /**
+   * the job kinds bound to the context_pack_builder profile plan only the operations that profile specialises
+   *
+   * Clause: §2.5.12, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-014",
+    name: "context_pack_builder_kinds_plan_context_pack_builder_operations",
+    on: "AiJob",
+    clause: "§2.5.12, §2.6.6.6.1",
+    message: "a context_pack_builder job may only plan context_pack_builder operations",
+    when: { op: "in", path: [{ key: "job_kind" }], values: ["context_pack_build", "context_pack_refresh"] },
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["build_context_pack", "refresh_context_pack"] } },
+  },
+  /**
    * the job kinds bound to the asr profile carry that profile's inputs, never another profile's
    *
    * Clause: §6.2.26.1, §2.6.6.6.1
@@ -135,6 +180,20 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "a asr job may only carry asr inputs",
     when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] }] },
     require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "asr" },
+  },
+  /**
+   * the job kinds bound to the asr profile plan only the operations that profile specialises
+   *
+   * Clause: §6.2.26, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-015",
+    name: "asr_kinds_plan_asr_operations",
+    on: "AiJob",
+    clause: "§6.2.26, §2.6.6.6.1",
+    message: "a asr job may only plan asr operations",
+    when: { op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] },
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript"] } },
   },
   /**
    * the job kinds bound to the docling profile carry that profile's inputs, never another profile's
@@ -151,6 +210,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "docling" },
   },
   /**
+   * the job kinds bound to the docling profile plan only the operations that profile specialises
+   *
+   * Clause: §6.1.6, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-016",
+    name: "docling_kinds_plan_docling_operations",
+    on: "AiJob",
+    clause: "§6.1.6, §2.6.6.6.1",
+    message: "a docling job may only plan docling operations",
+    when: { op: "in", path: [{ key: "job_kind" }], values: ["doc_ingest"] },
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["extract_structure", "extract_tables", "import_blocks", "link_provenance"] } },
+  },
+  /**
    * the job kinds bound to the distillation profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.6.6.6.2, §2.6.6.6.1
@@ -165,6 +238,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "distillation" },
   },
   /**
+   * the job kinds bound to the distillation profile plan only the operations that profile specialises
+   *
+   * Clause: §2.6.6.6.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-017",
+    name: "distillation_kinds_plan_distillation_operations",
+    on: "AiJob",
+    clause: "§2.6.6.6.2, §2.6.6.6.1",
+    message: "a distillation job may only plan distillation operations",
+    when: { op: "in", path: [{ key: "job_kind" }], values: ["distillation_train", "distillation_eval"] },
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote"] } },
+  },
+  /**
    * the job kinds bound to the canvas profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.6.6.6.2, §2.6.6.6.1
@@ -177,6 +264,161 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "a canvas job may only carry canvas inputs",
     when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["canvas_cluster"] }] },
     require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "canvas" },
+  },
+  /**
+   * the job kinds bound to the canvas profile plan only the operations that profile specialises
+   *
+   * Clause: §2.6.6.6.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-018",
+    name: "canvas_kinds_plan_canvas_operations",
+    on: "AiJob",
+    clause: "§2.6.6.6.2, §2.6.6.6.1",
+    message: "a canvas job may only plan canvas operations",
+    when: { op: "in", path: [{ key: "job_kind" }], values: ["canvas_cluster"] },
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["create_nodes", "cluster_nodes", "reposition_nodes"] } },
+  },
+  /**
+   * the job kinds bound to the docs_sheets profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §2.5.10.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-020",
+    name: "docs_sheets_kinds_carry_docs_sheets_outputs",
+    on: "AiJob",
+    clause: "§2.5.10.2, §2.6.6.6.1",
+    message: "a docs_sheets job may only carry docs_sheets outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "docs_sheets" },
+  },
+  /**
+   * the job kinds bound to the charts_decks profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §2.5.11.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-021",
+    name: "charts_decks_kinds_carry_charts_decks_outputs",
+    on: "AiJob",
+    clause: "§2.5.11.2, §2.6.6.6.1",
+    message: "a charts_decks job may only carry charts_decks outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "charts_decks" },
+  },
+  /**
+   * the job kinds bound to the context_pack_builder profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §2.5.12.4, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-022",
+    name: "context_pack_builder_kinds_carry_context_pack_builder_outputs",
+    on: "AiJob",
+    clause: "§2.5.12.4, §2.6.6.6.1",
+    message: "a context_pack_builder job may only carry context_pack_builder outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["context_pack_build", "context_pack_refresh"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "context_pack_builder" },
+  },
+  /**
+   * the job kinds bound to the asr profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §6.2.26.3, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-023",
+    name: "asr_kinds_carry_asr_outputs",
+    on: "AiJob",
+    clause: "§6.2.26.3, §2.6.6.6.1",
+    message: "an asr job may only carry asr outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "asr" },
+  },
+  /**
+   * the job kinds bound to the docling profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §6.1.6.3, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-024",
+    name: "docling_kinds_carry_docling_outputs",
+    on: "AiJob",
+    clause: "§6.1.6.3, §2.6.6.6.1",
+    message: "a docling job may only carry docling outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_ingest"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "docling" },
+  },
+  /**
+   * the job kinds bound to the distillation profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §9.1, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-025",
+    name: "distillation_kinds_carry_distillation_outputs",
+    on: "AiJob",
+    clause: "§9.1, §2.6.6.6.1",
+    message: "a distillation job may only carry distillation outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["distillation_train", "distillation_eval"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "distillation" },
+  },
+  /**
+   * the future canvas profile declares no outputs, so its jobs carry none
+   *
+   * Clause: §2.6.6.6.2, §2.6.6.6.1
+   * Decision: Without this rule a canvas job could carry another profile's outputs, since JobOutputs has no canvas variant; absent is the only value that belongs to the canvas profile.
+   */
+  {
+    code: "HSK-RULE-PRF-026",
+    name: "canvas_kinds_carry_no_outputs",
+    on: "AiJob",
+    clause: "§2.6.6.6.2, §2.6.6.6.1",
+    message: "a canvas job carries no job_outputs; the canvas profile declares none",
+    when: { op: "in", path: [{ key: "job_kind" }], values: ["canvas_cluster"] },
+    require: { op: "absent", path: [{ key: "job_outputs" }] },
+  },
+  /**
+   * the exporter produces one or more artifacts and every export emits artifact handles with its record
+   *
+   * Clause: §2.3.10.1, §2.3.10.4
+   */
+  {
+    code: "HSK-RULE-PRF-027",
+    name: "export_record_lists_its_artifacts",
+    on: "ExportRecord",
+    clause: "§2.3.10.1, §2.3.10.4",
+    message: "an export record must list at least one output artifact handle",
+    when: null,
+    require: { op: "length", path: [{ key: "output_artifact_handles" }], min: 1, max: null },
+  },
+  /**
+   * an exporter that cannot guarantee bitwise or structural determinism logs the reason in the warnings
+   *
+   * Clause: §2.3.10.3
+   */
+  {
+    code: "HSK-RULE-PRF-028",
+    name: "best_effort_export_says_why",
+    on: "ExportRecord",
+    clause: "§2.3.10.3",
+    message: "a best_effort export must log why in warnings",
+    when: { op: "equals", path: [{ key: "determinism_level" }], value: "best_effort" },
+    require: { op: "all", conditions: [{ op: "present", path: [{ key: "warnings" }] }, { op: "length", path: [{ key: "warnings" }], min: 1, max: null }] },
+  },
+  /**
+   * materialized paths are written for every local-file target
+   *
+   * Clause: §2.3.10.9, §2.3.2
+   */
+  {
+    code: "HSK-RULE-PRF-029",
+    name: "local_file_export_records_materialized_paths",
+    on: "ExportRecord",
+    clause: "§2.3.10.9, §2.3.2",
+    message: "an export to a local file must record its materialized paths",
+    when: { op: "equals", path: [{ key: "export_target" }, { key: "target" }], value: "local_file" },
+    require: { op: "all", conditions: [{ op: "present", path: [{ key: "materialized_paths" }] }, { op: "length", path: [{ key: "materialized_paths" }], min: 1, max: null }] },
   },
   /**
    * analysis-only jobs read and report; their plan of mutations is empty
@@ -781,7 +1023,7 @@ export const RULES: readonly CrossFieldRule[] = [
 
 /** Types from which a record with rules can be reached, and the fields leading there. */
 const WALK: Readonly<Record<string, WalkNode>> = {
-  "AiJob": { kind: "record", children: [["context_snapshot", "ContextSnapshot"]] },
+  "AiJob": { kind: "record", children: [["context_snapshot", "ContextSnapshot"], ["planned_operations", { list: "PlannedOperation" }], ["job_inputs", "JobInputs"], ["job_outputs", "JobOutputs"]] },
   "ArtifactHandle": { kind: "record", children: [] },
   "ContextSnapshot": { kind: "record", children: [["artifact_handles", { list: "ArtifactHandle" }], ["local_only_payload_ref", "ArtifactHandle"]] },
   "SourceRef": { kind: "record", children: [] },
@@ -823,6 +1065,16 @@ const WALK: Readonly<Record<string, WalkNode>> = {
   "SelectedEvidence": { kind: "record", children: [["reference", "EvidenceRef"]] },
   "EvidenceSpan": { kind: "record", children: [["source_ref", "SourceRef"]] },
   "RetrievalTrace": { kind: "record", children: [["candidates", { list: "RetrievalCandidate" }], ["selected", { list: "SelectedEvidence" }], ["spans", { list: "EvidenceSpan" }]] },
+  "PlannedOperation": { kind: "union", tag: "op", variants: { "attach_transcript": [["transcript", "ArtifactHandle"]] } },
+  "DocsAiJobProfile": { kind: "record", children: [["source_file_artifact", "ArtifactHandle"]] },
+  "JobInputs": { kind: "union", tag: "profile", variants: { "docs_sheets": [["source_file_artifact", "ArtifactHandle"]] } },
+  "JobOutputs": { kind: "union", tag: "profile", variants: { "docs_sheets": [["output_artifact_handles", { list: "ArtifactHandle" }], ["export_record", "ExportRecord"], ["mapping_artifact", "ArtifactHandle"]], "charts_decks": [["output_artifact_handles", { list: "ArtifactHandle" }], ["export_record", "ExportRecord"]], "context_pack_builder": [["pack_record", "ContextPackRecord"]], "asr": [["transcript_artifact", "ArtifactHandle"]] } },
+  "DisplayProjectionRef": { kind: "union", tag: "kind", variants: { "artifact_handle": [["artifact_handle", "ArtifactHandle"]] } },
+  "ExportRecord": { kind: "record", children: [["display_projection_ref", "DisplayProjectionRef"], ["output_artifact_handles", { list: "ArtifactHandle" }]] },
+  "DocsSheetsJobOutputs": { kind: "record", children: [["output_artifact_handles", { list: "ArtifactHandle" }], ["export_record", "ExportRecord"], ["mapping_artifact", "ArtifactHandle"]] },
+  "ChartsDecksJobOutputs": { kind: "record", children: [["output_artifact_handles", { list: "ArtifactHandle" }], ["export_record", "ExportRecord"]] },
+  "ContextPackJobOutputs": { kind: "record", children: [["pack_record", "ContextPackRecord"]] },
+  "AsrJobOutputs": { kind: "record", children: [["transcript_artifact", "ArtifactHandle"]] },
 };
 
 /** Marks a missing optional field (or `null`) anywhere on a path. */
@@ -837,6 +1089,12 @@ function isObject(value: unknown): value is JsonObject {
 function resolve(value: unknown, path: readonly PathStep[]): unknown {
   let current: unknown = value;
   for (const step of path) {
+    if ("variant" in step) {
+      if (!isObject(current) || current[step.tag] !== step.variant) {
+        return ABSENT;
+      }
+      continue;
+    }
     let next: unknown = isObject(current) ? current[step.key] : undefined;
     if (next === undefined || next === null) {
       next = "fallback" in step ? step.fallback : ABSENT;
@@ -999,12 +1257,26 @@ export function violations(typeName: string, value: unknown): Violation[] {
  * Rules on `AiJob`:
  * - `HSK-RULE-PRF-001` docs_rewrite_and_summarize_carry_a_docs_profile (§2.6.6.6.4)
  * - `HSK-RULE-PRF-002` docs_sheets_kinds_carry_docs_sheets_inputs (§2.5.10, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-012` docs_sheets_kinds_plan_docs_sheets_operations (§2.5.10, §2.6.6.6.1)
  * - `HSK-RULE-PRF-003` charts_decks_kinds_carry_charts_decks_inputs (§2.5.11.1, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-013` charts_decks_kinds_plan_charts_decks_operations (§2.5.11, §2.6.6.6.1)
  * - `HSK-RULE-PRF-004` context_pack_builder_kinds_carry_context_pack_builder_inputs (§2.5.12.1, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-014` context_pack_builder_kinds_plan_context_pack_builder_operations (§2.5.12, §2.6.6.6.1)
  * - `HSK-RULE-PRF-005` asr_kinds_carry_asr_inputs (§6.2.26.1, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-015` asr_kinds_plan_asr_operations (§6.2.26, §2.6.6.6.1)
  * - `HSK-RULE-PRF-006` docling_kinds_carry_docling_inputs (§6.1.6.1, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-016` docling_kinds_plan_docling_operations (§6.1.6, §2.6.6.6.1)
  * - `HSK-RULE-PRF-007` distillation_kinds_carry_distillation_inputs (§2.6.6.6.2, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-017` distillation_kinds_plan_distillation_operations (§2.6.6.6.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-008` canvas_kinds_carry_canvas_inputs (§2.6.6.6.2, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-018` canvas_kinds_plan_canvas_operations (§2.6.6.6.2, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-020` docs_sheets_kinds_carry_docs_sheets_outputs (§2.5.10.2, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-021` charts_decks_kinds_carry_charts_decks_outputs (§2.5.11.2, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-022` context_pack_builder_kinds_carry_context_pack_builder_outputs (§2.5.12.4, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-023` asr_kinds_carry_asr_outputs (§6.2.26.3, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-024` docling_kinds_carry_docling_outputs (§6.1.6.3, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-025` distillation_kinds_carry_distillation_outputs (§9.1, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-026` canvas_kinds_carry_no_outputs (§2.6.6.6.2, §2.6.6.6.1)
  * - `HSK-RULE-0101` analysis_only_plans_no_mutation (§2.6.6.2.2, §2.6.6.5.2)
  * - `HSK-RULE-0102` raw_writes_only_for_ingestion (§2.6.6.7.0, §2.5.10.10)
  * - `HSK-RULE-0105` terminal_job_has_completed_at (§2.6.6.2.7, §2.6.6.3.2)
@@ -1275,4 +1547,16 @@ export function validateEvidenceSpan(value: EvidenceSpan): Violation[] {
  */
 export function validateRetrievalTrace(value: RetrievalTrace): Violation[] {
   return violations("RetrievalTrace", value);
+}
+
+/**
+ * Every cross-field rule broken in a {@link ExportRecord}, including the records nested in it.
+ *
+ * Rules on `ExportRecord`:
+ * - `HSK-RULE-PRF-027` export_record_lists_its_artifacts (§2.3.10.1, §2.3.10.4)
+ * - `HSK-RULE-PRF-028` best_effort_export_says_why (§2.3.10.3)
+ * - `HSK-RULE-PRF-029` local_file_export_records_materialized_paths (§2.3.10.9, §2.3.2)
+ */
+export function validateExportRecord(value: ExportRecord): Violation[] {
+  return violations("ExportRecord", value);
 }

@@ -244,6 +244,13 @@ export interface AiJob {
    * Decision: The profile extension of §2.6.6.6.1 ("adds profile-specific fields"), not one of the 36 core fields of §2.6.6.2: §2.6.6.6.4 requires doc_rewrite and doc_summarize jobs to carry a DocsAiJobProfile in their job_inputs payload. Optional because the core fields alone describe a valid job; rules bind each job kind's inputs to its profile. Stored as JSON next to the job_kind column, so SQL keeps one row per job and the payload stays typed in every other target.
    */
   job_inputs?: JobInputs;
+  /**
+   * the profile-specific outputs of the job, tagged with the profile that defines them
+   *
+   * Clause: §2.6.6.6.1, §2.5.10.3.1
+   * Decision: A profile extension like job_inputs, not one of the 36 core fields of §2.6.6.2: profiles define their outputs (§2.5.10.3.1 lists outputs among what defines a job; §2.5.10.2, §2.5.12.4, §6.2.26.3, §6.1.6.3 and §9.1 give each profile's). Optional because a job has outputs only once it has produced results; rules bind each job kind's outputs to its profile. Stored as JSON next to job_inputs, for the same reasons.
+   */
+  job_outputs?: JobOutputs;
 }
 
 /**
@@ -4554,7 +4561,7 @@ export interface CacheKey {
 /**
  * Variant `insert_block` of {@link PlannedOperation}: insert a block after another block
  *
- * Clause: §2.6.6.2.4
+ * Clause: §2.6.6.2.4, §2.5.10.10
  */
 export interface PlannedOperationInsertBlock {
   /**
@@ -4576,9 +4583,34 @@ export interface PlannedOperationInsertBlock {
 }
 
 /**
+ * Variant `replace_block` of {@link PlannedOperation}: replace the content of a block, keeping its id
+ *
+ * Clause: §2.5.10.10
+ * Decision: §2.5.10.10 names replace_block without a signature; it takes the block and its new content, the arguments insert_block (§2.6.6.2.4) already types, so the block keeps its stable id (§2.5.10.3) and provenance can point at it.
+ */
+export interface PlannedOperationReplaceBlock {
+  /**
+   * Discriminator: always `replace_block`.
+   */
+  op: "replace_block";
+  /**
+   * the block whose content is replaced
+   *
+   * Clause: §2.5.10.10, §2.5.10.3
+   */
+  block_id: BlockId;
+  /**
+   * the block's new content
+   *
+   * Clause: §2.5.10.10
+   */
+  content: BlockPayload;
+}
+
+/**
  * Variant `move_block` of {@link PlannedOperation}: move a block after another block
  *
- * Clause: §2.6.6.2.4
+ * Clause: §2.6.6.2.4, §2.5.10.10
  */
 export interface PlannedOperationMoveBlock {
   /**
@@ -4600,9 +4632,34 @@ export interface PlannedOperationMoveBlock {
 }
 
 /**
+ * Variant `update_metadata` of {@link PlannedOperation}: set metadata entries on a document or sheet entity
+ *
+ * Clause: §2.5.10.10
+ * Decision: §2.5.10.10 names update_metadata without a signature, for documents and sheets alike. An EntityRef addresses a block, row, column or the artefact itself by id (§2.5.10.3); the entries are string key/value pairs like a block's attributes.
+ */
+export interface PlannedOperationUpdateMetadata {
+  /**
+   * Discriminator: always `update_metadata`.
+   */
+  op: "update_metadata";
+  /**
+   * the entity whose metadata changes; it must be within the job's entity_refs
+   *
+   * Clause: §2.5.10.10, §2.6.6.2.3
+   */
+  target: EntityRef;
+  /**
+   * the metadata entries to set, by key
+   *
+   * Clause: §2.5.10.10
+   */
+  metadata: Record<string, string>;
+}
+
+/**
  * Variant `apply_formula` of {@link PlannedOperation}: apply a formula to a sheet range
  *
- * Clause: §2.6.6.2.4
+ * Clause: §2.6.6.2.4, §2.5.10.10
  */
 export interface PlannedOperationApplyFormula {
   /**
@@ -4621,6 +4678,689 @@ export interface PlannedOperationApplyFormula {
    * Clause: §2.6.6.2.4
    */
   formula: FormulaSpec;
+}
+
+/**
+ * Variant `fill_down` of {@link PlannedOperation}: copy the first row of a sheet range down through the range
+ *
+ * Clause: §2.5.10.10
+ * Decision: §2.5.10.10 names fill_down without a signature; like apply_formula it targets a sheet range, whose first row is the source copied into the rows below it.
+ */
+export interface PlannedOperationFillDown {
+  /**
+   * Discriminator: always `fill_down`.
+   */
+  op: "fill_down";
+  /**
+   * the range filled; its first row is the source
+   *
+   * Clause: §2.5.10.10
+   */
+  range: SheetRangeId;
+}
+
+/**
+ * Variant `normalize_column` of {@link PlannedOperation}: rewrite the values of a sheet column into one normal form
+ *
+ * Clause: §2.5.10.10
+ * Decision: §2.5.10.10 names normalize_column without a signature; it needs the column (by its stable id, §2.5.10.3) and the normal form to reach, named as free text because the spec lists no normal forms.
+ */
+export interface PlannedOperationNormalizeColumn {
+  /**
+   * Discriminator: always `normalize_column`.
+   */
+  op: "normalize_column";
+  /**
+   * the column normalised
+   *
+   * Clause: §2.5.10.10, §2.5.10.3
+   */
+  column_id: ColumnId;
+  /**
+   * the normal form, such as trimmed text or ISO 8601 dates
+   *
+   * Clause: §2.5.10.10
+   */
+  normalization: string;
+}
+
+/**
+ * Variant `create_chart` of {@link PlannedOperation}: create a chart entity that references a table and range
+ *
+ * Clause: §2.5.11.2
+ */
+export interface PlannedOperationCreateChart {
+  /**
+   * Discriminator: always `create_chart`.
+   */
+  op: "create_chart";
+  /**
+   * the table the chart reads
+   *
+   * Clause: §2.5.11.2
+   */
+  source_table_ref: EntityRef;
+  /**
+   * the range of the table; absent means the whole table
+   *
+   * Clause: §2.5.11.2, §2.5.11.1
+   * Decision: §2.5.11.1 makes source_range optional (RangeSpec?), so the operation argument is optional too.
+   */
+  source_range?: RangeSpec;
+  /**
+   * the chart's specification
+   *
+   * Clause: §2.5.11.2
+   */
+  chart_spec: ChartSpec;
+}
+
+/**
+ * Variant `update_chart_spec` of {@link PlannedOperation}: patch a chart's specification without duplicating its data
+ *
+ * Clause: §2.5.11.2
+ */
+export interface PlannedOperationUpdateChartSpec {
+  /**
+   * Discriminator: always `update_chart_spec`.
+   */
+  op: "update_chart_spec";
+  /**
+   * the chart patched
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.2, §2.5.11.1
+   */
+  target_chart_id: string;
+  /**
+   * a JSON Merge Patch (RFC 7396) over the chart's spec document
+   *
+   * Any JSON value; the spec leaves it open.
+   *
+   * Clause: §2.5.11.2
+   * Decision: The spec leaves the chart spec's body open (it validates against a versioned schema of its own, §2.5.11.3 chart_spec_schema), so a patch over it is open JSON too.
+   */
+  chart_spec_patch: unknown;
+}
+
+/**
+ * Variant `create_deck` of {@link PlannedOperation}: create a deck entity
+ *
+ * Clause: §2.5.11.2
+ */
+export interface PlannedOperationCreateDeck {
+  /**
+   * Discriminator: always `create_deck`.
+   */
+  op: "create_deck";
+  /**
+   * the new deck
+   *
+   * Clause: §2.5.11.2
+   */
+  deck_spec: DeckSpec;
+}
+
+/**
+ * Variant `add_slide` of {@link PlannedOperation}: append a slide that references existing entities
+ *
+ * Clause: §2.5.11.2
+ */
+export interface PlannedOperationAddSlide {
+  /**
+   * Discriminator: always `add_slide`.
+   */
+  op: "add_slide";
+  /**
+   * the deck the slide is appended to
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.2, §2.5.11.1
+   */
+  target_deck_id: string;
+  /**
+   * the new slide
+   *
+   * Clause: §2.5.11.2
+   */
+  slide_spec: SlideSpec;
+}
+
+/**
+ * Variant `update_slide` of {@link PlannedOperation}: patch a slide's layout or content references
+ *
+ * Clause: §2.5.11.2
+ */
+export interface PlannedOperationUpdateSlide {
+  /**
+   * Discriminator: always `update_slide`.
+   */
+  op: "update_slide";
+  /**
+   * the deck holding the slide
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.2, §2.5.11.1
+   */
+  target_deck_id: string;
+  /**
+   * the slide patched
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.2
+   * Decision: The spec names slide_id without a type; charts and decks are identified by UUIDs (§2.5.11.1), so slides are too.
+   */
+  slide_id: string;
+  /**
+   * the changes to the slide
+   *
+   * Clause: §2.5.11.2
+   */
+  slide_patch: SlidePatch;
+}
+
+/**
+ * Variant `export_deck` of {@link PlannedOperation}: export a deck through the export engine, producing artifact references
+ *
+ * Clause: §2.5.11.2
+ */
+export interface PlannedOperationExportDeck {
+  /**
+   * Discriminator: always `export_deck`.
+   */
+  op: "export_deck";
+  /**
+   * the deck exported
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.2, §2.5.11.1
+   */
+  target_deck_id: string;
+  /**
+   * the file format
+   *
+   * Clause: §2.5.11.2, §2.5.11.1
+   */
+  export_format: ExportFormat;
+  /**
+   * the export fidelity policy, gated by policy and consent
+   *
+   * Clause: §2.5.11.2, §2.5.11.1
+   */
+  export_policy: ExportPolicy;
+}
+
+/**
+ * Variant `build_context_pack` of {@link PlannedOperation}: build a new context pack for a target
+ *
+ * Clause: §2.5.12.2
+ */
+export interface PlannedOperationBuildContextPack {
+  /**
+   * Discriminator: always `build_context_pack`.
+   */
+  op: "build_context_pack";
+  /**
+   * the entity the pack is built for
+   *
+   * Clause: §2.5.12.2, §2.5.12.1
+   * Decision: The same EntityRef as the profile's target_ref input (§2.5.12.1), which the operation names.
+   */
+  target_ref: EntityRef;
+}
+
+/**
+ * Variant `refresh_context_pack` of {@link PlannedOperation}: rebuild an existing context pack whose sources drifted
+ *
+ * Clause: §2.5.12.2
+ * Decision: §2.5.12.2 refreshes "an existing pack when stale"; the pack is named by the pack_id of its ContextPackRecord (§2.6.6.7.14.5), and its target stays the record's.
+ */
+export interface PlannedOperationRefreshContextPack {
+  /**
+   * Discriminator: always `refresh_context_pack`.
+   */
+  op: "refresh_context_pack";
+  /**
+   * the pack rebuilt
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.12.2, §2.6.6.7.14.5
+   */
+  pack_id: string;
+}
+
+/**
+ * Variant `transcribe_segment` of {@link PlannedOperation}: transcribe an interval of a media asset
+ *
+ * Clause: §2.6.6.2.4, §6.2.26.2
+ */
+export interface PlannedOperationTranscribeSegment {
+  /**
+   * Discriminator: always `transcribe_segment`.
+   */
+  op: "transcribe_segment";
+  /**
+   * the media asset
+   *
+   * Clause: §2.6.6.2.4
+   */
+  media_id: MediaId;
+  /**
+   * the interval to transcribe
+   *
+   * Clause: §2.6.6.2.4
+   */
+  time_range: TimeRange;
+  /**
+   * the ASR model to use, such as whisper-large-v3
+   *
+   * Clause: §6.2.26.2
+   * Decision: §2.6.6.2.4's example omits it, but the ASR profile's signature (§6.2.26.2) names it; the profile's signature wins, since the profile defines the operation.
+   */
+  asr_model_id: ModelId;
+}
+
+/**
+ * Variant `align_transcript` of {@link PlannedOperation}: align transcript segments with media timestamps
+ *
+ * Clause: §6.2.26.2
+ */
+export interface PlannedOperationAlignTranscript {
+  /**
+   * Discriminator: always `align_transcript`.
+   */
+  op: "align_transcript";
+  /**
+   * the media asset
+   *
+   * Clause: §6.2.26.2
+   */
+  media_id: MediaId;
+  /**
+   * the segments to align
+   *
+   * Clause: §6.2.26.2
+   */
+  transcript_segments: TranscriptSegment[];
+}
+
+/**
+ * Variant `identify_speakers` of {@link PlannedOperation}: run speaker diarization over transcript segments
+ *
+ * Clause: §6.2.26.2
+ */
+export interface PlannedOperationIdentifySpeakers {
+  /**
+   * Discriminator: always `identify_speakers`.
+   */
+  op: "identify_speakers";
+  /**
+   * the media asset
+   *
+   * Clause: §6.2.26.2
+   */
+  media_id: MediaId;
+  /**
+   * the segments to attribute to speakers
+   *
+   * Clause: §6.2.26.2
+   * Decision: The spec names segments without a type; they are the transcript segments align_transcript works on, which diarization labels with speakers.
+   */
+  segments: TranscriptSegment[];
+}
+
+/**
+ * Variant `attach_transcript` of {@link PlannedOperation}: link a transcript to a document
+ *
+ * Clause: §6.2.26.2
+ */
+export interface PlannedOperationAttachTranscript {
+  /**
+   * Discriminator: always `attach_transcript`.
+   */
+  op: "attach_transcript";
+  /**
+   * the transcribed media asset
+   *
+   * Clause: §6.2.26.2
+   */
+  media_id: MediaId;
+  /**
+   * the document the transcript is attached to
+   *
+   * Clause: §6.2.26.2, §6.2.26.1
+   */
+  target_doc_id: DocId;
+  /**
+   * the transcript, as an artifact of kind transcript
+   *
+   * Clause: §6.2.26.2, §2.6.6.7.7
+   * Decision: A transcript is a large output; artifact-first (§2.6.6.7.7) says such outputs travel as handles, and ArtifactKind has a transcript kind.
+   */
+  transcript: ArtifactHandle;
+}
+
+/**
+ * Variant `extract_structure` of {@link PlannedOperation}: run layout analysis on a source file
+ *
+ * Clause: §6.1.6.2
+ */
+export interface PlannedOperationExtractStructure {
+  /**
+   * Discriminator: always `extract_structure`.
+   */
+  op: "extract_structure";
+  /**
+   * the source file
+   *
+   * Clause: §6.1.6.2, §6.1.6.1
+   */
+  source_file_id: FileId;
+  /**
+   * the layout analysis model, such as DocLayNet
+   *
+   * Clause: §6.1.6.2, §6.1.6.1
+   */
+  layout_model: ModelId;
+}
+
+/**
+ * Variant `extract_tables` of {@link PlannedOperation}: extract the tables of a source file with their structure
+ *
+ * Clause: §6.1.6.2
+ */
+export interface PlannedOperationExtractTables {
+  /**
+   * Discriminator: always `extract_tables`.
+   */
+  op: "extract_tables";
+  /**
+   * the source file
+   *
+   * Clause: §6.1.6.2, §6.1.6.1
+   */
+  source_file_id: FileId;
+  /**
+   * the table extraction model, such as TableFormer
+   *
+   * Clause: §6.1.6.2, §6.1.6.1
+   */
+  table_model: ModelId;
+}
+
+/**
+ * Variant `import_blocks` of {@link PlannedOperation}: import extracted content as workspace blocks
+ *
+ * Clause: §6.1.6.2
+ */
+export interface PlannedOperationImportBlocks {
+  /**
+   * Discriminator: always `import_blocks`.
+   */
+  op: "import_blocks";
+  /**
+   * the source file
+   *
+   * Clause: §6.1.6.2, §6.1.6.1
+   */
+  source_file_id: FileId;
+  /**
+   * the document the blocks are imported into
+   *
+   * Clause: §6.1.6.2, §6.1.6.1
+   */
+  target_doc_id: DocId;
+  /**
+   * which extracted element becomes which block
+   *
+   * Clause: §6.1.6.2
+   */
+  block_mapping: BlockMapping[];
+}
+
+/**
+ * Variant `link_provenance` of {@link PlannedOperation}: link imported blocks to where they came from in the source file
+ *
+ * Clause: §6.1.6.2
+ */
+export interface PlannedOperationLinkProvenance {
+  /**
+   * Discriminator: always `link_provenance`.
+   */
+  op: "link_provenance";
+  /**
+   * the source file
+   *
+   * Clause: §6.1.6.2, §6.1.6.1
+   */
+  source_file_id: FileId;
+  /**
+   * the document holding the imported blocks
+   *
+   * Clause: §6.1.6.2, §6.1.6.1
+   */
+  target_doc_id: DocId;
+  /**
+   * per imported block or segment, its place in the source
+   *
+   * Clause: §6.1.6.2, §6.1.6.3
+   */
+  segment_mapping: SegmentMapping[];
+}
+
+/**
+ * Variant `select_examples` of {@link PlannedOperation}: select the teacher and replay examples of a distillation job
+ *
+ * Clause: §2.6.6.6.2, §9.1
+ * Decision: The spec gives the distillation operations names only (§2.6.6.6.2); their arguments follow §9.1's tables. Examples become distill_example rows of one distill_job, and replay candidates come from the replay_candidates view.
+ */
+export interface PlannedOperationSelectExamples {
+  /**
+   * Discriminator: always `select_examples`.
+   */
+  op: "select_examples";
+  /**
+   * the distill_job the examples are selected for
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §9.1
+   */
+  distill_job_id: string;
+  /**
+   * the most examples to select; absent means no cap beyond the data filters
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §9.1
+   */
+  max_examples?: number;
+  /**
+   * whether replay candidates are mixed in (distill_example.is_replay)
+   *
+   * Clause: §9.1
+   */
+  include_replay: boolean;
+}
+
+/**
+ * Variant `run_teacher` of {@link PlannedOperation}: run the teacher model over the selected examples
+ *
+ * Clause: §2.6.6.6.2, §9.1
+ */
+export interface PlannedOperationRunTeacher {
+  /**
+   * Discriminator: always `run_teacher`.
+   */
+  op: "run_teacher";
+  /**
+   * the distill_job whose examples the teacher answers
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §9.1
+   */
+  distill_job_id: string;
+  /**
+   * the teacher model
+   *
+   * Clause: §2.6.6.6.2
+   */
+  teacher_model_id: ModelId;
+}
+
+/**
+ * Variant `run_student` of {@link PlannedOperation}: train the student adapter on the teacher's examples
+ *
+ * Clause: §2.6.6.6.2, §9.1
+ */
+export interface PlannedOperationRunStudent {
+  /**
+   * Discriminator: always `run_student`.
+   */
+  op: "run_student";
+  /**
+   * the distill_job whose examples the student trains on
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §9.1
+   */
+  distill_job_id: string;
+  /**
+   * the base model the adapter is trained on
+   *
+   * Clause: §9.1
+   */
+  base_model_name: ModelId;
+  /**
+   * the adapter's hyperparameters
+   *
+   * Clause: §9.1
+   */
+  adapter: AdapterConfig;
+}
+
+/**
+ * Variant `score` of {@link PlannedOperation}: score the student's outputs with named reward features
+ *
+ * Clause: §2.6.6.6.2, §9.1
+ */
+export interface PlannedOperationScore {
+  /**
+   * Discriminator: always `score`.
+   */
+  op: "score";
+  /**
+   * the distill_job whose outputs are scored
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §9.1
+   */
+  distill_job_id: string;
+  /**
+   * the reward features computed, by name
+   *
+   * Clause: §2.6.6.6.2
+   */
+  reward_features: string[];
+}
+
+/**
+ * Variant `create_checkpoint` of {@link PlannedOperation}: record a trained adapter as a checkpoint with its lineage
+ *
+ * Clause: §2.6.6.6.2, §9.1
+ */
+export interface PlannedOperationCreateCheckpoint {
+  /**
+   * Discriminator: always `create_checkpoint`.
+   */
+  op: "create_checkpoint";
+  /**
+   * the checkpoint this one derives from; absent for a first checkpoint
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §9.1, §2.6.6.6.2
+   */
+  parent_checkpoint_id?: string;
+  /**
+   * the base model
+   *
+   * Clause: §9.1
+   */
+  base_model_name: ModelId;
+  /**
+   * the adapter's hyperparameters
+   *
+   * Clause: §9.1
+   */
+  adapter: AdapterConfig;
+  /**
+   * hash of the training data specification
+   *
+   * Clause: §9.1
+   */
+  data_signature?: string;
+  /**
+   * the distill_job ids whose data trained it (job_ids_json)
+   *
+   * Elements: A UUID in hyphenated text form.
+   *
+   * Clause: §9.1
+   */
+  job_ids: string[];
+}
+
+/**
+ * Variant `evaluate_and_promote` of {@link PlannedOperation}: evaluate a checkpoint on a fixed suite and promote it if it passes the gates
+ *
+ * Clause: §2.6.6.6.2, §9.1
+ */
+export interface PlannedOperationEvaluateAndPromote {
+  /**
+   * Discriminator: always `evaluate_and_promote`.
+   */
+  op: "evaluate_and_promote";
+  /**
+   * the checkpoint evaluated (eval_run.checkpoint_id)
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §9.1
+   */
+  checkpoint_id: string;
+  /**
+   * the eval suite, such as core_code_eval_v1
+   *
+   * Clause: §9.1
+   */
+  suite_name: string;
+}
+
+/**
+ * Variant `create_nodes` of {@link PlannedOperation}: create canvas nodes
+ *
+ * Clause: §2.6.6.6.2
+ */
+export interface PlannedOperationCreateNodes {
+  /**
+   * Discriminator: always `create_nodes`.
+   */
+  op: "create_nodes";
+  /**
+   * the nodes created
+   *
+   * Clause: §2.6.6.6.2
+   */
+  nodes: CanvasNode[];
 }
 
 /**
@@ -4648,65 +5388,21 @@ export interface PlannedOperationClusterNodes {
 }
 
 /**
- * Variant `transcribe_segment` of {@link PlannedOperation}: transcribe an interval of a media asset
+ * Variant `reposition_nodes` of {@link PlannedOperation}: move canvas nodes to new positions
  *
- * Clause: §2.6.6.2.4, §2.6.6.6.2
+ * Clause: §2.6.6.6.2
  */
-export interface PlannedOperationTranscribeSegment {
+export interface PlannedOperationRepositionNodes {
   /**
-   * Discriminator: always `transcribe_segment`.
+   * Discriminator: always `reposition_nodes`.
    */
-  op: "transcribe_segment";
+  op: "reposition_nodes";
   /**
-   * the media asset
-   *
-   * Clause: §2.6.6.2.4
-   */
-  media_id: MediaId;
-  /**
-   * the interval to transcribe
-   *
-   * Clause: §2.6.6.2.4
-   */
-  time_range: TimeRange;
-}
-
-/**
- * Variant `profile_operation` of {@link PlannedOperation}: an operation a profile defines, named by profile and operation
- *
- * Clause: §2.6.6.6.1
- */
-export interface PlannedOperationProfileOperation {
-  /**
-   * Discriminator: always `profile_operation`.
-   */
-  op: "profile_operation";
-  /**
-   * the profile that defines the operation
-   *
-   * Clause: §2.6.6.6.1
-   */
-  profile_id: ProfileId;
-  /**
-   * the operation's name in that profile, such as reposition_nodes
+   * the nodes moved and where to
    *
    * Clause: §2.6.6.6.2
    */
-  operation: string;
-  /**
-   * the entities the operation touches; they must be within the job's entity_refs
-   *
-   * Clause: §2.6.6.2.3
-   */
-  targets: EntityRef[];
-  /**
-   * the operation's arguments, as the profile defines them
-   *
-   * Any JSON value; the spec leaves it open.
-   *
-   * Clause: §2.6.6.6.1
-   */
-  arguments?: unknown;
+  positions: NodePosition[];
 }
 
 /**
@@ -4715,21 +5411,47 @@ export interface PlannedOperationProfileOperation {
  * Discriminated by `op`.
  *
  * Clause: §2.6.6.2.4, §2.6.6.6.1
- * Decision: The five example operations of §2.6.6.2.4 are typed variants with the spec's argument names. Profiles specialise PlannedOperation (§2.6.6.6.1): until a profile's own variants are declared here, it uses profile_operation, which names the profile and the operation and keeps the entities it touches typed, so scope checks still apply.
+ * Decision: One variant per operation the Master Spec names: the five examples of §2.6.6.2.4 and every operation of the profiles' PlannedOperation tables (§2.5.10.10, §2.5.11.2, §2.5.12.2, §6.2.26.2, §6.1.6.2, §2.6.6.6.2), with the argument names of the spec's signatures. Every variant is claimed by exactly one profile's `operations:` (checked by the loader). There is no untyped escape hatch: every operation the Master Spec names is typed, and a variant carrying free-form arguments would let a profile's operations drift from the spec.
  */
 export type PlannedOperation =
   | PlannedOperationInsertBlock
+  | PlannedOperationReplaceBlock
   | PlannedOperationMoveBlock
+  | PlannedOperationUpdateMetadata
   | PlannedOperationApplyFormula
-  | PlannedOperationClusterNodes
+  | PlannedOperationFillDown
+  | PlannedOperationNormalizeColumn
+  | PlannedOperationCreateChart
+  | PlannedOperationUpdateChartSpec
+  | PlannedOperationCreateDeck
+  | PlannedOperationAddSlide
+  | PlannedOperationUpdateSlide
+  | PlannedOperationExportDeck
+  | PlannedOperationBuildContextPack
+  | PlannedOperationRefreshContextPack
   | PlannedOperationTranscribeSegment
-  | PlannedOperationProfileOperation;
+  | PlannedOperationAlignTranscript
+  | PlannedOperationIdentifySpeakers
+  | PlannedOperationAttachTranscript
+  | PlannedOperationExtractStructure
+  | PlannedOperationExtractTables
+  | PlannedOperationImportBlocks
+  | PlannedOperationLinkProvenance
+  | PlannedOperationSelectExamples
+  | PlannedOperationRunTeacher
+  | PlannedOperationRunStudent
+  | PlannedOperationScore
+  | PlannedOperationCreateCheckpoint
+  | PlannedOperationEvaluateAndPromote
+  | PlannedOperationCreateNodes
+  | PlannedOperationClusterNodes
+  | PlannedOperationRepositionNodes;
 
 /**
  * Every `op` value of {@link PlannedOperation}, in spec order.
  * Clause: §2.6.6.2.4, §2.6.6.6.1
  */
-export const PLANNED_OPERATION_OP_VALUES = ["insert_block", "move_block", "apply_formula", "cluster_nodes", "transcribe_segment", "profile_operation"] as const satisfies readonly PlannedOperation["op"][];
+export const PLANNED_OPERATION_OP_VALUES = ["insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column", "create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck", "build_context_pack", "refresh_context_pack", "transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript", "extract_structure", "extract_tables", "import_blocks", "link_provenance", "select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote", "create_nodes", "cluster_nodes", "reposition_nodes"] as const satisfies readonly PlannedOperation["op"][];
 
 /**
  * the content of a document block
@@ -5939,18 +6661,127 @@ export interface SelectionRange {
 }
 
 /**
+ * identifier of a workspace sheet
+ *
+ * A UUID in hyphenated text form, branded so it cannot be mixed up with another id or a plain
+ * string. Make one with {@link asSheetId}; test a value with {@link isSheetId}.
+ *
+ * Clause: §2.5.10.10, §2.5.10.3
+ * Decision: The spec names sheet_id without a type and no sheet id type existed; sheets are workspace artefacts like documents, whose ids are UUIDs (EntityRef.artefact_id, DocId), so a UUID newtype next to DocId.
+ */
+export type SheetId = string & { readonly __brand: "SheetId" };
+
+/**
+ * Whether `value` is a {@link SheetId}: a hyphenated UUID string.
+ * Clause: §2.5.10.10, §2.5.10.3
+ */
+export function isSheetId(value: unknown): value is SheetId {
+  return typeof value === "string" && UUID_PATTERN.test(value);
+}
+
+/**
+ * Brands `value` as a {@link SheetId}.
+ *
+ * Clause: §2.5.10.10, §2.5.10.3
+ *
+ * @throws RangeError when it is not a hyphenated UUID.
+ */
+export function asSheetId(value: string): SheetId {
+  if (!isSheetId(value)) {
+    throw new RangeError(`not a SheetId: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * identifier of the export policy an import or export job runs under
+ *
+ * A string that at least 1 characters, at most 256 characters; branded so it cannot be mixed up with other strings.
+ * Make one with {@link asPolicyId}; test a value with {@link isPolicyId}.
+ *
+ * Clause: §2.5.10.2
+ * Decision: The spec names policy_id without a format; a bounded opaque string like the other named ids of this model.
+ *
+ * @example `export.safe_default`
+ */
+export type PolicyId = string & { readonly __brand: "PolicyId" };
+
+/**
+ * Whether `value` is a {@link PolicyId}: a string meeting its constraints (lengths count code points).
+ * Clause: §2.5.10.2
+ */
+export function isPolicyId(value: unknown): value is PolicyId {
+  if (typeof value !== "string") {
+    return false;
+  }
+  const length = [...value].length;
+  return length >= 1 && length <= 256;
+}
+
+/**
+ * Brands `value` as a {@link PolicyId}.
+ *
+ * Clause: §2.5.10.2
+ *
+ * @throws RangeError when it does not meet the constraints.
+ */
+export function asPolicyId(value: string): PolicyId {
+  if (!isPolicyId(value)) {
+    throw new RangeError(`not a PolicyId: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * which block changes a document job may make
+ *
+ * Values:
+ * - `inline_only`: edits inside existing blocks only; no blocks are inserted or moved (§2.5.10.4.2)
+ * - `structural`: may also insert, move and re-level blocks, as the job's config allows (§2.5.10.4.3)
+ *
+ * Clause: §2.5.10.10, §2.5.10.4.2, §2.5.10.4.3
+ * Decision: §2.5.10.10 defines block_mode only as a constraint on the block types a job may operate on; §2.5.10.4.2 and §2.5.10.4.3 draw the one line the spec names, inline-only against structural jobs. An enum of those two modes makes the constraint checkable on the plan (an inline-only job plans no block insertions or moves, HSK-RULE-PRF-034); a list of allowed block types would need block types the spec never enumerates.
+ */
+export type BlockMode = "inline_only" | "structural";
+
+/**
+ * Every value of {@link BlockMode}, in spec order.
+ * Clause: §2.5.10.10, §2.5.10.4.2, §2.5.10.4.3
+ */
+export const BLOCK_MODE_VALUES = ["inline_only", "structural"] as const satisfies readonly BlockMode[];
+
+/**
+ * what a sheet operation targets
+ *
+ * Values:
+ * - `rows`: whole rows (§2.5.10.10)
+ * - `columns`: whole columns (§2.5.10.10)
+ * - `cells`: individual cells (§2.5.10.10)
+ * - `ranges`: rectangular ranges (§2.5.10.10)
+ *
+ * Clause: §2.5.10.10
+ */
+export type RangeKind = "rows" | "columns" | "cells" | "ranges";
+
+/**
+ * Every value of {@link RangeKind}, in spec order.
+ * Clause: §2.5.10.10
+ */
+export const RANGE_KIND_VALUES = ["rows", "columns", "cells", "ranges"] as const satisfies readonly RangeKind[];
+
+/**
  * the inputs of an LLM job on the Document and Sheets surfaces
  *
- * Clause: §2.6.6.6.4, §2.5.10
- * Decision: Exactly the three fields of §2.6.6.6.4. The further Docs & Sheets fields of §2.5.10.10 (sheet_id, block_mode, range_kind) have no types in the spec; sheet jobs name their sheet, rows and ranges through entity_refs, which already carry typed sheet ids.
+ * Clause: §2.5.10, §2.6.6.6.4, §2.5.10.10, §2.5.10.2
+ * Decision: The three fields of §2.6.6.6.4, the further profile fields of §2.5.10.10 (sheet_id, block_mode, range_kind) and the import/export inputs of §2.5.10.2 (source_file_artifact, export_target, policy_id, range_ref), all on one record because every job kind of the profile carries this one variant of JobInputs. §2.6.6.6.4's struct describes the Document surface, where doc_id and layer_scope are required; sheet and import jobs have no document yet, so both are optional here and required by rule for the document kinds (HSK-RULE-PRF-001, HSK-RULE-PRF-030), as the other inputs are for the kinds that need them.
  */
 export interface DocsAiJobProfile {
   /**
-   * the target document
+   * the target document; required for document jobs by rule
    *
-   * Clause: §2.6.6.6.4
+   * Clause: §2.6.6.6.4, §2.5.10.2
    */
-  doc_id: DocId;
+  doc_id?: DocId;
   /**
    * the selection to rewrite or insert at, if any
    *
@@ -5958,11 +6789,54 @@ export interface DocsAiJobProfile {
    */
   selection?: SelectionRange;
   /**
-   * whether the job operates on a block, a section or the whole document
+   * whether the job operates on a block, a section or the whole document; required for document jobs by rule
    *
    * Clause: §2.6.6.6.4
    */
-  layer_scope: DocsScope;
+  layer_scope?: DocsScope;
+  /**
+   * the target sheet; required for sheet jobs by rule
+   *
+   * Clause: §2.5.10.10, §2.5.10.2
+   */
+  sheet_id?: SheetId;
+  /**
+   * whether a document job may change block structure or only edit inside blocks
+   *
+   * Clause: §2.5.10.10
+   */
+  block_mode?: BlockMode;
+  /**
+   * whether a sheet job targets rows, columns, cells or ranges; only with a sheet_id
+   *
+   * Clause: §2.5.10.10
+   */
+  range_kind?: RangeKind;
+  /**
+   * the range a sheet export is limited to; absent means the whole sheet
+   *
+   * Clause: §2.5.10.2
+   */
+  range_ref?: SheetRangeId;
+  /**
+   * the file an import job reads, an artifact of kind file; required for import jobs by rule
+   *
+   * Clause: §2.5.10.2
+   */
+  source_file_artifact?: ArtifactHandle;
+  /**
+   * where an export job writes, such as a workspace path or URI; required for export jobs by rule
+   *
+   * Clause: §2.5.10.2
+   * Decision: §2.5.10.2 names export_target without a type and the format is already in the job kind, so it is the destination, as free text.
+   */
+  export_target?: string;
+  /**
+   * the export policy an export job runs under; required for export jobs by rule
+   *
+   * Clause: §2.5.10.2
+   */
+  policy_id?: PolicyId;
 }
 
 /**
@@ -6083,6 +6957,91 @@ export type ExportPolicy = "safe_default" | "full_fidelity";
 export const EXPORT_POLICY_VALUES = ["safe_default", "full_fidelity"] as const satisfies readonly ExportPolicy[];
 
 /**
+ * the specification of a chart, validated against a versioned schema
+ *
+ * Clause: §2.5.11.2, §2.5.11.3
+ * Decision: §2.5.11.3 says a chart spec validates against a versioned JSON schema but gives neither the schema nor the spec's fields. The version is typed, so the chart_spec_schema validator knows which schema applies; the body stays open JSON until the spec defines it.
+ */
+export interface ChartSpec {
+  /**
+   * the version of the chart spec schema the body validates against
+   *
+   * Clause: §2.5.11.3
+   */
+  schema_version: SemVer;
+  /**
+   * the chart's specification (kind, encodings, styling), as the schema defines it
+   *
+   * Any JSON value; the spec leaves it open.
+   *
+   * Clause: §2.5.11.2
+   */
+  body: unknown;
+}
+
+/**
+ * a slide, as a layout plus references to existing entities
+ *
+ * Clause: §2.5.11.2
+ * Decision: §2.5.11.2 says slides reference existing entities and that a slide patch changes "layout and content refs"; those two are the slide's fields. Content is never copied in (no parallel store, §2.5.11.3).
+ */
+export interface SlideSpec {
+  /**
+   * the slide's layout, such as title_and_content
+   *
+   * Clause: §2.5.11.2
+   */
+  layout: string;
+  /**
+   * the entities the slide shows (charts, tables, doc blocks, canvas frames, assets), in order
+   *
+   * Clause: §2.5.11.2
+   */
+  content_refs: EntityRef[];
+}
+
+/**
+ * a change to a slide's layout or content references; absent fields stay as they are
+ *
+ * Clause: §2.5.11.2
+ */
+export interface SlidePatch {
+  /**
+   * the new layout
+   *
+   * Clause: §2.5.11.2
+   */
+  layout?: string;
+  /**
+   * the new list of content references, replacing the old one
+   *
+   * Clause: §2.5.11.2
+   */
+  content_refs?: EntityRef[];
+}
+
+/**
+ * a new deck
+ *
+ * Clause: §2.5.11.2
+ * Decision: The spec names deck_spec without a shape; a deck is a titled sequence of slides, and its first slides may come with it.
+ */
+export interface DeckSpec {
+  /**
+   * the deck's title
+   *
+   * Clause: §2.5.11.2
+   */
+  title: string;
+  /**
+   * the deck's first slides, in order; absent means an empty deck
+   *
+   * Clause: §2.5.11.2
+   */
+  slides?: SlideSpec[];
+}
+
+/**
  * the inputs of a chart or deck job
  *
  * Clause: §2.5.11.1
@@ -6177,6 +7136,45 @@ export interface ContextPackJobInputs {
 }
 
 /**
+ * one transcribed interval of a media asset
+ *
+ * Clause: §6.2.26.2, §6.2.26.3
+ * Decision: The spec names transcript segments without a shape; §6.2.26.3 says each carries its time range and a confidence, and diarization (§6.2.26.1) adds a speaker.
+ */
+export interface TranscriptSegment {
+  /**
+   * the segment's stable id, once it has one
+   *
+   * Clause: §6.2.26.2
+   */
+  segment_id?: SegmentId;
+  /**
+   * where the segment is in the media
+   *
+   * Clause: §6.2.26.3
+   */
+  time_range: TimeRange;
+  /**
+   * the transcribed text
+   *
+   * Clause: §6.2.26.2
+   */
+  text: string;
+  /**
+   * the speaker label diarization assigned, if any
+   *
+   * Clause: §6.2.26.1
+   */
+  speaker?: string;
+  /**
+   * the segment-level confidence, from 0 to 1
+   *
+   * Clause: §6.2.26.3
+   */
+  confidence?: number;
+}
+
+/**
  * the inputs of a transcription job
  *
  * Clause: §6.2.26.1
@@ -6239,6 +7237,101 @@ export type IngestMode = "full_structure" | "text_only" | "tables_only";
 export const INGEST_MODE_VALUES = ["full_structure", "text_only", "tables_only"] as const satisfies readonly IngestMode[];
 
 /**
+ * which extracted element of a source file becomes which workspace block
+ *
+ * Clause: §6.1.6.2
+ * Decision: The spec names block_mapping without a shape; a pair of the Docling element id and the block id it is imported as.
+ */
+export interface BlockMapping {
+  /**
+   * the element's id in the Docling extraction output
+   *
+   * Clause: §6.1.6.2
+   */
+  source_element_id: string;
+  /**
+   * the block it becomes
+   *
+   * Clause: §6.1.6.2
+   */
+  block_id: BlockId;
+}
+
+/**
+ * a rectangle on a source page, for click-to-source
+ *
+ * Clause: §6.1.6.3
+ * Decision: The spec names source_bbox without a unit; page coordinates in points from the top-left corner, as Docling reports them.
+ */
+export interface BoundingBox {
+  /**
+   * left edge
+   *
+   * Clause: §6.1.6.3
+   */
+  x0: number;
+  /**
+   * top edge
+   *
+   * Clause: §6.1.6.3
+   */
+  y0: number;
+  /**
+   * right edge
+   *
+   * Clause: §6.1.6.3
+   */
+  x1: number;
+  /**
+   * bottom edge
+   *
+   * Clause: §6.1.6.3
+   */
+  y1: number;
+}
+
+/**
+ * where one imported block or segment came from in the source file
+ *
+ * Clause: §6.1.6.2, §6.1.6.3
+ * Decision: The spec names segment_mapping without a shape; its fields are the provenance §6.1.6.3 attaches to every imported block.
+ */
+export interface SegmentMapping {
+  /**
+   * the imported block
+   *
+   * Clause: §6.1.6.3
+   */
+  block_id: BlockId;
+  /**
+   * the segment inside the block, when the mapping is finer than a block
+   *
+   * Clause: §6.1.6.2
+   */
+  segment_id?: SegmentId;
+  /**
+   * the page in the source file, 1-based
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §6.1.6.3
+   */
+  source_page: number;
+  /**
+   * where on the page
+   *
+   * Clause: §6.1.6.3
+   */
+  source_bbox?: BoundingBox;
+  /**
+   * the model's confidence, from 0 to 1
+   *
+   * Clause: §6.1.6.3
+   */
+  extraction_confidence?: number;
+}
+
+/**
  * the inputs of a Docling ingestion job
  *
  * Clause: §6.1.6.1
@@ -6275,6 +7368,66 @@ export interface DoclingJobInputs {
    * Clause: §6.1.6.1
    */
   table_model: ModelId;
+}
+
+/**
+ * the kind of adapter a distillation run trains
+ *
+ * Values:
+ * - `lora`: low-rank adaptation (§9.1)
+ * - `dora`: weight-decomposed low-rank adaptation (§9.1)
+ *
+ * Clause: §9.1
+ */
+export type AdapterType = "lora" | "dora";
+
+/**
+ * Every value of {@link AdapterType}, in spec order.
+ * Clause: §9.1
+ */
+export const ADAPTER_TYPE_VALUES = ["lora", "dora"] as const satisfies readonly AdapterType[];
+
+/**
+ * the hyperparameters of an adapter, as adapter_checkpoint records them
+ *
+ * Clause: §9.1
+ */
+export interface AdapterConfig {
+  /**
+   * lora or dora
+   *
+   * Clause: §9.1
+   */
+  adapter_type: AdapterType;
+  /**
+   * the adapter rank
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §9.1
+   */
+  rank_r: number;
+  /**
+   * the scaling factor
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §9.1
+   */
+  alpha: number;
+  /**
+   * the learning rate
+   *
+   * Clause: §9.1
+   */
+  learning_rate: number;
+  /**
+   * the training precision, such as 4bit-nf4
+   *
+   * Clause: §9.1
+   * Decision: §9.1 stores it as free text (e.g. 4bit-nf4), a wider set than the runtime Precision enum, so a string.
+   */
+  precision: string;
 }
 
 /**
@@ -6349,9 +7502,83 @@ export interface DistillationJobInputs {
 }
 
 /**
+ * a position on a canvas
+ *
+ * Clause: §2.6.6.6.2
+ * Decision: The future Canvas profile gives no coordinate system; x and y in canvas units from the canvas origin.
+ */
+export interface CanvasPoint {
+  /**
+   * horizontal position
+   *
+   * Clause: §2.6.6.6.2
+   */
+  x: number;
+  /**
+   * vertical position
+   *
+   * Clause: §2.6.6.6.2
+   */
+  y: number;
+}
+
+/**
+ * a canvas node to create
+ *
+ * Clause: §2.6.6.6.2
+ * Decision: The spec names create_nodes without arguments; a node has its stable id (§2.5.10.3 canvas_nodes_ref), a position, and a label or a reference to the entity it shows.
+ */
+export interface CanvasNode {
+  /**
+   * the new node's stable id
+   *
+   * Clause: §2.5.10.3
+   */
+  node_id: NodeId;
+  /**
+   * where the node is placed
+   *
+   * Clause: §2.6.6.6.2
+   */
+  at: CanvasPoint;
+  /**
+   * the node's text, if any
+   *
+   * Clause: §2.6.6.6.2
+   */
+  label?: string;
+  /**
+   * the workspace entity the node shows, if any
+   *
+   * Clause: §2.6.6.6.2
+   */
+  content_ref?: EntityRef;
+}
+
+/**
+ * a canvas node and its new position
+ *
+ * Clause: §2.6.6.6.2
+ */
+export interface NodePosition {
+  /**
+   * the node moved
+   *
+   * Clause: §2.5.10.3
+   */
+  node_id: NodeId;
+  /**
+   * its new position
+   *
+   * Clause: §2.6.6.6.2
+   */
+  at: CanvasPoint;
+}
+
+/**
  * the inputs of a canvas job (profile declared future)
  *
- * Clause: §2.6.6.6.1, §2.6.6.6.2
+ * Clause: §2.6.6.6.2, §2.6.6.6.1
  */
 export interface CanvasJobInputs {
   /**
@@ -6380,11 +7607,11 @@ export interface JobInputsDocsSheets {
    */
   profile: "docs_sheets";
   /**
-   * the target document
+   * the target document; required for document jobs by rule
    *
-   * Clause: §2.6.6.6.4
+   * Clause: §2.6.6.6.4, §2.5.10.2
    */
-  doc_id: DocId;
+  doc_id?: DocId;
   /**
    * the selection to rewrite or insert at, if any
    *
@@ -6392,11 +7619,54 @@ export interface JobInputsDocsSheets {
    */
   selection?: SelectionRange;
   /**
-   * whether the job operates on a block, a section or the whole document
+   * whether the job operates on a block, a section or the whole document; required for document jobs by rule
    *
    * Clause: §2.6.6.6.4
    */
-  layer_scope: DocsScope;
+  layer_scope?: DocsScope;
+  /**
+   * the target sheet; required for sheet jobs by rule
+   *
+   * Clause: §2.5.10.10, §2.5.10.2
+   */
+  sheet_id?: SheetId;
+  /**
+   * whether a document job may change block structure or only edit inside blocks
+   *
+   * Clause: §2.5.10.10
+   */
+  block_mode?: BlockMode;
+  /**
+   * whether a sheet job targets rows, columns, cells or ranges; only with a sheet_id
+   *
+   * Clause: §2.5.10.10
+   */
+  range_kind?: RangeKind;
+  /**
+   * the range a sheet export is limited to; absent means the whole sheet
+   *
+   * Clause: §2.5.10.2
+   */
+  range_ref?: SheetRangeId;
+  /**
+   * the file an import job reads, an artifact of kind file; required for import jobs by rule
+   *
+   * Clause: §2.5.10.2
+   */
+  source_file_artifact?: ArtifactHandle;
+  /**
+   * where an export job writes, such as a workspace path or URI; required for export jobs by rule
+   *
+   * Clause: §2.5.10.2
+   * Decision: §2.5.10.2 names export_target without a type and the format is already in the job kind, so it is the destination, as free text.
+   */
+  export_target?: string;
+  /**
+   * the export policy an export job runs under; required for export jobs by rule
+   *
+   * Clause: §2.5.10.2
+   */
+  policy_id?: PolicyId;
 }
 
 /**
@@ -6456,7 +7726,7 @@ export interface JobInputsChartsDecks {
  * Variant `context_pack_builder` of {@link JobInputs}: jobs that build and refresh context packs, derived and provenance-bound artifacts
  *
  * Clause: §2.5.12, §2.6.6.7.14
- * Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs (ContextPackRecord, ContextPackPayload) are §2.6.6.7.14 types; they are named as outputs once those are in this spec.
+ * Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs are the §2.6.6.7.14 ContextPackRecord, which holds the pack artifact (ContextPackJobOutputs, spec/outputs.yaml).
  */
 export interface JobInputsContextPackBuilder {
   /**
@@ -6674,7 +7944,7 @@ export interface JobInputsDistillation {
  * Variant `canvas` of {@link JobInputs}: jobs that propose clusters and layouts on visual canvases (declared future)
  *
  * Clause: §2.6.6.6.2
- * Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form.
+ * Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form. It declares no outputs: the spec names none for the future profile, and its operations change the canvas itself, which commit provenance already attributes (HSK-RULE-PRF-026 keeps job_outputs absent on its jobs).
  */
 export interface JobInputsCanvas {
   /**
@@ -6717,6 +7987,938 @@ export type JobInputs =
  * Clause: §2.6.6.6.1, §2.6.6.6.4
  */
 export const JOB_INPUTS_PROFILE_VALUES = ["docs_sheets", "charts_decks", "context_pack_builder", "asr", "docling", "distillation", "canvas"] as const satisfies readonly JobInputs["profile"][];
+
+/**
+ * Variant `docs_sheets` of {@link JobOutputs}: AI jobs on documents and spreadsheets, including import and export
+ *
+ * Clause: §2.5.10, §2.5.10.10, §2.6.6.6.4
+ * Decision: The import/export job families of §2.5.10.2 belong here, since the section defines them. Only doc_rewrite and doc_summarize must carry a DocsAiJobProfile (§2.6.6.6.4, enforced by a rule); the other kinds may. The profile adds no statuses of its own: §2.5.10.3.1 lists exactly the global lifecycle states.
+ */
+export interface JobOutputsDocsSheets {
+  /**
+   * Discriminator: always `docs_sheets`.
+   */
+  profile: "docs_sheets";
+  /**
+   * the exported artifacts, for export jobs
+   *
+   * Clause: §2.5.10.2
+   */
+  output_artifact_handles?: ArtifactHandle[];
+  /**
+   * the audit record of the export, for export jobs
+   *
+   * Clause: §2.5.10.2, §2.3.10.2
+   */
+  export_record?: ExportRecord;
+  /**
+   * the document created or updated by a document import
+   *
+   * Clause: §2.5.10.2
+   */
+  doc_id?: DocId;
+  /**
+   * the sheet created or updated by a sheet import
+   *
+   * Clause: §2.5.10.2
+   */
+  sheet_id?: SheetId;
+  /**
+   * an optional legacy mapping from source positions to the new stable ids, kept for a bounded time
+   *
+   * Clause: §2.5.10.2
+   * Decision: The spec calls it legacy_mapping_artifact for documents and a mapping artifact for sheets; one field serves both. Its bounded TTL is the artifact's retention_ttl_days, which a rule requires.
+   */
+  mapping_artifact?: ArtifactHandle;
+}
+
+/**
+ * Variant `charts_decks` of {@link JobOutputs}: jobs that create, update and export charts and decks by reference to existing entities
+ *
+ * Clause: §2.5.11, §2.6.6.6.2
+ * Decision: Capabilities are §2.5.11.4's suggested READ_/WRITE_/EXPORT_ names in the axis form of §11.1.3 (READ_SHEET becomes sheet.read). The spec gives charts and decks no provenance fields, so the profile declares no provenance plan.
+ */
+export interface JobOutputsChartsDecks {
+  /**
+   * Discriminator: always `charts_decks`.
+   */
+  profile: "charts_decks";
+  /**
+   * the chart created or updated
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.2
+   */
+  chart_id?: string;
+  /**
+   * the deck created or updated
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.2
+   */
+  deck_id?: string;
+  /**
+   * the exported artifacts, as references rather than inline payloads
+   *
+   * Clause: §2.5.11.3, §2.3.10.4
+   */
+  output_artifact_handles?: ArtifactHandle[];
+  /**
+   * the audit record of a deck export
+   *
+   * Clause: §2.3.10.4, §2.3.10.2
+   */
+  export_record?: ExportRecord;
+}
+
+/**
+ * Variant `context_pack_builder` of {@link JobOutputs}: jobs that build and refresh context packs, derived and provenance-bound artifacts
+ *
+ * Clause: §2.5.12, §2.6.6.7.14
+ * Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs are the §2.6.6.7.14 ContextPackRecord, which holds the pack artifact (ContextPackJobOutputs, spec/outputs.yaml).
+ */
+export interface JobOutputsContextPackBuilder {
+  /**
+   * Discriminator: always `context_pack_builder`.
+   */
+  profile: "context_pack_builder";
+  /**
+   * the built or refreshed pack
+   *
+   * Clause: §2.5.12.4, §2.6.6.7.14.5
+   */
+  pack_record: ContextPackRecord;
+}
+
+/**
+ * Variant `asr` of {@link JobOutputs}: jobs that transcribe audio and video into derived transcripts
+ *
+ * Clause: §6.2.26, §2.6.6.6.2
+ * Decision: §6.2.26 names no capabilities; transcription reads media and may attach the transcript to a document, so media.read and doc.write. Its typical flow uses only global states.
+ */
+export interface JobOutputsAsr {
+  /**
+   * Discriminator: always `asr`.
+   */
+  profile: "asr";
+  /**
+   * the transcript, segment by segment; empty when nothing was spoken
+   *
+   * Clause: §6.2.26.3, §6.2.26.2
+   */
+  transcript_segments: AsrOutputSegment[];
+  /**
+   * the transcript stored as an artifact, if one was written
+   *
+   * Clause: §6.2.26.5, §2.6.6.7.7
+   * Decision: The spec attaches transcripts as DerivedContent without naming an artifact; large transcripts go to an artifact (kind transcript) under ArtifactHandleOnlyGuard, so it is optional.
+   */
+  transcript_artifact?: ArtifactHandle;
+  /**
+   * the document the transcript was attached to, if any
+   *
+   * Clause: §6.2.26.2, §6.2.26.1
+   */
+  target_doc_id?: DocId;
+}
+
+/**
+ * Variant `docling` of {@link JobOutputs}: jobs that ingest external documents into workspace blocks through Docling
+ *
+ * Clause: §6.1.6, §2.6.6.6.2
+ * Decision: §11.3.3.5 grants the sidecar a scoped read of the input asset and the import writes blocks, so fs.read:inputs and doc.write.
+ */
+export interface JobOutputsDocling {
+  /**
+   * Discriminator: always `docling`.
+   */
+  profile: "docling";
+  /**
+   * the blocks imported, in document order
+   *
+   * Clause: §6.1.6.3, §6.1.6.2
+   */
+  imported_blocks: ImportedBlock[];
+}
+
+/**
+ * Variant `distillation` of {@link JobOutputs}: Skill Bank distillation stages, from example selection to checkpoint promotion
+ *
+ * Clause: §2.6.6.6.2, §9.1
+ * Decision: The spec gives the profile no id; distillation_v0.1 follows the other profiles' form. The capabilities are not named either: skill_bank.read for examples, model.train for training and model.eval for evaluation runs.
+ */
+export interface JobOutputsDistillation {
+  /**
+   * Discriminator: always `distillation`.
+   */
+  profile: "distillation";
+  /**
+   * the checkpoint the stage created
+   *
+   * Clause: §9.1
+   */
+  adapter_checkpoint?: AdapterCheckpoint;
+  /**
+   * the evaluation run the stage recorded
+   *
+   * Clause: §9.1
+   */
+  eval_run?: EvalRun;
+}
+
+/**
+ * the profile-specific outputs of a job: one variant per profile that declares `outputs`, tagged with the profile name
+ *
+ * Discriminated by `profile`.
+ *
+ * Clause: §2.6.6.6.1, §2.5.10.3.1
+ * Decision: Synthesized by the loader from `profiles:` exactly like `JobInputs`, so a job's typed outputs and the profile registry can never disagree; the variant fields are the profile's output record's fields.
+ */
+export type JobOutputs =
+  | JobOutputsDocsSheets
+  | JobOutputsChartsDecks
+  | JobOutputsContextPackBuilder
+  | JobOutputsAsr
+  | JobOutputsDocling
+  | JobOutputsDistillation;
+
+/**
+ * Every `profile` value of {@link JobOutputs}, in spec order.
+ * Clause: §2.6.6.6.1, §2.5.10.3.1
+ */
+export const JOB_OUTPUTS_PROFILE_VALUES = ["docs_sheets", "charts_decks", "context_pack_builder", "asr", "docling", "distillation"] as const satisfies readonly JobOutputs["profile"][];
+
+/**
+ * who ran an export
+ *
+ * Values:
+ * - `human_dev`: a person, through the workflow engine (§2.3.10.2)
+ * - `ai_job`: an AI job (§2.3.10.2)
+ * - `plugin_tool`: a plugin tool (§2.3.10.2)
+ *
+ * Clause: §2.3.10.2
+ * Decision: The spec writes HUMAN_DEV, AI_JOB and PLUGIN_TOOL; every wire value in this model is snake_case, so human_dev, ai_job and plugin_tool.
+ */
+export type ExportActor = "human_dev" | "ai_job" | "plugin_tool";
+
+/**
+ * Every value of {@link ExportActor}, in spec order.
+ * Clause: §2.3.10.2
+ */
+export const EXPORT_ACTOR_VALUES = ["human_dev", "ai_job", "plugin_tool"] as const satisfies readonly ExportActor[];
+
+/**
+ * how reproducible an export's bytes are
+ *
+ * Values:
+ * - `bitwise`: identical bytes for identical inputs, engine and configuration (§2.3.10.3)
+ * - `structural`: bytes may differ but the structure is stable, with a canonical content hash over a normalized form (§2.3.10.3)
+ * - `best_effort`: neither guarantee holds; the reason is logged in the warnings (§2.3.10.3)
+ *
+ * Clause: §2.3.10.3, §2.3.10.2
+ */
+export type DeterminismLevel = "bitwise" | "structural" | "best_effort";
+
+/**
+ * Every value of {@link DeterminismLevel}, in spec order.
+ * Clause: §2.3.10.3, §2.3.10.2
+ */
+export const DETERMINISM_LEVEL_VALUES = ["bitwise", "structural", "best_effort"] as const satisfies readonly DeterminismLevel[];
+
+/**
+ * Variant `local_file` of {@link ExportTarget}: the user's own device, with minimal filtering
+ *
+ * Clause: §2.3.2
+ */
+export interface ExportTargetLocalFile {
+  /**
+   * Discriminator: always `local_file`.
+   */
+  target: "local_file";
+  /**
+   * the path the user chose
+   *
+   * Clause: §2.3.2, §2.3.10.9
+   */
+  path: string;
+}
+
+/**
+ * Variant `platform` of {@link ExportTarget}: an external platform whose rules apply
+ *
+ * Clause: §2.3.2
+ */
+export interface ExportTargetPlatform {
+  /**
+   * Discriminator: always `platform`.
+   */
+  target: "platform";
+  /**
+   * the platform's name
+   *
+   * Clause: §2.3.2
+   * Decision: The spec names this field `name`; `platform_name` says what is named inside an export record that has other names.
+   */
+  platform_name: string;
+}
+
+/**
+ * Variant `public` of {@link ExportTarget}: public sharing, with maximum filtering
+ *
+ * Clause: §2.3.2
+ */
+export interface ExportTargetPublic {
+  /**
+   * Discriminator: always `public`.
+   */
+  target: "public";
+  /**
+   * the audience the content is shared with
+   *
+   * Clause: §2.3.2
+   */
+  audience: string;
+}
+
+/**
+ * where an export goes, which decides how much the export guard filters
+ *
+ * Discriminated by `target`.
+ *
+ * Clause: §2.3.2, §2.3.10.2
+ * Decision: The spec's Rust enum (LocalFile, Platform, Public) becomes a union tagged `target` with snake_case variants. PlatformRules and Audience have no shape in the spec, so a platform carries only its name and an audience is a free-text label; the export guard owns both.
+ */
+export type ExportTarget =
+  | ExportTargetLocalFile
+  | ExportTargetPlatform
+  | ExportTargetPublic;
+
+/**
+ * Every `target` value of {@link ExportTarget}, in spec order.
+ * Clause: §2.3.2, §2.3.10.2
+ */
+export const EXPORT_TARGET_TARGET_VALUES = ["local_file", "platform", "public"] as const satisfies readonly ExportTarget["target"][];
+
+/**
+ * Variant `entity_ref` of {@link DisplayProjectionRef}: a workspace entity
+ *
+ * Clause: §2.3.10.2
+ */
+export interface DisplayProjectionRefEntityRef {
+  /**
+   * Discriminator: always `entity_ref`.
+   */
+  kind: "entity_ref";
+  /**
+   * the entity
+   *
+   * Clause: §2.3.10.2
+   */
+  entity_ref: EntityRef;
+}
+
+/**
+ * Variant `artifact_handle` of {@link DisplayProjectionRef}: an artifact
+ *
+ * Clause: §2.3.10.2
+ */
+export interface DisplayProjectionRefArtifactHandle {
+  /**
+   * Discriminator: always `artifact_handle`.
+   */
+  kind: "artifact_handle";
+  /**
+   * the artifact
+   *
+   * Clause: §2.3.10.2
+   */
+  artifact_handle: ArtifactHandle;
+}
+
+/**
+ * the display projection an export was built from, an entity or an artifact
+ *
+ * Discriminated by `kind`.
+ *
+ * Clause: §2.3.10.2
+ * Decision: `EntityRef | ArtifactHandle` becomes a tagged union, like ContextPackTarget, so that every target can tell the two apart.
+ */
+export type DisplayProjectionRef =
+  | DisplayProjectionRefEntityRef
+  | DisplayProjectionRefArtifactHandle;
+
+/**
+ * Every `kind` value of {@link DisplayProjectionRef}, in spec order.
+ * Clause: §2.3.10.2
+ */
+export const DISPLAY_PROJECTION_REF_KIND_VALUES = ["entity_ref", "artifact_handle"] as const satisfies readonly DisplayProjectionRef["kind"][];
+
+/**
+ * the exporter engine that produced an export
+ *
+ * Clause: §2.3.10.2
+ * Decision: The spec writes this group inline as `exporter` with three fields; a record of its own keeps them typed.
+ */
+export interface ExporterInfo {
+  /**
+   * the exporter engine
+   *
+   * Clause: §2.3.10.2
+   */
+  engine_id: string;
+  /**
+   * its version
+   *
+   * Clause: §2.3.10.2
+   */
+  engine_version: string;
+  /**
+   * hash of its configuration, recorded at every determinism level
+   *
+   * Clause: §2.3.10.2, §2.3.10.3
+   */
+  config_hash: Hash;
+}
+
+/**
+ * the immutable audit record of one export run (the normative minimum)
+ *
+ * Clause: §2.3.10.2
+ */
+export interface ExportRecord {
+  /**
+   * identifier of the export run
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.3.10.2
+   */
+  export_id: string;
+  /**
+   * when the export ran
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.3.10.2
+   */
+  created_at: string;
+  /**
+   * who ran it
+   *
+   * Clause: §2.3.10.2
+   */
+  actor: ExportActor;
+  /**
+   * the job that ran it, when an AI job did
+   *
+   * Clause: §2.3.10.2
+   */
+  job_id?: JobId;
+  /**
+   * the entities the export was selected from
+   *
+   * Clause: §2.3.10.2, §2.3.10.1
+   */
+  source_entity_refs: EntityRef[];
+  /**
+   * hashes of the sources at export time
+   *
+   * Clause: §2.3.10.2
+   */
+  source_hashes: Hash[];
+  /**
+   * the display projection the export rendered, if one was recorded
+   *
+   * Clause: §2.3.10.2
+   */
+  display_projection_ref?: DisplayProjectionRef;
+  /**
+   * the file format, such as pdf, docx, csv or pptx
+   *
+   * Clause: §2.3.10.2, §2.3.10.4
+   * Decision: The spec types it as a string and its format matrix is non-exhaustive, so a string rather than an enum.
+   */
+  export_format: string;
+  /**
+   * the engine, its version and its configuration hash
+   *
+   * Clause: §2.3.10.2
+   */
+  exporter: ExporterInfo;
+  /**
+   * how reproducible the output is; every import and export job declares it
+   *
+   * Clause: §2.3.10.2, §2.5.10.2
+   */
+  determinism_level: DeterminismLevel;
+  /**
+   * where the export goes
+   *
+   * Clause: §2.3.10.2, §2.3.2
+   */
+  export_target: ExportTarget;
+  /**
+   * the export policy applied, such as SAFE_DEFAULT
+   *
+   * Clause: §2.3.10.2
+   * Decision: The spec types it as a string; PolicyId is the bounded string the export jobs' inputs name their policy with, the same on the wire.
+   */
+  policy_id: PolicyId;
+  /**
+   * whether the export guard redacted anything
+   *
+   * Clause: §2.3.10.2
+   */
+  redactions_applied: boolean;
+  /**
+   * the artifacts the exporter produced; at least one
+   *
+   * Clause: §2.3.10.2, §2.3.10.1
+   */
+  output_artifact_handles: ArtifactHandle[];
+  /**
+   * where the artifacts were written, for local file targets
+   *
+   * Clause: §2.3.10.2, §2.3.10.9
+   */
+  materialized_paths?: string[];
+  /**
+   * warnings of the run, including why a best-effort export is not reproducible
+   *
+   * Clause: §2.3.10.2, §2.3.10.3
+   */
+  warnings?: string[];
+  /**
+   * errors of the run
+   *
+   * Clause: §2.3.10.2
+   */
+  errors?: string[];
+}
+
+/**
+ * the outputs of a docs or sheets job, by job family
+ *
+ * Clause: §2.5.10.2, §2.5.10.3.1
+ * Decision: One record for the four families of §2.5.10.2, every field optional because each family produces a different subset: exports an artifact list and an export record, document imports a doc id, sheet imports a sheet id, imports optionally a mapping artifact. Rules require each family's fields for its job kinds. The imported AST entities, row and column ids and cell data live in the workspace under that doc or sheet id and are attributed by provenance rows on commit, so the job record does not copy them (no parallel store).
+ */
+export interface DocsSheetsJobOutputs {
+  /**
+   * the exported artifacts, for export jobs
+   *
+   * Clause: §2.5.10.2
+   */
+  output_artifact_handles?: ArtifactHandle[];
+  /**
+   * the audit record of the export, for export jobs
+   *
+   * Clause: §2.5.10.2, §2.3.10.2
+   */
+  export_record?: ExportRecord;
+  /**
+   * the document created or updated by a document import
+   *
+   * Clause: §2.5.10.2
+   */
+  doc_id?: DocId;
+  /**
+   * the sheet created or updated by a sheet import
+   *
+   * Clause: §2.5.10.2
+   */
+  sheet_id?: SheetId;
+  /**
+   * an optional legacy mapping from source positions to the new stable ids, kept for a bounded time
+   *
+   * Clause: §2.5.10.2
+   * Decision: The spec calls it legacy_mapping_artifact for documents and a mapping artifact for sheets; one field serves both. Its bounded TTL is the artifact's retention_ttl_days, which a rule requires.
+   */
+  mapping_artifact?: ArtifactHandle;
+}
+
+/**
+ * the outputs of a chart or deck job
+ *
+ * Clause: §2.5.11.2, §2.5.11.3
+ * Decision: The spec lists no output table for this profile; its operations create charts and decks and export_deck produces artifact references, and the export format matrix (§2.3.10.4) makes deck exports emit an export record. Ids are UUIDs like the inputs' target ids. All optional: each job kind produces a subset, and rules require the export fields for export kinds.
+ */
+export interface ChartsDecksJobOutputs {
+  /**
+   * the chart created or updated
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.2
+   */
+  chart_id?: string;
+  /**
+   * the deck created or updated
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.5.11.2
+   */
+  deck_id?: string;
+  /**
+   * the exported artifacts, as references rather than inline payloads
+   *
+   * Clause: §2.5.11.3, §2.3.10.4
+   */
+  output_artifact_handles?: ArtifactHandle[];
+  /**
+   * the audit record of a deck export
+   *
+   * Clause: §2.3.10.4, §2.3.10.2
+   */
+  export_record?: ExportRecord;
+}
+
+/**
+ * the outputs of a context pack job, the derived pack record that names the pack artifact
+ *
+ * Clause: §2.5.12.4
+ * Decision: The canonical outputs are the ContextPackRecord and the pack artifact it already holds (pack_artifact), so the record is reused as one field instead of copying its fields: the rules on ContextPackRecord then apply inside job_outputs too.
+ */
+export interface ContextPackJobOutputs {
+  /**
+   * the built or refreshed pack
+   *
+   * Clause: §2.5.12.4, §2.6.6.7.14.5
+   */
+  pack_record: ContextPackRecord;
+}
+
+/**
+ * the provenance of one transcript segment
+ *
+ * Clause: §6.2.26.3
+ */
+export interface AsrOrigin {
+  /**
+   * the transcription job
+   *
+   * Clause: §6.2.26.3
+   */
+  job_id: JobId;
+  /**
+   * the audio or video the segment was transcribed from
+   *
+   * Clause: §6.2.26.3
+   */
+  media_id: MediaId;
+  /**
+   * where in the media the segment is
+   *
+   * Clause: §6.2.26.3
+   */
+  time_range: TimeRange;
+  /**
+   * the ASR model that produced it
+   *
+   * Clause: §6.2.26.3
+   */
+  asr_model_id: ModelId;
+  /**
+   * the model's confidence for the segment
+   *
+   * Clause: §6.2.26.3
+   * Decision: The spec allows word-level or segment-level confidence; a segment carries one number, because words have no ids or timings in this model. The scale is the model's own.
+   */
+  confidence: number;
+}
+
+/**
+ * one transcript segment as a transcription job produced it, with its asr_origin
+ *
+ * Clause: §6.2.26.3, §6.2.26.2
+ * Decision: The segment is the TranscriptSegment the ASR operations exchange; asr_origin sits beside it and repeats the time range and confidence because §6.2.26.3 lists them in the provenance: users may edit a transcript after completion (§6.2.26.5), and the origin keeps what the model produced.
+ */
+export interface AsrOutputSegment {
+  /**
+   * the transcribed segment
+   *
+   * Clause: §6.2.26.2
+   */
+  segment: TranscriptSegment;
+  /**
+   * where the segment came from
+   *
+   * Clause: §6.2.26.3
+   */
+  asr_origin: AsrOrigin;
+}
+
+/**
+ * the outputs of a transcription job, a derived transcript with segment provenance
+ *
+ * Clause: §6.2.26.3, §6.2.26.5
+ */
+export interface AsrJobOutputs {
+  /**
+   * the transcript, segment by segment; empty when nothing was spoken
+   *
+   * Clause: §6.2.26.3, §6.2.26.2
+   */
+  transcript_segments: AsrOutputSegment[];
+  /**
+   * the transcript stored as an artifact, if one was written
+   *
+   * Clause: §6.2.26.5, §2.6.6.7.7
+   * Decision: The spec attaches transcripts as DerivedContent without naming an artifact; large transcripts go to an artifact (kind transcript) under ArtifactHandleOnlyGuard, so it is optional.
+   */
+  transcript_artifact?: ArtifactHandle;
+  /**
+   * the document the transcript was attached to, if any
+   *
+   * Clause: §6.2.26.2, §6.2.26.1
+   */
+  target_doc_id?: DocId;
+}
+
+/**
+ * the provenance (ai_origin) of one block imported by Docling
+ *
+ * Clause: §6.1.6.3
+ * Decision: The spec calls this record ai_origin, like the Docs provenance of §2.5.10 whose attributes differ; DoclingOrigin names the Docling form, and the field keeps the spec's name.
+ */
+export interface DoclingOrigin {
+  /**
+   * the ingestion job
+   *
+   * Clause: §6.1.6.3
+   */
+  job_id: JobId;
+  /**
+   * the original file
+   *
+   * Clause: §6.1.6.3
+   */
+  source_file_id: FileId;
+  /**
+   * the page in the original, counted from 1
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §6.1.6.3
+   * Decision: The spec does not say how pages count; from 1, as page numbers are printed and shown.
+   */
+  source_page: number;
+  /**
+   * where on the page the block came from
+   *
+   * Clause: §6.1.6.3
+   */
+  source_bbox: BoundingBox;
+  /**
+   * the extraction model's confidence
+   *
+   * Clause: §6.1.6.3
+   */
+  extraction_confidence: number;
+}
+
+/**
+ * one block a Docling job imported, with its provenance
+ *
+ * Clause: §6.1.6.3, §6.1.6.2
+ */
+export interface ImportedBlock {
+  /**
+   * the workspace block created
+   *
+   * Clause: §6.1.6.2, §2.6.6.2.3
+   */
+  block_id: BlockId;
+  /**
+   * where the block came from in the source file
+   *
+   * Clause: §6.1.6.3
+   */
+  ai_origin: DoclingOrigin;
+}
+
+/**
+ * the outputs of a Docling ingestion job, the imported blocks with their provenance
+ *
+ * Clause: §6.1.6.3, §6.1.6.5
+ * Decision: The target document is the inputs' target_doc_id, so the outputs do not repeat it.
+ */
+export interface DoclingJobOutputs {
+  /**
+   * the blocks imported, in document order
+   *
+   * Clause: §6.1.6.3, §6.1.6.2
+   */
+  imported_blocks: ImportedBlock[];
+}
+
+/**
+ * a trained adapter checkpoint and its lineage, as the adapter_checkpoint row holds it
+ *
+ * Clause: §9.1
+ * Decision: The row's columns, renamed where the record needs it: `id` is checkpoint_id (a named id reads unambiguously inside job outputs), the five hyperparameter columns are one AdapterConfig (the record the distillation operations use), and the *_json text columns are typed fields without the suffix. ewc_state stays open JSON because the spec gives it no shape.
+ */
+export interface AdapterCheckpoint {
+  /**
+   * identifier of the checkpoint
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §9.1
+   */
+  checkpoint_id: string;
+  /**
+   * when it was created
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §9.1
+   */
+  created_at: string;
+  /**
+   * the checkpoint it derives from (lineage)
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §9.1
+   */
+  parent_checkpoint_id?: string;
+  /**
+   * the base model the adapter is trained on
+   *
+   * Clause: §9.1
+   */
+  base_model_name: ModelId;
+  /**
+   * the adapter's type and hyperparameters (adapter_type, rank_r, alpha, learning_rate, precision)
+   *
+   * Clause: §9.1
+   */
+  adapter: AdapterConfig;
+  /**
+   * filesystem path to the adapter weights
+   *
+   * Clause: §9.1
+   */
+  path: string;
+  /**
+   * the elastic weight consolidation state (Fisher diagonal, lambda)
+   *
+   * Any JSON value; the spec leaves it open.
+   *
+   * Clause: §9.1
+   */
+  ewc_state?: unknown;
+  /**
+   * metrics on the fixed evaluation suite, by name
+   *
+   * Clause: §9.1
+   * Decision: The spec stores them as JSON without a shape; named numbers are what an evaluation suite reports (pass@k, compile rate).
+   */
+  eval_summary?: Record<string, number>;
+  /**
+   * hash of the training data specification
+   *
+   * Clause: §9.1
+   */
+  data_signature?: string;
+  /**
+   * the distillation jobs the checkpoint was trained by (job_ids_json)
+   *
+   * Clause: §9.1
+   */
+  job_ids?: JobId[];
+  /**
+   * whether the checkpoint passed the promotion gates
+   *
+   * Clause: §9.1
+   *
+   * @defaultValue `false` (applied by readers when the field is absent)
+   */
+  is_approved?: boolean;
+  /**
+   * whether it is the student currently served
+   *
+   * Clause: §9.1
+   *
+   * @defaultValue `false` (applied by readers when the field is absent)
+   */
+  is_current?: boolean;
+}
+
+/**
+ * one evaluation run of a checkpoint on a suite, as the eval_run row holds it
+ *
+ * Clause: §9.1
+ * Decision: The row's `id` is eval_run_id and metrics_json is metrics, for the reasons given on AdapterCheckpoint.
+ */
+export interface EvalRun {
+  /**
+   * identifier of the run
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §9.1
+   */
+  eval_run_id: string;
+  /**
+   * the distillation job that ran it
+   *
+   * Clause: §9.1
+   */
+  job_id?: JobId;
+  /**
+   * the checkpoint evaluated
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §9.1
+   */
+  checkpoint_id?: string;
+  /**
+   * when it ran
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §9.1
+   */
+  created_at: string;
+  /**
+   * the evaluation suite, such as core_code_eval_v1
+   *
+   * Clause: §9.1
+   */
+  suite_name: string;
+  /**
+   * the suite's metrics by name, such as pass@k and compile rate
+   *
+   * Clause: §9.1
+   */
+  metrics: Record<string, number>;
+}
+
+/**
+ * the outputs of a distillation stage, a checkpoint, an evaluation run, or both
+ *
+ * Clause: §9.1
+ * Decision: Both optional: a training stage produces a checkpoint, an evaluation stage an eval run, and evaluate_and_promote may produce both; the earlier stages (selecting examples, scoring) produce neither.
+ */
+export interface DistillationJobOutputs {
+  /**
+   * the checkpoint the stage created
+   *
+   * Clause: §9.1
+   */
+  adapter_checkpoint?: AdapterCheckpoint;
+  /**
+   * the evaluation run the stage recorded
+   *
+   * Clause: §9.1
+   */
+  eval_run?: EvalRun;
+}
 
 /**
  * payload of ai_job.created: a job was created, with its first history row

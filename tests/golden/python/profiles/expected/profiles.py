@@ -22,7 +22,7 @@ class ProfileDef(NamedTuple):
     outputs: str | None
     """The record of the profile's typed outputs."""
     operations: tuple[str, ...]
-    """``PlannedOperation`` variants, or names carried by its ``profile_operation`` variant."""
+    """The tags of the ``PlannedOperation`` variants the profile specialises (each has one profile)."""
     capabilities: tuple[str, ...]
     """Capability ids (``axis`` or ``axis:scope``, §11.1.3) the profile's jobs require."""
     validation_plan: str | None
@@ -76,6 +76,11 @@ JOB_KIND_PROFILE: dict[JobKind, ProfileDef] = {
 }
 """The closed job-kind registry: every kind and the one profile it is bound to."""
 
+OPERATION_PROFILE: dict[str, ProfileDef] = {
+    operation: profile for profile in PROFILES for operation in profile.operations
+}
+"""Every ``PlannedOperation`` tag and the one profile that specialises it (§2.6.6.6.1)."""
+
 
 _STATES: frozenset[str] = frozenset(("queued", "running", "done", "failed"))
 
@@ -83,6 +88,11 @@ _STATES: frozenset[str] = frozenset(("queued", "running", "done", "failed"))
 def profile_of(kind: JobKind) -> ProfileDef:
     """The profile a job kind is bound to; ``KeyError`` for a kind outside the registry."""
     return JOB_KIND_PROFILE[kind]
+
+
+def operation_profile(op: str) -> ProfileDef:
+    """The profile that specialises a planned operation, by its tag; ``KeyError`` for an unknown one."""
+    return OPERATION_PROFILE[op]
 
 
 def profile_by_id(profile_id: str) -> ProfileDef | None:

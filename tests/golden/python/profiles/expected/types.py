@@ -234,14 +234,68 @@ class PlannedOperationInsertBlock(BaseModel):
     """
 
 
-PlannedOperation = PlannedOperationInsertBlock
+class PlannedOperationReplaceBlock(BaseModel):
+    """Variant ``replace_block`` of ``PlannedOperation``: replace a block's content
+
+    Clause: §2.5.10.10
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["replace_block"] = "replace_block"
+    """Discriminator: always ``replace_block``."""
+
+    block_id: StrictStr
+    """the block
+
+    Clause: §2.5.10.10
+    """
+
+
+class PlannedOperationClusterNodes(BaseModel):
+    """Variant ``cluster_nodes`` of ``PlannedOperation``: group canvas nodes
+
+    Clause: §2.6.6.2.4
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["cluster_nodes"] = "cluster_nodes"
+    """Discriminator: always ``cluster_nodes``."""
+
+    node_ids: list[StrictStr]
+    """the nodes
+
+    Clause: §2.6.6.2.4
+    """
+
+
+class PlannedOperationRepositionNodes(BaseModel):
+    """Variant ``reposition_nodes`` of ``PlannedOperation``: move canvas nodes
+
+    Clause: §2.6.6.6.2
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    op: Literal["reposition_nodes"] = "reposition_nodes"
+    """Discriminator: always ``reposition_nodes``."""
+
+    node_ids: list[StrictStr]
+    """the nodes
+
+    Clause: §2.6.6.6.2
+    """
+
+
+PlannedOperation = Annotated[Union[PlannedOperationInsertBlock, PlannedOperationReplaceBlock, PlannedOperationClusterNodes, PlannedOperationRepositionNodes], Field(discriminator="op")]
 """one planned mutation
 
 Discriminated by ``op``.
 
 Clause: §2.6.6.2.4
 """
-PLANNED_OPERATION_OP_VALUES: tuple[str, ...] = ("insert_block",)
+PLANNED_OPERATION_OP_VALUES: tuple[str, ...] = ("insert_block", "replace_block", "cluster_nodes", "reposition_nodes")
 """Every ``op`` value of ``PlannedOperation``, in spec order."""
 
 
@@ -336,5 +390,8 @@ DocsInputs.model_rebuild()
 ValidationStep.model_rebuild()
 ValidationPlan.model_rebuild()
 PlannedOperationInsertBlock.model_rebuild()
+PlannedOperationReplaceBlock.model_rebuild()
+PlannedOperationClusterNodes.model_rebuild()
+PlannedOperationRepositionNodes.model_rebuild()
 JobInputsDocs.model_rebuild()
 Job.model_rebuild()

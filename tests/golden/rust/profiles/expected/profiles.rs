@@ -17,8 +17,8 @@ pub struct ProfileDef {
     pub inputs: Option<&'static str>,
     /// The record of the profile's typed outputs, if any.
     pub outputs: Option<&'static str>,
-    /// Operations the profile specialises: `PlannedOperation` variants, or names carried by
-    /// its `profile_operation` variant.
+    /// Operations the profile specialises: the tags of its `PlannedOperation` variants
+    /// (every variant belongs to exactly one profile, see `PlannedOperation::profile`).
     pub operations: &'static [&'static str],
     /// Capability ids (`axis` or `axis:scope`, §11.1.3) the profile's jobs require.
     pub capabilities: &'static [&'static str],
@@ -103,6 +103,19 @@ impl JobKind {
             Self::DocRewrite => &DOCS,
             Self::DocSummarize => &DOCS,
             Self::CanvasCluster => &CANVAS,
+        }
+    }
+}
+
+impl super::types::PlannedOperation {
+    /// The profile that specialises this operation (§2.6.6.6.1); every operation has
+    /// exactly one, and appears in that profile's `operations`.
+    pub const fn profile(&self) -> &'static ProfileDef {
+        match self {
+            Self::InsertBlock { .. } => &DOCS,
+            Self::ReplaceBlock { .. } => &DOCS,
+            Self::ClusterNodes { .. } => &CANVAS,
+            Self::RepositionNodes { .. } => &CANVAS,
         }
     }
 }

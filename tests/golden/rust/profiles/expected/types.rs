@@ -295,6 +295,24 @@ pub enum PlannedOperation {
         /// The block before (§2.6.6.2.4)
         after: String,
     },
+    /// Replace a block's content (§2.5.10.10)
+    #[serde(rename = "replace_block")]
+    ReplaceBlock {
+        /// The block (§2.5.10.10)
+        block_id: String,
+    },
+    /// Group canvas nodes (§2.6.6.2.4)
+    #[serde(rename = "cluster_nodes")]
+    ClusterNodes {
+        /// The nodes (§2.6.6.2.4)
+        node_ids: Vec<String>,
+    },
+    /// Move canvas nodes (§2.6.6.6.2)
+    #[serde(rename = "reposition_nodes")]
+    RepositionNodes {
+        /// The nodes (§2.6.6.6.2)
+        node_ids: Vec<String>,
+    },
 }
 
 /// One job (§2.6.6.2)

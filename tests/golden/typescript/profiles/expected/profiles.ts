@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import type { JobKind, Stage } from "./types.js";
+import type { JobKind, PlannedOperation, Stage } from "./types.js";
 
 /** One job profile: extends the core job without redefining it (§2.6.6.6). */
 export interface ProfileDef {
@@ -19,7 +19,7 @@ export interface ProfileDef {
   readonly inputs: string | null;
   /** The record of the profile's typed outputs. */
   readonly outputs: string | null;
-  /** `PlannedOperation` variants, or names carried by its `profile_operation` variant. */
+  /** The tags of the `PlannedOperation` variants the profile specialises (each has one profile). */
   readonly operations: readonly string[];
   /** Capability ids (`axis` or `axis:scope`, §11.1.3) the profile's jobs require. */
   readonly capabilities: readonly string[];
@@ -77,6 +77,16 @@ export const JOB_KIND_PROFILE: Readonly<Record<JobKind, string>> = {
   canvas_cluster: "canvas",
 };
 
+/**
+ * Every `PlannedOperation` tag and the name of the one profile that specialises it (§2.6.6.6.1).
+ */
+export const OPERATION_PROFILE: Readonly<Record<PlannedOperation["op"], string>> = {
+  insert_block: "docs",
+  replace_block: "docs",
+  cluster_nodes: "canvas",
+  reposition_nodes: "canvas",
+};
+
 const STATES: readonly Stage[] = ["queued", "running", "done", "failed"];
 
 /** The profile a job kind is bound to. */
@@ -85,6 +95,16 @@ export function profileOf(kind: JobKind): ProfileDef {
   const profile = PROFILES.find((candidate) => candidate.name === name);
   if (profile === undefined) {
     throw new Error(`job kind ${kind} is bound to no profile`);
+  }
+  return profile;
+}
+
+/** The profile that specialises a planned operation, by its tag. */
+export function operationProfile(op: PlannedOperation["op"]): ProfileDef {
+  const name = OPERATION_PROFILE[op];
+  const profile = PROFILES.find((candidate) => candidate.name === name);
+  if (profile === undefined) {
+    throw new Error(`operation ${op} is specialised by no profile`);
   }
   return profile;
 }

@@ -158,6 +158,60 @@ export interface PlannedOperationInsertBlock {
 }
 
 /**
+ * Variant `replace_block` of {@link PlannedOperation}: replace a block's content
+ *
+ * Clause: §2.5.10.10
+ */
+export interface PlannedOperationReplaceBlock {
+  /**
+   * Discriminator: always `replace_block`.
+   */
+  op: "replace_block";
+  /**
+   * the block
+   *
+   * Clause: §2.5.10.10
+   */
+  block_id: string;
+}
+
+/**
+ * Variant `cluster_nodes` of {@link PlannedOperation}: group canvas nodes
+ *
+ * Clause: §2.6.6.2.4
+ */
+export interface PlannedOperationClusterNodes {
+  /**
+   * Discriminator: always `cluster_nodes`.
+   */
+  op: "cluster_nodes";
+  /**
+   * the nodes
+   *
+   * Clause: §2.6.6.2.4
+   */
+  node_ids: string[];
+}
+
+/**
+ * Variant `reposition_nodes` of {@link PlannedOperation}: move canvas nodes
+ *
+ * Clause: §2.6.6.6.2
+ */
+export interface PlannedOperationRepositionNodes {
+  /**
+   * Discriminator: always `reposition_nodes`.
+   */
+  op: "reposition_nodes";
+  /**
+   * the nodes
+   *
+   * Clause: §2.6.6.6.2
+   */
+  node_ids: string[];
+}
+
+/**
  * one planned mutation
  *
  * Discriminated by `op`.
@@ -165,13 +219,16 @@ export interface PlannedOperationInsertBlock {
  * Clause: §2.6.6.2.4
  */
 export type PlannedOperation =
-  | PlannedOperationInsertBlock;
+  | PlannedOperationInsertBlock
+  | PlannedOperationReplaceBlock
+  | PlannedOperationClusterNodes
+  | PlannedOperationRepositionNodes;
 
 /**
  * Every `op` value of {@link PlannedOperation}, in spec order.
  * Clause: §2.6.6.2.4
  */
-export const PLANNED_OPERATION_OP_VALUES = ["insert_block"] as const satisfies readonly PlannedOperation["op"][];
+export const PLANNED_OPERATION_OP_VALUES = ["insert_block", "replace_block", "cluster_nodes", "reposition_nodes"] as const satisfies readonly PlannedOperation["op"][];
 
 /**
  * one job
