@@ -10,48 +10,107 @@
 //! - a path step through a missing optional field, or a JSON `null`, is *absent*, unless the field
 //!   declares a `default:`, which is then used (the Rust model applies defaults when it reads a
 //!   record, so a rule sees the default there too);
+//! - a `[variant]` step ([`Step::Variant`]) keeps the value when it is an object whose tag
+//!   property equals the variant, and is *absent* otherwise; it adds no key to JSON pointers;
 //! - an absent value satisfies only `absent`, `not_equals`/`not_in`, `length` and `each`/`all_equal`
 //!   (vacuously), and `not` of anything it fails;
 //! - values compare as JSON values (numbers by value).
 
-use handshake_spec::model::{Condition, Field, FieldPath, Rule, Spec, TypeKind, TypeRef};
+use handshake_spec::model::{
+    Condition, Field, FieldPath, PathStep, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
+};
 
-/// One step of a rule path: the key to read and the default the field declares, if any.
+/// One step of a rule path, as the interpreters read it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Step {
-    /// Field (or union tag) name.
-    pub key: String,
-    /// The field's `default:`, used when the value is absent.
-    pub fallback: Option<serde_json::Value>,
+pub(crate) enum Step {
+    /// Read a field (or a union's tag).
+    Field {
+        /// Field (or union tag) name.
+        key: String,
+        /// The field's `default:`, used when the value is absent.
+        fallback: Option<serde_json::Value>,
+    },
+    /// A `[variant]` step: keep the value when its `tag` property equals `variant`, else absent.
+    Variant {
+        /// The union's tag property.
+        tag: String,
+        /// The variant's tag value.
+        variant: String,
+    },
 }
 
-/// The type a value has while a path is followed (only named types carry fields).
-fn field_of<'a>(spec: &'a Spec, type_name: &str, key: &str) -> Option<&'a Field> {
-    match &spec.type_named(type_name)?.kind {
-        TypeKind::Record(record) => record.fields.iter().find(|f| f.name == key),
-        TypeKind::Union(union) => union
-            .variants
-            .iter()
-            .flat_map(|v| v.fields.iter())
-            .find(|f| f.name == key),
-        TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => None,
+/// Where a path is while it is followed: a named type, and the variant a `[variant]` step chose.
+struct Cursor<'a> {
+    type_name: Option<String>,
+    variant: Option<&'a Variant>,
+}
+
+impl<'a> Cursor<'a> {
+    /// The field `key` of the current value: of a record, or of the selected variant. Without a
+    /// selected variant a union offers every variant's fields (only the tag is ever read that
+    /// way, and it is no field).
+    fn field(&self, spec: &'a Spec, key: &str) -> Option<&'a Field> {
+        if let Some(variant) = self.variant {
+            return variant.fields.iter().find(|f| f.name == key);
+        }
+        match &spec.type_named(self.type_name.as_deref()?)?.kind {
+            TypeKind::Record(record) => record.fields.iter().find(|f| f.name == key),
+            TypeKind::Union(union) => union
+                .variants
+                .iter()
+                .flat_map(|v| v.fields.iter())
+                .find(|f| f.name == key),
+            TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => None,
+        }
+    }
+
+    /// Follows one step; returns the field it read, if it was a field step.
+    fn advance(&mut self, spec: &'a Spec, step: &PathStep) -> (Option<&'a Field>, Option<String>) {
+        match step {
+            PathStep::Variant(name) => {
+                let union = match self.type_name.as_deref().and_then(|t| spec.type_named(t)) {
+                    Some(TypeDef {
+                        kind: TypeKind::Union(union),
+                        ..
+                    }) => Some(union),
+                    _ => None,
+                };
+                self.variant = union.and_then(|u| u.variants.iter().find(|v| &v.name == name));
+                (None, union.map(|u| u.tag.clone()))
+            }
+            PathStep::Field(key) => {
+                let field = self.field(spec, key);
+                self.variant = None;
+                self.type_name = match field.map(|f| &f.ty) {
+                    Some(TypeRef::Named(name)) => Some(name.clone()),
+                    _ => None,
+                };
+                (field, None)
+            }
+        }
     }
 }
 
 /// The steps of `path` read from a value of type `from` (a record or union name).
 pub(crate) fn steps(spec: &Spec, from: Option<&str>, path: &FieldPath) -> Vec<Step> {
-    let mut current = from.map(str::to_owned);
+    let mut cursor = Cursor {
+        type_name: from.map(str::to_owned),
+        variant: None,
+    };
     path.0
         .iter()
-        .map(|key| {
-            let field = current.as_deref().and_then(|ty| field_of(spec, ty, key));
-            current = match field.map(|f| &f.ty) {
-                Some(TypeRef::Named(name)) => Some(name.clone()),
-                _ => None,
-            };
-            Step {
-                key: key.clone(),
-                fallback: field.and_then(|f| f.default.clone()),
+        .map(|step| {
+            let (field, tag) = cursor.advance(spec, step);
+            match step {
+                PathStep::Field(key) => Step::Field {
+                    key: key.clone(),
+                    fallback: field.and_then(|f| f.default.clone()),
+                },
+                // The loader guarantees a variant step applies to a union, so the tag is known.
+                PathStep::Variant(variant) => Step::Variant {
+                    tag: tag.unwrap_or_default(),
+                    variant: variant.clone(),
+                },
             }
         })
         .collect()
@@ -59,13 +118,15 @@ pub(crate) fn steps(spec: &Spec, from: Option<&str>, path: &FieldPath) -> Vec<St
 
 /// The element type of the list at `path` from `from`, when it is a named type.
 pub(crate) fn element_type(spec: &Spec, from: Option<&str>, path: &FieldPath) -> Option<String> {
-    let mut current = from?.to_owned();
+    let mut cursor = Cursor {
+        type_name: Some(from?.to_owned()),
+        variant: None,
+    };
     let mut last = None;
-    for key in &path.0 {
-        let field = field_of(spec, &current, key)?;
-        last = Some(&field.ty);
-        if let TypeRef::Named(name) = &field.ty {
-            current = name.clone();
+    for step in &path.0 {
+        let (field, _) = cursor.advance(spec, step);
+        if matches!(step, PathStep::Field(_)) {
+            last = Some(&field?.ty);
         }
     }
     match last? {
@@ -282,7 +343,7 @@ pub(crate) mod test_rules {
     }
 
     fn path(text: &str) -> FieldPath {
-        FieldPath(text.split('.').map(str::to_owned).collect())
+        FieldPath::fields(&text.split('.').collect::<Vec<_>>())
     }
 
     fn rule(name: &str, code: &str, on: &str, when: Option<Condition>, require: Condition) -> Rule {
@@ -457,10 +518,16 @@ mod tests {
     #[test]
     fn a_step_carries_the_default_of_its_field() {
         let spec = test_rules::spec();
-        let path = FieldPath(vec!["layers".into()]);
+        let path = FieldPath::fields(&["layers"]);
         let steps = steps(&spec, Some("SourceRef"), &path);
-        assert_eq!(steps[0].fallback, Some(serde_json::json!(["derived"])));
-        let selectors = FieldPath(vec!["selectors".into()]);
+        assert_eq!(
+            steps[0],
+            Step::Field {
+                key: "layers".into(),
+                fallback: Some(serde_json::json!(["derived"]))
+            }
+        );
+        let selectors = FieldPath::fields(&["selectors"]);
         assert_eq!(
             element_type(&spec, Some("SourceRef"), &selectors).as_deref(),
             Some("Selector")

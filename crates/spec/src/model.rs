@@ -117,19 +117,79 @@ pub struct Rule {
     pub meta: Meta,
 }
 
-/// A dot path from a record through nested record fields, e.g. `local_only_payload_ref.kind`.
-/// A union's tag is addressed by the tag's name (e.g. `job_inputs.profile`).
+/// A path from a record through nested values, as a list of steps, e.g.
+/// `local_only_payload_ref.kind` or `job_inputs[charts_decks].source_table_ref`.
+///
+/// - A [`PathStep::Field`] reads a field of a record, or of the variant a preceding
+///   [`PathStep::Variant`] selected. A union's tag is addressed as a field step named like the
+///   tag (e.g. `job_inputs.profile`).
+/// - A [`PathStep::Variant`] `[v]` applies to a union value: the value stays what it is when its
+///   tag is `v` and is *absent* otherwise; the next step then reads a field of variant `v`. It
+///   follows a field step (`job_inputs[charts_decks]`), or starts a path inside `each` over a list
+///   of unions (`[insert_block].after`, relative to the element).
+///
+/// The loader guarantees that a path is non-empty, that every field step names a field and every
+/// variant step a variant of a union, that a variant step is followed by a field of that variant
+/// (never the tag) or ends the path, and that no step goes through a list.
+///
+/// The JSON Pointer of a path's value is its field steps only ([`FieldPath::json_keys`]): a
+/// variant step selects, it does not descend.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FieldPath(pub Vec<String>);
+pub struct FieldPath(pub Vec<PathStep>);
+
+/// One step of a [`FieldPath`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PathStep {
+    /// `name`: a field (or a union's tag) of the current value.
+    Field(String),
+    /// `[variant]`: the current union value when its tag is `variant`, otherwise absent.
+    Variant(String),
+}
+
+impl FieldPath {
+    /// A path of field steps only, e.g. `["ship_to", "zip"]` for `ship_to.zip`.
+    pub fn fields<S: AsRef<str>>(names: &[S]) -> FieldPath {
+        FieldPath(
+            names
+                .iter()
+                .map(|n| PathStep::Field(n.as_ref().to_string()))
+                .collect(),
+        )
+    }
+
+    /// The keys of the JSON value the path reads (its field steps), e.g. `job_inputs`,
+    /// `source_table_ref` for `job_inputs[charts_decks].source_table_ref`.
+    pub fn json_keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().filter_map(|step| match step {
+            PathStep::Field(name) => Some(name.as_str()),
+            PathStep::Variant(_) => None,
+        })
+    }
+
+    /// Whether any step selects a union variant.
+    pub fn has_variant_step(&self) -> bool {
+        self.0
+            .iter()
+            .any(|step| matches!(step, PathStep::Variant(_)))
+    }
+}
 
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.join("."))
+        for (index, step) in self.0.iter().enumerate() {
+            match step {
+                PathStep::Field(name) if index == 0 => f.write_str(name)?,
+                PathStep::Field(name) => write!(f, ".{name}")?,
+                PathStep::Variant(name) => write!(f, "[{name}]")?,
+            }
+        }
+        Ok(())
     }
 }
 
 /// The small condition language of rules. An absent value (a missing optional field anywhere on
-/// the path) satisfies only `absent`, `not …` of a comparison, and `length`/`each` vacuously.
+/// the path, or a union of another variant than a `[variant]` step selects) satisfies only
+/// `absent`, `not …` of a comparison, and `length`/`each` vacuously.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     /// `{ present: path }`: the value exists.

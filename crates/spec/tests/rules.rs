@@ -5,7 +5,7 @@ use std::path::Path;
 use handshake_spec::model::{Condition, FieldPath};
 
 fn path(text: &str) -> FieldPath {
-    FieldPath(text.split('.').map(str::to_string).collect())
+    FieldPath::fields(&text.split('.').collect::<Vec<_>>())
 }
 
 #[test]

@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::{Condition, FieldPath, FieldStorage, Rule, Spec, TypeKind};
+use handshake_spec::model::{Condition, FieldPath, FieldStorage, PathStep, Rule, Spec, TypeKind};
 
 use super::{Pages, anchor, cell, one_line, sentence};
 use crate::rule_plan;
@@ -94,8 +94,50 @@ pub(crate) fn in_words(rule: &Rule) -> String {
     }
 }
 
+/// A path in words: its field steps as a dot path, then which variant each `[variant]` step
+/// selects, e.g. `` `job_inputs.source_table_ref` (with `job_inputs` a `charts_decks`) ``.
 fn path(path: &FieldPath) -> String {
-    format!("`{path}`")
+    let mut keys: Vec<&str> = Vec::new();
+    let mut selections = Vec::new();
+    for step in &path.0 {
+        match step {
+            PathStep::Field(key) => keys.push(key),
+            PathStep::Variant(variant) => {
+                let value = if keys.is_empty() {
+                    "the element".to_string()
+                } else {
+                    format!("`{}`", keys.join("."))
+                };
+                selections.push(format!("{value} {} `{variant}`", article(variant)));
+            }
+        }
+    }
+    let keys = if keys.is_empty() {
+        "the element".to_string()
+    } else {
+        format!("`{}`", keys.join("."))
+    };
+    if selections.is_empty() {
+        keys
+    } else {
+        format!("{keys} (with {})", selections.join(", "))
+    }
+}
+
+/// The prefix of a path ending in `[variant]`, and the variant: such a path is "is a `v`".
+fn variant_test(path: &FieldPath) -> Option<(FieldPath, &str)> {
+    match path.0.split_last()? {
+        (PathStep::Variant(variant), prefix) => Some((FieldPath(prefix.to_vec()), variant)),
+        _ => None,
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 fn value(value: &serde_json::Value) -> String {
@@ -117,6 +159,15 @@ fn words(condition: &Condition, must: bool) -> String {
         ("is", "is not", "has")
     };
     match condition {
+        Condition::Present(p) | Condition::Absent(p) if variant_test(p).is_some() => {
+            let (prefix, variant) = variant_test(p).unwrap_or((FieldPath(Vec::new()), ""));
+            let verb = if matches!(condition, Condition::Present(_)) {
+                is
+            } else {
+                is_not
+            };
+            format!("{} {verb} {} `{variant}`", path(&prefix), article(variant))
+        }
         Condition::Present(p) => format!("{} {is} present", path(p)),
         Condition::Absent(p) => format!("{} {is} absent", path(p)),
         Condition::Equals { path: p, value: v } => format!("{} {is} {}", path(p), value(v)),
@@ -244,11 +295,16 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
     }
     for condition in conditions {
         for p in rule_plan::condition_paths(condition) {
+            if p.has_variant_step() {
+                return Some(format!(
+                    "`{p}` reads inside a union variant, and unions are stored as JSON in `{}`.",
+                    table.name
+                ));
+            }
             let column = p.0.len() == 1
-                && record
-                    .fields
-                    .iter()
-                    .any(|f| f.name == p.0[0] && f.storage == FieldStorage::Column);
+                && record.fields.iter().any(|f| {
+                    p.json_keys().eq([f.name.as_str()]) && f.storage == FieldStorage::Column
+                });
             if !column {
                 return Some(format!(
                     "`{p}` is not a typed column of `{}` (it lives in a JSON document or a child table).",

@@ -10,12 +10,16 @@
 //! `not_equals`/`not_in` → `not` of those; `min_length`/`max_length` → `minLength`/`maxLength`
 //! (strings, code points like the Rust `chars().count()`) or `minItems`/`maxItems` (lists);
 //! `contains` → `contains: {const}`; `each` → `items`; `all`/`any`/`not` → `allOf`/`anyOf`/`not`.
+//! A `[variant]` step is a `const` on the union's tag: required together with the rest of the path
+//! where absence fails the condition, an `if`/`then` where absence satisfies it.
 //!
 //! `all_equal` compares list elements with each other, which JSON Schema has no keyword for: a
 //! rule using it is left out of the schema and listed under `x-rules-not-expressible` on the
 //! record (rule, code, reason), so the gap is visible and tests can assert it.
 
-use handshake_spec::model::{Condition, FieldPath, Rule, Spec, TypeDef, TypeKind, TypeRef};
+use handshake_spec::model::{
+    Condition, Field, FieldPath, PathStep, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
+};
 use serde_json::{Map, Value, json};
 
 /// Why `all_equal` has no JSON Schema translation.
@@ -155,8 +159,54 @@ fn condition_value(spec: &Spec, scope: &str, c: &Condition) -> Option<Value> {
     condition(spec, scope, c).map(Value::Object)
 }
 
+/// A path step resolved against the types: a field (its declaration, when known), or a
+/// `[variant]` step with the union's tag property.
+enum Resolved<'s> {
+    Field(&'s str, Option<&'s Field>),
+    Variant { tag: String, variant: &'s str },
+}
+
+/// Resolves every step of `path` from a value of type `scope`.
+fn resolve<'s>(spec: &'s Spec, scope: &str, path: &'s FieldPath) -> Vec<Resolved<'s>> {
+    let mut current = Some(scope.to_string());
+    let mut selected: Option<&'s Variant> = None;
+    let mut out = Vec::new();
+    for step in &path.0 {
+        match step {
+            PathStep::Variant(name) => {
+                let union = match current.as_deref().and_then(|t| spec.type_named(t)) {
+                    Some(TypeDef {
+                        kind: TypeKind::Union(union),
+                        ..
+                    }) => Some(union),
+                    _ => None,
+                };
+                selected = union.and_then(|u| u.variants.iter().find(|v| &v.name == name));
+                out.push(Resolved::Variant {
+                    tag: union.map(|u| u.tag.clone()).unwrap_or_default(),
+                    variant: name,
+                });
+            }
+            PathStep::Field(name) => {
+                let found = match selected.take() {
+                    Some(variant) => variant.fields.iter().find(|f| &f.name == name),
+                    None => current.as_deref().and_then(|t| field(spec, t, name)),
+                };
+                current = match found.map(|f| &f.ty) {
+                    Some(TypeRef::Named(next)) => Some(next.clone()),
+                    _ => None,
+                };
+                out.push(Resolved::Field(name, found));
+            }
+        }
+    }
+    out
+}
+
 /// Nests `leaf` under the `properties` of each step of `path`, requiring a step exactly when its
-/// absence would make `atom` false.
+/// absence would make `atom` false. A `[variant]` step becomes a `const` on the union's tag:
+/// merged into the union's schema (tag required) when absence makes `atom` false, else an
+/// `if` (the tag is the variant) / `then` (the rest of the path), so another variant passes.
 fn along(
     spec: &Spec,
     scope: &str,
@@ -164,46 +214,77 @@ fn along(
     atom: &Condition,
     leaf: Map<String, Value>,
 ) -> Map<String, Value> {
-    // Types along the path: the scope of each step.
-    let mut scopes = vec![scope.to_string()];
-    for segment in &path.0 {
-        let next = field(
-            spec,
-            scopes.last().map(String::as_str).unwrap_or(scope),
-            segment,
-        )
-        .and_then(|f| match &f.ty {
-            TypeRef::Named(name) => Some(name.clone()),
-            _ => None,
-        })
-        .unwrap_or_default();
-        scopes.push(next);
-    }
+    let steps = resolve(spec, scope, path);
     let mut schema = leaf;
-    for (index, segment) in path.0.iter().enumerate().rev() {
-        let step_scope = &scopes[index];
-        let absent_holds = match field(spec, step_scope, segment).and_then(|f| f.default.clone()) {
-            // Absent with a default: the default is read instead, and the rest of the path in it.
-            Some(default) => holds(atom, lookup(&default, &path.0[index + 1..]).as_ref()),
-            None => holds(atom, None),
-        };
-        let mut outer = Map::new();
-        let mut properties = Map::new();
-        properties.insert(segment.clone(), Value::Object(schema));
-        outer.insert("properties".into(), Value::Object(properties));
-        if !absent_holds {
-            outer.insert("required".into(), json!([segment]));
+    for (index, step) in steps.iter().enumerate().rev() {
+        match step {
+            Resolved::Variant { tag, variant } => {
+                let mut test = Map::new();
+                test.insert(
+                    "properties".into(),
+                    json!({ tag.as_str(): { "const": variant } }),
+                );
+                test.insert("required".into(), json!([tag]));
+                schema = if holds(atom, None) {
+                    let mut conditional = Map::new();
+                    conditional.insert("if".into(), Value::Object(test));
+                    conditional.insert("then".into(), Value::Object(schema));
+                    conditional
+                } else {
+                    merge(test, schema)
+                };
+            }
+            Resolved::Field(name, found) => {
+                let absent_holds = match found.and_then(|f| f.default.clone()) {
+                    // Absent with a default: the default is read instead, and the rest of the
+                    // path in it.
+                    Some(default) => holds(atom, lookup(&default, &steps[index + 1..]).as_ref()),
+                    None => holds(atom, None),
+                };
+                let mut outer = Map::new();
+                let mut properties = Map::new();
+                properties.insert((*name).to_string(), Value::Object(schema));
+                outer.insert("properties".into(), Value::Object(properties));
+                if !absent_holds {
+                    outer.insert("required".into(), json!([name]));
+                }
+                schema = outer;
+            }
         }
-        schema = outer;
     }
     schema
 }
 
-/// Reads `rest` inside a JSON value (a default), `None` when a step is missing.
-fn lookup(value: &Value, rest: &[String]) -> Option<Value> {
+/// `test` (the tag's `const`, tag required) and `rest` (the schema of the variant's fields) as one
+/// schema: their `properties` and `required` joined (the loader never lets a path read the tag
+/// after a variant step, so the keys differ); anything else in `rest` stays beside them.
+fn merge(test: Map<String, Value>, rest: Map<String, Value>) -> Map<String, Value> {
+    let mut out = test;
+    for (key, value) in rest {
+        match (key.as_str(), out.get_mut(&key), value) {
+            ("properties", Some(Value::Object(mine)), Value::Object(theirs)) => mine.extend(theirs),
+            ("required", Some(Value::Array(mine)), Value::Array(theirs)) => mine.extend(theirs),
+            (_, _, value) => {
+                out.insert(key, value);
+            }
+        }
+    }
+    out
+}
+
+/// Reads `rest` inside a JSON value (a default), `None` when a step is missing or a variant step
+/// does not match.
+fn lookup(value: &Value, rest: &[Resolved<'_>]) -> Option<Value> {
     let mut current = value;
-    for segment in rest {
-        current = current.get(segment)?;
+    for step in rest {
+        match step {
+            Resolved::Field(name, _) => current = current.get(*name)?,
+            Resolved::Variant { tag, variant } => {
+                if current.get(tag.as_str()).and_then(Value::as_str) != Some(variant) {
+                    return None;
+                }
+            }
+        }
     }
     Some(current.clone())
 }
@@ -235,24 +316,18 @@ fn holds(atom: &Condition, value: Option<&Value>) -> bool {
     }
 }
 
-fn field<'s>(spec: &'s Spec, scope: &str, name: &str) -> Option<&'s handshake_spec::model::Field> {
+fn field<'s>(spec: &'s Spec, scope: &str, name: &str) -> Option<&'s Field> {
     match &spec.type_named(scope)?.kind {
         TypeKind::Record(record) => record.fields.iter().find(|f| f.name == name),
         _ => None,
     }
 }
 
-fn leaf_type<'s>(spec: &'s Spec, scope: &str, path: &FieldPath) -> Option<&'s TypeRef> {
-    let mut current = scope.to_string();
-    let mut ty = None;
-    for segment in &path.0 {
-        let f = field(spec, &current, segment)?;
-        ty = Some(&f.ty);
-        if let TypeRef::Named(name) = &f.ty {
-            current = name.clone();
-        }
+fn leaf_type<'s>(spec: &'s Spec, scope: &str, path: &'s FieldPath) -> Option<&'s TypeRef> {
+    match resolve(spec, scope, path).last()? {
+        Resolved::Field(_, found) => found.map(|f| &f.ty),
+        Resolved::Variant { .. } => None,
     }
-    ty
 }
 
 fn element_type(spec: &Spec, scope: &str, path: &FieldPath) -> Option<String> {

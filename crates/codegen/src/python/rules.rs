@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use handshake_spec::model::{Condition, FieldPath, Spec};
 
 use super::{docstring, header, one_line, py_string, py_value};
-use crate::rule_plan::{self, Shape, WalkNode};
+use crate::rule_plan::{self, Shape, Step, WalkNode};
 
 /// `rules.py`.
 pub(super) fn rules_file(spec: &Spec) -> String {
@@ -134,14 +134,24 @@ fn tuple(items: Vec<String>) -> String {
     }
 }
 
-/// A path as a tuple of steps: a key, or `(key, default)` when the field declares a default.
+/// A path as a tuple of steps: a key, `(key, default)` when the field declares a default, or
+/// `_Variant(tag, variant)` for a `[variant]` step.
 fn path(spec: &Spec, from: Option<&str>, path: &FieldPath) -> String {
     tuple(
         rule_plan::steps(spec, from, path)
             .into_iter()
-            .map(|step| match &step.fallback {
-                None => py_string(&step.key),
-                Some(default) => format!("({}, {})", py_string(&step.key), py_value(default)),
+            .map(|step| match &step {
+                Step::Field {
+                    key,
+                    fallback: None,
+                } => py_string(key),
+                Step::Field {
+                    key,
+                    fallback: Some(default),
+                } => format!("({}, {})", py_string(key), py_value(default)),
+                Step::Variant { tag, variant } => {
+                    format!("_Variant({}, {})", py_string(tag), py_string(variant))
+                }
             })
             .collect(),
     )
@@ -270,6 +280,13 @@ _Condition: TypeAlias = tuple[Any, ...]
 _WalkNode: TypeAlias = tuple[Any, ...]
 
 
+class _Variant(NamedTuple):
+    """A ``[variant]`` path step: the value if its ``tag`` property is ``name``, else absent."""
+
+    tag: str
+    name: str
+
+
 class CrossFieldRule(NamedTuple):
     """A cross-field rule: stable code, name, the record type it constrains, clause(s), message."""
 
@@ -288,6 +305,10 @@ _ABSENT: Any = object()
 
 def _resolve(value: Any, path: tuple[Any, ...]) -> Any:
     for step in path:
+        if isinstance(step, _Variant):
+            if not (isinstance(value, dict) and value.get(step.tag) == step.name):
+                return _ABSENT
+            continue
         key, fallback = (step, _ABSENT) if isinstance(step, str) else step
         value = value.get(key) if isinstance(value, dict) else None
         if value is None:

@@ -8,8 +8,11 @@
 //! boolean tree and negated by De Morgan before printing, so the output reads like hand-written
 //! code and passes clippy without allowances.
 //!
+//! A `[variant]` path step destructures the union with a `match` (other variants give `None`, so
+//! the rest of the path is absent), and a path ending in one is tested with `matches!`.
+//!
 //! Violations carry the JSON Pointer of the value the rule is about: the record's pointer plus the
-//! first path of the failing part. A top-level `all` reports each failing part on its own; a
+//! first path of the failing part (its field steps; a variant step adds no key). A top-level `all` reports each failing part on its own; a
 //! top-level `each` reports each failing element (and part) on its own, so every violation is
 //! returned, not only the first. Records and unions that cannot reach a rule get an empty impl;
 //! the others descend only into the fields that can.
@@ -17,7 +20,8 @@
 use std::collections::BTreeSet;
 
 use handshake_spec::model::{
-    Condition, Field, FieldPath, Primitive, Rule, Spec, TypeDef, TypeKind, TypeRef,
+    Condition, Field, FieldPath, PathStep, Primitive, Rule, Spec, TypeDef, TypeKind, TypeRef,
+    Variant,
 };
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote};
@@ -264,6 +268,8 @@ enum Access {
 enum Leaf<'s> {
     Typed(&'s TypeRef),
     Tag(&'s TypeDef),
+    /// A path ending in `[variant]`: the union (of this type) itself, present when it is the variant.
+    Variant(&'s TypeDef, &'s Variant),
 }
 
 /// A value expression handed to a comparison: a place of type `T` or a reference `&T`.
@@ -411,6 +417,11 @@ impl<'s> Generator<'s, '_> {
     }
 
     /// Follows `path` from a value of type `scope` reached by `base`.
+    ///
+    /// A `[variant]` step followed by a field destructures the union in a `match` whose other
+    /// arms give `None`, so the field is absent unless the union is that variant. A path that
+    /// *ends* in `[variant]` returns the union's own access with [`Leaf::Variant`]: only
+    /// `present`/`absent` reach it, and they test the variant with `matches!`.
     fn access(
         &mut self,
         scope: &str,
@@ -422,17 +433,73 @@ impl<'s> Generator<'s, '_> {
         let mut current = spec
             .type_named(scope)
             .ok_or_else(|| self.fail(rule, "an unknown type"))?;
+        // Set by a `[variant]` step: the next field step reads this variant's fields.
+        let mut selected: Option<&'s Variant> = None;
         let mut access = base;
         let mut leaf = None;
-        for (index, segment) in path.0.iter().enumerate() {
+        for (index, step) in path.0.iter().enumerate() {
             if leaf.is_some() {
                 return Err(self.fail(rule, "a path past its end"));
             }
-            match &current.kind {
-                TypeKind::Union(union) if &union.tag == segment => {
-                    leaf = Some(Leaf::Tag(current));
+            let last = index + 1 == path.0.len();
+            let segment = match step {
+                PathStep::Variant(name) => {
+                    let TypeKind::Union(union) = &current.kind else {
+                        return Err(self.fail(rule, "a variant step on a value that is no union"));
+                    };
+                    if selected.is_some() {
+                        return Err(self.fail(rule, "two variant steps in a row"));
+                    }
+                    let variant = union
+                        .variants
+                        .iter()
+                        .find(|v| &v.name == name)
+                        .ok_or_else(|| self.fail(rule, "an unknown variant"))?;
+                    self.use_type(current);
+                    if last {
+                        leaf = Some(Leaf::Variant(current, variant));
+                    } else {
+                        selected = Some(variant);
+                    }
+                    continue;
                 }
-                TypeKind::Record(record) => {
+                PathStep::Field(segment) => segment,
+            };
+            let field = match (&current.kind, selected.take()) {
+                (TypeKind::Union(union), None) if &union.tag == segment => {
+                    leaf = Some(Leaf::Tag(current));
+                    continue;
+                }
+                (TypeKind::Union(_), Some(variant)) => {
+                    let field = variant
+                        .fields
+                        .iter()
+                        .find(|f| &f.name == segment)
+                        .ok_or_else(|| self.fail(rule, "a path through an unknown field"))?;
+                    let union_name = ident(&current.name, &current.meta)?;
+                    let variant_name = variant_ident(&variant.name, &variant.meta)?;
+                    let name = ident(&field.name, &field.meta)?;
+                    let optional = !field.required && field.default.is_none();
+                    let binding = if optional {
+                        quote! { #name: Some(#name) }
+                    } else {
+                        quote! { #name }
+                    };
+                    let pattern = quote! { #union_name::#variant_name { #binding, .. } };
+                    access = Access::Opt(match access {
+                        Access::Place(p) => {
+                            quote! { match &#p { #pattern => Some(#name), _ => None } }
+                        }
+                        Access::Ref(r) => {
+                            quote! { match #r { #pattern => Some(#name), _ => None } }
+                        }
+                        Access::Opt(o) => {
+                            quote! { match #o { Some(#pattern) => Some(#name), _ => None } }
+                        }
+                    });
+                    field
+                }
+                (TypeKind::Record(record), None) => {
                     let field = record
                         .fields
                         .iter()
@@ -452,18 +519,19 @@ impl<'s> Generator<'s, '_> {
                         }
                         (Access::Opt(o), false) => Access::Opt(quote! { #o.map(|x| &x.#name) }),
                     };
-                    if index + 1 == path.0.len() {
-                        leaf = Some(Leaf::Typed(&field.ty));
-                    } else {
-                        let TypeRef::Named(next) = &field.ty else {
-                            return Err(self.fail(rule, "a path through a list or scalar"));
-                        };
-                        current = spec
-                            .type_named(next)
-                            .ok_or_else(|| self.fail(rule, "an unknown type"))?;
-                    }
+                    field
                 }
                 _ => return Err(self.fail(rule, "a path through a union field")),
+            };
+            if last {
+                leaf = Some(Leaf::Typed(&field.ty));
+            } else {
+                let TypeRef::Named(next) = &field.ty else {
+                    return Err(self.fail(rule, "a path through a list or scalar"));
+                };
+                current = spec
+                    .type_named(next)
+                    .ok_or_else(|| self.fail(rule, "an unknown type"))?;
             }
         }
         let leaf = leaf.ok_or_else(|| self.fail(rule, "an empty path"))?;
@@ -492,9 +560,22 @@ impl<'s> Generator<'s, '_> {
             ),
             Condition::Not(inner) => self.condition(scope, base, inner, rule)?.not(),
             Condition::Present(path) | Condition::Absent(path) => {
-                let (access, _) = self.access(scope, base, path, rule)?;
-                let present = match access {
-                    Access::Opt(o) => B::atom(quote! { #o.is_some() }, quote! { #o.is_none() }),
+                let (access, leaf) = self.access(scope, base, path, rule)?;
+                let present = match (access, leaf) {
+                    (access, Leaf::Variant(def, variant)) => {
+                        let union_name = ident(&def.name, &def.meta)?;
+                        let variant_name = variant_ident(&variant.name, &variant.meta)?;
+                        self.with_value(access, false, |_, v| {
+                            let recv = v.recv();
+                            Ok(B::atom(
+                                quote! { matches!(#recv, #union_name::#variant_name { .. }) },
+                                quote! { !matches!(#recv, #union_name::#variant_name { .. }) },
+                            ))
+                        })?
+                    }
+                    (Access::Opt(o), _) => {
+                        B::atom(quote! { #o.is_some() }, quote! { #o.is_none() })
+                    }
                     _ => B::Const(true),
                 };
                 if matches!(condition, Condition::Present(_)) {
@@ -603,7 +684,11 @@ impl<'s> Generator<'s, '_> {
                     let left = this.access(&element, Access::Ref(quote! { #a }), key, rule);
                     let right = this.access(&element, Access::Ref(quote! { #b }), key, rule);
                     this.depth -= 1;
-                    let (left, right) = match (left?.0, right?.0) {
+                    let (left, right) = (left?, right?);
+                    if matches!(left.1, Leaf::Variant(..)) {
+                        return Err(this.fail(rule, "`all_equal` on a whole union"));
+                    }
+                    let (left, right) = match (left.0, right.0) {
                         (Access::Place(l), Access::Place(r)) => (l, r),
                         (l, r) => (option_form(l), option_form(r)),
                     };
@@ -758,6 +843,7 @@ impl<'s> Generator<'s, '_> {
                 }
             }
             Leaf::Typed(_) => return Err(self.fail(rule, "a comparison with a list or map")),
+            Leaf::Variant(..) => return Err(self.fail(rule, "a comparison with a whole union")),
         })
     }
 
@@ -774,7 +860,7 @@ impl<'s> Generator<'s, '_> {
                 Some(def) if matches!(def.kind, TypeKind::Enum(_)) => def,
                 _ => return Ok(None),
             },
-            Leaf::Typed(_) => return Ok(None),
+            Leaf::Typed(_) | Leaf::Variant(..) => return Ok(None),
         };
         self.use_type(def);
         let name = ident(&def.name, &def.meta)?;
@@ -902,7 +988,8 @@ fn primary_path(condition: &Condition) -> Option<&FieldPath> {
     }
 }
 
-/// `/a/b` for the path `a.b` (snake_case names need no JSON Pointer escaping).
+/// `/a/b` for the path `a.b` or `a[v].b` (a variant step selects, it adds no key; snake_case names
+/// need no JSON Pointer escaping).
 fn suffix(path: &FieldPath) -> String {
-    path.0.iter().map(|segment| format!("/{segment}")).collect()
+    path.json_keys().map(|key| format!("/{key}")).collect()
 }

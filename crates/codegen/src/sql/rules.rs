@@ -8,11 +8,13 @@
 //! column whose field has a `default:` is read through `COALESCE(col, <default>)`, as the model
 //! reads the record.
 //!
-//! The other rules on a stored record (a path into a JSON column, `each`, `contains`,
-//! `all_equal`) are listed by [`unexpressed_rules`] and named in a comment above the table's
+//! The other rules on a stored record (a path into a JSON column, a `[variant]` step into a union,
+//! `each`, `contains`, `all_equal`) are listed by [`unexpressed_rules`] and named in a comment above the table's
 //! `CREATE TABLE`, so the gap is visible in the migration itself.
 
-use handshake_spec::model::{Condition, Field, FieldStorage, Record, Rule, Spec};
+use handshake_spec::model::{
+    Condition, Field, FieldPath, FieldStorage, PathStep, Record, Rule, Spec,
+};
 use serde_json::Value;
 
 use super::{Dialect, check_name};
@@ -94,9 +96,10 @@ fn rule_expression(rule: &Rule, record: &Record, dialect: Dialect) -> Option<Str
     })
 }
 
-/// The column a one-step path names, if it is a typed column.
-fn column<'r>(record: &'r Record, path: &handshake_spec::model::FieldPath) -> Option<&'r Field> {
-    let [name] = path.0.as_slice() else {
+/// The column a one-step path names, if it is a typed column. A path with a `[variant]` step
+/// reads inside a union, which is stored as JSON, so it never names a column.
+fn column<'r>(record: &'r Record, path: &FieldPath) -> Option<&'r Field> {
+    let [PathStep::Field(name)] = path.0.as_slice() else {
         return None;
     };
     record

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use handshake_spec::model::{Condition, FieldPath, Spec};
 
 use super::{header, js_string, tsdoc};
-use crate::rule_plan::{self, Shape, WalkNode};
+use crate::rule_plan::{self, Shape, Step, WalkNode};
 
 /// `rules.ts`.
 pub(super) fn rules_file(spec: &Spec) -> String {
@@ -166,9 +166,20 @@ fn shape(shape: &Shape) -> String {
 fn path(spec: &Spec, from: Option<&str>, path: &FieldPath) -> String {
     let steps: Vec<String> = rule_plan::steps(spec, from, path)
         .into_iter()
-        .map(|step| match &step.fallback {
-            None => format!("{{ key: {} }}", js_string(&step.key)),
-            Some(default) => format!("{{ key: {}, fallback: {default} }}", js_string(&step.key)),
+        .map(|step| match &step {
+            Step::Field {
+                key,
+                fallback: None,
+            } => format!("{{ key: {} }}", js_string(key)),
+            Step::Field {
+                key,
+                fallback: Some(default),
+            } => format!("{{ key: {}, fallback: {default} }}", js_string(key)),
+            Step::Variant { tag, variant } => format!(
+                "{{ tag: {}, variant: {} }}",
+                js_string(tag),
+                js_string(variant)
+            ),
         })
         .collect();
     format!("[{}]", steps.join(", "))
@@ -262,11 +273,14 @@ fn condition(spec: &Spec, from: Option<&str>, condition: &Condition) -> String {
     }
 }
 
-const TYPES: &str = r#"/** One step of a rule path; `fallback` is the field's declared default, used when it is absent. */
-export interface PathStep {
-  readonly key: string;
-  readonly fallback?: unknown;
-}
+const TYPES: &str = r#"/**
+ * One step of a rule path: a field `key` (`fallback` is the field's declared default, used when it
+ * is absent), or a `[variant]` step that keeps a union value whose `tag` property is `variant` and
+ * makes any other value absent.
+ */
+export type PathStep =
+  | { readonly key: string; readonly fallback?: unknown }
+  | { readonly tag: string; readonly variant: string };
 
 /**
  * A rule condition as data (the spec language's `rules:` conditions). An absent value (a missing
@@ -322,6 +336,12 @@ function isObject(value: unknown): value is JsonObject {
 function resolve(value: unknown, path: readonly PathStep[]): unknown {
   let current: unknown = value;
   for (const step of path) {
+    if ("variant" in step) {
+      if (!isObject(current) || current[step.tag] !== step.variant) {
+        return ABSENT;
+      }
+      continue;
+    }
     let next: unknown = isObject(current) ? current[step.key] : undefined;
     if (next === undefined || next === null) {
       next = "fallback" in step ? step.fallback : ABSENT;

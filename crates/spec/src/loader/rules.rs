@@ -2,11 +2,11 @@
 //!
 //! Rules are read after every file's types are converted, so a rule may constrain a record
 //! declared in any file. Every path is resolved from the rule's `on` record through record fields
-//! (a union is entered only through its tag), and every comparison value is checked against the
-//! type found at the end of its path.
+//! (a union is entered only through its tag, or through a `[variant]` step into the fields of one
+//! variant), and every comparison value is checked against the type found at the end of its path.
 
 use super::*;
-use crate::model::{Condition, FieldPath, Rule};
+use crate::model::{Condition, FieldPath, PathStep, Rule, Variant};
 
 const RULE_KEYS: &[&str] = &[
     "on",
@@ -29,11 +29,13 @@ const COMPARISONS: &[&str] = &[
     "contains",
 ];
 
-/// Where paths of a condition start: a record, or a union (only its tag is addressable).
+/// The value a path step reads from: a record, a union (its tag is addressable, or a `[variant]`
+/// step selects one of its variants), or one variant of a union (its fields are addressable).
 #[derive(Clone, Copy)]
 enum Scope<'t> {
     Record(&'t str, &'t Record),
     Union(&'t str, &'t Union),
+    Variant(&'t str, &'t Union, &'t Variant),
 }
 
 /// What a path ends at.
@@ -42,6 +44,8 @@ enum Leaf<'t> {
     Typed(&'t TypeRef),
     /// The tag of this union.
     Tag(&'t str, &'t Union),
+    /// The union value itself, present only when it is this variant (a path ending in `[v]`).
+    Variant(&'t str, &'t Variant),
 }
 
 impl Loader {
@@ -388,6 +392,23 @@ impl Loader {
             })
         } else {
             let (key, key_leaf) = self.path(second_node, element, types)?;
+            if let Some(Leaf::Variant(name, variant)) = key_leaf {
+                let at = self.at_node(second_node);
+                self.report(
+                    "S0905",
+                    at,
+                    format!(
+                        "`all_equal: {key}` compares whole `{name}` values selected by `[{}]`",
+                        variant.name
+                    ),
+                    "not a single value",
+                    Some(
+                        "compare a field of the variant (`[variant].field`) or the union's tag"
+                            .into(),
+                    ),
+                );
+                return None;
+            }
             if let Some(leaf) = key_leaf
                 && !matches!(leaf, Leaf::Tag(..))
                 && matches!(leaf, Leaf::Typed(TypeRef::List(_) | TypeRef::Map(_)))
@@ -603,6 +624,16 @@ impl Loader {
                     )
                 }
             }
+            Some(Leaf::Variant(name, variant)) => fail(
+                self,
+                format!(
+                    "`[{}]` selects a whole `{name}` value, which cannot be compared",
+                    variant.name
+                ),
+                Some(format!(
+                    "test it with `present`/`absent`, or compare a field of the variant (`{path}.<field>`)"
+                )),
+            ),
             Some(Leaf::Typed(ty)) => {
                 if !self.comparable(ty, types) {
                     return fail(
@@ -638,7 +669,7 @@ impl Loader {
 
     fn has_length(&self, leaf: &Leaf<'_>, types: &[TypeDef]) -> bool {
         match leaf {
-            Leaf::Tag(..) => false,
+            Leaf::Tag(..) | Leaf::Variant(..) => false,
             Leaf::Typed(TypeRef::Primitive(Primitive::String) | TypeRef::List(_)) => true,
             Leaf::Typed(TypeRef::Named(name)) => types
                 .iter()
@@ -647,7 +678,7 @@ impl Loader {
         }
     }
 
-    /// Parses and resolves a dot path; the leaf is `None` when there is no scope to resolve in.
+    /// Parses and resolves a path; the leaf is `None` when there is no scope to resolve in.
     fn path<'t>(
         &mut self,
         node: &Node,
@@ -657,38 +688,173 @@ impl Loader {
         let scalar = self.expect_scalar(node, "a field path")?;
         let text = scalar.as_str().to_string();
         let at = self.at_scalar(scalar);
-        let segments: Vec<String> = text.split('.').map(str::to_string).collect();
-        if segments.iter().any(|s| !names::is_snake_case(s)) {
+        let Some(path) = parse_path(&text) else {
             self.malformed(
                 at,
                 format!("invalid field path `{}`", text.escape_debug()),
-                Some("write snake_case field names joined by dots, e.g. `local_only_payload_ref.kind`".into()),
+                Some(
+                    "write snake_case field names joined by dots, e.g. `local_only_payload_ref.kind`; \
+                     select a union variant with `field[variant]` (`job_inputs[charts_decks].source_table_ref`), \
+                     or start with `[variant]` inside `each` over a list of unions"
+                        .into(),
+                ),
             );
             return None;
-        }
-        let path = FieldPath(segments);
+        };
         let Some(mut scope) = scope else {
             return Some((path, None));
         };
         let last = path.0.len() - 1;
-        for (i, segment) in path.0.iter().enumerate() {
-            let walked = path.0[..i].join(".");
+        for (i, step) in path.0.iter().enumerate() {
+            let walked = FieldPath(path.0[..i].to_vec()).to_string();
+            let segment = match step {
+                PathStep::Variant(variant) => {
+                    scope = match scope {
+                        Scope::Union(name, union) => {
+                            match union.variants.iter().find(|v| &v.name == variant) {
+                                Some(found) => Scope::Variant(name, union, found),
+                                None => {
+                                    let help = did_you_mean(
+                                        variant,
+                                        union.variants.iter().map(|v| v.name.as_str()),
+                                    )
+                                    .unwrap_or_else(|| {
+                                        format!(
+                                            "the variants of `{name}` are {}",
+                                            quoted(union.variants.iter().map(|v| v.name.as_str()))
+                                        )
+                                    });
+                                    self.report(
+                                        "S0902",
+                                        at,
+                                        format!(
+                                            "`[{variant}]` in `{text}` is not a variant of `{name}`"
+                                        ),
+                                        "unknown variant",
+                                        Some(help),
+                                    );
+                                    return None;
+                                }
+                            }
+                        }
+                        Scope::Record(name, _) | Scope::Variant(name, ..) => {
+                            let what = if walked.is_empty() {
+                                "the value".to_string()
+                            } else {
+                                format!("`{walked}`")
+                            };
+                            self.report(
+                                "S0902",
+                                at,
+                                format!(
+                                    "`[{variant}]` in `{text}` selects a variant, but {what} is `{name}`, not a union"
+                                ),
+                                "not a union",
+                                Some(if walked.is_empty() {
+                                    "a path starts with `[variant]` only inside `each` over a list of unions; here, name the union field first (`field[variant]`)"
+                                        .into()
+                                } else {
+                                    "a `[variant]` step applies only to a union-typed value; drop it to read the record's fields"
+                                        .into()
+                                }),
+                            );
+                            return None;
+                        }
+                    };
+                    if i == last {
+                        let Scope::Variant(name, _, variant) = scope else {
+                            return None;
+                        };
+                        return Some((path, Some(Leaf::Variant(name, variant))));
+                    }
+                    continue;
+                }
+                PathStep::Field(segment) => segment,
+            };
             let ty = match scope {
                 Scope::Union(name, union) => {
                     if *segment == union.tag && i == last {
                         return Some((path, Some(Leaf::Tag(name, union))));
                     }
+                    let with_field: Vec<&str> = union
+                        .variants
+                        .iter()
+                        .filter(|v| v.fields.iter().any(|f| &f.name == segment))
+                        .map(|v| v.name.as_str())
+                        .collect();
+                    let help = match with_field.as_slice() {
+                        [] => format!(
+                            "address a union by its tag `{}`, or select a variant first: `{walked}[<variant>].<field>` (variants: {})",
+                            union.tag,
+                            quoted(union.variants.iter().map(|v| v.name.as_str()))
+                        ),
+                        variants => format!(
+                            "select the variant first: {}",
+                            variants
+                                .iter()
+                                .map(|v| {
+                                    let mut steps = path.0.clone();
+                                    steps.insert(i, PathStep::Variant((*v).to_string()));
+                                    format!("`{}`", FieldPath(steps))
+                                })
+                                .collect::<Vec<_>>()
+                                .join(" or ")
+                        ),
+                    };
                     self.report(
                         "S0902",
                         at,
                         format!("`{segment}` in `{text}` is not addressable: `{name}` is a union"),
-                        "not the union's tag",
-                        Some(format!(
-                            "a union is addressed only by its tag `{}`",
-                            union.tag
-                        )),
+                        "union without a variant step",
+                        Some(help),
                     );
                     return None;
+                }
+                Scope::Variant(name, union, variant) => {
+                    match variant.fields.iter().find(|f| &f.name == segment) {
+                        Some(field) => &field.ty,
+                        None => {
+                            let help = if *segment == union.tag {
+                                Some(format!(
+                                    "the tag of a `[{}]` value is always `{}`; test `{{ present: \"{walked}\" }}` instead",
+                                    variant.name, variant.name
+                                ))
+                            } else {
+                                let others: Vec<String> = union
+                                    .variants
+                                    .iter()
+                                    .filter(|v| v.fields.iter().any(|f| &f.name == segment))
+                                    .map(|v| {
+                                        let mut steps = path.0.clone();
+                                        steps[i - 1] = PathStep::Variant(v.name.clone());
+                                        format!("`{}`", FieldPath(steps))
+                                    })
+                                    .collect();
+                                if others.is_empty() {
+                                    did_you_mean(
+                                        segment,
+                                        variant.fields.iter().map(|f| f.name.as_str()),
+                                    )
+                                } else {
+                                    Some(format!(
+                                        "`{segment}` belongs to another variant: {}",
+                                        others.join(" or ")
+                                    ))
+                                }
+                            };
+                            self.report(
+                                "S0902",
+                                at,
+                                format!(
+                                    "`{segment}` in `{text}` is not a field of variant `{}` of `{name}`",
+                                    variant.name
+                                ),
+                                "unknown field",
+                                help,
+                            );
+                            return None;
+                        }
+                    }
                 }
                 Scope::Record(name, record) => {
                     match record.fields.iter().find(|f| &f.name == segment) {
@@ -713,21 +879,30 @@ impl Loader {
             if i == last {
                 return Some((path, Some(Leaf::Typed(ty))));
             }
+            let prefix = FieldPath(path.0[..=i].to_vec()).to_string();
             scope = match ty {
-                TypeRef::List(_) => {
-                    let prefix = if walked.is_empty() {
-                        segment.clone()
-                    } else {
-                        format!("{walked}.{segment}")
+                TypeRef::List(inner) => {
+                    let into_variant = match (&path.0[i + 1], inner.as_ref()) {
+                        (PathStep::Variant(v), TypeRef::Named(n)) => types
+                            .iter()
+                            .any(|t| &t.name == n && matches!(t.kind, TypeKind::Union(_)))
+                            .then(|| v.clone()),
+                        _ => None,
+                    };
+                    let help = match into_variant {
+                        Some(variant) => format!(
+                            "use `{{ each: {prefix}, require: … }}` and start the inner paths with `[{variant}]`"
+                        ),
+                        None => format!(
+                            "use `{{ each: {prefix}, require: … }}` with paths relative to the element"
+                        ),
                     };
                     self.report(
                         "S0903",
                         at,
                         format!("path `{text}` goes through the list `{prefix}`"),
                         "through a list",
-                        Some(format!(
-                            "use `{{ each: {prefix}, require: … }}` with paths relative to the element"
-                        )),
+                        Some(help),
                     );
                     return None;
                 }
@@ -743,31 +918,38 @@ impl Loader {
                         ..
                     }) => Scope::Union(name, u),
                     _ => {
-                        self.report(
-                            "S0902",
-                            at,
-                            format!("path `{text}` continues after `{segment}`, which is `{n}`"),
-                            "not a record",
-                            Some(
-                                "only record fields (and a union's tag) can be walked into".into(),
-                            ),
-                        );
+                        self.not_walkable(at, &text, &path.0[i + 1], segment, n);
                         return None;
                     }
                 },
                 other => {
-                    self.report(
-                        "S0902",
-                        at,
-                        format!("path `{text}` continues after `{segment}`, which is `{other}`"),
-                        "not a record",
-                        Some("only record fields (and a union's tag) can be walked into".into()),
-                    );
+                    self.not_walkable(at, &text, &path.0[i + 1], segment, &other.to_string());
                     return None;
                 }
             };
         }
         None
+    }
+
+    /// A path continues after a value that has no fields or variants.
+    fn not_walkable(&mut self, at: At, text: &str, next: &PathStep, segment: &str, ty: &str) {
+        let (label, help) = match next {
+            PathStep::Variant(_) => (
+                "not a union",
+                "a `[variant]` step applies only to a union-typed value",
+            ),
+            PathStep::Field(_) => (
+                "not a record",
+                "only record fields (and a union's tag, or a `[variant]`'s fields) can be walked into",
+            ),
+        };
+        self.report(
+            "S0902",
+            at,
+            format!("path `{text}` continues after `{segment}`, which is `{ty}`"),
+            label,
+            Some(help.into()),
+        );
     }
 
     fn only_keys(&mut self, map: &MarkedMappingNode, allowed: &[&str], at: &At) -> Option<()> {
@@ -797,10 +979,49 @@ impl Loader {
     }
 }
 
+/// Parses a rule path: `a.b`, `a[v].b`, or `[v].b` (a leading variant step, for `each` over a
+/// list of unions). `None` when the text is not of that form.
+fn parse_path(text: &str) -> Option<FieldPath> {
+    let mut steps = Vec::new();
+    for (index, piece) in text.split('.').enumerate() {
+        let (field, variant) = match piece.split_once('[') {
+            Some((field, rest)) => (field, Some(rest.strip_suffix(']')?)),
+            None => (piece, None),
+        };
+        if field.is_empty() {
+            // Only a path may start with a bare `[variant]`; `a.[v]` is written `a[v]`.
+            if index > 0 || variant.is_none() {
+                return None;
+            }
+        } else {
+            if !names::is_snake_case(field) {
+                return None;
+            }
+            steps.push(PathStep::Field(field.to_string()));
+        }
+        if let Some(variant) = variant {
+            if !names::is_snake_case(variant) {
+                return None;
+            }
+            steps.push(PathStep::Variant(variant.to_string()));
+        }
+    }
+    Some(FieldPath(steps))
+}
+
+/// `` `a`, `b`, `c` ``.
+fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn leaf_text(leaf: Option<&Leaf<'_>>) -> String {
     match leaf {
         Some(Leaf::Typed(ty)) => ty.to_string(),
         Some(Leaf::Tag(name, _)) => format!("tag of {name}"),
+        Some(Leaf::Variant(name, variant)) => format!("{name}[{}]", variant.name),
         None => "unknown".into(),
     }
 }
