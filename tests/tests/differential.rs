@@ -491,7 +491,9 @@ fn violations_of(verdict: &Value) -> Vec<(String, String)> {
 /// First segments of every path a condition reads (where Rust's pointer goes below the record).
 fn first_segments(condition: &Condition, out: &mut Vec<String>) {
     match condition {
-        Condition::Present(path) | Condition::Absent(path) => out.push(path.0[0].clone()),
+        Condition::Present(path) | Condition::Absent(path) => {
+            out.extend(path.json_keys().next().map(str::to_string))
+        }
         Condition::Equals { path, .. }
         | Condition::NotEquals { path, .. }
         | Condition::OneOf { path, .. }
@@ -499,7 +501,9 @@ fn first_segments(condition: &Condition, out: &mut Vec<String>) {
         | Condition::Length { path, .. }
         | Condition::Contains { path, .. }
         | Condition::Each { path, .. }
-        | Condition::AllEqual { path, .. } => out.push(path.0[0].clone()),
+        | Condition::AllEqual { path, .. } => {
+            out.extend(path.json_keys().next().map(str::to_string))
+        }
         Condition::All(conditions) | Condition::Any(conditions) => {
             conditions.iter().for_each(|c| first_segments(c, out))
         }
