@@ -17,7 +17,10 @@ mod profiles;
 mod types;
 mod validators;
 
-use handshake_spec::model::{Meta, Primitive, Spec, TypeKind, TypeRef};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use handshake_spec::model::{Meta, Primitive, Spec, TypeDef, TypeKind, TypeRef};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -62,39 +65,149 @@ pub const RESERVED_NAMES: &[&str] = &[
 ];
 
 /// Generate `types.rs`, `lifecycle.rs` and `errors.rs` under `spec.outputs.rust`, in that order.
+///
+/// Building, parsing and printing the Rust is most of codegen's time, so the files are printed
+/// on all cores: `types.rs` in chunks of [`TYPES_PER_PIECE`] types, every other file whole (see
+/// [`print_in_parallel`]). The output does not depend on how the work was split.
 pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, CodegenError> {
+    generate_in_pieces(spec, TYPES_PER_PIECE)
+}
+
+/// [`generate`], printing `types.rs` in pieces of `types_per_piece` types.
+fn generate_in_pieces(
+    spec: &Spec,
+    types_per_piece: usize,
+) -> Result<Vec<GeneratedFile>, CodegenError> {
     check_names(spec)?;
     let dir = spec.outputs.rust.trim_end_matches('/');
-    let mut files = vec![
-        render(format!("{dir}/types.rs"), types::module(spec)?)?,
-        render(format!("{dir}/lifecycle.rs"), lifecycle::module(spec)?)?,
-        render(format!("{dir}/errors.rs"), errors::module(spec)?)?,
-    ];
-    // `profiles.rs` only for specs with `profiles:` (§2.6.6.6).
-    if let Some(tokens) = profiles::module(spec)? {
-        files.push(render(format!("{dir}/profiles.rs"), tokens)?);
+    let types_path = format!("{dir}/types.rs");
+    let lifecycle_path = format!("{dir}/lifecycle.rs");
+    let errors_path = format!("{dir}/errors.rs");
+    let profiles_path = format!("{dir}/profiles.rs");
+    let validate_path = format!("{dir}/validate.rs");
+    let chunks: Vec<&[TypeDef]> = spec.types.chunks(types_per_piece).collect();
+    let mut pieces: Vec<Piece<'_>> = Vec::new();
+    // `types.rs`: the module header with the first chunk, then one piece per further chunk.
+    for (index, chunk) in chunks.iter().enumerate() {
+        let path = &types_path;
+        pieces.push(Box::new(move || {
+            let items = types::items(spec, chunk)?;
+            let tokens = if index == 0 {
+                let header = types::header(spec);
+                quote! { #header #items }
+            } else {
+                items
+            };
+            print(path, tokens).map(Some)
+        }));
     }
+    pieces.push(Box::new(|| {
+        print(&lifecycle_path, lifecycle::module(spec)?).map(Some)
+    }));
+    pieces.push(Box::new(|| {
+        print(&errors_path, errors::module(spec)?).map(Some)
+    }));
+    // `profiles.rs` only for specs with `profiles:` (§2.6.6.6).
+    pieces.push(Box::new(|| match profiles::module(spec)? {
+        Some(tokens) => print(&profiles_path, tokens).map(Some),
+        None => Ok(None),
+    }));
     // `validate.rs` only for specs with `rules:`: the `Validate` impls of every record and union.
-    if !spec.rules.is_empty() {
-        files.push(render(
-            format!("{dir}/validate.rs"),
-            validators::module(spec)?,
-        )?);
+    pieces.push(Box::new(|| {
+        if spec.rules.is_empty() {
+            return Ok(None);
+        }
+        print(&validate_path, validators::module(spec)?).map(Some)
+    }));
+
+    let mut printed = print_in_parallel(pieces).into_iter();
+    let mut types_body = String::new();
+    for _ in &chunks {
+        if let Some(text) = printed.next().transpose()?.flatten() {
+            types_body.push_str(&text);
+        }
+    }
+    let mut files = vec![finish(types_path, &types_body)];
+    for path in [lifecycle_path, errors_path, profiles_path, validate_path] {
+        if let Some(body) = printed.next().transpose()?.flatten() {
+            files.push(finish(path, &body));
+        }
     }
     Ok(files)
 }
 
-/// Parse the tokens as a whole file and print them with the one pinned formatter.
-fn render(path: String, tokens: TokenStream) -> Result<GeneratedFile, CodegenError> {
+/// How many spec types one `types.rs` piece holds: small enough that the pieces spread evenly
+/// over the cores, large enough that a thread's start-up cost is noise.
+const TYPES_PER_PIECE: usize = 24;
+
+/// Work for one thread: build one file's (or one chunk's) tokens and print them, or `None` when
+/// the spec has nothing for that file. Tokens never cross threads (proc-macro2 token streams are
+/// not `Send`), so each piece builds its own.
+type Piece<'a> = Box<dyn FnOnce() -> Printed + Send + 'a>;
+
+/// What a [`Piece`] returns: the printed text, `None` for a file the spec does not need.
+type Printed = Result<Option<String>, CodegenError>;
+
+/// Run `pieces` on as many threads as there are cores (the calling thread included); the results
+/// come back in the order of `pieces`, so the output is the same whatever ran where.
+fn print_in_parallel(pieces: Vec<Piece<'_>>) -> Vec<Printed> {
+    let count = pieces.len();
+    let queue: Vec<Mutex<Option<Piece<'_>>>> =
+        pieces.into_iter().map(|p| Mutex::new(Some(p))).collect();
+    let results: Vec<Mutex<Option<Printed>>> = (0..count).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = queue.get(index) else {
+                break;
+            };
+            let piece = slot.lock().ok().and_then(|mut p| p.take());
+            if let Some(piece) = piece {
+                let result = piece();
+                if let Ok(mut out) = results[index].lock() {
+                    *out = Some(result);
+                }
+            }
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(count);
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
+    });
+    results
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .expect("every piece ran: a panicking piece panics the scope first")
+        })
+        .collect()
+}
+
+/// Parse tokens as a file and print them with the one pinned formatter. Printing a file's items
+/// in pieces and joining the text gives the same bytes as printing them at once: prettyplease
+/// prints each top-level item on its own lines, from column zero.
+fn print(path: &str, tokens: TokenStream) -> Result<String, CodegenError> {
     let file = syn::parse2::<syn::File>(tokens).map_err(|error| CodegenError::InvalidRust {
-        path: path.clone(),
+        path: path.to_owned(),
         detail: error.to_string(),
     })?;
-    let body = prettyplease::unparse(&file);
+    Ok(prettyplease::unparse(&file))
+}
+
+/// The generated file: marker line, then the printed body with blank lines between items.
+fn finish(path: String, body: &str) -> GeneratedFile {
     let mut contents = marker::line("//", SOURCE);
-    contents.push_str(separate_items(&body).trim_end_matches('\n'));
+    contents.push_str(separate_items(body).trim_end_matches('\n'));
     contents.push('\n');
-    Ok(GeneratedFile { path, contents })
+    GeneratedFile { path, contents }
 }
 
 /// prettyplease puts no blank line between items; add one between top-level items and between the
@@ -287,5 +400,21 @@ fn named_types<'a>(ty: &'a TypeRef, into: &mut Vec<&'a str>) {
             }
         }
         TypeRef::List(inner) | TypeRef::Map(inner) => named_types(inner, into),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pieces `types.rs` is printed in are joined into exactly the bytes of one whole print:
+    /// one type per piece, the default, and everything in one piece agree on the real spec.
+    #[test]
+    fn output_does_not_depend_on_how_types_rs_is_split() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let spec = handshake_spec::load(&root).expect("the real spec loads");
+        let whole = generate_in_pieces(&spec, usize::MAX).expect("generates");
+        assert_eq!(generate_in_pieces(&spec, 1).expect("generates"), whole);
+        assert_eq!(generate(&spec).expect("generates"), whole);
     }
 }

@@ -11,8 +11,8 @@ use super::{doc, ident, module_doc, rust_type, unsupported, variant_ident};
 use crate::CodegenError;
 use crate::names::snake_case;
 
-/// The whole `types.rs` module.
-pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
+/// The head of `types.rs`: the module docs, the imports and the spec's identity constants.
+pub(super) fn header(spec: &Spec) -> TokenStream {
     let header = module_doc(&[
         "Types of the AI Job Model (§2.6.6), one per spec declaration, in spec order.",
         "",
@@ -22,11 +22,7 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
     let name = &spec.name;
     let version = &spec.version;
     let master_spec = &spec.master_spec;
-    let mut items = Vec::new();
-    for type_def in &spec.types {
-        items.push(type_def_tokens(spec, type_def)?);
-    }
-    Ok(quote! {
+    quote! {
         #header
         use schemars::JsonSchema;
         use serde::{Deserialize, Serialize};
@@ -37,9 +33,17 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
         pub const SPEC_VERSION: &str = #version;
         /// The Master Spec version this spec implements (`master_spec:` in `spec/handshake.yaml`).
         pub const MASTER_SPEC: &str = #master_spec;
+    }
+}
 
-        #(#items)*
-    })
+/// The items of `types` (a run of `spec.types`, in spec order); `types.rs` is [`header`]
+/// followed by the items of every type.
+pub(super) fn items(spec: &Spec, types: &[TypeDef]) -> Result<TokenStream, CodegenError> {
+    let mut items = TokenStream::new();
+    for type_def in types {
+        items.extend(type_def_tokens(spec, type_def)?);
+    }
+    Ok(items)
 }
 
 fn type_def_tokens(spec: &Spec, type_def: &TypeDef) -> Result<TokenStream, CodegenError> {
