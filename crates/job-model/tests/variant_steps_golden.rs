@@ -50,8 +50,11 @@ fn job(kind: &str, extra: Value) -> Value {
     base
 }
 
-/// `(name, record, what Rust reports)`.
-fn records() -> Vec<(&'static str, Value, Vec<(&'static str, &'static str)>)> {
+/// A named record and the `(JSON pointer, code)` pairs Rust must report on it.
+type Case = (&'static str, Value, Vec<(&'static str, &'static str)>);
+
+/// Every record the targets judge.
+fn records() -> Vec<Case> {
     let charts = |fields: Value| {
         let mut inputs = json!({ "profile": "charts_decks" });
         for (key, value) in fields.as_object().expect("an object") {

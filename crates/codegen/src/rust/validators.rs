@@ -306,6 +306,9 @@ struct Generator<'s, 'u> {
 enum Check {
     Guarded(B, TokenStream),
     Raw(TokenStream),
+    /// `if let Some(list) = <option> { <body> }`: kept apart so that under a `when` it becomes
+    /// one `if <when> && let Some(list) = …` (clippy's collapsible_if; edition 2024 let chains).
+    IfSome(TokenStream, TokenStream),
 }
 
 /// One check of a rule's `require`: a condition and the pointer suffix it reports.
@@ -364,13 +367,10 @@ impl<'s> Generator<'s, '_> {
                         }
                     }
                 };
-                checks.push(Check::Raw(match access {
-                    Access::Opt(o) => {
-                        let body = each(quote! { list });
-                        quote! { if let Some(list) = #o { #body } }
-                    }
-                    Access::Place(p) | Access::Ref(p) => each(p),
-                }));
+                checks.push(match access {
+                    Access::Opt(o) => Check::IfSome(o, each(quote! { list })),
+                    Access::Place(p) | Access::Ref(p) => Check::Raw(each(p)),
+                });
             }
             other => {
                 for part in split(other) {
@@ -391,9 +391,22 @@ impl<'s> Generator<'s, '_> {
         if let [Check::Guarded(b, push)] = checks.as_slice() {
             return Ok(guarded(B::and(vec![when, b.clone()]), push.clone()));
         }
+        if let [Check::IfSome(option, body)] = checks.as_slice()
+            && !matches!(when, B::Const(_))
+        {
+            let when = match &when {
+                B::Or(_) => {
+                    let inner = when.render();
+                    quote! { (#inner) }
+                }
+                other => other.render(),
+            };
+            return Ok(quote! { if #when && let Some(list) = #option { #body } });
+        }
         let body = checks.into_iter().map(|check| match check {
             Check::Guarded(b, push) => guarded(b, push),
             Check::Raw(tokens) => tokens,
+            Check::IfSome(option, body) => quote! { if let Some(list) = #option { #body } },
         });
         Ok(guarded(when, quote! { #(#body)* }))
     }

@@ -18,6 +18,13 @@ _Condition: TypeAlias = tuple[Any, ...]
 _WalkNode: TypeAlias = tuple[Any, ...]
 
 
+class _Variant(NamedTuple):
+    """A ``[variant]`` path step: the value if its ``tag`` property is ``name``, else absent."""
+
+    tag: str
+    name: str
+
+
 class CrossFieldRule(NamedTuple):
     """A cross-field rule: stable code, name, the record type it constrains, clause(s), message."""
 
@@ -90,6 +97,10 @@ _ABSENT: Any = object()
 
 def _resolve(value: Any, path: tuple[Any, ...]) -> Any:
     for step in path:
+        if isinstance(step, _Variant):
+            if not (isinstance(value, dict) and value.get(step.tag) == step.name):
+                return _ABSENT
+            continue
         key, fallback = (step, _ABSENT) if isinstance(step, str) else step
         value = value.get(key) if isinstance(value, dict) else None
         if value is None:

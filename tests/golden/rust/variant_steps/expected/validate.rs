@@ -83,18 +83,18 @@ impl Validate for Job {
                 message: "a document selection is not empty".to_owned(),
             });
         }
-        if matches!(self.job_kind, JobKind::Analysis) {
-            if let Some(list) = self.planned_operations.as_ref() {
-                for (i1, e1) in list.iter().enumerate() {
-                    if matches!(e1, PlannedOperation::MoveBlock { .. }) {
-                        out.push(Violation {
-                            path: format!("{pointer}/planned_operations/{i1}"),
-                            code: "GLD-RULE-105",
-                            clause: "§2.6.6.2.4",
-                            rule: "analysis_plans_move_nothing",
-                            message: "an analysis job plans no block moves".to_owned(),
-                        });
-                    }
+        if matches!(self.job_kind, JobKind::Analysis)
+            && let Some(list) = self.planned_operations.as_ref()
+        {
+            for (i1, e1) in list.iter().enumerate() {
+                if matches!(e1, PlannedOperation::MoveBlock { .. }) {
+                    out.push(Violation {
+                        path: format!("{pointer}/planned_operations/{i1}"),
+                        code: "GLD-RULE-105",
+                        clause: "§2.6.6.2.4",
+                        rule: "analysis_plans_move_nothing",
+                        message: "an analysis job plans no block moves".to_owned(),
+                    });
                 }
             }
         }

@@ -17,11 +17,14 @@ export type RuleCode = "HSK-RULE-0001" | "HSK-RULE-0002" | "HSK-RULE-0003" | "HS
  */
 export type RuleName = "artifact_has_hash" | "selectors_bounded" | "selectors_one_kind" | "raw_only_for_files" | "selectors_have_ranges" | "no_placeholder_hash";
 
-/** One step of a rule path; `fallback` is the field's declared default, used when it is absent. */
-export interface PathStep {
-  readonly key: string;
-  readonly fallback?: unknown;
-}
+/**
+ * One step of a rule path: a field `key` (`fallback` is the field's declared default, used when it
+ * is absent), or a `[variant]` step that keeps a union value whose `tag` property is `variant` and
+ * makes any other value absent.
+ */
+export type PathStep =
+  | { readonly key: string; readonly fallback?: unknown }
+  | { readonly tag: string; readonly variant: string };
 
 /**
  * A rule condition as data (the spec language's `rules:` conditions). An absent value (a missing
@@ -172,6 +175,12 @@ function isObject(value: unknown): value is JsonObject {
 function resolve(value: unknown, path: readonly PathStep[]): unknown {
   let current: unknown = value;
   for (const step of path) {
+    if ("variant" in step) {
+      if (!isObject(current) || current[step.tag] !== step.variant) {
+        return ABSENT;
+      }
+      continue;
+    }
     let next: unknown = isObject(current) ? current[step.key] : undefined;
     if (next === undefined || next === null) {
       next = "fallback" in step ? step.fallback : ABSENT;
