@@ -327,6 +327,16 @@ const RULE_GAPS: &[RuleGap] = &[
         target: Target::JsonSchema,
         reason: "`all_equal`: every snapshot of a trace belongs to the same job",
     },
+    RuleGap {
+        rule: "transcript_segments_come_from_one_job",
+        target: Target::JsonSchema,
+        reason: "`all_equal`: every transcript segment names the same job in its asr_origin",
+    },
+    RuleGap {
+        rule: "imported_blocks_come_from_one_job_and_file",
+        target: Target::JsonSchema,
+        reason: "`all_equal`: every imported block names the same job and source file in its ai_origin",
+    },
 ];
 
 /// One record of the rules corpus.
@@ -405,6 +415,7 @@ fn rust_rule_codes(stem: &str, value: &Value) -> Result<(), Vec<(String, String)
         "job_state_transition" => JobStateTransition,
         "entity_provenance" => EntityProvenance,
         "job_inputs" => JobInputs,
+        "job_outputs" => JobOutputs,
         "cache_key" => CacheKey,
         "ai_job_created" => AiJobCreated,
         "ai_job_state_changed" => AiJobStateChanged,

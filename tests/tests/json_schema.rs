@@ -69,8 +69,10 @@ const CORE_FIELDS: [(&str, bool); 36] = [
 
 /// Fields a profile adds to the core record (§2.6.6.6.1: "adds profile-specific fields"), after the
 /// 36 core fields: `job_inputs`, the typed payload §2.6.6.6.4 requires for doc_rewrite and
-/// doc_summarize. Optional: only those two kinds must carry it (rule HSK-RULE-PRF-001).
-const PROFILE_EXTENSION_FIELDS: [(&str, bool); 1] = [("job_inputs", false)];
+/// doc_summarize, and `job_outputs`, the typed results the profile defines (§2.5.10.3.1).
+/// Optional: only doc_rewrite and doc_summarize must carry inputs (rule HSK-RULE-PRF-001), and a
+/// job has outputs only once it produced them.
+const PROFILE_EXTENSION_FIELDS: [(&str, bool); 2] = [("job_inputs", false), ("job_outputs", false)];
 
 /// The core fields followed by the documented profile extension, as the spec declares them.
 fn core_and_extension_fields() -> Vec<(&'static str, bool)> {

@@ -19,6 +19,8 @@ const NOT_EXPRESSIBLE: &[&str] = &[
     "job_context_trace_same_model_tier",
     "job_context_trace_same_policy",
     "job_context_trace_same_projection",
+    "transcript_segments_come_from_one_job",
+    "imported_blocks_come_from_one_job_and_file",
 ];
 
 /// Rust's verdict: `Ok`, or the codes of every violation.
@@ -33,6 +35,7 @@ fn rust_verdict(stem: &str, value: &Value) -> Result<(), Vec<String>> {
     }
     let result = by_stem! {
         "ai_job" => AiJob,
+        "job_outputs" => JobOutputs,
         "source_ref" => SourceRef,
         "working_context" => WorkingContext,
         "prompt_envelope" => PromptEnvelope,

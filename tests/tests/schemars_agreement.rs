@@ -351,6 +351,7 @@ fn schemars_schema(stem: &str) -> Value {
         "entity_provenance" => schemars::schema_for!(model::EntityProvenance),
         "job_state" => schemars::schema_for!(model::JobState),
         "job_inputs" => schemars::schema_for!(model::JobInputs),
+        "job_outputs" => schemars::schema_for!(model::JobOutputs),
         "source_ref" => schemars::schema_for!(model::SourceRef),
         "working_context" => schemars::schema_for!(model::WorkingContext),
         "prompt_envelope" => schemars::schema_for!(model::PromptEnvelope),

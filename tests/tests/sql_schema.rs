@@ -11,8 +11,9 @@ use handshake_conformance::{pg, repo_root};
 use sql_support::{Db, insert_sql, new_id};
 
 /// §2.6.6.6.1: the fields a profile adds to the core record; `job_inputs` holds the typed payload
-/// §2.6.6.6.4 requires for doc_rewrite and doc_summarize, stored as JSON next to job_kind.
-const PROFILE_EXTENSION_FIELDS: [(&str, bool); 1] = [("job_inputs", false)];
+/// §2.6.6.6.4 requires for doc_rewrite and doc_summarize, `job_outputs` the typed results a
+/// profile defines (§2.5.10.3.1), both stored as JSON next to job_kind.
+const PROFILE_EXTENSION_FIELDS: [(&str, bool); 2] = [("job_inputs", false), ("job_outputs", false)];
 
 /// §2.6.6.2.1–§2.6.6.2.7: every core field of an AI job and whether the spec marks it required.
 const AI_JOB_FIELDS: [(&str, bool); 36] = [

@@ -28,6 +28,7 @@ pub(crate) struct Statements {
     pub close_runs: Arc<str>,
     pub update_capability_result: Arc<str>,
     pub update_metrics: Arc<str>,
+    pub update_outputs: Arc<str>,
     pub update_validation: Arc<str>,
     pub select_history: Arc<str>,
     pub select_events: Arc<str>,
@@ -111,6 +112,7 @@ impl Statements {
                 "UPDATE ai_jobs SET capability_check_result = {json} WHERE job_id = {uuid}",
             ),
             update_metrics: r("UPDATE ai_jobs SET metrics = {json} WHERE job_id = {uuid}"),
+            update_outputs: r("UPDATE ai_jobs SET job_outputs = {json} WHERE job_id = {uuid}"),
             update_validation: r(
                 "UPDATE ai_jobs SET validation_result = {json} WHERE job_id = {uuid}",
             ),

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use handshake_job_model::{
     AiJob, CapabilityCheckResult, CapabilityDecision, Decision, EntityProvenance, ErrorCode,
-    ErrorSummary, FlightRecorderActor, FlightRecorderEvent, JobId, JobMetrics, JobState,
-    JobStateTransition, ModelError, ModelId, ReasonCode, StatusReason, Timestamp, ValidationPhase,
-    ValidationResult, WorkflowRun, WorkflowRunId, WorkflowRunStatus,
+    ErrorSummary, FlightRecorderActor, FlightRecorderEvent, JobId, JobMetrics, JobOutputs,
+    JobState, JobStateTransition, ModelError, ModelId, ReasonCode, StatusReason, Timestamp,
+    ValidationPhase, ValidationResult, WorkflowRun, WorkflowRunId, WorkflowRunStatus,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -1295,6 +1295,54 @@ impl JobStore {
         tx.execute(
             &self.sql.update_metrics,
             vec![json_text(metrics)?, uuid_arg(job_id)],
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Stores the profile outputs (`job_outputs`, §2.6.6.6.1, spec/outputs.yaml) of a non-terminal
+    /// job, replacing any recorded before. Does not change the version.
+    ///
+    /// Refused with nothing written when the job is terminal (`TerminalState`: the validators of
+    /// `awaiting_validation` and the user's review judge the outputs, so they are in place before
+    /// the job ends), or when the outputs belong to another profile than the one the job kind is
+    /// bound to (`InvalidRecord` at `job_outputs.profile`, the store-side form of the
+    /// HSK-RULE-PRF-02x bindings).
+    ///
+    /// Decision: outputs are recorded here, not by [`JobStore::commit_changes`]. Export and
+    /// analysis jobs have outputs (artifacts, export records, transcripts) but never commit: an
+    /// export must not write back into the document (§2.5.10.2) and `analysis_only` jobs are
+    /// refused at commit (§2.6.6.2.2).
+    pub async fn record_outputs(
+        &self,
+        job_id: JobId,
+        outputs: &JobOutputs,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let current = self.current(&mut tx, job_id).await?;
+        if current.state.is_terminal() {
+            return Err(ModelError::TerminalState {
+                state: current.state,
+            }
+            .into());
+        }
+        let record = self.get_in(&mut tx, job_id).await?;
+        let encoded = encode(outputs)?;
+        let profile = encoded.get("profile").and_then(Value::as_str).unwrap_or("");
+        let expected = record.job.job_kind.profile().name;
+        if profile != expected {
+            return Err(ModelError::InvalidRecord {
+                path: "job_outputs.profile".to_owned(),
+                message: format!(
+                    "a {} job carries {expected} outputs, not {profile} outputs",
+                    record.job.job_kind
+                ),
+            }
+            .into());
+        }
+        tx.execute(
+            &self.sql.update_outputs,
+            vec![json_text(outputs)?, uuid_arg(job_id)],
         )
         .await?;
         tx.commit().await

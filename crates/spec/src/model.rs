@@ -330,17 +330,25 @@ pub enum BindingKind {
     /// `operations`: every planned operation is one of the profile's `operations`
     /// (rule `{profile}_kinds_plan_{profile}_operations`).
     Operations,
+    /// `outputs`: a job that carries `job_outputs` carries this profile's variant
+    /// (rule `{profile}_kinds_carry_{profile}_outputs`).
+    Outputs,
 }
 
 impl BindingKind {
     /// Every kind, in the order a profile's bindings are written.
-    pub const ALL: [BindingKind; 2] = [BindingKind::Inputs, BindingKind::Operations];
+    pub const ALL: [BindingKind; 3] = [
+        BindingKind::Inputs,
+        BindingKind::Operations,
+        BindingKind::Outputs,
+    ];
 
     /// The key under `bindings:`.
     pub fn key(self) -> &'static str {
         match self {
             BindingKind::Inputs => "inputs",
             BindingKind::Operations => "operations",
+            BindingKind::Outputs => "outputs",
         }
     }
 }

@@ -156,6 +156,7 @@ pub fn model_round_trip(stem: &str, instance: &Value) -> Result<Value, String> {
         "entity_provenance" => serde_round_trip::<model::EntityProvenance>(instance),
         "job_state" => serde_round_trip::<model::JobState>(instance),
         "job_inputs" => serde_round_trip::<model::JobInputs>(instance),
+        "job_outputs" => serde_round_trip::<model::JobOutputs>(instance),
         "source_ref" => serde_round_trip::<model::SourceRef>(instance),
         "working_context" => serde_round_trip::<model::WorkingContext>(instance),
         "prompt_envelope" => serde_round_trip::<model::PromptEnvelope>(instance),

@@ -1,6 +1,6 @@
 //! Docs target, profiles (§2.6.6.6): the `## Profiles` section of the page of the spec file that
-//! declares them — one table row per profile (id, job kinds, inputs, operations, capabilities),
-//! then per profile its status mapping and plans.
+//! declares them — one table row per profile (id, job kinds, inputs, outputs, operations,
+//! capabilities), then per profile its status mapping and plans.
 
 use std::fmt::Write as _;
 
@@ -20,11 +20,12 @@ pub(super) fn profiles_section(out: &mut String, spec: &Spec, pages: &Pages, fil
     }
     out.push_str(
         "\n## Profiles\n\nEach profile extends the core job without redefining it (§2.6.6.6). Every job kind \
-         is bound to exactly one profile; a job's `job_inputs` carries the profile's inputs record, tagged \
-         `profile` with the profile name. Every operation is a `PlannedOperation` variant, specialised \
-         by exactly one profile (§2.6.6.6.1).\n\n\
-         | profile | profile id | job kinds | inputs | operations | capabilities | clause |\n\
-         | --- | --- | --- | --- | --- | --- | --- |\n",
+         is bound to exactly one profile; a job's `job_inputs` carries the profile's inputs record and \
+         its `job_outputs` the profile's outputs record, each tagged `profile` with the profile name. \
+         Every operation is a `PlannedOperation` variant, specialised by exactly one profile \
+         (§2.6.6.6.1).\n\n\
+         | profile | profile id | job kinds | inputs | outputs | operations | capabilities | clause |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for profile in &profiles {
         let name = if profile.future {
@@ -40,13 +41,14 @@ pub(super) fn profiles_section(out: &mut String, spec: &Spec, pages: &Pages, fil
                 .join(", ")
         };
         let operations = code_list(&profile.operations);
-        let inputs = match &profile.inputs {
+        let record = |name: &Option<String>| match name {
             Some(record) => pages.link(record),
             None => "—".to_string(),
         };
+        let (inputs, outputs) = (record(&profile.inputs), record(&profile.outputs));
         let _ = writeln!(
             out,
-            "| {name} | `{}` | {} | {inputs} | {operations} | {} | {} |",
+            "| {name} | `{}` | {} | {inputs} | {outputs} | {operations} | {} | {} |",
             profile.profile_id,
             code_list(&profile.job_kinds),
             code_list(&profile.capabilities),
@@ -58,9 +60,6 @@ pub(super) fn profiles_section(out: &mut String, spec: &Spec, pages: &Pages, fil
         let _ = writeln!(out, "{}.", capitalised(&cell(&profile.meta.description)));
         if let Some(decision) = &profile.meta.decision {
             let _ = writeln!(out, "\n**Decision:** {}", one_line(decision));
-        }
-        if let Some(outputs) = &profile.outputs {
-            let _ = writeln!(out, "\nOutputs: {}.", pages.link(outputs));
         }
         if !profile.bindings.is_empty() {
             let bound = profile

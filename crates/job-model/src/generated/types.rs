@@ -8567,7 +8567,7 @@ impl std::str::FromStr for RangeKind {
 
 /// The inputs of an LLM job on the Document and Sheets surfaces (§2.5.10, §2.6.6.6.4, §2.5.10.10, §2.5.10.2)
 ///
-/// Decision: The three fields of §2.6.6.6.4, the further profile fields of §2.5.10.10 (sheet_id, block_mode, range_kind) and the import/export inputs of §2.5.10.2 (source_file_artifact, export_target, policy_id, range_ref), all on one record because every job kind of the profile carries this one variant of JobInputs. §2.6.6.6.4's struct describes the Document surface, where doc_id and layer_scope are required; sheet and import jobs have no document yet, so both are optional here and required by rule for the document kinds (HSK-RULE-PRF-001, HSK-RULE-PRF-030), as the other inputs are for the kinds that need them.
+/// Decision: The three fields of §2.6.6.6.4, the further profile fields of §2.5.10.10 (sheet_id, block_mode, range_kind) and the import/export inputs of §2.5.10.2 (source_file_artifact, export_target, policy_id, range_ref), all on one record because every job kind of the profile carries this one variant of JobInputs. §2.6.6.6.4's struct describes the Document surface, where doc_id and layer_scope are required; sheet and import jobs have no document yet, so both are optional here and required by rule for the document kinds (HSK-RULE-PRF-030; HSK-RULE-PRF-001 makes doc_rewrite and doc_summarize carry the record), as the other inputs are for the kinds that need them (HSK-RULE-PRF-031 to 033, 036).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocsAiJobProfile {

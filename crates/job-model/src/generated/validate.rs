@@ -24,7 +24,7 @@ use super::types::{
     ValidationPlan, ProvenanceMapping, ProvenancePlan, RuntimeConfig, StatusReason,
     CapabilityDecision, CapabilityCheckResult, ValidatorOutcome, DiffSummary,
     ValidationResult, ErrorSummary, Warning, JobMetrics, JobState, WorkflowRun,
-    FlightRecorderEvent, JobStateTransition, EntityProvenance, SelectionRange,
+    FlightRecorderEvent, JobStateTransition, EntityProvenance, SelectionRange, BlockMode,
     DocsAiJobProfile, RangeSpec, ChartSpec, SlideSpec, SlidePatch, DeckSpec,
     ChartsDecksJobInputs, ContextPackJobInputs, TranscriptSegment, AsrJobInputs,
     BlockMapping, BoundingBox, SegmentMapping, DoclingJobInputs, AdapterConfig,
@@ -53,6 +53,254 @@ impl Validate for AiJob {
                 clause: "§2.6.6.6.4",
                 rule: "docs_rewrite_and_summarize_carry_a_docs_profile",
                 message: "doc_rewrite and doc_summarize jobs must carry a DocsAiJobProfile in job_inputs"
+                    .to_owned(),
+            });
+        }
+        if matches!(
+            self.job_kind, JobKind::DocEdit | JobKind::DocReview | JobKind::DocRewrite |
+            JobKind::DocSummarize | JobKind::DocExportPdf | JobKind::DocExportDocx |
+            JobKind::DocExportHtml | JobKind::DocExportMd
+        )
+            && self
+                .job_inputs
+                .as_ref()
+                .is_some_and(|v1| matches!(v1, JobInputs::DocsSheets { .. }))
+        {
+            if match self.job_inputs.as_ref() {
+                Some(JobInputs::DocsSheets { doc_id: Some(doc_id), .. }) => Some(doc_id),
+                _ => None,
+            }
+                .is_none()
+            {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/job_inputs/doc_id"),
+                    code: "HSK-RULE-PRF-030",
+                    clause: "§2.6.6.6.4, §2.5.10.2",
+                    rule: "document_jobs_name_their_document",
+                    message: "a document job's Docs & Sheets inputs must name doc_id and layer_scope"
+                        .to_owned(),
+                });
+            }
+            if match self.job_inputs.as_ref() {
+                Some(JobInputs::DocsSheets { layer_scope: Some(layer_scope), .. }) => {
+                    Some(layer_scope)
+                }
+                _ => None,
+            }
+                .is_none()
+            {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/job_inputs/layer_scope"),
+                    code: "HSK-RULE-PRF-030",
+                    clause: "§2.6.6.6.4, §2.5.10.2",
+                    rule: "document_jobs_name_their_document",
+                    message: "a document job's Docs & Sheets inputs must name doc_id and layer_scope"
+                        .to_owned(),
+                });
+            }
+        }
+        if matches!(
+            self.job_kind, JobKind::SheetTransform | JobKind::SheetExplain |
+            JobKind::SheetExportCsv | JobKind::SheetExportXlsx | JobKind::SheetExportJson
+        )
+            && self
+                .job_inputs
+                .as_ref()
+                .is_some_and(|v1| matches!(v1, JobInputs::DocsSheets { .. }))
+            && match self.job_inputs.as_ref() {
+                Some(JobInputs::DocsSheets { sheet_id: Some(sheet_id), .. }) => {
+                    Some(sheet_id)
+                }
+                _ => None,
+            }
+                .is_none()
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_inputs/sheet_id"),
+                code: "HSK-RULE-PRF-031",
+                clause: "§2.5.10.10, §2.5.10.2",
+                rule: "sheet_jobs_name_their_sheet",
+                message: "a sheet job's Docs & Sheets inputs must name sheet_id"
+                    .to_owned(),
+            });
+        }
+        if matches!(
+            self.job_kind, JobKind::DocImportDocx | JobKind::DocImportMd |
+            JobKind::SheetImportCsv | JobKind::SheetImportXlsx | JobKind::SheetImportJson
+        )
+            && self
+                .job_inputs
+                .as_ref()
+                .is_some_and(|v1| matches!(v1, JobInputs::DocsSheets { .. }))
+        {
+            if match self.job_inputs.as_ref() {
+                Some(
+                    JobInputs::DocsSheets {
+                        source_file_artifact: Some(source_file_artifact),
+                        ..
+                    },
+                ) => Some(source_file_artifact),
+                _ => None,
+            }
+                .is_none()
+            {
+                out.push(Violation {
+                    path: crate::validation::at(
+                        pointer,
+                        "/job_inputs/source_file_artifact",
+                    ),
+                    code: "HSK-RULE-PRF-032",
+                    clause: "§2.5.10.2",
+                    rule: "import_jobs_read_a_source_file",
+                    message: "an import job's Docs & Sheets inputs must carry source_file_artifact, an artifact of kind file"
+                        .to_owned(),
+                });
+            }
+            if match self.job_inputs.as_ref() {
+                Some(
+                    JobInputs::DocsSheets {
+                        source_file_artifact: Some(source_file_artifact),
+                        ..
+                    },
+                ) => Some(source_file_artifact),
+                _ => None,
+            }
+                .map(|x| &x.kind)
+                .is_none_or(|v1| !matches!(v1, ArtifactKind::File))
+            {
+                out.push(Violation {
+                    path: crate::validation::at(
+                        pointer,
+                        "/job_inputs/source_file_artifact/kind",
+                    ),
+                    code: "HSK-RULE-PRF-032",
+                    clause: "§2.5.10.2",
+                    rule: "import_jobs_read_a_source_file",
+                    message: "an import job's Docs & Sheets inputs must carry source_file_artifact, an artifact of kind file"
+                        .to_owned(),
+                });
+            }
+        }
+        if matches!(
+            self.job_kind, JobKind::DocExportPdf | JobKind::DocExportDocx |
+            JobKind::DocExportHtml | JobKind::DocExportMd | JobKind::SheetExportCsv |
+            JobKind::SheetExportXlsx | JobKind::SheetExportJson
+        )
+            && self
+                .job_inputs
+                .as_ref()
+                .is_some_and(|v1| matches!(v1, JobInputs::DocsSheets { .. }))
+        {
+            if match self.job_inputs.as_ref() {
+                Some(
+                    JobInputs::DocsSheets { export_target: Some(export_target), .. },
+                ) => Some(export_target),
+                _ => None,
+            }
+                .is_none()
+            {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/job_inputs/export_target"),
+                    code: "HSK-RULE-PRF-033",
+                    clause: "§2.5.10.2",
+                    rule: "export_jobs_name_target_and_policy",
+                    message: "an export job's Docs & Sheets inputs must name export_target and policy_id"
+                        .to_owned(),
+                });
+            }
+            if match self.job_inputs.as_ref() {
+                Some(JobInputs::DocsSheets { policy_id: Some(policy_id), .. }) => {
+                    Some(policy_id)
+                }
+                _ => None,
+            }
+                .is_none()
+            {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/job_inputs/policy_id"),
+                    code: "HSK-RULE-PRF-033",
+                    clause: "§2.5.10.2",
+                    rule: "export_jobs_name_target_and_policy",
+                    message: "an export job's Docs & Sheets inputs must name export_target and policy_id"
+                        .to_owned(),
+                });
+            }
+        }
+        if match self.job_inputs.as_ref() {
+            Some(JobInputs::DocsSheets { block_mode: Some(block_mode), .. }) => {
+                Some(block_mode)
+            }
+            _ => None,
+        }
+            .is_some_and(|v1| matches!(v1, BlockMode::InlineOnly))
+        {
+            for (i1, e1) in self.planned_operations.iter().enumerate() {
+                if matches!(
+                    e1, PlannedOperation::InsertBlock { .. } |
+                    PlannedOperation::MoveBlock { .. }
+                ) {
+                    out.push(Violation {
+                        path: format!("{pointer}/planned_operations/{i1}/op"),
+                        code: "HSK-RULE-PRF-034",
+                        clause: "§2.5.10.4.2, §2.5.10.4.3, §2.5.10.10",
+                        rule: "inline_only_jobs_plan_no_structural_changes",
+                        message: "an inline-only document job must not plan insert_block or move_block"
+                            .to_owned(),
+                    });
+                }
+            }
+        }
+        if match self.job_inputs.as_ref() {
+            Some(JobInputs::DocsSheets { range_kind: Some(range_kind), .. }) => {
+                Some(range_kind)
+            }
+            _ => None,
+        }
+            .is_some()
+            && !matches!(
+                self.job_kind, JobKind::SheetTransform | JobKind::SheetExplain |
+                JobKind::SheetExportCsv | JobKind::SheetExportXlsx |
+                JobKind::SheetExportJson
+            )
+            && match self.job_inputs.as_ref() {
+                Some(JobInputs::DocsSheets { sheet_id: Some(sheet_id), .. }) => {
+                    Some(sheet_id)
+                }
+                _ => None,
+            }
+                .is_none()
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_inputs/sheet_id"),
+                code: "HSK-RULE-PRF-035",
+                clause: "§2.5.10.10",
+                rule: "range_kind_needs_a_sheet",
+                message: "Docs & Sheets inputs with a range_kind must name sheet_id"
+                    .to_owned(),
+            });
+        }
+        if matches!(self.job_kind, JobKind::ChartCreate | JobKind::ChartUpdate)
+            && self
+                .job_inputs
+                .as_ref()
+                .is_some_and(|v1| matches!(v1, JobInputs::ChartsDecks { .. }))
+            && match self.job_inputs.as_ref() {
+                Some(
+                    JobInputs::ChartsDecks {
+                        source_table_ref: Some(source_table_ref),
+                        ..
+                    },
+                ) => Some(source_table_ref),
+                _ => None,
+            }
+                .is_none()
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_inputs/source_table_ref"),
+                code: "HSK-RULE-PRF-036",
+                clause: "§2.5.11.1",
+                rule: "chart_jobs_name_their_source_table",
+                message: "a chart job's Charts & Decks inputs must name source_table_ref"
                     .to_owned(),
             });
         }
@@ -108,6 +356,31 @@ impl Validate for AiJob {
                 }
             }
         }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(
+                self.job_kind, JobKind::DocEdit | JobKind::DocReview |
+                JobKind::DocRewrite | JobKind::DocSummarize | JobKind::DocExportPdf |
+                JobKind::DocExportDocx | JobKind::DocExportHtml | JobKind::DocExportMd |
+                JobKind::DocImportDocx | JobKind::DocImportMd | JobKind::SheetTransform |
+                JobKind::SheetExplain | JobKind::SheetExportCsv |
+                JobKind::SheetExportXlsx | JobKind::SheetExportJson |
+                JobKind::SheetImportCsv | JobKind::SheetImportXlsx |
+                JobKind::SheetImportJson
+            )
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::DocsSheets { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-020",
+                clause: "§2.5.10.2, §2.6.6.6.1",
+                rule: "docs_sheets_kinds_carry_docs_sheets_outputs",
+                message: "a docs_sheets job may only carry docs_sheets outputs"
+                    .to_owned(),
+            });
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(
                 self.job_kind, JobKind::ChartCreate | JobKind::ChartUpdate |
@@ -153,6 +426,27 @@ impl Validate for AiJob {
                 }
             }
         }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(
+                self.job_kind, JobKind::ChartCreate | JobKind::ChartUpdate |
+                JobKind::DeckCreate | JobKind::DeckUpdate | JobKind::DeckExportPptx |
+                JobKind::DeckExportPdf | JobKind::DeckExportHtml |
+                JobKind::TranscriptToDeck
+            )
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::ChartsDecks { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-021",
+                clause: "§2.5.11.2, §2.6.6.6.1",
+                rule: "charts_decks_kinds_carry_charts_decks_outputs",
+                message: "a charts_decks job may only carry charts_decks outputs"
+                    .to_owned(),
+            });
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(
                 self.job_kind, JobKind::ContextPackBuild | JobKind::ContextPackRefresh
@@ -190,6 +484,24 @@ impl Validate for AiJob {
                 }
             }
         }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(
+                self.job_kind, JobKind::ContextPackBuild | JobKind::ContextPackRefresh
+            )
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::ContextPackBuilder { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-022",
+                clause: "§2.5.12.4, §2.6.6.6.1",
+                rule: "context_pack_builder_kinds_carry_context_pack_builder_outputs",
+                message: "a context_pack_builder job may only carry context_pack_builder outputs"
+                    .to_owned(),
+            });
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(self.job_kind, JobKind::AsrTranscribe)
             && self
@@ -222,6 +534,21 @@ impl Validate for AiJob {
                     });
                 }
             }
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(self.job_kind, JobKind::AsrTranscribe)
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::Asr { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-023",
+                clause: "§6.2.26.3, §2.6.6.6.1",
+                rule: "asr_kinds_carry_asr_outputs",
+                message: "a asr job may only carry asr outputs".to_owned(),
+            });
         }
         if self.job_inputs.as_ref().is_some()
             && matches!(self.job_kind, JobKind::DocIngest)
@@ -256,6 +583,21 @@ impl Validate for AiJob {
                     });
                 }
             }
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(self.job_kind, JobKind::DocIngest)
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::Docling { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-024",
+                clause: "§6.1.6.3, §2.6.6.6.1",
+                rule: "docling_kinds_carry_docling_outputs",
+                message: "a docling job may only carry docling outputs".to_owned(),
+            });
         }
         if self.job_inputs.as_ref().is_some()
             && matches!(
@@ -297,6 +639,24 @@ impl Validate for AiJob {
                 }
             }
         }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(
+                self.job_kind, JobKind::DistillationTrain | JobKind::DistillationEval
+            )
+            && self
+                .job_outputs
+                .as_ref()
+                .is_none_or(|v1| !matches!(v1, JobOutputs::Distillation { .. }))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/profile"),
+                code: "HSK-RULE-PRF-025",
+                clause: "§9.1, §2.6.6.6.1",
+                rule: "distillation_kinds_carry_distillation_outputs",
+                message: "a distillation job may only carry distillation outputs"
+                    .to_owned(),
+            });
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(self.job_kind, JobKind::CanvasCluster)
             && self
@@ -330,118 +690,6 @@ impl Validate for AiJob {
                 }
             }
         }
-        if self.job_outputs.as_ref().is_some()
-            && matches!(
-                self.job_kind, JobKind::DocEdit | JobKind::DocReview |
-                JobKind::DocRewrite | JobKind::DocSummarize | JobKind::DocExportPdf |
-                JobKind::DocExportDocx | JobKind::DocExportHtml | JobKind::DocExportMd |
-                JobKind::DocImportDocx | JobKind::DocImportMd | JobKind::SheetTransform |
-                JobKind::SheetExplain | JobKind::SheetExportCsv |
-                JobKind::SheetExportXlsx | JobKind::SheetExportJson |
-                JobKind::SheetImportCsv | JobKind::SheetImportXlsx |
-                JobKind::SheetImportJson
-            )
-            && self
-                .job_outputs
-                .as_ref()
-                .is_none_or(|v1| !matches!(v1, JobOutputs::DocsSheets { .. }))
-        {
-            out.push(Violation {
-                path: crate::validation::at(pointer, "/job_outputs/profile"),
-                code: "HSK-RULE-PRF-020",
-                clause: "§2.5.10.2, §2.6.6.6.1",
-                rule: "docs_sheets_kinds_carry_docs_sheets_outputs",
-                message: "a docs_sheets job may only carry docs_sheets outputs"
-                    .to_owned(),
-            });
-        }
-        if self.job_outputs.as_ref().is_some()
-            && matches!(
-                self.job_kind, JobKind::ChartCreate | JobKind::ChartUpdate |
-                JobKind::DeckCreate | JobKind::DeckUpdate | JobKind::DeckExportPptx |
-                JobKind::DeckExportPdf | JobKind::DeckExportHtml |
-                JobKind::TranscriptToDeck
-            )
-            && self
-                .job_outputs
-                .as_ref()
-                .is_none_or(|v1| !matches!(v1, JobOutputs::ChartsDecks { .. }))
-        {
-            out.push(Violation {
-                path: crate::validation::at(pointer, "/job_outputs/profile"),
-                code: "HSK-RULE-PRF-021",
-                clause: "§2.5.11.2, §2.6.6.6.1",
-                rule: "charts_decks_kinds_carry_charts_decks_outputs",
-                message: "a charts_decks job may only carry charts_decks outputs"
-                    .to_owned(),
-            });
-        }
-        if self.job_outputs.as_ref().is_some()
-            && matches!(
-                self.job_kind, JobKind::ContextPackBuild | JobKind::ContextPackRefresh
-            )
-            && self
-                .job_outputs
-                .as_ref()
-                .is_none_or(|v1| !matches!(v1, JobOutputs::ContextPackBuilder { .. }))
-        {
-            out.push(Violation {
-                path: crate::validation::at(pointer, "/job_outputs/profile"),
-                code: "HSK-RULE-PRF-022",
-                clause: "§2.5.12.4, §2.6.6.6.1",
-                rule: "context_pack_builder_kinds_carry_context_pack_builder_outputs",
-                message: "a context_pack_builder job may only carry context_pack_builder outputs"
-                    .to_owned(),
-            });
-        }
-        if self.job_outputs.as_ref().is_some()
-            && matches!(self.job_kind, JobKind::AsrTranscribe)
-            && self
-                .job_outputs
-                .as_ref()
-                .is_none_or(|v1| !matches!(v1, JobOutputs::Asr { .. }))
-        {
-            out.push(Violation {
-                path: crate::validation::at(pointer, "/job_outputs/profile"),
-                code: "HSK-RULE-PRF-023",
-                clause: "§6.2.26.3, §2.6.6.6.1",
-                rule: "asr_kinds_carry_asr_outputs",
-                message: "an asr job may only carry asr outputs".to_owned(),
-            });
-        }
-        if self.job_outputs.as_ref().is_some()
-            && matches!(self.job_kind, JobKind::DocIngest)
-            && self
-                .job_outputs
-                .as_ref()
-                .is_none_or(|v1| !matches!(v1, JobOutputs::Docling { .. }))
-        {
-            out.push(Violation {
-                path: crate::validation::at(pointer, "/job_outputs/profile"),
-                code: "HSK-RULE-PRF-024",
-                clause: "§6.1.6.3, §2.6.6.6.1",
-                rule: "docling_kinds_carry_docling_outputs",
-                message: "a docling job may only carry docling outputs".to_owned(),
-            });
-        }
-        if self.job_outputs.as_ref().is_some()
-            && matches!(
-                self.job_kind, JobKind::DistillationTrain | JobKind::DistillationEval
-            )
-            && self
-                .job_outputs
-                .as_ref()
-                .is_none_or(|v1| !matches!(v1, JobOutputs::Distillation { .. }))
-        {
-            out.push(Violation {
-                path: crate::validation::at(pointer, "/job_outputs/profile"),
-                code: "HSK-RULE-PRF-025",
-                clause: "§9.1, §2.6.6.6.1",
-                rule: "distillation_kinds_carry_distillation_outputs",
-                message: "a distillation job may only carry distillation outputs"
-                    .to_owned(),
-            });
-        }
         if matches!(self.job_kind, JobKind::CanvasCluster)
             && self.job_outputs.as_ref().is_some()
         {
@@ -451,6 +699,287 @@ impl Validate for AiJob {
                 clause: "§2.6.6.6.2, §2.6.6.6.1",
                 rule: "canvas_kinds_carry_no_outputs",
                 message: "a canvas job carries no job_outputs; the canvas profile declares none"
+                    .to_owned(),
+            });
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(
+                self.job_kind, JobKind::DocExportPdf | JobKind::DocExportDocx |
+                JobKind::DocExportHtml | JobKind::DocExportMd | JobKind::SheetExportCsv |
+                JobKind::SheetExportXlsx | JobKind::SheetExportJson
+            )
+        {
+            if match self.job_outputs.as_ref() {
+                Some(
+                    JobOutputs::DocsSheets {
+                        output_artifact_handles: Some(output_artifact_handles),
+                        ..
+                    },
+                ) => Some(output_artifact_handles),
+                _ => None,
+            }
+                .is_none()
+            {
+                out.push(Violation {
+                    path: crate::validation::at(
+                        pointer,
+                        "/job_outputs/output_artifact_handles",
+                    ),
+                    code: "HSK-RULE-PRF-040",
+                    clause: "§2.5.10.2, §2.3.10.4",
+                    rule: "document_and_sheet_exports_emit_artifacts_and_a_record",
+                    message: "a document or sheet export job's outputs must carry its output artifact handles and its export record"
+                        .to_owned(),
+                });
+            }
+            if match self.job_outputs.as_ref() {
+                Some(
+                    JobOutputs::DocsSheets {
+                        output_artifact_handles: Some(output_artifact_handles),
+                        ..
+                    },
+                ) => Some(output_artifact_handles),
+                _ => None,
+            }
+                .is_some_and(|v1| v1.is_empty())
+            {
+                out.push(Violation {
+                    path: crate::validation::at(
+                        pointer,
+                        "/job_outputs/output_artifact_handles",
+                    ),
+                    code: "HSK-RULE-PRF-040",
+                    clause: "§2.5.10.2, §2.3.10.4",
+                    rule: "document_and_sheet_exports_emit_artifacts_and_a_record",
+                    message: "a document or sheet export job's outputs must carry its output artifact handles and its export record"
+                        .to_owned(),
+                });
+            }
+            if match self.job_outputs.as_ref() {
+                Some(
+                    JobOutputs::DocsSheets { export_record: Some(export_record), .. },
+                ) => Some(export_record),
+                _ => None,
+            }
+                .is_none()
+            {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/job_outputs/export_record"),
+                    code: "HSK-RULE-PRF-040",
+                    clause: "§2.5.10.2, §2.3.10.4",
+                    rule: "document_and_sheet_exports_emit_artifacts_and_a_record",
+                    message: "a document or sheet export job's outputs must carry its output artifact handles and its export record"
+                        .to_owned(),
+                });
+            }
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(
+                self.job_kind, JobKind::DeckExportPptx | JobKind::DeckExportPdf |
+                JobKind::DeckExportHtml
+            )
+        {
+            if match self.job_outputs.as_ref() {
+                Some(
+                    JobOutputs::ChartsDecks {
+                        output_artifact_handles: Some(output_artifact_handles),
+                        ..
+                    },
+                ) => Some(output_artifact_handles),
+                _ => None,
+            }
+                .is_none()
+            {
+                out.push(Violation {
+                    path: crate::validation::at(
+                        pointer,
+                        "/job_outputs/output_artifact_handles",
+                    ),
+                    code: "HSK-RULE-PRF-041",
+                    clause: "§2.3.10.4, §2.5.11.3",
+                    rule: "deck_exports_emit_artifacts_and_a_record",
+                    message: "a deck export job's outputs must carry its output artifact handles and its export record"
+                        .to_owned(),
+                });
+            }
+            if match self.job_outputs.as_ref() {
+                Some(
+                    JobOutputs::ChartsDecks {
+                        output_artifact_handles: Some(output_artifact_handles),
+                        ..
+                    },
+                ) => Some(output_artifact_handles),
+                _ => None,
+            }
+                .is_some_and(|v1| v1.is_empty())
+            {
+                out.push(Violation {
+                    path: crate::validation::at(
+                        pointer,
+                        "/job_outputs/output_artifact_handles",
+                    ),
+                    code: "HSK-RULE-PRF-041",
+                    clause: "§2.3.10.4, §2.5.11.3",
+                    rule: "deck_exports_emit_artifacts_and_a_record",
+                    message: "a deck export job's outputs must carry its output artifact handles and its export record"
+                        .to_owned(),
+                });
+            }
+            if match self.job_outputs.as_ref() {
+                Some(
+                    JobOutputs::ChartsDecks { export_record: Some(export_record), .. },
+                ) => Some(export_record),
+                _ => None,
+            }
+                .is_none()
+            {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/job_outputs/export_record"),
+                    code: "HSK-RULE-PRF-041",
+                    clause: "§2.3.10.4, §2.5.11.3",
+                    rule: "deck_exports_emit_artifacts_and_a_record",
+                    message: "a deck export job's outputs must carry its output artifact handles and its export record"
+                        .to_owned(),
+                });
+            }
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(self.job_kind, JobKind::DocImportDocx | JobKind::DocImportMd)
+            && match self.job_outputs.as_ref() {
+                Some(JobOutputs::DocsSheets { doc_id: Some(doc_id), .. }) => Some(doc_id),
+                _ => None,
+            }
+                .is_none()
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/doc_id"),
+                code: "HSK-RULE-PRF-042",
+                clause: "§2.5.10.2",
+                rule: "document_imports_name_their_document",
+                message: "a document import job's outputs must name the document it created or updated"
+                    .to_owned(),
+            });
+        }
+        if self.job_outputs.as_ref().is_some()
+            && matches!(
+                self.job_kind, JobKind::SheetImportCsv | JobKind::SheetImportXlsx |
+                JobKind::SheetImportJson
+            )
+            && match self.job_outputs.as_ref() {
+                Some(JobOutputs::DocsSheets { sheet_id: Some(sheet_id), .. }) => {
+                    Some(sheet_id)
+                }
+                _ => None,
+            }
+                .is_none()
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/sheet_id"),
+                code: "HSK-RULE-PRF-043",
+                clause: "§2.5.10.2",
+                rule: "sheet_imports_name_their_sheet",
+                message: "a sheet import job's outputs must name the sheet it created or updated"
+                    .to_owned(),
+            });
+        }
+        if match self.job_outputs.as_ref() {
+            Some(
+                JobOutputs::DocsSheets { mapping_artifact: Some(mapping_artifact), .. },
+            ) => Some(mapping_artifact),
+            _ => None,
+        }
+            .is_some()
+            && match self.job_outputs.as_ref() {
+                Some(
+                    JobOutputs::DocsSheets {
+                        mapping_artifact: Some(mapping_artifact),
+                        ..
+                    },
+                ) => Some(mapping_artifact),
+                _ => None,
+            }
+                .and_then(|x| x.retention_ttl_days.as_ref())
+                .is_none()
+        {
+            out.push(Violation {
+                path: crate::validation::at(
+                    pointer,
+                    "/job_outputs/mapping_artifact/retention_ttl_days",
+                ),
+                code: "HSK-RULE-PRF-044",
+                clause: "§2.5.10.2",
+                rule: "import_mapping_artifact_has_a_bounded_ttl",
+                message: "an import's mapping artifact must carry a retention ttl"
+                    .to_owned(),
+            });
+        }
+        if match self.job_outputs.as_ref() {
+            Some(JobOutputs::Asr { transcript_segments, .. }) => {
+                Some(transcript_segments)
+            }
+            _ => None,
+        }
+            .is_some_and(|v1| {
+                !v1
+                    .windows(2)
+                    .all(|pair| match pair {
+                        [a2, b2] => a2.asr_origin.job_id == b2.asr_origin.job_id,
+                        _ => true,
+                    })
+            })
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/transcript_segments"),
+                code: "HSK-RULE-PRF-045",
+                clause: "§6.2.26.3",
+                rule: "transcript_segments_come_from_one_job",
+                message: "every transcript segment of a job's outputs must name the same job in its asr_origin"
+                    .to_owned(),
+            });
+        }
+        if match self.job_outputs.as_ref() {
+            Some(JobOutputs::Docling { imported_blocks, .. }) => Some(imported_blocks),
+            _ => None,
+        }
+            .is_some_and(|v1| {
+                !v1
+                    .windows(2)
+                    .all(|pair| match pair {
+                        [a2, b2] => a2.ai_origin.job_id == b2.ai_origin.job_id,
+                        _ => true,
+                    })
+            })
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/imported_blocks"),
+                code: "HSK-RULE-PRF-046",
+                clause: "§6.1.6.3",
+                rule: "imported_blocks_come_from_one_job_and_file",
+                message: "every imported block of a job's outputs must name the same job and source file in its ai_origin"
+                    .to_owned(),
+            });
+        }
+        if match self.job_outputs.as_ref() {
+            Some(JobOutputs::Docling { imported_blocks, .. }) => Some(imported_blocks),
+            _ => None,
+        }
+            .is_some_and(|v1| {
+                !v1
+                    .windows(2)
+                    .all(|pair| match pair {
+                        [a2, b2] => {
+                            a2.ai_origin.source_file_id == b2.ai_origin.source_file_id
+                        }
+                        _ => true,
+                    })
+            })
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/job_outputs/imported_blocks"),
+                code: "HSK-RULE-PRF-046",
+                clause: "§6.1.6.3",
+                rule: "imported_blocks_come_from_one_job_and_file",
+                message: "every imported block of a job's outputs must name the same job and source file in its ai_origin"
                     .to_owned(),
             });
         }

@@ -508,6 +508,7 @@ impl Loader {
                 let missing = match kind {
                     BindingKind::Inputs if profile.inputs.is_none() => Some("`inputs`"),
                     BindingKind::Operations if operations.is_empty() => Some("`operations`"),
+                    BindingKind::Outputs if profile.outputs.is_none() => Some("`outputs`"),
                     _ => None,
                 };
                 if let Some(missing) = missing {
@@ -659,9 +660,10 @@ impl Loader {
     ///   one of the profile's kinds, `job_inputs.profile` equals the profile's name.
     /// - `operations`: `{p}_kinds_plan_{p}_operations` — when `job_kind` is one of the profile's
     ///   kinds, the `op` of each planned operation is one of the profile's operations.
+    /// - `outputs`: `{p}_kinds_carry_{p}_outputs` — as `inputs`, for `job_outputs`.
     ///
-    /// Both are on the one record with a `JobKind` field and a `JobInputs` field (resp. a
-    /// `[PlannedOperation]` field).
+    /// Each is on the one record with a `JobKind` field and a `JobInputs` field (resp. a
+    /// `[PlannedOperation]` field, a `JobOutputs` field).
     pub(super) fn profile_rules(
         &mut self,
         profiles: &[Profile],
@@ -730,6 +732,7 @@ impl Loader {
     ) -> Option<Rule> {
         let bound_type = match binding.kind {
             BindingKind::Inputs => TypeRef::Named(JOB_INPUTS.into()),
+            BindingKind::Outputs => TypeRef::Named(JOB_OUTPUTS.into()),
             BindingKind::Operations => {
                 TypeRef::List(Box::new(TypeRef::Named(PLANNED_OPERATION.into())))
             }
@@ -786,25 +789,29 @@ impl Loader {
             values: strings(&profile.job_kinds),
         };
         let (rule_name, message, when, require, first_clause, description) = match binding.kind {
-            BindingKind::Inputs => {
-                let inputs_clause = profile
-                    .inputs
+            BindingKind::Inputs | BindingKind::Outputs => {
+                // One shape for both synthesized unions: the key names the record and the rule.
+                let (key, record) = match binding.kind {
+                    BindingKind::Inputs => ("inputs", &profile.inputs),
+                    _ => ("outputs", &profile.outputs),
+                };
+                let record_clause = record
                     .as_ref()
-                    .and_then(|inputs| types.iter().find(|t| &t.name == inputs))
+                    .and_then(|record| types.iter().find(|t| &t.name == record))
                     .map_or_else(
                         || profile.meta.clause.primary().to_string(),
                         |t| t.meta.clause.primary().to_string(),
                     );
                 (
-                    format!("{name}_kinds_carry_{name}_inputs"),
-                    format!("a {name} job may only carry {name} inputs"),
+                    format!("{name}_kinds_carry_{name}_{key}"),
+                    format!("a {name} job may only carry {name} {key}"),
                     Condition::All(vec![Condition::Present(field(&bound_field.name)), kinds]),
                     Condition::Equals {
                         path: FieldPath::fields(&[bound_field.name.as_str(), JOB_INPUTS_TAG]),
                         value: serde_json::Value::String(name.clone()),
                     },
-                    inputs_clause,
-                    format!("the job kinds bound to the {name} profile carry that profile's inputs, never another profile's"),
+                    record_clause,
+                    format!("the job kinds bound to the {name} profile carry that profile's {key}, never another profile's"),
                 )
             }
             BindingKind::Operations => {

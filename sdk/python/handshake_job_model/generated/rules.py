@@ -36,48 +36,62 @@ class CrossFieldRule(NamedTuple):
 
 
 RULES: tuple[CrossFieldRule, ...] = (
-    # the Docs AI Job Profile invariant; these kinds always say which document, selection and scope they work on
+    # the Docs AI Job Profile invariant; these kinds always carry the Docs & Sheets inputs
     CrossFieldRule("HSK-RULE-PRF-001", "docs_rewrite_and_summarize_carry_a_docs_profile", "AiJob", "§2.6.6.6.4", "doc_rewrite and doc_summarize jobs must carry a DocsAiJobProfile in job_inputs"),
+    # a job on a document says which document and how much of it, as §2.6.6.6.4 requires of the Docs profile
+    CrossFieldRule("HSK-RULE-PRF-030", "document_jobs_name_their_document", "AiJob", "§2.6.6.6.4, §2.5.10.2", "a document job's Docs & Sheets inputs must name doc_id and layer_scope"),
+    # a job on an existing sheet says which sheet; sheet exports list sheet_id among their minimum inputs
+    CrossFieldRule("HSK-RULE-PRF-031", "sheet_jobs_name_their_sheet", "AiJob", "§2.5.10.10, §2.5.10.2", "a sheet job's Docs & Sheets inputs must name sheet_id"),
+    # an import reads one source file, handed over as a file artifact
+    CrossFieldRule("HSK-RULE-PRF-032", "import_jobs_read_a_source_file", "AiJob", "§2.5.10.2", "an import job's Docs & Sheets inputs must carry source_file_artifact, an artifact of kind file"),
+    # an export says where it writes and under which export policy, the pair §2.5.10.2 A and C require
+    CrossFieldRule("HSK-RULE-PRF-033", "export_jobs_name_target_and_policy", "AiJob", "§2.5.10.2", "an export job's Docs & Sheets inputs must name export_target and policy_id"),
+    # an inline-only job edits inside existing blocks; inserting or moving blocks is structural work
+    CrossFieldRule("HSK-RULE-PRF-034", "inline_only_jobs_plan_no_structural_changes", "AiJob", "§2.5.10.4.2, §2.5.10.4.3, §2.5.10.10", "an inline-only document job must not plan insert_block or move_block"),
+    # range_kind says what a sheet operation targets, so it only means something with a sheet
+    CrossFieldRule("HSK-RULE-PRF-035", "range_kind_needs_a_sheet", "AiJob", "§2.5.10.10", "Docs & Sheets inputs with a range_kind must name sheet_id"),
+    # a chart reads a table; §2.5.11.1 makes source_table_ref optional in general but required for chart jobs
+    CrossFieldRule("HSK-RULE-PRF-036", "chart_jobs_name_their_source_table", "AiJob", "§2.5.11.1", "a chart job's Charts & Decks inputs must name source_table_ref"),
     # the job kinds bound to the docs_sheets profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-002", "docs_sheets_kinds_carry_docs_sheets_inputs", "AiJob", "§2.5.10, §2.6.6.6.1", "a docs_sheets job may only carry docs_sheets inputs"),
     # the job kinds bound to the docs_sheets profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-012", "docs_sheets_kinds_plan_docs_sheets_operations", "AiJob", "§2.5.10, §2.6.6.6.1", "a docs_sheets job may only plan docs_sheets operations"),
+    # the job kinds bound to the docs_sheets profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-020", "docs_sheets_kinds_carry_docs_sheets_outputs", "AiJob", "§2.5.10.2, §2.6.6.6.1", "a docs_sheets job may only carry docs_sheets outputs"),
     # the job kinds bound to the charts_decks profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-003", "charts_decks_kinds_carry_charts_decks_inputs", "AiJob", "§2.5.11.1, §2.6.6.6.1", "a charts_decks job may only carry charts_decks inputs"),
     # the job kinds bound to the charts_decks profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-013", "charts_decks_kinds_plan_charts_decks_operations", "AiJob", "§2.5.11, §2.6.6.6.1", "a charts_decks job may only plan charts_decks operations"),
+    # the job kinds bound to the charts_decks profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-021", "charts_decks_kinds_carry_charts_decks_outputs", "AiJob", "§2.5.11.2, §2.6.6.6.1", "a charts_decks job may only carry charts_decks outputs"),
     # the job kinds bound to the context_pack_builder profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-004", "context_pack_builder_kinds_carry_context_pack_builder_inputs", "AiJob", "§2.5.12.1, §2.6.6.6.1", "a context_pack_builder job may only carry context_pack_builder inputs"),
     # the job kinds bound to the context_pack_builder profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-014", "context_pack_builder_kinds_plan_context_pack_builder_operations", "AiJob", "§2.5.12, §2.6.6.6.1", "a context_pack_builder job may only plan context_pack_builder operations"),
+    # the job kinds bound to the context_pack_builder profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-022", "context_pack_builder_kinds_carry_context_pack_builder_outputs", "AiJob", "§2.5.12.4, §2.6.6.6.1", "a context_pack_builder job may only carry context_pack_builder outputs"),
     # the job kinds bound to the asr profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-005", "asr_kinds_carry_asr_inputs", "AiJob", "§6.2.26.1, §2.6.6.6.1", "a asr job may only carry asr inputs"),
     # the job kinds bound to the asr profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-015", "asr_kinds_plan_asr_operations", "AiJob", "§6.2.26, §2.6.6.6.1", "a asr job may only plan asr operations"),
+    # the job kinds bound to the asr profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-023", "asr_kinds_carry_asr_outputs", "AiJob", "§6.2.26.3, §2.6.6.6.1", "a asr job may only carry asr outputs"),
     # the job kinds bound to the docling profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-006", "docling_kinds_carry_docling_inputs", "AiJob", "§6.1.6.1, §2.6.6.6.1", "a docling job may only carry docling inputs"),
     # the job kinds bound to the docling profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-016", "docling_kinds_plan_docling_operations", "AiJob", "§6.1.6, §2.6.6.6.1", "a docling job may only plan docling operations"),
+    # the job kinds bound to the docling profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-024", "docling_kinds_carry_docling_outputs", "AiJob", "§6.1.6.3, §2.6.6.6.1", "a docling job may only carry docling outputs"),
     # the job kinds bound to the distillation profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-007", "distillation_kinds_carry_distillation_inputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a distillation job may only carry distillation inputs"),
     # the job kinds bound to the distillation profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-017", "distillation_kinds_plan_distillation_operations", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a distillation job may only plan distillation operations"),
+    # the job kinds bound to the distillation profile carry that profile's outputs, never another profile's
+    CrossFieldRule("HSK-RULE-PRF-025", "distillation_kinds_carry_distillation_outputs", "AiJob", "§9.1, §2.6.6.6.1", "a distillation job may only carry distillation outputs"),
     # the job kinds bound to the canvas profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-008", "canvas_kinds_carry_canvas_inputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job may only carry canvas inputs"),
     # the job kinds bound to the canvas profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-018", "canvas_kinds_plan_canvas_operations", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job may only plan canvas operations"),
-    # the job kinds bound to the docs_sheets profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-020", "docs_sheets_kinds_carry_docs_sheets_outputs", "AiJob", "§2.5.10.2, §2.6.6.6.1", "a docs_sheets job may only carry docs_sheets outputs"),
-    # the job kinds bound to the charts_decks profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-021", "charts_decks_kinds_carry_charts_decks_outputs", "AiJob", "§2.5.11.2, §2.6.6.6.1", "a charts_decks job may only carry charts_decks outputs"),
-    # the job kinds bound to the context_pack_builder profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-022", "context_pack_builder_kinds_carry_context_pack_builder_outputs", "AiJob", "§2.5.12.4, §2.6.6.6.1", "a context_pack_builder job may only carry context_pack_builder outputs"),
-    # the job kinds bound to the asr profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-023", "asr_kinds_carry_asr_outputs", "AiJob", "§6.2.26.3, §2.6.6.6.1", "an asr job may only carry asr outputs"),
-    # the job kinds bound to the docling profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-024", "docling_kinds_carry_docling_outputs", "AiJob", "§6.1.6.3, §2.6.6.6.1", "a docling job may only carry docling outputs"),
-    # the job kinds bound to the distillation profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-025", "distillation_kinds_carry_distillation_outputs", "AiJob", "§9.1, §2.6.6.6.1", "a distillation job may only carry distillation outputs"),
     # the future canvas profile declares no outputs, so its jobs carry none
     CrossFieldRule("HSK-RULE-PRF-026", "canvas_kinds_carry_no_outputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job carries no job_outputs; the canvas profile declares none"),
     # the exporter produces one or more artifacts and every export emits artifact handles with its record
@@ -86,6 +100,20 @@ RULES: tuple[CrossFieldRule, ...] = (
     CrossFieldRule("HSK-RULE-PRF-028", "best_effort_export_says_why", "ExportRecord", "§2.3.10.3", "a best_effort export must log why in warnings"),
     # materialized paths are written for every local-file target
     CrossFieldRule("HSK-RULE-PRF-029", "local_file_export_records_materialized_paths", "ExportRecord", "§2.3.10.9, §2.3.2", "an export to a local file must record its materialized paths"),
+    # every import and export job emits artifacts and an export record; an export's outputs list at least one artifact handle
+    CrossFieldRule("HSK-RULE-PRF-040", "document_and_sheet_exports_emit_artifacts_and_a_record", "AiJob", "§2.5.10.2, §2.3.10.4", "a document or sheet export job's outputs must carry its output artifact handles and its export record"),
+    # deck exports emit an export record and artifact handles, as references rather than inline payloads
+    CrossFieldRule("HSK-RULE-PRF-041", "deck_exports_emit_artifacts_and_a_record", "AiJob", "§2.3.10.4, §2.5.11.3", "a deck export job's outputs must carry its output artifact handles and its export record"),
+    # a document import outputs the doc_id, new or updated, that holds the imported entities
+    CrossFieldRule("HSK-RULE-PRF-042", "document_imports_name_their_document", "AiJob", "§2.5.10.2", "a document import job's outputs must name the document it created or updated"),
+    # a sheet import outputs the sheet_id that holds the imported rows, columns and cells
+    CrossFieldRule("HSK-RULE-PRF-043", "sheet_imports_name_their_sheet", "AiJob", "§2.5.10.2", "a sheet import job's outputs must name the sheet it created or updated"),
+    # the legacy mapping from source positions to ids is kept for a bounded time only
+    CrossFieldRule("HSK-RULE-PRF-044", "import_mapping_artifact_has_a_bounded_ttl", "AiJob", "§2.5.10.2", "an import's mapping artifact must carry a retention ttl"),
+    # the segments one transcription job outputs all carry that job in their provenance
+    CrossFieldRule("HSK-RULE-PRF-045", "transcript_segments_come_from_one_job", "AiJob", "§6.2.26.3", "every transcript segment of a job's outputs must name the same job in its asr_origin"),
+    # the blocks one ingestion job imports all carry that job and the one file it ingested in their provenance
+    CrossFieldRule("HSK-RULE-PRF-046", "imported_blocks_come_from_one_job_and_file", "AiJob", "§6.1.6.3", "every imported block of a job's outputs must name the same job and source file in its ai_origin"),
     # analysis-only jobs read and report; their plan of mutations is empty
     CrossFieldRule("HSK-RULE-0101", "analysis_only_plans_no_mutation", "AiJob", "§2.6.6.2.2, §2.6.6.5.2", "an analysis_only job must not plan any operation"),
     # a job may write RawContent only when its kind is an ingestion or import kind
@@ -178,6 +206,34 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         ("in", ("job_kind",), ("doc_rewrite", "doc_summarize")),
         ("equals", ("job_inputs", "profile"), "docs_sheets"),
     ),
+    "document_jobs_name_their_document": (
+        ("all", (("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"))))),
+        ("all", (("present", ("job_inputs", _Variant("profile", "docs_sheets"), "doc_id")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"), "layer_scope")))),
+    ),
+    "sheet_jobs_name_their_sheet": (
+        ("all", (("in", ("job_kind",), ("sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"))))),
+        ("present", ("job_inputs", _Variant("profile", "docs_sheets"), "sheet_id")),
+    ),
+    "import_jobs_read_a_source_file": (
+        ("all", (("in", ("job_kind",), ("doc_import_docx", "doc_import_md", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"))))),
+        ("all", (("present", ("job_inputs", _Variant("profile", "docs_sheets"), "source_file_artifact")), ("equals", ("job_inputs", _Variant("profile", "docs_sheets"), "source_file_artifact", "kind"), "file"))),
+    ),
+    "export_jobs_name_target_and_policy": (
+        ("all", (("in", ("job_kind",), ("doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"))))),
+        ("all", (("present", ("job_inputs", _Variant("profile", "docs_sheets"), "export_target")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"), "policy_id")))),
+    ),
+    "inline_only_jobs_plan_no_structural_changes": (
+        ("equals", ("job_inputs", _Variant("profile", "docs_sheets"), "block_mode"), "inline_only"),
+        ("each", ("planned_operations",), ("not_in", ("op",), ("insert_block", "move_block"))),
+    ),
+    "range_kind_needs_a_sheet": (
+        ("all", (("present", ("job_inputs", _Variant("profile", "docs_sheets"), "range_kind")), ("not_in", ("job_kind",), ("sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json")))),
+        ("present", ("job_inputs", _Variant("profile", "docs_sheets"), "sheet_id")),
+    ),
+    "chart_jobs_name_their_source_table": (
+        ("all", (("in", ("job_kind",), ("chart_create", "chart_update")), ("present", ("job_inputs", _Variant("profile", "charts_decks"))))),
+        ("present", ("job_inputs", _Variant("profile", "charts_decks"), "source_table_ref")),
+    ),
     "docs_sheets_kinds_carry_docs_sheets_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")))),
         ("equals", ("job_inputs", "profile"), "docs_sheets"),
@@ -185,6 +241,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
     "docs_sheets_kinds_plan_docs_sheets_operations": (
         ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")),
         ("each", ("planned_operations",), ("in", ("op",), ("insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column"))),
+    ),
+    "docs_sheets_kinds_carry_docs_sheets_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")))),
+        ("equals", ("job_outputs", "profile"), "docs_sheets"),
     ),
     "charts_decks_kinds_carry_charts_decks_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")))),
@@ -194,6 +254,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")),
         ("each", ("planned_operations",), ("in", ("op",), ("create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck"))),
     ),
+    "charts_decks_kinds_carry_charts_decks_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")))),
+        ("equals", ("job_outputs", "profile"), "charts_decks"),
+    ),
     "context_pack_builder_kinds_carry_context_pack_builder_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")))),
         ("equals", ("job_inputs", "profile"), "context_pack_builder"),
@@ -201,6 +265,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
     "context_pack_builder_kinds_plan_context_pack_builder_operations": (
         ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")),
         ("each", ("planned_operations",), ("in", ("op",), ("build_context_pack", "refresh_context_pack"))),
+    ),
+    "context_pack_builder_kinds_carry_context_pack_builder_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")))),
+        ("equals", ("job_outputs", "profile"), "context_pack_builder"),
     ),
     "asr_kinds_carry_asr_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("asr_transcribe",)))),
@@ -210,6 +278,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         ("in", ("job_kind",), ("asr_transcribe",)),
         ("each", ("planned_operations",), ("in", ("op",), ("transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript"))),
     ),
+    "asr_kinds_carry_asr_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("asr_transcribe",)))),
+        ("equals", ("job_outputs", "profile"), "asr"),
+    ),
     "docling_kinds_carry_docling_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("doc_ingest",)))),
         ("equals", ("job_inputs", "profile"), "docling"),
@@ -217,6 +289,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
     "docling_kinds_plan_docling_operations": (
         ("in", ("job_kind",), ("doc_ingest",)),
         ("each", ("planned_operations",), ("in", ("op",), ("extract_structure", "extract_tables", "import_blocks", "link_provenance"))),
+    ),
+    "docling_kinds_carry_docling_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_ingest",)))),
+        ("equals", ("job_outputs", "profile"), "docling"),
     ),
     "distillation_kinds_carry_distillation_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("distillation_train", "distillation_eval")))),
@@ -226,6 +302,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         ("in", ("job_kind",), ("distillation_train", "distillation_eval")),
         ("each", ("planned_operations",), ("in", ("op",), ("select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote"))),
     ),
+    "distillation_kinds_carry_distillation_outputs": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("distillation_train", "distillation_eval")))),
+        ("equals", ("job_outputs", "profile"), "distillation"),
+    ),
     "canvas_kinds_carry_canvas_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("canvas_cluster",)))),
         ("equals", ("job_inputs", "profile"), "canvas"),
@@ -233,30 +313,6 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
     "canvas_kinds_plan_canvas_operations": (
         ("in", ("job_kind",), ("canvas_cluster",)),
         ("each", ("planned_operations",), ("in", ("op",), ("create_nodes", "cluster_nodes", "reposition_nodes"))),
-    ),
-    "docs_sheets_kinds_carry_docs_sheets_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")))),
-        ("equals", ("job_outputs", "profile"), "docs_sheets"),
-    ),
-    "charts_decks_kinds_carry_charts_decks_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")))),
-        ("equals", ("job_outputs", "profile"), "charts_decks"),
-    ),
-    "context_pack_builder_kinds_carry_context_pack_builder_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")))),
-        ("equals", ("job_outputs", "profile"), "context_pack_builder"),
-    ),
-    "asr_kinds_carry_asr_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("asr_transcribe",)))),
-        ("equals", ("job_outputs", "profile"), "asr"),
-    ),
-    "docling_kinds_carry_docling_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_ingest",)))),
-        ("equals", ("job_outputs", "profile"), "docling"),
-    ),
-    "distillation_kinds_carry_distillation_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("distillation_train", "distillation_eval")))),
-        ("equals", ("job_outputs", "profile"), "distillation"),
     ),
     "canvas_kinds_carry_no_outputs": (
         ("in", ("job_kind",), ("canvas_cluster",)),
@@ -273,6 +329,34 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
     "local_file_export_records_materialized_paths": (
         ("equals", ("export_target", "target"), "local_file"),
         ("all", (("present", ("materialized_paths",)), ("length", ("materialized_paths",), 1, None))),
+    ),
+    "document_and_sheet_exports_emit_artifacts_and_a_record": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json")))),
+        ("all", (("present", ("job_outputs", _Variant("profile", "docs_sheets"), "output_artifact_handles")), ("length", ("job_outputs", _Variant("profile", "docs_sheets"), "output_artifact_handles"), 1, None), ("present", ("job_outputs", _Variant("profile", "docs_sheets"), "export_record")))),
+    ),
+    "deck_exports_emit_artifacts_and_a_record": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("deck_export_pptx", "deck_export_pdf", "deck_export_html")))),
+        ("all", (("present", ("job_outputs", _Variant("profile", "charts_decks"), "output_artifact_handles")), ("length", ("job_outputs", _Variant("profile", "charts_decks"), "output_artifact_handles"), 1, None), ("present", ("job_outputs", _Variant("profile", "charts_decks"), "export_record")))),
+    ),
+    "document_imports_name_their_document": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_import_docx", "doc_import_md")))),
+        ("present", ("job_outputs", _Variant("profile", "docs_sheets"), "doc_id")),
+    ),
+    "sheet_imports_name_their_sheet": (
+        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")))),
+        ("present", ("job_outputs", _Variant("profile", "docs_sheets"), "sheet_id")),
+    ),
+    "import_mapping_artifact_has_a_bounded_ttl": (
+        ("present", ("job_outputs", _Variant("profile", "docs_sheets"), "mapping_artifact")),
+        ("present", ("job_outputs", _Variant("profile", "docs_sheets"), "mapping_artifact", "retention_ttl_days")),
+    ),
+    "transcript_segments_come_from_one_job": (
+        None,
+        ("all_equal", ("job_outputs", _Variant("profile", "asr"), "transcript_segments"), ("asr_origin", "job_id")),
+    ),
+    "imported_blocks_come_from_one_job_and_file": (
+        None,
+        ("all", (("all_equal", ("job_outputs", _Variant("profile", "docling"), "imported_blocks"), ("ai_origin", "job_id")), ("all_equal", ("job_outputs", _Variant("profile", "docling"), "imported_blocks"), ("ai_origin", "source_file_id")))),
     ),
     "analysis_only_plans_no_mutation": (
         ("equals", ("access_mode",), "analysis_only"),
@@ -446,33 +530,33 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
 """Rule name → (``when``, ``require``) as data; ``None`` means always."""
 
 _RULES_ON: dict[str, tuple[CrossFieldRule, ...]] = {
-    "AiJob": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5], RULES[6], RULES[7], RULES[8], RULES[9], RULES[10], RULES[11], RULES[12], RULES[13], RULES[14], RULES[15], RULES[16], RULES[17], RULES[18], RULES[19], RULES[20], RULES[21], RULES[25], RULES[26], RULES[29], RULES[30]),
-    "ArtifactHandle": (RULES[27],),
-    "ContextSnapshot": (RULES[28],),
-    "SourceRef": (RULES[31], RULES[32]),
-    "ContextBlock": (RULES[40], RULES[42]),
-    "PromptEnvelope": (RULES[33], RULES[34]),
-    "ScopeOverride": (RULES[35],),
-    "TruncationPlan": (RULES[52],),
-    "ContextPlan": (RULES[36], RULES[37]),
-    "ToolDelta": (RULES[39],),
-    "MemoryItem": (RULES[60],),
-    "MemoryGraphEdge": (RULES[61],),
-    "CompactionDecision": (RULES[54],),
-    "CompactionConstraint": (RULES[55],),
-    "CompactionOpenLoop": (RULES[56],),
-    "CompactionProgress": (RULES[57],),
-    "CompactionToolResult": (RULES[41], RULES[58]),
-    "CompactionError": (RULES[59],),
-    "CompactionEvent": (RULES[53],),
-    "JobContextTrace": (RULES[62], RULES[63], RULES[64], RULES[65], RULES[66]),
-    "QueryPlan": (RULES[50],),
-    "ContextPackRecord": (RULES[49],),
-    "ContextPackPayload": (RULES[44], RULES[45], RULES[46], RULES[47], RULES[48]),
-    "RetrievalCandidate": (RULES[51],),
-    "EvidenceSpan": (RULES[43],),
-    "RetrievalTrace": (RULES[38],),
-    "ExportRecord": (RULES[22], RULES[23], RULES[24]),
+    "AiJob": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5], RULES[6], RULES[7], RULES[8], RULES[9], RULES[10], RULES[11], RULES[12], RULES[13], RULES[14], RULES[15], RULES[16], RULES[17], RULES[18], RULES[19], RULES[20], RULES[21], RULES[22], RULES[23], RULES[24], RULES[25], RULES[26], RULES[27], RULES[28], RULES[32], RULES[33], RULES[34], RULES[35], RULES[36], RULES[37], RULES[38], RULES[39], RULES[40], RULES[43], RULES[44]),
+    "ArtifactHandle": (RULES[41],),
+    "ContextSnapshot": (RULES[42],),
+    "SourceRef": (RULES[45], RULES[46]),
+    "ContextBlock": (RULES[54], RULES[56]),
+    "PromptEnvelope": (RULES[47], RULES[48]),
+    "ScopeOverride": (RULES[49],),
+    "TruncationPlan": (RULES[66],),
+    "ContextPlan": (RULES[50], RULES[51]),
+    "ToolDelta": (RULES[53],),
+    "MemoryItem": (RULES[74],),
+    "MemoryGraphEdge": (RULES[75],),
+    "CompactionDecision": (RULES[68],),
+    "CompactionConstraint": (RULES[69],),
+    "CompactionOpenLoop": (RULES[70],),
+    "CompactionProgress": (RULES[71],),
+    "CompactionToolResult": (RULES[55], RULES[72]),
+    "CompactionError": (RULES[73],),
+    "CompactionEvent": (RULES[67],),
+    "JobContextTrace": (RULES[76], RULES[77], RULES[78], RULES[79], RULES[80]),
+    "QueryPlan": (RULES[64],),
+    "ContextPackRecord": (RULES[63],),
+    "ContextPackPayload": (RULES[58], RULES[59], RULES[60], RULES[61], RULES[62]),
+    "RetrievalCandidate": (RULES[65],),
+    "EvidenceSpan": (RULES[57],),
+    "RetrievalTrace": (RULES[52],),
+    "ExportRecord": (RULES[29], RULES[30], RULES[31]),
 }
 """The rules of each record type that has any, in spec order."""
 

@@ -4695,27 +4695,41 @@ class AiJob(BaseModel):
         """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
 
         - HSK-RULE-PRF-001 ``docs_rewrite_and_summarize_carry_a_docs_profile`` (§2.6.6.6.4)
+        - HSK-RULE-PRF-030 ``document_jobs_name_their_document`` (§2.6.6.6.4, §2.5.10.2)
+        - HSK-RULE-PRF-031 ``sheet_jobs_name_their_sheet`` (§2.5.10.10, §2.5.10.2)
+        - HSK-RULE-PRF-032 ``import_jobs_read_a_source_file`` (§2.5.10.2)
+        - HSK-RULE-PRF-033 ``export_jobs_name_target_and_policy`` (§2.5.10.2)
+        - HSK-RULE-PRF-034 ``inline_only_jobs_plan_no_structural_changes`` (§2.5.10.4.2, §2.5.10.4.3, §2.5.10.10)
+        - HSK-RULE-PRF-035 ``range_kind_needs_a_sheet`` (§2.5.10.10)
+        - HSK-RULE-PRF-036 ``chart_jobs_name_their_source_table`` (§2.5.11.1)
         - HSK-RULE-PRF-002 ``docs_sheets_kinds_carry_docs_sheets_inputs`` (§2.5.10, §2.6.6.6.1)
         - HSK-RULE-PRF-012 ``docs_sheets_kinds_plan_docs_sheets_operations`` (§2.5.10, §2.6.6.6.1)
+        - HSK-RULE-PRF-020 ``docs_sheets_kinds_carry_docs_sheets_outputs`` (§2.5.10.2, §2.6.6.6.1)
         - HSK-RULE-PRF-003 ``charts_decks_kinds_carry_charts_decks_inputs`` (§2.5.11.1, §2.6.6.6.1)
         - HSK-RULE-PRF-013 ``charts_decks_kinds_plan_charts_decks_operations`` (§2.5.11, §2.6.6.6.1)
+        - HSK-RULE-PRF-021 ``charts_decks_kinds_carry_charts_decks_outputs`` (§2.5.11.2, §2.6.6.6.1)
         - HSK-RULE-PRF-004 ``context_pack_builder_kinds_carry_context_pack_builder_inputs`` (§2.5.12.1, §2.6.6.6.1)
         - HSK-RULE-PRF-014 ``context_pack_builder_kinds_plan_context_pack_builder_operations`` (§2.5.12, §2.6.6.6.1)
+        - HSK-RULE-PRF-022 ``context_pack_builder_kinds_carry_context_pack_builder_outputs`` (§2.5.12.4, §2.6.6.6.1)
         - HSK-RULE-PRF-005 ``asr_kinds_carry_asr_inputs`` (§6.2.26.1, §2.6.6.6.1)
         - HSK-RULE-PRF-015 ``asr_kinds_plan_asr_operations`` (§6.2.26, §2.6.6.6.1)
+        - HSK-RULE-PRF-023 ``asr_kinds_carry_asr_outputs`` (§6.2.26.3, §2.6.6.6.1)
         - HSK-RULE-PRF-006 ``docling_kinds_carry_docling_inputs`` (§6.1.6.1, §2.6.6.6.1)
         - HSK-RULE-PRF-016 ``docling_kinds_plan_docling_operations`` (§6.1.6, §2.6.6.6.1)
+        - HSK-RULE-PRF-024 ``docling_kinds_carry_docling_outputs`` (§6.1.6.3, §2.6.6.6.1)
         - HSK-RULE-PRF-007 ``distillation_kinds_carry_distillation_inputs`` (§2.6.6.6.2, §2.6.6.6.1)
         - HSK-RULE-PRF-017 ``distillation_kinds_plan_distillation_operations`` (§2.6.6.6.2, §2.6.6.6.1)
+        - HSK-RULE-PRF-025 ``distillation_kinds_carry_distillation_outputs`` (§9.1, §2.6.6.6.1)
         - HSK-RULE-PRF-008 ``canvas_kinds_carry_canvas_inputs`` (§2.6.6.6.2, §2.6.6.6.1)
         - HSK-RULE-PRF-018 ``canvas_kinds_plan_canvas_operations`` (§2.6.6.6.2, §2.6.6.6.1)
-        - HSK-RULE-PRF-020 ``docs_sheets_kinds_carry_docs_sheets_outputs`` (§2.5.10.2, §2.6.6.6.1)
-        - HSK-RULE-PRF-021 ``charts_decks_kinds_carry_charts_decks_outputs`` (§2.5.11.2, §2.6.6.6.1)
-        - HSK-RULE-PRF-022 ``context_pack_builder_kinds_carry_context_pack_builder_outputs`` (§2.5.12.4, §2.6.6.6.1)
-        - HSK-RULE-PRF-023 ``asr_kinds_carry_asr_outputs`` (§6.2.26.3, §2.6.6.6.1)
-        - HSK-RULE-PRF-024 ``docling_kinds_carry_docling_outputs`` (§6.1.6.3, §2.6.6.6.1)
-        - HSK-RULE-PRF-025 ``distillation_kinds_carry_distillation_outputs`` (§9.1, §2.6.6.6.1)
         - HSK-RULE-PRF-026 ``canvas_kinds_carry_no_outputs`` (§2.6.6.6.2, §2.6.6.6.1)
+        - HSK-RULE-PRF-040 ``document_and_sheet_exports_emit_artifacts_and_a_record`` (§2.5.10.2, §2.3.10.4)
+        - HSK-RULE-PRF-041 ``deck_exports_emit_artifacts_and_a_record`` (§2.3.10.4, §2.5.11.3)
+        - HSK-RULE-PRF-042 ``document_imports_name_their_document`` (§2.5.10.2)
+        - HSK-RULE-PRF-043 ``sheet_imports_name_their_sheet`` (§2.5.10.2)
+        - HSK-RULE-PRF-044 ``import_mapping_artifact_has_a_bounded_ttl`` (§2.5.10.2)
+        - HSK-RULE-PRF-045 ``transcript_segments_come_from_one_job`` (§6.2.26.3)
+        - HSK-RULE-PRF-046 ``imported_blocks_come_from_one_job_and_file`` (§6.1.6.3)
         - HSK-RULE-0101 ``analysis_only_plans_no_mutation`` (§2.6.6.2.2, §2.6.6.5.2)
         - HSK-RULE-0102 ``raw_writes_only_for_ingestion`` (§2.6.6.7.0, §2.5.10.10)
         - HSK-RULE-0105 ``terminal_job_has_completed_at`` (§2.6.6.2.7, §2.6.6.3.2)
@@ -7589,7 +7603,7 @@ class DocsAiJobProfile(BaseModel):
     """the inputs of an LLM job on the Document and Sheets surfaces
 
     Clause: §2.5.10, §2.6.6.6.4, §2.5.10.10, §2.5.10.2
-    Decision: The three fields of §2.6.6.6.4, the further profile fields of §2.5.10.10 (sheet_id, block_mode, range_kind) and the import/export inputs of §2.5.10.2 (source_file_artifact, export_target, policy_id, range_ref), all on one record because every job kind of the profile carries this one variant of JobInputs. §2.6.6.6.4's struct describes the Document surface, where doc_id and layer_scope are required; sheet and import jobs have no document yet, so both are optional here and required by rule for the document kinds (HSK-RULE-PRF-001, HSK-RULE-PRF-030), as the other inputs are for the kinds that need them.
+    Decision: The three fields of §2.6.6.6.4, the further profile fields of §2.5.10.10 (sheet_id, block_mode, range_kind) and the import/export inputs of §2.5.10.2 (source_file_artifact, export_target, policy_id, range_ref), all on one record because every job kind of the profile carries this one variant of JobInputs. §2.6.6.6.4's struct describes the Document surface, where doc_id and layer_scope are required; sheet and import jobs have no document yet, so both are optional here and required by rule for the document kinds (HSK-RULE-PRF-030; HSK-RULE-PRF-001 makes doc_rewrite and doc_summarize carry the record), as the other inputs are for the kinds that need them (HSK-RULE-PRF-031 to 033, 036).
     """
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())

@@ -10,12 +10,12 @@ import type { AiJob, ArtifactHandle, ContextSnapshot, SourceRef, ContextBlock, P
 /**
  * The stable code of every cross-field rule.
  */
-export type RuleCode = "HSK-RULE-PRF-001" | "HSK-RULE-PRF-002" | "HSK-RULE-PRF-012" | "HSK-RULE-PRF-003" | "HSK-RULE-PRF-013" | "HSK-RULE-PRF-004" | "HSK-RULE-PRF-014" | "HSK-RULE-PRF-005" | "HSK-RULE-PRF-015" | "HSK-RULE-PRF-006" | "HSK-RULE-PRF-016" | "HSK-RULE-PRF-007" | "HSK-RULE-PRF-017" | "HSK-RULE-PRF-008" | "HSK-RULE-PRF-018" | "HSK-RULE-PRF-020" | "HSK-RULE-PRF-021" | "HSK-RULE-PRF-022" | "HSK-RULE-PRF-023" | "HSK-RULE-PRF-024" | "HSK-RULE-PRF-025" | "HSK-RULE-PRF-026" | "HSK-RULE-PRF-027" | "HSK-RULE-PRF-028" | "HSK-RULE-PRF-029" | "HSK-RULE-0101" | "HSK-RULE-0102" | "HSK-RULE-0103" | "HSK-RULE-0104" | "HSK-RULE-0105" | "HSK-RULE-0106" | "HSK-RULE-ACE-001" | "HSK-RULE-ACE-002" | "HSK-RULE-ACE-003" | "HSK-RULE-ACE-004" | "HSK-RULE-ACE-005" | "HSK-RULE-ACE-010" | "HSK-RULE-ACE-011" | "HSK-RULE-ACE-012" | "HSK-RULE-ACE-020" | "HSK-RULE-ACE-021" | "HSK-RULE-ACE-022" | "HSK-RULE-ACE-023" | "HSK-RULE-ACE-024" | "HSK-RULE-ACE-030" | "HSK-RULE-ACE-031" | "HSK-RULE-ACE-032" | "HSK-RULE-ACE-033" | "HSK-RULE-ACE-034" | "HSK-RULE-ACE-035" | "HSK-RULE-ACE-036" | "HSK-RULE-ACE-037" | "HSK-RULE-ACE-038" | "HSK-RULE-ACE-040" | "HSK-RULE-ACE-041" | "HSK-RULE-ACE-042" | "HSK-RULE-ACE-043" | "HSK-RULE-ACE-044" | "HSK-RULE-ACE-045" | "HSK-RULE-ACE-046" | "HSK-RULE-ACE-050" | "HSK-RULE-ACE-051" | "HSK-RULE-ACE-060" | "HSK-RULE-ACE-061" | "HSK-RULE-ACE-062" | "HSK-RULE-ACE-063" | "HSK-RULE-ACE-064";
+export type RuleCode = "HSK-RULE-PRF-001" | "HSK-RULE-PRF-030" | "HSK-RULE-PRF-031" | "HSK-RULE-PRF-032" | "HSK-RULE-PRF-033" | "HSK-RULE-PRF-034" | "HSK-RULE-PRF-035" | "HSK-RULE-PRF-036" | "HSK-RULE-PRF-002" | "HSK-RULE-PRF-012" | "HSK-RULE-PRF-020" | "HSK-RULE-PRF-003" | "HSK-RULE-PRF-013" | "HSK-RULE-PRF-021" | "HSK-RULE-PRF-004" | "HSK-RULE-PRF-014" | "HSK-RULE-PRF-022" | "HSK-RULE-PRF-005" | "HSK-RULE-PRF-015" | "HSK-RULE-PRF-023" | "HSK-RULE-PRF-006" | "HSK-RULE-PRF-016" | "HSK-RULE-PRF-024" | "HSK-RULE-PRF-007" | "HSK-RULE-PRF-017" | "HSK-RULE-PRF-025" | "HSK-RULE-PRF-008" | "HSK-RULE-PRF-018" | "HSK-RULE-PRF-026" | "HSK-RULE-PRF-027" | "HSK-RULE-PRF-028" | "HSK-RULE-PRF-029" | "HSK-RULE-PRF-040" | "HSK-RULE-PRF-041" | "HSK-RULE-PRF-042" | "HSK-RULE-PRF-043" | "HSK-RULE-PRF-044" | "HSK-RULE-PRF-045" | "HSK-RULE-PRF-046" | "HSK-RULE-0101" | "HSK-RULE-0102" | "HSK-RULE-0103" | "HSK-RULE-0104" | "HSK-RULE-0105" | "HSK-RULE-0106" | "HSK-RULE-ACE-001" | "HSK-RULE-ACE-002" | "HSK-RULE-ACE-003" | "HSK-RULE-ACE-004" | "HSK-RULE-ACE-005" | "HSK-RULE-ACE-010" | "HSK-RULE-ACE-011" | "HSK-RULE-ACE-012" | "HSK-RULE-ACE-020" | "HSK-RULE-ACE-021" | "HSK-RULE-ACE-022" | "HSK-RULE-ACE-023" | "HSK-RULE-ACE-024" | "HSK-RULE-ACE-030" | "HSK-RULE-ACE-031" | "HSK-RULE-ACE-032" | "HSK-RULE-ACE-033" | "HSK-RULE-ACE-034" | "HSK-RULE-ACE-035" | "HSK-RULE-ACE-036" | "HSK-RULE-ACE-037" | "HSK-RULE-ACE-038" | "HSK-RULE-ACE-040" | "HSK-RULE-ACE-041" | "HSK-RULE-ACE-042" | "HSK-RULE-ACE-043" | "HSK-RULE-ACE-044" | "HSK-RULE-ACE-045" | "HSK-RULE-ACE-046" | "HSK-RULE-ACE-050" | "HSK-RULE-ACE-051" | "HSK-RULE-ACE-060" | "HSK-RULE-ACE-061" | "HSK-RULE-ACE-062" | "HSK-RULE-ACE-063" | "HSK-RULE-ACE-064";
 
 /**
  * The name of every cross-field rule.
  */
-export type RuleName = "docs_rewrite_and_summarize_carry_a_docs_profile" | "docs_sheets_kinds_carry_docs_sheets_inputs" | "docs_sheets_kinds_plan_docs_sheets_operations" | "charts_decks_kinds_carry_charts_decks_inputs" | "charts_decks_kinds_plan_charts_decks_operations" | "context_pack_builder_kinds_carry_context_pack_builder_inputs" | "context_pack_builder_kinds_plan_context_pack_builder_operations" | "asr_kinds_carry_asr_inputs" | "asr_kinds_plan_asr_operations" | "docling_kinds_carry_docling_inputs" | "docling_kinds_plan_docling_operations" | "distillation_kinds_carry_distillation_inputs" | "distillation_kinds_plan_distillation_operations" | "canvas_kinds_carry_canvas_inputs" | "canvas_kinds_plan_canvas_operations" | "docs_sheets_kinds_carry_docs_sheets_outputs" | "charts_decks_kinds_carry_charts_decks_outputs" | "context_pack_builder_kinds_carry_context_pack_builder_outputs" | "asr_kinds_carry_asr_outputs" | "docling_kinds_carry_docling_outputs" | "distillation_kinds_carry_distillation_outputs" | "canvas_kinds_carry_no_outputs" | "export_record_lists_its_artifacts" | "best_effort_export_says_why" | "local_file_export_records_materialized_paths" | "analysis_only_plans_no_mutation" | "raw_writes_only_for_ingestion" | "prompt_payload_not_exportable" | "local_payload_guard" | "terminal_job_has_completed_at" | "completed_at_only_when_terminal" | "source_ref_artifact_has_hash" | "source_ref_selector_bounded" | "prompt_envelope_suffix_only_deltas" | "prompt_envelope_prefix_has_no_deltas" | "scope_override_names_a_target" | "context_plan_replay_persists_candidates" | "context_plan_strict_approximate_has_seed" | "retrieval_trace_diversity_logs_lambda" | "tool_delta_summary_inline_limit" | "context_block_tool_delta_inline_limit" | "compaction_tool_result_summary_bounded" | "context_block_snippet_has_source_refs" | "evidence_span_selector_bounded" | "context_pack_synopsis_bounded" | "context_pack_excerpt_hint_bounded" | "context_pack_facts_bound_or_zero_confidence" | "context_pack_constraints_bound" | "context_pack_open_loops_bound" | "context_pack_record_has_source_hashes" | "query_plan_has_route" | "retrieval_candidate_kind_matches_reference" | "truncation_plan_flags_when_applied" | "compaction_event_has_trigger" | "compaction_decision_has_evidence" | "compaction_constraint_has_refs" | "compaction_open_loop_has_refs" | "compaction_progress_has_refs" | "compaction_tool_result_has_refs" | "compaction_error_has_refs" | "memory_item_has_provenance" | "memory_graph_edge_has_provenance" | "job_context_trace_not_empty" | "job_context_trace_one_job" | "job_context_trace_same_model_tier" | "job_context_trace_same_policy" | "job_context_trace_same_projection";
+export type RuleName = "docs_rewrite_and_summarize_carry_a_docs_profile" | "document_jobs_name_their_document" | "sheet_jobs_name_their_sheet" | "import_jobs_read_a_source_file" | "export_jobs_name_target_and_policy" | "inline_only_jobs_plan_no_structural_changes" | "range_kind_needs_a_sheet" | "chart_jobs_name_their_source_table" | "docs_sheets_kinds_carry_docs_sheets_inputs" | "docs_sheets_kinds_plan_docs_sheets_operations" | "docs_sheets_kinds_carry_docs_sheets_outputs" | "charts_decks_kinds_carry_charts_decks_inputs" | "charts_decks_kinds_plan_charts_decks_operations" | "charts_decks_kinds_carry_charts_decks_outputs" | "context_pack_builder_kinds_carry_context_pack_builder_inputs" | "context_pack_builder_kinds_plan_context_pack_builder_operations" | "context_pack_builder_kinds_carry_context_pack_builder_outputs" | "asr_kinds_carry_asr_inputs" | "asr_kinds_plan_asr_operations" | "asr_kinds_carry_asr_outputs" | "docling_kinds_carry_docling_inputs" | "docling_kinds_plan_docling_operations" | "docling_kinds_carry_docling_outputs" | "distillation_kinds_carry_distillation_inputs" | "distillation_kinds_plan_distillation_operations" | "distillation_kinds_carry_distillation_outputs" | "canvas_kinds_carry_canvas_inputs" | "canvas_kinds_plan_canvas_operations" | "canvas_kinds_carry_no_outputs" | "export_record_lists_its_artifacts" | "best_effort_export_says_why" | "local_file_export_records_materialized_paths" | "document_and_sheet_exports_emit_artifacts_and_a_record" | "deck_exports_emit_artifacts_and_a_record" | "document_imports_name_their_document" | "sheet_imports_name_their_sheet" | "import_mapping_artifact_has_a_bounded_ttl" | "transcript_segments_come_from_one_job" | "imported_blocks_come_from_one_job_and_file" | "analysis_only_plans_no_mutation" | "raw_writes_only_for_ingestion" | "prompt_payload_not_exportable" | "local_payload_guard" | "terminal_job_has_completed_at" | "completed_at_only_when_terminal" | "source_ref_artifact_has_hash" | "source_ref_selector_bounded" | "prompt_envelope_suffix_only_deltas" | "prompt_envelope_prefix_has_no_deltas" | "scope_override_names_a_target" | "context_plan_replay_persists_candidates" | "context_plan_strict_approximate_has_seed" | "retrieval_trace_diversity_logs_lambda" | "tool_delta_summary_inline_limit" | "context_block_tool_delta_inline_limit" | "compaction_tool_result_summary_bounded" | "context_block_snippet_has_source_refs" | "evidence_span_selector_bounded" | "context_pack_synopsis_bounded" | "context_pack_excerpt_hint_bounded" | "context_pack_facts_bound_or_zero_confidence" | "context_pack_constraints_bound" | "context_pack_open_loops_bound" | "context_pack_record_has_source_hashes" | "query_plan_has_route" | "retrieval_candidate_kind_matches_reference" | "truncation_plan_flags_when_applied" | "compaction_event_has_trigger" | "compaction_decision_has_evidence" | "compaction_constraint_has_refs" | "compaction_open_loop_has_refs" | "compaction_progress_has_refs" | "compaction_tool_result_has_refs" | "compaction_error_has_refs" | "memory_item_has_provenance" | "memory_graph_edge_has_provenance" | "job_context_trace_not_empty" | "job_context_trace_one_job" | "job_context_trace_same_model_tier" | "job_context_trace_same_policy" | "job_context_trace_same_projection";
 
 /**
  * One step of a rule path: a field `key` (`fallback` is the field's declared default, used when it
@@ -70,9 +70,10 @@ type WalkNode =
  */
 export const RULES: readonly CrossFieldRule[] = [
   /**
-   * the Docs AI Job Profile invariant; these kinds always say which document, selection and scope they work on
+   * the Docs AI Job Profile invariant; these kinds always carry the Docs & Sheets inputs
    *
    * Clause: §2.6.6.6.4
+   * Decision: §2.6.6.6.4 makes these two kinds carry a valid DocsAiJobProfile. This rule says they carry one at all (absent job_inputs is refused here and nowhere else); that it names doc_id and layer_scope is HSK-RULE-PRF-030, which covers every document kind, so the missing field is reported once. Foreign inputs stay refused here as well as by HSK-RULE-PRF-002, as before: narrowing this rule to presence alone would turn it into a column CHECK on ai_jobs, a schema change that belongs with a migration of its own, not with these input rules.
    */
   {
     code: "HSK-RULE-PRF-001",
@@ -82,6 +83,111 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "doc_rewrite and doc_summarize jobs must carry a DocsAiJobProfile in job_inputs",
     when: { op: "in", path: [{ key: "job_kind" }], values: ["doc_rewrite", "doc_summarize"] },
     require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "docs_sheets" },
+  },
+  /**
+   * a job on a document says which document and how much of it, as §2.6.6.6.4 requires of the Docs profile
+   *
+   * Clause: §2.6.6.6.4, §2.5.10.2
+   * Decision: doc_id and layer_scope are optional in DocsAiJobProfile because sheet and import jobs carry the same record without a document. Every job kind on an existing document (edit, review, rewrite, summarize and the §2.5.10.2 A exports, whose minimum inputs start with doc_id) carries the §2.6.6.6.4 struct with both required fields; an export's layer_scope says how much of the document it exports. Absent job_inputs is not this rule's fault (see above).
+   */
+  {
+    code: "HSK-RULE-PRF-030",
+    name: "document_jobs_name_their_document",
+    on: "AiJob",
+    clause: "§2.6.6.6.4, §2.5.10.2",
+    message: "a document job's Docs & Sheets inputs must name doc_id and layer_scope",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md"] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }] }] },
+    require: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "doc_id" }] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "layer_scope" }] }] },
+  },
+  /**
+   * a job on an existing sheet says which sheet; sheet exports list sheet_id among their minimum inputs
+   *
+   * Clause: §2.5.10.10, §2.5.10.2
+   * Decision: §2.5.10.10 lists sheet_id as the Sheets surface's profile field and §2.5.10.2 C requires it of exports; transform and explain jobs work on an existing sheet just as exports do. Sheet imports are left out: they create the sheet (§2.5.10.2 D lists sheet_id among the outputs).
+   */
+  {
+    code: "HSK-RULE-PRF-031",
+    name: "sheet_jobs_name_their_sheet",
+    on: "AiJob",
+    clause: "§2.5.10.10, §2.5.10.2",
+    message: "a sheet job's Docs & Sheets inputs must name sheet_id",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }] }] },
+    require: { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "sheet_id" }] },
+  },
+  /**
+   * an import reads one source file, handed over as a file artifact
+   *
+   * Clause: §2.5.10.2
+   * Decision: §2.5.10.2 B states kind=file for document imports; D names the same ArtifactHandle input for sheet imports without the kind. A sheet import reads a CSV, XLSX or JSON file just as a document import reads a DOCX or Markdown one, so both require an artifact of kind file.
+   */
+  {
+    code: "HSK-RULE-PRF-032",
+    name: "import_jobs_read_a_source_file",
+    on: "AiJob",
+    clause: "§2.5.10.2",
+    message: "an import job's Docs & Sheets inputs must carry source_file_artifact, an artifact of kind file",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["doc_import_docx", "doc_import_md", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }] }] },
+    require: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "source_file_artifact" }] }, { op: "equals", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "source_file_artifact" }, { key: "kind" }], value: "file" }] },
+  },
+  /**
+   * an export says where it writes and under which export policy, the pair §2.5.10.2 A and C require
+   *
+   * Clause: §2.5.10.2
+   * Decision: What the export reads (doc_id, sheet_id) is HSK-RULE-PRF-030/031's; this rule checks only the pair the two export families share, so a missing document or sheet is reported once.
+   */
+  {
+    code: "HSK-RULE-PRF-033",
+    name: "export_jobs_name_target_and_policy",
+    on: "AiJob",
+    clause: "§2.5.10.2",
+    message: "an export job's Docs & Sheets inputs must name export_target and policy_id",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }] }] },
+    require: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "export_target" }] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "policy_id" }] }] },
+  },
+  /**
+   * an inline-only job edits inside existing blocks; inserting or moving blocks is structural work
+   *
+   * Clause: §2.5.10.4.2, §2.5.10.4.3, §2.5.10.10
+   * Decision: §2.5.10.4.2 separates inline-only from structural edits and §2.5.10.4.3 names inserting and reordering blocks as the structural changes a job's config must allow. Of the profile's operations, insert_block and move_block change structure; replace_block and update_metadata rewrite a block in place, and the sheet operations touch no blocks, so they stay allowed. A job without block_mode (or without inputs) is not restricted by this rule.
+   */
+  {
+    code: "HSK-RULE-PRF-034",
+    name: "inline_only_jobs_plan_no_structural_changes",
+    on: "AiJob",
+    clause: "§2.5.10.4.2, §2.5.10.4.3, §2.5.10.10",
+    message: "an inline-only document job must not plan insert_block or move_block",
+    when: { op: "equals", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "block_mode" }], value: "inline_only" },
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "not_in", path: [{ key: "op" }], values: ["insert_block", "move_block"] } },
+  },
+  /**
+   * range_kind says what a sheet operation targets, so it only means something with a sheet
+   *
+   * Clause: §2.5.10.10
+   * Decision: The sheet kinds of HSK-RULE-PRF-031 already need sheet_id whatever range_kind says, so they are left out here and a sheet job without a sheet is reported once, by that rule; this rule catches range_kind on the other kinds (a document or import job) without a sheet.
+   */
+  {
+    code: "HSK-RULE-PRF-035",
+    name: "range_kind_needs_a_sheet",
+    on: "AiJob",
+    clause: "§2.5.10.10",
+    message: "Docs & Sheets inputs with a range_kind must name sheet_id",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "range_kind" }] }, { op: "not_in", path: [{ key: "job_kind" }], values: ["sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"] }] },
+    require: { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "sheet_id" }] },
+  },
+  /**
+   * a chart reads a table; §2.5.11.1 makes source_table_ref optional in general but required for chart jobs
+   *
+   * Clause: §2.5.11.1
+   * Decision: The field is optional in ChartsDecksJobInputs because deck jobs share the record. A chart job without job_inputs is not this rule's fault: no rule requires chart jobs to carry inputs, and HSK-RULE-PRF-003 refuses another profile's.
+   */
+  {
+    code: "HSK-RULE-PRF-036",
+    name: "chart_jobs_name_their_source_table",
+    on: "AiJob",
+    clause: "§2.5.11.1",
+    message: "a chart job's Charts & Decks inputs must name source_table_ref",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update"] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "charts_decks" }] }] },
+    require: { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "charts_decks" }, { key: "source_table_ref" }] },
   },
   /**
    * the job kinds bound to the docs_sheets profile carry that profile's inputs, never another profile's
@@ -112,6 +218,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column"] } },
   },
   /**
+   * the job kinds bound to the docs_sheets profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §2.5.10.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-020",
+    name: "docs_sheets_kinds_carry_docs_sheets_outputs",
+    on: "AiJob",
+    clause: "§2.5.10.2, §2.6.6.6.1",
+    message: "a docs_sheets job may only carry docs_sheets outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "docs_sheets" },
+  },
+  /**
    * the job kinds bound to the charts_decks profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.5.11.1, §2.6.6.6.1
@@ -138,6 +258,20 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "a charts_decks job may only plan charts_decks operations",
     when: { op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] },
     require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck"] } },
+  },
+  /**
+   * the job kinds bound to the charts_decks profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §2.5.11.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-021",
+    name: "charts_decks_kinds_carry_charts_decks_outputs",
+    on: "AiJob",
+    clause: "§2.5.11.2, §2.6.6.6.1",
+    message: "a charts_decks job may only carry charts_decks outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "charts_decks" },
   },
   /**
    * the job kinds bound to the context_pack_builder profile carry that profile's inputs, never another profile's
@@ -168,6 +302,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["build_context_pack", "refresh_context_pack"] } },
   },
   /**
+   * the job kinds bound to the context_pack_builder profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §2.5.12.4, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-022",
+    name: "context_pack_builder_kinds_carry_context_pack_builder_outputs",
+    on: "AiJob",
+    clause: "§2.5.12.4, §2.6.6.6.1",
+    message: "a context_pack_builder job may only carry context_pack_builder outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["context_pack_build", "context_pack_refresh"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "context_pack_builder" },
+  },
+  /**
    * the job kinds bound to the asr profile carry that profile's inputs, never another profile's
    *
    * Clause: §6.2.26.1, §2.6.6.6.1
@@ -194,6 +342,20 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "a asr job may only plan asr operations",
     when: { op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] },
     require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript"] } },
+  },
+  /**
+   * the job kinds bound to the asr profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §6.2.26.3, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-023",
+    name: "asr_kinds_carry_asr_outputs",
+    on: "AiJob",
+    clause: "§6.2.26.3, §2.6.6.6.1",
+    message: "a asr job may only carry asr outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "asr" },
   },
   /**
    * the job kinds bound to the docling profile carry that profile's inputs, never another profile's
@@ -224,6 +386,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["extract_structure", "extract_tables", "import_blocks", "link_provenance"] } },
   },
   /**
+   * the job kinds bound to the docling profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §6.1.6.3, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-024",
+    name: "docling_kinds_carry_docling_outputs",
+    on: "AiJob",
+    clause: "§6.1.6.3, §2.6.6.6.1",
+    message: "a docling job may only carry docling outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_ingest"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "docling" },
+  },
+  /**
    * the job kinds bound to the distillation profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.6.6.6.2, §2.6.6.6.1
@@ -252,6 +428,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote"] } },
   },
   /**
+   * the job kinds bound to the distillation profile carry that profile's outputs, never another profile's
+   *
+   * Clause: §9.1, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-025",
+    name: "distillation_kinds_carry_distillation_outputs",
+    on: "AiJob",
+    clause: "§9.1, §2.6.6.6.1",
+    message: "a distillation job may only carry distillation outputs",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["distillation_train", "distillation_eval"] }] },
+    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "distillation" },
+  },
+  /**
    * the job kinds bound to the canvas profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.6.6.6.2, §2.6.6.6.1
@@ -278,90 +468,6 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "a canvas job may only plan canvas operations",
     when: { op: "in", path: [{ key: "job_kind" }], values: ["canvas_cluster"] },
     require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["create_nodes", "cluster_nodes", "reposition_nodes"] } },
-  },
-  /**
-   * the job kinds bound to the docs_sheets profile carry that profile's outputs, never another profile's
-   *
-   * Clause: §2.5.10.2, §2.6.6.6.1
-   */
-  {
-    code: "HSK-RULE-PRF-020",
-    name: "docs_sheets_kinds_carry_docs_sheets_outputs",
-    on: "AiJob",
-    clause: "§2.5.10.2, §2.6.6.6.1",
-    message: "a docs_sheets job may only carry docs_sheets outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "docs_sheets" },
-  },
-  /**
-   * the job kinds bound to the charts_decks profile carry that profile's outputs, never another profile's
-   *
-   * Clause: §2.5.11.2, §2.6.6.6.1
-   */
-  {
-    code: "HSK-RULE-PRF-021",
-    name: "charts_decks_kinds_carry_charts_decks_outputs",
-    on: "AiJob",
-    clause: "§2.5.11.2, §2.6.6.6.1",
-    message: "a charts_decks job may only carry charts_decks outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "charts_decks" },
-  },
-  /**
-   * the job kinds bound to the context_pack_builder profile carry that profile's outputs, never another profile's
-   *
-   * Clause: §2.5.12.4, §2.6.6.6.1
-   */
-  {
-    code: "HSK-RULE-PRF-022",
-    name: "context_pack_builder_kinds_carry_context_pack_builder_outputs",
-    on: "AiJob",
-    clause: "§2.5.12.4, §2.6.6.6.1",
-    message: "a context_pack_builder job may only carry context_pack_builder outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["context_pack_build", "context_pack_refresh"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "context_pack_builder" },
-  },
-  /**
-   * the job kinds bound to the asr profile carry that profile's outputs, never another profile's
-   *
-   * Clause: §6.2.26.3, §2.6.6.6.1
-   */
-  {
-    code: "HSK-RULE-PRF-023",
-    name: "asr_kinds_carry_asr_outputs",
-    on: "AiJob",
-    clause: "§6.2.26.3, §2.6.6.6.1",
-    message: "an asr job may only carry asr outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "asr" },
-  },
-  /**
-   * the job kinds bound to the docling profile carry that profile's outputs, never another profile's
-   *
-   * Clause: §6.1.6.3, §2.6.6.6.1
-   */
-  {
-    code: "HSK-RULE-PRF-024",
-    name: "docling_kinds_carry_docling_outputs",
-    on: "AiJob",
-    clause: "§6.1.6.3, §2.6.6.6.1",
-    message: "a docling job may only carry docling outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_ingest"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "docling" },
-  },
-  /**
-   * the job kinds bound to the distillation profile carry that profile's outputs, never another profile's
-   *
-   * Clause: §9.1, §2.6.6.6.1
-   */
-  {
-    code: "HSK-RULE-PRF-025",
-    name: "distillation_kinds_carry_distillation_outputs",
-    on: "AiJob",
-    clause: "§9.1, §2.6.6.6.1",
-    message: "a distillation job may only carry distillation outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["distillation_train", "distillation_eval"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "distillation" },
   },
   /**
    * the future canvas profile declares no outputs, so its jobs carry none
@@ -419,6 +525,108 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "an export to a local file must record its materialized paths",
     when: { op: "equals", path: [{ key: "export_target" }, { key: "target" }], value: "local_file" },
     require: { op: "all", conditions: [{ op: "present", path: [{ key: "materialized_paths" }] }, { op: "length", path: [{ key: "materialized_paths" }], min: 1, max: null }] },
+  },
+  /**
+   * every import and export job emits artifacts and an export record; an export's outputs list at least one artifact handle
+   *
+   * Clause: §2.5.10.2, §2.3.10.4
+   * Decision: Checked once the job carries outputs: before it has produced results, an export job has no artifacts yet. Imports emit their artifacts through the workspace entities they create, so the rule names the export kinds.
+   */
+  {
+    code: "HSK-RULE-PRF-040",
+    name: "document_and_sheet_exports_emit_artifacts_and_a_record",
+    on: "AiJob",
+    clause: "§2.5.10.2, §2.3.10.4",
+    message: "a document or sheet export job's outputs must carry its output artifact handles and its export record",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"] }] },
+    require: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "output_artifact_handles" }] }, { op: "length", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "output_artifact_handles" }], min: 1, max: null }, { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "export_record" }] }] },
+  },
+  /**
+   * deck exports emit an export record and artifact handles, as references rather than inline payloads
+   *
+   * Clause: §2.3.10.4, §2.5.11.3
+   * Decision: Checked once the job carries outputs, for the reason given on the document and sheet export rule.
+   */
+  {
+    code: "HSK-RULE-PRF-041",
+    name: "deck_exports_emit_artifacts_and_a_record",
+    on: "AiJob",
+    clause: "§2.3.10.4, §2.5.11.3",
+    message: "a deck export job's outputs must carry its output artifact handles and its export record",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["deck_export_pptx", "deck_export_pdf", "deck_export_html"] }] },
+    require: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "charts_decks" }, { key: "output_artifact_handles" }] }, { op: "length", path: [{ key: "job_outputs" }, { tag: "profile", variant: "charts_decks" }, { key: "output_artifact_handles" }], min: 1, max: null }, { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "charts_decks" }, { key: "export_record" }] }] },
+  },
+  /**
+   * a document import outputs the doc_id, new or updated, that holds the imported entities
+   *
+   * Clause: §2.5.10.2
+   */
+  {
+    code: "HSK-RULE-PRF-042",
+    name: "document_imports_name_their_document",
+    on: "AiJob",
+    clause: "§2.5.10.2",
+    message: "a document import job's outputs must name the document it created or updated",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_import_docx", "doc_import_md"] }] },
+    require: { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "doc_id" }] },
+  },
+  /**
+   * a sheet import outputs the sheet_id that holds the imported rows, columns and cells
+   *
+   * Clause: §2.5.10.2
+   */
+  {
+    code: "HSK-RULE-PRF-043",
+    name: "sheet_imports_name_their_sheet",
+    on: "AiJob",
+    clause: "§2.5.10.2",
+    message: "a sheet import job's outputs must name the sheet it created or updated",
+    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }] },
+    require: { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "sheet_id" }] },
+  },
+  /**
+   * the legacy mapping from source positions to ids is kept for a bounded time only
+   *
+   * Clause: §2.5.10.2
+   */
+  {
+    code: "HSK-RULE-PRF-044",
+    name: "import_mapping_artifact_has_a_bounded_ttl",
+    on: "AiJob",
+    clause: "§2.5.10.2",
+    message: "an import's mapping artifact must carry a retention ttl",
+    when: { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "mapping_artifact" }] },
+    require: { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "mapping_artifact" }, { key: "retention_ttl_days" }] },
+  },
+  /**
+   * the segments one transcription job outputs all carry that job in their provenance
+   *
+   * Clause: §6.2.26.3
+   * Decision: Rules compare values with constants or with each other, not with another field of the record, so the segments are held to one job among themselves; that the job is this job is the runtime's to check when it writes the outputs.
+   */
+  {
+    code: "HSK-RULE-PRF-045",
+    name: "transcript_segments_come_from_one_job",
+    on: "AiJob",
+    clause: "§6.2.26.3",
+    message: "every transcript segment of a job's outputs must name the same job in its asr_origin",
+    when: null,
+    require: { op: "all_equal", path: [{ key: "job_outputs" }, { tag: "profile", variant: "asr" }, { key: "transcript_segments" }], key: [{ key: "asr_origin" }, { key: "job_id" }] },
+  },
+  /**
+   * the blocks one ingestion job imports all carry that job and the one file it ingested in their provenance
+   *
+   * Clause: §6.1.6.3
+   * Decision: Held among the blocks themselves, for the reason given on the transcript segment rule; one Docling job ingests one source file (§6.1.6.1).
+   */
+  {
+    code: "HSK-RULE-PRF-046",
+    name: "imported_blocks_come_from_one_job_and_file",
+    on: "AiJob",
+    clause: "§6.1.6.3",
+    message: "every imported block of a job's outputs must name the same job and source file in its ai_origin",
+    when: null,
+    require: { op: "all", conditions: [{ op: "all_equal", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docling" }, { key: "imported_blocks" }], key: [{ key: "ai_origin" }, { key: "job_id" }] }, { op: "all_equal", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docling" }, { key: "imported_blocks" }], key: [{ key: "ai_origin" }, { key: "source_file_id" }] }] },
   },
   /**
    * analysis-only jobs read and report; their plan of mutations is empty
@@ -1256,27 +1464,41 @@ export function violations(typeName: string, value: unknown): Violation[] {
  *
  * Rules on `AiJob`:
  * - `HSK-RULE-PRF-001` docs_rewrite_and_summarize_carry_a_docs_profile (§2.6.6.6.4)
+ * - `HSK-RULE-PRF-030` document_jobs_name_their_document (§2.6.6.6.4, §2.5.10.2)
+ * - `HSK-RULE-PRF-031` sheet_jobs_name_their_sheet (§2.5.10.10, §2.5.10.2)
+ * - `HSK-RULE-PRF-032` import_jobs_read_a_source_file (§2.5.10.2)
+ * - `HSK-RULE-PRF-033` export_jobs_name_target_and_policy (§2.5.10.2)
+ * - `HSK-RULE-PRF-034` inline_only_jobs_plan_no_structural_changes (§2.5.10.4.2, §2.5.10.4.3, §2.5.10.10)
+ * - `HSK-RULE-PRF-035` range_kind_needs_a_sheet (§2.5.10.10)
+ * - `HSK-RULE-PRF-036` chart_jobs_name_their_source_table (§2.5.11.1)
  * - `HSK-RULE-PRF-002` docs_sheets_kinds_carry_docs_sheets_inputs (§2.5.10, §2.6.6.6.1)
  * - `HSK-RULE-PRF-012` docs_sheets_kinds_plan_docs_sheets_operations (§2.5.10, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-020` docs_sheets_kinds_carry_docs_sheets_outputs (§2.5.10.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-003` charts_decks_kinds_carry_charts_decks_inputs (§2.5.11.1, §2.6.6.6.1)
  * - `HSK-RULE-PRF-013` charts_decks_kinds_plan_charts_decks_operations (§2.5.11, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-021` charts_decks_kinds_carry_charts_decks_outputs (§2.5.11.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-004` context_pack_builder_kinds_carry_context_pack_builder_inputs (§2.5.12.1, §2.6.6.6.1)
  * - `HSK-RULE-PRF-014` context_pack_builder_kinds_plan_context_pack_builder_operations (§2.5.12, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-022` context_pack_builder_kinds_carry_context_pack_builder_outputs (§2.5.12.4, §2.6.6.6.1)
  * - `HSK-RULE-PRF-005` asr_kinds_carry_asr_inputs (§6.2.26.1, §2.6.6.6.1)
  * - `HSK-RULE-PRF-015` asr_kinds_plan_asr_operations (§6.2.26, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-023` asr_kinds_carry_asr_outputs (§6.2.26.3, §2.6.6.6.1)
  * - `HSK-RULE-PRF-006` docling_kinds_carry_docling_inputs (§6.1.6.1, §2.6.6.6.1)
  * - `HSK-RULE-PRF-016` docling_kinds_plan_docling_operations (§6.1.6, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-024` docling_kinds_carry_docling_outputs (§6.1.6.3, §2.6.6.6.1)
  * - `HSK-RULE-PRF-007` distillation_kinds_carry_distillation_inputs (§2.6.6.6.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-017` distillation_kinds_plan_distillation_operations (§2.6.6.6.2, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-025` distillation_kinds_carry_distillation_outputs (§9.1, §2.6.6.6.1)
  * - `HSK-RULE-PRF-008` canvas_kinds_carry_canvas_inputs (§2.6.6.6.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-018` canvas_kinds_plan_canvas_operations (§2.6.6.6.2, §2.6.6.6.1)
- * - `HSK-RULE-PRF-020` docs_sheets_kinds_carry_docs_sheets_outputs (§2.5.10.2, §2.6.6.6.1)
- * - `HSK-RULE-PRF-021` charts_decks_kinds_carry_charts_decks_outputs (§2.5.11.2, §2.6.6.6.1)
- * - `HSK-RULE-PRF-022` context_pack_builder_kinds_carry_context_pack_builder_outputs (§2.5.12.4, §2.6.6.6.1)
- * - `HSK-RULE-PRF-023` asr_kinds_carry_asr_outputs (§6.2.26.3, §2.6.6.6.1)
- * - `HSK-RULE-PRF-024` docling_kinds_carry_docling_outputs (§6.1.6.3, §2.6.6.6.1)
- * - `HSK-RULE-PRF-025` distillation_kinds_carry_distillation_outputs (§9.1, §2.6.6.6.1)
  * - `HSK-RULE-PRF-026` canvas_kinds_carry_no_outputs (§2.6.6.6.2, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-040` document_and_sheet_exports_emit_artifacts_and_a_record (§2.5.10.2, §2.3.10.4)
+ * - `HSK-RULE-PRF-041` deck_exports_emit_artifacts_and_a_record (§2.3.10.4, §2.5.11.3)
+ * - `HSK-RULE-PRF-042` document_imports_name_their_document (§2.5.10.2)
+ * - `HSK-RULE-PRF-043` sheet_imports_name_their_sheet (§2.5.10.2)
+ * - `HSK-RULE-PRF-044` import_mapping_artifact_has_a_bounded_ttl (§2.5.10.2)
+ * - `HSK-RULE-PRF-045` transcript_segments_come_from_one_job (§6.2.26.3)
+ * - `HSK-RULE-PRF-046` imported_blocks_come_from_one_job_and_file (§6.1.6.3)
  * - `HSK-RULE-0101` analysis_only_plans_no_mutation (§2.6.6.2.2, §2.6.6.5.2)
  * - `HSK-RULE-0102` raw_writes_only_for_ingestion (§2.6.6.7.0, §2.5.10.10)
  * - `HSK-RULE-0105` terminal_job_has_completed_at (§2.6.6.2.7, §2.6.6.3.2)

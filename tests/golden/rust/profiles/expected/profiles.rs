@@ -56,7 +56,7 @@ pub const DOCS: ProfileDef = ProfileDef {
     profile_id: "docs_sheets_ai_v0.5",
     job_kinds: &[JobKind::DocRewrite, JobKind::DocSummarize],
     inputs: Some("DocsInputs"),
-    outputs: None,
+    outputs: Some("DocsOutputs"),
     operations: &["insert_block", "replace_block"],
     capabilities: &["doc.read", "doc.write:derived"],
     validation_plan: Some("{\"steps\":[{\"validator_id\":\"scope\"}]}"),

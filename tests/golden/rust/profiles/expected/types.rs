@@ -252,6 +252,26 @@ impl std::str::FromStr for DocsScope {
     }
 }
 
+/// What a docs job produces (§2.5.10.2)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocsOutputs {
+    /// The document written (§2.5.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub doc_id: Option<uuid::Uuid>,
+    /// The exported artifacts (§2.5.10.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub artifact_uris: Option<Vec<String>>,
+}
+
 /// What a docs job works on (§2.6.6.6.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -330,6 +350,13 @@ pub struct Job {
         deserialize_with = "crate::serde_support::present"
     )]
     pub job_inputs: Option<JobInputs>,
+    /// Profile outputs (§2.6.6.6.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub job_outputs: Option<JobOutputs>,
 }
 
 /// The job state machine (§4)
@@ -427,5 +454,33 @@ pub enum JobInputs {
             deserialize_with = "crate::serde_support::present"
         )]
         focus_offset: Option<u64>,
+    },
+}
+
+/// The profile-specific outputs of a job: one variant per profile that declares `outputs`, tagged with the profile name (§2.6.6.6.1, §2.5.10.3.1)
+///
+/// Decision: Synthesized by the loader from `profiles:` exactly like `JobInputs`, so a job's typed outputs and the profile registry can never disagree; the variant fields are the profile's output record's fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "profile", deny_unknown_fields)]
+pub enum JobOutputs {
+    /// Jobs on documents (§2.5.10, §2.6.6.6.4)
+    ///
+    /// Decision: one decision, so targets show where decisions go
+    #[serde(rename = "docs")]
+    Docs {
+        /// The document written (§2.5.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        doc_id: Option<uuid::Uuid>,
+        /// The exported artifacts (§2.5.10.2)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        artifact_uris: Option<Vec<String>>,
     },
 }

@@ -1,0 +1,215 @@
+//! Profile outputs (`job_outputs`, §2.6.6.6.1, spec/outputs.yaml) on SQLite and Postgres: every
+//! example of `tests/examples/job_outputs/valid/` round-trips through the `ai_jobs` row, whether
+//! the job is created with it or it is recorded later (`JobStore::record_outputs`), and the store
+//! refuses outputs of another profile and outputs of a finished job, writing nothing.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use handshake_job_model::{JobKind, JobOutputs, JobState, ModelError};
+use handshake_job_store::{JobStore, StoreError};
+use serde_json::Value;
+
+/// The valid `JobOutputs` examples, by file name, one or more per profile with outputs.
+fn examples() -> Vec<(String, JobOutputs)> {
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/examples/job_outputs/valid");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    assert!(
+        !paths.is_empty(),
+        "no job_outputs examples in {}",
+        dir.display()
+    );
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("readable example");
+            let outputs = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{} is not a JobOutputs: {e}", path.display()));
+            let name = path
+                .file_stem()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (name, outputs)
+        })
+        .collect()
+}
+
+/// The profile tag of `outputs` (`profile` on the wire).
+fn profile_of(outputs: &JobOutputs) -> String {
+    serde_json::to_value(outputs).expect("serializes")["profile"]
+        .as_str()
+        .expect("tagged")
+        .to_owned()
+}
+
+/// The first job kind bound to `profile`.
+fn kind_of(profile: &str) -> JobKind {
+    JobKind::ALL
+        .into_iter()
+        .find(|kind| kind.profile().name == profile)
+        .unwrap_or_else(|| panic!("no job kind is bound to profile {profile}"))
+}
+
+/// A job of a kind of `profile`, as JSON edits on the shared fixture.
+fn job_of(profile: &str, outputs: Option<&JobOutputs>) -> handshake_job_model::AiJob {
+    let kind = kind_of(profile);
+    let outputs = outputs.map(|o| serde_json::to_value(o).expect("serializes"));
+    job_with(move |v| {
+        v["job_kind"] = Value::from(kind.to_string());
+        if let Some(outputs) = outputs {
+            v["job_outputs"] = outputs;
+        }
+    })
+}
+
+fn on_both<F, Fut>(check: F)
+where
+    F: Fn(JobStore) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    runtime().block_on(async {
+        check(plain_memory().await).await;
+        if let Some(db) = PgDb::create().await {
+            let store = db.store(4, handshake_job_store::NoRequirements).await;
+            check(store.clone()).await;
+            db.finish(&[&store]).await;
+        }
+    });
+}
+
+#[test]
+fn outputs_given_at_creation_round_trip_for_every_profile() {
+    on_both(|store| async move {
+        for (name, outputs) in examples() {
+            let job = job_of(&profile_of(&outputs), Some(&outputs));
+            let id = job.job_id;
+            store.create(job, ACTOR).await.expect("create");
+            let read = store.get(id).await.expect("get").job;
+            assert_eq!(
+                read.job_outputs.as_ref(),
+                Some(&outputs),
+                "{name} on {:?}",
+                store.dialect()
+            );
+        }
+        let job = sample_job();
+        let id = job.job_id;
+        store.create(job, ACTOR).await.expect("create");
+        assert_eq!(
+            store.get(id).await.expect("get").job.job_outputs,
+            None,
+            "absent stays absent"
+        );
+    });
+}
+
+#[test]
+fn recorded_outputs_round_trip_and_replace_earlier_ones() {
+    on_both(|store| async move {
+        for (name, outputs) in examples() {
+            let profile = profile_of(&outputs);
+            let job = job_of(&profile, None);
+            let id = job.job_id;
+            store.create(job, ACTOR).await.expect("create");
+            let version = walk(
+                &store,
+                id,
+                1,
+                &[JobState::Running, JobState::AwaitingValidation],
+            )
+            .await;
+            store
+                .record_outputs(id, &outputs)
+                .await
+                .expect("record outputs");
+            let read = store.get(id).await.expect("get");
+            assert_eq!(
+                read.job.job_outputs.as_ref(),
+                Some(&outputs),
+                "{name} on {:?}",
+                store.dialect()
+            );
+            assert_eq!(
+                read.version, version,
+                "recording outputs does not change the version"
+            );
+        }
+        // A second recording replaces the first.
+        let all = examples();
+        let (first, second) = all
+            .iter()
+            .zip(all.iter().skip(1))
+            .map(|((_, a), (_, b))| (a, b))
+            .find(|(a, b)| profile_of(a) == profile_of(b) && a != b)
+            .expect("two different examples of one profile");
+        let job = job_of(&profile_of(first), None);
+        let id = job.job_id;
+        store.create(job, ACTOR).await.expect("create");
+        store.record_outputs(id, first).await.expect("first");
+        store.record_outputs(id, second).await.expect("second");
+        assert_eq!(
+            store.get(id).await.expect("get").job.job_outputs.as_ref(),
+            Some(second)
+        );
+    });
+}
+
+#[test]
+fn outputs_of_another_profile_are_refused_and_nothing_is_written() {
+    on_both(|store| async move {
+        let all = examples();
+        let (_, asr) = all
+            .iter()
+            .find(|(_, o)| profile_of(o) == "asr")
+            .expect("an asr example");
+        let job = job_of("docling", None);
+        let id = job.job_id;
+        store.create(job, ACTOR).await.expect("create");
+        let error = store
+            .record_outputs(id, asr)
+            .await
+            .expect_err("asr outputs on a docling job");
+        match &error {
+            StoreError::Model(ModelError::InvalidRecord { path, .. }) => {
+                assert_eq!(path, "job_outputs.profile")
+            }
+            other => panic!("expected InvalidRecord, got {other:?}"),
+        }
+        assert_eq!(store.get(id).await.expect("get").job.job_outputs, None);
+    });
+}
+
+#[test]
+fn a_finished_job_takes_no_outputs() {
+    on_both(|store| async move {
+        let all = examples();
+        let (_, outputs) = all.first().expect("an example");
+        let job = job_of(&profile_of(outputs), None);
+        let id = job.job_id;
+        store.create(job, ACTOR).await.expect("create");
+        walk(&store, id, 1, &path_to(JobState::Completed)).await;
+        let error = store
+            .record_outputs(id, outputs)
+            .await
+            .expect_err("terminal");
+        assert!(
+            matches!(
+                error,
+                StoreError::Model(ModelError::TerminalState {
+                    state: JobState::Completed
+                })
+            ),
+            "{error:?}"
+        );
+        assert_eq!(store.get(id).await.expect("get").job.job_outputs, None);
+    });
+}
