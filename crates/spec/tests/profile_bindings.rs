@@ -5,9 +5,7 @@
 
 use std::path::Path;
 
-use handshake_spec::model::{
-    BindingKind, Condition, FieldPath, PathStep, Spec, TypeKind,
-};
+use handshake_spec::model::{BindingKind, Condition, FieldPath, PathStep, Spec, TypeKind};
 
 fn spec() -> Spec {
     let repo_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -137,10 +135,7 @@ fn operations_bindings_limit_planned_operations_to_the_profiles_own() {
         assert_eq!(rule.code, binding.code);
         assert_eq!(
             rule.message,
-            format!(
-                "a {0} job may only plan {0} operations",
-                profile.name
-            )
+            format!("a {0} job may only plan {0} operations", profile.name)
         );
         assert_eq!(
             rule.when,
@@ -218,7 +213,12 @@ fn every_planned_operation_is_claimed_by_exactly_one_profile() {
             .filter(|p| p.operations.contains(&variant.name))
             .map(|p| p.name.as_str())
             .collect();
-        assert_eq!(owners.len(), 1, "`{}` is claimed by {owners:?}", variant.name);
+        assert_eq!(
+            owners.len(),
+            1,
+            "`{}` is claimed by {owners:?}",
+            variant.name
+        );
     }
     for profile in &spec.profiles {
         for operation in &profile.operations {

@@ -300,7 +300,10 @@ impl Loader {
                         code.escape_debug()
                     ),
                     "expected `^[A-Z]+(-[A-Z0-9]+)+$`",
-                    Some("write the code of the rule the loader writes, e.g. `HSK-RULE-PRF-002`".into()),
+                    Some(
+                        "write the code of the rule the loader writes, e.g. `HSK-RULE-PRF-002`"
+                            .into(),
+                    ),
                 );
                 continue;
             }
@@ -642,7 +645,11 @@ impl Loader {
                 let Some(at) = declared_at else {
                     continue;
                 };
-                if self.declared.get(synthesized.union).is_some_and(|d| d.at == at) {
+                if self
+                    .declared
+                    .get(synthesized.union)
+                    .is_some_and(|d| d.at == at)
+                {
                     let union = profile_union(synthesized, &profiles, types, at.0.clone());
                     types.insert(position, union);
                     position += 1;
@@ -811,7 +818,9 @@ impl Loader {
                         value: serde_json::Value::String(name.clone()),
                     },
                     record_clause,
-                    format!("the job kinds bound to the {name} profile carry that profile's {key}, never another profile's"),
+                    format!(
+                        "the job kinds bound to the {name} profile carry that profile's {key}, never another profile's"
+                    ),
                 )
             }
             BindingKind::Operations => {
@@ -836,7 +845,9 @@ impl Loader {
                         }),
                     },
                     profile.meta.clause.primary().to_string(),
-                    format!("the job kinds bound to the {name} profile plan only the operations that profile specialises"),
+                    format!(
+                        "the job kinds bound to the {name} profile plan only the operations that profile specialises"
+                    ),
                 )
             }
         };
