@@ -181,14 +181,23 @@ fn bound_rules_sit_after_the_profiles_files_own_rules_in_profile_order() {
         hand_written_before > 0,
         "profiles.yaml's own rules come first"
     );
+    // Per profile in BindingKind order: inputs, operations, and outputs where it binds them.
     let expected: Vec<String> = spec
         .profiles
         .iter()
         .flat_map(|p| {
+            let outputs = p
+                .bindings
+                .iter()
+                .any(|b| b.kind == BindingKind::Outputs)
+                .then(|| format!("{0}_kinds_carry_{0}_outputs", p.name));
             [
-                format!("{0}_kinds_carry_{0}_inputs", p.name),
-                format!("{0}_kinds_plan_{0}_operations", p.name),
+                Some(format!("{0}_kinds_carry_{0}_inputs", p.name)),
+                Some(format!("{0}_kinds_plan_{0}_operations", p.name)),
+                outputs,
             ]
+            .into_iter()
+            .flatten()
         })
         .collect();
     assert_eq!(&names[first..first + expected.len()], expected.as_slice());
