@@ -1,7 +1,7 @@
 //! Property tests: canonical JSON is a fixed point and ignores key order and Unicode spelling;
 //! query normalisation is a fixed point and ignores whitespace and Unicode spelling.
 
-use handshake_canonical::{canonical_json, normalize_query, normalized_query_hash};
+use handshake_canonical::{CanonicalError, canonical_json, normalize_query, normalized_query_hash};
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 use unicode_normalization::UnicodeNormalization;
@@ -164,6 +164,11 @@ proptest! {
 
     #[test]
     fn canonical_json_ignores_nfd_versus_nfc(value in json_value()) {
+        // Two keys of one object that differ only in spelling ("é" and "e\u{301}") are refused;
+        // respelling them would merge them into one key, a different value, so nothing compares.
+        if let Err(CanonicalError::DuplicateKey { .. }) = canonical_json(&value) {
+            return Ok(());
+        }
         let expected = ok_text(&value);
         prop_assert_eq!(ok_text(&respell(&value, &|text| text.nfd().collect())), expected.clone());
         prop_assert_eq!(ok_text(&respell(&value, &|text| text.nfc().collect())), expected);
