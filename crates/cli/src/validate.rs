@@ -5,8 +5,9 @@
 //! * several parse: the one with the fewest cross-field violations, the first in spec order on
 //!   a tie, and the others are named (`fewest_violations`);
 //! * none parses: the closest is reported and marked `guessed`. Closest means, in this order:
-//!   the JSON kind (object, string, …) matches the type's schema; more of the record's keys are
-//!   properties of the type and fewer are not; serde got deeper into the record before it
+//!   the JSON kind (object, string, …) matches the type's schema; the record carries the tag
+//!   property of a tagged union (`op`, `profile`); more of the record's keys are properties of the
+//!   type and fewer are not; serde got deeper into the record before it
 //!   stopped; first in spec order.
 
 use std::collections::BTreeSet;
@@ -193,6 +194,7 @@ fn closest(value: &Value, outcomes: &[(&'static SpecType, Checked)]) -> Option<u
             .unwrap_or(0);
         (
             shape.accepts_kind(value),
+            shape.carries_tag(value),
             shape.key_score(value),
             depth,
             std::cmp::Reverse(index),
@@ -205,6 +207,8 @@ fn closest(value: &Value, outcomes: &[(&'static SpecType, Checked)]) -> Option<u
 struct SchemaShape {
     kinds: BTreeSet<String>,
     properties: BTreeSet<String>,
+    /// Properties pinned to a `const` string: the tag of a tagged union's variants.
+    tags: BTreeSet<String>,
 }
 
 impl SchemaShape {
@@ -224,6 +228,7 @@ impl SchemaShape {
         let mut shape = Self {
             kinds: BTreeSet::new(),
             properties: BTreeSet::new(),
+            tags: BTreeSet::new(),
         };
         shape.collect(schema, schema, 0);
         shape
@@ -255,6 +260,12 @@ impl SchemaShape {
         }
         if let Some(Value::Object(properties)) = node.get("properties") {
             self.properties.extend(properties.keys().cloned());
+            self.tags.extend(
+                properties
+                    .iter()
+                    .filter(|(_, property)| property.get("const").is_some_and(Value::is_string))
+                    .map(|(name, _)| name.clone()),
+            );
         }
         for combinator in ["oneOf", "anyOf", "allOf"] {
             if let Some(Value::Array(branches)) = node.get(combinator) {
@@ -287,6 +298,17 @@ impl SchemaShape {
         self.kinds.is_empty()
             || self.kinds.contains(kind)
             || (kind == "integer" && self.kinds.contains("number"))
+    }
+
+    /// True when the record has the tag property of one of the type's union variants: a record
+    /// with `op` was written as a planned operation, whatever its other keys say.
+    fn carries_tag(&self, value: &Value) -> bool {
+        let Value::Object(fields) = value else {
+            return false;
+        };
+        self.tags
+            .iter()
+            .any(|tag| fields.get(tag).is_some_and(Value::is_string))
     }
 
     /// Keys of the record the type knows minus keys it does not.
