@@ -18,8 +18,8 @@ use crate::model::{
 pub(crate) const JOB_INPUTS: &str = "JobInputs";
 /// Name of the union the loader synthesizes from the profiles' `outputs`.
 pub(crate) const JOB_OUTPUTS: &str = "JobOutputs";
-/// Tag property of the synthesized unions; its values are the profile names.
-pub(crate) const JOB_INPUTS_TAG: &str = "profile";
+/// Tag property of both synthesized unions (`JobInputs`, `JobOutputs`); its values are the profile names.
+pub(crate) const PROFILE_TAG: &str = "profile";
 
 /// One union the loader synthesizes from a record-valued profile key.
 struct Synthesized {
@@ -814,7 +814,7 @@ impl Loader {
                     format!("a {name} job may only carry {name} {key}"),
                     Condition::All(vec![Condition::Present(field(&bound_field.name)), kinds]),
                     Condition::Equals {
-                        path: FieldPath::fields(&[bound_field.name.as_str(), JOB_INPUTS_TAG]),
+                        path: FieldPath::fields(&[bound_field.name.as_str(), PROFILE_TAG]),
                         value: serde_json::Value::String(name.clone()),
                     },
                     record_clause,
@@ -926,13 +926,13 @@ impl Loader {
                     .iter()
                     .find(|s| s.key == key)
                     .map_or(JOB_INPUTS, |s| s.union);
-                if let Some(field) = record.fields.iter().find(|f| f.name == JOB_INPUTS_TAG) {
+                if let Some(field) = record.fields.iter().find(|f| f.name == PROFILE_TAG) {
                     self.report(
                         "S1005",
                         at.clone(),
                         format!("`{key}` of profile `{profile}` is `{name}`, whose field `{}` clashes with the tag of `{union}`", field.name),
                         "field clashes with the tag",
-                        Some(format!("rename the field; on the wire `{JOB_INPUTS_TAG}` holds the profile name")),
+                        Some(format!("rename the field; on the wire `{PROFILE_TAG}` holds the profile name")),
                     );
                 }
             }
@@ -1051,7 +1051,7 @@ fn profile_union(
         },
         root: true,
         kind: TypeKind::Union(Union {
-            tag: JOB_INPUTS_TAG.to_string(),
+            tag: PROFILE_TAG.to_string(),
             variants,
         }),
     }
