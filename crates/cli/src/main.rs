@@ -1,7 +1,8 @@
 //! `handshake`: validate AI Job Model records and print their canonical JSON and SHA-256.
 //!
 //! Exit status: 0 when every record is valid (or hashed), 1 when a record is invalid or has no
-//! canonical form, 2 for a usage error or a file that cannot be read.
+//! canonical form, 2 for a usage error or a file that cannot be read. When the reader of stdout
+//! goes away (`handshake types | head`), the program ends quietly with 0.
 
 mod args;
 mod hash;
@@ -30,11 +31,30 @@ fn main() -> ExitCode {
     };
     match run(command) {
         Ok(code) => ExitCode::from(code),
+        // The reader of our output is gone (`handshake types | head`): nothing is left to say
+        // and nobody to say it to, so end quietly, as if the output had been read. Rust ignores
+        // SIGPIPE, so the closed pipe arrives here as an error of the first write after it.
+        Err(error) if is_broken_pipe(&error) => ExitCode::from(EXIT_VALID),
         Err(error) => {
             eprintln!("handshake: {error:#}");
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// Whether `error` is, or was caused by, a write to a closed pipe.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        let kind = cause
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            });
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn usage_failure(message: &str) -> ExitCode {

@@ -652,3 +652,38 @@ fn hash_with_a_type_hashes_the_record_as_the_model_writes_it() {
     assert_eq!(stdout(&typed), stdout(&untyped));
     assert_eq!(stdout(&typed).lines().next(), Some("\"queued\""));
 }
+
+/// Runs `handshake` with stdout a pipe whose reading end is already closed (as after `| head`).
+fn with_closed_stdout(arguments: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_handshake"))
+        .args(arguments)
+        .current_dir(repo_root())
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the handshake binary runs")
+}
+
+#[test]
+fn a_closed_output_pipe_ends_the_program_quietly() {
+    // `handshake types | head` used to print `handshake: Broken pipe (os error 32)` and exit 2.
+    for arguments in [
+        &["types"][..],
+        &["--help"],
+        &["--version"],
+        &[
+            "validate",
+            "--json",
+            "tests/examples/ai_job/valid/all_36_fields.json",
+        ],
+        &["validate", "tests/examples/ai_job/valid/all_36_fields.json"],
+        &["hash", "tests/examples/entity_ref/valid/block.json"],
+    ] {
+        let output = with_closed_stdout(arguments);
+        assert_eq!(stderr(&output), "", "{arguments:?} must end quietly");
+        assert_eq!(code(&output), 0, "{arguments:?}");
+    }
+}
