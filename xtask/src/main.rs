@@ -4,6 +4,9 @@
 //! - `cargo xtask codegen --check`  write nothing; list every stale, missing or orphaned file and
 //!   pending migration, and exit 1 if there is any.
 //! - `cargo xtask test`             everything CI runs: fmt, clippy, the drift check, all tests, SDK checks.
+//! - `cargo xtask spec-sync --master-spec PATH [--json] [--accept]`  compare the YAML with the
+//!   Master Spec's §2.6.6 and the lock `spec/master-spec.lock`; exit 0 clean, 1 findings, 2 unreadable
+//!   input or usage error (see `crates/spec-sync`).
 //!
 //! It stays thin: the spec loader and the generators are libraries; this only sequences them.
 
@@ -21,8 +24,11 @@ fn main() -> ExitCode {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
         ["test"] => test(),
+        ["spec-sync", rest @ ..] => return spec_sync(rest),
         _ => {
-            eprintln!("usage: cargo xtask codegen [--check] | cargo xtask test");
+            eprintln!(
+                "usage: cargo xtask codegen [--check] | cargo xtask test | cargo xtask spec-sync --master-spec PATH [--json] [--accept]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -84,6 +90,75 @@ fn codegen(check: bool) -> Result<ExitCode> {
     output::apply(&root, &plan).context("writing generated files")?;
     println!("{} in {} ms", plan.summary(), started.elapsed().as_millis());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `spec-sync --master-spec PATH [--json] [--accept]`: findings on stdout, notes and the summary
+/// on stderr; exit 0 clean, 1 findings, 2 usage error or unreadable input.
+fn spec_sync(args: &[&str]) -> ExitCode {
+    let usage = "usage: cargo xtask spec-sync --master-spec PATH [--json] [--accept]";
+    let (mut master_spec, mut json, mut accept) = (None, false, false);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match *arg {
+            "--master-spec" if master_spec.is_none() => match args.next() {
+                Some(path) => master_spec = Some(PathBuf::from(path)),
+                None => break,
+            },
+            "--json" => json = true,
+            "--accept" => accept = true,
+            _ => {
+                eprintln!("{usage}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let Some(master_spec) = master_spec else {
+        eprintln!("{usage}");
+        return ExitCode::from(2);
+    };
+    // a relative path is relative to where the command was started, as usual
+    let master_spec = std::env::current_dir()
+        .map(|dir| dir.join(&master_spec))
+        .unwrap_or(master_spec);
+    let report = match handshake_spec_sync::run_repo(&repo_root(), &master_spec, accept) {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    if json {
+        print!(
+            "{}",
+            handshake_spec_sync::finding::render_json(
+                &report.findings,
+                report.items.len(),
+                report.claimed,
+                report.out_of_scope
+            )
+        );
+    } else {
+        print!(
+            "{}",
+            handshake_spec_sync::finding::render_human(&report.findings)
+        );
+    }
+    eprintln!(
+        "spec-sync: {} findings; {} items, {} claimed, {} out of scope{}",
+        report.findings.len(),
+        report.items.len(),
+        report.claimed,
+        report.out_of_scope,
+        if accept { "; lock written" } else { "" }
+    );
+    if report.findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// Run a command from the repository root, failing with its name if it fails.
