@@ -1,0 +1,219 @@
+//! Mutation tests on the real Master Spec v02.84, read from `../shared` at test time: each edit of
+//! the text gives exactly the expected findings and nothing else.
+//!
+//! The baseline is the unmutated text with a lock made from it, compared with this repository's
+//! YAML; a mutation's findings are compared with the baseline's by (kind, clause, subject), so the
+//! structural findings the YAML has today do not hide or fake a mutation's. Without `../shared`
+//! (a bare clone) the tests print a skip line; with `CI` set they fail instead.
+
+use std::path::{Path, PathBuf};
+
+use handshake_spec::model::Spec;
+use handshake_spec_sync::extract::extract;
+use handshake_spec_sync::finding::{Finding, FindingKind};
+use handshake_spec_sync::lock::{LOCK_PATH, Lock, reconcile};
+use handshake_spec_sync::source::double_encode;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The v02.84 text, or `None` (after printing why) outside CI when `../shared` is absent.
+fn master_spec() -> Option<String> {
+    let path = repo_root().join("../shared/spec-source/Handshake_Master_Spec_v02.84.md");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(error) if std::env::var_os("CI").is_some() => {
+            panic!(
+                "CI must have the Master Spec at {}: {error}",
+                path.display()
+            )
+        }
+        Err(_) => {
+            println!(
+                "skipped: {} is absent (a clone without ../shared); CI runs this test",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+struct Baseline {
+    text: String,
+    spec: Spec,
+    lock: Lock,
+    findings: Vec<Finding>,
+}
+
+fn baseline() -> Option<Baseline> {
+    let text = master_spec()?;
+    let spec = handshake_spec::load(&repo_root()).expect("the repository's spec loads");
+    let lock = Lock::from_items(&extract(text.as_bytes()).unwrap().items);
+    let findings = handshake_spec_sync::check(text.as_bytes(), &spec, &lock)
+        .unwrap()
+        .findings;
+    assert!(
+        findings.iter().all(|f| !matches!(
+            f.kind,
+            FindingKind::ItemAdded | FindingKind::ItemRemoved | FindingKind::ItemChanged
+        )),
+        "a lock made from the text itself has no item findings"
+    );
+    Some(Baseline {
+        text,
+        spec,
+        lock,
+        findings,
+    })
+}
+
+type Key = (String, String, String);
+
+fn key(f: &Finding) -> Key {
+    (f.kind.to_string(), f.clause.clone(), f.subject.clone())
+}
+
+/// The findings of `mutated` that the baseline does not have, as `line: clause: kind: subject`,
+/// after asserting that no baseline finding disappeared.
+fn new_findings(base: &Baseline, mutated: &str) -> Vec<String> {
+    let findings = handshake_spec_sync::check(mutated.as_bytes(), &base.spec, &base.lock)
+        .unwrap()
+        .findings;
+    let before: Vec<Key> = base.findings.iter().map(key).collect();
+    let after: Vec<Key> = findings.iter().map(key).collect();
+    let gone: Vec<&Key> = before.iter().filter(|k| !after.contains(k)).collect();
+    assert!(gone.is_empty(), "findings disappeared: {gone:?}");
+    findings
+        .iter()
+        .filter(|f| !before.contains(&key(f)))
+        .map(|f| format!("{}: {}: {}: {}", f.line, f.clause, f.kind, f.subject))
+        .collect()
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.split('\n').map(str::to_string).collect()
+}
+
+/// 1-based line `n` of the text, checked to start with `start`.
+fn at(lines: &[String], n: usize, start: &str) -> usize {
+    assert!(
+        lines[n - 1].starts_with(start),
+        "line {n} is `{}`, not `{start}…`",
+        lines[n - 1]
+    );
+    n - 1
+}
+
+#[test]
+fn insert_a_table_row() {
+    let Some(base) = baseline() else { return };
+    let mut text = lines(&base.text);
+    let row = at(&text, 5120, "| `parent_job_id`");
+    text.insert(
+        row + 1,
+        "| `trace_tag` | TraceTag | | A tag for traces |".into(),
+    );
+    assert_eq!(
+        new_findings(&base, &text.join("\n")),
+        vec![
+            "5121: §2.6.6.2.1: item_added: §2.6.6.2.1/field/trace_tag",
+            "5121: §2.6.6.2.1: field_missing: AiJob.trace_tag",
+        ]
+    );
+}
+
+#[test]
+fn delete_a_state() {
+    let Some(base) = baseline() else { return };
+    let mut text = lines(&base.text);
+    let row = at(&text, 5257, "| `cancelled`");
+    text.remove(row);
+    assert_eq!(
+        new_findings(&base, &text.join("\n")),
+        vec![
+            "5250: §2.6.6.3.2: state_extra: cancelled",
+            "5257: §2.6.6.3.2: item_removed: §2.6.6.3.2/state/cancelled",
+        ]
+    );
+}
+
+#[test]
+fn add_a_must_sentence() {
+    let Some(base) = baseline() else { return };
+    let mut text = lines(&base.text);
+    let item = at(&text, 5263, "- Failed/cancelled/poisoned");
+    text.insert(item + 1, "- Retried jobs MUST keep their `job_id`.".into());
+    assert_eq!(
+        new_findings(&base, &text.join("\n")),
+        vec!["5264: §2.6.6.3.3: item_added: §2.6.6.3.3/retried-jobs-must-keep-their-job"]
+    );
+}
+
+#[test]
+fn reword_a_must_sentence() {
+    let Some(base) = baseline() else { return };
+    let mut text = lines(&base.text);
+    let item = at(&text, 5263, "- Failed/cancelled/poisoned");
+    text[item] = "- Jobs that failed, were cancelled or were poisoned MUST NOT commit edits; they may still produce logs and previews.".into();
+    // a new natural id (its first words changed), matched to the locked one by its words
+    assert_eq!(
+        new_findings(&base, &text.join("\n")),
+        vec!["5263: §2.6.6.3.3: item_changed: §2.6.6.3.3/failed-cancelled-poisoned-jobs-must-not"]
+    );
+}
+
+#[test]
+fn move_a_paragraph_to_another_clause() {
+    let Some(base) = baseline() else { return };
+    let mut text = lines(&base.text);
+    let paragraph = at(&text, 5151, "Jobs **MUST NOT** operate");
+    let moved = text.remove(paragraph);
+    assert_eq!(text.remove(paragraph), "", "the blank line after it");
+    let target = at(&text, 5261, "- Failed/cancelled/poisoned");
+    text.insert(target + 1, String::new());
+    text.insert(target + 2, moved);
+    assert_eq!(
+        new_findings(&base, &text.join("\n")),
+        vec!["5263: §2.6.6.3.3: item_changed: §2.6.6.2.3/jobs-must-not-operate-entities-not"]
+    );
+}
+
+#[test]
+fn move_a_list_item_inside_its_clause_changes_nothing() {
+    let Some(base) = baseline() else { return };
+    let mut text = lines(&base.text);
+    let first = at(&text, 5262, "- Changes to workspace artefacts");
+    text.swap(first, first + 1);
+    assert_eq!(new_findings(&base, &text.join("\n")), Vec::<String>::new());
+}
+
+#[test]
+fn double_encode_a_line() {
+    let Some(base) = baseline() else { return };
+    let mut text = lines(&base.text);
+    let line = at(&text, 5720, "- SessionLog → LongTermMemory");
+    text[line] = double_encode(&text[line]);
+    assert_eq!(
+        new_findings(&base, &text.join("\n")),
+        vec!["5720: §2.6.6.7.6: repaired: utf-8"]
+    );
+}
+
+#[test]
+fn the_committed_lock_is_current_for_v02_84() {
+    let Some(text) = master_spec() else { return };
+    let lock_text = std::fs::read_to_string(repo_root().join(LOCK_PATH)).expect("lock committed");
+    let lock = Lock::parse(&lock_text).unwrap();
+    let mut items = extract(text.as_bytes()).unwrap().items;
+    let findings: Vec<String> = reconcile(&mut items, &lock)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        findings,
+        Vec::<String>::new(),
+        "run `cargo xtask spec-sync --master-spec ../shared/spec-source/Handshake_Master_Spec_v02.84.md --accept`"
+    );
+    assert_eq!(Lock::from_items(&items).render(), lock_text);
+}
