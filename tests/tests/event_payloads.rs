@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use handshake_conformance::repo_root;
 
 /// Where the store declares its event types (`pub mod event_types { pub const …: &str = "…"; }`).
-const STORE_SOURCE: &str = "crates/job-store/src/store.rs";
+const STORE_SOURCE: &str = "crates/job-store/src/events.rs";
 
 /// The string values of the `event_types` module's constants, in declaration order.
 fn emitted_event_types() -> Vec<String> {
