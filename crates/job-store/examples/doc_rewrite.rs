@@ -1,18 +1,17 @@
 //! Walks a `doc_rewrite` job through queued → running → awaiting_validation → awaiting_user →
-//! completed on an embedded SQLite file, commits one change with provenance, and prints the
-//! history and the Flight Recorder events.
+//! completed on an embedded SQLite file; the completion commits one change with provenance.
+//! Prints the history and the Flight Recorder events.
 //!
 //! Run: `cargo run -p handshake-job-store --example doc_rewrite [path/to/jobs.db]`
 
-use handshake_job_model::{AiJob, FlightRecorderActor, JobState, Layer, ValidationPhase};
+use handshake_job_model::{AiJob, FlightRecorderActor, JobState, Layer, ValidationResult};
 use handshake_job_store::{
-    CapabilityRegistry, Change, JobStore, ProfilePolicy, SqliteOptions, StoreError,
-    TransitionRequest, reason,
+    Change, JobStore, ProfilePolicy, SqliteOptions, StoreError, TransitionRequest, reason,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-fn job() -> Result<AiJob, serde_json::Error> {
+fn job(doc_id: Uuid) -> Result<AiJob, serde_json::Error> {
     let now = handshake_job_model::Timestamp::now().to_string();
     serde_json::from_value(json!({
         "job_id": Uuid::now_v7(),
@@ -24,7 +23,7 @@ fn job() -> Result<AiJob, serde_json::Error> {
         "access_mode": "apply_scoped",
         "safety_mode": "normal",
         "workspace_scope": { "workspace_id": Uuid::now_v7() },
-        "entity_refs": [{ "artefact_type": "doc", "artefact_id": Uuid::now_v7() }],
+        "entity_refs": [{ "artefact_type": "doc", "artefact_id": doc_id }],
         "planned_operations": [],
         "execution_mode": "single_step",
         "runtime_id": "local.ollama",
@@ -36,8 +35,22 @@ fn job() -> Result<AiJob, serde_json::Error> {
         "updated_at": now,
         "metrics": { "duration_ms": 0, "tokens_planner": 0, "tokens_executor": 0,
                      "entities_read_count": 0, "entities_written_count": 0, "validators_run_count": 0 },
-        "flight_recorder_span_id": "4bf92f3577b34da6a3ce929d0e0e4736"
+        "flight_recorder_span_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+        // §2.6.6.6.4: a doc_rewrite job carries the DocsAiJobProfile of its document.
+        "job_inputs": { "profile": "docs_sheets", "doc_id": doc_id, "layer_scope": "document" }
     }))
+}
+
+/// A validation result: the validators' outcomes and their overall verdict (§2.6.6.2.6).
+fn validation(
+    verdict: &str,
+    outcomes: &[(&str, &str)],
+) -> Result<ValidationResult, serde_json::Error> {
+    let validators: Vec<_> = outcomes
+        .iter()
+        .map(|(id, v)| json!({ "validator_id": id, "phase": "awaiting_validation", "verdict": v }))
+        .collect();
+    serde_json::from_value(json!({ "verdict": verdict, "validators": validators }))
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -49,69 +62,82 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .to_string()
     });
 
-    // §11.1.3: a registry of axes, a profile that whitelists grants, and what a doc_rewrite needs.
-    let mut registry = CapabilityRegistry::with_mandatory_axes();
-    registry.register_axis("doc.write");
-    let policy = ProfilePolicy::new(registry)
-        .profile("docs_editor_default", &["fs.read", "doc.write:derived"])?
-        .require(
-            ValidationPhase::BeforeQueued,
-            Some("doc_rewrite"),
-            "fs.read:inputs",
-        )?
-        .require(
-            ValidationPhase::AwaitingValidation,
-            Some("doc_rewrite"),
-            "doc.write:derived",
-        )?
-        .require(
-            ValidationPhase::OnCommit,
-            Some("doc_rewrite"),
-            "doc.write:derived",
-        )?;
+    // The capabilities each job profile declares in the spec are required of its jobs, and each
+    // job is granted what its own profile declares (§2.6.6.5.2, §11.1.3).
+    let policy = ProfilePolicy::spec_default();
     let store = JobStore::open_sqlite(&path, SqliteOptions::default(), policy).await?;
 
-    let created = store.create(job()?, FlightRecorderActor::Human).await?;
+    let doc_id = Uuid::now_v7();
+    let created = store
+        .create(job(doc_id)?, FlightRecorderActor::Human)
+        .await?;
     let id = created.job.job_id;
     println!(
         "created job {id} in {} (version {}) at {path}",
         created.job.state, created.version
     );
 
+    let doc = created.job.entity_refs[0].clone();
+    let needs_user = validation(
+        "needs_user",
+        &[("scope", "passed"), ("large_diff", "needs_user")],
+    )?;
+    // The user's acceptance is the last validator outcome of the final result (§2.6.6.3.2).
+    let accepted = validation(
+        "passed",
+        &[
+            ("scope", "passed"),
+            ("large_diff", "passed"),
+            ("user_review", "passed"),
+        ],
+    )?;
     let steps = [
         (
             JobState::Running,
             "worker.started",
             FlightRecorderActor::System,
+            None,
+            vec![],
         ),
         (
             JobState::AwaitingValidation,
             "executor.done",
             FlightRecorderActor::Agent,
+            None,
+            vec![],
         ),
         (
             JobState::AwaitingUser,
             "validation.needs_user",
             FlightRecorderActor::System,
+            Some(needs_user),
+            vec![],
         ),
+        // Completing is committing: the change set rides on this transition (§2.6.6.3.3).
         (
             JobState::Completed,
             "user.accepted",
             FlightRecorderActor::Human,
+            Some(accepted),
+            vec![Change {
+                entity: doc.clone(),
+                layer: Layer::Derived,
+            }],
         ),
     ];
     let mut version = created.version;
-    for (to, code, actor) in steps {
-        let done = store
-            .transition(TransitionRequest::new(
-                id,
-                version,
-                to,
-                reason(code, None)?,
-                actor,
-            ))
-            .await?;
-        println!("  {} -> {} (version {})", done.from, done.to, done.version);
+    for (to, code, actor, result, changes) in steps {
+        let mut request = TransitionRequest::new(id, version, to, reason(code, None)?, actor)
+            .with_changes(changes);
+        request.validation_result = result;
+        let done = store.transition(request).await?;
+        println!(
+            "  {} -> {} (version {}, {} change(s) committed)",
+            done.from,
+            done.to,
+            done.version,
+            done.provenance.len()
+        );
         version = done.version;
     }
 
@@ -131,18 +157,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => println!("unexpected: {other:?}"),
     }
 
-    let doc = created.job.entity_refs[0].clone();
-    let written = store
-        .commit_changes(
-            id,
-            &[Change {
-                entity: doc.clone(),
-                layer: Layer::Derived,
-            }],
-            FlightRecorderActor::System,
-        )
-        .await?;
-    println!("committed {} change(s)", written.len());
     for p in store
         .provenance_of(doc.artefact_type, doc.artefact_id)
         .await?

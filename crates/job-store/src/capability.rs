@@ -6,10 +6,13 @@
 //! [`ValidationPhase`]); it records every decision, allow or deny, as a Flight Recorder event and
 //! appends it to the job's `capability_check_result`. [`ProfilePolicy`] is a ready policy over a
 //! [`CapabilityRegistry`]: capability profiles are whitelists of registered ids, and requirements
-//! say which capabilities a job needs at which point.
+//! say which capabilities a job needs at which point. [`ProfilePolicy::spec_default`] and
+//! [`ProfilePolicy::spec_with_grants`] take the requirements from what each job profile declares
+//! in the spec (`capabilities:` of `spec/profiles.yaml`, the generated registry).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use handshake_job_model::generated::profiles::PROFILES;
 use handshake_job_model::{AiJob, CapabilityId, ModelError, ValidationPhase};
 
 use crate::checks::Change;
@@ -183,17 +186,62 @@ struct Requirement {
     capability: CapabilityId,
 }
 
+/// Where a [`ProfilePolicy`] takes a job's grants from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Grants {
+    /// The capability profile named by the job's `capability_profile_id` (defined with
+    /// [`ProfilePolicy::profile`]); an unknown id holds no grants.
+    #[default]
+    ByCapabilityProfile,
+    /// What the job's own job profile declares (`ProfileDef::capabilities`).
+    OwnJobProfile,
+}
+
 /// A [`CapabilityPolicy`] over a [`CapabilityRegistry`]: profiles are whitelists of registered ids
 /// (§11.1 "Profile Schema"), requirements name what a job needs at each point.
 ///
 /// A requirement is resolved against the registry when it is decided, so an id that is not (or no
 /// longer) registered is denied with `HSK-4001` instead of being allowed by an old grant. A job
 /// whose `capability_profile_id` names no profile holds no grants.
+///
+/// With [`ProfilePolicy::spec_default`] or [`ProfilePolicy::spec_with_grants`], the capabilities a
+/// job profile declares in the spec are required of its jobs ([`spec_requirements`]).
 #[derive(Debug, Clone, Default)]
 pub struct ProfilePolicy {
     registry: CapabilityRegistry,
     profiles: BTreeMap<String, Vec<CapabilityId>>,
     requirements: Vec<Requirement>,
+    /// Whether the job profile's declared capabilities are required (see [`spec_requirements`]).
+    spec_requirements: bool,
+    grants: Grants,
+}
+
+/// The capabilities the spec's job profile of `job` declares that it needs at `point`.
+///
+/// Decision (§2.6.6.5.2 names three enforcement points, §2.6.6.6.1 has each profile bundle its
+/// capabilities, and the spec does not say which capability is checked where):
+/// - **before `queued`**, the "basic capability check": every declared capability, since a job
+///   its profile's capabilities do not cover cannot run at all;
+/// - **at `awaiting_validation`**, the "full capability and policy check": every declared
+///   capability again, because grants can change while the job runs;
+/// - **on commit**, the "final verification" before writing: the declared write capabilities
+///   (axis ending in `.write`), the ones a commit exercises.
+pub fn spec_requirements(job: &AiJob, point: ValidationPhase) -> Vec<&'static str> {
+    job.job_kind
+        .profile()
+        .capabilities
+        .iter()
+        .copied()
+        .filter(|id| match point {
+            ValidationPhase::OnCommit => axis_of(id).ends_with(".write"),
+            _ => true,
+        })
+        .collect()
+}
+
+/// The axis of a capability id: the part before `:`, or the whole id.
+fn axis_of(id: &str) -> &str {
+    id.split_once(':').map_or(id, |(axis, _)| axis)
 }
 
 impl ProfilePolicy {
@@ -201,9 +249,49 @@ impl ProfilePolicy {
     pub fn new(registry: CapabilityRegistry) -> Self {
         Self {
             registry,
-            profiles: BTreeMap::new(),
-            requirements: Vec::new(),
+            ..Self::default()
         }
+    }
+
+    /// The registry every spec profile needs: the mandatory axes of §11.1.3.1 and the axis of
+    /// every capability any job profile declares.
+    pub fn spec_registry() -> CapabilityRegistry {
+        let mut registry = CapabilityRegistry::with_mandatory_axes();
+        for profile in PROFILES {
+            for id in profile.capabilities {
+                registry.register_axis(axis_of(id));
+            }
+        }
+        registry
+    }
+
+    /// The policy an operator gets with no policy file: the spec's requirements
+    /// ([`spec_requirements`]) over [`ProfilePolicy::spec_registry`], and every job granted exactly
+    /// what its own job profile declares. A well-formed job of any profile passes; what it is
+    /// refused is a capability its profile does not declare, or one the registry does not know.
+    pub fn spec_default() -> Self {
+        Self {
+            registry: Self::spec_registry(),
+            spec_requirements: true,
+            grants: Grants::OwnJobProfile,
+            ..Self::default()
+        }
+    }
+
+    /// The spec's requirements ([`spec_requirements`]) over [`ProfilePolicy::spec_registry`], with
+    /// grants taken from `grants`: capability profile id → its grants in the §11.1.3 form
+    /// (`axis` or `axis:scope`). An id the registry does not know is `HSK-4001`.
+    pub fn spec_with_grants(grants: BTreeMap<String, Vec<String>>) -> Result<Self, ModelError> {
+        let mut policy = Self {
+            registry: Self::spec_registry(),
+            spec_requirements: true,
+            ..Self::default()
+        };
+        for (profile_id, ids) in &grants {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            policy = policy.profile(profile_id, &ids)?;
+        }
+        Ok(policy)
     }
 
     /// The registry.
@@ -246,47 +334,88 @@ fn parse_capability(id: &str) -> Result<CapabilityId, ModelError> {
     })
 }
 
+impl ProfilePolicy {
+    /// The grants of `job` and the name of where they come from.
+    fn grants_of(&self, job: &AiJob) -> (Vec<&str>, String) {
+        match self.grants {
+            Grants::ByCapabilityProfile => {
+                let profile_id = job.capability_profile_id.as_str();
+                let grants = self
+                    .profiles
+                    .get(profile_id)
+                    .map(|ids| ids.iter().map(CapabilityId::as_str).collect())
+                    .unwrap_or_default();
+                (grants, format!("profile {profile_id}"))
+            }
+            Grants::OwnJobProfile => {
+                let profile = job.job_kind.profile();
+                (
+                    profile.capabilities.to_vec(),
+                    format!("job profile {}", profile.profile_id),
+                )
+            }
+        }
+    }
+
+    /// One decision on `capability` for a job holding `grants`.
+    fn decide(
+        &self,
+        capability: &str,
+        grants: &[&str],
+        source: &str,
+        point: ValidationPhase,
+    ) -> PolicyDecision {
+        let id = match parse_capability(capability) {
+            Ok(id) => id,
+            Err(unknown) => {
+                // Not even a well-formed id: decided on as written, and unknown.
+                let shown = CapabilityId::new("invalid.capability")
+                    .unwrap_or_else(|_| unreachable!("a well-formed id"));
+                return PolicyDecision::deny(shown, unknown, format!("{capability} is malformed"));
+            }
+        };
+        match self.registry.can_perform(capability, grants) {
+            Err(unknown) => PolicyDecision::deny(id, unknown, "not in the capability registry"),
+            Ok(true) => PolicyDecision::allow(id, format!("granted by {source}")),
+            Ok(false) => PolicyDecision::deny(
+                id.clone(),
+                ModelError::CapabilityDenied {
+                    capability_id: id,
+                    enforcement_point: point,
+                },
+                format!("not granted by {source}"),
+            ),
+        }
+    }
+}
+
 impl CapabilityPolicy for ProfilePolicy {
     fn evaluate(&self, request: &CapabilityRequest<'_>) -> Vec<PolicyDecision> {
-        let profile_id = request.job.capability_profile_id.as_str();
-        let grants: &[CapabilityId] = self
-            .profiles
-            .get(profile_id)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let (grants, source) = self.grants_of(request.job);
         let job_kind = request.job.job_kind.as_str();
-        self.requirements
+        let declared = if self.spec_requirements {
+            spec_requirements(request.job, request.point)
+        } else {
+            Vec::new()
+        };
+        let explicit = self
+            .requirements
             .iter()
             .filter(|r| {
                 r.point == request.point && r.job_kind.as_deref().is_none_or(|k| k == job_kind)
             })
-            .map(|r| {
-                let id = r.capability.as_str();
-                match self.registry.can_perform(id, grants) {
-                    Err(unknown) => PolicyDecision::deny(
-                        r.capability.clone(),
-                        unknown,
-                        "not in the capability registry",
-                    ),
-                    Ok(true) => PolicyDecision::allow(
-                        r.capability.clone(),
-                        format!("granted by profile {profile_id}"),
-                    ),
-                    Ok(false) => PolicyDecision::deny(
-                        r.capability.clone(),
-                        ModelError::CapabilityDenied {
-                            capability_id: r.capability.clone(),
-                            enforcement_point: request.point,
-                        },
-                        format!("not granted by profile {profile_id}"),
-                    ),
-                }
-            })
+            .map(|r| r.capability.as_str());
+        let mut seen = BTreeSet::new();
+        declared
+            .into_iter()
+            .chain(explicit)
+            .filter(|id| seen.insert(*id))
+            .map(|id| self.decide(id, &grants, &source, request.point))
             .collect()
     }
 
     fn applies_at(&self, point: ValidationPhase) -> bool {
-        self.requirements.iter().any(|r| r.point == point)
+        self.spec_requirements || self.requirements.iter().any(|r| r.point == point)
     }
 }
 

@@ -1,13 +1,21 @@
 //! Commit checks: pure functions over the job record that decide whether a set of workspace
 //! changes may be committed (§2.6.6.3.3, §2.6.6.2.2, §2.6.6.2.3, §2.6.6.7.0).
 //!
-//! The store runs [`check_commit`] before writing anything; the first violation refuses the whole
-//! commit with the spec's typed error.
+//! The store runs [`check_commit`] inside the transition that completes a job, before writing
+//! any change; the first violation refuses the whole change set with the spec's typed error, and
+//! the same transaction moves the job to `failed` instead.
 
-use handshake_job_model::{AccessMode, AiJob, EntityRef, JobState, Layer, ModelError};
+use handshake_job_model::{
+    AccessMode, AiJob, EntityRef, JobState, Layer, LayerScope, ModelError, Validate,
+};
+use serde::{Deserialize, Serialize};
 
 /// One workspace change a job wants to commit: which entity, in which layer.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Its JSON form (`{"entity": <EntityRef>, "layer": "derived"}`) is what `handshake jobs
+/// transition --changes FILE` reads; unknown keys are refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Change {
     /// The entity (artefact, optionally narrowed by a selector) the change writes.
     pub entity: EntityRef,
@@ -56,27 +64,65 @@ pub fn check_entity(entity_refs: &[EntityRef], entity: &EntityRef) -> Result<(),
 }
 
 /// §2.6.6.7.0: the layer must be in `layer_scope.write`, which is `[derived]` when the job has no
-/// `layer_scope`.
+/// `layer_scope`; the raw layer moreover only for the kinds the spec lets write it
+/// ([`raw_writes_allowed`]).
 pub fn check_layer(job: &AiJob, layer: Layer) -> Result<(), ModelError> {
     let writable: &[Layer] = match &job.layer_scope {
         Some(scope) => &scope.write,
         None => &DEFAULT_WRITABLE_LAYERS,
     };
-    if writable.contains(&layer) {
-        Ok(())
-    } else {
-        Err(ModelError::LayerNotWritable { layer })
+    if !writable.contains(&layer) || (layer == Layer::Raw && !raw_writes_allowed(job)) {
+        return Err(ModelError::LayerNotWritable { layer });
     }
+    Ok(())
 }
 
-/// Every check of a commit, in order: state, access mode, then each change's entity and layer.
-/// The first violation is returned; `Ok` means the whole set may be committed.
-pub fn check_commit(job: &AiJob, changes: &[Change]) -> Result<(), ModelError> {
-    check_commit_state(job.state)?;
+/// Name of the spec rule that limits raw-layer writes to ingestion and import kinds
+/// (`spec/rules.yaml`, HSK-RULE-0102, §2.6.6.7.0).
+pub const RAW_WRITES_RULE: &str = "raw_writes_only_for_ingestion";
+
+/// §2.6.6.7.0: whether `job`'s kind may write the raw layer. Decided by the spec's own rule
+/// ([`RAW_WRITES_RULE`]), run through the generated validator on the job as it would be with
+/// `raw` writable, so the store and every validator agree on the list of kinds.
+pub fn raw_writes_allowed(job: &AiJob) -> bool {
+    let mut probe = job.clone();
+    let mut scope = probe.layer_scope.take().unwrap_or(LayerScope {
+        read: Vec::new(),
+        write: Vec::new(),
+    });
+    if !scope.write.contains(&Layer::Raw) {
+        scope.write.push(Layer::Raw);
+    }
+    probe.layer_scope = Some(scope);
+    !probe
+        .validate()
+        .iter()
+        .any(|violation| violation.rule == RAW_WRITES_RULE)
+}
+
+/// Every check of a change set, in order: access mode (only when there is something to write),
+/// then each change's entity and layer. The first violation is returned; `Ok` means the whole
+/// set may be committed. The state is the store's to check (the change set rides on the
+/// transition into `completed`/`completed_with_issues`).
+///
+/// Decision (§2.6.6.2.2, §2.6.6.3.3): an empty change set passes whatever the access mode, so
+/// `analysis_only` and `preview_only` jobs complete; they never apply a change, and a non-empty
+/// set is refused with `AccessModeForbidsCommit`.
+pub fn check_changes(job: &AiJob, changes: &[Change]) -> Result<(), ModelError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
     check_access_mode(job.access_mode)?;
     for change in changes {
         check_entity(&job.entity_refs, &change.entity)?;
         check_layer(job, change.layer)?;
     }
     Ok(())
+}
+
+/// [`check_commit_state`] of the job's state, then [`check_changes`]: the whole commit decision
+/// for a job that is entering (or has entered) `completed`/`completed_with_issues`.
+pub fn check_commit(job: &AiJob, changes: &[Change]) -> Result<(), ModelError> {
+    check_commit_state(job.state)?;
+    check_changes(job, changes)
 }

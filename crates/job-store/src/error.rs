@@ -1,19 +1,28 @@
 //! `StoreError`: the model's typed errors (stable codes) plus what storage itself can fail with.
 
-use handshake_job_model::{JobId, JobState, ModelError};
+use handshake_job_model::{JobId, JobState, ModelError, Violation};
 
 /// An error of the job store.
 ///
-/// [`StoreError::Model`] means the request was refused and **nothing was written**.
-/// [`StoreError::Refused`] means a capability check refused it and the refusal **was recorded**
-/// (decisions, Flight Recorder events and, where the lifecycle says so, the job's move to
-/// `failed`). Both carry the spec's typed error with its stable code.
+/// [`StoreError::Model`] and [`StoreError::Rule`] mean the request was refused and **nothing was
+/// written**. [`StoreError::Refused`] means an enforcement point refused it and the refusal **was
+/// recorded** (decisions, Flight Recorder events and, where the lifecycle says so, the job's move
+/// to `failed`). Each carries a stable code ([`StoreError::code`]).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A model rule refused the request; nothing was written.
     #[error(transparent)]
     Model(#[from] ModelError),
-    /// A capability enforcement point refused the request; the refusal was recorded.
+    /// The record the request would write breaks cross-field rules of the spec (the generated
+    /// [`handshake_job_model::Validate`]); nothing was written. The violations are in the spec's
+    /// order; the first one's code is [`StoreError::code`].
+    #[error("the job record would break {} rule(s): {}", violations.len(), first_violation(violations))]
+    Rule {
+        /// Every violated rule, with its JSON pointer, code and clause.
+        violations: Vec<Violation>,
+    },
+    /// An enforcement point (capabilities, or the commit checks of a completion) refused the
+    /// request; the refusal was recorded.
     #[error("{error} (job {job_id} is {state} at version {version}; the refusal was recorded)")]
     Refused {
         /// The job the refusal concerns.
@@ -56,9 +65,19 @@ impl StoreError {
         }
     }
 
-    /// The stable error code (`HSK-…`) of the spec's typed error, if this is one.
+    /// The stable code (`HSK-JOB-…`, `HSK-4001`, or a rule's `HSK-RULE-…`) of a refusal; `None`
+    /// for a database, migration or decoding failure.
     pub fn code(&self) -> Option<&'static str> {
-        self.model_error().map(ModelError::code)
+        match self {
+            StoreError::Rule { violations } => violations.first().map(|v| v.code),
+            other => other.model_error().map(ModelError::code),
+        }
+    }
+
+    /// Whether the request was refused by the spec (a typed error or a rule), as opposed to a
+    /// failure of the database or of decoding.
+    pub fn is_refusal(&self) -> bool {
+        self.code().is_some()
     }
 }
 
@@ -69,4 +88,11 @@ impl From<serde_json::Error> for StoreError {
             detail: error.to_string(),
         }
     }
+}
+
+fn first_violation(violations: &[Violation]) -> String {
+    violations
+        .first()
+        .map(Violation::to_string)
+        .unwrap_or_default()
 }

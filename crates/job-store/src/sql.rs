@@ -52,11 +52,12 @@ pub(crate) enum Kind {
 }
 
 /// The tables the store reads and writes; each must exist after migrating.
-pub(crate) const TABLES: [&str; 6] = [
+pub(crate) const TABLES: [&str; 7] = [
     "ai_jobs",
     "ai_job_entity_refs",
     "ai_job_workflow_runs",
     "flight_recorder_outbox",
+    "flight_recorder_delivery",
     "ai_job_state_history",
     "ai_entity_provenance",
 ];
@@ -473,6 +474,15 @@ impl Tx {
         match self {
             Tx::Sqlite(tx) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Rolls back now (a dropped transaction rolls back only when its connection is next used).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
     }

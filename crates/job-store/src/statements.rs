@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use handshake_job_model::JobState;
+use handshake_job_model::{JobState, WorkflowRunStatus};
 
-use crate::sql::{Dialect, Schema, render};
+use crate::sql::{Dialect, Schema, placeholder, render};
 
 /// Rendered SQL, shared by all clones of a store (`Arc<str>` clones are cheap to bind).
 #[derive(Debug)]
@@ -13,32 +13,40 @@ pub(crate) struct Statements {
     pub insert_entity_ref: Arc<str>,
     pub insert_run: Arc<str>,
     pub insert_event: Arc<str>,
+    pub insert_delivery: Arc<str>,
     pub insert_history: Arc<str>,
     pub insert_provenance: Arc<str>,
     /// Job columns plus its version, by id.
     pub select_job: Arc<str>,
     pub select_entity_refs: Arc<str>,
-    /// The fields a transition needs, locking the row on Postgres.
+    /// [`Statements::select_job`], locking the row on Postgres.
     pub lock_job: Arc<str>,
+    /// Every job column but `job_id` from the record, `WHERE job_id = ? AND state = ?`.
+    pub update_job: Arc<str>,
+    /// Where `job_id` is among the bind values of a whole `ai_jobs` row.
+    pub job_id_column: usize,
     pub job_version: Arc<str>,
-    pub update_state: Arc<str>,
-    pub latest_run: Arc<str>,
+    /// The number of the job's last event in its event order.
+    pub last_job_event: Arc<str>,
     pub select_latest_run: Arc<str>,
     pub next_attempt: Arc<str>,
     pub close_runs: Arc<str>,
-    pub update_capability_result: Arc<str>,
-    pub update_metrics: Arc<str>,
-    pub update_outputs: Arc<str>,
-    pub update_validation: Arc<str>,
+    pub interrupt_run: Arc<str>,
+    pub checkpoint_run: Arc<str>,
+    /// Jobs (not terminal) that have an open run, oldest run first.
+    pub select_open_runs: Arc<str>,
     pub select_history: Arc<str>,
     pub select_events: Arc<str>,
-    /// Whether a job already committed its changes (§2.6.6.3.3: once).
-    pub select_committed: Arc<str>,
     pub select_runs: Arc<str>,
     pub select_provenance_of_entity: Arc<str>,
     pub select_provenance_of_job: Arc<str>,
     pub select_recoverable: Arc<str>,
     pub next_queued: Arc<str>,
+    /// Undelivered events, oldest first, with their job order; skipping rows other relays hold.
+    pub claim_events: Arc<str>,
+    /// The first undelivered event number of a job.
+    pub pending_head: Arc<str>,
+    pub ack_event: Arc<str>,
     /// The start of a list query (filters and paging are appended per call).
     pub list_prefix: String,
 }
@@ -50,6 +58,7 @@ impl Statements {
         let refs = schema.table("ai_job_entity_refs");
         let runs = schema.table("ai_job_workflow_runs");
         let events = schema.table("flight_recorder_outbox");
+        let deliveries = schema.table("flight_recorder_delivery");
         let history = schema.table("ai_job_state_history");
         let provenance = schema.table("ai_entity_provenance");
         let job_select = format!(
@@ -62,21 +71,45 @@ impl Statements {
             .map(|s| format!("'{}'", s.as_str()))
             .collect::<Vec<_>>()
             .join(", ");
-        let lock = if dialect == Dialect::Postgres {
-            " FOR UPDATE"
-        } else {
-            ""
+        let (lock, skip_locked, skip_locked_delivery) = match dialect {
+            Dialect::Postgres => (
+                " FOR UPDATE OF j",
+                " FOR UPDATE SKIP LOCKED",
+                " FOR UPDATE OF d SKIP LOCKED",
+            ),
+            Dialect::Sqlite => ("", "", ""),
         };
-        let skip_locked = if dialect == Dialect::Postgres {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
+
+        // UPDATE ai_jobs SET <every column but job_id> WHERE job_id = ? AND state = ?
+        let job_id_column = jobs
+            .columns
+            .iter()
+            .position(|(name, _)| name == "job_id")
+            .unwrap_or_else(|| unreachable!("ai_jobs has a job_id column (checked on open)"));
+        let mut n = 0;
+        let mut next = |kind| {
+            n += 1;
+            placeholder(dialect, n, kind)
         };
+        let assignments: Vec<String> = jobs
+            .columns
+            .iter()
+            .filter(|(name, _)| name != "job_id")
+            .map(|(name, kind)| format!("{name} = {}", next(*kind)))
+            .collect();
+        let update_job = format!(
+            "UPDATE ai_jobs SET {} WHERE job_id = {} AND state = {}",
+            assignments.join(", "),
+            next(crate::sql::Kind::Uuid),
+            next(crate::sql::Kind::Text),
+        );
+
         Self {
             insert_job: Arc::from(jobs.insert_sql(dialect)),
             insert_entity_ref: Arc::from(refs.insert_sql(dialect)),
             insert_run: Arc::from(runs.insert_sql(dialect)),
             insert_event: Arc::from(events.insert_sql(dialect)),
+            insert_delivery: Arc::from(deliveries.insert_sql(dialect)),
             insert_history: Arc::from(history.insert_sql(dialect)),
             insert_provenance: Arc::from(provenance.insert_sql(dialect)),
             select_job: r(&format!("{job_select} WHERE j.job_id = {{uuid}}")),
@@ -84,19 +117,14 @@ impl Statements {
                 "SELECT {} FROM ai_job_entity_refs e WHERE e.job_id = {{uuid}} ORDER BY e.position",
                 refs.select_list(dialect, "e")
             )),
-            lock_job: r(&format!(
-                "SELECT j.state, [json:j.workspace_scope], j.executor_model_id FROM ai_jobs j WHERE j.job_id = {{uuid}}{lock}"
-            )),
+            lock_job: r(&format!("{job_select} WHERE j.job_id = {{uuid}}{lock}")),
+            update_job: Arc::from(update_job),
+            job_id_column,
             job_version: r(
                 "SELECT CAST(COALESCE(MAX(sequence), 0) AS BIGINT) FROM ai_job_state_history WHERE job_id = {uuid}",
             ),
-            update_state: r(
-                "UPDATE ai_jobs SET state = {}, status_reason = {json}, updated_at = {ts}, completed_at = {ts}, \
-                 error_summary = COALESCE({json}, error_summary) WHERE job_id = {uuid} AND state = {}",
-            ),
-            latest_run: r(
-                "SELECT [uuid:workflow_run_id], CAST(CASE WHEN finished_at IS NULL THEN 1 ELSE 0 END AS BIGINT) \
-                 FROM ai_job_workflow_runs WHERE job_id = {uuid} ORDER BY attempt DESC LIMIT 1",
+            last_job_event: r(
+                "SELECT CAST(MAX(job_sequence) AS BIGINT) FROM flight_recorder_delivery WHERE job_id = {uuid}",
             ),
             select_latest_run: r(&format!(
                 "SELECT {} FROM ai_job_workflow_runs w WHERE w.job_id = {{uuid}} ORDER BY w.attempt DESC LIMIT 1",
@@ -108,26 +136,29 @@ impl Statements {
             close_runs: r(
                 "UPDATE ai_job_workflow_runs SET status = {}, finished_at = {ts} WHERE job_id = {uuid} AND finished_at IS NULL",
             ),
-            update_capability_result: r(
-                "UPDATE ai_jobs SET capability_check_result = {json} WHERE job_id = {uuid}",
+            interrupt_run: r(&format!(
+                "UPDATE ai_job_workflow_runs SET status = '{}', finished_at = {{ts}} \
+                 WHERE workflow_run_id = {{uuid}} AND finished_at IS NULL",
+                WorkflowRunStatus::Interrupted.as_str()
+            )),
+            checkpoint_run: r(
+                "UPDATE ai_job_workflow_runs SET checkpoint = {json}, checkpointed_at = {ts} \
+                 WHERE workflow_run_id = {uuid} AND job_id = {uuid} AND finished_at IS NULL",
             ),
-            update_metrics: r("UPDATE ai_jobs SET metrics = {json} WHERE job_id = {uuid}"),
-            update_outputs: r("UPDATE ai_jobs SET job_outputs = {json} WHERE job_id = {uuid}"),
-            update_validation: r(
-                "UPDATE ai_jobs SET validation_result = {json} WHERE job_id = {uuid}",
-            ),
+            select_open_runs: r(&format!(
+                "SELECT [uuid:w.job_id] FROM ai_job_workflow_runs w JOIN ai_jobs j ON j.job_id = w.job_id \
+                 WHERE w.finished_at IS NULL AND j.state IN ({non_terminal}) ORDER BY w.started_at, w.job_id"
+            )),
             select_history: r(&format!(
                 "SELECT {} FROM ai_job_state_history h WHERE h.job_id = {{uuid}} ORDER BY h.sequence",
                 history.select_list(dialect, "h")
             )),
             select_events: r(&format!(
-                "SELECT {} FROM flight_recorder_outbox e WHERE e.job_id = {{uuid}} ORDER BY e.timestamp, e.event_id",
+                "SELECT {} FROM flight_recorder_outbox e \
+                 LEFT JOIN flight_recorder_delivery d ON d.event_id = e.event_id \
+                 WHERE e.job_id = {{uuid}} ORDER BY COALESCE(d.job_sequence, 0), e.timestamp, e.event_id",
                 events.select_list(dialect, "e")
             )),
-            select_committed: r(
-                "SELECT e.event_id FROM flight_recorder_outbox e WHERE e.job_id = {uuid} \
-                 AND e.event_type = 'ai_job.changes_committed' LIMIT 1",
-            ),
             select_runs: r(&format!(
                 "SELECT {} FROM ai_job_workflow_runs w WHERE w.job_id = {{uuid}} ORDER BY w.attempt",
                 runs.select_list(dialect, "w")
@@ -147,6 +178,20 @@ impl Statements {
             next_queued: r(&format!(
                 "SELECT [uuid:j.job_id] FROM ai_jobs j WHERE j.state = 'queued' ORDER BY j.created_at, j.job_id LIMIT 1{skip_locked}"
             )),
+            claim_events: r(&format!(
+                "SELECT d.job_sequence, {} FROM flight_recorder_delivery d \
+                 JOIN flight_recorder_outbox e ON e.event_id = d.event_id \
+                 WHERE d.delivered_at IS NULL ORDER BY e.timestamp, d.job_id, d.job_sequence \
+                 LIMIT {{}}{skip_locked_delivery}",
+                events.select_list(dialect, "e")
+            )),
+            pending_head: r(
+                "SELECT CAST(MIN(job_sequence) AS BIGINT) FROM flight_recorder_delivery \
+                 WHERE job_id = {uuid} AND delivered_at IS NULL",
+            ),
+            ack_event: r(
+                "UPDATE flight_recorder_delivery SET delivered_at = {ts} WHERE event_id = {uuid} AND delivered_at IS NULL",
+            ),
             list_prefix: job_select,
         }
     }

@@ -1,7 +1,24 @@
 //! `JobStore`: the lifecycle engine over SQLite or PostgreSQL.
 //!
-//! Every operation that changes a job runs in one database transaction; a refused request writes
-//! nothing, except a capability refusal, which is recorded (§11.1 audit requirement).
+//! Every operation that changes a job runs in one database transaction and follows one pattern:
+//! read the job under its row lock ([`JobStore::lock`]), compute the job as it will be, check it
+//! (the lifecycle table, the generated cross-field rules, the enforcement points), then write the
+//! whole row, the run bookkeeping, the Flight Recorder events and the history row. A refused
+//! request writes nothing, except a refusal at an enforcement point, which is recorded (§11.1
+//! audit requirement) and, where the lifecycle says so, moves the job to `failed`.
+//!
+//! The verbs live in submodules: [`create`](self::create), [`transition`](self::transition)
+//! (including the completion that commits), [`runs`](self::runs) (retries, attempts,
+//! checkpoints, recovery, claims), [`results`](self::results) (metrics, outputs, validation,
+//! capability decisions, model calls), [`reads`](self::reads) and [`relay`](self::relay) (the
+//! outbox consumer).
+
+mod create;
+mod reads;
+mod relay;
+mod results;
+mod runs;
+mod transition;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -9,10 +26,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use handshake_job_model::{
-    AiJob, CapabilityCheckResult, CapabilityDecision, Decision, EntityProvenance, ErrorCode,
-    ErrorSummary, FlightRecorderActor, FlightRecorderEvent, JobId, JobMetrics, JobOutputs,
-    JobState, JobStateTransition, ModelError, ModelId, ReasonCode, StatusReason, Timestamp,
-    ValidationPhase, ValidationResult, WorkflowRun, WorkflowRunId, WorkflowRunStatus,
+    AiJob, CapabilityCheckResult, CapabilityDecision, Decision, ErrorCode, ErrorSummary,
+    FlightRecorderActor, FlightRecorderEvent, JobId, JobState, ModelError, ReasonCode,
+    StatusReason, Timestamp, Validate, ValidationPhase, WorkflowRun,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -21,31 +37,20 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use uuid::Uuid;
 
 use crate::capability::{CapabilityPolicy, CapabilityRequest, PolicyDecision};
-use crate::checks::{Change, check_commit};
 use crate::error::StoreError;
-use crate::sql::{Arg, Dialect, Kind, Pool, Row, Schema, Tx};
+use crate::events::{event, event_types};
+use crate::sql::{Arg, Dialect, Pool, Schema, Tx};
 use crate::statements::Statements;
+
+pub use relay::OutboxBatch;
+pub use transition::{TransitionRequest, Transitioned};
 
 /// Reason code the store writes when a capability check moves a job to `failed`.
 pub const REASON_CAPABILITY_DENIED: &str = "capability.denied";
+/// Reason code the store writes when the commit checks of a completion move a job to `failed`.
+pub const REASON_COMMIT_REFUSED: &str = "commit.refused";
 /// Reason code of a claim by a worker ([`JobStore::claim_next_queued`]).
 pub const REASON_CLAIMED: &str = "worker.claimed";
-
-/// Flight Recorder event types the store writes (§11.5 `type`, stored as `event_type`).
-pub mod event_types {
-    /// A job was created (its first history row).
-    pub const CREATED: &str = "ai_job.created";
-    /// A job changed state.
-    pub const STATE_CHANGED: &str = "ai_job.state_changed";
-    /// A capability decision (allow or deny) at an enforcement point.
-    pub const CAPABILITY_DECISION: &str = "ai_job.capability_decision";
-    /// A workflow run attempt was opened.
-    pub const WORKFLOW_RUN_STARTED: &str = "ai_job.workflow_run_started";
-    /// A validation result was recorded.
-    pub const VALIDATION_RECORDED: &str = "ai_job.validation_recorded";
-    /// Workspace changes were committed, with provenance.
-    pub const CHANGES_COMMITTED: &str = "ai_job.changes_committed";
-}
 
 /// A job with its optimistic-concurrency version (the sequence of its last history row).
 #[derive(Debug, Clone, PartialEq)]
@@ -54,66 +59,6 @@ pub struct JobRecord {
     pub job: AiJob,
     /// Its version: 1 after creation, one more per transition.
     pub version: u64,
-}
-
-/// A request to move a job to another state.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TransitionRequest {
-    /// The job.
-    pub job_id: JobId,
-    /// The version the caller read; another writer's change in between is a `VersionConflict`.
-    pub expected_version: u64,
-    /// The state to enter.
-    pub to: JobState,
-    /// The reason (becomes the job's `status_reason` and the history row's reason).
-    pub reason: StatusReason,
-    /// Who asks.
-    pub actor: FlightRecorderActor,
-    /// The workflow run the change happens in; when absent the store uses the job's latest run
-    /// (and opens a new attempt when entering `running` without an open one).
-    pub workflow_run_id: Option<WorkflowRunId>,
-    /// Error details to store when entering `failed` or `poisoned`.
-    pub error_summary: Option<ErrorSummary>,
-}
-
-impl TransitionRequest {
-    /// A request with no explicit run and no error summary.
-    pub fn new(
-        job_id: JobId,
-        expected_version: u64,
-        to: JobState,
-        reason: StatusReason,
-        actor: FlightRecorderActor,
-    ) -> Self {
-        Self {
-            job_id,
-            expected_version,
-            to,
-            reason,
-            actor,
-            workflow_run_id: None,
-            error_summary: None,
-        }
-    }
-}
-
-/// What a successful transition wrote.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Transitioned {
-    /// The job.
-    pub job_id: JobId,
-    /// The state left.
-    pub from: JobState,
-    /// The state entered.
-    pub to: JobState,
-    /// The new version (the history row's sequence).
-    pub version: u64,
-    /// The Flight Recorder event written with it.
-    pub event_id: Uuid,
-    /// The workflow run the change was recorded in.
-    pub workflow_run_id: Option<WorkflowRunId>,
-    /// When it happened.
-    pub occurred_at: Timestamp,
 }
 
 /// Filters of [`JobStore::list`]; all set filters must match.
@@ -154,7 +99,7 @@ pub struct Page {
 pub struct Recoverable {
     /// The job (never in a terminal state).
     pub job: JobRecord,
-    /// Its latest run attempt, if it has one.
+    /// Its latest run attempt, if it has one (after [`JobStore::recover`], never open).
     pub last_run: Option<WorkflowRun>,
 }
 
@@ -180,15 +125,7 @@ impl Default for SqliteOptions {
     }
 }
 
-/// The state a transition reads under the lock.
-struct Current {
-    state: JobState,
-    version: u64,
-    workspace_id: Option<String>,
-    model_id: Option<ModelId>,
-}
-
-/// The job store: create, transition, commit and query AI jobs on SQLite or PostgreSQL.
+/// The job store: create, transition, complete and query AI jobs on SQLite or PostgreSQL.
 ///
 /// Cloning is cheap and shares the pool.
 #[derive(Clone)]
@@ -207,75 +144,28 @@ impl std::fmt::Debug for JobStore {
     }
 }
 
-fn encode<T: Serialize>(value: &T) -> Result<Map<String, Value>, StoreError> {
-    match serde_json::to_value(value)? {
-        Value::Object(map) => Ok(map),
-        other => Err(StoreError::Decode {
-            what: "record",
-            detail: format!("expected an object, found {other}"),
-        }),
-    }
-}
-
-fn json_text<T: Serialize>(value: &T) -> Result<Arg, StoreError> {
-    Ok(Arg::Text(Some(serde_json::to_string(value)?)))
-}
-
-fn uuid_arg(id: impl std::fmt::Display) -> Arg {
-    Arg::Text(Some(id.to_string()))
-}
-
-fn parse<T: FromStr>(what: &'static str, text: &str) -> Result<T, StoreError>
-where
-    T::Err: std::fmt::Display,
-{
-    T::from_str(text).map_err(|e| StoreError::Decode {
-        what,
-        detail: e.to_string(),
-    })
-}
-
-fn to_u64(value: Option<i64>) -> u64 {
-    value.and_then(|v| u64::try_from(v).ok()).unwrap_or(0)
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
-fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_foreign_key_violation())
-}
-
-/// The run status a transition into `to` closes the open run with, if any.
-fn run_status_on_entering(to: JobState) -> Option<WorkflowRunStatus> {
-    match to {
-        JobState::AwaitingValidation | JobState::Completed | JobState::CompletedWithIssues => {
-            Some(WorkflowRunStatus::Succeeded)
-        }
-        JobState::Failed | JobState::Poisoned => Some(WorkflowRunStatus::Failed),
-        JobState::Cancelled => Some(WorkflowRunStatus::Cancelled),
-        JobState::Queued | JobState::Running | JobState::AwaitingUser => None,
-    }
-}
-
-/// The enforcement point reached by entering `to`, if any (§2.6.6.5.2).
-fn enforcement_point(to: JobState) -> Option<ValidationPhase> {
-    match to {
-        JobState::Queued => Some(ValidationPhase::BeforeQueued),
-        JobState::AwaitingValidation => Some(ValidationPhase::AwaitingValidation),
-        _ => None,
-    }
-}
-
-fn reason_code(code: &str) -> Result<ReasonCode, StoreError> {
-    ReasonCode::new(code).map_err(|e| StoreError::Decode {
-        what: "reason code",
-        detail: e.to_string(),
-    })
-}
-
 impl JobStore {
+    /// Opens the store a URL names: `sqlite:PATH` (a file, created and migrated if new, with the
+    /// default [`SqliteOptions`]), `sqlite::memory:`, or `postgres://…` / `postgresql://…` (up to
+    /// 8 connections). Anything else is a [`StoreError::Schema`] naming the accepted forms.
+    pub async fn open(url: &str, policy: impl CapabilityPolicy) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Self::open_postgres(url, 8, policy).await;
+        }
+        match url.strip_prefix("sqlite:") {
+            Some(":memory:") => Self::open_sqlite_memory(policy).await,
+            Some(path) if !path.is_empty() => {
+                let path = path.strip_prefix("//").unwrap_or(path);
+                Self::open_sqlite(path, SqliteOptions::default(), policy).await
+            }
+            _ => Err(StoreError::Schema {
+                detail: format!(
+                    "unsupported database URL `{url}`: use sqlite:PATH, sqlite::memory: or postgres://…"
+                ),
+            }),
+        }
+    }
+
     /// Opens (creating if missing) an SQLite database file in WAL mode with foreign keys on, and
     /// applies the embedded generated migrations.
     pub async fn open_sqlite(
@@ -373,1255 +263,204 @@ impl JobStore {
         }
     }
 
-    // ----- create -------------------------------------------------------------------------------
+    // ----- the shared write path ----------------------------------------------------------------
 
-    /// Creates a job: it enters `queued` (§2.6.6.3.2 "created; capability and basic schema checks
-    /// passed") with history row 1 and an `ai_job.created` event, in one transaction.
-    ///
-    /// The store owns `state`, `created_at`, `updated_at`, `completed_at` and
-    /// `capability_check_result`: `job.state` must be `queued` (the lifecycle's initial state),
-    /// the timestamps are set to now.
-    ///
-    /// **Enforcement point 1 (§2.6.6.5.2 "before queued").** The policy is asked before the job is
-    /// stored. Decision: a job that fails it is still stored, so the refusal can be audited on the
-    /// job itself, but never as `queued`: it is stored directly as `failed` ("capability checks
-    /// failed", §2.6.6.3.2) with reason `capability.denied`, its `capability_check_result` and
-    /// `error_summary`, and one `ai_job.capability_decision` event per decision; the call returns
-    /// [`StoreError::Refused`]. Its history starts at `failed`; a retry re-runs the check.
-    pub async fn create(
-        &self,
-        job: AiJob,
-        actor: FlightRecorderActor,
-    ) -> Result<JobRecord, StoreError> {
-        let mut job = job;
-        if job.state != JobState::INITIAL {
-            return Err(ModelError::InvalidRecord {
-                path: "state".to_owned(),
-                message: format!(
-                    "a new job starts in {}, not {}",
-                    JobState::INITIAL,
-                    job.state
-                ),
-            }
-            .into());
-        }
-        let now = Timestamp::now();
-        job.created_at = now;
-        job.updated_at = now;
-        job.completed_at = None;
-        job.capability_check_result = None;
-
-        let point = ValidationPhase::BeforeQueued;
-        let decisions = if self.policy.applies_at(point) {
-            self.policy.evaluate(&CapabilityRequest {
-                point,
-                job: &job,
-                changes: &[],
-            })
-        } else {
-            Vec::new()
-        };
-        let denial = first_denial(&decisions);
-        let recorded = append_decisions(None, point, &decisions);
-        job.capability_check_result = recorded;
-        if let Some(error) = &denial {
-            job.state = JobState::Failed;
-            job.status_reason = StatusReason {
-                code: reason_code(REASON_CAPABILITY_DENIED)?,
-                detail: Some(error.to_string()),
-            };
-            job.error_summary = Some(error_summary(error, now)?);
-        }
-
-        let mut tx = self.pool.begin().await?;
-        let job_args = self.schema.table("ai_jobs").args(&encode(&job)?)?;
-        if let Err(error) = tx.execute(&self.sql.insert_job, job_args).await {
-            return Err(if is_unique_violation(&error) {
-                ModelError::InvalidRecord {
-                    path: "job_id".to_owned(),
-                    message: format!("job {} exists already", job.job_id),
-                }
-                .into()
-            } else if is_foreign_key_violation(&error) {
-                match job.parent_job_id {
-                    Some(parent) => ModelError::JobNotFound { job_id: parent }.into(),
-                    None => error.into(),
-                }
-            } else {
-                error.into()
-            });
-        }
-        let refs = self.schema.table("ai_job_entity_refs");
-        for (position, entity) in job.entity_refs.iter().enumerate() {
-            let mut row = encode(entity)?;
-            row.insert("job_id".to_owned(), Value::String(job.job_id.to_string()));
-            row.insert("position".to_owned(), Value::from(position as u64));
-            tx.execute(&self.sql.insert_entity_ref, refs.args(&row)?)
-                .await?;
-        }
-        let current = Current {
-            state: job.state,
-            version: 0,
-            workspace_id: Some(job.workspace_scope.workspace_id.to_string()),
-            model_id: job.executor_model_id.clone(),
-        };
-        self.insert_decision_events(&mut tx, job.job_id, &current, point, &decisions, actor, now)
-            .await?;
-        let payload = json!({
-            "from_state": null,
-            "to_state": job.state,
-            "reason": job.status_reason.code,
-            "reason_detail": job.status_reason.detail,
-            "sequence": 1,
-            "job_kind": job.job_kind,
-        });
-        let event_id = self
-            .insert_event(
-                &mut tx,
-                event_types::CREATED,
-                job.job_id,
-                &current,
-                actor,
-                now,
-                None,
-                payload,
-            )
-            .await?;
-        let history = JobStateTransition {
-            job_id: job.job_id,
-            sequence: 1,
-            from_state: None,
-            to_state: job.state,
-            reason: job.status_reason.code.clone(),
-            reason_detail: job.status_reason.detail.clone(),
-            actor,
-            workflow_run_id: None,
-            event_id,
-            occurred_at: now,
-        };
-        let history_args = self
-            .schema
-            .table("ai_job_state_history")
-            .args(&encode(&history)?)?;
-        tx.execute(&self.sql.insert_history, history_args).await?;
-        tx.commit().await?;
-        match denial {
-            Some(error) => Err(StoreError::Refused {
-                job_id: job.job_id,
-                state: job.state,
-                version: 1,
-                error,
-            }),
-            None => Ok(JobRecord { job, version: 1 }),
-        }
-    }
-
-    // ----- reads --------------------------------------------------------------------------------
-
-    /// The job with its version, or `JobNotFound`.
-    pub async fn get(&self, job_id: JobId) -> Result<JobRecord, StoreError> {
-        let rows = self
-            .pool
-            .fetch_all(&self.sql.select_job, vec![uuid_arg(job_id)])
-            .await?;
-        let row = rows
-            .into_iter()
-            .next()
-            .ok_or(ModelError::JobNotFound { job_id })?;
-        let refs = self
-            .pool
-            .fetch_all(&self.sql.select_entity_refs, vec![uuid_arg(job_id)])
-            .await?;
-        self.job_from_rows(&row, &refs)
-    }
-
-    async fn get_in(&self, tx: &mut Tx, job_id: JobId) -> Result<JobRecord, StoreError> {
+    /// The job and its version, read inside `tx` under the job's row lock (`FOR UPDATE` on
+    /// Postgres; SQLite write transactions are exclusive), or `JobNotFound`.
+    async fn lock(&self, tx: &mut Tx, job_id: JobId) -> Result<JobRecord, StoreError> {
         let row = tx
-            .fetch_optional(&self.sql.select_job, vec![uuid_arg(job_id)])
-            .await?;
-        let row = row.ok_or(ModelError::JobNotFound { job_id })?;
+            .fetch_optional(&self.sql.lock_job, vec![uuid_arg(job_id)])
+            .await?
+            .ok_or(ModelError::JobNotFound { job_id })?;
         let refs = tx
             .fetch_all(&self.sql.select_entity_refs, vec![uuid_arg(job_id)])
             .await?;
-        self.job_from_rows(&row, &refs)
-    }
-
-    fn job_from_rows(&self, row: &Row, refs: &[Row]) -> Result<JobRecord, StoreError> {
-        let jobs = self.schema.table("ai_jobs");
-        let mut object = jobs.object(row, 0)?;
-        let version = to_u64(row.int(jobs.columns.len())?);
-        let ref_table = self.schema.table("ai_job_entity_refs");
-        let mut entity_refs = Vec::with_capacity(refs.len());
-        for r in refs {
-            let mut element = ref_table.object(r, 0)?;
-            element.remove("job_id");
-            element.remove("position");
-            entity_refs.push(Value::Object(element));
-        }
-        object.insert("entity_refs".to_owned(), Value::Array(entity_refs));
-        let job: AiJob =
-            serde_json::from_value(Value::Object(object)).map_err(|e| StoreError::Decode {
-                what: "ai_jobs row",
-                detail: e.to_string(),
-            })?;
-        Ok(JobRecord { job, version })
-    }
-
-    /// Jobs matching `filter`, ordered by `(created_at, job_id)`, at most `limit`, starting after
-    /// `after`. `next` is set when the page is full.
-    pub async fn list(
-        &self,
-        filter: &JobFilter,
-        after: Option<&Cursor>,
-        limit: u32,
-    ) -> Result<Page, StoreError> {
-        let dialect = self.dialect();
-        let mut sql = format!("{} WHERE 1 = 1", self.sql.list_prefix);
-        let mut args = Vec::new();
-        let next = |kind: Kind, args: &mut Vec<Arg>, arg: Arg| -> String {
-            args.push(arg);
-            crate::sql::placeholder(dialect, args.len(), kind)
-        };
-        if let Some(state) = filter.state {
-            sql.push_str(&format!(
-                " AND j.state = {}",
-                next(Kind::Text, &mut args, Arg::text(state.as_str()))
-            ));
-        }
-        if let Some(kind) = &filter.job_kind {
-            sql.push_str(&format!(
-                " AND j.job_kind = {}",
-                next(Kind::Text, &mut args, Arg::text(kind.clone()))
-            ));
-        }
-        if let Some(workspace) = filter.workspace_id {
-            let p = next(Kind::Text, &mut args, uuid_arg(workspace));
-            sql.push_str(&match dialect {
-                Dialect::Sqlite => {
-                    format!(" AND json_extract(j.workspace_scope, '$.workspace_id') = {p}")
-                }
-                Dialect::Postgres => format!(" AND j.workspace_scope->>'workspace_id' = {p}"),
-            });
-        }
-        if let Some(parent) = filter.parent_job_id {
-            sql.push_str(&format!(
-                " AND j.parent_job_id = {}",
-                next(Kind::Uuid, &mut args, uuid_arg(parent))
-            ));
-        }
-        if let Some((artefact_type, artefact_id)) = filter.entity {
-            let t = next(Kind::Text, &mut args, Arg::text(artefact_type.as_str()));
-            let i = next(Kind::Uuid, &mut args, uuid_arg(artefact_id));
-            sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM ai_job_entity_refs e WHERE e.job_id = j.job_id AND e.artefact_type = {t} AND e.artefact_id = {i})"
-            ));
-        }
-        if let Some(cursor) = after {
-            let t1 = next(
-                Kind::Timestamp,
-                &mut args,
-                Arg::text(cursor.created_at.to_string()),
-            );
-            let t2 = next(
-                Kind::Timestamp,
-                &mut args,
-                Arg::text(cursor.created_at.to_string()),
-            );
-            let id = next(Kind::Uuid, &mut args, uuid_arg(cursor.job_id));
-            sql.push_str(&format!(
-                " AND (j.created_at > {t1} OR (j.created_at = {t2} AND j.job_id > {id}))"
-            ));
-        }
-        let l = next(Kind::Int, &mut args, Arg::int(u64::from(limit)));
-        sql.push_str(&format!(" ORDER BY j.created_at, j.job_id LIMIT {l}"));
-        let rows = self.pool.fetch_all(&Arc::from(sql), args).await?;
-        let mut jobs = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let jobs_table = self.schema.table("ai_jobs");
-            let id_index = jobs_table
-                .columns
-                .iter()
-                .position(|(n, _)| n == "job_id")
-                .unwrap_or(0);
-            let id: JobId = parse("job_id", &row.text(id_index)?.unwrap_or_default())?;
-            let refs = self
-                .pool
-                .fetch_all(&self.sql.select_entity_refs, vec![uuid_arg(id)])
+        let mut record = self.job_from_rows(&row, &refs)?;
+        // Read again after the lock is held: on Postgres the locking statement sees the row as
+        // committed by the writer it waited for, but its own subqueries (the version) still see
+        // the snapshot taken when it started.
+        if self.dialect() == crate::sql::Dialect::Postgres {
+            let rows = tx
+                .fetch_all(&self.sql.job_version, vec![uuid_arg(job_id)])
                 .await?;
-            jobs.push(self.job_from_rows(row, &refs)?);
+            record.version = to_u64(rows.first().map(|r| r.int(0)).transpose()?.flatten());
         }
-        let next = if jobs.len() == limit as usize && limit > 0 {
-            jobs.last().map(|r| Cursor {
-                created_at: r.job.created_at,
-                job_id: r.job.job_id,
-            })
-        } else {
-            None
-        };
-        Ok(Page { jobs, next })
+        Ok(record)
     }
 
-    /// The job's history, in sequence order.
-    pub async fn history(&self, job_id: JobId) -> Result<Vec<JobStateTransition>, StoreError> {
-        self.records(
-            &self.sql.select_history,
-            "ai_job_state_history",
-            vec![uuid_arg(job_id)],
-        )
-        .await
-    }
-
-    /// The job's Flight Recorder events, in time order.
-    pub async fn events(&self, job_id: JobId) -> Result<Vec<FlightRecorderEvent>, StoreError> {
-        self.records(
-            &self.sql.select_events,
-            "flight_recorder_outbox",
-            vec![uuid_arg(job_id)],
-        )
-        .await
-    }
-
-    /// The job's workflow runs, by attempt.
-    pub async fn workflow_runs(&self, job_id: JobId) -> Result<Vec<WorkflowRun>, StoreError> {
-        self.records(
-            &self.sql.select_runs,
-            "ai_job_workflow_runs",
-            vec![uuid_arg(job_id)],
-        )
-        .await
-    }
-
-    /// §2.6.6.5.1 "which job produced this entity": every provenance record of the artefact, oldest
-    /// first, in one indexed query (`ai_entity_provenance_entity`).
-    pub async fn provenance_of(
+    /// Writes every column of `next` over the stored row, guarded by the state the caller read:
+    /// no row changed means another writer moved the job first (`VersionConflict`).
+    async fn update_job(
         &self,
-        artefact_type: handshake_job_model::ArtefactType,
-        artefact_id: Uuid,
-    ) -> Result<Vec<EntityProvenance>, StoreError> {
-        let args = vec![Arg::text(artefact_type.as_str()), uuid_arg(artefact_id)];
-        self.records(
-            &self.sql.select_provenance_of_entity,
-            "ai_entity_provenance",
-            args,
-        )
-        .await
-    }
-
-    /// Every provenance record a job wrote.
-    pub async fn provenance_of_job(
-        &self,
-        job_id: JobId,
-    ) -> Result<Vec<EntityProvenance>, StoreError> {
-        self.records(
-            &self.sql.select_provenance_of_job,
-            "ai_entity_provenance",
-            vec![uuid_arg(job_id)],
-        )
-        .await
-    }
-
-    async fn records<T: serde::de::DeserializeOwned>(
-        &self,
-        sql: &Arc<str>,
-        table: &'static str,
-        args: Vec<Arg>,
-    ) -> Result<Vec<T>, StoreError> {
-        let columns = self.schema.table(table);
-        let rows = self.pool.fetch_all(sql, args).await?;
-        rows.iter()
-            .map(|row| {
-                let object = columns.object(row, 0)?;
-                serde_json::from_value(Value::Object(object)).map_err(|e| StoreError::Decode {
-                    what: table,
-                    detail: e.to_string(),
-                })
-            })
-            .collect()
-    }
-
-    /// §2.6.6.4 crash recovery: every job not in a terminal state, with its latest run, so an
-    /// engine can resume (or retry) each one. Ordered by `(created_at, job_id)`.
-    pub async fn recoverable_jobs(&self) -> Result<Vec<Recoverable>, StoreError> {
-        let rows = self
-            .pool
-            .fetch_all(&self.sql.select_recoverable, Vec::new())
-            .await?;
-        let jobs_table = self.schema.table("ai_jobs");
-        let id_index = jobs_table
-            .columns
-            .iter()
-            .position(|(n, _)| n == "job_id")
-            .unwrap_or(0);
-        let runs = self.schema.table("ai_job_workflow_runs");
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id: JobId = parse("job_id", &row.text(id_index)?.unwrap_or_default())?;
-            let refs = self
-                .pool
-                .fetch_all(&self.sql.select_entity_refs, vec![uuid_arg(id)])
-                .await?;
-            let job = self.job_from_rows(row, &refs)?;
-            let run_rows = self
-                .pool
-                .fetch_all(&self.sql.select_latest_run, vec![uuid_arg(id)])
-                .await?;
-            let last_run = match run_rows.first() {
-                Some(r) => Some(serde_json::from_value(Value::Object(runs.object(r, 0)?))?),
-                None => None,
-            };
-            out.push(Recoverable { job, last_run });
-        }
-        Ok(out)
-    }
-
-    // ----- transitions --------------------------------------------------------------------------
-
-    async fn current(&self, tx: &mut Tx, job_id: JobId) -> Result<Current, StoreError> {
-        let row = tx
-            .fetch_optional(&self.sql.lock_job, vec![uuid_arg(job_id)])
-            .await?;
-        let row = row.ok_or(ModelError::JobNotFound { job_id })?;
-        let state: JobState = parse("state", &row.text(0)?.unwrap_or_default())?;
-        let workspace_id = match row.text(1)? {
-            Some(text) => serde_json::from_str::<Value>(&text)?
-                .get("workspace_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            None => None,
-        };
-        let model_id = match row.text(2)? {
-            Some(text) => Some(parse::<ModelId>("executor_model_id", &text)?),
-            None => None,
-        };
-        let version_rows = tx
-            .fetch_all(&self.sql.job_version, vec![uuid_arg(job_id)])
-            .await?;
-        let version = match version_rows.first() {
-            Some(r) => to_u64(r.int(0)?),
-            None => 0,
-        };
-        Ok(Current {
-            state,
-            version,
-            workspace_id,
-            model_id,
-        })
-    }
-
-    /// Moves a job to `request.to` (§2.6.6.3), in one transaction:
-    ///
-    /// 1. the job row is read (and locked on Postgres) with its version; a version other than
-    ///    `expected_version` is `VersionConflict` (§2.6.6.3, optimistic concurrency);
-    /// 2. the generated table decides ([`JobState::check_transition`], §2.6.6.3.1): an illegal
-    ///    transition or any change of a terminal state is refused **before anything is written**;
-    /// 3. entering `queued` (a retry) or `awaiting_validation` runs enforcement points 1 and 2 of
-    ///    §2.6.6.5.2 (see below);
-    /// 4. the guarded `UPDATE … WHERE job_id = ? AND state = <read state>` (0 rows ⇒
-    ///    `VersionConflict`), the workflow run bookkeeping, one `ai_job.state_changed` event in the
-    ///    outbox and the append-only history row with `sequence = expected_version + 1` (a primary
-    ///    key collision ⇒ `VersionConflict`) are written; `updated_at` is now and `completed_at` is
-    ///    set on entering a terminal state (§2.6.6.2.7).
-    ///
-    /// **Enforcement point 2 (at `awaiting_validation`, "full capability and policy check").** On
-    /// a denial the job does not enter `awaiting_validation`: it moves from its current state to
-    /// `failed` (an edge of the table) with reason `capability.denied`, in the same transaction that
-    /// records the decisions; the call returns [`StoreError::Refused`] with the new version.
-    /// A denial of the `before_queued` check on a retry leaves the job `failed`, records the
-    /// decisions and returns [`StoreError::Refused`].
-    ///
-    /// Runs: entering `running` uses `workflow_run_id`, else the latest open run, else opens the
-    /// next attempt; entering `queued` opens the next attempt (§2.6.6.4: a retry keeps the job id
-    /// and starts a new run); entering `awaiting_validation` or a completed state closes the open
-    /// run as `succeeded`, `failed`/`poisoned` as `failed`, `cancelled` as `cancelled`.
-    pub async fn transition(&self, request: TransitionRequest) -> Result<Transitioned, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let current = self.current(&mut tx, request.job_id).await?;
-        if current.version != request.expected_version {
+        tx: &mut Tx,
+        before: &JobRecord,
+        next: &AiJob,
+    ) -> Result<(), StoreError> {
+        let mut args = self.schema.table("ai_jobs").args(&encode(next)?)?;
+        args.remove(self.sql.job_id_column);
+        args.push(uuid_arg(next.job_id));
+        args.push(Arg::text(before.job.state.as_str()));
+        if tx.execute(&self.sql.update_job, args).await? == 0 {
             return Err(ModelError::VersionConflict {
-                job_id: request.job_id,
-                expected_version: request.expected_version,
-                actual_version: current.version,
+                job_id: next.job_id,
+                expected_version: before.version,
+                actual_version: before.version + 1,
             }
             .into());
         }
-        current.state.check_transition(request.to)?;
-
-        if let Some(point) = enforcement_point(request.to)
-            && self.policy.applies_at(point)
-        {
-            let record = self.get_in(&mut tx, request.job_id).await?;
-            let decisions = self.policy.evaluate(&CapabilityRequest {
-                point,
-                job: &record.job,
-                changes: &[],
-            });
-            let now = Timestamp::now();
-            self.record_decisions(
-                &mut tx,
-                &record.job,
-                &current,
-                point,
-                &decisions,
-                request.actor,
-                now,
-            )
-            .await?;
-            if let Some(error) = first_denial(&decisions) {
-                if point == ValidationPhase::AwaitingValidation
-                    && current.state.can_transition_to(JobState::Failed)
-                {
-                    let failed = TransitionRequest {
-                        to: JobState::Failed,
-                        reason: StatusReason {
-                            code: reason_code(REASON_CAPABILITY_DENIED)?,
-                            detail: Some(error.to_string()),
-                        },
-                        error_summary: Some(error_summary(&error, now)?),
-                        ..request
-                    };
-                    let done = self.apply(&mut tx, &current, &failed, None).await?;
-                    tx.commit().await?;
-                    return Err(StoreError::Refused {
-                        job_id: failed.job_id,
-                        state: JobState::Failed,
-                        version: done.version,
-                        error,
-                    });
-                }
-                tx.commit().await?;
-                return Err(StoreError::Refused {
-                    job_id: request.job_id,
-                    state: current.state,
-                    version: current.version,
-                    error,
-                });
-            }
-        }
-        let done = self.apply(&mut tx, &current, &request, None).await;
-        let done = match done {
-            Ok(done) => done,
-            Err(error) => {
-                drop(tx);
-                return Err(self
-                    .conflict_or(error, request.job_id, request.expected_version)
-                    .await);
-            }
-        };
-        tx.commit().await?;
-        Ok(done)
+        Ok(())
     }
 
-    /// Turns a "lost the race" database outcome into `VersionConflict` with the version now stored.
-    async fn conflict_or(
-        &self,
-        error: StoreError,
-        job_id: JobId,
-        expected_version: u64,
-    ) -> StoreError {
-        let lost = match &error {
-            StoreError::Database(db) => is_unique_violation(db),
-            StoreError::Model(ModelError::VersionConflict { .. }) => true,
-            _ => false,
-        };
-        if !lost {
-            return error;
-        }
-        let actual_version = match self
-            .pool
-            .fetch_all(&self.sql.job_version, vec![uuid_arg(job_id)])
-            .await
-        {
-            Ok(rows) => rows
-                .first()
-                .and_then(|r| r.int(0).ok().flatten())
-                .map(|v| to_u64(Some(v)))
-                .unwrap_or(expected_version + 1),
-            Err(_) => expected_version + 1,
-        };
-        ModelError::VersionConflict {
-            job_id,
-            expected_version,
-            actual_version,
-        }
-        .into()
-    }
-
-    /// The writes of one transition (the checks have passed).
-    async fn apply(
-        &self,
-        tx: &mut Tx,
-        current: &Current,
-        request: &TransitionRequest,
-        extra_payload: Option<(&str, Value)>,
-    ) -> Result<Transitioned, StoreError> {
-        let now = Timestamp::now();
-        let job_id = request.job_id;
-        let to = request.to;
-        let completed_at = if to.is_terminal() {
-            Some(now.to_string())
-        } else {
-            None
-        };
-        let error_summary = match (&request.error_summary, to) {
-            (Some(summary), JobState::Failed | JobState::Poisoned) => {
-                Some(serde_json::to_string(summary)?)
-            }
-            _ => None,
-        };
-        let changed = tx
-            .execute(
-                &self.sql.update_state,
-                vec![
-                    Arg::text(to.as_str()),
-                    json_text(&request.reason)?,
-                    Arg::text(now.to_string()),
-                    Arg::Text(completed_at),
-                    Arg::Text(error_summary),
-                    uuid_arg(job_id),
-                    Arg::text(current.state.as_str()),
-                ],
-            )
-            .await?;
-        if changed == 0 {
-            return Err(ModelError::VersionConflict {
-                job_id,
-                expected_version: request.expected_version,
-                actual_version: current.version + 1,
-            }
-            .into());
-        }
-
-        // Workflow runs (§2.6.6.4).
-        let mut attempt = None;
-        let run_id = match to {
-            JobState::Queued => {
-                let (id, n) = self.open_run(tx, job_id, None, now).await?;
-                attempt = Some(n);
-                Some(id)
-            }
-            JobState::Running => match request.workflow_run_id {
-                Some(id) => Some(id),
-                None => match self.latest_run(tx, job_id).await? {
-                    Some((id, true)) => Some(id),
-                    _ => {
-                        let (id, n) = self.open_run(tx, job_id, None, now).await?;
-                        attempt = Some(n);
-                        Some(id)
-                    }
-                },
-            },
-            _ => match request.workflow_run_id {
-                Some(id) => Some(id),
-                None => self.latest_run(tx, job_id).await?.map(|(id, _)| id),
-            },
-        };
-        if let Some(status) = run_status_on_entering(to) {
-            tx.execute(
-                &self.sql.close_runs,
-                vec![
-                    Arg::text(status.as_str()),
-                    Arg::text(now.to_string()),
-                    uuid_arg(job_id),
-                ],
-            )
-            .await?;
-        }
-
-        let sequence = request.expected_version + 1;
-        let mut payload = json!({
-            "from_state": current.state,
-            "to_state": to,
-            "reason": request.reason.code,
-            "reason_detail": request.reason.detail,
-            "sequence": sequence,
-            "workflow_run_id": run_id,
-        });
-        if let Some(n) = attempt {
-            payload["opened_attempt"] = Value::from(n);
-        }
-        if let Some((key, value)) = extra_payload {
-            payload[key] = value;
-        }
-        let event_id = self
-            .insert_event(
-                tx,
-                event_types::STATE_CHANGED,
-                job_id,
-                current,
-                request.actor,
-                now,
-                None,
-                payload,
-            )
-            .await?;
-        let history = JobStateTransition {
-            job_id,
-            sequence,
-            from_state: Some(current.state),
-            to_state: to,
-            reason: request.reason.code.clone(),
-            reason_detail: request.reason.detail.clone(),
-            actor: request.actor,
-            workflow_run_id: run_id,
-            event_id,
-            occurred_at: now,
-        };
-        let args = self
-            .schema
-            .table("ai_job_state_history")
-            .args(&encode(&history)?)?;
-        if let Err(error) = tx.execute(&self.sql.insert_history, args).await {
-            if is_unique_violation(&error) {
-                return Err(ModelError::VersionConflict {
-                    job_id,
-                    expected_version: request.expected_version,
-                    actual_version: sequence,
-                }
-                .into());
-            }
-            return Err(error.into());
-        }
-        Ok(Transitioned {
-            job_id,
-            from: current.state,
-            to,
-            version: sequence,
-            event_id,
-            workflow_run_id: run_id,
-            occurred_at: now,
-        })
-    }
-
-    async fn latest_run(
+    /// Writes `events` (all about one job) to the outbox, each with its delivery row numbered in
+    /// the job's event order (the job is locked, so the numbers are the order of writing).
+    async fn write_events(
         &self,
         tx: &mut Tx,
         job_id: JobId,
-    ) -> Result<Option<(WorkflowRunId, bool)>, StoreError> {
-        let row = tx
-            .fetch_optional(&self.sql.latest_run, vec![uuid_arg(job_id)])
-            .await?;
-        match row {
-            None => Ok(None),
-            Some(row) => {
-                let id: WorkflowRunId =
-                    parse("workflow_run_id", &row.text(0)?.unwrap_or_default())?;
-                Ok(Some((id, row.int(1)? == Some(1))))
-            }
-        }
-    }
-
-    async fn open_run(
-        &self,
-        tx: &mut Tx,
-        job_id: JobId,
-        workflow_definition_id: Option<String>,
-        now: Timestamp,
-    ) -> Result<(WorkflowRunId, u64), StoreError> {
-        let rows = tx
-            .fetch_all(&self.sql.next_attempt, vec![uuid_arg(job_id)])
-            .await?;
-        let attempt = rows
-            .first()
-            .map(|r| r.int(0))
-            .transpose()?
-            .flatten()
-            .map(|v| to_u64(Some(v)))
-            .unwrap_or(1);
-        let run = WorkflowRun {
-            workflow_run_id: WorkflowRunId::new(),
-            job_id,
-            attempt,
-            status: WorkflowRunStatus::Running,
-            workflow_definition_id,
-            checkpoint: None,
-            started_at: now,
-            finished_at: None,
-        };
-        let args = self
-            .schema
-            .table("ai_job_workflow_runs")
-            .args(&encode(&run)?)?;
-        tx.execute(&self.sql.insert_run, args).await?;
-        Ok((run.workflow_run_id, attempt))
-    }
-
-    /// Cancels a job (§2.6.6.3.2 "explicitly stopped before completion"): a transition to
-    /// `cancelled`; terminal jobs are refused with `TerminalState`.
-    pub async fn cancel(
-        &self,
-        job_id: JobId,
-        expected_version: u64,
-        reason: StatusReason,
-        actor: FlightRecorderActor,
-    ) -> Result<Transitioned, StoreError> {
-        self.transition(TransitionRequest::new(
-            job_id,
-            expected_version,
-            JobState::Cancelled,
-            reason,
-            actor,
-        ))
-        .await
-    }
-
-    /// Retries a failed job (§2.6.6.4, §2.6.6.3.2): `failed → queued`, keeping the job id and
-    /// opening the next workflow run attempt. A `poisoned` job is refused with `RetryPoisoned`
-    /// before anything is written; the `before_queued` capability check runs again.
-    pub async fn retry(
-        &self,
-        job_id: JobId,
-        expected_version: u64,
-        reason: StatusReason,
-        actor: FlightRecorderActor,
-    ) -> Result<Transitioned, StoreError> {
-        let record = self.get(job_id).await?;
-        if record.job.state == JobState::Poisoned {
-            return Err(ModelError::RetryPoisoned { job_id }.into());
-        }
-        self.transition(TransitionRequest::new(
-            job_id,
-            expected_version,
-            JobState::Queued,
-            reason,
-            actor,
-        ))
-        .await
-    }
-
-    /// Opens the next workflow run attempt of a non-terminal job (`attempt = max + 1`, status
-    /// `running`) and records an `ai_job.workflow_run_started` event.
-    pub async fn start_workflow_run(
-        &self,
-        job_id: JobId,
-        workflow_definition_id: Option<String>,
-        actor: FlightRecorderActor,
-    ) -> Result<WorkflowRun, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let current = self.current(&mut tx, job_id).await?;
-        if current.state.is_terminal() {
-            return Err(ModelError::TerminalState {
-                state: current.state,
-            }
-            .into());
-        }
-        let now = Timestamp::now();
-        let (run_id, attempt) = self
-            .open_run(&mut tx, job_id, workflow_definition_id.clone(), now)
-            .await?;
-        let payload = json!({ "workflow_run_id": run_id, "attempt": attempt, "workflow_definition_id": workflow_definition_id });
-        self.insert_event(
-            &mut tx,
-            event_types::WORKFLOW_RUN_STARTED,
-            job_id,
-            &current,
-            actor,
-            now,
-            None,
-            payload,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(WorkflowRun {
-            workflow_run_id: run_id,
-            job_id,
-            attempt,
-            status: WorkflowRunStatus::Running,
-            workflow_definition_id,
-            checkpoint: None,
-            started_at: now,
-            finished_at: None,
-        })
-    }
-
-    /// Claims the oldest queued job for `worker` and moves it to `running` (with its open run, or a
-    /// new attempt). On Postgres the candidate row is taken with `FOR UPDATE SKIP LOCKED`, so
-    /// concurrent workers never get the same job; on SQLite the write transaction is exclusive.
-    /// `None` when no job is queued.
-    pub async fn claim_next_queued(
-        &self,
-        worker: &str,
-    ) -> Result<Option<Transitioned>, StoreError> {
-        let reason = StatusReason {
-            code: reason_code(REASON_CLAIMED)?,
-            detail: Some(format!("claimed by {worker}")),
-        };
-        loop {
-            let mut tx = self.pool.begin().await?;
-            let Some(row) = tx.fetch_optional(&self.sql.next_queued, Vec::new()).await? else {
-                return Ok(None);
-            };
-            let job_id: JobId = parse("job_id", &row.text(0)?.unwrap_or_default())?;
-            let current = self.current(&mut tx, job_id).await?;
-            if current.state != JobState::Queued {
-                continue;
-            }
-            let request = TransitionRequest::new(
-                job_id,
-                current.version,
-                JobState::Running,
-                reason.clone(),
-                FlightRecorderActor::System,
-            );
-            match self
-                .apply(
-                    &mut tx,
-                    &current,
-                    &request,
-                    Some(("worker", Value::String(worker.to_owned()))),
-                )
-                .await
-            {
-                Ok(done) => {
-                    tx.commit().await?;
-                    return Ok(Some(done));
-                }
-                Err(StoreError::Model(ModelError::VersionConflict { .. })) => continue,
-                Err(error) => return Err(error),
-            }
-        }
-    }
-
-    // ----- results ------------------------------------------------------------------------------
-
-    /// Stores the job's metrics (§2.6.6.2.7); allowed in every state (metrics of a finished job are
-    /// still completed after the fact). Does not change the version.
-    pub async fn record_metrics(
-        &self,
-        job_id: JobId,
-        metrics: &JobMetrics,
+        events: &[FlightRecorderEvent],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        self.current(&mut tx, job_id).await?;
-        tx.execute(
-            &self.sql.update_metrics,
-            vec![json_text(metrics)?, uuid_arg(job_id)],
-        )
-        .await?;
-        tx.commit().await
-    }
-
-    /// Stores the profile outputs (`job_outputs`, §2.6.6.6.1, spec/outputs.yaml) of a non-terminal
-    /// job, replacing any recorded before. Does not change the version.
-    ///
-    /// Refused with nothing written when the job is terminal (`TerminalState`: the validators of
-    /// `awaiting_validation` and the user's review judge the outputs, so they are in place before
-    /// the job ends), or when the outputs belong to another profile than the one the job kind is
-    /// bound to (`InvalidRecord` at `job_outputs.profile`, the store-side form of the
-    /// HSK-RULE-PRF-02x bindings).
-    ///
-    /// Decision: outputs are recorded here, not by [`JobStore::commit_changes`]. Export and
-    /// analysis jobs have outputs (artifacts, export records, transcripts) but never commit: an
-    /// export must not write back into the document (§2.5.10.2) and `analysis_only` jobs are
-    /// refused at commit (§2.6.6.2.2).
-    pub async fn record_outputs(
-        &self,
-        job_id: JobId,
-        outputs: &JobOutputs,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let current = self.current(&mut tx, job_id).await?;
-        if current.state.is_terminal() {
-            return Err(ModelError::TerminalState {
-                state: current.state,
-            }
-            .into());
-        }
-        let record = self.get_in(&mut tx, job_id).await?;
-        let encoded = encode(outputs)?;
-        let profile = encoded.get("profile").and_then(Value::as_str).unwrap_or("");
-        let expected = record.job.job_kind.profile().name;
-        if profile != expected {
-            return Err(ModelError::InvalidRecord {
-                path: "job_outputs.profile".to_owned(),
-                message: format!(
-                    "a {} job carries {expected} outputs, not {profile} outputs",
-                    record.job.job_kind
-                ),
-            }
-            .into());
-        }
-        tx.execute(
-            &self.sql.update_outputs,
-            vec![json_text(outputs)?, uuid_arg(job_id)],
-        )
-        .await?;
-        tx.commit().await
-    }
-
-    /// Stores the validation result (§2.6.6.2.6) of a non-terminal job and records an
-    /// `ai_job.validation_recorded` event. Does not change the version.
-    pub async fn record_validation_result(
-        &self,
-        job_id: JobId,
-        result: &ValidationResult,
-        actor: FlightRecorderActor,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let current = self.current(&mut tx, job_id).await?;
-        if current.state.is_terminal() {
-            return Err(ModelError::TerminalState {
-                state: current.state,
-            }
-            .into());
-        }
-        tx.execute(
-            &self.sql.update_validation,
-            vec![json_text(result)?, uuid_arg(job_id)],
-        )
-        .await?;
-        let payload = json!({ "verdict": result.verdict, "validators": result.validators.len() });
-        self.insert_event(
-            &mut tx,
-            event_types::VALIDATION_RECORDED,
-            job_id,
-            &current,
-            actor,
-            Timestamp::now(),
-            None,
-            payload,
-        )
-        .await?;
-        tx.commit().await
-    }
-
-    /// Records one capability decision taken by the application outside the store's enforcement
-    /// points: appended to `capability_check_result`, with its `ai_job.capability_decision` event.
-    pub async fn record_capability_decision(
-        &self,
-        job_id: JobId,
-        decision: &PolicyDecision,
-        point: ValidationPhase,
-        actor: FlightRecorderActor,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let current = self.current(&mut tx, job_id).await?;
-        let record = self.get_in(&mut tx, job_id).await?;
-        self.record_decisions(
-            &mut tx,
-            &record.job,
-            &current,
-            point,
-            std::slice::from_ref(decision),
-            actor,
-            Timestamp::now(),
-        )
-        .await?;
-        tx.commit().await
-    }
-
-    /// Appends `decisions` to the job's `capability_check_result` and writes one event per decision.
-    #[allow(clippy::too_many_arguments)]
-    async fn record_decisions(
-        &self,
-        tx: &mut Tx,
-        job: &AiJob,
-        current: &Current,
-        point: ValidationPhase,
-        decisions: &[PolicyDecision],
-        actor: FlightRecorderActor,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        if decisions.is_empty() {
+        if events.is_empty() {
             return Ok(());
         }
-        let result = append_decisions(job.capability_check_result.clone(), point, decisions);
-        tx.execute(
-            &self.sql.update_capability_result,
-            vec![json_text(&result)?, uuid_arg(job.job_id)],
-        )
-        .await?;
-        self.insert_decision_events(tx, job.job_id, current, point, decisions, actor, now)
-            .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn insert_decision_events(
-        &self,
-        tx: &mut Tx,
-        job_id: JobId,
-        current: &Current,
-        point: ValidationPhase,
-        decisions: &[PolicyDecision],
-        actor: FlightRecorderActor,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        for decision in decisions {
-            let outcome = if decision.denial.is_some() {
-                Decision::Denied
-            } else {
-                Decision::Allowed
-            };
-            let payload = json!({
-                "enforcement_point": point,
-                "decision": outcome,
-                "error_code": decision.denial.as_ref().map(ModelError::code),
-                "detail": decision.detail,
-            });
-            self.insert_event(
-                tx,
-                event_types::CAPABILITY_DECISION,
-                job_id,
-                current,
-                actor,
-                now,
-                Some(decision),
-                payload,
+        let last = tx
+            .fetch_optional(&self.sql.last_job_event, vec![uuid_arg(job_id)])
+            .await?
+            .map(|row| row.int(0))
+            .transpose()?
+            .flatten();
+        let mut sequence = to_u64(last);
+        let outbox = self.schema.table("flight_recorder_outbox");
+        for event in events {
+            tx.execute(&self.sql.insert_event, outbox.args(&encode(event)?)?)
+                .await?;
+            sequence += 1;
+            tx.execute(
+                &self.sql.insert_delivery,
+                vec![
+                    uuid_arg(event.event_id),
+                    uuid_arg(job_id),
+                    Arg::int(sequence),
+                    Arg::Text(None),
+                ],
             )
             .await?;
         }
         Ok(())
     }
 
-    /// Writes one outbox event in the §11.5 base shape; returns its id.
-    #[allow(clippy::too_many_arguments)]
-    async fn insert_event(
+    /// Asks the policy at `point` about `job` (and the `changes` about to be committed), appends
+    /// the decisions to `job.capability_check_result` and returns them with their events and the
+    /// first denial. Nothing is written here.
+    fn enforce(
         &self,
-        tx: &mut Tx,
-        event_type: &str,
-        job_id: JobId,
-        current: &Current,
+        point: ValidationPhase,
+        job: &mut AiJob,
+        changes: &[crate::checks::Change],
         actor: FlightRecorderActor,
         now: Timestamp,
-        decision: Option<&PolicyDecision>,
-        payload: Value,
-    ) -> Result<Uuid, StoreError> {
-        let event = FlightRecorderEvent {
-            event_id: Uuid::now_v7(),
-            event_type: event_type.to_owned(),
-            timestamp: now,
-            actor,
-            job_id: Some(job_id),
-            model_id: current.model_id.clone(),
-            wsids: current.workspace_id.clone().map(|w| vec![w]),
-            activity_span_id: None,
-            session_span_id: None,
-            capability_id: decision.map(|d| d.capability_id.clone()),
-            policy_decision_id: decision.map(|_| Uuid::now_v7().to_string()),
-            payload: Some(without_nulls(payload)),
-        };
-        let args = self
-            .schema
-            .table("flight_recorder_outbox")
-            .args(&encode(&event)?)?;
-        tx.execute(&self.sql.insert_event, args).await?;
-        Ok(event.event_id)
-    }
-
-    // ----- commit -------------------------------------------------------------------------------
-
-    /// Commits workspace changes of a finished job, writing one `ai_entity_provenance` row per change
-    /// (§2.6.6.5.1: job_id, planner/executor model ids, protocol_id) and an
-    /// `ai_job.changes_committed` event, in one transaction.
-    ///
-    /// Refused with nothing written when ([`crate::checks::check_commit`]): the job is not
-    /// `completed`/`completed_with_issues` (§2.6.6.3.3), its access mode is `analysis_only` or
-    /// `preview_only` (§2.6.6.2.2), or any change touches an entity not listed in or derivable from
-    /// `entity_refs` (§2.6.6.2.3) or a layer `layer_scope` does not allow writing (§2.6.6.7.0). One
-    /// violation refuses the whole commit. A job commits once: a second call is refused with
-    /// `AlreadyCommitted` (HSK-JOB-3006).
-    ///
-    /// **Enforcement point 3 (on commit, §2.6.6.5.2).** Then the policy decides; its decisions are
-    /// recorded either way, and a denial refuses the commit ([`StoreError::Refused`]; no change, no
-    /// provenance).
-    pub async fn commit_changes(
-        &self,
-        job_id: JobId,
-        changes: &[Change],
-        actor: FlightRecorderActor,
-    ) -> Result<Vec<EntityProvenance>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let current = self.current(&mut tx, job_id).await?;
-        let record = self.get_in(&mut tx, job_id).await?;
-        let job = &record.job;
-        check_commit(job, changes)?;
-        // §2.6.6.3.3: changes are applied when the job enters completed*, which happens once; a
-        // second commit would apply (and attribute) changes the validators never saw together.
-        if tx
-            .fetch_optional(&self.sql.select_committed, vec![uuid_arg(job_id)])
-            .await?
-            .is_some()
-        {
-            return Err(ModelError::AlreadyCommitted { job_id }.into());
+    ) -> Enforced {
+        if !self.policy.applies_at(point) {
+            return Enforced::default();
         }
-        let now = Timestamp::now();
-        let point = ValidationPhase::OnCommit;
-        if self.policy.applies_at(point) {
-            let decisions = self.policy.evaluate(&CapabilityRequest {
-                point,
-                job,
-                changes,
-            });
-            self.record_decisions(&mut tx, job, &current, point, &decisions, actor, now)
-                .await?;
-            if let Some(error) = first_denial(&decisions) {
-                tx.commit().await?;
-                return Err(StoreError::Refused {
-                    job_id,
-                    state: current.state,
-                    version: current.version,
-                    error,
-                });
-            }
-        }
-        let run_id = self.latest_run(&mut tx, job_id).await?.map(|(id, _)| id);
-        let table = self.schema.table("ai_entity_provenance");
-        let mut written = Vec::with_capacity(changes.len());
-        for change in changes {
-            let row = EntityProvenance {
-                provenance_id: Uuid::now_v7(),
-                artefact_type: change.entity.artefact_type,
-                artefact_id: change.entity.artefact_id,
-                selector: change.entity.selector.clone(),
-                layer: change.layer,
-                job_id,
-                workflow_run_id: run_id,
-                protocol_id: job.protocol_id.clone(),
-                planner_model_id: job.planner_model_id.clone(),
-                executor_model_id: job.executor_model_id.clone(),
-                committed_at: now,
-            };
-            tx.execute(&self.sql.insert_provenance, table.args(&encode(&row)?)?)
-                .await?;
-            written.push(row);
-        }
-        let payload = json!({
-            "changes": written.iter().map(|p| json!({
-                "provenance_id": p.provenance_id,
-                "artefact_type": p.artefact_type,
-                "artefact_id": p.artefact_id,
-                "layer": p.layer,
-            })).collect::<Vec<_>>(),
+        let decisions = self.policy.evaluate(&CapabilityRequest {
+            point,
+            job,
+            changes,
         });
-        self.insert_event(
-            &mut tx,
-            event_types::CHANGES_COMMITTED,
-            job_id,
-            &current,
-            actor,
-            now,
-            None,
-            payload,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(written)
+        job.capability_check_result =
+            append_decisions(job.capability_check_result.take(), point, &decisions, now);
+        let events = decisions
+            .iter()
+            .map(|decision| {
+                let payload = json!({
+                    "enforcement_point": point,
+                    "decision": if decision.denial.is_some() { Decision::Denied } else { Decision::Allowed },
+                    "error_code": decision.denial.as_ref().map(ModelError::code),
+                    "detail": decision.detail,
+                });
+                event(
+                    job,
+                    event_types::CAPABILITY_DECISION,
+                    actor,
+                    now,
+                    Some(decision),
+                    payload,
+                )
+            })
+            .collect();
+        Enforced {
+            denial: first_denial(&decisions),
+            events,
+        }
     }
 }
 
-/// The payload with every `null` member removed, recursively: in the spec's event payload types
-/// (spec/events.yaml) an optional key is absent, never null, as in every other record.
-fn without_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(members) => Value::Object(
-            members
-                .into_iter()
-                .filter(|(_, member)| !member.is_null())
-                .map(|(key, member)| (key, without_nulls(member)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
-        other => other,
+/// What an enforcement point decided: its events (one per decision) and the first denial.
+#[derive(Debug, Default)]
+struct Enforced {
+    denial: Option<ModelError>,
+    events: Vec<FlightRecorderEvent>,
+}
+
+/// Refuses `job` with every rule it breaks (the generated cross-field rules, the profile
+/// bindings and the §2.6.6.6.4 invariant), before anything is written.
+fn validated(job: &AiJob) -> Result<(), StoreError> {
+    let violations = job.validate();
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Rule { violations })
     }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Map<String, Value>, StoreError> {
+    match serde_json::to_value(value).map_err(|e| StoreError::Decode {
+        what: "record (encoding)",
+        detail: e.to_string(),
+    })? {
+        Value::Object(map) => Ok(map),
+        other => Err(StoreError::Decode {
+            what: "record",
+            detail: format!("expected an object, found {other}"),
+        }),
+    }
+}
+
+fn json_text<T: Serialize>(value: &T) -> Result<Arg, StoreError> {
+    Ok(Arg::Text(Some(serde_json::to_string(value)?)))
+}
+
+fn uuid_arg(id: impl std::fmt::Display) -> Arg {
+    Arg::Text(Some(id.to_string()))
+}
+
+fn parse<T: FromStr>(what: &'static str, text: &str) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    T::from_str(text).map_err(|e| StoreError::Decode {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+fn to_u64(value: Option<i64>) -> u64 {
+    value.and_then(|v| u64::try_from(v).ok()).unwrap_or(0)
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+}
+
+fn reason_code(code: &str) -> Result<ReasonCode, StoreError> {
+    ReasonCode::new(code).map_err(|e| StoreError::Decode {
+        what: "reason code",
+        detail: e.to_string(),
+    })
 }
 
 /// The first denial among `decisions`, as its typed error.
@@ -1634,11 +473,11 @@ fn append_decisions(
     existing: Option<CapabilityCheckResult>,
     point: ValidationPhase,
     decisions: &[PolicyDecision],
+    now: Timestamp,
 ) -> Option<CapabilityCheckResult> {
     if decisions.is_empty() {
         return existing;
     }
-    let now = Timestamp::now();
     let mut result = existing.unwrap_or(CapabilityCheckResult {
         outcome: Decision::Allowed,
         decisions: Vec::new(),
@@ -1667,7 +506,11 @@ fn append_decisions(
     Some(result)
 }
 
-/// The error summary stored with a capability refusal.
+/// The error summary stored with a refusal recorded on the job (`failed`, §2.6.6.2.6).
+///
+/// Decision: a capability denial, or a change set refused by the commit checks, may pass on
+/// another attempt (a grant is added, the next run stays in scope), so it is retryable; an unknown
+/// capability never becomes known by retrying, so it is not (§2.6.6.4, §11.1).
 fn error_summary(error: &ModelError, now: Timestamp) -> Result<ErrorSummary, StoreError> {
     Ok(ErrorSummary {
         code: ErrorCode::new(error.code()).map_err(|e| StoreError::Decode {
@@ -1675,9 +518,16 @@ fn error_summary(error: &ModelError, now: Timestamp) -> Result<ErrorSummary, Sto
             detail: e.to_string(),
         })?,
         message: error.to_string(),
-        // A plain denial may pass once a grant is added; an unknown capability never will.
         retryable: !matches!(error, ModelError::UnknownCapability { .. }),
         step_id: None,
         occurred_at: Some(now),
+    })
+}
+
+/// A status reason with `code` and `detail`.
+fn status(code: &str, detail: impl Into<String>) -> Result<StatusReason, StoreError> {
+    Ok(StatusReason {
+        code: reason_code(code)?,
+        detail: Some(detail.into()),
     })
 }

@@ -1,6 +1,8 @@
-//! Crash recovery (§2.6.6.4): a child process doing a burst of transitions on an SQLite file (WAL)
-//! is killed with SIGKILL; afterwards no transition is half-written: every job's state equals its
-//! last history row, history replays through the table, and every history row has its event.
+//! Crash recovery (§2.6.6.4): a child process doing a burst of transitions, completions with
+//! change sets and checkpoints on an SQLite file (WAL) is killed with SIGKILL; afterwards no
+//! transition is half-written: every job's state equals its last history row, history replays
+//! through the table, every history row has its event, provenance exists only for completed
+//! jobs, and recovery marks every attempt the crash cut short `interrupted`.
 //!
 //! The child is this test binary re-executed with `HANDSHAKE_JOB_STORE_CRASH_CHILD` set.
 
@@ -11,9 +13,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
-use handshake_job_model::{JobState, ModelError};
+use handshake_job_model::{JobState, Layer, ModelError, WorkflowRunStatus};
 use handshake_job_store::{
-    JobFilter, JobStore, NoRequirements, SqliteOptions, StoreError, TransitionRequest, event_types,
+    Change, JobFilter, JobStore, NoRequirements, SqliteOptions, StoreError, event_types,
 };
 
 const CHILD_ENV: &str = "HANDSHAKE_JOB_STORE_CRASH_CHILD";
@@ -50,22 +52,39 @@ async fn burst(path: &str) {
                         JobState::Running,
                     ]);
                 }
-                path.push(match (n + t) % 3 {
-                    0 => JobState::Failed,
-                    1 => JobState::Cancelled,
-                    _ => JobState::AwaitingValidation,
-                });
+                match (n + t) % 4 {
+                    0 => path.push(JobState::Failed),
+                    1 => path.push(JobState::Cancelled),
+                    2 => path.push(JobState::AwaitingValidation),
+                    _ => path.extend([JobState::AwaitingValidation, JobState::Completed]),
+                }
+                let doc = store.get(id).await.expect("get").job.entity_refs[0].clone();
                 for to in path {
-                    match store
-                        .transition(TransitionRequest::new(
-                            id,
-                            version,
-                            to,
-                            why("crash.burst"),
-                            ACTOR,
-                        ))
-                        .await
-                    {
+                    if to == JobState::AwaitingValidation {
+                        let run = store
+                            .workflow_runs(id)
+                            .await
+                            .expect("runs")
+                            .pop()
+                            .expect("a run");
+                        store
+                            .checkpoint(
+                                id,
+                                run.workflow_run_id,
+                                &serde_json::json!({ "node": n }),
+                                ACTOR,
+                            )
+                            .await
+                            .expect("checkpoint");
+                    }
+                    let mut request = request_for(id, version, to);
+                    if to == JobState::Completed {
+                        request = request.with_changes(vec![Change {
+                            entity: doc.clone(),
+                            layer: Layer::Derived,
+                        }]);
+                    }
+                    match store.transition(request).await {
                         Ok(done) => version = done.version,
                         Err(StoreError::Model(ModelError::VersionConflict { .. })) => break,
                         Err(e) => panic!("child transition failed: {e}"),
@@ -129,10 +148,39 @@ async fn check_consistent(store: &JobStore) -> usize {
                     || event.event_type == event_types::STATE_CHANGED
             );
         }
+        // A completion and its commit are one transaction: provenance exists exactly for the
+        // completed jobs, one row for the one change each committed.
+        let provenance = store.provenance_of_job(id).await.expect("provenance");
+        let completed = record.job.state == JobState::Completed;
+        assert_eq!(
+            provenance.len(),
+            usize::from(completed),
+            "job {id} in {}",
+            record.job.state
+        );
+        if completed {
+            assert!(
+                events
+                    .iter()
+                    .any(|e| e.event_type == event_types::CHANGES_COMMITTED)
+            );
+        }
     }
-    let recoverable = store.recoverable_jobs().await.expect("recoverable");
+    // Recovery marks every attempt the crash cut short interrupted; none stays open.
+    let recoverable = store.recover(ACTOR).await.expect("recover");
     let non_terminal = jobs.iter().filter(|r| !r.job.state.is_terminal()).count();
     assert_eq!(recoverable.len(), non_terminal);
+    for job in &recoverable {
+        if let Some(run) = &job.last_run {
+            assert!(
+                run.finished_at.is_some(),
+                "no attempt stays open after recovery"
+            );
+            if job.job.job.state == JobState::Running {
+                assert_eq!(run.status, WorkflowRunStatus::Interrupted);
+            }
+        }
+    }
     jobs.len()
 }
 

@@ -10,7 +10,7 @@ use handshake_job_model::{
 };
 use handshake_job_store::{
     CapabilityPolicy, CapabilityRegistry, Change, JobStore, NoRequirements, ProfilePolicy,
-    REASON_CAPABILITY_DENIED, StoreError, TransitionRequest, event_types,
+    REASON_CAPABILITY_DENIED, REASON_COMMIT_REFUSED, StoreError, TransitionRequest, event_types,
 };
 use serde_json::Value;
 
@@ -215,10 +215,8 @@ fn enforcement_point_before_queued() {
 
 /// HSK-4001: a capability that is not in the registry is refused with UnknownCapability, recorded.
 async fn unknown_capability(store: JobStore) {
-    let job = job_with(|v| {
-        v["job_kind"] = Value::from("canvas_cluster");
-        v["capability_profile_id"] = Value::from("full");
-    });
+    let mut job = job_of_kind("canvas_cluster");
+    job.capability_profile_id = "full".parse().expect("profile id");
     let id = job.job_id;
     let error = store
         .create(job, ACTOR)
@@ -344,52 +342,104 @@ fn derived(entity: EntityRef) -> Change {
     }
 }
 
-/// Enforcement point 3, on commit: allowed commits write provenance; a denied one writes none but
-/// records the decision.
-async fn on_commit(store: JobStore) {
+/// Completes `id` (at `version`, in `awaiting_validation` or `awaiting_user`) into `to` with
+/// `changes`, carrying what the spec's rules require of a completed job.
+async fn complete(
+    store: &JobStore,
+    id: JobId,
+    version: u64,
+    to: JobState,
+    changes: Vec<Change>,
+) -> Result<handshake_job_store::Transitioned, StoreError> {
+    store
+        .transition(request_for(id, version, to).with_changes(changes))
+        .await
+}
+
+/// A job created with `edit` and walked to `awaiting_validation`; returns it with its version.
+async fn awaiting_validation(
+    store: &JobStore,
+    edit: impl FnOnce(&mut Value),
+) -> (handshake_job_model::AiJob, u64) {
     let job = store
-        .create(job_with(profile("full")), ACTOR)
+        .create(job_with(edit), ACTOR)
         .await
         .expect("create")
         .job;
-    walk(&store, job.job_id, 1, &path_to(JobState::Completed)).await;
-    let written = store
-        .commit_changes(job.job_id, &[derived(doc_ref(&job))], ACTOR)
-        .await
-        .expect("commit");
-    assert_eq!(written.len(), 1);
+    let version = walk(
+        store,
+        job.job_id,
+        1,
+        &[JobState::Running, JobState::AwaitingValidation],
+    )
+    .await;
+    (job, version)
+}
+
+/// Enforcement point 3, on commit, is part of the completion (§2.6.6.5.2, §2.6.6.3.3): an allowed
+/// completion writes provenance; a denied one moves the job to `failed` in the same transaction,
+/// with the decision and the error recorded, and commits nothing.
+async fn on_commit(store: JobStore) {
+    let (job, version) = awaiting_validation(&store, profile("full")).await;
+    let done = complete(
+        &store,
+        job.job_id,
+        version,
+        JobState::Completed,
+        vec![derived(doc_ref(&job))],
+    )
+    .await
+    .expect("complete");
+    assert_eq!(done.provenance.len(), 1);
+    assert_eq!(
+        store
+            .provenance_of_job(job.job_id)
+            .await
+            .expect("provenance"),
+        done.provenance
+    );
     let events = store.events(job.job_id).await.expect("events");
     assert_payloads_are_spec_records(&events);
     assert_eq!(
         decision_events(&events).last(),
         Some(&d("fs.write:workspace", "on_commit", "allowed"))
     );
-    assert!(
-        events
-            .iter()
-            .any(|e| e.event_type == event_types::CHANGES_COMMITTED)
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        &types[types.len() - 2..],
+        [event_types::CHANGES_COMMITTED, event_types::STATE_CHANGED],
+        "the commit and the completion are one step"
+    );
+    assert_eq!(
+        store.get(job.job_id).await.expect("get").job.state,
+        JobState::Completed
     );
 
-    let job = store
-        .create(job_with(profile("no_commit")), ACTOR)
-        .await
-        .expect("create")
-        .job;
-    walk(&store, job.job_id, 1, &path_to(JobState::Completed)).await;
-    let error = store
-        .commit_changes(job.job_id, &[derived(doc_ref(&job))], ACTOR)
-        .await
-        .expect_err("denied");
+    let (job, version) = awaiting_validation(&store, profile("no_commit")).await;
+    let error = complete(
+        &store,
+        job.job_id,
+        version,
+        JobState::Completed,
+        vec![derived(doc_ref(&job))],
+    )
+    .await
+    .expect_err("denied");
     assert!(
         matches!(
-            error,
+            &error,
             StoreError::Refused {
-                state: JobState::Completed,
+                state: JobState::Failed,
+                error: ModelError::CapabilityDenied {
+                    enforcement_point: ValidationPhase::OnCommit,
+                    ..
+                },
                 ..
             }
         ),
         "{error}"
     );
+    assert_eq!(error.code(), Some("HSK-JOB-3005"));
     assert!(
         store
             .provenance_of_job(job.job_id)
@@ -398,7 +448,22 @@ async fn on_commit(store: JobStore) {
             .is_empty(),
         "nothing committed"
     );
+    let stored = store.get(job.job_id).await.expect("get");
+    assert_eq!(stored.job.state, JobState::Failed);
+    assert_eq!(
+        stored.job.status_reason.code.as_str(),
+        REASON_CAPABILITY_DENIED
+    );
+    assert_eq!(
+        stored.job.error_summary.as_ref().map(|e| e.code.as_str()),
+        Some("HSK-JOB-3005")
+    );
+    assert_eq!(
+        stored.job.capability_check_result.expect("result").outcome,
+        Decision::Denied
+    );
     let events = store.events(job.job_id).await.expect("events");
+    assert_payloads_are_spec_records(&events);
     assert_eq!(
         decision_events(&events).last(),
         Some(&d("fs.write:workspace", "on_commit", "denied"))
@@ -408,18 +473,25 @@ async fn on_commit(store: JobStore) {
             .iter()
             .any(|e| e.event_type == event_types::CHANGES_COMMITTED)
     );
+    let last = store
+        .history(job.job_id)
+        .await
+        .expect("history")
+        .pop()
+        .expect("row");
     assert_eq!(
-        store.get(job.job_id).await.expect("get").job.state,
-        JobState::Completed
+        (last.from_state, last.to_state),
+        (Some(JobState::AwaitingValidation), JobState::Failed)
     );
 }
 
 /// Every payload the store writes is a record of its event type as spec/events.yaml declares it
 /// (§11.5): parsed by the generated type, so a missing key, an extra key or a `null` fails.
-fn assert_payloads_are_spec_records(events: &[FlightRecorderEvent]) {
+pub fn assert_payloads_are_spec_records(events: &[FlightRecorderEvent]) {
     use handshake_job_model::{
-        AiJobCapabilityDecision, AiJobChangesCommitted, AiJobCreated, AiJobStateChanged,
-        AiJobValidationRecorded, AiJobWorkflowRunStarted,
+        AiJobCapabilityDecision, AiJobChangesCommitted, AiJobCheckpointed, AiJobCreated,
+        AiJobInputsRecorded, AiJobMetricsRecorded, AiJobModelCall, AiJobOutputsRecorded,
+        AiJobRunInterrupted, AiJobStateChanged, AiJobValidationRecorded, AiJobWorkflowRunStarted,
     };
     fn parses<T: serde::de::DeserializeOwned>(event: &FlightRecorderEvent) {
         let payload = event
@@ -433,20 +505,23 @@ fn assert_payloads_are_spec_records(events: &[FlightRecorderEvent]) {
             );
         }
     }
-    let mut seen = std::collections::BTreeSet::new();
     for event in events {
         match event.event_type.as_str() {
             event_types::CREATED => parses::<AiJobCreated>(event),
+            event_types::INPUTS_RECORDED => parses::<AiJobInputsRecorded>(event),
             event_types::STATE_CHANGED => parses::<AiJobStateChanged>(event),
             event_types::CAPABILITY_DECISION => parses::<AiJobCapabilityDecision>(event),
             event_types::WORKFLOW_RUN_STARTED => parses::<AiJobWorkflowRunStarted>(event),
             event_types::VALIDATION_RECORDED => parses::<AiJobValidationRecorded>(event),
             event_types::CHANGES_COMMITTED => parses::<AiJobChangesCommitted>(event),
+            event_types::METRICS_RECORDED => parses::<AiJobMetricsRecorded>(event),
+            event_types::OUTPUTS_RECORDED => parses::<AiJobOutputsRecorded>(event),
+            event_types::CHECKPOINTED => parses::<AiJobCheckpointed>(event),
+            event_types::RUN_INTERRUPTED => parses::<AiJobRunInterrupted>(event),
+            event_types::MODEL_CALL => parses::<AiJobModelCall>(event),
             other => panic!("event type {other} has no spec record"),
         }
-        seen.insert(event.event_type.clone());
     }
-    assert!(seen.contains(event_types::CREATED) && seen.contains(event_types::CHANGES_COMMITTED));
 }
 
 #[test]
@@ -454,85 +529,131 @@ fn enforcement_point_on_commit() {
     on_both(policy, on_commit);
 }
 
-/// Asserts that committing `changes` is refused with `expected` and writes nothing at all.
-async fn refused_commit(store: &JobStore, id: JobId, changes: &[Change], expected: ModelError) {
-    let events = store.events(id).await.expect("events");
-    let before = store.get(id).await.expect("get");
-    let error = store
-        .commit_changes(id, changes, ACTOR)
+/// Asserts that completing the job with `changes` is refused with `expected`: the same
+/// transaction moves the job to `failed` (reason `commit.refused`, `error_summary` naming the
+/// refusal) and writes no change and no provenance.
+async fn refused_completion(
+    store: &JobStore,
+    changes: Vec<Change>,
+    edit: impl FnOnce(&mut Value),
+    expected: ModelError,
+) {
+    let (job, version) = awaiting_validation(store, edit).await;
+    let error = complete(store, job.job_id, version, JobState::Completed, changes)
         .await
         .expect_err("refused");
-    assert!(
-        matches!(&error, StoreError::Model(e) if *e == expected),
-        "expected {expected}, got {error}"
-    );
+    match &error {
+        StoreError::Refused {
+            state: JobState::Failed,
+            version: v,
+            error,
+            ..
+        } => {
+            assert_eq!(*error, expected);
+            assert_eq!(*v, version + 1);
+        }
+        other => panic!("expected {expected} recorded as failed, got {other}"),
+    }
     assert!(
         store
-            .provenance_of_job(id)
+            .provenance_of_job(job.job_id)
             .await
             .expect("provenance")
             .is_empty()
     );
-    assert_eq!(store.events(id).await.expect("events"), events);
-    assert_eq!(store.get(id).await.expect("get"), before);
+    let stored = store.get(job.job_id).await.expect("get");
+    assert_eq!(stored.job.state, JobState::Failed);
+    assert_eq!(
+        stored.job.status_reason.code.as_str(),
+        REASON_COMMIT_REFUSED
+    );
+    assert_eq!(
+        stored.job.error_summary.as_ref().map(|e| e.code.as_str()),
+        Some(expected.code())
+    );
+    let events = store.events(job.job_id).await.expect("events");
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.event_type == event_types::CHANGES_COMMITTED)
+    );
 }
 
-/// §2.6.6.3.3: only completed / completed_with_issues commit; failed, cancelled, poisoned and every
-/// non-final state never do.
-async fn commit_only_when_completed(store: JobStore) {
+/// §2.6.6.3.3: changes ride only on the transition into completed / completed_with_issues; any
+/// other transition with a change set is refused and writes nothing.
+async fn changes_only_on_completion(store: JobStore) {
     for state in JobState::ALL {
-        let job = store.create(sample_job(), ACTOR).await.expect("create").job;
-        walk(&store, job.job_id, 1, &path_to(state)).await;
-        let changes = [derived(doc_ref(&job))];
-        if matches!(state, JobState::Completed | JobState::CompletedWithIssues) {
-            let written = store
-                .commit_changes(job.job_id, &changes, ACTOR)
-                .await
-                .expect("commit");
-            assert_eq!(written.len(), 1, "{state} commits");
-        } else {
-            refused_commit(
-                &store,
-                job.job_id,
-                &changes,
-                ModelError::CommitNotAllowed { state },
-            )
-            .await;
+        if matches!(
+            state,
+            JobState::Completed | JobState::CompletedWithIssues | JobState::Queued
+        ) {
+            continue;
         }
+        let job = store.create(sample_job(), ACTOR).await.expect("create").job;
+        let path = path_to(state);
+        let version = walk(&store, job.job_id, 1, &path[..path.len() - 1]).await;
+        let before = store.get(job.job_id).await.expect("get");
+        let events = store.events(job.job_id).await.expect("events");
+        let error = store
+            .transition(
+                request_for(job.job_id, version, state).with_changes(vec![derived(doc_ref(&job))]),
+            )
+            .await
+            .expect_err("a change set outside a completion");
+        assert_eq!(
+            error.model_error(),
+            Some(&ModelError::ChangesOutsideCompletion { state }),
+            "{state}"
+        );
+        assert_eq!(error.code(), Some("HSK-JOB-3007"));
+        assert_eq!(store.get(job.job_id).await.expect("get"), before);
+        assert_eq!(store.events(job.job_id).await.expect("events"), events);
     }
 }
 
-/// §2.6.6.3.3: a job commits once; the second commit is refused and writes nothing.
+#[test]
+fn only_a_completion_carries_changes() {
+    on_both(|| NoRequirements, changes_only_on_completion);
+}
+
+/// §2.6.6.3.3: once completed, a job never commits again: every later transition that would
+/// carry a change set is refused and the provenance stays as it was.
 async fn commit_only_once(store: JobStore) {
-    let job = store.create(sample_job(), ACTOR).await.expect("create").job;
-    walk(&store, job.job_id, 1, &path_to(JobState::Completed)).await;
-    let changes = [derived(doc_ref(&job))];
-    store
-        .commit_changes(job.job_id, &changes, ACTOR)
-        .await
-        .expect("first commit");
-    let provenance = store
-        .provenance_of_job(job.job_id)
-        .await
-        .expect("provenance");
-    let events = store.events(job.job_id).await.expect("events");
-    let error = store
-        .commit_changes(job.job_id, &changes, ACTOR)
-        .await
-        .expect_err("second commit refused");
-    assert!(
-        matches!(&error, StoreError::Model(ModelError::AlreadyCommitted { job_id }) if *job_id == job.job_id),
-        "got {error}"
-    );
-    assert_eq!(error.code(), Some("HSK-JOB-3006"));
-    assert_eq!(
-        store
+    for completion in [JobState::Completed, JobState::CompletedWithIssues] {
+        let (job, version) = awaiting_validation(&store, |_| {}).await;
+        let changes = vec![derived(doc_ref(&job))];
+        let done = complete(&store, job.job_id, version, completion, changes.clone())
+            .await
+            .expect("first completion");
+        let provenance = store
             .provenance_of_job(job.job_id)
             .await
-            .expect("provenance"),
-        provenance
-    );
-    assert_eq!(store.events(job.job_id).await.expect("events"), events);
+            .expect("provenance");
+        assert_eq!(provenance.len(), 1);
+        for to in [JobState::Completed, JobState::CompletedWithIssues] {
+            let error = complete(&store, job.job_id, done.version, to, changes.clone())
+                .await
+                .expect_err("second commit refused");
+            assert!(
+                matches!(
+                    error.model_error(),
+                    Some(
+                        ModelError::AlreadyCommitted { .. }
+                            | ModelError::TerminalState { .. }
+                            | ModelError::IllegalTransition { .. }
+                    )
+                ),
+                "{completion} → {to}: {error}"
+            );
+        }
+        assert_eq!(
+            store
+                .provenance_of_job(job.job_id)
+                .await
+                .expect("provenance"),
+            provenance
+        );
+    }
 }
 
 #[test]
@@ -540,51 +661,49 @@ fn a_job_commits_once() {
     on_both(|| NoRequirements, commit_only_once);
 }
 
-#[test]
-fn commit_only_from_completed_states() {
-    on_both(|| NoRequirements, commit_only_when_completed);
-}
-
-async fn completed_job(
-    store: &JobStore,
-    edit: impl FnOnce(&mut Value),
-) -> handshake_job_model::AiJob {
-    let job = store
-        .create(job_with(edit), ACTOR)
-        .await
-        .expect("create")
-        .job;
-    walk(store, job.job_id, 1, &path_to(JobState::Completed)).await;
-    job
-}
-
 /// §2.6.6.2.2 access modes, §2.6.6.2.3 entity_refs (listed or derivable), §2.6.6.7.0 layer_scope;
-/// one violation refuses the whole commit; provenance is one query by entity.
+/// one violation refuses the whole change set and fails the job; provenance is one query by
+/// entity.
 async fn commit_scope(store: JobStore) {
     for (mode, access) in [
         ("analysis_only", AccessMode::AnalysisOnly),
         ("preview_only", AccessMode::PreviewOnly),
     ] {
-        let job = completed_job(&store, |v| v["access_mode"] = Value::from(mode)).await;
-        refused_commit(
+        let set_mode = move |v: &mut Value| v["access_mode"] = Value::from(mode);
+        let job = job_with(set_mode);
+        refused_completion(
             &store,
-            job.job_id,
-            &[derived(doc_ref(&job))],
+            vec![derived(doc_ref(&job))],
+            set_mode,
             ModelError::AccessModeForbidsCommit {
                 access_mode: access,
             },
         )
         .await;
+        // With nothing to apply, such a job completes (its result is its outputs and preview).
+        let (job, version) = awaiting_validation(&store, set_mode).await;
+        let done = complete(&store, job.job_id, version, JobState::Completed, Vec::new())
+            .await
+            .expect("an empty change set completes");
+        assert!(done.provenance.is_empty(), "{mode}");
     }
 
-    let job = completed_job(&store, |_| {}).await;
-    let doc = doc_ref(&job);
-    let sheet = job
+    let template = sample_job();
+    let doc = doc_ref(&template);
+    let sheet = template
         .entity_refs
         .iter()
         .find(|r| r.artefact_type == ArtefactType::Sheet)
         .cloned()
         .expect("sheet ref");
+    let same_refs = {
+        let refs = serde_json::to_value(&template.entity_refs).expect("refs");
+        let inputs = serde_json::to_value(&template.job_inputs).expect("inputs");
+        move |v: &mut Value| {
+            v["entity_refs"] = refs.clone();
+            v["job_inputs"] = inputs.clone();
+        }
+    };
     let outsider = EntityRef {
         artefact_type: ArtefactType::Doc,
         artefact_id: uuid::Uuid::now_v7(),
@@ -611,66 +730,51 @@ async fn commit_scope(store: JobStore) {
         artefact_id: e.artefact_id,
     };
     // One bad change among good ones refuses everything.
-    refused_commit(
+    refused_completion(
         &store,
-        job.job_id,
-        &[derived(doc.clone()), derived(outsider.clone())],
+        vec![derived(doc.clone()), derived(outsider.clone())],
+        same_refs.clone(),
         out_of_scope(&outsider),
     )
     .await;
     // A ref with a selector covers that selector only, not other rows nor the whole sheet.
-    refused_commit(
+    refused_completion(
         &store,
-        job.job_id,
-        &[derived(wrong_row.clone())],
+        vec![derived(wrong_row.clone())],
+        same_refs.clone(),
         out_of_scope(&wrong_row),
     )
     .await;
-    refused_commit(
+    refused_completion(
         &store,
-        job.job_id,
-        &[derived(whole_sheet.clone())],
+        vec![derived(whole_sheet.clone())],
+        same_refs.clone(),
         out_of_scope(&whole_sheet),
     )
     .await;
     // Default layer scope writes derived only.
-    refused_commit(
+    refused_completion(
         &store,
-        job.job_id,
-        &[Change {
+        vec![Change {
             entity: doc.clone(),
             layer: Layer::Raw,
         }],
+        same_refs.clone(),
         ModelError::LayerNotWritable { layer: Layer::Raw },
     )
     .await;
     // A whole-document ref derives its blocks; the listed row itself is fine.
-    let written = store
-        .commit_changes(
-            job.job_id,
-            &[derived(block.clone()), derived(sheet.clone())],
-            ACTOR,
-        )
-        .await
-        .expect("commit");
-    assert_eq!(written.len(), 2);
-
-    // layer_scope.write widens what may be written.
-    let raw_ok = completed_job(&store, |v| {
-        v["layer_scope"] = serde_json::json!({ "write": ["raw", "derived"] })
-    })
-    .await;
-    store
-        .commit_changes(
-            raw_ok.job_id,
-            &[Change {
-                entity: doc_ref(&raw_ok),
-                layer: Layer::Raw,
-            }],
-            ACTOR,
-        )
-        .await
-        .expect("raw is writable here");
+    let (job, version) = awaiting_validation(&store, same_refs.clone()).await;
+    let done = complete(
+        &store,
+        job.job_id,
+        version,
+        JobState::Completed,
+        vec![derived(block.clone()), derived(sheet.clone())],
+    )
+    .await
+    .expect("complete");
+    assert_eq!(done.provenance.len(), 2);
 
     // §2.6.6.5.1: which job produced this entity.
     let provenance = store
@@ -694,4 +798,68 @@ async fn commit_scope(store: JobStore) {
 #[test]
 fn commit_stays_inside_entity_refs_layer_scope_and_access_mode() {
     on_both(|| NoRequirements, commit_scope);
+}
+
+/// §2.6.6.7.0: only ingestion and import kinds write the raw layer. A `doc_rewrite` job that
+/// asks for it is refused at creation by the spec's rule (HSK-RULE-0102) and nothing is stored;
+/// an import job whose layer_scope writes raw commits a raw change.
+async fn raw_layer_only_for_ingestion(store: JobStore) {
+    let raw = |v: &mut Value| v["layer_scope"] = serde_json::json!({ "write": ["raw", "derived"] });
+    let job = job_with(raw);
+    let id = job.job_id;
+    let error = store
+        .create(job, ACTOR)
+        .await
+        .expect_err("raw for a rewrite");
+    assert_eq!(error.code(), Some("HSK-RULE-0102"), "{error}");
+    assert!(matches!(
+        store.get(id).await,
+        Err(StoreError::Model(ModelError::JobNotFound { .. }))
+    ));
+
+    let import = job_of_kind("doc_import_docx");
+    let import = {
+        let mut v = serde_json::to_value(import).expect("job");
+        raw(&mut v);
+        serde_json::from_value::<handshake_job_model::AiJob>(v).expect("job")
+    };
+    assert!(handshake_job_store::checks::raw_writes_allowed(&import));
+    let job = store.create(import, ACTOR).await.expect("create").job;
+    let version = walk(
+        &store,
+        job.job_id,
+        1,
+        &[JobState::Running, JobState::AwaitingValidation],
+    )
+    .await;
+    let done = complete(
+        &store,
+        job.job_id,
+        version,
+        JobState::Completed,
+        vec![Change {
+            entity: doc_ref(&job),
+            layer: Layer::Raw,
+        }],
+    )
+    .await
+    .expect("an import writes raw");
+    assert_eq!(done.provenance[0].layer, Layer::Raw);
+    // The store's own layer check agrees with the rule for every kind.
+    for kind in handshake_job_model::JobKind::ALL {
+        let mut v = serde_json::to_value(job_of_kind(kind.as_str())).expect("job");
+        raw(&mut v);
+        let job: handshake_job_model::AiJob = serde_json::from_value(v).expect("job");
+        let rule_allows = !rule_codes(&job).contains(&"HSK-RULE-0102");
+        assert_eq!(
+            handshake_job_store::checks::check_layer(&job, Layer::Raw).is_ok(),
+            rule_allows,
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn raw_layer_writes_only_for_ingestion_and_import_kinds() {
+    on_both(|| NoRequirements, raw_layer_only_for_ingestion);
 }

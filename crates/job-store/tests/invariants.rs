@@ -1,15 +1,15 @@
 //! Property test: random sequences of operations (transitions to any state, retries, cancels,
-//! commits in and out of scope, new runs) keep the store's invariants on SQLite and Postgres:
-//! history replays to the current state, terminal states never change, nothing commits outside
-//! completed / completed_with_issues, and nothing is written outside entity_refs.
+//! completions with change sets in and out of scope, new runs) keep the store's invariants on
+//! SQLite and Postgres: history replays to the current state, terminal states never change,
+//! nothing commits outside the transition into completed / completed_with_issues, a refused
+//! change set fails the job and writes nothing, nothing is written outside entity_refs, and at
+//! most one workflow run is open.
 
 mod common;
 
 use common::*;
 use handshake_job_model::{ArtefactType, EntityRef, JobState, Layer};
-use handshake_job_store::{
-    Change, JobStore, NoRequirements, StoreError, TransitionRequest, checks,
-};
+use handshake_job_store::{Change, JobStore, NoRequirements, StoreError, checks};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -22,8 +22,10 @@ enum Op {
     },
     Retry,
     Cancel,
-    /// Commit one change: `in_scope` picks a listed entity, `raw` writes the raw layer.
-    Commit {
+    /// Complete (with issues or not) carrying one change: `in_scope` picks a listed entity,
+    /// `raw` writes the raw layer.
+    Complete {
+        issues: bool,
         in_scope: bool,
         raw: bool,
     },
@@ -35,7 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
         6 => (0..JobState::ALL.len(), proptest::bool::weighted(0.1)).prop_map(|(to, stale)| Op::Transition { to, stale }),
         1 => Just(Op::Retry),
         1 => Just(Op::Cancel),
-        2 => (any::<bool>(), proptest::bool::weighted(0.2)).prop_map(|(in_scope, raw)| Op::Commit { in_scope, raw }),
+        2 => (any::<bool>(), any::<bool>(), proptest::bool::weighted(0.2)).prop_map(|(issues, in_scope, raw)| Op::Complete { issues, in_scope, raw }),
         1 => Just(Op::StartRun),
     ]
 }
@@ -57,15 +59,7 @@ async fn run_case(store: &JobStore, ops: &[Op]) {
                 } else {
                     model_version
                 };
-                let result = store
-                    .transition(TransitionRequest::new(
-                        id,
-                        version,
-                        to,
-                        why("prop.step"),
-                        ACTOR,
-                    ))
-                    .await;
+                let result = store.transition(request_for(id, version, to)).await;
                 if !*stale && model_state.can_transition_to(to) {
                     result.unwrap_or_else(|e| panic!("{model_state} -> {to} failed: {e}"));
                     model_state = to;
@@ -109,7 +103,16 @@ async fn run_case(store: &JobStore, ops: &[Op]) {
                     assert!(result.is_err());
                 }
             }
-            Op::Commit { in_scope, raw } => {
+            Op::Complete {
+                issues,
+                in_scope,
+                raw,
+            } => {
+                let to = if *issues {
+                    JobState::CompletedWithIssues
+                } else {
+                    JobState::Completed
+                };
                 let entity = if *in_scope {
                     doc_ref(&job)
                 } else {
@@ -123,27 +126,54 @@ async fn run_case(store: &JobStore, ops: &[Op]) {
                     entity,
                     layer: if *raw { Layer::Raw } else { Layer::Derived },
                 };
-                // §2.6.6.3.3: within the scope checks, and only the first commit of a job.
-                let allowed = checks::check_commit(&before.job, std::slice::from_ref(&change))
-                    .is_ok()
-                    && commits == 0;
-                let result = store.commit_changes(id, &[change], ACTOR).await;
-                assert_eq!(
-                    result.is_ok(),
-                    allowed,
-                    "commit in {model_state}: {result:?}"
-                );
-                if result.is_ok() {
-                    assert!(matches!(
-                        model_state,
-                        JobState::Completed | JobState::CompletedWithIssues
-                    ));
+                let checks_pass =
+                    checks::check_changes(&before.job, std::slice::from_ref(&change)).is_ok();
+                let result = store
+                    .transition(
+                        request_for(id, model_version, to).with_changes(vec![change.clone()]),
+                    )
+                    .await;
+                if !model_state.can_transition_to(to)
+                    || (model_state.is_terminal() || completes(model_state))
+                {
+                    assert!(
+                        matches!(result, Err(StoreError::Model(_))),
+                        "refused without writing in {model_state}: {result:?}"
+                    );
+                } else if checks_pass {
+                    let done = result.unwrap_or_else(|e| panic!("{model_state} -> {to}: {e}"));
+                    assert_eq!(done.provenance.len(), 1);
                     commits += 1;
+                    model_state = to;
+                    model_version += 1;
+                } else {
+                    // The same transaction fails the job and commits nothing.
+                    assert!(
+                        matches!(
+                            result,
+                            Err(StoreError::Refused {
+                                state: JobState::Failed,
+                                ..
+                            })
+                        ),
+                        "{result:?}"
+                    );
+                    model_state = JobState::Failed;
+                    model_version += 1;
                 }
             }
             Op::StartRun => {
+                // Only a running job whose attempt ended opens another; here every running job
+                // has its attempt open, so the store refuses and says why.
                 let result = store.start_workflow_run(id, None, ACTOR).await;
-                assert_eq!(result.is_ok(), !model_state.is_terminal());
+                let expected = if model_state.is_terminal() {
+                    "HSK-JOB-2002"
+                } else if model_state == JobState::Running {
+                    "HSK-JOB-2008"
+                } else {
+                    "HSK-JOB-2001"
+                };
+                assert_eq!(result.expect_err("refused").code(), Some(expected));
             }
         }
 
@@ -170,6 +200,11 @@ async fn run_case(store: &JobStore, ops: &[Op]) {
             state = Some(row.to_state);
         }
         assert_eq!(state, Some(after.job.state));
+        // At most one attempt is open, and only while the job runs.
+        let runs = store.workflow_runs(id).await.expect("runs");
+        let open = runs.iter().filter(|r| r.finished_at.is_none()).count();
+        assert!(open <= 1, "{open} open runs");
+        assert_eq!(open == 1, after.job.state == JobState::Running, "{runs:?}");
         // Nothing committed outside completed*, nothing outside entity_refs.
         let provenance = store.provenance_of_job(id).await.expect("provenance");
         assert_eq!(provenance.len(), commits);
@@ -187,6 +222,10 @@ async fn run_case(store: &JobStore, ops: &[Op]) {
             ));
         }
     }
+}
+
+fn completes(state: JobState) -> bool {
+    matches!(state, JobState::Completed | JobState::CompletedWithIssues)
 }
 
 fn run(store: &JobStore, rt: &tokio::runtime::Runtime, cases: u32) {

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use common::*;
 use handshake_job_model::{JobKind, JobOutputs, JobState, ModelError};
 use handshake_job_store::{JobStore, StoreError};
-use serde_json::Value;
 
 /// The valid `JobOutputs` examples, by file name, one or more per profile with outputs.
 fn examples() -> Vec<(String, JobOutputs)> {
@@ -63,12 +62,11 @@ fn kind_of(profile: &str) -> JobKind {
 fn job_of(profile: &str, outputs: Option<&JobOutputs>) -> handshake_job_model::AiJob {
     let kind = kind_of(profile);
     let outputs = outputs.map(|o| serde_json::to_value(o).expect("serializes"));
-    job_with(move |v| {
-        v["job_kind"] = Value::from(kind.to_string());
-        if let Some(outputs) = outputs {
-            v["job_outputs"] = outputs;
-        }
-    })
+    let mut job = serde_json::to_value(job_of_kind(kind.as_str())).expect("serializes");
+    if let Some(outputs) = outputs {
+        job["job_outputs"] = outputs;
+    }
+    serde_json::from_value(job).expect("a job")
 }
 
 fn on_both<F, Fut>(check: F)
@@ -128,7 +126,7 @@ fn recorded_outputs_round_trip_and_replace_earlier_ones() {
             )
             .await;
             store
-                .record_outputs(id, &outputs)
+                .record_outputs(id, &outputs, ACTOR)
                 .await
                 .expect("record outputs");
             let read = store.get(id).await.expect("get");
@@ -154,8 +152,11 @@ fn recorded_outputs_round_trip_and_replace_earlier_ones() {
         let job = job_of(&profile_of(first), None);
         let id = job.job_id;
         store.create(job, ACTOR).await.expect("create");
-        store.record_outputs(id, first).await.expect("first");
-        store.record_outputs(id, second).await.expect("second");
+        store.record_outputs(id, first, ACTOR).await.expect("first");
+        store
+            .record_outputs(id, second, ACTOR)
+            .await
+            .expect("second");
         assert_eq!(
             store.get(id).await.expect("get").job.job_outputs.as_ref(),
             Some(second)
@@ -175,14 +176,16 @@ fn outputs_of_another_profile_are_refused_and_nothing_is_written() {
         let id = job.job_id;
         store.create(job, ACTOR).await.expect("create");
         let error = store
-            .record_outputs(id, asr)
+            .record_outputs(id, asr, ACTOR)
             .await
             .expect_err("asr outputs on a docling job");
+        // The docling profile's output binding (HSK-RULE-PRF-024) refuses them, with its code.
         match &error {
-            StoreError::Model(ModelError::InvalidRecord { path, .. }) => {
-                assert_eq!(path, "job_outputs.profile")
+            StoreError::Rule { violations } => {
+                assert_eq!(error.code(), Some("HSK-RULE-PRF-024"), "{violations:?}");
+                assert_eq!(violations[0].path, "/job_outputs/profile");
             }
-            other => panic!("expected InvalidRecord, got {other:?}"),
+            other => panic!("expected the binding rule, got {other:?}"),
         }
         assert_eq!(store.get(id).await.expect("get").job.job_outputs, None);
     });
@@ -198,7 +201,7 @@ fn a_finished_job_takes_no_outputs() {
         store.create(job, ACTOR).await.expect("create");
         walk(&store, id, 1, &path_to(JobState::Completed)).await;
         let error = store
-            .record_outputs(id, outputs)
+            .record_outputs(id, outputs, ACTOR)
             .await
             .expect_err("terminal");
         assert!(

@@ -42,15 +42,9 @@ async fn every_pair(store: JobStore) {
             let history_before = store.history(id).await.expect("history");
             let events_before = store.events(id).await.expect("events");
 
-            let result = store
-                .transition(TransitionRequest::new(
-                    id,
-                    version,
-                    to,
-                    why("test.pair"),
-                    ACTOR,
-                ))
-                .await;
+            let mut request = request_for(id, version, to);
+            request.reason = why("test.pair");
+            let result = store.transition(request).await;
             let after = store.get(id).await.expect("get");
             let history = store.history(id).await.expect("history");
             let events = store.events(id).await.expect("events");
@@ -231,8 +225,8 @@ fn stale_version_and_missing_job_are_refused() {
     on_both(stale_version);
 }
 
-/// §2.6.6.4, §2.6.6.3.2: a retry keeps the job id and opens the next run attempt; poisoned jobs are
-/// never retried and the refusal writes nothing.
+/// §2.6.6.4, §2.6.6.3.2: a retry keeps the job id and the next run opens the next attempt;
+/// poisoned jobs are never retried and the refusal writes nothing.
 async fn retries(store: JobStore) {
     let id = store
         .create(sample_job(), ACTOR)
@@ -256,14 +250,10 @@ async fn retries(store: JobStore) {
         (retried.from, retried.to),
         (JobState::Failed, JobState::Queued)
     );
-    let runs = store.workflow_runs(id).await.expect("runs");
-    assert_eq!(runs.len(), 2);
-    assert_eq!(
-        (runs[1].attempt, runs[1].status),
-        (2, WorkflowRunStatus::Running)
-    );
-    assert_eq!(retried.workflow_run_id, Some(runs[1].workflow_run_id));
-    // Entering running reuses the attempt the retry opened.
+    // The retry opens no attempt: the job waits in the queue between attempts.
+    assert_eq!(retried.workflow_run_id, None);
+    assert_eq!(store.workflow_runs(id).await.expect("runs").len(), 1);
+    // Entering running opens attempt 2.
     let running = store
         .transition(TransitionRequest::new(
             id,
@@ -274,8 +264,13 @@ async fn retries(store: JobStore) {
         ))
         .await
         .expect("run");
+    let runs = store.workflow_runs(id).await.expect("runs");
+    assert_eq!(runs.len(), 2);
+    assert_eq!(
+        (runs[1].attempt, runs[1].status),
+        (2, WorkflowRunStatus::Running)
+    );
     assert_eq!(running.workflow_run_id, Some(runs[1].workflow_run_id));
-    assert_eq!(store.workflow_runs(id).await.expect("runs").len(), 2);
 
     let version = walk(&store, id, running.version, &[JobState::Poisoned]).await;
     let before = store.get(id).await.expect("get");
@@ -405,6 +400,8 @@ async fn listing(store: JobStore) {
                 Value::from(parent.workspace_scope.workspace_id.to_string());
             if i % 2 == 1 {
                 v["job_kind"] = Value::from("sheet_transform");
+                // Its Docs & Sheets inputs name the sheet it transforms (HSK-RULE-PRF-031).
+                v["job_inputs"]["sheet_id"] = v["entity_refs"][1]["artefact_id"].clone();
             }
         });
         children.push(store.create(job, ACTOR).await.expect("create child").job);
@@ -509,8 +506,9 @@ async fn round_trip(store: JobStore) {
         (1, None, JobState::Queued)
     );
     let events = store.events(created.job.job_id).await.expect("events");
-    assert_eq!(events.len(), 1);
+    assert_eq!(events.len(), 2, "the creation and the job's inputs");
     assert_eq!(events[0].event_type, event_types::CREATED);
+    assert_eq!(events[1].event_type, event_types::INPUTS_RECORDED);
     assert_eq!(events[0].event_id, history[0].event_id);
     assert_eq!(
         events[0].wsids,

@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use handshake_job_model::{
-    AiJob, ArtefactType, EntityRef, FlightRecorderActor, JobId, JobState, StatusReason,
+    AiJob, ArtefactType, EntityRef, ErrorSummary, FlightRecorderActor, JobId, JobState,
+    StatusReason, ValidationResult, Warning,
 };
 use handshake_job_store::{
     CapabilityPolicy, JobStore, NoRequirements, SqliteOptions, TransitionRequest, Transitioned,
@@ -14,7 +15,8 @@ use uuid::Uuid;
 
 pub const ACTOR: FlightRecorderActor = FlightRecorderActor::System;
 
-/// A valid `doc_rewrite` job over one whole document, apply_scoped, as the generated type.
+/// A valid `doc_rewrite` job over one whole document, apply_scoped, as the generated type: it
+/// satisfies every rule of the spec (the store refuses any other).
 pub fn sample_job() -> AiJob {
     job_with(|_| {})
 }
@@ -22,6 +24,7 @@ pub fn sample_job() -> AiJob {
 /// The fixture's JSON, edited by `edit`, deserialised into the generated `AiJob`.
 pub fn job_with(edit: impl FnOnce(&mut Value)) -> AiJob {
     let now = handshake_job_model::Timestamp::now().to_string();
+    let doc_id = Uuid::now_v7();
     let mut value = json!({
         "job_id": Uuid::now_v7(),
         "job_kind": "doc_rewrite",
@@ -33,9 +36,11 @@ pub fn job_with(edit: impl FnOnce(&mut Value)) -> AiJob {
         "safety_mode": "normal",
         "workspace_scope": { "workspace_id": Uuid::now_v7() },
         "entity_refs": [
-            { "artefact_type": "doc", "artefact_id": Uuid::now_v7() },
+            { "artefact_type": "doc", "artefact_id": doc_id },
             { "artefact_type": "sheet", "artefact_id": Uuid::now_v7(), "selector": { "kind": "row_id", "row_id": "r1" } }
         ],
+        // §2.6.6.6.4: a doc_rewrite job carries the DocsAiJobProfile of the document it rewrites.
+        "job_inputs": { "profile": "docs_sheets", "doc_id": doc_id, "layer_scope": "document" },
         "planned_operations": [],
         "execution_mode": "single_step",
         "runtime_id": "local.ollama",
@@ -53,6 +58,69 @@ pub fn job_with(edit: impl FnOnce(&mut Value)) -> AiJob {
     });
     edit(&mut value);
     serde_json::from_value(value).expect("the fixture is a valid AiJob")
+}
+
+/// A valid job of `kind` (a `JobKind` string): the sample job with the kind's profile id, and
+/// job inputs only where the kind must carry them (the docs rewrite and summarize kinds).
+pub fn job_of_kind(kind: &str) -> AiJob {
+    let job_kind: handshake_job_model::JobKind = kind.parse().expect("a job kind");
+    let profile_id = job_kind.profile().profile_id;
+    let keeps_inputs = matches!(kind, "doc_rewrite" | "doc_summarize");
+    job_with(move |v| {
+        v["job_kind"] = Value::from(kind);
+        v["profile_id"] = Value::from(profile_id);
+        if !keeps_inputs {
+            v.as_object_mut().expect("object").remove("job_inputs");
+        }
+    })
+}
+
+/// The violations of the spec's rules `job` has (empty for a valid job).
+pub fn rule_codes(job: &AiJob) -> Vec<&'static str> {
+    use handshake_job_model::Validate;
+    job.validate().iter().map(|v| v.code).collect()
+}
+
+/// A validation result with one validator outcome of `verdict`.
+pub fn validation(verdict: &str) -> ValidationResult {
+    serde_json::from_value(json!({
+        "verdict": verdict,
+        "validators": [{ "validator_id": "scope", "phase": "awaiting_validation", "verdict": verdict }]
+    }))
+    .expect("a valid ValidationResult")
+}
+
+/// An error summary with `code`, retryable or not.
+pub fn error(code: &str, retryable: bool) -> ErrorSummary {
+    serde_json::from_value(json!({
+        "code": code, "message": "the step failed", "retryable": retryable
+    }))
+    .expect("a valid ErrorSummary")
+}
+
+/// A non-fatal warning.
+pub fn warning() -> Warning {
+    serde_json::from_value(
+        json!({ "code": "partial.application", "message": "one block was skipped" }),
+    )
+    .expect("a valid Warning")
+}
+
+/// A request to enter `to` carrying what the spec's rules require of a job in `to`: a
+/// `needs_user` validation for `awaiting_user`, a passing one for `completed`, a warned one with a
+/// warning for `completed_with_issues`, an error for `failed` (retryable) and `poisoned` (not).
+pub fn request_for(job_id: JobId, version: u64, to: JobState) -> TransitionRequest {
+    let request = TransitionRequest::new(job_id, version, to, why("test.step"), ACTOR);
+    match to {
+        JobState::AwaitingUser => request.with_validation(validation("needs_user")),
+        JobState::Completed => request.with_validation(validation("passed")),
+        JobState::CompletedWithIssues => request
+            .with_validation(validation("warned"))
+            .with_warnings(vec![warning()]),
+        JobState::Failed => request.with_error(error("HSK-JOB-9001", true)),
+        JobState::Poisoned => request.with_error(error("HSK-JOB-9002", false)),
+        _ => request,
+    }
 }
 
 pub fn why(code: &str) -> StatusReason {
@@ -166,13 +234,7 @@ pub async fn walk(store: &JobStore, job_id: JobId, start_version: u64, path: &[J
     let mut version = start_version;
     for to in path {
         let done: Transitioned = store
-            .transition(TransitionRequest::new(
-                job_id,
-                version,
-                *to,
-                why("test.step"),
-                ACTOR,
-            ))
+            .transition(request_for(job_id, version, *to))
             .await
             .unwrap_or_else(|e| panic!("step to {to} failed: {e}"));
         version = done.version;

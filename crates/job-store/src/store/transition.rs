@@ -1,0 +1,694 @@
+//! Transitions (§2.6.6.3), including the one that completes a job and commits its changes.
+
+use handshake_job_model::{
+    AiJob, EntityProvenance, ErrorSummary, FlightRecorderActor, FlightRecorderEvent, JobId,
+    JobState, JobStateTransition, ModelError, StatusReason, Timestamp, ValidationPhase,
+    ValidationResult, Warning, WorkflowRun, WorkflowRunId, WorkflowRunStatus,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    JobRecord, JobStore, REASON_CAPABILITY_DENIED, REASON_COMMIT_REFUSED, encode, error_summary,
+    is_unique_violation, status, to_u64, uuid_arg, validated,
+};
+use crate::checks::{Change, check_changes};
+use crate::error::StoreError;
+use crate::events::{event, event_types};
+use crate::sql::{Arg, Tx};
+
+/// A request to move a job to another state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionRequest {
+    /// The job.
+    pub job_id: JobId,
+    /// The version the caller read; another writer's change in between is a `VersionConflict`.
+    pub expected_version: u64,
+    /// The state to enter.
+    pub to: JobState,
+    /// The reason (becomes the job's `status_reason` and the history row's reason).
+    pub reason: StatusReason,
+    /// Who asks.
+    pub actor: FlightRecorderActor,
+    /// The workflow run the change happens in; when absent the store uses the job's open run (and
+    /// opens the next attempt when entering `running` without one).
+    pub workflow_run_id: Option<WorkflowRunId>,
+    /// The error, stored as the job's `error_summary` when entering `failed` or `poisoned` (the
+    /// spec's rules require one there).
+    pub error_summary: Option<ErrorSummary>,
+    /// The result of validation, stored as the job's `validation_result` (entering
+    /// `awaiting_user`, `completed` or `completed_with_issues` requires one, by the spec's rules).
+    pub validation_result: Option<ValidationResult>,
+    /// Non-fatal issues, appended to the job's `warnings` (`completed_with_issues` requires some).
+    pub warnings: Vec<Warning>,
+    /// The workspace changes the job commits. Only a transition into `completed` or
+    /// `completed_with_issues` carries them (§2.6.6.3.3); it applies them, with provenance, in
+    /// the same transaction.
+    pub changes: Vec<Change>,
+}
+
+impl TransitionRequest {
+    /// A request with no explicit run, error, validation result, warnings or changes.
+    pub fn new(
+        job_id: JobId,
+        expected_version: u64,
+        to: JobState,
+        reason: StatusReason,
+        actor: FlightRecorderActor,
+    ) -> Self {
+        Self {
+            job_id,
+            expected_version,
+            to,
+            reason,
+            actor,
+            workflow_run_id: None,
+            error_summary: None,
+            validation_result: None,
+            warnings: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// This request, with `changes` to commit.
+    pub fn with_changes(mut self, changes: Vec<Change>) -> Self {
+        self.changes = changes;
+        self
+    }
+
+    /// This request, with a validation result to store.
+    pub fn with_validation(mut self, result: ValidationResult) -> Self {
+        self.validation_result = Some(result);
+        self
+    }
+
+    /// This request, with warnings to append.
+    pub fn with_warnings(mut self, warnings: Vec<Warning>) -> Self {
+        self.warnings = warnings;
+        self
+    }
+
+    /// This request, with an error summary to store.
+    pub fn with_error(mut self, error: ErrorSummary) -> Self {
+        self.error_summary = Some(error);
+        self
+    }
+}
+
+/// What a successful transition wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transitioned {
+    /// The job.
+    pub job_id: JobId,
+    /// The state left.
+    pub from: JobState,
+    /// The state entered.
+    pub to: JobState,
+    /// The new version (the history row's sequence).
+    pub version: u64,
+    /// The `ai_job.state_changed` event written with it.
+    pub event_id: Uuid,
+    /// The workflow run the change was recorded in.
+    pub workflow_run_id: Option<WorkflowRunId>,
+    /// When it happened.
+    pub occurred_at: Timestamp,
+    /// The provenance written, one per committed change (a completion only).
+    pub provenance: Vec<EntityProvenance>,
+}
+
+/// A transition ready to be written: the job before (as locked) and after.
+pub(super) struct Step<'a> {
+    pub before: &'a JobRecord,
+    pub next: AiJob,
+    pub actor: FlightRecorderActor,
+    pub workflow_run_id: Option<WorkflowRunId>,
+    /// Events written before the `ai_job.state_changed` event (decisions, commits).
+    pub events: Vec<FlightRecorderEvent>,
+    /// Members added to the `ai_job.state_changed` payload.
+    pub extra: Vec<(&'static str, Value)>,
+    pub now: Timestamp,
+}
+
+/// Whether entering `state` completes a job, which is when its changes are committed.
+pub(super) fn completes(state: JobState) -> bool {
+    matches!(state, JobState::Completed | JobState::CompletedWithIssues)
+}
+
+/// The run status a transition into `to` closes the open run with, if any.
+fn run_status_on_entering(to: JobState) -> Option<WorkflowRunStatus> {
+    match to {
+        JobState::AwaitingValidation | JobState::Completed | JobState::CompletedWithIssues => {
+            Some(WorkflowRunStatus::Succeeded)
+        }
+        JobState::Failed | JobState::Poisoned => Some(WorkflowRunStatus::Failed),
+        JobState::Cancelled => Some(WorkflowRunStatus::Cancelled),
+        JobState::Queued | JobState::Running | JobState::AwaitingUser => None,
+    }
+}
+
+impl JobStore {
+    /// Moves a job to `request.to` (§2.6.6.3), in one transaction:
+    ///
+    /// 1. the job is read under its row lock with its version; a version other than
+    ///    `expected_version` is `VersionConflict` (§2.6.6.3, optimistic concurrency);
+    /// 2. the generated table decides ([`JobState::check_transition`], §2.6.6.3.1): an illegal
+    ///    transition or any change of a terminal state is refused **before anything is written**;
+    ///    so is a change set on a transition that does not complete the job
+    ///    (`ChangesOutsideCompletion`), a retry (`failed → queued`) of a job whose error is not
+    ///    retryable (`RetryNotAllowed`) or that used its `max_attempts` (`AttemptsExhausted`), and
+    ///    a job the spec's rules refuse in its new state ([`StoreError::Rule`]: e.g. `completed`
+    ///    without a passing validation result, `failed` without an error summary);
+    /// 3. entering `queued` (a retry) or `awaiting_validation` runs enforcement points 1 and 2 of
+    ///    §2.6.6.5.2; entering `completed`/`completed_with_issues` runs the commit (below);
+    /// 4. the guarded row update (0 rows ⇒ `VersionConflict`), the workflow run bookkeeping, the
+    ///    Flight Recorder events and the append-only history row with
+    ///    `sequence = expected_version + 1` are written; `updated_at` is now and `completed_at` is
+    ///    set on entering a terminal state (§2.6.6.2.7).
+    ///
+    /// **Completion is the commit (§2.6.6.3.3, §2.6.6.3.2, §2.6.6.5.2).** A transition into
+    /// `completed` or `completed_with_issues` carries the change set. In the same transaction the
+    /// store checks the access mode, every change's entity and layer ([`check_changes`]), then
+    /// asks the policy at `on_commit`; only if all pass does it write one provenance row per change
+    /// (§2.6.6.5.1), an `ai_job.changes_committed` event and the transition. If one refuses, the
+    /// same transaction moves the job to `failed` instead, with reason `commit.refused` or
+    /// `capability.denied`, an `error_summary` naming the refusal and the decisions recorded, and
+    /// writes no change and no provenance; the call returns [`StoreError::Refused`].
+    /// `analysis_only` and `preview_only` jobs complete with an empty change set.
+    ///
+    /// **Enforcement point 2 (at `awaiting_validation`).** On a denial the job moves to `failed`
+    /// in the same transaction; a denial of the `before_queued` check on a retry leaves the job
+    /// `failed`; both record the decisions and return [`StoreError::Refused`].
+    ///
+    /// Runs (§2.6.6.4): entering `running` uses the open run (or `workflow_run_id`, which must be
+    /// it), else opens the next attempt, resuming from the checkpoint of an interrupted one;
+    /// entering `awaiting_validation` or a completed state closes the open run as `succeeded`,
+    /// `failed`/`poisoned` as `failed`, `cancelled` as `cancelled`.
+    pub async fn transition(&self, request: TransitionRequest) -> Result<Transitioned, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let before = self.lock(&mut tx, request.job_id).await?;
+        if before.version != request.expected_version {
+            return Err(ModelError::VersionConflict {
+                job_id: request.job_id,
+                expected_version: request.expected_version,
+                actual_version: before.version,
+            }
+            .into());
+        }
+        let from = before.job.state;
+        let to = request.to;
+        from.check_transition(to)?;
+        if !request.changes.is_empty() && !completes(to) {
+            return Err(ModelError::ChangesOutsideCompletion { state: to }.into());
+        }
+        if from == JobState::Failed && to == JobState::Queued {
+            self.check_retry(&mut tx, &before.job).await?;
+        }
+        let now = Timestamp::now();
+        let next = next_job(&before.job, &request, now);
+        validated(&next)?;
+
+        let outcome = if completes(to) {
+            self.complete(&mut tx, &before, next, &request, now).await
+        } else {
+            self.move_to(&mut tx, &before, next, &request, now).await
+        };
+        match outcome {
+            Ok(Outcome::Done(done)) => {
+                tx.commit().await?;
+                Ok(done)
+            }
+            Ok(Outcome::Recorded(refusal)) => {
+                tx.commit().await?;
+                Err(refusal)
+            }
+            Err(error) => {
+                drop(tx);
+                Err(self
+                    .conflict_or(error, request.job_id, request.expected_version)
+                    .await)
+            }
+        }
+    }
+
+    /// A transition that does not complete the job, with enforcement points 1 (a retry) and 2.
+    async fn move_to(
+        &self,
+        tx: &mut Tx,
+        before: &JobRecord,
+        mut next: AiJob,
+        request: &TransitionRequest,
+        now: Timestamp,
+    ) -> Result<Outcome, StoreError> {
+        let point = match request.to {
+            JobState::Queued => Some(ValidationPhase::BeforeQueued),
+            JobState::AwaitingValidation => Some(ValidationPhase::AwaitingValidation),
+            _ => None,
+        };
+        let mut events = Vec::new();
+        if let Some(point) = point {
+            let enforced = self.enforce(point, &mut next, &[], request.actor, now);
+            events = enforced.events;
+            if let Some(error) = enforced.denial {
+                let recorded = if point == ValidationPhase::AwaitingValidation {
+                    // The job does not reach awaiting_validation: it fails here.
+                    self.fail(
+                        tx,
+                        before,
+                        &next,
+                        events,
+                        &error,
+                        REASON_CAPABILITY_DENIED,
+                        request,
+                        now,
+                    )
+                    .await?
+                } else {
+                    // A refused retry stays failed, with the decisions recorded on it.
+                    self.keep_with_decisions(tx, before, &next, &events).await?
+                };
+                return Ok(Outcome::Recorded(StoreError::Refused {
+                    job_id: before.job.job_id,
+                    state: recorded.0,
+                    version: recorded.1,
+                    error,
+                }));
+            }
+        }
+        let done = self
+            .write_step(
+                tx,
+                Step {
+                    before,
+                    next,
+                    actor: request.actor,
+                    workflow_run_id: request.workflow_run_id,
+                    events,
+                    extra: Vec::new(),
+                    now,
+                },
+            )
+            .await?;
+        Ok(Outcome::Done(done))
+    }
+
+    /// The completion: commit checks, enforcement point 3, provenance and the transition, or the
+    /// job's move to `failed` when a check refuses.
+    async fn complete(
+        &self,
+        tx: &mut Tx,
+        before: &JobRecord,
+        mut next: AiJob,
+        request: &TransitionRequest,
+        now: Timestamp,
+    ) -> Result<Outcome, StoreError> {
+        let job_id = before.job.job_id;
+        if completes(before.job.state) && !request.changes.is_empty() {
+            // Already completed (and committed) once: a later completion state adds no change.
+            return Err(ModelError::AlreadyCommitted { job_id }.into());
+        }
+        if let Err(error) = check_changes(&next, &request.changes) {
+            let recorded = self
+                .fail(
+                    tx,
+                    before,
+                    &next,
+                    Vec::new(),
+                    &error,
+                    REASON_COMMIT_REFUSED,
+                    request,
+                    now,
+                )
+                .await?;
+            return Ok(Outcome::Recorded(StoreError::Refused {
+                job_id,
+                state: recorded.0,
+                version: recorded.1,
+                error,
+            }));
+        }
+        let enforced = self.enforce(
+            ValidationPhase::OnCommit,
+            &mut next,
+            &request.changes,
+            request.actor,
+            now,
+        );
+        let mut events = enforced.events;
+        if let Some(error) = enforced.denial {
+            let recorded = self
+                .fail(
+                    tx,
+                    before,
+                    &next,
+                    events,
+                    &error,
+                    REASON_CAPABILITY_DENIED,
+                    request,
+                    now,
+                )
+                .await?;
+            return Ok(Outcome::Recorded(StoreError::Refused {
+                job_id,
+                state: recorded.0,
+                version: recorded.1,
+                error,
+            }));
+        }
+
+        let run_id = match request.workflow_run_id {
+            Some(id) => Some(id),
+            None => self
+                .latest_run(tx, job_id)
+                .await?
+                .map(|r| r.workflow_run_id),
+        };
+        let table = self.schema.table("ai_entity_provenance");
+        let mut provenance = Vec::with_capacity(request.changes.len());
+        for change in &request.changes {
+            let row = EntityProvenance {
+                provenance_id: Uuid::now_v7(),
+                artefact_type: change.entity.artefact_type,
+                artefact_id: change.entity.artefact_id,
+                selector: change.entity.selector.clone(),
+                layer: change.layer,
+                job_id,
+                workflow_run_id: run_id,
+                protocol_id: next.protocol_id.clone(),
+                planner_model_id: next.planner_model_id.clone(),
+                executor_model_id: next.executor_model_id.clone(),
+                committed_at: now,
+            };
+            tx.execute(&self.sql.insert_provenance, table.args(&encode(&row)?)?)
+                .await?;
+            provenance.push(row);
+        }
+        if !provenance.is_empty() {
+            let payload = json!({
+                "changes": provenance.iter().map(|p| json!({
+                    "provenance_id": p.provenance_id,
+                    "artefact_type": p.artefact_type,
+                    "artefact_id": p.artefact_id,
+                    "layer": p.layer,
+                })).collect::<Vec<_>>(),
+            });
+            events.push(event(
+                &next,
+                event_types::CHANGES_COMMITTED,
+                request.actor,
+                now,
+                None,
+                payload,
+            ));
+        }
+        let committed = provenance.len() as u64;
+        let mut done = self
+            .write_step(
+                tx,
+                Step {
+                    before,
+                    next,
+                    actor: request.actor,
+                    workflow_run_id: run_id,
+                    events,
+                    extra: vec![("committed_changes", Value::from(committed))],
+                    now,
+                },
+            )
+            .await?;
+        done.provenance = provenance;
+        Ok(Outcome::Done(done))
+    }
+
+    /// Moves the job to `failed` because `error` refused the step it asked for: the decisions
+    /// taken so far (on `attempted`) and their `events` are kept, the validation result the
+    /// request brought is stored, and no change is written. Returns the state and version.
+    #[allow(clippy::too_many_arguments)]
+    async fn fail(
+        &self,
+        tx: &mut Tx,
+        before: &JobRecord,
+        attempted: &AiJob,
+        events: Vec<FlightRecorderEvent>,
+        error: &ModelError,
+        reason: &str,
+        request: &TransitionRequest,
+        now: Timestamp,
+    ) -> Result<(JobState, u64), StoreError> {
+        if !before.job.state.can_transition_to(JobState::Failed) {
+            // A job that cannot fail from here (it already completed) keeps its state; the
+            // decisions are still recorded on it.
+            return self
+                .keep_with_decisions(tx, before, attempted, &events)
+                .await;
+        }
+        let mut failed = before.job.clone();
+        failed.state = JobState::Failed;
+        failed.status_reason = status(reason, error.to_string())?;
+        failed.error_summary = Some(error_summary(error, now)?);
+        failed.capability_check_result = attempted.capability_check_result.clone();
+        if request.validation_result.is_some() {
+            failed.validation_result = request.validation_result.clone();
+        }
+        failed.updated_at = now;
+        failed.completed_at = None;
+        validated(&failed)?;
+        let done = self
+            .write_step(
+                tx,
+                Step {
+                    before,
+                    next: failed,
+                    actor: request.actor,
+                    workflow_run_id: None,
+                    events,
+                    extra: Vec::new(),
+                    now,
+                },
+            )
+            .await?;
+        Ok((JobState::Failed, done.version))
+    }
+
+    /// Keeps the job in its state, recording the capability decisions taken on `attempted` and
+    /// their `events`. Returns the (unchanged) state and version.
+    async fn keep_with_decisions(
+        &self,
+        tx: &mut Tx,
+        before: &JobRecord,
+        attempted: &AiJob,
+        events: &[FlightRecorderEvent],
+    ) -> Result<(JobState, u64), StoreError> {
+        let mut kept = before.job.clone();
+        kept.capability_check_result = attempted.capability_check_result.clone();
+        self.update_job(tx, before, &kept).await?;
+        self.write_events(tx, kept.job_id, events).await?;
+        Ok((before.job.state, before.version))
+    }
+
+    /// Writes a checked step: the job row, the run bookkeeping, the events (with the
+    /// `ai_job.state_changed` event last) and the history row.
+    pub(super) async fn write_step(
+        &self,
+        tx: &mut Tx,
+        step: Step<'_>,
+    ) -> Result<Transitioned, StoreError> {
+        let Step {
+            before,
+            next,
+            actor,
+            workflow_run_id,
+            mut events,
+            extra,
+            now,
+        } = step;
+        let job_id = next.job_id;
+        let (from, to) = (before.job.state, next.state);
+        self.update_job(tx, before, &next).await?;
+
+        // Workflow runs (§2.6.6.4).
+        let mut opened = None;
+        let open_run = self.latest_run(tx, job_id).await?.filter(is_open);
+        if let (Some(asked), Some(open)) = (workflow_run_id, &open_run)
+            && asked != open.workflow_run_id
+        {
+            return Err(ModelError::RunNotOpen {
+                job_id,
+                workflow_run_id: asked,
+            }
+            .into());
+        }
+        let run_id = match (to, open_run) {
+            (_, Some(open)) => Some(open.workflow_run_id),
+            (JobState::Running, None) => {
+                if let Some(asked) = workflow_run_id {
+                    return Err(ModelError::RunNotOpen {
+                        job_id,
+                        workflow_run_id: asked,
+                    }
+                    .into());
+                }
+                let run = self.open_run(tx, &next, None, now).await?;
+                let id = run.workflow_run_id;
+                opened = Some(run.attempt);
+                Some(id)
+            }
+            // A retry happens between attempts: the next one opens when the job runs again.
+            (JobState::Queued, None) => None,
+            (_, None) => match workflow_run_id {
+                Some(id) => Some(id),
+                None => self
+                    .latest_run(tx, job_id)
+                    .await?
+                    .map(|r| r.workflow_run_id),
+            },
+        };
+        if let Some(status) = run_status_on_entering(to) {
+            tx.execute(
+                &self.sql.close_runs,
+                vec![
+                    Arg::text(status.as_str()),
+                    Arg::text(now.to_string()),
+                    uuid_arg(job_id),
+                ],
+            )
+            .await?;
+        }
+
+        let sequence = before.version + 1;
+        let mut payload = json!({
+            "from_state": from,
+            "to_state": to,
+            "reason": next.status_reason.code,
+            "reason_detail": next.status_reason.detail,
+            "sequence": sequence,
+            "workflow_run_id": run_id,
+        });
+        if let Some(attempt) = opened {
+            payload["opened_attempt"] = Value::from(attempt);
+        }
+        if matches!(to, JobState::Failed | JobState::Poisoned) {
+            payload["error_summary"] = serde_json::to_value(&next.error_summary)?;
+        }
+        for (key, value) in extra {
+            payload[key] = value;
+        }
+        let changed = event(&next, event_types::STATE_CHANGED, actor, now, None, payload);
+        let event_id = changed.event_id;
+        events.push(changed);
+        self.write_events(tx, job_id, &events).await?;
+        let history = JobStateTransition {
+            job_id,
+            sequence,
+            from_state: Some(from),
+            to_state: to,
+            reason: next.status_reason.code.clone(),
+            reason_detail: next.status_reason.detail.clone(),
+            actor,
+            workflow_run_id: run_id,
+            event_id,
+            occurred_at: now,
+        };
+        let args = self
+            .schema
+            .table("ai_job_state_history")
+            .args(&encode(&history)?)?;
+        if let Err(error) = tx.execute(&self.sql.insert_history, args).await {
+            if is_unique_violation(&error) {
+                return Err(ModelError::VersionConflict {
+                    job_id,
+                    expected_version: before.version,
+                    actual_version: sequence,
+                }
+                .into());
+            }
+            return Err(error.into());
+        }
+        Ok(Transitioned {
+            job_id,
+            from,
+            to,
+            version: sequence,
+            event_id,
+            workflow_run_id: run_id,
+            occurred_at: now,
+            provenance: Vec::new(),
+        })
+    }
+
+    /// Turns a "lost the race" database outcome into `VersionConflict` with the version now stored.
+    pub(super) async fn conflict_or(
+        &self,
+        error: StoreError,
+        job_id: JobId,
+        expected_version: u64,
+    ) -> StoreError {
+        let lost = match &error {
+            StoreError::Database(db) => is_unique_violation(db),
+            StoreError::Model(ModelError::VersionConflict { .. }) => true,
+            _ => false,
+        };
+        if !lost {
+            return error;
+        }
+        let actual_version = match self
+            .pool
+            .fetch_all(&self.sql.job_version, vec![uuid_arg(job_id)])
+            .await
+        {
+            Ok(rows) => rows
+                .first()
+                .and_then(|r| r.int(0).ok().flatten())
+                .map(|v| to_u64(Some(v)))
+                .unwrap_or(expected_version + 1),
+            Err(_) => expected_version + 1,
+        };
+        ModelError::VersionConflict {
+            job_id,
+            expected_version,
+            actual_version,
+        }
+        .into()
+    }
+}
+
+/// What a transition ended with: written, or refused with the refusal recorded.
+pub(super) enum Outcome {
+    Done(Transitioned),
+    Recorded(StoreError),
+}
+
+/// Whether a run is still open (not finished).
+pub(super) fn is_open(run: &WorkflowRun) -> bool {
+    run.finished_at.is_none()
+}
+
+/// The job as `request` leaves it, before any enforcement point decides.
+///
+/// Decision (§2.6.6.4, §2.6.6.3.2): a retry (`failed → queued`) starts a fresh attempt, so the
+/// error, validation result and warnings of the failed one are cleared from the job; the history,
+/// the events and the runs keep them. Entering `failed`/`poisoned` stores the request's error.
+fn next_job(job: &AiJob, request: &TransitionRequest, now: Timestamp) -> AiJob {
+    let mut next = job.clone();
+    let to = request.to;
+    if job.state == JobState::Failed && to == JobState::Queued {
+        next.error_summary = None;
+        next.validation_result = None;
+        next.warnings = None;
+    }
+    next.state = to;
+    next.status_reason = request.reason.clone();
+    next.updated_at = now;
+    next.completed_at = if to.is_terminal() { Some(now) } else { None };
+    if matches!(to, JobState::Failed | JobState::Poisoned) && request.error_summary.is_some() {
+        next.error_summary = request.error_summary.clone();
+    }
+    if let Some(result) = &request.validation_result {
+        next.validation_result = Some(result.clone());
+    }
+    if !request.warnings.is_empty() {
+        next.warnings
+            .get_or_insert_with(Vec::new)
+            .extend(request.warnings.iter().cloned());
+    }
+    next
+}
