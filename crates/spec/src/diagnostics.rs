@@ -74,6 +74,7 @@
 //! | `S1012` | `PlannedOperation` variant claimed by no profile's `operations`, or by more than one |
 //! | `S1013` | invalid profile binding: not a rule code, code or rule name already used, nothing to bind (no `inputs`/`operations`), or not exactly one record with the fields the rule needs |
 //! | `S1101` | out-of-scope guard listed twice (`out_of_scope:` names are unique across files) |
+//! | `S1201` | `claims:` entry that is not an item id of `master-spec.lock` (beside the manifest), or `claims:` that is not a list of ids |
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

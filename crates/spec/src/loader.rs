@@ -18,9 +18,10 @@ use marked_yaml::{LoaderOptions, Node, Span};
 use crate::LoadError;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::{
-    ChildTable, Clause, EnumValue, ErrorDef, Field, FieldStorage, ForeignKey, Index, Lifecycle,
-    Location, Meta, Outputs, Primitive, Record, RejectedTransition, Spec, State, StringConstraints,
-    Table, Transition, TransitionOrigin, TypeDef, TypeKind, TypeRef, Union, Variant,
+    ChildTable, Claim, Clause, EnumValue, ErrorDef, Field, FieldStorage, ForeignKey, Index,
+    Lifecycle, Location, Meta, Outputs, Primitive, Record, RejectedTransition, Spec, State,
+    StringConstraints, Table, Transition, TransitionOrigin, TypeDef, TypeKind, TypeRef, Union,
+    Variant,
 };
 use crate::names::{self, NameKind};
 use crate::suggest::did_you_mean;
@@ -146,6 +147,9 @@ struct Loader {
     parse_failed: bool,
     /// `profiles:` read so far, checked and turned into `JobInputs` in pass C.
     profile_state: profiles::ProfileState,
+    /// `claims:` entries of any declaration: (item id, where written, the declaration), checked
+    /// against `master-spec.lock` once every file is read.
+    claims: Vec<(String, At, Location)>,
 }
 
 /// One parsed spec file.
@@ -286,6 +290,7 @@ impl Loader {
         self.profile_rules(&profiles, &types, &mut rules);
         let out_of_scope = self.out_of_scope(&roots);
         self.check_unique_error_codes();
+        let claims = self.check_claims(&manifest_dir, read)?;
 
         let mut files = vec![manifest.to_string()];
         files.extend(self.files.iter().skip(1).cloned());
@@ -302,6 +307,7 @@ impl Loader {
                 rules,
                 profiles,
                 out_of_scope,
+                claims,
             }),
             _ => None,
         })
@@ -662,7 +668,10 @@ impl Loader {
     /// Reports every key not in `allowed`.
     fn check_keys(&mut self, map: &MarkedMappingNode, allowed: &[&str], what: &str) {
         for key in map.keys() {
-            if allowed.contains(&key.as_str()) {
+            // `claims:` is common declaration metadata, allowed wherever `description` is
+            if allowed.contains(&key.as_str())
+                || (key.as_str() == "claims" && allowed.contains(&"description"))
+            {
                 continue;
             }
             let at = self.at_scalar(key);
@@ -875,12 +884,99 @@ impl Loader {
             let key_at = self.at_scalar(key);
             self.prose(node, "decision", Some(key_at))
         });
+        if let Some((key, node)) = map.get_key_value("claims") {
+            self.read_claims(key, node, owner);
+        }
         Meta {
             clause,
             description,
             decision,
             location: owner.0.clone(),
         }
+    }
+
+    fn read_claims(&mut self, key: &MarkedScalarNode, node: &Node, owner: &At) {
+        let ids = node.as_sequence().map(|sequence| {
+            sequence
+                .iter()
+                .map(|item| item.as_scalar())
+                .collect::<Option<Vec<_>>>()
+        });
+        let Some(Some(ids)) = ids else {
+            let at = self.at_scalar(key);
+            self.report(
+                "S1201",
+                at,
+                "`claims` must be a list of Master Spec item ids",
+                "not a list of ids",
+                Some(
+                    "e.g. `claims: [\"§2.6.6.3.3/failed-cancelled-poisoned-jobs-must-not\"]`"
+                        .into(),
+                ),
+            );
+            return;
+        };
+        for id in ids {
+            let at = self.at_scalar(id);
+            let entry = (id.as_str().to_string(), at, owner.0.clone());
+            // a declaration's metadata may be read in more than one pass
+            if !self.claims.contains(&entry) {
+                self.claims.push(entry);
+            }
+        }
+    }
+
+    /// Checks every claimed id against `master-spec.lock` beside the manifest (its ids are the
+    /// first tab-separated column of each line not starting with `#`).
+    fn check_claims(
+        &mut self,
+        manifest_dir: &str,
+        read: &mut ReadFile<'_>,
+    ) -> Result<Vec<Claim>, LoadError> {
+        if self.claims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let lock_path = if manifest_dir.is_empty() {
+            "master-spec.lock".to_string()
+        } else {
+            format!("{manifest_dir}/master-spec.lock")
+        };
+        let lock = read(&lock_path)?;
+        let known: BTreeSet<&str> = lock
+            .as_deref()
+            .unwrap_or("")
+            .lines()
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .filter_map(|line| line.split('\t').next())
+            .collect();
+        let mut claims = Vec::new();
+        for (id, at, declaration) in std::mem::take(&mut self.claims) {
+            if known.contains(id.as_str()) {
+                claims.push(Claim {
+                    id,
+                    location: at.0,
+                    declaration,
+                });
+                continue;
+            }
+            let help = match (&lock, crate::suggest::closest(&id, known.iter().copied())) {
+                (None, _) => format!(
+                    "there is no `{lock_path}`; write it with `cargo xtask spec-sync --master-spec PATH --accept`"
+                ),
+                (Some(_), Some(closest)) => format!("did you mean `{closest}`?"),
+                (Some(_), None) => format!(
+                    "claim an id listed in `{lock_path}` (`cargo xtask spec-sync --master-spec PATH` lists the items)"
+                ),
+            };
+            self.report(
+                "S1201",
+                at,
+                format!("unknown Master Spec item `{id}`"),
+                "not in the lock",
+                Some(help),
+            );
+        }
+        Ok(claims)
     }
 }
 

@@ -83,6 +83,21 @@ pub struct Spec {
     pub profiles: Vec<Profile>,
     /// Spec guards that cannot be decided from records alone (`out_of_scope:`), with the reason.
     pub out_of_scope: Vec<OutOfScope>,
+    /// Master Spec items the declarations claim (`claims:`), in spec order; every id is one
+    /// `master-spec.lock` (beside the manifest) holds.
+    pub claims: Vec<Claim>,
+}
+
+/// A Master Spec item (an id of `spec/master-spec.lock`, e.g.
+/// `§2.6.6.3.3/failed-cancelled-poisoned-jobs-must-not`) that a declaration claims to implement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The item id.
+    pub id: String,
+    /// Where the id is written.
+    pub location: Location,
+    /// Where the claiming declaration is (the same as its `Meta::location`).
+    pub declaration: Location,
 }
 
 /// A cross-field rule: `when` (optional) a condition holds on a record, `require` another.
