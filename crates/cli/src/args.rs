@@ -1,15 +1,18 @@
-//! The command line, parsed by hand: three subcommands and five flags need no argument library.
+//! The command line, parsed by hand: a few subcommands and flags need no argument library.
+//! `handshake jobs …` is parsed by `crate::jobs::args`.
 
 use std::fmt;
 
 /// Text of `handshake --help`.
 pub const USAGE: &str = "\
-handshake: validate AI Job Model records and hash them canonically (Handshake Master Spec §2.6.6)
+handshake: validate AI Job Model records, hash them canonically and drive a job store
+(Handshake Master Spec §2.6.6)
 
 usage:
   handshake validate [--type TYPE] [--json] FILE...
   handshake hash [--type TYPE] [--canonical-only | --digest-only] FILE
   handshake types
+  handshake jobs SUBCOMMAND --db URL [--json] …   (handshake jobs --help)
   handshake --help | --version
 
 validate  checks each FILE (- for stdin) as TYPE, or as the root type it parses as, and lists
@@ -21,9 +24,12 @@ hash      prints the canonical JSON of FILE (§2.6.6.7.5) on one line and its SH
           hashed; --type ScopeInputs applies the scope_inputs_hash rules. --canonical-only
           prints exactly the hashed bytes (no newline), --digest-only the digest alone.
 types     lists every type of the spec; root types (the ones auto-detection tries) are marked.
+jobs      drives and inspects a job store (SQLite file or PostgreSQL): init, create, get, list,
+          transition, history, events, recover, cancel, retry, relay.
 
-exit status: 0 all valid / hashed, 1 a record is invalid or has no canonical form,
-             2 usage error or a file that cannot be read.
+exit status: 0 all valid / hashed / done, 1 a record is invalid or has no canonical form,
+             or the store refused, 2 usage error, a file that cannot be read or a database
+             that cannot be opened. A closed output pipe ends the program quietly (0).
 ";
 
 /// What to print for `hash`.
@@ -38,7 +44,7 @@ pub enum HashOutput {
 }
 
 /// One parsed invocation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// `handshake validate`.
     Validate {
@@ -60,6 +66,10 @@ pub enum Command {
     },
     /// `handshake types`.
     Types,
+    /// `handshake jobs …`.
+    Jobs(Box<crate::jobs::args::JobsCommand>),
+    /// `handshake jobs --help`.
+    JobsHelp,
     /// `--help`, `-h` or `help`.
     Help,
     /// `--version` or `-V`.
@@ -92,6 +102,10 @@ pub fn parse(arguments: &[String]) -> Result<Command, UsageError> {
         "hash" => parse_hash(rest),
         "types" if rest.is_empty() => Ok(Command::Types),
         "types" => Err(usage_error("types takes no arguments")),
+        "jobs" => match crate::jobs::args::parse(rest)? {
+            crate::jobs::args::Parsed::Run(command) => Ok(Command::Jobs(command)),
+            crate::jobs::args::Parsed::Help => Ok(Command::JobsHelp),
+        },
         "help" | "--help" | "-h" => Ok(Command::Help),
         "--version" | "-V" => Ok(Command::Version),
         other => Err(usage_error(format!("unknown subcommand `{other}`"))),
@@ -284,6 +298,17 @@ mod tests {
         assert_eq!(run("types"), Ok(Command::Types));
         assert_eq!(run("validate --help"), Ok(Command::Help));
         assert_eq!(run("hash -h"), Ok(Command::Help));
+        assert_eq!(run("jobs --help"), Ok(Command::JobsHelp));
         assert!(run("types x").is_err());
+    }
+
+    #[test]
+    fn jobs_hands_its_arguments_to_the_jobs_parser() {
+        let Ok(Command::Jobs(command)) = run("jobs list --db sqlite:x.db --json") else {
+            panic!("jobs list parses");
+        };
+        assert_eq!(command.db, "sqlite:x.db");
+        assert!(command.json);
+        assert_eq!(run("jobs").unwrap_err().0, "jobs needs a subcommand");
     }
 }

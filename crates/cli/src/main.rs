@@ -1,12 +1,15 @@
-//! `handshake`: validate AI Job Model records and print their canonical JSON and SHA-256.
+//! `handshake`: validate AI Job Model records, print their canonical JSON and SHA-256, and
+//! drive a job store (`handshake jobs`).
 //!
-//! Exit status: 0 when every record is valid (or hashed), 1 when a record is invalid or has no
-//! canonical form, 2 for a usage error or a file that cannot be read. When the reader of stdout
-//! goes away (`handshake types | head`), the program ends quietly with 0.
+//! Exit status: 0 when every record is valid (or hashed, or the store did what was asked), 1
+//! when a record is invalid, has no canonical form or the store refused, 2 for a usage error, a
+//! file that cannot be read or a database that cannot be used. When the reader of stdout goes
+//! away (`handshake types | head`), the program ends quietly with 0.
 
 mod args;
 mod hash;
 mod input;
+mod jobs;
 mod registry;
 mod validate;
 mod violation;
@@ -80,6 +83,15 @@ fn run(command: Command) -> anyhow::Result<u8> {
                 handshake_job_model::MASTER_SPEC,
             )?;
             Ok(EXIT_VALID)
+        }
+        Command::JobsHelp => {
+            stdout.write_all(jobs::args::USAGE.as_bytes())?;
+            Ok(EXIT_VALID)
+        }
+        Command::Jobs(command) => {
+            // The jobs printer writes (and flushes) stdout itself.
+            drop(stdout);
+            Ok(jobs::run(*command)?)
         }
         Command::Types => {
             for spec_type in registry::TYPES {

@@ -1,0 +1,556 @@
+//! The command line of `handshake jobs`, parsed by hand like the rest of the binary (see
+//! `crate::args`): eleven subcommands share a dozen options, each checked for the subcommands
+//! that take it.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use handshake_job_model::{FlightRecorderActor, JobId, JobKind, JobState, ReasonCode};
+
+use crate::args::UsageError;
+
+/// Text of `handshake jobs --help`.
+pub const USAGE: &str = "\
+handshake jobs: drive and inspect an AI job store (Handshake Master Spec §2.6.6.3–§2.6.6.5)
+
+usage:
+  handshake jobs init        --db URL
+  handshake jobs create      --db URL FILE
+  handshake jobs get         --db URL ID
+  handshake jobs list        --db URL [--state STATE] [--kind KIND]
+  handshake jobs transition  --db URL ID --to STATE --expected-version N [--reason CODE]
+                             [--changes FILE] [--validation FILE] [--warnings FILE] [--error FILE]
+  handshake jobs history     --db URL ID
+  handshake jobs events      --db URL ID
+  handshake jobs recover     --db URL
+  handshake jobs cancel      --db URL ID --expected-version N [--reason CODE]
+  handshake jobs retry       --db URL ID --expected-version N [--reason CODE]
+  handshake jobs relay       --db URL [--batch N]
+
+every subcommand also takes:
+  --json         print one JSON object (relay: one JSON line per event)
+  --policy FILE  capability grants: a JSON object from capability_profile_id to a list of
+                 §11.1.3 grants (`axis` or `axis:scope`); by default each job is granted what
+                 its own profile declares
+  --actor WHO    human (default), agent or system: the actor recorded for a change
+
+--db       sqlite:PATH (the file is created and migrated if new) or postgres://…
+create     FILE is an AiJob record (- for stdin); prints job_id, version and state
+transition --changes: a JSON array of {\"entity\": <EntityRef>, \"layer\": \"raw|derived|display\"},
+           committed atomically when entering completed or completed_with_issues;
+           --validation: a ValidationResult record; --warnings: a JSON array of Warning
+           records; --error: an ErrorSummary record (failed, poisoned)
+recover    lists every job that is not terminal, with its latest workflow run
+relay      prints undelivered Flight Recorder events as JSON lines, in batches of N (default
+           100), and marks each batch delivered only after it was written
+
+exit status: 0 done, 1 the store refused (the code of the rule or typed error is printed;
+             with --json: {\"refused\": true, \"code\", \"message\", \"state\", …} on stdout),
+             2 usage error, unreadable file or unreachable database.
+";
+
+/// Batch size of `relay` without `--batch`.
+pub const DEFAULT_BATCH: u32 = 100;
+
+/// One `handshake jobs` invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobsCommand {
+    /// `--db URL`.
+    pub db: String,
+    /// `--json`.
+    pub json: bool,
+    /// `--policy FILE`.
+    pub policy: Option<String>,
+    /// `--actor`, `human` when absent.
+    pub actor: FlightRecorderActor,
+    /// What to do.
+    pub action: Action,
+}
+
+/// The subcommand with its operands and options.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Apply the migrations.
+    Init,
+    /// Store the AiJob record in `file`.
+    Create {
+        /// The record, `-` for stdin.
+        file: String,
+    },
+    /// Print one job with its version.
+    Get {
+        /// The job.
+        job_id: JobId,
+    },
+    /// Print the jobs matching the filters.
+    List {
+        /// `--state`.
+        state: Option<JobState>,
+        /// `--kind`.
+        kind: Option<JobKind>,
+    },
+    /// Move a job to another state.
+    Transition(Transition),
+    /// Print a job's state history.
+    History {
+        /// The job.
+        job_id: JobId,
+    },
+    /// Print a job's Flight Recorder events.
+    Events {
+        /// The job.
+        job_id: JobId,
+    },
+    /// List the jobs to resume after a crash.
+    Recover,
+    /// Cancel a job.
+    Cancel(Versioned),
+    /// Retry a failed job.
+    Retry(Versioned),
+    /// Print and acknowledge undelivered events.
+    Relay {
+        /// Events per claimed batch.
+        batch: u32,
+    },
+}
+
+/// `transition`'s operands and options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// The job.
+    pub job_id: JobId,
+    /// `--to`.
+    pub to: JobState,
+    /// `--expected-version`.
+    pub expected_version: u64,
+    /// `--reason`.
+    pub reason: Option<ReasonCode>,
+    /// `--changes FILE`.
+    pub changes: Option<String>,
+    /// `--validation FILE`.
+    pub validation: Option<String>,
+    /// `--warnings FILE`.
+    pub warnings: Option<String>,
+    /// `--error FILE`.
+    pub error: Option<String>,
+}
+
+/// `cancel` and `retry`: a job at a version, with an optional reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned {
+    /// The job.
+    pub job_id: JobId,
+    /// `--expected-version`.
+    pub expected_version: u64,
+    /// `--reason`.
+    pub reason: Option<ReasonCode>,
+}
+
+/// What `handshake jobs …` asks for: a command, or its help text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    /// Run this.
+    Run(Box<JobsCommand>),
+    /// `--help`.
+    Help,
+}
+
+fn usage_error(message: impl Into<String>) -> UsageError {
+    UsageError(message.into())
+}
+
+/// Every option; all but `--json` take a value.
+const OPTIONS: [&str; 14] = [
+    "--db",
+    "--policy",
+    "--actor",
+    "--state",
+    "--kind",
+    "--to",
+    "--expected-version",
+    "--reason",
+    "--changes",
+    "--validation",
+    "--warnings",
+    "--error",
+    "--batch",
+    "--json",
+];
+
+/// Options every subcommand takes.
+const COMMON_OPTIONS: [&str; 4] = ["--db", "--json", "--policy", "--actor"];
+
+/// The options each subcommand takes besides [`COMMON_OPTIONS`].
+fn own_options(subcommand: &str) -> Option<&'static [&'static str]> {
+    Some(match subcommand {
+        "init" | "create" | "get" | "history" | "events" | "recover" => &[],
+        "list" => &["--state", "--kind"],
+        "transition" => &[
+            "--to",
+            "--expected-version",
+            "--reason",
+            "--changes",
+            "--validation",
+            "--warnings",
+            "--error",
+        ],
+        "cancel" | "retry" => &["--expected-version", "--reason"],
+        "relay" => &["--batch"],
+        _ => return None,
+    })
+}
+
+/// Parses the arguments after `jobs`. Options may come before or after the subcommand.
+pub fn parse(arguments: &[String]) -> Result<Parsed, UsageError> {
+    let mut options: BTreeMap<&'static str, String> = BTreeMap::new();
+    let mut operands: Vec<String> = Vec::new();
+    let mut help = false;
+    let mut only_operands = false;
+    let mut arguments = arguments.iter();
+    while let Some(argument) = arguments.next() {
+        if only_operands || argument == "-" || !argument.starts_with('-') {
+            operands.push(argument.clone());
+            continue;
+        }
+        if argument == "--" {
+            only_operands = true;
+            continue;
+        }
+        if argument == "--help" || argument == "-h" {
+            help = true;
+            continue;
+        }
+        let (name, inline) = match argument.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_owned())),
+            None => (argument.as_str(), None),
+        };
+        let Some(&option) = OPTIONS.iter().find(|known| **known == name) else {
+            return Err(usage_error(format!("unknown option `{argument}`")));
+        };
+        let value = if option == "--json" {
+            if inline.is_some() {
+                return Err(usage_error("--json takes no value"));
+            }
+            String::new()
+        } else {
+            let value = match inline {
+                Some(value) => value,
+                None => arguments
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| usage_error(format!("{option} needs a value")))?,
+            };
+            // `--db --json` is a forgotten value, not a database named `--json`.
+            if value.is_empty() || (value.starts_with('-') && value != "-") {
+                return Err(usage_error(format!("{option} needs a value")));
+            }
+            value
+        };
+        if options.insert(option, value).is_some() {
+            return Err(usage_error(format!("{option} given twice")));
+        }
+    }
+    if help {
+        return Ok(Parsed::Help);
+    }
+    let Some((subcommand, operands)) = operands.split_first() else {
+        return Err(usage_error("jobs needs a subcommand"));
+    };
+    let own = own_options(subcommand)
+        .ok_or_else(|| usage_error(format!("unknown jobs subcommand `{subcommand}`")))?;
+    if let Some(option) = options
+        .keys()
+        .find(|option| !COMMON_OPTIONS.contains(option) && !own.contains(option))
+    {
+        return Err(usage_error(format!("{subcommand} does not take {option}")));
+    }
+    let db = options
+        .remove("--db")
+        .ok_or_else(|| usage_error(format!("{subcommand} needs --db URL")))?;
+    let json = options.remove("--json").is_some();
+    let policy = options.remove("--policy");
+    let actor = match options.remove("--actor") {
+        Some(actor) => {
+            parse_value::<FlightRecorderActor>("--actor", &actor, "human, agent or system")?
+        }
+        None => FlightRecorderActor::Human,
+    };
+    let mut take = |option: &str| options.remove(option);
+    let action = match subcommand.as_str() {
+        "init" => {
+            no_operands(subcommand, operands)?;
+            Action::Init
+        }
+        "recover" => {
+            no_operands(subcommand, operands)?;
+            Action::Recover
+        }
+        "create" => Action::Create {
+            file: one_operand(subcommand, "FILE", operands)?,
+        },
+        "get" => Action::Get {
+            job_id: job_id(subcommand, operands)?,
+        },
+        "history" => Action::History {
+            job_id: job_id(subcommand, operands)?,
+        },
+        "events" => Action::Events {
+            job_id: job_id(subcommand, operands)?,
+        },
+        "list" => {
+            no_operands(subcommand, operands)?;
+            Action::List {
+                state: take("--state")
+                    .map(|state| parse_value("--state", &state, &state_names()))
+                    .transpose()?,
+                kind: take("--kind")
+                    .map(|kind| parse_value("--kind", &kind, "a job_kind of the spec"))
+                    .transpose()?,
+            }
+        }
+        "transition" => Action::Transition(Transition {
+            job_id: job_id(subcommand, operands)?,
+            to: parse_value(
+                "--to",
+                &take("--to").ok_or_else(|| usage_error("transition needs --to STATE"))?,
+                &state_names(),
+            )?,
+            expected_version: expected_version(subcommand, take("--expected-version"))?,
+            reason: reason(take("--reason"))?,
+            changes: take("--changes"),
+            validation: take("--validation"),
+            warnings: take("--warnings"),
+            error: take("--error"),
+        }),
+        "cancel" | "retry" => {
+            let versioned = Versioned {
+                job_id: job_id(subcommand, operands)?,
+                expected_version: expected_version(subcommand, take("--expected-version"))?,
+                reason: reason(take("--reason"))?,
+            };
+            if subcommand == "cancel" {
+                Action::Cancel(versioned)
+            } else {
+                Action::Retry(versioned)
+            }
+        }
+        "relay" => {
+            no_operands(subcommand, operands)?;
+            let batch = match take("--batch") {
+                Some(batch) => match batch.parse::<u32>() {
+                    Ok(batch) if batch > 0 => batch,
+                    _ => return Err(usage_error("--batch needs a whole number above 0")),
+                },
+                None => DEFAULT_BATCH,
+            };
+            Action::Relay { batch }
+        }
+        _ => unreachable!("own_options knows every subcommand"),
+    };
+    Ok(Parsed::Run(Box::new(JobsCommand {
+        db,
+        json,
+        policy,
+        actor,
+        action,
+    })))
+}
+
+fn state_names() -> String {
+    JobState::NAMES.join(", ")
+}
+
+fn parse_value<T: FromStr>(option: &str, value: &str, expected: &str) -> Result<T, UsageError> {
+    value.parse().map_err(|_| {
+        usage_error(format!(
+            "{option}: unknown value `{value}`; expected {expected}"
+        ))
+    })
+}
+
+fn no_operands(subcommand: &str, operands: &[String]) -> Result<(), UsageError> {
+    match operands.first() {
+        None => Ok(()),
+        Some(extra) => Err(usage_error(format!(
+            "{subcommand} takes no operand, got `{extra}`"
+        ))),
+    }
+}
+
+fn one_operand(subcommand: &str, what: &str, operands: &[String]) -> Result<String, UsageError> {
+    match operands {
+        [one] => Ok(one.clone()),
+        _ => Err(usage_error(format!(
+            "{subcommand} takes exactly one {what}, got {}",
+            operands.len()
+        ))),
+    }
+}
+
+fn job_id(subcommand: &str, operands: &[String]) -> Result<JobId, UsageError> {
+    let id = one_operand(subcommand, "job ID", operands)?;
+    id.parse()
+        .map_err(|_| usage_error(format!("`{id}` is not a job id (a UUID)")))
+}
+
+fn expected_version(subcommand: &str, value: Option<String>) -> Result<u64, UsageError> {
+    let value =
+        value.ok_or_else(|| usage_error(format!("{subcommand} needs --expected-version N")))?;
+    value
+        .parse()
+        .map_err(|_| usage_error("--expected-version needs a whole number"))
+}
+
+fn reason(value: Option<String>) -> Result<Option<ReasonCode>, UsageError> {
+    value
+        .map(|code| {
+            ReasonCode::new(code.as_str()).map_err(|error| {
+                usage_error(format!(
+                    "--reason `{code}` is not a reason code (snake_case segments joined by dots, e.g. {}): {error}",
+                    ReasonCode::EXAMPLE
+                ))
+            })
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0193a2b4-5c6d-7e8f-9a0b-000000000002";
+
+    fn run(line: &str) -> Result<Parsed, UsageError> {
+        let arguments: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+        parse(&arguments)
+    }
+
+    fn command(line: &str) -> JobsCommand {
+        match run(line) {
+            Ok(Parsed::Run(command)) => *command,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn options_come_before_or_after_the_subcommand() {
+        let first = command(&format!("--db sqlite:a.db get {ID} --json"));
+        let second = command(&format!("get --json {ID} --db=sqlite:a.db"));
+        assert_eq!(first, second);
+        assert_eq!(first.db, "sqlite:a.db");
+        assert!(first.json);
+        assert_eq!(first.actor, FlightRecorderActor::Human);
+        assert_eq!(
+            first.action,
+            Action::Get {
+                job_id: ID.parse().expect("uuid")
+            }
+        );
+    }
+
+    #[test]
+    fn transition_takes_its_files_and_checks_state_version_and_reason() {
+        let parsed = command(&format!(
+            "transition {ID} --db sqlite:a --to completed --expected-version 3 --reason validation.passed --changes c.json --validation v.json --actor system"
+        ));
+        assert_eq!(parsed.actor, FlightRecorderActor::System);
+        let Action::Transition(transition) = parsed.action else {
+            panic!("not a transition");
+        };
+        assert_eq!(transition.to, JobState::Completed);
+        assert_eq!(transition.expected_version, 3);
+        assert_eq!(
+            transition.reason.as_ref().map(ReasonCode::as_str),
+            Some("validation.passed")
+        );
+        assert_eq!(transition.changes.as_deref(), Some("c.json"));
+        assert_eq!(transition.validation.as_deref(), Some("v.json"));
+        assert_eq!(transition.error, None);
+    }
+
+    #[test]
+    fn usage_errors_name_the_problem() {
+        let message = |line: &str| run(line).expect_err(line).0;
+        assert_eq!(message("--db x"), "jobs needs a subcommand");
+        assert_eq!(message("frob --db x"), "unknown jobs subcommand `frob`");
+        assert_eq!(message("init"), "init needs --db URL");
+        assert_eq!(message("init --db"), "--db needs a value");
+        assert_eq!(message("init --db --json"), "--db needs a value");
+        assert_eq!(message("init --db a --db b"), "--db given twice");
+        assert_eq!(
+            message("init --db a --to queued"),
+            "init does not take --to"
+        );
+        assert_eq!(message("init --db a --frob"), "unknown option `--frob`");
+        assert_eq!(
+            message("init --db a extra"),
+            "init takes no operand, got `extra`"
+        );
+        assert_eq!(message("get --db a"), "get takes exactly one job ID, got 0");
+        assert_eq!(message("get --db a 42"), "`42` is not a job id (a UUID)");
+        assert_eq!(
+            message(&format!("transition {ID} --db a --expected-version 1")),
+            "transition needs --to STATE"
+        );
+        assert!(
+            message(&format!(
+                "transition {ID} --db a --to done --expected-version 1"
+            ))
+            .starts_with("--to: unknown value `done`; expected queued, ")
+        );
+        assert_eq!(
+            message(&format!("cancel {ID} --db a")),
+            "cancel needs --expected-version N"
+        );
+        assert_eq!(
+            message(&format!("retry {ID} --db a --expected-version -1")),
+            "--expected-version needs a value"
+        );
+        assert_eq!(
+            message(&format!("retry {ID} --db a --expected-version x")),
+            "--expected-version needs a whole number"
+        );
+        assert!(
+            message(&format!(
+                "cancel {ID} --db a --expected-version 1 --reason Bad"
+            ))
+            .starts_with("--reason `Bad` is not a reason code")
+        );
+        assert_eq!(
+            message("relay --db a --batch 0"),
+            "--batch needs a whole number above 0"
+        );
+        assert_eq!(
+            message("list --db a --kind novel_writing"),
+            "--kind: unknown value `novel_writing`; expected a job_kind of the spec"
+        );
+        assert_eq!(
+            message("list --db a --actor robot"),
+            "--actor: unknown value `robot`; expected human, agent or system"
+        );
+        assert_eq!(message("init --db a --json=1"), "--json takes no value");
+    }
+
+    #[test]
+    fn defaults_and_help() {
+        assert_eq!(run("--help"), Ok(Parsed::Help));
+        assert_eq!(run("list -h --db a"), Ok(Parsed::Help));
+        assert_eq!(
+            command("relay --db a").action,
+            Action::Relay {
+                batch: DEFAULT_BATCH
+            }
+        );
+        assert_eq!(
+            command("list --db a --state failed --kind doc_rewrite").action,
+            Action::List {
+                state: Some(JobState::Failed),
+                kind: Some(JobKind::DocRewrite)
+            }
+        );
+        assert_eq!(
+            command("create - --db a").action,
+            Action::Create { file: "-".into() }
+        );
+    }
+}
