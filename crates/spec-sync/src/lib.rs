@@ -64,24 +64,60 @@ pub fn check_extraction(extraction: Extraction, spec: &Spec, lock: &Lock) -> Rep
     findings.extend(lock::reconcile(&mut items, lock));
     let structure = compare::compare(&extraction, spec);
     findings.extend(structure.findings);
-    let claimed = items
-        .iter()
-        .filter(|item| {
-            structure
-                .claims
-                .iter()
-                .any(|claim| claim.kind == item.kind && claim.line == item.line)
-        })
-        .count();
+    let coverage = coverage(&items, spec, &structure.claims);
+    findings.extend(coverage.unclaimed);
     let order: Vec<String> = clauses.iter().map(|c| format!("§{}", c.number)).collect();
     finding::sort(&mut findings, &order);
     Report {
         findings,
         notes,
         items,
-        claimed,
-        out_of_scope: 0,
+        claimed: coverage.claimed,
+        out_of_scope: coverage.out_of_scope,
     }
+}
+
+struct Coverage {
+    claimed: usize,
+    out_of_scope: usize,
+    unclaimed: Vec<Finding>,
+}
+
+/// An item is claimed by a declaration that corresponds to it structurally (a field, state or
+/// type) or that lists its id under `claims:`; it is out of scope when only `out_of_scope:`
+/// entries claim it; otherwise it is `unclaimed`.
+fn coverage(items: &[Item], spec: &Spec, structural: &[compare::StructuralClaim]) -> Coverage {
+    let out_of_scope_at: Vec<_> = spec.out_of_scope.iter().map(|o| &o.meta.location).collect();
+    let mut coverage = Coverage {
+        claimed: 0,
+        out_of_scope: 0,
+        unclaimed: Vec::new(),
+    };
+    for item in items {
+        let corresponds = structural
+            .iter()
+            .any(|claim| claim.kind == item.kind && claim.line == item.line);
+        let claims: Vec<_> = spec.claims.iter().filter(|c| c.id == item.id).collect();
+        let by_guard =
+            |c: &&handshake_spec::model::Claim| out_of_scope_at.contains(&&c.declaration);
+        if corresponds || claims.iter().any(|c| !by_guard(c)) {
+            coverage.claimed += 1;
+        } else if claims.iter().any(by_guard) {
+            coverage.out_of_scope += 1;
+        } else {
+            coverage.unclaimed.push(Finding {
+                kind: finding::FindingKind::Unclaimed,
+                clause: item.clause.clone(),
+                line: item.line,
+                subject: item.id.clone(),
+                detail: format!(
+                    "no declaration claims this {}: add its id to `claims:` of the declaration that implements it, or to an `out_of_scope:` entry",
+                    item.kind.name()
+                ),
+            });
+        }
+    }
+    coverage
 }
 
 /// Why a repository run could not happen (exit code 2).

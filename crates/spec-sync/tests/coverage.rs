@@ -1,0 +1,131 @@
+//! Coverage: one clause with several requirements, each claimed by a different declaration
+//! (`claims:` on a record field, a lifecycle state and a transition), one listed out of scope,
+//! one claimed by nothing.
+
+use std::collections::BTreeMap;
+
+use handshake_spec_sync::extract::extract;
+use handshake_spec_sync::lock::Lock;
+
+const MASTER: &str = "### 2.6.6 Model
+
+#### 2.6.6.3 Lifecycle
+
+##### 2.6.6.3.3 Constraints
+
+- Changes MUST only be applied on completion.
+- Failed jobs MUST NOT commit edits.
+- Poisoned jobs MUST NOT be retried automatically.
+- Workers MUST log every retry.
+- Operators SHALL review poisoned jobs by hand.
+";
+
+const MANIFEST: &str = "spec: coverage
+version: 0.1.0
+master_spec: v02.84
+outputs:
+  rust: out/rust
+  json_schema: out/json_schema
+  migrations: out/migrations
+  typescript: out/typescript
+  python: out/python
+  docs: out/docs
+files:
+  - model.yaml
+";
+
+const MODEL: &str = r#"types:
+  Job:
+    kind: record
+    clause: §2.6.6.3
+    description: a job
+    fields:
+      committed:
+        type: boolean
+        required: true
+        clause: §2.6.6.3.3
+        description: whether its changes were applied
+        claims: ["§2.6.6.3.3/changes-must-only-applied-completion"]
+lifecycle:
+  name: JobState
+  clause: §2.6.6.3
+  description: the lifecycle
+  initial: running
+  states:
+    running: { terminal: false, clause: §2.6.6.3.3, description: running }
+    failed:
+      terminal: false
+      clause: §2.6.6.3.3
+      description: failed, commits nothing
+      claims: ["§2.6.6.3.3/failed-jobs-must-not-commit-edits"]
+    poisoned: { terminal: true, clause: §2.6.6.3.3, description: never retried }
+  transitions:
+    - { from: running, to: failed, origin: text, clause: §2.6.6.3.3, description: fail }
+    - from: failed
+      to: poisoned
+      origin: text
+      clause: §2.6.6.3.3
+      description: poison; there is no transition out of poisoned, so no automatic retry
+      claims: ["§2.6.6.3.3/poisoned-jobs-must-not-retried-automatically"]
+out_of_scope:
+  RetryLogGuard:
+    reason: logging happens in the worker, which no record holds
+    clause: §2.6.6.3.3
+    description: workers log retries
+    claims: ["§2.6.6.3.3/workers-must-log-every-retry"]
+"#;
+
+#[test]
+fn three_requirements_of_one_clause_claimed_by_three_declarations() {
+    let lock = Lock::from_items(&extract(MASTER.as_bytes()).unwrap().items);
+    let sources: BTreeMap<String, String> = [
+        ("spec/handshake.yaml", MANIFEST.to_string()),
+        ("spec/model.yaml", MODEL.to_string()),
+        ("spec/master-spec.lock", lock.render()),
+    ]
+    .into_iter()
+    .map(|(path, text)| (path.to_string(), text))
+    .collect();
+    let spec = handshake_spec::load_sources(&sources, "spec/handshake.yaml").expect("loads");
+    let claims: Vec<(&str, usize)> = spec
+        .claims
+        .iter()
+        .map(|c| (c.id.as_str(), c.declaration.line))
+        .collect();
+    assert_eq!(
+        claims,
+        vec![
+            ("§2.6.6.3.3/changes-must-only-applied-completion", 7),
+            ("§2.6.6.3.3/failed-jobs-must-not-commit-edits", 20),
+            (
+                "§2.6.6.3.3/poisoned-jobs-must-not-retried-automatically",
+                28
+            ),
+            ("§2.6.6.3.3/workers-must-log-every-retry", 35),
+        ]
+    );
+    let report = handshake_spec_sync::check(MASTER.as_bytes(), &spec, &lock).unwrap();
+    assert_eq!(
+        (report.items.len(), report.claimed, report.out_of_scope),
+        (5, 3, 1)
+    );
+    let findings: Vec<String> = report.findings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        findings,
+        vec![
+            "11: §2.6.6.3.3: unclaimed: §2.6.6.3.3/operators-shall-review-poisoned-jobs-hand: no declaration claims this statement: add its id to `claims:` of the declaration that implements it, or to an `out_of_scope:` entry"
+        ]
+    );
+    let json: serde_json::Value = serde_json::from_str(&handshake_spec_sync::finding::render_json(
+        &report.findings,
+        report.items.len(),
+        report.claimed,
+        report.out_of_scope,
+    ))
+    .unwrap();
+    assert_eq!(json["items"], 5);
+    assert_eq!(json["claimed"], 3);
+    assert_eq!(json["out_of_scope"], 1);
+    assert_eq!(json["findings"][0]["kind"], "unclaimed");
+    assert_eq!(json["findings"][0]["line"], 11);
+}
