@@ -288,3 +288,39 @@ fn concurrent_relays_on_postgres_never_deliver_an_event_twice() {
         db.finish(&[&store]).await;
     });
 }
+
+/// Postgres: while one relay holds the first events of a job, another relay is handed none of
+/// that job's later events (only a prefix of each job's undelivered events is ever claimed), but
+/// still gets other jobs' events.
+#[test]
+fn a_relay_never_skips_ahead_of_another_within_a_job() {
+    runtime().block_on(async {
+        let Some(db) = PgDb::create().await else {
+            return;
+        };
+        let store = db.store(4, NoRequirements).await;
+        let first = some_jobs(&store, 1).await[0];
+        let held = store.claim_events(2).await.expect("claim");
+        assert_eq!(held.events().len(), 2);
+        assert!(held.events().iter().all(|e| e.job_id == Some(first)));
+        let second = some_jobs(&store, 1).await[0];
+        let other = store.claim_events(100).await.expect("claim");
+        assert!(
+            other.events().iter().all(|e| e.job_id == Some(second)),
+            "the held job's later events wait for its earlier ones"
+        );
+        assert_eq!(
+            other.events().len(),
+            store.events(second).await.expect("events").len()
+        );
+        other.ack().await.expect("ack");
+        held.ack().await.expect("ack");
+        let rest = drain(&store, 100).await;
+        let all = store.events(first).await.expect("events");
+        assert_eq!(
+            rest[&first],
+            all[2..].iter().map(|e| e.event_id).collect::<Vec<_>>()
+        );
+        db.finish(&[&store]).await;
+    });
+}
