@@ -486,6 +486,90 @@ fn cancel_retry_and_recover() {
 }
 
 #[test]
+fn completed_with_issues_carries_warnings_and_awaiting_user_a_validators_request() {
+    on_each_backend(|store| {
+        let job = job_json();
+        let (id, version) = to_awaiting_validation(store, &job);
+        // The validators ask for a human decision (§2.6.6.3.2): awaiting_user carries it.
+        let needs_user = store.file(
+            "needs-user.json",
+            &json!({
+                "verdict": "needs_user",
+                "validators": [{ "validator_id": "structural", "phase": "awaiting_validation", "verdict": "needs_user", "message": "large diff" }]
+            }),
+        );
+        let version = store.step(
+            &id,
+            version,
+            "awaiting_user",
+            &["--validation", &needs_user],
+        );
+        // The user accepts with issues: the change set, a warned result and the warnings.
+        let warned = store.file(
+            "warned.json",
+            &json!({
+                "verdict": "warned",
+                "validators": [{ "validator_id": "structural", "phase": "awaiting_validation", "verdict": "warned" }]
+            }),
+        );
+        let warnings = store.file(
+            "warnings.json",
+            &json!([{ "code": "diff.large", "message": "the rewrite changes most of the document", "entity_ref": doc_of(&job) }]),
+        );
+        let changes = store.file(
+            "changes.json",
+            &json!([{ "entity": doc_of(&job), "layer": "derived" }]),
+        );
+        store.step(
+            &id,
+            version,
+            "completed_with_issues",
+            &[
+                "--validation",
+                &warned,
+                "--warnings",
+                &warnings,
+                "--changes",
+                &changes,
+                "--reason",
+                "user.accepted",
+                "--actor",
+                "human",
+            ],
+        );
+        let got = store.ok(&["jobs", "get", &id]);
+        assert_eq!(got["job"]["state"], json!("completed_with_issues"));
+        assert_eq!(got["job"]["warnings"][0]["code"], json!("diff.large"));
+    });
+}
+
+#[test]
+fn create_reads_the_job_from_stdin() {
+    let store = sqlite_store();
+    let job = job_json();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_handshake"))
+        .args(["jobs", "create", "-", "--json", "--db", &store.url])
+        .current_dir(store.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the handshake binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(job.to_string().as_bytes())
+        .expect("feed the job");
+    let output = child.wait_with_output().expect("the handshake binary ends");
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        one_object(&output),
+        json!({ "job_id": job["job_id"], "version": 1, "state": "queued" })
+    );
+}
+
+#[test]
 fn people_get_lines_and_refusals_on_stderr() {
     let store = sqlite_store();
     let id = store.create(&job_json());
