@@ -21,6 +21,11 @@ use crate::input;
 use crate::violation::Violation;
 
 /// One element of `--changes`: the entity a change writes and its layer (§2.6.6.2.3, §2.6.6.7.0).
+///
+/// The same JSON as the store's `Change`, read here rather than into `Change` because the CLI
+/// checks every file with the spec's rules before asking the store, and `Change` does not
+/// implement `Validate`: this one runs the rules of its `EntityRef`, reported at
+/// `/<index>/entity/…`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeEntry {

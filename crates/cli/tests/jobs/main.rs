@@ -306,6 +306,47 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         );
         assert_eq!(refusal["state"], json!("poisoned"));
 
+        // A change set belongs to the completion (§2.6.6.3.3), not to any other transition.
+        let fresh = store.create(&job_json());
+        let changes = store.file(
+            "early.json",
+            &json!([{ "entity": doc_of(&job), "layer": "derived" }]),
+        );
+        let refusal = store.refused(
+            &[
+                "jobs",
+                "transition",
+                &fresh,
+                "--to",
+                "running",
+                "--expected-version",
+                "1",
+                "--changes",
+                &changes,
+            ],
+            "HSK-JOB-3007",
+        );
+        assert_eq!(refusal["state"], json!("queued"));
+
+        // runtime_config.max_attempts bounds the attempts (§2.6.6.4): one attempt, then no retry.
+        let mut once = job_json();
+        once["runtime_config"] = json!({ "max_attempts": 1 });
+        let once = store.create(&once);
+        let version = store.step(&once, 1, "running", &[]);
+        let retryable = store.file("retryable.json", &error_summary(true));
+        let version = store.step(&once, version, "failed", &["--error", &retryable]);
+        let refusal = store.refused(
+            &[
+                "jobs",
+                "retry",
+                &once,
+                "--expected-version",
+                &version.to_string(),
+            ],
+            "HSK-JOB-2007",
+        );
+        assert_eq!(refusal["state"], json!("failed"));
+
         // A change outside entity_refs (§2.6.6.2.3): the completion is the commit, so the
         // refusal is recorded and the same transaction fails the job.
         let other = job_json();
