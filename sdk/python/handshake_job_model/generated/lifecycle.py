@@ -73,7 +73,7 @@ TRANSITIONS: tuple[LifecycleEdge, ...] = (
     # a retry; the job keeps its job_id and a new workflow run attempt starts
     LifecycleEdge("failed", "queued", "text", "§2.6.6.4"),
     # a failed job is found unsafe to retry
-    LifecycleEdge("failed", "poisoned", "diagram", "§2.6.6.3.1"),
+    LifecycleEdge("failed", "poisoned", "text", "§2.6.6.3.2"),
 )
 """The transition table of ``JobState``, in spec order.
 
@@ -81,7 +81,7 @@ Clause: §2.6.6.3
 """
 
 REJECTED: tuple[RejectedLifecycleEdge, ...] = (
-    RejectedLifecycleEdge("completed", "completed_with_issues", "§2.6.6.3.1", "Refused: completed is terminal, and by §2.6.6.3.3 changes are committed when the job enters completed or completed_with_issues, so this edge would commit twice. A job whose commit has non-fatal issues enters completed_with_issues directly from awaiting_validation or awaiting_user."),
+    RejectedLifecycleEdge("completed", "completed_with_issues", "§2.6.6.3.1", "Refused, read from the text alone. §2.6.6.3.2 defines completed_with_issues as a completion with non-fatal warnings, such as a partial application: a second kind of outcome beside completed, not a later phase of it, and completed says that all validators passed. The issues arise when the changes are applied, and §2.6.6.3.3 applies changes only on the transition into completed or completed_with_issues, so they are known on that one transition and the job enters completed_with_issues directly (from awaiting_validation or awaiting_user). After completion nothing that could raise a warning runs any more: the last enforcement point of §2.6.6.5.2 is the commit itself. The edge would therefore only rewrite a completion already recorded as clean, and completed stays terminal. The arrow is read as drawing completed_with_issues as a variant of completed."),
 )
 """Edges the spec's diagram draws that the table refuses, each with the reason."""
 

@@ -156,9 +156,10 @@ export const JOB_STATE_TRANSITIONS = [
   /**
    * a failed job is found unsafe to retry
    *
-   * Clause: §2.6.6.3.1, §2.6.6.3.2
+   * Clause: §2.6.6.3.2, §2.6.6.4
+   * Decision: Not drawn: the long line on the right ends in an arrowhead on failed, so failed is a target of it, not a source. The text requires the edge: a failed job may be retried (failed → queued), and poisoned is the state that forbids retrying (§2.6.6.3.2), so a failed job found unsafe to retry must be able to become poisoned without a retry first.
    */
-  { from: "failed", to: "poisoned", origin: "diagram", clause: "§2.6.6.3.1" },
+  { from: "failed", to: "poisoned", origin: "text", clause: "§2.6.6.3.2" },
 ] as const satisfies readonly (JobStateEdge & { readonly origin: "diagram" | "text"; readonly clause: string })[];
 
 /**
@@ -180,7 +181,7 @@ export const TERMINAL = ["completed", "completed_with_issues", "cancelled", "poi
  * Clause: §2.6.6.3
  */
 export const REJECTED_TRANSITIONS = [
-  { from: "completed", to: "completed_with_issues", clause: "§2.6.6.3.1", reason: "Refused: completed is terminal, and by §2.6.6.3.3 changes are committed when the job enters completed or completed_with_issues, so this edge would commit twice. A job whose commit has non-fatal issues enters completed_with_issues directly from awaiting_validation or awaiting_user." },
+  { from: "completed", to: "completed_with_issues", clause: "§2.6.6.3.1", reason: "Refused, read from the text alone. §2.6.6.3.2 defines completed_with_issues as a completion with non-fatal warnings, such as a partial application: a second kind of outcome beside completed, not a later phase of it, and completed says that all validators passed. The issues arise when the changes are applied, and §2.6.6.3.3 applies changes only on the transition into completed or completed_with_issues, so they are known on that one transition and the job enters completed_with_issues directly (from awaiting_validation or awaiting_user). After completion nothing that could raise a warning runs any more: the last enforcement point of §2.6.6.5.2 is the commit itself. The edge would therefore only rewrite a completion already recorded as clean, and completed stays terminal. The arrow is read as drawing completed_with_issues as a variant of completed." },
 ] as const satisfies readonly { readonly from: JobState; readonly to: JobState; readonly clause: string; readonly reason: string }[];
 
 /**
