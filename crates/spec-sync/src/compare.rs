@@ -144,6 +144,7 @@ impl<'a> Comparison<'a> {
             line: at.line,
             subject,
             detail,
+            fingerprint: None,
         });
     }
 

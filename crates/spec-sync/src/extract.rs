@@ -173,6 +173,7 @@ pub fn extract(bytes: &[u8]) -> Result<Extraction, ReadError> {
     }
     let mut reader = Reader {
         clauses: &clauses,
+        lines: text.lines().collect(),
         items: Vec::new(),
         field_tables: Vec::new(),
         types: Vec::new(),
@@ -334,6 +335,8 @@ fn clause_tree(blocks: &[Block], line_count: usize) -> Vec<ClauseNode> {
 
 struct Reader<'a> {
     clauses: &'a [ClauseNode],
+    /// The text's lines, for the fingerprints of unparsed and repaired findings.
+    lines: Vec<&'a str>,
     items: Vec<Item>,
     field_tables: Vec<FieldTable>,
     types: Vec<ClauseType>,
@@ -356,7 +359,13 @@ impl Reader<'_> {
             Some(clause) => (format!("§{}", clause.number), &mut self.findings),
             None => ("outside §2.6.6".to_string(), &mut self.notes),
         };
+        let source = self.lines.get(line.wrapping_sub(1)).copied().unwrap_or("");
+        let fingerprint = text_hash(&format!(
+            "{clause}\n{kind}\n{subject}\n{}",
+            normalise(source)
+        ));
         target.push(Finding {
+            fingerprint: Some(fingerprint),
             kind,
             clause,
             line,

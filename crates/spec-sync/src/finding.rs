@@ -83,6 +83,9 @@ pub struct Finding {
     pub subject: String,
     /// What differs.
     pub detail: String,
+    /// For `unparsed` and `repaired`: a hash of the clause, kind, subject and the source line, by
+    /// which `--accept` records that a human reviewed it (see [`crate::lock`]); `None` otherwise.
+    pub fingerprint: Option<String>,
 }
 
 impl fmt::Display for Finding {

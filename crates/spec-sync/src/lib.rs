@@ -60,7 +60,10 @@ pub fn check_extraction(extraction: Extraction, spec: &Spec, lock: &Lock) -> Rep
         notes,
         ..
     } = extraction.clone();
-    let mut findings = read_findings;
+    let mut findings: Vec<Finding> = read_findings
+        .into_iter()
+        .filter(|finding| !lock.is_reviewed(finding))
+        .collect();
     findings.extend(lock::reconcile(&mut items, lock));
     let structure = compare::compare(&extraction, spec);
     findings.extend(structure.findings);
@@ -106,6 +109,7 @@ fn coverage(items: &[Item], spec: &Spec, structural: &[compare::StructuralClaim]
             coverage.out_of_scope += 1;
         } else {
             coverage.unclaimed.push(Finding {
+                fingerprint: None,
                 kind: finding::FindingKind::Unclaimed,
                 clause: item.clause.clone(),
                 line: item.line,
@@ -175,7 +179,7 @@ pub fn run_repo(root: &Path, master_spec: &Path, accept: bool) -> Result<Report,
     if !accept {
         return Ok(report);
     }
-    let accepted = Lock::from_items(&report.items);
+    let accepted = Lock::accept(&report.items, &extraction.findings);
     let path = root.join(LOCK_PATH);
     let text = accepted.render();
     if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
