@@ -30,7 +30,15 @@ fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let command = match args::parse(&arguments) {
         Ok(command) => command,
-        Err(error) => return usage_failure(&error.0),
+        Err(error) => {
+            // A mistake in `handshake jobs …` is answered with the usage of `jobs`.
+            let usage = if arguments.first().is_some_and(|first| first == "jobs") {
+                jobs::args::USAGE
+            } else {
+                args::USAGE
+            };
+            return usage_failure(&error.0, usage);
+        }
     };
     match run(command) {
         Ok(code) => ExitCode::from(code),
@@ -60,8 +68,8 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-fn usage_failure(message: &str) -> ExitCode {
-    eprintln!("handshake: {message}\n\n{}", args::USAGE);
+fn usage_failure(message: &str, usage: &str) -> ExitCode {
+    eprintln!("handshake: {message}\n\n{usage}");
     ExitCode::from(EXIT_USAGE)
 }
 

@@ -684,6 +684,11 @@ fn usage_errors_and_unusable_inputs_exit_2() {
     };
     let db = store.url.as_str();
     exit_2(&["jobs", "list"], "list needs --db URL");
+    // A usage error of `jobs` shows the usage of `jobs`.
+    exit_2(
+        &["jobs"],
+        "handshake jobs transition  --db URL ID --to STATE",
+    );
     exit_2(
         &["jobs", "frob", "--db", db],
         "unknown jobs subcommand `frob`",
