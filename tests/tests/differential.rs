@@ -304,8 +304,9 @@ struct RuleGap {
     reason: &'static str,
 }
 
-/// Rules the JSON Schema cannot express. `all_equal` compares list elements with each other, and
-/// no JSON Schema keyword relates two instance values.
+/// Rules the JSON Schema cannot express. `all_equal` compares list elements with each other,
+/// `member_of` a value with the elements of another list, and no JSON Schema keyword relates two
+/// instance values.
 const RULE_GAPS: &[RuleGap] = &[
     RuleGap {
         rule: "job_context_trace_same_model_tier",
@@ -336,6 +337,41 @@ const RULE_GAPS: &[RuleGap] = &[
         rule: "imported_blocks_come_from_one_job_and_file",
         target: Target::JsonSchema,
         reason: "`all_equal`: every imported block names the same job and source file in its ai_origin",
+    },
+    RuleGap {
+        rule: "planned_entity_targets_are_listed",
+        target: Target::JsonSchema,
+        reason: "`member_of`: an operation's EntityRef target against the elements of entity_refs",
+    },
+    RuleGap {
+        rule: "planned_document_targets_are_listed",
+        target: Target::JsonSchema,
+        reason: "`member_of`: an operation's DocId against the doc refs of entity_refs",
+    },
+    RuleGap {
+        rule: "planned_block_targets_are_derivable",
+        target: Target::JsonSchema,
+        reason: "`member_of`: an operation's BlockId against the block selectors of entity_refs",
+    },
+    RuleGap {
+        rule: "planned_sheet_targets_are_derivable",
+        target: Target::JsonSchema,
+        reason: "`member_of`: an operation's range or column against the selectors of entity_refs",
+    },
+    RuleGap {
+        rule: "planned_source_files_are_listed",
+        target: Target::JsonSchema,
+        reason: "`member_of`: an operation's FileId against the file refs of entity_refs",
+    },
+    RuleGap {
+        rule: "planned_media_is_listed",
+        target: Target::JsonSchema,
+        reason: "`member_of`: an operation's MediaId against the audio refs of entity_refs",
+    },
+    RuleGap {
+        rule: "entity_refs_lie_inside_the_document_scope",
+        target: Target::JsonSchema,
+        reason: "`member_of`: each doc ref against workspace_scope.document_ids",
     },
 ];
 
@@ -519,6 +555,12 @@ fn first_segments(condition: &Condition, out: &mut Vec<String>) {
             conditions.iter().for_each(|c| first_segments(c, out))
         }
         Condition::Not(inner) => first_segments(inner, out),
+        // The list is read from the rule's record; the values from where the condition sits.
+        Condition::MemberOf { matches, .. } => out.extend(
+            matches
+                .iter()
+                .filter_map(|m| m.value.json_keys().next().map(str::to_string)),
+        ),
     }
 }
 

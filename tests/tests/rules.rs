@@ -13,7 +13,8 @@ use handshake_job_model as model;
 use handshake_job_model::validate_json;
 use serde_json::Value;
 
-/// Rules with `all_equal` (elements compared with each other), which JSON Schema cannot state.
+/// Rules with `all_equal` (elements compared with each other) or `member_of` (a value compared
+/// with the elements of another list of the record), which JSON Schema cannot state.
 const NOT_EXPRESSIBLE: &[&str] = &[
     "job_context_trace_one_job",
     "job_context_trace_same_model_tier",
@@ -21,6 +22,13 @@ const NOT_EXPRESSIBLE: &[&str] = &[
     "job_context_trace_same_projection",
     "transcript_segments_come_from_one_job",
     "imported_blocks_come_from_one_job_and_file",
+    "planned_entity_targets_are_listed",
+    "planned_document_targets_are_listed",
+    "planned_block_targets_are_derivable",
+    "planned_sheet_targets_are_derivable",
+    "planned_source_files_are_listed",
+    "planned_media_is_listed",
+    "entity_refs_lie_inside_the_document_scope",
 ];
 
 /// Rust's verdict: `Ok`, or the codes of every violation.

@@ -13,6 +13,7 @@ use sql_support::{Db, insert_sql};
 /// docs name every one (a rule added after its table was created has no migration comment: a
 /// migration that only adds columns does not list rules).
 const UNEXPRESSED: &[(&str, &str)] = &[
+    ("ai_jobs", "profile_id_is_registered"),
     ("ai_jobs", "docs_rewrite_and_summarize_carry_a_docs_profile"),
     ("ai_jobs", "document_jobs_name_their_document"),
     ("ai_jobs", "sheet_jobs_name_their_sheet"),
@@ -24,9 +25,14 @@ const UNEXPRESSED: &[(&str, &str)] = &[
     ("ai_jobs", "docs_sheets_kinds_carry_docs_sheets_inputs"),
     ("ai_jobs", "docs_sheets_kinds_plan_docs_sheets_operations"),
     ("ai_jobs", "docs_sheets_kinds_carry_docs_sheets_outputs"),
+    ("ai_jobs", "docs_sheets_kinds_carry_docs_sheets_profile_id"),
     ("ai_jobs", "charts_decks_kinds_carry_charts_decks_inputs"),
     ("ai_jobs", "charts_decks_kinds_plan_charts_decks_operations"),
     ("ai_jobs", "charts_decks_kinds_carry_charts_decks_outputs"),
+    (
+        "ai_jobs",
+        "charts_decks_kinds_carry_charts_decks_profile_id",
+    ),
     (
         "ai_jobs",
         "context_pack_builder_kinds_carry_context_pack_builder_inputs",
@@ -39,17 +45,28 @@ const UNEXPRESSED: &[(&str, &str)] = &[
         "ai_jobs",
         "context_pack_builder_kinds_carry_context_pack_builder_outputs",
     ),
+    (
+        "ai_jobs",
+        "context_pack_builder_kinds_carry_context_pack_builder_profile_id",
+    ),
     ("ai_jobs", "asr_kinds_carry_asr_inputs"),
     ("ai_jobs", "asr_kinds_plan_asr_operations"),
     ("ai_jobs", "asr_kinds_carry_asr_outputs"),
+    ("ai_jobs", "asr_kinds_carry_asr_profile_id"),
     ("ai_jobs", "docling_kinds_carry_docling_inputs"),
     ("ai_jobs", "docling_kinds_plan_docling_operations"),
     ("ai_jobs", "docling_kinds_carry_docling_outputs"),
+    ("ai_jobs", "docling_kinds_carry_docling_profile_id"),
     ("ai_jobs", "distillation_kinds_carry_distillation_inputs"),
     ("ai_jobs", "distillation_kinds_plan_distillation_operations"),
     ("ai_jobs", "distillation_kinds_carry_distillation_outputs"),
+    (
+        "ai_jobs",
+        "distillation_kinds_carry_distillation_profile_id",
+    ),
     ("ai_jobs", "canvas_kinds_carry_canvas_inputs"),
     ("ai_jobs", "canvas_kinds_plan_canvas_operations"),
+    ("ai_jobs", "canvas_kinds_carry_canvas_profile_id"),
     ("ai_jobs", "canvas_kinds_carry_no_outputs"),
     (
         "ai_jobs",
@@ -63,6 +80,18 @@ const UNEXPRESSED: &[(&str, &str)] = &[
     ("ai_jobs", "imported_blocks_come_from_one_job_and_file"),
     ("ai_jobs", "analysis_only_plans_no_mutation"),
     ("ai_jobs", "raw_writes_only_for_ingestion"),
+    ("ai_jobs", "completed_job_passed_validation"),
+    ("ai_jobs", "completed_with_issues_job_has_warnings"),
+    ("ai_jobs", "awaiting_user_job_asked_by_a_validator"),
+    ("ai_jobs", "failed_or_poisoned_job_says_why"),
+    ("ai_jobs", "poisoned_job_is_not_retryable"),
+    ("ai_jobs", "planned_entity_targets_are_listed"),
+    ("ai_jobs", "planned_document_targets_are_listed"),
+    ("ai_jobs", "planned_block_targets_are_derivable"),
+    ("ai_jobs", "planned_sheet_targets_are_derivable"),
+    ("ai_jobs", "planned_source_files_are_listed"),
+    ("ai_jobs", "planned_media_is_listed"),
+    ("ai_jobs", "entity_refs_lie_inside_the_document_scope"),
 ];
 
 /// One row per CHECK: overrides that break the rule, and overrides of a row that keeps it.

@@ -565,6 +565,7 @@ mod tests {
             rules: Vec::new(),
             profiles: Vec::new(),
             out_of_scope: Vec::new(),
+            claims: Vec::new(),
         }
     }
 

@@ -138,6 +138,57 @@ pub(crate) fn element_type(spec: &Spec, from: Option<&str>, path: &FieldPath) ->
     }
 }
 
+/// The type at the end of `path` from `from`, when the path ends at a field.
+pub(crate) fn leaf_type(spec: &Spec, from: Option<&str>, path: &FieldPath) -> Option<TypeRef> {
+    let mut cursor = Cursor {
+        type_name: Some(from?.to_owned()),
+        variant: None,
+    };
+    let mut last = None;
+    for step in &path.0 {
+        let (field, _) = cursor.advance(spec, step);
+        last = match step {
+            PathStep::Field(_) => Some(field?.ty.clone()),
+            PathStep::Variant(_) => None,
+        };
+    }
+    last
+}
+
+/// Whether a value of this type is a UUID on the wire (`uuid`, or an `id` type).
+pub(crate) fn is_uuid(spec: &Spec, ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Primitive(handshake_spec::model::Primitive::Uuid) => true,
+        TypeRef::Named(name) => {
+            matches!(spec.type_named(name).map(|t| &t.kind), Some(TypeKind::Id))
+        }
+        _ => false,
+    }
+}
+
+/// Whether one comparison of a `member_of` compares UUIDs (a side is a UUID): then both sides
+/// are compared as UUID text, case-insensitively, and a side that is not UUID text never equals.
+pub(crate) fn member_compares_uuids(
+    spec: &Spec,
+    root: Option<&str>,
+    from: Option<&str>,
+    list: &FieldPath,
+    member: &handshake_spec::model::MemberMatch,
+) -> bool {
+    let value = leaf_type(spec, from, &member.value);
+    let key = match &member.key {
+        None => match leaf_type(spec, root, list) {
+            Some(TypeRef::List(inner)) => Some(*inner),
+            _ => None,
+        },
+        Some(key) => {
+            let element = element_type(spec, root, list);
+            leaf_type(spec, element.as_deref(), key)
+        }
+    };
+    [value, key].iter().flatten().any(|ty| is_uuid(spec, ty))
+}
+
 /// Rules on one record type, in spec order.
 pub(crate) fn rules_on<'a>(spec: &'a Spec, type_name: &'a str) -> impl Iterator<Item = &'a Rule> {
     spec.rules.iter().filter(move |r| r.on == type_name)
@@ -299,6 +350,20 @@ pub(crate) fn condition_paths(condition: &Condition) -> Vec<&FieldPath> {
                 paths.push(path);
                 paths.push(key);
             }
+            Condition::MemberOf {
+                list,
+                matches,
+                filter,
+            } => {
+                paths.push(list);
+                for member in matches {
+                    paths.extend(member.key.as_ref());
+                    paths.push(&member.value);
+                }
+                if let Some(filter) = filter {
+                    visit(filter, paths);
+                }
+            }
             Condition::All(conditions) | Condition::Any(conditions) => {
                 for c in conditions {
                     visit(c, paths);
@@ -348,6 +413,7 @@ pub(crate) mod test_rules {
 
     fn rule(name: &str, code: &str, on: &str, when: Option<Condition>, require: Condition) -> Rule {
         Rule {
+            registry: false,
             name: name.to_string(),
             code: code.to_string(),
             on: on.to_string(),

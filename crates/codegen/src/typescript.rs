@@ -954,6 +954,7 @@ pub(crate) mod test_spec {
             rules: Vec::new(),
             profiles: Vec::new(),
             out_of_scope: Vec::new(),
+            claims: Vec::new(),
         }
     }
 }

@@ -130,6 +130,10 @@ pub struct Rule {
     pub message: String,
     /// Clause, description, decision, location.
     pub meta: Meta,
+    /// Derived from the profile registry (a profile binding, or an `in_registry` comparison):
+    /// never a SQL CHECK, since the registry grows with the spec and a CHECK that changes is a
+    /// non-additive migration. Every other target enforces it like any rule.
+    pub registry: bool,
 }
 
 /// A path from a record through nested values, as a list of steps, e.g.
@@ -270,12 +274,34 @@ pub enum Condition {
         /// Path inside each element.
         key: FieldPath,
     },
+    /// `{ field: p, member_of: q }` or `{ member_of: q, match: { k: p, … }, where: c }`: some
+    /// element of the list `q` (a path from the rule's record, wherever the condition sits)
+    /// satisfies `where` and equals the current value at every `p` (the element itself, or its
+    /// key `k`). An absent `p` fails it; an absent list has no elements.
+    MemberOf {
+        /// The list, read from the record the rule is `on`.
+        list: FieldPath,
+        /// `(element key, value path)` pairs; a `None` key compares the element itself (a list of
+        /// scalars). Value paths are relative to the current value (the element inside `each`).
+        matches: Vec<MemberMatch>,
+        /// Only elements where this holds count (paths relative to the element).
+        filter: Option<Box<Condition>>,
+    },
     /// `{ all: [c, …] }`.
     All(Vec<Condition>),
     /// `{ any: [c, …] }`.
     Any(Vec<Condition>),
     /// `{ not: c }`.
     Not(Box<Condition>),
+}
+
+/// One comparison of a [`Condition::MemberOf`]: an element's key (or the element) against a value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberMatch {
+    /// Path inside the element; `None` compares the element itself.
+    pub key: Option<FieldPath>,
+    /// Path of the value compared with, relative to the current value.
+    pub value: FieldPath,
 }
 
 /// A guard of the spec that cannot be decided from records alone, listed so it is visible.
@@ -348,14 +374,18 @@ pub enum BindingKind {
     /// `outputs`: a job that carries `job_outputs` carries this profile's variant
     /// (rule `{profile}_kinds_carry_{profile}_outputs`).
     Outputs,
+    /// `profile_id`: a job of the profile's kinds that names a registered profile names this one
+    /// (rule `{profile}_kinds_carry_{profile}_profile_id`).
+    ProfileId,
 }
 
 impl BindingKind {
     /// Every kind, in the order a profile's bindings are written.
-    pub const ALL: [BindingKind; 3] = [
+    pub const ALL: [BindingKind; 4] = [
         BindingKind::Inputs,
         BindingKind::Operations,
         BindingKind::Outputs,
+        BindingKind::ProfileId,
     ];
 
     /// The key under `bindings:`.
@@ -364,6 +394,7 @@ impl BindingKind {
             BindingKind::Inputs => "inputs",
             BindingKind::Operations => "operations",
             BindingKind::Outputs => "outputs",
+            BindingKind::ProfileId => "profile_id",
         }
     }
 }

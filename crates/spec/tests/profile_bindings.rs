@@ -181,7 +181,7 @@ fn bound_rules_sit_after_the_profiles_files_own_rules_in_profile_order() {
         hand_written_before > 0,
         "profiles.yaml's own rules come first"
     );
-    // Per profile in BindingKind order: inputs, operations, and outputs where it binds them.
+    // Per profile in BindingKind order: inputs, operations, outputs where it binds them, profile_id.
     let expected: Vec<String> = spec
         .profiles
         .iter()
@@ -195,6 +195,7 @@ fn bound_rules_sit_after_the_profiles_files_own_rules_in_profile_order() {
                 Some(format!("{0}_kinds_carry_{0}_inputs", p.name)),
                 Some(format!("{0}_kinds_plan_{0}_operations", p.name)),
                 outputs,
+                Some(format!("{0}_kinds_carry_{0}_profile_id", p.name)),
             ]
             .into_iter()
             .flatten()
@@ -242,4 +243,74 @@ fn every_planned_operation_is_claimed_by_exactly_one_profile() {
         !union.variants.iter().any(|v| v.name == "profile_operation"),
         "no untyped escape hatch"
     );
+}
+
+#[test]
+fn profile_id_bindings_bind_each_kind_to_its_profile_and_judge_registered_ids_only() {
+    let spec = spec();
+    let registered: Vec<serde_json::Value> = spec
+        .profiles
+        .iter()
+        .map(|p| serde_json::Value::String(p.profile_id.clone()))
+        .collect();
+    let mut codes = Vec::new();
+    for profile in &spec.profiles {
+        let name = format!("{0}_kinds_carry_{0}_profile_id", profile.name);
+        let rule = spec
+            .rules
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("{name} is written"));
+        assert_eq!(rule.on, "AiJob");
+        assert!(rule.registry, "a binding rule is derived from the registry");
+        assert_eq!(
+            rule.when,
+            Some(Condition::All(vec![
+                Condition::OneOf {
+                    path: field("job_kind"),
+                    values: strings(&profile.job_kinds),
+                },
+                Condition::OneOf {
+                    path: field("profile_id"),
+                    values: registered.clone(),
+                },
+            ]))
+        );
+        assert_eq!(
+            rule.require,
+            Condition::Equals {
+                path: field("profile_id"),
+                value: serde_json::Value::String(profile.profile_id.clone()),
+            }
+        );
+        codes.push(rule.code.clone());
+    }
+    assert_eq!(
+        codes,
+        (50..=56)
+            .map(|n| format!("HSK-RULE-PRF-{n:03}"))
+            .collect::<Vec<_>>()
+    );
+    // `in_registry: profile_id` expands to every registered id, in profile order.
+    let registry = spec
+        .rules
+        .iter()
+        .find(|r| r.name == "profile_id_is_registered")
+        .expect("the registry rule");
+    assert!(registry.registry);
+    assert_eq!(registry.code, "HSK-RULE-PRF-009");
+    assert_eq!(
+        registry.require,
+        Condition::OneOf {
+            path: field("profile_id"),
+            values: registered,
+        }
+    );
+    // Hand-written rules without `in_registry` are not registry rules.
+    let core = spec
+        .rules
+        .iter()
+        .find(|r| r.name == "analysis_only_plans_no_mutation")
+        .expect("a core rule");
+    assert!(!core.registry);
 }

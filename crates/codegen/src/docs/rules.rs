@@ -204,6 +204,44 @@ fn words(condition: &Condition, must: bool) -> String {
             if must { "must have" } else { "have" },
             path(key)
         ),
+        Condition::MemberOf {
+            list,
+            matches,
+            filter,
+        } => {
+            let verb = if must { "must be listed" } else { "is listed" };
+            let mut parts = Vec::new();
+            for member in matches {
+                parts.push(match &member.key {
+                    None => format!("equal to {}", path(&member.value)),
+                    Some(key) => format!("its {} equal to {}", path(key), path(&member.value)),
+                });
+            }
+            if let Some(filter) = filter {
+                parts.push(format!("where {}", words(filter, false)));
+            }
+            let (subject, rest) = match matches.as_slice() {
+                [member] if member.key.is_none() => (path(&member.value), String::new()),
+                _ => (
+                    "an element".to_string(),
+                    format!(" with {}", parts.join(", ")),
+                ),
+            };
+            let list_words = format!("{} of the rule's record", path(list));
+            match matches.as_slice() {
+                [member] if member.key.is_none() => {
+                    let filter = filter
+                        .as_ref()
+                        .map(|f| format!(" (where {})", words(f, false)))
+                        .unwrap_or_default();
+                    format!("{subject} {verb} in {list_words}{filter}")
+                }
+                _ => {
+                    let verb = if must { "must hold" } else { "holds" };
+                    format!("{list_words} {verb} {subject}{rest}")
+                }
+            }
+        }
         Condition::All(conditions) => conditions
             .iter()
             .map(|c| words(c, must))
@@ -234,7 +272,15 @@ pub(crate) fn gaps(spec: &Spec, rule: &Rule) -> Vec<(&'static str, String)> {
     let mut conditions: Vec<&Condition> = vec![&rule.require];
     conditions.extend(rule.when.as_ref());
     let mut gaps = Vec::new();
-    if conditions.iter().any(|c| uses_all_equal(c)) {
+    if crate::json_schema::rules::uses_member_of(rule) {
+        gaps.push((
+            "JSON Schema",
+            format!(
+                "{}.",
+                crate::json_schema::rules::MEMBER_OF_REASON.replacen("member_of", "`member_of`", 1)
+            ),
+        ));
+    } else if conditions.iter().any(|c| uses_all_equal(c)) {
         gaps.push((
             "JSON Schema",
             format!(
@@ -275,11 +321,18 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
     if !unexpressed.contains(&rule.name) {
         return None;
     }
+    if rule.registry {
+        return Some(format!(
+            "it is derived from the profile registry, which grows with the spec, while a CHECK on `{}` cannot change without a non-additive migration; the stores run the generated validators instead.",
+            table.name
+        ));
+    }
     fn row_local(condition: &Condition) -> bool {
         match condition {
-            Condition::Each { .. } | Condition::AllEqual { .. } | Condition::Contains { .. } => {
-                false
-            }
+            Condition::Each { .. }
+            | Condition::AllEqual { .. }
+            | Condition::Contains { .. }
+            | Condition::MemberOf { .. } => false,
             Condition::All(conditions) | Condition::Any(conditions) => {
                 conditions.iter().all(row_local)
             }
@@ -289,7 +342,7 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
     }
     if !conditions.iter().all(|c| row_local(c)) {
         return Some(format!(
-            "it reads inside a list (`each`, `contains` or `all_equal`), which a CHECK on one row of `{}` cannot.",
+            "it reads inside a list (`each`, `contains`, `all_equal` or `member_of`), which a CHECK on one row of `{}` cannot.",
             table.name
         ));
     }

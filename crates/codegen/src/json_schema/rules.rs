@@ -13,9 +13,10 @@
 //! A `[variant]` step is a `const` on the union's tag: required together with the rest of the path
 //! where absence fails the condition, an `if`/`then` where absence satisfies it.
 //!
-//! `all_equal` compares list elements with each other, which JSON Schema has no keyword for: a
-//! rule using it is left out of the schema and listed under `x-rules-not-expressible` on the
-//! record (rule, code, reason), so the gap is visible and tests can assert it.
+//! `all_equal` compares list elements with each other, and `member_of` a value with the elements
+//! of another list of the same instance, which JSON Schema has no keyword for: a rule using
+//! either is left out of the schema and listed under `x-rules-not-expressible` on the record
+//! (rule, code, reason), so the gap is visible and tests can assert it.
 
 use handshake_spec::model::{
     Condition, Field, FieldPath, PathStep, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
@@ -25,6 +26,9 @@ use serde_json::{Map, Value, json};
 /// Why `all_equal` has no JSON Schema translation.
 pub const ALL_EQUAL_REASON: &str =
     "all_equal compares list elements with each other; JSON Schema has no keyword for that";
+
+/// Why `member_of` has no JSON Schema translation.
+pub const MEMBER_OF_REASON: &str = "member_of compares a value with the elements of another list of the record; JSON Schema has no keyword that relates two values of one instance";
 
 /// Adds the rules on `def` to its schema: an `allOf` of the expressible ones and an
 /// `x-rules-not-expressible` list of the others. Nothing is added for a type without rules.
@@ -37,7 +41,7 @@ pub(super) fn annotate(spec: &Spec, def: &TypeDef, schema: &mut Map<String, Valu
             None => inexpressible.push(json!({
                 "rule": rule.name,
                 "code": rule.code,
-                "reason": ALL_EQUAL_REASON,
+                "reason": if uses_member_of(rule) { MEMBER_OF_REASON } else { ALL_EQUAL_REASON },
             })),
         }
     }
@@ -50,6 +54,22 @@ pub(super) fn annotate(spec: &Spec, def: &TypeDef, schema: &mut Map<String, Valu
             Value::Array(inexpressible),
         );
     }
+}
+
+/// Whether a rule uses `member_of` anywhere.
+pub fn uses_member_of(rule: &Rule) -> bool {
+    fn visit(condition: &Condition) -> bool {
+        match condition {
+            Condition::MemberOf { .. } => true,
+            Condition::All(items) | Condition::Any(items) => items.iter().any(visit),
+            Condition::Not(inner)
+            | Condition::Each {
+                condition: inner, ..
+            } => visit(inner),
+            _ => false,
+        }
+    }
+    rule.when.as_ref().is_some_and(visit) || visit(&rule.require)
 }
 
 /// The `$comment` of a rule's `allOf` entry: `<code> <clause>`; also how tools recognise one.
@@ -109,7 +129,7 @@ fn condition(spec: &Spec, scope: &str, condition: &Condition) -> Option<Map<Stri
             };
             out.insert("not".into(), condition_value(spec, scope, &one_of)?);
         }
-        Condition::AllEqual { .. } => return None,
+        Condition::AllEqual { .. } | Condition::MemberOf { .. } => return None,
         Condition::Present(path) => return Some(along(spec, scope, path, condition, Map::new())),
         Condition::Equals { path, value } => {
             let mut leaf = Map::new();

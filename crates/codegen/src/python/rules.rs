@@ -39,9 +39,9 @@ pub(super) fn rules_file(spec: &Spec) -> String {
         let when = rule
             .when
             .as_ref()
-            .map(|c| condition(spec, Some(&rule.on), c))
+            .map(|c| condition(spec, Some(&rule.on), Some(&rule.on), c))
             .unwrap_or_else(|| "None".to_string());
-        let require = condition(spec, Some(&rule.on), &rule.require);
+        let require = condition(spec, Some(&rule.on), Some(&rule.on), &rule.require);
         let _ = writeln!(
             out,
             "    {}: (\n        {when},\n        {require},\n    ),",
@@ -157,8 +157,9 @@ fn path(spec: &Spec, from: Option<&str>, path: &FieldPath) -> String {
     )
 }
 
-/// A condition as a nested tuple `(operator, operands…)`, read by `_holds` in `rules.py`.
-fn condition(spec: &Spec, from: Option<&str>, condition: &Condition) -> String {
+/// A condition as a nested tuple `(operator, operands…)`, read by `_holds` in `rules.py`; `root`
+/// is the rule's record, where `member_of` lists are read.
+fn condition(spec: &Spec, root: Option<&str>, from: Option<&str>, condition: &Condition) -> String {
     let values = |values: &[serde_json::Value]| tuple(values.iter().map(py_value).collect());
     let bound = |bound: &Option<u64>| bound.map_or("None".to_string(), |b| b.to_string());
     match condition {
@@ -197,7 +198,7 @@ fn condition(spec: &Spec, from: Option<&str>, condition: &Condition) -> String {
             format!(
                 "(\"each\", {}, {})",
                 path(spec, from, p),
-                self::condition(spec, element.as_deref(), inner)
+                self::condition(spec, root, element.as_deref(), inner)
             )
         }
         Condition::AllEqual { path: p, key } => {
@@ -213,7 +214,7 @@ fn condition(spec: &Spec, from: Option<&str>, condition: &Condition) -> String {
             tuple(
                 conditions
                     .iter()
-                    .map(|c| self::condition(spec, from, c))
+                    .map(|c| self::condition(spec, root, from, c))
                     .collect()
             )
         ),
@@ -222,11 +223,42 @@ fn condition(spec: &Spec, from: Option<&str>, condition: &Condition) -> String {
             tuple(
                 conditions
                     .iter()
-                    .map(|c| self::condition(spec, from, c))
+                    .map(|c| self::condition(spec, root, from, c))
                     .collect()
             )
         ),
-        Condition::Not(inner) => format!("(\"not\", {})", self::condition(spec, from, inner)),
+        Condition::Not(inner) => {
+            format!("(\"not\", {})", self::condition(spec, root, from, inner))
+        }
+        Condition::MemberOf {
+            list,
+            matches,
+            filter,
+        } => {
+            let element = rule_plan::element_type(spec, root, list);
+            let pairs: Vec<String> = matches
+                .iter()
+                .map(|member| {
+                    let key = member.key.as_ref().map_or("None".to_string(), |key| {
+                        path(spec, element.as_deref(), key)
+                    });
+                    let uuids = rule_plan::member_compares_uuids(spec, root, from, list, member);
+                    format!(
+                        "({key}, {}, {})",
+                        path(spec, from, &member.value),
+                        if uuids { "True" } else { "False" }
+                    )
+                })
+                .collect();
+            let filter = filter.as_ref().map_or("None".to_string(), |f| {
+                self::condition(spec, root, element.as_deref(), f)
+            });
+            format!(
+                "(\"member_of\", {}, {}, {filter})",
+                path(spec, root, list),
+                tuple(pairs)
+            )
+        }
     }
 }
 
@@ -265,6 +297,7 @@ from .rules import check as _check_rules
 
 const PRELUDE: &str = r#"from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple, TypeAlias
 
 from pydantic import BaseModel, ValidationInfo
@@ -331,15 +364,53 @@ def _equal(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
-def _holds(condition: _Condition, value: Any) -> bool:
-    """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element)."""
+_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _same(left: Any, right: Any, uuids: bool) -> bool:
+    """``member_of`` equality: JSON equality, or for UUIDs the same UUID in any letter case."""
+    if left is _ABSENT or right is _ABSENT:
+        return False
+    if uuids:
+        return (
+            isinstance(left, str)
+            and isinstance(right, str)
+            and _UUID_TEXT.fullmatch(left) is not None
+            and _UUID_TEXT.fullmatch(right) is not None
+            and left.lower() == right.lower()
+        )
+    return _equal(left, right)
+
+
+def _member_of(condition: _Condition, value: Any, root: Any) -> bool:
+    wanted = [(key, _resolve(value, path), uuids) for key, path, uuids in condition[2]]
+    if any(found is _ABSENT for _, found, _ in wanted):
+        return False
+    items = _resolve(root, condition[1])
+    if not isinstance(items, list):
+        return False
+    return any(
+        (condition[3] is None or _holds(condition[3], item, root))
+        and all(
+            _same(item if key is None else _resolve(item, key), found, uuids)
+            for key, found, uuids in wanted
+        )
+        for item in items
+    )
+
+
+def _holds(condition: _Condition, value: Any, root: Any) -> bool:
+    """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element);
+    ``root`` is the record the rule is on, where ``member_of`` reads its list."""
     operator = condition[0]
     if operator == "all":
-        return all(_holds(c, value) for c in condition[1])
+        return all(_holds(c, value, root) for c in condition[1])
     if operator == "any":
-        return any(_holds(c, value) for c in condition[1])
+        return any(_holds(c, value, root) for c in condition[1])
     if operator == "not":
-        return not _holds(condition[1], value)
+        return not _holds(condition[1], value, root)
+    if operator == "member_of":
+        return _member_of(condition, value, root)
     found = _resolve(value, condition[1])
     if operator == "present":
         return found is not _ABSENT
@@ -366,7 +437,7 @@ def _holds(condition: _Condition, value: Any) -> bool:
     if operator == "each":
         if found is _ABSENT:
             return True
-        return isinstance(found, list) and all(_holds(condition[2], item) for item in found)
+        return isinstance(found, list) and all(_holds(condition[2], item, root) for item in found)
     if operator == "all_equal":
         if found is _ABSENT:
             return True
@@ -385,7 +456,7 @@ def broken_rules(type_name: str, record: Any) -> list[CrossFieldRule]:
     broken = []
     for rule in _RULES_ON.get(type_name, ()):
         when, require = _CONDITIONS[rule.name]
-        if (when is None or _holds(when, record)) and not _holds(require, record):
+        if (when is None or _holds(when, record, record)) and not _holds(require, record, record):
             broken.append(rule)
     return broken
 

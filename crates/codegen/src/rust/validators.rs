@@ -685,6 +685,11 @@ impl<'s> Generator<'s, '_> {
                     ))
                 })?
             }
+            Condition::MemberOf {
+                list,
+                matches,
+                filter,
+            } => self.member_of(scope, base, list, matches, filter.as_deref(), rule)?,
             Condition::AllEqual { path, key } => {
                 let (access, leaf) = self.access(scope, base, path, rule)?;
                 let element = self.element_type(&leaf, rule)?;
@@ -715,6 +720,133 @@ impl<'s> Generator<'s, '_> {
                     Ok(B::atom(same.clone(), quote! { !#same }))
                 })?
             }
+        })
+    }
+
+    /// `member_of`: `list` (read from the rule's record, `self`) has an element that satisfies
+    /// `filter` and equals the current value at every match. Every value is read inside the
+    /// element closure, where the element (`m<depth>`) and the enclosing bindings are in scope.
+    fn member_of(
+        &mut self,
+        scope: &str,
+        base: Access,
+        list: &FieldPath,
+        matches: &[handshake_spec::model::MemberMatch],
+        filter: Option<&Condition>,
+        rule: &Rule,
+    ) -> Result<B, CodegenError> {
+        let (list_access, list_leaf) =
+            self.access(&rule.on, Access::Ref(quote! { self }), list, rule)?;
+        let Leaf::Typed(TypeRef::List(element_ty)) = list_leaf else {
+            return Err(self.fail(rule, "`member_of` on a value that is not a list"));
+        };
+        let element_ty: &'s TypeRef = element_ty.as_ref();
+        let element_name = match element_ty {
+            TypeRef::Named(name) => name.clone(),
+            _ => String::new(),
+        };
+        // A list of scalars compared with a value of the same type: `contains` (clippy's
+        // manual_contains), the same test as `iter().any(|m| *m == value)`.
+        if let ([member], None) = (matches, filter)
+            && member.key.is_none()
+        {
+            let (value_access, value_leaf) =
+                self.access(scope, base.clone(), &member.value, rule)?;
+            if matches!(value_leaf, Leaf::Typed(ty) if ty == element_ty) {
+                return self.with_value(value_access, false, |this, value| {
+                    let needle = match &value {
+                        Value::Place(p) => quote! { &#p },
+                        Value::Ref(r) => r.clone(),
+                    };
+                    this.with_value(list_access, false, |_, list| {
+                        let recv = list.recv();
+                        Ok(B::atom(
+                            quote! { #recv.contains(#needle) },
+                            quote! { !#recv.contains(#needle) },
+                        ))
+                    })
+                });
+            }
+        }
+        self.depth += 1;
+        let m = format_ident!("m{}", self.depth);
+        let mut parts = Vec::new();
+        if let Some(filter) = filter {
+            parts.push(self.condition(&element_name, Access::Ref(quote! { #m }), filter, rule)?);
+        }
+        for member in matches {
+            let (value_access, value_leaf) =
+                self.access(scope, base.clone(), &member.value, rule)?;
+            let (key_access, key_leaf) = match &member.key {
+                None => (Access::Ref(quote! { #m }), Leaf::Typed(element_ty)),
+                Some(key) => self.access(&element_name, Access::Ref(quote! { #m }), key, rule)?,
+            };
+            let b = self.with_value(value_access, false, |this, value| {
+                this.with_value(key_access, false, |this, key| {
+                    this.same(&key_leaf, key, &value_leaf, value, rule)
+                })
+            })?;
+            parts.push(b);
+        }
+        self.depth -= 1;
+        let inner = B::and(parts).render();
+        self.with_value(list_access, false, |_, v| {
+            let recv = v.recv();
+            Ok(B::atom(
+                quote! { #recv.iter().any(|#m| #inner) },
+                quote! { !#recv.iter().any(|#m| #inner) },
+            ))
+        })
+    }
+
+    /// `left == right` for two values a `member_of` compares: of one type, or UUIDs (a `uuid` or
+    /// an `id` type) with UUIDs or with strings holding a UUID's hyphenated text.
+    fn same(
+        &mut self,
+        left_leaf: &Leaf<'s>,
+        left: Value,
+        right_leaf: &Leaf<'s>,
+        right: Value,
+        rule: &Rule,
+    ) -> Result<B, CodegenError> {
+        #[derive(PartialEq)]
+        enum Class {
+            Uuid,
+            Text,
+            Other,
+        }
+        let spec = self.spec;
+        let class = |leaf: &Leaf<'s>, v: &Value| -> (Class, TokenStream) {
+            let recv = v.recv();
+            match leaf {
+                Leaf::Typed(TypeRef::Primitive(Primitive::Uuid)) => (Class::Uuid, v.deref()),
+                Leaf::Typed(TypeRef::Primitive(Primitive::String)) => {
+                    (Class::Text, quote! { #recv.as_str() })
+                }
+                Leaf::Typed(TypeRef::Named(name)) => match spec.type_named(name).map(|t| &t.kind) {
+                    Some(TypeKind::Id) => (Class::Uuid, quote! { #recv.0 }),
+                    Some(TypeKind::String(_)) => (Class::Text, quote! { #recv.as_str() }),
+                    _ => (Class::Other, v.deref()),
+                },
+                _ => (Class::Other, v.deref()),
+            }
+        };
+        let (left_class, l) = class(left_leaf, &left);
+        let (right_class, r) = class(right_leaf, &right);
+        let text_uuid = |text: &TokenStream, id: &TokenStream| {
+            // Only the hyphenated form (36 characters), the UUID text the other targets compare.
+            let same = quote! {
+                uuid::Uuid::parse_str(#text).is_ok_and(|u| #text.len() == 36 && u == #id)
+            };
+            B::atom(same.clone(), quote! { !#same })
+        };
+        Ok(match (left_class, right_class) {
+            (Class::Uuid, Class::Text) => text_uuid(&r, &l),
+            (Class::Text, Class::Uuid) => text_uuid(&l, &r),
+            (Class::Uuid, Class::Uuid)
+            | (Class::Text, Class::Text)
+            | (Class::Other, Class::Other) => B::atom(quote! { #l == #r }, quote! { #l != #r }),
+            _ => return Err(self.fail(rule, "a `member_of` comparison of unrelated types")),
         })
     }
 
@@ -997,7 +1129,9 @@ fn primary_path(condition: &Condition) -> Option<&FieldPath> {
         | Condition::Contains { path, .. }
         | Condition::Each { path, .. }
         | Condition::AllEqual { path, .. } => Some(path),
-        Condition::All(_) | Condition::Any(_) | Condition::Not(_) => None,
+        Condition::All(_) | Condition::Any(_) | Condition::Not(_) | Condition::MemberOf { .. } => {
+            None
+        }
     }
 }
 

@@ -4,7 +4,8 @@
 //! Codes are never reused for another meaning. Generated from `spec/*.yaml`.
 
 use super::types::{
-    JobState, JobId, AccessMode, ArtefactType, Layer, CapabilityId, ValidationPhase,
+    JobState, JobId, ErrorCode, WorkflowRunId, AccessMode, ArtefactType, Layer,
+    CapabilityId, ValidationPhase,
 };
 
 /// An error of the AI Job Model: each variant has a stable code and the clause it enforces.
@@ -69,6 +70,52 @@ pub enum ModelError {
     RetryPoisoned {
         /// The job (§2.6.6.3.2)
         job_id: JobId,
+    },
+    /// A retry was asked of a failed job whose error_summary says a retry cannot succeed (§2.6.6.4, §2.6.6.3.2)
+    ///
+    /// Decision: error_summary.retryable is the job's own statement that another attempt cannot succeed; a retry the record rules out is refused like a retry of a poisoned job, with its own code so an operator can tell "unsafe" (poisoned) from "pointless" (not retryable).
+    ///
+    /// Code: `HSK-JOB-2006`.
+    #[error(
+        "job {job_id} failed with non-retryable error {error_code} and must not be retried"
+    )]
+    RetryNotAllowed {
+        /// The job (§2.6.6.4)
+        job_id: JobId,
+        /// The error the job failed with (§2.6.6.2.6)
+        error_code: ErrorCode,
+    },
+    /// A new workflow run would exceed runtime_config.max_attempts (§2.6.6.4, §2.6.6.2.5)
+    ///
+    /// Code: `HSK-JOB-2007`.
+    #[error("job {job_id} has used {attempts} of its {max_attempts} attempts")]
+    AttemptsExhausted {
+        /// The job (§2.6.6.4)
+        job_id: JobId,
+        /// Workflow run attempts the job has had (§2.6.6.4)
+        attempts: u64,
+        /// The bound of runtime_config.max_attempts (§2.6.6.2.5)
+        max_attempts: u64,
+    },
+    /// A second attempt was opened while one is still open; one run per execution attempt (§2.6.6.4)
+    ///
+    /// Code: `HSK-JOB-2008`.
+    #[error("job {job_id} already has an open workflow run {workflow_run_id}")]
+    RunAlreadyOpen {
+        /// The job (§2.6.6.4)
+        job_id: JobId,
+        /// The attempt still open (§2.6.6.4)
+        workflow_run_id: WorkflowRunId,
+    },
+    /// A checkpoint was written for an attempt that is finished, interrupted or another job's (§2.6.6.4)
+    ///
+    /// Code: `HSK-JOB-2009`.
+    #[error("workflow run {workflow_run_id} of job {job_id} is not open")]
+    RunNotOpen {
+        /// The job (§2.6.6.4)
+        job_id: JobId,
+        /// The attempt named (§2.6.6.4)
+        workflow_run_id: WorkflowRunId,
     },
     /// Another writer changed the job first; re-read and decide again (§2.6.6.3, §2.6.6.4)
     ///
@@ -136,6 +183,16 @@ pub enum ModelError {
         /// The job (§2.6.6.3.3)
         job_id: JobId,
     },
+    /// A transition that does not complete the job carried a change set (§2.6.6.3.3)
+    ///
+    /// Code: `HSK-JOB-3007`.
+    #[error(
+        "changes are carried only by a transition into completed or completed_with_issues, not into {state}"
+    )]
+    ChangesOutsideCompletion {
+        /// The state the transition enters (§2.6.6.3.3)
+        state: JobState,
+    },
     /// The capability policy refused a capability the job needs (§2.6.6.5.2, §11.1)
     ///
     /// Code: `HSK-JOB-3005`.
@@ -165,6 +222,10 @@ impl ModelError {
         ("HSK-JOB-2001", "IllegalTransition"),
         ("HSK-JOB-2002", "TerminalState"),
         ("HSK-JOB-2003", "RetryPoisoned"),
+        ("HSK-JOB-2006", "RetryNotAllowed"),
+        ("HSK-JOB-2007", "AttemptsExhausted"),
+        ("HSK-JOB-2008", "RunAlreadyOpen"),
+        ("HSK-JOB-2009", "RunNotOpen"),
         ("HSK-JOB-2004", "VersionConflict"),
         ("HSK-JOB-2005", "JobNotFound"),
         ("HSK-JOB-3001", "CommitNotAllowed"),
@@ -172,6 +233,7 @@ impl ModelError {
         ("HSK-JOB-3003", "EntityOutOfScope"),
         ("HSK-JOB-3004", "LayerNotWritable"),
         ("HSK-JOB-3006", "AlreadyCommitted"),
+        ("HSK-JOB-3007", "ChangesOutsideCompletion"),
         ("HSK-JOB-3005", "CapabilityDenied"),
         ("HSK-4001", "UnknownCapability"),
     ];
@@ -185,6 +247,10 @@ impl ModelError {
             Self::IllegalTransition { .. } => "HSK-JOB-2001",
             Self::TerminalState { .. } => "HSK-JOB-2002",
             Self::RetryPoisoned { .. } => "HSK-JOB-2003",
+            Self::RetryNotAllowed { .. } => "HSK-JOB-2006",
+            Self::AttemptsExhausted { .. } => "HSK-JOB-2007",
+            Self::RunAlreadyOpen { .. } => "HSK-JOB-2008",
+            Self::RunNotOpen { .. } => "HSK-JOB-2009",
             Self::VersionConflict { .. } => "HSK-JOB-2004",
             Self::JobNotFound { .. } => "HSK-JOB-2005",
             Self::CommitNotAllowed { .. } => "HSK-JOB-3001",
@@ -192,6 +258,7 @@ impl ModelError {
             Self::EntityOutOfScope { .. } => "HSK-JOB-3003",
             Self::LayerNotWritable { .. } => "HSK-JOB-3004",
             Self::AlreadyCommitted { .. } => "HSK-JOB-3006",
+            Self::ChangesOutsideCompletion { .. } => "HSK-JOB-3007",
             Self::CapabilityDenied { .. } => "HSK-JOB-3005",
             Self::UnknownCapability { .. } => "HSK-4001",
         }
@@ -206,6 +273,10 @@ impl ModelError {
             Self::IllegalTransition { .. } => "§2.6.6.3.1",
             Self::TerminalState { .. } => "§2.6.6.3.2",
             Self::RetryPoisoned { .. } => "§2.6.6.3.2",
+            Self::RetryNotAllowed { .. } => "§2.6.6.4",
+            Self::AttemptsExhausted { .. } => "§2.6.6.4",
+            Self::RunAlreadyOpen { .. } => "§2.6.6.4",
+            Self::RunNotOpen { .. } => "§2.6.6.4",
             Self::VersionConflict { .. } => "§2.6.6.3",
             Self::JobNotFound { .. } => "§2.6.6.2.1",
             Self::CommitNotAllowed { .. } => "§2.6.6.3.3",
@@ -213,6 +284,7 @@ impl ModelError {
             Self::EntityOutOfScope { .. } => "§2.6.6.2.3",
             Self::LayerNotWritable { .. } => "§2.6.6.7.0",
             Self::AlreadyCommitted { .. } => "§2.6.6.3.3",
+            Self::ChangesOutsideCompletion { .. } => "§2.6.6.3.3",
             Self::CapabilityDenied { .. } => "§2.6.6.5.2",
             Self::UnknownCapability { .. } => "§11.1",
         }

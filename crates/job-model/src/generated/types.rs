@@ -7643,6 +7643,13 @@ pub struct WorkflowRun {
     pub checkpoint: Option<serde_json::Value>,
     /// When the attempt started (§2.6.6.4)
     pub started_at: crate::Timestamp,
+    /// When the engine last wrote the attempt's checkpoint (§2.6.6.4, §2.6.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub checkpointed_at: Option<crate::Timestamp>,
     /// When the attempt ended (§2.6.6.4)
     #[serde(
         default,
@@ -7755,7 +7762,9 @@ pub struct FlightRecorderEvent {
         deserialize_with = "crate::serde_support::present"
     )]
     pub wsids: Option<Vec<String>>,
-    /// The activity span (§11.5)
+    /// The activity span; for a job's events, the job's flight_recorder_span_id (§11.5, §2.6.6.2.7)
+    ///
+    /// Decision: §2.6.6.2.7 makes flight_recorder_span_id the job's primary link into the Flight Recorder, and §11.5 names an activity span on every event; the job store writes the job's span id here on every event of the job, so a job's events are found by its span.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -7790,6 +7799,27 @@ pub struct FlightRecorderEvent {
         deserialize_with = "crate::serde_support::present"
     )]
     pub payload: Option<serde_json::Value>,
+}
+
+/// Where one outbox event stands in its job's event order, and when a relay delivered it (§11.5, §2.6.6.1)
+///
+/// Decision: The outbox itself stays append-only and in the §11.5 base shape; delivery is tracked beside it, one row per event written in the same transaction as the event. job_sequence is assigned under the job's row lock, so it is the order in which the job's events were written; a relay delivers a job's events only in that order, and only a prefix of the job's undelivered events, so two relays never interleave one job's events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxDelivery {
+    /// The event (§11.5)
+    pub event_id: uuid::Uuid,
+    /// The job the event concerns (§11.5)
+    pub job_id: JobId,
+    /// 1 for the job's first event, one more for each later one (§11.5)
+    pub job_sequence: u64,
+    /// When a relay's consumer acknowledged the event; absent while undelivered (§11.5)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub delivered_at: Option<crate::Timestamp>,
 }
 
 /// One state change of a job, kept forever; replaying a job's rows in sequence yields its current state (§2.6.6.3, §2.6.6.1)
@@ -10468,6 +10498,20 @@ pub struct AiJobStateChanged {
         deserialize_with = "crate::serde_support::present"
     )]
     pub worker: Option<String>,
+    /// The error, when the change enters failed or poisoned (§2.6.6.2.6, §2.6.6.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub error_summary: Option<ErrorSummary>,
+    /// How many changes the transition committed, when it completes the job (§2.6.6.3.3)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub committed_changes: Option<u64>,
 }
 
 /// Payload of ai_job.capability_decision: one allow or deny decision at an enforcement point (§11.5, §11.1, §2.6.6.5.2)
@@ -10521,6 +10565,8 @@ pub struct AiJobValidationRecorded {
     pub verdict: Verdict,
     /// How many validator outcomes the result holds (§2.6.6.2.6)
     pub validators: u64,
+    /// Each validator's outcome, in run order, so the Flight Recorder holds the whole result (§2.6.6.2.6, §2.6.6.1)
+    pub outcomes: Vec<ValidatorOutcome>,
 }
 
 /// One change listed by ai_job.changes_committed (§11.5, §2.6.6.5.1)
@@ -10543,4 +10589,187 @@ pub struct CommittedChange {
 pub struct AiJobChangesCommitted {
     /// The changes, in commit order (§2.6.6.5.1)
     pub changes: Vec<CommittedChange>,
+}
+
+/// Payload of ai_job.inputs_recorded: the inputs the job was created with (§11.5, §2.6.6.2.3, §2.6.6.1)
+///
+/// Decision: §2.6.6.1 has the Flight Recorder log a job's inputs, and §2.6.6.2.3 heads the workspace scope, the entity refs and the context snapshot as the job's inputs (profiles add job_inputs, §2.6.6.6.1). They are fixed at creation, so the store logs them once, right after ai_job.created, in the same transaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobInputsRecorded {
+    /// Which workspace, project, folders and documents the job may touch (§2.6.6.2.3)
+    pub workspace_scope: WorkspaceScope,
+    /// The entities the job may touch (§2.6.6.2.3)
+    pub entity_refs: Vec<EntityRef>,
+    /// The context snapshot the job carries, when it carries one (§2.6.6.2.3, §2.6.6.7.3)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub context_snapshot_id: Option<uuid::Uuid>,
+    /// The profile inputs, when the job carries them (§2.6.6.6.1)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub job_inputs: Option<JobInputs>,
+}
+
+/// Payload of ai_job.metrics_recorded: the job's metrics were stored (§11.5, §2.6.6.2.7, §2.6.6.1)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobMetricsRecorded {
+    /// The metrics as stored (§2.6.6.2.7)
+    pub metrics: JobMetrics,
+}
+
+/// Payload of ai_job.outputs_recorded: the job's profile outputs were stored (§11.5, §2.6.6.6.1, §2.6.6.1)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobOutputsRecorded {
+    /// The outputs as stored (§2.6.6.6.1)
+    pub job_outputs: JobOutputs,
+}
+
+/// Payload of ai_job.checkpointed: the engine stored the checkpoint of an open attempt (§11.5, §2.6.6.4, §2.6.2)
+///
+/// Decision: The checkpoint itself is the engine's node state and may be large; the event names the attempt and the checkpoint's canonical hash, and the run row holds the checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobCheckpointed {
+    /// The attempt (§2.6.6.4)
+    pub workflow_run_id: WorkflowRunId,
+    /// Its number (§2.6.6.4)
+    pub attempt: u64,
+    /// SHA-256 of the checkpoint's canonical JSON (§2.6.6.4, §2.6.6.7.5)
+    pub checkpoint_hash: Hash,
+}
+
+/// Payload of ai_job.run_interrupted: crash recovery found an attempt cut short and marked it interrupted (§11.5, §2.6.6.4)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobRunInterrupted {
+    /// The attempt (§2.6.6.4)
+    pub workflow_run_id: WorkflowRunId,
+    /// Its number (§2.6.6.4)
+    pub attempt: u64,
+    /// Whether the attempt left a checkpoint the next attempt resumes from (§2.6.6.4, §2.6.2)
+    pub checkpointed: bool,
+}
+
+/// Payload of ai_job.model_call: what the runtime logs for one model call (job step) (§11.5, §2.6.6.7.12, §2.6.6.7.14.12)
+///
+/// Decision: One record holds the per-call list of §2.6.6.7.12 and its retrieval extension of §2.6.6.7.14.12, as ids and hashes (never content): the scope inputs appear through their hash, candidates and selections as IdsDigest like the ContextSnapshot carries them. The retrieval fields are optional because only retrieval-backed calls have them; a rule keeps them together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiJobModelCall {
+    /// The job step the call belongs to (§2.6.6.7.12)
+    pub step_id: String,
+    /// The model called (§2.6.6.7.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub model_id: Option<ModelId>,
+    /// Hash of the call's scope inputs (§2.6.6.7.12, §2.6.6.7.5)
+    pub scope_inputs_hash: Hash,
+    /// The determinism mode of the call (§2.6.6.7.12)
+    pub determinism_mode: DeterminismMode,
+    /// Ids hash and count of the candidate sources (§2.6.6.7.12)
+    pub retrieval_candidates: IdsDigest,
+    /// The persisted candidate list, in replay mode (§2.6.6.7.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub candidate_list_ref: Option<ArtifactHandle>,
+    /// Ids hash and count of the selected sources (§2.6.6.7.12)
+    pub selected_sources: IdsDigest,
+    /// The truncation and compaction decisions taken for the call (§2.6.6.7.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub truncation_flags: Option<Vec<String>>,
+    /// Hashes of the prompt envelope the call consumed (§2.6.6.7.12)
+    pub prompt_envelope_hashes: PromptEnvelopeHashes,
+    /// The ContextSnapshot of the call (§2.6.6.7.12)
+    pub context_snapshot_id: uuid::Uuid,
+    /// Hash of that snapshot (§2.6.6.7.12, §2.6.6.7.5)
+    pub context_snapshot_hash: Hash,
+    /// Artifacts the call referenced (§2.6.6.7.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub artifact_handles: Option<Vec<ArtifactHandle>>,
+    /// The QueryPlan of a retrieval-backed call (§2.6.6.7.12, §2.6.6.7.14.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub query_plan_id: Option<uuid::Uuid>,
+    /// Hash of that QueryPlan (§2.6.6.7.12, §2.6.6.7.14.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub query_plan_hash: Option<Hash>,
+    /// Hash of the normalized query (§2.6.6.7.12, §2.6.6.7.14.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub normalized_query_hash: Option<Hash>,
+    /// The RetrievalTrace of a retrieval-backed call (§2.6.6.7.12, §2.6.6.7.14.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub retrieval_trace_id: Option<uuid::Uuid>,
+    /// Hash of that RetrievalTrace (§2.6.6.7.12, §2.6.6.7.14.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub retrieval_trace_hash: Option<Hash>,
+    /// The stages served from cache (§2.6.6.7.12, §2.6.6.7.14.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub cache_hits: Option<Vec<CacheKind>>,
+    /// The stages computed afresh (§2.6.6.7.12, §2.6.6.7.14.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub cache_misses: Option<Vec<CacheKind>>,
+    /// Index or source drift detected during the call (§2.6.6.7.12, §2.6.6.7.14.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub drift_flags: Option<Vec<String>>,
+    /// Whether the call ran in a degraded mode (§2.6.6.7.12, §2.6.6.7.14.12)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub degraded_mode: Option<bool>,
 }

@@ -5,13 +5,13 @@
 //! every violation with its JSON Pointer, stable code and clause. Generated from `spec/*.yaml`.
 
 use super::types::{
-    AiJob, JobKind, AccessMode, WorkspaceScope, Selector, EntityRef, Layer, LayerScope,
-    DeterminismMode, CalendarScopeHint, IdsDigest, PromptEnvelopeHashes, ArtifactKind,
-    ArtifactHandle, ContextSnapshot, SourceRefKind, SourceRef, ContextBlockKind,
-    ContextBlock, WorkingContext, PromptEnvelope, ScopeOverride, ScopeInputs,
-    PlaybookRef, ContextBudgets, RetrievalPlan, SelectionEntry, SelectionPlan,
-    TruncationPlan, CompactionPlan, ContextPolicyDecision, ContextPlan, ToolDelta,
-    MemoryProvenance, MemoryItem, EmbeddingVectorRef, MemoryEmbeddingRecord,
+    AiJob, JobKind, AccessMode, WorkspaceScope, ArtefactType, Selector, EntityRef, Layer,
+    LayerScope, DeterminismMode, CalendarScopeHint, IdsDigest, PromptEnvelopeHashes,
+    ArtifactKind, ArtifactHandle, ContextSnapshot, SourceRefKind, SourceRef,
+    ContextBlockKind, ContextBlock, WorkingContext, PromptEnvelope, ScopeOverride,
+    ScopeInputs, PlaybookRef, ContextBudgets, RetrievalPlan, SelectionEntry,
+    SelectionPlan, TruncationPlan, CompactionPlan, ContextPolicyDecision, ContextPlan,
+    ToolDelta, MemoryProvenance, MemoryItem, EmbeddingVectorRef, MemoryEmbeddingRecord,
     MemoryGraphEdge, CompactionDecision, CompactionConstraint, CompactionOpenLoop,
     CompactionProgress, CompactionToolResult, CompactionError, CompactionEvent,
     JobContextTrace, RouteStep, RetrievalBudgets, PartialRetrievalBudgets,
@@ -22,25 +22,43 @@ use super::types::{
     RerankInfo, DiversityInfo, SelectedEvidence, EvidenceSpan, RetrievalTrace, CacheKey,
     PlannedOperation, BlockPayload, FormulaSpec, TimeRange, ValidationStep,
     ValidationPlan, ProvenanceMapping, ProvenancePlan, RuntimeConfig, StatusReason,
-    CapabilityDecision, CapabilityCheckResult, ValidatorOutcome, DiffSummary,
+    CapabilityDecision, CapabilityCheckResult, Verdict, ValidatorOutcome, DiffSummary,
     ValidationResult, ErrorSummary, Warning, JobMetrics, JobState, WorkflowRun,
-    FlightRecorderEvent, JobStateTransition, EntityProvenance, SelectionRange, BlockMode,
-    DocsAiJobProfile, RangeSpec, ChartSpec, SlideSpec, SlidePatch, DeckSpec,
-    ChartsDecksJobInputs, ContextPackJobInputs, TranscriptSegment, AsrJobInputs,
-    BlockMapping, BoundingBox, SegmentMapping, DoclingJobInputs, AdapterConfig,
-    DistillationJobInputs, CanvasPoint, CanvasNode, NodePosition, CanvasJobInputs,
-    JobInputs, JobOutputs, DeterminismLevel, ExportTarget, DisplayProjectionRef,
-    ExporterInfo, ExportRecord, DocsSheetsJobOutputs, ChartsDecksJobOutputs,
-    ContextPackJobOutputs, AsrOrigin, AsrOutputSegment, AsrJobOutputs, DoclingOrigin,
-    ImportedBlock, DoclingJobOutputs, AdapterCheckpoint, EvalRun, DistillationJobOutputs,
-    AiJobCreated, AiJobStateChanged, AiJobCapabilityDecision, AiJobWorkflowRunStarted,
-    AiJobValidationRecorded, CommittedChange, AiJobChangesCommitted,
+    FlightRecorderEvent, OutboxDelivery, JobStateTransition, EntityProvenance,
+    SelectionRange, BlockMode, DocsAiJobProfile, RangeSpec, ChartSpec, SlideSpec,
+    SlidePatch, DeckSpec, ChartsDecksJobInputs, ContextPackJobInputs, TranscriptSegment,
+    AsrJobInputs, BlockMapping, BoundingBox, SegmentMapping, DoclingJobInputs,
+    AdapterConfig, DistillationJobInputs, CanvasPoint, CanvasNode, NodePosition,
+    CanvasJobInputs, JobInputs, JobOutputs, DeterminismLevel, ExportTarget,
+    DisplayProjectionRef, ExporterInfo, ExportRecord, DocsSheetsJobOutputs,
+    ChartsDecksJobOutputs, ContextPackJobOutputs, AsrOrigin, AsrOutputSegment,
+    AsrJobOutputs, DoclingOrigin, ImportedBlock, DoclingJobOutputs, AdapterCheckpoint,
+    EvalRun, DistillationJobOutputs, AiJobCreated, AiJobStateChanged,
+    AiJobCapabilityDecision, AiJobWorkflowRunStarted, AiJobValidationRecorded,
+    CommittedChange, AiJobChangesCommitted, AiJobInputsRecorded, AiJobMetricsRecorded,
+    AiJobOutputsRecorded, AiJobCheckpointed, AiJobRunInterrupted, AiJobModelCall,
 };
 
 use crate::validation::{Validate, Violation};
 
 impl Validate for AiJob {
     fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        if self.profile_id.as_str() != "docs_sheets_ai_v0.5"
+            && self.profile_id.as_str() != "charts_decks_ai_v0.1"
+            && self.profile_id.as_str() != "context_pack_builder_v0.1"
+            && self.profile_id.as_str() != "asr_transcribe_v0.1"
+            && self.profile_id.as_str() != "docling_ingest_v0.1"
+            && self.profile_id.as_str() != "distillation_v0.1"
+            && self.profile_id.as_str() != "canvas_ai_v0.1"
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/profile_id"),
+                code: "HSK-RULE-PRF-009",
+                clause: "§2.6.6.2.2, §2.6.6.6.1",
+                rule: "profile_id_is_registered",
+                message: "profile_id must name a registered profile".to_owned(),
+            });
+        }
         if matches!(self.job_kind, JobKind::DocRewrite | JobKind::DocSummarize)
             && self
                 .job_inputs
@@ -381,6 +399,33 @@ impl Validate for AiJob {
                     .to_owned(),
             });
         }
+        if matches!(
+            self.job_kind, JobKind::DocEdit | JobKind::DocReview | JobKind::DocRewrite |
+            JobKind::DocSummarize | JobKind::DocExportPdf | JobKind::DocExportDocx |
+            JobKind::DocExportHtml | JobKind::DocExportMd | JobKind::DocImportDocx |
+            JobKind::DocImportMd | JobKind::SheetTransform | JobKind::SheetExplain |
+            JobKind::SheetExportCsv | JobKind::SheetExportXlsx | JobKind::SheetExportJson
+            | JobKind::SheetImportCsv | JobKind::SheetImportXlsx |
+            JobKind::SheetImportJson
+        )
+            && (self.profile_id.as_str() == "docs_sheets_ai_v0.5"
+                || self.profile_id.as_str() == "charts_decks_ai_v0.1"
+                || self.profile_id.as_str() == "context_pack_builder_v0.1"
+                || self.profile_id.as_str() == "asr_transcribe_v0.1"
+                || self.profile_id.as_str() == "docling_ingest_v0.1"
+                || self.profile_id.as_str() == "distillation_v0.1"
+                || self.profile_id.as_str() == "canvas_ai_v0.1")
+            && self.profile_id.as_str() != "docs_sheets_ai_v0.5"
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/profile_id"),
+                code: "HSK-RULE-PRF-050",
+                clause: "§2.6.6.2.2, §2.6.6.6.1",
+                rule: "docs_sheets_kinds_carry_docs_sheets_profile_id",
+                message: "a docs_sheets job must carry profile_id docs_sheets_ai_v0.5"
+                    .to_owned(),
+            });
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(
                 self.job_kind, JobKind::ChartCreate | JobKind::ChartUpdate |
@@ -447,6 +492,29 @@ impl Validate for AiJob {
                     .to_owned(),
             });
         }
+        if matches!(
+            self.job_kind, JobKind::ChartCreate | JobKind::ChartUpdate |
+            JobKind::DeckCreate | JobKind::DeckUpdate | JobKind::DeckExportPptx |
+            JobKind::DeckExportPdf | JobKind::DeckExportHtml | JobKind::TranscriptToDeck
+        )
+            && (self.profile_id.as_str() == "docs_sheets_ai_v0.5"
+                || self.profile_id.as_str() == "charts_decks_ai_v0.1"
+                || self.profile_id.as_str() == "context_pack_builder_v0.1"
+                || self.profile_id.as_str() == "asr_transcribe_v0.1"
+                || self.profile_id.as_str() == "docling_ingest_v0.1"
+                || self.profile_id.as_str() == "distillation_v0.1"
+                || self.profile_id.as_str() == "canvas_ai_v0.1")
+            && self.profile_id.as_str() != "charts_decks_ai_v0.1"
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/profile_id"),
+                code: "HSK-RULE-PRF-051",
+                clause: "§2.6.6.2.2, §2.6.6.6.1",
+                rule: "charts_decks_kinds_carry_charts_decks_profile_id",
+                message: "a charts_decks job must carry profile_id charts_decks_ai_v0.1"
+                    .to_owned(),
+            });
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(
                 self.job_kind, JobKind::ContextPackBuild | JobKind::ContextPackRefresh
@@ -502,6 +570,27 @@ impl Validate for AiJob {
                     .to_owned(),
             });
         }
+        if matches!(
+            self.job_kind, JobKind::ContextPackBuild | JobKind::ContextPackRefresh
+        )
+            && (self.profile_id.as_str() == "docs_sheets_ai_v0.5"
+                || self.profile_id.as_str() == "charts_decks_ai_v0.1"
+                || self.profile_id.as_str() == "context_pack_builder_v0.1"
+                || self.profile_id.as_str() == "asr_transcribe_v0.1"
+                || self.profile_id.as_str() == "docling_ingest_v0.1"
+                || self.profile_id.as_str() == "distillation_v0.1"
+                || self.profile_id.as_str() == "canvas_ai_v0.1")
+            && self.profile_id.as_str() != "context_pack_builder_v0.1"
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/profile_id"),
+                code: "HSK-RULE-PRF-052",
+                clause: "§2.6.6.2.2, §2.6.6.6.1",
+                rule: "context_pack_builder_kinds_carry_context_pack_builder_profile_id",
+                message: "a context_pack_builder job must carry profile_id context_pack_builder_v0.1"
+                    .to_owned(),
+            });
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(self.job_kind, JobKind::AsrTranscribe)
             && self
@@ -548,6 +637,24 @@ impl Validate for AiJob {
                 clause: "§6.2.26.3, §2.6.6.6.1",
                 rule: "asr_kinds_carry_asr_outputs",
                 message: "a asr job may only carry asr outputs".to_owned(),
+            });
+        }
+        if matches!(self.job_kind, JobKind::AsrTranscribe)
+            && (self.profile_id.as_str() == "docs_sheets_ai_v0.5"
+                || self.profile_id.as_str() == "charts_decks_ai_v0.1"
+                || self.profile_id.as_str() == "context_pack_builder_v0.1"
+                || self.profile_id.as_str() == "asr_transcribe_v0.1"
+                || self.profile_id.as_str() == "docling_ingest_v0.1"
+                || self.profile_id.as_str() == "distillation_v0.1"
+                || self.profile_id.as_str() == "canvas_ai_v0.1")
+            && self.profile_id.as_str() != "asr_transcribe_v0.1"
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/profile_id"),
+                code: "HSK-RULE-PRF-053",
+                clause: "§2.6.6.2.2, §2.6.6.6.1",
+                rule: "asr_kinds_carry_asr_profile_id",
+                message: "a asr job must carry profile_id asr_transcribe_v0.1".to_owned(),
             });
         }
         if self.job_inputs.as_ref().is_some()
@@ -597,6 +704,25 @@ impl Validate for AiJob {
                 clause: "§6.1.6.3, §2.6.6.6.1",
                 rule: "docling_kinds_carry_docling_outputs",
                 message: "a docling job may only carry docling outputs".to_owned(),
+            });
+        }
+        if matches!(self.job_kind, JobKind::DocIngest)
+            && (self.profile_id.as_str() == "docs_sheets_ai_v0.5"
+                || self.profile_id.as_str() == "charts_decks_ai_v0.1"
+                || self.profile_id.as_str() == "context_pack_builder_v0.1"
+                || self.profile_id.as_str() == "asr_transcribe_v0.1"
+                || self.profile_id.as_str() == "docling_ingest_v0.1"
+                || self.profile_id.as_str() == "distillation_v0.1"
+                || self.profile_id.as_str() == "canvas_ai_v0.1")
+            && self.profile_id.as_str() != "docling_ingest_v0.1"
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/profile_id"),
+                code: "HSK-RULE-PRF-054",
+                clause: "§2.6.6.2.2, §2.6.6.6.1",
+                rule: "docling_kinds_carry_docling_profile_id",
+                message: "a docling job must carry profile_id docling_ingest_v0.1"
+                    .to_owned(),
             });
         }
         if self.job_inputs.as_ref().is_some()
@@ -657,6 +783,27 @@ impl Validate for AiJob {
                     .to_owned(),
             });
         }
+        if matches!(
+            self.job_kind, JobKind::DistillationTrain | JobKind::DistillationEval
+        )
+            && (self.profile_id.as_str() == "docs_sheets_ai_v0.5"
+                || self.profile_id.as_str() == "charts_decks_ai_v0.1"
+                || self.profile_id.as_str() == "context_pack_builder_v0.1"
+                || self.profile_id.as_str() == "asr_transcribe_v0.1"
+                || self.profile_id.as_str() == "docling_ingest_v0.1"
+                || self.profile_id.as_str() == "distillation_v0.1"
+                || self.profile_id.as_str() == "canvas_ai_v0.1")
+            && self.profile_id.as_str() != "distillation_v0.1"
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/profile_id"),
+                code: "HSK-RULE-PRF-055",
+                clause: "§2.6.6.2.2, §2.6.6.6.1",
+                rule: "distillation_kinds_carry_distillation_profile_id",
+                message: "a distillation job must carry profile_id distillation_v0.1"
+                    .to_owned(),
+            });
+        }
         if self.job_inputs.as_ref().is_some()
             && matches!(self.job_kind, JobKind::CanvasCluster)
             && self
@@ -689,6 +836,24 @@ impl Validate for AiJob {
                     });
                 }
             }
+        }
+        if matches!(self.job_kind, JobKind::CanvasCluster)
+            && (self.profile_id.as_str() == "docs_sheets_ai_v0.5"
+                || self.profile_id.as_str() == "charts_decks_ai_v0.1"
+                || self.profile_id.as_str() == "context_pack_builder_v0.1"
+                || self.profile_id.as_str() == "asr_transcribe_v0.1"
+                || self.profile_id.as_str() == "docling_ingest_v0.1"
+                || self.profile_id.as_str() == "distillation_v0.1"
+                || self.profile_id.as_str() == "canvas_ai_v0.1")
+            && self.profile_id.as_str() != "canvas_ai_v0.1"
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/profile_id"),
+                code: "HSK-RULE-PRF-056",
+                clause: "§2.6.6.2.2, §2.6.6.6.1",
+                rule: "canvas_kinds_carry_canvas_profile_id",
+                message: "a canvas job must carry profile_id canvas_ai_v0.1".to_owned(),
+            });
         }
         if matches!(self.job_kind, JobKind::CanvasCluster)
             && self.job_outputs.as_ref().is_some()
@@ -1041,6 +1206,916 @@ impl Validate for AiJob {
                 message: "only a job in a terminal state may carry completed_at"
                     .to_owned(),
             });
+        }
+        if matches!(self.state, JobState::Completed)
+            && self
+                .validation_result
+                .as_ref()
+                .map(|x| &x.verdict)
+                .is_none_or(|v1| !matches!(v1, Verdict::Passed))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/validation_result/verdict"),
+                code: "HSK-RULE-0107",
+                clause: "§2.6.6.3.2, §2.6.6.5.2, §2.6.5",
+                rule: "completed_job_passed_validation",
+                message: "a completed job must carry a validation_result whose verdict is passed"
+                    .to_owned(),
+            });
+        }
+        if matches!(self.state, JobState::CompletedWithIssues) {
+            if self
+                .validation_result
+                .as_ref()
+                .map(|x| &x.verdict)
+                .is_none_or(|v1| !matches!(v1, Verdict::Passed | Verdict::Warned))
+            {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/validation_result/verdict"),
+                    code: "HSK-RULE-0108",
+                    clause: "§2.6.6.3.2, §2.6.6.2.6",
+                    rule: "completed_with_issues_job_has_warnings",
+                    message: "a completed_with_issues job must carry a passed or warned validation_result and at least one warning"
+                        .to_owned(),
+                });
+            }
+            if self.warnings.as_ref().is_none() {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/warnings"),
+                    code: "HSK-RULE-0108",
+                    clause: "§2.6.6.3.2, §2.6.6.2.6",
+                    rule: "completed_with_issues_job_has_warnings",
+                    message: "a completed_with_issues job must carry a passed or warned validation_result and at least one warning"
+                        .to_owned(),
+                });
+            }
+            if self.warnings.as_ref().is_some_and(|v1| v1.is_empty()) {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/warnings"),
+                    code: "HSK-RULE-0108",
+                    clause: "§2.6.6.3.2, §2.6.6.2.6",
+                    rule: "completed_with_issues_job_has_warnings",
+                    message: "a completed_with_issues job must carry a passed or warned validation_result and at least one warning"
+                        .to_owned(),
+                });
+            }
+        }
+        if matches!(self.state, JobState::AwaitingUser)
+            && self
+                .validation_result
+                .as_ref()
+                .map(|x| &x.verdict)
+                .is_none_or(|v1| !matches!(v1, Verdict::NeedsUser))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/validation_result/verdict"),
+                code: "HSK-RULE-0109",
+                clause: "§2.6.6.3.2, §2.6.5",
+                rule: "awaiting_user_job_asked_by_a_validator",
+                message: "a job awaiting the user must carry a validation_result whose verdict is needs_user"
+                    .to_owned(),
+            });
+        }
+        if matches!(self.state, JobState::Failed | JobState::Poisoned)
+            && self.error_summary.as_ref().is_none()
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/error_summary"),
+                code: "HSK-RULE-0110",
+                clause: "§2.6.6.2.6, §2.6.6.3.2",
+                rule: "failed_or_poisoned_job_says_why",
+                message: "a failed or poisoned job must carry an error_summary"
+                    .to_owned(),
+            });
+        }
+        if matches!(self.state, JobState::Poisoned)
+            && self.error_summary.as_ref().is_some()
+            && self.error_summary.as_ref().map(|x| &x.retryable).is_none_or(|v1| *v1)
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/error_summary/retryable"),
+                code: "HSK-RULE-0111",
+                clause: "§2.6.6.3.2, §2.6.6.4",
+                rule: "poisoned_job_is_not_retryable",
+                message: "a poisoned job's error_summary must say retryable false"
+                    .to_owned(),
+            });
+        }
+        for (i1, e1) in self.planned_operations.iter().enumerate() {
+            if matches!(e1, PlannedOperation::UpdateMetadata { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        m2.selector.as_ref().is_none()
+                            && match e1 {
+                                PlannedOperation::UpdateMetadata { target, .. } => {
+                                    Some(target)
+                                }
+                                _ => None,
+                            }
+                                .map(|x| &x.artefact_type)
+                                .is_some_and(|v3| m2.artefact_type == *v3)
+                            && match e1 {
+                                PlannedOperation::UpdateMetadata { target, .. } => {
+                                    Some(target)
+                                }
+                                _ => None,
+                            }
+                                .map(|x| &x.artefact_id)
+                                .is_some_and(|v3| m2.artefact_id == *v3)
+                    })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        match e1 {
+                            PlannedOperation::UpdateMetadata { target, .. } => {
+                                Some(target)
+                            }
+                            _ => None,
+                        }
+                            .map(|x| &x.artefact_type)
+                            .is_some_and(|v3| m2.artefact_type == *v3)
+                            && match e1 {
+                                PlannedOperation::UpdateMetadata { target, .. } => {
+                                    Some(target)
+                                }
+                                _ => None,
+                            }
+                                .map(|x| &x.artefact_id)
+                                .is_some_and(|v3| m2.artefact_id == *v3)
+                            && match e1 {
+                                PlannedOperation::UpdateMetadata { target, .. } => {
+                                    Some(target)
+                                }
+                                _ => None,
+                            }
+                                .and_then(|x| x.selector.as_ref())
+                                .is_some_and(|v3| {
+                                    m2.selector.as_ref().is_some_and(|v4| *v4 == *v3)
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0112",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2",
+                    rule: "planned_entity_targets_are_listed",
+                    message: "a planned operation's target entity must be listed in entity_refs"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::CreateChart { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        m2.selector.as_ref().is_none()
+                            && match e1 {
+                                PlannedOperation::CreateChart { source_table_ref, .. } => {
+                                    Some(source_table_ref)
+                                }
+                                _ => None,
+                            }
+                                .map(|x| &x.artefact_type)
+                                .is_some_and(|v3| m2.artefact_type == *v3)
+                            && match e1 {
+                                PlannedOperation::CreateChart { source_table_ref, .. } => {
+                                    Some(source_table_ref)
+                                }
+                                _ => None,
+                            }
+                                .map(|x| &x.artefact_id)
+                                .is_some_and(|v3| m2.artefact_id == *v3)
+                    })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        match e1 {
+                            PlannedOperation::CreateChart { source_table_ref, .. } => {
+                                Some(source_table_ref)
+                            }
+                            _ => None,
+                        }
+                            .map(|x| &x.artefact_type)
+                            .is_some_and(|v3| m2.artefact_type == *v3)
+                            && match e1 {
+                                PlannedOperation::CreateChart { source_table_ref, .. } => {
+                                    Some(source_table_ref)
+                                }
+                                _ => None,
+                            }
+                                .map(|x| &x.artefact_id)
+                                .is_some_and(|v3| m2.artefact_id == *v3)
+                            && match e1 {
+                                PlannedOperation::CreateChart { source_table_ref, .. } => {
+                                    Some(source_table_ref)
+                                }
+                                _ => None,
+                            }
+                                .and_then(|x| x.selector.as_ref())
+                                .is_some_and(|v3| {
+                                    m2.selector.as_ref().is_some_and(|v4| *v4 == *v3)
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0112",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2",
+                    rule: "planned_entity_targets_are_listed",
+                    message: "a planned operation's target entity must be listed in entity_refs"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::BuildContextPack { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        m2.selector.as_ref().is_none()
+                            && match e1 {
+                                PlannedOperation::BuildContextPack { target_ref, .. } => {
+                                    Some(target_ref)
+                                }
+                                _ => None,
+                            }
+                                .map(|x| &x.artefact_type)
+                                .is_some_and(|v3| m2.artefact_type == *v3)
+                            && match e1 {
+                                PlannedOperation::BuildContextPack { target_ref, .. } => {
+                                    Some(target_ref)
+                                }
+                                _ => None,
+                            }
+                                .map(|x| &x.artefact_id)
+                                .is_some_and(|v3| m2.artefact_id == *v3)
+                    })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        match e1 {
+                            PlannedOperation::BuildContextPack { target_ref, .. } => {
+                                Some(target_ref)
+                            }
+                            _ => None,
+                        }
+                            .map(|x| &x.artefact_type)
+                            .is_some_and(|v3| m2.artefact_type == *v3)
+                            && match e1 {
+                                PlannedOperation::BuildContextPack { target_ref, .. } => {
+                                    Some(target_ref)
+                                }
+                                _ => None,
+                            }
+                                .map(|x| &x.artefact_id)
+                                .is_some_and(|v3| m2.artefact_id == *v3)
+                            && match e1 {
+                                PlannedOperation::BuildContextPack { target_ref, .. } => {
+                                    Some(target_ref)
+                                }
+                                _ => None,
+                            }
+                                .and_then(|x| x.selector.as_ref())
+                                .is_some_and(|v3| {
+                                    m2.selector.as_ref().is_some_and(|v4| *v4 == *v3)
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0112",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2",
+                    rule: "planned_entity_targets_are_listed",
+                    message: "a planned operation's target entity must be listed in entity_refs"
+                        .to_owned(),
+                });
+            }
+        }
+        for (i1, e1) in self.planned_operations.iter().enumerate() {
+            if matches!(e1, PlannedOperation::AttachTranscript { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Doc)
+                            && m2.selector.as_ref().is_none()
+                            && match e1 {
+                                PlannedOperation::AttachTranscript { target_doc_id, .. } => {
+                                    Some(target_doc_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| m2.artefact_id == v3.0)
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0113",
+                    clause: "§2.6.6.2.3, §6.2.26.2, §6.1.6.2",
+                    rule: "planned_document_targets_are_listed",
+                    message: "a document a planned operation writes must be listed in entity_refs as a whole doc"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::ImportBlocks { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Doc)
+                            && m2.selector.as_ref().is_none()
+                            && match e1 {
+                                PlannedOperation::ImportBlocks { target_doc_id, .. } => {
+                                    Some(target_doc_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| m2.artefact_id == v3.0)
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0113",
+                    clause: "§2.6.6.2.3, §6.2.26.2, §6.1.6.2",
+                    rule: "planned_document_targets_are_listed",
+                    message: "a document a planned operation writes must be listed in entity_refs as a whole doc"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::LinkProvenance { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Doc)
+                            && m2.selector.as_ref().is_none()
+                            && match e1 {
+                                PlannedOperation::LinkProvenance { target_doc_id, .. } => {
+                                    Some(target_doc_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| m2.artefact_id == v3.0)
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0113",
+                    clause: "§2.6.6.2.3, §6.2.26.2, §6.1.6.2",
+                    rule: "planned_document_targets_are_listed",
+                    message: "a document a planned operation writes must be listed in entity_refs as a whole doc"
+                        .to_owned(),
+                });
+            }
+        }
+        for (i1, e1) in self.planned_operations.iter().enumerate() {
+            if matches!(e1, PlannedOperation::InsertBlock { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Doc)
+                            && m2.selector.as_ref().is_none()
+                    })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Doc)
+                            && match e1 {
+                                PlannedOperation::InsertBlock { after, .. } => Some(after),
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    match m2.selector.as_ref() {
+                                        Some(Selector::BlockId { block_id, .. }) => Some(block_id),
+                                        _ => None,
+                                    }
+                                        .is_some_and(|v4| v4.as_str() == v3.as_str())
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0114",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10",
+                    rule: "planned_block_targets_are_derivable",
+                    message: "a block a planned operation names must be listed as a block of a doc ref, or lie in a whole doc ref"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::ReplaceBlock { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Doc)
+                            && m2.selector.as_ref().is_none()
+                    })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Doc)
+                            && match e1 {
+                                PlannedOperation::ReplaceBlock { block_id, .. } => {
+                                    Some(block_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    match m2.selector.as_ref() {
+                                        Some(Selector::BlockId { block_id, .. }) => Some(block_id),
+                                        _ => None,
+                                    }
+                                        .is_some_and(|v4| v4.as_str() == v3.as_str())
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0114",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10",
+                    rule: "planned_block_targets_are_derivable",
+                    message: "a block a planned operation names must be listed as a block of a doc ref, or lie in a whole doc ref"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::MoveBlock { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Doc)
+                            && m2.selector.as_ref().is_none()
+                    })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Doc)
+                            && match e1 {
+                                PlannedOperation::MoveBlock { block_id, .. } => {
+                                    Some(block_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    match m2.selector.as_ref() {
+                                        Some(Selector::BlockId { block_id, .. }) => Some(block_id),
+                                        _ => None,
+                                    }
+                                        .is_some_and(|v4| v4.as_str() == v3.as_str())
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0114",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10",
+                    rule: "planned_block_targets_are_derivable",
+                    message: "a block a planned operation names must be listed as a block of a doc ref, or lie in a whole doc ref"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::MoveBlock { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Doc)
+                            && m2.selector.as_ref().is_none()
+                    })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Doc)
+                            && match e1 {
+                                PlannedOperation::MoveBlock { after, .. } => Some(after),
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    match m2.selector.as_ref() {
+                                        Some(Selector::BlockId { block_id, .. }) => Some(block_id),
+                                        _ => None,
+                                    }
+                                        .is_some_and(|v4| v4.as_str() == v3.as_str())
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0114",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10",
+                    rule: "planned_block_targets_are_derivable",
+                    message: "a block a planned operation names must be listed as a block of a doc ref, or lie in a whole doc ref"
+                        .to_owned(),
+                });
+            }
+        }
+        for (i1, e1) in self.planned_operations.iter().enumerate() {
+            if matches!(e1, PlannedOperation::ApplyFormula { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Sheet)
+                            && m2.selector.as_ref().is_none()
+                    })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Sheet)
+                            && match e1 {
+                                PlannedOperation::ApplyFormula { range, .. } => Some(range),
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    match m2.selector.as_ref() {
+                                        Some(Selector::Range { range_id, .. }) => Some(range_id),
+                                        _ => None,
+                                    }
+                                        .is_some_and(|v4| v4.as_str() == v3.as_str())
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0115",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10",
+                    rule: "planned_sheet_targets_are_derivable",
+                    message: "a sheet range or column a planned operation names must be listed as a part of a sheet ref, or lie in a whole sheet ref"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::FillDown { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Sheet)
+                            && m2.selector.as_ref().is_none()
+                    })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Sheet)
+                            && match e1 {
+                                PlannedOperation::FillDown { range, .. } => Some(range),
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    match m2.selector.as_ref() {
+                                        Some(Selector::Range { range_id, .. }) => Some(range_id),
+                                        _ => None,
+                                    }
+                                        .is_some_and(|v4| v4.as_str() == v3.as_str())
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0115",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10",
+                    rule: "planned_sheet_targets_are_derivable",
+                    message: "a sheet range or column a planned operation names must be listed as a part of a sheet ref, or lie in a whole sheet ref"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::NormalizeColumn { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Sheet)
+                            && m2.selector.as_ref().is_none()
+                    })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Sheet)
+                            && match e1 {
+                                PlannedOperation::NormalizeColumn { column_id, .. } => {
+                                    Some(column_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    match m2.selector.as_ref() {
+                                        Some(Selector::ColumnId { column_id, .. }) => {
+                                            Some(column_id)
+                                        }
+                                        _ => None,
+                                    }
+                                        .is_some_and(|v4| v4.as_str() == v3.as_str())
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0115",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10",
+                    rule: "planned_sheet_targets_are_derivable",
+                    message: "a sheet range or column a planned operation names must be listed as a part of a sheet ref, or lie in a whole sheet ref"
+                        .to_owned(),
+                });
+            }
+        }
+        for (i1, e1) in self.planned_operations.iter().enumerate() {
+            if matches!(e1, PlannedOperation::ExtractStructure { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::File)
+                            && m2.selector.as_ref().is_none()
+                            && match e1 {
+                                PlannedOperation::ExtractStructure {
+                                    source_file_id,
+                                    ..
+                                } => Some(source_file_id),
+                                _ => None,
+                            }
+                                .is_some_and(|v3| m2.artefact_id == v3.0)
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0116",
+                    clause: "§2.6.6.2.3, §6.1.6.2",
+                    rule: "planned_source_files_are_listed",
+                    message: "a source file a planned operation reads must be listed in entity_refs as a whole file"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::ExtractTables { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::File)
+                            && m2.selector.as_ref().is_none()
+                            && match e1 {
+                                PlannedOperation::ExtractTables { source_file_id, .. } => {
+                                    Some(source_file_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| m2.artefact_id == v3.0)
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0116",
+                    clause: "§2.6.6.2.3, §6.1.6.2",
+                    rule: "planned_source_files_are_listed",
+                    message: "a source file a planned operation reads must be listed in entity_refs as a whole file"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::ImportBlocks { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::File)
+                            && m2.selector.as_ref().is_none()
+                            && match e1 {
+                                PlannedOperation::ImportBlocks { source_file_id, .. } => {
+                                    Some(source_file_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| m2.artefact_id == v3.0)
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0116",
+                    clause: "§2.6.6.2.3, §6.1.6.2",
+                    rule: "planned_source_files_are_listed",
+                    message: "a source file a planned operation reads must be listed in entity_refs as a whole file"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::LinkProvenance { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::File)
+                            && m2.selector.as_ref().is_none()
+                            && match e1 {
+                                PlannedOperation::LinkProvenance { source_file_id, .. } => {
+                                    Some(source_file_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| m2.artefact_id == v3.0)
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0116",
+                    clause: "§2.6.6.2.3, §6.1.6.2",
+                    rule: "planned_source_files_are_listed",
+                    message: "a source file a planned operation reads must be listed in entity_refs as a whole file"
+                        .to_owned(),
+                });
+            }
+        }
+        for (i1, e1) in self.planned_operations.iter().enumerate() {
+            if matches!(e1, PlannedOperation::TranscribeSegment { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Audio)
+                            && m2.selector.as_ref().is_none()
+                            && match e1 {
+                                PlannedOperation::TranscribeSegment { media_id, .. } => {
+                                    Some(media_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    uuid::Uuid::parse_str(v3.as_str())
+                                        .is_ok_and(|u| {
+                                            v3.as_str().len() == 36 && u == m2.artefact_id
+                                        })
+                                })
+                    })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Audio)
+                            && match e1 {
+                                PlannedOperation::TranscribeSegment { media_id, .. } => {
+                                    Some(media_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    uuid::Uuid::parse_str(v3.as_str())
+                                        .is_ok_and(|u| {
+                                            v3.as_str().len() == 36 && u == m2.artefact_id
+                                        })
+                                })
+                            && match e1 {
+                                PlannedOperation::TranscribeSegment { time_range, .. } => {
+                                    Some(time_range)
+                                }
+                                _ => None,
+                            }
+                                .map(|x| &x.start_ms)
+                                .is_some_and(|v3| {
+                                    match m2.selector.as_ref() {
+                                        Some(Selector::TimeRange { start_ms, .. }) => Some(start_ms),
+                                        _ => None,
+                                    }
+                                        .is_some_and(|v4| *v4 == *v3)
+                                })
+                            && match e1 {
+                                PlannedOperation::TranscribeSegment { time_range, .. } => {
+                                    Some(time_range)
+                                }
+                                _ => None,
+                            }
+                                .map(|x| &x.end_ms)
+                                .is_some_and(|v3| {
+                                    match m2.selector.as_ref() {
+                                        Some(Selector::TimeRange { end_ms, .. }) => Some(end_ms),
+                                        _ => None,
+                                    }
+                                        .is_some_and(|v4| *v4 == *v3)
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0117",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2",
+                    rule: "planned_media_is_listed",
+                    message: "a media asset a planned operation names must be listed in entity_refs as an audio ref"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::AlignTranscript { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Audio)
+                            && match e1 {
+                                PlannedOperation::AlignTranscript { media_id, .. } => {
+                                    Some(media_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    uuid::Uuid::parse_str(v3.as_str())
+                                        .is_ok_and(|u| {
+                                            v3.as_str().len() == 36 && u == m2.artefact_id
+                                        })
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0117",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2",
+                    rule: "planned_media_is_listed",
+                    message: "a media asset a planned operation names must be listed in entity_refs as an audio ref"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::IdentifySpeakers { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Audio)
+                            && match e1 {
+                                PlannedOperation::IdentifySpeakers { media_id, .. } => {
+                                    Some(media_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    uuid::Uuid::parse_str(v3.as_str())
+                                        .is_ok_and(|u| {
+                                            v3.as_str().len() == 36 && u == m2.artefact_id
+                                        })
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0117",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2",
+                    rule: "planned_media_is_listed",
+                    message: "a media asset a planned operation names must be listed in entity_refs as an audio ref"
+                        .to_owned(),
+                });
+            }
+            if matches!(e1, PlannedOperation::AttachTranscript { .. })
+                && !self
+                    .entity_refs
+                    .iter()
+                    .any(|m2| {
+                        matches!(m2.artefact_type, ArtefactType::Audio)
+                            && match e1 {
+                                PlannedOperation::AttachTranscript { media_id, .. } => {
+                                    Some(media_id)
+                                }
+                                _ => None,
+                            }
+                                .is_some_and(|v3| {
+                                    uuid::Uuid::parse_str(v3.as_str())
+                                        .is_ok_and(|u| {
+                                            v3.as_str().len() == 36 && u == m2.artefact_id
+                                        })
+                                })
+                    })
+            {
+                out.push(Violation {
+                    path: format!("{pointer}/planned_operations/{i1}"),
+                    code: "HSK-RULE-0117",
+                    clause: "§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2",
+                    rule: "planned_media_is_listed",
+                    message: "a media asset a planned operation names must be listed in entity_refs as an audio ref"
+                        .to_owned(),
+                });
+            }
+        }
+        if self.workspace_scope.document_ids.as_ref().is_some() {
+            for (i1, e1) in self.entity_refs.iter().enumerate() {
+                if matches!(e1.artefact_type, ArtefactType::Doc)
+                    && self
+                        .workspace_scope
+                        .document_ids
+                        .as_ref()
+                        .is_none_or(|v2| !v2.contains(&e1.artefact_id))
+                {
+                    out.push(Violation {
+                        path: format!("{pointer}/entity_refs/{i1}"),
+                        code: "HSK-RULE-0118",
+                        clause: "§2.6.6.2.3, §2.6.6.5.2",
+                        rule: "entity_refs_lie_inside_the_document_scope",
+                        message: "when workspace_scope lists document_ids, every doc ref must name one of them"
+                            .to_owned(),
+                    });
+                }
+            }
         }
         crate::validation::descend(
             pointer,
@@ -2073,6 +3148,10 @@ impl Validate for FlightRecorderEvent {
     fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
 }
 
+impl Validate for OutboxDelivery {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
 impl Validate for JobStateTransition {
     fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
 }
@@ -2423,4 +3502,100 @@ impl Validate for CommittedChange {
 
 impl Validate for AiJobChangesCommitted {
     fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for AiJobInputsRecorded {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        crate::validation::descend(pointer, "job_inputs", &self.job_inputs, out);
+    }
+}
+
+impl Validate for AiJobMetricsRecorded {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for AiJobOutputsRecorded {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        crate::validation::descend(pointer, "job_outputs", &self.job_outputs, out);
+    }
+}
+
+impl Validate for AiJobCheckpointed {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for AiJobRunInterrupted {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
+impl Validate for AiJobModelCall {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        if self.query_plan_id.as_ref().is_some()
+            || self.retrieval_trace_id.as_ref().is_some()
+            || self.normalized_query_hash.as_ref().is_some()
+        {
+            if self.query_plan_id.as_ref().is_none() {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/query_plan_id"),
+                    code: "HSK-RULE-0301",
+                    clause: "§2.6.6.7.14.12",
+                    rule: "model_call_retrieval_fields_together",
+                    message: "a retrieval-backed model call logs its query plan, normalized query and retrieval trace together"
+                        .to_owned(),
+                });
+            }
+            if self.query_plan_hash.as_ref().is_none() {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/query_plan_hash"),
+                    code: "HSK-RULE-0301",
+                    clause: "§2.6.6.7.14.12",
+                    rule: "model_call_retrieval_fields_together",
+                    message: "a retrieval-backed model call logs its query plan, normalized query and retrieval trace together"
+                        .to_owned(),
+                });
+            }
+            if self.normalized_query_hash.as_ref().is_none() {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/normalized_query_hash"),
+                    code: "HSK-RULE-0301",
+                    clause: "§2.6.6.7.14.12",
+                    rule: "model_call_retrieval_fields_together",
+                    message: "a retrieval-backed model call logs its query plan, normalized query and retrieval trace together"
+                        .to_owned(),
+                });
+            }
+            if self.retrieval_trace_id.as_ref().is_none() {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/retrieval_trace_id"),
+                    code: "HSK-RULE-0301",
+                    clause: "§2.6.6.7.14.12",
+                    rule: "model_call_retrieval_fields_together",
+                    message: "a retrieval-backed model call logs its query plan, normalized query and retrieval trace together"
+                        .to_owned(),
+                });
+            }
+            if self.retrieval_trace_hash.as_ref().is_none() {
+                out.push(Violation {
+                    path: crate::validation::at(pointer, "/retrieval_trace_hash"),
+                    code: "HSK-RULE-0301",
+                    clause: "§2.6.6.7.14.12",
+                    rule: "model_call_retrieval_fields_together",
+                    message: "a retrieval-backed model call logs its query plan, normalized query and retrieval trace together"
+                        .to_owned(),
+                });
+            }
+        }
+        crate::validation::descend(
+            pointer,
+            "candidate_list_ref",
+            &self.candidate_list_ref,
+            out,
+        );
+        crate::validation::descend(
+            pointer,
+            "artifact_handles",
+            &self.artifact_handles,
+            out,
+        );
+    }
 }

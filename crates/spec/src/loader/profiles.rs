@@ -59,6 +59,8 @@ const SYNTHESIZED: [Synthesized; 2] = [
 
 /// The enum whose values are the job kinds; every value is bound to exactly one profile.
 const JOB_KIND: &str = "JobKind";
+/// The string type of the profile ids jobs carry (`AiJob.profile_id`).
+const PROFILE_ID: &str = "ProfileId";
 /// The union whose variants are the operations; every variant is claimed by exactly one profile.
 pub(crate) const PLANNED_OPERATION: &str = "PlannedOperation";
 /// The capability id form of §11.1.3.1 (`axis` or `axis:scope`), used when the spec declares no
@@ -94,6 +96,9 @@ pub(super) struct ProfileState {
     /// Where each synthesized union is declared (the first `profiles` key with a profile that
     /// has its key), in [`SYNTHESIZED`] order.
     declared_at: [Option<At>; 2],
+    /// Every profile's wire id, in profile order, once the profiles are finished: the values an
+    /// `in_registry: profile_id` comparison of a rule accepts.
+    pub(super) registered_ids: Vec<String>,
 }
 
 /// A profile read in pass B, with the locations its later checks report at.
@@ -656,6 +661,7 @@ impl Loader {
                 }
             }
         }
+        self.profile_state.registered_ids = profiles.iter().map(|p| p.profile_id.clone()).collect();
         profiles
     }
 
@@ -668,6 +674,8 @@ impl Loader {
     /// - `operations`: `{p}_kinds_plan_{p}_operations` — when `job_kind` is one of the profile's
     ///   kinds, the `op` of each planned operation is one of the profile's operations.
     /// - `outputs`: `{p}_kinds_carry_{p}_outputs` — as `inputs`, for `job_outputs`.
+    /// - `profile_id`: `{p}_kinds_carry_{p}_profile_id` — when `job_kind` is one of the profile's
+    ///   kinds and `profile_id` a registered id, `profile_id` equals the profile's id.
     ///
     /// Each is on the one record with a `JobKind` field and a `JobInputs` field (resp. a
     /// `[PlannedOperation]` field, a `JobOutputs` field).
@@ -743,6 +751,7 @@ impl Loader {
             BindingKind::Operations => {
                 TypeRef::List(Box::new(TypeRef::Named(PLANNED_OPERATION.into())))
             }
+            BindingKind::ProfileId => TypeRef::Named(PROFILE_ID.into()),
         };
         let kind_type = TypeRef::Named(JOB_KIND.into());
         let candidates: Vec<(&TypeDef, &Field, &Field)> = types
@@ -850,6 +859,27 @@ impl Loader {
                     ),
                 )
             }
+            BindingKind::ProfileId => {
+                // Only registered ids: an unknown id is the `in_registry` rule's to report, so a
+                // job names one fault once.
+                let registered = Condition::OneOf {
+                    path: field(&bound_field.name),
+                    values: strings(&self.profile_state.registered_ids),
+                };
+                (
+                    format!("{name}_kinds_carry_{name}_profile_id"),
+                    format!("a {name} job must carry profile_id {}", profile.profile_id),
+                    Condition::All(vec![kinds, registered]),
+                    Condition::Equals {
+                        path: field(&bound_field.name),
+                        value: serde_json::Value::String(profile.profile_id.clone()),
+                    },
+                    "§2.6.6.2.2".to_string(),
+                    format!(
+                        "the job kinds bound to the {name} profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance"
+                    ),
+                )
+            }
         };
         Some(Rule {
             name: rule_name,
@@ -864,6 +894,7 @@ impl Loader {
                 decision: None,
                 location: binding.location.clone(),
             },
+            registry: true,
         })
     }
 

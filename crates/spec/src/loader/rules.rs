@@ -6,7 +6,7 @@
 //! variant), and every comparison value is checked against the type found at the end of its path.
 
 use super::*;
-use crate::model::{Condition, FieldPath, PathStep, Rule, Variant};
+use crate::model::{Condition, FieldPath, MemberMatch, PathStep, Rule, Variant};
 
 const RULE_KEYS: &[&str] = &[
     "on",
@@ -18,7 +18,18 @@ const RULE_KEYS: &[&str] = &[
     "description",
     "decision",
 ];
-const OPERATORS: &[&str] = &["present", "absent", "field", "each", "all", "any", "not"];
+const OPERATORS: &[&str] = &[
+    "present",
+    "absent",
+    "field",
+    "each",
+    "member_of",
+    "all",
+    "any",
+    "not",
+];
+/// What `member_of` may compare, for its help texts.
+const MATCHABLE_HELP: &str = "`member_of` compares values of one type (scalars, ids, enums, or whole records and unions), or a UUID with a UUID or with a string";
 const COMPARISONS: &[&str] = &[
     "equals",
     "not_equals",
@@ -27,6 +38,7 @@ const COMPARISONS: &[&str] = &[
     "min_length",
     "max_length",
     "contains",
+    "in_registry",
 ];
 
 /// The value a path step reads from: a record, a union (its tag is addressable, or a `[variant]`
@@ -193,10 +205,10 @@ impl Loader {
         };
         let when = map
             .get_node("when")
-            .and_then(|n| self.condition(n, scope, types, 0));
+            .and_then(|n| self.condition(n, scope, scope, types, 0));
         let require = self
             .require(map, "require", &owner, &what)
-            .and_then(|n| self.condition(n, scope, types, 0));
+            .and_then(|n| self.condition(n, scope, scope, types, 0));
         let require = require?;
         if scope.is_none() || (map.get_node("when").is_some() && when.is_none()) {
             return None;
@@ -209,16 +221,18 @@ impl Loader {
             require,
             message,
             meta,
+            registry: mentions_in_registry(node),
         })
     }
 
     /// One condition; `scope` is `None` when the rule's type is unknown (the shape is still
-    /// checked, paths are not).
-    fn condition(
+    /// checked, paths are not). `root` is the rule's `on` record, where `member_of` lists are read.
+    fn condition<'t>(
         &mut self,
         node: &Node,
-        scope: Option<Scope<'_>>,
-        types: &[TypeDef],
+        scope: Option<Scope<'t>>,
+        root: Option<Scope<'t>>,
+        types: &'t [TypeDef],
         depth: usize,
     ) -> Option<Condition> {
         let at = self.at_node(node);
@@ -236,6 +250,9 @@ impl Loader {
             );
             return None;
         };
+        if map.get_node("member_of").is_some() {
+            return self.member_of(map, &at, scope, root, types, depth);
+        }
         let operators: Vec<&str> = OPERATORS
             .iter()
             .copied()
@@ -255,7 +272,7 @@ impl Loader {
                     at,
                     format!("condition has no operator (keys: {})", keys.join(", ")),
                     Some(format!(
-                        "{hint}a condition starts with one of `present`, `absent`, `field`, `each`, `all`, `any`, `not`"
+                        "{hint}a condition starts with one of `present`, `absent`, `field`, `each`, `member_of`, `all`, `any`, `not`"
                     )),
                 );
                 return None;
@@ -287,7 +304,7 @@ impl Loader {
             }
             "not" => {
                 self.only_keys(map, &["not"], &at)?;
-                let inner = self.condition(value, scope, types, depth + 1)?;
+                let inner = self.condition(value, scope, root, types, depth + 1)?;
                 Some(Condition::Not(Box::new(inner)))
             }
             "all" | "any" => {
@@ -305,7 +322,7 @@ impl Loader {
                 let mut items = Vec::new();
                 let mut ok = true;
                 for item in seq.iter() {
-                    match self.condition(item, scope, types, depth + 1) {
+                    match self.condition(item, scope, root, types, depth + 1) {
                         Some(c) => items.push(c),
                         None => ok = false,
                     }
@@ -318,18 +335,20 @@ impl Loader {
                     }
                 })
             }
-            "each" => self.each(map, value, &at, scope, types, depth),
+            "each" => self.each(map, value, &at, scope, root, types, depth),
             _ => self.comparison(map, value, &at, scope, types),
         }
     }
 
-    fn each(
+    #[allow(clippy::too_many_arguments)]
+    fn each<'t>(
         &mut self,
         map: &MarkedMappingNode,
         value: &Node,
         at: &At,
-        scope: Option<Scope<'_>>,
-        types: &[TypeDef],
+        scope: Option<Scope<'t>>,
+        root: Option<Scope<'t>>,
+        types: &'t [TypeDef],
         depth: usize,
     ) -> Option<Condition> {
         let has_require = map.get_node("require").is_some();
@@ -385,7 +404,7 @@ impl Loader {
         };
         let second_node = map.get_node(second)?;
         if has_require {
-            let inner = self.condition(second_node, element, types, depth + 1)?;
+            let inner = self.condition(second_node, element, root, types, depth + 1)?;
             Some(Condition::Each {
                 path,
                 condition: Box::new(inner),
@@ -428,6 +447,239 @@ impl Loader {
             }
             Some(Condition::AllEqual { path, key })
         }
+    }
+
+    /// `{ field: p, member_of: q, where: c }` (a list of scalars) or
+    /// `{ member_of: q, match: { k: p, … }, where: c }` (a list of records or unions): `q` is read
+    /// from the rule's record, `p` from the current value, `k` and `c` from each element.
+    fn member_of<'t>(
+        &mut self,
+        map: &MarkedMappingNode,
+        at: &At,
+        scope: Option<Scope<'t>>,
+        root: Option<Scope<'t>>,
+        types: &'t [TypeDef],
+        depth: usize,
+    ) -> Option<Condition> {
+        let has_field = map.get_node("field").is_some();
+        let allowed: &[&str] = if has_field {
+            &["field", "member_of", "where"]
+        } else {
+            &["member_of", "match", "where"]
+        };
+        let extra: Vec<String> = map
+            .keys()
+            .filter(|k| !allowed.contains(&k.as_str()))
+            .map(|k| format!("`{}`", k.as_str()))
+            .collect();
+        if !extra.is_empty() {
+            self.malformed(
+                at.clone(),
+                format!(
+                    "unexpected {} in this `member_of` condition",
+                    extra.join(", ")
+                ),
+                Some(
+                    "write `{ field: p, member_of: list }` for a list of scalars, or \
+                     `{ member_of: list, match: { key: p }, where: … }` for a list of records"
+                        .into(),
+                ),
+            );
+            return None;
+        }
+        if !has_field && map.get_node("match").is_none() && map.get_node("where").is_none() {
+            self.malformed(
+                at.clone(),
+                "`member_of` needs `field`, `match` or `where`",
+                Some("say what an element is compared with: `field: p` (the element itself) or `match: { key: p }`".into()),
+            );
+            return None;
+        }
+        let list_node = map.get_node("member_of")?;
+        let (list, list_leaf) = self.path(list_node, root, types)?;
+        // The element's type and, for records and unions, the scope its keys are read in.
+        let (element_ty, element_scope) = match (root, &list_leaf) {
+            (None, _) => (None, None),
+            (Some(_), Some(Leaf::Typed(TypeRef::List(inner)))) => {
+                let scope = match inner.as_ref() {
+                    TypeRef::Named(name) => match types.iter().find(|t| &t.name == name) {
+                        Some(TypeDef {
+                            kind: TypeKind::Record(r),
+                            name,
+                            ..
+                        }) => Some(Scope::Record(name, r)),
+                        Some(TypeDef {
+                            kind: TypeKind::Union(u),
+                            name,
+                            ..
+                        }) => Some(Scope::Union(name, u)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                (Some(inner.as_ref()), scope)
+            }
+            (Some(_), leaf) => {
+                let found = leaf_text(leaf.as_ref());
+                let at = self.at_node(list_node);
+                self.report(
+                    "S0905",
+                    at,
+                    format!("`member_of: {list}` needs a list, found `{found}`"),
+                    "not a list",
+                    Some("`member_of` names a list field of the rule's record (`on`), read from that record wherever the condition sits".into()),
+                );
+                return None;
+            }
+        };
+        let mut matches = Vec::new();
+        if has_field {
+            let field_node = map.get_node("field")?;
+            let (value, value_leaf) = self.path(field_node, scope, types)?;
+            if let (Some(element), Some(value_leaf)) = (element_ty, value_leaf.as_ref()) {
+                if element_scope.is_some() {
+                    let at = self.at_node(list_node);
+                    self.report(
+                        "S0905",
+                        at,
+                        format!("`{{ field: {value}, member_of: {list} }}` compares with whole elements of a list of `{element}`"),
+                        "a list of records",
+                        Some(format!("compare with a key of each element: `{{ member_of: {list}, match: {{ <key>: {value} }} }}`")),
+                    );
+                    return None;
+                }
+                let element_leaf = Leaf::Typed(element);
+                if !self.matchable(&element_leaf, value_leaf, types) {
+                    let at = self.at_node(field_node);
+                    self.report(
+                        "S0905",
+                        at,
+                        format!(
+                            "`{value}` is `{}`, which cannot be compared with the `{element}` elements of `{list}`",
+                            leaf_text(Some(value_leaf))
+                        ),
+                        "not comparable",
+                        Some(MATCHABLE_HELP.into()),
+                    );
+                    return None;
+                }
+            }
+            matches.push(MemberMatch { key: None, value });
+        } else if let Some(match_node) = map.get_node("match") {
+            let Node::Mapping(pairs) = match_node else {
+                let at = self.at_node(match_node);
+                self.malformed(
+                    at,
+                    format!("`match` takes a mapping, found {}", shape(match_node)),
+                    Some("write `match: { artefact_id: \"[import_blocks].target_doc_id\" }`: element key → value path".into()),
+                );
+                return None;
+            };
+            if root.is_some() && element_ty.is_some() && element_scope.is_none() {
+                let at = self.at_node(match_node);
+                self.malformed(
+                    at,
+                    format!("`match` reads keys of elements, but `{list}` is a list of scalars"),
+                    Some(format!(
+                        "compare with the element itself: `{{ field: <path>, member_of: {list} }}`"
+                    )),
+                );
+                return None;
+            }
+            let mut ok = true;
+            for (key_node, value_node) in pairs.iter() {
+                let key_node = Node::Scalar(key_node.clone());
+                let key = self.path(&key_node, element_scope, types);
+                let value = self.path(value_node, scope, types);
+                let (Some((key, key_leaf)), Some((value, value_leaf))) = (key, value) else {
+                    ok = false;
+                    continue;
+                };
+                if let (Some(key_leaf), Some(value_leaf)) = (key_leaf.as_ref(), value_leaf.as_ref())
+                    && !self.matchable(key_leaf, value_leaf, types)
+                {
+                    let at = self.at_node(value_node);
+                    self.report(
+                        "S0905",
+                        at,
+                        format!(
+                            "`{value}` is `{}`, which cannot be compared with `{key}` (`{}`) of the elements of `{list}`",
+                            leaf_text(Some(value_leaf)),
+                            leaf_text(Some(key_leaf))
+                        ),
+                        "not comparable",
+                        Some(MATCHABLE_HELP.into()),
+                    );
+                    ok = false;
+                    continue;
+                }
+                matches.push(MemberMatch {
+                    key: Some(key),
+                    value,
+                });
+            }
+            if !ok {
+                return None;
+            }
+        }
+        let filter = match map.get_node("where") {
+            Some(node) => {
+                if root.is_some() && element_scope.is_none() {
+                    let at = self.at_node(node);
+                    self.malformed(
+                        at,
+                        format!(
+                            "`where` reads fields of elements, but `{list}` is a list of scalars"
+                        ),
+                        None,
+                    );
+                    return None;
+                }
+                Some(Box::new(self.condition(
+                    node,
+                    element_scope,
+                    root,
+                    types,
+                    depth + 1,
+                )?))
+            }
+            None => None,
+        };
+        Some(Condition::MemberOf {
+            list,
+            matches,
+            filter,
+        })
+    }
+
+    /// Whether a `member_of` comparison may compare these two values: the same comparable type
+    /// (records and unions compare whole, field by field), or a UUID (`uuid` or an `id` type)
+    /// with a UUID or with a string (equal when the string is the UUID's hyphenated text).
+    fn matchable(&self, a: &Leaf<'_>, b: &Leaf<'_>, types: &[TypeDef]) -> bool {
+        let (Leaf::Typed(a), Leaf::Typed(b)) = (a, b) else {
+            return false;
+        };
+        let class = |ty: &TypeRef| -> Option<&'static str> {
+            match ty {
+                TypeRef::Primitive(Primitive::Uuid) => Some("uuid"),
+                TypeRef::Primitive(Primitive::String) => Some("string"),
+                TypeRef::Named(name) => match types.iter().find(|t| &t.name == name)?.kind {
+                    TypeKind::Id => Some("uuid"),
+                    TypeKind::String(_) => Some("string"),
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        match (class(a), class(b)) {
+            (Some("uuid"), Some(_)) | (Some(_), Some("uuid")) => return true,
+            _ => {}
+        }
+        a == b
+            && match a {
+                TypeRef::Primitive(Primitive::Json) | TypeRef::List(_) | TypeRef::Map(_) => false,
+                TypeRef::Primitive(_) | TypeRef::Named(_) => true,
+            }
     }
 
     fn comparison(
@@ -514,6 +766,51 @@ impl Loader {
         let comparison = present.first().copied().unwrap_or_default();
         let node = map.get_node(comparison)?;
         match comparison {
+            "in_registry" => {
+                // `in_registry: profile_id`: one of the registered profiles' wire ids.
+                let key = match node {
+                    Node::Scalar(scalar) => scalar.as_str().to_string(),
+                    other => shape(other).to_string(),
+                };
+                if key != "profile_id" {
+                    let at = self.at_node(node);
+                    self.malformed(
+                        at,
+                        format!("`in_registry` names `{}`, which the profile registry does not list", key.escape_debug()),
+                        Some("write `in_registry: profile_id` (the ids of the profiles under `profiles:`)".into()),
+                    );
+                    return None;
+                }
+                let ids = self.profile_state.registered_ids.clone();
+                if ids.is_empty() {
+                    let at = self.at_node(node);
+                    self.report(
+                        "S0904",
+                        at,
+                        format!("`in_registry: profile_id` on `{path}`, but the spec declares no profiles"),
+                        "empty registry",
+                        Some("declare the profiles under `profiles:`".into()),
+                    );
+                    return None;
+                }
+                if let Some(Leaf::Typed(ty)) = &leaf
+                    && !self.comparable(ty, types)
+                {
+                    let at = self.at_node(field);
+                    self.report(
+                        "S0904",
+                        at,
+                        format!("`in_registry` on `{path}`, which is `{ty}`"),
+                        "not comparable",
+                        Some("compare a string field with the profile ids".into()),
+                    );
+                    return None;
+                }
+                Some(Condition::OneOf {
+                    path,
+                    values: ids.into_iter().map(serde_json::Value::String).collect(),
+                })
+            }
             "equals" | "not_equals" => {
                 let value = self.compare_value(node, leaf.as_ref(), &path, types)?;
                 Some(if comparison == "equals" {
@@ -1007,6 +1304,17 @@ fn parse_path(text: &str) -> Option<FieldPath> {
         }
     }
     Some(FieldPath(steps))
+}
+
+/// Whether a rule's node uses `in_registry` anywhere (its rule is then derived from the registry).
+fn mentions_in_registry(node: &Node) -> bool {
+    match node {
+        Node::Mapping(map) => map
+            .iter()
+            .any(|(key, value)| key.as_str() == "in_registry" || mentions_in_registry(value)),
+        Node::Sequence(items) => items.iter().any(mentions_in_registry),
+        Node::Scalar(_) => false,
+    }
 }
 
 /// `` `a`, `b`, `c` ``.

@@ -277,6 +277,7 @@ from .types import (
     FlightRecorderActor,
     FLIGHT_RECORDER_ACTOR_VALUES,
     FlightRecorderEvent,
+    OutboxDelivery,
     JobStateTransition,
     EntityProvenance,
     DocId,
@@ -375,6 +376,12 @@ from .types import (
     AiJobValidationRecorded,
     CommittedChange,
     AiJobChangesCommitted,
+    AiJobInputsRecorded,
+    AiJobMetricsRecorded,
+    AiJobOutputsRecorded,
+    AiJobCheckpointed,
+    AiJobRunInterrupted,
+    AiJobModelCall,
 )
 
 __all__ = [
@@ -645,6 +652,7 @@ __all__ = [
     "FlightRecorderActor",
     "FLIGHT_RECORDER_ACTOR_VALUES",
     "FlightRecorderEvent",
+    "OutboxDelivery",
     "JobStateTransition",
     "EntityProvenance",
     "DocId",
@@ -743,4 +751,10 @@ __all__ = [
     "AiJobValidationRecorded",
     "CommittedChange",
     "AiJobChangesCommitted",
+    "AiJobInputsRecorded",
+    "AiJobMetricsRecorded",
+    "AiJobOutputsRecorded",
+    "AiJobCheckpointed",
+    "AiJobRunInterrupted",
+    "AiJobModelCall",
 ]

@@ -14,6 +14,14 @@ ERROR_CODES: dict[str, str] = {
     "TerminalState": "HSK-JOB-2002",
     # a retry was asked of a poisoned job (§2.6.6.3.2)
     "RetryPoisoned": "HSK-JOB-2003",
+    # a retry was asked of a failed job whose error_summary says a retry cannot succeed (§2.6.6.4, §2.6.6.3.2)
+    "RetryNotAllowed": "HSK-JOB-2006",
+    # a new workflow run would exceed runtime_config.max_attempts (§2.6.6.4, §2.6.6.2.5)
+    "AttemptsExhausted": "HSK-JOB-2007",
+    # a second attempt was opened while one is still open; one run per execution attempt (§2.6.6.4)
+    "RunAlreadyOpen": "HSK-JOB-2008",
+    # a checkpoint was written for an attempt that is finished, interrupted or another job's (§2.6.6.4)
+    "RunNotOpen": "HSK-JOB-2009",
     # another writer changed the job first; re-read and decide again (§2.6.6.3, §2.6.6.4)
     "VersionConflict": "HSK-JOB-2004",
     # no job has this id (§2.6.6.2.1)
@@ -28,6 +36,8 @@ ERROR_CODES: dict[str, str] = {
     "LayerNotWritable": "HSK-JOB-3004",
     # a job's changes are committed once, when it completes; a second commit is refused (§2.6.6.3.3)
     "AlreadyCommitted": "HSK-JOB-3006",
+    # a transition that does not complete the job carried a change set (§2.6.6.3.3)
+    "ChangesOutsideCompletion": "HSK-JOB-3007",
     # the capability policy refused a capability the job needs (§2.6.6.5.2, §11.1)
     "CapabilityDenied": "HSK-JOB-3005",
     # the capability id is not in the registry (§11.1)
@@ -42,6 +52,10 @@ ERROR_MESSAGES: dict[str, str] = {
     "IllegalTransition": "illegal transition from {from_state} to {to_state}",
     "TerminalState": "job is in terminal state {state} and never changes again",
     "RetryPoisoned": "job {job_id} is poisoned and must not be retried",
+    "RetryNotAllowed": "job {job_id} failed with non-retryable error {error_code} and must not be retried",
+    "AttemptsExhausted": "job {job_id} has used {attempts} of its {max_attempts} attempts",
+    "RunAlreadyOpen": "job {job_id} already has an open workflow run {workflow_run_id}",
+    "RunNotOpen": "workflow run {workflow_run_id} of job {job_id} is not open",
     "VersionConflict": "job {job_id} changed concurrently: expected version {expected_version}, found {actual_version}",
     "JobNotFound": "no job {job_id}",
     "CommitNotAllowed": "changes commit only when a job completes; job is {state}",
@@ -49,6 +63,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "EntityOutOfScope": "entity {artefact_type}/{artefact_id} is not listed in or derivable from the job's entity_refs",
     "LayerNotWritable": "layer {layer} is not writable under the job's layer_scope",
     "AlreadyCommitted": "job {job_id} already committed its changes",
+    "ChangesOutsideCompletion": "changes are carried only by a transition into completed or completed_with_issues, not into {state}",
     "CapabilityDenied": "capability {capability_id} denied at {enforcement_point}",
     "UnknownCapability": "unknown capability {capability_id}",
 }

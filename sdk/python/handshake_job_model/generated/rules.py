@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple, TypeAlias
 
 from pydantic import BaseModel, ValidationInfo
@@ -36,6 +37,8 @@ class CrossFieldRule(NamedTuple):
 
 
 RULES: tuple[CrossFieldRule, ...] = (
+    # a job references its profile by profile_id, so the id names one of the profiles this spec defines
+    CrossFieldRule("HSK-RULE-PRF-009", "profile_id_is_registered", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "profile_id must name a registered profile"),
     # the Docs AI Job Profile invariant; these kinds always carry the Docs & Sheets inputs
     CrossFieldRule("HSK-RULE-PRF-001", "docs_rewrite_and_summarize_carry_a_docs_profile", "AiJob", "§2.6.6.6.4", "doc_rewrite and doc_summarize jobs must carry a DocsAiJobProfile in job_inputs"),
     # a job on a document says which document and how much of it, as §2.6.6.6.4 requires of the Docs profile
@@ -58,40 +61,54 @@ RULES: tuple[CrossFieldRule, ...] = (
     CrossFieldRule("HSK-RULE-PRF-012", "docs_sheets_kinds_plan_docs_sheets_operations", "AiJob", "§2.5.10, §2.6.6.6.1", "a docs_sheets job may only plan docs_sheets operations"),
     # the job kinds bound to the docs_sheets profile carry that profile's outputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-020", "docs_sheets_kinds_carry_docs_sheets_outputs", "AiJob", "§2.5.10.2, §2.6.6.6.1", "a docs_sheets job may only carry docs_sheets outputs"),
+    # the job kinds bound to the docs_sheets profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+    CrossFieldRule("HSK-RULE-PRF-050", "docs_sheets_kinds_carry_docs_sheets_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a docs_sheets job must carry profile_id docs_sheets_ai_v0.5"),
     # the job kinds bound to the charts_decks profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-003", "charts_decks_kinds_carry_charts_decks_inputs", "AiJob", "§2.5.11.1, §2.6.6.6.1", "a charts_decks job may only carry charts_decks inputs"),
     # the job kinds bound to the charts_decks profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-013", "charts_decks_kinds_plan_charts_decks_operations", "AiJob", "§2.5.11, §2.6.6.6.1", "a charts_decks job may only plan charts_decks operations"),
     # the job kinds bound to the charts_decks profile carry that profile's outputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-021", "charts_decks_kinds_carry_charts_decks_outputs", "AiJob", "§2.5.11.2, §2.6.6.6.1", "a charts_decks job may only carry charts_decks outputs"),
+    # the job kinds bound to the charts_decks profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+    CrossFieldRule("HSK-RULE-PRF-051", "charts_decks_kinds_carry_charts_decks_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a charts_decks job must carry profile_id charts_decks_ai_v0.1"),
     # the job kinds bound to the context_pack_builder profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-004", "context_pack_builder_kinds_carry_context_pack_builder_inputs", "AiJob", "§2.5.12.1, §2.6.6.6.1", "a context_pack_builder job may only carry context_pack_builder inputs"),
     # the job kinds bound to the context_pack_builder profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-014", "context_pack_builder_kinds_plan_context_pack_builder_operations", "AiJob", "§2.5.12, §2.6.6.6.1", "a context_pack_builder job may only plan context_pack_builder operations"),
     # the job kinds bound to the context_pack_builder profile carry that profile's outputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-022", "context_pack_builder_kinds_carry_context_pack_builder_outputs", "AiJob", "§2.5.12.4, §2.6.6.6.1", "a context_pack_builder job may only carry context_pack_builder outputs"),
+    # the job kinds bound to the context_pack_builder profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+    CrossFieldRule("HSK-RULE-PRF-052", "context_pack_builder_kinds_carry_context_pack_builder_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a context_pack_builder job must carry profile_id context_pack_builder_v0.1"),
     # the job kinds bound to the asr profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-005", "asr_kinds_carry_asr_inputs", "AiJob", "§6.2.26.1, §2.6.6.6.1", "a asr job may only carry asr inputs"),
     # the job kinds bound to the asr profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-015", "asr_kinds_plan_asr_operations", "AiJob", "§6.2.26, §2.6.6.6.1", "a asr job may only plan asr operations"),
     # the job kinds bound to the asr profile carry that profile's outputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-023", "asr_kinds_carry_asr_outputs", "AiJob", "§6.2.26.3, §2.6.6.6.1", "a asr job may only carry asr outputs"),
+    # the job kinds bound to the asr profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+    CrossFieldRule("HSK-RULE-PRF-053", "asr_kinds_carry_asr_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a asr job must carry profile_id asr_transcribe_v0.1"),
     # the job kinds bound to the docling profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-006", "docling_kinds_carry_docling_inputs", "AiJob", "§6.1.6.1, §2.6.6.6.1", "a docling job may only carry docling inputs"),
     # the job kinds bound to the docling profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-016", "docling_kinds_plan_docling_operations", "AiJob", "§6.1.6, §2.6.6.6.1", "a docling job may only plan docling operations"),
     # the job kinds bound to the docling profile carry that profile's outputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-024", "docling_kinds_carry_docling_outputs", "AiJob", "§6.1.6.3, §2.6.6.6.1", "a docling job may only carry docling outputs"),
+    # the job kinds bound to the docling profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+    CrossFieldRule("HSK-RULE-PRF-054", "docling_kinds_carry_docling_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a docling job must carry profile_id docling_ingest_v0.1"),
     # the job kinds bound to the distillation profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-007", "distillation_kinds_carry_distillation_inputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a distillation job may only carry distillation inputs"),
     # the job kinds bound to the distillation profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-017", "distillation_kinds_plan_distillation_operations", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a distillation job may only plan distillation operations"),
     # the job kinds bound to the distillation profile carry that profile's outputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-025", "distillation_kinds_carry_distillation_outputs", "AiJob", "§9.1, §2.6.6.6.1", "a distillation job may only carry distillation outputs"),
+    # the job kinds bound to the distillation profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+    CrossFieldRule("HSK-RULE-PRF-055", "distillation_kinds_carry_distillation_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a distillation job must carry profile_id distillation_v0.1"),
     # the job kinds bound to the canvas profile carry that profile's inputs, never another profile's
     CrossFieldRule("HSK-RULE-PRF-008", "canvas_kinds_carry_canvas_inputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job may only carry canvas inputs"),
     # the job kinds bound to the canvas profile plan only the operations that profile specialises
     CrossFieldRule("HSK-RULE-PRF-018", "canvas_kinds_plan_canvas_operations", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job may only plan canvas operations"),
+    # the job kinds bound to the canvas profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+    CrossFieldRule("HSK-RULE-PRF-056", "canvas_kinds_carry_canvas_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a canvas job must carry profile_id canvas_ai_v0.1"),
     # the future canvas profile declares no outputs, so its jobs carry none
     CrossFieldRule("HSK-RULE-PRF-026", "canvas_kinds_carry_no_outputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job carries no job_outputs; the canvas profile declares none"),
     # the exporter produces one or more artifacts and every export emits artifact handles with its record
@@ -114,6 +131,8 @@ RULES: tuple[CrossFieldRule, ...] = (
     CrossFieldRule("HSK-RULE-PRF-045", "transcript_segments_come_from_one_job", "AiJob", "§6.2.26.3", "every transcript segment of a job's outputs must name the same job in its asr_origin"),
     # the blocks one ingestion job imports all carry that job and the one file it ingested in their provenance
     CrossFieldRule("HSK-RULE-PRF-046", "imported_blocks_come_from_one_job_and_file", "AiJob", "§6.1.6.3", "every imported block of a job's outputs must name the same job and source file in its ai_origin"),
+    # for a retrieval-backed call the QueryPlan id and hash, the normalized query hash and the RetrievalTrace id and hash are all logged
+    CrossFieldRule("HSK-RULE-0301", "model_call_retrieval_fields_together", "AiJobModelCall", "§2.6.6.7.14.12", "a retrieval-backed model call logs its query plan, normalized query and retrieval trace together"),
     # analysis-only jobs read and report; their plan of mutations is empty
     CrossFieldRule("HSK-RULE-0101", "analysis_only_plans_no_mutation", "AiJob", "§2.6.6.2.2, §2.6.6.5.2", "an analysis_only job must not plan any operation"),
     # a job may write RawContent only when its kind is an ingestion or import kind
@@ -126,6 +145,30 @@ RULES: tuple[CrossFieldRule, ...] = (
     CrossFieldRule("HSK-RULE-0105", "terminal_job_has_completed_at", "AiJob", "§2.6.6.2.7, §2.6.6.3.2", "a job in a terminal state must carry completed_at"),
     # completion time is set only when the job is terminal ("if terminal")
     CrossFieldRule("HSK-RULE-0106", "completed_at_only_when_terminal", "AiJob", "§2.6.6.2.7, §2.6.6.3.2", "only a job in a terminal state may carry completed_at"),
+    # completed means every validator passed and the user accepted, so the job carries the passing result
+    CrossFieldRule("HSK-RULE-0107", "completed_job_passed_validation", "AiJob", "§2.6.6.3.2, §2.6.6.5.2, §2.6.5", "a completed job must carry a validation_result whose verdict is passed"),
+    # completed_with_issues is a completion with non-fatal warnings, so the validators approved and the warnings are listed
+    CrossFieldRule("HSK-RULE-0108", "completed_with_issues_job_has_warnings", "AiJob", "§2.6.6.3.2, §2.6.6.2.6", "a completed_with_issues job must carry a passed or warned validation_result and at least one warning"),
+    # awaiting_user means the validators asked for a human decision, which the validation result records
+    CrossFieldRule("HSK-RULE-0109", "awaiting_user_job_asked_by_a_validator", "AiJob", "§2.6.6.3.2, §2.6.5", "a job awaiting the user must carry a validation_result whose verdict is needs_user"),
+    # error_summary holds the error details of a job that failed, and a poisoned job failed in a way unsafe to retry
+    CrossFieldRule("HSK-RULE-0110", "failed_or_poisoned_job_says_why", "AiJob", "§2.6.6.2.6, §2.6.6.3.2", "a failed or poisoned job must carry an error_summary"),
+    # poisoned means known to be unsafe to retry, so its error is never marked retryable
+    CrossFieldRule("HSK-RULE-0111", "poisoned_job_is_not_retryable", "AiJob", "§2.6.6.3.2, §2.6.6.4", "a poisoned job's error_summary must say retryable false"),
+    # a target an operation names as an EntityRef is one of the job's entity refs, or lies inside one that covers its whole artefact
+    CrossFieldRule("HSK-RULE-0112", "planned_entity_targets_are_listed", "AiJob", "§2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2", "a planned operation's target entity must be listed in entity_refs"),
+    # the DocId target of attach_transcript, import_blocks and link_provenance is an entity ref of type doc for the whole document
+    CrossFieldRule("HSK-RULE-0113", "planned_document_targets_are_listed", "AiJob", "§2.6.6.2.3, §6.2.26.2, §6.1.6.2", "a document a planned operation writes must be listed in entity_refs as a whole doc"),
+    # every BlockId an operation names (insert_block.after, replace_block.block_id, move_block.block_id and after) is derivable from a doc ref
+    CrossFieldRule("HSK-RULE-0114", "planned_block_targets_are_derivable", "AiJob", "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10", "a block a planned operation names must be listed as a block of a doc ref, or lie in a whole doc ref"),
+    # the SheetRangeId of apply_formula and fill_down and the ColumnId of normalize_column are derivable from a sheet ref
+    CrossFieldRule("HSK-RULE-0115", "planned_sheet_targets_are_derivable", "AiJob", "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10", "a sheet range or column a planned operation names must be listed as a part of a sheet ref, or lie in a whole sheet ref"),
+    # the FileId every Docling operation reads is an entity ref of type file for the whole file
+    CrossFieldRule("HSK-RULE-0116", "planned_source_files_are_listed", "AiJob", "§2.6.6.2.3, §6.1.6.2", "a source file a planned operation reads must be listed in entity_refs as a whole file"),
+    # the MediaId of every ASR operation is an entity ref of type audio; a transcribed interval is covered by the whole asset or by exactly that time range
+    CrossFieldRule("HSK-RULE-0117", "planned_media_is_listed", "AiJob", "§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2", "a media asset a planned operation names must be listed in entity_refs as an audio ref"),
+    # a job narrowed to some documents refers to no other document
+    CrossFieldRule("HSK-RULE-0118", "entity_refs_lie_inside_the_document_scope", "AiJob", "§2.6.6.2.3, §2.6.6.5.2", "when workspace_scope lists document_ids, every doc ref must name one of them"),
     # an artifact pointer is only replayable against the exact content it names
     CrossFieldRule("HSK-RULE-ACE-001", "source_ref_artifact_has_hash", "SourceRef", "§2.6.6.7.2", "a source ref of kind artifact must carry its hash"),
     # selectors name a byte range, JSONPath, line range or span segment, not the whole source
@@ -202,6 +245,10 @@ RULES: tuple[CrossFieldRule, ...] = (
 """Every cross-field rule, in spec order."""
 
 _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
+    "profile_id_is_registered": (
+        None,
+        ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")),
+    ),
     "docs_rewrite_and_summarize_carry_a_docs_profile": (
         ("in", ("job_kind",), ("doc_rewrite", "doc_summarize")),
         ("equals", ("job_inputs", "profile"), "docs_sheets"),
@@ -246,6 +293,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")))),
         ("equals", ("job_outputs", "profile"), "docs_sheets"),
     ),
+    "docs_sheets_kinds_carry_docs_sheets_profile_id": (
+        ("all", (("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
+        ("equals", ("profile_id",), "docs_sheets_ai_v0.5"),
+    ),
     "charts_decks_kinds_carry_charts_decks_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")))),
         ("equals", ("job_inputs", "profile"), "charts_decks"),
@@ -257,6 +308,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
     "charts_decks_kinds_carry_charts_decks_outputs": (
         ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")))),
         ("equals", ("job_outputs", "profile"), "charts_decks"),
+    ),
+    "charts_decks_kinds_carry_charts_decks_profile_id": (
+        ("all", (("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
+        ("equals", ("profile_id",), "charts_decks_ai_v0.1"),
     ),
     "context_pack_builder_kinds_carry_context_pack_builder_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")))),
@@ -270,6 +325,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")))),
         ("equals", ("job_outputs", "profile"), "context_pack_builder"),
     ),
+    "context_pack_builder_kinds_carry_context_pack_builder_profile_id": (
+        ("all", (("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
+        ("equals", ("profile_id",), "context_pack_builder_v0.1"),
+    ),
     "asr_kinds_carry_asr_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("asr_transcribe",)))),
         ("equals", ("job_inputs", "profile"), "asr"),
@@ -281,6 +340,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
     "asr_kinds_carry_asr_outputs": (
         ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("asr_transcribe",)))),
         ("equals", ("job_outputs", "profile"), "asr"),
+    ),
+    "asr_kinds_carry_asr_profile_id": (
+        ("all", (("in", ("job_kind",), ("asr_transcribe",)), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
+        ("equals", ("profile_id",), "asr_transcribe_v0.1"),
     ),
     "docling_kinds_carry_docling_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("doc_ingest",)))),
@@ -294,6 +357,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_ingest",)))),
         ("equals", ("job_outputs", "profile"), "docling"),
     ),
+    "docling_kinds_carry_docling_profile_id": (
+        ("all", (("in", ("job_kind",), ("doc_ingest",)), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
+        ("equals", ("profile_id",), "docling_ingest_v0.1"),
+    ),
     "distillation_kinds_carry_distillation_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("distillation_train", "distillation_eval")))),
         ("equals", ("job_inputs", "profile"), "distillation"),
@@ -306,6 +373,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("distillation_train", "distillation_eval")))),
         ("equals", ("job_outputs", "profile"), "distillation"),
     ),
+    "distillation_kinds_carry_distillation_profile_id": (
+        ("all", (("in", ("job_kind",), ("distillation_train", "distillation_eval")), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
+        ("equals", ("profile_id",), "distillation_v0.1"),
+    ),
     "canvas_kinds_carry_canvas_inputs": (
         ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("canvas_cluster",)))),
         ("equals", ("job_inputs", "profile"), "canvas"),
@@ -313,6 +384,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
     "canvas_kinds_plan_canvas_operations": (
         ("in", ("job_kind",), ("canvas_cluster",)),
         ("each", ("planned_operations",), ("in", ("op",), ("create_nodes", "cluster_nodes", "reposition_nodes"))),
+    ),
+    "canvas_kinds_carry_canvas_profile_id": (
+        ("all", (("in", ("job_kind",), ("canvas_cluster",)), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
+        ("equals", ("profile_id",), "canvas_ai_v0.1"),
     ),
     "canvas_kinds_carry_no_outputs": (
         ("in", ("job_kind",), ("canvas_cluster",)),
@@ -358,6 +433,10 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         None,
         ("all", (("all_equal", ("job_outputs", _Variant("profile", "docling"), "imported_blocks"), ("ai_origin", "job_id")), ("all_equal", ("job_outputs", _Variant("profile", "docling"), "imported_blocks"), ("ai_origin", "source_file_id")))),
     ),
+    "model_call_retrieval_fields_together": (
+        ("any", (("present", ("query_plan_id",)), ("present", ("retrieval_trace_id",)), ("present", ("normalized_query_hash",)))),
+        ("all", (("present", ("query_plan_id",)), ("present", ("query_plan_hash",)), ("present", ("normalized_query_hash",)), ("present", ("retrieval_trace_id",)), ("present", ("retrieval_trace_hash",)))),
+    ),
     "analysis_only_plans_no_mutation": (
         ("equals", ("access_mode",), "analysis_only"),
         ("length", ("planned_operations",), None, 0),
@@ -381,6 +460,54 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
     "completed_at_only_when_terminal": (
         ("present", ("completed_at",)),
         ("in", ("state",), ("completed", "completed_with_issues", "cancelled", "poisoned")),
+    ),
+    "completed_job_passed_validation": (
+        ("equals", ("state",), "completed"),
+        ("equals", ("validation_result", "verdict"), "passed"),
+    ),
+    "completed_with_issues_job_has_warnings": (
+        ("equals", ("state",), "completed_with_issues"),
+        ("all", (("in", ("validation_result", "verdict"), ("passed", "warned")), ("present", ("warnings",)), ("length", ("warnings",), 1, None))),
+    ),
+    "awaiting_user_job_asked_by_a_validator": (
+        ("equals", ("state",), "awaiting_user"),
+        ("equals", ("validation_result", "verdict"), "needs_user"),
+    ),
+    "failed_or_poisoned_job_says_why": (
+        ("in", ("state",), ("failed", "poisoned")),
+        ("present", ("error_summary",)),
+    ),
+    "poisoned_job_is_not_retryable": (
+        ("all", (("equals", ("state",), "poisoned"), ("present", ("error_summary",)))),
+        ("equals", ("error_summary", "retryable"), False),
+    ),
+    "planned_entity_targets_are_listed": (
+        None,
+        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "update_metadata"),)), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "update_metadata"), "target", "artefact_type"), False), (("artefact_id",), (_Variant("op", "update_metadata"), "target", "artefact_id"), True)), ("absent", ("selector",))), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "update_metadata"), "target", "artefact_type"), False), (("artefact_id",), (_Variant("op", "update_metadata"), "target", "artefact_id"), True), (("selector",), (_Variant("op", "update_metadata"), "target", "selector"), False)), None))), ("any", (("absent", (_Variant("op", "create_chart"),)), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "create_chart"), "source_table_ref", "artefact_type"), False), (("artefact_id",), (_Variant("op", "create_chart"), "source_table_ref", "artefact_id"), True)), ("absent", ("selector",))), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "create_chart"), "source_table_ref", "artefact_type"), False), (("artefact_id",), (_Variant("op", "create_chart"), "source_table_ref", "artefact_id"), True), (("selector",), (_Variant("op", "create_chart"), "source_table_ref", "selector"), False)), None))), ("any", (("absent", (_Variant("op", "build_context_pack"),)), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "build_context_pack"), "target_ref", "artefact_type"), False), (("artefact_id",), (_Variant("op", "build_context_pack"), "target_ref", "artefact_id"), True)), ("absent", ("selector",))), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "build_context_pack"), "target_ref", "artefact_type"), False), (("artefact_id",), (_Variant("op", "build_context_pack"), "target_ref", "artefact_id"), True), (("selector",), (_Variant("op", "build_context_pack"), "target_ref", "selector"), False)), None)))))),
+    ),
+    "planned_document_targets_are_listed": (
+        None,
+        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "attach_transcript"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "attach_transcript"), "target_doc_id"), True),), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))))), ("any", (("absent", (_Variant("op", "import_blocks"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "import_blocks"), "target_doc_id"), True),), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))))), ("any", (("absent", (_Variant("op", "link_provenance"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "link_provenance"), "target_doc_id"), True),), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",)))))))))),
+    ),
+    "planned_block_targets_are_derivable": (
+        None,
+        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "insert_block"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "block_id"), "block_id"), (_Variant("op", "insert_block"), "after"), False),), ("equals", ("artefact_type",), "doc")))), ("any", (("absent", (_Variant("op", "replace_block"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "block_id"), "block_id"), (_Variant("op", "replace_block"), "block_id"), False),), ("equals", ("artefact_type",), "doc")))), ("any", (("absent", (_Variant("op", "move_block"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "block_id"), "block_id"), (_Variant("op", "move_block"), "block_id"), False),), ("equals", ("artefact_type",), "doc")))), ("any", (("absent", (_Variant("op", "move_block"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "block_id"), "block_id"), (_Variant("op", "move_block"), "after"), False),), ("equals", ("artefact_type",), "doc"))))))),
+    ),
+    "planned_sheet_targets_are_derivable": (
+        None,
+        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "apply_formula"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "sheet"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "range"), "range_id"), (_Variant("op", "apply_formula"), "range"), False),), ("equals", ("artefact_type",), "sheet")))), ("any", (("absent", (_Variant("op", "fill_down"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "sheet"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "range"), "range_id"), (_Variant("op", "fill_down"), "range"), False),), ("equals", ("artefact_type",), "sheet")))), ("any", (("absent", (_Variant("op", "normalize_column"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "sheet"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "column_id"), "column_id"), (_Variant("op", "normalize_column"), "column_id"), False),), ("equals", ("artefact_type",), "sheet"))))))),
+    ),
+    "planned_source_files_are_listed": (
+        None,
+        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "extract_structure"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "extract_structure"), "source_file_id"), True),), ("all", (("equals", ("artefact_type",), "file"), ("absent", ("selector",))))))), ("any", (("absent", (_Variant("op", "extract_tables"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "extract_tables"), "source_file_id"), True),), ("all", (("equals", ("artefact_type",), "file"), ("absent", ("selector",))))))), ("any", (("absent", (_Variant("op", "import_blocks"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "import_blocks"), "source_file_id"), True),), ("all", (("equals", ("artefact_type",), "file"), ("absent", ("selector",))))))), ("any", (("absent", (_Variant("op", "link_provenance"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "link_provenance"), "source_file_id"), True),), ("all", (("equals", ("artefact_type",), "file"), ("absent", ("selector",)))))))))),
+    ),
+    "planned_media_is_listed": (
+        None,
+        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "transcribe_segment"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "transcribe_segment"), "media_id"), True),), ("all", (("equals", ("artefact_type",), "audio"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "transcribe_segment"), "media_id"), True), (("selector", _Variant("kind", "time_range"), "start_ms"), (_Variant("op", "transcribe_segment"), "time_range", "start_ms"), False), (("selector", _Variant("kind", "time_range"), "end_ms"), (_Variant("op", "transcribe_segment"), "time_range", "end_ms"), False)), ("equals", ("artefact_type",), "audio")))), ("any", (("absent", (_Variant("op", "align_transcript"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "align_transcript"), "media_id"), True),), ("equals", ("artefact_type",), "audio")))), ("any", (("absent", (_Variant("op", "identify_speakers"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "identify_speakers"), "media_id"), True),), ("equals", ("artefact_type",), "audio")))), ("any", (("absent", (_Variant("op", "attach_transcript"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "attach_transcript"), "media_id"), True),), ("equals", ("artefact_type",), "audio"))))))),
+    ),
+    "entity_refs_lie_inside_the_document_scope": (
+        ("present", ("workspace_scope", "document_ids")),
+        ("each", ("entity_refs",), ("any", (("not_equals", ("artefact_type",), "doc"), ("member_of", ("workspace_scope", "document_ids"), ((None, ("artefact_id",), True),), None)))),
     ),
     "source_ref_artifact_has_hash": (
         ("equals", ("kind",), "artifact"),
@@ -530,33 +657,34 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
 """Rule name → (``when``, ``require``) as data; ``None`` means always."""
 
 _RULES_ON: dict[str, tuple[CrossFieldRule, ...]] = {
-    "AiJob": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5], RULES[6], RULES[7], RULES[8], RULES[9], RULES[10], RULES[11], RULES[12], RULES[13], RULES[14], RULES[15], RULES[16], RULES[17], RULES[18], RULES[19], RULES[20], RULES[21], RULES[22], RULES[23], RULES[24], RULES[25], RULES[26], RULES[27], RULES[28], RULES[32], RULES[33], RULES[34], RULES[35], RULES[36], RULES[37], RULES[38], RULES[39], RULES[40], RULES[43], RULES[44]),
-    "ArtifactHandle": (RULES[41],),
-    "ContextSnapshot": (RULES[42],),
-    "SourceRef": (RULES[45], RULES[46]),
-    "ContextBlock": (RULES[54], RULES[56]),
-    "PromptEnvelope": (RULES[47], RULES[48]),
-    "ScopeOverride": (RULES[49],),
-    "TruncationPlan": (RULES[66],),
-    "ContextPlan": (RULES[50], RULES[51]),
-    "ToolDelta": (RULES[53],),
-    "MemoryItem": (RULES[74],),
-    "MemoryGraphEdge": (RULES[75],),
-    "CompactionDecision": (RULES[68],),
-    "CompactionConstraint": (RULES[69],),
-    "CompactionOpenLoop": (RULES[70],),
-    "CompactionProgress": (RULES[71],),
-    "CompactionToolResult": (RULES[55], RULES[72]),
-    "CompactionError": (RULES[73],),
-    "CompactionEvent": (RULES[67],),
-    "JobContextTrace": (RULES[76], RULES[77], RULES[78], RULES[79], RULES[80]),
-    "QueryPlan": (RULES[64],),
-    "ContextPackRecord": (RULES[63],),
-    "ContextPackPayload": (RULES[58], RULES[59], RULES[60], RULES[61], RULES[62]),
-    "RetrievalCandidate": (RULES[65],),
-    "EvidenceSpan": (RULES[57],),
-    "RetrievalTrace": (RULES[52],),
-    "ExportRecord": (RULES[29], RULES[30], RULES[31]),
+    "AiJob": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5], RULES[6], RULES[7], RULES[8], RULES[9], RULES[10], RULES[11], RULES[12], RULES[13], RULES[14], RULES[15], RULES[16], RULES[17], RULES[18], RULES[19], RULES[20], RULES[21], RULES[22], RULES[23], RULES[24], RULES[25], RULES[26], RULES[27], RULES[28], RULES[29], RULES[30], RULES[31], RULES[32], RULES[33], RULES[34], RULES[35], RULES[36], RULES[40], RULES[41], RULES[42], RULES[43], RULES[44], RULES[45], RULES[46], RULES[48], RULES[49], RULES[52], RULES[53], RULES[54], RULES[55], RULES[56], RULES[57], RULES[58], RULES[59], RULES[60], RULES[61], RULES[62], RULES[63], RULES[64], RULES[65]),
+    "ArtifactHandle": (RULES[50],),
+    "ContextSnapshot": (RULES[51],),
+    "SourceRef": (RULES[66], RULES[67]),
+    "ContextBlock": (RULES[75], RULES[77]),
+    "PromptEnvelope": (RULES[68], RULES[69]),
+    "ScopeOverride": (RULES[70],),
+    "TruncationPlan": (RULES[87],),
+    "ContextPlan": (RULES[71], RULES[72]),
+    "ToolDelta": (RULES[74],),
+    "MemoryItem": (RULES[95],),
+    "MemoryGraphEdge": (RULES[96],),
+    "CompactionDecision": (RULES[89],),
+    "CompactionConstraint": (RULES[90],),
+    "CompactionOpenLoop": (RULES[91],),
+    "CompactionProgress": (RULES[92],),
+    "CompactionToolResult": (RULES[76], RULES[93]),
+    "CompactionError": (RULES[94],),
+    "CompactionEvent": (RULES[88],),
+    "JobContextTrace": (RULES[97], RULES[98], RULES[99], RULES[100], RULES[101]),
+    "QueryPlan": (RULES[85],),
+    "ContextPackRecord": (RULES[84],),
+    "ContextPackPayload": (RULES[79], RULES[80], RULES[81], RULES[82], RULES[83]),
+    "RetrievalCandidate": (RULES[86],),
+    "EvidenceSpan": (RULES[78],),
+    "RetrievalTrace": (RULES[73],),
+    "ExportRecord": (RULES[37], RULES[38], RULES[39]),
+    "AiJobModelCall": (RULES[47],),
 }
 """The rules of each record type that has any, in spec order."""
 
@@ -613,6 +741,9 @@ _WALK: dict[str, _WalkNode] = {
     "ChartsDecksJobOutputs": ("record", (("output_artifact_handles", ("list", "ArtifactHandle")), ("export_record", "ExportRecord"))),
     "ContextPackJobOutputs": ("record", (("pack_record", "ContextPackRecord"),)),
     "AsrJobOutputs": ("record", (("transcript_artifact", "ArtifactHandle"),)),
+    "AiJobInputsRecorded": ("record", (("job_inputs", "JobInputs"),)),
+    "AiJobOutputsRecorded": ("record", (("job_outputs", "JobOutputs"),)),
+    "AiJobModelCall": ("record", (("candidate_list_ref", "ArtifactHandle"), ("artifact_handles", ("list", "ArtifactHandle")))),
 }
 """Types from which a record with rules can be reached, and the fields leading there."""
 
@@ -648,15 +779,53 @@ def _equal(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
-def _holds(condition: _Condition, value: Any) -> bool:
-    """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element)."""
+_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _same(left: Any, right: Any, uuids: bool) -> bool:
+    """``member_of`` equality: JSON equality, or for UUIDs the same UUID in any letter case."""
+    if left is _ABSENT or right is _ABSENT:
+        return False
+    if uuids:
+        return (
+            isinstance(left, str)
+            and isinstance(right, str)
+            and _UUID_TEXT.fullmatch(left) is not None
+            and _UUID_TEXT.fullmatch(right) is not None
+            and left.lower() == right.lower()
+        )
+    return _equal(left, right)
+
+
+def _member_of(condition: _Condition, value: Any, root: Any) -> bool:
+    wanted = [(key, _resolve(value, path), uuids) for key, path, uuids in condition[2]]
+    if any(found is _ABSENT for _, found, _ in wanted):
+        return False
+    items = _resolve(root, condition[1])
+    if not isinstance(items, list):
+        return False
+    return any(
+        (condition[3] is None or _holds(condition[3], item, root))
+        and all(
+            _same(item if key is None else _resolve(item, key), found, uuids)
+            for key, found, uuids in wanted
+        )
+        for item in items
+    )
+
+
+def _holds(condition: _Condition, value: Any, root: Any) -> bool:
+    """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element);
+    ``root`` is the record the rule is on, where ``member_of`` reads its list."""
     operator = condition[0]
     if operator == "all":
-        return all(_holds(c, value) for c in condition[1])
+        return all(_holds(c, value, root) for c in condition[1])
     if operator == "any":
-        return any(_holds(c, value) for c in condition[1])
+        return any(_holds(c, value, root) for c in condition[1])
     if operator == "not":
-        return not _holds(condition[1], value)
+        return not _holds(condition[1], value, root)
+    if operator == "member_of":
+        return _member_of(condition, value, root)
     found = _resolve(value, condition[1])
     if operator == "present":
         return found is not _ABSENT
@@ -683,7 +852,7 @@ def _holds(condition: _Condition, value: Any) -> bool:
     if operator == "each":
         if found is _ABSENT:
             return True
-        return isinstance(found, list) and all(_holds(condition[2], item) for item in found)
+        return isinstance(found, list) and all(_holds(condition[2], item, root) for item in found)
     if operator == "all_equal":
         if found is _ABSENT:
             return True
@@ -702,7 +871,7 @@ def broken_rules(type_name: str, record: Any) -> list[CrossFieldRule]:
     broken = []
     for rule in _RULES_ON.get(type_name, ()):
         when, require = _CONDITIONS[rule.name]
-        if (when is None or _holds(when, record)) and not _holds(require, record):
+        if (when is None or _holds(when, record, record)) and not _holds(require, record, record):
             broken.append(rule)
     return broken
 

@@ -4694,6 +4694,7 @@ class AiJob(BaseModel):
     def _cross_field_rules(self, info: ValidationInfo) -> Self:
         """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
 
+        - HSK-RULE-PRF-009 ``profile_id_is_registered`` (§2.6.6.2.2, §2.6.6.6.1)
         - HSK-RULE-PRF-001 ``docs_rewrite_and_summarize_carry_a_docs_profile`` (§2.6.6.6.4)
         - HSK-RULE-PRF-030 ``document_jobs_name_their_document`` (§2.6.6.6.4, §2.5.10.2)
         - HSK-RULE-PRF-031 ``sheet_jobs_name_their_sheet`` (§2.5.10.10, §2.5.10.2)
@@ -4705,23 +4706,30 @@ class AiJob(BaseModel):
         - HSK-RULE-PRF-002 ``docs_sheets_kinds_carry_docs_sheets_inputs`` (§2.5.10, §2.6.6.6.1)
         - HSK-RULE-PRF-012 ``docs_sheets_kinds_plan_docs_sheets_operations`` (§2.5.10, §2.6.6.6.1)
         - HSK-RULE-PRF-020 ``docs_sheets_kinds_carry_docs_sheets_outputs`` (§2.5.10.2, §2.6.6.6.1)
+        - HSK-RULE-PRF-050 ``docs_sheets_kinds_carry_docs_sheets_profile_id`` (§2.6.6.2.2, §2.6.6.6.1)
         - HSK-RULE-PRF-003 ``charts_decks_kinds_carry_charts_decks_inputs`` (§2.5.11.1, §2.6.6.6.1)
         - HSK-RULE-PRF-013 ``charts_decks_kinds_plan_charts_decks_operations`` (§2.5.11, §2.6.6.6.1)
         - HSK-RULE-PRF-021 ``charts_decks_kinds_carry_charts_decks_outputs`` (§2.5.11.2, §2.6.6.6.1)
+        - HSK-RULE-PRF-051 ``charts_decks_kinds_carry_charts_decks_profile_id`` (§2.6.6.2.2, §2.6.6.6.1)
         - HSK-RULE-PRF-004 ``context_pack_builder_kinds_carry_context_pack_builder_inputs`` (§2.5.12.1, §2.6.6.6.1)
         - HSK-RULE-PRF-014 ``context_pack_builder_kinds_plan_context_pack_builder_operations`` (§2.5.12, §2.6.6.6.1)
         - HSK-RULE-PRF-022 ``context_pack_builder_kinds_carry_context_pack_builder_outputs`` (§2.5.12.4, §2.6.6.6.1)
+        - HSK-RULE-PRF-052 ``context_pack_builder_kinds_carry_context_pack_builder_profile_id`` (§2.6.6.2.2, §2.6.6.6.1)
         - HSK-RULE-PRF-005 ``asr_kinds_carry_asr_inputs`` (§6.2.26.1, §2.6.6.6.1)
         - HSK-RULE-PRF-015 ``asr_kinds_plan_asr_operations`` (§6.2.26, §2.6.6.6.1)
         - HSK-RULE-PRF-023 ``asr_kinds_carry_asr_outputs`` (§6.2.26.3, §2.6.6.6.1)
+        - HSK-RULE-PRF-053 ``asr_kinds_carry_asr_profile_id`` (§2.6.6.2.2, §2.6.6.6.1)
         - HSK-RULE-PRF-006 ``docling_kinds_carry_docling_inputs`` (§6.1.6.1, §2.6.6.6.1)
         - HSK-RULE-PRF-016 ``docling_kinds_plan_docling_operations`` (§6.1.6, §2.6.6.6.1)
         - HSK-RULE-PRF-024 ``docling_kinds_carry_docling_outputs`` (§6.1.6.3, §2.6.6.6.1)
+        - HSK-RULE-PRF-054 ``docling_kinds_carry_docling_profile_id`` (§2.6.6.2.2, §2.6.6.6.1)
         - HSK-RULE-PRF-007 ``distillation_kinds_carry_distillation_inputs`` (§2.6.6.6.2, §2.6.6.6.1)
         - HSK-RULE-PRF-017 ``distillation_kinds_plan_distillation_operations`` (§2.6.6.6.2, §2.6.6.6.1)
         - HSK-RULE-PRF-025 ``distillation_kinds_carry_distillation_outputs`` (§9.1, §2.6.6.6.1)
+        - HSK-RULE-PRF-055 ``distillation_kinds_carry_distillation_profile_id`` (§2.6.6.2.2, §2.6.6.6.1)
         - HSK-RULE-PRF-008 ``canvas_kinds_carry_canvas_inputs`` (§2.6.6.6.2, §2.6.6.6.1)
         - HSK-RULE-PRF-018 ``canvas_kinds_plan_canvas_operations`` (§2.6.6.6.2, §2.6.6.6.1)
+        - HSK-RULE-PRF-056 ``canvas_kinds_carry_canvas_profile_id`` (§2.6.6.2.2, §2.6.6.6.1)
         - HSK-RULE-PRF-026 ``canvas_kinds_carry_no_outputs`` (§2.6.6.6.2, §2.6.6.6.1)
         - HSK-RULE-PRF-040 ``document_and_sheet_exports_emit_artifacts_and_a_record`` (§2.5.10.2, §2.3.10.4)
         - HSK-RULE-PRF-041 ``deck_exports_emit_artifacts_and_a_record`` (§2.3.10.4, §2.5.11.3)
@@ -4734,6 +4742,18 @@ class AiJob(BaseModel):
         - HSK-RULE-0102 ``raw_writes_only_for_ingestion`` (§2.6.6.7.0, §2.5.10.10)
         - HSK-RULE-0105 ``terminal_job_has_completed_at`` (§2.6.6.2.7, §2.6.6.3.2)
         - HSK-RULE-0106 ``completed_at_only_when_terminal`` (§2.6.6.2.7, §2.6.6.3.2)
+        - HSK-RULE-0107 ``completed_job_passed_validation`` (§2.6.6.3.2, §2.6.6.5.2, §2.6.5)
+        - HSK-RULE-0108 ``completed_with_issues_job_has_warnings`` (§2.6.6.3.2, §2.6.6.2.6)
+        - HSK-RULE-0109 ``awaiting_user_job_asked_by_a_validator`` (§2.6.6.3.2, §2.6.5)
+        - HSK-RULE-0110 ``failed_or_poisoned_job_says_why`` (§2.6.6.2.6, §2.6.6.3.2)
+        - HSK-RULE-0111 ``poisoned_job_is_not_retryable`` (§2.6.6.3.2, §2.6.6.4)
+        - HSK-RULE-0112 ``planned_entity_targets_are_listed`` (§2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2)
+        - HSK-RULE-0113 ``planned_document_targets_are_listed`` (§2.6.6.2.3, §6.2.26.2, §6.1.6.2)
+        - HSK-RULE-0114 ``planned_block_targets_are_derivable`` (§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10)
+        - HSK-RULE-0115 ``planned_sheet_targets_are_derivable`` (§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10)
+        - HSK-RULE-0116 ``planned_source_files_are_listed`` (§2.6.6.2.3, §6.1.6.2)
+        - HSK-RULE-0117 ``planned_media_is_listed`` (§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2)
+        - HSK-RULE-0118 ``entity_refs_lie_inside_the_document_scope`` (§2.6.6.2.3, §2.6.6.5.2)
         """
         _check_rules(self, "AiJob", info)
         return self
@@ -7351,6 +7371,12 @@ class WorkflowRun(BaseModel):
     Clause: §2.6.6.4
     """
 
+    checkpointed_at: _Optional[_Timestamp] = None
+    """when the engine last wrote the attempt's checkpoint
+
+    Clause: §2.6.6.4, §2.6.2
+    """
+
     finished_at: _Optional[_Timestamp] = None
     """when the attempt ended
 
@@ -7425,9 +7451,10 @@ class FlightRecorderEvent(BaseModel):
     """
 
     activity_span_id: _Optional[SpanId] = None
-    """the activity span
+    """the activity span; for a job's events, the job's flight_recorder_span_id
 
-    Clause: §11.5
+    Clause: §11.5, §2.6.6.2.7
+    Decision: §2.6.6.2.7 makes flight_recorder_span_id the job's primary link into the Flight Recorder, and §11.5 names an activity span on every event; the job store writes the job's span id here on every event of the job, so a job's events are found by its span.
     """
 
     session_span_id: _Optional[SpanId] = None
@@ -7450,6 +7477,40 @@ class FlightRecorderEvent(BaseModel):
 
     payload: JsonValue | None = None
     """type-specific fields of the event
+
+    Clause: §11.5
+    """
+
+
+class OutboxDelivery(BaseModel):
+    """where one outbox event stands in its job's event order, and when a relay delivered it
+
+    Clause: §11.5, §2.6.6.1
+    Decision: The outbox itself stays append-only and in the §11.5 base shape; delivery is tracked beside it, one row per event written in the same transaction as the event. job_sequence is assigned under the job's row lock, so it is the order in which the job's events were written; a relay delivers a job's events only in that order, and only a prefix of the job's undelivered events, so two relays never interleave one job's events.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    event_id: _Uuid
+    """the event
+
+    Clause: §11.5
+    """
+
+    job_id: JobId
+    """the job the event concerns
+
+    Clause: §11.5
+    """
+
+    job_sequence: _U64
+    """1 for the job's first event, one more for each later one
+
+    Clause: §11.5
+    """
+
+    delivered_at: _Optional[_Timestamp] = None
+    """when a relay's consumer acknowledged the event; absent while undelivered
 
     Clause: §11.5
     """
@@ -8191,6 +8252,18 @@ class AiJobStateChanged(BaseModel):
     Clause: §2.6.6.4
     """
 
+    error_summary: _Optional[ErrorSummary] = None
+    """the error, when the change enters failed or poisoned
+
+    Clause: §2.6.6.2.6, §2.6.6.1
+    """
+
+    committed_changes: _Optional[_U64] = None
+    """how many changes the transition committed, when it completes the job
+
+    Clause: §2.6.6.3.3
+    """
+
 
 class AiJobCapabilityDecision(BaseModel):
     """payload of ai_job.capability_decision: one allow or deny decision at an enforcement point
@@ -8273,6 +8346,12 @@ class AiJobValidationRecorded(BaseModel):
     Clause: §2.6.6.2.6
     """
 
+    outcomes: list[ValidatorOutcome]
+    """each validator's outcome, in run order, so the Flight Recorder holds the whole result
+
+    Clause: §2.6.6.2.6, §2.6.6.1
+    """
+
 
 class CommittedChange(BaseModel):
     """one change listed by ai_job.changes_committed
@@ -8320,6 +8399,270 @@ class AiJobChangesCommitted(BaseModel):
 
     Clause: §2.6.6.5.1
     """
+
+
+class AiJobInputsRecorded(BaseModel):
+    """payload of ai_job.inputs_recorded: the inputs the job was created with
+
+    Clause: §11.5, §2.6.6.2.3, §2.6.6.1
+    Decision: §2.6.6.1 has the Flight Recorder log a job's inputs, and §2.6.6.2.3 heads the workspace scope, the entity refs and the context snapshot as the job's inputs (profiles add job_inputs, §2.6.6.6.1). They are fixed at creation, so the store logs them once, right after ai_job.created, in the same transaction.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    workspace_scope: WorkspaceScope
+    """which workspace, project, folders and documents the job may touch
+
+    Clause: §2.6.6.2.3
+    """
+
+    entity_refs: list[EntityRef]
+    """the entities the job may touch
+
+    Clause: §2.6.6.2.3
+    """
+
+    context_snapshot_id: _Optional[_Uuid] = None
+    """the context snapshot the job carries, when it carries one
+
+    Clause: §2.6.6.2.3, §2.6.6.7.3
+    """
+
+    job_inputs: _Optional[JobInputs] = None
+    """the profile inputs, when the job carries them
+
+    Clause: §2.6.6.6.1
+    """
+
+
+class AiJobMetricsRecorded(BaseModel):
+    """payload of ai_job.metrics_recorded: the job's metrics were stored
+
+    Clause: §11.5, §2.6.6.2.7, §2.6.6.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    metrics: JobMetrics
+    """the metrics as stored
+
+    Clause: §2.6.6.2.7
+    """
+
+
+class AiJobOutputsRecorded(BaseModel):
+    """payload of ai_job.outputs_recorded: the job's profile outputs were stored
+
+    Clause: §11.5, §2.6.6.6.1, §2.6.6.1
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    job_outputs: JobOutputs
+    """the outputs as stored
+
+    Clause: §2.6.6.6.1
+    """
+
+
+class AiJobCheckpointed(BaseModel):
+    """payload of ai_job.checkpointed: the engine stored the checkpoint of an open attempt
+
+    Clause: §11.5, §2.6.6.4, §2.6.2
+    Decision: The checkpoint itself is the engine's node state and may be large; the event names the attempt and the checkpoint's canonical hash, and the run row holds the checkpoint.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    workflow_run_id: WorkflowRunId
+    """the attempt
+
+    Clause: §2.6.6.4
+    """
+
+    attempt: _U64
+    """its number
+
+    Clause: §2.6.6.4
+    """
+
+    checkpoint_hash: Hash
+    """SHA-256 of the checkpoint's canonical JSON
+
+    Clause: §2.6.6.4, §2.6.6.7.5
+    """
+
+
+class AiJobRunInterrupted(BaseModel):
+    """payload of ai_job.run_interrupted: crash recovery found an attempt cut short and marked it interrupted
+
+    Clause: §11.5, §2.6.6.4
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    workflow_run_id: WorkflowRunId
+    """the attempt
+
+    Clause: §2.6.6.4
+    """
+
+    attempt: _U64
+    """its number
+
+    Clause: §2.6.6.4
+    """
+
+    checkpointed: StrictBool
+    """whether the attempt left a checkpoint the next attempt resumes from
+
+    Clause: §2.6.6.4, §2.6.2
+    """
+
+
+class AiJobModelCall(BaseModel):
+    """payload of ai_job.model_call: what the runtime logs for one model call (job step)
+
+    Clause: §11.5, §2.6.6.7.12, §2.6.6.7.14.12
+    Decision: One record holds the per-call list of §2.6.6.7.12 and its retrieval extension of §2.6.6.7.14.12, as ids and hashes (never content): the scope inputs appear through their hash, candidates and selections as IdsDigest like the ContextSnapshot carries them. The retrieval fields are optional because only retrieval-backed calls have them; a rule keeps them together.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    step_id: StrictStr
+    """the job step the call belongs to
+
+    Clause: §2.6.6.7.12
+    """
+
+    model_id: _Optional[ModelId] = None
+    """the model called
+
+    Clause: §2.6.6.7.12
+    """
+
+    scope_inputs_hash: Hash
+    """hash of the call's scope inputs
+
+    Clause: §2.6.6.7.12, §2.6.6.7.5
+    """
+
+    determinism_mode: DeterminismMode
+    """the determinism mode of the call
+
+    Clause: §2.6.6.7.12
+    """
+
+    retrieval_candidates: IdsDigest
+    """ids hash and count of the candidate sources
+
+    Clause: §2.6.6.7.12
+    """
+
+    candidate_list_ref: _Optional[ArtifactHandle] = None
+    """the persisted candidate list, in replay mode
+
+    Clause: §2.6.6.7.12
+    """
+
+    selected_sources: IdsDigest
+    """ids hash and count of the selected sources
+
+    Clause: §2.6.6.7.12
+    """
+
+    truncation_flags: _Optional[list[StrictStr]] = None
+    """the truncation and compaction decisions taken for the call
+
+    Clause: §2.6.6.7.12
+    """
+
+    prompt_envelope_hashes: PromptEnvelopeHashes
+    """hashes of the prompt envelope the call consumed
+
+    Clause: §2.6.6.7.12
+    """
+
+    context_snapshot_id: _Uuid
+    """the ContextSnapshot of the call
+
+    Clause: §2.6.6.7.12
+    """
+
+    context_snapshot_hash: Hash
+    """hash of that snapshot
+
+    Clause: §2.6.6.7.12, §2.6.6.7.5
+    """
+
+    artifact_handles: _Optional[list[ArtifactHandle]] = None
+    """artifacts the call referenced
+
+    Clause: §2.6.6.7.12
+    """
+
+    query_plan_id: _Optional[_Uuid] = None
+    """the QueryPlan of a retrieval-backed call
+
+    Clause: §2.6.6.7.12, §2.6.6.7.14.12
+    """
+
+    query_plan_hash: _Optional[Hash] = None
+    """hash of that QueryPlan
+
+    Clause: §2.6.6.7.12, §2.6.6.7.14.12
+    """
+
+    normalized_query_hash: _Optional[Hash] = None
+    """hash of the normalized query
+
+    Clause: §2.6.6.7.12, §2.6.6.7.14.12
+    """
+
+    retrieval_trace_id: _Optional[_Uuid] = None
+    """the RetrievalTrace of a retrieval-backed call
+
+    Clause: §2.6.6.7.12, §2.6.6.7.14.12
+    """
+
+    retrieval_trace_hash: _Optional[Hash] = None
+    """hash of that RetrievalTrace
+
+    Clause: §2.6.6.7.12, §2.6.6.7.14.12
+    """
+
+    cache_hits: _Optional[list[CacheKind]] = None
+    """the stages served from cache
+
+    Clause: §2.6.6.7.12, §2.6.6.7.14.12
+    """
+
+    cache_misses: _Optional[list[CacheKind]] = None
+    """the stages computed afresh
+
+    Clause: §2.6.6.7.12, §2.6.6.7.14.12
+    """
+
+    drift_flags: _Optional[list[StrictStr]] = None
+    """index or source drift detected during the call
+
+    Clause: §2.6.6.7.12, §2.6.6.7.14.12
+    """
+
+    degraded_mode: _Optional[StrictBool] = None
+    """whether the call ran in a degraded mode
+
+    Clause: §2.6.6.7.12, §2.6.6.7.14.12
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-0301 ``model_call_retrieval_fields_together`` (§2.6.6.7.14.12)
+        """
+        _check_rules(self, "AiJobModelCall", info)
+        return self
 
 
 # Resolve forward references between models declared in any order.
@@ -8491,6 +8834,7 @@ RetrievalTrace.model_rebuild()
 CacheKey.model_rebuild()
 WorkflowRun.model_rebuild()
 FlightRecorderEvent.model_rebuild()
+OutboxDelivery.model_rebuild()
 JobStateTransition.model_rebuild()
 EntityProvenance.model_rebuild()
 DocsAiJobProfile.model_rebuild()
@@ -8513,3 +8857,9 @@ AiJobWorkflowRunStarted.model_rebuild()
 AiJobValidationRecorded.model_rebuild()
 CommittedChange.model_rebuild()
 AiJobChangesCommitted.model_rebuild()
+AiJobInputsRecorded.model_rebuild()
+AiJobMetricsRecorded.model_rebuild()
+AiJobOutputsRecorded.model_rebuild()
+AiJobCheckpointed.model_rebuild()
+AiJobRunInterrupted.model_rebuild()
+AiJobModelCall.model_rebuild()

@@ -70,6 +70,48 @@ export const ERROR_CODES = {
    */
   RetryPoisoned: "HSK-JOB-2003",
   /**
+   * a retry was asked of a failed job whose error_summary says a retry cannot succeed
+   *
+   * Fields:
+   * - `job_id` (JobId): the job
+   * - `error_code` (ErrorCode): the error the job failed with
+   *
+   * Clause: §2.6.6.4, §2.6.6.3.2
+   * Decision: error_summary.retryable is the job's own statement that another attempt cannot succeed; a retry the record rules out is refused like a retry of a poisoned job, with its own code so an operator can tell "unsafe" (poisoned) from "pointless" (not retryable).
+   */
+  RetryNotAllowed: "HSK-JOB-2006",
+  /**
+   * a new workflow run would exceed runtime_config.max_attempts
+   *
+   * Fields:
+   * - `job_id` (JobId): the job
+   * - `attempts` (uint): workflow run attempts the job has had
+   * - `max_attempts` (uint): the bound of runtime_config.max_attempts
+   *
+   * Clause: §2.6.6.4, §2.6.6.2.5
+   */
+  AttemptsExhausted: "HSK-JOB-2007",
+  /**
+   * a second attempt was opened while one is still open; one run per execution attempt
+   *
+   * Fields:
+   * - `job_id` (JobId): the job
+   * - `workflow_run_id` (WorkflowRunId): the attempt still open
+   *
+   * Clause: §2.6.6.4
+   */
+  RunAlreadyOpen: "HSK-JOB-2008",
+  /**
+   * a checkpoint was written for an attempt that is finished, interrupted or another job's
+   *
+   * Fields:
+   * - `job_id` (JobId): the job
+   * - `workflow_run_id` (WorkflowRunId): the attempt named
+   *
+   * Clause: §2.6.6.4
+   */
+  RunNotOpen: "HSK-JOB-2009",
+  /**
    * another writer changed the job first; re-read and decide again
    *
    * Fields:
@@ -136,6 +178,15 @@ export const ERROR_CODES = {
    */
   AlreadyCommitted: "HSK-JOB-3006",
   /**
+   * a transition that does not complete the job carried a change set
+   *
+   * Fields:
+   * - `state` (JobState): the state the transition enters
+   *
+   * Clause: §2.6.6.3.3
+   */
+  ChangesOutsideCompletion: "HSK-JOB-3007",
+  /**
    * the capability policy refused a capability the job needs
    *
    * Fields:
@@ -166,6 +217,10 @@ export const ERROR_MESSAGES = {
   IllegalTransition: "illegal transition from {from_state} to {to_state}",
   TerminalState: "job is in terminal state {state} and never changes again",
   RetryPoisoned: "job {job_id} is poisoned and must not be retried",
+  RetryNotAllowed: "job {job_id} failed with non-retryable error {error_code} and must not be retried",
+  AttemptsExhausted: "job {job_id} has used {attempts} of its {max_attempts} attempts",
+  RunAlreadyOpen: "job {job_id} already has an open workflow run {workflow_run_id}",
+  RunNotOpen: "workflow run {workflow_run_id} of job {job_id} is not open",
   VersionConflict: "job {job_id} changed concurrently: expected version {expected_version}, found {actual_version}",
   JobNotFound: "no job {job_id}",
   CommitNotAllowed: "changes commit only when a job completes; job is {state}",
@@ -173,6 +228,7 @@ export const ERROR_MESSAGES = {
   EntityOutOfScope: "entity {artefact_type}/{artefact_id} is not listed in or derivable from the job's entity_refs",
   LayerNotWritable: "layer {layer} is not writable under the job's layer_scope",
   AlreadyCommitted: "job {job_id} already committed its changes",
+  ChangesOutsideCompletion: "changes are carried only by a transition into completed or completed_with_issues, not into {state}",
   CapabilityDenied: "capability {capability_id} denied at {enforcement_point}",
   UnknownCapability: "unknown capability {capability_id}",
 } as const satisfies Record<keyof typeof ERROR_CODES, string>;

@@ -5,17 +5,17 @@
  * @packageDocumentation
  */
 
-import type { AiJob, ArtifactHandle, ContextSnapshot, SourceRef, ContextBlock, PromptEnvelope, ScopeOverride, TruncationPlan, ContextPlan, ToolDelta, MemoryItem, MemoryGraphEdge, CompactionDecision, CompactionConstraint, CompactionOpenLoop, CompactionProgress, CompactionToolResult, CompactionError, CompactionEvent, JobContextTrace, QueryPlan, ContextPackRecord, ContextPackPayload, RetrievalCandidate, EvidenceSpan, RetrievalTrace, ExportRecord } from "./types.js";
+import type { AiJob, ArtifactHandle, ContextSnapshot, SourceRef, ContextBlock, PromptEnvelope, ScopeOverride, TruncationPlan, ContextPlan, ToolDelta, MemoryItem, MemoryGraphEdge, CompactionDecision, CompactionConstraint, CompactionOpenLoop, CompactionProgress, CompactionToolResult, CompactionError, CompactionEvent, JobContextTrace, QueryPlan, ContextPackRecord, ContextPackPayload, RetrievalCandidate, EvidenceSpan, RetrievalTrace, ExportRecord, AiJobModelCall } from "./types.js";
 
 /**
  * The stable code of every cross-field rule.
  */
-export type RuleCode = "HSK-RULE-PRF-001" | "HSK-RULE-PRF-030" | "HSK-RULE-PRF-031" | "HSK-RULE-PRF-032" | "HSK-RULE-PRF-033" | "HSK-RULE-PRF-034" | "HSK-RULE-PRF-035" | "HSK-RULE-PRF-036" | "HSK-RULE-PRF-002" | "HSK-RULE-PRF-012" | "HSK-RULE-PRF-020" | "HSK-RULE-PRF-003" | "HSK-RULE-PRF-013" | "HSK-RULE-PRF-021" | "HSK-RULE-PRF-004" | "HSK-RULE-PRF-014" | "HSK-RULE-PRF-022" | "HSK-RULE-PRF-005" | "HSK-RULE-PRF-015" | "HSK-RULE-PRF-023" | "HSK-RULE-PRF-006" | "HSK-RULE-PRF-016" | "HSK-RULE-PRF-024" | "HSK-RULE-PRF-007" | "HSK-RULE-PRF-017" | "HSK-RULE-PRF-025" | "HSK-RULE-PRF-008" | "HSK-RULE-PRF-018" | "HSK-RULE-PRF-026" | "HSK-RULE-PRF-027" | "HSK-RULE-PRF-028" | "HSK-RULE-PRF-029" | "HSK-RULE-PRF-040" | "HSK-RULE-PRF-041" | "HSK-RULE-PRF-042" | "HSK-RULE-PRF-043" | "HSK-RULE-PRF-044" | "HSK-RULE-PRF-045" | "HSK-RULE-PRF-046" | "HSK-RULE-0101" | "HSK-RULE-0102" | "HSK-RULE-0103" | "HSK-RULE-0104" | "HSK-RULE-0105" | "HSK-RULE-0106" | "HSK-RULE-ACE-001" | "HSK-RULE-ACE-002" | "HSK-RULE-ACE-003" | "HSK-RULE-ACE-004" | "HSK-RULE-ACE-005" | "HSK-RULE-ACE-010" | "HSK-RULE-ACE-011" | "HSK-RULE-ACE-012" | "HSK-RULE-ACE-020" | "HSK-RULE-ACE-021" | "HSK-RULE-ACE-022" | "HSK-RULE-ACE-023" | "HSK-RULE-ACE-024" | "HSK-RULE-ACE-030" | "HSK-RULE-ACE-031" | "HSK-RULE-ACE-032" | "HSK-RULE-ACE-033" | "HSK-RULE-ACE-034" | "HSK-RULE-ACE-035" | "HSK-RULE-ACE-036" | "HSK-RULE-ACE-037" | "HSK-RULE-ACE-038" | "HSK-RULE-ACE-040" | "HSK-RULE-ACE-041" | "HSK-RULE-ACE-042" | "HSK-RULE-ACE-043" | "HSK-RULE-ACE-044" | "HSK-RULE-ACE-045" | "HSK-RULE-ACE-046" | "HSK-RULE-ACE-050" | "HSK-RULE-ACE-051" | "HSK-RULE-ACE-060" | "HSK-RULE-ACE-061" | "HSK-RULE-ACE-062" | "HSK-RULE-ACE-063" | "HSK-RULE-ACE-064";
+export type RuleCode = "HSK-RULE-PRF-009" | "HSK-RULE-PRF-001" | "HSK-RULE-PRF-030" | "HSK-RULE-PRF-031" | "HSK-RULE-PRF-032" | "HSK-RULE-PRF-033" | "HSK-RULE-PRF-034" | "HSK-RULE-PRF-035" | "HSK-RULE-PRF-036" | "HSK-RULE-PRF-002" | "HSK-RULE-PRF-012" | "HSK-RULE-PRF-020" | "HSK-RULE-PRF-050" | "HSK-RULE-PRF-003" | "HSK-RULE-PRF-013" | "HSK-RULE-PRF-021" | "HSK-RULE-PRF-051" | "HSK-RULE-PRF-004" | "HSK-RULE-PRF-014" | "HSK-RULE-PRF-022" | "HSK-RULE-PRF-052" | "HSK-RULE-PRF-005" | "HSK-RULE-PRF-015" | "HSK-RULE-PRF-023" | "HSK-RULE-PRF-053" | "HSK-RULE-PRF-006" | "HSK-RULE-PRF-016" | "HSK-RULE-PRF-024" | "HSK-RULE-PRF-054" | "HSK-RULE-PRF-007" | "HSK-RULE-PRF-017" | "HSK-RULE-PRF-025" | "HSK-RULE-PRF-055" | "HSK-RULE-PRF-008" | "HSK-RULE-PRF-018" | "HSK-RULE-PRF-056" | "HSK-RULE-PRF-026" | "HSK-RULE-PRF-027" | "HSK-RULE-PRF-028" | "HSK-RULE-PRF-029" | "HSK-RULE-PRF-040" | "HSK-RULE-PRF-041" | "HSK-RULE-PRF-042" | "HSK-RULE-PRF-043" | "HSK-RULE-PRF-044" | "HSK-RULE-PRF-045" | "HSK-RULE-PRF-046" | "HSK-RULE-0301" | "HSK-RULE-0101" | "HSK-RULE-0102" | "HSK-RULE-0103" | "HSK-RULE-0104" | "HSK-RULE-0105" | "HSK-RULE-0106" | "HSK-RULE-0107" | "HSK-RULE-0108" | "HSK-RULE-0109" | "HSK-RULE-0110" | "HSK-RULE-0111" | "HSK-RULE-0112" | "HSK-RULE-0113" | "HSK-RULE-0114" | "HSK-RULE-0115" | "HSK-RULE-0116" | "HSK-RULE-0117" | "HSK-RULE-0118" | "HSK-RULE-ACE-001" | "HSK-RULE-ACE-002" | "HSK-RULE-ACE-003" | "HSK-RULE-ACE-004" | "HSK-RULE-ACE-005" | "HSK-RULE-ACE-010" | "HSK-RULE-ACE-011" | "HSK-RULE-ACE-012" | "HSK-RULE-ACE-020" | "HSK-RULE-ACE-021" | "HSK-RULE-ACE-022" | "HSK-RULE-ACE-023" | "HSK-RULE-ACE-024" | "HSK-RULE-ACE-030" | "HSK-RULE-ACE-031" | "HSK-RULE-ACE-032" | "HSK-RULE-ACE-033" | "HSK-RULE-ACE-034" | "HSK-RULE-ACE-035" | "HSK-RULE-ACE-036" | "HSK-RULE-ACE-037" | "HSK-RULE-ACE-038" | "HSK-RULE-ACE-040" | "HSK-RULE-ACE-041" | "HSK-RULE-ACE-042" | "HSK-RULE-ACE-043" | "HSK-RULE-ACE-044" | "HSK-RULE-ACE-045" | "HSK-RULE-ACE-046" | "HSK-RULE-ACE-050" | "HSK-RULE-ACE-051" | "HSK-RULE-ACE-060" | "HSK-RULE-ACE-061" | "HSK-RULE-ACE-062" | "HSK-RULE-ACE-063" | "HSK-RULE-ACE-064";
 
 /**
  * The name of every cross-field rule.
  */
-export type RuleName = "docs_rewrite_and_summarize_carry_a_docs_profile" | "document_jobs_name_their_document" | "sheet_jobs_name_their_sheet" | "import_jobs_read_a_source_file" | "export_jobs_name_target_and_policy" | "inline_only_jobs_plan_no_structural_changes" | "range_kind_needs_a_sheet" | "chart_jobs_name_their_source_table" | "docs_sheets_kinds_carry_docs_sheets_inputs" | "docs_sheets_kinds_plan_docs_sheets_operations" | "docs_sheets_kinds_carry_docs_sheets_outputs" | "charts_decks_kinds_carry_charts_decks_inputs" | "charts_decks_kinds_plan_charts_decks_operations" | "charts_decks_kinds_carry_charts_decks_outputs" | "context_pack_builder_kinds_carry_context_pack_builder_inputs" | "context_pack_builder_kinds_plan_context_pack_builder_operations" | "context_pack_builder_kinds_carry_context_pack_builder_outputs" | "asr_kinds_carry_asr_inputs" | "asr_kinds_plan_asr_operations" | "asr_kinds_carry_asr_outputs" | "docling_kinds_carry_docling_inputs" | "docling_kinds_plan_docling_operations" | "docling_kinds_carry_docling_outputs" | "distillation_kinds_carry_distillation_inputs" | "distillation_kinds_plan_distillation_operations" | "distillation_kinds_carry_distillation_outputs" | "canvas_kinds_carry_canvas_inputs" | "canvas_kinds_plan_canvas_operations" | "canvas_kinds_carry_no_outputs" | "export_record_lists_its_artifacts" | "best_effort_export_says_why" | "local_file_export_records_materialized_paths" | "document_and_sheet_exports_emit_artifacts_and_a_record" | "deck_exports_emit_artifacts_and_a_record" | "document_imports_name_their_document" | "sheet_imports_name_their_sheet" | "import_mapping_artifact_has_a_bounded_ttl" | "transcript_segments_come_from_one_job" | "imported_blocks_come_from_one_job_and_file" | "analysis_only_plans_no_mutation" | "raw_writes_only_for_ingestion" | "prompt_payload_not_exportable" | "local_payload_guard" | "terminal_job_has_completed_at" | "completed_at_only_when_terminal" | "source_ref_artifact_has_hash" | "source_ref_selector_bounded" | "prompt_envelope_suffix_only_deltas" | "prompt_envelope_prefix_has_no_deltas" | "scope_override_names_a_target" | "context_plan_replay_persists_candidates" | "context_plan_strict_approximate_has_seed" | "retrieval_trace_diversity_logs_lambda" | "tool_delta_summary_inline_limit" | "context_block_tool_delta_inline_limit" | "compaction_tool_result_summary_bounded" | "context_block_snippet_has_source_refs" | "evidence_span_selector_bounded" | "context_pack_synopsis_bounded" | "context_pack_excerpt_hint_bounded" | "context_pack_facts_bound_or_zero_confidence" | "context_pack_constraints_bound" | "context_pack_open_loops_bound" | "context_pack_record_has_source_hashes" | "query_plan_has_route" | "retrieval_candidate_kind_matches_reference" | "truncation_plan_flags_when_applied" | "compaction_event_has_trigger" | "compaction_decision_has_evidence" | "compaction_constraint_has_refs" | "compaction_open_loop_has_refs" | "compaction_progress_has_refs" | "compaction_tool_result_has_refs" | "compaction_error_has_refs" | "memory_item_has_provenance" | "memory_graph_edge_has_provenance" | "job_context_trace_not_empty" | "job_context_trace_one_job" | "job_context_trace_same_model_tier" | "job_context_trace_same_policy" | "job_context_trace_same_projection";
+export type RuleName = "profile_id_is_registered" | "docs_rewrite_and_summarize_carry_a_docs_profile" | "document_jobs_name_their_document" | "sheet_jobs_name_their_sheet" | "import_jobs_read_a_source_file" | "export_jobs_name_target_and_policy" | "inline_only_jobs_plan_no_structural_changes" | "range_kind_needs_a_sheet" | "chart_jobs_name_their_source_table" | "docs_sheets_kinds_carry_docs_sheets_inputs" | "docs_sheets_kinds_plan_docs_sheets_operations" | "docs_sheets_kinds_carry_docs_sheets_outputs" | "docs_sheets_kinds_carry_docs_sheets_profile_id" | "charts_decks_kinds_carry_charts_decks_inputs" | "charts_decks_kinds_plan_charts_decks_operations" | "charts_decks_kinds_carry_charts_decks_outputs" | "charts_decks_kinds_carry_charts_decks_profile_id" | "context_pack_builder_kinds_carry_context_pack_builder_inputs" | "context_pack_builder_kinds_plan_context_pack_builder_operations" | "context_pack_builder_kinds_carry_context_pack_builder_outputs" | "context_pack_builder_kinds_carry_context_pack_builder_profile_id" | "asr_kinds_carry_asr_inputs" | "asr_kinds_plan_asr_operations" | "asr_kinds_carry_asr_outputs" | "asr_kinds_carry_asr_profile_id" | "docling_kinds_carry_docling_inputs" | "docling_kinds_plan_docling_operations" | "docling_kinds_carry_docling_outputs" | "docling_kinds_carry_docling_profile_id" | "distillation_kinds_carry_distillation_inputs" | "distillation_kinds_plan_distillation_operations" | "distillation_kinds_carry_distillation_outputs" | "distillation_kinds_carry_distillation_profile_id" | "canvas_kinds_carry_canvas_inputs" | "canvas_kinds_plan_canvas_operations" | "canvas_kinds_carry_canvas_profile_id" | "canvas_kinds_carry_no_outputs" | "export_record_lists_its_artifacts" | "best_effort_export_says_why" | "local_file_export_records_materialized_paths" | "document_and_sheet_exports_emit_artifacts_and_a_record" | "deck_exports_emit_artifacts_and_a_record" | "document_imports_name_their_document" | "sheet_imports_name_their_sheet" | "import_mapping_artifact_has_a_bounded_ttl" | "transcript_segments_come_from_one_job" | "imported_blocks_come_from_one_job_and_file" | "model_call_retrieval_fields_together" | "analysis_only_plans_no_mutation" | "raw_writes_only_for_ingestion" | "prompt_payload_not_exportable" | "local_payload_guard" | "terminal_job_has_completed_at" | "completed_at_only_when_terminal" | "completed_job_passed_validation" | "completed_with_issues_job_has_warnings" | "awaiting_user_job_asked_by_a_validator" | "failed_or_poisoned_job_says_why" | "poisoned_job_is_not_retryable" | "planned_entity_targets_are_listed" | "planned_document_targets_are_listed" | "planned_block_targets_are_derivable" | "planned_sheet_targets_are_derivable" | "planned_source_files_are_listed" | "planned_media_is_listed" | "entity_refs_lie_inside_the_document_scope" | "source_ref_artifact_has_hash" | "source_ref_selector_bounded" | "prompt_envelope_suffix_only_deltas" | "prompt_envelope_prefix_has_no_deltas" | "scope_override_names_a_target" | "context_plan_replay_persists_candidates" | "context_plan_strict_approximate_has_seed" | "retrieval_trace_diversity_logs_lambda" | "tool_delta_summary_inline_limit" | "context_block_tool_delta_inline_limit" | "compaction_tool_result_summary_bounded" | "context_block_snippet_has_source_refs" | "evidence_span_selector_bounded" | "context_pack_synopsis_bounded" | "context_pack_excerpt_hint_bounded" | "context_pack_facts_bound_or_zero_confidence" | "context_pack_constraints_bound" | "context_pack_open_loops_bound" | "context_pack_record_has_source_hashes" | "query_plan_has_route" | "retrieval_candidate_kind_matches_reference" | "truncation_plan_flags_when_applied" | "compaction_event_has_trigger" | "compaction_decision_has_evidence" | "compaction_constraint_has_refs" | "compaction_open_loop_has_refs" | "compaction_progress_has_refs" | "compaction_tool_result_has_refs" | "compaction_error_has_refs" | "memory_item_has_provenance" | "memory_graph_edge_has_provenance" | "job_context_trace_not_empty" | "job_context_trace_one_job" | "job_context_trace_same_model_tier" | "job_context_trace_same_policy" | "job_context_trace_same_projection";
 
 /**
  * One step of a rule path: a field `key` (`fallback` is the field's declared default, used when it
@@ -38,8 +38,25 @@ export type Condition =
   | { readonly op: "length"; readonly path: readonly PathStep[]; readonly min: number | null; readonly max: number | null }
   | { readonly op: "each"; readonly path: readonly PathStep[]; readonly condition: Condition }
   | { readonly op: "all_equal"; readonly path: readonly PathStep[]; readonly key: readonly PathStep[] }
+  | {
+      readonly op: "member_of";
+      readonly list: readonly PathStep[];
+      readonly matches: readonly MemberMatch[];
+      readonly filter: Condition | null;
+    }
   | { readonly op: "all" | "any"; readonly conditions: readonly Condition[] }
   | { readonly op: "not"; readonly condition: Condition };
+
+/**
+ * One comparison of a `member_of` condition: the element (`key: null`) or its `key` against the
+ * value at `value` (relative to where the condition sits); `uuids` compares both as UUID text,
+ * in any letter case.
+ */
+export interface MemberMatch {
+  readonly key: readonly PathStep[] | null;
+  readonly value: readonly PathStep[];
+  readonly uuids: boolean;
+}
 
 /** A cross-field rule: stable code, name, the record type it constrains, clause(s), message, conditions. */
 export interface CrossFieldRule {
@@ -69,6 +86,21 @@ type WalkNode =
  * Every cross-field rule, in spec order, with its conditions as data.
  */
 export const RULES: readonly CrossFieldRule[] = [
+  /**
+   * a job references its profile by profile_id, so the id names one of the profiles this spec defines
+   *
+   * Clause: §2.6.6.2.2, §2.6.6.6.1
+   * Decision: The registry is the profiles declared above (§2.6.6.6.2 and the profile sections); an id none of them carries names no capabilities, validation or provenance plan, so the job is refused. Which registered profile a job must name follows from its job_kind (the bindings' profile_id rules, HSK-RULE-PRF-050 to 056); those only judge registered ids, so an unknown id is reported once, here. Derived from the registry, the rule is never a SQL CHECK: a new profile would change the CHECK, which no additive migration can do.
+   */
+  {
+    code: "HSK-RULE-PRF-009",
+    name: "profile_id_is_registered",
+    on: "AiJob",
+    clause: "§2.6.6.2.2, §2.6.6.6.1",
+    message: "profile_id must name a registered profile",
+    when: null,
+    require: { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] },
+  },
   /**
    * the Docs AI Job Profile invariant; these kinds always carry the Docs & Sheets inputs
    *
@@ -232,6 +264,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "docs_sheets" },
   },
   /**
+   * the job kinds bound to the docs_sheets profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+   *
+   * Clause: §2.6.6.2.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-050",
+    name: "docs_sheets_kinds_carry_docs_sheets_profile_id",
+    on: "AiJob",
+    clause: "§2.6.6.2.2, §2.6.6.6.1",
+    message: "a docs_sheets job must carry profile_id docs_sheets_ai_v0.5",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
+    require: { op: "equals", path: [{ key: "profile_id" }], value: "docs_sheets_ai_v0.5" },
+  },
+  /**
    * the job kinds bound to the charts_decks profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.5.11.1, §2.6.6.6.1
@@ -272,6 +318,20 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "a charts_decks job may only carry charts_decks outputs",
     when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] }] },
     require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "charts_decks" },
+  },
+  /**
+   * the job kinds bound to the charts_decks profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+   *
+   * Clause: §2.6.6.2.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-051",
+    name: "charts_decks_kinds_carry_charts_decks_profile_id",
+    on: "AiJob",
+    clause: "§2.6.6.2.2, §2.6.6.6.1",
+    message: "a charts_decks job must carry profile_id charts_decks_ai_v0.1",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
+    require: { op: "equals", path: [{ key: "profile_id" }], value: "charts_decks_ai_v0.1" },
   },
   /**
    * the job kinds bound to the context_pack_builder profile carry that profile's inputs, never another profile's
@@ -316,6 +376,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "context_pack_builder" },
   },
   /**
+   * the job kinds bound to the context_pack_builder profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+   *
+   * Clause: §2.6.6.2.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-052",
+    name: "context_pack_builder_kinds_carry_context_pack_builder_profile_id",
+    on: "AiJob",
+    clause: "§2.6.6.2.2, §2.6.6.6.1",
+    message: "a context_pack_builder job must carry profile_id context_pack_builder_v0.1",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["context_pack_build", "context_pack_refresh"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
+    require: { op: "equals", path: [{ key: "profile_id" }], value: "context_pack_builder_v0.1" },
+  },
+  /**
    * the job kinds bound to the asr profile carry that profile's inputs, never another profile's
    *
    * Clause: §6.2.26.1, §2.6.6.6.1
@@ -356,6 +430,20 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "a asr job may only carry asr outputs",
     when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] }] },
     require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "asr" },
+  },
+  /**
+   * the job kinds bound to the asr profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+   *
+   * Clause: §2.6.6.2.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-053",
+    name: "asr_kinds_carry_asr_profile_id",
+    on: "AiJob",
+    clause: "§2.6.6.2.2, §2.6.6.6.1",
+    message: "a asr job must carry profile_id asr_transcribe_v0.1",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
+    require: { op: "equals", path: [{ key: "profile_id" }], value: "asr_transcribe_v0.1" },
   },
   /**
    * the job kinds bound to the docling profile carry that profile's inputs, never another profile's
@@ -400,6 +488,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "docling" },
   },
   /**
+   * the job kinds bound to the docling profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+   *
+   * Clause: §2.6.6.2.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-054",
+    name: "docling_kinds_carry_docling_profile_id",
+    on: "AiJob",
+    clause: "§2.6.6.2.2, §2.6.6.6.1",
+    message: "a docling job must carry profile_id docling_ingest_v0.1",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["doc_ingest"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
+    require: { op: "equals", path: [{ key: "profile_id" }], value: "docling_ingest_v0.1" },
+  },
+  /**
    * the job kinds bound to the distillation profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.6.6.6.2, §2.6.6.6.1
@@ -442,6 +544,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "distillation" },
   },
   /**
+   * the job kinds bound to the distillation profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+   *
+   * Clause: §2.6.6.2.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-055",
+    name: "distillation_kinds_carry_distillation_profile_id",
+    on: "AiJob",
+    clause: "§2.6.6.2.2, §2.6.6.6.1",
+    message: "a distillation job must carry profile_id distillation_v0.1",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["distillation_train", "distillation_eval"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
+    require: { op: "equals", path: [{ key: "profile_id" }], value: "distillation_v0.1" },
+  },
+  /**
    * the job kinds bound to the canvas profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.6.6.6.2, §2.6.6.6.1
@@ -468,6 +584,20 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "a canvas job may only plan canvas operations",
     when: { op: "in", path: [{ key: "job_kind" }], values: ["canvas_cluster"] },
     require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["create_nodes", "cluster_nodes", "reposition_nodes"] } },
+  },
+  /**
+   * the job kinds bound to the canvas profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+   *
+   * Clause: §2.6.6.2.2, §2.6.6.6.1
+   */
+  {
+    code: "HSK-RULE-PRF-056",
+    name: "canvas_kinds_carry_canvas_profile_id",
+    on: "AiJob",
+    clause: "§2.6.6.2.2, §2.6.6.6.1",
+    message: "a canvas job must carry profile_id canvas_ai_v0.1",
+    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["canvas_cluster"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
+    require: { op: "equals", path: [{ key: "profile_id" }], value: "canvas_ai_v0.1" },
   },
   /**
    * the future canvas profile declares no outputs, so its jobs carry none
@@ -629,6 +759,20 @@ export const RULES: readonly CrossFieldRule[] = [
     require: { op: "all", conditions: [{ op: "all_equal", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docling" }, { key: "imported_blocks" }], key: [{ key: "ai_origin" }, { key: "job_id" }] }, { op: "all_equal", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docling" }, { key: "imported_blocks" }], key: [{ key: "ai_origin" }, { key: "source_file_id" }] }] },
   },
   /**
+   * for a retrieval-backed call the QueryPlan id and hash, the normalized query hash and the RetrievalTrace id and hash are all logged
+   *
+   * Clause: §2.6.6.7.14.12
+   */
+  {
+    code: "HSK-RULE-0301",
+    name: "model_call_retrieval_fields_together",
+    on: "AiJobModelCall",
+    clause: "§2.6.6.7.14.12",
+    message: "a retrieval-backed model call logs its query plan, normalized query and retrieval trace together",
+    when: { op: "any", conditions: [{ op: "present", path: [{ key: "query_plan_id" }] }, { op: "present", path: [{ key: "retrieval_trace_id" }] }, { op: "present", path: [{ key: "normalized_query_hash" }] }] },
+    require: { op: "all", conditions: [{ op: "present", path: [{ key: "query_plan_id" }] }, { op: "present", path: [{ key: "query_plan_hash" }] }, { op: "present", path: [{ key: "normalized_query_hash" }] }, { op: "present", path: [{ key: "retrieval_trace_id" }] }, { op: "present", path: [{ key: "retrieval_trace_hash" }] }] },
+  },
+  /**
    * analysis-only jobs read and report; their plan of mutations is empty
    *
    * Clause: §2.6.6.2.2, §2.6.6.5.2
@@ -715,6 +859,186 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "only a job in a terminal state may carry completed_at",
     when: { op: "present", path: [{ key: "completed_at" }] },
     require: { op: "in", path: [{ key: "state" }], values: ["completed", "completed_with_issues", "cancelled", "poisoned"] },
+  },
+  /**
+   * completed means every validator passed and the user accepted, so the job carries the passing result
+   *
+   * Clause: §2.6.6.3.2, §2.6.6.5.2, §2.6.5
+   * Decision: §2.6.6.3.2 asks two things of completed: all validators passed and the user accepted. The record keeps one validation_result, the last one; the result submitted with the transition into completed is the final one. When the job went through awaiting_user, the user's acceptance is recorded in that final result as one more validator outcome (a human review validator with verdict passed), so the overall verdict is passed only once every validator, the user included, approved. A verdict of warned is not enough: non-fatal warnings make the job completed_with_issues (HSK-RULE-0108). An absent validation_result is refused too, since the pipeline of §2.6.5 and the second enforcement point of §2.6.6.5.2 run before any commit.
+   */
+  {
+    code: "HSK-RULE-0107",
+    name: "completed_job_passed_validation",
+    on: "AiJob",
+    clause: "§2.6.6.3.2, §2.6.6.5.2, §2.6.5",
+    message: "a completed job must carry a validation_result whose verdict is passed",
+    when: { op: "equals", path: [{ key: "state" }], value: "completed" },
+    require: { op: "equals", path: [{ key: "validation_result" }, { key: "verdict" }], value: "passed" },
+  },
+  /**
+   * completed_with_issues is a completion with non-fatal warnings, so the validators approved and the warnings are listed
+   *
+   * Clause: §2.6.6.3.2, §2.6.6.2.6
+   * Decision: The job completed, so its validation was not rejected and asks no human decision any more: the verdict is passed or warned (a warned validator is the non-fatal case). The issues themselves are the non-fatal warnings §2.6.6.3.2 names, kept in the job's warnings (§2.6.6.2.6), so at least one is listed. The converse (a completed job carries no warnings) is not a rule: warnings raised and resolved while the job ran may stay on the record.
+   */
+  {
+    code: "HSK-RULE-0108",
+    name: "completed_with_issues_job_has_warnings",
+    on: "AiJob",
+    clause: "§2.6.6.3.2, §2.6.6.2.6",
+    message: "a completed_with_issues job must carry a passed or warned validation_result and at least one warning",
+    when: { op: "equals", path: [{ key: "state" }], value: "completed_with_issues" },
+    require: { op: "all", conditions: [{ op: "in", path: [{ key: "validation_result" }, { key: "verdict" }], values: ["passed", "warned"] }, { op: "present", path: [{ key: "warnings" }] }, { op: "length", path: [{ key: "warnings" }], min: 1, max: null }] },
+  },
+  /**
+   * awaiting_user means the validators asked for a human decision, which the validation result records
+   *
+   * Clause: §2.6.6.3.2, §2.6.5
+   * Decision: §2.6.6.3.2 enters awaiting_user when validators require a human decision, and the pipeline of §2.6.5 adds an explicit user confirmation for sensitive work; the validator's request is the needs_user verdict, so the record shows why the job waits. That the job came from awaiting_validation is the history's to say (the lifecycle table allows no other way in).
+   */
+  {
+    code: "HSK-RULE-0109",
+    name: "awaiting_user_job_asked_by_a_validator",
+    on: "AiJob",
+    clause: "§2.6.6.3.2, §2.6.5",
+    message: "a job awaiting the user must carry a validation_result whose verdict is needs_user",
+    when: { op: "equals", path: [{ key: "state" }], value: "awaiting_user" },
+    require: { op: "equals", path: [{ key: "validation_result" }, { key: "verdict" }], value: "needs_user" },
+  },
+  /**
+   * error_summary holds the error details of a job that failed, and a poisoned job failed in a way unsafe to retry
+   *
+   * Clause: §2.6.6.2.6, §2.6.6.3.2
+   * Decision: §2.6.6.2.6 keeps error_summary for a failed job; poisoned is a failure that must not be retried, so it needs the same details, and its retryable flag is what HSK-RULE-0111 checks. A job refused at creation or on commit is failed too, and its error_summary names the refusal.
+   */
+  {
+    code: "HSK-RULE-0110",
+    name: "failed_or_poisoned_job_says_why",
+    on: "AiJob",
+    clause: "§2.6.6.2.6, §2.6.6.3.2",
+    message: "a failed or poisoned job must carry an error_summary",
+    when: { op: "in", path: [{ key: "state" }], values: ["failed", "poisoned"] },
+    require: { op: "present", path: [{ key: "error_summary" }] },
+  },
+  /**
+   * poisoned means known to be unsafe to retry, so its error is never marked retryable
+   *
+   * Clause: §2.6.6.3.2, §2.6.6.4
+   * Decision: A poisoned job without an error_summary is HSK-RULE-0110's fault alone, so the missing summary is reported once.
+   */
+  {
+    code: "HSK-RULE-0111",
+    name: "poisoned_job_is_not_retryable",
+    on: "AiJob",
+    clause: "§2.6.6.3.2, §2.6.6.4",
+    message: "a poisoned job's error_summary must say retryable false",
+    when: { op: "all", conditions: [{ op: "equals", path: [{ key: "state" }], value: "poisoned" }, { op: "present", path: [{ key: "error_summary" }] }] },
+    require: { op: "equals", path: [{ key: "error_summary" }, { key: "retryable" }], value: false },
+  },
+  /**
+   * a target an operation names as an EntityRef is one of the job's entity refs, or lies inside one that covers its whole artefact
+   *
+   * Clause: §2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2
+   * Decision: Three targets are EntityRefs (update_metadata.target, create_chart.source_table_ref and build_context_pack.target_ref), so they compare with entity_refs directly: the same artefact_type and artefact_id, and either a ref without a selector (the whole artefact) or a ref with exactly the target's selector. A target without a selector is the whole artefact, which only a ref without a selector covers. The chart's source table is read, not written; §2.6.6.2.3 forbids operating on unlisted entities at all, so reads are listed too.
+   */
+  {
+    code: "HSK-RULE-0112",
+    name: "planned_entity_targets_are_listed",
+    on: "AiJob",
+    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2",
+    message: "a planned operation's target entity must be listed in entity_refs",
+    when: null,
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "update_metadata" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "update_metadata" }, { key: "target" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "update_metadata" }, { key: "target" }, { key: "artefact_id" }], uuids: true }], filter: { op: "absent", path: [{ key: "selector" }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "update_metadata" }, { key: "target" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "update_metadata" }, { key: "target" }, { key: "artefact_id" }], uuids: true }, { key: [{ key: "selector" }], value: [{ tag: "op", variant: "update_metadata" }, { key: "target" }, { key: "selector" }], uuids: false }], filter: null }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "create_chart" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "create_chart" }, { key: "source_table_ref" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "create_chart" }, { key: "source_table_ref" }, { key: "artefact_id" }], uuids: true }], filter: { op: "absent", path: [{ key: "selector" }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "create_chart" }, { key: "source_table_ref" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "create_chart" }, { key: "source_table_ref" }, { key: "artefact_id" }], uuids: true }, { key: [{ key: "selector" }], value: [{ tag: "op", variant: "create_chart" }, { key: "source_table_ref" }, { key: "selector" }], uuids: false }], filter: null }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "build_context_pack" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "build_context_pack" }, { key: "target_ref" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "build_context_pack" }, { key: "target_ref" }, { key: "artefact_id" }], uuids: true }], filter: { op: "absent", path: [{ key: "selector" }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "build_context_pack" }, { key: "target_ref" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "build_context_pack" }, { key: "target_ref" }, { key: "artefact_id" }], uuids: true }, { key: [{ key: "selector" }], value: [{ tag: "op", variant: "build_context_pack" }, { key: "target_ref" }, { key: "selector" }], uuids: false }], filter: null }] }] } },
+  },
+  /**
+   * the DocId target of attach_transcript, import_blocks and link_provenance is an entity ref of type doc for the whole document
+   *
+   * Clause: §2.6.6.2.3, §6.2.26.2, §6.1.6.2
+   * Decision: A DocId designates the artefact of type doc with that artefact_id. These operations add to the document as a whole (attached transcripts, imported blocks and their provenance, which have no ids before the job runs), so only a doc ref without a selector covers them.
+   */
+  {
+    code: "HSK-RULE-0113",
+    name: "planned_document_targets_are_listed",
+    on: "AiJob",
+    clause: "§2.6.6.2.3, §6.2.26.2, §6.1.6.2",
+    message: "a document a planned operation writes must be listed in entity_refs as a whole doc",
+    when: null,
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "attach_transcript" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "attach_transcript" }, { key: "target_doc_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "import_blocks" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "import_blocks" }, { key: "target_doc_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "link_provenance" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "link_provenance" }, { key: "target_doc_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }] }] } },
+  },
+  /**
+   * every BlockId an operation names (insert_block.after, replace_block.block_id, move_block.block_id and after) is derivable from a doc ref
+   *
+   * Clause: §2.6.6.2.3, §2.6.6.2.4, §2.5.10.10
+   * Decision: A BlockId does not say which document holds it. It is derivable from entity_refs when a doc ref selects exactly that block (selector block_id), or when a doc ref without a selector covers a whole document the block may lie in; which document actually holds the block needs the document, so it is checked on commit, not here. insert_block creates a block with no id yet, next to its anchor after, so the anchor is what must be in scope.
+   */
+  {
+    code: "HSK-RULE-0114",
+    name: "planned_block_targets_are_derivable",
+    on: "AiJob",
+    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10",
+    message: "a block a planned operation names must be listed as a block of a doc ref, or lie in a whole doc ref",
+    when: null,
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "insert_block" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "block_id" }, { key: "block_id" }], value: [{ tag: "op", variant: "insert_block" }, { key: "after" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "doc" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "replace_block" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "block_id" }, { key: "block_id" }], value: [{ tag: "op", variant: "replace_block" }, { key: "block_id" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "doc" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "move_block" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "block_id" }, { key: "block_id" }], value: [{ tag: "op", variant: "move_block" }, { key: "block_id" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "doc" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "move_block" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "block_id" }, { key: "block_id" }], value: [{ tag: "op", variant: "move_block" }, { key: "after" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "doc" } }] }] } },
+  },
+  /**
+   * the SheetRangeId of apply_formula and fill_down and the ColumnId of normalize_column are derivable from a sheet ref
+   *
+   * Clause: §2.6.6.2.3, §2.6.6.2.4, §2.5.10.10
+   * Decision: As for blocks: a range or column is derivable from a sheet ref that selects exactly it (selector range with the same range_id, selector column_id with the same column_id) or from a sheet ref without a selector; which sheet holds it is checked on commit.
+   */
+  {
+    code: "HSK-RULE-0115",
+    name: "planned_sheet_targets_are_derivable",
+    on: "AiJob",
+    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10",
+    message: "a sheet range or column a planned operation names must be listed as a part of a sheet ref, or lie in a whole sheet ref",
+    when: null,
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "apply_formula" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "sheet" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "range" }, { key: "range_id" }], value: [{ tag: "op", variant: "apply_formula" }, { key: "range" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "sheet" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "fill_down" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "sheet" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "range" }, { key: "range_id" }], value: [{ tag: "op", variant: "fill_down" }, { key: "range" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "sheet" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "normalize_column" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "sheet" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "column_id" }, { key: "column_id" }], value: [{ tag: "op", variant: "normalize_column" }, { key: "column_id" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "sheet" } }] }] } },
+  },
+  /**
+   * the FileId every Docling operation reads is an entity ref of type file for the whole file
+   *
+   * Clause: §2.6.6.2.3, §6.1.6.2
+   * Decision: A FileId designates the artefact of type file with that artefact_id. Layout analysis, table extraction and import read the whole source file, so only a file ref without a selector covers them; reading is operating on an entity, which §2.6.6.2.3 limits to listed ones.
+   */
+  {
+    code: "HSK-RULE-0116",
+    name: "planned_source_files_are_listed",
+    on: "AiJob",
+    clause: "§2.6.6.2.3, §6.1.6.2",
+    message: "a source file a planned operation reads must be listed in entity_refs as a whole file",
+    when: null,
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "extract_structure" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "extract_structure" }, { key: "source_file_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "file" }, { op: "absent", path: [{ key: "selector" }] }] } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "extract_tables" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "extract_tables" }, { key: "source_file_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "file" }, { op: "absent", path: [{ key: "selector" }] }] } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "import_blocks" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "import_blocks" }, { key: "source_file_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "file" }, { op: "absent", path: [{ key: "selector" }] }] } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "link_provenance" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "link_provenance" }, { key: "source_file_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "file" }, { op: "absent", path: [{ key: "selector" }] }] } }] }] } },
+  },
+  /**
+   * the MediaId of every ASR operation is an entity ref of type audio; a transcribed interval is covered by the whole asset or by exactly that time range
+   *
+   * Clause: §2.6.6.2.3, §2.6.6.2.4, §6.2.26.2
+   * Decision: A media asset is the artefact of type audio whose artefact_id is its UUID, so a MediaId designates it when it is that UUID's text (compared as UUIDs, in any letter case; a MediaId that is no UUID designates no listed artefact). transcribe_segment works on one interval: a whole-asset ref covers it, and so does a ref whose time_range selector is exactly that interval. align_transcript, identify_speakers and attach_transcript work on segments already transcribed from the asset, so any audio ref of that asset covers them; whether each segment lies in a listed range needs the transcript and is checked on commit.
+   */
+  {
+    code: "HSK-RULE-0117",
+    name: "planned_media_is_listed",
+    on: "AiJob",
+    clause: "§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2",
+    message: "a media asset a planned operation names must be listed in entity_refs as an audio ref",
+    when: null,
+    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "transcribe_segment" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "transcribe_segment" }, { key: "media_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "audio" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "transcribe_segment" }, { key: "media_id" }], uuids: true }, { key: [{ key: "selector" }, { tag: "kind", variant: "time_range" }, { key: "start_ms" }], value: [{ tag: "op", variant: "transcribe_segment" }, { key: "time_range" }, { key: "start_ms" }], uuids: false }, { key: [{ key: "selector" }, { tag: "kind", variant: "time_range" }, { key: "end_ms" }], value: [{ tag: "op", variant: "transcribe_segment" }, { key: "time_range" }, { key: "end_ms" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "audio" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "align_transcript" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "align_transcript" }, { key: "media_id" }], uuids: true }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "audio" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "identify_speakers" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "identify_speakers" }, { key: "media_id" }], uuids: true }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "audio" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "attach_transcript" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "attach_transcript" }, { key: "media_id" }], uuids: true }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "audio" } }] }] } },
+  },
+  /**
+   * a job narrowed to some documents refers to no other document
+   *
+   * Clause: §2.6.6.2.3, §2.6.6.5.2
+   * Decision: Of the levels of WorkspaceScope, only document_ids can be compared with an EntityRef: a ref carries its artefact's id but not its workspace, project or folder, so those levels need the workspace tree and are checked by the store, not by the record. An absent document_ids does not narrow the scope (WorkspaceScope's decision), so the rule applies only when it is present.
+   */
+  {
+    code: "HSK-RULE-0118",
+    name: "entity_refs_lie_inside_the_document_scope",
+    on: "AiJob",
+    clause: "§2.6.6.2.3, §2.6.6.5.2",
+    message: "when workspace_scope lists document_ids, every doc ref must name one of them",
+    when: { op: "present", path: [{ key: "workspace_scope" }, { key: "document_ids" }] },
+    require: { op: "each", path: [{ key: "entity_refs" }], condition: { op: "any", conditions: [{ op: "not_equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "member_of", list: [{ key: "workspace_scope" }, { key: "document_ids" }], matches: [{ key: null, value: [{ key: "artefact_id" }], uuids: true }], filter: null }] } },
   },
   /**
    * an artifact pointer is only replayable against the exact content it names
@@ -1283,6 +1607,9 @@ const WALK: Readonly<Record<string, WalkNode>> = {
   "ChartsDecksJobOutputs": { kind: "record", children: [["output_artifact_handles", { list: "ArtifactHandle" }], ["export_record", "ExportRecord"]] },
   "ContextPackJobOutputs": { kind: "record", children: [["pack_record", "ContextPackRecord"]] },
   "AsrJobOutputs": { kind: "record", children: [["transcript_artifact", "ArtifactHandle"]] },
+  "AiJobInputsRecorded": { kind: "record", children: [["job_inputs", "JobInputs"]] },
+  "AiJobOutputsRecorded": { kind: "record", children: [["job_outputs", "JobOutputs"]] },
+  "AiJobModelCall": { kind: "record", children: [["candidate_list_ref", "ArtifactHandle"], ["artifact_handles", { list: "ArtifactHandle" }]] },
 };
 
 /** Marks a missing optional field (or `null`) anywhere on a path. */
@@ -1340,15 +1667,55 @@ function lengthOf(value: unknown): number | undefined {
   return isObject(value) ? Object.keys(value).length : undefined;
 }
 
-/** Whether `condition` holds on `value` (a record, or a list element inside `each`). */
-export function holds(condition: Condition, value: unknown): boolean {
+const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** `member_of` equality: JSON equality, or for UUIDs the same UUID in any letter case. */
+function same(left: unknown, right: unknown, uuids: boolean): boolean {
+  if (left === ABSENT || right === ABSENT) {
+    return false;
+  }
+  if (uuids) {
+    return (
+      typeof left === "string" &&
+      typeof right === "string" &&
+      UUID_TEXT.test(left) &&
+      UUID_TEXT.test(right) &&
+      left.toLowerCase() === right.toLowerCase()
+    );
+  }
+  return equal(left, right);
+}
+
+/**
+ * Whether `condition` holds on `value` (a record, or a list element inside `each`); `root` is the
+ * record the rule is on, where `member_of` reads its list.
+ */
+export function holds(condition: Condition, value: unknown, root: unknown = value): boolean {
   switch (condition.op) {
     case "all":
-      return condition.conditions.every((inner) => holds(inner, value));
+      return condition.conditions.every((inner) => holds(inner, value, root));
     case "any":
-      return condition.conditions.some((inner) => holds(inner, value));
+      return condition.conditions.some((inner) => holds(inner, value, root));
     case "not":
-      return !holds(condition.condition, value);
+      return !holds(condition.condition, value, root);
+    case "member_of": {
+      const wanted = condition.matches.map((match) => ({ ...match, found: resolve(value, match.value) }));
+      if (wanted.some((match) => match.found === ABSENT)) {
+        return false;
+      }
+      const items = resolve(root, condition.list);
+      if (!Array.isArray(items)) {
+        return false;
+      }
+      const filter = condition.filter;
+      return items.some(
+        (item: unknown) =>
+          (filter === null || holds(filter, item, root)) &&
+          wanted.every((match) =>
+            same(match.key === null ? item : resolve(item, match.key), match.found, match.uuids),
+          ),
+      );
+    }
     default:
       break;
   }
@@ -1383,7 +1750,7 @@ export function holds(condition: Condition, value: unknown): boolean {
       if (found === ABSENT) {
         return true;
       }
-      return Array.isArray(found) && found.every((item) => holds(condition.condition, item));
+      return Array.isArray(found) && found.every((item) => holds(condition.condition, item, root));
     case "all_equal": {
       if (found === ABSENT) {
         return true;
@@ -1463,6 +1830,7 @@ export function violations(typeName: string, value: unknown): Violation[] {
  * Every cross-field rule broken in a {@link AiJob}, including the records nested in it.
  *
  * Rules on `AiJob`:
+ * - `HSK-RULE-PRF-009` profile_id_is_registered (§2.6.6.2.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-001` docs_rewrite_and_summarize_carry_a_docs_profile (§2.6.6.6.4)
  * - `HSK-RULE-PRF-030` document_jobs_name_their_document (§2.6.6.6.4, §2.5.10.2)
  * - `HSK-RULE-PRF-031` sheet_jobs_name_their_sheet (§2.5.10.10, §2.5.10.2)
@@ -1474,23 +1842,30 @@ export function violations(typeName: string, value: unknown): Violation[] {
  * - `HSK-RULE-PRF-002` docs_sheets_kinds_carry_docs_sheets_inputs (§2.5.10, §2.6.6.6.1)
  * - `HSK-RULE-PRF-012` docs_sheets_kinds_plan_docs_sheets_operations (§2.5.10, §2.6.6.6.1)
  * - `HSK-RULE-PRF-020` docs_sheets_kinds_carry_docs_sheets_outputs (§2.5.10.2, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-050` docs_sheets_kinds_carry_docs_sheets_profile_id (§2.6.6.2.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-003` charts_decks_kinds_carry_charts_decks_inputs (§2.5.11.1, §2.6.6.6.1)
  * - `HSK-RULE-PRF-013` charts_decks_kinds_plan_charts_decks_operations (§2.5.11, §2.6.6.6.1)
  * - `HSK-RULE-PRF-021` charts_decks_kinds_carry_charts_decks_outputs (§2.5.11.2, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-051` charts_decks_kinds_carry_charts_decks_profile_id (§2.6.6.2.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-004` context_pack_builder_kinds_carry_context_pack_builder_inputs (§2.5.12.1, §2.6.6.6.1)
  * - `HSK-RULE-PRF-014` context_pack_builder_kinds_plan_context_pack_builder_operations (§2.5.12, §2.6.6.6.1)
  * - `HSK-RULE-PRF-022` context_pack_builder_kinds_carry_context_pack_builder_outputs (§2.5.12.4, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-052` context_pack_builder_kinds_carry_context_pack_builder_profile_id (§2.6.6.2.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-005` asr_kinds_carry_asr_inputs (§6.2.26.1, §2.6.6.6.1)
  * - `HSK-RULE-PRF-015` asr_kinds_plan_asr_operations (§6.2.26, §2.6.6.6.1)
  * - `HSK-RULE-PRF-023` asr_kinds_carry_asr_outputs (§6.2.26.3, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-053` asr_kinds_carry_asr_profile_id (§2.6.6.2.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-006` docling_kinds_carry_docling_inputs (§6.1.6.1, §2.6.6.6.1)
  * - `HSK-RULE-PRF-016` docling_kinds_plan_docling_operations (§6.1.6, §2.6.6.6.1)
  * - `HSK-RULE-PRF-024` docling_kinds_carry_docling_outputs (§6.1.6.3, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-054` docling_kinds_carry_docling_profile_id (§2.6.6.2.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-007` distillation_kinds_carry_distillation_inputs (§2.6.6.6.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-017` distillation_kinds_plan_distillation_operations (§2.6.6.6.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-025` distillation_kinds_carry_distillation_outputs (§9.1, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-055` distillation_kinds_carry_distillation_profile_id (§2.6.6.2.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-008` canvas_kinds_carry_canvas_inputs (§2.6.6.6.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-018` canvas_kinds_plan_canvas_operations (§2.6.6.6.2, §2.6.6.6.1)
+ * - `HSK-RULE-PRF-056` canvas_kinds_carry_canvas_profile_id (§2.6.6.2.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-026` canvas_kinds_carry_no_outputs (§2.6.6.6.2, §2.6.6.6.1)
  * - `HSK-RULE-PRF-040` document_and_sheet_exports_emit_artifacts_and_a_record (§2.5.10.2, §2.3.10.4)
  * - `HSK-RULE-PRF-041` deck_exports_emit_artifacts_and_a_record (§2.3.10.4, §2.5.11.3)
@@ -1503,6 +1878,18 @@ export function violations(typeName: string, value: unknown): Violation[] {
  * - `HSK-RULE-0102` raw_writes_only_for_ingestion (§2.6.6.7.0, §2.5.10.10)
  * - `HSK-RULE-0105` terminal_job_has_completed_at (§2.6.6.2.7, §2.6.6.3.2)
  * - `HSK-RULE-0106` completed_at_only_when_terminal (§2.6.6.2.7, §2.6.6.3.2)
+ * - `HSK-RULE-0107` completed_job_passed_validation (§2.6.6.3.2, §2.6.6.5.2, §2.6.5)
+ * - `HSK-RULE-0108` completed_with_issues_job_has_warnings (§2.6.6.3.2, §2.6.6.2.6)
+ * - `HSK-RULE-0109` awaiting_user_job_asked_by_a_validator (§2.6.6.3.2, §2.6.5)
+ * - `HSK-RULE-0110` failed_or_poisoned_job_says_why (§2.6.6.2.6, §2.6.6.3.2)
+ * - `HSK-RULE-0111` poisoned_job_is_not_retryable (§2.6.6.3.2, §2.6.6.4)
+ * - `HSK-RULE-0112` planned_entity_targets_are_listed (§2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2)
+ * - `HSK-RULE-0113` planned_document_targets_are_listed (§2.6.6.2.3, §6.2.26.2, §6.1.6.2)
+ * - `HSK-RULE-0114` planned_block_targets_are_derivable (§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10)
+ * - `HSK-RULE-0115` planned_sheet_targets_are_derivable (§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10)
+ * - `HSK-RULE-0116` planned_source_files_are_listed (§2.6.6.2.3, §6.1.6.2)
+ * - `HSK-RULE-0117` planned_media_is_listed (§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2)
+ * - `HSK-RULE-0118` entity_refs_lie_inside_the_document_scope (§2.6.6.2.3, §2.6.6.5.2)
  */
 export function validateAiJob(value: AiJob): Violation[] {
   return violations("AiJob", value);
@@ -1781,4 +2168,14 @@ export function validateRetrievalTrace(value: RetrievalTrace): Violation[] {
  */
 export function validateExportRecord(value: ExportRecord): Violation[] {
   return violations("ExportRecord", value);
+}
+
+/**
+ * Every cross-field rule broken in a {@link AiJobModelCall}, including the records nested in it.
+ *
+ * Rules on `AiJobModelCall`:
+ * - `HSK-RULE-0301` model_call_retrieval_fields_together (§2.6.6.7.14.12)
+ */
+export function validateAiJobModelCall(value: AiJobModelCall): Violation[] {
+  return violations("AiJobModelCall", value);
 }

@@ -6201,6 +6201,14 @@ export interface WorkflowRun {
    */
   started_at: string;
   /**
+   * when the engine last wrote the attempt's checkpoint
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §2.6.6.4, §2.6.2
+   */
+  checkpointed_at?: string;
+  /**
    * when the attempt ended
    *
    * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
@@ -6282,9 +6290,10 @@ export interface FlightRecorderEvent {
    */
   wsids?: string[];
   /**
-   * the activity span
+   * the activity span; for a job's events, the job's flight_recorder_span_id
    *
-   * Clause: §11.5
+   * Clause: §11.5, §2.6.6.2.7
+   * Decision: §2.6.6.2.7 makes flight_recorder_span_id the job's primary link into the Flight Recorder, and §11.5 names an activity span on every event; the job store writes the job's span id here on every event of the job, so a job's events are found by its span.
    */
   activity_span_id?: SpanId;
   /**
@@ -6313,6 +6322,45 @@ export interface FlightRecorderEvent {
    * Clause: §11.5
    */
   payload?: unknown;
+}
+
+/**
+ * where one outbox event stands in its job's event order, and when a relay delivered it
+ *
+ * Clause: §11.5, §2.6.6.1
+ * Decision: The outbox itself stays append-only and in the §11.5 base shape; delivery is tracked beside it, one row per event written in the same transaction as the event. job_sequence is assigned under the job's row lock, so it is the order in which the job's events were written; a relay delivers a job's events only in that order, and only a prefix of the job's undelivered events, so two relays never interleave one job's events.
+ */
+export interface OutboxDelivery {
+  /**
+   * the event
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §11.5
+   */
+  event_id: string;
+  /**
+   * the job the event concerns
+   *
+   * Clause: §11.5
+   */
+  job_id: JobId;
+  /**
+   * 1 for the job's first event, one more for each later one
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §11.5
+   */
+  job_sequence: number;
+  /**
+   * when a relay's consumer acknowledged the event; absent while undelivered
+   *
+   * An RFC 3339 timestamp in UTC with `Z`, e.g. `2026-01-01T00:00:00Z`.
+   *
+   * Clause: §11.5
+   */
+  delivered_at?: string;
 }
 
 /**
@@ -9025,6 +9073,20 @@ export interface AiJobStateChanged {
    * Clause: §2.6.6.4
    */
   worker?: string;
+  /**
+   * the error, when the change enters failed or poisoned
+   *
+   * Clause: §2.6.6.2.6, §2.6.6.1
+   */
+  error_summary?: ErrorSummary;
+  /**
+   * how many changes the transition committed, when it completes the job
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.3.3
+   */
+  committed_changes?: number;
 }
 
 /**
@@ -9108,6 +9170,12 @@ export interface AiJobValidationRecorded {
    * Clause: §2.6.6.2.6
    */
   validators: number;
+  /**
+   * each validator's outcome, in run order, so the Flight Recorder holds the whole result
+   *
+   * Clause: §2.6.6.2.6, §2.6.6.1
+   */
+  outcomes: ValidatorOutcome[];
 }
 
 /**
@@ -9158,4 +9226,265 @@ export interface AiJobChangesCommitted {
    * Clause: §2.6.6.5.1
    */
   changes: CommittedChange[];
+}
+
+/**
+ * payload of ai_job.inputs_recorded: the inputs the job was created with
+ *
+ * Clause: §11.5, §2.6.6.2.3, §2.6.6.1
+ * Decision: §2.6.6.1 has the Flight Recorder log a job's inputs, and §2.6.6.2.3 heads the workspace scope, the entity refs and the context snapshot as the job's inputs (profiles add job_inputs, §2.6.6.6.1). They are fixed at creation, so the store logs them once, right after ai_job.created, in the same transaction.
+ */
+export interface AiJobInputsRecorded {
+  /**
+   * which workspace, project, folders and documents the job may touch
+   *
+   * Clause: §2.6.6.2.3
+   */
+  workspace_scope: WorkspaceScope;
+  /**
+   * the entities the job may touch
+   *
+   * Clause: §2.6.6.2.3
+   */
+  entity_refs: EntityRef[];
+  /**
+   * the context snapshot the job carries, when it carries one
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.2.3, §2.6.6.7.3
+   */
+  context_snapshot_id?: string;
+  /**
+   * the profile inputs, when the job carries them
+   *
+   * Clause: §2.6.6.6.1
+   */
+  job_inputs?: JobInputs;
+}
+
+/**
+ * payload of ai_job.metrics_recorded: the job's metrics were stored
+ *
+ * Clause: §11.5, §2.6.6.2.7, §2.6.6.1
+ */
+export interface AiJobMetricsRecorded {
+  /**
+   * the metrics as stored
+   *
+   * Clause: §2.6.6.2.7
+   */
+  metrics: JobMetrics;
+}
+
+/**
+ * payload of ai_job.outputs_recorded: the job's profile outputs were stored
+ *
+ * Clause: §11.5, §2.6.6.6.1, §2.6.6.1
+ */
+export interface AiJobOutputsRecorded {
+  /**
+   * the outputs as stored
+   *
+   * Clause: §2.6.6.6.1
+   */
+  job_outputs: JobOutputs;
+}
+
+/**
+ * payload of ai_job.checkpointed: the engine stored the checkpoint of an open attempt
+ *
+ * Clause: §11.5, §2.6.6.4, §2.6.2
+ * Decision: The checkpoint itself is the engine's node state and may be large; the event names the attempt and the checkpoint's canonical hash, and the run row holds the checkpoint.
+ */
+export interface AiJobCheckpointed {
+  /**
+   * the attempt
+   *
+   * Clause: §2.6.6.4
+   */
+  workflow_run_id: WorkflowRunId;
+  /**
+   * its number
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.4
+   */
+  attempt: number;
+  /**
+   * SHA-256 of the checkpoint's canonical JSON
+   *
+   * Clause: §2.6.6.4, §2.6.6.7.5
+   */
+  checkpoint_hash: Hash;
+}
+
+/**
+ * payload of ai_job.run_interrupted: crash recovery found an attempt cut short and marked it interrupted
+ *
+ * Clause: §11.5, §2.6.6.4
+ */
+export interface AiJobRunInterrupted {
+  /**
+   * the attempt
+   *
+   * Clause: §2.6.6.4
+   */
+  workflow_run_id: WorkflowRunId;
+  /**
+   * its number
+   *
+   * An unsigned 64-bit integer; values beyond 2^53 lose precision in JavaScript.
+   *
+   * Clause: §2.6.6.4
+   */
+  attempt: number;
+  /**
+   * whether the attempt left a checkpoint the next attempt resumes from
+   *
+   * Clause: §2.6.6.4, §2.6.2
+   */
+  checkpointed: boolean;
+}
+
+/**
+ * payload of ai_job.model_call: what the runtime logs for one model call (job step)
+ *
+ * Clause: §11.5, §2.6.6.7.12, §2.6.6.7.14.12
+ * Decision: One record holds the per-call list of §2.6.6.7.12 and its retrieval extension of §2.6.6.7.14.12, as ids and hashes (never content): the scope inputs appear through their hash, candidates and selections as IdsDigest like the ContextSnapshot carries them. The retrieval fields are optional because only retrieval-backed calls have them; a rule keeps them together.
+ */
+export interface AiJobModelCall {
+  /**
+   * the job step the call belongs to
+   *
+   * Clause: §2.6.6.7.12
+   */
+  step_id: string;
+  /**
+   * the model called
+   *
+   * Clause: §2.6.6.7.12
+   */
+  model_id?: ModelId;
+  /**
+   * hash of the call's scope inputs
+   *
+   * Clause: §2.6.6.7.12, §2.6.6.7.5
+   */
+  scope_inputs_hash: Hash;
+  /**
+   * the determinism mode of the call
+   *
+   * Clause: §2.6.6.7.12
+   */
+  determinism_mode: DeterminismMode;
+  /**
+   * ids hash and count of the candidate sources
+   *
+   * Clause: §2.6.6.7.12
+   */
+  retrieval_candidates: IdsDigest;
+  /**
+   * the persisted candidate list, in replay mode
+   *
+   * Clause: §2.6.6.7.12
+   */
+  candidate_list_ref?: ArtifactHandle;
+  /**
+   * ids hash and count of the selected sources
+   *
+   * Clause: §2.6.6.7.12
+   */
+  selected_sources: IdsDigest;
+  /**
+   * the truncation and compaction decisions taken for the call
+   *
+   * Clause: §2.6.6.7.12
+   */
+  truncation_flags?: string[];
+  /**
+   * hashes of the prompt envelope the call consumed
+   *
+   * Clause: §2.6.6.7.12
+   */
+  prompt_envelope_hashes: PromptEnvelopeHashes;
+  /**
+   * the ContextSnapshot of the call
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.12
+   */
+  context_snapshot_id: string;
+  /**
+   * hash of that snapshot
+   *
+   * Clause: §2.6.6.7.12, §2.6.6.7.5
+   */
+  context_snapshot_hash: Hash;
+  /**
+   * artifacts the call referenced
+   *
+   * Clause: §2.6.6.7.12
+   */
+  artifact_handles?: ArtifactHandle[];
+  /**
+   * the QueryPlan of a retrieval-backed call
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.12, §2.6.6.7.14.12
+   */
+  query_plan_id?: string;
+  /**
+   * hash of that QueryPlan
+   *
+   * Clause: §2.6.6.7.12, §2.6.6.7.14.12
+   */
+  query_plan_hash?: Hash;
+  /**
+   * hash of the normalized query
+   *
+   * Clause: §2.6.6.7.12, §2.6.6.7.14.12
+   */
+  normalized_query_hash?: Hash;
+  /**
+   * the RetrievalTrace of a retrieval-backed call
+   *
+   * A UUID in hyphenated text form.
+   *
+   * Clause: §2.6.6.7.12, §2.6.6.7.14.12
+   */
+  retrieval_trace_id?: string;
+  /**
+   * hash of that RetrievalTrace
+   *
+   * Clause: §2.6.6.7.12, §2.6.6.7.14.12
+   */
+  retrieval_trace_hash?: Hash;
+  /**
+   * the stages served from cache
+   *
+   * Clause: §2.6.6.7.12, §2.6.6.7.14.12
+   */
+  cache_hits?: CacheKind[];
+  /**
+   * the stages computed afresh
+   *
+   * Clause: §2.6.6.7.12, §2.6.6.7.14.12
+   */
+  cache_misses?: CacheKind[];
+  /**
+   * index or source drift detected during the call
+   *
+   * Clause: §2.6.6.7.12, §2.6.6.7.14.12
+   */
+  drift_flags?: string[];
+  /**
+   * whether the call ran in a degraded mode
+   *
+   * Clause: §2.6.6.7.12, §2.6.6.7.14.12
+   */
+  degraded_mode?: boolean;
 }

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple, TypeAlias
 
 from pydantic import BaseModel, ValidationInfo
@@ -123,15 +124,53 @@ def _equal(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
-def _holds(condition: _Condition, value: Any) -> bool:
-    """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element)."""
+_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _same(left: Any, right: Any, uuids: bool) -> bool:
+    """``member_of`` equality: JSON equality, or for UUIDs the same UUID in any letter case."""
+    if left is _ABSENT or right is _ABSENT:
+        return False
+    if uuids:
+        return (
+            isinstance(left, str)
+            and isinstance(right, str)
+            and _UUID_TEXT.fullmatch(left) is not None
+            and _UUID_TEXT.fullmatch(right) is not None
+            and left.lower() == right.lower()
+        )
+    return _equal(left, right)
+
+
+def _member_of(condition: _Condition, value: Any, root: Any) -> bool:
+    wanted = [(key, _resolve(value, path), uuids) for key, path, uuids in condition[2]]
+    if any(found is _ABSENT for _, found, _ in wanted):
+        return False
+    items = _resolve(root, condition[1])
+    if not isinstance(items, list):
+        return False
+    return any(
+        (condition[3] is None or _holds(condition[3], item, root))
+        and all(
+            _same(item if key is None else _resolve(item, key), found, uuids)
+            for key, found, uuids in wanted
+        )
+        for item in items
+    )
+
+
+def _holds(condition: _Condition, value: Any, root: Any) -> bool:
+    """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element);
+    ``root`` is the record the rule is on, where ``member_of`` reads its list."""
     operator = condition[0]
     if operator == "all":
-        return all(_holds(c, value) for c in condition[1])
+        return all(_holds(c, value, root) for c in condition[1])
     if operator == "any":
-        return any(_holds(c, value) for c in condition[1])
+        return any(_holds(c, value, root) for c in condition[1])
     if operator == "not":
-        return not _holds(condition[1], value)
+        return not _holds(condition[1], value, root)
+    if operator == "member_of":
+        return _member_of(condition, value, root)
     found = _resolve(value, condition[1])
     if operator == "present":
         return found is not _ABSENT
@@ -158,7 +197,7 @@ def _holds(condition: _Condition, value: Any) -> bool:
     if operator == "each":
         if found is _ABSENT:
             return True
-        return isinstance(found, list) and all(_holds(condition[2], item) for item in found)
+        return isinstance(found, list) and all(_holds(condition[2], item, root) for item in found)
     if operator == "all_equal":
         if found is _ABSENT:
             return True
@@ -177,7 +216,7 @@ def broken_rules(type_name: str, record: Any) -> list[CrossFieldRule]:
     broken = []
     for rule in _RULES_ON.get(type_name, ()):
         when, require = _CONDITIONS[rule.name]
-        if (when is None or _holds(when, record)) and not _holds(require, record):
+        if (when is None or _holds(when, record, record)) and not _holds(require, record, record):
             broken.append(rule)
     return broken
 

@@ -38,8 +38,25 @@ export type Condition =
   | { readonly op: "length"; readonly path: readonly PathStep[]; readonly min: number | null; readonly max: number | null }
   | { readonly op: "each"; readonly path: readonly PathStep[]; readonly condition: Condition }
   | { readonly op: "all_equal"; readonly path: readonly PathStep[]; readonly key: readonly PathStep[] }
+  | {
+      readonly op: "member_of";
+      readonly list: readonly PathStep[];
+      readonly matches: readonly MemberMatch[];
+      readonly filter: Condition | null;
+    }
   | { readonly op: "all" | "any"; readonly conditions: readonly Condition[] }
   | { readonly op: "not"; readonly condition: Condition };
+
+/**
+ * One comparison of a `member_of` condition: the element (`key: null`) or its `key` against the
+ * value at `value` (relative to where the condition sits); `uuids` compares both as UUID text,
+ * in any letter case.
+ */
+export interface MemberMatch {
+  readonly key: readonly PathStep[] | null;
+  readonly value: readonly PathStep[];
+  readonly uuids: boolean;
+}
 
 /** A cross-field rule: stable code, name, the record type it constrains, clause(s), message, conditions. */
 export interface CrossFieldRule {
@@ -229,15 +246,55 @@ function lengthOf(value: unknown): number | undefined {
   return isObject(value) ? Object.keys(value).length : undefined;
 }
 
-/** Whether `condition` holds on `value` (a record, or a list element inside `each`). */
-export function holds(condition: Condition, value: unknown): boolean {
+const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** `member_of` equality: JSON equality, or for UUIDs the same UUID in any letter case. */
+function same(left: unknown, right: unknown, uuids: boolean): boolean {
+  if (left === ABSENT || right === ABSENT) {
+    return false;
+  }
+  if (uuids) {
+    return (
+      typeof left === "string" &&
+      typeof right === "string" &&
+      UUID_TEXT.test(left) &&
+      UUID_TEXT.test(right) &&
+      left.toLowerCase() === right.toLowerCase()
+    );
+  }
+  return equal(left, right);
+}
+
+/**
+ * Whether `condition` holds on `value` (a record, or a list element inside `each`); `root` is the
+ * record the rule is on, where `member_of` reads its list.
+ */
+export function holds(condition: Condition, value: unknown, root: unknown = value): boolean {
   switch (condition.op) {
     case "all":
-      return condition.conditions.every((inner) => holds(inner, value));
+      return condition.conditions.every((inner) => holds(inner, value, root));
     case "any":
-      return condition.conditions.some((inner) => holds(inner, value));
+      return condition.conditions.some((inner) => holds(inner, value, root));
     case "not":
-      return !holds(condition.condition, value);
+      return !holds(condition.condition, value, root);
+    case "member_of": {
+      const wanted = condition.matches.map((match) => ({ ...match, found: resolve(value, match.value) }));
+      if (wanted.some((match) => match.found === ABSENT)) {
+        return false;
+      }
+      const items = resolve(root, condition.list);
+      if (!Array.isArray(items)) {
+        return false;
+      }
+      const filter = condition.filter;
+      return items.some(
+        (item: unknown) =>
+          (filter === null || holds(filter, item, root)) &&
+          wanted.every((match) =>
+            same(match.key === null ? item : resolve(item, match.key), match.found, match.uuids),
+          ),
+      );
+    }
     default:
       break;
   }
@@ -272,7 +329,7 @@ export function holds(condition: Condition, value: unknown): boolean {
       if (found === ABSENT) {
         return true;
       }
-      return Array.isArray(found) && found.every((item) => holds(condition.condition, item));
+      return Array.isArray(found) && found.every((item) => holds(condition.condition, item, root));
     case "all_equal": {
       if (found === ABSENT) {
         return true;
