@@ -32,6 +32,7 @@ use handshake_job_model::{
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use sqlx::Connection as _;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use uuid::Uuid;
@@ -186,6 +187,17 @@ impl JobStore {
             .busy_timeout(options.busy_timeout);
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
+            // A statement that fails with SQLITE_FULL or SQLITE_IOERR makes SQLite roll the
+            // transaction back by itself; the driver's own ROLLBACK then fails and it keeps
+            // counting the transaction as open, so every later BEGIN on that connection would
+            // fail. Such a connection is dropped instead of being handed out again (the ping
+            // first lets a pending rollback of a dropped transaction run).
+            .before_acquire(|conn, _meta| {
+                Box::pin(async move {
+                    conn.ping().await?;
+                    Ok(!conn.is_in_transaction())
+                })
+            })
             .connect_with(connect)
             .await?;
         Self::from_pool(Pool::Sqlite(pool), Arc::new(policy)).await

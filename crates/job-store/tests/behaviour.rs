@@ -56,7 +56,7 @@ fn refused_by_rule<T: std::fmt::Debug>(result: Result<T, StoreError>, code: &str
     }
 }
 
-/// A job created from `edit`, at `state` (walked there with valid requests).
+/// A sample job at `state` (walked there with valid requests).
 async fn job_in(store: &JobStore, state: JobState) -> JobRecord {
     let created = store.create(sample_job(), ACTOR).await.expect("create");
     let path = path_to(state);
@@ -105,15 +105,18 @@ fn creation_refuses_a_job_that_breaks_a_rule() {
     on_both(|| NoRequirements, creation_runs_the_rules);
 }
 
+/// A state, a way to spoil the request that enters it, and the rule that then refuses it.
+type Spoiled = (
+    JobState,
+    fn(&mut handshake_job_store::TransitionRequest),
+    &'static str,
+);
+
 /// §2.6.6.3.2 states, as rules the store runs on each transition: completed needs a passing
 /// validation result, completed_with_issues warnings, awaiting_user a validator's request,
 /// failed and poisoned an error summary, poisoned a non-retryable one.
 async fn states_imply_their_records(store: JobStore) {
-    let cases: [(
-        JobState,
-        fn(&mut handshake_job_store::TransitionRequest),
-        &str,
-    ); 6] = [
+    let cases: [Spoiled; 6] = [
         (
             JobState::Completed,
             |r| r.validation_result = None,

@@ -111,14 +111,11 @@ impl JobStore {
                 .map(|v| to_u64(Some(v)));
             // Only the prefix of the job's undelivered events, without gaps: an earlier event
             // held by another relay (or beyond this batch) keeps the later ones back.
-            let mut expected = head.unwrap_or(0);
-            for (sequence, event) in claimed {
-                if sequence != expected {
-                    break;
-                }
-                expected += 1;
-                events.push(event);
-            }
+            let prefix = (head.unwrap_or(0)..)
+                .zip(claimed)
+                .take_while(|(expected, (sequence, _))| sequence == expected)
+                .map(|(_, (_, event))| event);
+            events.extend(prefix);
         }
         Ok(OutboxBatch {
             tx,

@@ -269,3 +269,127 @@ pub fn path_to(target: JobState) -> Vec<JobState> {
     path.reverse();
     path
 }
+
+/// The store's invariants over every job (issue #14's list), after whatever happened to it:
+/// - every job's state equals its last history row, and the history replays through the table;
+/// - every history row has its event in the outbox;
+/// - no change (provenance row) exists without its completed transition, and every commit is
+///   announced by its `ai_job.changes_committed` event;
+/// - at most one workflow run is open, and only while the job runs.
+///
+/// Returns the number of jobs checked.
+pub async fn assert_invariants(store: &JobStore) -> usize {
+    use handshake_job_store::{JobFilter, event_types};
+    let jobs = store
+        .list(&JobFilter::default(), None, u32::MAX)
+        .await
+        .expect("list")
+        .jobs;
+    for record in &jobs {
+        let id = record.job.job_id;
+        let history = store.history(id).await.expect("history");
+        let mut state: Option<JobState> = None;
+        for (i, row) in history.iter().enumerate() {
+            assert_eq!(row.sequence, i as u64 + 1, "job {id}: contiguous history");
+            assert_eq!(
+                row.from_state, state,
+                "job {id}: row {} chains",
+                row.sequence
+            );
+            if let Some(from) = state {
+                assert!(
+                    from.can_transition_to(row.to_state),
+                    "{from} -> {}",
+                    row.to_state
+                );
+            }
+            state = Some(row.to_state);
+        }
+        assert_eq!(
+            state,
+            Some(record.job.state),
+            "job {id}: state is its last history row"
+        );
+        assert_eq!(record.version, history.len() as u64);
+        let events = store.events(id).await.expect("events");
+        for row in &history {
+            assert!(
+                events.iter().any(|e| e.event_id == row.event_id),
+                "job {id}: history row {} has its event",
+                row.sequence
+            );
+        }
+        let provenance = store.provenance_of_job(id).await.expect("provenance");
+        let committed = history.iter().any(|row| {
+            matches!(
+                row.to_state,
+                JobState::Completed | JobState::CompletedWithIssues
+            )
+        });
+        if !provenance.is_empty() {
+            assert!(committed, "job {id}: provenance without a completion");
+            assert!(
+                events
+                    .iter()
+                    .any(|e| e.event_type == event_types::CHANGES_COMMITTED),
+                "job {id}: a commit without its event"
+            );
+        }
+        let runs = store.workflow_runs(id).await.expect("runs");
+        let open = runs.iter().filter(|r| r.finished_at.is_none()).count();
+        assert!(open <= 1, "job {id}: {open} open runs");
+        if open == 1 {
+            assert_eq!(record.job.state, JobState::Running, "job {id}: an open run");
+        }
+    }
+    jobs.len()
+}
+
+/// Relays every undelivered event (batches of `batch`) and asserts that, per job, what was
+/// delivered now plus `earlier` (deliveries before, in order) is exactly the job's events in order,
+/// each at least once. Returns the number of events delivered now.
+pub async fn assert_relay_delivers_everything(
+    store: &JobStore,
+    batch: u32,
+    earlier: &std::collections::BTreeMap<JobId, Vec<Uuid>>,
+) -> usize {
+    use handshake_job_store::JobFilter;
+    let mut delivered: std::collections::BTreeMap<JobId, Vec<Uuid>> = earlier.clone();
+    let mut now = 0;
+    loop {
+        let claimed = store.claim_events(batch).await.expect("claim");
+        if claimed.is_empty() {
+            break;
+        }
+        for event in claimed.events() {
+            delivered
+                .entry(event.job_id.expect("job event"))
+                .or_default()
+                .push(event.event_id);
+            now += 1;
+        }
+        claimed.ack().await.expect("ack");
+    }
+    let jobs = store
+        .list(&JobFilter::default(), None, u32::MAX)
+        .await
+        .expect("list")
+        .jobs;
+    for record in jobs {
+        let id = record.job.job_id;
+        let want: Vec<Uuid> = store
+            .events(id)
+            .await
+            .expect("events")
+            .iter()
+            .map(|e| e.event_id)
+            .collect();
+        let mut got = delivered.remove(&id).unwrap_or_default();
+        // At least once: a redelivered prefix may repeat; what counts is the order of first
+        // deliveries and that nothing is missing.
+        let mut seen = std::collections::BTreeSet::new();
+        got.retain(|e| seen.insert(*e));
+        assert_eq!(got, want, "job {id}: every event, in order");
+    }
+    now
+}
