@@ -7,6 +7,10 @@
 //! - `cargo xtask spec-sync --master-spec PATH [--json] [--accept]`  compare the YAML with the
 //!   Master Spec's §2.6.6 and the lock `spec/master-spec.lock`; exit 0 clean, 1 findings, 2 unreadable
 //!   input or usage error (see `crates/spec-sync`).
+//! - `cargo xtask spec-diff [--against REV] [--json] [--adr-skeleton] [--adr-index]`  classify every
+//!   change between the spec at REV (default: the last commit that changed its `version`) and the
+//!   working tree; exit 0 clean, 1 when the version or ADR policy fails, 2 when it cannot run
+//!   (see `crates/spec-diff`, `docs/spec-diff.md`).
 //!
 //! It stays thin: the spec loader and the generators are libraries; this only sequences them.
 
@@ -25,9 +29,10 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen(true),
         ["test"] => test(),
         ["spec-sync", rest @ ..] => return spec_sync(rest),
+        ["spec-diff", rest @ ..] => return spec_diff(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask codegen [--check] | cargo xtask test | cargo xtask spec-sync --master-spec PATH [--json] [--accept]"
+                "usage: cargo xtask codegen [--check] | cargo xtask test | cargo xtask spec-sync --master-spec PATH [--json] [--accept] | cargo xtask spec-diff [--against REV] [--json] [--adr-skeleton] [--adr-index]"
             );
             return ExitCode::from(2);
         }
@@ -158,6 +163,82 @@ fn spec_sync(args: &[&str]) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `spec-diff [--against REV] [--json] [--adr-skeleton] [--adr-index]`: changes and policy
+/// findings on stdout, the summary on stderr; exit 0 clean, 1 policy findings, 2 cannot run.
+fn spec_diff(args: &[&str]) -> ExitCode {
+    let usage =
+        "usage: cargo xtask spec-diff [--against REV] [--json] [--adr-skeleton] [--adr-index]";
+    let (mut against, mut json, mut skeleton, mut index) = (None, false, false, false);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match *arg {
+            "--against" if against.is_none() => match args.next() {
+                Some(rev) => against = Some(*rev),
+                None => {
+                    eprintln!("{usage}");
+                    return ExitCode::from(2);
+                }
+            },
+            "--json" => json = true,
+            "--adr-skeleton" => skeleton = true,
+            "--adr-index" => index = true,
+            _ => {
+                eprintln!("{usage}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let root = repo_root();
+    if index {
+        match handshake_spec_diff::write_index(&root) {
+            Ok(changed) => eprintln!(
+                "spec-diff: docs/adr/README.md {}",
+                if changed { "written" } else { "up to date" }
+            ),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let report = match handshake_spec_diff::run_repo(&root, against) {
+        Ok(handshake_spec_diff::Outcome::Report(report)) => report,
+        Ok(handshake_spec_diff::Outcome::Skipped(why)) => {
+            eprintln!("spec-diff: skipped: {why}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if skeleton {
+        match handshake_spec_diff::write_skeleton(&root, &report) {
+            Ok(Some(path)) => eprintln!(
+                "spec-diff: wrote {path}: fill in its TODOs, then run cargo xtask spec-diff --adr-index"
+            ),
+            Ok(None) => eprintln!(
+                "spec-diff: every breaking change is covered by an ADR; no skeleton written"
+            ),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if json {
+        print!("{}", handshake_spec_diff::render_json(&report));
+    } else {
+        print!("{}", handshake_spec_diff::render_human(&report));
+    }
+    eprintln!("{}", handshake_spec_diff::summary(&report));
+    if report.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

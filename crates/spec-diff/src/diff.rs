@@ -1,0 +1,780 @@
+//! Compares two loaded specs and classifies every change with a rule of the [catalogue].
+//!
+//! Declarations are matched by name (types, fields, enum values, variants, states, errors, rules,
+//! profiles); a rule that kept its code under a new name is matched by code. The lifecycle enum
+//! (a type the loader derives from `lifecycle:`) is compared as the lifecycle, not as an enum, so
+//! a state change is reported once, as what it is.
+
+use std::collections::BTreeSet;
+
+use handshake_spec::model::{
+    Field, FieldStorage, Location, Meta, Record, Spec, Table, TypeDef, TypeKind,
+};
+use serde_json::Value;
+
+use crate::catalogue::{self as c, RuleDef};
+
+mod behaviour;
+
+/// Which version of the spec a position is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Side {
+    /// The revision compared against (positions of removed declarations).
+    Old,
+    /// The working tree (positions of everything else).
+    New,
+}
+
+/// One classified change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The catalogue rule it falls under.
+    pub rule: &'static RuleDef,
+    /// What changed, one token without spaces (`AiJob.job_outputs`, `JobState.queued->running`);
+    /// ADRs name a change by `rule-id subject`.
+    pub subject: String,
+    /// Lower-case fragment saying what changed.
+    pub message: String,
+    /// Which version `location` is in.
+    pub side: Side,
+    /// The new declaration, or the old one for removals.
+    pub location: Location,
+}
+
+impl Change {
+    /// `rule-id subject`: how an ADR names this change.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.rule.id, self.subject)
+    }
+}
+
+/// Every change from `old` to `new`, in the order of the new spec (removals where they were).
+pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
+    let mut out = Differ {
+        changes: Vec::new(),
+    };
+    out.manifest(old, new);
+    out.types(old, new);
+    out.lifecycle(old, new);
+    out.errors(old, new);
+    out.rules(old, new);
+    out.profiles(old, new);
+    out.out_of_scope(old, new);
+    out.claims(old, new);
+    out.changes
+}
+
+struct Differ {
+    changes: Vec<Change>,
+}
+
+fn manifest_location(spec: &Spec) -> Location {
+    Location {
+        file: spec
+            .files
+            .first()
+            .cloned()
+            .unwrap_or_else(|| handshake_spec::MANIFEST.to_string()),
+        line: 1,
+        column: 1,
+    }
+}
+
+fn json(value: &Option<Value>) -> String {
+    value
+        .as_ref()
+        .map_or_else(|| "none".to_string(), Value::to_string)
+}
+
+impl Differ {
+    fn push(
+        &mut self,
+        rule: &'static RuleDef,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+        side: Side,
+        location: &Location,
+    ) {
+        self.changes.push(Change {
+            rule,
+            subject: subject.into(),
+            message: message.into(),
+            side,
+            location: location.clone(),
+        });
+    }
+
+    /// A change at a position of the new spec.
+    fn at_new(&mut self, rule: &'static RuleDef, subject: &str, message: String, at: &Location) {
+        self.push(rule, subject, message, Side::New, at);
+    }
+
+    /// A change at a position of the old spec (a removal).
+    fn at_old(&mut self, rule: &'static RuleDef, subject: &str, message: String, at: &Location) {
+        self.push(rule, subject, message, Side::Old, at);
+    }
+
+    /// Description, clause and decision: docs only.
+    fn meta(&mut self, subject: &str, old: &Meta, new: &Meta) {
+        let at = &new.location;
+        if old.description.trim() != new.description.trim() {
+            self.at_new(
+                c::DESCRIPTION_CHANGED,
+                subject,
+                format!("the description of {subject} changed"),
+                at,
+            );
+        }
+        if old.clause != new.clause {
+            self.at_new(
+                c::CLAUSE_CHANGED,
+                subject,
+                format!("{subject} implements {} (was {})", new.clause, old.clause),
+                at,
+            );
+        }
+        if old.decision != new.decision {
+            let what = match (&old.decision, &new.decision) {
+                (None, Some(_)) => "gained a decision",
+                (Some(_), None) => "lost its decision",
+                _ => "has a changed decision",
+            };
+            self.at_new(
+                c::DECISION_CHANGED,
+                subject,
+                format!("{subject} {what}"),
+                at,
+            );
+        }
+    }
+
+    fn manifest(&mut self, old: &Spec, new: &Spec) {
+        let at = manifest_location(new);
+        if old.name != new.name {
+            self.at_new(
+                c::SPEC_RENAMED,
+                "spec",
+                format!("the spec is named `{}` (was `{}`)", new.name, old.name),
+                &at,
+            );
+        }
+        for ((target, old_dir), (_, new_dir)) in old.outputs.all().iter().zip(new.outputs.all()) {
+            if *old_dir != new_dir {
+                self.at_new(
+                    c::OUTPUTS_CHANGED,
+                    &format!("outputs.{target}"),
+                    format!("the {target} output moved from {old_dir} to {new_dir}"),
+                    &at,
+                );
+            }
+        }
+        if old.master_spec != new.master_spec {
+            self.at_new(
+                c::MASTER_SPEC_CHANGED,
+                "master_spec",
+                format!(
+                    "the spec implements Master Spec {} (was {})",
+                    new.master_spec, old.master_spec
+                ),
+                &at,
+            );
+        }
+    }
+
+    fn types(&mut self, old: &Spec, new: &Spec) {
+        let skip = |spec: &Spec, t: &TypeDef| t.name == spec.lifecycle.name;
+        for o in old.types.iter().filter(|t| !skip(old, t)) {
+            if new.type_named(&o.name).is_none() {
+                self.at_old(
+                    c::TYPE_REMOVED,
+                    &o.name,
+                    format!("type {} was removed", o.name),
+                    &o.meta.location,
+                );
+                if let TypeKind::Record(Record { table: Some(t), .. }) = &o.kind {
+                    self.table_removed(t);
+                }
+            }
+        }
+        for n in new.types.iter().filter(|t| !skip(new, t)) {
+            let Some(o) = old.type_named(&n.name).filter(|o| !skip(old, o)) else {
+                self.at_new(
+                    c::TYPE_ADDED,
+                    &n.name,
+                    format!("type {} was added", n.name),
+                    &n.meta.location,
+                );
+                if let TypeKind::Record(Record { table: Some(t), .. }) = &n.kind {
+                    self.at_new(
+                        c::TABLE_ADDED,
+                        &t.name,
+                        format!("table {} was added for {}", t.name, n.name),
+                        &t.meta.location,
+                    );
+                }
+                continue;
+            };
+            self.type_def(o, n);
+        }
+    }
+
+    fn type_def(&mut self, o: &TypeDef, n: &TypeDef) {
+        let name = &n.name;
+        let at = &n.meta.location;
+        self.meta(name, &o.meta, &n.meta);
+        if o.root && !n.root {
+            self.at_new(
+                c::TYPE_ROOT_REMOVED,
+                name,
+                format!("{name} is no longer a root type"),
+                at,
+            );
+        } else if !o.root && n.root {
+            self.at_new(
+                c::TYPE_ROOT_ADDED,
+                name,
+                format!("{name} became a root type"),
+                at,
+            );
+        }
+        match (&o.kind, &n.kind) {
+            (TypeKind::Id, TypeKind::Id) => {}
+            (TypeKind::String(os), TypeKind::String(ns)) => {
+                let narrower = |o: Option<u64>, n: Option<u64>, min: bool| match (o, n) {
+                    (None, Some(_)) => Some(true),
+                    (Some(_), None) => Some(false),
+                    (Some(a), Some(b)) if a != b => Some(if min { b > a } else { b < a }),
+                    _ => None,
+                };
+                let bounds = [
+                    narrower(os.min_length, ns.min_length, true),
+                    narrower(os.max_length, ns.max_length, false),
+                ];
+                let range = |s: &handshake_spec::model::StringConstraints| {
+                    format!(
+                        "{}..{}",
+                        s.min_length.map_or(String::new(), |v| v.to_string()),
+                        s.max_length.map_or(String::new(), |v| v.to_string())
+                    )
+                };
+                if bounds.contains(&Some(true)) {
+                    self.at_new(
+                        c::STRING_NARROWED,
+                        name,
+                        format!(
+                            "the length of {name} is bounded {} (was {})",
+                            range(ns),
+                            range(os)
+                        ),
+                        at,
+                    );
+                } else if bounds.contains(&Some(false)) {
+                    self.at_new(
+                        c::STRING_WIDENED,
+                        name,
+                        format!(
+                            "the length of {name} is bounded {} (was {})",
+                            range(ns),
+                            range(os)
+                        ),
+                        at,
+                    );
+                }
+                if os.pattern != ns.pattern {
+                    self.at_new(
+                        c::STRING_PATTERN_CHANGED,
+                        name,
+                        format!(
+                            "the pattern of {name} is {} (was {})",
+                            ns.pattern.as_deref().unwrap_or("none"),
+                            os.pattern.as_deref().unwrap_or("none")
+                        ),
+                        at,
+                    );
+                }
+            }
+            (TypeKind::Enum(ov), TypeKind::Enum(nv)) => {
+                for v in ov {
+                    if !nv.iter().any(|x| x.name == v.name) {
+                        self.at_old(
+                            c::ENUM_VALUE_REMOVED,
+                            &format!("{name}.{}", v.name),
+                            format!("value `{}` of {name} was removed", v.name),
+                            &v.meta.location,
+                        );
+                    }
+                }
+                for v in nv {
+                    let subject = format!("{name}.{}", v.name);
+                    match ov.iter().find(|x| x.name == v.name) {
+                        Some(o) => self.meta(&subject, &o.meta, &v.meta),
+                        None => self.at_new(
+                            c::ENUM_VALUE_ADDED,
+                            &subject,
+                            format!("value `{}` was added to {name}", v.name),
+                            &v.meta.location,
+                        ),
+                    }
+                }
+            }
+            (TypeKind::Record(or), TypeKind::Record(nr)) => {
+                let table = nr
+                    .table
+                    .as_ref()
+                    .filter(|_| or.table.is_some())
+                    .map(|t| t.name.as_str());
+                self.fields(name, &or.fields, &nr.fields, table);
+                self.table(name, or.table.as_ref(), nr.table.as_ref());
+            }
+            (TypeKind::Union(ou), TypeKind::Union(nu)) => {
+                if ou.tag != nu.tag {
+                    self.at_new(
+                        c::UNION_TAG_CHANGED,
+                        name,
+                        format!("the tag of {name} is `{}` (was `{}`)", nu.tag, ou.tag),
+                        at,
+                    );
+                }
+                for v in &ou.variants {
+                    if !nu.variants.iter().any(|x| x.name == v.name) {
+                        self.at_old(
+                            c::VARIANT_REMOVED,
+                            &format!("{name}[{}]", v.name),
+                            format!("variant `{}` of {name} was removed", v.name),
+                            &v.meta.location,
+                        );
+                    }
+                }
+                for v in &nu.variants {
+                    let subject = format!("{name}[{}]", v.name);
+                    match ou.variants.iter().find(|x| x.name == v.name) {
+                        Some(o) => {
+                            self.meta(&subject, &o.meta, &v.meta);
+                            self.fields(&subject, &o.fields, &v.fields, None);
+                        }
+                        None => self.at_new(
+                            c::VARIANT_ADDED,
+                            &subject,
+                            format!("variant `{}` was added to {name}", v.name),
+                            &v.meta.location,
+                        ),
+                    }
+                }
+            }
+            _ => self.at_new(
+                c::TYPE_KIND_CHANGED,
+                name,
+                format!(
+                    "{name} is {} (was {})",
+                    kind_name(&n.kind),
+                    kind_name(&o.kind)
+                ),
+                at,
+            ),
+        }
+    }
+
+    /// Fields of a record or variant. `table` is the record's table when it had one before and has
+    /// one now (a table added or removed is reported as a whole).
+    fn fields(&mut self, owner: &str, old: &[Field], new: &[Field], table: Option<&str>) {
+        for f in old {
+            if !new.iter().any(|x| x.name == f.name) {
+                let subject = format!("{owner}.{}", f.name);
+                self.at_old(
+                    c::FIELD_REMOVED,
+                    &subject,
+                    format!("field {subject} was removed"),
+                    &f.meta.location,
+                );
+                if let Some(t) = table {
+                    self.at_old(
+                        c::COLUMN_REMOVED,
+                        &format!("{t}.{}", f.name),
+                        format!(
+                            "column {t}.{} is dropped with the field: its data is lost",
+                            f.name
+                        ),
+                        &f.meta.location,
+                    );
+                }
+            }
+        }
+        for f in new {
+            let subject = format!("{owner}.{}", f.name);
+            let at = &f.meta.location;
+            let column = table.map(|t| format!("{t}.{}", f.name));
+            let Some(o) = old.iter().find(|x| x.name == f.name) else {
+                if f.required {
+                    self.at_new(
+                        c::FIELD_ADDED_REQUIRED,
+                        &subject,
+                        format!(
+                            "required field {subject} was added: records without it no longer parse"
+                        ),
+                        at,
+                    );
+                } else {
+                    self.at_new(
+                        c::FIELD_ADDED_OPTIONAL,
+                        &subject,
+                        format!("optional field {subject} was added"),
+                        at,
+                    );
+                }
+                if let Some(column) = &column {
+                    if f.required {
+                        self.at_new(
+                            c::COLUMN_ADDED_NOT_NULL,
+                            column,
+                            format!(
+                                "NOT NULL column {column} was added: existing rows need a value"
+                            ),
+                            at,
+                        );
+                    } else {
+                        self.at_new(
+                            c::COLUMN_ADDED_NULLABLE,
+                            column,
+                            format!("nullable column {column} was added"),
+                            at,
+                        );
+                    }
+                }
+                continue;
+            };
+            self.meta(&subject, &o.meta, &f.meta);
+            if o.ty != f.ty {
+                self.at_new(
+                    c::FIELD_TYPE_CHANGED,
+                    &subject,
+                    format!("{subject} is {} (was {})", f.ty, o.ty),
+                    at,
+                );
+                if let Some(column) = &column {
+                    self.at_new(
+                        c::COLUMN_TYPE_CHANGED,
+                        column,
+                        format!("column {column} holds {} (was {})", f.ty, o.ty),
+                        at,
+                    );
+                }
+            }
+            if !o.required && f.required {
+                self.at_new(
+                    c::FIELD_MADE_REQUIRED,
+                    &subject,
+                    format!("{subject} became required: records without it no longer parse"),
+                    at,
+                );
+                if let Some(column) = &column {
+                    self.at_new(
+                        c::COLUMN_MADE_NOT_NULL,
+                        column,
+                        format!("column {column} became NOT NULL: rows without a value need one"),
+                        at,
+                    );
+                }
+            } else if o.required && !f.required {
+                self.at_new(
+                    c::FIELD_MADE_OPTIONAL,
+                    &subject,
+                    format!("{subject} became optional: old readers refuse records without it"),
+                    at,
+                );
+                if let Some(column) = &column {
+                    self.at_new(
+                        c::COLUMN_MADE_NULLABLE,
+                        column,
+                        format!("column {column} became nullable"),
+                        at,
+                    );
+                }
+            }
+            if o.default != f.default {
+                self.at_new(
+                    c::FIELD_DEFAULT_CHANGED,
+                    &subject,
+                    format!(
+                        "the default of {subject} is {} (was {})",
+                        json(&f.default),
+                        json(&o.default)
+                    ),
+                    at,
+                );
+            }
+            if let Some(column) = &column
+                && storage_name(&o.storage) != storage_name(&f.storage)
+            {
+                self.at_new(
+                    c::COLUMN_STORAGE_CHANGED,
+                    column,
+                    format!(
+                        "{subject} is stored as {} (was {})",
+                        storage_name(&f.storage),
+                        storage_name(&o.storage)
+                    ),
+                    at,
+                );
+            }
+        }
+    }
+
+    fn table_removed(&mut self, t: &Table) {
+        self.at_old(
+            c::TABLE_REMOVED,
+            &t.name,
+            format!("table {} was removed: its rows are lost", t.name),
+            &t.meta.location,
+        );
+    }
+
+    fn table(&mut self, record: &str, old: Option<&Table>, new: Option<&Table>) {
+        let (o, n) = match (old, new) {
+            (None, None) => return,
+            (Some(o), None) => return self.table_removed(o),
+            (None, Some(n)) => {
+                return self.at_new(
+                    c::TABLE_ADDED,
+                    &n.name,
+                    format!("table {} was added for {record}", n.name),
+                    &n.meta.location,
+                );
+            }
+            (Some(o), Some(n)) => (o, n),
+        };
+        let at = &n.meta.location;
+        let name = &n.name;
+        self.meta(&format!("table:{name}"), &o.meta, &n.meta);
+        if o.name != n.name {
+            self.at_new(
+                c::TABLE_RENAMED,
+                name,
+                format!("the table of {record} is {name} (was {})", o.name),
+                at,
+            );
+        }
+        if o.primary_key != n.primary_key {
+            self.at_new(
+                c::TABLE_PRIMARY_KEY_CHANGED,
+                name,
+                format!(
+                    "the primary key of {name} is ({}) (was ({}))",
+                    n.primary_key.join(", "),
+                    o.primary_key.join(", ")
+                ),
+                at,
+            );
+        }
+        if o.append_only != n.append_only {
+            let what = if n.append_only {
+                "became append-only: updates and deletes are refused"
+            } else {
+                "is no longer append-only"
+            };
+            self.at_new(
+                c::TABLE_APPEND_ONLY_CHANGED,
+                name,
+                format!("{name} {what}"),
+                at,
+            );
+        }
+        let key =
+            |fk: &handshake_spec::model::ForeignKey| format!("{}->{}", fk.column, fk.references);
+        let old_fks: BTreeSet<String> = o.foreign_keys.iter().map(key).collect();
+        let new_fks: BTreeSet<String> = n.foreign_keys.iter().map(key).collect();
+        for fk in old_fks.difference(&new_fks) {
+            self.at_new(
+                c::FOREIGN_KEY_REMOVED,
+                &format!("{name}.{fk}"),
+                format!("foreign key {name}.{fk} was removed"),
+                at,
+            );
+        }
+        for fk in new_fks.difference(&old_fks) {
+            self.at_new(
+                c::FOREIGN_KEY_ADDED,
+                &format!("{name}.{fk}"),
+                format!("foreign key {name}.{fk} was added: existing rows may violate it"),
+                at,
+            );
+        }
+        for i in &o.indexes {
+            if !n.indexes.iter().any(|x| x.name == i.name) {
+                self.at_new(
+                    c::INDEX_REMOVED,
+                    &format!("{name}#{}", i.name),
+                    format!("index {} on {name} was removed", i.name),
+                    at,
+                );
+            }
+        }
+        for i in &n.indexes {
+            let subject = format!("{name}#{}", i.name);
+            match o.indexes.iter().find(|x| x.name == i.name) {
+                None if i.unique => self.at_new(
+                    c::UNIQUE_INDEX_ADDED,
+                    &subject,
+                    format!(
+                        "unique index {} on {name} ({}) was added: existing rows may hold duplicates",
+                        i.name,
+                        i.columns.join(", ")
+                    ),
+                    at,
+                ),
+                None => self.at_new(
+                    c::INDEX_ADDED,
+                    &subject,
+                    format!("index {} on {name} ({}) was added", i.name, i.columns.join(", ")),
+                    at,
+                ),
+                Some(oi) if oi.columns != i.columns || oi.unique != i.unique => self.at_new(
+                    c::INDEX_CHANGED,
+                    &subject,
+                    format!(
+                        "index {} on {name} is {}({}) (was {}({}))",
+                        i.name,
+                        if i.unique { "unique " } else { "" },
+                        i.columns.join(", "),
+                        if oi.unique { "unique " } else { "" },
+                        oi.columns.join(", ")
+                    ),
+                    at,
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+
+    fn errors(&mut self, old: &Spec, new: &Spec) {
+        for e in &old.errors {
+            if !new.errors.iter().any(|x| x.name == e.name) {
+                self.at_old(
+                    c::ERROR_REMOVED,
+                    &e.name,
+                    format!("error {} ({}) was removed", e.name, e.code),
+                    &e.meta.location,
+                );
+            }
+        }
+        for e in &new.errors {
+            let at = &e.meta.location;
+            let Some(o) = old.errors.iter().find(|x| x.name == e.name) else {
+                self.at_new(
+                    c::ERROR_ADDED,
+                    &e.name,
+                    format!("error {} ({}) was added", e.name, e.code),
+                    at,
+                );
+                continue;
+            };
+            self.meta(&e.name, &o.meta, &e.meta);
+            if o.code != e.code {
+                self.at_new(
+                    c::ERROR_CODE_CHANGED,
+                    &e.name,
+                    format!("error {} has code {} (was {})", e.name, e.code, o.code),
+                    at,
+                );
+            }
+            let shape = |fields: &[Field]| {
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}{}", f.name, f.ty, if f.required { "" } else { "?" }))
+                    .collect::<Vec<_>>()
+            };
+            if shape(&o.fields) != shape(&e.fields) {
+                self.at_new(
+                    c::ERROR_FIELDS_CHANGED,
+                    &e.name,
+                    format!(
+                        "error {} carries ({}) (was ({}))",
+                        e.name,
+                        shape(&e.fields).join(", "),
+                        shape(&o.fields).join(", ")
+                    ),
+                    at,
+                );
+            }
+            if o.message != e.message {
+                self.at_new(
+                    c::ERROR_MESSAGE_CHANGED,
+                    &e.name,
+                    format!("the message of error {} changed", e.name),
+                    at,
+                );
+            }
+        }
+    }
+
+    fn out_of_scope(&mut self, old: &Spec, new: &Spec) {
+        for g in &old.out_of_scope {
+            if !new.out_of_scope.iter().any(|x| x.name == g.name) {
+                self.at_old(
+                    c::OUT_OF_SCOPE_REMOVED,
+                    &g.name,
+                    format!("guard {} is no longer listed as out of scope", g.name),
+                    &g.meta.location,
+                );
+            }
+        }
+        for g in &new.out_of_scope {
+            match old.out_of_scope.iter().find(|x| x.name == g.name) {
+                None => self.at_new(
+                    c::OUT_OF_SCOPE_ADDED,
+                    &g.name,
+                    format!("guard {} is listed as out of scope", g.name),
+                    &g.meta.location,
+                ),
+                Some(o) => self.meta(&g.name, &o.meta, &g.meta),
+            }
+        }
+    }
+
+    fn claims(&mut self, old: &Spec, new: &Spec) {
+        let ids = |spec: &Spec| {
+            spec.claims
+                .iter()
+                .map(|c| c.id.clone())
+                .collect::<BTreeSet<_>>()
+        };
+        let (o, n) = (ids(old), ids(new));
+        for claim in &new.claims {
+            if !o.contains(&claim.id) {
+                self.at_new(
+                    c::CLAIMS_CHANGED,
+                    &claim.id,
+                    format!("{} is claimed", claim.id),
+                    &claim.location,
+                );
+            }
+        }
+        for claim in &old.claims {
+            if !n.contains(&claim.id) {
+                self.at_old(
+                    c::CLAIMS_CHANGED,
+                    &claim.id,
+                    format!("{} is no longer claimed", claim.id),
+                    &claim.location,
+                );
+            }
+        }
+    }
+}
+
+fn kind_name(kind: &TypeKind) -> &'static str {
+    match kind {
+        TypeKind::Id => "an id",
+        TypeKind::String(_) => "a string",
+        TypeKind::Enum(_) => "an enum",
+        TypeKind::Record(_) => "a record",
+        TypeKind::Union(_) => "a union",
+    }
+}
+
+fn storage_name(storage: &FieldStorage) -> String {
+    match storage {
+        FieldStorage::Column => "a column".to_string(),
+        FieldStorage::Json => "a JSON column".to_string(),
+        FieldStorage::ChildTable(t) => format!("child table {}", t.table),
+    }
+}

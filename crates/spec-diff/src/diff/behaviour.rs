@@ -1,0 +1,571 @@
+//! The behaviour half of the diff: the lifecycle, rules (with a structural tighter/looser test)
+//! and profiles, whose changes alter what the system does rather than what a record looks like.
+
+use std::collections::BTreeSet;
+
+use handshake_spec::model::{Condition, Rule, Spec};
+use serde_json::Value;
+
+use super::Differ;
+use crate::catalogue as c;
+
+impl Differ {
+    pub(super) fn lifecycle(&mut self, old: &Spec, new: &Spec) {
+        let (o, n) = (&old.lifecycle, &new.lifecycle);
+        let name = &n.name;
+        let at = &n.meta.location;
+        self.meta(name, &o.meta, &n.meta);
+        if o.name != n.name {
+            self.at_new(
+                c::LIFECYCLE_RENAMED,
+                name,
+                format!("the lifecycle enum is {name} (was {})", o.name),
+                at,
+            );
+        }
+        if o.initial != n.initial {
+            self.at_new(
+                c::INITIAL_STATE_CHANGED,
+                name,
+                format!("new jobs start in `{}` (was `{}`)", n.initial, o.initial),
+                at,
+            );
+        }
+        for s in &o.states {
+            if !n.states.iter().any(|x| x.name == s.name) {
+                self.at_old(
+                    c::STATE_REMOVED,
+                    &format!("{name}.{}", s.name),
+                    format!(
+                        "state `{}` was removed: stored jobs in it no longer parse",
+                        s.name
+                    ),
+                    &s.meta.location,
+                );
+            }
+        }
+        for s in &n.states {
+            let subject = format!("{name}.{}", s.name);
+            match o.states.iter().find(|x| x.name == s.name) {
+                None => self.at_new(
+                    c::STATE_ADDED,
+                    &subject,
+                    format!("state `{}` was added", s.name),
+                    &s.meta.location,
+                ),
+                Some(os) => {
+                    self.meta(&subject, &os.meta, &s.meta);
+                    if os.terminal != s.terminal {
+                        let what = if s.terminal {
+                            "became terminal: no transition may leave it"
+                        } else {
+                            "is no longer terminal"
+                        };
+                        self.at_new(
+                            c::TERMINAL_STATE_CHANGED,
+                            &subject,
+                            format!("state `{}` {what}", s.name),
+                            &s.meta.location,
+                        );
+                    }
+                }
+            }
+        }
+        for t in &o.transitions {
+            if !n.allows(&t.from, &t.to) {
+                self.at_old(
+                    c::TRANSITION_REMOVED,
+                    &format!("{name}.{}->{}", t.from, t.to),
+                    format!("transition {} -> {} is no longer allowed", t.from, t.to),
+                    &t.meta.location,
+                );
+            }
+        }
+        for t in &n.transitions {
+            let subject = format!("{name}.{}->{}", t.from, t.to);
+            match o
+                .transitions
+                .iter()
+                .find(|x| x.from == t.from && x.to == t.to)
+            {
+                None => self.at_new(
+                    c::TRANSITION_ADDED,
+                    &subject,
+                    format!("transition {} -> {} is now allowed", t.from, t.to),
+                    &t.meta.location,
+                ),
+                Some(ot) => {
+                    self.meta(&subject, &ot.meta, &t.meta);
+                    if ot.origin != t.origin {
+                        self.at_new(
+                            c::TRANSITION_ORIGIN_CHANGED,
+                            &subject,
+                            format!(
+                                "transition {} -> {} is {:?} (was {:?})",
+                                t.from, t.to, t.origin, ot.origin
+                            )
+                            .to_lowercase(),
+                            &t.meta.location,
+                        );
+                    }
+                }
+            }
+        }
+        for r in &o.rejected {
+            if !n.rejected.iter().any(|x| x.from == r.from && x.to == r.to) {
+                self.at_old(
+                    c::REJECTED_EDGE_REMOVED,
+                    &format!("{name}.{}->{}", r.from, r.to),
+                    format!("rejected edge {} -> {} is no longer recorded", r.from, r.to),
+                    &r.meta.location,
+                );
+            }
+        }
+        for r in &n.rejected {
+            let subject = format!("{name}.{}->{}", r.from, r.to);
+            match o.rejected.iter().find(|x| x.from == r.from && x.to == r.to) {
+                None => self.at_new(
+                    c::REJECTED_EDGE_ADDED,
+                    &subject,
+                    format!("edge {} -> {} is recorded as rejected", r.from, r.to),
+                    &r.meta.location,
+                ),
+                Some(or) => self.meta(&subject, &or.meta, &r.meta),
+            }
+        }
+    }
+
+    pub(super) fn rules(&mut self, old: &Spec, new: &Spec) {
+        // match by name, then what is left by code (a rename)
+        let find = |list: &'_ [Rule], r: &Rule, others: &[Rule]| -> Option<usize> {
+            list.iter().position(|x| x.name == r.name).or_else(|| {
+                list.iter().position(|x| {
+                    x.code == r.code
+                        && !others.iter().any(|y| y.name == x.name)
+                        && !list.iter().any(|y| y.name == r.name)
+                })
+            })
+        };
+        // a rule written from a profile binding that came or went with it is reported once, as
+        // the binding (or the profile)
+        let (bound_added, bound_removed) = (new_bindings(old, new), new_bindings(new, old));
+        for r in &old.rules {
+            if find(&new.rules, r, &old.rules).is_none() && !bound_removed.contains(&r.code) {
+                self.at_old(
+                    c::RULE_REMOVED,
+                    &r.name,
+                    format!("rule {} ({}) was removed", r.name, r.code),
+                    &r.meta.location,
+                );
+            }
+        }
+        for r in &new.rules {
+            let at = &r.meta.location;
+            let Some(o) = find(&old.rules, r, &new.rules).map(|i| &old.rules[i]) else {
+                if bound_added.contains(&r.code) {
+                    continue;
+                }
+                self.at_new(
+                    c::RULE_ADDED,
+                    &r.name,
+                    format!(
+                        "rule {} ({}) on {} was added: records it refuses were accepted",
+                        r.name, r.code, r.on
+                    ),
+                    at,
+                );
+                continue;
+            };
+            let name = &r.name;
+            self.meta(name, &o.meta, &r.meta);
+            if o.name != r.name {
+                self.at_new(
+                    c::RULE_RENAMED,
+                    name,
+                    format!("rule {} ({}) was renamed from {}", r.name, r.code, o.name),
+                    at,
+                );
+            }
+            if o.code != r.code {
+                self.at_new(
+                    c::RULE_CODE_CHANGED,
+                    name,
+                    format!("rule {name} reports {} (was {})", r.code, o.code),
+                    at,
+                );
+            }
+            if o.on != r.on {
+                self.at_new(
+                    c::RULE_TARGET_CHANGED,
+                    name,
+                    format!("rule {name} is on {} (was {})", r.on, o.on),
+                    at,
+                );
+            } else {
+                match compare_rule(o, r) {
+                    Strength::Same => {}
+                    Strength::Tighter => self.at_new(
+                        c::RULE_TIGHTENED,
+                        name,
+                        format!("rule {name} ({}) refuses records it accepted", r.code),
+                        at,
+                    ),
+                    Strength::Looser => self.at_new(
+                        c::RULE_LOOSENED,
+                        name,
+                        format!("rule {name} ({}) accepts records it refused", r.code),
+                        at,
+                    ),
+                    Strength::Different => self.at_new(
+                        c::RULE_CONDITION_CHANGED,
+                        name,
+                        format!("the condition of rule {name} ({}) changed", r.code),
+                        at,
+                    ),
+                }
+            }
+            if o.message != r.message {
+                self.at_new(
+                    c::RULE_MESSAGE_CHANGED,
+                    name,
+                    format!("the message of rule {name} is `{}`", r.message),
+                    at,
+                );
+            }
+        }
+    }
+
+    pub(super) fn profiles(&mut self, old: &Spec, new: &Spec) {
+        for p in &old.profiles {
+            if !new.profiles.iter().any(|x| x.name == p.name) {
+                self.at_old(
+                    c::PROFILE_REMOVED,
+                    &p.name,
+                    format!("profile {} ({}) was removed", p.name, p.profile_id),
+                    &p.meta.location,
+                );
+            }
+        }
+        for p in &new.profiles {
+            let at = &p.meta.location;
+            let name = &p.name;
+            let Some(o) = old.profiles.iter().find(|x| x.name == p.name) else {
+                self.at_new(
+                    c::PROFILE_ADDED,
+                    name,
+                    format!("profile {name} ({}) was added", p.profile_id),
+                    at,
+                );
+                continue;
+            };
+            self.meta(name, &o.meta, &p.meta);
+            if o.profile_id != p.profile_id {
+                self.at_new(
+                    c::PROFILE_ID_CHANGED,
+                    name,
+                    format!(
+                        "profile {name} is `{}` on the wire (was `{}`)",
+                        p.profile_id, o.profile_id
+                    ),
+                    at,
+                );
+            }
+            if o.job_kinds != p.job_kinds {
+                self.at_new(
+                    c::PROFILE_JOB_KINDS_CHANGED,
+                    name,
+                    format!(
+                        "profile {name} binds [{}] (was [{}])",
+                        p.job_kinds.join(", "),
+                        o.job_kinds.join(", ")
+                    ),
+                    at,
+                );
+            }
+            for (what, ov, nv) in [
+                ("inputs", &o.inputs, &p.inputs),
+                ("outputs", &o.outputs, &p.outputs),
+            ] {
+                if ov != nv {
+                    self.at_new(
+                        c::PROFILE_RECORD_CHANGED,
+                        &format!("{name}.{what}"),
+                        format!(
+                            "profile {name} carries {} as {what} (was {})",
+                            nv.as_deref().unwrap_or("nothing"),
+                            ov.as_deref().unwrap_or("nothing")
+                        ),
+                        at,
+                    );
+                }
+            }
+            if o.operations != p.operations {
+                self.at_new(
+                    c::PROFILE_OPERATIONS_CHANGED,
+                    name,
+                    format!(
+                        "profile {name} owns [{}] (was [{}])",
+                        p.operations.join(", "),
+                        o.operations.join(", ")
+                    ),
+                    at,
+                );
+            }
+            for b in &o.bindings {
+                if !p.bindings.iter().any(|x| x.kind == b.kind) {
+                    self.at_old(
+                        c::PROFILE_BINDING_REMOVED,
+                        &format!("{name}.bindings.{}", b.kind.key()),
+                        format!(
+                            "profile {name} no longer binds {} ({})",
+                            b.kind.key(),
+                            b.code
+                        ),
+                        &b.location,
+                    );
+                }
+            }
+            for b in &p.bindings {
+                let subject = format!("{name}.bindings.{}", b.kind.key());
+                match o.bindings.iter().find(|x| x.kind == b.kind) {
+                    None => self.at_new(
+                        c::PROFILE_BINDING_ADDED,
+                        &subject,
+                        format!("profile {name} binds {} ({})", b.kind.key(), b.code),
+                        &b.location,
+                    ),
+                    Some(ob) if ob.code != b.code => self.at_new(
+                        c::PROFILE_BINDING_CODE_CHANGED,
+                        &subject,
+                        format!(
+                            "the {} binding of {name} reports {} (was {})",
+                            b.kind.key(),
+                            b.code,
+                            ob.code
+                        ),
+                        &b.location,
+                    ),
+                    Some(_) => {}
+                }
+            }
+            for cap in &o.capabilities {
+                if !p.capabilities.contains(cap) {
+                    self.at_new(
+                        c::CAPABILITY_REMOVED,
+                        &format!("{name}:{cap}"),
+                        format!("profile {name} no longer requires {cap}"),
+                        at,
+                    );
+                }
+            }
+            for cap in &p.capabilities {
+                if !o.capabilities.contains(cap) {
+                    self.at_new(
+                        c::CAPABILITY_ADDED,
+                        &format!("{name}:{cap}"),
+                        format!(
+                            "profile {name} requires {cap}: jobs without the grant are refused"
+                        ),
+                        at,
+                    );
+                }
+            }
+            for (what, ov, nv) in [
+                ("validation_plan", &o.validation_plan, &p.validation_plan),
+                ("provenance_plan", &o.provenance_plan, &p.provenance_plan),
+            ] {
+                if ov != nv {
+                    self.at_new(
+                        c::PROFILE_PLAN_CHANGED,
+                        &format!("{name}.{what}"),
+                        format!("the {what} of profile {name} changed"),
+                        at,
+                    );
+                }
+            }
+            for s in &o.statuses {
+                if !p.statuses.iter().any(|x| x.status == s.status) {
+                    self.at_old(
+                        c::PROFILE_STATUS_CHANGED,
+                        &format!("{name}.statuses.{}", s.status),
+                        format!("status {} of profile {name} was removed", s.status),
+                        &s.meta.location,
+                    );
+                }
+            }
+            for s in &p.statuses {
+                let subject = format!("{name}.statuses.{}", s.status);
+                match o.statuses.iter().find(|x| x.status == s.status) {
+                    None => self.at_new(
+                        c::PROFILE_STATUS_CHANGED,
+                        &subject,
+                        format!(
+                            "status {} of profile {name} was added, onto `{}`",
+                            s.status, s.state
+                        ),
+                        &s.meta.location,
+                    ),
+                    Some(os) => {
+                        self.meta(&subject, &os.meta, &s.meta);
+                        if os.state != s.state {
+                            self.at_new(
+                                c::PROFILE_STATUS_CHANGED,
+                                &subject,
+                                format!(
+                                    "status {} of profile {name} maps onto `{}` (was `{}`)",
+                                    s.status, s.state, os.state
+                                ),
+                                &s.meta.location,
+                            );
+                        }
+                    }
+                }
+            }
+            if o.future != p.future {
+                let what = if p.future {
+                    "is marked future"
+                } else {
+                    "is active"
+                };
+                self.at_new(
+                    c::PROFILE_FUTURE_CHANGED,
+                    name,
+                    format!("profile {name} {what}"),
+                    at,
+                );
+            }
+        }
+    }
+}
+
+/// Codes of the bindings `new` has and `old` does not (on a profile `old` lacks, or of a kind the
+/// profile did not bind).
+fn new_bindings(old: &Spec, new: &Spec) -> BTreeSet<String> {
+    let mut codes = BTreeSet::new();
+    for p in &new.profiles {
+        let before = old.profiles.iter().find(|o| o.name == p.name);
+        for b in &p.bindings {
+            if !before.is_some_and(|o| o.bindings.iter().any(|x| x.kind == b.kind)) {
+                codes.insert(b.code.clone());
+            }
+        }
+    }
+    codes
+}
+
+/// How a rule's new condition relates to its old one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strength {
+    Same,
+    /// Refuses a superset of what it refused.
+    Tighter,
+    /// Refuses a subset.
+    Looser,
+    /// Neither can be shown.
+    Different,
+}
+
+/// A rule refuses a record when `when` holds and `require` does not. Only structural cases are
+/// decided (a `when` dropped or added, a conjunct added to or removed from `require`, a set of
+/// allowed values shrunk or grown, a length bound moved); anything else is `Different`.
+fn compare_rule(old: &Rule, new: &Rule) -> Strength {
+    let when = match (&old.when, &new.when) {
+        (a, b) if a == b => Strength::Same,
+        (None, None) => Strength::Same,
+        (Some(_), None) => Strength::Tighter,
+        (None, Some(_)) => Strength::Looser,
+        // a narrower `when` applies to fewer records: looser
+        (Some(a), Some(b)) => flip(implication(a, b)),
+    };
+    let require = implication(&old.require, &new.require);
+    combine(when, require)
+}
+
+fn flip(s: Strength) -> Strength {
+    match s {
+        Strength::Tighter => Strength::Looser,
+        Strength::Looser => Strength::Tighter,
+        other => other,
+    }
+}
+
+fn combine(a: Strength, b: Strength) -> Strength {
+    match (a, b) {
+        (Strength::Same, x) | (x, Strength::Same) => x,
+        (x, y) if x == y => x,
+        _ => Strength::Different,
+    }
+}
+
+/// `Tighter` when the new condition is stricter than the old (holds for fewer records).
+fn implication(old: &Condition, new: &Condition) -> Strength {
+    use Condition as C;
+    if old == new {
+        return Strength::Same;
+    }
+    let subset = |a: &[Value], b: &[Value]| a.iter().all(|v| b.contains(v));
+    match (old, new) {
+        (C::All(o), C::All(n)) if subset_of(o, n) => Strength::Tighter,
+        (C::All(o), C::All(n)) if subset_of(n, o) => Strength::Looser,
+        (o, C::All(n)) if n.contains(o) => Strength::Tighter,
+        (C::All(o), n) if o.contains(n) => Strength::Looser,
+        (C::Any(o), C::Any(n)) if subset_of(n, o) => Strength::Tighter,
+        (C::Any(o), C::Any(n)) if subset_of(o, n) => Strength::Looser,
+        (C::OneOf { path: a, values: o }, C::OneOf { path: b, values: n }) if a == b => {
+            if subset(n, o) {
+                Strength::Tighter
+            } else if subset(o, n) {
+                Strength::Looser
+            } else {
+                Strength::Different
+            }
+        }
+        (C::NoneOf { path: a, values: o }, C::NoneOf { path: b, values: n }) if a == b => {
+            if subset(o, n) {
+                Strength::Tighter
+            } else if subset(n, o) {
+                Strength::Looser
+            } else {
+                Strength::Different
+            }
+        }
+        (
+            C::Length {
+                path: a,
+                min: omin,
+                max: omax,
+            },
+            C::Length {
+                path: b,
+                min: nmin,
+                max: nmax,
+            },
+        ) if a == b => {
+            let lo = |v: &Option<u64>| v.unwrap_or(0);
+            let hi = |v: &Option<u64>| v.unwrap_or(u64::MAX);
+            let tighter = lo(nmin) >= lo(omin) && hi(nmax) <= hi(omax);
+            let looser = lo(nmin) <= lo(omin) && hi(nmax) >= hi(omax);
+            match (tighter, looser) {
+                (true, false) => Strength::Tighter,
+                (false, true) => Strength::Looser,
+                _ => Strength::Different,
+            }
+        }
+        (
+            C::Each {
+                path: a,
+                condition: o,
+            },
+            C::Each {
+                path: b,
+                condition: n,
+            },
+        ) if a == b => implication(o, n),
+        (C::Not(o), C::Not(n)) => flip(implication(o, n)),
+        _ => Strength::Different,
+    }
+}
+
+fn subset_of(a: &[Condition], b: &[Condition]) -> bool {
+    a.iter().all(|x| b.contains(x))
+}
