@@ -17,7 +17,9 @@
 
 use std::collections::BTreeSet;
 
-use handshake_spec::model::{Field, Location, Meta, Primitive, Spec, TypeDef, TypeKind, TypeRef};
+use handshake_spec::model::{
+    Field, Location, Meta, Primitive, Spec, TransitionOrigin, TypeDef, TypeKind, TypeRef,
+};
 
 use crate::extract::{ClauseType, Extraction, FieldTable, ItemKind};
 use crate::finding::{Finding, FindingKind};
@@ -33,6 +35,8 @@ pub struct StructuralClaim {
     pub line: usize,
     /// The YAML declaration.
     pub location: Location,
+    /// For a transition: `from-to`, the end of its item id (a diagram's edges share one line).
+    pub edge: Option<String>,
 }
 
 /// The result of the structural comparison.
@@ -55,6 +59,7 @@ pub fn compare(extraction: &Extraction, spec: &Spec) -> Structure {
     comparison.field_tables();
     comparison.code_types();
     comparison.states();
+    comparison.transitions();
     Structure {
         findings: comparison.findings,
         claims: comparison.claims,
@@ -260,6 +265,7 @@ impl<'a> Comparison<'a> {
                         kind: ItemKind::Field,
                         line: field.line,
                         location: yaml[index].meta.location.clone(),
+                        edge: None,
                     });
                     continue;
                 }
@@ -279,6 +285,7 @@ impl<'a> Comparison<'a> {
                 kind: ItemKind::Field,
                 line: field.line,
                 location: yaml_field.meta.location.clone(),
+                edge: None,
             });
             let acknowledged = decided(&yaml_field.meta, &at.clause);
             if yaml_field.name != field.name && !acknowledged {
@@ -538,6 +545,7 @@ impl<'a> Comparison<'a> {
                 kind: ItemKind::Type,
                 line: ty.ty.line,
                 location: def.meta.location.clone(),
+                edge: None,
             });
             let subject = if def.name == ty.ty.name {
                 def.name.clone()
@@ -619,6 +627,7 @@ impl<'a> Comparison<'a> {
                     kind: ItemKind::State,
                     line: state.line,
                     location: lifecycle.states[index].meta.location.clone(),
+                    edge: None,
                 });
                 continue;
             }
@@ -632,6 +641,7 @@ impl<'a> Comparison<'a> {
                     kind: ItemKind::State,
                     line: state.line,
                     location: lifecycle.states[index].meta.location.clone(),
+                    edge: None,
                 });
                 if !decided(&lifecycle.states[index].meta, &at.clause) {
                     self.push(
@@ -665,6 +675,69 @@ impl<'a> Comparison<'a> {
                     state.meta.location
                 ),
             );
+        }
+    }
+
+    /// The diagram's edges against the lifecycle: an edge is accounted for by an allowed
+    /// transition or a rejected edge (the YAML's reading of the drawing); a transition the YAML
+    /// says is drawn (`origin: diagram`) that the diagram does not draw is extra, unless its
+    /// decision (citing the clause) says how the drawing was read.
+    fn transitions(&mut self) {
+        let lifecycle = &self.spec.lifecycle;
+        for diagram in &self.extraction.diagrams {
+            let at = At {
+                clause: diagram.clause.clone(),
+                line: diagram.line,
+            };
+            for edge in &diagram.edges {
+                let allowed = lifecycle
+                    .transitions
+                    .iter()
+                    .find(|t| t.from == edge.from && t.to == edge.to)
+                    .map(|t| &t.meta);
+                let rejected = lifecycle
+                    .rejected
+                    .iter()
+                    .find(|t| t.from == edge.from && t.to == edge.to)
+                    .map(|t| &t.meta);
+                match allowed.or(rejected) {
+                    Some(meta) => self.claims.push(StructuralClaim {
+                        kind: ItemKind::Transition,
+                        line: diagram.line,
+                        location: meta.location.clone(),
+                        edge: Some(format!("{}-{}", edge.from, edge.to)),
+                    }),
+                    None => self.push(
+                        FindingKind::TransitionMissing,
+                        &at,
+                        format!("{} → {}", edge.from, edge.to),
+                        format!(
+                            "drawn in the diagram; the lifecycle `{}` neither allows nor rejects it",
+                            lifecycle.name
+                        ),
+                    ),
+                }
+            }
+            for transition in &lifecycle.transitions {
+                let drawn = diagram
+                    .edges
+                    .iter()
+                    .any(|e| e.from == transition.from && e.to == transition.to);
+                if transition.origin == TransitionOrigin::Diagram
+                    && !drawn
+                    && !decided(&transition.meta, &at.clause)
+                {
+                    self.push(
+                        FindingKind::TransitionExtra,
+                        &at,
+                        format!("{} → {}", transition.from, transition.to),
+                        format!(
+                            "the YAML says the diagram draws it ({}); the diagram does not",
+                            transition.meta.location
+                        ),
+                    );
+                }
+            }
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum ItemKind {
     Type,
     /// A sentence, list item or table row with a requirement keyword.
     Statement,
+    /// An edge of the state machine diagram (§2.6.6.3.1).
+    Transition,
 }
 
 impl ItemKind {
@@ -52,6 +54,7 @@ impl ItemKind {
             ItemKind::State => "state",
             ItemKind::Type => "type",
             ItemKind::Statement => "statement",
+            ItemKind::Transition => "transition",
         }
     }
 
@@ -62,6 +65,7 @@ impl ItemKind {
             "state" => ItemKind::State,
             "type" => ItemKind::Type,
             "statement" => ItemKind::Statement,
+            "transition" => ItemKind::Transition,
             _ => return None,
         })
     }
@@ -117,6 +121,17 @@ pub struct StateRow {
     pub line: usize,
 }
 
+/// The edges of a state machine diagram and the clause it is in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiagramEdges {
+    /// `§2.6.6.3.1`.
+    pub clause: String,
+    /// Line of the code block.
+    pub line: usize,
+    /// The edges drawn.
+    pub edges: Vec<crate::diagram::Edge>,
+}
+
 /// Everything read from §2.6.6.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extraction {
@@ -131,6 +146,8 @@ pub struct Extraction {
     pub types: Vec<ClauseType>,
     /// States of the state table.
     pub states: Vec<StateRow>,
+    /// State machine diagrams.
+    pub diagrams: Vec<DiagramEdges>,
     /// Unparsed and repaired findings inside §2.6.6.
     pub findings: Vec<Finding>,
     /// The same, for lines outside §2.6.6 whose reading still mattered (a stray fence before
@@ -178,6 +195,7 @@ pub fn extract(bytes: &[u8]) -> Result<Extraction, ReadError> {
         field_tables: Vec::new(),
         types: Vec::new(),
         states: Vec::new(),
+        diagrams: Vec::new(),
         findings: Vec::new(),
         notes: Vec::new(),
     };
@@ -215,6 +233,7 @@ pub fn extract(bytes: &[u8]) -> Result<Extraction, ReadError> {
         field_tables,
         types,
         states,
+        diagrams,
         findings,
         notes,
         ..
@@ -226,6 +245,7 @@ pub fn extract(bytes: &[u8]) -> Result<Extraction, ReadError> {
         field_tables,
         types,
         states,
+        diagrams,
         findings,
         notes,
         line_count,
@@ -341,6 +361,7 @@ struct Reader<'a> {
     field_tables: Vec<FieldTable>,
     types: Vec<ClauseType>,
     states: Vec<StateRow>,
+    diagrams: Vec<DiagramEdges>,
     findings: Vec<Finding>,
     notes: Vec<Finding>,
 }
@@ -527,8 +548,22 @@ impl Reader<'_> {
                     let name = previous_text.and_then(structure_name);
                     notation::typed_objects(&code.content, code.content_line, name)
                 }
-                // diagrams and other illustrations carry no typed objects
-                _ => return,
+                // a box diagram gives its edges; other illustrations carry nothing
+                _ => {
+                    if let Some(edges) = crate::diagram::edges(&code.content) {
+                        for edge in &edges {
+                            let id = format!("{clause}/transition/{}-{}", edge.from, edge.to);
+                            let text = format!("{} -> {}", edge.from, edge.to);
+                            self.push_item(id, ItemKind::Transition, clause, code.line, text);
+                        }
+                        self.diagrams.push(DiagramEdges {
+                            clause: clause.to_string(),
+                            line: code.line,
+                            edges,
+                        });
+                    }
+                    return;
+                }
             },
             _ => return,
         };

@@ -26,6 +26,10 @@ pub enum FindingKind {
     StateMissing,
     /// A YAML lifecycle state the Master Spec does not define.
     StateExtra,
+    /// An edge the state machine diagram draws that the lifecycle neither allows nor rejects.
+    TransitionMissing,
+    /// A transition the YAML says the diagram draws (`origin: diagram`) that it does not draw.
+    TransitionExtra,
     /// An enumerated value of the Master Spec that the YAML enum lacks.
     EnumValueMissing,
     /// A YAML enum value the Master Spec does not enumerate.
@@ -54,6 +58,8 @@ impl FindingKind {
             FindingKind::TypeMissing => "type_missing",
             FindingKind::StateMissing => "state_missing",
             FindingKind::StateExtra => "state_extra",
+            FindingKind::TransitionMissing => "transition_missing",
+            FindingKind::TransitionExtra => "transition_extra",
             FindingKind::EnumValueMissing => "enum_value_missing",
             FindingKind::EnumValueExtra => "enum_value_extra",
             FindingKind::WireNameMismatch => "wire_name_mismatch",

@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod compare;
+pub mod diagram;
 pub mod extract;
 pub mod finding;
 pub mod lock;
@@ -97,9 +98,14 @@ fn coverage(items: &[Item], spec: &Spec, structural: &[compare::StructuralClaim]
         unclaimed: Vec::new(),
     };
     for item in items {
-        let corresponds = structural
-            .iter()
-            .any(|claim| claim.kind == item.kind && claim.line == item.line);
+        let corresponds = structural.iter().any(|claim| {
+            claim.kind == item.kind
+                && claim.line == item.line
+                && claim
+                    .edge
+                    .as_ref()
+                    .is_none_or(|edge| item.id.ends_with(&format!("/{edge}")))
+        });
         let claims: Vec<_> = spec.claims.iter().filter(|c| c.id == item.id).collect();
         let by_guard =
             |c: &&handshake_spec::model::Claim| out_of_scope_at.contains(&&c.declaration);
