@@ -356,10 +356,26 @@ impl Pool {
     /// A write transaction: `BEGIN IMMEDIATE` on SQLite (takes the write lock up front, so a
     /// read-then-write never fails with a stale snapshot), a plain `BEGIN` on Postgres (rows are
     /// locked with `FOR UPDATE`).
+    ///
+    /// An idle connection is taken first without sqlx's acquire-time ping: that ping costs one more
+    /// hop to SQLite's worker thread or one more network round trip to Postgres on every
+    /// transaction (`benches/transitions.rs`, README). A connection that died while idle then
+    /// fails its `BEGIN` instead of its ping, is discarded when dropped (sqlx pings it on
+    /// release), and the transaction begins again on the checked path, which replaces it: the
+    /// caller sees what it saw before.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
+        const IMMEDIATE: &str = "BEGIN IMMEDIATE";
         Ok(match self {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Pool::Sqlite(pool) => Tx::Sqlite(match pool.try_begin_with(IMMEDIATE).await {
+                Ok(Some(tx)) => tx,
+                Err(error) if !connection_lost(&error) => return Err(error.into()),
+                Ok(None) | Err(_) => pool.begin_with(IMMEDIATE).await?,
+            }),
+            Pool::Postgres(pool) => Tx::Postgres(match pool.try_begin().await {
+                Ok(Some(tx)) => tx,
+                Err(error) if !connection_lost(&error) => return Err(error.into()),
+                Ok(None) | Err(_) => pool.begin().await?,
+            }),
         })
     }
 
@@ -379,6 +395,21 @@ impl Pool {
                 .map(Row::Postgres)
                 .collect(),
         })
+    }
+}
+
+/// Whether `error` says the connection itself is gone (so `BEGIN` on another one may succeed),
+/// rather than that the database refused the statement (e.g. SQLite still busy after the busy
+/// timeout, which must not be waited out twice).
+fn connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => true,
+        // Postgres SQLSTATE class 08 (connection exception) and 57P (the server ended the
+        // session: admin shutdown, crash shutdown, cannot connect now).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
 
