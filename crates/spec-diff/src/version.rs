@@ -121,7 +121,7 @@ pub fn required_bump(changes: &[Change]) -> Bump {
         .unwrap_or(Bump::None)
 }
 
-/// What bump `old → new` is.
+/// What bump `old → new` is, in the policy's terms (`None` also for a patch bump from 1.0 on).
 pub fn actual_bump(old: SemVer, new: SemVer) -> Option<Bump> {
     if new < old {
         return None;
@@ -131,9 +131,15 @@ pub fn actual_bump(old: SemVer, new: SemVer) -> Option<Bump> {
     } else {
         new.major > old.major
     };
+    // not breaking, so the major is unchanged; from 1.0 on, a patch bump satisfies nothing
+    let compatible = if old.major == 0 {
+        new > old
+    } else {
+        new.minor > old.minor
+    };
     Some(if breaking {
         Bump::Breaking
-    } else if new > old {
+    } else if compatible {
         Bump::Compatible
     } else {
         Bump::None

@@ -6,55 +6,13 @@
 //! lifecycle `spec_diff_cases/base.yaml`; `before.manifest.yaml`/`after.manifest.yaml` replace the
 //! manifest (for the manifest's own rules).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 
-use handshake_spec::model::Spec;
 use handshake_spec_diff::{catalogue, diff, render_changes};
 
-const MANIFEST: &str = "spec: diff_case
-version: 0.1.0
-master_spec: v02.84
-outputs:
-  rust: gen/rust
-  json_schema: gen/schemas
-  migrations: migrations
-  typescript: gen/ts
-  python: gen/py
-  docs: docs/reference
-files:
-  - base.yaml
-  - case.yaml
-";
-
-/// The lock the `claims:` of a case may name.
-const LOCK: &str = "§2.6.6.2/jobs-have-ids\tstatement\t§2.6.6.2\t1\t0\t0\n";
-
-fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec_diff_cases")
-}
-
-fn load(dir: &Path, which: &str) -> Spec {
-    let case = std::fs::read_to_string(dir.join(format!("{which}.yaml"))).unwrap();
-    let mut manifest = std::fs::read_to_string(dir.join(format!("{which}.manifest.yaml")))
-        .unwrap_or_else(|_| MANIFEST.to_string());
-    let own_lifecycle = case.lines().any(|l| l.starts_with("lifecycle:"));
-    if own_lifecycle {
-        manifest = manifest.replace("  - base.yaml\n", "");
-    }
-    let mut sources = BTreeMap::new();
-    sources.insert("spec/handshake.yaml".to_string(), manifest);
-    sources.insert(
-        "spec/base.yaml".to_string(),
-        std::fs::read_to_string(cases_dir().join("base.yaml")).unwrap(),
-    );
-    sources.insert("spec/case.yaml".to_string(), case);
-    sources.insert("spec/master-spec.lock".to_string(), LOCK.to_string());
-    match handshake_spec::load_sources(&sources, "spec/handshake.yaml") {
-        Ok(spec) => spec,
-        Err(error) => panic!("{} ({which}) does not load:\n{error}", dir.display()),
-    }
-}
+mod support;
+use support::{cases_dir, load};
 
 #[test]
 fn every_case_reports_what_it_expects_and_every_rule_has_a_case() {
