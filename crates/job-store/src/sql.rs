@@ -357,23 +357,25 @@ impl Pool {
     /// read-then-write never fails with a stale snapshot), a plain `BEGIN` on Postgres (rows are
     /// locked with `FOR UPDATE`).
     ///
-    /// An idle connection is taken first without sqlx's acquire-time ping: that ping costs one more
-    /// hop to SQLite's worker thread or one more network round trip to Postgres on every
-    /// transaction (`benches/transitions.rs`, README). A connection that died while idle then
-    /// fails its `BEGIN` instead of its ping, is discarded when dropped (sqlx pings it on
-    /// release), and the transaction begins again on the checked path, which replaces it: the
-    /// caller sees what it saw before.
+    /// An idle connection is taken first without sqlx's acquire-time checks (`test_before_acquire`
+    /// and the pool's `before_acquire` hook each ping it: one more hop to SQLite's worker thread,
+    /// or one more Postgres round trip, per check and per transaction; `benches/transitions.rs`,
+    /// README). `BEGIN` itself is the check: if it fails for any reason but a busy database (a
+    /// connection that died idle, one the driver still counts as inside a transaction), nothing
+    /// has begun, the connection is dropped, and the transaction begins on the checked path,
+    /// whose ping and hook replace such a connection. The caller sees what it saw before; only a
+    /// busy database is reported at once, so its timeout is never waited out twice.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         const IMMEDIATE: &str = "BEGIN IMMEDIATE";
         Ok(match self {
             Pool::Sqlite(pool) => Tx::Sqlite(match pool.try_begin_with(IMMEDIATE).await {
                 Ok(Some(tx)) => tx,
-                Err(error) if !connection_lost(&error) => return Err(error.into()),
+                Err(error) if is_busy(&error) => return Err(error.into()),
                 Ok(None) | Err(_) => pool.begin_with(IMMEDIATE).await?,
             }),
             Pool::Postgres(pool) => Tx::Postgres(match pool.try_begin().await {
                 Ok(Some(tx)) => tx,
-                Err(error) if !connection_lost(&error) => return Err(error.into()),
+                Err(error) if is_busy(&error) => return Err(error.into()),
                 Ok(None) | Err(_) => pool.begin().await?,
             }),
         })
@@ -398,17 +400,17 @@ impl Pool {
     }
 }
 
-/// Whether `error` says the connection itself is gone (so `BEGIN` on another one may succeed),
-/// rather than that the database refused the statement (e.g. SQLite still busy after the busy
-/// timeout, which must not be waited out twice).
-fn connection_lost(error: &sqlx::Error) -> bool {
+/// Whether `error` is SQLite's SQLITE_BUSY or SQLITE_LOCKED (after the busy timeout): the
+/// database refused, not the connection.
+fn is_busy(error: &sqlx::Error) -> bool {
     match error {
-        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => true,
-        // Postgres SQLSTATE class 08 (connection exception) and 57P (the server ended the
-        // session: admin shutdown, crash shutdown, cannot connect now).
-        sqlx::Error::Database(db) => db
-            .code()
-            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        sqlx::Error::Database(db)
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() =>
+        {
+            db.code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+        }
         _ => false,
     }
 }

@@ -26,8 +26,6 @@ pub(crate) struct Statements {
     /// Where `job_id` is among the bind values of a whole `ai_jobs` row.
     pub job_id_column: usize,
     pub job_version: Arc<str>,
-    /// The number of the job's last event in its event order.
-    pub last_job_event: Arc<str>,
     pub select_latest_run: Arc<str>,
     pub next_attempt: Arc<str>,
     pub close_runs: Arc<str>,
@@ -58,7 +56,6 @@ impl Statements {
         let refs = schema.table("ai_job_entity_refs");
         let runs = schema.table("ai_job_workflow_runs");
         let events = schema.table("flight_recorder_outbox");
-        let deliveries = schema.table("flight_recorder_delivery");
         let history = schema.table("ai_job_state_history");
         let provenance = schema.table("ai_entity_provenance");
         let job_select = format!(
@@ -109,7 +106,13 @@ impl Statements {
             insert_entity_ref: Arc::from(refs.insert_sql(dialect)),
             insert_run: Arc::from(runs.insert_sql(dialect)),
             insert_event: Arc::from(events.insert_sql(dialect)),
-            insert_delivery: Arc::from(deliveries.insert_sql(dialect)),
+            // The job's next number in its event order is computed by the insert itself (the
+            // job is locked, so MAX + 1 is the order of writing): no read before each event.
+            insert_delivery: r(
+                "INSERT INTO flight_recorder_delivery (event_id, job_id, job_sequence) \
+                   SELECT {uuid}, {uuid}, COALESCE(MAX(d.job_sequence), 0) + 1 \
+                   FROM flight_recorder_delivery d WHERE d.job_id = {uuid}",
+            ),
             insert_history: Arc::from(history.insert_sql(dialect)),
             insert_provenance: Arc::from(provenance.insert_sql(dialect)),
             select_job: r(&format!("{job_select} WHERE j.job_id = {{uuid}}")),
@@ -122,9 +125,6 @@ impl Statements {
             job_id_column,
             job_version: r(
                 "SELECT CAST(COALESCE(MAX(sequence), 0) AS BIGINT) FROM ai_job_state_history WHERE job_id = {uuid}",
-            ),
-            last_job_event: r(
-                "SELECT CAST(MAX(job_sequence) AS BIGINT) FROM flight_recorder_delivery WHERE job_id = {uuid}",
             ),
             select_latest_run: r(&format!(
                 "SELECT {} FROM ai_job_workflow_runs w WHERE w.job_id = {{uuid}} ORDER BY w.attempt DESC LIMIT 1",

@@ -190,14 +190,10 @@ impl JobStore {
             // A statement that fails with SQLITE_FULL or SQLITE_IOERR makes SQLite roll the
             // transaction back by itself; the driver's own ROLLBACK then fails and it keeps
             // counting the transaction as open, so every later BEGIN on that connection would
-            // fail. Such a connection is dropped instead of being handed out again (the ping
-            // first lets a pending rollback of a dropped transaction run).
-            .before_acquire(|conn, _meta| {
-                Box::pin(async move {
-                    conn.ping().await?;
-                    Ok(!conn.is_in_transaction())
-                })
-            })
+            // fail. Such a connection is dropped instead of being handed out again. (A healthy
+            // connection whose dropped transaction has not rolled back yet may be dropped too:
+            // that costs a reconnect, never a wrong answer, and only follows a refusal.)
+            .before_acquire(|conn, _meta| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .connect_with(connect)
             .await?;
         Self::from_pool(Pool::Sqlite(pool), Arc::new(policy)).await
@@ -334,26 +330,13 @@ impl JobStore {
         if events.is_empty() {
             return Ok(());
         }
-        let last = tx
-            .fetch_optional(&self.sql.last_job_event, vec![uuid_arg(job_id)])
-            .await?
-            .map(|row| row.int(0))
-            .transpose()?
-            .flatten();
-        let mut sequence = to_u64(last);
         let outbox = self.schema.table("flight_recorder_outbox");
         for event in events {
             tx.execute(&self.sql.insert_event, outbox.args(&encode(event)?)?)
                 .await?;
-            sequence += 1;
             tx.execute(
                 &self.sql.insert_delivery,
-                vec![
-                    uuid_arg(event.event_id),
-                    uuid_arg(job_id),
-                    Arg::int(sequence),
-                    Arg::Text(None),
-                ],
+                vec![uuid_arg(event.event_id), uuid_arg(job_id), uuid_arg(job_id)],
             )
             .await?;
         }

@@ -507,7 +507,10 @@ impl JobStore {
 
         // Workflow runs (§2.6.6.4).
         let mut opened = None;
-        let open_run = self.latest_run(tx, job_id).await?.filter(is_open);
+        // One read of the latest run serves both questions below (is one open; which was last).
+        let latest = self.latest_run(tx, job_id).await?;
+        let latest_id = latest.as_ref().map(|r| r.workflow_run_id);
+        let open_run = latest.filter(is_open);
         if let (Some(asked), Some(open)) = (workflow_run_id, &open_run)
             && asked != open.workflow_run_id
         {
@@ -534,13 +537,7 @@ impl JobStore {
             }
             // A retry happens between attempts: the next one opens when the job runs again.
             (JobState::Queued, None) => None,
-            (_, None) => match workflow_run_id {
-                Some(id) => Some(id),
-                None => self
-                    .latest_run(tx, job_id)
-                    .await?
-                    .map(|r| r.workflow_run_id),
-            },
+            (_, None) => workflow_run_id.or(latest_id),
         };
         if let Some(status) = run_status_on_entering(to) {
             tx.execute(
