@@ -927,7 +927,7 @@ impl Loader {
     }
 
     /// Checks every claimed id against `master-spec.lock` beside the manifest (its ids are the
-    /// first tab-separated column of each line not starting with `#`).
+    /// first tab-separated column of each line not starting with `#`), when there is one.
     fn check_claims(
         &mut self,
         manifest_dir: &str,
@@ -941,10 +941,19 @@ impl Loader {
         } else {
             format!("{manifest_dir}/master-spec.lock")
         };
-        let lock = read(&lock_path)?;
+        let Some(lock) = read(&lock_path)? else {
+            // Loaders that read only the YAML (a spec from another revision, a benchmark's copy)
+            // have no lock to check against; spec-sync still reports a claim no item has.
+            return Ok(std::mem::take(&mut self.claims)
+                .into_iter()
+                .map(|(id, at, declaration)| Claim {
+                    id,
+                    location: at.0,
+                    declaration,
+                })
+                .collect());
+        };
         let known: BTreeSet<&str> = lock
-            .as_deref()
-            .unwrap_or("")
             .lines()
             .filter(|line| !line.is_empty() && !line.starts_with('#'))
             .filter_map(|line| line.split('\t').next())
@@ -959,12 +968,9 @@ impl Loader {
                 });
                 continue;
             }
-            let help = match (&lock, crate::suggest::closest(&id, known.iter().copied())) {
-                (None, _) => format!(
-                    "there is no `{lock_path}`; write it with `cargo xtask spec-sync --master-spec PATH --accept`"
-                ),
-                (Some(_), Some(closest)) => format!("did you mean `{closest}`?"),
-                (Some(_), None) => format!(
+            let help = match crate::suggest::closest(&id, known.iter().copied()) {
+                Some(closest) => format!("did you mean `{closest}`?"),
+                None => format!(
                     "claim an id listed in `{lock_path}` (`cargo xtask spec-sync --master-spec PATH` lists the items)"
                 ),
             };
