@@ -38,6 +38,8 @@ pub enum FindingKind {
     WireNameMismatch,
     /// A normative item no declaration claims and `out_of_scope` does not list.
     Unclaimed,
+    /// A `claims:` id that no item of this Master Spec has.
+    ClaimUnknown,
     /// Something in §2.6.6 that could not be read (with what was done instead, if anything).
     Unparsed,
     /// A double-encoded UTF-8 line that was repaired before reading.
@@ -64,6 +66,7 @@ impl FindingKind {
             FindingKind::EnumValueExtra => "enum_value_extra",
             FindingKind::WireNameMismatch => "wire_name_mismatch",
             FindingKind::Unclaimed => "unclaimed",
+            FindingKind::ClaimUnknown => "claim_unknown",
             FindingKind::Unparsed => "unparsed",
             FindingKind::Repaired => "repaired",
         }

@@ -127,6 +127,24 @@ fn coverage(items: &[Item], spec: &Spec, structural: &[compare::StructuralClaim]
             });
         }
     }
+    // the loader checks claims against the lock; this catches a claim the Master Spec read now
+    // does not have (a lock not yet accepted, or a loader that had no lock)
+    for claim in &spec.claims {
+        if !items.iter().any(|item| item.id == claim.id) {
+            let clause = claim.id.split('/').next().unwrap_or("").to_string();
+            coverage.unclaimed.push(Finding {
+                fingerprint: None,
+                kind: finding::FindingKind::ClaimUnknown,
+                clause,
+                line: 0,
+                subject: claim.id.clone(),
+                detail: format!(
+                    "claimed at {}, but no item of this Master Spec has this id",
+                    claim.location
+                ),
+            });
+        }
+    }
     coverage
 }
 

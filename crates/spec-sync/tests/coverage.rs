@@ -58,9 +58,15 @@ lifecycle:
       clause: §2.6.6.3.3
       description: failed, commits nothing
       claims: ["§2.6.6.3.3/failed-jobs-must-not-commit-edits"]
+    cancelled:
+      terminal: true
+      clause: §2.6.6.3.3
+      description: a state claiming a requirement this Master Spec does not have
+      claims: ["§2.6.6.3.3/cancelled-jobs-must-vanish"]
     poisoned: { terminal: true, clause: §2.6.6.3.3, description: never retried }
   transitions:
     - { from: running, to: failed, origin: text, clause: §2.6.6.3.3, description: fail }
+    - { from: running, to: cancelled, origin: text, clause: §2.6.6.3.3, description: cancel }
     - from: failed
       to: poisoned
       origin: text
@@ -75,12 +81,57 @@ out_of_scope:
     claims: ["§2.6.6.3.3/workers-must-log-every-retry"]
 "#;
 
+fn sources(lock: Option<&Lock>) -> BTreeMap<String, String> {
+    let mut sources: BTreeMap<String, String> = [
+        ("spec/handshake.yaml", MANIFEST.to_string()),
+        ("spec/model.yaml", MODEL.to_string()),
+    ]
+    .into_iter()
+    .map(|(path, text)| (path.to_string(), text))
+    .collect();
+    if let Some(lock) = lock {
+        sources.insert("spec/master-spec.lock".into(), lock.render());
+    }
+    sources
+}
+
+#[test]
+fn a_claim_no_item_has_is_refused_by_the_loader_and_reported_without_a_lock() {
+    let lock = Lock::from_items(&extract(MASTER.as_bytes()).unwrap().items);
+    let refused = handshake_spec::load_sources(&sources(Some(&lock)), "spec/handshake.yaml");
+    let error = refused.unwrap_err().to_string();
+    assert!(
+        error.contains("S1201") && error.contains("spec/model.yaml:29:"),
+        "{error}"
+    );
+    let spec = handshake_spec::load_sources(&sources(None), "spec/handshake.yaml").unwrap();
+    let report = handshake_spec_sync::check(MASTER.as_bytes(), &spec, &lock).unwrap();
+    let unknown: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.kind == handshake_spec_sync::finding::FindingKind::ClaimUnknown)
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        unknown,
+        vec![
+            "0: §2.6.6.3.3: claim_unknown: §2.6.6.3.3/cancelled-jobs-must-vanish: claimed at spec/model.yaml:29:16, but no item of this Master Spec has this id"
+        ]
+    );
+}
+
 #[test]
 fn three_requirements_of_one_clause_claimed_by_three_declarations() {
     let lock = Lock::from_items(&extract(MASTER.as_bytes()).unwrap().items);
     let sources: BTreeMap<String, String> = [
         ("spec/handshake.yaml", MANIFEST.to_string()),
-        ("spec/model.yaml", MODEL.to_string()),
+        (
+            "spec/model.yaml",
+            MODEL.replace(
+                "      claims: [\"§2.6.6.3.3/cancelled-jobs-must-vanish\"]\n",
+                "",
+            ),
+        ),
         ("spec/master-spec.lock", lock.render()),
     ]
     .into_iter()
@@ -99,9 +150,9 @@ fn three_requirements_of_one_clause_claimed_by_three_declarations() {
             ("§2.6.6.3.3/failed-jobs-must-not-commit-edits", 20),
             (
                 "§2.6.6.3.3/poisoned-jobs-must-not-retried-automatically",
-                28
+                33
             ),
-            ("§2.6.6.3.3/workers-must-log-every-retry", 35),
+            ("§2.6.6.3.3/workers-must-log-every-retry", 40),
         ]
     );
     let report = handshake_spec_sync::check(MASTER.as_bytes(), &spec, &lock).unwrap();
