@@ -181,6 +181,7 @@ rules! {
     ERROR_MESSAGE_CHANGED = "error-message-changed", Note, [DOC], "a typed error's message changed";
     // rules
     RULE_ADDED = "rule-added", Danger, [BEH], "a rule was added";
+    RULE_ADDED_ON_NEW_RECORD = "rule-added-on-new-record", Note, [ADD], "a rule was added on a record that is new too";
     RULE_REMOVED = "rule-removed", Warning, [BEH], "a rule was removed";
     RULE_TIGHTENED = "rule-tightened", Danger, [BEH], "a rule now refuses records it accepted";
     RULE_LOOSENED = "rule-loosened", Warning, [BEH], "a rule now accepts records it refused";

@@ -94,7 +94,12 @@ pub fn last_version_commit(root: &Path, manifest: &str) -> Result<Option<String>
         Err(GitError::Failed { .. }) => return Ok(None),
         Err(other) => return Err(other),
     };
+    let boundary = shallow_boundary(root)?;
     for commit in log.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if boundary.iter().any(|b| b == commit) {
+            // a shallow clone's cut: the commit seems to add every file, its parent is missing
+            return Ok(None);
+        }
         let here = show(root, commit, manifest)?.and_then(|t| manifest_version(&t));
         let parent = match resolve(root, &format!("{commit}^"))? {
             Some(parent) => show(root, &parent, manifest)?.and_then(|t| manifest_version(&t)),
@@ -105,6 +110,15 @@ pub fn last_version_commit(root: &Path, manifest: &str) -> Result<Option<String>
         }
     }
     Ok(None)
+}
+
+/// The commits where a shallow clone's history is cut (`.git/shallow`); empty when not shallow.
+fn shallow_boundary(root: &Path) -> Result<Vec<String>, GitError> {
+    let path = git(root, &["rev-parse", "--git-path", "shallow"])?;
+    let path = root.join(path.trim());
+    Ok(std::fs::read_to_string(path)
+        .map(|text| text.lines().map(|l| l.trim().to_string()).collect())
+        .unwrap_or_default())
 }
 
 /// Every file under the manifest's folder at `commit`, as repo-relative path → text: what

@@ -165,6 +165,19 @@ impl Differ {
                 if bound_added.contains(&r.code) {
                     continue;
                 }
+                if old.type_named(&r.on).is_none() {
+                    // nothing of this record was ever accepted without the rule
+                    self.at_new(
+                        c::RULE_ADDED_ON_NEW_RECORD,
+                        &r.name,
+                        format!(
+                            "rule {} ({}) was added on {}, a record that is new too",
+                            r.name, r.code, r.on
+                        ),
+                        at,
+                    );
+                    continue;
+                }
                 self.at_new(
                     c::RULE_ADDED,
                     &r.name,
