@@ -5,10 +5,10 @@
 //! (a type the loader derives from `lifecycle:`) is compared as the lifecycle, not as an enum, so
 //! a state change is reported once, as what it is.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use handshake_spec::model::{
-    Field, FieldStorage, Location, Meta, Record, Spec, Table, TypeDef, TypeKind,
+    Field, FieldStorage, Location, Meta, Record, Spec, Table, TypeDef, TypeKind, TypeRef,
 };
 use serde_json::Value;
 
@@ -52,6 +52,13 @@ impl Change {
 pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
     let mut out = Differ {
         changes: Vec::new(),
+        child_tables: {
+            let before = child_tables(old);
+            child_tables(new)
+                .into_iter()
+                .filter(|(element, table)| before.get(element) == Some(table))
+                .collect()
+        },
     };
     out.manifest(old, new);
     out.types(old, new);
@@ -66,6 +73,25 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
 
 struct Differ {
     changes: Vec<Change>,
+    /// Records stored as the elements of a child table in both specs, under the same table
+    /// name: their fields are that table's columns.
+    child_tables: BTreeMap<String, String>,
+}
+
+/// Element record → child table name, for every list field stored as a child table.
+fn child_tables(spec: &Spec) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (_, record, _) in spec.stored_records() {
+        for field in &record.fields {
+            if let (FieldStorage::ChildTable(child), TypeRef::List(element)) =
+                (&field.storage, &field.ty)
+                && let TypeRef::Named(element) = element.as_ref()
+            {
+                out.insert(element.clone(), child.table.clone());
+            }
+        }
+    }
+    out
 }
 
 fn manifest_location(spec: &Spec) -> Location {
@@ -322,8 +348,9 @@ impl Differ {
                     .table
                     .as_ref()
                     .filter(|_| or.table.is_some())
-                    .map(|t| t.name.as_str());
-                self.fields(name, &or.fields, &nr.fields, table);
+                    .map(|t| t.name.clone())
+                    .or_else(|| self.child_tables.get(name).cloned());
+                self.fields(name, &or.fields, &nr.fields, table.as_deref());
                 self.table(name, or.table.as_ref(), nr.table.as_ref());
             }
             (TypeKind::Union(ou), TypeKind::Union(nu)) => {
