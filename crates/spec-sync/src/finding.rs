@@ -171,3 +171,48 @@ pub fn render_json(
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(kind: FindingKind, clause: &str, line: usize, subject: &str) -> Finding {
+        Finding {
+            kind,
+            clause: clause.into(),
+            line,
+            subject: subject.into(),
+            detail: "d".into(),
+            fingerprint: None,
+        }
+    }
+
+    #[test]
+    fn grouped_by_clause_in_master_spec_order_then_by_line() {
+        let mut findings = vec![
+            finding(FindingKind::Unclaimed, "§2.6.6.7", 90, "c"),
+            finding(FindingKind::FieldMissing, "§2.6.6.2.1", 12, "b"),
+            finding(FindingKind::ItemAdded, "§2.6.6.2.1", 10, "a"),
+        ];
+        let order = vec!["§2.6.6.2.1".to_string(), "§2.6.6.7".to_string()];
+        sort(&mut findings, &order);
+        assert_eq!(
+            render_human(&findings),
+            "10: §2.6.6.2.1: item_added: a: d\n12: §2.6.6.2.1: field_missing: b: d\n\n90: §2.6.6.7: unclaimed: c: d\n"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&render_json(&findings, 3, 2, 1)).unwrap();
+        assert_eq!(
+            json["findings"][1],
+            serde_json::json!({"kind": "field_missing", "clause": "§2.6.6.2.1", "line": 12, "subject": "b", "detail": "d"})
+        );
+        assert_eq!(
+            (
+                json["items"].as_u64(),
+                json["claimed"].as_u64(),
+                json["out_of_scope"].as_u64()
+            ),
+            (Some(3), Some(2), Some(1))
+        );
+    }
+}
