@@ -193,6 +193,40 @@ fn rules_on_nested_records_report_their_pointer() {
 }
 
 #[test]
+fn member_of_compares_with_the_elements_of_another_list() {
+    // A list of scalars: the reference must be one of the tags; an absent reference fails.
+    assert_eq!(
+        report(order(
+            json!({ "priority": 7, "reference": "abc", "tags": ["xyz"] })
+        )),
+        [at("", "GLD-RULE-010")]
+    );
+    assert_eq!(
+        report(order(json!({ "priority": 7 }))),
+        [at("", "GLD-RULE-010")]
+    );
+    assert_eq!(
+        report(order(
+            json!({ "priority": 7, "reference": "abc", "tags": ["xyz", "abc"] })
+        )),
+        []
+    );
+    // Inside `each`, the list is read from the order; `where` filters its elements.
+    let lines = json!([
+        { "sku": "ABC-1", "quantity": 2, "note": "ABC-2" },
+        { "sku": "ABC-2", "quantity": 0, "note": "ABC-1" },
+        { "sku": "ABC-3", "quantity": 1 }
+    ]);
+    assert_eq!(
+        report(order(
+            json!({ "priority": 7, "reference": "r", "tags": ["r"], "lines": lines })
+        )),
+        // Line 0 names ABC-2, whose quantity is 0; line 1 names ABC-1, which has one.
+        [at("/lines/0", "GLD-RULE-011")]
+    );
+}
+
+#[test]
 fn every_violation_of_every_rule_is_returned() {
     let value = order(json!({
         "channel": "phone",

@@ -29,7 +29,7 @@ const OPERATORS: &[&str] = &[
     "not",
 ];
 /// What `member_of` may compare, for its help texts.
-const MATCHABLE_HELP: &str = "`member_of` compares values of one type (scalars, ids, enums, or whole records and unions), or a UUID with a UUID or with a string";
+const MATCHABLE_HELP: &str = "`member_of` compares values of one type (scalars, ids, enums, or whole records and unions), strings with string types, or a UUID with a UUID or with a string";
 const COMPARISONS: &[&str] = &[
     "equals",
     "not_equals",
@@ -653,8 +653,9 @@ impl Loader {
     }
 
     /// Whether a `member_of` comparison may compare these two values: the same comparable type
-    /// (records and unions compare whole, field by field), or a UUID (`uuid` or an `id` type)
-    /// with a UUID or with a string (equal when the string is the UUID's hyphenated text).
+    /// (records and unions compare whole, field by field), strings and string types with each
+    /// other, or a UUID (`uuid` or an `id` type) with a UUID or with a string (equal when the
+    /// string is the UUID's hyphenated text).
     fn matchable(&self, a: &Leaf<'_>, b: &Leaf<'_>, types: &[TypeDef]) -> bool {
         let (Leaf::Typed(a), Leaf::Typed(b)) = (a, b) else {
             return false;
@@ -673,6 +674,8 @@ impl Loader {
         };
         match (class(a), class(b)) {
             (Some("uuid"), Some(_)) | (Some(_), Some("uuid")) => return true,
+            // Strings and string types are the same JSON string on the wire.
+            (Some("string"), Some("string")) => return true,
             _ => {}
         }
         a == b

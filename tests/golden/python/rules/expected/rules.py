@@ -49,6 +49,8 @@ RULES: tuple[CrossFieldRule, ...] = (
     CrossFieldRule("HSK-RULE-0005", "selectors_have_ranges", "SourceRef", "§2.6.6.7.2", "every selector has a range unless it selects the whole source"),
     # placeholders are not hashes
     CrossFieldRule("HSK-RULE-0006", "no_placeholder_hash", "SourceRef", "§2.6.6.7.2", "the hash is not a placeholder"),
+    # member_of inside each, the list read from the bundle, a where on its elements
+    CrossFieldRule("HSK-RULE-0007", "steps_read_listed_sources", "Bundle", "§2.6.6.5", "a read step reads a source of the bundle"),
 )
 """Every cross-field rule, in spec order."""
 
@@ -77,11 +79,16 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         None,
         ("not_in", ("hash",), ("tmp", "todo")),
     ),
+    "steps_read_listed_sources": (
+        None,
+        ("each", ("steps",), ("any", (("absent", (_Variant("step", "read"),)), ("member_of", ("sources",), ((("kind",), (_Variant("step", "read"), "source", "kind"), False),), ("present", ("hash",)))))),
+    ),
 }
 """Rule name → (``when``, ``require``) as data; ``None`` means always."""
 
 _RULES_ON: dict[str, tuple[CrossFieldRule, ...]] = {
     "SourceRef": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5]),
+    "Bundle": (RULES[6],),
 }
 """The rules of each record type that has any, in spec order."""
 

@@ -261,6 +261,15 @@ class Bundle(BaseModel):
     Clause: §2.6.6.5
     """
 
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-0007 ``steps_read_listed_sources`` (§2.6.6.5)
+        """
+        _check_rules(self, "Bundle", info)
+        return self
+
 
 RunState = Literal["started", "finished"]
 """a two-state lifecycle

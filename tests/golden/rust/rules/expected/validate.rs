@@ -149,6 +149,42 @@ impl Validate for Order {
                 message: "a phone order is never withdrawn".to_owned(),
             });
         }
+        if self.priority.as_ref().is_some_and(|v1| *v1 == 7)
+            && self.reference.as_ref().is_none_or(|v1| !self.tags.contains(v1))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, ""),
+                code: "GLD-RULE-010",
+                clause: "§6.10",
+                rule: "priority_seven_references_a_tag",
+                message: "a priority 7 order's reference is one of its tags".to_owned(),
+            });
+        }
+        if self.priority.as_ref().is_some_and(|v1| *v1 == 7) {
+            for (i1, e1) in self.lines.iter().enumerate() {
+                if e1.note.as_ref().is_some()
+                    && !self
+                        .lines
+                        .iter()
+                        .any(|m2| {
+                            m2.quantity != 0
+                                && e1
+                                    .note
+                                    .as_ref()
+                                    .is_some_and(|v3| m2.sku.as_str() == v3.as_str())
+                        })
+                {
+                    out.push(Violation {
+                        path: format!("{pointer}/lines/{i1}"),
+                        code: "GLD-RULE-011",
+                        clause: "§6.11",
+                        rule: "priority_seven_notes_name_an_ordered_sku",
+                        message: "on a priority 7 order, a line's note names the sku of a line with a quantity"
+                            .to_owned(),
+                    });
+                }
+            }
+        }
         crate::validation::descend(pointer, "lines", &self.lines, out);
     }
 }

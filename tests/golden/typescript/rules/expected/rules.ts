@@ -5,17 +5,17 @@
  * @packageDocumentation
  */
 
-import type { SourceRef } from "./types.js";
+import type { SourceRef, Bundle } from "./types.js";
 
 /**
  * The stable code of every cross-field rule.
  */
-export type RuleCode = "HSK-RULE-0001" | "HSK-RULE-0002" | "HSK-RULE-0003" | "HSK-RULE-0004" | "HSK-RULE-0005" | "HSK-RULE-0006";
+export type RuleCode = "HSK-RULE-0001" | "HSK-RULE-0002" | "HSK-RULE-0003" | "HSK-RULE-0004" | "HSK-RULE-0005" | "HSK-RULE-0006" | "HSK-RULE-0007";
 
 /**
  * The name of every cross-field rule.
  */
-export type RuleName = "artifact_has_hash" | "selectors_bounded" | "selectors_one_kind" | "raw_only_for_files" | "selectors_have_ranges" | "no_placeholder_hash";
+export type RuleName = "artifact_has_hash" | "selectors_bounded" | "selectors_one_kind" | "raw_only_for_files" | "selectors_have_ranges" | "no_placeholder_hash" | "steps_read_listed_sources";
 
 /**
  * One step of a rule path: a field `key` (`fallback` is the field's declared default, used when it
@@ -170,6 +170,20 @@ export const RULES: readonly CrossFieldRule[] = [
     message: "the hash is not a placeholder",
     when: null,
     require: { op: "not_in", path: [{ key: "hash" }], values: ["tmp", "todo"] },
+  },
+  /**
+   * member_of inside each, the list read from the bundle, a where on its elements
+   *
+   * Clause: §2.6.6.5
+   */
+  {
+    code: "HSK-RULE-0007",
+    name: "steps_read_listed_sources",
+    on: "Bundle",
+    clause: "§2.6.6.5",
+    message: "a read step reads a source of the bundle",
+    when: null,
+    require: { op: "each", path: [{ key: "steps" }], condition: { op: "any", conditions: [{ op: "absent", path: [{ tag: "step", variant: "read" }] }, { op: "member_of", list: [{ key: "sources" }], matches: [{ key: [{ key: "kind" }], value: [{ tag: "step", variant: "read" }, { key: "source" }, { key: "kind" }], uuids: false }], filter: { op: "present", path: [{ key: "hash" }] } }] } },
   },
 ];
 
@@ -407,4 +421,14 @@ export function violations(typeName: string, value: unknown): Violation[] {
  */
 export function validateSourceRef(value: SourceRef): Violation[] {
   return violations("SourceRef", value);
+}
+
+/**
+ * Every cross-field rule broken in a {@link Bundle}, including the records nested in it.
+ *
+ * Rules on `Bundle`:
+ * - `HSK-RULE-0007` steps_read_listed_sources (§2.6.6.5)
+ */
+export function validateBundle(value: Bundle): Violation[] {
+  return violations("Bundle", value);
 }
