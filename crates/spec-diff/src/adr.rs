@@ -79,12 +79,19 @@ pub struct AdrSet {
 }
 
 impl AdrSet {
-    /// The ADR that covers `change`, if any.
-    pub fn covering(&self, change: &Change) -> Option<&Adr> {
+    /// The ADR that covers `change`, if any: one that names it and is for a version after
+    /// `since` (the version compared against), so an ADR of an earlier release never covers a
+    /// change that happens to have the same rule and subject again.
+    pub fn covering(&self, change: &Change, since: &str) -> Option<&Adr> {
         let key = change.key();
-        self.adrs
-            .iter()
-            .find(|adr| adr.covers.iter().any(|(k, _)| *k == key))
+        let since = SemVer::parse(since);
+        self.adrs.iter().find(|adr| {
+            adr.covers.iter().any(|(k, _)| *k == key)
+                && match (SemVer::parse(&adr.spec_version), since) {
+                    (Some(adr), Some(since)) => adr > since,
+                    _ => true,
+                }
+        })
     }
 
     /// The next free number.

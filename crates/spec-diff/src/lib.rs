@@ -111,7 +111,7 @@ pub fn assess(
     let version = version::check(&old.version, &new.version, &changes);
     let covered_by: Vec<Option<u32>> = changes
         .iter()
-        .map(|c| adrs.covering(c).map(|a| a.number))
+        .map(|c| adrs.covering(c, &old.version).map(|a| a.number))
         .collect();
     let mut findings = Vec::new();
     let manifest = new

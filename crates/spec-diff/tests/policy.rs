@@ -126,6 +126,16 @@ fn a_breaking_change_needs_an_adr_that_names_it() {
     let report = assess(&old, &new, MANIFEST_TEXT, other, Some(&index), "before");
     assert_eq!(ids(&report), ["version-bump-missing", "adr-missing"]);
 
+    // an ADR of the version compared against (or earlier) is an older release's record
+    let earlier = adr::parse_all(&[(
+        "0001-pinned.md".into(),
+        adr_text(&["field-removed Note.pinned"])
+            .replace("spec_version: 0.2.0", "spec_version: 0.1.0"),
+    )]);
+    let index = adr::render_index(&earlier);
+    let report = assess(&old, &new, MANIFEST_TEXT, earlier, Some(&index), "before");
+    assert_eq!(ids(&report), ["version-bump-missing", "adr-missing"]);
+
     let set = adr::parse_all(&[(
         "0001-pinned.md".into(),
         adr_text(&["field-removed Note.pinned"]),
