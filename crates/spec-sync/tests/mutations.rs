@@ -133,7 +133,7 @@ fn insert_a_table_row() {
         "| `trace_tag` | TraceTag | | A tag for traces |".into(),
     );
     assert_eq!(
-        changes(&base, &text.join("\n")),
+        changes(base, &text.join("\n")),
         vec![
             "+ 5121: §2.6.6.2.1: item_added: §2.6.6.2.1/field/trace_tag",
             "+ 5121: §2.6.6.2.1: field_missing: AiJob.trace_tag",
@@ -149,7 +149,7 @@ fn delete_a_state() {
     let row = at(&text, 5257, "| `cancelled`");
     text.remove(row);
     assert_eq!(
-        changes(&base, &text.join("\n")),
+        changes(base, &text.join("\n")),
         vec![
             "+ 5250: §2.6.6.3.2: state_extra: cancelled",
             "+ 5257: §2.6.6.3.2: item_removed: §2.6.6.3.2/state/cancelled",
@@ -164,7 +164,7 @@ fn add_a_must_sentence() {
     let item = at(&text, 5263, "- Failed/cancelled/poisoned");
     text.insert(item + 1, "- Retried jobs MUST keep their `job_id`.".into());
     assert_eq!(
-        changes(&base, &text.join("\n")),
+        changes(base, &text.join("\n")),
         vec![
             "+ 5264: §2.6.6.3.3: item_added: §2.6.6.3.3/retried-jobs-must-keep-their-job",
             "+ 5264: §2.6.6.3.3: unclaimed: §2.6.6.3.3/retried-jobs-must-keep-their-job",
@@ -180,7 +180,7 @@ fn reword_a_must_sentence() {
     text[item] = "- Jobs that failed, were cancelled or were poisoned MUST NOT commit edits; they may still produce logs and previews.".into();
     // a new natural id (its first words changed), matched to the locked one by its words
     assert_eq!(
-        changes(&base, &text.join("\n")),
+        changes(base, &text.join("\n")),
         vec![
             "+ 5263: §2.6.6.3.3: item_changed: §2.6.6.3.3/failed-cancelled-poisoned-jobs-must-not"
         ]
@@ -200,11 +200,11 @@ fn move_a_paragraph_to_another_clause() {
     let id = "§2.6.6.2.3/jobs-must-not-operate-entities-not";
     let mut expected = vec![format!("+ 5263: §2.6.6.3.3: item_changed: {id}")];
     // an unclaimed item stays unclaimed, reported under its new clause
-    if unclaimed_in_baseline(&base, id) {
+    if unclaimed_in_baseline(base, id) {
         expected.push(format!("+ 5263: §2.6.6.3.3: unclaimed: {id}"));
         expected.push(format!("- §2.6.6.2.3: unclaimed: {id}"));
     }
-    assert_eq!(changes(&base, &text.join("\n")), expected);
+    assert_eq!(changes(base, &text.join("\n")), expected);
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn move_a_list_item_inside_its_clause_changes_nothing() {
     let mut text = lines(&base.text);
     let first = at(&text, 5262, "- Changes to workspace artefacts");
     text.swap(first, first + 1);
-    assert_eq!(changes(&base, &text.join("\n")), Vec::<String>::new());
+    assert_eq!(changes(base, &text.join("\n")), Vec::<String>::new());
 }
 
 #[test]
@@ -223,7 +223,7 @@ fn double_encode_a_line() {
     let line = at(&text, 5720, "- SessionLog → LongTermMemory");
     text[line] = double_encode(&text[line]);
     assert_eq!(
-        changes(&base, &text.join("\n")),
+        changes(base, &text.join("\n")),
         vec!["+ 5720: §2.6.6.7.6: repaired: utf-8"]
     );
 }
