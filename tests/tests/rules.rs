@@ -44,6 +44,7 @@ fn rust_verdict(stem: &str, value: &Value) -> Result<(), Vec<String>> {
     let result = by_stem! {
         "ai_job" => AiJob,
         "job_outputs" => JobOutputs,
+        "ai_job_model_call" => AiJobModelCall,
         "source_ref" => SourceRef,
         "working_context" => WorkingContext,
         "prompt_envelope" => PromptEnvelope,

@@ -377,6 +377,13 @@ fn schemars_schema(stem: &str) -> Value {
         "ai_job_workflow_run_started" => schemars::schema_for!(model::AiJobWorkflowRunStarted),
         "ai_job_validation_recorded" => schemars::schema_for!(model::AiJobValidationRecorded),
         "ai_job_changes_committed" => schemars::schema_for!(model::AiJobChangesCommitted),
+        "ai_job_inputs_recorded" => schemars::schema_for!(model::AiJobInputsRecorded),
+        "ai_job_metrics_recorded" => schemars::schema_for!(model::AiJobMetricsRecorded),
+        "ai_job_outputs_recorded" => schemars::schema_for!(model::AiJobOutputsRecorded),
+        "ai_job_checkpointed" => schemars::schema_for!(model::AiJobCheckpointed),
+        "ai_job_run_interrupted" => schemars::schema_for!(model::AiJobRunInterrupted),
+        "ai_job_model_call" => schemars::schema_for!(model::AiJobModelCall),
+        "outbox_delivery" => schemars::schema_for!(model::OutboxDelivery),
         other => panic!("root schema {other} has no model type in schemars_schema(): add it there"),
     };
     schema.to_value()

@@ -188,6 +188,13 @@ pub fn model_round_trip(stem: &str, instance: &Value) -> Result<Value, String> {
             serde_round_trip::<model::AiJobValidationRecorded>(instance)
         }
         "ai_job_changes_committed" => serde_round_trip::<model::AiJobChangesCommitted>(instance),
+        "ai_job_inputs_recorded" => serde_round_trip::<model::AiJobInputsRecorded>(instance),
+        "ai_job_metrics_recorded" => serde_round_trip::<model::AiJobMetricsRecorded>(instance),
+        "ai_job_outputs_recorded" => serde_round_trip::<model::AiJobOutputsRecorded>(instance),
+        "ai_job_checkpointed" => serde_round_trip::<model::AiJobCheckpointed>(instance),
+        "ai_job_run_interrupted" => serde_round_trip::<model::AiJobRunInterrupted>(instance),
+        "ai_job_model_call" => serde_round_trip::<model::AiJobModelCall>(instance),
+        "outbox_delivery" => serde_round_trip::<model::OutboxDelivery>(instance),
         other => {
             panic!("root schema {other} has no model type in model_round_trip(): add it there")
         }
