@@ -3,7 +3,8 @@
 //! - `cargo xtask codegen`          regenerate every output from `spec/`; prints one summary line.
 //! - `cargo xtask codegen --check`  write nothing; list every stale, missing or orphaned file and
 //!   pending migration, and exit 1 if there is any.
-//! - `cargo xtask test`             everything CI runs: fmt, clippy, the drift check, all tests, SDK checks.
+//! - `cargo xtask test`             everything CI runs: fmt, clippy, the drift check, the spec's version
+//!   and ADR policy (spec-diff), all tests, SDK checks.
 //! - `cargo xtask spec-sync --master-spec PATH [--json] [--accept]`  compare the YAML with the
 //!   Master Spec's §2.6.6 and the lock `spec/master-spec.lock`; exit 0 clean, 1 findings, 2 unreadable
 //!   input or usage error (see `crates/spec-sync`).
@@ -273,6 +274,12 @@ fn test() -> Result<ExitCode> {
     )?;
     if codegen(true)? != ExitCode::SUCCESS {
         bail!("step `codegen --check` failed");
+    }
+    // The version and ADR policy (issue #12): a breaking spec change since the last version
+    // needs its version bump and an ADR. A clone without that history prints a skip line.
+    println!("\n==> spec-diff");
+    if spec_diff(&[]) != ExitCode::SUCCESS {
+        bail!("step `spec-diff` failed");
     }
     // The SDK checks first: they install the pinned TypeScript and Pydantic that the
     // differential test (Rust vs JSON Schema vs Pydantic) then calls.
