@@ -1,5 +1,5 @@
 //! Rust target: the model crate's `generated/` modules (`types.rs`, `lifecycle.rs`, `errors.rs`, and
-//! `profiles.rs` when the spec declares profiles).
+//! `profiles.rs` when the spec declares profiles, and `registry.rs`).
 //!
 //! Code is built as tokens with `quote!`, parsed with `syn` and printed with `prettyplease`, so
 //! the output is valid Rust by construction and byte-identical on every machine (no rustfmt
@@ -14,6 +14,7 @@
 mod errors;
 mod lifecycle;
 mod profiles;
+mod registry;
 mod types;
 mod validators;
 
@@ -85,6 +86,7 @@ fn generate_in_pieces(
     let errors_path = format!("{dir}/errors.rs");
     let profiles_path = format!("{dir}/profiles.rs");
     let validate_path = format!("{dir}/validate.rs");
+    let registry_path = format!("{dir}/registry.rs");
     let chunks: Vec<&[TypeDef]> = spec.types.chunks(types_per_piece).collect();
     let mut pieces: Vec<Piece<'_>> = Vec::new();
     // `types.rs`: the module header with the first chunk, then one piece per further chunk.
@@ -120,6 +122,11 @@ fn generate_in_pieces(
         print(&validate_path, validators::module(spec)?).map(Some)
     }));
 
+    // `registry.rs`: the types and tables as data, for the code that is not generated.
+    pieces.push(Box::new(|| {
+        print(&registry_path, registry::module(spec)?).map(Some)
+    }));
+
     let mut printed = print_in_parallel(pieces).into_iter();
     let mut types_body = String::new();
     for _ in &chunks {
@@ -128,7 +135,13 @@ fn generate_in_pieces(
         }
     }
     let mut files = vec![finish(types_path, &types_body)];
-    for path in [lifecycle_path, errors_path, profiles_path, validate_path] {
+    for path in [
+        lifecycle_path,
+        errors_path,
+        profiles_path,
+        validate_path,
+        registry_path,
+    ] {
         if let Some(body) = printed.next().transpose()?.flatten() {
             files.push(finish(path, &body));
         }

@@ -12,6 +12,8 @@ pub mod lifecycle;
 #[rustfmt::skip]
 pub mod profiles;
 #[rustfmt::skip]
+pub mod registry;
+#[rustfmt::skip]
 pub mod types;
 #[rustfmt::skip]
 pub mod validate;
