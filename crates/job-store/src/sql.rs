@@ -52,15 +52,8 @@ pub(crate) enum Kind {
 }
 
 /// The tables the store reads and writes; each must exist after migrating.
-pub(crate) const TABLES: [&str; 7] = [
-    "ai_jobs",
-    "ai_job_entity_refs",
-    "ai_job_workflow_runs",
-    "flight_recorder_outbox",
-    "flight_recorder_delivery",
-    "ai_job_state_history",
-    "ai_entity_provenance",
-];
+/// They are the tables the generated migrations create (the generator owns that list).
+pub(crate) const TABLES: &[&str] = &handshake_job_model::generated::registry::TABLES;
 
 /// The columns of one table, in the database's order.
 #[derive(Debug, Clone)]
@@ -93,6 +86,32 @@ impl TableColumns {
             self.name,
             names.join(", "),
             placeholders.join(", ")
+        )
+    }
+
+    /// `UPDATE t SET c = p, … WHERE key = p AND guard = p` over the columns at `set` (indexes into
+    /// [`TableColumns::columns`]); placeholders are numbered in that order, then `key`, `guard`.
+    pub fn update_sql(&self, dialect: Dialect, set: &[usize], key: &str, guard: &str) -> String {
+        let kind_of = |name: &str| {
+            self.columns
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(Kind::Text, |(_, kind)| *kind)
+        };
+        let assignments: Vec<String> = set
+            .iter()
+            .enumerate()
+            .map(|(n, &i)| {
+                let (name, kind) = &self.columns[i];
+                format!("{name} = {}", placeholder(dialect, n + 1, *kind))
+            })
+            .collect();
+        format!(
+            "UPDATE {} SET {} WHERE {key} = {} AND {guard} = {}",
+            self.name,
+            assignments.join(", "),
+            placeholder(dialect, set.len() + 1, kind_of(key)),
+            placeholder(dialect, set.len() + 2, kind_of(guard)),
         )
     }
 
@@ -133,7 +152,7 @@ impl Schema {
     /// Reads the columns of [`TABLES`] from the database; fails if one is missing.
     pub async fn introspect(pool: &Pool) -> Result<Self, StoreError> {
         let mut tables = BTreeMap::new();
-        for table in TABLES {
+        for &table in TABLES {
             let columns = match pool {
                 Pool::Sqlite(pool) => {
                     let ddl: Option<String> = sqlx::query_scalar(
