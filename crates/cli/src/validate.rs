@@ -7,8 +7,9 @@
 //! * none parses: the closest is reported and marked `guessed`. Closest means, in this order:
 //!   the JSON kind (object, string, …) matches the type's schema; the record carries the tag
 //!   property of a tagged union (`op`, `profile`); more of the record's keys are properties of the
-//!   type and fewer are not; serde got deeper into the record before it
-//!   stopped; first in spec order.
+//!   type and fewer are not; fewer of the type's required properties are missing (a small record
+//!   that carries one shared key is closer to a small type than to `AiJob`); serde got deeper into
+//!   the record before it stopped; first in spec order.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -196,6 +197,7 @@ fn closest(value: &Value, outcomes: &[(&'static SpecType, Checked)]) -> Option<u
             shape.accepts_kind(value),
             shape.carries_tag(value),
             shape.key_score(value),
+            std::cmp::Reverse(shape.missing_required(value)),
             depth,
             std::cmp::Reverse(index),
         )
@@ -209,6 +211,8 @@ struct SchemaShape {
     properties: BTreeSet<String>,
     /// Properties pinned to a `const` string: the tag of a tagged union's variants.
     tags: BTreeSet<String>,
+    /// The required properties of each object form (one per union variant).
+    required: Vec<BTreeSet<String>>,
 }
 
 impl SchemaShape {
@@ -229,6 +233,7 @@ impl SchemaShape {
             kinds: BTreeSet::new(),
             properties: BTreeSet::new(),
             tags: BTreeSet::new(),
+            required: Vec::new(),
         };
         shape.collect(schema, schema, 0);
         shape
@@ -260,6 +265,15 @@ impl SchemaShape {
         }
         if let Some(Value::Object(properties)) = node.get("properties") {
             self.properties.extend(properties.keys().cloned());
+            self.required.push(
+                node.get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+            );
             self.tags.extend(
                 properties
                     .iter()
@@ -309,6 +323,24 @@ impl SchemaShape {
         self.tags
             .iter()
             .any(|tag| fields.get(tag).is_some_and(Value::is_string))
+    }
+
+    /// How many required properties the record lacks, for the object form it comes closest to
+    /// (0 for a type with no object form, or a value that is not an object).
+    fn missing_required(&self, value: &Value) -> usize {
+        let Value::Object(fields) = value else {
+            return 0;
+        };
+        self.required
+            .iter()
+            .map(|required| {
+                required
+                    .iter()
+                    .filter(|key| !fields.contains_key(*key))
+                    .count()
+            })
+            .min()
+            .unwrap_or(0)
     }
 
     /// Keys of the record the type knows minus keys it does not.
