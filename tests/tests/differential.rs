@@ -422,69 +422,29 @@ fn rule_records(dir: &Path) -> Vec<RuleRecord> {
 fn rust_rule_codes(stem: &str, value: &Value) -> Result<(), Vec<(String, String)>> {
     use handshake_job_model as model;
     use handshake_job_model::validation::validate_json;
+    // Every root type, from the generator's registry (no hand-kept list).
     macro_rules! by_stem {
-        ($($stem:literal => $ty:ident,)*) => {
+        ($(($ty:path, $name:literal, $stem:literal, $kind:ident)),* $(,)?) => {
             match stem {
-                $($stem => validate_json::<model::$ty>(value).map(|_| ()),)*
-                // An enum has no fields, so no rules: serde alone judges it.
-                "job_state" => serde_json::from_value::<model::JobState>(value.clone())
-                    .map(|_| ())
-                    .map_err(|_| vec![model::Violation {
-                        path: String::new(),
-                        code: model::INVALID_RECORD_CODE,
-                        clause: "§2.6.6.3",
-                        rule: "invalid_record",
-                        message: "not a job state".to_owned(),
-                    }]),
-                other => panic!(
-                    "root {other} has no model type in rust_rule_codes(): add it there"
-                ),
+                $($stem => by_stem!(@check $kind $ty),)*
+                other => panic!("root {other} is not a root type of the spec"),
             }
         };
+        (@check rules $ty:path) => { validate_json::<$ty>(value).map(|_| ()) };
+        // A type without fields (an enum) has no rules: serde alone judges it.
+        (@check plain $ty:path) => {
+            serde_json::from_value::<$ty>(value.clone()).map(|_| ()).map_err(|_| {
+                vec![model::Violation {
+                    path: String::new(),
+                    code: model::INVALID_RECORD_CODE,
+                    clause: "§2.6.6.2",
+                    rule: "invalid_record",
+                    message: format!("not a {}", stringify!($ty)),
+                }]
+            })
+        };
     }
-    let result = by_stem! {
-        "ai_job" => AiJob,
-        "entity_ref" => EntityRef,
-        "planned_operation" => PlannedOperation,
-        "workflow_run" => WorkflowRun,
-        "flight_recorder_event" => FlightRecorderEvent,
-        "job_state_transition" => JobStateTransition,
-        "entity_provenance" => EntityProvenance,
-        "job_inputs" => JobInputs,
-        "job_outputs" => JobOutputs,
-        "cache_key" => CacheKey,
-        "ai_job_created" => AiJobCreated,
-        "ai_job_state_changed" => AiJobStateChanged,
-        "ai_job_capability_decision" => AiJobCapabilityDecision,
-        "ai_job_workflow_run_started" => AiJobWorkflowRunStarted,
-        "ai_job_validation_recorded" => AiJobValidationRecorded,
-        "ai_job_changes_committed" => AiJobChangesCommitted,
-        "ai_job_inputs_recorded" => AiJobInputsRecorded,
-        "ai_job_metrics_recorded" => AiJobMetricsRecorded,
-        "ai_job_outputs_recorded" => AiJobOutputsRecorded,
-        "ai_job_checkpointed" => AiJobCheckpointed,
-        "ai_job_run_interrupted" => AiJobRunInterrupted,
-        "ai_job_model_call" => AiJobModelCall,
-        "outbox_delivery" => OutboxDelivery,
-        "source_ref" => SourceRef,
-        "working_context" => WorkingContext,
-        "prompt_envelope" => PromptEnvelope,
-        "scope_inputs" => ScopeInputs,
-        "context_plan" => ContextPlan,
-        "context_snapshot" => ContextSnapshot,
-        "tool_delta" => ToolDelta,
-        "memory_item" => MemoryItem,
-        "memory_embedding_record" => MemoryEmbeddingRecord,
-        "memory_graph_edge" => MemoryGraphEdge,
-        "compaction_event" => CompactionEvent,
-        "job_context_trace" => JobContextTrace,
-        "query_plan" => QueryPlan,
-        "semantic_catalog_entry" => SemanticCatalogEntry,
-        "context_pack_record" => ContextPackRecord,
-        "context_pack_payload" => ContextPackPayload,
-        "retrieval_candidate" => RetrievalCandidate,
-        "retrieval_trace" => RetrievalTrace,
-    };
+    let result = handshake_job_model::for_each_root_type!(by_stem);
     result.map_err(|violations| {
         violations
             .into_iter()

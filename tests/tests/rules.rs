@@ -33,37 +33,29 @@ const NOT_EXPRESSIBLE: &[&str] = &[
 
 /// Rust's verdict: `Ok`, or the codes of every violation.
 fn rust_verdict(stem: &str, value: &Value) -> Result<(), Vec<String>> {
+    // Every root type with rules, from the generator's registry (no hand-kept list).
     macro_rules! by_stem {
-        ($($stem:literal => $ty:ident,)*) => {
+        ($(($ty:path, $name:literal, $stem:literal, $kind:ident)),* $(,)?) => {
             match stem {
-                $($stem => validate_json::<model::$ty>(value).map(|_| ()),)*
-                other => panic!("corpus root {other} has no model type in rust_verdict(): add it"),
+                $($stem => by_stem!(@check $kind $ty),)*
+                other => panic!("corpus root {other} is not a root type of the spec"),
             }
         };
+        (@check rules $ty:path) => { validate_json::<$ty>(value).map(|_| ()) };
+        // A type without fields (an enum) has no rules: serde alone judges it.
+        (@check plain $ty:path) => {
+            serde_json::from_value::<$ty>(value.clone()).map(|_| ()).map_err(|error| {
+                vec![model::Violation {
+                    path: String::new(),
+                    code: model::INVALID_RECORD_CODE,
+                    clause: "§2.6.6.2",
+                    rule: "invalid_record",
+                    message: error.to_string(),
+                }]
+            })
+        };
     }
-    let result = by_stem! {
-        "ai_job" => AiJob,
-        "job_outputs" => JobOutputs,
-        "ai_job_model_call" => AiJobModelCall,
-        "source_ref" => SourceRef,
-        "working_context" => WorkingContext,
-        "prompt_envelope" => PromptEnvelope,
-        "scope_inputs" => ScopeInputs,
-        "context_plan" => ContextPlan,
-        "context_snapshot" => ContextSnapshot,
-        "tool_delta" => ToolDelta,
-        "memory_item" => MemoryItem,
-        "memory_embedding_record" => MemoryEmbeddingRecord,
-        "memory_graph_edge" => MemoryGraphEdge,
-        "compaction_event" => CompactionEvent,
-        "job_context_trace" => JobContextTrace,
-        "query_plan" => QueryPlan,
-        "semantic_catalog_entry" => SemanticCatalogEntry,
-        "context_pack_record" => ContextPackRecord,
-        "context_pack_payload" => ContextPackPayload,
-        "retrieval_candidate" => RetrievalCandidate,
-        "retrieval_trace" => RetrievalTrace,
-    };
+    let result = handshake_job_model::for_each_root_type!(by_stem);
     result.map_err(|violations| violations.iter().map(|v| v.code.to_string()).collect())
 }
 

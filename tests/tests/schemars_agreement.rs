@@ -337,55 +337,17 @@ fn contract(root_name: &str, document: &Value) -> (BTreeMap<String, Shape>, Vec<
 }
 
 /// schemars' schema for the model type of each root, by file stem.
-///
-/// A root with no entry fails the test: add its model type here.
 fn schemars_schema(stem: &str) -> Value {
-    use handshake_job_model as model;
-    let schema = match stem {
-        "ai_job" => schemars::schema_for!(model::AiJob),
-        "entity_ref" => schemars::schema_for!(model::EntityRef),
-        "planned_operation" => schemars::schema_for!(model::PlannedOperation),
-        "workflow_run" => schemars::schema_for!(model::WorkflowRun),
-        "flight_recorder_event" => schemars::schema_for!(model::FlightRecorderEvent),
-        "job_state_transition" => schemars::schema_for!(model::JobStateTransition),
-        "entity_provenance" => schemars::schema_for!(model::EntityProvenance),
-        "job_state" => schemars::schema_for!(model::JobState),
-        "job_inputs" => schemars::schema_for!(model::JobInputs),
-        "job_outputs" => schemars::schema_for!(model::JobOutputs),
-        "source_ref" => schemars::schema_for!(model::SourceRef),
-        "working_context" => schemars::schema_for!(model::WorkingContext),
-        "prompt_envelope" => schemars::schema_for!(model::PromptEnvelope),
-        "scope_inputs" => schemars::schema_for!(model::ScopeInputs),
-        "context_plan" => schemars::schema_for!(model::ContextPlan),
-        "context_snapshot" => schemars::schema_for!(model::ContextSnapshot),
-        "tool_delta" => schemars::schema_for!(model::ToolDelta),
-        "memory_item" => schemars::schema_for!(model::MemoryItem),
-        "memory_embedding_record" => schemars::schema_for!(model::MemoryEmbeddingRecord),
-        "memory_graph_edge" => schemars::schema_for!(model::MemoryGraphEdge),
-        "compaction_event" => schemars::schema_for!(model::CompactionEvent),
-        "job_context_trace" => schemars::schema_for!(model::JobContextTrace),
-        "query_plan" => schemars::schema_for!(model::QueryPlan),
-        "semantic_catalog_entry" => schemars::schema_for!(model::SemanticCatalogEntry),
-        "context_pack_record" => schemars::schema_for!(model::ContextPackRecord),
-        "context_pack_payload" => schemars::schema_for!(model::ContextPackPayload),
-        "retrieval_candidate" => schemars::schema_for!(model::RetrievalCandidate),
-        "retrieval_trace" => schemars::schema_for!(model::RetrievalTrace),
-        "cache_key" => schemars::schema_for!(model::CacheKey),
-        "ai_job_created" => schemars::schema_for!(model::AiJobCreated),
-        "ai_job_state_changed" => schemars::schema_for!(model::AiJobStateChanged),
-        "ai_job_capability_decision" => schemars::schema_for!(model::AiJobCapabilityDecision),
-        "ai_job_workflow_run_started" => schemars::schema_for!(model::AiJobWorkflowRunStarted),
-        "ai_job_validation_recorded" => schemars::schema_for!(model::AiJobValidationRecorded),
-        "ai_job_changes_committed" => schemars::schema_for!(model::AiJobChangesCommitted),
-        "ai_job_inputs_recorded" => schemars::schema_for!(model::AiJobInputsRecorded),
-        "ai_job_metrics_recorded" => schemars::schema_for!(model::AiJobMetricsRecorded),
-        "ai_job_outputs_recorded" => schemars::schema_for!(model::AiJobOutputsRecorded),
-        "ai_job_checkpointed" => schemars::schema_for!(model::AiJobCheckpointed),
-        "ai_job_run_interrupted" => schemars::schema_for!(model::AiJobRunInterrupted),
-        "ai_job_model_call" => schemars::schema_for!(model::AiJobModelCall),
-        "outbox_delivery" => schemars::schema_for!(model::OutboxDelivery),
-        other => panic!("root schema {other} has no model type in schemars_schema(): add it there"),
-    };
+    // Every root type, from the generator's registry (no hand-kept list).
+    macro_rules! by_stem {
+        ($(($ty:path, $name:literal, $stem:literal, $kind:ident)),* $(,)?) => {
+            match stem {
+                $($stem => schemars::schema_for!($ty),)*
+                other => panic!("root schema {other} is not a root type of the spec"),
+            }
+        };
+    }
+    let schema = handshake_job_model::for_each_root_type!(by_stem);
     schema.to_value()
 }
 

@@ -145,60 +145,16 @@ fn serde_round_trip<T: DeserializeOwned + Serialize>(instance: &Value) -> Result
 /// A root with no entry here fails every test that touches it, so a new root type cannot go
 /// untested: add its model type to the match.
 pub fn model_round_trip(stem: &str, instance: &Value) -> Result<Value, String> {
-    use handshake_job_model as model;
-    match stem {
-        "ai_job" => serde_round_trip::<model::AiJob>(instance),
-        "entity_ref" => serde_round_trip::<model::EntityRef>(instance),
-        "planned_operation" => serde_round_trip::<model::PlannedOperation>(instance),
-        "workflow_run" => serde_round_trip::<model::WorkflowRun>(instance),
-        "flight_recorder_event" => serde_round_trip::<model::FlightRecorderEvent>(instance),
-        "job_state_transition" => serde_round_trip::<model::JobStateTransition>(instance),
-        "entity_provenance" => serde_round_trip::<model::EntityProvenance>(instance),
-        "job_state" => serde_round_trip::<model::JobState>(instance),
-        "job_inputs" => serde_round_trip::<model::JobInputs>(instance),
-        "job_outputs" => serde_round_trip::<model::JobOutputs>(instance),
-        "source_ref" => serde_round_trip::<model::SourceRef>(instance),
-        "working_context" => serde_round_trip::<model::WorkingContext>(instance),
-        "prompt_envelope" => serde_round_trip::<model::PromptEnvelope>(instance),
-        "scope_inputs" => serde_round_trip::<model::ScopeInputs>(instance),
-        "context_plan" => serde_round_trip::<model::ContextPlan>(instance),
-        "context_snapshot" => serde_round_trip::<model::ContextSnapshot>(instance),
-        "tool_delta" => serde_round_trip::<model::ToolDelta>(instance),
-        "memory_item" => serde_round_trip::<model::MemoryItem>(instance),
-        "memory_embedding_record" => serde_round_trip::<model::MemoryEmbeddingRecord>(instance),
-        "memory_graph_edge" => serde_round_trip::<model::MemoryGraphEdge>(instance),
-        "compaction_event" => serde_round_trip::<model::CompactionEvent>(instance),
-        "job_context_trace" => serde_round_trip::<model::JobContextTrace>(instance),
-        "query_plan" => serde_round_trip::<model::QueryPlan>(instance),
-        "semantic_catalog_entry" => serde_round_trip::<model::SemanticCatalogEntry>(instance),
-        "context_pack_record" => serde_round_trip::<model::ContextPackRecord>(instance),
-        "context_pack_payload" => serde_round_trip::<model::ContextPackPayload>(instance),
-        "retrieval_candidate" => serde_round_trip::<model::RetrievalCandidate>(instance),
-        "retrieval_trace" => serde_round_trip::<model::RetrievalTrace>(instance),
-        "cache_key" => serde_round_trip::<model::CacheKey>(instance),
-        "ai_job_created" => serde_round_trip::<model::AiJobCreated>(instance),
-        "ai_job_state_changed" => serde_round_trip::<model::AiJobStateChanged>(instance),
-        "ai_job_capability_decision" => {
-            serde_round_trip::<model::AiJobCapabilityDecision>(instance)
-        }
-        "ai_job_workflow_run_started" => {
-            serde_round_trip::<model::AiJobWorkflowRunStarted>(instance)
-        }
-        "ai_job_validation_recorded" => {
-            serde_round_trip::<model::AiJobValidationRecorded>(instance)
-        }
-        "ai_job_changes_committed" => serde_round_trip::<model::AiJobChangesCommitted>(instance),
-        "ai_job_inputs_recorded" => serde_round_trip::<model::AiJobInputsRecorded>(instance),
-        "ai_job_metrics_recorded" => serde_round_trip::<model::AiJobMetricsRecorded>(instance),
-        "ai_job_outputs_recorded" => serde_round_trip::<model::AiJobOutputsRecorded>(instance),
-        "ai_job_checkpointed" => serde_round_trip::<model::AiJobCheckpointed>(instance),
-        "ai_job_run_interrupted" => serde_round_trip::<model::AiJobRunInterrupted>(instance),
-        "ai_job_model_call" => serde_round_trip::<model::AiJobModelCall>(instance),
-        "outbox_delivery" => serde_round_trip::<model::OutboxDelivery>(instance),
-        other => {
-            panic!("root schema {other} has no model type in model_round_trip(): add it there")
-        }
+    // Every root type, from the generator's registry (no hand-kept list).
+    macro_rules! by_stem {
+        ($(($ty:path, $name:literal, $stem:literal, $kind:ident)),* $(,)?) => {
+            match stem {
+                $($stem => serde_round_trip::<$ty>(instance),)*
+                other => panic!("root schema {other} is not a root type of the spec"),
+            }
+        };
     }
+    handshake_job_model::for_each_root_type!(by_stem)
 }
 
 /// One way to break a valid instance, found by walking it alongside its schema.
