@@ -40,7 +40,8 @@ transition --changes: a JSON array of {\"entity\": <EntityRef>, \"layer\": \"raw
            committed atomically when entering completed or completed_with_issues;
            --validation: a ValidationResult record; --warnings: a JSON array of Warning
            records; --error: an ErrorSummary record (failed, poisoned)
-recover    lists every job that is not terminal, with its latest workflow run
+recover    marks every open workflow run interrupted (run it only while no worker runs), then
+           lists every job that is not terminal, with its latest workflow run
 relay      prints undelivered Flight Recorder events as JSON lines, in batches of N (default
            100), and marks each batch delivered only after it was written
 
