@@ -424,7 +424,7 @@ fn rust_rule_codes(stem: &str, value: &Value) -> Result<(), Vec<(String, String)
     use handshake_job_model::validation::validate_json;
     // Every root type, from the generator's registry (no hand-kept list).
     macro_rules! by_stem {
-        ($(($ty:path, $name:literal, $stem:literal, $kind:ident)),* $(,)?) => {
+        ($(($ty:path, $name:literal, $stem:literal, $kind:ident, $place:ident)),* $(,)?) => {
             match stem {
                 $($stem => by_stem!(@check $kind $ty),)*
                 other => panic!("root {other} is not a root type of the spec"),

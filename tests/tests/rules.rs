@@ -35,7 +35,7 @@ const NOT_EXPRESSIBLE: &[&str] = &[
 fn rust_verdict(stem: &str, value: &Value) -> Result<(), Vec<String>> {
     // Every root type with rules, from the generator's registry (no hand-kept list).
     macro_rules! by_stem {
-        ($(($ty:path, $name:literal, $stem:literal, $kind:ident)),* $(,)?) => {
+        ($(($ty:path, $name:literal, $stem:literal, $kind:ident, $place:ident)),* $(,)?) => {
             match stem {
                 $($stem => by_stem!(@check $kind $ty),)*
                 other => panic!("corpus root {other} is not a root type of the spec"),

@@ -340,7 +340,7 @@ fn contract(root_name: &str, document: &Value) -> (BTreeMap<String, Shape>, Vec<
 fn schemars_schema(stem: &str) -> Value {
     // Every root type, from the generator's registry (no hand-kept list).
     macro_rules! by_stem {
-        ($(($ty:path, $name:literal, $stem:literal, $kind:ident)),* $(,)?) => {
+        ($(($ty:path, $name:literal, $stem:literal, $kind:ident, $place:ident)),* $(,)?) => {
             match stem {
                 $($stem => schemars::schema_for!($ty),)*
                 other => panic!("root schema {other} is not a root type of the spec"),

@@ -1,8 +1,9 @@
 //! Every type of the spec in spec order, each with a check (parse + cross-field rules) and its
 //! JSON Schema, so the command can validate a record as any named type or find which root it is.
 //!
-//! The list is written by `build.rs` from the spec itself (`$OUT_DIR/types.rs`); a type added to
-//! the spec reaches `--type` and auto-detection with the next build, without editing this crate.
+//! The list is the generator's own (`handshake_job_model::for_each_type!`, written by `cargo
+//! xtask codegen` into the model crate's `registry.rs`); a type added to the spec reaches `--type`
+//! and auto-detection with the next build, without editing this crate.
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -96,8 +97,24 @@ fn schema<T: JsonSchema>() -> Value {
     schemars::schema_for!(T).to_value()
 }
 
-// `$OUT_DIR/types.rs` (written by build.rs) defines `TYPES`, one entry per model type.
-include!(concat!(env!("OUT_DIR"), "/types.rs"));
+/// Builds `TYPES` from the generator's registry (`handshake_job_model::for_each_type!`): every
+/// type in spec order, whether it is a root, and whether it has cross-field rules.
+macro_rules! spec_types {
+    ($(($ty:path, $name:literal, $stem:literal, $kind:ident, $place:ident)),* $(,)?) => {
+        /// Every type of the model crate, in spec order.
+        pub static TYPES: &[SpecType] = &[$(SpecType {
+            name: $name,
+            root: spec_types!(@root $place),
+            check: spec_types!(@check $kind $ty),
+            schema: schema::<$ty>,
+        }),*];
+    };
+    (@root root) => { true };
+    (@root inner) => { false };
+    (@check rules $ty:path) => { check_with_rules::<$ty> };
+    (@check plain $ty:path) => { check_parse_only::<$ty> };
+}
+handshake_job_model::for_each_type!(spec_types);
 
 /// The root types, in spec order.
 pub fn roots() -> impl Iterator<Item = &'static SpecType> {

@@ -27,7 +27,7 @@ use serde_json::Value;
 /// One check per root type (a type with its own JSON Schema): [`record`] for the types with
 /// cross-field rules, [`plain_record`] for the others. The list is the generator's.
 macro_rules! roots {
-    ($(($ty:path, $name:literal, $stem:literal, $kind:ident)),* $(,)?) => {
+    ($(($ty:path, $name:literal, $stem:literal, $kind:ident, $place:ident)),* $(,)?) => {
         /// Every root type: its name and its check.
         pub const ROOTS: &[(&str, fn(&Value))] = &[$(($name, roots!(@check $kind $ty))),*];
     };

@@ -147,7 +147,7 @@ fn serde_round_trip<T: DeserializeOwned + Serialize>(instance: &Value) -> Result
 pub fn model_round_trip(stem: &str, instance: &Value) -> Result<Value, String> {
     // Every root type, from the generator's registry (no hand-kept list).
     macro_rules! by_stem {
-        ($(($ty:path, $name:literal, $stem:literal, $kind:ident)),* $(,)?) => {
+        ($(($ty:path, $name:literal, $stem:literal, $kind:ident, $place:ident)),* $(,)?) => {
             match stem {
                 $($stem => serde_round_trip::<$ty>(instance),)*
                 other => panic!("root schema {other} is not a root type of the spec"),

@@ -5,7 +5,7 @@
 //!   whether it has cross-field rules (implements `Validate`), and its table;
 //! - `TABLES`: every table the migrations create, parents before their child tables;
 //! - `for_each_root_type!` and `for_each_type!`: macros that hand every (root) type to a callback
-//!   macro as `(path, "Name", "schema_stem", rules | plain)`, so a consumer builds its own table
+//!   macro as `(path, "Name", "schema_stem", rules | plain, root | inner)`, so a consumer builds its own table
 //!   of functions generic over the type (the `handshake` command, the fuzz checks, the
 //!   conformance tests) without a hand-kept list or a build script that parses generated code.
 
@@ -58,7 +58,12 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
         } else {
             format_ident!("plain")
         };
-        let entry = quote! { ($crate::generated::types::#ty, #name, #stem, #kind) };
+        let place = if root {
+            format_ident!("root")
+        } else {
+            format_ident!("inner")
+        };
+        let entry = quote! { ($crate::generated::types::#ty, #name, #stem, #kind, #place) };
         if root {
             roots.push(entry.clone());
         }
@@ -90,8 +95,8 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
         pub const TABLES: [&str; #table_count] = [#(#tables),*];
 
         /// Calls `$callback!` once with every root type, in spec order, as
-        /// `(path, "Name", "schema_stem", rules | plain)` separated by commas: `rules` when the type
-        /// implements `Validate`.
+        /// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the
+        /// type implements `Validate`.
         #[macro_export]
         macro_rules! for_each_root_type {
             ($callback:ident) => {
@@ -100,7 +105,7 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
         }
 
         /// Calls `$callback!` once with every type, in spec order, in the form of
-        /// [`for_each_root_type!`].
+        /// [`for_each_root_type!`], the last word `root` or `inner` (no schema of its own).
         #[macro_export]
         macro_rules! for_each_type {
             ($callback:ident) => {

@@ -72,28 +72,28 @@ pub const TYPES: [TypeInfo; 8usize] = [
 pub const TABLES: [&str; 0usize] = [];
 
 /// Calls `$callback!` once with every root type, in spec order, as
-/// `(path, "Name", "schema_stem", rules | plain)` separated by commas: `rules` when the type
-/// implements `Validate`.
+/// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the
+/// type implements `Validate`.
 #[macro_export]
 macro_rules! for_each_root_type {
     ($callback:ident) => {
-        $callback ! { ($crate::generated::types::Task, "Task", "task", plain),
-        ($crate::generated::types::Stage, "Stage", "stage", plain) }
+        $callback ! { ($crate::generated::types::Task, "Task", "task", plain, root),
+        ($crate::generated::types::Stage, "Stage", "stage", plain, root) }
     };
 }
 
 /// Calls `$callback!` once with every type, in spec order, in the form of
-/// [`for_each_root_type!`].
+/// [`for_each_root_type!`], the last word `root` or `inner` (no schema of its own).
 #[macro_export]
 macro_rules! for_each_type {
     ($callback:ident) => {
-        $callback ! { ($crate::generated::types::TaskId, "TaskId", "task_id", plain),
-        ($crate::generated::types::Slug, "Slug", "slug", plain),
-        ($crate::generated::types::Note, "Note", "note", plain),
-        ($crate::generated::types::Label, "Label", "label", plain),
-        ($crate::generated::types::Colour, "Colour", "colour", plain),
-        ($crate::generated::types::Task, "Task", "task", plain),
-        ($crate::generated::types::Shape, "Shape", "shape", plain),
-        ($crate::generated::types::Stage, "Stage", "stage", plain) }
+        $callback ! { ($crate::generated::types::TaskId, "TaskId", "task_id", plain,
+        inner), ($crate::generated::types::Slug, "Slug", "slug", plain, inner),
+        ($crate::generated::types::Note, "Note", "note", plain, inner),
+        ($crate::generated::types::Label, "Label", "label", plain, inner),
+        ($crate::generated::types::Colour, "Colour", "colour", plain, inner),
+        ($crate::generated::types::Task, "Task", "task", plain, root),
+        ($crate::generated::types::Shape, "Shape", "shape", plain, inner),
+        ($crate::generated::types::Stage, "Stage", "stage", plain, root) }
     };
 }

@@ -96,34 +96,37 @@ pub const TYPES: [TypeInfo; 12usize] = [
 pub const TABLES: [&str; 0usize] = [];
 
 /// Calls `$callback!` once with every root type, in spec order, as
-/// `(path, "Name", "schema_stem", rules | plain)` separated by commas: `rules` when the type
-/// implements `Validate`.
+/// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the
+/// type implements `Validate`.
 #[macro_export]
 macro_rules! for_each_root_type {
     ($callback:ident) => {
-        $callback ! { ($crate::generated::types::Job, "Job", "job", plain),
-        ($crate::generated::types::Stage, "Stage", "stage", plain),
-        ($crate::generated::types::JobInputs, "JobInputs", "job_inputs", plain),
-        ($crate::generated::types::JobOutputs, "JobOutputs", "job_outputs", plain) }
+        $callback ! { ($crate::generated::types::Job, "Job", "job", plain, root),
+        ($crate::generated::types::Stage, "Stage", "stage", plain, root),
+        ($crate::generated::types::JobInputs, "JobInputs", "job_inputs", plain, root),
+        ($crate::generated::types::JobOutputs, "JobOutputs", "job_outputs", plain, root)
+        }
     };
 }
 
 /// Calls `$callback!` once with every type, in spec order, in the form of
-/// [`for_each_root_type!`].
+/// [`for_each_root_type!`], the last word `root` or `inner` (no schema of its own).
 #[macro_export]
 macro_rules! for_each_type {
     ($callback:ident) => {
         $callback ! { ($crate::generated::types::ProfileId, "ProfileId", "profile_id",
-        plain), ($crate::generated::types::JobKind, "JobKind", "job_kind", plain),
-        ($crate::generated::types::DocsScope, "DocsScope", "docs_scope", plain),
-        ($crate::generated::types::DocsOutputs, "DocsOutputs", "docs_outputs", plain),
-        ($crate::generated::types::DocsInputs, "DocsInputs", "docs_inputs", plain),
-        ($crate::generated::types::ValidationStep, "ValidationStep", "validation_step",
-        plain), ($crate::generated::types::ValidationPlan, "ValidationPlan",
-        "validation_plan", plain), ($crate::generated::types::PlannedOperation,
-        "PlannedOperation", "planned_operation", plain), ($crate::generated::types::Job,
-        "Job", "job", plain), ($crate::generated::types::Stage, "Stage", "stage", plain),
-        ($crate::generated::types::JobInputs, "JobInputs", "job_inputs", plain),
-        ($crate::generated::types::JobOutputs, "JobOutputs", "job_outputs", plain) }
+        plain, inner), ($crate::generated::types::JobKind, "JobKind", "job_kind", plain,
+        inner), ($crate::generated::types::DocsScope, "DocsScope", "docs_scope", plain,
+        inner), ($crate::generated::types::DocsOutputs, "DocsOutputs", "docs_outputs",
+        plain, inner), ($crate::generated::types::DocsInputs, "DocsInputs",
+        "docs_inputs", plain, inner), ($crate::generated::types::ValidationStep,
+        "ValidationStep", "validation_step", plain, inner),
+        ($crate::generated::types::ValidationPlan, "ValidationPlan", "validation_plan",
+        plain, inner), ($crate::generated::types::PlannedOperation, "PlannedOperation",
+        "planned_operation", plain, inner), ($crate::generated::types::Job, "Job", "job",
+        plain, root), ($crate::generated::types::Stage, "Stage", "stage", plain, root),
+        ($crate::generated::types::JobInputs, "JobInputs", "job_inputs", plain, root),
+        ($crate::generated::types::JobOutputs, "JobOutputs", "job_outputs", plain, root)
+        }
     };
 }

@@ -72,28 +72,28 @@ pub const TYPES: [TypeInfo; 8usize] = [
 pub const TABLES: [&str; 1usize] = ["orders"];
 
 /// Calls `$callback!` once with every root type, in spec order, as
-/// `(path, "Name", "schema_stem", rules | plain)` separated by commas: `rules` when the type
-/// implements `Validate`.
+/// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the
+/// type implements `Validate`.
 #[macro_export]
 macro_rules! for_each_root_type {
     ($callback:ident) => {
-        $callback ! { ($crate::generated::types::Order, "Order", "order", rules),
-        ($crate::generated::types::Stage, "Stage", "stage", plain) }
+        $callback ! { ($crate::generated::types::Order, "Order", "order", rules, root),
+        ($crate::generated::types::Stage, "Stage", "stage", plain, root) }
     };
 }
 
 /// Calls `$callback!` once with every type, in spec order, in the form of
-/// [`for_each_root_type!`].
+/// [`for_each_root_type!`], the last word `root` or `inner` (no schema of its own).
 #[macro_export]
 macro_rules! for_each_type {
     ($callback:ident) => {
-        $callback ! { ($crate::generated::types::OrderId, "OrderId", "order_id", plain),
-        ($crate::generated::types::Sku, "Sku", "sku", plain),
-        ($crate::generated::types::Channel, "Channel", "channel", plain),
-        ($crate::generated::types::Payment, "Payment", "payment", rules),
-        ($crate::generated::types::Line, "Line", "line", rules),
-        ($crate::generated::types::Address, "Address", "address", rules),
-        ($crate::generated::types::Order, "Order", "order", rules),
-        ($crate::generated::types::Stage, "Stage", "stage", plain) }
+        $callback ! { ($crate::generated::types::OrderId, "OrderId", "order_id", plain,
+        inner), ($crate::generated::types::Sku, "Sku", "sku", plain, inner),
+        ($crate::generated::types::Channel, "Channel", "channel", plain, inner),
+        ($crate::generated::types::Payment, "Payment", "payment", rules, inner),
+        ($crate::generated::types::Line, "Line", "line", rules, inner),
+        ($crate::generated::types::Address, "Address", "address", rules, inner),
+        ($crate::generated::types::Order, "Order", "order", rules, root),
+        ($crate::generated::types::Stage, "Stage", "stage", plain, root) }
     };
 }

@@ -60,26 +60,27 @@ pub const TYPES: [TypeInfo; 6usize] = [
 pub const TABLES: [&str; 1usize] = ["jobs"];
 
 /// Calls `$callback!` once with every root type, in spec order, as
-/// `(path, "Name", "schema_stem", rules | plain)` separated by commas: `rules` when the type
-/// implements `Validate`.
+/// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the
+/// type implements `Validate`.
 #[macro_export]
 macro_rules! for_each_root_type {
     ($callback:ident) => {
-        $callback ! { ($crate::generated::types::Job, "Job", "job", rules),
-        ($crate::generated::types::RunState, "RunState", "run_state", plain) }
+        $callback ! { ($crate::generated::types::Job, "Job", "job", rules, root),
+        ($crate::generated::types::RunState, "RunState", "run_state", plain, root) }
     };
 }
 
 /// Calls `$callback!` once with every type, in spec order, in the form of
-/// [`for_each_root_type!`].
+/// [`for_each_root_type!`], the last word `root` or `inner` (no schema of its own).
 #[macro_export]
 macro_rules! for_each_type {
     ($callback:ident) => {
-        $callback ! { ($crate::generated::types::JobId, "JobId", "job_id", plain),
-        ($crate::generated::types::JobKind, "JobKind", "job_kind", plain),
+        $callback ! { ($crate::generated::types::JobId, "JobId", "job_id", plain, inner),
+        ($crate::generated::types::JobKind, "JobKind", "job_kind", plain, inner),
         ($crate::generated::types::ProfileInputs, "ProfileInputs", "profile_inputs",
-        rules), ($crate::generated::types::PlannedOperation, "PlannedOperation",
-        "planned_operation", rules), ($crate::generated::types::Job, "Job", "job",
-        rules), ($crate::generated::types::RunState, "RunState", "run_state", plain) }
+        rules, inner), ($crate::generated::types::PlannedOperation, "PlannedOperation",
+        "planned_operation", rules, inner), ($crate::generated::types::Job, "Job", "job",
+        rules, root), ($crate::generated::types::RunState, "RunState", "run_state",
+        plain, root) }
     };
 }
