@@ -7,8 +7,9 @@
 #   fuzz/run.sh [SECONDS] [TARGET...]     e.g. fuzz/run.sh 30            (the CI smoke)
 #                                              fuzz/run.sh 600 record      (one target, 10 min)
 #
-# Bounds (a finding past them): inputs up to 64 KiB (-max_len), 2 s per input (-timeout),
-# 2048 MiB of memory (-rss_limit_mb).
+# Bounds (a finding past them): inputs up to 64 KiB (-max_len), 2048 MiB of memory
+# (-rss_limit_mb), and per input 2 s (-timeout), or 10 s for spec_file, which loads and generates
+# every target from a spec under AddressSanitizer.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 seconds="${1:-600}"
@@ -22,8 +23,10 @@ for target in "${targets[@]}"; do
   echo "==> fuzz $target for ${seconds}s"
   work="$(mktemp -d)"
   cp -r "corpus/$target/." "$work/"
+  timeout=2
+  [ "$target" = spec_file ] && timeout=10
   cargo +nightly fuzz run "$target" "$work" -- \
-    -max_total_time="$seconds" -max_len=65536 -timeout=2 -rss_limit_mb=2048 -print_final_stats=1
+    -max_total_time="$seconds" -max_len=65536 -timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1
   if [ "${FUZZ_MINIMISE:-0}" = 1 ]; then
     cargo +nightly fuzz cmin "$target" "$work" -- -max_len=65536 >/dev/null
     rm -rf "corpus/$target" && mkdir -p "corpus/$target" && cp "$work"/* "corpus/$target/"

@@ -9,7 +9,7 @@
 //! | function | what it feeds | invariants beyond "no panic" |
 //! | --- | --- | --- |
 //! | [`spec_file`] | arbitrary bytes as one spec file inside a valid manifest | a spec that loads also generates |
-//! | [`spec_edit`] | a line edit of a real spec file (a structured YAML mutation) | same |
+//! | [`spec_edit`] | a line edit of a real spec file (a structured YAML mutation) | (loads only: see there) |
 //! | [`record`] via [`record_bytes`] | arbitrary JSON as every root type | validate → serialise → validate gives the same verdict; `validate_json` agrees |
 //! | [`canonical`] | arbitrary JSON | canonical form is idempotent; the hash of the canonical form equals the hash of the re-parsed canonical form |
 //! | [`master_spec`] | arbitrary bytes as a Master Spec | reading is deterministic |
@@ -158,7 +158,10 @@ pub fn spec_edit(data: &[u8]) {
         .map(|(path, text)| ((*path).to_owned(), (*text).to_owned()))
         .collect();
     sources.insert(file.to_owned(), lines.join("\n") + "\n");
-    load_and_generate(&sources);
+    // Loading only: generating the whole real spec takes about 5 s per input under the fuzzer's
+    // sanitizer, which would make every input that still loads look like a hang. The generators
+    // are fuzzed by `spec_file`, on small specs.
+    let _ = handshake_spec::load_sources(&sources, "spec/handshake.yaml");
 }
 
 /// Arbitrary bytes as JSON, checked as every root type ([`ROOTS`]).
