@@ -14,9 +14,7 @@ use std::time::Duration;
 
 use common::*;
 use handshake_job_model::{JobState, Layer, ModelError, WorkflowRunStatus};
-use handshake_job_store::{
-    Change, JobFilter, JobStore, NoRequirements, SqliteOptions, StoreError, event_types,
-};
+use handshake_job_store::{Change, JobFilter, JobStore, NoRequirements, SqliteOptions, StoreError};
 
 const CHILD_ENV: &str = "HANDSHAKE_JOB_STORE_CRASH_CHILD";
 const TEST_NAME: &str = "sigkill_mid_burst_leaves_no_half_written_transition";
@@ -102,73 +100,32 @@ async fn burst(path: &str) {
     }
 }
 
-/// Every job: history replays from creation through allowed edges to the stored state and version,
-/// and every row's event is in the outbox.
+/// The shared invariants ([`assert_invariants`]: state = last history row, every row has its
+/// event, no provenance without its completion, one open run at most), then what a crash adds:
+/// each completed job committed its one change, and recovery leaves no attempt open, marking the
+/// running jobs' attempts interrupted.
 async fn check_consistent(store: &JobStore) -> usize {
-    let jobs = store
+    let jobs = assert_invariants(store).await;
+    let all = store
         .list(&JobFilter::default(), None, u32::MAX)
         .await
         .expect("list")
         .jobs;
-    for record in &jobs {
-        let id = record.job.job_id;
-        let history = store.history(id).await.expect("history");
-        assert!(!history.is_empty(), "job {id} has no history row");
-        let mut state: Option<JobState> = None;
-        for (i, row) in history.iter().enumerate() {
-            assert_eq!(row.sequence, i as u64 + 1, "contiguous sequences");
-            assert_eq!(
-                row.from_state, state,
-                "row {} of {id} starts where the previous ended",
-                row.sequence
-            );
-            if let Some(from) = state {
-                assert!(
-                    from.can_transition_to(row.to_state),
-                    "{from} -> {} is not in the table",
-                    row.to_state
-                );
-            }
-            state = Some(row.to_state);
-        }
-        assert_eq!(
-            state,
-            Some(record.job.state),
-            "job {id}: state equals its last history row"
-        );
-        assert_eq!(record.version, history.len() as u64);
-        let events = store.events(id).await.expect("events");
-        for row in &history {
-            let event = events
-                .iter()
-                .find(|e| e.event_id == row.event_id)
-                .expect("every history row has its event");
-            assert!(
-                event.event_type == event_types::CREATED
-                    || event.event_type == event_types::STATE_CHANGED
-            );
-        }
-        // A completion and its commit are one transaction: provenance exists exactly for the
-        // completed jobs, one row for the one change each committed.
-        let provenance = store.provenance_of_job(id).await.expect("provenance");
+    for record in &all {
+        let provenance = store
+            .provenance_of_job(record.job.job_id)
+            .await
+            .expect("provenance");
         let completed = record.job.state == JobState::Completed;
         assert_eq!(
             provenance.len(),
             usize::from(completed),
-            "job {id} in {}",
+            "{}",
             record.job.state
         );
-        if completed {
-            assert!(
-                events
-                    .iter()
-                    .any(|e| e.event_type == event_types::CHANGES_COMMITTED)
-            );
-        }
     }
-    // Recovery marks every attempt the crash cut short interrupted; none stays open.
     let recoverable = store.recover(ACTOR).await.expect("recover");
-    let non_terminal = jobs.iter().filter(|r| !r.job.state.is_terminal()).count();
+    let non_terminal = all.iter().filter(|r| !r.job.state.is_terminal()).count();
     assert_eq!(recoverable.len(), non_terminal);
     for job in &recoverable {
         if let Some(run) = &job.last_run {
@@ -181,7 +138,7 @@ async fn check_consistent(store: &JobStore) -> usize {
             }
         }
     }
-    jobs.len()
+    jobs
 }
 
 #[test]

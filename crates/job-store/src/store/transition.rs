@@ -249,29 +249,14 @@ impl JobStore {
             let enforced = self.enforce(point, &mut next, &[], request.actor, now);
             events = enforced.events;
             if let Some(error) = enforced.denial {
-                let recorded = if point == ValidationPhase::AwaitingValidation {
+                if point == ValidationPhase::AwaitingValidation {
                     // The job does not reach awaiting_validation: it fails here.
-                    self.fail(
-                        tx,
-                        before,
-                        &next,
-                        events,
-                        &error,
-                        REASON_CAPABILITY_DENIED,
-                        request,
-                        now,
-                    )
-                    .await?
-                } else {
-                    // A refused retry stays failed, with the decisions recorded on it.
-                    self.keep_with_decisions(tx, before, &next, &events).await?
-                };
-                return Ok(Outcome::Recorded(StoreError::Refused {
-                    job_id: before.job.job_id,
-                    state: recorded.0,
-                    version: recorded.1,
-                    error,
-                }));
+                    let failure = Failure::new(error, REASON_CAPABILITY_DENIED, events);
+                    return self.fail(tx, before, &next, failure, request, now).await;
+                }
+                // A refused retry stays failed, with the decisions recorded on it.
+                let kept = self.keep_with_decisions(tx, before, &next, &events).await?;
+                return Ok(refused(before.job.job_id, kept, error));
             }
         }
         let done = self
@@ -307,24 +292,8 @@ impl JobStore {
             return Err(ModelError::AlreadyCommitted { job_id }.into());
         }
         if let Err(error) = check_changes(&next, &request.changes) {
-            let recorded = self
-                .fail(
-                    tx,
-                    before,
-                    &next,
-                    Vec::new(),
-                    &error,
-                    REASON_COMMIT_REFUSED,
-                    request,
-                    now,
-                )
-                .await?;
-            return Ok(Outcome::Recorded(StoreError::Refused {
-                job_id,
-                state: recorded.0,
-                version: recorded.1,
-                error,
-            }));
+            let failure = Failure::new(error, REASON_COMMIT_REFUSED, Vec::new());
+            return self.fail(tx, before, &next, failure, request, now).await;
         }
         let enforced = self.enforce(
             ValidationPhase::OnCommit,
@@ -335,24 +304,8 @@ impl JobStore {
         );
         let mut events = enforced.events;
         if let Some(error) = enforced.denial {
-            let recorded = self
-                .fail(
-                    tx,
-                    before,
-                    &next,
-                    events,
-                    &error,
-                    REASON_CAPABILITY_DENIED,
-                    request,
-                    now,
-                )
-                .await?;
-            return Ok(Outcome::Recorded(StoreError::Refused {
-                job_id,
-                state: recorded.0,
-                version: recorded.1,
-                error,
-            }));
+            let failure = Failure::new(error, REASON_CAPABILITY_DENIED, events);
+            return self.fail(tx, before, &next, failure, request, now).await;
         }
 
         let run_id = match request.workflow_run_id {
@@ -419,32 +372,37 @@ impl JobStore {
         Ok(Outcome::Done(done))
     }
 
-    /// Moves the job to `failed` because `error` refused the step it asked for: the decisions
-    /// taken so far (on `attempted`) and their `events` are kept, the validation result the
-    /// request brought is stored, and no change is written. Returns the state and version.
-    #[allow(clippy::too_many_arguments)]
+    /// Moves the job to `failed` because `failure.error` refused the step it asked for: the
+    /// decisions taken so far (on `attempted`) and their events are kept, the validation result
+    /// the request brought is stored, and no change is written. The outcome is the recorded
+    /// refusal, with the job's state and version after it.
     async fn fail(
         &self,
         tx: &mut Tx,
         before: &JobRecord,
         attempted: &AiJob,
-        events: Vec<FlightRecorderEvent>,
-        error: &ModelError,
-        reason: &str,
+        failure: Failure,
         request: &TransitionRequest,
         now: Timestamp,
-    ) -> Result<(JobState, u64), StoreError> {
+    ) -> Result<Outcome, StoreError> {
+        let Failure {
+            error,
+            reason,
+            events,
+        } = failure;
+        let job_id = before.job.job_id;
         if !before.job.state.can_transition_to(JobState::Failed) {
             // A job that cannot fail from here (it already completed) keeps its state; the
             // decisions are still recorded on it.
-            return self
+            let kept = self
                 .keep_with_decisions(tx, before, attempted, &events)
-                .await;
+                .await?;
+            return Ok(refused(job_id, kept, error));
         }
         let mut failed = before.job.clone();
         failed.state = JobState::Failed;
         failed.status_reason = status(reason, error.to_string())?;
-        failed.error_summary = Some(error_summary(error, now)?);
+        failed.error_summary = Some(error_summary(&error, now)?);
         failed.capability_check_result = attempted.capability_check_result.clone();
         if request.validation_result.is_some() {
             failed.validation_result = request.validation_result.clone();
@@ -466,7 +424,7 @@ impl JobStore {
                 },
             )
             .await?;
-        Ok((JobState::Failed, done.version))
+        Ok(refused(job_id, (JobState::Failed, done.version), error))
     }
 
     /// Keeps the job in its state, recording the capability decisions taken on `attempted` and
@@ -652,6 +610,34 @@ impl JobStore {
 pub(super) enum Outcome {
     Done(Transitioned),
     Recorded(StoreError),
+}
+
+/// A refusal that fails the job: the typed error, the status reason code, and the events of the
+/// decisions taken before it.
+struct Failure {
+    error: ModelError,
+    reason: &'static str,
+    events: Vec<FlightRecorderEvent>,
+}
+
+impl Failure {
+    fn new(error: ModelError, reason: &'static str, events: Vec<FlightRecorderEvent>) -> Self {
+        Self {
+            error,
+            reason,
+            events,
+        }
+    }
+}
+
+/// The recorded refusal of job `job_id` by `error`, with the job's `(state, version)` after it.
+fn refused(job_id: JobId, (state, version): (JobState, u64), error: ModelError) -> Outcome {
+    Outcome::Recorded(StoreError::Refused {
+        job_id,
+        state,
+        version,
+        error,
+    })
 }
 
 /// Whether a run is still open (not finished).
