@@ -1,13 +1,11 @@
 //! Commit checks: pure functions over the job record that decide whether a set of workspace
 //! changes may be committed (§2.6.6.3.3, §2.6.6.2.2, §2.6.6.2.3, §2.6.6.7.0).
 //!
-//! The store runs [`check_commit`] inside the transition that completes a job, before writing
+//! The store runs [`check_changes`] inside the transition that completes a job, before writing
 //! any change; the first violation refuses the whole change set with the spec's typed error, and
 //! the same transaction moves the job to `failed` instead.
 
-use handshake_job_model::{
-    AccessMode, AiJob, EntityRef, JobState, Layer, LayerScope, ModelError, Validate,
-};
+use handshake_job_model::{AccessMode, AiJob, EntityRef, Layer, LayerScope, ModelError, Validate};
 use serde::{Deserialize, Serialize};
 
 /// One workspace change a job wants to commit: which entity, in which layer.
@@ -25,15 +23,6 @@ pub struct Change {
 
 /// The layers a job may write when it has no `layer_scope`: derived only (§2.6.6.7.0).
 pub const DEFAULT_WRITABLE_LAYERS: [Layer; 1] = [Layer::Derived];
-
-/// §2.6.6.3.3: changes are applied only when the job is `completed` or `completed_with_issues`;
-/// `failed`, `cancelled` and `poisoned` jobs (and every non-final state) never commit.
-pub fn check_commit_state(state: JobState) -> Result<(), ModelError> {
-    match state {
-        JobState::Completed | JobState::CompletedWithIssues => Ok(()),
-        other => Err(ModelError::CommitNotAllowed { state: other }),
-    }
-}
 
 /// §2.6.6.2.2: `analysis_only` writes nothing and `preview_only` proposes but never commits; only
 /// `apply_scoped` commits, and only to the listed entities (checked by [`check_entity`]).
@@ -118,11 +107,4 @@ pub fn check_changes(job: &AiJob, changes: &[Change]) -> Result<(), ModelError> 
         check_layer(job, change.layer)?;
     }
     Ok(())
-}
-
-/// [`check_commit_state`] of the job's state, then [`check_changes`]: the whole commit decision
-/// for a job that is entering (or has entered) `completed`/`completed_with_issues`.
-pub fn check_commit(job: &AiJob, changes: &[Change]) -> Result<(), ModelError> {
-    check_commit_state(job.state)?;
-    check_changes(job, changes)
 }

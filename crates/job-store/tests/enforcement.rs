@@ -856,6 +856,12 @@ async fn raw_layer_only_for_ingestion(store: JobStore) {
             rule_allows,
             "{kind}"
         );
+        // The kind decides, whatever the job's own layer_scope says.
+        assert_eq!(
+            handshake_job_store::checks::raw_writes_allowed(&job_of_kind(kind.as_str())),
+            rule_allows,
+            "{kind} without raw in its layer_scope"
+        );
     }
 }
 
