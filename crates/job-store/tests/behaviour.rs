@@ -16,25 +16,9 @@ use handshake_job_model::{
     WorkflowRunStatus,
 };
 use handshake_job_store::{
-    CapabilityPolicy, JobRecord, JobStore, NoRequirements, ProfilePolicy, StoreError, event_types,
+    JobRecord, JobStore, NoRequirements, ProfilePolicy, StoreError, event_types,
 };
 use serde_json::{Value, json};
-
-fn on_both<P, F, Fut>(make_policy: fn() -> P, check: F)
-where
-    P: CapabilityPolicy,
-    F: Fn(JobStore) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    runtime().block_on(async {
-        check(sqlite_memory(make_policy()).await).await;
-        if let Some(db) = PgDb::create().await {
-            let store = db.store(4, make_policy()).await;
-            check(store.clone()).await;
-            db.finish(&[&store]).await;
-        }
-    });
-}
 
 /// Everything a refused call could have written, to compare before and after.
 async fn snapshot(store: &JobStore, job: &JobRecord) -> impl PartialEq + std::fmt::Debug {

@@ -9,8 +9,8 @@ use handshake_job_model::{
     ModelError, Selector, ValidationPhase,
 };
 use handshake_job_store::{
-    CapabilityPolicy, CapabilityRegistry, Change, JobStore, NoRequirements, ProfilePolicy,
-    REASON_CAPABILITY_DENIED, REASON_COMMIT_REFUSED, StoreError, TransitionRequest, event_types,
+    CapabilityRegistry, Change, JobStore, NoRequirements, ProfilePolicy, REASON_CAPABILITY_DENIED,
+    REASON_COMMIT_REFUSED, StoreError, TransitionRequest, event_types,
 };
 use serde_json::Value;
 
@@ -53,22 +53,6 @@ fn policy() -> ProfilePolicy {
             )
         })
         .expect("valid policy")
-}
-
-fn on_both<P, F, Fut>(make_policy: fn() -> P, check: F)
-where
-    P: CapabilityPolicy,
-    F: Fn(JobStore) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    runtime().block_on(async {
-        check(sqlite_memory(make_policy()).await).await;
-        if let Some(db) = PgDb::create().await {
-            let store = db.store(4, make_policy()).await;
-            check(store.clone()).await;
-            db.finish(&[&store]).await;
-        }
-    });
 }
 
 fn profile(name: &'static str) -> impl FnOnce(&mut Value) {

@@ -225,6 +225,24 @@ pub async fn sqlite_file(dir: &tempfile::TempDir, policy: impl CapabilityPolicy)
         .expect("open sqlite file store")
 }
 
+/// Runs `check` on an SQLite memory store, then on a fresh Postgres database, each under the
+/// policy `make_policy` builds.
+pub fn on_both<P, F, Fut>(make_policy: fn() -> P, check: F)
+where
+    P: CapabilityPolicy,
+    F: Fn(JobStore) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    runtime().block_on(async {
+        check(sqlite_memory(make_policy()).await).await;
+        if let Some(db) = PgDb::create().await {
+            let store = db.store(4, make_policy()).await;
+            check(store.clone()).await;
+            db.finish(&[&store]).await;
+        }
+    });
+}
+
 pub async fn plain_memory() -> JobStore {
     sqlite_memory(NoRequirements).await
 }
