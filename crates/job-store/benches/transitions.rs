@@ -237,7 +237,7 @@ impl Baseline {
                 p(5, "timestamptz")
             ),
             event: format!(
-                "INSERT INTO flight_recorder_outbox (event_id, event_type, timestamp, actor, job_id, model_id, wsids, payload) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
+                "INSERT INTO flight_recorder_outbox (event_id, type, timestamp, actor, job_id, model_id, wsids, payload) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
                 p(1, "uuid"),
                 p(2, ""),
                 p(3, "timestamptz"),
@@ -523,6 +523,25 @@ async fn sqlite_store(dir: &tempfile::TempDir, name: &str) -> JobStore {
         .expect("open")
 }
 
+/// A pool of sqlx's SQLite driver on a store's file, configured as the store configures its own
+/// connections (WAL, `synchronous = NORMAL`, foreign keys): the hand-written sqlx baseline's.
+async fn sqlx_pool(dir: &tempfile::TempDir, name: &str) -> sqlx::SqlitePool {
+    use sqlx::sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    };
+    let connect = SqliteConnectOptions::new()
+        .filename(dir.path().join(name))
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(30));
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(connect)
+        .await
+        .expect("sqlx pool")
+}
+
 /// A store file with one running job, then a raw connection to it (the store's pool is closed).
 fn raw_fixture(dir: &tempfile::TempDir, name: &str) -> (rusqlite::Connection, Cycling) {
     let rt = rt();
@@ -609,7 +628,8 @@ fn sqlite_baseline(bencher: divan::Bencher) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = rt.block_on(sqlite_store(&dir, "base.db"));
     let job = rt.block_on(running_job(&store));
-    let pool = store.sqlite_pool().expect("sqlite").clone();
+    rt.block_on(store.close());
+    let pool = rt.block_on(sqlx_pool(&dir, "base.db"));
     let b = Baseline::new(false);
     bencher.bench_local(|| rt.block_on(sqlite_baseline_step(&pool, &b, &job)));
 }
@@ -639,7 +659,8 @@ fn sqlite_sqlx_round_trip(bencher: divan::Bencher) {
     let _enter = rt.enter();
     let dir = tempfile::tempdir().expect("tempdir");
     let store = rt.block_on(sqlite_store(&dir, "rt.db"));
-    let pool = store.sqlite_pool().expect("sqlite").clone();
+    rt.block_on(store.close());
+    let pool = rt.block_on(sqlx_pool(&dir, "rt.db"));
     let mut conn = rt.block_on(pool.acquire()).expect("acquire");
     bencher.bench_local(|| {
         rt.block_on(async {
@@ -658,7 +679,8 @@ fn sqlite_sqlx_acquire(bencher: divan::Bencher) {
     let rt = rt();
     let dir = tempfile::tempdir().expect("tempdir");
     let store = rt.block_on(sqlite_store(&dir, "acquire.db"));
-    let pool = store.sqlite_pool().expect("sqlite").clone();
+    rt.block_on(store.close());
+    let pool = rt.block_on(sqlx_pool(&dir, "acquire.db"));
     bencher.bench_local(|| rt.block_on(async { drop(pool.acquire().await.expect("acquire")) }));
 }
 
@@ -849,7 +871,8 @@ fn sqlite_summary() {
     let lib_job = rt.block_on(running_job(&lib_store));
     let base_store = rt.block_on(sqlite_store(&dir, "sum-base.db"));
     let base_job = rt.block_on(running_job(&base_store));
-    let pool = base_store.sqlite_pool().expect("sqlite").clone();
+    rt.block_on(base_store.close());
+    let pool = rt.block_on(sqlx_pool(&dir, "sum-base.db"));
     let b = Baseline::new(false);
     let (mut raw_conn, raw_job) = raw_fixture(&dir, "sum-raw.db");
     let (mut anchor_conn, anchor_job) = raw_fixture(&dir, "sum-anchor.db");

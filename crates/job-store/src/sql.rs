@@ -18,10 +18,14 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, PgPool, Postgres, Row as _, Sqlite, SqlitePool, Transaction};
+use sqlx::{AssertSqlSafe, PgPool, Postgres, Row as _, Transaction};
 
 use crate::error::StoreError;
+
+pub(crate) mod sqlite;
+
+use rusqlite::types::Value as SqlValue;
+use sqlite::{SqlitePool, SqliteTx};
 
 /// The two supported databases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,24 +159,32 @@ impl Schema {
         for &table in TABLES {
             let columns = match pool {
                 Pool::Sqlite(pool) => {
-                    let ddl: Option<String> = sqlx::query_scalar(
-                        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                    )
-                    .bind(table)
-                    .fetch_optional(pool)
-                    .await?;
-                    let ddl = ddl.unwrap_or_default();
-                    let rows: Vec<(String, String)> =
-                        sqlx::query_as("SELECT name, type FROM pragma_table_info(?1) ORDER BY cid")
-                            .bind(table)
-                            .fetch_all(pool)
-                            .await?;
-                    rows.into_iter()
-                        .map(|(name, ty)| {
-                            let kind = sqlite_kind(&ddl, &name, &ty);
-                            (name, kind)
+                    let mut conn = pool.acquire().await?;
+                    let ddl = conn
+                        .fetch_all(
+                            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                            &[Arg::text(table)],
+                        )?
+                        .into_iter()
+                        .next()
+                        .and_then(|row| match row.into_iter().next() {
+                            Some(SqlValue::Text(ddl)) => Some(ddl),
+                            _ => None,
                         })
-                        .collect::<Vec<_>>()
+                        .unwrap_or_default();
+                    conn.fetch_all(
+                        "SELECT name, type FROM pragma_table_info(?1) ORDER BY cid",
+                        &[Arg::text(table)],
+                    )?
+                    .into_iter()
+                    .filter_map(|row| match <[SqlValue; 2]>::try_from(row) {
+                        Ok([SqlValue::Text(name), SqlValue::Text(ty)]) => {
+                            let kind = sqlite_kind(&ddl, &name, &ty);
+                            Some((name, kind))
+                        }
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
                 }
                 Pool::Postgres(pool) => {
                     let rows: Vec<(String, String)> = sqlx::query_as(
@@ -385,16 +397,10 @@ impl Pool {
     /// whose ping and hook replace such a connection. The caller sees what it saw before; only a
     /// busy database is reported at once, so its timeout is never waited out twice.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        const IMMEDIATE: &str = "BEGIN IMMEDIATE";
         Ok(match self {
-            Pool::Sqlite(pool) => Tx::Sqlite(match pool.try_begin_with(IMMEDIATE).await {
-                Ok(Some(tx)) => tx,
-                Err(error) if is_busy(&error) => return Err(error.into()),
-                Ok(None) | Err(_) => pool.begin_with(IMMEDIATE).await?,
-            }),
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
             Pool::Postgres(pool) => Tx::Postgres(match pool.try_begin().await {
                 Ok(Some(tx)) => tx,
-                Err(error) if is_busy(&error) => return Err(error.into()),
                 Ok(None) | Err(_) => pool.begin().await?,
             }),
         })
@@ -403,9 +409,10 @@ impl Pool {
     /// A read outside any explicit transaction.
     pub async fn fetch_all(&self, sql: &Arc<str>, args: Vec<Arg>) -> Result<Vec<Row>, StoreError> {
         Ok(match self {
-            Pool::Sqlite(pool) => bind_sqlite(sql, args)
-                .fetch_all(pool)
+            Pool::Sqlite(pool) => pool
+                .acquire()
                 .await?
+                .fetch_all(sql, &args)?
                 .into_iter()
                 .map(Row::Sqlite)
                 .collect(),
@@ -417,37 +424,6 @@ impl Pool {
                 .collect(),
         })
     }
-}
-
-/// Whether `error` is SQLite's SQLITE_BUSY or SQLITE_LOCKED (after the busy timeout): the
-/// database refused, not the connection.
-fn is_busy(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::Database(db)
-            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() =>
-        {
-            db.code()
-                .and_then(|code| code.parse::<i32>().ok())
-                .is_some_and(|code| matches!(code & 0xff, 5 | 6))
-        }
-        _ => false,
-    }
-}
-
-fn bind_sqlite(
-    sql: &Arc<str>,
-    args: Vec<Arg>,
-) -> sqlx::query::Query<'static, Sqlite, sqlx::sqlite::SqliteArguments> {
-    let mut query = sqlx::query(AssertSqlSafe(Arc::clone(sql)));
-    for arg in args {
-        query = match arg {
-            Arg::Text(v) => query.bind(v),
-            Arg::Int(v) => query.bind(v),
-            Arg::Real(v) => query.bind(v),
-            Arg::Bool(v) => query.bind(v.map(i64::from)),
-        };
-    }
-    query
 }
 
 fn bind_pg(
@@ -468,7 +444,7 @@ fn bind_pg(
 
 /// An open write transaction of either dialect; dropped without [`Tx::commit`] it rolls back.
 pub(crate) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(SqliteTx),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -476,10 +452,7 @@ impl Tx {
     /// Runs a statement; returns the number of rows it changed.
     pub async fn execute(&mut self, sql: &Arc<str>, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         Ok(match self {
-            Tx::Sqlite(tx) => bind_sqlite(sql, args)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
+            Tx::Sqlite(tx) => tx.execute(sql, &args)?,
             Tx::Postgres(tx) => bind_pg(sql, args).execute(&mut **tx).await?.rows_affected(),
         })
     }
@@ -490,9 +463,8 @@ impl Tx {
         args: Vec<Arg>,
     ) -> Result<Vec<Row>, StoreError> {
         Ok(match self {
-            Tx::Sqlite(tx) => bind_sqlite(sql, args)
-                .fetch_all(&mut **tx)
-                .await?
+            Tx::Sqlite(tx) => tx
+                .fetch_all(sql, &args)?
                 .into_iter()
                 .map(Row::Sqlite)
                 .collect(),
@@ -511,9 +483,10 @@ impl Tx {
         args: Vec<Arg>,
     ) -> Result<Option<Row>, StoreError> {
         Ok(match self {
-            Tx::Sqlite(tx) => bind_sqlite(sql, args)
-                .fetch_optional(&mut **tx)
-                .await?
+            Tx::Sqlite(tx) => tx
+                .fetch_all(sql, &args)?
+                .into_iter()
+                .next()
                 .map(Row::Sqlite),
             Tx::Postgres(tx) => bind_pg(sql, args)
                 .fetch_optional(&mut **tx)
@@ -524,7 +497,7 @@ impl Tx {
 
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx) => tx.commit()?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -533,7 +506,7 @@ impl Tx {
     /// Rolls back now (a dropped transaction rolls back only when its connection is next used).
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Sqlite(tx) => tx.rollback()?,
             Tx::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
@@ -542,21 +515,51 @@ impl Tx {
 
 /// A result row of either dialect.
 pub(crate) enum Row {
-    Sqlite(SqliteRow),
+    Sqlite(Vec<SqlValue>),
     Postgres(PgRow),
 }
 
 impl Row {
     pub fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
         Ok(match self {
-            Row::Sqlite(row) => row.try_get(i)?,
+            Row::Sqlite(row) => match cell(row, i)? {
+                SqlValue::Null => None,
+                SqlValue::Text(text) => Some(text.clone()),
+                SqlValue::Integer(n) => Some(n.to_string()),
+                SqlValue::Real(x) => Some(x.to_string()),
+                SqlValue::Blob(_) => return Err(mistyped(i, "text", "a blob")),
+            },
             Row::Postgres(row) => row.try_get(i)?,
         })
     }
 
     pub fn int(&self, i: usize) -> Result<Option<i64>, StoreError> {
         Ok(match self {
-            Row::Sqlite(row) => row.try_get(i)?,
+            Row::Sqlite(row) => match cell(row, i)? {
+                SqlValue::Null => None,
+                SqlValue::Integer(n) => Some(*n),
+                other => return Err(mistyped(i, "an integer", &format!("{other:?}"))),
+            },
+            Row::Postgres(row) => row.try_get(i)?,
+        })
+    }
+
+    fn real(&self, i: usize) -> Result<Option<f64>, StoreError> {
+        Ok(match self {
+            Row::Sqlite(row) => match cell(row, i)? {
+                SqlValue::Null => None,
+                SqlValue::Real(x) => Some(*x),
+                #[allow(clippy::cast_precision_loss)] // SQLite stores a whole REAL as an integer
+                SqlValue::Integer(n) => Some(*n as f64),
+                other => return Err(mistyped(i, "a number", &format!("{other:?}"))),
+            },
+            Row::Postgres(row) => row.try_get(i)?,
+        })
+    }
+
+    fn bool(&self, i: usize) -> Result<Option<bool>, StoreError> {
+        Ok(match self {
+            Row::Sqlite(_) => self.int(i)?.map(|v| v != 0),
             Row::Postgres(row) => row.try_get(i)?,
         })
     }
@@ -575,20 +578,23 @@ impl Row {
                 }
             },
             Kind::Int => self.int(i)?.map(Value::from),
-            Kind::Real => {
-                let v: Option<f64> = match self {
-                    Row::Sqlite(row) => row.try_get(i)?,
-                    Row::Postgres(row) => row.try_get(i)?,
-                };
-                v.map(Value::from)
-            }
-            Kind::Bool => {
-                let v: Option<bool> = match self {
-                    Row::Sqlite(row) => row.try_get::<Option<i64>, _>(i)?.map(|v| v != 0),
-                    Row::Postgres(row) => row.try_get(i)?,
-                };
-                v.map(Value::Bool)
-            }
+            Kind::Real => self.real(i)?.map(Value::from),
+            Kind::Bool => self.bool(i)?.map(Value::Bool),
         })
+    }
+}
+
+/// Column `i` of an SQLite row.
+fn cell(row: &[SqlValue], i: usize) -> Result<&SqlValue, StoreError> {
+    row.get(i).ok_or_else(|| StoreError::Decode {
+        what: "row",
+        detail: format!("no column {i} in a row of {}", row.len()),
+    })
+}
+
+fn mistyped(i: usize, expected: &str, found: &str) -> StoreError {
+    StoreError::Decode {
+        what: "column",
+        detail: format!("column {i}: expected {expected}, found {found}"),
     }
 }

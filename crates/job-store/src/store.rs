@@ -32,14 +32,13 @@ use handshake_job_model::{
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use sqlx::Connection as _;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use uuid::Uuid;
 
 use crate::capability::{CapabilityPolicy, CapabilityRequest, PolicyDecision};
 use crate::error::StoreError;
 use crate::events::{event, event_types};
+use crate::sql::sqlite::{SqlitePool, Target};
 use crate::sql::{Arg, Dialect, Pool, Schema, Tx};
 use crate::statements::Statements;
 
@@ -174,43 +173,18 @@ impl JobStore {
         options: SqliteOptions,
         policy: impl CapabilityPolicy,
     ) -> Result<Self, StoreError> {
-        let connect = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(if options.synchronous_full {
-                SqliteSynchronous::Full
-            } else {
-                SqliteSynchronous::Normal
-            })
-            .foreign_keys(true)
-            .busy_timeout(options.busy_timeout);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            // A statement that fails with SQLITE_FULL or SQLITE_IOERR makes SQLite roll the
-            // transaction back by itself; the driver's own ROLLBACK then fails and it keeps
-            // counting the transaction as open, so every later BEGIN on that connection would
-            // fail. Such a connection is dropped instead of being handed out again. (A healthy
-            // connection whose dropped transaction has not rolled back yet may be dropped too:
-            // that costs a reconnect, never a wrong answer, and only follows a refusal.)
-            .before_acquire(|conn, _meta| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
-            .connect_with(connect)
-            .await?;
+        let target = Target::File {
+            path: path.as_ref().to_owned(),
+            synchronous_full: options.synchronous_full,
+            busy_timeout: options.busy_timeout,
+        };
+        let pool = SqlitePool::open(target, options.max_connections)?;
         Self::from_pool(Pool::Sqlite(pool), Arc::new(policy)).await
     }
 
     /// Opens a private in-memory SQLite database (one connection, so it lives as long as the store).
     pub async fn open_sqlite_memory(policy: impl CapabilityPolicy) -> Result<Self, StoreError> {
-        let connect = SqliteConnectOptions::new()
-            .in_memory(true)
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(connect)
-            .await?;
+        let pool = SqlitePool::open(Target::Memory, 1)?;
         Self::from_pool(Pool::Sqlite(pool), Arc::new(policy)).await
     }
 
@@ -229,7 +203,10 @@ impl JobStore {
 
     async fn from_pool(pool: Pool, policy: Arc<dyn CapabilityPolicy>) -> Result<Self, StoreError> {
         match &pool {
-            Pool::Sqlite(p) => sqlx::migrate!("../../migrations/sqlite").run(p).await?,
+            Pool::Sqlite(p) => {
+                p.migrate(&sqlx::migrate!("../../migrations/sqlite"))
+                    .await?
+            }
             Pool::Postgres(p) => sqlx::migrate!("../../migrations/postgres").run(p).await?,
         }
         let schema = Schema::introspect(&pool).await?;
@@ -247,14 +224,6 @@ impl JobStore {
         self.pool.dialect()
     }
 
-    /// The SQLite pool, when the store is on SQLite (for tooling and tests).
-    pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
-        match &self.pool {
-            Pool::Sqlite(pool) => Some(pool),
-            Pool::Postgres(_) => None,
-        }
-    }
-
     /// The Postgres pool, when the store is on Postgres (for tooling and tests).
     pub fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
         match &self.pool {
@@ -266,7 +235,7 @@ impl JobStore {
     /// Closes the pool.
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Sqlite(pool) => pool.close(),
             Pool::Postgres(pool) => pool.close().await,
         }
     }

@@ -177,9 +177,9 @@ fn sigkill_mid_burst_leaves_no_half_written_transition() {
             let store = JobStore::open_sqlite(&db, SqliteOptions::default(), NoRequirements)
                 .await
                 .expect("reopen after crash");
-            let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-                .fetch_one(store.sqlite_pool().expect("sqlite"))
-                .await
+            // A connection of its own, beside the store's (SQLite checks the file, not a pool).
+            let integrity: String = rusqlite::Connection::open(&db)
+                .and_then(|conn| conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)))
                 .expect("integrity");
             assert_eq!(integrity, "ok");
             let jobs = check_consistent(&store).await;

@@ -1,0 +1,197 @@
+//! The SQLite backend's own guarantees (it runs rusqlite on the calling thread, not sqlx; see
+//! `src/sql/sqlite.rs`): files migrated by either one open in the other, a modified migration is
+//! refused, and a transaction dropped half-way leaves nothing and no stuck connection.
+
+mod common;
+
+use std::str::FromStr;
+
+use common::{ACTOR, request_for, runtime, sample_job};
+use handshake_job_model::JobState;
+use handshake_job_store::{JobStore, NoRequirements, SqliteOptions, StoreError};
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+async fn sqlx_pool(path: &std::path::Path) -> sqlx::SqlitePool {
+    let options = SqliteConnectOptions::from_str(&format!("sqlite:{}", path.display()))
+        .expect("url")
+        .create_if_missing(true)
+        .foreign_keys(true);
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .expect("sqlx pool")
+}
+
+#[test]
+fn a_file_migrated_by_sqlx_opens_and_works() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sqlx.db");
+        let pool = sqlx_pool(&path).await;
+        MIGRATOR.run(&pool).await.expect("sqlx migrates");
+        pool.close().await;
+
+        let store = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
+            .await
+            .expect("the store opens a file sqlx migrated, applying nothing again");
+        let created = store.create(sample_job(), ACTOR).await.expect("create");
+        let moved = store
+            .transition(request_for(created.job.job_id, 1, JobState::Running))
+            .await
+            .expect("transition");
+        assert_eq!(moved.version, 2);
+    });
+}
+
+#[test]
+fn a_file_the_store_migrated_is_current_for_sqlx() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store.db");
+        let store = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
+            .await
+            .expect("open");
+        store.close().await;
+
+        let pool = sqlx_pool(&path).await;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .expect("sqlx finds every migration applied with its own checksum");
+        let applied: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&pool)
+                .await
+                .expect("count");
+        assert_eq!(
+            applied,
+            i64::try_from(MIGRATOR.iter().count()).expect("count")
+        );
+    });
+}
+
+#[test]
+fn a_modified_or_unknown_applied_migration_is_refused() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tampered.db");
+        let store = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
+            .await
+            .expect("open");
+        store.close().await;
+        drop(store);
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let (first, checksum): (i64, Vec<u8>) = conn
+            .query_row(
+                "SELECT version, checksum FROM _sqlx_migrations ORDER BY version LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("first migration");
+        conn.execute(
+            "UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = ?1",
+            [first],
+        )
+        .expect("tamper");
+        let error = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
+            .await
+            .expect_err("a modified migration");
+        assert!(
+            matches!(error, StoreError::Migrate(MigrateError::VersionMismatch(v)) if v == first),
+            "{error:?}"
+        );
+
+        conn.execute(
+            "UPDATE _sqlx_migrations SET checksum = ?1 WHERE version = ?2",
+            rusqlite::params![checksum, first],
+        )
+        .expect("restore");
+        conn.execute(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (99999999999999, 'from a newer store', TRUE, x'00', 0)",
+            [],
+        )
+        .expect("a migration this build does not know");
+        let missing = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
+            .await
+            .expect_err("unknown migration");
+        assert!(
+            matches!(missing, StoreError::Migrate(MigrateError::VersionMissing(99_999_999_999_999))),
+            "{missing:?}"
+        );
+    });
+}
+
+#[test]
+fn a_dirty_migration_is_refused() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("dirty.db");
+        let store = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
+            .await
+            .expect("open");
+        store.close().await;
+        drop(store);
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let last: i64 = conn
+            .query_row("SELECT MAX(version) FROM _sqlx_migrations", [], |r| {
+                r.get(0)
+            })
+            .expect("version");
+        conn.execute(
+            "UPDATE _sqlx_migrations SET success = FALSE WHERE version = ?1",
+            [last],
+        )
+        .expect("mark dirty");
+        let error = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
+            .await
+            .expect_err("dirty");
+        assert!(
+            matches!(error, StoreError::Migrate(MigrateError::Dirty(v)) if v == last),
+            "{error:?}"
+        );
+    });
+}
+
+#[test]
+fn many_writers_on_one_file_store_serialise_without_busy_errors() {
+    // Writers of one store queue in the process before BEGIN IMMEDIATE; none waits out the busy
+    // timeout on a runtime thread while another holds the lock (a short timeout would show it).
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let options = SqliteOptions {
+            max_connections: 4,
+            busy_timeout: std::time::Duration::from_millis(1),
+            ..SqliteOptions::default()
+        };
+        let store = JobStore::open_sqlite(dir.path().join("many.db"), options, NoRequirements)
+            .await
+            .expect("open");
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..10 {
+                    let job = store.create(sample_job(), ACTOR).await.expect("create").job;
+                    store
+                        .transition(request_for(job.job_id, 1, JobState::Running))
+                        .await
+                        .expect("transition");
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.expect("task");
+        }
+        let all = store
+            .list(&handshake_job_store::JobFilter::default(), None, 1000)
+            .await
+            .expect("list");
+        assert_eq!(all.jobs.len(), 80);
+        assert!(all.jobs.iter().all(|r| r.job.state == JobState::Running));
+    });
+}
