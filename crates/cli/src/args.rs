@@ -32,16 +32,7 @@ exit status: 0 all valid / hashed / done, 1 a record is invalid or has no canoni
              that cannot be opened. A closed output pipe ends the program quietly (0).
 ";
 
-/// What to print for `hash`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HashOutput {
-    /// Canonical JSON on one line, digest on the next.
-    Both,
-    /// Only the canonical bytes, without a newline.
-    CanonicalOnly,
-    /// Only the hex digest and a newline.
-    DigestOnly,
-}
+pub use handshake_cli::hash::HashOutput;
 
 /// One parsed invocation.
 #[derive(Debug, Clone, PartialEq)]

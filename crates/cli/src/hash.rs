@@ -4,7 +4,6 @@ use std::fmt;
 
 use handshake_canonical::{Hash, canonical_json, canonical_scope_inputs};
 
-use crate::args::HashOutput;
 use crate::input;
 use crate::registry::SpecType;
 use crate::validate;
@@ -13,6 +12,17 @@ use crate::violation::Violation;
 /// The type whose hash has rules of its own: `scope_inputs_hash` sorts its two set-valued lists
 /// before hashing (see `handshake_canonical::hashes`).
 const SCOPE_INPUTS: &str = "ScopeInputs";
+
+/// What to print for `hash`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashOutput {
+    /// Canonical JSON on one line, digest on the next.
+    Both,
+    /// Only the canonical bytes, without a newline.
+    CanonicalOnly,
+    /// Only the hex digest and a newline.
+    DigestOnly,
+}
 
 /// A canonical form and its digest.
 pub struct Hashed {

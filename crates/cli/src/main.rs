@@ -7,24 +7,16 @@
 //! away (`handshake types | head`), the program ends quietly with 0.
 
 mod args;
-mod hash;
-mod input;
 mod jobs;
-mod registry;
-mod validate;
-mod violation;
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use args::Command;
-
-/// Exit status of a run that found nothing wrong.
-const EXIT_VALID: u8 = 0;
-/// Exit status when a record is invalid or cannot be hashed.
-const EXIT_INVALID: u8 = 1;
-/// Exit status of a usage error or an unreadable file.
-const EXIT_USAGE: u8 = 2;
+// What decides a verdict lives in the library (src/lib.rs); `crate::input` and
+// `crate::violation` name it for `handshake jobs` too.
+use handshake_cli::exit::{INVALID as EXIT_INVALID, USAGE as EXIT_USAGE, VALID as EXIT_VALID};
+use handshake_cli::{exit, hash, input, registry, validate, violation};
 
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
@@ -113,7 +105,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             json,
             files,
         } => {
-            let named = match resolve_type(type_name.as_deref()) {
+            let named = match registry::resolve(type_name.as_deref()) {
                 Ok(named) => named,
                 Err(message) => return Ok(usage_status(&message)),
             };
@@ -141,20 +133,14 @@ fn run(command: Command) -> anyhow::Result<u8> {
                 stdout.write_all(b"\n")?;
             }
             stdout.flush()?;
-            Ok(if reports.iter().any(|report| report.error.is_some()) {
-                EXIT_USAGE
-            } else if reports.iter().all(|report| report.valid) {
-                EXIT_VALID
-            } else {
-                EXIT_INVALID
-            })
+            Ok(exit::of_reports(&reports))
         }
         Command::Hash {
             type_name,
             output,
             file,
         } => {
-            let named = match resolve_type(type_name.as_deref()) {
+            let named = match registry::resolve(type_name.as_deref()) {
                 Ok(named) => named,
                 Err(message) => return Ok(usage_status(&message)),
             };
@@ -183,18 +169,4 @@ fn run(command: Command) -> anyhow::Result<u8> {
 fn usage_status(message: &str) -> u8 {
     eprintln!("handshake: {message}\n\n{}", args::USAGE);
     EXIT_USAGE
-}
-
-/// The spec type named by `--type`, or a usage message listing the valid names.
-fn resolve_type(name: Option<&str>) -> Result<Option<&'static registry::SpecType>, String> {
-    let Some(name) = name else {
-        return Ok(None);
-    };
-    registry::named(name).map(Some).ok_or_else(|| {
-        let roots: Vec<&str> = registry::roots().map(|spec_type| spec_type.name).collect();
-        format!(
-            "unknown type `{name}`; root types: {} (`handshake types` lists every type)",
-            roots.join(", ")
-        )
-    })
 }

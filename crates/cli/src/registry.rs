@@ -125,3 +125,21 @@ pub fn roots() -> impl Iterator<Item = &'static SpecType> {
 pub fn named(name: &str) -> Option<&'static SpecType> {
     TYPES.iter().find(|spec_type| spec_type.name == name)
 }
+
+/// The type named by `--type` (`None` when no name was given, so the root type is detected), or
+/// a usage message listing the root types.
+///
+/// # Errors
+/// The message for a name the spec does not have.
+pub fn resolve(name: Option<&str>) -> Result<Option<&'static SpecType>, String> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    named(name).map(Some).ok_or_else(|| {
+        let roots: Vec<&str> = roots().map(|spec_type| spec_type.name).collect();
+        format!(
+            "unknown type `{name}`; root types: {} (`handshake types` lists every type)",
+            roots.join(", ")
+        )
+    })
+}
