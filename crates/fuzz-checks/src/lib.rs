@@ -13,6 +13,7 @@
 //! | [`record`] via [`record_bytes`] | arbitrary JSON as every root type | validate → serialise → validate gives the same verdict; `validate_json` agrees |
 //! | [`canonical`] | arbitrary JSON | canonical form is idempotent; the hash of the canonical form equals the hash of the re-parsed canonical form |
 //! | [`master_spec`] | arbitrary bytes as a Master Spec | reading is deterministic |
+//! | [`cli_detect`] | arbitrary bytes as a file given to `handshake validate` without `--type` | see there: the strict reader agrees with serde_json; the detected type is what an independent count of the parsing roots says; `--type` of the detected type gives the same verdict; the exit status follows the verdict; a valid record's parsed form stays valid and hashes |
 //!
 //! "A refused spec writes nothing" holds by construction: loading and generating are pure
 //! (nothing here touches a file system), and only `output::apply` writes, after both succeed.
@@ -250,4 +251,154 @@ pub fn master_spec(data: &[u8]) {
         format!("{second:?}"),
         "reading is deterministic"
     );
+}
+
+/// Arbitrary bytes as a file given to `handshake validate` without `--type` (the CLI's type
+/// detection, `handshake_cli::validate`), checked against what the detection promises:
+///
+/// * the reader refuses duplicate keys and nothing else: what it accepts, serde_json reads to
+///   the same value, and what serde_json refuses, it refuses;
+/// * the report is consistent: `valid` exactly when there is no violation, a type and a
+///   detection always, the exit status 0 for valid and 1 for invalid, the same report twice;
+/// * the detection is what an independent count of the root types that parse says: none →
+///   `guessed` (and invalid), one → `unique`, several → `fewest_violations`, naming the others
+///   in `also_parses_as`, and the chosen one has no more violations than any of them;
+/// * `--type` of the reported type gives the same violations (detection changes only the type,
+///   never the verdict on it);
+/// * a valid record's parsed form (what the model writes back) is valid again as that type, and
+///   `handshake hash --type` of the record either hashes it or says it has no canonical form,
+///   never that it is invalid.
+pub fn cli_detect(data: &[u8]) {
+    use handshake_cli::validate::{Detection, check_text};
+    use handshake_cli::{exit, hash, input, registry};
+
+    if data.len() > MAX_INPUT {
+        return;
+    }
+    // The CLI reads files as UTF-8 text; other bytes are an unreadable file (exit 2).
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let lenient = serde_json::from_str::<Value>(text);
+    let strict = input::parse_json(text);
+    match (&strict, &lenient) {
+        (Ok(strict), Ok(lenient)) => assert_eq!(strict, lenient, "the strict reader's value"),
+        (Ok(_), Err(error)) => {
+            panic!("the strict reader accepted what serde_json refuses: {error}")
+        }
+        (Err(error), Ok(_)) => assert!(
+            error.to_string().starts_with("duplicate key"),
+            "the strict reader refused valid JSON without a duplicate key: {error}"
+        ),
+        (Err(_), Err(_)) => {}
+    }
+
+    let report = check_text("fuzz.json", text, None);
+    assert_eq!(
+        report.valid,
+        report.violations.is_empty(),
+        "valid iff no violation"
+    );
+    assert!(
+        report.error.is_none(),
+        "a file that was read is never an error"
+    );
+    let expected_status = if report.valid {
+        exit::VALID
+    } else {
+        exit::INVALID
+    };
+    assert_eq!(
+        exit::of_reports(std::slice::from_ref(&report)),
+        expected_status
+    );
+    let again = check_text("fuzz.json", text, None);
+    assert_eq!(
+        serde_json::to_value(&again).expect("a report serialises"),
+        serde_json::to_value(&report).expect("a report serialises"),
+        "detection is deterministic"
+    );
+    let type_name = report.type_name.expect("the spec has root types");
+    let detection = report.detection.expect("a read file has a detection");
+    let chosen = registry::named(type_name).expect("the reported type exists");
+    assert!(chosen.root, "detection reports only root types");
+
+    let Ok(value) = strict else {
+        assert_eq!(
+            detection,
+            Detection::Guessed,
+            "text that is not JSON is guessed"
+        );
+        assert!(!report.valid, "text that is not JSON is invalid");
+        return;
+    };
+    let parsing: Vec<(&str, usize)> = registry::roots()
+        .filter_map(|spec_type| {
+            let checked = spec_type.check(&value);
+            checked
+                .parsed
+                .map(|_| (spec_type.name, checked.violations.len()))
+        })
+        .collect();
+    match parsing.as_slice() {
+        [] => {
+            assert_eq!(detection, Detection::Guessed, "no root parses");
+            assert!(
+                !report.valid,
+                "a record that parses as no root type is invalid"
+            );
+        }
+        [(only, _)] => {
+            assert_eq!(detection, Detection::Unique, "exactly one root parses");
+            assert_eq!(type_name, *only);
+            assert!(report.also_parses_as.is_empty());
+        }
+        several => {
+            assert_eq!(
+                detection,
+                Detection::FewestViolations,
+                "several roots parse"
+            );
+            let others: Vec<&str> = several
+                .iter()
+                .map(|(name, _)| *name)
+                .filter(|name| *name != type_name)
+                .collect();
+            assert_eq!(
+                report.also_parses_as, others,
+                "also_parses_as names the others"
+            );
+            let fewest = several.iter().map(|(_, count)| *count).min();
+            assert_eq!(
+                Some(report.violations.len()),
+                fewest,
+                "the fewest violations"
+            );
+        }
+    }
+
+    let named = check_text("fuzz.json", text, Some(chosen));
+    assert_eq!(
+        named.valid, report.valid,
+        "--type {type_name} gives the same verdict"
+    );
+    assert_eq!(
+        named.violations, report.violations,
+        "--type {type_name}: same violations"
+    );
+    assert_eq!(named.detection, Some(Detection::Named));
+
+    if report.valid {
+        let parsed = chosen.check(&value).parsed.expect("a valid record parsed");
+        let rechecked = chosen.check(&parsed);
+        assert!(
+            rechecked.parsed.is_some() && rechecked.violations.is_empty(),
+            "the parsed form of a valid {type_name} is valid: {:?}",
+            rechecked.violations
+        );
+        match hash::hash_text("fuzz.json", text, Some(chosen)) {
+            Ok(_) | Err(hash::Refusal::NoCanonicalForm { .. }) => {}
+            Err(refusal) => panic!("a valid {type_name} was refused by hash: {refusal}"),
+        }
+    }
 }

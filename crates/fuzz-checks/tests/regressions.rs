@@ -14,6 +14,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("record", handshake_fuzz_checks::record_bytes),
     ("canonical", handshake_fuzz_checks::canonical),
     ("master_spec", handshake_fuzz_checks::master_spec),
+    ("cli_detect", handshake_fuzz_checks::cli_detect),
 ];
 
 fn fuzz_dir() -> PathBuf {
