@@ -180,3 +180,57 @@ fn three_requirements_of_one_clause_claimed_by_three_declarations() {
     assert_eq!(json["findings"][0]["kind"], "unclaimed");
     assert_eq!(json["findings"][0]["line"], 11);
 }
+
+/// The manifest claims what the spec as a whole implements (the schema process of §2.6.6.6.3
+/// in the real spec): its `claims:` count like any declaration's.
+#[test]
+fn the_manifest_claims_what_no_single_declaration_implements() {
+    let lock = Lock::from_items(&extract(MASTER.as_bytes()).unwrap().items);
+    let manifest = MANIFEST.replace(
+        "files:\n",
+        "claims: [\"§2.6.6.3.3/operators-shall-review-poisoned-jobs-hand\"]\nfiles:\n",
+    );
+    let model = MODEL.replace(
+        "      claims: [\"§2.6.6.3.3/cancelled-jobs-must-vanish\"]\n",
+        "",
+    );
+    let sources: BTreeMap<String, String> = [
+        ("spec/handshake.yaml", manifest),
+        ("spec/model.yaml", model),
+        ("spec/master-spec.lock", lock.render()),
+    ]
+    .into_iter()
+    .map(|(path, text)| (path.to_string(), text))
+    .collect();
+    let spec = handshake_spec::load_sources(&sources, "spec/handshake.yaml").expect("loads");
+    let by_manifest: Vec<String> = spec
+        .claims
+        .iter()
+        .filter(|c| c.declaration.file == "spec/handshake.yaml")
+        .map(|c| format!("{} at {}", c.id, c.location))
+        .collect();
+    assert_eq!(
+        by_manifest,
+        vec!["§2.6.6.3.3/operators-shall-review-poisoned-jobs-hand at spec/handshake.yaml:11:10"]
+    );
+    let report = handshake_spec_sync::check(MASTER.as_bytes(), &spec, &lock).unwrap();
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+    assert_eq!((report.claimed, report.out_of_scope), (4, 1));
+
+    // an unknown id there is refused like anywhere else
+    let mut bad = sources.clone();
+    bad.insert(
+        "spec/handshake.yaml".into(),
+        MANIFEST.replace(
+            "files:\n",
+            "claims: [\"§2.6.6.3.3/no-such-item\"]\nfiles:\n",
+        ),
+    );
+    let error = handshake_spec::load_sources(&bad, "spec/handshake.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("S1201") && error.contains("spec/handshake.yaml:11:10"),
+        "{error}"
+    );
+}

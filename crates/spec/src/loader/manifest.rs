@@ -14,7 +14,14 @@ impl Loader {
         let what = "the manifest";
         self.check_keys(
             root,
-            &["spec", "version", "master_spec", "outputs", "files"],
+            &[
+                "spec",
+                "version",
+                "master_spec",
+                "outputs",
+                "files",
+                "claims",
+            ],
             what,
         );
         let name = self.require(root, "spec", &owner, what).and_then(|node| {
@@ -132,6 +139,11 @@ impl Loader {
             }
         } else {
             self.require(root, "files", &owner, what);
+        }
+        // The manifest claims what the spec as a whole implements: how its versions and outputs
+        // are kept (§2.6.6.6.3 asks it of the schemas, not of any one declaration).
+        if let Some((key, node)) = root.get_key_value("claims") {
+            self.read_claims(key, node, &owner);
         }
         let values = match (name, version, master_spec, outputs) {
             (Some(n), Some(v), Some(m), Some(o)) => Some((n, v, m, o)),
