@@ -4934,6 +4934,8 @@ pub struct CompactionOpenLoop {
     /// The next step (§2.6.6.7.8)
     pub next_action: String,
     /// Where the loop comes from; at least one (§2.6.6.7.8)
+    ///
+    /// Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-043 requires at least one).
     pub source_refs: Vec<SourceRef>,
 }
 
@@ -4950,6 +4952,8 @@ pub struct CompactionProgress {
     /// What blocks progress (§2.6.6.7.8)
     pub blockers: Vec<String>,
     /// The spans the progress was read from; at least one (§2.6.6.7.8)
+    ///
+    /// Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-044 requires at least one).
     pub source_refs: Vec<SourceRef>,
 }
 
@@ -4968,6 +4972,8 @@ pub struct CompactionToolResult {
     /// Errors it reported (§2.6.6.7.8)
     pub errors: Vec<String>,
     /// The tool-call span and artifacts; at least one (§2.6.6.7.8)
+    ///
+    /// Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-045 requires at least one).
     pub source_refs: Vec<SourceRef>,
 }
 
@@ -4986,6 +4992,8 @@ pub struct CompactionError {
     /// What was or should be done (§2.6.6.7.8)
     pub mitigation: String,
     /// The spans and artifacts it was read from; at least one (§2.6.6.7.8)
+    ///
+    /// Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-046 requires at least one).
     pub source_refs: Vec<SourceRef>,
 }
 

@@ -5843,6 +5843,7 @@ class CompactionOpenLoop(BaseModel):
     """where the loop comes from; at least one
 
     Clause: §2.6.6.7.8
+    Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-043 requires at least one).
     """
 
     @model_validator(mode="after")
@@ -5886,6 +5887,7 @@ class CompactionProgress(BaseModel):
     """the spans the progress was read from; at least one
 
     Clause: §2.6.6.7.8
+    Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-044 requires at least one).
     """
 
     @model_validator(mode="after")
@@ -5935,6 +5937,7 @@ class CompactionToolResult(BaseModel):
     """the tool-call span and artifacts; at least one
 
     Clause: §2.6.6.7.8
+    Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-045 requires at least one).
     """
 
     @model_validator(mode="after")
@@ -5985,6 +5988,7 @@ class CompactionError(BaseModel):
     """the spans and artifacts it was read from; at least one
 
     Clause: §2.6.6.7.8
+    Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-046 requires at least one).
     """
 
     @model_validator(mode="after")

@@ -3004,6 +3004,7 @@ export interface CompactionOpenLoop {
    * where the loop comes from; at least one
    *
    * Clause: §2.6.6.7.8
+   * Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-043 requires at least one).
    */
   source_refs: SourceRef[];
 }
@@ -3037,6 +3038,7 @@ export interface CompactionProgress {
    * the spans the progress was read from; at least one
    *
    * Clause: §2.6.6.7.8
+   * Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-044 requires at least one).
    */
   source_refs: SourceRef[];
 }
@@ -3076,6 +3078,7 @@ export interface CompactionToolResult {
    * the tool-call span and artifacts; at least one
    *
    * Clause: §2.6.6.7.8
+   * Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-045 requires at least one).
    */
   source_refs: SourceRef[];
 }
@@ -3115,6 +3118,7 @@ export interface CompactionError {
    * the spans and artifacts it was read from; at least one
    *
    * Clause: §2.6.6.7.8
+   * Decision: The typed notation of §2.6.6.7.8 gives this item no refs, but its reversibility rule asks every compact item to carry SourceRefs to spans and artifacts. Decision and Constraint carry theirs as evidence_refs and scope_refs; the other four items get this field (HSK-RULE-ACE-046 requires at least one).
    */
   source_refs: SourceRef[];
 }
