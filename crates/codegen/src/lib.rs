@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod docs;
+pub mod evidence;
 pub mod json_schema;
 pub mod marker;
 pub mod migrations;
@@ -152,7 +153,9 @@ pub enum RunError {
 }
 
 /// The whole pipeline up to, not including, writing: load `spec/handshake.yaml` under `root`,
-/// read the migrations folder, generate every target in memory, and compare with the tree.
+/// read the migrations folder, generate every target in memory, add the evidence matrix (from the
+/// lock `spec/master-spec.lock` and the doc comments of the hand-written Rust, see [`evidence`]),
+/// and compare with the tree.
 ///
 /// `cargo xtask codegen` applies the returned plan; `--check` and the drift test only report it.
 pub fn plan_repo(root: &std::path::Path) -> Result<output::Plan, RunError> {
@@ -162,6 +165,24 @@ pub fn plan_repo(root: &std::path::Path) -> Result<output::Plan, RunError> {
         let contents = std::fs::read_to_string(root.join(&path))?.replace("\r\n", "\n");
         existing.push(ExistingFile { path, contents });
     }
-    let generated = generate(&spec, &existing)?;
+    let mut generated = generate(&spec, &existing)?;
+    // The evidence matrix joins the spec with the lock and the hand-written code's citations, and
+    // points into the files just generated, so it is made here, where the tree is read.
+    let lock = match std::fs::read_to_string(root.join(evidence::LOCK_PATH)) {
+        Ok(text) => text.replace("\r\n", "\n"),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(error) => return Err(error.into()),
+    };
+    let mut sources = Vec::new();
+    for dir in evidence::SOURCE_DIRS {
+        for path in output::files_under(root, std::path::Path::new(dir))? {
+            if evidence::is_source(&spec, &path) {
+                let contents = std::fs::read_to_string(root.join(&path))?.replace("\r\n", "\n");
+                sources.push(evidence::SourceFile { path, contents });
+            }
+        }
+    }
+    let matrix = evidence::generate(&spec, &lock, &generated.files, &sources);
+    generated.files.extend(matrix);
     Ok(output::plan(root, &generated)?)
 }

@@ -1,0 +1,1187 @@
+//! Evidence target: `evidence.md` and `evidence.json` under `spec.outputs.docs`, the matrix from
+//! every normative item of the Master Spec to what implements and proves it (issue #11).
+//!
+//! For each item of `spec/master-spec.lock` (id, clause, Master Spec line) it lists:
+//! - the YAML declarations that claim it: its `claims:` entries, and the field, state, type or
+//!   transition that corresponds to it by name (what spec-sync counts as claiming it without a
+//!   `claims:` entry); `out_of_scope:` entries are shown as such;
+//! - the generated code of each claiming declaration in every target, found in the files the other
+//!   targets of this run produced (so the lines are those of this run's output);
+//! - hand-written code and tests whose doc comments (`///`, `//!`) cite the item's id or its
+//!   clause. A citation of the id is exact; a citation of the clause covers every item of that
+//!   clause and is shown as such, so a reader can tell "this test names the requirement" from
+//!   "this test names its section".
+//!
+//! The items come from the committed lock, never from the Master Spec itself, so the matrix is
+//! generated (and `codegen --check` works) in a clone without `../shared`; the lock is what the
+//! YAML was last reviewed against (`cargo xtask spec-sync --accept`). Like the generators, this is
+//! pure: the caller reads the lock and the hand-written sources (see [`crate::plan_repo`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use handshake_spec::model::{Location, Spec, TypeKind};
+use regex::Regex;
+use serde_json::{Value, json};
+
+use crate::{GeneratedFile, marker, names};
+
+/// Source named in the markers: the matrix joins all three.
+const SOURCES: &str =
+    "spec/*.yaml, spec/master-spec.lock and the doc comments of hand-written code";
+
+/// Where the lock lives, relative to the repository root.
+pub const LOCK_PATH: &str = "spec/master-spec.lock";
+
+/// Folders whose `.rs` files are searched for citations, relative to the repository root.
+pub const SOURCE_DIRS: &[&str] = &["crates", "xtask", "tests"];
+
+/// Crates whose citations are not evidence: spec-sync and spec-diff read the Master Spec's text
+/// and the spec's history; their doc comments name clauses as fixtures of that reading (a test
+/// that deletes a state names the clause of the state table), not as requirements they implement
+/// or prove.
+pub const SKIPPED_DIRS: &[&str] = &["crates/spec-sync/", "crates/spec-diff/"];
+
+/// Folders that neither enforce nor prove: benchmarks and examples.
+const SKIPPED_FOLDERS: &[&str] = &["benches", "examples"];
+
+/// One hand-written source file, as the caller read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path relative to the repository root, with `/` separators.
+    pub path: String,
+    /// Full contents.
+    pub contents: String,
+}
+
+/// Whether a path found under [`SOURCE_DIRS`] is searched for citations: Rust, not in the
+/// generated folder, not in a build, benchmark or example folder, not in [`SKIPPED_DIRS`]. (A
+/// file that carries the `@generated` marker anywhere else, such as a golden test's expected
+/// output, is skipped by [`generate`].)
+pub fn is_source(spec: &Spec, path: &str) -> bool {
+    let generated = spec.outputs.rust.trim_end_matches('/');
+    path.ends_with(".rs")
+        && !path.starts_with(&format!("{generated}/"))
+        && !path
+            .split('/')
+            .any(|part| part == "target" || SKIPPED_FOLDERS.contains(&part))
+        && !SKIPPED_DIRS.iter().any(|dir| path.starts_with(dir))
+}
+
+/// One normative item of the lock.
+#[derive(Debug, Clone)]
+struct Item {
+    id: String,
+    kind: String,
+    clause: String,
+    line: usize,
+}
+
+/// Reads the items of a lock: `id<TAB>kind<TAB>clause<TAB>line<TAB>…` per line; `#` comments
+/// and `!` reviewed reading findings are skipped. (The format is spec-sync's, `docs/spec-sync.md`;
+/// the loader reads the ids the same way.)
+fn lock_items(lock: &str) -> Vec<Item> {
+    lock.lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with('!'))
+        .filter_map(|line| {
+            let mut parts = line.split('\t');
+            Some(Item {
+                id: parts.next()?.to_string(),
+                kind: parts.next()?.to_string(),
+                clause: parts.next()?.to_string(),
+                line: parts.next()?.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// A YAML declaration, as the evidence names it and looks for its generated code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Decl {
+    Manifest,
+    Type(String),
+    Field(String, String),
+    Value(String, String),
+    Variant(String, String),
+    Transition(String, String),
+    Rejected(String, String),
+    Error(String, String),
+    Rule(String, String),
+    Profile(String),
+    OutOfScope(String),
+    Other,
+}
+
+impl Decl {
+    fn describe(&self) -> String {
+        match self {
+            Decl::Manifest => "the manifest".into(),
+            Decl::Type(t) => format!("type `{t}`"),
+            Decl::Field(t, f) => format!("field `{t}.{f}`"),
+            Decl::Value(t, v) => format!("value `{t}.{v}`"),
+            Decl::Variant(t, v) => format!("variant `{t}.{v}`"),
+            Decl::Transition(from, to) => format!("transition `{from} → {to}`"),
+            Decl::Rejected(from, to) => format!("rejected edge `{from} → {to}`"),
+            Decl::Error(name, code) => format!("error `{name}` ({code})"),
+            Decl::Rule(name, code) => format!("rule `{name}` ({code})"),
+            Decl::Profile(name) => format!("profile `{name}`"),
+            Decl::OutOfScope(name) => format!("out of scope: `{name}`"),
+            Decl::Other => "a declaration".into(),
+        }
+    }
+}
+
+/// Every declaration of the spec by where it is written.
+fn declarations(spec: &Spec) -> BTreeMap<Location, Decl> {
+    let mut at = BTreeMap::new();
+    for ty in &spec.types {
+        at.insert(ty.meta.location.clone(), Decl::Type(ty.name.clone()));
+        match &ty.kind {
+            TypeKind::Record(record) => {
+                for field in &record.fields {
+                    at.insert(
+                        field.meta.location.clone(),
+                        Decl::Field(ty.name.clone(), field.name.clone()),
+                    );
+                }
+            }
+            TypeKind::Enum(values) => {
+                for value in values {
+                    at.insert(
+                        value.meta.location.clone(),
+                        Decl::Value(ty.name.clone(), value.name.clone()),
+                    );
+                }
+            }
+            TypeKind::Union(union) => {
+                for variant in &union.variants {
+                    at.insert(
+                        variant.meta.location.clone(),
+                        Decl::Variant(ty.name.clone(), variant.name.clone()),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    let lifecycle = &spec.lifecycle;
+    at.insert(
+        lifecycle.meta.location.clone(),
+        Decl::Type(lifecycle.name.clone()),
+    );
+    for state in &lifecycle.states {
+        at.insert(
+            state.meta.location.clone(),
+            Decl::Value(lifecycle.name.clone(), state.name.clone()),
+        );
+    }
+    for edge in &lifecycle.transitions {
+        at.insert(
+            edge.meta.location.clone(),
+            Decl::Transition(edge.from.clone(), edge.to.clone()),
+        );
+    }
+    for edge in &lifecycle.rejected {
+        at.insert(
+            edge.meta.location.clone(),
+            Decl::Rejected(edge.from.clone(), edge.to.clone()),
+        );
+    }
+    for error in &spec.errors {
+        at.insert(
+            error.meta.location.clone(),
+            Decl::Error(error.name.clone(), error.code.clone()),
+        );
+    }
+    for rule in &spec.rules {
+        at.insert(
+            rule.meta.location.clone(),
+            Decl::Rule(rule.name.clone(), rule.code.clone()),
+        );
+    }
+    for profile in &spec.profiles {
+        at.insert(
+            profile.meta.location.clone(),
+            Decl::Profile(profile.name.clone()),
+        );
+    }
+    for entry in &spec.out_of_scope {
+        at.insert(
+            entry.meta.location.clone(),
+            Decl::OutOfScope(entry.name.clone()),
+        );
+    }
+    at
+}
+
+/// A declaration that claims an item.
+#[derive(Debug, Clone)]
+struct ClaimedBy {
+    decl: Decl,
+    at: String,
+    /// `claims` (listed under `claims:`) or `corresponds` (by name, as spec-sync matches it).
+    how: &'static str,
+}
+
+/// The declarations that correspond to structural items without a `claims:` entry, the way
+/// spec-sync's comparison pairs them: field-table rows with the record sharing most of their
+/// names, states with the lifecycle, diagram edges with transitions (or rejected edges), code
+/// types with the type of their name (or ending in it and citing the item's clause).
+fn correspondences(spec: &Spec, items: &[Item]) -> BTreeMap<String, Vec<ClaimedBy>> {
+    let mut found: BTreeMap<String, Vec<ClaimedBy>> = BTreeMap::new();
+    let subject = |item: &Item| item.id.rsplit('/').next().unwrap_or("").to_string();
+    let field_names: BTreeSet<String> = items
+        .iter()
+        .filter(|i| i.kind == "field")
+        .map(&subject)
+        .collect();
+    let record = spec
+        .types
+        .iter()
+        .filter_map(|ty| match &ty.kind {
+            TypeKind::Record(record) => Some((ty, record)),
+            _ => None,
+        })
+        .max_by_key(|(ty, record)| {
+            let shared = record
+                .fields
+                .iter()
+                .filter(|f| field_names.contains(&f.name))
+                .count();
+            // ties go to the type declared first
+            (shared, std::cmp::Reverse(ty.meta.location.clone()))
+        });
+    for item in items {
+        let name = subject(item);
+        let mut add = |decl: Decl, at: &Location| {
+            found.entry(item.id.clone()).or_default().push(ClaimedBy {
+                decl,
+                at: at.to_string(),
+                how: "corresponds",
+            })
+        };
+        match item.kind.as_str() {
+            "field" => {
+                if let Some((ty, record)) = record
+                    && let Some(field) = record.fields.iter().find(|f| f.name == name)
+                {
+                    add(
+                        Decl::Field(ty.name.clone(), field.name.clone()),
+                        &field.meta.location,
+                    );
+                }
+            }
+            "state" => {
+                if let Some(state) = spec.lifecycle.states.iter().find(|s| s.name == name) {
+                    add(
+                        Decl::Value(spec.lifecycle.name.clone(), state.name.clone()),
+                        &state.meta.location,
+                    );
+                }
+            }
+            "transition" => {
+                let Some((from, to)) = name.split_once('-') else {
+                    continue;
+                };
+                let lifecycle = &spec.lifecycle;
+                if let Some(edge) = lifecycle
+                    .transitions
+                    .iter()
+                    .find(|t| t.from == from && t.to == to)
+                {
+                    add(
+                        Decl::Transition(from.into(), to.into()),
+                        &edge.meta.location,
+                    );
+                } else if let Some(edge) = lifecycle
+                    .rejected
+                    .iter()
+                    .find(|t| t.from == from && t.to == to)
+                {
+                    add(Decl::Rejected(from.into(), to.into()), &edge.meta.location);
+                }
+            }
+            "type" => {
+                let exact = spec.types.iter().find(|t| t.name == name);
+                let by_suffix = || {
+                    spec.types
+                        .iter()
+                        .find(|t| t.name.ends_with(&name) && t.meta.clause.0.contains(&item.clause))
+                };
+                if let Some(ty) = exact.or_else(by_suffix) {
+                    add(Decl::Type(ty.name.clone()), &ty.meta.location);
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Output targets searched for generated code, in the order the matrix lists them.
+const TARGETS: &[&str] = &["rust", "json_schema", "sql", "typescript", "python"];
+
+/// The generated files of one target, in generation order.
+fn files_of<'a>(
+    spec: &Spec,
+    generated: &'a [GeneratedFile],
+    target: &str,
+) -> Vec<&'a GeneratedFile> {
+    let dir = match target {
+        "rust" => &spec.outputs.rust,
+        "json_schema" => &spec.outputs.json_schema,
+        "sql" => &spec.outputs.migrations,
+        "typescript" => &spec.outputs.typescript,
+        _ => &spec.outputs.python,
+    };
+    let prefix = format!("{}/", dir.trim_end_matches('/'));
+    generated
+        .iter()
+        .filter(|f| f.path.starts_with(&prefix))
+        .filter(|f| target != "sql" || f.path.ends_with(".sql"))
+        .collect()
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// The first line (0-based) matching `pattern` at or after `from` and before the block that
+/// starts at `from` ends (the first non-empty line indented no deeper than line `from`, which
+/// closes it); `None` for `from` means the whole file.
+fn find_in(lines: &[&str], pattern: &Regex, from: Option<usize>) -> Option<usize> {
+    let Some(start) = from else {
+        return lines.iter().position(|line| pattern.is_match(line));
+    };
+    let depth = indent(lines[start]);
+    if pattern.is_match(lines[start]) {
+        return Some(start);
+    }
+    for (offset, line) in lines[start + 1..].iter().enumerate() {
+        if !line.trim().is_empty() && indent(line) <= depth {
+            // the closing line of the block still belongs to it (`}` of a Rust struct)
+            return pattern.is_match(line).then_some(start + 1 + offset);
+        }
+        if pattern.is_match(line) {
+            return Some(start + 1 + offset);
+        }
+    }
+    None
+}
+
+fn regex(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("evidence patterns are valid")
+}
+
+/// The anchors of a type in one target's files: (file index, line); one per SQL dialect, else the
+/// first. With `members`, a root type's JSON Schema anchor is its file's opening brace, so its
+/// fields are searched in the whole document (its `properties` come before its `$defs`).
+fn type_anchor(
+    spec: &Spec,
+    files: &[&GeneratedFile],
+    target: &str,
+    name: &str,
+    members: bool,
+) -> Vec<(usize, usize)> {
+    let escaped = regex::escape(name);
+    let table = spec
+        .types
+        .iter()
+        .find(|t| t.name == name)
+        .and_then(|t| match &t.kind {
+            TypeKind::Record(record) => record.table.as_ref().map(|table| table.name.clone()),
+            _ => None,
+        });
+    let pattern = match target {
+        "rust" => regex(&format!(r"^pub (struct|enum|type) {escaped}\b")),
+        "json_schema" => {
+            // a root type's own file first, else its first definition
+            let own = format!("/{}.schema.json", names::snake_case(name));
+            if let Some(index) = files.iter().position(|f| f.path.ends_with(&own)) {
+                let title = regex(&format!(r#"^\s*"title": "{escaped}""#));
+                let lines: Vec<&str> = files[index].contents.lines().collect();
+                if let Some(line) = find_in(&lines, &title, None) {
+                    return vec![(index, if members { 0 } else { line })];
+                }
+            }
+            regex(&format!(r#"^\s*"{escaped}": \{{"#))
+        }
+        "sql" => match table {
+            Some(table) => regex(&format!(
+                r"^CREATE TABLE (IF NOT EXISTS )?{}\b",
+                regex::escape(&table)
+            )),
+            None => return Vec::new(),
+        },
+        "typescript" => regex(&format!(
+            r"^export (interface|type|const|class) {escaped}\b"
+        )),
+        _ => regex(&format!(r"^(class {escaped}\(|{escaped} = )")),
+    };
+    let mut anchors = files.iter().enumerate().filter_map(|(index, file)| {
+        let lines: Vec<&str> = file.contents.lines().collect();
+        find_in(&lines, &pattern, None).map(|line| (index, line))
+    });
+    if target == "sql" {
+        anchors.collect()
+    } else {
+        anchors.next().into_iter().collect()
+    }
+}
+
+/// Where the generated code of one declaration is, per target: `path:line` (1-based).
+fn generated_code(
+    spec: &Spec,
+    generated: &[GeneratedFile],
+    decl: &Decl,
+) -> BTreeMap<&'static str, Vec<String>> {
+    let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    for &target in TARGETS {
+        let files = files_of(spec, generated, target);
+        let mut hits = Vec::new();
+        let mut push =
+            |file: &GeneratedFile, line: usize| hits.push(format!("{}:{}", file.path, line + 1));
+        match decl {
+            Decl::Type(name) => {
+                for (index, line) in type_anchor(spec, &files, target, name, false) {
+                    push(files[index], line);
+                }
+            }
+            Decl::Field(ty, field) | Decl::Value(ty, field) | Decl::Variant(ty, field) => {
+                let escaped = regex::escape(field);
+                let pattern = match (decl, target) {
+                    (Decl::Field(..), "rust") => format!(r"^\s+pub (r#)?{escaped}:"),
+                    (Decl::Field(..), "json_schema") => format!(r#"^\s*"{escaped}": \{{"#),
+                    (Decl::Field(..), "sql") => format!(r"^\s+{escaped} "),
+                    (Decl::Field(..), "typescript") => format!(r"^\s+(readonly )?{escaped}\??:"),
+                    (Decl::Field(..), _) => format!(r"^\s+{escaped}: "),
+                    (_, "rust") => format!(r"^\s+{}\b", regex::escape(&names::pascal_case(field))),
+                    (_, "sql") => format!(r"'{escaped}'"),
+                    _ => format!(r#""{escaped}""#),
+                };
+                let pattern = regex(&pattern);
+                for (index, anchor) in type_anchor(spec, &files, target, ty, true) {
+                    let lines: Vec<&str> = files[index].contents.lines().collect();
+                    if let Some(line) = find_in(&lines, &pattern, Some(anchor)) {
+                        push(files[index], line);
+                    }
+                }
+            }
+            Decl::Transition(from, to) | Decl::Rejected(from, to) if target == "rust" => {
+                // the tables are struct literals, `from:` and `to:` on consecutive lines
+                let state = &spec.lifecycle.name;
+                let from = format!("from: {state}::{},", names::pascal_case(from));
+                let to = format!("to: {state}::{},", names::pascal_case(to));
+                for file in files.iter().filter(|f| f.path.contains("lifecycle")) {
+                    let lines: Vec<&str> = file.contents.lines().collect();
+                    let found = lines
+                        .windows(2)
+                        .position(|pair| pair[0].trim() == from && pair[1].trim() == to);
+                    if let Some(line) = found {
+                        push(file, line);
+                        break;
+                    }
+                }
+            }
+            Decl::Transition(from, to) | Decl::Rejected(from, to) => {
+                let (from, to) = if target == "rust" {
+                    (names::pascal_case(from), names::pascal_case(to))
+                } else {
+                    (format!("\"{from}\""), format!("\"{to}\""))
+                };
+                let pattern = regex(&format!(
+                    r"\b{}\b.*\b{}\b",
+                    regex::escape(from.trim_matches('"')),
+                    regex::escape(to.trim_matches('"'))
+                ));
+                for file in files.iter().filter(|f| f.path.contains("lifecycle")) {
+                    let lines: Vec<&str> = file.contents.lines().collect();
+                    if let Some(line) = find_in(&lines, &pattern, None) {
+                        push(file, line);
+                        break;
+                    }
+                }
+            }
+            Decl::Rule(name, code) => {
+                // the rule's check: its code where it is reported, or its SQL CHECK constraint
+                let pattern = if target == "sql" {
+                    regex(&format!(r"_{}_check\b", regex::escape(name)))
+                } else {
+                    regex(&format!(
+                        r#"(code"?: |CrossFieldRule\()"{}""#,
+                        regex::escape(code)
+                    ))
+                };
+                for file in &files {
+                    let lines: Vec<&str> = file.contents.lines().collect();
+                    if let Some(line) = find_in(&lines, &pattern, None) {
+                        push(file, line);
+                        break;
+                    }
+                }
+            }
+            Decl::Error(name, _) => {
+                let pattern = match target {
+                    "rust" => regex(&format!(r"^\s+{}\b", regex::escape(name))),
+                    "python" => regex(&format!(r#"^\s+"{}": "#, regex::escape(name))),
+                    "typescript" => regex(&format!(r"^\s+{}: ", regex::escape(name))),
+                    _ => continue,
+                };
+                for file in files.iter().filter(|f| f.path.contains("errors")) {
+                    let lines: Vec<&str> = file.contents.lines().collect();
+                    if let Some(line) = find_in(&lines, &pattern, None) {
+                        push(file, line);
+                        break;
+                    }
+                }
+            }
+            Decl::Manifest | Decl::Profile(_) | Decl::OutOfScope(_) | Decl::Other => {}
+        }
+        if !hits.is_empty() {
+            out.insert(target, hits);
+        }
+    }
+    out
+}
+
+/// A doc comment that cites clauses or item ids, attached to what follows it.
+#[derive(Debug, Clone)]
+struct Citation {
+    /// `path:line` of the comment's first line.
+    at: String,
+    /// The function it documents, or `path` for a module comment (`//!`).
+    name: String,
+    test: bool,
+    clauses: BTreeSet<String>,
+    ids: BTreeSet<String>,
+}
+
+/// The citing doc comments of one file. A comment is a run of `///` or `//!` lines; it belongs to
+/// a test when the file is an integration test (under a `tests/` folder), when it sits in the
+/// file's `#[cfg(test)]` part, or when the function it documents is marked `#[test]` (or
+/// `#[tokio::test]`, a `proptest!` body is under `tests/` anyway).
+fn citations(file: &SourceFile, known_ids: &BTreeSet<&str>) -> Vec<Citation> {
+    let clause = regex(r"§(\d+(?:\.\d+)+)(/[a-z0-9_/-]+)?");
+    let item = regex(
+        r"^\s*(pub(\([a-z]+\))? )?(async |const |unsafe )?(fn|const|static|struct|enum|trait|type|mod|macro_rules!) ?([A-Za-z0-9_]+)",
+    );
+    let code_span = regex(r"`[^`]*`");
+    let lines: Vec<&str> = file.contents.lines().collect();
+    let integration = file.path.contains("/tests/") || file.path.starts_with("tests/");
+    let cfg_test = lines.iter().position(|l| l.trim() == "#[cfg(test)]");
+    let mut out = Vec::new();
+    let mut index = 0;
+    while index < lines.len() {
+        let trimmed = lines[index].trim_start();
+        let module = trimmed.starts_with("//!");
+        if !(module || (trimmed.starts_with("///") && !trimmed.starts_with("////"))) {
+            index += 1;
+            continue;
+        }
+        let prefix = if module { "//!" } else { "///" };
+        let start = index;
+        let mut text = String::new();
+        while index < lines.len() && lines[index].trim_start().starts_with(prefix) {
+            text.push_str(lines[index].trim_start().trim_start_matches(prefix));
+            text.push(' ');
+            index += 1;
+        }
+        let (mut clauses, mut ids) = (BTreeSet::new(), BTreeSet::new());
+        // a clause in an inline code span is an example or a literal (`§2.6.6.3.3/…` in the
+        // spec language's docs), not a citation
+        let text = code_span.replace_all(&text, "");
+        for cited in clause.captures_iter(&text) {
+            let number = format!("§{}", &cited[1]);
+            match cited.get(2) {
+                Some(rest) => {
+                    // an id is the clause and a slug; a longer match keeps the longest known id
+                    let whole = format!("{number}{}", rest.as_str());
+                    let id = known_ids
+                        .iter()
+                        .filter(|id| whole.starts_with(**id))
+                        .max_by_key(|id| id.len());
+                    match id {
+                        Some(id) => {
+                            ids.insert((*id).to_string());
+                        }
+                        None => {
+                            clauses.insert(number);
+                        }
+                    }
+                }
+                None => {
+                    clauses.insert(number);
+                }
+            }
+        }
+        if clauses.is_empty() && ids.is_empty() {
+            continue;
+        }
+        // what the comment documents: the next function, past attributes and blank lines
+        let mut next = index;
+        let mut marked_test = false;
+        while next < lines.len() {
+            let line = lines[next].trim();
+            if line.starts_with("#[") {
+                marked_test |= line.starts_with("#[test")
+                    || line.ends_with("::test]")
+                    || line.contains("::test(");
+                next += 1;
+            } else if line.is_empty() {
+                next += 1;
+            } else {
+                break;
+            }
+        }
+        let in_tests = integration || cfg_test.is_some_and(|at| start > at);
+        let documented = lines.get(next).and_then(|line| item.captures(line));
+        let (name, is_fn) = match (&documented, module) {
+            (_, true) => (file.path.clone(), false),
+            (Some(captures), false) => (captures[5].to_string(), &captures[4] == "fn"),
+            // a comment on a field, a variant or an expression: the line it documents
+            (None, false) => (
+                lines
+                    .get(next)
+                    .map(|l| l.trim().to_string())
+                    .unwrap_or_default(),
+                false,
+            ),
+        };
+        // In test code only test functions (and a test file's own `//!`) prove anything; a
+        // constant or helper there is support, neither a test nor enforcing code.
+        let test = marked_test || (in_tests && (is_fn || module));
+        if in_tests && !test {
+            continue;
+        }
+        out.push(Citation {
+            at: format!("{}:{}", file.path, start + 1),
+            name,
+            test,
+            clauses,
+            ids,
+        });
+    }
+    out
+}
+
+/// Generate `evidence.md` and `evidence.json` from the spec, the lock's text, the files the other
+/// targets generated in this run, and the hand-written sources (see [`is_source`]).
+pub fn generate(
+    spec: &Spec,
+    lock: &str,
+    generated: &[GeneratedFile],
+    sources: &[SourceFile],
+) -> Vec<GeneratedFile> {
+    let items = lock_items(lock);
+    let decls = declarations(spec);
+    let mut claimed: BTreeMap<String, Vec<ClaimedBy>> = correspondences(spec, &items);
+    let manifest = spec.files.first().cloned().unwrap_or_default();
+    for claim in &spec.claims {
+        let decl = decls.get(&claim.declaration).cloned().unwrap_or_else(|| {
+            if claim.declaration.file == manifest {
+                Decl::Manifest
+            } else {
+                Decl::Other
+            }
+        });
+        claimed
+            .entry(claim.id.clone())
+            .or_default()
+            .push(ClaimedBy {
+                decl,
+                at: claim.declaration.to_string(),
+                how: "claims",
+            });
+    }
+    let known: BTreeSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    let cites: Vec<Citation> = sources
+        .iter()
+        .filter(|file| is_source(spec, &file.path) && !marker::is_generated(&file.contents))
+        .flat_map(|file| citations(file, &known))
+        .collect();
+    let entries: Vec<Value> = items
+        .iter()
+        .map(|item| entry(spec, generated, item, claimed.get(&item.id), &cites))
+        .collect();
+    let dir = spec.outputs.docs.trim_end_matches('/');
+    vec![
+        GeneratedFile {
+            path: format!("{dir}/evidence.md"),
+            contents: markdown(spec, &entries),
+        },
+        GeneratedFile {
+            path: format!("{dir}/evidence.json"),
+            contents: json_file(spec, &entries),
+        },
+    ]
+}
+
+/// One item's row of the matrix, as JSON (the Markdown is rendered from it).
+fn entry(
+    spec: &Spec,
+    generated: &[GeneratedFile],
+    item: &Item,
+    claimed: Option<&Vec<ClaimedBy>>,
+    cites: &[Citation],
+) -> Value {
+    let claimed = claimed.map(Vec::as_slice).unwrap_or_default();
+    let declarations: Vec<Value> = claimed
+        .iter()
+        .map(|by| {
+            json!({
+                "declaration": by.decl.describe(),
+                "at": by.at,
+                "how": by.how,
+                "out_of_scope": matches!(by.decl, Decl::OutOfScope(_)),
+            })
+        })
+        .collect();
+    let mut code: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for by in claimed {
+        for (target, hits) in generated_code(spec, generated, &by.decl) {
+            code.entry(target).or_default().extend(hits);
+        }
+    }
+    let generated_json: serde_json::Map<String, Value> = TARGETS
+        .iter()
+        .filter_map(|target| {
+            code.get(target)
+                .map(|hits| (target.to_string(), json!(hits)))
+        })
+        .collect();
+    let cited = |test: bool| -> Vec<Value> {
+        cites
+            .iter()
+            .filter(|c| c.test == test)
+            .filter_map(|c| {
+                let how = if c.ids.contains(&item.id) {
+                    "item"
+                } else if c.clauses.contains(&item.clause) {
+                    "clause"
+                } else {
+                    return None;
+                };
+                Some(json!({"at": c.at, "name": c.name, "cites": how}))
+            })
+            .collect()
+    };
+    let status = if claimed.is_empty() {
+        "unclaimed"
+    } else if claimed
+        .iter()
+        .all(|by| matches!(by.decl, Decl::OutOfScope(_)))
+    {
+        "out_of_scope"
+    } else {
+        "claimed"
+    };
+    json!({
+        "id": item.id,
+        "kind": item.kind,
+        "clause": item.clause,
+        "line": item.line,
+        "status": status,
+        "claimed_by": declarations,
+        "generated": Value::Object(generated_json),
+        "code": cited(false),
+        "tests": cited(true),
+    })
+}
+
+/// How an item is tested: `item` (a test cites its id), `clause` (tests cite only its clause),
+/// `none`.
+fn tested(entry: &Value) -> &'static str {
+    let tests = entry["tests"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if tests.iter().any(|t| t["cites"] == "item") {
+        "item"
+    } else if tests.is_empty() {
+        "none"
+    } else {
+        "clause"
+    }
+}
+
+fn summary(entries: &[Value]) -> Value {
+    let count = |key: &str, value: &str| entries.iter().filter(|e| e[key] == value).count();
+    let by_test = |how: &str| entries.iter().filter(|e| tested(e) == how).count();
+    json!({
+        "items": entries.len(),
+        "claimed": count("status", "claimed"),
+        "out_of_scope": count("status", "out_of_scope"),
+        "unclaimed": count("status", "unclaimed"),
+        "tested_by_item_citation": by_test("item"),
+        "tested_by_clause_citation_only": by_test("clause"),
+        "untested": by_test("none"),
+    })
+}
+
+fn json_file(spec: &Spec, entries: &[Value]) -> String {
+    let document = json!({
+        "$comment": marker::sentence(SOURCES),
+        "master_spec": spec.master_spec,
+        "summary": summary(entries),
+        "items": entries,
+    });
+    // serde_json keeps insertion order only with preserve_order; write the keys in a fixed order
+    let mut out = String::from("{\n");
+    let keys = ["$comment", "master_spec", "summary", "items"];
+    for (index, key) in keys.iter().enumerate() {
+        let value = serde_json::to_string_pretty(&document[key]).expect("json values serialise");
+        let value = value.replace('\n', "\n  ");
+        let comma = if index + 1 < keys.len() { "," } else { "" };
+        let _ = writeln!(
+            out,
+            "  {}: {value}{comma}",
+            serde_json::to_string(key).expect("a key serialises")
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
+fn markdown(spec: &Spec, entries: &[Value]) -> String {
+    let mut out = format!("<!-- {} -->\n\n", marker::sentence(SOURCES));
+    let s = summary(entries);
+    let _ = writeln!(
+        out,
+        "# Evidence matrix: Master Spec {} §2.6.6\n\n\
+         Every normative item of `spec/master-spec.lock` (what the YAML was last reviewed against with \
+         `cargo xtask spec-sync --accept`), with the YAML declarations that claim it, their generated \
+         code in each target, and the hand-written code and tests whose doc comments cite it. A test \
+         *cites the item* when its comment names the item's id (`§clause/slug`); it *cites the clause* \
+         when it names only the item's clause, which covers every item of that clause. Lines are \
+         those of this commit; `cargo xtask codegen` rewrites the matrix.\n",
+        spec.master_spec
+    );
+    let _ = writeln!(
+        out,
+        "| items | claimed | out of scope | unclaimed | tested (item cited) | tested (clause cited only) | no test |\n\
+         | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n\
+         | {} | {} | {} | {} | {} | {} | {} |\n",
+        s["items"],
+        s["claimed"],
+        s["out_of_scope"],
+        s["unclaimed"],
+        s["tested_by_item_citation"],
+        s["tested_by_clause_citation_only"],
+        s["untested"]
+    );
+    let mut clause = String::new();
+    for entry in entries {
+        let this = entry["clause"].as_str().unwrap_or_default();
+        if this != clause {
+            clause = this.to_string();
+            let _ = writeln!(
+                out,
+                "\n## {clause}\n\n| item | line | claimed by | generated | code | tests |\n| --- | ---: | --- | --- | --- | --- |"
+            );
+        }
+        let claimed: Vec<String> = entry["claimed_by"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|by| {
+                format!(
+                    "{} `{}`",
+                    by["declaration"].as_str().unwrap_or_default(),
+                    by["at"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        let generated: Vec<String> = entry["generated"]
+            .as_object()
+            .map(|targets| {
+                targets
+                    .iter()
+                    .flat_map(|(target, hits)| {
+                        hits.as_array()
+                            .map(Vec::as_slice)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(move |hit| {
+                                format!("{target}: `{}`", hit.as_str().unwrap_or_default())
+                            })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cited = |key: &str| -> Vec<String> {
+            entry[key]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|c| {
+                    let how = if c["cites"] == "item" {
+                        ""
+                    } else {
+                        " (clause)"
+                    };
+                    format!(
+                        "`{}` {}{how}",
+                        c["at"].as_str().unwrap_or_default(),
+                        c["name"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect()
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            cell(entry["id"].as_str().unwrap_or_default()),
+            entry["line"],
+            cell(&or_none(&claimed, "**unclaimed**")),
+            cell(&or_none(&generated, "—")),
+            cell(&or_none(&cited("code"), "—")),
+            cell(&or_none(&cited("tests"), "**none**")),
+        );
+    }
+    let untested: Vec<&Value> = entries.iter().filter(|e| tested(e) == "none").collect();
+    let _ = writeln!(
+        out,
+        "\n## Items with no test\n\nNo test's doc comment cites these items or their clauses ({} of {}). \
+         An out-of-scope item is listed too: nothing here runs what it asks.\n\n| item | clause | line | status |\n| --- | --- | ---: | --- |",
+        untested.len(),
+        entries.len()
+    );
+    for entry in untested {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            cell(entry["id"].as_str().unwrap_or_default()),
+            entry["clause"].as_str().unwrap_or_default(),
+            entry["line"],
+            entry["status"]
+                .as_str()
+                .unwrap_or_default()
+                .replace('_', " "),
+        );
+    }
+    out
+}
+
+fn or_none(parts: &[String], none: &str) -> String {
+    if parts.is_empty() {
+        none.to_string()
+    } else {
+        parts.join("<br>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_items_skip_comments_and_reading_findings() {
+        let lock = "# header\n§2.6.6.2.1/field/job_id\tfield\t§2.6.6.2.1\t5114\tab\tcd\n!unparsed\t§2.6.6.6.3\t5358\tff\n";
+        let items = lock_items(lock);
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].id, "§2.6.6.2.1/field/job_id");
+        assert_eq!(items[0].clause, "§2.6.6.2.1");
+        assert_eq!(items[0].line, 5114);
+    }
+
+    #[test]
+    fn citations_tell_items_from_clauses_and_tests_from_code() {
+        let known: BTreeSet<&str> = ["§2.6.6.3.3/failed-cancelled-poisoned-jobs-must-not"]
+            .into_iter()
+            .collect();
+        let code = SourceFile {
+            path: "crates/x/src/lib.rs".into(),
+            contents: "/// Refuses a commit (§2.6.6.3.3/failed-cancelled-poisoned-jobs-must-not).\npub fn commit() {}\n\n/// Not cited here.\nfn other() {}\n\n#[cfg(test)]\nmod tests {\n    /// §2.6.6.3.2: poisoned is final.\n    #[test]\n    fn poisoned() {}\n}\n".into(),
+        };
+        let found = citations(&code, &known);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].name, "commit");
+        assert!(!found[0].test);
+        assert!(
+            found[0]
+                .ids
+                .contains("§2.6.6.3.3/failed-cancelled-poisoned-jobs-must-not")
+        );
+        assert!(
+            found[0].clauses.is_empty(),
+            "an id is not also a clause citation"
+        );
+        assert_eq!(found[1].name, "poisoned");
+        assert!(found[1].test);
+        assert!(found[1].clauses.contains("§2.6.6.3.2"));
+        assert_eq!(found[1].at, "crates/x/src/lib.rs:9");
+
+        let integration = SourceFile {
+            path: "crates/x/tests/flow.rs".into(),
+            contents: "//! The lifecycle (§2.6.6.3.1).\n\n/// A sentence ending in a clause, §2.6.6.4.\nasync fn retries(store: Store) {}\n".into(),
+        };
+        let found = citations(&integration, &known);
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|c| c.test), "integration tests are tests");
+        assert_eq!(found[0].name, "crates/x/tests/flow.rs");
+        assert_eq!(found[1].name, "retries");
+        assert!(
+            found[1].clauses.contains("§2.6.6.4"),
+            "the sentence's full stop is not part of the clause"
+        );
+    }
+
+    const MANIFEST: &str = "spec: evidence\nversion: 0.1.0\nmaster_spec: v02.84\noutputs:\n  rust: out/rust\n  json_schema: out/schemas\n  migrations: out/migrations\n  typescript: out/ts\n  python: out/py\n  docs: out/docs\nfiles:\n  - model.yaml\n";
+
+    const MODEL: &str = r#"types:
+  Job:
+    kind: record
+    clause: §2.6.6.3
+    description: a job
+    fields:
+      committed:
+        type: boolean
+        required: true
+        clause: §2.6.6.3.3
+        description: whether its changes were applied
+        claims: ["§2.6.6.3.3/changes-must-only-applied-completion"]
+lifecycle:
+  name: JobState
+  clause: §2.6.6.3
+  description: the lifecycle
+  initial: running
+  states:
+    running: { terminal: false, clause: §2.6.6.3.2, description: running }
+    failed: { terminal: true, clause: §2.6.6.3.2, description: failed }
+  transitions:
+    - { from: running, to: failed, origin: diagram, clause: §2.6.6.3.1, description: fail }
+out_of_scope:
+  RetryLogGuard:
+    reason: logging happens in the worker, which no record holds
+    clause: §2.6.6.3.3
+    description: workers log retries
+    claims: ["§2.6.6.3.3/workers-must-log-every-retry"]
+"#;
+
+    const LOCK: &str = "# lock\n\
+§2.6.6.3.1/transition/running-failed\ttransition\t§2.6.6.3.1\t10\t0\t0\n\
+§2.6.6.3.2/state/running\tstate\t§2.6.6.3.2\t20\t0\t0\n\
+§2.6.6.3.3/changes-must-only-applied-completion\tstatement\t§2.6.6.3.3\t30\t0\t0\n\
+§2.6.6.3.3/workers-must-log-every-retry\tstatement\t§2.6.6.3.3\t31\t0\t0\n\
+§2.6.6.3.4/nobody-claims-this\tstatement\t§2.6.6.3.4\t40\t0\t0\n";
+
+    fn spec() -> Spec {
+        let sources: BTreeMap<String, String> = [
+            ("spec/handshake.yaml", MANIFEST),
+            ("spec/model.yaml", MODEL),
+            ("spec/master-spec.lock", LOCK),
+        ]
+        .into_iter()
+        .map(|(path, text)| (path.to_string(), text.to_string()))
+        .collect();
+        handshake_spec::load_sources(&sources, "spec/handshake.yaml").expect("the fixture loads")
+    }
+
+    #[test]
+    fn the_matrix_joins_claims_generated_code_and_citations() {
+        let spec = spec();
+        let generated = vec![GeneratedFile {
+            path: "out/rust/types.rs".into(),
+            contents: "// @generated\npub struct Job {\n    pub committed: bool,\n}\npub enum JobState {\n    Running,\n    Failed,\n}\n".into(),
+        }];
+        let sources = vec![
+            SourceFile {
+                path: "crates/store/src/commit.rs".into(),
+                contents: "/// Commits on completion only (§2.6.6.3.3).\npub fn commit() {}\n".into(),
+            },
+            SourceFile {
+                path: "crates/store/tests/commit.rs".into(),
+                contents: "/// §2.6.6.3.3/changes-must-only-applied-completion: refused elsewhere.\n#[test]\nfn commits_only_on_completion() {}\n".into(),
+            },
+            SourceFile {
+                path: "crates/spec-sync/tests/mutations.rs".into(),
+                contents: "/// Deletes a state of §2.6.6.3.2.\n#[test]\nfn delete_a_state() {}\n".into(),
+            },
+        ];
+        let files = generate(&spec, LOCK, &generated, &sources);
+        assert_eq!(files[0].path, "out/docs/evidence.md");
+        assert_eq!(files[1].path, "out/docs/evidence.json");
+        assert!(files.iter().all(|f| marker::is_generated(&f.contents)));
+        assert_eq!(
+            files,
+            generate(&spec, LOCK, &generated, &sources),
+            "deterministic"
+        );
+
+        let json: Value = serde_json::from_str(&files[1].contents).expect("valid json");
+        let item = |id: &str| {
+            json["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["id"] == id)
+                .cloned()
+                .unwrap()
+        };
+        let changes = item("§2.6.6.3.3/changes-must-only-applied-completion");
+        assert_eq!(changes["status"], "claimed");
+        assert_eq!(
+            changes["claimed_by"][0]["declaration"],
+            "field `Job.committed`"
+        );
+        assert_eq!(changes["claimed_by"][0]["at"], "spec/model.yaml:7:7");
+        assert_eq!(changes["generated"]["rust"][0], "out/rust/types.rs:3");
+        assert_eq!(changes["code"][0]["at"], "crates/store/src/commit.rs:1");
+        assert_eq!(changes["code"][0]["cites"], "clause");
+        assert_eq!(changes["tests"][0]["name"], "commits_only_on_completion");
+        assert_eq!(changes["tests"][0]["cites"], "item");
+
+        let running = item("§2.6.6.3.2/state/running");
+        assert_eq!(running["claimed_by"][0]["how"], "corresponds");
+        assert_eq!(running["generated"]["rust"][0], "out/rust/types.rs:6");
+        assert_eq!(
+            running["tests"],
+            json!([]),
+            "spec-sync's own tests prove nothing"
+        );
+        let edge = item("§2.6.6.3.1/transition/running-failed");
+        assert_eq!(
+            edge["claimed_by"][0]["declaration"],
+            "transition `running → failed`"
+        );
+
+        assert_eq!(
+            item("§2.6.6.3.3/workers-must-log-every-retry")["status"],
+            "out_of_scope"
+        );
+        assert_eq!(item("§2.6.6.3.4/nobody-claims-this")["status"], "unclaimed");
+        assert_eq!(
+            json["summary"],
+            json!({"items": 5, "claimed": 3, "out_of_scope": 1, "unclaimed": 1,
+                   "tested_by_item_citation": 1, "tested_by_clause_citation_only": 0, "untested": 4})
+        );
+        let untested = files[0]
+            .contents
+            .split("## Items with no test")
+            .nth(1)
+            .unwrap();
+        assert!(untested.contains("`§2.6.6.3.4/nobody-claims-this`"));
+        assert!(!untested.contains("changes-must-only-applied-completion"));
+    }
+
+    #[test]
+    fn the_block_search_stays_inside_its_declaration() {
+        let lines = [
+            "pub struct A {",
+            "    pub x: u8,",
+            "}",
+            "pub struct B {",
+            "    pub y: u8,",
+            "}",
+        ];
+        let y = regex(r"^\s+pub y:");
+        assert_eq!(find_in(&lines, &y, Some(0)), None, "B's field is not A's");
+        assert_eq!(find_in(&lines, &y, Some(3)), Some(4));
+    }
+}
