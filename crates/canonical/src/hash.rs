@@ -124,6 +124,15 @@ mod tests {
     }
 
     #[test]
+    fn display_is_the_hex_and_debug_names_the_type() {
+        let hash = Hash::of_bytes(b"");
+        let hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(hash.to_string(), hex);
+        assert_eq!(format!("{hash:?}"), format!("Hash({hex})"));
+        assert_eq!(hex.parse::<Hash>(), Ok(hash));
+    }
+
+    #[test]
     fn serde_uses_the_hex_string() {
         let hash = Hash::of_bytes(b"abc");
         let json = serde_json::to_string(&hash).unwrap_or_default();

@@ -108,7 +108,8 @@ fn sorted_blocks(blocks: &Value) -> Result<Vec<String>, CanonicalError> {
     let mut keyed = Vec::with_capacity(items.len());
     for (index, block) in items.iter().enumerate() {
         let order_key = match block.get("order_key") {
-            Some(Value::String(order_key)) if block.is_object() => nfc(order_key).into_owned(),
+            // `get` finds a key only in an object, so an array or scalar block lands below.
+            Some(Value::String(order_key)) => nfc(order_key).into_owned(),
             _ => {
                 return Err(CanonicalError::InvalidShape {
                     path: render_path([(None, index)]),
@@ -281,6 +282,10 @@ mod tests {
             other => panic!("expected a shape error, got {other:?}"),
         }
         assert!(prompt_hash(&json!({"blocks": []})).is_err());
+        match prompt_hash(&json!([["order_key", "1"]])) {
+            Err(CanonicalError::InvalidShape { path, .. }) => assert_eq!(path, "$[0]"),
+            other => panic!("a block that is an array is refused, got {other:?}"),
+        }
         match prompt_hash(&json!([{"order_key": "1", "x": {"\u{e9}": 1, "e\u{301}": 2}}])) {
             Err(CanonicalError::DuplicateKey { path, .. }) => assert_eq!(path, "$[0].x"),
             other => panic!("expected a duplicate key error, got {other:?}"),

@@ -206,6 +206,50 @@ mod tests {
     }
 
     #[test]
+    fn offsets_run_to_23_59_and_no_further() {
+        assert_eq!(
+            canonical("2026-01-02T23:59:00+23:59"),
+            "2026-01-02T00:00:00.000000Z"
+        );
+        assert_eq!(
+            canonical("2026-01-02T00:00:00-23:59"),
+            "2026-01-02T23:59:00.000000Z"
+        );
+        for text in ["2026-01-02T03:04:05+00:60", "2026-01-02T03:04:05+24:00"] {
+            assert_eq!(
+                canonical_timestamp(text),
+                Err(CanonicalError::InvalidTimestamp {
+                    value: text.to_owned(),
+                    reason: "offset out of range",
+                }),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_field_of_the_time_of_day_is_checked_and_a_leap_second_is_named() {
+        assert_eq!(
+            canonical("2026-01-02T23:59:59Z"),
+            "2026-01-02T23:59:59.000000Z"
+        );
+        for text in [
+            "2026-01-02T24:00:00Z",
+            "2026-01-02T23:60:00Z",
+            "2026-01-02T23:59:60Z",
+        ] {
+            assert_eq!(
+                canonical_timestamp(text),
+                Err(CanonicalError::InvalidTimestamp {
+                    value: text.to_owned(),
+                    reason: "time of day out of range (leap seconds are not accepted)",
+                }),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn non_timestamps_are_refused() {
         for text in [
             "2026-01-02",
