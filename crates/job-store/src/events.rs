@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::capability::PolicyDecision;
 
-/// Flight Recorder event types the store writes (§11.5 `type`, stored as `event_type`).
+/// Flight Recorder event types the store writes (§11.5 `type`, the Rust field `r#type`).
 pub mod event_types {
     /// A job was created (its first history row).
     pub const CREATED: &str = "ai_job.created";
@@ -54,7 +54,7 @@ pub(crate) fn event(
 ) -> FlightRecorderEvent {
     FlightRecorderEvent {
         event_id: Uuid::now_v7(),
-        event_type: event_type.to_owned(),
+        r#type: event_type.to_owned(),
         timestamp: now,
         actor,
         job_id: Some(job.job_id),

@@ -398,11 +398,11 @@ impl Pool {
     /// busy database is reported at once, so its timeout is never waited out twice.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-            Pool::Postgres(pool) => Tx::Postgres(match pool.try_begin().await {
+            Pool::Sqlite(pool) => Tx::new(TxConn::Sqlite(pool.begin().await?)),
+            Pool::Postgres(pool) => Tx::new(TxConn::Postgres(match pool.try_begin().await {
                 Ok(Some(tx)) => tx,
                 Ok(None) | Err(_) => pool.begin().await?,
-            }),
+            })),
         })
     }
 
@@ -443,18 +443,110 @@ fn bind_pg(
 }
 
 /// An open write transaction of either dialect; dropped without [`Tx::commit`] it rolls back.
-pub(crate) enum Tx {
+///
+/// Writes whose outcome the caller does not read (inserts of events, history, provenance; run
+/// bookkeeping) can be [deferred](Tx::defer): on PostgreSQL they are sent with the next statement
+/// that needs an answer, as data-modifying `WITH` clauses of that one statement, so a transition's
+/// writes cost one round trip instead of one each. They run before that statement's own effect is
+/// visible to anything after it, and an error in any of them is that statement's error. On SQLite
+/// (no network between the store and the database) a deferred write simply runs at once.
+pub(crate) struct Tx {
+    conn: TxConn,
+    pending: Vec<(Arc<str>, Vec<Arg>)>,
+    /// What the store read under the job's lock and may reuse later in the same transaction.
+    pub memo: Memo,
+}
+
+enum TxConn {
     Sqlite(SqliteTx),
     Postgres(Transaction<'static, Postgres>),
 }
 
+/// Reads made under a job's lock that later steps of the same transaction reuse instead of asking
+/// again. Each is keyed by the job it is about; a write to the table a value came from clears it
+/// (see [`Tx::defer`] and [`Tx::execute`]).
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    /// The job's latest workflow run (`None` inside: it has none).
+    pub latest_run: Option<(
+        handshake_job_model::JobId,
+        Option<handshake_job_model::WorkflowRun>,
+    )>,
+    /// The last number in the job's event order (0: no event yet).
+    pub last_delivery: Option<(handshake_job_model::JobId, u64)>,
+}
+
+impl Memo {
+    /// Forgets what a write to the table `sql` changes may have made stale.
+    fn written(&mut self, sql: &str) {
+        if sql.contains("ai_job_workflow_runs") {
+            self.latest_run = None;
+        }
+    }
+}
+
 impl Tx {
-    /// Runs a statement; returns the number of rows it changed.
+    fn new(conn: TxConn) -> Self {
+        Self {
+            conn,
+            pending: Vec::new(),
+            memo: Memo::default(),
+        }
+    }
+
+    /// Runs a write whose row count the caller does not need, now (SQLite) or together with the
+    /// next statement (PostgreSQL).
+    pub async fn defer(&mut self, sql: &Arc<str>, args: Vec<Arg>) -> Result<(), sqlx::Error> {
+        self.memo.written(sql);
+        if let TxConn::Sqlite(tx) = &mut self.conn {
+            tx.execute(sql, &args)?;
+            return Ok(());
+        }
+        if self.depends_on_pending(sql) {
+            self.flush().await?;
+        }
+        self.pending.push((Arc::clone(sql), args));
+        Ok(())
+    }
+
+    /// Whether `sql` reads or changes a table a deferred write changes: then it must run after
+    /// them, not beside them under one snapshot. Only a plain `INSERT … VALUES` never does.
+    fn depends_on_pending(&self, sql: &str) -> bool {
+        let plain_insert = sql.starts_with("INSERT INTO ") && !sql.contains("SELECT");
+        !plain_insert
+            && self
+                .pending
+                .iter()
+                .any(|(write, _)| target_table(write).is_some_and(|table| mentions(sql, table)))
+    }
+
+    /// Runs a statement (after the deferred writes); returns the number of rows it changed.
     pub async fn execute(&mut self, sql: &Arc<str>, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
-        Ok(match self {
-            Tx::Sqlite(tx) => tx.execute(sql, &args)?,
-            Tx::Postgres(tx) => bind_pg(sql, args).execute(&mut **tx).await?.rows_affected(),
+        self.memo.written(sql);
+        if matches!(self.conn, TxConn::Postgres(_)) && self.depends_on_pending(sql) {
+            self.flush().await?;
+        }
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(tx) => tx.execute(sql, &args)?,
+            TxConn::Postgres(tx) => {
+                let (sql, args) = with_pending(&mut self.pending, sql, args);
+                bind_pg(&sql, args)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected()
+            }
         })
+    }
+
+    /// Runs the deferred writes now.
+    pub async fn flush(&mut self) -> Result<(), sqlx::Error> {
+        // The deferred writes never depend on each other ([`Tx::defer`] flushes before one that
+        // would), so the last one can carry the others.
+        if let (Some((sql, args)), TxConn::Postgres(tx)) = (self.pending.pop(), &mut self.conn) {
+            let (sql, args) = with_pending(&mut self.pending, &sql, args);
+            bind_pg(&sql, args).execute(&mut **tx).await?;
+        }
+        Ok(())
     }
 
     pub async fn fetch_all(
@@ -462,13 +554,14 @@ impl Tx {
         sql: &Arc<str>,
         args: Vec<Arg>,
     ) -> Result<Vec<Row>, StoreError> {
-        Ok(match self {
-            Tx::Sqlite(tx) => tx
+        self.flush().await?;
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(tx) => tx
                 .fetch_all(sql, &args)?
                 .into_iter()
                 .map(Row::Sqlite)
                 .collect(),
-            Tx::Postgres(tx) => bind_pg(sql, args)
+            TxConn::Postgres(tx) => bind_pg(sql, args)
                 .fetch_all(&mut **tx)
                 .await?
                 .into_iter()
@@ -482,35 +575,113 @@ impl Tx {
         sql: &Arc<str>,
         args: Vec<Arg>,
     ) -> Result<Option<Row>, StoreError> {
-        Ok(match self {
-            Tx::Sqlite(tx) => tx
+        self.flush().await?;
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(tx) => tx
                 .fetch_all(sql, &args)?
                 .into_iter()
                 .next()
                 .map(Row::Sqlite),
-            Tx::Postgres(tx) => bind_pg(sql, args)
+            TxConn::Postgres(tx) => bind_pg(sql, args)
                 .fetch_optional(&mut **tx)
                 .await?
                 .map(Row::Postgres),
         })
     }
 
-    pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit()?,
-            Tx::Postgres(tx) => tx.commit().await?,
+    /// Runs the deferred writes, then commits.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        self.flush().await?;
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.commit()?,
+            TxConn::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
 
-    /// Rolls back now (a dropped transaction rolls back only when its connection is next used).
+    /// Rolls back now, deferred writes unsent (a dropped transaction rolls back only when its
+    /// connection is next used).
     pub async fn rollback(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(tx) => tx.rollback()?,
-            Tx::Postgres(tx) => tx.rollback().await?,
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.rollback()?,
+            TxConn::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
     }
+}
+
+/// `sql` (PostgreSQL) preceded by the deferred writes as data-modifying `WITH` clauses, their
+/// placeholders renumbered after each other's, and the bind values in that order.
+///
+/// PostgreSQL runs every data-modifying `WITH` clause to completion whether or not the main
+/// statement reads it, all under one snapshot; foreign keys are checked at the end of the
+/// statement, so an event and the delivery row that references it may share one. The store's
+/// deferred writes never read what another of them writes (numbers such as event order are
+/// computed before), so their order inside the statement does not matter.
+fn with_pending(
+    pending: &mut Vec<(Arc<str>, Vec<Arg>)>,
+    sql: &Arc<str>,
+    args: Vec<Arg>,
+) -> (Arc<str>, Vec<Arg>) {
+    if pending.is_empty() {
+        return (Arc::clone(sql), args);
+    }
+    let mut text = String::from("WITH ");
+    let mut all = Vec::new();
+    for (i, (write, write_args)) in pending.drain(..).enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&format!("w{i} AS ("));
+        text.push_str(&renumber(&write, all.len()));
+        text.push(')');
+        all.extend(write_args);
+    }
+    text.push(' ');
+    text.push_str(&renumber(sql, all.len()));
+    all.extend(args);
+    (Arc::from(text), all)
+}
+
+/// The table an `INSERT INTO`, `UPDATE` or `DELETE FROM` statement writes.
+fn target_table(sql: &str) -> Option<&str> {
+    let rest = sql
+        .strip_prefix("INSERT INTO ")
+        .or_else(|| sql.strip_prefix("UPDATE "))
+        .or_else(|| sql.strip_prefix("DELETE FROM "))?;
+    rest.split([' ', '(']).next()
+}
+
+/// Whether `sql` names `table` as a whole word.
+fn mentions(sql: &str, table: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    sql.match_indices(table).any(|(at, _)| {
+        let before = sql[..at].chars().next_back();
+        let after = sql[at + table.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
+/// `sql` with every placeholder `$n` made `$(n + by)`. The store's statements carry `$` only in
+/// placeholders (values are always bound, never inlined).
+fn renumber(sql: &str, by: usize) -> String {
+    if by == 0 {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A result row of either dialect.
@@ -596,5 +767,54 @@ fn mistyped(i: usize, expected: &str, found: &str) -> StoreError {
     StoreError::Decode {
         what: "column",
         detail: format!("column {i}: expected {expected}, found {found}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_renumbered_after_the_deferred_writes() {
+        assert_eq!(
+            renumber("UPDATE t SET a = $1, b = $2::jsonb WHERE id = $10::uuid", 3),
+            "UPDATE t SET a = $4, b = $5::jsonb WHERE id = $13::uuid"
+        );
+        assert_eq!(renumber("SELECT $1", 0), "SELECT $1");
+        let mut pending = vec![
+            (
+                Arc::from("INSERT INTO e (a, b) VALUES ($1, $2)"),
+                vec![Arg::int(1), Arg::int(2)],
+            ),
+            (
+                Arc::from("INSERT INTO h (a) VALUES ($1)"),
+                vec![Arg::int(3)],
+            ),
+        ];
+        let (sql, args) = with_pending(
+            &mut pending,
+            &Arc::from("UPDATE j SET a = $1 WHERE id = $2"),
+            vec![Arg::int(4), Arg::int(5)],
+        );
+        assert_eq!(
+            &*sql,
+            "WITH w0 AS (INSERT INTO e (a, b) VALUES ($1, $2)), w1 AS (INSERT INTO h (a) VALUES ($3)) \
+             UPDATE j SET a = $4 WHERE id = $5"
+        );
+        assert_eq!(args, (1..=5).map(Arg::int).collect::<Vec<_>>());
+        assert!(pending.is_empty());
+    }
+
+    #[test]
+    fn a_statement_on_a_table_a_deferred_write_changes_is_not_sent_beside_it() {
+        assert_eq!(
+            target_table("INSERT INTO ai_job_workflow_runs (a) VALUES ($1)"),
+            Some("ai_job_workflow_runs")
+        );
+        assert_eq!(target_table("UPDATE ai_jobs SET a = $1"), Some("ai_jobs"));
+        assert_eq!(target_table("SELECT 1"), None);
+        assert!(mentions("UPDATE ai_jobs SET", "ai_jobs"));
+        assert!(!mentions("INSERT INTO ai_jobs_x", "ai_jobs"));
+        assert!(!mentions("FROM ai_job_state_history", "ai_job"));
     }
 }

@@ -19,15 +19,22 @@ pub(crate) struct Statements {
     /// Job columns plus its version, by id.
     pub select_job: Arc<str>,
     pub select_entity_refs: Arc<str>,
-    /// [`Statements::select_job`], locking the row on Postgres.
+    /// The job's columns, then one row per entity ref (its columns; NULL when it has none), in
+    /// ref order, locking the job's row on Postgres. Entity refs never change after creation, so
+    /// reading them in the locking statement is safe even on Postgres, where a statement that
+    /// waited for the lock still reads other tables as of when it started.
     pub lock_job: Arc<str>,
+    /// After the lock: the job's version, the last number of its event order, and its latest
+    /// workflow run's columns (NULL when it has none), as one row.
+    pub lock_context: Arc<str>,
+    /// The last number of a job's event order.
+    pub last_delivery: Arc<str>,
     /// Every job column but `job_id` from the record, `WHERE job_id = ? AND state = ?`.
     pub update_job: Arc<str>,
     /// Where `job_id` is among the bind values of a whole `ai_jobs` row.
     pub job_id_column: usize,
     pub job_version: Arc<str>,
     pub select_latest_run: Arc<str>,
-    pub next_attempt: Arc<str>,
     pub close_runs: Arc<str>,
     pub interrupt_run: Arc<str>,
     pub checkpoint_run: Arc<str>,
@@ -106,12 +113,11 @@ impl Statements {
             insert_entity_ref: Arc::from(refs.insert_sql(dialect)),
             insert_run: Arc::from(runs.insert_sql(dialect)),
             insert_event: Arc::from(events.insert_sql(dialect)),
-            // The job's next number in its event order is computed by the insert itself (the
-            // job is locked, so MAX + 1 is the order of writing): no read before each event.
+            // The job's number in its event order is counted by the store from the last one,
+            // read under the job's lock ([`Statements::lock_context`]), so the row needs no read.
             insert_delivery: r(
                 "INSERT INTO flight_recorder_delivery (event_id, job_id, job_sequence) \
-                   SELECT {uuid}, {uuid}, COALESCE(MAX(d.job_sequence), 0) + 1 \
-                   FROM flight_recorder_delivery d WHERE d.job_id = {uuid}",
+                   VALUES ({uuid}, {uuid}, {})",
             ),
             insert_history: Arc::from(history.insert_sql(dialect)),
             insert_provenance: Arc::from(provenance.insert_sql(dialect)),
@@ -120,7 +126,25 @@ impl Statements {
                 "SELECT {} FROM ai_job_entity_refs e WHERE e.job_id = {{uuid}} ORDER BY e.position",
                 refs.select_list(dialect, "e")
             )),
-            lock_job: r(&format!("{job_select} WHERE j.job_id = {{uuid}}{lock}")),
+            lock_job: r(&format!(
+                "SELECT {}, {} FROM ai_jobs j LEFT JOIN ai_job_entity_refs e ON e.job_id = j.job_id \
+                 WHERE j.job_id = {{uuid}} ORDER BY e.position{lock}",
+                jobs.select_list(dialect, "j"),
+                refs.select_list(dialect, "e"),
+            )),
+            lock_context: r(&format!(
+                "SELECT \
+                   (SELECT CAST(COALESCE(MAX(h.sequence), 0) AS BIGINT) FROM ai_job_state_history h WHERE h.job_id = {{uuid}}), \
+                   (SELECT CAST(COALESCE(MAX(d.job_sequence), 0) AS BIGINT) FROM flight_recorder_delivery d WHERE d.job_id = {{uuid}}), \
+                   {} \
+                 FROM (SELECT 1 AS one) x LEFT JOIN (\
+                   SELECT * FROM ai_job_workflow_runs r WHERE r.job_id = {{uuid}} ORDER BY r.attempt DESC LIMIT 1\
+                 ) w ON 1 = 1",
+                runs.select_list(dialect, "w")
+            )),
+            last_delivery: r(
+                "SELECT CAST(COALESCE(MAX(job_sequence), 0) AS BIGINT) FROM flight_recorder_delivery WHERE job_id = {uuid}",
+            ),
             update_job: Arc::from(update_job),
             job_id_column,
             job_version: r(
@@ -130,9 +154,6 @@ impl Statements {
                 "SELECT {} FROM ai_job_workflow_runs w WHERE w.job_id = {{uuid}} ORDER BY w.attempt DESC LIMIT 1",
                 runs.select_list(dialect, "w")
             )),
-            next_attempt: r(
-                "SELECT CAST(COALESCE(MAX(attempt), 0) + 1 AS BIGINT) FROM ai_job_workflow_runs WHERE job_id = {uuid}",
-            ),
             close_runs: r(
                 "UPDATE ai_job_workflow_runs SET status = {}, finished_at = {ts} WHERE job_id = {uuid} AND finished_at IS NULL",
             ),

@@ -32,7 +32,7 @@ use handshake_job_model::{
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use uuid::Uuid;
 
 use crate::capability::{CapabilityPolicy, CapabilityRequest, PolicyDecision};
@@ -194,9 +194,13 @@ impl JobStore {
         max_connections: u32,
         policy: impl CapabilityPolicy,
     ) -> Result<Self, StoreError> {
+        // Each distinct statement is prepared once per connection; a transition's deferred
+        // writes make a few dozen shapes of statement (sql.rs, `Tx::defer`), more than sqlx's
+        // default cache of 100 holds beside the others once every verb has run.
+        let options = PgConnectOptions::from_str(url)?.statement_cache_capacity(512);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .connect(url)
+            .connect_with(options)
             .await?;
         Self::from_pool(Pool::Postgres(pool), Arc::new(policy)).await
     }
@@ -244,25 +248,56 @@ impl JobStore {
 
     /// The job and its version, read inside `tx` under the job's row lock (`FOR UPDATE` on
     /// Postgres; SQLite write transactions are exclusive), or `JobNotFound`.
+    ///
+    /// Two statements: the locking one (the job and its entity refs), then, once the lock is held,
+    /// the job's version, the last number of its event order and its latest run, which the rest
+    /// of the transaction reuses ([`crate::sql::Memo`]). The second is a statement of its own
+    /// because on Postgres a statement that waited for the lock still reads other tables as of
+    /// when it started, before the writer it waited for committed.
     async fn lock(&self, tx: &mut Tx, job_id: JobId) -> Result<JobRecord, StoreError> {
-        let row = tx
-            .fetch_optional(&self.sql.lock_job, vec![uuid_arg(job_id)])
-            .await?
-            .ok_or(ModelError::JobNotFound { job_id })?;
-        let refs = tx
-            .fetch_all(&self.sql.select_entity_refs, vec![uuid_arg(job_id)])
+        let rows = tx
+            .fetch_all(&self.sql.lock_job, vec![uuid_arg(job_id)])
             .await?;
-        let mut record = self.job_from_rows(&row, &refs)?;
-        // Read again after the lock is held: on Postgres the locking statement sees the row as
-        // committed by the writer it waited for, but its own subqueries (the version) still see
-        // the snapshot taken when it started.
-        if self.dialect() == crate::sql::Dialect::Postgres {
-            let rows = tx
-                .fetch_all(&self.sql.job_version, vec![uuid_arg(job_id)])
-                .await?;
-            record.version = to_u64(rows.first().map(|r| r.int(0)).transpose()?.flatten());
+        let job = rows.first().ok_or(ModelError::JobNotFound { job_id })?;
+        let jobs = self.schema.table("ai_jobs");
+        let refs = self.schema.table("ai_job_entity_refs");
+        let mut object = jobs.object(job, 0)?;
+        let mut entity_refs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut element = refs.object(row, jobs.columns.len())?;
+            // A job without refs joins one row of NULLs.
+            if element.remove("job_id").is_some() {
+                element.remove("position");
+                entity_refs.push(Value::Object(element));
+            }
         }
-        Ok(record)
+        object.insert("entity_refs".to_owned(), Value::Array(entity_refs));
+        let job = decode_job(object)?;
+
+        let context = tx
+            .fetch_optional(
+                &self.sql.lock_context,
+                vec![uuid_arg(job_id), uuid_arg(job_id), uuid_arg(job_id)],
+            )
+            .await?
+            .ok_or_else(|| StoreError::Decode {
+                what: "lock context",
+                detail: "no row".to_owned(),
+            })?;
+        let version = to_u64(context.int(0)?);
+        let last_delivery = to_u64(context.int(1)?);
+        let run = self
+            .schema
+            .table("ai_job_workflow_runs")
+            .object(&context, 2)?;
+        let latest_run = if run.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_value(Value::Object(run))?)
+        };
+        tx.memo.latest_run = Some((job_id, latest_run));
+        tx.memo.last_delivery = Some((job_id, last_delivery));
+        Ok(JobRecord { job, version })
     }
 
     /// Writes every column of `next` over the stored row, guarded by the state the caller read:
@@ -307,7 +342,8 @@ impl JobStore {
     }
 
     /// Writes `events` (all about one job) to the outbox, each with its delivery row numbered in
-    /// the job's event order (the job is locked, so the numbers are the order of writing).
+    /// the job's event order (the job is locked, so the numbers are the order of writing), as
+    /// deferred writes ([`Tx::defer`]).
     async fn write_events(
         &self,
         tx: &mut Tx,
@@ -317,16 +353,27 @@ impl JobStore {
         if events.is_empty() {
             return Ok(());
         }
+        let mut last = match tx.memo.last_delivery {
+            Some((job, last)) if job == job_id => last,
+            _ => {
+                let rows = tx
+                    .fetch_all(&self.sql.last_delivery, vec![uuid_arg(job_id)])
+                    .await?;
+                to_u64(rows.first().map(|r| r.int(0)).transpose()?.flatten())
+            }
+        };
         let outbox = self.schema.table("flight_recorder_outbox");
         for event in events {
-            tx.execute(&self.sql.insert_event, outbox.args(&encode(event)?)?)
+            last += 1;
+            tx.defer(&self.sql.insert_event, outbox.args(&encode(event)?)?)
                 .await?;
-            tx.execute(
+            tx.defer(
                 &self.sql.insert_delivery,
-                vec![uuid_arg(event.event_id), uuid_arg(job_id), uuid_arg(job_id)],
+                vec![uuid_arg(event.event_id), uuid_arg(job_id), Arg::int(last)],
             )
             .await?;
         }
+        tx.memo.last_delivery = Some((job_id, last));
         Ok(())
     }
 
@@ -406,6 +453,14 @@ fn encode<T: Serialize>(value: &T) -> Result<Map<String, Value>, StoreError> {
             detail: format!("expected an object, found {other}"),
         }),
     }
+}
+
+/// The generated job from its record object.
+fn decode_job(object: Map<String, Value>) -> Result<AiJob, StoreError> {
+    serde_json::from_value(Value::Object(object)).map_err(|e| StoreError::Decode {
+        what: "ai_jobs row",
+        detail: e.to_string(),
+    })
 }
 
 fn json_text<T: Serialize>(value: &T) -> Result<Arg, StoreError> {

@@ -84,12 +84,15 @@ impl JobStore {
                 error.into()
             });
         }
+        // A new job has no event yet; everything below is a deferred write (one statement with
+        // the commit's flush on Postgres).
+        tx.memo.last_delivery = Some((job.job_id, 0));
         let refs = self.schema.table("ai_job_entity_refs");
         for (position, entity) in job.entity_refs.iter().enumerate() {
             let mut row = encode(entity)?;
             row.insert("job_id".to_owned(), Value::String(job.job_id.to_string()));
             row.insert("position".to_owned(), Value::from(position as u64));
-            tx.execute(&self.sql.insert_entity_ref, refs.args(&row)?)
+            tx.defer(&self.sql.insert_entity_ref, refs.args(&row)?)
                 .await?;
         }
         let payload = json!({
@@ -135,7 +138,7 @@ impl JobStore {
             .schema
             .table("ai_job_state_history")
             .args(&encode(&history)?)?;
-        tx.execute(&self.sql.insert_history, history_args).await?;
+        tx.defer(&self.sql.insert_history, history_args).await?;
         tx.commit().await?;
         match enforced.denial {
             Some(error) => Err(StoreError::Refused {

@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use handshake_job_model::{
-    AiJob, EntityProvenance, FlightRecorderEvent, JobId, JobStateTransition, ModelError,
-    WorkflowRun,
+    EntityProvenance, FlightRecorderEvent, JobId, JobStateTransition, ModelError, WorkflowRun,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -52,12 +51,10 @@ impl JobStore {
             entity_refs.push(Value::Object(element));
         }
         object.insert("entity_refs".to_owned(), Value::Array(entity_refs));
-        let job: AiJob =
-            serde_json::from_value(Value::Object(object)).map_err(|e| StoreError::Decode {
-                what: "ai_jobs row",
-                detail: e.to_string(),
-            })?;
-        Ok(JobRecord { job, version })
+        Ok(JobRecord {
+            job: super::decode_job(object)?,
+            version,
+        })
     }
 
     /// Jobs matching `filter`, ordered by `(created_at, job_id)`, at most `limit`, starting after

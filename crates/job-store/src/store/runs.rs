@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::transition::{Step, Transitioned, is_open};
 use super::{
-    JobStore, REASON_CLAIMED, Recoverable, encode, json_text, parse, reason_code, to_u64, uuid_arg,
+    JobStore, REASON_CLAIMED, Recoverable, encode, json_text, parse, reason_code, uuid_arg,
     validated,
 };
 use crate::TransitionRequest;
@@ -26,37 +26,38 @@ use crate::events::{event, event_types};
 use crate::sql::{Arg, Tx};
 
 impl JobStore {
-    /// The job's latest workflow run (open or not), read inside `tx`.
+    /// The job's latest workflow run (open or not), read inside `tx` (or remembered from the
+    /// lock, when no run was written since).
     pub(super) async fn latest_run(
         &self,
         tx: &mut Tx,
         job_id: JobId,
     ) -> Result<Option<WorkflowRun>, StoreError> {
+        if let Some((job, run)) = &tx.memo.latest_run
+            && *job == job_id
+        {
+            return Ok(run.clone());
+        }
         let row = tx
             .fetch_optional(&self.sql.select_latest_run, vec![uuid_arg(job_id)])
             .await?;
-        match row {
-            None => Ok(None),
+        let run = match row {
+            None => None,
             Some(row) => {
                 let object = self.schema.table("ai_job_workflow_runs").object(&row, 0)?;
-                Ok(Some(serde_json::from_value(Value::Object(object))?))
+                Some(serde_json::from_value(Value::Object(object))?)
             }
-        }
+        };
+        tx.memo.latest_run = Some((job_id, run.clone()));
+        Ok(run)
     }
 
-    /// The number of attempts the job has had.
+    /// The number of attempts the job has had: the highest attempt number, the latest run's.
     async fn attempts(&self, tx: &mut Tx, job_id: JobId) -> Result<u64, StoreError> {
-        let rows = tx
-            .fetch_all(&self.sql.next_attempt, vec![uuid_arg(job_id)])
-            .await?;
-        let next = rows
-            .first()
-            .map(|r| r.int(0))
-            .transpose()?
-            .flatten()
-            .map(|v| to_u64(Some(v)))
-            .unwrap_or(1);
-        Ok(next.saturating_sub(1))
+        Ok(self
+            .latest_run(tx, job_id)
+            .await?
+            .map_or(0, |run| run.attempt))
     }
 
     /// Refuses a new attempt past `runtime_config.max_attempts` (§2.6.6.2.5, §2.6.6.4).
@@ -124,7 +125,7 @@ impl JobStore {
             .schema
             .table("ai_job_workflow_runs")
             .args(&encode(&run)?)?;
-        tx.execute(&self.sql.insert_run, args).await?;
+        tx.defer(&self.sql.insert_run, args).await?;
         Ok(run)
     }
 

@@ -331,7 +331,7 @@ impl JobStore {
                 executor_model_id: next.executor_model_id.clone(),
                 committed_at: now,
             };
-            tx.execute(&self.sql.insert_provenance, table.args(&encode(&row)?)?)
+            tx.defer(&self.sql.insert_provenance, table.args(&encode(&row)?)?)
                 .await?;
             provenance.push(row);
         }
@@ -461,7 +461,6 @@ impl JobStore {
         } = step;
         let job_id = next.job_id;
         let (from, to) = (before.job.state, next.state);
-        self.update_job(tx, before, &next).await?;
 
         // Workflow runs (§2.6.6.4).
         let mut opened = None;
@@ -498,7 +497,7 @@ impl JobStore {
             (_, None) => workflow_run_id.or(latest_id),
         };
         if let Some(status) = run_status_on_entering(to) {
-            tx.execute(
+            tx.defer(
                 &self.sql.close_runs,
                 vec![
                     Arg::text(status.as_str()),
@@ -547,16 +546,20 @@ impl JobStore {
             .schema
             .table("ai_job_state_history")
             .args(&encode(&history)?)?;
-        if let Err(error) = tx.execute(&self.sql.insert_history, args).await {
-            if is_unique_violation(&error) {
-                return Err(ModelError::VersionConflict {
-                    job_id,
-                    expected_version: before.version,
-                    actual_version: sequence,
+        tx.defer(&self.sql.insert_history, args).await?;
+        // The job's row last: on Postgres the writes above go with it in one statement.
+        if let Err(error) = self.update_job(tx, before, &next).await {
+            return Err(match error {
+                StoreError::Database(db) if is_unique_violation(&db) => {
+                    ModelError::VersionConflict {
+                        job_id,
+                        expected_version: before.version,
+                        actual_version: sequence,
+                    }
+                    .into()
                 }
-                .into());
-            }
-            return Err(error.into());
+                other => other,
+            });
         }
         Ok(Transitioned {
             job_id,
