@@ -549,7 +549,7 @@ fn generated_code(
 struct Citation {
     /// `path:line` of the comment's first line.
     at: String,
-    /// The function it documents, or `path` for a module comment (`//!`).
+    /// The item it documents, or `(module)` for a module comment (`//!`).
     name: String,
     test: bool,
     clauses: BTreeSet<String>,
@@ -636,7 +636,7 @@ fn citations(file: &SourceFile, known_ids: &BTreeSet<&str>) -> Vec<Citation> {
         let in_tests = integration || cfg_test.is_some_and(|at| start > at);
         let documented = lines.get(next).and_then(|line| item.captures(line));
         let (name, is_fn) = match (&documented, module) {
-            (_, true) => (file.path.clone(), false),
+            (_, true) => ("(module)".to_string(), false),
             (Some(captures), false) => (captures[5].to_string(), &captures[4] == "fn"),
             // a comment on a field, a variant or an expression: the line it documents
             (None, false) => (
@@ -1024,7 +1024,7 @@ mod tests {
         let found = citations(&integration, &known);
         assert_eq!(found.len(), 2);
         assert!(found.iter().all(|c| c.test), "integration tests are tests");
-        assert_eq!(found[0].name, "crates/x/tests/flow.rs");
+        assert_eq!(found[0].name, "(module)");
         assert_eq!(found[1].name, "retries");
         assert!(
             found[1].clauses.contains("§2.6.6.4"),

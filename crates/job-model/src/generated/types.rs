@@ -10633,7 +10633,9 @@ pub struct AiJobMetricsRecorded {
     pub metrics: JobMetrics,
 }
 
-/// Payload of ai_job.outputs_recorded: the job's profile outputs were stored (§11.5, §2.6.6.6.1, §2.6.6.1)
+/// Payload of ai_job.outputs_recorded: the job's profile outputs were stored (§11.5, §2.6.6.6.1, §2.6.6.1, §2.6.6.6.2)
+///
+/// Decision: §2.6.6.6.2 asks the Flight Recorder to log a distillation job's metrics, reward features and promotion or rollback decisions. They reach it in the job's outputs and inputs events: an EvalRun's metrics map holds pass@k, compile and test rates and collapse indicators by name, an AdapterCheckpoint's is_approved and is_current are the promotion (and, when a checkpoint stops being current, the rollback), and the reward features are DistillationJobInputs' reward_features in ai_job.inputs_recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AiJobOutputsRecorded {
