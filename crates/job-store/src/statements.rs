@@ -46,7 +46,9 @@ pub(crate) struct Statements {
     pub select_provenance_of_entity: Arc<str>,
     pub select_provenance_of_job: Arc<str>,
     pub select_recoverable: Arc<str>,
-    pub next_queued: Arc<str>,
+    /// [`Statements::lock_job`] for the oldest queued job no other worker holds (Postgres: `SKIP
+    /// LOCKED`), found and locked by the same statement.
+    pub claim_job: Arc<str>,
     /// Undelivered events, oldest first, with their job order; skipping rows other relays hold.
     pub claim_events: Arc<str>,
     /// The first undelivered event number of a job.
@@ -196,8 +198,13 @@ impl Statements {
             select_recoverable: r(&format!(
                 "{job_select} WHERE j.state IN ({non_terminal}) ORDER BY j.created_at, j.job_id"
             )),
-            next_queued: r(&format!(
-                "SELECT [uuid:j.job_id] FROM ai_jobs j WHERE j.state = 'queued' ORDER BY j.created_at, j.job_id LIMIT 1{skip_locked}"
+            claim_job: r(&format!(
+                "SELECT {}, {} FROM ai_jobs j LEFT JOIN ai_job_entity_refs e ON e.job_id = j.job_id \
+                 WHERE j.job_id = (SELECT q.job_id FROM ai_jobs q WHERE q.state = 'queued' \
+                   ORDER BY q.created_at, q.job_id LIMIT 1{skip_locked}) \
+                 ORDER BY e.position{lock}",
+                jobs.select_list(dialect, "j"),
+                refs.select_list(dialect, "e"),
             )),
             claim_events: r(&format!(
                 "SELECT d.job_sequence, {} FROM flight_recorder_delivery d \

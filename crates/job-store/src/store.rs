@@ -255,10 +255,24 @@ impl JobStore {
     /// because on Postgres a statement that waited for the lock still reads other tables as of
     /// when it started, before the writer it waited for committed.
     async fn lock(&self, tx: &mut Tx, job_id: JobId) -> Result<JobRecord, StoreError> {
-        let rows = tx
-            .fetch_all(&self.sql.lock_job, vec![uuid_arg(job_id)])
-            .await?;
-        let job = rows.first().ok_or(ModelError::JobNotFound { job_id })?;
+        let lock_job = Arc::clone(&self.sql.lock_job);
+        self.lock_with(tx, &lock_job, vec![uuid_arg(job_id)])
+            .await?
+            .ok_or_else(|| ModelError::JobNotFound { job_id }.into())
+    }
+
+    /// [`JobStore::lock`] with the locking statement `sql` (which finds the job itself); `None`
+    /// when it finds none.
+    async fn lock_with(
+        &self,
+        tx: &mut Tx,
+        sql: &Arc<str>,
+        args: Vec<Arg>,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        let rows = tx.fetch_all(sql, args).await?;
+        let Some(job) = rows.first() else {
+            return Ok(None);
+        };
         let jobs = self.schema.table("ai_jobs");
         let refs = self.schema.table("ai_job_entity_refs");
         let mut object = jobs.object(job, 0)?;
@@ -273,6 +287,7 @@ impl JobStore {
         }
         object.insert("entity_refs".to_owned(), Value::Array(entity_refs));
         let job = decode_job(object)?;
+        let job_id = job.job_id;
 
         let context = tx
             .fetch_optional(
@@ -297,7 +312,7 @@ impl JobStore {
         };
         tx.memo.latest_run = Some((job_id, latest_run));
         tx.memo.last_delivery = Some((job_id, last_delivery));
-        Ok(JobRecord { job, version })
+        Ok(Some(JobRecord { job, version }))
     }
 
     /// Writes every column of `next` over the stored row, guarded by the state the caller read:

@@ -389,11 +389,10 @@ impl JobStore {
         };
         loop {
             let mut tx = self.pool.begin().await?;
-            let Some(row) = tx.fetch_optional(&self.sql.next_queued, Vec::new()).await? else {
+            let claim_job = std::sync::Arc::clone(&self.sql.claim_job);
+            let Some(before) = self.lock_with(&mut tx, &claim_job, Vec::new()).await? else {
                 return Ok(None);
             };
-            let job_id: JobId = parse("job_id", &row.text(0)?.unwrap_or_default())?;
-            let before = self.lock(&mut tx, job_id).await?;
             if before.job.state != JobState::Queued {
                 continue;
             }
