@@ -35,7 +35,8 @@ pub(crate) struct Statements {
     pub job_id_column: usize,
     pub job_version: Arc<str>,
     pub select_latest_run: Arc<str>,
-    pub close_runs: Arc<str>,
+    /// Closes the open run with this id.
+    pub close_run: Arc<str>,
     pub interrupt_run: Arc<str>,
     pub checkpoint_run: Arc<str>,
     /// Jobs (not terminal) that have an open run, oldest run first.
@@ -156,8 +157,8 @@ impl Statements {
                 "SELECT {} FROM ai_job_workflow_runs w WHERE w.job_id = {{uuid}} ORDER BY w.attempt DESC LIMIT 1",
                 runs.select_list(dialect, "w")
             )),
-            close_runs: r(
-                "UPDATE ai_job_workflow_runs SET status = {}, finished_at = {ts} WHERE job_id = {uuid} AND finished_at IS NULL",
+            close_run: r(
+                "UPDATE ai_job_workflow_runs SET status = {}, finished_at = {ts} WHERE workflow_run_id = {uuid} AND finished_at IS NULL",
             ),
             interrupt_run: r(&format!(
                 "UPDATE ai_job_workflow_runs SET status = '{}', finished_at = {{ts}} \

@@ -477,6 +477,7 @@ impl JobStore {
             }
             .into());
         }
+        let open_id = open_run.as_ref().map(|run| run.workflow_run_id);
         let run_id = match (to, open_run) {
             (_, Some(open)) => Some(open.workflow_run_id),
             (JobState::Running, None) => {
@@ -496,13 +497,15 @@ impl JobStore {
             (JobState::Queued, None) => None,
             (_, None) => workflow_run_id.or(latest_id),
         };
-        if let Some(status) = run_status_on_entering(to) {
+        // At most one attempt is open, and it is the latest: it is closed by its id (looking
+        // for open runs among all of a job's attempts costs a visit to each of them).
+        if let (Some(status), Some(open)) = (run_status_on_entering(to), open_id) {
             tx.defer(
-                &self.sql.close_runs,
+                &self.sql.close_run,
                 vec![
                     Arg::text(status.as_str()),
                     Arg::text(now.to_string()),
-                    uuid_arg(job_id),
+                    uuid_arg(open),
                 ],
             )
             .await?;
