@@ -1,9 +1,10 @@
 //! Lifecycle engine and job store for the AI Job Model (§2.6.6.3–2.6.6.5) on SQLite and PostgreSQL.
 //!
 //! One [`JobStore`] API over two backends: SQLite (embedded default: a file in WAL mode or memory,
-//! the spec's "checkpointed in SQLite", §2.6.6.4) and PostgreSQL (several workers). It stores the
-//! generated types of `handshake-job-model` in the tables of the generated migrations (embedded
-//! with `sqlx::migrate!`), and enforces what §2.6.6 says happens to a job where it is stored:
+//! the spec's "checkpointed in SQLite", §2.6.6.4; rusqlite, statements on the calling thread) and
+//! PostgreSQL (several workers; sqlx). It stores the generated types of `handshake-job-model` in
+//! the tables of the generated migrations (embedded with `sqlx::migrate!`), and enforces what
+//! §2.6.6 says happens to a job where it is stored:
 //!
 //! - every record it writes is first checked with the spec's generated rules
 //!   ([`handshake_job_model::Validate`]): a broken rule is refused with the rule's code;

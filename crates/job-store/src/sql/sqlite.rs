@@ -137,20 +137,23 @@ impl SqlitePool {
     pub async fn migrate(&self, migrator: &Migrator) -> Result<(), MigrateError> {
         let tx = self.begin().await?;
         let conn = tx.conn.get();
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+        let table = &migrator.table_name;
+        conn.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {table} (
                 version BIGINT PRIMARY KEY,
                 description TEXT NOT NULL,
                 installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
                 success BOOLEAN NOT NULL,
                 checksum BLOB NOT NULL,
                 execution_time BIGINT NOT NULL
-            )",
-        )
+            )"
+        ))
         .map_err(failure)?;
         let applied: Vec<(i64, Vec<u8>, bool)> = {
             let mut statement = conn
-                .prepare("SELECT version, checksum, success FROM _sqlx_migrations ORDER BY version")
+                .prepare(&format!(
+                    "SELECT version, checksum, success FROM {table} ORDER BY version"
+                ))
                 .map_err(failure)?;
             let rows = statement
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
@@ -184,11 +187,22 @@ impl SqlitePool {
                 continue;
             }
             let started = Instant::now();
-            conn.execute_batch(migration.sql.as_str())
-                .map_err(|e| MigrateError::ExecuteMigration(failure(e), migration.version))?;
+            // A migration marked `-- no-transaction` (one that must change what SQLite ignores
+            // inside a transaction, such as `PRAGMA foreign_keys`) runs between transactions.
+            let no_tx = migration.no_tx || migrator.no_tx;
+            if no_tx {
+                conn.execute_batch("COMMIT").map_err(failure)?;
+            }
+            let applied = conn.execute_batch(migration.sql.as_str());
+            if no_tx {
+                conn.execute_batch("BEGIN IMMEDIATE").map_err(failure)?;
+            }
+            applied.map_err(|e| MigrateError::ExecuteMigration(failure(e), migration.version))?;
             conn.execute(
-                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-                 VALUES (?1, ?2, TRUE, ?3, ?4)",
+                &format!(
+                    "INSERT INTO {table} (version, description, success, checksum, execution_time)
+                     VALUES (?1, ?2, TRUE, ?3, ?4)"
+                ),
                 rusqlite::params![
                     migration.version,
                     migration.description.as_ref(),
@@ -439,5 +453,40 @@ impl DatabaseError for SqliteFailure {
             ffi::SQLITE_CONSTRAINT_CHECK => ErrorKind::CheckViolation,
             _ => ErrorKind::Other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::migrate::{Migration, MigrationType};
+    use sqlx::{AssertSqlSafe, SqlSafeStr};
+
+    fn foreign_keys_off(no_tx: bool) -> Migrator {
+        Migrator::with_migrations(vec![Migration::new(
+            1,
+            "foreign keys off".into(),
+            MigrationType::Simple,
+            AssertSqlSafe("PRAGMA foreign_keys = OFF").into_sql_str(),
+            no_tx,
+        )])
+    }
+
+    async fn foreign_keys_after(migrator: &Migrator) -> i64 {
+        let pool = SqlitePool::open(Target::Memory, 1).expect("open");
+        pool.migrate(migrator).await.expect("migrate");
+        let mut conn = pool.acquire().await.expect("acquire");
+        match conn.fetch_all("PRAGMA foreign_keys", &[]).expect("pragma")[0][0] {
+            SqlValue::Integer(n) => n,
+            ref other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_no_transaction_migration_runs_outside_the_transaction() {
+        // SQLite ignores `PRAGMA foreign_keys` inside a transaction: only the migration marked
+        // `-- no-transaction` can change it.
+        assert_eq!(foreign_keys_after(&foreign_keys_off(false)).await, 1);
+        assert_eq!(foreign_keys_after(&foreign_keys_off(true)).await, 0);
     }
 }
