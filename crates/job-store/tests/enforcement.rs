@@ -62,7 +62,7 @@ fn profile(name: &'static str) -> impl FnOnce(&mut Value) {
 fn decision_events(events: &[FlightRecorderEvent]) -> Vec<(String, String, String)> {
     events
         .iter()
-        .filter(|e| e.event_type == event_types::CAPABILITY_DECISION)
+        .filter(|e| e.r#type == event_types::CAPABILITY_DECISION)
         .map(|e| {
             let p = e.payload.as_ref().expect("payload");
             (
@@ -213,7 +213,7 @@ async fn unknown_capability(store: JobStore) {
     let events = store.events(id).await.expect("events");
     let decision = events
         .iter()
-        .find(|e| e.event_type == event_types::CAPABILITY_DECISION)
+        .find(|e| e.r#type == event_types::CAPABILITY_DECISION)
         .expect("decision event");
     assert_eq!(
         decision.payload.as_ref().expect("payload")["error_code"],
@@ -388,7 +388,7 @@ async fn on_commit(store: JobStore) {
         decision_events(&events).last(),
         Some(&d("fs.write:workspace", "on_commit", "allowed"))
     );
-    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    let types: Vec<&str> = events.iter().map(|e| e.r#type.as_str()).collect();
     assert_eq!(
         &types[types.len() - 2..],
         [event_types::CHANGES_COMMITTED, event_types::STATE_CHANGED],
@@ -455,7 +455,7 @@ async fn on_commit(store: JobStore) {
     assert!(
         !events
             .iter()
-            .any(|e| e.event_type == event_types::CHANGES_COMMITTED)
+            .any(|e| e.r#type == event_types::CHANGES_COMMITTED)
     );
     let last = store
         .history(job.job_id)
@@ -485,12 +485,12 @@ pub fn assert_payloads_are_spec_records(events: &[FlightRecorderEvent]) {
         if let Err(error) = serde_json::from_value::<T>(payload.clone()) {
             panic!(
                 "{} payload {payload} is not its spec record: {error}",
-                event.event_type
+                event.r#type
             );
         }
     }
     for event in events {
-        match event.event_type.as_str() {
+        match event.r#type.as_str() {
             event_types::CREATED => parses::<AiJobCreated>(event),
             event_types::INPUTS_RECORDED => parses::<AiJobInputsRecorded>(event),
             event_types::STATE_CHANGED => parses::<AiJobStateChanged>(event),
@@ -559,7 +559,7 @@ async fn refused_completion(
     assert!(
         !events
             .iter()
-            .any(|e| e.event_type == event_types::CHANGES_COMMITTED)
+            .any(|e| e.r#type == event_types::CHANGES_COMMITTED)
     );
 }
 
@@ -852,4 +852,51 @@ async fn raw_layer_only_for_ingestion(store: JobStore) {
 #[test]
 fn raw_layer_writes_only_for_ingestion_and_import_kinds() {
     on_both(|| NoRequirements, raw_layer_only_for_ingestion);
+}
+
+/// A policy that implements only `evaluate`: it allows everything, and says so at every point.
+#[derive(Debug, Clone, Copy)]
+struct AllowsAndRecords;
+
+impl handshake_job_store::CapabilityPolicy for AllowsAndRecords {
+    fn evaluate(
+        &self,
+        request: &handshake_job_store::CapabilityRequest<'_>,
+    ) -> Vec<handshake_job_store::PolicyDecision> {
+        let id = handshake_job_model::CapabilityId::new("fs.read").expect("capability id");
+        vec![handshake_job_store::PolicyDecision::allow(
+            id,
+            format!("consulted at {:?}", request.point),
+        )]
+    }
+}
+
+async fn default_applies_everywhere(store: JobStore) {
+    let job = store.create(sample_job(), ACTOR).await.expect("create").job;
+    let version = walk(
+        &store,
+        job.job_id,
+        1,
+        &[JobState::Running, JobState::AwaitingValidation],
+    )
+    .await;
+    store
+        .transition(request_for(job.job_id, version, JobState::Completed))
+        .await
+        .expect("complete");
+    let events = store.events(job.job_id).await.expect("events");
+    assert_eq!(
+        decision_events(&events),
+        vec![
+            d("fs.read", "before_queued", "allowed"),
+            d("fs.read", "awaiting_validation", "allowed"),
+            d("fs.read", "on_commit", "allowed"),
+        ],
+        "a policy that does not override applies_at is consulted at all three points"
+    );
+}
+
+#[test]
+fn a_policy_is_consulted_at_every_point_unless_it_says_otherwise() {
+    on_both(|| AllowsAndRecords, default_applies_everywhere);
 }
