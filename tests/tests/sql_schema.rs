@@ -327,7 +327,7 @@ async fn check_schema(db: &mut Db) {
     for statement in [
         "UPDATE ai_job_state_history SET reason_detail = 'rewritten'".to_string(),
         "DELETE FROM ai_job_state_history".to_string(),
-        "UPDATE flight_recorder_outbox SET event_type = 'x'".to_string(),
+        "UPDATE flight_recorder_outbox SET type = 'x'".to_string(),
         "DELETE FROM flight_recorder_outbox".to_string(),
     ] {
         let error = db.execute(&statement).await.expect_err("append-only");

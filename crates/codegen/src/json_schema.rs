@@ -37,7 +37,17 @@ use crate::{GeneratedFile, marker};
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// Base of every schema's `$id`. The URI identifies the schema; it is never fetched.
+///
+/// The full `$id` is `<ID_BASE><spec version>/<file name>` ([`schema_id`]): §2.6.6.6.3 asks for
+/// versioned schemas, and a schema of another spec version is another resource, so two versions
+/// of one record never share an identifier in a validator's registry.
 pub const ID_BASE: &str = "https://schemas.handshake.dev/ai-job-model/";
+
+/// The `$id` of the schema file `file_name` of `spec`, e.g.
+/// `https://schemas.handshake.dev/ai-job-model/0.4.0/ai_job.schema.json`.
+pub fn schema_id(spec: &Spec, file_name: &str) -> String {
+    format!("{ID_BASE}{}/{file_name}", spec.version)
+}
 
 /// Source named in the `@generated` marker: schemas come from the whole spec.
 const SOURCE: &str = "spec/handshake.yaml";
@@ -80,7 +90,7 @@ fn root_schema(spec: &Spec, root: &TypeDef, file_name: &str) -> Value {
     let mut document = Map::new();
     document.insert("$comment".into(), Value::String(marker::sentence(SOURCE)));
     document.insert("$schema".into(), Value::String(DIALECT.into()));
-    document.insert("$id".into(), Value::String(format!("{ID_BASE}{file_name}")));
+    document.insert("$id".into(), Value::String(schema_id(spec, file_name)));
     document.insert("title".into(), Value::String(root.name.clone()));
     document.extend(type_definition(root, &root.name));
     rules::annotate(spec, root, &mut document);
@@ -646,7 +656,7 @@ mod tests {
         assert_eq!(job["$schema"], DIALECT);
         assert_eq!(
             job["$id"],
-            "https://schemas.handshake.dev/ai-job-model/job.schema.json"
+            "https://schemas.handshake.dev/ai-job-model/0.1.0/job.schema.json"
         );
         assert_eq!(job["title"], "Job");
         assert_eq!(job["description"], "the Job type (§2.6.6.2)");

@@ -435,7 +435,8 @@ fn union_alias(out: &mut String, ty: &TypeDef, union: &Union) {
                 "{} = Annotated[Union[{}], Field(discriminator={})]",
                 ty.name,
                 classes.join(", "),
-                py_string(&union.tag)
+                // Pydantic names the discriminator by attribute and reads its alias on input.
+                py_string(&py_field(&union.tag).0)
             );
         }
     }
@@ -469,38 +470,71 @@ fn model(
     let _ = writeln!(out, "class {name}(BaseModel):");
     docstring(out, "    ", doc);
     out.push('\n');
-    out.push_str("    model_config = ConfigDict(extra=\"forbid\", protected_namespaces=())\n");
+    // Serialize by alias everywhere, so `model_dump()` writes the wire names; validate by alias
+    // only (Pydantic's default), so a record spelling a Python attribute (`lambda_`) instead of
+    // its wire name (`lambda`) is refused as an unknown key, as every other target refuses it.
+    out.push_str(
+        "    model_config = ConfigDict(extra=\"forbid\", protected_namespaces=(), serialize_by_alias=True)\n",
+    );
     if let Some((tag, value)) = tag {
         let literal = py_string(value);
-        let _ = writeln!(out, "\n    {tag}: Literal[{literal}] = {literal}");
+        let (attribute, alias) = py_field(tag);
+        let line = match alias {
+            Some(alias) => format!("{attribute}: Literal[{literal}] = Field({literal}, {alias})"),
+            None => format!("{attribute}: Literal[{literal}] = {literal}"),
+        };
+        let _ = writeln!(out, "\n    {line}");
         docstring(
             out,
             "    ",
             &[format!("Discriminator: always ``{value}``.")],
         );
     }
-    // Field names are valid Python identifiers that shadow nothing: the loader refuses Python
-    // keywords and BaseModel attributes, so no aliasing is ever needed.
+    // A wire name Python cannot take as an attribute (a keyword, a BaseModel attribute, an
+    // imported name) is the attribute `name_` with `alias="name"`: the wire key stays the spec's.
     for field in fields {
         let ty = py_type(&field.ty);
+        let (name, alias) = py_field(&field.name);
+        let with_alias = |arguments: &str| match &alias {
+            Some(alias) if arguments.is_empty() => format!(" = Field({alias})"),
+            Some(alias) => format!(" = Field({arguments}, {alias})"),
+            None if arguments.is_empty() => String::new(),
+            None => format!(" = Field({arguments})"),
+        };
         let line = match (&field.default, field.required) {
-            (_, true) => format!("{}: {ty}", field.name),
-            (Some(default), false) => {
-                format!(
-                    "{}: {ty} = Field(default={}, validate_default=True)",
-                    field.name,
+            (_, true) => format!("{name}: {ty}{}", with_alias("")),
+            (Some(default), false) => format!(
+                "{name}: {ty}{}",
+                with_alias(&format!(
+                    "default={}, validate_default=True",
                     py_value(default)
-                )
-            }
-            (None, false) if field.ty == TypeRef::Primitive(Primitive::Json) => {
-                format!("{}: {ty} | None = None", field.name)
-            }
-            (None, false) => format!("{}: _Optional[{ty}] = None", field.name),
+                ))
+            ),
+            (None, false) if field.ty == TypeRef::Primitive(Primitive::Json) => match &alias {
+                Some(_) => format!("{name}: {ty} | None{}", with_alias("default=None")),
+                None => format!("{name}: {ty} | None = None"),
+            },
+            (None, false) => match &alias {
+                Some(_) => format!("{name}: _Optional[{ty}]{}", with_alias("default=None")),
+                None => format!("{name}: _Optional[{ty}] = None"),
+            },
         };
         let _ = writeln!(out, "\n    {line}");
         let mut lines = vec![field.meta.description.clone()];
         lines.extend(meta_tail(&field.meta));
         docstring(out, "    ", &lines);
+    }
+}
+
+/// The Python attribute of a wire name, and the `alias="…"` argument when they differ.
+fn py_field(wire: &str) -> (String, Option<String>) {
+    if handshake_spec::names::is_python_escaped(wire) {
+        (
+            format!("{wire}_"),
+            Some(format!("alias={}", py_string(wire))),
+        )
+    } else {
+        (wire.to_string(), None)
     }
 }
 
@@ -675,7 +709,9 @@ fn errors_file(spec: &Spec) -> String {
 
 fn init_file(spec: &Spec) -> String {
     let mut out = header(spec, "Generated package");
-    let mut all = Vec::new();
+    let mut all: Vec<String> = ["__version__", "SPEC_VERSION", "MASTER_SPEC_VERSION"]
+        .map(String::from)
+        .to_vec();
     let mut import = |out: &mut String, module: &str, names: Vec<String>| {
         let _ = writeln!(out, "from .{module} import (");
         for name in &names {
@@ -725,6 +761,21 @@ fn init_file(spec: &Spec) -> String {
         .to_vec(),
     );
     import(&mut out, "types", type_exports(spec));
+    out.push('\n');
+    // The package's version is the spec's: pyproject.toml reads it from here
+    // (`[tool.setuptools.dynamic] version = { attr = … }`), so the two cannot drift.
+    let _ = writeln!(out, "__version__ = {}", py_string(&spec.version));
+    out.push_str(
+        "\"\"\"The spec's ``version`` (spec/handshake.yaml), which is also the package's version.\"\"\"\n",
+    );
+    let _ = writeln!(out, "SPEC_VERSION = {}", py_string(&spec.version));
+    out.push_str("\"\"\"The version of the spec these models implement.\"\"\"\n");
+    let _ = writeln!(
+        out,
+        "MASTER_SPEC_VERSION = {}",
+        py_string(&spec.master_spec)
+    );
+    out.push_str("\"\"\"The Master Spec version the spec implements.\"\"\"\n");
     out.push_str("\n__all__ = [\n");
     for name in &all {
         let _ = writeln!(out, "    {},", py_string(name));

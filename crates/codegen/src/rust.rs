@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use handshake_spec::model::{Meta, Primitive, Spec, TypeDef, TypeKind, TypeRef};
 use proc_macro2::{Ident, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 
 use crate::{CodegenError, GeneratedFile, marker};
 
@@ -290,8 +290,46 @@ fn ident(name: &str, meta: &Meta) -> Result<Ident, CodegenError> {
 }
 
 /// The `PascalCase` Rust name of a snake_case enum value, union variant or lifecycle state.
+/// `self` would be `Self`, which no identifier can spell, so it becomes `Self_`; the variant's
+/// `#[serde(rename)]` keeps the wire value.
 fn variant_ident(snake: &str, meta: &Meta) -> Result<Ident, CodegenError> {
-    ident(&crate::names::pascal_case(snake), meta)
+    let pascal = crate::names::pascal_case(snake);
+    if pascal == "Self" {
+        return Ok(format_ident!("Self_"));
+    }
+    ident(&pascal, meta)
+}
+
+/// Keywords that cannot be raw identifiers (`r#self` is refused by rustc).
+const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
+
+/// The Rust identifier of a field (or union variant field) whose wire name is `name`.
+///
+/// Wire names are the spec's, whatever Rust reserves: a keyword becomes a raw identifier
+/// (`r#type`, which serde and schemars read as `type`), and the few keywords that cannot be raw
+/// take a `_` suffix (`self_`, which [`field_rename`] renames back). snake_case names never end
+/// in `_`, so the suffixed name cannot collide with another field.
+fn field_ident(name: &str, meta: &Meta) -> Result<Ident, CodegenError> {
+    if let Ok(plain) = syn::parse_str::<Ident>(name) {
+        return Ok(plain);
+    }
+    if NOT_RAW.contains(&name) {
+        return ident(&format!("{name}_"), meta);
+    }
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Ok(Ident::new_raw(name, proc_macro2::Span::call_site()));
+    }
+    ident(name, meta)
+}
+
+/// `#[serde(rename = "self")]` for a field whose identifier is not its wire name (see
+/// [`field_ident`]); nothing otherwise.
+fn field_rename(name: &str) -> TokenStream {
+    if NOT_RAW.contains(&name) {
+        quote! { #[serde(rename = #name)] }
+    } else {
+        TokenStream::new()
+    }
 }
 
 /// Collapse any whitespace (YAML folded text keeps newlines) into single spaces, so every doc

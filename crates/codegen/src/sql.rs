@@ -192,6 +192,26 @@ impl Schema {
     }
 }
 
+/// A column name as SQL text: the spec's name, quoted (`"end"`) where it is a reserved word in
+/// SQL, so the column is the wire name whatever SQL reserves. Other names stay unquoted, so the
+/// DDL of every existing column is unchanged. snake_case names hold no `"` to escape.
+pub fn column_sql(name: &str) -> std::borrow::Cow<'_, str> {
+    if handshake_spec::names::is_sql_reserved(name) {
+        std::borrow::Cow::Owned(format!("\"{name}\""))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
+/// Column names as a comma-separated SQL list, each through [`column_sql`].
+pub fn columns_sql(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| column_sql(name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Name of the CHECK constraint of a column: `<table>_<column>_check` (Postgres' own convention).
 pub fn check_name(table: &str, column: &str) -> String {
     format!("{table}_{column}_check")

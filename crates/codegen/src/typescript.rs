@@ -71,6 +71,22 @@ fn header(spec: &Spec, what: &str) -> String {
 
 fn types_file(spec: &Spec) -> String {
     let mut out = header(spec, "Types");
+    // package.json's `version` must equal this; a conformance test (tests/tests/sdk_versions.rs)
+    // fails when it drifts.
+    out.push_str(
+        "\n/** The spec's `version` (spec/handshake.yaml), which is also the package's version. */\n",
+    );
+    let _ = writeln!(
+        out,
+        "export const SPEC_VERSION = {};",
+        js_string(&spec.version)
+    );
+    out.push_str("\n/** The Master Spec version the spec implements. */\n");
+    let _ = writeln!(
+        out,
+        "export const MASTER_SPEC_VERSION = {};",
+        js_string(&spec.master_spec)
+    );
     let needs_uuid = spec.types.iter().any(|t| matches!(t.kind, TypeKind::Id));
     if needs_uuid {
         out.push_str("\n/** Hyphenated RFC 4122 UUID text, the form every target writes. */\n");

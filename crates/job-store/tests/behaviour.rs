@@ -472,7 +472,7 @@ async fn one_open_run_recovery_and_checkpoints(store: JobStore) {
     assert_eq!(resumed.attempt, 2);
     assert_eq!(resumed.checkpoint, Some(json!({ "node": "rewrite" })));
     let events = store.events(id).await.expect("events");
-    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    let types: Vec<&str> = events.iter().map(|e| e.r#type.as_str()).collect();
     assert_eq!(
         types
             .iter()
@@ -482,7 +482,7 @@ async fn one_open_run_recovery_and_checkpoints(store: JobStore) {
     );
     let interrupted = events
         .iter()
-        .find(|e| e.event_type == event_types::RUN_INTERRUPTED)
+        .find(|e| e.r#type == event_types::RUN_INTERRUPTED)
         .expect("interrupted event");
     assert_eq!(
         interrupted.payload.as_ref().expect("payload")["checkpointed"],
@@ -490,7 +490,7 @@ async fn one_open_run_recovery_and_checkpoints(store: JobStore) {
     );
     let checkpointed = events
         .iter()
-        .rfind(|e| e.event_type == event_types::CHECKPOINTED)
+        .rfind(|e| e.r#type == event_types::CHECKPOINTED)
         .expect("checkpoint event");
     let expected = handshake_canonical::canonical_hash(&json!({ "node": "rewrite" }))
         .expect("hash")
@@ -576,7 +576,7 @@ async fn everything_reaches_the_flight_recorder(store: JobStore) {
 
     let events: Vec<FlightRecorderEvent> = store.events(id).await.expect("events");
     enforcement_payloads(&events);
-    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    let types: Vec<&str> = events.iter().map(|e| e.r#type.as_str()).collect();
     for expected in [
         event_types::CREATED,
         event_types::INPUTS_RECORDED,
@@ -596,12 +596,12 @@ async fn everything_reaches_the_flight_recorder(store: JobStore) {
             event.activity_span_id.as_ref(),
             Some(&record.job.flight_recorder_span_id),
             "{}",
-            event.event_type
+            event.r#type
         );
     }
     let inputs = events
         .iter()
-        .find(|e| e.event_type == event_types::INPUTS_RECORDED)
+        .find(|e| e.r#type == event_types::INPUTS_RECORDED)
         .and_then(|e| e.payload.clone())
         .expect("inputs payload");
     assert_eq!(
@@ -614,7 +614,7 @@ async fn everything_reaches_the_flight_recorder(store: JobStore) {
     );
     let logged = events
         .iter()
-        .find(|e| e.event_type == event_types::MODEL_CALL)
+        .find(|e| e.r#type == event_types::MODEL_CALL)
         .and_then(|e| e.payload.clone())
         .expect("model call payload");
     assert_eq!(
@@ -632,7 +632,7 @@ fn model_call_without_ids(logged: &Value) -> AiJobModelCall {
 fn enforcement_payloads(events: &[FlightRecorderEvent]) {
     for event in events {
         let payload = event.payload.clone().expect("payload");
-        let ok = match event.event_type.as_str() {
+        let ok = match event.r#type.as_str() {
             event_types::METRICS_RECORDED => {
                 serde_json::from_value::<handshake_job_model::AiJobMetricsRecorded>(payload).is_ok()
             }
@@ -646,7 +646,7 @@ fn enforcement_payloads(events: &[FlightRecorderEvent]) {
             }
             _ => true,
         };
-        assert!(ok, "{} payload is not its spec record", event.event_type);
+        assert!(ok, "{} payload is not its spec record", event.r#type);
     }
 }
 

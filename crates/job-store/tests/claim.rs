@@ -63,7 +63,7 @@ async fn claim_all(store: JobStore, jobs: usize) {
             .iter()
             .find(|e| e.event_id == claims[0].event_id)
             .expect("claim event");
-        assert_eq!(event.event_type, event_types::STATE_CHANGED);
+        assert_eq!(event.r#type, event_types::STATE_CHANGED);
         assert!(
             event.payload.as_ref().expect("payload")["worker"]
                 .as_str()

@@ -75,7 +75,7 @@ async fn every_pair(store: JobStore) {
                     .iter()
                     .find(|e| e.event_id == done.event_id)
                     .expect("the history row's event exists");
-                assert_eq!(event.event_type, event_types::STATE_CHANGED);
+                assert_eq!(event.r#type, event_types::STATE_CHANGED);
                 assert_eq!(event.job_id, Some(id));
                 let payload = event.payload.as_ref().expect("payload");
                 assert_eq!(payload["from_state"], Value::from(from.as_str()));
@@ -507,8 +507,8 @@ async fn round_trip(store: JobStore) {
     );
     let events = store.events(created.job.job_id).await.expect("events");
     assert_eq!(events.len(), 2, "the creation and the job's inputs");
-    assert_eq!(events[0].event_type, event_types::CREATED);
-    assert_eq!(events[1].event_type, event_types::INPUTS_RECORDED);
+    assert_eq!(events[0].r#type, event_types::CREATED);
+    assert_eq!(events[1].r#type, event_types::INPUTS_RECORDED);
     assert_eq!(events[0].event_id, history[0].event_id);
     assert_eq!(
         events[0].wsids,

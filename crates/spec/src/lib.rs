@@ -16,7 +16,7 @@
 pub mod diagnostics;
 mod loader;
 pub mod model;
-mod names;
+pub mod names;
 mod pattern;
 mod suggest;
 

@@ -1,9 +1,13 @@
 //! Identifier rules: the `PascalCase` / `snake_case` shapes and the words no target can take.
 //!
-//! Names are identical in Rust, SQL, JSON, TypeScript and Python (there is no renaming), so a name
-//! must be usable verbatim in every target. Which lists apply depends on where the name ends up:
-//! SQL words only matter for names that become SQL identifiers (columns, tables, indexes); enum
-//! values and states are SQL string literals, so `running` or `none` stay allowed there.
+//! Wire names (fields, union tags, enum values, variants, states) are the Master Spec's names in
+//! every target: the JSON key, the SQL column, the Pydantic alias and the TypeScript property are
+//! the name itself. Where a target reserves the word, the generator escapes only that target's
+//! identifier (Rust `r#type` or `self_` with `#[serde(rename)]`, Python `lambda_` with
+//! `Field(alias="lambda")`, a quoted SQL identifier); see [`is_python_escaped`] and
+//! [`is_sql_reserved`]. Every snake_case name can be escaped that way in every target, so the
+//! loader refuses none of them. Names that are never on the wire and that the generators do not
+//! escape (types, errors, error fields, tables, indexes) keep the reserved-word lists below.
 
 /// Where a name is used; decides its shape and which reserved-word lists apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,17 +151,12 @@ pub(crate) fn reserved_reasons(kind: NameKind, name: &str) -> Vec<&'static str> 
     }
     if matches!(
         kind,
-        NameKind::EnumValue | NameKind::Variant | NameKind::State
+        NameKind::Field | NameKind::EnumValue | NameKind::Variant | NameKind::State
     ) {
-        // Values are wire strings fixed by the Master Spec; in code they only appear as the
-        // PascalCase Rust variant and as Python enum members, so only those two can break.
-        let pascal = to_pascal_case(name);
-        if RUST_KEYWORDS.contains(&pascal.as_str()) {
-            reasons.push("a keyword in Rust once capitalised");
-        }
-        if PYTHON_KEYWORDS.contains(&name) {
-            reasons.push("a keyword in Python");
-        }
+        // Wire names are the spec's: each generator escapes its own identifier where the word is
+        // reserved (Rust raw identifiers or a `_` suffix with a serde rename, Python a `_` suffix
+        // with an alias, SQL a quoted identifier; TypeScript properties and every target's string
+        // literals take any name), so no snake_case wire name is refused.
         return reasons;
     }
     if RUST_KEYWORDS.contains(&name) {
@@ -172,9 +171,7 @@ pub(crate) fn reserved_reasons(kind: NameKind, name: &str) -> Vec<&'static str> 
     if PYTHON_SOFT_KEYWORDS.contains(&name) {
         reasons.push("a soft keyword in Python");
     }
-    if matches!(kind, NameKind::Field | NameKind::Table | NameKind::Index)
-        && SQL_RESERVED.contains(&lower.as_str())
-    {
+    if matches!(kind, NameKind::Table | NameKind::Index) && SQL_RESERVED.contains(&lower.as_str()) {
         reasons.push("a reserved word in SQL");
     }
     if matches!(kind, NameKind::Table | NameKind::Index)
@@ -182,7 +179,7 @@ pub(crate) fn reserved_reasons(kind: NameKind, name: &str) -> Vec<&'static str> 
     {
         reasons.push("in a prefix SQLite or PostgreSQL reserves for its own tables");
     }
-    if matches!(kind, NameKind::Field | NameKind::ErrorField) {
+    if kind == NameKind::ErrorField {
         if PYDANTIC_ATTRIBUTES.contains(&name) {
             reasons.push("an attribute of Pydantic's BaseModel");
         }
@@ -191,6 +188,22 @@ pub(crate) fn reserved_reasons(kind: NameKind, name: &str) -> Vec<&'static str> 
         }
     }
     reasons
+}
+
+/// Whether the generated Python must escape `name` as a model attribute: a Python keyword, an
+/// attribute of Pydantic's `BaseModel`, or a name the generated module imports. The attribute is
+/// then `name_` with `Field(alias="name")`, so the wire key stays `name`. (Soft keywords such as
+/// `type` or `match` are valid attribute names and stay as they are.)
+pub fn is_python_escaped(name: &str) -> bool {
+    PYTHON_KEYWORDS.contains(&name)
+        || PYDANTIC_ATTRIBUTES.contains(&name)
+        || PYTHON_FIELD_SHADOWS.contains(&name)
+}
+
+/// Whether `name` is a reserved word in SQL (PostgreSQL, SQLite or SQL:2016; compared
+/// lower-case): the generated DDL writes such a column as a quoted identifier (`"end"`).
+pub fn is_sql_reserved(name: &str) -> bool {
+    SQL_RESERVED.contains(&name.to_ascii_lowercase().as_str())
 }
 
 /// Rust keywords: strict, 2018+ reserved, weak ones that bite (`union`, `macro_rules`), 2024 `gen`.
@@ -320,15 +333,21 @@ mod tests {
     fn reserved_words_by_position() {
         assert!(reserved_reasons(NameKind::Field, "model_id").is_empty());
         assert!(reserved_reasons(NameKind::Field, "model_tier").is_empty());
-        assert!(!reserved_reasons(NameKind::Field, "model_dump").is_empty());
-        assert!(!reserved_reasons(NameKind::Field, "order").is_empty());
+        assert!(reserved_reasons(NameKind::Field, "model_dump").is_empty());
+        assert!(reserved_reasons(NameKind::Field, "order").is_empty());
+        assert!(reserved_reasons(NameKind::Field, "type").is_empty());
+        assert!(!reserved_reasons(NameKind::ErrorField, "model_dump").is_empty());
         assert!(reserved_reasons(NameKind::State, "running").is_empty());
         assert!(reserved_reasons(NameKind::EnumValue, "override").is_empty());
-        assert!(!reserved_reasons(NameKind::EnumValue, "self").is_empty());
-        assert!(!reserved_reasons(NameKind::EnumValue, "class").is_empty());
+        assert!(reserved_reasons(NameKind::EnumValue, "self").is_empty());
+        assert!(reserved_reasons(NameKind::EnumValue, "class").is_empty());
         assert!(!reserved_reasons(NameKind::Type, "Option").is_empty());
         assert!(!reserved_reasons(NameKind::Type, "Partial").is_empty());
-        assert!(!reserved_reasons(NameKind::Field, "lambda").is_empty());
+        assert!(reserved_reasons(NameKind::Field, "lambda").is_empty());
+        assert!(!reserved_reasons(NameKind::ErrorField, "lambda").is_empty());
+        assert!(is_python_escaped("lambda") && is_python_escaped("model_dump"));
+        assert!(!is_python_escaped("type") && !is_python_escaped("model_id"));
+        assert!(is_sql_reserved("end") && is_sql_reserved("END") && !is_sql_reserved("type"));
         assert!(!reserved_reasons(NameKind::Table, "sqlite_jobs").is_empty());
     }
 }

@@ -92,7 +92,7 @@ pub fn history_line(row: &JobStateTransition) -> String {
 pub fn event_line(event: &FlightRecorderEvent) -> String {
     format!(
         "{}  {}  {}  {}\n",
-        event.timestamp, event.event_type, event.actor, event.event_id
+        event.timestamp, event.r#type, event.actor, event.event_id
     )
 }
 

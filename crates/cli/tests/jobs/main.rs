@@ -128,7 +128,7 @@ fn a_valid_job_goes_from_create_to_completed_with_its_change_set() {
             .as_array()
             .expect("events")
             .iter()
-            .map(|event| event["event_type"].as_str().expect("event_type"))
+            .map(|event| event["type"].as_str().expect("type"))
             .collect();
         assert!(types.contains(&"ai_job.created"), "{types:?}");
         assert!(types.contains(&"ai_job.changes_committed"), "{types:?}");
@@ -186,7 +186,7 @@ fn relay_prints_each_event_once_as_json_lines_and_acknowledges_them() {
         assert!(
             lines
                 .iter()
-                .any(|event| event["event_type"] == json!("ai_job.created")),
+                .any(|event| event["type"] == json!("ai_job.created")),
             "{lines:?}"
         );
 

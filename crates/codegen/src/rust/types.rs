@@ -7,7 +7,9 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use super::{doc, ident, module_doc, rust_type, unsupported, variant_ident};
+use super::{
+    doc, field_ident, field_rename, ident, module_doc, rust_type, unsupported, variant_ident,
+};
 use crate::CodegenError;
 use crate::names::snake_case;
 
@@ -478,9 +480,11 @@ fn field_tokens(
     };
     let mut members = Vec::new();
     for field in fields {
-        let name = ident(&field.name, &field.meta)?;
+        let name = field_ident(&field.name, &field.meta)?;
         let ty = rust_type(spec, &field.ty, &field.meta)?;
         let docs = doc(&field.meta);
+        let rename = field_rename(&field.name);
+        let docs = quote! { #docs #rename };
         let member = match (&field.default, field.required) {
             (_, true) => quote! { #docs #visibility #name: #ty },
             (None, false) => quote! {

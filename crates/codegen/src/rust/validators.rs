@@ -26,7 +26,7 @@ use handshake_spec::model::{
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 
-use super::{ident, module_doc, unsupported, variant_ident};
+use super::{field_ident, ident, module_doc, unsupported, variant_ident};
 use crate::CodegenError;
 
 /// The whole `validate.rs` module.
@@ -54,7 +54,7 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
                 }
                 for field in &record.fields {
                     if reaches(&field.ty, &reaching) {
-                        let name = ident(&field.name, &field.meta)?;
+                        let name = field_ident(&field.name, &field.meta)?;
                         let key = &field.name;
                         statements.push(quote! {
                             crate::validation::descend(pointer, #key, &self.#name, out);
@@ -78,7 +78,7 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
                     let variant_name = variant_ident(&variant.name, &variant.meta)?;
                     let names = fields
                         .iter()
-                        .map(|f| ident(&f.name, &f.meta))
+                        .map(|f| field_ident(&f.name, &f.meta))
                         .collect::<Result<Vec<_>, _>>()?;
                     let keys = fields.iter().map(|f| f.name.as_str());
                     arms.push((
@@ -491,7 +491,7 @@ impl<'s> Generator<'s, '_> {
                         .ok_or_else(|| self.fail(rule, "a path through an unknown field"))?;
                     let union_name = ident(&current.name, &current.meta)?;
                     let variant_name = variant_ident(&variant.name, &variant.meta)?;
-                    let name = ident(&field.name, &field.meta)?;
+                    let name = field_ident(&field.name, &field.meta)?;
                     let optional = !field.required && field.default.is_none();
                     let binding = if optional {
                         quote! { #name: Some(#name) }
@@ -518,7 +518,7 @@ impl<'s> Generator<'s, '_> {
                         .iter()
                         .find(|f| &f.name == segment)
                         .ok_or_else(|| self.fail(rule, "a path through an unknown field"))?;
-                    let name = ident(&field.name, &field.meta)?;
+                    let name = field_ident(&field.name, &field.meta)?;
                     let optional = !field.required && field.default.is_none();
                     access = match (access, optional) {
                         (Access::Place(p) | Access::Ref(p), true) => {

@@ -1,10 +1,14 @@
 //! DDL text for the logical schema: CREATE TABLE / INDEX / TRIGGER and the ALTERs of additive migrations.
 //!
 //! Every function returns complete statements, each ending in `;\n`, in a fixed order, so the
-//! same schema always renders to the same bytes. Identifiers are written unquoted: the spec
-//! language only admits snake_case names and refuses SQL keywords.
+//! same schema always renders to the same bytes. Table and index names are written unquoted (the
+//! spec language refuses SQL keywords there); a column is its field's wire name, quoted where
+//! SQL reserves the word ([`column_sql`]).
 
-use super::{Column, ColumnType, Dialect, ForeignKeySchema, IndexSchema, TableSchema, check_name};
+use super::{
+    Column, ColumnType, Dialect, ForeignKeySchema, IndexSchema, TableSchema, check_name,
+    column_sql, columns_sql,
+};
 
 /// The SQL type of a logical column type.
 pub fn sql_type(dialect: Dialect, ty: ColumnType) -> &'static str {
@@ -33,7 +37,7 @@ pub fn sql_type(dialect: Dialect, ty: ColumnType) -> &'static str {
 /// Enum columns: `col IN ('a', 'b')`. `uint`: `col >= 0`. SQLite only (Postgres types enforce
 /// these): booleans `col IN (0, 1)` and JSON `json_valid(col)`.
 pub fn check_expression(dialect: Dialect, column: &Column) -> Option<String> {
-    let name = &column.name;
+    let name = column_sql(&column.name);
     if let Some(values) = &column.enum_values {
         let list = values
             .iter()
@@ -56,7 +60,11 @@ fn quote_literal(value: &str) -> String {
 
 /// One column definition: `name TYPE [NOT NULL] [CONSTRAINT <table>_<name>_check CHECK (...)]`.
 pub fn column_definition(dialect: Dialect, table: &str, column: &Column) -> String {
-    let mut out = format!("{} {}", column.name, sql_type(dialect, column.ty));
+    let mut out = format!(
+        "{} {}",
+        column_sql(&column.name),
+        sql_type(dialect, column.ty)
+    );
     if !column.nullable {
         out.push_str(" NOT NULL");
     }
@@ -72,9 +80,9 @@ pub fn column_definition(dialect: Dialect, table: &str, column: &Column) -> Stri
 fn foreign_key_clause(fk: &ForeignKeySchema) -> String {
     let mut out = format!(
         "FOREIGN KEY ({}) REFERENCES {} ({})",
-        fk.columns.join(", "),
+        columns_sql(&fk.columns),
         fk.references_table,
-        fk.references_columns.join(", ")
+        columns_sql(&fk.references_columns)
     );
     if fk.on_delete_cascade {
         out.push_str(" ON DELETE CASCADE");
@@ -98,7 +106,7 @@ pub fn create_table(
         .iter()
         .map(|c| column_definition(dialect, &table.name, c))
         .collect();
-    lines.push(format!("PRIMARY KEY ({})", table.primary_key.join(", ")));
+    lines.push(format!("PRIMARY KEY ({})", columns_sql(&table.primary_key)));
     for fk in &table.foreign_keys {
         if inline_foreign_key(fk) {
             lines.push(foreign_key_clause(fk));
@@ -142,7 +150,7 @@ pub fn create_index(table: &str, index: &IndexSchema) -> String {
     format!(
         "CREATE {unique}INDEX {} ON {table} ({});\n",
         index.name,
-        index.columns.join(", ")
+        columns_sql(&index.columns)
     )
 }
 
@@ -244,7 +252,7 @@ pub fn add_column(dialect: Dialect, table: &TableSchema, column: &Column) -> Str
         out.push_str(&format!(
             " REFERENCES {} ({})",
             fk.references_table,
-            fk.references_columns.join(", ")
+            columns_sql(&fk.references_columns)
         ));
         if fk.on_delete_cascade {
             out.push_str(" ON DELETE CASCADE");
@@ -273,11 +281,12 @@ pub fn replace_check(table: &str, column: &Column) -> String {
 /// cascade). The caller arranges that; see [`crate::migrations`].
 pub fn rebuild_table(new: &TableSchema, old_columns: &[&str]) -> String {
     let temporary = format!("{}__rebuild", new.name);
-    let copied: Vec<&str> = new
+    let copied: Vec<String> = new
         .columns
         .iter()
         .map(|c| c.name.as_str())
         .filter(|name| old_columns.contains(name))
+        .map(|name| column_sql(name).into_owned())
         .collect();
     let mut out = format!(
         "-- rebuild {} (sqlite cannot alter a CHECK constraint in place)\n",

@@ -134,7 +134,7 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
             let present = if field.required || field.default.is_some() {
                 "TRUE".to_string()
             } else {
-                format!("{} IS NOT NULL", field.name)
+                format!("{} IS NOT NULL", super::column_sql(&field.name))
             };
             if matches!(condition, Condition::Present(_)) {
                 present
@@ -199,7 +199,7 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
 
 /// The value expression of a column and the NULL guard a comparison needs before it.
 fn operand(field: &Field, dialect: Dialect) -> Option<(String, String)> {
-    let name = &field.name;
+    let name = super::column_sql(&field.name).into_owned();
     match &field.default {
         Some(default) => Some((
             format!("COALESCE({name}, {})", literal(default, dialect)?),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const SPEC_NAME: &str = "handshake_ai_job_model";
 
 /// Version of the spec these types were generated from (`version:` in `spec/handshake.yaml`).
-pub const SPEC_VERSION: &str = "0.3.0";
+pub const SPEC_VERSION: &str = "0.4.0";
 
 /// The Master Spec version this spec implements (`master_spec:` in `spec/handshake.yaml`).
 pub const MASTER_SPEC: &str = "v02.84";
@@ -4628,9 +4628,7 @@ pub struct MemoryItem {
     /// Identifier of the item (§2.6.6.7.6)
     pub memory_id: uuid::Uuid,
     /// What the item holds (§2.6.6.7.6)
-    ///
-    /// Decision: The spec's field is `type`, a keyword in Rust and a soft keyword in Python; it is memory_type on every target (as event_type is for Flight Recorder events).
-    pub memory_type: MemoryType,
+    pub r#type: MemoryType,
     /// The item's text (§2.6.6.7.6)
     pub content: String,
     /// Confidence, from 0 to 1 (§2.6.6.7.6)
@@ -5240,8 +5238,6 @@ pub struct PartialRetrievalBudgets {
 }
 
 /// A time window that filters retrieval (§2.6.6.7.14.5)
-///
-/// Decision: The spec's start/end are reserved words in SQL; they are start_at/end_at on every target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetrievalTimeRange {
@@ -5251,14 +5247,14 @@ pub struct RetrievalTimeRange {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::serde_support::present"
     )]
-    pub start_at: Option<crate::Timestamp>,
+    pub start: Option<crate::Timestamp>,
     /// End of the window (§2.6.6.7.14.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::serde_support::present"
     )]
-    pub end_at: Option<crate::Timestamp>,
+    pub end: Option<crate::Timestamp>,
 }
 
 /// Filters a query plan applies to candidates (§2.6.6.7.14.5)
@@ -5736,7 +5732,7 @@ pub struct ContextPackPayload {
 
 /// What a retrieval candidate or selection points at: a source, an entity or an artifact (§2.6.6.7.14.5)
 ///
-/// Decision: The spec's field `ref` (a keyword in Rust) typed `SourceRef | EntityRef | ArtifactHandle` becomes `reference`, a union tagged with the spec's own kind values.
+/// Decision: §2.6.6.7.14.5 types `ref` as `SourceRef | EntityRef | ArtifactHandle`, untagged; on a candidate its sibling `kind` says which, but a selected item has no sibling kind. Every target decodes a union by a tag inside it (serde, Pydantic and JSON Schema discriminators read only the object itself), and SourceRef has a `kind` field of its own that a tag beside its fields would clash with, so the wire form of `ref` is `{kind, <kind>: object}`, tagged with the spec's own kind values; the candidate's `kind` must equal its ref's kind (HSK-RULE-ACE-037).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", deny_unknown_fields)]
 pub enum EvidenceRef {
@@ -5967,10 +5963,10 @@ pub struct CandidateScores {
 pub struct RetrievalCandidate {
     /// Stable identifier of what was retrieved (§2.6.6.7.14.5)
     pub candidate_id: String,
-    /// The kind of reference; equals reference.kind (§2.6.6.7.14.5)
+    /// The kind of reference; equals ref.kind (§2.6.6.7.14.5)
     pub kind: CandidateRefKind,
-    /// What was retrieved (the spec's `ref`) (§2.6.6.7.14.5)
-    pub reference: EvidenceRef,
+    /// What was retrieved (§2.6.6.7.14.5)
+    pub r#ref: EvidenceRef,
     /// Where it came from (§2.6.6.7.14.5)
     pub store: CandidateStore,
     /// Per-signal scores (§2.6.6.7.14.5)
@@ -6021,22 +6017,20 @@ pub struct DiversityInfo {
     /// The method, such as MMR (§2.6.6.7.14.5)
     pub method: String,
     /// The fixed lambda of the method (§2.6.6.7.14.5, §2.6.6.7.14.6)
-    ///
-    /// Decision: The spec's `lambda` is a keyword in Python; it is mmr_lambda on every target.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::serde_support::present"
     )]
-    pub mmr_lambda: Option<f64>,
+    pub lambda: Option<f64>,
 }
 
 /// One selected evidence item with its final rank and why (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelectedEvidence {
-    /// What was selected (the spec's `ref`) (§2.6.6.7.14.5)
-    pub reference: EvidenceRef,
+    /// What was selected (§2.6.6.7.14.5)
+    pub r#ref: EvidenceRef,
     /// Its rank (§2.6.6.7.14.5)
     pub final_rank: u64,
     /// Its final score (§2.6.6.7.14.5)
@@ -6046,19 +6040,17 @@ pub struct SelectedEvidence {
 }
 
 /// A bounded span read from a selected source (§2.6.6.7.14.5, §2.6.6.7.14.6)
-///
-/// Decision: The spec's ref/start/end are reserved words (Rust, SQL); they are source_ref/start_offset/end_offset on every target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceSpan {
-    /// The source (the spec's `ref`) (§2.6.6.7.14.5)
-    pub source_ref: SourceRef,
+    /// The source read (§2.6.6.7.14.5)
+    pub r#ref: SourceRef,
     /// The selector read (§2.6.6.7.14.5)
     pub selector: String,
     /// Start of the span (§2.6.6.7.14.5)
-    pub start_offset: u64,
+    pub start: u64,
     /// End of the span (§2.6.6.7.14.5)
-    pub end_offset: u64,
+    pub end: u64,
     /// Estimated tokens of the span (§2.6.6.7.14.5, §2.6.6.7.14.6)
     pub token_estimate: u64,
 }
@@ -7737,14 +7729,16 @@ impl std::str::FromStr for FlightRecorderActor {
 
 /// One Flight Recorder event in the §11.5 base shape, written to the outbox in the same transaction as the change it records (§11.5, §2.6.6.1)
 ///
-/// Decision: §11.5 names the discriminator `type`, a keyword in Rust and reserved in SQL; it is event_type on every target, identically, rather than renamed per target. Type-specific fields go in payload until each event type is declared as its own record.
+/// Decision: Type-specific fields go in payload until each event type is declared as its own record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FlightRecorderEvent {
     /// Stable identifier of the event (§11.5)
     pub event_id: uuid::Uuid,
     /// The event's type, such as ai_job.state_changed (§11.5)
-    pub event_type: String,
+    ///
+    /// Decision: The wire name is §11.5's `type` in every target (the SQL column too; `type` is not reserved in SQLite or PostgreSQL); only the Rust identifier is escaped, as `r#type`. Spec 0.3.0 called it event_type; migration 0004 renames the column in place.
+    pub r#type: String,
     /// When the event happened (RFC 3339) (§11.5)
     pub timestamp: crate::Timestamp,
     /// Who caused it (§11.5)
@@ -8215,7 +8209,7 @@ impl JsonSchema for LanguageCode {
 
 /// How much of a document a docs job operates on (§2.6.6.6.4)
 ///
-/// Decision: §2.6.6.6.4 calls this enum LayerScope, but LayerScope is already the core type of §2.6.6.7.0 (which layers a job may read and write). Names are identical in every target, so the Docs enum is renamed DocsScope; its values and the field name layer_scope are the spec's.
+/// Decision: §2.6.6.6.4 calls this enum LayerScope, but LayerScope is already the core type of §2.6.6.7.0 (which layers a job may read and write), and one model cannot hold two types of one name, so the Docs enum is DocsScope. Type names never reach the wire; the field name layer_scope is the spec's. The struct's derive would write the variants as "Block", "Section", "Document"; the wire values are block, section, document instead, because the Master Spec writes every other enum value of the job model in lower snake_case (§2.6.6.2's access_mode and execution_mode, §2.6.6.7's determinism_mode, and the profile's own block_mode), and one case rule for every enum keeps the four targets' checks identical.
 #[derive(
     Debug,
     Clone,
@@ -8294,6 +8288,8 @@ pub struct SelectionRange {
     /// The block where the selection ends (§2.6.6.6.4)
     pub end_block_id: BlockId,
     /// Character offset of the focus inside the selection, if any (§2.6.6.6.4)
+    ///
+    /// Decision: The struct's Option<usize> is a u64 that is omitted when absent. Its derive would write `"focus_offset": null`; this model omits every absent optional field and refuses null in every target, so the spec struct's own output parses only without the null key.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -8605,7 +8601,7 @@ impl std::str::FromStr for RangeKind {
 
 /// The inputs of an LLM job on the Document and Sheets surfaces (§2.5.10, §2.6.6.6.4, §2.5.10.10, §2.5.10.2)
 ///
-/// Decision: The three fields of §2.6.6.6.4, the further profile fields of §2.5.10.10 (sheet_id, block_mode, range_kind) and the import/export inputs of §2.5.10.2 (source_file_artifact, export_target, policy_id, range_ref), all on one record because every job kind of the profile carries this one variant of JobInputs. §2.6.6.6.4's struct describes the Document surface, where doc_id and layer_scope are required; sheet and import jobs have no document yet, so both are optional here and required by rule for the document kinds (HSK-RULE-PRF-030; HSK-RULE-PRF-001 makes doc_rewrite and doc_summarize carry the record), as the other inputs are for the kinds that need them (HSK-RULE-PRF-031 to 033, 036).
+/// Decision: The three fields of §2.6.6.6.4, the further profile fields of §2.5.10.10 (sheet_id, block_mode, range_kind) and the import/export inputs of §2.5.10.2 (source_file_artifact, export_target, policy_id, range_ref), all on one record because every job kind of the profile carries this one variant of JobInputs. §2.6.6.6.4's struct describes the Document surface, where doc_id and layer_scope are required; sheet and import jobs have no document yet, so both are optional here and required by rule for the document kinds (HSK-RULE-PRF-030; HSK-RULE-PRF-001 makes doc_rewrite and doc_summarize carry the record), as the other inputs are for the kinds that need them (HSK-RULE-PRF-031 to 033, 036). On the wire this record is the docs_sheets variant of job_inputs, which holds any of the seven profiles' records (§2.6.6.6.1), so the object carries `"profile": "docs_sheets"` beside the struct's fields: every target decodes job_inputs by that tag. Otherwise the wire form is the struct's, field for field (doc_id, selection, layer_scope), except that an absent selection is omitted rather than written as null.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocsAiJobProfile {

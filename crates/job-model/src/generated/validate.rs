@@ -2976,11 +2976,11 @@ impl Validate for CandidateScores {
 impl Validate for RetrievalCandidate {
     fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
         if (!matches!(self.kind, CandidateRefKind::SourceRef)
-            || !matches!(self.reference, EvidenceRef::SourceRef { .. }))
+            || !matches!(self.r#ref, EvidenceRef::SourceRef { .. }))
             && (!matches!(self.kind, CandidateRefKind::EntityRef)
-                || !matches!(self.reference, EvidenceRef::EntityRef { .. }))
+                || !matches!(self.r#ref, EvidenceRef::EntityRef { .. }))
             && (!matches!(self.kind, CandidateRefKind::ArtifactHandle)
-                || !matches!(self.reference, EvidenceRef::ArtifactHandle { .. }))
+                || !matches!(self.r#ref, EvidenceRef::ArtifactHandle { .. }))
         {
             out.push(Violation {
                 path: crate::validation::at(pointer, ""),
@@ -2991,7 +2991,7 @@ impl Validate for RetrievalCandidate {
                     .to_owned(),
             });
         }
-        crate::validation::descend(pointer, "reference", &self.reference, out);
+        crate::validation::descend(pointer, "ref", &self.r#ref, out);
     }
 }
 
@@ -3009,7 +3009,7 @@ impl Validate for DiversityInfo {
 
 impl Validate for SelectedEvidence {
     fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
-        crate::validation::descend(pointer, "reference", &self.reference, out);
+        crate::validation::descend(pointer, "ref", &self.r#ref, out);
     }
 }
 
@@ -3038,15 +3038,15 @@ impl Validate for EvidenceSpan {
                     .to_owned(),
             });
         }
-        crate::validation::descend(pointer, "source_ref", &self.source_ref, out);
+        crate::validation::descend(pointer, "ref", &self.r#ref, out);
     }
 }
 
 impl Validate for RetrievalTrace {
     fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
-        if self.diversity.used && self.diversity.mmr_lambda.as_ref().is_none() {
+        if self.diversity.used && self.diversity.lambda.as_ref().is_none() {
             out.push(Violation {
-                path: crate::validation::at(pointer, "/diversity/mmr_lambda"),
+                path: crate::validation::at(pointer, "/diversity/lambda"),
                 code: "HSK-RULE-ACE-012",
                 clause: "§2.6.6.7.14.6, §2.6.6.7.14.12",
                 rule: "retrieval_trace_diversity_logs_lambda",

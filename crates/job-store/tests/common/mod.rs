@@ -349,7 +349,7 @@ pub async fn assert_invariants(store: &JobStore) -> usize {
             assert!(
                 events
                     .iter()
-                    .any(|e| e.event_type == event_types::CHANGES_COMMITTED),
+                    .any(|e| e.r#type == event_types::CHANGES_COMMITTED),
                 "job {id}: a commit without its event"
             );
         }

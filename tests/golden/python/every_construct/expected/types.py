@@ -187,7 +187,7 @@ class PlannedOperationInsertBlock(BaseModel):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     op: Literal["insert_block"] = "insert_block"
     """Discriminator: always ``insert_block``."""
@@ -212,7 +212,7 @@ class PlannedOperationDeleteBlock(BaseModel):
     Decision: deleting needs no payload
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     op: Literal["delete_block"] = "delete_block"
     """Discriminator: always ``delete_block``."""
@@ -235,7 +235,7 @@ class Job(BaseModel):
     Clause: §2.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     job_id: JobId
     """the id

@@ -26,7 +26,17 @@ from .types import (
     RUN_STATE_VALUES,
 )
 
+__version__ = "0.0.1"
+"""The spec's ``version`` (spec/handshake.yaml), which is also the package's version."""
+SPEC_VERSION = "0.0.1"
+"""The version of the spec these models implement."""
+MASTER_SPEC_VERSION = "v02.84"
+"""The Master Spec version the spec implements."""
+
 __all__ = [
+    "__version__",
+    "SPEC_VERSION",
+    "MASTER_SPEC_VERSION",
     "ERROR_CODES",
     "ERROR_MESSAGES",
     "INITIAL",

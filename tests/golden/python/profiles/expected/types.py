@@ -165,7 +165,7 @@ class DocsInputs(BaseModel):
     Clause: §2.6.6.6.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     doc_id: _Uuid
     """the document
@@ -192,7 +192,7 @@ class ValidationStep(BaseModel):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     validator_id: StrictStr
     """the validator
@@ -207,7 +207,7 @@ class ValidationPlan(BaseModel):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     steps: list[ValidationStep]
     """the validators
@@ -222,7 +222,7 @@ class PlannedOperationInsertBlock(BaseModel):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     op: Literal["insert_block"] = "insert_block"
     """Discriminator: always ``insert_block``."""
@@ -240,7 +240,7 @@ class PlannedOperationReplaceBlock(BaseModel):
     Clause: §2.5.10.10
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     op: Literal["replace_block"] = "replace_block"
     """Discriminator: always ``replace_block``."""
@@ -258,7 +258,7 @@ class PlannedOperationClusterNodes(BaseModel):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     op: Literal["cluster_nodes"] = "cluster_nodes"
     """Discriminator: always ``cluster_nodes``."""
@@ -276,7 +276,7 @@ class PlannedOperationRepositionNodes(BaseModel):
     Clause: §2.6.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     op: Literal["reposition_nodes"] = "reposition_nodes"
     """Discriminator: always ``reposition_nodes``."""
@@ -306,7 +306,7 @@ class JobInputsDocs(BaseModel):
     Decision: one decision, so targets show where decisions go
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     profile: Literal["docs"] = "docs"
     """Discriminator: always ``docs``."""
@@ -348,7 +348,7 @@ class Job(BaseModel):
     Clause: §2.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     job_kind: JobKind
     """what it does

@@ -132,7 +132,7 @@ class Selector(BaseModel):
     Clause: §2.6.6.7.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     range: StrictStr
     """the range
@@ -153,7 +153,7 @@ class SourceRef(BaseModel):
     Clause: §2.6.6.7.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     kind: StrictStr
     """what is referenced
@@ -200,7 +200,7 @@ class StepRead(BaseModel):
     Clause: §2.6.6.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     step: Literal["read"] = "read"
     """Discriminator: always ``read``."""
@@ -218,7 +218,7 @@ class StepWait(BaseModel):
     Clause: §2.6.6.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     step: Literal["wait"] = "wait"
     """Discriminator: always ``wait``."""
@@ -241,7 +241,7 @@ class Bundle(BaseModel):
     Clause: §2.6.6.7.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     sources: list[SourceRef]
     """the sources

@@ -157,7 +157,7 @@ class ProfileInputsDocs(BaseModel):
     Clause: §2.6.6.6.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     profile: Literal["docs"] = "docs"
     """Discriminator: always ``docs``."""
@@ -181,7 +181,7 @@ class ProfileInputsChartsDecks(BaseModel):
     Clause: §2.5.11.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     profile: Literal["charts_decks"] = "charts_decks"
     """Discriminator: always ``charts_decks``."""
@@ -216,7 +216,7 @@ class PlannedOperationInsertBlock(BaseModel):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     op: Literal["insert_block"] = "insert_block"
     """Discriminator: always ``insert_block``."""
@@ -240,7 +240,7 @@ class PlannedOperationMoveBlock(BaseModel):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     op: Literal["move_block"] = "move_block"
     """Discriminator: always ``move_block``."""
@@ -289,7 +289,7 @@ class Job(BaseModel):
     Clause: §2.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
 
     job_id: JobId
     """its id

@@ -5,6 +5,12 @@
  * @packageDocumentation
  */
 
+/** The spec's `version` (spec/handshake.yaml), which is also the package's version. */
+export const SPEC_VERSION = "0.0.1";
+
+/** The Master Spec version the spec implements. */
+export const MASTER_SPEC_VERSION = "v02.84";
+
 /**
  * a two-state lifecycle
  *

@@ -5,6 +5,12 @@
  * @packageDocumentation
  */
 
+/** The spec's `version` (spec/handshake.yaml), which is also the package's version. */
+export const SPEC_VERSION = "0.1.0";
+
+/** The Master Spec version the spec implements. */
+export const MASTER_SPEC_VERSION = "v02.84";
+
 /** Hyphenated RFC 4122 UUID text, the form every target writes. */
 const UUID_PATTERN = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
 
