@@ -26,6 +26,21 @@ async fn sqlx_pool(path: &std::path::Path) -> sqlx::SqlitePool {
         .expect("sqlx pool")
 }
 
+/// A file the store created and migrated, closed, and a plain connection to it.
+async fn migrated_by_the_store(
+    dir: &tempfile::TempDir,
+    name: &str,
+) -> (std::path::PathBuf, rusqlite::Connection) {
+    let path = dir.path().join(name);
+    let store = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
+        .await
+        .expect("open");
+    store.close().await;
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    (path, conn)
+}
+
 #[test]
 fn a_file_migrated_by_sqlx_opens_and_works() {
     runtime().block_on(async {
@@ -78,13 +93,7 @@ fn a_file_the_store_migrated_is_current_for_sqlx() {
 fn a_modified_or_unknown_applied_migration_is_refused() {
     runtime().block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("tampered.db");
-        let store = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
-            .await
-            .expect("open");
-        store.close().await;
-        drop(store);
-        let conn = rusqlite::Connection::open(&path).expect("open");
+        let (path, conn) = migrated_by_the_store(&dir, "tampered.db").await;
         let (first, checksum): (i64, Vec<u8>) = conn
             .query_row(
                 "SELECT version, checksum FROM _sqlx_migrations ORDER BY version LIMIT 1",
@@ -130,13 +139,7 @@ fn a_modified_or_unknown_applied_migration_is_refused() {
 fn a_dirty_migration_is_refused() {
     runtime().block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("dirty.db");
-        let store = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
-            .await
-            .expect("open");
-        store.close().await;
-        drop(store);
-        let conn = rusqlite::Connection::open(&path).expect("open");
+        let (path, conn) = migrated_by_the_store(&dir, "dirty.db").await;
         let last: i64 = conn
             .query_row("SELECT MAX(version) FROM _sqlx_migrations", [], |r| {
                 r.get(0)
