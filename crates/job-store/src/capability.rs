@@ -432,6 +432,36 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_policy_applies_only_where_it_requires_something() {
+        // The store skips an enforcement point where the policy says it has nothing to decide.
+        let policy = ProfilePolicy::new(registry())
+            .require(ValidationPhase::OnCommit, None, "doc.write")
+            .expect("registered");
+        assert!(policy.applies_at(ValidationPhase::OnCommit));
+        assert!(!policy.applies_at(ValidationPhase::BeforeQueued));
+        assert!(!policy.applies_at(ValidationPhase::AwaitingValidation));
+        // The spec's requirements are declared at every point.
+        let spec = ProfilePolicy::spec_default();
+        assert!(
+            [
+                ValidationPhase::BeforeQueued,
+                ValidationPhase::AwaitingValidation,
+                ValidationPhase::OnCommit
+            ]
+            .into_iter()
+            .all(|point| spec.applies_at(point))
+        );
+    }
+
+    #[test]
+    fn a_profile_policy_exposes_the_registry_it_checks_against() {
+        let policy = ProfilePolicy::new(registry());
+        assert!(policy.registry().is_valid("doc.write:workspace"));
+        assert!(policy.registry().is_valid("doc.summarize"));
+        assert!(!policy.registry().is_valid("magic.power"));
+    }
+
+    #[test]
     fn axis_only_grant_covers_every_scope() {
         let registry = registry();
         assert_eq!(registry.can_perform("fs.read:logs", &["fs.read"]), Ok(true));
