@@ -40,7 +40,8 @@ pub enum Detection {
 pub struct FileReport {
     /// The file as given on the command line (`-` for stdin).
     pub file: String,
-    /// The type the record was checked as; `null` when the file could not be read.
+    /// The type the record was checked as; `null` when the file could not be read, or when it
+    /// is not JSON and no `--type` was given (no type can be guessed for it).
     #[serde(rename = "type")]
     pub type_name: Option<&'static str>,
     /// How `type` was chosen; `null` when the file could not be read.
@@ -138,14 +139,10 @@ pub fn check_value(value: &Value, named: Option<&'static SpecType>) -> Verdict {
         Some((index, detection)) => (Some(index), detection),
         None => (closest(value, &outcomes), Detection::Guessed),
     };
-    let also_parses_as = match detection {
-        Detection::FewestViolations => parsed
-            .iter()
-            .filter(|&&(index, _)| Some(index) != chosen)
-            .map(|&(index, _)| outcomes[index].0.name)
-            .collect(),
-        _ => Vec::new(),
-    };
+    let also_parses_as = also_parsed(&parsed, chosen, detection)
+        .into_iter()
+        .map(|index| outcomes[index].0.name)
+        .collect();
     match chosen.and_then(|index| outcomes.into_iter().nth(index)) {
         Some((spec_type, checked)) => Verdict {
             type_name: Some(spec_type.name),
@@ -178,6 +175,23 @@ fn pick_parsed(parsed: &[(usize, usize)]) -> Option<(usize, Detection)> {
             .iter()
             .min_by_key(|(_, violations)| *violations)
             .map(|(index, _)| (*index, Detection::FewestViolations)),
+    }
+}
+
+/// The indices, in spec order, of the roots other than `chosen` that a value also parses as,
+/// given as in [`pick_parsed`]; none unless the choice was among several (`fewest_violations`).
+fn also_parsed(
+    parsed: &[(usize, usize)],
+    chosen: Option<usize>,
+    detection: Detection,
+) -> Vec<usize> {
+    match detection {
+        Detection::FewestViolations => parsed
+            .iter()
+            .map(|&(index, _)| index)
+            .filter(|&index| Some(index) != chosen)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -412,6 +426,108 @@ mod tests {
             pick_parsed(&[(1, 3), (5, 1), (7, 1)]),
             Some((5, Detection::FewestViolations))
         );
+    }
+
+    #[test]
+    fn also_parses_as_names_the_other_parsing_roots_only_after_a_choice() {
+        let parsed = [(1, 3), (5, 1), (7, 1)];
+        assert_eq!(
+            also_parsed(&parsed, Some(5), Detection::FewestViolations),
+            vec![1, 7]
+        );
+        assert_eq!(
+            also_parsed(&[(4, 0)], Some(4), Detection::Unique),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            also_parsed(&[], Some(2), Detection::Guessed),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            also_parsed(&parsed, Some(5), Detection::Named),
+            Vec::<usize>::new()
+        );
+    }
+
+    #[test]
+    fn the_human_report_says_how_the_type_was_chosen() {
+        let mut report = FileReport {
+            file: "a.json".to_owned(),
+            type_name: Some("AiJob"),
+            detection: Some(Detection::FewestViolations),
+            also_parses_as: vec!["EntityRef", "CacheKey"],
+            valid: true,
+            violations: Vec::new(),
+            error: None,
+        };
+        assert_eq!(
+            render_human(&report),
+            "a.json: valid (AiJob; also parses as EntityRef, CacheKey, chose the type with the \
+             fewest violations)\n"
+        );
+        report.detection = Some(Detection::Unique);
+        assert_eq!(render_human(&report), "a.json: valid (AiJob)\n");
+    }
+
+    #[test]
+    fn schema_shape_reads_type_arrays_and_tells_integers_from_numbers() {
+        let nullable = SchemaShape::of(&serde_json::json!({"type": ["string", "null"]}));
+        assert!(nullable.accepts_kind(&serde_json::json!(null)));
+        assert!(nullable.accepts_kind(&serde_json::json!("x")));
+        assert!(!nullable.accepts_kind(&serde_json::json!(1)));
+        let integer = SchemaShape::of(&serde_json::json!({"type": "integer"}));
+        assert!(integer.accepts_kind(&serde_json::json!(1)));
+        assert!(!integer.accepts_kind(&serde_json::json!(1.5)));
+        let number = SchemaShape::of(&serde_json::json!({"type": "number"}));
+        assert!(number.accepts_kind(&serde_json::json!(1)));
+        assert!(number.accepts_kind(&serde_json::json!(1.5)));
+        assert!(!number.accepts_kind(&serde_json::json!("1")));
+    }
+
+    #[test]
+    fn schema_shape_knows_the_tag_of_a_tagged_union() {
+        let union = SchemaShape::of(&serde_json::json!({"oneOf": [
+            {"type": "object", "properties": {"op": {"const": "create"}, "a": {}}},
+            {"type": "object", "properties": {"op": {"const": "delete"}, "b": {}}},
+        ]}));
+        assert!(union.carries_tag(&serde_json::json!({"op": "rename"})));
+        assert!(!union.carries_tag(&serde_json::json!({"op": 1, "a": 2})));
+        assert!(!union.carries_tag(&serde_json::json!({"a": 2})));
+        assert!(!union.carries_tag(&serde_json::json!(["op"])));
+        let plain = SchemaShape::of(&serde_json::json!({"properties": {"op": {"type": "string"}}}));
+        assert!(!plain.carries_tag(&serde_json::json!({"op": "create"})));
+    }
+
+    #[test]
+    fn schema_shape_follows_refs_eight_levels_deep_and_stops_on_a_recursive_one() {
+        // The root is depth 0 and each `$ref` one more: D7 is read at depth 8, D8 at 9 is not.
+        let mut defs = serde_json::Map::new();
+        for level in 0..8 {
+            defs.insert(
+                format!("D{level}"),
+                serde_json::json!({"$ref": format!("#/$defs/D{}", level + 1)}),
+            );
+        }
+        defs.insert(
+            "D7".to_owned(),
+            serde_json::json!({"type": "object", "properties": {"deep": {}}, "$ref": "#/$defs/D8"}),
+        );
+        defs.insert(
+            "D8".to_owned(),
+            serde_json::json!({"properties": {"too_deep": {}}}),
+        );
+        let shape = SchemaShape::of(&serde_json::json!({"$ref": "#/$defs/D0", "$defs": defs}));
+        assert_eq!(
+            shape.properties.iter().collect::<Vec<_>>(),
+            ["deep"],
+            "read to depth 8 and no further"
+        );
+        let recursive = SchemaShape::of(&serde_json::json!({
+            "properties": {"a": {}},
+            "$ref": "#",
+            "oneOf": [{"$ref": "#"}],
+        }));
+        assert_eq!(recursive.properties.len(), 1);
     }
 
     #[test]
