@@ -318,12 +318,12 @@ pub fn cli_detect(data: &[u8]) {
         serde_json::to_value(&report).expect("a report serialises"),
         "detection is deterministic"
     );
-    let type_name = report.type_name.expect("the spec has root types");
     let detection = report.detection.expect("a read file has a detection");
-    let chosen = registry::named(type_name).expect("the reported type exists");
-    assert!(chosen.root, "detection reports only root types");
-
     let Ok(value) = strict else {
+        assert_eq!(
+            report.type_name, None,
+            "text that is not JSON is checked as no type"
+        );
         assert_eq!(
             detection,
             Detection::Guessed,
@@ -332,6 +332,10 @@ pub fn cli_detect(data: &[u8]) {
         assert!(!report.valid, "text that is not JSON is invalid");
         return;
     };
+    let type_name = report.type_name.expect("JSON is checked as a root type");
+    let chosen = registry::named(type_name).expect("the reported type exists");
+    assert!(chosen.root, "detection reports only root types");
+
     let parsing: Vec<(&str, usize)> = registry::roots()
         .filter_map(|spec_type| {
             let checked = spec_type.check(&value);
