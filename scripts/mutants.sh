@@ -4,8 +4,24 @@
 #   scripts/mutants.sh checks        the store's commit checks      (crates/job-store/src/checks.rs)
 #   scripts/mutants.sh capability    the capability module          (crates/job-store/src/capability.rs)
 #   scripts/mutants.sh transition    the transition path            (crates/job-store/src/store/transition.rs, runs.rs)
-#   scripts/mutants.sh canonical     the canonical crate
-#   scripts/mutants.sh cli           the CLI's verdict logic        (crates/cli/src/validate.rs)
+#   scripts/mutants.sh canonical     the canonical crate            (crates/canonical/src, its own tests)
+#   scripts/mutants.sh cli           the CLI's verdict logic        (the library of crates/cli: reading,
+#                                    type detection, violations, exit status, hashing; judged by its
+#                                    unit tests and tests/cli.rs, which runs the binary)
+#   scripts/mutants.sh lifecycle     the generated lifecycle table  (crates/job-model/src/generated/lifecycle.rs,
+#                                    judged by the model crate's tests, lifecycle_table.rs among them)
+#   scripts/mutants.sh validators [K/N]  the generated rule validators (crates/job-model/src/generated/validate.rs
+#                                    and the hand-written crates/job-model/src/validation.rs, judged by
+#                                    the rules corpus, tests/tests/rules.rs, and the model crate's tests);
+#                                    K/N runs shard K of N (cargo-mutants --shard): 588 mutants that each
+#                                    rebuild the model crate take hours, a shard a fraction of that
+#
+# The generated files are mutated where they are, in the tree being tested: that is the code
+# that ships (the generator's templates are strings in crates/codegen, which cargo-mutants cannot
+# mutate as code, and the goldens test the generator, not the model). Because the generated
+# files and the sources are shared with whoever else works in this checkout, run the areas in
+# a private worktree of a commit:
+#   git worktree add --detach /tmp/mutants HEAD && /tmp/mutants/scripts/mutants.sh canonical
 #
 # The Postgres half of the store tests is left out (HANDSHAKE_TEST_POSTGRES_URL unset outside CI):
 # the checks are the same code on both backends, and it halves the time per mutant. Results land
@@ -20,7 +36,18 @@ case "${1:-checks}" in
   capability) args=(--file crates/job-store/src/capability.rs --package handshake-job-store -- --lib "${store_tests[@]}") ;;
   transition) args=(--file crates/job-store/src/store/transition.rs --file crates/job-store/src/store/runs.rs --package handshake-job-store -- "${store_tests[@]}" --test relay --test faults) ;;
   canonical) args=(--package handshake-canonical) ;;
-  cli) args=(--file crates/cli/src/validate.rs --package handshake-cli) ;;
-  *) echo "usage: scripts/mutants.sh checks|capability|transition|canonical|cli" >&2; exit 2 ;;
+  cli)
+    args=(--package handshake-cli)
+    for file in validate exit input registry violation hash; do
+      args+=(--file "crates/cli/src/$file.rs")
+    done
+    args+=(-- --lib --test cli) ;;
+  lifecycle) args=(--package handshake-job-model --file crates/job-model/src/generated/lifecycle.rs) ;;
+  validators)
+    args=(--package handshake-job-model --test-package handshake-job-model --test-package handshake-conformance
+      --file crates/job-model/src/generated/validate.rs --file crates/job-model/src/validation.rs)
+    if [ -n "${2:-}" ]; then args+=(--shard "$2"); fi
+    args+=(-- --lib --test rules --test model --test job_outputs --test profiles) ;;
+  *) echo "usage: scripts/mutants.sh checks|capability|transition|canonical|cli|lifecycle|validators [K/N]" >&2; exit 2 ;;
 esac
 env -u HANDSHAKE_TEST_POSTGRES_URL -u CI cargo mutants --in-place --no-shuffle "${args[@]}"
