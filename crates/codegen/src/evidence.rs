@@ -302,13 +302,31 @@ fn correspondences(spec: &Spec, items: &[Item]) -> BTreeMap<String, Vec<ClaimedB
                 }
             }
             "type" => {
-                let exact = spec.types.iter().find(|t| t.name == name);
+                // as spec-sync pairs them: the type of its name citing the clause, a type renamed
+                // on purpose (its decision cites the clause and names it), a type ending in its
+                // name and citing the clause, the type of its name
+                let cites =
+                    |t: &&handshake_spec::model::TypeDef| t.meta.clause.0.contains(&item.clause);
+                let named = spec.types.iter().find(|t| t.name == name);
+                let renamed = || {
+                    let word = regex(&format!(r"\b{}\b", regex::escape(&name)));
+                    spec.types.iter().find(|t| {
+                        t.name != name
+                            && cites(t)
+                            && t.meta.decision.as_deref().is_some_and(|d| word.is_match(d))
+                    })
+                };
                 let by_suffix = || {
                     spec.types
                         .iter()
-                        .find(|t| t.name.ends_with(&name) && t.meta.clause.0.contains(&item.clause))
+                        .find(|t| t.name.ends_with(&name) && cites(t))
                 };
-                if let Some(ty) = exact.or_else(by_suffix) {
+                if let Some(ty) = named
+                    .filter(cites)
+                    .or_else(renamed)
+                    .or_else(by_suffix)
+                    .or(named)
+                {
                     add(Decl::Type(ty.name.clone()), &ty.meta.location);
                 }
             }

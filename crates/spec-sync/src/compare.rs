@@ -13,7 +13,13 @@
 //!   type or field), cite the clause the same way, and name the missing thing as a word
 //!   (`` `topic_scope` `` or `topic_scope`);
 //! - a field renamed on purpose (`type` → `memory_type`) is the YAML field whose decision cites
-//!   the clause and names the Master Spec's field: it corresponds, so neither is a finding.
+//!   the clause and names the Master Spec's field: it corresponds, so neither is a finding;
+//!   likewise a type renamed on purpose (§2.6.6.6.4's `LayerScope` enum is `DocsScope`, because
+//!   the core `LayerScope` of §2.6.6.7.0 holds the name) is the YAML type whose decision cites the
+//!   clause and names the Master Spec's type;
+//! - a field's difference (extra, required-ness, type, spelling) is also acknowledged by the
+//!   decision of the record holding it when that record cites the clause and its decision names
+//!   the field: one decision may explain several fields of a record at once.
 
 use std::collections::BTreeSet;
 
@@ -180,6 +186,20 @@ impl<'a> Comparison<'a> {
         }
     }
 
+    /// Whether the YAML type `yaml` (or its list element) is the Master Spec's type `named`
+    /// renamed on purpose: its decision cites `clause` and names `named`.
+    fn renamed_type(&self, yaml: &TypeRef, named: &str, clause: &str) -> bool {
+        let element = match yaml {
+            TypeRef::List(inner) => inner.as_ref(),
+            other => other,
+        };
+        matches!(element, TypeRef::Named(name)
+            if name != named
+                && self
+                    .type_named(name)
+                    .is_some_and(|t| decided_naming(&t.meta, clause, named)))
+    }
+
     /// Why a Master Spec type cannot correspond to a YAML type, if it cannot.
     fn mismatch(&self, field: &SpecField, yaml: &TypeRef) -> Option<String> {
         if matches!(yaml, TypeRef::Primitive(Primitive::Json)) {
@@ -287,7 +307,8 @@ impl<'a> Comparison<'a> {
                 location: yaml_field.meta.location.clone(),
                 edge: None,
             });
-            let acknowledged = decided(&yaml_field.meta, &at.clause);
+            let acknowledged = decided(&yaml_field.meta, &at.clause)
+                || decided_naming(owner_meta, &at.clause, &yaml_field.name);
             if yaml_field.name != field.name && !acknowledged {
                 self.push(
                     FindingKind::WireNameMismatch,
@@ -318,6 +339,7 @@ impl<'a> Comparison<'a> {
             }
             if let Some(detail) = self.mismatch(field, &yaml_field.ty)
                 && !acknowledged
+                && !self.renamed_type(&yaml_field.ty, field.ty.trim(), &at.clause)
             {
                 self.push(
                     FindingKind::TypeMismatch,
@@ -331,7 +353,10 @@ impl<'a> Comparison<'a> {
             }
         }
         for (index, yaml_field) in yaml.iter().enumerate() {
-            if matched.contains(&index) || decided(&yaml_field.meta, &extra_at.clause) {
+            if matched.contains(&index)
+                || decided(&yaml_field.meta, &extra_at.clause)
+                || decided_naming(owner_meta, &extra_at.clause, &yaml_field.name)
+            {
                 continue;
             }
             let at = self.anchor(&yaml_field.meta).unwrap_or(extra_at.clone());
@@ -509,14 +534,25 @@ impl<'a> Comparison<'a> {
         }
     }
 
-    /// The YAML type of a Master Spec code type: of the types named like it or ending in its name
-    /// (`Decision` → `CompactionDecision`), the first citing its clause, else the one named like it.
+    /// The YAML type of a Master Spec code type: the type of its name when that cites its clause;
+    /// else a type renamed on purpose (its decision cites the clause and names the Master Spec's
+    /// type: the name is taken by another concept); else of the types ending in its name
+    /// (`Decision` → `CompactionDecision`) the first citing its clause; else the one named like it.
     fn yaml_type_for(&self, ty: &ClauseType) -> Option<&'a TypeDef> {
         let name = ty.ty.name.as_str();
-        self.spec
-            .types
-            .iter()
-            .find(|t| t.name.ends_with(name) && cites(&t.meta, &ty.clause))
+        let types = &self.spec.types;
+        self.type_named(name)
+            .filter(|t| cites(&t.meta, &ty.clause))
+            .or_else(|| {
+                types
+                    .iter()
+                    .find(|t| t.name != name && decided_naming(&t.meta, &ty.clause, name))
+            })
+            .or_else(|| {
+                types
+                    .iter()
+                    .find(|t| t.name.ends_with(name) && cites(&t.meta, &ty.clause))
+            })
             .or_else(|| self.type_named(name))
     }
 

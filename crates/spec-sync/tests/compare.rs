@@ -54,3 +54,100 @@ fn every_kind_of_structural_difference_except_the_acknowledged_ones() {
         assert!(!claimed.contains(&line), "line {line} claimed");
     }
 }
+
+const RENAMED_MASTER: &str = "### 2.6.6 Model
+
+#### 2.6.6.6 Profiles
+
+##### 2.6.6.6.4 Docs
+
+```rust
+pub struct DocsProfile {
+    pub doc_id: Uuid,
+    pub layer_scope: LayerScope,
+}
+
+pub enum LayerScope {
+    Block,
+    Section,
+}
+```
+";
+
+const RENAMED_MANIFEST: &str = "spec: renamed\nversion: 0.1.0\nmaster_spec: v02.84\noutputs:\n  rust: out/rust\n  json_schema: out/json_schema\n  migrations: out/migrations\n  typescript: out/typescript\n  python: out/python\n  docs: out/docs\nfiles:\n  - model.yaml\n";
+
+const RENAMED_MODEL: &str = r#"types:
+  LayerScope:
+    kind: record
+    clause: §2.6.6.7.0
+    description: the core type that holds the name
+    fields:
+      write: { type: "[string]", required: false, clause: §2.6.6.7.0, description: layers written }
+  DocsScope:
+    kind: enum
+    clause: §2.6.6.6.4
+    description: how much of a document
+    decision: §2.6.6.6.4 calls this enum LayerScope, a name the core type holds; values are lower case.
+    values:
+      block: { clause: §2.6.6.6.4, description: a block }
+      section: { clause: §2.6.6.6.4, description: a section }
+  DocsProfile:
+    kind: record
+    clause: §2.6.6.6.4
+    description: the docs inputs
+    decision: doc_id is optional because sheet jobs have no document; sheet_id comes from another clause.
+    fields:
+      doc_id: { type: uuid, required: false, clause: §2.6.6.6.4, description: the document }
+      layer_scope: { type: DocsScope, required: true, clause: §2.6.6.6.4, description: the scope }
+      sheet_id: { type: uuid, required: false, clause: §2.5.10.10, description: the sheet }
+lifecycle:
+  name: JobState
+  clause: §2.6.6.3
+  description: the lifecycle
+  initial: running
+  states:
+    running: { terminal: false, clause: §2.6.6.3.2, description: running }
+    done: { terminal: true, clause: §2.6.6.3.2, description: done }
+  transitions:
+    - { from: running, to: done, origin: text, clause: §2.6.6.3.2, description: finish }
+"#;
+
+fn renamed_findings(model: &str) -> Vec<String> {
+    let sources: std::collections::BTreeMap<String, String> = [
+        ("spec/handshake.yaml", RENAMED_MANIFEST),
+        ("spec/model.yaml", model),
+    ]
+    .into_iter()
+    .map(|(path, text)| (path.to_string(), text.to_string()))
+    .collect();
+    let spec = handshake_spec::load_sources(&sources, "spec/handshake.yaml").expect("loads");
+    let extraction = extract(RENAMED_MASTER.as_bytes()).unwrap();
+    let mut findings: Vec<String> = compare(&extraction, &spec)
+        .findings
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    findings.sort();
+    findings
+}
+
+/// A type renamed on purpose (§2.6.6.6.4's `LayerScope` enum is `DocsScope`, since the core type
+/// holds the name) corresponds through its decision; a record's decision that names its fields
+/// acknowledges their differences. Without the decisions, each difference is a finding.
+#[test]
+fn a_renamed_type_and_a_record_decision_naming_its_fields_are_acknowledged() {
+    assert_eq!(renamed_findings(RENAMED_MODEL), Vec::<String>::new());
+
+    let undecided = RENAMED_MODEL
+        .replace("    decision: §2.6.6.6.4 calls this enum LayerScope, a name the core type holds; values are lower case.\n", "")
+        .replace("    decision: doc_id is optional because sheet jobs have no document; sheet_id comes from another clause.\n", "");
+    assert_eq!(
+        renamed_findings(&undecided),
+        vec![
+            "10: §2.6.6.6.4: type_mismatch: DocsProfile.layer_scope: the Master Spec has `LayerScope`, the YAML `DocsScope`",
+            "13: §2.6.6.6.4: type_mismatch: LayerScope: an enum in the Master Spec, a record in the YAML (spec/model.yaml:2:3)",
+            "8: §2.6.6.6.4: field_extra: DocsProfile.sheet_id: the YAML declares it (spec/model.yaml:22:7), the Master Spec does not",
+            "9: §2.6.6.6.4: required_mismatch: DocsProfile.doc_id: required in the Master Spec, optional in the YAML",
+        ]
+    );
+}
