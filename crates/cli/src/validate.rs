@@ -531,6 +531,19 @@ mod tests {
     }
 
     #[test]
+    fn combinators_count_toward_the_depth_bound() {
+        // Nine levels of oneOf: the eighth is read, the ninth is past the bound.
+        let mut node = serde_json::json!({"properties": {"nine": {}}});
+        for level in (1..=8).rev() {
+            let name = if level == 8 { "eight" } else { "between" };
+            node = serde_json::json!({"properties": {name: {}}, "oneOf": [node]});
+        }
+        let shape = SchemaShape::of(&serde_json::json!({"oneOf": [node]}));
+        assert!(shape.properties.contains("eight"));
+        assert!(!shape.properties.contains("nine"));
+    }
+
+    #[test]
     fn schema_shape_reads_kinds_and_properties_through_refs_and_combinators() {
         let schema = serde_json::json!({
             "oneOf": [
