@@ -74,12 +74,6 @@ const KNOWN_GAPS: &[KnownGap] = &[
                Pydantic's StrictInt refuse a float token",
     },
     KnownGap {
-        file: "tests/corpus/ai_job/invalid/uint_above_u64.json",
-        target: Target::JsonSchema,
-        rule: "uint is at most 2^64-1: the schema has no `maximum`, and a bound would not help because the \
-               validator reads numbers past u64 as f64",
-    },
-    KnownGap {
         file: "tests/corpus/entity_ref/invalid/uuid_braced.json",
         target: Target::Rust,
         rule: "uuids are hyphenated text: the uuid crate also reads braced, urn and bare-hex forms; the JSON \

@@ -28,11 +28,17 @@
 //!    types enforce the same rules in the generated `Validate`, not in their derived schema. Such
 //!    an `allOf` is removed from ours only when *every* entry is a rule; rules are compared with
 //!    the Rust validators in `rules.rs`.
+//! 9. Assertions that restate a format or a Rust integer type: ours puts a `pattern` beside
+//!    `format: uuid` and `format: date-time` (the hyphenated UUID text and the narrowed RFC 3339
+//!    grammar every target reads; `format` alone only annotates under 2020-12), and states the
+//!    range of `integer` (i64) and `uint` (u64) as `minimum`/`maximum`. schemars leaves them to the
+//!    format and the Rust type. Exactly those patterns and bounds are dropped.
 
 mod json_schema_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use handshake_codegen::json_schema;
 use json_schema_support::root_schemas;
 use serde_json::Value;
 
@@ -175,15 +181,35 @@ impl Reader<'_> {
             "integer" | "number" => {
                 // Normalisation 4.
                 object.remove("format");
+                // Normalisation 9.
+                if object.get("maximum") == Some(&Value::from(u64::MAX))
+                    || object.get("maximum") == Some(&Value::from(i64::MAX))
+                {
+                    object.remove("maximum");
+                }
+                if object.get("minimum") == Some(&Value::from(i64::MIN)) {
+                    object.remove("minimum");
+                }
                 Shape::Scalar {
                     ty,
                     constraints: object.into_iter().collect(),
                 }
             }
-            _ => Shape::Scalar {
-                ty,
-                constraints: object.into_iter().collect(),
-            },
+            _ => {
+                // Normalisation 9.
+                let restated = match object.get("format").and_then(Value::as_str) {
+                    Some("uuid") => Some(json_schema::UUID_PATTERN),
+                    Some("date-time") => Some(json_schema::DATE_TIME_PATTERN),
+                    _ => None,
+                };
+                if restated.is_some() && object.get("pattern").and_then(Value::as_str) == restated {
+                    object.remove("pattern");
+                }
+                Shape::Scalar {
+                    ty,
+                    constraints: object.into_iter().collect(),
+                }
+            }
         }
     }
 

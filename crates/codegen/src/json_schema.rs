@@ -49,6 +49,18 @@ pub fn schema_id(spec: &Spec, file_name: &str) -> String {
     format!("{ID_BASE}{}/{file_name}", spec.version)
 }
 
+/// `pattern` of every UUID (`uuid` and ids), beside `format: uuid`: under 2020-12 `format` only
+/// annotates unless a validator opts in, so the pattern is what asserts the hyphenated text form
+/// every target reads (the Python and TypeScript SDKs use the same expression).
+pub const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// `pattern` of every timestamp, beside `format: date-time`: RFC 3339 `date-time` narrowed as
+/// every target reads it (`T`/`t` separator, seconds 00–59 so no leap second, year 0001–9999,
+/// offsets up to ±23:59). A day past the end of its month (`02-30`) still needs `format`: a
+/// calendar is beyond a portable regular expression, and every other target refuses it.
+pub const DATE_TIME_PATTERN: &str = "^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
+
 /// Source named in the `@generated` marker: schemas come from the whole spec.
 const SOURCE: &str = "spec/handshake.yaml";
 
@@ -123,6 +135,7 @@ fn type_definition(def: &TypeDef, root: &str) -> Map<String, Value> {
             schema.insert("description".into(), describe(&def.meta).into());
             schema.insert("type".into(), "string".into());
             schema.insert("format".into(), "uuid".into());
+            schema.insert("pattern".into(), UUID_PATTERN.into());
         }
         TypeKind::String(constraints) => {
             schema.insert("description".into(), describe(&def.meta).into());
@@ -240,10 +253,13 @@ fn type_reference(ty: &TypeRef, root: &str) -> Map<String, Value> {
             }
             Primitive::Integer => {
                 schema.insert("type".into(), "integer".into());
+                schema.insert("minimum".into(), i64::MIN.into());
+                schema.insert("maximum".into(), i64::MAX.into());
             }
             Primitive::UnsignedInteger => {
                 schema.insert("type".into(), "integer".into());
                 schema.insert("minimum".into(), 0.into());
+                schema.insert("maximum".into(), u64::MAX.into());
             }
             Primitive::Number => {
                 schema.insert("type".into(), "number".into());
@@ -254,10 +270,12 @@ fn type_reference(ty: &TypeRef, root: &str) -> Map<String, Value> {
             Primitive::Uuid => {
                 schema.insert("type".into(), "string".into());
                 schema.insert("format".into(), "uuid".into());
+                schema.insert("pattern".into(), UUID_PATTERN.into());
             }
             Primitive::Timestamp => {
                 schema.insert("type".into(), "string".into());
                 schema.insert("format".into(), "date-time".into());
+                schema.insert("pattern".into(), DATE_TIME_PATTERN.into());
             }
             // Any JSON value: the empty schema (equivalent to `true`), so a description can sit
             // beside it.
@@ -732,15 +750,21 @@ mod tests {
         };
         assert_eq!(
             body("created_at"),
-            json!({"type": "string", "format": "date-time"})
+            json!({"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN})
         );
-        assert_eq!(body("attempt"), json!({"type": "integer", "minimum": 0}));
-        assert_eq!(body("delta"), json!({"type": "integer"}));
+        assert_eq!(
+            body("attempt"),
+            json!({"type": "integer", "minimum": 0, "maximum": u64::MAX})
+        );
+        assert_eq!(
+            body("delta"),
+            json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX})
+        );
         assert_eq!(body("score"), json!({"type": "number"}));
         assert_eq!(body("flag"), json!({"type": "boolean"}));
         assert_eq!(
             body("limits"),
-            json!({"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}})
+            json!({"type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": u64::MAX}})
         );
         assert_eq!(
             body("tags"),
@@ -761,7 +785,7 @@ mod tests {
         let defs = &job["$defs"];
         assert_eq!(
             defs["JobId"],
-            json!({"description": "the JobId type (§2.6.6.2)", "type": "string", "format": "uuid"})
+            json!({"description": "the JobId type (§2.6.6.2)", "type": "string", "format": "uuid", "pattern": UUID_PATTERN})
         );
         assert_eq!(defs["SemVer"]["pattern"], "^[0-9]+\\.[0-9]+\\.[0-9]+$");
         assert_eq!(defs["SemVer"]["minLength"], 5);

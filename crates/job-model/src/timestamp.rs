@@ -20,6 +20,25 @@ use time::{OffsetDateTime, UtcOffset};
 const WIRE_FORMAT: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
+/// Why `value` falls outside the narrowed RFC 3339 grammar of [`Timestamp::parse`], if it has
+/// the `YYYY-MM-DD?hh:mm:ss` shape at all (anything else is left to the RFC 3339 parser).
+fn narrowing_refused(value: &str) -> Option<&'static str> {
+    let bytes = value.as_bytes();
+    if bytes.len() < 19 {
+        return None;
+    }
+    if !matches!(bytes[10], b'T' | b't') {
+        return Some("date and time must be separated by `T` or `t`");
+    }
+    if &bytes[17..19] == b"60" {
+        return Some("a leap second (60) is not accepted");
+    }
+    if &bytes[..4] == b"0000" {
+        return Some("year 0000 is not accepted");
+    }
+    None
+}
+
 /// An instant in UTC with microsecond precision (the spec's `timestamp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Timestamp(OffsetDateTime);
@@ -57,8 +76,19 @@ impl Timestamp {
         self.0
     }
 
-    /// Parses any RFC 3339 timestamp and normalises it (UTC, microseconds).
+    /// Parses an RFC 3339 timestamp and normalises it (UTC, microseconds).
+    ///
+    /// The grammar is RFC 3339 `date-time` with the narrowings every target applies (the
+    /// canonical crate's rule, Python's `datetime`, the JSON Schema `pattern`): `T` or `t` between
+    /// date and time (the `time` crate alone takes any ASCII character there), seconds 00–59 (a
+    /// leap second is refused rather than read as 59.999…), and no year 0000.
     pub fn parse(value: &str) -> Result<Self, TimestampError> {
+        if let Some(reason) = narrowing_refused(value) {
+            return Err(TimestampError {
+                value: value.to_owned(),
+                reason: reason.to_owned(),
+            });
+        }
         OffsetDateTime::parse(value, &Rfc3339)
             .map(Self::from_offset_date_time)
             .map_err(|error| TimestampError {
@@ -153,6 +183,11 @@ mod tests {
     #[test]
     fn refuses_non_rfc3339() {
         assert!(Timestamp::parse("2026-01-02 03:04:05").is_err());
+        assert!(Timestamp::parse("2025-03-14#09:00:00Z").is_err());
+        assert!(Timestamp::parse("2025-03-14 09:00:00Z").is_err());
+        assert!(Timestamp::parse("2016-12-31T23:59:60Z").is_err());
+        assert!(Timestamp::parse("0000-01-01T00:00:00Z").is_err());
+        assert!(Timestamp::parse("2025-03-14t09:00:00z").is_ok());
         assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
         assert!(serde_json::from_str::<Timestamp>("12").is_err());
     }

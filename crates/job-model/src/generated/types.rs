@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const SPEC_NAME: &str = "handshake_ai_job_model";
 
 /// Version of the spec these types were generated from (`version:` in `spec/handshake.yaml`).
-pub const SPEC_VERSION: &str = "0.4.0";
+pub const SPEC_VERSION: &str = "0.5.0";
 
 /// The Master Spec version this spec implements (`master_spec:` in `spec/handshake.yaml`).
 pub const MASTER_SPEC: &str = "v02.84";
@@ -731,7 +731,9 @@ impl JsonSchema for ProtocolId {
     }
 }
 
-/// A semantic version (MAJOR.MINOR.PATCH with optional pre-release) (§2.6.6.2.1)
+/// A semantic version (MAJOR.MINOR.PATCH with optional pre-release and build metadata) (§2.6.6.2.1)
+///
+/// Decision: §2.6.6.2.1 types task_schema_version as SemVer without more; the pattern is SemVer 2.0.0 exactly (semver.org's grammar with ASCII digits only): pre-release identifiers are dot-separated, non-empty, and numeric ones have no leading zero (1.0.0-01 and 1.0.0-rc..1 are refused), and build metadata is allowed (1.0.0+build.5).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct SemVer(String);
@@ -741,7 +743,7 @@ impl SemVer {
     pub const MAX_LENGTH: u64 = 64;
 
     /// The pattern every value matches, from the spec.
-    pub const PATTERN: &'static str = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$";
+    pub const PATTERN: &'static str = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?$";
 
     /// An example value from the spec (valid: the generator checked it).
     pub const EXAMPLE: &'static str = "1.0.0";
@@ -825,9 +827,10 @@ impl JsonSchema for SemVer {
     fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!(
             { "type" : "string", "description" :
-            "A semantic version (MAJOR.MINOR.PATCH with optional pre-release) (§2.6.6.2.1)",
+            "A semantic version (MAJOR.MINOR.PATCH with optional pre-release and build metadata) (§2.6.6.2.1)\n\nDecision: §2.6.6.2.1 types task_schema_version as SemVer without more; the pattern is SemVer 2.0.0 exactly (semver.org's grammar with ASCII digits only): pre-release identifiers are dot-separated, non-empty, and numeric ones have no leading zero (1.0.0-01 and 1.0.0-rc..1 are refused), and build metadata is allowed (1.0.0+build.5).",
             "maxLength" : 64, "pattern" :
-            "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$", }
+            "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?$",
+            }
         )
     }
 }

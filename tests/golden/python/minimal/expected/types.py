@@ -23,10 +23,10 @@ from pydantic import (
     StringConstraints,
 )
 
-# RFC 3339 as the Rust model reads it (the `time` crate): any one ASCII separator between date and
-# time, any number of fraction digits, `Z`/`z` or a `+hh:mm`/`-hh:mm` offset.
+# RFC 3339 as every target reads it: `T`/`t` between date and time, any number of fraction
+# digits, `Z`/`z` or a `+hh:mm`/`-hh:mm` offset; `datetime` then refuses a leap second and year 0.
 _RFC3339 = _re.compile(
-    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[\x00-\x7f]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
     r"(?:\.([0-9]+))?(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))$"
 )
 
