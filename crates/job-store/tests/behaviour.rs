@@ -654,3 +654,89 @@ fn enforcement_payloads(events: &[FlightRecorderEvent]) {
 fn metrics_inputs_model_calls_and_validation_reach_the_flight_recorder() {
     on_both(|| NoRequirements, everything_reaches_the_flight_recorder);
 }
+
+// ----- the transition path: what cargo-mutants found no test of --------------------------------
+
+/// A transition names the run it happens in only if that run is the open one (§2.6.6.4).
+async fn a_transition_names_only_the_open_run(store: JobStore) {
+    let record = job_in(&store, JobState::Running).await;
+    let id = record.job.job_id;
+    let open = store
+        .workflow_runs(id)
+        .await
+        .expect("runs")
+        .pop()
+        .expect("the open run");
+    let mut elsewhere = request_for(id, record.version, JobState::AwaitingValidation);
+    elsewhere.workflow_run_id = Some(handshake_job_model::WorkflowRunId::new());
+    let error = store
+        .transition(elsewhere)
+        .await
+        .expect_err("not the open run");
+    assert_eq!(error.code(), Some("HSK-JOB-2009"));
+    assert_eq!(store.get(id).await.expect("get"), record, "nothing written");
+
+    let mut here = request_for(id, record.version, JobState::AwaitingValidation);
+    here.workflow_run_id = Some(open.workflow_run_id);
+    let done = store.transition(here).await.expect("the open run");
+    assert_eq!(done.workflow_run_id, Some(open.workflow_run_id));
+}
+
+#[test]
+fn a_transition_names_only_its_open_run() {
+    on_both(|| NoRequirements, a_transition_names_only_the_open_run);
+}
+
+/// Poisoning a failed job is not a retry: a non-retryable error does not stop it, and the failed
+/// attempt's error stays the job's error when the request brings none (§2.6.6.3.2, §2.6.6.4).
+async fn poisoning_keeps_the_error(store: JobStore) {
+    let created = store.create(sample_job(), ACTOR).await.expect("create").job;
+    let id = created.job_id;
+    let running = walk(&store, id, 1, &[JobState::Running]).await;
+    let failed = store
+        .transition(
+            request_for(id, running, JobState::Failed).with_error(error("HSK-JOB-9003", false)),
+        )
+        .await
+        .expect("fail");
+    let poisoned = handshake_job_store::TransitionRequest::new(
+        id,
+        failed.version,
+        JobState::Poisoned,
+        handshake_job_store::reason("test.poisoned", None).expect("reason"),
+        ACTOR,
+    );
+    store.transition(poisoned).await.expect("poison");
+    let stored = store.get(id).await.expect("get").job;
+    assert_eq!(stored.state, JobState::Poisoned);
+    let kept = stored.error_summary.expect("the failed attempt's error");
+    assert_eq!(
+        (kept.code.as_str(), kept.retryable),
+        ("HSK-JOB-9003", false)
+    );
+}
+
+#[test]
+fn poisoning_a_failed_job_keeps_its_error() {
+    on_both(|| NoRequirements, poisoning_keeps_the_error);
+}
+
+/// The request's error is stored only when the job enters `failed` or `poisoned`.
+async fn error_only_on_failure(store: JobStore) {
+    let created = store.create(sample_job(), ACTOR).await.expect("create").job;
+    let running = store
+        .transition(
+            request_for(created.job_id, 1, JobState::Running)
+                .with_error(error("HSK-JOB-9001", true)),
+        )
+        .await
+        .expect("run");
+    let stored = store.get(created.job_id).await.expect("get");
+    assert_eq!(stored.version, running.version);
+    assert_eq!(stored.job.error_summary, None);
+}
+
+#[test]
+fn an_error_is_stored_only_on_failure() {
+    on_both(|| NoRequirements, error_only_on_failure);
+}
