@@ -1,8 +1,9 @@
 //! Transitions per second through `JobStore`, each arm against anchors measured in the same run.
 //!
 //! - **SQLite file** (WAL, `synchronous = NORMAL` in every arm, so the fsync of each commit does
-//!   not hide the library's own cost): the store; the hand-written sqlx baseline (the statements
-//!   the store runs, in one transaction, with plain sqlx); the same statements through rusqlite;
+//!   not hide the library's own cost): the store (rusqlite since issue #9); the hand-written sqlx
+//!   baseline (the pre-#9 store's statements, in one transaction, with plain sqlx, on a pool of
+//!   its own); the same statements through rusqlite;
 //!   and the physical anchor, rusqlite running three prepared statements per transaction (an
 //!   update guarded by the version, an outbox insert, a history insert).
 //! - **Postgres** (only when `HANDSHAKE_TEST_POSTGRES_URL` is set; each arm gets a scratch database
@@ -10,8 +11,8 @@
 //!   claiming jobs (`claim_next_queued`) and walking them to completion with a change set,
 //!   against `pgbench -N -c 8` on the same server.
 //! - **Memory**: resident memory over 100k transitions.
-//! - **Round trips** (divan): one statement through sqlx on each backend, and a pool acquire,
-//!   because the per-statement hop is what bounds the store (see the README).
+//! - **Round trips** (divan): one statement through sqlx on each backend, and a pool acquire:
+//!   the per-statement hop that bounded the store before it left sqlx for SQLite (README).
 //!
 //! Every serial transition moves one job around the cycle running → awaiting_validation →
 //! awaiting_user → running, so each iteration is a legal transition.

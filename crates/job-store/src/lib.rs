@@ -10,7 +10,7 @@
 //!   ([`handshake_job_model::Validate`]): a broken rule is refused with the rule's code;
 //! - transitions follow the generated table and are refused before anything is written;
 //!   terminal states never change ([`JobStore::transition`]);
-//! - one transaction per transition: the whole row, the append-only history row whose sequence is
+//! - one transaction per transition: the job's row, the append-only history row whose sequence is
 //!   the job's optimistic-concurrency version, and its Flight Recorder events in the outbox;
 //! - capabilities at the three enforcement points of §2.6.6.5.2 through a [`CapabilityPolicy`];
 //!   [`ProfilePolicy::spec_default`] requires what each job profile declares;
