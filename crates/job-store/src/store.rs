@@ -255,8 +255,7 @@ impl JobStore {
     /// because on Postgres a statement that waited for the lock still reads other tables as of
     /// when it started, before the writer it waited for committed.
     async fn lock(&self, tx: &mut Tx, job_id: JobId) -> Result<JobRecord, StoreError> {
-        let lock_job = Arc::clone(&self.sql.lock_job);
-        self.lock_with(tx, &lock_job, vec![uuid_arg(job_id)])
+        self.lock_with(tx, &self.sql.lock_job, vec![uuid_arg(job_id)])
             .await?
             .ok_or_else(|| ModelError::JobNotFound { job_id }.into())
     }

@@ -389,8 +389,10 @@ impl JobStore {
         };
         loop {
             let mut tx = self.pool.begin().await?;
-            let claim_job = std::sync::Arc::clone(&self.sql.claim_job);
-            let Some(before) = self.lock_with(&mut tx, &claim_job, Vec::new()).await? else {
+            let Some(before) = self
+                .lock_with(&mut tx, &self.sql.claim_job, Vec::new())
+                .await?
+            else {
                 return Ok(None);
             };
             if before.job.state != JobState::Queued {
