@@ -33,7 +33,6 @@ pub(crate) struct Statements {
     pub update_job: Arc<str>,
     /// Where `job_id` is among the bind values of a whole `ai_jobs` row.
     pub job_id_column: usize,
-    pub job_version: Arc<str>,
     pub select_latest_run: Arc<str>,
     /// Closes the open run with this id.
     pub close_run: Arc<str>,
@@ -150,9 +149,6 @@ impl Statements {
             ),
             update_job: Arc::from(update_job),
             job_id_column,
-            job_version: r(
-                "SELECT CAST(COALESCE(MAX(sequence), 0) AS BIGINT) FROM ai_job_state_history WHERE job_id = {uuid}",
-            ),
             select_latest_run: r(&format!(
                 "SELECT {} FROM ai_job_workflow_runs w WHERE w.job_id = {{uuid}} ORDER BY w.attempt DESC LIMIT 1",
                 runs.select_list(dialect, "w")

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     JobRecord, JobStore, REASON_CAPABILITY_DENIED, REASON_COMMIT_REFUSED, encode, error_summary,
-    is_unique_violation, status, to_u64, uuid_arg, validated,
+    status, uuid_arg, validated,
 };
 use crate::checks::{Change, check_changes};
 use crate::error::StoreError;
@@ -212,20 +212,17 @@ impl JobStore {
         } else {
             self.move_to(&mut tx, &before, next, &request, now).await
         };
-        match outcome {
-            Ok(Outcome::Done(done)) => {
+        // No lost race to translate: the version was read under the job's row lock, so no other
+        // writer can move the job before this transaction ends. Any error above is returned as it
+        // is, and dropping `tx` rolls everything back.
+        match outcome? {
+            Outcome::Done(done) => {
                 tx.commit().await?;
                 Ok(done)
             }
-            Ok(Outcome::Recorded(refusal)) => {
+            Outcome::Recorded(refusal) => {
                 tx.commit().await?;
                 Err(refusal)
-            }
-            Err(error) => {
-                drop(tx);
-                Err(self
-                    .conflict_or(error, request.job_id, request.expected_version)
-                    .await)
             }
         }
     }
@@ -551,19 +548,7 @@ impl JobStore {
             .args(&encode(&history)?)?;
         tx.defer(&self.sql.insert_history, args).await?;
         // The job's row last: on Postgres the writes above go with it in one statement.
-        if let Err(error) = self.update_job(tx, before, &next).await {
-            return Err(match error {
-                StoreError::Database(db) if is_unique_violation(&db) => {
-                    ModelError::VersionConflict {
-                        job_id,
-                        expected_version: before.version,
-                        actual_version: sequence,
-                    }
-                    .into()
-                }
-                other => other,
-            });
-        }
+        self.update_job(tx, before, &next).await?;
         Ok(Transitioned {
             job_id,
             from,
@@ -574,41 +559,6 @@ impl JobStore {
             occurred_at: now,
             provenance: Vec::new(),
         })
-    }
-
-    /// Turns a "lost the race" database outcome into `VersionConflict` with the version now stored.
-    pub(super) async fn conflict_or(
-        &self,
-        error: StoreError,
-        job_id: JobId,
-        expected_version: u64,
-    ) -> StoreError {
-        let lost = match &error {
-            StoreError::Database(db) => is_unique_violation(db),
-            StoreError::Model(ModelError::VersionConflict { .. }) => true,
-            _ => false,
-        };
-        if !lost {
-            return error;
-        }
-        let actual_version = match self
-            .pool
-            .fetch_all(&self.sql.job_version, vec![uuid_arg(job_id)])
-            .await
-        {
-            Ok(rows) => rows
-                .first()
-                .and_then(|r| r.int(0).ok().flatten())
-                .map(|v| to_u64(Some(v)))
-                .unwrap_or(expected_version + 1),
-            Err(_) => expected_version + 1,
-        };
-        ModelError::VersionConflict {
-            job_id,
-            expected_version,
-            actual_version,
-        }
-        .into()
     }
 }
 
