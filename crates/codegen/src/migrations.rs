@@ -39,7 +39,12 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::sql::{self, Dialect, Schema, TableSchema, ddl};
+
+mod declared;
+
 use crate::{CodegenError, ExistingFile, GeneratedFile, marker};
+use declared::TableDeclarations;
+use handshake_spec::model::Backfill;
 
 /// What [`generate`] produces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,9 +145,12 @@ pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutpu
         .map(|(_, s)| s)
         .expect("checked above")
         .schema;
-    let changes = diff(base, &target).map_err(|problems| CodegenError::NonAdditiveChange {
-        change: problems.join("; "),
-        help: non_additive_help(spec, &folder, last.number + 1),
+    let declared = declared::declarations(spec, &target);
+    let changes = diff_declared(base, &target, &declared).map_err(|problems| {
+        CodegenError::NonAdditiveChange {
+            change: problems.join("\n  "),
+            help: non_additive_help(spec, &folder, last.number + 1),
+        }
     })?;
     if !changes.is_empty() {
         let number = last.number + 1;
@@ -164,8 +172,8 @@ fn spec_source(_spec: &Spec) -> String {
 
 fn non_additive_help(spec: &Spec, folder: &str, next: u32) -> String {
     format!(
-        "codegen only writes additive migrations (new table, new nullable column, new index, new enum value). \
-         Write this one by hand: add {folder}/sqlite/{next:04}_<description>.sql and {folder}/postgres/{next:04}_<description>.sql \
+        "declare each change in the spec as its line says (see \"Evolving a stored spec\" in docs/spec-language.md) and run `cargo xtask codegen` again. \
+         A change codegen does not migrate needs a hand-written migration: add {folder}/sqlite/{next:04}_<description>.sql and {folder}/postgres/{next:04}_<description>.sql \
          (without the @generated marker) taking the schema of migration {prev:04} to the one the spec now describes while keeping existing rows, \
          bump `version:` in spec/handshake.yaml (now {version}), then run `cargo xtask codegen`: it records {folder}/{SNAPSHOTS}/{next:04}.json \
          for the hand-written migration and checks later changes against it",
@@ -487,11 +495,27 @@ impl Snapshot {
 
 // ---- diffing ---------------------------------------------------------------------------------
 
-/// One additive change, in the order it is rendered.
+/// One change a migration makes, in the order it is rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// A table that did not exist.
     CreateTable(String),
+    /// A column renamed (`renamed_from:` on its field): the rows keep their values.
+    RenameColumn {
+        /// Table name.
+        table: String,
+        /// The column's name before.
+        from: String,
+        /// Its name now.
+        to: String,
+    },
+    /// A NOT NULL column made nullable (a field made optional): no row changes.
+    MakeOptional {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+    },
     /// A new nullable column of an existing table.
     AddColumn {
         /// Table name.
@@ -499,12 +523,23 @@ pub enum Change {
         /// Column name.
         column: String,
     },
-    /// A new index on an existing table.
-    AddIndex {
+    /// A new NOT NULL column (a required field) filled in existing rows by its `backfill:`.
+    AddRequiredColumn {
         /// Table name.
         table: String,
-        /// Index name.
-        index: String,
+        /// Column name.
+        column: String,
+        /// What existing rows get.
+        backfill: Backfill,
+    },
+    /// A nullable column made NOT NULL (a field made required): NULLs get its `backfill:`.
+    MakeRequired {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+        /// What rows holding NULL get.
+        backfill: Backfill,
     },
     /// New allowed values in an enum column's CHECK.
     WidenEnum {
@@ -515,6 +550,33 @@ pub enum Change {
         /// The values added, in spec order.
         added: Vec<String>,
     },
+    /// Enum values removed from a column's CHECK, stored rows rewritten by their `map_to:`.
+    MapEnumValues {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+        /// (removed value, the value that replaces it), in the old CHECK's order.
+        mapping: Vec<(String, String)>,
+        /// Values added at the same time, in spec order.
+        added: Vec<String>,
+    },
+    /// A column dropped with its values (`removed_fields:` with `allow_data_loss:`).
+    DropColumn {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+        /// Why losing the values is acceptable, as the spec says.
+        reason: String,
+    },
+    /// A new index on an existing table.
+    AddIndex {
+        /// Table name.
+        table: String,
+        /// Index name.
+        index: String,
+    },
 }
 
 impl Change {
@@ -522,7 +584,19 @@ impl Change {
     pub fn summary(&self) -> String {
         match self {
             Change::CreateTable(table) => format!("create table {table}"),
+            Change::RenameColumn { table, from, to } => {
+                format!("rename column {table}.{from} to {to}")
+            }
+            Change::MakeOptional { table, column } => {
+                format!("make column {table}.{column} nullable")
+            }
             Change::AddColumn { table, column } => format!("add column {table}.{column}"),
+            Change::AddRequiredColumn { table, column, .. } => {
+                format!("add column {table}.{column} NOT NULL, existing rows backfilled")
+            }
+            Change::MakeRequired { table, column, .. } => {
+                format!("make column {table}.{column} NOT NULL, NULLs backfilled")
+            }
             Change::AddIndex { table, index } => format!("add index {index} on {table}"),
             Change::WidenEnum {
                 table,
@@ -531,16 +605,67 @@ impl Change {
             } => {
                 format!("allow {} in {table}.{column}", added.join(", "))
             }
+            Change::MapEnumValues {
+                table,
+                column,
+                mapping,
+                added,
+            } => {
+                let mapped = mapping
+                    .iter()
+                    .map(|(from, to)| format!("{from} → {to}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut out = format!("rewrite {table}.{column}: {mapped}");
+                if !added.is_empty() {
+                    out.push_str(&format!("; allow {}", added.join(", ")));
+                }
+                out
+            }
+            Change::DropColumn { table, column, .. } => {
+                format!("drop column {table}.{column} (data loss)")
+            }
         }
     }
 
     fn slug(&self) -> String {
         match self {
             Change::CreateTable(table) => format!("create_{table}"),
-            Change::AddColumn { table, column } => format!("add_{table}_{column}"),
+            Change::RenameColumn { table, from, to } => format!("rename_{table}_{from}_to_{to}"),
+            Change::MakeOptional { table, column } => format!("relax_{table}_{column}"),
+            Change::AddColumn { table, column }
+            | Change::AddRequiredColumn { table, column, .. } => {
+                format!("add_{table}_{column}")
+            }
+            Change::MakeRequired { table, column, .. } => format!("require_{table}_{column}"),
             Change::AddIndex { index, .. } => format!("add_index_{index}"),
             Change::WidenEnum { table, column, .. } => format!("widen_{table}_{column}"),
+            Change::MapEnumValues { table, column, .. } => format!("map_{table}_{column}"),
+            Change::DropColumn { table, column, .. } => format!("drop_{table}_{column}"),
         }
+    }
+
+    fn table(&self) -> &str {
+        match self {
+            Change::CreateTable(table)
+            | Change::RenameColumn { table, .. }
+            | Change::MakeOptional { table, .. }
+            | Change::AddColumn { table, .. }
+            | Change::AddRequiredColumn { table, .. }
+            | Change::MakeRequired { table, .. }
+            | Change::WidenEnum { table, .. }
+            | Change::MapEnumValues { table, .. }
+            | Change::DropColumn { table, .. }
+            | Change::AddIndex { table, .. } => table,
+        }
+    }
+
+    /// Whether SQLite must rebuild the table for it (everything but a nullable column or an index).
+    fn needs_sqlite_rebuild(&self) -> bool {
+        !matches!(
+            self,
+            Change::CreateTable(_) | Change::AddColumn { .. } | Change::AddIndex { .. }
+        )
     }
 }
 
@@ -560,27 +685,42 @@ fn column_type_words(column: &sql::Column) -> String {
     }
 }
 
-fn nullability(nullable: bool) -> &'static str {
-    if nullable { "nullable" } else { "NOT NULL" }
+/// Changes from `old` to `new` when the spec declares no evolution: the additive ones, or every
+/// other difference (see [`diff_declared`]).
+pub fn diff(old: &Schema, new: &Schema) -> Result<Vec<Change>, Vec<String>> {
+    diff_declared(old, new, &BTreeMap::new())
 }
 
-/// Additive changes from `old` to `new`, or every non-additive difference found.
+/// Changes from `old` to `new` given what the spec declares, or every change that is refused,
+/// each as `file:line:col: what is wrong; how to declare it` (the location of the YAML
+/// declaration to change, where there is one).
 ///
 /// Compared by name: column order does not matter (an added column goes last in the database
 /// whatever its place in the spec), and enum values are compared as sets (reordering them
-/// changes no CHECK).
-pub fn diff(old: &Schema, new: &Schema) -> Result<Vec<Change>, Vec<String>> {
+/// changes no CHECK). A column renamed by `renamed_from:` is compared with its old self.
+pub(crate) fn diff_declared(
+    old: &Schema,
+    new: &Schema,
+    declared: &BTreeMap<String, TableDeclarations>,
+) -> Result<Vec<Change>, Vec<String>> {
     let mut problems = Vec::new();
     let mut changes = Vec::new();
     for old_table in &old.tables {
         if new.table(&old_table.name).is_none() {
-            problems.push(format!("table {} was dropped or renamed", old_table.name));
+            problems.push(format!(
+                "table {} was dropped or renamed; codegen does not migrate a dropped or renamed table yet: keep its record's `table:`, or write the migration by hand",
+                old_table.name
+            ));
         }
     }
+    let empty = TableDeclarations::default();
     for new_table in &new.tables {
         match old.table(&new_table.name) {
             None => changes.push(Change::CreateTable(new_table.name.clone())),
-            Some(old_table) => diff_table(old_table, new_table, &mut changes, &mut problems),
+            Some(old_table) => {
+                let declared = declared.get(&new_table.name).unwrap_or(&empty);
+                diff_table(old_table, new_table, declared, &mut changes, &mut problems)
+            }
         }
     }
     if problems.is_empty() {
@@ -593,100 +733,211 @@ pub fn diff(old: &Schema, new: &Schema) -> Result<Vec<Change>, Vec<String>> {
 fn diff_table(
     old: &TableSchema,
     new: &TableSchema,
+    declared: &TableDeclarations,
     changes: &mut Vec<Change>,
     problems: &mut Vec<String>,
 ) {
     let t = &new.name;
-    let mut widen = Vec::new();
+    let record = &declared.record;
+    // Phases in render order; each change is pushed into its phase.
+    let (mut renames, mut relax, mut added, mut required, mut require, mut enums, mut drops) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    // Old column name → its name in the new schema (None: dropped).
+    let mut now_named: BTreeMap<&str, Option<&str>> = BTreeMap::new();
     for old_column in &old.columns {
-        let Some(new_column) = new.column(&old_column.name) else {
-            problems.push(format!(
-                "column {t}.{} was dropped or renamed",
-                old_column.name
-            ));
-            continue;
+        let c = old_column.name.as_str();
+        let renamed = declared
+            .renamed_to(c)
+            .filter(|to| old.column(to).is_none() && new.column(to).is_some());
+        let new_column = match (renamed, new.column(c)) {
+            (Some(to), _) => {
+                renames.push(Change::RenameColumn {
+                    table: t.clone(),
+                    from: c.to_string(),
+                    to: to.to_string(),
+                });
+                new.column(to).expect("filtered above")
+            }
+            (None, Some(same)) => same,
+            (None, None) => {
+                now_named.insert(c, None);
+                match declared.removed.get(c) {
+                    Some(reason) => drops.push(Change::DropColumn {
+                        table: t.clone(),
+                        column: c.to_string(),
+                        reason: reason.clone(),
+                    }),
+                    None => problems.push(format!(
+                        "{}column {t}.{c} was dropped or renamed; declare `renamed_from: {c}` on the field of record `{record}` that replaces it, \
+                         or list it under the record's `removed_fields:` as `{c}: {{ allow_data_loss: <why losing its values is acceptable> }}`",
+                        declared.location_of("")
+                    )),
+                }
+                continue;
+            }
         };
-        let c = &old_column.name;
+        now_named.insert(c, Some(new_column.name.as_str()));
+        let n = new_column.name.as_str();
+        let at = declared.location_of(n);
         if old_column.ty != new_column.ty
             || old_column.enum_values.is_some() != new_column.enum_values.is_some()
         {
             problems.push(format!(
-                "column {t}.{c} changed type from {} to {}",
+                "{at}column {t}.{n} changed type from {} to {}; codegen does not migrate a type change yet: \
+                 add a field of the new type (with a `backfill:`) and list this one under `removed_fields:`",
                 column_type_words(old_column),
                 column_type_words(new_column)
             ));
         }
-        if old_column.nullable != new_column.nullable {
-            problems.push(format!(
-                "column {t}.{c} changed from {} to {}",
-                nullability(old_column.nullable),
-                nullability(new_column.nullable)
-            ));
+        match (old_column.nullable, new_column.nullable) {
+            (false, true) => relax.push(Change::MakeOptional {
+                table: t.clone(),
+                column: n.to_string(),
+            }),
+            (true, false) => match declared.backfills.get(n) {
+                Some(backfill) => require.push(Change::MakeRequired {
+                    table: t.clone(),
+                    column: n.to_string(),
+                    backfill: backfill.clone(),
+                }),
+                None => problems.push(format!(
+                    "{at}column {t}.{n} changed from nullable to NOT NULL and stored rows may hold NULL; \
+                     declare `backfill: <value>` (or `backfill: {{ sql: <expression> }}`) on the field for them"
+                )),
+            },
+            _ => {}
         }
         if let (Some(old_values), Some(new_values)) =
             (&old_column.enum_values, &new_column.enum_values)
         {
-            let removed: Vec<&str> = old_values
+            let removed: Vec<&String> = old_values
                 .iter()
                 .filter(|v| !new_values.contains(v))
-                .map(String::as_str)
                 .collect();
-            let added: Vec<String> = new_values
+            let added_values: Vec<String> = new_values
                 .iter()
                 .filter(|v| !old_values.contains(v))
                 .cloned()
                 .collect();
-            if !removed.is_empty() {
+            let map = declared.value_maps.get(n);
+            let mut mapping = Vec::new();
+            let mut unmapped = Vec::new();
+            for value in &removed {
+                match map.and_then(|m| m.get(*value)) {
+                    Some(to) if new_values.contains(to) => {
+                        mapping.push(((*value).clone(), to.clone()))
+                    }
+                    _ => unmapped.push(value.as_str()),
+                }
+            }
+            if !unmapped.is_empty() {
+                let (enum_name, enum_at) = declared
+                    .enum_types
+                    .get(n)
+                    .map(|(name, at)| (name.as_str(), format!("{at}: ")))
+                    .unwrap_or(("the enum", at.clone()));
                 problems.push(format!(
-                    "column {t}.{c} lost enum value(s) {}",
-                    removed.join(", ")
+                    "{enum_at}column {t}.{n} lost enum value(s) {} that stored rows may hold; declare where they go: \
+                     `renamed_from: <old>` on the value that replaces one, or under `removed_values:` of `{enum_name}` \
+                     `<old>: {{ map_to: <value>, read_alias: true }}`",
+                    unmapped.join(", ")
                 ));
-            } else if !added.is_empty() {
-                widen.push(Change::WidenEnum {
+            } else if !mapping.is_empty() {
+                enums.push(Change::MapEnumValues {
                     table: t.clone(),
-                    column: c.clone(),
-                    added,
+                    column: n.to_string(),
+                    mapping,
+                    added: added_values,
+                });
+            } else if !added_values.is_empty() {
+                enums.push(Change::WidenEnum {
+                    table: t.clone(),
+                    column: n.to_string(),
+                    added: added_values,
                 });
             }
         }
     }
+    let renamed_now = |name: &str| -> Option<String> {
+        match now_named.get(name) {
+            Some(Some(to)) => Some((*to).to_string()),
+            Some(None) => None,
+            None => Some(name.to_string()),
+        }
+    };
     let mut added_columns = Vec::new();
     for new_column in &new.columns {
-        if old.column(&new_column.name).is_some() {
+        let n = &new_column.name;
+        if now_named.values().any(|to| *to == Some(n.as_str())) {
             continue;
         }
+        added_columns.push(n.clone());
         if new_column.nullable {
-            added_columns.push(new_column.name.clone());
-            changes.push(Change::AddColumn {
+            added.push(Change::AddColumn {
                 table: t.clone(),
-                column: new_column.name.clone(),
+                column: n.clone(),
+            });
+        } else if let Some(backfill) = declared.backfills.get(n) {
+            required.push(Change::AddRequiredColumn {
+                table: t.clone(),
+                column: n.clone(),
+                backfill: backfill.clone(),
             });
         } else {
             problems.push(format!(
-                "new column {t}.{} is NOT NULL (a required field) and existing rows have no value for it",
-                new_column.name
+                "{}new column {t}.{n} is NOT NULL (a required field) and existing rows have no value for it; \
+                 declare `backfill: <value>` (or `backfill: {{ sql: <expression> }}`) on the field, \
+                 or `renamed_from: <old name>` if it is an existing field renamed",
+                declared.location_of(n)
             ));
         }
     }
-    changes.extend(widen);
-    if old.primary_key != new.primary_key {
+    changes.extend(renames);
+    changes.extend(relax);
+    changes.extend(added);
+    changes.extend(required);
+    changes.extend(require);
+    changes.extend(enums);
+    changes.extend(drops);
+    let map_columns = |columns: &[String]| -> Option<Vec<String>> {
+        columns.iter().map(|c| renamed_now(c)).collect()
+    };
+    if map_columns(&old.primary_key).as_deref() != Some(new.primary_key.as_slice()) {
         problems.push(format!(
             "primary key of {t} changed from ({}) to ({})",
             old.primary_key.join(", "),
             new.primary_key.join(", ")
         ));
     }
+    let mut kept_foreign_keys = Vec::new();
     for fk in &old.foreign_keys {
-        if !new.foreign_keys.contains(fk) {
+        // A foreign key of a dropped column goes with it.
+        let Some(columns) = map_columns(&fk.columns) else {
+            continue;
+        };
+        let moved = sql::ForeignKeySchema {
+            columns,
+            ..fk.clone()
+        };
+        if !new.foreign_keys.contains(&moved) {
             problems.push(format!(
                 "foreign key {t} ({}) → {} was removed or changed",
                 fk.columns.join(", "),
                 fk.references_table
             ));
         }
+        kept_foreign_keys.push(moved);
     }
     for fk in &new.foreign_keys {
-        if !old.foreign_keys.contains(fk) && !fk.columns.iter().all(|c| added_columns.contains(c)) {
+        if !kept_foreign_keys.contains(fk) && !fk.columns.iter().all(|c| added_columns.contains(c))
+        {
             problems.push(format!(
                 "foreign key {t} ({}) → {} was added to existing column(s)",
                 fk.columns.join(", "),
@@ -695,18 +946,26 @@ fn diff_table(
         }
     }
     for old_index in &old.indexes {
-        match new.indexes.iter().find(|i| i.name == old_index.name) {
-            None => problems.push(format!(
+        let moved = map_columns(&old_index.columns);
+        match (new.indexes.iter().find(|i| i.name == old_index.name), moved) {
+            // An index on a dropped column goes with it.
+            (None, None) => {}
+            (None, Some(_)) => problems.push(format!(
                 "index {} on {t} was dropped or renamed",
                 old_index.name
             )),
-            Some(new_index) if new_index != old_index => problems.push(format!(
-                "index {} on {t} changed from {} to {}",
-                old_index.name,
-                index_words(old_index),
-                index_words(new_index)
-            )),
-            Some(_) => {}
+            (Some(new_index), moved)
+                if moved.as_deref() != Some(new_index.columns.as_slice())
+                    || new_index.unique != old_index.unique =>
+            {
+                problems.push(format!(
+                    "index {} on {t} changed from {} to {}",
+                    old_index.name,
+                    index_words(old_index),
+                    index_words(new_index)
+                ))
+            }
+            (Some(_), _) => {}
         }
     }
     for new_index in &new.indexes {
@@ -778,6 +1037,7 @@ fn render_migration(
             marker::line("--", &source)
         };
         let mut text = first_line;
+        text.push_str(&data_loss_warning(changes));
         text.push_str(&format!(
             "-- Migration {number:04} ({}) for spec {} {} (Master Spec {}).\n",
             dialect.folder(),
@@ -813,6 +1073,32 @@ fn render_migration(
     files
 }
 
+/// The warning a migration that loses data starts with (after the marker line, which sqlx reads
+/// first), naming each loss and the reason the spec gives, as Atlas and Prisma do; empty otherwise.
+fn data_loss_warning(changes: &[Change]) -> String {
+    let losses: Vec<String> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::DropColumn {
+                table,
+                column,
+                reason,
+            } => Some(format!(
+                "--   drops column {table}.{column} and every value in it: {}\n",
+                reason.replace('\n', " ")
+            )),
+            _ => None,
+        })
+        .collect();
+    if losses.is_empty() {
+        return String::new();
+    }
+    format!(
+        "-- WARNING: this migration loses data (declared with `allow_data_loss:` in the spec):\n{}",
+        losses.concat()
+    )
+}
+
 /// The statements of one migration; `true` when it must run outside sqlx's transaction.
 fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change]) -> (bool, String) {
     let mut out = String::new();
@@ -822,49 +1108,53 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
         let Some(old_table) = old.table(&table.name) else {
             continue;
         };
-        let mine = |c: &&Change| match c {
-            Change::AddColumn { table: t, .. }
-            | Change::AddIndex { table: t, .. }
-            | Change::WidenEnum { table: t, .. } => *t == table.name,
-            Change::CreateTable(_) => false,
-        };
-        let table_changes: Vec<&Change> = changes.iter().filter(mine).collect();
+        let table_changes: Vec<&Change> = changes
+            .iter()
+            .filter(|c| !matches!(c, Change::CreateTable(_)) && c.table() == table.name)
+            .collect();
         if table_changes.is_empty() {
             continue;
         }
-        let widens = table_changes
-            .iter()
-            .any(|c| matches!(c, Change::WidenEnum { .. }));
         if !out.is_empty() {
             out.push('\n');
         }
-        if dialect == Dialect::Sqlite && widens {
-            let old_columns: Vec<&str> =
-                old_table.columns.iter().map(|c| c.name.as_str()).collect();
-            out.push_str(&ddl::rebuild_table(table, &old_columns));
+        if dialect == Dialect::Sqlite && table_changes.iter().any(|c| c.needs_sqlite_rebuild()) {
+            out.push_str(&ddl::rebuild_table_from(
+                table,
+                &sqlite_copy(old_table, table, &table_changes),
+            ));
             rebuilt.push(&table.name);
             continue;
         }
+        let updates_rows = table_changes.iter().any(|c| {
+            matches!(
+                c,
+                Change::MapEnumValues { .. }
+                    | Change::MakeRequired { .. }
+                    | Change::AddRequiredColumn {
+                        backfill: Backfill::Sql(_),
+                        ..
+                    }
+            )
+        });
+        // An UPDATE of an append-only table fires its guard: the migration is the one writer
+        // allowed to rewrite stored rows, so it switches the row trigger off around its updates.
+        let guard = (table.append_only && updates_rows)
+            .then(|| format!("{}_append_only_update", table.name));
+        if let Some(trigger) = &guard {
+            out.push_str(&format!(
+                "ALTER TABLE {} DISABLE TRIGGER {trigger};\n",
+                table.name
+            ));
+        }
         for change in table_changes {
-            match change {
-                Change::AddColumn { column, .. } => {
-                    let column = table.column(column).expect("diff names existing columns");
-                    out.push_str(&ddl::add_column(dialect, table, column));
-                }
-                Change::WidenEnum { column, .. } => {
-                    let column = table.column(column).expect("diff names existing columns");
-                    out.push_str(&ddl::replace_check(&table.name, column));
-                }
-                Change::AddIndex { index, .. } => {
-                    let index = table
-                        .indexes
-                        .iter()
-                        .find(|i| i.name == *index)
-                        .expect("diff names existing indexes");
-                    out.push_str(&ddl::create_index(&table.name, index));
-                }
-                Change::CreateTable(_) => {}
-            }
+            out.push_str(&render_change(dialect, old_table, table, change));
+        }
+        if let Some(trigger) = &guard {
+            out.push_str(&format!(
+                "ALTER TABLE {} ENABLE TRIGGER {trigger};\n",
+                table.name
+            ));
         }
     }
     let created: Vec<&TableSchema> = new
@@ -892,4 +1182,213 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
          PRAGMA foreign_keys = ON;\n"
     );
     (true, wrapped)
+}
+
+/// One change to an existing table as ALTER (and UPDATE) statements: every change on Postgres,
+/// and on SQLite the ones [`Change::needs_sqlite_rebuild`] leaves out.
+fn render_change(
+    dialect: Dialect,
+    old: &TableSchema,
+    table: &TableSchema,
+    change: &Change,
+) -> String {
+    let name = &table.name;
+    let column_of = |column: &str| table.column(column).expect("diff names existing columns");
+    match change {
+        Change::AddColumn { column, .. } => ddl::add_column(dialect, table, column_of(column)),
+        Change::WidenEnum { column, .. } => ddl::replace_check(name, column_of(column)),
+        Change::AddIndex { index, .. } => {
+            let index = table
+                .indexes
+                .iter()
+                .find(|i| i.name == *index)
+                .expect("diff names existing indexes");
+            ddl::create_index(name, index)
+        }
+        Change::RenameColumn { from, to, .. } => {
+            let mut out = format!(
+                "ALTER TABLE {name} RENAME COLUMN {} TO {};\n",
+                sql::column_sql(from),
+                sql::column_sql(to)
+            );
+            // Every CHECK is named after its column; keep the name a fresh schema would have.
+            let had_check = old
+                .column(from)
+                .is_some_and(|c| ddl::check_expression(dialect, c).is_some());
+            if had_check {
+                out.push_str(&format!(
+                    "ALTER TABLE {name} RENAME CONSTRAINT {} TO {};\n",
+                    sql::check_name(name, from),
+                    sql::check_name(name, to)
+                ));
+            }
+            out
+        }
+        Change::MakeOptional { column, .. } => format!(
+            "ALTER TABLE {name} ALTER COLUMN {} DROP NOT NULL;\n",
+            sql::column_sql(column)
+        ),
+        Change::AddRequiredColumn {
+            column, backfill, ..
+        } => {
+            let column = column_of(column);
+            let c = sql::column_sql(&column.name);
+            match backfill {
+                // One statement, no table rewrite (Postgres 11+ stores a constant default once);
+                // the default then goes, so the column is what a fresh schema has.
+                Backfill::Value(_) => format!(
+                    "{}ALTER TABLE {name} ALTER COLUMN {c} DROP DEFAULT;\n",
+                    ddl::add_column_with_default(
+                        dialect,
+                        table,
+                        column,
+                        &backfill_sql(dialect, column, backfill)
+                    )
+                ),
+                Backfill::Sql(_) => {
+                    let nullable = sql::Column {
+                        nullable: true,
+                        ..column.clone()
+                    };
+                    format!(
+                        "{}UPDATE {name} SET {c} = {};\nALTER TABLE {name} ALTER COLUMN {c} SET NOT NULL;\n",
+                        ddl::add_column(dialect, table, &nullable),
+                        backfill_sql(dialect, column, backfill)
+                    )
+                }
+            }
+        }
+        Change::MakeRequired {
+            column, backfill, ..
+        } => {
+            let column = column_of(column);
+            let c = sql::column_sql(&column.name);
+            format!(
+                "UPDATE {name} SET {c} = {} WHERE {c} IS NULL;\nALTER TABLE {name} ALTER COLUMN {c} SET NOT NULL;\n",
+                backfill_sql(dialect, column, backfill)
+            )
+        }
+        Change::MapEnumValues {
+            column, mapping, ..
+        } => {
+            let column = column_of(column);
+            let c = sql::column_sql(&column.name);
+            let check = sql::check_name(name, &column.name);
+            let old_values = mapping
+                .iter()
+                .map(|(from, _)| ddl::quote_literal(from))
+                .collect::<Vec<_>>()
+                .join(", ");
+            // The old CHECK goes first: a merge may map onto a value it did not allow.
+            format!(
+                "ALTER TABLE {name} DROP CONSTRAINT {check};\nUPDATE {name} SET {c} = {} WHERE {c} IN ({old_values});\nALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({});\n",
+                map_expression(&column.name, mapping),
+                ddl::check_expression(dialect, column).unwrap_or_default()
+            )
+        }
+        Change::DropColumn { column, .. } => format!(
+            "ALTER TABLE {name} DROP COLUMN {};\n",
+            sql::column_sql(column)
+        ),
+        Change::CreateTable(_) => String::new(),
+    }
+}
+
+/// `CASE col WHEN 'old' THEN 'new' … ELSE col END`.
+fn map_expression(column: &str, mapping: &[(String, String)]) -> String {
+    let c = sql::column_sql(column);
+    let arms: String = mapping
+        .iter()
+        .map(|(from, to)| {
+            format!(
+                " WHEN {} THEN {}",
+                ddl::quote_literal(from),
+                ddl::quote_literal(to)
+            )
+        })
+        .collect();
+    format!("CASE {c}{arms} ELSE {c} END")
+}
+
+/// A backfill as SQL: a value as a literal of the column's type, an expression as written.
+fn backfill_sql(dialect: Dialect, column: &sql::Column, backfill: &Backfill) -> String {
+    let value = match backfill {
+        Backfill::Sql(expression) => return format!("({expression})"),
+        Backfill::Value(value) => value,
+    };
+    match (column.ty, value) {
+        (sql::ColumnType::Json, value) => ddl::quote_literal(&value.to_string()),
+        (_, Value::Bool(b)) => match dialect {
+            Dialect::Sqlite => if *b { "1" } else { "0" }.to_string(),
+            Dialect::Postgres => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        },
+        (_, Value::Number(n)) => n.to_string(),
+        (_, Value::String(text)) => ddl::quote_literal(text),
+        (_, Value::Null) => "NULL".to_string(),
+        (_, other) => ddl::quote_literal(&other.to_string()),
+    }
+}
+
+/// SQLite: what each column of the rebuilt table is filled from, as an expression over the old
+/// table seen with the new column names (renamed columns under their new name), or `None` for a
+/// new nullable column (left NULL).
+fn sqlite_copy(old: &TableSchema, new: &TableSchema, changes: &[&Change]) -> ddl::RebuildCopy {
+    let mut source_columns = Vec::new();
+    for column in &old.columns {
+        let renamed = changes.iter().find_map(|c| match c {
+            Change::RenameColumn { from, to, .. } if *from == column.name => Some(to.as_str()),
+            _ => None,
+        });
+        let dropped = changes
+            .iter()
+            .any(|c| matches!(c, Change::DropColumn { column: d, .. } if *d == column.name));
+        source_columns.push((column.name.clone(), renamed.map(str::to_string), dropped));
+    }
+    let mut fill = Vec::new();
+    for column in &new.columns {
+        let c = sql::column_sql(&column.name).into_owned();
+        let expression = changes.iter().find_map(|change| match change {
+            Change::AddRequiredColumn {
+                column: n,
+                backfill,
+                ..
+            } if *n == column.name => Some(backfill_sql(Dialect::Sqlite, column, backfill)),
+            Change::MakeRequired {
+                column: n,
+                backfill,
+                ..
+            } if *n == column.name => Some(format!(
+                "coalesce({c}, {})",
+                backfill_sql(Dialect::Sqlite, column, backfill)
+            )),
+            Change::MapEnumValues {
+                column: n, mapping, ..
+            } if *n == column.name => Some(map_expression(&column.name, mapping)),
+            _ => None,
+        });
+        let carried = source_columns
+            .iter()
+            .any(|(old_name, renamed, _)| renamed.as_deref().unwrap_or(old_name) == column.name);
+        match expression {
+            Some(expression) => fill.push((column.name.clone(), expression)),
+            None if carried => fill.push((column.name.clone(), c)),
+            None => {}
+        }
+    }
+    let only_checks = changes.iter().all(|c| {
+        matches!(
+            c,
+            Change::WidenEnum { .. } | Change::AddColumn { .. } | Change::AddIndex { .. }
+        )
+    });
+    let why = if only_checks {
+        "sqlite cannot alter a CHECK constraint in place"
+    } else {
+        "sqlite cannot change a column's name, nullability, values or CHECK in place; every row is copied"
+    };
+    ddl::RebuildCopy {
+        source_columns,
+        fill,
+        why: why.to_string(),
+    }
 }

@@ -971,6 +971,7 @@ pub(crate) mod test_spec {
             profiles: Vec::new(),
             out_of_scope: Vec::new(),
             claims: Vec::new(),
+            evolution: Default::default(),
         }
     }
 }

@@ -101,8 +101,8 @@ impl Loader {
         let extra: &[&str] = match kind.as_ref().map(|(k, _)| k.as_str()) {
             Some("id") => &[],
             Some("string") => &["pattern", "min_length", "max_length", "example"],
-            Some("enum") => &["values"],
-            Some("record") => &["fields", "table"],
+            Some("enum") => &["values", "removed_values"],
+            Some("record") => &["fields", "table", "removed_fields"],
             Some("union") => &["tag", "variants"],
             Some(other) => {
                 if let Some((_, at)) = &kind {
@@ -133,8 +133,16 @@ impl Loader {
         let kind = match kind.as_ref().map(|(k, _)| k.as_str()) {
             Some("id") => TypeKind::Id,
             Some("string") => TypeKind::String(self.string_constraints(map)),
-            Some("enum") => TypeKind::Enum(self.enum_values(map, &owner, &what)),
-            Some("record") => TypeKind::Record(self.record(map, &owner, &name)),
+            Some("enum") => {
+                let values = self.enum_values(map, &owner, &what);
+                self.removed_values(map, &name, &values);
+                TypeKind::Enum(values)
+            }
+            Some("record") => {
+                let record = self.record(map, &owner, &name);
+                self.removed_fields(map, &name, &record.fields);
+                TypeKind::Record(record)
+            }
             _ => TypeKind::Union(self.union(map, &owner, &name)),
         };
         Some(TypeDef {
@@ -251,7 +259,9 @@ impl Loader {
             let Some(value_map) = self.expect_map(value, &value_what) else {
                 continue;
             };
-            self.check_keys(value_map, &META_KEYS, &value_what);
+            let mut allowed = META_KEYS.to_vec();
+            allowed.push("renamed_from");
+            self.check_keys(value_map, &allowed, &value_what);
             let meta = self.meta(value_map, &at, &value_what);
             out.push(EnumValue { name, meta });
         }
@@ -450,6 +460,7 @@ impl Loader {
                 });
             }
         }
+        self.field_evolution(map, owner, &name, ty.as_ref(), required);
         let storage = match (map.get_node("storage"), &ty) {
             (Some(storage), Some(ty)) => self.storage(storage, ty, &what),
             (None, Some(ty)) => self.default_storage(ty),

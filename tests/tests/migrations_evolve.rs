@@ -1,0 +1,640 @@
+//! Migrations for declared, non-additive changes keep the data on populated SQLite and Postgres
+//! databases, and a schema built by replaying every migration equals the one built fresh.
+//!
+//! For each evolution case of `tests/migration_cases/` (a `before/` spec, an `after/` spec with
+//! `renamed_from`, `backfill`, `removed_values`/`map_to` or `removed_fields`/`allow_data_loss`):
+//! 1. apply the `before` migration and write rows with real values through its schema;
+//! 2. apply the generated migration, as `sqlx migrate run` would;
+//! 3. read every row of every table back and check it against the `after` spec: a row per row,
+//!    every carried value unchanged (under its new name), every removed enum value mapped as
+//!    declared, every backfill written, and no column gone that `removed_fields` does not name.
+//!
+//! Then, for every case and for the repository's own migrations: the schema after replaying the
+//! migrations equals the schema of the spec's first migration applied to an empty database
+//! (columns, indexes, foreign keys, named CHECKs and triggers; not column order, since an added
+//! column goes last).
+
+mod sql_support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use handshake_codegen::migrations;
+use handshake_codegen::sql::{self, Dialect, Schema, TableSchema};
+use handshake_conformance::{pg, repo_root};
+use handshake_spec::model::{Backfill, Spec};
+use serde_json::Value;
+use sql_support::{Db, ScratchDir, insert_sql, new_id};
+use sqlx::AssertSqlSafe;
+
+/// The cases whose migration needs a declaration (each kind of change once).
+const EVOLUTION_CASES: [&str; 6] = [
+    "rename_column",
+    "backfill_required_columns",
+    "require_field_with_backfill",
+    "map_removed_enum_value",
+    "drop_column_with_data_loss",
+    "make_field_optional",
+];
+
+fn case_dir(case: &str) -> PathBuf {
+    repo_root().join("tests/migration_cases").join(case)
+}
+
+fn load(dir: &Path) -> Spec {
+    handshake_spec::load(dir).unwrap_or_else(|e| panic!("{} does not load:\n{e}", dir.display()))
+}
+
+fn existing(files: &[handshake_codegen::GeneratedFile]) -> Vec<handshake_codegen::ExistingFile> {
+    files
+        .iter()
+        .map(|f| handshake_codegen::ExistingFile {
+            path: f.path.clone(),
+            contents: f.contents.clone(),
+        })
+        .collect()
+}
+
+struct Case {
+    name: String,
+    before_dir: ScratchDir,
+    after_dir: ScratchDir,
+    fresh_dir: ScratchDir,
+    after_spec: Spec,
+    before_schema: Schema,
+    after_schema: Schema,
+}
+
+fn case(name: &str) -> Case {
+    let before_spec = load(&case_dir(name).join("before"));
+    let after_spec = load(&case_dir(name).join("after"));
+    let committed = migrations::generate(&before_spec, &[]).expect("before generates");
+    let next = migrations::generate(&after_spec, &existing(&committed.files))
+        .unwrap_or_else(|e| panic!("{name}: after generates: {e}"));
+    assert_eq!(next.new_files.len(), 3, "{name}: one migration is pending");
+    let fresh = migrations::generate(&after_spec, &[]).expect("fresh generates");
+    let before_dir = ScratchDir::new(&format!("{name}-before"));
+    before_dir.write(&committed.files);
+    let after_dir = ScratchDir::new(&format!("{name}-after"));
+    after_dir.write(&next.files);
+    let fresh_dir = ScratchDir::new(&format!("{name}-fresh"));
+    fresh_dir.write(&fresh.files);
+    Case {
+        name: name.to_string(),
+        before_dir,
+        after_dir,
+        fresh_dir,
+        before_schema: sql::schema(&before_spec).expect("before schema"),
+        after_schema: sql::schema(&after_spec).expect("after schema"),
+        after_spec,
+    }
+}
+
+fn folder(dir: &ScratchDir, dialect: Dialect) -> PathBuf {
+    dir.0.join("migrations").join(dialect.folder())
+}
+
+/// Rows with varied values: an enum value a case removes, set and unset optional columns, a
+/// child task, tags and append-only events.
+async fn populate(db: &mut Db, schema: &Schema) {
+    let dialect = db.dialect();
+    let tasks = schema.table("tasks").expect("tasks");
+    let tags = schema.table("task_tags").expect("task_tags");
+    let events = schema.table("task_events").expect("task_events");
+    let (first, second, child) = (new_id(), new_id(), new_id());
+    let rows: [(&TableSchema, Vec<(&str, String)>); 7] = [
+        (
+            tasks,
+            vec![
+                ("task_id", first.clone()),
+                ("color", "'green'".into()),
+                ("title", "'first'".into()),
+                ("score", "2.5".into()),
+                ("details", "'{\"k\": \"v\"}'".into()),
+            ],
+        ),
+        (
+            tasks,
+            vec![
+                ("task_id", second.clone()),
+                ("color", "'red'".into()),
+                ("title", "'second'".into()),
+                ("weight", "20".into()),
+            ],
+        ),
+        (
+            tasks,
+            vec![
+                ("task_id", child.clone()),
+                ("parent_task_id", first.clone()),
+                ("color", "'green'".into()),
+                ("title", "'child'".into()),
+                ("weight", "5".into()),
+                ("score", "-1".into()),
+            ],
+        ),
+        (
+            tags,
+            vec![
+                ("task_id", first.clone()),
+                ("position", "0".into()),
+                ("label", "'x'".into()),
+            ],
+        ),
+        (
+            tags,
+            vec![
+                ("task_id", first.clone()),
+                ("position", "1".into()),
+                ("label", "'y'".into()),
+                ("priority", "3".into()),
+            ],
+        ),
+        (
+            events,
+            vec![
+                ("task_id", first.clone()),
+                ("sequence", "1".into()),
+                ("color", "'green'".into()),
+                ("note", "'hello'".into()),
+            ],
+        ),
+        (
+            events,
+            vec![
+                ("task_id", second),
+                ("sequence", "1".into()),
+                ("color", "'red'".into()),
+            ],
+        ),
+    ];
+    for (table, values) in rows {
+        db.execute(&insert_sql(dialect, table, &values))
+            .await
+            .unwrap_or_else(|e| panic!("{dialect:?}: insert into {}: {e}", table.name));
+    }
+}
+
+/// Every row of `table` as a JSON object (column → value), keyed by its primary key values.
+async fn rows(db: &mut Db, table: &TableSchema) -> BTreeMap<String, BTreeMap<String, Value>> {
+    let columns: Vec<String> = db
+        .columns(&table.name)
+        .await
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    let query = match db.dialect() {
+        Dialect::Sqlite => format!(
+            "SELECT json_object({}) FROM {}",
+            columns
+                .iter()
+                .map(|c| format!("'{c}', {}", sql::column_sql(c)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            table.name
+        ),
+        Dialect::Postgres => format!("SELECT row_to_json(t)::text FROM {} AS t", table.name),
+    };
+    let texts: Vec<String> = match db {
+        Db::Sqlite(conn) => {
+            sqlx::query_scalar(AssertSqlSafe(query))
+                .fetch_all(&mut *conn)
+                .await
+        }
+        Db::Postgres(conn) => {
+            sqlx::query_scalar(AssertSqlSafe(query))
+                .fetch_all(&mut *conn)
+                .await
+        }
+    }
+    .unwrap_or_else(|e| panic!("reading {}: {e}", table.name));
+    texts
+        .into_iter()
+        .map(|text| {
+            let row: BTreeMap<String, Value> = serde_json::from_str(&text).expect("a json row");
+            (String::new(), row)
+        })
+        .map(|(_, row)| {
+            let key = table
+                .primary_key
+                .iter()
+                .map(|c| row.get(c).map(Value::to_string).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("/");
+            (key, row)
+        })
+        .collect()
+}
+
+/// `1`/`0` (SQLite) and `true`/`false` (Postgres) as one boolean.
+fn truthy(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_i64().map(|n| n != 0),
+        _ => None,
+    }
+}
+
+/// Check every row of the migrated database against the `after` spec's declarations.
+fn check_rows(
+    case: &Case,
+    dialect: Dialect,
+    before: &BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
+    after: &BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
+) {
+    let name = &case.name;
+    let evolution = &case.after_spec.evolution;
+    for new_table in &case.after_schema.tables {
+        let t = &new_table.name;
+        let old_table = case.before_schema.table(t).expect("no table is added here");
+        let old_rows = &before[t];
+        let new_rows = &after[t];
+        let record = new_table.source.as_str();
+        // Old column → new column, through the declared renames.
+        let renamed_to = |old: &str| -> Option<String> {
+            evolution
+                .renamed_fields
+                .iter()
+                .find(|r| r.record == record && r.from == old)
+                .map(|r| r.field.clone())
+        };
+        let now = |old: &str| renamed_to(old).unwrap_or_else(|| old.to_string());
+        // Nothing lost beyond what `removed_fields` names.
+        let lost: BTreeSet<String> = old_table
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .filter(|c| new_table.column(&now(c)).is_none())
+            .collect();
+        let allowed: BTreeSet<String> = evolution
+            .removed_fields
+            .iter()
+            .filter(|r| r.record == record)
+            .map(|r| r.field.clone())
+            .collect();
+        assert_eq!(
+            lost, allowed,
+            "{name} {dialect:?}: columns of {t} lost = those removed with allow_data_loss"
+        );
+        assert_eq!(
+            old_rows.len(),
+            new_rows.len(),
+            "{name} {dialect:?}: every row of {t} kept"
+        );
+        let key_of = |row: &BTreeMap<String, Value>| {
+            new_table
+                .primary_key
+                .iter()
+                .map(|c| row.get(c).map(Value::to_string).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        for old_row in old_rows.values() {
+            // The old row under the new column names: the key it must be found under.
+            let moved: BTreeMap<String, Value> =
+                old_row.iter().map(|(c, v)| (now(c), v.clone())).collect();
+            let new_row = new_rows
+                .get(&key_of(&moved))
+                .unwrap_or_else(|| panic!("{name} {dialect:?}: row {moved:?} of {t} is gone"));
+            for (old_column, value) in old_row {
+                let column = now(old_column);
+                let Some(new_column) = new_table.column(&column) else {
+                    continue; // dropped, as declared (checked above)
+                };
+                let mut expected = value.clone();
+                // A removed enum value is rewritten to its `map_to`.
+                if let (Some(text), Some(values)) = (value.as_str(), &new_column.enum_values)
+                    && !values.iter().any(|v| v == text)
+                {
+                    let mapped = evolution
+                        .removed_values
+                        .iter()
+                        .find(|v| v.value == text)
+                        .unwrap_or_else(|| {
+                            panic!("{name}: {t}.{column} holds {text}, removed without map_to")
+                        });
+                    expected = Value::String(mapped.map_to.clone());
+                }
+                // A NULL in a column made required gets the backfill.
+                if value.is_null()
+                    && !new_column.nullable
+                    && let Some(backfill) = evolution.backfill(record, &column)
+                {
+                    match &backfill.value {
+                        Backfill::Value(v) => expected = v.clone(),
+                        Backfill::Sql(_) => continue,
+                    }
+                }
+                assert_eq!(
+                    new_row.get(&column),
+                    Some(&expected),
+                    "{name} {dialect:?}: {t}.{column} (was {old_column}) of row {moved:?}"
+                );
+            }
+            // Columns the row did not have: a value backfill, or NULL for a new optional column.
+            for new_column in &new_table.columns {
+                let carried = old_row.keys().any(|c| now(c) == new_column.name);
+                if carried {
+                    continue;
+                }
+                let got = new_row
+                    .get(&new_column.name)
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                match evolution
+                    .backfill(record, &new_column.name)
+                    .map(|b| &b.value)
+                {
+                    Some(Backfill::Value(v)) => assert_eq!(
+                        &got, v,
+                        "{name} {dialect:?}: {t}.{} backfilled",
+                        new_column.name
+                    ),
+                    Some(Backfill::Sql(_)) => {
+                        assert!(
+                            !got.is_null(),
+                            "{name} {dialect:?}: {t}.{} backfilled",
+                            new_column.name
+                        );
+                        check_sql_backfill(name, dialect, t, &new_column.name, &moved, &got);
+                    }
+                    None => assert!(
+                        got.is_null(),
+                        "{name} {dialect:?}: new optional column {t}.{} is NULL",
+                        new_column.name
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// The SQL backfills of `backfill_required_columns`, computed here from the old row.
+fn check_sql_backfill(
+    case: &str,
+    dialect: Dialect,
+    table: &str,
+    column: &str,
+    old: &BTreeMap<String, Value>,
+    got: &Value,
+) {
+    match (table, column) {
+        ("tasks", "heavy") => {
+            let weight = old.get("weight").and_then(Value::as_i64).unwrap_or(0);
+            assert_eq!(
+                truthy(got),
+                Some(weight > 10),
+                "{case} {dialect:?}: heavy of {old:?}"
+            );
+        }
+        ("task_events", "note_length") => {
+            let length = old
+                .get("note")
+                .and_then(Value::as_str)
+                .map_or(0, |n| n.chars().count() as i64);
+            assert_eq!(
+                got.as_i64(),
+                Some(length),
+                "{case} {dialect:?}: note_length of {old:?}"
+            );
+        }
+        other => panic!("{case}: no expectation for the SQL backfill of {other:?}"),
+    }
+}
+
+async fn all_rows(
+    db: &mut Db,
+    schema: &Schema,
+) -> BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>> {
+    let mut out = BTreeMap::new();
+    for table in &schema.tables {
+        out.insert(table.name.clone(), rows(db, table).await);
+    }
+    out
+}
+
+async fn migrate_populated(db: &mut Db, case: &Case) {
+    let dialect = db.dialect();
+    db.migrate(&folder(&case.before_dir, dialect))
+        .await
+        .expect("0001 applies");
+    populate(db, &case.before_schema).await;
+    let before = all_rows(db, &case.before_schema).await;
+    assert_eq!(before["tasks"].len(), 3, "populated");
+    db.migrate(&folder(&case.after_dir, dialect))
+        .await
+        .unwrap_or_else(|e| panic!("{} {dialect:?}: 0002 applies: {e}", case.name));
+    let after = all_rows(db, &case.after_schema).await;
+    check_rows(case, dialect, &before, &after);
+    if dialect == Dialect::Sqlite {
+        assert_eq!(
+            db.count("pragma_foreign_key_check").await,
+            0,
+            "{}: no broken foreign keys",
+            case.name
+        );
+    }
+    // The append-only guard is back after a migration that rewrote the table's rows.
+    let error = db
+        .execute("DELETE FROM task_events")
+        .await
+        .expect_err("append-only");
+    assert!(
+        error.contains("append-only"),
+        "{} {dialect:?}: {error}",
+        case.name
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn declared_changes_keep_the_data_of_a_populated_sqlite_database() {
+    for name in EVOLUTION_CASES {
+        let case = case(name);
+        let mut db = Db::sqlite().await;
+        migrate_populated(&mut db, &case).await;
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn declared_changes_keep_the_data_of_a_populated_postgres_database() {
+    for name in EVOLUTION_CASES {
+        let Some(database) = pg::test_database(&format!("evolve_{name}")).await else {
+            return;
+        };
+        let case = case(name);
+        let mut db = Db::Postgres(database.connect().await);
+        migrate_populated(&mut db, &case).await;
+    }
+}
+
+/// A dialect's schema as sets that do not depend on column order or statement text.
+async fn schema_facts(db: &mut Db) -> BTreeSet<String> {
+    let queries: &[&str] = match db.dialect() {
+        Dialect::Sqlite => &[
+            "SELECT 'column ' || m.name || '.' || c.name || ' ' || c.type || ' notnull=' || c.\"notnull\" || ' pk=' || c.pk || ' default=' || coalesce(c.dflt_value, '') \
+             FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+            "SELECT 'index ' || m.name || '.' || i.name || ' unique=' || i.\"unique\" || ' (' || (SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(i.name) ORDER BY seqno)) || ')' \
+             FROM sqlite_master m, pragma_index_list(m.name) i WHERE m.type = 'table' AND i.origin = 'c'",
+            "SELECT 'fk ' || m.name || ' ' || f.\"from\" || ' -> ' || f.\"table\" || '.' || f.\"to\" || ' ' || f.on_delete \
+             FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
+            "SELECT 'trigger ' || name || ' on ' || tbl_name FROM sqlite_master WHERE type = 'trigger'",
+            "SELECT 'strict ' || name || ' ' || strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+        ],
+        Dialect::Postgres => &[
+            "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' nullable=' || is_nullable || ' default=' || coalesce(column_default, '') \
+             FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
+            "SELECT 'constraint ' || t.relname || ' ' || c.conname || ' ' || pg_get_constraintdef(c.oid) \
+             FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+             WHERE n.nspname = current_schema() AND t.relname <> '_sqlx_migrations'",
+            "SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename <> '_sqlx_migrations'",
+            "SELECT 'trigger ' || t.tgname || ' on ' || c.relname || ' enabled=' || t.tgenabled::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = current_schema()",
+        ],
+    };
+    let mut facts = BTreeSet::new();
+    for query in queries {
+        let found: Vec<String> = match db {
+            Db::Sqlite(conn) => {
+                sqlx::query_scalar(AssertSqlSafe(query.to_string()))
+                    .fetch_all(&mut *conn)
+                    .await
+            }
+            Db::Postgres(conn) => {
+                sqlx::query_scalar(AssertSqlSafe(query.to_string()))
+                    .fetch_all(&mut *conn)
+                    .await
+            }
+        }
+        .unwrap_or_else(|e| panic!("{query}: {e}"));
+        facts.extend(found);
+    }
+    if let Db::Sqlite(conn) = db {
+        // SQLite keeps a CHECK only in the table's CREATE text: compare the named ones.
+        let texts: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .expect("sqlite_master");
+        for (table, text) in texts {
+            for part in text.split("CONSTRAINT ").skip(1) {
+                let name = part.split_whitespace().next().unwrap_or_default();
+                let check = part
+                    .split_once("CHECK (")
+                    .map(|(_, rest)| rest)
+                    .unwrap_or_default();
+                // The expression up to the constraint's closing parenthesis.
+                let mut depth = 1;
+                let end = check
+                    .char_indices()
+                    .find(|(_, c)| {
+                        match c {
+                            '(' => depth += 1,
+                            ')' => depth -= 1,
+                            _ => {}
+                        }
+                        depth == 0
+                    })
+                    .map_or(check.len(), |(i, _)| i);
+                facts.insert(format!("check {table} {name} {}", &check[..end]));
+            }
+        }
+    }
+    facts
+}
+
+async fn assert_replay_equals_fresh(replayed: &mut Db, fresh: &mut Db, what: &str) {
+    let replayed_facts = schema_facts(replayed).await;
+    let fresh_facts = schema_facts(fresh).await;
+    assert!(
+        fresh_facts.len() > 10,
+        "{what}: the schema was read: {fresh_facts:?}"
+    );
+    let missing: Vec<&String> = fresh_facts.difference(&replayed_facts).collect();
+    let extra: Vec<&String> = replayed_facts.difference(&fresh_facts).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{what} {:?}: replayed migrations differ from a fresh schema\nonly fresh: {missing:#?}\nonly replayed: {extra:#?}",
+        replayed.dialect()
+    );
+}
+
+async fn fresh_equals_replayed(dialect: Dialect) {
+    for name in EVOLUTION_CASES {
+        let case = case(name);
+        let (_replayed_db, mut replayed) = open(dialect, &format!("replay_{name}")).await;
+        let Some(mut replayed) = replayed.take() else {
+            return;
+        };
+        replayed
+            .migrate(&folder(&case.after_dir, dialect))
+            .await
+            .expect("replay");
+        let (_fresh_db, mut fresh) = open(dialect, &format!("fresh_{name}")).await;
+        let mut fresh = fresh.take().expect("opened above");
+        fresh
+            .migrate(&folder(&case.fresh_dir, dialect))
+            .await
+            .expect("fresh");
+        assert_replay_equals_fresh(&mut replayed, &mut fresh, name).await;
+    }
+}
+
+/// A database for `dialect` (SQLite in memory, a fresh Postgres database), or `None` when
+/// Postgres is not configured outside CI.
+async fn open(dialect: Dialect, label: &str) -> (Option<pg::TestDatabase>, Option<Db>) {
+    match dialect {
+        Dialect::Sqlite => (None, Some(Db::sqlite().await)),
+        Dialect::Postgres => match pg::test_database(label).await {
+            Some(database) => {
+                let db = Db::Postgres(database.connect().await);
+                (Some(database), Some(db))
+            }
+            None => (None, None),
+        },
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn replayed_evolution_migrations_equal_a_fresh_schema_on_sqlite() {
+    fresh_equals_replayed(Dialect::Sqlite).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn replayed_evolution_migrations_equal_a_fresh_schema_on_postgres() {
+    fresh_equals_replayed(Dialect::Postgres).await;
+}
+
+/// The repository's own migrations (0004 is hand-written) replayed equal the spec's schema
+/// created in one migration.
+async fn repository_replay_equals_fresh(dialect: Dialect) {
+    let spec = load(&repo_root());
+    let fresh_files = migrations::generate(&spec, &[]).expect("fresh");
+    let fresh_dir = ScratchDir::new("repository-fresh");
+    fresh_dir.write(&fresh_files.files);
+    let (_replayed_db, replayed) = open(dialect, "replay_repository").await;
+    let Some(mut replayed) = replayed else {
+        return;
+    };
+    replayed
+        .migrate(&repo_root().join("migrations").join(dialect.folder()))
+        .await
+        .expect("the committed migrations apply");
+    let (_fresh_db, fresh) = open(dialect, "fresh_repository").await;
+    let mut fresh = fresh.expect("opened above");
+    fresh
+        .migrate(&folder(&fresh_dir, dialect))
+        .await
+        .expect("fresh");
+    assert_replay_equals_fresh(&mut replayed, &mut fresh, "the repository's migrations").await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_repository_migrations_replayed_equal_a_fresh_schema_on_sqlite() {
+    repository_replay_equals_fresh(Dialect::Sqlite).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_repository_migrations_replayed_equal_a_fresh_schema_on_postgres() {
+    repository_replay_equals_fresh(Dialect::Postgres).await;
+}
