@@ -132,6 +132,7 @@ rules! {
     FIELD_MADE_OPTIONAL = "field-made-optional", Danger, [WIRE, API], "a required field became optional";
     FIELD_TYPE_CHANGED = "field-type-changed", Error, [WIRE, API], "a field's type changed";
     FIELD_DEFAULT_CHANGED = "field-default-changed", Danger, [BEH], "a field's default was added, removed or changed";
+    FIELD_RENAMED = "field-renamed", Error, [WIRE, API], "a field was renamed (`renamed_from`): new records carry the new name; readers that can read the old one as an alias still do";
     // string newtypes
     STRING_NARROWED = "string-narrowed", Error, [WIRE], "a string type's length bounds were tightened";
     STRING_WIDENED = "string-widened", Warning, [WIRE], "a string type's length bounds were relaxed";
@@ -139,6 +140,8 @@ rules! {
     // enums
     ENUM_VALUE_REMOVED = "enum-value-removed", Error, [WIRE, STO, API], "an enum value was removed";
     ENUM_VALUE_ADDED = "enum-value-added", Warning, [ADD], "an enum value was added";
+    ENUM_VALUE_MAPPED = "enum-value-mapped", Error, [WIRE, API], "an enum value was removed with a declared `map_to`: stored rows are rewritten, but old records holding it no longer parse";
+    ENUM_VALUE_ALIASED = "enum-value-aliased", Danger, [API], "an enum value was removed with `map_to` and `read_alias: true`: stored rows are rewritten, old records still parse and read as the new value";
     // unions
     UNION_TAG_CHANGED = "union-tag-changed", Error, [WIRE, API], "a union's tag property was renamed";
     VARIANT_REMOVED = "variant-removed", Error, [WIRE, API], "a union variant was removed";
@@ -152,7 +155,11 @@ rules! {
     COLUMN_REMOVED = "column-removed", Error, [STO], "a column of a stored record was removed: its data is lost";
     COLUMN_ADDED_NOT_NULL = "column-added-not-null", Error, [STO], "a NOT NULL column was added to a stored record: existing rows need a value";
     COLUMN_ADDED_NULLABLE = "column-added-nullable", Note, [ADD], "a nullable column was added to a stored record";
+    COLUMN_ADDED_BACKFILLED = "column-added-backfilled", Warning, [STO], "a NOT NULL column was added with a declared `backfill`: the generated migration fills existing rows";
     COLUMN_MADE_NOT_NULL = "column-made-not-null", Error, [STO], "a nullable column became NOT NULL";
+    COLUMN_MADE_NOT_NULL_BACKFILLED = "column-made-not-null-backfilled", Warning, [STO], "a nullable column became NOT NULL with a declared `backfill`: the generated migration fills the NULLs";
+    COLUMN_RENAMED = "column-renamed", Warning, [STO], "a column was renamed by a declared `renamed_from`: the generated migration renames it and keeps its data";
+    COLUMN_REMOVED_WITH_DATA_LOSS = "column-removed-with-data-loss", Danger, [STO], "a column was removed with a declared `allow_data_loss`: the generated migration drops it and its data, for the reason given";
     COLUMN_MADE_NULLABLE = "column-made-nullable", Danger, [STO], "a NOT NULL column became nullable";
     COLUMN_TYPE_CHANGED = "column-type-changed", Error, [STO], "a column's type changed";
     COLUMN_STORAGE_CHANGED = "column-storage-changed", Error, [STO], "a field moved between a typed column, a JSON column and a child table";

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use handshake_spec::model::{
-    Field, FieldStorage, Location, Meta, Record, Spec, Table, TypeDef, TypeKind, TypeRef,
+    Evolution, Field, FieldStorage, Location, Meta, Record, Spec, Table, TypeDef, TypeKind, TypeRef,
 };
 use serde_json::Value;
 
@@ -52,6 +52,7 @@ impl Change {
 pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
     let mut out = Differ {
         changes: Vec::new(),
+        evolution: new.evolution.clone(),
         child_tables: {
             let before = child_tables(old);
             child_tables(new)
@@ -73,6 +74,9 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
 
 struct Differ {
     changes: Vec<Change>,
+    /// The new spec's evolution declarations: a declared rename is a rename, not a removal and
+    /// an addition; a declared backfill, mapping or data loss is reported as what it is.
+    evolution: Evolution,
     /// Records stored as the elements of a child table in both specs, under the same table
     /// name: their fields are that table's columns.
     child_tables: BTreeMap<String, String>,
@@ -322,12 +326,39 @@ impl Differ {
             (TypeKind::Enum(ov), TypeKind::Enum(nv)) => {
                 for v in ov {
                     if !nv.iter().any(|x| x.name == v.name) {
-                        self.at_old(
-                            c::ENUM_VALUE_REMOVED,
-                            &format!("{name}.{}", v.name),
-                            format!("value `{}` of {name} was removed", v.name),
-                            &v.meta.location,
-                        );
+                        let subject = format!("{name}.{}", v.name);
+                        let declared = self
+                            .evolution
+                            .removed_values_of(name)
+                            .find(|r| r.value == v.name)
+                            .cloned();
+                        match declared {
+                            Some(r) => self.at_new(
+                                if r.read_alias {
+                                    c::ENUM_VALUE_ALIASED
+                                } else {
+                                    c::ENUM_VALUE_MAPPED
+                                },
+                                &subject,
+                                format!(
+                                    "value `{}` of {name} was removed: stored rows become `{}`{}",
+                                    v.name,
+                                    r.map_to,
+                                    if r.read_alias {
+                                        ", and readers still accept it as an alias"
+                                    } else {
+                                        ""
+                                    }
+                                ),
+                                &r.location,
+                            ),
+                            None => self.at_old(
+                                c::ENUM_VALUE_REMOVED,
+                                &subject,
+                                format!("value `{}` of {name} was removed", v.name),
+                                &v.meta.location,
+                            ),
+                        }
                     }
                 }
                 for v in nv {
@@ -404,8 +435,23 @@ impl Differ {
     /// Fields of a record or variant. `table` is the record's table when it had one before and has
     /// one now (a table added or removed is reported as a whole).
     fn fields(&mut self, owner: &str, old: &[Field], new: &[Field], table: Option<&str>) {
+        // `renamed_from:` of this owner's new fields whose old name the old spec has (and the
+        // new one does not): the new field is compared with the old one under its old name.
+        let renamed_from = |field: &str| -> Option<&Field> {
+            let from = &self.evolution.renamed_from(owner, field)?.from;
+            (!new.iter().any(|x| &x.name == from))
+                .then(|| old.iter().find(|x| &x.name == from))
+                .flatten()
+                .filter(|_| !old.iter().any(|x| x.name == field))
+        };
+        let renamed: Vec<(String, Field)> = new
+            .iter()
+            .filter_map(|f| renamed_from(&f.name).map(|o| (f.name.clone(), o.clone())))
+            .collect();
         for f in old {
-            if !new.iter().any(|x| x.name == f.name) {
+            if !new.iter().any(|x| x.name == f.name)
+                && !renamed.iter().any(|(_, o)| o.name == f.name)
+            {
                 let subject = format!("{owner}.{}", f.name);
                 self.at_old(
                     c::FIELD_REMOVED,
@@ -414,15 +460,26 @@ impl Differ {
                     &f.meta.location,
                 );
                 if let Some(t) = table {
-                    self.at_old(
-                        c::COLUMN_REMOVED,
-                        &format!("{t}.{}", f.name),
-                        format!(
-                            "column {t}.{} is dropped with the field: its data is lost",
-                            f.name
+                    match self.evolution.removed_field(owner, &f.name).cloned() {
+                        Some(removed) => self.at_new(
+                            c::COLUMN_REMOVED_WITH_DATA_LOSS,
+                            &format!("{t}.{}", f.name),
+                            format!(
+                                "column {t}.{} is dropped with its data, as declared: {}",
+                                f.name, removed.allow_data_loss
+                            ),
+                            &removed.location,
                         ),
-                        &f.meta.location,
-                    );
+                        None => self.at_old(
+                            c::COLUMN_REMOVED,
+                            &format!("{t}.{}", f.name),
+                            format!(
+                                "column {t}.{} is dropped with the field: its data is lost",
+                                f.name
+                            ),
+                            &f.meta.location,
+                        ),
+                    }
                 }
             }
         }
@@ -430,7 +487,28 @@ impl Differ {
             let subject = format!("{owner}.{}", f.name);
             let at = &f.meta.location;
             let column = table.map(|t| format!("{t}.{}", f.name));
-            let Some(o) = old.iter().find(|x| x.name == f.name) else {
+            let backfilled = self.evolution.backfill(owner, &f.name).is_some();
+            let was = renamed.iter().find(|(n, _)| *n == f.name).map(|(_, o)| o);
+            if let Some(o) = was {
+                self.at_new(
+                    c::FIELD_RENAMED,
+                    &subject,
+                    format!("{subject} was renamed from `{}`", o.name),
+                    at,
+                );
+                if let Some(t) = table {
+                    self.at_new(
+                        c::COLUMN_RENAMED,
+                        &format!("{t}.{}", f.name),
+                        format!(
+                            "column {t}.{} is renamed to {}, keeping its data",
+                            o.name, f.name
+                        ),
+                        at,
+                    );
+                }
+            }
+            let Some(o) = was.or_else(|| old.iter().find(|x| x.name == f.name)) else {
                 if f.required {
                     self.at_new(
                         c::FIELD_ADDED_REQUIRED,
@@ -449,7 +527,16 @@ impl Differ {
                     );
                 }
                 if let Some(column) = &column {
-                    if f.required {
+                    if f.required && backfilled {
+                        self.at_new(
+                            c::COLUMN_ADDED_BACKFILLED,
+                            column,
+                            format!(
+                                "NOT NULL column {column} was added: the declared backfill fills existing rows"
+                            ),
+                            at,
+                        );
+                    } else if f.required {
                         self.at_new(
                             c::COLUMN_ADDED_NOT_NULL,
                             column,
@@ -494,12 +581,25 @@ impl Differ {
                     at,
                 );
                 if let Some(column) = &column {
-                    self.at_new(
-                        c::COLUMN_MADE_NOT_NULL,
-                        column,
-                        format!("column {column} became NOT NULL: rows without a value need one"),
-                        at,
-                    );
+                    if backfilled {
+                        self.at_new(
+                            c::COLUMN_MADE_NOT_NULL_BACKFILLED,
+                            column,
+                            format!(
+                                "column {column} became NOT NULL: the declared backfill fills the rows without a value"
+                            ),
+                            at,
+                        );
+                    } else {
+                        self.at_new(
+                            c::COLUMN_MADE_NOT_NULL,
+                            column,
+                            format!(
+                                "column {column} became NOT NULL: rows without a value need one"
+                            ),
+                            at,
+                        );
+                    }
                 }
             } else if o.required && !f.required {
                 self.at_new(
