@@ -28,12 +28,13 @@ use sql_support::{Db, ScratchDir, assert_replay_equals_fresh, insert_sql, new_id
 use sqlx::AssertSqlSafe;
 
 /// The cases whose migration needs a declaration (each kind of change once).
-const EVOLUTION_CASES: [&str; 6] = [
+const EVOLUTION_CASES: [&str; 7] = [
     "rename_column",
     "backfill_required_columns",
     "require_field_with_backfill",
     "map_removed_enum_value",
     "drop_column_with_data_loss",
+    "drop_table_with_data_loss",
     "make_field_optional",
 ];
 
@@ -244,6 +245,29 @@ fn check_rows(
 ) {
     let name = &case.name;
     let evolution = &case.after_spec.evolution;
+    // No table lost beyond what `removed_tables` names.
+    let lost_tables: BTreeSet<&str> = case
+        .before_schema
+        .tables
+        .iter()
+        .map(|t| t.name.as_str())
+        .filter(|t| case.after_schema.table(t).is_none())
+        .collect();
+    let allowed_tables: BTreeSet<&str> = evolution
+        .removed_tables
+        .iter()
+        .map(|t| t.table.as_str())
+        .collect();
+    assert_eq!(
+        lost_tables, allowed_tables,
+        "{name} {dialect:?}: tables lost = those removed with allow_data_loss"
+    );
+    for table in &lost_tables {
+        assert!(
+            !after.contains_key(*table),
+            "{name}: {table} was read after the migration"
+        );
+    }
     for new_table in &case.after_schema.tables {
         let t = &new_table.name;
         let old_table = case.before_schema.table(t).expect("no table is added here");
@@ -434,16 +458,27 @@ async fn migrate_populated(db: &mut Db, case: &Case) {
             case.name
         );
     }
+    for table in before.keys() {
+        let exists = !db.columns(table).await.is_empty();
+        assert_eq!(
+            exists,
+            case.after_schema.table(table).is_some(),
+            "{} {dialect:?}: {table} exists exactly when the new spec stores it",
+            case.name
+        );
+    }
     // The append-only guard is back after a migration that rewrote the table's rows.
-    let error = db
-        .execute("DELETE FROM task_events")
-        .await
-        .expect_err("append-only");
-    assert!(
-        error.contains("append-only"),
-        "{} {dialect:?}: {error}",
-        case.name
-    );
+    if case.after_schema.table("task_events").is_some() {
+        let error = db
+            .execute("DELETE FROM task_events")
+            .await
+            .expect_err("append-only");
+        assert!(
+            error.contains("append-only"),
+            "{} {dialect:?}: {error}",
+            case.name
+        );
+    }
 }
 
 #[tokio::test(flavor = "current_thread")]

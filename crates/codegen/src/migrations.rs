@@ -43,7 +43,7 @@ use crate::sql::{self, Dialect, Schema, TableSchema, ddl};
 mod declared;
 
 use crate::{CodegenError, ExistingFile, GeneratedFile, marker};
-use declared::TableDeclarations;
+use declared::{Declarations, TableDeclarations};
 use handshake_spec::model::Backfill;
 
 /// What [`generate`] produces.
@@ -577,6 +577,13 @@ pub enum Change {
         /// Index name.
         index: String,
     },
+    /// A table dropped with its rows (`removed_tables:` with `allow_data_loss:`).
+    DropTable {
+        /// Table name.
+        table: String,
+        /// Why losing the rows is acceptable, as the spec says.
+        reason: String,
+    },
 }
 
 impl Change {
@@ -625,6 +632,7 @@ impl Change {
             Change::DropColumn { table, column, .. } => {
                 format!("drop column {table}.{column} (data loss)")
             }
+            Change::DropTable { table, .. } => format!("drop table {table} (data loss)"),
         }
     }
 
@@ -642,6 +650,7 @@ impl Change {
             Change::WidenEnum { table, column, .. } => format!("widen_{table}_{column}"),
             Change::MapEnumValues { table, column, .. } => format!("map_{table}_{column}"),
             Change::DropColumn { table, column, .. } => format!("drop_{table}_{column}"),
+            Change::DropTable { table, .. } => format!("drop_table_{table}"),
         }
     }
 
@@ -656,6 +665,7 @@ impl Change {
             | Change::WidenEnum { table, .. }
             | Change::MapEnumValues { table, .. }
             | Change::DropColumn { table, .. }
+            | Change::DropTable { table, .. }
             | Change::AddIndex { table, .. } => table,
         }
     }
@@ -664,7 +674,10 @@ impl Change {
     fn needs_sqlite_rebuild(&self) -> bool {
         !matches!(
             self,
-            Change::CreateTable(_) | Change::AddColumn { .. } | Change::AddIndex { .. }
+            Change::CreateTable(_)
+                | Change::AddColumn { .. }
+                | Change::AddIndex { .. }
+                | Change::DropTable { .. }
         )
     }
 }
@@ -688,7 +701,7 @@ fn column_type_words(column: &sql::Column) -> String {
 /// Changes from `old` to `new` when the spec declares no evolution: the additive ones, or every
 /// other difference (see [`diff_declared`]).
 pub fn diff(old: &Schema, new: &Schema) -> Result<Vec<Change>, Vec<String>> {
-    diff_declared(old, new, &BTreeMap::new())
+    diff_declared(old, new, &Declarations::default())
 }
 
 /// Changes from `old` to `new` given what the spec declares, or every change that is refused,
@@ -701,15 +714,36 @@ pub fn diff(old: &Schema, new: &Schema) -> Result<Vec<Change>, Vec<String>> {
 pub(crate) fn diff_declared(
     old: &Schema,
     new: &Schema,
-    declared: &BTreeMap<String, TableDeclarations>,
+    declared: &Declarations,
 ) -> Result<Vec<Change>, Vec<String>> {
     let mut problems = Vec::new();
     let mut changes = Vec::new();
+    let mut drops = Vec::new();
     for old_table in &old.tables {
-        if new.table(&old_table.name).is_none() {
+        let t = &old_table.name;
+        if new.table(t).is_some() {
+            continue;
+        }
+        match declared.removed_tables.get(t) {
+            Some((reason, _)) => drops.push(Change::DropTable {
+                table: t.clone(),
+                reason: reason.clone(),
+            }),
+            None => problems.push(format!(
+                "{}table {t} was dropped or renamed; list it under `removed_tables:` in a spec file as \
+                 `{t}: {{ allow_data_loss: <why losing its rows is acceptable> }}` (codegen does not migrate a renamed table yet: \
+                 keep the name, or write that migration by hand)",
+                declared
+                    .record_locations
+                    .get(old_table.source.split('.').next().unwrap_or_default())
+                    .unwrap_or(&declared.manifest)
+            )),
+        }
+    }
+    for (t, (_, at)) in &declared.removed_tables {
+        if new.table(t).is_some() && old.table(t).is_some() {
             problems.push(format!(
-                "table {} was dropped or renamed; codegen does not migrate a dropped or renamed table yet: keep its record's `table:`, or write the migration by hand",
-                old_table.name
+                "{at}: table {t} is in `removed_tables:` but the spec still stores it; drop the entry or the table"
             ));
         }
     }
@@ -718,11 +752,13 @@ pub(crate) fn diff_declared(
         match old.table(&new_table.name) {
             None => changes.push(Change::CreateTable(new_table.name.clone())),
             Some(old_table) => {
-                let declared = declared.get(&new_table.name).unwrap_or(&empty);
+                let declared = declared.tables.get(&new_table.name).unwrap_or(&empty);
                 diff_table(old_table, new_table, declared, &mut changes, &mut problems)
             }
         }
     }
+    // Children before their parents (the reverse of spec order), after every other change.
+    changes.extend(drops.into_iter().rev());
     if problems.is_empty() {
         Ok(changes)
     } else {
@@ -739,6 +775,8 @@ fn diff_table(
 ) {
     let t = &new.name;
     let record = &declared.record;
+    // Where a table-level problem points: the record that declares the table.
+    let record_at = declared.location_of("");
     // Phases in render order; each change is pushed into its phase.
     let (mut renames, mut relax, mut added, mut required, mut require, mut enums, mut drops) = (
         Vec::new(),
@@ -911,7 +949,7 @@ fn diff_table(
     };
     if map_columns(&old.primary_key).as_deref() != Some(new.primary_key.as_slice()) {
         problems.push(format!(
-            "primary key of {t} changed from ({}) to ({})",
+            "{record_at}primary key of {t} changed from ({}) to ({})",
             old.primary_key.join(", "),
             new.primary_key.join(", ")
         ));
@@ -928,7 +966,7 @@ fn diff_table(
         };
         if !new.foreign_keys.contains(&moved) {
             problems.push(format!(
-                "foreign key {t} ({}) → {} was removed or changed",
+                "{record_at}foreign key {t} ({}) → {} was removed or changed",
                 fk.columns.join(", "),
                 fk.references_table
             ));
@@ -939,7 +977,7 @@ fn diff_table(
         if !kept_foreign_keys.contains(fk) && !fk.columns.iter().all(|c| added_columns.contains(c))
         {
             problems.push(format!(
-                "foreign key {t} ({}) → {} was added to existing column(s)",
+                "{record_at}foreign key {t} ({}) → {} was added to existing column(s)",
                 fk.columns.join(", "),
                 fk.references_table
             ));
@@ -951,7 +989,7 @@ fn diff_table(
             // An index on a dropped column goes with it.
             (None, None) => {}
             (None, Some(_)) => problems.push(format!(
-                "index {} on {t} was dropped or renamed",
+                "{record_at}index {} on {t} was dropped or renamed",
                 old_index.name
             )),
             (Some(new_index), moved)
@@ -959,7 +997,7 @@ fn diff_table(
                     || new_index.unique != old_index.unique =>
             {
                 problems.push(format!(
-                    "index {} on {t} changed from {} to {}",
+                    "{record_at}index {} on {t} changed from {} to {}",
                     old_index.name,
                     index_words(old_index),
                     index_words(new_index)
@@ -981,11 +1019,11 @@ fn diff_table(
     for check in &new.checks {
         match old.checks.iter().find(|c| c.name == check.name) {
             None => problems.push(format!(
-                "CHECK {} (rule {}) was added to the existing table {t}; existing rows may violate it",
+                "{record_at}CHECK {} (rule {}) was added to the existing table {t}; existing rows may violate it",
                 check.name, check.rule
             )),
             Some(previous) if previous != check => problems.push(format!(
-                "CHECK {} (rule {}) on {t} changed",
+                "{record_at}CHECK {} (rule {}) on {t} changed",
                 check.name, check.rule
             )),
             Some(_) => {}
@@ -994,14 +1032,14 @@ fn diff_table(
     for check in &old.checks {
         if !new.checks.iter().any(|c| c.name == check.name) {
             problems.push(format!(
-                "CHECK {} (rule {}) on {t} was removed",
+                "{record_at}CHECK {} (rule {}) on {t} was removed",
                 check.name, check.rule
             ));
         }
     }
     if old.append_only != new.append_only {
         problems.push(format!(
-            "table {t} changed append_only from {} to {}",
+            "{record_at}table {t} changed append_only from {} to {}",
             old.append_only, new.append_only
         ));
     }
@@ -1087,6 +1125,10 @@ fn data_loss_warning(changes: &[Change]) -> String {
                 "--   drops column {table}.{column} and every value in it: {}\n",
                 reason.replace('\n', " ")
             )),
+            Change::DropTable { table, reason } => Some(format!(
+                "--   drops table {table} and every row in it: {}\n",
+                reason.replace('\n', " ")
+            )),
             _ => None,
         })
         .collect();
@@ -1110,7 +1152,10 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
         };
         let table_changes: Vec<&Change> = changes
             .iter()
-            .filter(|c| !matches!(c, Change::CreateTable(_)) && c.table() == table.name)
+            .filter(|c| {
+                !matches!(c, Change::CreateTable(_) | Change::DropTable { .. })
+                    && c.table() == table.name
+            })
             .collect();
         if table_changes.is_empty() {
             continue;
@@ -1168,6 +1213,18 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
         }
         let existing: Vec<&str> = old.tables.iter().map(|t| t.name.as_str()).collect();
         out.push_str(&ddl::create_tables(dialect, &created, &existing));
+    }
+    for change in changes {
+        if let Change::DropTable { table, .. } = change {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&format!("DROP TABLE {table};\n"));
+            // Postgres keeps the append-only guard's function after its triggers are gone.
+            if dialect == Dialect::Postgres && old.table(table).is_some_and(|t| t.append_only) {
+                out.push_str(&format!("DROP FUNCTION {table}_append_only();\n"));
+            }
+        }
     }
     if rebuilt.is_empty() {
         return (false, out);
@@ -1290,7 +1347,7 @@ fn render_change(
             "ALTER TABLE {name} DROP COLUMN {};\n",
             sql::column_sql(column)
         ),
-        Change::CreateTable(_) => String::new(),
+        Change::CreateTable(_) | Change::DropTable { .. } => String::new(),
     }
 }
 

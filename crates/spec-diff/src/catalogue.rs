@@ -149,6 +149,7 @@ rules! {
     // storage
     TABLE_ADDED = "table-added", Note, [ADD], "a record gained a table";
     TABLE_REMOVED = "table-removed", Error, [STO], "a table was removed: its rows are lost";
+    TABLE_REMOVED_WITH_DATA_LOSS = "table-removed-with-data-loss", Danger, [STO], "a table was removed with a declared `allow_data_loss` (`removed_tables:`): the generated migration drops it and its rows, for the reason given";
     TABLE_RENAMED = "table-renamed", Error, [STO], "a record's table changed name";
     TABLE_PRIMARY_KEY_CHANGED = "table-primary-key-changed", Error, [STO], "a table's primary key changed";
     TABLE_APPEND_ONLY_CHANGED = "table-append-only-changed", Danger, [STO, BEH], "a table became append-only, or stopped being";

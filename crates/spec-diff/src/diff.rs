@@ -647,12 +647,23 @@ impl Differ {
     }
 
     fn table_removed(&mut self, t: &Table) {
-        self.at_old(
-            c::TABLE_REMOVED,
-            &t.name,
-            format!("table {} was removed: its rows are lost", t.name),
-            &t.meta.location,
-        );
+        match self.evolution.removed_table(&t.name).cloned() {
+            Some(removed) => self.at_new(
+                c::TABLE_REMOVED_WITH_DATA_LOSS,
+                &t.name,
+                format!(
+                    "table {} is dropped with its rows, as declared: {}",
+                    t.name, removed.allow_data_loss
+                ),
+                &removed.location,
+            ),
+            None => self.at_old(
+                c::TABLE_REMOVED,
+                &t.name,
+                format!("table {} was removed: its rows are lost", t.name),
+                &t.meta.location,
+            ),
+        }
     }
 
     fn table(&mut self, record: &str, old: Option<&Table>, new: Option<&Table>) {

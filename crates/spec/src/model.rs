@@ -110,6 +110,8 @@ pub struct Evolution {
     /// `removed_values:` of enums, and each value's `renamed_from:` (a removed value mapped to
     /// it and read as an alias), in spec order.
     pub removed_values: Vec<RemovedValue>,
+    /// `removed_tables:` of the spec files, in spec order.
+    pub removed_tables: Vec<RemovedTable>,
 }
 
 impl Evolution {
@@ -132,6 +134,11 @@ impl Evolution {
         self.removed_fields
             .iter()
             .find(|r| r.record == record && r.field == field)
+    }
+
+    /// The removal of table `name`, if a spec file declares one.
+    pub fn removed_table(&self, name: &str) -> Option<&RemovedTable> {
+        self.removed_tables.iter().find(|t| t.table == name)
     }
 
     /// Removed values of enum `name`, in spec order.
@@ -189,6 +196,18 @@ pub struct RemovedField {
     /// The field's name.
     pub field: String,
     /// `allow_data_loss:`: why losing the stored values is acceptable.
+    pub allow_data_loss: String,
+    /// Where the entry is written.
+    pub location: Location,
+}
+
+/// An entry of a spec file's `removed_tables:`: a table (a record's, or a child table) dropped
+/// on purpose, with all its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemovedTable {
+    /// The table's name.
+    pub table: String,
+    /// `allow_data_loss:`: why losing its rows is acceptable.
     pub allow_data_loss: String,
     /// Where the entry is written.
     pub location: Location,

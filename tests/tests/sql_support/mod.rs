@@ -243,6 +243,7 @@ pub async fn schema_facts(db: &mut Db) -> BTreeSet<String> {
             "SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename <> '_sqlx_migrations'",
             "SELECT 'trigger ' || t.tgname || ' on ' || c.relname || ' enabled=' || t.tgenabled::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
              JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = current_schema()",
+            "SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema()",
         ],
     };
     let mut facts = BTreeSet::new();

@@ -51,13 +51,50 @@ impl TableDeclarations {
     }
 }
 
+/// Everything the spec declares, resolved onto the schema it describes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Declarations {
+    /// Per table of the schema, keyed by table name.
+    pub tables: BTreeMap<String, TableDeclarations>,
+    /// Dropped table → (why losing its rows is acceptable, where that is declared).
+    pub removed_tables: BTreeMap<String, (String, Location)>,
+    /// Every type → `file:line:col: ` of its declaration (where a dropped table's record is).
+    pub record_locations: BTreeMap<String, String>,
+    /// `file:line:col: ` of the manifest, for a change nothing in the spec still declares.
+    pub manifest: String,
+}
+
 /// Declarations per table of `schema` (the schema `spec` describes), keyed by table name.
-pub(crate) fn declarations(spec: &Spec, schema: &Schema) -> BTreeMap<String, TableDeclarations> {
-    schema
-        .tables
-        .iter()
-        .map(|table| (table.name.clone(), for_table(spec, table)))
-        .collect()
+pub(crate) fn declarations(spec: &Spec, schema: &Schema) -> Declarations {
+    Declarations {
+        tables: schema
+            .tables
+            .iter()
+            .map(|table| (table.name.clone(), for_table(spec, table)))
+            .collect(),
+        removed_tables: spec
+            .evolution
+            .removed_tables
+            .iter()
+            .map(|t| {
+                (
+                    t.table.clone(),
+                    (t.allow_data_loss.clone(), t.location.clone()),
+                )
+            })
+            .collect(),
+        record_locations: spec
+            .types
+            .iter()
+            .map(|t| (t.name.clone(), format!("{}: ", t.meta.location)))
+            .collect(),
+        manifest: format!(
+            "{}:1:1: ",
+            spec.files
+                .first()
+                .map_or("spec/handshake.yaml", String::as_str)
+        ),
+    }
 }
 
 fn for_table(spec: &Spec, table: &TableSchema) -> TableDeclarations {

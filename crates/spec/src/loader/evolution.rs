@@ -4,7 +4,9 @@
 //! once every type is known.
 
 use super::*;
-use crate::model::{Backfill, FieldBackfill, FieldRename, RemovedField, RemovedValue};
+use crate::model::{
+    Backfill, FieldBackfill, FieldRename, RemovedField, RemovedTable, RemovedValue,
+};
 
 impl Loader {
     /// `renamed_from:` and `backfill:` of a field (already key-checked).
@@ -109,6 +111,55 @@ impl Loader {
                     }
                 }
             }
+        }
+    }
+
+    /// A spec file's `removed_tables:` (`name: { allow_data_loss: reason }`). Whether a table of
+    /// that name is still declared is checked by codegen, which knows every table (a record's and
+    /// its child tables).
+    pub(super) fn removed_tables(&mut self, root: &MarkedMappingNode) {
+        let Some(node) = root.get_node("removed_tables") else {
+            return;
+        };
+        let Some(entries) = self.expect_map(node, "`removed_tables`") else {
+            return;
+        };
+        for (key, value) in entries.iter() {
+            let name = self.name(key, NameKind::Table);
+            let at = self.at_scalar(key);
+            let what = format!("removed table `{name}`");
+            if self
+                .evolution
+                .removed_tables
+                .iter()
+                .any(|t| t.table == name)
+            {
+                self.report(
+                    "S1307",
+                    at.clone(),
+                    format!("table `{name}` is removed twice"),
+                    "a second removal of the same table",
+                    Some("keep one entry".into()),
+                );
+            }
+            let Some(entry) = self.expect_map(value, &what) else {
+                continue;
+            };
+            self.check_keys(entry, &["allow_data_loss"], &what);
+            let reason = match self.require(entry, "allow_data_loss", &at, &what) {
+                Some(node) => {
+                    let key_at = entry
+                        .get_key_value("allow_data_loss")
+                        .map(|(k, _)| self.at_scalar(k));
+                    self.prose(node, "allow_data_loss", key_at)
+                }
+                None => String::new(),
+            };
+            self.evolution.removed_tables.push(RemovedTable {
+                table: name,
+                allow_data_loss: reason,
+                location: at.0,
+            });
         }
     }
 

@@ -59,9 +59,11 @@ impl Loader {
                 "rules",
                 "profiles",
                 "out_of_scope",
+                "removed_tables",
             ],
             "a spec file",
         );
+        self.removed_tables(root);
         let mut converted = ConvertedFile::default();
         if let Some(node) = root.get_node("types")
             && let Some(map) = self.expect_map(node, "`types`")
