@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use handshake_codegen::migrations;
-use handshake_codegen::sql::{self, Dialect, Schema, TableSchema};
+use handshake_codegen::sql::{self, ColumnType, Dialect, Schema, TableSchema};
 use handshake_conformance::{pg, repo_root};
 use handshake_spec::model::{Backfill, Spec};
 use serde_json::Value;
@@ -28,7 +28,7 @@ use sql_support::{Db, ScratchDir, assert_replay_equals_fresh, insert_sql, new_id
 use sqlx::AssertSqlSafe;
 
 /// The cases whose migration needs a declaration (each kind of change once).
-const EVOLUTION_CASES: [&str; 7] = [
+const EVOLUTION_CASES: [&str; 8] = [
     "rename_column",
     "backfill_required_columns",
     "require_field_with_backfill",
@@ -36,6 +36,7 @@ const EVOLUTION_CASES: [&str; 7] = [
     "drop_column_with_data_loss",
     "drop_table_with_data_loss",
     "make_field_optional",
+    "cast_column_types",
 ];
 
 fn case_dir(case: &str) -> PathBuf {
@@ -131,7 +132,7 @@ async fn populate(db: &mut Db, schema: &Schema) {
                 ("color", "'green'".into()),
                 ("title", "'child'".into()),
                 ("weight", "5".into()),
-                ("score", "-1".into()),
+                ("score", "-1.7".into()),
             ],
         ),
         (
@@ -326,6 +327,15 @@ fn check_rows(
                     continue; // dropped, as declared (checked above)
                 };
                 let mut expected = value.clone();
+                // A declared cast converts the value: a number to an integer truncates toward zero
+                // (the loss its `allow_data_loss` accepts); the other casts keep it as it reads.
+                let old_type = old_table.column(old_column).map(|c| c.ty);
+                if old_type == Some(ColumnType::Number)
+                    && new_column.ty == ColumnType::Integer
+                    && let Some(number) = value.as_f64()
+                {
+                    expected = Value::from(number.trunc() as i64);
+                }
                 // A removed enum value is rewritten to its `map_to`.
                 if let (Some(text), Some(values)) = (value.as_str(), &new_column.enum_values)
                     && !values.iter().any(|v| v == text)

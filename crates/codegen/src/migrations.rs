@@ -561,6 +561,19 @@ pub enum Change {
         /// Values added at the same time, in spec order.
         added: Vec<String>,
     },
+    /// A column whose stored type changed, its values converted (`cast:`).
+    CastColumn {
+        /// Table name.
+        table: String,
+        /// Column name (in the new schema).
+        column: String,
+        /// The column as it was (its type, CHECK and nullability).
+        from: sql::Column,
+        /// The column as it is now.
+        to: sql::Column,
+        /// For a lossy conversion: (what it loses, why that is acceptable, as the spec says).
+        loss: Option<(String, String)>,
+    },
     /// A column dropped with its values (`removed_fields:` with `allow_data_loss:`).
     DropColumn {
         /// Table name.
@@ -632,6 +645,18 @@ impl Change {
             Change::DropColumn { table, column, .. } => {
                 format!("drop column {table}.{column} (data loss)")
             }
+            Change::CastColumn {
+                table,
+                column,
+                from,
+                to,
+                loss,
+            } => format!(
+                "cast column {table}.{column} from {} to {}{}",
+                column_type_words(from),
+                column_type_words(to),
+                if loss.is_some() { " (data loss)" } else { "" }
+            ),
             Change::DropTable { table, .. } => format!("drop table {table} (data loss)"),
         }
     }
@@ -650,6 +675,7 @@ impl Change {
             Change::WidenEnum { table, column, .. } => format!("widen_{table}_{column}"),
             Change::MapEnumValues { table, column, .. } => format!("map_{table}_{column}"),
             Change::DropColumn { table, column, .. } => format!("drop_{table}_{column}"),
+            Change::CastColumn { table, column, .. } => format!("cast_{table}_{column}"),
             Change::DropTable { table, .. } => format!("drop_table_{table}"),
         }
     }
@@ -665,6 +691,7 @@ impl Change {
             | Change::WidenEnum { table, .. }
             | Change::MapEnumValues { table, .. }
             | Change::DropColumn { table, .. }
+            | Change::CastColumn { table, .. }
             | Change::DropTable { table, .. }
             | Change::AddIndex { table, .. } => table,
         }
@@ -827,12 +854,35 @@ fn diff_table(
         if old_column.ty != new_column.ty
             || old_column.enum_values.is_some() != new_column.enum_values.is_some()
         {
-            problems.push(format!(
-                "{at}column {t}.{n} changed type from {} to {}; codegen does not migrate a type change yet: \
-                 add a field of the new type (with a `backfill:`) and list this one under `removed_fields:`",
-                column_type_words(old_column),
-                column_type_words(new_column)
-            ));
+            let (from, to) = (column_type_words(old_column), column_type_words(new_column));
+            match (conversion(old_column, new_column), declared.casts.get(n)) {
+                (Conversion::Unsupported, _) => problems.push(format!(
+                    "{at}column {t}.{n} changed type from {from} to {to}; codegen has no conversion between them: \
+                     add a field of the new type (with a `backfill:`) and list this one under `removed_fields:`, or write the migration by hand"
+                )),
+                (_, None) => problems.push(format!(
+                    "{at}column {t}.{n} changed type from {from} to {to}; declare how stored values convert: `cast: lossless`{}",
+                    match conversion(old_column, new_column) {
+                        Conversion::Lossy(what) => format!(" cannot, {what}: `cast: {{ allow_data_loss: <why> }}`"),
+                        _ => String::new(),
+                    }
+                )),
+                (Conversion::Lossy(what), Some(None)) => problems.push(format!(
+                    "{at}the cast of {t}.{n} from {from} to {to} is lossy ({what}); declare `cast: {{ allow_data_loss: <why that is acceptable> }}`"
+                )),
+                (conversion, Some(reason)) => enums.push(Change::CastColumn {
+                    table: t.clone(),
+                    column: n.to_string(),
+                    from: old_column.clone(),
+                    to: new_column.clone(),
+                    loss: match (conversion, reason) {
+                        (Conversion::Lossy(what), Some(reason)) => {
+                            Some((what.to_string(), reason.clone()))
+                        }
+                        _ => None,
+                    },
+                }),
+            }
         }
         match (old_column.nullable, new_column.nullable) {
             (false, true) => relax.push(Change::MakeOptional {
@@ -1125,6 +1175,18 @@ fn data_loss_warning(changes: &[Change]) -> String {
                 "--   drops column {table}.{column} and every value in it: {}\n",
                 reason.replace('\n', " ")
             )),
+            Change::CastColumn {
+                table,
+                column,
+                from,
+                to,
+                loss: Some((what, reason)),
+            } => Some(format!(
+                "--   casts column {table}.{column} from {} to {} ({what}): {}\n",
+                column_type_words(from),
+                column_type_words(to),
+                reason.replace('\n', " ")
+            )),
             Change::DropTable { table, reason } => Some(format!(
                 "--   drops table {table} and every row in it: {}\n",
                 reason.replace('\n', " ")
@@ -1347,7 +1409,79 @@ fn render_change(
             "ALTER TABLE {name} DROP COLUMN {};\n",
             sql::column_sql(column)
         ),
+        Change::CastColumn { column, from, .. } => {
+            let to = column_of(column);
+            let c = sql::column_sql(&to.name);
+            let check = sql::check_name(name, &to.name);
+            let mut out = String::new();
+            if ddl::check_expression(dialect, from).is_some() {
+                out.push_str(&format!("ALTER TABLE {name} DROP CONSTRAINT {check};\n"));
+            }
+            if ddl::sql_type(dialect, from.ty) != ddl::sql_type(dialect, to.ty) {
+                out.push_str(&format!(
+                    "ALTER TABLE {name} ALTER COLUMN {c} TYPE {} USING {};\n",
+                    ddl::sql_type(dialect, to.ty),
+                    cast_expression(dialect, from, to)
+                ));
+            }
+            if let Some(expression) = ddl::check_expression(dialect, to) {
+                out.push_str(&format!(
+                    "ALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({expression});\n"
+                ));
+            }
+            out
+        }
         Change::CreateTable(_) | Change::DropTable { .. } => String::new(),
+    }
+}
+
+/// What converting a column's stored values between two types does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Conversion {
+    /// Every value converts to the same value of the new type.
+    Lossless,
+    /// Some values change; says how.
+    Lossy(&'static str),
+    /// No conversion codegen writes.
+    Unsupported,
+}
+
+/// The conversions a `cast:` can declare (the same in both dialects). Text to anything, or
+/// anything to an enum, depends on what the text holds: not a cast, a new field with a backfill.
+fn conversion(from: &sql::Column, to: &sql::Column) -> Conversion {
+    use sql::ColumnType::{Boolean, Integer, Number, Text, UnsignedInteger, Uuid};
+    if to.enum_values.is_some() {
+        return Conversion::Unsupported;
+    }
+    match (from.ty, to.ty) {
+        (Text, Text) if from.enum_values.is_some() => Conversion::Lossless,
+        (UnsignedInteger, Integer) | (Boolean, Integer | UnsignedInteger) => Conversion::Lossless,
+        (Uuid | Integer | UnsignedInteger | Number, Text) if from.enum_values.is_none() => {
+            Conversion::Lossless
+        }
+        (Integer | UnsignedInteger, Number) => {
+            Conversion::Lossy("integers beyond 2^53 lose precision as a double")
+        }
+        (Number, Integer) => Conversion::Lossy("the fraction is truncated toward zero"),
+        _ => Conversion::Unsupported,
+    }
+}
+
+/// The SQL converting `from`'s stored value to `to`'s type (Postgres `USING`, the SQLite copy).
+fn cast_expression(dialect: Dialect, from: &sql::Column, to: &sql::Column) -> String {
+    use sql::ColumnType::{Boolean, Integer, Number, Text};
+    let c = sql::column_sql(&to.name);
+    match (dialect, from.ty, to.ty) {
+        (_, a, b) if a == b => c.into_owned(),
+        (Dialect::Sqlite, _, Text) => format!("CAST({c} AS TEXT)"),
+        (Dialect::Sqlite, _, Number) => format!("CAST({c} AS REAL)"),
+        // CAST of a REAL truncates toward zero; of an integer or boolean, it keeps it.
+        (Dialect::Sqlite, _, _) => format!("CAST({c} AS INTEGER)"),
+        (Dialect::Postgres, _, Text) => format!("{c}::text"),
+        (Dialect::Postgres, _, Number) => format!("{c}::double precision"),
+        (Dialect::Postgres, Boolean, _) => format!("{c}::integer::bigint"),
+        (Dialect::Postgres, Number, Integer) => format!("trunc({c})::bigint"),
+        (Dialect::Postgres, _, _) => format!("{c}::bigint"),
     }
 }
 
@@ -1421,6 +1555,9 @@ fn sqlite_copy(old: &TableSchema, new: &TableSchema, changes: &[&Change]) -> ddl
             Change::MapEnumValues {
                 column: n, mapping, ..
             } if *n == column.name => Some(map_expression(&column.name, mapping)),
+            Change::CastColumn {
+                column: n, from, ..
+            } if *n == column.name => Some(cast_expression(Dialect::Sqlite, from, column)),
             _ => None,
         });
         let carried = source_columns

@@ -163,6 +163,8 @@ rules! {
     COLUMN_REMOVED_WITH_DATA_LOSS = "column-removed-with-data-loss", Danger, [STO], "a column was removed with a declared `allow_data_loss`: the generated migration drops it and its data, for the reason given";
     COLUMN_MADE_NULLABLE = "column-made-nullable", Danger, [STO], "a NOT NULL column became nullable";
     COLUMN_TYPE_CHANGED = "column-type-changed", Error, [STO], "a column's type changed";
+    COLUMN_CAST = "column-cast", Warning, [STO], "a column's type changed with a declared `cast: lossless`: the generated migration converts every value";
+    COLUMN_CAST_WITH_DATA_LOSS = "column-cast-with-data-loss", Danger, [STO], "a column's type changed with a declared lossy `cast` (`allow_data_loss`): the generated migration converts the values, losing what the conversion loses";
     COLUMN_STORAGE_CHANGED = "column-storage-changed", Error, [STO], "a field moved between a typed column, a JSON column and a child table";
     FOREIGN_KEY_ADDED = "foreign-key-added", Danger, [STO], "a foreign key was added";
     FOREIGN_KEY_REMOVED = "foreign-key-removed", Warning, [STO], "a foreign key was removed";

@@ -565,12 +565,34 @@ impl Differ {
                     at,
                 );
                 if let Some(column) = &column {
-                    self.at_new(
-                        c::COLUMN_TYPE_CHANGED,
-                        column,
-                        format!("column {column} holds {} (was {})", f.ty, o.ty),
-                        at,
-                    );
+                    match self.evolution.cast(owner, &f.name).cloned() {
+                        Some(cast) => match &cast.allow_data_loss {
+                            None => self.at_new(
+                                c::COLUMN_CAST,
+                                column,
+                                format!(
+                                    "column {column} holds {} (was {}): the declared cast converts every value",
+                                    f.ty, o.ty
+                                ),
+                                &cast.location,
+                            ),
+                            Some(reason) => self.at_new(
+                                c::COLUMN_CAST_WITH_DATA_LOSS,
+                                column,
+                                format!(
+                                    "column {column} holds {} (was {}), converted with a loss, as declared: {reason}",
+                                    f.ty, o.ty
+                                ),
+                                &cast.location,
+                            ),
+                        },
+                        None => self.at_new(
+                            c::COLUMN_TYPE_CHANGED,
+                            column,
+                            format!("column {column} holds {} (was {})", f.ty, o.ty),
+                            at,
+                        ),
+                    }
                 }
             }
             if !o.required && f.required {

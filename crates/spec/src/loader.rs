@@ -51,6 +51,7 @@ const FIELD_KEYS: &[&str] = &[
     "storage",
     "renamed_from",
     "backfill",
+    "cast",
     "clause",
     "description",
     "decision",

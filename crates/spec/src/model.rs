@@ -112,6 +112,8 @@ pub struct Evolution {
     pub removed_values: Vec<RemovedValue>,
     /// `removed_tables:` of the spec files, in spec order.
     pub removed_tables: Vec<RemovedTable>,
+    /// `cast:` on record fields whose stored type changed, in spec order.
+    pub casts: Vec<FieldCast>,
 }
 
 impl Evolution {
@@ -134,6 +136,13 @@ impl Evolution {
         self.removed_fields
             .iter()
             .find(|r| r.record == record && r.field == field)
+    }
+
+    /// The `cast:` of `record.field`, if it declares one.
+    pub fn cast(&self, record: &str, field: &str) -> Option<&FieldCast> {
+        self.casts
+            .iter()
+            .find(|c| c.record == record && c.field == field)
     }
 
     /// The removal of table `name`, if a spec file declares one.
@@ -198,6 +207,20 @@ pub struct RemovedField {
     /// `allow_data_loss:`: why losing the stored values is acceptable.
     pub allow_data_loss: String,
     /// Where the entry is written.
+    pub location: Location,
+}
+
+/// `cast:` on a field whose stored type changed: convert the stored values (`cast: lossless`),
+/// or convert them accepting the loss a lossy conversion makes (`cast: { allow_data_loss: why }`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldCast {
+    /// The record declaring the field.
+    pub record: String,
+    /// The field.
+    pub field: String,
+    /// `None` for `cast: lossless`; the reason for a lossy cast.
+    pub allow_data_loss: Option<String>,
+    /// Where `cast` is written.
     pub location: Location,
 }
 

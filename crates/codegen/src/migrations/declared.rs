@@ -24,6 +24,8 @@ pub(crate) struct TableDeclarations {
     pub renamed_from: BTreeMap<String, String>,
     /// Column → what existing rows get (`backfill:`).
     pub backfills: BTreeMap<String, Backfill>,
+    /// Column → its `cast:` (`None`: lossless; `Some(why)`: a loss accepted).
+    pub casts: BTreeMap<String, Option<String>>,
     /// Dropped column → why losing it is acceptable (`removed_fields:`).
     pub removed: BTreeMap<String, String>,
     /// Enum column → (removed value → the value that replaces it).
@@ -126,6 +128,10 @@ fn for_table(spec: &Spec, table: &TableSchema) -> TableDeclarations {
         if let Some(rename) = evolution.renamed_from(&record_name, &field.name) {
             out.renamed_from
                 .insert(field.name.clone(), rename.from.clone());
+        }
+        if let Some(cast) = evolution.cast(&record_name, &field.name) {
+            out.casts
+                .insert(field.name.clone(), cast.allow_data_loss.clone());
         }
         if let Some(backfill) = evolution.backfill(&record_name, &field.name) {
             out.backfills

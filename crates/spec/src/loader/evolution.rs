@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::model::{
-    Backfill, FieldBackfill, FieldRename, RemovedField, RemovedTable, RemovedValue,
+    Backfill, FieldBackfill, FieldCast, FieldRename, RemovedField, RemovedTable, RemovedValue,
 };
 
 impl Loader {
@@ -22,7 +22,7 @@ impl Loader {
             Owner::Type(record) => Some(record.clone()),
             Owner::Variant(..) | Owner::Error(_) => None,
         };
-        for key in ["renamed_from", "backfill"] {
+        for key in ["renamed_from", "backfill", "cast"] {
             if let (Some((key_node, _)), None) = (map.get_key_value(key), &record) {
                 let at = self.at_scalar(key_node);
                 self.report(
@@ -57,6 +57,41 @@ impl Loader {
                 from,
                 location,
             });
+        }
+        if let Some((key, node)) = map.get_key_value("cast") {
+            let at = self.at_scalar(key);
+            let allow_data_loss = match node {
+                Node::Scalar(scalar) if scalar.as_str() == "lossless" => Some(None),
+                Node::Mapping(entry) => {
+                    self.check_keys(entry, &["allow_data_loss"], "a lossy `cast`");
+                    self.require(entry, "allow_data_loss", &at, "a lossy `cast`")
+                        .map(|n| {
+                            let key_at = entry
+                                .get_key_value("allow_data_loss")
+                                .map(|(k, _)| self.at_scalar(k));
+                            Some(self.prose(n, "allow_data_loss", key_at))
+                        })
+                }
+                _ => {
+                    let value_at = self.at_node(node);
+                    self.report(
+                        "S1308",
+                        value_at,
+                        format!("`cast` of field `{field}` must be `lossless` or `{{ allow_data_loss: <why> }}`"),
+                        "not a cast",
+                        Some("write `cast: lossless` for a conversion that keeps every value, or `cast: { allow_data_loss: <why> }` for one that may not".into()),
+                    );
+                    None
+                }
+            };
+            if let Some(allow_data_loss) = allow_data_loss {
+                self.evolution.casts.push(FieldCast {
+                    record: record.clone(),
+                    field: field.to_string(),
+                    allow_data_loss,
+                    location: at.0,
+                });
+            }
         }
         if let Some((key, node)) = map.get_key_value("backfill") {
             let at = self.at_scalar(key);
