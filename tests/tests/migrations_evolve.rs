@@ -28,7 +28,7 @@ use sql_support::{Db, ScratchDir, assert_replay_equals_fresh, insert_sql, new_id
 use sqlx::AssertSqlSafe;
 
 /// The cases whose migration needs a declaration (each kind of change once).
-const EVOLUTION_CASES: [&str; 8] = [
+const EVOLUTION_CASES: [&str; 9] = [
     "rename_column",
     "backfill_required_columns",
     "require_field_with_backfill",
@@ -37,6 +37,7 @@ const EVOLUTION_CASES: [&str; 8] = [
     "drop_table_with_data_loss",
     "make_field_optional",
     "cast_column_types",
+    "rename_table",
 ];
 
 fn case_dir(case: &str) -> PathBuf {
@@ -246,13 +247,24 @@ fn check_rows(
 ) {
     let name = &case.name;
     let evolution = &case.after_spec.evolution;
+    // A table's name before the migration (its `renamed_from`, if declared).
+    let was_named = |table: &str| -> String {
+        evolution
+            .renamed_tables
+            .iter()
+            .find(|r| r.table == table)
+            .map_or_else(|| table.to_string(), |r| r.from.clone())
+    };
     // No table lost beyond what `removed_tables` names.
     let lost_tables: BTreeSet<&str> = case
         .before_schema
         .tables
         .iter()
         .map(|t| t.name.as_str())
-        .filter(|t| case.after_schema.table(t).is_none())
+        .filter(|t| {
+            case.after_schema.table(t).is_none()
+                && !evolution.renamed_tables.iter().any(|r| r.from == *t)
+        })
         .collect();
     let allowed_tables: BTreeSet<&str> = evolution
         .removed_tables
@@ -271,8 +283,11 @@ fn check_rows(
     }
     for new_table in &case.after_schema.tables {
         let t = &new_table.name;
-        let old_table = case.before_schema.table(t).expect("no table is added here");
-        let old_rows = &before[t];
+        let old_table = case
+            .before_schema
+            .table(&was_named(t))
+            .expect("no table is added here");
+        let old_rows = &before[&old_table.name];
         let new_rows = &after[t];
         let record = new_table.source.as_str();
         // Old column → new column, through the declared renames.
@@ -478,9 +493,14 @@ async fn migrate_populated(db: &mut Db, case: &Case) {
         );
     }
     // The append-only guard is back after a migration that rewrote the table's rows.
-    if case.after_schema.table("task_events").is_some() {
+    let events = case
+        .after_schema
+        .tables
+        .iter()
+        .find(|t| t.append_only && !t.source.contains('.'));
+    if let Some(events) = events {
         let error = db
-            .execute("DELETE FROM task_events")
+            .execute(&format!("DELETE FROM {}", events.name))
             .await
             .expect_err("append-only");
         assert!(

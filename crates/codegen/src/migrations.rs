@@ -146,12 +146,15 @@ pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutpu
         .expect("checked above")
         .schema;
     let declared = declared::declarations(spec, &target);
-    let changes = diff_declared(base, &target, &declared).map_err(|problems| {
-        CodegenError::NonAdditiveChange {
+    // A renamed table is diffed under its new name; its rename comes first.
+    let (renamed_base, renames) = rename_tables(base, &target, &declared);
+    let base = &renamed_base;
+    let changes = diff_declared(base, &target, &declared)
+        .map(|changes| renames.into_iter().chain(changes).collect::<Vec<_>>())
+        .map_err(|problems| CodegenError::NonAdditiveChange {
             change: problems.join("\n  "),
             help: non_additive_help(spec, &folder, last.number + 1),
-        }
-    })?;
+        })?;
     if !changes.is_empty() {
         let number = last.number + 1;
         let description = describe(&changes);
@@ -500,6 +503,17 @@ impl Snapshot {
 pub enum Change {
     /// A table that did not exist.
     CreateTable(String),
+    /// A table renamed (`renamed_from:` on its `table:`): the rows are kept.
+    RenameTable {
+        /// Its name now.
+        table: String,
+        /// Its name before.
+        from: String,
+        /// Postgres constraints named after the table: (old name, new name).
+        constraints: Vec<(String, String)>,
+        /// Whether it has the append-only triggers (named after the table too).
+        append_only: bool,
+    },
     /// A column renamed (`renamed_from:` on its field): the rows keep their values.
     RenameColumn {
         /// Table name.
@@ -604,6 +618,7 @@ impl Change {
     pub fn summary(&self) -> String {
         match self {
             Change::CreateTable(table) => format!("create table {table}"),
+            Change::RenameTable { table, from, .. } => format!("rename table {from} to {table}"),
             Change::RenameColumn { table, from, to } => {
                 format!("rename column {table}.{from} to {to}")
             }
@@ -664,6 +679,7 @@ impl Change {
     fn slug(&self) -> String {
         match self {
             Change::CreateTable(table) => format!("create_{table}"),
+            Change::RenameTable { table, from, .. } => format!("rename_{from}_to_{table}"),
             Change::RenameColumn { table, from, to } => format!("rename_{table}_{from}_to_{to}"),
             Change::MakeOptional { table, column } => format!("relax_{table}_{column}"),
             Change::AddColumn { table, column }
@@ -683,6 +699,7 @@ impl Change {
     fn table(&self) -> &str {
         match self {
             Change::CreateTable(table)
+            | Change::RenameTable { table, .. }
             | Change::RenameColumn { table, .. }
             | Change::MakeOptional { table, .. }
             | Change::AddColumn { table, .. }
@@ -723,6 +740,68 @@ fn column_type_words(column: &sql::Column) -> String {
         Some(_) => format!("enum ({})", column.ty.spelling()),
         None => column.ty.spelling().to_string(),
     }
+}
+
+/// `old` with every table the spec declares `renamed_from` under its new name (its named
+/// constraints and the foreign keys that reference it too), and the [`Change::RenameTable`] of each.
+/// A declaration applies when `old` has the old name and not the new one, and `new` the reverse.
+fn rename_tables(old: &Schema, new: &Schema, declared: &Declarations) -> (Schema, Vec<Change>) {
+    let mut schema = old.clone();
+    let mut changes = Vec::new();
+    for (to, from) in &declared.renamed_tables {
+        let applies = old.table(from).is_some()
+            && old.table(to).is_none()
+            && new.table(to).is_some()
+            && new.table(from).is_none();
+        if !applies {
+            continue;
+        }
+        let table = old.table(from).expect("checked above");
+        let mut constraints = Vec::new();
+        for column in &table.columns {
+            if ddl::check_expression(Dialect::Postgres, column).is_some() {
+                constraints.push((
+                    sql::check_name(from, &column.name),
+                    sql::check_name(to, &column.name),
+                ));
+            }
+        }
+        // Postgres names a foreign key `<table>_<columns>_fkey`.
+        for fk in &table.foreign_keys {
+            let columns = fk.columns.join("_");
+            constraints.push((
+                format!("{from}_{columns}_fkey"),
+                format!("{to}_{columns}_fkey"),
+            ));
+        }
+        let renamed_check = |name: &str| match name.strip_prefix(&format!("{from}_")) {
+            Some(rest) => format!("{to}_{rest}"),
+            None => name.to_string(),
+        };
+        for check in &table.checks {
+            constraints.push((check.name.clone(), renamed_check(&check.name)));
+        }
+        changes.push(Change::RenameTable {
+            table: to.clone(),
+            from: from.clone(),
+            constraints,
+            append_only: table.append_only,
+        });
+        for t in &mut schema.tables {
+            if t.name == *from {
+                t.name = to.clone();
+                for check in &mut t.checks {
+                    check.name = renamed_check(&check.name);
+                }
+            }
+            for fk in &mut t.foreign_keys {
+                if fk.references_table == *from {
+                    fk.references_table = to.clone();
+                }
+            }
+        }
+    }
+    (schema, changes)
 }
 
 /// Changes from `old` to `new` when the spec declares no evolution: the additive ones, or every
@@ -1226,6 +1305,13 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
             out.push('\n');
         }
         if dialect == Dialect::Sqlite && table_changes.iter().any(|c| c.needs_sqlite_rebuild()) {
+            // A renamed table is renamed first (SQLite rewrites the foreign keys that reference
+            // it), then rebuilt, so its CHECKs and triggers carry the new name a fresh one has.
+            for change in &table_changes {
+                if let Change::RenameTable { table, from, .. } = change {
+                    out.push_str(&format!("ALTER TABLE {from} RENAME TO {table};\n"));
+                }
+            }
             out.push_str(&ddl::rebuild_table_from(
                 table,
                 &sqlite_copy(old_table, table, &table_changes),
@@ -1427,6 +1513,31 @@ fn render_change(
             if let Some(expression) = ddl::check_expression(dialect, to) {
                 out.push_str(&format!(
                     "ALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({expression});\n"
+                ));
+            }
+            out
+        }
+        Change::RenameTable {
+            from,
+            constraints,
+            append_only,
+            ..
+        } => {
+            let mut out = format!("ALTER TABLE {from} RENAME TO {name};\n");
+            for (old_name, new_name) in constraints {
+                out.push_str(&format!(
+                    "ALTER TABLE {name} RENAME CONSTRAINT {old_name} TO {new_name};\n"
+                ));
+            }
+            out.push_str(&format!("ALTER INDEX {from}_pkey RENAME TO {name}_pkey;\n"));
+            if *append_only {
+                for suffix in ["update", "truncate"] {
+                    out.push_str(&format!(
+                        "ALTER TRIGGER {from}_append_only_{suffix} ON {name} RENAME TO {name}_append_only_{suffix};\n"
+                    ));
+                }
+                out.push_str(&format!(
+                    "ALTER FUNCTION {from}_append_only() RENAME TO {name}_append_only;\n"
                 ));
             }
             out

@@ -151,6 +151,7 @@ rules! {
     TABLE_REMOVED = "table-removed", Error, [STO], "a table was removed: its rows are lost";
     TABLE_REMOVED_WITH_DATA_LOSS = "table-removed-with-data-loss", Danger, [STO], "a table was removed with a declared `allow_data_loss` (`removed_tables:`): the generated migration drops it and its rows, for the reason given";
     TABLE_RENAMED = "table-renamed", Error, [STO], "a record's table changed name";
+    TABLE_RENAMED_WITH_DATA = "table-renamed-with-data", Warning, [STO], "a record's table was renamed by a declared `renamed_from`: the generated migration renames it and keeps its rows";
     TABLE_PRIMARY_KEY_CHANGED = "table-primary-key-changed", Error, [STO], "a table's primary key changed";
     TABLE_APPEND_ONLY_CHANGED = "table-append-only-changed", Danger, [STO, BEH], "a table became append-only, or stopped being";
     COLUMN_REMOVED = "column-removed", Error, [STO], "a column of a stored record was removed: its data is lost";

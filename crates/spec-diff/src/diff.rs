@@ -706,12 +706,29 @@ impl Differ {
         let name = &n.name;
         self.meta(&format!("table:{name}"), &o.meta, &n.meta);
         if o.name != n.name {
-            self.at_new(
-                c::TABLE_RENAMED,
-                name,
-                format!("the table of {record} is {name} (was {})", o.name),
-                at,
-            );
+            let declared = self
+                .evolution
+                .renamed_tables
+                .iter()
+                .find(|r| r.table == n.name && r.from == o.name)
+                .cloned();
+            match declared {
+                Some(rename) => self.at_new(
+                    c::TABLE_RENAMED_WITH_DATA,
+                    name,
+                    format!(
+                        "the table of {record} is {name} (was {}): the declared rename keeps its rows",
+                        o.name
+                    ),
+                    &rename.location,
+                ),
+                None => self.at_new(
+                    c::TABLE_RENAMED,
+                    name,
+                    format!("the table of {record} is {name} (was {})", o.name),
+                    at,
+                ),
+            }
         }
         if o.primary_key != n.primary_key {
             self.at_new(

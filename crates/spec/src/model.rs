@@ -114,6 +114,8 @@ pub struct Evolution {
     pub removed_tables: Vec<RemovedTable>,
     /// `cast:` on record fields whose stored type changed, in spec order.
     pub casts: Vec<FieldCast>,
+    /// `renamed_from:` on `table:` blocks, in spec order.
+    pub renamed_tables: Vec<TableRename>,
 }
 
 impl Evolution {
@@ -207,6 +209,17 @@ pub struct RemovedField {
     /// `allow_data_loss:`: why losing the stored values is acceptable.
     pub allow_data_loss: String,
     /// Where the entry is written.
+    pub location: Location,
+}
+
+/// `renamed_from: old` on a `table:`: the table was called `old` before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRename {
+    /// The table's name now.
+    pub table: String,
+    /// Its name before.
+    pub from: String,
+    /// Where `renamed_from` is written.
     pub location: Location,
 }
 

@@ -64,6 +64,8 @@ pub(crate) struct Declarations {
     pub record_locations: BTreeMap<String, String>,
     /// `file:line:col: ` of the manifest, for a change nothing in the spec still declares.
     pub manifest: String,
+    /// Table now → its name before (`renamed_from:` on `table:`).
+    pub renamed_tables: BTreeMap<String, String>,
 }
 
 /// Declarations per table of `schema` (the schema `spec` describes), keyed by table name.
@@ -89,6 +91,12 @@ pub(crate) fn declarations(spec: &Spec, schema: &Schema) -> Declarations {
             .types
             .iter()
             .map(|t| (t.name.clone(), format!("{}: ", t.meta.location)))
+            .collect(),
+        renamed_tables: spec
+            .evolution
+            .renamed_tables
+            .iter()
+            .map(|t| (t.table.clone(), t.from.clone()))
             .collect(),
         manifest: format!(
             "{}:1:1: ",

@@ -6,6 +6,7 @@
 use super::*;
 use crate::model::{
     Backfill, FieldBackfill, FieldCast, FieldRename, RemovedField, RemovedTable, RemovedValue,
+    TableRename,
 };
 
 impl Loader {
@@ -147,6 +148,34 @@ impl Loader {
                 }
             }
         }
+    }
+
+    /// `renamed_from:` of a `table:` block named `table`.
+    pub(super) fn table_renamed_from(&mut self, key: &MarkedScalarNode, node: &Node, table: &str) {
+        let Some(scalar) = self.expect_scalar(node, "`renamed_from`") else {
+            return;
+        };
+        let at = self.at_scalar(scalar);
+        let from = scalar.as_str().to_string();
+        self.check_name(&from, NameKind::Table, at.clone());
+        if from == table {
+            self.report(
+                "S1302",
+                at,
+                format!("table `{table}` is `renamed_from` itself"),
+                "the old name is the new name",
+                Some(
+                    "write the name the table had in the previous version, or drop `renamed_from`"
+                        .into(),
+                ),
+            );
+        }
+        let location = self.at_scalar(key).0;
+        self.evolution.renamed_tables.push(TableRename {
+            table: table.to_string(),
+            from,
+            location,
+        });
     }
 
     /// A spec file's `removed_tables:` (`name: { allow_data_loss: reason }`). Whether a table of
