@@ -340,6 +340,14 @@ fn types_file(spec: &Spec) -> String {
             }
         }
     }
+    // `renamed_from:` on a type: the old name stays, as an alias, for code written against it.
+    for renamed in &spec.evolution.renamed_types {
+        let _ = write!(
+            out,
+            "\n\n{} = {}\n\"\"\"Deprecated: the name of ``{}`` before it was renamed (``renamed_from``).\"\"\"\n",
+            renamed.from, renamed.type_name, renamed.type_name
+        );
+    }
     if !models.is_empty() {
         out.push_str("\n\n# Resolve forward references between models declared in any order.\n");
         for name in &models {

@@ -169,6 +169,17 @@ fn types_file(spec: &Spec) -> String {
             }
             TypeKind::Union(union) => union_type(&mut out, ty, union),
         }
+        if let Some(renamed) = spec.evolution.type_renamed_from(&ty.name) {
+            tsdoc(
+                &mut out,
+                "",
+                &[format!(
+                    "@deprecated The name of {{@link {}}} before it was renamed (`renamed_from`).",
+                    ty.name
+                )],
+            );
+            let _ = writeln!(out, "export type {} = {};", renamed.from, ty.name);
+        }
     }
     out
 }

@@ -53,3 +53,10 @@ fn a_removed_value_is_read_only_where_it_is_declared_a_read_alias() {
     assert!("violet".parse::<Colour>().is_err());
     assert_eq!(Colour::NAMES, ["red", "blue", "green"]);
 }
+
+#[test]
+#[allow(deprecated)] // the point: code written against the old name still compiles
+fn a_renamed_type_keeps_its_old_name_as_an_alias() {
+    let colour: evolution::types::Hue = Colour::Red;
+    assert_eq!(colour.as_str(), "red");
+}

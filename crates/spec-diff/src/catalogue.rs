@@ -121,6 +121,7 @@ rules! {
     // types
     TYPE_REMOVED = "type-removed", Error, [WIRE, API], "a type was removed";
     TYPE_ADDED = "type-added", Note, [ADD], "a type was added";
+    TYPE_RENAMED = "type-renamed", Danger, [API], "a type was renamed (`renamed_from`): the generated Rust, TypeScript and Python keep the old name as a deprecated alias";
     TYPE_KIND_CHANGED = "type-kind-changed", Error, [WIRE, API], "a type changed kind (id, string, enum, record, union)";
     TYPE_ROOT_REMOVED = "type-root-removed", Warning, [API], "a type is no longer a root: its JSON Schema file is gone";
     TYPE_ROOT_ADDED = "type-root-added", Note, [ADD], "a type became a root: it gets its own JSON Schema file";

@@ -134,6 +134,23 @@ impl Differ {
         });
     }
 
+    /// `ty` with every type the new spec declares `renamed_from` under its new name, so a field
+    /// whose type was only renamed is not reported as changing type.
+    fn under_new_type_names(&self, ty: &TypeRef) -> TypeRef {
+        match ty {
+            TypeRef::Named(name) => TypeRef::Named(
+                self.evolution
+                    .renamed_types
+                    .iter()
+                    .find(|r| r.from == *name)
+                    .map_or_else(|| name.clone(), |r| r.type_name.clone()),
+            ),
+            TypeRef::List(inner) => TypeRef::List(Box::new(self.under_new_type_names(inner))),
+            TypeRef::Map(inner) => TypeRef::Map(Box::new(self.under_new_type_names(inner))),
+            TypeRef::Primitive(_) => ty.clone(),
+        }
+    }
+
     /// A change at a position of the new spec.
     fn at_new(&mut self, rule: &'static RuleDef, subject: &str, message: String, at: &Location) {
         self.push(rule, subject, message, Side::New, at);
@@ -213,8 +230,20 @@ impl Differ {
 
     fn types(&mut self, old: &Spec, new: &Spec) {
         let skip = |spec: &Spec, t: &TypeDef| t.name == spec.lifecycle.name;
+        // A type renamed by `renamed_from:` is compared with its old self.
+        let renamed_from = |n: &TypeDef| -> Option<&TypeDef> {
+            let from = &new.evolution.type_renamed_from(&n.name)?.from;
+            old.type_named(from)
+                .filter(|o| !skip(old, o) && new.type_named(from).is_none())
+                .filter(|_| old.type_named(&n.name).is_none())
+        };
+        let renamed: Vec<(&TypeDef, &TypeDef)> = new
+            .types
+            .iter()
+            .filter_map(|n| renamed_from(n).map(|o| (o, n)))
+            .collect();
         for o in old.types.iter().filter(|t| !skip(old, t)) {
-            if new.type_named(&o.name).is_none() {
+            if new.type_named(&o.name).is_none() && !renamed.iter().any(|(r, _)| r.name == o.name) {
                 self.at_old(
                     c::TYPE_REMOVED,
                     &o.name,
@@ -227,7 +256,24 @@ impl Differ {
             }
         }
         for n in new.types.iter().filter(|t| !skip(new, t)) {
-            let Some(o) = old.type_named(&n.name).filter(|o| !skip(old, o)) else {
+            let was = renamed
+                .iter()
+                .find(|(_, r)| r.name == n.name)
+                .map(|(o, _)| *o);
+            if let Some(o) = was {
+                let at = &new
+                    .evolution
+                    .type_renamed_from(&n.name)
+                    .expect("renamed above")
+                    .location;
+                self.at_new(
+                    c::TYPE_RENAMED,
+                    &n.name,
+                    format!("type {} was renamed from {}", n.name, o.name),
+                    at,
+                );
+            }
+            let Some(o) = was.or_else(|| old.type_named(&n.name).filter(|o| !skip(old, o))) else {
                 self.at_new(
                     c::TYPE_ADDED,
                     &n.name,
@@ -557,7 +603,7 @@ impl Differ {
                 continue;
             };
             self.meta(&subject, &o.meta, &f.meta);
-            if o.ty != f.ty {
+            if self.under_new_type_names(&o.ty) != f.ty {
                 self.at_new(
                     c::FIELD_TYPE_CHANGED,
                     &subject,

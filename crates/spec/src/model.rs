@@ -116,6 +116,8 @@ pub struct Evolution {
     pub casts: Vec<FieldCast>,
     /// `renamed_from:` on `table:` blocks, in spec order.
     pub renamed_tables: Vec<TableRename>,
+    /// `renamed_from:` on types, in spec order.
+    pub renamed_types: Vec<TypeRename>,
 }
 
 impl Evolution {
@@ -138,6 +140,11 @@ impl Evolution {
         self.removed_fields
             .iter()
             .find(|r| r.record == record && r.field == field)
+    }
+
+    /// The name type `name` had before, if it declares `renamed_from:`.
+    pub fn type_renamed_from(&self, name: &str) -> Option<&TypeRename> {
+        self.renamed_types.iter().find(|t| t.type_name == name)
     }
 
     /// The `cast:` of `record.field`, if it declares one.
@@ -209,6 +216,18 @@ pub struct RemovedField {
     /// `allow_data_loss:`: why losing the stored values is acceptable.
     pub allow_data_loss: String,
     /// Where the entry is written.
+    pub location: Location,
+}
+
+/// `renamed_from: Old` on a type: the type was called `Old` before. Types have no storage of
+/// their own; the generated code keeps `Old` as a deprecated alias.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeRename {
+    /// The type's name now.
+    pub type_name: String,
+    /// Its name before.
+    pub from: String,
+    /// Where `renamed_from` is written.
     pub location: Location,
 }
 

@@ -60,3 +60,7 @@ def test_a_removed_value_is_read_only_where_it_is_declared_a_read_alias() -> Non
     with pytest.raises(ValidationError):
         types.Task.model_validate(old_task("violet"))
     assert types.COLOUR_VALUES == ("red", "blue", "green")
+
+
+def test_a_renamed_type_keeps_its_old_name_as_an_alias() -> None:
+    assert types.Hue is types.Colour

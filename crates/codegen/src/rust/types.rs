@@ -44,6 +44,22 @@ pub(super) fn items(spec: &Spec, types: &[TypeDef]) -> Result<TokenStream, Codeg
     let mut items = TokenStream::new();
     for type_def in types {
         items.extend(type_def_tokens(spec, type_def)?);
+        // `renamed_from:` on the type: code written against the old name keeps compiling, and
+        // is told the new one.
+        if let Some(renamed) = spec.evolution.type_renamed_from(&type_def.name) {
+            let old = ident(&renamed.from, &type_def.meta)?;
+            let new = ident(&type_def.name, &type_def.meta)?;
+            let doc = format!(
+                " The name of [`{}`] before it was renamed (`renamed_from`).",
+                type_def.name
+            );
+            let note = format!("renamed to {}", type_def.name);
+            items.extend(quote! {
+                #[doc = #doc]
+                #[deprecated(note = #note)]
+                pub type #old = #new;
+            });
+        }
     }
     Ok(items)
 }

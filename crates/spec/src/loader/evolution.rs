@@ -6,7 +6,7 @@
 use super::*;
 use crate::model::{
     Backfill, FieldBackfill, FieldCast, FieldRename, RemovedField, RemovedTable, RemovedValue,
-    TableRename,
+    TableRename, TypeRename,
 };
 
 impl Loader {
@@ -148,6 +148,49 @@ impl Loader {
                 }
             }
         }
+    }
+
+    /// `renamed_from:` of a type named `type_name`. The old name must stay free: the generated
+    /// code keeps it as an alias of the new one.
+    pub(super) fn type_renamed_from(
+        &mut self,
+        key: &MarkedScalarNode,
+        node: &Node,
+        type_name: &str,
+    ) {
+        let Some(scalar) = self.expect_scalar(node, "`renamed_from`") else {
+            return;
+        };
+        let at = self.at_scalar(scalar);
+        let from = scalar.as_str().to_string();
+        self.check_name(&from, NameKind::Type, at.clone());
+        if from == type_name {
+            self.report(
+                "S1302",
+                at,
+                format!("type `{type_name}` is `renamed_from` itself"),
+                "the old name is the new name",
+                Some(
+                    "write the name the type had in the previous version, or drop `renamed_from`"
+                        .into(),
+                ),
+            );
+        } else if let Some(other) = self.declared.get(&from) {
+            let other = other.at.0.clone();
+            self.report(
+                "S1309",
+                at,
+                format!("type `{type_name}` is `renamed_from` `{from}`, which is declared too"),
+                "the old name is taken",
+                Some(format!("the generated code keeps `{from}` as an alias of `{type_name}`, so the name must be free; `{from}` is declared at {other}")),
+            );
+        }
+        let location = self.at_scalar(key).0;
+        self.evolution.renamed_types.push(TypeRename {
+            type_name: type_name.to_string(),
+            from,
+            location,
+        });
     }
 
     /// `renamed_from:` of a `table:` block named `table`.

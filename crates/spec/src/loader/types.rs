@@ -95,7 +95,14 @@ impl Loader {
         let owner = self.at_scalar(key);
         let what = format!("type `{name}`");
         let map = self.expect_map(node, &what)?;
-        let common = ["kind", "clause", "description", "decision", "root"];
+        let common = [
+            "kind",
+            "clause",
+            "description",
+            "decision",
+            "root",
+            "renamed_from",
+        ];
         let kind_node = self.require(map, "kind", &owner, &what);
         let kind = kind_node
             .and_then(|n| self.expect_scalar(n, "`kind`"))
@@ -128,6 +135,9 @@ impl Loader {
         let allowed: Vec<&str> = common.iter().chain(extra.iter()).copied().collect();
         self.check_keys(map, &allowed, &what);
         let meta = self.meta(map, &owner, &what);
+        if let Some((key, node)) = map.get_key_value("renamed_from") {
+            self.type_renamed_from(key, node, &name);
+        }
         let root = match map.get_node("root") {
             Some(n) => self.boolean(n, "`root`").unwrap_or(false),
             None => false,

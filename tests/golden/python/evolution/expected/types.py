@@ -203,5 +203,9 @@ class Task(BaseModel):
     """
 
 
+Hue = Colour
+"""Deprecated: the name of ``Colour`` before it was renamed (``renamed_from``)."""
+
+
 # Resolve forward references between models declared in any order.
 Task.model_rebuild()

@@ -152,6 +152,10 @@ impl std::str::FromStr for Colour {
     }
 }
 
+/// The name of [`Colour`] before it was renamed (`renamed_from`).
+#[deprecated(note = "renamed to Colour")]
+pub type Hue = Colour;
+
 /// A stored task (§2.3)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

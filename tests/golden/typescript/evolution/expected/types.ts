@@ -65,6 +65,10 @@ export type Colour = "red" | "blue" | "green";
  * Clause: §2.2
  */
 export const COLOUR_VALUES = ["red", "blue", "green"] as const satisfies readonly Colour[];
+/**
+ * @deprecated The name of {@link Colour} before it was renamed (`renamed_from`).
+ */
+export type Hue = Colour;
 
 /**
  * a stored task
