@@ -28,7 +28,7 @@ use sql_support::{Db, ScratchDir, assert_replay_equals_fresh, insert_sql, new_id
 use sqlx::AssertSqlSafe;
 
 /// The cases whose migration needs a declaration (each kind of change once).
-const EVOLUTION_CASES: [&str; 9] = [
+const EVOLUTION_CASES: [&str; 10] = [
     "rename_column",
     "backfill_required_columns",
     "require_field_with_backfill",
@@ -38,6 +38,7 @@ const EVOLUTION_CASES: [&str; 9] = [
     "make_field_optional",
     "cast_column_types",
     "rename_table",
+    "map_removed_state",
 ];
 
 fn case_dir(case: &str) -> PathBuf {
@@ -105,6 +106,16 @@ async fn populate(db: &mut Db, schema: &Schema) {
     let tags = schema.table("task_tags").expect("task_tags");
     let events = schema.table("task_events").expect("task_events");
     let (first, second, child) = (new_id(), new_id(), new_id());
+    // A state a case removes, where the schema still has it.
+    let states = tasks
+        .column("state")
+        .and_then(|c| c.enum_values.clone())
+        .unwrap_or_default();
+    let first_state = if states.iter().any(|s| s == "waiting") {
+        "'waiting'".to_string()
+    } else {
+        "'open'".to_string()
+    };
     let rows: [(&TableSchema, Vec<(&str, String)>); 7] = [
         (
             tasks,
@@ -112,6 +123,7 @@ async fn populate(db: &mut Db, schema: &Schema) {
                 ("task_id", first.clone()),
                 ("color", "'green'".into()),
                 ("title", "'first'".into()),
+                ("state", first_state.clone()),
                 ("score", "2.5".into()),
                 ("details", "'{\"k\": \"v\"}'".into()),
             ],

@@ -60,3 +60,17 @@ fn a_renamed_type_keeps_its_old_name_as_an_alias() {
     let colour: evolution::types::Hue = Colour::Red;
     assert_eq!(colour.as_str(), "red");
 }
+
+#[test]
+fn a_removed_state_is_read_as_the_state_it_maps_to() {
+    use evolution::types::Stage;
+    assert_eq!("pending".parse::<Stage>(), Ok(Stage::Review));
+    let mut old = old_task("red");
+    old["stage"] = json!("pending");
+    let task: Task = serde_json::from_value(old).expect("a removed state with read_alias");
+    assert_eq!(task.stage, Stage::Review);
+    assert_eq!(
+        serde_json::to_value(task).expect("serializes")["stage"],
+        "review"
+    );
+}

@@ -178,6 +178,7 @@ rules! {
     LIFECYCLE_RENAMED = "lifecycle-renamed", Error, [API], "the lifecycle enum changed name";
     STATE_ADDED = "state-added", Warning, [ADD, BEH], "a lifecycle state was added";
     STATE_REMOVED = "state-removed", Error, [WIRE, STO, BEH], "a lifecycle state was removed";
+    STATE_MAPPED = "state-mapped", Error, [BEH], "a lifecycle state was removed with a declared `map_to` (`removed_states:`): stored jobs in it move to that state, and old records read as it with `read_alias`";
     INITIAL_STATE_CHANGED = "initial-state-changed", Error, [BEH], "the lifecycle's initial state changed";
     TERMINAL_STATE_CHANGED = "terminal-state-changed", Error, [BEH], "a state became terminal, or stopped being terminal";
     TRANSITION_REMOVED = "transition-removed", Error, [BEH], "an allowed transition was removed";

@@ -64,3 +64,11 @@ def test_a_removed_value_is_read_only_where_it_is_declared_a_read_alias() -> Non
 
 def test_a_renamed_type_keeps_its_old_name_as_an_alias() -> None:
     assert types.Hue is types.Colour
+
+
+def test_a_removed_state_is_read_as_the_state_it_maps_to() -> None:
+    old = old_task("red")
+    old["stage"] = "pending"
+    task = types.Task.model_validate(old)
+    assert task.stage == "review"
+    assert task.model_dump(mode="json")["stage"] == "review"

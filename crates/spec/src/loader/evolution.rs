@@ -319,12 +319,14 @@ impl Loader {
     }
 
     /// An enum's `removed_values:` (`old: { map_to: value, read_alias: bool }`) and each value's
-    /// `renamed_from:` (an old value mapped to it and read as an alias).
+    /// `renamed_from:` (an old value mapped to it and read as an alias); the lifecycle's
+    /// `removed_states:` (`key`) the same way, its states as the values.
     pub(super) fn removed_values(
         &mut self,
         map: &MarkedMappingNode,
         enum_name: &str,
         values: &[EnumValue],
+        key: &str,
     ) {
         if let Some(Node::Mapping(value_map)) = map.get_node("values") {
             for (key, value) in value_map.iter() {
@@ -351,10 +353,10 @@ impl Loader {
                 });
             }
         }
-        let Some(node) = map.get_node("removed_values") else {
+        let Some(node) = map.get_node(key) else {
             return;
         };
-        let Some(entries) = self.expect_map(node, "`removed_values`") else {
+        let Some(entries) = self.expect_map(node, &format!("`{key}`")) else {
             return;
         };
         for (key, value) in entries.iter() {

@@ -147,7 +147,7 @@ impl Loader {
             Some("string") => TypeKind::String(self.string_constraints(map)),
             Some("enum") => {
                 let values = self.enum_values(map, &owner, &what);
-                self.removed_values(map, &name, &values);
+                self.removed_values(map, &name, &values, "removed_values");
                 TypeKind::Enum(values)
             }
             Some("record") => {

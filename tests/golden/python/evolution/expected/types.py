@@ -148,7 +148,10 @@ COLOUR_VALUES: tuple[Colour, ...] = ("red", "blue", "green")
 """Every value of ``Colour``, in spec order."""
 
 
-Stage = Literal["draft", "review", "published", "withdrawn"]
+Stage = Annotated[
+    Literal["draft", "review", "published", "withdrawn"],
+    BeforeValidator(lambda value: {"pending": "review"}.get(value, value) if isinstance(value, str) else value),
+]
 """a small state machine
 
 Values:

@@ -194,7 +194,9 @@ pub enum Stage {
     #[serde(rename = "draft")]
     Draft,
     /// Waiting for review (§4.1)
-    #[serde(rename = "review")]
+    ///
+    /// Also read from the removed value(s) `pending` (`read_alias`), never written.
+    #[serde(rename = "review", alias = "pending")]
     Review,
     /// Out; never changes (§4.2)
     #[serde(rename = "published")]
@@ -242,6 +244,7 @@ impl std::str::FromStr for Stage {
             "review" => Ok(Self::Review),
             "published" => Ok(Self::Published),
             "withdrawn" => Ok(Self::Withdrawn),
+            "pending" => Ok(Self::Review),
             _ => {
                 Err(crate::ValueError::UnknownEnumValue {
                     type_name: "Stage",

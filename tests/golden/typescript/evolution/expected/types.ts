@@ -120,6 +120,8 @@ export interface Task {
  * - `withdrawn`: pulled back; never changes (§4.2)
  *
  * Clause: §4
+ *
+ * Records written before the spec removed them may hold `pending` → `review`: the Rust and Python models read them as the value shown; this type does not.
  */
 export type Stage = "draft" | "review" | "published" | "withdrawn";
 
