@@ -8,6 +8,9 @@
 //!   `normal` renamed `standard`, `experimental` mapped onto it with `read_alias: true`);
 //! - a column dropped on purpose (`AiJob.aux_trace_ids`, `allow_data_loss`).
 //!
+//! `after/spec` holds only the files that change; the rest is read from `before/spec`
+//! (`diff -r before/spec after/spec` shows the whole change).
+//!
 //! Its spec-diff report and the migration codegen writes after the repository's 0001–0004 are
 //! committed as goldens under `tests/evolution_example/expected/` (`EXPECTORATE=overwrite`
 //! rewrites them), and the migration is applied to populated SQLite and Postgres databases.
@@ -31,9 +34,26 @@ fn example_dir() -> PathBuf {
     repo_root().join("tests/evolution_example")
 }
 
+/// The `before` spec, or the `after` spec: `before`'s files with `after`'s on top.
 fn load(which: &str) -> Spec {
-    let dir = example_dir().join(which);
-    handshake_spec::load(&dir).unwrap_or_else(|e| panic!("{} does not load:\n{e}", dir.display()))
+    let mut sources = BTreeMap::new();
+    for layer in ["before", which] {
+        let dir = example_dir().join(layer).join("spec");
+        for entry in std::fs::read_dir(&dir).expect("spec folder") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            sources.insert(
+                format!("spec/{name}"),
+                std::fs::read_to_string(&path).expect("utf-8"),
+            );
+        }
+    }
+    handshake_spec::load_sources(&sources, handshake_spec::MANIFEST)
+        .unwrap_or_else(|e| panic!("the example's {which} spec does not load:\n{e}"))
 }
 
 /// The repository's migrations up to [`BASE_MIGRATION`], as codegen reads them.
