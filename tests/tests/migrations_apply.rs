@@ -29,6 +29,12 @@ fn additive_cases() -> Vec<String> {
         .expect("cases")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .filter(|name| !name.starts_with("refuse_") && case_dir(name).join("before").exists())
+        // A case that drops or renames a table has no tasks or task_events left to check here;
+        // its rows are checked in migrations_evolve.rs, with every other declared change.
+        .filter(|name| {
+            let evolution = load(&case_dir(name).join("after")).evolution;
+            evolution.removed_tables.is_empty() && evolution.renamed_tables.is_empty()
+        })
         .collect();
     cases.sort();
     assert!(cases.len() >= 5, "the additive cases: {cases:?}");

@@ -67,7 +67,7 @@ fn codegen(check: bool) -> Result<ExitCode> {
         }
         Err(RunError::Codegen(CodegenError::NonAdditiveChange { change, help })) => {
             eprintln!(
-                "error: non-additive schema change refused: {change}\n  = help: {help}\nnothing was written"
+                "error: schema change refused:\n  {change}\n  = help: {help}\nnothing was written"
             );
             return Ok(ExitCode::FAILURE);
         }

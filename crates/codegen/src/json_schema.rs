@@ -594,6 +594,7 @@ mod tests {
             profiles: Vec::new(),
             out_of_scope: Vec::new(),
             claims: Vec::new(),
+            evolution: Default::default(),
         }
     }
 

@@ -46,9 +46,9 @@ pub struct ExistingFile {
 /// Why generation failed. Nothing is written when this is returned.
 #[derive(Debug, thiserror::Error)]
 pub enum CodegenError {
-    /// The spec changed the tables in a way that is not additive; a hand-written migration and a
-    /// spec version bump are needed. `change` names the change.
-    #[error("non-additive schema change refused: {change}")]
+    /// The spec changed the tables in a way no declaration covers (or codegen cannot migrate):
+    /// `change` names every such change, one per line, each with where to declare it.
+    #[error("schema change refused:\n  {change}")]
     NonAdditiveChange {
         /// Human-readable description of the change, naming table and column.
         change: String,

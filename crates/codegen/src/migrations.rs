@@ -13,9 +13,12 @@
 //! [`generate`] never re-renders a committed migration. It checks every committed migration
 //! against the SHA-256 its snapshot recorded ([`CodegenError::EditedMigration`]), takes the latest
 //! snapshot as the schema the committed migrations produce, and diffs it with the schema the spec
-//! describes ([`crate::sql::schema`]): equal → nothing new; additive (new table, new nullable
-//! column, new index, new enum value) → one new migration per dialect plus a snapshot, numbered
-//! next; anything else → [`CodegenError::NonAdditiveChange`] with how to write it by hand.
+//! describes ([`crate::sql::schema`], [`diff`]): equal → nothing new; additive (new table, new
+//! nullable column, new index, new enum value, a column made nullable), or covered by the spec's
+//! evolution declarations (renames, backfills, enum value maps, casts, declared data loss; see
+//! `docs/spec-language.md`, "Evolving a stored spec") → one new migration per dialect plus a
+//! snapshot, numbered next (`render.rs`); anything else → [`CodegenError::NonAdditiveChange`], each
+//! problem with the YAML location and the declaration that would cover it.
 //!
 //! A hand-written migration (a highest-numbered pair of files without the `@generated` marker and
 //! without a snapshot) is adopted: its snapshot records the spec's schema as what it produces, once
@@ -38,8 +41,16 @@ use handshake_spec::model::Spec;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::sql::{self, Dialect, Schema, TableSchema, ddl};
+use crate::sql::{self, Dialect, Schema};
+
+mod declared;
+mod diff;
+mod render;
+
 use crate::{CodegenError, ExistingFile, GeneratedFile, marker};
+pub use diff::{Change, diff};
+use diff::{describe, diff_declared, rename_tables};
+use render::render_migration;
 
 /// What [`generate`] produces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,10 +151,16 @@ pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutpu
         .map(|(_, s)| s)
         .expect("checked above")
         .schema;
-    let changes = diff(base, &target).map_err(|problems| CodegenError::NonAdditiveChange {
-        change: problems.join("; "),
-        help: non_additive_help(spec, &folder, last.number + 1),
-    })?;
+    let declared = declared::declarations(spec, &target);
+    // A renamed table is diffed under its new name; its rename comes first.
+    let (renamed_base, renames) = rename_tables(base, &target, &declared);
+    let base = &renamed_base;
+    let changes = diff_declared(base, &target, &declared)
+        .map(|changes| renames.into_iter().chain(changes).collect::<Vec<_>>())
+        .map_err(|problems| CodegenError::NonAdditiveChange {
+            change: problems.join("\n  "),
+            help: non_additive_help(spec, &folder, last.number + 1),
+        })?;
     if !changes.is_empty() {
         let number = last.number + 1;
         let description = describe(&changes);
@@ -164,8 +181,8 @@ fn spec_source(_spec: &Spec) -> String {
 
 fn non_additive_help(spec: &Spec, folder: &str, next: u32) -> String {
     format!(
-        "codegen only writes additive migrations (new table, new nullable column, new index, new enum value). \
-         Write this one by hand: add {folder}/sqlite/{next:04}_<description>.sql and {folder}/postgres/{next:04}_<description>.sql \
+        "declare each change in the spec as its line says (see \"Evolving a stored spec\" in docs/spec-language.md) and run `cargo xtask codegen` again. \
+         A change codegen does not migrate needs a hand-written migration: add {folder}/sqlite/{next:04}_<description>.sql and {folder}/postgres/{next:04}_<description>.sql \
          (without the @generated marker) taking the schema of migration {prev:04} to the one the spec now describes while keeping existing rows, \
          bump `version:` in spec/handshake.yaml (now {version}), then run `cargo xtask codegen`: it records {folder}/{SNAPSHOTS}/{next:04}.json \
          for the hand-written migration and checks later changes against it",
@@ -483,413 +500,4 @@ impl Snapshot {
             contents: contents.to_string(),
         })
     }
-}
-
-// ---- diffing ---------------------------------------------------------------------------------
-
-/// One additive change, in the order it is rendered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    /// A table that did not exist.
-    CreateTable(String),
-    /// A new nullable column of an existing table.
-    AddColumn {
-        /// Table name.
-        table: String,
-        /// Column name.
-        column: String,
-    },
-    /// A new index on an existing table.
-    AddIndex {
-        /// Table name.
-        table: String,
-        /// Index name.
-        index: String,
-    },
-    /// New allowed values in an enum column's CHECK.
-    WidenEnum {
-        /// Table name.
-        table: String,
-        /// Column name.
-        column: String,
-        /// The values added, in spec order.
-        added: Vec<String>,
-    },
-}
-
-impl Change {
-    /// A one-line, human-readable summary.
-    pub fn summary(&self) -> String {
-        match self {
-            Change::CreateTable(table) => format!("create table {table}"),
-            Change::AddColumn { table, column } => format!("add column {table}.{column}"),
-            Change::AddIndex { table, index } => format!("add index {index} on {table}"),
-            Change::WidenEnum {
-                table,
-                column,
-                added,
-            } => {
-                format!("allow {} in {table}.{column}", added.join(", "))
-            }
-        }
-    }
-
-    fn slug(&self) -> String {
-        match self {
-            Change::CreateTable(table) => format!("create_{table}"),
-            Change::AddColumn { table, column } => format!("add_{table}_{column}"),
-            Change::AddIndex { index, .. } => format!("add_index_{index}"),
-            Change::WidenEnum { table, column, .. } => format!("widen_{table}_{column}"),
-        }
-    }
-}
-
-/// The description (file-name part) of a migration: the change's slug, or the first one's with a count.
-fn describe(changes: &[Change]) -> String {
-    match changes {
-        [only] => only.slug(),
-        [first, rest @ ..] => format!("{}_and_{}_more", first.slug(), rest.len()),
-        [] => "no_change".to_string(),
-    }
-}
-
-fn column_type_words(column: &sql::Column) -> String {
-    match &column.enum_values {
-        Some(_) => format!("enum ({})", column.ty.spelling()),
-        None => column.ty.spelling().to_string(),
-    }
-}
-
-fn nullability(nullable: bool) -> &'static str {
-    if nullable { "nullable" } else { "NOT NULL" }
-}
-
-/// Additive changes from `old` to `new`, or every non-additive difference found.
-///
-/// Compared by name: column order does not matter (an added column goes last in the database
-/// whatever its place in the spec), and enum values are compared as sets (reordering them
-/// changes no CHECK).
-pub fn diff(old: &Schema, new: &Schema) -> Result<Vec<Change>, Vec<String>> {
-    let mut problems = Vec::new();
-    let mut changes = Vec::new();
-    for old_table in &old.tables {
-        if new.table(&old_table.name).is_none() {
-            problems.push(format!("table {} was dropped or renamed", old_table.name));
-        }
-    }
-    for new_table in &new.tables {
-        match old.table(&new_table.name) {
-            None => changes.push(Change::CreateTable(new_table.name.clone())),
-            Some(old_table) => diff_table(old_table, new_table, &mut changes, &mut problems),
-        }
-    }
-    if problems.is_empty() {
-        Ok(changes)
-    } else {
-        Err(problems)
-    }
-}
-
-fn diff_table(
-    old: &TableSchema,
-    new: &TableSchema,
-    changes: &mut Vec<Change>,
-    problems: &mut Vec<String>,
-) {
-    let t = &new.name;
-    let mut widen = Vec::new();
-    for old_column in &old.columns {
-        let Some(new_column) = new.column(&old_column.name) else {
-            problems.push(format!(
-                "column {t}.{} was dropped or renamed",
-                old_column.name
-            ));
-            continue;
-        };
-        let c = &old_column.name;
-        if old_column.ty != new_column.ty
-            || old_column.enum_values.is_some() != new_column.enum_values.is_some()
-        {
-            problems.push(format!(
-                "column {t}.{c} changed type from {} to {}",
-                column_type_words(old_column),
-                column_type_words(new_column)
-            ));
-        }
-        if old_column.nullable != new_column.nullable {
-            problems.push(format!(
-                "column {t}.{c} changed from {} to {}",
-                nullability(old_column.nullable),
-                nullability(new_column.nullable)
-            ));
-        }
-        if let (Some(old_values), Some(new_values)) =
-            (&old_column.enum_values, &new_column.enum_values)
-        {
-            let removed: Vec<&str> = old_values
-                .iter()
-                .filter(|v| !new_values.contains(v))
-                .map(String::as_str)
-                .collect();
-            let added: Vec<String> = new_values
-                .iter()
-                .filter(|v| !old_values.contains(v))
-                .cloned()
-                .collect();
-            if !removed.is_empty() {
-                problems.push(format!(
-                    "column {t}.{c} lost enum value(s) {}",
-                    removed.join(", ")
-                ));
-            } else if !added.is_empty() {
-                widen.push(Change::WidenEnum {
-                    table: t.clone(),
-                    column: c.clone(),
-                    added,
-                });
-            }
-        }
-    }
-    let mut added_columns = Vec::new();
-    for new_column in &new.columns {
-        if old.column(&new_column.name).is_some() {
-            continue;
-        }
-        if new_column.nullable {
-            added_columns.push(new_column.name.clone());
-            changes.push(Change::AddColumn {
-                table: t.clone(),
-                column: new_column.name.clone(),
-            });
-        } else {
-            problems.push(format!(
-                "new column {t}.{} is NOT NULL (a required field) and existing rows have no value for it",
-                new_column.name
-            ));
-        }
-    }
-    changes.extend(widen);
-    if old.primary_key != new.primary_key {
-        problems.push(format!(
-            "primary key of {t} changed from ({}) to ({})",
-            old.primary_key.join(", "),
-            new.primary_key.join(", ")
-        ));
-    }
-    for fk in &old.foreign_keys {
-        if !new.foreign_keys.contains(fk) {
-            problems.push(format!(
-                "foreign key {t} ({}) → {} was removed or changed",
-                fk.columns.join(", "),
-                fk.references_table
-            ));
-        }
-    }
-    for fk in &new.foreign_keys {
-        if !old.foreign_keys.contains(fk) && !fk.columns.iter().all(|c| added_columns.contains(c)) {
-            problems.push(format!(
-                "foreign key {t} ({}) → {} was added to existing column(s)",
-                fk.columns.join(", "),
-                fk.references_table
-            ));
-        }
-    }
-    for old_index in &old.indexes {
-        match new.indexes.iter().find(|i| i.name == old_index.name) {
-            None => problems.push(format!(
-                "index {} on {t} was dropped or renamed",
-                old_index.name
-            )),
-            Some(new_index) if new_index != old_index => problems.push(format!(
-                "index {} on {t} changed from {} to {}",
-                old_index.name,
-                index_words(old_index),
-                index_words(new_index)
-            )),
-            Some(_) => {}
-        }
-    }
-    for new_index in &new.indexes {
-        if !old.indexes.iter().any(|i| i.name == new_index.name) {
-            changes.push(Change::AddIndex {
-                table: t.clone(),
-                index: new_index.name.clone(),
-            });
-        }
-    }
-    // A CHECK for a cross-field rule: existing rows may violate a new or changed one, so only a
-    // new table may bring it (inside its CREATE TABLE).
-    for check in &new.checks {
-        match old.checks.iter().find(|c| c.name == check.name) {
-            None => problems.push(format!(
-                "CHECK {} (rule {}) was added to the existing table {t}; existing rows may violate it",
-                check.name, check.rule
-            )),
-            Some(previous) if previous != check => problems.push(format!(
-                "CHECK {} (rule {}) on {t} changed",
-                check.name, check.rule
-            )),
-            Some(_) => {}
-        }
-    }
-    for check in &old.checks {
-        if !new.checks.iter().any(|c| c.name == check.name) {
-            problems.push(format!(
-                "CHECK {} (rule {}) on {t} was removed",
-                check.name, check.rule
-            ));
-        }
-    }
-    if old.append_only != new.append_only {
-        problems.push(format!(
-            "table {t} changed append_only from {} to {}",
-            old.append_only, new.append_only
-        ));
-    }
-}
-
-fn index_words(index: &sql::IndexSchema) -> String {
-    format!(
-        "{}({})",
-        if index.unique { "unique " } else { "" },
-        index.columns.join(", ")
-    )
-}
-
-// ---- rendering -------------------------------------------------------------------------------
-
-fn render_migration(
-    spec: &Spec,
-    folder: &str,
-    number: u32,
-    description: &str,
-    old: &Schema,
-    new: &Schema,
-    changes: &[Change],
-) -> Vec<GeneratedFile> {
-    let source = spec_source(spec);
-    let mut checksums = Vec::new();
-    let mut files = Vec::new();
-    for dialect in Dialect::ALL {
-        let (no_transaction, body) = render_body(dialect, old, new, changes);
-        let first_line = if no_transaction {
-            marker::line("-- no-transaction --", &source)
-        } else {
-            marker::line("--", &source)
-        };
-        let mut text = first_line;
-        text.push_str(&format!(
-            "-- Migration {number:04} ({}) for spec {} {} (Master Spec {}).\n",
-            dialect.folder(),
-            spec.name,
-            spec.version,
-            spec.master_spec
-        ));
-        for change in changes {
-            text.push_str(&format!("--   {}\n", change.summary()));
-        }
-        text.push('\n');
-        text.push_str(&body);
-        let relative = format!("{}/{number:04}_{description}.sql", dialect.folder());
-        checksums.push((relative.clone(), sha256_hex(&text)));
-        files.push(GeneratedFile {
-            path: format!("{folder}/{relative}"),
-            contents: text,
-        });
-    }
-    let snapshot = Snapshot {
-        version: number,
-        description: description.to_string(),
-        spec_version: spec.version.clone(),
-        hand_written: false,
-        checksums,
-        schema: new.clone(),
-        contents: String::new(),
-    };
-    files.push(GeneratedFile {
-        path: snapshot_path(folder, number),
-        contents: snapshot.render(&source),
-    });
-    files
-}
-
-/// The statements of one migration; `true` when it must run outside sqlx's transaction.
-fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change]) -> (bool, String) {
-    let mut out = String::new();
-    let mut rebuilt: Vec<&str> = Vec::new();
-    // Changes to existing tables first, table by table in spec order; then the new tables.
-    for table in &new.tables {
-        let Some(old_table) = old.table(&table.name) else {
-            continue;
-        };
-        let mine = |c: &&Change| match c {
-            Change::AddColumn { table: t, .. }
-            | Change::AddIndex { table: t, .. }
-            | Change::WidenEnum { table: t, .. } => *t == table.name,
-            Change::CreateTable(_) => false,
-        };
-        let table_changes: Vec<&Change> = changes.iter().filter(mine).collect();
-        if table_changes.is_empty() {
-            continue;
-        }
-        let widens = table_changes
-            .iter()
-            .any(|c| matches!(c, Change::WidenEnum { .. }));
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        if dialect == Dialect::Sqlite && widens {
-            let old_columns: Vec<&str> =
-                old_table.columns.iter().map(|c| c.name.as_str()).collect();
-            out.push_str(&ddl::rebuild_table(table, &old_columns));
-            rebuilt.push(&table.name);
-            continue;
-        }
-        for change in table_changes {
-            match change {
-                Change::AddColumn { column, .. } => {
-                    let column = table.column(column).expect("diff names existing columns");
-                    out.push_str(&ddl::add_column(dialect, table, column));
-                }
-                Change::WidenEnum { column, .. } => {
-                    let column = table.column(column).expect("diff names existing columns");
-                    out.push_str(&ddl::replace_check(&table.name, column));
-                }
-                Change::AddIndex { index, .. } => {
-                    let index = table
-                        .indexes
-                        .iter()
-                        .find(|i| i.name == *index)
-                        .expect("diff names existing indexes");
-                    out.push_str(&ddl::create_index(&table.name, index));
-                }
-                Change::CreateTable(_) => {}
-            }
-        }
-    }
-    let created: Vec<&TableSchema> = new
-        .tables
-        .iter()
-        .filter(|t| old.table(&t.name).is_none())
-        .collect();
-    if !created.is_empty() {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        let existing: Vec<&str> = old.tables.iter().map(|t| t.name.as_str()).collect();
-        out.push_str(&ddl::create_tables(dialect, &created, &existing));
-    }
-    if rebuilt.is_empty() {
-        return (false, out);
-    }
-    let wrapped = format!(
-        "-- Runs outside sqlx's transaction: PRAGMA foreign_keys cannot change inside one, and with foreign\n\
-         -- keys on, dropping the old table would cascade-delete the rows of its child tables.\n\
-         PRAGMA foreign_keys = OFF;\n\
-         BEGIN;\n\n\
-         {out}\n\
-         COMMIT;\n\
-         PRAGMA foreign_keys = ON;\n"
-    );
-    (true, wrapped)
 }

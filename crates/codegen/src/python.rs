@@ -237,6 +237,14 @@ fn types_file(spec: &Spec) -> String {
             1,
         ));
     }
+    // `renamed_from:` reads the old field name too (`validation_alias`), which needs AliasChoices.
+    if !spec.evolution.renamed_fields.is_empty() {
+        out = out.replacen(
+            "    AfterValidator,\n",
+            "    AfterValidator,\n    AliasChoices,\n",
+            1,
+        );
+    }
     let mut models = Vec::new();
     for ty in definition_order(spec) {
         out.push_str("\n\n");
@@ -257,7 +265,25 @@ fn types_file(spec: &Spec) -> String {
             TypeKind::String(constraints) => string_alias(&mut out, ty, constraints),
             TypeKind::Enum(values) => {
                 let literals: Vec<String> = values.iter().map(|v| py_string(&v.name)).collect();
-                let _ = writeln!(out, "{} = Literal[{}]", ty.name, literals.join(", "));
+                // Removed values declared `read_alias` (and a value's `renamed_from`) are read as
+                // the value they map to, before the `Literal` checks it; they are never written.
+                let aliases: Vec<String> = spec
+                    .evolution
+                    .removed_values_of(&ty.name)
+                    .filter(|r| r.read_alias)
+                    .map(|r| format!("{}: {}", py_string(&r.value), py_string(&r.map_to)))
+                    .collect();
+                if aliases.is_empty() {
+                    let _ = writeln!(out, "{} = Literal[{}]", ty.name, literals.join(", "));
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "{} = Annotated[\n    Literal[{}],\n    BeforeValidator(lambda value: {{{}}}.get(value, value) if isinstance(value, str) else value),\n]",
+                        ty.name,
+                        literals.join(", "),
+                        aliases.join(", ")
+                    );
+                }
                 let mut lines = vec![
                     ty.meta.description.clone(),
                     String::new(),
@@ -290,12 +316,20 @@ fn types_file(spec: &Spec) -> String {
                 );
             }
             TypeKind::Record(record) => {
+                let renamed: Vec<(String, String)> = spec
+                    .evolution
+                    .renamed_fields
+                    .iter()
+                    .filter(|r| r.record == ty.name)
+                    .map(|r| (r.field.clone(), r.from.clone()))
+                    .collect();
                 model(
                     &mut out,
                     &ty.name,
                     &type_lines(&ty.meta),
                     None,
                     &record.fields,
+                    &renamed,
                 );
                 rules::model_validator(&mut out, spec, &ty.name);
                 models.push(ty.name.clone());
@@ -305,6 +339,14 @@ fn types_file(spec: &Spec) -> String {
                 models.extend(union.variants.iter().map(|v| variant_class(ty, &v.name)));
             }
         }
+    }
+    // `renamed_from:` on a type: the old name stays, as an alias, for code written against it.
+    for renamed in &spec.evolution.renamed_types {
+        let _ = write!(
+            out,
+            "\n\n{} = {}\n\"\"\"Deprecated: the name of ``{}`` before it was renamed (``renamed_from``).\"\"\"\n",
+            renamed.from, renamed.type_name, renamed.type_name
+        );
     }
     if !models.is_empty() {
         out.push_str("\n\n# Resolve forward references between models declared in any order.\n");
@@ -416,6 +458,7 @@ fn union_alias(out: &mut String, ty: &TypeDef, union: &Union) {
             &lines,
             Some((&union.tag, &variant.name)),
             &variant.fields,
+            &[],
         );
         out.push_str("\n\n");
         classes.push(class);
@@ -466,6 +509,7 @@ fn model(
     doc: &[String],
     tag: Option<(&str, &str)>,
     fields: &[Field],
+    renamed: &[(String, String)],
 ) {
     let _ = writeln!(out, "class {name}(BaseModel):");
     docstring(out, "    ", doc);
@@ -495,6 +539,20 @@ fn model(
     for field in fields {
         let ty = py_type(&field.ty);
         let (name, alias) = py_field(&field.name);
+        // A renamed field validates from its new and its old wire name, and is written with the new.
+        let old_name = renamed
+            .iter()
+            .find(|(f, _)| *f == field.name)
+            .map(|(_, from)| from);
+        let alias = match (alias, old_name) {
+            (alias, Some(from)) => Some(format!(
+                "{}validation_alias=AliasChoices({}, {})",
+                alias.map(|a| format!("{a}, ")).unwrap_or_default(),
+                py_string(&field.name),
+                py_string(from)
+            )),
+            (alias, None) => alias,
+        };
         let with_alias = |arguments: &str| match &alias {
             Some(alias) if arguments.is_empty() => format!(" = Field({alias})"),
             Some(alias) => format!(" = Field({arguments}, {alias})"),

@@ -117,6 +117,20 @@ fn types_file(spec: &Spec) -> String {
                     }
                 }
                 doc.extend(meta_tail(&ty.meta));
+                // A type cannot map a value on read; say which old spellings records may hold.
+                let aliases: Vec<String> = spec
+                    .evolution
+                    .removed_values_of(&ty.name)
+                    .filter(|r| r.read_alias)
+                    .map(|r| format!("`{}` → `{}`", r.value, r.map_to))
+                    .collect();
+                if !aliases.is_empty() {
+                    doc.push(String::new());
+                    doc.push(format!(
+                        "Records written before the spec removed them may hold {}: the Rust and Python models read them as the value shown; this type does not.",
+                        aliases.join(", ")
+                    ));
+                }
                 tsdoc(&mut out, "", &doc);
                 let names: Vec<String> = values.iter().map(|v| js_string(&v.name)).collect();
                 let union = if names.is_empty() {
@@ -144,9 +158,27 @@ fn types_file(spec: &Spec) -> String {
             }
             TypeKind::Record(record) => {
                 tsdoc(&mut out, "", &type_doc(&ty.meta));
-                interface(&mut out, &ty.name, None, &record.fields);
+                let renamed: Vec<(String, String)> = spec
+                    .evolution
+                    .renamed_fields
+                    .iter()
+                    .filter(|r| r.record == ty.name)
+                    .map(|r| (r.field.clone(), r.from.clone()))
+                    .collect();
+                interface(&mut out, &ty.name, None, &record.fields, &renamed);
             }
             TypeKind::Union(union) => union_type(&mut out, ty, union),
+        }
+        if let Some(renamed) = spec.evolution.type_renamed_from(&ty.name) {
+            tsdoc(
+                &mut out,
+                "",
+                &[format!(
+                    "@deprecated The name of {{@link {}}} before it was renamed (`renamed_from`).",
+                    ty.name
+                )],
+            );
+            let _ = writeln!(out, "export type {} = {};", renamed.from, ty.name);
         }
     }
     out
@@ -309,6 +341,7 @@ fn union_type(out: &mut String, ty: &TypeDef, union: &Union) {
             &interface_name,
             Some((&union.tag, &variant.name)),
             &variant.fields,
+            &[],
         );
         out.push('\n');
         variant_names.push(interface_name);
@@ -350,7 +383,15 @@ fn union_type(out: &mut String, ty: &TypeDef, union: &Union) {
     );
 }
 
-fn interface(out: &mut String, name: &str, tag: Option<(&str, &str)>, fields: &[Field]) {
+/// `renamed` lists (field, its name before) for the fields declared `renamed_from`: an interface
+/// describes what is written and cannot read the old name, so its doc says so.
+fn interface(
+    out: &mut String,
+    name: &str,
+    tag: Option<(&str, &str)>,
+    fields: &[Field],
+    renamed: &[(String, String)],
+) {
     if fields.is_empty() && tag.is_none() {
         let _ = writeln!(out, "export interface {name} {{}}");
         return;
@@ -371,6 +412,12 @@ fn interface(out: &mut String, name: &str, tag: Option<(&str, &str)>, fields: &[
             doc.push(String::new());
             doc.push(format!(
                 "@defaultValue `{default}` (applied by readers when the field is absent)"
+            ));
+        }
+        if let Some((_, from)) = renamed.iter().find(|(f, _)| *f == field.name) {
+            doc.push(String::new());
+            doc.push(format!(
+                "Called `{from}` before (`renamed_from`): the Rust and Python models read records that use the old name; this type describes only the new one."
             ));
         }
         tsdoc(out, "  ", &doc);
@@ -971,6 +1018,7 @@ pub(crate) mod test_spec {
             profiles: Vec::new(),
             out_of_scope: Vec::new(),
             claims: Vec::new(),
+            evolution: Default::default(),
         }
     }
 }

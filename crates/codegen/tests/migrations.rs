@@ -410,3 +410,49 @@ fn a_hand_written_migration_is_adopted_once_the_spec_version_is_bumped() {
         Err(CodegenError::EditedMigration { .. })
     ));
 }
+
+/// A refused change stops the whole run: `plan_repo` (what `cargo xtask codegen` calls before it
+/// writes anything) fails with the YAML location and the declaration to write, so the xtask prints
+/// it, writes nothing and exits non-zero. (The declared drop is the `drop_column_with_data_loss`
+/// case.)
+#[test]
+fn a_refused_change_stops_the_run_with_the_yaml_location() {
+    let root = std::env::temp_dir().join(format!(
+        "handshake-refused-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let write = |relative: &str, contents: &str| {
+        let path = root.join(relative);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, contents).expect("write");
+    };
+    let (committed, _) = setup("refuse_drop_column");
+    for file in &committed {
+        write(&file.path, &file.contents);
+    }
+    let case = cases_dir().join("refuse_drop_column/after/spec");
+    for name in ["handshake.yaml", "types.yaml"] {
+        write(
+            &format!("spec/{name}"),
+            &std::fs::read_to_string(case.join(name)).expect("case file"),
+        );
+    }
+    match handshake_codegen::plan_repo(&root) {
+        Err(handshake_codegen::RunError::Codegen(CodegenError::NonAdditiveChange {
+            change,
+            help,
+        })) => {
+            assert!(
+                change.contains("spec/types.yaml:29:3: column tasks.score was dropped or renamed")
+                    && change.contains("allow_data_loss"),
+                "{change}"
+            );
+            assert!(help.contains("Evolving a stored spec"), "{help}");
+        }
+        other => panic!("an undeclared drop must stop the run, got {other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -121,6 +121,7 @@ rules! {
     // types
     TYPE_REMOVED = "type-removed", Error, [WIRE, API], "a type was removed";
     TYPE_ADDED = "type-added", Note, [ADD], "a type was added";
+    TYPE_RENAMED = "type-renamed", Danger, [API], "a type was renamed (`renamed_from`): the generated Rust, TypeScript and Python keep the old name as a deprecated alias";
     TYPE_KIND_CHANGED = "type-kind-changed", Error, [WIRE, API], "a type changed kind (id, string, enum, record, union)";
     TYPE_ROOT_REMOVED = "type-root-removed", Warning, [API], "a type is no longer a root: its JSON Schema file is gone";
     TYPE_ROOT_ADDED = "type-root-added", Note, [ADD], "a type became a root: it gets its own JSON Schema file";
@@ -132,6 +133,7 @@ rules! {
     FIELD_MADE_OPTIONAL = "field-made-optional", Danger, [WIRE, API], "a required field became optional";
     FIELD_TYPE_CHANGED = "field-type-changed", Error, [WIRE, API], "a field's type changed";
     FIELD_DEFAULT_CHANGED = "field-default-changed", Danger, [BEH], "a field's default was added, removed or changed";
+    FIELD_RENAMED = "field-renamed", Error, [WIRE, API], "a field was renamed (`renamed_from`): new records carry the new name; readers that can read the old one as an alias still do";
     // string newtypes
     STRING_NARROWED = "string-narrowed", Error, [WIRE], "a string type's length bounds were tightened";
     STRING_WIDENED = "string-widened", Warning, [WIRE], "a string type's length bounds were relaxed";
@@ -139,6 +141,8 @@ rules! {
     // enums
     ENUM_VALUE_REMOVED = "enum-value-removed", Error, [WIRE, STO, API], "an enum value was removed";
     ENUM_VALUE_ADDED = "enum-value-added", Warning, [ADD], "an enum value was added";
+    ENUM_VALUE_MAPPED = "enum-value-mapped", Error, [WIRE, API], "an enum value was removed with a declared `map_to`: stored rows are rewritten, but old records holding it no longer parse";
+    ENUM_VALUE_ALIASED = "enum-value-aliased", Danger, [API], "an enum value was removed with `map_to` and `read_alias: true`: stored rows are rewritten, old records still parse and read as the new value";
     // unions
     UNION_TAG_CHANGED = "union-tag-changed", Error, [WIRE, API], "a union's tag property was renamed";
     VARIANT_REMOVED = "variant-removed", Error, [WIRE, API], "a union variant was removed";
@@ -146,15 +150,23 @@ rules! {
     // storage
     TABLE_ADDED = "table-added", Note, [ADD], "a record gained a table";
     TABLE_REMOVED = "table-removed", Error, [STO], "a table was removed: its rows are lost";
+    TABLE_REMOVED_WITH_DATA_LOSS = "table-removed-with-data-loss", Danger, [STO], "a table was removed with a declared `allow_data_loss` (`removed_tables:`): the generated migration drops it and its rows, for the reason given";
     TABLE_RENAMED = "table-renamed", Error, [STO], "a record's table changed name";
+    TABLE_RENAMED_WITH_DATA = "table-renamed-with-data", Warning, [STO], "a record's table was renamed by a declared `renamed_from`: the generated migration renames it and keeps its rows";
     TABLE_PRIMARY_KEY_CHANGED = "table-primary-key-changed", Error, [STO], "a table's primary key changed";
     TABLE_APPEND_ONLY_CHANGED = "table-append-only-changed", Danger, [STO, BEH], "a table became append-only, or stopped being";
     COLUMN_REMOVED = "column-removed", Error, [STO], "a column of a stored record was removed: its data is lost";
     COLUMN_ADDED_NOT_NULL = "column-added-not-null", Error, [STO], "a NOT NULL column was added to a stored record: existing rows need a value";
     COLUMN_ADDED_NULLABLE = "column-added-nullable", Note, [ADD], "a nullable column was added to a stored record";
+    COLUMN_ADDED_BACKFILLED = "column-added-backfilled", Warning, [STO], "a NOT NULL column was added with a declared `backfill`: the generated migration fills existing rows";
     COLUMN_MADE_NOT_NULL = "column-made-not-null", Error, [STO], "a nullable column became NOT NULL";
+    COLUMN_MADE_NOT_NULL_BACKFILLED = "column-made-not-null-backfilled", Warning, [STO], "a nullable column became NOT NULL with a declared `backfill`: the generated migration fills the NULLs";
+    COLUMN_RENAMED = "column-renamed", Warning, [STO], "a column was renamed by a declared `renamed_from`: the generated migration renames it and keeps its data";
+    COLUMN_REMOVED_WITH_DATA_LOSS = "column-removed-with-data-loss", Danger, [STO], "a column was removed with a declared `allow_data_loss`: the generated migration drops it and its data, for the reason given";
     COLUMN_MADE_NULLABLE = "column-made-nullable", Danger, [STO], "a NOT NULL column became nullable";
     COLUMN_TYPE_CHANGED = "column-type-changed", Error, [STO], "a column's type changed";
+    COLUMN_CAST = "column-cast", Warning, [STO], "a column's type changed with a declared `cast: lossless`: the generated migration converts every value";
+    COLUMN_CAST_WITH_DATA_LOSS = "column-cast-with-data-loss", Danger, [STO], "a column's type changed with a declared lossy `cast` (`allow_data_loss`): the generated migration converts the values, losing what the conversion loses";
     COLUMN_STORAGE_CHANGED = "column-storage-changed", Error, [STO], "a field moved between a typed column, a JSON column and a child table";
     FOREIGN_KEY_ADDED = "foreign-key-added", Danger, [STO], "a foreign key was added";
     FOREIGN_KEY_REMOVED = "foreign-key-removed", Warning, [STO], "a foreign key was removed";
@@ -166,6 +178,7 @@ rules! {
     LIFECYCLE_RENAMED = "lifecycle-renamed", Error, [API], "the lifecycle enum changed name";
     STATE_ADDED = "state-added", Warning, [ADD, BEH], "a lifecycle state was added";
     STATE_REMOVED = "state-removed", Error, [WIRE, STO, BEH], "a lifecycle state was removed";
+    STATE_MAPPED = "state-mapped", Error, [BEH], "a lifecycle state was removed with a declared `map_to` (`removed_states:`): stored jobs in it move to that state, and old records read as it with `read_alias`";
     INITIAL_STATE_CHANGED = "initial-state-changed", Error, [BEH], "the lifecycle's initial state changed";
     TERMINAL_STATE_CHANGED = "terminal-state-changed", Error, [BEH], "a state became terminal, or stopped being terminal";
     TRANSITION_REMOVED = "transition-removed", Error, [BEH], "an allowed transition was removed";

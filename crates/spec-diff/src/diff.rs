@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use handshake_spec::model::{
-    Field, FieldStorage, Location, Meta, Record, Spec, Table, TypeDef, TypeKind, TypeRef,
+    Evolution, Field, FieldStorage, Location, Meta, Record, Spec, Table, TypeDef, TypeKind, TypeRef,
 };
 use serde_json::Value;
 
@@ -52,6 +52,7 @@ impl Change {
 pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
     let mut out = Differ {
         changes: Vec::new(),
+        evolution: new.evolution.clone(),
         child_tables: {
             let before = child_tables(old);
             child_tables(new)
@@ -73,6 +74,9 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
 
 struct Differ {
     changes: Vec<Change>,
+    /// The new spec's evolution declarations: a declared rename is a rename, not a removal and
+    /// an addition; a declared backfill, mapping or data loss is reported as what it is.
+    evolution: Evolution,
     /// Records stored as the elements of a child table in both specs, under the same table
     /// name: their fields are that table's columns.
     child_tables: BTreeMap<String, String>,
@@ -128,6 +132,23 @@ impl Differ {
             side,
             location: location.clone(),
         });
+    }
+
+    /// `ty` with every type the new spec declares `renamed_from` under its new name, so a field
+    /// whose type was only renamed is not reported as changing type.
+    fn under_new_type_names(&self, ty: &TypeRef) -> TypeRef {
+        match ty {
+            TypeRef::Named(name) => TypeRef::Named(
+                self.evolution
+                    .renamed_types
+                    .iter()
+                    .find(|r| r.from == *name)
+                    .map_or_else(|| name.clone(), |r| r.type_name.clone()),
+            ),
+            TypeRef::List(inner) => TypeRef::List(Box::new(self.under_new_type_names(inner))),
+            TypeRef::Map(inner) => TypeRef::Map(Box::new(self.under_new_type_names(inner))),
+            TypeRef::Primitive(_) => ty.clone(),
+        }
     }
 
     /// A change at a position of the new spec.
@@ -209,8 +230,20 @@ impl Differ {
 
     fn types(&mut self, old: &Spec, new: &Spec) {
         let skip = |spec: &Spec, t: &TypeDef| t.name == spec.lifecycle.name;
+        // A type renamed by `renamed_from:` is compared with its old self.
+        let renamed_from = |n: &TypeDef| -> Option<&TypeDef> {
+            let from = &new.evolution.type_renamed_from(&n.name)?.from;
+            old.type_named(from)
+                .filter(|o| !skip(old, o) && new.type_named(from).is_none())
+                .filter(|_| old.type_named(&n.name).is_none())
+        };
+        let renamed: Vec<(&TypeDef, &TypeDef)> = new
+            .types
+            .iter()
+            .filter_map(|n| renamed_from(n).map(|o| (o, n)))
+            .collect();
         for o in old.types.iter().filter(|t| !skip(old, t)) {
-            if new.type_named(&o.name).is_none() {
+            if new.type_named(&o.name).is_none() && !renamed.iter().any(|(r, _)| r.name == o.name) {
                 self.at_old(
                     c::TYPE_REMOVED,
                     &o.name,
@@ -223,7 +256,24 @@ impl Differ {
             }
         }
         for n in new.types.iter().filter(|t| !skip(new, t)) {
-            let Some(o) = old.type_named(&n.name).filter(|o| !skip(old, o)) else {
+            let was = renamed
+                .iter()
+                .find(|(_, r)| r.name == n.name)
+                .map(|(o, _)| *o);
+            if let Some(o) = was {
+                let at = &new
+                    .evolution
+                    .type_renamed_from(&n.name)
+                    .expect("renamed above")
+                    .location;
+                self.at_new(
+                    c::TYPE_RENAMED,
+                    &n.name,
+                    format!("type {} was renamed from {}", n.name, o.name),
+                    at,
+                );
+            }
+            let Some(o) = was.or_else(|| old.type_named(&n.name).filter(|o| !skip(old, o))) else {
                 self.at_new(
                     c::TYPE_ADDED,
                     &n.name,
@@ -322,12 +372,39 @@ impl Differ {
             (TypeKind::Enum(ov), TypeKind::Enum(nv)) => {
                 for v in ov {
                     if !nv.iter().any(|x| x.name == v.name) {
-                        self.at_old(
-                            c::ENUM_VALUE_REMOVED,
-                            &format!("{name}.{}", v.name),
-                            format!("value `{}` of {name} was removed", v.name),
-                            &v.meta.location,
-                        );
+                        let subject = format!("{name}.{}", v.name);
+                        let declared = self
+                            .evolution
+                            .removed_values_of(name)
+                            .find(|r| r.value == v.name)
+                            .cloned();
+                        match declared {
+                            Some(r) => self.at_new(
+                                if r.read_alias {
+                                    c::ENUM_VALUE_ALIASED
+                                } else {
+                                    c::ENUM_VALUE_MAPPED
+                                },
+                                &subject,
+                                format!(
+                                    "value `{}` of {name} was removed: stored rows become `{}`{}",
+                                    v.name,
+                                    r.map_to,
+                                    if r.read_alias {
+                                        ", and readers still accept it as an alias"
+                                    } else {
+                                        ""
+                                    }
+                                ),
+                                &r.location,
+                            ),
+                            None => self.at_old(
+                                c::ENUM_VALUE_REMOVED,
+                                &subject,
+                                format!("value `{}` of {name} was removed", v.name),
+                                &v.meta.location,
+                            ),
+                        }
                     }
                 }
                 for v in nv {
@@ -404,8 +481,23 @@ impl Differ {
     /// Fields of a record or variant. `table` is the record's table when it had one before and has
     /// one now (a table added or removed is reported as a whole).
     fn fields(&mut self, owner: &str, old: &[Field], new: &[Field], table: Option<&str>) {
+        // `renamed_from:` of this owner's new fields whose old name the old spec has (and the
+        // new one does not): the new field is compared with the old one under its old name.
+        let renamed_from = |field: &str| -> Option<&Field> {
+            let from = &self.evolution.renamed_from(owner, field)?.from;
+            (!new.iter().any(|x| &x.name == from))
+                .then(|| old.iter().find(|x| &x.name == from))
+                .flatten()
+                .filter(|_| !old.iter().any(|x| x.name == field))
+        };
+        let renamed: Vec<(String, Field)> = new
+            .iter()
+            .filter_map(|f| renamed_from(&f.name).map(|o| (f.name.clone(), o.clone())))
+            .collect();
         for f in old {
-            if !new.iter().any(|x| x.name == f.name) {
+            if !new.iter().any(|x| x.name == f.name)
+                && !renamed.iter().any(|(_, o)| o.name == f.name)
+            {
                 let subject = format!("{owner}.{}", f.name);
                 self.at_old(
                     c::FIELD_REMOVED,
@@ -414,15 +506,26 @@ impl Differ {
                     &f.meta.location,
                 );
                 if let Some(t) = table {
-                    self.at_old(
-                        c::COLUMN_REMOVED,
-                        &format!("{t}.{}", f.name),
-                        format!(
-                            "column {t}.{} is dropped with the field: its data is lost",
-                            f.name
+                    match self.evolution.removed_field(owner, &f.name).cloned() {
+                        Some(removed) => self.at_new(
+                            c::COLUMN_REMOVED_WITH_DATA_LOSS,
+                            &format!("{t}.{}", f.name),
+                            format!(
+                                "column {t}.{} is dropped with its data, as declared: {}",
+                                f.name, removed.allow_data_loss
+                            ),
+                            &removed.location,
                         ),
-                        &f.meta.location,
-                    );
+                        None => self.at_old(
+                            c::COLUMN_REMOVED,
+                            &format!("{t}.{}", f.name),
+                            format!(
+                                "column {t}.{} is dropped with the field: its data is lost",
+                                f.name
+                            ),
+                            &f.meta.location,
+                        ),
+                    }
                 }
             }
         }
@@ -430,7 +533,28 @@ impl Differ {
             let subject = format!("{owner}.{}", f.name);
             let at = &f.meta.location;
             let column = table.map(|t| format!("{t}.{}", f.name));
-            let Some(o) = old.iter().find(|x| x.name == f.name) else {
+            let backfilled = self.evolution.backfill(owner, &f.name).is_some();
+            let was = renamed.iter().find(|(n, _)| *n == f.name).map(|(_, o)| o);
+            if let Some(o) = was {
+                self.at_new(
+                    c::FIELD_RENAMED,
+                    &subject,
+                    format!("{subject} was renamed from `{}`", o.name),
+                    at,
+                );
+                if let Some(t) = table {
+                    self.at_new(
+                        c::COLUMN_RENAMED,
+                        &format!("{t}.{}", f.name),
+                        format!(
+                            "column {t}.{} is renamed to {}, keeping its data",
+                            o.name, f.name
+                        ),
+                        at,
+                    );
+                }
+            }
+            let Some(o) = was.or_else(|| old.iter().find(|x| x.name == f.name)) else {
                 if f.required {
                     self.at_new(
                         c::FIELD_ADDED_REQUIRED,
@@ -449,7 +573,16 @@ impl Differ {
                     );
                 }
                 if let Some(column) = &column {
-                    if f.required {
+                    if f.required && backfilled {
+                        self.at_new(
+                            c::COLUMN_ADDED_BACKFILLED,
+                            column,
+                            format!(
+                                "NOT NULL column {column} was added: the declared backfill fills existing rows"
+                            ),
+                            at,
+                        );
+                    } else if f.required {
                         self.at_new(
                             c::COLUMN_ADDED_NOT_NULL,
                             column,
@@ -470,7 +603,7 @@ impl Differ {
                 continue;
             };
             self.meta(&subject, &o.meta, &f.meta);
-            if o.ty != f.ty {
+            if self.under_new_type_names(&o.ty) != f.ty {
                 self.at_new(
                     c::FIELD_TYPE_CHANGED,
                     &subject,
@@ -478,12 +611,34 @@ impl Differ {
                     at,
                 );
                 if let Some(column) = &column {
-                    self.at_new(
-                        c::COLUMN_TYPE_CHANGED,
-                        column,
-                        format!("column {column} holds {} (was {})", f.ty, o.ty),
-                        at,
-                    );
+                    match self.evolution.cast(owner, &f.name).cloned() {
+                        Some(cast) => match &cast.allow_data_loss {
+                            None => self.at_new(
+                                c::COLUMN_CAST,
+                                column,
+                                format!(
+                                    "column {column} holds {} (was {}): the declared cast converts every value",
+                                    f.ty, o.ty
+                                ),
+                                &cast.location,
+                            ),
+                            Some(reason) => self.at_new(
+                                c::COLUMN_CAST_WITH_DATA_LOSS,
+                                column,
+                                format!(
+                                    "column {column} holds {} (was {}), converted with a loss, as declared: {reason}",
+                                    f.ty, o.ty
+                                ),
+                                &cast.location,
+                            ),
+                        },
+                        None => self.at_new(
+                            c::COLUMN_TYPE_CHANGED,
+                            column,
+                            format!("column {column} holds {} (was {})", f.ty, o.ty),
+                            at,
+                        ),
+                    }
                 }
             }
             if !o.required && f.required {
@@ -494,12 +649,25 @@ impl Differ {
                     at,
                 );
                 if let Some(column) = &column {
-                    self.at_new(
-                        c::COLUMN_MADE_NOT_NULL,
-                        column,
-                        format!("column {column} became NOT NULL: rows without a value need one"),
-                        at,
-                    );
+                    if backfilled {
+                        self.at_new(
+                            c::COLUMN_MADE_NOT_NULL_BACKFILLED,
+                            column,
+                            format!(
+                                "column {column} became NOT NULL: the declared backfill fills the rows without a value"
+                            ),
+                            at,
+                        );
+                    } else {
+                        self.at_new(
+                            c::COLUMN_MADE_NOT_NULL,
+                            column,
+                            format!(
+                                "column {column} became NOT NULL: rows without a value need one"
+                            ),
+                            at,
+                        );
+                    }
                 }
             } else if o.required && !f.required {
                 self.at_new(
@@ -547,12 +715,23 @@ impl Differ {
     }
 
     fn table_removed(&mut self, t: &Table) {
-        self.at_old(
-            c::TABLE_REMOVED,
-            &t.name,
-            format!("table {} was removed: its rows are lost", t.name),
-            &t.meta.location,
-        );
+        match self.evolution.removed_table(&t.name).cloned() {
+            Some(removed) => self.at_new(
+                c::TABLE_REMOVED_WITH_DATA_LOSS,
+                &t.name,
+                format!(
+                    "table {} is dropped with its rows, as declared: {}",
+                    t.name, removed.allow_data_loss
+                ),
+                &removed.location,
+            ),
+            None => self.at_old(
+                c::TABLE_REMOVED,
+                &t.name,
+                format!("table {} was removed: its rows are lost", t.name),
+                &t.meta.location,
+            ),
+        }
     }
 
     fn table(&mut self, record: &str, old: Option<&Table>, new: Option<&Table>) {
@@ -573,12 +752,29 @@ impl Differ {
         let name = &n.name;
         self.meta(&format!("table:{name}"), &o.meta, &n.meta);
         if o.name != n.name {
-            self.at_new(
-                c::TABLE_RENAMED,
-                name,
-                format!("the table of {record} is {name} (was {})", o.name),
-                at,
-            );
+            let declared = self
+                .evolution
+                .renamed_tables
+                .iter()
+                .find(|r| r.table == n.name && r.from == o.name)
+                .cloned();
+            match declared {
+                Some(rename) => self.at_new(
+                    c::TABLE_RENAMED_WITH_DATA,
+                    name,
+                    format!(
+                        "the table of {record} is {name} (was {}): the declared rename keeps its rows",
+                        o.name
+                    ),
+                    &rename.location,
+                ),
+                None => self.at_new(
+                    c::TABLE_RENAMED,
+                    name,
+                    format!("the table of {record} is {name} (was {})", o.name),
+                    at,
+                ),
+            }
         }
         if o.primary_key != n.primary_key {
             self.at_new(

@@ -27,6 +27,7 @@ use crate::names::{self, NameKind};
 use crate::suggest::did_you_mean;
 
 mod errors;
+mod evolution;
 mod lifecycle;
 mod manifest;
 mod out_of_scope;
@@ -48,6 +49,9 @@ const FIELD_KEYS: &[&str] = &[
     "required",
     "default",
     "storage",
+    "renamed_from",
+    "backfill",
+    "cast",
     "clause",
     "description",
     "decision",
@@ -150,6 +154,10 @@ struct Loader {
     /// `claims:` entries of any declaration: (item id, where written, the declaration), checked
     /// against `master-spec.lock` once every file is read.
     claims: Vec<(String, At, Location)>,
+    /// Evolution declarations read so far (`renamed_from`, `backfill`, `removed_*`).
+    evolution: crate::model::Evolution,
+    /// `backfill:` values checked against their field's type in pass C.
+    backfills: Vec<PendingDefault>,
 }
 
 /// One parsed spec file.
@@ -280,6 +288,7 @@ impl Loader {
         // Pass C: whole-spec checks.
         self.check_cycles(&types);
         self.check_defaults(&mut types, &mut errors);
+        self.check_backfills(&types);
         let profiles = self.finish_profiles(&mut types, lifecycle.as_ref());
         self.check_foreign_keys(&types);
         self.check_children(&types);
@@ -308,6 +317,7 @@ impl Loader {
                 profiles,
                 out_of_scope,
                 claims,
+                evolution: std::mem::take(&mut self.evolution),
             }),
             _ => None,
         })

@@ -86,6 +86,201 @@ pub struct Spec {
     /// Master Spec items the declarations claim (`claims:`), in spec order; every id is one
     /// `master-spec.lock` (beside the manifest) holds.
     pub claims: Vec<Claim>,
+    /// How stored data and old readers follow the changes since the previous version of the
+    /// spec: renames, backfills, removals (see [`Evolution`]).
+    pub evolution: Evolution,
+}
+
+/// The spec's evolution declarations (issue #12): what a migration needs to keep stored data
+/// through a change that is not additive, and what generated readers accept for old data.
+///
+/// They are written next to what they change (`renamed_from:` and `backfill:` on a field,
+/// `removed_fields:` on a record, `removed_values:` and a value's `renamed_from:` on an enum) and
+/// collected here so the generators that need them look them up in one place. A declaration
+/// stays in the spec after its migration is committed: codegen diffs the spec with the latest
+/// snapshot, and a declaration whose old name no longer exists there changes nothing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Evolution {
+    /// `renamed_from:` on record fields, in spec order.
+    pub renamed_fields: Vec<FieldRename>,
+    /// `backfill:` on required record fields, in spec order.
+    pub backfills: Vec<FieldBackfill>,
+    /// `removed_fields:` of records, in spec order.
+    pub removed_fields: Vec<RemovedField>,
+    /// `removed_values:` of enums, and each value's `renamed_from:` (a removed value mapped to
+    /// it and read as an alias), in spec order.
+    pub removed_values: Vec<RemovedValue>,
+    /// `removed_tables:` of the spec files, in spec order.
+    pub removed_tables: Vec<RemovedTable>,
+    /// `cast:` on record fields whose stored type changed, in spec order.
+    pub casts: Vec<FieldCast>,
+    /// `renamed_from:` on `table:` blocks, in spec order.
+    pub renamed_tables: Vec<TableRename>,
+    /// `renamed_from:` on types, in spec order.
+    pub renamed_types: Vec<TypeRename>,
+}
+
+impl Evolution {
+    /// The name `record.field` had before, if it declares `renamed_from:`.
+    pub fn renamed_from(&self, record: &str, field: &str) -> Option<&FieldRename> {
+        self.renamed_fields
+            .iter()
+            .find(|r| r.record == record && r.field == field)
+    }
+
+    /// The backfill of `record.field`, if it declares one.
+    pub fn backfill(&self, record: &str, field: &str) -> Option<&FieldBackfill> {
+        self.backfills
+            .iter()
+            .find(|b| b.record == record && b.field == field)
+    }
+
+    /// The removal of `record.field`, if the record declares one.
+    pub fn removed_field(&self, record: &str, field: &str) -> Option<&RemovedField> {
+        self.removed_fields
+            .iter()
+            .find(|r| r.record == record && r.field == field)
+    }
+
+    /// The name type `name` had before, if it declares `renamed_from:`.
+    pub fn type_renamed_from(&self, name: &str) -> Option<&TypeRename> {
+        self.renamed_types.iter().find(|t| t.type_name == name)
+    }
+
+    /// The `cast:` of `record.field`, if it declares one.
+    pub fn cast(&self, record: &str, field: &str) -> Option<&FieldCast> {
+        self.casts
+            .iter()
+            .find(|c| c.record == record && c.field == field)
+    }
+
+    /// The removal of table `name`, if a spec file declares one.
+    pub fn removed_table(&self, name: &str) -> Option<&RemovedTable> {
+        self.removed_tables.iter().find(|t| t.table == name)
+    }
+
+    /// Removed values of enum `name`, in spec order.
+    pub fn removed_values_of<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a RemovedValue> {
+        self.removed_values
+            .iter()
+            .filter(move |v| v.enum_name == name)
+    }
+}
+
+/// `renamed_from: old` on a field of a record: the field was called `old` before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldRename {
+    /// The record declaring the field.
+    pub record: String,
+    /// The field's name now.
+    pub field: String,
+    /// Its name before.
+    pub from: String,
+    /// Where `renamed_from` is written.
+    pub location: Location,
+}
+
+/// `backfill:` on a required field: what rows stored before the field existed hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldBackfill {
+    /// The record declaring the field.
+    pub record: String,
+    /// The field.
+    pub field: String,
+    /// The value or SQL expression.
+    pub value: Backfill,
+    /// Where `backfill` is written.
+    pub location: Location,
+}
+
+/// The value a [`FieldBackfill`] writes into existing rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backfill {
+    /// A value of the field's type (checked by the loader like a `default:`).
+    Value(serde_json::Value),
+    /// `{ sql: "expression" }`: an SQL expression over the row's other columns, valid in both
+    /// dialects; the column's NOT NULL and CHECK constraints check its result when the migration runs.
+    Sql(String),
+}
+
+/// An entry of a record's `removed_fields:`: a field (and its column) that was dropped on purpose.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemovedField {
+    /// The record that had the field.
+    pub record: String,
+    /// The field's name.
+    pub field: String,
+    /// `allow_data_loss:`: why losing the stored values is acceptable.
+    pub allow_data_loss: String,
+    /// Where the entry is written.
+    pub location: Location,
+}
+
+/// `renamed_from: Old` on a type: the type was called `Old` before. Types have no storage of
+/// their own; the generated code keeps `Old` as a deprecated alias.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeRename {
+    /// The type's name now.
+    pub type_name: String,
+    /// Its name before.
+    pub from: String,
+    /// Where `renamed_from` is written.
+    pub location: Location,
+}
+
+/// `renamed_from: old` on a `table:`: the table was called `old` before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRename {
+    /// The table's name now.
+    pub table: String,
+    /// Its name before.
+    pub from: String,
+    /// Where `renamed_from` is written.
+    pub location: Location,
+}
+
+/// `cast:` on a field whose stored type changed: convert the stored values (`cast: lossless`),
+/// or convert them accepting the loss a lossy conversion makes (`cast: { allow_data_loss: why }`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldCast {
+    /// The record declaring the field.
+    pub record: String,
+    /// The field.
+    pub field: String,
+    /// `None` for `cast: lossless`; the reason for a lossy cast.
+    pub allow_data_loss: Option<String>,
+    /// Where `cast` is written.
+    pub location: Location,
+}
+
+/// An entry of a spec file's `removed_tables:`: a table (a record's, or a child table) dropped
+/// on purpose, with all its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemovedTable {
+    /// The table's name.
+    pub table: String,
+    /// `allow_data_loss:`: why losing its rows is acceptable.
+    pub allow_data_loss: String,
+    /// Where the entry is written.
+    pub location: Location,
+}
+
+/// An enum value that no longer exists: stored rows holding it are rewritten to `map_to`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemovedValue {
+    /// The enum type.
+    pub enum_name: String,
+    /// The removed value.
+    pub value: String,
+    /// The value that replaces it in stored rows.
+    pub map_to: String,
+    /// Whether generated readers still accept the old value (and read it as `map_to`).
+    pub read_alias: bool,
+    /// Where the entry (or the `renamed_from:` it comes from) is written.
+    pub location: Location,
 }
 
 /// A Master Spec item (an id of `spec/master-spec.lock`, e.g.

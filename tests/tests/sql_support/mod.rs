@@ -7,6 +7,8 @@ use std::path::Path;
 
 use handshake_codegen::sql::{Column, ColumnType, Dialect, TableSchema};
 use sqlx::migrate::Migrator;
+use std::collections::BTreeSet;
+
 use sqlx::{AssertSqlSafe, Connection, PgConnection, SqliteConnection};
 
 /// An open connection to one test database.
@@ -217,4 +219,98 @@ impl Drop for ScratchDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// A database's schema as sets that do not depend on column order or statement text.
+pub async fn schema_facts(db: &mut Db) -> BTreeSet<String> {
+    let queries: &[&str] = match db.dialect() {
+        Dialect::Sqlite => &[
+            "SELECT 'column ' || m.name || '.' || c.name || ' ' || c.type || ' notnull=' || c.\"notnull\" || ' pk=' || c.pk || ' default=' || coalesce(c.dflt_value, '') \
+             FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+            "SELECT 'index ' || m.name || '.' || i.name || ' unique=' || i.\"unique\" || ' (' || (SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(i.name) ORDER BY seqno)) || ')' \
+             FROM sqlite_master m, pragma_index_list(m.name) i WHERE m.type = 'table' AND i.origin = 'c'",
+            "SELECT 'fk ' || m.name || ' ' || f.\"from\" || ' -> ' || f.\"table\" || '.' || f.\"to\" || ' ' || f.on_delete \
+             FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
+            "SELECT 'trigger ' || name || ' on ' || tbl_name FROM sqlite_master WHERE type = 'trigger'",
+            "SELECT 'strict ' || name || ' ' || strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+        ],
+        Dialect::Postgres => &[
+            "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' nullable=' || is_nullable || ' default=' || coalesce(column_default, '') \
+             FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
+            "SELECT 'constraint ' || t.relname || ' ' || c.conname || ' ' || pg_get_constraintdef(c.oid) \
+             FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+             WHERE n.nspname = current_schema() AND t.relname <> '_sqlx_migrations'",
+            "SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename <> '_sqlx_migrations'",
+            "SELECT 'trigger ' || t.tgname || ' on ' || c.relname || ' enabled=' || t.tgenabled::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = current_schema()",
+            "SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema()",
+        ],
+    };
+    let mut facts = BTreeSet::new();
+    for query in queries {
+        let found: Vec<String> = match db {
+            Db::Sqlite(conn) => {
+                sqlx::query_scalar(AssertSqlSafe(query.to_string()))
+                    .fetch_all(&mut *conn)
+                    .await
+            }
+            Db::Postgres(conn) => {
+                sqlx::query_scalar(AssertSqlSafe(query.to_string()))
+                    .fetch_all(&mut *conn)
+                    .await
+            }
+        }
+        .unwrap_or_else(|e| panic!("{query}: {e}"));
+        facts.extend(found);
+    }
+    if let Db::Sqlite(conn) = db {
+        // SQLite keeps a CHECK only in the table's CREATE text: compare the named ones.
+        let texts: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .expect("sqlite_master");
+        for (table, text) in texts {
+            for part in text.split("CONSTRAINT ").skip(1) {
+                let name = part.split_whitespace().next().unwrap_or_default();
+                let check = part
+                    .split_once("CHECK (")
+                    .map(|(_, rest)| rest)
+                    .unwrap_or_default();
+                // The expression up to the constraint's closing parenthesis.
+                let mut depth = 1;
+                let end = check
+                    .char_indices()
+                    .find(|(_, c)| {
+                        match c {
+                            '(' => depth += 1,
+                            ')' => depth -= 1,
+                            _ => {}
+                        }
+                        depth == 0
+                    })
+                    .map_or(check.len(), |(i, _)| i);
+                facts.insert(format!("check {table} {name} {}", &check[..end]));
+            }
+        }
+    }
+    facts
+}
+
+/// Assert two databases hold the same schema (see [`schema_facts`]); `what` names the comparison.
+pub async fn assert_replay_equals_fresh(replayed: &mut Db, fresh: &mut Db, what: &str) {
+    let replayed_facts = schema_facts(replayed).await;
+    let fresh_facts = schema_facts(fresh).await;
+    assert!(
+        fresh_facts.len() > 10,
+        "{what}: the schema was read: {fresh_facts:?}"
+    );
+    let missing: Vec<&String> = fresh_facts.difference(&replayed_facts).collect();
+    let extra: Vec<&String> = replayed_facts.difference(&fresh_facts).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{what} {:?}: replayed migrations differ from a fresh schema\nonly fresh: {missing:#?}\nonly replayed: {extra:#?}",
+        replayed.dialect()
+    );
 }

@@ -44,6 +44,22 @@ pub(super) fn items(spec: &Spec, types: &[TypeDef]) -> Result<TokenStream, Codeg
     let mut items = TokenStream::new();
     for type_def in types {
         items.extend(type_def_tokens(spec, type_def)?);
+        // `renamed_from:` on the type: code written against the old name keeps compiling, and
+        // is told the new one.
+        if let Some(renamed) = spec.evolution.type_renamed_from(&type_def.name) {
+            let old = ident(&renamed.from, &type_def.meta)?;
+            let new = ident(&type_def.name, &type_def.meta)?;
+            let doc = format!(
+                " The name of [`{}`] before it was renamed (`renamed_from`).",
+                type_def.name
+            );
+            let note = format!("renamed to {}", type_def.name);
+            items.extend(quote! {
+                #[doc = #doc]
+                #[deprecated(note = #note)]
+                pub type #old = #new;
+            });
+        }
     }
     Ok(items)
 }
@@ -52,7 +68,7 @@ fn type_def_tokens(spec: &Spec, type_def: &TypeDef) -> Result<TokenStream, Codeg
     match &type_def.kind {
         TypeKind::Id => id_type(type_def),
         TypeKind::String(constraints) => string_type(type_def, constraints),
-        TypeKind::Enum(values) => enum_type(type_def, values),
+        TypeKind::Enum(values) => enum_type(spec, type_def, values),
         TypeKind::Record(record) => record_type(spec, type_def, &record.fields),
         TypeKind::Union(union) => union_type(spec, type_def, union),
     }
@@ -309,7 +325,14 @@ fn check_string_constraints(
 }
 
 /// `kind: enum` (and the lifecycle's state enum): a unit enum with explicit wire names.
-fn enum_type(type_def: &TypeDef, values: &[EnumValue]) -> Result<TokenStream, CodegenError> {
+///
+/// A removed value declared `read_alias: true` (or the old name of a value's `renamed_from:`) is
+/// read as the value it maps to, by serde (`alias`) and by `FromStr`; it is never written.
+fn enum_type(
+    spec: &Spec,
+    type_def: &TypeDef,
+    values: &[EnumValue],
+) -> Result<TokenStream, CodegenError> {
     if values.is_empty() {
         return Err(unsupported(
             &type_def.meta.location.to_string(),
@@ -322,13 +345,35 @@ fn enum_type(type_def: &TypeDef, values: &[EnumValue]) -> Result<TokenStream, Co
     let mut variants = Vec::new();
     let mut idents = Vec::new();
     let mut wire_names = Vec::new();
+    let mut alias_arms = Vec::new();
     for value in values {
         let variant = variant_ident(&value.name, &value.meta)?;
         let wire = &value.name;
         let value_docs = doc(&value.meta);
+        let aliases: Vec<&str> = spec
+            .evolution
+            .removed_values_of(&type_def.name)
+            .filter(|r| r.read_alias && r.map_to == value.name)
+            .map(|r| r.value.as_str())
+            .collect();
+        let alias_doc = (!aliases.is_empty()).then(|| {
+            let text = format!(
+                " Also read from the removed value(s) {} (`read_alias`), never written.",
+                aliases
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            quote! { #[doc = ""] #[doc = #text] }
+        });
+        for alias in &aliases {
+            alias_arms.push(quote! { #alias => Ok(Self::#variant), });
+        }
         variants.push(quote! {
             #value_docs
-            #[serde(rename = #wire)]
+            #alias_doc
+            #[serde(rename = #wire #(, alias = #aliases)*)]
             #variant
         });
         idents.push(variant);
@@ -369,6 +414,7 @@ fn enum_type(type_def: &TypeDef, values: &[EnumValue]) -> Result<TokenStream, Co
             fn from_str(value: &str) -> Result<Self, Self::Err> {
                 match value {
                     #(#wire_names => Ok(Self::#idents),)*
+                    #(#alias_arms)*
                     _ => Err(crate::ValueError::UnknownEnumValue {
                         type_name: #name_text,
                         value: value.to_owned(),
@@ -484,7 +530,20 @@ fn field_tokens(
         let ty = rust_type(spec, &field.ty, &field.meta)?;
         let docs = doc(&field.meta);
         let rename = field_rename(&field.name);
-        let docs = quote! { #docs #rename };
+        // `renamed_from:` on a record's field: old records still parse (serde `alias`); the
+        // field is written under its new name only.
+        let alias = spec
+            .evolution
+            .renamed_from(&owner.label, &field.name)
+            .map(|renamed| {
+                let from = &renamed.from;
+                let text = format!(
+                    " Read from `{from}` too, its name before (`renamed_from`); written as `{}`.",
+                    field.name
+                );
+                quote! { #[doc = ""] #[doc = #text] #[serde(alias = #from)] }
+            });
+        let docs = quote! { #docs #rename #alias };
         let member = match (&field.default, field.required) {
             (_, true) => quote! { #docs #visibility #name: #ty },
             (None, false) => quote! {

@@ -54,7 +54,8 @@ pub fn check_expression(dialect: Dialect, column: &Column) -> Option<String> {
     }
 }
 
-fn quote_literal(value: &str) -> String {
+/// A SQL string literal (`'…'`, quotes doubled).
+pub fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
@@ -262,6 +263,27 @@ pub fn add_column(dialect: Dialect, table: &TableSchema, column: &Column) -> Str
     out
 }
 
+/// `ALTER TABLE … ADD COLUMN … NOT NULL DEFAULT <value>` for a new required column whose existing
+/// rows get `default_sql` (the caller drops the default afterwards).
+pub fn add_column_with_default(
+    dialect: Dialect,
+    table: &TableSchema,
+    column: &Column,
+    default_sql: &str,
+) -> String {
+    let plain = add_column(dialect, table, column);
+    let definition = format!(
+        "{} {} NOT NULL",
+        column_sql(&column.name),
+        sql_type(dialect, column.ty)
+    );
+    plain.replacen(
+        &definition,
+        &format!("{definition} DEFAULT {default_sql}"),
+        1,
+    )
+}
+
 /// Postgres: replace a column's named CHECK with the widened one (new enum values).
 pub fn replace_check(table: &str, column: &Column) -> String {
     let name = check_name(table, &column.name);
@@ -280,23 +302,76 @@ pub fn replace_check(table: &str, column: &Column) -> String {
 /// first and `ON DELETE CASCADE` empties the child tables (deferring the checks does not stop the
 /// cascade). The caller arranges that; see [`crate::migrations`].
 pub fn rebuild_table(new: &TableSchema, old_columns: &[&str]) -> String {
+    let copy = RebuildCopy {
+        source_columns: old_columns
+            .iter()
+            .map(|c| (c.to_string(), None, false))
+            .collect(),
+        fill: new
+            .columns
+            .iter()
+            .filter(|c| old_columns.contains(&c.name.as_str()))
+            .map(|c| (c.name.clone(), column_sql(&c.name).into_owned()))
+            .collect(),
+        why: "sqlite cannot alter a CHECK constraint in place".to_string(),
+    };
+    rebuild_table_from(new, &copy)
+}
+
+/// How a rebuilt SQLite table is filled from the old one (see [`rebuild_table_from`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RebuildCopy {
+    /// Every column of the old table: (name, its new name when renamed, whether it is dropped).
+    pub source_columns: Vec<(String, Option<String>, bool)>,
+    /// (new column, SQL expression filling it), in the new table's order; a new column missing
+    /// here is left NULL. Expressions name columns as the new table does.
+    pub fill: Vec<(String, String)>,
+    /// Why the table is rebuilt, for the comment above it.
+    pub why: String,
+}
+
+/// SQLite: rebuild `new` in place, filling it from the old table as `copy` says (renamed
+/// columns, backfilled and rewritten values, dropped columns left behind), with the procedure of
+/// [`rebuild_table`].
+///
+/// When a column is renamed, the old table is read through a subquery that gives every column
+/// its new name (dropped ones keep theirs), so a backfill expression names columns as the spec
+/// does now, and may still read a column this migration drops.
+pub fn rebuild_table_from(new: &TableSchema, copy: &RebuildCopy) -> String {
     let temporary = format!("{}__rebuild", new.name);
-    let copied: Vec<String> = new
-        .columns
-        .iter()
-        .map(|c| c.name.as_str())
-        .filter(|name| old_columns.contains(name))
-        .map(|name| column_sql(name).into_owned())
-        .collect();
-    let mut out = format!(
-        "-- rebuild {} (sqlite cannot alter a CHECK constraint in place)\n",
-        new.name
-    );
+    let mut out = format!("-- rebuild {} ({})\n", new.name, copy.why);
     out.push_str(&create_table(Dialect::Sqlite, new, &temporary, &|_| true));
+    let columns: Vec<String> = copy
+        .fill
+        .iter()
+        .map(|(name, _)| column_sql(name).into_owned())
+        .collect();
+    let expressions: Vec<&str> = copy.fill.iter().map(|(_, e)| e.as_str()).collect();
+    let renames = copy
+        .source_columns
+        .iter()
+        .any(|(_, renamed, _)| renamed.is_some());
+    let from = if renames {
+        let seen: Vec<String> = copy
+            .source_columns
+            .iter()
+            .map(|(old, renamed, _)| match renamed {
+                Some(to) => format!("{} AS {}", column_sql(old), column_sql(to)),
+                None => column_sql(old).into_owned(),
+            })
+            .collect();
+        format!(
+            "(SELECT {} FROM {name}) AS {name}",
+            seen.join(", "),
+            name = new.name
+        )
+    } else {
+        new.name.clone()
+    };
     out.push_str(&format!(
-        "INSERT INTO {temporary} ({cols})\n    SELECT {cols} FROM {name};\n",
-        cols = copied.join(", "),
-        name = new.name
+        "INSERT INTO {temporary} ({})\n    SELECT {} FROM {from};\n",
+        columns.join(", "),
+        expressions.join(", ")
     ));
     out.push_str(&format!("DROP TABLE {};\n", new.name));
     out.push_str(&format!(

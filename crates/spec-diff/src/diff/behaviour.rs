@@ -33,15 +33,37 @@ impl Differ {
         }
         for s in &o.states {
             if !n.states.iter().any(|x| x.name == s.name) {
-                self.at_old(
-                    c::STATE_REMOVED,
-                    &format!("{name}.{}", s.name),
-                    format!(
-                        "state `{}` was removed: stored jobs in it no longer parse",
-                        s.name
+                let declared = self
+                    .evolution
+                    .removed_values_of(&n.name)
+                    .find(|r| r.value == s.name)
+                    .cloned();
+                match declared {
+                    Some(r) => self.at_new(
+                        c::STATE_MAPPED,
+                        &format!("{name}.{}", s.name),
+                        format!(
+                            "state `{}` was removed: stored jobs in it move to `{}`{}",
+                            s.name,
+                            r.map_to,
+                            if r.read_alias {
+                                ", and readers still accept it as an alias"
+                            } else {
+                                ""
+                            }
+                        ),
+                        &r.location,
                     ),
-                    &s.meta.location,
-                );
+                    None => self.at_old(
+                        c::STATE_REMOVED,
+                        &format!("{name}.{}", s.name),
+                        format!(
+                            "state `{}` was removed: stored jobs in it no longer parse",
+                            s.name
+                        ),
+                        &s.meta.location,
+                    ),
+                }
             }
         }
         for s in &n.states {

@@ -17,6 +17,7 @@ impl Loader {
                 "states",
                 "transitions",
                 "rejected",
+                "removed_states",
             ],
             what,
         );
@@ -60,6 +61,18 @@ impl Loader {
             }
         }
         let state_names: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
+        // `removed_states:` maps a state that is gone onto one that exists, as an enum's
+        // `removed_values:` does: stored rows move, and old records may read as the new state.
+        if let Some(name) = &name {
+            let as_values: Vec<EnumValue> = states
+                .iter()
+                .map(|s| EnumValue {
+                    name: s.name.clone(),
+                    meta: s.meta.clone(),
+                })
+                .collect();
+            self.removed_values(map, name, &as_values, "removed_states");
+        }
 
         let initial = match self
             .require(map, "initial", &owner, what)

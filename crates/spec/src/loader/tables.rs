@@ -23,10 +23,12 @@ impl Loader {
                 "foreign_keys",
                 "indexes",
                 "append_only",
+                "renamed_from",
             ],
             &what,
         );
         let meta = self.meta(map, &owner, &what);
+        let renamed_from = map.get_key_value("renamed_from");
         let name = match self
             .require(map, "name", &owner, &what)
             .and_then(|n| self.expect_scalar(n, "table `name`"))
@@ -39,6 +41,9 @@ impl Loader {
             }
             None => String::new(),
         };
+        if let Some((key, node)) = renamed_from {
+            self.table_renamed_from(key, node, &name);
+        }
         let mut primary_key = Vec::new();
         if let Some(pk_node) = self.require(map, "primary_key", &owner, &what)
             && let Some(seq) = self.expect_seq(pk_node, "`primary_key`")

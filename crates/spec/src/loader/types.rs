@@ -59,9 +59,11 @@ impl Loader {
                 "rules",
                 "profiles",
                 "out_of_scope",
+                "removed_tables",
             ],
             "a spec file",
         );
+        self.removed_tables(root);
         let mut converted = ConvertedFile::default();
         if let Some(node) = root.get_node("types")
             && let Some(map) = self.expect_map(node, "`types`")
@@ -93,7 +95,14 @@ impl Loader {
         let owner = self.at_scalar(key);
         let what = format!("type `{name}`");
         let map = self.expect_map(node, &what)?;
-        let common = ["kind", "clause", "description", "decision", "root"];
+        let common = [
+            "kind",
+            "clause",
+            "description",
+            "decision",
+            "root",
+            "renamed_from",
+        ];
         let kind_node = self.require(map, "kind", &owner, &what);
         let kind = kind_node
             .and_then(|n| self.expect_scalar(n, "`kind`"))
@@ -101,8 +110,8 @@ impl Loader {
         let extra: &[&str] = match kind.as_ref().map(|(k, _)| k.as_str()) {
             Some("id") => &[],
             Some("string") => &["pattern", "min_length", "max_length", "example"],
-            Some("enum") => &["values"],
-            Some("record") => &["fields", "table"],
+            Some("enum") => &["values", "removed_values"],
+            Some("record") => &["fields", "table", "removed_fields"],
             Some("union") => &["tag", "variants"],
             Some(other) => {
                 if let Some((_, at)) = &kind {
@@ -126,6 +135,9 @@ impl Loader {
         let allowed: Vec<&str> = common.iter().chain(extra.iter()).copied().collect();
         self.check_keys(map, &allowed, &what);
         let meta = self.meta(map, &owner, &what);
+        if let Some((key, node)) = map.get_key_value("renamed_from") {
+            self.type_renamed_from(key, node, &name);
+        }
         let root = match map.get_node("root") {
             Some(n) => self.boolean(n, "`root`").unwrap_or(false),
             None => false,
@@ -133,8 +145,16 @@ impl Loader {
         let kind = match kind.as_ref().map(|(k, _)| k.as_str()) {
             Some("id") => TypeKind::Id,
             Some("string") => TypeKind::String(self.string_constraints(map)),
-            Some("enum") => TypeKind::Enum(self.enum_values(map, &owner, &what)),
-            Some("record") => TypeKind::Record(self.record(map, &owner, &name)),
+            Some("enum") => {
+                let values = self.enum_values(map, &owner, &what);
+                self.removed_values(map, &name, &values, "removed_values");
+                TypeKind::Enum(values)
+            }
+            Some("record") => {
+                let record = self.record(map, &owner, &name);
+                self.removed_fields(map, &name, &record.fields);
+                TypeKind::Record(record)
+            }
             _ => TypeKind::Union(self.union(map, &owner, &name)),
         };
         Some(TypeDef {
@@ -251,7 +271,9 @@ impl Loader {
             let Some(value_map) = self.expect_map(value, &value_what) else {
                 continue;
             };
-            self.check_keys(value_map, &META_KEYS, &value_what);
+            let mut allowed = META_KEYS.to_vec();
+            allowed.push("renamed_from");
+            self.check_keys(value_map, &allowed, &value_what);
             let meta = self.meta(value_map, &at, &value_what);
             out.push(EnumValue { name, meta });
         }
@@ -450,6 +472,7 @@ impl Loader {
                 });
             }
         }
+        self.field_evolution(map, owner, &name, ty.as_ref(), required);
         let storage = match (map.get_node("storage"), &ty) {
             (Some(storage), Some(ty)) => self.storage(storage, ty, &what),
             (None, Some(ty)) => self.default_storage(ty),

@@ -1,0 +1,185 @@
+//! The spec's evolution declarations, resolved onto the tables and columns they change.
+//!
+//! A field's `renamed_from:`, `backfill:`, a record's `removed_fields:` and an enum's removed
+//! values are written on records and types; a migration needs them per table and column. A
+//! table's [`TableSchema::source`] names the record that provides its columns (`Record`, or
+//! `Record.field` for a child table, whose columns come from the list's element record).
+
+use std::collections::BTreeMap;
+
+use handshake_spec::model::{Backfill, Location, Spec, TypeKind, TypeRef};
+
+use crate::sql::{Schema, TableSchema};
+
+/// What the spec declares about one table of the schema it describes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TableDeclarations {
+    /// The record whose fields are the columns (the element record of a child table).
+    pub record: String,
+    /// Where that record is declared: where a `removed_fields:` entry belongs.
+    pub record_location: Option<Location>,
+    /// Column → where its field is declared.
+    pub field_locations: BTreeMap<String, Location>,
+    /// Column now → its name before (`renamed_from:`).
+    pub renamed_from: BTreeMap<String, String>,
+    /// Column → what existing rows get (`backfill:`).
+    pub backfills: BTreeMap<String, Backfill>,
+    /// Column → its `cast:` (`None`: lossless; `Some(why)`: a loss accepted).
+    pub casts: BTreeMap<String, Option<String>>,
+    /// Dropped column → why losing it is acceptable (`removed_fields:`).
+    pub removed: BTreeMap<String, String>,
+    /// Enum column → (removed value → the value that replaces it).
+    pub value_maps: BTreeMap<String, BTreeMap<String, String>>,
+    /// Enum column → the enum type (where a `removed_values:` entry belongs).
+    pub enum_types: BTreeMap<String, (String, Location)>,
+}
+
+impl TableDeclarations {
+    /// The column `old` of the previous schema is called this now.
+    pub fn renamed_to(&self, old: &str) -> Option<&str> {
+        self.renamed_from
+            .iter()
+            .find(|(_, from)| from.as_str() == old)
+            .map(|(to, _)| to.as_str())
+    }
+
+    /// Where to point for a column: its field, else the record.
+    pub fn location_of(&self, column: &str) -> String {
+        self.field_locations
+            .get(column)
+            .or(self.record_location.as_ref())
+            .map(|l| format!("{l}: "))
+            .unwrap_or_default()
+    }
+}
+
+/// Everything the spec declares, resolved onto the schema it describes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Declarations {
+    /// Per table of the schema, keyed by table name.
+    pub tables: BTreeMap<String, TableDeclarations>,
+    /// Dropped table → (why losing its rows is acceptable, where that is declared).
+    pub removed_tables: BTreeMap<String, (String, Location)>,
+    /// Every type → `file:line:col: ` of its declaration (where a dropped table's record is).
+    pub record_locations: BTreeMap<String, String>,
+    /// `file:line:col: ` of the manifest, for a change nothing in the spec still declares.
+    pub manifest: String,
+    /// Table now → its name before (`renamed_from:` on `table:`).
+    pub renamed_tables: BTreeMap<String, String>,
+}
+
+/// Declarations per table of `schema` (the schema `spec` describes), keyed by table name.
+pub(crate) fn declarations(spec: &Spec, schema: &Schema) -> Declarations {
+    Declarations {
+        tables: schema
+            .tables
+            .iter()
+            .map(|table| (table.name.clone(), for_table(spec, table)))
+            .collect(),
+        removed_tables: spec
+            .evolution
+            .removed_tables
+            .iter()
+            .map(|t| {
+                (
+                    t.table.clone(),
+                    (t.allow_data_loss.clone(), t.location.clone()),
+                )
+            })
+            .collect(),
+        record_locations: spec
+            .types
+            .iter()
+            .map(|t| (t.name.clone(), format!("{}: ", t.meta.location)))
+            .collect(),
+        renamed_tables: spec
+            .evolution
+            .renamed_tables
+            .iter()
+            .map(|t| (t.table.clone(), t.from.clone()))
+            .collect(),
+        manifest: format!(
+            "{}:1:1: ",
+            spec.files
+                .first()
+                .map_or("spec/handshake.yaml", String::as_str)
+        ),
+    }
+}
+
+fn for_table(spec: &Spec, table: &TableSchema) -> TableDeclarations {
+    let record_name = match table.source.split_once('.') {
+        None => Some(table.source.clone()),
+        Some((parent, field)) => element_record(spec, parent, field),
+    };
+    let Some(record_name) = record_name else {
+        return TableDeclarations::default();
+    };
+    let Some(type_def) = spec.type_named(&record_name) else {
+        return TableDeclarations::default();
+    };
+    let TypeKind::Record(record) = &type_def.kind else {
+        return TableDeclarations::default();
+    };
+    let evolution = &spec.evolution;
+    let mut out = TableDeclarations {
+        record: record_name.clone(),
+        record_location: Some(type_def.meta.location.clone()),
+        ..TableDeclarations::default()
+    };
+    for field in &record.fields {
+        if table.column(&field.name).is_none() {
+            continue;
+        }
+        out.field_locations
+            .insert(field.name.clone(), field.meta.location.clone());
+        if let Some(rename) = evolution.renamed_from(&record_name, &field.name) {
+            out.renamed_from
+                .insert(field.name.clone(), rename.from.clone());
+        }
+        if let Some(cast) = evolution.cast(&record_name, &field.name) {
+            out.casts
+                .insert(field.name.clone(), cast.allow_data_loss.clone());
+        }
+        if let Some(backfill) = evolution.backfill(&record_name, &field.name) {
+            out.backfills
+                .insert(field.name.clone(), backfill.value.clone());
+        }
+        if let TypeRef::Named(enum_name) = &field.ty
+            && let Some(enum_type) = spec.type_named(enum_name)
+            && matches!(enum_type.kind, TypeKind::Enum(_))
+        {
+            out.enum_types.insert(
+                field.name.clone(),
+                (enum_name.clone(), enum_type.meta.location.clone()),
+            );
+            let map: BTreeMap<String, String> = evolution
+                .removed_values_of(enum_name)
+                .map(|v| (v.value.clone(), v.map_to.clone()))
+                .collect();
+            if !map.is_empty() {
+                out.value_maps.insert(field.name.clone(), map);
+            }
+        }
+    }
+    for removed in &evolution.removed_fields {
+        if removed.record == record_name {
+            out.removed
+                .insert(removed.field.clone(), removed.allow_data_loss.clone());
+        }
+    }
+    out
+}
+
+fn element_record(spec: &Spec, parent: &str, field: &str) -> Option<String> {
+    let TypeKind::Record(record) = &spec.type_named(parent)?.kind else {
+        return None;
+    };
+    match &record.fields.iter().find(|f| f.name == field)?.ty {
+        TypeRef::List(inner) => match inner.as_ref() {
+            TypeRef::Named(name) => Some(name.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -1,0 +1,463 @@
+//! Pass B and C for the evolution declarations (issue #12): a field's `renamed_from:` and
+//! `backfill:`, a record's `removed_fields:`, an enum's `removed_values:` and a value's
+//! `renamed_from:`. Each is checked where it is written; backfill values against the field's type
+//! once every type is known.
+
+use super::*;
+use crate::model::{
+    Backfill, FieldBackfill, FieldCast, FieldRename, RemovedField, RemovedTable, RemovedValue,
+    TableRename, TypeRename,
+};
+
+impl Loader {
+    /// `renamed_from:` and `backfill:` of a field (already key-checked).
+    pub(super) fn field_evolution(
+        &mut self,
+        map: &MarkedMappingNode,
+        owner: &Owner,
+        field: &str,
+        ty: Option<&TypeRef>,
+        required: Option<bool>,
+    ) {
+        let record = match owner {
+            Owner::Type(record) => Some(record.clone()),
+            Owner::Variant(..) | Owner::Error(_) => None,
+        };
+        for key in ["renamed_from", "backfill", "cast"] {
+            if let (Some((key_node, _)), None) = (map.get_key_value(key), &record) {
+                let at = self.at_scalar(key_node);
+                self.report(
+                    "S1301",
+                    at,
+                    format!("`{key}` on field `{field}` outside a record"),
+                    "only fields of records carry evolution declarations",
+                    Some("variant and error fields are never stored in a table of their own; rename or add them without it".into()),
+                );
+            }
+        }
+        let Some(record) = record else { return };
+        if let Some((key, node)) = map.get_key_value("renamed_from")
+            && let Some(scalar) = self.expect_scalar(node, "`renamed_from`")
+        {
+            let at = self.at_scalar(scalar);
+            let from = scalar.as_str().to_string();
+            self.check_name(&from, NameKind::Field, at.clone());
+            if from == field {
+                self.report(
+                    "S1302",
+                    at,
+                    format!("field `{field}` is `renamed_from` itself"),
+                    "the old name is the new name",
+                    Some("write the name the field had in the previous version, or drop `renamed_from`".into()),
+                );
+            }
+            let location = self.at_scalar(key).0;
+            self.evolution.renamed_fields.push(FieldRename {
+                record: record.clone(),
+                field: field.to_string(),
+                from,
+                location,
+            });
+        }
+        if let Some((key, node)) = map.get_key_value("cast") {
+            let at = self.at_scalar(key);
+            let allow_data_loss = match node {
+                Node::Scalar(scalar) if scalar.as_str() == "lossless" => Some(None),
+                Node::Mapping(entry) => {
+                    self.check_keys(entry, &["allow_data_loss"], "a lossy `cast`");
+                    self.require(entry, "allow_data_loss", &at, "a lossy `cast`")
+                        .map(|n| {
+                            let key_at = entry
+                                .get_key_value("allow_data_loss")
+                                .map(|(k, _)| self.at_scalar(k));
+                            Some(self.prose(n, "allow_data_loss", key_at))
+                        })
+                }
+                _ => {
+                    let value_at = self.at_node(node);
+                    self.report(
+                        "S1308",
+                        value_at,
+                        format!("`cast` of field `{field}` must be `lossless` or `{{ allow_data_loss: <why> }}`"),
+                        "not a cast",
+                        Some("write `cast: lossless` for a conversion that keeps every value, or `cast: { allow_data_loss: <why> }` for one that may not".into()),
+                    );
+                    None
+                }
+            };
+            if let Some(allow_data_loss) = allow_data_loss {
+                self.evolution.casts.push(FieldCast {
+                    record: record.clone(),
+                    field: field.to_string(),
+                    allow_data_loss,
+                    location: at.0,
+                });
+            }
+        }
+        if let Some((key, node)) = map.get_key_value("backfill") {
+            let at = self.at_scalar(key);
+            if required == Some(false) {
+                self.report(
+                    "S1303",
+                    at.clone(),
+                    format!("field `{field}` is optional and has a `backfill`"),
+                    "existing rows may leave an optional field empty",
+                    Some("drop the `backfill`, or make the field `required: true`".into()),
+                );
+            }
+            let sql = node.as_mapping().map(|m| {
+                self.check_keys(m, &["sql"], "a `backfill` expression");
+                m.get_node("sql")
+                    .and_then(|n| self.text(n, "`backfill.sql`"))
+                    .unwrap_or_default()
+            });
+            match sql {
+                Some(sql) => {
+                    if sql.trim().is_empty() || sql.contains(';') {
+                        self.report(
+                            "S1304",
+                            at.clone(),
+                            format!("`backfill.sql` of field `{field}` is not one SQL expression"),
+                            "empty, or holds a `;`",
+                            Some("write one expression over the row's columns, e.g. `{ sql: \"coalesce(title, '')\" }`".into()),
+                        );
+                    }
+                    self.evolution.backfills.push(FieldBackfill {
+                        record,
+                        field: field.to_string(),
+                        value: Backfill::Sql(sql),
+                        location: at.0,
+                    });
+                }
+                None => {
+                    if let Some(ty) = ty {
+                        self.backfills.push(PendingDefault {
+                            owner: owner.clone(),
+                            field: field.to_string(),
+                            ty: ty.clone(),
+                            node: node.clone(),
+                        });
+                        // The value is filled in by `check_backfills` once it is checked.
+                        self.evolution.backfills.push(FieldBackfill {
+                            record,
+                            field: field.to_string(),
+                            value: Backfill::Value(serde_json::Value::Null),
+                            location: at.0,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// `renamed_from:` of a type named `type_name`. The old name must stay free: the generated
+    /// code keeps it as an alias of the new one.
+    pub(super) fn type_renamed_from(
+        &mut self,
+        key: &MarkedScalarNode,
+        node: &Node,
+        type_name: &str,
+    ) {
+        let Some(scalar) = self.expect_scalar(node, "`renamed_from`") else {
+            return;
+        };
+        let at = self.at_scalar(scalar);
+        let from = scalar.as_str().to_string();
+        self.check_name(&from, NameKind::Type, at.clone());
+        if from == type_name {
+            self.report(
+                "S1302",
+                at,
+                format!("type `{type_name}` is `renamed_from` itself"),
+                "the old name is the new name",
+                Some(
+                    "write the name the type had in the previous version, or drop `renamed_from`"
+                        .into(),
+                ),
+            );
+        } else if let Some(other) = self.declared.get(&from) {
+            let other = other.at.0.clone();
+            self.report(
+                "S1309",
+                at,
+                format!("type `{type_name}` is `renamed_from` `{from}`, which is declared too"),
+                "the old name is taken",
+                Some(format!("the generated code keeps `{from}` as an alias of `{type_name}`, so the name must be free; `{from}` is declared at {other}")),
+            );
+        }
+        let location = self.at_scalar(key).0;
+        self.evolution.renamed_types.push(TypeRename {
+            type_name: type_name.to_string(),
+            from,
+            location,
+        });
+    }
+
+    /// `renamed_from:` of a `table:` block named `table`.
+    pub(super) fn table_renamed_from(&mut self, key: &MarkedScalarNode, node: &Node, table: &str) {
+        let Some(scalar) = self.expect_scalar(node, "`renamed_from`") else {
+            return;
+        };
+        let at = self.at_scalar(scalar);
+        let from = scalar.as_str().to_string();
+        self.check_name(&from, NameKind::Table, at.clone());
+        if from == table {
+            self.report(
+                "S1302",
+                at,
+                format!("table `{table}` is `renamed_from` itself"),
+                "the old name is the new name",
+                Some(
+                    "write the name the table had in the previous version, or drop `renamed_from`"
+                        .into(),
+                ),
+            );
+        }
+        let location = self.at_scalar(key).0;
+        self.evolution.renamed_tables.push(TableRename {
+            table: table.to_string(),
+            from,
+            location,
+        });
+    }
+
+    /// A spec file's `removed_tables:` (`name: { allow_data_loss: reason }`). Whether a table of
+    /// that name is still declared is checked by codegen, which knows every table (a record's and
+    /// its child tables).
+    pub(super) fn removed_tables(&mut self, root: &MarkedMappingNode) {
+        let Some(node) = root.get_node("removed_tables") else {
+            return;
+        };
+        let Some(entries) = self.expect_map(node, "`removed_tables`") else {
+            return;
+        };
+        for (key, value) in entries.iter() {
+            let name = self.name(key, NameKind::Table);
+            let at = self.at_scalar(key);
+            let what = format!("removed table `{name}`");
+            if self
+                .evolution
+                .removed_tables
+                .iter()
+                .any(|t| t.table == name)
+            {
+                self.report(
+                    "S1307",
+                    at.clone(),
+                    format!("table `{name}` is removed twice"),
+                    "a second removal of the same table",
+                    Some("keep one entry".into()),
+                );
+            }
+            let Some(entry) = self.expect_map(value, &what) else {
+                continue;
+            };
+            self.check_keys(entry, &["allow_data_loss"], &what);
+            let reason = match self.require(entry, "allow_data_loss", &at, &what) {
+                Some(node) => {
+                    let key_at = entry
+                        .get_key_value("allow_data_loss")
+                        .map(|(k, _)| self.at_scalar(k));
+                    self.prose(node, "allow_data_loss", key_at)
+                }
+                None => String::new(),
+            };
+            self.evolution.removed_tables.push(RemovedTable {
+                table: name,
+                allow_data_loss: reason,
+                location: at.0,
+            });
+        }
+    }
+
+    /// A record's `removed_fields:` (`name: { allow_data_loss: reason }`).
+    pub(super) fn removed_fields(
+        &mut self,
+        map: &MarkedMappingNode,
+        record: &str,
+        fields: &[Field],
+    ) {
+        let Some(node) = map.get_node("removed_fields") else {
+            return;
+        };
+        let Some(entries) = self.expect_map(node, "`removed_fields`") else {
+            return;
+        };
+        for (key, value) in entries.iter() {
+            let name = self.name(key, NameKind::Field);
+            let at = self.at_scalar(key);
+            let what = format!("removed field `{name}` of record `{record}`");
+            if fields.iter().any(|f| f.name == name) {
+                self.report(
+                    "S1305",
+                    at.clone(),
+                    format!("field `{name}` of record `{record}` is both a field and in `removed_fields`"),
+                    "still declared",
+                    Some("remove the field from `fields:`, or drop this entry".into()),
+                );
+            }
+            let Some(entry) = self.expect_map(value, &what) else {
+                continue;
+            };
+            self.check_keys(entry, &["allow_data_loss"], &what);
+            let reason = match self.require(entry, "allow_data_loss", &at, &what) {
+                Some(node) => {
+                    let key_at = entry
+                        .get_key_value("allow_data_loss")
+                        .map(|(k, _)| self.at_scalar(k));
+                    self.prose(node, "allow_data_loss", key_at)
+                }
+                None => String::new(),
+            };
+            self.evolution.removed_fields.push(RemovedField {
+                record: record.to_string(),
+                field: name,
+                allow_data_loss: reason,
+                location: at.0,
+            });
+        }
+    }
+
+    /// An enum's `removed_values:` (`old: { map_to: value, read_alias: bool }`) and each value's
+    /// `renamed_from:` (an old value mapped to it and read as an alias); the lifecycle's
+    /// `removed_states:` (`key`) the same way, its states as the values.
+    pub(super) fn removed_values(
+        &mut self,
+        map: &MarkedMappingNode,
+        enum_name: &str,
+        values: &[EnumValue],
+        key: &str,
+    ) {
+        if let Some(Node::Mapping(value_map)) = map.get_node("values") {
+            for (key, value) in value_map.iter() {
+                let Some((renamed_key, node)) = value
+                    .as_mapping()
+                    .and_then(|m| m.get_key_value("renamed_from"))
+                else {
+                    continue;
+                };
+                let Some(scalar) = self.expect_scalar(node, "`renamed_from`") else {
+                    continue;
+                };
+                let at = self.at_scalar(scalar);
+                let old = scalar.as_str().to_string();
+                self.check_name(&old, NameKind::EnumValue, at.clone());
+                self.check_removed_value(&old, enum_name, values, at);
+                let location = self.at_scalar(renamed_key).0;
+                self.evolution.removed_values.push(RemovedValue {
+                    enum_name: enum_name.to_string(),
+                    value: old,
+                    map_to: key.as_str().to_string(),
+                    read_alias: true,
+                    location,
+                });
+            }
+        }
+        let Some(node) = map.get_node(key) else {
+            return;
+        };
+        let Some(entries) = self.expect_map(node, &format!("`{key}`")) else {
+            return;
+        };
+        for (key, value) in entries.iter() {
+            let old = self.name(key, NameKind::EnumValue);
+            let at = self.at_scalar(key);
+            let what = format!("removed value `{old}` of enum `{enum_name}`");
+            self.check_removed_value(&old, enum_name, values, at.clone());
+            let Some(entry) = self.expect_map(value, &what) else {
+                continue;
+            };
+            self.check_keys(entry, &["map_to", "read_alias"], &what);
+            let map_to = self
+                .require(entry, "map_to", &at, &what)
+                .and_then(|n| self.expect_scalar(n, "`map_to`"))
+                .map(|s| (s.as_str().to_string(), self.at_scalar(s)));
+            if let Some((target, target_at)) = &map_to
+                && !values.iter().any(|v| &v.name == target)
+            {
+                let help = did_you_mean(target, values.iter().map(|v| v.name.as_str()))
+                    .unwrap_or_else(|| "name a value the enum declares".into());
+                self.report(
+                    "S1306",
+                    target_at.clone(),
+                    format!(
+                        "`map_to` of {what} names `{target}`, which is not a value of `{enum_name}`"
+                    ),
+                    "not a value of the enum",
+                    Some(help),
+                );
+            }
+            let read_alias = match entry.get_node("read_alias") {
+                Some(n) => self.boolean(n, "`read_alias`").unwrap_or(false),
+                None => false,
+            };
+            self.evolution.removed_values.push(RemovedValue {
+                enum_name: enum_name.to_string(),
+                value: old,
+                map_to: map_to.map(|(t, _)| t).unwrap_or_default(),
+                read_alias,
+                location: at.0,
+            });
+        }
+    }
+
+    fn check_removed_value(&mut self, old: &str, enum_name: &str, values: &[EnumValue], at: At) {
+        if values.iter().any(|v| v.name == old) {
+            self.report(
+                "S1305",
+                at.clone(),
+                format!("value `{old}` of enum `{enum_name}` is both a value and removed"),
+                "still declared",
+                Some("remove it from `values:`, or drop the removal".into()),
+            );
+        }
+        if self
+            .evolution
+            .removed_values
+            .iter()
+            .any(|v| v.enum_name == enum_name && v.value == old)
+        {
+            self.report(
+                "S1307",
+                at,
+                format!("value `{old}` of enum `{enum_name}` is removed twice"),
+                "a second removal of the same value",
+                Some("map each old value to one value".into()),
+            );
+        }
+    }
+
+    /// Pass C: every `backfill:` value matches its field's type (like a `default:`).
+    pub(super) fn check_backfills(&mut self, types: &[TypeDef]) {
+        let pending = std::mem::take(&mut self.backfills);
+        for backfill in pending {
+            let Owner::Type(record) = &backfill.owner else {
+                continue;
+            };
+            let value = match self.default_value(&backfill.node, &backfill.ty, types, 0) {
+                Ok(value) => value,
+                Err((at, problem)) => {
+                    self.report(
+                        "S1304",
+                        at,
+                        format!(
+                            "`backfill` of field `{}` does not match its type `{}`: {problem}",
+                            backfill.field, backfill.ty
+                        ),
+                        "wrong backfill",
+                        Some("write a value of the field's type, or an SQL expression as `{ sql: \"…\" }`".into()),
+                    );
+                    continue;
+                }
+            };
+            if let Some(entry) = self
+                .evolution
+                .backfills
+                .iter_mut()
+                .find(|b| &b.record == record && b.field == backfill.field)
+            {
+                entry.value = Backfill::Value(value);
+            }
+        }
+    }
+}
