@@ -66,20 +66,7 @@ struct KnownGap {
 }
 
 /// Every tolerated disagreement. Each is a rule named here, never a silent skip.
-const KNOWN_GAPS: &[KnownGap] = &[
-    KnownGap {
-        file: "tests/corpus/ai_job/invalid/uint_float_with_zero_fraction.json",
-        target: Target::JsonSchema,
-        rule: "uint refuses 1.0: JSON Schema's `integer` is mathematical (1.0 is an integer); serde's u64 and \
-               Pydantic's StrictInt refuse a float token",
-    },
-    KnownGap {
-        file: "tests/corpus/entity_ref/invalid/uuid_braced.json",
-        target: Target::Rust,
-        rule: "uuids are hyphenated text: the uuid crate also reads braced, urn and bare-hex forms; the JSON \
-               Schema (format uuid) and Pydantic refuse them",
-    },
-];
+const KNOWN_GAPS: &[KnownGap] = &[];
 
 /// One record of the corpus.
 struct Record {

@@ -315,3 +315,74 @@ fn every_failing_part_is_reported_and_serde_errors_carry_their_path() {
     assert_eq!(violations[0].code, model::INVALID_RECORD_CODE);
     assert_eq!(violations[0].path, "/local_only_payload_ref/size_bytes");
 }
+
+/// §2.6.6.2.2 and §2.6.6.6.1: a job names the profile its kind is bound to. For every kind and
+/// every profile id (each registered one, and one that is not registered), the violations at
+/// `/profile_id` are exactly: none for the kind's own profile; `profile_id_is_registered` alone
+/// for an unregistered id (the per-profile rule does not report it a second time); the kind's
+/// `profile_id` binding alone for another registered profile. Kinds, profiles and codes come
+/// from the spec, so the table is the spec's, not a copy.
+#[test]
+fn profile_id_is_judged_for_every_kind_and_profile() {
+    use handshake_spec::model::BindingKind;
+
+    let spec = spec();
+    let registered_code = spec
+        .rules
+        .iter()
+        .find(|rule| rule.name == "profile_id_is_registered")
+        .expect("the spec declares profile_id_is_registered")
+        .code
+        .clone();
+    let base: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("tests/corpus/ai_job/valid/required_only.json"))
+            .expect("record"),
+    )
+    .expect("json");
+    let unregistered = "unregistered_profile_v0.1";
+    let mut candidates: Vec<&str> = spec
+        .profiles
+        .iter()
+        .map(|p| p.profile_id.as_str())
+        .collect();
+    candidates.push(unregistered);
+    let mut failures = Vec::new();
+    let mut judged = 0;
+    for profile in &spec.profiles {
+        let binding = profile
+            .bindings
+            .iter()
+            .find(|b| b.kind == BindingKind::ProfileId)
+            .map(|b| b.code.clone());
+        for kind in &profile.job_kinds {
+            for &candidate in &candidates {
+                let mut record = base.clone();
+                record["job_kind"] = Value::from(kind.as_str());
+                record["profile_id"] = Value::from(candidate);
+                let found: BTreeSet<String> = match validate_json::<model::AiJob>(&record) {
+                    Ok(_) => BTreeSet::new(),
+                    Err(violations) => violations
+                        .iter()
+                        .filter(|v| v.path == "/profile_id")
+                        .map(|v| v.code.to_string())
+                        .collect(),
+                };
+                let expected: BTreeSet<String> = if candidate == profile.profile_id {
+                    BTreeSet::new()
+                } else if candidate == unregistered {
+                    BTreeSet::from([registered_code.clone()])
+                } else {
+                    binding.iter().cloned().collect()
+                };
+                judged += 1;
+                if found != expected {
+                    failures.push(format!(
+                        "job_kind {kind} with profile_id {candidate}: expected {expected:?} at /profile_id, found {found:?}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(judged > spec.profiles.len(), "no kind was judged");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -82,7 +82,7 @@ fn id_type(type_def: &TypeDef) -> Result<TokenStream, CodegenError> {
         #docs
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
         #[serde(transparent)]
-        pub struct #name(pub uuid::Uuid);
+        pub struct #name(#[serde(deserialize_with = "crate::serde_support::exact")] pub uuid::Uuid);
 
         impl #name {
             /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -440,13 +440,17 @@ fn record_type(
         label: type_def.name.clone(),
     };
     let members = field_tokens(spec, &owner, fields, true, &mut default_fns)?;
+    let wire_name = &type_def.name;
     Ok(quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-        #[serde(deny_unknown_fields)]
+        #[serde(remote = "Self", deny_unknown_fields)]
+        #[schemars(rename = #wire_name)]
         pub struct #name {
             #(#members,)*
         }
+
+        crate::serde_support::objects_only!(#name);
 
         #(#default_fns)*
     })
@@ -462,6 +466,7 @@ fn union_type(spec: &Spec, type_def: &TypeDef, union: &Union) -> Result<TokenStr
     }
     let name = ident(&type_def.name, &type_def.meta)?;
     let tag = &union.tag;
+    let wire_name = &type_def.name;
     let docs = doc(&type_def.meta);
     let mut default_fns = Vec::new();
     let mut variants = Vec::new();
@@ -494,10 +499,13 @@ fn union_type(spec: &Spec, type_def: &TypeDef, union: &Union) -> Result<TokenStr
     Ok(quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-        #[serde(tag = #tag, deny_unknown_fields)]
+        #[serde(remote = "Self", tag = #tag, deny_unknown_fields)]
+        #[schemars(rename = #wire_name)]
         pub enum #name {
             #(#variants,)*
         }
+
+        crate::serde_support::objects_only!(#name);
 
         #(#default_fns)*
     })
@@ -544,11 +552,23 @@ fn field_tokens(
                 quote! { #[doc = ""] #[doc = #text] #[serde(alias = #from)] }
             });
         let docs = quote! { #docs #rename #alias };
+        // A UUID or an integer anywhere in the type is read by `serde_support::exact`.
+        let exact = holds_exact_leaf(&field.ty);
+        let read = if exact {
+            quote! { #[serde(deserialize_with = "crate::serde_support::exact")] }
+        } else {
+            quote! {}
+        };
+        let present = if exact {
+            "crate::serde_support::present_exact"
+        } else {
+            "crate::serde_support::present"
+        };
         let member = match (&field.default, field.required) {
-            (_, true) => quote! { #docs #visibility #name: #ty },
+            (_, true) => quote! { #docs #read #visibility #name: #ty },
             (None, false) => quote! {
                 #docs
-                #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_support::present")]
+                #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = #present)]
                 #visibility #name: Option<#ty>
             },
             (Some(default), false) => {
@@ -568,6 +588,7 @@ fn field_tokens(
                 quote! {
                     #docs
                     #[serde(default = #path)]
+                    #read
                     #visibility #name: #ty
                 }
             }
@@ -575,6 +596,20 @@ fn field_tokens(
         members.push(member);
     }
     Ok(members)
+}
+
+/// Whether a field's type holds a `uuid`, `integer` or `uint` (directly, or as the items of
+/// lists and maps): serde's own impls read those more loosely than the wire contract
+/// (`serde_support::Exact`).
+fn holds_exact_leaf(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Primitive(primitive) => matches!(
+            primitive,
+            Primitive::Uuid | Primitive::Integer | Primitive::UnsignedInteger
+        ),
+        TypeRef::List(item) | TypeRef::Map(item) => holds_exact_leaf(item),
+        TypeRef::Named(_) => false,
+    }
 }
 
 /// A Rust expression for a field default. Scalars, enums, lists and maps become literal Rust;

@@ -18,7 +18,8 @@ pub const MASTER_SPEC: &str = "v02.84";
 
 /// A durable, capability-scoped unit of AI work run by the workflow engine; profiles extend it, never redefine it (§2.6.6.2)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJob")]
 pub struct AiJob {
     /// Globally unique, stable identifier; never changes over the job's lifetime (§2.6.6.2.1)
     pub job_id: JobId,
@@ -199,6 +200,8 @@ pub struct AiJob {
     pub job_outputs: Option<JobOutputs>,
 }
 
+crate::serde_support::objects_only!(AiJob);
+
 /// Globally unique, stable identifier of one AI job (§2.6.6.2.1)
 ///
 /// Decision: A UUID (the spec's EntityRef already uses UUIDs for artefacts); new ids are UUIDv7 so that they sort by creation time and index well.
@@ -216,7 +219,10 @@ pub struct AiJob {
     JsonSchema
 )]
 #[serde(transparent)]
-pub struct JobId(pub uuid::Uuid);
+pub struct JobId(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
 
 impl JobId {
     /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -278,7 +284,10 @@ impl From<JobId> for uuid::Uuid {
     JsonSchema
 )]
 #[serde(transparent)]
-pub struct WorkflowRunId(pub uuid::Uuid);
+pub struct WorkflowRunId(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
 
 impl WorkflowRunId {
     /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -2750,32 +2759,36 @@ impl std::str::FromStr for SafetyMode {
 ///
 /// Decision: The spec lists the levels (workspace, project, folder, document) without a shape. A scope always names its workspace; narrower levels are optional lists, and an absent level means "not narrowed at that level".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "WorkspaceScope")]
 pub struct WorkspaceScope {
     /// The workspace the job belongs to (§2.6.6.2.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub workspace_id: uuid::Uuid,
     /// The project inside the workspace, when narrowed to one (§2.6.6.2.3)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub project_id: Option<uuid::Uuid>,
     /// Folders the job may touch, when narrowed (§2.6.6.2.3)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub folder_ids: Option<Vec<uuid::Uuid>>,
     /// Documents the job may touch, when narrowed (§2.6.6.2.3)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub document_ids: Option<Vec<uuid::Uuid>>,
 }
+
+crate::serde_support::objects_only!(WorkspaceScope);
 
 /// The kind of workspace artefact an EntityRef points into (§2.6.6.2.3)
 ///
@@ -2867,7 +2880,8 @@ impl std::str::FromStr for ArtefactType {
 ///
 /// Decision: One variant per selector kind the spec names (BlockId, SegmentId, RowId, ColumnId, Range, NodeId, TimeRange). Range is a sheet range between two cells, TimeRange a media interval in milliseconds; both are ID-based, as §2.6.6.1 requires.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "kind", deny_unknown_fields)]
+#[schemars(rename = "Selector")]
 pub enum Selector {
     /// One document block (§2.6.6.2.3)
     #[serde(rename = "block_id")]
@@ -2909,19 +2923,25 @@ pub enum Selector {
     #[serde(rename = "time_range")]
     TimeRange {
         /// Start of the interval in milliseconds (§2.6.6.2.3)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         start_ms: u64,
         /// End of the interval in milliseconds (exclusive) (§2.6.6.2.3)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         end_ms: u64,
     },
 }
 
+crate::serde_support::objects_only!(Selector);
+
 /// An ID-based reference into a workspace artefact (§2.6.6.2.3)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "EntityRef")]
 pub struct EntityRef {
     /// The kind of artefact (§2.6.6.2.3)
     pub artefact_type: ArtefactType,
     /// The artefact's UUID (§2.6.6.2.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub artefact_id: uuid::Uuid,
     /// The part of the artefact designated; absent means the whole artefact (§2.6.6.2.3)
     ///
@@ -2933,6 +2953,8 @@ pub struct EntityRef {
     )]
     pub selector: Option<Selector>,
 }
+
+crate::serde_support::objects_only!(EntityRef);
 
 /// A content layer of an artefact (§2.6.6.2.3, §2.6.6.7.0)
 #[derive(
@@ -3004,7 +3026,8 @@ impl std::str::FromStr for Layer {
 
 /// Which layers a job may read and write (§2.6.6.2.3, §2.6.6.7.0)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "LayerScope")]
 pub struct LayerScope {
     /// Layers the job may read (§2.6.6.2.3)
     ///
@@ -3015,6 +3038,8 @@ pub struct LayerScope {
     #[serde(default = "default_layer_scope_write")]
     pub write: Vec<Layer>,
 }
+
+crate::serde_support::objects_only!(LayerScope);
 
 /// Default of `LayerScope.read` when absent: `["raw","derived","display"]`.
 fn default_layer_scope_read() -> Vec<Layer> {
@@ -3373,7 +3398,8 @@ impl std::str::FromStr for ProjectionMode {
 
 /// The calendar context that influenced scope, when any (§2.6.6.7.3)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CalendarScopeHint")]
 pub struct CalendarScopeHint {
     /// The active calendar event (§2.6.6.7.3)
     #[serde(
@@ -3412,19 +3438,26 @@ pub struct CalendarScopeHint {
     pub trust_level: Option<String>,
 }
 
+crate::serde_support::objects_only!(CalendarScopeHint);
+
 /// Hash and count of an ordered list of source ids (retrieval candidates or selected sources) (§2.6.6.7.3, §2.6.6.7.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "IdsDigest")]
 pub struct IdsDigest {
     /// SHA-256 of the canonical ordered id list (§2.6.6.7.5)
     pub ids_hash: Hash,
     /// Number of ids in the list (§2.6.6.7.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub count: u64,
 }
 
+crate::serde_support::objects_only!(IdsDigest);
+
 /// Hashes of the prompt envelope a model call consumed (§2.6.6.7.3, §2.6.6.7.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "PromptEnvelopeHashes")]
 pub struct PromptEnvelopeHashes {
     /// Hash of the stable prefix (§2.6.6.7.4)
     pub stable_prefix_hash: Hash,
@@ -3433,6 +3466,8 @@ pub struct PromptEnvelopeHashes {
     /// Hash of the full prompt (§2.6.6.7.4)
     pub full_prompt_hash: Hash,
 }
+
+crate::serde_support::objects_only!(PromptEnvelopeHashes);
 
 /// What an artifact holds (§2.6.6.7.7)
 #[derive(
@@ -3533,9 +3568,11 @@ impl std::str::FromStr for ArtifactKind {
 
 /// A bounded pointer to an artifact that holds a large output (§2.6.6.7.7)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ArtifactHandle")]
 pub struct ArtifactHandle {
     /// The artifact's UUID (§2.6.6.7.7)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub artifact_id: uuid::Uuid,
     /// What the artifact holds (§2.6.6.7.7)
     pub kind: ArtifactKind,
@@ -3544,6 +3581,7 @@ pub struct ArtifactHandle {
     /// SHA-256 of the artifact's content (§2.6.6.7.7)
     pub content_hash: Hash,
     /// Size of the content in bytes (§2.6.6.7.7)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub size_bytes: u64,
     /// Sensitivity class (§2.6.6.7.7)
     pub classification: Classification,
@@ -3556,10 +3594,12 @@ pub struct ArtifactHandle {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub retention_ttl_days: Option<u64>,
 }
+
+crate::serde_support::objects_only!(ArtifactHandle);
 
 /// Default of `ArtifactHandle.exportable` when absent: `false`.
 fn default_artifact_handle_exportable() -> bool {
@@ -3568,9 +3608,11 @@ fn default_artifact_handle_exportable() -> bool {
 
 /// The job-attached minimal record of what a step saw and why, by hashes and handles (§2.6.6.7.3, §2.6.6.2.3)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ContextSnapshot")]
 pub struct ContextSnapshot {
     /// Identifier of this snapshot (§2.6.6.7.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub context_snapshot_id: uuid::Uuid,
     /// The job the snapshot belongs to (§2.6.6.7.3)
     pub job_id: JobId,
@@ -3623,7 +3665,7 @@ pub struct ContextSnapshot {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub seed: Option<i64>,
     /// Warnings raised while compiling context (§2.6.6.7.3)
@@ -3636,6 +3678,8 @@ pub struct ContextSnapshot {
     )]
     pub local_only_payload_ref: Option<ArtifactHandle>,
 }
+
+crate::serde_support::objects_only!(ContextSnapshot);
 
 /// What a SourceRef points at (§2.6.6.7.2)
 #[derive(
@@ -3736,7 +3780,8 @@ impl std::str::FromStr for SourceRefKind {
 
 /// The canonical provenance pointer used by context blocks, compaction and memory promotion; enough to fetch the evidence locally (§2.6.6.7.2)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "SourceRef")]
 pub struct SourceRef {
     /// What the pointer points at (§2.6.6.7.2)
     pub kind: SourceRefKind,
@@ -3773,6 +3818,8 @@ pub struct SourceRef {
     )]
     pub classification: Option<Classification>,
 }
+
+crate::serde_support::objects_only!(SourceRef);
 
 /// The role of a block in a compiled context (§2.6.6.7.4)
 #[derive(
@@ -3894,7 +3941,8 @@ impl std::str::FromStr for ContextBlockKind {
 
 /// One ordered block of a compiled WorkingContext, with its provenance (§2.6.6.7.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ContextBlock")]
 pub struct ContextBlock {
     /// The block's role (§2.6.6.7.4)
     pub kind: ContextBlockKind,
@@ -3910,23 +3958,31 @@ pub struct ContextBlock {
     pub order_key: String,
 }
 
+crate::serde_support::objects_only!(ContextBlock);
+
 /// The small, relevant context compiled for one model call (§2.6.6.7.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "WorkingContext")]
 pub struct WorkingContext {
     /// The blocks, in order_key order (§2.6.6.7.4)
     pub blocks: Vec<ContextBlock>,
     /// Tokens the context may use (§2.6.6.7.4)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub token_budget: u64,
     /// Tokens the blocks are estimated to use (§2.6.6.7.4)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub token_estimate: u64,
     /// Identifier of this compilation (§2.6.6.7.4)
     pub build_id: String,
 }
 
+crate::serde_support::objects_only!(WorkingContext);
+
 /// The caching-safe prompt of one model call: a stable prefix and a variable suffix of deltas, with their hashes (§2.6.6.7.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "PromptEnvelope")]
 pub struct PromptEnvelope {
     /// Context that stays the same across many calls (§2.6.6.7.4)
     pub stable_prefix: WorkingContext,
@@ -3939,6 +3995,8 @@ pub struct PromptEnvelope {
     /// Hash of the full prompt (§2.6.6.7.4, §2.6.6.7.5)
     pub full_prompt_hash: Hash,
 }
+
+crate::serde_support::objects_only!(PromptEnvelope);
 
 /// Who made an explicit scope override (§2.6.6.7.0)
 ///
@@ -4009,7 +4067,8 @@ impl std::str::FromStr for OverrideSource {
 ///
 /// Decision: The spec lists what may be overridden (active event, policy, model tier) without a shape: each is an optional field, projection is added because it is decided with policy (§2.6.6.7.9 step 1), and rule scope_override_names_a_target requires at least one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ScopeOverride")]
 pub struct ScopeOverride {
     /// Who made the override (§2.6.6.7.0)
     pub source: OverrideSource,
@@ -4050,9 +4109,12 @@ pub struct ScopeOverride {
     pub reason: Option<String>,
 }
 
+crate::serde_support::objects_only!(ScopeOverride);
+
 /// The concrete scope of one compilation run; hashed canonically into scope_inputs_hash (§2.6.6.7.0)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ScopeInputs")]
 pub struct ScopeInputs {
     /// Entities in scope (§2.6.6.7.0)
     pub entity_refs: Vec<EntityRef>,
@@ -4081,35 +4143,50 @@ pub struct ScopeInputs {
     pub overrides: Option<ScopeOverride>,
 }
 
+crate::serde_support::objects_only!(ScopeInputs);
+
 /// Pointer to the strategy used for routing, model and tool selection (§2.6.6.7.0)
 ///
 /// Decision: "stable ID + version": the version is an integer like every other version of §2.6.6.7 (QueryPlan, MemoryItem).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "PlaybookRef")]
 pub struct PlaybookRef {
     /// Stable identifier of the playbook (§2.6.6.7.0)
     pub playbook_id: String,
     /// Version of the playbook (§2.6.6.7.0)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub version: u64,
 }
 
+crate::serde_support::objects_only!(PlaybookRef);
+
 /// The token and size budgets a ContextPlan allocates (§2.6.6.7.0)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ContextBudgets")]
 pub struct ContextBudgets {
     /// Total tokens of the prompt (§2.6.6.7.0)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub total: u64,
     /// Tokens of the stable prefix (§2.6.6.7.0)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub prefix: u64,
     /// Tokens of the variable suffix (§2.6.6.7.0)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub suffix: u64,
     /// Characters of tool output allowed inline; more goes to an artifact (§2.6.6.7.0, §2.6.6.7.7)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub tool_delta_inline_char_limit: u64,
     /// Most retrieval candidates considered (§2.6.6.7.0)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_retrieval_candidates: u64,
     /// Most snippets selected (§2.6.6.7.0, §2.6.6.7.5.2)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_selected_snippets: u64,
 }
+
+crate::serde_support::objects_only!(ContextBudgets);
 
 /// A store a query plan routes to (§2.6.6.7.14.5, §2.6.6.7.14.6)
 #[derive(
@@ -4212,13 +4289,14 @@ impl std::str::FromStr for RetrievalStore {
 ///
 /// Decision: The spec names RetrievalPlan without fields. Its shape carries what the determinism rules of §2.6.6.7.1 and §2.6.6.7.12 need to see: whether search is approximate, its seed, and the persisted candidate list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "RetrievalPlan")]
 pub struct RetrievalPlan {
     /// The QueryPlan of a retrieval-backed call (§2.6.6.7.9, §2.6.6.7.14.6)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub query_plan_id: Option<uuid::Uuid>,
     /// Stores queried, in route order (§2.6.6.7.5.1)
@@ -4229,7 +4307,7 @@ pub struct RetrievalPlan {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub seed: Option<i64>,
     /// The persisted candidate list, for replay (§2.6.6.7.1, §2.6.6.7.12)
@@ -4241,9 +4319,12 @@ pub struct RetrievalPlan {
     pub candidate_list_ref: Option<ArtifactHandle>,
 }
 
+crate::serde_support::objects_only!(RetrievalPlan);
+
 /// One source included in or excluded from context, with why (§2.6.6.7.0)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "SelectionEntry")]
 pub struct SelectionEntry {
     /// The source (§2.6.6.7.2)
     pub source_ref: SourceRef,
@@ -4251,11 +4332,14 @@ pub struct SelectionEntry {
     pub reason: String,
 }
 
+crate::serde_support::objects_only!(SelectionEntry);
+
 /// Which candidates were selected and which were not, each with a reason (§2.6.6.7.0, §2.6.6.7.5.1)
 ///
 /// Decision: ContextPlan is the "why-included/why-excluded plan"; a selection plan is those two lists with one reason per source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "SelectionPlan")]
 pub struct SelectionPlan {
     /// Sources included, in selection order (§2.6.6.7.0)
     pub selected: Vec<SelectionEntry>,
@@ -4263,17 +4347,22 @@ pub struct SelectionPlan {
     pub excluded: Vec<SelectionEntry>,
 }
 
+crate::serde_support::objects_only!(SelectionPlan);
+
 /// What was cut to fit the budgets (§2.6.6.7.0, §2.6.6.7.14.6)
 ///
 /// Decision: The spec names TruncationPlan without fields; §2.6.6.7.14.6 G asks for a truncation flag whenever a span is cut, so the plan records whether truncation happened and its flags (rule truncation_plan_flags_when_applied).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "TruncationPlan")]
 pub struct TruncationPlan {
     /// Whether anything was truncated (§2.6.6.7.0)
     pub applied: bool,
     /// Truncation flags raised, in order (§2.6.6.7.14.6)
     pub flags: Vec<String>,
 }
+
+crate::serde_support::objects_only!(TruncationPlan);
 
 /// The deterministic triggers of compaction (§2.6.6.7.8)
 #[derive(
@@ -4369,7 +4458,8 @@ impl std::str::FromStr for CompactionTrigger {
 ///
 /// Decision: The spec names CompactionPlan without fields; the triggers that fired and pointers to the compactions made are what an audit of §2.6.6.7.8 needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CompactionPlan")]
 pub struct CompactionPlan {
     /// Triggers that fired; empty means no compaction (§2.6.6.7.8)
     pub triggers_fired: Vec<CompactionTrigger>,
@@ -4377,11 +4467,14 @@ pub struct CompactionPlan {
     pub compaction_refs: Vec<SourceRef>,
 }
 
+crate::serde_support::objects_only!(CompactionPlan);
+
 /// The policy, projection and model tier resolved for a compilation and which source decided them (§2.6.6.7.0, §2.6.6.7.9)
 ///
 /// Decision: ContextPlan's `policy: PolicyDecision`; named ContextPolicyDecision because the job store already has a PolicyDecision (a capability decision), and step 1 of §2.6.6.7.9 (policy + projection + model tier) gives its fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ContextPolicyDecision")]
 pub struct ContextPolicyDecision {
     /// The policy profile in force (§2.6.6.7.3)
     pub policy_profile_id: String,
@@ -4393,9 +4486,12 @@ pub struct ContextPolicyDecision {
     pub precedence_source: PolicyPrecedenceSource,
 }
 
+crate::serde_support::objects_only!(ContextPolicyDecision);
+
 /// The why-included/why-excluded plan a compilation emits next to its ContextSnapshot (§2.6.6.7.0, §2.6.6.7.9)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ContextPlan")]
 pub struct ContextPlan {
     /// The scope compiled (§2.6.6.7.0)
     pub scope_inputs: ScopeInputs,
@@ -4421,6 +4517,8 @@ pub struct ContextPlan {
     )]
     pub playbook_ref: Option<PlaybookRef>,
 }
+
+crate::serde_support::objects_only!(ContextPlan);
 
 /// Outcome of a tool call (§2.6.6.7.7)
 #[derive(
@@ -4487,7 +4585,8 @@ impl std::str::FromStr for ToolStatus {
 
 /// The bounded summary of one tool call that enters a prompt; large output goes to artifacts (§2.6.6.7.7)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ToolDelta")]
 pub struct ToolDelta {
     /// The tool called (§2.6.6.7.7)
     pub tool_id: String,
@@ -4516,6 +4615,8 @@ pub struct ToolDelta {
     )]
     pub warnings: Option<Vec<String>>,
 }
+
+crate::serde_support::objects_only!(ToolDelta);
 
 /// What a LongTermMemory item holds (§2.6.6.7.6)
 #[derive(
@@ -4616,7 +4717,8 @@ impl std::str::FromStr for MemoryType {
 
 /// Where a memory item came from, reversibly (§2.6.6.7.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "MemoryProvenance")]
 pub struct MemoryProvenance {
     /// The evidence the item was distilled from (§2.6.6.7.6)
     pub source_refs: Vec<SourceRef>,
@@ -4624,11 +4726,15 @@ pub struct MemoryProvenance {
     pub created_by_job_id: JobId,
 }
 
+crate::serde_support::objects_only!(MemoryProvenance);
+
 /// A validated, distilled LongTermMemory item with reversible provenance (§2.6.6.7.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "MemoryItem")]
 pub struct MemoryItem {
     /// Identifier of the item (§2.6.6.7.6)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub memory_id: uuid::Uuid,
     /// What the item holds (§2.6.6.7.6)
     pub r#type: MemoryType,
@@ -4648,14 +4754,18 @@ pub struct MemoryItem {
     )]
     pub last_verified_at: Option<crate::Timestamp>,
     /// Version of the item (§2.6.6.7.6)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub version: u64,
 }
+
+crate::serde_support::objects_only!(MemoryItem);
 
 /// Where an embedding vector is stored: an artifact or an index-internal reference (§2.6.6.7.6.1)
 ///
 /// Decision: `ArtifactHandle | internal_ref` becomes a tagged union; the spec gives internal_ref no shape, so it is an opaque string.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "kind", deny_unknown_fields)]
+#[schemars(rename = "EmbeddingVectorRef")]
 pub enum EmbeddingVectorRef {
     /// Stored as an artifact (§2.6.6.7.6.1)
     #[serde(rename = "artifact_handle")]
@@ -4671,11 +4781,15 @@ pub enum EmbeddingVectorRef {
     },
 }
 
+crate::serde_support::objects_only!(EmbeddingVectorRef);
+
 /// The derived embedding of one memory item, rebuildable from canonical memory items (§2.6.6.7.6.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "MemoryEmbeddingRecord")]
 pub struct MemoryEmbeddingRecord {
     /// The memory item (§2.6.6.7.6.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub memory_id: uuid::Uuid,
     /// The embedding model (§2.6.6.7.6.1)
     pub embedding_model_id: String,
@@ -4684,8 +4798,11 @@ pub struct MemoryEmbeddingRecord {
     /// When it was computed (§2.6.6.7.6.1)
     pub created_at: crate::Timestamp,
     /// Version of the memory item embedded (§2.6.6.7.6.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub version: u64,
 }
+
+crate::serde_support::objects_only!(MemoryEmbeddingRecord);
 
 /// What a memory graph edge points to (§2.6.6.7.6.1)
 #[derive(
@@ -4876,9 +4993,11 @@ impl std::str::FromStr for MemoryRelation {
 
 /// A typed, derived relation from a memory item, stored in the workspace knowledge graph (§2.6.6.7.6.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "MemoryGraphEdge")]
 pub struct MemoryGraphEdge {
     /// The memory item the edge starts at (§2.6.6.7.6.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub from_memory_id: uuid::Uuid,
     /// What the edge points to (§2.6.6.7.6.1)
     pub to_kind: MemoryEdgeTargetKind,
@@ -4894,11 +5013,14 @@ pub struct MemoryGraphEdge {
     pub created_at: crate::Timestamp,
 }
 
+crate::serde_support::objects_only!(MemoryGraphEdge);
+
 /// A decision preserved by compaction: claim, rationale and evidence (§2.6.6.7.8)
 ///
 /// Decision: The spec names this schema `Decision`; it is CompactionDecision because Decision is already the capability-decision enum of status.yaml. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): here they are evidence_refs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CompactionDecision")]
 pub struct CompactionDecision {
     /// What was decided (§2.6.6.7.8)
     pub claim: String,
@@ -4908,11 +5030,14 @@ pub struct CompactionDecision {
     pub evidence_refs: Vec<SourceRef>,
 }
 
+crate::serde_support::objects_only!(CompactionDecision);
+
 /// A constraint preserved by compaction (§2.6.6.7.8)
 ///
 /// Decision: The spec names this schema `Constraint`; it is CompactionConstraint because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): here they are scope_refs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CompactionConstraint")]
 pub struct CompactionConstraint {
     /// What must hold (§2.6.6.7.8)
     pub must: String,
@@ -4922,11 +5047,14 @@ pub struct CompactionConstraint {
     pub scope_refs: Vec<SourceRef>,
 }
 
+crate::serde_support::objects_only!(CompactionConstraint);
+
 /// An open question carried forward by compaction (§2.6.6.7.8)
 ///
 /// Decision: The spec names this schema `OpenLoop`; it is CompactionOpenLoop because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CompactionOpenLoop")]
 pub struct CompactionOpenLoop {
     /// The question (§2.6.6.7.8)
     pub question: String,
@@ -4940,11 +5068,14 @@ pub struct CompactionOpenLoop {
     pub source_refs: Vec<SourceRef>,
 }
 
+crate::serde_support::objects_only!(CompactionOpenLoop);
+
 /// Progress preserved by compaction (§2.6.6.7.8)
 ///
 /// Decision: The spec names this schema `Progress`; it is CompactionProgress because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CompactionProgress")]
 pub struct CompactionProgress {
     /// What is done (§2.6.6.7.8)
     pub done: Vec<String>,
@@ -4958,11 +5089,14 @@ pub struct CompactionProgress {
     pub source_refs: Vec<SourceRef>,
 }
 
+crate::serde_support::objects_only!(CompactionProgress);
+
 /// A tool result preserved by compaction, by handle (§2.6.6.7.8)
 ///
 /// Decision: The spec names this schema `ToolResult`; it is CompactionToolResult because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): artifact handles are not SourceRefs, so source_refs is added.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CompactionToolResult")]
 pub struct CompactionToolResult {
     /// The tool (§2.6.6.7.8)
     pub tool_id: String,
@@ -4978,11 +5112,14 @@ pub struct CompactionToolResult {
     pub source_refs: Vec<SourceRef>,
 }
 
+crate::serde_support::objects_only!(CompactionToolResult);
+
 /// An error preserved by compaction (§2.6.6.7.8)
 ///
 /// Decision: The spec names this schema `Error`; it is CompactionError because `Error` is a name the Rust and TypeScript generators reserve. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CompactionError")]
 pub struct CompactionError {
     /// Where it happened (§2.6.6.7.8)
     pub stage: String,
@@ -4998,13 +5135,17 @@ pub struct CompactionError {
     pub source_refs: Vec<SourceRef>,
 }
 
+crate::serde_support::objects_only!(CompactionError);
+
 /// One deterministic compaction of a job's SessionLog, holding the typed items it produced (§2.6.6.7.8, §2.6.6.7.6)
 ///
 /// Decision: §2.6.6.7.6 names CompactionEvent in the SessionLog without fields; it groups the required schemas of §2.6.6.7.8 produced by one run, so CompactionSchemaGuard can check a whole compaction as one record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CompactionEvent")]
 pub struct CompactionEvent {
     /// Identifier of the compaction (§2.6.6.7.6)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub compaction_id: uuid::Uuid,
     /// The job whose log was compacted (§2.6.6.7.6)
     pub job_id: JobId,
@@ -5031,17 +5172,22 @@ pub struct CompactionEvent {
     pub errors: Vec<CompactionError>,
 }
 
+crate::serde_support::objects_only!(CompactionEvent);
+
 /// Every ContextSnapshot of one job, in order, so that job-boundary routing can be checked from records (§2.6.6.7.11, §2.6.6.7.3)
 ///
 /// Decision: The spec has no record for "all snapshots of a job"; JobBoundaryRoutingGuard (policy, projection and model tier cannot change mid-job) is a property of that list, so the list is a record of its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "JobContextTrace")]
 pub struct JobContextTrace {
     /// The job (§2.6.6.7.3)
     pub job_id: JobId,
     /// Its snapshots in creation order; at least one (§2.6.6.7.3)
     pub snapshots: Vec<ContextSnapshot>,
 }
+
+crate::serde_support::objects_only!(JobContextTrace);
 
 /// What a retrieval query asks for (§2.6.6.7.14.5)
 #[derive(
@@ -5142,107 +5288,126 @@ impl std::str::FromStr for QueryKind {
 
 /// One store step of a query plan's route (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "RouteStep")]
 pub struct RouteStep {
     /// The store queried (§2.6.6.7.14.5)
     pub store: RetrievalStore,
     /// Human-readable purpose, logged and never executed (§2.6.6.7.14.5)
     pub purpose: String,
     /// Most candidates taken from this store (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_candidates: u64,
     /// Whether failure of this step is a hard error rather than a skip (§2.6.6.7.14.5, §2.6.6.7.14.6)
     pub required: bool,
 }
 
+crate::serde_support::objects_only!(RouteStep);
+
 /// The evidence budgets of one retrieval (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "RetrievalBudgets")]
 pub struct RetrievalBudgets {
     /// Tokens of all evidence (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_total_evidence_tokens: u64,
     /// Snippets in all (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_snippets_total: u64,
     /// Snippets per source (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_snippets_per_source: u64,
     /// Candidates in all (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_candidates_total: u64,
     /// Tokens of one bounded read (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_read_tokens: u64,
     /// Retrieval tool calls (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_tool_calls: u64,
     /// Candidates reranked (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_rerank_candidates: u64,
     /// Characters of tool output allowed inline (§2.6.6.7.14.5, §2.6.6.7.7)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub tool_delta_inline_char_limit: u64,
 }
+
+crate::serde_support::objects_only!(RetrievalBudgets);
 
 /// RetrievalBudgets with every field optional, as a catalog entry's defaults (§2.6.6.7.14.5)
 ///
 /// Decision: The spec writes Partial<RetrievalBudgets>; the language has no type operators, so the partial form is declared as its own record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "PartialRetrievalBudgets")]
 pub struct PartialRetrievalBudgets {
     /// Tokens of all evidence (§2.6.6.7.14.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub max_total_evidence_tokens: Option<u64>,
     /// Snippets in all (§2.6.6.7.14.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub max_snippets_total: Option<u64>,
     /// Snippets per source (§2.6.6.7.14.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub max_snippets_per_source: Option<u64>,
     /// Candidates in all (§2.6.6.7.14.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub max_candidates_total: Option<u64>,
     /// Tokens of one bounded read (§2.6.6.7.14.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub max_read_tokens: Option<u64>,
     /// Retrieval tool calls (§2.6.6.7.14.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub max_tool_calls: Option<u64>,
     /// Candidates reranked (§2.6.6.7.14.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub max_rerank_candidates: Option<u64>,
     /// Characters of tool output allowed inline (§2.6.6.7.14.5, §2.6.6.7.7)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub tool_delta_inline_char_limit: Option<u64>,
 }
 
+crate::serde_support::objects_only!(PartialRetrievalBudgets);
+
 /// A time window that filters retrieval (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "RetrievalTimeRange")]
 pub struct RetrievalTimeRange {
     /// Start of the window (§2.6.6.7.14.5)
     #[serde(
@@ -5260,9 +5425,12 @@ pub struct RetrievalTimeRange {
     pub end: Option<crate::Timestamp>,
 }
 
+crate::serde_support::objects_only!(RetrievalTimeRange);
+
 /// Filters a query plan applies to candidates (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "RetrievalFilters")]
 pub struct RetrievalFilters {
     /// Whether new external web content may be fetched (§2.6.6.7.14.5, §2.6.6.7.14.6)
     pub allow_external_fetch: bool,
@@ -5298,11 +5466,15 @@ pub struct RetrievalFilters {
     pub time_range: Option<RetrievalTimeRange>,
 }
 
+crate::serde_support::objects_only!(RetrievalFilters);
+
 /// The derived retrieval plan produced before candidate generation of a retrieval-backed call (§2.6.6.7.14.5, §2.6.6.7.14.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "QueryPlan")]
 pub struct QueryPlan {
     /// Identifier of the plan (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub plan_id: uuid::Uuid,
     /// When it was made (§2.6.6.7.14.5)
     pub created_at: crate::Timestamp,
@@ -5321,8 +5493,11 @@ pub struct QueryPlan {
     /// The policy in force (§2.6.6.7.14.5)
     pub policy_id: String,
     /// Version of the plan (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub version: u64,
 }
+
+crate::serde_support::objects_only!(QueryPlan);
 
 /// What a semantic catalog entry describes (§2.6.6.7.14.5)
 #[derive(
@@ -5489,7 +5664,8 @@ impl std::str::FromStr for CatalogRoute {
 
 /// An example query of a semantic catalog entry (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CatalogExample")]
 pub struct CatalogExample {
     /// The example query (§2.6.6.7.14.5)
     pub query: String,
@@ -5497,17 +5673,22 @@ pub struct CatalogExample {
     pub route_hint: String,
 }
 
+crate::serde_support::objects_only!(CatalogExample);
+
 /// One versioned, timestamped entry of the LLM-facing data dictionary (§2.6.6.7.14.5, §2.6.6.7.14.8)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "SemanticCatalogEntry")]
 pub struct SemanticCatalogEntry {
     /// Identifier of the entry (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub entry_id: uuid::Uuid,
     /// What it describes (§2.6.6.7.14.5)
     pub kind: CatalogEntryKind,
     /// Its name (§2.6.6.7.14.5)
     pub name: String,
     /// Its version (§2.6.6.7.14.5, §2.6.6.7.14.8)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub version: u64,
     /// What it is (§2.6.6.7.14.5)
     pub description: String,
@@ -5533,11 +5714,14 @@ pub struct SemanticCatalogEntry {
     pub last_updated_at: crate::Timestamp,
 }
 
+crate::serde_support::objects_only!(SemanticCatalogEntry);
+
 /// What a context pack was built for: an entity or a source (§2.6.6.7.14.5, §2.6.6.7.14.7)
 ///
 /// Decision: `EntityRef | SourceRef` becomes a tagged union so that every target can tell the two apart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "kind", deny_unknown_fields)]
+#[schemars(rename = "ContextPackTarget")]
 pub enum ContextPackTarget {
     /// A workspace entity (§2.6.6.7.14.5)
     #[serde(rename = "entity_ref")]
@@ -5553,9 +5737,12 @@ pub enum ContextPackTarget {
     },
 }
 
+crate::serde_support::objects_only!(ContextPackTarget);
+
 /// The tool that built a context pack (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ContextPackBuilder")]
 pub struct ContextPackBuilder {
     /// The builder tool (§2.6.6.7.14.5)
     pub tool_id: String,
@@ -5565,11 +5752,15 @@ pub struct ContextPackBuilder {
     pub config_hash: Hash,
 }
 
+crate::serde_support::objects_only!(ContextPackBuilder);
+
 /// The derived record of one built context pack and the source hashes it was built from (§2.6.6.7.14.5, §2.6.6.7.14.7)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ContextPackRecord")]
 pub struct ContextPackRecord {
     /// Identifier of the pack (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub pack_id: uuid::Uuid,
     /// What it was built for (§2.6.6.7.14.5)
     pub target: ContextPackTarget,
@@ -5582,12 +5773,16 @@ pub struct ContextPackRecord {
     /// The builder (§2.6.6.7.14.5)
     pub builder: ContextPackBuilder,
     /// Version of the pack (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub version: u64,
 }
 
+crate::serde_support::objects_only!(ContextPackRecord);
+
 /// A fact of a context pack (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "PackFact")]
 pub struct PackFact {
     /// Identifier of the fact (§2.6.6.7.14.5)
     pub fact_id: String,
@@ -5598,6 +5793,8 @@ pub struct PackFact {
     /// Confidence, 0 when it has no evidence (§2.6.6.7.14.5)
     pub confidence: f64,
 }
+
+crate::serde_support::objects_only!(PackFact);
 
 /// How binding a context pack constraint is (§2.6.6.7.14.5)
 #[derive(
@@ -5664,7 +5861,8 @@ impl std::str::FromStr for ConstraintSeverity {
 
 /// A constraint of a context pack (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "PackConstraint")]
 pub struct PackConstraint {
     /// Identifier of the constraint (§2.6.6.7.14.5)
     pub constraint_id: String,
@@ -5676,9 +5874,12 @@ pub struct PackConstraint {
     pub severity: ConstraintSeverity,
 }
 
+crate::serde_support::objects_only!(PackConstraint);
+
 /// An open loop of a context pack (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "PackOpenLoop")]
 pub struct PackOpenLoop {
     /// Identifier of the loop (§2.6.6.7.14.5)
     pub loop_id: String,
@@ -5688,9 +5889,12 @@ pub struct PackOpenLoop {
     pub source_refs: Vec<SourceRef>,
 }
 
+crate::serde_support::objects_only!(PackOpenLoop);
+
 /// A bounded anchor into a source, preferred for span extraction (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "PackAnchor")]
 pub struct PackAnchor {
     /// Identifier of the anchor (§2.6.6.7.14.5)
     pub anchor_id: String,
@@ -5700,9 +5904,12 @@ pub struct PackAnchor {
     pub excerpt_hint: String,
 }
 
+crate::serde_support::objects_only!(PackAnchor);
+
 /// Which selectors a pack scanned and skipped (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "PackCoverage")]
 pub struct PackCoverage {
     /// Selectors scanned (§2.6.6.7.14.5)
     pub scanned_selectors: Vec<String>,
@@ -5715,9 +5922,12 @@ pub struct PackCoverage {
     pub skipped_selectors: Option<Vec<String>>,
 }
 
+crate::serde_support::objects_only!(PackCoverage);
+
 /// The canonical JSON stored inside a pack artifact: synopsis, facts, constraints, open loops and anchors (§2.6.6.7.14.5, §2.6.6.7.14.7)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ContextPackPayload")]
 pub struct ContextPackPayload {
     /// Synopsis, at most 800 characters (§2.6.6.7.14.5)
     pub synopsis: String,
@@ -5733,11 +5943,14 @@ pub struct ContextPackPayload {
     pub coverage: PackCoverage,
 }
 
+crate::serde_support::objects_only!(ContextPackPayload);
+
 /// What a retrieval candidate or selection points at: a source, an entity or an artifact (§2.6.6.7.14.5)
 ///
 /// Decision: §2.6.6.7.14.5 types `ref` as `SourceRef | EntityRef | ArtifactHandle`, untagged; on a candidate its sibling `kind` says which, but a selected item has no sibling kind. Every target decodes a union by a tag inside it (serde, Pydantic and JSON Schema discriminators read only the object itself), and SourceRef has a `kind` field of its own that a tag beside its fields would clash with, so the wire form of `ref` is `{kind, <kind>: object}`, tagged with the spec's own kind values; the candidate's `kind` must equal its ref's kind (HSK-RULE-ACE-037).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "kind", deny_unknown_fields)]
+#[schemars(rename = "EvidenceRef")]
 pub enum EvidenceRef {
     /// A source (§2.6.6.7.14.5)
     #[serde(rename = "source_ref")]
@@ -5758,6 +5971,8 @@ pub enum EvidenceRef {
         artifact_handle: ArtifactHandle,
     },
 }
+
+crate::serde_support::objects_only!(EvidenceRef);
 
 /// The store a retrieval candidate came from (§2.6.6.7.14.5)
 ///
@@ -5921,7 +6136,8 @@ impl std::str::FromStr for CandidateRefKind {
 
 /// The per-signal scores of a candidate; a missing score counts as 0 (§2.6.6.7.14.5, §2.6.6.7.14.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CandidateScores")]
 pub struct CandidateScores {
     /// Lexical score (§2.6.6.7.14.5)
     #[serde(
@@ -5960,9 +6176,12 @@ pub struct CandidateScores {
     pub trust_adjust: Option<f64>,
 }
 
+crate::serde_support::objects_only!(CandidateScores);
+
 /// One derived retrieval candidate with its deterministic score and tie-break key (§2.6.6.7.14.5, §2.6.6.7.14.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "RetrievalCandidate")]
 pub struct RetrievalCandidate {
     /// Stable identifier of what was retrieved (§2.6.6.7.14.5)
     pub candidate_id: String,
@@ -5980,9 +6199,12 @@ pub struct RetrievalCandidate {
     pub tiebreak: String,
 }
 
+crate::serde_support::objects_only!(RetrievalCandidate);
+
 /// One store step a retrieval actually took (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "RouteTaken")]
 pub struct RouteTaken {
     /// The store (§2.6.6.7.14.5)
     pub store: RetrievalStore,
@@ -5997,9 +6219,12 @@ pub struct RouteTaken {
     pub cache_hit: Option<bool>,
 }
 
+crate::serde_support::objects_only!(RouteTaken);
+
 /// Rerank metadata of a retrieval (§2.6.6.7.14.5, §2.6.6.7.14.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "RerankInfo")]
 pub struct RerankInfo {
     /// Whether reranking ran (§2.6.6.7.14.5)
     pub used: bool,
@@ -6011,9 +6236,12 @@ pub struct RerankInfo {
     pub outputs_hash: Hash,
 }
 
+crate::serde_support::objects_only!(RerankInfo);
+
 /// Diversity (de-duplication) metadata of a retrieval (§2.6.6.7.14.5, §2.6.6.7.14.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DiversityInfo")]
 pub struct DiversityInfo {
     /// Whether a diversity method ran (§2.6.6.7.14.5)
     pub used: bool,
@@ -6028,13 +6256,17 @@ pub struct DiversityInfo {
     pub lambda: Option<f64>,
 }
 
+crate::serde_support::objects_only!(DiversityInfo);
+
 /// One selected evidence item with its final rank and why (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "SelectedEvidence")]
 pub struct SelectedEvidence {
     /// What was selected (§2.6.6.7.14.5)
     pub r#ref: EvidenceRef,
     /// Its rank (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub final_rank: u64,
     /// Its final score (§2.6.6.7.14.5)
     pub final_score: f64,
@@ -6042,29 +6274,40 @@ pub struct SelectedEvidence {
     pub why: String,
 }
 
+crate::serde_support::objects_only!(SelectedEvidence);
+
 /// A bounded span read from a selected source (§2.6.6.7.14.5, §2.6.6.7.14.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "EvidenceSpan")]
 pub struct EvidenceSpan {
     /// The source read (§2.6.6.7.14.5)
     pub r#ref: SourceRef,
     /// The selector read (§2.6.6.7.14.5)
     pub selector: String,
     /// Start of the span (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub start: u64,
     /// End of the span (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub end: u64,
     /// Estimated tokens of the span (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub token_estimate: u64,
 }
 
+crate::serde_support::objects_only!(EvidenceSpan);
+
 /// The derived trace of one retrieval-backed model call: route, candidates, rerank, diversity, selection and spans (§2.6.6.7.14.5, §2.6.6.7.14.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "RetrievalTrace")]
 pub struct RetrievalTrace {
     /// Identifier of the trace (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub trace_id: uuid::Uuid,
     /// The QueryPlan executed (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub query_plan_id: uuid::Uuid,
     /// Sha256 of the normalised query text (§2.6.6.7.14.5, §2.6.6.7.14.6)
     pub normalized_query_hash: Hash,
@@ -6104,6 +6347,8 @@ pub struct RetrievalTrace {
     )]
     pub errors: Option<Vec<String>>,
 }
+
+crate::serde_support::objects_only!(RetrievalTrace);
 
 /// The cacheable stage a cache key belongs to (§2.6.6.7.14.9)
 #[derive(
@@ -6197,7 +6442,8 @@ impl std::str::FromStr for CacheKind {
 
 /// The hash key of one cacheable stage; any change of a field invalidates the cache (§2.6.6.7.14.9)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CacheKey")]
 pub struct CacheKey {
     /// The stage (§2.6.6.7.14.9)
     pub cache_kind: CacheKind,
@@ -6219,11 +6465,14 @@ pub struct CacheKey {
     pub sources_hash: Hash,
 }
 
+crate::serde_support::objects_only!(CacheKey);
+
 /// A typed description of one intended workspace mutation; the mechanical layer turns it into editor or engine calls (§2.6.6.2.4, §2.6.6.6.1)
 ///
 /// Decision: One variant per operation the Master Spec names: the five examples of §2.6.6.2.4 and every operation of the profiles' PlannedOperation tables (§2.5.10.10, §2.5.11.2, §2.5.12.2, §6.2.26.2, §6.1.6.2, §2.6.6.6.2), with the argument names of the spec's signatures. Every variant is claimed by exactly one profile's `operations:` (checked by the loader). There is no untyped escape hatch: every operation the Master Spec names is typed, and a variant carrying free-form arguments would let a profile's operations drift from the spec.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "op", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "op", deny_unknown_fields)]
+#[schemars(rename = "PlannedOperation")]
 pub enum PlannedOperation {
     /// Insert a block after another block (§2.6.6.2.4, §2.5.10.10)
     #[serde(rename = "insert_block")]
@@ -6308,6 +6557,7 @@ pub enum PlannedOperation {
     #[serde(rename = "update_chart_spec")]
     UpdateChartSpec {
         /// The chart patched (§2.5.11.2, §2.5.11.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         target_chart_id: uuid::Uuid,
         /// A JSON Merge Patch (RFC 7396) over the chart's spec document (§2.5.11.2)
         ///
@@ -6324,6 +6574,7 @@ pub enum PlannedOperation {
     #[serde(rename = "add_slide")]
     AddSlide {
         /// The deck the slide is appended to (§2.5.11.2, §2.5.11.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         target_deck_id: uuid::Uuid,
         /// The new slide (§2.5.11.2)
         slide_spec: SlideSpec,
@@ -6332,10 +6583,12 @@ pub enum PlannedOperation {
     #[serde(rename = "update_slide")]
     UpdateSlide {
         /// The deck holding the slide (§2.5.11.2, §2.5.11.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         target_deck_id: uuid::Uuid,
         /// The slide patched (§2.5.11.2)
         ///
         /// Decision: The spec names slide_id without a type; charts and decks are identified by UUIDs (§2.5.11.1), so slides are too.
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         slide_id: uuid::Uuid,
         /// The changes to the slide (§2.5.11.2)
         slide_patch: SlidePatch,
@@ -6344,6 +6597,7 @@ pub enum PlannedOperation {
     #[serde(rename = "export_deck")]
     ExportDeck {
         /// The deck exported (§2.5.11.2, §2.5.11.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         target_deck_id: uuid::Uuid,
         /// The file format (§2.5.11.2, §2.5.11.1)
         export_format: ExportFormat,
@@ -6364,6 +6618,7 @@ pub enum PlannedOperation {
     #[serde(rename = "refresh_context_pack")]
     RefreshContextPack {
         /// The pack rebuilt (§2.5.12.2, §2.6.6.7.14.5)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         pack_id: uuid::Uuid,
     },
     /// Transcribe an interval of a media asset (§2.6.6.2.4, §6.2.26.2)
@@ -6450,12 +6705,13 @@ pub enum PlannedOperation {
     #[serde(rename = "select_examples")]
     SelectExamples {
         /// The distill_job the examples are selected for (§9.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         distill_job_id: uuid::Uuid,
         /// The most examples to select; absent means no cap beyond the data filters (§9.1)
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         max_examples: Option<u64>,
         /// Whether replay candidates are mixed in (distill_example.is_replay) (§9.1)
@@ -6465,6 +6721,7 @@ pub enum PlannedOperation {
     #[serde(rename = "run_teacher")]
     RunTeacher {
         /// The distill_job whose examples the teacher answers (§9.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         distill_job_id: uuid::Uuid,
         /// The teacher model (§2.6.6.6.2)
         teacher_model_id: ModelId,
@@ -6473,6 +6730,7 @@ pub enum PlannedOperation {
     #[serde(rename = "run_student")]
     RunStudent {
         /// The distill_job whose examples the student trains on (§9.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         distill_job_id: uuid::Uuid,
         /// The base model the adapter is trained on (§9.1)
         base_model_name: ModelId,
@@ -6483,6 +6741,7 @@ pub enum PlannedOperation {
     #[serde(rename = "score")]
     Score {
         /// The distill_job whose outputs are scored (§9.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         distill_job_id: uuid::Uuid,
         /// The reward features computed, by name (§2.6.6.6.2)
         reward_features: Vec<String>,
@@ -6494,7 +6753,7 @@ pub enum PlannedOperation {
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         parent_checkpoint_id: Option<uuid::Uuid>,
         /// The base model (§9.1)
@@ -6509,12 +6768,14 @@ pub enum PlannedOperation {
         )]
         data_signature: Option<String>,
         /// The distill_job ids whose data trained it (job_ids_json) (§9.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         job_ids: Vec<uuid::Uuid>,
     },
     /// Evaluate a checkpoint on a fixed suite and promote it if it passes the gates (§2.6.6.6.2, §9.1)
     #[serde(rename = "evaluate_and_promote")]
     EvaluateAndPromote {
         /// The checkpoint evaluated (eval_run.checkpoint_id) (§9.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         checkpoint_id: uuid::Uuid,
         /// The eval suite, such as core_code_eval_v1 (§9.1)
         suite_name: String,
@@ -6541,11 +6802,14 @@ pub enum PlannedOperation {
     },
 }
 
+crate::serde_support::objects_only!(PlannedOperation);
+
 /// The content of a document block (§2.6.6.2.4)
 ///
 /// Decision: The spec names BlockPayload without a shape; a block type plus text and optional attributes covers the document blocks the Docs profile edits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "BlockPayload")]
 pub struct BlockPayload {
     /// The block's type, such as paragraph or heading (§2.6.6.2.4)
     pub block_type: String,
@@ -6560,11 +6824,14 @@ pub struct BlockPayload {
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
+crate::serde_support::objects_only!(BlockPayload);
+
 /// A sheet formula (§2.6.6.2.4)
 ///
 /// Decision: The spec names FormulaSpec without a shape; an expression with an optional dialect is the minimum a sheet engine needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "FormulaSpec")]
 pub struct FormulaSpec {
     /// The formula text, such as =SUM(A1:A3) (§2.6.6.2.4)
     pub expression: String,
@@ -6577,15 +6844,22 @@ pub struct FormulaSpec {
     pub dialect: Option<String>,
 }
 
+crate::serde_support::objects_only!(FormulaSpec);
+
 /// An interval of a media asset in milliseconds (§2.6.6.2.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "TimeRange")]
 pub struct TimeRange {
     /// Start in milliseconds (§2.6.6.2.4)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub start_ms: u64,
     /// End in milliseconds (exclusive) (§2.6.6.2.4)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub end_ms: u64,
 }
+
+crate::serde_support::objects_only!(TimeRange);
 
 /// How the plan is executed (§2.6.6.2.4)
 #[derive(
@@ -6834,7 +7108,8 @@ impl std::str::FromStr for ValidationCheck {
 
 /// One validator and the phase it runs in (§2.6.6.2.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ValidationStep")]
 pub struct ValidationStep {
     /// The validator (§2.6.6.2.4)
     pub validator_id: String,
@@ -6847,6 +7122,8 @@ pub struct ValidationStep {
     pub blocking: bool,
 }
 
+crate::serde_support::objects_only!(ValidationStep);
+
 /// Default of `ValidationStep.blocking` when absent: `true`.
 fn default_validation_step_blocking() -> bool {
     true
@@ -6854,11 +7131,14 @@ fn default_validation_step_blocking() -> bool {
 
 /// Which validators run in which phase (§2.6.6.2.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ValidationPlan")]
 pub struct ValidationPlan {
     /// The validators, in run order (§2.6.6.2.4)
     pub steps: Vec<ValidationStep>,
 }
+
+crate::serde_support::objects_only!(ValidationPlan);
 
 /// A job attribute recorded on every AI-modified entity (§2.6.6.5.1)
 #[derive(
@@ -6945,7 +7225,8 @@ impl std::str::FromStr for ProvenanceAttribute {
 
 /// Where one artefact type stores provenance and what it records (§2.6.6.5.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ProvenanceMapping")]
 pub struct ProvenanceMapping {
     /// The artefact type (§2.6.6.5.1)
     pub artefact_type: ArtefactType,
@@ -6955,13 +7236,18 @@ pub struct ProvenanceMapping {
     pub attributes: Vec<ProvenanceAttribute>,
 }
 
+crate::serde_support::objects_only!(ProvenanceMapping);
+
 /// How a job's outputs map to provenance fields, per artefact type (§2.6.6.2.4, §2.6.6.5.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ProvenancePlan")]
 pub struct ProvenancePlan {
     /// One mapping per artefact type the job writes (§2.6.6.5.1)
     pub mappings: Vec<ProvenanceMapping>,
 }
+
+crate::serde_support::objects_only!(ProvenancePlan);
 
 /// Numeric precision of model execution (§2.6.6.2.5)
 #[derive(
@@ -7051,34 +7337,35 @@ impl std::str::FromStr for Precision {
 ///
 /// Decision: The spec names token budgets, timeouts and precision; each is an optional field so a runtime's defaults apply when absent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "RuntimeConfig")]
 pub struct RuntimeConfig {
     /// Maximum tokens the planner may use (§2.6.6.2.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub planner_token_budget: Option<u64>,
     /// Maximum tokens the executor may use (§2.6.6.2.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub executor_token_budget: Option<u64>,
     /// Wall-clock limit of one run attempt, in milliseconds (§2.6.6.2.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub timeout_ms: Option<u64>,
     /// How many workflow run attempts a retry policy may start (§2.6.6.2.5, §2.6.6.4)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub max_attempts: Option<u64>,
     /// Numeric precision of model execution (§2.6.6.2.5)
@@ -7097,9 +7384,12 @@ pub struct RuntimeConfig {
     pub temperature: Option<f64>,
 }
 
+crate::serde_support::objects_only!(RuntimeConfig);
+
 /// Machine-readable reason for a job's current state, with optional human detail (§2.6.6.2.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "StatusReason")]
 pub struct StatusReason {
     /// The machine-readable reason, such as validation.passed (§2.6.6.2.6)
     pub code: ReasonCode,
@@ -7111,6 +7401,8 @@ pub struct StatusReason {
     )]
     pub detail: Option<String>,
 }
+
+crate::serde_support::objects_only!(StatusReason);
 
 /// Outcome of one capability decision (§2.6.6.5.2, §11.1)
 #[derive(
@@ -7177,7 +7469,8 @@ impl std::str::FromStr for Decision {
 
 /// One allow or deny decision at one enforcement point (§2.6.6.5.2, §11.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CapabilityDecision")]
 pub struct CapabilityDecision {
     /// Where the decision was taken (before queued, awaiting validation, on commit) (§2.6.6.5.2)
     pub enforcement_point: ValidationPhase,
@@ -7203,17 +7496,22 @@ pub struct CapabilityDecision {
     pub decided_at: crate::Timestamp,
 }
 
+crate::serde_support::objects_only!(CapabilityDecision);
+
 /// The capability decisions taken for a job, and their overall outcome (§2.6.6.2.6, §2.6.6.5.2)
 ///
 /// Decision: A list of decisions rather than one flag: the spec enforces capabilities at three points, and every decision, allow or deny, must stay auditable on the job itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CapabilityCheckResult")]
 pub struct CapabilityCheckResult {
     /// Denied if any decision was denied, allowed otherwise (§2.6.6.5.2)
     pub outcome: Decision,
     /// Every decision, in the order taken (§2.6.6.5.2)
     pub decisions: Vec<CapabilityDecision>,
 }
+
+crate::serde_support::objects_only!(CapabilityCheckResult);
 
 /// The verdict of one validator (§2.6.6.2.6, §2.6.6.3.2)
 #[derive(
@@ -7295,7 +7593,8 @@ impl std::str::FromStr for Verdict {
 
 /// The verdict of one validator run (§2.6.6.2.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ValidatorOutcome")]
 pub struct ValidatorOutcome {
     /// The validator (§2.6.6.2.4)
     pub validator_id: String,
@@ -7312,23 +7611,32 @@ pub struct ValidatorOutcome {
     pub message: Option<String>,
 }
 
+crate::serde_support::objects_only!(ValidatorOutcome);
+
 /// Size of the change a job proposes (§2.6.6.2.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DiffSummary")]
 pub struct DiffSummary {
     /// Entities the change adds (§2.6.6.2.6)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub entities_added: u64,
     /// Entities the change modifies (§2.6.6.2.6)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub entities_modified: u64,
     /// Entities the change removes (§2.6.6.2.6)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub entities_removed: u64,
 }
+
+crate::serde_support::objects_only!(DiffSummary);
 
 /// The result of validating a job's diff or changes (§2.6.6.2.6)
 ///
 /// Decision: Designed from §2.6.6.3.2: validators approve, reject, or ask for a human decision ("risky large diff"); the overall verdict is the worst verdict of the blocking validators.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ValidationResult")]
 pub struct ValidationResult {
     /// The overall verdict (§2.6.6.3.2)
     pub verdict: Verdict,
@@ -7343,9 +7651,12 @@ pub struct ValidationResult {
     pub diff_summary: Option<DiffSummary>,
 }
 
+crate::serde_support::objects_only!(ValidationResult);
+
 /// What went wrong when a job failed (§2.6.6.2.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ErrorSummary")]
 pub struct ErrorSummary {
     /// Stable machine-readable error code (§2.6.6.2.6)
     pub code: ErrorCode,
@@ -7369,9 +7680,12 @@ pub struct ErrorSummary {
     pub occurred_at: Option<crate::Timestamp>,
 }
 
+crate::serde_support::objects_only!(ErrorSummary);
+
 /// A non-fatal issue (§2.6.6.2.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "Warning")]
 pub struct Warning {
     /// Machine-readable warning code (§2.6.6.2.6)
     pub code: ReasonCode,
@@ -7386,23 +7700,34 @@ pub struct Warning {
     pub entity_ref: Option<EntityRef>,
 }
 
+crate::serde_support::objects_only!(Warning);
+
 /// The minimal v0.1 metrics of a job (§2.6.6.2.7)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "JobMetrics")]
 pub struct JobMetrics {
     /// Wall-clock duration in milliseconds (§2.6.6.2.7)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub duration_ms: u64,
     /// Tokens used by the planner (§2.6.6.2.7)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub tokens_planner: u64,
     /// Tokens used by the executor (§2.6.6.2.7)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub tokens_executor: u64,
     /// Entities read (§2.6.6.2.7)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub entities_read_count: u64,
     /// Entities written (§2.6.6.2.7)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub entities_written_count: u64,
     /// Validators run (§2.6.6.2.7)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub validators_run_count: u64,
 }
+
+crate::serde_support::objects_only!(JobMetrics);
 
 /// The lifecycle state machine of an AI job, aligned with the workflow engine's run model (§2.6.6.3)
 #[derive(
@@ -7618,13 +7943,15 @@ impl std::str::FromStr for WorkflowRunStatus {
 
 /// One execution attempt of a job in the workflow engine (§2.6.6.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "WorkflowRun")]
 pub struct WorkflowRun {
     /// The runtime identity of this attempt (§2.6.6.4)
     pub workflow_run_id: WorkflowRunId,
     /// The logical job, stable across attempts (§2.6.6.4)
     pub job_id: JobId,
     /// 1 for the first run, one more for each retry (§2.6.6.4)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub attempt: u64,
     /// The attempt's status (§2.6.6.4)
     pub status: WorkflowRunStatus,
@@ -7661,6 +7988,8 @@ pub struct WorkflowRun {
     )]
     pub finished_at: Option<crate::Timestamp>,
 }
+
+crate::serde_support::objects_only!(WorkflowRun);
 
 /// Who caused a Flight Recorder event (§11.5)
 #[derive(
@@ -7734,9 +8063,11 @@ impl std::str::FromStr for FlightRecorderActor {
 ///
 /// Decision: Type-specific fields go in payload until each event type is declared as its own record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "FlightRecorderEvent")]
 pub struct FlightRecorderEvent {
     /// Stable identifier of the event (§11.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub event_id: uuid::Uuid,
     /// The event's type, such as ai_job.state_changed (§11.5)
     ///
@@ -7806,17 +8137,22 @@ pub struct FlightRecorderEvent {
     pub payload: Option<serde_json::Value>,
 }
 
+crate::serde_support::objects_only!(FlightRecorderEvent);
+
 /// Where one outbox event stands in its job's event order, and when a relay delivered it (§11.5, §2.6.6.1)
 ///
 /// Decision: The outbox itself stays append-only and in the §11.5 base shape; delivery is tracked beside it, one row per event written in the same transaction as the event. job_sequence is assigned under the job's row lock, so it is the order in which the job's events were written; a relay delivers a job's events only in that order, and only a prefix of the job's undelivered events, so two relays never interleave one job's events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "OutboxDelivery")]
 pub struct OutboxDelivery {
     /// The event (§11.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub event_id: uuid::Uuid,
     /// The job the event concerns (§11.5)
     pub job_id: JobId,
     /// 1 for the job's first event, one more for each later one (§11.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub job_sequence: u64,
     /// When a relay's consumer acknowledged the event; absent while undelivered (§11.5)
     #[serde(
@@ -7827,13 +8163,17 @@ pub struct OutboxDelivery {
     pub delivered_at: Option<crate::Timestamp>,
 }
 
+crate::serde_support::objects_only!(OutboxDelivery);
+
 /// One state change of a job, kept forever; replaying a job's rows in sequence yields its current state (§2.6.6.3, §2.6.6.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "JobStateTransition")]
 pub struct JobStateTransition {
     /// The job (§2.6.6.3)
     pub job_id: JobId,
     /// 1 for the creation row, one more for each transition (§2.6.6.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub sequence: u64,
     /// The state left; absent on the creation row (§2.6.6.3.1)
     #[serde(
@@ -7863,20 +8203,26 @@ pub struct JobStateTransition {
     )]
     pub workflow_run_id: Option<WorkflowRunId>,
     /// The Flight Recorder event written in the same transaction (§11.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub event_id: uuid::Uuid,
     /// When the change happened (§2.6.6.2.7)
     pub occurred_at: crate::Timestamp,
 }
 
+crate::serde_support::objects_only!(JobStateTransition);
+
 /// The link from one AI-modified entity back to the job that changed it (§2.6.6.5.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "EntityProvenance")]
 pub struct EntityProvenance {
     /// Identifier of this provenance record (§2.6.6.5.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub provenance_id: uuid::Uuid,
     /// The artefact type changed (§2.6.6.2.3)
     pub artefact_type: ArtefactType,
     /// The artefact changed (§2.6.6.2.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub artefact_id: uuid::Uuid,
     /// The part of the artefact changed (§2.6.6.2.3)
     #[serde(
@@ -7916,6 +8262,8 @@ pub struct EntityProvenance {
     pub committed_at: crate::Timestamp,
 }
 
+crate::serde_support::objects_only!(EntityProvenance);
+
 /// Identifier of a workspace document (§2.6.6.6.1, §2.6.6.6.4)
 ///
 /// Decision: §2.6.6.6.4 types doc_id as a Uuid and §6.1.6/§6.2.26 call the same reference DocId; a UUID newtype serves both and is the same value on the wire.
@@ -7933,7 +8281,10 @@ pub struct EntityProvenance {
     JsonSchema
 )]
 #[serde(transparent)]
-pub struct DocId(pub uuid::Uuid);
+pub struct DocId(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
 
 impl DocId {
     /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -7997,7 +8348,10 @@ impl From<DocId> for uuid::Uuid {
     JsonSchema
 )]
 #[serde(transparent)]
-pub struct FileId(pub uuid::Uuid);
+pub struct FileId(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
 
 impl FileId {
     /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -8061,7 +8415,10 @@ impl From<FileId> for uuid::Uuid {
     JsonSchema
 )]
 #[serde(transparent)]
-pub struct CanvasId(pub uuid::Uuid);
+pub struct CanvasId(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
 
 impl CanvasId {
     /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -8282,7 +8639,8 @@ impl std::str::FromStr for DocsScope {
 
 /// A selection in a document, from one block to another, for rewriting or inserting (§2.6.6.6.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "SelectionRange")]
 pub struct SelectionRange {
     /// The block where the selection starts (§2.6.6.6.4)
     ///
@@ -8296,10 +8654,12 @@ pub struct SelectionRange {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub focus_offset: Option<u64>,
 }
+
+crate::serde_support::objects_only!(SelectionRange);
 
 /// Identifier of a workspace sheet (§2.5.10.10, §2.5.10.3)
 ///
@@ -8318,7 +8678,10 @@ pub struct SelectionRange {
     JsonSchema
 )]
 #[serde(transparent)]
-pub struct SheetId(pub uuid::Uuid);
+pub struct SheetId(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
 
 impl SheetId {
     /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -8606,7 +8969,8 @@ impl std::str::FromStr for RangeKind {
 ///
 /// Decision: The three fields of §2.6.6.6.4, the further profile fields of §2.5.10.10 (sheet_id, block_mode, range_kind) and the import/export inputs of §2.5.10.2 (source_file_artifact, export_target, policy_id, range_ref), all on one record because every job kind of the profile carries this one variant of JobInputs. §2.6.6.6.4's struct describes the Document surface, where doc_id and layer_scope are required; sheet and import jobs have no document yet, so both are optional here and required by rule for the document kinds (HSK-RULE-PRF-030; HSK-RULE-PRF-001 makes doc_rewrite and doc_summarize carry the record), as the other inputs are for the kinds that need them (HSK-RULE-PRF-031 to 033, 036). On the wire this record is the docs_sheets variant of job_inputs, which holds any of the seven profiles' records (§2.6.6.6.1), so the object carries `"profile": "docs_sheets"` beside the struct's fields: every target decodes job_inputs by that tag. Otherwise the wire form is the struct's, field for field (doc_id, selection, layer_scope), except that an absent selection is omitted rather than written as null.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DocsAiJobProfile")]
 pub struct DocsAiJobProfile {
     /// The target document; required for document jobs by rule (§2.6.6.6.4, §2.5.10.2)
     #[serde(
@@ -8682,11 +9046,14 @@ pub struct DocsAiJobProfile {
     pub policy_id: Option<PolicyId>,
 }
 
+crate::serde_support::objects_only!(DocsAiJobProfile);
+
 /// A table range selector, A1-style or as row and column bounds (§2.5.11.1)
 ///
 /// Decision: The spec allows either form; a tagged union keeps each form typed instead of one free-text field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "form", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "form", deny_unknown_fields)]
+#[schemars(rename = "RangeSpec")]
 pub enum RangeSpec {
     /// An A1-style range such as A1:C10 (§2.5.11.1)
     #[serde(rename = "a1")]
@@ -8700,15 +9067,21 @@ pub enum RangeSpec {
     #[serde(rename = "bounds")]
     Bounds {
         /// First row (§2.5.11.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         start_row: u64,
         /// Last row (§2.5.11.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         end_row: u64,
         /// First column (§2.5.11.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         start_column: u64,
         /// Last column (§2.5.11.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         end_column: u64,
     },
 }
+
+crate::serde_support::objects_only!(RangeSpec);
 
 /// The file format a deck is exported to (§2.5.11.1)
 #[derive(
@@ -8847,7 +9220,8 @@ impl std::str::FromStr for ExportPolicy {
 ///
 /// Decision: §2.5.11.3 says a chart spec validates against a versioned JSON schema but gives neither the schema nor the spec's fields. The version is typed, so the chart_spec_schema validator knows which schema applies; the body stays open JSON until the spec defines it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ChartSpec")]
 pub struct ChartSpec {
     /// The version of the chart spec schema the body validates against (§2.5.11.3)
     pub schema_version: SemVer,
@@ -8855,11 +9229,14 @@ pub struct ChartSpec {
     pub body: serde_json::Value,
 }
 
+crate::serde_support::objects_only!(ChartSpec);
+
 /// A slide, as a layout plus references to existing entities (§2.5.11.2)
 ///
 /// Decision: §2.5.11.2 says slides reference existing entities and that a slide patch changes "layout and content refs"; those two are the slide's fields. Content is never copied in (no parallel store, §2.5.11.3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "SlideSpec")]
 pub struct SlideSpec {
     /// The slide's layout, such as title_and_content (§2.5.11.2)
     pub layout: String,
@@ -8867,9 +9244,12 @@ pub struct SlideSpec {
     pub content_refs: Vec<EntityRef>,
 }
 
+crate::serde_support::objects_only!(SlideSpec);
+
 /// A change to a slide's layout or content references; absent fields stay as they are (§2.5.11.2)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "SlidePatch")]
 pub struct SlidePatch {
     /// The new layout (§2.5.11.2)
     #[serde(
@@ -8887,11 +9267,14 @@ pub struct SlidePatch {
     pub content_refs: Option<Vec<EntityRef>>,
 }
 
+crate::serde_support::objects_only!(SlidePatch);
+
 /// A new deck (§2.5.11.2)
 ///
 /// Decision: The spec names deck_spec without a shape; a deck is a titled sequence of slides, and its first slides may come with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DeckSpec")]
 pub struct DeckSpec {
     /// The deck's title (§2.5.11.2)
     pub title: String,
@@ -8904,22 +9287,25 @@ pub struct DeckSpec {
     pub slides: Option<Vec<SlideSpec>>,
 }
 
+crate::serde_support::objects_only!(DeckSpec);
+
 /// The inputs of a chart or deck job (§2.5.11.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ChartsDecksJobInputs")]
 pub struct ChartsDecksJobInputs {
     /// The chart being updated; absent when creating one (§2.5.11.1)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub target_chart_id: Option<uuid::Uuid>,
     /// The deck being updated; absent when creating one (§2.5.11.1)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub target_deck_id: Option<uuid::Uuid>,
     /// The table a chart reads (required for chart jobs) (§2.5.11.1)
@@ -8947,9 +9333,12 @@ pub struct ChartsDecksJobInputs {
     pub export_policy: ExportPolicy,
 }
 
+crate::serde_support::objects_only!(ChartsDecksJobInputs);
+
 /// The inputs of a job that builds or refreshes a context pack (§2.5.12.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ContextPackJobInputs")]
 pub struct ContextPackJobInputs {
     /// The entity the pack is built for (§2.5.12.1)
     ///
@@ -8973,15 +9362,18 @@ pub struct ContextPackJobInputs {
     ///
     /// Decision: The spec gives it a default of 1, so it may be absent; a version is never negative, so uint.
     #[serde(default = "default_context_pack_job_inputs_pack_schema_version")]
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub pack_schema_version: u64,
     /// Cap on anchor span extraction work (§2.5.12.1)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub max_anchor_reads: Option<u64>,
 }
+
+crate::serde_support::objects_only!(ContextPackJobInputs);
 
 /// Default of `ContextPackJobInputs.pack_schema_version` when absent: `1`.
 fn default_context_pack_job_inputs_pack_schema_version() -> u64 {
@@ -8992,7 +9384,8 @@ fn default_context_pack_job_inputs_pack_schema_version() -> u64 {
 ///
 /// Decision: The spec names transcript segments without a shape; §6.2.26.3 says each carries its time range and a confidence, and diarization (§6.2.26.1) adds a speaker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "TranscriptSegment")]
 pub struct TranscriptSegment {
     /// The segment's stable id, once it has one (§6.2.26.2)
     #[serde(
@@ -9021,9 +9414,12 @@ pub struct TranscriptSegment {
     pub confidence: Option<f64>,
 }
 
+crate::serde_support::objects_only!(TranscriptSegment);
+
 /// The inputs of a transcription job (§6.2.26.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AsrJobInputs")]
 pub struct AsrJobInputs {
     /// The audio or video resource (§6.2.26.1)
     pub media_id: MediaId,
@@ -9048,6 +9444,8 @@ pub struct AsrJobInputs {
     )]
     pub target_doc_id: Option<DocId>,
 }
+
+crate::serde_support::objects_only!(AsrJobInputs);
 
 /// What a Docling ingestion extracts (§6.1.6.1)
 #[derive(
@@ -9121,7 +9519,8 @@ impl std::str::FromStr for IngestMode {
 ///
 /// Decision: The spec names block_mapping without a shape; a pair of the Docling element id and the block id it is imported as.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "BlockMapping")]
 pub struct BlockMapping {
     /// The element's id in the Docling extraction output (§6.1.6.2)
     pub source_element_id: String,
@@ -9129,11 +9528,14 @@ pub struct BlockMapping {
     pub block_id: BlockId,
 }
 
+crate::serde_support::objects_only!(BlockMapping);
+
 /// A rectangle on a source page, for click-to-source (§6.1.6.3)
 ///
 /// Decision: The spec names source_bbox without a unit; page coordinates in points from the top-left corner, as Docling reports them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "BoundingBox")]
 pub struct BoundingBox {
     /// Left edge (§6.1.6.3)
     pub x0: f64,
@@ -9145,11 +9547,14 @@ pub struct BoundingBox {
     pub y1: f64,
 }
 
+crate::serde_support::objects_only!(BoundingBox);
+
 /// Where one imported block or segment came from in the source file (§6.1.6.2, §6.1.6.3)
 ///
 /// Decision: The spec names segment_mapping without a shape; its fields are the provenance §6.1.6.3 attaches to every imported block.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "SegmentMapping")]
 pub struct SegmentMapping {
     /// The imported block (§6.1.6.3)
     pub block_id: BlockId,
@@ -9161,6 +9566,7 @@ pub struct SegmentMapping {
     )]
     pub segment_id: Option<SegmentId>,
     /// The page in the source file, 1-based (§6.1.6.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub source_page: u64,
     /// Where on the page (§6.1.6.3)
     #[serde(
@@ -9178,11 +9584,14 @@ pub struct SegmentMapping {
     pub extraction_confidence: Option<f64>,
 }
 
+crate::serde_support::objects_only!(SegmentMapping);
+
 /// The inputs of a Docling ingestion job (§6.1.6.1)
 ///
 /// Decision: The §6.1.6.1 table marks no field optional, so all five are required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DoclingJobInputs")]
 pub struct DoclingJobInputs {
     /// The source file being ingested (§6.1.6.1)
     pub source_file_id: FileId,
@@ -9195,6 +9604,8 @@ pub struct DoclingJobInputs {
     /// The table extraction model, such as TableFormer (§6.1.6.1)
     pub table_model: ModelId,
 }
+
+crate::serde_support::objects_only!(DoclingJobInputs);
 
 /// The kind of adapter a distillation run trains (§9.1)
 #[derive(
@@ -9261,13 +9672,16 @@ impl std::str::FromStr for AdapterType {
 
 /// The hyperparameters of an adapter, as adapter_checkpoint records them (§9.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AdapterConfig")]
 pub struct AdapterConfig {
     /// Lora or dora (§9.1)
     pub adapter_type: AdapterType,
     /// The adapter rank (§9.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub rank_r: u64,
     /// The scaling factor (§9.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub alpha: u64,
     /// The learning rate (§9.1)
     pub learning_rate: f64,
@@ -9277,11 +9691,14 @@ pub struct AdapterConfig {
     pub precision: String,
 }
 
+crate::serde_support::objects_only!(AdapterConfig);
+
 /// The inputs of a distillation job, training cycle or evaluation (§2.6.6.6.2, §9.1)
 ///
 /// Decision: §2.6.6.6.2 lists the field groups (model and tokenizer metadata, context refs, reward features, lineage, data signature and job ids) without names; the names follow §9.1's adapter_checkpoint columns and §11.3.5.4's eval references. Only the base model is required: every stage needs it, the other fields belong to some stages only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DistillationJobInputs")]
 pub struct DistillationJobInputs {
     /// The base model the adapter is trained on (§9.1)
     pub base_model_name: ModelId,
@@ -9331,7 +9748,7 @@ pub struct DistillationJobInputs {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub parent_checkpoint_id: Option<uuid::Uuid>,
     /// Hash of the training data specification (§9.1)
@@ -9350,11 +9767,14 @@ pub struct DistillationJobInputs {
     pub job_ids: Option<Vec<JobId>>,
 }
 
+crate::serde_support::objects_only!(DistillationJobInputs);
+
 /// A position on a canvas (§2.6.6.6.2)
 ///
 /// Decision: The future Canvas profile gives no coordinate system; x and y in canvas units from the canvas origin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CanvasPoint")]
 pub struct CanvasPoint {
     /// Horizontal position (§2.6.6.6.2)
     pub x: f64,
@@ -9362,11 +9782,14 @@ pub struct CanvasPoint {
     pub y: f64,
 }
 
+crate::serde_support::objects_only!(CanvasPoint);
+
 /// A canvas node to create (§2.6.6.6.2)
 ///
 /// Decision: The spec names create_nodes without arguments; a node has its stable id (§2.5.10.3 canvas_nodes_ref), a position, and a label or a reference to the entity it shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CanvasNode")]
 pub struct CanvasNode {
     /// The new node's stable id (§2.5.10.3)
     pub node_id: NodeId,
@@ -9388,9 +9811,12 @@ pub struct CanvasNode {
     pub content_ref: Option<EntityRef>,
 }
 
+crate::serde_support::objects_only!(CanvasNode);
+
 /// A canvas node and its new position (§2.6.6.6.2)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "NodePosition")]
 pub struct NodePosition {
     /// The node moved (§2.5.10.3)
     pub node_id: NodeId,
@@ -9398,9 +9824,12 @@ pub struct NodePosition {
     pub at: CanvasPoint,
 }
 
+crate::serde_support::objects_only!(NodePosition);
+
 /// The inputs of a canvas job (profile declared future) (§2.6.6.6.2, §2.6.6.6.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CanvasJobInputs")]
 pub struct CanvasJobInputs {
     /// The target canvas (§2.6.6.6.1)
     pub canvas_id: CanvasId,
@@ -9413,11 +9842,14 @@ pub struct CanvasJobInputs {
     pub node_ids: Option<Vec<NodeId>>,
 }
 
+crate::serde_support::objects_only!(CanvasJobInputs);
+
 /// The profile-specific inputs of a job: one variant per profile that declares `inputs`, tagged with the profile name (§2.6.6.6.1, §2.6.6.6.4)
 ///
 /// Decision: Synthesized by the loader from `profiles:`, so a job's typed inputs and the profile registry can never disagree; the variant fields are the profile's input record's fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "profile", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "profile", deny_unknown_fields)]
+#[schemars(rename = "JobInputs")]
 pub enum JobInputs {
     /// AI jobs on documents and spreadsheets, including import and export (§2.5.10, §2.5.10.10, §2.6.6.6.4)
     ///
@@ -9506,14 +9938,14 @@ pub enum JobInputs {
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         target_chart_id: Option<uuid::Uuid>,
         /// The deck being updated; absent when creating one (§2.5.11.1)
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         target_deck_id: Option<uuid::Uuid>,
         /// The table a chart reads (required for chart jobs) (§2.5.11.1)
@@ -9567,12 +9999,13 @@ pub enum JobInputs {
         ///
         /// Decision: The spec gives it a default of 1, so it may be absent; a version is never negative, so uint.
         #[serde(default = "default_job_inputs_context_pack_builder_pack_schema_version")]
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         pack_schema_version: u64,
         /// Cap on anchor span extraction work (§2.5.12.1)
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         max_anchor_reads: Option<u64>,
     },
@@ -9673,7 +10106,7 @@ pub enum JobInputs {
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         parent_checkpoint_id: Option<uuid::Uuid>,
         /// Hash of the training data specification (§9.1)
@@ -9708,6 +10141,8 @@ pub enum JobInputs {
     },
 }
 
+crate::serde_support::objects_only!(JobInputs);
+
 /// Default of `JobInputs::ContextPackBuilder.pack_schema_version` when absent: `1`.
 fn default_job_inputs_context_pack_builder_pack_schema_version() -> u64 {
     1
@@ -9717,7 +10152,8 @@ fn default_job_inputs_context_pack_builder_pack_schema_version() -> u64 {
 ///
 /// Decision: Synthesized by the loader from `profiles:` exactly like `JobInputs`, so a job's typed outputs and the profile registry can never disagree; the variant fields are the profile's output record's fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "profile", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "profile", deny_unknown_fields)]
+#[schemars(rename = "JobOutputs")]
 pub enum JobOutputs {
     /// AI jobs on documents and spreadsheets, including import and export (§2.5.10, §2.5.10.10, §2.6.6.6.4)
     ///
@@ -9771,14 +10207,14 @@ pub enum JobOutputs {
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         chart_id: Option<uuid::Uuid>,
         /// The deck created or updated (§2.5.11.2)
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         deck_id: Option<uuid::Uuid>,
         /// The exported artifacts, as references rather than inline payloads (§2.5.11.3, §2.3.10.4)
@@ -9857,6 +10293,8 @@ pub enum JobOutputs {
         eval_run: Option<EvalRun>,
     },
 }
+
+crate::serde_support::objects_only!(JobOutputs);
 
 /// Who ran an export (§2.3.10.2)
 ///
@@ -10000,7 +10438,8 @@ impl std::str::FromStr for DeterminismLevel {
 ///
 /// Decision: The spec's Rust enum (LocalFile, Platform, Public) becomes a union tagged `target` with snake_case variants. PlatformRules and Audience have no shape in the spec, so a platform carries only its name and an audience is a free-text label; the export guard owns both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "target", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "target", deny_unknown_fields)]
+#[schemars(rename = "ExportTarget")]
 pub enum ExportTarget {
     /// The user's own device, with minimal filtering (§2.3.2)
     #[serde(rename = "local_file")]
@@ -10024,11 +10463,14 @@ pub enum ExportTarget {
     },
 }
 
+crate::serde_support::objects_only!(ExportTarget);
+
 /// The display projection an export was built from, an entity or an artifact (§2.3.10.2)
 ///
 /// Decision: `EntityRef | ArtifactHandle` becomes a tagged union, like ContextPackTarget, so that every target can tell the two apart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "kind", deny_unknown_fields)]
+#[schemars(rename = "DisplayProjectionRef")]
 pub enum DisplayProjectionRef {
     /// A workspace entity (§2.3.10.2)
     #[serde(rename = "entity_ref")]
@@ -10044,11 +10486,14 @@ pub enum DisplayProjectionRef {
     },
 }
 
+crate::serde_support::objects_only!(DisplayProjectionRef);
+
 /// The exporter engine that produced an export (§2.3.10.2)
 ///
 /// Decision: The spec writes this group inline as `exporter` with three fields; a record of its own keeps them typed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ExporterInfo")]
 pub struct ExporterInfo {
     /// The exporter engine (§2.3.10.2)
     pub engine_id: String,
@@ -10058,11 +10503,15 @@ pub struct ExporterInfo {
     pub config_hash: Hash,
 }
 
+crate::serde_support::objects_only!(ExporterInfo);
+
 /// The immutable audit record of one export run (the normative minimum) (§2.3.10.2)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ExportRecord")]
 pub struct ExportRecord {
     /// Identifier of the export run (§2.3.10.2)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub export_id: uuid::Uuid,
     /// When the export ran (§2.3.10.2)
     pub created_at: crate::Timestamp,
@@ -10127,11 +10576,14 @@ pub struct ExportRecord {
     pub errors: Option<Vec<String>>,
 }
 
+crate::serde_support::objects_only!(ExportRecord);
+
 /// The outputs of a docs or sheets job, by job family (§2.5.10.2, §2.5.10.3.1)
 ///
 /// Decision: One record for the four families of §2.5.10.2, every field optional because each family produces a different subset: exports an artifact list and an export record, document imports a doc id, sheet imports a sheet id, imports optionally a mapping artifact. Rules require each family's fields for its job kinds. The imported AST entities, row and column ids and cell data live in the workspace under that doc or sheet id and are attributed by provenance rows on commit, so the job record does not copy them (no parallel store).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DocsSheetsJobOutputs")]
 pub struct DocsSheetsJobOutputs {
     /// The exported artifacts, for export jobs (§2.5.10.2)
     #[serde(
@@ -10172,24 +10624,27 @@ pub struct DocsSheetsJobOutputs {
     pub mapping_artifact: Option<ArtifactHandle>,
 }
 
+crate::serde_support::objects_only!(DocsSheetsJobOutputs);
+
 /// The outputs of a chart or deck job (§2.5.11.2, §2.5.11.3)
 ///
 /// Decision: The spec lists no output table for this profile; its operations create charts and decks and export_deck produces artifact references, and the export format matrix (§2.3.10.4) makes deck exports emit an export record. Ids are UUIDs like the inputs' target ids. All optional: each job kind produces a subset, and rules require the export fields for export kinds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ChartsDecksJobOutputs")]
 pub struct ChartsDecksJobOutputs {
     /// The chart created or updated (§2.5.11.2)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub chart_id: Option<uuid::Uuid>,
     /// The deck created or updated (§2.5.11.2)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub deck_id: Option<uuid::Uuid>,
     /// The exported artifacts, as references rather than inline payloads (§2.5.11.3, §2.3.10.4)
@@ -10208,19 +10663,25 @@ pub struct ChartsDecksJobOutputs {
     pub export_record: Option<ExportRecord>,
 }
 
+crate::serde_support::objects_only!(ChartsDecksJobOutputs);
+
 /// The outputs of a context pack job, the derived pack record that names the pack artifact (§2.5.12.4)
 ///
 /// Decision: The canonical outputs are the ContextPackRecord and the pack artifact it already holds (pack_artifact), so the record is reused as one field instead of copying its fields: the rules on ContextPackRecord then apply inside job_outputs too.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ContextPackJobOutputs")]
 pub struct ContextPackJobOutputs {
     /// The built or refreshed pack (§2.5.12.4, §2.6.6.7.14.5)
     pub pack_record: ContextPackRecord,
 }
 
+crate::serde_support::objects_only!(ContextPackJobOutputs);
+
 /// The provenance of one transcript segment (§6.2.26.3)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AsrOrigin")]
 pub struct AsrOrigin {
     /// The transcription job (§6.2.26.3)
     pub job_id: JobId,
@@ -10236,11 +10697,14 @@ pub struct AsrOrigin {
     pub confidence: f64,
 }
 
+crate::serde_support::objects_only!(AsrOrigin);
+
 /// One transcript segment as a transcription job produced it, with its asr_origin (§6.2.26.3, §6.2.26.2)
 ///
 /// Decision: The segment is the TranscriptSegment the ASR operations exchange; asr_origin sits beside it and repeats the time range and confidence because §6.2.26.3 lists them in the provenance: users may edit a transcript after completion (§6.2.26.5), and the origin keeps what the model produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AsrOutputSegment")]
 pub struct AsrOutputSegment {
     /// The transcribed segment (§6.2.26.2)
     pub segment: TranscriptSegment,
@@ -10248,9 +10712,12 @@ pub struct AsrOutputSegment {
     pub asr_origin: AsrOrigin,
 }
 
+crate::serde_support::objects_only!(AsrOutputSegment);
+
 /// The outputs of a transcription job, a derived transcript with segment provenance (§6.2.26.3, §6.2.26.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AsrJobOutputs")]
 pub struct AsrJobOutputs {
     /// The transcript, segment by segment; empty when nothing was spoken (§6.2.26.3, §6.2.26.2)
     pub transcript_segments: Vec<AsrOutputSegment>,
@@ -10272,11 +10739,14 @@ pub struct AsrJobOutputs {
     pub target_doc_id: Option<DocId>,
 }
 
+crate::serde_support::objects_only!(AsrJobOutputs);
+
 /// The provenance (ai_origin) of one block imported by Docling (§6.1.6.3)
 ///
 /// Decision: The spec calls this record ai_origin, like the Docs provenance of §2.5.10 whose attributes differ; DoclingOrigin names the Docling form, and the field keeps the spec's name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DoclingOrigin")]
 pub struct DoclingOrigin {
     /// The ingestion job (§6.1.6.3)
     pub job_id: JobId,
@@ -10285,6 +10755,7 @@ pub struct DoclingOrigin {
     /// The page in the original, counted from 1 (§6.1.6.3)
     ///
     /// Decision: The spec does not say how pages count; from 1, as page numbers are printed and shown.
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub source_page: u64,
     /// Where on the page the block came from (§6.1.6.3)
     pub source_bbox: BoundingBox,
@@ -10292,9 +10763,12 @@ pub struct DoclingOrigin {
     pub extraction_confidence: f64,
 }
 
+crate::serde_support::objects_only!(DoclingOrigin);
+
 /// One block a Docling job imported, with its provenance (§6.1.6.3, §6.1.6.2)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ImportedBlock")]
 pub struct ImportedBlock {
     /// The workspace block created (§6.1.6.2, §2.6.6.2.3)
     pub block_id: BlockId,
@@ -10302,23 +10776,30 @@ pub struct ImportedBlock {
     pub ai_origin: DoclingOrigin,
 }
 
+crate::serde_support::objects_only!(ImportedBlock);
+
 /// The outputs of a Docling ingestion job, the imported blocks with their provenance (§6.1.6.3, §6.1.6.5)
 ///
 /// Decision: The target document is the inputs' target_doc_id, so the outputs do not repeat it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DoclingJobOutputs")]
 pub struct DoclingJobOutputs {
     /// The blocks imported, in document order (§6.1.6.3, §6.1.6.2)
     pub imported_blocks: Vec<ImportedBlock>,
 }
 
+crate::serde_support::objects_only!(DoclingJobOutputs);
+
 /// A trained adapter checkpoint and its lineage, as the adapter_checkpoint row holds it (§9.1)
 ///
 /// Decision: The row's columns, renamed where the record needs it: `id` is checkpoint_id (a named id reads unambiguously inside job outputs), the five hyperparameter columns are one AdapterConfig (the record the distillation operations use), and the *_json text columns are typed fields without the suffix. ewc_state stays open JSON because the spec gives it no shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AdapterCheckpoint")]
 pub struct AdapterCheckpoint {
     /// Identifier of the checkpoint (§9.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub checkpoint_id: uuid::Uuid,
     /// When it was created (§9.1)
     pub created_at: crate::Timestamp,
@@ -10326,7 +10807,7 @@ pub struct AdapterCheckpoint {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub parent_checkpoint_id: Option<uuid::Uuid>,
     /// The base model the adapter is trained on (§9.1)
@@ -10373,6 +10854,8 @@ pub struct AdapterCheckpoint {
     pub is_current: bool,
 }
 
+crate::serde_support::objects_only!(AdapterCheckpoint);
+
 /// Default of `AdapterCheckpoint.is_approved` when absent: `false`.
 fn default_adapter_checkpoint_is_approved() -> bool {
     false
@@ -10387,9 +10870,11 @@ fn default_adapter_checkpoint_is_current() -> bool {
 ///
 /// Decision: The row's `id` is eval_run_id and metrics_json is metrics, for the reasons given on AdapterCheckpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "EvalRun")]
 pub struct EvalRun {
     /// Identifier of the run (§9.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub eval_run_id: uuid::Uuid,
     /// The distillation job that ran it (§9.1)
     #[serde(
@@ -10402,7 +10887,7 @@ pub struct EvalRun {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub checkpoint_id: Option<uuid::Uuid>,
     /// When it ran (§9.1)
@@ -10413,11 +10898,14 @@ pub struct EvalRun {
     pub metrics: std::collections::BTreeMap<String, f64>,
 }
 
+crate::serde_support::objects_only!(EvalRun);
+
 /// The outputs of a distillation stage, a checkpoint, an evaluation run, or both (§9.1)
 ///
 /// Decision: Both optional: a training stage produces a checkpoint, an evaluation stage an eval run, and evaluate_and_promote may produce both; the earlier stages (selecting examples, scoring) produce neither.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DistillationJobOutputs")]
 pub struct DistillationJobOutputs {
     /// The checkpoint the stage created (§9.1)
     #[serde(
@@ -10435,11 +10923,14 @@ pub struct DistillationJobOutputs {
     pub eval_run: Option<EvalRun>,
 }
 
+crate::serde_support::objects_only!(DistillationJobOutputs);
+
 /// Payload of ai_job.created: a job was created, with its first history row (§11.5, §2.6.6.3.1, §2.6.6.1)
 ///
 /// Decision: One record per event type, named after the event (ai_job.created → AiJobCreated); the base fields (event_id, actor, job_id, timestamp, …) stay on FlightRecorderEvent and this record is its payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobCreated")]
 pub struct AiJobCreated {
     /// Always absent: a new job comes from no state (§2.6.6.3)
     #[serde(
@@ -10460,14 +10951,18 @@ pub struct AiJobCreated {
     )]
     pub reason_detail: Option<String>,
     /// History sequence of the creation row, always 1 (§2.6.6.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub sequence: u64,
     /// The job's kind (§2.6.6.2.1)
     pub job_kind: JobKind,
 }
 
+crate::serde_support::objects_only!(AiJobCreated);
+
 /// Payload of ai_job.state_changed: a job moved from one state to another (§11.5, §2.6.6.3.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobStateChanged")]
 pub struct AiJobStateChanged {
     /// The state left (§2.6.6.3)
     pub from_state: JobState,
@@ -10483,6 +10978,7 @@ pub struct AiJobStateChanged {
     )]
     pub reason_detail: Option<String>,
     /// History sequence of the change (§2.6.6.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub sequence: u64,
     /// The attempt the change happened in (§2.6.6.4)
     #[serde(
@@ -10495,7 +10991,7 @@ pub struct AiJobStateChanged {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub opened_attempt: Option<u64>,
     /// The worker that claimed the job, for a claim (§2.6.6.4)
@@ -10516,16 +11012,19 @@ pub struct AiJobStateChanged {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub committed_changes: Option<u64>,
 }
+
+crate::serde_support::objects_only!(AiJobStateChanged);
 
 /// Payload of ai_job.capability_decision: one allow or deny decision at an enforcement point (§11.5, §11.1, §2.6.6.5.2)
 ///
 /// Decision: The capability itself is the base event's capability_id, not repeated in the payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobCapabilityDecision")]
 pub struct AiJobCapabilityDecision {
     /// Where the capability was checked (§2.6.6.5.2)
     pub enforcement_point: ValidationPhase,
@@ -10547,13 +11046,17 @@ pub struct AiJobCapabilityDecision {
     pub detail: Option<String>,
 }
 
+crate::serde_support::objects_only!(AiJobCapabilityDecision);
+
 /// Payload of ai_job.workflow_run_started: an execution attempt was opened (§11.5, §2.6.6.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobWorkflowRunStarted")]
 pub struct AiJobWorkflowRunStarted {
     /// The attempt (§2.6.6.4)
     pub workflow_run_id: WorkflowRunId,
     /// Its number, 1 for the first run (§2.6.6.4)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub attempt: u64,
     /// The workflow definition it executes (§2.6.6.4)
     #[serde(
@@ -10564,45 +11067,60 @@ pub struct AiJobWorkflowRunStarted {
     pub workflow_definition_id: Option<String>,
 }
 
+crate::serde_support::objects_only!(AiJobWorkflowRunStarted);
+
 /// Payload of ai_job.validation_recorded: a validation result was stored on the job (§11.5, §2.6.6.2.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobValidationRecorded")]
 pub struct AiJobValidationRecorded {
     /// The overall verdict (§2.6.6.2.6)
     pub verdict: Verdict,
     /// How many validator outcomes the result holds (§2.6.6.2.6)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub validators: u64,
     /// Each validator's outcome, in run order, so the Flight Recorder holds the whole result (§2.6.6.2.6, §2.6.6.1)
     pub outcomes: Vec<ValidatorOutcome>,
 }
 
+crate::serde_support::objects_only!(AiJobValidationRecorded);
+
 /// One change listed by ai_job.changes_committed (§11.5, §2.6.6.5.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "CommittedChange")]
 pub struct CommittedChange {
     /// The provenance record written for it (§2.6.6.5.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub provenance_id: uuid::Uuid,
     /// The artefact type changed (§2.6.6.2.3)
     pub artefact_type: ArtefactType,
     /// The artefact changed (§2.6.6.2.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub artefact_id: uuid::Uuid,
     /// The layer written (§2.6.6.7.0)
     pub layer: Layer,
 }
 
+crate::serde_support::objects_only!(CommittedChange);
+
 /// Payload of ai_job.changes_committed: workspace changes were committed with provenance (§11.5, §2.6.6.5.1, §2.6.6.3.3)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobChangesCommitted")]
 pub struct AiJobChangesCommitted {
     /// The changes, in commit order (§2.6.6.5.1)
     pub changes: Vec<CommittedChange>,
 }
 
+crate::serde_support::objects_only!(AiJobChangesCommitted);
+
 /// Payload of ai_job.inputs_recorded: the inputs the job was created with (§11.5, §2.6.6.2.3, §2.6.6.1)
 ///
 /// Decision: §2.6.6.1 has the Flight Recorder log a job's inputs, and §2.6.6.2.3 heads the workspace scope, the entity refs and the context snapshot as the job's inputs (profiles add job_inputs, §2.6.6.6.1). They are fixed at creation, so the store logs them once, right after ai_job.created, in the same transaction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobInputsRecorded")]
 pub struct AiJobInputsRecorded {
     /// Which workspace, project, folders and documents the job may touch (§2.6.6.2.3)
     pub workspace_scope: WorkspaceScope,
@@ -10612,7 +11130,7 @@ pub struct AiJobInputsRecorded {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub context_snapshot_id: Option<uuid::Uuid>,
     /// The profile inputs, when the job carries them (§2.6.6.6.1)
@@ -10624,55 +11142,72 @@ pub struct AiJobInputsRecorded {
     pub job_inputs: Option<JobInputs>,
 }
 
+crate::serde_support::objects_only!(AiJobInputsRecorded);
+
 /// Payload of ai_job.metrics_recorded: the job's metrics were stored (§11.5, §2.6.6.2.7, §2.6.6.1)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobMetricsRecorded")]
 pub struct AiJobMetricsRecorded {
     /// The metrics as stored (§2.6.6.2.7)
     pub metrics: JobMetrics,
 }
 
+crate::serde_support::objects_only!(AiJobMetricsRecorded);
+
 /// Payload of ai_job.outputs_recorded: the job's profile outputs were stored (§11.5, §2.6.6.6.1, §2.6.6.1, §2.6.6.6.2)
 ///
 /// Decision: §2.6.6.6.2 asks the Flight Recorder to log a distillation job's metrics, reward features and promotion or rollback decisions. They reach it in the job's outputs and inputs events: an EvalRun's metrics map holds pass@k, compile and test rates and collapse indicators by name, an AdapterCheckpoint's is_approved and is_current are the promotion (and, when a checkpoint stops being current, the rollback), and the reward features are DistillationJobInputs' reward_features in ai_job.inputs_recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobOutputsRecorded")]
 pub struct AiJobOutputsRecorded {
     /// The outputs as stored (§2.6.6.6.1)
     pub job_outputs: JobOutputs,
 }
 
+crate::serde_support::objects_only!(AiJobOutputsRecorded);
+
 /// Payload of ai_job.checkpointed: the engine stored the checkpoint of an open attempt (§11.5, §2.6.6.4, §2.6.2)
 ///
 /// Decision: The checkpoint itself is the engine's node state and may be large; the event names the attempt and the checkpoint's canonical hash, and the run row holds the checkpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobCheckpointed")]
 pub struct AiJobCheckpointed {
     /// The attempt (§2.6.6.4)
     pub workflow_run_id: WorkflowRunId,
     /// Its number (§2.6.6.4)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub attempt: u64,
     /// SHA-256 of the checkpoint's canonical JSON (§2.6.6.4, §2.6.6.7.5)
     pub checkpoint_hash: Hash,
 }
 
+crate::serde_support::objects_only!(AiJobCheckpointed);
+
 /// Payload of ai_job.run_interrupted: crash recovery found an attempt cut short and marked it interrupted (§11.5, §2.6.6.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobRunInterrupted")]
 pub struct AiJobRunInterrupted {
     /// The attempt (§2.6.6.4)
     pub workflow_run_id: WorkflowRunId,
     /// Its number (§2.6.6.4)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub attempt: u64,
     /// Whether the attempt left a checkpoint the next attempt resumes from (§2.6.6.4, §2.6.2)
     pub checkpointed: bool,
 }
 
+crate::serde_support::objects_only!(AiJobRunInterrupted);
+
 /// Payload of ai_job.model_call: what the runtime logs for one model call (job step) (§11.5, §2.6.6.7.12, §2.6.6.7.14.12)
 ///
 /// Decision: One record holds the per-call list of §2.6.6.7.12 and its retrieval extension of §2.6.6.7.14.12, as ids and hashes (never content): the scope inputs appear through their hash, candidates and selections as IdsDigest like the ContextSnapshot carries them. The retrieval fields are optional because only retrieval-backed calls have them; a rule keeps them together.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "AiJobModelCall")]
 pub struct AiJobModelCall {
     /// The job step the call belongs to (§2.6.6.7.12)
     pub step_id: String,
@@ -10708,6 +11243,7 @@ pub struct AiJobModelCall {
     /// Hashes of the prompt envelope the call consumed (§2.6.6.7.12)
     pub prompt_envelope_hashes: PromptEnvelopeHashes,
     /// The ContextSnapshot of the call (§2.6.6.7.12)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub context_snapshot_id: uuid::Uuid,
     /// Hash of that snapshot (§2.6.6.7.12, §2.6.6.7.5)
     pub context_snapshot_hash: Hash,
@@ -10722,7 +11258,7 @@ pub struct AiJobModelCall {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub query_plan_id: Option<uuid::Uuid>,
     /// Hash of that QueryPlan (§2.6.6.7.12, §2.6.6.7.14.12)
@@ -10743,7 +11279,7 @@ pub struct AiJobModelCall {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub retrieval_trace_id: Option<uuid::Uuid>,
     /// Hash of that RetrievalTrace (§2.6.6.7.12, §2.6.6.7.14.12)
@@ -10782,3 +11318,5 @@ pub struct AiJobModelCall {
     )]
     pub degraded_mode: Option<bool>,
 }
+
+crate::serde_support::objects_only!(AiJobModelCall);

@@ -119,11 +119,23 @@ Matches the JSON Schema, where optional properties are not nullable. A ``json`` 
 exception: ``null`` is a JSON value, so it stays ``JsonValue | None``.
 """
 
-_I64 = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
-"""``integer``: signed 64-bit, strict (no strings, floats or booleans)."""
+def _integer_input(value: object) -> object:
+    """Read a JSON number with an integral value as that integer (``1000.0`` and ``1e3`` are 1000).
 
-_U64 = Annotated[StrictInt, Field(ge=0, le=2**64 - 1)]
-"""``uint``: unsigned 64-bit, strict."""
+    JSON has one number type and JSON Schema's ``integer`` is any number with a zero fraction, so
+    every target reads integers by value (decision in ``serde_support::Exact`` of the Rust crate).
+    A fraction stays a float and is refused by ``StrictInt``, like strings and booleans.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+_I64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=-(2**63), le=2**63 - 1)]
+"""``integer``: signed 64-bit, by value (no strings, fractions or booleans)."""
+
+_U64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=0, le=2**64 - 1)]
+"""``uint``: unsigned 64-bit, by value."""
 
 
 SpanId = Annotated[_Uuid, Field(title="SpanId")]

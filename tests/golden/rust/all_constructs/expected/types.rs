@@ -31,7 +31,10 @@ pub const MASTER_SPEC: &str = "v02.84";
     JsonSchema
 )]
 #[serde(transparent)]
-pub struct TaskId(pub uuid::Uuid);
+pub struct TaskId(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
 
 impl TaskId {
     /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -416,7 +419,8 @@ impl std::str::FromStr for Colour {
 
 /// A record using every field shape (§2)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "Task")]
 pub struct Task {
     /// The id (§2.1)
     pub task_id: TaskId,
@@ -427,14 +431,17 @@ pub struct Task {
     /// A plain string (§2.2)
     pub title: String,
     /// A signed count (§2.2)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub count: i64,
     /// An unsigned size (§2.2)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub size: u64,
     /// A float (§2.2)
     pub ratio: f64,
     /// A flag (§2.2)
     pub done: bool,
     /// A plain uuid (§2.2)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub artefact_id: uuid::Uuid,
     /// A timestamp (§2.2)
     pub created_at: crate::Timestamp,
@@ -490,6 +497,7 @@ pub struct Task {
     pub greeting: String,
     /// A defaulted integer (§2.4)
     #[serde(default = "default_task_max_items")]
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_items: i64,
     /// A defaulted map (§2.4)
     #[serde(default = "default_task_weights")]
@@ -501,6 +509,8 @@ pub struct Task {
     #[serde(default = "default_task_main_slug")]
     pub main_slug: Slug,
 }
+
+crate::serde_support::objects_only!(Task);
 
 /// Default of `Task.archived` when absent: `false`.
 fn default_task_archived() -> bool {
@@ -539,7 +549,8 @@ fn default_task_main_slug() -> Slug {
 
 /// An internally tagged union (§3)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "shape", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "shape", deny_unknown_fields)]
+#[schemars(rename = "Shape")]
 pub enum Shape {
     /// A circle (§3.1)
     #[serde(rename = "circle")]
@@ -556,6 +567,7 @@ pub enum Shape {
     #[serde(rename = "square_box")]
     SquareBox {
         /// The side (§3.2)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         side: u64,
         /// An optional label (§3.2)
         #[serde(
@@ -566,6 +578,8 @@ pub enum Shape {
         label: Option<Label>,
     },
 }
+
+crate::serde_support::objects_only!(Shape);
 
 /// Default of `Shape::Circle.colour` when absent: `"blue_v2"`.
 fn default_shape_circle_colour() -> Colour {

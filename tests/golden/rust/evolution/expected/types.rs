@@ -31,7 +31,10 @@ pub const MASTER_SPEC: &str = "v02.84";
     JsonSchema
 )]
 #[serde(transparent)]
-pub struct TaskId(pub uuid::Uuid);
+pub struct TaskId(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
 
 impl TaskId {
     /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -158,7 +161,8 @@ pub type Hue = Colour;
 
 /// A stored task (§2.3)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "Task")]
 pub struct Task {
     /// The task (§2.3)
     pub task_id: TaskId,
@@ -174,6 +178,8 @@ pub struct Task {
     /// Who owns it (§2.3)
     pub owner: String,
 }
+
+crate::serde_support::objects_only!(Task);
 
 /// A small state machine (§4)
 #[derive(

@@ -254,13 +254,14 @@ impl std::str::FromStr for DocsScope {
 
 /// What a docs job produces (§2.5.10.2)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DocsOutputs")]
 pub struct DocsOutputs {
     /// The document written (§2.5.10.2)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub doc_id: Option<uuid::Uuid>,
     /// The exported artifacts (§2.5.10.2)
@@ -272,11 +273,15 @@ pub struct DocsOutputs {
     pub artifact_uris: Option<Vec<String>>,
 }
 
+crate::serde_support::objects_only!(DocsOutputs);
+
 /// What a docs job works on (§2.6.6.6.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "DocsInputs")]
 pub struct DocsInputs {
     /// The document (§2.6.6.6.4)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub doc_id: uuid::Uuid,
     /// The scope (§2.6.6.6.4)
     pub layer_scope: DocsScope,
@@ -284,30 +289,39 @@ pub struct DocsInputs {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub focus_offset: Option<u64>,
 }
 
+crate::serde_support::objects_only!(DocsInputs);
+
 /// One validator (§2.6.6.2.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ValidationStep")]
 pub struct ValidationStep {
     /// The validator (§2.6.6.2.4)
     pub validator_id: String,
 }
 
+crate::serde_support::objects_only!(ValidationStep);
+
 /// Which validators run (§2.6.6.2.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "ValidationPlan")]
 pub struct ValidationPlan {
     /// The validators (§2.6.6.2.4)
     pub steps: Vec<ValidationStep>,
 }
 
+crate::serde_support::objects_only!(ValidationPlan);
+
 /// One planned mutation (§2.6.6.2.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "op", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "op", deny_unknown_fields)]
+#[schemars(rename = "PlannedOperation")]
 pub enum PlannedOperation {
     /// Insert a block (§2.6.6.2.4)
     #[serde(rename = "insert_block")]
@@ -335,9 +349,12 @@ pub enum PlannedOperation {
     },
 }
 
+crate::serde_support::objects_only!(PlannedOperation);
+
 /// One job (§2.6.6.2)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "Job")]
 pub struct Job {
     /// What it does (§2.6.6.2.1)
     pub job_kind: JobKind,
@@ -358,6 +375,8 @@ pub struct Job {
     )]
     pub job_outputs: Option<JobOutputs>,
 }
+
+crate::serde_support::objects_only!(Job);
 
 /// The job state machine (§4)
 #[derive(
@@ -436,7 +455,8 @@ impl std::str::FromStr for Stage {
 ///
 /// Decision: Synthesized by the loader from `profiles:`, so a job's typed inputs and the profile registry can never disagree; the variant fields are the profile's input record's fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "profile", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "profile", deny_unknown_fields)]
+#[schemars(rename = "JobInputs")]
 pub enum JobInputs {
     /// Jobs on documents (§2.5.10, §2.6.6.6.4)
     ///
@@ -444,6 +464,7 @@ pub enum JobInputs {
     #[serde(rename = "docs")]
     Docs {
         /// The document (§2.6.6.6.4)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         doc_id: uuid::Uuid,
         /// The scope (§2.6.6.6.4)
         layer_scope: DocsScope,
@@ -451,17 +472,20 @@ pub enum JobInputs {
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         focus_offset: Option<u64>,
     },
 }
 
+crate::serde_support::objects_only!(JobInputs);
+
 /// The profile-specific outputs of a job: one variant per profile that declares `outputs`, tagged with the profile name (§2.6.6.6.1, §2.5.10.3.1)
 ///
 /// Decision: Synthesized by the loader from `profiles:` exactly like `JobInputs`, so a job's typed outputs and the profile registry can never disagree; the variant fields are the profile's output record's fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "profile", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "profile", deny_unknown_fields)]
+#[schemars(rename = "JobOutputs")]
 pub enum JobOutputs {
     /// Jobs on documents (§2.5.10, §2.6.6.6.4)
     ///
@@ -472,7 +496,7 @@ pub enum JobOutputs {
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         doc_id: Option<uuid::Uuid>,
         /// The exported artifacts (§2.5.10.2)
@@ -484,3 +508,5 @@ pub enum JobOutputs {
         artifact_uris: Option<Vec<String>>,
     },
 }
+
+crate::serde_support::objects_only!(JobOutputs);

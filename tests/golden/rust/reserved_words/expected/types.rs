@@ -31,7 +31,10 @@ pub const MASTER_SPEC: &str = "v02.84";
     JsonSchema
 )]
 #[serde(transparent)]
-pub struct SpanId(pub uuid::Uuid);
+pub struct SpanId(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
 
 impl SpanId {
     /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -148,7 +151,8 @@ impl std::str::FromStr for Flavour {
 
 /// A union whose tag is a Python keyword (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "class", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "class", deny_unknown_fields)]
+#[schemars(rename = "Target")]
 pub enum Target {
     /// A variant named after a Rust keyword (§2.6.6.7.14.5)
     #[serde(rename = "ref")]
@@ -163,15 +167,18 @@ pub enum Target {
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         from: Option<u64>,
     },
 }
 
+crate::serde_support::objects_only!(Target);
+
 /// A span whose fields are reserved words of Rust, TypeScript, Python and SQL (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "Span")]
 pub struct Span {
     /// The span (§2.6.6.7.14.5)
     pub span_id: SpanId,
@@ -210,15 +217,17 @@ pub struct Span {
     #[serde(default = "default_span_default")]
     pub default: String,
     /// SQL reserved word (quoted column) (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub start: u64,
     /// SQL reserved word (quoted column) (§2.6.6.7.14.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub end: Option<u64>,
     /// SQL reserved word, in an index (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub order: u64,
     /// Python and TypeScript keyword, a union (§2.6.6.7.14.5)
     #[serde(
@@ -228,6 +237,8 @@ pub struct Span {
     )]
     pub class: Option<Target>,
 }
+
+crate::serde_support::objects_only!(Span);
 
 /// Default of `Span.default` when absent: `"none"`.
 fn default_span_default() -> String {

@@ -31,7 +31,10 @@ pub const MASTER_SPEC: &str = "v02.84";
     JsonSchema
 )]
 #[serde(transparent)]
-pub struct OrderId(pub uuid::Uuid);
+pub struct OrderId(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
 
 impl OrderId {
     /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -232,7 +235,8 @@ impl std::str::FromStr for Channel {
 
 /// How an order is paid (§2)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "method", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "method", deny_unknown_fields)]
+#[schemars(rename = "Payment")]
 pub enum Payment {
     /// A card (§2)
     #[serde(rename = "card")]
@@ -244,17 +248,22 @@ pub enum Payment {
     #[serde(rename = "invoice")]
     Invoice {
         /// Payment term (§2)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         days: u64,
     },
 }
 
+crate::serde_support::objects_only!(Payment);
+
 /// One order line (§3)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "Line")]
 pub struct Line {
     /// What (§3)
     pub sku: Sku,
     /// How many (§3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub quantity: u64,
     /// Wrapped as a gift (§3)
     #[serde(default = "default_line_gift")]
@@ -268,6 +277,8 @@ pub struct Line {
     pub note: Option<String>,
 }
 
+crate::serde_support::objects_only!(Line);
+
 /// Default of `Line.gift` when absent: `false`.
 fn default_line_gift() -> bool {
     false
@@ -275,7 +286,8 @@ fn default_line_gift() -> bool {
 
 /// Where to ship (§3)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "Address")]
 pub struct Address {
     /// ISO code (§3)
     pub country: String,
@@ -288,9 +300,12 @@ pub struct Address {
     pub zip: Option<String>,
 }
 
+crate::serde_support::objects_only!(Address);
+
 /// An order (§3)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "Order")]
 pub struct Order {
     /// Its id (§3)
     pub order_id: OrderId,
@@ -302,7 +317,7 @@ pub struct Order {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub priority: Option<i64>,
     /// Ship fast (§3)
@@ -342,6 +357,8 @@ pub struct Order {
     )]
     pub shipped_at: Option<crate::Timestamp>,
 }
+
+crate::serde_support::objects_only!(Order);
 
 /// Default of `Order.express` when absent: `false`.
 fn default_order_express() -> bool {

@@ -31,7 +31,10 @@ pub const MASTER_SPEC: &str = "v02.84";
     JsonSchema
 )]
 #[serde(transparent)]
-pub struct JobId(pub uuid::Uuid);
+pub struct JobId(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
 
 impl JobId {
     /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
@@ -163,7 +166,8 @@ impl std::str::FromStr for JobKind {
 
 /// The typed inputs of the job's profile (§2.6.6.6)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "profile", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "profile", deny_unknown_fields)]
+#[schemars(rename = "ProfileInputs")]
 pub enum ProfileInputs {
     /// Inputs of document jobs (§2.6.6.6.4)
     #[serde(rename = "docs")]
@@ -198,9 +202,12 @@ pub enum ProfileInputs {
     },
 }
 
+crate::serde_support::objects_only!(ProfileInputs);
+
 /// One operation of a plan (§2.6.6.2.4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "op", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "op", deny_unknown_fields)]
+#[schemars(rename = "PlannedOperation")]
 pub enum PlannedOperation {
     /// Insert a block after another (§2.6.6.2.4)
     #[serde(rename = "insert_block")]
@@ -225,9 +232,12 @@ pub enum PlannedOperation {
     },
 }
 
+crate::serde_support::objects_only!(PlannedOperation);
+
 /// One AI job (§2.6.6.2)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "Job")]
 pub struct Job {
     /// Its id (§2.6.6.2.1)
     pub job_id: JobId,
@@ -239,7 +249,7 @@ pub struct Job {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub priority: Option<i64>,
     /// The profile's inputs (§2.6.6.6)
@@ -257,6 +267,8 @@ pub struct Job {
     )]
     pub planned_operations: Option<Vec<PlannedOperation>>,
 }
+
+crate::serde_support::objects_only!(Job);
 
 /// A two-state lifecycle (§2.6.6.3)
 #[derive(
