@@ -64,14 +64,7 @@ impl Loader {
             let allow_data_loss = match node {
                 Node::Scalar(scalar) if scalar.as_str() == "lossless" => Some(None),
                 Node::Mapping(entry) => {
-                    self.check_keys(entry, &["allow_data_loss"], "a lossy `cast`");
-                    self.require(entry, "allow_data_loss", &at, "a lossy `cast`")
-                        .map(|n| {
-                            let key_at = entry
-                                .get_key_value("allow_data_loss")
-                                .map(|(k, _)| self.at_scalar(k));
-                            Some(self.prose(n, "allow_data_loss", key_at))
-                        })
+                    self.allow_data_loss(entry, &at, "a lossy `cast`").map(Some)
                 }
                 _ => {
                     let value_at = self.at_node(node);
@@ -252,22 +245,28 @@ impl Loader {
             let Some(entry) = self.expect_map(value, &what) else {
                 continue;
             };
-            self.check_keys(entry, &["allow_data_loss"], &what);
-            let reason = match self.require(entry, "allow_data_loss", &at, &what) {
-                Some(node) => {
-                    let key_at = entry
-                        .get_key_value("allow_data_loss")
-                        .map(|(k, _)| self.at_scalar(k));
-                    self.prose(node, "allow_data_loss", key_at)
-                }
-                None => String::new(),
-            };
+            let reason = self.allow_data_loss(entry, &at, &what).unwrap_or_default();
             self.evolution.removed_tables.push(RemovedTable {
                 table: name,
                 allow_data_loss: reason,
                 location: at.0,
             });
         }
+    }
+
+    /// The reason of an `{ allow_data_loss: <why> }` entry (its only key), reported when missing.
+    fn allow_data_loss(
+        &mut self,
+        entry: &MarkedMappingNode,
+        at: &At,
+        what: &str,
+    ) -> Option<String> {
+        self.check_keys(entry, &["allow_data_loss"], what);
+        let node = self.require(entry, "allow_data_loss", at, what)?;
+        let key_at = entry
+            .get_key_value("allow_data_loss")
+            .map(|(k, _)| self.at_scalar(k));
+        Some(self.prose(node, "allow_data_loss", key_at))
     }
 
     /// A record's `removed_fields:` (`name: { allow_data_loss: reason }`).
@@ -299,16 +298,7 @@ impl Loader {
             let Some(entry) = self.expect_map(value, &what) else {
                 continue;
             };
-            self.check_keys(entry, &["allow_data_loss"], &what);
-            let reason = match self.require(entry, "allow_data_loss", &at, &what) {
-                Some(node) => {
-                    let key_at = entry
-                        .get_key_value("allow_data_loss")
-                        .map(|(k, _)| self.at_scalar(k));
-                    self.prose(node, "allow_data_loss", key_at)
-                }
-                None => String::new(),
-            };
+            let reason = self.allow_data_loss(entry, &at, &what).unwrap_or_default();
             self.evolution.removed_fields.push(RemovedField {
                 record: record.to_string(),
                 field: name,
