@@ -66,7 +66,22 @@ struct KnownGap {
 }
 
 /// Every tolerated disagreement. Each is a rule named here, never a silent skip.
-const KNOWN_GAPS: &[KnownGap] = &[];
+const KNOWN_GAPS: &[KnownGap] = &[
+    KnownGap {
+        file: "tests/corpus/ai_job/invalid/timestamp_utc_after_year_9999.json",
+        target: Target::JsonSchema,
+        rule: "a timestamp's instant must fall in years 0001-9999 in UTC: the pattern checks the local date and \
+               time, and comparing them with the offset takes a digit-by-digit regex the generator does not write \
+               yet (fixable, issue #10)",
+    },
+    KnownGap {
+        file: "tests/corpus/ai_job/invalid/timestamp_utc_before_year_0001.json",
+        target: Target::JsonSchema,
+        rule: "a timestamp's instant must fall in years 0001-9999 in UTC: the pattern checks the local date and \
+               time, and comparing them with the offset takes a digit-by-digit regex the generator does not write \
+               yet (fixable, issue #10)",
+    },
+];
 
 /// One record of the corpus.
 struct Record {
