@@ -11,7 +11,7 @@
 
 import { readFileSync, readdirSync, statSync } from "node:fs";
 
-import { RULES, validateSourceRef, violations, type Violation } from "../src/index.js";
+import { RULES, checkRulesSourceRef, violations, type Violation } from "../src/index.js";
 
 /** `source_ref` → `SourceRef`. */
 function typeName(stem: string): string {
@@ -81,7 +81,7 @@ function check(dir: string): number {
 
 // The typed entry points take the spec type, not any value.
 // @ts-expect-error a number is not a SourceRef
-export const refused: Violation[] = validateSourceRef(42);
+export const refused: Violation[] = checkRulesSourceRef(42);
 
 const args = process.argv.slice(2);
 if (args[0] === "--check") {
