@@ -11,6 +11,12 @@
 //
 // Both modes may be given in one call. Exit 1 on any disagreement, on a gap of KNOWN_GAPS that no
 // longer occurs, or when a directory holds no records.
+//
+//   node .build/test/corpus_verdicts.js --report records|rules FILE...
+//       one JSON document, `{"verdicts": [{"file", "type", "valid", "violations": [{"pointer",
+//       "code"}]}]}` in argument order: what tests/tests/differential.rs compares with Rust's
+//       verdicts and codes. `records`: the type is the folder two levels up (<root>/valid/x.json);
+//       `rules`: the first part of the file name (<root>.<case>.json).
 
 import { readFileSync, readdirSync, statSync } from "node:fs";
 
@@ -120,28 +126,51 @@ function checkRules(dir: string): void {
   }
 }
 
+/** The `--report` mode: every file's verdict and violations, as JSON on stdout. */
+function report(layout: string, files: readonly string[]): void {
+  const verdicts = files.map((file) => {
+    const parts = file.split("/");
+    const stem = layout === "records" ? parts[parts.length - 3] : parts[parts.length - 1]?.split(".")[0];
+    const type = typeName(stem ?? "");
+    const verdict = validateRecord(type as RootTypeName, JSON.parse(readFileSync(file, "utf8")) as unknown);
+    return { file, type, valid: verdict.ok, violations: verdict.ok ? [] : verdict.violations };
+  });
+  process.stdout.write(`${JSON.stringify({ verdicts }, null, 2)}\n`);
+}
+
 const args = process.argv.slice(2);
-for (let index = 0; index < args.length; index += 1) {
-  const mode = args[index];
-  if (mode === "--rules") {
-    checkRules(args[index + 1] ?? "");
-    index += 1;
-  } else if (mode === "--records") {
-    while (index + 1 < args.length && !(args[index + 1] ?? "").startsWith("--")) {
-      checkRecords(args[index + 1] ?? "");
+if (args[0] === "--report") {
+  if (args[1] !== "records" && args[1] !== "rules") {
+    throw new Error("--report takes `records` or `rules`, then files");
+  }
+  report(args[1], args.slice(2));
+} else {
+  checkAll();
+}
+
+function checkAll(): void {
+  for (let index = 0; index < args.length; index += 1) {
+    const mode = args[index];
+    if (mode === "--rules") {
+      checkRules(args[index + 1] ?? "");
       index += 1;
+    } else if (mode === "--records") {
+      while (index + 1 < args.length && !(args[index + 1] ?? "").startsWith("--")) {
+        checkRecords(args[index + 1] ?? "");
+        index += 1;
+      }
+    } else {
+      failures.push(`unknown argument ${mode ?? ""}`);
     }
-  } else {
-    failures.push(`unknown argument ${mode ?? ""}`);
   }
-}
-for (const gap of KNOWN_GAPS) {
-  if (!gapsSeen.has(gap.file)) {
-    failures.push(`stale known gap: ${gap.file} now agrees (remove it from KNOWN_GAPS)`);
+  for (const gap of KNOWN_GAPS) {
+    if (!gapsSeen.has(gap.file)) {
+      failures.push(`stale known gap: ${gap.file} now agrees (remove it from KNOWN_GAPS)`);
+    }
   }
+  for (const failure of failures) {
+    process.stderr.write(`${failure}\n`);
+  }
+  process.stdout.write(`typescript validate<Type>: ${judged} records, ${failures.length} failure(s)\n`);
+  process.exitCode = failures.length === 0 ? 0 : 1;
 }
-for (const failure of failures) {
-  process.stderr.write(`${failure}\n`);
-}
-process.stdout.write(`typescript validate<Type>: ${judged} records, ${failures.length} failure(s)\n`);
-process.exitCode = failures.length === 0 ? 0 : 1;
