@@ -1,5 +1,6 @@
-// Runtime checks of the generated cross-field rules (hand-written): the TypeScript column of the
-// differential test (tests/tests/differential.rs) and a self-check that sdk/check.sh runs.
+// Runtime checks of the generated cross-field rules alone (hand-written): a self-check of
+// `checkRules<Type>` / `violations` that sdk/check.sh runs. The TypeScript column of the
+// differential test (tests/tests/differential.rs) is the full `validate<Type>`, corpus_verdicts.ts.
 //
 //   node .build/test/rules_verdicts.js FILE...        one JSON document: every file's violations
 //   node .build/test/rules_verdicts.js --check DIR    the rules corpus DIR/<rule>/{valid,invalid}/*.json:
