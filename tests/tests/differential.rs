@@ -11,7 +11,7 @@
 //!   schema without rules, then the generated rule checks), compiled into `sdk/typescript/.build`
 //!   by `sdk/check.sh` and run with `node .build/test/corpus_verdicts.js --report records`; beyond
 //!   the verdict, its codes must be Rust's (`HSK-JOB-1001` for a record serde refuses, else the
-//!   broken rules' codes).
+//!   broken rules' codes), and a structural refusal's pointer Rust's or one enclosing it.
 //!
 //! The rules corpus, `tests/corpus_rules/<rule_name>/{valid,invalid}/<root_type>.<case>.json`, is
 //! judged by a second test: Rust (serde + `Validate`), the JSON Schema, Pydantic (the verdicts CLI,
@@ -264,13 +264,35 @@ fn corpus_verdicts_agree_across_rust_json_schema_pydantic_and_typescript() {
             let set = |pairs: Vec<(String, String)>| -> std::collections::BTreeSet<String> {
                 pairs.into_iter().map(|(_, code)| code).collect()
             };
-            let theirs = set(violations_of(verdict));
-            let ours = set(rust_codes.clone().err().unwrap_or_default());
+            let their_pairs = violations_of(verdict);
+            let our_pairs = rust_codes.clone().err().unwrap_or_default();
+            let theirs = set(their_pairs.clone());
+            let ours = set(our_pairs.clone());
             if valid == rust && theirs != ours {
                 disagreements.push(format!(
                     "typescript reports codes {theirs:?} on {}, rust {ours:?}",
                     record.name
                 ));
+            }
+            // A structural refusal points where serde stopped, or at a record enclosing it (Ajv
+            // names a union that matches no variant, serde its tag or unknown field).
+            let invalid_record = |pairs: &[(String, String)]| match pairs {
+                [(pointer, code)] if code == handshake_job_model::INVALID_RECORD_CODE => {
+                    Some(pointer.clone())
+                }
+                _ => None,
+            };
+            if let (Some(theirs), Some(ours)) =
+                (invalid_record(&their_pairs), invalid_record(&our_pairs))
+            {
+                let encloses =
+                    theirs.is_empty() || ours == theirs || ours.starts_with(&format!("{theirs}/"));
+                if !encloses {
+                    disagreements.push(format!(
+                        "typescript points at {theirs:?} in {}, outside rust's {ours:?}",
+                        record.name
+                    ));
+                }
             }
         }
         for (target, valid) in verdicts {

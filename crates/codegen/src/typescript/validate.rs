@@ -30,7 +30,7 @@ pub(super) fn validate_file(spec: &Spec) -> Option<String> {
     let roots: Vec<_> = json_schema::schema_roots(spec).collect();
     let mut out = header(spec, "Runtime validation (structure, then rules)");
     out.push_str(
-        "\nimport Ajv2020 from \"ajv/dist/2020.js\";\nimport type { ValidateFunction } from \"ajv/dist/2020.js\";\nimport addFormats from \"ajv-formats\";\n\n",
+        "\nimport Ajv2020 from \"ajv/dist/2020.js\";\nimport type { ErrorObject, ValidateFunction } from \"ajv/dist/2020.js\";\nimport addFormats from \"ajv-formats\";\n\n",
     );
     let names: Vec<&str> = roots.iter().map(|r| r.name.as_str()).collect();
     let _ = writeln!(
@@ -111,6 +111,25 @@ pub(super) fn validate_file(spec: &Spec) -> Option<String> {
         &mut out,
         "",
         &[
+            "The JSON pointer of the error Ajv stopped at (the last: a `oneOf` lists its variants' errors first):".into(),
+            "its `instancePath`, and for an unknown field the field itself, as serde names it.".into(),
+        ],
+    );
+    out.push_str(
+        "function pointerOf(error: ErrorObject | undefined): string {\n\
+         \x20 if (error === undefined) {\n\
+         \x20   return \"\";\n\
+         \x20 }\n\
+         \x20 const unknown: unknown = error.keyword === \"additionalProperties\" ? error.params[\"additionalProperty\"] : undefined;\n\
+         \x20 return typeof unknown === \"string\"\n\
+         \x20   ? `${error.instancePath}/${unknown.replace(/~/g, \"~0\").replace(/\\//g, \"~1\")}`\n\
+         \x20   : error.instancePath;\n\
+         }\n\n",
+    );
+    tsdoc(
+        &mut out,
+        "",
+        &[
             "Judges `value` as a `typeName` record: structure (Ajv), then rules (`violations`)."
                 .into(),
             "Each root's schema is compiled on first use.".into(),
@@ -124,8 +143,7 @@ pub(super) fn validate_file(spec: &Spec) -> Option<String> {
          \x20   compiled.set(typeName, check);\n\
          \x20 }\n\
          \x20 if (!check(value)) {\n\
-         \x20   const pointer = check.errors?.[0]?.instancePath ?? \"\";\n\
-         \x20   return { ok: false, violations: [{ pointer, code: INVALID_RECORD_CODE }] };\n\
+         \x20   return { ok: false, violations: [{ pointer: pointerOf(check.errors?.at(-1)), code: INVALID_RECORD_CODE }] };\n\
          \x20 }\n\
          \x20 const broken = violations(typeName, value);\n\
          \x20 return broken.length === 0 ? { ok: true, value: value as T } : { ok: false, violations: broken };\n\

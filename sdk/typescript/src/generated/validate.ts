@@ -6,7 +6,7 @@
  */
 
 import Ajv2020 from "ajv/dist/2020.js";
-import type { ValidateFunction } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 
 import type { AiJob, EntityRef, ContextSnapshot, SourceRef, WorkingContext, PromptEnvelope, ScopeInputs, ContextPlan, ToolDelta, MemoryItem, MemoryEmbeddingRecord, MemoryGraphEdge, CompactionEvent, JobContextTrace, QueryPlan, SemanticCatalogEntry, ContextPackRecord, ContextPackPayload, RetrievalCandidate, RetrievalTrace, CacheKey, PlannedOperation, JobState, WorkflowRun, FlightRecorderEvent, OutboxDelivery, JobStateTransition, EntityProvenance, JobInputs, JobOutputs, AiJobCreated, AiJobStateChanged, AiJobCapabilityDecision, AiJobWorkflowRunStarted, AiJobValidationRecorded, AiJobChangesCommitted, AiJobInputsRecorded, AiJobMetricsRecorded, AiJobOutputsRecorded, AiJobCheckpointed, AiJobRunInterrupted, AiJobModelCall } from "./types.js";
@@ -96,6 +96,20 @@ ajv.addKeyword({ keyword: "x-lifecycle" });
 const compiled = new Map<RootTypeName, ValidateFunction>();
 
 /**
+ * The JSON pointer of the error Ajv stopped at (the last: a `oneOf` lists its variants' errors first):
+ * its `instancePath`, and for an unknown field the field itself, as serde names it.
+ */
+function pointerOf(error: ErrorObject | undefined): string {
+  if (error === undefined) {
+    return "";
+  }
+  const unknown: unknown = error.keyword === "additionalProperties" ? error.params["additionalProperty"] : undefined;
+  return typeof unknown === "string"
+    ? `${error.instancePath}/${unknown.replace(/~/g, "~0").replace(/\//g, "~1")}`
+    : error.instancePath;
+}
+
+/**
  * Judges `value` as a `typeName` record: structure (Ajv), then rules (`violations`).
  * Each root's schema is compiled on first use.
  */
@@ -106,8 +120,7 @@ export function validateRecord<T>(typeName: RootTypeName, value: unknown): Valid
     compiled.set(typeName, check);
   }
   if (!check(value)) {
-    const pointer = check.errors?.[0]?.instancePath ?? "";
-    return { ok: false, violations: [{ pointer, code: INVALID_RECORD_CODE }] };
+    return { ok: false, violations: [{ pointer: pointerOf(check.errors?.at(-1)), code: INVALID_RECORD_CODE }] };
   }
   const broken = violations(typeName, value);
   return broken.length === 0 ? { ok: true, value: value as T } : { ok: false, violations: broken };
