@@ -20,7 +20,14 @@
 
 import { readFileSync, readdirSync, statSync } from "node:fs";
 
-import { RULES, validateRecord, type RecordViolation, type RootTypeName } from "../src/index.js";
+import {
+  INVALID_RECORD_CODE,
+  ROOT_TYPE_NAMES,
+  RULES,
+  validateRecord,
+  type RecordViolation,
+  type RootTypeName,
+} from "../src/index.js";
 
 /**
  * Every record on which TypeScript may disagree with its folder, with the reason: a limit of the
@@ -148,7 +155,27 @@ if (args[0] === "--report") {
   checkAll();
 }
 
+/**
+ * Every root's schema compiles under Ajv's strict mode (an unknown keyword or format throws), and
+ * `null`, never a record, is refused as structure at the root, whether or not the corpus has a
+ * record of that type.
+ */
+function checkEveryRootCompiles(): void {
+  for (const name of ROOT_TYPE_NAMES) {
+    try {
+      const verdict = validateRecord(name, null);
+      const first = verdict.ok ? undefined : verdict.violations[0];
+      if (first?.code !== INVALID_RECORD_CODE || first.pointer !== "") {
+        failures.push(`${name}: null is not refused as an invalid record at ""`);
+      }
+    } catch (error) {
+      failures.push(`${name}: its schema does not compile: ${String(error)}`);
+    }
+  }
+}
+
 function checkAll(): void {
+  checkEveryRootCompiles();
   for (let index = 0; index < args.length; index += 1) {
     const mode = args[index];
     if (mode === "--rules") {

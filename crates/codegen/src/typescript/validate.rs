@@ -79,7 +79,13 @@ pub(super) fn validate_file(spec: &Spec) -> Option<String> {
         ],
     );
     let quoted: Vec<String> = names.iter().map(|n| super::js_string(n)).collect();
-    let _ = writeln!(out, "export type RootTypeName = {};\n", quoted.join(" | "));
+    let _ = writeln!(
+        out,
+        "export const ROOT_TYPE_NAMES = [{}] as const;\n",
+        quoted.join(", ")
+    );
+    tsdoc(&mut out, "", &["One of {@link ROOT_TYPE_NAMES}.".into()]);
+    out.push_str("export type RootTypeName = (typeof ROOT_TYPE_NAMES)[number];\n\n");
 
     tsdoc(
         &mut out,

@@ -36,7 +36,12 @@ export type Validated<T> =
 /**
  * Every type `validate<Type>` exists for (the root types, each with a JSON Schema).
  */
-export type RootTypeName = "AiJob" | "EntityRef" | "ContextSnapshot" | "SourceRef" | "WorkingContext" | "PromptEnvelope" | "ScopeInputs" | "ContextPlan" | "ToolDelta" | "MemoryItem" | "MemoryEmbeddingRecord" | "MemoryGraphEdge" | "CompactionEvent" | "JobContextTrace" | "QueryPlan" | "SemanticCatalogEntry" | "ContextPackRecord" | "ContextPackPayload" | "RetrievalCandidate" | "RetrievalTrace" | "CacheKey" | "PlannedOperation" | "JobState" | "WorkflowRun" | "FlightRecorderEvent" | "OutboxDelivery" | "JobStateTransition" | "EntityProvenance" | "JobInputs" | "JobOutputs" | "AiJobCreated" | "AiJobStateChanged" | "AiJobCapabilityDecision" | "AiJobWorkflowRunStarted" | "AiJobValidationRecorded" | "AiJobChangesCommitted" | "AiJobInputsRecorded" | "AiJobMetricsRecorded" | "AiJobOutputsRecorded" | "AiJobCheckpointed" | "AiJobRunInterrupted" | "AiJobModelCall";
+export const ROOT_TYPE_NAMES = ["AiJob", "EntityRef", "ContextSnapshot", "SourceRef", "WorkingContext", "PromptEnvelope", "ScopeInputs", "ContextPlan", "ToolDelta", "MemoryItem", "MemoryEmbeddingRecord", "MemoryGraphEdge", "CompactionEvent", "JobContextTrace", "QueryPlan", "SemanticCatalogEntry", "ContextPackRecord", "ContextPackPayload", "RetrievalCandidate", "RetrievalTrace", "CacheKey", "PlannedOperation", "JobState", "WorkflowRun", "FlightRecorderEvent", "OutboxDelivery", "JobStateTransition", "EntityProvenance", "JobInputs", "JobOutputs", "AiJobCreated", "AiJobStateChanged", "AiJobCapabilityDecision", "AiJobWorkflowRunStarted", "AiJobValidationRecorded", "AiJobChangesCommitted", "AiJobInputsRecorded", "AiJobMetricsRecorded", "AiJobOutputsRecorded", "AiJobCheckpointed", "AiJobRunInterrupted", "AiJobModelCall"] as const;
+
+/**
+ * One of {@link ROOT_TYPE_NAMES}.
+ */
+export type RootTypeName = (typeof ROOT_TYPE_NAMES)[number];
 
 /**
  * The JSON Schema of each root type without its rules (`…/structure/…` ids), as JSON text:

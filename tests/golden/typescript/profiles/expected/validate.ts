@@ -36,7 +36,12 @@ export type Validated<T> =
 /**
  * Every type `validate<Type>` exists for (the root types, each with a JSON Schema).
  */
-export type RootTypeName = "Job" | "Stage" | "JobInputs";
+export const ROOT_TYPE_NAMES = ["Job", "Stage", "JobInputs"] as const;
+
+/**
+ * One of {@link ROOT_TYPE_NAMES}.
+ */
+export type RootTypeName = (typeof ROOT_TYPE_NAMES)[number];
 
 /**
  * The JSON Schema of each root type without its rules (`…/structure/…` ids), as JSON text:
