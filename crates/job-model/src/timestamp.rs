@@ -61,8 +61,17 @@ impl Timestamp {
 
     /// Converts any offset to UTC and truncates below microseconds (never rounds, so a value is
     /// never moved into the future).
+    ///
+    /// # Panics
+    ///
+    /// If the instant in UTC falls outside the `time` crate's range (years ±9999), as
+    /// [`OffsetDateTime::to_offset`] does. [`Timestamp::parse`] refuses such input instead.
     pub fn from_offset_date_time(value: OffsetDateTime) -> Self {
-        let utc = value.to_offset(UtcOffset::UTC);
+        Self::truncated(value.to_offset(UtcOffset::UTC))
+    }
+
+    /// `utc` truncated below microseconds.
+    fn truncated(utc: OffsetDateTime) -> Self {
         let whole_micros = utc.nanosecond() / 1_000 * 1_000;
         // `whole_micros` is at most the original nanosecond, which was valid.
         match utc.replace_nanosecond(whole_micros) {
@@ -89,12 +98,22 @@ impl Timestamp {
                 reason: reason.to_owned(),
             });
         }
-        OffsetDateTime::parse(value, &Rfc3339)
-            .map(Self::from_offset_date_time)
-            .map_err(|error| TimestampError {
-                value: value.to_owned(),
-                reason: error.to_string(),
-            })
+        let refused = |reason: String| TimestampError {
+            value: value.to_owned(),
+            reason,
+        };
+        let parsed =
+            OffsetDateTime::parse(value, &Rfc3339).map_err(|error| refused(error.to_string()))?;
+        // Decision: the instant must be writable in the one output form, whose year is 0001–9999
+        // in UTC. `0001-01-01T00:00:00+01:00` is year 0000 in UTC and `9999-12-31T23:59:59-01:00`
+        // year 10000 (where `to_offset` would panic); both are refused, as in Python, whose
+        // `datetime` has the same range.
+        match parsed.checked_to_offset(UtcOffset::UTC) {
+            Some(utc) if (1..=9999).contains(&utc.year()) => Ok(Self::truncated(utc)),
+            _ => Err(refused(
+                "the instant in UTC falls outside years 0001–9999".to_owned(),
+            )),
+        }
     }
 }
 
@@ -158,6 +177,25 @@ impl schemars::JsonSchema for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instant_outside_years_0001_to_9999_in_utc_is_refused_not_a_panic() {
+        for text in [
+            "0001-01-01T00:00:00+01:00",
+            "0001-01-01T00:59:59.999999+01:00",
+            "9999-12-31T23:59:59-01:00",
+            "9999-12-31T23:00:00-01:00",
+        ] {
+            let error = Timestamp::parse(text).expect_err(text);
+            assert!(error.reason.contains("0001–9999"), "{text}: {error}");
+        }
+        for (text, utc) in [
+            ("0001-01-01T01:00:00+01:00", "0001-01-01T00:00:00.000000Z"),
+            ("9999-12-31T22:59:59-01:00", "9999-12-31T23:59:59.000000Z"),
+        ] {
+            assert_eq!(Timestamp::parse(text).unwrap().to_string(), utc);
+        }
+    }
 
     #[test]
     fn serializes_utc_with_six_fraction_digits() {

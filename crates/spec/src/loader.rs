@@ -289,6 +289,7 @@ impl Loader {
         self.check_cycles(&types);
         self.check_defaults(&mut types, &mut errors);
         self.check_backfills(&types);
+        self.check_removed_values_in_json(&types);
         let profiles = self.finish_profiles(&mut types, lifecycle.as_ref());
         self.check_foreign_keys(&types);
         self.check_children(&types);

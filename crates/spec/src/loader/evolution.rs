@@ -64,14 +64,7 @@ impl Loader {
             let allow_data_loss = match node {
                 Node::Scalar(scalar) if scalar.as_str() == "lossless" => Some(None),
                 Node::Mapping(entry) => {
-                    self.check_keys(entry, &["allow_data_loss"], "a lossy `cast`");
-                    self.require(entry, "allow_data_loss", &at, "a lossy `cast`")
-                        .map(|n| {
-                            let key_at = entry
-                                .get_key_value("allow_data_loss")
-                                .map(|(k, _)| self.at_scalar(k));
-                            Some(self.prose(n, "allow_data_loss", key_at))
-                        })
+                    self.allow_data_loss(entry, &at, "a lossy `cast`").map(Some)
                 }
                 _ => {
                     let value_at = self.at_node(node);
@@ -252,22 +245,28 @@ impl Loader {
             let Some(entry) = self.expect_map(value, &what) else {
                 continue;
             };
-            self.check_keys(entry, &["allow_data_loss"], &what);
-            let reason = match self.require(entry, "allow_data_loss", &at, &what) {
-                Some(node) => {
-                    let key_at = entry
-                        .get_key_value("allow_data_loss")
-                        .map(|(k, _)| self.at_scalar(k));
-                    self.prose(node, "allow_data_loss", key_at)
-                }
-                None => String::new(),
-            };
+            let reason = self.allow_data_loss(entry, &at, &what).unwrap_or_default();
             self.evolution.removed_tables.push(RemovedTable {
                 table: name,
                 allow_data_loss: reason,
                 location: at.0,
             });
         }
+    }
+
+    /// The reason of an `{ allow_data_loss: <why> }` entry (its only key), reported when missing.
+    fn allow_data_loss(
+        &mut self,
+        entry: &MarkedMappingNode,
+        at: &At,
+        what: &str,
+    ) -> Option<String> {
+        self.check_keys(entry, &["allow_data_loss"], what);
+        let node = self.require(entry, "allow_data_loss", at, what)?;
+        let key_at = entry
+            .get_key_value("allow_data_loss")
+            .map(|(k, _)| self.at_scalar(k));
+        Some(self.prose(node, "allow_data_loss", key_at))
     }
 
     /// A record's `removed_fields:` (`name: { allow_data_loss: reason }`).
@@ -299,16 +298,7 @@ impl Loader {
             let Some(entry) = self.expect_map(value, &what) else {
                 continue;
             };
-            self.check_keys(entry, &["allow_data_loss"], &what);
-            let reason = match self.require(entry, "allow_data_loss", &at, &what) {
-                Some(node) => {
-                    let key_at = entry
-                        .get_key_value("allow_data_loss")
-                        .map(|(k, _)| self.at_scalar(k));
-                    self.prose(node, "allow_data_loss", key_at)
-                }
-                None => String::new(),
-            };
+            let reason = self.allow_data_loss(entry, &at, &what).unwrap_or_default();
             self.evolution.removed_fields.push(RemovedField {
                 record: record.to_string(),
                 field: name,
@@ -457,6 +447,116 @@ impl Loader {
                 .find(|b| &b.record == record && b.field == backfill.field)
             {
                 entry.value = Backfill::Value(value);
+            }
+        }
+    }
+}
+
+impl Loader {
+    /// Pass C: a value removed from an enum that is also stored inside a JSON column keeps
+    /// `read_alias: true` (`S1310`).
+    ///
+    /// Decision (docs/spec-language.md, "`map_to` rewrites enum columns, not JSON"): a migration
+    /// rewrites the enum's typed columns, but a value inside a JSON column (a nested record, a
+    /// list, a union) keeps its old spelling in stored rows. Without the alias those rows would
+    /// no longer parse: data lost without a declaration, so the loader refuses it.
+    pub(super) fn check_removed_values_in_json(&mut self, types: &[TypeDef]) {
+        let mut in_json = BTreeMap::new();
+        for type_def in types {
+            if let TypeKind::Record(record) = &type_def.kind
+                && let Some(table) = &record.table
+            {
+                enums_in_json_columns(types, &table.name, &record.fields, &mut in_json);
+            }
+        }
+        let refused: Vec<(RemovedValue, String)> = self
+            .evolution
+            .removed_values
+            .iter()
+            .filter(|removed| !removed.read_alias)
+            .filter_map(|removed| {
+                in_json
+                    .get(&removed.enum_name)
+                    .map(|column: &String| (removed.clone(), column.clone()))
+            })
+            .collect();
+        for (removed, column) in refused {
+            let (old, enum_name) = (&removed.value, &removed.enum_name);
+            self.report(
+                "S1310",
+                (removed.location.clone(), old.len()),
+                format!(
+                    "removed value `{old}` of enum `{enum_name}` may be stored inside the JSON column `{column}`, which a migration does not rewrite"
+                ),
+                "stored rows may keep it",
+                Some(format!(
+                    "add `read_alias: true`, so records that still hold `{old}` are read as `{}`",
+                    removed.map_to
+                )),
+            );
+        }
+    }
+}
+
+/// Every enum reachable inside the JSON columns of `table` (`fields` are its record's), with the
+/// first `table.column` that holds it; a child table's element record is followed into its own
+/// columns.
+fn enums_in_json_columns(
+    types: &[TypeDef],
+    table: &str,
+    fields: &[Field],
+    out: &mut BTreeMap<String, String>,
+) {
+    for field in fields {
+        match &field.storage {
+            FieldStorage::Column => {}
+            FieldStorage::Json => {
+                let column = format!("{table}.{}", field.name);
+                enums_inside(types, &field.ty, &column, out, &mut BTreeSet::new());
+            }
+            FieldStorage::ChildTable(child) => {
+                if let TypeRef::List(item) = &field.ty
+                    && let TypeRef::Named(name) = item.as_ref()
+                    && let Some(TypeKind::Record(element)) =
+                        types.iter().find(|t| &t.name == name).map(|t| &t.kind)
+                {
+                    enums_in_json_columns(types, &child.table, &element.fields, out);
+                }
+            }
+        }
+    }
+}
+
+/// The enums a value of type `ty` may hold anywhere inside it; `seen` stops recursive types.
+fn enums_inside(
+    types: &[TypeDef],
+    ty: &TypeRef,
+    column: &str,
+    out: &mut BTreeMap<String, String>,
+    seen: &mut BTreeSet<String>,
+) {
+    match ty {
+        TypeRef::Primitive(_) => {}
+        TypeRef::List(item) | TypeRef::Map(item) => enums_inside(types, item, column, out, seen),
+        TypeRef::Named(name) => {
+            if !seen.insert(name.clone()) {
+                return;
+            }
+            let Some(type_def) = types.iter().find(|t| &t.name == name) else {
+                return;
+            };
+            let fields: Vec<&Field> = match &type_def.kind {
+                TypeKind::Enum(_) => {
+                    out.entry(name.clone())
+                        .or_insert_with(|| column.to_string());
+                    return;
+                }
+                TypeKind::Record(record) => record.fields.iter().collect(),
+                TypeKind::Union(union) => union.variants.iter().flat_map(|v| &v.fields).collect(),
+                TypeKind::Id | TypeKind::String(_) => return,
+            };
+            for field in fields {
+                enums_inside(types, &field.ty, column, out, seen);
             }
         }
     }

@@ -66,7 +66,11 @@ def _timestamp_input(value: object) -> _dt.datetime:
 
 
 def _timestamp_utc(value: _dt.datetime) -> _dt.datetime:
-    return value.astimezone(_dt.timezone.utc)
+    # The instant must be writable as YYYY-MM-DDThh:mm:ss.ffffffZ: years 0001-9999 in UTC, as in Rust.
+    try:
+        return value.astimezone(_dt.timezone.utc)
+    except OverflowError:
+        raise ValueError("the instant in UTC falls outside years 0001-9999") from None
 
 
 def _timestamp_text(value: _dt.datetime) -> str:
