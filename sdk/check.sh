@@ -20,6 +20,9 @@ echo "== typescript: rules runtime checks (tsc into sdk/typescript/.build, then 
 rm -rf "$sdk/typescript/.build"
 npx --no-install tsc -p "$sdk/typescript/tsconfig.test.json"
 node "$sdk/typescript/.build/test/rules_verdicts.js" --check "$sdk/../tests/corpus_rules"
+echo "== typescript: validate<Type> (Ajv + rules) on tests/corpus, tests/examples and tests/corpus_rules"
+node "$sdk/typescript/.build/test/corpus_verdicts.js" \
+  --records "$sdk/../tests/corpus" "$sdk/../tests/examples" --rules "$sdk/../tests/corpus_rules"
 
 echo "== python: venv with pinned requirements"
 cd "$sdk/python"

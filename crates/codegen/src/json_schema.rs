@@ -99,13 +99,32 @@ pub fn file_name(type_name: &str) -> String {
 
 /// The whole document for one root type.
 fn root_schema(spec: &Spec, root: &TypeDef, file_name: &str) -> Value {
+    schema_document(spec, root, &schema_id(spec, file_name), true)
+}
+
+/// The document of [`root_schema`] without the cross-field rules (no `allOf` rule entries, no
+/// `x-rules-not-expressible`), under its own `$id` (`…/<version>/structure/<file name>`): what a
+/// record must be to parse at all, the counterpart of serde in the Rust model. The TypeScript SDK
+/// runs it with Ajv and then its own rule checks, so a structural failure reports `InvalidRecord`
+/// and a broken rule its own code, as Rust does.
+pub fn structure_schema(spec: &Spec, root: &TypeDef) -> Value {
+    let id = schema_id(spec, &format!("structure/{}", file_name(&root.name)));
+    schema_document(spec, root, &id, false)
+}
+
+fn schema_document(spec: &Spec, root: &TypeDef, id: &str, with_rules: bool) -> Value {
+    let annotate = |def: &TypeDef, schema: &mut Map<String, Value>| {
+        if with_rules {
+            rules::annotate(spec, def, schema);
+        }
+    };
     let mut document = Map::new();
     document.insert("$comment".into(), Value::String(marker::sentence(SOURCE)));
     document.insert("$schema".into(), Value::String(DIALECT.into()));
-    document.insert("$id".into(), Value::String(schema_id(spec, file_name)));
+    document.insert("$id".into(), Value::String(id.into()));
     document.insert("title".into(), Value::String(root.name.clone()));
     document.extend(type_definition(root, &root.name));
-    rules::annotate(spec, root, &mut document);
+    annotate(root, &mut document);
     if root.name == spec.lifecycle.name {
         document.insert("x-lifecycle".into(), lifecycle_annotation(&spec.lifecycle));
     }
@@ -116,7 +135,7 @@ fn root_schema(spec: &Spec, root: &TypeDef, file_name: &str) -> Value {
         .filter(|t| t.name != root.name && reachable.contains(t.name.as_str()))
         .map(|t| {
             let mut definition = type_definition(t, &root.name);
-            rules::annotate(spec, t, &mut definition);
+            annotate(t, &mut definition);
             (t.name.clone(), Value::Object(definition))
         })
         .collect();
@@ -613,6 +632,35 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect()
+    }
+
+    #[test]
+    fn the_structure_schema_is_the_schema_without_its_rules() {
+        let spec = crate::rule_plan::test_rules::spec();
+        let mut stripped_some = false;
+        for root in schema_roots(&spec) {
+            let file = file_name(&root.name);
+            let mut full = root_schema(&spec, root, &file);
+            let strip = |schema: &mut Value| {
+                let object = schema.as_object_mut().expect("an object");
+                object.remove("allOf").is_some()
+                    | object.remove("x-rules-not-expressible").is_some()
+            };
+            stripped_some |= strip(&mut full);
+            if let Some(defs) = full.get_mut("$defs").and_then(Value::as_object_mut) {
+                for definition in defs.values_mut() {
+                    stripped_some |= strip(definition);
+                }
+            }
+            let structure = structure_schema(&spec, root);
+            assert_eq!(
+                structure["$id"],
+                json!(format!("{ID_BASE}{}/structure/{file}", spec.version))
+            );
+            full["$id"] = structure["$id"].clone();
+            assert_eq!(full, structure, "{}", root.name);
+        }
+        assert!(stripped_some, "the test spec's schemas carry rules");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::names::{pascal_case, screaming_snake_case};
 
 mod profiles;
 mod rules;
+mod validate;
 
 /// Source named in the marker of files built from the whole spec.
 const WHOLE_SPEC: &str = "spec/handshake.yaml";
@@ -26,7 +27,8 @@ const WHOLE_SPEC: &str = "spec/handshake.yaml";
 const UUID_PATTERN: &str =
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
-/// Generate `types.ts`, `lifecycle.ts`, `errors.ts` and `rules.ts`, in that order.
+/// Generate `types.ts`, `lifecycle.ts`, `errors.ts` and `rules.ts`, in that order, then
+/// `profiles.ts` and `validate.ts` where the spec has what they need.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     let dir = spec.outputs.typescript.trim_end_matches('/');
     let mut files = vec![
@@ -51,6 +53,13 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     if let Some(contents) = profiles::profiles_file(spec) {
         files.push(GeneratedFile {
             path: format!("{dir}/profiles.ts"),
+            contents,
+        });
+    }
+    // `validate.ts` only for specs with an `InvalidRecord` error, the code it reports.
+    if let Some(contents) = validate::validate_file(spec) {
+        files.push(GeneratedFile {
+            path: format!("{dir}/validate.ts"),
             contents,
         });
     }

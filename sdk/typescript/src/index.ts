@@ -13,3 +13,4 @@ export * from "./generated/lifecycle.js";
 export * from "./generated/profiles.js";
 export * from "./generated/errors.js";
 export * from "./generated/rules.js";
+export * from "./generated/validate.js";

@@ -1,5 +1,5 @@
 // The few Node.js APIs the runtime checks use (hand-written): declared here so the SDK needs no
-// @types/node, keeping its only dependency the pinned typescript.
+// @types/node (its dependencies are the pinned typescript, ajv and ajv-formats).
 
 declare module "node:fs" {
   export function readFileSync(path: string, encoding: "utf8"): string;

@@ -1,5 +1,6 @@
-// Runtime checks of the generated cross-field rules (hand-written): the TypeScript column of the
-// differential test (tests/tests/differential.rs) and a self-check that sdk/check.sh runs.
+// Runtime checks of the generated cross-field rules alone (hand-written): a self-check of
+// `checkRules<Type>` / `violations` that sdk/check.sh runs. The TypeScript column of the
+// differential test (tests/tests/differential.rs) is the full `validate<Type>`, corpus_verdicts.ts.
 //
 //   node .build/test/rules_verdicts.js FILE...        one JSON document: every file's violations
 //   node .build/test/rules_verdicts.js --check DIR    the rules corpus DIR/<rule>/{valid,invalid}/*.json:
@@ -11,7 +12,7 @@
 
 import { readFileSync, readdirSync, statSync } from "node:fs";
 
-import { RULES, validateSourceRef, violations, type Violation } from "../src/index.js";
+import { RULES, checkRulesSourceRef, violations, type Violation } from "../src/index.js";
 
 /** `source_ref` → `SourceRef`. */
 function typeName(stem: string): string {
@@ -81,7 +82,7 @@ function check(dir: string): number {
 
 // The typed entry points take the spec type, not any value.
 // @ts-expect-error a number is not a SourceRef
-export const refused: Violation[] = validateSourceRef(42);
+export const refused: Violation[] = checkRulesSourceRef(42);
 
 const args = process.argv.slice(2);
 if (args[0] === "--check") {

@@ -66,7 +66,7 @@ pub(super) fn index_rules(out: &mut String, spec: &Spec, pages: &Pages) {
     }
     out.push_str(
         "\n## Cross-field rules\n\nEnforced by the Rust validators, Pydantic `model_validator`s and the TypeScript \
-         `validate…` functions; the JSON Schema (`if`/`then`) and SQL CHECKs carry the rules they can express \
+         `checkRules…` functions (inside `validate…`); the JSON Schema (`if`/`then`) and SQL CHECKs carry the rules they can express \
          (see each rule).\n\n| code | rule | on | clause | in words |\n| --- | --- | --- | --- | --- |\n",
     );
     for rule in &spec.rules {

@@ -1,5 +1,6 @@
 //! TypeScript target, cross-field rules: `rules.ts` holds the rules as data (`RULES`), one small
-//! interpreter, `violations(typeName, value)` and a typed `validate<Type>` per record with rules.
+//! interpreter, `violations(typeName, value)` and a typed `checkRules<Type>` per record with rules
+//! (the full check, structure and rules, is `validate<Type>` in `validate.ts`).
 //!
 //! The functions are pure and read plain JSON values, the wire form the types describe: a path
 //! step through a missing optional field uses the field's `default:` when it declares one (the
@@ -131,7 +132,7 @@ pub(super) fn rules_file(spec: &Spec) -> String {
         tsdoc(&mut out, "", &doc);
         let _ = writeln!(
             out,
-            "export function validate{record}(value: {record}): Violation[] {{\n  return violations({}, value);\n}}",
+            "export function checkRules{record}(value: {record}): Violation[] {{\n  return violations({}, value);\n}}",
             js_string(record)
         );
     }
@@ -602,10 +603,10 @@ mod tests {
         let rules = rules_ts(&test_rules::spec());
         assert!(rules.contains("import type { SourceRef } from \"./types.js\";\n"));
         assert!(rules.contains(
-            "export function validateSourceRef(value: SourceRef): Violation[] {\n  return violations(\"SourceRef\", value);\n}"
+            "export function checkRulesSourceRef(value: SourceRef): Violation[] {\n  return violations(\"SourceRef\", value);\n}"
         ));
         assert!(
-            !rules.contains("validateBundle"),
+            !rules.contains("checkRulesBundle"),
             "Bundle has no rules of its own"
         );
         assert!(rules.contains("{ op: \"contains\", path: [{ key: \"layers\", fallback: [\"derived\"] }], value: \"raw\" }"));

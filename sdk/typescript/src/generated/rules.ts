@@ -1891,7 +1891,7 @@ export function violations(typeName: string, value: unknown): Violation[] {
  * - `HSK-RULE-0117` planned_media_is_listed (§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2)
  * - `HSK-RULE-0118` entity_refs_lie_inside_the_document_scope (§2.6.6.2.3, §2.6.6.5.2)
  */
-export function validateAiJob(value: AiJob): Violation[] {
+export function checkRulesAiJob(value: AiJob): Violation[] {
   return violations("AiJob", value);
 }
 
@@ -1901,7 +1901,7 @@ export function validateAiJob(value: AiJob): Violation[] {
  * Rules on `ArtifactHandle`:
  * - `HSK-RULE-0103` prompt_payload_not_exportable (§2.6.6.7.7)
  */
-export function validateArtifactHandle(value: ArtifactHandle): Violation[] {
+export function checkRulesArtifactHandle(value: ArtifactHandle): Violation[] {
   return violations("ArtifactHandle", value);
 }
 
@@ -1911,7 +1911,7 @@ export function validateArtifactHandle(value: ArtifactHandle): Violation[] {
  * Rules on `ContextSnapshot`:
  * - `HSK-RULE-0104` local_payload_guard (§2.6.6.7.13, §2.6.6.7.11)
  */
-export function validateContextSnapshot(value: ContextSnapshot): Violation[] {
+export function checkRulesContextSnapshot(value: ContextSnapshot): Violation[] {
   return violations("ContextSnapshot", value);
 }
 
@@ -1922,7 +1922,7 @@ export function validateContextSnapshot(value: ContextSnapshot): Violation[] {
  * - `HSK-RULE-ACE-001` source_ref_artifact_has_hash (§2.6.6.7.2)
  * - `HSK-RULE-ACE-002` source_ref_selector_bounded (§2.6.6.7.2, §2.6.6.7.5.2)
  */
-export function validateSourceRef(value: SourceRef): Violation[] {
+export function checkRulesSourceRef(value: SourceRef): Violation[] {
   return violations("SourceRef", value);
 }
 
@@ -1933,7 +1933,7 @@ export function validateSourceRef(value: SourceRef): Violation[] {
  * - `HSK-RULE-ACE-021` context_block_tool_delta_inline_limit (§2.6.6.7.11, §2.6.6.7.7, §2.6.6.7.4)
  * - `HSK-RULE-ACE-023` context_block_snippet_has_source_refs (§2.6.6.7.5.2, §2.6.6.7.14.6)
  */
-export function validateContextBlock(value: ContextBlock): Violation[] {
+export function checkRulesContextBlock(value: ContextBlock): Violation[] {
   return violations("ContextBlock", value);
 }
 
@@ -1944,7 +1944,7 @@ export function validateContextBlock(value: ContextBlock): Violation[] {
  * - `HSK-RULE-ACE-003` prompt_envelope_suffix_only_deltas (§2.6.6.7.4)
  * - `HSK-RULE-ACE-004` prompt_envelope_prefix_has_no_deltas (§2.6.6.7.4)
  */
-export function validatePromptEnvelope(value: PromptEnvelope): Violation[] {
+export function checkRulesPromptEnvelope(value: PromptEnvelope): Violation[] {
   return violations("PromptEnvelope", value);
 }
 
@@ -1954,7 +1954,7 @@ export function validatePromptEnvelope(value: PromptEnvelope): Violation[] {
  * Rules on `ScopeOverride`:
  * - `HSK-RULE-ACE-005` scope_override_names_a_target (§2.6.6.7.0)
  */
-export function validateScopeOverride(value: ScopeOverride): Violation[] {
+export function checkRulesScopeOverride(value: ScopeOverride): Violation[] {
   return violations("ScopeOverride", value);
 }
 
@@ -1964,7 +1964,7 @@ export function validateScopeOverride(value: ScopeOverride): Violation[] {
  * Rules on `TruncationPlan`:
  * - `HSK-RULE-ACE-038` truncation_plan_flags_when_applied (§2.6.6.7.14.6, §2.6.6.7.14.11)
  */
-export function validateTruncationPlan(value: TruncationPlan): Violation[] {
+export function checkRulesTruncationPlan(value: TruncationPlan): Violation[] {
   return violations("TruncationPlan", value);
 }
 
@@ -1975,7 +1975,7 @@ export function validateTruncationPlan(value: TruncationPlan): Violation[] {
  * - `HSK-RULE-ACE-010` context_plan_replay_persists_candidates (§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.12)
  * - `HSK-RULE-ACE-011` context_plan_strict_approximate_has_seed (§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.0)
  */
-export function validateContextPlan(value: ContextPlan): Violation[] {
+export function checkRulesContextPlan(value: ContextPlan): Violation[] {
   return violations("ContextPlan", value);
 }
 
@@ -1985,7 +1985,7 @@ export function validateContextPlan(value: ContextPlan): Violation[] {
  * Rules on `ToolDelta`:
  * - `HSK-RULE-ACE-020` tool_delta_summary_inline_limit (§2.6.6.7.11, §2.6.6.7.7)
  */
-export function validateToolDelta(value: ToolDelta): Violation[] {
+export function checkRulesToolDelta(value: ToolDelta): Violation[] {
   return violations("ToolDelta", value);
 }
 
@@ -1995,7 +1995,7 @@ export function validateToolDelta(value: ToolDelta): Violation[] {
  * Rules on `MemoryItem`:
  * - `HSK-RULE-ACE-050` memory_item_has_provenance (§2.6.6.7.11, §2.6.6.7.6, §2.6.6.7.14.7)
  */
-export function validateMemoryItem(value: MemoryItem): Violation[] {
+export function checkRulesMemoryItem(value: MemoryItem): Violation[] {
   return violations("MemoryItem", value);
 }
 
@@ -2005,7 +2005,7 @@ export function validateMemoryItem(value: MemoryItem): Violation[] {
  * Rules on `MemoryGraphEdge`:
  * - `HSK-RULE-ACE-051` memory_graph_edge_has_provenance (§2.6.6.7.6.1, §2.6.6.7.14.10)
  */
-export function validateMemoryGraphEdge(value: MemoryGraphEdge): Violation[] {
+export function checkRulesMemoryGraphEdge(value: MemoryGraphEdge): Violation[] {
   return violations("MemoryGraphEdge", value);
 }
 
@@ -2015,7 +2015,7 @@ export function validateMemoryGraphEdge(value: MemoryGraphEdge): Violation[] {
  * Rules on `CompactionDecision`:
  * - `HSK-RULE-ACE-041` compaction_decision_has_evidence (§2.6.6.7.11, §2.6.6.7.8)
  */
-export function validateCompactionDecision(value: CompactionDecision): Violation[] {
+export function checkRulesCompactionDecision(value: CompactionDecision): Violation[] {
   return violations("CompactionDecision", value);
 }
 
@@ -2025,7 +2025,7 @@ export function validateCompactionDecision(value: CompactionDecision): Violation
  * Rules on `CompactionConstraint`:
  * - `HSK-RULE-ACE-042` compaction_constraint_has_refs (§2.6.6.7.11, §2.6.6.7.8)
  */
-export function validateCompactionConstraint(value: CompactionConstraint): Violation[] {
+export function checkRulesCompactionConstraint(value: CompactionConstraint): Violation[] {
   return violations("CompactionConstraint", value);
 }
 
@@ -2035,7 +2035,7 @@ export function validateCompactionConstraint(value: CompactionConstraint): Viola
  * Rules on `CompactionOpenLoop`:
  * - `HSK-RULE-ACE-043` compaction_open_loop_has_refs (§2.6.6.7.11, §2.6.6.7.8)
  */
-export function validateCompactionOpenLoop(value: CompactionOpenLoop): Violation[] {
+export function checkRulesCompactionOpenLoop(value: CompactionOpenLoop): Violation[] {
   return violations("CompactionOpenLoop", value);
 }
 
@@ -2045,7 +2045,7 @@ export function validateCompactionOpenLoop(value: CompactionOpenLoop): Violation
  * Rules on `CompactionProgress`:
  * - `HSK-RULE-ACE-044` compaction_progress_has_refs (§2.6.6.7.11, §2.6.6.7.8)
  */
-export function validateCompactionProgress(value: CompactionProgress): Violation[] {
+export function checkRulesCompactionProgress(value: CompactionProgress): Violation[] {
   return violations("CompactionProgress", value);
 }
 
@@ -2056,7 +2056,7 @@ export function validateCompactionProgress(value: CompactionProgress): Violation
  * - `HSK-RULE-ACE-022` compaction_tool_result_summary_bounded (§2.6.6.7.11, §2.6.6.7.8, §2.6.6.7.7)
  * - `HSK-RULE-ACE-045` compaction_tool_result_has_refs (§2.6.6.7.11, §2.6.6.7.8)
  */
-export function validateCompactionToolResult(value: CompactionToolResult): Violation[] {
+export function checkRulesCompactionToolResult(value: CompactionToolResult): Violation[] {
   return violations("CompactionToolResult", value);
 }
 
@@ -2066,7 +2066,7 @@ export function validateCompactionToolResult(value: CompactionToolResult): Viola
  * Rules on `CompactionError`:
  * - `HSK-RULE-ACE-046` compaction_error_has_refs (§2.6.6.7.11, §2.6.6.7.8)
  */
-export function validateCompactionError(value: CompactionError): Violation[] {
+export function checkRulesCompactionError(value: CompactionError): Violation[] {
   return violations("CompactionError", value);
 }
 
@@ -2076,7 +2076,7 @@ export function validateCompactionError(value: CompactionError): Violation[] {
  * Rules on `CompactionEvent`:
  * - `HSK-RULE-ACE-040` compaction_event_has_trigger (§2.6.6.7.11, §2.6.6.7.8)
  */
-export function validateCompactionEvent(value: CompactionEvent): Violation[] {
+export function checkRulesCompactionEvent(value: CompactionEvent): Violation[] {
   return violations("CompactionEvent", value);
 }
 
@@ -2090,7 +2090,7 @@ export function validateCompactionEvent(value: CompactionEvent): Violation[] {
  * - `HSK-RULE-ACE-063` job_context_trace_same_policy (§2.6.6.7.11)
  * - `HSK-RULE-ACE-064` job_context_trace_same_projection (§2.6.6.7.11)
  */
-export function validateJobContextTrace(value: JobContextTrace): Violation[] {
+export function checkRulesJobContextTrace(value: JobContextTrace): Violation[] {
   return violations("JobContextTrace", value);
 }
 
@@ -2100,7 +2100,7 @@ export function validateJobContextTrace(value: JobContextTrace): Violation[] {
  * Rules on `QueryPlan`:
  * - `HSK-RULE-ACE-036` query_plan_has_route (§2.6.6.7.14.6)
  */
-export function validateQueryPlan(value: QueryPlan): Violation[] {
+export function checkRulesQueryPlan(value: QueryPlan): Violation[] {
   return violations("QueryPlan", value);
 }
 
@@ -2110,7 +2110,7 @@ export function validateQueryPlan(value: QueryPlan): Violation[] {
  * Rules on `ContextPackRecord`:
  * - `HSK-RULE-ACE-035` context_pack_record_has_source_hashes (§2.6.6.7.14.7, §2.6.6.7.14.11)
  */
-export function validateContextPackRecord(value: ContextPackRecord): Violation[] {
+export function checkRulesContextPackRecord(value: ContextPackRecord): Violation[] {
   return violations("ContextPackRecord", value);
 }
 
@@ -2124,7 +2124,7 @@ export function validateContextPackRecord(value: ContextPackRecord): Violation[]
  * - `HSK-RULE-ACE-033` context_pack_constraints_bound (§2.6.6.7.14.7)
  * - `HSK-RULE-ACE-034` context_pack_open_loops_bound (§2.6.6.7.14.7)
  */
-export function validateContextPackPayload(value: ContextPackPayload): Violation[] {
+export function checkRulesContextPackPayload(value: ContextPackPayload): Violation[] {
   return violations("ContextPackPayload", value);
 }
 
@@ -2134,7 +2134,7 @@ export function validateContextPackPayload(value: ContextPackPayload): Violation
  * Rules on `RetrievalCandidate`:
  * - `HSK-RULE-ACE-037` retrieval_candidate_kind_matches_reference (§2.6.6.7.14.5)
  */
-export function validateRetrievalCandidate(value: RetrievalCandidate): Violation[] {
+export function checkRulesRetrievalCandidate(value: RetrievalCandidate): Violation[] {
   return violations("RetrievalCandidate", value);
 }
 
@@ -2144,7 +2144,7 @@ export function validateRetrievalCandidate(value: RetrievalCandidate): Violation
  * Rules on `EvidenceSpan`:
  * - `HSK-RULE-ACE-024` evidence_span_selector_bounded (§2.6.6.7.14.6, §2.6.6.7.5.2)
  */
-export function validateEvidenceSpan(value: EvidenceSpan): Violation[] {
+export function checkRulesEvidenceSpan(value: EvidenceSpan): Violation[] {
   return violations("EvidenceSpan", value);
 }
 
@@ -2154,7 +2154,7 @@ export function validateEvidenceSpan(value: EvidenceSpan): Violation[] {
  * Rules on `RetrievalTrace`:
  * - `HSK-RULE-ACE-012` retrieval_trace_diversity_logs_lambda (§2.6.6.7.14.6, §2.6.6.7.14.12)
  */
-export function validateRetrievalTrace(value: RetrievalTrace): Violation[] {
+export function checkRulesRetrievalTrace(value: RetrievalTrace): Violation[] {
   return violations("RetrievalTrace", value);
 }
 
@@ -2166,7 +2166,7 @@ export function validateRetrievalTrace(value: RetrievalTrace): Violation[] {
  * - `HSK-RULE-PRF-028` best_effort_export_says_why (§2.3.10.3)
  * - `HSK-RULE-PRF-029` local_file_export_records_materialized_paths (§2.3.10.9, §2.3.2)
  */
-export function validateExportRecord(value: ExportRecord): Violation[] {
+export function checkRulesExportRecord(value: ExportRecord): Violation[] {
   return violations("ExportRecord", value);
 }
 
@@ -2176,6 +2176,6 @@ export function validateExportRecord(value: ExportRecord): Violation[] {
  * Rules on `AiJobModelCall`:
  * - `HSK-RULE-0301` model_call_retrieval_fields_together (§2.6.6.7.14.12)
  */
-export function validateAiJobModelCall(value: AiJobModelCall): Violation[] {
+export function checkRulesAiJobModelCall(value: AiJobModelCall): Violation[] {
   return violations("AiJobModelCall", value);
 }

@@ -357,6 +357,6 @@ export function violations(typeName: string, value: unknown): Violation[] {
  * - `GLD-RULE-202` self_spans_are_ordered (§2.6.6.7.14.5)
  * - `GLD-RULE-203` class_ref_has_a_type (§2.6.6.7.14.5)
  */
-export function validateSpan(value: Span): Violation[] {
+export function checkRulesSpan(value: Span): Violation[] {
   return violations("Span", value);
 }

@@ -419,7 +419,7 @@ export function violations(typeName: string, value: unknown): Violation[] {
  * - `HSK-RULE-0005` selectors_have_ranges (§2.6.6.7.2)
  * - `HSK-RULE-0006` no_placeholder_hash (§2.6.6.7.2)
  */
-export function validateSourceRef(value: SourceRef): Violation[] {
+export function checkRulesSourceRef(value: SourceRef): Violation[] {
   return violations("SourceRef", value);
 }
 
@@ -429,6 +429,6 @@ export function validateSourceRef(value: SourceRef): Violation[] {
  * Rules on `Bundle`:
  * - `HSK-RULE-0007` steps_read_listed_sources (§2.6.6.5)
  */
-export function validateBundle(value: Bundle): Violation[] {
+export function checkRulesBundle(value: Bundle): Violation[] {
   return violations("Bundle", value);
 }

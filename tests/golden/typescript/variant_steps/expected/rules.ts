@@ -417,6 +417,6 @@ export function violations(typeName: string, value: unknown): Violation[] {
  * - `GLD-RULE-106` inserts_carry_content (§2.6.6.2.4)
  * - `GLD-RULE-107` analysis_jobs_have_no_priority (§2.6.6.2)
  */
-export function validateJob(value: Job): Violation[] {
+export function checkRulesJob(value: Job): Violation[] {
   return violations("Job", value);
 }
