@@ -24,6 +24,36 @@ echo "== typescript: validate<Type> (Ajv + rules) on tests/corpus, tests/example
 node "$sdk/typescript/.build/test/corpus_verdicts.js" \
   --records "$sdk/../tests/corpus" "$sdk/../tests/examples" --rules "$sdk/../tests/corpus_rules"
 
+echo "== typescript: the package as a user gets it (npm pack, npm install the tarball in a scratch project, plain node)"
+# npm pack runs the package's prepack script (tsc -p tsconfig.build.json into dist/), so a broken
+# build, exports map or files list fails here. The scratch project lives in a temp dir; its ajv and
+# ajv-formats come from the npm cache when they are there (--prefer-offline), else the registry.
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+mkdir "$scratch/pack" "$scratch/ts-user"
+if ! npm pack --pack-destination "$scratch/pack" >"$scratch/pack.log" 2>&1; then
+  cat "$scratch/pack.log" >&2
+  exit 1
+fi
+tarball=("$scratch"/pack/*.tgz)
+cd "$scratch/ts-user"
+printf '{ "name": "ts-user", "private": true, "type": "module" }\n' > package.json
+npm install --silent --no-audit --no-fund --prefer-offline --no-package-lock "${tarball[0]}"
+if [[ -e node_modules/@handshake/job-model/src || -e node_modules/@handshake/job-model/test ]]; then
+  echo "the tarball ships sources or tests (files in sdk/typescript/package.json)" >&2
+  exit 1
+fi
+cp "$sdk/typescript/test/package/consumer.mjs" "$sdk/typescript/test/package/consumer.mts" .
+node consumer.mjs "$sdk/../tests/corpus/ai_job/valid/required_only.json" \
+  "$sdk/../tests/corpus/ai_job/invalid/record_as_array.json"
+cat > tsconfig.json <<'JSON'
+{ "compilerOptions": { "strict": true, "noEmit": true, "target": "ES2022", "lib": ["ES2022"],
+    "module": "NodeNext", "moduleResolution": "NodeNext", "types": [] },
+  "files": ["consumer.mts"] }
+JSON
+"$sdk/typescript/node_modules/.bin/tsc" -p .
+cd "$sdk"
+
 echo "== python: venv with pinned requirements"
 cd "$sdk/python"
 if [[ ! -x .venv/bin/python ]]; then
