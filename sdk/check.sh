@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SDK checks (CI calls this): type-check the TypeScript SDK with the pinned tsc, run the Python SDK's
-# pytest suite with the pinned pydantic in sdk/python/.venv. Idempotent; runs from any directory;
-# the only network it uses is the npm and PyPI registries, and only when something is not installed.
+# pytest suite with the pinned pydantic in sdk/python/.venv, then install each package the way a user
+# would (the npm pack tarball into a scratch project, the wheel into a fresh venv; both in a temp dir
+# removed on exit) and use it from there. Idempotent; runs from any directory; the only network it
+# uses is the npm and PyPI registries, and only when something is not installed or cached.
 set -euo pipefail
 
 sdk="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -68,4 +70,22 @@ if ! cmp -s requirements.txt "$stamp" 2>/dev/null; then
 fi
 echo "== python: pytest"
 .venv/bin/python -m pytest -q "$sdk/python/tests"
+echo "== python: the wheel as a user gets it (pip wheel, install into a fresh venv, import outside the tree)"
+# Built from a copy in the temp dir, so setuptools' build/ and *.egg-info never land in the tree.
+# The build backend is pinned by build-constraints.txt; the wheel's dependencies are installed from
+# the pip cache or PyPI, constrained to requirements.txt's pins.
+mkdir "$scratch/py-src" "$scratch/py-dist" "$scratch/py-user"
+cp pyproject.toml "$scratch/py-src/"
+cp -r handshake_job_model "$scratch/py-src/"
+find "$scratch/py-src" -name __pycache__ -prune -exec rm -rf {} +
+PIP_CONSTRAINT="$sdk/python/build-constraints.txt" .venv/bin/python -m pip wheel --quiet \
+  --disable-pip-version-check --no-deps --wheel-dir "$scratch/py-dist" "$scratch/py-src"
+wheel=("$scratch"/py-dist/*.whl)
+"$python" -m venv "$scratch/py-user/venv"
+"$scratch/py-user/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+  -c requirements.txt "${wheel[0]}"
+cp tests/package/consumer.py "$scratch/py-user/"
+(cd "$scratch/py-user" && venv/bin/python -I consumer.py \
+  "$sdk/../tests/corpus/ai_job/valid/required_only.json" \
+  "$sdk/../tests/corpus/ai_job/invalid/record_as_array.json")
 echo "== sdk checks passed"
