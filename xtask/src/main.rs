@@ -313,7 +313,11 @@ fn test() -> Result<ExitCode> {
     // differential test (Rust vs JSON Schema vs Pydantic) then calls.
     let sdk_check = repo_root().join("sdk/check.sh");
     let sdk_check = sdk_check.to_str().context("non-UTF-8 path")?;
-    run("sdk (tsc + pytest)", "bash", &[sdk_check])?;
+    run(
+        "sdk (tsc, Ajv corpus, pytest, npm pack and wheel installs)",
+        "bash",
+        &[sdk_check],
+    )?;
     // Unit, integration and doc tests, examples built; benches are built by clippy above.
     run("tests", &cargo, &["test", "--workspace"])?;
     println!("\nxtask test: all steps passed");
