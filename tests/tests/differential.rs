@@ -84,32 +84,6 @@ const KNOWN_GAPS: &[KnownGap] = &[
         target: Target::TypeScript,
         rule: "u64 range: 1.8446744073709552e19 is the double u64::MAX parses to in JavaScript",
     },
-    KnownGap {
-        file: "tests/corpus/ai_job/invalid/timestamp_utc_after_year_9999.json",
-        target: Target::JsonSchema,
-        rule: "a timestamp's instant must fall in years 0001-9999 in UTC: the pattern checks the local date and \
-               time, and comparing them with the offset takes a digit-by-digit regex the generator does not write \
-               yet (fixable, issue #10)",
-    },
-    KnownGap {
-        file: "tests/corpus/ai_job/invalid/timestamp_utc_before_year_0001.json",
-        target: Target::JsonSchema,
-        rule: "a timestamp's instant must fall in years 0001-9999 in UTC: the pattern checks the local date and \
-               time, and comparing them with the offset takes a digit-by-digit regex the generator does not write \
-               yet (fixable, issue #10)",
-    },
-    KnownGap {
-        file: "tests/corpus/ai_job/invalid/timestamp_utc_after_year_9999.json",
-        target: Target::TypeScript,
-        rule: "the JSON Schema's gap above: validate<Type> runs Ajv over the same schema, and ajv-formats' \
-               date-time also reads the local date; fixed with the schema",
-    },
-    KnownGap {
-        file: "tests/corpus/ai_job/invalid/timestamp_utc_before_year_0001.json",
-        target: Target::TypeScript,
-        rule: "the JSON Schema's gap above: validate<Type> runs Ajv over the same schema, and ajv-formats' \
-               date-time also reads the local date; fixed with the schema",
-    },
 ];
 
 /// One record of the corpus.

@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use handshake_codegen::json_schema;
 use json_schema_support::root_schemas;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The contract a schema states for one type, with every difference of notation removed.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,6 +204,13 @@ impl Reader<'_> {
                 };
                 if restated.is_some() && object.get("pattern").and_then(Value::as_str) == restated {
                     object.remove("pattern");
+                }
+                // The edge-day offset rule of a timestamp restates its range too.
+                let edge = json!({ "pattern": json_schema::DATE_TIME_EDGE_OFFSET_PATTERN });
+                if restated == Some(json_schema::DATE_TIME_PATTERN)
+                    && object.get("not") == Some(&edge)
+                {
+                    object.remove("not");
                 }
                 Shape::Scalar {
                     ty,

@@ -61,6 +61,14 @@ pub const UUID_PATTERN: &str =
 /// calendar is beyond a portable regular expression, and every other target refuses it.
 pub const DATE_TIME_PATTERN: &str = "^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
 
+/// What [`DATE_TIME_PATTERN`] must not also match (`"not": {"pattern": …}`): an offset other than
+/// `Z`/`±00:00` on 0001-01-01 or 9999-12-31. Decision (docs/spec-language.md): a timestamp's
+/// instant must lie in years 0001–9999 in UTC, the range of its one output form, and on the two
+/// edge days only a zero offset lets every target decide that without date arithmetic (a
+/// pattern cannot add an offset to a time).
+pub const DATE_TIME_EDGE_OFFSET_PATTERN: &str =
+    "^(0001-01-01|9999-12-31)[Tt].*[+-]((0[1-9]|1[0-9]|2[0-3]):[0-5][0-9]|00:(0[1-9]|[1-5][0-9]))$";
+
 /// Source named in the `@generated` marker: schemas come from the whole spec.
 const SOURCE: &str = "spec/handshake.yaml";
 
@@ -295,6 +303,10 @@ fn type_reference(ty: &TypeRef, root: &str) -> Map<String, Value> {
                 schema.insert("type".into(), "string".into());
                 schema.insert("format".into(), "date-time".into());
                 schema.insert("pattern".into(), DATE_TIME_PATTERN.into());
+                schema.insert(
+                    "not".into(),
+                    json!({ "pattern": DATE_TIME_EDGE_OFFSET_PATTERN }),
+                );
             }
             // Any JSON value: the empty schema (equivalent to `true`), so a description can sit
             // beside it.
@@ -799,7 +811,12 @@ mod tests {
         };
         assert_eq!(
             body("created_at"),
-            json!({"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN})
+            json!({
+                "type": "string",
+                "format": "date-time",
+                "pattern": DATE_TIME_PATTERN,
+                "not": {"pattern": DATE_TIME_EDGE_OFFSET_PATTERN}
+            })
         );
         assert_eq!(
             body("attempt"),

@@ -36,6 +36,14 @@ fn narrowing_refused(value: &str) -> Option<&'static str> {
     if &bytes[..4] == b"0000" {
         return Some("year 0000 is not accepted");
     }
+    // Decision (docs/spec-language.md): the instant must lie in years 0001–9999 in UTC, the range
+    // of the one output form; on the two edge days only a zero offset lets every target decide
+    // that without date arithmetic (the JSON Schema's pattern cannot add an offset to a time).
+    let offset = &bytes[bytes.len().saturating_sub(6)..];
+    let zero_offset = matches!(bytes.last(), Some(b'Z' | b'z')) || &offset[1..] == b"00:00";
+    if matches!(&bytes[..10], b"0001-01-01" | b"9999-12-31") && !zero_offset {
+        return Some("on 0001-01-01 and 9999-12-31 the offset must be Z or ±00:00");
+    }
     None
 }
 
@@ -185,13 +193,23 @@ mod tests {
             "0001-01-01T00:59:59.999999+01:00",
             "9999-12-31T23:59:59-01:00",
             "9999-12-31T23:00:00-01:00",
+            // Inside the range, but on an edge day with an offset: one rule every target can
+            // check without arithmetic.
+            "0001-01-01T05:00:00+01:00",
+            "9999-12-31T00:00:00-00:01",
         ] {
             let error = Timestamp::parse(text).expect_err(text);
-            assert!(error.reason.contains("0001–9999"), "{text}: {error}");
+            assert!(error.reason.contains("offset must be Z"), "{text}: {error}");
         }
         for (text, utc) in [
-            ("0001-01-01T01:00:00+01:00", "0001-01-01T00:00:00.000000Z"),
-            ("9999-12-31T22:59:59-01:00", "9999-12-31T23:59:59.000000Z"),
+            ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000000Z"),
+            ("0001-01-01T00:00:00-00:00", "0001-01-01T00:00:00.000000Z"),
+            (
+                "9999-12-31T23:59:59.9999999+00:00",
+                "9999-12-31T23:59:59.999999Z",
+            ),
+            ("0001-01-02T00:00:00+23:59", "0001-01-01T00:01:00.000000Z"),
+            ("9999-12-30T23:59:59-23:59", "9999-12-31T23:58:59.000000Z"),
         ] {
             assert_eq!(Timestamp::parse(text).unwrap().to_string(), utc);
         }

@@ -47,6 +47,10 @@ def _timestamp_input(value: object) -> _dt.datetime:
     if match is None:
         raise ValueError("timestamp must be RFC 3339, e.g. 2026-01-01T00:00:00Z")
     year, month, day, hour, minute, second, fraction, sign, offset_hour, offset_minute = match.groups()
+    if (year, month, day) in (("0001", "01", "01"), ("9999", "12", "31")) and (
+        sign is not None and (offset_hour, offset_minute) != ("00", "00")
+    ):
+        raise ValueError("on 0001-01-01 and 9999-12-31 the offset must be Z or +00:00 (years 0001-9999 in UTC)")
     offset = _dt.timedelta(0)
     if sign is not None:
         if int(offset_hour) > 23 or int(offset_minute) > 59:
