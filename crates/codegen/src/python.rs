@@ -336,13 +336,7 @@ fn types_file(spec: &Spec) -> String {
                 );
             }
             TypeKind::Record(record) => {
-                let renamed: Vec<(String, String)> = spec
-                    .evolution
-                    .renamed_fields
-                    .iter()
-                    .filter(|r| r.record == ty.name)
-                    .map(|r| (r.field.clone(), r.from.clone()))
-                    .collect();
+                let renamed: Vec<(String, String)> = spec.evolution.renamed_fields_of(&ty.name);
                 model(
                     &mut out,
                     &ty.name,

@@ -167,13 +167,7 @@ fn types_file(spec: &Spec) -> String {
             }
             TypeKind::Record(record) => {
                 tsdoc(&mut out, "", &type_doc(&ty.meta));
-                let renamed: Vec<(String, String)> = spec
-                    .evolution
-                    .renamed_fields
-                    .iter()
-                    .filter(|r| r.record == ty.name)
-                    .map(|r| (r.field.clone(), r.from.clone()))
-                    .collect();
+                let renamed: Vec<(String, String)> = spec.evolution.renamed_fields_of(&ty.name);
                 interface(&mut out, &ty.name, None, &record.fields, &renamed);
             }
             TypeKind::Union(union) => union_type(&mut out, ty, union),

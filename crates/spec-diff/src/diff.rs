@@ -390,11 +390,7 @@ impl Differ {
                                     "value `{}` of {name} was removed: stored rows become `{}`{}",
                                     v.name,
                                     r.map_to,
-                                    if r.read_alias {
-                                        ", and readers still accept it as an alias"
-                                    } else {
-                                        ""
-                                    }
+                                    alias_note(r.read_alias)
                                 ),
                                 &r.location,
                             ),
@@ -999,5 +995,14 @@ fn storage_name(storage: &FieldStorage) -> String {
         FieldStorage::Column => "a column".to_string(),
         FieldStorage::Json => "a JSON column".to_string(),
         FieldStorage::ChildTable(t) => format!("child table {}", t.table),
+    }
+}
+
+/// The tail of a removed value's message: whether readers still accept the old spelling.
+pub(crate) fn alias_note(read_alias: bool) -> &'static str {
+    if read_alias {
+        ", and readers still accept it as an alias"
+    } else {
+        ""
     }
 }

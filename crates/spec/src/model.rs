@@ -128,6 +128,15 @@ impl Evolution {
             .find(|r| r.record == record && r.field == field)
     }
 
+    /// The fields of `record` declared `renamed_from`, as (name now, name before), in spec order.
+    pub fn renamed_fields_of(&self, record: &str) -> Vec<(String, String)> {
+        self.renamed_fields
+            .iter()
+            .filter(|r| r.record == record)
+            .map(|r| (r.field.clone(), r.from.clone()))
+            .collect()
+    }
+
     /// The backfill of `record.field`, if it declares one.
     pub fn backfill(&self, record: &str, field: &str) -> Option<&FieldBackfill> {
         self.backfills

@@ -46,11 +46,7 @@ impl Differ {
                             "state `{}` was removed: stored jobs in it move to `{}`{}",
                             s.name,
                             r.map_to,
-                            if r.read_alias {
-                                ", and readers still accept it as an alias"
-                            } else {
-                                ""
-                            }
+                            super::alias_note(r.read_alias)
                         ),
                         &r.location,
                     ),
