@@ -386,3 +386,576 @@ fn profile_id_is_judged_for_every_kind_and_profile() {
     assert!(judged > spec.profiles.len(), "no kind was judged");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// What one planned-operation target needs from `entity_refs` (§2.6.6.2.3: a job operates only
+/// on entities listed in, or derivable from, its refs), as HSK-RULE-0112 to 0117 decide it.
+enum Target {
+    /// An `EntityRef` target (0112): a ref of the same artefact that is whole, or has exactly
+    /// the target's selector; a target without a selector is covered by a whole ref only.
+    Ref {
+        ty: &'static str,
+        id: &'static str,
+        selector: Option<Value>,
+    },
+    /// A doc or file id read or written as a whole (0113, 0116): a ref of that type and id
+    /// without a selector.
+    Whole { ty: &'static str, id: &'static str },
+    /// A block, range or column id (0114, 0115): a whole ref of the type, or a ref of the type
+    /// whose selector of `kind` names exactly this part in `key`.
+    Part {
+        ty: &'static str,
+        kind: &'static str,
+        key: &'static str,
+        id: &'static str,
+    },
+    /// The interval transcribe_segment works on (0117): the whole audio asset, or a ref whose
+    /// time_range is exactly the interval; the asset compares as a UUID.
+    Interval {
+        id: &'static str,
+        start: u64,
+        end: u64,
+    },
+    /// A media asset whose transcript is worked on (0117): any audio ref of the asset.
+    Asset { id: &'static str },
+}
+
+/// Another artefact type, for the near-miss "right id, wrong type".
+fn other_type(ty: &str) -> &'static str {
+    match ty {
+        "doc" => "sheet",
+        "audio" | "sheet" => "file",
+        _ => "doc",
+    }
+}
+
+fn entity_ref(ty: &str, id: &str, selector: Option<Value>) -> Value {
+    let mut value = serde_json::json!({ "artefact_type": ty, "artefact_id": id });
+    if let Some(selector) = selector {
+        value["selector"] = selector;
+    }
+    value
+}
+
+const OTHER_ID: &str = "00000000-0000-4000-8000-0000000000ff";
+
+impl Target {
+    fn rule(&self) -> &'static str {
+        match self {
+            Target::Ref { .. } => "planned_entity_targets_are_listed",
+            Target::Whole { ty: "doc", .. } => "planned_document_targets_are_listed",
+            Target::Whole { .. } => "planned_source_files_are_listed",
+            Target::Part { ty: "doc", .. } => "planned_block_targets_are_derivable",
+            Target::Part { .. } => "planned_sheet_targets_are_derivable",
+            Target::Interval { .. } | Target::Asset { .. } => "planned_media_is_listed",
+        }
+    }
+
+    /// Refs that cover the target alone, each enough by itself; the first is the narrowest
+    /// (it covers nothing but this target), so the other targets of an operation are judged
+    /// with it in place.
+    fn covers(&self) -> Vec<(&'static str, Value)> {
+        match self {
+            Target::Ref {
+                ty,
+                id,
+                selector: None,
+            } => vec![("the same artefact, whole", entity_ref(ty, id, None))],
+            Target::Ref {
+                ty,
+                id,
+                selector: Some(selector),
+            } => vec![
+                (
+                    "the same artefact with the same selector",
+                    entity_ref(ty, id, Some(selector.clone())),
+                ),
+                ("the same artefact, whole", entity_ref(ty, id, None)),
+            ],
+            Target::Whole { ty, id } => {
+                vec![("the same artefact, whole", entity_ref(ty, id, None))]
+            }
+            Target::Part { ty, kind, key, id } => vec![
+                (
+                    "a ref selecting exactly the part",
+                    entity_ref(
+                        ty,
+                        OTHER_ID,
+                        Some(serde_json::json!({ "kind": kind, *key: id })),
+                    ),
+                ),
+                (
+                    "a whole artefact of the type",
+                    entity_ref(ty, OTHER_ID, None),
+                ),
+            ],
+            Target::Interval { id, start, end } => vec![
+                (
+                    "exactly the interval",
+                    entity_ref(
+                        "audio",
+                        id,
+                        Some(
+                            serde_json::json!({ "kind": "time_range", "start_ms": start, "end_ms": end }),
+                        ),
+                    ),
+                ),
+                ("the whole asset", entity_ref("audio", id, None)),
+                (
+                    "the whole asset, its UUID in upper case",
+                    entity_ref("audio", &id.to_uppercase(), None),
+                ),
+            ],
+            Target::Asset { id } => vec![
+                ("the whole asset", entity_ref("audio", id, None)),
+                (
+                    "an interval of the asset",
+                    entity_ref(
+                        "audio",
+                        id,
+                        Some(
+                            serde_json::json!({ "kind": "time_range", "start_ms": 5, "end_ms": 6 }),
+                        ),
+                    ),
+                ),
+            ],
+        }
+    }
+
+    /// Refs that come close and do not cover the target.
+    fn near_misses(&self) -> Vec<(&'static str, Value)> {
+        let block = serde_json::json!({ "kind": "block_id", "block_id": "blk-other" });
+        match self {
+            Target::Ref { ty, id, selector } => {
+                let mut misses = vec![
+                    (
+                        "the same id as another type",
+                        entity_ref(other_type(ty), id, selector.clone()),
+                    ),
+                    (
+                        "another artefact of the type",
+                        entity_ref(ty, OTHER_ID, selector.clone()),
+                    ),
+                    (
+                        "the same artefact with another selector",
+                        entity_ref(ty, id, Some(block)),
+                    ),
+                ];
+                if selector.is_some() {
+                    misses.push(("another artefact, whole", entity_ref(ty, OTHER_ID, None)));
+                }
+                misses
+            }
+            Target::Whole { ty, id } => vec![
+                (
+                    "the same artefact with a selector",
+                    entity_ref(ty, id, Some(block)),
+                ),
+                (
+                    "the same id as another type",
+                    entity_ref(other_type(ty), id, None),
+                ),
+                (
+                    "another artefact of the type",
+                    entity_ref(ty, OTHER_ID, None),
+                ),
+            ],
+            Target::Part { ty, kind, key, id } => vec![
+                (
+                    "a ref selecting another part",
+                    entity_ref(
+                        ty,
+                        OTHER_ID,
+                        Some(serde_json::json!({ "kind": kind, *key: "part-other" })),
+                    ),
+                ),
+                (
+                    "a ref selecting the part's id as a row",
+                    entity_ref(
+                        ty,
+                        OTHER_ID,
+                        Some(serde_json::json!({ "kind": "row_id", "row_id": id })),
+                    ),
+                ),
+                (
+                    "a whole artefact of another type",
+                    entity_ref(other_type(ty), OTHER_ID, None),
+                ),
+                (
+                    "another type selecting exactly the part",
+                    entity_ref(
+                        other_type(ty),
+                        OTHER_ID,
+                        Some(serde_json::json!({ "kind": kind, *key: id })),
+                    ),
+                ),
+            ],
+            Target::Interval { id, start, end } => vec![
+                (
+                    "an interval starting later",
+                    entity_ref(
+                        "audio",
+                        id,
+                        Some(
+                            serde_json::json!({ "kind": "time_range", "start_ms": start + 1, "end_ms": end }),
+                        ),
+                    ),
+                ),
+                (
+                    "an interval ending later",
+                    entity_ref(
+                        "audio",
+                        id,
+                        Some(
+                            serde_json::json!({ "kind": "time_range", "start_ms": start, "end_ms": end + 1 }),
+                        ),
+                    ),
+                ),
+                ("the same id as a file", entity_ref("file", id, None)),
+                (
+                    "the same interval as a file",
+                    entity_ref(
+                        "file",
+                        id,
+                        Some(
+                            serde_json::json!({ "kind": "time_range", "start_ms": start, "end_ms": end }),
+                        ),
+                    ),
+                ),
+                ("another asset, whole", entity_ref("audio", OTHER_ID, None)),
+            ],
+            Target::Asset { id } => vec![
+                ("the same id as a file", entity_ref("file", id, None)),
+                ("another asset, whole", entity_ref("audio", OTHER_ID, None)),
+                (
+                    "another asset's interval",
+                    entity_ref(
+                        "audio",
+                        OTHER_ID,
+                        Some(
+                            serde_json::json!({ "kind": "time_range", "start_ms": 5, "end_ms": 6 }),
+                        ),
+                    ),
+                ),
+            ],
+        }
+    }
+}
+
+/// The operations a condition names as `{ absent: "[op]" }` (the arm that lets every other
+/// operation through).
+fn operations_named_in(condition: &handshake_spec::model::Condition, into: &mut BTreeSet<String>) {
+    use handshake_spec::model::{Condition, PathStep};
+    match condition {
+        Condition::Absent(path) => {
+            if let [PathStep::Variant(op)] = path.0.as_slice() {
+                into.insert(op.clone());
+            }
+        }
+        Condition::Each { condition, .. } | Condition::Not(condition) => {
+            operations_named_in(condition, into)
+        }
+        Condition::All(conditions) | Condition::Any(conditions) => {
+            for condition in conditions {
+                operations_named_in(condition, into);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every planned operation with a target one of HSK-RULE-0112 to 0117 names, and each of its
+/// targets. The operations are the rules' own list (their decisions in spec/rules.yaml); the test
+/// asserts that list is complete, so a rule that gains an operation gains a row here.
+fn planned_operation_targets() -> Vec<(Value, Vec<Target>)> {
+    use serde_json::json;
+    const DOC: &str = "9c4d5e6f-7a8b-4c9d-8e1f-2a3b4c5d6e7f";
+    const SHEET: &str = "5b6c7d8e-9f01-4234-8567-89abcdef0123";
+    const FILE: &str = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+    const MEDIA: &str = "3c4d5e6f-7a8b-4c9d-9e0f-1a2b3c4d5e6f";
+    let segments = json!([{ "time_range": { "start_ms": 0, "end_ms": 4200 }, "text": "Welcome." }]);
+    let handle = json!({
+        "artifact_id": "0193a2b5-0000-7000-8000-000000000064", "kind": "transcript",
+        "uri": "file:///artifacts/100.json", "content_hash": "b".repeat(64), "size_bytes": 48213,
+        "classification": "medium", "exportable": false
+    });
+    let column = json!({ "kind": "column_id", "column_id": "col-revenue" });
+    vec![
+        (
+            json!({ "op": "update_metadata", "target": { "artefact_type": "sheet", "artefact_id": SHEET, "selector": column }, "metadata": {} }),
+            vec![Target::Ref {
+                ty: "sheet",
+                id: SHEET,
+                selector: Some(column.clone()),
+            }],
+        ),
+        (
+            json!({ "op": "update_metadata", "target": { "artefact_type": "doc", "artefact_id": DOC }, "metadata": {} }),
+            vec![Target::Ref {
+                ty: "doc",
+                id: DOC,
+                selector: None,
+            }],
+        ),
+        (
+            json!({ "op": "create_chart", "source_table_ref": { "artefact_type": "sheet", "artefact_id": SHEET, "selector": column },
+                "source_range": { "form": "a1", "range": "A1:C10" }, "chart_spec": { "schema_version": "1.0.0", "body": {} } }),
+            vec![Target::Ref {
+                ty: "sheet",
+                id: SHEET,
+                selector: Some(column.clone()),
+            }],
+        ),
+        (
+            json!({ "op": "build_context_pack", "target_ref": { "artefact_type": "doc", "artefact_id": DOC } }),
+            vec![Target::Ref {
+                ty: "doc",
+                id: DOC,
+                selector: None,
+            }],
+        ),
+        (
+            json!({ "op": "attach_transcript", "media_id": MEDIA, "target_doc_id": DOC, "transcript": handle }),
+            vec![
+                Target::Whole { ty: "doc", id: DOC },
+                Target::Asset { id: MEDIA },
+            ],
+        ),
+        (
+            json!({ "op": "import_blocks", "source_file_id": FILE, "target_doc_id": DOC, "block_mapping": [] }),
+            vec![
+                Target::Whole {
+                    ty: "file",
+                    id: FILE,
+                },
+                Target::Whole { ty: "doc", id: DOC },
+            ],
+        ),
+        (
+            json!({ "op": "link_provenance", "source_file_id": FILE, "target_doc_id": DOC, "segment_mapping": [] }),
+            vec![
+                Target::Whole {
+                    ty: "file",
+                    id: FILE,
+                },
+                Target::Whole { ty: "doc", id: DOC },
+            ],
+        ),
+        (
+            json!({ "op": "extract_structure", "source_file_id": FILE, "layout_model": "docling-layout" }),
+            vec![Target::Whole {
+                ty: "file",
+                id: FILE,
+            }],
+        ),
+        (
+            json!({ "op": "extract_tables", "source_file_id": FILE, "table_model": "tableformer" }),
+            vec![Target::Whole {
+                ty: "file",
+                id: FILE,
+            }],
+        ),
+        (
+            json!({ "op": "insert_block", "after": "blk-0042", "content": { "block_type": "paragraph", "text": "x" } }),
+            vec![Target::Part {
+                ty: "doc",
+                kind: "block_id",
+                key: "block_id",
+                id: "blk-0042",
+            }],
+        ),
+        (
+            json!({ "op": "replace_block", "block_id": "blk-0007", "content": { "block_type": "paragraph", "text": "x" } }),
+            vec![Target::Part {
+                ty: "doc",
+                kind: "block_id",
+                key: "block_id",
+                id: "blk-0007",
+            }],
+        ),
+        (
+            json!({ "op": "move_block", "block_id": "blk-0007", "after": "blk-0042" }),
+            vec![
+                Target::Part {
+                    ty: "doc",
+                    kind: "block_id",
+                    key: "block_id",
+                    id: "blk-0007",
+                },
+                Target::Part {
+                    ty: "doc",
+                    kind: "block_id",
+                    key: "block_id",
+                    id: "blk-0042",
+                },
+            ],
+        ),
+        (
+            json!({ "op": "apply_formula", "range": "Sheet1!A1:C10", "formula": { "expression": "=SUM(A1:A9)" } }),
+            vec![Target::Part {
+                ty: "sheet",
+                kind: "range",
+                key: "range_id",
+                id: "Sheet1!A1:C10",
+            }],
+        ),
+        (
+            json!({ "op": "fill_down", "range": "Sheet1!B2:B9" }),
+            vec![Target::Part {
+                ty: "sheet",
+                kind: "range",
+                key: "range_id",
+                id: "Sheet1!B2:B9",
+            }],
+        ),
+        (
+            json!({ "op": "normalize_column", "column_id": "col-date", "normalization": "iso_8601_date" }),
+            vec![Target::Part {
+                ty: "sheet",
+                kind: "column_id",
+                key: "column_id",
+                id: "col-date",
+            }],
+        ),
+        (
+            json!({ "op": "transcribe_segment", "media_id": MEDIA, "time_range": { "start_ms": 1000, "end_ms": 30000 }, "asr_model_id": "whisper-large-v3" }),
+            vec![Target::Interval {
+                id: MEDIA,
+                start: 1000,
+                end: 30000,
+            }],
+        ),
+        (
+            json!({ "op": "align_transcript", "media_id": MEDIA, "transcript_segments": segments }),
+            vec![Target::Asset { id: MEDIA }],
+        ),
+        (
+            json!({ "op": "identify_speakers", "media_id": MEDIA, "segments": segments }),
+            vec![Target::Asset { id: MEDIA }],
+        ),
+    ]
+}
+
+/// HSK-RULE-0112 to 0117 on every operation and every target they name: with each covering
+/// ref the job has no violation of the six rules; with each near miss (right id and wrong type,
+/// wrong id, a selector where the whole is needed, another part or interval) exactly the target's
+/// rule is reported. The other targets of the operation stay covered by their narrowest ref, so
+/// each target is judged alone.
+#[test]
+fn every_planned_operation_target_is_judged_against_entity_refs() {
+    let spec = spec();
+    let code_of = |rule: &str| {
+        spec.rules
+            .iter()
+            .find(|r| r.name == rule)
+            .unwrap_or_else(|| panic!("the spec declares {rule}"))
+            .code
+            .clone()
+    };
+    let codes: BTreeSet<String> = [
+        "planned_entity_targets_are_listed",
+        "planned_document_targets_are_listed",
+        "planned_block_targets_are_derivable",
+        "planned_sheet_targets_are_derivable",
+        "planned_source_files_are_listed",
+        "planned_media_is_listed",
+    ]
+    .into_iter()
+    .map(code_of)
+    .collect();
+    let mut base: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("tests/corpus/ai_job/valid/required_only.json"))
+            .expect("record"),
+    )
+    .expect("json");
+    base["access_mode"] = Value::from("apply_scoped");
+    // The verdict of the six rules: their codes, or the serde error if the record does not parse.
+    let judge = |op: &Value, refs: Vec<Value>| -> Result<BTreeSet<String>, String> {
+        let mut record = base.clone();
+        record["planned_operations"] = Value::Array(vec![op.clone()]);
+        record["entity_refs"] = Value::Array(refs);
+        match validate_json::<model::AiJob>(&record) {
+            Ok(_) => Ok(BTreeSet::new()),
+            Err(violations) => {
+                if let Some(v) = violations
+                    .iter()
+                    .find(|v| v.code == model::INVALID_RECORD_CODE)
+                {
+                    return Err(format!("{} {}", v.path, v.message));
+                }
+                Ok(violations
+                    .iter()
+                    .filter(|v| codes.contains(v.code))
+                    .map(|v| format!("{} at {}", v.code, v.path))
+                    .collect())
+            }
+        }
+    };
+    let mut failures = Vec::new();
+    let mut judged = 0;
+    let mut operations = BTreeSet::new();
+    for (op, targets) in planned_operation_targets() {
+        let name = op["op"].as_str().expect("op").to_string();
+        operations.insert(name.clone());
+        let narrowest: Vec<Value> = targets.iter().map(|t| t.covers().remove(0).1).collect();
+        for (index, target) in targets.iter().enumerate() {
+            let code = code_of(target.rule());
+            let with = |candidate: Value| {
+                let mut refs = narrowest.clone();
+                refs[index] = candidate;
+                refs
+            };
+            let mut expect = |label: &str, refs: Vec<Value>, expected: Option<&str>| {
+                judged += 1;
+                match judge(&op, refs) {
+                    Err(error) => failures.push(format!(
+                        "{name}, {label}: the record does not parse: {error}"
+                    )),
+                    Ok(found) => {
+                        let found: BTreeSet<&str> = found
+                            .iter()
+                            .map(|f| f.split(' ').next().expect("code"))
+                            .collect();
+                        let expected: BTreeSet<&str> = expected.into_iter().collect();
+                        if found != expected {
+                            failures.push(format!(
+                                "{name} target {index}, {label}: expected {expected:?}, found {found:?}"
+                            ));
+                        }
+                    }
+                }
+            };
+            for (label, cover) in target.covers() {
+                expect(label, with(cover), None);
+            }
+            for (label, miss) in target.near_misses() {
+                expect(label, with(miss), Some(&code));
+            }
+            expect(
+                "no ref for it at all",
+                {
+                    let mut refs = narrowest.clone();
+                    refs.remove(index);
+                    refs
+                },
+                Some(&code),
+            );
+        }
+    }
+    // Every operation the six rules name (as `{ absent: "[op]" }`, read from their declarations)
+    // is in the table.
+    let mut named = BTreeSet::new();
+    for rule in spec.rules.iter().filter(|r| codes.contains(&r.code)) {
+        operations_named_in(&rule.require, &mut named);
+    }
+    assert!(
+        !named.is_empty(),
+        "the six rules name no operation: is the walk broken?"
+    );
+    let missing: Vec<_> = named.difference(&operations).collect();
+    assert!(
+        missing.is_empty(),
+        "operations the rules name with no row here: {missing:?}"
+    );
+    assert!(judged > 100, "only {judged} records were judged");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
