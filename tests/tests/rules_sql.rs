@@ -20,6 +20,8 @@ const UNEXPRESSED: &[(&str, &str)] = &[
     ("ai_jobs", "import_jobs_read_a_source_file"),
     ("ai_jobs", "export_jobs_name_target_and_policy"),
     ("ai_jobs", "inline_only_jobs_plan_no_structural_changes"),
+    ("ai_jobs", "export_jobs_plan_no_operations"),
+    ("ai_jobs", "speakers_are_identified_only_with_diarization"),
     ("ai_jobs", "range_kind_needs_a_sheet"),
     ("ai_jobs", "chart_jobs_name_their_source_table"),
     ("ai_jobs", "docs_sheets_kinds_carry_docs_sheets_inputs"),

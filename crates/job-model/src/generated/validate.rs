@@ -268,6 +268,39 @@ impl Validate for AiJob {
                 }
             }
         }
+        if matches!(
+            self.job_kind, JobKind::DocExportPdf | JobKind::DocExportDocx |
+            JobKind::DocExportHtml | JobKind::DocExportMd | JobKind::SheetExportCsv |
+            JobKind::SheetExportXlsx | JobKind::SheetExportJson
+        ) && !self.planned_operations.is_empty()
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/planned_operations"),
+                code: "HSK-RULE-PRF-037",
+                clause: "§2.5.10.2",
+                rule: "export_jobs_plan_no_operations",
+                message: "an export job must not plan any operation".to_owned(),
+            });
+        }
+        if match self.job_inputs.as_ref() {
+            Some(JobInputs::Asr { diarization_enabled, .. }) => Some(diarization_enabled),
+            _ => None,
+        }
+            .is_some_and(|v1| !*v1)
+        {
+            for (i1, e1) in self.planned_operations.iter().enumerate() {
+                if matches!(e1, PlannedOperation::IdentifySpeakers { .. }) {
+                    out.push(Violation {
+                        path: format!("{pointer}/planned_operations/{i1}/op"),
+                        code: "HSK-RULE-PRF-038",
+                        clause: "§6.2.26.1, §6.2.26.2",
+                        rule: "speakers_are_identified_only_with_diarization",
+                        message: "an ASR job with diarization_enabled false must not plan identify_speakers"
+                            .to_owned(),
+                    });
+                }
+            }
+        }
         if match self.job_inputs.as_ref() {
             Some(JobInputs::DocsSheets { range_kind: Some(range_kind), .. }) => {
                 Some(range_kind)

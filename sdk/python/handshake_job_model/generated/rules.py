@@ -51,6 +51,10 @@ RULES: tuple[CrossFieldRule, ...] = (
     CrossFieldRule("HSK-RULE-PRF-033", "export_jobs_name_target_and_policy", "AiJob", "§2.5.10.2", "an export job's Docs & Sheets inputs must name export_target and policy_id"),
     # an inline-only job edits inside existing blocks; inserting or moving blocks is structural work
     CrossFieldRule("HSK-RULE-PRF-034", "inline_only_jobs_plan_no_structural_changes", "AiJob", "§2.5.10.4.2, §2.5.10.4.3, §2.5.10.10", "an inline-only document job must not plan insert_block or move_block"),
+    # an export renders stored content into artifacts and an export record; it writes nothing back
+    CrossFieldRule("HSK-RULE-PRF-037", "export_jobs_plan_no_operations", "AiJob", "§2.5.10.2", "an export job must not plan any operation"),
+    # identify_speakers runs speaker diarization, which the job's inputs can switch off
+    CrossFieldRule("HSK-RULE-PRF-038", "speakers_are_identified_only_with_diarization", "AiJob", "§6.2.26.1, §6.2.26.2", "an ASR job with diarization_enabled false must not plan identify_speakers"),
     # range_kind says what a sheet operation targets, so it only means something with a sheet
     CrossFieldRule("HSK-RULE-PRF-035", "range_kind_needs_a_sheet", "AiJob", "§2.5.10.10", "Docs & Sheets inputs with a range_kind must name sheet_id"),
     # a chart reads a table; §2.5.11.1 makes source_table_ref optional in general but required for chart jobs
@@ -272,6 +276,14 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
     "inline_only_jobs_plan_no_structural_changes": (
         ("equals", ("job_inputs", _Variant("profile", "docs_sheets"), "block_mode"), "inline_only"),
         ("each", ("planned_operations",), ("not_in", ("op",), ("insert_block", "move_block"))),
+    ),
+    "export_jobs_plan_no_operations": (
+        ("in", ("job_kind",), ("doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json")),
+        ("length", ("planned_operations",), None, 0),
+    ),
+    "speakers_are_identified_only_with_diarization": (
+        ("equals", ("job_inputs", _Variant("profile", "asr"), "diarization_enabled"), False),
+        ("each", ("planned_operations",), ("not_equals", ("op",), "identify_speakers")),
     ),
     "range_kind_needs_a_sheet": (
         ("all", (("present", ("job_inputs", _Variant("profile", "docs_sheets"), "range_kind")), ("not_in", ("job_kind",), ("sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json")))),
@@ -657,34 +669,34 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
 """Rule name → (``when``, ``require``) as data; ``None`` means always."""
 
 _RULES_ON: dict[str, tuple[CrossFieldRule, ...]] = {
-    "AiJob": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5], RULES[6], RULES[7], RULES[8], RULES[9], RULES[10], RULES[11], RULES[12], RULES[13], RULES[14], RULES[15], RULES[16], RULES[17], RULES[18], RULES[19], RULES[20], RULES[21], RULES[22], RULES[23], RULES[24], RULES[25], RULES[26], RULES[27], RULES[28], RULES[29], RULES[30], RULES[31], RULES[32], RULES[33], RULES[34], RULES[35], RULES[36], RULES[40], RULES[41], RULES[42], RULES[43], RULES[44], RULES[45], RULES[46], RULES[48], RULES[49], RULES[52], RULES[53], RULES[54], RULES[55], RULES[56], RULES[57], RULES[58], RULES[59], RULES[60], RULES[61], RULES[62], RULES[63], RULES[64], RULES[65]),
-    "ArtifactHandle": (RULES[50],),
-    "ContextSnapshot": (RULES[51],),
-    "SourceRef": (RULES[66], RULES[67]),
-    "ContextBlock": (RULES[75], RULES[77]),
-    "PromptEnvelope": (RULES[68], RULES[69]),
-    "ScopeOverride": (RULES[70],),
-    "TruncationPlan": (RULES[87],),
-    "ContextPlan": (RULES[71], RULES[72]),
-    "ToolDelta": (RULES[74],),
-    "MemoryItem": (RULES[95],),
-    "MemoryGraphEdge": (RULES[96],),
-    "CompactionDecision": (RULES[89],),
-    "CompactionConstraint": (RULES[90],),
-    "CompactionOpenLoop": (RULES[91],),
-    "CompactionProgress": (RULES[92],),
-    "CompactionToolResult": (RULES[76], RULES[93]),
-    "CompactionError": (RULES[94],),
-    "CompactionEvent": (RULES[88],),
-    "JobContextTrace": (RULES[97], RULES[98], RULES[99], RULES[100], RULES[101]),
-    "QueryPlan": (RULES[85],),
-    "ContextPackRecord": (RULES[84],),
-    "ContextPackPayload": (RULES[79], RULES[80], RULES[81], RULES[82], RULES[83]),
-    "RetrievalCandidate": (RULES[86],),
-    "EvidenceSpan": (RULES[78],),
-    "RetrievalTrace": (RULES[73],),
-    "ExportRecord": (RULES[37], RULES[38], RULES[39]),
-    "AiJobModelCall": (RULES[47],),
+    "AiJob": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5], RULES[6], RULES[7], RULES[8], RULES[9], RULES[10], RULES[11], RULES[12], RULES[13], RULES[14], RULES[15], RULES[16], RULES[17], RULES[18], RULES[19], RULES[20], RULES[21], RULES[22], RULES[23], RULES[24], RULES[25], RULES[26], RULES[27], RULES[28], RULES[29], RULES[30], RULES[31], RULES[32], RULES[33], RULES[34], RULES[35], RULES[36], RULES[37], RULES[38], RULES[42], RULES[43], RULES[44], RULES[45], RULES[46], RULES[47], RULES[48], RULES[50], RULES[51], RULES[54], RULES[55], RULES[56], RULES[57], RULES[58], RULES[59], RULES[60], RULES[61], RULES[62], RULES[63], RULES[64], RULES[65], RULES[66], RULES[67]),
+    "ArtifactHandle": (RULES[52],),
+    "ContextSnapshot": (RULES[53],),
+    "SourceRef": (RULES[68], RULES[69]),
+    "ContextBlock": (RULES[77], RULES[79]),
+    "PromptEnvelope": (RULES[70], RULES[71]),
+    "ScopeOverride": (RULES[72],),
+    "TruncationPlan": (RULES[89],),
+    "ContextPlan": (RULES[73], RULES[74]),
+    "ToolDelta": (RULES[76],),
+    "MemoryItem": (RULES[97],),
+    "MemoryGraphEdge": (RULES[98],),
+    "CompactionDecision": (RULES[91],),
+    "CompactionConstraint": (RULES[92],),
+    "CompactionOpenLoop": (RULES[93],),
+    "CompactionProgress": (RULES[94],),
+    "CompactionToolResult": (RULES[78], RULES[95]),
+    "CompactionError": (RULES[96],),
+    "CompactionEvent": (RULES[90],),
+    "JobContextTrace": (RULES[99], RULES[100], RULES[101], RULES[102], RULES[103]),
+    "QueryPlan": (RULES[87],),
+    "ContextPackRecord": (RULES[86],),
+    "ContextPackPayload": (RULES[81], RULES[82], RULES[83], RULES[84], RULES[85]),
+    "RetrievalCandidate": (RULES[88],),
+    "EvidenceSpan": (RULES[80],),
+    "RetrievalTrace": (RULES[75],),
+    "ExportRecord": (RULES[39], RULES[40], RULES[41]),
+    "AiJobModelCall": (RULES[49],),
 }
 """The rules of each record type that has any, in spec order."""
 

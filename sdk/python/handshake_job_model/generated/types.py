@@ -4723,6 +4723,8 @@ class AiJob(BaseModel):
         - HSK-RULE-PRF-032 ``import_jobs_read_a_source_file`` (§2.5.10.2)
         - HSK-RULE-PRF-033 ``export_jobs_name_target_and_policy`` (§2.5.10.2)
         - HSK-RULE-PRF-034 ``inline_only_jobs_plan_no_structural_changes`` (§2.5.10.4.2, §2.5.10.4.3, §2.5.10.10)
+        - HSK-RULE-PRF-037 ``export_jobs_plan_no_operations`` (§2.5.10.2)
+        - HSK-RULE-PRF-038 ``speakers_are_identified_only_with_diarization`` (§6.2.26.1, §6.2.26.2)
         - HSK-RULE-PRF-035 ``range_kind_needs_a_sheet`` (§2.5.10.10)
         - HSK-RULE-PRF-036 ``chart_jobs_name_their_source_table`` (§2.5.11.1)
         - HSK-RULE-PRF-002 ``docs_sheets_kinds_carry_docs_sheets_inputs`` (§2.5.10, §2.6.6.6.1)
