@@ -368,6 +368,11 @@ struct RuleGap {
 /// instance values.
 const RULE_GAPS: &[RuleGap] = &[
     RuleGap {
+        rule: "prompt_envelope_hashes_match_its_blocks",
+        target: Target::JsonSchema,
+        reason: "`hash_of`: a SHA-256 over canonical JSON is recomputed, which no schema keyword can",
+    },
+    RuleGap {
         rule: "job_context_trace_same_model_tier",
         target: Target::JsonSchema,
         reason: "`all_equal`: every snapshot of a trace has the same model tier",
@@ -574,9 +579,8 @@ fn first_segments(condition: &Condition, out: &mut Vec<String>) {
         | Condition::Length { path, .. }
         | Condition::Contains { path, .. }
         | Condition::Each { path, .. }
-        | Condition::AllEqual { path, .. } => {
-            out.extend(path.json_keys().next().map(str::to_string))
-        }
+        | Condition::AllEqual { path, .. }
+        | Condition::HashOf { path, .. } => out.extend(path.json_keys().next().map(str::to_string)),
         Condition::All(conditions) | Condition::Any(conditions) => {
             conditions.iter().for_each(|c| first_segments(c, out))
         }

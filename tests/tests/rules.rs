@@ -13,8 +13,9 @@ use handshake_job_model as model;
 use handshake_job_model::validate_json;
 use serde_json::Value;
 
-/// Rules with `all_equal` (elements compared with each other) or `member_of` (a value compared
-/// with the elements of another list of the record), which JSON Schema cannot state.
+/// Rules with `all_equal` (elements compared with each other), `member_of` (a value compared
+/// with the elements of another list of the record) or `hash_of` (a SHA-256 recomputed), which
+/// JSON Schema cannot state.
 const NOT_EXPRESSIBLE: &[&str] = &[
     "job_context_trace_one_job",
     "job_context_trace_same_model_tier",
@@ -29,6 +30,7 @@ const NOT_EXPRESSIBLE: &[&str] = &[
     "planned_source_files_are_listed",
     "planned_media_is_listed",
     "entity_refs_lie_inside_the_document_scope",
+    "prompt_envelope_hashes_match_its_blocks",
 ];
 
 /// Rust's verdict: `Ok`, or the codes of every violation.

@@ -180,6 +180,21 @@ pub fn prompt_hash(blocks: &Value) -> Result<Hash, CanonicalError> {
     canonical_prompt_blocks(blocks).map(|text| Hash::of_bytes(text.as_bytes()))
 }
 
+/// The prompt hash of several block lists read in order (§2.6.6.7.5): each list sorted as
+/// [`prompt_hash`] sorts it, then concatenated into one canonical array. One list gives its
+/// [`prompt_hash`]; the stable prefix blocks followed by the variable suffix blocks give
+/// `full_prompt_hash`. This is the `prompt_blocks` form of a spec's `hash_of` rule.
+///
+/// # Errors
+/// As [`canonical_prompt_blocks`], for any part.
+pub fn prompt_parts_hash(parts: &[&Value]) -> Result<Hash, CanonicalError> {
+    let mut sorted = Vec::new();
+    for part in parts {
+        sorted.extend(sorted_blocks(part)?);
+    }
+    Ok(Hash::of_bytes(join_array(&sorted).as_bytes()))
+}
+
 /// The three hashes of a PromptEnvelope (§2.6.6.7.4) and ContextSnapshot
 /// `prompt_envelope_hashes` (§2.6.6.7.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -218,6 +233,28 @@ mod tests {
 
     fn block(order_key: &str, content: &str) -> Value {
         json!({"kind": "task", "content": content, "source_refs": [], "sensitivity": "low", "projection": "full", "order_key": order_key})
+    }
+
+    #[test]
+    fn prompt_parts_hash_is_the_prompt_hash_of_one_part_and_the_full_hash_of_two() {
+        let prefix = json!([block("b", "second"), block("a", "first")]);
+        let suffix = json!([block("c", "user question")]);
+        let hashes = prompt_envelope_hashes(&prefix, &suffix).expect("blocks");
+        assert_eq!(prompt_parts_hash(&[&prefix]), Ok(hashes.stable_prefix_hash));
+        assert_eq!(
+            prompt_parts_hash(&[&suffix]),
+            Ok(hashes.variable_suffix_hash)
+        );
+        assert_eq!(
+            prompt_parts_hash(&[&prefix, &suffix]),
+            Ok(hashes.full_prompt_hash)
+        );
+        // The order of the parts is the prompt's order; each part is sorted on its own.
+        assert_ne!(
+            prompt_parts_hash(&[&suffix, &prefix]),
+            Ok(hashes.full_prompt_hash)
+        );
+        assert!(prompt_parts_hash(&[&json!({"not": "a list"})]).is_err());
     }
 
     #[test]

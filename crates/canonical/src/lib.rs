@@ -44,7 +44,8 @@ pub use error::{CanonicalError, ParseHashError};
 pub use hash::Hash;
 pub use hashes::{
     PromptEnvelopeHashes, canonical_hash, canonical_ids, canonical_prompt_blocks,
-    canonical_scope_inputs, ids_hash, prompt_envelope_hashes, prompt_hash, scope_inputs_hash,
+    canonical_scope_inputs, ids_hash, prompt_envelope_hashes, prompt_hash, prompt_parts_hash,
+    scope_inputs_hash,
 };
 pub use json::{CanonicalOptions, canonical_json, canonical_json_with};
 pub use number::canonical_float;

@@ -350,6 +350,10 @@ pub(crate) fn condition_paths(condition: &Condition) -> Vec<&FieldPath> {
                 paths.push(path);
                 paths.push(key);
             }
+            Condition::HashOf { path, parts, .. } => {
+                paths.push(path);
+                paths.extend(parts);
+            }
             Condition::MemberOf {
                 list,
                 matches,

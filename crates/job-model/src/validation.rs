@@ -123,6 +123,35 @@ impl<T: Validate> Validate for BTreeMap<String, T> {
     }
 }
 
+/// The `hash_of` forms of the spec language (§2.6.6.7.5) that generated validators recompute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashForm {
+    /// Block lists hashed as [`handshake_canonical::prompt_parts_hash`] hashes them.
+    PromptBlocks,
+}
+
+/// Whether `stored` is the hash `form` gives over `parts` (their wire form, in order). A part that
+/// cannot be hashed (it does not serialise, or is no list of blocks) matches no stored hash.
+/// Generated code calls this for every `hash_of` rule.
+pub fn stored_hash_matches<H: AsRef<str> + ?Sized>(
+    form: HashForm,
+    stored: &H,
+    parts: &[serde_json::Value],
+) -> bool {
+    let computed = match form {
+        HashForm::PromptBlocks => {
+            handshake_canonical::prompt_parts_hash(&parts.iter().collect::<Vec<_>>())
+        }
+    };
+    computed.is_ok_and(|hash| hash.to_hex() == stored.as_ref())
+}
+
+/// The wire form of a value a `hash_of` rule hashes; `Null` (which no form hashes) if it does not
+/// serialise.
+pub fn wire_form<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
 /// Parses `value` as a `T` and checks its rules: `Ok` only when both pass.
 ///
 /// A value serde refuses gives one violation with code [`INVALID_RECORD_CODE`] at the JSON

@@ -491,12 +491,45 @@ pub enum Condition {
         /// Only elements where this holds count (paths relative to the element).
         filter: Option<Box<Condition>>,
     },
+    /// `{ field: p, hash_of: { <form>: [q, …] } }`: the stored hash at `p` is the SHA-256 that
+    /// `form` defines over the values at `q, …` (paths relative to the current value, like `p`),
+    /// recomputed from the record itself (§2.6.6.7.5). An absent hash satisfies it (its presence
+    /// is `present`'s to require); an absent part fails it.
+    HashOf {
+        /// The stored hash.
+        path: FieldPath,
+        /// Which bytes are hashed.
+        form: HashForm,
+        /// The hashed values, in order.
+        parts: Vec<FieldPath>,
+    },
     /// `{ all: [c, …] }`.
     All(Vec<Condition>),
     /// `{ any: [c, …] }`.
     Any(Vec<Condition>),
     /// `{ not: c }`.
     Not(Box<Condition>),
+}
+
+/// The hashed forms of §2.6.6.7.5 a record can carry together with the data they hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HashForm {
+    /// `prompt_blocks`: the ContextBlocks of each part (a list), each part sorted by `order_key`
+    /// (ties by canonical bytes), concatenated in the order the parts are named, as one canonical
+    /// JSON array: the prompt hashes of a PromptEnvelope (§2.6.6.7.4, §2.6.6.7.5).
+    PromptBlocks,
+}
+
+impl HashForm {
+    /// Every form, for help texts.
+    pub const ALL: &[HashForm] = &[HashForm::PromptBlocks];
+
+    /// The form's name in the spec language.
+    pub fn name(self) -> &'static str {
+        match self {
+            HashForm::PromptBlocks => "prompt_blocks",
+        }
+    }
 }
 
 /// One comparison of a [`Condition::MemberOf`]: an element's key (or the element) against a value.

@@ -204,6 +204,20 @@ fn words(condition: &Condition, must: bool) -> String {
             if must { "must have" } else { "have" },
             path(key)
         ),
+        Condition::HashOf {
+            path: p,
+            form,
+            parts,
+        } => format!(
+            "{} {is} the SHA-256 of the `{}` form of {}",
+            path(p),
+            form.name(),
+            parts
+                .iter()
+                .map(path)
+                .collect::<Vec<_>>()
+                .join(" followed by ")
+        ),
         Condition::MemberOf {
             list,
             matches,
@@ -272,20 +286,12 @@ pub(crate) fn gaps(spec: &Spec, rule: &Rule) -> Vec<(&'static str, String)> {
     let mut conditions: Vec<&Condition> = vec![&rule.require];
     conditions.extend(rule.when.as_ref());
     let mut gaps = Vec::new();
-    if crate::json_schema::rules::uses_member_of(rule) {
+    if let Some((operator, reason)) = crate::json_schema::rules::inexpressible_reason(rule) {
         gaps.push((
             "JSON Schema",
             format!(
                 "{}.",
-                crate::json_schema::rules::MEMBER_OF_REASON.replacen("member_of", "`member_of`", 1)
-            ),
-        ));
-    } else if conditions.iter().any(|c| uses_all_equal(c)) {
-        gaps.push((
-            "JSON Schema",
-            format!(
-                "{}.",
-                crate::json_schema::rules::ALL_EQUAL_REASON.replacen("all_equal", "`all_equal`", 1)
+                reason.replacen(operator, &format!("`{operator}`"), 1)
             ),
         ));
     }
@@ -293,17 +299,6 @@ pub(crate) fn gaps(spec: &Spec, rule: &Rule) -> Vec<(&'static str, String)> {
         gaps.push(("SQL", reason));
     }
     gaps
-}
-
-fn uses_all_equal(condition: &Condition) -> bool {
-    match condition {
-        Condition::AllEqual { .. } => true,
-        Condition::Each { condition, .. } | Condition::Not(condition) => uses_all_equal(condition),
-        Condition::All(conditions) | Condition::Any(conditions) => {
-            conditions.iter().any(uses_all_equal)
-        }
-        _ => false,
-    }
 }
 
 /// Why `rule` has no SQL CHECK, when it has none: the SQL generator decides, this explains.
@@ -339,6 +334,25 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
             Condition::Not(inner) => row_local(inner),
             _ => true,
         }
+    }
+    fn hashes(condition: &Condition) -> bool {
+        match condition {
+            Condition::HashOf { .. } => true,
+            Condition::All(conditions) | Condition::Any(conditions) => {
+                conditions.iter().any(hashes)
+            }
+            Condition::Not(inner)
+            | Condition::Each {
+                condition: inner, ..
+            } => hashes(inner),
+            _ => false,
+        }
+    }
+    if conditions.iter().any(|c| hashes(c)) {
+        return Some(format!(
+            "it recomputes a SHA-256 over canonical JSON (§2.6.6.7.5), which a CHECK on `{}` cannot.",
+            table.name
+        ));
     }
     if !conditions.iter().all(|c| row_local(c)) {
         return Some(format!(

@@ -13,9 +13,9 @@
 //! A `[variant]` step is a `const` on the union's tag: required together with the rest of the path
 //! where absence fails the condition, an `if`/`then` where absence satisfies it.
 //!
-//! `all_equal` compares list elements with each other, and `member_of` a value with the elements
-//! of another list of the same instance, which JSON Schema has no keyword for: a rule using
-//! either is left out of the schema and listed under `x-rules-not-expressible` on the record
+//! `all_equal` compares list elements with each other, `member_of` a value with the elements of
+//! another list of the same instance, and `hash_of` recomputes a SHA-256, which JSON Schema has no
+//! keyword for: a rule using any of them is left out of the schema and listed under `x-rules-not-expressible` on the record
 //! (rule, code, reason), so the gap is visible and tests can assert it.
 
 use handshake_spec::model::{
@@ -30,6 +30,28 @@ pub const ALL_EQUAL_REASON: &str =
 /// Why `member_of` has no JSON Schema translation.
 pub const MEMBER_OF_REASON: &str = "member_of compares a value with the elements of another list of the record; JSON Schema has no keyword that relates two values of one instance";
 
+/// Why `hash_of` has no JSON Schema translation.
+pub const HASH_OF_REASON: &str = "hash_of recomputes a SHA-256 over canonical JSON of other values of the record; JSON Schema has no keyword that computes a value";
+
+/// Why a rule has no JSON Schema translation (the first operator of its that has none), with the
+/// operator's name as it is written in the spec; `None` when every operator has one.
+pub fn inexpressible_reason(rule: &Rule) -> Option<(&'static str, &'static str)> {
+    fn visit(condition: &Condition) -> Option<(&'static str, &'static str)> {
+        match condition {
+            Condition::MemberOf { .. } => Some(("member_of", MEMBER_OF_REASON)),
+            Condition::HashOf { .. } => Some(("hash_of", HASH_OF_REASON)),
+            Condition::AllEqual { .. } => Some(("all_equal", ALL_EQUAL_REASON)),
+            Condition::All(items) | Condition::Any(items) => items.iter().find_map(visit),
+            Condition::Not(inner)
+            | Condition::Each {
+                condition: inner, ..
+            } => visit(inner),
+            _ => None,
+        }
+    }
+    visit(&rule.require).or_else(|| rule.when.as_ref().and_then(visit))
+}
+
 /// Adds the rules on `def` to its schema: an `allOf` of the expressible ones and an
 /// `x-rules-not-expressible` list of the others. Nothing is added for a type without rules.
 pub(super) fn annotate(spec: &Spec, def: &TypeDef, schema: &mut Map<String, Value>) {
@@ -41,7 +63,7 @@ pub(super) fn annotate(spec: &Spec, def: &TypeDef, schema: &mut Map<String, Valu
             None => inexpressible.push(json!({
                 "rule": rule.name,
                 "code": rule.code,
-                "reason": if uses_member_of(rule) { MEMBER_OF_REASON } else { ALL_EQUAL_REASON },
+                "reason": inexpressible_reason(rule).map_or(ALL_EQUAL_REASON, |(_, reason)| reason),
             })),
         }
     }
@@ -54,22 +76,6 @@ pub(super) fn annotate(spec: &Spec, def: &TypeDef, schema: &mut Map<String, Valu
             Value::Array(inexpressible),
         );
     }
-}
-
-/// Whether a rule uses `member_of` anywhere.
-pub fn uses_member_of(rule: &Rule) -> bool {
-    fn visit(condition: &Condition) -> bool {
-        match condition {
-            Condition::MemberOf { .. } => true,
-            Condition::All(items) | Condition::Any(items) => items.iter().any(visit),
-            Condition::Not(inner)
-            | Condition::Each {
-                condition: inner, ..
-            } => visit(inner),
-            _ => false,
-        }
-    }
-    rule.when.as_ref().is_some_and(visit) || visit(&rule.require)
 }
 
 /// The `$comment` of a rule's `allOf` entry: `<code> <clause>`; also how tools recognise one.
@@ -129,7 +135,9 @@ fn condition(spec: &Spec, scope: &str, condition: &Condition) -> Option<Map<Stri
             };
             out.insert("not".into(), condition_value(spec, scope, &one_of)?);
         }
-        Condition::AllEqual { .. } | Condition::MemberOf { .. } => return None,
+        Condition::AllEqual { .. } | Condition::MemberOf { .. } | Condition::HashOf { .. } => {
+            return None;
+        }
         Condition::Present(path) => return Some(along(spec, scope, path, condition, Map::new())),
         Condition::Equals { path, value } => {
             let mut leaf = Map::new();

@@ -209,6 +209,16 @@ fn condition(spec: &Spec, root: Option<&str>, from: Option<&str>, condition: &Co
                 self::path(spec, element.as_deref(), key)
             )
         }
+        Condition::HashOf {
+            path: p,
+            form,
+            parts,
+        } => format!(
+            "(\"hash_of\", {}, \"{}\", {})",
+            path(spec, from, p),
+            form.name(),
+            tuple(parts.iter().map(|part| path(spec, from, part)).collect())
+        ),
         Condition::All(conditions) => format!(
             "(\"all\", {})",
             tuple(

@@ -20,8 +20,8 @@
 use std::collections::BTreeSet;
 
 use handshake_spec::model::{
-    Condition, Field, FieldPath, PathStep, Primitive, Rule, Spec, TypeDef, TypeKind, TypeRef,
-    Variant,
+    Condition, Field, FieldPath, HashForm, PathStep, Primitive, Rule, Spec, TypeDef, TypeKind,
+    TypeRef, Variant,
 };
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote};
@@ -690,6 +690,31 @@ impl<'s> Generator<'s, '_> {
                 matches,
                 filter,
             } => self.member_of(scope, base, list, matches, filter.as_deref(), rule)?,
+            Condition::HashOf { path, form, parts } => {
+                let (access, _) = self.access(scope, base.clone(), path, rule)?;
+                let parts = parts
+                    .iter()
+                    .map(|part| Ok(self.access(scope, base.clone(), part, rule)?.0))
+                    .collect::<Result<Vec<_>, CodegenError>>()?;
+                let form = match form {
+                    HashForm::PromptBlocks => quote! { crate::validation::HashForm::PromptBlocks },
+                };
+                // An absent hash holds (nothing stored to check); an absent part fails.
+                self.with_value(access, true, |this, stored| {
+                    this.with_values(parts, Vec::new(), &mut |_, values| {
+                        let stored = stored.recv();
+                        let values = values.iter().map(Value::recv);
+                        let call = quote! {
+                            crate::validation::stored_hash_matches(
+                                #form,
+                                &#stored,
+                                &[#(crate::validation::wire_form(&#values)),*],
+                            )
+                        };
+                        Ok(B::atom(call.clone(), quote! { !#call }))
+                    })
+                })?
+            }
             Condition::AllEqual { path, key } => {
                 let (access, leaf) = self.access(scope, base, path, rule)?;
                 let element = self.element_type(&leaf, rule)?;
@@ -886,6 +911,24 @@ impl<'s> Generator<'s, '_> {
                     }
                 }
             }
+        })
+    }
+
+    /// [`Self::with_value`] for several accesses at once: `body` sees every value, and the
+    /// result fails when any of them is absent.
+    fn with_values(
+        &mut self,
+        mut accesses: Vec<Access>,
+        mut values: Vec<Value>,
+        body: &mut dyn FnMut(&mut Self, &[Value]) -> Result<B, CodegenError>,
+    ) -> Result<B, CodegenError> {
+        if accesses.is_empty() {
+            return body(self, &values);
+        }
+        let first = accesses.remove(0);
+        self.with_value(first, false, move |this, value| {
+            values.push(value);
+            this.with_values(accesses, values, body)
         })
     }
 
@@ -1128,7 +1171,8 @@ fn primary_path(condition: &Condition) -> Option<&FieldPath> {
         | Condition::Length { path, .. }
         | Condition::Contains { path, .. }
         | Condition::Each { path, .. }
-        | Condition::AllEqual { path, .. } => Some(path),
+        | Condition::AllEqual { path, .. }
+        | Condition::HashOf { path, .. } => Some(path),
         Condition::All(_) | Condition::Any(_) | Condition::Not(_) | Condition::MemberOf { .. } => {
             None
         }

@@ -191,7 +191,8 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
         Condition::Contains { .. }
         | Condition::Each { .. }
         | Condition::AllEqual { .. }
-        | Condition::MemberOf { .. } => {
+        | Condition::MemberOf { .. }
+        | Condition::HashOf { .. } => {
             return None;
         }
     })

@@ -262,6 +262,20 @@ fn condition(spec: &Spec, root: Option<&str>, from: Option<&str>, condition: &Co
                 self::path(spec, element.as_deref(), key)
             )
         }
+        Condition::HashOf {
+            path: p,
+            form,
+            parts,
+        } => format!(
+            "{{ op: \"hash_of\", path: {}, form: \"{}\", parts: [{}] }}",
+            path(spec, from, p),
+            form.name(),
+            parts
+                .iter()
+                .map(|part| path(spec, from, part))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Condition::All(conditions) => {
             format!("{{ op: \"all\", conditions: {} }}", list(conditions))
         }

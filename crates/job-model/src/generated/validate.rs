@@ -2392,6 +2392,51 @@ impl Validate for PromptEnvelope {
                 });
             }
         }
+        if !crate::validation::stored_hash_matches(
+            crate::validation::HashForm::PromptBlocks,
+            &self.stable_prefix_hash,
+            &[crate::validation::wire_form(&self.stable_prefix.blocks)],
+        ) {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/stable_prefix_hash"),
+                code: "HSK-RULE-ACE-006",
+                clause: "§2.6.6.7.4, §2.6.6.7.5",
+                rule: "prompt_envelope_hashes_match_its_blocks",
+                message: "a prompt envelope's hashes must be the prompt hashes of its own blocks"
+                    .to_owned(),
+            });
+        }
+        if !crate::validation::stored_hash_matches(
+            crate::validation::HashForm::PromptBlocks,
+            &self.variable_suffix_hash,
+            &[crate::validation::wire_form(&self.variable_suffix.blocks)],
+        ) {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/variable_suffix_hash"),
+                code: "HSK-RULE-ACE-006",
+                clause: "§2.6.6.7.4, §2.6.6.7.5",
+                rule: "prompt_envelope_hashes_match_its_blocks",
+                message: "a prompt envelope's hashes must be the prompt hashes of its own blocks"
+                    .to_owned(),
+            });
+        }
+        if !crate::validation::stored_hash_matches(
+            crate::validation::HashForm::PromptBlocks,
+            &self.full_prompt_hash,
+            &[
+                crate::validation::wire_form(&self.stable_prefix.blocks),
+                crate::validation::wire_form(&self.variable_suffix.blocks),
+            ],
+        ) {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/full_prompt_hash"),
+                code: "HSK-RULE-ACE-006",
+                clause: "§2.6.6.7.4, §2.6.6.7.5",
+                rule: "prompt_envelope_hashes_match_its_blocks",
+                message: "a prompt envelope's hashes must be the prompt hashes of its own blocks"
+                    .to_owned(),
+            });
+        }
         crate::validation::descend(pointer, "stable_prefix", &self.stable_prefix, out);
         crate::validation::descend(
             pointer,

@@ -6,7 +6,7 @@
 //! variant), and every comparison value is checked against the type found at the end of its path.
 
 use super::*;
-use crate::model::{Condition, FieldPath, MemberMatch, PathStep, Rule, Variant};
+use crate::model::{Condition, FieldPath, HashForm, MemberMatch, PathStep, Rule, Variant};
 
 const RULE_KEYS: &[&str] = &[
     "on",
@@ -39,6 +39,7 @@ const COMPARISONS: &[&str] = &[
     "max_length",
     "contains",
     "in_registry",
+    "hash_of",
 ];
 
 /// The value a path step reads from: a record, a union (its tag is addressable, or a `[variant]`
@@ -718,7 +719,7 @@ impl Loader {
             self.malformed(
                 at.clone(),
                 message,
-                Some("comparisons: `equals`, `not_equals`, `in`, `not_in`, `min_length`/`max_length`, `contains`".into()),
+                Some("comparisons: `equals`, `not_equals`, `in`, `not_in`, `min_length`/`max_length`, `contains`, `hash_of`".into()),
             );
             return None;
         }
@@ -814,6 +815,7 @@ impl Loader {
                     values: ids.into_iter().map(serde_json::Value::String).collect(),
                 })
             }
+            "hash_of" => self.hash_of(node, field, path, leaf.as_ref(), scope, types),
             "equals" | "not_equals" => {
                 let value = self.compare_value(node, leaf.as_ref(), &path, types)?;
                 Some(if comparison == "equals" {
@@ -879,6 +881,119 @@ impl Loader {
                 Some(Condition::Contains { path, value })
             }
         }
+    }
+
+    /// `{ field: p, hash_of: { <form>: [q, …] } }`: `p` is a string (the stored hash), the form
+    /// is one of [`HashForm::ALL`], and every `q` is a value that form hashes (for
+    /// `prompt_blocks`, a list of records with an `order_key`).
+    fn hash_of(
+        &mut self,
+        node: &Node,
+        field: &Node,
+        path: FieldPath,
+        leaf: Option<&Leaf<'_>>,
+        scope: Option<Scope<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        let forms = || quoted(HashForm::ALL.iter().map(|f| f.name()));
+        let shape_help = || {
+            Some(format!(
+                "write `hash_of: {{ <form>: [<path>, …] }}` with one form of {}",
+                forms()
+            ))
+        };
+        let Node::Mapping(map) = node else {
+            let at = self.at_node(node);
+            self.malformed(
+                at,
+                format!("`hash_of` takes a mapping, found {}", shape(node)),
+                shape_help(),
+            );
+            return None;
+        };
+        let mut entries = map.iter();
+        let (Some((key, parts_node)), None) = (entries.next(), entries.next()) else {
+            let at = self.at_node(node);
+            self.malformed(at, "`hash_of` names exactly one form", shape_help());
+            return None;
+        };
+        let Some(form) = HashForm::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == key.as_str())
+        else {
+            let at = self.at_scalar(key);
+            let hint =
+                crate::suggest::did_you_mean(key.as_str(), HashForm::ALL.iter().map(|f| f.name()))
+                    .map(|h| format!("{h} "))
+                    .unwrap_or_default();
+            self.malformed(
+                at,
+                format!(
+                    "`hash_of` names the unknown form `{}`",
+                    key.as_str().escape_debug()
+                ),
+                Some(format!("{hint}the forms are {}", forms())),
+            );
+            return None;
+        };
+        if let Some(leaf) = leaf
+            && !self.has_length(leaf, types)
+        {
+            let at = self.at_node(field);
+            self.report(
+                "S0905",
+                at,
+                format!(
+                    "`hash_of` on `{path}`, which is `{}`",
+                    leaf_text(Some(leaf))
+                ),
+                "not a string",
+                Some("a stored hash is a string field, such as one of type `Hash`".into()),
+            );
+            return None;
+        }
+        let Node::Sequence(seq) = parts_node else {
+            let at = self.at_node(parts_node);
+            self.malformed(
+                at,
+                format!("`{}` takes a list of paths", form.name()),
+                shape_help(),
+            );
+            return None;
+        };
+        if seq.is_empty() {
+            let at = self.at_node(parts_node);
+            self.malformed(
+                at,
+                format!("`{}` names no value to hash", form.name()),
+                shape_help(),
+            );
+            return None;
+        }
+        let mut parts = Vec::new();
+        for part in seq.iter() {
+            let (part_path, part_leaf) = self.path(part, scope, types)?;
+            if let Some(part_leaf) = &part_leaf
+                && !hashes_as(form, part_leaf, types)
+            {
+                let at = self.at_node(part);
+                self.report(
+                    "S0905",
+                    at,
+                    format!(
+                        "`{}` hashes `{part_path}`, which is `{}`",
+                        form.name(),
+                        leaf_text(Some(part_leaf))
+                    ),
+                    "not a list of blocks",
+                    Some("`prompt_blocks` hashes lists of records that have an `order_key` field (ContextBlocks)".into()),
+                );
+                return None;
+            }
+            parts.push(part_path);
+        }
+        Some(Condition::HashOf { path, form, parts })
     }
 
     /// Checks a comparison value against the type at the end of the path.
@@ -1281,6 +1396,24 @@ impl Loader {
 
 /// Parses a rule path: `a.b`, `a[v].b`, or `[v].b` (a leading variant step, for `each` over a
 /// list of unions). `None` when the text is not of that form.
+/// Whether `form` can hash the value a path ends at.
+fn hashes_as(form: HashForm, leaf: &Leaf<'_>, types: &[TypeDef]) -> bool {
+    match form {
+        HashForm::PromptBlocks => {
+            let Leaf::Typed(TypeRef::List(element)) = leaf else {
+                return false;
+            };
+            let TypeRef::Named(name) = element.as_ref() else {
+                return false;
+            };
+            types.iter().any(|t| {
+                &t.name == name
+                    && matches!(&t.kind, TypeKind::Record(r) if r.fields.iter().any(|f| f.name == "order_key"))
+            })
+        }
+    }
+}
+
 fn parse_path(text: &str) -> Option<FieldPath> {
     let mut steps = Vec::new();
     for (index, piece) in text.split('.').enumerate() {

@@ -4945,6 +4945,7 @@ class PromptEnvelope(BaseModel):
 
         - HSK-RULE-ACE-003 ``prompt_envelope_suffix_only_deltas`` (§2.6.6.7.4)
         - HSK-RULE-ACE-004 ``prompt_envelope_prefix_has_no_deltas`` (§2.6.6.7.4)
+        - HSK-RULE-ACE-006 ``prompt_envelope_hashes_match_its_blocks`` (§2.6.6.7.4, §2.6.6.7.5)
         """
         _check_rules(self, "PromptEnvelope", info)
         return self
