@@ -322,6 +322,52 @@ fn cross_field_rules_are_reported_with_their_code_and_clause() {
     }
 }
 
+/// #10 section 4: a hash a record stores over data it also carries is recomputed, so an envelope
+/// whose prefix was edited after hashing is refused at the stale hash, and only there.
+#[test]
+fn a_stored_prompt_hash_that_does_not_match_its_blocks_is_refused() {
+    let folder = "tests/corpus_rules/prompt_envelope_hashes_match_its_blocks";
+    let output = handshake(
+        &[
+            "validate",
+            "--json",
+            &format!("{folder}/valid/prompt_envelope.hashes_of_its_blocks.json"),
+        ],
+        None,
+    );
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    let output = handshake(
+        &[
+            "validate",
+            "--json",
+            &format!("{folder}/invalid/prompt_envelope.prefix_edited_after_hashing.json"),
+        ],
+        None,
+    );
+    assert_eq!(code(&output), 1);
+    let report = &json_reports(&output)[0];
+    assert_eq!(report["type"], json!("PromptEnvelope"));
+    let violations = report["violations"].as_array().expect("violations array");
+    let at: Vec<(&str, &str)> = violations
+        .iter()
+        .map(|v| {
+            (
+                v["path"].as_str().unwrap_or(""),
+                v["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    // The prefix hash and the full prompt hash cover the edited block; the suffix hash does not.
+    assert_eq!(
+        at,
+        [
+            ("/stable_prefix_hash", "HSK-RULE-ACE-006"),
+            ("/full_prompt_hash", "HSK-RULE-ACE-006")
+        ],
+        "{violations:#?}"
+    );
+}
+
 #[test]
 fn human_output_has_a_verdict_line_and_aligned_violation_lines() {
     let valid = "tests/examples/entity_ref/valid/block.json";

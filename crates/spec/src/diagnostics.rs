@@ -57,7 +57,7 @@
 //! | `S0902` | rule path segment is not a field or `[variant]` not a variant (did-you-mean), or continues past a non-record (a union only by its tag or a `[variant]` step), or `[variant]` on a value that is not a union |
 //! | `S0903` | rule path goes through a list (use `each`, with `[variant]` starting the inner path for a list of unions) |
 //! | `S0904` | rule comparison value does not fit the field's type (unknown enum value, wrong scalar, record compared) |
-//! | `S0905` | rule operand of the wrong kind (length bounds on a non-string/non-list, `contains` on a non-list, `each` on a non-list of records) |
+//! | `S0905` | rule operand of the wrong kind (length bounds on a non-string/non-list, `contains` on a non-list, `each` on a non-list of records, `hash_of` on a non-string or over a list that is not of blocks) |
 //! | `S0906` | rule name or rule code used twice (rule codes are also distinct from error codes) |
 //! | `S0907` | malformed rule condition (no or several operators, several comparisons, empty `all`/`any`, bad bounds, not a mapping) |
 //! | `S1001` | profile `profile_id` does not match the `ProfileId` type |
