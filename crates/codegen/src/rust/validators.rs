@@ -296,6 +296,9 @@ impl Value {
     }
 }
 
+/// The body [`Generator::with_values`] calls with every accessed value.
+type ValuesBody<'b, G> = dyn FnMut(&mut G, &[Value]) -> Result<B, CodegenError> + 'b;
+
 struct Generator<'s, 'u> {
     spec: &'s Spec,
     used: &'u mut Vec<&'s str>,
@@ -920,7 +923,7 @@ impl<'s> Generator<'s, '_> {
         &mut self,
         mut accesses: Vec<Access>,
         mut values: Vec<Value>,
-        body: &mut dyn FnMut(&mut Self, &[Value]) -> Result<B, CodegenError>,
+        body: &mut ValuesBody<'_, Self>,
     ) -> Result<B, CodegenError> {
         if accesses.is_empty() {
             return body(self, &values);

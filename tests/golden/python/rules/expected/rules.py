@@ -166,9 +166,42 @@ def _member_of(condition: _Condition, value: Any, root: Any) -> bool:
     )
 
 
+def _wire(value: Any) -> Any:
+    """``value`` as the Rust model writes it: object members that are ``null`` left out.
+
+    ``model_dump(mode="json")`` writes an absent optional field as ``None``; the wire form (Rust,
+    ``model_dump(exclude_none=True)``) omits it, and a hash covers the wire form. (A ``json``
+    payload holding ``null`` would lose it too; no hashed record has such a field.)
+    """
+    if isinstance(value, dict):
+        return {key: _wire(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_wire(item) for item in value]
+    return value
+
+
+def _hash_of(form: str, parts: list[Any]) -> str | None:
+    """The hash ``form`` gives over ``parts`` (lower-case hex), ``None`` if they cannot be hashed."""
+    # Imported here, not at the top: the module also runs where it is generated without the
+    # package around it (the golden outputs).
+    from ..canonical import CanonicalError, prompt_parts_hash
+
+    if form != "prompt_blocks":
+        raise ValueError(f"unknown hash form {form!r}")
+    try:
+        return prompt_parts_hash([_wire(part) for part in parts])
+    except CanonicalError:
+        return None
+
+
 def _holds(condition: _Condition, value: Any, root: Any) -> bool:
     """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element);
-    ``root`` is the record the rule is on, where ``member_of`` reads its list."""
+    ``root`` is the record the rule is on, where ``member_of`` reads its list.
+
+    ``("hash_of", path, form, (part, ...))`` recomputes a stored hash from the record
+    (§2.6.6.7.5): form ``prompt_blocks`` is :func:`handshake_job_model.canonical.prompt_parts_hash`
+    of the parts, as the Rust validators compute it. An absent hash holds; an absent part fails.
+    """
     operator = condition[0]
     if operator == "all":
         return all(_holds(c, value, root) for c in condition[1])
@@ -215,6 +248,13 @@ def _holds(condition: _Condition, value: Any, root: Any) -> bool:
             (a is _ABSENT and b is _ABSENT) or (a is not _ABSENT and b is not _ABSENT and _equal(a, b))
             for a, b in zip(keys, keys[1:])
         )
+    if operator == "hash_of":
+        if found is _ABSENT:
+            return True
+        parts = [_resolve(value, part) for part in condition[3]]
+        if any(part is _ABSENT for part in parts):
+            return False
+        return isinstance(found, str) and _hash_of(condition[2], parts) == found
     raise ValueError(f"unknown rule operator {operator!r}")
 
 
