@@ -317,6 +317,9 @@ struct Part<'c> {
     suffix: String,
 }
 
+/// What [`Generator::with_values`] builds from every value it resolved.
+type ValuesBody<'a, G> = dyn FnMut(&mut G, &[Value]) -> Result<B, CodegenError> + 'a;
+
 impl<'s> Generator<'s, '_> {
     fn rule(&mut self, rule: &'s Rule, def: &'s TypeDef) -> Result<TokenStream, CodegenError> {
         let code = &rule.code;
@@ -920,7 +923,7 @@ impl<'s> Generator<'s, '_> {
         &mut self,
         mut accesses: Vec<Access>,
         mut values: Vec<Value>,
-        body: &mut dyn FnMut(&mut Self, &[Value]) -> Result<B, CodegenError>,
+        body: &mut ValuesBody<'_, Self>,
     ) -> Result<B, CodegenError> {
         if accesses.is_empty() {
             return body(self, &values);
