@@ -22,6 +22,9 @@ echo "== typescript: rules runtime checks (tsc into sdk/typescript/.build, then 
 rm -rf "$sdk/typescript/.build"
 npx --no-install tsc -p "$sdk/typescript/tsconfig.test.json"
 node "$sdk/typescript/.build/test/rules_verdicts.js" --check "$sdk/../tests/corpus_rules"
+echo "== typescript: canonical JSON (crates/canonical/vectors) and the prompt hashes PromptEnvelope records store"
+node "$sdk/typescript/.build/test/canonical_vectors.js" --vectors "$sdk/../crates/canonical/vectors" \
+  --envelopes "$sdk/../tests/corpus_rules" "$sdk/../tests/examples"
 echo "== typescript: validate<Type> (Ajv + rules) on tests/corpus, tests/examples and tests/corpus_rules"
 node "$sdk/typescript/.build/test/corpus_verdicts.js" \
   --records "$sdk/../tests/corpus" "$sdk/../tests/examples" --rules "$sdk/../tests/corpus_rules"

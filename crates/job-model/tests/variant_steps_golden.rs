@@ -281,16 +281,24 @@ fn the_python_interpreter_gives_the_rust_verdicts() {
 }
 
 /// Transpiles the golden `rules.ts` with the pinned TypeScript (type-only imports vanish) and
-/// judges the records with its `violations`.
+/// judges the records with its `violations`. Its one value import, `../canonical.js` (the SDK's
+/// hand-written canonical JSON, for `hash_of`), is `sdk/typescript/src/canonical.ts`, transpiled
+/// the same way.
 const NODE: &str = r#"
 const fs = require("node:fs");
 const ts = require(process.argv[1] + "/sdk/typescript/node_modules/typescript");
-const source = fs.readFileSync(process.argv[2], "utf8");
-const js = ts.transpileModule(source, {
-  compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
-}).outputText;
-const rules = { exports: {} };
-new Function("exports", "module", "require", js)(rules.exports, rules, require);
+function load(file, requireModule) {
+  const js = ts.transpileModule(fs.readFileSync(file, "utf8"), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const module = { exports: {} };
+  new Function("exports", "module", "require", js)(module.exports, module, requireModule);
+  return module.exports;
+}
+const canonical = load(process.argv[1] + "/sdk/typescript/src/canonical.ts", require);
+const rules = {
+  exports: load(process.argv[2], (name) => (name === "../canonical.js" ? canonical : require(name))),
+};
 const records = JSON.parse(fs.readFileSync(0, "utf8"));
 const answer = records.map((record) =>
   rules.exports.violations("Job", record).map((v) => [v.pointer, v.code]),

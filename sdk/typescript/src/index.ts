@@ -1,9 +1,11 @@
-// Entry point of the TypeScript SDK (hand-written): re-exports the modules codegen writes to ./generated.
+// Entry point of the TypeScript SDK (hand-written): re-exports the modules codegen writes to ./generated
+// and the hand-written canonical JSON module (./canonical.ts).
 /**
  * TypeScript types of the Handshake AI Job Model (Master Spec §2.6.6).
  *
- * Everything here is generated from `spec/` by `cargo xtask codegen`; this file only re-exports it
- * so consumers import from one place.
+ * Everything here is generated from `spec/` by `cargo xtask codegen`, except canonical JSON and the
+ * prompt hashes (`canonicalJson`, `promptPartsHash`); this file only re-exports them so consumers
+ * import from one place.
  *
  * @packageDocumentation
  */
@@ -14,3 +16,5 @@ export * from "./generated/profiles.js";
 export * from "./generated/errors.js";
 export * from "./generated/rules.js";
 export * from "./generated/validate.js";
+// Hand-written: the canonical JSON and prompt hashes the rules' `hash_of` recomputes (§2.6.6.7.5).
+export { CanonicalError, canonicalJson, promptPartsHash } from "./canonical.js";

@@ -4,10 +4,11 @@
 //
 //   node consumer.mjs VALID_AI_JOB.json INVALID_AI_JOB.json
 //
-// Exit 1 unless the valid record is accepted and the invalid one refused with HSK-JOB-1001.
+// Exit 1 unless the valid record is accepted and the invalid one refused with HSK-JOB-1001, and
+// validatePromptEnvelope recomputes prompt hashes (the shipped dist/canonical.js).
 
 import { readFileSync } from "node:fs";
-import { INVALID_RECORD_CODE, validateAiJob } from "@handshake/job-model";
+import { INVALID_RECORD_CODE, promptPartsHash, validateAiJob, validatePromptEnvelope } from "@handshake/job-model";
 
 const [validFile, invalidFile] = process.argv.slice(2);
 if (!validFile || !invalidFile) {
@@ -29,5 +30,27 @@ else if (!invalid.violations.some((v) => v.code === INVALID_RECORD_CODE)) {
   fail(`${invalidFile}: no ${INVALID_RECORD_CODE} in ${JSON.stringify(invalid.violations)}`);
 }
 
+// hash_of needs the compiled canonical module (dist/canonical.js) and node:crypto: an envelope of
+// empty block lists stores SHA-256 of `[]` three times; a wrong full_prompt_hash breaks HSK-RULE-ACE-006.
+const EMPTY_ARRAY_SHA256 = "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945";
+if (promptPartsHash([[], []]) !== EMPTY_ARRAY_SHA256) fail(`promptPartsHash([[], []]) is not SHA-256 of []`);
+const context = (build_id) => ({ blocks: [], token_budget: 10, token_estimate: 0, build_id });
+const envelope = {
+  stable_prefix: context("prefix"),
+  variable_suffix: context("suffix"),
+  stable_prefix_hash: EMPTY_ARRAY_SHA256,
+  variable_suffix_hash: EMPTY_ARRAY_SHA256,
+  full_prompt_hash: EMPTY_ARRAY_SHA256,
+};
+const hashed = validatePromptEnvelope(envelope);
+if (!hashed.ok) fail(`envelope with its own hashes: refused ${JSON.stringify(hashed.violations)}`);
+const rehashed = validatePromptEnvelope({ ...envelope, full_prompt_hash: "0".repeat(64) });
+if (rehashed.ok || !rehashed.violations.some((v) => v.code === "HSK-RULE-ACE-006")) {
+  fail(`envelope with a wrong full_prompt_hash: ${JSON.stringify(rehashed)}`);
+}
+
 if (failed) process.exit(1);
-console.log(`ok: validateAiJob from the installed @handshake/job-model (valid accepted, invalid refused)`);
+console.log(
+  `ok: validateAiJob from the installed @handshake/job-model (valid accepted, invalid refused); ` +
+    `validatePromptEnvelope recomputes the prompt hashes`,
+);

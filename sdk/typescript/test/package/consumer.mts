@@ -3,7 +3,7 @@
 // `exports` map and the shipped .d.ts files must resolve under `moduleResolution: NodeNext`.
 // (.mts so tsconfig.test.json's `test/**/*.ts` does not pick it up in the source tree.)
 
-import { INVALID_RECORD_CODE, validateAiJob, type AiJob } from "@handshake/job-model";
+import { INVALID_RECORD_CODE, promptPartsHash, validateAiJob, type AiJob } from "@handshake/job-model";
 
 export function describe(value: unknown): string {
   const result = validateAiJob(value);
@@ -17,3 +17,6 @@ export function describe(value: unknown): string {
 // The result is a real union, not `any`: `value` exists only once `ok` is narrowed to true.
 // @ts-expect-error
 export const unchecked = validateAiJob(null).value;
+
+// The hand-written canonical module ships with its types: a string out, unknown parts in.
+export const emptyPromptHash: string = promptPartsHash([[]]);

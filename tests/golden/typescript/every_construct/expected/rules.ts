@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+import { promptPartsHash } from "../canonical.js";
 /**
  * The stable code of every cross-field rule.
  */
@@ -27,7 +28,9 @@ export type PathStep =
 /**
  * A rule condition as data (the spec language's `rules:` conditions). An absent value (a missing
  * optional field or `null` anywhere on the path, with no default) satisfies only `absent`,
- * `not_equals`, `not_in`, and `length`, `each` and `all_equal` vacuously.
+ * `not_equals`, `not_in`, and `length`, `each`, `all_equal` and (an absent stored hash) `hash_of`
+ * vacuously. `hash_of` holds when the string at `path` is the hash `form` computes over the values
+ * at `parts`, in order; an absent part, or one the form cannot hash, fails it.
  */
 export type Condition =
   | { readonly op: "present" | "absent"; readonly path: readonly PathStep[] }
@@ -42,8 +45,20 @@ export type Condition =
       readonly matches: readonly MemberMatch[];
       readonly filter: Condition | null;
     }
+  | {
+      readonly op: "hash_of";
+      readonly path: readonly PathStep[];
+      readonly form: HashForm;
+      readonly parts: readonly (readonly PathStep[])[];
+    }
   | { readonly op: "all" | "any"; readonly conditions: readonly Condition[] }
   | { readonly op: "not"; readonly condition: Condition };
+
+/**
+ * A `hash_of` form (§2.6.6.7.5): `prompt_blocks` hashes lists of ContextBlocks as
+ * `promptPartsHash` (canonical.ts) does, Rust's `handshake_canonical::prompt_parts_hash`.
+ */
+export type HashForm = "prompt_blocks";
 
 /**
  * One comparison of a `member_of` condition: the element (`key: null`) or its `key` against the
@@ -239,6 +254,25 @@ export function holds(condition: Condition, value: unknown, root: unknown = valu
       const keys = found.map((item) => resolve(item, condition.key));
       return keys.every((key, index) => index === 0 || equal(keys[0], key));
     }
+    case "hash_of": {
+      if (found === ABSENT) {
+        return true;
+      }
+      const parts = condition.parts.map((part) => resolve(value, part));
+      return typeof found === "string" && !parts.includes(ABSENT) && found === recomputed(condition.form, parts);
+    }
+  }
+}
+
+/** The hash `form` gives over `parts`, or `undefined` when they cannot be hashed that way. */
+function recomputed(form: HashForm, parts: readonly unknown[]): string | undefined {
+  try {
+    switch (form) {
+      case "prompt_blocks":
+        return promptPartsHash(parts);
+    }
+  } catch {
+    return undefined;
   }
 }
 
