@@ -320,9 +320,6 @@ struct Part<'c> {
     suffix: String,
 }
 
-/// What [`Generator::with_values`] builds from every value it resolved.
-type ValuesBody<'a, G> = dyn FnMut(&mut G, &[Value]) -> Result<B, CodegenError> + 'a;
-
 impl<'s> Generator<'s, '_> {
     fn rule(&mut self, rule: &'s Rule, def: &'s TypeDef) -> Result<TokenStream, CodegenError> {
         let code = &rule.code;
