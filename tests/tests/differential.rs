@@ -395,12 +395,22 @@ const RULE_GAPS: &[RuleGap] = &[
     RuleGap {
         rule: "transcript_segments_come_from_one_job",
         target: Target::JsonSchema,
-        reason: "`all_equal`: every transcript segment names the same job in its asr_origin",
+        reason: "`same_as`: every transcript segment names the job's own job_id in its asr_origin",
     },
     RuleGap {
         rule: "imported_blocks_come_from_one_job_and_file",
         target: Target::JsonSchema,
-        reason: "`all_equal`: every imported block names the same job and source file in its ai_origin",
+        reason: "`same_as` and `all_equal`: every imported block names the job's own job_id, and one source file, in its ai_origin",
+    },
+    RuleGap {
+        rule: "imported_blocks_come_from_the_input_file",
+        target: Target::JsonSchema,
+        reason: "`same_as`: every imported block names the source file of the job's Docling inputs",
+    },
+    RuleGap {
+        rule: "context_snapshot_is_of_this_job",
+        target: Target::JsonSchema,
+        reason: "`same_as`: the snapshot's job_id against the job's own job_id",
     },
     RuleGap {
         rule: "planned_entity_targets_are_listed",
@@ -580,6 +590,7 @@ fn first_segments(condition: &Condition, out: &mut Vec<String>) {
         | Condition::Contains { path, .. }
         | Condition::Each { path, .. }
         | Condition::AllEqual { path, .. }
+        | Condition::SameAs { path, .. }
         | Condition::HashOf { path, .. } => out.extend(path.json_keys().next().map(str::to_string)),
         Condition::All(conditions) | Condition::Any(conditions) => {
             conditions.iter().for_each(|c| first_segments(c, out))

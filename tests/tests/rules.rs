@@ -14,8 +14,8 @@ use handshake_job_model::validate_json;
 use serde_json::Value;
 
 /// Rules with `all_equal` (elements compared with each other), `member_of` (a value compared
-/// with the elements of another list of the record) or `hash_of` (a SHA-256 recomputed), which
-/// JSON Schema cannot state.
+/// with the elements of another list of the record), `same_as` (a value compared with another
+/// field) or `hash_of` (a SHA-256 recomputed), which JSON Schema cannot state.
 const NOT_EXPRESSIBLE: &[&str] = &[
     "job_context_trace_one_job",
     "job_context_trace_same_model_tier",
@@ -31,6 +31,8 @@ const NOT_EXPRESSIBLE: &[&str] = &[
     "planned_media_is_listed",
     "entity_refs_lie_inside_the_document_scope",
     "prompt_envelope_hashes_match_its_blocks",
+    "context_snapshot_is_of_this_job",
+    "imported_blocks_come_from_the_input_file",
 ];
 
 /// Rust's verdict: `Ok`, or the codes of every violation.

@@ -80,6 +80,7 @@ const UNEXPRESSED: &[(&str, &str)] = &[
     ("ai_jobs", "import_mapping_artifact_has_a_bounded_ttl"),
     ("ai_jobs", "transcript_segments_come_from_one_job"),
     ("ai_jobs", "imported_blocks_come_from_one_job_and_file"),
+    ("ai_jobs", "imported_blocks_come_from_the_input_file"),
     ("ai_jobs", "analysis_only_plans_no_mutation"),
     ("ai_jobs", "raw_writes_only_for_ingestion"),
     ("ai_jobs", "completed_job_passed_validation"),
@@ -94,6 +95,7 @@ const UNEXPRESSED: &[(&str, &str)] = &[
     ("ai_jobs", "planned_source_files_are_listed"),
     ("ai_jobs", "planned_media_is_listed"),
     ("ai_jobs", "entity_refs_lie_inside_the_document_scope"),
+    ("ai_jobs", "context_snapshot_is_of_this_job"),
 ];
 
 /// One row per CHECK: overrides that break the rule, and overrides of a row that keeps it.

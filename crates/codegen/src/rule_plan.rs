@@ -189,6 +189,21 @@ pub(crate) fn member_compares_uuids(
     [value, key].iter().flatten().any(|ty| is_uuid(spec, ty))
 }
 
+/// Whether a `same_as` compares UUIDs (either side a `uuid` or `id`): the interpreters then compare
+/// the UUID texts in any letter case, as Rust compares parsed UUIDs.
+pub(crate) fn same_as_compares_uuids(
+    spec: &Spec,
+    root: Option<&str>,
+    from: Option<&str>,
+    path: &FieldPath,
+    other: &FieldPath,
+) -> bool {
+    [leaf_type(spec, from, path), leaf_type(spec, root, other)]
+        .iter()
+        .flatten()
+        .any(|ty| is_uuid(spec, ty))
+}
+
 /// Rules on one record type, in spec order.
 pub(crate) fn rules_on<'a>(spec: &'a Spec, type_name: &'a str) -> impl Iterator<Item = &'a Rule> {
     spec.rules.iter().filter(move |r| r.on == type_name)
@@ -349,6 +364,10 @@ pub(crate) fn condition_paths(condition: &Condition) -> Vec<&FieldPath> {
             Condition::AllEqual { path, key } => {
                 paths.push(path);
                 paths.push(key);
+            }
+            Condition::SameAs { path, other } => {
+                paths.push(path);
+                paths.push(other);
             }
             Condition::HashOf { path, parts, .. } => {
                 paths.push(path);

@@ -27,6 +27,9 @@ fn column_rules_become_named_checks_in_both_dialects() {
         .collect();
     let reference = "NOT (channel IN ('partner')) OR ((reference IS NOT NULL) AND (reference IS NULL OR (length(reference) >= 3 AND length(reference) <= 12)))";
     let withdrawn = "NOT (NOT (channel IN ('web', 'partner'))) OR (NOT (stage = 'withdrawn'))";
+    // `same_as` on two columns of one type: absent on either side fails it, so its negation holds
+    // on a row without a previous order.
+    let reorder = "NOT (previous_order IS NOT NULL) OR (NOT (previous_order IS NOT NULL AND previous_order = order_id))";
     assert_eq!(
         checks,
         [
@@ -40,6 +43,11 @@ fn column_rules_become_named_checks_in_both_dialects() {
                 withdrawn,
                 withdrawn
             ),
+            (
+                "orders_reorders_do_not_repeat_themselves_check",
+                reorder,
+                reorder
+            ),
         ]
     );
     for dialect in Dialect::ALL {
@@ -52,7 +60,8 @@ fn column_rules_become_named_checks_in_both_dialects() {
              published_orders_have_lines, express_not_by_invoice, \
              shipped_orders_have_a_zip_or_stay_domestic, gift_lines_have_a_note, \
              lines_share_one_gift_setting, urgent_orders_are_tagged, \
-             priority_seven_references_a_tag, priority_seven_notes_name_an_ordered_sku.\n"
+             priority_seven_references_a_tag, priority_seven_notes_name_an_ordered_sku, \
+             line_notes_repeat_the_reference.\n"
         ));
     }
 }
@@ -76,6 +85,8 @@ fn unexpressed_rules_are_listed_per_table() {
             // `member_of` reads another list of the row: never a CHECK.
             "orders.priority_seven_references_a_tag",
             "orders.priority_seven_notes_name_an_ordered_sku",
+            // `same_as` inside `each` compares a line with the order: not one row's columns.
+            "orders.line_notes_repeat_the_reference",
         ]
     );
 }

@@ -491,6 +491,16 @@ pub enum Condition {
         /// Only elements where this holds count (paths relative to the element).
         filter: Option<Box<Condition>>,
     },
+    /// `{ field: p, same_as: q }`: the value at `p` (relative to the current value) equals the
+    /// value at `q`, read from the rule's record (`on`) wherever the condition sits, e.g. a
+    /// transcript segment's `asr_origin.job_id` and the job's own `job_id`. Absent on either side
+    /// fails it; the two sides compare as `member_of`'s do (one type, strings, or UUIDs).
+    SameAs {
+        /// The value, relative to the current value.
+        path: FieldPath,
+        /// The value it must equal, relative to the rule's record.
+        other: FieldPath,
+    },
     /// `{ field: p, hash_of: { <form>: [q, …] } }`: the stored hash at `p` is the SHA-256 that
     /// `form` defines over the values at `q, …` (paths relative to the current value, like `p`),
     /// recomputed from the record itself (§2.6.6.7.5). An absent hash satisfies it (its presence

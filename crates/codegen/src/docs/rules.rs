@@ -204,6 +204,9 @@ fn words(condition: &Condition, must: bool) -> String {
             if must { "must have" } else { "have" },
             path(key)
         ),
+        Condition::SameAs { path: p, other } => {
+            format!("{} {is} the record's {}", path(p), path(other))
+        }
         Condition::HashOf {
             path: p,
             form,
@@ -335,25 +338,30 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
             _ => true,
         }
     }
-    fn hashes(condition: &Condition) -> bool {
-        match condition {
-            Condition::HashOf { .. } => true,
-            Condition::All(conditions) | Condition::Any(conditions) => {
-                conditions.iter().any(hashes)
+    /// Whether `condition` uses an operator `is` picks out, at any depth.
+    fn uses(condition: &Condition, is: fn(&Condition) -> bool) -> bool {
+        is(condition)
+            || match condition {
+                Condition::All(conditions) | Condition::Any(conditions) => {
+                    conditions.iter().any(|c| uses(c, is))
+                }
+                Condition::Not(inner)
+                | Condition::Each {
+                    condition: inner, ..
+                } => uses(inner, is),
+                _ => false,
             }
-            Condition::Not(inner)
-            | Condition::Each {
-                condition: inner, ..
-            } => hashes(inner),
-            _ => false,
-        }
     }
-    if conditions.iter().any(|c| hashes(c)) {
+    if conditions
+        .iter()
+        .any(|c| uses(c, |c| matches!(c, Condition::HashOf { .. })))
+    {
         return Some(format!(
             "it recomputes a SHA-256 over canonical JSON (§2.6.6.7.5), which a CHECK on `{}` cannot.",
             table.name
         ));
     }
+
     if !conditions.iter().all(|c| row_local(c)) {
         return Some(format!(
             "it reads inside a list (`each`, `contains`, `all_equal` or `member_of`), which a CHECK on one row of `{}` cannot.",

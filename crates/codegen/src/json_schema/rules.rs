@@ -14,8 +14,8 @@
 //! where absence fails the condition, an `if`/`then` where absence satisfies it.
 //!
 //! `all_equal` compares list elements with each other, `member_of` a value with the elements of
-//! another list of the same instance, and `hash_of` recomputes a SHA-256, which JSON Schema has no
-//! keyword for: a rule using any of them is left out of the schema and listed under `x-rules-not-expressible` on the record
+//! another list of the same instance, `same_as` a value with another field, and `hash_of`
+//! recomputes a SHA-256, which JSON Schema has no keyword for: a rule using any of them is left out of the schema and listed under `x-rules-not-expressible` on the record
 //! (rule, code, reason), so the gap is visible and tests can assert it.
 
 use handshake_spec::model::{
@@ -30,6 +30,9 @@ pub const ALL_EQUAL_REASON: &str =
 /// Why `member_of` has no JSON Schema translation.
 pub const MEMBER_OF_REASON: &str = "member_of compares a value with the elements of another list of the record; JSON Schema has no keyword that relates two values of one instance";
 
+/// Why `same_as` has no JSON Schema translation.
+pub const SAME_AS_REASON: &str = "same_as compares a value with another field of the record; JSON Schema has no keyword that relates two values of one instance";
+
 /// Why `hash_of` has no JSON Schema translation.
 pub const HASH_OF_REASON: &str = "hash_of recomputes a SHA-256 over canonical JSON of other values of the record; JSON Schema has no keyword that computes a value";
 
@@ -40,6 +43,7 @@ pub fn inexpressible_reason(rule: &Rule) -> Option<(&'static str, &'static str)>
         match condition {
             Condition::MemberOf { .. } => Some(("member_of", MEMBER_OF_REASON)),
             Condition::HashOf { .. } => Some(("hash_of", HASH_OF_REASON)),
+            Condition::SameAs { .. } => Some(("same_as", SAME_AS_REASON)),
             Condition::AllEqual { .. } => Some(("all_equal", ALL_EQUAL_REASON)),
             Condition::All(items) | Condition::Any(items) => items.iter().find_map(visit),
             Condition::Not(inner)
@@ -135,7 +139,10 @@ fn condition(spec: &Spec, scope: &str, condition: &Condition) -> Option<Map<Stri
             };
             out.insert("not".into(), condition_value(spec, scope, &one_of)?);
         }
-        Condition::AllEqual { .. } | Condition::MemberOf { .. } | Condition::HashOf { .. } => {
+        Condition::AllEqual { .. }
+        | Condition::MemberOf { .. }
+        | Condition::SameAs { .. }
+        | Condition::HashOf { .. } => {
             return None;
         }
         Condition::Present(path) => return Some(along(spec, scope, path, condition, Map::new())),

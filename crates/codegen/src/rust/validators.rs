@@ -693,6 +693,16 @@ impl<'s> Generator<'s, '_> {
                 matches,
                 filter,
             } => self.member_of(scope, base, list, matches, filter.as_deref(), rule)?,
+            Condition::SameAs { path, other } => {
+                let (value_access, value_leaf) = self.access(scope, base, path, rule)?;
+                let (other_access, other_leaf) =
+                    self.access(&rule.on, Access::Ref(quote! { self }), other, rule)?;
+                self.with_value(value_access, false, |this, value| {
+                    this.with_value(other_access, false, |this, other| {
+                        this.same(&value_leaf, value, &other_leaf, other, rule)
+                    })
+                })?
+            }
             Condition::HashOf { path, form, parts } => {
                 let (access, _) = self.access(scope, base.clone(), path, rule)?;
                 let parts = parts
@@ -827,7 +837,7 @@ impl<'s> Generator<'s, '_> {
         })
     }
 
-    /// `left == right` for two values a `member_of` compares: of one type, or UUIDs (a `uuid` or
+    /// `left == right` for two values a `member_of` or `same_as` compares: of one type, or UUIDs (a `uuid` or
     /// an `id` type) with UUIDs or with strings holding a UUID's hyphenated text.
     fn same(
         &mut self,
@@ -1175,6 +1185,7 @@ fn primary_path(condition: &Condition) -> Option<&FieldPath> {
         | Condition::Contains { path, .. }
         | Condition::Each { path, .. }
         | Condition::AllEqual { path, .. }
+        | Condition::SameAs { path, .. }
         | Condition::HashOf { path, .. } => Some(path),
         Condition::All(_) | Condition::Any(_) | Condition::Not(_) | Condition::MemberOf { .. } => {
             None

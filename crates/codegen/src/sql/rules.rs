@@ -188,6 +188,17 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
                 bounds.join(" AND ")
             }
         }
+        // Two columns of one type: equal, and absent on either side fails (as in every target).
+        // Columns of different types (a UUID and its text) are left to the validators.
+        Condition::SameAs { path, other } => {
+            let (left, right) = (column(record, path)?, column(record, other)?);
+            if left.ty != right.ty {
+                return None;
+            }
+            let (left_expr, left_guard) = operand(left, dialect)?;
+            let (right_expr, right_guard) = operand(right, dialect)?;
+            format!("{left_guard}{right_guard}{left_expr} = {right_expr}")
+        }
         Condition::Contains { .. }
         | Condition::Each { .. }
         | Condition::AllEqual { .. }

@@ -1111,49 +1111,39 @@ impl Validate for AiJob {
                     .to_owned(),
             });
         }
-        if match self.job_outputs.as_ref() {
+        if let Some(list) = match self.job_outputs.as_ref() {
             Some(JobOutputs::Asr { transcript_segments, .. }) => {
                 Some(transcript_segments)
             }
             _ => None,
-        }
-            .is_some_and(|v1| {
-                !v1
-                    .windows(2)
-                    .all(|pair| match pair {
-                        [a2, b2] => a2.asr_origin.job_id == b2.asr_origin.job_id,
-                        _ => true,
-                    })
-            })
-        {
-            out.push(Violation {
-                path: crate::validation::at(pointer, "/job_outputs/transcript_segments"),
-                code: "HSK-RULE-PRF-045",
-                clause: "§6.2.26.3",
-                rule: "transcript_segments_come_from_one_job",
-                message: "every transcript segment of a job's outputs must name the same job in its asr_origin"
-                    .to_owned(),
-            });
+        } {
+            for (i1, e1) in list.iter().enumerate() {
+                if e1.asr_origin.job_id.0 != self.job_id.0 {
+                    out.push(Violation {
+                        path: format!(
+                            "{pointer}/job_outputs/transcript_segments/{i1}/asr_origin/job_id"
+                        ),
+                        code: "HSK-RULE-PRF-045",
+                        clause: "§6.2.26.3",
+                        rule: "transcript_segments_come_from_one_job",
+                        message: "every transcript segment of a job's outputs must name this job in its asr_origin"
+                            .to_owned(),
+                    });
+                }
+            }
         }
         if match self.job_outputs.as_ref() {
             Some(JobOutputs::Docling { imported_blocks, .. }) => Some(imported_blocks),
             _ => None,
         }
-            .is_some_and(|v1| {
-                !v1
-                    .windows(2)
-                    .all(|pair| match pair {
-                        [a2, b2] => a2.ai_origin.job_id == b2.ai_origin.job_id,
-                        _ => true,
-                    })
-            })
+            .is_some_and(|v1| v1.iter().any(|e2| e2.ai_origin.job_id.0 != self.job_id.0))
         {
             out.push(Violation {
                 path: crate::validation::at(pointer, "/job_outputs/imported_blocks"),
                 code: "HSK-RULE-PRF-046",
                 clause: "§6.1.6.3",
                 rule: "imported_blocks_come_from_one_job_and_file",
-                message: "every imported block of a job's outputs must name the same job and source file in its ai_origin"
+                message: "every imported block of a job's outputs must name this job and one source file in its ai_origin"
                     .to_owned(),
             });
         }
@@ -1177,9 +1167,42 @@ impl Validate for AiJob {
                 code: "HSK-RULE-PRF-046",
                 clause: "§6.1.6.3",
                 rule: "imported_blocks_come_from_one_job_and_file",
-                message: "every imported block of a job's outputs must name the same job and source file in its ai_origin"
+                message: "every imported block of a job's outputs must name this job and one source file in its ai_origin"
                     .to_owned(),
             });
+        }
+        if self
+            .job_inputs
+            .as_ref()
+            .is_some_and(|v1| matches!(v1, JobInputs::Docling { .. }))
+            && let Some(list) = match self.job_outputs.as_ref() {
+                Some(JobOutputs::Docling { imported_blocks, .. }) => {
+                    Some(imported_blocks)
+                }
+                _ => None,
+            }
+        {
+            for (i1, e1) in list.iter().enumerate() {
+                if match self.job_inputs.as_ref() {
+                    Some(JobInputs::Docling { source_file_id, .. }) => {
+                        Some(source_file_id)
+                    }
+                    _ => None,
+                }
+                    .is_none_or(|v2| e1.ai_origin.source_file_id.0 != v2.0)
+                {
+                    out.push(Violation {
+                        path: format!(
+                            "{pointer}/job_outputs/imported_blocks/{i1}/ai_origin/source_file_id"
+                        ),
+                        code: "HSK-RULE-PRF-047",
+                        clause: "§6.1.6.3, §6.1.6.1",
+                        rule: "imported_blocks_come_from_the_input_file",
+                        message: "every imported block must name the source file of the job's Docling inputs in its ai_origin"
+                            .to_owned(),
+                    });
+                }
+            }
         }
         if matches!(self.access_mode, AccessMode::AnalysisOnly)
             && !self.planned_operations.is_empty()
@@ -2149,6 +2172,22 @@ impl Validate for AiJob {
                     });
                 }
             }
+        }
+        if self.context_snapshot.as_ref().is_some()
+            && self
+                .context_snapshot
+                .as_ref()
+                .map(|x| &x.job_id)
+                .is_none_or(|v1| v1.0 != self.job_id.0)
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, ""),
+                code: "HSK-RULE-0119",
+                clause: "§2.6.6.7.3, §2.6.6.2.3",
+                rule: "context_snapshot_is_of_this_job",
+                message: "the context snapshot a job carries must name that job in its job_id"
+                    .to_owned(),
+            });
         }
         crate::validation::descend(
             pointer,

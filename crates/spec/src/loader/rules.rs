@@ -40,6 +40,7 @@ const COMPARISONS: &[&str] = &[
     "contains",
     "in_registry",
     "hash_of",
+    "same_as",
 ];
 
 /// The value a path step reads from: a record, a union (its tag is addressable, or a `[variant]`
@@ -337,7 +338,7 @@ impl Loader {
                 })
             }
             "each" => self.each(map, value, &at, scope, root, types, depth),
-            _ => self.comparison(map, value, &at, scope, types),
+            _ => self.comparison(map, value, &at, scope, root, types),
         }
     }
 
@@ -692,6 +693,7 @@ impl Loader {
         field: &Node,
         at: &At,
         scope: Option<Scope<'_>>,
+        root: Option<Scope<'_>>,
         types: &[TypeDef],
     ) -> Option<Condition> {
         let present: Vec<&str> = COMPARISONS
@@ -719,7 +721,7 @@ impl Loader {
             self.malformed(
                 at.clone(),
                 message,
-                Some("comparisons: `equals`, `not_equals`, `in`, `not_in`, `min_length`/`max_length`, `contains`, `hash_of`".into()),
+                Some("comparisons: `equals`, `not_equals`, `in`, `not_in`, `min_length`/`max_length`, `contains`, `hash_of`, `same_as`".into()),
             );
             return None;
         }
@@ -816,6 +818,30 @@ impl Loader {
                 })
             }
             "hash_of" => self.hash_of(node, field, path, leaf.as_ref(), scope, types),
+            "same_as" => {
+                let (other, other_leaf) = self.path(node, root, types)?;
+                if let (Some(leaf), Some(other_leaf)) = (&leaf, &other_leaf)
+                    && !self.matchable(leaf, other_leaf, types)
+                {
+                    let at = self.at_node(node);
+                    self.report(
+                        "S0905",
+                        at,
+                        format!(
+                            "`{path}` is `{}`, which cannot be compared with `{other}` (`{}`)",
+                            leaf_text(Some(leaf)),
+                            leaf_text(Some(other_leaf))
+                        ),
+                        "not comparable",
+                        Some(format!(
+                            "{}; `{other}` is read from the rule's record (`on`)",
+                            MATCHABLE_HELP.replacen("`member_of`", "`same_as`", 1)
+                        )),
+                    );
+                    return None;
+                }
+                Some(Condition::SameAs { path, other })
+            }
             "equals" | "not_equals" => {
                 let value = self.compare_value(node, leaf.as_ref(), &path, types)?;
                 Some(if comparison == "equals" {

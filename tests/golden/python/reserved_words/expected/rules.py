@@ -108,7 +108,7 @@ _UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 
 
 def _same(left: Any, right: Any, uuids: bool) -> bool:
-    """``member_of`` equality: JSON equality, or for UUIDs the same UUID in any letter case."""
+    """``member_of`` and ``same_as`` equality: JSON equality, or for UUIDs the same UUID in any letter case."""
     if left is _ABSENT or right is _ABSENT:
         return False
     if uuids:
@@ -174,6 +174,8 @@ def _holds(condition: _Condition, value: Any, root: Any) -> bool:
     ``("hash_of", path, form, (part, ...))`` recomputes a stored hash from the record
     (§2.6.6.7.5): form ``prompt_blocks`` is :func:`handshake_job_model.canonical.prompt_parts_hash`
     of the parts, as the Rust validators compute it. An absent hash holds; an absent part fails.
+    ``("same_as", path, other, uuids)`` compares the value at ``path`` with the value at ``other``
+    of the rule's record, as ``member_of`` compares; absent on either side fails it.
     """
     operator = condition[0]
     if operator == "all":
@@ -221,6 +223,8 @@ def _holds(condition: _Condition, value: Any, root: Any) -> bool:
             (a is _ABSENT and b is _ABSENT) or (a is not _ABSENT and b is not _ABSENT and _equal(a, b))
             for a, b in zip(keys, keys[1:])
         )
+    if operator == "same_as":
+        return _same(found, _resolve(root, condition[2]), condition[3])
     if operator == "hash_of":
         if found is _ABSENT:
             return True

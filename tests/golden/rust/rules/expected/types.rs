@@ -356,6 +356,13 @@ pub struct Order {
         deserialize_with = "crate::serde_support::present"
     )]
     pub shipped_at: Option<crate::Timestamp>,
+    /// The order this one repeats (§3)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub previous_order: Option<OrderId>,
 }
 
 crate::serde_support::objects_only!(Order);

@@ -185,6 +185,41 @@ impl Validate for Order {
                 }
             }
         }
+        if self.previous_order.as_ref().is_some()
+            && self.previous_order.as_ref().is_some_and(|v1| v1.0 == self.order_id.0)
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, ""),
+                code: "GLD-RULE-012",
+                clause: "§6.12",
+                rule: "reorders_do_not_repeat_themselves",
+                message: "a reorder names another order than itself".to_owned(),
+            });
+        }
+        if self.priority.as_ref().is_some_and(|v1| *v1 == 5) {
+            for (i1, e1) in self.lines.iter().enumerate() {
+                if e1.note.as_ref().is_some()
+                    && e1
+                        .note
+                        .as_ref()
+                        .is_none_or(|v2| {
+                            self
+                                .reference
+                                .as_ref()
+                                .is_none_or(|v3| v2.as_str() != v3.as_str())
+                        })
+                {
+                    out.push(Violation {
+                        path: format!("{pointer}/lines/{i1}"),
+                        code: "GLD-RULE-013",
+                        clause: "§6.13",
+                        rule: "line_notes_repeat_the_reference",
+                        message: "on a priority 5 order, every line note repeats the order's reference"
+                            .to_owned(),
+                    });
+                }
+            }
+        }
         crate::validation::descend(pointer, "lines", &self.lines, out);
     }
 }

@@ -32,7 +32,9 @@ export type PathStep =
  * optional field or `null` anywhere on the path, with no default) satisfies only `absent`,
  * `not_equals`, `not_in`, and `length`, `each`, `all_equal` and (an absent stored hash) `hash_of`
  * vacuously. `hash_of` holds when the string at `path` is the hash `form` computes over the values
- * at `parts`, in order; an absent part, or one the form cannot hash, fails it.
+ * at `parts`, in order; an absent part, or one the form cannot hash, fails it. `same_as` holds when
+ * the value at `path` equals the value at `other`, read from the rule's record; absent on either
+ * side fails it.
  */
 export type Condition =
   | { readonly op: "present" | "absent"; readonly path: readonly PathStep[] }
@@ -46,6 +48,12 @@ export type Condition =
       readonly list: readonly PathStep[];
       readonly matches: readonly MemberMatch[];
       readonly filter: Condition | null;
+    }
+  | {
+      readonly op: "same_as";
+      readonly path: readonly PathStep[];
+      readonly other: readonly PathStep[];
+      readonly uuids: boolean;
     }
   | {
       readonly op: "hash_of";
@@ -263,7 +271,7 @@ function lengthOf(value: unknown): number | undefined {
 
 const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-/** `member_of` equality: JSON equality, or for UUIDs the same UUID in any letter case. */
+/** `member_of` and `same_as` equality: JSON equality, or for UUIDs the same UUID in any letter case. */
 function same(left: unknown, right: unknown, uuids: boolean): boolean {
   if (left === ABSENT || right === ABSENT) {
     return false;
@@ -355,6 +363,8 @@ export function holds(condition: Condition, value: unknown, root: unknown = valu
       const keys = found.map((item) => resolve(item, condition.key));
       return keys.every((key, index) => index === 0 || equal(keys[0], key));
     }
+    case "same_as":
+      return same(found, resolve(root, condition.other), condition.uuids);
     case "hash_of": {
       if (found === ABSENT) {
         return true;
