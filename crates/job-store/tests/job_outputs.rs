@@ -58,15 +58,47 @@ fn kind_of(profile: &str) -> JobKind {
         .unwrap_or_else(|| panic!("no job kind is bound to profile {profile}"))
 }
 
+/// `outputs` as `job` would record them: their provenance names the job (HSK-RULE-PRF-045, 046)
+/// and, for imported blocks, the source file of the job's Docling inputs (HSK-RULE-PRF-047). The
+/// examples are written for a job of their own, so they are re-addressed by JSON edits.
+fn as_outputs_of(outputs: &JobOutputs, job: &handshake_job_model::AiJob) -> JobOutputs {
+    fn readdress(
+        value: &mut serde_json::Value,
+        job_id: &serde_json::Value,
+        file: Option<&serde_json::Value>,
+    ) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (key, item) in fields.iter_mut() {
+                    if key == "asr_origin" || key == "ai_origin" {
+                        item["job_id"] = job_id.clone();
+                        if let (Some(file), true) = (file, key == "ai_origin") {
+                            item["source_file_id"] = file.clone();
+                        }
+                    }
+                    readdress(item, job_id, file);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                items
+                    .iter_mut()
+                    .for_each(|item| readdress(item, job_id, file));
+            }
+            _ => {}
+        }
+    }
+    let job = serde_json::to_value(job).expect("serializes");
+    let file = job["job_inputs"].get("source_file_id").cloned();
+    let mut value = serde_json::to_value(outputs).expect("serializes");
+    readdress(&mut value, &job["job_id"], file.as_ref());
+    serde_json::from_value(value).expect("still a JobOutputs")
+}
+
 /// A job of a kind of `profile`, as JSON edits on the shared fixture.
 fn job_of(profile: &str, outputs: Option<&JobOutputs>) -> handshake_job_model::AiJob {
-    let kind = kind_of(profile);
-    let outputs = outputs.map(|o| serde_json::to_value(o).expect("serializes"));
-    let mut job = serde_json::to_value(job_of_kind(kind.as_str())).expect("serializes");
-    if let Some(outputs) = outputs {
-        job["job_outputs"] = outputs;
-    }
-    serde_json::from_value(job).expect("a job")
+    let mut job = job_of_kind(kind_of(profile).as_str());
+    job.job_outputs = outputs.map(|outputs| as_outputs_of(outputs, &job));
+    job
 }
 
 fn on_both<F, Fut>(check: F)
@@ -90,6 +122,7 @@ fn outputs_given_at_creation_round_trip_for_every_profile() {
         for (name, outputs) in examples() {
             let job = job_of(&profile_of(&outputs), Some(&outputs));
             let id = job.job_id;
+            let outputs = job.job_outputs.clone().expect("outputs");
             store.create(job, ACTOR).await.expect("create");
             let read = store.get(id).await.expect("get").job;
             assert_eq!(
@@ -117,6 +150,7 @@ fn recorded_outputs_round_trip_and_replace_earlier_ones() {
             let profile = profile_of(&outputs);
             let job = job_of(&profile, None);
             let id = job.job_id;
+            let outputs = as_outputs_of(&outputs, &job);
             store.create(job, ACTOR).await.expect("create");
             let version = walk(
                 &store,
