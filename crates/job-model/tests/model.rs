@@ -271,3 +271,42 @@ fn string_newtype_schemas_carry_their_constraints() {
     assert_eq!(schema["minLength"], SpanId::MIN_LENGTH, "{schema}");
     assert_eq!(schema["maxLength"], SpanId::MAX_LENGTH, "{schema}");
 }
+
+/// §2.6.6.7.5.2's per-step retrieval budgets are the defaults of a ContextPlan's budgets: a plan
+/// that omits them reads 6 snippets, 1,200 evidence tokens, 250 tokens per snippet and 8 retrieval
+/// tool calls; a plan that states one keeps its own value.
+#[test]
+fn per_step_budgets_default_to_the_values_of_iterative_deepening() {
+    let omitted: handshake_job_model::ContextPlan = serde_json::from_str(
+        &std::fs::read_to_string(
+            repo_root().join("tests/corpus/context_plan/valid/per_step_budgets_default.json"),
+        )
+        .expect("record"),
+    )
+    .expect("a context plan");
+    let budgets = &omitted.budgets;
+    assert_eq!(
+        (
+            budgets.max_selected_snippets,
+            budgets.max_tokens_total_evidence,
+            budgets.max_tokens_per_snippet,
+            budgets.max_retrieval_tool_calls_per_step
+        ),
+        (6, 1_200, 250, 8)
+    );
+    let set: handshake_job_model::ContextPlan = serde_json::from_str(
+        &std::fs::read_to_string(
+            repo_root().join("tests/corpus/context_plan/valid/per_step_budgets_set.json"),
+        )
+        .expect("record"),
+    )
+    .expect("a context plan");
+    assert_eq!(
+        (
+            set.budgets.max_tokens_total_evidence,
+            set.budgets.max_tokens_per_snippet,
+            set.budgets.max_retrieval_tool_calls_per_step
+        ),
+        (2_400, 300, 4)
+    );
+}

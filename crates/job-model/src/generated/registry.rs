@@ -16,7 +16,7 @@ pub struct TypeInfo {
 }
 
 /// Every type of the spec, in spec order.
-pub const TYPES: [TypeInfo; 215usize] = [
+pub const TYPES: [TypeInfo; 218usize] = [
     TypeInfo {
         name: "AiJob",
         root: true,
@@ -673,6 +673,24 @@ pub const TYPES: [TypeInfo; 215usize] = [
     },
     TypeInfo {
         name: "DiversityInfo",
+        root: false,
+        rules: true,
+        table: None,
+    },
+    TypeInfo {
+        name: "FetchDepth",
+        root: false,
+        rules: false,
+        table: None,
+    },
+    TypeInfo {
+        name: "EscalationCondition",
+        root: false,
+        rules: false,
+        table: None,
+    },
+    TypeInfo {
+        name: "EscalationReason",
         root: false,
         rules: true,
         table: None,
@@ -1550,7 +1568,12 @@ macro_rules! for_each_type {
         ($crate::generated::types::RouteTaken, "RouteTaken", "route_taken", rules,
         inner), ($crate::generated::types::RerankInfo, "RerankInfo", "rerank_info",
         rules, inner), ($crate::generated::types::DiversityInfo, "DiversityInfo",
-        "diversity_info", rules, inner), ($crate::generated::types::SelectedEvidence,
+        "diversity_info", rules, inner), ($crate::generated::types::FetchDepth,
+        "FetchDepth", "fetch_depth", plain, inner),
+        ($crate::generated::types::EscalationCondition, "EscalationCondition",
+        "escalation_condition", plain, inner),
+        ($crate::generated::types::EscalationReason, "EscalationReason",
+        "escalation_reason", rules, inner), ($crate::generated::types::SelectedEvidence,
         "SelectedEvidence", "selected_evidence", rules, inner),
         ($crate::generated::types::EvidenceSpan, "EvidenceSpan", "evidence_span", rules,
         inner), ($crate::generated::types::RetrievalTrace, "RetrievalTrace",

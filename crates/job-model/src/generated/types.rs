@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const SPEC_NAME: &str = "handshake_ai_job_model";
 
 /// Version of the spec these types were generated from (`version:` in `spec/handshake.yaml`).
-pub const SPEC_VERSION: &str = "0.6.0";
+pub const SPEC_VERSION: &str = "0.7.0";
 
 /// The Master Spec version this spec implements (`master_spec:` in `spec/handshake.yaml`).
 pub const MASTER_SPEC: &str = "v02.84";
@@ -4181,12 +4181,49 @@ pub struct ContextBudgets {
     /// Most retrieval candidates considered (§2.6.6.7.0)
     #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_retrieval_candidates: u64,
-    /// Most snippets selected (§2.6.6.7.0, §2.6.6.7.5.2)
+    /// Most snippets selected (max_snippets_per_step of §2.6.6.7.5.2) (§2.6.6.7.0, §2.6.6.7.5.2)
+    ///
+    /// Decision: §2.6.6.7.5.2 gives per-step defaults that "map into ContextPlan budgets"; max_snippets_per_step = 6 is this field, so a plan that omits it gets 6.
+    #[serde(default = "default_context_budgets_max_selected_snippets")]
     #[serde(deserialize_with = "crate::serde_support::exact")]
     pub max_selected_snippets: u64,
+    /// Most tokens of all evidence in one step (§2.6.6.7.5.2)
+    ///
+    /// Decision: One of the per-step defaults of §2.6.6.7.5.2 with no field in the §2.6.6.7.0 budgets; added under the spec's name with the spec's default, as are max_tokens_per_snippet and max_retrieval_tool_calls_per_step.
+    #[serde(default = "default_context_budgets_max_tokens_total_evidence")]
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub max_tokens_total_evidence: u64,
+    /// Most tokens of one snippet (§2.6.6.7.5.2)
+    #[serde(default = "default_context_budgets_max_tokens_per_snippet")]
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub max_tokens_per_snippet: u64,
+    /// Most retrieval tool calls in one step (§2.6.6.7.5.2)
+    #[serde(default = "default_context_budgets_max_retrieval_tool_calls_per_step")]
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub max_retrieval_tool_calls_per_step: u64,
 }
 
 crate::serde_support::objects_only!(ContextBudgets);
+
+/// Default of `ContextBudgets.max_selected_snippets` when absent: `6`.
+fn default_context_budgets_max_selected_snippets() -> u64 {
+    6
+}
+
+/// Default of `ContextBudgets.max_tokens_total_evidence` when absent: `1200`.
+fn default_context_budgets_max_tokens_total_evidence() -> u64 {
+    1200
+}
+
+/// Default of `ContextBudgets.max_tokens_per_snippet` when absent: `250`.
+fn default_context_budgets_max_tokens_per_snippet() -> u64 {
+    250
+}
+
+/// Default of `ContextBudgets.max_retrieval_tool_calls_per_step` when absent: `8`.
+fn default_context_budgets_max_retrieval_tool_calls_per_step() -> u64 {
+    8
+}
 
 /// A store a query plan routes to (§2.6.6.7.14.5, §2.6.6.7.14.6)
 #[derive(
@@ -6258,6 +6295,170 @@ pub struct DiversityInfo {
 
 crate::serde_support::objects_only!(DiversityInfo);
 
+/// How deep a piece of retrieved evidence was fetched (§2.6.6.7.5.2)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum FetchDepth {
+    /// A bounded excerpt returned by search (§2.6.6.7.5.2)
+    #[serde(rename = "snippet")]
+    Snippet,
+    /// A bounded excerpt returned by a read with a selector (§2.6.6.7.5.2)
+    #[serde(rename = "section")]
+    Section,
+    /// A whole document or page, the last resort (§2.6.6.7.5.2)
+    #[serde(rename = "fullpage")]
+    Fullpage,
+}
+
+impl FetchDepth {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 3] = [Self::Snippet, Self::Section, Self::Fullpage];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 3] = ["snippet", "section", "fullpage"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Snippet => "snippet",
+            Self::Section => "section",
+            Self::Fullpage => "fullpage",
+        }
+    }
+}
+
+impl std::fmt::Display for FetchDepth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for FetchDepth {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "snippet" => Ok(Self::Snippet),
+            "section" => Ok(Self::Section),
+            "fullpage" => Ok(Self::Fullpage),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "FetchDepth",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// The condition that allowed fetching deeper than a snippet (§2.6.6.7.5.2)
+///
+/// Decision: One value per escalation condition §2.6.6.7.5.2 lists, named after it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum EscalationCondition {
+    /// A detail needed for the acceptance criteria or the job plan is missing (§2.6.6.7.5.2)
+    #[serde(rename = "required_detail_missing")]
+    RequiredDetailMissing,
+    /// The output is high impact (code, security, critical configuration) and needs stronger grounding (§2.6.6.7.5.2)
+    #[serde(rename = "high_impact_output")]
+    HighImpactOutput,
+    /// The user asked for the full text of this source (§2.6.6.7.5.2)
+    #[serde(rename = "user_requested_full_text")]
+    UserRequestedFullText,
+}
+
+impl EscalationCondition {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 3] = [
+        Self::RequiredDetailMissing,
+        Self::HighImpactOutput,
+        Self::UserRequestedFullText,
+    ];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 3] = [
+        "required_detail_missing",
+        "high_impact_output",
+        "user_requested_full_text",
+    ];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::RequiredDetailMissing => "required_detail_missing",
+            Self::HighImpactOutput => "high_impact_output",
+            Self::UserRequestedFullText => "user_requested_full_text",
+        }
+    }
+}
+
+impl std::fmt::Display for EscalationCondition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for EscalationCondition {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "required_detail_missing" => Ok(Self::RequiredDetailMissing),
+            "high_impact_output" => Ok(Self::HighImpactOutput),
+            "user_requested_full_text" => Ok(Self::UserRequestedFullText),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "EscalationCondition",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// Why evidence was fetched deeper than a snippet (§2.6.6.7.5.2)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "EscalationReason")]
+pub struct EscalationReason {
+    /// Which escalation condition held (§2.6.6.7.5.2)
+    pub condition: EscalationCondition,
+    /// What was missing or requested, in words (§2.6.6.7.5.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub detail: Option<String>,
+}
+
+crate::serde_support::objects_only!(EscalationReason);
+
 /// One selected evidence item with its final rank and why (§2.6.6.7.14.5)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(remote = "Self", deny_unknown_fields)]
@@ -6272,6 +6473,17 @@ pub struct SelectedEvidence {
     pub final_score: f64,
     /// Short relevance rationale (§2.6.6.7.14.5, §2.6.6.7.5.2)
     pub why: String,
+    /// How deep the evidence was fetched (§2.6.6.7.5.2)
+    ///
+    /// Decision: §2.6.6.7.14.5 lists no fetch depth on a selected item, but §2.6.6.7.5.2 says all retrieved evidence MUST be tagged with one; the selected items are the evidence a call uses, so the tag is required here. A span (EvidenceSpan) is a bounded read by its selector, always a section, so it needs no tag.
+    pub fetch_depth: FetchDepth,
+    /// Why the evidence was fetched deeper than a snippet; required for fullpage (§2.6.6.7.5.2)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub escalation_reason: Option<EscalationReason>,
 }
 
 crate::serde_support::objects_only!(SelectedEvidence);

@@ -19,17 +19,17 @@ use super::types::{
     SemanticCatalogEntry, ContextPackTarget, ContextPackBuilder, ContextPackRecord,
     PackFact, PackConstraint, PackOpenLoop, PackAnchor, PackCoverage, ContextPackPayload,
     EvidenceRef, CandidateRefKind, CandidateScores, RetrievalCandidate, RouteTaken,
-    RerankInfo, DiversityInfo, SelectedEvidence, EvidenceSpan, RetrievalTrace, CacheKey,
-    PlannedOperation, BlockPayload, FormulaSpec, TimeRange, ValidationStep,
-    ValidationPlan, ProvenanceMapping, ProvenancePlan, RuntimeConfig, StatusReason,
-    CapabilityDecision, CapabilityCheckResult, Verdict, ValidatorOutcome, DiffSummary,
-    ValidationResult, ErrorSummary, Warning, JobMetrics, JobState, WorkflowRun,
-    FlightRecorderEvent, OutboxDelivery, JobStateTransition, EntityProvenance,
-    SelectionRange, BlockMode, DocsAiJobProfile, RangeSpec, ChartSpec, SlideSpec,
-    SlidePatch, DeckSpec, ChartsDecksJobInputs, ContextPackJobInputs, TranscriptSegment,
-    AsrJobInputs, BlockMapping, BoundingBox, SegmentMapping, DoclingJobInputs,
-    AdapterConfig, DistillationJobInputs, CanvasPoint, CanvasNode, NodePosition,
-    CanvasJobInputs, JobInputs, JobOutputs, DeterminismLevel, ExportTarget,
+    RerankInfo, DiversityInfo, FetchDepth, EscalationReason, SelectedEvidence,
+    EvidenceSpan, RetrievalTrace, CacheKey, PlannedOperation, BlockPayload, FormulaSpec,
+    TimeRange, ValidationStep, ValidationPlan, ProvenanceMapping, ProvenancePlan,
+    RuntimeConfig, StatusReason, CapabilityDecision, CapabilityCheckResult, Verdict,
+    ValidatorOutcome, DiffSummary, ValidationResult, ErrorSummary, Warning, JobMetrics,
+    JobState, WorkflowRun, FlightRecorderEvent, OutboxDelivery, JobStateTransition,
+    EntityProvenance, SelectionRange, BlockMode, DocsAiJobProfile, RangeSpec, ChartSpec,
+    SlideSpec, SlidePatch, DeckSpec, ChartsDecksJobInputs, ContextPackJobInputs,
+    TranscriptSegment, AsrJobInputs, BlockMapping, BoundingBox, SegmentMapping,
+    DoclingJobInputs, AdapterConfig, DistillationJobInputs, CanvasPoint, CanvasNode,
+    NodePosition, CanvasJobInputs, JobInputs, JobOutputs, DeterminismLevel, ExportTarget,
     DisplayProjectionRef, ExporterInfo, ExportRecord, DocsSheetsJobOutputs,
     ChartsDecksJobOutputs, ContextPackJobOutputs, AsrOrigin, AsrOutputSegment,
     AsrJobOutputs, DoclingOrigin, ImportedBlock, DoclingJobOutputs, AdapterCheckpoint,
@@ -3124,8 +3124,35 @@ impl Validate for DiversityInfo {
     fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
 }
 
+impl Validate for EscalationReason {
+    fn validate_at(&self, _pointer: &mut String, _out: &mut Vec<Violation>) {}
+}
+
 impl Validate for SelectedEvidence {
     fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        if matches!(self.fetch_depth, FetchDepth::Fullpage)
+            && self.escalation_reason.as_ref().is_none()
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/escalation_reason"),
+                code: "HSK-RULE-ACE-025",
+                clause: "§2.6.6.7.5.2",
+                rule: "fullpage_evidence_says_why",
+                message: "evidence fetched as a full page must record the reason for the escalation"
+                    .to_owned(),
+            });
+        }
+        if matches!(self.fetch_depth, FetchDepth::Snippet)
+            && self.escalation_reason.as_ref().is_some()
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/escalation_reason"),
+                code: "HSK-RULE-ACE-026",
+                clause: "§2.6.6.7.5.2",
+                rule: "snippets_are_not_escalations",
+                message: "a snippet carries no escalation reason".to_owned(),
+            });
+        }
         crate::validation::descend(pointer, "ref", &self.r#ref, out);
     }
 }
