@@ -25,14 +25,17 @@ node "$sdk/typescript/.build/test/rules_verdicts.js" --check "$sdk/../tests/corp
 echo "== typescript: canonical JSON (crates/canonical/vectors) and the prompt hashes PromptEnvelope records store"
 node "$sdk/typescript/.build/test/canonical_vectors.js" --vectors "$sdk/../crates/canonical/vectors" \
   --envelopes "$sdk/../tests/corpus_rules" "$sdk/../tests/examples"
-echo "== typescript: validate<Type> (Ajv + rules) on tests/corpus, tests/examples and tests/corpus_rules"
+echo "== typescript: parseJson / validateJson (duplicate keys, nesting depth, strict JSON; valid records still pass)"
+node "$sdk/typescript/.build/test/json_text.js" --valid "$sdk"/../tests/corpus/*/valid/*.json \
+  "$sdk"/../tests/examples/*/valid/*.json
+echo "== typescript: validateJson (strict text, Ajv + rules) on tests/corpus, tests/examples and tests/corpus_rules"
 node "$sdk/typescript/.build/test/corpus_verdicts.js" \
   --records "$sdk/../tests/corpus" "$sdk/../tests/examples" --rules "$sdk/../tests/corpus_rules"
 
 echo "== typescript: the package as a user gets it (npm pack, npm install the tarball in a scratch project, plain node)"
 # npm pack runs the package's prepack script (tsc -p tsconfig.build.json into dist/), so a broken
-# build, exports map or files list fails here. The scratch project lives in a temp dir; its ajv and
-# ajv-formats come from the npm cache when they are there (--prefer-offline), else the registry.
+# build, exports map or files list fails here. The scratch project lives in a temp dir; its ajv,
+# ajv-formats and jsonc-parser come from the npm cache when they are there (--prefer-offline), else the registry.
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 mkdir "$scratch/pack" "$scratch/ts-user"

@@ -30,7 +30,7 @@ const TYPES_PRELUDE: &str = r#"from __future__ import annotations
 
 import datetime as _dt
 import re as _re
-from typing import Annotated, Literal, TypeVar, Union
+from typing import Annotated, Literal, Self, TypeVar, Union
 from uuid import UUID
 
 from pydantic import (
@@ -163,6 +163,25 @@ _I64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=-(2**63), 
 
 _U64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=0, le=2**64 - 1)]
 """``uint``: unsigned 64-bit, by value."""
+
+
+class _Record(BaseModel):
+    """Base of every generated model: ``model_validate_json`` reads the text as every target does.
+
+    Before Pydantic parses it, the text is checked by ``handshake_job_model.json_text``: an object
+    with a repeated key, or nesting deeper than ``MAX_NESTING_DEPTH`` arrays and objects, is refused
+    with a ``ValidationError`` (type ``json_invalid``), as the Rust model refuses it. For unions,
+    enums and ``TypeAdapter`` users, ``handshake_job_model.json_text.validate_json`` does the same.
+    """
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: object) -> Self:  # type: ignore[override]
+        # Imported here, as the rules' canonical JSON is: the hand-written module sits beside the
+        # generated package.
+        from ..json_text import check_json_text
+
+        check_json_text(json_data, cls.__name__)
+        return super().model_validate_json(json_data, **kwargs)  # type: ignore[arg-type]
 "#;
 
 /// Generate `types.py`, `lifecycle.py`, `errors.py`, `rules.py` and `__init__.py`, in that order.
@@ -525,7 +544,7 @@ fn model(
     fields: &[Field],
     renamed: &[(String, String)],
 ) {
-    let _ = writeln!(out, "class {name}(BaseModel):");
+    let _ = writeln!(out, "class {name}(_Record):");
     docstring(out, "    ", doc);
     out.push('\n');
     // Serialize by alias everywhere, so `model_dump()` writes the wire names; validate by alias
@@ -973,10 +992,27 @@ mod tests {
         let union = types
             .find("\nPlannedOperation = Annotated[")
             .expect("PlannedOperation defined");
-        let job = types.find("\nclass Job(BaseModel)").expect("Job defined");
+        let job = types.find("\nclass Job(_Record)").expect("Job defined");
         assert!(
             state < job && union < job,
             "Job uses JobState and PlannedOperation, so they come first"
+        );
+    }
+
+    #[test]
+    fn every_model_reads_json_text_through_the_strict_check() {
+        let types = file("types.py");
+        let base = types
+            .find("\nclass _Record(BaseModel):")
+            .expect("base class");
+        assert!(types[base..].contains("from ..json_text import check_json_text\n"));
+        assert!(types[base..].contains("check_json_text(json_data, cls.__name__)\n"));
+        let first_model = types.find("\nclass Job(_Record)").expect("Job defined");
+        assert!(base < first_model, "the base class precedes the models");
+        assert_eq!(
+            types.matches("(BaseModel):").count(),
+            1,
+            "only the base derives BaseModel"
         );
     }
 

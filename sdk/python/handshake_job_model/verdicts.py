@@ -4,8 +4,9 @@ Usage::
 
     python -m handshake_job_model.verdicts [--type TypeName] FILE...
 
-Each file is validated as the wire format (``TypeAdapter(T).validate_json``, the same bytes the Rust
-model and the JSON Schema see). Its type is ``--type`` or, for the corpus layout
+Each file is validated as the wire format: ``json_text.check_json_text`` (duplicate keys and nesting
+deeper than ``json_text.MAX_NESTING_DEPTH`` are refused), then ``TypeAdapter(T).validate_json``, on
+the same bytes the Rust model and the JSON Schema see. Its type is ``--type`` or, for the corpus layout
 ``.../<root_type>/{valid,invalid}/<case>.json``, the PascalCase of ``<root_type>`` (``ai_job`` →
 ``AiJob``); in the rules corpus, ``.../<rule_name>/{valid,invalid}/<root_type>.<case>.json``, the
 PascalCase of the file name's first part. Prints one JSON document on stdout::
@@ -31,6 +32,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from . import generated
+from .json_text import check_json_text
 
 
 def type_for(path: Path, explicit: str | None) -> str:
@@ -54,6 +56,7 @@ def verdict(path: Path, type_name: str) -> dict[str, Any]:
     data = path.read_bytes()
     violations: list[dict[str, str]] = []
     try:
+        check_json_text(data, type_name)
         structure = adapter.validate_json(data, context={generated.SKIP_RULES: True})
     except ValidationError:
         pass
@@ -63,6 +66,7 @@ def verdict(path: Path, type_name: str) -> dict[str, Any]:
             for pointer, code in generated.violations(adapter.dump_python(structure, mode="json"), type_name)
         ]
     try:
+        check_json_text(data, type_name)
         adapter.validate_json(data)
     except ValidationError as error:
         messages = [

@@ -4,8 +4,8 @@
  * TypeScript types of the Handshake AI Job Model (Master Spec §2.6.6).
  *
  * Everything here is generated from `spec/` by `cargo xtask codegen`, except canonical JSON and the
- * prompt hashes (`canonicalJson`, `promptPartsHash`); this file only re-exports them so consumers
- * import from one place.
+ * prompt hashes (`canonicalJson`, `promptPartsHash`) and the strict JSON reader (`parseJson`,
+ * `validateJson`); this file only re-exports them so consumers import from one place.
  *
  * @packageDocumentation
  */
@@ -18,3 +18,5 @@ export * from "./generated/rules.js";
 export * from "./generated/validate.js";
 // Hand-written: the canonical JSON and prompt hashes the rules' `hash_of` recomputes (§2.6.6.7.5).
 export { CanonicalError, canonicalJson, promptPartsHash } from "./canonical.js";
+// Hand-written: JSON text in, with duplicate keys and nesting beyond MAX_NESTING_DEPTH refused.
+export { MAX_NESTING_DEPTH, parseJson, validateJson, type ParsedJson } from "./json_text.js";

@@ -1,5 +1,6 @@
-// The TypeScript column of the differential corpus (hand-written): `validate<Type>` (Ajv over the
-// generated structure schema, then the generated rule checks) must give every record its folder's
+// The TypeScript column of the differential corpus (hand-written): `validateJson` on each file's
+// text (strict JSON: duplicate keys and nesting beyond MAX_NESTING_DEPTH refused), then
+// `validate<Type>` (Ajv over the generated structure schema, then the generated rule checks) must give every record its folder's
 // verdict, as Rust, the JSON Schema and Pydantic do (tests/tests/differential.rs). sdk/check.sh
 // runs it; `cargo xtask test` runs sdk/check.sh.
 //
@@ -24,6 +25,7 @@ import {
   INVALID_RECORD_CODE,
   ROOT_TYPE_NAMES,
   RULES,
+  validateJson,
   validateRecord,
   type RecordViolation,
   type RootTypeName,
@@ -78,8 +80,7 @@ let judged = 0;
 /** Judges one record; returns its violations, or undefined when the verdict already failed. */
 function judge(file: string, stem: string, valid: boolean): readonly RecordViolation[] | undefined {
   judged += 1;
-  const value: unknown = JSON.parse(readFileSync(file, "utf8"));
-  const verdict = validateRecord(typeName(stem) as RootTypeName, value);
+  const verdict = validateJson(typeName(stem) as RootTypeName, readFileSync(file, "utf8"));
   const found = verdict.ok ? [] : verdict.violations;
   if (verdict.ok === valid) {
     return found;
@@ -139,7 +140,7 @@ function report(layout: string, files: readonly string[]): void {
     const parts = file.split("/");
     const stem = layout === "records" ? parts[parts.length - 3] : parts[parts.length - 1]?.split(".")[0];
     const type = typeName(stem ?? "");
-    const verdict = validateRecord(type as RootTypeName, JSON.parse(readFileSync(file, "utf8")) as unknown);
+    const verdict = validateJson(type as RootTypeName, readFileSync(file, "utf8"));
     return { file, type, valid: verdict.ok, violations: verdict.ok ? [] : verdict.violations };
   });
   process.stdout.write(`${JSON.stringify({ verdicts }, null, 2)}\n`);

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re as _re
-from typing import Annotated, Literal, TypeVar, Union
+from typing import Annotated, Literal, Self, TypeVar, Union
 from uuid import UUID
 
 from pydantic import (
@@ -22,8 +22,6 @@ from pydantic import (
     StrictStr,
     StringConstraints,
 )
-
-from typing import Self
 
 from pydantic import ValidationInfo, model_validator
 
@@ -144,6 +142,25 @@ _I64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=-(2**63), 
 
 _U64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=0, le=2**64 - 1)]
 """``uint``: unsigned 64-bit, by value."""
+
+
+class _Record(BaseModel):
+    """Base of every generated model: ``model_validate_json`` reads the text as every target does.
+
+    Before Pydantic parses it, the text is checked by ``handshake_job_model.json_text``: an object
+    with a repeated key, or nesting deeper than ``MAX_NESTING_DEPTH`` arrays and objects, is refused
+    with a ``ValidationError`` (type ``json_invalid``), as the Rust model refuses it. For unions,
+    enums and ``TypeAdapter`` users, ``handshake_job_model.json_text.validate_json`` does the same.
+    """
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: object) -> Self:  # type: ignore[override]
+        # Imported here, as the rules' canonical JSON is: the hand-written module sits beside the
+        # generated package.
+        from ..json_text import check_json_text
+
+        check_json_text(json_data, cls.__name__)
+        return super().model_validate_json(json_data, **kwargs)  # type: ignore[arg-type]
 
 
 JobId = Annotated[_Uuid, Field(title="JobId")]
@@ -312,7 +329,7 @@ Decision: The spec gives no structure, only "topic lock"; a bounded topic name i
 """
 
 
-class WorkspaceScope(BaseModel):
+class WorkspaceScope(_Record):
     """which workspace, project, folders and documents a job may touch
 
     Clause: §2.6.6.2.3
@@ -408,7 +425,7 @@ Clause: §2.6.6.2.3
 """
 
 
-class SelectorBlockId(BaseModel):
+class SelectorBlockId(_Record):
     """Variant ``block_id`` of ``Selector``: one document block
 
     Clause: §2.6.6.2.3
@@ -426,7 +443,7 @@ class SelectorBlockId(BaseModel):
     """
 
 
-class SelectorSegmentId(BaseModel):
+class SelectorSegmentId(_Record):
     """Variant ``segment_id`` of ``Selector``: one segment
 
     Clause: §2.6.6.2.3
@@ -444,7 +461,7 @@ class SelectorSegmentId(BaseModel):
     """
 
 
-class SelectorRowId(BaseModel):
+class SelectorRowId(_Record):
     """Variant ``row_id`` of ``Selector``: one sheet row
 
     Clause: §2.6.6.2.3
@@ -462,7 +479,7 @@ class SelectorRowId(BaseModel):
     """
 
 
-class SelectorColumnId(BaseModel):
+class SelectorColumnId(_Record):
     """Variant ``column_id`` of ``Selector``: one sheet column
 
     Clause: §2.6.6.2.3
@@ -480,7 +497,7 @@ class SelectorColumnId(BaseModel):
     """
 
 
-class SelectorRange(BaseModel):
+class SelectorRange(_Record):
     """Variant ``range`` of ``Selector``: a rectangular sheet range
 
     Clause: §2.6.6.2.3
@@ -498,7 +515,7 @@ class SelectorRange(BaseModel):
     """
 
 
-class SelectorNodeId(BaseModel):
+class SelectorNodeId(_Record):
     """Variant ``node_id`` of ``Selector``: one canvas node
 
     Clause: §2.6.6.2.3
@@ -516,7 +533,7 @@ class SelectorNodeId(BaseModel):
     """
 
 
-class SelectorTimeRange(BaseModel):
+class SelectorTimeRange(_Record):
     """Variant ``time_range`` of ``Selector``: an interval of a media asset
 
     Clause: §2.6.6.2.3
@@ -552,7 +569,7 @@ SELECTOR_KIND_VALUES: tuple[str, ...] = ("block_id", "segment_id", "row_id", "co
 """Every ``kind`` value of ``Selector``, in spec order."""
 
 
-class EntityRef(BaseModel):
+class EntityRef(_Record):
     """an ID-based reference into a workspace artefact
 
     Clause: §2.6.6.2.3
@@ -620,7 +637,7 @@ Clause: §2.6.6.2.5
 """
 
 
-class CalendarScopeHint(BaseModel):
+class CalendarScopeHint(_Record):
     """the calendar context that influenced scope, when any
 
     Clause: §2.6.6.7.3
@@ -705,7 +722,7 @@ LAYER_VALUES: tuple[Layer, ...] = ("raw", "derived", "display")
 """Every value of ``Layer``, in spec order."""
 
 
-class LayerScope(BaseModel):
+class LayerScope(_Record):
     """which layers a job may read and write
 
     Clause: §2.6.6.2.3, §2.6.6.7.0
@@ -737,7 +754,7 @@ Clause: §2.6.6.7.0, §2.6.6.7.5
 """
 
 
-class IdsDigest(BaseModel):
+class IdsDigest(_Record):
     """hash and count of an ordered list of source ids (retrieval candidates or selected sources)
 
     Clause: §2.6.6.7.3, §2.6.6.7.5
@@ -758,7 +775,7 @@ class IdsDigest(BaseModel):
     """
 
 
-class PromptEnvelopeHashes(BaseModel):
+class PromptEnvelopeHashes(_Record):
     """hashes of the prompt envelope a model call consumed
 
     Clause: §2.6.6.7.3, §2.6.6.7.4
@@ -818,7 +835,7 @@ CLASSIFICATION_VALUES: tuple[Classification, ...] = ("low", "medium", "high")
 """Every value of ``Classification``, in spec order."""
 
 
-class ArtifactHandle(BaseModel):
+class ArtifactHandle(_Record):
     """a bounded pointer to an artifact that holds a large output
 
     Clause: §2.6.6.7.7
@@ -885,7 +902,7 @@ class ArtifactHandle(BaseModel):
         return self
 
 
-class ContextSnapshot(BaseModel):
+class ContextSnapshot(_Record):
     """the job-attached minimal record of what a step saw and why, by hashes and handles
 
     Clause: §2.6.6.7.3, §2.6.6.2.3
@@ -1023,7 +1040,7 @@ class ContextSnapshot(BaseModel):
         return self
 
 
-class BlockPayload(BaseModel):
+class BlockPayload(_Record):
     """the content of a document block
 
     Clause: §2.6.6.2.4
@@ -1051,7 +1068,7 @@ class BlockPayload(BaseModel):
     """
 
 
-class FormulaSpec(BaseModel):
+class FormulaSpec(_Record):
     """a sheet formula
 
     Clause: §2.6.6.2.4
@@ -1073,7 +1090,7 @@ class FormulaSpec(BaseModel):
     """
 
 
-class RangeSpecA1(BaseModel):
+class RangeSpecA1(_Record):
     """Variant ``a1`` of ``RangeSpec``: an A1-style range such as A1:C10
 
     Clause: §2.5.11.1
@@ -1091,7 +1108,7 @@ class RangeSpecA1(BaseModel):
     """
 
 
-class RangeSpecBounds(BaseModel):
+class RangeSpecBounds(_Record):
     """Variant ``bounds`` of ``RangeSpec``: row and column bounds, 0-based and inclusive
 
     Clause: §2.5.11.1
@@ -1140,7 +1157,7 @@ RANGE_SPEC_FORM_VALUES: tuple[str, ...] = ("a1", "bounds")
 """Every ``form`` value of ``RangeSpec``, in spec order."""
 
 
-class ChartSpec(BaseModel):
+class ChartSpec(_Record):
     """the specification of a chart, validated against a versioned schema
 
     Clause: §2.5.11.2, §2.5.11.3
@@ -1162,7 +1179,7 @@ class ChartSpec(BaseModel):
     """
 
 
-class SlideSpec(BaseModel):
+class SlideSpec(_Record):
     """a slide, as a layout plus references to existing entities
 
     Clause: §2.5.11.2
@@ -1184,7 +1201,7 @@ class SlideSpec(BaseModel):
     """
 
 
-class DeckSpec(BaseModel):
+class DeckSpec(_Record):
     """a new deck
 
     Clause: §2.5.11.2
@@ -1206,7 +1223,7 @@ class DeckSpec(BaseModel):
     """
 
 
-class SlidePatch(BaseModel):
+class SlidePatch(_Record):
     """a change to a slide's layout or content references; absent fields stay as they are
 
     Clause: §2.5.11.2
@@ -1264,7 +1281,7 @@ Clause: §2.6.6.2.4
 """
 
 
-class TimeRange(BaseModel):
+class TimeRange(_Record):
     """an interval of a media asset in milliseconds
 
     Clause: §2.6.6.2.4
@@ -1285,7 +1302,7 @@ class TimeRange(BaseModel):
     """
 
 
-class TranscriptSegment(BaseModel):
+class TranscriptSegment(_Record):
     """one transcribed interval of a media asset
 
     Clause: §6.2.26.2, §6.2.26.3
@@ -1345,7 +1362,7 @@ Decision: The spec names FileId without a shape; assets are stored by UUID (§11
 """
 
 
-class BlockMapping(BaseModel):
+class BlockMapping(_Record):
     """which extracted element of a source file becomes which workspace block
 
     Clause: §6.1.6.2
@@ -1367,7 +1384,7 @@ class BlockMapping(BaseModel):
     """
 
 
-class BoundingBox(BaseModel):
+class BoundingBox(_Record):
     """a rectangle on a source page, for click-to-source
 
     Clause: §6.1.6.3
@@ -1401,7 +1418,7 @@ class BoundingBox(BaseModel):
     """
 
 
-class SegmentMapping(BaseModel):
+class SegmentMapping(_Record):
     """where one imported block or segment came from in the source file
 
     Clause: §6.1.6.2, §6.1.6.3
@@ -1455,7 +1472,7 @@ ADAPTER_TYPE_VALUES: tuple[AdapterType, ...] = ("lora", "dora")
 """Every value of ``AdapterType``, in spec order."""
 
 
-class AdapterConfig(BaseModel):
+class AdapterConfig(_Record):
     """the hyperparameters of an adapter, as adapter_checkpoint records them
 
     Clause: §9.1
@@ -1495,7 +1512,7 @@ class AdapterConfig(BaseModel):
     """
 
 
-class CanvasPoint(BaseModel):
+class CanvasPoint(_Record):
     """a position on a canvas
 
     Clause: §2.6.6.6.2
@@ -1517,7 +1534,7 @@ class CanvasPoint(BaseModel):
     """
 
 
-class CanvasNode(BaseModel):
+class CanvasNode(_Record):
     """a canvas node to create
 
     Clause: §2.6.6.6.2
@@ -1551,7 +1568,7 @@ class CanvasNode(BaseModel):
     """
 
 
-class NodePosition(BaseModel):
+class NodePosition(_Record):
     """a canvas node and its new position
 
     Clause: §2.6.6.6.2
@@ -1572,7 +1589,7 @@ class NodePosition(BaseModel):
     """
 
 
-class PlannedOperationInsertBlock(BaseModel):
+class PlannedOperationInsertBlock(_Record):
     """Variant ``insert_block`` of ``PlannedOperation``: insert a block after another block
 
     Clause: §2.6.6.2.4, §2.5.10.10
@@ -1596,7 +1613,7 @@ class PlannedOperationInsertBlock(BaseModel):
     """
 
 
-class PlannedOperationReplaceBlock(BaseModel):
+class PlannedOperationReplaceBlock(_Record):
     """Variant ``replace_block`` of ``PlannedOperation``: replace the content of a block, keeping its id
 
     Clause: §2.5.10.10
@@ -1621,7 +1638,7 @@ class PlannedOperationReplaceBlock(BaseModel):
     """
 
 
-class PlannedOperationMoveBlock(BaseModel):
+class PlannedOperationMoveBlock(_Record):
     """Variant ``move_block`` of ``PlannedOperation``: move a block after another block
 
     Clause: §2.6.6.2.4, §2.5.10.10
@@ -1645,7 +1662,7 @@ class PlannedOperationMoveBlock(BaseModel):
     """
 
 
-class PlannedOperationUpdateMetadata(BaseModel):
+class PlannedOperationUpdateMetadata(_Record):
     """Variant ``update_metadata`` of ``PlannedOperation``: set metadata entries on a document or sheet entity
 
     Clause: §2.5.10.10
@@ -1670,7 +1687,7 @@ class PlannedOperationUpdateMetadata(BaseModel):
     """
 
 
-class PlannedOperationApplyFormula(BaseModel):
+class PlannedOperationApplyFormula(_Record):
     """Variant ``apply_formula`` of ``PlannedOperation``: apply a formula to a sheet range
 
     Clause: §2.6.6.2.4, §2.5.10.10
@@ -1694,7 +1711,7 @@ class PlannedOperationApplyFormula(BaseModel):
     """
 
 
-class PlannedOperationFillDown(BaseModel):
+class PlannedOperationFillDown(_Record):
     """Variant ``fill_down`` of ``PlannedOperation``: copy the first row of a sheet range down through the range
 
     Clause: §2.5.10.10
@@ -1713,7 +1730,7 @@ class PlannedOperationFillDown(BaseModel):
     """
 
 
-class PlannedOperationNormalizeColumn(BaseModel):
+class PlannedOperationNormalizeColumn(_Record):
     """Variant ``normalize_column`` of ``PlannedOperation``: rewrite the values of a sheet column into one normal form
 
     Clause: §2.5.10.10
@@ -1738,7 +1755,7 @@ class PlannedOperationNormalizeColumn(BaseModel):
     """
 
 
-class PlannedOperationCreateChart(BaseModel):
+class PlannedOperationCreateChart(_Record):
     """Variant ``create_chart`` of ``PlannedOperation``: create a chart entity that references a table and range
 
     Clause: §2.5.11.2
@@ -1769,7 +1786,7 @@ class PlannedOperationCreateChart(BaseModel):
     """
 
 
-class PlannedOperationUpdateChartSpec(BaseModel):
+class PlannedOperationUpdateChartSpec(_Record):
     """Variant ``update_chart_spec`` of ``PlannedOperation``: patch a chart's specification without duplicating its data
 
     Clause: §2.5.11.2
@@ -1794,7 +1811,7 @@ class PlannedOperationUpdateChartSpec(BaseModel):
     """
 
 
-class PlannedOperationCreateDeck(BaseModel):
+class PlannedOperationCreateDeck(_Record):
     """Variant ``create_deck`` of ``PlannedOperation``: create a deck entity
 
     Clause: §2.5.11.2
@@ -1812,7 +1829,7 @@ class PlannedOperationCreateDeck(BaseModel):
     """
 
 
-class PlannedOperationAddSlide(BaseModel):
+class PlannedOperationAddSlide(_Record):
     """Variant ``add_slide`` of ``PlannedOperation``: append a slide that references existing entities
 
     Clause: §2.5.11.2
@@ -1836,7 +1853,7 @@ class PlannedOperationAddSlide(BaseModel):
     """
 
 
-class PlannedOperationUpdateSlide(BaseModel):
+class PlannedOperationUpdateSlide(_Record):
     """Variant ``update_slide`` of ``PlannedOperation``: patch a slide's layout or content references
 
     Clause: §2.5.11.2
@@ -1867,7 +1884,7 @@ class PlannedOperationUpdateSlide(BaseModel):
     """
 
 
-class PlannedOperationExportDeck(BaseModel):
+class PlannedOperationExportDeck(_Record):
     """Variant ``export_deck`` of ``PlannedOperation``: export a deck through the export engine, producing artifact references
 
     Clause: §2.5.11.2
@@ -1897,7 +1914,7 @@ class PlannedOperationExportDeck(BaseModel):
     """
 
 
-class PlannedOperationBuildContextPack(BaseModel):
+class PlannedOperationBuildContextPack(_Record):
     """Variant ``build_context_pack`` of ``PlannedOperation``: build a new context pack for a target
 
     Clause: §2.5.12.2
@@ -1916,7 +1933,7 @@ class PlannedOperationBuildContextPack(BaseModel):
     """
 
 
-class PlannedOperationRefreshContextPack(BaseModel):
+class PlannedOperationRefreshContextPack(_Record):
     """Variant ``refresh_context_pack`` of ``PlannedOperation``: rebuild an existing context pack whose sources drifted
 
     Clause: §2.5.12.2
@@ -1935,7 +1952,7 @@ class PlannedOperationRefreshContextPack(BaseModel):
     """
 
 
-class PlannedOperationTranscribeSegment(BaseModel):
+class PlannedOperationTranscribeSegment(_Record):
     """Variant ``transcribe_segment`` of ``PlannedOperation``: transcribe an interval of a media asset
 
     Clause: §2.6.6.2.4, §6.2.26.2
@@ -1966,7 +1983,7 @@ class PlannedOperationTranscribeSegment(BaseModel):
     """
 
 
-class PlannedOperationAlignTranscript(BaseModel):
+class PlannedOperationAlignTranscript(_Record):
     """Variant ``align_transcript`` of ``PlannedOperation``: align transcript segments with media timestamps
 
     Clause: §6.2.26.2
@@ -1990,7 +2007,7 @@ class PlannedOperationAlignTranscript(BaseModel):
     """
 
 
-class PlannedOperationIdentifySpeakers(BaseModel):
+class PlannedOperationIdentifySpeakers(_Record):
     """Variant ``identify_speakers`` of ``PlannedOperation``: run speaker diarization over transcript segments
 
     Clause: §6.2.26.2
@@ -2015,7 +2032,7 @@ class PlannedOperationIdentifySpeakers(BaseModel):
     """
 
 
-class PlannedOperationAttachTranscript(BaseModel):
+class PlannedOperationAttachTranscript(_Record):
     """Variant ``attach_transcript`` of ``PlannedOperation``: link a transcript to a document
 
     Clause: §6.2.26.2
@@ -2046,7 +2063,7 @@ class PlannedOperationAttachTranscript(BaseModel):
     """
 
 
-class PlannedOperationExtractStructure(BaseModel):
+class PlannedOperationExtractStructure(_Record):
     """Variant ``extract_structure`` of ``PlannedOperation``: run layout analysis on a source file
 
     Clause: §6.1.6.2
@@ -2070,7 +2087,7 @@ class PlannedOperationExtractStructure(BaseModel):
     """
 
 
-class PlannedOperationExtractTables(BaseModel):
+class PlannedOperationExtractTables(_Record):
     """Variant ``extract_tables`` of ``PlannedOperation``: extract the tables of a source file with their structure
 
     Clause: §6.1.6.2
@@ -2094,7 +2111,7 @@ class PlannedOperationExtractTables(BaseModel):
     """
 
 
-class PlannedOperationImportBlocks(BaseModel):
+class PlannedOperationImportBlocks(_Record):
     """Variant ``import_blocks`` of ``PlannedOperation``: import extracted content as workspace blocks
 
     Clause: §6.1.6.2
@@ -2124,7 +2141,7 @@ class PlannedOperationImportBlocks(BaseModel):
     """
 
 
-class PlannedOperationLinkProvenance(BaseModel):
+class PlannedOperationLinkProvenance(_Record):
     """Variant ``link_provenance`` of ``PlannedOperation``: link imported blocks to where they came from in the source file
 
     Clause: §6.1.6.2
@@ -2154,7 +2171,7 @@ class PlannedOperationLinkProvenance(BaseModel):
     """
 
 
-class PlannedOperationSelectExamples(BaseModel):
+class PlannedOperationSelectExamples(_Record):
     """Variant ``select_examples`` of ``PlannedOperation``: select the teacher and replay examples of a distillation job
 
     Clause: §2.6.6.6.2, §9.1
@@ -2185,7 +2202,7 @@ class PlannedOperationSelectExamples(BaseModel):
     """
 
 
-class PlannedOperationRunTeacher(BaseModel):
+class PlannedOperationRunTeacher(_Record):
     """Variant ``run_teacher`` of ``PlannedOperation``: run the teacher model over the selected examples
 
     Clause: §2.6.6.6.2, §9.1
@@ -2209,7 +2226,7 @@ class PlannedOperationRunTeacher(BaseModel):
     """
 
 
-class PlannedOperationRunStudent(BaseModel):
+class PlannedOperationRunStudent(_Record):
     """Variant ``run_student`` of ``PlannedOperation``: train the student adapter on the teacher's examples
 
     Clause: §2.6.6.6.2, §9.1
@@ -2239,7 +2256,7 @@ class PlannedOperationRunStudent(BaseModel):
     """
 
 
-class PlannedOperationScore(BaseModel):
+class PlannedOperationScore(_Record):
     """Variant ``score`` of ``PlannedOperation``: score the student's outputs with named reward features
 
     Clause: §2.6.6.6.2, §9.1
@@ -2263,7 +2280,7 @@ class PlannedOperationScore(BaseModel):
     """
 
 
-class PlannedOperationCreateCheckpoint(BaseModel):
+class PlannedOperationCreateCheckpoint(_Record):
     """Variant ``create_checkpoint`` of ``PlannedOperation``: record a trained adapter as a checkpoint with its lineage
 
     Clause: §2.6.6.6.2, §9.1
@@ -2305,7 +2322,7 @@ class PlannedOperationCreateCheckpoint(BaseModel):
     """
 
 
-class PlannedOperationEvaluateAndPromote(BaseModel):
+class PlannedOperationEvaluateAndPromote(_Record):
     """Variant ``evaluate_and_promote`` of ``PlannedOperation``: evaluate a checkpoint on a fixed suite and promote it if it passes the gates
 
     Clause: §2.6.6.6.2, §9.1
@@ -2329,7 +2346,7 @@ class PlannedOperationEvaluateAndPromote(BaseModel):
     """
 
 
-class PlannedOperationCreateNodes(BaseModel):
+class PlannedOperationCreateNodes(_Record):
     """Variant ``create_nodes`` of ``PlannedOperation``: create canvas nodes
 
     Clause: §2.6.6.6.2
@@ -2347,7 +2364,7 @@ class PlannedOperationCreateNodes(BaseModel):
     """
 
 
-class PlannedOperationClusterNodes(BaseModel):
+class PlannedOperationClusterNodes(_Record):
     """Variant ``cluster_nodes`` of ``PlannedOperation``: group canvas nodes under a label
 
     Clause: §2.6.6.2.4, §2.6.6.6.2
@@ -2371,7 +2388,7 @@ class PlannedOperationClusterNodes(BaseModel):
     """
 
 
-class PlannedOperationRepositionNodes(BaseModel):
+class PlannedOperationRepositionNodes(_Record):
     """Variant ``reposition_nodes`` of ``PlannedOperation``: move canvas nodes to new positions
 
     Clause: §2.6.6.6.2
@@ -2450,7 +2467,7 @@ VALIDATION_CHECK_VALUES: tuple[ValidationCheck, ...] = ("scope", "layer_rules", 
 """Every value of ``ValidationCheck``, in spec order."""
 
 
-class ValidationStep(BaseModel):
+class ValidationStep(_Record):
     """one validator and the phase it runs in
 
     Clause: §2.6.6.2.4
@@ -2483,7 +2500,7 @@ class ValidationStep(BaseModel):
     """
 
 
-class ValidationPlan(BaseModel):
+class ValidationPlan(_Record):
     """which validators run in which phase
 
     Clause: §2.6.6.2.4
@@ -2514,7 +2531,7 @@ PROVENANCE_ATTRIBUTE_VALUES: tuple[ProvenanceAttribute, ...] = ("job_id", "plann
 """Every value of ``ProvenanceAttribute``, in spec order."""
 
 
-class ProvenanceMapping(BaseModel):
+class ProvenanceMapping(_Record):
     """where one artefact type stores provenance and what it records
 
     Clause: §2.6.6.5.1
@@ -2541,7 +2558,7 @@ class ProvenanceMapping(BaseModel):
     """
 
 
-class ProvenancePlan(BaseModel):
+class ProvenancePlan(_Record):
     """how a job's outputs map to provenance fields, per artefact type
 
     Clause: §2.6.6.2.4, §2.6.6.5.1
@@ -2585,7 +2602,7 @@ PRECISION_VALUES: tuple[Precision, ...] = ("fp32", "fp16", "bf16", "int8", "int4
 """Every value of ``Precision``, in spec order."""
 
 
-class RuntimeConfig(BaseModel):
+class RuntimeConfig(_Record):
     """execution limits and precision settings of a job
 
     Clause: §2.6.6.2.5
@@ -2666,7 +2683,7 @@ Decision: Open rather than a closed enum: profiles add reasons of their own, and
 """
 
 
-class StatusReason(BaseModel):
+class StatusReason(_Record):
     """machine-readable reason for a job's current state, with optional human detail
 
     Clause: §2.6.6.2.6
@@ -2726,7 +2743,7 @@ Decision: The HSK-NNNN form of §11.1 (HSK-4001 UnknownCapability); codes are ne
 """
 
 
-class CapabilityDecision(BaseModel):
+class CapabilityDecision(_Record):
     """one allow or deny decision at one enforcement point
 
     Clause: §2.6.6.5.2, §11.1
@@ -2771,7 +2788,7 @@ class CapabilityDecision(BaseModel):
     """
 
 
-class CapabilityCheckResult(BaseModel):
+class CapabilityCheckResult(_Record):
     """the capability decisions taken for a job, and their overall outcome
 
     Clause: §2.6.6.2.6, §2.6.6.5.2
@@ -2809,7 +2826,7 @@ VERDICT_VALUES: tuple[Verdict, ...] = ("passed", "warned", "failed", "needs_user
 """Every value of ``Verdict``, in spec order."""
 
 
-class ValidatorOutcome(BaseModel):
+class ValidatorOutcome(_Record):
     """the verdict of one validator run
 
     Clause: §2.6.6.2.6
@@ -2842,7 +2859,7 @@ class ValidatorOutcome(BaseModel):
     """
 
 
-class DiffSummary(BaseModel):
+class DiffSummary(_Record):
     """size of the change a job proposes
 
     Clause: §2.6.6.2.6
@@ -2869,7 +2886,7 @@ class DiffSummary(BaseModel):
     """
 
 
-class ValidationResult(BaseModel):
+class ValidationResult(_Record):
     """the result of validating a job's diff or changes
 
     Clause: §2.6.6.2.6
@@ -2897,7 +2914,7 @@ class ValidationResult(BaseModel):
     """
 
 
-class ErrorSummary(BaseModel):
+class ErrorSummary(_Record):
     """what went wrong when a job failed
 
     Clause: §2.6.6.2.6
@@ -2936,7 +2953,7 @@ class ErrorSummary(BaseModel):
     """
 
 
-class Warning(BaseModel):
+class Warning(_Record):
     """a non-fatal issue
 
     Clause: §2.6.6.2.6
@@ -2963,7 +2980,7 @@ class Warning(BaseModel):
     """
 
 
-class JobMetrics(BaseModel):
+class JobMetrics(_Record):
     """the minimal v0.1 metrics of a job
 
     Clause: §2.6.6.2.7
@@ -3021,7 +3038,7 @@ Decision: A bounded opaque token rather than a UUID: §11.5 only says spans exis
 """
 
 
-class SelectionRange(BaseModel):
+class SelectionRange(_Record):
     """a selection in a document, from one block to another, for rewriting or inserting
 
     Clause: §2.6.6.6.4
@@ -3155,7 +3172,7 @@ Decision: §2.6.6.6.1 names canvas_id as a profile field without a type; a UUID 
 """
 
 
-class JobInputsDocsSheets(BaseModel):
+class JobInputsDocsSheets(_Record):
     """Variant ``docs_sheets`` of ``JobInputs``: AI jobs on documents and spreadsheets, including import and export
 
     Clause: §2.5.10, §2.5.10.10, §2.6.6.6.4
@@ -3229,7 +3246,7 @@ class JobInputsDocsSheets(BaseModel):
     """
 
 
-class JobInputsChartsDecks(BaseModel):
+class JobInputsChartsDecks(_Record):
     """Variant ``charts_decks`` of ``JobInputs``: jobs that create, update and export charts and decks by reference to existing entities
 
     Clause: §2.5.11, §2.6.6.6.2
@@ -3278,7 +3295,7 @@ class JobInputsChartsDecks(BaseModel):
     """
 
 
-class JobInputsContextPackBuilder(BaseModel):
+class JobInputsContextPackBuilder(_Record):
     """Variant ``context_pack_builder`` of ``JobInputs``: jobs that build and refresh context packs, derived and provenance-bound artifacts
 
     Clause: §2.5.12, §2.6.6.7.14
@@ -3323,7 +3340,7 @@ class JobInputsContextPackBuilder(BaseModel):
     """
 
 
-class JobInputsAsr(BaseModel):
+class JobInputsAsr(_Record):
     """Variant ``asr`` of ``JobInputs``: jobs that transcribe audio and video into derived transcripts
 
     Clause: §6.2.26, §2.6.6.6.2
@@ -3372,7 +3389,7 @@ class JobInputsAsr(BaseModel):
     """
 
 
-class JobInputsDocling(BaseModel):
+class JobInputsDocling(_Record):
     """Variant ``docling`` of ``JobInputs``: jobs that ingest external documents into workspace blocks through Docling
 
     Clause: §6.1.6, §2.6.6.6.2
@@ -3415,7 +3432,7 @@ class JobInputsDocling(BaseModel):
     """
 
 
-class JobInputsDistillation(BaseModel):
+class JobInputsDistillation(_Record):
     """Variant ``distillation`` of ``JobInputs``: Skill Bank distillation stages, from example selection to checkpoint promotion
 
     Clause: §2.6.6.6.2, §9.1
@@ -3488,7 +3505,7 @@ class JobInputsDistillation(BaseModel):
     """
 
 
-class JobInputsCanvas(BaseModel):
+class JobInputsCanvas(_Record):
     """Variant ``canvas`` of ``JobInputs``: jobs that propose clusters and layouts on visual canvases (declared future)
 
     Clause: §2.6.6.6.2
@@ -3541,7 +3558,7 @@ EXPORT_ACTOR_VALUES: tuple[ExportActor, ...] = ("human_dev", "ai_job", "plugin_t
 """Every value of ``ExportActor``, in spec order."""
 
 
-class DisplayProjectionRefEntityRef(BaseModel):
+class DisplayProjectionRefEntityRef(_Record):
     """Variant ``entity_ref`` of ``DisplayProjectionRef``: a workspace entity
 
     Clause: §2.3.10.2
@@ -3559,7 +3576,7 @@ class DisplayProjectionRefEntityRef(BaseModel):
     """
 
 
-class DisplayProjectionRefArtifactHandle(BaseModel):
+class DisplayProjectionRefArtifactHandle(_Record):
     """Variant ``artifact_handle`` of ``DisplayProjectionRef``: an artifact
 
     Clause: §2.3.10.2
@@ -3589,7 +3606,7 @@ DISPLAY_PROJECTION_REF_KIND_VALUES: tuple[str, ...] = ("entity_ref", "artifact_h
 """Every ``kind`` value of ``DisplayProjectionRef``, in spec order."""
 
 
-class ExporterInfo(BaseModel):
+class ExporterInfo(_Record):
     """the exporter engine that produced an export
 
     Clause: §2.3.10.2
@@ -3632,7 +3649,7 @@ DETERMINISM_LEVEL_VALUES: tuple[DeterminismLevel, ...] = ("bitwise", "structural
 """Every value of ``DeterminismLevel``, in spec order."""
 
 
-class ExportTargetLocalFile(BaseModel):
+class ExportTargetLocalFile(_Record):
     """Variant ``local_file`` of ``ExportTarget``: the user's own device, with minimal filtering
 
     Clause: §2.3.2
@@ -3650,7 +3667,7 @@ class ExportTargetLocalFile(BaseModel):
     """
 
 
-class ExportTargetPlatform(BaseModel):
+class ExportTargetPlatform(_Record):
     """Variant ``platform`` of ``ExportTarget``: an external platform whose rules apply
 
     Clause: §2.3.2
@@ -3669,7 +3686,7 @@ class ExportTargetPlatform(BaseModel):
     """
 
 
-class ExportTargetPublic(BaseModel):
+class ExportTargetPublic(_Record):
     """Variant ``public`` of ``ExportTarget``: public sharing, with maximum filtering
 
     Clause: §2.3.2
@@ -3699,7 +3716,7 @@ EXPORT_TARGET_TARGET_VALUES: tuple[str, ...] = ("local_file", "platform", "publi
 """Every ``target`` value of ``ExportTarget``, in spec order."""
 
 
-class ExportRecord(BaseModel):
+class ExportRecord(_Record):
     """the immutable audit record of one export run (the normative minimum)
 
     Clause: §2.3.10.2
@@ -3841,7 +3858,7 @@ SOURCE_REF_KIND_VALUES: tuple[SourceRefKind, ...] = ("span", "job_step", "artifa
 """Every value of ``SourceRefKind``, in spec order."""
 
 
-class SourceRef(BaseModel):
+class SourceRef(_Record):
     """the canonical provenance pointer used by context blocks, compaction and memory promotion; enough to fetch the evidence locally
 
     Clause: §2.6.6.7.2
@@ -3897,7 +3914,7 @@ class SourceRef(BaseModel):
         return self
 
 
-class ContextPackTargetEntityRef(BaseModel):
+class ContextPackTargetEntityRef(_Record):
     """Variant ``entity_ref`` of ``ContextPackTarget``: a workspace entity
 
     Clause: §2.6.6.7.14.5
@@ -3915,7 +3932,7 @@ class ContextPackTargetEntityRef(BaseModel):
     """
 
 
-class ContextPackTargetSourceRef(BaseModel):
+class ContextPackTargetSourceRef(_Record):
     """Variant ``source_ref`` of ``ContextPackTarget``: a source
 
     Clause: §2.6.6.7.14.5
@@ -3945,7 +3962,7 @@ CONTEXT_PACK_TARGET_KIND_VALUES: tuple[str, ...] = ("entity_ref", "source_ref")
 """Every ``kind`` value of ``ContextPackTarget``, in spec order."""
 
 
-class ContextPackBuilder(BaseModel):
+class ContextPackBuilder(_Record):
     """the tool that built a context pack
 
     Clause: §2.6.6.7.14.5
@@ -3972,7 +3989,7 @@ class ContextPackBuilder(BaseModel):
     """
 
 
-class ContextPackRecord(BaseModel):
+class ContextPackRecord(_Record):
     """the derived record of one built context pack and the source hashes it was built from
 
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
@@ -4032,7 +4049,7 @@ class ContextPackRecord(BaseModel):
         return self
 
 
-class AsrOrigin(BaseModel):
+class AsrOrigin(_Record):
     """the provenance of one transcript segment
 
     Clause: §6.2.26.3
@@ -4072,7 +4089,7 @@ class AsrOrigin(BaseModel):
     """
 
 
-class AsrOutputSegment(BaseModel):
+class AsrOutputSegment(_Record):
     """one transcript segment as a transcription job produced it, with its asr_origin
 
     Clause: §6.2.26.3, §6.2.26.2
@@ -4094,7 +4111,7 @@ class AsrOutputSegment(BaseModel):
     """
 
 
-class DoclingOrigin(BaseModel):
+class DoclingOrigin(_Record):
     """the provenance (ai_origin) of one block imported by Docling
 
     Clause: §6.1.6.3
@@ -4135,7 +4152,7 @@ class DoclingOrigin(BaseModel):
     """
 
 
-class ImportedBlock(BaseModel):
+class ImportedBlock(_Record):
     """one block a Docling job imported, with its provenance
 
     Clause: §6.1.6.3, §6.1.6.2
@@ -4156,7 +4173,7 @@ class ImportedBlock(BaseModel):
     """
 
 
-class AdapterCheckpoint(BaseModel):
+class AdapterCheckpoint(_Record):
     """a trained adapter checkpoint and its lineage, as the adapter_checkpoint row holds it
 
     Clause: §9.1
@@ -4239,7 +4256,7 @@ class AdapterCheckpoint(BaseModel):
     """
 
 
-class EvalRun(BaseModel):
+class EvalRun(_Record):
     """one evaluation run of a checkpoint on a suite, as the eval_run row holds it
 
     Clause: §9.1
@@ -4285,7 +4302,7 @@ class EvalRun(BaseModel):
     """
 
 
-class JobOutputsDocsSheets(BaseModel):
+class JobOutputsDocsSheets(_Record):
     """Variant ``docs_sheets`` of ``JobOutputs``: AI jobs on documents and spreadsheets, including import and export
 
     Clause: §2.5.10, §2.5.10.10, §2.6.6.6.4
@@ -4329,7 +4346,7 @@ class JobOutputsDocsSheets(BaseModel):
     """
 
 
-class JobOutputsChartsDecks(BaseModel):
+class JobOutputsChartsDecks(_Record):
     """Variant ``charts_decks`` of ``JobOutputs``: jobs that create, update and export charts and decks by reference to existing entities
 
     Clause: §2.5.11, §2.6.6.6.2
@@ -4366,7 +4383,7 @@ class JobOutputsChartsDecks(BaseModel):
     """
 
 
-class JobOutputsContextPackBuilder(BaseModel):
+class JobOutputsContextPackBuilder(_Record):
     """Variant ``context_pack_builder`` of ``JobOutputs``: jobs that build and refresh context packs, derived and provenance-bound artifacts
 
     Clause: §2.5.12, §2.6.6.7.14
@@ -4385,7 +4402,7 @@ class JobOutputsContextPackBuilder(BaseModel):
     """
 
 
-class JobOutputsAsr(BaseModel):
+class JobOutputsAsr(_Record):
     """Variant ``asr`` of ``JobOutputs``: jobs that transcribe audio and video into derived transcripts
 
     Clause: §6.2.26, §2.6.6.6.2
@@ -4417,7 +4434,7 @@ class JobOutputsAsr(BaseModel):
     """
 
 
-class JobOutputsDocling(BaseModel):
+class JobOutputsDocling(_Record):
     """Variant ``docling`` of ``JobOutputs``: jobs that ingest external documents into workspace blocks through Docling
 
     Clause: §6.1.6, §2.6.6.6.2
@@ -4436,7 +4453,7 @@ class JobOutputsDocling(BaseModel):
     """
 
 
-class JobOutputsDistillation(BaseModel):
+class JobOutputsDistillation(_Record):
     """Variant ``distillation`` of ``JobOutputs``: Skill Bank distillation stages, from example selection to checkpoint promotion
 
     Clause: §2.6.6.6.2, §9.1
@@ -4473,7 +4490,7 @@ JOB_OUTPUTS_PROFILE_VALUES: tuple[str, ...] = ("docs_sheets", "charts_decks", "c
 """Every ``profile`` value of ``JobOutputs``, in spec order."""
 
 
-class AiJob(BaseModel):
+class AiJob(_Record):
     """a durable, capability-scoped unit of AI work run by the workflow engine; profiles extend it, never redefine it
 
     Clause: §2.6.6.2
@@ -4815,7 +4832,7 @@ CONTEXT_BLOCK_KIND_VALUES: tuple[ContextBlockKind, ...] = ("rules", "playbook_re
 """Every value of ``ContextBlockKind``, in spec order."""
 
 
-class ContextBlock(BaseModel):
+class ContextBlock(_Record):
     """one ordered block of a compiled WorkingContext, with its provenance
 
     Clause: §2.6.6.7.4
@@ -4870,7 +4887,7 @@ class ContextBlock(BaseModel):
         return self
 
 
-class WorkingContext(BaseModel):
+class WorkingContext(_Record):
     """the small, relevant context compiled for one model call
 
     Clause: §2.6.6.7.4
@@ -4903,7 +4920,7 @@ class WorkingContext(BaseModel):
     """
 
 
-class PromptEnvelope(BaseModel):
+class PromptEnvelope(_Record):
     """the caching-safe prompt of one model call: a stable prefix and a variable suffix of deltas, with their hashes
 
     Clause: §2.6.6.7.4
@@ -4968,7 +4985,7 @@ OVERRIDE_SOURCE_VALUES: tuple[OverrideSource, ...] = ("user", "session")
 """Every value of ``OverrideSource``, in spec order."""
 
 
-class ScopeOverride(BaseModel):
+class ScopeOverride(_Record):
     """an explicit override of active event, policy or model tier; outranks hints and is recorded in the ContextSnapshot
 
     Clause: §2.6.6.7.0
@@ -5023,7 +5040,7 @@ class ScopeOverride(BaseModel):
         return self
 
 
-class ScopeInputs(BaseModel):
+class ScopeInputs(_Record):
     """the concrete scope of one compilation run; hashed canonically into scope_inputs_hash
 
     Clause: §2.6.6.7.0
@@ -5057,7 +5074,7 @@ class ScopeInputs(BaseModel):
     """
 
 
-class PlaybookRef(BaseModel):
+class PlaybookRef(_Record):
     """pointer to the strategy used for routing, model and tool selection
 
     Clause: §2.6.6.7.0
@@ -5079,7 +5096,7 @@ class PlaybookRef(BaseModel):
     """
 
 
-class ContextBudgets(BaseModel):
+class ContextBudgets(_Record):
     """the token and size budgets a ContextPlan allocates
 
     Clause: §2.6.6.7.0
@@ -5162,7 +5179,7 @@ RETRIEVAL_STORE_VALUES: tuple[RetrievalStore, ...] = ("context_packs", "knowledg
 """Every value of ``RetrievalStore``, in spec order."""
 
 
-class RetrievalPlan(BaseModel):
+class RetrievalPlan(_Record):
     """how candidates are retrieved for one compilation
 
     Clause: §2.6.6.7.0, §2.6.6.7.9
@@ -5202,7 +5219,7 @@ class RetrievalPlan(BaseModel):
     """
 
 
-class SelectionEntry(BaseModel):
+class SelectionEntry(_Record):
     """one source included in or excluded from context, with why
 
     Clause: §2.6.6.7.0
@@ -5223,7 +5240,7 @@ class SelectionEntry(BaseModel):
     """
 
 
-class SelectionPlan(BaseModel):
+class SelectionPlan(_Record):
     """which candidates were selected and which were not, each with a reason
 
     Clause: §2.6.6.7.0, §2.6.6.7.5.1
@@ -5245,7 +5262,7 @@ class SelectionPlan(BaseModel):
     """
 
 
-class TruncationPlan(BaseModel):
+class TruncationPlan(_Record):
     """what was cut to fit the budgets
 
     Clause: §2.6.6.7.0, §2.6.6.7.14.6
@@ -5293,7 +5310,7 @@ COMPACTION_TRIGGER_VALUES: tuple[CompactionTrigger, ...] = ("token_pressure", "t
 """Every value of ``CompactionTrigger``, in spec order."""
 
 
-class CompactionPlan(BaseModel):
+class CompactionPlan(_Record):
     """whether compaction ran for this compilation and why
 
     Clause: §2.6.6.7.0, §2.6.6.7.8
@@ -5315,7 +5332,7 @@ class CompactionPlan(BaseModel):
     """
 
 
-class ContextPolicyDecision(BaseModel):
+class ContextPolicyDecision(_Record):
     """the policy, projection and model tier resolved for a compilation and which source decided them
 
     Clause: §2.6.6.7.0, §2.6.6.7.9
@@ -5349,7 +5366,7 @@ class ContextPolicyDecision(BaseModel):
     """
 
 
-class ContextPlan(BaseModel):
+class ContextPlan(_Record):
     """the why-included/why-excluded plan a compilation emits next to its ContextSnapshot
 
     Clause: §2.6.6.7.0, §2.6.6.7.9
@@ -5436,7 +5453,7 @@ TOOL_STATUS_VALUES: tuple[ToolStatus, ...] = ("ok", "error")
 """Every value of ``ToolStatus``, in spec order."""
 
 
-class ToolDelta(BaseModel):
+class ToolDelta(_Record):
     """the bounded summary of one tool call that enters a prompt; large output goes to artifacts
 
     Clause: §2.6.6.7.7
@@ -5515,7 +5532,7 @@ MEMORY_TYPE_VALUES: tuple[MemoryType, ...] = ("fact", "constraint", "heuristic",
 """Every value of ``MemoryType``, in spec order."""
 
 
-class MemoryProvenance(BaseModel):
+class MemoryProvenance(_Record):
     """where a memory item came from, reversibly
 
     Clause: §2.6.6.7.6
@@ -5536,7 +5553,7 @@ class MemoryProvenance(BaseModel):
     """
 
 
-class MemoryItem(BaseModel):
+class MemoryItem(_Record):
     """a validated, distilled LongTermMemory item with reversible provenance
 
     Clause: §2.6.6.7.6
@@ -5602,7 +5619,7 @@ class MemoryItem(BaseModel):
         return self
 
 
-class EmbeddingVectorRefArtifactHandle(BaseModel):
+class EmbeddingVectorRefArtifactHandle(_Record):
     """Variant ``artifact_handle`` of ``EmbeddingVectorRef``: stored as an artifact
 
     Clause: §2.6.6.7.6.1
@@ -5620,7 +5637,7 @@ class EmbeddingVectorRefArtifactHandle(BaseModel):
     """
 
 
-class EmbeddingVectorRefInternalRef(BaseModel):
+class EmbeddingVectorRefInternalRef(_Record):
     """Variant ``internal_ref`` of ``EmbeddingVectorRef``: stored inside the vector index
 
     Clause: §2.6.6.7.6.1
@@ -5650,7 +5667,7 @@ EMBEDDING_VECTOR_REF_KIND_VALUES: tuple[str, ...] = ("artifact_handle", "interna
 """Every ``kind`` value of ``EmbeddingVectorRef``, in spec order."""
 
 
-class MemoryEmbeddingRecord(BaseModel):
+class MemoryEmbeddingRecord(_Record):
     """the derived embedding of one memory item, rebuildable from canonical memory items
 
     Clause: §2.6.6.7.6.1
@@ -5724,7 +5741,7 @@ MEMORY_RELATION_VALUES: tuple[MemoryRelation, ...] = ("supports", "contradicts",
 """Every value of ``MemoryRelation``, in spec order."""
 
 
-class MemoryGraphEdge(BaseModel):
+class MemoryGraphEdge(_Record):
     """a typed, derived relation from a memory item, stored in the workspace knowledge graph
 
     Clause: §2.6.6.7.6.1
@@ -5784,7 +5801,7 @@ class MemoryGraphEdge(BaseModel):
         return self
 
 
-class CompactionDecision(BaseModel):
+class CompactionDecision(_Record):
     """a decision preserved by compaction: claim, rationale and evidence
 
     Clause: §2.6.6.7.8
@@ -5821,7 +5838,7 @@ class CompactionDecision(BaseModel):
         return self
 
 
-class CompactionConstraint(BaseModel):
+class CompactionConstraint(_Record):
     """a constraint preserved by compaction
 
     Clause: §2.6.6.7.8
@@ -5858,7 +5875,7 @@ class CompactionConstraint(BaseModel):
         return self
 
 
-class CompactionOpenLoop(BaseModel):
+class CompactionOpenLoop(_Record):
     """an open question carried forward by compaction
 
     Clause: §2.6.6.7.8
@@ -5902,7 +5919,7 @@ class CompactionOpenLoop(BaseModel):
         return self
 
 
-class CompactionProgress(BaseModel):
+class CompactionProgress(_Record):
     """progress preserved by compaction
 
     Clause: §2.6.6.7.8
@@ -5946,7 +5963,7 @@ class CompactionProgress(BaseModel):
         return self
 
 
-class CompactionToolResult(BaseModel):
+class CompactionToolResult(_Record):
     """a tool result preserved by compaction, by handle
 
     Clause: §2.6.6.7.8
@@ -5997,7 +6014,7 @@ class CompactionToolResult(BaseModel):
         return self
 
 
-class CompactionError(BaseModel):
+class CompactionError(_Record):
     """an error preserved by compaction
 
     Clause: §2.6.6.7.8
@@ -6047,7 +6064,7 @@ class CompactionError(BaseModel):
         return self
 
 
-class CompactionEvent(BaseModel):
+class CompactionEvent(_Record):
     """one deterministic compaction of a job's SessionLog, holding the typed items it produced
 
     Clause: §2.6.6.7.8, §2.6.6.7.6
@@ -6126,7 +6143,7 @@ class CompactionEvent(BaseModel):
         return self
 
 
-class JobContextTrace(BaseModel):
+class JobContextTrace(_Record):
     """every ContextSnapshot of one job, in order, so that job-boundary routing can be checked from records
 
     Clause: §2.6.6.7.11, §2.6.6.7.3
@@ -6179,7 +6196,7 @@ QUERY_KIND_VALUES: tuple[QueryKind, ...] = ("fact_lookup", "summarize", "compare
 """Every value of ``QueryKind``, in spec order."""
 
 
-class RouteStep(BaseModel):
+class RouteStep(_Record):
     """one store step of a query plan's route
 
     Clause: §2.6.6.7.14.5
@@ -6212,7 +6229,7 @@ class RouteStep(BaseModel):
     """
 
 
-class RetrievalBudgets(BaseModel):
+class RetrievalBudgets(_Record):
     """the evidence budgets of one retrieval
 
     Clause: §2.6.6.7.14.5
@@ -6269,7 +6286,7 @@ class RetrievalBudgets(BaseModel):
     """
 
 
-class PartialRetrievalBudgets(BaseModel):
+class PartialRetrievalBudgets(_Record):
     """RetrievalBudgets with every field optional, as a catalog entry's defaults
 
     Clause: §2.6.6.7.14.5
@@ -6327,7 +6344,7 @@ class PartialRetrievalBudgets(BaseModel):
     """
 
 
-class RetrievalTimeRange(BaseModel):
+class RetrievalTimeRange(_Record):
     """a time window that filters retrieval
 
     Clause: §2.6.6.7.14.5
@@ -6348,7 +6365,7 @@ class RetrievalTimeRange(BaseModel):
     """
 
 
-class RetrievalFilters(BaseModel):
+class RetrievalFilters(_Record):
     """filters a query plan applies to candidates
 
     Clause: §2.6.6.7.14.5
@@ -6393,7 +6410,7 @@ class RetrievalFilters(BaseModel):
     """
 
 
-class QueryPlan(BaseModel):
+class QueryPlan(_Record):
     """the derived retrieval plan produced before candidate generation of a retrieval-backed call
 
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
@@ -6504,7 +6521,7 @@ CATALOG_ROUTE_VALUES: tuple[CatalogRoute, ...] = ("knowledge_graph", "shadow_ws_
 """Every value of ``CatalogRoute``, in spec order."""
 
 
-class CatalogExample(BaseModel):
+class CatalogExample(_Record):
     """an example query of a semantic catalog entry
 
     Clause: §2.6.6.7.14.5
@@ -6525,7 +6542,7 @@ class CatalogExample(BaseModel):
     """
 
 
-class SemanticCatalogEntry(BaseModel):
+class SemanticCatalogEntry(_Record):
     """one versioned, timestamped entry of the LLM-facing data dictionary
 
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.8
@@ -6594,7 +6611,7 @@ class SemanticCatalogEntry(BaseModel):
     """
 
 
-class PackFact(BaseModel):
+class PackFact(_Record):
     """a fact of a context pack
 
     Clause: §2.6.6.7.14.5
@@ -6641,7 +6658,7 @@ CONSTRAINT_SEVERITY_VALUES: tuple[ConstraintSeverity, ...] = ("hard", "soft")
 """Every value of ``ConstraintSeverity``, in spec order."""
 
 
-class PackConstraint(BaseModel):
+class PackConstraint(_Record):
     """a constraint of a context pack
 
     Clause: §2.6.6.7.14.5
@@ -6674,7 +6691,7 @@ class PackConstraint(BaseModel):
     """
 
 
-class PackOpenLoop(BaseModel):
+class PackOpenLoop(_Record):
     """an open loop of a context pack
 
     Clause: §2.6.6.7.14.5
@@ -6701,7 +6718,7 @@ class PackOpenLoop(BaseModel):
     """
 
 
-class PackAnchor(BaseModel):
+class PackAnchor(_Record):
     """a bounded anchor into a source, preferred for span extraction
 
     Clause: §2.6.6.7.14.5
@@ -6728,7 +6745,7 @@ class PackAnchor(BaseModel):
     """
 
 
-class PackCoverage(BaseModel):
+class PackCoverage(_Record):
     """which selectors a pack scanned and skipped
 
     Clause: §2.6.6.7.14.5
@@ -6749,7 +6766,7 @@ class PackCoverage(BaseModel):
     """
 
 
-class ContextPackPayload(BaseModel):
+class ContextPackPayload(_Record):
     """the canonical JSON stored inside a pack artifact: synopsis, facts, constraints, open loops and anchors
 
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
@@ -6807,7 +6824,7 @@ class ContextPackPayload(BaseModel):
         return self
 
 
-class EvidenceRefSourceRef(BaseModel):
+class EvidenceRefSourceRef(_Record):
     """Variant ``source_ref`` of ``EvidenceRef``: a source
 
     Clause: §2.6.6.7.14.5
@@ -6825,7 +6842,7 @@ class EvidenceRefSourceRef(BaseModel):
     """
 
 
-class EvidenceRefEntityRef(BaseModel):
+class EvidenceRefEntityRef(_Record):
     """Variant ``entity_ref`` of ``EvidenceRef``: an entity
 
     Clause: §2.6.6.7.14.5
@@ -6843,7 +6860,7 @@ class EvidenceRefEntityRef(BaseModel):
     """
 
 
-class EvidenceRefArtifactHandle(BaseModel):
+class EvidenceRefArtifactHandle(_Record):
     """Variant ``artifact_handle`` of ``EvidenceRef``: an artifact
 
     Clause: §2.6.6.7.14.5
@@ -6906,7 +6923,7 @@ CANDIDATE_REF_KIND_VALUES: tuple[CandidateRefKind, ...] = ("source_ref", "entity
 """Every value of ``CandidateRefKind``, in spec order."""
 
 
-class CandidateScores(BaseModel):
+class CandidateScores(_Record):
     """the per-signal scores of a candidate; a missing score counts as 0
 
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
@@ -6945,7 +6962,7 @@ class CandidateScores(BaseModel):
     """
 
 
-class RetrievalCandidate(BaseModel):
+class RetrievalCandidate(_Record):
     """one derived retrieval candidate with its deterministic score and tie-break key
 
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
@@ -7005,7 +7022,7 @@ class RetrievalCandidate(BaseModel):
         return self
 
 
-class RouteTaken(BaseModel):
+class RouteTaken(_Record):
     """one store step a retrieval actually took
 
     Clause: §2.6.6.7.14.5
@@ -7032,7 +7049,7 @@ class RouteTaken(BaseModel):
     """
 
 
-class RerankInfo(BaseModel):
+class RerankInfo(_Record):
     """rerank metadata of a retrieval
 
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
@@ -7065,7 +7082,7 @@ class RerankInfo(BaseModel):
     """
 
 
-class DiversityInfo(BaseModel):
+class DiversityInfo(_Record):
     """diversity (de-duplication) metadata of a retrieval
 
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
@@ -7123,7 +7140,7 @@ ESCALATION_CONDITION_VALUES: tuple[EscalationCondition, ...] = ("required_detail
 """Every value of ``EscalationCondition``, in spec order."""
 
 
-class EscalationReason(BaseModel):
+class EscalationReason(_Record):
     """why evidence was fetched deeper than a snippet
 
     Clause: §2.6.6.7.5.2
@@ -7144,7 +7161,7 @@ class EscalationReason(BaseModel):
     """
 
 
-class SelectedEvidence(BaseModel):
+class SelectedEvidence(_Record):
     """one selected evidence item with its final rank and why
 
     Clause: §2.6.6.7.14.5
@@ -7200,7 +7217,7 @@ class SelectedEvidence(BaseModel):
         return self
 
 
-class EvidenceSpan(BaseModel):
+class EvidenceSpan(_Record):
     """a bounded span read from a selected source
 
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
@@ -7248,7 +7265,7 @@ class EvidenceSpan(BaseModel):
         return self
 
 
-class RetrievalTrace(BaseModel):
+class RetrievalTrace(_Record):
     """the derived trace of one retrieval-backed model call: route, candidates, rerank, diversity, selection and spans
 
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
@@ -7361,7 +7378,7 @@ CACHE_KIND_VALUES: tuple[CacheKind, ...] = ("retrieval_candidates", "rerank_orde
 """Every value of ``CacheKind``, in spec order."""
 
 
-class CacheKey(BaseModel):
+class CacheKey(_Record):
     """the hash key of one cacheable stage; any change of a field invalidates the cache
 
     Clause: §2.6.6.7.14.9
@@ -7442,7 +7459,7 @@ WORKFLOW_RUN_STATUS_VALUES: tuple[WorkflowRunStatus, ...] = ("running", "succeed
 """Every value of ``WorkflowRunStatus``, in spec order."""
 
 
-class WorkflowRun(BaseModel):
+class WorkflowRun(_Record):
     """one execution attempt of a job in the workflow engine
 
     Clause: §2.6.6.4
@@ -7521,7 +7538,7 @@ FLIGHT_RECORDER_ACTOR_VALUES: tuple[FlightRecorderActor, ...] = ("human", "agent
 """Every value of ``FlightRecorderActor``, in spec order."""
 
 
-class FlightRecorderEvent(BaseModel):
+class FlightRecorderEvent(_Record):
     """one Flight Recorder event in the §11.5 base shape, written to the outbox in the same transaction as the change it records
 
     Clause: §11.5, §2.6.6.1
@@ -7605,7 +7622,7 @@ class FlightRecorderEvent(BaseModel):
     """
 
 
-class OutboxDelivery(BaseModel):
+class OutboxDelivery(_Record):
     """where one outbox event stands in its job's event order, and when a relay delivered it
 
     Clause: §11.5, §2.6.6.1
@@ -7639,7 +7656,7 @@ class OutboxDelivery(BaseModel):
     """
 
 
-class JobStateTransition(BaseModel):
+class JobStateTransition(_Record):
     """one state change of a job, kept forever; replaying a job's rows in sequence yields its current state
 
     Clause: §2.6.6.3, §2.6.6.1
@@ -7708,7 +7725,7 @@ class JobStateTransition(BaseModel):
     """
 
 
-class EntityProvenance(BaseModel):
+class EntityProvenance(_Record):
     """the link from one AI-modified entity back to the job that changed it
 
     Clause: §2.6.6.5.1
@@ -7783,7 +7800,7 @@ class EntityProvenance(BaseModel):
     """
 
 
-class DocsAiJobProfile(BaseModel):
+class DocsAiJobProfile(_Record):
     """the inputs of an LLM job on the Document and Sheets surfaces
 
     Clause: §2.5.10, §2.6.6.6.4, §2.5.10.10, §2.5.10.2
@@ -7854,7 +7871,7 @@ class DocsAiJobProfile(BaseModel):
     """
 
 
-class ChartsDecksJobInputs(BaseModel):
+class ChartsDecksJobInputs(_Record):
     """the inputs of a chart or deck job
 
     Clause: §2.5.11.1
@@ -7899,7 +7916,7 @@ class ChartsDecksJobInputs(BaseModel):
     """
 
 
-class ContextPackJobInputs(BaseModel):
+class ContextPackJobInputs(_Record):
     """the inputs of a job that builds or refreshes a context pack
 
     Clause: §2.5.12.1
@@ -7940,7 +7957,7 @@ class ContextPackJobInputs(BaseModel):
     """
 
 
-class AsrJobInputs(BaseModel):
+class AsrJobInputs(_Record):
     """the inputs of a transcription job
 
     Clause: §6.2.26.1
@@ -7985,7 +8002,7 @@ class AsrJobInputs(BaseModel):
     """
 
 
-class DoclingJobInputs(BaseModel):
+class DoclingJobInputs(_Record):
     """the inputs of a Docling ingestion job
 
     Clause: §6.1.6.1
@@ -8025,7 +8042,7 @@ class DoclingJobInputs(BaseModel):
     """
 
 
-class DistillationJobInputs(BaseModel):
+class DistillationJobInputs(_Record):
     """the inputs of a distillation job, training cycle or evaluation
 
     Clause: §2.6.6.6.2, §9.1
@@ -8095,7 +8112,7 @@ class DistillationJobInputs(BaseModel):
     """
 
 
-class CanvasJobInputs(BaseModel):
+class CanvasJobInputs(_Record):
     """the inputs of a canvas job (profile declared future)
 
     Clause: §2.6.6.6.2, §2.6.6.6.1
@@ -8116,7 +8133,7 @@ class CanvasJobInputs(BaseModel):
     """
 
 
-class DocsSheetsJobOutputs(BaseModel):
+class DocsSheetsJobOutputs(_Record):
     """the outputs of a docs or sheets job, by job family
 
     Clause: §2.5.10.2, §2.5.10.3.1
@@ -8157,7 +8174,7 @@ class DocsSheetsJobOutputs(BaseModel):
     """
 
 
-class ChartsDecksJobOutputs(BaseModel):
+class ChartsDecksJobOutputs(_Record):
     """the outputs of a chart or deck job
 
     Clause: §2.5.11.2, §2.5.11.3
@@ -8191,7 +8208,7 @@ class ChartsDecksJobOutputs(BaseModel):
     """
 
 
-class ContextPackJobOutputs(BaseModel):
+class ContextPackJobOutputs(_Record):
     """the outputs of a context pack job, the derived pack record that names the pack artifact
 
     Clause: §2.5.12.4
@@ -8207,7 +8224,7 @@ class ContextPackJobOutputs(BaseModel):
     """
 
 
-class AsrJobOutputs(BaseModel):
+class AsrJobOutputs(_Record):
     """the outputs of a transcription job, a derived transcript with segment provenance
 
     Clause: §6.2.26.3, §6.2.26.5
@@ -8235,7 +8252,7 @@ class AsrJobOutputs(BaseModel):
     """
 
 
-class DoclingJobOutputs(BaseModel):
+class DoclingJobOutputs(_Record):
     """the outputs of a Docling ingestion job, the imported blocks with their provenance
 
     Clause: §6.1.6.3, §6.1.6.5
@@ -8251,7 +8268,7 @@ class DoclingJobOutputs(BaseModel):
     """
 
 
-class DistillationJobOutputs(BaseModel):
+class DistillationJobOutputs(_Record):
     """the outputs of a distillation stage, a checkpoint, an evaluation run, or both
 
     Clause: §9.1
@@ -8273,7 +8290,7 @@ class DistillationJobOutputs(BaseModel):
     """
 
 
-class AiJobCreated(BaseModel):
+class AiJobCreated(_Record):
     """payload of ai_job.created: a job was created, with its first history row
 
     Clause: §11.5, §2.6.6.3.1, §2.6.6.1
@@ -8319,7 +8336,7 @@ class AiJobCreated(BaseModel):
     """
 
 
-class AiJobStateChanged(BaseModel):
+class AiJobStateChanged(_Record):
     """payload of ai_job.state_changed: a job moved from one state to another
 
     Clause: §11.5, §2.6.6.3.1
@@ -8388,7 +8405,7 @@ class AiJobStateChanged(BaseModel):
     """
 
 
-class AiJobCapabilityDecision(BaseModel):
+class AiJobCapabilityDecision(_Record):
     """payload of ai_job.capability_decision: one allow or deny decision at an enforcement point
 
     Clause: §11.5, §11.1, §2.6.6.5.2
@@ -8422,7 +8439,7 @@ class AiJobCapabilityDecision(BaseModel):
     """
 
 
-class AiJobWorkflowRunStarted(BaseModel):
+class AiJobWorkflowRunStarted(_Record):
     """payload of ai_job.workflow_run_started: an execution attempt was opened
 
     Clause: §11.5, §2.6.6.4
@@ -8449,7 +8466,7 @@ class AiJobWorkflowRunStarted(BaseModel):
     """
 
 
-class AiJobValidationRecorded(BaseModel):
+class AiJobValidationRecorded(_Record):
     """payload of ai_job.validation_recorded: a validation result was stored on the job
 
     Clause: §11.5, §2.6.6.2.6
@@ -8476,7 +8493,7 @@ class AiJobValidationRecorded(BaseModel):
     """
 
 
-class CommittedChange(BaseModel):
+class CommittedChange(_Record):
     """one change listed by ai_job.changes_committed
 
     Clause: §11.5, §2.6.6.5.1
@@ -8509,7 +8526,7 @@ class CommittedChange(BaseModel):
     """
 
 
-class AiJobChangesCommitted(BaseModel):
+class AiJobChangesCommitted(_Record):
     """payload of ai_job.changes_committed: workspace changes were committed with provenance
 
     Clause: §11.5, §2.6.6.5.1, §2.6.6.3.3
@@ -8524,7 +8541,7 @@ class AiJobChangesCommitted(BaseModel):
     """
 
 
-class AiJobInputsRecorded(BaseModel):
+class AiJobInputsRecorded(_Record):
     """payload of ai_job.inputs_recorded: the inputs the job was created with
 
     Clause: §11.5, §2.6.6.2.3, §2.6.6.1
@@ -8558,7 +8575,7 @@ class AiJobInputsRecorded(BaseModel):
     """
 
 
-class AiJobMetricsRecorded(BaseModel):
+class AiJobMetricsRecorded(_Record):
     """payload of ai_job.metrics_recorded: the job's metrics were stored
 
     Clause: §11.5, §2.6.6.2.7, §2.6.6.1
@@ -8573,7 +8590,7 @@ class AiJobMetricsRecorded(BaseModel):
     """
 
 
-class AiJobOutputsRecorded(BaseModel):
+class AiJobOutputsRecorded(_Record):
     """payload of ai_job.outputs_recorded: the job's profile outputs were stored
 
     Clause: §11.5, §2.6.6.6.1, §2.6.6.1, §2.6.6.6.2
@@ -8589,7 +8606,7 @@ class AiJobOutputsRecorded(BaseModel):
     """
 
 
-class AiJobCheckpointed(BaseModel):
+class AiJobCheckpointed(_Record):
     """payload of ai_job.checkpointed: the engine stored the checkpoint of an open attempt
 
     Clause: §11.5, §2.6.6.4, §2.6.2
@@ -8617,7 +8634,7 @@ class AiJobCheckpointed(BaseModel):
     """
 
 
-class AiJobRunInterrupted(BaseModel):
+class AiJobRunInterrupted(_Record):
     """payload of ai_job.run_interrupted: crash recovery found an attempt cut short and marked it interrupted
 
     Clause: §11.5, §2.6.6.4
@@ -8644,7 +8661,7 @@ class AiJobRunInterrupted(BaseModel):
     """
 
 
-class AiJobModelCall(BaseModel):
+class AiJobModelCall(_Record):
     """payload of ai_job.model_call: what the runtime logs for one model call (job step)
 
     Clause: §11.5, §2.6.6.7.12, §2.6.6.7.14.12

@@ -35,9 +35,16 @@ try:
     failures.append(f"{invalid_file}: accepted")
 except ValidationError:
     pass
+# The strict-text check ships in the wheel (handshake_job_model/json_text.py): a repeated key is refused.
+try:
+    AiJob.model_validate_json(b'{"job_id": "x", "job_id": "x"}')
+    failures.append("a repeated key: accepted")
+except ValidationError as error:
+    if error.errors()[0]["loc"] != ("job_id",):
+        failures.append(f"a repeated key: refused at {error.errors()[0]['loc']}, not job_id")
 
 for failure in failures:
     print(f"FAIL {failure}", file=sys.stderr)
 if failures:
     sys.exit(1)
-print(f"ok: AiJob from the installed handshake-job-model {__version__} (valid accepted, invalid refused)")
+print(f"ok: AiJob from the installed handshake-job-model {__version__} (valid accepted, invalid refused, repeated key refused)")

@@ -5,10 +5,17 @@
 //   node consumer.mjs VALID_AI_JOB.json INVALID_AI_JOB.json
 //
 // Exit 1 unless the valid record is accepted and the invalid one refused with HSK-JOB-1001, and
-// validatePromptEnvelope recomputes prompt hashes (the shipped dist/canonical.js).
+// validatePromptEnvelope recomputes prompt hashes (the shipped dist/canonical.js), and validateJson
+// refuses a repeated key (the shipped dist/json_text.js and its jsonc-parser dependency).
 
 import { readFileSync } from "node:fs";
-import { INVALID_RECORD_CODE, promptPartsHash, validateAiJob, validatePromptEnvelope } from "@handshake/job-model";
+import {
+  INVALID_RECORD_CODE,
+  promptPartsHash,
+  validateAiJob,
+  validateJson,
+  validatePromptEnvelope,
+} from "@handshake/job-model";
 
 const [validFile, invalidFile] = process.argv.slice(2);
 if (!validFile || !invalidFile) {
@@ -28,6 +35,17 @@ const invalid = validateAiJob(JSON.parse(readFileSync(invalidFile, "utf8")));
 if (invalid.ok) fail(`${invalidFile}: accepted`);
 else if (!invalid.violations.some((v) => v.code === INVALID_RECORD_CODE)) {
   fail(`${invalidFile}: no ${INVALID_RECORD_CODE} in ${JSON.stringify(invalid.violations)}`);
+}
+
+// validateJson reads the text itself: the valid record passes, the same record with its first key
+// repeated is refused at that key.
+const validText = readFileSync(validFile, "utf8");
+if (!validateJson("AiJob", validText).ok) fail(`${validFile}: refused by validateJson`);
+const repeated = validText.replace(/^\{\s*("[^"]+"):\s*("[^"]*"),/, "{ $1: $2, $1: $2,");
+const duplicate = validateJson("AiJob", repeated);
+const firstKey = JSON.parse(/^\{\s*("[^"]+")/.exec(validText)?.[1] ?? '""');
+if (repeated === validText || duplicate.ok || duplicate.violations[0]?.pointer !== `/${firstKey}`) {
+  fail(`validateJson on a repeated ${firstKey}: ${JSON.stringify(duplicate)}`);
 }
 
 // hash_of needs the compiled canonical module (dist/canonical.js) and node:crypto: an envelope of
@@ -52,5 +70,5 @@ if (rehashed.ok || !rehashed.violations.some((v) => v.code === "HSK-RULE-ACE-006
 if (failed) process.exit(1);
 console.log(
   `ok: validateAiJob from the installed @handshake/job-model (valid accepted, invalid refused); ` +
-    `validatePromptEnvelope recomputes the prompt hashes`,
+    `validatePromptEnvelope recomputes the prompt hashes; validateJson refuses a repeated key`,
 );

@@ -3,7 +3,14 @@
 // `exports` map and the shipped .d.ts files must resolve under `moduleResolution: NodeNext`.
 // (.mts so tsconfig.test.json's `test/**/*.ts` does not pick it up in the source tree.)
 
-import { INVALID_RECORD_CODE, promptPartsHash, validateAiJob, type AiJob } from "@handshake/job-model";
+import {
+  INVALID_RECORD_CODE,
+  MAX_NESTING_DEPTH,
+  promptPartsHash,
+  validateAiJob,
+  validateJson,
+  type AiJob,
+} from "@handshake/job-model";
 
 export function describe(value: unknown): string {
   const result = validateAiJob(value);
@@ -20,3 +27,10 @@ export const unchecked = validateAiJob(null).value;
 
 // The hand-written canonical module ships with its types: a string out, unknown parts in.
 export const emptyPromptHash: string = promptPartsHash([[]]);
+
+// The strict JSON reader ships with its types: text in, the same result shape as validate<Type>.
+export function describeText(text: string): string {
+  const result = validateJson<AiJob>("AiJob", text);
+  return result.ok ? result.value.job_id : (result.violations[0]?.pointer ?? "");
+}
+export const depthLimit: 127 = MAX_NESTING_DEPTH;

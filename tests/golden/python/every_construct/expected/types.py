@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re as _re
-from typing import Annotated, Literal, TypeVar, Union
+from typing import Annotated, Literal, Self, TypeVar, Union
 from uuid import UUID
 
 from pydantic import (
@@ -140,6 +140,25 @@ _U64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=0, le=2**6
 """``uint``: unsigned 64-bit, by value."""
 
 
+class _Record(BaseModel):
+    """Base of every generated model: ``model_validate_json`` reads the text as every target does.
+
+    Before Pydantic parses it, the text is checked by ``handshake_job_model.json_text``: an object
+    with a repeated key, or nesting deeper than ``MAX_NESTING_DEPTH`` arrays and objects, is refused
+    with a ``ValidationError`` (type ``json_invalid``), as the Rust model refuses it. For unions,
+    enums and ``TypeAdapter`` users, ``handshake_job_model.json_text.validate_json`` does the same.
+    """
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: object) -> Self:  # type: ignore[override]
+        # Imported here, as the rules' canonical JSON is: the hand-written module sits beside the
+        # generated package.
+        from ..json_text import check_json_text
+
+        check_json_text(json_data, cls.__name__)
+        return super().model_validate_json(json_data, **kwargs)  # type: ignore[arg-type]
+
+
 JobId = Annotated[_Uuid, Field(title="JobId")]
 """stable identifier of one job
 
@@ -201,7 +220,7 @@ JOB_STATE_VALUES: tuple[JobState, ...] = ("queued", "running", "completed", "can
 """Every value of ``JobState``, in spec order."""
 
 
-class PlannedOperationInsertBlock(BaseModel):
+class PlannedOperationInsertBlock(_Record):
     """Variant ``insert_block`` of ``PlannedOperation``: insert a block
 
     Clause: §2.6.6.2.4
@@ -225,7 +244,7 @@ class PlannedOperationInsertBlock(BaseModel):
     """
 
 
-class PlannedOperationDeleteBlock(BaseModel):
+class PlannedOperationDeleteBlock(_Record):
     """Variant ``delete_block`` of ``PlannedOperation``: delete a block
 
     Clause: §2.6.6.2.4
@@ -249,7 +268,7 @@ PLANNED_OPERATION_OP_VALUES: tuple[str, ...] = ("insert_block", "delete_block")
 """Every ``op`` value of ``PlannedOperation``, in spec order."""
 
 
-class Job(BaseModel):
+class Job(_Record):
     """one job
 
     Clause: §2.6.6.2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re as _re
-from typing import Annotated, Literal, TypeVar, Union
+from typing import Annotated, Literal, Self, TypeVar, Union
 from uuid import UUID
 
 from pydantic import (
@@ -138,6 +138,25 @@ _I64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=-(2**63), 
 
 _U64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=0, le=2**64 - 1)]
 """``uint``: unsigned 64-bit, by value."""
+
+
+class _Record(BaseModel):
+    """Base of every generated model: ``model_validate_json`` reads the text as every target does.
+
+    Before Pydantic parses it, the text is checked by ``handshake_job_model.json_text``: an object
+    with a repeated key, or nesting deeper than ``MAX_NESTING_DEPTH`` arrays and objects, is refused
+    with a ``ValidationError`` (type ``json_invalid``), as the Rust model refuses it. For unions,
+    enums and ``TypeAdapter`` users, ``handshake_job_model.json_text.validate_json`` does the same.
+    """
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: object) -> Self:  # type: ignore[override]
+        # Imported here, as the rules' canonical JSON is: the hand-written module sits beside the
+        # generated package.
+        from ..json_text import check_json_text
+
+        check_json_text(json_data, cls.__name__)
+        return super().model_validate_json(json_data, **kwargs)  # type: ignore[arg-type]
 
 
 RunState = Literal["started", "finished"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re as _re
-from typing import Annotated, Literal, TypeVar, Union
+from typing import Annotated, Literal, Self, TypeVar, Union
 from uuid import UUID
 
 from pydantic import (
@@ -140,6 +140,25 @@ _U64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=0, le=2**6
 """``uint``: unsigned 64-bit, by value."""
 
 
+class _Record(BaseModel):
+    """Base of every generated model: ``model_validate_json`` reads the text as every target does.
+
+    Before Pydantic parses it, the text is checked by ``handshake_job_model.json_text``: an object
+    with a repeated key, or nesting deeper than ``MAX_NESTING_DEPTH`` arrays and objects, is refused
+    with a ``ValidationError`` (type ``json_invalid``), as the Rust model refuses it. For unions,
+    enums and ``TypeAdapter`` users, ``handshake_job_model.json_text.validate_json`` does the same.
+    """
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: object) -> Self:  # type: ignore[override]
+        # Imported here, as the rules' canonical JSON is: the hand-written module sits beside the
+        # generated package.
+        from ..json_text import check_json_text
+
+        check_json_text(json_data, cls.__name__)
+        return super().model_validate_json(json_data, **kwargs)  # type: ignore[arg-type]
+
+
 PROFILE_ID_PATTERN = "^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*(_v[0-9]+(\\.[0-9]+)*)?$"
 """The pattern every ``ProfileId`` matches."""
 
@@ -179,7 +198,7 @@ DOCS_SCOPE_VALUES: tuple[DocsScope, ...] = ("block", "document")
 """Every value of ``DocsScope``, in spec order."""
 
 
-class DocsInputs(BaseModel):
+class DocsInputs(_Record):
     """what a docs job works on
 
     Clause: §2.6.6.6.4
@@ -206,7 +225,7 @@ class DocsInputs(BaseModel):
     """
 
 
-class ValidationStep(BaseModel):
+class ValidationStep(_Record):
     """one validator
 
     Clause: §2.6.6.2.4
@@ -221,7 +240,7 @@ class ValidationStep(BaseModel):
     """
 
 
-class ValidationPlan(BaseModel):
+class ValidationPlan(_Record):
     """which validators run
 
     Clause: §2.6.6.2.4
@@ -236,7 +255,7 @@ class ValidationPlan(BaseModel):
     """
 
 
-class PlannedOperationInsertBlock(BaseModel):
+class PlannedOperationInsertBlock(_Record):
     """Variant ``insert_block`` of ``PlannedOperation``: insert a block
 
     Clause: §2.6.6.2.4
@@ -254,7 +273,7 @@ class PlannedOperationInsertBlock(BaseModel):
     """
 
 
-class PlannedOperationReplaceBlock(BaseModel):
+class PlannedOperationReplaceBlock(_Record):
     """Variant ``replace_block`` of ``PlannedOperation``: replace a block's content
 
     Clause: §2.5.10.10
@@ -272,7 +291,7 @@ class PlannedOperationReplaceBlock(BaseModel):
     """
 
 
-class PlannedOperationClusterNodes(BaseModel):
+class PlannedOperationClusterNodes(_Record):
     """Variant ``cluster_nodes`` of ``PlannedOperation``: group canvas nodes
 
     Clause: §2.6.6.2.4
@@ -290,7 +309,7 @@ class PlannedOperationClusterNodes(BaseModel):
     """
 
 
-class PlannedOperationRepositionNodes(BaseModel):
+class PlannedOperationRepositionNodes(_Record):
     """Variant ``reposition_nodes`` of ``PlannedOperation``: move canvas nodes
 
     Clause: §2.6.6.6.2
@@ -319,7 +338,7 @@ PLANNED_OPERATION_OP_VALUES: tuple[str, ...] = ("insert_block", "replace_block",
 """Every ``op`` value of ``PlannedOperation``, in spec order."""
 
 
-class JobInputsDocs(BaseModel):
+class JobInputsDocs(_Record):
     """Variant ``docs`` of ``JobInputs``: jobs on documents
 
     Clause: §2.5.10, §2.6.6.6.4
@@ -362,7 +381,7 @@ JOB_INPUTS_PROFILE_VALUES: tuple[str, ...] = ("docs",)
 """Every ``profile`` value of ``JobInputs``, in spec order."""
 
 
-class Job(BaseModel):
+class Job(_Record):
     """one job
 
     Clause: §2.6.6.2

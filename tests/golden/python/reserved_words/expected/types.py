@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re as _re
-from typing import Annotated, Literal, TypeVar, Union
+from typing import Annotated, Literal, Self, TypeVar, Union
 from uuid import UUID
 
 from pydantic import (
@@ -22,8 +22,6 @@ from pydantic import (
     StrictStr,
     StringConstraints,
 )
-
-from typing import Self
 
 from pydantic import ValidationInfo, model_validator
 
@@ -146,6 +144,25 @@ _U64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=0, le=2**6
 """``uint``: unsigned 64-bit, by value."""
 
 
+class _Record(BaseModel):
+    """Base of every generated model: ``model_validate_json`` reads the text as every target does.
+
+    Before Pydantic parses it, the text is checked by ``handshake_job_model.json_text``: an object
+    with a repeated key, or nesting deeper than ``MAX_NESTING_DEPTH`` arrays and objects, is refused
+    with a ``ValidationError`` (type ``json_invalid``), as the Rust model refuses it. For unions,
+    enums and ``TypeAdapter`` users, ``handshake_job_model.json_text.validate_json`` does the same.
+    """
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: object) -> Self:  # type: ignore[override]
+        # Imported here, as the rules' canonical JSON is: the hand-written module sits beside the
+        # generated package.
+        from ..json_text import check_json_text
+
+        check_json_text(json_data, cls.__name__)
+        return super().model_validate_json(json_data, **kwargs)  # type: ignore[arg-type]
+
+
 SpanId = Annotated[_Uuid, Field(title="SpanId")]
 """identifier of a span
 
@@ -170,7 +187,7 @@ FLAVOUR_VALUES: tuple[Flavour, ...] = ("self", "class", "default")
 """Every value of ``Flavour``, in spec order."""
 
 
-class TargetRef(BaseModel):
+class TargetRef(_Record):
     """Variant ``ref`` of ``Target``: a variant named after a Rust keyword
 
     Clause: §2.6.6.7.14.5
@@ -188,7 +205,7 @@ class TargetRef(BaseModel):
     """
 
 
-class TargetSelf(BaseModel):
+class TargetSelf(_Record):
     """Variant ``self`` of ``Target``: a variant whose Rust name would be `Self`
 
     Clause: §2.6.6.7.14.5
@@ -217,7 +234,7 @@ TARGET_CLASS_VALUES: tuple[str, ...] = ("ref", "self")
 """Every ``class`` value of ``Target``, in spec order."""
 
 
-class Span(BaseModel):
+class Span(_Record):
     """a span whose fields are reserved words of Rust, TypeScript, Python and SQL
 
     Clause: §2.6.6.7.14.5

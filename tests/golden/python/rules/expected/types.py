@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re as _re
-from typing import Annotated, Literal, TypeVar, Union
+from typing import Annotated, Literal, Self, TypeVar, Union
 from uuid import UUID
 
 from pydantic import (
@@ -22,8 +22,6 @@ from pydantic import (
     StrictStr,
     StringConstraints,
 )
-
-from typing import Self
 
 from pydantic import ValidationInfo, model_validator
 
@@ -146,7 +144,26 @@ _U64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=0, le=2**6
 """``uint``: unsigned 64-bit, by value."""
 
 
-class Selector(BaseModel):
+class _Record(BaseModel):
+    """Base of every generated model: ``model_validate_json`` reads the text as every target does.
+
+    Before Pydantic parses it, the text is checked by ``handshake_job_model.json_text``: an object
+    with a repeated key, or nesting deeper than ``MAX_NESTING_DEPTH`` arrays and objects, is refused
+    with a ``ValidationError`` (type ``json_invalid``), as the Rust model refuses it. For unions,
+    enums and ``TypeAdapter`` users, ``handshake_job_model.json_text.validate_json`` does the same.
+    """
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: object) -> Self:  # type: ignore[override]
+        # Imported here, as the rules' canonical JSON is: the hand-written module sits beside the
+        # generated package.
+        from ..json_text import check_json_text
+
+        check_json_text(json_data, cls.__name__)
+        return super().model_validate_json(json_data, **kwargs)  # type: ignore[arg-type]
+
+
+class Selector(_Record):
     """a part of a source
 
     Clause: §2.6.6.7.2
@@ -167,7 +184,7 @@ class Selector(BaseModel):
     """
 
 
-class SourceRef(BaseModel):
+class SourceRef(_Record):
     """a reference to a source
 
     Clause: §2.6.6.7.2
@@ -214,7 +231,7 @@ class SourceRef(BaseModel):
         return self
 
 
-class StepRead(BaseModel):
+class StepRead(_Record):
     """Variant ``read`` of ``Step``: reads a source
 
     Clause: §2.6.6.5
@@ -232,7 +249,7 @@ class StepRead(BaseModel):
     """
 
 
-class StepWait(BaseModel):
+class StepWait(_Record):
     """Variant ``wait`` of ``Step``: waits
 
     Clause: §2.6.6.5
@@ -255,7 +272,7 @@ STEP_STEP_VALUES: tuple[str, ...] = ("read", "wait")
 """Every ``step`` value of ``Step``, in spec order."""
 
 
-class Bundle(BaseModel):
+class Bundle(_Record):
     """holds sources
 
     Clause: §2.6.6.7.3

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re as _re
-from typing import Annotated, Literal, TypeVar, Union
+from typing import Annotated, Literal, Self, TypeVar, Union
 from uuid import UUID
 
 from pydantic import (
@@ -22,8 +22,6 @@ from pydantic import (
     StrictStr,
     StringConstraints,
 )
-
-from typing import Self
 
 from pydantic import ValidationInfo, model_validator
 
@@ -146,6 +144,25 @@ _U64 = Annotated[StrictInt, BeforeValidator(_integer_input), Field(ge=0, le=2**6
 """``uint``: unsigned 64-bit, by value."""
 
 
+class _Record(BaseModel):
+    """Base of every generated model: ``model_validate_json`` reads the text as every target does.
+
+    Before Pydantic parses it, the text is checked by ``handshake_job_model.json_text``: an object
+    with a repeated key, or nesting deeper than ``MAX_NESTING_DEPTH`` arrays and objects, is refused
+    with a ``ValidationError`` (type ``json_invalid``), as the Rust model refuses it. For unions,
+    enums and ``TypeAdapter`` users, ``handshake_job_model.json_text.validate_json`` does the same.
+    """
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: object) -> Self:  # type: ignore[override]
+        # Imported here, as the rules' canonical JSON is: the hand-written module sits beside the
+        # generated package.
+        from ..json_text import check_json_text
+
+        check_json_text(json_data, cls.__name__)
+        return super().model_validate_json(json_data, **kwargs)  # type: ignore[arg-type]
+
+
 JobId = Annotated[_Uuid, Field(title="JobId")]
 """stable identifier of one job
 
@@ -171,7 +188,7 @@ JOB_KIND_VALUES: tuple[JobKind, ...] = ("doc_rewrite", "chart_create", "chart_up
 """Every value of ``JobKind``, in spec order."""
 
 
-class ProfileInputsDocs(BaseModel):
+class ProfileInputsDocs(_Record):
     """Variant ``docs`` of ``ProfileInputs``: inputs of document jobs
 
     Clause: §2.6.6.6.4
@@ -195,7 +212,7 @@ class ProfileInputsDocs(BaseModel):
     """
 
 
-class ProfileInputsChartsDecks(BaseModel):
+class ProfileInputsChartsDecks(_Record):
     """Variant ``charts_decks`` of ``ProfileInputs``: inputs of chart and deck jobs
 
     Clause: §2.5.11.1
@@ -230,7 +247,7 @@ PROFILE_INPUTS_PROFILE_VALUES: tuple[str, ...] = ("docs", "charts_decks")
 """Every ``profile`` value of ``ProfileInputs``, in spec order."""
 
 
-class PlannedOperationInsertBlock(BaseModel):
+class PlannedOperationInsertBlock(_Record):
     """Variant ``insert_block`` of ``PlannedOperation``: insert a block after another
 
     Clause: §2.6.6.2.4
@@ -254,7 +271,7 @@ class PlannedOperationInsertBlock(BaseModel):
     """
 
 
-class PlannedOperationMoveBlock(BaseModel):
+class PlannedOperationMoveBlock(_Record):
     """Variant ``move_block`` of ``PlannedOperation``: move a block after another
 
     Clause: §2.6.6.2.4
@@ -303,7 +320,7 @@ RUN_STATE_VALUES: tuple[RunState, ...] = ("started", "finished")
 """Every value of ``RunState``, in spec order."""
 
 
-class Job(BaseModel):
+class Job(_Record):
     """one AI job
 
     Clause: §2.6.6.2

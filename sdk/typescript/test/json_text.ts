@@ -1,0 +1,106 @@
+// Runtime checks of src/json_text.ts (hand-written), run by sdk/check.sh:
+//
+//   node .build/test/json_text.js --valid FILE...
+//
+// `parseJson` / `validateJson` refuse a repeated key (at the top level and nested, named by its
+// JSON pointer), nesting deeper than MAX_NESTING_DEPTH (127, where serde_json stops: a record at
+// exactly 127 levels passes, one level more is refused), comments, trailing commas and empty text,
+// each as one HSK-JOB-1001 violation; every --valid FILE (a valid corpus record, its root type
+// from its folder) still passes. Exit 1 on any failure.
+
+import { readFileSync } from "node:fs";
+
+import { INVALID_RECORD_CODE, MAX_NESTING_DEPTH, parseJson, validateJson, type RootTypeName } from "../src/index.js";
+
+const failures: string[] = [];
+
+function refusedAt(what: string, text: string, pointer: string): void {
+  const parsed = parseJson(text);
+  const got = parsed.ok ? "accepted" : JSON.stringify(parsed.violations);
+  const want = JSON.stringify([{ pointer, code: INVALID_RECORD_CODE }]);
+  if (got !== want) {
+    failures.push(`${what}: got ${got}, want ${want}`);
+  }
+}
+
+function accepted(what: string, text: string): void {
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    failures.push(`${what}: refused ${JSON.stringify(parsed.violations)}`);
+  }
+}
+
+/** A PlannedOperation whose open-JSON `chart_spec_patch` nests arrays so the text is `depth` levels deep. */
+function deepRecord(depth: number): string {
+  const arrays = depth - 1; // the record's own object is the first level
+  return (
+    `{"op":"update_chart_spec","target_chart_id":"0193a2b4-5c6d-7e8f-9a0b-000000000002","chart_spec_patch":` +
+    "[".repeat(arrays) +
+    "]".repeat(arrays) +
+    "}"
+  );
+}
+
+// Duplicate keys.
+refusedAt("top-level duplicate", '{"a": 1, "b": 2, "a": 3}', "/a");
+refusedAt("nested duplicate", '{"a": [{"b": 1}, {"c": 1, "c": 2}]}', "/a/1/c");
+refusedAt("duplicate spelled with an escape", '{"x": {"k": 1, "\\u006b": 2}}', "/x/k");
+refusedAt("duplicate key needing pointer escapes", '{"a/b": {"~": 1, "~": 2}}', "/a~1b/~0");
+accepted("equal keys in different objects", '{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}');
+
+// Depth: 127 levels pass, the 128th is refused at the first array beyond the limit.
+if (MAX_NESTING_DEPTH !== 127) {
+  failures.push(`MAX_NESTING_DEPTH is ${MAX_NESTING_DEPTH}, want 127 (serde_json's limit)`);
+}
+const atLimit = validateJson("PlannedOperation", deepRecord(MAX_NESTING_DEPTH));
+if (!atLimit.ok) {
+  failures.push(`a record ${MAX_NESTING_DEPTH} levels deep is refused: ${JSON.stringify(atLimit.violations)}`);
+}
+const beyond = validateJson("PlannedOperation", deepRecord(MAX_NESTING_DEPTH + 1));
+// Level 1 is the record, level 2 chart_spec_patch, level 128 the array at 126 indices below it.
+const beyondPointer = `/chart_spec_patch${"/0".repeat(MAX_NESTING_DEPTH - 1)}`;
+if (beyond.ok || JSON.stringify(beyond.violations) !== JSON.stringify([{ pointer: beyondPointer, code: INVALID_RECORD_CODE }])) {
+  failures.push(`a record ${MAX_NESTING_DEPTH + 1} levels deep: got ${JSON.stringify(beyond)}`);
+}
+refusedAt("objects too deep", '{"a":'.repeat(MAX_NESTING_DEPTH + 1) + "1" + "}".repeat(MAX_NESTING_DEPTH + 1), "/a".repeat(MAX_NESTING_DEPTH));
+accepted("objects at the limit", '{"a":'.repeat(MAX_NESTING_DEPTH) + "1" + "}".repeat(MAX_NESTING_DEPTH));
+// Hostile nesting is refused before either parser recurses into it.
+refusedAt("a million open brackets", "[".repeat(1_000_000), "/0".repeat(MAX_NESTING_DEPTH));
+accepted("brackets inside strings do not nest", JSON.stringify({ s: "[".repeat(500) }));
+
+// Strict JSON, as JSON.parse reads it.
+refusedAt("line comment", '{"a": 1 // no\n}', "");
+refusedAt("block comment", '{"a": /* no */ 1}', "");
+refusedAt("trailing comma in an object", '{"a": 1,}', "");
+refusedAt("trailing comma in an array", "[1,]", "");
+refusedAt("empty text", "", "");
+refusedAt("two values", "{} {}", "");
+refusedAt("single quotes", "{'a': 1}", "");
+refusedAt("NaN", "[NaN]", "");
+
+// Valid corpus records still pass.
+const args = process.argv.slice(2);
+if (args[0] !== "--valid" || args.length < 2) {
+  failures.push("usage: json_text.js --valid FILE...");
+}
+for (const file of args.slice(1)) {
+  const parts = file.split("/");
+  const stem = parts[parts.length - 3] ?? "";
+  const type = stem
+    .split("_")
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join("") as RootTypeName;
+  const verdict = validateJson(type, readFileSync(file, "utf8"));
+  if (!verdict.ok) {
+    failures.push(`${file}: refused as ${type}: ${JSON.stringify(verdict.violations)}`);
+  }
+}
+
+for (const failure of failures) {
+  process.stderr.write(`${failure}\n`);
+}
+if (failures.length > 0) {
+  process.exitCode = 1;
+} else {
+  process.stdout.write(`json_text: all checks passed (${args.length - 1} valid records)\n`);
+}
