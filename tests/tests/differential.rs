@@ -462,6 +462,16 @@ const RULE_GAPS: &[RuleGap] = &[
         reason: "`same_as`: every imported block names the source file of the job's Docling inputs",
     },
     RuleGap {
+        rule: "session_log_events_are_of_its_job",
+        target: Target::JsonSchema,
+        reason: "`same_as`: each event's job_id against the log's job_id",
+    },
+    RuleGap {
+        rule: "session_log_compactions_are_of_its_job",
+        target: Target::JsonSchema,
+        reason: "`same_as`: each compaction's job_id against the log's job_id",
+    },
+    RuleGap {
         rule: "context_snapshot_is_of_this_job",
         target: Target::JsonSchema,
         reason: "`same_as`: the snapshot's job_id against the job's own job_id",

@@ -33,6 +33,8 @@ const NOT_EXPRESSIBLE: &[&str] = &[
     "prompt_envelope_hashes_match_its_blocks",
     "context_snapshot_is_of_this_job",
     "imported_blocks_come_from_the_input_file",
+    "session_log_events_are_of_its_job",
+    "session_log_compactions_are_of_its_job",
 ];
 
 /// Rust's verdict: `Ok`, or the codes of every violation.

@@ -16,7 +16,7 @@ pub struct TypeInfo {
 }
 
 /// Every type of the spec, in spec order.
-pub const TYPES: [TypeInfo; 218usize] = [
+pub const TYPES: [TypeInfo; 219usize] = [
     TypeInfo {
         name: "AiJob",
         root: true,
@@ -488,6 +488,12 @@ pub const TYPES: [TypeInfo; 218usize] = [
     TypeInfo {
         name: "CompactionError",
         root: false,
+        rules: true,
+        table: None,
+    },
+    TypeInfo {
+        name: "SessionLog",
+        root: true,
         rules: true,
         table: None,
     },
@@ -1360,11 +1366,12 @@ macro_rules! for_each_root_type {
         root), ($crate::generated::types::MemoryEmbeddingRecord, "MemoryEmbeddingRecord",
         "memory_embedding_record", rules, root),
         ($crate::generated::types::MemoryGraphEdge, "MemoryGraphEdge",
-        "memory_graph_edge", rules, root), ($crate::generated::types::CompactionEvent,
-        "CompactionEvent", "compaction_event", rules, root),
-        ($crate::generated::types::JobContextTrace, "JobContextTrace",
-        "job_context_trace", rules, root), ($crate::generated::types::QueryPlan,
-        "QueryPlan", "query_plan", rules, root),
+        "memory_graph_edge", rules, root), ($crate::generated::types::SessionLog,
+        "SessionLog", "session_log", rules, root),
+        ($crate::generated::types::CompactionEvent, "CompactionEvent",
+        "compaction_event", rules, root), ($crate::generated::types::JobContextTrace,
+        "JobContextTrace", "job_context_trace", rules, root),
+        ($crate::generated::types::QueryPlan, "QueryPlan", "query_plan", rules, root),
         ($crate::generated::types::SemanticCatalogEntry, "SemanticCatalogEntry",
         "semantic_catalog_entry", rules, root),
         ($crate::generated::types::ContextPackRecord, "ContextPackRecord",
@@ -1522,12 +1529,13 @@ macro_rules! for_each_type {
         ($crate::generated::types::CompactionToolResult, "CompactionToolResult",
         "compaction_tool_result", rules, inner),
         ($crate::generated::types::CompactionError, "CompactionError",
-        "compaction_error", rules, inner), ($crate::generated::types::CompactionEvent,
-        "CompactionEvent", "compaction_event", rules, root),
-        ($crate::generated::types::JobContextTrace, "JobContextTrace",
-        "job_context_trace", rules, root), ($crate::generated::types::QueryKind,
-        "QueryKind", "query_kind", plain, inner), ($crate::generated::types::RouteStep,
-        "RouteStep", "route_step", rules, inner),
+        "compaction_error", rules, inner), ($crate::generated::types::SessionLog,
+        "SessionLog", "session_log", rules, root),
+        ($crate::generated::types::CompactionEvent, "CompactionEvent",
+        "compaction_event", rules, root), ($crate::generated::types::JobContextTrace,
+        "JobContextTrace", "job_context_trace", rules, root),
+        ($crate::generated::types::QueryKind, "QueryKind", "query_kind", plain, inner),
+        ($crate::generated::types::RouteStep, "RouteStep", "route_step", rules, inner),
         ($crate::generated::types::RetrievalBudgets, "RetrievalBudgets",
         "retrieval_budgets", rules, inner),
         ($crate::generated::types::PartialRetrievalBudgets, "PartialRetrievalBudgets",

@@ -5174,6 +5174,23 @@ pub struct CompactionError {
 
 crate::serde_support::objects_only!(CompactionError);
 
+/// The append-only log of one job's session: its Flight Recorder events and the compactions made of them (§2.6.6.7.6, §11.5)
+///
+/// Decision: §2.6.6.7.6 types the log's events as SessionEvent, which the Master Spec does not define, and calls the SessionLog "append-only job events + Flight Recorder spans (see §11.5)": a SessionEvent is the FlightRecorderEvent of §11.5 that the store writes for the job. A log is one job's, so it names the job, and every event and compaction in it names that job too (HSK-RULE-ACE-052, ACE-053). "Deterministic, ordered" is the order of the lists; that it is the order things happened is the store's (its outbox is append-only and read in event order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "SessionLog")]
+pub struct SessionLog {
+    /// The job whose session this is (§2.6.6.7.6)
+    pub job_id: JobId,
+    /// The job's events, in the order they were appended (§2.6.6.7.6, §11.5)
+    pub events: Vec<FlightRecorderEvent>,
+    /// The compactions of this log, in the order they ran (§2.6.6.7.6, §2.6.6.7.8)
+    pub compaction_events: Vec<CompactionEvent>,
+}
+
+crate::serde_support::objects_only!(SessionLog);
+
 /// One deterministic compaction of a job's SessionLog, holding the typed items it produced (§2.6.6.7.8, §2.6.6.7.6)
 ///
 /// Decision: §2.6.6.7.6 names CompactionEvent in the SessionLog without fields; it groups the required schemas of §2.6.6.7.8 produced by one run, so CompactionSchemaGuard can check a whole compaction as one record.

@@ -13,23 +13,24 @@ use super::types::{
     SelectionPlan, TruncationPlan, CompactionPlan, ContextPolicyDecision, ContextPlan,
     ToolDelta, MemoryProvenance, MemoryItem, EmbeddingVectorRef, MemoryEmbeddingRecord,
     MemoryGraphEdge, CompactionDecision, CompactionConstraint, CompactionOpenLoop,
-    CompactionProgress, CompactionToolResult, CompactionError, CompactionEvent,
-    JobContextTrace, RouteStep, RetrievalBudgets, PartialRetrievalBudgets,
-    RetrievalTimeRange, RetrievalFilters, QueryPlan, CatalogExample,
-    SemanticCatalogEntry, ContextPackTarget, ContextPackBuilder, ContextPackRecord,
-    PackFact, PackConstraint, PackOpenLoop, PackAnchor, PackCoverage, ContextPackPayload,
-    EvidenceRef, CandidateRefKind, CandidateScores, RetrievalCandidate, RouteTaken,
-    RerankInfo, DiversityInfo, FetchDepth, EscalationReason, SelectedEvidence,
-    EvidenceSpan, RetrievalTrace, CacheKey, PlannedOperation, BlockPayload, FormulaSpec,
-    TimeRange, ValidationStep, ValidationPlan, ProvenanceMapping, ProvenancePlan,
-    RuntimeConfig, StatusReason, CapabilityDecision, CapabilityCheckResult, Verdict,
-    ValidatorOutcome, DiffSummary, ValidationResult, ErrorSummary, Warning, JobMetrics,
-    JobState, WorkflowRun, FlightRecorderEvent, OutboxDelivery, JobStateTransition,
-    EntityProvenance, SelectionRange, BlockMode, DocsAiJobProfile, RangeSpec, ChartSpec,
-    SlideSpec, SlidePatch, DeckSpec, ChartsDecksJobInputs, ContextPackJobInputs,
-    TranscriptSegment, AsrJobInputs, BlockMapping, BoundingBox, SegmentMapping,
-    DoclingJobInputs, AdapterConfig, DistillationJobInputs, CanvasPoint, CanvasNode,
-    NodePosition, CanvasJobInputs, JobInputs, JobOutputs, DeterminismLevel, ExportTarget,
+    CompactionProgress, CompactionToolResult, CompactionError, SessionLog,
+    CompactionEvent, JobContextTrace, RouteStep, RetrievalBudgets,
+    PartialRetrievalBudgets, RetrievalTimeRange, RetrievalFilters, QueryPlan,
+    CatalogExample, SemanticCatalogEntry, ContextPackTarget, ContextPackBuilder,
+    ContextPackRecord, PackFact, PackConstraint, PackOpenLoop, PackAnchor, PackCoverage,
+    ContextPackPayload, EvidenceRef, CandidateRefKind, CandidateScores,
+    RetrievalCandidate, RouteTaken, RerankInfo, DiversityInfo, FetchDepth,
+    EscalationReason, SelectedEvidence, EvidenceSpan, RetrievalTrace, CacheKey,
+    PlannedOperation, BlockPayload, FormulaSpec, TimeRange, ValidationStep,
+    ValidationPlan, ProvenanceMapping, ProvenancePlan, RuntimeConfig, StatusReason,
+    CapabilityDecision, CapabilityCheckResult, Verdict, ValidatorOutcome, DiffSummary,
+    ValidationResult, ErrorSummary, Warning, JobMetrics, JobState, WorkflowRun,
+    FlightRecorderEvent, OutboxDelivery, JobStateTransition, EntityProvenance,
+    SelectionRange, BlockMode, DocsAiJobProfile, RangeSpec, ChartSpec, SlideSpec,
+    SlidePatch, DeckSpec, ChartsDecksJobInputs, ContextPackJobInputs, TranscriptSegment,
+    AsrJobInputs, BlockMapping, BoundingBox, SegmentMapping, DoclingJobInputs,
+    AdapterConfig, DistillationJobInputs, CanvasPoint, CanvasNode, NodePosition,
+    CanvasJobInputs, JobInputs, JobOutputs, DeterminismLevel, ExportTarget,
     DisplayProjectionRef, ExporterInfo, ExportRecord, DocsSheetsJobOutputs,
     ChartsDecksJobOutputs, ContextPackJobOutputs, AsrOrigin, AsrOutputSegment,
     AsrJobOutputs, DoclingOrigin, ImportedBlock, DoclingJobOutputs, AdapterCheckpoint,
@@ -2798,6 +2799,41 @@ impl Validate for CompactionError {
             });
         }
         crate::validation::descend(pointer, "source_refs", &self.source_refs, out);
+    }
+}
+
+impl Validate for SessionLog {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        for (i1, e1) in self.events.iter().enumerate() {
+            if e1.job_id.as_ref().is_none_or(|v2| v2.0 != self.job_id.0) {
+                out.push(Violation {
+                    path: format!("{pointer}/events/{i1}/job_id"),
+                    code: "HSK-RULE-ACE-052",
+                    clause: "§2.6.6.7.6, §11.5",
+                    rule: "session_log_events_are_of_its_job",
+                    message: "every event of a session log must name the log's job"
+                        .to_owned(),
+                });
+            }
+        }
+        for (i1, e1) in self.compaction_events.iter().enumerate() {
+            if e1.job_id.0 != self.job_id.0 {
+                out.push(Violation {
+                    path: format!("{pointer}/compaction_events/{i1}/job_id"),
+                    code: "HSK-RULE-ACE-053",
+                    clause: "§2.6.6.7.6, §2.6.6.7.8",
+                    rule: "session_log_compactions_are_of_its_job",
+                    message: "every compaction of a session log must name the log's job"
+                        .to_owned(),
+                });
+            }
+        }
+        crate::validation::descend(
+            pointer,
+            "compaction_events",
+            &self.compaction_events,
+            out,
+        );
     }
 }
 

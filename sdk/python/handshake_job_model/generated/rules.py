@@ -227,6 +227,10 @@ RULES: tuple[CrossFieldRule, ...] = (
     CrossFieldRule("HSK-RULE-ACE-037", "retrieval_candidate_kind_matches_reference", "RetrievalCandidate", "§2.6.6.7.14.5", "a retrieval candidate's kind must be the kind of its reference"),
     # RetrievalBudgetGuard; deterministic truncation sets a truncation flag
     CrossFieldRule("HSK-RULE-ACE-038", "truncation_plan_flags_when_applied", "TruncationPlan", "§2.6.6.7.14.6, §2.6.6.7.14.11", "a truncation that was applied must raise at least one truncation flag"),
+    # a SessionLog holds one job's events, so each event names that job
+    CrossFieldRule("HSK-RULE-ACE-052", "session_log_events_are_of_its_job", "SessionLog", "§2.6.6.7.6, §11.5", "every event of a session log must name the log's job"),
+    # a compaction compacts the log it is recorded in, which is one job's
+    CrossFieldRule("HSK-RULE-ACE-053", "session_log_compactions_are_of_its_job", "SessionLog", "§2.6.6.7.6, §2.6.6.7.8", "every compaction of a session log must name the log's job"),
     # CompactionSchemaGuard; compaction is deterministic and runs only when a trigger fires
     CrossFieldRule("HSK-RULE-ACE-040", "compaction_event_has_trigger", "CompactionEvent", "§2.6.6.7.11, §2.6.6.7.8", "a compaction must name the trigger that fired"),
     # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
@@ -639,6 +643,14 @@ _CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
         ("equals", ("applied",), True),
         ("length", ("flags",), 1, None),
     ),
+    "session_log_events_are_of_its_job": (
+        None,
+        ("each", ("events",), ("same_as", ("job_id",), ("job_id",), True)),
+    ),
+    "session_log_compactions_are_of_its_job": (
+        None,
+        ("each", ("compaction_events",), ("same_as", ("job_id",), ("job_id",), True)),
+    ),
     "compaction_event_has_trigger": (
         None,
         ("length", ("triggers",), 1, None),
@@ -709,16 +721,17 @@ _RULES_ON: dict[str, tuple[CrossFieldRule, ...]] = {
     "TruncationPlan": (RULES[94],),
     "ContextPlan": (RULES[76], RULES[77]),
     "ToolDelta": (RULES[79],),
-    "MemoryItem": (RULES[102],),
-    "MemoryGraphEdge": (RULES[103],),
-    "CompactionDecision": (RULES[96],),
-    "CompactionConstraint": (RULES[97],),
-    "CompactionOpenLoop": (RULES[98],),
-    "CompactionProgress": (RULES[99],),
-    "CompactionToolResult": (RULES[81], RULES[100]),
-    "CompactionError": (RULES[101],),
-    "CompactionEvent": (RULES[95],),
-    "JobContextTrace": (RULES[104], RULES[105], RULES[106], RULES[107], RULES[108]),
+    "MemoryItem": (RULES[104],),
+    "MemoryGraphEdge": (RULES[105],),
+    "CompactionDecision": (RULES[98],),
+    "CompactionConstraint": (RULES[99],),
+    "CompactionOpenLoop": (RULES[100],),
+    "CompactionProgress": (RULES[101],),
+    "CompactionToolResult": (RULES[81], RULES[102]),
+    "CompactionError": (RULES[103],),
+    "SessionLog": (RULES[95], RULES[96]),
+    "CompactionEvent": (RULES[97],),
+    "JobContextTrace": (RULES[106], RULES[107], RULES[108], RULES[109], RULES[110]),
     "QueryPlan": (RULES[92],),
     "ContextPackRecord": (RULES[91],),
     "ContextPackPayload": (RULES[86], RULES[87], RULES[88], RULES[89], RULES[90]),
@@ -759,6 +772,7 @@ _WALK: dict[str, _WalkNode] = {
     "CompactionProgress": ("record", (("source_refs", ("list", "SourceRef")),)),
     "CompactionToolResult": ("record", (("artifact_handles", ("list", "ArtifactHandle")), ("source_refs", ("list", "SourceRef")))),
     "CompactionError": ("record", (("source_refs", ("list", "SourceRef")),)),
+    "SessionLog": ("record", (("compaction_events", ("list", "CompactionEvent")),)),
     "CompactionEvent": ("record", (("decisions", ("list", "CompactionDecision")), ("constraints", ("list", "CompactionConstraint")), ("open_loops", ("list", "CompactionOpenLoop")), ("progress", "CompactionProgress"), ("tool_results", ("list", "CompactionToolResult")), ("errors", ("list", "CompactionError")))),
     "JobContextTrace": ("record", (("snapshots", ("list", "ContextSnapshot")),)),
     "QueryPlan": ("record", ()),

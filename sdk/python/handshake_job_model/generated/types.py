@@ -6064,6 +6064,105 @@ class CompactionError(_Record):
         return self
 
 
+FlightRecorderActor = Literal["human", "agent", "system"]
+"""who caused a Flight Recorder event
+
+Values:
+
+- ``human``: a person (§11.5)
+- ``agent``: an AI agent (§11.5)
+- ``system``: the runtime itself (§11.5)
+
+Clause: §11.5
+"""
+FLIGHT_RECORDER_ACTOR_VALUES: tuple[FlightRecorderActor, ...] = ("human", "agent", "system")
+"""Every value of ``FlightRecorderActor``, in spec order."""
+
+
+class FlightRecorderEvent(_Record):
+    """one Flight Recorder event in the §11.5 base shape, written to the outbox in the same transaction as the change it records
+
+    Clause: §11.5, §2.6.6.1
+    Decision: Type-specific fields go in payload until each event type is declared as its own record.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+
+    event_id: _Uuid
+    """stable identifier of the event
+
+    Clause: §11.5
+    """
+
+    type: StrictStr
+    """the event's type, such as ai_job.state_changed
+
+    Clause: §11.5
+    Decision: The wire name is §11.5's `type` in every target (the SQL column too; `type` is not reserved in SQLite or PostgreSQL); only the Rust identifier is escaped, as `r#type`. Spec 0.3.0 called it event_type; migration 0004 renames the column in place.
+    """
+
+    timestamp: _Timestamp
+    """when the event happened (RFC 3339)
+
+    Clause: §11.5
+    """
+
+    actor: FlightRecorderActor
+    """who caused it
+
+    Clause: §11.5
+    """
+
+    job_id: _Optional[JobId] = None
+    """the job it concerns
+
+    Clause: §11.5
+    """
+
+    model_id: _Optional[ModelId] = None
+    """the model involved
+
+    Clause: §11.5
+    """
+
+    wsids: _Optional[list[StrictStr]] = None
+    """workspace ids involved
+
+    Clause: §11.5
+    """
+
+    activity_span_id: _Optional[SpanId] = None
+    """the activity span; for a job's events, the job's flight_recorder_span_id
+
+    Clause: §11.5, §2.6.6.2.7
+    Decision: §2.6.6.2.7 makes flight_recorder_span_id the job's primary link into the Flight Recorder, and §11.5 names an activity span on every event; the job store writes the job's span id here on every event of the job, so a job's events are found by its span.
+    """
+
+    session_span_id: _Optional[SpanId] = None
+    """the session span
+
+    Clause: §11.5
+    """
+
+    capability_id: _Optional[CapabilityId] = None
+    """the capability decided on, for governance events
+
+    Clause: §11.5
+    """
+
+    policy_decision_id: _Optional[StrictStr] = None
+    """the policy decision, for governance events
+
+    Clause: §11.5
+    """
+
+    payload: JsonValue | None = None
+    """type-specific fields of the event
+
+    Clause: §11.5
+    """
+
+
 class CompactionEvent(_Record):
     """one deterministic compaction of a job's SessionLog, holding the typed items it produced
 
@@ -6140,6 +6239,44 @@ class CompactionEvent(_Record):
         - HSK-RULE-ACE-040 ``compaction_event_has_trigger`` (§2.6.6.7.11, §2.6.6.7.8)
         """
         _check_rules(self, "CompactionEvent", info)
+        return self
+
+
+class SessionLog(_Record):
+    """the append-only log of one job's session: its Flight Recorder events and the compactions made of them
+
+    Clause: §2.6.6.7.6, §11.5
+    Decision: §2.6.6.7.6 types the log's events as SessionEvent, which the Master Spec does not define, and calls the SessionLog "append-only job events + Flight Recorder spans (see §11.5)": a SessionEvent is the FlightRecorderEvent of §11.5 that the store writes for the job. A log is one job's, so it names the job, and every event and compaction in it names that job too (HSK-RULE-ACE-052, ACE-053). "Deterministic, ordered" is the order of the lists; that it is the order things happened is the store's (its outbox is append-only and read in event order).
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+
+    job_id: JobId
+    """the job whose session this is
+
+    Clause: §2.6.6.7.6
+    """
+
+    events: list[FlightRecorderEvent]
+    """the job's events, in the order they were appended
+
+    Clause: §2.6.6.7.6, §11.5
+    """
+
+    compaction_events: list[CompactionEvent]
+    """the compactions of this log, in the order they ran
+
+    Clause: §2.6.6.7.6, §2.6.6.7.8
+    """
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Self:
+        """Cross-field rules; a violation raises ``ValueError("<code>: <message> (<clause>)")``:
+
+        - HSK-RULE-ACE-052 ``session_log_events_are_of_its_job`` (§2.6.6.7.6, §11.5)
+        - HSK-RULE-ACE-053 ``session_log_compactions_are_of_its_job`` (§2.6.6.7.6, §2.6.6.7.8)
+        """
+        _check_rules(self, "SessionLog", info)
         return self
 
 
@@ -7523,105 +7660,6 @@ class WorkflowRun(_Record):
     """
 
 
-FlightRecorderActor = Literal["human", "agent", "system"]
-"""who caused a Flight Recorder event
-
-Values:
-
-- ``human``: a person (§11.5)
-- ``agent``: an AI agent (§11.5)
-- ``system``: the runtime itself (§11.5)
-
-Clause: §11.5
-"""
-FLIGHT_RECORDER_ACTOR_VALUES: tuple[FlightRecorderActor, ...] = ("human", "agent", "system")
-"""Every value of ``FlightRecorderActor``, in spec order."""
-
-
-class FlightRecorderEvent(_Record):
-    """one Flight Recorder event in the §11.5 base shape, written to the outbox in the same transaction as the change it records
-
-    Clause: §11.5, §2.6.6.1
-    Decision: Type-specific fields go in payload until each event type is declared as its own record.
-    """
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
-
-    event_id: _Uuid
-    """stable identifier of the event
-
-    Clause: §11.5
-    """
-
-    type: StrictStr
-    """the event's type, such as ai_job.state_changed
-
-    Clause: §11.5
-    Decision: The wire name is §11.5's `type` in every target (the SQL column too; `type` is not reserved in SQLite or PostgreSQL); only the Rust identifier is escaped, as `r#type`. Spec 0.3.0 called it event_type; migration 0004 renames the column in place.
-    """
-
-    timestamp: _Timestamp
-    """when the event happened (RFC 3339)
-
-    Clause: §11.5
-    """
-
-    actor: FlightRecorderActor
-    """who caused it
-
-    Clause: §11.5
-    """
-
-    job_id: _Optional[JobId] = None
-    """the job it concerns
-
-    Clause: §11.5
-    """
-
-    model_id: _Optional[ModelId] = None
-    """the model involved
-
-    Clause: §11.5
-    """
-
-    wsids: _Optional[list[StrictStr]] = None
-    """workspace ids involved
-
-    Clause: §11.5
-    """
-
-    activity_span_id: _Optional[SpanId] = None
-    """the activity span; for a job's events, the job's flight_recorder_span_id
-
-    Clause: §11.5, §2.6.6.2.7
-    Decision: §2.6.6.2.7 makes flight_recorder_span_id the job's primary link into the Flight Recorder, and §11.5 names an activity span on every event; the job store writes the job's span id here on every event of the job, so a job's events are found by its span.
-    """
-
-    session_span_id: _Optional[SpanId] = None
-    """the session span
-
-    Clause: §11.5
-    """
-
-    capability_id: _Optional[CapabilityId] = None
-    """the capability decided on, for governance events
-
-    Clause: §11.5
-    """
-
-    policy_decision_id: _Optional[StrictStr] = None
-    """the policy decision, for governance events
-
-    Clause: §11.5
-    """
-
-    payload: JsonValue | None = None
-    """type-specific fields of the event
-
-    Clause: §11.5
-    """
-
-
 class OutboxDelivery(_Record):
     """where one outbox event stands in its job's event order, and when a relay delivered it
 
@@ -8945,7 +8983,9 @@ CompactionOpenLoop.model_rebuild()
 CompactionProgress.model_rebuild()
 CompactionToolResult.model_rebuild()
 CompactionError.model_rebuild()
+FlightRecorderEvent.model_rebuild()
 CompactionEvent.model_rebuild()
+SessionLog.model_rebuild()
 JobContextTrace.model_rebuild()
 RouteStep.model_rebuild()
 RetrievalBudgets.model_rebuild()
@@ -8975,7 +9015,6 @@ EvidenceSpan.model_rebuild()
 RetrievalTrace.model_rebuild()
 CacheKey.model_rebuild()
 WorkflowRun.model_rebuild()
-FlightRecorderEvent.model_rebuild()
 OutboxDelivery.model_rebuild()
 JobStateTransition.model_rebuild()
 EntityProvenance.model_rebuild()

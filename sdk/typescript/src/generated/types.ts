@@ -3164,6 +3164,33 @@ export interface CompactionError {
 }
 
 /**
+ * the append-only log of one job's session: its Flight Recorder events and the compactions made of them
+ *
+ * Clause: §2.6.6.7.6, §11.5
+ * Decision: §2.6.6.7.6 types the log's events as SessionEvent, which the Master Spec does not define, and calls the SessionLog "append-only job events + Flight Recorder spans (see §11.5)": a SessionEvent is the FlightRecorderEvent of §11.5 that the store writes for the job. A log is one job's, so it names the job, and every event and compaction in it names that job too (HSK-RULE-ACE-052, ACE-053). "Deterministic, ordered" is the order of the lists; that it is the order things happened is the store's (its outbox is append-only and read in event order).
+ */
+export interface SessionLog {
+  /**
+   * the job whose session this is
+   *
+   * Clause: §2.6.6.7.6
+   */
+  job_id: JobId;
+  /**
+   * the job's events, in the order they were appended
+   *
+   * Clause: §2.6.6.7.6, §11.5
+   */
+  events: FlightRecorderEvent[];
+  /**
+   * the compactions of this log, in the order they ran
+   *
+   * Clause: §2.6.6.7.6, §2.6.6.7.8
+   */
+  compaction_events: CompactionEvent[];
+}
+
+/**
  * one deterministic compaction of a job's SessionLog, holding the typed items it produced
  *
  * Clause: §2.6.6.7.8, §2.6.6.7.6
