@@ -472,6 +472,21 @@ const RULE_GAPS: &[RuleGap] = &[
         reason: "`same_as`: each compaction's job_id against the log's job_id",
     },
     RuleGap {
+        rule: "retrieval_evidence_within_its_token_budget",
+        target: Target::JsonSchema,
+        reason: "`at_most`: the spans' token sum against the trace's own budget",
+    },
+    RuleGap {
+        rule: "retrieval_selection_within_its_snippet_budget",
+        target: Target::JsonSchema,
+        reason: "`at_most`: the number of selected items against the trace's own budget",
+    },
+    RuleGap {
+        rule: "retrieval_reads_within_their_budget_or_flagged",
+        target: Target::JsonSchema,
+        reason: "`at_most`: each span's tokens against the trace's own max_read_tokens",
+    },
+    RuleGap {
         rule: "context_snapshot_is_of_this_job",
         target: Target::JsonSchema,
         reason: "`same_as`: the snapshot's job_id against the job's own job_id",
@@ -665,6 +680,9 @@ fn first_segments(condition: &Condition, out: &mut Vec<String>) {
         | Condition::AllEqual { path, .. }
         | Condition::SameAs { path, .. }
         | Condition::HashOf { path, .. } => out.extend(path.json_keys().next().map(str::to_string)),
+        Condition::AtMost { measure, .. } => {
+            out.extend(measure.path().json_keys().next().map(str::to_string))
+        }
         Condition::All(conditions) | Condition::Any(conditions) => {
             conditions.iter().for_each(|c| first_segments(c, out))
         }

@@ -15,7 +15,8 @@ use serde_json::Value;
 
 /// Rules with `all_equal` (elements compared with each other), `member_of` (a value compared
 /// with the elements of another list of the record), `same_as` (a value compared with another
-/// field) or `hash_of` (a SHA-256 recomputed), which JSON Schema cannot state.
+/// field), `at_most` (a number bounded by another field) or `hash_of` (a SHA-256 recomputed), which
+/// JSON Schema cannot state.
 const NOT_EXPRESSIBLE: &[&str] = &[
     "job_context_trace_one_job",
     "job_context_trace_same_model_tier",
@@ -35,6 +36,9 @@ const NOT_EXPRESSIBLE: &[&str] = &[
     "imported_blocks_come_from_the_input_file",
     "session_log_events_are_of_its_job",
     "session_log_compactions_are_of_its_job",
+    "retrieval_evidence_within_its_token_budget",
+    "retrieval_selection_within_its_snippet_budget",
+    "retrieval_reads_within_their_budget_or_flagged",
 ];
 
 /// Rust's verdict: `Ok`, or the codes of every violation.

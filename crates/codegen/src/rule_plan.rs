@@ -369,6 +369,13 @@ pub(crate) fn condition_paths(condition: &Condition) -> Vec<&FieldPath> {
                 paths.push(path);
                 paths.push(other);
             }
+            Condition::AtMost { measure, bound } => {
+                paths.push(measure.path());
+                if let handshake_spec::model::Measure::Sum { key, .. } = measure {
+                    paths.push(key);
+                }
+                paths.push(bound);
+            }
             Condition::HashOf { path, parts, .. } => {
                 paths.push(path);
                 paths.extend(parts);

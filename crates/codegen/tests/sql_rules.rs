@@ -30,6 +30,8 @@ fn column_rules_become_named_checks_in_both_dialects() {
     // `same_as` on two columns of one type: absent on either side fails it, so its negation holds
     // on a row without a previous order.
     let reorder = "NOT (previous_order IS NOT NULL) OR (NOT (previous_order IS NOT NULL AND previous_order = order_id))";
+    // `at_most` on two number columns: no value or no bound holds.
+    let capped = "priority IS NULL OR max_priority IS NULL OR priority <= max_priority";
     assert_eq!(
         checks,
         [
@@ -48,6 +50,7 @@ fn column_rules_become_named_checks_in_both_dialects() {
                 reorder,
                 reorder
             ),
+            ("orders_priority_within_its_cap_check", capped, capped),
         ]
     );
     for dialect in Dialect::ALL {
@@ -61,7 +64,7 @@ fn column_rules_become_named_checks_in_both_dialects() {
              shipped_orders_have_a_zip_or_stay_domestic, gift_lines_have_a_note, \
              lines_share_one_gift_setting, urgent_orders_are_tagged, \
              priority_seven_references_a_tag, priority_seven_notes_name_an_ordered_sku, \
-             line_notes_repeat_the_reference.\n"
+             line_notes_repeat_the_reference, lines_within_their_cap, items_within_their_cap.\n"
         ));
     }
 }
@@ -87,6 +90,9 @@ fn unexpressed_rules_are_listed_per_table() {
             "orders.priority_seven_notes_name_an_ordered_sku",
             // `same_as` inside `each` compares a line with the order: not one row's columns.
             "orders.line_notes_repeat_the_reference",
+            // `count` and `sum` read inside a list: never a CHECK.
+            "orders.lines_within_their_cap",
+            "orders.items_within_their_cap",
         ]
     );
 }

@@ -501,6 +501,17 @@ pub enum Condition {
         /// The value it must equal, relative to the rule's record.
         other: FieldPath,
     },
+    /// `{ field: p, at_most: q }`, `{ count: p, at_most: q }`, `{ sum: p, of: k, at_most: q }`: a
+    /// number measured at the current value is at most the number at `q`, read from the rule's
+    /// record (`on`) wherever the condition sits (a budget of the record). Numbers compare as
+    /// binary64, in every target. An absent value, an absent list (count and sum 0) or an absent
+    /// bound (no budget stated) satisfies it.
+    AtMost {
+        /// What is measured.
+        measure: Measure,
+        /// The bound, relative to the rule's record.
+        bound: FieldPath,
+    },
     /// `{ field: p, hash_of: { <form>: [q, …] } }`: the stored hash at `p` is the SHA-256 that
     /// `form` defines over the values at `q, …` (paths relative to the current value, like `p`),
     /// recomputed from the record itself (§2.6.6.7.5). An absent hash satisfies it (its presence
@@ -519,6 +530,31 @@ pub enum Condition {
     Any(Vec<Condition>),
     /// `{ not: c }`.
     Not(Box<Condition>),
+}
+
+/// What an [`Condition::AtMost`] measures, relative to the current value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measure {
+    /// `field: p`: the number at `p`.
+    Value(FieldPath),
+    /// `count: p`: the number of elements of the list at `p`.
+    Count(FieldPath),
+    /// `sum: p, of: k`: the sum of the number at `k` of every element of the list at `p`.
+    Sum {
+        /// The list.
+        list: FieldPath,
+        /// The number of each element (relative to the element).
+        key: FieldPath,
+    },
+}
+
+impl Measure {
+    /// The path the measure reads first (the value, or the list).
+    pub fn path(&self) -> &FieldPath {
+        match self {
+            Measure::Value(path) | Measure::Count(path) | Measure::Sum { list: path, .. } => path,
+        }
+    }
 }
 
 /// The hashed forms of §2.6.6.7.5 a record can carry together with the data they hash.

@@ -9,7 +9,9 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::{Condition, FieldPath, FieldStorage, PathStep, Rule, Spec, TypeKind};
+use handshake_spec::model::{
+    Condition, FieldPath, FieldStorage, Measure, PathStep, Rule, Spec, TypeKind,
+};
 
 use super::{Pages, anchor, cell, one_line, sentence};
 use crate::rule_plan;
@@ -204,6 +206,16 @@ fn words(condition: &Condition, must: bool) -> String {
             if must { "must have" } else { "have" },
             path(key)
         ),
+        Condition::AtMost { measure, bound } => {
+            let measured = match measure {
+                Measure::Value(p) => path(p),
+                Measure::Count(p) => format!("the number of elements of {}", path(p)),
+                Measure::Sum { list, key } => {
+                    format!("the sum of {} over {}", path(key), path(list))
+                }
+            };
+            format!("{measured} {is} at most the record's {}", path(bound))
+        }
         Condition::SameAs { path: p, other } => {
             format!("{} {is} the record's {}", path(p), path(other))
         }

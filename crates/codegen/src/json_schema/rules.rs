@@ -33,6 +33,9 @@ pub const MEMBER_OF_REASON: &str = "member_of compares a value with the elements
 /// Why `same_as` has no JSON Schema translation.
 pub const SAME_AS_REASON: &str = "same_as compares a value with another field of the record; JSON Schema has no keyword that relates two values of one instance";
 
+/// Why `at_most` has no JSON Schema translation.
+pub const AT_MOST_REASON: &str = "at_most bounds a number, count or sum by another field of the record; JSON Schema bounds only by constants";
+
 /// Why `hash_of` has no JSON Schema translation.
 pub const HASH_OF_REASON: &str = "hash_of recomputes a SHA-256 over canonical JSON of other values of the record; JSON Schema has no keyword that computes a value";
 
@@ -44,6 +47,7 @@ pub fn inexpressible_reason(rule: &Rule) -> Option<(&'static str, &'static str)>
             Condition::MemberOf { .. } => Some(("member_of", MEMBER_OF_REASON)),
             Condition::HashOf { .. } => Some(("hash_of", HASH_OF_REASON)),
             Condition::SameAs { .. } => Some(("same_as", SAME_AS_REASON)),
+            Condition::AtMost { .. } => Some(("at_most", AT_MOST_REASON)),
             Condition::AllEqual { .. } => Some(("all_equal", ALL_EQUAL_REASON)),
             Condition::All(items) | Condition::Any(items) => items.iter().find_map(visit),
             Condition::Not(inner)
@@ -142,6 +146,7 @@ fn condition(spec: &Spec, scope: &str, condition: &Condition) -> Option<Map<Stri
         Condition::AllEqual { .. }
         | Condition::MemberOf { .. }
         | Condition::SameAs { .. }
+        | Condition::AtMost { .. }
         | Condition::HashOf { .. } => {
             return None;
         }

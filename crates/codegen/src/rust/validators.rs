@@ -20,8 +20,8 @@
 use std::collections::BTreeSet;
 
 use handshake_spec::model::{
-    Condition, Field, FieldPath, HashForm, PathStep, Primitive, Rule, Spec, TypeDef, TypeKind,
-    TypeRef, Variant,
+    Condition, Field, FieldPath, HashForm, Measure, PathStep, Primitive, Rule, Spec, TypeDef,
+    TypeKind, TypeRef, Variant,
 };
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote};
@@ -693,6 +693,50 @@ impl<'s> Generator<'s, '_> {
                 matches,
                 filter,
             } => self.member_of(scope, base, list, matches, filter.as_deref(), rule)?,
+            Condition::AtMost { measure, bound } => {
+                // Numbers compare as binary64, as in the interpreters (JavaScript has no other).
+                let (bound_access, _) =
+                    self.access(&rule.on, Access::Ref(quote! { self }), bound, rule)?;
+                let (access, leaf) = self.access(scope, base, measure.path(), rule)?;
+                let key = match measure {
+                    Measure::Sum { key, .. } => Some((self.element_type(&leaf, rule)?, key)),
+                    Measure::Value(_) | Measure::Count(_) => None,
+                };
+                self.with_value(access, true, |this, value| {
+                    let measured = match (measure, key) {
+                        (Measure::Count(_), _) => {
+                            let recv = value.recv();
+                            quote! { (#recv.len() as f64) }
+                        }
+                        (Measure::Sum { .. }, Some((element, key))) => {
+                            this.depth += 1;
+                            let e = format_ident!("e{}", this.depth);
+                            let access =
+                                this.access(&element, Access::Ref(quote! { #e }), key, rule);
+                            this.depth -= 1;
+                            let number = match access?.0 {
+                                Access::Place(p) => quote! { #p as f64 },
+                                Access::Ref(r) => quote! { *#r as f64 },
+                                Access::Opt(o) => quote! { #o.map_or(0.0, |n| *n as f64) },
+                            };
+                            let recv = value.recv();
+                            quote! { #recv.iter().map(|#e| #number).sum::<f64>() }
+                        }
+                        _ => {
+                            let number = value.deref();
+                            quote! { (#number as f64) }
+                        }
+                    };
+                    this.with_value(bound_access, true, |_, bound| {
+                        // No measure or bound is NaN (JSON has none), so `>` negates `<=`.
+                        let bound = bound.deref();
+                        Ok(B::atom(
+                            quote! { #measured <= (#bound as f64) },
+                            quote! { #measured > (#bound as f64) },
+                        ))
+                    })
+                })?
+            }
             Condition::SameAs { path, other } => {
                 let (value_access, value_leaf) = self.access(scope, base, path, rule)?;
                 let (other_access, other_leaf) =
@@ -1187,6 +1231,7 @@ fn primary_path(condition: &Condition) -> Option<&FieldPath> {
         | Condition::AllEqual { path, .. }
         | Condition::SameAs { path, .. }
         | Condition::HashOf { path, .. } => Some(path),
+        Condition::AtMost { measure, .. } => Some(measure.path()),
         Condition::All(_) | Condition::Any(_) | Condition::Not(_) | Condition::MemberOf { .. } => {
             None
         }

@@ -14,7 +14,7 @@
 //! `CREATE TABLE`, so the gap is visible in the migration itself.
 
 use handshake_spec::model::{
-    Condition, Field, FieldPath, FieldStorage, PathStep, Record, Rule, Spec,
+    Condition, Field, FieldPath, FieldStorage, Measure, PathStep, Record, Rule, Spec,
 };
 use serde_json::Value;
 
@@ -199,6 +199,17 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
             let (right_expr, right_guard) = operand(right, dialect)?;
             format!("{left_guard}{right_guard}{left_expr} = {right_expr}")
         }
+        // A number column bounded by another: absent on either side holds (no value, no budget).
+        Condition::AtMost {
+            measure: Measure::Value(path),
+            bound,
+        } => {
+            let (value, limit) = (column(record, path)?, column(record, bound)?);
+            let (value_expr, _) = operand(value, dialect)?;
+            let (limit_expr, _) = operand(limit, dialect)?;
+            format!("{value_expr} IS NULL OR {limit_expr} IS NULL OR {value_expr} <= {limit_expr}")
+        }
+        Condition::AtMost { .. } => return None,
         Condition::Contains { .. }
         | Condition::Each { .. }
         | Condition::AllEqual { .. }

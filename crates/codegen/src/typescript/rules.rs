@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::{Condition, FieldPath, Spec};
+use handshake_spec::model::{Condition, FieldPath, Measure, Spec};
 
 use super::{header, js_string, tsdoc};
 use crate::rule_plan::{self, Shape, Step, WalkNode};
@@ -264,6 +264,19 @@ fn condition(spec: &Spec, root: Option<&str>, from: Option<&str>, condition: &Co
                 self::path(spec, element.as_deref(), key)
             )
         }
+        Condition::AtMost { measure, bound } => {
+            let element = rule_plan::element_type(spec, from, measure.path());
+            let (kind, key) = match measure {
+                Measure::Value(_) => ("value", "null".to_string()),
+                Measure::Count(_) => ("count", "null".to_string()),
+                Measure::Sum { key, .. } => ("sum", path(spec, element.as_deref(), key)),
+            };
+            format!(
+                "{{ op: \"at_most\", path: {}, measure: \"{kind}\", key: {key}, bound: {} }}",
+                path(spec, from, measure.path()),
+                path(spec, root, bound)
+            )
+        }
         Condition::SameAs { path: p, other } => format!(
             "{{ op: \"same_as\", path: {}, other: {}, uuids: {} }}",
             path(spec, from, p),
@@ -341,7 +354,8 @@ export type PathStep =
  * vacuously. `hash_of` holds when the string at `path` is the hash `form` computes over the values
  * at `parts`, in order; an absent part, or one the form cannot hash, fails it. `same_as` holds when
  * the value at `path` equals the value at `other`, read from the rule's record; absent on either
- * side fails it.
+ * side fails it. `at_most` holds when the number, element count or sum (of `key` over the elements)
+ * at `path` is at most the number at `bound` of the rule's record; an absent value or bound holds.
  */
 export type Condition =
   | { readonly op: "present" | "absent"; readonly path: readonly PathStep[] }
@@ -355,6 +369,13 @@ export type Condition =
       readonly list: readonly PathStep[];
       readonly matches: readonly MemberMatch[];
       readonly filter: Condition | null;
+    }
+  | {
+      readonly op: "at_most";
+      readonly path: readonly PathStep[];
+      readonly measure: "value" | "count" | "sum";
+      readonly key: readonly PathStep[] | null;
+      readonly bound: readonly PathStep[];
     }
   | {
       readonly op: "same_as";
@@ -566,6 +587,8 @@ export function holds(condition: Condition, value: unknown, root: unknown = valu
     }
     case "same_as":
       return same(found, resolve(root, condition.other), condition.uuids);
+    case "at_most":
+      return atMost(condition.measure, condition.key, found, resolve(root, condition.bound));
     case "hash_of": {
       if (found === ABSENT) {
         return true;
@@ -574,6 +597,45 @@ export function holds(condition: Condition, value: unknown, root: unknown = valu
       return typeof found === "string" && !parts.includes(ABSENT) && found === recomputed(condition.form, parts);
     }
   }
+}
+
+/**
+ * `at_most`: the value, count or sum (of `key` over the elements) of `found` is at most `bound`;
+ * an absent value or bound holds. Numbers are JavaScript's binary64, as in every target.
+ */
+function atMost(
+  measure: "value" | "count" | "sum",
+  key: readonly PathStep[] | null,
+  found: unknown,
+  bound: unknown,
+): boolean {
+  if (found === ABSENT || bound === ABSENT) {
+    return true;
+  }
+  if (typeof bound !== "number") {
+    return false;
+  }
+  if (measure === "value") {
+    return typeof found === "number" && found <= bound;
+  }
+  if (!Array.isArray(found)) {
+    return false;
+  }
+  if (measure === "count") {
+    return found.length <= bound;
+  }
+  let total = 0;
+  for (const item of found) {
+    const number = key === null ? item : resolve(item, key);
+    if (number === ABSENT) {
+      continue;
+    }
+    if (typeof number !== "number") {
+      return false;
+    }
+    total += number;
+  }
+  return total <= bound;
 }
 
 /** The hash `form` gives over `parts`, or `undefined` when they cannot be hashed that way. */

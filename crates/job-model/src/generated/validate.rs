@@ -3234,6 +3234,49 @@ impl Validate for RetrievalTrace {
                     .to_owned(),
             });
         }
+        if self.spans.iter().map(|e1| e1.token_estimate as f64).sum::<f64>()
+            > (self.budgets_applied.max_total_evidence_tokens as f64)
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/spans"),
+                code: "HSK-RULE-ACE-039",
+                clause: "§2.6.6.7.14.11, §2.6.6.7.11",
+                rule: "retrieval_evidence_within_its_token_budget",
+                message: "the spans of a retrieval must fit its evidence token budget"
+                    .to_owned(),
+            });
+        }
+        if (self.selected.len() as f64)
+            > (self.budgets_applied.max_snippets_total as f64)
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/selected"),
+                code: "HSK-RULE-ACE-047",
+                clause: "§2.6.6.7.14.11, §2.6.6.7.11",
+                rule: "retrieval_selection_within_its_snippet_budget",
+                message: "a retrieval must select no more snippets than its budget allows"
+                    .to_owned(),
+            });
+        }
+        if (self.truncation_flags.as_ref().is_none()
+            || self.truncation_flags.as_ref().is_some_and(|v1| v1.is_empty()))
+            && self
+                .spans
+                .iter()
+                .any(|e1| {
+                    (e1.token_estimate as f64)
+                        > (self.budgets_applied.max_read_tokens as f64)
+                })
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, ""),
+                code: "HSK-RULE-ACE-048",
+                clause: "§2.6.6.7.14.11, §2.6.6.7.14.6",
+                rule: "retrieval_reads_within_their_budget_or_flagged",
+                message: "a span over max_read_tokens needs a truncation flag on the trace"
+                    .to_owned(),
+            });
+        }
         crate::validation::descend(pointer, "candidates", &self.candidates, out);
         crate::validation::descend(pointer, "selected", &self.selected, out);
         crate::validation::descend(pointer, "spans", &self.spans, out);

@@ -6,7 +6,7 @@
 //! variant), and every comparison value is checked against the type found at the end of its path.
 
 use super::*;
-use crate::model::{Condition, FieldPath, HashForm, MemberMatch, PathStep, Rule, Variant};
+use crate::model::{Condition, FieldPath, HashForm, Measure, MemberMatch, PathStep, Rule, Variant};
 
 const RULE_KEYS: &[&str] = &[
     "on",
@@ -41,6 +41,7 @@ const COMPARISONS: &[&str] = &[
     "in_registry",
     "hash_of",
     "same_as",
+    "at_most",
 ];
 
 /// The value a path step reads from: a record, a union (its tag is addressable, or a `[variant]`
@@ -255,6 +256,9 @@ impl Loader {
         if map.get_node("member_of").is_some() {
             return self.member_of(map, &at, scope, root, types, depth);
         }
+        if map.get_node("count").is_some() || map.get_node("sum").is_some() {
+            return self.aggregate(map, &at, scope, root, types);
+        }
         let operators: Vec<&str> = OPERATORS
             .iter()
             .copied()
@@ -274,7 +278,7 @@ impl Loader {
                     at,
                     format!("condition has no operator (keys: {})", keys.join(", ")),
                     Some(format!(
-                        "{hint}a condition starts with one of `present`, `absent`, `field`, `each`, `member_of`, `all`, `any`, `not`"
+                        "{hint}a condition starts with one of `present`, `absent`, `field`, `each`, `member_of`, `count`, `sum`, `all`, `any`, `not`"
                     )),
                 );
                 return None;
@@ -721,7 +725,7 @@ impl Loader {
             self.malformed(
                 at.clone(),
                 message,
-                Some("comparisons: `equals`, `not_equals`, `in`, `not_in`, `min_length`/`max_length`, `contains`, `hash_of`, `same_as`".into()),
+                Some("comparisons: `equals`, `not_equals`, `in`, `not_in`, `min_length`/`max_length`, `contains`, `hash_of`, `same_as`, `at_most`".into()),
             );
             return None;
         }
@@ -818,6 +822,26 @@ impl Loader {
                 })
             }
             "hash_of" => self.hash_of(node, field, path, leaf.as_ref(), scope, types),
+            "at_most" => {
+                if let Some(leaf) = &leaf
+                    && !numeric(leaf)
+                {
+                    let at = self.at_node(field);
+                    self.report(
+                        "S0905",
+                        at,
+                        format!("`at_most` bounds `{path}`, which is `{}`", leaf_text(Some(leaf))),
+                        "not a number",
+                        Some("`at_most` bounds an `integer`, `uint` or `number` field; count a list with `{ count: p, at_most: q }`".into()),
+                    );
+                    return None;
+                }
+                let bound = self.bound(node, root, types)?;
+                Some(Condition::AtMost {
+                    measure: Measure::Value(path),
+                    bound,
+                })
+            }
             "same_as" => {
                 let (other, other_leaf) = self.path(node, root, types)?;
                 if let (Some(leaf), Some(other_leaf)) = (&leaf, &other_leaf)
@@ -1020,6 +1044,143 @@ impl Loader {
             parts.push(part_path);
         }
         Some(Condition::HashOf { path, form, parts })
+    }
+
+    /// `{ count: p, at_most: q }` or `{ sum: p, of: k, at_most: q }`: `p` is a list (of records with
+    /// a numeric `k`, for `sum`), `q` a number of the rule's record.
+    fn aggregate(
+        &mut self,
+        map: &MarkedMappingNode,
+        at: &At,
+        scope: Option<Scope<'_>>,
+        root: Option<Scope<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        let is_sum = map.get_node("sum").is_some();
+        let (operator, allowed): (&str, &[&str]) = if is_sum {
+            ("sum", &["sum", "of", "at_most"])
+        } else {
+            ("count", &["count", "at_most"])
+        };
+        if is_sum && map.get_node("count").is_some() {
+            self.malformed(
+                at.clone(),
+                "condition mixes `count` and `sum`",
+                Some("write one measure per condition; combine them with `all`/`any`".into()),
+            );
+            return None;
+        }
+        self.only_keys(map, allowed, at)?;
+        let (Some(list_node), Some(bound_node)) = (map.get_node(operator), map.get_node("at_most"))
+        else {
+            self.malformed(
+                at.clone(),
+                format!("`{operator}` needs `at_most`"),
+                Some(if is_sum {
+                    "write `{ sum: list, of: key, at_most: bound }`".into()
+                } else {
+                    "write `{ count: list, at_most: bound }`".into()
+                }),
+            );
+            return None;
+        };
+        let (list, list_leaf) = self.path(list_node, scope, types)?;
+        let element = match &list_leaf {
+            None => None,
+            Some(Leaf::Typed(TypeRef::List(inner))) => Some(inner.as_ref()),
+            Some(other) => {
+                let at = self.at_node(list_node);
+                self.report(
+                    "S0905",
+                    at,
+                    format!(
+                        "`{operator}: {list}` needs a list, found `{}`",
+                        leaf_text(Some(other))
+                    ),
+                    "not a list",
+                    Some(format!(
+                        "`{operator}` measures the elements of a list field"
+                    )),
+                );
+                return None;
+            }
+        };
+        let measure = if is_sum {
+            let Some(key_node) = map.get_node("of") else {
+                self.malformed(
+                    at.clone(),
+                    "`sum` needs `of`, the number of each element it adds up",
+                    Some("write `{ sum: list, of: key, at_most: bound }`".into()),
+                );
+                return None;
+            };
+            let element_scope = element.and_then(|element| match element {
+                TypeRef::Named(name) => types.iter().find_map(|t| match &t.kind {
+                    TypeKind::Record(r) if &t.name == name => Some(Scope::Record(&t.name, r)),
+                    _ => None,
+                }),
+                _ => None,
+            });
+            if element.is_some() && element_scope.is_none() {
+                let at = self.at_node(list_node);
+                self.report(
+                    "S0905",
+                    at,
+                    format!("`sum: {list}` needs a list of records"),
+                    "not a list of records",
+                    Some("`of` names a number field of each element".into()),
+                );
+                return None;
+            }
+            let (key, key_leaf) = self.path(key_node, element_scope, types)?;
+            if let Some(key_leaf) = &key_leaf
+                && !numeric(key_leaf)
+            {
+                let at = self.at_node(key_node);
+                self.report(
+                    "S0905",
+                    at,
+                    format!(
+                        "`sum` adds up `{key}`, which is `{}`",
+                        leaf_text(Some(key_leaf))
+                    ),
+                    "not a number",
+                    Some(
+                        "`of` names an `integer`, `uint` or `number` field of each element".into(),
+                    ),
+                );
+                return None;
+            }
+            Measure::Sum { list, key }
+        } else {
+            Measure::Count(list)
+        };
+        let bound = self.bound(bound_node, root, types)?;
+        Some(Condition::AtMost { measure, bound })
+    }
+
+    /// The bound of `at_most`: a number field of the rule's record.
+    fn bound(
+        &mut self,
+        node: &Node,
+        root: Option<Scope<'_>>,
+        types: &[TypeDef],
+    ) -> Option<FieldPath> {
+        let (bound, bound_leaf) = self.path(node, root, types)?;
+        if let Some(leaf) = &bound_leaf
+            && !numeric(leaf)
+        {
+            let at = self.at_node(node);
+            self.report(
+                "S0905",
+                at,
+                format!("`at_most: {bound}` is `{}`", leaf_text(Some(leaf))),
+                "not a number",
+                Some("the bound is an `integer`, `uint` or `number` field of the rule's record (`on`)".into()),
+            );
+            return None;
+        }
+        Some(bound)
     }
 
     /// Checks a comparison value against the type at the end of the path.
@@ -1422,6 +1583,16 @@ impl Loader {
 
 /// Parses a rule path: `a.b`, `a[v].b`, or `[v].b` (a leading variant step, for `each` over a
 /// list of unions). `None` when the text is not of that form.
+/// Whether a path ends at a number (`integer`, `uint`, `number`).
+fn numeric(leaf: &Leaf<'_>) -> bool {
+    matches!(
+        leaf,
+        Leaf::Typed(TypeRef::Primitive(
+            Primitive::Integer | Primitive::UnsignedInteger | Primitive::Number
+        ))
+    )
+}
+
 /// Whether `form` can hash the value a path ends at.
 fn hashes_as(form: HashForm, leaf: &Leaf<'_>, types: &[TypeDef]) -> bool {
     match form {

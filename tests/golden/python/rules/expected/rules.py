@@ -194,6 +194,39 @@ def _hash_of(form: str, parts: list[Any]) -> str | None:
         return None
 
 
+def _number(value: Any) -> float | None:
+    """A JSON number as binary64 (the comparison every target makes), ``None`` for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _at_most(condition: _Condition, found: Any, root: Any) -> bool:
+    """``("at_most", path, measure, key, bound)``: the value, count or sum at ``path`` is at most
+    the number at ``bound`` of the rule's record; an absent value or bound holds."""
+    bound = _resolve(root, condition[4])
+    if found is _ABSENT or bound is _ABSENT:
+        return True
+    measure = condition[2]
+    if measure == "value":
+        measured = _number(found)
+    elif not isinstance(found, list):
+        return False
+    elif measure == "count":
+        measured = float(len(found))
+    else:
+        measured = 0.0
+        for item in found:
+            number = _resolve(item, condition[3])
+            if number is _ABSENT:
+                continue
+            if _number(number) is None:
+                return False
+            measured += float(number)
+    limit = _number(bound)
+    return measured is not None and limit is not None and measured <= limit
+
+
 def _holds(condition: _Condition, value: Any, root: Any) -> bool:
     """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element);
     ``root`` is the record the rule is on, where ``member_of`` reads its list.
@@ -203,6 +236,7 @@ def _holds(condition: _Condition, value: Any, root: Any) -> bool:
     of the parts, as the Rust validators compute it. An absent hash holds; an absent part fails.
     ``("same_as", path, other, uuids)`` compares the value at ``path`` with the value at ``other``
     of the rule's record, as ``member_of`` compares; absent on either side fails it.
+    ``("at_most", path, measure, key, bound)`` is :func:`_at_most`.
     """
     operator = condition[0]
     if operator == "all":
@@ -252,6 +286,8 @@ def _holds(condition: _Condition, value: Any, root: Any) -> bool:
         )
     if operator == "same_as":
         return _same(found, _resolve(root, condition[2]), condition[3])
+    if operator == "at_most":
+        return _at_most(condition, found, root)
     if operator == "hash_of":
         if found is _ABSENT:
             return True

@@ -363,6 +363,27 @@ pub struct Order {
         deserialize_with = "crate::serde_support::present"
     )]
     pub previous_order: Option<OrderId>,
+    /// The highest priority this order may take (§3)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present_exact"
+    )]
+    pub max_priority: Option<i64>,
+    /// Most lines the order may have (§3)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present_exact"
+    )]
+    pub max_lines: Option<u64>,
+    /// Most items over all lines (§3)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present_exact"
+    )]
+    pub max_items: Option<u64>,
 }
 
 crate::serde_support::objects_only!(Order);

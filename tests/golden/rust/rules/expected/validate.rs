@@ -220,6 +220,50 @@ impl Validate for Order {
                 }
             }
         }
+        if self
+            .priority
+            .as_ref()
+            .is_some_and(|v1| {
+                self.max_priority.as_ref().is_some_and(|v2| (*v1 as f64) > (*v2 as f64))
+            })
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/priority"),
+                code: "GLD-RULE-014",
+                clause: "§6.14",
+                rule: "priority_within_its_cap",
+                message: "an order's priority is at most its cap".to_owned(),
+            });
+        }
+        if self
+            .max_lines
+            .as_ref()
+            .is_some_and(|v1| (self.lines.len() as f64) > (*v1 as f64))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/lines"),
+                code: "GLD-RULE-015",
+                clause: "§6.15",
+                rule: "lines_within_their_cap",
+                message: "an order has at most max_lines lines".to_owned(),
+            });
+        }
+        if self
+            .max_items
+            .as_ref()
+            .is_some_and(|v1| {
+                self.lines.iter().map(|e1| e1.quantity as f64).sum::<f64>()
+                    > (*v1 as f64)
+            })
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/lines"),
+                code: "GLD-RULE-016",
+                clause: "§6.16",
+                rule: "items_within_their_cap",
+                message: "an order's lines add up to at most max_items items".to_owned(),
+            });
+        }
         crate::validation::descend(pointer, "lines", &self.lines, out);
     }
 }
