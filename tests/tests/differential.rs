@@ -487,6 +487,11 @@ const RULE_GAPS: &[RuleGap] = &[
         reason: "`at_most`: each span's tokens against the trace's own max_read_tokens",
     },
     RuleGap {
+        rule: "retrieval_candidates_are_stable_sorted",
+        target: Target::JsonSchema,
+        reason: "`sorted_by`: each candidate against the next",
+    },
+    RuleGap {
         rule: "context_snapshot_is_of_this_job",
         target: Target::JsonSchema,
         reason: "`same_as`: the snapshot's job_id against the job's own job_id",
@@ -683,6 +688,7 @@ fn first_segments(condition: &Condition, out: &mut Vec<String>) {
         Condition::AtMost { measure, .. } => {
             out.extend(measure.path().json_keys().next().map(str::to_string))
         }
+        Condition::SortedBy { path, .. } => out.extend(path.json_keys().next().map(str::to_string)),
         Condition::All(conditions) | Condition::Any(conditions) => {
             conditions.iter().for_each(|c| first_segments(c, out))
         }

@@ -369,6 +369,7 @@ pub(crate) fn condition_paths(condition: &Condition) -> Vec<&FieldPath> {
                 paths.push(path);
                 paths.push(other);
             }
+            Condition::SortedBy { path, .. } => paths.push(path),
             Condition::AtMost { measure, bound } => {
                 paths.push(measure.path());
                 if let handshake_spec::model::Measure::Sum { key, .. } = measure {

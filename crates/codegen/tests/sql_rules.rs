@@ -64,7 +64,8 @@ fn column_rules_become_named_checks_in_both_dialects() {
              shipped_orders_have_a_zip_or_stay_domestic, gift_lines_have_a_note, \
              lines_share_one_gift_setting, urgent_orders_are_tagged, \
              priority_seven_references_a_tag, priority_seven_notes_name_an_ordered_sku, \
-             line_notes_repeat_the_reference, lines_within_their_cap, items_within_their_cap.\n"
+             line_notes_repeat_the_reference, lines_within_their_cap, items_within_their_cap, \
+             lines_listed_largest_first.\n"
         ));
     }
 }
@@ -93,6 +94,7 @@ fn unexpressed_rules_are_listed_per_table() {
             // `count` and `sum` read inside a list: never a CHECK.
             "orders.lines_within_their_cap",
             "orders.items_within_their_cap",
+            "orders.lines_listed_largest_first",
         ]
     );
 }

@@ -501,6 +501,16 @@ pub enum Condition {
         /// The value it must equal, relative to the rule's record.
         other: FieldPath,
     },
+    /// `{ each: p, sorted_by: [{ key: k, order: ascending | descending }, …] }`: the elements of the
+    /// list are in the order the keys give, compared key by key (the first key that differs
+    /// decides; equal on every key is in order). Keys are required number or string fields of the
+    /// element; numbers compare as binary64, strings by Unicode code point, in every target.
+    SortedBy {
+        /// The list.
+        path: FieldPath,
+        /// The sort keys, most significant first.
+        keys: Vec<SortKey>,
+    },
     /// `{ field: p, at_most: q }`, `{ count: p, at_most: q }`, `{ sum: p, of: k, at_most: q }`: a
     /// number measured at the current value is at most the number at `q`, read from the rule's
     /// record (`on`) wherever the condition sits (a budget of the record). Numbers compare as
@@ -530,6 +540,17 @@ pub enum Condition {
     Any(Vec<Condition>),
     /// `{ not: c }`.
     Not(Box<Condition>),
+}
+
+/// One key of a [`Condition::SortedBy`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    /// A field of the element.
+    pub field: String,
+    /// Whether the key is a number (compared as binary64) rather than a string (code points).
+    pub numeric: bool,
+    /// `descending` rather than `ascending`.
+    pub descending: bool,
 }
 
 /// What an [`Condition::AtMost`] measures, relative to the current value.

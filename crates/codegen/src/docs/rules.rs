@@ -206,6 +206,23 @@ fn words(condition: &Condition, must: bool) -> String {
             if must { "must have" } else { "have" },
             path(key)
         ),
+        Condition::SortedBy { path: p, keys } => format!(
+            "the elements of {} {} sorted by {}",
+            path(p),
+            if must { "must be" } else { "are" },
+            keys.iter()
+                .map(|k| format!(
+                    "`{}` {}",
+                    k.field,
+                    if k.descending {
+                        "descending"
+                    } else {
+                        "ascending"
+                    }
+                ))
+                .collect::<Vec<_>>()
+                .join(", then ")
+        ),
         Condition::AtMost { measure, bound } => {
             let measured = match measure {
                 Measure::Value(p) => path(p),
@@ -342,7 +359,8 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
             Condition::Each { .. }
             | Condition::AllEqual { .. }
             | Condition::Contains { .. }
-            | Condition::MemberOf { .. } => false,
+            | Condition::MemberOf { .. }
+            | Condition::SortedBy { .. } => false,
             Condition::All(conditions) | Condition::Any(conditions) => {
                 conditions.iter().all(row_local)
             }
@@ -376,7 +394,7 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
 
     if !conditions.iter().all(|c| row_local(c)) {
         return Some(format!(
-            "it reads inside a list (`each`, `contains`, `all_equal` or `member_of`), which a CHECK on one row of `{}` cannot.",
+            "it reads inside a list (`each`, `contains`, `all_equal`, `sorted_by` or `member_of`), which a CHECK on one row of `{}` cannot.",
             table.name
         ));
     }

@@ -36,6 +36,9 @@ pub const SAME_AS_REASON: &str = "same_as compares a value with another field of
 /// Why `at_most` has no JSON Schema translation.
 pub const AT_MOST_REASON: &str = "at_most bounds a number, count or sum by another field of the record; JSON Schema bounds only by constants";
 
+/// Why `sorted_by` has no JSON Schema translation.
+pub const SORTED_BY_REASON: &str = "sorted_by compares neighbouring list elements with each other; JSON Schema has no keyword for that";
+
 /// Why `hash_of` has no JSON Schema translation.
 pub const HASH_OF_REASON: &str = "hash_of recomputes a SHA-256 over canonical JSON of other values of the record; JSON Schema has no keyword that computes a value";
 
@@ -48,6 +51,7 @@ pub fn inexpressible_reason(rule: &Rule) -> Option<(&'static str, &'static str)>
             Condition::HashOf { .. } => Some(("hash_of", HASH_OF_REASON)),
             Condition::SameAs { .. } => Some(("same_as", SAME_AS_REASON)),
             Condition::AtMost { .. } => Some(("at_most", AT_MOST_REASON)),
+            Condition::SortedBy { .. } => Some(("sorted_by", SORTED_BY_REASON)),
             Condition::AllEqual { .. } => Some(("all_equal", ALL_EQUAL_REASON)),
             Condition::All(items) | Condition::Any(items) => items.iter().find_map(visit),
             Condition::Not(inner)
@@ -147,6 +151,7 @@ fn condition(spec: &Spec, scope: &str, condition: &Condition) -> Option<Map<Stri
         | Condition::MemberOf { .. }
         | Condition::SameAs { .. }
         | Condition::AtMost { .. }
+        | Condition::SortedBy { .. }
         | Condition::HashOf { .. } => {
             return None;
         }

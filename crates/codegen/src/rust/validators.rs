@@ -693,11 +693,65 @@ impl<'s> Generator<'s, '_> {
                 matches,
                 filter,
             } => self.member_of(scope, base, list, matches, filter.as_deref(), rule)?,
+            Condition::SortedBy { path, keys } => {
+                let (access, leaf) = self.access(scope, base, path, rule)?;
+                let element = self.element_type(&leaf, rule)?;
+                self.with_value(access, true, |this, list| {
+                    this.depth += 1;
+                    let (a, b) = (
+                        format_ident!("a{}", this.depth),
+                        format_ident!("b{}", this.depth),
+                    );
+                    // Numbers as binary64 (`total_cmp` agrees with `<`/`>` on the finite values
+                    // JSON carries), strings by code point (`str` orders by UTF-8 bytes, which is
+                    // code point order).
+                    let mut orderings = Vec::new();
+                    for key in keys {
+                        let field = FieldPath::fields(&[key.field.as_str()]);
+                        let place = |this: &mut Self, of: &proc_macro2::Ident| {
+                            let (access, leaf) =
+                                this.access(&element, Access::Ref(quote! { #of }), &field, rule)?;
+                            match access {
+                                Access::Place(p) | Access::Ref(p) => Ok((p, is_float(&leaf))),
+                                Access::Opt(_) => {
+                                    Err(this.fail(rule, "an optional `sorted_by` key"))
+                                }
+                            }
+                        };
+                        let ((left, float), (right, _)) = (place(this, &a)?, place(this, &b)?);
+                        let ordering = if key.numeric {
+                            let (left, right) =
+                                (as_f64(left, float, true), as_f64(right, float, true));
+                            quote! { #left.total_cmp(&#right) }
+                        } else {
+                            quote! { str::cmp(#left.as_ref(), #right.as_ref()) }
+                        };
+                        orderings.push(if key.descending {
+                            quote! { #ordering.reverse() }
+                        } else {
+                            ordering
+                        });
+                    }
+                    this.depth -= 1;
+                    let recv = list.recv();
+                    let sorted = quote! {
+                        #recv.windows(2).all(|pair| match pair {
+                            [#a, #b] => std::cmp::Ordering::Equal
+                                #(.then_with(|| #orderings))*
+                                .is_le(),
+                            _ => true,
+                        })
+                    };
+                    Ok(B::atom(sorted.clone(), quote! { !#sorted }))
+                })?
+            }
             Condition::AtMost { measure, bound } => {
                 // Numbers compare as binary64, as in the interpreters (JavaScript has no other).
-                let (bound_access, _) =
+                let (bound_access, bound_leaf) =
                     self.access(&rule.on, Access::Ref(quote! { self }), bound, rule)?;
+                let bound_is_float = is_float(&bound_leaf);
                 let (access, leaf) = self.access(scope, base, measure.path(), rule)?;
+                let value_is_float = is_float(&leaf);
                 let key = match measure {
                     Measure::Sum { key, .. } => Some((self.element_type(&leaf, rule)?, key)),
                     Measure::Value(_) | Measure::Count(_) => None,
@@ -714,25 +768,27 @@ impl<'s> Generator<'s, '_> {
                             let access =
                                 this.access(&element, Access::Ref(quote! { #e }), key, rule);
                             this.depth -= 1;
-                            let number = match access?.0 {
-                                Access::Place(p) => quote! { #p as f64 },
-                                Access::Ref(r) => quote! { *#r as f64 },
-                                Access::Opt(o) => quote! { #o.map_or(0.0, |n| *n as f64) },
+                            let (access, key_leaf) = access?;
+                            let number = |n: TokenStream| as_f64(n, is_float(&key_leaf), false);
+                            let number = match access {
+                                Access::Place(p) => number(p),
+                                Access::Ref(r) => number(quote! { *#r }),
+                                Access::Opt(o) => {
+                                    let n = number(quote! { *n });
+                                    quote! { #o.map_or(0.0, |n| #n) }
+                                }
                             };
                             let recv = value.recv();
                             quote! { #recv.iter().map(|#e| #number).sum::<f64>() }
                         }
-                        _ => {
-                            let number = value.deref();
-                            quote! { (#number as f64) }
-                        }
+                        _ => as_f64(value.deref(), value_is_float, true),
                     };
                     this.with_value(bound_access, true, |_, bound| {
                         // No measure or bound is NaN (JSON has none), so `>` negates `<=`.
-                        let bound = bound.deref();
+                        let bound = as_f64(bound.deref(), bound_is_float, true);
                         Ok(B::atom(
-                            quote! { #measured <= (#bound as f64) },
-                            quote! { #measured > (#bound as f64) },
+                            quote! { #measured <= #bound },
+                            quote! { #measured > #bound },
                         ))
                     })
                 })?
@@ -1205,6 +1261,21 @@ fn guarded(condition: B, body: TokenStream) -> TokenStream {
     }
 }
 
+/// Whether a path ends at a `number` (an `f64` already).
+fn is_float(leaf: &Leaf<'_>) -> bool {
+    matches!(leaf, Leaf::Typed(TypeRef::Primitive(Primitive::Number)))
+}
+
+/// `value` as an `f64`: itself when it is one, else `value as f64` (in parentheses when `grouped`,
+/// for a method call or comparison on it).
+fn as_f64(value: TokenStream, float: bool, grouped: bool) -> TokenStream {
+    match (float, grouped) {
+        (true, _) => value,
+        (false, true) => quote! { (#value as f64) },
+        (false, false) => quote! { #value as f64 },
+    }
+}
+
 /// The parts of a `require` reported separately: a top-level `all` splits into its items.
 fn split(condition: &Condition) -> Vec<Part<'_>> {
     match condition {
@@ -1232,6 +1303,7 @@ fn primary_path(condition: &Condition) -> Option<&FieldPath> {
         | Condition::SameAs { path, .. }
         | Condition::HashOf { path, .. } => Some(path),
         Condition::AtMost { measure, .. } => Some(measure.path()),
+        Condition::SortedBy { path, .. } => Some(path),
         Condition::All(_) | Condition::Any(_) | Condition::Not(_) | Condition::MemberOf { .. } => {
             None
         }

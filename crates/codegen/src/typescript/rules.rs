@@ -19,8 +19,9 @@ use crate::rule_plan::{self, Shape, Step, WalkNode};
 pub(super) fn rules_file(spec: &Spec) -> String {
     let mut out = header(spec, "Cross-field rules");
     let records = rule_plan::records_with_rules(spec);
-    // The interpreter's `hash_of` recomputes hashes with the hand-written canonical JSON module.
-    out.push_str("\nimport { promptPartsHash } from \"../canonical.js\";");
+    // The interpreter recomputes `hash_of` hashes with the hand-written canonical JSON module, and
+    // `sorted_by` compares strings by code point with it.
+    out.push_str("\nimport { compareCodePoints, promptPartsHash } from \"../canonical.js\";");
     if !records.is_empty() {
         let _ = writeln!(
             out,
@@ -264,6 +265,26 @@ fn condition(spec: &Spec, root: Option<&str>, from: Option<&str>, condition: &Co
                 self::path(spec, element.as_deref(), key)
             )
         }
+        Condition::SortedBy { path: p, keys } => {
+            let element = rule_plan::element_type(spec, from, p);
+            let keys: Vec<String> = keys
+                .iter()
+                .map(|key| {
+                    let key_path = FieldPath::fields(&[key.field.as_str()]);
+                    format!(
+                        "{{ path: {}, numeric: {}, descending: {} }}",
+                        path(spec, element.as_deref(), &key_path),
+                        key.numeric,
+                        key.descending
+                    )
+                })
+                .collect();
+            format!(
+                "{{ op: \"sorted_by\", path: {}, keys: [{}] }}",
+                path(spec, from, p),
+                keys.join(", ")
+            )
+        }
         Condition::AtMost { measure, bound } => {
             let element = rule_plan::element_type(spec, from, measure.path());
             let (kind, key) = match measure {
@@ -356,6 +377,7 @@ export type PathStep =
  * the value at `path` equals the value at `other`, read from the rule's record; absent on either
  * side fails it. `at_most` holds when the number, element count or sum (of `key` over the elements)
  * at `path` is at most the number at `bound` of the rule's record; an absent value or bound holds.
+ * `sorted_by` holds when every element of the list at `path` may precede the next by `keys`.
  */
 export type Condition =
   | { readonly op: "present" | "absent"; readonly path: readonly PathStep[] }
@@ -369,6 +391,11 @@ export type Condition =
       readonly list: readonly PathStep[];
       readonly matches: readonly MemberMatch[];
       readonly filter: Condition | null;
+    }
+  | {
+      readonly op: "sorted_by";
+      readonly path: readonly PathStep[];
+      readonly keys: readonly SortKey[];
     }
   | {
       readonly op: "at_most";
@@ -391,6 +418,15 @@ export type Condition =
     }
   | { readonly op: "all" | "any"; readonly conditions: readonly Condition[] }
   | { readonly op: "not"; readonly condition: Condition };
+
+/**
+ * One key of a `sorted_by` condition: numbers compare as binary64, strings by code point.
+ */
+export interface SortKey {
+  readonly path: readonly PathStep[];
+  readonly numeric: boolean;
+  readonly descending: boolean;
+}
 
 /**
  * A `hash_of` form (§2.6.6.7.5): `prompt_blocks` hashes lists of ContextBlocks as
@@ -589,6 +625,14 @@ export function holds(condition: Condition, value: unknown, root: unknown = valu
       return same(found, resolve(root, condition.other), condition.uuids);
     case "at_most":
       return atMost(condition.measure, condition.key, found, resolve(root, condition.bound));
+    case "sorted_by":
+      if (found === ABSENT) {
+        return true;
+      }
+      return (
+        Array.isArray(found) &&
+        found.every((item: unknown, index: number) => index === 0 || inOrder(found[index - 1], item, condition.keys))
+      );
     case "hash_of": {
       if (found === ABSENT) {
         return true;
@@ -597,6 +641,30 @@ export function holds(condition: Condition, value: unknown, root: unknown = valu
       return typeof found === "string" && !parts.includes(ABSENT) && found === recomputed(condition.form, parts);
     }
   }
+}
+
+/** `sorted_by`: whether `first` may precede `second` under `keys`. */
+function inOrder(first: unknown, second: unknown, keys: readonly SortKey[]): boolean {
+  for (const key of keys) {
+    const left = resolve(first, key.path);
+    const right = resolve(second, key.path);
+    let order: number;
+    if (key.numeric) {
+      if (typeof left !== "number" || typeof right !== "number") {
+        return false;
+      }
+      order = left < right ? -1 : left > right ? 1 : 0;
+    } else {
+      if (typeof left !== "string" || typeof right !== "string") {
+        return false;
+      }
+      order = compareCodePoints(left, right);
+    }
+    if (order !== 0) {
+      return key.descending ? order > 0 : order < 0;
+    }
+  }
+  return true;
 }
 
 /**
@@ -747,7 +815,9 @@ mod tests {
         assert!(rules.contains("export const RULES: readonly CrossFieldRule[] = [\n];"));
         assert!(!rules.contains("import type"));
         // The interpreter's `hash_of` case always needs the hand-written canonical module.
-        assert!(rules.contains("\nimport { promptPartsHash } from \"../canonical.js\";\n"));
+        assert!(rules.contains(
+            "\nimport { compareCodePoints, promptPartsHash } from \"../canonical.js\";\n"
+        ));
         assert!(rules.contains("    case \"hash_of\": {\n"));
     }
 }

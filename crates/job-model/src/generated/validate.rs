@@ -3128,6 +3128,17 @@ impl Validate for CandidateScores {
 
 impl Validate for RetrievalCandidate {
     fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        if self.scores.pack.as_ref().is_some()
+            && self.scores.pack.as_ref().is_none_or(|v1| *v1 != 0.0 && *v1 != 1.0)
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, ""),
+                code: "HSK-RULE-ACE-054",
+                clause: "§2.6.6.7.14.6",
+                rule: "candidate_pack_score_is_zero_or_one",
+                message: "a candidate's pack score must be 0 or 1".to_owned(),
+            });
+        }
         if (!matches!(self.kind, CandidateRefKind::SourceRef)
             || !matches!(self.r#ref, EvidenceRef::SourceRef { .. }))
             && (!matches!(self.kind, CandidateRefKind::EntityRef)
@@ -3231,6 +3242,31 @@ impl Validate for RetrievalTrace {
                 clause: "§2.6.6.7.14.6, §2.6.6.7.14.12",
                 rule: "retrieval_trace_diversity_logs_lambda",
                 message: "a trace that used a diversity method must log its lambda"
+                    .to_owned(),
+            });
+        }
+        if !self
+            .candidates
+            .windows(2)
+            .all(|pair| match pair {
+                [a1, b1] => {
+                    std::cmp::Ordering::Equal
+                        .then_with(|| a1.base_score.total_cmp(&b1.base_score).reverse())
+                        .then_with(|| str::cmp(
+                            a1.tiebreak.as_ref(),
+                            b1.tiebreak.as_ref(),
+                        ))
+                        .is_le()
+                }
+                _ => true,
+            })
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/candidates"),
+                code: "HSK-RULE-ACE-049",
+                clause: "§2.6.6.7.14.6",
+                rule: "retrieval_candidates_are_stable_sorted",
+                message: "a trace's candidates must be sorted by base_score descending, then tiebreak ascending"
                     .to_owned(),
             });
         }

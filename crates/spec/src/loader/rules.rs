@@ -6,7 +6,9 @@
 //! variant), and every comparison value is checked against the type found at the end of its path.
 
 use super::*;
-use crate::model::{Condition, FieldPath, HashForm, Measure, MemberMatch, PathStep, Rule, Variant};
+use crate::model::{
+    Condition, FieldPath, HashForm, Measure, MemberMatch, PathStep, Rule, SortKey, Variant,
+};
 
 const RULE_KEYS: &[&str] = &[
     "on",
@@ -357,17 +359,20 @@ impl Loader {
         types: &'t [TypeDef],
         depth: usize,
     ) -> Option<Condition> {
-        let has_require = map.get_node("require").is_some();
-        let has_all_equal = map.get_node("all_equal").is_some();
-        if has_require == has_all_equal {
+        let seconds: Vec<&str> = ["require", "all_equal", "sorted_by"]
+            .into_iter()
+            .filter(|key| map.get_node(key).is_some())
+            .collect();
+        let [second] = seconds.as_slice() else {
             self.malformed(
                 at.clone(),
-                "`each` takes exactly one of `require` or `all_equal`",
-                Some("write `{ each: items, require: { present: id } }` or `{ each: items, all_equal: job_id }`".into()),
+                "`each` takes exactly one of `require`, `all_equal` or `sorted_by`",
+                Some("write `{ each: items, require: { present: id } }`, `{ each: items, all_equal: job_id }` or `{ each: items, sorted_by: [{ key: rank, order: ascending }] }`".into()),
             );
             return None;
-        }
-        let second = if has_require { "require" } else { "all_equal" };
+        };
+        let second = *second;
+        let has_require = second == "require";
         self.only_keys(map, &["each", second], at)?;
         let (path, leaf) = self.path(value, scope, types)?;
         // Without a scope (unknown `on`) the inner condition is still shape-checked.
@@ -409,6 +414,10 @@ impl Loader {
             }
         };
         let second_node = map.get_node(second)?;
+        if second == "sorted_by" {
+            let keys = self.sort_keys(second_node, element, types)?;
+            return Some(Condition::SortedBy { path, keys });
+        }
         if has_require {
             let inner = self.condition(second_node, element, root, types, depth + 1)?;
             Some(Condition::Each {
@@ -1044,6 +1053,117 @@ impl Loader {
             parts.push(part_path);
         }
         Some(Condition::HashOf { path, form, parts })
+    }
+
+    /// The keys of `sorted_by`: `[{ key: field, order: ascending | descending }, …]`, each a required
+    /// number or string field of the element record.
+    fn sort_keys(
+        &mut self,
+        node: &Node,
+        element: Option<Scope<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Vec<SortKey>> {
+        let help = || {
+            Some(
+                "write `sorted_by: [{ key: base_score, order: descending }, { key: tiebreak, order: ascending }]`"
+                    .to_string(),
+            )
+        };
+        let Node::Sequence(seq) = node else {
+            let at = self.at_node(node);
+            self.malformed(
+                at,
+                format!("`sorted_by` takes a list of keys, found {}", shape(node)),
+                help(),
+            );
+            return None;
+        };
+        if seq.is_empty() {
+            let at = self.at_node(node);
+            self.malformed(at, "`sorted_by` has no keys", help());
+            return None;
+        }
+        let mut keys = Vec::new();
+        for item in seq.iter() {
+            let at = self.at_node(item);
+            let Node::Mapping(map) = item else {
+                self.malformed(
+                    at,
+                    format!("a sort key must be a mapping, found {}", shape(item)),
+                    help(),
+                );
+                return None;
+            };
+            self.only_keys(map, &["key", "order"], &at)?;
+            let (Some(key), Some(order)) = (map.get_scalar("key"), map.get_scalar("order")) else {
+                self.malformed(at, "a sort key needs `key` and `order`", help());
+                return None;
+            };
+            let descending = match order.as_str() {
+                "ascending" => false,
+                "descending" => true,
+                other => {
+                    let at = self.at_scalar(order);
+                    self.malformed(
+                        at,
+                        format!(
+                            "`order: {}` is neither `ascending` nor `descending`",
+                            other.escape_debug()
+                        ),
+                        help(),
+                    );
+                    return None;
+                }
+            };
+            let numeric = match element {
+                Some(Scope::Record(name, record)) => {
+                    let field = record.fields.iter().find(|f| f.name == key.as_str());
+                    let kind = field.and_then(|f| match &f.ty {
+                        TypeRef::Primitive(
+                            Primitive::Integer | Primitive::UnsignedInteger | Primitive::Number,
+                        ) => Some(true),
+                        TypeRef::Primitive(Primitive::String) => Some(false),
+                        TypeRef::Named(named) => types
+                            .iter()
+                            .any(|t| &t.name == named && matches!(t.kind, TypeKind::String(_)))
+                            .then_some(false),
+                        _ => None,
+                    });
+                    match (field, kind) {
+                        (Some(f), Some(numeric)) if f.required || f.default.is_some() => numeric,
+                        _ => {
+                            let at = self.at_scalar(key);
+                            self.report(
+                                "S0905",
+                                at,
+                                format!("`sorted_by` key `{}` is no required number or string field of `{name}`", key.as_str()),
+                                "not a sort key",
+                                Some("sort by a required `integer`, `uint`, `number` or string field of the element".into()),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                Some(_) => {
+                    let at = self.at_scalar(key);
+                    self.report(
+                        "S0905",
+                        at,
+                        "`sorted_by` sorts a list of records".to_string(),
+                        "not a list of records",
+                        Some("sort by a field of each record".into()),
+                    );
+                    return None;
+                }
+                None => false,
+            };
+            keys.push(SortKey {
+                field: key.as_str().to_string(),
+                numeric,
+                descending,
+            });
+        }
+        Some(keys)
     }
 
     /// `{ count: p, at_most: q }` or `{ sum: p, of: k, at_most: q }`: `p` is a list (of records with

@@ -180,6 +180,22 @@ def _at_most(condition: _Condition, found: Any, root: Any) -> bool:
     return measured is not None and limit is not None and measured <= limit
 
 
+def _in_order(first: Any, second: Any, keys: tuple[Any, ...]) -> bool:
+    """``sorted_by``: whether ``first`` may precede ``second``; keys are ``(path, numeric,
+    descending)``, numbers compared as binary64 and strings by code point (Python's ``str`` order)."""
+    for key, numeric, descending in keys:
+        left, right = _resolve(first, key), _resolve(second, key)
+        if numeric:
+            left, right = _number(left), _number(right)
+            if left is None or right is None:
+                return False
+        elif not (isinstance(left, str) and isinstance(right, str)):
+            return False
+        if left != right:
+            return left > right if descending else left < right
+    return True
+
+
 def _holds(condition: _Condition, value: Any, root: Any) -> bool:
     """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element);
     ``root`` is the record the rule is on, where ``member_of`` reads its list.
@@ -189,7 +205,8 @@ def _holds(condition: _Condition, value: Any, root: Any) -> bool:
     of the parts, as the Rust validators compute it. An absent hash holds; an absent part fails.
     ``("same_as", path, other, uuids)`` compares the value at ``path`` with the value at ``other``
     of the rule's record, as ``member_of`` compares; absent on either side fails it.
-    ``("at_most", path, measure, key, bound)`` is :func:`_at_most`.
+    ``("at_most", path, measure, key, bound)`` is :func:`_at_most`; ``("sorted_by", path, keys)``
+    holds when every element may precede the next (:func:`_in_order`).
     """
     operator = condition[0]
     if operator == "all":
@@ -241,6 +258,10 @@ def _holds(condition: _Condition, value: Any, root: Any) -> bool:
         return _same(found, _resolve(root, condition[2]), condition[3])
     if operator == "at_most":
         return _at_most(condition, found, root)
+    if operator == "sorted_by":
+        if found is _ABSENT:
+            return True
+        return isinstance(found, list) and all(_in_order(a, b, condition[2]) for a, b in zip(found, found[1:]))
     if operator == "hash_of":
         if found is _ABSENT:
             return True

@@ -264,6 +264,33 @@ impl Validate for Order {
                 message: "an order's lines add up to at most max_items items".to_owned(),
             });
         }
+        if self.express
+            && !self
+                .lines
+                .windows(2)
+                .all(|pair| match pair {
+                    [a1, b1] => {
+                        std::cmp::Ordering::Equal
+                            .then_with(|| {
+                                (a1.quantity as f64)
+                                    .total_cmp(&(b1.quantity as f64))
+                                    .reverse()
+                            })
+                            .then_with(|| str::cmp(a1.sku.as_ref(), b1.sku.as_ref()))
+                            .is_le()
+                    }
+                    _ => true,
+                })
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/lines"),
+                code: "GLD-RULE-017",
+                clause: "§6.17",
+                rule: "lines_listed_largest_first",
+                message: "an express order lists its largest lines first, equal quantities by sku"
+                    .to_owned(),
+            });
+        }
         crate::validation::descend(pointer, "lines", &self.lines, out);
     }
 }

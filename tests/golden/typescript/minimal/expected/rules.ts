@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import { promptPartsHash } from "../canonical.js";
+import { compareCodePoints, promptPartsHash } from "../canonical.js";
 /**
  * The stable code of every cross-field rule.
  */
@@ -34,6 +34,7 @@ export type PathStep =
  * the value at `path` equals the value at `other`, read from the rule's record; absent on either
  * side fails it. `at_most` holds when the number, element count or sum (of `key` over the elements)
  * at `path` is at most the number at `bound` of the rule's record; an absent value or bound holds.
+ * `sorted_by` holds when every element of the list at `path` may precede the next by `keys`.
  */
 export type Condition =
   | { readonly op: "present" | "absent"; readonly path: readonly PathStep[] }
@@ -47,6 +48,11 @@ export type Condition =
       readonly list: readonly PathStep[];
       readonly matches: readonly MemberMatch[];
       readonly filter: Condition | null;
+    }
+  | {
+      readonly op: "sorted_by";
+      readonly path: readonly PathStep[];
+      readonly keys: readonly SortKey[];
     }
   | {
       readonly op: "at_most";
@@ -69,6 +75,15 @@ export type Condition =
     }
   | { readonly op: "all" | "any"; readonly conditions: readonly Condition[] }
   | { readonly op: "not"; readonly condition: Condition };
+
+/**
+ * One key of a `sorted_by` condition: numbers compare as binary64, strings by code point.
+ */
+export interface SortKey {
+  readonly path: readonly PathStep[];
+  readonly numeric: boolean;
+  readonly descending: boolean;
+}
 
 /**
  * A `hash_of` form (§2.6.6.7.5): `prompt_blocks` hashes lists of ContextBlocks as
@@ -274,6 +289,14 @@ export function holds(condition: Condition, value: unknown, root: unknown = valu
       return same(found, resolve(root, condition.other), condition.uuids);
     case "at_most":
       return atMost(condition.measure, condition.key, found, resolve(root, condition.bound));
+    case "sorted_by":
+      if (found === ABSENT) {
+        return true;
+      }
+      return (
+        Array.isArray(found) &&
+        found.every((item: unknown, index: number) => index === 0 || inOrder(found[index - 1], item, condition.keys))
+      );
     case "hash_of": {
       if (found === ABSENT) {
         return true;
@@ -282,6 +305,30 @@ export function holds(condition: Condition, value: unknown, root: unknown = valu
       return typeof found === "string" && !parts.includes(ABSENT) && found === recomputed(condition.form, parts);
     }
   }
+}
+
+/** `sorted_by`: whether `first` may precede `second` under `keys`. */
+function inOrder(first: unknown, second: unknown, keys: readonly SortKey[]): boolean {
+  for (const key of keys) {
+    const left = resolve(first, key.path);
+    const right = resolve(second, key.path);
+    let order: number;
+    if (key.numeric) {
+      if (typeof left !== "number" || typeof right !== "number") {
+        return false;
+      }
+      order = left < right ? -1 : left > right ? 1 : 0;
+    } else {
+      if (typeof left !== "string" || typeof right !== "string") {
+        return false;
+      }
+      order = compareCodePoints(left, right);
+    }
+    if (order !== 0) {
+      return key.descending ? order > 0 : order < 0;
+    }
+  }
+  return true;
 }
 
 /**
