@@ -690,6 +690,7 @@ fn planned_operation_targets() -> Vec<(Value, Vec<Target>)> {
         "classification": "medium", "exportable": false
     });
     let column = json!({ "kind": "column_id", "column_id": "col-revenue" });
+    let block = json!({ "kind": "block_id", "block_id": "blk-0007" });
     vec![
         (
             json!({ "op": "update_metadata", "target": { "artefact_type": "sheet", "artefact_id": SHEET, "selector": column }, "metadata": {} }),
@@ -721,6 +722,23 @@ fn planned_operation_targets() -> Vec<(Value, Vec<Target>)> {
             vec![Target::Ref {
                 ty: "doc",
                 id: DOC,
+                selector: None,
+            }],
+        ),
+        (
+            json!({ "op": "build_context_pack", "target_ref": { "artefact_type": "doc", "artefact_id": DOC, "selector": block } }),
+            vec![Target::Ref {
+                ty: "doc",
+                id: DOC,
+                selector: Some(block.clone()),
+            }],
+        ),
+        (
+            json!({ "op": "create_chart", "source_table_ref": { "artefact_type": "sheet", "artefact_id": SHEET },
+                "source_range": { "form": "a1", "range": "A1:C10" }, "chart_spec": { "schema_version": "1.0.0", "body": {} } }),
+            vec![Target::Ref {
+                ty: "sheet",
+                id: SHEET,
                 selector: None,
             }],
         ),
