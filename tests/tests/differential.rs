@@ -492,6 +492,11 @@ const RULE_GAPS: &[RuleGap] = &[
         reason: "`sorted_by`: each candidate against the next",
     },
     RuleGap {
+        rule: "candidate_base_score_is_deterministic",
+        target: Target::JsonSchema,
+        reason: "`equals_sum`: base_score recomputed from the candidate's scores",
+    },
+    RuleGap {
         rule: "context_snapshot_is_of_this_job",
         target: Target::JsonSchema,
         reason: "`same_as`: the snapshot's job_id against the job's own job_id",
@@ -688,7 +693,9 @@ fn first_segments(condition: &Condition, out: &mut Vec<String>) {
         Condition::AtMost { measure, .. } => {
             out.extend(measure.path().json_keys().next().map(str::to_string))
         }
-        Condition::SortedBy { path, .. } => out.extend(path.json_keys().next().map(str::to_string)),
+        Condition::SortedBy { path, .. } | Condition::EqualsSum { path, .. } => {
+            out.extend(path.json_keys().next().map(str::to_string))
+        }
         Condition::All(conditions) | Condition::Any(conditions) => {
             conditions.iter().for_each(|c| first_segments(c, out))
         }

@@ -15,8 +15,8 @@ use serde_json::Value;
 
 /// Rules with `all_equal` (elements compared with each other), `member_of` (a value compared
 /// with the elements of another list of the record), `same_as` (a value compared with another
-/// field), `at_most` (a number bounded by another field), `sorted_by` (neighbours compared) or
-/// `hash_of` (a SHA-256 recomputed), which JSON Schema cannot state.
+/// field), `at_most` (a number bounded by another field), `sorted_by` (neighbours compared),
+/// `equals_sum` (arithmetic) or `hash_of` (a SHA-256 recomputed), which JSON Schema cannot state.
 const NOT_EXPRESSIBLE: &[&str] = &[
     "job_context_trace_one_job",
     "job_context_trace_same_model_tier",
@@ -40,6 +40,7 @@ const NOT_EXPRESSIBLE: &[&str] = &[
     "retrieval_selection_within_its_snippet_budget",
     "retrieval_reads_within_their_budget_or_flagged",
     "retrieval_candidates_are_stable_sorted",
+    "candidate_base_score_is_deterministic",
 ];
 
 /// Rust's verdict: `Ok`, or the codes of every violation.

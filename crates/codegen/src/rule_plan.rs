@@ -370,6 +370,10 @@ pub(crate) fn condition_paths(condition: &Condition) -> Vec<&FieldPath> {
                 paths.push(other);
             }
             Condition::SortedBy { path, .. } => paths.push(path),
+            Condition::EqualsSum { path, terms } => {
+                paths.push(path);
+                paths.extend(terms.iter().flat_map(|term| term.paths()));
+            }
             Condition::AtMost { measure, bound } => {
                 paths.push(measure.path());
                 if let handshake_spec::model::Measure::Sum { key, .. } = measure {

@@ -65,7 +65,7 @@ fn column_rules_become_named_checks_in_both_dialects() {
              lines_share_one_gift_setting, urgent_orders_are_tagged, \
              priority_seven_references_a_tag, priority_seven_notes_name_an_ordered_sku, \
              line_notes_repeat_the_reference, lines_within_their_cap, items_within_their_cap, \
-             lines_listed_largest_first.\n"
+             lines_listed_largest_first, max_items_adds_up.\n"
         ));
     }
 }
@@ -95,6 +95,8 @@ fn unexpressed_rules_are_listed_per_table() {
             "orders.lines_within_their_cap",
             "orders.items_within_their_cap",
             "orders.lines_listed_largest_first",
+            // `equals_sum` is arithmetic the CHECKs are not generated for.
+            "orders.max_items_adds_up",
         ]
     );
 }

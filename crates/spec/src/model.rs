@@ -501,6 +501,16 @@ pub enum Condition {
         /// The value it must equal, relative to the rule's record.
         other: FieldPath,
     },
+    /// `{ field: p, equals_sum: [t, …] }`: the number at `p` equals the binary64 sum, left to right,
+    /// of the terms; a term is a path or `{ max: [q, …] }`, all relative to the current value. An
+    /// absent term or `max` member counts as 0 (the spec's "missing score fields are treated as
+    /// 0.0"); an absent `p` satisfies it.
+    EqualsSum {
+        /// The stored sum.
+        path: FieldPath,
+        /// The terms, in the order they are added.
+        terms: Vec<Term>,
+    },
     /// `{ each: p, sorted_by: [{ key: k, order: ascending | descending }, …] }`: the elements of the
     /// list are in the order the keys give, compared key by key (the first key that differs
     /// decides; equal on every key is in order). Keys are required number or string fields of the
@@ -540,6 +550,25 @@ pub enum Condition {
     Any(Vec<Condition>),
     /// `{ not: c }`.
     Not(Box<Condition>),
+}
+
+/// One term of a [`Condition::EqualsSum`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Term {
+    /// A number (absent counts as 0).
+    Value(FieldPath),
+    /// The largest of several numbers (absent ones count as 0).
+    Max(Vec<FieldPath>),
+}
+
+impl Term {
+    /// Every path the term reads.
+    pub fn paths(&self) -> Vec<&FieldPath> {
+        match self {
+            Term::Value(path) => vec![path],
+            Term::Max(paths) => paths.iter().collect(),
+        }
+    }
 }
 
 /// One key of a [`Condition::SortedBy`].

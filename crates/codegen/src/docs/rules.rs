@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use handshake_spec::model::{
-    Condition, FieldPath, FieldStorage, Measure, PathStep, Rule, Spec, TypeKind,
+    Condition, FieldPath, FieldStorage, Measure, PathStep, Rule, Spec, Term, TypeKind,
 };
 
 use super::{Pages, anchor, cell, one_line, sentence};
@@ -205,6 +205,21 @@ fn words(condition: &Condition, must: bool) -> String {
             path(p),
             if must { "must have" } else { "have" },
             path(key)
+        ),
+        Condition::EqualsSum { path: p, terms } => format!(
+            "{} {is} the sum of {} (a missing number counts as 0)",
+            path(p),
+            terms
+                .iter()
+                .map(|term| match term {
+                    Term::Value(p) => path(p),
+                    Term::Max(paths) => format!(
+                        "the largest of {}",
+                        paths.iter().map(path).collect::<Vec<_>>().join(", ")
+                    ),
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
         ),
         Condition::SortedBy { path: p, keys } => format!(
             "the elements of {} {} sorted by {}",

@@ -39,6 +39,10 @@ pub const AT_MOST_REASON: &str = "at_most bounds a number, count or sum by anoth
 /// Why `sorted_by` has no JSON Schema translation.
 pub const SORTED_BY_REASON: &str = "sorted_by compares neighbouring list elements with each other; JSON Schema has no keyword for that";
 
+/// Why `equals_sum` has no JSON Schema translation.
+pub const EQUALS_SUM_REASON: &str =
+    "equals_sum adds up other values of the record; JSON Schema has no arithmetic";
+
 /// Why `hash_of` has no JSON Schema translation.
 pub const HASH_OF_REASON: &str = "hash_of recomputes a SHA-256 over canonical JSON of other values of the record; JSON Schema has no keyword that computes a value";
 
@@ -52,6 +56,7 @@ pub fn inexpressible_reason(rule: &Rule) -> Option<(&'static str, &'static str)>
             Condition::SameAs { .. } => Some(("same_as", SAME_AS_REASON)),
             Condition::AtMost { .. } => Some(("at_most", AT_MOST_REASON)),
             Condition::SortedBy { .. } => Some(("sorted_by", SORTED_BY_REASON)),
+            Condition::EqualsSum { .. } => Some(("equals_sum", EQUALS_SUM_REASON)),
             Condition::AllEqual { .. } => Some(("all_equal", ALL_EQUAL_REASON)),
             Condition::All(items) | Condition::Any(items) => items.iter().find_map(visit),
             Condition::Not(inner)
@@ -152,6 +157,7 @@ fn condition(spec: &Spec, scope: &str, condition: &Condition) -> Option<Map<Stri
         | Condition::SameAs { .. }
         | Condition::AtMost { .. }
         | Condition::SortedBy { .. }
+        | Condition::EqualsSum { .. }
         | Condition::HashOf { .. } => {
             return None;
         }

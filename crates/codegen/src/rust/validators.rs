@@ -20,7 +20,7 @@
 use std::collections::BTreeSet;
 
 use handshake_spec::model::{
-    Condition, Field, FieldPath, HashForm, Measure, PathStep, Primitive, Rule, Spec, TypeDef,
+    Condition, Field, FieldPath, HashForm, Measure, PathStep, Primitive, Rule, Spec, Term, TypeDef,
     TypeKind, TypeRef, Variant,
 };
 use proc_macro2::{Literal, TokenStream};
@@ -693,6 +693,44 @@ impl<'s> Generator<'s, '_> {
                 matches,
                 filter,
             } => self.member_of(scope, base, list, matches, filter.as_deref(), rule)?,
+            Condition::EqualsSum { path, terms } => {
+                // Left to right in binary64, as the interpreters add; a missing number is 0.
+                let mut parts = Vec::new();
+                for term in terms {
+                    let mut numbers = Vec::new();
+                    for path in term.paths() {
+                        let (access, leaf) = self.access(scope, base.clone(), path, rule)?;
+                        let float = is_float(&leaf);
+                        numbers.push(match access {
+                            Access::Place(p) => as_f64(p, float, true),
+                            Access::Ref(r) => as_f64(quote! { *#r }, float, true),
+                            Access::Opt(o) => {
+                                let n = as_f64(quote! { *n }, float, false);
+                                quote! { #o.map_or(0.0, |n| #n) }
+                            }
+                        });
+                    }
+                    parts.push(match term {
+                        Term::Value(_) => numbers.remove(0),
+                        Term::Max(_) => {
+                            let first = numbers.remove(0);
+                            quote! { #first #(.max(#numbers))* }
+                        }
+                    });
+                }
+                let (access, leaf) = self.access(scope, base, path, rule)?;
+                let float = is_float(&leaf);
+                self.with_value(access, true, |_, stored| {
+                    let stored = as_f64(stored.deref(), float, true);
+                    let sum = quote! { #(#parts)+* };
+                    // Exact equality is the point: the spec computes base_score deterministically
+                    // (IEEE equality, so -0 equals 0 as in the interpreters).
+                    Ok(B::atom(
+                        quote! { #stored == #sum },
+                        quote! { #stored != #sum },
+                    ))
+                })?
+            }
             Condition::SortedBy { path, keys } => {
                 let (access, leaf) = self.access(scope, base, path, rule)?;
                 let element = self.element_type(&leaf, rule)?;
@@ -1303,7 +1341,7 @@ fn primary_path(condition: &Condition) -> Option<&FieldPath> {
         | Condition::SameAs { path, .. }
         | Condition::HashOf { path, .. } => Some(path),
         Condition::AtMost { measure, .. } => Some(measure.path()),
-        Condition::SortedBy { path, .. } => Some(path),
+        Condition::SortedBy { path, .. } | Condition::EqualsSum { path, .. } => Some(path),
         Condition::All(_) | Condition::Any(_) | Condition::Not(_) | Condition::MemberOf { .. } => {
             None
         }

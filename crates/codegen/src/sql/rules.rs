@@ -209,7 +209,9 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
             let (limit_expr, _) = operand(limit, dialect)?;
             format!("{value_expr} IS NULL OR {limit_expr} IS NULL OR {value_expr} <= {limit_expr}")
         }
-        Condition::AtMost { .. } | Condition::SortedBy { .. } => return None,
+        Condition::AtMost { .. } | Condition::SortedBy { .. } | Condition::EqualsSum { .. } => {
+            return None;
+        }
         Condition::Contains { .. }
         | Condition::Each { .. }
         | Condition::AllEqual { .. }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const SPEC_NAME: &str = "handshake_ai_job_model";
 
 /// Version of the spec these types were generated from (`version:` in `spec/handshake.yaml`).
-pub const SPEC_VERSION: &str = "0.7.2";
+pub const SPEC_VERSION: &str = "0.7.3";
 
 /// The Master Spec version this spec implements (`master_spec:` in `spec/handshake.yaml`).
 pub const MASTER_SPEC: &str = "v02.84";

@@ -3128,6 +3128,26 @@ impl Validate for CandidateScores {
 
 impl Validate for RetrievalCandidate {
     fn validate_at(&self, pointer: &mut String, out: &mut Vec<Violation>) {
+        if self.base_score
+            != self.scores.pack.as_ref().map_or(0.0, |n| *n)
+                + self.scores.trust_adjust.as_ref().map_or(0.0, |n| *n)
+                + self
+                    .scores
+                    .lexical
+                    .as_ref()
+                    .map_or(0.0, |n| *n)
+                    .max(self.scores.vector.as_ref().map_or(0.0, |n| *n))
+                    .max(self.scores.graph.as_ref().map_or(0.0, |n| *n))
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/base_score"),
+                code: "HSK-RULE-ACE-055",
+                clause: "§2.6.6.7.14.6",
+                rule: "candidate_base_score_is_deterministic",
+                message: "a candidate's base_score must be pack + trust_adjust + the largest of lexical, vector and graph"
+                    .to_owned(),
+            });
+        }
         if self.scores.pack.as_ref().is_some()
             && self.scores.pack.as_ref().is_none_or(|v1| *v1 != 0.0 && *v1 != 1.0)
         {

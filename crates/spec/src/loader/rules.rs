@@ -7,7 +7,7 @@
 
 use super::*;
 use crate::model::{
-    Condition, FieldPath, HashForm, Measure, MemberMatch, PathStep, Rule, SortKey, Variant,
+    Condition, FieldPath, HashForm, Measure, MemberMatch, PathStep, Rule, SortKey, Term, Variant,
 };
 
 const RULE_KEYS: &[&str] = &[
@@ -44,6 +44,7 @@ const COMPARISONS: &[&str] = &[
     "hash_of",
     "same_as",
     "at_most",
+    "equals_sum",
 ];
 
 /// The value a path step reads from: a record, a union (its tag is addressable, or a `[variant]`
@@ -734,7 +735,7 @@ impl Loader {
             self.malformed(
                 at.clone(),
                 message,
-                Some("comparisons: `equals`, `not_equals`, `in`, `not_in`, `min_length`/`max_length`, `contains`, `hash_of`, `same_as`, `at_most`".into()),
+                Some("comparisons: `equals`, `not_equals`, `in`, `not_in`, `min_length`/`max_length`, `contains`, `hash_of`, `same_as`, `at_most`, `equals_sum`".into()),
             );
             return None;
         }
@@ -831,6 +832,26 @@ impl Loader {
                 })
             }
             "hash_of" => self.hash_of(node, field, path, leaf.as_ref(), scope, types),
+            "equals_sum" => {
+                if let Some(leaf) = &leaf
+                    && !numeric(leaf)
+                {
+                    let at = self.at_node(field);
+                    self.report(
+                        "S0905",
+                        at,
+                        format!(
+                            "`equals_sum` on `{path}`, which is `{}`",
+                            leaf_text(Some(leaf))
+                        ),
+                        "not a number",
+                        Some("a stored sum is an `integer`, `uint` or `number` field".into()),
+                    );
+                    return None;
+                }
+                let terms = self.terms(node, scope, types)?;
+                Some(Condition::EqualsSum { path, terms })
+            }
             "at_most" => {
                 if let Some(leaf) = &leaf
                     && !numeric(leaf)
@@ -1277,6 +1298,78 @@ impl Loader {
         };
         let bound = self.bound(bound_node, root, types)?;
         Some(Condition::AtMost { measure, bound })
+    }
+
+    /// The terms of `equals_sum`: paths to numbers, or `{ max: [path, …] }`.
+    fn terms(
+        &mut self,
+        node: &Node,
+        scope: Option<Scope<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Vec<Term>> {
+        let help = || {
+            Some("write `equals_sum: [a, b, { max: [c, d] }]` with paths to numbers".to_string())
+        };
+        let Node::Sequence(seq) = node else {
+            let at = self.at_node(node);
+            self.malformed(
+                at,
+                format!("`equals_sum` takes a list of terms, found {}", shape(node)),
+                help(),
+            );
+            return None;
+        };
+        if seq.is_empty() {
+            let at = self.at_node(node);
+            self.malformed(at, "`equals_sum` has no terms", help());
+            return None;
+        }
+        let mut terms = Vec::new();
+        for item in seq.iter() {
+            let (paths, is_max) = match item {
+                Node::Mapping(map) => {
+                    let at = self.at_node(item);
+                    self.only_keys(map, &["max"], &at)?;
+                    let Some(Node::Sequence(members)) = map.get_node("max") else {
+                        self.malformed(at, "a `max` term takes a list of paths", help());
+                        return None;
+                    };
+                    if members.is_empty() {
+                        self.malformed(at, "a `max` term has no paths", help());
+                        return None;
+                    }
+                    (members.iter().collect::<Vec<_>>(), true)
+                }
+                other => (vec![other], false),
+            };
+            let mut resolved = Vec::new();
+            for member in paths {
+                let (path, leaf) = self.path(member, scope, types)?;
+                if let Some(leaf) = &leaf
+                    && !numeric(leaf)
+                {
+                    let at = self.at_node(member);
+                    self.report(
+                        "S0905",
+                        at,
+                        format!(
+                            "`equals_sum` adds `{path}`, which is `{}`",
+                            leaf_text(Some(leaf))
+                        ),
+                        "not a number",
+                        Some("every term is an `integer`, `uint` or `number` field".into()),
+                    );
+                    return None;
+                }
+                resolved.push(path);
+            }
+            terms.push(if is_max {
+                Term::Max(resolved)
+            } else {
+                Term::Value(resolved.remove(0))
+            });
+        }
+        Some(terms)
     }
 
     /// The bound of `at_most`: a number field of the rule's record.

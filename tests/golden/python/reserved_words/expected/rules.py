@@ -200,6 +200,27 @@ def _at_most(condition: _Condition, found: Any, root: Any) -> bool:
     return measured is not None and limit is not None and measured <= limit
 
 
+def _equals_sum(condition: _Condition, found: Any, value: Any) -> bool:
+    """``("equals_sum", path, terms)``: the number at ``path`` is the sum, left to right in binary64,
+    of the terms (``("value", (p,))`` or ``("max", (p, ...))``); a missing number counts as 0."""
+    if found is _ABSENT:
+        return True
+    stored = _number(found)
+    if stored is None:
+        return False
+    total = 0.0
+    for kind, paths in condition[2]:
+        numbers = []
+        for path in paths:
+            number = _resolve(value, path)
+            number = 0.0 if number is _ABSENT else _number(number)
+            if number is None:
+                return False
+            numbers.append(number)
+        total += max(numbers) if kind == "max" else numbers[0]
+    return stored == total
+
+
 def _in_order(first: Any, second: Any, keys: tuple[Any, ...]) -> bool:
     """``sorted_by``: whether ``first`` may precede ``second``; keys are ``(path, numeric,
     descending)``, numbers compared as binary64 and strings by code point (Python's ``str`` order)."""
@@ -278,6 +299,8 @@ def _holds(condition: _Condition, value: Any, root: Any) -> bool:
         return _same(found, _resolve(root, condition[2]), condition[3])
     if operator == "at_most":
         return _at_most(condition, found, root)
+    if operator == "equals_sum":
+        return _equals_sum(condition, found, value)
     if operator == "sorted_by":
         if found is _ABSENT:
             return True

@@ -291,6 +291,28 @@ impl Validate for Order {
                     .to_owned(),
             });
         }
+        if self
+            .max_items
+            .as_ref()
+            .is_some_and(|v1| {
+                (*v1 as f64)
+                    != self.max_lines.as_ref().map_or(0.0, |n| *n as f64)
+                        + self
+                            .priority
+                            .as_ref()
+                            .map_or(0.0, |n| *n as f64)
+                            .max(self.max_priority.as_ref().map_or(0.0, |n| *n as f64))
+            })
+        {
+            out.push(Violation {
+                path: crate::validation::at(pointer, "/max_items"),
+                code: "GLD-RULE-018",
+                clause: "§6.18",
+                rule: "max_items_adds_up",
+                message: "max_items is max_lines plus the larger of priority and max_priority"
+                    .to_owned(),
+            });
+        }
         crate::validation::descend(pointer, "lines", &self.lines, out);
     }
 }

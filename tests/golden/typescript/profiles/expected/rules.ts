@@ -35,6 +35,8 @@ export type PathStep =
  * side fails it. `at_most` holds when the number, element count or sum (of `key` over the elements)
  * at `path` is at most the number at `bound` of the rule's record; an absent value or bound holds.
  * `sorted_by` holds when every element of the list at `path` may precede the next by `keys`.
+ * `equals_sum` holds when the number at `path` is the sum, left to right, of its terms (a path, or
+ * the largest of several); a missing number counts as 0.
  */
 export type Condition =
   | { readonly op: "present" | "absent"; readonly path: readonly PathStep[] }
@@ -48,6 +50,11 @@ export type Condition =
       readonly list: readonly PathStep[];
       readonly matches: readonly MemberMatch[];
       readonly filter: Condition | null;
+    }
+  | {
+      readonly op: "equals_sum";
+      readonly path: readonly PathStep[];
+      readonly terms: readonly { readonly max: boolean; readonly paths: readonly (readonly PathStep[])[] }[];
     }
   | {
       readonly op: "sorted_by";
@@ -289,6 +296,23 @@ export function holds(condition: Condition, value: unknown, root: unknown = valu
       return same(found, resolve(root, condition.other), condition.uuids);
     case "at_most":
       return atMost(condition.measure, condition.key, found, resolve(root, condition.bound));
+    case "equals_sum": {
+      if (found === ABSENT) {
+        return true;
+      }
+      if (typeof found !== "number") {
+        return false;
+      }
+      let total = 0;
+      for (const term of condition.terms) {
+        const numbers = term.paths.map((path) => resolve(value, path)).map((n) => (n === ABSENT ? 0 : n));
+        if (!numbers.every((n) => typeof n === "number")) {
+          return false;
+        }
+        total += term.max ? Math.max(...(numbers as number[])) : (numbers[0] as number);
+      }
+      return found === total;
+    }
     case "sorted_by":
       if (found === ABSENT) {
         return true;
