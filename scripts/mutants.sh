@@ -17,6 +17,10 @@
 #                                    a shard is every Nth mutant, spread over the whole file): 603 mutants
 #                                    that each rebuild the model crate take hours, a shard a fraction of that
 #
+# Options after the area (and K/N) go to cargo-mutants: `--in-diff FILE` mutates only the lines a
+# diff touches (how a change is measured after a whole run), `--re REGEX` only matching mutants,
+# `--list` lists them without running anything.
+#
 # The generated files are mutated where they are, in the tree being tested: that is the code
 # that ships (the generator's templates are strings in crates/codegen, which cargo-mutants cannot
 # mutate as code, and the goldens test the generator, not the model). Because the generated
@@ -33,7 +37,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 command -v cargo-mutants >/dev/null || cargo install cargo-mutants --locked
 store_tests=(--test enforcement --test behaviour --test invariants)
-case "${1:-checks}" in
+area="${1:-checks}"
+[ "$#" -gt 0 ] && shift
+case "$area" in
   checks) args=(--file crates/job-store/src/checks.rs --package handshake-job-store -- "${store_tests[@]}") ;;
   capability) args=(--file crates/job-store/src/capability.rs --package handshake-job-store -- --lib "${store_tests[@]}") ;;
   # The transition path keeps Postgres when HANDSHAKE_TEST_POSTGRES_URL is set: a lost race
@@ -53,7 +59,7 @@ case "${1:-checks}" in
     args=(--package handshake-job-model --test-package handshake-job-model --test-package handshake-conformance
       --file crates/job-model/src/generated/validate.rs --file crates/job-model/src/validation.rs)
     # K/N (0-based K) takes every Nth mutant from the Kth: a sample spread over the whole file.
-    if [ -n "${2:-}" ]; then args+=(--shard "$2" --sharding round-robin); fi
+    if [[ "${1:-}" =~ ^[0-9]+/[0-9]+$ ]]; then args+=(--shard "$1" --sharding round-robin); shift; fi
     # cargo-mutants tests the baseline with the mutated package only, where `--test rules` (a
     # target of the conformance package) does not exist; so no baseline: the timeouts are set
     # here instead (a mutant rebuilds in ~10 s and its tests run in ~1 s on this machine).
@@ -64,8 +70,20 @@ case "${1:-checks}" in
     for target in --lib --test=rules --test=model --test=job_outputs --test=profiles; do
       args+=("--cargo-arg=$target")
     done ;;
-  *) echo "usage: scripts/mutants.sh checks|capability|transition|canonical|cli|lifecycle|validators [K/N]" >&2; exit 2 ;;
+  *) echo "usage: scripts/mutants.sh checks|capability|transition|canonical|cli|lifecycle|validators [K/N] [cargo-mutants options]" >&2; exit 2 ;;
 esac
+# Anything after the area (and K/N) goes to cargo-mutants before the test arguments, e.g.
+# `--in-diff changes.diff` to mutate only the lines a change touched, or `--re NAME`.
+extra=("$@")
+if [ "${#extra[@]}" -gt 0 ]; then
+  for index in "${!args[@]}"; do
+    if [ "${args[$index]}" = "--" ]; then
+      args=("${args[@]:0:$index}" "${extra[@]}" "${args[@]:$index}")
+      break
+    fi
+  done
+  [[ " ${args[*]} " == *" ${extra[0]} "* ]] || args+=("${extra[@]}")
+fi
 if [ "${postgres:-}" = keep ]; then
   env -u CI cargo mutants --in-place --no-shuffle "${args[@]}"
 else
