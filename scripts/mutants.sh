@@ -14,8 +14,8 @@
 #                                    and the hand-written crates/job-model/src/validation.rs, judged by
 #                                    the rules corpus, tests/tests/rules.rs, and the model crate's tests);
 #                                    K/N runs shard K of N (0-based; --shard K/N --sharding round-robin, so
-#                                    a shard is every Nth mutant, spread over the whole file): 603 mutants
-#                                    that each rebuild the model crate take hours, a shard a fraction of that
+#                                    a shard is every Nth mutant, spread over the whole file): about 614
+#                                    mutants, 6 s each on an idle machine, 90 minutes in all
 #
 # Options after the area (and K/N) go to cargo-mutants: `--in-diff FILE` mutates only the lines a
 # diff touches (how a change is measured after a whole run), `--re REGEX` only matching mutants,
