@@ -424,7 +424,7 @@ const RULE_GAPS: &[RuleGap] = &[
     RuleGap {
         rule: "prompt_envelope_hashes_match_its_blocks",
         target: Target::JsonSchema,
-        reason: "`hash_of`: a SHA-256 over canonical JSON is recomputed, which no schema keyword can",
+        reason: "JSON Schema has no keyword that computes a value (`hash_of`: the prompt hashes are recomputed from the blocks)",
     },
     RuleGap {
         rule: "job_context_trace_same_model_tier",
@@ -449,57 +449,57 @@ const RULE_GAPS: &[RuleGap] = &[
     RuleGap {
         rule: "transcript_segments_come_from_one_job",
         target: Target::JsonSchema,
-        reason: "`same_as`: every transcript segment names the job's own job_id in its asr_origin",
+        reason: "JSON Schema has no keyword relating two values of one instance (`same_as`: each segment's asr_origin.job_id against the job's job_id)",
     },
     RuleGap {
         rule: "imported_blocks_come_from_one_job_and_file",
         target: Target::JsonSchema,
-        reason: "`same_as` and `all_equal`: every imported block names the job's own job_id, and one source file, in its ai_origin",
+        reason: "JSON Schema has no keyword relating two values of one instance (`same_as` and `all_equal`: each block's ai_origin against the job and the other blocks)",
     },
     RuleGap {
         rule: "imported_blocks_come_from_the_input_file",
         target: Target::JsonSchema,
-        reason: "`same_as`: every imported block names the source file of the job's Docling inputs",
+        reason: "JSON Schema has no keyword relating two values of one instance (`same_as`: each block's source file against the job's Docling inputs)",
     },
     RuleGap {
         rule: "session_log_events_are_of_its_job",
         target: Target::JsonSchema,
-        reason: "`same_as`: each event's job_id against the log's job_id",
+        reason: "JSON Schema has no keyword relating two values of one instance (`same_as`: each event's job_id against the log's)",
     },
     RuleGap {
         rule: "session_log_compactions_are_of_its_job",
         target: Target::JsonSchema,
-        reason: "`same_as`: each compaction's job_id against the log's job_id",
+        reason: "JSON Schema has no keyword relating two values of one instance (`same_as`: each compaction's job_id against the log's)",
     },
     RuleGap {
         rule: "retrieval_evidence_within_its_token_budget",
         target: Target::JsonSchema,
-        reason: "`at_most`: the spans' token sum against the trace's own budget",
+        reason: "JSON Schema bounds numbers and lengths by constants only (`at_most`: the spans' token sum against the trace's budget)",
     },
     RuleGap {
         rule: "retrieval_selection_within_its_snippet_budget",
         target: Target::JsonSchema,
-        reason: "`at_most`: the number of selected items against the trace's own budget",
+        reason: "JSON Schema bounds numbers and lengths by constants only (`at_most`: the selection's size against the trace's budget)",
     },
     RuleGap {
         rule: "retrieval_reads_within_their_budget_or_flagged",
         target: Target::JsonSchema,
-        reason: "`at_most`: each span's tokens against the trace's own max_read_tokens",
+        reason: "JSON Schema bounds numbers and lengths by constants only (`at_most`: each span against the trace's max_read_tokens)",
     },
     RuleGap {
         rule: "retrieval_candidates_are_stable_sorted",
         target: Target::JsonSchema,
-        reason: "`sorted_by`: each candidate against the next",
+        reason: "JSON Schema cannot compare array elements with each other (`sorted_by`: each candidate against the next)",
     },
     RuleGap {
         rule: "candidate_base_score_is_deterministic",
         target: Target::JsonSchema,
-        reason: "`equals_sum`: base_score recomputed from the candidate's scores",
+        reason: "JSON Schema has no arithmetic (`equals_sum`: base_score against the sum of the scores)",
     },
     RuleGap {
         rule: "context_snapshot_is_of_this_job",
         target: Target::JsonSchema,
-        reason: "`same_as`: the snapshot's job_id against the job's own job_id",
+        reason: "JSON Schema has no keyword relating two values of one instance (`same_as`: the snapshot's job_id against the job's)",
     },
     RuleGap {
         rule: "planned_entity_targets_are_listed",
