@@ -677,25 +677,6 @@ fn violations_of(verdict: &Value) -> Vec<(String, String)> {
 /// First segments of every path a condition reads (where Rust's pointer goes below the record).
 fn first_segments(condition: &Condition, out: &mut Vec<String>) {
     match condition {
-        Condition::Present(path) | Condition::Absent(path) => {
-            out.extend(path.json_keys().next().map(str::to_string))
-        }
-        Condition::Equals { path, .. }
-        | Condition::NotEquals { path, .. }
-        | Condition::OneOf { path, .. }
-        | Condition::NoneOf { path, .. }
-        | Condition::Length { path, .. }
-        | Condition::Contains { path, .. }
-        | Condition::Each { path, .. }
-        | Condition::AllEqual { path, .. }
-        | Condition::SameAs { path, .. }
-        | Condition::HashOf { path, .. } => out.extend(path.json_keys().next().map(str::to_string)),
-        Condition::AtMost { measure, .. } => {
-            out.extend(measure.path().json_keys().next().map(str::to_string))
-        }
-        Condition::SortedBy { path, .. } | Condition::EqualsSum { path, .. } => {
-            out.extend(path.json_keys().next().map(str::to_string))
-        }
         Condition::All(conditions) | Condition::Any(conditions) => {
             conditions.iter().for_each(|c| first_segments(c, out))
         }
@@ -705,6 +686,11 @@ fn first_segments(condition: &Condition, out: &mut Vec<String>) {
             matches
                 .iter()
                 .filter_map(|m| m.value.json_keys().next().map(str::to_string)),
+        ),
+        atom => out.extend(
+            atom.subject()
+                .and_then(|path| path.json_keys().next())
+                .map(str::to_string),
         ),
     }
 }

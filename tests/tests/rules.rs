@@ -657,21 +657,12 @@ impl Target {
 /// operation through).
 fn operations_named_in(condition: &handshake_spec::model::Condition, into: &mut BTreeSet<String>) {
     use handshake_spec::model::{Condition, PathStep};
-    match condition {
-        Condition::Absent(path) => {
-            if let [PathStep::Variant(op)] = path.0.as_slice() {
-                into.insert(op.clone());
-            }
+    for condition in condition.walk() {
+        if let Condition::Absent(path) = condition
+            && let [PathStep::Variant(op)] = path.0.as_slice()
+        {
+            into.insert(op.clone());
         }
-        Condition::Each { condition, .. } | Condition::Not(condition) => {
-            operations_named_in(condition, into)
-        }
-        Condition::All(conditions) | Condition::Any(conditions) => {
-            for condition in conditions {
-                operations_named_in(condition, into);
-            }
-        }
-        _ => {}
     }
 }
 

@@ -616,6 +616,56 @@ pub enum HashForm {
     PromptBlocks,
 }
 
+impl Condition {
+    /// The path a condition is about: the value it tests or measures, or the list it walks.
+    /// `None` for `all`, `any`, `not` and `member_of` (which compares several values with a list).
+    pub fn subject(&self) -> Option<&FieldPath> {
+        match self {
+            Condition::Present(path)
+            | Condition::Absent(path)
+            | Condition::Equals { path, .. }
+            | Condition::NotEquals { path, .. }
+            | Condition::OneOf { path, .. }
+            | Condition::NoneOf { path, .. }
+            | Condition::Length { path, .. }
+            | Condition::Contains { path, .. }
+            | Condition::Each { path, .. }
+            | Condition::AllEqual { path, .. }
+            | Condition::SameAs { path, .. }
+            | Condition::EqualsSum { path, .. }
+            | Condition::SortedBy { path, .. }
+            | Condition::HashOf { path, .. } => Some(path),
+            Condition::AtMost { measure, .. } => Some(measure.path()),
+            Condition::All(_)
+            | Condition::Any(_)
+            | Condition::Not(_)
+            | Condition::MemberOf { .. } => None,
+        }
+    }
+
+    /// This condition and every condition inside it (`all`/`any` items, `not`'s and `each`'s
+    /// inner condition, `member_of`'s `where`), depth first.
+    pub fn walk(&self) -> impl Iterator<Item = &Condition> {
+        let mut stack = vec![self];
+        std::iter::from_fn(move || {
+            let next = stack.pop()?;
+            match next {
+                Condition::All(items) | Condition::Any(items) => stack.extend(items.iter().rev()),
+                Condition::Not(inner)
+                | Condition::Each {
+                    condition: inner, ..
+                } => stack.push(inner),
+                Condition::MemberOf {
+                    filter: Some(filter),
+                    ..
+                } => stack.push(filter),
+                _ => {}
+            }
+            Some(next)
+        })
+    }
+}
+
 impl HashForm {
     /// Every form, for help texts.
     pub const ALL: &[HashForm] = &[HashForm::PromptBlocks];

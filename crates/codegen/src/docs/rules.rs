@@ -383,23 +383,10 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
             _ => true,
         }
     }
-    /// Whether `condition` uses an operator `is` picks out, at any depth.
-    fn uses(condition: &Condition, is: fn(&Condition) -> bool) -> bool {
-        is(condition)
-            || match condition {
-                Condition::All(conditions) | Condition::Any(conditions) => {
-                    conditions.iter().any(|c| uses(c, is))
-                }
-                Condition::Not(inner)
-                | Condition::Each {
-                    condition: inner, ..
-                } => uses(inner, is),
-                _ => false,
-            }
-    }
     if conditions
         .iter()
-        .any(|c| uses(c, |c| matches!(c, Condition::HashOf { .. })))
+        .flat_map(|c| c.walk())
+        .any(|c| matches!(c, Condition::HashOf { .. }))
     {
         return Some(format!(
             "it recomputes a SHA-256 over canonical JSON (§2.6.6.7.5), which a CHECK on `{}` cannot.",

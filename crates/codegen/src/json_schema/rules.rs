@@ -49,24 +49,20 @@ pub const HASH_OF_REASON: &str = "hash_of recomputes a SHA-256 over canonical JS
 /// Why a rule has no JSON Schema translation (the first operator of its that has none), with the
 /// operator's name as it is written in the spec; `None` when every operator has one.
 pub fn inexpressible_reason(rule: &Rule) -> Option<(&'static str, &'static str)> {
-    fn visit(condition: &Condition) -> Option<(&'static str, &'static str)> {
-        match condition {
-            Condition::MemberOf { .. } => Some(("member_of", MEMBER_OF_REASON)),
-            Condition::HashOf { .. } => Some(("hash_of", HASH_OF_REASON)),
-            Condition::SameAs { .. } => Some(("same_as", SAME_AS_REASON)),
-            Condition::AtMost { .. } => Some(("at_most", AT_MOST_REASON)),
-            Condition::SortedBy { .. } => Some(("sorted_by", SORTED_BY_REASON)),
-            Condition::EqualsSum { .. } => Some(("equals_sum", EQUALS_SUM_REASON)),
-            Condition::AllEqual { .. } => Some(("all_equal", ALL_EQUAL_REASON)),
-            Condition::All(items) | Condition::Any(items) => items.iter().find_map(visit),
-            Condition::Not(inner)
-            | Condition::Each {
-                condition: inner, ..
-            } => visit(inner),
-            _ => None,
-        }
-    }
-    visit(&rule.require).or_else(|| rule.when.as_ref().and_then(visit))
+    let reason = |condition: &Condition| match condition {
+        Condition::MemberOf { .. } => Some(("member_of", MEMBER_OF_REASON)),
+        Condition::HashOf { .. } => Some(("hash_of", HASH_OF_REASON)),
+        Condition::SameAs { .. } => Some(("same_as", SAME_AS_REASON)),
+        Condition::AtMost { .. } => Some(("at_most", AT_MOST_REASON)),
+        Condition::SortedBy { .. } => Some(("sorted_by", SORTED_BY_REASON)),
+        Condition::EqualsSum { .. } => Some(("equals_sum", EQUALS_SUM_REASON)),
+        Condition::AllEqual { .. } => Some(("all_equal", ALL_EQUAL_REASON)),
+        _ => None,
+    };
+    std::iter::once(&rule.require)
+        .chain(&rule.when)
+        .flat_map(Condition::walk)
+        .find_map(reason)
 }
 
 /// Adds the rules on `def` to its schema: an `allOf` of the expressible ones and an

@@ -1320,31 +1320,8 @@ fn split(condition: &Condition) -> Vec<Part<'_>> {
         Condition::All(items) => items.iter().flat_map(split).collect(),
         other => vec![Part {
             condition: other,
-            suffix: primary_path(other).map(suffix).unwrap_or_default(),
+            suffix: other.subject().map(suffix).unwrap_or_default(),
         }],
-    }
-}
-
-/// The path a condition is about, if it names one.
-fn primary_path(condition: &Condition) -> Option<&FieldPath> {
-    match condition {
-        Condition::Present(path)
-        | Condition::Absent(path)
-        | Condition::Equals { path, .. }
-        | Condition::NotEquals { path, .. }
-        | Condition::OneOf { path, .. }
-        | Condition::NoneOf { path, .. }
-        | Condition::Length { path, .. }
-        | Condition::Contains { path, .. }
-        | Condition::Each { path, .. }
-        | Condition::AllEqual { path, .. }
-        | Condition::SameAs { path, .. }
-        | Condition::HashOf { path, .. } => Some(path),
-        Condition::AtMost { measure, .. } => Some(measure.path()),
-        Condition::SortedBy { path, .. } | Condition::EqualsSum { path, .. } => Some(path),
-        Condition::All(_) | Condition::Any(_) | Condition::Not(_) | Condition::MemberOf { .. } => {
-            None
-        }
     }
 }
 
