@@ -17,7 +17,8 @@
 //! YAML was last reviewed against (`cargo xtask spec-sync --accept`). Like the generators, this is
 //! pure: the caller reads the lock and the hand-written sources (see [`crate::plan_repo`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use handshake_spec::model::{Location, Spec, TypeKind};
@@ -339,25 +340,93 @@ fn correspondences(spec: &Spec, items: &[Item]) -> BTreeMap<String, Vec<ClaimedB
 /// Output targets searched for generated code, in the order the matrix lists them.
 const TARGETS: &[&str] = &["rust", "json_schema", "sql", "typescript", "python"];
 
-/// The generated files of one target, in generation order.
-fn files_of<'a>(
-    spec: &Spec,
-    generated: &'a [GeneratedFile],
-    target: &str,
-) -> Vec<&'a GeneratedFile> {
-    let dir = match target {
-        "rust" => &spec.outputs.rust,
-        "json_schema" => &spec.outputs.json_schema,
-        "sql" => &spec.outputs.migrations,
-        "typescript" => &spec.outputs.typescript,
-        _ => &spec.outputs.python,
-    };
-    let prefix = format!("{}/", dir.trim_end_matches('/'));
-    generated
-        .iter()
-        .filter(|f| f.path.starts_with(&prefix))
-        .filter(|f| target != "sql" || f.path.ends_with(".sql"))
-        .collect()
+/// One generated file, split into lines once.
+struct Split<'a> {
+    file: &'a GeneratedFile,
+    lines: Vec<&'a str>,
+    /// The byte offset of each line in the file.
+    starts: Vec<usize>,
+    /// The indentation of each line; `None` for a blank line.
+    indents: Vec<Option<usize>>,
+}
+
+impl<'a> Split<'a> {
+    fn new(file: &'a GeneratedFile) -> Self {
+        let text = file.contents.as_str();
+        let lines: Vec<&str> = text.lines().collect();
+        let starts = lines
+            .iter()
+            .map(|line| line.as_ptr().addr() - text.as_ptr().addr())
+            .collect();
+        let indents = lines
+            .iter()
+            .map(|line| (!line.trim().is_empty()).then(|| indent(line)))
+            .collect();
+        Self {
+            file,
+            lines,
+            starts,
+            indents,
+        }
+    }
+}
+
+/// The generated files of every target, each split into lines once, and the type anchors found so
+/// far: the matrix asks for the same files and the same anchors for every declaration that claims
+/// an item, so finding them again per declaration made the matrix most of a codegen run.
+struct Generated<'a> {
+    spec: &'a Spec,
+    targets: BTreeMap<&'static str, Vec<Split<'a>>>,
+    anchors: RefCell<HashMap<(&'static str, String, bool), Vec<(usize, usize)>>>,
+}
+
+impl<'a> Generated<'a> {
+    fn new(spec: &'a Spec, generated: &'a [GeneratedFile]) -> Self {
+        let targets = TARGETS
+            .iter()
+            .map(|&target| {
+                let dir = match target {
+                    "rust" => &spec.outputs.rust,
+                    "json_schema" => &spec.outputs.json_schema,
+                    "sql" => &spec.outputs.migrations,
+                    "typescript" => &spec.outputs.typescript,
+                    _ => &spec.outputs.python,
+                };
+                let prefix = format!("{}/", dir.trim_end_matches('/'));
+                let files = generated
+                    .iter()
+                    .filter(|f| f.path.starts_with(&prefix))
+                    .filter(|f| target != "sql" || f.path.ends_with(".sql"))
+                    .map(Split::new)
+                    .collect();
+                (target, files)
+            })
+            .collect();
+        Self {
+            spec,
+            targets,
+            anchors: RefCell::default(),
+        }
+    }
+
+    /// The generated files of one target, in generation order.
+    fn files(&self, target: &str) -> &[Split<'a>] {
+        self.targets
+            .get(target)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// [`type_anchor`], found once per target, type and `members`.
+    fn type_anchor(&self, target: &'static str, name: &str, members: bool) -> Vec<(usize, usize)> {
+        let key = (target, name.to_string(), members);
+        if let Some(found) = self.anchors.borrow().get(&key) {
+            return found.clone();
+        }
+        let found = type_anchor(self.spec, self.files(target), target, name, members);
+        self.anchors.borrow_mut().insert(key, found.clone());
+        found
+    }
 }
 
 fn indent(line: &str) -> usize {
@@ -366,29 +435,38 @@ fn indent(line: &str) -> usize {
 
 /// The first line (0-based) matching `pattern` at or after `from` and before the block that
 /// starts at `from` ends (the first non-empty line indented no deeper than line `from`, which
-/// closes it); `None` for `from` means the whole file.
-fn find_in(lines: &[&str], pattern: &Regex, from: Option<usize>) -> Option<usize> {
-    let Some(start) = from else {
-        return lines.iter().position(|line| pattern.is_match(line));
-    };
-    let depth = indent(lines[start]);
-    if pattern.is_match(lines[start]) {
-        return Some(start);
-    }
-    for (offset, line) in lines[start + 1..].iter().enumerate() {
-        if !line.trim().is_empty() && indent(line) <= depth {
+/// closes it); `None` for `from` means the whole file. The pattern is a [`code_pattern`], so it
+/// matches within one line, and one search over the block's text finds the first matching line.
+fn find_in(split: &Split<'_>, pattern: &Regex, from: Option<usize>) -> Option<usize> {
+    let lines = &split.lines;
+    let (first, end) = match from {
+        None => (0, lines.len()),
+        Some(start) => {
+            let depth = indent(lines[start]);
             // the closing line of the block still belongs to it (`}` of a Rust struct)
-            return pattern.is_match(line).then_some(start + 1 + offset);
+            let close = split.indents[start + 1..]
+                .iter()
+                .position(|line| line.is_some_and(|line| line <= depth))
+                .map_or(lines.len(), |offset| start + 1 + offset + 1);
+            (start, close)
         }
-        if pattern.is_match(line) {
-            return Some(start + 1 + offset);
-        }
-    }
-    None
+    };
+    let last = end.checked_sub(1).filter(|&last| last >= first)?;
+    let text = &split.file.contents[split.starts[first]..split.starts[last] + lines[last].len()];
+    let found = pattern.find(text)?;
+    let offset = split.starts[first] + found.start();
+    Some(split.starts.partition_point(|&start| start <= offset) - 1)
 }
 
 fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).expect("evidence patterns are valid")
+}
+
+/// A pattern searched for in generated code: `^` and `$` match at every line, and the pattern
+/// never crosses a line (indentation is `[ \t]`, never `\s`), so its first match in a block of
+/// lines is on the first line that matches.
+fn code_pattern(pattern: &str) -> Regex {
+    regex(&format!("(?m){pattern}"))
 }
 
 /// The anchors of a type in one target's files: (file index, line); one per SQL dialect, else the
@@ -396,7 +474,7 @@ fn regex(pattern: &str) -> Regex {
 /// fields are searched in the whole document (its `properties` come before its `$defs`).
 fn type_anchor(
     spec: &Spec,
-    files: &[&GeneratedFile],
+    files: &[Split<'_>],
     target: &str,
     name: &str,
     members: bool,
@@ -411,35 +489,34 @@ fn type_anchor(
             _ => None,
         });
     let pattern = match target {
-        "rust" => regex(&format!(r"^pub (struct|enum|type) {escaped}\b")),
+        "rust" => code_pattern(&format!(r"^pub (struct|enum|type) {escaped}\b")),
         "json_schema" => {
             // a root type's own file first, else its first definition
             let own = format!("/{}.schema.json", names::snake_case(name));
-            if let Some(index) = files.iter().position(|f| f.path.ends_with(&own)) {
-                let title = regex(&format!(r#"^\s*"title": "{escaped}""#));
-                let lines: Vec<&str> = files[index].contents.lines().collect();
-                if let Some(line) = find_in(&lines, &title, None) {
+            if let Some(index) = files.iter().position(|f| f.file.path.ends_with(&own)) {
+                let title = code_pattern(&format!(r#"^[ \t]*"title": "{escaped}""#));
+                if let Some(line) = find_in(&files[index], &title, None) {
                     return vec![(index, if members { 0 } else { line })];
                 }
             }
-            regex(&format!(r#"^\s*"{escaped}": \{{"#))
+            code_pattern(&format!(r#"^[ \t]*"{escaped}": \{{"#))
         }
         "sql" => match table {
-            Some(table) => regex(&format!(
+            Some(table) => code_pattern(&format!(
                 r"^CREATE TABLE (IF NOT EXISTS )?{}\b",
                 regex::escape(&table)
             )),
             None => return Vec::new(),
         },
-        "typescript" => regex(&format!(
+        "typescript" => code_pattern(&format!(
             r"^export (interface|type|const|class) {escaped}\b"
         )),
-        _ => regex(&format!(r"^(class {escaped}\(|{escaped} = )")),
+        _ => code_pattern(&format!(r"^(class {escaped}\(|{escaped} = )")),
     };
-    let mut anchors = files.iter().enumerate().filter_map(|(index, file)| {
-        let lines: Vec<&str> = file.contents.lines().collect();
-        find_in(&lines, &pattern, None).map(|line| (index, line))
-    });
+    let mut anchors = files
+        .iter()
+        .enumerate()
+        .filter_map(|(index, split)| find_in(split, &pattern, None).map(|line| (index, line)));
     if target == "sql" {
         anchors.collect()
     } else {
@@ -448,40 +525,38 @@ fn type_anchor(
 }
 
 /// Where the generated code of one declaration is, per target: `path:line` (1-based).
-fn generated_code(
-    spec: &Spec,
-    generated: &[GeneratedFile],
-    decl: &Decl,
-) -> BTreeMap<&'static str, Vec<String>> {
+fn generated_code(generated: &Generated<'_>, decl: &Decl) -> BTreeMap<&'static str, Vec<String>> {
+    let spec = generated.spec;
     let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     for &target in TARGETS {
-        let files = files_of(spec, generated, target);
+        let files = generated.files(target);
         let mut hits = Vec::new();
         let mut push =
             |file: &GeneratedFile, line: usize| hits.push(format!("{}:{}", file.path, line + 1));
         match decl {
             Decl::Type(name) => {
-                for (index, line) in type_anchor(spec, &files, target, name, false) {
-                    push(files[index], line);
+                for (index, line) in generated.type_anchor(target, name, false) {
+                    push(files[index].file, line);
                 }
             }
             Decl::Field(ty, field) | Decl::Value(ty, field) | Decl::Variant(ty, field) => {
                 let escaped = regex::escape(field);
                 let pattern = match (decl, target) {
-                    (Decl::Field(..), "rust") => format!(r"^\s+pub (r#)?{escaped}:"),
-                    (Decl::Field(..), "json_schema") => format!(r#"^\s*"{escaped}": \{{"#),
-                    (Decl::Field(..), "sql") => format!(r"^\s+{escaped} "),
-                    (Decl::Field(..), "typescript") => format!(r"^\s+(readonly )?{escaped}\??:"),
-                    (Decl::Field(..), _) => format!(r"^\s+{escaped}: "),
-                    (_, "rust") => format!(r"^\s+{}\b", regex::escape(&names::pascal_case(field))),
+                    (Decl::Field(..), "rust") => format!(r"^[ \t]+pub (r#)?{escaped}:"),
+                    (Decl::Field(..), "json_schema") => format!(r#"^[ \t]*"{escaped}": \{{"#),
+                    (Decl::Field(..), "sql") => format!(r"^[ \t]+{escaped} "),
+                    (Decl::Field(..), "typescript") => format!(r"^[ \t]+(readonly )?{escaped}\??:"),
+                    (Decl::Field(..), _) => format!(r"^[ \t]+{escaped}: "),
+                    (_, "rust") => {
+                        format!(r"^[ \t]+{}\b", regex::escape(&names::pascal_case(field)))
+                    }
                     (_, "sql") => format!(r"'{escaped}'"),
                     _ => format!(r#""{escaped}""#),
                 };
-                let pattern = regex(&pattern);
-                for (index, anchor) in type_anchor(spec, &files, target, ty, true) {
-                    let lines: Vec<&str> = files[index].contents.lines().collect();
-                    if let Some(line) = find_in(&lines, &pattern, Some(anchor)) {
-                        push(files[index], line);
+                let pattern = code_pattern(&pattern);
+                for (index, anchor) in generated.type_anchor(target, ty, true) {
+                    if let Some(line) = find_in(&files[index], &pattern, Some(anchor)) {
+                        push(files[index].file, line);
                     }
                 }
             }
@@ -490,13 +565,13 @@ fn generated_code(
                 let state = &spec.lifecycle.name;
                 let from = format!("from: {state}::{},", names::pascal_case(from));
                 let to = format!("to: {state}::{},", names::pascal_case(to));
-                for file in files.iter().filter(|f| f.path.contains("lifecycle")) {
-                    let lines: Vec<&str> = file.contents.lines().collect();
-                    let found = lines
+                for split in files.iter().filter(|f| f.file.path.contains("lifecycle")) {
+                    let found = split
+                        .lines
                         .windows(2)
                         .position(|pair| pair[0].trim() == from && pair[1].trim() == to);
                     if let Some(line) = found {
-                        push(file, line);
+                        push(split.file, line);
                         break;
                     }
                 }
@@ -507,15 +582,14 @@ fn generated_code(
                 } else {
                     (format!("\"{from}\""), format!("\"{to}\""))
                 };
-                let pattern = regex(&format!(
+                let pattern = code_pattern(&format!(
                     r"\b{}\b.*\b{}\b",
                     regex::escape(from.trim_matches('"')),
                     regex::escape(to.trim_matches('"'))
                 ));
-                for file in files.iter().filter(|f| f.path.contains("lifecycle")) {
-                    let lines: Vec<&str> = file.contents.lines().collect();
-                    if let Some(line) = find_in(&lines, &pattern, None) {
-                        push(file, line);
+                for split in files.iter().filter(|f| f.file.path.contains("lifecycle")) {
+                    if let Some(line) = find_in(split, &pattern, None) {
+                        push(split.file, line);
                         break;
                     }
                 }
@@ -523,32 +597,30 @@ fn generated_code(
             Decl::Rule(name, code) => {
                 // the rule's check: its code where it is reported, or its SQL CHECK constraint
                 let pattern = if target == "sql" {
-                    regex(&format!(r"_{}_check\b", regex::escape(name)))
+                    code_pattern(&format!(r"_{}_check\b", regex::escape(name)))
                 } else {
-                    regex(&format!(
+                    code_pattern(&format!(
                         r#"(code"?: |CrossFieldRule\()"{}""#,
                         regex::escape(code)
                     ))
                 };
-                for file in &files {
-                    let lines: Vec<&str> = file.contents.lines().collect();
-                    if let Some(line) = find_in(&lines, &pattern, None) {
-                        push(file, line);
+                for split in files {
+                    if let Some(line) = find_in(split, &pattern, None) {
+                        push(split.file, line);
                         break;
                     }
                 }
             }
             Decl::Error(name, _) => {
                 let pattern = match target {
-                    "rust" => regex(&format!(r"^\s+{}\b", regex::escape(name))),
-                    "python" => regex(&format!(r#"^\s+"{}": "#, regex::escape(name))),
-                    "typescript" => regex(&format!(r"^\s+{}: ", regex::escape(name))),
+                    "rust" => code_pattern(&format!(r"^[ \t]+{}\b", regex::escape(name))),
+                    "python" => code_pattern(&format!(r#"^[ \t]+"{}": "#, regex::escape(name))),
+                    "typescript" => code_pattern(&format!(r"^[ \t]+{}: ", regex::escape(name))),
                     _ => continue,
                 };
-                for file in files.iter().filter(|f| f.path.contains("errors")) {
-                    let lines: Vec<&str> = file.contents.lines().collect();
-                    if let Some(line) = find_in(&lines, &pattern, None) {
-                        push(file, line);
+                for split in files.iter().filter(|f| f.file.path.contains("errors")) {
+                    if let Some(line) = find_in(split, &pattern, None) {
+                        push(split.file, line);
                         break;
                     }
                 }
@@ -712,6 +784,7 @@ pub fn generate(
             });
     }
     let known: BTreeSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    let index = Generated::new(spec, generated);
     let cites: Vec<Citation> = sources
         .iter()
         .filter(|file| is_source(spec, &file.path) && !marker::is_generated(&file.contents))
@@ -719,7 +792,7 @@ pub fn generate(
         .collect();
     let entries: Vec<Value> = items
         .iter()
-        .map(|item| entry(spec, generated, item, claimed.get(&item.id), &cites))
+        .map(|item| entry(&index, item, claimed.get(&item.id), &cites))
         .collect();
     let dir = spec.outputs.docs.trim_end_matches('/');
     vec![
@@ -736,8 +809,7 @@ pub fn generate(
 
 /// One item's row of the matrix, as JSON (the Markdown is rendered from it).
 fn entry(
-    spec: &Spec,
-    generated: &[GeneratedFile],
+    generated: &Generated<'_>,
     item: &Item,
     claimed: Option<&Vec<ClaimedBy>>,
     cites: &[Citation],
@@ -756,7 +828,7 @@ fn entry(
         .collect();
     let mut code: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for by in claimed {
-        for (target, hits) in generated_code(spec, generated, &by.decl) {
+        for (target, hits) in generated_code(generated, &by.decl) {
             code.entry(target).or_default().extend(hits);
         }
     }
@@ -1190,16 +1262,25 @@ out_of_scope:
 
     #[test]
     fn the_block_search_stays_inside_its_declaration() {
-        let lines = [
-            "pub struct A {",
-            "    pub x: u8,",
-            "}",
-            "pub struct B {",
-            "    pub y: u8,",
-            "}",
-        ];
-        let y = regex(r"^\s+pub y:");
-        assert_eq!(find_in(&lines, &y, Some(0)), None, "B's field is not A's");
-        assert_eq!(find_in(&lines, &y, Some(3)), Some(4));
+        let file = GeneratedFile {
+            path: "types.rs".into(),
+            contents: "pub struct A {\n    pub x: u8,\n}\npub struct B {\n\n    pub y: u8,\n}\n"
+                .into(),
+        };
+        let split = Split::new(&file);
+        let y = code_pattern(r"^[ \t]+pub y:");
+        assert_eq!(find_in(&split, &y, Some(0)), None, "B's field is not A's");
+        assert_eq!(
+            find_in(&split, &y, Some(3)),
+            Some(5),
+            "the blank line is not the field's"
+        );
+        assert_eq!(find_in(&split, &y, None), Some(5));
+        let closing = code_pattern(r"^\}");
+        assert_eq!(
+            find_in(&split, &closing, Some(3)),
+            Some(6),
+            "the closing line belongs to the block"
+        );
     }
 }
