@@ -377,8 +377,11 @@ impl<'a> Split<'a> {
 struct Generated<'a> {
     spec: &'a Spec,
     targets: BTreeMap<&'static str, Vec<Split<'a>>>,
-    anchors: RefCell<HashMap<(&'static str, String, bool), Vec<(usize, usize)>>>,
+    anchors: RefCell<HashMap<AnchorKey, Vec<(usize, usize)>>>,
 }
+
+/// A type anchor asked for: the target, the type's name and whether its members are searched.
+type AnchorKey = (&'static str, String, bool);
 
 impl<'a> Generated<'a> {
     fn new(spec: &'a Spec, generated: &'a [GeneratedFile]) -> Self {
