@@ -1,8 +1,19 @@
 //! The `lifecycle:` block: states, transitions, rejected edges and the state-machine checks.
 
-use super::*;
+use std::collections::{BTreeMap, BTreeSet};
 
-impl Loader {
+use marked_yaml::Node;
+use marked_yaml::types::MarkedMappingNode;
+
+use super::{At, Reader};
+use crate::diagnostics::Code;
+use crate::model::{
+    EnumValue, Lifecycle, Location, Meta, RejectedTransition, State, Transition, TransitionOrigin,
+};
+use crate::names::NameKind;
+use crate::suggest::did_you_mean;
+
+impl Reader<'_> {
     pub(super) fn lifecycle(&mut self, node: &Node, owner: At) -> Option<Lifecycle> {
         let what = "`lifecycle`";
         let map = self.expect_map(node, what)?;
@@ -33,12 +44,12 @@ impl Loader {
             && let Some(states_map) = self.expect_map(states_node, "`states`")
         {
             if states_map.is_empty() {
-                let at = self.at_node(states_node);
-                self.report("S0411", at, "the lifecycle has no states", "empty", Some("declare the states, e.g. `queued: { terminal: false, clause: …, description: … }`".into()));
+                let at = self.source.at_node(states_node);
+                self.sink.report(Code::LifecycleWithoutStates, at, "the lifecycle has no states", "empty", Some("declare the states, e.g. `queued: { terminal: false, clause: …, description: … }`".into()));
             }
             for (key, value) in states_map.iter() {
                 let state_name = self.name(key, NameKind::State);
-                let at = self.at_scalar(key);
+                let at = self.source.at_scalar(key);
                 let state_what = format!("state `{state_name}`");
                 let Some(state_map) = self.expect_map(value, &state_what) else {
                     continue;
@@ -81,11 +92,11 @@ impl Loader {
             Some(scalar) => {
                 let initial = scalar.as_str().to_string();
                 if !state_names.is_empty() && !state_names.contains(&initial) {
-                    let at = self.at_scalar(scalar);
+                    let at = self.source.at_scalar(scalar);
                     let help = did_you_mean(&initial, state_names.iter().map(String::as_str))
                         .or_else(|| Some("declare it under `states:`".into()));
-                    self.report(
-                        "S0401",
+                    self.sink.report(
+                        Code::UnknownInitialState,
                         at,
                         format!("initial state `{initial}` is not declared"),
                         "not under `states:`",
@@ -97,16 +108,14 @@ impl Loader {
             None => String::new(),
         };
 
-        let before_edges = self.diagnostics.len();
+        let before_edges = self.sink.len();
         let transitions = self.edges(map, "transitions", &state_names, true);
         // A transition that could not be read would make the graph checks below report states as
         // stuck or unreachable only because of that error; skip them then.
-        let graph_readable = !self
-            .diagnostics
-            .get(before_edges..)
-            .unwrap_or_default()
-            .iter()
-            .any(|d| matches!(d.code, "S0402" | "S0104" | "S0105"));
+        let graph_readable = !self.sink.reported_since(
+            before_edges,
+            &[Code::UnknownState, Code::MissingKey, Code::WrongShape],
+        );
         let rejected_edges = self.edges(map, "rejected", &state_names, false);
 
         // Duplicates, overlaps, terminal sources.
@@ -114,8 +123,8 @@ impl Loader {
         for edge in &transitions {
             let key = (edge.from.clone(), edge.to.clone());
             if let Some(first) = seen.get(&key) {
-                self.report(
-                    "S0403",
+                self.sink.report(
+                    Code::DuplicateEdge,
                     edge.at.clone(),
                     format!("duplicate transition `{}` → `{}`", edge.from, edge.to),
                     "declared again",
@@ -125,8 +134,8 @@ impl Loader {
                 seen.insert(key, edge.at.0.clone());
             }
             if states.iter().any(|s| s.name == edge.from && s.terminal) {
-                self.report(
-                    "S0406",
+                self.sink.report(
+                    Code::TransitionFromTerminal,
                     edge.at.clone(),
                     format!("transition out of terminal state `{}`", edge.from),
                     "terminal states have no way out",
@@ -141,8 +150,8 @@ impl Loader {
         for edge in &rejected_edges {
             let key = (edge.from.clone(), edge.to.clone());
             if let Some(first) = seen_rejected.get(&key) {
-                self.report(
-                    "S0403",
+                self.sink.report(
+                    Code::DuplicateEdge,
                     edge.at.clone(),
                     format!("duplicate rejected edge `{}` → `{}`", edge.from, edge.to),
                     "declared again",
@@ -152,8 +161,8 @@ impl Loader {
                 seen_rejected.insert(key.clone(), edge.at.0.clone());
             }
             if let Some(allowed) = seen.get(&key) {
-                self.report(
-                    "S0404",
+                self.sink.report(
+                    Code::EdgeAllowedAndRejected,
                     edge.at.clone(),
                     format!(
                         "`{}` → `{}` is both allowed and rejected",
@@ -166,8 +175,8 @@ impl Loader {
                 );
             }
             if edge.meta.decision.is_none() {
-                self.report(
-                    "S0405",
+                self.sink.report(
+                    Code::RejectedWithoutDecision,
                     edge.at.clone(),
                     format!(
                         "rejected edge `{}` → `{}` has no `decision`",
@@ -183,8 +192,8 @@ impl Loader {
         for state in states.iter().filter(|_| graph_readable) {
             if !state.terminal && !transitions.iter().any(|t| t.from == state.name) {
                 let at = (state.meta.location.clone(), state.name.chars().count());
-                self.report(
-                    "S0407",
+                self.sink.report(
+                    Code::DeadEndState,
                     at,
                     format!(
                         "non-terminal state `{}` has no outgoing transition",
@@ -214,8 +223,8 @@ impl Loader {
             for state in &states {
                 if !reached.contains(state.name.as_str()) {
                     let at = (state.meta.location.clone(), state.name.chars().count());
-                    self.report(
-                        "S0408",
+                    self.sink.report(
+                        Code::UnreachableState,
                         at,
                         format!("state `{}` is not reachable from `{initial}`", state.name),
                         "unreachable",
@@ -264,7 +273,7 @@ impl Loader {
         let mut out = Vec::new();
         let Some(node) = map.get_node(key) else {
             if allowed {
-                let owner = (self.span_location(map.span()), 1);
+                let owner = (self.source.span_location(map.span()), 1);
                 self.require(map, key, &owner, "`lifecycle`");
             }
             return out;
@@ -287,7 +296,7 @@ impl Loader {
                 &["from", "to", "clause", "description", "decision"]
             };
             self.check_keys(edge, keys, noun);
-            let at = self.at_node(item);
+            let at = self.source.at_node(item);
             let meta = self.meta(edge, &at, noun);
             let endpoint = |this: &mut Self, which: &str| -> Option<String> {
                 let scalar = this
@@ -295,11 +304,11 @@ impl Loader {
                     .and_then(|n| this.expect_scalar(n, &format!("`{which}`")))?;
                 let state = scalar.as_str().to_string();
                 if !states.is_empty() && !states.contains(&state) {
-                    let state_at = this.at_scalar(scalar);
+                    let state_at = this.source.at_scalar(scalar);
                     let help = did_you_mean(&state, states.iter().map(String::as_str))
                         .or_else(|| Some("declare it under `states:`".into()));
-                    this.report(
-                        "S0402",
+                    this.sink.report(
+                        Code::UnknownState,
                         state_at,
                         format!("{noun} names undeclared state `{state}`"),
                         "not under `states:`",
@@ -320,10 +329,10 @@ impl Loader {
                         "diagram" => Some(TransitionOrigin::Diagram),
                         "text" => Some(TransitionOrigin::Text),
                         other => {
-                            let origin_at = self.at_scalar(scalar);
+                            let origin_at = self.source.at_scalar(scalar);
                             let help = did_you_mean(other, ["diagram", "text"]).map(|h| format!("{h} `origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)")).unwrap_or_else(|| "`origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)".into());
-                            self.report(
-                                "S0409",
+                            self.sink.report(
+                                Code::InvalidTransitionOrigin,
                                 origin_at,
                                 format!("unknown transition origin `{}`", other.escape_debug()),
                                 "not `diagram` or `text`",

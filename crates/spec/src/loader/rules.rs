@@ -5,10 +5,20 @@
 //! (a union is entered only through its tag, or through a `[variant]` step into the fields of one
 //! variant), and every comparison value is checked against the type found at the end of its path.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use marked_yaml::Node;
+use marked_yaml::types::MarkedMappingNode;
+
+use super::read::shape;
+use super::{At, Reader};
+use crate::diagnostics::Code;
 use crate::model::{
-    Condition, FieldPath, HashForm, Measure, MemberMatch, PathStep, Rule, SortKey, Term, Variant,
+    Condition, FieldPath, HashForm, Location, Measure, MemberMatch, PathStep, Primitive, Record,
+    Rule, SortKey, Term, TypeDef, TypeKind, TypeRef, Union, Variant,
 };
+use crate::names::{self, NameKind};
+use crate::suggest::did_you_mean;
 
 const RULE_KEYS: &[&str] = &[
     "on",
@@ -66,13 +76,14 @@ enum Leaf<'t> {
     Variant(&'t str, &'t Variant),
 }
 
-impl Loader {
+impl Reader<'_> {
     /// Reads every file's `rules:` section against the assembled types.
     pub(super) fn rules(&mut self, roots: &[&MarkedMappingNode], types: &[TypeDef]) -> Vec<Rule> {
         let mut rules = Vec::new();
         let mut names: BTreeMap<String, Location> = BTreeMap::new();
         let mut codes: BTreeMap<String, Location> = BTreeMap::new();
         let error_codes: BTreeMap<String, Location> = self
+            .pending
             .error_codes
             .iter()
             .map(|(code, at)| (code.clone(), at.0.clone()))
@@ -86,10 +97,10 @@ impl Loader {
             };
             for (key, value) in map.iter() {
                 let name = self.name(key, NameKind::Field);
-                let at = self.at_scalar(key);
+                let at = self.source.at_scalar(key);
                 if let Some(first) = names.get(&name) {
-                    self.report(
-                        "S0906",
+                    self.sink.report(
+                        Code::DuplicateRule,
                         at.clone(),
                         format!("rule `{name}` is declared twice"),
                         "declared again here",
@@ -104,12 +115,12 @@ impl Loader {
                         .and_then(|n| n.as_mapping())
                         .and_then(|m| m.get_scalar("code"))
                     {
-                        Some(scalar) => self.at_scalar(scalar),
+                        Some(scalar) => self.source.at_scalar(scalar),
                         None => (rule.meta.location.clone(), 1),
                     };
                     if let Some(first) = codes.get(&rule.code).or(error_codes.get(&rule.code)) {
-                        self.report(
-                            "S0906",
+                        self.sink.report(
+                            Code::DuplicateRule,
                             code_at,
                             format!("rule code `{}` is already used", rule.code),
                             "already used",
@@ -139,9 +150,9 @@ impl Loader {
             Some(scalar) => {
                 let code = scalar.as_str().to_string();
                 if !super::errors::is_error_code(&code) {
-                    let at = self.at_scalar(scalar);
-                    self.report(
-                        "S0702",
+                    let at = self.source.at_scalar(scalar);
+                    self.sink.report(
+                        Code::InvalidErrorCode,
                         at,
                         format!("invalid rule code `{}`", code.escape_debug()),
                         "expected `^[A-Z]+(-[A-Z0-9]+)+$`",
@@ -154,7 +165,9 @@ impl Loader {
         };
         let message = match self.require(map, "message", &owner, &what) {
             Some(n) => {
-                let key_at = map.get_key_value("message").map(|(k, _)| self.at_scalar(k));
+                let key_at = map
+                    .get_key_value("message")
+                    .map(|(k, _)| self.source.at_scalar(k));
                 self.prose(n, "message", key_at)
             }
             None => String::new(),
@@ -165,7 +178,7 @@ impl Loader {
         {
             Some(scalar) => {
                 let on = scalar.as_str().to_string();
-                let at = self.at_scalar(scalar);
+                let at = self.source.at_scalar(scalar);
                 match types.iter().find(|t| t.name == on) {
                     Some(TypeDef {
                         kind: TypeKind::Record(record),
@@ -173,8 +186,8 @@ impl Loader {
                         ..
                     }) => Some(Scope::Record(name, record)),
                     Some(_) => {
-                        self.report(
-                            "S0901",
+                        self.sink.report(
+                            Code::RuleOnNotRecord,
                             at,
                             format!("rule `on` type `{on}` is not a record"),
                             "not a record",
@@ -192,8 +205,8 @@ impl Loader {
                         });
                         let help = did_you_mean(&on, records)
                             .unwrap_or_else(|| "name a record declared under `types:`".into());
-                        self.report(
-                            "S0901",
+                        self.sink.report(
+                            Code::RuleOnNotRecord,
                             at,
                             format!("rule `on` names unknown type `{}`", on.escape_debug()),
                             "unknown type",
@@ -241,7 +254,7 @@ impl Loader {
         types: &'t [TypeDef],
         depth: usize,
     ) -> Option<Condition> {
-        let at = self.at_node(node);
+        let at = self.source.at_node(node);
         if depth > 32 {
             self.malformed(at, "conditions are nested too deeply", None);
             return None;
@@ -319,12 +332,12 @@ impl Loader {
             "all" | "any" => {
                 self.only_keys(map, &[operator], &at)?;
                 let Node::Sequence(seq) = value else {
-                    let at = self.at_node(value);
+                    let at = self.source.at_node(value);
                     self.malformed(at, format!("`{operator}` takes a list of conditions"), None);
                     return None;
                 };
                 if seq.is_empty() {
-                    let at = self.at_node(value);
+                    let at = self.source.at_node(value);
                     self.malformed(at, format!("`{operator}` has no conditions"), None);
                     return None;
                 }
@@ -400,10 +413,10 @@ impl Loader {
                     _ => None,
                 };
                 if element.is_none() {
-                    let at = self.at_node(value);
+                    let at = self.source.at_node(value);
                     let found = leaf_text(leaf.as_ref());
-                    self.report(
-                        "S0905",
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!("`each: {path}` needs a list of records, found `{found}`"),
                         "not a list of records",
@@ -428,9 +441,9 @@ impl Loader {
         } else {
             let (key, key_leaf) = self.path(second_node, element, types)?;
             if let Some(Leaf::Variant(name, variant)) = key_leaf {
-                let at = self.at_node(second_node);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(second_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!(
                         "`all_equal: {key}` compares whole `{name}` values selected by `[{}]`",
@@ -448,9 +461,9 @@ impl Loader {
                 && !matches!(leaf, Leaf::Tag(..))
                 && matches!(leaf, Leaf::Typed(TypeRef::List(_) | TypeRef::Map(_)))
             {
-                let at = self.at_node(second_node);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(second_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!("`all_equal: {key}` compares lists or maps"),
                     "not a single value",
@@ -537,9 +550,9 @@ impl Loader {
             }
             (Some(_), leaf) => {
                 let found = leaf_text(leaf.as_ref());
-                let at = self.at_node(list_node);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(list_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!("`member_of: {list}` needs a list, found `{found}`"),
                     "not a list",
@@ -554,9 +567,9 @@ impl Loader {
             let (value, value_leaf) = self.path(field_node, scope, types)?;
             if let (Some(element), Some(value_leaf)) = (element_ty, value_leaf.as_ref()) {
                 if element_scope.is_some() {
-                    let at = self.at_node(list_node);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_node(list_node);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!("`{{ field: {value}, member_of: {list} }}` compares with whole elements of a list of `{element}`"),
                         "a list of records",
@@ -566,9 +579,9 @@ impl Loader {
                 }
                 let element_leaf = Leaf::Typed(element);
                 if !self.matchable(&element_leaf, value_leaf, types) {
-                    let at = self.at_node(field_node);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_node(field_node);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!(
                             "`{value}` is `{}`, which cannot be compared with the `{element}` elements of `{list}`",
@@ -583,7 +596,7 @@ impl Loader {
             matches.push(MemberMatch { key: None, value });
         } else if let Some(match_node) = map.get_node("match") {
             let Node::Mapping(pairs) = match_node else {
-                let at = self.at_node(match_node);
+                let at = self.source.at_node(match_node);
                 self.malformed(
                     at,
                     format!("`match` takes a mapping, found {}", shape(match_node)),
@@ -592,7 +605,7 @@ impl Loader {
                 return None;
             };
             if root.is_some() && element_ty.is_some() && element_scope.is_none() {
-                let at = self.at_node(match_node);
+                let at = self.source.at_node(match_node);
                 self.malformed(
                     at,
                     format!("`match` reads keys of elements, but `{list}` is a list of scalars"),
@@ -614,9 +627,9 @@ impl Loader {
                 if let (Some(key_leaf), Some(value_leaf)) = (key_leaf.as_ref(), value_leaf.as_ref())
                     && !self.matchable(key_leaf, value_leaf, types)
                 {
-                    let at = self.at_node(value_node);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_node(value_node);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!(
                             "`{value}` is `{}`, which cannot be compared with `{key}` (`{}`) of the elements of `{list}`",
@@ -641,7 +654,7 @@ impl Loader {
         let filter = match map.get_node("where") {
             Some(node) => {
                 if root.is_some() && element_scope.is_none() {
-                    let at = self.at_node(node);
+                    let at = self.source.at_node(node);
                     self.malformed(
                         at,
                         format!(
@@ -765,9 +778,9 @@ impl Loader {
             if let Some(leaf) = &leaf
                 && !self.has_length(leaf, types)
             {
-                let at = self.at_node(field);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(field);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!(
                         "length bounds on `{path}`, which is `{}`",
@@ -793,7 +806,7 @@ impl Loader {
                     other => shape(other).to_string(),
                 };
                 if key != "profile_id" {
-                    let at = self.at_node(node);
+                    let at = self.source.at_node(node);
                     self.malformed(
                         at,
                         format!("`in_registry` names `{}`, which the profile registry does not list", key.escape_debug()),
@@ -801,11 +814,11 @@ impl Loader {
                     );
                     return None;
                 }
-                let ids = self.profile_state.registered_ids.clone();
+                let ids = self.pending.profiles.registered_ids.clone();
                 if ids.is_empty() {
-                    let at = self.at_node(node);
-                    self.report(
-                        "S0904",
+                    let at = self.source.at_node(node);
+                    self.sink.report(
+                        Code::RuleValueMismatch,
                         at,
                         format!("`in_registry: profile_id` on `{path}`, but the spec declares no profiles"),
                         "empty registry",
@@ -816,9 +829,9 @@ impl Loader {
                 if let Some(Leaf::Typed(ty)) = &leaf
                     && !self.comparable(ty, types)
                 {
-                    let at = self.at_node(field);
-                    self.report(
-                        "S0904",
+                    let at = self.source.at_node(field);
+                    self.sink.report(
+                        Code::RuleValueMismatch,
                         at,
                         format!("`in_registry` on `{path}`, which is `{ty}`"),
                         "not comparable",
@@ -836,9 +849,9 @@ impl Loader {
                 if let Some(leaf) = &leaf
                     && !numeric(leaf)
                 {
-                    let at = self.at_node(field);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_node(field);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!(
                             "`equals_sum` on `{path}`, which is `{}`",
@@ -856,9 +869,9 @@ impl Loader {
                 if let Some(leaf) = &leaf
                     && !numeric(leaf)
                 {
-                    let at = self.at_node(field);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_node(field);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!("`at_most` bounds `{path}`, which is `{}`", leaf_text(Some(leaf))),
                         "not a number",
@@ -877,9 +890,9 @@ impl Loader {
                 if let (Some(leaf), Some(other_leaf)) = (&leaf, &other_leaf)
                     && !self.matchable(leaf, other_leaf, types)
                 {
-                    let at = self.at_node(node);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_node(node);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!(
                             "`{path}` is `{}`, which cannot be compared with `{other}` (`{}`)",
@@ -906,12 +919,12 @@ impl Loader {
             }
             "in" | "not_in" => {
                 let Node::Sequence(seq) = node else {
-                    let at = self.at_node(node);
+                    let at = self.source.at_node(node);
                     self.malformed(at, format!("`{comparison}` takes a list of values"), None);
                     return None;
                 };
                 if seq.is_empty() {
-                    let at = self.at_node(node);
+                    let at = self.source.at_node(node);
                     self.malformed(at, format!("`{comparison}` has no values"), None);
                     return None;
                 }
@@ -938,9 +951,9 @@ impl Loader {
                     None => None,
                     Some(Leaf::Typed(TypeRef::List(inner))) => Some(inner.as_ref()),
                     Some(other) => {
-                        let at = self.at_node(field);
-                        self.report(
-                            "S0905",
+                        let at = self.source.at_node(field);
+                        self.sink.report(
+                            Code::RuleOperandKind,
                             at,
                             format!(
                                 "`contains` on `{path}`, which is `{}`",
@@ -956,7 +969,7 @@ impl Loader {
                     Some(element) => {
                         self.compare_value(node, Some(&Leaf::Typed(element)), &path, types)?
                     }
-                    None => whole_spec::yaml_to_json(node),
+                    None => super::whole_spec::yaml_to_json(node),
                 };
                 Some(Condition::Contains { path, value })
             }
@@ -983,7 +996,7 @@ impl Loader {
             ))
         };
         let Node::Mapping(map) = node else {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(
                 at,
                 format!("`hash_of` takes a mapping, found {}", shape(node)),
@@ -993,7 +1006,7 @@ impl Loader {
         };
         let mut entries = map.iter();
         let (Some((key, parts_node)), None) = (entries.next(), entries.next()) else {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(at, "`hash_of` names exactly one form", shape_help());
             return None;
         };
@@ -1002,7 +1015,7 @@ impl Loader {
             .copied()
             .find(|f| f.name() == key.as_str())
         else {
-            let at = self.at_scalar(key);
+            let at = self.source.at_scalar(key);
             let hint =
                 crate::suggest::did_you_mean(key.as_str(), HashForm::ALL.iter().map(|f| f.name()))
                     .map(|h| format!("{h} "))
@@ -1020,9 +1033,9 @@ impl Loader {
         if let Some(leaf) = leaf
             && !self.has_length(leaf, types)
         {
-            let at = self.at_node(field);
-            self.report(
-                "S0905",
+            let at = self.source.at_node(field);
+            self.sink.report(
+                Code::RuleOperandKind,
                 at,
                 format!(
                     "`hash_of` on `{path}`, which is `{}`",
@@ -1034,7 +1047,7 @@ impl Loader {
             return None;
         }
         let Node::Sequence(seq) = parts_node else {
-            let at = self.at_node(parts_node);
+            let at = self.source.at_node(parts_node);
             self.malformed(
                 at,
                 format!("`{}` takes a list of paths", form.name()),
@@ -1043,7 +1056,7 @@ impl Loader {
             return None;
         };
         if seq.is_empty() {
-            let at = self.at_node(parts_node);
+            let at = self.source.at_node(parts_node);
             self.malformed(
                 at,
                 format!("`{}` names no value to hash", form.name()),
@@ -1057,9 +1070,9 @@ impl Loader {
             if let Some(part_leaf) = &part_leaf
                 && !hashes_as(form, part_leaf, types)
             {
-                let at = self.at_node(part);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(part);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!(
                         "`{}` hashes `{part_path}`, which is `{}`",
@@ -1091,7 +1104,7 @@ impl Loader {
             )
         };
         let Node::Sequence(seq) = node else {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(
                 at,
                 format!("`sorted_by` takes a list of keys, found {}", shape(node)),
@@ -1100,13 +1113,13 @@ impl Loader {
             return None;
         };
         if seq.is_empty() {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(at, "`sorted_by` has no keys", help());
             return None;
         }
         let mut keys = Vec::new();
         for item in seq.iter() {
-            let at = self.at_node(item);
+            let at = self.source.at_node(item);
             let Node::Mapping(map) = item else {
                 self.malformed(
                     at,
@@ -1124,7 +1137,7 @@ impl Loader {
                 "ascending" => false,
                 "descending" => true,
                 other => {
-                    let at = self.at_scalar(order);
+                    let at = self.source.at_scalar(order);
                     self.malformed(
                         at,
                         format!(
@@ -1153,9 +1166,9 @@ impl Loader {
                     match (field, kind) {
                         (Some(f), Some(numeric)) if f.required || f.default.is_some() => numeric,
                         _ => {
-                            let at = self.at_scalar(key);
-                            self.report(
-                                "S0905",
+                            let at = self.source.at_scalar(key);
+                            self.sink.report(
+                                Code::RuleOperandKind,
                                 at,
                                 format!("`sorted_by` key `{}` is no required number or string field of `{name}`", key.as_str()),
                                 "not a sort key",
@@ -1166,9 +1179,9 @@ impl Loader {
                     }
                 }
                 Some(_) => {
-                    let at = self.at_scalar(key);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_scalar(key);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         "`sorted_by` sorts a list of records".to_string(),
                         "not a list of records",
@@ -1230,9 +1243,9 @@ impl Loader {
             None => None,
             Some(Leaf::Typed(TypeRef::List(inner))) => Some(inner.as_ref()),
             Some(other) => {
-                let at = self.at_node(list_node);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(list_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!(
                         "`{operator}: {list}` needs a list, found `{}`",
@@ -1263,9 +1276,9 @@ impl Loader {
                 _ => None,
             });
             if element.is_some() && element_scope.is_none() {
-                let at = self.at_node(list_node);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(list_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!("`sum: {list}` needs a list of records"),
                     "not a list of records",
@@ -1277,9 +1290,9 @@ impl Loader {
             if let Some(key_leaf) = &key_leaf
                 && !numeric(key_leaf)
             {
-                let at = self.at_node(key_node);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(key_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!(
                         "`sum` adds up `{key}`, which is `{}`",
@@ -1311,7 +1324,7 @@ impl Loader {
             Some("write `equals_sum: [a, b, { max: [c, d] }]` with paths to numbers".to_string())
         };
         let Node::Sequence(seq) = node else {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(
                 at,
                 format!("`equals_sum` takes a list of terms, found {}", shape(node)),
@@ -1320,7 +1333,7 @@ impl Loader {
             return None;
         };
         if seq.is_empty() {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(at, "`equals_sum` has no terms", help());
             return None;
         }
@@ -1328,7 +1341,7 @@ impl Loader {
         for item in seq.iter() {
             let (paths, is_max) = match item {
                 Node::Mapping(map) => {
-                    let at = self.at_node(item);
+                    let at = self.source.at_node(item);
                     self.only_keys(map, &["max"], &at)?;
                     let Some(Node::Sequence(members)) = map.get_node("max") else {
                         self.malformed(at, "a `max` term takes a list of paths", help());
@@ -1348,9 +1361,9 @@ impl Loader {
                 if let Some(leaf) = &leaf
                     && !numeric(leaf)
                 {
-                    let at = self.at_node(member);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_node(member);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!(
                             "`equals_sum` adds `{path}`, which is `{}`",
@@ -1383,9 +1396,9 @@ impl Loader {
         if let Some(leaf) = &bound_leaf
             && !numeric(leaf)
         {
-            let at = self.at_node(node);
-            self.report(
-                "S0905",
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::RuleOperandKind,
                 at,
                 format!("`at_most: {bound}` is `{}`", leaf_text(Some(leaf))),
                 "not a number",
@@ -1404,10 +1417,10 @@ impl Loader {
         path: &FieldPath,
         types: &[TypeDef],
     ) -> Option<serde_json::Value> {
-        let at = self.at_node(node);
+        let at = self.source.at_node(node);
         let fail = |this: &mut Self, problem: String, help: Option<String>| {
-            this.report(
-                "S0904",
+            this.sink.report(
+                Code::RuleValueMismatch,
                 at.clone(),
                 format!("value does not fit `{path}`: {problem}"),
                 "wrong value",
@@ -1416,7 +1429,7 @@ impl Loader {
             None
         };
         match leaf {
-            None => Some(whole_spec::yaml_to_json(node)),
+            None => Some(super::whole_spec::yaml_to_json(node)),
             Some(Leaf::Tag(name, union)) => {
                 let text = match node {
                     Node::Scalar(s) => s.as_str(),
@@ -1502,7 +1515,7 @@ impl Loader {
     ) -> Option<(FieldPath, Option<Leaf<'t>>)> {
         let scalar = self.expect_scalar(node, "a field path")?;
         let text = scalar.as_str().to_string();
-        let at = self.at_scalar(scalar);
+        let at = self.source.at_scalar(scalar);
         let Some(path) = parse_path(&text) else {
             self.malformed(
                 at,
@@ -1539,8 +1552,8 @@ impl Loader {
                                             quoted(union.variants.iter().map(|v| v.name.as_str()))
                                         )
                                     });
-                                    self.report(
-                                        "S0902",
+                                    self.sink.report(
+                                        Code::InvalidRulePath,
                                         at,
                                         format!(
                                             "`[{variant}]` in `{text}` is not a variant of `{name}`"
@@ -1558,8 +1571,8 @@ impl Loader {
                             } else {
                                 format!("`{walked}`")
                             };
-                            self.report(
-                                "S0902",
+                            self.sink.report(
+                                Code::InvalidRulePath,
                                 at,
                                 format!(
                                     "`[{variant}]` in `{text}` selects a variant, but {what} is `{name}`, not a union"
@@ -1616,8 +1629,8 @@ impl Loader {
                                 .join(" or ")
                         ),
                     };
-                    self.report(
-                        "S0902",
+                    self.sink.report(
+                        Code::InvalidRulePath,
                         at,
                         format!("`{segment}` in `{text}` is not addressable: `{name}` is a union"),
                         "union without a variant step",
@@ -1657,8 +1670,8 @@ impl Loader {
                                     ))
                                 }
                             };
-                            self.report(
-                                "S0902",
+                            self.sink.report(
+                                Code::InvalidRulePath,
                                 at,
                                 format!(
                                     "`{segment}` in `{text}` is not a field of variant `{}` of `{name}`",
@@ -1679,8 +1692,8 @@ impl Loader {
                                 segment,
                                 record.fields.iter().map(|f| f.name.as_str()),
                             );
-                            self.report(
-                                "S0902",
+                            self.sink.report(
+                                Code::InvalidRulePath,
                                 at,
                                 format!("`{segment}` in `{text}` is not a field of `{name}`"),
                                 "unknown field",
@@ -1712,8 +1725,8 @@ impl Loader {
                             "use `{{ each: {prefix}, require: … }}` with paths relative to the element"
                         ),
                     };
-                    self.report(
-                        "S0903",
+                    self.sink.report(
+                        Code::RulePathThroughList,
                         at,
                         format!("path `{text}` goes through the list `{prefix}`"),
                         "through a list",
@@ -1758,8 +1771,8 @@ impl Loader {
                 "only record fields (and a union's tag, or a `[variant]`'s fields) can be walked into",
             ),
         };
-        self.report(
-            "S0902",
+        self.sink.report(
+            Code::InvalidRulePath,
             at,
             format!("path `{text}` continues after `{segment}`, which is `{ty}`"),
             label,
@@ -1790,7 +1803,13 @@ impl Loader {
     }
 
     fn malformed(&mut self, at: At, message: impl Into<String>, help: Option<String>) {
-        self.report("S0907", at, message, "malformed condition", help);
+        self.sink.report(
+            Code::MalformedCondition,
+            at,
+            message,
+            "malformed condition",
+            help,
+        );
     }
 }
 
