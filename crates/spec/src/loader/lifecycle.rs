@@ -38,9 +38,69 @@ impl Reader<'_> {
             .and_then(|n| self.expect_scalar(n, "lifecycle `name`"))
             .map(|s| self.name(s, NameKind::Type));
 
-        // States.
+        let states = self.states(map, &owner, what);
+        let state_names: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
+        // `removed_states:` maps a state that is gone onto one that exists, as an enum's
+        // `removed_values:` does: stored rows move, and old records may read as the new state.
+        if let Some(name) = &name {
+            let as_values: Vec<EnumValue> = states
+                .iter()
+                .map(|s| EnumValue {
+                    name: s.name.clone(),
+                    meta: s.meta.clone(),
+                })
+                .collect();
+            self.removed_values(map, name, &as_values, "removed_states");
+        }
+
+        let initial = self.initial_state(map, &owner, what, &state_names);
+
+        let before_edges = self.sink.len();
+        let transitions = self.edges(map, "transitions", &state_names, true);
+        // A transition that could not be read would make the graph checks below report states as
+        // stuck or unreachable only because of that error; skip them then.
+        let graph_readable = !self.sink.reported_since(
+            before_edges,
+            &[Code::UnknownState, Code::MissingKey, Code::WrongShape],
+        );
+        let rejected_edges = self.edges(map, "rejected", &state_names, false);
+
+        self.check_edges(&states, &transitions, &rejected_edges);
+
+        if graph_readable {
+            self.check_graph(&states, &transitions, &initial);
+        }
+
+        let name = name?;
+        Some(Lifecycle {
+            name,
+            meta,
+            states,
+            initial,
+            transitions: transitions
+                .into_iter()
+                .map(|e| Transition {
+                    from: e.from,
+                    to: e.to,
+                    origin: e.origin.unwrap_or(TransitionOrigin::Diagram),
+                    meta: e.meta,
+                })
+                .collect(),
+            rejected: rejected_edges
+                .into_iter()
+                .map(|e| RejectedTransition {
+                    from: e.from,
+                    to: e.to,
+                    meta: e.meta,
+                })
+                .collect(),
+        })
+    }
+
+    /// `states:`, in spec order.
+    fn states(&mut self, map: &MarkedMappingNode, owner: &At, what: &str) -> Vec<State> {
         let mut states: Vec<State> = Vec::new();
-        if let Some(states_node) = self.require(map, "states", &owner, what)
+        if let Some(states_node) = self.require(map, "states", owner, what)
             && let Some(states_map) = self.expect_map(states_node, "`states`")
         {
             if states_map.is_empty() {
@@ -71,22 +131,19 @@ impl Reader<'_> {
                 });
             }
         }
-        let state_names: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
-        // `removed_states:` maps a state that is gone onto one that exists, as an enum's
-        // `removed_values:` does: stored rows move, and old records may read as the new state.
-        if let Some(name) = &name {
-            let as_values: Vec<EnumValue> = states
-                .iter()
-                .map(|s| EnumValue {
-                    name: s.name.clone(),
-                    meta: s.meta.clone(),
-                })
-                .collect();
-            self.removed_values(map, name, &as_values, "removed_states");
-        }
+        states
+    }
 
-        let initial = match self
-            .require(map, "initial", &owner, what)
+    /// `initial:`, which must be a declared state (when any state is declared).
+    fn initial_state(
+        &mut self,
+        map: &MarkedMappingNode,
+        owner: &At,
+        what: &str,
+        state_names: &[String],
+    ) -> String {
+        match self
+            .require(map, "initial", owner, what)
             .and_then(|n| self.expect_scalar(n, "`initial`"))
         {
             Some(scalar) => {
@@ -106,21 +163,14 @@ impl Reader<'_> {
                 initial
             }
             None => String::new(),
-        };
+        }
+    }
 
-        let before_edges = self.sink.len();
-        let transitions = self.edges(map, "transitions", &state_names, true);
-        // A transition that could not be read would make the graph checks below report states as
-        // stuck or unreachable only because of that error; skip them then.
-        let graph_readable = !self.sink.reported_since(
-            before_edges,
-            &[Code::UnknownState, Code::MissingKey, Code::WrongShape],
-        );
-        let rejected_edges = self.edges(map, "rejected", &state_names, false);
-
-        // Duplicates, overlaps, terminal sources.
+    /// Duplicate edges, edges both allowed and rejected, rejected edges without a reason, and
+    /// transitions out of terminal states.
+    fn check_edges(&mut self, states: &[State], transitions: &[Edge], rejected_edges: &[Edge]) {
         let mut seen: BTreeMap<(String, String), Location> = BTreeMap::new();
-        for edge in &transitions {
+        for edge in transitions {
             let key = (edge.from.clone(), edge.to.clone());
             if let Some(first) = seen.get(&key) {
                 self.sink.report(
@@ -147,7 +197,7 @@ impl Reader<'_> {
             }
         }
         let mut seen_rejected: BTreeMap<(String, String), Location> = BTreeMap::new();
-        for edge in &rejected_edges {
+        for edge in rejected_edges {
             let key = (edge.from.clone(), edge.to.clone());
             if let Some(first) = seen_rejected.get(&key) {
                 self.sink.report(
@@ -187,9 +237,11 @@ impl Reader<'_> {
                 );
             }
         }
+    }
 
-        // Every non-terminal state needs a way out; every state must be reachable.
-        for state in states.iter().filter(|_| graph_readable) {
+    /// Every non-terminal state has a way out, and every state is reachable from `initial`.
+    fn check_graph(&mut self, states: &[State], transitions: &[Edge], initial: &str) {
+        for state in states {
             if !state.terminal && !transitions.iter().any(|t| t.from == state.name) {
                 let at = (state.meta.location.clone(), state.name.chars().count());
                 self.sink.report(
@@ -207,9 +259,9 @@ impl Reader<'_> {
                 );
             }
         }
-        if graph_readable && state_names.contains(&initial) {
+        if states.iter().any(|s| s.name == initial) {
             let mut reached: BTreeSet<&str> = BTreeSet::new();
-            let mut queue = vec![initial.as_str()];
+            let mut queue = vec![initial];
             while let Some(current) = queue.pop() {
                 if reached.insert(current) {
                     queue.extend(
@@ -220,7 +272,7 @@ impl Reader<'_> {
                     );
                 }
             }
-            for state in &states {
+            for state in states {
                 if !reached.contains(state.name.as_str()) {
                     let at = (state.meta.location.clone(), state.name.chars().count());
                     self.sink.report(
@@ -236,31 +288,6 @@ impl Reader<'_> {
                 }
             }
         }
-
-        let name = name?;
-        Some(Lifecycle {
-            name,
-            meta,
-            states,
-            initial,
-            transitions: transitions
-                .into_iter()
-                .map(|e| Transition {
-                    from: e.from,
-                    to: e.to,
-                    origin: e.origin.unwrap_or(TransitionOrigin::Diagram),
-                    meta: e.meta,
-                })
-                .collect(),
-            rejected: rejected_edges
-                .into_iter()
-                .map(|e| RejectedTransition {
-                    from: e.from,
-                    to: e.to,
-                    meta: e.meta,
-                })
-                .collect(),
-        })
     }
 
     fn edges(

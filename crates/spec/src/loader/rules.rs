@@ -66,6 +66,14 @@ enum Scope<'t> {
     Variant(&'t str, &'t Union, &'t Variant),
 }
 
+/// Where a field step of a path lands.
+enum FieldStep<'t> {
+    /// A field of this type.
+    Typed(&'t TypeRef),
+    /// The tag of this union (only at the end of a path).
+    Tag(&'t str, &'t Union),
+}
+
 /// What a path ends at.
 enum Leaf<'t> {
     /// A field of this type.
@@ -757,93 +765,12 @@ impl Reader<'_> {
         self.only_keys(map, &allowed, at)?;
         let (path, leaf) = self.path(field, scope, types)?;
         if is_length {
-            let min = match map.get_node("min_length") {
-                Some(n) => Some(self.unsigned(n, "`min_length`")?),
-                None => None,
-            };
-            let max = match map.get_node("max_length") {
-                Some(n) => Some(self.unsigned(n, "`max_length`")?),
-                None => None,
-            };
-            if let (Some(min), Some(max)) = (min, max)
-                && min > max
-            {
-                self.malformed(
-                    at.clone(),
-                    format!("`min_length` {min} is greater than `max_length` {max}"),
-                    None,
-                );
-                return None;
-            }
-            if let Some(leaf) = &leaf
-                && !self.has_length(leaf, types)
-            {
-                let at = self.source.at_node(field);
-                self.sink.report(
-                    Code::RuleOperandKind,
-                    at,
-                    format!(
-                        "length bounds on `{path}`, which is `{}`",
-                        leaf_text(Some(leaf))
-                    ),
-                    "not a string or list",
-                    Some(
-                        "`min_length`/`max_length` count characters of a string or items of a list"
-                            .into(),
-                    ),
-                );
-                return None;
-            }
-            return Some(Condition::Length { path, min, max });
+            return self.length_bounds(map, field, at, path, leaf, types);
         }
         let comparison = present.first().copied().unwrap_or_default();
         let node = map.get_node(comparison)?;
         match comparison {
-            "in_registry" => {
-                // `in_registry: profile_id`: one of the registered profiles' wire ids.
-                let key = match node {
-                    Node::Scalar(scalar) => scalar.as_str().to_string(),
-                    other => shape(other).to_string(),
-                };
-                if key != "profile_id" {
-                    let at = self.source.at_node(node);
-                    self.malformed(
-                        at,
-                        format!("`in_registry` names `{}`, which the profile registry does not list", key.escape_debug()),
-                        Some("write `in_registry: profile_id` (the ids of the profiles under `profiles:`)".into()),
-                    );
-                    return None;
-                }
-                let ids = self.pending.profiles.registered_ids.clone();
-                if ids.is_empty() {
-                    let at = self.source.at_node(node);
-                    self.sink.report(
-                        Code::RuleValueMismatch,
-                        at,
-                        format!("`in_registry: profile_id` on `{path}`, but the spec declares no profiles"),
-                        "empty registry",
-                        Some("declare the profiles under `profiles:`".into()),
-                    );
-                    return None;
-                }
-                if let Some(Leaf::Typed(ty)) = &leaf
-                    && !self.comparable(ty, types)
-                {
-                    let at = self.source.at_node(field);
-                    self.sink.report(
-                        Code::RuleValueMismatch,
-                        at,
-                        format!("`in_registry` on `{path}`, which is `{ty}`"),
-                        "not comparable",
-                        Some("compare a string field with the profile ids".into()),
-                    );
-                    return None;
-                }
-                Some(Condition::OneOf {
-                    path,
-                    values: ids.into_iter().map(serde_json::Value::String).collect(),
-                })
-            }
+            "in_registry" => self.in_registry(node, field, path, leaf.as_ref(), types),
             "hash_of" => self.hash_of(node, field, path, leaf.as_ref(), scope, types),
             "equals_sum" => {
                 if let Some(leaf) = &leaf
@@ -885,30 +812,7 @@ impl Reader<'_> {
                     bound,
                 })
             }
-            "same_as" => {
-                let (other, other_leaf) = self.path(node, root, types)?;
-                if let (Some(leaf), Some(other_leaf)) = (&leaf, &other_leaf)
-                    && !self.matchable(leaf, other_leaf, types)
-                {
-                    let at = self.source.at_node(node);
-                    self.sink.report(
-                        Code::RuleOperandKind,
-                        at,
-                        format!(
-                            "`{path}` is `{}`, which cannot be compared with `{other}` (`{}`)",
-                            leaf_text(Some(leaf)),
-                            leaf_text(Some(other_leaf))
-                        ),
-                        "not comparable",
-                        Some(format!(
-                            "{}; `{other}` is read from the rule's record (`on`)",
-                            MATCHABLE_HELP.replacen("`member_of`", "`same_as`", 1)
-                        )),
-                    );
-                    return None;
-                }
-                Some(Condition::SameAs { path, other })
-            }
+            "same_as" => self.same_as(node, path, leaf.as_ref(), root, types),
             "equals" | "not_equals" => {
                 let value = self.compare_value(node, leaf.as_ref(), &path, types)?;
                 Some(if comparison == "equals" {
@@ -917,63 +821,223 @@ impl Reader<'_> {
                     Condition::NotEquals { path, value }
                 })
             }
-            "in" | "not_in" => {
-                let Node::Sequence(seq) = node else {
-                    let at = self.source.at_node(node);
-                    self.malformed(at, format!("`{comparison}` takes a list of values"), None);
-                    return None;
-                };
-                if seq.is_empty() {
-                    let at = self.source.at_node(node);
-                    self.malformed(at, format!("`{comparison}` has no values"), None);
-                    return None;
-                }
-                let mut values = Vec::new();
-                let mut ok = true;
-                for item in seq.iter() {
-                    match self.compare_value(item, leaf.as_ref(), &path, types) {
-                        Some(v) => values.push(v),
-                        None => ok = false,
-                    }
-                }
-                if !ok {
-                    return None;
-                }
-                Some(if comparison == "in" {
-                    Condition::OneOf { path, values }
-                } else {
-                    Condition::NoneOf { path, values }
-                })
-            }
-            _ => {
-                // `contains`: the path is a list; the value is one of its elements.
-                let element = match &leaf {
-                    None => None,
-                    Some(Leaf::Typed(TypeRef::List(inner))) => Some(inner.as_ref()),
-                    Some(other) => {
-                        let at = self.source.at_node(field);
-                        self.sink.report(
-                            Code::RuleOperandKind,
-                            at,
-                            format!(
-                                "`contains` on `{path}`, which is `{}`",
-                                leaf_text(Some(other))
-                            ),
-                            "not a list",
-                            Some("`contains` tests the elements of a list field".into()),
-                        );
-                        return None;
-                    }
-                };
-                let value = match element {
-                    Some(element) => {
-                        self.compare_value(node, Some(&Leaf::Typed(element)), &path, types)?
-                    }
-                    None => super::whole_spec::yaml_to_json(node),
-                };
-                Some(Condition::Contains { path, value })
+            "in" | "not_in" => self.value_list(comparison, node, path, leaf.as_ref(), types),
+            _ => self.contains(node, field, path, leaf.as_ref(), types),
+        }
+    }
+
+    /// `{ field: p, min_length: n, max_length: m }`: bounds in order, on a string or a list.
+    fn length_bounds(
+        &mut self,
+        map: &MarkedMappingNode,
+        field: &Node,
+        at: &At,
+        path: FieldPath,
+        leaf: Option<Leaf<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        let min = match map.get_node("min_length") {
+            Some(n) => Some(self.unsigned(n, "`min_length`")?),
+            None => None,
+        };
+        let max = match map.get_node("max_length") {
+            Some(n) => Some(self.unsigned(n, "`max_length`")?),
+            None => None,
+        };
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            self.malformed(
+                at.clone(),
+                format!("`min_length` {min} is greater than `max_length` {max}"),
+                None,
+            );
+            return None;
+        }
+        if let Some(leaf) = &leaf
+            && !self.has_length(leaf, types)
+        {
+            let at = self.source.at_node(field);
+            self.sink.report(
+                Code::RuleOperandKind,
+                at,
+                format!(
+                    "length bounds on `{path}`, which is `{}`",
+                    leaf_text(Some(leaf))
+                ),
+                "not a string or list",
+                Some(
+                    "`min_length`/`max_length` count characters of a string or items of a list"
+                        .into(),
+                ),
+            );
+            return None;
+        }
+        Some(Condition::Length { path, min, max })
+    }
+
+    /// `in_registry: profile_id`: one of the registered profiles' wire ids.
+    fn in_registry(
+        &mut self,
+        node: &Node,
+        field: &Node,
+        path: FieldPath,
+        leaf: Option<&Leaf<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        // `in_registry: profile_id`: one of the registered profiles' wire ids.
+        let key = match node {
+            Node::Scalar(scalar) => scalar.as_str().to_string(),
+            other => shape(other).to_string(),
+        };
+        if key != "profile_id" {
+            let at = self.source.at_node(node);
+            self.malformed(
+                at,
+                format!(
+                    "`in_registry` names `{}`, which the profile registry does not list",
+                    key.escape_debug()
+                ),
+                Some(
+                    "write `in_registry: profile_id` (the ids of the profiles under `profiles:`)"
+                        .into(),
+                ),
+            );
+            return None;
+        }
+        let ids = self.pending.profiles.registered_ids.clone();
+        if ids.is_empty() {
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::RuleValueMismatch,
+                at,
+                format!("`in_registry: profile_id` on `{path}`, but the spec declares no profiles"),
+                "empty registry",
+                Some("declare the profiles under `profiles:`".into()),
+            );
+            return None;
+        }
+        if let Some(Leaf::Typed(ty)) = leaf
+            && !self.comparable(ty, types)
+        {
+            let at = self.source.at_node(field);
+            self.sink.report(
+                Code::RuleValueMismatch,
+                at,
+                format!("`in_registry` on `{path}`, which is `{ty}`"),
+                "not comparable",
+                Some("compare a string field with the profile ids".into()),
+            );
+            return None;
+        }
+        Some(Condition::OneOf {
+            path,
+            values: ids.into_iter().map(serde_json::Value::String).collect(),
+        })
+    }
+
+    /// `{ field: p, same_as: q }`: `q` is read from the rule's record and matchable with `p`.
+    fn same_as(
+        &mut self,
+        node: &Node,
+        path: FieldPath,
+        leaf: Option<&Leaf<'_>>,
+        root: Option<Scope<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        let (other, other_leaf) = self.path(node, root, types)?;
+        if let (Some(leaf), Some(other_leaf)) = (leaf, &other_leaf)
+            && !self.matchable(leaf, other_leaf, types)
+        {
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::RuleOperandKind,
+                at,
+                format!(
+                    "`{path}` is `{}`, which cannot be compared with `{other}` (`{}`)",
+                    leaf_text(Some(leaf)),
+                    leaf_text(Some(other_leaf))
+                ),
+                "not comparable",
+                Some(format!(
+                    "{}; `{other}` is read from the rule's record (`on`)",
+                    MATCHABLE_HELP.replacen("`member_of`", "`same_as`", 1)
+                )),
+            );
+            return None;
+        }
+        Some(Condition::SameAs { path, other })
+    }
+
+    /// `in` / `not_in` (`comparison`): a non-empty list of values of the field's type.
+    fn value_list(
+        &mut self,
+        comparison: &str,
+        node: &Node,
+        path: FieldPath,
+        leaf: Option<&Leaf<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        let Node::Sequence(seq) = node else {
+            let at = self.source.at_node(node);
+            self.malformed(at, format!("`{comparison}` takes a list of values"), None);
+            return None;
+        };
+        if seq.is_empty() {
+            let at = self.source.at_node(node);
+            self.malformed(at, format!("`{comparison}` has no values"), None);
+            return None;
+        }
+        let mut values = Vec::new();
+        let mut ok = true;
+        for item in seq.iter() {
+            match self.compare_value(item, leaf, &path, types) {
+                Some(v) => values.push(v),
+                None => ok = false,
             }
         }
+        if !ok {
+            return None;
+        }
+        Some(if comparison == "in" {
+            Condition::OneOf { path, values }
+        } else {
+            Condition::NoneOf { path, values }
+        })
+    }
+
+    /// `contains`: the path is a list; the value is one of its elements.
+    fn contains(
+        &mut self,
+        node: &Node,
+        field: &Node,
+        path: FieldPath,
+        leaf: Option<&Leaf<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        let element = match leaf {
+            None => None,
+            Some(Leaf::Typed(TypeRef::List(inner))) => Some(inner.as_ref()),
+            Some(other) => {
+                let at = self.source.at_node(field);
+                self.sink.report(
+                    Code::RuleOperandKind,
+                    at,
+                    format!(
+                        "`contains` on `{path}`, which is `{}`",
+                        leaf_text(Some(other))
+                    ),
+                    "not a list",
+                    Some("`contains` tests the elements of a list field".into()),
+                );
+                return None;
+            }
+        };
+        let value = match element {
+            Some(element) => self.compare_value(node, Some(&Leaf::Typed(element)), &path, types)?,
+            None => super::whole_spec::yaml_to_json(node),
+        };
+        Some(Condition::Contains { path, value })
     }
 
     /// `{ field: p, hash_of: { <form>: [q, …] } }`: `p` is a string (the stored hash), the form
@@ -1537,58 +1601,7 @@ impl Reader<'_> {
             let walked = FieldPath(path.0[..i].to_vec()).to_string();
             let segment = match step {
                 PathStep::Variant(variant) => {
-                    scope = match scope {
-                        Scope::Union(name, union) => {
-                            match union.variants.iter().find(|v| &v.name == variant) {
-                                Some(found) => Scope::Variant(name, union, found),
-                                None => {
-                                    let help = did_you_mean(
-                                        variant,
-                                        union.variants.iter().map(|v| v.name.as_str()),
-                                    )
-                                    .unwrap_or_else(|| {
-                                        format!(
-                                            "the variants of `{name}` are {}",
-                                            quoted(union.variants.iter().map(|v| v.name.as_str()))
-                                        )
-                                    });
-                                    self.sink.report(
-                                        Code::InvalidRulePath,
-                                        at,
-                                        format!(
-                                            "`[{variant}]` in `{text}` is not a variant of `{name}`"
-                                        ),
-                                        "unknown variant",
-                                        Some(help),
-                                    );
-                                    return None;
-                                }
-                            }
-                        }
-                        Scope::Record(name, _) | Scope::Variant(name, ..) => {
-                            let what = if walked.is_empty() {
-                                "the value".to_string()
-                            } else {
-                                format!("`{walked}`")
-                            };
-                            self.sink.report(
-                                Code::InvalidRulePath,
-                                at,
-                                format!(
-                                    "`[{variant}]` in `{text}` selects a variant, but {what} is `{name}`, not a union"
-                                ),
-                                "not a union",
-                                Some(if walked.is_empty() {
-                                    "a path starts with `[variant]` only inside `each` over a list of unions; here, name the union field first (`field[variant]`)"
-                                        .into()
-                                } else {
-                                    "a `[variant]` step applies only to a union-typed value; drop it to read the record's fields"
-                                        .into()
-                                }),
-                            );
-                            return None;
-                        }
-                    };
+                    scope = self.variant_step(scope, variant, &walked, &text, &at)?;
                     if i == last {
                         let Scope::Variant(name, _, variant) = scope else {
                             return None;
@@ -1599,164 +1612,253 @@ impl Reader<'_> {
                 }
                 PathStep::Field(segment) => segment,
             };
-            let ty = match scope {
-                Scope::Union(name, union) => {
-                    if *segment == union.tag && i == last {
-                        return Some((path, Some(Leaf::Tag(name, union))));
-                    }
-                    let with_field: Vec<&str> = union
-                        .variants
-                        .iter()
-                        .filter(|v| v.fields.iter().any(|f| &f.name == segment))
-                        .map(|v| v.name.as_str())
-                        .collect();
-                    let help = match with_field.as_slice() {
-                        [] => format!(
-                            "address a union by its tag `{}`, or select a variant first: `{walked}[<variant>].<field>` (variants: {})",
-                            union.tag,
-                            quoted(union.variants.iter().map(|v| v.name.as_str()))
-                        ),
-                        variants => format!(
-                            "select the variant first: {}",
-                            variants
-                                .iter()
-                                .map(|v| {
-                                    let mut steps = path.0.clone();
-                                    steps.insert(i, PathStep::Variant((*v).to_string()));
-                                    format!("`{}`", FieldPath(steps))
-                                })
-                                .collect::<Vec<_>>()
-                                .join(" or ")
-                        ),
-                    };
-                    self.sink.report(
-                        Code::InvalidRulePath,
-                        at,
-                        format!("`{segment}` in `{text}` is not addressable: `{name}` is a union"),
-                        "union without a variant step",
-                        Some(help),
-                    );
-                    return None;
-                }
-                Scope::Variant(name, union, variant) => {
-                    match variant.fields.iter().find(|f| &f.name == segment) {
-                        Some(field) => &field.ty,
-                        None => {
-                            let help = if *segment == union.tag {
-                                Some(format!(
-                                    "the tag of a `[{}]` value is always `{}`; test `{{ present: \"{walked}\" }}` instead",
-                                    variant.name, variant.name
-                                ))
-                            } else {
-                                let others: Vec<String> = union
-                                    .variants
-                                    .iter()
-                                    .filter(|v| v.fields.iter().any(|f| &f.name == segment))
-                                    .map(|v| {
-                                        let mut steps = path.0.clone();
-                                        steps[i - 1] = PathStep::Variant(v.name.clone());
-                                        format!("`{}`", FieldPath(steps))
-                                    })
-                                    .collect();
-                                if others.is_empty() {
-                                    did_you_mean(
-                                        segment,
-                                        variant.fields.iter().map(|f| f.name.as_str()),
-                                    )
-                                } else {
-                                    Some(format!(
-                                        "`{segment}` belongs to another variant: {}",
-                                        others.join(" or ")
-                                    ))
-                                }
-                            };
-                            self.sink.report(
-                                Code::InvalidRulePath,
-                                at,
-                                format!(
-                                    "`{segment}` in `{text}` is not a field of variant `{}` of `{name}`",
-                                    variant.name
-                                ),
-                                "unknown field",
-                                help,
-                            );
-                            return None;
-                        }
-                    }
-                }
-                Scope::Record(name, record) => {
-                    match record.fields.iter().find(|f| &f.name == segment) {
-                        Some(field) => &field.ty,
-                        None => {
-                            let help = did_you_mean(
-                                segment,
-                                record.fields.iter().map(|f| f.name.as_str()),
-                            );
-                            self.sink.report(
-                                Code::InvalidRulePath,
-                                at,
-                                format!("`{segment}` in `{text}` is not a field of `{name}`"),
-                                "unknown field",
-                                help,
-                            );
-                            return None;
-                        }
-                    }
-                }
+            let ty = match self.field_step(scope, segment, (&path, i), &walked, &text, &at)? {
+                FieldStep::Tag(name, union) => return Some((path, Some(Leaf::Tag(name, union)))),
+                FieldStep::Typed(ty) => ty,
             };
             if i == last {
                 return Some((path, Some(Leaf::Typed(ty))));
             }
-            let prefix = FieldPath(path.0[..=i].to_vec()).to_string();
-            scope = match ty {
-                TypeRef::List(inner) => {
-                    let into_variant = match (&path.0[i + 1], inner.as_ref()) {
-                        (PathStep::Variant(v), TypeRef::Named(n)) => types
-                            .iter()
-                            .any(|t| &t.name == n && matches!(t.kind, TypeKind::Union(_)))
-                            .then(|| v.clone()),
-                        _ => None,
-                    };
-                    let help = match into_variant {
-                        Some(variant) => format!(
-                            "use `{{ each: {prefix}, require: … }}` and start the inner paths with `[{variant}]`"
-                        ),
-                        None => format!(
-                            "use `{{ each: {prefix}, require: … }}` with paths relative to the element"
-                        ),
-                    };
+            scope = self.scope_after(ty, (&path, i), segment, &text, &at, types)?;
+        }
+        None
+    }
+
+    /// A `[variant]` step: the variant of the union `scope` is, else reported.
+    fn variant_step<'t>(
+        &mut self,
+        scope: Scope<'t>,
+        variant: &str,
+        walked: &str,
+        text: &str,
+        at: &At,
+    ) -> Option<Scope<'t>> {
+        Some(match scope {
+            Scope::Union(name, union) => match union.variants.iter().find(|v| v.name == variant) {
+                Some(found) => Scope::Variant(name, union, found),
+                None => {
+                    let help =
+                        did_you_mean(variant, union.variants.iter().map(|v| v.name.as_str()))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "the variants of `{name}` are {}",
+                                    quoted(union.variants.iter().map(|v| v.name.as_str()))
+                                )
+                            });
                     self.sink.report(
-                        Code::RulePathThroughList,
-                        at,
-                        format!("path `{text}` goes through the list `{prefix}`"),
-                        "through a list",
+                        Code::InvalidRulePath,
+                        at.clone(),
+                        format!("`[{variant}]` in `{text}` is not a variant of `{name}`"),
+                        "unknown variant",
                         Some(help),
                     );
                     return None;
                 }
-                TypeRef::Named(n) => match types.iter().find(|t| &t.name == n) {
-                    Some(TypeDef {
-                        kind: TypeKind::Record(r),
-                        name,
-                        ..
-                    }) => Scope::Record(name, r),
-                    Some(TypeDef {
-                        kind: TypeKind::Union(u),
-                        name,
-                        ..
-                    }) => Scope::Union(name, u),
-                    _ => {
-                        self.not_walkable(at, &text, &path.0[i + 1], segment, n);
+            },
+            Scope::Record(name, _) | Scope::Variant(name, ..) => {
+                let what = if walked.is_empty() {
+                    "the value".to_string()
+                } else {
+                    format!("`{walked}`")
+                };
+                self.sink.report(
+                    Code::InvalidRulePath,
+                    at.clone(),
+                    format!(
+                        "`[{variant}]` in `{text}` selects a variant, but {what} is `{name}`, not a union"
+                    ),
+                    "not a union",
+                    Some(if walked.is_empty() {
+                        "a path starts with `[variant]` only inside `each` over a list of unions; here, name the union field first (`field[variant]`)"
+                            .into()
+                    } else {
+                        "a `[variant]` step applies only to a union-typed value; drop it to read the record's fields"
+                            .into()
+                    }),
+                );
+                return None;
+            }
+        })
+    }
+
+    /// A field step into `scope`: the field's type, or the union's tag at the end of the path;
+    /// anything else is reported.
+    fn field_step<'t>(
+        &mut self,
+        scope: Scope<'t>,
+        segment: &str,
+        (path, i): (&FieldPath, usize),
+        walked: &str,
+        text: &str,
+        at: &At,
+    ) -> Option<FieldStep<'t>> {
+        Some(match scope {
+            Scope::Union(name, union) => {
+                if *segment == union.tag && i == path.0.len() - 1 {
+                    return Some(FieldStep::Tag(name, union));
+                }
+                let with_field: Vec<&str> = union
+                    .variants
+                    .iter()
+                    .filter(|v| v.fields.iter().any(|f| f.name == segment))
+                    .map(|v| v.name.as_str())
+                    .collect();
+                let help = match with_field.as_slice() {
+                    [] => format!(
+                        "address a union by its tag `{}`, or select a variant first: `{walked}[<variant>].<field>` (variants: {})",
+                        union.tag,
+                        quoted(union.variants.iter().map(|v| v.name.as_str()))
+                    ),
+                    variants => format!(
+                        "select the variant first: {}",
+                        variants
+                            .iter()
+                            .map(|v| {
+                                let mut steps = path.0.clone();
+                                steps.insert(i, PathStep::Variant((*v).to_string()));
+                                format!("`{}`", FieldPath(steps))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
+                };
+                self.sink.report(
+                    Code::InvalidRulePath,
+                    at.clone(),
+                    format!("`{segment}` in `{text}` is not addressable: `{name}` is a union"),
+                    "union without a variant step",
+                    Some(help),
+                );
+                return None;
+            }
+            Scope::Variant(name, union, variant) => {
+                match variant.fields.iter().find(|f| f.name == segment) {
+                    Some(field) => FieldStep::Typed(&field.ty),
+                    None => {
+                        let help = if *segment == union.tag {
+                            Some(format!(
+                                "the tag of a `[{}]` value is always `{}`; test `{{ present: \"{walked}\" }}` instead",
+                                variant.name, variant.name
+                            ))
+                        } else {
+                            let others: Vec<String> = union
+                                .variants
+                                .iter()
+                                .filter(|v| v.fields.iter().any(|f| f.name == segment))
+                                .map(|v| {
+                                    let mut steps = path.0.clone();
+                                    steps[i - 1] = PathStep::Variant(v.name.clone());
+                                    format!("`{}`", FieldPath(steps))
+                                })
+                                .collect();
+                            if others.is_empty() {
+                                did_you_mean(
+                                    segment,
+                                    variant.fields.iter().map(|f| f.name.as_str()),
+                                )
+                            } else {
+                                Some(format!(
+                                    "`{segment}` belongs to another variant: {}",
+                                    others.join(" or ")
+                                ))
+                            }
+                        };
+                        self.sink.report(
+                            Code::InvalidRulePath,
+                            at.clone(),
+                            format!(
+                                "`{segment}` in `{text}` is not a field of variant `{}` of `{name}`",
+                                variant.name
+                            ),
+                            "unknown field",
+                            help,
+                        );
                         return None;
                     }
-                },
-                other => {
-                    self.not_walkable(at, &text, &path.0[i + 1], segment, &other.to_string());
+                }
+            }
+            Scope::Record(name, record) => match record.fields.iter().find(|f| f.name == segment) {
+                Some(field) => FieldStep::Typed(&field.ty),
+                None => {
+                    let help = did_you_mean(segment, record.fields.iter().map(|f| f.name.as_str()));
+                    self.sink.report(
+                        Code::InvalidRulePath,
+                        at.clone(),
+                        format!("`{segment}` in `{text}` is not a field of `{name}`"),
+                        "unknown field",
+                        help,
+                    );
                     return None;
                 }
-            };
-        }
-        None
+            },
+        })
+    }
+
+    /// The scope a path continues in after a field of type `ty` (the `i`th step); a list, or a
+    /// value without fields or variants, is reported.
+    fn scope_after<'t>(
+        &mut self,
+        ty: &'t TypeRef,
+        (path, i): (&FieldPath, usize),
+        segment: &str,
+        text: &str,
+        at: &At,
+        types: &'t [TypeDef],
+    ) -> Option<Scope<'t>> {
+        let prefix = FieldPath(path.0[..=i].to_vec()).to_string();
+        Some(match ty {
+            TypeRef::List(inner) => {
+                let into_variant = match (&path.0[i + 1], inner.as_ref()) {
+                    (PathStep::Variant(v), TypeRef::Named(n)) => types
+                        .iter()
+                        .any(|t| &t.name == n && matches!(t.kind, TypeKind::Union(_)))
+                        .then(|| v.clone()),
+                    _ => None,
+                };
+                let help = match into_variant {
+                    Some(variant) => format!(
+                        "use `{{ each: {prefix}, require: … }}` and start the inner paths with `[{variant}]`"
+                    ),
+                    None => format!(
+                        "use `{{ each: {prefix}, require: … }}` with paths relative to the element"
+                    ),
+                };
+                self.sink.report(
+                    Code::RulePathThroughList,
+                    at.clone(),
+                    format!("path `{text}` goes through the list `{prefix}`"),
+                    "through a list",
+                    Some(help),
+                );
+                return None;
+            }
+            TypeRef::Named(n) => match types.iter().find(|t| &t.name == n) {
+                Some(TypeDef {
+                    kind: TypeKind::Record(r),
+                    name,
+                    ..
+                }) => Scope::Record(name, r),
+                Some(TypeDef {
+                    kind: TypeKind::Union(u),
+                    name,
+                    ..
+                }) => Scope::Union(name, u),
+                _ => {
+                    self.not_walkable(at.clone(), text, &path.0[i + 1], segment, n);
+                    return None;
+                }
+            },
+            other => {
+                self.not_walkable(
+                    at.clone(),
+                    text,
+                    &path.0[i + 1],
+                    segment,
+                    &other.to_string(),
+                );
+                return None;
+            }
+        })
     }
 
     /// A path continues after a value that has no fields or variants.
