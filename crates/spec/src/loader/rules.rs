@@ -66,6 +66,10 @@ enum Scope<'t> {
     Variant(&'t str, &'t Union, &'t Variant),
 }
 
+/// The element type of a `member_of` list, when the rule's record is known, and for records and
+/// unions the scope the element's keys are read in.
+type Element<'t> = (Option<&'t TypeRef>, Option<Scope<'t>>);
+
 /// Where a field step of a path lands.
 enum FieldStep<'t> {
     /// A field of this type.
@@ -535,129 +539,25 @@ impl Reader<'_> {
         let list_node = map.get_node("member_of")?;
         let (list, list_leaf) = self.path(list_node, root, types)?;
         // The element's type and, for records and unions, the scope its keys are read in.
-        let (element_ty, element_scope) = match (root, &list_leaf) {
-            (None, _) => (None, None),
-            (Some(_), Some(Leaf::Typed(TypeRef::List(inner)))) => {
-                let scope = match inner.as_ref() {
-                    TypeRef::Named(name) => match types.iter().find(|t| &t.name == name) {
-                        Some(TypeDef {
-                            kind: TypeKind::Record(r),
-                            name,
-                            ..
-                        }) => Some(Scope::Record(name, r)),
-                        Some(TypeDef {
-                            kind: TypeKind::Union(u),
-                            name,
-                            ..
-                        }) => Some(Scope::Union(name, u)),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                (Some(inner.as_ref()), scope)
-            }
-            (Some(_), leaf) => {
-                let found = leaf_text(leaf.as_ref());
-                let at = self.source.at_node(list_node);
-                self.sink.report(
-                    Code::RuleOperandKind,
-                    at,
-                    format!("`member_of: {list}` needs a list, found `{found}`"),
-                    "not a list",
-                    Some("`member_of` names a list field of the rule's record (`on`), read from that record wherever the condition sits".into()),
-                );
-                return None;
-            }
-        };
+        let (element_ty, element_scope) =
+            self.member_element(list_node, (&list, list_leaf), root, types)?;
         let mut matches = Vec::new();
         if has_field {
-            let field_node = map.get_node("field")?;
-            let (value, value_leaf) = self.path(field_node, scope, types)?;
-            if let (Some(element), Some(value_leaf)) = (element_ty, value_leaf.as_ref()) {
-                if element_scope.is_some() {
-                    let at = self.source.at_node(list_node);
-                    self.sink.report(
-                        Code::RuleOperandKind,
-                        at,
-                        format!("`{{ field: {value}, member_of: {list} }}` compares with whole elements of a list of `{element}`"),
-                        "a list of records",
-                        Some(format!("compare with a key of each element: `{{ member_of: {list}, match: {{ <key>: {value} }} }}`")),
-                    );
-                    return None;
-                }
-                let element_leaf = Leaf::Typed(element);
-                if !self.matchable(&element_leaf, value_leaf, types) {
-                    let at = self.source.at_node(field_node);
-                    self.sink.report(
-                        Code::RuleOperandKind,
-                        at,
-                        format!(
-                            "`{value}` is `{}`, which cannot be compared with the `{element}` elements of `{list}`",
-                            leaf_text(Some(value_leaf))
-                        ),
-                        "not comparable",
-                        Some(MATCHABLE_HELP.into()),
-                    );
-                    return None;
-                }
-            }
-            matches.push(MemberMatch { key: None, value });
+            matches.push(self.member_field(
+                map,
+                (&list, list_node),
+                (element_ty, element_scope),
+                scope,
+                types,
+            )?);
         } else if let Some(match_node) = map.get_node("match") {
-            let Node::Mapping(pairs) = match_node else {
-                let at = self.source.at_node(match_node);
-                self.malformed(
-                    at,
-                    format!("`match` takes a mapping, found {}", shape(match_node)),
-                    Some("write `match: { artefact_id: \"[import_blocks].target_doc_id\" }`: element key → value path".into()),
-                );
-                return None;
-            };
-            if root.is_some() && element_ty.is_some() && element_scope.is_none() {
-                let at = self.source.at_node(match_node);
-                self.malformed(
-                    at,
-                    format!("`match` reads keys of elements, but `{list}` is a list of scalars"),
-                    Some(format!(
-                        "compare with the element itself: `{{ field: <path>, member_of: {list} }}`"
-                    )),
-                );
-                return None;
-            }
-            let mut ok = true;
-            for (key_node, value_node) in pairs.iter() {
-                let key_node = Node::Scalar(key_node.clone());
-                let key = self.path(&key_node, element_scope, types);
-                let value = self.path(value_node, scope, types);
-                let (Some((key, key_leaf)), Some((value, value_leaf))) = (key, value) else {
-                    ok = false;
-                    continue;
-                };
-                if let (Some(key_leaf), Some(value_leaf)) = (key_leaf.as_ref(), value_leaf.as_ref())
-                    && !self.matchable(key_leaf, value_leaf, types)
-                {
-                    let at = self.source.at_node(value_node);
-                    self.sink.report(
-                        Code::RuleOperandKind,
-                        at,
-                        format!(
-                            "`{value}` is `{}`, which cannot be compared with `{key}` (`{}`) of the elements of `{list}`",
-                            leaf_text(Some(value_leaf)),
-                            leaf_text(Some(key_leaf))
-                        ),
-                        "not comparable",
-                        Some(MATCHABLE_HELP.into()),
-                    );
-                    ok = false;
-                    continue;
-                }
-                matches.push(MemberMatch {
-                    key: Some(key),
-                    value,
-                });
-            }
-            if !ok {
-                return None;
-            }
+            matches = self.member_matches(
+                match_node,
+                &list,
+                (element_ty, element_scope),
+                (scope, root),
+                types,
+            )?;
         }
         let filter = match map.get_node("where") {
             Some(node) => {
@@ -687,6 +587,160 @@ impl Reader<'_> {
             matches,
             filter,
         })
+    }
+
+    /// The element type of the `member_of` list (and, for records and unions, the scope its keys
+    /// are read in); a value that is not a list is reported.
+    fn member_element<'t>(
+        &mut self,
+        list_node: &Node,
+        (list, list_leaf): (&FieldPath, Option<Leaf<'t>>),
+        root: Option<Scope<'t>>,
+        types: &'t [TypeDef],
+    ) -> Option<Element<'t>> {
+        Some(match (root, list_leaf) {
+            (None, _) => (None, None),
+            (Some(_), Some(Leaf::Typed(TypeRef::List(inner)))) => {
+                let scope = match inner.as_ref() {
+                    TypeRef::Named(name) => match types.iter().find(|t| &t.name == name) {
+                        Some(TypeDef {
+                            kind: TypeKind::Record(r),
+                            name,
+                            ..
+                        }) => Some(Scope::Record(name, r)),
+                        Some(TypeDef {
+                            kind: TypeKind::Union(u),
+                            name,
+                            ..
+                        }) => Some(Scope::Union(name, u)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                (Some(inner), scope)
+            }
+            (Some(_), leaf) => {
+                let found = leaf_text(leaf.as_ref());
+                let at = self.source.at_node(list_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
+                    at,
+                    format!("`member_of: {list}` needs a list, found `{found}`"),
+                    "not a list",
+                    Some("`member_of` names a list field of the rule's record (`on`), read from that record wherever the condition sits".into()),
+                );
+                return None;
+            }
+        })
+    }
+
+    /// `{ field: p, member_of: q }`: `p` is compared with whole elements of `q`, a list of
+    /// scalars.
+    fn member_field<'t>(
+        &mut self,
+        map: &MarkedMappingNode,
+        (list, list_node): (&FieldPath, &Node),
+        (element_ty, element_scope): Element<'t>,
+        scope: Option<Scope<'t>>,
+        types: &'t [TypeDef],
+    ) -> Option<MemberMatch> {
+        let field_node = map.get_node("field")?;
+        let (value, value_leaf) = self.path(field_node, scope, types)?;
+        if let (Some(element), Some(value_leaf)) = (element_ty, value_leaf.as_ref()) {
+            if element_scope.is_some() {
+                let at = self.source.at_node(list_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
+                    at,
+                    format!("`{{ field: {value}, member_of: {list} }}` compares with whole elements of a list of `{element}`"),
+                    "a list of records",
+                    Some(format!("compare with a key of each element: `{{ member_of: {list}, match: {{ <key>: {value} }} }}`")),
+                );
+                return None;
+            }
+            let element_leaf = Leaf::Typed(element);
+            if !self.matchable(&element_leaf, value_leaf, types) {
+                let at = self.source.at_node(field_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
+                    at,
+                    format!(
+                        "`{value}` is `{}`, which cannot be compared with the `{element}` elements of `{list}`",
+                        leaf_text(Some(value_leaf))
+                    ),
+                    "not comparable",
+                    Some(MATCHABLE_HELP.into()),
+                );
+                return None;
+            }
+        }
+        Some(MemberMatch { key: None, value })
+    }
+
+    /// `{ member_of: q, match: { k: p, … } }`: each key `k` of the elements of `q` is compared
+    /// with the value at `p`.
+    fn member_matches<'t>(
+        &mut self,
+        match_node: &Node,
+        list: &FieldPath,
+        (element_ty, element_scope): Element<'t>,
+        (scope, root): (Option<Scope<'t>>, Option<Scope<'t>>),
+        types: &'t [TypeDef],
+    ) -> Option<Vec<MemberMatch>> {
+        let mut matches = Vec::new();
+        let Node::Mapping(pairs) = match_node else {
+            let at = self.source.at_node(match_node);
+            self.malformed(
+                at,
+                format!("`match` takes a mapping, found {}", shape(match_node)),
+                Some("write `match: { artefact_id: \"[import_blocks].target_doc_id\" }`: element key → value path".into()),
+            );
+            return None;
+        };
+        if root.is_some() && element_ty.is_some() && element_scope.is_none() {
+            let at = self.source.at_node(match_node);
+            self.malformed(
+                at,
+                format!("`match` reads keys of elements, but `{list}` is a list of scalars"),
+                Some(format!(
+                    "compare with the element itself: `{{ field: <path>, member_of: {list} }}`"
+                )),
+            );
+            return None;
+        }
+        let mut ok = true;
+        for (key_node, value_node) in pairs.iter() {
+            let key_node = Node::Scalar(key_node.clone());
+            let key = self.path(&key_node, element_scope, types);
+            let value = self.path(value_node, scope, types);
+            let (Some((key, key_leaf)), Some((value, value_leaf))) = (key, value) else {
+                ok = false;
+                continue;
+            };
+            if let (Some(key_leaf), Some(value_leaf)) = (key_leaf.as_ref(), value_leaf.as_ref())
+                && !self.matchable(key_leaf, value_leaf, types)
+            {
+                let at = self.source.at_node(value_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
+                    at,
+                    format!(
+                        "`{value}` is `{}`, which cannot be compared with `{key}` (`{}`) of the elements of `{list}`",
+                        leaf_text(Some(value_leaf)),
+                        leaf_text(Some(key_leaf))
+                    ),
+                    "not comparable",
+                    Some(MATCHABLE_HELP.into()),
+                );
+                ok = false;
+                continue;
+            }
+            matches.push(MemberMatch {
+                key: Some(key),
+                value,
+            });
+        }
+        ok.then_some(matches)
     }
 
     /// Whether a `member_of` comparison may compare these two values: the same comparable type

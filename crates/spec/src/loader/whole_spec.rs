@@ -144,73 +144,7 @@ impl Reader<'_> {
         match ty {
             TypeRef::Primitive(Primitive::Json) => Ok(yaml_to_json(node)),
             TypeRef::Primitive(primitive) => {
-                let Node::Scalar(scalar) = node else {
-                    return fail(format!(
-                        "expected a {} value, found {}",
-                        primitive.spelling(),
-                        shape(node)
-                    ));
-                };
-                let text = scalar.as_str();
-                let plain = scalar.may_coerce();
-                match primitive {
-                    Primitive::String => {
-                        if plain && is_null(scalar) {
-                            fail("expected text, found null".into())
-                        } else {
-                            Ok(Value::String(text.to_string()))
-                        }
-                    }
-                    Primitive::Integer => match text.parse::<i64>() {
-                        Ok(n) if plain => Ok(Value::from(n)),
-                        _ => fail(format!("`{}` is not an integer", text.escape_debug())),
-                    },
-                    Primitive::UnsignedInteger => match text.parse::<u64>() {
-                        Ok(n) if plain => Ok(Value::from(n)),
-                        _ => fail(format!(
-                            "`{}` is not an unsigned integer",
-                            text.escape_debug()
-                        )),
-                    },
-                    Primitive::Number => match text
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|n| n.is_finite())
-                        .and_then(serde_json::Number::from_f64)
-                    {
-                        Some(n) if plain => Ok(Value::Number(n)),
-                        _ => fail(format!("`{}` is not a number", text.escape_debug())),
-                    },
-                    Primitive::Boolean => match text {
-                        "true" if plain => Ok(Value::Bool(true)),
-                        "false" if plain => Ok(Value::Bool(false)),
-                        _ => fail(format!(
-                            "`{}` is not `true` or `false`",
-                            text.escape_debug()
-                        )),
-                    },
-                    Primitive::Uuid => {
-                        if is_uuid(text) {
-                            Ok(Value::String(text.to_string()))
-                        } else {
-                            fail(format!(
-                                "`{}` is not a hyphenated lower-case UUID",
-                                text.escape_debug()
-                            ))
-                        }
-                    }
-                    Primitive::Timestamp => {
-                        if is_timestamp(text) {
-                            Ok(Value::String(text.to_string()))
-                        } else {
-                            fail(format!(
-                                "`{}` is not an RFC 3339 UTC timestamp ending in `Z`",
-                                text.escape_debug()
-                            ))
-                        }
-                    }
-                    Primitive::Json => Ok(yaml_to_json(node)),
-                }
+                primitive_value(node, *primitive).map_err(|problem| (at.clone(), problem))
             }
             TypeRef::List(inner) => {
                 let Node::Sequence(seq) = node else {
@@ -234,92 +168,92 @@ impl Reader<'_> {
                 }
                 Ok(Value::Object(out))
             }
-            TypeRef::Named(name) => {
-                let Some(def) = types.iter().find(|t| &t.name == name) else {
-                    return fail(format!("unknown type `{name}`"));
+            TypeRef::Named(name) => self.named_value(node, name, types, depth),
+        }
+    }
+
+    /// A value of the declared type `name`: an id, a constrained string, an enum value, a record
+    /// or a union (by its tag).
+    fn named_value(
+        &self,
+        node: &Node,
+        name: &str,
+        types: &[TypeDef],
+        depth: usize,
+    ) -> Result<serde_json::Value, (At, String)> {
+        use serde_json::Value;
+        let at = self.source.at_node(node);
+        let fail = |problem: String| Err((at.clone(), problem));
+        let Some(def) = types.iter().find(|t| t.name == name) else {
+            return fail(format!("unknown type `{name}`"));
+        };
+        match &def.kind {
+            TypeKind::Id => {
+                self.default_value(node, &TypeRef::Primitive(Primitive::Uuid), types, depth + 1)
+            }
+            TypeKind::String(constraints) => {
+                let value = self.default_value(
+                    node,
+                    &TypeRef::Primitive(Primitive::String),
+                    types,
+                    depth + 1,
+                )?;
+                let length = value
+                    .as_str()
+                    .map(|s| s.chars().count() as u64)
+                    .unwrap_or(0);
+                if constraints.min_length.is_some_and(|min| length < min)
+                    || constraints.max_length.is_some_and(|max| length > max)
+                {
+                    return fail(format!("violates the length bounds of `{name}`"));
+                }
+                if let (Some(pattern), Some(text)) = (&constraints.pattern, value.as_str())
+                    && crate::pattern::matches(pattern, text) == Some(false)
+                {
+                    return fail(format!("does not match the pattern of `{name}`"));
+                }
+                Ok(value)
+            }
+            TypeKind::Enum(values) => {
+                let Node::Scalar(scalar) = node else {
+                    return fail(format!(
+                        "expected a value of `{name}`, found {}",
+                        shape(node)
+                    ));
                 };
-                match &def.kind {
-                    TypeKind::Id => self.default_value(
-                        node,
-                        &TypeRef::Primitive(Primitive::Uuid),
-                        types,
-                        depth + 1,
-                    ),
-                    TypeKind::String(constraints) => {
-                        let value = self.default_value(
-                            node,
-                            &TypeRef::Primitive(Primitive::String),
-                            types,
-                            depth + 1,
-                        )?;
-                        let length = value
-                            .as_str()
-                            .map(|s| s.chars().count() as u64)
-                            .unwrap_or(0);
-                        if constraints.min_length.is_some_and(|min| length < min)
-                            || constraints.max_length.is_some_and(|max| length > max)
-                        {
-                            return fail(format!("violates the length bounds of `{name}`"));
-                        }
-                        if let (Some(pattern), Some(text)) = (&constraints.pattern, value.as_str())
-                            && crate::pattern::matches(pattern, text) == Some(false)
-                        {
-                            return fail(format!("does not match the pattern of `{name}`"));
-                        }
-                        Ok(value)
-                    }
-                    TypeKind::Enum(values) => {
-                        let Node::Scalar(scalar) = node else {
-                            return fail(format!(
-                                "expected a value of `{name}`, found {}",
-                                shape(node)
-                            ));
-                        };
-                        if values.iter().any(|v| v.name == scalar.as_str()) {
-                            Ok(Value::String(scalar.as_str().to_string()))
-                        } else {
-                            let hint = did_you_mean(
-                                scalar.as_str(),
-                                values.iter().map(|v| v.name.as_str()),
-                            )
+                if values.iter().any(|v| v.name == scalar.as_str()) {
+                    Ok(Value::String(scalar.as_str().to_string()))
+                } else {
+                    let hint =
+                        did_you_mean(scalar.as_str(), values.iter().map(|v| v.name.as_str()))
                             .map(|h| format!("; {h}"))
                             .unwrap_or_default();
-                            fail(format!(
-                                "`{}` is not a value of `{name}`{hint}",
-                                scalar.as_str().escape_debug()
-                            ))
-                        }
-                    }
-                    TypeKind::Record(record) => {
-                        self.default_object(node, &record.fields, None, name, types, depth)
-                    }
-                    TypeKind::Union(union) => {
-                        let Node::Mapping(map) = node else {
-                            return fail(format!(
-                                "expected a mapping for `{name}`, found {}",
-                                shape(node)
-                            ));
-                        };
-                        let Some(tag) = map.get_scalar(&union.tag) else {
-                            return fail(format!("missing the tag `{}`", union.tag));
-                        };
-                        let Some(variant) = union.variants.iter().find(|v| v.name == tag.as_str())
-                        else {
-                            return fail(format!(
-                                "`{}` is not a variant of `{name}`",
-                                tag.as_str().escape_debug()
-                            ));
-                        };
-                        self.default_object(
-                            node,
-                            &variant.fields,
-                            Some(&union.tag),
-                            name,
-                            types,
-                            depth,
-                        )
-                    }
+                    fail(format!(
+                        "`{}` is not a value of `{name}`{hint}",
+                        scalar.as_str().escape_debug()
+                    ))
                 }
+            }
+            TypeKind::Record(record) => {
+                self.default_object(node, &record.fields, None, name, types, depth)
+            }
+            TypeKind::Union(union) => {
+                let Node::Mapping(map) = node else {
+                    return fail(format!(
+                        "expected a mapping for `{name}`, found {}",
+                        shape(node)
+                    ));
+                };
+                let Some(tag) = map.get_scalar(&union.tag) else {
+                    return fail(format!("missing the tag `{}`", union.tag));
+                };
+                let Some(variant) = union.variants.iter().find(|v| v.name == tag.as_str()) else {
+                    return fail(format!(
+                        "`{}` is not a variant of `{name}`",
+                        tag.as_str().escape_debug()
+                    ));
+                };
+                self.default_object(node, &variant.fields, Some(&union.tag), name, types, depth)
             }
         }
     }
@@ -511,6 +445,78 @@ impl Reader<'_> {
                 )),
             );
         }
+    }
+}
+
+/// A scalar of a primitive type (not `json`), as JSON; the problem when it is not one.
+fn primitive_value(node: &Node, primitive: Primitive) -> Result<serde_json::Value, String> {
+    use serde_json::Value;
+    let Node::Scalar(scalar) = node else {
+        return Err(format!(
+            "expected a {} value, found {}",
+            primitive.spelling(),
+            shape(node)
+        ));
+    };
+    let text = scalar.as_str();
+    let plain = scalar.may_coerce();
+    match primitive {
+        Primitive::String => {
+            if plain && is_null(scalar) {
+                Err("expected text, found null".into())
+            } else {
+                Ok(Value::String(text.to_string()))
+            }
+        }
+        Primitive::Integer => match text.parse::<i64>() {
+            Ok(n) if plain => Ok(Value::from(n)),
+            _ => Err(format!("`{}` is not an integer", text.escape_debug())),
+        },
+        Primitive::UnsignedInteger => match text.parse::<u64>() {
+            Ok(n) if plain => Ok(Value::from(n)),
+            _ => Err(format!(
+                "`{}` is not an unsigned integer",
+                text.escape_debug()
+            )),
+        },
+        Primitive::Number => match text
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .and_then(serde_json::Number::from_f64)
+        {
+            Some(n) if plain => Ok(Value::Number(n)),
+            _ => Err(format!("`{}` is not a number", text.escape_debug())),
+        },
+        Primitive::Boolean => match text {
+            "true" if plain => Ok(Value::Bool(true)),
+            "false" if plain => Ok(Value::Bool(false)),
+            _ => Err(format!(
+                "`{}` is not `true` or `false`",
+                text.escape_debug()
+            )),
+        },
+        Primitive::Uuid => {
+            if is_uuid(text) {
+                Ok(Value::String(text.to_string()))
+            } else {
+                Err(format!(
+                    "`{}` is not a hyphenated lower-case UUID",
+                    text.escape_debug()
+                ))
+            }
+        }
+        Primitive::Timestamp => {
+            if is_timestamp(text) {
+                Ok(Value::String(text.to_string()))
+            } else {
+                Err(format!(
+                    "`{}` is not an RFC 3339 UTC timestamp ending in `Z`",
+                    text.escape_debug()
+                ))
+            }
+        }
+        Primitive::Json => Ok(yaml_to_json(node)),
     }
 }
 
