@@ -30,7 +30,8 @@ use marked_yaml::types::MarkedMappingNode;
 use crate::LoadError;
 use crate::diagnostics::Code;
 use crate::model::{
-    ErrorDef, Evolution, Lifecycle, Location, Outputs, Rule, Spec, TypeDef, TypeRef,
+    ErrorDef, Evolution, Lifecycle, Location, OutOfScope, Outputs, Profile, Rule, Spec, TypeDef,
+    TypeRef,
 };
 
 use declarations::Declarations;
@@ -321,11 +322,16 @@ struct Converted {
 
 /// What pass C checked (and lowering built) besides the lifecycle.
 struct Checked {
+    /// Every type, the synthesized unions included.
     types: Vec<TypeDef>,
+    /// Every error, defaults resolved.
     errors: Vec<ErrorDef>,
+    /// Hand-written rules, and the rules profile bindings write.
     rules: Vec<Rule>,
-    profiles: Vec<crate::model::Profile>,
-    out_of_scope: Vec<crate::model::OutOfScope>,
+    /// Every profile, checked.
+    profiles: Vec<Profile>,
+    /// Every out-of-scope guard.
+    out_of_scope: Vec<OutOfScope>,
 }
 
 impl Reader<'_> {
@@ -470,8 +476,11 @@ struct ManifestHead {
 /// What pass B converts from one file.
 #[derive(Default)]
 struct ConvertedFile {
+    /// The file's `types:`.
     types: Vec<TypeDef>,
+    /// Its `lifecycle:`, if any.
     lifecycle: Option<Lifecycle>,
+    /// Its `errors:`.
     errors: Vec<ErrorDef>,
 }
 
