@@ -31,39 +31,9 @@ use crate::{CodegenError, GeneratedFile, marker};
 const SOURCE: &str = "spec/handshake.yaml";
 
 /// Names the generated or hand-written Rust code already uses unqualified; a spec type or error
-/// with one of these names would shadow it or fail to compile. Derive-only names (`Hash`, `Clone`,
-/// `Debug`, …) are not listed: derive macros live in their own namespace and the code they expand
-/// to uses absolute paths, so a spec type may be called `Hash`.
-pub const RESERVED_NAMES: &[&str] = &[
-    // hand-written support types of the model crate
-    "Timestamp",
-    "TimestampError",
-    "ValueError",
-    "Validate",
-    "Violation",
-    // generated items that are not spec types
-    "ModelError",
-    "Transition",
-    "TransitionOrigin",
-    "RejectedTransition",
-    // derive macros imported by name into types.rs
-    "Serialize",
-    "Deserialize",
-    "JsonSchema",
-    // prelude names the generated code writes unqualified
-    "Option",
-    "Some",
-    "None",
-    "Result",
-    "Ok",
-    "Err",
-    "String",
-    "Vec",
-    "Default",
-    "From",
-    "TryFrom",
-    "AsRef",
-];
+/// with one of these names would shadow it or fail to compile. The list is this target's, kept
+/// beside the loader so the loader refuses the same names at the declaration.
+pub use handshake_spec::reserved::rust::USED_NAMES as RESERVED_NAMES;
 
 /// Generate `types.rs`, `lifecycle.rs` and `errors.rs` under `spec.outputs.rust`, in that order.
 ///
@@ -300,8 +270,8 @@ fn variant_ident(snake: &str, meta: &Meta) -> Result<Ident, CodegenError> {
     ident(&pascal, meta)
 }
 
-/// Keywords that cannot be raw identifiers (`r#self` is refused by rustc).
-const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
+// Keywords that cannot be raw identifiers (`r#self` is refused by rustc): the target's list.
+use handshake_spec::reserved::rust::NOT_RAW;
 
 /// The Rust identifier of a field (or union variant field) whose wire name is `name`.
 ///

@@ -3,6 +3,9 @@
 //! # Stable diagnostic codes
 //!
 //! Codes never change meaning; a retired code is never reused. Tests and tooling may match on them.
+//! Each is a [`Code`] variant, so a report site cannot misspell one; the table below is rendered
+//! from [`Code::table`] and a test fails when it differs (`EXPECTORATE=overwrite cargo test -p
+//! handshake-spec --lib` rewrites it).
 //!
 //! | code | problem |
 //! | --- | --- |
@@ -75,9 +78,23 @@
 //! | `S1013` | invalid profile binding: not a rule code, code or rule name already used, nothing to bind (no `inputs`/`operations`), or not exactly one record with the fields the rule needs |
 //! | `S1101` | out-of-scope guard listed twice (`out_of_scope:` names are unique across files) |
 //! | `S1201` | `claims:` entry that is not an item id of `master-spec.lock` (beside the manifest), or `claims:` that is not a list of ids |
+//! | `S1301` | `renamed_from`, `backfill` or `cast` on a field that is not a record's (a variant or error field) |
+//! | `S1302` | `renamed_from` names the field, type or table itself |
+//! | `S1303` | `backfill` on an optional field |
+//! | `S1304` | `backfill` that does not match the field's type, or `backfill.sql` that is not one SQL expression |
+//! | `S1305` | removed field or enum value that is still declared |
+//! | `S1306` | `map_to` names a value the enum does not declare |
+//! | `S1307` | enum value or table removed twice |
+//! | `S1308` | `cast` that is neither `lossless` nor `{ allow_data_loss: … }` |
+//! | `S1309` | type `renamed_from` a name that is declared again |
+//! | `S1310` | `read_alias: true` on a removed enum value that may be stored inside a JSON column |
+
+mod code;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+pub use code::Code;
 
 use crate::model::Location;
 
@@ -85,7 +102,7 @@ use crate::model::Location;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Stable code, e.g. `S0203`; see the table in this module's docs.
-    pub code: &'static str,
+    pub code: Code,
     /// What is wrong, as a lower-case sentence fragment.
     pub message: String,
     /// File, line and column of the offending node.
@@ -204,7 +221,7 @@ mod tests {
         sources.insert("spec/core.yaml".to_string(), text);
         let diagnostics = Diagnostics::new(
             vec![Diagnostic {
-                code: "S0203",
+                code: Code::UnknownType,
                 message: "unknown type `JobIdd`".into(),
                 location: Location {
                     file: "spec/core.yaml".into(),

@@ -18,6 +18,7 @@ mod loader;
 pub mod model;
 pub mod names;
 mod pattern;
+pub mod reserved;
 mod suggest;
 
 use std::collections::BTreeMap;

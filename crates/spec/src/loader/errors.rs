@@ -1,11 +1,19 @@
 //! The `errors:` section: stable codes and message placeholders.
 
-use super::*;
+use marked_yaml::Node;
+use marked_yaml::types::MarkedScalarNode;
 
-impl Loader {
+use super::source::location;
+use super::{Owner, Reader};
+use crate::diagnostics::Code;
+use crate::model::ErrorDef;
+use crate::names::{self, NameKind};
+use crate::suggest::did_you_mean;
+
+impl Reader<'_> {
     pub(super) fn error_def(&mut self, key: &MarkedScalarNode, node: &Node) -> Option<ErrorDef> {
         let name = self.name(key, NameKind::Error);
-        let owner = self.at_scalar(key);
+        let owner = self.source.at_scalar(key);
         let what = format!("error `{name}`");
         let map = self.expect_map(node, &what)?;
         self.check_keys(
@@ -27,17 +35,17 @@ impl Loader {
         {
             Some(scalar) => {
                 let code = scalar.as_str().to_string();
-                let at = self.at_scalar(scalar);
+                let at = self.source.at_scalar(scalar);
                 if !is_error_code(&code) {
-                    self.report(
-                        "S0702",
+                    self.sink.report(
+                        Code::InvalidErrorCode,
                         at.clone(),
                         format!("invalid error code `{}`", code.escape_debug()),
                         "expected `^[A-Z]+(-[A-Z0-9]+)+$`",
                         Some("write e.g. `HSK-JOB-001`".into()),
                     );
                 }
-                self.error_codes.push((code.clone(), at));
+                self.pending.error_codes.push((code.clone(), at));
                 code
             }
             None => String::new(),
@@ -48,10 +56,12 @@ impl Loader {
         };
         let message = match self.require(map, "message", &owner, &what) {
             Some(message_node) => {
-                let key_at = map.get_key_value("message").map(|(k, _)| self.at_scalar(k));
+                let key_at = map
+                    .get_key_value("message")
+                    .map(|(k, _)| self.source.at_scalar(k));
                 let message = self.prose(message_node, "message", key_at);
-                let at = self.at_node(message_node);
-                let offset = self.text_offset(&at, &message);
+                let at = self.source.at_node(message_node);
+                let offset = self.source.text_offset(&at, &message);
                 match placeholders(&message) {
                     Ok(names) => {
                         let field_names: Vec<&str> =
@@ -69,13 +79,13 @@ impl Loader {
                             };
                             if !field_names.contains(&placeholder.as_str()) {
                                 let help = did_you_mean(&placeholder, field_names.iter().copied()).or_else(|| Some(format!("add a field `{placeholder}` to the error, or drop the placeholder")));
-                                self.report("S0703", at.clone(), format!("message placeholder `{{{placeholder}}}` is not a field of {what}"), "unknown placeholder", help);
+                                self.sink.report(Code::InvalidPlaceholder, at.clone(), format!("message placeholder `{{{placeholder}}}` is not a field of {what}"), "unknown placeholder", help);
                             }
                         }
                     }
                     Err(problem) => {
-                        self.report(
-                            "S0703",
+                        self.sink.report(
+                            Code::InvalidPlaceholder,
                             at,
                             format!("malformed message of {what}: {problem}"),
                             "bad placeholder",

@@ -3,13 +3,21 @@
 //! `renamed_from:`. Each is checked where it is written; backfill values against the field's type
 //! once every type is known.
 
-use super::*;
-use crate::model::{
-    Backfill, FieldBackfill, FieldCast, FieldRename, RemovedField, RemovedTable, RemovedValue,
-    TableRename, TypeRename,
-};
+use std::collections::{BTreeMap, BTreeSet};
 
-impl Loader {
+use marked_yaml::Node;
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
+
+use super::{At, Owner, PendingDefault, Reader};
+use crate::diagnostics::Code;
+use crate::model::{
+    Backfill, EnumValue, Field, FieldBackfill, FieldCast, FieldRename, FieldStorage, RemovedField,
+    RemovedTable, RemovedValue, TableRename, TypeDef, TypeKind, TypeRef, TypeRename,
+};
+use crate::names::NameKind;
+use crate::suggest::did_you_mean;
+
+impl Reader<'_> {
     /// `renamed_from:` and `backfill:` of a field (already key-checked).
     pub(super) fn field_evolution(
         &mut self,
@@ -25,9 +33,9 @@ impl Loader {
         };
         for key in ["renamed_from", "backfill", "cast"] {
             if let (Some((key_node, _)), None) = (map.get_key_value(key), &record) {
-                let at = self.at_scalar(key_node);
-                self.report(
-                    "S1301",
+                let at = self.source.at_scalar(key_node);
+                self.sink.report(
+                    Code::EvolutionOutsideRecord,
                     at,
                     format!("`{key}` on field `{field}` outside a record"),
                     "only fields of records carry evolution declarations",
@@ -39,20 +47,20 @@ impl Loader {
         if let Some((key, node)) = map.get_key_value("renamed_from")
             && let Some(scalar) = self.expect_scalar(node, "`renamed_from`")
         {
-            let at = self.at_scalar(scalar);
+            let at = self.source.at_scalar(scalar);
             let from = scalar.as_str().to_string();
             self.check_name(&from, NameKind::Field, at.clone());
             if from == field {
-                self.report(
-                    "S1302",
+                self.sink.report(
+                    Code::RenamedFromItself,
                     at,
                     format!("field `{field}` is `renamed_from` itself"),
                     "the old name is the new name",
                     Some("write the name the field had in the previous version, or drop `renamed_from`".into()),
                 );
             }
-            let location = self.at_scalar(key).0;
-            self.evolution.renamed_fields.push(FieldRename {
+            let location = self.source.at_scalar(key).0;
+            self.pending.evolution.renamed_fields.push(FieldRename {
                 record: record.clone(),
                 field: field.to_string(),
                 from,
@@ -60,16 +68,16 @@ impl Loader {
             });
         }
         if let Some((key, node)) = map.get_key_value("cast") {
-            let at = self.at_scalar(key);
+            let at = self.source.at_scalar(key);
             let allow_data_loss = match node {
                 Node::Scalar(scalar) if scalar.as_str() == "lossless" => Some(None),
                 Node::Mapping(entry) => {
                     self.allow_data_loss(entry, &at, "a lossy `cast`").map(Some)
                 }
                 _ => {
-                    let value_at = self.at_node(node);
-                    self.report(
-                        "S1308",
+                    let value_at = self.source.at_node(node);
+                    self.sink.report(
+                        Code::InvalidCast,
                         value_at,
                         format!("`cast` of field `{field}` must be `lossless` or `{{ allow_data_loss: <why> }}`"),
                         "not a cast",
@@ -79,7 +87,7 @@ impl Loader {
                 }
             };
             if let Some(allow_data_loss) = allow_data_loss {
-                self.evolution.casts.push(FieldCast {
+                self.pending.evolution.casts.push(FieldCast {
                     record: record.clone(),
                     field: field.to_string(),
                     allow_data_loss,
@@ -88,10 +96,10 @@ impl Loader {
             }
         }
         if let Some((key, node)) = map.get_key_value("backfill") {
-            let at = self.at_scalar(key);
+            let at = self.source.at_scalar(key);
             if required == Some(false) {
-                self.report(
-                    "S1303",
+                self.sink.report(
+                    Code::BackfillOnOptionalField,
                     at.clone(),
                     format!("field `{field}` is optional and has a `backfill`"),
                     "existing rows may leave an optional field empty",
@@ -107,15 +115,15 @@ impl Loader {
             match sql {
                 Some(sql) => {
                     if sql.trim().is_empty() || sql.contains(';') {
-                        self.report(
-                            "S1304",
+                        self.sink.report(
+                            Code::InvalidBackfill,
                             at.clone(),
                             format!("`backfill.sql` of field `{field}` is not one SQL expression"),
                             "empty, or holds a `;`",
                             Some("write one expression over the row's columns, e.g. `{ sql: \"coalesce(title, '')\" }`".into()),
                         );
                     }
-                    self.evolution.backfills.push(FieldBackfill {
+                    self.pending.evolution.backfills.push(FieldBackfill {
                         record,
                         field: field.to_string(),
                         value: Backfill::Sql(sql),
@@ -124,14 +132,14 @@ impl Loader {
                 }
                 None => {
                     if let Some(ty) = ty {
-                        self.backfills.push(PendingDefault {
+                        self.pending.backfills.push(PendingDefault {
                             owner: owner.clone(),
                             field: field.to_string(),
                             ty: ty.clone(),
                             node: node.clone(),
                         });
                         // The value is filled in by `check_backfills` once it is checked.
-                        self.evolution.backfills.push(FieldBackfill {
+                        self.pending.evolution.backfills.push(FieldBackfill {
                             record,
                             field: field.to_string(),
                             value: Backfill::Value(serde_json::Value::Null),
@@ -154,12 +162,12 @@ impl Loader {
         let Some(scalar) = self.expect_scalar(node, "`renamed_from`") else {
             return;
         };
-        let at = self.at_scalar(scalar);
+        let at = self.source.at_scalar(scalar);
         let from = scalar.as_str().to_string();
         self.check_name(&from, NameKind::Type, at.clone());
         if from == type_name {
-            self.report(
-                "S1302",
+            self.sink.report(
+                Code::RenamedFromItself,
                 at,
                 format!("type `{type_name}` is `renamed_from` itself"),
                 "the old name is the new name",
@@ -168,18 +176,18 @@ impl Loader {
                         .into(),
                 ),
             );
-        } else if let Some(other) = self.declared.get(&from) {
+        } else if let Some(other) = self.declarations.names.get(&from) {
             let other = other.at.0.clone();
-            self.report(
-                "S1309",
+            self.sink.report(
+                Code::OldNameDeclared,
                 at,
                 format!("type `{type_name}` is `renamed_from` `{from}`, which is declared too"),
                 "the old name is taken",
                 Some(format!("the generated code keeps `{from}` as an alias of `{type_name}`, so the name must be free; `{from}` is declared at {other}")),
             );
         }
-        let location = self.at_scalar(key).0;
-        self.evolution.renamed_types.push(TypeRename {
+        let location = self.source.at_scalar(key).0;
+        self.pending.evolution.renamed_types.push(TypeRename {
             type_name: type_name.to_string(),
             from,
             location,
@@ -191,12 +199,12 @@ impl Loader {
         let Some(scalar) = self.expect_scalar(node, "`renamed_from`") else {
             return;
         };
-        let at = self.at_scalar(scalar);
+        let at = self.source.at_scalar(scalar);
         let from = scalar.as_str().to_string();
         self.check_name(&from, NameKind::Table, at.clone());
         if from == table {
-            self.report(
-                "S1302",
+            self.sink.report(
+                Code::RenamedFromItself,
                 at,
                 format!("table `{table}` is `renamed_from` itself"),
                 "the old name is the new name",
@@ -206,8 +214,8 @@ impl Loader {
                 ),
             );
         }
-        let location = self.at_scalar(key).0;
-        self.evolution.renamed_tables.push(TableRename {
+        let location = self.source.at_scalar(key).0;
+        self.pending.evolution.renamed_tables.push(TableRename {
             table: table.to_string(),
             from,
             location,
@@ -226,16 +234,17 @@ impl Loader {
         };
         for (key, value) in entries.iter() {
             let name = self.name(key, NameKind::Table);
-            let at = self.at_scalar(key);
+            let at = self.source.at_scalar(key);
             let what = format!("removed table `{name}`");
             if self
+                .pending
                 .evolution
                 .removed_tables
                 .iter()
                 .any(|t| t.table == name)
             {
-                self.report(
-                    "S1307",
+                self.sink.report(
+                    Code::RemovedTwice,
                     at.clone(),
                     format!("table `{name}` is removed twice"),
                     "a second removal of the same table",
@@ -246,7 +255,7 @@ impl Loader {
                 continue;
             };
             let reason = self.allow_data_loss(entry, &at, &what).unwrap_or_default();
-            self.evolution.removed_tables.push(RemovedTable {
+            self.pending.evolution.removed_tables.push(RemovedTable {
                 table: name,
                 allow_data_loss: reason,
                 location: at.0,
@@ -265,7 +274,7 @@ impl Loader {
         let node = self.require(entry, "allow_data_loss", at, what)?;
         let key_at = entry
             .get_key_value("allow_data_loss")
-            .map(|(k, _)| self.at_scalar(k));
+            .map(|(k, _)| self.source.at_scalar(k));
         Some(self.prose(node, "allow_data_loss", key_at))
     }
 
@@ -284,11 +293,11 @@ impl Loader {
         };
         for (key, value) in entries.iter() {
             let name = self.name(key, NameKind::Field);
-            let at = self.at_scalar(key);
+            let at = self.source.at_scalar(key);
             let what = format!("removed field `{name}` of record `{record}`");
             if fields.iter().any(|f| f.name == name) {
-                self.report(
-                    "S1305",
+                self.sink.report(
+                    Code::RemovedButDeclared,
                     at.clone(),
                     format!("field `{name}` of record `{record}` is both a field and in `removed_fields`"),
                     "still declared",
@@ -299,7 +308,7 @@ impl Loader {
                 continue;
             };
             let reason = self.allow_data_loss(entry, &at, &what).unwrap_or_default();
-            self.evolution.removed_fields.push(RemovedField {
+            self.pending.evolution.removed_fields.push(RemovedField {
                 record: record.to_string(),
                 field: name,
                 allow_data_loss: reason,
@@ -329,12 +338,12 @@ impl Loader {
                 let Some(scalar) = self.expect_scalar(node, "`renamed_from`") else {
                     continue;
                 };
-                let at = self.at_scalar(scalar);
+                let at = self.source.at_scalar(scalar);
                 let old = scalar.as_str().to_string();
                 self.check_name(&old, NameKind::EnumValue, at.clone());
                 self.check_removed_value(&old, enum_name, values, at);
-                let location = self.at_scalar(renamed_key).0;
-                self.evolution.removed_values.push(RemovedValue {
+                let location = self.source.at_scalar(renamed_key).0;
+                self.pending.evolution.removed_values.push(RemovedValue {
                     enum_name: enum_name.to_string(),
                     value: old,
                     map_to: key.as_str().to_string(),
@@ -351,7 +360,7 @@ impl Loader {
         };
         for (key, value) in entries.iter() {
             let old = self.name(key, NameKind::EnumValue);
-            let at = self.at_scalar(key);
+            let at = self.source.at_scalar(key);
             let what = format!("removed value `{old}` of enum `{enum_name}`");
             self.check_removed_value(&old, enum_name, values, at.clone());
             let Some(entry) = self.expect_map(value, &what) else {
@@ -361,14 +370,14 @@ impl Loader {
             let map_to = self
                 .require(entry, "map_to", &at, &what)
                 .and_then(|n| self.expect_scalar(n, "`map_to`"))
-                .map(|s| (s.as_str().to_string(), self.at_scalar(s)));
+                .map(|s| (s.as_str().to_string(), self.source.at_scalar(s)));
             if let Some((target, target_at)) = &map_to
                 && !values.iter().any(|v| &v.name == target)
             {
                 let help = did_you_mean(target, values.iter().map(|v| v.name.as_str()))
                     .unwrap_or_else(|| "name a value the enum declares".into());
-                self.report(
-                    "S1306",
+                self.sink.report(
+                    Code::UnknownMapTo,
                     target_at.clone(),
                     format!(
                         "`map_to` of {what} names `{target}`, which is not a value of `{enum_name}`"
@@ -381,7 +390,7 @@ impl Loader {
                 Some(n) => self.boolean(n, "`read_alias`").unwrap_or(false),
                 None => false,
             };
-            self.evolution.removed_values.push(RemovedValue {
+            self.pending.evolution.removed_values.push(RemovedValue {
                 enum_name: enum_name.to_string(),
                 value: old,
                 map_to: map_to.map(|(t, _)| t).unwrap_or_default(),
@@ -393,8 +402,8 @@ impl Loader {
 
     fn check_removed_value(&mut self, old: &str, enum_name: &str, values: &[EnumValue], at: At) {
         if values.iter().any(|v| v.name == old) {
-            self.report(
-                "S1305",
+            self.sink.report(
+                Code::RemovedButDeclared,
                 at.clone(),
                 format!("value `{old}` of enum `{enum_name}` is both a value and removed"),
                 "still declared",
@@ -402,13 +411,14 @@ impl Loader {
             );
         }
         if self
+            .pending
             .evolution
             .removed_values
             .iter()
             .any(|v| v.enum_name == enum_name && v.value == old)
         {
-            self.report(
-                "S1307",
+            self.sink.report(
+                Code::RemovedTwice,
                 at,
                 format!("value `{old}` of enum `{enum_name}` is removed twice"),
                 "a second removal of the same value",
@@ -419,7 +429,7 @@ impl Loader {
 
     /// Pass C: every `backfill:` value matches its field's type (like a `default:`).
     pub(super) fn check_backfills(&mut self, types: &[TypeDef]) {
-        let pending = std::mem::take(&mut self.backfills);
+        let pending = std::mem::take(&mut self.pending.backfills);
         for backfill in pending {
             let Owner::Type(record) = &backfill.owner else {
                 continue;
@@ -427,8 +437,8 @@ impl Loader {
             let value = match self.default_value(&backfill.node, &backfill.ty, types, 0) {
                 Ok(value) => value,
                 Err((at, problem)) => {
-                    self.report(
-                        "S1304",
+                    self.sink.report(
+                        Code::InvalidBackfill,
                         at,
                         format!(
                             "`backfill` of field `{}` does not match its type `{}`: {problem}",
@@ -441,6 +451,7 @@ impl Loader {
                 }
             };
             if let Some(entry) = self
+                .pending
                 .evolution
                 .backfills
                 .iter_mut()
@@ -452,7 +463,7 @@ impl Loader {
     }
 }
 
-impl Loader {
+impl Reader<'_> {
     /// Pass C: a value removed from an enum that is also stored inside a JSON column keeps
     /// `read_alias: true` (`S1310`).
     ///
@@ -470,6 +481,7 @@ impl Loader {
             }
         }
         let refused: Vec<(RemovedValue, String)> = self
+            .pending
             .evolution
             .removed_values
             .iter()
@@ -482,8 +494,8 @@ impl Loader {
             .collect();
         for (removed, column) in refused {
             let (old, enum_name) = (&removed.value, &removed.enum_name);
-            self.report(
-                "S1310",
+            self.sink.report(
+                Code::RemovedValueInJson,
                 (removed.location.clone(), old.len()),
                 format!(
                     "removed value `{old}` of enum `{enum_name}` may be stored inside the JSON column `{column}`, which a migration does not rewrite"

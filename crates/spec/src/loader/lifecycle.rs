@@ -1,8 +1,19 @@
 //! The `lifecycle:` block: states, transitions, rejected edges and the state-machine checks.
 
-use super::*;
+use std::collections::{BTreeMap, BTreeSet};
 
-impl Loader {
+use marked_yaml::Node;
+use marked_yaml::types::MarkedMappingNode;
+
+use super::{At, Reader};
+use crate::diagnostics::Code;
+use crate::model::{
+    EnumValue, Lifecycle, Location, Meta, RejectedTransition, State, Transition, TransitionOrigin,
+};
+use crate::names::NameKind;
+use crate::suggest::did_you_mean;
+
+impl Reader<'_> {
     pub(super) fn lifecycle(&mut self, node: &Node, owner: At) -> Option<Lifecycle> {
         let what = "`lifecycle`";
         let map = self.expect_map(node, what)?;
@@ -27,39 +38,7 @@ impl Loader {
             .and_then(|n| self.expect_scalar(n, "lifecycle `name`"))
             .map(|s| self.name(s, NameKind::Type));
 
-        // States.
-        let mut states: Vec<State> = Vec::new();
-        if let Some(states_node) = self.require(map, "states", &owner, what)
-            && let Some(states_map) = self.expect_map(states_node, "`states`")
-        {
-            if states_map.is_empty() {
-                let at = self.at_node(states_node);
-                self.report("S0411", at, "the lifecycle has no states", "empty", Some("declare the states, e.g. `queued: { terminal: false, clause: …, description: … }`".into()));
-            }
-            for (key, value) in states_map.iter() {
-                let state_name = self.name(key, NameKind::State);
-                let at = self.at_scalar(key);
-                let state_what = format!("state `{state_name}`");
-                let Some(state_map) = self.expect_map(value, &state_what) else {
-                    continue;
-                };
-                self.check_keys(
-                    state_map,
-                    &["terminal", "clause", "description", "decision"],
-                    &state_what,
-                );
-                let meta = self.meta(state_map, &at, &state_what);
-                let terminal = match state_map.get_node("terminal") {
-                    Some(n) => self.boolean(n, "`terminal`").unwrap_or(false),
-                    None => false,
-                };
-                states.push(State {
-                    name: state_name,
-                    terminal,
-                    meta,
-                });
-            }
-        }
+        let states = self.states(map, &owner, what);
         let state_names: Vec<String> = states.iter().map(|s| s.name.clone()).collect();
         // `removed_states:` maps a state that is gone onto one that exists, as an enum's
         // `removed_values:` does: stored rows move, and old records may read as the new state.
@@ -74,158 +53,22 @@ impl Loader {
             self.removed_values(map, name, &as_values, "removed_states");
         }
 
-        let initial = match self
-            .require(map, "initial", &owner, what)
-            .and_then(|n| self.expect_scalar(n, "`initial`"))
-        {
-            Some(scalar) => {
-                let initial = scalar.as_str().to_string();
-                if !state_names.is_empty() && !state_names.contains(&initial) {
-                    let at = self.at_scalar(scalar);
-                    let help = did_you_mean(&initial, state_names.iter().map(String::as_str))
-                        .or_else(|| Some("declare it under `states:`".into()));
-                    self.report(
-                        "S0401",
-                        at,
-                        format!("initial state `{initial}` is not declared"),
-                        "not under `states:`",
-                        help,
-                    );
-                }
-                initial
-            }
-            None => String::new(),
-        };
+        let initial = self.initial_state(map, &owner, what, &state_names);
 
-        let before_edges = self.diagnostics.len();
+        let before_edges = self.sink.len();
         let transitions = self.edges(map, "transitions", &state_names, true);
         // A transition that could not be read would make the graph checks below report states as
         // stuck or unreachable only because of that error; skip them then.
-        let graph_readable = !self
-            .diagnostics
-            .get(before_edges..)
-            .unwrap_or_default()
-            .iter()
-            .any(|d| matches!(d.code, "S0402" | "S0104" | "S0105"));
+        let graph_readable = !self.sink.reported_since(
+            before_edges,
+            &[Code::UnknownState, Code::MissingKey, Code::WrongShape],
+        );
         let rejected_edges = self.edges(map, "rejected", &state_names, false);
 
-        // Duplicates, overlaps, terminal sources.
-        let mut seen: BTreeMap<(String, String), Location> = BTreeMap::new();
-        for edge in &transitions {
-            let key = (edge.from.clone(), edge.to.clone());
-            if let Some(first) = seen.get(&key) {
-                self.report(
-                    "S0403",
-                    edge.at.clone(),
-                    format!("duplicate transition `{}` → `{}`", edge.from, edge.to),
-                    "declared again",
-                    Some(format!("first declared at {first}; remove one")),
-                );
-            } else {
-                seen.insert(key, edge.at.0.clone());
-            }
-            if states.iter().any(|s| s.name == edge.from && s.terminal) {
-                self.report(
-                    "S0406",
-                    edge.at.clone(),
-                    format!("transition out of terminal state `{}`", edge.from),
-                    "terminal states have no way out",
-                    Some(format!(
-                        "remove the transition, or make `{}` non-terminal",
-                        edge.from
-                    )),
-                );
-            }
-        }
-        let mut seen_rejected: BTreeMap<(String, String), Location> = BTreeMap::new();
-        for edge in &rejected_edges {
-            let key = (edge.from.clone(), edge.to.clone());
-            if let Some(first) = seen_rejected.get(&key) {
-                self.report(
-                    "S0403",
-                    edge.at.clone(),
-                    format!("duplicate rejected edge `{}` → `{}`", edge.from, edge.to),
-                    "declared again",
-                    Some(format!("first declared at {first}; remove one")),
-                );
-            } else {
-                seen_rejected.insert(key.clone(), edge.at.0.clone());
-            }
-            if let Some(allowed) = seen.get(&key) {
-                self.report(
-                    "S0404",
-                    edge.at.clone(),
-                    format!(
-                        "`{}` → `{}` is both allowed and rejected",
-                        edge.from, edge.to
-                    ),
-                    "also an allowed transition",
-                    Some(format!(
-                        "the allowed transition is at {allowed}; keep only one of them"
-                    )),
-                );
-            }
-            if edge.meta.decision.is_none() {
-                self.report(
-                    "S0405",
-                    edge.at.clone(),
-                    format!(
-                        "rejected edge `{}` → `{}` has no `decision`",
-                        edge.from, edge.to
-                    ),
-                    "the reason is missing",
-                    Some("add `decision:` saying why the edge is refused".into()),
-                );
-            }
-        }
+        self.check_edges(&states, &transitions, &rejected_edges);
 
-        // Every non-terminal state needs a way out; every state must be reachable.
-        for state in states.iter().filter(|_| graph_readable) {
-            if !state.terminal && !transitions.iter().any(|t| t.from == state.name) {
-                let at = (state.meta.location.clone(), state.name.chars().count());
-                self.report(
-                    "S0407",
-                    at,
-                    format!(
-                        "non-terminal state `{}` has no outgoing transition",
-                        state.name
-                    ),
-                    "jobs would be stuck here",
-                    Some(format!(
-                        "add a transition from `{}`, or mark it `terminal: true`",
-                        state.name
-                    )),
-                );
-            }
-        }
-        if graph_readable && state_names.contains(&initial) {
-            let mut reached: BTreeSet<&str> = BTreeSet::new();
-            let mut queue = vec![initial.as_str()];
-            while let Some(current) = queue.pop() {
-                if reached.insert(current) {
-                    queue.extend(
-                        transitions
-                            .iter()
-                            .filter(|t| t.from == current)
-                            .map(|t| t.to.as_str()),
-                    );
-                }
-            }
-            for state in &states {
-                if !reached.contains(state.name.as_str()) {
-                    let at = (state.meta.location.clone(), state.name.chars().count());
-                    self.report(
-                        "S0408",
-                        at,
-                        format!("state `{}` is not reachable from `{initial}`", state.name),
-                        "unreachable",
-                        Some(format!(
-                            "add a transition into `{}`, or remove the state",
-                            state.name
-                        )),
-                    );
-                }
-            }
+        if graph_readable {
+            self.check_graph(&states, &transitions, &initial);
         }
 
         let name = name?;
@@ -254,6 +97,199 @@ impl Loader {
         })
     }
 
+    /// `states:`, in spec order.
+    fn states(&mut self, map: &MarkedMappingNode, owner: &At, what: &str) -> Vec<State> {
+        let mut states: Vec<State> = Vec::new();
+        if let Some(states_node) = self.require(map, "states", owner, what)
+            && let Some(states_map) = self.expect_map(states_node, "`states`")
+        {
+            if states_map.is_empty() {
+                let at = self.source.at_node(states_node);
+                self.sink.report(Code::LifecycleWithoutStates, at, "the lifecycle has no states", "empty", Some("declare the states, e.g. `queued: { terminal: false, clause: …, description: … }`".into()));
+            }
+            for (key, value) in states_map.iter() {
+                let state_name = self.name(key, NameKind::State);
+                let at = self.source.at_scalar(key);
+                let state_what = format!("state `{state_name}`");
+                let Some(state_map) = self.expect_map(value, &state_what) else {
+                    continue;
+                };
+                self.check_keys(
+                    state_map,
+                    &["terminal", "clause", "description", "decision"],
+                    &state_what,
+                );
+                let meta = self.meta(state_map, &at, &state_what);
+                let terminal = match state_map.get_node("terminal") {
+                    Some(n) => self.boolean(n, "`terminal`").unwrap_or(false),
+                    None => false,
+                };
+                states.push(State {
+                    name: state_name,
+                    terminal,
+                    meta,
+                });
+            }
+        }
+        states
+    }
+
+    /// `initial:`, which must be a declared state (when any state is declared).
+    fn initial_state(
+        &mut self,
+        map: &MarkedMappingNode,
+        owner: &At,
+        what: &str,
+        state_names: &[String],
+    ) -> String {
+        match self
+            .require(map, "initial", owner, what)
+            .and_then(|n| self.expect_scalar(n, "`initial`"))
+        {
+            Some(scalar) => {
+                let initial = scalar.as_str().to_string();
+                if !state_names.is_empty() && !state_names.contains(&initial) {
+                    let at = self.source.at_scalar(scalar);
+                    let help = did_you_mean(&initial, state_names.iter().map(String::as_str))
+                        .or_else(|| Some("declare it under `states:`".into()));
+                    self.sink.report(
+                        Code::UnknownInitialState,
+                        at,
+                        format!("initial state `{initial}` is not declared"),
+                        "not under `states:`",
+                        help,
+                    );
+                }
+                initial
+            }
+            None => String::new(),
+        }
+    }
+
+    /// Duplicate edges, edges both allowed and rejected, rejected edges without a reason, and
+    /// transitions out of terminal states.
+    fn check_edges(&mut self, states: &[State], transitions: &[Edge], rejected_edges: &[Edge]) {
+        let mut seen: BTreeMap<(String, String), Location> = BTreeMap::new();
+        for edge in transitions {
+            let key = (edge.from.clone(), edge.to.clone());
+            if let Some(first) = seen.get(&key) {
+                self.sink.report(
+                    Code::DuplicateEdge,
+                    edge.at.clone(),
+                    format!("duplicate transition `{}` → `{}`", edge.from, edge.to),
+                    "declared again",
+                    Some(format!("first declared at {first}; remove one")),
+                );
+            } else {
+                seen.insert(key, edge.at.0.clone());
+            }
+            if states.iter().any(|s| s.name == edge.from && s.terminal) {
+                self.sink.report(
+                    Code::TransitionFromTerminal,
+                    edge.at.clone(),
+                    format!("transition out of terminal state `{}`", edge.from),
+                    "terminal states have no way out",
+                    Some(format!(
+                        "remove the transition, or make `{}` non-terminal",
+                        edge.from
+                    )),
+                );
+            }
+        }
+        let mut seen_rejected: BTreeMap<(String, String), Location> = BTreeMap::new();
+        for edge in rejected_edges {
+            let key = (edge.from.clone(), edge.to.clone());
+            if let Some(first) = seen_rejected.get(&key) {
+                self.sink.report(
+                    Code::DuplicateEdge,
+                    edge.at.clone(),
+                    format!("duplicate rejected edge `{}` → `{}`", edge.from, edge.to),
+                    "declared again",
+                    Some(format!("first declared at {first}; remove one")),
+                );
+            } else {
+                seen_rejected.insert(key.clone(), edge.at.0.clone());
+            }
+            if let Some(allowed) = seen.get(&key) {
+                self.sink.report(
+                    Code::EdgeAllowedAndRejected,
+                    edge.at.clone(),
+                    format!(
+                        "`{}` → `{}` is both allowed and rejected",
+                        edge.from, edge.to
+                    ),
+                    "also an allowed transition",
+                    Some(format!(
+                        "the allowed transition is at {allowed}; keep only one of them"
+                    )),
+                );
+            }
+            if edge.meta.decision.is_none() {
+                self.sink.report(
+                    Code::RejectedWithoutDecision,
+                    edge.at.clone(),
+                    format!(
+                        "rejected edge `{}` → `{}` has no `decision`",
+                        edge.from, edge.to
+                    ),
+                    "the reason is missing",
+                    Some("add `decision:` saying why the edge is refused".into()),
+                );
+            }
+        }
+    }
+
+    /// Every non-terminal state has a way out, and every state is reachable from `initial`.
+    fn check_graph(&mut self, states: &[State], transitions: &[Edge], initial: &str) {
+        for state in states {
+            if !state.terminal && !transitions.iter().any(|t| t.from == state.name) {
+                let at = (state.meta.location.clone(), state.name.chars().count());
+                self.sink.report(
+                    Code::DeadEndState,
+                    at,
+                    format!(
+                        "non-terminal state `{}` has no outgoing transition",
+                        state.name
+                    ),
+                    "jobs would be stuck here",
+                    Some(format!(
+                        "add a transition from `{}`, or mark it `terminal: true`",
+                        state.name
+                    )),
+                );
+            }
+        }
+        if states.iter().any(|s| s.name == initial) {
+            let mut reached: BTreeSet<&str> = BTreeSet::new();
+            let mut queue = vec![initial];
+            while let Some(current) = queue.pop() {
+                if reached.insert(current) {
+                    queue.extend(
+                        transitions
+                            .iter()
+                            .filter(|t| t.from == current)
+                            .map(|t| t.to.as_str()),
+                    );
+                }
+            }
+            for state in states {
+                if !reached.contains(state.name.as_str()) {
+                    let at = (state.meta.location.clone(), state.name.chars().count());
+                    self.sink.report(
+                        Code::UnreachableState,
+                        at,
+                        format!("state `{}` is not reachable from `{initial}`", state.name),
+                        "unreachable",
+                        Some(format!(
+                            "add a transition into `{}`, or remove the state",
+                            state.name
+                        )),
+                    );
+                }
+            }
+        }
+    }
+
     fn edges(
         &mut self,
         map: &MarkedMappingNode,
@@ -264,7 +300,7 @@ impl Loader {
         let mut out = Vec::new();
         let Some(node) = map.get_node(key) else {
             if allowed {
-                let owner = (self.span_location(map.span()), 1);
+                let owner = (self.source.span_location(map.span()), 1);
                 self.require(map, key, &owner, "`lifecycle`");
             }
             return out;
@@ -287,7 +323,7 @@ impl Loader {
                 &["from", "to", "clause", "description", "decision"]
             };
             self.check_keys(edge, keys, noun);
-            let at = self.at_node(item);
+            let at = self.source.at_node(item);
             let meta = self.meta(edge, &at, noun);
             let endpoint = |this: &mut Self, which: &str| -> Option<String> {
                 let scalar = this
@@ -295,11 +331,11 @@ impl Loader {
                     .and_then(|n| this.expect_scalar(n, &format!("`{which}`")))?;
                 let state = scalar.as_str().to_string();
                 if !states.is_empty() && !states.contains(&state) {
-                    let state_at = this.at_scalar(scalar);
+                    let state_at = this.source.at_scalar(scalar);
                     let help = did_you_mean(&state, states.iter().map(String::as_str))
                         .or_else(|| Some("declare it under `states:`".into()));
-                    this.report(
-                        "S0402",
+                    this.sink.report(
+                        Code::UnknownState,
                         state_at,
                         format!("{noun} names undeclared state `{state}`"),
                         "not under `states:`",
@@ -320,10 +356,10 @@ impl Loader {
                         "diagram" => Some(TransitionOrigin::Diagram),
                         "text" => Some(TransitionOrigin::Text),
                         other => {
-                            let origin_at = self.at_scalar(scalar);
+                            let origin_at = self.source.at_scalar(scalar);
                             let help = did_you_mean(other, ["diagram", "text"]).map(|h| format!("{h} `origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)")).unwrap_or_else(|| "`origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)".into());
-                            self.report(
-                                "S0409",
+                            self.sink.report(
+                                Code::InvalidTransitionOrigin,
                                 origin_at,
                                 format!("unknown transition origin `{}`", other.escape_debug()),
                                 "not `diagram` or `text`",

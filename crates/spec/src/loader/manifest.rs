@@ -1,8 +1,17 @@
 //! The manifest (`spec/handshake.yaml`): name, versions, output folders and the file list.
 
-use super::*;
+use std::collections::BTreeMap;
 
-impl Loader {
+use marked_yaml::Node;
+use marked_yaml::types::MarkedMappingNode;
+
+use super::read::is_dotted_numbers;
+use super::{At, ManifestHead, Reader};
+use crate::diagnostics::Code;
+use crate::model::{Location, Outputs};
+use crate::names;
+
+impl Reader<'_> {
     // ----- manifest --------------------------------------------------------------------------
 
     pub(super) fn manifest(
@@ -10,7 +19,7 @@ impl Loader {
         root: &MarkedMappingNode,
         manifest_dir: &str,
     ) -> ManifestHead {
-        let owner = (self.span_location(root.span()), 1);
+        let owner = (self.source.span_location(root.span()), 1);
         let what = "the manifest";
         self.check_keys(
             root,
@@ -27,9 +36,9 @@ impl Loader {
         let name = self.require(root, "spec", &owner, what).and_then(|node| {
             let name = self.text(node, "`spec`")?;
             if !names::is_snake_case(&name) {
-                let at = self.at_node(node);
-                self.report(
-                    "S0109",
+                let at = self.source.at_node(node);
+                self.sink.report(
+                    Code::InvalidManifestValue,
                     at,
                     format!("invalid spec name `{}`", name.escape_debug()),
                     "not snake_case",
@@ -43,9 +52,9 @@ impl Loader {
             .and_then(|node| {
                 let version = self.text(node, "`version`")?;
                 if !is_semver(&version) {
-                    let at = self.at_node(node);
-                    self.report(
-                        "S0109",
+                    let at = self.source.at_node(node);
+                    self.sink.report(
+                        Code::InvalidManifestValue,
                         at,
                         format!("`version` `{}` is not SemVer", version.escape_debug()),
                         "expected MAJOR.MINOR.PATCH",
@@ -59,9 +68,9 @@ impl Loader {
             .and_then(|node| {
                 let value = self.text(node, "`master_spec`")?;
                 if !is_master_spec_version(&value) {
-                    let at = self.at_node(node);
-                    self.report(
-                        "S0109",
+                    let at = self.source.at_node(node);
+                    self.sink.report(
+                        Code::InvalidManifestValue,
                         at,
                         format!(
                             "`master_spec` `{}` is not a Master Spec version",
@@ -75,7 +84,7 @@ impl Loader {
             });
         let outputs = match root.get_key_value("outputs") {
             Some((key, node)) => {
-                let key_at = self.at_scalar(key);
+                let key_at = self.source.at_scalar(key);
                 self.outputs(node, key_at, manifest_dir)
             }
             None => {
@@ -87,12 +96,12 @@ impl Loader {
         let mut files = Vec::new();
         let mut files_at = None;
         if let Some((key, node)) = root.get_key_value("files") {
-            files_at = Some(self.at_scalar(key));
+            files_at = Some(self.source.at_scalar(key));
             if let Some(seq) = self.expect_seq(node, "`files`") {
                 if seq.is_empty() {
-                    let at = self.at_node(node);
-                    self.report(
-                        "S0105",
+                    let at = self.source.at_node(node);
+                    self.sink.report(
+                        Code::WrongShape,
                         at,
                         "`files` must list at least one spec file",
                         "empty list",
@@ -104,18 +113,19 @@ impl Loader {
                     let Some(entry) = self.text(item, "a `files` entry") else {
                         continue;
                     };
-                    let at = self.at_node(item);
+                    let at = self.source.at_node(item);
                     if let Some(problem) = file_entry_problem(&entry) {
-                        self.report("S0107", at, format!("invalid spec file entry `{}`: {problem}", entry.escape_debug()), problem, Some("write a `.yaml` path relative to the manifest's folder, e.g. `core.yaml`".into()));
+                        self.sink.report(Code::InvalidFilesEntry, at, format!("invalid spec file entry `{}`: {problem}", entry.escape_debug()), problem, Some("write a `.yaml` path relative to the manifest's folder, e.g. `core.yaml`".into()));
                         continue;
                     }
                     let manifest_name = self
+                        .source
                         .files
                         .first()
                         .map(|m| m.rsplit('/').next().unwrap_or(m));
                     if Some(entry.as_str()) == manifest_name {
-                        self.report(
-                            "S0107",
+                        self.sink.report(
+                            Code::InvalidFilesEntry,
                             at,
                             format!("the manifest lists itself (`{entry}`)"),
                             "the manifest",
@@ -124,8 +134,8 @@ impl Loader {
                         continue;
                     }
                     if let Some(first) = seen.get(&entry) {
-                        self.report(
-                            "S0107",
+                        self.sink.report(
+                            Code::InvalidFilesEntry,
                             at,
                             format!("spec file `{entry}` is listed twice"),
                             "listed again",
@@ -192,9 +202,9 @@ impl Loader {
                 paths.push(None);
                 continue;
             };
-            let at = self.at_node(value);
+            let at = self.source.at_node(value);
             if let Some(problem) = output_problem(&path, spec_dir) {
-                self.report("S0501", at, format!("invalid output folder `{}` for `{key}`: {problem}", path.escape_debug()), problem, Some("write a relative folder inside the repository with `/` separators, e.g. `crates/job-model/src/generated`".into()));
+                self.sink.report(Code::InvalidOutputPath, at, format!("invalid output folder `{}` for `{key}`: {problem}", path.escape_debug()), problem, Some("write a relative folder inside the repository with `/` separators, e.g. `crates/job-model/src/generated`".into()));
                 paths.push(None);
                 continue;
             }
@@ -209,7 +219,7 @@ impl Loader {
                     None
                 };
                 if let Some(relation) = relation {
-                    self.report("S0502", at.clone(), format!("output folder `{path}` for `{key}` is {relation} `{other}`"), "overlaps another output", Some(format!("`{other}` is declared at {}; each generator needs its own folder, neither inside the other", other_at.0)));
+                    self.sink.report(Code::NestedOutputs, at.clone(), format!("output folder `{path}` for `{key}` is {relation} `{other}`"), "overlaps another output", Some(format!("`{other}` is declared at {}; each generator needs its own folder, neither inside the other", other_at.0)));
                 }
             }
             seen.push((path.clone(), at));

@@ -1,9 +1,16 @@
 //! The `out_of_scope:` section: spec guards that records alone cannot decide, each with its reason.
 
-use super::*;
-use crate::model::OutOfScope;
+use std::collections::BTreeMap;
 
-impl Loader {
+use marked_yaml::Node;
+use marked_yaml::types::MarkedMappingNode;
+
+use super::{At, Reader};
+use crate::diagnostics::Code;
+use crate::model::{Location, OutOfScope};
+use crate::names::NameKind;
+
+impl Reader<'_> {
     /// Collects every file's `out_of_scope:` entries in spec order; names are unique across files.
     pub(super) fn out_of_scope(&mut self, roots: &[&MarkedMappingNode]) -> Vec<OutOfScope> {
         let mut entries = Vec::new();
@@ -17,10 +24,10 @@ impl Loader {
             };
             for (key, value) in map.iter() {
                 let name = self.name(key, NameKind::Type);
-                let at = self.at_scalar(key);
+                let at = self.source.at_scalar(key);
                 if let Some(first) = names.get(&name) {
-                    self.report(
-                        "S1101",
+                    self.sink.report(
+                        Code::DuplicateOutOfScope,
                         at.clone(),
                         format!("out-of-scope guard `{name}` is listed twice"),
                         "listed again here",
@@ -46,7 +53,9 @@ impl Loader {
         let meta = self.meta(map, &owner, &what);
         let reason = match self.require(map, "reason", &owner, &what) {
             Some(node) => {
-                let key_at = map.get_key_value("reason").map(|(k, _)| self.at_scalar(k));
+                let key_at = map
+                    .get_key_value("reason")
+                    .map(|(k, _)| self.source.at_scalar(k));
                 self.prose(node, "reason", key_at)
             }
             None => String::new(),

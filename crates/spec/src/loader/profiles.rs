@@ -1,68 +1,33 @@
-//! `profiles:` (§2.6.6.6): pass A declares the synthesized `JobInputs` and `JobOutputs` unions,
-//! pass B reads each profile, and a pass-C step checks its references once every type is known
-//! and builds the unions (one variant per profile with `inputs`, resp. `outputs`, tag `profile`,
-//! fields copied from the record). Both unions come from one code path ([`SYNTHESIZED`]).
+//! `profiles:` (§2.6.6.6): pass B reads each profile; a pass-C step checks its references once
+//! every type is known. The unions the profiles declare (`JobInputs`, `JobOutputs`) and the rules
+//! their bindings write are built by the lowering stage ([`super::lower`]) from what these checks
+//! accept.
 //!
 //! Operations: every entry of a profile's `operations:` is a variant of the `PlannedOperation`
 //! union, and once any profile lists operations, every variant is claimed by exactly one profile.
 //!
 //! Bindings: a profile's `bindings:` names the codes of rules the loader writes from the
-//! declaration ([`Loader::profile_rules`]), so no rule repeats a profile's job kinds by hand.
+//! declaration ([`Reader::check_bindings`]), so no rule repeats a profile's job kinds by hand.
 
-use super::*;
-use crate::model::{
-    BindingKind, Condition, FieldPath, Profile, ProfileBinding, Rule, StatusMapping,
+use std::collections::{BTreeMap, BTreeSet};
+
+use marked_yaml::Node;
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
+
+use super::errors::is_error_code;
+use super::lower::{
+    self, BindingTarget, JOB_INPUTS, JOB_KIND, PLANNED_OPERATION, PROFILE_ID, PROFILE_TAG,
+    SYNTHESIZED,
 };
+use super::{At, Reader};
+use crate::diagnostics::Code;
+use crate::model::{
+    BindingKind, EnumValue, Lifecycle, Location, Profile, ProfileBinding, Rule, StatusMapping,
+    StringConstraints, TypeDef, TypeKind, TypeRef, Variant,
+};
+use crate::names::{self, NameKind};
+use crate::suggest::did_you_mean;
 
-/// Name of the union the loader synthesizes from the profiles' `inputs`.
-pub(crate) const JOB_INPUTS: &str = "JobInputs";
-/// Name of the union the loader synthesizes from the profiles' `outputs`.
-pub(crate) const JOB_OUTPUTS: &str = "JobOutputs";
-/// Tag property of both synthesized unions (`JobInputs`, `JobOutputs`); its values are the profile names.
-pub(crate) const PROFILE_TAG: &str = "profile";
-
-/// One union the loader synthesizes from a record-valued profile key.
-struct Synthesized {
-    /// The profile key naming each profile's record (`inputs`, `outputs`).
-    key: &'static str,
-    /// The record a profile names under `key`, if any.
-    record_of: fn(&Profile) -> Option<&String>,
-    /// The union's type name.
-    union: &'static str,
-    /// Its clause(s).
-    clause: &'static [&'static str],
-    /// Its one-line description.
-    description: &'static str,
-    /// Why it is synthesized and what its variants hold.
-    decision: &'static str,
-}
-
-/// The synthesized unions, in the order they are inserted into the spec's types.
-const SYNTHESIZED: [Synthesized; 2] = [
-    Synthesized {
-        key: "inputs",
-        record_of: |profile| profile.inputs.as_ref(),
-        union: JOB_INPUTS,
-        clause: &["§2.6.6.6.1", "§2.6.6.6.4"],
-        description: "the profile-specific inputs of a job: one variant per profile that declares `inputs`, tagged with the profile name",
-        decision: "Synthesized by the loader from `profiles:`, so a job's typed inputs and the profile registry can never disagree; the variant fields are the profile's input record's fields.",
-    },
-    Synthesized {
-        key: "outputs",
-        record_of: |profile| profile.outputs.as_ref(),
-        union: JOB_OUTPUTS,
-        clause: &["§2.6.6.6.1", "§2.5.10.3.1"],
-        description: "the profile-specific outputs of a job: one variant per profile that declares `outputs`, tagged with the profile name",
-        decision: "Synthesized by the loader from `profiles:` exactly like `JobInputs`, so a job's typed outputs and the profile registry can never disagree; the variant fields are the profile's output record's fields.",
-    },
-];
-
-/// The enum whose values are the job kinds; every value is bound to exactly one profile.
-const JOB_KIND: &str = "JobKind";
-/// The string type of the profile ids jobs carry (`AiJob.profile_id`).
-const PROFILE_ID: &str = "ProfileId";
-/// The union whose variants are the operations; every variant is claimed by exactly one profile.
-pub(crate) const PLANNED_OPERATION: &str = "PlannedOperation";
 /// The capability id form of §11.1.3.1 (`axis` or `axis:scope`), used when the spec declares no
 /// `CapabilityId` string type of its own.
 const CAPABILITY_PATTERN: &str = r"^[a-z][a-z0-9_.-]*(:[a-z0-9_.*/-]+)?$";
@@ -87,18 +52,66 @@ const STATUS_KEYS: &[&str] = &["state", "clause", "description", "decision"];
 
 /// Everything `profiles:` sections contribute, collected across files.
 #[derive(Default)]
-pub(super) struct ProfileState {
+pub(in crate::loader) struct ProfileState {
     /// Profiles read in pass B, waiting for the pass-C checks.
     pending: Vec<PendingProfile>,
     /// Index in the spec's type list where `JobInputs` goes (after the first profiles file's
     /// types); `JobOutputs` follows it.
-    position: Option<usize>,
-    /// Where each synthesized union is declared (the first `profiles` key with a profile that
-    /// has its key), in [`SYNTHESIZED`] order.
-    declared_at: [Option<At>; 2],
+    pub(super) position: Option<usize>,
     /// Every profile's wire id, in profile order, once the profiles are finished: the values an
     /// `in_registry: profile_id` comparison of a rule accepts.
     pub(super) registered_ids: Vec<String>,
+}
+
+/// The types of the Handshake domain that profiles are checked against, if the spec declares them.
+struct DomainTypes {
+    /// The values of the `JobKind` enum.
+    job_kinds: Option<Vec<EnumValue>>,
+    /// The variants of the `PlannedOperation` union.
+    planned_operations: Option<Vec<Variant>>,
+    /// The constraints of the `CapabilityId` string type.
+    capability_id: Option<StringConstraints>,
+}
+
+impl DomainTypes {
+    fn of(types: &[TypeDef]) -> DomainTypes {
+        let kind_of = |name: &str| types.iter().find(|t| t.name == name).map(|t| &t.kind);
+        DomainTypes {
+            job_kinds: match kind_of(JOB_KIND) {
+                Some(TypeKind::Enum(values)) => Some(values.clone()),
+                _ => None,
+            },
+            planned_operations: match kind_of(PLANNED_OPERATION) {
+                Some(TypeKind::Union(union)) => Some(union.variants.clone()),
+                _ => None,
+            },
+            capability_id: types.iter().find_map(|t| match &t.kind {
+                TypeKind::String(constraints) if t.name == "CapabilityId" => {
+                    Some(constraints.clone())
+                }
+                _ => None,
+            }),
+        }
+    }
+}
+
+/// What the profiles checked so far have taken, for the duplicate and coverage checks.
+#[derive(Default)]
+struct Registry {
+    /// Where each profile name is first declared.
+    names: BTreeMap<String, Location>,
+    /// Where each profile id is first used.
+    profile_ids: BTreeMap<String, Location>,
+    /// Which profile each job kind is bound to, and where.
+    bound: BTreeMap<String, (String, Location)>,
+    /// Which profile claims each `PlannedOperation` variant, and where.
+    claimed: BTreeMap<String, (String, Location)>,
+    /// Whether any profile lists operations (then every variant must be claimed).
+    operations_declared: bool,
+    /// A missing `JobKind` enum is reported once.
+    job_kind_reported: bool,
+    /// A missing `PlannedOperation` union is reported once.
+    planned_reported: bool,
 }
 
 /// A profile read in pass B, with the locations its later checks report at.
@@ -118,48 +131,7 @@ struct PendingProfile {
     state_at: Vec<At>,
 }
 
-impl Loader {
-    /// Pass A: declare `JobInputs` (`JobOutputs`) when some profile in this file has `inputs`
-    /// (`outputs`).
-    pub(super) fn declare_job_inputs(&mut self, root: &MarkedMappingNode) {
-        let Some((key, Node::Mapping(profiles))) = root.get_key_value("profiles") else {
-            return;
-        };
-        for (index, synthesized) in SYNTHESIZED.iter().enumerate() {
-            let has_key = profiles.values().any(|profile| {
-                profile
-                    .as_mapping()
-                    .is_some_and(|map| map.get_node(synthesized.key).is_some())
-            });
-            if !has_key || self.profile_state.declared_at[index].is_some() {
-                continue;
-            }
-            let (union, profile_key) = (synthesized.union, synthesized.key);
-            let at = self.at_scalar(key);
-            if let Some(first) = self.declared.get(union) {
-                let first = first.at.0.clone();
-                self.report(
-                    "S1010",
-                    at.clone(),
-                    format!("a type named `{union}` is declared, but `profiles:` synthesizes it"),
-                    format!("profiles with `{profile_key}` build `{union}` here"),
-                    Some(format!(
-                        "remove or rename the type declared at {first}; `{union}` gets one variant per profile with `{profile_key}`"
-                    )),
-                );
-            } else {
-                self.declared.insert(
-                    union.to_string(),
-                    Declared {
-                        kind: Some("union".to_string()),
-                        at: at.clone(),
-                    },
-                );
-            }
-            self.profile_state.declared_at[index] = Some(at);
-        }
-    }
-
+impl Reader<'_> {
     /// Pass B: read the `profiles:` section of one file; `position` is where its types end.
     pub(super) fn profiles_section(&mut self, root: &MarkedMappingNode, position: usize) {
         let Some(node) = root.get_node("profiles") else {
@@ -168,19 +140,19 @@ impl Loader {
         let Some(map) = self.expect_map(node, "`profiles`") else {
             return;
         };
-        if self.profile_state.position.is_none() {
-            self.profile_state.position = Some(position);
+        if self.pending.profiles.position.is_none() {
+            self.pending.profiles.position = Some(position);
         }
         for (key, value) in map.iter() {
             if let Some(pending) = self.profile(key, value) {
-                self.profile_state.pending.push(pending);
+                self.pending.profiles.pending.push(pending);
             }
         }
     }
 
     fn profile(&mut self, key: &MarkedScalarNode, node: &Node) -> Option<PendingProfile> {
         let name = self.name(key, NameKind::Variant);
-        let owner = self.at_scalar(key);
+        let owner = self.source.at_scalar(key);
         let what = format!("profile `{name}`");
         let map = self.expect_map(node, &what)?;
         self.check_keys(map, PROFILE_KEYS, &what);
@@ -197,7 +169,7 @@ impl Loader {
         let reference = |this: &mut Self, key: &str| {
             let node = map.get_node(key)?;
             let scalar = this.expect_scalar(node, &format!("`{key}`"))?;
-            Some((scalar.as_str().to_string(), this.at_scalar(scalar)))
+            Some((scalar.as_str().to_string(), this.source.at_scalar(scalar)))
         };
         let inputs = reference(self, "inputs");
         let outputs = reference(self, "outputs");
@@ -224,7 +196,7 @@ impl Loader {
         {
             for (status_key, status_node) in status_map.iter() {
                 let status = self.name(status_key, NameKind::State);
-                let status_owner = self.at_scalar(status_key);
+                let status_owner = self.source.at_scalar(status_key);
                 let status_what = format!("status `{status}` of {what}");
                 let Some(status_fields) = self.expect_map(status_node, &status_what) else {
                     continue;
@@ -239,7 +211,7 @@ impl Loader {
                 let Some(state) = self.text(state_node, "`state`") else {
                     continue;
                 };
-                state_at.push(self.at_node(state_node));
+                state_at.push(self.source.at_node(state_node));
                 statuses.push(StatusMapping {
                     status,
                     state,
@@ -294,10 +266,10 @@ impl Loader {
                 continue;
             };
             let code = scalar.as_str().to_string();
-            let at = self.at_scalar(scalar);
-            if !super::errors::is_error_code(&code) {
-                self.report(
-                    "S1013",
+            let at = self.source.at_scalar(scalar);
+            if !is_error_code(&code) {
+                self.sink.report(
+                    Code::InvalidBinding,
                     at,
                     format!(
                         "binding `{}` of {what} names `{}`, which is not a rule code",
@@ -325,577 +297,494 @@ impl Loader {
         let mut out = Vec::new();
         for item in seq.iter() {
             if let Some(text) = self.text(item, &format!("an entry of {what}")) {
-                out.push((text, self.at_node(item)));
+                out.push((text, self.source.at_node(item)));
             }
         }
         out
     }
 
-    /// Pass C: check every profile against the assembled types and lifecycle, then insert the
-    /// synthesized `JobInputs` and `JobOutputs` unions. Runs after defaults are resolved, so the
-    /// copied fields keep them.
-    pub(super) fn finish_profiles(
+    /// Pass C: checks every profile read in pass B against the assembled types and lifecycle,
+    /// and returns the profiles (their `bindings` only those with something to bind). Runs after
+    /// defaults are resolved; the lowering stage then builds `JobInputs` and `JobOutputs` from
+    /// the result.
+    pub(super) fn check_profiles(
         &mut self,
-        types: &mut Vec<TypeDef>,
+        types: &[TypeDef],
         lifecycle: Option<&Lifecycle>,
     ) -> Vec<Profile> {
-        let state = std::mem::take(&mut self.profile_state);
+        let pending = std::mem::take(&mut self.pending.profiles.pending);
+        let domain = DomainTypes::of(types);
+        let mut registry = Registry::default();
         let mut profiles = Vec::new();
-        let mut profile_ids: BTreeMap<String, Location> = BTreeMap::new();
-        let mut names: BTreeMap<String, Location> = BTreeMap::new();
-        let mut bound: BTreeMap<String, (String, Location)> = BTreeMap::new();
-        let job_kind_values: Option<Vec<EnumValue>> = types
-            .iter()
-            .find(|t| t.name == JOB_KIND)
-            .and_then(|t| match &t.kind {
-                TypeKind::Enum(values) => Some(values.clone()),
-                _ => None,
-            });
-        let mut job_kind_reported = false;
-        let planned: Option<Vec<Variant>> = types
-            .iter()
-            .find(|t| t.name == PLANNED_OPERATION)
-            .and_then(|t| match &t.kind {
-                TypeKind::Union(union) => Some(union.variants.clone()),
-                _ => None,
-            });
-        // Which profile claims each `PlannedOperation` variant, and where.
-        let mut claimed: BTreeMap<String, (String, Location)> = BTreeMap::new();
-        let mut operations_declared = false;
-        let mut planned_reported = false;
-        for pending in state.pending {
-            let PendingProfile {
-                mut profile,
-                profile_id_node,
-                job_kinds,
-                inputs_at,
-                outputs_at,
-                operations,
-                bindings,
-                capabilities,
-                validation_plan,
-                provenance_plan,
-                state_at,
-            } = pending;
-            let location = profile.meta.location.clone();
-            let what = format!("profile `{}`", profile.name);
-
-            if let Some(first) = names.get(&profile.name) {
-                let first = first.clone();
-                self.report(
-                    "S1002",
-                    (location.clone(), profile.name.chars().count()),
-                    format!("profile `{}` is declared twice", profile.name),
-                    "declared again here",
-                    Some(format!("first declared at {first}; profile names are the tags of `JobInputs` and must be unique")),
-                );
-            } else {
-                names.insert(profile.name.clone(), location.clone());
-            }
-
-            if let Some(node) = &profile_id_node {
-                self.check_profile_id(node, &profile, types, &mut profile_ids);
-            }
-
-            match &job_kind_values {
-                None if !job_kinds.is_empty() && !job_kind_reported => {
-                    job_kind_reported = true;
-                    let at = job_kinds[0].1.clone();
-                    self.report(
-                        "S1003",
-                        at,
-                        format!("`job_kinds` of {what} need a `{JOB_KIND}` enum"),
-                        "no enum to check against",
-                        Some(format!("declare `{JOB_KIND}` with `kind: enum`, one value per job kind the spec names")),
-                    );
-                }
-                None => {}
-                Some(values) => {
-                    for (kind, at) in &job_kinds {
-                        if !values.iter().any(|v| &v.name == kind) {
-                            let help = did_you_mean(kind, values.iter().map(|v| v.name.as_str()))
-                                .unwrap_or_else(|| {
-                                    format!("add `{kind}` to the values of `{JOB_KIND}`")
-                                });
-                            self.report(
-                                "S1003",
-                                at.clone(),
-                                format!(
-                                    "job kind `{}` of {what} is not a value of `{JOB_KIND}`",
-                                    kind.escape_debug()
-                                ),
-                                "unknown job kind",
-                                Some(help),
-                            );
-                            continue;
-                        }
-                        if let Some((owner, first)) = bound.get(kind) {
-                            let (owner, first) = (owner.clone(), first.clone());
-                            self.report(
-                                "S1004",
-                                at.clone(),
-                                format!("job kind `{kind}` is bound to profile `{owner}` and again to `{}`", profile.name),
-                                "bound a second time",
-                                Some(format!("first bound at {first}; every job kind belongs to exactly one profile")),
-                            );
-                        } else {
-                            bound.insert(kind.clone(), (profile.name.clone(), at.0.clone()));
-                        }
-                    }
-                }
-            }
-
-            for (key, reference, at) in [
-                ("inputs", &profile.inputs, &inputs_at),
-                ("outputs", &profile.outputs, &outputs_at),
-            ] {
-                let (Some(name), Some(at)) = (reference, at) else {
-                    continue;
-                };
-                self.check_profile_record(key, name, at, &profile.name, types);
-            }
-
-            operations_declared |= !operations.is_empty();
-            let mut seen: BTreeSet<&str> = BTreeSet::new();
-            for (operation, at) in &operations {
-                if !seen.insert(operation) {
-                    self.report(
-                        "S1009",
-                        at.clone(),
-                        format!("operation `{operation}` is listed twice in {what}"),
-                        "listed again",
-                        Some("list each operation once".into()),
-                    );
-                    continue;
-                }
-                let Some(variants) = &planned else {
-                    if !planned_reported {
-                        planned_reported = true;
-                        self.report(
-                            "S1011",
-                            at.clone(),
-                            format!("operations of {what} need a `{PLANNED_OPERATION}` union"),
-                            "no union to check against",
-                            Some(format!("declare `{PLANNED_OPERATION}` with `kind: union` and one variant per operation")),
-                        );
-                    }
-                    continue;
-                };
-                if !variants.iter().any(|v| &v.name == operation) {
-                    let help = did_you_mean(operation, variants.iter().map(|v| v.name.as_str()))
-                        .unwrap_or_else(|| {
-                            format!("declare `{}` as a variant of `{PLANNED_OPERATION}` with the operation's typed arguments", names::to_snake_case(operation))
-                        });
-                    self.report(
-                        "S1011",
-                        at.clone(),
-                        format!(
-                            "operation `{}` of {what} is not a variant of `{PLANNED_OPERATION}`",
-                            operation.escape_debug()
-                        ),
-                        "unknown operation",
-                        Some(help),
-                    );
-                    continue;
-                }
-                if let Some((owner, first)) = claimed.get(operation) {
-                    let (owner, first) = (owner.clone(), first.clone());
-                    self.report(
-                        "S1012",
-                        at.clone(),
-                        format!("operation `{operation}` is claimed by profile `{owner}` and again by `{}`", profile.name),
-                        "claimed a second time",
-                        Some(format!("first claimed at {first}; every `{PLANNED_OPERATION}` variant belongs to exactly one profile")),
-                    );
-                } else {
-                    claimed.insert(operation.clone(), (profile.name.clone(), at.0.clone()));
-                }
-            }
-
-            for (kind, code, at) in bindings {
-                let missing = match kind {
-                    BindingKind::Inputs if profile.inputs.is_none() => Some("`inputs`"),
-                    BindingKind::Operations if operations.is_empty() => Some("`operations`"),
-                    BindingKind::Outputs if profile.outputs.is_none() => Some("`outputs`"),
-                    _ => None,
-                };
-                if let Some(missing) = missing {
-                    self.report(
-                        "S1013",
-                        at,
-                        format!("binding `{}` of {what} has nothing to bind: the profile declares no {missing}", kind.key()),
-                        "nothing to bind",
-                        Some(format!("declare {missing} on the profile, or remove the binding")),
-                    );
-                    continue;
-                }
-                profile.bindings.push(ProfileBinding {
-                    kind,
-                    code,
-                    location: at.0,
-                });
-            }
-
-            let capability_type = types.iter().find_map(|t| match &t.kind {
-                TypeKind::String(constraints) if t.name == "CapabilityId" => {
-                    Some(constraints.clone())
-                }
-                _ => None,
-            });
-            let mut seen: BTreeSet<&str> = BTreeSet::new();
-            for (capability, at) in &capabilities {
-                if !seen.insert(capability) {
-                    self.report(
-                        "S1009",
-                        at.clone(),
-                        format!("capability `{capability}` is listed twice in {what}"),
-                        "listed again",
-                        Some("list each capability once".into()),
-                    );
-                    continue;
-                }
-                let problem = match &capability_type {
-                    Some(constraints) => string_problem(constraints, capability),
-                    None if crate::pattern::matches(CAPABILITY_PATTERN, capability)
-                        == Some(false) =>
-                    {
-                        Some(format!("it does not match `{CAPABILITY_PATTERN}`"))
-                    }
-                    None => None,
-                };
-                if let Some(problem) = problem {
-                    self.report(
-                        "S1008",
-                        at.clone(),
-                        format!("capability `{}` of {what} is not a capability id: {problem}", capability.escape_debug()),
-                        "not `axis` or `axis:scope`",
-                        Some("write capabilities in the §11.1.3 form, e.g. `doc.read` or `fs.read:inputs`".into()),
-                    );
-                }
-            }
-
-            profile.validation_plan = validation_plan.and_then(|node| {
-                self.profile_plan(&node, "validation_plan", "ValidationPlan", &what, types)
-            });
-            profile.provenance_plan = provenance_plan.and_then(|node| {
-                self.profile_plan(&node, "provenance_plan", "ProvenancePlan", &what, types)
-            });
-
-            if let Some(lifecycle) = lifecycle {
-                for (mapping, at) in profile.statuses.iter().zip(state_at) {
-                    if lifecycle.states.iter().any(|s| s.name == mapping.state) {
-                        continue;
-                    }
-                    let help = did_you_mean(
-                        &mapping.state,
-                        lifecycle.states.iter().map(|s| s.name.as_str()),
-                    )
-                    .unwrap_or_else(|| {
-                        format!(
-                            "states of `{}`: {}",
-                            lifecycle.name,
-                            lifecycle
-                                .states
-                                .iter()
-                                .map(|s| format!("`{}`", s.name))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    });
-                    self.report(
-                        "S1006",
-                        at,
-                        format!("status `{}` of {what} maps onto `{}`, which is not a state of the lifecycle", mapping.status, mapping.state.escape_debug()),
-                        "undeclared state",
-                        Some(help),
-                    );
-                }
-            }
+        for pending in pending {
+            let profile = self.check_profile(pending, types, lifecycle, &domain, &mut registry);
             profiles.push(profile);
         }
-
-        if operations_declared && let Some(variants) = &planned {
-            for variant in variants {
-                if !claimed.contains_key(&variant.name) {
-                    self.report(
-                        "S1012",
-                        (variant.meta.location.clone(), variant.name.chars().count()),
-                        format!("`{PLANNED_OPERATION}` variant `{}` is claimed by no profile", variant.name),
-                        "unclaimed operation",
-                        Some("add it to the `operations` of the profile that plans it; every variant belongs to exactly one profile".into()),
-                    );
-                }
-            }
+        self.check_operation_coverage(&domain, &registry);
+        if !profiles.is_empty() {
+            self.check_job_kind_coverage(&domain, &registry);
         }
-
-        if !profiles.is_empty()
-            && let Some(values) = &job_kind_values
-        {
-            for value in values {
-                if !bound.contains_key(&value.name) {
-                    self.report(
-                        "S1004",
-                        (value.meta.location.clone(), value.name.chars().count()),
-                        format!("job kind `{}` is bound to no profile", value.name),
-                        "unbound job kind",
-                        Some("add it to the `job_kinds` of the profile that runs it; every job kind belongs to exactly one profile".into()),
-                    );
-                }
-            }
-        }
-
-        if let Some(position) = state.position {
-            let mut position = position.min(types.len());
-            for (synthesized, declared_at) in SYNTHESIZED.iter().zip(state.declared_at) {
-                let Some(at) = declared_at else {
-                    continue;
-                };
-                if self
-                    .declared
-                    .get(synthesized.union)
-                    .is_some_and(|d| d.at == at)
-                {
-                    let union = profile_union(synthesized, &profiles, types, at.0.clone());
-                    types.insert(position, union);
-                    position += 1;
-                }
-            }
-        }
-        self.profile_state.registered_ids = profiles.iter().map(|p| p.profile_id.clone()).collect();
+        self.pending.profiles.registered_ids =
+            profiles.iter().map(|p| p.profile_id.clone()).collect();
         profiles
     }
 
-    /// Pass C, after `rules:`: writes the rule of every profile binding and inserts them, in
-    /// profile order and [`BindingKind`] order, right after the hand-written rules of the file
-    /// that declares the profiles (so a spec that moves a rule into a binding keeps its order).
-    ///
-    /// - `inputs`: `{p}_kinds_carry_{p}_inputs` — when `job_inputs` is present and `job_kind` is
-    ///   one of the profile's kinds, `job_inputs.profile` equals the profile's name.
-    /// - `operations`: `{p}_kinds_plan_{p}_operations` — when `job_kind` is one of the profile's
-    ///   kinds, the `op` of each planned operation is one of the profile's operations.
-    /// - `outputs`: `{p}_kinds_carry_{p}_outputs` — as `inputs`, for `job_outputs`.
-    /// - `profile_id`: `{p}_kinds_carry_{p}_profile_id` — when `job_kind` is one of the profile's
-    ///   kinds and `profile_id` a registered id, `profile_id` equals the profile's id.
+    /// Every check of one profile, in the order its diagnostics were always reported.
+    fn check_profile(
+        &mut self,
+        pending: PendingProfile,
+        types: &[TypeDef],
+        lifecycle: Option<&Lifecycle>,
+        domain: &DomainTypes,
+        registry: &mut Registry,
+    ) -> Profile {
+        let PendingProfile {
+            mut profile,
+            profile_id_node,
+            job_kinds,
+            inputs_at,
+            outputs_at,
+            operations,
+            bindings,
+            capabilities,
+            validation_plan,
+            provenance_plan,
+            state_at,
+        } = pending;
+        let location = profile.meta.location.clone();
+        let what = format!("profile `{}`", profile.name);
+
+        if let Some(first) = registry.names.get(&profile.name) {
+            let first = first.clone();
+            self.sink.report(
+                Code::DuplicateProfile,
+                (location.clone(), profile.name.chars().count()),
+                format!("profile `{}` is declared twice", profile.name),
+                "declared again here",
+                Some(format!("first declared at {first}; profile names are the tags of `JobInputs` and must be unique")),
+            );
+        } else {
+            registry.names.insert(profile.name.clone(), location);
+        }
+
+        if let Some(node) = &profile_id_node {
+            self.check_profile_id(node, &profile, types, &mut registry.profile_ids);
+        }
+        self.check_job_kinds(&job_kinds, &profile.name, &what, domain, registry);
+        for (key, reference, at) in [
+            ("inputs", &profile.inputs, &inputs_at),
+            ("outputs", &profile.outputs, &outputs_at),
+        ] {
+            let (Some(name), Some(at)) = (reference, at) else {
+                continue;
+            };
+            self.check_profile_record(key, name, at, &profile.name, types);
+        }
+        self.check_operations(&operations, &profile.name, &what, domain, registry);
+        profile.bindings =
+            self.bindings_with_something_to_bind(bindings, &profile, &operations, &what);
+        self.check_capabilities(&capabilities, &what, domain);
+        profile.validation_plan = validation_plan.and_then(|node| {
+            self.profile_plan(&node, "validation_plan", "ValidationPlan", &what, types)
+        });
+        profile.provenance_plan = provenance_plan.and_then(|node| {
+            self.profile_plan(&node, "provenance_plan", "ProvenancePlan", &what, types)
+        });
+        if let Some(lifecycle) = lifecycle {
+            self.check_statuses(&profile, state_at, &what, lifecycle);
+        }
+        profile
+    }
+
+    /// Each job kind is a value of `JobKind`, bound to no other profile.
+    fn check_job_kinds(
+        &mut self,
+        job_kinds: &[(String, At)],
+        profile: &str,
+        what: &str,
+        domain: &DomainTypes,
+        registry: &mut Registry,
+    ) {
+        let Some(values) = &domain.job_kinds else {
+            if !job_kinds.is_empty() && !registry.job_kind_reported {
+                registry.job_kind_reported = true;
+                let at = job_kinds[0].1.clone();
+                self.sink.report(
+                    Code::UnknownJobKind,
+                    at,
+                    format!("`job_kinds` of {what} need a `{JOB_KIND}` enum"),
+                    "no enum to check against",
+                    Some(format!("declare `{JOB_KIND}` with `kind: enum`, one value per job kind the spec names")),
+                );
+            }
+            return;
+        };
+        for (kind, at) in job_kinds {
+            if !values.iter().any(|v| &v.name == kind) {
+                let help = did_you_mean(kind, values.iter().map(|v| v.name.as_str()))
+                    .unwrap_or_else(|| format!("add `{kind}` to the values of `{JOB_KIND}`"));
+                self.sink.report(
+                    Code::UnknownJobKind,
+                    at.clone(),
+                    format!(
+                        "job kind `{}` of {what} is not a value of `{JOB_KIND}`",
+                        kind.escape_debug()
+                    ),
+                    "unknown job kind",
+                    Some(help),
+                );
+                continue;
+            }
+            if let Some((owner, first)) = registry.bound.get(kind) {
+                let (owner, first) = (owner.clone(), first.clone());
+                self.sink.report(
+                    Code::JobKindCoverage,
+                    at.clone(),
+                    format!(
+                        "job kind `{kind}` is bound to profile `{owner}` and again to `{profile}`"
+                    ),
+                    "bound a second time",
+                    Some(format!(
+                        "first bound at {first}; every job kind belongs to exactly one profile"
+                    )),
+                );
+            } else {
+                registry
+                    .bound
+                    .insert(kind.clone(), (profile.to_string(), at.0.clone()));
+            }
+        }
+    }
+
+    /// Each operation is listed once, is a variant of `PlannedOperation`, and is claimed by no
+    /// other profile.
+    fn check_operations(
+        &mut self,
+        operations: &[(String, At)],
+        profile: &str,
+        what: &str,
+        domain: &DomainTypes,
+        registry: &mut Registry,
+    ) {
+        registry.operations_declared |= !operations.is_empty();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for (operation, at) in operations {
+            if !seen.insert(operation) {
+                self.sink.report(
+                    Code::DuplicateProfileEntry,
+                    at.clone(),
+                    format!("operation `{operation}` is listed twice in {what}"),
+                    "listed again",
+                    Some("list each operation once".into()),
+                );
+                continue;
+            }
+            let Some(variants) = &domain.planned_operations else {
+                if !registry.planned_reported {
+                    registry.planned_reported = true;
+                    self.sink.report(
+                        Code::UnknownOperation,
+                        at.clone(),
+                        format!("operations of {what} need a `{PLANNED_OPERATION}` union"),
+                        "no union to check against",
+                        Some(format!("declare `{PLANNED_OPERATION}` with `kind: union` and one variant per operation")),
+                    );
+                }
+                continue;
+            };
+            if !variants.iter().any(|v| &v.name == operation) {
+                let help = did_you_mean(operation, variants.iter().map(|v| v.name.as_str()))
+                    .unwrap_or_else(|| {
+                        format!("declare `{}` as a variant of `{PLANNED_OPERATION}` with the operation's typed arguments", names::to_snake_case(operation))
+                    });
+                self.sink.report(
+                    Code::UnknownOperation,
+                    at.clone(),
+                    format!(
+                        "operation `{}` of {what} is not a variant of `{PLANNED_OPERATION}`",
+                        operation.escape_debug()
+                    ),
+                    "unknown operation",
+                    Some(help),
+                );
+                continue;
+            }
+            if let Some((owner, first)) = registry.claimed.get(operation) {
+                let (owner, first) = (owner.clone(), first.clone());
+                self.sink.report(
+                    Code::OperationCoverage,
+                    at.clone(),
+                    format!("operation `{operation}` is claimed by profile `{owner}` and again by `{profile}`"),
+                    "claimed a second time",
+                    Some(format!("first claimed at {first}; every `{PLANNED_OPERATION}` variant belongs to exactly one profile")),
+                );
+            } else {
+                registry
+                    .claimed
+                    .insert(operation.clone(), (profile.to_string(), at.0.clone()));
+            }
+        }
+    }
+
+    /// The bindings whose profile declares what they bind (`inputs`, `operations`, `outputs`);
+    /// the others are reported.
+    fn bindings_with_something_to_bind(
+        &mut self,
+        bindings: Vec<(BindingKind, String, At)>,
+        profile: &Profile,
+        operations: &[(String, At)],
+        what: &str,
+    ) -> Vec<ProfileBinding> {
+        let mut kept = Vec::new();
+        for (kind, code, at) in bindings {
+            let missing = match kind {
+                BindingKind::Inputs if profile.inputs.is_none() => Some("`inputs`"),
+                BindingKind::Operations if operations.is_empty() => Some("`operations`"),
+                BindingKind::Outputs if profile.outputs.is_none() => Some("`outputs`"),
+                _ => None,
+            };
+            if let Some(missing) = missing {
+                self.sink.report(
+                    Code::InvalidBinding,
+                    at,
+                    format!("binding `{}` of {what} has nothing to bind: the profile declares no {missing}", kind.key()),
+                    "nothing to bind",
+                    Some(format!("declare {missing} on the profile, or remove the binding")),
+                );
+                continue;
+            }
+            kept.push(ProfileBinding {
+                kind,
+                code,
+                location: at.0,
+            });
+        }
+        kept
+    }
+
+    /// Each capability is listed once and is a capability id (the `CapabilityId` type's, or the
+    /// §11.1.3.1 form).
+    fn check_capabilities(
+        &mut self,
+        capabilities: &[(String, At)],
+        what: &str,
+        domain: &DomainTypes,
+    ) {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for (capability, at) in capabilities {
+            if !seen.insert(capability) {
+                self.sink.report(
+                    Code::DuplicateProfileEntry,
+                    at.clone(),
+                    format!("capability `{capability}` is listed twice in {what}"),
+                    "listed again",
+                    Some("list each capability once".into()),
+                );
+                continue;
+            }
+            let problem = match &domain.capability_id {
+                Some(constraints) => string_problem(constraints, capability),
+                None if crate::pattern::matches(CAPABILITY_PATTERN, capability) == Some(false) => {
+                    Some(format!("it does not match `{CAPABILITY_PATTERN}`"))
+                }
+                None => None,
+            };
+            if let Some(problem) = problem {
+                self.sink.report(
+                    Code::InvalidCapability,
+                    at.clone(),
+                    format!("capability `{}` of {what} is not a capability id: {problem}", capability.escape_debug()),
+                    "not `axis` or `axis:scope`",
+                    Some("write capabilities in the §11.1.3 form, e.g. `doc.read` or `fs.read:inputs`".into()),
+                );
+            }
+        }
+    }
+
+    /// Each status maps onto a state the lifecycle declares.
+    fn check_statuses(
+        &mut self,
+        profile: &Profile,
+        state_at: Vec<At>,
+        what: &str,
+        lifecycle: &Lifecycle,
+    ) {
+        for (mapping, at) in profile.statuses.iter().zip(state_at) {
+            if lifecycle.states.iter().any(|s| s.name == mapping.state) {
+                continue;
+            }
+            let help = did_you_mean(
+                &mapping.state,
+                lifecycle.states.iter().map(|s| s.name.as_str()),
+            )
+            .unwrap_or_else(|| {
+                format!(
+                    "states of `{}`: {}",
+                    lifecycle.name,
+                    lifecycle
+                        .states
+                        .iter()
+                        .map(|s| format!("`{}`", s.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+            self.sink.report(
+                Code::UnknownProfileState,
+                at,
+                format!(
+                    "status `{}` of {what} maps onto `{}`, which is not a state of the lifecycle",
+                    mapping.status,
+                    mapping.state.escape_debug()
+                ),
+                "undeclared state",
+                Some(help),
+            );
+        }
+    }
+
+    /// Once any profile lists operations, every `PlannedOperation` variant is claimed.
+    fn check_operation_coverage(&mut self, domain: &DomainTypes, registry: &Registry) {
+        let (true, Some(variants)) = (registry.operations_declared, &domain.planned_operations)
+        else {
+            return;
+        };
+        for variant in variants {
+            if !registry.claimed.contains_key(&variant.name) {
+                self.sink.report(
+                    Code::OperationCoverage,
+                    (variant.meta.location.clone(), variant.name.chars().count()),
+                    format!("`{PLANNED_OPERATION}` variant `{}` is claimed by no profile", variant.name),
+                    "unclaimed operation",
+                    Some("add it to the `operations` of the profile that plans it; every variant belongs to exactly one profile".into()),
+                );
+            }
+        }
+    }
+
+    /// Every `JobKind` value is bound to a profile.
+    fn check_job_kind_coverage(&mut self, domain: &DomainTypes, registry: &Registry) {
+        let Some(values) = &domain.job_kinds else {
+            return;
+        };
+        for value in values {
+            if !registry.bound.contains_key(&value.name) {
+                self.sink.report(
+                    Code::JobKindCoverage,
+                    (value.meta.location.clone(), value.name.chars().count()),
+                    format!("job kind `{}` is bound to no profile", value.name),
+                    "unbound job kind",
+                    Some("add it to the `job_kinds` of the profile that runs it; every job kind belongs to exactly one profile".into()),
+                );
+            }
+        }
+    }
+
+    /// Pass C, after `rules:`: checks every profile binding (one record to write it on, a code
+    /// and a rule name no rule or error uses yet) and returns the rules the accepted ones write
+    /// (built by [`lower::binding_rule`]), in profile order and [`BindingKind`] order.
     ///
     /// Each is on the one record with a `JobKind` field and a `JobInputs` field (resp. a
-    /// `[PlannedOperation]` field, a `JobOutputs` field).
-    pub(super) fn profile_rules(
+    /// `[PlannedOperation]` field, a `JobOutputs` field, a `ProfileId` field).
+    pub(super) fn check_bindings(
         &mut self,
         profiles: &[Profile],
         types: &[TypeDef],
-        rules: &mut Vec<Rule>,
-    ) {
+        rules: &[Rule],
+    ) -> Vec<Rule> {
         let mut written = Vec::new();
         let mut codes: BTreeMap<String, Location> = rules
             .iter()
             .map(|r| (r.code.clone(), r.meta.location.clone()))
             .collect();
-        for (code, at) in &self.error_codes {
+        for (code, at) in &self.pending.error_codes {
             codes.entry(code.clone()).or_insert_with(|| at.0.clone());
         }
-        let names: BTreeSet<String> = rules.iter().map(|r| r.name.clone()).collect();
+        let names: BTreeSet<&str> = rules.iter().map(|r| r.name.as_str()).collect();
         for profile in profiles {
             for binding in &profile.bindings {
                 let at = (binding.location.clone(), binding.code.chars().count());
-                let Some(rule) = self.binding_rule(profile, binding, types, &at) else {
+                let Some(target) = self.binding_target(profile, binding, types, &at) else {
                     continue;
                 };
-                if let Some(first) = codes.get(&rule.code) {
+                if let Some(first) = codes.get(&binding.code) {
                     let first = first.clone();
-                    self.report(
-                        "S1013",
+                    self.sink.report(
+                        Code::InvalidBinding,
                         at,
-                        format!("binding `{}` of profile `{}` reuses rule code `{}`", binding.kind.key(), profile.name, rule.code),
+                        format!("binding `{}` of profile `{}` reuses rule code `{}`", binding.kind.key(), profile.name, binding.code),
                         "already used",
                         Some(format!("first used at {first}; codes are stable and never shared — pick a new one")),
                     );
                     continue;
                 }
-                if names.contains(&rule.name) {
-                    self.report(
-                        "S1013",
+                let rule_name = lower::binding_rule_name(&profile.name, binding.kind);
+                if names.contains(rule_name.as_str()) {
+                    self.sink.report(
+                        Code::InvalidBinding,
                         at,
-                        format!("binding `{}` of profile `{}` writes rule `{}`, which `rules:` already declares", binding.kind.key(), profile.name, rule.name),
+                        format!("binding `{}` of profile `{}` writes rule `{rule_name}`, which `rules:` already declares", binding.kind.key(), profile.name),
                         "rule name taken",
-                        Some(format!("remove the hand-written rule `{}`; the binding writes it", rule.name)),
+                        Some(format!("remove the hand-written rule `{rule_name}`; the binding writes it")),
                     );
                     continue;
                 }
-                codes.insert(rule.code.clone(), binding.location.clone());
-                written.push(rule);
+                codes.insert(binding.code.clone(), binding.location.clone());
+                let registered = &self.pending.profiles.registered_ids;
+                written.push(lower::binding_rule(
+                    profile, binding, &target, types, registered,
+                ));
             }
         }
-        let Some(file) = profiles.first().map(|p| p.meta.location.file.clone()) else {
-            return;
-        };
-        let file_index = |name: &str| self.files.iter().position(|f| f == name);
-        let limit = file_index(&file);
-        let position = rules
-            .iter()
-            .rposition(|rule| file_index(&rule.meta.location.file) <= limit)
-            .map_or(0, |index| index + 1);
-        rules.splice(position..position, written);
+        written
     }
 
-    /// The rule one binding writes, or `None` (reported) when no record can carry it.
-    fn binding_rule(
+    /// The one record a binding is written on, or `None` (reported) when no record, or more
+    /// than one, has a `JobKind` field and a field of the binding's type.
+    fn binding_target<'t>(
         &mut self,
         profile: &Profile,
         binding: &ProfileBinding,
-        types: &[TypeDef],
+        types: &'t [TypeDef],
         at: &At,
-    ) -> Option<Rule> {
-        let bound_type = match binding.kind {
-            BindingKind::Inputs => TypeRef::Named(JOB_INPUTS.into()),
-            BindingKind::Outputs => TypeRef::Named(JOB_OUTPUTS.into()),
-            BindingKind::Operations => {
-                TypeRef::List(Box::new(TypeRef::Named(PLANNED_OPERATION.into())))
-            }
-            BindingKind::ProfileId => TypeRef::Named(PROFILE_ID.into()),
-        };
+    ) -> Option<BindingTarget<'t>> {
+        let bound_type = lower::bound_type(binding.kind);
         let kind_type = TypeRef::Named(JOB_KIND.into());
-        let candidates: Vec<(&TypeDef, &Field, &Field)> = types
+        let candidates: Vec<BindingTarget<'t>> = types
             .iter()
             .filter_map(|t| match &t.kind {
-                TypeKind::Record(record) => {
-                    let kind = record.fields.iter().find(|f| f.ty == kind_type)?;
-                    let bound = record.fields.iter().find(|f| f.ty == bound_type)?;
-                    Some((t, kind, bound))
-                }
+                TypeKind::Record(record) => Some(BindingTarget {
+                    record: t,
+                    kind_field: record.fields.iter().find(|f| f.ty == kind_type)?,
+                    bound_field: record.fields.iter().find(|f| f.ty == bound_type)?,
+                }),
                 _ => None,
             })
             .collect();
-        let [(record, kind_field, bound_field)] = candidates[..] else {
-            let found = if candidates.is_empty() {
-                "no record has".to_string()
-            } else {
-                format!(
-                    "{} records have ({})",
-                    candidates.len(),
-                    candidates
-                        .iter()
-                        .map(|(t, _, _)| format!("`{}`", t.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            self.report(
-                "S1013",
-                at.clone(),
-                format!(
-                    "binding `{}` of profile `{}` needs one record with a `{JOB_KIND}` field and a `{bound_type}` field, but {found} both",
-                    binding.kind.key(),
-                    profile.name
-                ),
-                "no record to write the rule on",
-                Some(format!("declare exactly one record (the job) with a `{JOB_KIND}` field and a `{bound_type}` field")),
-            );
-            return None;
-        };
-        let name = &profile.name;
-        let field = |path: &str| FieldPath::fields(&[path]);
-        let strings = |items: &[String]| {
-            items
-                .iter()
-                .map(|item| serde_json::Value::String(item.clone()))
-                .collect::<Vec<_>>()
-        };
-        let kinds = Condition::OneOf {
-            path: field(&kind_field.name),
-            values: strings(&profile.job_kinds),
-        };
-        let (rule_name, message, when, require, first_clause, description) = match binding.kind {
-            BindingKind::Inputs | BindingKind::Outputs => {
-                // One shape for both synthesized unions: the key names the record and the rule.
-                let (key, record) = match binding.kind {
-                    BindingKind::Inputs => ("inputs", &profile.inputs),
-                    _ => ("outputs", &profile.outputs),
-                };
-                let record_clause = record
-                    .as_ref()
-                    .and_then(|record| types.iter().find(|t| &t.name == record))
-                    .map_or_else(
-                        || profile.meta.clause.primary().to_string(),
-                        |t| t.meta.clause.primary().to_string(),
-                    );
-                (
-                    format!("{name}_kinds_carry_{name}_{key}"),
-                    format!("a {name} job may only carry {name} {key}"),
-                    Condition::All(vec![Condition::Present(field(&bound_field.name)), kinds]),
-                    Condition::Equals {
-                        path: FieldPath::fields(&[bound_field.name.as_str(), PROFILE_TAG]),
-                        value: serde_json::Value::String(name.clone()),
-                    },
-                    record_clause,
-                    format!(
-                        "the job kinds bound to the {name} profile carry that profile's {key}, never another profile's"
-                    ),
-                )
-            }
-            BindingKind::Operations => {
-                let tag = types
+        let found = match candidates.len() {
+            1 => return candidates.into_iter().next(),
+            0 => "no record has".to_string(),
+            count => format!(
+                "{count} records have ({})",
+                candidates
                     .iter()
-                    .find_map(|t| match &t.kind {
-                        TypeKind::Union(union) if t.name == PLANNED_OPERATION => {
-                            Some(union.tag.clone())
-                        }
-                        _ => None,
-                    })
-                    .unwrap_or_else(|| "op".to_string());
-                (
-                    format!("{name}_kinds_plan_{name}_operations"),
-                    format!("a {name} job may only plan {name} operations"),
-                    kinds,
-                    Condition::Each {
-                        path: field(&bound_field.name),
-                        condition: Box::new(Condition::OneOf {
-                            path: field(&tag),
-                            values: strings(&profile.operations),
-                        }),
-                    },
-                    profile.meta.clause.primary().to_string(),
-                    format!(
-                        "the job kinds bound to the {name} profile plan only the operations that profile specialises"
-                    ),
-                )
-            }
-            BindingKind::ProfileId => {
-                // Only registered ids: an unknown id is the `in_registry` rule's to report, so a
-                // job names one fault once.
-                let registered = Condition::OneOf {
-                    path: field(&bound_field.name),
-                    values: strings(&self.profile_state.registered_ids),
-                };
-                (
-                    format!("{name}_kinds_carry_{name}_profile_id"),
-                    format!("a {name} job must carry profile_id {}", profile.profile_id),
-                    Condition::All(vec![kinds, registered]),
-                    Condition::Equals {
-                        path: field(&bound_field.name),
-                        value: serde_json::Value::String(profile.profile_id.clone()),
-                    },
-                    "§2.6.6.2.2".to_string(),
-                    format!(
-                        "the job kinds bound to the {name} profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance"
-                    ),
-                )
-            }
+                    .map(|target| format!("`{}`", target.record.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
-        Some(Rule {
-            name: rule_name,
-            code: binding.code.clone(),
-            on: record.name.clone(),
-            when: Some(when),
-            require,
-            message,
-            meta: Meta {
-                clause: Clause(vec![first_clause, "§2.6.6.6.1".to_string()]),
-                description,
-                decision: None,
-                location: binding.location.clone(),
-            },
-            registry: true,
-        })
+        self.sink.report(
+            Code::InvalidBinding,
+            at.clone(),
+            format!(
+                "binding `{}` of profile `{}` needs one record with a `{JOB_KIND}` field and a `{bound_type}` field, but {found} both",
+                binding.kind.key(),
+                profile.name
+            ),
+            "no record to write the rule on",
+            Some(format!("declare exactly one record (the job) with a `{JOB_KIND}` field and a `{bound_type}` field")),
+        );
+        None
     }
 
     fn check_profile_id(
@@ -905,13 +794,13 @@ impl Loader {
         types: &[TypeDef],
         seen: &mut BTreeMap<String, Location>,
     ) {
-        let at = self.at_node(node);
-        if types.iter().any(|t| t.name == "ProfileId")
+        let at = self.source.at_node(node);
+        if types.iter().any(|t| t.name == PROFILE_ID)
             && let Err((_, problem)) =
-                self.default_value(node, &TypeRef::Named("ProfileId".into()), types, 0)
+                self.default_value(node, &TypeRef::Named(PROFILE_ID.into()), types, 0)
         {
-            self.report(
-                "S1001",
+            self.sink.report(
+                Code::InvalidProfileId,
                 at.clone(),
                 format!(
                     "`profile_id` of profile `{}` is not a `ProfileId`: {problem}",
@@ -926,8 +815,8 @@ impl Loader {
         }
         if let Some(first) = seen.get(&profile.profile_id) {
             let first = first.clone();
-            self.report(
-                "S1002",
+            self.sink.report(
+                Code::DuplicateProfile,
                 at,
                 format!(
                     "profile id `{}` is used by two profiles",
@@ -958,8 +847,8 @@ impl Loader {
                     .find(|s| s.key == key)
                     .map_or(JOB_INPUTS, |s| s.union);
                 if let Some(field) = record.fields.iter().find(|f| f.name == PROFILE_TAG) {
-                    self.report(
-                        "S1005",
+                    self.sink.report(
+                        Code::InvalidProfileRecord,
                         at.clone(),
                         format!("`{key}` of profile `{profile}` is `{name}`, whose field `{}` clashes with the tag of `{union}`", field.name),
                         "field clashes with the tag",
@@ -979,8 +868,8 @@ impl Loader {
                 } else {
                     "not declared"
                 };
-                self.report(
-                    "S1005",
+                self.sink.report(
+                    Code::InvalidProfileRecord,
                     at.clone(),
                     format!(
                         "`{key}` of profile `{profile}` names `{}`, which is {why}",
@@ -1002,9 +891,9 @@ impl Loader {
         types: &[TypeDef],
     ) -> Option<serde_json::Value> {
         if !types.iter().any(|t| t.name == type_name) {
-            let at = self.at_node(node);
-            self.report(
-                "S1007",
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::InvalidProfilePlan,
                 at,
                 format!("`{key}` of {what} needs a `{type_name}` type to check against"),
                 "no such type",
@@ -1017,8 +906,8 @@ impl Loader {
         match self.default_value(node, &TypeRef::Named(type_name.into()), types, 0) {
             Ok(value) => Some(value),
             Err((at, problem)) => {
-                self.report(
-                    "S1007",
+                self.sink.report(
+                    Code::InvalidProfilePlan,
                     at,
                     format!("`{key}` of {what} is not a `{type_name}`: {problem}"),
                     "wrong plan",
@@ -1045,45 +934,5 @@ fn string_problem(constraints: &StringConstraints, text: &str) -> Option<String>
             Some(format!("it does not match `{pattern}`"))
         }
         _ => None,
-    }
-}
-
-/// A synthesized union (`JobInputs`, `JobOutputs`): one variant per profile that names a record
-/// under the union's key, in profile order, whose fields are that record's fields and whose
-/// meta is the profile's.
-fn profile_union(
-    synthesized: &Synthesized,
-    profiles: &[Profile],
-    types: &[TypeDef],
-    location: Location,
-) -> TypeDef {
-    let variants = profiles
-        .iter()
-        .filter_map(|profile| {
-            let name = (synthesized.record_of)(profile)?;
-            let record = types.iter().find(|t| &t.name == name)?;
-            let TypeKind::Record(record) = &record.kind else {
-                return None;
-            };
-            Some(Variant {
-                name: profile.name.clone(),
-                fields: record.fields.clone(),
-                meta: profile.meta.clone(),
-            })
-        })
-        .collect();
-    TypeDef {
-        name: synthesized.union.to_string(),
-        meta: Meta {
-            clause: Clause(synthesized.clause.iter().map(|c| c.to_string()).collect()),
-            description: synthesized.description.into(),
-            decision: Some(synthesized.decision.into()),
-            location,
-        },
-        root: true,
-        kind: TypeKind::Union(Union {
-            tag: PROFILE_TAG.to_string(),
-            variants,
-        }),
     }
 }

@@ -5,10 +5,20 @@
 //! (a union is entered only through its tag, or through a `[variant]` step into the fields of one
 //! variant), and every comparison value is checked against the type found at the end of its path.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use marked_yaml::Node;
+use marked_yaml::types::MarkedMappingNode;
+
+use super::read::shape;
+use super::{At, Reader};
+use crate::diagnostics::Code;
 use crate::model::{
-    Condition, FieldPath, HashForm, Measure, MemberMatch, PathStep, Rule, SortKey, Term, Variant,
+    Condition, FieldPath, HashForm, Location, Measure, MemberMatch, PathStep, Primitive, Record,
+    Rule, SortKey, Term, TypeDef, TypeKind, TypeRef, Union, Variant,
 };
+use crate::names::{self, NameKind};
+use crate::suggest::did_you_mean;
 
 const RULE_KEYS: &[&str] = &[
     "on",
@@ -56,6 +66,18 @@ enum Scope<'t> {
     Variant(&'t str, &'t Union, &'t Variant),
 }
 
+/// The element type of a `member_of` list, when the rule's record is known, and for records and
+/// unions the scope the element's keys are read in.
+type Element<'t> = (Option<&'t TypeRef>, Option<Scope<'t>>);
+
+/// Where a field step of a path lands.
+enum FieldStep<'t> {
+    /// A field of this type.
+    Typed(&'t TypeRef),
+    /// The tag of this union (only at the end of a path).
+    Tag(&'t str, &'t Union),
+}
+
 /// What a path ends at.
 enum Leaf<'t> {
     /// A field of this type.
@@ -66,13 +88,14 @@ enum Leaf<'t> {
     Variant(&'t str, &'t Variant),
 }
 
-impl Loader {
+impl Reader<'_> {
     /// Reads every file's `rules:` section against the assembled types.
     pub(super) fn rules(&mut self, roots: &[&MarkedMappingNode], types: &[TypeDef]) -> Vec<Rule> {
         let mut rules = Vec::new();
         let mut names: BTreeMap<String, Location> = BTreeMap::new();
         let mut codes: BTreeMap<String, Location> = BTreeMap::new();
         let error_codes: BTreeMap<String, Location> = self
+            .pending
             .error_codes
             .iter()
             .map(|(code, at)| (code.clone(), at.0.clone()))
@@ -86,10 +109,10 @@ impl Loader {
             };
             for (key, value) in map.iter() {
                 let name = self.name(key, NameKind::Field);
-                let at = self.at_scalar(key);
+                let at = self.source.at_scalar(key);
                 if let Some(first) = names.get(&name) {
-                    self.report(
-                        "S0906",
+                    self.sink.report(
+                        Code::DuplicateRule,
                         at.clone(),
                         format!("rule `{name}` is declared twice"),
                         "declared again here",
@@ -104,12 +127,12 @@ impl Loader {
                         .and_then(|n| n.as_mapping())
                         .and_then(|m| m.get_scalar("code"))
                     {
-                        Some(scalar) => self.at_scalar(scalar),
+                        Some(scalar) => self.source.at_scalar(scalar),
                         None => (rule.meta.location.clone(), 1),
                     };
                     if let Some(first) = codes.get(&rule.code).or(error_codes.get(&rule.code)) {
-                        self.report(
-                            "S0906",
+                        self.sink.report(
+                            Code::DuplicateRule,
                             code_at,
                             format!("rule code `{}` is already used", rule.code),
                             "already used",
@@ -139,9 +162,9 @@ impl Loader {
             Some(scalar) => {
                 let code = scalar.as_str().to_string();
                 if !super::errors::is_error_code(&code) {
-                    let at = self.at_scalar(scalar);
-                    self.report(
-                        "S0702",
+                    let at = self.source.at_scalar(scalar);
+                    self.sink.report(
+                        Code::InvalidErrorCode,
                         at,
                         format!("invalid rule code `{}`", code.escape_debug()),
                         "expected `^[A-Z]+(-[A-Z0-9]+)+$`",
@@ -154,7 +177,9 @@ impl Loader {
         };
         let message = match self.require(map, "message", &owner, &what) {
             Some(n) => {
-                let key_at = map.get_key_value("message").map(|(k, _)| self.at_scalar(k));
+                let key_at = map
+                    .get_key_value("message")
+                    .map(|(k, _)| self.source.at_scalar(k));
                 self.prose(n, "message", key_at)
             }
             None => String::new(),
@@ -165,7 +190,7 @@ impl Loader {
         {
             Some(scalar) => {
                 let on = scalar.as_str().to_string();
-                let at = self.at_scalar(scalar);
+                let at = self.source.at_scalar(scalar);
                 match types.iter().find(|t| t.name == on) {
                     Some(TypeDef {
                         kind: TypeKind::Record(record),
@@ -173,8 +198,8 @@ impl Loader {
                         ..
                     }) => Some(Scope::Record(name, record)),
                     Some(_) => {
-                        self.report(
-                            "S0901",
+                        self.sink.report(
+                            Code::RuleOnNotRecord,
                             at,
                             format!("rule `on` type `{on}` is not a record"),
                             "not a record",
@@ -192,8 +217,8 @@ impl Loader {
                         });
                         let help = did_you_mean(&on, records)
                             .unwrap_or_else(|| "name a record declared under `types:`".into());
-                        self.report(
-                            "S0901",
+                        self.sink.report(
+                            Code::RuleOnNotRecord,
                             at,
                             format!("rule `on` names unknown type `{}`", on.escape_debug()),
                             "unknown type",
@@ -241,7 +266,7 @@ impl Loader {
         types: &'t [TypeDef],
         depth: usize,
     ) -> Option<Condition> {
-        let at = self.at_node(node);
+        let at = self.source.at_node(node);
         if depth > 32 {
             self.malformed(at, "conditions are nested too deeply", None);
             return None;
@@ -319,12 +344,12 @@ impl Loader {
             "all" | "any" => {
                 self.only_keys(map, &[operator], &at)?;
                 let Node::Sequence(seq) = value else {
-                    let at = self.at_node(value);
+                    let at = self.source.at_node(value);
                     self.malformed(at, format!("`{operator}` takes a list of conditions"), None);
                     return None;
                 };
                 if seq.is_empty() {
-                    let at = self.at_node(value);
+                    let at = self.source.at_node(value);
                     self.malformed(at, format!("`{operator}` has no conditions"), None);
                     return None;
                 }
@@ -400,10 +425,10 @@ impl Loader {
                     _ => None,
                 };
                 if element.is_none() {
-                    let at = self.at_node(value);
+                    let at = self.source.at_node(value);
                     let found = leaf_text(leaf.as_ref());
-                    self.report(
-                        "S0905",
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!("`each: {path}` needs a list of records, found `{found}`"),
                         "not a list of records",
@@ -428,9 +453,9 @@ impl Loader {
         } else {
             let (key, key_leaf) = self.path(second_node, element, types)?;
             if let Some(Leaf::Variant(name, variant)) = key_leaf {
-                let at = self.at_node(second_node);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(second_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!(
                         "`all_equal: {key}` compares whole `{name}` values selected by `[{}]`",
@@ -448,9 +473,9 @@ impl Loader {
                 && !matches!(leaf, Leaf::Tag(..))
                 && matches!(leaf, Leaf::Typed(TypeRef::List(_) | TypeRef::Map(_)))
             {
-                let at = self.at_node(second_node);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(second_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!("`all_equal: {key}` compares lists or maps"),
                     "not a single value",
@@ -514,134 +539,30 @@ impl Loader {
         let list_node = map.get_node("member_of")?;
         let (list, list_leaf) = self.path(list_node, root, types)?;
         // The element's type and, for records and unions, the scope its keys are read in.
-        let (element_ty, element_scope) = match (root, &list_leaf) {
-            (None, _) => (None, None),
-            (Some(_), Some(Leaf::Typed(TypeRef::List(inner)))) => {
-                let scope = match inner.as_ref() {
-                    TypeRef::Named(name) => match types.iter().find(|t| &t.name == name) {
-                        Some(TypeDef {
-                            kind: TypeKind::Record(r),
-                            name,
-                            ..
-                        }) => Some(Scope::Record(name, r)),
-                        Some(TypeDef {
-                            kind: TypeKind::Union(u),
-                            name,
-                            ..
-                        }) => Some(Scope::Union(name, u)),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                (Some(inner.as_ref()), scope)
-            }
-            (Some(_), leaf) => {
-                let found = leaf_text(leaf.as_ref());
-                let at = self.at_node(list_node);
-                self.report(
-                    "S0905",
-                    at,
-                    format!("`member_of: {list}` needs a list, found `{found}`"),
-                    "not a list",
-                    Some("`member_of` names a list field of the rule's record (`on`), read from that record wherever the condition sits".into()),
-                );
-                return None;
-            }
-        };
+        let (element_ty, element_scope) =
+            self.member_element(list_node, (&list, list_leaf), root, types)?;
         let mut matches = Vec::new();
         if has_field {
-            let field_node = map.get_node("field")?;
-            let (value, value_leaf) = self.path(field_node, scope, types)?;
-            if let (Some(element), Some(value_leaf)) = (element_ty, value_leaf.as_ref()) {
-                if element_scope.is_some() {
-                    let at = self.at_node(list_node);
-                    self.report(
-                        "S0905",
-                        at,
-                        format!("`{{ field: {value}, member_of: {list} }}` compares with whole elements of a list of `{element}`"),
-                        "a list of records",
-                        Some(format!("compare with a key of each element: `{{ member_of: {list}, match: {{ <key>: {value} }} }}`")),
-                    );
-                    return None;
-                }
-                let element_leaf = Leaf::Typed(element);
-                if !self.matchable(&element_leaf, value_leaf, types) {
-                    let at = self.at_node(field_node);
-                    self.report(
-                        "S0905",
-                        at,
-                        format!(
-                            "`{value}` is `{}`, which cannot be compared with the `{element}` elements of `{list}`",
-                            leaf_text(Some(value_leaf))
-                        ),
-                        "not comparable",
-                        Some(MATCHABLE_HELP.into()),
-                    );
-                    return None;
-                }
-            }
-            matches.push(MemberMatch { key: None, value });
+            matches.push(self.member_field(
+                map,
+                (&list, list_node),
+                (element_ty, element_scope),
+                scope,
+                types,
+            )?);
         } else if let Some(match_node) = map.get_node("match") {
-            let Node::Mapping(pairs) = match_node else {
-                let at = self.at_node(match_node);
-                self.malformed(
-                    at,
-                    format!("`match` takes a mapping, found {}", shape(match_node)),
-                    Some("write `match: { artefact_id: \"[import_blocks].target_doc_id\" }`: element key → value path".into()),
-                );
-                return None;
-            };
-            if root.is_some() && element_ty.is_some() && element_scope.is_none() {
-                let at = self.at_node(match_node);
-                self.malformed(
-                    at,
-                    format!("`match` reads keys of elements, but `{list}` is a list of scalars"),
-                    Some(format!(
-                        "compare with the element itself: `{{ field: <path>, member_of: {list} }}`"
-                    )),
-                );
-                return None;
-            }
-            let mut ok = true;
-            for (key_node, value_node) in pairs.iter() {
-                let key_node = Node::Scalar(key_node.clone());
-                let key = self.path(&key_node, element_scope, types);
-                let value = self.path(value_node, scope, types);
-                let (Some((key, key_leaf)), Some((value, value_leaf))) = (key, value) else {
-                    ok = false;
-                    continue;
-                };
-                if let (Some(key_leaf), Some(value_leaf)) = (key_leaf.as_ref(), value_leaf.as_ref())
-                    && !self.matchable(key_leaf, value_leaf, types)
-                {
-                    let at = self.at_node(value_node);
-                    self.report(
-                        "S0905",
-                        at,
-                        format!(
-                            "`{value}` is `{}`, which cannot be compared with `{key}` (`{}`) of the elements of `{list}`",
-                            leaf_text(Some(value_leaf)),
-                            leaf_text(Some(key_leaf))
-                        ),
-                        "not comparable",
-                        Some(MATCHABLE_HELP.into()),
-                    );
-                    ok = false;
-                    continue;
-                }
-                matches.push(MemberMatch {
-                    key: Some(key),
-                    value,
-                });
-            }
-            if !ok {
-                return None;
-            }
+            matches = self.member_matches(
+                match_node,
+                &list,
+                (element_ty, element_scope),
+                (scope, root),
+                types,
+            )?;
         }
         let filter = match map.get_node("where") {
             Some(node) => {
                 if root.is_some() && element_scope.is_none() {
-                    let at = self.at_node(node);
+                    let at = self.source.at_node(node);
                     self.malformed(
                         at,
                         format!(
@@ -666,6 +587,160 @@ impl Loader {
             matches,
             filter,
         })
+    }
+
+    /// The element type of the `member_of` list (and, for records and unions, the scope its keys
+    /// are read in); a value that is not a list is reported.
+    fn member_element<'t>(
+        &mut self,
+        list_node: &Node,
+        (list, list_leaf): (&FieldPath, Option<Leaf<'t>>),
+        root: Option<Scope<'t>>,
+        types: &'t [TypeDef],
+    ) -> Option<Element<'t>> {
+        Some(match (root, list_leaf) {
+            (None, _) => (None, None),
+            (Some(_), Some(Leaf::Typed(TypeRef::List(inner)))) => {
+                let scope = match inner.as_ref() {
+                    TypeRef::Named(name) => match types.iter().find(|t| &t.name == name) {
+                        Some(TypeDef {
+                            kind: TypeKind::Record(r),
+                            name,
+                            ..
+                        }) => Some(Scope::Record(name, r)),
+                        Some(TypeDef {
+                            kind: TypeKind::Union(u),
+                            name,
+                            ..
+                        }) => Some(Scope::Union(name, u)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                (Some(inner), scope)
+            }
+            (Some(_), leaf) => {
+                let found = leaf_text(leaf.as_ref());
+                let at = self.source.at_node(list_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
+                    at,
+                    format!("`member_of: {list}` needs a list, found `{found}`"),
+                    "not a list",
+                    Some("`member_of` names a list field of the rule's record (`on`), read from that record wherever the condition sits".into()),
+                );
+                return None;
+            }
+        })
+    }
+
+    /// `{ field: p, member_of: q }`: `p` is compared with whole elements of `q`, a list of
+    /// scalars.
+    fn member_field<'t>(
+        &mut self,
+        map: &MarkedMappingNode,
+        (list, list_node): (&FieldPath, &Node),
+        (element_ty, element_scope): Element<'t>,
+        scope: Option<Scope<'t>>,
+        types: &'t [TypeDef],
+    ) -> Option<MemberMatch> {
+        let field_node = map.get_node("field")?;
+        let (value, value_leaf) = self.path(field_node, scope, types)?;
+        if let (Some(element), Some(value_leaf)) = (element_ty, value_leaf.as_ref()) {
+            if element_scope.is_some() {
+                let at = self.source.at_node(list_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
+                    at,
+                    format!("`{{ field: {value}, member_of: {list} }}` compares with whole elements of a list of `{element}`"),
+                    "a list of records",
+                    Some(format!("compare with a key of each element: `{{ member_of: {list}, match: {{ <key>: {value} }} }}`")),
+                );
+                return None;
+            }
+            let element_leaf = Leaf::Typed(element);
+            if !self.matchable(&element_leaf, value_leaf, types) {
+                let at = self.source.at_node(field_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
+                    at,
+                    format!(
+                        "`{value}` is `{}`, which cannot be compared with the `{element}` elements of `{list}`",
+                        leaf_text(Some(value_leaf))
+                    ),
+                    "not comparable",
+                    Some(MATCHABLE_HELP.into()),
+                );
+                return None;
+            }
+        }
+        Some(MemberMatch { key: None, value })
+    }
+
+    /// `{ member_of: q, match: { k: p, … } }`: each key `k` of the elements of `q` is compared
+    /// with the value at `p`.
+    fn member_matches<'t>(
+        &mut self,
+        match_node: &Node,
+        list: &FieldPath,
+        (element_ty, element_scope): Element<'t>,
+        (scope, root): (Option<Scope<'t>>, Option<Scope<'t>>),
+        types: &'t [TypeDef],
+    ) -> Option<Vec<MemberMatch>> {
+        let mut matches = Vec::new();
+        let Node::Mapping(pairs) = match_node else {
+            let at = self.source.at_node(match_node);
+            self.malformed(
+                at,
+                format!("`match` takes a mapping, found {}", shape(match_node)),
+                Some("write `match: { artefact_id: \"[import_blocks].target_doc_id\" }`: element key → value path".into()),
+            );
+            return None;
+        };
+        if root.is_some() && element_ty.is_some() && element_scope.is_none() {
+            let at = self.source.at_node(match_node);
+            self.malformed(
+                at,
+                format!("`match` reads keys of elements, but `{list}` is a list of scalars"),
+                Some(format!(
+                    "compare with the element itself: `{{ field: <path>, member_of: {list} }}`"
+                )),
+            );
+            return None;
+        }
+        let mut ok = true;
+        for (key_node, value_node) in pairs.iter() {
+            let key_node = Node::Scalar(key_node.clone());
+            let key = self.path(&key_node, element_scope, types);
+            let value = self.path(value_node, scope, types);
+            let (Some((key, key_leaf)), Some((value, value_leaf))) = (key, value) else {
+                ok = false;
+                continue;
+            };
+            if let (Some(key_leaf), Some(value_leaf)) = (key_leaf.as_ref(), value_leaf.as_ref())
+                && !self.matchable(key_leaf, value_leaf, types)
+            {
+                let at = self.source.at_node(value_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
+                    at,
+                    format!(
+                        "`{value}` is `{}`, which cannot be compared with `{key}` (`{}`) of the elements of `{list}`",
+                        leaf_text(Some(value_leaf)),
+                        leaf_text(Some(key_leaf))
+                    ),
+                    "not comparable",
+                    Some(MATCHABLE_HELP.into()),
+                );
+                ok = false;
+                continue;
+            }
+            matches.push(MemberMatch {
+                key: Some(key),
+                value,
+            });
+        }
+        ok.then_some(matches)
     }
 
     /// Whether a `member_of` comparison may compare these two values: the same comparable type
@@ -744,101 +819,20 @@ impl Loader {
         self.only_keys(map, &allowed, at)?;
         let (path, leaf) = self.path(field, scope, types)?;
         if is_length {
-            let min = match map.get_node("min_length") {
-                Some(n) => Some(self.unsigned(n, "`min_length`")?),
-                None => None,
-            };
-            let max = match map.get_node("max_length") {
-                Some(n) => Some(self.unsigned(n, "`max_length`")?),
-                None => None,
-            };
-            if let (Some(min), Some(max)) = (min, max)
-                && min > max
-            {
-                self.malformed(
-                    at.clone(),
-                    format!("`min_length` {min} is greater than `max_length` {max}"),
-                    None,
-                );
-                return None;
-            }
-            if let Some(leaf) = &leaf
-                && !self.has_length(leaf, types)
-            {
-                let at = self.at_node(field);
-                self.report(
-                    "S0905",
-                    at,
-                    format!(
-                        "length bounds on `{path}`, which is `{}`",
-                        leaf_text(Some(leaf))
-                    ),
-                    "not a string or list",
-                    Some(
-                        "`min_length`/`max_length` count characters of a string or items of a list"
-                            .into(),
-                    ),
-                );
-                return None;
-            }
-            return Some(Condition::Length { path, min, max });
+            return self.length_bounds(map, field, at, path, leaf, types);
         }
         let comparison = present.first().copied().unwrap_or_default();
         let node = map.get_node(comparison)?;
         match comparison {
-            "in_registry" => {
-                // `in_registry: profile_id`: one of the registered profiles' wire ids.
-                let key = match node {
-                    Node::Scalar(scalar) => scalar.as_str().to_string(),
-                    other => shape(other).to_string(),
-                };
-                if key != "profile_id" {
-                    let at = self.at_node(node);
-                    self.malformed(
-                        at,
-                        format!("`in_registry` names `{}`, which the profile registry does not list", key.escape_debug()),
-                        Some("write `in_registry: profile_id` (the ids of the profiles under `profiles:`)".into()),
-                    );
-                    return None;
-                }
-                let ids = self.profile_state.registered_ids.clone();
-                if ids.is_empty() {
-                    let at = self.at_node(node);
-                    self.report(
-                        "S0904",
-                        at,
-                        format!("`in_registry: profile_id` on `{path}`, but the spec declares no profiles"),
-                        "empty registry",
-                        Some("declare the profiles under `profiles:`".into()),
-                    );
-                    return None;
-                }
-                if let Some(Leaf::Typed(ty)) = &leaf
-                    && !self.comparable(ty, types)
-                {
-                    let at = self.at_node(field);
-                    self.report(
-                        "S0904",
-                        at,
-                        format!("`in_registry` on `{path}`, which is `{ty}`"),
-                        "not comparable",
-                        Some("compare a string field with the profile ids".into()),
-                    );
-                    return None;
-                }
-                Some(Condition::OneOf {
-                    path,
-                    values: ids.into_iter().map(serde_json::Value::String).collect(),
-                })
-            }
+            "in_registry" => self.in_registry(node, field, path, leaf.as_ref(), types),
             "hash_of" => self.hash_of(node, field, path, leaf.as_ref(), scope, types),
             "equals_sum" => {
                 if let Some(leaf) = &leaf
                     && !numeric(leaf)
                 {
-                    let at = self.at_node(field);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_node(field);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!(
                             "`equals_sum` on `{path}`, which is `{}`",
@@ -856,9 +850,9 @@ impl Loader {
                 if let Some(leaf) = &leaf
                     && !numeric(leaf)
                 {
-                    let at = self.at_node(field);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_node(field);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!("`at_most` bounds `{path}`, which is `{}`", leaf_text(Some(leaf))),
                         "not a number",
@@ -872,30 +866,7 @@ impl Loader {
                     bound,
                 })
             }
-            "same_as" => {
-                let (other, other_leaf) = self.path(node, root, types)?;
-                if let (Some(leaf), Some(other_leaf)) = (&leaf, &other_leaf)
-                    && !self.matchable(leaf, other_leaf, types)
-                {
-                    let at = self.at_node(node);
-                    self.report(
-                        "S0905",
-                        at,
-                        format!(
-                            "`{path}` is `{}`, which cannot be compared with `{other}` (`{}`)",
-                            leaf_text(Some(leaf)),
-                            leaf_text(Some(other_leaf))
-                        ),
-                        "not comparable",
-                        Some(format!(
-                            "{}; `{other}` is read from the rule's record (`on`)",
-                            MATCHABLE_HELP.replacen("`member_of`", "`same_as`", 1)
-                        )),
-                    );
-                    return None;
-                }
-                Some(Condition::SameAs { path, other })
-            }
+            "same_as" => self.same_as(node, path, leaf.as_ref(), root, types),
             "equals" | "not_equals" => {
                 let value = self.compare_value(node, leaf.as_ref(), &path, types)?;
                 Some(if comparison == "equals" {
@@ -904,63 +875,223 @@ impl Loader {
                     Condition::NotEquals { path, value }
                 })
             }
-            "in" | "not_in" => {
-                let Node::Sequence(seq) = node else {
-                    let at = self.at_node(node);
-                    self.malformed(at, format!("`{comparison}` takes a list of values"), None);
-                    return None;
-                };
-                if seq.is_empty() {
-                    let at = self.at_node(node);
-                    self.malformed(at, format!("`{comparison}` has no values"), None);
-                    return None;
-                }
-                let mut values = Vec::new();
-                let mut ok = true;
-                for item in seq.iter() {
-                    match self.compare_value(item, leaf.as_ref(), &path, types) {
-                        Some(v) => values.push(v),
-                        None => ok = false,
-                    }
-                }
-                if !ok {
-                    return None;
-                }
-                Some(if comparison == "in" {
-                    Condition::OneOf { path, values }
-                } else {
-                    Condition::NoneOf { path, values }
-                })
-            }
-            _ => {
-                // `contains`: the path is a list; the value is one of its elements.
-                let element = match &leaf {
-                    None => None,
-                    Some(Leaf::Typed(TypeRef::List(inner))) => Some(inner.as_ref()),
-                    Some(other) => {
-                        let at = self.at_node(field);
-                        self.report(
-                            "S0905",
-                            at,
-                            format!(
-                                "`contains` on `{path}`, which is `{}`",
-                                leaf_text(Some(other))
-                            ),
-                            "not a list",
-                            Some("`contains` tests the elements of a list field".into()),
-                        );
-                        return None;
-                    }
-                };
-                let value = match element {
-                    Some(element) => {
-                        self.compare_value(node, Some(&Leaf::Typed(element)), &path, types)?
-                    }
-                    None => whole_spec::yaml_to_json(node),
-                };
-                Some(Condition::Contains { path, value })
+            "in" | "not_in" => self.value_list(comparison, node, path, leaf.as_ref(), types),
+            _ => self.contains(node, field, path, leaf.as_ref(), types),
+        }
+    }
+
+    /// `{ field: p, min_length: n, max_length: m }`: bounds in order, on a string or a list.
+    fn length_bounds(
+        &mut self,
+        map: &MarkedMappingNode,
+        field: &Node,
+        at: &At,
+        path: FieldPath,
+        leaf: Option<Leaf<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        let min = match map.get_node("min_length") {
+            Some(n) => Some(self.unsigned(n, "`min_length`")?),
+            None => None,
+        };
+        let max = match map.get_node("max_length") {
+            Some(n) => Some(self.unsigned(n, "`max_length`")?),
+            None => None,
+        };
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            self.malformed(
+                at.clone(),
+                format!("`min_length` {min} is greater than `max_length` {max}"),
+                None,
+            );
+            return None;
+        }
+        if let Some(leaf) = &leaf
+            && !self.has_length(leaf, types)
+        {
+            let at = self.source.at_node(field);
+            self.sink.report(
+                Code::RuleOperandKind,
+                at,
+                format!(
+                    "length bounds on `{path}`, which is `{}`",
+                    leaf_text(Some(leaf))
+                ),
+                "not a string or list",
+                Some(
+                    "`min_length`/`max_length` count characters of a string or items of a list"
+                        .into(),
+                ),
+            );
+            return None;
+        }
+        Some(Condition::Length { path, min, max })
+    }
+
+    /// `in_registry: profile_id`: one of the registered profiles' wire ids.
+    fn in_registry(
+        &mut self,
+        node: &Node,
+        field: &Node,
+        path: FieldPath,
+        leaf: Option<&Leaf<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        // `in_registry: profile_id`: one of the registered profiles' wire ids.
+        let key = match node {
+            Node::Scalar(scalar) => scalar.as_str().to_string(),
+            other => shape(other).to_string(),
+        };
+        if key != "profile_id" {
+            let at = self.source.at_node(node);
+            self.malformed(
+                at,
+                format!(
+                    "`in_registry` names `{}`, which the profile registry does not list",
+                    key.escape_debug()
+                ),
+                Some(
+                    "write `in_registry: profile_id` (the ids of the profiles under `profiles:`)"
+                        .into(),
+                ),
+            );
+            return None;
+        }
+        let ids = self.pending.profiles.registered_ids.clone();
+        if ids.is_empty() {
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::RuleValueMismatch,
+                at,
+                format!("`in_registry: profile_id` on `{path}`, but the spec declares no profiles"),
+                "empty registry",
+                Some("declare the profiles under `profiles:`".into()),
+            );
+            return None;
+        }
+        if let Some(Leaf::Typed(ty)) = leaf
+            && !self.comparable(ty, types)
+        {
+            let at = self.source.at_node(field);
+            self.sink.report(
+                Code::RuleValueMismatch,
+                at,
+                format!("`in_registry` on `{path}`, which is `{ty}`"),
+                "not comparable",
+                Some("compare a string field with the profile ids".into()),
+            );
+            return None;
+        }
+        Some(Condition::OneOf {
+            path,
+            values: ids.into_iter().map(serde_json::Value::String).collect(),
+        })
+    }
+
+    /// `{ field: p, same_as: q }`: `q` is read from the rule's record and matchable with `p`.
+    fn same_as(
+        &mut self,
+        node: &Node,
+        path: FieldPath,
+        leaf: Option<&Leaf<'_>>,
+        root: Option<Scope<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        let (other, other_leaf) = self.path(node, root, types)?;
+        if let (Some(leaf), Some(other_leaf)) = (leaf, &other_leaf)
+            && !self.matchable(leaf, other_leaf, types)
+        {
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::RuleOperandKind,
+                at,
+                format!(
+                    "`{path}` is `{}`, which cannot be compared with `{other}` (`{}`)",
+                    leaf_text(Some(leaf)),
+                    leaf_text(Some(other_leaf))
+                ),
+                "not comparable",
+                Some(format!(
+                    "{}; `{other}` is read from the rule's record (`on`)",
+                    MATCHABLE_HELP.replacen("`member_of`", "`same_as`", 1)
+                )),
+            );
+            return None;
+        }
+        Some(Condition::SameAs { path, other })
+    }
+
+    /// `in` / `not_in` (`comparison`): a non-empty list of values of the field's type.
+    fn value_list(
+        &mut self,
+        comparison: &str,
+        node: &Node,
+        path: FieldPath,
+        leaf: Option<&Leaf<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        let Node::Sequence(seq) = node else {
+            let at = self.source.at_node(node);
+            self.malformed(at, format!("`{comparison}` takes a list of values"), None);
+            return None;
+        };
+        if seq.is_empty() {
+            let at = self.source.at_node(node);
+            self.malformed(at, format!("`{comparison}` has no values"), None);
+            return None;
+        }
+        let mut values = Vec::new();
+        let mut ok = true;
+        for item in seq.iter() {
+            match self.compare_value(item, leaf, &path, types) {
+                Some(v) => values.push(v),
+                None => ok = false,
             }
         }
+        if !ok {
+            return None;
+        }
+        Some(if comparison == "in" {
+            Condition::OneOf { path, values }
+        } else {
+            Condition::NoneOf { path, values }
+        })
+    }
+
+    /// `contains`: the path is a list; the value is one of its elements.
+    fn contains(
+        &mut self,
+        node: &Node,
+        field: &Node,
+        path: FieldPath,
+        leaf: Option<&Leaf<'_>>,
+        types: &[TypeDef],
+    ) -> Option<Condition> {
+        let element = match leaf {
+            None => None,
+            Some(Leaf::Typed(TypeRef::List(inner))) => Some(inner.as_ref()),
+            Some(other) => {
+                let at = self.source.at_node(field);
+                self.sink.report(
+                    Code::RuleOperandKind,
+                    at,
+                    format!(
+                        "`contains` on `{path}`, which is `{}`",
+                        leaf_text(Some(other))
+                    ),
+                    "not a list",
+                    Some("`contains` tests the elements of a list field".into()),
+                );
+                return None;
+            }
+        };
+        let value = match element {
+            Some(element) => self.compare_value(node, Some(&Leaf::Typed(element)), &path, types)?,
+            None => super::whole_spec::yaml_to_json(node),
+        };
+        Some(Condition::Contains { path, value })
     }
 
     /// `{ field: p, hash_of: { <form>: [q, …] } }`: `p` is a string (the stored hash), the form
@@ -983,7 +1114,7 @@ impl Loader {
             ))
         };
         let Node::Mapping(map) = node else {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(
                 at,
                 format!("`hash_of` takes a mapping, found {}", shape(node)),
@@ -993,7 +1124,7 @@ impl Loader {
         };
         let mut entries = map.iter();
         let (Some((key, parts_node)), None) = (entries.next(), entries.next()) else {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(at, "`hash_of` names exactly one form", shape_help());
             return None;
         };
@@ -1002,7 +1133,7 @@ impl Loader {
             .copied()
             .find(|f| f.name() == key.as_str())
         else {
-            let at = self.at_scalar(key);
+            let at = self.source.at_scalar(key);
             let hint =
                 crate::suggest::did_you_mean(key.as_str(), HashForm::ALL.iter().map(|f| f.name()))
                     .map(|h| format!("{h} "))
@@ -1020,9 +1151,9 @@ impl Loader {
         if let Some(leaf) = leaf
             && !self.has_length(leaf, types)
         {
-            let at = self.at_node(field);
-            self.report(
-                "S0905",
+            let at = self.source.at_node(field);
+            self.sink.report(
+                Code::RuleOperandKind,
                 at,
                 format!(
                     "`hash_of` on `{path}`, which is `{}`",
@@ -1034,7 +1165,7 @@ impl Loader {
             return None;
         }
         let Node::Sequence(seq) = parts_node else {
-            let at = self.at_node(parts_node);
+            let at = self.source.at_node(parts_node);
             self.malformed(
                 at,
                 format!("`{}` takes a list of paths", form.name()),
@@ -1043,7 +1174,7 @@ impl Loader {
             return None;
         };
         if seq.is_empty() {
-            let at = self.at_node(parts_node);
+            let at = self.source.at_node(parts_node);
             self.malformed(
                 at,
                 format!("`{}` names no value to hash", form.name()),
@@ -1057,9 +1188,9 @@ impl Loader {
             if let Some(part_leaf) = &part_leaf
                 && !hashes_as(form, part_leaf, types)
             {
-                let at = self.at_node(part);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(part);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!(
                         "`{}` hashes `{part_path}`, which is `{}`",
@@ -1091,7 +1222,7 @@ impl Loader {
             )
         };
         let Node::Sequence(seq) = node else {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(
                 at,
                 format!("`sorted_by` takes a list of keys, found {}", shape(node)),
@@ -1100,13 +1231,13 @@ impl Loader {
             return None;
         };
         if seq.is_empty() {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(at, "`sorted_by` has no keys", help());
             return None;
         }
         let mut keys = Vec::new();
         for item in seq.iter() {
-            let at = self.at_node(item);
+            let at = self.source.at_node(item);
             let Node::Mapping(map) = item else {
                 self.malformed(
                     at,
@@ -1124,7 +1255,7 @@ impl Loader {
                 "ascending" => false,
                 "descending" => true,
                 other => {
-                    let at = self.at_scalar(order);
+                    let at = self.source.at_scalar(order);
                     self.malformed(
                         at,
                         format!(
@@ -1153,9 +1284,9 @@ impl Loader {
                     match (field, kind) {
                         (Some(f), Some(numeric)) if f.required || f.default.is_some() => numeric,
                         _ => {
-                            let at = self.at_scalar(key);
-                            self.report(
-                                "S0905",
+                            let at = self.source.at_scalar(key);
+                            self.sink.report(
+                                Code::RuleOperandKind,
                                 at,
                                 format!("`sorted_by` key `{}` is no required number or string field of `{name}`", key.as_str()),
                                 "not a sort key",
@@ -1166,9 +1297,9 @@ impl Loader {
                     }
                 }
                 Some(_) => {
-                    let at = self.at_scalar(key);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_scalar(key);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         "`sorted_by` sorts a list of records".to_string(),
                         "not a list of records",
@@ -1230,9 +1361,9 @@ impl Loader {
             None => None,
             Some(Leaf::Typed(TypeRef::List(inner))) => Some(inner.as_ref()),
             Some(other) => {
-                let at = self.at_node(list_node);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(list_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!(
                         "`{operator}: {list}` needs a list, found `{}`",
@@ -1263,9 +1394,9 @@ impl Loader {
                 _ => None,
             });
             if element.is_some() && element_scope.is_none() {
-                let at = self.at_node(list_node);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(list_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!("`sum: {list}` needs a list of records"),
                     "not a list of records",
@@ -1277,9 +1408,9 @@ impl Loader {
             if let Some(key_leaf) = &key_leaf
                 && !numeric(key_leaf)
             {
-                let at = self.at_node(key_node);
-                self.report(
-                    "S0905",
+                let at = self.source.at_node(key_node);
+                self.sink.report(
+                    Code::RuleOperandKind,
                     at,
                     format!(
                         "`sum` adds up `{key}`, which is `{}`",
@@ -1311,7 +1442,7 @@ impl Loader {
             Some("write `equals_sum: [a, b, { max: [c, d] }]` with paths to numbers".to_string())
         };
         let Node::Sequence(seq) = node else {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(
                 at,
                 format!("`equals_sum` takes a list of terms, found {}", shape(node)),
@@ -1320,7 +1451,7 @@ impl Loader {
             return None;
         };
         if seq.is_empty() {
-            let at = self.at_node(node);
+            let at = self.source.at_node(node);
             self.malformed(at, "`equals_sum` has no terms", help());
             return None;
         }
@@ -1328,7 +1459,7 @@ impl Loader {
         for item in seq.iter() {
             let (paths, is_max) = match item {
                 Node::Mapping(map) => {
-                    let at = self.at_node(item);
+                    let at = self.source.at_node(item);
                     self.only_keys(map, &["max"], &at)?;
                     let Some(Node::Sequence(members)) = map.get_node("max") else {
                         self.malformed(at, "a `max` term takes a list of paths", help());
@@ -1348,9 +1479,9 @@ impl Loader {
                 if let Some(leaf) = &leaf
                     && !numeric(leaf)
                 {
-                    let at = self.at_node(member);
-                    self.report(
-                        "S0905",
+                    let at = self.source.at_node(member);
+                    self.sink.report(
+                        Code::RuleOperandKind,
                         at,
                         format!(
                             "`equals_sum` adds `{path}`, which is `{}`",
@@ -1383,9 +1514,9 @@ impl Loader {
         if let Some(leaf) = &bound_leaf
             && !numeric(leaf)
         {
-            let at = self.at_node(node);
-            self.report(
-                "S0905",
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::RuleOperandKind,
                 at,
                 format!("`at_most: {bound}` is `{}`", leaf_text(Some(leaf))),
                 "not a number",
@@ -1404,10 +1535,10 @@ impl Loader {
         path: &FieldPath,
         types: &[TypeDef],
     ) -> Option<serde_json::Value> {
-        let at = self.at_node(node);
+        let at = self.source.at_node(node);
         let fail = |this: &mut Self, problem: String, help: Option<String>| {
-            this.report(
-                "S0904",
+            this.sink.report(
+                Code::RuleValueMismatch,
                 at.clone(),
                 format!("value does not fit `{path}`: {problem}"),
                 "wrong value",
@@ -1416,7 +1547,7 @@ impl Loader {
             None
         };
         match leaf {
-            None => Some(whole_spec::yaml_to_json(node)),
+            None => Some(super::whole_spec::yaml_to_json(node)),
             Some(Leaf::Tag(name, union)) => {
                 let text = match node {
                     Node::Scalar(s) => s.as_str(),
@@ -1502,7 +1633,7 @@ impl Loader {
     ) -> Option<(FieldPath, Option<Leaf<'t>>)> {
         let scalar = self.expect_scalar(node, "a field path")?;
         let text = scalar.as_str().to_string();
-        let at = self.at_scalar(scalar);
+        let at = self.source.at_scalar(scalar);
         let Some(path) = parse_path(&text) else {
             self.malformed(
                 at,
@@ -1524,58 +1655,7 @@ impl Loader {
             let walked = FieldPath(path.0[..i].to_vec()).to_string();
             let segment = match step {
                 PathStep::Variant(variant) => {
-                    scope = match scope {
-                        Scope::Union(name, union) => {
-                            match union.variants.iter().find(|v| &v.name == variant) {
-                                Some(found) => Scope::Variant(name, union, found),
-                                None => {
-                                    let help = did_you_mean(
-                                        variant,
-                                        union.variants.iter().map(|v| v.name.as_str()),
-                                    )
-                                    .unwrap_or_else(|| {
-                                        format!(
-                                            "the variants of `{name}` are {}",
-                                            quoted(union.variants.iter().map(|v| v.name.as_str()))
-                                        )
-                                    });
-                                    self.report(
-                                        "S0902",
-                                        at,
-                                        format!(
-                                            "`[{variant}]` in `{text}` is not a variant of `{name}`"
-                                        ),
-                                        "unknown variant",
-                                        Some(help),
-                                    );
-                                    return None;
-                                }
-                            }
-                        }
-                        Scope::Record(name, _) | Scope::Variant(name, ..) => {
-                            let what = if walked.is_empty() {
-                                "the value".to_string()
-                            } else {
-                                format!("`{walked}`")
-                            };
-                            self.report(
-                                "S0902",
-                                at,
-                                format!(
-                                    "`[{variant}]` in `{text}` selects a variant, but {what} is `{name}`, not a union"
-                                ),
-                                "not a union",
-                                Some(if walked.is_empty() {
-                                    "a path starts with `[variant]` only inside `each` over a list of unions; here, name the union field first (`field[variant]`)"
-                                        .into()
-                                } else {
-                                    "a `[variant]` step applies only to a union-typed value; drop it to read the record's fields"
-                                        .into()
-                                }),
-                            );
-                            return None;
-                        }
-                    };
+                    scope = self.variant_step(scope, variant, &walked, &text, &at)?;
                     if i == last {
                         let Scope::Variant(name, _, variant) = scope else {
                             return None;
@@ -1586,164 +1666,253 @@ impl Loader {
                 }
                 PathStep::Field(segment) => segment,
             };
-            let ty = match scope {
-                Scope::Union(name, union) => {
-                    if *segment == union.tag && i == last {
-                        return Some((path, Some(Leaf::Tag(name, union))));
-                    }
-                    let with_field: Vec<&str> = union
-                        .variants
-                        .iter()
-                        .filter(|v| v.fields.iter().any(|f| &f.name == segment))
-                        .map(|v| v.name.as_str())
-                        .collect();
-                    let help = match with_field.as_slice() {
-                        [] => format!(
-                            "address a union by its tag `{}`, or select a variant first: `{walked}[<variant>].<field>` (variants: {})",
-                            union.tag,
-                            quoted(union.variants.iter().map(|v| v.name.as_str()))
-                        ),
-                        variants => format!(
-                            "select the variant first: {}",
-                            variants
-                                .iter()
-                                .map(|v| {
-                                    let mut steps = path.0.clone();
-                                    steps.insert(i, PathStep::Variant((*v).to_string()));
-                                    format!("`{}`", FieldPath(steps))
-                                })
-                                .collect::<Vec<_>>()
-                                .join(" or ")
-                        ),
-                    };
-                    self.report(
-                        "S0902",
-                        at,
-                        format!("`{segment}` in `{text}` is not addressable: `{name}` is a union"),
-                        "union without a variant step",
-                        Some(help),
-                    );
-                    return None;
-                }
-                Scope::Variant(name, union, variant) => {
-                    match variant.fields.iter().find(|f| &f.name == segment) {
-                        Some(field) => &field.ty,
-                        None => {
-                            let help = if *segment == union.tag {
-                                Some(format!(
-                                    "the tag of a `[{}]` value is always `{}`; test `{{ present: \"{walked}\" }}` instead",
-                                    variant.name, variant.name
-                                ))
-                            } else {
-                                let others: Vec<String> = union
-                                    .variants
-                                    .iter()
-                                    .filter(|v| v.fields.iter().any(|f| &f.name == segment))
-                                    .map(|v| {
-                                        let mut steps = path.0.clone();
-                                        steps[i - 1] = PathStep::Variant(v.name.clone());
-                                        format!("`{}`", FieldPath(steps))
-                                    })
-                                    .collect();
-                                if others.is_empty() {
-                                    did_you_mean(
-                                        segment,
-                                        variant.fields.iter().map(|f| f.name.as_str()),
-                                    )
-                                } else {
-                                    Some(format!(
-                                        "`{segment}` belongs to another variant: {}",
-                                        others.join(" or ")
-                                    ))
-                                }
-                            };
-                            self.report(
-                                "S0902",
-                                at,
-                                format!(
-                                    "`{segment}` in `{text}` is not a field of variant `{}` of `{name}`",
-                                    variant.name
-                                ),
-                                "unknown field",
-                                help,
-                            );
-                            return None;
-                        }
-                    }
-                }
-                Scope::Record(name, record) => {
-                    match record.fields.iter().find(|f| &f.name == segment) {
-                        Some(field) => &field.ty,
-                        None => {
-                            let help = did_you_mean(
-                                segment,
-                                record.fields.iter().map(|f| f.name.as_str()),
-                            );
-                            self.report(
-                                "S0902",
-                                at,
-                                format!("`{segment}` in `{text}` is not a field of `{name}`"),
-                                "unknown field",
-                                help,
-                            );
-                            return None;
-                        }
-                    }
-                }
+            let ty = match self.field_step(scope, segment, (&path, i), &walked, &text, &at)? {
+                FieldStep::Tag(name, union) => return Some((path, Some(Leaf::Tag(name, union)))),
+                FieldStep::Typed(ty) => ty,
             };
             if i == last {
                 return Some((path, Some(Leaf::Typed(ty))));
             }
-            let prefix = FieldPath(path.0[..=i].to_vec()).to_string();
-            scope = match ty {
-                TypeRef::List(inner) => {
-                    let into_variant = match (&path.0[i + 1], inner.as_ref()) {
-                        (PathStep::Variant(v), TypeRef::Named(n)) => types
-                            .iter()
-                            .any(|t| &t.name == n && matches!(t.kind, TypeKind::Union(_)))
-                            .then(|| v.clone()),
-                        _ => None,
-                    };
-                    let help = match into_variant {
-                        Some(variant) => format!(
-                            "use `{{ each: {prefix}, require: … }}` and start the inner paths with `[{variant}]`"
-                        ),
-                        None => format!(
-                            "use `{{ each: {prefix}, require: … }}` with paths relative to the element"
-                        ),
-                    };
-                    self.report(
-                        "S0903",
-                        at,
-                        format!("path `{text}` goes through the list `{prefix}`"),
-                        "through a list",
+            scope = self.scope_after(ty, (&path, i), segment, &text, &at, types)?;
+        }
+        None
+    }
+
+    /// A `[variant]` step: the variant of the union `scope` is, else reported.
+    fn variant_step<'t>(
+        &mut self,
+        scope: Scope<'t>,
+        variant: &str,
+        walked: &str,
+        text: &str,
+        at: &At,
+    ) -> Option<Scope<'t>> {
+        Some(match scope {
+            Scope::Union(name, union) => match union.variants.iter().find(|v| v.name == variant) {
+                Some(found) => Scope::Variant(name, union, found),
+                None => {
+                    let help =
+                        did_you_mean(variant, union.variants.iter().map(|v| v.name.as_str()))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "the variants of `{name}` are {}",
+                                    quoted(union.variants.iter().map(|v| v.name.as_str()))
+                                )
+                            });
+                    self.sink.report(
+                        Code::InvalidRulePath,
+                        at.clone(),
+                        format!("`[{variant}]` in `{text}` is not a variant of `{name}`"),
+                        "unknown variant",
                         Some(help),
                     );
                     return None;
                 }
-                TypeRef::Named(n) => match types.iter().find(|t| &t.name == n) {
-                    Some(TypeDef {
-                        kind: TypeKind::Record(r),
-                        name,
-                        ..
-                    }) => Scope::Record(name, r),
-                    Some(TypeDef {
-                        kind: TypeKind::Union(u),
-                        name,
-                        ..
-                    }) => Scope::Union(name, u),
-                    _ => {
-                        self.not_walkable(at, &text, &path.0[i + 1], segment, n);
+            },
+            Scope::Record(name, _) | Scope::Variant(name, ..) => {
+                let what = if walked.is_empty() {
+                    "the value".to_string()
+                } else {
+                    format!("`{walked}`")
+                };
+                self.sink.report(
+                    Code::InvalidRulePath,
+                    at.clone(),
+                    format!(
+                        "`[{variant}]` in `{text}` selects a variant, but {what} is `{name}`, not a union"
+                    ),
+                    "not a union",
+                    Some(if walked.is_empty() {
+                        "a path starts with `[variant]` only inside `each` over a list of unions; here, name the union field first (`field[variant]`)"
+                            .into()
+                    } else {
+                        "a `[variant]` step applies only to a union-typed value; drop it to read the record's fields"
+                            .into()
+                    }),
+                );
+                return None;
+            }
+        })
+    }
+
+    /// A field step into `scope`: the field's type, or the union's tag at the end of the path;
+    /// anything else is reported.
+    fn field_step<'t>(
+        &mut self,
+        scope: Scope<'t>,
+        segment: &str,
+        (path, i): (&FieldPath, usize),
+        walked: &str,
+        text: &str,
+        at: &At,
+    ) -> Option<FieldStep<'t>> {
+        Some(match scope {
+            Scope::Union(name, union) => {
+                if *segment == union.tag && i == path.0.len() - 1 {
+                    return Some(FieldStep::Tag(name, union));
+                }
+                let with_field: Vec<&str> = union
+                    .variants
+                    .iter()
+                    .filter(|v| v.fields.iter().any(|f| f.name == segment))
+                    .map(|v| v.name.as_str())
+                    .collect();
+                let help = match with_field.as_slice() {
+                    [] => format!(
+                        "address a union by its tag `{}`, or select a variant first: `{walked}[<variant>].<field>` (variants: {})",
+                        union.tag,
+                        quoted(union.variants.iter().map(|v| v.name.as_str()))
+                    ),
+                    variants => format!(
+                        "select the variant first: {}",
+                        variants
+                            .iter()
+                            .map(|v| {
+                                let mut steps = path.0.clone();
+                                steps.insert(i, PathStep::Variant((*v).to_string()));
+                                format!("`{}`", FieldPath(steps))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
+                };
+                self.sink.report(
+                    Code::InvalidRulePath,
+                    at.clone(),
+                    format!("`{segment}` in `{text}` is not addressable: `{name}` is a union"),
+                    "union without a variant step",
+                    Some(help),
+                );
+                return None;
+            }
+            Scope::Variant(name, union, variant) => {
+                match variant.fields.iter().find(|f| f.name == segment) {
+                    Some(field) => FieldStep::Typed(&field.ty),
+                    None => {
+                        let help = if *segment == union.tag {
+                            Some(format!(
+                                "the tag of a `[{}]` value is always `{}`; test `{{ present: \"{walked}\" }}` instead",
+                                variant.name, variant.name
+                            ))
+                        } else {
+                            let others: Vec<String> = union
+                                .variants
+                                .iter()
+                                .filter(|v| v.fields.iter().any(|f| f.name == segment))
+                                .map(|v| {
+                                    let mut steps = path.0.clone();
+                                    steps[i - 1] = PathStep::Variant(v.name.clone());
+                                    format!("`{}`", FieldPath(steps))
+                                })
+                                .collect();
+                            if others.is_empty() {
+                                did_you_mean(
+                                    segment,
+                                    variant.fields.iter().map(|f| f.name.as_str()),
+                                )
+                            } else {
+                                Some(format!(
+                                    "`{segment}` belongs to another variant: {}",
+                                    others.join(" or ")
+                                ))
+                            }
+                        };
+                        self.sink.report(
+                            Code::InvalidRulePath,
+                            at.clone(),
+                            format!(
+                                "`{segment}` in `{text}` is not a field of variant `{}` of `{name}`",
+                                variant.name
+                            ),
+                            "unknown field",
+                            help,
+                        );
                         return None;
                     }
-                },
-                other => {
-                    self.not_walkable(at, &text, &path.0[i + 1], segment, &other.to_string());
+                }
+            }
+            Scope::Record(name, record) => match record.fields.iter().find(|f| f.name == segment) {
+                Some(field) => FieldStep::Typed(&field.ty),
+                None => {
+                    let help = did_you_mean(segment, record.fields.iter().map(|f| f.name.as_str()));
+                    self.sink.report(
+                        Code::InvalidRulePath,
+                        at.clone(),
+                        format!("`{segment}` in `{text}` is not a field of `{name}`"),
+                        "unknown field",
+                        help,
+                    );
                     return None;
                 }
-            };
-        }
-        None
+            },
+        })
+    }
+
+    /// The scope a path continues in after a field of type `ty` (the `i`th step); a list, or a
+    /// value without fields or variants, is reported.
+    fn scope_after<'t>(
+        &mut self,
+        ty: &'t TypeRef,
+        (path, i): (&FieldPath, usize),
+        segment: &str,
+        text: &str,
+        at: &At,
+        types: &'t [TypeDef],
+    ) -> Option<Scope<'t>> {
+        let prefix = FieldPath(path.0[..=i].to_vec()).to_string();
+        Some(match ty {
+            TypeRef::List(inner) => {
+                let into_variant = match (&path.0[i + 1], inner.as_ref()) {
+                    (PathStep::Variant(v), TypeRef::Named(n)) => types
+                        .iter()
+                        .any(|t| &t.name == n && matches!(t.kind, TypeKind::Union(_)))
+                        .then(|| v.clone()),
+                    _ => None,
+                };
+                let help = match into_variant {
+                    Some(variant) => format!(
+                        "use `{{ each: {prefix}, require: … }}` and start the inner paths with `[{variant}]`"
+                    ),
+                    None => format!(
+                        "use `{{ each: {prefix}, require: … }}` with paths relative to the element"
+                    ),
+                };
+                self.sink.report(
+                    Code::RulePathThroughList,
+                    at.clone(),
+                    format!("path `{text}` goes through the list `{prefix}`"),
+                    "through a list",
+                    Some(help),
+                );
+                return None;
+            }
+            TypeRef::Named(n) => match types.iter().find(|t| &t.name == n) {
+                Some(TypeDef {
+                    kind: TypeKind::Record(r),
+                    name,
+                    ..
+                }) => Scope::Record(name, r),
+                Some(TypeDef {
+                    kind: TypeKind::Union(u),
+                    name,
+                    ..
+                }) => Scope::Union(name, u),
+                _ => {
+                    self.not_walkable(at.clone(), text, &path.0[i + 1], segment, n);
+                    return None;
+                }
+            },
+            other => {
+                self.not_walkable(
+                    at.clone(),
+                    text,
+                    &path.0[i + 1],
+                    segment,
+                    &other.to_string(),
+                );
+                return None;
+            }
+        })
     }
 
     /// A path continues after a value that has no fields or variants.
@@ -1758,8 +1927,8 @@ impl Loader {
                 "only record fields (and a union's tag, or a `[variant]`'s fields) can be walked into",
             ),
         };
-        self.report(
-            "S0902",
+        self.sink.report(
+            Code::InvalidRulePath,
             at,
             format!("path `{text}` continues after `{segment}`, which is `{ty}`"),
             label,
@@ -1790,7 +1959,13 @@ impl Loader {
     }
 
     fn malformed(&mut self, at: At, message: impl Into<String>, help: Option<String>) {
-        self.report("S0907", at, message, "malformed condition", help);
+        self.sink.report(
+            Code::MalformedCondition,
+            at,
+            message,
+            "malformed condition",
+            help,
+        );
     }
 }
 

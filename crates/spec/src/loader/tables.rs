@@ -1,8 +1,14 @@
 //! `table:` blocks and index lists: names, keys and the columns they may use.
 
-use super::*;
+use marked_yaml::Node;
 
-impl Loader {
+use super::{At, Reader};
+use crate::diagnostics::Code;
+use crate::model::{Field, FieldStorage, ForeignKey, Index, Table};
+use crate::names::NameKind;
+use crate::suggest::did_you_mean;
+
+impl Reader<'_> {
     pub(super) fn table(
         &mut self,
         node: &Node,
@@ -35,8 +41,8 @@ impl Loader {
         {
             Some(scalar) => {
                 let name = self.name(scalar, NameKind::Table);
-                let at = self.at_scalar(scalar);
-                self.sql_names.push((name.clone(), "table", at));
+                let at = self.source.at_scalar(scalar);
+                self.pending.sql_names.push((name.clone(), "table", at));
                 name
             }
             None => String::new(),
@@ -49,9 +55,9 @@ impl Loader {
             && let Some(seq) = self.expect_seq(pk_node, "`primary_key`")
         {
             if seq.is_empty() {
-                let at = self.at_node(pk_node);
-                self.report(
-                    "S0605",
+                let at = self.source.at_node(pk_node);
+                self.sink.report(
+                    Code::InvalidPrimaryKey,
                     at,
                     format!("empty primary key in {what}"),
                     "no columns",
@@ -62,13 +68,13 @@ impl Loader {
                 let Some(scalar) = self.expect_scalar(column, "a primary key column") else {
                     continue;
                 };
-                let at = self.at_scalar(scalar);
+                let at = self.source.at_scalar(scalar);
                 let column = scalar.as_str().to_string();
                 if self.check_column(&column, at.clone(), fields, &[], "primary key", record)
                     && fields.iter().any(|f| f.name == column && !f.required)
                 {
-                    self.report(
-                        "S0605",
+                    self.sink.report(
+                        Code::InvalidPrimaryKey,
                         at,
                         format!("primary key column `{column}` of `{record}` is optional"),
                         "`required: false`",
@@ -87,12 +93,12 @@ impl Loader {
                     continue;
                 };
                 self.check_keys(fk, &["column", "references"], "a foreign key");
-                let fk_at = self.at_node(item);
+                let fk_at = self.source.at_node(item);
                 let column = self
                     .require(fk, "column", &fk_at, "foreign key")
                     .and_then(|n| self.expect_scalar(n, "`column`"))
                     .map(|s| {
-                        let at = self.at_scalar(s);
+                        let at = self.source.at_scalar(s);
                         self.check_column(s.as_str(), at, fields, &[], "foreign key", record);
                         s.as_str().to_string()
                     });
@@ -100,8 +106,8 @@ impl Loader {
                     .require(fk, "references", &fk_at, "foreign key")
                     .and_then(|n| self.expect_scalar(n, "`references`"))
                     .map(|s| {
-                        let at = self.at_scalar(s);
-                        self.foreign_keys.push((s.as_str().to_string(), at));
+                        let at = self.source.at_scalar(s);
+                        self.pending.foreign_keys.push((s.as_str().to_string(), at));
                         s.as_str().to_string()
                     });
                 if let (Some(column), Some(references)) = (column, references) {
@@ -136,8 +142,10 @@ impl Loader {
         let mut out = Vec::new();
         for (key, value) in map.iter() {
             let name = self.name(key, NameKind::Index);
-            let at = self.at_scalar(key);
-            self.sql_names.push((name.clone(), "index", at.clone()));
+            let at = self.source.at_scalar(key);
+            self.pending
+                .sql_names
+                .push((name.clone(), "index", at.clone()));
             let what = format!("index `{name}`");
             let (columns_node, unique) = match value {
                 Node::Mapping(index) => {
@@ -155,9 +163,9 @@ impl Loader {
                 && let Some(seq) = self.expect_seq(columns_node, &format!("the columns of {what}"))
             {
                 if seq.is_empty() {
-                    let at = self.at_node(columns_node);
-                    self.report(
-                        "S0105",
+                    let at = self.source.at_node(columns_node);
+                    self.sink.report(
+                        Code::WrongShape,
                         at,
                         format!("{what} has no columns"),
                         "empty list",
@@ -169,7 +177,7 @@ impl Loader {
                         continue;
                     };
                     if let Some((fields, record)) = of {
-                        let column_at = self.at_scalar(scalar);
+                        let column_at = self.source.at_scalar(scalar);
                         self.check_column(scalar.as_str(), column_at, fields, &[], "index", record);
                     }
                     columns.push(scalar.as_str().to_string());
@@ -197,13 +205,17 @@ impl Loader {
         if extra.contains(&column) {
             return true;
         }
-        if self.unresolved.contains(&format!("{record}.{column}")) {
+        if self
+            .pending
+            .unresolved
+            .contains(&format!("{record}.{column}"))
+        {
             return true;
         }
         match fields.iter().find(|f| f.name == column) {
             Some(field) if field.storage == FieldStorage::Column => true,
             Some(_) => {
-                self.report("S0602", at, format!("{role} column `{column}` of `{record}` is not stored as a column"), "stored as JSON or in a child table", Some("key and index columns must be scalar, id, string or enum fields with `storage: column`".into()));
+                self.sink.report(Code::NotAColumn, at, format!("{role} column `{column}` of `{record}` is not stored as a column"), "stored as JSON or in a child table", Some("key and index columns must be scalar, id, string or enum fields with `storage: column`".into()));
                 false
             }
             None => {
@@ -228,8 +240,8 @@ impl Loader {
                             .join(", ")
                     ))
                 });
-                self.report(
-                    "S0602",
+                self.sink.report(
+                    Code::NotAColumn,
                     at,
                     format!("{role} column `{column}` is not a field of `{record}`"),
                     "no such field",

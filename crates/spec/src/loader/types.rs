@@ -1,51 +1,23 @@
 //! Pass A (every declared name) and pass B for `types:`: kinds, fields, storage, type expressions.
 
-use super::*;
+use marked_yaml::Node;
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 
-impl Loader {
+use super::source::location;
+use super::{
+    At, ConvertedFile, FIELD_KEYS, KINDS, MAX_TYPE_DEPTH, META_KEYS, Owner, PRIMITIVES,
+    PendingChild, PendingDefault, Reader,
+};
+use crate::diagnostics::Code;
+use crate::model::{
+    ChildTable, EnumValue, Field, FieldStorage, Primitive, Record, StringConstraints, TypeDef,
+    TypeKind, TypeRef, Union, Variant,
+};
+use crate::names::NameKind;
+use crate::suggest::did_you_mean;
+
+impl Reader<'_> {
     // ----- pass A ----------------------------------------------------------------------------
-
-    pub(super) fn collect_declarations(&mut self, root: &MarkedMappingNode) {
-        if let Some(Node::Mapping(types)) = root.get_node("types") {
-            for (key, value) in types.iter() {
-                let kind = value
-                    .as_mapping()
-                    .and_then(|m| m.get_scalar("kind"))
-                    .map(|k| k.as_str().to_string());
-                self.declare(key, kind, "type");
-            }
-        }
-        if let Some(Node::Mapping(lifecycle)) = root.get_node("lifecycle")
-            && let Some(name) = lifecycle.get_scalar("name")
-        {
-            if self.lifecycle_name.is_none() {
-                self.lifecycle_name = Some(name.as_str().to_string());
-            }
-            self.declare(name, Some("enum".to_string()), "lifecycle");
-        }
-        if let Some(Node::Mapping(errors)) = root.get_node("errors") {
-            for key in errors.keys() {
-                self.declare(key, Some("error".to_string()), "error");
-            }
-        }
-    }
-
-    pub(super) fn declare(&mut self, key: &MarkedScalarNode, kind: Option<String>, what: &str) {
-        let name = key.as_str().to_string();
-        let at = self.at_scalar(key);
-        if let Some(first) = self.declared.get(&name) {
-            let first = first.at.0.clone();
-            self.report(
-                "S0204",
-                at,
-                format!("`{name}` is declared twice"),
-                format!("this {what} is declared again here"),
-                Some(format!("first declared at {first}; types, the lifecycle and errors share one namespace — rename or remove one")),
-            );
-            return;
-        }
-        self.declared.insert(name, Declared { kind, at });
-    }
 
     // ----- pass B ----------------------------------------------------------------------------
 
@@ -75,7 +47,7 @@ impl Loader {
             }
         }
         if let Some((key, node)) = root.get_key_value("lifecycle") {
-            let owner = self.at_scalar(key);
+            let owner = self.source.at_scalar(key);
             converted.lifecycle = self.lifecycle(node, owner);
         }
         if let Some(node) = root.get_node("errors")
@@ -92,7 +64,7 @@ impl Loader {
 
     pub(super) fn type_def(&mut self, key: &MarkedScalarNode, node: &Node) -> Option<TypeDef> {
         let name = self.name(key, NameKind::Type);
-        let owner = self.at_scalar(key);
+        let owner = self.source.at_scalar(key);
         let what = format!("type `{name}`");
         let map = self.expect_map(node, &what)?;
         let common = [
@@ -106,7 +78,7 @@ impl Loader {
         let kind_node = self.require(map, "kind", &owner, &what);
         let kind = kind_node
             .and_then(|n| self.expect_scalar(n, "`kind`"))
-            .map(|s| (s.as_str().to_string(), self.at_scalar(s)));
+            .map(|s| (s.as_str().to_string(), self.source.at_scalar(s)));
         let extra: &[&str] = match kind.as_ref().map(|(k, _)| k.as_str()) {
             Some("id") => &[],
             Some("string") => &["pattern", "min_length", "max_length", "example"],
@@ -120,8 +92,8 @@ impl Loader {
                         .unwrap_or_else(|| {
                             "allowed: `id`, `string`, `enum`, `record`, `union`".into()
                         });
-                    self.report(
-                        "S0108",
+                    self.sink.report(
+                        Code::UnknownWord,
                         at.clone(),
                         format!("unknown kind `{}` for type `{name}`", other.escape_debug()),
                         "unknown kind",
@@ -183,9 +155,9 @@ impl Loader {
             && min > max
             && let Some(node) = map.get_node("min_length")
         {
-            let at = self.at_node(node);
-            self.report(
-                "S0208",
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::InvalidStringConstraints,
                 at,
                 format!("`min_length` {min} is greater than `max_length` {max}"),
                 "no string can satisfy both",
@@ -196,9 +168,9 @@ impl Loader {
             && let Err(problem) = crate::pattern::check(pattern)
             && let Some(node) = map.get_node("pattern")
         {
-            let at = self.at_node(node);
-            self.report(
-                "S0208",
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::InvalidStringConstraints,
                 at,
                 format!("invalid `pattern`: {problem}"),
                 "not a valid regular expression",
@@ -218,14 +190,14 @@ impl Loader {
                 .as_deref()
                 .is_some_and(|p| crate::pattern::matches(p, example) == Some(false));
             if too_short || too_long || mismatch {
-                let at = self.at_node(node);
+                let at = self.source.at_node(node);
                 let why = if mismatch {
                     "does not match `pattern`"
                 } else {
                     "violates the length bounds"
                 };
-                self.report(
-                    "S0208",
+                self.sink.report(
+                    Code::InvalidStringConstraints,
                     at,
                     format!("`example` `{}` {why}", example.escape_debug()),
                     why,
@@ -254,9 +226,9 @@ impl Loader {
             return Vec::new();
         };
         if values.is_empty() {
-            let at = self.at_node(node);
-            self.report(
-                "S0207",
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::EmptyEnumOrUnion,
                 at,
                 format!("{what} has no values"),
                 "empty",
@@ -266,7 +238,7 @@ impl Loader {
         let mut out = Vec::new();
         for (key, value) in values.iter() {
             let name = self.name(key, NameKind::EnumValue);
-            let at = self.at_scalar(key);
+            let at = self.source.at_scalar(key);
             let value_what = format!("enum value `{name}`");
             let Some(value_map) = self.expect_map(value, &value_what) else {
                 continue;
@@ -288,7 +260,7 @@ impl Loader {
             None => Vec::new(),
         };
         let table = map.get_key_value("table").and_then(|(key, node)| {
-            let owner = self.at_scalar(key);
+            let owner = self.source.at_scalar(key);
             self.table(node, owner, &fields, name)
         });
         // child_table fields need a parent table to hang off.
@@ -300,8 +272,8 @@ impl Loader {
                     .and_then(|s| s.as_mapping())
                     .is_some();
                 if child && table.is_none() {
-                    let at = self.at_scalar(key);
-                    self.report("S0604", at, format!("field `{}` of {what} uses `child_table` storage but the record has no `table:`", key.as_str()), "child table without a parent table", Some("add a `table:` to the record, or drop the `storage:`".into()));
+                    let at = self.source.at_scalar(key);
+                    self.sink.report(Code::InvalidChildTable, at, format!("field `{}` of {what} uses `child_table` storage but the record has no `table:`", key.as_str()), "child table without a parent table", Some("add a `table:` to the record, or drop the `storage:`".into()));
                 }
             }
         }
@@ -333,12 +305,15 @@ impl Loader {
                         };
                         for column in list.into_iter().flat_map(|s| s.iter()) {
                             if let Node::Scalar(column) = column {
-                                columns.push((column.as_str().to_string(), self.at_scalar(column)));
+                                columns.push((
+                                    column.as_str().to_string(),
+                                    self.source.at_scalar(column),
+                                ));
                             }
                         }
                     }
                 }
-                self.children.push(PendingChild {
+                self.pending.children.push(PendingChild {
                     element,
                     parent_key: table.primary_key.clone(),
                     columns,
@@ -365,9 +340,9 @@ impl Loader {
             return Union { tag, variants };
         };
         if variant_map.is_empty() {
-            let at = self.at_node(node);
-            self.report(
-                "S0207",
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::EmptyEnumOrUnion,
                 at,
                 format!("{what} has no variants"),
                 "empty",
@@ -376,7 +351,7 @@ impl Loader {
         }
         for (key, value) in variant_map.iter() {
             let variant_name = self.name(key, NameKind::Variant);
-            let at = self.at_scalar(key);
+            let at = self.source.at_scalar(key);
             let variant_what = format!("variant `{variant_name}` of {what}");
             let Some(value_map) = self.expect_map(value, &variant_what) else {
                 continue;
@@ -395,8 +370,8 @@ impl Loader {
             if let Some(Node::Mapping(field_map)) = value_map.get_node("fields") {
                 for field_key in field_map.keys() {
                     if !tag.is_empty() && field_key.as_str() == tag {
-                        let field_at = self.at_scalar(field_key);
-                        self.report("S0209", field_at, format!("field `{tag}` of {variant_what} has the name of the union's tag"), "clashes with the tag", Some("rename the field or the `tag`; on the wire the tag holds the variant name".into()));
+                        let field_at = self.source.at_scalar(field_key);
+                        self.sink.report(Code::VariantFieldNamedLikeTag, field_at, format!("field `{tag}` of {variant_what} has the name of the union's tag"), "clashes with the tag", Some("rename the field or the `tag`; on the wire the tag holds the variant name".into()));
                     }
                 }
             }
@@ -434,7 +409,7 @@ impl Loader {
             NameKind::Field
         };
         let name = self.name(key, kind);
-        let at = self.at_scalar(key);
+        let at = self.source.at_scalar(key);
         let what = format!("field `{name}`");
         let map = self.expect_map(node, &what)?;
         self.check_keys(map, FIELD_KEYS, &what);
@@ -445,16 +420,16 @@ impl Loader {
         if ty.is_none()
             && let Owner::Type(record) = owner
         {
-            self.unresolved.insert(format!("{record}.{name}"));
+            self.pending.unresolved.insert(format!("{record}.{name}"));
         }
         let required = self
             .require(map, "required", &at, &what)
             .and_then(|n| self.boolean(n, "`required`"));
         if let Some((default_key, default)) = map.get_key_value("default") {
             if required == Some(true) {
-                let default_at = self.at_scalar(default_key);
-                self.report(
-                    "S0802",
+                let default_at = self.source.at_scalar(default_key);
+                self.sink.report(
+                    Code::RequiredWithDefault,
                     default_at,
                     format!("{what} is `required: true` and has a `default`"),
                     "a default is only used when the field is absent",
@@ -464,7 +439,7 @@ impl Loader {
                 );
             }
             if let Some(ty) = &ty {
-                self.defaults.push(PendingDefault {
+                self.pending.defaults.push(PendingDefault {
                     owner: owner.clone(),
                     field: name.clone(),
                     ty: ty.clone(),
@@ -496,7 +471,7 @@ impl Loader {
             // A type whose `kind` is missing or wrong is already reported; assume a column so
             // that key and index checks do not pile follow-up errors on top.
             TypeRef::Named(name) => !matches!(
-                self.declared.get(name).and_then(|d| d.kind.as_deref()),
+                self.declarations.kind(name),
                 Some("record" | "union" | "error")
             ),
             TypeRef::List(_) | TypeRef::Map(_) => false,
@@ -516,9 +491,9 @@ impl Loader {
             Node::Scalar(scalar) => match scalar.as_str() {
                 "column" => {
                     if !self.columnable(ty) {
-                        let at = self.at_scalar(scalar);
-                        self.report(
-                            "S0606",
+                        let at = self.source.at_scalar(scalar);
+                        self.sink.report(
+                            Code::NotAColumnType,
                             at,
                             format!("{what} of type `{ty}` cannot be stored in a typed column"),
                             "not a scalar, id, string or enum",
@@ -529,10 +504,10 @@ impl Loader {
                 }
                 "json" => FieldStorage::Json,
                 other => {
-                    let at = self.at_scalar(scalar);
+                    let at = self.source.at_scalar(scalar);
                     let help = did_you_mean(other, ["column", "json"]).map(|h| format!("{h} allowed: `column`, `json`, `{{ child_table: NAME, indexes: {{…}} }}`")).unwrap_or_else(|| "allowed: `column`, `json`, `{ child_table: NAME, indexes: {…} }`".into());
-                    self.report(
-                        "S0108",
+                    self.sink.report(
+                        Code::UnknownWord,
                         at,
                         format!("unknown storage `{}` for {what}", other.escape_debug()),
                         "unknown storage",
@@ -543,25 +518,23 @@ impl Loader {
             },
             Node::Mapping(map) => {
                 self.check_keys(map, &["child_table", "indexes"], "`storage`");
-                let owner = self.at_node(node);
+                let owner = self.source.at_node(node);
                 let element_is_record = match ty {
                     TypeRef::List(inner) => match inner.as_ref() {
-                        TypeRef::Named(n) => {
-                            self.declared.get(n).and_then(|d| d.kind.as_deref()) == Some("record")
-                        }
+                        TypeRef::Named(n) => self.declarations.kind(n) == Some("record"),
                         _ => false,
                     },
                     _ => false,
                 };
                 if !element_is_record {
-                    self.report("S0604", owner.clone(), format!("`child_table` storage on {what} of type `{ty}`"), "child tables hold lists of records", Some("use `child_table` only on a `[Record]` field; use `storage: json` otherwise".into()));
+                    self.sink.report(Code::InvalidChildTable, owner.clone(), format!("`child_table` storage on {what} of type `{ty}`"), "child tables hold lists of records", Some("use `child_table` only on a `[Record]` field; use `storage: json` otherwise".into()));
                 }
                 let table = match self.require(map, "child_table", &owner, "`storage`") {
                     Some(n) => match self.expect_scalar(n, "`child_table`") {
                         Some(s) => {
                             let name = self.name(s, NameKind::Table);
-                            let at = self.at_scalar(s);
-                            self.sql_names.push((name.clone(), "table", at));
+                            let at = self.source.at_scalar(s);
+                            self.pending.sql_names.push((name.clone(), "table", at));
                             name
                         }
                         None => String::new(),
@@ -575,9 +548,9 @@ impl Loader {
                 FieldStorage::ChildTable(ChildTable { table, indexes })
             }
             Node::Sequence(_) => {
-                let at = self.at_node(node);
-                self.report(
-                    "S0105",
+                let at = self.source.at_node(node);
+                self.sink.report(
+                    Code::WrongShape,
                     at,
                     format!(
                         "`storage` of {what} must be `column`, `json` or a `child_table` mapping"
@@ -593,9 +566,9 @@ impl Loader {
     /// Parses a type expression: `T`, `[T]` (YAML list of one, or the quoted text), `map<T>`.
     pub(super) fn type_expr(&mut self, node: &Node, depth: usize) -> Option<TypeRef> {
         if depth > MAX_TYPE_DEPTH {
-            let at = self.at_node(node);
-            self.report(
-                "S0205",
+            let at = self.source.at_node(node);
+            self.sink.report(
+                Code::MalformedTypeExpression,
                 at,
                 "type expression is nested too deeply",
                 "too deep",
@@ -609,9 +582,9 @@ impl Loader {
                     .type_expr(inner, depth + 1)
                     .map(|t| TypeRef::List(Box::new(t))),
                 _ => {
-                    let at = self.at_node(node);
-                    self.report(
-                        "S0205",
+                    let at = self.source.at_node(node);
+                    self.sink.report(
+                        Code::MalformedTypeExpression,
                         at,
                         "a list type holds exactly one element type",
                         format!("found {} elements", seq.len()),
@@ -621,9 +594,9 @@ impl Loader {
                 }
             },
             Node::Mapping(_) => {
-                let at = self.at_node(node);
-                self.report(
-                    "S0205",
+                let at = self.source.at_node(node);
+                self.sink.report(
+                    Code::MalformedTypeExpression,
                     at,
                     "a type must be a name, `[T]` or `map<T>`",
                     "found a mapping",
@@ -632,25 +605,11 @@ impl Loader {
                 None
             }
             Node::Scalar(scalar) => {
-                let at = self.at_scalar(scalar);
+                let at = self.source.at_scalar(scalar);
                 let text = scalar.as_str();
-                let offset = self.text_offset(&at, text);
+                let offset = self.source.text_offset(&at, text);
                 self.type_text(text, (0, text.len()), &at, offset, depth)
             }
-        }
-    }
-
-    /// Where `text` starts relative to the node at `at`: 0 for plain scalars, 1 for one-line quoted
-    /// ones; `None` when the source differs (escapes, folded lines) and only the node is known.
-    pub(super) fn text_offset(&self, at: &At, text: &str) -> Option<usize> {
-        let line = self.source_line(&at.0)?;
-        let rest: String = line.chars().skip(at.0.column.saturating_sub(1)).collect();
-        if rest.starts_with(text) {
-            Some(0)
-        } else if rest.get(1..).is_some_and(|r| r.starts_with(text)) {
-            Some(1)
-        } else {
-            None
         }
     }
 
@@ -665,8 +624,8 @@ impl Loader {
         depth: usize,
     ) -> Option<TypeRef> {
         let malformed = |this: &mut Self, label: &str| {
-            this.report(
-                "S0205",
+            this.sink.report(
+                Code::MalformedTypeExpression,
                 at.clone(),
                 format!("malformed type expression `{}`", whole.escape_debug()),
                 label,
@@ -703,7 +662,8 @@ impl Loader {
             return Some(TypeRef::Primitive(primitive));
         }
         if self
-            .declared
+            .declarations
+            .names
             .get(expr)
             .is_some_and(|d| d.kind.as_deref() != Some("error"))
         {
@@ -721,7 +681,8 @@ impl Loader {
             None => at.clone(),
         };
         let candidates: Vec<String> = self
-            .declared
+            .declarations
+            .names
             .iter()
             .filter(|(_, d)| d.kind.as_deref() != Some("error"))
             .map(|(n, _)| n.clone())
@@ -730,13 +691,13 @@ impl Loader {
         let help = did_you_mean(expr, candidates.iter().map(String::as_str)).or_else(|| {
             Some("declare it under `types:` in a spec file, or use a primitive: `string`, `integer`, `uint`, `number`, `boolean`, `uuid`, `timestamp`, `json`".into())
         });
-        let label = if self.declared.contains_key(expr) {
+        let label = if self.declarations.names.contains_key(expr) {
             "an error, not a type"
         } else {
             "not declared in any spec file"
         };
-        self.report(
-            "S0203",
+        self.sink.report(
+            Code::UnknownType,
             name_at,
             format!("unknown type `{expr}`"),
             label,

@@ -1,8 +1,17 @@
 //! Pass C: checks that need the whole assembled spec (cycles, defaults, keys, unique names).
 
-use super::*;
+use std::collections::{BTreeMap, BTreeSet};
 
-impl Loader {
+use marked_yaml::Node;
+
+use super::read::{is_null, shape};
+use super::{At, Owner, ReadFile, Reader};
+use crate::LoadError;
+use crate::diagnostics::Code;
+use crate::model::{Claim, ErrorDef, Field, Location, Primitive, TypeDef, TypeKind, TypeRef};
+use crate::suggest::did_you_mean;
+
+impl Reader<'_> {
     // ----- pass C ----------------------------------------------------------------------------
 
     pub(super) fn check_cycles(&mut self, types: &[TypeDef]) {
@@ -64,8 +73,8 @@ impl Loader {
             let at = (def.meta.location.clone(), def.name.chars().count());
             let chain = format!("{} → {}", path.join(" → "), def.name);
             let last_field = path.last().cloned().unwrap_or_default();
-            self.report(
-                "S0206",
+            self.sink.report(
+                Code::InfiniteRecord,
                 at,
                 format!("`{}` contains itself without a list or map in between: {chain}", def.name),
                 "infinitely large",
@@ -75,12 +84,12 @@ impl Loader {
     }
 
     pub(super) fn check_defaults(&mut self, types: &mut [TypeDef], errors: &mut [ErrorDef]) {
-        let defaults = std::mem::take(&mut self.defaults);
+        let defaults = std::mem::take(&mut self.pending.defaults);
         for pending in defaults {
             let value = match self.default_value(&pending.node, &pending.ty, types, 0) {
                 Ok(value) => value,
                 Err((at, problem)) => {
-                    self.report("S0801", at, format!("`default` of field `{}` does not match its type `{}`: {problem}", pending.field, pending.ty), "wrong default", Some("write a value of the field's type (YAML list for `[T]`, mapping for records and `map<T>`)".into()));
+                    self.sink.report(Code::DefaultTypeMismatch, at, format!("`default` of field `{}` does not match its type `{}`: {problem}", pending.field, pending.ty), "wrong default", Some("write a value of the field's type (YAML list for `[T]`, mapping for records and `map<T>`)".into()));
                     continue;
                 }
             };
@@ -127,7 +136,7 @@ impl Loader {
         depth: usize,
     ) -> Result<serde_json::Value, (At, String)> {
         use serde_json::Value;
-        let at = self.at_node(node);
+        let at = self.source.at_node(node);
         let fail = |problem: String| Err((at.clone(), problem));
         if depth > 64 {
             return fail("nested too deeply".into());
@@ -135,73 +144,7 @@ impl Loader {
         match ty {
             TypeRef::Primitive(Primitive::Json) => Ok(yaml_to_json(node)),
             TypeRef::Primitive(primitive) => {
-                let Node::Scalar(scalar) = node else {
-                    return fail(format!(
-                        "expected a {} value, found {}",
-                        primitive.spelling(),
-                        shape(node)
-                    ));
-                };
-                let text = scalar.as_str();
-                let plain = scalar.may_coerce();
-                match primitive {
-                    Primitive::String => {
-                        if plain && is_null(scalar) {
-                            fail("expected text, found null".into())
-                        } else {
-                            Ok(Value::String(text.to_string()))
-                        }
-                    }
-                    Primitive::Integer => match text.parse::<i64>() {
-                        Ok(n) if plain => Ok(Value::from(n)),
-                        _ => fail(format!("`{}` is not an integer", text.escape_debug())),
-                    },
-                    Primitive::UnsignedInteger => match text.parse::<u64>() {
-                        Ok(n) if plain => Ok(Value::from(n)),
-                        _ => fail(format!(
-                            "`{}` is not an unsigned integer",
-                            text.escape_debug()
-                        )),
-                    },
-                    Primitive::Number => match text
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|n| n.is_finite())
-                        .and_then(serde_json::Number::from_f64)
-                    {
-                        Some(n) if plain => Ok(Value::Number(n)),
-                        _ => fail(format!("`{}` is not a number", text.escape_debug())),
-                    },
-                    Primitive::Boolean => match text {
-                        "true" if plain => Ok(Value::Bool(true)),
-                        "false" if plain => Ok(Value::Bool(false)),
-                        _ => fail(format!(
-                            "`{}` is not `true` or `false`",
-                            text.escape_debug()
-                        )),
-                    },
-                    Primitive::Uuid => {
-                        if is_uuid(text) {
-                            Ok(Value::String(text.to_string()))
-                        } else {
-                            fail(format!(
-                                "`{}` is not a hyphenated lower-case UUID",
-                                text.escape_debug()
-                            ))
-                        }
-                    }
-                    Primitive::Timestamp => {
-                        if is_timestamp(text) {
-                            Ok(Value::String(text.to_string()))
-                        } else {
-                            fail(format!(
-                                "`{}` is not an RFC 3339 UTC timestamp ending in `Z`",
-                                text.escape_debug()
-                            ))
-                        }
-                    }
-                    Primitive::Json => Ok(yaml_to_json(node)),
-                }
+                primitive_value(node, *primitive).map_err(|problem| (at.clone(), problem))
             }
             TypeRef::List(inner) => {
                 let Node::Sequence(seq) = node else {
@@ -225,92 +168,92 @@ impl Loader {
                 }
                 Ok(Value::Object(out))
             }
-            TypeRef::Named(name) => {
-                let Some(def) = types.iter().find(|t| &t.name == name) else {
-                    return fail(format!("unknown type `{name}`"));
+            TypeRef::Named(name) => self.named_value(node, name, types, depth),
+        }
+    }
+
+    /// A value of the declared type `name`: an id, a constrained string, an enum value, a record
+    /// or a union (by its tag).
+    fn named_value(
+        &self,
+        node: &Node,
+        name: &str,
+        types: &[TypeDef],
+        depth: usize,
+    ) -> Result<serde_json::Value, (At, String)> {
+        use serde_json::Value;
+        let at = self.source.at_node(node);
+        let fail = |problem: String| Err((at.clone(), problem));
+        let Some(def) = types.iter().find(|t| t.name == name) else {
+            return fail(format!("unknown type `{name}`"));
+        };
+        match &def.kind {
+            TypeKind::Id => {
+                self.default_value(node, &TypeRef::Primitive(Primitive::Uuid), types, depth + 1)
+            }
+            TypeKind::String(constraints) => {
+                let value = self.default_value(
+                    node,
+                    &TypeRef::Primitive(Primitive::String),
+                    types,
+                    depth + 1,
+                )?;
+                let length = value
+                    .as_str()
+                    .map(|s| s.chars().count() as u64)
+                    .unwrap_or(0);
+                if constraints.min_length.is_some_and(|min| length < min)
+                    || constraints.max_length.is_some_and(|max| length > max)
+                {
+                    return fail(format!("violates the length bounds of `{name}`"));
+                }
+                if let (Some(pattern), Some(text)) = (&constraints.pattern, value.as_str())
+                    && crate::pattern::matches(pattern, text) == Some(false)
+                {
+                    return fail(format!("does not match the pattern of `{name}`"));
+                }
+                Ok(value)
+            }
+            TypeKind::Enum(values) => {
+                let Node::Scalar(scalar) = node else {
+                    return fail(format!(
+                        "expected a value of `{name}`, found {}",
+                        shape(node)
+                    ));
                 };
-                match &def.kind {
-                    TypeKind::Id => self.default_value(
-                        node,
-                        &TypeRef::Primitive(Primitive::Uuid),
-                        types,
-                        depth + 1,
-                    ),
-                    TypeKind::String(constraints) => {
-                        let value = self.default_value(
-                            node,
-                            &TypeRef::Primitive(Primitive::String),
-                            types,
-                            depth + 1,
-                        )?;
-                        let length = value
-                            .as_str()
-                            .map(|s| s.chars().count() as u64)
-                            .unwrap_or(0);
-                        if constraints.min_length.is_some_and(|min| length < min)
-                            || constraints.max_length.is_some_and(|max| length > max)
-                        {
-                            return fail(format!("violates the length bounds of `{name}`"));
-                        }
-                        if let (Some(pattern), Some(text)) = (&constraints.pattern, value.as_str())
-                            && crate::pattern::matches(pattern, text) == Some(false)
-                        {
-                            return fail(format!("does not match the pattern of `{name}`"));
-                        }
-                        Ok(value)
-                    }
-                    TypeKind::Enum(values) => {
-                        let Node::Scalar(scalar) = node else {
-                            return fail(format!(
-                                "expected a value of `{name}`, found {}",
-                                shape(node)
-                            ));
-                        };
-                        if values.iter().any(|v| v.name == scalar.as_str()) {
-                            Ok(Value::String(scalar.as_str().to_string()))
-                        } else {
-                            let hint = did_you_mean(
-                                scalar.as_str(),
-                                values.iter().map(|v| v.name.as_str()),
-                            )
+                if values.iter().any(|v| v.name == scalar.as_str()) {
+                    Ok(Value::String(scalar.as_str().to_string()))
+                } else {
+                    let hint =
+                        did_you_mean(scalar.as_str(), values.iter().map(|v| v.name.as_str()))
                             .map(|h| format!("; {h}"))
                             .unwrap_or_default();
-                            fail(format!(
-                                "`{}` is not a value of `{name}`{hint}",
-                                scalar.as_str().escape_debug()
-                            ))
-                        }
-                    }
-                    TypeKind::Record(record) => {
-                        self.default_object(node, &record.fields, None, name, types, depth)
-                    }
-                    TypeKind::Union(union) => {
-                        let Node::Mapping(map) = node else {
-                            return fail(format!(
-                                "expected a mapping for `{name}`, found {}",
-                                shape(node)
-                            ));
-                        };
-                        let Some(tag) = map.get_scalar(&union.tag) else {
-                            return fail(format!("missing the tag `{}`", union.tag));
-                        };
-                        let Some(variant) = union.variants.iter().find(|v| v.name == tag.as_str())
-                        else {
-                            return fail(format!(
-                                "`{}` is not a variant of `{name}`",
-                                tag.as_str().escape_debug()
-                            ));
-                        };
-                        self.default_object(
-                            node,
-                            &variant.fields,
-                            Some(&union.tag),
-                            name,
-                            types,
-                            depth,
-                        )
-                    }
+                    fail(format!(
+                        "`{}` is not a value of `{name}`{hint}",
+                        scalar.as_str().escape_debug()
+                    ))
                 }
+            }
+            TypeKind::Record(record) => {
+                self.default_object(node, &record.fields, None, name, types, depth)
+            }
+            TypeKind::Union(union) => {
+                let Node::Mapping(map) = node else {
+                    return fail(format!(
+                        "expected a mapping for `{name}`, found {}",
+                        shape(node)
+                    ));
+                };
+                let Some(tag) = map.get_scalar(&union.tag) else {
+                    return fail(format!("missing the tag `{}`", union.tag));
+                };
+                let Some(variant) = union.variants.iter().find(|v| v.name == tag.as_str()) else {
+                    return fail(format!(
+                        "`{}` is not a variant of `{name}`",
+                        tag.as_str().escape_debug()
+                    ));
+                };
+                self.default_object(node, &variant.fields, Some(&union.tag), name, types, depth)
             }
         }
     }
@@ -324,7 +267,7 @@ impl Loader {
         types: &[TypeDef],
         depth: usize,
     ) -> Result<serde_json::Value, (At, String)> {
-        let at = self.at_node(node);
+        let at = self.source.at_node(node);
         let Node::Mapping(map) = node else {
             return Err((
                 at,
@@ -347,7 +290,7 @@ impl Loader {
             }
             let Some(field) = fields.iter().find(|f| f.name == key.as_str()) else {
                 return Err((
-                    self.at_scalar(key),
+                    self.source.at_scalar(key),
                     format!(
                         "`{}` is not a field of `{name}`",
                         key.as_str().escape_debug()
@@ -372,7 +315,7 @@ impl Loader {
     }
 
     pub(super) fn check_foreign_keys(&mut self, types: &[TypeDef]) {
-        let references = std::mem::take(&mut self.foreign_keys);
+        let references = std::mem::take(&mut self.pending.foreign_keys);
         let stored: Vec<&str> = types
             .iter()
             .filter(|t| matches!(&t.kind, TypeKind::Record(r) if r.table.is_some()))
@@ -389,7 +332,7 @@ impl Loader {
             match table {
                 Some(table) if table.primary_key.len() == 1 => {}
                 Some(table) => {
-                    self.report("S0603", at, format!("foreign key references `{name}`, whose primary key has {} columns", table.primary_key.len()), "not a single-column key", Some("a foreign key is one column; reference a record with a one-column primary key".into()));
+                    self.sink.report(Code::InvalidForeignKey, at, format!("foreign key references `{name}`, whose primary key has {} columns", table.primary_key.len()), "not a single-column key", Some("a foreign key is one column; reference a record with a one-column primary key".into()));
                 }
                 None => {
                     let help = did_you_mean(&name, stored.iter().copied()).or_else(|| {
@@ -402,8 +345,8 @@ impl Loader {
                                 .join(", ")
                         ))
                     });
-                    self.report(
-                        "S0603",
+                    self.sink.report(
+                        Code::InvalidForeignKey,
                         at,
                         format!(
                             "foreign key references `{name}`, which is not a record with a table"
@@ -417,7 +360,7 @@ impl Loader {
     }
 
     pub(super) fn check_children(&mut self, types: &[TypeDef]) {
-        let children = std::mem::take(&mut self.children);
+        let children = std::mem::take(&mut self.pending.children);
         let mut reported: BTreeSet<(String, String)> = BTreeSet::new();
         for child in children {
             let Some(fields) =
@@ -438,7 +381,7 @@ impl Loader {
                     let at = (field.meta.location.clone(), field.name.chars().count());
                     let key = (child.element.clone(), field.name.clone());
                     if reported.insert(key) {
-                        self.report("S0607", at, format!("field `{}` of `{}` collides with a column its child table adds", field.name, child.element), "also a child-table column", Some("child tables add the parent's primary key columns and `position`; rename the field".into()));
+                        self.sink.report(Code::ChildColumnCollision, at, format!("field `{}` of `{}` collides with a column its child table adds", field.name, child.element), "also a child-table column", Some("child tables add the parent's primary key columns and `position`; rename the field".into()));
                     }
                 }
             }
@@ -456,7 +399,7 @@ impl Loader {
     }
 
     pub(super) fn check_unique_sql_names(&mut self) {
-        let names = std::mem::take(&mut self.sql_names);
+        let names = std::mem::take(&mut self.pending.sql_names);
         let mut seen: BTreeMap<&str, (&str, &Location)> = BTreeMap::new();
         let mut reports = Vec::new();
         for (name, kind, at) in &names {
@@ -470,12 +413,18 @@ impl Loader {
             }
         }
         for (at, message, help) in reports {
-            self.report("S0601", at, message, "name already used", Some(help));
+            self.sink.report(
+                Code::DuplicateSqlName,
+                at,
+                message,
+                "name already used",
+                Some(help),
+            );
         }
     }
 
     pub(super) fn check_unique_error_codes(&mut self) {
-        let codes = std::mem::take(&mut self.error_codes);
+        let codes = std::mem::take(&mut self.pending.error_codes);
         let mut seen: BTreeMap<&str, &Location> = BTreeMap::new();
         let mut reports = Vec::new();
         for (code, at) in &codes {
@@ -486,8 +435,8 @@ impl Loader {
             }
         }
         for (at, code, first) in reports {
-            self.report(
-                "S0701",
+            self.sink.report(
+                Code::DuplicateErrorCode,
                 at,
                 format!("error code `{code}` is used twice"),
                 "already used",
@@ -496,6 +445,78 @@ impl Loader {
                 )),
             );
         }
+    }
+}
+
+/// A scalar of a primitive type (not `json`), as JSON; the problem when it is not one.
+fn primitive_value(node: &Node, primitive: Primitive) -> Result<serde_json::Value, String> {
+    use serde_json::Value;
+    let Node::Scalar(scalar) = node else {
+        return Err(format!(
+            "expected a {} value, found {}",
+            primitive.spelling(),
+            shape(node)
+        ));
+    };
+    let text = scalar.as_str();
+    let plain = scalar.may_coerce();
+    match primitive {
+        Primitive::String => {
+            if plain && is_null(scalar) {
+                Err("expected text, found null".into())
+            } else {
+                Ok(Value::String(text.to_string()))
+            }
+        }
+        Primitive::Integer => match text.parse::<i64>() {
+            Ok(n) if plain => Ok(Value::from(n)),
+            _ => Err(format!("`{}` is not an integer", text.escape_debug())),
+        },
+        Primitive::UnsignedInteger => match text.parse::<u64>() {
+            Ok(n) if plain => Ok(Value::from(n)),
+            _ => Err(format!(
+                "`{}` is not an unsigned integer",
+                text.escape_debug()
+            )),
+        },
+        Primitive::Number => match text
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .and_then(serde_json::Number::from_f64)
+        {
+            Some(n) if plain => Ok(Value::Number(n)),
+            _ => Err(format!("`{}` is not a number", text.escape_debug())),
+        },
+        Primitive::Boolean => match text {
+            "true" if plain => Ok(Value::Bool(true)),
+            "false" if plain => Ok(Value::Bool(false)),
+            _ => Err(format!(
+                "`{}` is not `true` or `false`",
+                text.escape_debug()
+            )),
+        },
+        Primitive::Uuid => {
+            if is_uuid(text) {
+                Ok(Value::String(text.to_string()))
+            } else {
+                Err(format!(
+                    "`{}` is not a hyphenated lower-case UUID",
+                    text.escape_debug()
+                ))
+            }
+        }
+        Primitive::Timestamp => {
+            if is_timestamp(text) {
+                Ok(Value::String(text.to_string()))
+            } else {
+                Err(format!(
+                    "`{}` is not an RFC 3339 UTC timestamp ending in `Z`",
+                    text.escape_debug()
+                ))
+            }
+        }
+        Primitive::Json => Ok(yaml_to_json(node)),
     }
 }
 
@@ -602,4 +623,65 @@ pub(super) fn is_timestamp(value: &str) -> bool {
         && time.len() == 3
         && time.iter().all(|p| digits(p, 2))
         && fraction.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
+}
+
+impl Reader<'_> {
+    /// Checks every claimed id against `master-spec.lock` beside the manifest (its ids are the
+    /// first tab-separated column of each line not starting with `#`), when there is one.
+    pub(super) fn check_claims(
+        &mut self,
+        manifest_dir: &str,
+        read: &mut ReadFile<'_>,
+    ) -> Result<Vec<Claim>, LoadError> {
+        if self.pending.claims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let lock_path = if manifest_dir.is_empty() {
+            "master-spec.lock".to_string()
+        } else {
+            format!("{manifest_dir}/master-spec.lock")
+        };
+        let Some(lock) = read(&lock_path)? else {
+            // Loaders that read only the YAML (a spec from another revision, a benchmark's copy)
+            // have no lock to check against; spec-sync still reports a claim no item has.
+            return Ok(std::mem::take(&mut self.pending.claims)
+                .into_iter()
+                .map(|(id, at, declaration)| Claim {
+                    id,
+                    location: at.0,
+                    declaration,
+                })
+                .collect());
+        };
+        let known: BTreeSet<&str> = lock
+            .lines()
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .filter_map(|line| line.split('\t').next())
+            .collect();
+        let mut claims = Vec::new();
+        for (id, at, declaration) in std::mem::take(&mut self.pending.claims) {
+            if known.contains(id.as_str()) {
+                claims.push(Claim {
+                    id,
+                    location: at.0,
+                    declaration,
+                });
+                continue;
+            }
+            let help = match crate::suggest::closest(&id, known.iter().copied()) {
+                Some(closest) => format!("did you mean `{closest}`?"),
+                None => format!(
+                    "claim an id listed in `{lock_path}` (`cargo xtask spec-sync --master-spec PATH` lists the items)"
+                ),
+            };
+            self.sink.report(
+                Code::UnknownClaim,
+                at,
+                format!("unknown Master Spec item `{id}`"),
+                "not in the lock",
+                Some(help),
+            );
+        }
+        Ok(claims)
+    }
 }

@@ -1,0 +1,420 @@
+//! The typed readers passes B and C share: a node as a mapping, list or scalar, text, booleans,
+//! numbers, allowed and required keys, names, clauses, prose and the common metadata, each
+//! reporting what is wrong at the node.
+
+use marked_yaml::Node;
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
+
+use super::{At, Reader};
+use crate::diagnostics::Code;
+use crate::model::{Clause, Meta};
+use crate::names::{self, NameKind};
+
+impl Reader<'_> {
+    pub(super) fn expect_map<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+    ) -> Option<&'n MarkedMappingNode> {
+        if let Node::Mapping(map) = node {
+            return Some(map);
+        }
+        let at = self.source.at_node(node);
+        self.sink.report(
+            Code::WrongShape,
+            at,
+            format!("{what} must be a mapping"),
+            format!("found {}", shape(node)),
+            Some("write `key: value` entries, indented below".into()),
+        );
+        None
+    }
+
+    pub(super) fn expect_seq<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+    ) -> Option<&'n MarkedSequenceNode> {
+        if let Node::Sequence(seq) = node {
+            return Some(seq);
+        }
+        let at = self.source.at_node(node);
+        self.sink.report(
+            Code::WrongShape,
+            at,
+            format!("{what} must be a list"),
+            format!("found {}", shape(node)),
+            Some("write `[a, b]` or one `- item` per line".into()),
+        );
+        None
+    }
+
+    pub(super) fn expect_scalar<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+    ) -> Option<&'n MarkedScalarNode> {
+        if let Node::Scalar(scalar) = node {
+            return Some(scalar);
+        }
+        let at = self.source.at_node(node);
+        self.sink.report(
+            Code::WrongShape,
+            at,
+            format!("{what} must be a single value"),
+            format!("found {}", shape(node)),
+            None,
+        );
+        None
+    }
+
+    /// A non-empty text value.
+    pub(super) fn text(&mut self, node: &Node, what: &str) -> Option<String> {
+        let scalar = self.expect_scalar(node, what)?;
+        if is_null(scalar) {
+            let at = self.source.at_scalar(scalar);
+            self.sink.report(
+                Code::WrongShape,
+                at,
+                format!("{what} must not be empty"),
+                "empty value",
+                None,
+            );
+            return None;
+        }
+        Some(scalar.as_str().to_string())
+    }
+
+    pub(super) fn boolean(&mut self, node: &Node, what: &str) -> Option<bool> {
+        let scalar = self.expect_scalar(node, what)?;
+        if scalar.may_coerce() {
+            match scalar.as_str() {
+                "true" => return Some(true),
+                "false" => return Some(false),
+                _ => {}
+            }
+        }
+        let at = self.source.at_scalar(scalar);
+        self.sink.report(
+            Code::WrongShape,
+            at,
+            format!("{what} must be `true` or `false`"),
+            "not a boolean",
+            None,
+        );
+        None
+    }
+
+    pub(super) fn unsigned(&mut self, node: &Node, what: &str) -> Option<u64> {
+        let scalar = self.expect_scalar(node, what)?;
+        if scalar.may_coerce()
+            && let Ok(value) = scalar.as_str().parse::<u64>()
+        {
+            return Some(value);
+        }
+        let at = self.source.at_scalar(scalar);
+        self.sink.report(
+            Code::WrongShape,
+            at,
+            format!("{what} must be a whole number ≥ 0"),
+            "not an unsigned integer",
+            None,
+        );
+        None
+    }
+
+    /// Reports every key not in `allowed`.
+    pub(super) fn check_keys(&mut self, map: &MarkedMappingNode, allowed: &[&str], what: &str) {
+        for key in map.keys() {
+            // `claims:` is common declaration metadata, allowed wherever `description` is
+            if allowed.contains(&key.as_str())
+                || (key.as_str() == "claims" && allowed.contains(&"description"))
+            {
+                continue;
+            }
+            let at = self.source.at_scalar(key);
+            let list = allowed
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let closest = crate::suggest::closest(key.as_str(), allowed.iter().copied());
+            if let Some(intended) = closest {
+                let map_at = self.source.span_location(map.span());
+                self.typo_of.insert((map_at, intended.to_string()));
+            }
+            let help = match closest {
+                Some(intended) => format!("did you mean `{intended}`? allowed keys: {list}"),
+                None => format!("allowed keys: {list}"),
+            };
+            self.sink.report(
+                Code::UnknownKey,
+                at,
+                format!("unknown key `{}` in {what}", key.as_str()),
+                "unknown key",
+                Some(help),
+            );
+        }
+    }
+
+    pub(super) fn require<'n>(
+        &mut self,
+        map: &'n MarkedMappingNode,
+        key: &str,
+        owner: &At,
+        what: &str,
+    ) -> Option<&'n Node> {
+        let node = map.get_node(key);
+        let typo = self
+            .typo_of
+            .contains(&(self.source.span_location(map.span()), key.to_string()));
+        if node.is_none() && !typo {
+            self.sink.report(
+                Code::MissingKey,
+                owner.clone(),
+                format!("{what} is missing required key `{key}`"),
+                format!("no `{key}` here"),
+                Some(missing_help(key)),
+            );
+        }
+        node
+    }
+
+    pub(super) fn name(&mut self, key: &MarkedScalarNode, kind: NameKind) -> String {
+        let name = key.as_str().to_string();
+        let at = self.source.at_scalar(key);
+        self.check_name(&name, kind, at);
+        name
+    }
+
+    pub(super) fn check_name(&mut self, name: &str, kind: NameKind, at: At) {
+        let (ok, shape, fixed) = if kind.is_pascal() {
+            (
+                names::is_pascal_case(name),
+                "PascalCase (`^[A-Z][A-Za-z0-9]*$`)",
+                names::to_pascal_case(name),
+            )
+        } else {
+            (
+                names::is_snake_case(name),
+                "snake_case (`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)",
+                names::to_snake_case(name),
+            )
+        };
+        if !ok {
+            let help = if !fixed.is_empty() && fixed != name {
+                format!("write it in {shape}, e.g. `{fixed}`")
+            } else {
+                format!("write it in {shape}")
+            };
+            self.sink.report(
+                Code::InvalidIdentifier,
+                at,
+                format!("invalid {} `{}`", kind.noun(), name.escape_debug()),
+                format!("not {}", shape.split(' ').next().unwrap_or(shape)),
+                Some(help),
+            );
+            return;
+        }
+        let reasons = names::reserved_reasons(kind, name);
+        if !reasons.is_empty() {
+            self.sink.report(
+                Code::ReservedIdentifier,
+                at,
+                format!("{} `{name}` is reserved", kind.noun()),
+                format!("`{name}` is {}", reasons.join(", and ")),
+                Some("names are used verbatim in every target; pick a more specific name".into()),
+            );
+        }
+    }
+
+    pub(super) fn clause(&mut self, node: &Node) -> Clause {
+        let mut clauses = Vec::new();
+        let mut check = |this: &mut Self, scalar: &MarkedScalarNode| {
+            let value = scalar.as_str();
+            if is_clause(value) {
+                clauses.push(value.to_string());
+            } else {
+                let at = this.source.at_scalar(scalar);
+                this.sink.report(
+                    Code::InvalidClause,
+                    at,
+                    format!("invalid clause reference `{}`", value.escape_debug()),
+                    "expected `§` and dotted numbers",
+                    Some("write e.g. `§2.6.6.2.3`, or a list `[§2.6.6.3.2, §2.6.6.4]`".into()),
+                );
+            }
+        };
+        match node {
+            Node::Scalar(scalar) => check(self, scalar),
+            Node::Sequence(seq) => {
+                if seq.is_empty() {
+                    let at = self.source.at_node(node);
+                    self.sink.report(
+                        Code::InvalidClause,
+                        at,
+                        "empty clause list",
+                        "no clause",
+                        Some("name at least one clause, e.g. `§2.6.6.2.3`".into()),
+                    );
+                }
+                for item in seq.iter() {
+                    if let Some(scalar) = self.expect_scalar(item, "a clause") {
+                        check(self, scalar);
+                    }
+                }
+            }
+            Node::Mapping(_) => {
+                let at = self.source.at_node(node);
+                self.sink.report(
+                    Code::WrongShape,
+                    at,
+                    "`clause` must be a clause or a list of clauses",
+                    "found a mapping",
+                    Some("write e.g. `§2.6.6.2.3`, or a list `[§2.6.6.3.2, §2.6.6.4]`".into()),
+                );
+            }
+        }
+        Clause(clauses)
+    }
+
+    /// Checks prose (`description`, `decision`, error `message`) and returns it.
+    pub(super) fn prose(&mut self, node: &Node, key: &str, key_at: Option<At>) -> String {
+        let Some(scalar) = self.expect_scalar(node, &format!("`{key}`")) else {
+            return String::new();
+        };
+        let value = scalar.as_str().to_string();
+        let at = self.source.at_scalar(scalar);
+        if value.trim().is_empty() {
+            // An empty plain value has no text to point at; its key does.
+            let at = if is_null(scalar) {
+                key_at.unwrap_or(at)
+            } else {
+                at
+            };
+            self.sink.report(
+                Code::EmptyProse,
+                at,
+                format!("empty `{key}`"),
+                "nothing written",
+                Some(format!("write one line for `{key}`, paraphrasing the spec")),
+            );
+            return value;
+        }
+        if let Some(c) = value.chars().find(|&c| c.is_control() && c != '\n') {
+            self.sink.report(
+                Code::ControlCharacterInProse,
+                at,
+                format!(
+                    "`{key}` contains the control character {}",
+                    c.escape_unicode()
+                ),
+                "control character in here",
+                Some("remove it; only line breaks are allowed in prose".into()),
+            );
+        } else if value.contains("*/") {
+            self.sink.report(
+                Code::CommentEndInProse,
+                at,
+                format!("`{key}` contains `*/`"),
+                "would end a generated comment",
+                Some("rephrase without `*/`".into()),
+            );
+        }
+        value
+    }
+
+    pub(super) fn meta(&mut self, map: &MarkedMappingNode, owner: &At, what: &str) -> Meta {
+        let clause = match self.require(map, "clause", owner, what) {
+            Some(node) => self.clause(node),
+            None => Clause(Vec::new()),
+        };
+        let description = match self.require(map, "description", owner, what) {
+            Some(node) => {
+                let key_at = map
+                    .get_key_value("description")
+                    .map(|(k, _)| self.source.at_scalar(k));
+                self.prose(node, "description", key_at)
+            }
+            None => String::new(),
+        };
+        let decision = map.get_key_value("decision").map(|(key, node)| {
+            let key_at = self.source.at_scalar(key);
+            self.prose(node, "decision", Some(key_at))
+        });
+        if let Some((key, node)) = map.get_key_value("claims") {
+            self.read_claims(key, node, owner);
+        }
+        Meta {
+            clause,
+            description,
+            decision,
+            location: owner.0.clone(),
+        }
+    }
+
+    pub(super) fn read_claims(&mut self, key: &MarkedScalarNode, node: &Node, owner: &At) {
+        let ids = node.as_sequence().map(|sequence| {
+            sequence
+                .iter()
+                .map(|item| item.as_scalar())
+                .collect::<Option<Vec<_>>>()
+        });
+        let Some(Some(ids)) = ids else {
+            let at = self.source.at_scalar(key);
+            self.sink.report(
+                Code::UnknownClaim,
+                at,
+                "`claims` must be a list of Master Spec item ids",
+                "not a list of ids",
+                Some(
+                    "e.g. `claims: [\"§2.6.6.3.3/failed-cancelled-poisoned-jobs-must-not\"]`"
+                        .into(),
+                ),
+            );
+            return;
+        };
+        for id in ids {
+            let at = self.source.at_scalar(id);
+            let entry = (id.as_str().to_string(), at, owner.0.clone());
+            // a declaration's metadata may be read in more than one pass
+            if !self.pending.claims.contains(&entry) {
+                self.pending.claims.push(entry);
+            }
+        }
+    }
+}
+
+pub(super) fn shape(node: &Node) -> &'static str {
+    match node {
+        Node::Scalar(_) => "a single value",
+        Node::Mapping(_) => "a mapping",
+        Node::Sequence(_) => "a list",
+    }
+}
+
+/// A plain `null`, `~` or empty scalar.
+pub(super) fn is_null(scalar: &MarkedScalarNode) -> bool {
+    scalar.may_coerce() && matches!(scalar.as_str(), "" | "~" | "null" | "Null" | "NULL")
+}
+
+pub(super) fn missing_help(key: &str) -> String {
+    match key {
+        "clause" => "add `clause: §…` naming the Master Spec clause this implements".into(),
+        "description" => "add `description:` with one line paraphrasing the spec".into(),
+        "required" => "add `required: true` where the Master Spec marks the field required, else `required: false`".into(),
+        other => format!("add `{other}:`"),
+    }
+}
+
+/// `^§\d+(\.\d+)*$`
+pub(super) fn is_clause(value: &str) -> bool {
+    value.strip_prefix('§').is_some_and(is_dotted_numbers)
+}
+
+pub(super) fn is_dotted_numbers(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .split('.')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+}
