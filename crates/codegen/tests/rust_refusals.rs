@@ -8,7 +8,7 @@ use support::{GOLDEN, manifest, repo_root};
 mod support;
 
 /// The golden case whose spec the tests edit: it has a lifecycle, the errors and an `Empty` error.
-const CASE: &str = "all_constructs";
+const CASE: &str = "every_construct";
 
 /// The [`CASE`] golden case as in-memory sources, with `edit` applied to `errors.yaml`.
 fn golden_sources_with_errors(

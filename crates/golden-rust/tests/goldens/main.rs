@@ -15,7 +15,7 @@ pub mod cases {
     include!(concat!(env!("OUT_DIR"), "/golden_cases.rs"));
 }
 
-mod all_constructs;
+mod every_construct;
 mod evolution;
 mod profiles;
 mod reserved_words;

@@ -16,7 +16,7 @@ pub struct TypeInfo {
 }
 
 /// Every type of the spec, in spec order.
-pub const TYPES: [TypeInfo; 8usize] = [
+pub const TYPES: [TypeInfo; 13usize] = [
     TypeInfo {
         name: "TaskId",
         root: false,
@@ -65,6 +65,36 @@ pub const TYPES: [TypeInfo; 8usize] = [
         rules: false,
         table: None,
     },
+    TypeInfo {
+        name: "NeverReferenced",
+        root: false,
+        rules: false,
+        table: None,
+    },
+    TypeInfo {
+        name: "Mode",
+        root: false,
+        rules: false,
+        table: None,
+    },
+    TypeInfo {
+        name: "Target",
+        root: true,
+        rules: false,
+        table: None,
+    },
+    TypeInfo {
+        name: "Step",
+        root: true,
+        rules: false,
+        table: None,
+    },
+    TypeInfo {
+        name: "Plan",
+        root: true,
+        rules: false,
+        table: None,
+    },
 ];
 
 /// Every table the generated migrations create, in spec order (a record's child tables
@@ -78,7 +108,10 @@ pub const TABLES: [&str; 0usize] = [];
 macro_rules! for_each_root_type {
     ($callback:ident) => {
         $callback ! { ($crate::generated::types::Task, "Task", "task", plain, root),
-        ($crate::generated::types::Stage, "Stage", "stage", plain, root) }
+        ($crate::generated::types::Stage, "Stage", "stage", plain, root),
+        ($crate::generated::types::Target, "Target", "target", plain, root),
+        ($crate::generated::types::Step, "Step", "step", plain, root),
+        ($crate::generated::types::Plan, "Plan", "plan", plain, root) }
     };
 }
 
@@ -94,6 +127,11 @@ macro_rules! for_each_type {
         ($crate::generated::types::Colour, "Colour", "colour", plain, inner),
         ($crate::generated::types::Task, "Task", "task", plain, root),
         ($crate::generated::types::Shape, "Shape", "shape", plain, inner),
-        ($crate::generated::types::Stage, "Stage", "stage", plain, root) }
+        ($crate::generated::types::Stage, "Stage", "stage", plain, root),
+        ($crate::generated::types::NeverReferenced, "NeverReferenced",
+        "never_referenced", plain, inner), ($crate::generated::types::Mode, "Mode",
+        "mode", plain, inner), ($crate::generated::types::Target, "Target", "target",
+        plain, root), ($crate::generated::types::Step, "Step", "step", plain, root),
+        ($crate::generated::types::Plan, "Plan", "plan", plain, root) }
     };
 }

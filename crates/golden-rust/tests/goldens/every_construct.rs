@@ -1,11 +1,11 @@
-//! What the generated Rust of the `all_constructs` golden case (`tests/golden/all_constructs/expected/rust`,
+//! What the generated Rust of the `every_construct` golden case (`tests/golden/every_construct/expected/rust`,
 //! one of every construct the generator emits) does: records round-trip and apply their defaults,
 //! the types refuse bad input, the lifecycle and the errors behave as the spec says.
-use crate::cases::all_constructs;
+use crate::cases::every_construct;
 
-use all_constructs::errors::ModelError;
-use all_constructs::lifecycle::REJECTED_TRANSITIONS;
-use all_constructs::types::{Colour, Shape, Slug, Stage, Task};
+use every_construct::errors::ModelError;
+use every_construct::lifecycle::REJECTED_TRANSITIONS;
+use every_construct::types::{Colour, Mode, Plan, Shape, Slug, Stage, Step, Task};
 
 #[test]
 fn golden_record_round_trips_and_applies_defaults() {
@@ -73,5 +73,34 @@ fn golden_lifecycle_and_errors() {
         "illegal transition from draft to published"
     );
     assert_eq!(REJECTED_TRANSITIONS[0].from, Stage::Published);
-    assert_eq!(ModelError::CODES.len(), 4);
+    // IllegalTransition, TerminalState, TooBig, Empty (errors.yaml) and PlanNotFound (kinds.yaml).
+    assert_eq!(ModelError::CODES.len(), 5);
+}
+
+#[test]
+fn a_plan_reads_a_root_union_a_variant_without_fields_and_a_map_of_lists() {
+    let plan: Plan = serde_json::from_value(serde_json::json!({
+        "task_id": "0190b2a4-7c4e-7a3e-8000-000000000001",
+        "mode": "apply",
+        "steps": [{ "op": "noop" }, { "op": "wait", "millis": 5 }],
+        "notes": { "review": ["first", "second"] }
+    }))
+    .expect("valid plan");
+    assert_eq!(plan.modes, vec![Mode::ReadOnly], "the defaulted list");
+    assert_eq!(plan.steps[0], Step::Noop {});
+    assert_eq!(plan.notes.as_ref().expect("notes")["review"].len(), 2);
+    let step: Step = serde_json::from_value(serde_json::json!({ "op": "touch", "targets": [] }))
+        .expect("a union is a root of its own");
+    assert_eq!(
+        serde_json::to_value(&step).expect("serializes")["op"],
+        "touch"
+    );
+    let error = ModelError::PlanNotFound {
+        task_id: plan.task_id,
+    };
+    assert_eq!(error.code(), "GLD-005");
+    assert_eq!(
+        error.to_string(),
+        "no plan for task 0190b2a4-7c4e-7a3e-8000-000000000001"
+    );
 }

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Machine name of the spec these types were generated from (`spec:` in `spec/handshake.yaml`).
-pub const SPEC_NAME: &str = "golden_all_constructs";
+pub const SPEC_NAME: &str = "golden_every_construct";
 
 /// Version of the spec these types were generated from (`version:` in `spec/handshake.yaml`).
 pub const SPEC_VERSION: &str = "1.2.3";
@@ -662,4 +662,298 @@ impl std::str::FromStr for Stage {
             }
         }
     }
+}
+
+/// Declared but reached from no root, so it appears in no schema (§7.1)
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+#[serde(transparent)]
+pub struct NeverReferenced(
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub uuid::Uuid,
+);
+
+impl NeverReferenced {
+    /// A new, time-ordered id (UUIDv7): ids sort by creation time and index well.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7())
+    }
+
+    /// The UUID inside.
+    pub const fn as_uuid(&self) -> &uuid::Uuid {
+        &self.0
+    }
+}
+
+impl Default for NeverReferenced {
+    /// Same as [`Self::new`]: a fresh id, never the nil UUID.
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for NeverReferenced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::str::FromStr for NeverReferenced {
+    type Err = uuid::Error;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::parse_str(value).map(Self)
+    }
+}
+
+impl From<uuid::Uuid> for NeverReferenced {
+    fn from(value: uuid::Uuid) -> Self {
+        Self(value)
+    }
+}
+
+impl From<NeverReferenced> for uuid::Uuid {
+    fn from(value: NeverReferenced) -> Self {
+        value.0
+    }
+}
+
+/// How much a plan may do (§7.2, §7.3)
+///
+/// Decision: a closed set | profiles cannot add modes
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema
+)]
+pub enum Mode {
+    /// Reads, never writes (§7.2)
+    #[serde(rename = "read_only")]
+    ReadOnly,
+    /// Applies changes to listed targets (§7.2)
+    ///
+    /// Decision: the only value that writes
+    #[serde(rename = "apply")]
+    Apply,
+}
+
+impl Mode {
+    /// Every value, in spec order.
+    pub const ALL: [Self; 2] = [Self::ReadOnly, Self::Apply];
+
+    /// Every wire name, in spec order.
+    pub const NAMES: [&'static str; 2] = ["read_only", "apply"];
+
+    /// The wire name of this value (snake_case, identical in every target).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadOnly => "read_only",
+            Self::Apply => "apply",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = crate::ValueError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "read_only" => Ok(Self::ReadOnly),
+            "apply" => Ok(Self::Apply),
+            _ => {
+                Err(crate::ValueError::UnknownEnumValue {
+                    type_name: "Mode",
+                    value: value.to_owned(),
+                    expected: &Self::NAMES,
+                })
+            }
+        }
+    }
+}
+
+/// A reference to something a plan touches (§7.4)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "Target")]
+pub struct Target {
+    /// The target's UUID (§7.4)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
+    pub target_id: uuid::Uuid,
+    /// Any JSON the caller wants to keep (§7.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub hint: Option<serde_json::Value>,
+}
+
+crate::serde_support::objects_only!(Target);
+
+/// One planned step, a root of its own (§7.5)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", tag = "op", deny_unknown_fields)]
+#[schemars(rename = "Step")]
+pub enum Step {
+    /// Touch the targets (§7.5)
+    #[serde(rename = "touch")]
+    Touch {
+        /// What to touch (§7.5)
+        targets: Vec<Target>,
+    },
+    /// Wait for a while (§7.5)
+    #[serde(rename = "wait")]
+    Wait {
+        /// How long to wait (§7.5)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
+        millis: u64,
+        /// Why (§7.5)
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_support::present"
+        )]
+        reason: Option<Label>,
+    },
+    /// A variant with no fields besides its tag (§7.5)
+    ///
+    /// Decision: doing nothing needs no payload
+    #[serde(rename = "noop")]
+    Noop {},
+}
+
+crate::serde_support::objects_only!(Step);
+
+/// The steps planned for a task (§7.6)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(rename = "Plan")]
+pub struct Plan {
+    /// The task it plans (§7.6)
+    pub task_id: TaskId,
+    /// What the plan may do (§7.6)
+    pub mode: Mode,
+    /// The steps (§7.6)
+    pub steps: Vec<Step>,
+    /// An optional plain string (§7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub title: Option<String>,
+    /// An optional signed number (§7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present_exact"
+    )]
+    pub shift: Option<i64>,
+    /// An optional float (§7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub score: Option<f64>,
+    /// An optional unsigned number (§7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present_exact"
+    )]
+    pub attempt: Option<u64>,
+    /// The artefact the plan came from (§7.6, §7.4)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present_exact"
+    )]
+    pub origin: Option<uuid::Uuid>,
+    /// An optional timestamp (§7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub decided_at: Option<crate::Timestamp>,
+    /// An open payload (§7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub extra: Option<serde_json::Value>,
+    /// A list of plain strings (§7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub tags: Option<Vec<String>>,
+    /// A map of plain strings (§7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub names: Option<std::collections::BTreeMap<String, String>>,
+    /// Named counters (§7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present_exact"
+    )]
+    pub counters: Option<std::collections::BTreeMap<String, u64>>,
+    /// Notes by topic (§7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub notes: Option<std::collections::BTreeMap<String, Vec<Note>>>,
+    /// Allowed modes (§7.6, §7.3)
+    ///
+    /// Decision: read only unless stated | the safe default
+    #[serde(default = "default_plan_modes")]
+    pub modes: Vec<Mode>,
+    /// Plans spawned by this one (§7.6)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_support::present"
+    )]
+    pub subplans: Option<Vec<Plan>>,
+}
+
+crate::serde_support::objects_only!(Plan);
+
+/// Default of `Plan.modes` when absent: `["read_only"]`.
+fn default_plan_modes() -> Vec<Mode> {
+    vec![Mode::ReadOnly]
 }

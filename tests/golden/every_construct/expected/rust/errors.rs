@@ -45,6 +45,14 @@ pub enum ModelError {
     /// Code: `GLD-004`.
     #[error("nothing to do")]
     Empty,
+    /// The task has no plan (§7.6)
+    ///
+    /// Code: `GLD-005`.
+    #[error("no plan for task {task_id}")]
+    PlanNotFound {
+        /// The task (§7.6)
+        task_id: TaskId,
+    },
 }
 
 impl ModelError {
@@ -54,6 +62,7 @@ impl ModelError {
         ("GLD-002", "TerminalState"),
         ("GLD-003", "TooBig"),
         ("GLD-004", "Empty"),
+        ("GLD-005", "PlanNotFound"),
     ];
 
     /// The stable machine-readable code of this error.
@@ -63,6 +72,7 @@ impl ModelError {
             Self::TerminalState { .. } => "GLD-002",
             Self::TooBig { .. } => "GLD-003",
             Self::Empty { .. } => "GLD-004",
+            Self::PlanNotFound { .. } => "GLD-005",
         }
     }
 
@@ -73,6 +83,7 @@ impl ModelError {
             Self::TerminalState { .. } => "§4.2",
             Self::TooBig { .. } => "§5",
             Self::Empty { .. } => "§6",
+            Self::PlanNotFound { .. } => "§7.6",
         }
     }
 }
