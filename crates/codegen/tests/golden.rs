@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use handshake_codegen::output::{self, Refusal};
+use handshake_codegen::output;
 use handshake_codegen::{
     Generated, GeneratedFile, docs, json_schema, marker, python, rust, typescript,
 };
@@ -148,20 +148,12 @@ fn check_case(root: &Path, case: &str) -> Vec<String> {
     let generated = generate_case(case, &spec, &mut problems);
     let plan = output::plan(root, &generated)
         .unwrap_or_else(|error| panic!("case {case}: reading expected/: {error}"));
-    for (path, refusal) in &plan.refusals {
-        problems.push(match refusal {
-            Refusal::HandWritten => format!(
-                "{path}: exists without the @generated marker; golden output is generated only"
-            ),
-            Refusal::StrayHandWritten => {
-                format!("{path}: a hand-written file in expected/; golden output is generated only")
-            }
-        });
-    }
     if overwrite() && plan.refusals.is_empty() {
         output::apply(root, &plan)
             .unwrap_or_else(|error| panic!("case {case}: writing expected/: {error}"));
-    } else if plan.refusals.is_empty() {
+    } else {
+        // The report `--check` prints: hand-written files (never overwritten, not even with
+        // EXPECTORATE=overwrite), then every stale, missing and orphaned file.
         problems.extend(plan.check_report().lines().map(str::to_owned));
     }
     problems
