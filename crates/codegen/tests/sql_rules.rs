@@ -1,4 +1,4 @@
-//! Cross-field rules in the SQL target, on the `rules` golden spec (`tests/golden/rust/rules/spec`,
+//! Cross-field rules in the SQL target, on the `rules` golden spec (`tests/golden/rules/spec`,
 //! table `orders`): which rules become named CHECKs, their exact expressions in both dialects, the
 //! rules named as unexpressed, and the migration differ's refusal of a new CHECK on an existing
 //! table (a new table simply carries it).
@@ -10,7 +10,7 @@ use handshake_codegen::sql::{self, Dialect, Schema, ddl};
 
 fn schema() -> (handshake_spec::model::Spec, Schema) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let spec = handshake_spec::load_manifest(&root, "tests/golden/rust/rules/spec/handshake.yaml")
+    let spec = handshake_spec::load_manifest(&root, "tests/golden/rules/spec/handshake.yaml")
         .unwrap_or_else(|e| panic!("the rules golden spec does not load:\n{e}"));
     let schema = sql::schema(&spec).expect("the tables lay out");
     (spec, schema)

@@ -1,83 +1,25 @@
 //! Rule paths with `[variant]` steps (`job_inputs[charts_decks].source_table_ref`, and
-//! `[insert_block].after` inside `each` over a list of unions), target by target, on the
-//! `variant_steps` golden case (`tests/golden/<target>/variant_steps/`).
-//!
-//! The golden harnesses of each target (`rust_golden`, `json_schema_golden`, `sdk_golden`) compare
-//! these cases with every other; this file checks the case on its own (so it can be accepted with
-//! `EXPECTORATE=overwrite cargo test -p handshake-codegen --test variant_steps` without touching
-//! other cases) and asserts what each target must do with a variant step: SQL names such rules as
-//! not expressible and keeps the column-only rule, the docs say why, the JSON Schema turns a
-//! variant step into a `const` on the tag. Verdicts on records (Rust, JSON Schema, Python and
-//! TypeScript agreeing) are checked in `tests/tests/variant_steps.rs`.
+//! `[insert_block].after` inside `each` over a list of unions), on the `variant_steps` golden case
+//! (`tests/golden/variant_steps/`): what each target must do with a variant step, beyond matching
+//! its expected bytes (which `tests/golden.rs` checks). SQL names such rules as not expressible
+//! and keeps the column-only rule, the docs say why, the JSON Schema turns a variant step into a
+//! `const` on the tag. Verdicts on records (Rust, JSON Schema, Python and TypeScript agreeing) are
+//! checked in `crates/golden-rust/tests/goldens/variant_steps.rs`.
 
-use handshake_codegen::{GeneratedFile, docs, json_schema, python, rust, sql, typescript};
+use handshake_codegen::{docs, json_schema, sql};
 use handshake_spec::model::{Spec, TypeKind};
 use serde_json::{Value, json};
-use support::{load, overwrite, repo_root};
+use support::{load_case, repo_root};
 
 mod support;
 
-const CASE: &str = "variant_steps";
-
-fn spec(target: &str) -> Spec {
-    load(
-        &repo_root(),
-        &format!("tests/golden/{target}/{CASE}/spec/handshake.yaml"),
-    )
-}
-
-/// Compares (or, with `EXPECTORATE=overwrite`, writes) the files of one target of the case.
-fn check_target(target: &str, files: Vec<GeneratedFile>) -> Vec<String> {
-    let root = repo_root();
-    let expected_dir = format!("tests/golden/{target}/{CASE}/expected/");
-    let mut mismatches = Vec::new();
-    for file in files {
-        assert!(
-            file.path.starts_with(&expected_dir),
-            "{} is outside {expected_dir}",
-            file.path
-        );
-        let path = root.join(&file.path);
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(file.contents.as_str()) {
-            continue;
-        }
-        if overwrite() {
-            std::fs::create_dir_all(path.parent().expect("inside a folder")).expect("mkdir");
-            std::fs::write(&path, &file.contents).expect("write expected output");
-        } else {
-            mismatches.push(format!("{} differs from the generated output", file.path));
-        }
-    }
-    mismatches
-}
-
-#[test]
-fn every_target_of_the_case_matches_its_expected_output() {
-    let mut mismatches = Vec::new();
-    mismatches.extend(check_target(
-        "rust",
-        rust::generate(&spec("rust")).expect("rust generates"),
-    ));
-    mismatches.extend(check_target(
-        "json_schema",
-        json_schema::generate(&spec("json_schema")),
-    ));
-    mismatches.extend(check_target("python", python::generate(&spec("python"))));
-    mismatches.extend(check_target(
-        "typescript",
-        typescript::generate(&spec("typescript")),
-    ));
-    mismatches.extend(check_target("docs", docs::generate(&spec("docs"))));
-    assert!(
-        mismatches.is_empty(),
-        "{}\nrun `EXPECTORATE=overwrite cargo test -p handshake-codegen --test variant_steps` to accept",
-        mismatches.join("\n")
-    );
+fn spec() -> Spec {
+    load_case(&repo_root(), "variant_steps")
 }
 
 #[test]
 fn sql_names_variant_rules_not_expressible_and_keeps_the_column_rule() {
-    let spec = spec("rust");
+    let spec = spec();
     let def = spec.type_named("Job").expect("Job");
     let TypeKind::Record(record) = &def.kind else {
         panic!("Job is a record");
@@ -101,7 +43,7 @@ fn sql_names_variant_rules_not_expressible_and_keeps_the_column_rule() {
 
 #[test]
 fn docs_render_variant_steps_in_words_and_say_why_sql_cannot() {
-    let spec = spec("docs");
+    let spec = spec();
     let page = docs::generate(&spec)
         .into_iter()
         .find(|f| f.path.ends_with("/types.md"))
@@ -134,7 +76,7 @@ fn rule_entry(schema: &Value, code: &str) -> Value {
 
 #[test]
 fn json_schema_turns_a_variant_step_into_a_tag_const() {
-    let spec = spec("json_schema");
+    let spec = spec();
     let file = json_schema::generate(&spec)
         .into_iter()
         .find(|f| f.path.ends_with("/job.schema.json"))

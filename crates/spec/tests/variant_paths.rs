@@ -1,5 +1,5 @@
 //! Rule paths with `[variant]` steps load into the IR as `PathStep`s and print back as written
-//! (the `variant_steps` golden spec, `tests/golden/rust/variant_steps/spec`).
+//! (the `variant_steps` golden spec, `tests/golden/variant_steps/spec`).
 
 use std::path::Path;
 
@@ -17,7 +17,7 @@ fn variant(name: &str) -> PathStep {
 fn variant_steps_load_as_steps_and_print_as_written() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let spec =
-        handshake_spec::load_manifest(&root, "tests/golden/rust/variant_steps/spec/handshake.yaml")
+        handshake_spec::load_manifest(&root, "tests/golden/variant_steps/spec/handshake.yaml")
             .unwrap_or_else(|e| panic!("the golden spec loads: {e}"));
     let rule = |name: &str| {
         spec.rules

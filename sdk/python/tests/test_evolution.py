@@ -1,6 +1,6 @@
 """The generated models read records written before the spec's evolution declarations (hand-written).
 
-The ``evolution`` Python golden (``tests/golden/python/evolution``) declares a field
+The ``evolution`` Python golden (``tests/golden/evolution/expected/python``) declares a field
 ``renamed_from`` an old name and enum values removed with ``read_alias: true`` (one through a
 value's ``renamed_from``) and one without: old records parse under the new names, only the new
 names are written, and the removed value without ``read_alias`` is refused.
@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from conftest import REPO_ROOT
 
-GOLDEN = REPO_ROOT / "tests/golden/python/evolution/expected"
+GOLDEN = REPO_ROOT / "tests/golden/evolution/expected/python"
 
 
 def _golden_package():

@@ -1,10 +1,13 @@
-//! What every golden test of this crate shares: where the repository is, whether expected output
-//! is being accepted (`EXPECTORATE=overwrite`), how a case's spec is loaded and which cases exist.
+//! What the golden tests of this crate share: where the repository is, whether expected output
+//! is being accepted (`EXPECTORATE=overwrite`), which golden cases exist and how one is loaded.
 #![allow(dead_code)] // each test binary uses the part it needs
 
 use std::path::{Path, PathBuf};
 
 use handshake_spec::model::Spec;
+
+/// The folder holding one folder per golden case (see its README).
+pub const GOLDEN: &str = "tests/golden";
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -27,9 +30,19 @@ pub fn load(root: &Path, manifest: &str) -> Spec {
     }
 }
 
-/// The case folders under `dir` (repo-relative), sorted by name: a new case is a new folder.
-pub fn cases(root: &Path, dir: &str) -> Vec<String> {
-    let dir = root.join(dir);
+/// The repo-relative manifest of a golden case.
+pub fn manifest(case: &str) -> String {
+    format!("{GOLDEN}/{case}/spec/handshake.yaml")
+}
+
+/// Load a golden case's spec.
+pub fn load_case(root: &Path, case: &str) -> Spec {
+    load(root, &manifest(case))
+}
+
+/// The golden case folders, sorted by name: a new case is a new folder.
+pub fn cases(root: &Path) -> Vec<String> {
+    let dir = root.join(GOLDEN);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
         .map(|entry| entry.expect("directory entry"))
