@@ -102,6 +102,18 @@ echo "== python: pytest"
 .venv/bin/python -m pytest -q "$sdk/python/tests"
 echo "== python: mypy --strict on the package (the hand-written _runtime and the generated modules that use it)"
 .venv/bin/python -m mypy --strict handshake_job_model
+echo "== python: mypy --strict on the golden outputs (tests/golden/python/*/expected), as subpackages beside the runtime"
+# A golden imports .._runtime, which is not in its folder: put each case into a copy of the package,
+# where codegen's output folder sits, and check them all (the copy's cache stays in the temp dir).
+mkdir "$scratch/py-goldens"
+cp -r handshake_job_model "$scratch/py-goldens/"
+find "$scratch/py-goldens" -name __pycache__ -prune -exec rm -rf {} +
+for case_dir in "$sdk"/../tests/golden/python/*/; do
+  golden="$scratch/py-goldens/handshake_job_model/golden_$(basename "$case_dir")"
+  mkdir "$golden"
+  cp "$case_dir"expected/*.py "$golden/"
+done
+(cd "$scratch/py-goldens" && "$sdk/python/.venv/bin/python" -m mypy --strict --cache-dir .mypy_cache handshake_job_model)
 echo "== python: the wheel as a user gets it (pip wheel, install into a fresh venv, import outside the tree)"
 # Built from a copy in the temp dir, so setuptools' build/ and *.egg-info never land in the tree.
 # The build backend is pinned by build-constraints.txt; the wheel's dependencies are installed from
