@@ -12,6 +12,7 @@ pub mod migrations;
 pub mod names;
 pub mod output;
 pub mod python;
+mod rule_data;
 mod rule_plan;
 pub mod rust;
 pub mod sql;

@@ -189,4 +189,6 @@ def validate_json(
         adapter = TypeAdapter(type_)
         name = getattr(type_, "__name__", str(type_))
     check_json_text(data, name)
-    return adapter.validate_json(data, **kwargs)
+    # One branch's adapter is `TypeAdapter[Any]` (a type looked up by name); the caller named the type.
+    validated: _T = adapter.validate_json(data, **kwargs)
+    return validated

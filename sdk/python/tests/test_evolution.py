@@ -20,14 +20,20 @@ GOLDEN = REPO_ROOT / "tests/golden/evolution/expected/python"
 
 
 def _golden_package():
+    # Loaded as a subpackage of handshake_job_model, where codegen's output folder sits, so its
+    # relative imports of the hand-written runtime (`.._runtime`) resolve to the SDK's own.
+    import handshake_job_model
+
+    name = "handshake_job_model.golden_evolution"
     spec = importlib.util.spec_from_file_location(
-        "golden_evolution", GOLDEN / "__init__.py", submodule_search_locations=[str(GOLDEN)]
+        name, GOLDEN / "__init__.py", submodule_search_locations=[str(GOLDEN)]
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["golden_evolution"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
-    return sys.modules["golden_evolution.types"]
+    assert handshake_job_model.__name__ == "handshake_job_model"
+    return sys.modules[f"{name}.types"]
 
 
 types = _golden_package()

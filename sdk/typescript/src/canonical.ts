@@ -1,7 +1,7 @@
 // Canonical JSON and the prompt hashes of §2.6.6.7.5 (hand-written): the TypeScript port of
 // crates/canonical (src/json.rs, number.rs, timestamp.rs, hashes.rs), checked against the vectors
-// in crates/canonical/vectors by test/canonical_vectors.ts. The generated rules interpreter
-// (generated/rules.ts) calls `promptPartsHash` for the `hash_of` operator.
+// in crates/canonical/vectors by test/canonical_vectors.ts. The rule interpreter
+// (runtime/rules.ts) calls `promptPartsHash` for the `hash_of` operator.
 /// <reference path="./node_crypto.d.ts" />
 /**
  * Canonical JSON (the Handshake form, not RFC 8785): object keys NFC-normalised and sorted by

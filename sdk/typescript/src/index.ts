@@ -4,8 +4,10 @@
  * TypeScript types of the Handshake AI Job Model (Master Spec §2.6.6).
  *
  * Everything here is generated from `spec/` by `cargo xtask codegen`, except canonical JSON and the
- * prompt hashes (`canonicalJson`, `promptPartsHash`) and the strict JSON reader (`parseJson`,
- * `validateJson`); this file only re-exports them so consumers import from one place.
+ * prompt hashes (`canonicalJson`, `promptPartsHash`), the strict JSON reader (`parseJson`,
+ * `validateJson`) and the rule interpreter that `generated/rules.ts` calls (`./runtime/rules.ts`,
+ * whose `holds` and condition types it re-exports); this file only re-exports them so consumers
+ * import from one place.
  *
  * @packageDocumentation
  */

@@ -238,11 +238,19 @@ fn assert_agrees(column: &str, reported: Vec<Vec<(String, String)>>) {
     }
 }
 
+/// Loads the golden output folder as a subpackage of the SDK's `handshake_job_model` (where
+/// codegen's output folder sits), so its `.._runtime` imports find the hand-written interpreter.
 const PYTHON: &str = r#"
-import importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("golden_rules", sys.argv[1])
-rules = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(rules)
+import importlib.util, json, pathlib, sys
+sys.path.insert(0, "sdk/python")
+import handshake_job_model
+golden = pathlib.Path(sys.argv[1]).parent
+name = handshake_job_model.__name__ + ".golden_variant_steps"
+spec = importlib.util.spec_from_file_location(name, golden / "__init__.py", submodule_search_locations=[str(golden)])
+package = importlib.util.module_from_spec(spec)
+sys.modules[name] = package
+spec.loader.exec_module(package)
+rules = sys.modules[name + ".rules"]
 print(json.dumps([rules.violations(record, "Job") for record in json.load(sys.stdin)]))
 "#;
 
@@ -266,9 +274,10 @@ fn the_python_interpreter_gives_the_rust_verdicts() {
 }
 
 /// Transpiles the golden `rules.ts` with the pinned TypeScript (type-only imports vanish) and
-/// judges the records with its `violations`. Its one value import, `../canonical.js` (the SDK's
-/// hand-written canonical JSON, for `hash_of`), is `sdk/typescript/src/canonical.ts`, transpiled
-/// the same way.
+/// judges the records with its `violations`. Its one value import, `../runtime/rules.js`, is the
+/// SDK's hand-written interpreter `sdk/typescript/src/runtime/rules.ts`, whose own import
+/// `../canonical.js` (canonical JSON, for `hash_of`) is `sdk/typescript/src/canonical.ts`, both
+/// transpiled the same way.
 const NODE: &str = r#"
 const fs = require("node:fs");
 const ts = require(process.argv[1] + "/sdk/typescript/node_modules/typescript");
@@ -281,8 +290,11 @@ function load(file, requireModule) {
   return module.exports;
 }
 const canonical = load(process.argv[1] + "/sdk/typescript/src/canonical.ts", require);
+const runtime = load(process.argv[1] + "/sdk/typescript/src/runtime/rules.ts", (name) =>
+  name === "../canonical.js" ? canonical : require(name),
+);
 const rules = {
-  exports: load(process.argv[2], (name) => (name === "../canonical.js" ? canonical : require(name))),
+  exports: load(process.argv[2], (name) => (name === "../runtime/rules.js" ? runtime : require(name))),
 };
 const records = JSON.parse(fs.readFileSync(0, "utf8"));
 const answer = records.map((record) =>

@@ -3,1135 +3,324 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any
 
 from pydantic import BaseModel, ValidationInfo
 
-SKIP_RULES = "handshake_skip_rules"
-"""Validation context key: ``context={SKIP_RULES: True}`` checks structure only.
+from .._runtime.rules import SKIP_RULES, CrossFieldRule, RuleSet
 
-A failing ``model_validator`` stops the validators of every enclosing model, so to list *every*
-violation, validate with this context and pass the result to :func:`violations`.
-"""
+__all__ = ["RULES", "SKIP_RULES", "CrossFieldRule", "broken_rules", "check", "violations"]
 
-_Condition: TypeAlias = tuple[Any, ...]
-_WalkNode: TypeAlias = tuple[Any, ...]
-
-
-class _Variant(NamedTuple):
-    """A ``[variant]`` path step: the value if its ``tag`` property is ``name``, else absent."""
-
-    tag: str
-    name: str
-
-
-class CrossFieldRule(NamedTuple):
-    """A cross-field rule: stable code, name, the record type it constrains, clause(s), message."""
-
-    code: str
-    name: str
-    on: str
-    clause: str
-    message: str
-
-
-RULES: tuple[CrossFieldRule, ...] = (
-    # a job references its profile by profile_id, so the id names one of the profiles this spec defines
-    CrossFieldRule("HSK-RULE-PRF-009", "profile_id_is_registered", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "profile_id must name a registered profile"),
-    # the Docs AI Job Profile invariant; these kinds always carry the Docs & Sheets inputs
-    CrossFieldRule("HSK-RULE-PRF-001", "docs_rewrite_and_summarize_carry_a_docs_profile", "AiJob", "§2.6.6.6.4", "doc_rewrite and doc_summarize jobs must carry a DocsAiJobProfile in job_inputs"),
-    # a job on a document says which document and how much of it, as §2.6.6.6.4 requires of the Docs profile
-    CrossFieldRule("HSK-RULE-PRF-030", "document_jobs_name_their_document", "AiJob", "§2.6.6.6.4, §2.5.10.2", "a document job's Docs & Sheets inputs must name doc_id and layer_scope"),
-    # a job on an existing sheet says which sheet; sheet exports list sheet_id among their minimum inputs
-    CrossFieldRule("HSK-RULE-PRF-031", "sheet_jobs_name_their_sheet", "AiJob", "§2.5.10.10, §2.5.10.2", "a sheet job's Docs & Sheets inputs must name sheet_id"),
-    # an import reads one source file, handed over as a file artifact
-    CrossFieldRule("HSK-RULE-PRF-032", "import_jobs_read_a_source_file", "AiJob", "§2.5.10.2", "an import job's Docs & Sheets inputs must carry source_file_artifact, an artifact of kind file"),
-    # an export says where it writes and under which export policy, the pair §2.5.10.2 A and C require
-    CrossFieldRule("HSK-RULE-PRF-033", "export_jobs_name_target_and_policy", "AiJob", "§2.5.10.2", "an export job's Docs & Sheets inputs must name export_target and policy_id"),
-    # an inline-only job edits inside existing blocks; inserting or moving blocks is structural work
-    CrossFieldRule("HSK-RULE-PRF-034", "inline_only_jobs_plan_no_structural_changes", "AiJob", "§2.5.10.4.2, §2.5.10.4.3, §2.5.10.10", "an inline-only document job must not plan insert_block or move_block"),
-    # an export renders stored content into artifacts and an export record; it writes nothing back
-    CrossFieldRule("HSK-RULE-PRF-037", "export_jobs_plan_no_operations", "AiJob", "§2.5.10.2", "an export job must not plan any operation"),
-    # identify_speakers runs speaker diarization, which the job's inputs can switch off
-    CrossFieldRule("HSK-RULE-PRF-038", "speakers_are_identified_only_with_diarization", "AiJob", "§6.2.26.1, §6.2.26.2", "an ASR job with diarization_enabled false must not plan identify_speakers"),
-    # range_kind says what a sheet operation targets, so it only means something with a sheet
-    CrossFieldRule("HSK-RULE-PRF-035", "range_kind_needs_a_sheet", "AiJob", "§2.5.10.10", "Docs & Sheets inputs with a range_kind must name sheet_id"),
-    # a chart reads a table; §2.5.11.1 makes source_table_ref optional in general but required for chart jobs
-    CrossFieldRule("HSK-RULE-PRF-036", "chart_jobs_name_their_source_table", "AiJob", "§2.5.11.1", "a chart job's Charts & Decks inputs must name source_table_ref"),
-    # the job kinds bound to the docs_sheets profile carry that profile's inputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-002", "docs_sheets_kinds_carry_docs_sheets_inputs", "AiJob", "§2.5.10, §2.6.6.6.1", "a docs_sheets job may only carry docs_sheets inputs"),
-    # the job kinds bound to the docs_sheets profile plan only the operations that profile specialises
-    CrossFieldRule("HSK-RULE-PRF-012", "docs_sheets_kinds_plan_docs_sheets_operations", "AiJob", "§2.5.10, §2.6.6.6.1", "a docs_sheets job may only plan docs_sheets operations"),
-    # the job kinds bound to the docs_sheets profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-020", "docs_sheets_kinds_carry_docs_sheets_outputs", "AiJob", "§2.5.10.2, §2.6.6.6.1", "a docs_sheets job may only carry docs_sheets outputs"),
-    # the job kinds bound to the docs_sheets profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
-    CrossFieldRule("HSK-RULE-PRF-050", "docs_sheets_kinds_carry_docs_sheets_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a docs_sheets job must carry profile_id docs_sheets_ai_v0.5"),
-    # the job kinds bound to the charts_decks profile carry that profile's inputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-003", "charts_decks_kinds_carry_charts_decks_inputs", "AiJob", "§2.5.11.1, §2.6.6.6.1", "a charts_decks job may only carry charts_decks inputs"),
-    # the job kinds bound to the charts_decks profile plan only the operations that profile specialises
-    CrossFieldRule("HSK-RULE-PRF-013", "charts_decks_kinds_plan_charts_decks_operations", "AiJob", "§2.5.11, §2.6.6.6.1", "a charts_decks job may only plan charts_decks operations"),
-    # the job kinds bound to the charts_decks profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-021", "charts_decks_kinds_carry_charts_decks_outputs", "AiJob", "§2.5.11.2, §2.6.6.6.1", "a charts_decks job may only carry charts_decks outputs"),
-    # the job kinds bound to the charts_decks profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
-    CrossFieldRule("HSK-RULE-PRF-051", "charts_decks_kinds_carry_charts_decks_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a charts_decks job must carry profile_id charts_decks_ai_v0.1"),
-    # the job kinds bound to the context_pack_builder profile carry that profile's inputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-004", "context_pack_builder_kinds_carry_context_pack_builder_inputs", "AiJob", "§2.5.12.1, §2.6.6.6.1", "a context_pack_builder job may only carry context_pack_builder inputs"),
-    # the job kinds bound to the context_pack_builder profile plan only the operations that profile specialises
-    CrossFieldRule("HSK-RULE-PRF-014", "context_pack_builder_kinds_plan_context_pack_builder_operations", "AiJob", "§2.5.12, §2.6.6.6.1", "a context_pack_builder job may only plan context_pack_builder operations"),
-    # the job kinds bound to the context_pack_builder profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-022", "context_pack_builder_kinds_carry_context_pack_builder_outputs", "AiJob", "§2.5.12.4, §2.6.6.6.1", "a context_pack_builder job may only carry context_pack_builder outputs"),
-    # the job kinds bound to the context_pack_builder profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
-    CrossFieldRule("HSK-RULE-PRF-052", "context_pack_builder_kinds_carry_context_pack_builder_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a context_pack_builder job must carry profile_id context_pack_builder_v0.1"),
-    # the job kinds bound to the asr profile carry that profile's inputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-005", "asr_kinds_carry_asr_inputs", "AiJob", "§6.2.26.1, §2.6.6.6.1", "a asr job may only carry asr inputs"),
-    # the job kinds bound to the asr profile plan only the operations that profile specialises
-    CrossFieldRule("HSK-RULE-PRF-015", "asr_kinds_plan_asr_operations", "AiJob", "§6.2.26, §2.6.6.6.1", "a asr job may only plan asr operations"),
-    # the job kinds bound to the asr profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-023", "asr_kinds_carry_asr_outputs", "AiJob", "§6.2.26.3, §2.6.6.6.1", "a asr job may only carry asr outputs"),
-    # the job kinds bound to the asr profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
-    CrossFieldRule("HSK-RULE-PRF-053", "asr_kinds_carry_asr_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a asr job must carry profile_id asr_transcribe_v0.1"),
-    # the job kinds bound to the docling profile carry that profile's inputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-006", "docling_kinds_carry_docling_inputs", "AiJob", "§6.1.6.1, §2.6.6.6.1", "a docling job may only carry docling inputs"),
-    # the job kinds bound to the docling profile plan only the operations that profile specialises
-    CrossFieldRule("HSK-RULE-PRF-016", "docling_kinds_plan_docling_operations", "AiJob", "§6.1.6, §2.6.6.6.1", "a docling job may only plan docling operations"),
-    # the job kinds bound to the docling profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-024", "docling_kinds_carry_docling_outputs", "AiJob", "§6.1.6.3, §2.6.6.6.1", "a docling job may only carry docling outputs"),
-    # the job kinds bound to the docling profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
-    CrossFieldRule("HSK-RULE-PRF-054", "docling_kinds_carry_docling_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a docling job must carry profile_id docling_ingest_v0.1"),
-    # the job kinds bound to the distillation profile carry that profile's inputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-007", "distillation_kinds_carry_distillation_inputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a distillation job may only carry distillation inputs"),
-    # the job kinds bound to the distillation profile plan only the operations that profile specialises
-    CrossFieldRule("HSK-RULE-PRF-017", "distillation_kinds_plan_distillation_operations", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a distillation job may only plan distillation operations"),
-    # the job kinds bound to the distillation profile carry that profile's outputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-025", "distillation_kinds_carry_distillation_outputs", "AiJob", "§9.1, §2.6.6.6.1", "a distillation job may only carry distillation outputs"),
-    # the job kinds bound to the distillation profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
-    CrossFieldRule("HSK-RULE-PRF-055", "distillation_kinds_carry_distillation_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a distillation job must carry profile_id distillation_v0.1"),
-    # the job kinds bound to the canvas profile carry that profile's inputs, never another profile's
-    CrossFieldRule("HSK-RULE-PRF-008", "canvas_kinds_carry_canvas_inputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job may only carry canvas inputs"),
-    # the job kinds bound to the canvas profile plan only the operations that profile specialises
-    CrossFieldRule("HSK-RULE-PRF-018", "canvas_kinds_plan_canvas_operations", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job may only plan canvas operations"),
-    # the job kinds bound to the canvas profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
-    CrossFieldRule("HSK-RULE-PRF-056", "canvas_kinds_carry_canvas_profile_id", "AiJob", "§2.6.6.2.2, §2.6.6.6.1", "a canvas job must carry profile_id canvas_ai_v0.1"),
-    # the future canvas profile declares no outputs, so its jobs carry none
-    CrossFieldRule("HSK-RULE-PRF-026", "canvas_kinds_carry_no_outputs", "AiJob", "§2.6.6.6.2, §2.6.6.6.1", "a canvas job carries no job_outputs; the canvas profile declares none"),
-    # the exporter produces one or more artifacts and every export emits artifact handles with its record
-    CrossFieldRule("HSK-RULE-PRF-027", "export_record_lists_its_artifacts", "ExportRecord", "§2.3.10.1, §2.3.10.4", "an export record must list at least one output artifact handle"),
-    # an exporter that cannot guarantee bitwise or structural determinism logs the reason in the warnings
-    CrossFieldRule("HSK-RULE-PRF-028", "best_effort_export_says_why", "ExportRecord", "§2.3.10.3", "a best_effort export must log why in warnings"),
-    # materialized paths are written for every local-file target
-    CrossFieldRule("HSK-RULE-PRF-029", "local_file_export_records_materialized_paths", "ExportRecord", "§2.3.10.9, §2.3.2", "an export to a local file must record its materialized paths"),
-    # every import and export job emits artifacts and an export record; an export's outputs list at least one artifact handle
-    CrossFieldRule("HSK-RULE-PRF-040", "document_and_sheet_exports_emit_artifacts_and_a_record", "AiJob", "§2.5.10.2, §2.3.10.4", "a document or sheet export job's outputs must carry its output artifact handles and its export record"),
-    # deck exports emit an export record and artifact handles, as references rather than inline payloads
-    CrossFieldRule("HSK-RULE-PRF-041", "deck_exports_emit_artifacts_and_a_record", "AiJob", "§2.3.10.4, §2.5.11.3", "a deck export job's outputs must carry its output artifact handles and its export record"),
-    # a document import outputs the doc_id, new or updated, that holds the imported entities
-    CrossFieldRule("HSK-RULE-PRF-042", "document_imports_name_their_document", "AiJob", "§2.5.10.2", "a document import job's outputs must name the document it created or updated"),
-    # a sheet import outputs the sheet_id that holds the imported rows, columns and cells
-    CrossFieldRule("HSK-RULE-PRF-043", "sheet_imports_name_their_sheet", "AiJob", "§2.5.10.2", "a sheet import job's outputs must name the sheet it created or updated"),
-    # the legacy mapping from source positions to ids is kept for a bounded time only
-    CrossFieldRule("HSK-RULE-PRF-044", "import_mapping_artifact_has_a_bounded_ttl", "AiJob", "§2.5.10.2", "an import's mapping artifact must carry a retention ttl"),
-    # the segments a transcription job outputs all carry that job in their provenance
-    CrossFieldRule("HSK-RULE-PRF-045", "transcript_segments_come_from_one_job", "AiJob", "§6.2.26.3", "every transcript segment of a job's outputs must name this job in its asr_origin"),
-    # the blocks an ingestion job imports all carry that job and the one file it ingested in their provenance
-    CrossFieldRule("HSK-RULE-PRF-046", "imported_blocks_come_from_one_job_and_file", "AiJob", "§6.1.6.3", "every imported block of a job's outputs must name this job and one source file in its ai_origin"),
-    # the file a block was imported from is the one file the ingestion job was given
-    CrossFieldRule("HSK-RULE-PRF-047", "imported_blocks_come_from_the_input_file", "AiJob", "§6.1.6.3, §6.1.6.1", "every imported block must name the source file of the job's Docling inputs in its ai_origin"),
-    # for a retrieval-backed call the QueryPlan id and hash, the normalized query hash and the RetrievalTrace id and hash are all logged
-    CrossFieldRule("HSK-RULE-0301", "model_call_retrieval_fields_together", "AiJobModelCall", "§2.6.6.7.14.12", "a retrieval-backed model call logs its query plan, normalized query and retrieval trace together"),
-    # analysis-only jobs read and report; their plan of mutations is empty
-    CrossFieldRule("HSK-RULE-0101", "analysis_only_plans_no_mutation", "AiJob", "§2.6.6.2.2, §2.6.6.5.2", "an analysis_only job must not plan any operation"),
-    # a job may write RawContent only when its kind is an ingestion or import kind
-    CrossFieldRule("HSK-RULE-0102", "raw_writes_only_for_ingestion", "AiJob", "§2.6.6.7.0, §2.5.10.10", "only ingestion and import jobs may write the raw layer"),
-    # prompt payloads hold full prompt text and never leave the machine
-    CrossFieldRule("HSK-RULE-0103", "prompt_payload_not_exportable", "ArtifactHandle", "§2.6.6.7.7", "a prompt_payload artifact must not be exportable"),
-    # LocalPayloadGuard; the full prompt referenced by a snapshot stays local, unexportable and expiring
-    CrossFieldRule("HSK-RULE-0104", "local_payload_guard", "ContextSnapshot", "§2.6.6.7.13, §2.6.6.7.11", "a local-only payload must be a non-exportable prompt_payload with a retention ttl"),
-    # completed_at records when the job reached a terminal state, so every terminal job has one
-    CrossFieldRule("HSK-RULE-0105", "terminal_job_has_completed_at", "AiJob", "§2.6.6.2.7, §2.6.6.3.2", "a job in a terminal state must carry completed_at"),
-    # completion time is set only when the job is terminal ("if terminal")
-    CrossFieldRule("HSK-RULE-0106", "completed_at_only_when_terminal", "AiJob", "§2.6.6.2.7, §2.6.6.3.2", "only a job in a terminal state may carry completed_at"),
-    # completed means every validator passed and the user accepted, so the job carries the passing result
-    CrossFieldRule("HSK-RULE-0107", "completed_job_passed_validation", "AiJob", "§2.6.6.3.2, §2.6.6.5.2, §2.6.5", "a completed job must carry a validation_result whose verdict is passed"),
-    # completed_with_issues is a completion with non-fatal warnings, so the validators approved and the warnings are listed
-    CrossFieldRule("HSK-RULE-0108", "completed_with_issues_job_has_warnings", "AiJob", "§2.6.6.3.2, §2.6.6.2.6", "a completed_with_issues job must carry a passed or warned validation_result and at least one warning"),
-    # awaiting_user means the validators asked for a human decision, which the validation result records
-    CrossFieldRule("HSK-RULE-0109", "awaiting_user_job_asked_by_a_validator", "AiJob", "§2.6.6.3.2, §2.6.5", "a job awaiting the user must carry a validation_result whose verdict is needs_user"),
-    # error_summary holds the error details of a job that failed, and a poisoned job failed in a way unsafe to retry
-    CrossFieldRule("HSK-RULE-0110", "failed_or_poisoned_job_says_why", "AiJob", "§2.6.6.2.6, §2.6.6.3.2", "a failed or poisoned job must carry an error_summary"),
-    # poisoned means known to be unsafe to retry, so its error is never marked retryable
-    CrossFieldRule("HSK-RULE-0111", "poisoned_job_is_not_retryable", "AiJob", "§2.6.6.3.2, §2.6.6.4", "a poisoned job's error_summary must say retryable false"),
-    # a target an operation names as an EntityRef is one of the job's entity refs, or lies inside one that covers its whole artefact
-    CrossFieldRule("HSK-RULE-0112", "planned_entity_targets_are_listed", "AiJob", "§2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2", "a planned operation's target entity must be listed in entity_refs"),
-    # the DocId target of attach_transcript, import_blocks and link_provenance is an entity ref of type doc for the whole document
-    CrossFieldRule("HSK-RULE-0113", "planned_document_targets_are_listed", "AiJob", "§2.6.6.2.3, §6.2.26.2, §6.1.6.2", "a document a planned operation writes must be listed in entity_refs as a whole doc"),
-    # every BlockId an operation names (insert_block.after, replace_block.block_id, move_block.block_id and after) is derivable from a doc ref
-    CrossFieldRule("HSK-RULE-0114", "planned_block_targets_are_derivable", "AiJob", "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10", "a block a planned operation names must be listed as a block of a doc ref, or lie in a whole doc ref"),
-    # the SheetRangeId of apply_formula and fill_down and the ColumnId of normalize_column are derivable from a sheet ref
-    CrossFieldRule("HSK-RULE-0115", "planned_sheet_targets_are_derivable", "AiJob", "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10", "a sheet range or column a planned operation names must be listed as a part of a sheet ref, or lie in a whole sheet ref"),
-    # the FileId every Docling operation reads is an entity ref of type file for the whole file
-    CrossFieldRule("HSK-RULE-0116", "planned_source_files_are_listed", "AiJob", "§2.6.6.2.3, §6.1.6.2", "a source file a planned operation reads must be listed in entity_refs as a whole file"),
-    # the MediaId of every ASR operation is an entity ref of type audio; a transcribed interval is covered by the whole asset or by exactly that time range
-    CrossFieldRule("HSK-RULE-0117", "planned_media_is_listed", "AiJob", "§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2", "a media asset a planned operation names must be listed in entity_refs as an audio ref"),
-    # a job narrowed to some documents refers to no other document
-    CrossFieldRule("HSK-RULE-0118", "entity_refs_lie_inside_the_document_scope", "AiJob", "§2.6.6.2.3, §2.6.6.5.2", "when workspace_scope lists document_ids, every doc ref must name one of them"),
-    # AIJob.context_snapshot is the job-attached repro record of this job, so its job_id is the job's own
-    CrossFieldRule("HSK-RULE-0119", "context_snapshot_is_of_this_job", "AiJob", "§2.6.6.7.3, §2.6.6.2.3", "the context snapshot a job carries must name that job in its job_id"),
-    # an artifact pointer is only replayable against the exact content it names
-    CrossFieldRule("HSK-RULE-ACE-001", "source_ref_artifact_has_hash", "SourceRef", "§2.6.6.7.2", "a source ref of kind artifact must carry its hash"),
-    # selectors name a byte range, JSONPath, line range or span segment, not the whole source
-    CrossFieldRule("HSK-RULE-ACE-002", "source_ref_selector_bounded", "SourceRef", "§2.6.6.7.2, §2.6.6.7.5.2", "a source ref selector must be bounded, never the entire artifact"),
-    # the variable suffix carries only the per-call deltas the spec lists
-    CrossFieldRule("HSK-RULE-ACE-003", "prompt_envelope_suffix_only_deltas", "PromptEnvelope", "§2.6.6.7.4", "the variable suffix may hold only deltas (user input, tool deltas, retrieved snippets, scope hints)"),
-    # the stable prefix stays stable across calls and never carries untrusted external text
-    CrossFieldRule("HSK-RULE-ACE-004", "prompt_envelope_prefix_has_no_deltas", "PromptEnvelope", "§2.6.6.7.4", "the stable prefix must not hold deltas or untrusted external text"),
-    # the three hashes a PromptEnvelope stores are recomputed from the blocks it carries; a hash that does not match its blocks cannot serve audit or replay
-    CrossFieldRule("HSK-RULE-ACE-006", "prompt_envelope_hashes_match_its_blocks", "PromptEnvelope", "§2.6.6.7.4, §2.6.6.7.5", "a prompt envelope's hashes must be the prompt hashes of its own blocks"),
-    # an explicit override overrides something; an empty one would be recorded as an override of nothing
-    CrossFieldRule("HSK-RULE-ACE-005", "scope_override_names_a_target", "ScopeOverride", "§2.6.6.7.0", "a scope override must override at least one of active event, policy, model tier or projection"),
-    # ContextDeterminismGuard; replay mode persists the candidate list so the run can be replayed
-    CrossFieldRule("HSK-RULE-ACE-010", "context_plan_replay_persists_candidates", "ContextPlan", "§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.12", "a replay-mode plan must reference its persisted candidate list"),
-    # ContextDeterminismGuard; strict mode allows approximate search only with a fixed, recorded seed
-    CrossFieldRule("HSK-RULE-ACE-011", "context_plan_strict_approximate_has_seed", "ContextPlan", "§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.0", "strict mode with approximate retrieval must record its fixed seed"),
-    # ContextDeterminismGuard; a diversity method is deterministic only with its fixed lambda logged
-    CrossFieldRule("HSK-RULE-ACE-012", "retrieval_trace_diversity_logs_lambda", "RetrievalTrace", "§2.6.6.7.14.6, §2.6.6.7.14.12", "a trace that used a diversity method must log its lambda"),
-    # ArtifactHandleOnlyGuard; a tool delta carries a bounded summary, the output itself goes to artifacts
-    CrossFieldRule("HSK-RULE-ACE-020", "tool_delta_summary_inline_limit", "ToolDelta", "§2.6.6.7.11, §2.6.6.7.7", "a tool delta summary must stay within the 2000-character inline limit"),
-    # ArtifactHandleOnlyGuard; no large tool output enters a prompt inline
-    CrossFieldRule("HSK-RULE-ACE-021", "context_block_tool_delta_inline_limit", "ContextBlock", "§2.6.6.7.11, §2.6.6.7.7, §2.6.6.7.4", "a tool_delta block must stay within the 2000-character inline limit"),
-    # ArtifactHandleOnlyGuard; compaction keeps tool output by handle and a bounded summary
-    CrossFieldRule("HSK-RULE-ACE-022", "compaction_tool_result_summary_bounded", "CompactionToolResult", "§2.6.6.7.11, §2.6.6.7.8, §2.6.6.7.7", "a compacted tool result summary must stay within the 2000-character inline limit"),
-    # every retrieved excerpt is artifact/SourceRef based and carries its bounded SourceRefs
-    CrossFieldRule("HSK-RULE-ACE-023", "context_block_snippet_has_source_refs", "ContextBlock", "§2.6.6.7.5.2, §2.6.6.7.14.6", "a retrieved snippet block must carry at least one source ref"),
-    # a full page is the last resort, and pass 3 records why it was needed
-    CrossFieldRule("HSK-RULE-ACE-025", "fullpage_evidence_says_why", "SelectedEvidence", "§2.6.6.7.5.2", "evidence fetched as a full page must record the reason for the escalation"),
-    # a snippet is pass 1, where nothing was escalated
-    CrossFieldRule("HSK-RULE-ACE-026", "snippets_are_not_escalations", "SelectedEvidence", "§2.6.6.7.5.2", "a snippet carries no escalation reason"),
-    # span extraction reads a bounded selector region; same bound as SourceRef selectors
-    CrossFieldRule("HSK-RULE-ACE-024", "evidence_span_selector_bounded", "EvidenceSpan", "§2.6.6.7.14.6, §2.6.6.7.5.2", "a span selector must be bounded, never the entire source"),
-    # the synopsis of a context pack payload is at most 800 characters
-    CrossFieldRule("HSK-RULE-ACE-030", "context_pack_synopsis_bounded", "ContextPackPayload", "§2.6.6.7.14.5", "a context pack synopsis must be at most 800 characters"),
-    # every anchor's excerpt hint is at most 200 characters
-    CrossFieldRule("HSK-RULE-ACE-031", "context_pack_excerpt_hint_bounded", "ContextPackPayload", "§2.6.6.7.14.5", "a context pack anchor excerpt_hint must be at most 200 characters"),
-    # provenance binding; a fact carries its SourceRefs, or is kept marked confidence 0
-    CrossFieldRule("HSK-RULE-ACE-032", "context_pack_facts_bound_or_zero_confidence", "ContextPackPayload", "§2.6.6.7.14.7", "a context pack fact without source refs must have confidence 0"),
-    # provenance binding; every constraint of a pack carries its SourceRefs
-    CrossFieldRule("HSK-RULE-ACE-033", "context_pack_constraints_bound", "ContextPackPayload", "§2.6.6.7.14.7", "every context pack constraint must carry at least one source ref"),
-    # provenance binding; every open loop of a pack carries its SourceRefs
-    CrossFieldRule("HSK-RULE-ACE-034", "context_pack_open_loops_bound", "ContextPackPayload", "§2.6.6.7.14.7", "every context pack open loop must carry at least one source ref"),
-    # ContextPackFreshnessGuard; without source hashes a pack's staleness cannot be decided
-    CrossFieldRule("HSK-RULE-ACE-035", "context_pack_record_has_source_hashes", "ContextPackRecord", "§2.6.6.7.14.7, §2.6.6.7.14.11", "a context pack record must list the hashes of its sources"),
-    # query planning is mandatory; a plan with no route is no plan and the call must fail instead
-    CrossFieldRule("HSK-RULE-ACE-036", "query_plan_has_route", "QueryPlan", "§2.6.6.7.14.6", "a query plan must route to at least one store"),
-    # the mandatory tie-break rule of deterministic base scoring, as the trace records the candidates
-    CrossFieldRule("HSK-RULE-ACE-049", "retrieval_candidates_are_stable_sorted", "RetrievalTrace", "§2.6.6.7.14.6", "a trace's candidates must be sorted by base_score descending, then tiebreak ascending"),
-    # the deterministic base score of §2.6.6.7.14.6 D, recomputed from the scores the candidate records
-    CrossFieldRule("HSK-RULE-ACE-055", "candidate_base_score_is_deterministic", "RetrievalCandidate", "§2.6.6.7.14.6", "a candidate's base_score must be pack + trust_adjust + the largest of lexical, vector and graph"),
-    # pack_score is 1.0 for a valid, fresh ContextPack candidate and 0.0 otherwise
-    CrossFieldRule("HSK-RULE-ACE-054", "candidate_pack_score_is_zero_or_one", "RetrievalCandidate", "§2.6.6.7.14.6", "a candidate's pack score must be 0 or 1"),
-    # the spec's kind field and the kind of the typed `ref` agree
-    CrossFieldRule("HSK-RULE-ACE-037", "retrieval_candidate_kind_matches_reference", "RetrievalCandidate", "§2.6.6.7.14.5", "a retrieval candidate's kind must be the kind of its reference"),
-    # RetrievalBudgetGuard fails when max_total_evidence_tokens is exceeded
-    CrossFieldRule("HSK-RULE-ACE-039", "retrieval_evidence_within_its_token_budget", "RetrievalTrace", "§2.6.6.7.14.11, §2.6.6.7.11", "the spans of a retrieval must fit its evidence token budget"),
-    # RetrievalBudgetGuard fails when max_snippets_total is exceeded
-    CrossFieldRule("HSK-RULE-ACE-047", "retrieval_selection_within_its_snippet_budget", "RetrievalTrace", "§2.6.6.7.14.11, §2.6.6.7.11", "a retrieval must select no more snippets than its budget allows"),
-    # RetrievalBudgetGuard fails when a bounded read exceeds max_read_tokens without a truncation flag
-    CrossFieldRule("HSK-RULE-ACE-048", "retrieval_reads_within_their_budget_or_flagged", "RetrievalTrace", "§2.6.6.7.14.11, §2.6.6.7.14.6", "a span over max_read_tokens needs a truncation flag on the trace"),
-    # RetrievalBudgetGuard; deterministic truncation sets a truncation flag
-    CrossFieldRule("HSK-RULE-ACE-038", "truncation_plan_flags_when_applied", "TruncationPlan", "§2.6.6.7.14.6, §2.6.6.7.14.11", "a truncation that was applied must raise at least one truncation flag"),
-    # a SessionLog holds one job's events, so each event names that job
-    CrossFieldRule("HSK-RULE-ACE-052", "session_log_events_are_of_its_job", "SessionLog", "§2.6.6.7.6, §11.5", "every event of a session log must name the log's job"),
-    # a compaction compacts the log it is recorded in, which is one job's
-    CrossFieldRule("HSK-RULE-ACE-053", "session_log_compactions_are_of_its_job", "SessionLog", "§2.6.6.7.6, §2.6.6.7.8", "every compaction of a session log must name the log's job"),
-    # CompactionSchemaGuard; compaction is deterministic and runs only when a trigger fires
-    CrossFieldRule("HSK-RULE-ACE-040", "compaction_event_has_trigger", "CompactionEvent", "§2.6.6.7.11, §2.6.6.7.8", "a compaction must name the trigger that fired"),
-    # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
-    CrossFieldRule("HSK-RULE-ACE-041", "compaction_decision_has_evidence", "CompactionDecision", "§2.6.6.7.11, §2.6.6.7.8", "a compacted decision must cite at least one evidence ref"),
-    # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
-    CrossFieldRule("HSK-RULE-ACE-042", "compaction_constraint_has_refs", "CompactionConstraint", "§2.6.6.7.11, §2.6.6.7.8", "a compacted constraint must cite at least one scope ref"),
-    # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
-    CrossFieldRule("HSK-RULE-ACE-043", "compaction_open_loop_has_refs", "CompactionOpenLoop", "§2.6.6.7.11, §2.6.6.7.8", "a compacted open loop must cite at least one source ref"),
-    # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
-    CrossFieldRule("HSK-RULE-ACE-044", "compaction_progress_has_refs", "CompactionProgress", "§2.6.6.7.11, §2.6.6.7.8", "compacted progress must cite at least one source ref"),
-    # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
-    CrossFieldRule("HSK-RULE-ACE-045", "compaction_tool_result_has_refs", "CompactionToolResult", "§2.6.6.7.11, §2.6.6.7.8", "a compacted tool result must cite at least one source ref"),
-    # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
-    CrossFieldRule("HSK-RULE-ACE-046", "compaction_error_has_refs", "CompactionError", "§2.6.6.7.11, §2.6.6.7.8", "a compacted error must cite at least one source ref"),
-    # MemoryPromotionGuard; no promotion without provenance, so every memory item is reversible to its evidence
-    CrossFieldRule("HSK-RULE-ACE-050", "memory_item_has_provenance", "MemoryItem", "§2.6.6.7.11, §2.6.6.7.6, §2.6.6.7.14.7", "a long-term memory item must keep at least one provenance source ref"),
-    # derived memory edges stay rebuildable from provenance; KG evidence without provenance is unusable
-    CrossFieldRule("HSK-RULE-ACE-051", "memory_graph_edge_has_provenance", "MemoryGraphEdge", "§2.6.6.7.6.1, §2.6.6.7.14.10", "a memory graph edge must keep at least one provenance source ref"),
-    # JobBoundaryRoutingGuard; a trace is the snapshots of a job that compiled context
-    CrossFieldRule("HSK-RULE-ACE-060", "job_context_trace_not_empty", "JobContextTrace", "§2.6.6.7.11, §2.6.6.7.3", "a job context trace must hold at least one snapshot"),
-    # JobBoundaryRoutingGuard; the guard compares the snapshots of one job only
-    CrossFieldRule("HSK-RULE-ACE-061", "job_context_trace_one_job", "JobContextTrace", "§2.6.6.7.11, §2.6.6.7.3", "every snapshot of a job context trace must belong to the same job"),
-    # JobBoundaryRoutingGuard; model tier cannot change mid-job
-    CrossFieldRule("HSK-RULE-ACE-062", "job_context_trace_same_model_tier", "JobContextTrace", "§2.6.6.7.11", "the model tier must not change within a job"),
-    # JobBoundaryRoutingGuard; policy cannot change mid-job
-    CrossFieldRule("HSK-RULE-ACE-063", "job_context_trace_same_policy", "JobContextTrace", "§2.6.6.7.11", "the policy profile must not change within a job"),
-    # JobBoundaryRoutingGuard; projection cannot change mid-job
-    CrossFieldRule("HSK-RULE-ACE-064", "job_context_trace_same_projection", "JobContextTrace", "§2.6.6.7.11", "the projection mode must not change within a job"),
+_RULE_SET = RuleSet(
+    rules=(
+        # a job references its profile by profile_id, so the id names one of the profiles this spec defines
+        {"code": "HSK-RULE-PRF-009", "name": "profile_id_is_registered", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "profile_id must name a registered profile", "when": None, "require": {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}},
+        # the Docs AI Job Profile invariant; these kinds always carry the Docs & Sheets inputs
+        {"code": "HSK-RULE-PRF-001", "name": "docs_rewrite_and_summarize_carry_a_docs_profile", "on": "AiJob", "clause": "§2.6.6.6.4", "message": "doc_rewrite and doc_summarize jobs must carry a DocsAiJobProfile in job_inputs", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_rewrite", "doc_summarize"]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "docs_sheets"}},
+        # a job on a document says which document and how much of it, as §2.6.6.6.4 requires of the Docs profile
+        {"code": "HSK-RULE-PRF-030", "name": "document_jobs_name_their_document", "on": "AiJob", "clause": "§2.6.6.6.4, §2.5.10.2", "message": "a document job's Docs & Sheets inputs must name doc_id and layer_scope", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md"]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "doc_id"}]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "layer_scope"}]}]}},
+        # a job on an existing sheet says which sheet; sheet exports list sheet_id among their minimum inputs
+        {"code": "HSK-RULE-PRF-031", "name": "sheet_jobs_name_their_sheet", "on": "AiJob", "clause": "§2.5.10.10, §2.5.10.2", "message": "a sheet job's Docs & Sheets inputs must name sheet_id", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}]}]}, "require": {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "sheet_id"}]}},
+        # an import reads one source file, handed over as a file artifact
+        {"code": "HSK-RULE-PRF-032", "name": "import_jobs_read_a_source_file", "on": "AiJob", "clause": "§2.5.10.2", "message": "an import job's Docs & Sheets inputs must carry source_file_artifact, an artifact of kind file", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_import_docx", "doc_import_md", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "source_file_artifact"}]}, {"op": "equals", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "source_file_artifact"}, {"key": "kind"}], "value": "file"}]}},
+        # an export says where it writes and under which export policy, the pair §2.5.10.2 A and C require
+        {"code": "HSK-RULE-PRF-033", "name": "export_jobs_name_target_and_policy", "on": "AiJob", "clause": "§2.5.10.2", "message": "an export job's Docs & Sheets inputs must name export_target and policy_id", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "export_target"}]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "policy_id"}]}]}},
+        # an inline-only job edits inside existing blocks; inserting or moving blocks is structural work
+        {"code": "HSK-RULE-PRF-034", "name": "inline_only_jobs_plan_no_structural_changes", "on": "AiJob", "clause": "§2.5.10.4.2, §2.5.10.4.3, §2.5.10.10", "message": "an inline-only document job must not plan insert_block or move_block", "when": {"op": "equals", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "block_mode"}], "value": "inline_only"}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "not_in", "path": [{"key": "op"}], "values": ["insert_block", "move_block"]}}},
+        # an export renders stored content into artifacts and an export record; it writes nothing back
+        {"code": "HSK-RULE-PRF-037", "name": "export_jobs_plan_no_operations", "on": "AiJob", "clause": "§2.5.10.2", "message": "an export job must not plan any operation", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"]}, "require": {"op": "length", "path": [{"key": "planned_operations"}], "min": None, "max": 0}},
+        # identify_speakers runs speaker diarization, which the job's inputs can switch off
+        {"code": "HSK-RULE-PRF-038", "name": "speakers_are_identified_only_with_diarization", "on": "AiJob", "clause": "§6.2.26.1, §6.2.26.2", "message": "an ASR job with diarization_enabled false must not plan identify_speakers", "when": {"op": "equals", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "asr"}, {"key": "diarization_enabled"}], "value": False}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "not_equals", "path": [{"key": "op"}], "value": "identify_speakers"}}},
+        # range_kind says what a sheet operation targets, so it only means something with a sheet
+        {"code": "HSK-RULE-PRF-035", "name": "range_kind_needs_a_sheet", "on": "AiJob", "clause": "§2.5.10.10", "message": "Docs & Sheets inputs with a range_kind must name sheet_id", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "range_kind"}]}, {"op": "not_in", "path": [{"key": "job_kind"}], "values": ["sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"]}]}, "require": {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "sheet_id"}]}},
+        # a chart reads a table; §2.5.11.1 makes source_table_ref optional in general but required for chart jobs
+        {"code": "HSK-RULE-PRF-036", "name": "chart_jobs_name_their_source_table", "on": "AiJob", "clause": "§2.5.11.1", "message": "a chart job's Charts & Decks inputs must name source_table_ref", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["chart_create", "chart_update"]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "charts_decks"}]}]}, "require": {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "charts_decks"}, {"key": "source_table_ref"}]}},
+        # the job kinds bound to the docs_sheets profile carry that profile's inputs, never another profile's
+        {"code": "HSK-RULE-PRF-002", "name": "docs_sheets_kinds_carry_docs_sheets_inputs", "on": "AiJob", "clause": "§2.5.10, §2.6.6.6.1", "message": "a docs_sheets job may only carry docs_sheets inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "docs_sheets"}},
+        # the job kinds bound to the docs_sheets profile plan only the operations that profile specialises
+        {"code": "HSK-RULE-PRF-012", "name": "docs_sheets_kinds_plan_docs_sheets_operations", "on": "AiJob", "clause": "§2.5.10, §2.6.6.6.1", "message": "a docs_sheets job may only plan docs_sheets operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column"]}}},
+        # the job kinds bound to the docs_sheets profile carry that profile's outputs, never another profile's
+        {"code": "HSK-RULE-PRF-020", "name": "docs_sheets_kinds_carry_docs_sheets_outputs", "on": "AiJob", "clause": "§2.5.10.2, §2.6.6.6.1", "message": "a docs_sheets job may only carry docs_sheets outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "docs_sheets"}},
+        # the job kinds bound to the docs_sheets profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+        {"code": "HSK-RULE-PRF-050", "name": "docs_sheets_kinds_carry_docs_sheets_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a docs_sheets job must carry profile_id docs_sheets_ai_v0.5", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "docs_sheets_ai_v0.5"}},
+        # the job kinds bound to the charts_decks profile carry that profile's inputs, never another profile's
+        {"code": "HSK-RULE-PRF-003", "name": "charts_decks_kinds_carry_charts_decks_inputs", "on": "AiJob", "clause": "§2.5.11.1, §2.6.6.6.1", "message": "a charts_decks job may only carry charts_decks inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "charts_decks"}},
+        # the job kinds bound to the charts_decks profile plan only the operations that profile specialises
+        {"code": "HSK-RULE-PRF-013", "name": "charts_decks_kinds_plan_charts_decks_operations", "on": "AiJob", "clause": "§2.5.11, §2.6.6.6.1", "message": "a charts_decks job may only plan charts_decks operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck"]}}},
+        # the job kinds bound to the charts_decks profile carry that profile's outputs, never another profile's
+        {"code": "HSK-RULE-PRF-021", "name": "charts_decks_kinds_carry_charts_decks_outputs", "on": "AiJob", "clause": "§2.5.11.2, §2.6.6.6.1", "message": "a charts_decks job may only carry charts_decks outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "charts_decks"}},
+        # the job kinds bound to the charts_decks profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+        {"code": "HSK-RULE-PRF-051", "name": "charts_decks_kinds_carry_charts_decks_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a charts_decks job must carry profile_id charts_decks_ai_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "charts_decks_ai_v0.1"}},
+        # the job kinds bound to the context_pack_builder profile carry that profile's inputs, never another profile's
+        {"code": "HSK-RULE-PRF-004", "name": "context_pack_builder_kinds_carry_context_pack_builder_inputs", "on": "AiJob", "clause": "§2.5.12.1, §2.6.6.6.1", "message": "a context_pack_builder job may only carry context_pack_builder inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["context_pack_build", "context_pack_refresh"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "context_pack_builder"}},
+        # the job kinds bound to the context_pack_builder profile plan only the operations that profile specialises
+        {"code": "HSK-RULE-PRF-014", "name": "context_pack_builder_kinds_plan_context_pack_builder_operations", "on": "AiJob", "clause": "§2.5.12, §2.6.6.6.1", "message": "a context_pack_builder job may only plan context_pack_builder operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["context_pack_build", "context_pack_refresh"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["build_context_pack", "refresh_context_pack"]}}},
+        # the job kinds bound to the context_pack_builder profile carry that profile's outputs, never another profile's
+        {"code": "HSK-RULE-PRF-022", "name": "context_pack_builder_kinds_carry_context_pack_builder_outputs", "on": "AiJob", "clause": "§2.5.12.4, §2.6.6.6.1", "message": "a context_pack_builder job may only carry context_pack_builder outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["context_pack_build", "context_pack_refresh"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "context_pack_builder"}},
+        # the job kinds bound to the context_pack_builder profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+        {"code": "HSK-RULE-PRF-052", "name": "context_pack_builder_kinds_carry_context_pack_builder_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a context_pack_builder job must carry profile_id context_pack_builder_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["context_pack_build", "context_pack_refresh"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "context_pack_builder_v0.1"}},
+        # the job kinds bound to the asr profile carry that profile's inputs, never another profile's
+        {"code": "HSK-RULE-PRF-005", "name": "asr_kinds_carry_asr_inputs", "on": "AiJob", "clause": "§6.2.26.1, §2.6.6.6.1", "message": "a asr job may only carry asr inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["asr_transcribe"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "asr"}},
+        # the job kinds bound to the asr profile plan only the operations that profile specialises
+        {"code": "HSK-RULE-PRF-015", "name": "asr_kinds_plan_asr_operations", "on": "AiJob", "clause": "§6.2.26, §2.6.6.6.1", "message": "a asr job may only plan asr operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["asr_transcribe"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript"]}}},
+        # the job kinds bound to the asr profile carry that profile's outputs, never another profile's
+        {"code": "HSK-RULE-PRF-023", "name": "asr_kinds_carry_asr_outputs", "on": "AiJob", "clause": "§6.2.26.3, §2.6.6.6.1", "message": "a asr job may only carry asr outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["asr_transcribe"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "asr"}},
+        # the job kinds bound to the asr profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+        {"code": "HSK-RULE-PRF-053", "name": "asr_kinds_carry_asr_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a asr job must carry profile_id asr_transcribe_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["asr_transcribe"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "asr_transcribe_v0.1"}},
+        # the job kinds bound to the docling profile carry that profile's inputs, never another profile's
+        {"code": "HSK-RULE-PRF-006", "name": "docling_kinds_carry_docling_inputs", "on": "AiJob", "clause": "§6.1.6.1, §2.6.6.6.1", "message": "a docling job may only carry docling inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_ingest"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "docling"}},
+        # the job kinds bound to the docling profile plan only the operations that profile specialises
+        {"code": "HSK-RULE-PRF-016", "name": "docling_kinds_plan_docling_operations", "on": "AiJob", "clause": "§6.1.6, §2.6.6.6.1", "message": "a docling job may only plan docling operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_ingest"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["extract_structure", "extract_tables", "import_blocks", "link_provenance"]}}},
+        # the job kinds bound to the docling profile carry that profile's outputs, never another profile's
+        {"code": "HSK-RULE-PRF-024", "name": "docling_kinds_carry_docling_outputs", "on": "AiJob", "clause": "§6.1.6.3, §2.6.6.6.1", "message": "a docling job may only carry docling outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_ingest"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "docling"}},
+        # the job kinds bound to the docling profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+        {"code": "HSK-RULE-PRF-054", "name": "docling_kinds_carry_docling_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a docling job must carry profile_id docling_ingest_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_ingest"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "docling_ingest_v0.1"}},
+        # the job kinds bound to the distillation profile carry that profile's inputs, never another profile's
+        {"code": "HSK-RULE-PRF-007", "name": "distillation_kinds_carry_distillation_inputs", "on": "AiJob", "clause": "§2.6.6.6.2, §2.6.6.6.1", "message": "a distillation job may only carry distillation inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["distillation_train", "distillation_eval"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "distillation"}},
+        # the job kinds bound to the distillation profile plan only the operations that profile specialises
+        {"code": "HSK-RULE-PRF-017", "name": "distillation_kinds_plan_distillation_operations", "on": "AiJob", "clause": "§2.6.6.6.2, §2.6.6.6.1", "message": "a distillation job may only plan distillation operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["distillation_train", "distillation_eval"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote"]}}},
+        # the job kinds bound to the distillation profile carry that profile's outputs, never another profile's
+        {"code": "HSK-RULE-PRF-025", "name": "distillation_kinds_carry_distillation_outputs", "on": "AiJob", "clause": "§9.1, §2.6.6.6.1", "message": "a distillation job may only carry distillation outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["distillation_train", "distillation_eval"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "distillation"}},
+        # the job kinds bound to the distillation profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+        {"code": "HSK-RULE-PRF-055", "name": "distillation_kinds_carry_distillation_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a distillation job must carry profile_id distillation_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["distillation_train", "distillation_eval"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "distillation_v0.1"}},
+        # the job kinds bound to the canvas profile carry that profile's inputs, never another profile's
+        {"code": "HSK-RULE-PRF-008", "name": "canvas_kinds_carry_canvas_inputs", "on": "AiJob", "clause": "§2.6.6.6.2, §2.6.6.6.1", "message": "a canvas job may only carry canvas inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["canvas_cluster"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "canvas"}},
+        # the job kinds bound to the canvas profile plan only the operations that profile specialises
+        {"code": "HSK-RULE-PRF-018", "name": "canvas_kinds_plan_canvas_operations", "on": "AiJob", "clause": "§2.6.6.6.2, §2.6.6.6.1", "message": "a canvas job may only plan canvas operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["canvas_cluster"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["create_nodes", "cluster_nodes", "reposition_nodes"]}}},
+        # the job kinds bound to the canvas profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
+        {"code": "HSK-RULE-PRF-056", "name": "canvas_kinds_carry_canvas_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a canvas job must carry profile_id canvas_ai_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["canvas_cluster"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "canvas_ai_v0.1"}},
+        # the future canvas profile declares no outputs, so its jobs carry none
+        {"code": "HSK-RULE-PRF-026", "name": "canvas_kinds_carry_no_outputs", "on": "AiJob", "clause": "§2.6.6.6.2, §2.6.6.6.1", "message": "a canvas job carries no job_outputs; the canvas profile declares none", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["canvas_cluster"]}, "require": {"op": "absent", "path": [{"key": "job_outputs"}]}},
+        # the exporter produces one or more artifacts and every export emits artifact handles with its record
+        {"code": "HSK-RULE-PRF-027", "name": "export_record_lists_its_artifacts", "on": "ExportRecord", "clause": "§2.3.10.1, §2.3.10.4", "message": "an export record must list at least one output artifact handle", "when": None, "require": {"op": "length", "path": [{"key": "output_artifact_handles"}], "min": 1, "max": None}},
+        # an exporter that cannot guarantee bitwise or structural determinism logs the reason in the warnings
+        {"code": "HSK-RULE-PRF-028", "name": "best_effort_export_says_why", "on": "ExportRecord", "clause": "§2.3.10.3", "message": "a best_effort export must log why in warnings", "when": {"op": "equals", "path": [{"key": "determinism_level"}], "value": "best_effort"}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "warnings"}]}, {"op": "length", "path": [{"key": "warnings"}], "min": 1, "max": None}]}},
+        # materialized paths are written for every local-file target
+        {"code": "HSK-RULE-PRF-029", "name": "local_file_export_records_materialized_paths", "on": "ExportRecord", "clause": "§2.3.10.9, §2.3.2", "message": "an export to a local file must record its materialized paths", "when": {"op": "equals", "path": [{"key": "export_target"}, {"key": "target"}], "value": "local_file"}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "materialized_paths"}]}, {"op": "length", "path": [{"key": "materialized_paths"}], "min": 1, "max": None}]}},
+        # every import and export job emits artifacts and an export record; an export's outputs list at least one artifact handle
+        {"code": "HSK-RULE-PRF-040", "name": "document_and_sheet_exports_emit_artifacts_and_a_record", "on": "AiJob", "clause": "§2.5.10.2, §2.3.10.4", "message": "a document or sheet export job's outputs must carry its output artifact handles and its export record", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "output_artifact_handles"}]}, {"op": "length", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "output_artifact_handles"}], "min": 1, "max": None}, {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "export_record"}]}]}},
+        # deck exports emit an export record and artifact handles, as references rather than inline payloads
+        {"code": "HSK-RULE-PRF-041", "name": "deck_exports_emit_artifacts_and_a_record", "on": "AiJob", "clause": "§2.3.10.4, §2.5.11.3", "message": "a deck export job's outputs must carry its output artifact handles and its export record", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["deck_export_pptx", "deck_export_pdf", "deck_export_html"]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "charts_decks"}, {"key": "output_artifact_handles"}]}, {"op": "length", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "charts_decks"}, {"key": "output_artifact_handles"}], "min": 1, "max": None}, {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "charts_decks"}, {"key": "export_record"}]}]}},
+        # a document import outputs the doc_id, new or updated, that holds the imported entities
+        {"code": "HSK-RULE-PRF-042", "name": "document_imports_name_their_document", "on": "AiJob", "clause": "§2.5.10.2", "message": "a document import job's outputs must name the document it created or updated", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_import_docx", "doc_import_md"]}]}, "require": {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "doc_id"}]}},
+        # a sheet import outputs the sheet_id that holds the imported rows, columns and cells
+        {"code": "HSK-RULE-PRF-043", "name": "sheet_imports_name_their_sheet", "on": "AiJob", "clause": "§2.5.10.2", "message": "a sheet import job's outputs must name the sheet it created or updated", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}]}, "require": {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "sheet_id"}]}},
+        # the legacy mapping from source positions to ids is kept for a bounded time only
+        {"code": "HSK-RULE-PRF-044", "name": "import_mapping_artifact_has_a_bounded_ttl", "on": "AiJob", "clause": "§2.5.10.2", "message": "an import's mapping artifact must carry a retention ttl", "when": {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "mapping_artifact"}]}, "require": {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "mapping_artifact"}, {"key": "retention_ttl_days"}]}},
+        # the segments a transcription job outputs all carry that job in their provenance
+        {"code": "HSK-RULE-PRF-045", "name": "transcript_segments_come_from_one_job", "on": "AiJob", "clause": "§6.2.26.3", "message": "every transcript segment of a job's outputs must name this job in its asr_origin", "when": None, "require": {"op": "each", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "asr"}, {"key": "transcript_segments"}], "condition": {"op": "same_as", "path": [{"key": "asr_origin"}, {"key": "job_id"}], "other": [{"key": "job_id"}], "uuids": True}}},
+        # the blocks an ingestion job imports all carry that job and the one file it ingested in their provenance
+        {"code": "HSK-RULE-PRF-046", "name": "imported_blocks_come_from_one_job_and_file", "on": "AiJob", "clause": "§6.1.6.3", "message": "every imported block of a job's outputs must name this job and one source file in its ai_origin", "when": None, "require": {"op": "all", "conditions": [{"op": "each", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docling"}, {"key": "imported_blocks"}], "condition": {"op": "same_as", "path": [{"key": "ai_origin"}, {"key": "job_id"}], "other": [{"key": "job_id"}], "uuids": True}}, {"op": "all_equal", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docling"}, {"key": "imported_blocks"}], "key": [{"key": "ai_origin"}, {"key": "source_file_id"}]}]}},
+        # the file a block was imported from is the one file the ingestion job was given
+        {"code": "HSK-RULE-PRF-047", "name": "imported_blocks_come_from_the_input_file", "on": "AiJob", "clause": "§6.1.6.3, §6.1.6.1", "message": "every imported block must name the source file of the job's Docling inputs in its ai_origin", "when": {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docling"}]}, "require": {"op": "each", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docling"}, {"key": "imported_blocks"}], "condition": {"op": "same_as", "path": [{"key": "ai_origin"}, {"key": "source_file_id"}], "other": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docling"}, {"key": "source_file_id"}], "uuids": True}}},
+        # for a retrieval-backed call the QueryPlan id and hash, the normalized query hash and the RetrievalTrace id and hash are all logged
+        {"code": "HSK-RULE-0301", "name": "model_call_retrieval_fields_together", "on": "AiJobModelCall", "clause": "§2.6.6.7.14.12", "message": "a retrieval-backed model call logs its query plan, normalized query and retrieval trace together", "when": {"op": "any", "conditions": [{"op": "present", "path": [{"key": "query_plan_id"}]}, {"op": "present", "path": [{"key": "retrieval_trace_id"}]}, {"op": "present", "path": [{"key": "normalized_query_hash"}]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "query_plan_id"}]}, {"op": "present", "path": [{"key": "query_plan_hash"}]}, {"op": "present", "path": [{"key": "normalized_query_hash"}]}, {"op": "present", "path": [{"key": "retrieval_trace_id"}]}, {"op": "present", "path": [{"key": "retrieval_trace_hash"}]}]}},
+        # analysis-only jobs read and report; their plan of mutations is empty
+        {"code": "HSK-RULE-0101", "name": "analysis_only_plans_no_mutation", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.5.2", "message": "an analysis_only job must not plan any operation", "when": {"op": "equals", "path": [{"key": "access_mode"}], "value": "analysis_only"}, "require": {"op": "length", "path": [{"key": "planned_operations"}], "min": None, "max": 0}},
+        # a job may write RawContent only when its kind is an ingestion or import kind
+        {"code": "HSK-RULE-0102", "name": "raw_writes_only_for_ingestion", "on": "AiJob", "clause": "§2.6.6.7.0, §2.5.10.10", "message": "only ingestion and import jobs may write the raw layer", "when": {"op": "contains", "path": [{"key": "layer_scope"}, {"key": "write", "fallback": ["derived"]}], "value": "raw"}, "require": {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_ingest", "doc_import_docx", "doc_import_md", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}},
+        # prompt payloads hold full prompt text and never leave the machine
+        {"code": "HSK-RULE-0103", "name": "prompt_payload_not_exportable", "on": "ArtifactHandle", "clause": "§2.6.6.7.7", "message": "a prompt_payload artifact must not be exportable", "when": {"op": "equals", "path": [{"key": "kind"}], "value": "prompt_payload"}, "require": {"op": "equals", "path": [{"key": "exportable", "fallback": False}], "value": False}},
+        # LocalPayloadGuard; the full prompt referenced by a snapshot stays local, unexportable and expiring
+        {"code": "HSK-RULE-0104", "name": "local_payload_guard", "on": "ContextSnapshot", "clause": "§2.6.6.7.13, §2.6.6.7.11", "message": "a local-only payload must be a non-exportable prompt_payload with a retention ttl", "when": {"op": "present", "path": [{"key": "local_only_payload_ref"}]}, "require": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "local_only_payload_ref"}, {"key": "kind"}], "value": "prompt_payload"}, {"op": "equals", "path": [{"key": "local_only_payload_ref"}, {"key": "exportable", "fallback": False}], "value": False}, {"op": "present", "path": [{"key": "local_only_payload_ref"}, {"key": "retention_ttl_days"}]}]}},
+        # completed_at records when the job reached a terminal state, so every terminal job has one
+        {"code": "HSK-RULE-0105", "name": "terminal_job_has_completed_at", "on": "AiJob", "clause": "§2.6.6.2.7, §2.6.6.3.2", "message": "a job in a terminal state must carry completed_at", "when": {"op": "in", "path": [{"key": "state"}], "values": ["completed", "completed_with_issues", "cancelled", "poisoned"]}, "require": {"op": "present", "path": [{"key": "completed_at"}]}},
+        # completion time is set only when the job is terminal ("if terminal")
+        {"code": "HSK-RULE-0106", "name": "completed_at_only_when_terminal", "on": "AiJob", "clause": "§2.6.6.2.7, §2.6.6.3.2", "message": "only a job in a terminal state may carry completed_at", "when": {"op": "present", "path": [{"key": "completed_at"}]}, "require": {"op": "in", "path": [{"key": "state"}], "values": ["completed", "completed_with_issues", "cancelled", "poisoned"]}},
+        # completed means every validator passed and the user accepted, so the job carries the passing result
+        {"code": "HSK-RULE-0107", "name": "completed_job_passed_validation", "on": "AiJob", "clause": "§2.6.6.3.2, §2.6.6.5.2, §2.6.5", "message": "a completed job must carry a validation_result whose verdict is passed", "when": {"op": "equals", "path": [{"key": "state"}], "value": "completed"}, "require": {"op": "equals", "path": [{"key": "validation_result"}, {"key": "verdict"}], "value": "passed"}},
+        # completed_with_issues is a completion with non-fatal warnings, so the validators approved and the warnings are listed
+        {"code": "HSK-RULE-0108", "name": "completed_with_issues_job_has_warnings", "on": "AiJob", "clause": "§2.6.6.3.2, §2.6.6.2.6", "message": "a completed_with_issues job must carry a passed or warned validation_result and at least one warning", "when": {"op": "equals", "path": [{"key": "state"}], "value": "completed_with_issues"}, "require": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "validation_result"}, {"key": "verdict"}], "values": ["passed", "warned"]}, {"op": "present", "path": [{"key": "warnings"}]}, {"op": "length", "path": [{"key": "warnings"}], "min": 1, "max": None}]}},
+        # awaiting_user means the validators asked for a human decision, which the validation result records
+        {"code": "HSK-RULE-0109", "name": "awaiting_user_job_asked_by_a_validator", "on": "AiJob", "clause": "§2.6.6.3.2, §2.6.5", "message": "a job awaiting the user must carry a validation_result whose verdict is needs_user", "when": {"op": "equals", "path": [{"key": "state"}], "value": "awaiting_user"}, "require": {"op": "equals", "path": [{"key": "validation_result"}, {"key": "verdict"}], "value": "needs_user"}},
+        # error_summary holds the error details of a job that failed, and a poisoned job failed in a way unsafe to retry
+        {"code": "HSK-RULE-0110", "name": "failed_or_poisoned_job_says_why", "on": "AiJob", "clause": "§2.6.6.2.6, §2.6.6.3.2", "message": "a failed or poisoned job must carry an error_summary", "when": {"op": "in", "path": [{"key": "state"}], "values": ["failed", "poisoned"]}, "require": {"op": "present", "path": [{"key": "error_summary"}]}},
+        # poisoned means known to be unsafe to retry, so its error is never marked retryable
+        {"code": "HSK-RULE-0111", "name": "poisoned_job_is_not_retryable", "on": "AiJob", "clause": "§2.6.6.3.2, §2.6.6.4", "message": "a poisoned job's error_summary must say retryable false", "when": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "state"}], "value": "poisoned"}, {"op": "present", "path": [{"key": "error_summary"}]}]}, "require": {"op": "equals", "path": [{"key": "error_summary"}, {"key": "retryable"}], "value": False}},
+        # a target an operation names as an EntityRef is one of the job's entity refs, or lies inside one that covers its whole artefact
+        {"code": "HSK-RULE-0112", "name": "planned_entity_targets_are_listed", "on": "AiJob", "clause": "§2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2", "message": "a planned operation's target entity must be listed in entity_refs", "when": None, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "update_metadata"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "update_metadata"}, {"key": "target"}, {"key": "artefact_type"}], "uuids": False}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "update_metadata"}, {"key": "target"}, {"key": "artefact_id"}], "uuids": True}], "filter": {"op": "absent", "path": [{"key": "selector"}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "update_metadata"}, {"key": "target"}, {"key": "artefact_type"}], "uuids": False}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "update_metadata"}, {"key": "target"}, {"key": "artefact_id"}], "uuids": True}, {"key": [{"key": "selector"}], "value": [{"tag": "op", "variant": "update_metadata"}, {"key": "target"}, {"key": "selector"}], "uuids": False}], "filter": None}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "create_chart"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "create_chart"}, {"key": "source_table_ref"}, {"key": "artefact_type"}], "uuids": False}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "create_chart"}, {"key": "source_table_ref"}, {"key": "artefact_id"}], "uuids": True}], "filter": {"op": "absent", "path": [{"key": "selector"}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "create_chart"}, {"key": "source_table_ref"}, {"key": "artefact_type"}], "uuids": False}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "create_chart"}, {"key": "source_table_ref"}, {"key": "artefact_id"}], "uuids": True}, {"key": [{"key": "selector"}], "value": [{"tag": "op", "variant": "create_chart"}, {"key": "source_table_ref"}, {"key": "selector"}], "uuids": False}], "filter": None}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "build_context_pack"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "build_context_pack"}, {"key": "target_ref"}, {"key": "artefact_type"}], "uuids": False}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "build_context_pack"}, {"key": "target_ref"}, {"key": "artefact_id"}], "uuids": True}], "filter": {"op": "absent", "path": [{"key": "selector"}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "build_context_pack"}, {"key": "target_ref"}, {"key": "artefact_type"}], "uuids": False}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "build_context_pack"}, {"key": "target_ref"}, {"key": "artefact_id"}], "uuids": True}, {"key": [{"key": "selector"}], "value": [{"tag": "op", "variant": "build_context_pack"}, {"key": "target_ref"}, {"key": "selector"}], "uuids": False}], "filter": None}]}]}}},
+        # the DocId target of attach_transcript, import_blocks and link_provenance is an entity ref of type doc for the whole document
+        {"code": "HSK-RULE-0113", "name": "planned_document_targets_are_listed", "on": "AiJob", "clause": "§2.6.6.2.3, §6.2.26.2, §6.1.6.2", "message": "a document a planned operation writes must be listed in entity_refs as a whole doc", "when": None, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "attach_transcript"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "attach_transcript"}, {"key": "target_doc_id"}], "uuids": True}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "import_blocks"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "import_blocks"}, {"key": "target_doc_id"}], "uuids": True}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "link_provenance"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "link_provenance"}, {"key": "target_doc_id"}], "uuids": True}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}]}}},
+        # every BlockId an operation names (insert_block.after, replace_block.block_id, move_block.block_id and after) is derivable from a doc ref
+        {"code": "HSK-RULE-0114", "name": "planned_block_targets_are_derivable", "on": "AiJob", "clause": "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10", "message": "a block a planned operation names must be listed as a block of a doc ref, or lie in a whole doc ref", "when": None, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "insert_block"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "block_id"}, {"key": "block_id"}], "value": [{"tag": "op", "variant": "insert_block"}, {"key": "after"}], "uuids": False}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "replace_block"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "block_id"}, {"key": "block_id"}], "value": [{"tag": "op", "variant": "replace_block"}, {"key": "block_id"}], "uuids": False}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "move_block"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "block_id"}, {"key": "block_id"}], "value": [{"tag": "op", "variant": "move_block"}, {"key": "block_id"}], "uuids": False}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "move_block"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "block_id"}, {"key": "block_id"}], "value": [{"tag": "op", "variant": "move_block"}, {"key": "after"}], "uuids": False}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}}]}]}}},
+        # the SheetRangeId of apply_formula and fill_down and the ColumnId of normalize_column are derivable from a sheet ref
+        {"code": "HSK-RULE-0115", "name": "planned_sheet_targets_are_derivable", "on": "AiJob", "clause": "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10", "message": "a sheet range or column a planned operation names must be listed as a part of a sheet ref, or lie in a whole sheet ref", "when": None, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "apply_formula"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "range"}, {"key": "range_id"}], "value": [{"tag": "op", "variant": "apply_formula"}, {"key": "range"}], "uuids": False}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "fill_down"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "range"}, {"key": "range_id"}], "value": [{"tag": "op", "variant": "fill_down"}, {"key": "range"}], "uuids": False}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "normalize_column"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "column_id"}, {"key": "column_id"}], "value": [{"tag": "op", "variant": "normalize_column"}, {"key": "column_id"}], "uuids": False}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}}]}]}}},
+        # the FileId every Docling operation reads is an entity ref of type file for the whole file
+        {"code": "HSK-RULE-0116", "name": "planned_source_files_are_listed", "on": "AiJob", "clause": "§2.6.6.2.3, §6.1.6.2", "message": "a source file a planned operation reads must be listed in entity_refs as a whole file", "when": None, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "extract_structure"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "extract_structure"}, {"key": "source_file_id"}], "uuids": True}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "file"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "extract_tables"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "extract_tables"}, {"key": "source_file_id"}], "uuids": True}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "file"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "import_blocks"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "import_blocks"}, {"key": "source_file_id"}], "uuids": True}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "file"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "link_provenance"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "link_provenance"}, {"key": "source_file_id"}], "uuids": True}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "file"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}]}}},
+        # the MediaId of every ASR operation is an entity ref of type audio; a transcribed interval is covered by the whole asset or by exactly that time range
+        {"code": "HSK-RULE-0117", "name": "planned_media_is_listed", "on": "AiJob", "clause": "§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2", "message": "a media asset a planned operation names must be listed in entity_refs as an audio ref", "when": None, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "transcribe_segment"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "transcribe_segment"}, {"key": "media_id"}], "uuids": True}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "audio"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "transcribe_segment"}, {"key": "media_id"}], "uuids": True}, {"key": [{"key": "selector"}, {"tag": "kind", "variant": "time_range"}, {"key": "start_ms"}], "value": [{"tag": "op", "variant": "transcribe_segment"}, {"key": "time_range"}, {"key": "start_ms"}], "uuids": False}, {"key": [{"key": "selector"}, {"tag": "kind", "variant": "time_range"}, {"key": "end_ms"}], "value": [{"tag": "op", "variant": "transcribe_segment"}, {"key": "time_range"}, {"key": "end_ms"}], "uuids": False}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "audio"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "align_transcript"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "align_transcript"}, {"key": "media_id"}], "uuids": True}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "audio"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "identify_speakers"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "identify_speakers"}, {"key": "media_id"}], "uuids": True}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "audio"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "attach_transcript"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "attach_transcript"}, {"key": "media_id"}], "uuids": True}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "audio"}}]}]}}},
+        # a job narrowed to some documents refers to no other document
+        {"code": "HSK-RULE-0118", "name": "entity_refs_lie_inside_the_document_scope", "on": "AiJob", "clause": "§2.6.6.2.3, §2.6.6.5.2", "message": "when workspace_scope lists document_ids, every doc ref must name one of them", "when": {"op": "present", "path": [{"key": "workspace_scope"}, {"key": "document_ids"}]}, "require": {"op": "each", "path": [{"key": "entity_refs"}], "condition": {"op": "any", "conditions": [{"op": "not_equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "member_of", "list": [{"key": "workspace_scope"}, {"key": "document_ids"}], "matches": [{"key": None, "value": [{"key": "artefact_id"}], "uuids": True}], "filter": None}]}}},
+        # AIJob.context_snapshot is the job-attached repro record of this job, so its job_id is the job's own
+        {"code": "HSK-RULE-0119", "name": "context_snapshot_is_of_this_job", "on": "AiJob", "clause": "§2.6.6.7.3, §2.6.6.2.3", "message": "the context snapshot a job carries must name that job in its job_id", "when": None, "require": {"op": "any", "conditions": [{"op": "absent", "path": [{"key": "context_snapshot"}]}, {"op": "same_as", "path": [{"key": "context_snapshot"}, {"key": "job_id"}], "other": [{"key": "job_id"}], "uuids": True}]}},
+        # an artifact pointer is only replayable against the exact content it names
+        {"code": "HSK-RULE-ACE-001", "name": "source_ref_artifact_has_hash", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "a source ref of kind artifact must carry its hash", "when": {"op": "equals", "path": [{"key": "kind"}], "value": "artifact"}, "require": {"op": "present", "path": [{"key": "hash"}]}},
+        # selectors name a byte range, JSONPath, line range or span segment, not the whole source
+        {"code": "HSK-RULE-ACE-002", "name": "source_ref_selector_bounded", "on": "SourceRef", "clause": "§2.6.6.7.2, §2.6.6.7.5.2", "message": "a source ref selector must be bounded, never the entire artifact", "when": None, "require": {"op": "all", "conditions": [{"op": "length", "path": [{"key": "selector"}], "min": 1, "max": 512}, {"op": "not_in", "path": [{"key": "selector"}], "values": ["*", "all", "full", "entire", "$"]}]}},
+        # the variable suffix carries only the per-call deltas the spec lists
+        {"code": "HSK-RULE-ACE-003", "name": "prompt_envelope_suffix_only_deltas", "on": "PromptEnvelope", "clause": "§2.6.6.7.4", "message": "the variable suffix may hold only deltas (user input, tool deltas, retrieved snippets, scope hints)", "when": None, "require": {"op": "each", "path": [{"key": "variable_suffix"}, {"key": "blocks"}], "condition": {"op": "in", "path": [{"key": "kind"}], "values": ["user_input", "tool_delta", "retrieved_snippet", "scope_hint"]}}},
+        # the stable prefix stays stable across calls and never carries untrusted external text
+        {"code": "HSK-RULE-ACE-004", "name": "prompt_envelope_prefix_has_no_deltas", "on": "PromptEnvelope", "clause": "§2.6.6.7.4", "message": "the stable prefix must not hold deltas or untrusted external text", "when": None, "require": {"op": "each", "path": [{"key": "stable_prefix"}, {"key": "blocks"}], "condition": {"op": "not_in", "path": [{"key": "kind"}], "values": ["user_input", "tool_delta", "retrieved_snippet", "scope_hint"]}}},
+        # the three hashes a PromptEnvelope stores are recomputed from the blocks it carries; a hash that does not match its blocks cannot serve audit or replay
+        {"code": "HSK-RULE-ACE-006", "name": "prompt_envelope_hashes_match_its_blocks", "on": "PromptEnvelope", "clause": "§2.6.6.7.4, §2.6.6.7.5", "message": "a prompt envelope's hashes must be the prompt hashes of its own blocks", "when": None, "require": {"op": "all", "conditions": [{"op": "hash_of", "path": [{"key": "stable_prefix_hash"}], "form": "prompt_blocks", "parts": [[{"key": "stable_prefix"}, {"key": "blocks"}]]}, {"op": "hash_of", "path": [{"key": "variable_suffix_hash"}], "form": "prompt_blocks", "parts": [[{"key": "variable_suffix"}, {"key": "blocks"}]]}, {"op": "hash_of", "path": [{"key": "full_prompt_hash"}], "form": "prompt_blocks", "parts": [[{"key": "stable_prefix"}, {"key": "blocks"}], [{"key": "variable_suffix"}, {"key": "blocks"}]]}]}},
+        # an explicit override overrides something; an empty one would be recorded as an override of nothing
+        {"code": "HSK-RULE-ACE-005", "name": "scope_override_names_a_target", "on": "ScopeOverride", "clause": "§2.6.6.7.0", "message": "a scope override must override at least one of active event, policy, model tier or projection", "when": None, "require": {"op": "any", "conditions": [{"op": "present", "path": [{"key": "active_event_id"}]}, {"op": "present", "path": [{"key": "policy_profile_id"}]}, {"op": "present", "path": [{"key": "model_tier"}]}, {"op": "present", "path": [{"key": "projection_mode"}]}]}},
+        # ContextDeterminismGuard; replay mode persists the candidate list so the run can be replayed
+        {"code": "HSK-RULE-ACE-010", "name": "context_plan_replay_persists_candidates", "on": "ContextPlan", "clause": "§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.12", "message": "a replay-mode plan must reference its persisted candidate list", "when": {"op": "equals", "path": [{"key": "determinism_mode"}], "value": "replay"}, "require": {"op": "present", "path": [{"key": "retrieval"}, {"key": "candidate_list_ref"}]}},
+        # ContextDeterminismGuard; strict mode allows approximate search only with a fixed, recorded seed
+        {"code": "HSK-RULE-ACE-011", "name": "context_plan_strict_approximate_has_seed", "on": "ContextPlan", "clause": "§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.0", "message": "strict mode with approximate retrieval must record its fixed seed", "when": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "determinism_mode"}], "value": "strict"}, {"op": "equals", "path": [{"key": "retrieval"}, {"key": "approximate"}], "value": True}]}, "require": {"op": "present", "path": [{"key": "retrieval"}, {"key": "seed"}]}},
+        # ContextDeterminismGuard; a diversity method is deterministic only with its fixed lambda logged
+        {"code": "HSK-RULE-ACE-012", "name": "retrieval_trace_diversity_logs_lambda", "on": "RetrievalTrace", "clause": "§2.6.6.7.14.6, §2.6.6.7.14.12", "message": "a trace that used a diversity method must log its lambda", "when": {"op": "equals", "path": [{"key": "diversity"}, {"key": "used"}], "value": True}, "require": {"op": "present", "path": [{"key": "diversity"}, {"key": "lambda"}]}},
+        # ArtifactHandleOnlyGuard; a tool delta carries a bounded summary, the output itself goes to artifacts
+        {"code": "HSK-RULE-ACE-020", "name": "tool_delta_summary_inline_limit", "on": "ToolDelta", "clause": "§2.6.6.7.11, §2.6.6.7.7", "message": "a tool delta summary must stay within the 2000-character inline limit", "when": None, "require": {"op": "length", "path": [{"key": "summary"}], "min": None, "max": 2000}},
+        # ArtifactHandleOnlyGuard; no large tool output enters a prompt inline
+        {"code": "HSK-RULE-ACE-021", "name": "context_block_tool_delta_inline_limit", "on": "ContextBlock", "clause": "§2.6.6.7.11, §2.6.6.7.7, §2.6.6.7.4", "message": "a tool_delta block must stay within the 2000-character inline limit", "when": {"op": "equals", "path": [{"key": "kind"}], "value": "tool_delta"}, "require": {"op": "length", "path": [{"key": "content"}], "min": None, "max": 2000}},
+        # ArtifactHandleOnlyGuard; compaction keeps tool output by handle and a bounded summary
+        {"code": "HSK-RULE-ACE-022", "name": "compaction_tool_result_summary_bounded", "on": "CompactionToolResult", "clause": "§2.6.6.7.11, §2.6.6.7.8, §2.6.6.7.7", "message": "a compacted tool result summary must stay within the 2000-character inline limit", "when": None, "require": {"op": "length", "path": [{"key": "summary"}], "min": None, "max": 2000}},
+        # every retrieved excerpt is artifact/SourceRef based and carries its bounded SourceRefs
+        {"code": "HSK-RULE-ACE-023", "name": "context_block_snippet_has_source_refs", "on": "ContextBlock", "clause": "§2.6.6.7.5.2, §2.6.6.7.14.6", "message": "a retrieved snippet block must carry at least one source ref", "when": {"op": "equals", "path": [{"key": "kind"}], "value": "retrieved_snippet"}, "require": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": None}},
+        # a full page is the last resort, and pass 3 records why it was needed
+        {"code": "HSK-RULE-ACE-025", "name": "fullpage_evidence_says_why", "on": "SelectedEvidence", "clause": "§2.6.6.7.5.2", "message": "evidence fetched as a full page must record the reason for the escalation", "when": {"op": "equals", "path": [{"key": "fetch_depth"}], "value": "fullpage"}, "require": {"op": "present", "path": [{"key": "escalation_reason"}]}},
+        # a snippet is pass 1, where nothing was escalated
+        {"code": "HSK-RULE-ACE-026", "name": "snippets_are_not_escalations", "on": "SelectedEvidence", "clause": "§2.6.6.7.5.2", "message": "a snippet carries no escalation reason", "when": {"op": "equals", "path": [{"key": "fetch_depth"}], "value": "snippet"}, "require": {"op": "absent", "path": [{"key": "escalation_reason"}]}},
+        # span extraction reads a bounded selector region; same bound as SourceRef selectors
+        {"code": "HSK-RULE-ACE-024", "name": "evidence_span_selector_bounded", "on": "EvidenceSpan", "clause": "§2.6.6.7.14.6, §2.6.6.7.5.2", "message": "a span selector must be bounded, never the entire source", "when": None, "require": {"op": "all", "conditions": [{"op": "length", "path": [{"key": "selector"}], "min": 1, "max": 512}, {"op": "not_in", "path": [{"key": "selector"}], "values": ["*", "all", "full", "entire", "$"]}]}},
+        # the synopsis of a context pack payload is at most 800 characters
+        {"code": "HSK-RULE-ACE-030", "name": "context_pack_synopsis_bounded", "on": "ContextPackPayload", "clause": "§2.6.6.7.14.5", "message": "a context pack synopsis must be at most 800 characters", "when": None, "require": {"op": "length", "path": [{"key": "synopsis"}], "min": None, "max": 800}},
+        # every anchor's excerpt hint is at most 200 characters
+        {"code": "HSK-RULE-ACE-031", "name": "context_pack_excerpt_hint_bounded", "on": "ContextPackPayload", "clause": "§2.6.6.7.14.5", "message": "a context pack anchor excerpt_hint must be at most 200 characters", "when": None, "require": {"op": "each", "path": [{"key": "anchors"}], "condition": {"op": "length", "path": [{"key": "excerpt_hint"}], "min": None, "max": 200}}},
+        # provenance binding; a fact carries its SourceRefs, or is kept marked confidence 0
+        {"code": "HSK-RULE-ACE-032", "name": "context_pack_facts_bound_or_zero_confidence", "on": "ContextPackPayload", "clause": "§2.6.6.7.14.7", "message": "a context pack fact without source refs must have confidence 0", "when": None, "require": {"op": "each", "path": [{"key": "facts"}], "condition": {"op": "any", "conditions": [{"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": None}, {"op": "equals", "path": [{"key": "confidence"}], "value": 0.0}]}}},
+        # provenance binding; every constraint of a pack carries its SourceRefs
+        {"code": "HSK-RULE-ACE-033", "name": "context_pack_constraints_bound", "on": "ContextPackPayload", "clause": "§2.6.6.7.14.7", "message": "every context pack constraint must carry at least one source ref", "when": None, "require": {"op": "each", "path": [{"key": "constraints"}], "condition": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": None}}},
+        # provenance binding; every open loop of a pack carries its SourceRefs
+        {"code": "HSK-RULE-ACE-034", "name": "context_pack_open_loops_bound", "on": "ContextPackPayload", "clause": "§2.6.6.7.14.7", "message": "every context pack open loop must carry at least one source ref", "when": None, "require": {"op": "each", "path": [{"key": "open_loops"}], "condition": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": None}}},
+        # ContextPackFreshnessGuard; without source hashes a pack's staleness cannot be decided
+        {"code": "HSK-RULE-ACE-035", "name": "context_pack_record_has_source_hashes", "on": "ContextPackRecord", "clause": "§2.6.6.7.14.7, §2.6.6.7.14.11", "message": "a context pack record must list the hashes of its sources", "when": None, "require": {"op": "length", "path": [{"key": "source_hashes"}], "min": 1, "max": None}},
+        # query planning is mandatory; a plan with no route is no plan and the call must fail instead
+        {"code": "HSK-RULE-ACE-036", "name": "query_plan_has_route", "on": "QueryPlan", "clause": "§2.6.6.7.14.6", "message": "a query plan must route to at least one store", "when": None, "require": {"op": "length", "path": [{"key": "route"}], "min": 1, "max": None}},
+        # the mandatory tie-break rule of deterministic base scoring, as the trace records the candidates
+        {"code": "HSK-RULE-ACE-049", "name": "retrieval_candidates_are_stable_sorted", "on": "RetrievalTrace", "clause": "§2.6.6.7.14.6", "message": "a trace's candidates must be sorted by base_score descending, then tiebreak ascending", "when": None, "require": {"op": "sorted_by", "path": [{"key": "candidates"}], "keys": [{"path": [{"key": "base_score"}], "numeric": True, "descending": True}, {"path": [{"key": "tiebreak"}], "numeric": False, "descending": False}]}},
+        # the deterministic base score of §2.6.6.7.14.6 D, recomputed from the scores the candidate records
+        {"code": "HSK-RULE-ACE-055", "name": "candidate_base_score_is_deterministic", "on": "RetrievalCandidate", "clause": "§2.6.6.7.14.6", "message": "a candidate's base_score must be pack + trust_adjust + the largest of lexical, vector and graph", "when": None, "require": {"op": "equals_sum", "path": [{"key": "base_score"}], "terms": [{"max": False, "paths": [[{"key": "scores"}, {"key": "pack"}]]}, {"max": False, "paths": [[{"key": "scores"}, {"key": "trust_adjust"}]]}, {"max": True, "paths": [[{"key": "scores"}, {"key": "lexical"}], [{"key": "scores"}, {"key": "vector"}], [{"key": "scores"}, {"key": "graph"}]]}]}},
+        # pack_score is 1.0 for a valid, fresh ContextPack candidate and 0.0 otherwise
+        {"code": "HSK-RULE-ACE-054", "name": "candidate_pack_score_is_zero_or_one", "on": "RetrievalCandidate", "clause": "§2.6.6.7.14.6", "message": "a candidate's pack score must be 0 or 1", "when": None, "require": {"op": "any", "conditions": [{"op": "absent", "path": [{"key": "scores"}, {"key": "pack"}]}, {"op": "in", "path": [{"key": "scores"}, {"key": "pack"}], "values": [0.0, 1.0]}]}},
+        # the spec's kind field and the kind of the typed `ref` agree
+        {"code": "HSK-RULE-ACE-037", "name": "retrieval_candidate_kind_matches_reference", "on": "RetrievalCandidate", "clause": "§2.6.6.7.14.5", "message": "a retrieval candidate's kind must be the kind of its reference", "when": None, "require": {"op": "any", "conditions": [{"op": "all", "conditions": [{"op": "equals", "path": [{"key": "kind"}], "value": "source_ref"}, {"op": "equals", "path": [{"key": "ref"}, {"key": "kind"}], "value": "source_ref"}]}, {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "kind"}], "value": "entity_ref"}, {"op": "equals", "path": [{"key": "ref"}, {"key": "kind"}], "value": "entity_ref"}]}, {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "kind"}], "value": "artifact_handle"}, {"op": "equals", "path": [{"key": "ref"}, {"key": "kind"}], "value": "artifact_handle"}]}]}},
+        # RetrievalBudgetGuard fails when max_total_evidence_tokens is exceeded
+        {"code": "HSK-RULE-ACE-039", "name": "retrieval_evidence_within_its_token_budget", "on": "RetrievalTrace", "clause": "§2.6.6.7.14.11, §2.6.6.7.11", "message": "the spans of a retrieval must fit its evidence token budget", "when": None, "require": {"op": "at_most", "path": [{"key": "spans"}], "measure": "sum", "key": [{"key": "token_estimate"}], "bound": [{"key": "budgets_applied"}, {"key": "max_total_evidence_tokens"}]}},
+        # RetrievalBudgetGuard fails when max_snippets_total is exceeded
+        {"code": "HSK-RULE-ACE-047", "name": "retrieval_selection_within_its_snippet_budget", "on": "RetrievalTrace", "clause": "§2.6.6.7.14.11, §2.6.6.7.11", "message": "a retrieval must select no more snippets than its budget allows", "when": None, "require": {"op": "at_most", "path": [{"key": "selected"}], "measure": "count", "key": None, "bound": [{"key": "budgets_applied"}, {"key": "max_snippets_total"}]}},
+        # RetrievalBudgetGuard fails when a bounded read exceeds max_read_tokens without a truncation flag
+        {"code": "HSK-RULE-ACE-048", "name": "retrieval_reads_within_their_budget_or_flagged", "on": "RetrievalTrace", "clause": "§2.6.6.7.14.11, §2.6.6.7.14.6", "message": "a span over max_read_tokens needs a truncation flag on the trace", "when": None, "require": {"op": "any", "conditions": [{"op": "all", "conditions": [{"op": "present", "path": [{"key": "truncation_flags"}]}, {"op": "length", "path": [{"key": "truncation_flags"}], "min": 1, "max": None}]}, {"op": "each", "path": [{"key": "spans"}], "condition": {"op": "at_most", "path": [{"key": "token_estimate"}], "measure": "value", "key": None, "bound": [{"key": "budgets_applied"}, {"key": "max_read_tokens"}]}}]}},
+        # RetrievalBudgetGuard; deterministic truncation sets a truncation flag
+        {"code": "HSK-RULE-ACE-038", "name": "truncation_plan_flags_when_applied", "on": "TruncationPlan", "clause": "§2.6.6.7.14.6, §2.6.6.7.14.11", "message": "a truncation that was applied must raise at least one truncation flag", "when": {"op": "equals", "path": [{"key": "applied"}], "value": True}, "require": {"op": "length", "path": [{"key": "flags"}], "min": 1, "max": None}},
+        # a SessionLog holds one job's events, so each event names that job
+        {"code": "HSK-RULE-ACE-052", "name": "session_log_events_are_of_its_job", "on": "SessionLog", "clause": "§2.6.6.7.6, §11.5", "message": "every event of a session log must name the log's job", "when": None, "require": {"op": "each", "path": [{"key": "events"}], "condition": {"op": "same_as", "path": [{"key": "job_id"}], "other": [{"key": "job_id"}], "uuids": True}}},
+        # a compaction compacts the log it is recorded in, which is one job's
+        {"code": "HSK-RULE-ACE-053", "name": "session_log_compactions_are_of_its_job", "on": "SessionLog", "clause": "§2.6.6.7.6, §2.6.6.7.8", "message": "every compaction of a session log must name the log's job", "when": None, "require": {"op": "each", "path": [{"key": "compaction_events"}], "condition": {"op": "same_as", "path": [{"key": "job_id"}], "other": [{"key": "job_id"}], "uuids": True}}},
+        # CompactionSchemaGuard; compaction is deterministic and runs only when a trigger fires
+        {"code": "HSK-RULE-ACE-040", "name": "compaction_event_has_trigger", "on": "CompactionEvent", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compaction must name the trigger that fired", "when": None, "require": {"op": "length", "path": [{"key": "triggers"}], "min": 1, "max": None}},
+        # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
+        {"code": "HSK-RULE-ACE-041", "name": "compaction_decision_has_evidence", "on": "CompactionDecision", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compacted decision must cite at least one evidence ref", "when": None, "require": {"op": "length", "path": [{"key": "evidence_refs"}], "min": 1, "max": None}},
+        # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
+        {"code": "HSK-RULE-ACE-042", "name": "compaction_constraint_has_refs", "on": "CompactionConstraint", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compacted constraint must cite at least one scope ref", "when": None, "require": {"op": "length", "path": [{"key": "scope_refs"}], "min": 1, "max": None}},
+        # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
+        {"code": "HSK-RULE-ACE-043", "name": "compaction_open_loop_has_refs", "on": "CompactionOpenLoop", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compacted open loop must cite at least one source ref", "when": None, "require": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": None}},
+        # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
+        {"code": "HSK-RULE-ACE-044", "name": "compaction_progress_has_refs", "on": "CompactionProgress", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "compacted progress must cite at least one source ref", "when": None, "require": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": None}},
+        # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
+        {"code": "HSK-RULE-ACE-045", "name": "compaction_tool_result_has_refs", "on": "CompactionToolResult", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compacted tool result must cite at least one source ref", "when": None, "require": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": None}},
+        # CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
+        {"code": "HSK-RULE-ACE-046", "name": "compaction_error_has_refs", "on": "CompactionError", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compacted error must cite at least one source ref", "when": None, "require": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": None}},
+        # MemoryPromotionGuard; no promotion without provenance, so every memory item is reversible to its evidence
+        {"code": "HSK-RULE-ACE-050", "name": "memory_item_has_provenance", "on": "MemoryItem", "clause": "§2.6.6.7.11, §2.6.6.7.6, §2.6.6.7.14.7", "message": "a long-term memory item must keep at least one provenance source ref", "when": None, "require": {"op": "length", "path": [{"key": "provenance"}, {"key": "source_refs"}], "min": 1, "max": None}},
+        # derived memory edges stay rebuildable from provenance; KG evidence without provenance is unusable
+        {"code": "HSK-RULE-ACE-051", "name": "memory_graph_edge_has_provenance", "on": "MemoryGraphEdge", "clause": "§2.6.6.7.6.1, §2.6.6.7.14.10", "message": "a memory graph edge must keep at least one provenance source ref", "when": None, "require": {"op": "length", "path": [{"key": "provenance_source_refs"}], "min": 1, "max": None}},
+        # JobBoundaryRoutingGuard; a trace is the snapshots of a job that compiled context
+        {"code": "HSK-RULE-ACE-060", "name": "job_context_trace_not_empty", "on": "JobContextTrace", "clause": "§2.6.6.7.11, §2.6.6.7.3", "message": "a job context trace must hold at least one snapshot", "when": None, "require": {"op": "length", "path": [{"key": "snapshots"}], "min": 1, "max": None}},
+        # JobBoundaryRoutingGuard; the guard compares the snapshots of one job only
+        {"code": "HSK-RULE-ACE-061", "name": "job_context_trace_one_job", "on": "JobContextTrace", "clause": "§2.6.6.7.11, §2.6.6.7.3", "message": "every snapshot of a job context trace must belong to the same job", "when": None, "require": {"op": "all_equal", "path": [{"key": "snapshots"}], "key": [{"key": "job_id"}]}},
+        # JobBoundaryRoutingGuard; model tier cannot change mid-job
+        {"code": "HSK-RULE-ACE-062", "name": "job_context_trace_same_model_tier", "on": "JobContextTrace", "clause": "§2.6.6.7.11", "message": "the model tier must not change within a job", "when": None, "require": {"op": "all_equal", "path": [{"key": "snapshots"}], "key": [{"key": "model_tier"}]}},
+        # JobBoundaryRoutingGuard; policy cannot change mid-job
+        {"code": "HSK-RULE-ACE-063", "name": "job_context_trace_same_policy", "on": "JobContextTrace", "clause": "§2.6.6.7.11", "message": "the policy profile must not change within a job", "when": None, "require": {"op": "all_equal", "path": [{"key": "snapshots"}], "key": [{"key": "policy_profile_id"}]}},
+        # JobBoundaryRoutingGuard; projection cannot change mid-job
+        {"code": "HSK-RULE-ACE-064", "name": "job_context_trace_same_projection", "on": "JobContextTrace", "clause": "§2.6.6.7.11", "message": "the projection mode must not change within a job", "when": None, "require": {"op": "all_equal", "path": [{"key": "snapshots"}], "key": [{"key": "projection_mode"}]}},
+    ),
+    walk={
+        "AiJob": {"kind": "record", "children": [["context_snapshot", "ContextSnapshot"], ["planned_operations", {"list": "PlannedOperation"}], ["job_inputs", "JobInputs"], ["job_outputs", "JobOutputs"]]},
+        "ArtifactHandle": {"kind": "record", "children": []},
+        "ContextSnapshot": {"kind": "record", "children": [["artifact_handles", {"list": "ArtifactHandle"}], ["local_only_payload_ref", "ArtifactHandle"]]},
+        "SourceRef": {"kind": "record", "children": []},
+        "ContextBlock": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+        "WorkingContext": {"kind": "record", "children": [["blocks", {"list": "ContextBlock"}]]},
+        "PromptEnvelope": {"kind": "record", "children": [["stable_prefix", "WorkingContext"], ["variable_suffix", "WorkingContext"]]},
+        "ScopeOverride": {"kind": "record", "children": []},
+        "ScopeInputs": {"kind": "record", "children": [["overrides", "ScopeOverride"]]},
+        "RetrievalPlan": {"kind": "record", "children": [["candidate_list_ref", "ArtifactHandle"]]},
+        "SelectionEntry": {"kind": "record", "children": [["source_ref", "SourceRef"]]},
+        "SelectionPlan": {"kind": "record", "children": [["selected", {"list": "SelectionEntry"}], ["excluded", {"list": "SelectionEntry"}]]},
+        "TruncationPlan": {"kind": "record", "children": []},
+        "CompactionPlan": {"kind": "record", "children": [["compaction_refs", {"list": "SourceRef"}]]},
+        "ContextPlan": {"kind": "record", "children": [["scope_inputs", "ScopeInputs"], ["retrieval", "RetrievalPlan"], ["selection", "SelectionPlan"], ["truncation", "TruncationPlan"], ["compaction", "CompactionPlan"]]},
+        "ToolDelta": {"kind": "record", "children": [["artifact_handles", {"list": "ArtifactHandle"}]]},
+        "MemoryProvenance": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+        "MemoryItem": {"kind": "record", "children": [["provenance", "MemoryProvenance"]]},
+        "EmbeddingVectorRef": {"kind": "union", "tag": "kind", "variants": {"artifact_handle": [["handle", "ArtifactHandle"]]}},
+        "MemoryEmbeddingRecord": {"kind": "record", "children": [["embedding_vector_ref", "EmbeddingVectorRef"]]},
+        "MemoryGraphEdge": {"kind": "record", "children": [["provenance_source_refs", {"list": "SourceRef"}]]},
+        "CompactionDecision": {"kind": "record", "children": [["evidence_refs", {"list": "SourceRef"}]]},
+        "CompactionConstraint": {"kind": "record", "children": [["scope_refs", {"list": "SourceRef"}]]},
+        "CompactionOpenLoop": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+        "CompactionProgress": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+        "CompactionToolResult": {"kind": "record", "children": [["artifact_handles", {"list": "ArtifactHandle"}], ["source_refs", {"list": "SourceRef"}]]},
+        "CompactionError": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+        "SessionLog": {"kind": "record", "children": [["compaction_events", {"list": "CompactionEvent"}]]},
+        "CompactionEvent": {"kind": "record", "children": [["decisions", {"list": "CompactionDecision"}], ["constraints", {"list": "CompactionConstraint"}], ["open_loops", {"list": "CompactionOpenLoop"}], ["progress", "CompactionProgress"], ["tool_results", {"list": "CompactionToolResult"}], ["errors", {"list": "CompactionError"}]]},
+        "JobContextTrace": {"kind": "record", "children": [["snapshots", {"list": "ContextSnapshot"}]]},
+        "QueryPlan": {"kind": "record", "children": []},
+        "ContextPackTarget": {"kind": "union", "tag": "kind", "variants": {"source_ref": [["source_ref", "SourceRef"]]}},
+        "ContextPackRecord": {"kind": "record", "children": [["target", "ContextPackTarget"], ["pack_artifact", "ArtifactHandle"]]},
+        "PackFact": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+        "PackConstraint": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+        "PackOpenLoop": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+        "PackAnchor": {"kind": "record", "children": [["source_ref", "SourceRef"]]},
+        "ContextPackPayload": {"kind": "record", "children": [["facts", {"list": "PackFact"}], ["constraints", {"list": "PackConstraint"}], ["open_loops", {"list": "PackOpenLoop"}], ["anchors", {"list": "PackAnchor"}]]},
+        "EvidenceRef": {"kind": "union", "tag": "kind", "variants": {"source_ref": [["source_ref", "SourceRef"]], "artifact_handle": [["artifact_handle", "ArtifactHandle"]]}},
+        "RetrievalCandidate": {"kind": "record", "children": [["ref", "EvidenceRef"]]},
+        "SelectedEvidence": {"kind": "record", "children": [["ref", "EvidenceRef"]]},
+        "EvidenceSpan": {"kind": "record", "children": [["ref", "SourceRef"]]},
+        "RetrievalTrace": {"kind": "record", "children": [["candidates", {"list": "RetrievalCandidate"}], ["selected", {"list": "SelectedEvidence"}], ["spans", {"list": "EvidenceSpan"}]]},
+        "PlannedOperation": {"kind": "union", "tag": "op", "variants": {"attach_transcript": [["transcript", "ArtifactHandle"]]}},
+        "DocsAiJobProfile": {"kind": "record", "children": [["source_file_artifact", "ArtifactHandle"]]},
+        "JobInputs": {"kind": "union", "tag": "profile", "variants": {"docs_sheets": [["source_file_artifact", "ArtifactHandle"]]}},
+        "JobOutputs": {"kind": "union", "tag": "profile", "variants": {"docs_sheets": [["output_artifact_handles", {"list": "ArtifactHandle"}], ["export_record", "ExportRecord"], ["mapping_artifact", "ArtifactHandle"]], "charts_decks": [["output_artifact_handles", {"list": "ArtifactHandle"}], ["export_record", "ExportRecord"]], "context_pack_builder": [["pack_record", "ContextPackRecord"]], "asr": [["transcript_artifact", "ArtifactHandle"]]}},
+        "DisplayProjectionRef": {"kind": "union", "tag": "kind", "variants": {"artifact_handle": [["artifact_handle", "ArtifactHandle"]]}},
+        "ExportRecord": {"kind": "record", "children": [["display_projection_ref", "DisplayProjectionRef"], ["output_artifact_handles", {"list": "ArtifactHandle"}]]},
+        "DocsSheetsJobOutputs": {"kind": "record", "children": [["output_artifact_handles", {"list": "ArtifactHandle"}], ["export_record", "ExportRecord"], ["mapping_artifact", "ArtifactHandle"]]},
+        "ChartsDecksJobOutputs": {"kind": "record", "children": [["output_artifact_handles", {"list": "ArtifactHandle"}], ["export_record", "ExportRecord"]]},
+        "ContextPackJobOutputs": {"kind": "record", "children": [["pack_record", "ContextPackRecord"]]},
+        "AsrJobOutputs": {"kind": "record", "children": [["transcript_artifact", "ArtifactHandle"]]},
+        "AiJobInputsRecorded": {"kind": "record", "children": [["job_inputs", "JobInputs"]]},
+        "AiJobOutputsRecorded": {"kind": "record", "children": [["job_outputs", "JobOutputs"]]},
+        "AiJobModelCall": {"kind": "record", "children": [["candidate_list_ref", "ArtifactHandle"], ["artifact_handles", {"list": "ArtifactHandle"}]]},
+    },
 )
+"""Every cross-field rule (conditions as data) and the types from which a record with rules can be reached."""
+
+RULES: tuple[CrossFieldRule, ...] = _RULE_SET.rules
 """Every cross-field rule, in spec order."""
-
-_CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
-    "profile_id_is_registered": (
-        None,
-        ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")),
-    ),
-    "docs_rewrite_and_summarize_carry_a_docs_profile": (
-        ("in", ("job_kind",), ("doc_rewrite", "doc_summarize")),
-        ("equals", ("job_inputs", "profile"), "docs_sheets"),
-    ),
-    "document_jobs_name_their_document": (
-        ("all", (("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"))))),
-        ("all", (("present", ("job_inputs", _Variant("profile", "docs_sheets"), "doc_id")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"), "layer_scope")))),
-    ),
-    "sheet_jobs_name_their_sheet": (
-        ("all", (("in", ("job_kind",), ("sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"))))),
-        ("present", ("job_inputs", _Variant("profile", "docs_sheets"), "sheet_id")),
-    ),
-    "import_jobs_read_a_source_file": (
-        ("all", (("in", ("job_kind",), ("doc_import_docx", "doc_import_md", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"))))),
-        ("all", (("present", ("job_inputs", _Variant("profile", "docs_sheets"), "source_file_artifact")), ("equals", ("job_inputs", _Variant("profile", "docs_sheets"), "source_file_artifact", "kind"), "file"))),
-    ),
-    "export_jobs_name_target_and_policy": (
-        ("all", (("in", ("job_kind",), ("doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"))))),
-        ("all", (("present", ("job_inputs", _Variant("profile", "docs_sheets"), "export_target")), ("present", ("job_inputs", _Variant("profile", "docs_sheets"), "policy_id")))),
-    ),
-    "inline_only_jobs_plan_no_structural_changes": (
-        ("equals", ("job_inputs", _Variant("profile", "docs_sheets"), "block_mode"), "inline_only"),
-        ("each", ("planned_operations",), ("not_in", ("op",), ("insert_block", "move_block"))),
-    ),
-    "export_jobs_plan_no_operations": (
-        ("in", ("job_kind",), ("doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json")),
-        ("length", ("planned_operations",), None, 0),
-    ),
-    "speakers_are_identified_only_with_diarization": (
-        ("equals", ("job_inputs", _Variant("profile", "asr"), "diarization_enabled"), False),
-        ("each", ("planned_operations",), ("not_equals", ("op",), "identify_speakers")),
-    ),
-    "range_kind_needs_a_sheet": (
-        ("all", (("present", ("job_inputs", _Variant("profile", "docs_sheets"), "range_kind")), ("not_in", ("job_kind",), ("sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json")))),
-        ("present", ("job_inputs", _Variant("profile", "docs_sheets"), "sheet_id")),
-    ),
-    "chart_jobs_name_their_source_table": (
-        ("all", (("in", ("job_kind",), ("chart_create", "chart_update")), ("present", ("job_inputs", _Variant("profile", "charts_decks"))))),
-        ("present", ("job_inputs", _Variant("profile", "charts_decks"), "source_table_ref")),
-    ),
-    "docs_sheets_kinds_carry_docs_sheets_inputs": (
-        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")))),
-        ("equals", ("job_inputs", "profile"), "docs_sheets"),
-    ),
-    "docs_sheets_kinds_plan_docs_sheets_operations": (
-        ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")),
-        ("each", ("planned_operations",), ("in", ("op",), ("insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column"))),
-    ),
-    "docs_sheets_kinds_carry_docs_sheets_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")))),
-        ("equals", ("job_outputs", "profile"), "docs_sheets"),
-    ),
-    "docs_sheets_kinds_carry_docs_sheets_profile_id": (
-        ("all", (("in", ("job_kind",), ("doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
-        ("equals", ("profile_id",), "docs_sheets_ai_v0.5"),
-    ),
-    "charts_decks_kinds_carry_charts_decks_inputs": (
-        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")))),
-        ("equals", ("job_inputs", "profile"), "charts_decks"),
-    ),
-    "charts_decks_kinds_plan_charts_decks_operations": (
-        ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")),
-        ("each", ("planned_operations",), ("in", ("op",), ("create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck"))),
-    ),
-    "charts_decks_kinds_carry_charts_decks_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")))),
-        ("equals", ("job_outputs", "profile"), "charts_decks"),
-    ),
-    "charts_decks_kinds_carry_charts_decks_profile_id": (
-        ("all", (("in", ("job_kind",), ("chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck")), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
-        ("equals", ("profile_id",), "charts_decks_ai_v0.1"),
-    ),
-    "context_pack_builder_kinds_carry_context_pack_builder_inputs": (
-        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")))),
-        ("equals", ("job_inputs", "profile"), "context_pack_builder"),
-    ),
-    "context_pack_builder_kinds_plan_context_pack_builder_operations": (
-        ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")),
-        ("each", ("planned_operations",), ("in", ("op",), ("build_context_pack", "refresh_context_pack"))),
-    ),
-    "context_pack_builder_kinds_carry_context_pack_builder_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")))),
-        ("equals", ("job_outputs", "profile"), "context_pack_builder"),
-    ),
-    "context_pack_builder_kinds_carry_context_pack_builder_profile_id": (
-        ("all", (("in", ("job_kind",), ("context_pack_build", "context_pack_refresh")), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
-        ("equals", ("profile_id",), "context_pack_builder_v0.1"),
-    ),
-    "asr_kinds_carry_asr_inputs": (
-        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("asr_transcribe",)))),
-        ("equals", ("job_inputs", "profile"), "asr"),
-    ),
-    "asr_kinds_plan_asr_operations": (
-        ("in", ("job_kind",), ("asr_transcribe",)),
-        ("each", ("planned_operations",), ("in", ("op",), ("transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript"))),
-    ),
-    "asr_kinds_carry_asr_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("asr_transcribe",)))),
-        ("equals", ("job_outputs", "profile"), "asr"),
-    ),
-    "asr_kinds_carry_asr_profile_id": (
-        ("all", (("in", ("job_kind",), ("asr_transcribe",)), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
-        ("equals", ("profile_id",), "asr_transcribe_v0.1"),
-    ),
-    "docling_kinds_carry_docling_inputs": (
-        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("doc_ingest",)))),
-        ("equals", ("job_inputs", "profile"), "docling"),
-    ),
-    "docling_kinds_plan_docling_operations": (
-        ("in", ("job_kind",), ("doc_ingest",)),
-        ("each", ("planned_operations",), ("in", ("op",), ("extract_structure", "extract_tables", "import_blocks", "link_provenance"))),
-    ),
-    "docling_kinds_carry_docling_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_ingest",)))),
-        ("equals", ("job_outputs", "profile"), "docling"),
-    ),
-    "docling_kinds_carry_docling_profile_id": (
-        ("all", (("in", ("job_kind",), ("doc_ingest",)), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
-        ("equals", ("profile_id",), "docling_ingest_v0.1"),
-    ),
-    "distillation_kinds_carry_distillation_inputs": (
-        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("distillation_train", "distillation_eval")))),
-        ("equals", ("job_inputs", "profile"), "distillation"),
-    ),
-    "distillation_kinds_plan_distillation_operations": (
-        ("in", ("job_kind",), ("distillation_train", "distillation_eval")),
-        ("each", ("planned_operations",), ("in", ("op",), ("select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote"))),
-    ),
-    "distillation_kinds_carry_distillation_outputs": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("distillation_train", "distillation_eval")))),
-        ("equals", ("job_outputs", "profile"), "distillation"),
-    ),
-    "distillation_kinds_carry_distillation_profile_id": (
-        ("all", (("in", ("job_kind",), ("distillation_train", "distillation_eval")), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
-        ("equals", ("profile_id",), "distillation_v0.1"),
-    ),
-    "canvas_kinds_carry_canvas_inputs": (
-        ("all", (("present", ("job_inputs",)), ("in", ("job_kind",), ("canvas_cluster",)))),
-        ("equals", ("job_inputs", "profile"), "canvas"),
-    ),
-    "canvas_kinds_plan_canvas_operations": (
-        ("in", ("job_kind",), ("canvas_cluster",)),
-        ("each", ("planned_operations",), ("in", ("op",), ("create_nodes", "cluster_nodes", "reposition_nodes"))),
-    ),
-    "canvas_kinds_carry_canvas_profile_id": (
-        ("all", (("in", ("job_kind",), ("canvas_cluster",)), ("in", ("profile_id",), ("docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1")))),
-        ("equals", ("profile_id",), "canvas_ai_v0.1"),
-    ),
-    "canvas_kinds_carry_no_outputs": (
-        ("in", ("job_kind",), ("canvas_cluster",)),
-        ("absent", ("job_outputs",)),
-    ),
-    "export_record_lists_its_artifacts": (
-        None,
-        ("length", ("output_artifact_handles",), 1, None),
-    ),
-    "best_effort_export_says_why": (
-        ("equals", ("determinism_level",), "best_effort"),
-        ("all", (("present", ("warnings",)), ("length", ("warnings",), 1, None))),
-    ),
-    "local_file_export_records_materialized_paths": (
-        ("equals", ("export_target", "target"), "local_file"),
-        ("all", (("present", ("materialized_paths",)), ("length", ("materialized_paths",), 1, None))),
-    ),
-    "document_and_sheet_exports_emit_artifacts_and_a_record": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json")))),
-        ("all", (("present", ("job_outputs", _Variant("profile", "docs_sheets"), "output_artifact_handles")), ("length", ("job_outputs", _Variant("profile", "docs_sheets"), "output_artifact_handles"), 1, None), ("present", ("job_outputs", _Variant("profile", "docs_sheets"), "export_record")))),
-    ),
-    "deck_exports_emit_artifacts_and_a_record": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("deck_export_pptx", "deck_export_pdf", "deck_export_html")))),
-        ("all", (("present", ("job_outputs", _Variant("profile", "charts_decks"), "output_artifact_handles")), ("length", ("job_outputs", _Variant("profile", "charts_decks"), "output_artifact_handles"), 1, None), ("present", ("job_outputs", _Variant("profile", "charts_decks"), "export_record")))),
-    ),
-    "document_imports_name_their_document": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("doc_import_docx", "doc_import_md")))),
-        ("present", ("job_outputs", _Variant("profile", "docs_sheets"), "doc_id")),
-    ),
-    "sheet_imports_name_their_sheet": (
-        ("all", (("present", ("job_outputs",)), ("in", ("job_kind",), ("sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")))),
-        ("present", ("job_outputs", _Variant("profile", "docs_sheets"), "sheet_id")),
-    ),
-    "import_mapping_artifact_has_a_bounded_ttl": (
-        ("present", ("job_outputs", _Variant("profile", "docs_sheets"), "mapping_artifact")),
-        ("present", ("job_outputs", _Variant("profile", "docs_sheets"), "mapping_artifact", "retention_ttl_days")),
-    ),
-    "transcript_segments_come_from_one_job": (
-        None,
-        ("each", ("job_outputs", _Variant("profile", "asr"), "transcript_segments"), ("same_as", ("asr_origin", "job_id"), ("job_id",), True)),
-    ),
-    "imported_blocks_come_from_one_job_and_file": (
-        None,
-        ("all", (("each", ("job_outputs", _Variant("profile", "docling"), "imported_blocks"), ("same_as", ("ai_origin", "job_id"), ("job_id",), True)), ("all_equal", ("job_outputs", _Variant("profile", "docling"), "imported_blocks"), ("ai_origin", "source_file_id")))),
-    ),
-    "imported_blocks_come_from_the_input_file": (
-        ("present", ("job_inputs", _Variant("profile", "docling"))),
-        ("each", ("job_outputs", _Variant("profile", "docling"), "imported_blocks"), ("same_as", ("ai_origin", "source_file_id"), ("job_inputs", _Variant("profile", "docling"), "source_file_id"), True)),
-    ),
-    "model_call_retrieval_fields_together": (
-        ("any", (("present", ("query_plan_id",)), ("present", ("retrieval_trace_id",)), ("present", ("normalized_query_hash",)))),
-        ("all", (("present", ("query_plan_id",)), ("present", ("query_plan_hash",)), ("present", ("normalized_query_hash",)), ("present", ("retrieval_trace_id",)), ("present", ("retrieval_trace_hash",)))),
-    ),
-    "analysis_only_plans_no_mutation": (
-        ("equals", ("access_mode",), "analysis_only"),
-        ("length", ("planned_operations",), None, 0),
-    ),
-    "raw_writes_only_for_ingestion": (
-        ("contains", ("layer_scope", ("write", ["derived"])), "raw"),
-        ("in", ("job_kind",), ("doc_ingest", "doc_import_docx", "doc_import_md", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json")),
-    ),
-    "prompt_payload_not_exportable": (
-        ("equals", ("kind",), "prompt_payload"),
-        ("equals", (("exportable", False),), False),
-    ),
-    "local_payload_guard": (
-        ("present", ("local_only_payload_ref",)),
-        ("all", (("equals", ("local_only_payload_ref", "kind"), "prompt_payload"), ("equals", ("local_only_payload_ref", ("exportable", False)), False), ("present", ("local_only_payload_ref", "retention_ttl_days")))),
-    ),
-    "terminal_job_has_completed_at": (
-        ("in", ("state",), ("completed", "completed_with_issues", "cancelled", "poisoned")),
-        ("present", ("completed_at",)),
-    ),
-    "completed_at_only_when_terminal": (
-        ("present", ("completed_at",)),
-        ("in", ("state",), ("completed", "completed_with_issues", "cancelled", "poisoned")),
-    ),
-    "completed_job_passed_validation": (
-        ("equals", ("state",), "completed"),
-        ("equals", ("validation_result", "verdict"), "passed"),
-    ),
-    "completed_with_issues_job_has_warnings": (
-        ("equals", ("state",), "completed_with_issues"),
-        ("all", (("in", ("validation_result", "verdict"), ("passed", "warned")), ("present", ("warnings",)), ("length", ("warnings",), 1, None))),
-    ),
-    "awaiting_user_job_asked_by_a_validator": (
-        ("equals", ("state",), "awaiting_user"),
-        ("equals", ("validation_result", "verdict"), "needs_user"),
-    ),
-    "failed_or_poisoned_job_says_why": (
-        ("in", ("state",), ("failed", "poisoned")),
-        ("present", ("error_summary",)),
-    ),
-    "poisoned_job_is_not_retryable": (
-        ("all", (("equals", ("state",), "poisoned"), ("present", ("error_summary",)))),
-        ("equals", ("error_summary", "retryable"), False),
-    ),
-    "planned_entity_targets_are_listed": (
-        None,
-        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "update_metadata"),)), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "update_metadata"), "target", "artefact_type"), False), (("artefact_id",), (_Variant("op", "update_metadata"), "target", "artefact_id"), True)), ("absent", ("selector",))), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "update_metadata"), "target", "artefact_type"), False), (("artefact_id",), (_Variant("op", "update_metadata"), "target", "artefact_id"), True), (("selector",), (_Variant("op", "update_metadata"), "target", "selector"), False)), None))), ("any", (("absent", (_Variant("op", "create_chart"),)), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "create_chart"), "source_table_ref", "artefact_type"), False), (("artefact_id",), (_Variant("op", "create_chart"), "source_table_ref", "artefact_id"), True)), ("absent", ("selector",))), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "create_chart"), "source_table_ref", "artefact_type"), False), (("artefact_id",), (_Variant("op", "create_chart"), "source_table_ref", "artefact_id"), True), (("selector",), (_Variant("op", "create_chart"), "source_table_ref", "selector"), False)), None))), ("any", (("absent", (_Variant("op", "build_context_pack"),)), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "build_context_pack"), "target_ref", "artefact_type"), False), (("artefact_id",), (_Variant("op", "build_context_pack"), "target_ref", "artefact_id"), True)), ("absent", ("selector",))), ("member_of", ("entity_refs",), ((("artefact_type",), (_Variant("op", "build_context_pack"), "target_ref", "artefact_type"), False), (("artefact_id",), (_Variant("op", "build_context_pack"), "target_ref", "artefact_id"), True), (("selector",), (_Variant("op", "build_context_pack"), "target_ref", "selector"), False)), None)))))),
-    ),
-    "planned_document_targets_are_listed": (
-        None,
-        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "attach_transcript"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "attach_transcript"), "target_doc_id"), True),), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))))), ("any", (("absent", (_Variant("op", "import_blocks"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "import_blocks"), "target_doc_id"), True),), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))))), ("any", (("absent", (_Variant("op", "link_provenance"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "link_provenance"), "target_doc_id"), True),), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",)))))))))),
-    ),
-    "planned_block_targets_are_derivable": (
-        None,
-        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "insert_block"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "block_id"), "block_id"), (_Variant("op", "insert_block"), "after"), False),), ("equals", ("artefact_type",), "doc")))), ("any", (("absent", (_Variant("op", "replace_block"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "block_id"), "block_id"), (_Variant("op", "replace_block"), "block_id"), False),), ("equals", ("artefact_type",), "doc")))), ("any", (("absent", (_Variant("op", "move_block"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "block_id"), "block_id"), (_Variant("op", "move_block"), "block_id"), False),), ("equals", ("artefact_type",), "doc")))), ("any", (("absent", (_Variant("op", "move_block"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "doc"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "block_id"), "block_id"), (_Variant("op", "move_block"), "after"), False),), ("equals", ("artefact_type",), "doc"))))))),
-    ),
-    "planned_sheet_targets_are_derivable": (
-        None,
-        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "apply_formula"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "sheet"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "range"), "range_id"), (_Variant("op", "apply_formula"), "range"), False),), ("equals", ("artefact_type",), "sheet")))), ("any", (("absent", (_Variant("op", "fill_down"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "sheet"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "range"), "range_id"), (_Variant("op", "fill_down"), "range"), False),), ("equals", ("artefact_type",), "sheet")))), ("any", (("absent", (_Variant("op", "normalize_column"),)), ("member_of", ("entity_refs",), (), ("all", (("equals", ("artefact_type",), "sheet"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("selector", _Variant("kind", "column_id"), "column_id"), (_Variant("op", "normalize_column"), "column_id"), False),), ("equals", ("artefact_type",), "sheet"))))))),
-    ),
-    "planned_source_files_are_listed": (
-        None,
-        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "extract_structure"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "extract_structure"), "source_file_id"), True),), ("all", (("equals", ("artefact_type",), "file"), ("absent", ("selector",))))))), ("any", (("absent", (_Variant("op", "extract_tables"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "extract_tables"), "source_file_id"), True),), ("all", (("equals", ("artefact_type",), "file"), ("absent", ("selector",))))))), ("any", (("absent", (_Variant("op", "import_blocks"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "import_blocks"), "source_file_id"), True),), ("all", (("equals", ("artefact_type",), "file"), ("absent", ("selector",))))))), ("any", (("absent", (_Variant("op", "link_provenance"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "link_provenance"), "source_file_id"), True),), ("all", (("equals", ("artefact_type",), "file"), ("absent", ("selector",)))))))))),
-    ),
-    "planned_media_is_listed": (
-        None,
-        ("each", ("planned_operations",), ("all", (("any", (("absent", (_Variant("op", "transcribe_segment"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "transcribe_segment"), "media_id"), True),), ("all", (("equals", ("artefact_type",), "audio"), ("absent", ("selector",))))), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "transcribe_segment"), "media_id"), True), (("selector", _Variant("kind", "time_range"), "start_ms"), (_Variant("op", "transcribe_segment"), "time_range", "start_ms"), False), (("selector", _Variant("kind", "time_range"), "end_ms"), (_Variant("op", "transcribe_segment"), "time_range", "end_ms"), False)), ("equals", ("artefact_type",), "audio")))), ("any", (("absent", (_Variant("op", "align_transcript"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "align_transcript"), "media_id"), True),), ("equals", ("artefact_type",), "audio")))), ("any", (("absent", (_Variant("op", "identify_speakers"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "identify_speakers"), "media_id"), True),), ("equals", ("artefact_type",), "audio")))), ("any", (("absent", (_Variant("op", "attach_transcript"),)), ("member_of", ("entity_refs",), ((("artefact_id",), (_Variant("op", "attach_transcript"), "media_id"), True),), ("equals", ("artefact_type",), "audio"))))))),
-    ),
-    "entity_refs_lie_inside_the_document_scope": (
-        ("present", ("workspace_scope", "document_ids")),
-        ("each", ("entity_refs",), ("any", (("not_equals", ("artefact_type",), "doc"), ("member_of", ("workspace_scope", "document_ids"), ((None, ("artefact_id",), True),), None)))),
-    ),
-    "context_snapshot_is_of_this_job": (
-        None,
-        ("any", (("absent", ("context_snapshot",)), ("same_as", ("context_snapshot", "job_id"), ("job_id",), True))),
-    ),
-    "source_ref_artifact_has_hash": (
-        ("equals", ("kind",), "artifact"),
-        ("present", ("hash",)),
-    ),
-    "source_ref_selector_bounded": (
-        None,
-        ("all", (("length", ("selector",), 1, 512), ("not_in", ("selector",), ("*", "all", "full", "entire", "$")))),
-    ),
-    "prompt_envelope_suffix_only_deltas": (
-        None,
-        ("each", ("variable_suffix", "blocks"), ("in", ("kind",), ("user_input", "tool_delta", "retrieved_snippet", "scope_hint"))),
-    ),
-    "prompt_envelope_prefix_has_no_deltas": (
-        None,
-        ("each", ("stable_prefix", "blocks"), ("not_in", ("kind",), ("user_input", "tool_delta", "retrieved_snippet", "scope_hint"))),
-    ),
-    "prompt_envelope_hashes_match_its_blocks": (
-        None,
-        ("all", (("hash_of", ("stable_prefix_hash",), "prompt_blocks", (("stable_prefix", "blocks"),)), ("hash_of", ("variable_suffix_hash",), "prompt_blocks", (("variable_suffix", "blocks"),)), ("hash_of", ("full_prompt_hash",), "prompt_blocks", (("stable_prefix", "blocks"), ("variable_suffix", "blocks"))))),
-    ),
-    "scope_override_names_a_target": (
-        None,
-        ("any", (("present", ("active_event_id",)), ("present", ("policy_profile_id",)), ("present", ("model_tier",)), ("present", ("projection_mode",)))),
-    ),
-    "context_plan_replay_persists_candidates": (
-        ("equals", ("determinism_mode",), "replay"),
-        ("present", ("retrieval", "candidate_list_ref")),
-    ),
-    "context_plan_strict_approximate_has_seed": (
-        ("all", (("equals", ("determinism_mode",), "strict"), ("equals", ("retrieval", "approximate"), True))),
-        ("present", ("retrieval", "seed")),
-    ),
-    "retrieval_trace_diversity_logs_lambda": (
-        ("equals", ("diversity", "used"), True),
-        ("present", ("diversity", "lambda")),
-    ),
-    "tool_delta_summary_inline_limit": (
-        None,
-        ("length", ("summary",), None, 2000),
-    ),
-    "context_block_tool_delta_inline_limit": (
-        ("equals", ("kind",), "tool_delta"),
-        ("length", ("content",), None, 2000),
-    ),
-    "compaction_tool_result_summary_bounded": (
-        None,
-        ("length", ("summary",), None, 2000),
-    ),
-    "context_block_snippet_has_source_refs": (
-        ("equals", ("kind",), "retrieved_snippet"),
-        ("length", ("source_refs",), 1, None),
-    ),
-    "fullpage_evidence_says_why": (
-        ("equals", ("fetch_depth",), "fullpage"),
-        ("present", ("escalation_reason",)),
-    ),
-    "snippets_are_not_escalations": (
-        ("equals", ("fetch_depth",), "snippet"),
-        ("absent", ("escalation_reason",)),
-    ),
-    "evidence_span_selector_bounded": (
-        None,
-        ("all", (("length", ("selector",), 1, 512), ("not_in", ("selector",), ("*", "all", "full", "entire", "$")))),
-    ),
-    "context_pack_synopsis_bounded": (
-        None,
-        ("length", ("synopsis",), None, 800),
-    ),
-    "context_pack_excerpt_hint_bounded": (
-        None,
-        ("each", ("anchors",), ("length", ("excerpt_hint",), None, 200)),
-    ),
-    "context_pack_facts_bound_or_zero_confidence": (
-        None,
-        ("each", ("facts",), ("any", (("length", ("source_refs",), 1, None), ("equals", ("confidence",), 0.0)))),
-    ),
-    "context_pack_constraints_bound": (
-        None,
-        ("each", ("constraints",), ("length", ("source_refs",), 1, None)),
-    ),
-    "context_pack_open_loops_bound": (
-        None,
-        ("each", ("open_loops",), ("length", ("source_refs",), 1, None)),
-    ),
-    "context_pack_record_has_source_hashes": (
-        None,
-        ("length", ("source_hashes",), 1, None),
-    ),
-    "query_plan_has_route": (
-        None,
-        ("length", ("route",), 1, None),
-    ),
-    "retrieval_candidates_are_stable_sorted": (
-        None,
-        ("sorted_by", ("candidates",), ((("base_score",), True, True), (("tiebreak",), False, False))),
-    ),
-    "candidate_base_score_is_deterministic": (
-        None,
-        ("equals_sum", ("base_score",), (("value", (("scores", "pack"),)), ("value", (("scores", "trust_adjust"),)), ("max", (("scores", "lexical"), ("scores", "vector"), ("scores", "graph"))))),
-    ),
-    "candidate_pack_score_is_zero_or_one": (
-        None,
-        ("any", (("absent", ("scores", "pack")), ("in", ("scores", "pack"), (0.0, 1.0)))),
-    ),
-    "retrieval_candidate_kind_matches_reference": (
-        None,
-        ("any", (("all", (("equals", ("kind",), "source_ref"), ("equals", ("ref", "kind"), "source_ref"))), ("all", (("equals", ("kind",), "entity_ref"), ("equals", ("ref", "kind"), "entity_ref"))), ("all", (("equals", ("kind",), "artifact_handle"), ("equals", ("ref", "kind"), "artifact_handle"))))),
-    ),
-    "retrieval_evidence_within_its_token_budget": (
-        None,
-        ("at_most", ("spans",), "sum", ("token_estimate",), ("budgets_applied", "max_total_evidence_tokens")),
-    ),
-    "retrieval_selection_within_its_snippet_budget": (
-        None,
-        ("at_most", ("selected",), "count", None, ("budgets_applied", "max_snippets_total")),
-    ),
-    "retrieval_reads_within_their_budget_or_flagged": (
-        None,
-        ("any", (("all", (("present", ("truncation_flags",)), ("length", ("truncation_flags",), 1, None))), ("each", ("spans",), ("at_most", ("token_estimate",), "value", None, ("budgets_applied", "max_read_tokens"))))),
-    ),
-    "truncation_plan_flags_when_applied": (
-        ("equals", ("applied",), True),
-        ("length", ("flags",), 1, None),
-    ),
-    "session_log_events_are_of_its_job": (
-        None,
-        ("each", ("events",), ("same_as", ("job_id",), ("job_id",), True)),
-    ),
-    "session_log_compactions_are_of_its_job": (
-        None,
-        ("each", ("compaction_events",), ("same_as", ("job_id",), ("job_id",), True)),
-    ),
-    "compaction_event_has_trigger": (
-        None,
-        ("length", ("triggers",), 1, None),
-    ),
-    "compaction_decision_has_evidence": (
-        None,
-        ("length", ("evidence_refs",), 1, None),
-    ),
-    "compaction_constraint_has_refs": (
-        None,
-        ("length", ("scope_refs",), 1, None),
-    ),
-    "compaction_open_loop_has_refs": (
-        None,
-        ("length", ("source_refs",), 1, None),
-    ),
-    "compaction_progress_has_refs": (
-        None,
-        ("length", ("source_refs",), 1, None),
-    ),
-    "compaction_tool_result_has_refs": (
-        None,
-        ("length", ("source_refs",), 1, None),
-    ),
-    "compaction_error_has_refs": (
-        None,
-        ("length", ("source_refs",), 1, None),
-    ),
-    "memory_item_has_provenance": (
-        None,
-        ("length", ("provenance", "source_refs"), 1, None),
-    ),
-    "memory_graph_edge_has_provenance": (
-        None,
-        ("length", ("provenance_source_refs",), 1, None),
-    ),
-    "job_context_trace_not_empty": (
-        None,
-        ("length", ("snapshots",), 1, None),
-    ),
-    "job_context_trace_one_job": (
-        None,
-        ("all_equal", ("snapshots",), ("job_id",)),
-    ),
-    "job_context_trace_same_model_tier": (
-        None,
-        ("all_equal", ("snapshots",), ("model_tier",)),
-    ),
-    "job_context_trace_same_policy": (
-        None,
-        ("all_equal", ("snapshots",), ("policy_profile_id",)),
-    ),
-    "job_context_trace_same_projection": (
-        None,
-        ("all_equal", ("snapshots",), ("projection_mode",)),
-    ),
-}
-"""Rule name → (``when``, ``require``) as data; ``None`` means always."""
-
-_RULES_ON: dict[str, tuple[CrossFieldRule, ...]] = {
-    "AiJob": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5], RULES[6], RULES[7], RULES[8], RULES[9], RULES[10], RULES[11], RULES[12], RULES[13], RULES[14], RULES[15], RULES[16], RULES[17], RULES[18], RULES[19], RULES[20], RULES[21], RULES[22], RULES[23], RULES[24], RULES[25], RULES[26], RULES[27], RULES[28], RULES[29], RULES[30], RULES[31], RULES[32], RULES[33], RULES[34], RULES[35], RULES[36], RULES[37], RULES[38], RULES[42], RULES[43], RULES[44], RULES[45], RULES[46], RULES[47], RULES[48], RULES[49], RULES[51], RULES[52], RULES[55], RULES[56], RULES[57], RULES[58], RULES[59], RULES[60], RULES[61], RULES[62], RULES[63], RULES[64], RULES[65], RULES[66], RULES[67], RULES[68], RULES[69]),
-    "ArtifactHandle": (RULES[53],),
-    "ContextSnapshot": (RULES[54],),
-    "SourceRef": (RULES[70], RULES[71]),
-    "ContextBlock": (RULES[80], RULES[82]),
-    "PromptEnvelope": (RULES[72], RULES[73], RULES[74]),
-    "ScopeOverride": (RULES[75],),
-    "TruncationPlan": (RULES[100],),
-    "ContextPlan": (RULES[76], RULES[77]),
-    "ToolDelta": (RULES[79],),
-    "MemoryItem": (RULES[110],),
-    "MemoryGraphEdge": (RULES[111],),
-    "CompactionDecision": (RULES[104],),
-    "CompactionConstraint": (RULES[105],),
-    "CompactionOpenLoop": (RULES[106],),
-    "CompactionProgress": (RULES[107],),
-    "CompactionToolResult": (RULES[81], RULES[108]),
-    "CompactionError": (RULES[109],),
-    "SessionLog": (RULES[101], RULES[102]),
-    "CompactionEvent": (RULES[103],),
-    "JobContextTrace": (RULES[112], RULES[113], RULES[114], RULES[115], RULES[116]),
-    "QueryPlan": (RULES[92],),
-    "ContextPackRecord": (RULES[91],),
-    "ContextPackPayload": (RULES[86], RULES[87], RULES[88], RULES[89], RULES[90]),
-    "RetrievalCandidate": (RULES[94], RULES[95], RULES[96]),
-    "SelectedEvidence": (RULES[83], RULES[84]),
-    "EvidenceSpan": (RULES[85],),
-    "RetrievalTrace": (RULES[78], RULES[93], RULES[97], RULES[98], RULES[99]),
-    "ExportRecord": (RULES[39], RULES[40], RULES[41]),
-    "AiJobModelCall": (RULES[50],),
-}
-"""The rules of each record type that has any, in spec order."""
-
-_WALK: dict[str, _WalkNode] = {
-    "AiJob": ("record", (("context_snapshot", "ContextSnapshot"), ("planned_operations", ("list", "PlannedOperation")), ("job_inputs", "JobInputs"), ("job_outputs", "JobOutputs"))),
-    "ArtifactHandle": ("record", ()),
-    "ContextSnapshot": ("record", (("artifact_handles", ("list", "ArtifactHandle")), ("local_only_payload_ref", "ArtifactHandle"))),
-    "SourceRef": ("record", ()),
-    "ContextBlock": ("record", (("source_refs", ("list", "SourceRef")),)),
-    "WorkingContext": ("record", (("blocks", ("list", "ContextBlock")),)),
-    "PromptEnvelope": ("record", (("stable_prefix", "WorkingContext"), ("variable_suffix", "WorkingContext"))),
-    "ScopeOverride": ("record", ()),
-    "ScopeInputs": ("record", (("overrides", "ScopeOverride"),)),
-    "RetrievalPlan": ("record", (("candidate_list_ref", "ArtifactHandle"),)),
-    "SelectionEntry": ("record", (("source_ref", "SourceRef"),)),
-    "SelectionPlan": ("record", (("selected", ("list", "SelectionEntry")), ("excluded", ("list", "SelectionEntry")))),
-    "TruncationPlan": ("record", ()),
-    "CompactionPlan": ("record", (("compaction_refs", ("list", "SourceRef")),)),
-    "ContextPlan": ("record", (("scope_inputs", "ScopeInputs"), ("retrieval", "RetrievalPlan"), ("selection", "SelectionPlan"), ("truncation", "TruncationPlan"), ("compaction", "CompactionPlan"))),
-    "ToolDelta": ("record", (("artifact_handles", ("list", "ArtifactHandle")),)),
-    "MemoryProvenance": ("record", (("source_refs", ("list", "SourceRef")),)),
-    "MemoryItem": ("record", (("provenance", "MemoryProvenance"),)),
-    "EmbeddingVectorRef": ("union", "kind", {"artifact_handle": (("handle", "ArtifactHandle"),)}),
-    "MemoryEmbeddingRecord": ("record", (("embedding_vector_ref", "EmbeddingVectorRef"),)),
-    "MemoryGraphEdge": ("record", (("provenance_source_refs", ("list", "SourceRef")),)),
-    "CompactionDecision": ("record", (("evidence_refs", ("list", "SourceRef")),)),
-    "CompactionConstraint": ("record", (("scope_refs", ("list", "SourceRef")),)),
-    "CompactionOpenLoop": ("record", (("source_refs", ("list", "SourceRef")),)),
-    "CompactionProgress": ("record", (("source_refs", ("list", "SourceRef")),)),
-    "CompactionToolResult": ("record", (("artifact_handles", ("list", "ArtifactHandle")), ("source_refs", ("list", "SourceRef")))),
-    "CompactionError": ("record", (("source_refs", ("list", "SourceRef")),)),
-    "SessionLog": ("record", (("compaction_events", ("list", "CompactionEvent")),)),
-    "CompactionEvent": ("record", (("decisions", ("list", "CompactionDecision")), ("constraints", ("list", "CompactionConstraint")), ("open_loops", ("list", "CompactionOpenLoop")), ("progress", "CompactionProgress"), ("tool_results", ("list", "CompactionToolResult")), ("errors", ("list", "CompactionError")))),
-    "JobContextTrace": ("record", (("snapshots", ("list", "ContextSnapshot")),)),
-    "QueryPlan": ("record", ()),
-    "ContextPackTarget": ("union", "kind", {"source_ref": (("source_ref", "SourceRef"),)}),
-    "ContextPackRecord": ("record", (("target", "ContextPackTarget"), ("pack_artifact", "ArtifactHandle"))),
-    "PackFact": ("record", (("source_refs", ("list", "SourceRef")),)),
-    "PackConstraint": ("record", (("source_refs", ("list", "SourceRef")),)),
-    "PackOpenLoop": ("record", (("source_refs", ("list", "SourceRef")),)),
-    "PackAnchor": ("record", (("source_ref", "SourceRef"),)),
-    "ContextPackPayload": ("record", (("facts", ("list", "PackFact")), ("constraints", ("list", "PackConstraint")), ("open_loops", ("list", "PackOpenLoop")), ("anchors", ("list", "PackAnchor")))),
-    "EvidenceRef": ("union", "kind", {"source_ref": (("source_ref", "SourceRef"),), "artifact_handle": (("artifact_handle", "ArtifactHandle"),)}),
-    "RetrievalCandidate": ("record", (("ref", "EvidenceRef"),)),
-    "SelectedEvidence": ("record", (("ref", "EvidenceRef"),)),
-    "EvidenceSpan": ("record", (("ref", "SourceRef"),)),
-    "RetrievalTrace": ("record", (("candidates", ("list", "RetrievalCandidate")), ("selected", ("list", "SelectedEvidence")), ("spans", ("list", "EvidenceSpan")))),
-    "PlannedOperation": ("union", "op", {"attach_transcript": (("transcript", "ArtifactHandle"),)}),
-    "DocsAiJobProfile": ("record", (("source_file_artifact", "ArtifactHandle"),)),
-    "JobInputs": ("union", "profile", {"docs_sheets": (("source_file_artifact", "ArtifactHandle"),)}),
-    "JobOutputs": ("union", "profile", {"docs_sheets": (("output_artifact_handles", ("list", "ArtifactHandle")), ("export_record", "ExportRecord"), ("mapping_artifact", "ArtifactHandle")), "charts_decks": (("output_artifact_handles", ("list", "ArtifactHandle")), ("export_record", "ExportRecord")), "context_pack_builder": (("pack_record", "ContextPackRecord"),), "asr": (("transcript_artifact", "ArtifactHandle"),)}),
-    "DisplayProjectionRef": ("union", "kind", {"artifact_handle": (("artifact_handle", "ArtifactHandle"),)}),
-    "ExportRecord": ("record", (("display_projection_ref", "DisplayProjectionRef"), ("output_artifact_handles", ("list", "ArtifactHandle")))),
-    "DocsSheetsJobOutputs": ("record", (("output_artifact_handles", ("list", "ArtifactHandle")), ("export_record", "ExportRecord"), ("mapping_artifact", "ArtifactHandle"))),
-    "ChartsDecksJobOutputs": ("record", (("output_artifact_handles", ("list", "ArtifactHandle")), ("export_record", "ExportRecord"))),
-    "ContextPackJobOutputs": ("record", (("pack_record", "ContextPackRecord"),)),
-    "AsrJobOutputs": ("record", (("transcript_artifact", "ArtifactHandle"),)),
-    "AiJobInputsRecorded": ("record", (("job_inputs", "JobInputs"),)),
-    "AiJobOutputsRecorded": ("record", (("job_outputs", "JobOutputs"),)),
-    "AiJobModelCall": ("record", (("candidate_list_ref", "ArtifactHandle"), ("artifact_handles", ("list", "ArtifactHandle")))),
-}
-"""Types from which a record with rules can be reached, and the fields leading there."""
-
-_ABSENT: Any = object()
-"""A missing optional field (or ``null``) anywhere on a path."""
-
-
-def _resolve(value: Any, path: tuple[Any, ...]) -> Any:
-    for step in path:
-        if isinstance(step, _Variant):
-            if not (isinstance(value, dict) and value.get(step.tag) == step.name):
-                return _ABSENT
-            continue
-        key, fallback = (step, _ABSENT) if isinstance(step, str) else step
-        value = value.get(key) if isinstance(value, dict) else None
-        if value is None:
-            value = fallback
-        if value is _ABSENT:
-            return _ABSENT
-    return value
-
-
-def _equal(left: Any, right: Any) -> bool:
-    """JSON equality: booleans are not numbers, numbers compare by value, containers deeply."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-        return left == right
-    if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(_equal(a, b) for a, b in zip(left, right))
-    if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(_equal(left[k], right[k]) for k in left)
-    return type(left) is type(right) and left == right
-
-
-_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def _same(left: Any, right: Any, uuids: bool) -> bool:
-    """``member_of`` and ``same_as`` equality: JSON equality, or for UUIDs the same UUID in any letter case."""
-    if left is _ABSENT or right is _ABSENT:
-        return False
-    if uuids:
-        return (
-            isinstance(left, str)
-            and isinstance(right, str)
-            and _UUID_TEXT.fullmatch(left) is not None
-            and _UUID_TEXT.fullmatch(right) is not None
-            and left.lower() == right.lower()
-        )
-    return _equal(left, right)
-
-
-def _member_of(condition: _Condition, value: Any, root: Any) -> bool:
-    wanted = [(key, _resolve(value, path), uuids) for key, path, uuids in condition[2]]
-    if any(found is _ABSENT for _, found, _ in wanted):
-        return False
-    items = _resolve(root, condition[1])
-    if not isinstance(items, list):
-        return False
-    return any(
-        (condition[3] is None or _holds(condition[3], item, root))
-        and all(
-            _same(item if key is None else _resolve(item, key), found, uuids)
-            for key, found, uuids in wanted
-        )
-        for item in items
-    )
-
-
-def _wire(value: Any) -> Any:
-    """``value`` as the Rust model writes it: object members that are ``null`` left out.
-
-    ``model_dump(mode="json")`` writes an absent optional field as ``None``; the wire form (Rust,
-    ``model_dump(exclude_none=True)``) omits it, and a hash covers the wire form. (A ``json``
-    payload holding ``null`` would lose it too; no hashed record has such a field.)
-    """
-    if isinstance(value, dict):
-        return {key: _wire(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_wire(item) for item in value]
-    return value
-
-
-def _hash_of(form: str, parts: list[Any]) -> str | None:
-    """The hash ``form`` gives over ``parts`` (lower-case hex), ``None`` if they cannot be hashed."""
-    # Imported here, not at the top: the module also runs where it is generated without the
-    # package around it (the golden outputs).
-    from ..canonical import CanonicalError, prompt_parts_hash
-
-    if form != "prompt_blocks":
-        raise ValueError(f"unknown hash form {form!r}")
-    try:
-        return prompt_parts_hash([_wire(part) for part in parts])
-    except CanonicalError:
-        return None
-
-
-def _number(value: Any) -> float | None:
-    """A JSON number as binary64 (the comparison every target makes), ``None`` for anything else."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def _at_most(condition: _Condition, found: Any, root: Any) -> bool:
-    """``("at_most", path, measure, key, bound)``: the value, count or sum at ``path`` is at most
-    the number at ``bound`` of the rule's record; an absent value or bound holds."""
-    bound = _resolve(root, condition[4])
-    if found is _ABSENT or bound is _ABSENT:
-        return True
-    measure = condition[2]
-    if measure == "value":
-        measured = _number(found)
-    elif not isinstance(found, list):
-        return False
-    elif measure == "count":
-        measured = float(len(found))
-    else:
-        measured = 0.0
-        for item in found:
-            number = _resolve(item, condition[3])
-            if number is _ABSENT:
-                continue
-            if _number(number) is None:
-                return False
-            measured += float(number)
-    limit = _number(bound)
-    return measured is not None and limit is not None and measured <= limit
-
-
-def _equals_sum(condition: _Condition, found: Any, value: Any) -> bool:
-    """``("equals_sum", path, terms)``: the number at ``path`` is the sum, left to right in binary64,
-    of the terms (``("value", (p,))`` or ``("max", (p, ...))``); a missing number counts as 0."""
-    if found is _ABSENT:
-        return True
-    stored = _number(found)
-    if stored is None:
-        return False
-    total = 0.0
-    for kind, paths in condition[2]:
-        numbers = []
-        for path in paths:
-            number = _resolve(value, path)
-            number = 0.0 if number is _ABSENT else _number(number)
-            if number is None:
-                return False
-            numbers.append(number)
-        total += max(numbers) if kind == "max" else numbers[0]
-    return stored == total
-
-
-def _in_order(first: Any, second: Any, keys: tuple[Any, ...]) -> bool:
-    """``sorted_by``: whether ``first`` may precede ``second``; keys are ``(path, numeric,
-    descending)``, numbers compared as binary64 and strings by code point (Python's ``str`` order)."""
-    for key, numeric, descending in keys:
-        left, right = _resolve(first, key), _resolve(second, key)
-        if numeric:
-            left, right = _number(left), _number(right)
-            if left is None or right is None:
-                return False
-        elif not (isinstance(left, str) and isinstance(right, str)):
-            return False
-        if left != right:
-            return left > right if descending else left < right
-    return True
-
-
-def _holds(condition: _Condition, value: Any, root: Any) -> bool:
-    """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element);
-    ``root`` is the record the rule is on, where ``member_of`` reads its list.
-
-    ``("hash_of", path, form, (part, ...))`` recomputes a stored hash from the record
-    (§2.6.6.7.5): form ``prompt_blocks`` is :func:`handshake_job_model.canonical.prompt_parts_hash`
-    of the parts, as the Rust validators compute it. An absent hash holds; an absent part fails.
-    ``("same_as", path, other, uuids)`` compares the value at ``path`` with the value at ``other``
-    of the rule's record, as ``member_of`` compares; absent on either side fails it.
-    ``("at_most", path, measure, key, bound)`` is :func:`_at_most`; ``("sorted_by", path, keys)``
-    holds when every element may precede the next (:func:`_in_order`).
-    """
-    operator = condition[0]
-    if operator == "all":
-        return all(_holds(c, value, root) for c in condition[1])
-    if operator == "any":
-        return any(_holds(c, value, root) for c in condition[1])
-    if operator == "not":
-        return not _holds(condition[1], value, root)
-    if operator == "member_of":
-        return _member_of(condition, value, root)
-    found = _resolve(value, condition[1])
-    if operator == "present":
-        return found is not _ABSENT
-    if operator == "absent":
-        return found is _ABSENT
-    if operator == "equals":
-        return found is not _ABSENT and _equal(found, condition[2])
-    if operator == "not_equals":
-        return found is _ABSENT or not _equal(found, condition[2])
-    if operator == "in":
-        return found is not _ABSENT and any(_equal(found, v) for v in condition[2])
-    if operator == "not_in":
-        return found is _ABSENT or not any(_equal(found, v) for v in condition[2])
-    if operator == "length":
-        if found is _ABSENT:
-            return True
-        if not isinstance(found, (str, list, dict)):
-            return False
-        length = len(found)  # a str counts code points, as Rust's chars() and JSON Schema do
-        low, high = condition[2], condition[3]
-        return (low is None or length >= low) and (high is None or length <= high)
-    if operator == "contains":
-        return isinstance(found, list) and any(_equal(item, condition[2]) for item in found)
-    if operator == "each":
-        if found is _ABSENT:
-            return True
-        return isinstance(found, list) and all(_holds(condition[2], item, root) for item in found)
-    if operator == "all_equal":
-        if found is _ABSENT:
-            return True
-        if not isinstance(found, list):
-            return False
-        keys = [_resolve(item, condition[2]) for item in found]
-        return all(
-            (a is _ABSENT and b is _ABSENT) or (a is not _ABSENT and b is not _ABSENT and _equal(a, b))
-            for a, b in zip(keys, keys[1:])
-        )
-    if operator == "same_as":
-        return _same(found, _resolve(root, condition[2]), condition[3])
-    if operator == "at_most":
-        return _at_most(condition, found, root)
-    if operator == "equals_sum":
-        return _equals_sum(condition, found, value)
-    if operator == "sorted_by":
-        if found is _ABSENT:
-            return True
-        return isinstance(found, list) and all(_in_order(a, b, condition[2]) for a, b in zip(found, found[1:]))
-    if operator == "hash_of":
-        if found is _ABSENT:
-            return True
-        parts = [_resolve(value, part) for part in condition[3]]
-        if any(part is _ABSENT for part in parts):
-            return False
-        return isinstance(found, str) and _hash_of(condition[2], parts) == found
-    raise ValueError(f"unknown rule operator {operator!r}")
 
 
 def broken_rules(type_name: str, record: Any) -> list[CrossFieldRule]:
     """The rules of ``type_name`` that the JSON value ``record`` breaks (its own rules only)."""
-    broken = []
-    for rule in _RULES_ON.get(type_name, ()):
-        when, require = _CONDITIONS[rule.name]
-        if (when is None or _holds(when, record, record)) and not _holds(require, record, record):
-            broken.append(rule)
-    return broken
+    return _RULE_SET.broken_rules(type_name, record)
 
 
 def check(model: BaseModel, type_name: str, info: ValidationInfo) -> None:
     """Body of the generated ``model_validator``: raise on the first broken rules of ``model``."""
-    if isinstance(info.context, dict) and info.context.get(SKIP_RULES):
-        return
-    broken = broken_rules(type_name, model.model_dump(mode="json"))
-    if broken:
-        raise ValueError("; ".join(f"{r.code}: {r.message} ({r.clause})" for r in broken))
-
-
-def _pointer(parent: str, key: object) -> str:
-    return f"{parent}/{str(key).replace('~', '~0').replace('/', '~1')}"
-
-
-def _walk_shape(shape: Any, value: Any, pointer: str, out: list[tuple[str, str]]) -> None:
-    if isinstance(shape, str):
-        _walk(shape, value, pointer, out)
-    elif shape[0] == "list" and isinstance(value, list):
-        for index, item in enumerate(value):
-            _walk_shape(shape[1], item, _pointer(pointer, index), out)
-    elif shape[0] == "map" and isinstance(value, dict):
-        for key, item in value.items():
-            _walk_shape(shape[1], item, _pointer(pointer, key), out)
-
-
-def _walk(type_name: str, value: Any, pointer: str, out: list[tuple[str, str]]) -> None:
-    if not isinstance(value, dict):
-        return
-    out.extend((pointer, rule.code) for rule in broken_rules(type_name, value))
-    node = _WALK.get(type_name)
-    if node is None:
-        return
-    if node[0] == "record":
-        children = node[1]
-    else:
-        children = node[2].get(value.get(node[1]), ())
-    for field, shape in children:
-        child = value.get(field)
-        if child is not None:
-            _walk_shape(shape, child, _pointer(pointer, field), out)
+    _RULE_SET.check(model, type_name, info)
 
 
 def violations(value: Any, type_name: str) -> list[tuple[str, str]]:
@@ -1141,8 +330,4 @@ def violations(value: Any, type_name: str) -> list[tuple[str, str]]:
     its JSON form (``model_dump(mode="json")``). The pointer names the record the rule is on
     (``""`` for the value itself), in document order, rules in spec order.
     """
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
-    out: list[tuple[str, str]] = []
-    _walk(type_name, value, "", out)
-    return out
+    return _RULE_SET.violations(value, type_name)

@@ -5,8 +5,24 @@
  * @packageDocumentation
  */
 
-import { compareCodePoints, promptPartsHash } from "../canonical.js";
+import {
+  brokenRules as brokenRulesOf,
+  violations as violationsOf,
+  type CrossFieldRule as RuleOf,
+  type Violation as ViolationOf,
+  type WalkPlan,
+} from "../runtime/rules.js";
 import type { AiJob, ArtifactHandle, ContextSnapshot, SourceRef, ContextBlock, PromptEnvelope, ScopeOverride, TruncationPlan, ContextPlan, ToolDelta, MemoryItem, MemoryGraphEdge, CompactionDecision, CompactionConstraint, CompactionOpenLoop, CompactionProgress, CompactionToolResult, CompactionError, SessionLog, CompactionEvent, JobContextTrace, QueryPlan, ContextPackRecord, ContextPackPayload, RetrievalCandidate, SelectedEvidence, EvidenceSpan, RetrievalTrace, ExportRecord, AiJobModelCall } from "./types.js";
+
+// The interpreter's own names, re-exported so the package keeps one entry point.
+export {
+  holds,
+  type Condition,
+  type HashForm,
+  type MemberMatch,
+  type PathStep,
+  type SortKey,
+} from "../runtime/rules.js";
 
 /**
  * The stable code of every cross-field rule.
@@ -19,124 +35,17 @@ export type RuleCode = "HSK-RULE-PRF-009" | "HSK-RULE-PRF-001" | "HSK-RULE-PRF-0
 export type RuleName = "profile_id_is_registered" | "docs_rewrite_and_summarize_carry_a_docs_profile" | "document_jobs_name_their_document" | "sheet_jobs_name_their_sheet" | "import_jobs_read_a_source_file" | "export_jobs_name_target_and_policy" | "inline_only_jobs_plan_no_structural_changes" | "export_jobs_plan_no_operations" | "speakers_are_identified_only_with_diarization" | "range_kind_needs_a_sheet" | "chart_jobs_name_their_source_table" | "docs_sheets_kinds_carry_docs_sheets_inputs" | "docs_sheets_kinds_plan_docs_sheets_operations" | "docs_sheets_kinds_carry_docs_sheets_outputs" | "docs_sheets_kinds_carry_docs_sheets_profile_id" | "charts_decks_kinds_carry_charts_decks_inputs" | "charts_decks_kinds_plan_charts_decks_operations" | "charts_decks_kinds_carry_charts_decks_outputs" | "charts_decks_kinds_carry_charts_decks_profile_id" | "context_pack_builder_kinds_carry_context_pack_builder_inputs" | "context_pack_builder_kinds_plan_context_pack_builder_operations" | "context_pack_builder_kinds_carry_context_pack_builder_outputs" | "context_pack_builder_kinds_carry_context_pack_builder_profile_id" | "asr_kinds_carry_asr_inputs" | "asr_kinds_plan_asr_operations" | "asr_kinds_carry_asr_outputs" | "asr_kinds_carry_asr_profile_id" | "docling_kinds_carry_docling_inputs" | "docling_kinds_plan_docling_operations" | "docling_kinds_carry_docling_outputs" | "docling_kinds_carry_docling_profile_id" | "distillation_kinds_carry_distillation_inputs" | "distillation_kinds_plan_distillation_operations" | "distillation_kinds_carry_distillation_outputs" | "distillation_kinds_carry_distillation_profile_id" | "canvas_kinds_carry_canvas_inputs" | "canvas_kinds_plan_canvas_operations" | "canvas_kinds_carry_canvas_profile_id" | "canvas_kinds_carry_no_outputs" | "export_record_lists_its_artifacts" | "best_effort_export_says_why" | "local_file_export_records_materialized_paths" | "document_and_sheet_exports_emit_artifacts_and_a_record" | "deck_exports_emit_artifacts_and_a_record" | "document_imports_name_their_document" | "sheet_imports_name_their_sheet" | "import_mapping_artifact_has_a_bounded_ttl" | "transcript_segments_come_from_one_job" | "imported_blocks_come_from_one_job_and_file" | "imported_blocks_come_from_the_input_file" | "model_call_retrieval_fields_together" | "analysis_only_plans_no_mutation" | "raw_writes_only_for_ingestion" | "prompt_payload_not_exportable" | "local_payload_guard" | "terminal_job_has_completed_at" | "completed_at_only_when_terminal" | "completed_job_passed_validation" | "completed_with_issues_job_has_warnings" | "awaiting_user_job_asked_by_a_validator" | "failed_or_poisoned_job_says_why" | "poisoned_job_is_not_retryable" | "planned_entity_targets_are_listed" | "planned_document_targets_are_listed" | "planned_block_targets_are_derivable" | "planned_sheet_targets_are_derivable" | "planned_source_files_are_listed" | "planned_media_is_listed" | "entity_refs_lie_inside_the_document_scope" | "context_snapshot_is_of_this_job" | "source_ref_artifact_has_hash" | "source_ref_selector_bounded" | "prompt_envelope_suffix_only_deltas" | "prompt_envelope_prefix_has_no_deltas" | "prompt_envelope_hashes_match_its_blocks" | "scope_override_names_a_target" | "context_plan_replay_persists_candidates" | "context_plan_strict_approximate_has_seed" | "retrieval_trace_diversity_logs_lambda" | "tool_delta_summary_inline_limit" | "context_block_tool_delta_inline_limit" | "compaction_tool_result_summary_bounded" | "context_block_snippet_has_source_refs" | "fullpage_evidence_says_why" | "snippets_are_not_escalations" | "evidence_span_selector_bounded" | "context_pack_synopsis_bounded" | "context_pack_excerpt_hint_bounded" | "context_pack_facts_bound_or_zero_confidence" | "context_pack_constraints_bound" | "context_pack_open_loops_bound" | "context_pack_record_has_source_hashes" | "query_plan_has_route" | "retrieval_candidates_are_stable_sorted" | "candidate_base_score_is_deterministic" | "candidate_pack_score_is_zero_or_one" | "retrieval_candidate_kind_matches_reference" | "retrieval_evidence_within_its_token_budget" | "retrieval_selection_within_its_snippet_budget" | "retrieval_reads_within_their_budget_or_flagged" | "truncation_plan_flags_when_applied" | "session_log_events_are_of_its_job" | "session_log_compactions_are_of_its_job" | "compaction_event_has_trigger" | "compaction_decision_has_evidence" | "compaction_constraint_has_refs" | "compaction_open_loop_has_refs" | "compaction_progress_has_refs" | "compaction_tool_result_has_refs" | "compaction_error_has_refs" | "memory_item_has_provenance" | "memory_graph_edge_has_provenance" | "job_context_trace_not_empty" | "job_context_trace_one_job" | "job_context_trace_same_model_tier" | "job_context_trace_same_policy" | "job_context_trace_same_projection";
 
 /**
- * One step of a rule path: a field `key` (`fallback` is the field's declared default, used when it
- * is absent), or a `[variant]` step that keeps a union value whose `tag` property is `variant` and
- * makes any other value absent.
+ * A cross-field rule of this spec: stable code, name, the record type it constrains, clause(s), message, conditions.
  */
-export type PathStep =
-  | { readonly key: string; readonly fallback?: unknown }
-  | { readonly tag: string; readonly variant: string };
+export type CrossFieldRule = RuleOf<RuleCode, RuleName>;
 
 /**
- * A rule condition as data (the spec language's `rules:` conditions). An absent value (a missing
- * optional field or `null` anywhere on the path, with no default) satisfies only `absent`,
- * `not_equals`, `not_in`, and `length`, `each`, `all_equal` and (an absent stored hash) `hash_of`
- * vacuously. `hash_of` holds when the string at `path` is the hash `form` computes over the values
- * at `parts`, in order; an absent part, or one the form cannot hash, fails it. `same_as` holds when
- * the value at `path` equals the value at `other`, read from the rule's record; absent on either
- * side fails it. `at_most` holds when the number, element count or sum (of `key` over the elements)
- * at `path` is at most the number at `bound` of the rule's record; an absent value or bound holds.
- * `sorted_by` holds when every element of the list at `path` may precede the next by `keys`.
- * `equals_sum` holds when the number at `path` is the sum, left to right, of its terms (a path, or
- * the largest of several); a missing number counts as 0.
+ * A broken rule: the JSON pointer of the record it is on (`""` for the value itself) and its code.
  */
-export type Condition =
-  | { readonly op: "present" | "absent"; readonly path: readonly PathStep[] }
-  | { readonly op: "equals" | "not_equals" | "contains"; readonly path: readonly PathStep[]; readonly value: unknown }
-  | { readonly op: "in" | "not_in"; readonly path: readonly PathStep[]; readonly values: readonly unknown[] }
-  | { readonly op: "length"; readonly path: readonly PathStep[]; readonly min: number | null; readonly max: number | null }
-  | { readonly op: "each"; readonly path: readonly PathStep[]; readonly condition: Condition }
-  | { readonly op: "all_equal"; readonly path: readonly PathStep[]; readonly key: readonly PathStep[] }
-  | {
-      readonly op: "member_of";
-      readonly list: readonly PathStep[];
-      readonly matches: readonly MemberMatch[];
-      readonly filter: Condition | null;
-    }
-  | {
-      readonly op: "equals_sum";
-      readonly path: readonly PathStep[];
-      readonly terms: readonly { readonly max: boolean; readonly paths: readonly (readonly PathStep[])[] }[];
-    }
-  | {
-      readonly op: "sorted_by";
-      readonly path: readonly PathStep[];
-      readonly keys: readonly SortKey[];
-    }
-  | {
-      readonly op: "at_most";
-      readonly path: readonly PathStep[];
-      readonly measure: "value" | "count" | "sum";
-      readonly key: readonly PathStep[] | null;
-      readonly bound: readonly PathStep[];
-    }
-  | {
-      readonly op: "same_as";
-      readonly path: readonly PathStep[];
-      readonly other: readonly PathStep[];
-      readonly uuids: boolean;
-    }
-  | {
-      readonly op: "hash_of";
-      readonly path: readonly PathStep[];
-      readonly form: HashForm;
-      readonly parts: readonly (readonly PathStep[])[];
-    }
-  | { readonly op: "all" | "any"; readonly conditions: readonly Condition[] }
-  | { readonly op: "not"; readonly condition: Condition };
+export type Violation = ViolationOf<RuleCode>;
 
 /**
- * One key of a `sorted_by` condition: numbers compare as binary64, strings by code point.
- */
-export interface SortKey {
-  readonly path: readonly PathStep[];
-  readonly numeric: boolean;
-  readonly descending: boolean;
-}
-
-/**
- * A `hash_of` form (§2.6.6.7.5): `prompt_blocks` hashes lists of ContextBlocks as
- * `promptPartsHash` (canonical.ts) does, Rust's `handshake_canonical::prompt_parts_hash`.
- */
-export type HashForm = "prompt_blocks";
-
-/**
- * One comparison of a `member_of` condition: the element (`key: null`) or its `key` against the
- * value at `value` (relative to where the condition sits); `uuids` compares both as UUID text,
- * in any letter case.
- */
-export interface MemberMatch {
-  readonly key: readonly PathStep[] | null;
-  readonly value: readonly PathStep[];
-  readonly uuids: boolean;
-}
-
-/** A cross-field rule: stable code, name, the record type it constrains, clause(s), message, conditions. */
-export interface CrossFieldRule {
-  readonly code: RuleCode;
-  readonly name: RuleName;
-  readonly on: string;
-  readonly clause: string;
-  readonly message: string;
-  /** The rule applies only where this holds; `null` means always. */
-  readonly when: Condition | null;
-  readonly require: Condition;
-}
-
-/** A broken rule: the JSON pointer of the record it is on (`""` for the value itself) and its code. */
-export interface Violation {
-  readonly pointer: string;
-  readonly code: RuleCode;
-}
-
-type Shape = string | { readonly list: Shape } | { readonly map: Shape };
-type Children = readonly (readonly [string, Shape])[];
-type WalkNode =
-  | { readonly kind: "record"; readonly children: Children }
-  | { readonly kind: "union"; readonly tag: string; readonly variants: Readonly<Record<string, Children>> };
-
-/**
- * Every cross-field rule, in spec order, with its conditions as data.
+ * Every cross-field rule, in spec order, with its conditions as data (JSON).
  */
 export const RULES: readonly CrossFieldRule[] = [
   /**
@@ -145,2063 +54,820 @@ export const RULES: readonly CrossFieldRule[] = [
    * Clause: §2.6.6.2.2, §2.6.6.6.1
    * Decision: The registry is the profiles declared above (§2.6.6.6.2 and the profile sections); an id none of them carries names no capabilities, validation or provenance plan, so the job is refused. Which registered profile a job must name follows from its job_kind (the bindings' profile_id rules, HSK-RULE-PRF-050 to 056); those only judge registered ids, so an unknown id is reported once, here. Derived from the registry, the rule is never a SQL CHECK: a new profile would change the CHECK, which no additive migration can do.
    */
-  {
-    code: "HSK-RULE-PRF-009",
-    name: "profile_id_is_registered",
-    on: "AiJob",
-    clause: "§2.6.6.2.2, §2.6.6.6.1",
-    message: "profile_id must name a registered profile",
-    when: null,
-    require: { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] },
-  },
+  {"code": "HSK-RULE-PRF-009", "name": "profile_id_is_registered", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "profile_id must name a registered profile", "when": null, "require": {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}},
   /**
    * the Docs AI Job Profile invariant; these kinds always carry the Docs & Sheets inputs
    *
    * Clause: §2.6.6.6.4
    * Decision: §2.6.6.6.4 makes these two kinds carry a valid DocsAiJobProfile. This rule says they carry one at all (absent job_inputs is refused here and nowhere else); that it names doc_id and layer_scope is HSK-RULE-PRF-030, which covers every document kind, so the missing field is reported once. Foreign inputs stay refused here as well as by HSK-RULE-PRF-002, as before: narrowing this rule to presence alone would turn it into a column CHECK on ai_jobs, a schema change that belongs with a migration of its own, not with these input rules.
    */
-  {
-    code: "HSK-RULE-PRF-001",
-    name: "docs_rewrite_and_summarize_carry_a_docs_profile",
-    on: "AiJob",
-    clause: "§2.6.6.6.4",
-    message: "doc_rewrite and doc_summarize jobs must carry a DocsAiJobProfile in job_inputs",
-    when: { op: "in", path: [{ key: "job_kind" }], values: ["doc_rewrite", "doc_summarize"] },
-    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "docs_sheets" },
-  },
+  {"code": "HSK-RULE-PRF-001", "name": "docs_rewrite_and_summarize_carry_a_docs_profile", "on": "AiJob", "clause": "§2.6.6.6.4", "message": "doc_rewrite and doc_summarize jobs must carry a DocsAiJobProfile in job_inputs", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_rewrite", "doc_summarize"]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "docs_sheets"}},
   /**
    * a job on a document says which document and how much of it, as §2.6.6.6.4 requires of the Docs profile
    *
    * Clause: §2.6.6.6.4, §2.5.10.2
    * Decision: doc_id and layer_scope are optional in DocsAiJobProfile because sheet and import jobs carry the same record without a document. Every job kind on an existing document (edit, review, rewrite, summarize and the §2.5.10.2 A exports, whose minimum inputs start with doc_id) carries the §2.6.6.6.4 struct with both required fields; an export's layer_scope says how much of the document it exports. Absent job_inputs is not this rule's fault (see above).
    */
-  {
-    code: "HSK-RULE-PRF-030",
-    name: "document_jobs_name_their_document",
-    on: "AiJob",
-    clause: "§2.6.6.6.4, §2.5.10.2",
-    message: "a document job's Docs & Sheets inputs must name doc_id and layer_scope",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md"] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }] }] },
-    require: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "doc_id" }] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "layer_scope" }] }] },
-  },
+  {"code": "HSK-RULE-PRF-030", "name": "document_jobs_name_their_document", "on": "AiJob", "clause": "§2.6.6.6.4, §2.5.10.2", "message": "a document job's Docs & Sheets inputs must name doc_id and layer_scope", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md"]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "doc_id"}]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "layer_scope"}]}]}},
   /**
    * a job on an existing sheet says which sheet; sheet exports list sheet_id among their minimum inputs
    *
    * Clause: §2.5.10.10, §2.5.10.2
    * Decision: §2.5.10.10 lists sheet_id as the Sheets surface's profile field and §2.5.10.2 C requires it of exports; transform and explain jobs work on an existing sheet just as exports do. Sheet imports are left out: they create the sheet (§2.5.10.2 D lists sheet_id among the outputs).
    */
-  {
-    code: "HSK-RULE-PRF-031",
-    name: "sheet_jobs_name_their_sheet",
-    on: "AiJob",
-    clause: "§2.5.10.10, §2.5.10.2",
-    message: "a sheet job's Docs & Sheets inputs must name sheet_id",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }] }] },
-    require: { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "sheet_id" }] },
-  },
+  {"code": "HSK-RULE-PRF-031", "name": "sheet_jobs_name_their_sheet", "on": "AiJob", "clause": "§2.5.10.10, §2.5.10.2", "message": "a sheet job's Docs & Sheets inputs must name sheet_id", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}]}]}, "require": {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "sheet_id"}]}},
   /**
    * an import reads one source file, handed over as a file artifact
    *
    * Clause: §2.5.10.2
    * Decision: §2.5.10.2 B states kind=file for document imports; D names the same ArtifactHandle input for sheet imports without the kind. A sheet import reads a CSV, XLSX or JSON file just as a document import reads a DOCX or Markdown one, so both require an artifact of kind file.
    */
-  {
-    code: "HSK-RULE-PRF-032",
-    name: "import_jobs_read_a_source_file",
-    on: "AiJob",
-    clause: "§2.5.10.2",
-    message: "an import job's Docs & Sheets inputs must carry source_file_artifact, an artifact of kind file",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["doc_import_docx", "doc_import_md", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }] }] },
-    require: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "source_file_artifact" }] }, { op: "equals", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "source_file_artifact" }, { key: "kind" }], value: "file" }] },
-  },
+  {"code": "HSK-RULE-PRF-032", "name": "import_jobs_read_a_source_file", "on": "AiJob", "clause": "§2.5.10.2", "message": "an import job's Docs & Sheets inputs must carry source_file_artifact, an artifact of kind file", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_import_docx", "doc_import_md", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "source_file_artifact"}]}, {"op": "equals", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "source_file_artifact"}, {"key": "kind"}], "value": "file"}]}},
   /**
    * an export says where it writes and under which export policy, the pair §2.5.10.2 A and C require
    *
    * Clause: §2.5.10.2
    * Decision: What the export reads (doc_id, sheet_id) is HSK-RULE-PRF-030/031's; this rule checks only the pair the two export families share, so a missing document or sheet is reported once.
    */
-  {
-    code: "HSK-RULE-PRF-033",
-    name: "export_jobs_name_target_and_policy",
-    on: "AiJob",
-    clause: "§2.5.10.2",
-    message: "an export job's Docs & Sheets inputs must name export_target and policy_id",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }] }] },
-    require: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "export_target" }] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "policy_id" }] }] },
-  },
+  {"code": "HSK-RULE-PRF-033", "name": "export_jobs_name_target_and_policy", "on": "AiJob", "clause": "§2.5.10.2", "message": "an export job's Docs & Sheets inputs must name export_target and policy_id", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "export_target"}]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "policy_id"}]}]}},
   /**
    * an inline-only job edits inside existing blocks; inserting or moving blocks is structural work
    *
    * Clause: §2.5.10.4.2, §2.5.10.4.3, §2.5.10.10
    * Decision: §2.5.10.4.2 separates inline-only from structural edits and §2.5.10.4.3 names inserting and reordering blocks as the structural changes a job's config must allow. Of the profile's operations, insert_block and move_block change structure; replace_block and update_metadata rewrite a block in place, and the sheet operations touch no blocks, so they stay allowed. A job without block_mode (or without inputs) is not restricted by this rule.
    */
-  {
-    code: "HSK-RULE-PRF-034",
-    name: "inline_only_jobs_plan_no_structural_changes",
-    on: "AiJob",
-    clause: "§2.5.10.4.2, §2.5.10.4.3, §2.5.10.10",
-    message: "an inline-only document job must not plan insert_block or move_block",
-    when: { op: "equals", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "block_mode" }], value: "inline_only" },
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "not_in", path: [{ key: "op" }], values: ["insert_block", "move_block"] } },
-  },
+  {"code": "HSK-RULE-PRF-034", "name": "inline_only_jobs_plan_no_structural_changes", "on": "AiJob", "clause": "§2.5.10.4.2, §2.5.10.4.3, §2.5.10.10", "message": "an inline-only document job must not plan insert_block or move_block", "when": {"op": "equals", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "block_mode"}], "value": "inline_only"}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "not_in", "path": [{"key": "op"}], "values": ["insert_block", "move_block"]}}},
   /**
    * an export renders stored content into artifacts and an export record; it writes nothing back
    *
    * Clause: §2.5.10.2
    * Decision: §2.5.10.2 A forbids a document export to write back into stored document content, and C lists only artifacts and an export record as a sheet export's outputs. The export kinds belong to Docs & Sheets, whose jobs plan only that profile's operations (HSK-RULE-PRF-012), and every one of those writes a document or a sheet (blocks, metadata, formulas, fills, column normal forms); so an export job's plan is empty, for sheets as for documents.
    */
-  {
-    code: "HSK-RULE-PRF-037",
-    name: "export_jobs_plan_no_operations",
-    on: "AiJob",
-    clause: "§2.5.10.2",
-    message: "an export job must not plan any operation",
-    when: { op: "in", path: [{ key: "job_kind" }], values: ["doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"] },
-    require: { op: "length", path: [{ key: "planned_operations" }], min: null, max: 0 },
-  },
+  {"code": "HSK-RULE-PRF-037", "name": "export_jobs_plan_no_operations", "on": "AiJob", "clause": "§2.5.10.2", "message": "an export job must not plan any operation", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"]}, "require": {"op": "length", "path": [{"key": "planned_operations"}], "min": null, "max": 0}},
   /**
    * identify_speakers runs speaker diarization, which the job's inputs can switch off
    *
    * Clause: §6.2.26.1, §6.2.26.2
    * Decision: §6.2.26.2 runs diarization through identify_speakers only "if enabled", and §6.2.26.1's diarization_enabled is that switch; a job that turns it off and plans identify_speakers contradicts itself. With diarization enabled, or without ASR inputs, the plan is not restricted by this rule.
    */
-  {
-    code: "HSK-RULE-PRF-038",
-    name: "speakers_are_identified_only_with_diarization",
-    on: "AiJob",
-    clause: "§6.2.26.1, §6.2.26.2",
-    message: "an ASR job with diarization_enabled false must not plan identify_speakers",
-    when: { op: "equals", path: [{ key: "job_inputs" }, { tag: "profile", variant: "asr" }, { key: "diarization_enabled" }], value: false },
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "not_equals", path: [{ key: "op" }], value: "identify_speakers" } },
-  },
+  {"code": "HSK-RULE-PRF-038", "name": "speakers_are_identified_only_with_diarization", "on": "AiJob", "clause": "§6.2.26.1, §6.2.26.2", "message": "an ASR job with diarization_enabled false must not plan identify_speakers", "when": {"op": "equals", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "asr"}, {"key": "diarization_enabled"}], "value": false}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "not_equals", "path": [{"key": "op"}], "value": "identify_speakers"}}},
   /**
    * range_kind says what a sheet operation targets, so it only means something with a sheet
    *
    * Clause: §2.5.10.10
    * Decision: The sheet kinds of HSK-RULE-PRF-031 already need sheet_id whatever range_kind says, so they are left out here and a sheet job without a sheet is reported once, by that rule; this rule catches range_kind on the other kinds (a document or import job) without a sheet.
    */
-  {
-    code: "HSK-RULE-PRF-035",
-    name: "range_kind_needs_a_sheet",
-    on: "AiJob",
-    clause: "§2.5.10.10",
-    message: "Docs & Sheets inputs with a range_kind must name sheet_id",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "range_kind" }] }, { op: "not_in", path: [{ key: "job_kind" }], values: ["sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"] }] },
-    require: { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "sheet_id" }] },
-  },
+  {"code": "HSK-RULE-PRF-035", "name": "range_kind_needs_a_sheet", "on": "AiJob", "clause": "§2.5.10.10", "message": "Docs & Sheets inputs with a range_kind must name sheet_id", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "range_kind"}]}, {"op": "not_in", "path": [{"key": "job_kind"}], "values": ["sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"]}]}, "require": {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "sheet_id"}]}},
   /**
    * a chart reads a table; §2.5.11.1 makes source_table_ref optional in general but required for chart jobs
    *
    * Clause: §2.5.11.1
    * Decision: The field is optional in ChartsDecksJobInputs because deck jobs share the record. A chart job without job_inputs is not this rule's fault: no rule requires chart jobs to carry inputs, and HSK-RULE-PRF-003 refuses another profile's.
    */
-  {
-    code: "HSK-RULE-PRF-036",
-    name: "chart_jobs_name_their_source_table",
-    on: "AiJob",
-    clause: "§2.5.11.1",
-    message: "a chart job's Charts & Decks inputs must name source_table_ref",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update"] }, { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "charts_decks" }] }] },
-    require: { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "charts_decks" }, { key: "source_table_ref" }] },
-  },
+  {"code": "HSK-RULE-PRF-036", "name": "chart_jobs_name_their_source_table", "on": "AiJob", "clause": "§2.5.11.1", "message": "a chart job's Charts & Decks inputs must name source_table_ref", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["chart_create", "chart_update"]}, {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "charts_decks"}]}]}, "require": {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "charts_decks"}, {"key": "source_table_ref"}]}},
   /**
    * the job kinds bound to the docs_sheets profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.5.10, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-002",
-    name: "docs_sheets_kinds_carry_docs_sheets_inputs",
-    on: "AiJob",
-    clause: "§2.5.10, §2.6.6.6.1",
-    message: "a docs_sheets job may only carry docs_sheets inputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }] },
-    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "docs_sheets" },
-  },
+  {"code": "HSK-RULE-PRF-002", "name": "docs_sheets_kinds_carry_docs_sheets_inputs", "on": "AiJob", "clause": "§2.5.10, §2.6.6.6.1", "message": "a docs_sheets job may only carry docs_sheets inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "docs_sheets"}},
   /**
    * the job kinds bound to the docs_sheets profile plan only the operations that profile specialises
    *
    * Clause: §2.5.10, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-012",
-    name: "docs_sheets_kinds_plan_docs_sheets_operations",
-    on: "AiJob",
-    clause: "§2.5.10, §2.6.6.6.1",
-    message: "a docs_sheets job may only plan docs_sheets operations",
-    when: { op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] },
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column"] } },
-  },
+  {"code": "HSK-RULE-PRF-012", "name": "docs_sheets_kinds_plan_docs_sheets_operations", "on": "AiJob", "clause": "§2.5.10, §2.6.6.6.1", "message": "a docs_sheets job may only plan docs_sheets operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["insert_block", "replace_block", "move_block", "update_metadata", "apply_formula", "fill_down", "normalize_column"]}}},
   /**
    * the job kinds bound to the docs_sheets profile carry that profile's outputs, never another profile's
    *
    * Clause: §2.5.10.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-020",
-    name: "docs_sheets_kinds_carry_docs_sheets_outputs",
-    on: "AiJob",
-    clause: "§2.5.10.2, §2.6.6.6.1",
-    message: "a docs_sheets job may only carry docs_sheets outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "docs_sheets" },
-  },
+  {"code": "HSK-RULE-PRF-020", "name": "docs_sheets_kinds_carry_docs_sheets_outputs", "on": "AiJob", "clause": "§2.5.10.2, §2.6.6.6.1", "message": "a docs_sheets job may only carry docs_sheets outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "docs_sheets"}},
   /**
    * the job kinds bound to the docs_sheets profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
    *
    * Clause: §2.6.6.2.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-050",
-    name: "docs_sheets_kinds_carry_docs_sheets_profile_id",
-    on: "AiJob",
-    clause: "§2.6.6.2.2, §2.6.6.6.1",
-    message: "a docs_sheets job must carry profile_id docs_sheets_ai_v0.5",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
-    require: { op: "equals", path: [{ key: "profile_id" }], value: "docs_sheets_ai_v0.5" },
-  },
+  {"code": "HSK-RULE-PRF-050", "name": "docs_sheets_kinds_carry_docs_sheets_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a docs_sheets job must carry profile_id docs_sheets_ai_v0.5", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_edit", "doc_review", "doc_rewrite", "doc_summarize", "doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "doc_import_docx", "doc_import_md", "sheet_transform", "sheet_explain", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "docs_sheets_ai_v0.5"}},
   /**
    * the job kinds bound to the charts_decks profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.5.11.1, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-003",
-    name: "charts_decks_kinds_carry_charts_decks_inputs",
-    on: "AiJob",
-    clause: "§2.5.11.1, §2.6.6.6.1",
-    message: "a charts_decks job may only carry charts_decks inputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] }] },
-    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "charts_decks" },
-  },
+  {"code": "HSK-RULE-PRF-003", "name": "charts_decks_kinds_carry_charts_decks_inputs", "on": "AiJob", "clause": "§2.5.11.1, §2.6.6.6.1", "message": "a charts_decks job may only carry charts_decks inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "charts_decks"}},
   /**
    * the job kinds bound to the charts_decks profile plan only the operations that profile specialises
    *
    * Clause: §2.5.11, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-013",
-    name: "charts_decks_kinds_plan_charts_decks_operations",
-    on: "AiJob",
-    clause: "§2.5.11, §2.6.6.6.1",
-    message: "a charts_decks job may only plan charts_decks operations",
-    when: { op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] },
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck"] } },
-  },
+  {"code": "HSK-RULE-PRF-013", "name": "charts_decks_kinds_plan_charts_decks_operations", "on": "AiJob", "clause": "§2.5.11, §2.6.6.6.1", "message": "a charts_decks job may only plan charts_decks operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["create_chart", "update_chart_spec", "create_deck", "add_slide", "update_slide", "export_deck"]}}},
   /**
    * the job kinds bound to the charts_decks profile carry that profile's outputs, never another profile's
    *
    * Clause: §2.5.11.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-021",
-    name: "charts_decks_kinds_carry_charts_decks_outputs",
-    on: "AiJob",
-    clause: "§2.5.11.2, §2.6.6.6.1",
-    message: "a charts_decks job may only carry charts_decks outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "charts_decks" },
-  },
+  {"code": "HSK-RULE-PRF-021", "name": "charts_decks_kinds_carry_charts_decks_outputs", "on": "AiJob", "clause": "§2.5.11.2, §2.6.6.6.1", "message": "a charts_decks job may only carry charts_decks outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "charts_decks"}},
   /**
    * the job kinds bound to the charts_decks profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
    *
    * Clause: §2.6.6.2.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-051",
-    name: "charts_decks_kinds_carry_charts_decks_profile_id",
-    on: "AiJob",
-    clause: "§2.6.6.2.2, §2.6.6.6.1",
-    message: "a charts_decks job must carry profile_id charts_decks_ai_v0.1",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
-    require: { op: "equals", path: [{ key: "profile_id" }], value: "charts_decks_ai_v0.1" },
-  },
+  {"code": "HSK-RULE-PRF-051", "name": "charts_decks_kinds_carry_charts_decks_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a charts_decks job must carry profile_id charts_decks_ai_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["chart_create", "chart_update", "deck_create", "deck_update", "deck_export_pptx", "deck_export_pdf", "deck_export_html", "transcript_to_deck"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "charts_decks_ai_v0.1"}},
   /**
    * the job kinds bound to the context_pack_builder profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.5.12.1, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-004",
-    name: "context_pack_builder_kinds_carry_context_pack_builder_inputs",
-    on: "AiJob",
-    clause: "§2.5.12.1, §2.6.6.6.1",
-    message: "a context_pack_builder job may only carry context_pack_builder inputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["context_pack_build", "context_pack_refresh"] }] },
-    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "context_pack_builder" },
-  },
+  {"code": "HSK-RULE-PRF-004", "name": "context_pack_builder_kinds_carry_context_pack_builder_inputs", "on": "AiJob", "clause": "§2.5.12.1, §2.6.6.6.1", "message": "a context_pack_builder job may only carry context_pack_builder inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["context_pack_build", "context_pack_refresh"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "context_pack_builder"}},
   /**
    * the job kinds bound to the context_pack_builder profile plan only the operations that profile specialises
    *
    * Clause: §2.5.12, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-014",
-    name: "context_pack_builder_kinds_plan_context_pack_builder_operations",
-    on: "AiJob",
-    clause: "§2.5.12, §2.6.6.6.1",
-    message: "a context_pack_builder job may only plan context_pack_builder operations",
-    when: { op: "in", path: [{ key: "job_kind" }], values: ["context_pack_build", "context_pack_refresh"] },
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["build_context_pack", "refresh_context_pack"] } },
-  },
+  {"code": "HSK-RULE-PRF-014", "name": "context_pack_builder_kinds_plan_context_pack_builder_operations", "on": "AiJob", "clause": "§2.5.12, §2.6.6.6.1", "message": "a context_pack_builder job may only plan context_pack_builder operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["context_pack_build", "context_pack_refresh"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["build_context_pack", "refresh_context_pack"]}}},
   /**
    * the job kinds bound to the context_pack_builder profile carry that profile's outputs, never another profile's
    *
    * Clause: §2.5.12.4, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-022",
-    name: "context_pack_builder_kinds_carry_context_pack_builder_outputs",
-    on: "AiJob",
-    clause: "§2.5.12.4, §2.6.6.6.1",
-    message: "a context_pack_builder job may only carry context_pack_builder outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["context_pack_build", "context_pack_refresh"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "context_pack_builder" },
-  },
+  {"code": "HSK-RULE-PRF-022", "name": "context_pack_builder_kinds_carry_context_pack_builder_outputs", "on": "AiJob", "clause": "§2.5.12.4, §2.6.6.6.1", "message": "a context_pack_builder job may only carry context_pack_builder outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["context_pack_build", "context_pack_refresh"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "context_pack_builder"}},
   /**
    * the job kinds bound to the context_pack_builder profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
    *
    * Clause: §2.6.6.2.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-052",
-    name: "context_pack_builder_kinds_carry_context_pack_builder_profile_id",
-    on: "AiJob",
-    clause: "§2.6.6.2.2, §2.6.6.6.1",
-    message: "a context_pack_builder job must carry profile_id context_pack_builder_v0.1",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["context_pack_build", "context_pack_refresh"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
-    require: { op: "equals", path: [{ key: "profile_id" }], value: "context_pack_builder_v0.1" },
-  },
+  {"code": "HSK-RULE-PRF-052", "name": "context_pack_builder_kinds_carry_context_pack_builder_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a context_pack_builder job must carry profile_id context_pack_builder_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["context_pack_build", "context_pack_refresh"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "context_pack_builder_v0.1"}},
   /**
    * the job kinds bound to the asr profile carry that profile's inputs, never another profile's
    *
    * Clause: §6.2.26.1, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-005",
-    name: "asr_kinds_carry_asr_inputs",
-    on: "AiJob",
-    clause: "§6.2.26.1, §2.6.6.6.1",
-    message: "a asr job may only carry asr inputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] }] },
-    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "asr" },
-  },
+  {"code": "HSK-RULE-PRF-005", "name": "asr_kinds_carry_asr_inputs", "on": "AiJob", "clause": "§6.2.26.1, §2.6.6.6.1", "message": "a asr job may only carry asr inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["asr_transcribe"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "asr"}},
   /**
    * the job kinds bound to the asr profile plan only the operations that profile specialises
    *
    * Clause: §6.2.26, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-015",
-    name: "asr_kinds_plan_asr_operations",
-    on: "AiJob",
-    clause: "§6.2.26, §2.6.6.6.1",
-    message: "a asr job may only plan asr operations",
-    when: { op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] },
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript"] } },
-  },
+  {"code": "HSK-RULE-PRF-015", "name": "asr_kinds_plan_asr_operations", "on": "AiJob", "clause": "§6.2.26, §2.6.6.6.1", "message": "a asr job may only plan asr operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["asr_transcribe"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["transcribe_segment", "align_transcript", "identify_speakers", "attach_transcript"]}}},
   /**
    * the job kinds bound to the asr profile carry that profile's outputs, never another profile's
    *
    * Clause: §6.2.26.3, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-023",
-    name: "asr_kinds_carry_asr_outputs",
-    on: "AiJob",
-    clause: "§6.2.26.3, §2.6.6.6.1",
-    message: "a asr job may only carry asr outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "asr" },
-  },
+  {"code": "HSK-RULE-PRF-023", "name": "asr_kinds_carry_asr_outputs", "on": "AiJob", "clause": "§6.2.26.3, §2.6.6.6.1", "message": "a asr job may only carry asr outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["asr_transcribe"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "asr"}},
   /**
    * the job kinds bound to the asr profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
    *
    * Clause: §2.6.6.2.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-053",
-    name: "asr_kinds_carry_asr_profile_id",
-    on: "AiJob",
-    clause: "§2.6.6.2.2, §2.6.6.6.1",
-    message: "a asr job must carry profile_id asr_transcribe_v0.1",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["asr_transcribe"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
-    require: { op: "equals", path: [{ key: "profile_id" }], value: "asr_transcribe_v0.1" },
-  },
+  {"code": "HSK-RULE-PRF-053", "name": "asr_kinds_carry_asr_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a asr job must carry profile_id asr_transcribe_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["asr_transcribe"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "asr_transcribe_v0.1"}},
   /**
    * the job kinds bound to the docling profile carry that profile's inputs, never another profile's
    *
    * Clause: §6.1.6.1, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-006",
-    name: "docling_kinds_carry_docling_inputs",
-    on: "AiJob",
-    clause: "§6.1.6.1, §2.6.6.6.1",
-    message: "a docling job may only carry docling inputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_ingest"] }] },
-    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "docling" },
-  },
+  {"code": "HSK-RULE-PRF-006", "name": "docling_kinds_carry_docling_inputs", "on": "AiJob", "clause": "§6.1.6.1, §2.6.6.6.1", "message": "a docling job may only carry docling inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_ingest"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "docling"}},
   /**
    * the job kinds bound to the docling profile plan only the operations that profile specialises
    *
    * Clause: §6.1.6, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-016",
-    name: "docling_kinds_plan_docling_operations",
-    on: "AiJob",
-    clause: "§6.1.6, §2.6.6.6.1",
-    message: "a docling job may only plan docling operations",
-    when: { op: "in", path: [{ key: "job_kind" }], values: ["doc_ingest"] },
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["extract_structure", "extract_tables", "import_blocks", "link_provenance"] } },
-  },
+  {"code": "HSK-RULE-PRF-016", "name": "docling_kinds_plan_docling_operations", "on": "AiJob", "clause": "§6.1.6, §2.6.6.6.1", "message": "a docling job may only plan docling operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_ingest"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["extract_structure", "extract_tables", "import_blocks", "link_provenance"]}}},
   /**
    * the job kinds bound to the docling profile carry that profile's outputs, never another profile's
    *
    * Clause: §6.1.6.3, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-024",
-    name: "docling_kinds_carry_docling_outputs",
-    on: "AiJob",
-    clause: "§6.1.6.3, §2.6.6.6.1",
-    message: "a docling job may only carry docling outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_ingest"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "docling" },
-  },
+  {"code": "HSK-RULE-PRF-024", "name": "docling_kinds_carry_docling_outputs", "on": "AiJob", "clause": "§6.1.6.3, §2.6.6.6.1", "message": "a docling job may only carry docling outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_ingest"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "docling"}},
   /**
    * the job kinds bound to the docling profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
    *
    * Clause: §2.6.6.2.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-054",
-    name: "docling_kinds_carry_docling_profile_id",
-    on: "AiJob",
-    clause: "§2.6.6.2.2, §2.6.6.6.1",
-    message: "a docling job must carry profile_id docling_ingest_v0.1",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["doc_ingest"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
-    require: { op: "equals", path: [{ key: "profile_id" }], value: "docling_ingest_v0.1" },
-  },
+  {"code": "HSK-RULE-PRF-054", "name": "docling_kinds_carry_docling_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a docling job must carry profile_id docling_ingest_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_ingest"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "docling_ingest_v0.1"}},
   /**
    * the job kinds bound to the distillation profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.6.6.6.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-007",
-    name: "distillation_kinds_carry_distillation_inputs",
-    on: "AiJob",
-    clause: "§2.6.6.6.2, §2.6.6.6.1",
-    message: "a distillation job may only carry distillation inputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["distillation_train", "distillation_eval"] }] },
-    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "distillation" },
-  },
+  {"code": "HSK-RULE-PRF-007", "name": "distillation_kinds_carry_distillation_inputs", "on": "AiJob", "clause": "§2.6.6.6.2, §2.6.6.6.1", "message": "a distillation job may only carry distillation inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["distillation_train", "distillation_eval"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "distillation"}},
   /**
    * the job kinds bound to the distillation profile plan only the operations that profile specialises
    *
    * Clause: §2.6.6.6.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-017",
-    name: "distillation_kinds_plan_distillation_operations",
-    on: "AiJob",
-    clause: "§2.6.6.6.2, §2.6.6.6.1",
-    message: "a distillation job may only plan distillation operations",
-    when: { op: "in", path: [{ key: "job_kind" }], values: ["distillation_train", "distillation_eval"] },
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote"] } },
-  },
+  {"code": "HSK-RULE-PRF-017", "name": "distillation_kinds_plan_distillation_operations", "on": "AiJob", "clause": "§2.6.6.6.2, §2.6.6.6.1", "message": "a distillation job may only plan distillation operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["distillation_train", "distillation_eval"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["select_examples", "run_teacher", "run_student", "score", "create_checkpoint", "evaluate_and_promote"]}}},
   /**
    * the job kinds bound to the distillation profile carry that profile's outputs, never another profile's
    *
    * Clause: §9.1, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-025",
-    name: "distillation_kinds_carry_distillation_outputs",
-    on: "AiJob",
-    clause: "§9.1, §2.6.6.6.1",
-    message: "a distillation job may only carry distillation outputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["distillation_train", "distillation_eval"] }] },
-    require: { op: "equals", path: [{ key: "job_outputs" }, { key: "profile" }], value: "distillation" },
-  },
+  {"code": "HSK-RULE-PRF-025", "name": "distillation_kinds_carry_distillation_outputs", "on": "AiJob", "clause": "§9.1, §2.6.6.6.1", "message": "a distillation job may only carry distillation outputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["distillation_train", "distillation_eval"]}]}, "require": {"op": "equals", "path": [{"key": "job_outputs"}, {"key": "profile"}], "value": "distillation"}},
   /**
    * the job kinds bound to the distillation profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
    *
    * Clause: §2.6.6.2.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-055",
-    name: "distillation_kinds_carry_distillation_profile_id",
-    on: "AiJob",
-    clause: "§2.6.6.2.2, §2.6.6.6.1",
-    message: "a distillation job must carry profile_id distillation_v0.1",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["distillation_train", "distillation_eval"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
-    require: { op: "equals", path: [{ key: "profile_id" }], value: "distillation_v0.1" },
-  },
+  {"code": "HSK-RULE-PRF-055", "name": "distillation_kinds_carry_distillation_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a distillation job must carry profile_id distillation_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["distillation_train", "distillation_eval"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "distillation_v0.1"}},
   /**
    * the job kinds bound to the canvas profile carry that profile's inputs, never another profile's
    *
    * Clause: §2.6.6.6.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-008",
-    name: "canvas_kinds_carry_canvas_inputs",
-    on: "AiJob",
-    clause: "§2.6.6.6.2, §2.6.6.6.1",
-    message: "a canvas job may only carry canvas inputs",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_inputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["canvas_cluster"] }] },
-    require: { op: "equals", path: [{ key: "job_inputs" }, { key: "profile" }], value: "canvas" },
-  },
+  {"code": "HSK-RULE-PRF-008", "name": "canvas_kinds_carry_canvas_inputs", "on": "AiJob", "clause": "§2.6.6.6.2, §2.6.6.6.1", "message": "a canvas job may only carry canvas inputs", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_inputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["canvas_cluster"]}]}, "require": {"op": "equals", "path": [{"key": "job_inputs"}, {"key": "profile"}], "value": "canvas"}},
   /**
    * the job kinds bound to the canvas profile plan only the operations that profile specialises
    *
    * Clause: §2.6.6.6.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-018",
-    name: "canvas_kinds_plan_canvas_operations",
-    on: "AiJob",
-    clause: "§2.6.6.6.2, §2.6.6.6.1",
-    message: "a canvas job may only plan canvas operations",
-    when: { op: "in", path: [{ key: "job_kind" }], values: ["canvas_cluster"] },
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "in", path: [{ key: "op" }], values: ["create_nodes", "cluster_nodes", "reposition_nodes"] } },
-  },
+  {"code": "HSK-RULE-PRF-018", "name": "canvas_kinds_plan_canvas_operations", "on": "AiJob", "clause": "§2.6.6.6.2, §2.6.6.6.1", "message": "a canvas job may only plan canvas operations", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["canvas_cluster"]}, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "in", "path": [{"key": "op"}], "values": ["create_nodes", "cluster_nodes", "reposition_nodes"]}}},
   /**
    * the job kinds bound to the canvas profile name that profile in profile_id, the profile that bundles their capabilities, validation and provenance
    *
    * Clause: §2.6.6.2.2, §2.6.6.6.1
    */
-  {
-    code: "HSK-RULE-PRF-056",
-    name: "canvas_kinds_carry_canvas_profile_id",
-    on: "AiJob",
-    clause: "§2.6.6.2.2, §2.6.6.6.1",
-    message: "a canvas job must carry profile_id canvas_ai_v0.1",
-    when: { op: "all", conditions: [{ op: "in", path: [{ key: "job_kind" }], values: ["canvas_cluster"] }, { op: "in", path: [{ key: "profile_id" }], values: ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"] }] },
-    require: { op: "equals", path: [{ key: "profile_id" }], value: "canvas_ai_v0.1" },
-  },
+  {"code": "HSK-RULE-PRF-056", "name": "canvas_kinds_carry_canvas_profile_id", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.6.1", "message": "a canvas job must carry profile_id canvas_ai_v0.1", "when": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "job_kind"}], "values": ["canvas_cluster"]}, {"op": "in", "path": [{"key": "profile_id"}], "values": ["docs_sheets_ai_v0.5", "charts_decks_ai_v0.1", "context_pack_builder_v0.1", "asr_transcribe_v0.1", "docling_ingest_v0.1", "distillation_v0.1", "canvas_ai_v0.1"]}]}, "require": {"op": "equals", "path": [{"key": "profile_id"}], "value": "canvas_ai_v0.1"}},
   /**
    * the future canvas profile declares no outputs, so its jobs carry none
    *
    * Clause: §2.6.6.6.2, §2.6.6.6.1
    * Decision: Without this rule a canvas job could carry another profile's outputs, since JobOutputs has no canvas variant; absent is the only value that belongs to the canvas profile.
    */
-  {
-    code: "HSK-RULE-PRF-026",
-    name: "canvas_kinds_carry_no_outputs",
-    on: "AiJob",
-    clause: "§2.6.6.6.2, §2.6.6.6.1",
-    message: "a canvas job carries no job_outputs; the canvas profile declares none",
-    when: { op: "in", path: [{ key: "job_kind" }], values: ["canvas_cluster"] },
-    require: { op: "absent", path: [{ key: "job_outputs" }] },
-  },
+  {"code": "HSK-RULE-PRF-026", "name": "canvas_kinds_carry_no_outputs", "on": "AiJob", "clause": "§2.6.6.6.2, §2.6.6.6.1", "message": "a canvas job carries no job_outputs; the canvas profile declares none", "when": {"op": "in", "path": [{"key": "job_kind"}], "values": ["canvas_cluster"]}, "require": {"op": "absent", "path": [{"key": "job_outputs"}]}},
   /**
    * the exporter produces one or more artifacts and every export emits artifact handles with its record
    *
    * Clause: §2.3.10.1, §2.3.10.4
    */
-  {
-    code: "HSK-RULE-PRF-027",
-    name: "export_record_lists_its_artifacts",
-    on: "ExportRecord",
-    clause: "§2.3.10.1, §2.3.10.4",
-    message: "an export record must list at least one output artifact handle",
-    when: null,
-    require: { op: "length", path: [{ key: "output_artifact_handles" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-PRF-027", "name": "export_record_lists_its_artifacts", "on": "ExportRecord", "clause": "§2.3.10.1, §2.3.10.4", "message": "an export record must list at least one output artifact handle", "when": null, "require": {"op": "length", "path": [{"key": "output_artifact_handles"}], "min": 1, "max": null}},
   /**
    * an exporter that cannot guarantee bitwise or structural determinism logs the reason in the warnings
    *
    * Clause: §2.3.10.3
    */
-  {
-    code: "HSK-RULE-PRF-028",
-    name: "best_effort_export_says_why",
-    on: "ExportRecord",
-    clause: "§2.3.10.3",
-    message: "a best_effort export must log why in warnings",
-    when: { op: "equals", path: [{ key: "determinism_level" }], value: "best_effort" },
-    require: { op: "all", conditions: [{ op: "present", path: [{ key: "warnings" }] }, { op: "length", path: [{ key: "warnings" }], min: 1, max: null }] },
-  },
+  {"code": "HSK-RULE-PRF-028", "name": "best_effort_export_says_why", "on": "ExportRecord", "clause": "§2.3.10.3", "message": "a best_effort export must log why in warnings", "when": {"op": "equals", "path": [{"key": "determinism_level"}], "value": "best_effort"}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "warnings"}]}, {"op": "length", "path": [{"key": "warnings"}], "min": 1, "max": null}]}},
   /**
    * materialized paths are written for every local-file target
    *
    * Clause: §2.3.10.9, §2.3.2
    */
-  {
-    code: "HSK-RULE-PRF-029",
-    name: "local_file_export_records_materialized_paths",
-    on: "ExportRecord",
-    clause: "§2.3.10.9, §2.3.2",
-    message: "an export to a local file must record its materialized paths",
-    when: { op: "equals", path: [{ key: "export_target" }, { key: "target" }], value: "local_file" },
-    require: { op: "all", conditions: [{ op: "present", path: [{ key: "materialized_paths" }] }, { op: "length", path: [{ key: "materialized_paths" }], min: 1, max: null }] },
-  },
+  {"code": "HSK-RULE-PRF-029", "name": "local_file_export_records_materialized_paths", "on": "ExportRecord", "clause": "§2.3.10.9, §2.3.2", "message": "an export to a local file must record its materialized paths", "when": {"op": "equals", "path": [{"key": "export_target"}, {"key": "target"}], "value": "local_file"}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "materialized_paths"}]}, {"op": "length", "path": [{"key": "materialized_paths"}], "min": 1, "max": null}]}},
   /**
    * every import and export job emits artifacts and an export record; an export's outputs list at least one artifact handle
    *
    * Clause: §2.5.10.2, §2.3.10.4
    * Decision: Checked once the job carries outputs: before it has produced results, an export job has no artifacts yet. Imports emit their artifacts through the workspace entities they create, so the rule names the export kinds.
    */
-  {
-    code: "HSK-RULE-PRF-040",
-    name: "document_and_sheet_exports_emit_artifacts_and_a_record",
-    on: "AiJob",
-    clause: "§2.5.10.2, §2.3.10.4",
-    message: "a document or sheet export job's outputs must carry its output artifact handles and its export record",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"] }] },
-    require: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "output_artifact_handles" }] }, { op: "length", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "output_artifact_handles" }], min: 1, max: null }, { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "export_record" }] }] },
-  },
+  {"code": "HSK-RULE-PRF-040", "name": "document_and_sheet_exports_emit_artifacts_and_a_record", "on": "AiJob", "clause": "§2.5.10.2, §2.3.10.4", "message": "a document or sheet export job's outputs must carry its output artifact handles and its export record", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_export_pdf", "doc_export_docx", "doc_export_html", "doc_export_md", "sheet_export_csv", "sheet_export_xlsx", "sheet_export_json"]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "output_artifact_handles"}]}, {"op": "length", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "output_artifact_handles"}], "min": 1, "max": null}, {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "export_record"}]}]}},
   /**
    * deck exports emit an export record and artifact handles, as references rather than inline payloads
    *
    * Clause: §2.3.10.4, §2.5.11.3
    * Decision: Checked once the job carries outputs, for the reason given on the document and sheet export rule.
    */
-  {
-    code: "HSK-RULE-PRF-041",
-    name: "deck_exports_emit_artifacts_and_a_record",
-    on: "AiJob",
-    clause: "§2.3.10.4, §2.5.11.3",
-    message: "a deck export job's outputs must carry its output artifact handles and its export record",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["deck_export_pptx", "deck_export_pdf", "deck_export_html"] }] },
-    require: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "charts_decks" }, { key: "output_artifact_handles" }] }, { op: "length", path: [{ key: "job_outputs" }, { tag: "profile", variant: "charts_decks" }, { key: "output_artifact_handles" }], min: 1, max: null }, { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "charts_decks" }, { key: "export_record" }] }] },
-  },
+  {"code": "HSK-RULE-PRF-041", "name": "deck_exports_emit_artifacts_and_a_record", "on": "AiJob", "clause": "§2.3.10.4, §2.5.11.3", "message": "a deck export job's outputs must carry its output artifact handles and its export record", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["deck_export_pptx", "deck_export_pdf", "deck_export_html"]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "charts_decks"}, {"key": "output_artifact_handles"}]}, {"op": "length", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "charts_decks"}, {"key": "output_artifact_handles"}], "min": 1, "max": null}, {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "charts_decks"}, {"key": "export_record"}]}]}},
   /**
    * a document import outputs the doc_id, new or updated, that holds the imported entities
    *
    * Clause: §2.5.10.2
    */
-  {
-    code: "HSK-RULE-PRF-042",
-    name: "document_imports_name_their_document",
-    on: "AiJob",
-    clause: "§2.5.10.2",
-    message: "a document import job's outputs must name the document it created or updated",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["doc_import_docx", "doc_import_md"] }] },
-    require: { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "doc_id" }] },
-  },
+  {"code": "HSK-RULE-PRF-042", "name": "document_imports_name_their_document", "on": "AiJob", "clause": "§2.5.10.2", "message": "a document import job's outputs must name the document it created or updated", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_import_docx", "doc_import_md"]}]}, "require": {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "doc_id"}]}},
   /**
    * a sheet import outputs the sheet_id that holds the imported rows, columns and cells
    *
    * Clause: §2.5.10.2
    */
-  {
-    code: "HSK-RULE-PRF-043",
-    name: "sheet_imports_name_their_sheet",
-    on: "AiJob",
-    clause: "§2.5.10.2",
-    message: "a sheet import job's outputs must name the sheet it created or updated",
-    when: { op: "all", conditions: [{ op: "present", path: [{ key: "job_outputs" }] }, { op: "in", path: [{ key: "job_kind" }], values: ["sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] }] },
-    require: { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "sheet_id" }] },
-  },
+  {"code": "HSK-RULE-PRF-043", "name": "sheet_imports_name_their_sheet", "on": "AiJob", "clause": "§2.5.10.2", "message": "a sheet import job's outputs must name the sheet it created or updated", "when": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "job_outputs"}]}, {"op": "in", "path": [{"key": "job_kind"}], "values": ["sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}]}, "require": {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "sheet_id"}]}},
   /**
    * the legacy mapping from source positions to ids is kept for a bounded time only
    *
    * Clause: §2.5.10.2
    */
-  {
-    code: "HSK-RULE-PRF-044",
-    name: "import_mapping_artifact_has_a_bounded_ttl",
-    on: "AiJob",
-    clause: "§2.5.10.2",
-    message: "an import's mapping artifact must carry a retention ttl",
-    when: { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "mapping_artifact" }] },
-    require: { op: "present", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docs_sheets" }, { key: "mapping_artifact" }, { key: "retention_ttl_days" }] },
-  },
+  {"code": "HSK-RULE-PRF-044", "name": "import_mapping_artifact_has_a_bounded_ttl", "on": "AiJob", "clause": "§2.5.10.2", "message": "an import's mapping artifact must carry a retention ttl", "when": {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "mapping_artifact"}]}, "require": {"op": "present", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docs_sheets"}, {"key": "mapping_artifact"}, {"key": "retention_ttl_days"}]}},
   /**
    * the segments a transcription job outputs all carry that job in their provenance
    *
    * Clause: §6.2.26.3
    * Decision: §6.2.26.3 says asr_origin.job_id is "the transcription job": the job whose outputs hold the segment, so each segment names the job's own job_id (which also holds them to one job among themselves, what this rule checked before `same_as` existed; the name is kept so the code and its history stay one rule).
    */
-  {
-    code: "HSK-RULE-PRF-045",
-    name: "transcript_segments_come_from_one_job",
-    on: "AiJob",
-    clause: "§6.2.26.3",
-    message: "every transcript segment of a job's outputs must name this job in its asr_origin",
-    when: null,
-    require: { op: "each", path: [{ key: "job_outputs" }, { tag: "profile", variant: "asr" }, { key: "transcript_segments" }], condition: { op: "same_as", path: [{ key: "asr_origin" }, { key: "job_id" }], other: [{ key: "job_id" }], uuids: true } },
-  },
+  {"code": "HSK-RULE-PRF-045", "name": "transcript_segments_come_from_one_job", "on": "AiJob", "clause": "§6.2.26.3", "message": "every transcript segment of a job's outputs must name this job in its asr_origin", "when": null, "require": {"op": "each", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "asr"}, {"key": "transcript_segments"}], "condition": {"op": "same_as", "path": [{"key": "asr_origin"}, {"key": "job_id"}], "other": [{"key": "job_id"}], "uuids": true}}},
   /**
    * the blocks an ingestion job imports all carry that job and the one file it ingested in their provenance
    *
    * Clause: §6.1.6.3
    * Decision: §6.1.6.3 names ai_origin.job_id "the ingestion job": the job whose outputs hold the block, so each block names the job's own job_id. One Docling job ingests one source file (§6.1.6.1), so the blocks agree on it; that it is the file of the job's inputs is HSK-RULE-PRF-047's, which applies when the inputs are there.
    */
-  {
-    code: "HSK-RULE-PRF-046",
-    name: "imported_blocks_come_from_one_job_and_file",
-    on: "AiJob",
-    clause: "§6.1.6.3",
-    message: "every imported block of a job's outputs must name this job and one source file in its ai_origin",
-    when: null,
-    require: { op: "all", conditions: [{ op: "each", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docling" }, { key: "imported_blocks" }], condition: { op: "same_as", path: [{ key: "ai_origin" }, { key: "job_id" }], other: [{ key: "job_id" }], uuids: true } }, { op: "all_equal", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docling" }, { key: "imported_blocks" }], key: [{ key: "ai_origin" }, { key: "source_file_id" }] }] },
-  },
+  {"code": "HSK-RULE-PRF-046", "name": "imported_blocks_come_from_one_job_and_file", "on": "AiJob", "clause": "§6.1.6.3", "message": "every imported block of a job's outputs must name this job and one source file in its ai_origin", "when": null, "require": {"op": "all", "conditions": [{"op": "each", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docling"}, {"key": "imported_blocks"}], "condition": {"op": "same_as", "path": [{"key": "ai_origin"}, {"key": "job_id"}], "other": [{"key": "job_id"}], "uuids": true}}, {"op": "all_equal", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docling"}, {"key": "imported_blocks"}], "key": [{"key": "ai_origin"}, {"key": "source_file_id"}]}]}},
   /**
    * the file a block was imported from is the one file the ingestion job was given
    *
    * Clause: §6.1.6.3, §6.1.6.1
    * Decision: §6.1.6.1 gives a Docling job one source_file_id and §6.1.6.3 records it on each block as the original file reference, so the two are the same file. Without Docling inputs there is no file to compare with (docling kinds must carry them: docling_kinds_carry_docling_inputs).
    */
-  {
-    code: "HSK-RULE-PRF-047",
-    name: "imported_blocks_come_from_the_input_file",
-    on: "AiJob",
-    clause: "§6.1.6.3, §6.1.6.1",
-    message: "every imported block must name the source file of the job's Docling inputs in its ai_origin",
-    when: { op: "present", path: [{ key: "job_inputs" }, { tag: "profile", variant: "docling" }] },
-    require: { op: "each", path: [{ key: "job_outputs" }, { tag: "profile", variant: "docling" }, { key: "imported_blocks" }], condition: { op: "same_as", path: [{ key: "ai_origin" }, { key: "source_file_id" }], other: [{ key: "job_inputs" }, { tag: "profile", variant: "docling" }, { key: "source_file_id" }], uuids: true } },
-  },
+  {"code": "HSK-RULE-PRF-047", "name": "imported_blocks_come_from_the_input_file", "on": "AiJob", "clause": "§6.1.6.3, §6.1.6.1", "message": "every imported block must name the source file of the job's Docling inputs in its ai_origin", "when": {"op": "present", "path": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docling"}]}, "require": {"op": "each", "path": [{"key": "job_outputs"}, {"tag": "profile", "variant": "docling"}, {"key": "imported_blocks"}], "condition": {"op": "same_as", "path": [{"key": "ai_origin"}, {"key": "source_file_id"}], "other": [{"key": "job_inputs"}, {"tag": "profile", "variant": "docling"}, {"key": "source_file_id"}], "uuids": true}}},
   /**
    * for a retrieval-backed call the QueryPlan id and hash, the normalized query hash and the RetrievalTrace id and hash are all logged
    *
    * Clause: §2.6.6.7.14.12
    */
-  {
-    code: "HSK-RULE-0301",
-    name: "model_call_retrieval_fields_together",
-    on: "AiJobModelCall",
-    clause: "§2.6.6.7.14.12",
-    message: "a retrieval-backed model call logs its query plan, normalized query and retrieval trace together",
-    when: { op: "any", conditions: [{ op: "present", path: [{ key: "query_plan_id" }] }, { op: "present", path: [{ key: "retrieval_trace_id" }] }, { op: "present", path: [{ key: "normalized_query_hash" }] }] },
-    require: { op: "all", conditions: [{ op: "present", path: [{ key: "query_plan_id" }] }, { op: "present", path: [{ key: "query_plan_hash" }] }, { op: "present", path: [{ key: "normalized_query_hash" }] }, { op: "present", path: [{ key: "retrieval_trace_id" }] }, { op: "present", path: [{ key: "retrieval_trace_hash" }] }] },
-  },
+  {"code": "HSK-RULE-0301", "name": "model_call_retrieval_fields_together", "on": "AiJobModelCall", "clause": "§2.6.6.7.14.12", "message": "a retrieval-backed model call logs its query plan, normalized query and retrieval trace together", "when": {"op": "any", "conditions": [{"op": "present", "path": [{"key": "query_plan_id"}]}, {"op": "present", "path": [{"key": "retrieval_trace_id"}]}, {"op": "present", "path": [{"key": "normalized_query_hash"}]}]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "query_plan_id"}]}, {"op": "present", "path": [{"key": "query_plan_hash"}]}, {"op": "present", "path": [{"key": "normalized_query_hash"}]}, {"op": "present", "path": [{"key": "retrieval_trace_id"}]}, {"op": "present", "path": [{"key": "retrieval_trace_hash"}]}]}},
   /**
    * analysis-only jobs read and report; their plan of mutations is empty
    *
    * Clause: §2.6.6.2.2, §2.6.6.5.2
    * Decision: Every PlannedOperation variant is a mutation of a document, sheet or canvas, so "plans no mutation" is "plans no operation".
    */
-  {
-    code: "HSK-RULE-0101",
-    name: "analysis_only_plans_no_mutation",
-    on: "AiJob",
-    clause: "§2.6.6.2.2, §2.6.6.5.2",
-    message: "an analysis_only job must not plan any operation",
-    when: { op: "equals", path: [{ key: "access_mode" }], value: "analysis_only" },
-    require: { op: "length", path: [{ key: "planned_operations" }], min: null, max: 0 },
-  },
+  {"code": "HSK-RULE-0101", "name": "analysis_only_plans_no_mutation", "on": "AiJob", "clause": "§2.6.6.2.2, §2.6.6.5.2", "message": "an analysis_only job must not plan any operation", "when": {"op": "equals", "path": [{"key": "access_mode"}], "value": "analysis_only"}, "require": {"op": "length", "path": [{"key": "planned_operations"}], "min": null, "max": 0}},
   /**
    * a job may write RawContent only when its kind is an ingestion or import kind
    *
    * Clause: §2.6.6.7.0, §2.5.10.10
    * Decision: The kinds are those the spec names as ingestion or import (doc_ingest of the Docling flow, the document and sheet import jobs of §2.5.10.10). The capability and consent gates the clause also requires are checked at run time by the job store, not from the record.
    */
-  {
-    code: "HSK-RULE-0102",
-    name: "raw_writes_only_for_ingestion",
-    on: "AiJob",
-    clause: "§2.6.6.7.0, §2.5.10.10",
-    message: "only ingestion and import jobs may write the raw layer",
-    when: { op: "contains", path: [{ key: "layer_scope" }, { key: "write", fallback: ["derived"] }], value: "raw" },
-    require: { op: "in", path: [{ key: "job_kind" }], values: ["doc_ingest", "doc_import_docx", "doc_import_md", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"] },
-  },
+  {"code": "HSK-RULE-0102", "name": "raw_writes_only_for_ingestion", "on": "AiJob", "clause": "§2.6.6.7.0, §2.5.10.10", "message": "only ingestion and import jobs may write the raw layer", "when": {"op": "contains", "path": [{"key": "layer_scope"}, {"key": "write", "fallback": ["derived"]}], "value": "raw"}, "require": {"op": "in", "path": [{"key": "job_kind"}], "values": ["doc_ingest", "doc_import_docx", "doc_import_md", "sheet_import_csv", "sheet_import_xlsx", "sheet_import_json"]}},
   /**
    * prompt payloads hold full prompt text and never leave the machine
    *
    * Clause: §2.6.6.7.7
    * Decision: The spec says "default false" for prompt_payload; since nothing in the spec ever makes a prompt payload exportable, the default is enforced as a rule.
    */
-  {
-    code: "HSK-RULE-0103",
-    name: "prompt_payload_not_exportable",
-    on: "ArtifactHandle",
-    clause: "§2.6.6.7.7",
-    message: "a prompt_payload artifact must not be exportable",
-    when: { op: "equals", path: [{ key: "kind" }], value: "prompt_payload" },
-    require: { op: "equals", path: [{ key: "exportable", fallback: false }], value: false },
-  },
+  {"code": "HSK-RULE-0103", "name": "prompt_payload_not_exportable", "on": "ArtifactHandle", "clause": "§2.6.6.7.7", "message": "a prompt_payload artifact must not be exportable", "when": {"op": "equals", "path": [{"key": "kind"}], "value": "prompt_payload"}, "require": {"op": "equals", "path": [{"key": "exportable", "fallback": false}], "value": false}},
   /**
    * LocalPayloadGuard; the full prompt referenced by a snapshot stays local, unexportable and expiring
    *
    * Clause: §2.6.6.7.13, §2.6.6.7.11
    */
-  {
-    code: "HSK-RULE-0104",
-    name: "local_payload_guard",
-    on: "ContextSnapshot",
-    clause: "§2.6.6.7.13, §2.6.6.7.11",
-    message: "a local-only payload must be a non-exportable prompt_payload with a retention ttl",
-    when: { op: "present", path: [{ key: "local_only_payload_ref" }] },
-    require: { op: "all", conditions: [{ op: "equals", path: [{ key: "local_only_payload_ref" }, { key: "kind" }], value: "prompt_payload" }, { op: "equals", path: [{ key: "local_only_payload_ref" }, { key: "exportable", fallback: false }], value: false }, { op: "present", path: [{ key: "local_only_payload_ref" }, { key: "retention_ttl_days" }] }] },
-  },
+  {"code": "HSK-RULE-0104", "name": "local_payload_guard", "on": "ContextSnapshot", "clause": "§2.6.6.7.13, §2.6.6.7.11", "message": "a local-only payload must be a non-exportable prompt_payload with a retention ttl", "when": {"op": "present", "path": [{"key": "local_only_payload_ref"}]}, "require": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "local_only_payload_ref"}, {"key": "kind"}], "value": "prompt_payload"}, {"op": "equals", "path": [{"key": "local_only_payload_ref"}, {"key": "exportable", "fallback": false}], "value": false}, {"op": "present", "path": [{"key": "local_only_payload_ref"}, {"key": "retention_ttl_days"}]}]}},
   /**
    * completed_at records when the job reached a terminal state, so every terminal job has one
    *
    * Clause: §2.6.6.2.7, §2.6.6.3.2
    * Decision: The terminal states are those the lifecycle marks terminal (failed is not: it may be retried).
    */
-  {
-    code: "HSK-RULE-0105",
-    name: "terminal_job_has_completed_at",
-    on: "AiJob",
-    clause: "§2.6.6.2.7, §2.6.6.3.2",
-    message: "a job in a terminal state must carry completed_at",
-    when: { op: "in", path: [{ key: "state" }], values: ["completed", "completed_with_issues", "cancelled", "poisoned"] },
-    require: { op: "present", path: [{ key: "completed_at" }] },
-  },
+  {"code": "HSK-RULE-0105", "name": "terminal_job_has_completed_at", "on": "AiJob", "clause": "§2.6.6.2.7, §2.6.6.3.2", "message": "a job in a terminal state must carry completed_at", "when": {"op": "in", "path": [{"key": "state"}], "values": ["completed", "completed_with_issues", "cancelled", "poisoned"]}, "require": {"op": "present", "path": [{"key": "completed_at"}]}},
   /**
    * completion time is set only when the job is terminal ("if terminal")
    *
    * Clause: §2.6.6.2.7, §2.6.6.3.2
    */
-  {
-    code: "HSK-RULE-0106",
-    name: "completed_at_only_when_terminal",
-    on: "AiJob",
-    clause: "§2.6.6.2.7, §2.6.6.3.2",
-    message: "only a job in a terminal state may carry completed_at",
-    when: { op: "present", path: [{ key: "completed_at" }] },
-    require: { op: "in", path: [{ key: "state" }], values: ["completed", "completed_with_issues", "cancelled", "poisoned"] },
-  },
+  {"code": "HSK-RULE-0106", "name": "completed_at_only_when_terminal", "on": "AiJob", "clause": "§2.6.6.2.7, §2.6.6.3.2", "message": "only a job in a terminal state may carry completed_at", "when": {"op": "present", "path": [{"key": "completed_at"}]}, "require": {"op": "in", "path": [{"key": "state"}], "values": ["completed", "completed_with_issues", "cancelled", "poisoned"]}},
   /**
    * completed means every validator passed and the user accepted, so the job carries the passing result
    *
    * Clause: §2.6.6.3.2, §2.6.6.5.2, §2.6.5
    * Decision: §2.6.6.3.2 asks two things of completed: all validators passed and the user accepted. The record keeps one validation_result, the last one; the result submitted with the transition into completed is the final one. When the job went through awaiting_user, the user's acceptance is recorded in that final result as one more validator outcome (a human review validator with verdict passed), so the overall verdict is passed only once every validator, the user included, approved. A verdict of warned is not enough: non-fatal warnings make the job completed_with_issues (HSK-RULE-0108). An absent validation_result is refused too, since the pipeline of §2.6.5 and the second enforcement point of §2.6.6.5.2 run before any commit.
    */
-  {
-    code: "HSK-RULE-0107",
-    name: "completed_job_passed_validation",
-    on: "AiJob",
-    clause: "§2.6.6.3.2, §2.6.6.5.2, §2.6.5",
-    message: "a completed job must carry a validation_result whose verdict is passed",
-    when: { op: "equals", path: [{ key: "state" }], value: "completed" },
-    require: { op: "equals", path: [{ key: "validation_result" }, { key: "verdict" }], value: "passed" },
-  },
+  {"code": "HSK-RULE-0107", "name": "completed_job_passed_validation", "on": "AiJob", "clause": "§2.6.6.3.2, §2.6.6.5.2, §2.6.5", "message": "a completed job must carry a validation_result whose verdict is passed", "when": {"op": "equals", "path": [{"key": "state"}], "value": "completed"}, "require": {"op": "equals", "path": [{"key": "validation_result"}, {"key": "verdict"}], "value": "passed"}},
   /**
    * completed_with_issues is a completion with non-fatal warnings, so the validators approved and the warnings are listed
    *
    * Clause: §2.6.6.3.2, §2.6.6.2.6
    * Decision: The job completed, so its validation was not rejected and asks no human decision any more: the verdict is passed or warned (a warned validator is the non-fatal case). The issues themselves are the non-fatal warnings §2.6.6.3.2 names, kept in the job's warnings (§2.6.6.2.6), so at least one is listed. The converse (a completed job carries no warnings) is not a rule: warnings raised and resolved while the job ran may stay on the record.
    */
-  {
-    code: "HSK-RULE-0108",
-    name: "completed_with_issues_job_has_warnings",
-    on: "AiJob",
-    clause: "§2.6.6.3.2, §2.6.6.2.6",
-    message: "a completed_with_issues job must carry a passed or warned validation_result and at least one warning",
-    when: { op: "equals", path: [{ key: "state" }], value: "completed_with_issues" },
-    require: { op: "all", conditions: [{ op: "in", path: [{ key: "validation_result" }, { key: "verdict" }], values: ["passed", "warned"] }, { op: "present", path: [{ key: "warnings" }] }, { op: "length", path: [{ key: "warnings" }], min: 1, max: null }] },
-  },
+  {"code": "HSK-RULE-0108", "name": "completed_with_issues_job_has_warnings", "on": "AiJob", "clause": "§2.6.6.3.2, §2.6.6.2.6", "message": "a completed_with_issues job must carry a passed or warned validation_result and at least one warning", "when": {"op": "equals", "path": [{"key": "state"}], "value": "completed_with_issues"}, "require": {"op": "all", "conditions": [{"op": "in", "path": [{"key": "validation_result"}, {"key": "verdict"}], "values": ["passed", "warned"]}, {"op": "present", "path": [{"key": "warnings"}]}, {"op": "length", "path": [{"key": "warnings"}], "min": 1, "max": null}]}},
   /**
    * awaiting_user means the validators asked for a human decision, which the validation result records
    *
    * Clause: §2.6.6.3.2, §2.6.5
    * Decision: §2.6.6.3.2 enters awaiting_user when validators require a human decision, and the pipeline of §2.6.5 adds an explicit user confirmation for sensitive work; the validator's request is the needs_user verdict, so the record shows why the job waits. That the job came from awaiting_validation is the history's to say (the lifecycle table allows no other way in).
    */
-  {
-    code: "HSK-RULE-0109",
-    name: "awaiting_user_job_asked_by_a_validator",
-    on: "AiJob",
-    clause: "§2.6.6.3.2, §2.6.5",
-    message: "a job awaiting the user must carry a validation_result whose verdict is needs_user",
-    when: { op: "equals", path: [{ key: "state" }], value: "awaiting_user" },
-    require: { op: "equals", path: [{ key: "validation_result" }, { key: "verdict" }], value: "needs_user" },
-  },
+  {"code": "HSK-RULE-0109", "name": "awaiting_user_job_asked_by_a_validator", "on": "AiJob", "clause": "§2.6.6.3.2, §2.6.5", "message": "a job awaiting the user must carry a validation_result whose verdict is needs_user", "when": {"op": "equals", "path": [{"key": "state"}], "value": "awaiting_user"}, "require": {"op": "equals", "path": [{"key": "validation_result"}, {"key": "verdict"}], "value": "needs_user"}},
   /**
    * error_summary holds the error details of a job that failed, and a poisoned job failed in a way unsafe to retry
    *
    * Clause: §2.6.6.2.6, §2.6.6.3.2
    * Decision: §2.6.6.2.6 keeps error_summary for a failed job; poisoned is a failure that must not be retried, so it needs the same details, and its retryable flag is what HSK-RULE-0111 checks. A job refused at creation or on commit is failed too, and its error_summary names the refusal.
    */
-  {
-    code: "HSK-RULE-0110",
-    name: "failed_or_poisoned_job_says_why",
-    on: "AiJob",
-    clause: "§2.6.6.2.6, §2.6.6.3.2",
-    message: "a failed or poisoned job must carry an error_summary",
-    when: { op: "in", path: [{ key: "state" }], values: ["failed", "poisoned"] },
-    require: { op: "present", path: [{ key: "error_summary" }] },
-  },
+  {"code": "HSK-RULE-0110", "name": "failed_or_poisoned_job_says_why", "on": "AiJob", "clause": "§2.6.6.2.6, §2.6.6.3.2", "message": "a failed or poisoned job must carry an error_summary", "when": {"op": "in", "path": [{"key": "state"}], "values": ["failed", "poisoned"]}, "require": {"op": "present", "path": [{"key": "error_summary"}]}},
   /**
    * poisoned means known to be unsafe to retry, so its error is never marked retryable
    *
    * Clause: §2.6.6.3.2, §2.6.6.4
    * Decision: A poisoned job without an error_summary is HSK-RULE-0110's fault alone, so the missing summary is reported once.
    */
-  {
-    code: "HSK-RULE-0111",
-    name: "poisoned_job_is_not_retryable",
-    on: "AiJob",
-    clause: "§2.6.6.3.2, §2.6.6.4",
-    message: "a poisoned job's error_summary must say retryable false",
-    when: { op: "all", conditions: [{ op: "equals", path: [{ key: "state" }], value: "poisoned" }, { op: "present", path: [{ key: "error_summary" }] }] },
-    require: { op: "equals", path: [{ key: "error_summary" }, { key: "retryable" }], value: false },
-  },
+  {"code": "HSK-RULE-0111", "name": "poisoned_job_is_not_retryable", "on": "AiJob", "clause": "§2.6.6.3.2, §2.6.6.4", "message": "a poisoned job's error_summary must say retryable false", "when": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "state"}], "value": "poisoned"}, {"op": "present", "path": [{"key": "error_summary"}]}]}, "require": {"op": "equals", "path": [{"key": "error_summary"}, {"key": "retryable"}], "value": false}},
   /**
    * a target an operation names as an EntityRef is one of the job's entity refs, or lies inside one that covers its whole artefact
    *
    * Clause: §2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2
    * Decision: Three targets are EntityRefs (update_metadata.target, create_chart.source_table_ref and build_context_pack.target_ref), so they compare with entity_refs directly: the same artefact_type and artefact_id, and either a ref without a selector (the whole artefact) or a ref with exactly the target's selector. A target without a selector is the whole artefact, which only a ref without a selector covers. The chart's source table is read, not written; §2.6.6.2.3 forbids operating on unlisted entities at all, so reads are listed too. HSK-RULE-0113 to 0117 take the other id-typed targets. No record-decidable rule covers the rest: the chart and deck ids of update_chart_spec, add_slide, update_slide and export_deck name no ArtefactType (charts and decks are not among the artefact types of §2.6.6.2.3), and a slide's content_refs are what the slide shows, whose existence the profile's entity_exists validator checks; the pack_id of refresh_context_pack names a context pack artifact, and the distillation operations name distill jobs and checkpoints, neither a workspace artefact; create_deck and create_nodes create entities that have no id before the job runs; cluster_nodes and reposition_nodes (the future canvas profile) name nodes without their canvas, so which ref covers them is the commit check's to decide, as for blocks without a whole-document ref.
    */
-  {
-    code: "HSK-RULE-0112",
-    name: "planned_entity_targets_are_listed",
-    on: "AiJob",
-    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2",
-    message: "a planned operation's target entity must be listed in entity_refs",
-    when: null,
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "update_metadata" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "update_metadata" }, { key: "target" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "update_metadata" }, { key: "target" }, { key: "artefact_id" }], uuids: true }], filter: { op: "absent", path: [{ key: "selector" }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "update_metadata" }, { key: "target" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "update_metadata" }, { key: "target" }, { key: "artefact_id" }], uuids: true }, { key: [{ key: "selector" }], value: [{ tag: "op", variant: "update_metadata" }, { key: "target" }, { key: "selector" }], uuids: false }], filter: null }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "create_chart" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "create_chart" }, { key: "source_table_ref" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "create_chart" }, { key: "source_table_ref" }, { key: "artefact_id" }], uuids: true }], filter: { op: "absent", path: [{ key: "selector" }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "create_chart" }, { key: "source_table_ref" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "create_chart" }, { key: "source_table_ref" }, { key: "artefact_id" }], uuids: true }, { key: [{ key: "selector" }], value: [{ tag: "op", variant: "create_chart" }, { key: "source_table_ref" }, { key: "selector" }], uuids: false }], filter: null }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "build_context_pack" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "build_context_pack" }, { key: "target_ref" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "build_context_pack" }, { key: "target_ref" }, { key: "artefact_id" }], uuids: true }], filter: { op: "absent", path: [{ key: "selector" }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_type" }], value: [{ tag: "op", variant: "build_context_pack" }, { key: "target_ref" }, { key: "artefact_type" }], uuids: false }, { key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "build_context_pack" }, { key: "target_ref" }, { key: "artefact_id" }], uuids: true }, { key: [{ key: "selector" }], value: [{ tag: "op", variant: "build_context_pack" }, { key: "target_ref" }, { key: "selector" }], uuids: false }], filter: null }] }] } },
-  },
+  {"code": "HSK-RULE-0112", "name": "planned_entity_targets_are_listed", "on": "AiJob", "clause": "§2.6.6.2.3, §2.6.6.2.4, §2.6.6.5.2", "message": "a planned operation's target entity must be listed in entity_refs", "when": null, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "update_metadata"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "update_metadata"}, {"key": "target"}, {"key": "artefact_type"}], "uuids": false}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "update_metadata"}, {"key": "target"}, {"key": "artefact_id"}], "uuids": true}], "filter": {"op": "absent", "path": [{"key": "selector"}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "update_metadata"}, {"key": "target"}, {"key": "artefact_type"}], "uuids": false}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "update_metadata"}, {"key": "target"}, {"key": "artefact_id"}], "uuids": true}, {"key": [{"key": "selector"}], "value": [{"tag": "op", "variant": "update_metadata"}, {"key": "target"}, {"key": "selector"}], "uuids": false}], "filter": null}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "create_chart"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "create_chart"}, {"key": "source_table_ref"}, {"key": "artefact_type"}], "uuids": false}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "create_chart"}, {"key": "source_table_ref"}, {"key": "artefact_id"}], "uuids": true}], "filter": {"op": "absent", "path": [{"key": "selector"}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "create_chart"}, {"key": "source_table_ref"}, {"key": "artefact_type"}], "uuids": false}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "create_chart"}, {"key": "source_table_ref"}, {"key": "artefact_id"}], "uuids": true}, {"key": [{"key": "selector"}], "value": [{"tag": "op", "variant": "create_chart"}, {"key": "source_table_ref"}, {"key": "selector"}], "uuids": false}], "filter": null}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "build_context_pack"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "build_context_pack"}, {"key": "target_ref"}, {"key": "artefact_type"}], "uuids": false}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "build_context_pack"}, {"key": "target_ref"}, {"key": "artefact_id"}], "uuids": true}], "filter": {"op": "absent", "path": [{"key": "selector"}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_type"}], "value": [{"tag": "op", "variant": "build_context_pack"}, {"key": "target_ref"}, {"key": "artefact_type"}], "uuids": false}, {"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "build_context_pack"}, {"key": "target_ref"}, {"key": "artefact_id"}], "uuids": true}, {"key": [{"key": "selector"}], "value": [{"tag": "op", "variant": "build_context_pack"}, {"key": "target_ref"}, {"key": "selector"}], "uuids": false}], "filter": null}]}]}}},
   /**
    * the DocId target of attach_transcript, import_blocks and link_provenance is an entity ref of type doc for the whole document
    *
    * Clause: §2.6.6.2.3, §6.2.26.2, §6.1.6.2
    * Decision: A DocId designates the artefact of type doc with that artefact_id. These operations add to the document as a whole (attached transcripts, imported blocks and their provenance, which have no ids before the job runs), so only a doc ref without a selector covers them.
    */
-  {
-    code: "HSK-RULE-0113",
-    name: "planned_document_targets_are_listed",
-    on: "AiJob",
-    clause: "§2.6.6.2.3, §6.2.26.2, §6.1.6.2",
-    message: "a document a planned operation writes must be listed in entity_refs as a whole doc",
-    when: null,
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "attach_transcript" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "attach_transcript" }, { key: "target_doc_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "import_blocks" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "import_blocks" }, { key: "target_doc_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "link_provenance" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "link_provenance" }, { key: "target_doc_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }] }] } },
-  },
+  {"code": "HSK-RULE-0113", "name": "planned_document_targets_are_listed", "on": "AiJob", "clause": "§2.6.6.2.3, §6.2.26.2, §6.1.6.2", "message": "a document a planned operation writes must be listed in entity_refs as a whole doc", "when": null, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "attach_transcript"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "attach_transcript"}, {"key": "target_doc_id"}], "uuids": true}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "import_blocks"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "import_blocks"}, {"key": "target_doc_id"}], "uuids": true}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "link_provenance"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "link_provenance"}, {"key": "target_doc_id"}], "uuids": true}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}]}}},
   /**
    * every BlockId an operation names (insert_block.after, replace_block.block_id, move_block.block_id and after) is derivable from a doc ref
    *
    * Clause: §2.6.6.2.3, §2.6.6.2.4, §2.5.10.10
    * Decision: A BlockId does not say which document holds it. It is derivable from entity_refs when a doc ref selects exactly that block (selector block_id), or when a doc ref without a selector covers a whole document the block may lie in; which document actually holds the block needs the document, so it is checked on commit, not here. insert_block creates a block with no id yet, next to its anchor after, so the anchor is what must be in scope.
    */
-  {
-    code: "HSK-RULE-0114",
-    name: "planned_block_targets_are_derivable",
-    on: "AiJob",
-    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10",
-    message: "a block a planned operation names must be listed as a block of a doc ref, or lie in a whole doc ref",
-    when: null,
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "insert_block" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "block_id" }, { key: "block_id" }], value: [{ tag: "op", variant: "insert_block" }, { key: "after" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "doc" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "replace_block" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "block_id" }, { key: "block_id" }], value: [{ tag: "op", variant: "replace_block" }, { key: "block_id" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "doc" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "move_block" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "block_id" }, { key: "block_id" }], value: [{ tag: "op", variant: "move_block" }, { key: "block_id" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "doc" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "move_block" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "block_id" }, { key: "block_id" }], value: [{ tag: "op", variant: "move_block" }, { key: "after" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "doc" } }] }] } },
-  },
+  {"code": "HSK-RULE-0114", "name": "planned_block_targets_are_derivable", "on": "AiJob", "clause": "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10", "message": "a block a planned operation names must be listed as a block of a doc ref, or lie in a whole doc ref", "when": null, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "insert_block"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "block_id"}, {"key": "block_id"}], "value": [{"tag": "op", "variant": "insert_block"}, {"key": "after"}], "uuids": false}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "replace_block"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "block_id"}, {"key": "block_id"}], "value": [{"tag": "op", "variant": "replace_block"}, {"key": "block_id"}], "uuids": false}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "move_block"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "block_id"}, {"key": "block_id"}], "value": [{"tag": "op", "variant": "move_block"}, {"key": "block_id"}], "uuids": false}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "move_block"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "block_id"}, {"key": "block_id"}], "value": [{"tag": "op", "variant": "move_block"}, {"key": "after"}], "uuids": false}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "doc"}}]}]}}},
   /**
    * the SheetRangeId of apply_formula and fill_down and the ColumnId of normalize_column are derivable from a sheet ref
    *
    * Clause: §2.6.6.2.3, §2.6.6.2.4, §2.5.10.10
    * Decision: As for blocks: a range or column is derivable from a sheet ref that selects exactly it (selector range with the same range_id, selector column_id with the same column_id) or from a sheet ref without a selector; which sheet holds it is checked on commit.
    */
-  {
-    code: "HSK-RULE-0115",
-    name: "planned_sheet_targets_are_derivable",
-    on: "AiJob",
-    clause: "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10",
-    message: "a sheet range or column a planned operation names must be listed as a part of a sheet ref, or lie in a whole sheet ref",
-    when: null,
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "apply_formula" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "sheet" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "range" }, { key: "range_id" }], value: [{ tag: "op", variant: "apply_formula" }, { key: "range" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "sheet" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "fill_down" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "sheet" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "range" }, { key: "range_id" }], value: [{ tag: "op", variant: "fill_down" }, { key: "range" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "sheet" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "normalize_column" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "sheet" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "selector" }, { tag: "kind", variant: "column_id" }, { key: "column_id" }], value: [{ tag: "op", variant: "normalize_column" }, { key: "column_id" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "sheet" } }] }] } },
-  },
+  {"code": "HSK-RULE-0115", "name": "planned_sheet_targets_are_derivable", "on": "AiJob", "clause": "§2.6.6.2.3, §2.6.6.2.4, §2.5.10.10", "message": "a sheet range or column a planned operation names must be listed as a part of a sheet ref, or lie in a whole sheet ref", "when": null, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "apply_formula"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "range"}, {"key": "range_id"}], "value": [{"tag": "op", "variant": "apply_formula"}, {"key": "range"}], "uuids": false}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "fill_down"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "range"}, {"key": "range_id"}], "value": [{"tag": "op", "variant": "fill_down"}, {"key": "range"}], "uuids": false}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "normalize_column"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "selector"}, {"tag": "kind", "variant": "column_id"}, {"key": "column_id"}], "value": [{"tag": "op", "variant": "normalize_column"}, {"key": "column_id"}], "uuids": false}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "sheet"}}]}]}}},
   /**
    * the FileId every Docling operation reads is an entity ref of type file for the whole file
    *
    * Clause: §2.6.6.2.3, §6.1.6.2
    * Decision: A FileId designates the artefact of type file with that artefact_id. Layout analysis, table extraction and import read the whole source file, so only a file ref without a selector covers them; reading is operating on an entity, which §2.6.6.2.3 limits to listed ones.
    */
-  {
-    code: "HSK-RULE-0116",
-    name: "planned_source_files_are_listed",
-    on: "AiJob",
-    clause: "§2.6.6.2.3, §6.1.6.2",
-    message: "a source file a planned operation reads must be listed in entity_refs as a whole file",
-    when: null,
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "extract_structure" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "extract_structure" }, { key: "source_file_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "file" }, { op: "absent", path: [{ key: "selector" }] }] } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "extract_tables" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "extract_tables" }, { key: "source_file_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "file" }, { op: "absent", path: [{ key: "selector" }] }] } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "import_blocks" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "import_blocks" }, { key: "source_file_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "file" }, { op: "absent", path: [{ key: "selector" }] }] } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "link_provenance" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "link_provenance" }, { key: "source_file_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "file" }, { op: "absent", path: [{ key: "selector" }] }] } }] }] } },
-  },
+  {"code": "HSK-RULE-0116", "name": "planned_source_files_are_listed", "on": "AiJob", "clause": "§2.6.6.2.3, §6.1.6.2", "message": "a source file a planned operation reads must be listed in entity_refs as a whole file", "when": null, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "extract_structure"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "extract_structure"}, {"key": "source_file_id"}], "uuids": true}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "file"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "extract_tables"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "extract_tables"}, {"key": "source_file_id"}], "uuids": true}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "file"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "import_blocks"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "import_blocks"}, {"key": "source_file_id"}], "uuids": true}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "file"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "link_provenance"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "link_provenance"}, {"key": "source_file_id"}], "uuids": true}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "file"}, {"op": "absent", "path": [{"key": "selector"}]}]}}]}]}}},
   /**
    * the MediaId of every ASR operation is an entity ref of type audio; a transcribed interval is covered by the whole asset or by exactly that time range
    *
    * Clause: §2.6.6.2.3, §2.6.6.2.4, §6.2.26.2
    * Decision: A media asset is the artefact of type audio whose artefact_id is its UUID, so a MediaId designates it when it is that UUID's text (compared as UUIDs, in any letter case; a MediaId that is no UUID designates no listed artefact). transcribe_segment works on one interval: a whole-asset ref covers it, and so does a ref whose time_range selector is exactly that interval. align_transcript, identify_speakers and attach_transcript work on segments already transcribed from the asset, so any audio ref of that asset covers them; whether each segment lies in a listed range needs the transcript and is checked on commit.
    */
-  {
-    code: "HSK-RULE-0117",
-    name: "planned_media_is_listed",
-    on: "AiJob",
-    clause: "§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2",
-    message: "a media asset a planned operation names must be listed in entity_refs as an audio ref",
-    when: null,
-    require: { op: "each", path: [{ key: "planned_operations" }], condition: { op: "all", conditions: [{ op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "transcribe_segment" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "transcribe_segment" }, { key: "media_id" }], uuids: true }], filter: { op: "all", conditions: [{ op: "equals", path: [{ key: "artefact_type" }], value: "audio" }, { op: "absent", path: [{ key: "selector" }] }] } }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "transcribe_segment" }, { key: "media_id" }], uuids: true }, { key: [{ key: "selector" }, { tag: "kind", variant: "time_range" }, { key: "start_ms" }], value: [{ tag: "op", variant: "transcribe_segment" }, { key: "time_range" }, { key: "start_ms" }], uuids: false }, { key: [{ key: "selector" }, { tag: "kind", variant: "time_range" }, { key: "end_ms" }], value: [{ tag: "op", variant: "transcribe_segment" }, { key: "time_range" }, { key: "end_ms" }], uuids: false }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "audio" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "align_transcript" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "align_transcript" }, { key: "media_id" }], uuids: true }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "audio" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "identify_speakers" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "identify_speakers" }, { key: "media_id" }], uuids: true }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "audio" } }] }, { op: "any", conditions: [{ op: "absent", path: [{ tag: "op", variant: "attach_transcript" }] }, { op: "member_of", list: [{ key: "entity_refs" }], matches: [{ key: [{ key: "artefact_id" }], value: [{ tag: "op", variant: "attach_transcript" }, { key: "media_id" }], uuids: true }], filter: { op: "equals", path: [{ key: "artefact_type" }], value: "audio" } }] }] } },
-  },
+  {"code": "HSK-RULE-0117", "name": "planned_media_is_listed", "on": "AiJob", "clause": "§2.6.6.2.3, §2.6.6.2.4, §6.2.26.2", "message": "a media asset a planned operation names must be listed in entity_refs as an audio ref", "when": null, "require": {"op": "each", "path": [{"key": "planned_operations"}], "condition": {"op": "all", "conditions": [{"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "transcribe_segment"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "transcribe_segment"}, {"key": "media_id"}], "uuids": true}], "filter": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "artefact_type"}], "value": "audio"}, {"op": "absent", "path": [{"key": "selector"}]}]}}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "transcribe_segment"}, {"key": "media_id"}], "uuids": true}, {"key": [{"key": "selector"}, {"tag": "kind", "variant": "time_range"}, {"key": "start_ms"}], "value": [{"tag": "op", "variant": "transcribe_segment"}, {"key": "time_range"}, {"key": "start_ms"}], "uuids": false}, {"key": [{"key": "selector"}, {"tag": "kind", "variant": "time_range"}, {"key": "end_ms"}], "value": [{"tag": "op", "variant": "transcribe_segment"}, {"key": "time_range"}, {"key": "end_ms"}], "uuids": false}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "audio"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "align_transcript"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "align_transcript"}, {"key": "media_id"}], "uuids": true}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "audio"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "identify_speakers"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "identify_speakers"}, {"key": "media_id"}], "uuids": true}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "audio"}}]}, {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "op", "variant": "attach_transcript"}]}, {"op": "member_of", "list": [{"key": "entity_refs"}], "matches": [{"key": [{"key": "artefact_id"}], "value": [{"tag": "op", "variant": "attach_transcript"}, {"key": "media_id"}], "uuids": true}], "filter": {"op": "equals", "path": [{"key": "artefact_type"}], "value": "audio"}}]}]}}},
   /**
    * a job narrowed to some documents refers to no other document
    *
    * Clause: §2.6.6.2.3, §2.6.6.5.2
    * Decision: Of the levels of WorkspaceScope, only document_ids can be compared with an EntityRef: a ref carries its artefact's id but not its workspace, project or folder, so those levels need the workspace tree and are checked by the store, not by the record. An absent document_ids does not narrow the scope (WorkspaceScope's decision), so the rule applies only when it is present.
    */
-  {
-    code: "HSK-RULE-0118",
-    name: "entity_refs_lie_inside_the_document_scope",
-    on: "AiJob",
-    clause: "§2.6.6.2.3, §2.6.6.5.2",
-    message: "when workspace_scope lists document_ids, every doc ref must name one of them",
-    when: { op: "present", path: [{ key: "workspace_scope" }, { key: "document_ids" }] },
-    require: { op: "each", path: [{ key: "entity_refs" }], condition: { op: "any", conditions: [{ op: "not_equals", path: [{ key: "artefact_type" }], value: "doc" }, { op: "member_of", list: [{ key: "workspace_scope" }, { key: "document_ids" }], matches: [{ key: null, value: [{ key: "artefact_id" }], uuids: true }], filter: null }] } },
-  },
+  {"code": "HSK-RULE-0118", "name": "entity_refs_lie_inside_the_document_scope", "on": "AiJob", "clause": "§2.6.6.2.3, §2.6.6.5.2", "message": "when workspace_scope lists document_ids, every doc ref must name one of them", "when": {"op": "present", "path": [{"key": "workspace_scope"}, {"key": "document_ids"}]}, "require": {"op": "each", "path": [{"key": "entity_refs"}], "condition": {"op": "any", "conditions": [{"op": "not_equals", "path": [{"key": "artefact_type"}], "value": "doc"}, {"op": "member_of", "list": [{"key": "workspace_scope"}, {"key": "document_ids"}], "matches": [{"key": null, "value": [{"key": "artefact_id"}], "uuids": true}], "filter": null}]}}},
   /**
    * AIJob.context_snapshot is the job-attached repro record of this job, so its job_id is the job's own
    *
    * Clause: §2.6.6.7.3, §2.6.6.2.3
    * Decision: §2.6.6.7.3 defines ContextSnapshot as the job-attached object AIJob.context_snapshot refers to, and gives it a job_id; a snapshot attached to one job that names another would answer "what did it see and why" for the wrong job. UUIDs compare as UUIDs (any letter case).
    */
-  {
-    code: "HSK-RULE-0119",
-    name: "context_snapshot_is_of_this_job",
-    on: "AiJob",
-    clause: "§2.6.6.7.3, §2.6.6.2.3",
-    message: "the context snapshot a job carries must name that job in its job_id",
-    when: null,
-    require: { op: "any", conditions: [{ op: "absent", path: [{ key: "context_snapshot" }] }, { op: "same_as", path: [{ key: "context_snapshot" }, { key: "job_id" }], other: [{ key: "job_id" }], uuids: true }] },
-  },
+  {"code": "HSK-RULE-0119", "name": "context_snapshot_is_of_this_job", "on": "AiJob", "clause": "§2.6.6.7.3, §2.6.6.2.3", "message": "the context snapshot a job carries must name that job in its job_id", "when": null, "require": {"op": "any", "conditions": [{"op": "absent", "path": [{"key": "context_snapshot"}]}, {"op": "same_as", "path": [{"key": "context_snapshot"}, {"key": "job_id"}], "other": [{"key": "job_id"}], "uuids": true}]}},
   /**
    * an artifact pointer is only replayable against the exact content it names
    *
    * Clause: §2.6.6.7.2
    */
-  {
-    code: "HSK-RULE-ACE-001",
-    name: "source_ref_artifact_has_hash",
-    on: "SourceRef",
-    clause: "§2.6.6.7.2",
-    message: "a source ref of kind artifact must carry its hash",
-    when: { op: "equals", path: [{ key: "kind" }], value: "artifact" },
-    require: { op: "present", path: [{ key: "hash" }] },
-  },
+  {"code": "HSK-RULE-ACE-001", "name": "source_ref_artifact_has_hash", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "a source ref of kind artifact must carry its hash", "when": {"op": "equals", "path": [{"key": "kind"}], "value": "artifact"}, "require": {"op": "present", "path": [{"key": "hash"}]}},
   /**
    * selectors name a byte range, JSONPath, line range or span segment, not the whole source
    *
    * Clause: §2.6.6.7.2, §2.6.6.7.5.2
    * Decision: "Bounded" as records can check it: a selector has 1 to 512 characters and is none of the spellings that mean the whole source ("*", all, full, entire, and the JSONPath root "$"). An absent selector is allowed (the field is optional); an empty one is refused.
    */
-  {
-    code: "HSK-RULE-ACE-002",
-    name: "source_ref_selector_bounded",
-    on: "SourceRef",
-    clause: "§2.6.6.7.2, §2.6.6.7.5.2",
-    message: "a source ref selector must be bounded, never the entire artifact",
-    when: null,
-    require: { op: "all", conditions: [{ op: "length", path: [{ key: "selector" }], min: 1, max: 512 }, { op: "not_in", path: [{ key: "selector" }], values: ["*", "all", "full", "entire", "$"] }] },
-  },
+  {"code": "HSK-RULE-ACE-002", "name": "source_ref_selector_bounded", "on": "SourceRef", "clause": "§2.6.6.7.2, §2.6.6.7.5.2", "message": "a source ref selector must be bounded, never the entire artifact", "when": null, "require": {"op": "all", "conditions": [{"op": "length", "path": [{"key": "selector"}], "min": 1, "max": 512}, {"op": "not_in", "path": [{"key": "selector"}], "values": ["*", "all", "full", "entire", "$"]}]}},
   /**
    * the variable suffix carries only the per-call deltas the spec lists
    *
    * Clause: §2.6.6.7.4
    */
-  {
-    code: "HSK-RULE-ACE-003",
-    name: "prompt_envelope_suffix_only_deltas",
-    on: "PromptEnvelope",
-    clause: "§2.6.6.7.4",
-    message: "the variable suffix may hold only deltas (user input, tool deltas, retrieved snippets, scope hints)",
-    when: null,
-    require: { op: "each", path: [{ key: "variable_suffix" }, { key: "blocks" }], condition: { op: "in", path: [{ key: "kind" }], values: ["user_input", "tool_delta", "retrieved_snippet", "scope_hint"] } },
-  },
+  {"code": "HSK-RULE-ACE-003", "name": "prompt_envelope_suffix_only_deltas", "on": "PromptEnvelope", "clause": "§2.6.6.7.4", "message": "the variable suffix may hold only deltas (user input, tool deltas, retrieved snippets, scope hints)", "when": null, "require": {"op": "each", "path": [{"key": "variable_suffix"}, {"key": "blocks"}], "condition": {"op": "in", "path": [{"key": "kind"}], "values": ["user_input", "tool_delta", "retrieved_snippet", "scope_hint"]}}},
   /**
    * the stable prefix stays stable across calls and never carries untrusted external text
    *
    * Clause: §2.6.6.7.4
    * Decision: The delta kinds are exactly the blocks that change per call or carry external text (web snippets, calendar hints, user input); keeping all of them out of the prefix is what records can check of "StablePrefix MUST remain stable" and "untrusted external text MUST NOT enter StablePrefix". Whether a rules or task block quotes external text is PromptInjectionGuard's.
    */
-  {
-    code: "HSK-RULE-ACE-004",
-    name: "prompt_envelope_prefix_has_no_deltas",
-    on: "PromptEnvelope",
-    clause: "§2.6.6.7.4",
-    message: "the stable prefix must not hold deltas or untrusted external text",
-    when: null,
-    require: { op: "each", path: [{ key: "stable_prefix" }, { key: "blocks" }], condition: { op: "not_in", path: [{ key: "kind" }], values: ["user_input", "tool_delta", "retrieved_snippet", "scope_hint"] } },
-  },
+  {"code": "HSK-RULE-ACE-004", "name": "prompt_envelope_prefix_has_no_deltas", "on": "PromptEnvelope", "clause": "§2.6.6.7.4", "message": "the stable prefix must not hold deltas or untrusted external text", "when": null, "require": {"op": "each", "path": [{"key": "stable_prefix"}, {"key": "blocks"}], "condition": {"op": "not_in", "path": [{"key": "kind"}], "values": ["user_input", "tool_delta", "retrieved_snippet", "scope_hint"]}}},
   /**
    * the three hashes a PromptEnvelope stores are recomputed from the blocks it carries; a hash that does not match its blocks cannot serve audit or replay
    *
    * Clause: §2.6.6.7.4, §2.6.6.7.5
    * Decision: §2.6.6.7.5 hashes "canonical WorkingContext blocks for prefix/suffix": each hash is SHA-256 of the canonical JSON array of that part's ContextBlocks, sorted by order_key (the clause's "deterministic order via order_key"; equal keys by their canonical bytes, so arrival order never matters). The spec does not say what full_prompt_hash covers; the full prompt is the prefix followed by the suffix, as the model reads it, so it hashes one array of the sorted prefix blocks followed by the sorted suffix blocks. Other records that store hashes (ContextSnapshot, AiJobModelCall, CacheKey, RetrievalTrace) do not carry the data hashed, so there is nothing in them to recompute.
    */
-  {
-    code: "HSK-RULE-ACE-006",
-    name: "prompt_envelope_hashes_match_its_blocks",
-    on: "PromptEnvelope",
-    clause: "§2.6.6.7.4, §2.6.6.7.5",
-    message: "a prompt envelope's hashes must be the prompt hashes of its own blocks",
-    when: null,
-    require: { op: "all", conditions: [{ op: "hash_of", path: [{ key: "stable_prefix_hash" }], form: "prompt_blocks", parts: [[{ key: "stable_prefix" }, { key: "blocks" }]] }, { op: "hash_of", path: [{ key: "variable_suffix_hash" }], form: "prompt_blocks", parts: [[{ key: "variable_suffix" }, { key: "blocks" }]] }, { op: "hash_of", path: [{ key: "full_prompt_hash" }], form: "prompt_blocks", parts: [[{ key: "stable_prefix" }, { key: "blocks" }], [{ key: "variable_suffix" }, { key: "blocks" }]] }] },
-  },
+  {"code": "HSK-RULE-ACE-006", "name": "prompt_envelope_hashes_match_its_blocks", "on": "PromptEnvelope", "clause": "§2.6.6.7.4, §2.6.6.7.5", "message": "a prompt envelope's hashes must be the prompt hashes of its own blocks", "when": null, "require": {"op": "all", "conditions": [{"op": "hash_of", "path": [{"key": "stable_prefix_hash"}], "form": "prompt_blocks", "parts": [[{"key": "stable_prefix"}, {"key": "blocks"}]]}, {"op": "hash_of", "path": [{"key": "variable_suffix_hash"}], "form": "prompt_blocks", "parts": [[{"key": "variable_suffix"}, {"key": "blocks"}]]}, {"op": "hash_of", "path": [{"key": "full_prompt_hash"}], "form": "prompt_blocks", "parts": [[{"key": "stable_prefix"}, {"key": "blocks"}], [{"key": "variable_suffix"}, {"key": "blocks"}]]}]}},
   /**
    * an explicit override overrides something; an empty one would be recorded as an override of nothing
    *
    * Clause: §2.6.6.7.0
    */
-  {
-    code: "HSK-RULE-ACE-005",
-    name: "scope_override_names_a_target",
-    on: "ScopeOverride",
-    clause: "§2.6.6.7.0",
-    message: "a scope override must override at least one of active event, policy, model tier or projection",
-    when: null,
-    require: { op: "any", conditions: [{ op: "present", path: [{ key: "active_event_id" }] }, { op: "present", path: [{ key: "policy_profile_id" }] }, { op: "present", path: [{ key: "model_tier" }] }, { op: "present", path: [{ key: "projection_mode" }] }] },
-  },
+  {"code": "HSK-RULE-ACE-005", "name": "scope_override_names_a_target", "on": "ScopeOverride", "clause": "§2.6.6.7.0", "message": "a scope override must override at least one of active event, policy, model tier or projection", "when": null, "require": {"op": "any", "conditions": [{"op": "present", "path": [{"key": "active_event_id"}]}, {"op": "present", "path": [{"key": "policy_profile_id"}]}, {"op": "present", "path": [{"key": "model_tier"}]}, {"op": "present", "path": [{"key": "projection_mode"}]}]}},
   /**
    * ContextDeterminismGuard; replay mode persists the candidate list so the run can be replayed
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.12
    */
-  {
-    code: "HSK-RULE-ACE-010",
-    name: "context_plan_replay_persists_candidates",
-    on: "ContextPlan",
-    clause: "§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.12",
-    message: "a replay-mode plan must reference its persisted candidate list",
-    when: { op: "equals", path: [{ key: "determinism_mode" }], value: "replay" },
-    require: { op: "present", path: [{ key: "retrieval" }, { key: "candidate_list_ref" }] },
-  },
+  {"code": "HSK-RULE-ACE-010", "name": "context_plan_replay_persists_candidates", "on": "ContextPlan", "clause": "§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.12", "message": "a replay-mode plan must reference its persisted candidate list", "when": {"op": "equals", "path": [{"key": "determinism_mode"}], "value": "replay"}, "require": {"op": "present", "path": [{"key": "retrieval"}, {"key": "candidate_list_ref"}]}},
   /**
    * ContextDeterminismGuard; strict mode allows approximate search only with a fixed, recorded seed
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.0
    */
-  {
-    code: "HSK-RULE-ACE-011",
-    name: "context_plan_strict_approximate_has_seed",
-    on: "ContextPlan",
-    clause: "§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.0",
-    message: "strict mode with approximate retrieval must record its fixed seed",
-    when: { op: "all", conditions: [{ op: "equals", path: [{ key: "determinism_mode" }], value: "strict" }, { op: "equals", path: [{ key: "retrieval" }, { key: "approximate" }], value: true }] },
-    require: { op: "present", path: [{ key: "retrieval" }, { key: "seed" }] },
-  },
+  {"code": "HSK-RULE-ACE-011", "name": "context_plan_strict_approximate_has_seed", "on": "ContextPlan", "clause": "§2.6.6.7.11, §2.6.6.7.1, §2.6.6.7.0", "message": "strict mode with approximate retrieval must record its fixed seed", "when": {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "determinism_mode"}], "value": "strict"}, {"op": "equals", "path": [{"key": "retrieval"}, {"key": "approximate"}], "value": true}]}, "require": {"op": "present", "path": [{"key": "retrieval"}, {"key": "seed"}]}},
   /**
    * ContextDeterminismGuard; a diversity method is deterministic only with its fixed lambda logged
    *
    * Clause: §2.6.6.7.14.6, §2.6.6.7.14.12
    * Decision: §2.6.6.7.14.6 F recommends MMR and requires the similarity function and lambda to be logged when diversity is used; the method is the trace's diversity.method, the lambda diversity.lambda.
    */
-  {
-    code: "HSK-RULE-ACE-012",
-    name: "retrieval_trace_diversity_logs_lambda",
-    on: "RetrievalTrace",
-    clause: "§2.6.6.7.14.6, §2.6.6.7.14.12",
-    message: "a trace that used a diversity method must log its lambda",
-    when: { op: "equals", path: [{ key: "diversity" }, { key: "used" }], value: true },
-    require: { op: "present", path: [{ key: "diversity" }, { key: "lambda" }] },
-  },
+  {"code": "HSK-RULE-ACE-012", "name": "retrieval_trace_diversity_logs_lambda", "on": "RetrievalTrace", "clause": "§2.6.6.7.14.6, §2.6.6.7.14.12", "message": "a trace that used a diversity method must log its lambda", "when": {"op": "equals", "path": [{"key": "diversity"}, {"key": "used"}], "value": true}, "require": {"op": "present", "path": [{"key": "diversity"}, {"key": "lambda"}]}},
   /**
    * ArtifactHandleOnlyGuard; a tool delta carries a bounded summary, the output itself goes to artifacts
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.7
    * Decision: The spec bounds the summary without a number and lets each ContextPlan set tool_delta_inline_char_limit. Records get a fixed ceiling of 2,000 characters (about the 250-token snippet budget of §2.6.6.7.5.2 times two); a lower per-plan limit is checked by the runtime (see out_of_scope ArtifactHandleOnlyGuard).
    */
-  {
-    code: "HSK-RULE-ACE-020",
-    name: "tool_delta_summary_inline_limit",
-    on: "ToolDelta",
-    clause: "§2.6.6.7.11, §2.6.6.7.7",
-    message: "a tool delta summary must stay within the 2000-character inline limit",
-    when: null,
-    require: { op: "length", path: [{ key: "summary" }], min: null, max: 2000 },
-  },
+  {"code": "HSK-RULE-ACE-020", "name": "tool_delta_summary_inline_limit", "on": "ToolDelta", "clause": "§2.6.6.7.11, §2.6.6.7.7", "message": "a tool delta summary must stay within the 2000-character inline limit", "when": null, "require": {"op": "length", "path": [{"key": "summary"}], "min": null, "max": 2000}},
   /**
    * ArtifactHandleOnlyGuard; no large tool output enters a prompt inline
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.7, §2.6.6.7.4
    */
-  {
-    code: "HSK-RULE-ACE-021",
-    name: "context_block_tool_delta_inline_limit",
-    on: "ContextBlock",
-    clause: "§2.6.6.7.11, §2.6.6.7.7, §2.6.6.7.4",
-    message: "a tool_delta block must stay within the 2000-character inline limit",
-    when: { op: "equals", path: [{ key: "kind" }], value: "tool_delta" },
-    require: { op: "length", path: [{ key: "content" }], min: null, max: 2000 },
-  },
+  {"code": "HSK-RULE-ACE-021", "name": "context_block_tool_delta_inline_limit", "on": "ContextBlock", "clause": "§2.6.6.7.11, §2.6.6.7.7, §2.6.6.7.4", "message": "a tool_delta block must stay within the 2000-character inline limit", "when": {"op": "equals", "path": [{"key": "kind"}], "value": "tool_delta"}, "require": {"op": "length", "path": [{"key": "content"}], "min": null, "max": 2000}},
   /**
    * ArtifactHandleOnlyGuard; compaction keeps tool output by handle and a bounded summary
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.8, §2.6.6.7.7
    */
-  {
-    code: "HSK-RULE-ACE-022",
-    name: "compaction_tool_result_summary_bounded",
-    on: "CompactionToolResult",
-    clause: "§2.6.6.7.11, §2.6.6.7.8, §2.6.6.7.7",
-    message: "a compacted tool result summary must stay within the 2000-character inline limit",
-    when: null,
-    require: { op: "length", path: [{ key: "summary" }], min: null, max: 2000 },
-  },
+  {"code": "HSK-RULE-ACE-022", "name": "compaction_tool_result_summary_bounded", "on": "CompactionToolResult", "clause": "§2.6.6.7.11, §2.6.6.7.8, §2.6.6.7.7", "message": "a compacted tool result summary must stay within the 2000-character inline limit", "when": null, "require": {"op": "length", "path": [{"key": "summary"}], "min": null, "max": 2000}},
   /**
    * every retrieved excerpt is artifact/SourceRef based and carries its bounded SourceRefs
    *
    * Clause: §2.6.6.7.5.2, §2.6.6.7.14.6
    */
-  {
-    code: "HSK-RULE-ACE-023",
-    name: "context_block_snippet_has_source_refs",
-    on: "ContextBlock",
-    clause: "§2.6.6.7.5.2, §2.6.6.7.14.6",
-    message: "a retrieved snippet block must carry at least one source ref",
-    when: { op: "equals", path: [{ key: "kind" }], value: "retrieved_snippet" },
-    require: { op: "length", path: [{ key: "source_refs" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-023", "name": "context_block_snippet_has_source_refs", "on": "ContextBlock", "clause": "§2.6.6.7.5.2, §2.6.6.7.14.6", "message": "a retrieved snippet block must carry at least one source ref", "when": {"op": "equals", "path": [{"key": "kind"}], "value": "retrieved_snippet"}, "require": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": null}},
   /**
    * a full page is the last resort, and pass 3 records why it was needed
    *
    * Clause: §2.6.6.7.5.2
    * Decision: §2.6.6.7.5.2 makes recording the reason a requirement of pass 3 (fullpage) only; a section read may carry one (the escalation conditions apply to it too) but is not refused without.
    */
-  {
-    code: "HSK-RULE-ACE-025",
-    name: "fullpage_evidence_says_why",
-    on: "SelectedEvidence",
-    clause: "§2.6.6.7.5.2",
-    message: "evidence fetched as a full page must record the reason for the escalation",
-    when: { op: "equals", path: [{ key: "fetch_depth" }], value: "fullpage" },
-    require: { op: "present", path: [{ key: "escalation_reason" }] },
-  },
+  {"code": "HSK-RULE-ACE-025", "name": "fullpage_evidence_says_why", "on": "SelectedEvidence", "clause": "§2.6.6.7.5.2", "message": "evidence fetched as a full page must record the reason for the escalation", "when": {"op": "equals", "path": [{"key": "fetch_depth"}], "value": "fullpage"}, "require": {"op": "present", "path": [{"key": "escalation_reason"}]}},
   /**
    * a snippet is pass 1, where nothing was escalated
    *
    * Clause: §2.6.6.7.5.2
    * Decision: An escalation reason on a snippet would claim an escalation that did not happen; refusing it keeps the reason meaningful where it is required.
    */
-  {
-    code: "HSK-RULE-ACE-026",
-    name: "snippets_are_not_escalations",
-    on: "SelectedEvidence",
-    clause: "§2.6.6.7.5.2",
-    message: "a snippet carries no escalation reason",
-    when: { op: "equals", path: [{ key: "fetch_depth" }], value: "snippet" },
-    require: { op: "absent", path: [{ key: "escalation_reason" }] },
-  },
+  {"code": "HSK-RULE-ACE-026", "name": "snippets_are_not_escalations", "on": "SelectedEvidence", "clause": "§2.6.6.7.5.2", "message": "a snippet carries no escalation reason", "when": {"op": "equals", "path": [{"key": "fetch_depth"}], "value": "snippet"}, "require": {"op": "absent", "path": [{"key": "escalation_reason"}]}},
   /**
    * span extraction reads a bounded selector region; same bound as SourceRef selectors
    *
    * Clause: §2.6.6.7.14.6, §2.6.6.7.5.2
    */
-  {
-    code: "HSK-RULE-ACE-024",
-    name: "evidence_span_selector_bounded",
-    on: "EvidenceSpan",
-    clause: "§2.6.6.7.14.6, §2.6.6.7.5.2",
-    message: "a span selector must be bounded, never the entire source",
-    when: null,
-    require: { op: "all", conditions: [{ op: "length", path: [{ key: "selector" }], min: 1, max: 512 }, { op: "not_in", path: [{ key: "selector" }], values: ["*", "all", "full", "entire", "$"] }] },
-  },
+  {"code": "HSK-RULE-ACE-024", "name": "evidence_span_selector_bounded", "on": "EvidenceSpan", "clause": "§2.6.6.7.14.6, §2.6.6.7.5.2", "message": "a span selector must be bounded, never the entire source", "when": null, "require": {"op": "all", "conditions": [{"op": "length", "path": [{"key": "selector"}], "min": 1, "max": 512}, {"op": "not_in", "path": [{"key": "selector"}], "values": ["*", "all", "full", "entire", "$"]}]}},
   /**
    * the synopsis of a context pack payload is at most 800 characters
    *
    * Clause: §2.6.6.7.14.5
    */
-  {
-    code: "HSK-RULE-ACE-030",
-    name: "context_pack_synopsis_bounded",
-    on: "ContextPackPayload",
-    clause: "§2.6.6.7.14.5",
-    message: "a context pack synopsis must be at most 800 characters",
-    when: null,
-    require: { op: "length", path: [{ key: "synopsis" }], min: null, max: 800 },
-  },
+  {"code": "HSK-RULE-ACE-030", "name": "context_pack_synopsis_bounded", "on": "ContextPackPayload", "clause": "§2.6.6.7.14.5", "message": "a context pack synopsis must be at most 800 characters", "when": null, "require": {"op": "length", "path": [{"key": "synopsis"}], "min": null, "max": 800}},
   /**
    * every anchor's excerpt hint is at most 200 characters
    *
    * Clause: §2.6.6.7.14.5
    */
-  {
-    code: "HSK-RULE-ACE-031",
-    name: "context_pack_excerpt_hint_bounded",
-    on: "ContextPackPayload",
-    clause: "§2.6.6.7.14.5",
-    message: "a context pack anchor excerpt_hint must be at most 200 characters",
-    when: null,
-    require: { op: "each", path: [{ key: "anchors" }], condition: { op: "length", path: [{ key: "excerpt_hint" }], min: null, max: 200 } },
-  },
+  {"code": "HSK-RULE-ACE-031", "name": "context_pack_excerpt_hint_bounded", "on": "ContextPackPayload", "clause": "§2.6.6.7.14.5", "message": "a context pack anchor excerpt_hint must be at most 200 characters", "when": null, "require": {"op": "each", "path": [{"key": "anchors"}], "condition": {"op": "length", "path": [{"key": "excerpt_hint"}], "min": null, "max": 200}}},
   /**
    * provenance binding; a fact carries its SourceRefs, or is kept marked confidence 0
    *
    * Clause: §2.6.6.7.14.7
    * Decision: The spec lets a pack item without SourceRefs be dropped or marked confidence=0; facts are the only items with a confidence, so constraints and open loops without refs are refused.
    */
-  {
-    code: "HSK-RULE-ACE-032",
-    name: "context_pack_facts_bound_or_zero_confidence",
-    on: "ContextPackPayload",
-    clause: "§2.6.6.7.14.7",
-    message: "a context pack fact without source refs must have confidence 0",
-    when: null,
-    require: { op: "each", path: [{ key: "facts" }], condition: { op: "any", conditions: [{ op: "length", path: [{ key: "source_refs" }], min: 1, max: null }, { op: "equals", path: [{ key: "confidence" }], value: 0.0 }] } },
-  },
+  {"code": "HSK-RULE-ACE-032", "name": "context_pack_facts_bound_or_zero_confidence", "on": "ContextPackPayload", "clause": "§2.6.6.7.14.7", "message": "a context pack fact without source refs must have confidence 0", "when": null, "require": {"op": "each", "path": [{"key": "facts"}], "condition": {"op": "any", "conditions": [{"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": null}, {"op": "equals", "path": [{"key": "confidence"}], "value": 0.0}]}}},
   /**
    * provenance binding; every constraint of a pack carries its SourceRefs
    *
    * Clause: §2.6.6.7.14.7
    */
-  {
-    code: "HSK-RULE-ACE-033",
-    name: "context_pack_constraints_bound",
-    on: "ContextPackPayload",
-    clause: "§2.6.6.7.14.7",
-    message: "every context pack constraint must carry at least one source ref",
-    when: null,
-    require: { op: "each", path: [{ key: "constraints" }], condition: { op: "length", path: [{ key: "source_refs" }], min: 1, max: null } },
-  },
+  {"code": "HSK-RULE-ACE-033", "name": "context_pack_constraints_bound", "on": "ContextPackPayload", "clause": "§2.6.6.7.14.7", "message": "every context pack constraint must carry at least one source ref", "when": null, "require": {"op": "each", "path": [{"key": "constraints"}], "condition": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": null}}},
   /**
    * provenance binding; every open loop of a pack carries its SourceRefs
    *
    * Clause: §2.6.6.7.14.7
    */
-  {
-    code: "HSK-RULE-ACE-034",
-    name: "context_pack_open_loops_bound",
-    on: "ContextPackPayload",
-    clause: "§2.6.6.7.14.7",
-    message: "every context pack open loop must carry at least one source ref",
-    when: null,
-    require: { op: "each", path: [{ key: "open_loops" }], condition: { op: "length", path: [{ key: "source_refs" }], min: 1, max: null } },
-  },
+  {"code": "HSK-RULE-ACE-034", "name": "context_pack_open_loops_bound", "on": "ContextPackPayload", "clause": "§2.6.6.7.14.7", "message": "every context pack open loop must carry at least one source ref", "when": null, "require": {"op": "each", "path": [{"key": "open_loops"}], "condition": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": null}}},
   /**
    * ContextPackFreshnessGuard; without source hashes a pack's staleness cannot be decided
    *
    * Clause: §2.6.6.7.14.7, §2.6.6.7.14.11
    * Decision: A pack is built from at least one source, so an empty list can only mean the hashes were not recorded; freshness itself (comparing them with current hashes) is out of scope for records.
    */
-  {
-    code: "HSK-RULE-ACE-035",
-    name: "context_pack_record_has_source_hashes",
-    on: "ContextPackRecord",
-    clause: "§2.6.6.7.14.7, §2.6.6.7.14.11",
-    message: "a context pack record must list the hashes of its sources",
-    when: null,
-    require: { op: "length", path: [{ key: "source_hashes" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-035", "name": "context_pack_record_has_source_hashes", "on": "ContextPackRecord", "clause": "§2.6.6.7.14.7, §2.6.6.7.14.11", "message": "a context pack record must list the hashes of its sources", "when": null, "require": {"op": "length", "path": [{"key": "source_hashes"}], "min": 1, "max": null}},
   /**
    * query planning is mandatory; a plan with no route is no plan and the call must fail instead
    *
    * Clause: §2.6.6.7.14.6
    */
-  {
-    code: "HSK-RULE-ACE-036",
-    name: "query_plan_has_route",
-    on: "QueryPlan",
-    clause: "§2.6.6.7.14.6",
-    message: "a query plan must route to at least one store",
-    when: null,
-    require: { op: "length", path: [{ key: "route" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-036", "name": "query_plan_has_route", "on": "QueryPlan", "clause": "§2.6.6.7.14.6", "message": "a query plan must route to at least one store", "when": null, "require": {"op": "length", "path": [{"key": "route"}], "min": 1, "max": null}},
   /**
    * the mandatory tie-break rule of deterministic base scoring, as the trace records the candidates
    *
    * Clause: §2.6.6.7.14.6
    * Decision: §2.6.6.7.14.6 D: candidates MUST be stable-sorted by base_score descending, then tiebreak ascending. The trace's candidates list is that sorted list (RetrievalTrace.candidates is "in order"), so each candidate may precede the next under those two keys. Strings compare by Unicode code point (the canonical order of §2.6.6.7.5), numbers as binary64; equal keys are in order, since a stable sort keeps such candidates as they came.
    */
-  {
-    code: "HSK-RULE-ACE-049",
-    name: "retrieval_candidates_are_stable_sorted",
-    on: "RetrievalTrace",
-    clause: "§2.6.6.7.14.6",
-    message: "a trace's candidates must be sorted by base_score descending, then tiebreak ascending",
-    when: null,
-    require: { op: "sorted_by", path: [{ key: "candidates" }], keys: [{ path: [{ key: "base_score" }], numeric: true, descending: true }, { path: [{ key: "tiebreak" }], numeric: false, descending: false }] },
-  },
+  {"code": "HSK-RULE-ACE-049", "name": "retrieval_candidates_are_stable_sorted", "on": "RetrievalTrace", "clause": "§2.6.6.7.14.6", "message": "a trace's candidates must be sorted by base_score descending, then tiebreak ascending", "when": null, "require": {"op": "sorted_by", "path": [{"key": "candidates"}], "keys": [{"path": [{"key": "base_score"}], "numeric": true, "descending": true}, {"path": [{"key": "tiebreak"}], "numeric": false, "descending": false}]}},
   /**
    * the deterministic base score of §2.6.6.7.14.6 D, recomputed from the scores the candidate records
    *
    * Clause: §2.6.6.7.14.6
    * Decision: §2.6.6.7.14.6 D defines base_score = pack_score + trust_adjust + max(lexical_score, vector_score, graph_score), a missing score counting as 0.0. The sum is recomputed in binary64, left to right as written, and must equal the stored base_score exactly: the clause calls the score deterministic, so a producer that adds the same terms in the same order gets the same double.
    */
-  {
-    code: "HSK-RULE-ACE-055",
-    name: "candidate_base_score_is_deterministic",
-    on: "RetrievalCandidate",
-    clause: "§2.6.6.7.14.6",
-    message: "a candidate's base_score must be pack + trust_adjust + the largest of lexical, vector and graph",
-    when: null,
-    require: { op: "equals_sum", path: [{ key: "base_score" }], terms: [{ max: false, paths: [[{ key: "scores" }, { key: "pack" }]] }, { max: false, paths: [[{ key: "scores" }, { key: "trust_adjust" }]] }, { max: true, paths: [[{ key: "scores" }, { key: "lexical" }], [{ key: "scores" }, { key: "vector" }], [{ key: "scores" }, { key: "graph" }]] }] },
-  },
+  {"code": "HSK-RULE-ACE-055", "name": "candidate_base_score_is_deterministic", "on": "RetrievalCandidate", "clause": "§2.6.6.7.14.6", "message": "a candidate's base_score must be pack + trust_adjust + the largest of lexical, vector and graph", "when": null, "require": {"op": "equals_sum", "path": [{"key": "base_score"}], "terms": [{"max": false, "paths": [[{"key": "scores"}, {"key": "pack"}]]}, {"max": false, "paths": [[{"key": "scores"}, {"key": "trust_adjust"}]]}, {"max": true, "paths": [[{"key": "scores"}, {"key": "lexical"}], [{"key": "scores"}, {"key": "vector"}], [{"key": "scores"}, {"key": "graph"}]]}]}},
   /**
    * pack_score is 1.0 for a valid, fresh ContextPack candidate and 0.0 otherwise
    *
    * Clause: §2.6.6.7.14.6
    * Decision: Whether the pack was valid and fresh at retrieval time is the runtime's to know; that the score is one of the two values the clause allows is the record's. A missing score counts as 0 (§2.6.6.7.14.6 D), so it is allowed.
    */
-  {
-    code: "HSK-RULE-ACE-054",
-    name: "candidate_pack_score_is_zero_or_one",
-    on: "RetrievalCandidate",
-    clause: "§2.6.6.7.14.6",
-    message: "a candidate's pack score must be 0 or 1",
-    when: null,
-    require: { op: "any", conditions: [{ op: "absent", path: [{ key: "scores" }, { key: "pack" }] }, { op: "in", path: [{ key: "scores" }, { key: "pack" }], values: [0.0, 1.0] }] },
-  },
+  {"code": "HSK-RULE-ACE-054", "name": "candidate_pack_score_is_zero_or_one", "on": "RetrievalCandidate", "clause": "§2.6.6.7.14.6", "message": "a candidate's pack score must be 0 or 1", "when": null, "require": {"op": "any", "conditions": [{"op": "absent", "path": [{"key": "scores"}, {"key": "pack"}]}, {"op": "in", "path": [{"key": "scores"}, {"key": "pack"}], "values": [0.0, 1.0]}]}},
   /**
    * the spec's kind field and the kind of the typed `ref` agree
    *
    * Clause: §2.6.6.7.14.5
    */
-  {
-    code: "HSK-RULE-ACE-037",
-    name: "retrieval_candidate_kind_matches_reference",
-    on: "RetrievalCandidate",
-    clause: "§2.6.6.7.14.5",
-    message: "a retrieval candidate's kind must be the kind of its reference",
-    when: null,
-    require: { op: "any", conditions: [{ op: "all", conditions: [{ op: "equals", path: [{ key: "kind" }], value: "source_ref" }, { op: "equals", path: [{ key: "ref" }, { key: "kind" }], value: "source_ref" }] }, { op: "all", conditions: [{ op: "equals", path: [{ key: "kind" }], value: "entity_ref" }, { op: "equals", path: [{ key: "ref" }, { key: "kind" }], value: "entity_ref" }] }, { op: "all", conditions: [{ op: "equals", path: [{ key: "kind" }], value: "artifact_handle" }, { op: "equals", path: [{ key: "ref" }, { key: "kind" }], value: "artifact_handle" }] }] },
-  },
+  {"code": "HSK-RULE-ACE-037", "name": "retrieval_candidate_kind_matches_reference", "on": "RetrievalCandidate", "clause": "§2.6.6.7.14.5", "message": "a retrieval candidate's kind must be the kind of its reference", "when": null, "require": {"op": "any", "conditions": [{"op": "all", "conditions": [{"op": "equals", "path": [{"key": "kind"}], "value": "source_ref"}, {"op": "equals", "path": [{"key": "ref"}, {"key": "kind"}], "value": "source_ref"}]}, {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "kind"}], "value": "entity_ref"}, {"op": "equals", "path": [{"key": "ref"}, {"key": "kind"}], "value": "entity_ref"}]}, {"op": "all", "conditions": [{"op": "equals", "path": [{"key": "kind"}], "value": "artifact_handle"}, {"op": "equals", "path": [{"key": "ref"}, {"key": "kind"}], "value": "artifact_handle"}]}]}},
   /**
    * RetrievalBudgetGuard fails when max_total_evidence_tokens is exceeded
    *
    * Clause: §2.6.6.7.14.11, §2.6.6.7.11
    * Decision: The evidence of a trace is its spans, the bounded reads that are injected; their tokens are the token_estimate each span records, summed. The count a tokenizer would give for the text actually injected is the runtime's (the guard's out-of-scope part).
    */
-  {
-    code: "HSK-RULE-ACE-039",
-    name: "retrieval_evidence_within_its_token_budget",
-    on: "RetrievalTrace",
-    clause: "§2.6.6.7.14.11, §2.6.6.7.11",
-    message: "the spans of a retrieval must fit its evidence token budget",
-    when: null,
-    require: { op: "at_most", path: [{ key: "spans" }], measure: "sum", key: [{ key: "token_estimate" }], bound: [{ key: "budgets_applied" }, { key: "max_total_evidence_tokens" }] },
-  },
+  {"code": "HSK-RULE-ACE-039", "name": "retrieval_evidence_within_its_token_budget", "on": "RetrievalTrace", "clause": "§2.6.6.7.14.11, §2.6.6.7.11", "message": "the spans of a retrieval must fit its evidence token budget", "when": null, "require": {"op": "at_most", "path": [{"key": "spans"}], "measure": "sum", "key": [{"key": "token_estimate"}], "bound": [{"key": "budgets_applied"}, {"key": "max_total_evidence_tokens"}]}},
   /**
    * RetrievalBudgetGuard fails when max_snippets_total is exceeded
    *
    * Clause: §2.6.6.7.14.11, §2.6.6.7.11
    * Decision: Every selected evidence item is one snippet of the final evidence set.
    */
-  {
-    code: "HSK-RULE-ACE-047",
-    name: "retrieval_selection_within_its_snippet_budget",
-    on: "RetrievalTrace",
-    clause: "§2.6.6.7.14.11, §2.6.6.7.11",
-    message: "a retrieval must select no more snippets than its budget allows",
-    when: null,
-    require: { op: "at_most", path: [{ key: "selected" }], measure: "count", key: null, bound: [{ key: "budgets_applied" }, { key: "max_snippets_total" }] },
-  },
+  {"code": "HSK-RULE-ACE-047", "name": "retrieval_selection_within_its_snippet_budget", "on": "RetrievalTrace", "clause": "§2.6.6.7.14.11, §2.6.6.7.11", "message": "a retrieval must select no more snippets than its budget allows", "when": null, "require": {"op": "at_most", "path": [{"key": "selected"}], "measure": "count", "key": null, "bound": [{"key": "budgets_applied"}, {"key": "max_snippets_total"}]}},
   /**
    * RetrievalBudgetGuard fails when a bounded read exceeds max_read_tokens without a truncation flag
    *
    * Clause: §2.6.6.7.14.11, §2.6.6.7.14.6
    * Decision: The guard fails on "any bounded read exceeds max_read_tokens without truncation flag"; the flags are the trace's (truncation_flags), not the span's, so a trace with any flag lets its long spans through, and one without flags must keep every span within the budget.
    */
-  {
-    code: "HSK-RULE-ACE-048",
-    name: "retrieval_reads_within_their_budget_or_flagged",
-    on: "RetrievalTrace",
-    clause: "§2.6.6.7.14.11, §2.6.6.7.14.6",
-    message: "a span over max_read_tokens needs a truncation flag on the trace",
-    when: null,
-    require: { op: "any", conditions: [{ op: "all", conditions: [{ op: "present", path: [{ key: "truncation_flags" }] }, { op: "length", path: [{ key: "truncation_flags" }], min: 1, max: null }] }, { op: "each", path: [{ key: "spans" }], condition: { op: "at_most", path: [{ key: "token_estimate" }], measure: "value", key: null, bound: [{ key: "budgets_applied" }, { key: "max_read_tokens" }] } }] },
-  },
+  {"code": "HSK-RULE-ACE-048", "name": "retrieval_reads_within_their_budget_or_flagged", "on": "RetrievalTrace", "clause": "§2.6.6.7.14.11, §2.6.6.7.14.6", "message": "a span over max_read_tokens needs a truncation flag on the trace", "when": null, "require": {"op": "any", "conditions": [{"op": "all", "conditions": [{"op": "present", "path": [{"key": "truncation_flags"}]}, {"op": "length", "path": [{"key": "truncation_flags"}], "min": 1, "max": null}]}, {"op": "each", "path": [{"key": "spans"}], "condition": {"op": "at_most", "path": [{"key": "token_estimate"}], "measure": "value", "key": null, "bound": [{"key": "budgets_applied"}, {"key": "max_read_tokens"}]}}]}},
   /**
    * RetrievalBudgetGuard; deterministic truncation sets a truncation flag
    *
    * Clause: §2.6.6.7.14.6, §2.6.6.7.14.11
    */
-  {
-    code: "HSK-RULE-ACE-038",
-    name: "truncation_plan_flags_when_applied",
-    on: "TruncationPlan",
-    clause: "§2.6.6.7.14.6, §2.6.6.7.14.11",
-    message: "a truncation that was applied must raise at least one truncation flag",
-    when: { op: "equals", path: [{ key: "applied" }], value: true },
-    require: { op: "length", path: [{ key: "flags" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-038", "name": "truncation_plan_flags_when_applied", "on": "TruncationPlan", "clause": "§2.6.6.7.14.6, §2.6.6.7.14.11", "message": "a truncation that was applied must raise at least one truncation flag", "when": {"op": "equals", "path": [{"key": "applied"}], "value": true}, "require": {"op": "length", "path": [{"key": "flags"}], "min": 1, "max": null}},
   /**
    * a SessionLog holds one job's events, so each event names that job
    *
    * Clause: §2.6.6.7.6, §11.5
    * Decision: FlightRecorderEvent.job_id is optional because the Flight Recorder also records events of no job (§11.5); in a job's SessionLog every event is a job event, so an event without the job, or with another, does not belong in it.
    */
-  {
-    code: "HSK-RULE-ACE-052",
-    name: "session_log_events_are_of_its_job",
-    on: "SessionLog",
-    clause: "§2.6.6.7.6, §11.5",
-    message: "every event of a session log must name the log's job",
-    when: null,
-    require: { op: "each", path: [{ key: "events" }], condition: { op: "same_as", path: [{ key: "job_id" }], other: [{ key: "job_id" }], uuids: true } },
-  },
+  {"code": "HSK-RULE-ACE-052", "name": "session_log_events_are_of_its_job", "on": "SessionLog", "clause": "§2.6.6.7.6, §11.5", "message": "every event of a session log must name the log's job", "when": null, "require": {"op": "each", "path": [{"key": "events"}], "condition": {"op": "same_as", "path": [{"key": "job_id"}], "other": [{"key": "job_id"}], "uuids": true}}},
   /**
    * a compaction compacts the log it is recorded in, which is one job's
    *
    * Clause: §2.6.6.7.6, §2.6.6.7.8
    */
-  {
-    code: "HSK-RULE-ACE-053",
-    name: "session_log_compactions_are_of_its_job",
-    on: "SessionLog",
-    clause: "§2.6.6.7.6, §2.6.6.7.8",
-    message: "every compaction of a session log must name the log's job",
-    when: null,
-    require: { op: "each", path: [{ key: "compaction_events" }], condition: { op: "same_as", path: [{ key: "job_id" }], other: [{ key: "job_id" }], uuids: true } },
-  },
+  {"code": "HSK-RULE-ACE-053", "name": "session_log_compactions_are_of_its_job", "on": "SessionLog", "clause": "§2.6.6.7.6, §2.6.6.7.8", "message": "every compaction of a session log must name the log's job", "when": null, "require": {"op": "each", "path": [{"key": "compaction_events"}], "condition": {"op": "same_as", "path": [{"key": "job_id"}], "other": [{"key": "job_id"}], "uuids": true}}},
   /**
    * CompactionSchemaGuard; compaction is deterministic and runs only when a trigger fires
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.8
    */
-  {
-    code: "HSK-RULE-ACE-040",
-    name: "compaction_event_has_trigger",
-    on: "CompactionEvent",
-    clause: "§2.6.6.7.11, §2.6.6.7.8",
-    message: "a compaction must name the trigger that fired",
-    when: null,
-    require: { op: "length", path: [{ key: "triggers" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-040", "name": "compaction_event_has_trigger", "on": "CompactionEvent", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compaction must name the trigger that fired", "when": null, "require": {"op": "length", "path": [{"key": "triggers"}], "min": 1, "max": null}},
   /**
    * CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.8
    */
-  {
-    code: "HSK-RULE-ACE-041",
-    name: "compaction_decision_has_evidence",
-    on: "CompactionDecision",
-    clause: "§2.6.6.7.11, §2.6.6.7.8",
-    message: "a compacted decision must cite at least one evidence ref",
-    when: null,
-    require: { op: "length", path: [{ key: "evidence_refs" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-041", "name": "compaction_decision_has_evidence", "on": "CompactionDecision", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compacted decision must cite at least one evidence ref", "when": null, "require": {"op": "length", "path": [{"key": "evidence_refs"}], "min": 1, "max": null}},
   /**
    * CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.8
    */
-  {
-    code: "HSK-RULE-ACE-042",
-    name: "compaction_constraint_has_refs",
-    on: "CompactionConstraint",
-    clause: "§2.6.6.7.11, §2.6.6.7.8",
-    message: "a compacted constraint must cite at least one scope ref",
-    when: null,
-    require: { op: "length", path: [{ key: "scope_refs" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-042", "name": "compaction_constraint_has_refs", "on": "CompactionConstraint", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compacted constraint must cite at least one scope ref", "when": null, "require": {"op": "length", "path": [{"key": "scope_refs"}], "min": 1, "max": null}},
   /**
    * CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.8
    */
-  {
-    code: "HSK-RULE-ACE-043",
-    name: "compaction_open_loop_has_refs",
-    on: "CompactionOpenLoop",
-    clause: "§2.6.6.7.11, §2.6.6.7.8",
-    message: "a compacted open loop must cite at least one source ref",
-    when: null,
-    require: { op: "length", path: [{ key: "source_refs" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-043", "name": "compaction_open_loop_has_refs", "on": "CompactionOpenLoop", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compacted open loop must cite at least one source ref", "when": null, "require": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": null}},
   /**
    * CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.8
    */
-  {
-    code: "HSK-RULE-ACE-044",
-    name: "compaction_progress_has_refs",
-    on: "CompactionProgress",
-    clause: "§2.6.6.7.11, §2.6.6.7.8",
-    message: "compacted progress must cite at least one source ref",
-    when: null,
-    require: { op: "length", path: [{ key: "source_refs" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-044", "name": "compaction_progress_has_refs", "on": "CompactionProgress", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "compacted progress must cite at least one source ref", "when": null, "require": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": null}},
   /**
    * CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.8
    */
-  {
-    code: "HSK-RULE-ACE-045",
-    name: "compaction_tool_result_has_refs",
-    on: "CompactionToolResult",
-    clause: "§2.6.6.7.11, §2.6.6.7.8",
-    message: "a compacted tool result must cite at least one source ref",
-    when: null,
-    require: { op: "length", path: [{ key: "source_refs" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-045", "name": "compaction_tool_result_has_refs", "on": "CompactionToolResult", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compacted tool result must cite at least one source ref", "when": null, "require": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": null}},
   /**
    * CompactionSchemaGuard; every compact item keeps SourceRefs so compaction is reversible
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.8
    */
-  {
-    code: "HSK-RULE-ACE-046",
-    name: "compaction_error_has_refs",
-    on: "CompactionError",
-    clause: "§2.6.6.7.11, §2.6.6.7.8",
-    message: "a compacted error must cite at least one source ref",
-    when: null,
-    require: { op: "length", path: [{ key: "source_refs" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-046", "name": "compaction_error_has_refs", "on": "CompactionError", "clause": "§2.6.6.7.11, §2.6.6.7.8", "message": "a compacted error must cite at least one source ref", "when": null, "require": {"op": "length", "path": [{"key": "source_refs"}], "min": 1, "max": null}},
   /**
    * MemoryPromotionGuard; no promotion without provenance, so every memory item is reversible to its evidence
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.6, §2.6.6.7.14.7
    */
-  {
-    code: "HSK-RULE-ACE-050",
-    name: "memory_item_has_provenance",
-    on: "MemoryItem",
-    clause: "§2.6.6.7.11, §2.6.6.7.6, §2.6.6.7.14.7",
-    message: "a long-term memory item must keep at least one provenance source ref",
-    when: null,
-    require: { op: "length", path: [{ key: "provenance" }, { key: "source_refs" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-050", "name": "memory_item_has_provenance", "on": "MemoryItem", "clause": "§2.6.6.7.11, §2.6.6.7.6, §2.6.6.7.14.7", "message": "a long-term memory item must keep at least one provenance source ref", "when": null, "require": {"op": "length", "path": [{"key": "provenance"}, {"key": "source_refs"}], "min": 1, "max": null}},
   /**
    * derived memory edges stay rebuildable from provenance; KG evidence without provenance is unusable
    *
    * Clause: §2.6.6.7.6.1, §2.6.6.7.14.10
    * Decision: §2.6.6.7.6.1 requires derived indices to be rebuildable from MemoryItems plus provenance pointers and §2.6.6.7.14.10 bars KG candidates without provenance from evidence; an edge with no provenance ref satisfies neither.
    */
-  {
-    code: "HSK-RULE-ACE-051",
-    name: "memory_graph_edge_has_provenance",
-    on: "MemoryGraphEdge",
-    clause: "§2.6.6.7.6.1, §2.6.6.7.14.10",
-    message: "a memory graph edge must keep at least one provenance source ref",
-    when: null,
-    require: { op: "length", path: [{ key: "provenance_source_refs" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-051", "name": "memory_graph_edge_has_provenance", "on": "MemoryGraphEdge", "clause": "§2.6.6.7.6.1, §2.6.6.7.14.10", "message": "a memory graph edge must keep at least one provenance source ref", "when": null, "require": {"op": "length", "path": [{"key": "provenance_source_refs"}], "min": 1, "max": null}},
   /**
    * JobBoundaryRoutingGuard; a trace is the snapshots of a job that compiled context
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.3
    */
-  {
-    code: "HSK-RULE-ACE-060",
-    name: "job_context_trace_not_empty",
-    on: "JobContextTrace",
-    clause: "§2.6.6.7.11, §2.6.6.7.3",
-    message: "a job context trace must hold at least one snapshot",
-    when: null,
-    require: { op: "length", path: [{ key: "snapshots" }], min: 1, max: null },
-  },
+  {"code": "HSK-RULE-ACE-060", "name": "job_context_trace_not_empty", "on": "JobContextTrace", "clause": "§2.6.6.7.11, §2.6.6.7.3", "message": "a job context trace must hold at least one snapshot", "when": null, "require": {"op": "length", "path": [{"key": "snapshots"}], "min": 1, "max": null}},
   /**
    * JobBoundaryRoutingGuard; the guard compares the snapshots of one job only
    *
    * Clause: §2.6.6.7.11, §2.6.6.7.3
    */
-  {
-    code: "HSK-RULE-ACE-061",
-    name: "job_context_trace_one_job",
-    on: "JobContextTrace",
-    clause: "§2.6.6.7.11, §2.6.6.7.3",
-    message: "every snapshot of a job context trace must belong to the same job",
-    when: null,
-    require: { op: "all_equal", path: [{ key: "snapshots" }], key: [{ key: "job_id" }] },
-  },
+  {"code": "HSK-RULE-ACE-061", "name": "job_context_trace_one_job", "on": "JobContextTrace", "clause": "§2.6.6.7.11, §2.6.6.7.3", "message": "every snapshot of a job context trace must belong to the same job", "when": null, "require": {"op": "all_equal", "path": [{"key": "snapshots"}], "key": [{"key": "job_id"}]}},
   /**
    * JobBoundaryRoutingGuard; model tier cannot change mid-job
    *
    * Clause: §2.6.6.7.11
    */
-  {
-    code: "HSK-RULE-ACE-062",
-    name: "job_context_trace_same_model_tier",
-    on: "JobContextTrace",
-    clause: "§2.6.6.7.11",
-    message: "the model tier must not change within a job",
-    when: null,
-    require: { op: "all_equal", path: [{ key: "snapshots" }], key: [{ key: "model_tier" }] },
-  },
+  {"code": "HSK-RULE-ACE-062", "name": "job_context_trace_same_model_tier", "on": "JobContextTrace", "clause": "§2.6.6.7.11", "message": "the model tier must not change within a job", "when": null, "require": {"op": "all_equal", "path": [{"key": "snapshots"}], "key": [{"key": "model_tier"}]}},
   /**
    * JobBoundaryRoutingGuard; policy cannot change mid-job
    *
    * Clause: §2.6.6.7.11
    */
-  {
-    code: "HSK-RULE-ACE-063",
-    name: "job_context_trace_same_policy",
-    on: "JobContextTrace",
-    clause: "§2.6.6.7.11",
-    message: "the policy profile must not change within a job",
-    when: null,
-    require: { op: "all_equal", path: [{ key: "snapshots" }], key: [{ key: "policy_profile_id" }] },
-  },
+  {"code": "HSK-RULE-ACE-063", "name": "job_context_trace_same_policy", "on": "JobContextTrace", "clause": "§2.6.6.7.11", "message": "the policy profile must not change within a job", "when": null, "require": {"op": "all_equal", "path": [{"key": "snapshots"}], "key": [{"key": "policy_profile_id"}]}},
   /**
    * JobBoundaryRoutingGuard; projection cannot change mid-job
    *
    * Clause: §2.6.6.7.11
    */
-  {
-    code: "HSK-RULE-ACE-064",
-    name: "job_context_trace_same_projection",
-    on: "JobContextTrace",
-    clause: "§2.6.6.7.11",
-    message: "the projection mode must not change within a job",
-    when: null,
-    require: { op: "all_equal", path: [{ key: "snapshots" }], key: [{ key: "projection_mode" }] },
-  },
+  {"code": "HSK-RULE-ACE-064", "name": "job_context_trace_same_projection", "on": "JobContextTrace", "clause": "§2.6.6.7.11", "message": "the projection mode must not change within a job", "when": null, "require": {"op": "all_equal", "path": [{"key": "snapshots"}], "key": [{"key": "projection_mode"}]}},
 ];
 
 /** Types from which a record with rules can be reached, and the fields leading there. */
-const WALK: Readonly<Record<string, WalkNode>> = {
-  "AiJob": { kind: "record", children: [["context_snapshot", "ContextSnapshot"], ["planned_operations", { list: "PlannedOperation" }], ["job_inputs", "JobInputs"], ["job_outputs", "JobOutputs"]] },
-  "ArtifactHandle": { kind: "record", children: [] },
-  "ContextSnapshot": { kind: "record", children: [["artifact_handles", { list: "ArtifactHandle" }], ["local_only_payload_ref", "ArtifactHandle"]] },
-  "SourceRef": { kind: "record", children: [] },
-  "ContextBlock": { kind: "record", children: [["source_refs", { list: "SourceRef" }]] },
-  "WorkingContext": { kind: "record", children: [["blocks", { list: "ContextBlock" }]] },
-  "PromptEnvelope": { kind: "record", children: [["stable_prefix", "WorkingContext"], ["variable_suffix", "WorkingContext"]] },
-  "ScopeOverride": { kind: "record", children: [] },
-  "ScopeInputs": { kind: "record", children: [["overrides", "ScopeOverride"]] },
-  "RetrievalPlan": { kind: "record", children: [["candidate_list_ref", "ArtifactHandle"]] },
-  "SelectionEntry": { kind: "record", children: [["source_ref", "SourceRef"]] },
-  "SelectionPlan": { kind: "record", children: [["selected", { list: "SelectionEntry" }], ["excluded", { list: "SelectionEntry" }]] },
-  "TruncationPlan": { kind: "record", children: [] },
-  "CompactionPlan": { kind: "record", children: [["compaction_refs", { list: "SourceRef" }]] },
-  "ContextPlan": { kind: "record", children: [["scope_inputs", "ScopeInputs"], ["retrieval", "RetrievalPlan"], ["selection", "SelectionPlan"], ["truncation", "TruncationPlan"], ["compaction", "CompactionPlan"]] },
-  "ToolDelta": { kind: "record", children: [["artifact_handles", { list: "ArtifactHandle" }]] },
-  "MemoryProvenance": { kind: "record", children: [["source_refs", { list: "SourceRef" }]] },
-  "MemoryItem": { kind: "record", children: [["provenance", "MemoryProvenance"]] },
-  "EmbeddingVectorRef": { kind: "union", tag: "kind", variants: { "artifact_handle": [["handle", "ArtifactHandle"]] } },
-  "MemoryEmbeddingRecord": { kind: "record", children: [["embedding_vector_ref", "EmbeddingVectorRef"]] },
-  "MemoryGraphEdge": { kind: "record", children: [["provenance_source_refs", { list: "SourceRef" }]] },
-  "CompactionDecision": { kind: "record", children: [["evidence_refs", { list: "SourceRef" }]] },
-  "CompactionConstraint": { kind: "record", children: [["scope_refs", { list: "SourceRef" }]] },
-  "CompactionOpenLoop": { kind: "record", children: [["source_refs", { list: "SourceRef" }]] },
-  "CompactionProgress": { kind: "record", children: [["source_refs", { list: "SourceRef" }]] },
-  "CompactionToolResult": { kind: "record", children: [["artifact_handles", { list: "ArtifactHandle" }], ["source_refs", { list: "SourceRef" }]] },
-  "CompactionError": { kind: "record", children: [["source_refs", { list: "SourceRef" }]] },
-  "SessionLog": { kind: "record", children: [["compaction_events", { list: "CompactionEvent" }]] },
-  "CompactionEvent": { kind: "record", children: [["decisions", { list: "CompactionDecision" }], ["constraints", { list: "CompactionConstraint" }], ["open_loops", { list: "CompactionOpenLoop" }], ["progress", "CompactionProgress"], ["tool_results", { list: "CompactionToolResult" }], ["errors", { list: "CompactionError" }]] },
-  "JobContextTrace": { kind: "record", children: [["snapshots", { list: "ContextSnapshot" }]] },
-  "QueryPlan": { kind: "record", children: [] },
-  "ContextPackTarget": { kind: "union", tag: "kind", variants: { "source_ref": [["source_ref", "SourceRef"]] } },
-  "ContextPackRecord": { kind: "record", children: [["target", "ContextPackTarget"], ["pack_artifact", "ArtifactHandle"]] },
-  "PackFact": { kind: "record", children: [["source_refs", { list: "SourceRef" }]] },
-  "PackConstraint": { kind: "record", children: [["source_refs", { list: "SourceRef" }]] },
-  "PackOpenLoop": { kind: "record", children: [["source_refs", { list: "SourceRef" }]] },
-  "PackAnchor": { kind: "record", children: [["source_ref", "SourceRef"]] },
-  "ContextPackPayload": { kind: "record", children: [["facts", { list: "PackFact" }], ["constraints", { list: "PackConstraint" }], ["open_loops", { list: "PackOpenLoop" }], ["anchors", { list: "PackAnchor" }]] },
-  "EvidenceRef": { kind: "union", tag: "kind", variants: { "source_ref": [["source_ref", "SourceRef"]], "artifact_handle": [["artifact_handle", "ArtifactHandle"]] } },
-  "RetrievalCandidate": { kind: "record", children: [["ref", "EvidenceRef"]] },
-  "SelectedEvidence": { kind: "record", children: [["ref", "EvidenceRef"]] },
-  "EvidenceSpan": { kind: "record", children: [["ref", "SourceRef"]] },
-  "RetrievalTrace": { kind: "record", children: [["candidates", { list: "RetrievalCandidate" }], ["selected", { list: "SelectedEvidence" }], ["spans", { list: "EvidenceSpan" }]] },
-  "PlannedOperation": { kind: "union", tag: "op", variants: { "attach_transcript": [["transcript", "ArtifactHandle"]] } },
-  "DocsAiJobProfile": { kind: "record", children: [["source_file_artifact", "ArtifactHandle"]] },
-  "JobInputs": { kind: "union", tag: "profile", variants: { "docs_sheets": [["source_file_artifact", "ArtifactHandle"]] } },
-  "JobOutputs": { kind: "union", tag: "profile", variants: { "docs_sheets": [["output_artifact_handles", { list: "ArtifactHandle" }], ["export_record", "ExportRecord"], ["mapping_artifact", "ArtifactHandle"]], "charts_decks": [["output_artifact_handles", { list: "ArtifactHandle" }], ["export_record", "ExportRecord"]], "context_pack_builder": [["pack_record", "ContextPackRecord"]], "asr": [["transcript_artifact", "ArtifactHandle"]] } },
-  "DisplayProjectionRef": { kind: "union", tag: "kind", variants: { "artifact_handle": [["artifact_handle", "ArtifactHandle"]] } },
-  "ExportRecord": { kind: "record", children: [["display_projection_ref", "DisplayProjectionRef"], ["output_artifact_handles", { list: "ArtifactHandle" }]] },
-  "DocsSheetsJobOutputs": { kind: "record", children: [["output_artifact_handles", { list: "ArtifactHandle" }], ["export_record", "ExportRecord"], ["mapping_artifact", "ArtifactHandle"]] },
-  "ChartsDecksJobOutputs": { kind: "record", children: [["output_artifact_handles", { list: "ArtifactHandle" }], ["export_record", "ExportRecord"]] },
-  "ContextPackJobOutputs": { kind: "record", children: [["pack_record", "ContextPackRecord"]] },
-  "AsrJobOutputs": { kind: "record", children: [["transcript_artifact", "ArtifactHandle"]] },
-  "AiJobInputsRecorded": { kind: "record", children: [["job_inputs", "JobInputs"]] },
-  "AiJobOutputsRecorded": { kind: "record", children: [["job_outputs", "JobOutputs"]] },
-  "AiJobModelCall": { kind: "record", children: [["candidate_list_ref", "ArtifactHandle"], ["artifact_handles", { list: "ArtifactHandle" }]] },
+const WALK: WalkPlan = {
+  "AiJob": {"kind": "record", "children": [["context_snapshot", "ContextSnapshot"], ["planned_operations", {"list": "PlannedOperation"}], ["job_inputs", "JobInputs"], ["job_outputs", "JobOutputs"]]},
+  "ArtifactHandle": {"kind": "record", "children": []},
+  "ContextSnapshot": {"kind": "record", "children": [["artifact_handles", {"list": "ArtifactHandle"}], ["local_only_payload_ref", "ArtifactHandle"]]},
+  "SourceRef": {"kind": "record", "children": []},
+  "ContextBlock": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+  "WorkingContext": {"kind": "record", "children": [["blocks", {"list": "ContextBlock"}]]},
+  "PromptEnvelope": {"kind": "record", "children": [["stable_prefix", "WorkingContext"], ["variable_suffix", "WorkingContext"]]},
+  "ScopeOverride": {"kind": "record", "children": []},
+  "ScopeInputs": {"kind": "record", "children": [["overrides", "ScopeOverride"]]},
+  "RetrievalPlan": {"kind": "record", "children": [["candidate_list_ref", "ArtifactHandle"]]},
+  "SelectionEntry": {"kind": "record", "children": [["source_ref", "SourceRef"]]},
+  "SelectionPlan": {"kind": "record", "children": [["selected", {"list": "SelectionEntry"}], ["excluded", {"list": "SelectionEntry"}]]},
+  "TruncationPlan": {"kind": "record", "children": []},
+  "CompactionPlan": {"kind": "record", "children": [["compaction_refs", {"list": "SourceRef"}]]},
+  "ContextPlan": {"kind": "record", "children": [["scope_inputs", "ScopeInputs"], ["retrieval", "RetrievalPlan"], ["selection", "SelectionPlan"], ["truncation", "TruncationPlan"], ["compaction", "CompactionPlan"]]},
+  "ToolDelta": {"kind": "record", "children": [["artifact_handles", {"list": "ArtifactHandle"}]]},
+  "MemoryProvenance": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+  "MemoryItem": {"kind": "record", "children": [["provenance", "MemoryProvenance"]]},
+  "EmbeddingVectorRef": {"kind": "union", "tag": "kind", "variants": {"artifact_handle": [["handle", "ArtifactHandle"]]}},
+  "MemoryEmbeddingRecord": {"kind": "record", "children": [["embedding_vector_ref", "EmbeddingVectorRef"]]},
+  "MemoryGraphEdge": {"kind": "record", "children": [["provenance_source_refs", {"list": "SourceRef"}]]},
+  "CompactionDecision": {"kind": "record", "children": [["evidence_refs", {"list": "SourceRef"}]]},
+  "CompactionConstraint": {"kind": "record", "children": [["scope_refs", {"list": "SourceRef"}]]},
+  "CompactionOpenLoop": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+  "CompactionProgress": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+  "CompactionToolResult": {"kind": "record", "children": [["artifact_handles", {"list": "ArtifactHandle"}], ["source_refs", {"list": "SourceRef"}]]},
+  "CompactionError": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+  "SessionLog": {"kind": "record", "children": [["compaction_events", {"list": "CompactionEvent"}]]},
+  "CompactionEvent": {"kind": "record", "children": [["decisions", {"list": "CompactionDecision"}], ["constraints", {"list": "CompactionConstraint"}], ["open_loops", {"list": "CompactionOpenLoop"}], ["progress", "CompactionProgress"], ["tool_results", {"list": "CompactionToolResult"}], ["errors", {"list": "CompactionError"}]]},
+  "JobContextTrace": {"kind": "record", "children": [["snapshots", {"list": "ContextSnapshot"}]]},
+  "QueryPlan": {"kind": "record", "children": []},
+  "ContextPackTarget": {"kind": "union", "tag": "kind", "variants": {"source_ref": [["source_ref", "SourceRef"]]}},
+  "ContextPackRecord": {"kind": "record", "children": [["target", "ContextPackTarget"], ["pack_artifact", "ArtifactHandle"]]},
+  "PackFact": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+  "PackConstraint": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+  "PackOpenLoop": {"kind": "record", "children": [["source_refs", {"list": "SourceRef"}]]},
+  "PackAnchor": {"kind": "record", "children": [["source_ref", "SourceRef"]]},
+  "ContextPackPayload": {"kind": "record", "children": [["facts", {"list": "PackFact"}], ["constraints", {"list": "PackConstraint"}], ["open_loops", {"list": "PackOpenLoop"}], ["anchors", {"list": "PackAnchor"}]]},
+  "EvidenceRef": {"kind": "union", "tag": "kind", "variants": {"source_ref": [["source_ref", "SourceRef"]], "artifact_handle": [["artifact_handle", "ArtifactHandle"]]}},
+  "RetrievalCandidate": {"kind": "record", "children": [["ref", "EvidenceRef"]]},
+  "SelectedEvidence": {"kind": "record", "children": [["ref", "EvidenceRef"]]},
+  "EvidenceSpan": {"kind": "record", "children": [["ref", "SourceRef"]]},
+  "RetrievalTrace": {"kind": "record", "children": [["candidates", {"list": "RetrievalCandidate"}], ["selected", {"list": "SelectedEvidence"}], ["spans", {"list": "EvidenceSpan"}]]},
+  "PlannedOperation": {"kind": "union", "tag": "op", "variants": {"attach_transcript": [["transcript", "ArtifactHandle"]]}},
+  "DocsAiJobProfile": {"kind": "record", "children": [["source_file_artifact", "ArtifactHandle"]]},
+  "JobInputs": {"kind": "union", "tag": "profile", "variants": {"docs_sheets": [["source_file_artifact", "ArtifactHandle"]]}},
+  "JobOutputs": {"kind": "union", "tag": "profile", "variants": {"docs_sheets": [["output_artifact_handles", {"list": "ArtifactHandle"}], ["export_record", "ExportRecord"], ["mapping_artifact", "ArtifactHandle"]], "charts_decks": [["output_artifact_handles", {"list": "ArtifactHandle"}], ["export_record", "ExportRecord"]], "context_pack_builder": [["pack_record", "ContextPackRecord"]], "asr": [["transcript_artifact", "ArtifactHandle"]]}},
+  "DisplayProjectionRef": {"kind": "union", "tag": "kind", "variants": {"artifact_handle": [["artifact_handle", "ArtifactHandle"]]}},
+  "ExportRecord": {"kind": "record", "children": [["display_projection_ref", "DisplayProjectionRef"], ["output_artifact_handles", {"list": "ArtifactHandle"}]]},
+  "DocsSheetsJobOutputs": {"kind": "record", "children": [["output_artifact_handles", {"list": "ArtifactHandle"}], ["export_record", "ExportRecord"], ["mapping_artifact", "ArtifactHandle"]]},
+  "ChartsDecksJobOutputs": {"kind": "record", "children": [["output_artifact_handles", {"list": "ArtifactHandle"}], ["export_record", "ExportRecord"]]},
+  "ContextPackJobOutputs": {"kind": "record", "children": [["pack_record", "ContextPackRecord"]]},
+  "AsrJobOutputs": {"kind": "record", "children": [["transcript_artifact", "ArtifactHandle"]]},
+  "AiJobInputsRecorded": {"kind": "record", "children": [["job_inputs", "JobInputs"]]},
+  "AiJobOutputsRecorded": {"kind": "record", "children": [["job_outputs", "JobOutputs"]]},
+  "AiJobModelCall": {"kind": "record", "children": [["candidate_list_ref", "ArtifactHandle"], ["artifact_handles", {"list": "ArtifactHandle"}]]},
 };
 
-/** Marks a missing optional field (or `null`) anywhere on a path. */
-const ABSENT: unique symbol = Symbol("absent");
-
-type JsonObject = { readonly [key: string]: unknown };
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function resolve(value: unknown, path: readonly PathStep[]): unknown {
-  let current: unknown = value;
-  for (const step of path) {
-    if ("variant" in step) {
-      if (!isObject(current) || current[step.tag] !== step.variant) {
-        return ABSENT;
-      }
-      continue;
-    }
-    let next: unknown = isObject(current) ? current[step.key] : undefined;
-    if (next === undefined || next === null) {
-      next = "fallback" in step ? step.fallback : ABSENT;
-    }
-    if (next === ABSENT) {
-      return ABSENT;
-    }
-    current = next;
-  }
-  return current;
-}
-
-/** JSON equality: numbers by value, arrays and objects deeply. */
-function equal(left: unknown, right: unknown): boolean {
-  if (Array.isArray(left) && Array.isArray(right)) {
-    return left.length === right.length && left.every((item, index) => equal(item, right[index]));
-  }
-  if (isObject(left) && isObject(right)) {
-    const keys = Object.keys(left);
-    return (
-      keys.length === Object.keys(right).length &&
-      keys.every((key) => Object.prototype.hasOwnProperty.call(right, key) && equal(left[key], right[key]))
-    );
-  }
-  return left === right;
-}
-
-function lengthOf(value: unknown): number | undefined {
-  if (typeof value === "string") {
-    return [...value].length;
-  }
-  if (Array.isArray(value)) {
-    return value.length;
-  }
-  return isObject(value) ? Object.keys(value).length : undefined;
-}
-
-const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-/** `member_of` and `same_as` equality: JSON equality, or for UUIDs the same UUID in any letter case. */
-function same(left: unknown, right: unknown, uuids: boolean): boolean {
-  if (left === ABSENT || right === ABSENT) {
-    return false;
-  }
-  if (uuids) {
-    return (
-      typeof left === "string" &&
-      typeof right === "string" &&
-      UUID_TEXT.test(left) &&
-      UUID_TEXT.test(right) &&
-      left.toLowerCase() === right.toLowerCase()
-    );
-  }
-  return equal(left, right);
-}
-
 /**
- * Whether `condition` holds on `value` (a record, or a list element inside `each`); `root` is the
- * record the rule is on, where `member_of` reads its list.
+ * The rules of `typeName` that the record `record` breaks (its own rules, not nested records').
  */
-export function holds(condition: Condition, value: unknown, root: unknown = value): boolean {
-  switch (condition.op) {
-    case "all":
-      return condition.conditions.every((inner) => holds(inner, value, root));
-    case "any":
-      return condition.conditions.some((inner) => holds(inner, value, root));
-    case "not":
-      return !holds(condition.condition, value, root);
-    case "member_of": {
-      const wanted = condition.matches.map((match) => ({ ...match, found: resolve(value, match.value) }));
-      if (wanted.some((match) => match.found === ABSENT)) {
-        return false;
-      }
-      const items = resolve(root, condition.list);
-      if (!Array.isArray(items)) {
-        return false;
-      }
-      const filter = condition.filter;
-      return items.some(
-        (item: unknown) =>
-          (filter === null || holds(filter, item, root)) &&
-          wanted.every((match) =>
-            same(match.key === null ? item : resolve(item, match.key), match.found, match.uuids),
-          ),
-      );
-    }
-    default:
-      break;
-  }
-  const found = resolve(value, condition.path);
-  switch (condition.op) {
-    case "present":
-      return found !== ABSENT;
-    case "absent":
-      return found === ABSENT;
-    case "equals":
-      return found !== ABSENT && equal(found, condition.value);
-    case "not_equals":
-      return found === ABSENT || !equal(found, condition.value);
-    case "in":
-      return found !== ABSENT && condition.values.some((allowed) => equal(found, allowed));
-    case "not_in":
-      return found === ABSENT || !condition.values.some((refused) => equal(found, refused));
-    case "length": {
-      if (found === ABSENT) {
-        return true;
-      }
-      const length = lengthOf(found);
-      return (
-        length !== undefined &&
-        (condition.min === null || length >= condition.min) &&
-        (condition.max === null || length <= condition.max)
-      );
-    }
-    case "contains":
-      return Array.isArray(found) && found.some((item) => equal(item, condition.value));
-    case "each":
-      if (found === ABSENT) {
-        return true;
-      }
-      return Array.isArray(found) && found.every((item) => holds(condition.condition, item, root));
-    case "all_equal": {
-      if (found === ABSENT) {
-        return true;
-      }
-      if (!Array.isArray(found)) {
-        return false;
-      }
-      const keys = found.map((item) => resolve(item, condition.key));
-      return keys.every((key, index) => index === 0 || equal(keys[0], key));
-    }
-    case "same_as":
-      return same(found, resolve(root, condition.other), condition.uuids);
-    case "at_most":
-      return atMost(condition.measure, condition.key, found, resolve(root, condition.bound));
-    case "equals_sum": {
-      if (found === ABSENT) {
-        return true;
-      }
-      if (typeof found !== "number") {
-        return false;
-      }
-      let total = 0;
-      for (const term of condition.terms) {
-        const numbers = term.paths.map((path) => resolve(value, path)).map((n) => (n === ABSENT ? 0 : n));
-        if (!numbers.every((n) => typeof n === "number")) {
-          return false;
-        }
-        total += term.max ? Math.max(...(numbers as number[])) : (numbers[0] as number);
-      }
-      return found === total;
-    }
-    case "sorted_by":
-      if (found === ABSENT) {
-        return true;
-      }
-      return (
-        Array.isArray(found) &&
-        found.every((item: unknown, index: number) => index === 0 || inOrder(found[index - 1], item, condition.keys))
-      );
-    case "hash_of": {
-      if (found === ABSENT) {
-        return true;
-      }
-      const parts = condition.parts.map((part) => resolve(value, part));
-      return typeof found === "string" && !parts.includes(ABSENT) && found === recomputed(condition.form, parts);
-    }
-  }
-}
-
-/** `sorted_by`: whether `first` may precede `second` under `keys`. */
-function inOrder(first: unknown, second: unknown, keys: readonly SortKey[]): boolean {
-  for (const key of keys) {
-    const left = resolve(first, key.path);
-    const right = resolve(second, key.path);
-    let order: number;
-    if (key.numeric) {
-      if (typeof left !== "number" || typeof right !== "number") {
-        return false;
-      }
-      order = left < right ? -1 : left > right ? 1 : 0;
-    } else {
-      if (typeof left !== "string" || typeof right !== "string") {
-        return false;
-      }
-      order = compareCodePoints(left, right);
-    }
-    if (order !== 0) {
-      return key.descending ? order > 0 : order < 0;
-    }
-  }
-  return true;
-}
-
-/**
- * `at_most`: the value, count or sum (of `key` over the elements) of `found` is at most `bound`;
- * an absent value or bound holds. Numbers are JavaScript's binary64, as in every target.
- */
-function atMost(
-  measure: "value" | "count" | "sum",
-  key: readonly PathStep[] | null,
-  found: unknown,
-  bound: unknown,
-): boolean {
-  if (found === ABSENT || bound === ABSENT) {
-    return true;
-  }
-  if (typeof bound !== "number") {
-    return false;
-  }
-  if (measure === "value") {
-    return typeof found === "number" && found <= bound;
-  }
-  if (!Array.isArray(found)) {
-    return false;
-  }
-  if (measure === "count") {
-    return found.length <= bound;
-  }
-  let total = 0;
-  for (const item of found) {
-    const number = key === null ? item : resolve(item, key);
-    if (number === ABSENT) {
-      continue;
-    }
-    if (typeof number !== "number") {
-      return false;
-    }
-    total += number;
-  }
-  return total <= bound;
-}
-
-/** The hash `form` gives over `parts`, or `undefined` when they cannot be hashed that way. */
-function recomputed(form: HashForm, parts: readonly unknown[]): string | undefined {
-  try {
-    switch (form) {
-      case "prompt_blocks":
-        return promptPartsHash(parts);
-    }
-  } catch {
-    return undefined;
-  }
-}
-
-/** The rules of `typeName` that the record `record` breaks (its own rules, not nested records'). */
 export function brokenRules(typeName: string, record: unknown): CrossFieldRule[] {
-  return RULES.filter(
-    (rule) => rule.on === typeName && (rule.when === null || holds(rule.when, record)) && !holds(rule.require, record),
-  );
-}
-
-function pointer(parent: string, key: string | number): string {
-  return `${parent}/${String(key).replace(/~/g, "~0").replace(/\//g, "~1")}`;
-}
-
-function walkShape(shape: Shape, value: unknown, at: string, out: Violation[]): void {
-  if (typeof shape === "string") {
-    walk(shape, value, at, out);
-  } else if ("list" in shape) {
-    if (Array.isArray(value)) {
-      value.forEach((item: unknown, index) => walkShape(shape.list, item, pointer(at, index), out));
-    }
-  } else if (isObject(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      walkShape(shape.map, item, pointer(at, key), out);
-    }
-  }
-}
-
-function walk(typeName: string, value: unknown, at: string, out: Violation[]): void {
-  if (!isObject(value)) {
-    return;
-  }
-  for (const rule of brokenRules(typeName, value)) {
-    out.push({ pointer: at, code: rule.code });
-  }
-  const node = WALK[typeName];
-  if (node === undefined) {
-    return;
-  }
-  let children: Children = [];
-  if (node.kind === "record") {
-    children = node.children;
-  } else {
-    const tag = value[node.tag];
-    children = (typeof tag === "string" ? node.variants[tag] : undefined) ?? [];
-  }
-  for (const [field, shape] of children) {
-    const child = value[field];
-    if (child !== undefined && child !== null) {
-      walkShape(shape, child, pointer(at, field), out);
-    }
-  }
+  return brokenRulesOf(RULES, typeName, record);
 }
 
 /**
@@ -2210,9 +876,7 @@ function walk(typeName: string, value: unknown, at: string, out: Violation[]): v
  * in spec order. Checks rules only, not structure (that is the JSON Schema's job).
  */
 export function violations(typeName: string, value: unknown): Violation[] {
-  const out: Violation[] = [];
-  walk(typeName, value, "", out);
-  return out;
+  return violationsOf(RULES, WALK, typeName, value);
 }
 
 /**
