@@ -3,506 +3,89 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any
 
 from pydantic import BaseModel, ValidationInfo
 
-SKIP_RULES = "handshake_skip_rules"
-"""Validation context key: ``context={SKIP_RULES: True}`` checks structure only.
+from .._runtime.rules import SKIP_RULES, CrossFieldRule, RuleSet
 
-A failing ``model_validator`` stops the validators of every enclosing model, so to list *every*
-violation, validate with this context and pass the result to :func:`violations`.
-"""
+__all__ = ["RULES", "SKIP_RULES", "CrossFieldRule", "broken_rules", "check", "violations"]
 
-_Condition: TypeAlias = tuple[Any, ...]
-_WalkNode: TypeAlias = tuple[Any, ...]
-
-
-class _Variant(NamedTuple):
-    """A ``[variant]`` path step: the value if its ``tag`` property is ``name``, else absent."""
-
-    tag: str
-    name: str
-
-
-class CrossFieldRule(NamedTuple):
-    """A cross-field rule: stable code, name, the record type it constrains, clause(s), message."""
-
-    code: str
-    name: str
-    on: str
-    clause: str
-    message: str
-
-
-RULES: tuple[CrossFieldRule, ...] = (
-    # equals on the lifecycle enum, list length
-    CrossFieldRule("GLD-RULE-001", "published_orders_have_lines", "Order", "§6.1", "a published order has at least one line"),
-    # in, present, string length, a top-level all reported part by part
-    CrossFieldRule("GLD-RULE-002", "partner_orders_carry_a_reference", "Order", "§6.2", "a partner order carries a reference of 3 to 12 characters"),
-    # a defaulted boolean, a union tag through an optional field, not
-    CrossFieldRule("GLD-RULE-003", "express_not_by_invoice", "Order", "§6.3", "an express order is not paid by invoice"),
-    # any over nested optional paths
-    CrossFieldRule("GLD-RULE-004", "shipped_orders_have_a_zip_or_stay_domestic", "Order", "§6.4", "a shipped order names a zip code unless it ships inside ch"),
-    # each at the top level, reported per element
-    CrossFieldRule("GLD-RULE-005", "gift_lines_have_a_note", "Order", "§6.5", "every gift line carries a note"),
-    # all_equal, which JSON Schema cannot express
-    CrossFieldRule("GLD-RULE-006", "lines_share_one_gift_setting", "Order", "§6.6", "all lines are gifts or none is"),
-    # integer equality, contains on a defaulted list
-    CrossFieldRule("GLD-RULE-007", "urgent_orders_are_tagged", "Order", "§6.7", "an order with priority 9 is tagged urgent"),
-    # not_in and not_equals on enum columns (a SQL CHECK)
-    CrossFieldRule("GLD-RULE-008", "web_orders_not_withdrawn_by_phone", "Order", "§6.8", "a phone order is never withdrawn"),
-    # a rule on a nested record, uint and string-newtype comparisons
-    CrossFieldRule("GLD-RULE-009", "line_quantity_bounded", "Line", "§6.9", "a line orders at most 99 items unless its sku is a bulk sku"),
-    # member_of over a defaulted list of scalars (contains), the value absent fails it
-    CrossFieldRule("GLD-RULE-010", "priority_seven_references_a_tag", "Order", "§6.10", "a priority 7 order's reference is one of its tags"),
-    # member_of inside each, the list read from the order, a string newtype against a string, a where on the element
-    CrossFieldRule("GLD-RULE-011", "priority_seven_notes_name_an_ordered_sku", "Order", "§6.11", "on a priority 7 order, a line's note names the sku of a line with a quantity"),
-    # same_as on two columns of one type (a SQL CHECK), negated
-    CrossFieldRule("GLD-RULE-012", "reorders_do_not_repeat_themselves", "Order", "§6.12", "a reorder names another order than itself"),
-    # same_as inside each, the other side read from the order
-    CrossFieldRule("GLD-RULE-013", "line_notes_repeat_the_reference", "Order", "§6.13", "on a priority 5 order, every line note repeats the order's reference"),
-    # at_most on two columns (a SQL CHECK); absent on either side holds
-    CrossFieldRule("GLD-RULE-014", "priority_within_its_cap", "Order", "§6.14", "an order's priority is at most its cap"),
-    # count of a list against an optional bound
-    CrossFieldRule("GLD-RULE-015", "lines_within_their_cap", "Order", "§6.15", "an order has at most max_lines lines"),
-    # sum of a number over a list of records
-    CrossFieldRule("GLD-RULE-016", "items_within_their_cap", "Order", "§6.16", "an order's lines add up to at most max_items items"),
-    # sorted_by on a number then a string newtype
-    CrossFieldRule("GLD-RULE-017", "lines_listed_largest_first", "Order", "§6.17", "an express order lists its largest lines first, equal quantities by sku"),
-    # equals_sum over optional uint and integer fields, a max term
-    CrossFieldRule("GLD-RULE-018", "max_items_adds_up", "Order", "§6.18", "max_items is max_lines plus the larger of priority and max_priority"),
-    # an artifact is pinned by its hash
-    CrossFieldRule("HSK-RULE-0001", "artifact_has_hash", "SourceRef", "§2.6.6.7.2", "a source ref of kind artifact must carry its hash"),
-    # selectors are bounded
-    CrossFieldRule("HSK-RULE-0002", "selectors_bounded", "SourceRef", "§2.6.6.7.2", "at most two selectors"),
-    # selectors of one source share a kind
-    CrossFieldRule("HSK-RULE-0003", "selectors_one_kind", "SourceRef", "§2.6.6.7.2", "all selectors have one kind"),
-    # raw writes are for ingestion
-    CrossFieldRule("HSK-RULE-0004", "raw_only_for_files", "SourceRef", "§2.6.6.7.0", "only files and imports write the raw layer"),
-    # a selector names what it selects
-    CrossFieldRule("HSK-RULE-0005", "selectors_have_ranges", "SourceRef", "§2.6.6.7.2", "every selector has a range unless it selects the whole source"),
-    # placeholders are not hashes
-    CrossFieldRule("HSK-RULE-0006", "no_placeholder_hash", "SourceRef", "§2.6.6.7.2", "the hash is not a placeholder"),
-    # member_of inside each, the list read from the bundle, a where on its elements
-    CrossFieldRule("HSK-RULE-0007", "steps_read_listed_sources", "Bundle", "§2.6.6.5", "a read step reads a source of the bundle"),
+_RULE_SET = RuleSet(
+    rules=(
+        # equals on the lifecycle enum, list length
+        {"code": "GLD-RULE-001", "name": "published_orders_have_lines", "on": "Order", "clause": "§6.1", "message": "a published order has at least one line", "when": {"op": "equals", "path": [{"key": "stage"}], "value": "published"}, "require": {"op": "length", "path": [{"key": "lines"}], "min": 1, "max": None}},
+        # in, present, string length, a top-level all reported part by part
+        {"code": "GLD-RULE-002", "name": "partner_orders_carry_a_reference", "on": "Order", "clause": "§6.2", "message": "a partner order carries a reference of 3 to 12 characters", "when": {"op": "in", "path": [{"key": "channel"}], "values": ["partner"]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "reference"}]}, {"op": "length", "path": [{"key": "reference"}], "min": 3, "max": 12}]}},
+        # a defaulted boolean, a union tag through an optional field, not
+        {"code": "GLD-RULE-003", "name": "express_not_by_invoice", "on": "Order", "clause": "§6.3", "message": "an express order is not paid by invoice", "when": {"op": "equals", "path": [{"key": "express", "fallback": False}], "value": True}, "require": {"op": "not", "condition": {"op": "equals", "path": [{"key": "payment"}, {"key": "method"}], "value": "invoice"}}},
+        # any over nested optional paths
+        {"code": "GLD-RULE-004", "name": "shipped_orders_have_a_zip_or_stay_domestic", "on": "Order", "clause": "§6.4", "message": "a shipped order names a zip code unless it ships inside ch", "when": {"op": "present", "path": [{"key": "shipped_at"}]}, "require": {"op": "any", "conditions": [{"op": "present", "path": [{"key": "ship_to"}, {"key": "zip"}]}, {"op": "equals", "path": [{"key": "ship_to"}, {"key": "country"}], "value": "ch"}]}},
+        # each at the top level, reported per element
+        {"code": "GLD-RULE-005", "name": "gift_lines_have_a_note", "on": "Order", "clause": "§6.5", "message": "every gift line carries a note", "when": None, "require": {"op": "each", "path": [{"key": "lines"}], "condition": {"op": "any", "conditions": [{"op": "not_equals", "path": [{"key": "gift", "fallback": False}], "value": True}, {"op": "present", "path": [{"key": "note"}]}]}}},
+        # all_equal, which JSON Schema cannot express
+        {"code": "GLD-RULE-006", "name": "lines_share_one_gift_setting", "on": "Order", "clause": "§6.6", "message": "all lines are gifts or none is", "when": None, "require": {"op": "all_equal", "path": [{"key": "lines"}], "key": [{"key": "gift", "fallback": False}]}},
+        # integer equality, contains on a defaulted list
+        {"code": "GLD-RULE-007", "name": "urgent_orders_are_tagged", "on": "Order", "clause": "§6.7", "message": "an order with priority 9 is tagged urgent", "when": {"op": "equals", "path": [{"key": "priority"}], "value": 9}, "require": {"op": "contains", "path": [{"key": "tags", "fallback": []}], "value": "urgent"}},
+        # not_in and not_equals on enum columns (a SQL CHECK)
+        {"code": "GLD-RULE-008", "name": "web_orders_not_withdrawn_by_phone", "on": "Order", "clause": "§6.8", "message": "a phone order is never withdrawn", "when": {"op": "not_in", "path": [{"key": "channel"}], "values": ["web", "partner"]}, "require": {"op": "not_equals", "path": [{"key": "stage"}], "value": "withdrawn"}},
+        # a rule on a nested record, uint and string-newtype comparisons
+        {"code": "GLD-RULE-009", "name": "line_quantity_bounded", "on": "Line", "clause": "§6.9", "message": "a line orders at most 99 items unless its sku is a bulk sku", "when": {"op": "not_in", "path": [{"key": "quantity"}], "values": [0]}, "require": {"op": "any", "conditions": [{"op": "equals", "path": [{"key": "sku"}], "value": "BLK-1"}, {"op": "not", "condition": {"op": "in", "path": [{"key": "quantity"}], "values": [100, 1000]}}]}},
+        # member_of over a defaulted list of scalars (contains), the value absent fails it
+        {"code": "GLD-RULE-010", "name": "priority_seven_references_a_tag", "on": "Order", "clause": "§6.10", "message": "a priority 7 order's reference is one of its tags", "when": {"op": "equals", "path": [{"key": "priority"}], "value": 7}, "require": {"op": "member_of", "list": [{"key": "tags", "fallback": []}], "matches": [{"key": None, "value": [{"key": "reference"}], "uuids": False}], "filter": None}},
+        # member_of inside each, the list read from the order, a string newtype against a string, a where on the element
+        {"code": "GLD-RULE-011", "name": "priority_seven_notes_name_an_ordered_sku", "on": "Order", "clause": "§6.11", "message": "on a priority 7 order, a line's note names the sku of a line with a quantity", "when": {"op": "equals", "path": [{"key": "priority"}], "value": 7}, "require": {"op": "each", "path": [{"key": "lines"}], "condition": {"op": "any", "conditions": [{"op": "absent", "path": [{"key": "note"}]}, {"op": "member_of", "list": [{"key": "lines"}], "matches": [{"key": [{"key": "sku"}], "value": [{"key": "note"}], "uuids": False}], "filter": {"op": "not_in", "path": [{"key": "quantity"}], "values": [0]}}]}}},
+        # same_as on two columns of one type (a SQL CHECK), negated
+        {"code": "GLD-RULE-012", "name": "reorders_do_not_repeat_themselves", "on": "Order", "clause": "§6.12", "message": "a reorder names another order than itself", "when": {"op": "present", "path": [{"key": "previous_order"}]}, "require": {"op": "not", "condition": {"op": "same_as", "path": [{"key": "previous_order"}], "other": [{"key": "order_id"}], "uuids": True}}},
+        # same_as inside each, the other side read from the order
+        {"code": "GLD-RULE-013", "name": "line_notes_repeat_the_reference", "on": "Order", "clause": "§6.13", "message": "on a priority 5 order, every line note repeats the order's reference", "when": {"op": "equals", "path": [{"key": "priority"}], "value": 5}, "require": {"op": "each", "path": [{"key": "lines"}], "condition": {"op": "any", "conditions": [{"op": "absent", "path": [{"key": "note"}]}, {"op": "same_as", "path": [{"key": "note"}], "other": [{"key": "reference"}], "uuids": False}]}}},
+        # at_most on two columns (a SQL CHECK); absent on either side holds
+        {"code": "GLD-RULE-014", "name": "priority_within_its_cap", "on": "Order", "clause": "§6.14", "message": "an order's priority is at most its cap", "when": None, "require": {"op": "at_most", "path": [{"key": "priority"}], "measure": "value", "key": None, "bound": [{"key": "max_priority"}]}},
+        # count of a list against an optional bound
+        {"code": "GLD-RULE-015", "name": "lines_within_their_cap", "on": "Order", "clause": "§6.15", "message": "an order has at most max_lines lines", "when": None, "require": {"op": "at_most", "path": [{"key": "lines"}], "measure": "count", "key": None, "bound": [{"key": "max_lines"}]}},
+        # sum of a number over a list of records
+        {"code": "GLD-RULE-016", "name": "items_within_their_cap", "on": "Order", "clause": "§6.16", "message": "an order's lines add up to at most max_items items", "when": None, "require": {"op": "at_most", "path": [{"key": "lines"}], "measure": "sum", "key": [{"key": "quantity"}], "bound": [{"key": "max_items"}]}},
+        # sorted_by on a number then a string newtype
+        {"code": "GLD-RULE-017", "name": "lines_listed_largest_first", "on": "Order", "clause": "§6.17", "message": "an express order lists its largest lines first, equal quantities by sku", "when": {"op": "equals", "path": [{"key": "express", "fallback": False}], "value": True}, "require": {"op": "sorted_by", "path": [{"key": "lines"}], "keys": [{"path": [{"key": "quantity"}], "numeric": True, "descending": True}, {"path": [{"key": "sku"}], "numeric": False, "descending": False}]}},
+        # equals_sum over optional uint and integer fields, a max term
+        {"code": "GLD-RULE-018", "name": "max_items_adds_up", "on": "Order", "clause": "§6.18", "message": "max_items is max_lines plus the larger of priority and max_priority", "when": None, "require": {"op": "equals_sum", "path": [{"key": "max_items"}], "terms": [{"max": False, "paths": [[{"key": "max_lines"}]]}, {"max": True, "paths": [[{"key": "priority"}], [{"key": "max_priority"}]]}]}},
+        # an artifact is pinned by its hash
+        {"code": "HSK-RULE-0001", "name": "artifact_has_hash", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "a source ref of kind artifact must carry its hash", "when": {"op": "equals", "path": [{"key": "kind"}], "value": "artifact"}, "require": {"op": "present", "path": [{"key": "hash"}]}},
+        # selectors are bounded
+        {"code": "HSK-RULE-0002", "name": "selectors_bounded", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "at most two selectors", "when": None, "require": {"op": "length", "path": [{"key": "selectors"}], "min": None, "max": 2}},
+        # selectors of one source share a kind
+        {"code": "HSK-RULE-0003", "name": "selectors_one_kind", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "all selectors have one kind", "when": None, "require": {"op": "all_equal", "path": [{"key": "selectors"}], "key": [{"key": "kind"}]}},
+        # raw writes are for ingestion
+        {"code": "HSK-RULE-0004", "name": "raw_only_for_files", "on": "SourceRef", "clause": "§2.6.6.7.0", "message": "only files and imports write the raw layer", "when": {"op": "contains", "path": [{"key": "layers", "fallback": ["derived"]}], "value": "raw"}, "require": {"op": "in", "path": [{"key": "kind"}], "values": ["file", "import"]}},
+        # a selector names what it selects
+        {"code": "HSK-RULE-0005", "name": "selectors_have_ranges", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "every selector has a range unless it selects the whole source", "when": {"op": "not", "condition": {"op": "absent", "path": [{"key": "selectors"}]}}, "require": {"op": "each", "path": [{"key": "selectors"}], "condition": {"op": "any", "conditions": [{"op": "length", "path": [{"key": "range"}], "min": 1, "max": None}, {"op": "all", "conditions": [{"op": "not_equals", "path": [{"key": "kind"}], "value": "whole"}]}]}}},
+        # placeholders are not hashes
+        {"code": "HSK-RULE-0006", "name": "no_placeholder_hash", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "the hash is not a placeholder", "when": None, "require": {"op": "not_in", "path": [{"key": "hash"}], "values": ["tmp", "todo"]}},
+        # member_of inside each, the list read from the bundle, a where on its elements
+        {"code": "HSK-RULE-0007", "name": "steps_read_listed_sources", "on": "Bundle", "clause": "§2.6.6.5", "message": "a read step reads a source of the bundle", "when": None, "require": {"op": "each", "path": [{"key": "steps"}], "condition": {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "step", "variant": "read"}]}, {"op": "member_of", "list": [{"key": "sources"}], "matches": [{"key": [{"key": "kind"}], "value": [{"tag": "step", "variant": "read"}, {"key": "source"}, {"key": "kind"}], "uuids": False}], "filter": {"op": "present", "path": [{"key": "hash"}]}}]}}},
+    ),
+    walk={
+        "Line": {"kind": "record", "children": []},
+        "Order": {"kind": "record", "children": [["lines", {"list": "Line"}]]},
+        "SourceRef": {"kind": "record", "children": []},
+        "Step": {"kind": "union", "tag": "step", "variants": {"read": [["source", "SourceRef"]]}},
+        "Bundle": {"kind": "record", "children": [["sources", {"list": "SourceRef"}], ["by_name", {"map": "SourceRef"}], ["steps", {"list": "Step"}]]},
+    },
 )
+"""Every cross-field rule (conditions as data) and the types from which a record with rules can be reached."""
+
+RULES: tuple[CrossFieldRule, ...] = _RULE_SET.rules
 """Every cross-field rule, in spec order."""
-
-_CONDITIONS: dict[str, tuple[_Condition | None, _Condition]] = {
-    "published_orders_have_lines": (
-        ("equals", ("stage",), "published"),
-        ("length", ("lines",), 1, None),
-    ),
-    "partner_orders_carry_a_reference": (
-        ("in", ("channel",), ("partner",)),
-        ("all", (("present", ("reference",)), ("length", ("reference",), 3, 12))),
-    ),
-    "express_not_by_invoice": (
-        ("equals", (("express", False),), True),
-        ("not", ("equals", ("payment", "method"), "invoice")),
-    ),
-    "shipped_orders_have_a_zip_or_stay_domestic": (
-        ("present", ("shipped_at",)),
-        ("any", (("present", ("ship_to", "zip")), ("equals", ("ship_to", "country"), "ch"))),
-    ),
-    "gift_lines_have_a_note": (
-        None,
-        ("each", ("lines",), ("any", (("not_equals", (("gift", False),), True), ("present", ("note",))))),
-    ),
-    "lines_share_one_gift_setting": (
-        None,
-        ("all_equal", ("lines",), (("gift", False),)),
-    ),
-    "urgent_orders_are_tagged": (
-        ("equals", ("priority",), 9),
-        ("contains", (("tags", []),), "urgent"),
-    ),
-    "web_orders_not_withdrawn_by_phone": (
-        ("not_in", ("channel",), ("web", "partner")),
-        ("not_equals", ("stage",), "withdrawn"),
-    ),
-    "line_quantity_bounded": (
-        ("not_in", ("quantity",), (0,)),
-        ("any", (("equals", ("sku",), "BLK-1"), ("not", ("in", ("quantity",), (100, 1000))))),
-    ),
-    "priority_seven_references_a_tag": (
-        ("equals", ("priority",), 7),
-        ("member_of", (("tags", []),), ((None, ("reference",), False),), None),
-    ),
-    "priority_seven_notes_name_an_ordered_sku": (
-        ("equals", ("priority",), 7),
-        ("each", ("lines",), ("any", (("absent", ("note",)), ("member_of", ("lines",), ((("sku",), ("note",), False),), ("not_in", ("quantity",), (0,)))))),
-    ),
-    "reorders_do_not_repeat_themselves": (
-        ("present", ("previous_order",)),
-        ("not", ("same_as", ("previous_order",), ("order_id",), True)),
-    ),
-    "line_notes_repeat_the_reference": (
-        ("equals", ("priority",), 5),
-        ("each", ("lines",), ("any", (("absent", ("note",)), ("same_as", ("note",), ("reference",), False)))),
-    ),
-    "priority_within_its_cap": (
-        None,
-        ("at_most", ("priority",), "value", None, ("max_priority",)),
-    ),
-    "lines_within_their_cap": (
-        None,
-        ("at_most", ("lines",), "count", None, ("max_lines",)),
-    ),
-    "items_within_their_cap": (
-        None,
-        ("at_most", ("lines",), "sum", ("quantity",), ("max_items",)),
-    ),
-    "lines_listed_largest_first": (
-        ("equals", (("express", False),), True),
-        ("sorted_by", ("lines",), ((("quantity",), True, True), (("sku",), False, False))),
-    ),
-    "max_items_adds_up": (
-        None,
-        ("equals_sum", ("max_items",), (("value", (("max_lines",),)), ("max", (("priority",), ("max_priority",))))),
-    ),
-    "artifact_has_hash": (
-        ("equals", ("kind",), "artifact"),
-        ("present", ("hash",)),
-    ),
-    "selectors_bounded": (
-        None,
-        ("length", ("selectors",), None, 2),
-    ),
-    "selectors_one_kind": (
-        None,
-        ("all_equal", ("selectors",), ("kind",)),
-    ),
-    "raw_only_for_files": (
-        ("contains", (("layers", ["derived"]),), "raw"),
-        ("in", ("kind",), ("file", "import")),
-    ),
-    "selectors_have_ranges": (
-        ("not", ("absent", ("selectors",))),
-        ("each", ("selectors",), ("any", (("length", ("range",), 1, None), ("all", (("not_equals", ("kind",), "whole"),))))),
-    ),
-    "no_placeholder_hash": (
-        None,
-        ("not_in", ("hash",), ("tmp", "todo")),
-    ),
-    "steps_read_listed_sources": (
-        None,
-        ("each", ("steps",), ("any", (("absent", (_Variant("step", "read"),)), ("member_of", ("sources",), ((("kind",), (_Variant("step", "read"), "source", "kind"), False),), ("present", ("hash",)))))),
-    ),
-}
-"""Rule name → (``when``, ``require``) as data; ``None`` means always."""
-
-_RULES_ON: dict[str, tuple[CrossFieldRule, ...]] = {
-    "Line": (RULES[8],),
-    "Order": (RULES[0], RULES[1], RULES[2], RULES[3], RULES[4], RULES[5], RULES[6], RULES[7], RULES[9], RULES[10], RULES[11], RULES[12], RULES[13], RULES[14], RULES[15], RULES[16], RULES[17]),
-    "SourceRef": (RULES[18], RULES[19], RULES[20], RULES[21], RULES[22], RULES[23]),
-    "Bundle": (RULES[24],),
-}
-"""The rules of each record type that has any, in spec order."""
-
-_WALK: dict[str, _WalkNode] = {
-    "Line": ("record", ()),
-    "Order": ("record", (("lines", ("list", "Line")),)),
-    "SourceRef": ("record", ()),
-    "Step": ("union", "step", {"read": (("source", "SourceRef"),)}),
-    "Bundle": ("record", (("sources", ("list", "SourceRef")), ("by_name", ("map", "SourceRef")), ("steps", ("list", "Step")))),
-}
-"""Types from which a record with rules can be reached, and the fields leading there."""
-
-_ABSENT: Any = object()
-"""A missing optional field (or ``null``) anywhere on a path."""
-
-
-def _resolve(value: Any, path: tuple[Any, ...]) -> Any:
-    for step in path:
-        if isinstance(step, _Variant):
-            if not (isinstance(value, dict) and value.get(step.tag) == step.name):
-                return _ABSENT
-            continue
-        key, fallback = (step, _ABSENT) if isinstance(step, str) else step
-        value = value.get(key) if isinstance(value, dict) else None
-        if value is None:
-            value = fallback
-        if value is _ABSENT:
-            return _ABSENT
-    return value
-
-
-def _equal(left: Any, right: Any) -> bool:
-    """JSON equality: booleans are not numbers, numbers compare by value, containers deeply."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-        return left == right
-    if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(_equal(a, b) for a, b in zip(left, right))
-    if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(_equal(left[k], right[k]) for k in left)
-    return type(left) is type(right) and left == right
-
-
-_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def _same(left: Any, right: Any, uuids: bool) -> bool:
-    """``member_of`` and ``same_as`` equality: JSON equality, or for UUIDs the same UUID in any letter case."""
-    if left is _ABSENT or right is _ABSENT:
-        return False
-    if uuids:
-        return (
-            isinstance(left, str)
-            and isinstance(right, str)
-            and _UUID_TEXT.fullmatch(left) is not None
-            and _UUID_TEXT.fullmatch(right) is not None
-            and left.lower() == right.lower()
-        )
-    return _equal(left, right)
-
-
-def _member_of(condition: _Condition, value: Any, root: Any) -> bool:
-    wanted = [(key, _resolve(value, path), uuids) for key, path, uuids in condition[2]]
-    if any(found is _ABSENT for _, found, _ in wanted):
-        return False
-    items = _resolve(root, condition[1])
-    if not isinstance(items, list):
-        return False
-    return any(
-        (condition[3] is None or _holds(condition[3], item, root))
-        and all(
-            _same(item if key is None else _resolve(item, key), found, uuids)
-            for key, found, uuids in wanted
-        )
-        for item in items
-    )
-
-
-def _wire(value: Any) -> Any:
-    """``value`` as the Rust model writes it: object members that are ``null`` left out.
-
-    ``model_dump(mode="json")`` writes an absent optional field as ``None``; the wire form (Rust,
-    ``model_dump(exclude_none=True)``) omits it, and a hash covers the wire form. (A ``json``
-    payload holding ``null`` would lose it too; no hashed record has such a field.)
-    """
-    if isinstance(value, dict):
-        return {key: _wire(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_wire(item) for item in value]
-    return value
-
-
-def _hash_of(form: str, parts: list[Any]) -> str | None:
-    """The hash ``form`` gives over ``parts`` (lower-case hex), ``None`` if they cannot be hashed."""
-    # Imported here, not at the top: the module also runs where it is generated without the
-    # package around it (the golden outputs).
-    from ..canonical import CanonicalError, prompt_parts_hash
-
-    if form != "prompt_blocks":
-        raise ValueError(f"unknown hash form {form!r}")
-    try:
-        return prompt_parts_hash([_wire(part) for part in parts])
-    except CanonicalError:
-        return None
-
-
-def _number(value: Any) -> float | None:
-    """A JSON number as binary64 (the comparison every target makes), ``None`` for anything else."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def _at_most(condition: _Condition, found: Any, root: Any) -> bool:
-    """``("at_most", path, measure, key, bound)``: the value, count or sum at ``path`` is at most
-    the number at ``bound`` of the rule's record; an absent value or bound holds."""
-    bound = _resolve(root, condition[4])
-    if found is _ABSENT or bound is _ABSENT:
-        return True
-    measure = condition[2]
-    if measure == "value":
-        measured = _number(found)
-    elif not isinstance(found, list):
-        return False
-    elif measure == "count":
-        measured = float(len(found))
-    else:
-        measured = 0.0
-        for item in found:
-            number = _resolve(item, condition[3])
-            if number is _ABSENT:
-                continue
-            if _number(number) is None:
-                return False
-            measured += float(number)
-    limit = _number(bound)
-    return measured is not None and limit is not None and measured <= limit
-
-
-def _equals_sum(condition: _Condition, found: Any, value: Any) -> bool:
-    """``("equals_sum", path, terms)``: the number at ``path`` is the sum, left to right in binary64,
-    of the terms (``("value", (p,))`` or ``("max", (p, ...))``); a missing number counts as 0."""
-    if found is _ABSENT:
-        return True
-    stored = _number(found)
-    if stored is None:
-        return False
-    total = 0.0
-    for kind, paths in condition[2]:
-        numbers = []
-        for path in paths:
-            number = _resolve(value, path)
-            number = 0.0 if number is _ABSENT else _number(number)
-            if number is None:
-                return False
-            numbers.append(number)
-        total += max(numbers) if kind == "max" else numbers[0]
-    return stored == total
-
-
-def _in_order(first: Any, second: Any, keys: tuple[Any, ...]) -> bool:
-    """``sorted_by``: whether ``first`` may precede ``second``; keys are ``(path, numeric,
-    descending)``, numbers compared as binary64 and strings by code point (Python's ``str`` order)."""
-    for key, numeric, descending in keys:
-        left, right = _resolve(first, key), _resolve(second, key)
-        if numeric:
-            left, right = _number(left), _number(right)
-            if left is None or right is None:
-                return False
-        elif not (isinstance(left, str) and isinstance(right, str)):
-            return False
-        if left != right:
-            return left > right if descending else left < right
-    return True
-
-
-def _holds(condition: _Condition, value: Any, root: Any) -> bool:
-    """Whether ``condition`` holds on the JSON value ``value`` (the record, or a list element);
-    ``root`` is the record the rule is on, where ``member_of`` reads its list.
-
-    ``("hash_of", path, form, (part, ...))`` recomputes a stored hash from the record
-    (§2.6.6.7.5): form ``prompt_blocks`` is :func:`handshake_job_model.canonical.prompt_parts_hash`
-    of the parts, as the Rust validators compute it. An absent hash holds; an absent part fails.
-    ``("same_as", path, other, uuids)`` compares the value at ``path`` with the value at ``other``
-    of the rule's record, as ``member_of`` compares; absent on either side fails it.
-    ``("at_most", path, measure, key, bound)`` is :func:`_at_most`; ``("sorted_by", path, keys)``
-    holds when every element may precede the next (:func:`_in_order`).
-    """
-    operator = condition[0]
-    if operator == "all":
-        return all(_holds(c, value, root) for c in condition[1])
-    if operator == "any":
-        return any(_holds(c, value, root) for c in condition[1])
-    if operator == "not":
-        return not _holds(condition[1], value, root)
-    if operator == "member_of":
-        return _member_of(condition, value, root)
-    found = _resolve(value, condition[1])
-    if operator == "present":
-        return found is not _ABSENT
-    if operator == "absent":
-        return found is _ABSENT
-    if operator == "equals":
-        return found is not _ABSENT and _equal(found, condition[2])
-    if operator == "not_equals":
-        return found is _ABSENT or not _equal(found, condition[2])
-    if operator == "in":
-        return found is not _ABSENT and any(_equal(found, v) for v in condition[2])
-    if operator == "not_in":
-        return found is _ABSENT or not any(_equal(found, v) for v in condition[2])
-    if operator == "length":
-        if found is _ABSENT:
-            return True
-        if not isinstance(found, (str, list, dict)):
-            return False
-        length = len(found)  # a str counts code points, as Rust's chars() and JSON Schema do
-        low, high = condition[2], condition[3]
-        return (low is None or length >= low) and (high is None or length <= high)
-    if operator == "contains":
-        return isinstance(found, list) and any(_equal(item, condition[2]) for item in found)
-    if operator == "each":
-        if found is _ABSENT:
-            return True
-        return isinstance(found, list) and all(_holds(condition[2], item, root) for item in found)
-    if operator == "all_equal":
-        if found is _ABSENT:
-            return True
-        if not isinstance(found, list):
-            return False
-        keys = [_resolve(item, condition[2]) for item in found]
-        return all(
-            (a is _ABSENT and b is _ABSENT) or (a is not _ABSENT and b is not _ABSENT and _equal(a, b))
-            for a, b in zip(keys, keys[1:])
-        )
-    if operator == "same_as":
-        return _same(found, _resolve(root, condition[2]), condition[3])
-    if operator == "at_most":
-        return _at_most(condition, found, root)
-    if operator == "equals_sum":
-        return _equals_sum(condition, found, value)
-    if operator == "sorted_by":
-        if found is _ABSENT:
-            return True
-        return isinstance(found, list) and all(_in_order(a, b, condition[2]) for a, b in zip(found, found[1:]))
-    if operator == "hash_of":
-        if found is _ABSENT:
-            return True
-        parts = [_resolve(value, part) for part in condition[3]]
-        if any(part is _ABSENT for part in parts):
-            return False
-        return isinstance(found, str) and _hash_of(condition[2], parts) == found
-    raise ValueError(f"unknown rule operator {operator!r}")
 
 
 def broken_rules(type_name: str, record: Any) -> list[CrossFieldRule]:
     """The rules of ``type_name`` that the JSON value ``record`` breaks (its own rules only)."""
-    broken = []
-    for rule in _RULES_ON.get(type_name, ()):
-        when, require = _CONDITIONS[rule.name]
-        if (when is None or _holds(when, record, record)) and not _holds(require, record, record):
-            broken.append(rule)
-    return broken
+    return _RULE_SET.broken_rules(type_name, record)
 
 
 def check(model: BaseModel, type_name: str, info: ValidationInfo) -> None:
     """Body of the generated ``model_validator``: raise on the first broken rules of ``model``."""
-    if isinstance(info.context, dict) and info.context.get(SKIP_RULES):
-        return
-    broken = broken_rules(type_name, model.model_dump(mode="json"))
-    if broken:
-        raise ValueError("; ".join(f"{r.code}: {r.message} ({r.clause})" for r in broken))
-
-
-def _pointer(parent: str, key: object) -> str:
-    return f"{parent}/{str(key).replace('~', '~0').replace('/', '~1')}"
-
-
-def _walk_shape(shape: Any, value: Any, pointer: str, out: list[tuple[str, str]]) -> None:
-    if isinstance(shape, str):
-        _walk(shape, value, pointer, out)
-    elif shape[0] == "list" and isinstance(value, list):
-        for index, item in enumerate(value):
-            _walk_shape(shape[1], item, _pointer(pointer, index), out)
-    elif shape[0] == "map" and isinstance(value, dict):
-        for key, item in value.items():
-            _walk_shape(shape[1], item, _pointer(pointer, key), out)
-
-
-def _walk(type_name: str, value: Any, pointer: str, out: list[tuple[str, str]]) -> None:
-    if not isinstance(value, dict):
-        return
-    out.extend((pointer, rule.code) for rule in broken_rules(type_name, value))
-    node = _WALK.get(type_name)
-    if node is None:
-        return
-    if node[0] == "record":
-        children = node[1]
-    else:
-        children = node[2].get(value.get(node[1]), ())
-    for field, shape in children:
-        child = value.get(field)
-        if child is not None:
-            _walk_shape(shape, child, _pointer(pointer, field), out)
+    _RULE_SET.check(model, type_name, info)
 
 
 def violations(value: Any, type_name: str) -> list[tuple[str, str]]:
@@ -512,8 +95,4 @@ def violations(value: Any, type_name: str) -> list[tuple[str, str]]:
     its JSON form (``model_dump(mode="json")``). The pointer names the record the rule is on
     (``""`` for the value itself), in document order, rules in spec order.
     """
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
-    out: list[tuple[str, str]] = []
-    _walk(type_name, value, "", out)
-    return out
+    return _RULE_SET.violations(value, type_name)

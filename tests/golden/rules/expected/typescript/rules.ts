@@ -5,8 +5,24 @@
  * @packageDocumentation
  */
 
-import { compareCodePoints, promptPartsHash } from "../canonical.js";
+import {
+  brokenRules as brokenRulesOf,
+  violations as violationsOf,
+  type CrossFieldRule as RuleOf,
+  type Violation as ViolationOf,
+  type WalkPlan,
+} from "../runtime/rules.js";
 import type { Line, Order, SourceRef, Bundle } from "./types.js";
+
+// The interpreter's own names, re-exported so the package keeps one entry point.
+export {
+  holds,
+  type Condition,
+  type HashForm,
+  type MemberMatch,
+  type PathStep,
+  type SortKey,
+} from "../runtime/rules.js";
 
 /**
  * The stable code of every cross-field rule.
@@ -19,124 +35,17 @@ export type RuleCode = "GLD-RULE-001" | "GLD-RULE-002" | "GLD-RULE-003" | "GLD-R
 export type RuleName = "published_orders_have_lines" | "partner_orders_carry_a_reference" | "express_not_by_invoice" | "shipped_orders_have_a_zip_or_stay_domestic" | "gift_lines_have_a_note" | "lines_share_one_gift_setting" | "urgent_orders_are_tagged" | "web_orders_not_withdrawn_by_phone" | "line_quantity_bounded" | "priority_seven_references_a_tag" | "priority_seven_notes_name_an_ordered_sku" | "reorders_do_not_repeat_themselves" | "line_notes_repeat_the_reference" | "priority_within_its_cap" | "lines_within_their_cap" | "items_within_their_cap" | "lines_listed_largest_first" | "max_items_adds_up" | "artifact_has_hash" | "selectors_bounded" | "selectors_one_kind" | "raw_only_for_files" | "selectors_have_ranges" | "no_placeholder_hash" | "steps_read_listed_sources";
 
 /**
- * One step of a rule path: a field `key` (`fallback` is the field's declared default, used when it
- * is absent), or a `[variant]` step that keeps a union value whose `tag` property is `variant` and
- * makes any other value absent.
+ * A cross-field rule of this spec: stable code, name, the record type it constrains, clause(s), message, conditions.
  */
-export type PathStep =
-  | { readonly key: string; readonly fallback?: unknown }
-  | { readonly tag: string; readonly variant: string };
+export type CrossFieldRule = RuleOf<RuleCode, RuleName>;
 
 /**
- * A rule condition as data (the spec language's `rules:` conditions). An absent value (a missing
- * optional field or `null` anywhere on the path, with no default) satisfies only `absent`,
- * `not_equals`, `not_in`, and `length`, `each`, `all_equal` and (an absent stored hash) `hash_of`
- * vacuously. `hash_of` holds when the string at `path` is the hash `form` computes over the values
- * at `parts`, in order; an absent part, or one the form cannot hash, fails it. `same_as` holds when
- * the value at `path` equals the value at `other`, read from the rule's record; absent on either
- * side fails it. `at_most` holds when the number, element count or sum (of `key` over the elements)
- * at `path` is at most the number at `bound` of the rule's record; an absent value or bound holds.
- * `sorted_by` holds when every element of the list at `path` may precede the next by `keys`.
- * `equals_sum` holds when the number at `path` is the sum, left to right, of its terms (a path, or
- * the largest of several); a missing number counts as 0.
+ * A broken rule: the JSON pointer of the record it is on (`""` for the value itself) and its code.
  */
-export type Condition =
-  | { readonly op: "present" | "absent"; readonly path: readonly PathStep[] }
-  | { readonly op: "equals" | "not_equals" | "contains"; readonly path: readonly PathStep[]; readonly value: unknown }
-  | { readonly op: "in" | "not_in"; readonly path: readonly PathStep[]; readonly values: readonly unknown[] }
-  | { readonly op: "length"; readonly path: readonly PathStep[]; readonly min: number | null; readonly max: number | null }
-  | { readonly op: "each"; readonly path: readonly PathStep[]; readonly condition: Condition }
-  | { readonly op: "all_equal"; readonly path: readonly PathStep[]; readonly key: readonly PathStep[] }
-  | {
-      readonly op: "member_of";
-      readonly list: readonly PathStep[];
-      readonly matches: readonly MemberMatch[];
-      readonly filter: Condition | null;
-    }
-  | {
-      readonly op: "equals_sum";
-      readonly path: readonly PathStep[];
-      readonly terms: readonly { readonly max: boolean; readonly paths: readonly (readonly PathStep[])[] }[];
-    }
-  | {
-      readonly op: "sorted_by";
-      readonly path: readonly PathStep[];
-      readonly keys: readonly SortKey[];
-    }
-  | {
-      readonly op: "at_most";
-      readonly path: readonly PathStep[];
-      readonly measure: "value" | "count" | "sum";
-      readonly key: readonly PathStep[] | null;
-      readonly bound: readonly PathStep[];
-    }
-  | {
-      readonly op: "same_as";
-      readonly path: readonly PathStep[];
-      readonly other: readonly PathStep[];
-      readonly uuids: boolean;
-    }
-  | {
-      readonly op: "hash_of";
-      readonly path: readonly PathStep[];
-      readonly form: HashForm;
-      readonly parts: readonly (readonly PathStep[])[];
-    }
-  | { readonly op: "all" | "any"; readonly conditions: readonly Condition[] }
-  | { readonly op: "not"; readonly condition: Condition };
+export type Violation = ViolationOf<RuleCode>;
 
 /**
- * One key of a `sorted_by` condition: numbers compare as binary64, strings by code point.
- */
-export interface SortKey {
-  readonly path: readonly PathStep[];
-  readonly numeric: boolean;
-  readonly descending: boolean;
-}
-
-/**
- * A `hash_of` form (§2.6.6.7.5): `prompt_blocks` hashes lists of ContextBlocks as
- * `promptPartsHash` (canonical.ts) does, Rust's `handshake_canonical::prompt_parts_hash`.
- */
-export type HashForm = "prompt_blocks";
-
-/**
- * One comparison of a `member_of` condition: the element (`key: null`) or its `key` against the
- * value at `value` (relative to where the condition sits); `uuids` compares both as UUID text,
- * in any letter case.
- */
-export interface MemberMatch {
-  readonly key: readonly PathStep[] | null;
-  readonly value: readonly PathStep[];
-  readonly uuids: boolean;
-}
-
-/** A cross-field rule: stable code, name, the record type it constrains, clause(s), message, conditions. */
-export interface CrossFieldRule {
-  readonly code: RuleCode;
-  readonly name: RuleName;
-  readonly on: string;
-  readonly clause: string;
-  readonly message: string;
-  /** The rule applies only where this holds; `null` means always. */
-  readonly when: Condition | null;
-  readonly require: Condition;
-}
-
-/** A broken rule: the JSON pointer of the record it is on (`""` for the value itself) and its code. */
-export interface Violation {
-  readonly pointer: string;
-  readonly code: RuleCode;
-}
-
-type Shape = string | { readonly list: Shape } | { readonly map: Shape };
-type Children = readonly (readonly [string, Shape])[];
-type WalkNode =
-  | { readonly kind: "record"; readonly children: Children }
-  | { readonly kind: "union"; readonly tag: string; readonly variants: Readonly<Record<string, Children>> };
-
-/**
- * Every cross-field rule, in spec order, with its conditions as data.
+ * Every cross-field rule, in spec order, with its conditions as data (JSON).
  */
 export const RULES: readonly CrossFieldRule[] = [
   /**
@@ -144,675 +53,168 @@ export const RULES: readonly CrossFieldRule[] = [
    *
    * Clause: §6.1
    */
-  {
-    code: "GLD-RULE-001",
-    name: "published_orders_have_lines",
-    on: "Order",
-    clause: "§6.1",
-    message: "a published order has at least one line",
-    when: { op: "equals", path: [{ key: "stage" }], value: "published" },
-    require: { op: "length", path: [{ key: "lines" }], min: 1, max: null },
-  },
+  {"code": "GLD-RULE-001", "name": "published_orders_have_lines", "on": "Order", "clause": "§6.1", "message": "a published order has at least one line", "when": {"op": "equals", "path": [{"key": "stage"}], "value": "published"}, "require": {"op": "length", "path": [{"key": "lines"}], "min": 1, "max": null}},
   /**
    * in, present, string length, a top-level all reported part by part
    *
    * Clause: §6.2
    */
-  {
-    code: "GLD-RULE-002",
-    name: "partner_orders_carry_a_reference",
-    on: "Order",
-    clause: "§6.2",
-    message: "a partner order carries a reference of 3 to 12 characters",
-    when: { op: "in", path: [{ key: "channel" }], values: ["partner"] },
-    require: { op: "all", conditions: [{ op: "present", path: [{ key: "reference" }] }, { op: "length", path: [{ key: "reference" }], min: 3, max: 12 }] },
-  },
+  {"code": "GLD-RULE-002", "name": "partner_orders_carry_a_reference", "on": "Order", "clause": "§6.2", "message": "a partner order carries a reference of 3 to 12 characters", "when": {"op": "in", "path": [{"key": "channel"}], "values": ["partner"]}, "require": {"op": "all", "conditions": [{"op": "present", "path": [{"key": "reference"}]}, {"op": "length", "path": [{"key": "reference"}], "min": 3, "max": 12}]}},
   /**
    * a defaulted boolean, a union tag through an optional field, not
    *
    * Clause: §6.3
    */
-  {
-    code: "GLD-RULE-003",
-    name: "express_not_by_invoice",
-    on: "Order",
-    clause: "§6.3",
-    message: "an express order is not paid by invoice",
-    when: { op: "equals", path: [{ key: "express", fallback: false }], value: true },
-    require: { op: "not", condition: { op: "equals", path: [{ key: "payment" }, { key: "method" }], value: "invoice" } },
-  },
+  {"code": "GLD-RULE-003", "name": "express_not_by_invoice", "on": "Order", "clause": "§6.3", "message": "an express order is not paid by invoice", "when": {"op": "equals", "path": [{"key": "express", "fallback": false}], "value": true}, "require": {"op": "not", "condition": {"op": "equals", "path": [{"key": "payment"}, {"key": "method"}], "value": "invoice"}}},
   /**
    * any over nested optional paths
    *
    * Clause: §6.4
    */
-  {
-    code: "GLD-RULE-004",
-    name: "shipped_orders_have_a_zip_or_stay_domestic",
-    on: "Order",
-    clause: "§6.4",
-    message: "a shipped order names a zip code unless it ships inside ch",
-    when: { op: "present", path: [{ key: "shipped_at" }] },
-    require: { op: "any", conditions: [{ op: "present", path: [{ key: "ship_to" }, { key: "zip" }] }, { op: "equals", path: [{ key: "ship_to" }, { key: "country" }], value: "ch" }] },
-  },
+  {"code": "GLD-RULE-004", "name": "shipped_orders_have_a_zip_or_stay_domestic", "on": "Order", "clause": "§6.4", "message": "a shipped order names a zip code unless it ships inside ch", "when": {"op": "present", "path": [{"key": "shipped_at"}]}, "require": {"op": "any", "conditions": [{"op": "present", "path": [{"key": "ship_to"}, {"key": "zip"}]}, {"op": "equals", "path": [{"key": "ship_to"}, {"key": "country"}], "value": "ch"}]}},
   /**
    * each at the top level, reported per element
    *
    * Clause: §6.5
    */
-  {
-    code: "GLD-RULE-005",
-    name: "gift_lines_have_a_note",
-    on: "Order",
-    clause: "§6.5",
-    message: "every gift line carries a note",
-    when: null,
-    require: { op: "each", path: [{ key: "lines" }], condition: { op: "any", conditions: [{ op: "not_equals", path: [{ key: "gift", fallback: false }], value: true }, { op: "present", path: [{ key: "note" }] }] } },
-  },
+  {"code": "GLD-RULE-005", "name": "gift_lines_have_a_note", "on": "Order", "clause": "§6.5", "message": "every gift line carries a note", "when": null, "require": {"op": "each", "path": [{"key": "lines"}], "condition": {"op": "any", "conditions": [{"op": "not_equals", "path": [{"key": "gift", "fallback": false}], "value": true}, {"op": "present", "path": [{"key": "note"}]}]}}},
   /**
    * all_equal, which JSON Schema cannot express
    *
    * Clause: §6.6
    */
-  {
-    code: "GLD-RULE-006",
-    name: "lines_share_one_gift_setting",
-    on: "Order",
-    clause: "§6.6",
-    message: "all lines are gifts or none is",
-    when: null,
-    require: { op: "all_equal", path: [{ key: "lines" }], key: [{ key: "gift", fallback: false }] },
-  },
+  {"code": "GLD-RULE-006", "name": "lines_share_one_gift_setting", "on": "Order", "clause": "§6.6", "message": "all lines are gifts or none is", "when": null, "require": {"op": "all_equal", "path": [{"key": "lines"}], "key": [{"key": "gift", "fallback": false}]}},
   /**
    * integer equality, contains on a defaulted list
    *
    * Clause: §6.7
    */
-  {
-    code: "GLD-RULE-007",
-    name: "urgent_orders_are_tagged",
-    on: "Order",
-    clause: "§6.7",
-    message: "an order with priority 9 is tagged urgent",
-    when: { op: "equals", path: [{ key: "priority" }], value: 9 },
-    require: { op: "contains", path: [{ key: "tags", fallback: [] }], value: "urgent" },
-  },
+  {"code": "GLD-RULE-007", "name": "urgent_orders_are_tagged", "on": "Order", "clause": "§6.7", "message": "an order with priority 9 is tagged urgent", "when": {"op": "equals", "path": [{"key": "priority"}], "value": 9}, "require": {"op": "contains", "path": [{"key": "tags", "fallback": []}], "value": "urgent"}},
   /**
    * not_in and not_equals on enum columns (a SQL CHECK)
    *
    * Clause: §6.8
    */
-  {
-    code: "GLD-RULE-008",
-    name: "web_orders_not_withdrawn_by_phone",
-    on: "Order",
-    clause: "§6.8",
-    message: "a phone order is never withdrawn",
-    when: { op: "not_in", path: [{ key: "channel" }], values: ["web", "partner"] },
-    require: { op: "not_equals", path: [{ key: "stage" }], value: "withdrawn" },
-  },
+  {"code": "GLD-RULE-008", "name": "web_orders_not_withdrawn_by_phone", "on": "Order", "clause": "§6.8", "message": "a phone order is never withdrawn", "when": {"op": "not_in", "path": [{"key": "channel"}], "values": ["web", "partner"]}, "require": {"op": "not_equals", "path": [{"key": "stage"}], "value": "withdrawn"}},
   /**
    * a rule on a nested record, uint and string-newtype comparisons
    *
    * Clause: §6.9
    */
-  {
-    code: "GLD-RULE-009",
-    name: "line_quantity_bounded",
-    on: "Line",
-    clause: "§6.9",
-    message: "a line orders at most 99 items unless its sku is a bulk sku",
-    when: { op: "not_in", path: [{ key: "quantity" }], values: [0] },
-    require: { op: "any", conditions: [{ op: "equals", path: [{ key: "sku" }], value: "BLK-1" }, { op: "not", condition: { op: "in", path: [{ key: "quantity" }], values: [100, 1000] } }] },
-  },
+  {"code": "GLD-RULE-009", "name": "line_quantity_bounded", "on": "Line", "clause": "§6.9", "message": "a line orders at most 99 items unless its sku is a bulk sku", "when": {"op": "not_in", "path": [{"key": "quantity"}], "values": [0]}, "require": {"op": "any", "conditions": [{"op": "equals", "path": [{"key": "sku"}], "value": "BLK-1"}, {"op": "not", "condition": {"op": "in", "path": [{"key": "quantity"}], "values": [100, 1000]}}]}},
   /**
    * member_of over a defaulted list of scalars (contains), the value absent fails it
    *
    * Clause: §6.10
    */
-  {
-    code: "GLD-RULE-010",
-    name: "priority_seven_references_a_tag",
-    on: "Order",
-    clause: "§6.10",
-    message: "a priority 7 order's reference is one of its tags",
-    when: { op: "equals", path: [{ key: "priority" }], value: 7 },
-    require: { op: "member_of", list: [{ key: "tags", fallback: [] }], matches: [{ key: null, value: [{ key: "reference" }], uuids: false }], filter: null },
-  },
+  {"code": "GLD-RULE-010", "name": "priority_seven_references_a_tag", "on": "Order", "clause": "§6.10", "message": "a priority 7 order's reference is one of its tags", "when": {"op": "equals", "path": [{"key": "priority"}], "value": 7}, "require": {"op": "member_of", "list": [{"key": "tags", "fallback": []}], "matches": [{"key": null, "value": [{"key": "reference"}], "uuids": false}], "filter": null}},
   /**
    * member_of inside each, the list read from the order, a string newtype against a string, a where on the element
    *
    * Clause: §6.11
    */
-  {
-    code: "GLD-RULE-011",
-    name: "priority_seven_notes_name_an_ordered_sku",
-    on: "Order",
-    clause: "§6.11",
-    message: "on a priority 7 order, a line's note names the sku of a line with a quantity",
-    when: { op: "equals", path: [{ key: "priority" }], value: 7 },
-    require: { op: "each", path: [{ key: "lines" }], condition: { op: "any", conditions: [{ op: "absent", path: [{ key: "note" }] }, { op: "member_of", list: [{ key: "lines" }], matches: [{ key: [{ key: "sku" }], value: [{ key: "note" }], uuids: false }], filter: { op: "not_in", path: [{ key: "quantity" }], values: [0] } }] } },
-  },
+  {"code": "GLD-RULE-011", "name": "priority_seven_notes_name_an_ordered_sku", "on": "Order", "clause": "§6.11", "message": "on a priority 7 order, a line's note names the sku of a line with a quantity", "when": {"op": "equals", "path": [{"key": "priority"}], "value": 7}, "require": {"op": "each", "path": [{"key": "lines"}], "condition": {"op": "any", "conditions": [{"op": "absent", "path": [{"key": "note"}]}, {"op": "member_of", "list": [{"key": "lines"}], "matches": [{"key": [{"key": "sku"}], "value": [{"key": "note"}], "uuids": false}], "filter": {"op": "not_in", "path": [{"key": "quantity"}], "values": [0]}}]}}},
   /**
    * same_as on two columns of one type (a SQL CHECK), negated
    *
    * Clause: §6.12
    */
-  {
-    code: "GLD-RULE-012",
-    name: "reorders_do_not_repeat_themselves",
-    on: "Order",
-    clause: "§6.12",
-    message: "a reorder names another order than itself",
-    when: { op: "present", path: [{ key: "previous_order" }] },
-    require: { op: "not", condition: { op: "same_as", path: [{ key: "previous_order" }], other: [{ key: "order_id" }], uuids: true } },
-  },
+  {"code": "GLD-RULE-012", "name": "reorders_do_not_repeat_themselves", "on": "Order", "clause": "§6.12", "message": "a reorder names another order than itself", "when": {"op": "present", "path": [{"key": "previous_order"}]}, "require": {"op": "not", "condition": {"op": "same_as", "path": [{"key": "previous_order"}], "other": [{"key": "order_id"}], "uuids": true}}},
   /**
    * same_as inside each, the other side read from the order
    *
    * Clause: §6.13
    */
-  {
-    code: "GLD-RULE-013",
-    name: "line_notes_repeat_the_reference",
-    on: "Order",
-    clause: "§6.13",
-    message: "on a priority 5 order, every line note repeats the order's reference",
-    when: { op: "equals", path: [{ key: "priority" }], value: 5 },
-    require: { op: "each", path: [{ key: "lines" }], condition: { op: "any", conditions: [{ op: "absent", path: [{ key: "note" }] }, { op: "same_as", path: [{ key: "note" }], other: [{ key: "reference" }], uuids: false }] } },
-  },
+  {"code": "GLD-RULE-013", "name": "line_notes_repeat_the_reference", "on": "Order", "clause": "§6.13", "message": "on a priority 5 order, every line note repeats the order's reference", "when": {"op": "equals", "path": [{"key": "priority"}], "value": 5}, "require": {"op": "each", "path": [{"key": "lines"}], "condition": {"op": "any", "conditions": [{"op": "absent", "path": [{"key": "note"}]}, {"op": "same_as", "path": [{"key": "note"}], "other": [{"key": "reference"}], "uuids": false}]}}},
   /**
    * at_most on two columns (a SQL CHECK); absent on either side holds
    *
    * Clause: §6.14
    */
-  {
-    code: "GLD-RULE-014",
-    name: "priority_within_its_cap",
-    on: "Order",
-    clause: "§6.14",
-    message: "an order's priority is at most its cap",
-    when: null,
-    require: { op: "at_most", path: [{ key: "priority" }], measure: "value", key: null, bound: [{ key: "max_priority" }] },
-  },
+  {"code": "GLD-RULE-014", "name": "priority_within_its_cap", "on": "Order", "clause": "§6.14", "message": "an order's priority is at most its cap", "when": null, "require": {"op": "at_most", "path": [{"key": "priority"}], "measure": "value", "key": null, "bound": [{"key": "max_priority"}]}},
   /**
    * count of a list against an optional bound
    *
    * Clause: §6.15
    */
-  {
-    code: "GLD-RULE-015",
-    name: "lines_within_their_cap",
-    on: "Order",
-    clause: "§6.15",
-    message: "an order has at most max_lines lines",
-    when: null,
-    require: { op: "at_most", path: [{ key: "lines" }], measure: "count", key: null, bound: [{ key: "max_lines" }] },
-  },
+  {"code": "GLD-RULE-015", "name": "lines_within_their_cap", "on": "Order", "clause": "§6.15", "message": "an order has at most max_lines lines", "when": null, "require": {"op": "at_most", "path": [{"key": "lines"}], "measure": "count", "key": null, "bound": [{"key": "max_lines"}]}},
   /**
    * sum of a number over a list of records
    *
    * Clause: §6.16
    */
-  {
-    code: "GLD-RULE-016",
-    name: "items_within_their_cap",
-    on: "Order",
-    clause: "§6.16",
-    message: "an order's lines add up to at most max_items items",
-    when: null,
-    require: { op: "at_most", path: [{ key: "lines" }], measure: "sum", key: [{ key: "quantity" }], bound: [{ key: "max_items" }] },
-  },
+  {"code": "GLD-RULE-016", "name": "items_within_their_cap", "on": "Order", "clause": "§6.16", "message": "an order's lines add up to at most max_items items", "when": null, "require": {"op": "at_most", "path": [{"key": "lines"}], "measure": "sum", "key": [{"key": "quantity"}], "bound": [{"key": "max_items"}]}},
   /**
    * sorted_by on a number then a string newtype
    *
    * Clause: §6.17
    */
-  {
-    code: "GLD-RULE-017",
-    name: "lines_listed_largest_first",
-    on: "Order",
-    clause: "§6.17",
-    message: "an express order lists its largest lines first, equal quantities by sku",
-    when: { op: "equals", path: [{ key: "express", fallback: false }], value: true },
-    require: { op: "sorted_by", path: [{ key: "lines" }], keys: [{ path: [{ key: "quantity" }], numeric: true, descending: true }, { path: [{ key: "sku" }], numeric: false, descending: false }] },
-  },
+  {"code": "GLD-RULE-017", "name": "lines_listed_largest_first", "on": "Order", "clause": "§6.17", "message": "an express order lists its largest lines first, equal quantities by sku", "when": {"op": "equals", "path": [{"key": "express", "fallback": false}], "value": true}, "require": {"op": "sorted_by", "path": [{"key": "lines"}], "keys": [{"path": [{"key": "quantity"}], "numeric": true, "descending": true}, {"path": [{"key": "sku"}], "numeric": false, "descending": false}]}},
   /**
    * equals_sum over optional uint and integer fields, a max term
    *
    * Clause: §6.18
    */
-  {
-    code: "GLD-RULE-018",
-    name: "max_items_adds_up",
-    on: "Order",
-    clause: "§6.18",
-    message: "max_items is max_lines plus the larger of priority and max_priority",
-    when: null,
-    require: { op: "equals_sum", path: [{ key: "max_items" }], terms: [{ max: false, paths: [[{ key: "max_lines" }]] }, { max: true, paths: [[{ key: "priority" }], [{ key: "max_priority" }]] }] },
-  },
+  {"code": "GLD-RULE-018", "name": "max_items_adds_up", "on": "Order", "clause": "§6.18", "message": "max_items is max_lines plus the larger of priority and max_priority", "when": null, "require": {"op": "equals_sum", "path": [{"key": "max_items"}], "terms": [{"max": false, "paths": [[{"key": "max_lines"}]]}, {"max": true, "paths": [[{"key": "priority"}], [{"key": "max_priority"}]]}]}},
   /**
    * an artifact is pinned by its hash
    *
    * Clause: §2.6.6.7.2
    */
-  {
-    code: "HSK-RULE-0001",
-    name: "artifact_has_hash",
-    on: "SourceRef",
-    clause: "§2.6.6.7.2",
-    message: "a source ref of kind artifact must carry its hash",
-    when: { op: "equals", path: [{ key: "kind" }], value: "artifact" },
-    require: { op: "present", path: [{ key: "hash" }] },
-  },
+  {"code": "HSK-RULE-0001", "name": "artifact_has_hash", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "a source ref of kind artifact must carry its hash", "when": {"op": "equals", "path": [{"key": "kind"}], "value": "artifact"}, "require": {"op": "present", "path": [{"key": "hash"}]}},
   /**
    * selectors are bounded
    *
    * Clause: §2.6.6.7.2
    */
-  {
-    code: "HSK-RULE-0002",
-    name: "selectors_bounded",
-    on: "SourceRef",
-    clause: "§2.6.6.7.2",
-    message: "at most two selectors",
-    when: null,
-    require: { op: "length", path: [{ key: "selectors" }], min: null, max: 2 },
-  },
+  {"code": "HSK-RULE-0002", "name": "selectors_bounded", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "at most two selectors", "when": null, "require": {"op": "length", "path": [{"key": "selectors"}], "min": null, "max": 2}},
   /**
    * selectors of one source share a kind
    *
    * Clause: §2.6.6.7.2
    * Decision: chosen to exercise all_equal, which JSON Schema cannot express
    */
-  {
-    code: "HSK-RULE-0003",
-    name: "selectors_one_kind",
-    on: "SourceRef",
-    clause: "§2.6.6.7.2",
-    message: "all selectors have one kind",
-    when: null,
-    require: { op: "all_equal", path: [{ key: "selectors" }], key: [{ key: "kind" }] },
-  },
+  {"code": "HSK-RULE-0003", "name": "selectors_one_kind", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "all selectors have one kind", "when": null, "require": {"op": "all_equal", "path": [{"key": "selectors"}], "key": [{"key": "kind"}]}},
   /**
    * raw writes are for ingestion
    *
    * Clause: §2.6.6.7.0
    */
-  {
-    code: "HSK-RULE-0004",
-    name: "raw_only_for_files",
-    on: "SourceRef",
-    clause: "§2.6.6.7.0",
-    message: "only files and imports write the raw layer",
-    when: { op: "contains", path: [{ key: "layers", fallback: ["derived"] }], value: "raw" },
-    require: { op: "in", path: [{ key: "kind" }], values: ["file", "import"] },
-  },
+  {"code": "HSK-RULE-0004", "name": "raw_only_for_files", "on": "SourceRef", "clause": "§2.6.6.7.0", "message": "only files and imports write the raw layer", "when": {"op": "contains", "path": [{"key": "layers", "fallback": ["derived"]}], "value": "raw"}, "require": {"op": "in", "path": [{"key": "kind"}], "values": ["file", "import"]}},
   /**
    * a selector names what it selects
    *
    * Clause: §2.6.6.7.2
    */
-  {
-    code: "HSK-RULE-0005",
-    name: "selectors_have_ranges",
-    on: "SourceRef",
-    clause: "§2.6.6.7.2",
-    message: "every selector has a range unless it selects the whole source",
-    when: { op: "not", condition: { op: "absent", path: [{ key: "selectors" }] } },
-    require: { op: "each", path: [{ key: "selectors" }], condition: { op: "any", conditions: [{ op: "length", path: [{ key: "range" }], min: 1, max: null }, { op: "all", conditions: [{ op: "not_equals", path: [{ key: "kind" }], value: "whole" }] }] } },
-  },
+  {"code": "HSK-RULE-0005", "name": "selectors_have_ranges", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "every selector has a range unless it selects the whole source", "when": {"op": "not", "condition": {"op": "absent", "path": [{"key": "selectors"}]}}, "require": {"op": "each", "path": [{"key": "selectors"}], "condition": {"op": "any", "conditions": [{"op": "length", "path": [{"key": "range"}], "min": 1, "max": null}, {"op": "all", "conditions": [{"op": "not_equals", "path": [{"key": "kind"}], "value": "whole"}]}]}}},
   /**
    * placeholders are not hashes
    *
    * Clause: §2.6.6.7.2
    */
-  {
-    code: "HSK-RULE-0006",
-    name: "no_placeholder_hash",
-    on: "SourceRef",
-    clause: "§2.6.6.7.2",
-    message: "the hash is not a placeholder",
-    when: null,
-    require: { op: "not_in", path: [{ key: "hash" }], values: ["tmp", "todo"] },
-  },
+  {"code": "HSK-RULE-0006", "name": "no_placeholder_hash", "on": "SourceRef", "clause": "§2.6.6.7.2", "message": "the hash is not a placeholder", "when": null, "require": {"op": "not_in", "path": [{"key": "hash"}], "values": ["tmp", "todo"]}},
   /**
    * member_of inside each, the list read from the bundle, a where on its elements
    *
    * Clause: §2.6.6.5
    */
-  {
-    code: "HSK-RULE-0007",
-    name: "steps_read_listed_sources",
-    on: "Bundle",
-    clause: "§2.6.6.5",
-    message: "a read step reads a source of the bundle",
-    when: null,
-    require: { op: "each", path: [{ key: "steps" }], condition: { op: "any", conditions: [{ op: "absent", path: [{ tag: "step", variant: "read" }] }, { op: "member_of", list: [{ key: "sources" }], matches: [{ key: [{ key: "kind" }], value: [{ tag: "step", variant: "read" }, { key: "source" }, { key: "kind" }], uuids: false }], filter: { op: "present", path: [{ key: "hash" }] } }] } },
-  },
+  {"code": "HSK-RULE-0007", "name": "steps_read_listed_sources", "on": "Bundle", "clause": "§2.6.6.5", "message": "a read step reads a source of the bundle", "when": null, "require": {"op": "each", "path": [{"key": "steps"}], "condition": {"op": "any", "conditions": [{"op": "absent", "path": [{"tag": "step", "variant": "read"}]}, {"op": "member_of", "list": [{"key": "sources"}], "matches": [{"key": [{"key": "kind"}], "value": [{"tag": "step", "variant": "read"}, {"key": "source"}, {"key": "kind"}], "uuids": false}], "filter": {"op": "present", "path": [{"key": "hash"}]}}]}}},
 ];
 
 /** Types from which a record with rules can be reached, and the fields leading there. */
-const WALK: Readonly<Record<string, WalkNode>> = {
-  "Line": { kind: "record", children: [] },
-  "Order": { kind: "record", children: [["lines", { list: "Line" }]] },
-  "SourceRef": { kind: "record", children: [] },
-  "Step": { kind: "union", tag: "step", variants: { "read": [["source", "SourceRef"]] } },
-  "Bundle": { kind: "record", children: [["sources", { list: "SourceRef" }], ["by_name", { map: "SourceRef" }], ["steps", { list: "Step" }]] },
+const WALK: WalkPlan = {
+  "Line": {"kind": "record", "children": []},
+  "Order": {"kind": "record", "children": [["lines", {"list": "Line"}]]},
+  "SourceRef": {"kind": "record", "children": []},
+  "Step": {"kind": "union", "tag": "step", "variants": {"read": [["source", "SourceRef"]]}},
+  "Bundle": {"kind": "record", "children": [["sources", {"list": "SourceRef"}], ["by_name", {"map": "SourceRef"}], ["steps", {"list": "Step"}]]},
 };
 
-/** Marks a missing optional field (or `null`) anywhere on a path. */
-const ABSENT: unique symbol = Symbol("absent");
-
-type JsonObject = { readonly [key: string]: unknown };
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function resolve(value: unknown, path: readonly PathStep[]): unknown {
-  let current: unknown = value;
-  for (const step of path) {
-    if ("variant" in step) {
-      if (!isObject(current) || current[step.tag] !== step.variant) {
-        return ABSENT;
-      }
-      continue;
-    }
-    let next: unknown = isObject(current) ? current[step.key] : undefined;
-    if (next === undefined || next === null) {
-      next = "fallback" in step ? step.fallback : ABSENT;
-    }
-    if (next === ABSENT) {
-      return ABSENT;
-    }
-    current = next;
-  }
-  return current;
-}
-
-/** JSON equality: numbers by value, arrays and objects deeply. */
-function equal(left: unknown, right: unknown): boolean {
-  if (Array.isArray(left) && Array.isArray(right)) {
-    return left.length === right.length && left.every((item, index) => equal(item, right[index]));
-  }
-  if (isObject(left) && isObject(right)) {
-    const keys = Object.keys(left);
-    return (
-      keys.length === Object.keys(right).length &&
-      keys.every((key) => Object.prototype.hasOwnProperty.call(right, key) && equal(left[key], right[key]))
-    );
-  }
-  return left === right;
-}
-
-function lengthOf(value: unknown): number | undefined {
-  if (typeof value === "string") {
-    return [...value].length;
-  }
-  if (Array.isArray(value)) {
-    return value.length;
-  }
-  return isObject(value) ? Object.keys(value).length : undefined;
-}
-
-const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-/** `member_of` and `same_as` equality: JSON equality, or for UUIDs the same UUID in any letter case. */
-function same(left: unknown, right: unknown, uuids: boolean): boolean {
-  if (left === ABSENT || right === ABSENT) {
-    return false;
-  }
-  if (uuids) {
-    return (
-      typeof left === "string" &&
-      typeof right === "string" &&
-      UUID_TEXT.test(left) &&
-      UUID_TEXT.test(right) &&
-      left.toLowerCase() === right.toLowerCase()
-    );
-  }
-  return equal(left, right);
-}
-
 /**
- * Whether `condition` holds on `value` (a record, or a list element inside `each`); `root` is the
- * record the rule is on, where `member_of` reads its list.
+ * The rules of `typeName` that the record `record` breaks (its own rules, not nested records').
  */
-export function holds(condition: Condition, value: unknown, root: unknown = value): boolean {
-  switch (condition.op) {
-    case "all":
-      return condition.conditions.every((inner) => holds(inner, value, root));
-    case "any":
-      return condition.conditions.some((inner) => holds(inner, value, root));
-    case "not":
-      return !holds(condition.condition, value, root);
-    case "member_of": {
-      const wanted = condition.matches.map((match) => ({ ...match, found: resolve(value, match.value) }));
-      if (wanted.some((match) => match.found === ABSENT)) {
-        return false;
-      }
-      const items = resolve(root, condition.list);
-      if (!Array.isArray(items)) {
-        return false;
-      }
-      const filter = condition.filter;
-      return items.some(
-        (item: unknown) =>
-          (filter === null || holds(filter, item, root)) &&
-          wanted.every((match) =>
-            same(match.key === null ? item : resolve(item, match.key), match.found, match.uuids),
-          ),
-      );
-    }
-    default:
-      break;
-  }
-  const found = resolve(value, condition.path);
-  switch (condition.op) {
-    case "present":
-      return found !== ABSENT;
-    case "absent":
-      return found === ABSENT;
-    case "equals":
-      return found !== ABSENT && equal(found, condition.value);
-    case "not_equals":
-      return found === ABSENT || !equal(found, condition.value);
-    case "in":
-      return found !== ABSENT && condition.values.some((allowed) => equal(found, allowed));
-    case "not_in":
-      return found === ABSENT || !condition.values.some((refused) => equal(found, refused));
-    case "length": {
-      if (found === ABSENT) {
-        return true;
-      }
-      const length = lengthOf(found);
-      return (
-        length !== undefined &&
-        (condition.min === null || length >= condition.min) &&
-        (condition.max === null || length <= condition.max)
-      );
-    }
-    case "contains":
-      return Array.isArray(found) && found.some((item) => equal(item, condition.value));
-    case "each":
-      if (found === ABSENT) {
-        return true;
-      }
-      return Array.isArray(found) && found.every((item) => holds(condition.condition, item, root));
-    case "all_equal": {
-      if (found === ABSENT) {
-        return true;
-      }
-      if (!Array.isArray(found)) {
-        return false;
-      }
-      const keys = found.map((item) => resolve(item, condition.key));
-      return keys.every((key, index) => index === 0 || equal(keys[0], key));
-    }
-    case "same_as":
-      return same(found, resolve(root, condition.other), condition.uuids);
-    case "at_most":
-      return atMost(condition.measure, condition.key, found, resolve(root, condition.bound));
-    case "equals_sum": {
-      if (found === ABSENT) {
-        return true;
-      }
-      if (typeof found !== "number") {
-        return false;
-      }
-      let total = 0;
-      for (const term of condition.terms) {
-        const numbers = term.paths.map((path) => resolve(value, path)).map((n) => (n === ABSENT ? 0 : n));
-        if (!numbers.every((n) => typeof n === "number")) {
-          return false;
-        }
-        total += term.max ? Math.max(...(numbers as number[])) : (numbers[0] as number);
-      }
-      return found === total;
-    }
-    case "sorted_by":
-      if (found === ABSENT) {
-        return true;
-      }
-      return (
-        Array.isArray(found) &&
-        found.every((item: unknown, index: number) => index === 0 || inOrder(found[index - 1], item, condition.keys))
-      );
-    case "hash_of": {
-      if (found === ABSENT) {
-        return true;
-      }
-      const parts = condition.parts.map((part) => resolve(value, part));
-      return typeof found === "string" && !parts.includes(ABSENT) && found === recomputed(condition.form, parts);
-    }
-  }
-}
-
-/** `sorted_by`: whether `first` may precede `second` under `keys`. */
-function inOrder(first: unknown, second: unknown, keys: readonly SortKey[]): boolean {
-  for (const key of keys) {
-    const left = resolve(first, key.path);
-    const right = resolve(second, key.path);
-    let order: number;
-    if (key.numeric) {
-      if (typeof left !== "number" || typeof right !== "number") {
-        return false;
-      }
-      order = left < right ? -1 : left > right ? 1 : 0;
-    } else {
-      if (typeof left !== "string" || typeof right !== "string") {
-        return false;
-      }
-      order = compareCodePoints(left, right);
-    }
-    if (order !== 0) {
-      return key.descending ? order > 0 : order < 0;
-    }
-  }
-  return true;
-}
-
-/**
- * `at_most`: the value, count or sum (of `key` over the elements) of `found` is at most `bound`;
- * an absent value or bound holds. Numbers are JavaScript's binary64, as in every target.
- */
-function atMost(
-  measure: "value" | "count" | "sum",
-  key: readonly PathStep[] | null,
-  found: unknown,
-  bound: unknown,
-): boolean {
-  if (found === ABSENT || bound === ABSENT) {
-    return true;
-  }
-  if (typeof bound !== "number") {
-    return false;
-  }
-  if (measure === "value") {
-    return typeof found === "number" && found <= bound;
-  }
-  if (!Array.isArray(found)) {
-    return false;
-  }
-  if (measure === "count") {
-    return found.length <= bound;
-  }
-  let total = 0;
-  for (const item of found) {
-    const number = key === null ? item : resolve(item, key);
-    if (number === ABSENT) {
-      continue;
-    }
-    if (typeof number !== "number") {
-      return false;
-    }
-    total += number;
-  }
-  return total <= bound;
-}
-
-/** The hash `form` gives over `parts`, or `undefined` when they cannot be hashed that way. */
-function recomputed(form: HashForm, parts: readonly unknown[]): string | undefined {
-  try {
-    switch (form) {
-      case "prompt_blocks":
-        return promptPartsHash(parts);
-    }
-  } catch {
-    return undefined;
-  }
-}
-
-/** The rules of `typeName` that the record `record` breaks (its own rules, not nested records'). */
 export function brokenRules(typeName: string, record: unknown): CrossFieldRule[] {
-  return RULES.filter(
-    (rule) => rule.on === typeName && (rule.when === null || holds(rule.when, record)) && !holds(rule.require, record),
-  );
-}
-
-function pointer(parent: string, key: string | number): string {
-  return `${parent}/${String(key).replace(/~/g, "~0").replace(/\//g, "~1")}`;
-}
-
-function walkShape(shape: Shape, value: unknown, at: string, out: Violation[]): void {
-  if (typeof shape === "string") {
-    walk(shape, value, at, out);
-  } else if ("list" in shape) {
-    if (Array.isArray(value)) {
-      value.forEach((item: unknown, index) => walkShape(shape.list, item, pointer(at, index), out));
-    }
-  } else if (isObject(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      walkShape(shape.map, item, pointer(at, key), out);
-    }
-  }
-}
-
-function walk(typeName: string, value: unknown, at: string, out: Violation[]): void {
-  if (!isObject(value)) {
-    return;
-  }
-  for (const rule of brokenRules(typeName, value)) {
-    out.push({ pointer: at, code: rule.code });
-  }
-  const node = WALK[typeName];
-  if (node === undefined) {
-    return;
-  }
-  let children: Children = [];
-  if (node.kind === "record") {
-    children = node.children;
-  } else {
-    const tag = value[node.tag];
-    children = (typeof tag === "string" ? node.variants[tag] : undefined) ?? [];
-  }
-  for (const [field, shape] of children) {
-    const child = value[field];
-    if (child !== undefined && child !== null) {
-      walkShape(shape, child, pointer(at, field), out);
-    }
-  }
+  return brokenRulesOf(RULES, typeName, record);
 }
 
 /**
@@ -821,9 +223,7 @@ function walk(typeName: string, value: unknown, at: string, out: Violation[]): v
  * in spec order. Checks rules only, not structure (that is the JSON Schema's job).
  */
 export function violations(typeName: string, value: unknown): Violation[] {
-  const out: Violation[] = [];
-  walk(typeName, value, "", out);
-  return out;
+  return violationsOf(RULES, WALK, typeName, value);
 }
 
 /**
