@@ -13,6 +13,7 @@
 //! `timestamptz` columns are selected as text (timestamps in the model's own wire format, so a
 //! value reads back byte-identical).
 
+use handshake_job_model::generated::registry::tables;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -479,7 +480,7 @@ pub(crate) struct Memo {
 impl Memo {
     /// Forgets what a write to the table `sql` changes may have made stale.
     fn written(&mut self, sql: &str) {
-        if sql.contains("ai_job_workflow_runs") {
+        if sql.contains(tables::AI_JOB_WORKFLOW_RUNS) {
             self.latest_run = None;
         }
     }

@@ -5,6 +5,10 @@ use std::sync::Arc;
 use handshake_job_model::{JobState, WorkflowRunStatus};
 
 use crate::sql::{Dialect, Schema, placeholder, render};
+use handshake_job_model::generated::registry::tables::{
+    AI_ENTITY_PROVENANCE, AI_JOB_ENTITY_REFS, AI_JOB_STATE_HISTORY, AI_JOB_WORKFLOW_RUNS, AI_JOBS,
+    FLIGHT_RECORDER_DELIVERY, FLIGHT_RECORDER_OUTBOX,
+};
 
 /// Rendered SQL, shared by all clones of a store (`Arc<str>` clones are cheap to bind).
 #[derive(Debug)]
@@ -61,14 +65,14 @@ pub(crate) struct Statements {
 impl Statements {
     pub fn new(dialect: Dialect, schema: &Schema) -> Self {
         let r = |template: &str| -> Arc<str> { Arc::from(render(dialect, template)) };
-        let jobs = schema.table("ai_jobs");
-        let refs = schema.table("ai_job_entity_refs");
-        let runs = schema.table("ai_job_workflow_runs");
-        let events = schema.table("flight_recorder_outbox");
-        let history = schema.table("ai_job_state_history");
-        let provenance = schema.table("ai_entity_provenance");
+        let jobs = schema.table(AI_JOBS);
+        let refs = schema.table(AI_JOB_ENTITY_REFS);
+        let runs = schema.table(AI_JOB_WORKFLOW_RUNS);
+        let events = schema.table(FLIGHT_RECORDER_OUTBOX);
+        let history = schema.table(AI_JOB_STATE_HISTORY);
+        let provenance = schema.table(AI_ENTITY_PROVENANCE);
         let job_select = format!(
-            "SELECT {}, (SELECT MAX(h.sequence) FROM ai_job_state_history h WHERE h.job_id = j.job_id) FROM ai_jobs j",
+            "SELECT {}, (SELECT MAX(h.sequence) FROM {AI_JOB_STATE_HISTORY} h WHERE h.job_id = j.job_id) FROM {AI_JOBS} j",
             jobs.select_list(dialect, "j")
         );
         let non_terminal = JobState::ALL
@@ -104,7 +108,7 @@ impl Statements {
             .map(|(name, kind)| format!("{name} = {}", next(*kind)))
             .collect();
         let update_job = format!(
-            "UPDATE ai_jobs SET {} WHERE job_id = {} AND state = {}",
+            "UPDATE {AI_JOBS} SET {} WHERE job_id = {} AND state = {}",
             assignments.join(", "),
             next(crate::sql::Kind::Uuid),
             next(crate::sql::Kind::Text),
@@ -117,106 +121,106 @@ impl Statements {
             insert_event: Arc::from(events.insert_sql(dialect)),
             // The job's number in its event order is counted by the store from the last one,
             // read under the job's lock ([`Statements::lock_context`]), so the row needs no read.
-            insert_delivery: r(
-                "INSERT INTO flight_recorder_delivery (event_id, job_id, job_sequence) \
-                   VALUES ({uuid}, {uuid}, {})",
-            ),
+            insert_delivery: r(&format!(
+                "INSERT INTO {FLIGHT_RECORDER_DELIVERY} (event_id, job_id, job_sequence) \
+                   VALUES ({{uuid}}, {{uuid}}, {{}})"
+            )),
             insert_history: Arc::from(history.insert_sql(dialect)),
             insert_provenance: Arc::from(provenance.insert_sql(dialect)),
             select_job: r(&format!("{job_select} WHERE j.job_id = {{uuid}}")),
             select_entity_refs: r(&format!(
-                "SELECT {} FROM ai_job_entity_refs e WHERE e.job_id = {{uuid}} ORDER BY e.position",
+                "SELECT {} FROM {AI_JOB_ENTITY_REFS} e WHERE e.job_id = {{uuid}} ORDER BY e.position",
                 refs.select_list(dialect, "e")
             )),
             lock_job: r(&format!(
-                "SELECT {}, {} FROM ai_jobs j LEFT JOIN ai_job_entity_refs e ON e.job_id = j.job_id \
+                "SELECT {}, {} FROM {AI_JOBS} j LEFT JOIN {AI_JOB_ENTITY_REFS} e ON e.job_id = j.job_id \
                  WHERE j.job_id = {{uuid}} ORDER BY e.position{lock}",
                 jobs.select_list(dialect, "j"),
                 refs.select_list(dialect, "e"),
             )),
             lock_context: r(&format!(
                 "SELECT \
-                   (SELECT CAST(COALESCE(MAX(h.sequence), 0) AS BIGINT) FROM ai_job_state_history h WHERE h.job_id = {{uuid}}), \
-                   (SELECT CAST(COALESCE(MAX(d.job_sequence), 0) AS BIGINT) FROM flight_recorder_delivery d WHERE d.job_id = {{uuid}}), \
+                   (SELECT CAST(COALESCE(MAX(h.sequence), 0) AS BIGINT) FROM {AI_JOB_STATE_HISTORY} h WHERE h.job_id = {{uuid}}), \
+                   (SELECT CAST(COALESCE(MAX(d.job_sequence), 0) AS BIGINT) FROM {FLIGHT_RECORDER_DELIVERY} d WHERE d.job_id = {{uuid}}), \
                    {} \
                  FROM (SELECT 1 AS one) x LEFT JOIN (\
-                   SELECT * FROM ai_job_workflow_runs r WHERE r.job_id = {{uuid}} ORDER BY r.attempt DESC LIMIT 1\
+                   SELECT * FROM {AI_JOB_WORKFLOW_RUNS} r WHERE r.job_id = {{uuid}} ORDER BY r.attempt DESC LIMIT 1\
                  ) w ON 1 = 1",
                 runs.select_list(dialect, "w")
             )),
-            last_delivery: r(
-                "SELECT CAST(COALESCE(MAX(job_sequence), 0) AS BIGINT) FROM flight_recorder_delivery WHERE job_id = {uuid}",
-            ),
+            last_delivery: r(&format!(
+                "SELECT CAST(COALESCE(MAX(job_sequence), 0) AS BIGINT) FROM {FLIGHT_RECORDER_DELIVERY} WHERE job_id = {{uuid}}"
+            )),
             update_job: Arc::from(update_job),
             job_id_column,
             select_latest_run: r(&format!(
-                "SELECT {} FROM ai_job_workflow_runs w WHERE w.job_id = {{uuid}} ORDER BY w.attempt DESC LIMIT 1",
+                "SELECT {} FROM {AI_JOB_WORKFLOW_RUNS} w WHERE w.job_id = {{uuid}} ORDER BY w.attempt DESC LIMIT 1",
                 runs.select_list(dialect, "w")
             )),
-            close_run: r(
-                "UPDATE ai_job_workflow_runs SET status = {}, finished_at = {ts} WHERE workflow_run_id = {uuid} AND finished_at IS NULL",
-            ),
+            close_run: r(&format!(
+                "UPDATE {AI_JOB_WORKFLOW_RUNS} SET status = {{}}, finished_at = {{ts}} WHERE workflow_run_id = {{uuid}} AND finished_at IS NULL"
+            )),
             interrupt_run: r(&format!(
-                "UPDATE ai_job_workflow_runs SET status = '{}', finished_at = {{ts}} \
+                "UPDATE {AI_JOB_WORKFLOW_RUNS} SET status = '{}', finished_at = {{ts}} \
                  WHERE workflow_run_id = {{uuid}} AND finished_at IS NULL",
                 WorkflowRunStatus::Interrupted.as_str()
             )),
-            checkpoint_run: r(
-                "UPDATE ai_job_workflow_runs SET checkpoint = {json}, checkpointed_at = {ts} \
-                 WHERE workflow_run_id = {uuid} AND job_id = {uuid} AND finished_at IS NULL",
-            ),
+            checkpoint_run: r(&format!(
+                "UPDATE {AI_JOB_WORKFLOW_RUNS} SET checkpoint = {{json}}, checkpointed_at = {{ts}} \
+                 WHERE workflow_run_id = {{uuid}} AND job_id = {{uuid}} AND finished_at IS NULL"
+            )),
             select_open_runs: r(&format!(
-                "SELECT [uuid:w.job_id] FROM ai_job_workflow_runs w JOIN ai_jobs j ON j.job_id = w.job_id \
+                "SELECT [uuid:w.job_id] FROM {AI_JOB_WORKFLOW_RUNS} w JOIN {AI_JOBS} j ON j.job_id = w.job_id \
                  WHERE w.finished_at IS NULL AND j.state IN ({non_terminal}) ORDER BY w.started_at, w.job_id"
             )),
             select_history: r(&format!(
-                "SELECT {} FROM ai_job_state_history h WHERE h.job_id = {{uuid}} ORDER BY h.sequence",
+                "SELECT {} FROM {AI_JOB_STATE_HISTORY} h WHERE h.job_id = {{uuid}} ORDER BY h.sequence",
                 history.select_list(dialect, "h")
             )),
             select_events: r(&format!(
-                "SELECT {} FROM flight_recorder_outbox e \
-                 LEFT JOIN flight_recorder_delivery d ON d.event_id = e.event_id \
+                "SELECT {} FROM {FLIGHT_RECORDER_OUTBOX} e \
+                 LEFT JOIN {FLIGHT_RECORDER_DELIVERY} d ON d.event_id = e.event_id \
                  WHERE e.job_id = {{uuid}} ORDER BY COALESCE(d.job_sequence, 0), e.timestamp, e.event_id",
                 events.select_list(dialect, "e")
             )),
             select_runs: r(&format!(
-                "SELECT {} FROM ai_job_workflow_runs w WHERE w.job_id = {{uuid}} ORDER BY w.attempt",
+                "SELECT {} FROM {AI_JOB_WORKFLOW_RUNS} w WHERE w.job_id = {{uuid}} ORDER BY w.attempt",
                 runs.select_list(dialect, "w")
             )),
             select_provenance_of_entity: r(&format!(
-                "SELECT {} FROM ai_entity_provenance p WHERE p.artefact_type = {{}} AND p.artefact_id = {{uuid}} \
+                "SELECT {} FROM {AI_ENTITY_PROVENANCE} p WHERE p.artefact_type = {{}} AND p.artefact_id = {{uuid}} \
                  ORDER BY p.committed_at, p.provenance_id",
                 provenance.select_list(dialect, "p")
             )),
             select_provenance_of_job: r(&format!(
-                "SELECT {} FROM ai_entity_provenance p WHERE p.job_id = {{uuid}} ORDER BY p.committed_at, p.provenance_id",
+                "SELECT {} FROM {AI_ENTITY_PROVENANCE} p WHERE p.job_id = {{uuid}} ORDER BY p.committed_at, p.provenance_id",
                 provenance.select_list(dialect, "p")
             )),
             select_recoverable: r(&format!(
                 "{job_select} WHERE j.state IN ({non_terminal}) ORDER BY j.created_at, j.job_id"
             )),
             claim_job: r(&format!(
-                "SELECT {}, {} FROM ai_jobs j LEFT JOIN ai_job_entity_refs e ON e.job_id = j.job_id \
-                 WHERE j.job_id = (SELECT q.job_id FROM ai_jobs q WHERE q.state = 'queued' \
+                "SELECT {}, {} FROM {AI_JOBS} j LEFT JOIN {AI_JOB_ENTITY_REFS} e ON e.job_id = j.job_id \
+                 WHERE j.job_id = (SELECT q.job_id FROM {AI_JOBS} q WHERE q.state = 'queued' \
                    ORDER BY q.created_at, q.job_id LIMIT 1{skip_locked}) \
                  ORDER BY e.position{lock}",
                 jobs.select_list(dialect, "j"),
                 refs.select_list(dialect, "e"),
             )),
             claim_events: r(&format!(
-                "SELECT d.job_sequence, {} FROM flight_recorder_delivery d \
-                 JOIN flight_recorder_outbox e ON e.event_id = d.event_id \
+                "SELECT d.job_sequence, {} FROM {FLIGHT_RECORDER_DELIVERY} d \
+                 JOIN {FLIGHT_RECORDER_OUTBOX} e ON e.event_id = d.event_id \
                  WHERE d.delivered_at IS NULL ORDER BY e.timestamp, d.job_id, d.job_sequence \
                  LIMIT {{}}{skip_locked_delivery}",
                 events.select_list(dialect, "e")
             )),
-            pending_head: r(
-                "SELECT CAST(MIN(job_sequence) AS BIGINT) FROM flight_recorder_delivery \
-                 WHERE job_id = {uuid} AND delivered_at IS NULL",
-            ),
-            ack_event: r(
-                "UPDATE flight_recorder_delivery SET delivered_at = {ts} WHERE event_id = {uuid} AND delivered_at IS NULL",
-            ),
+            pending_head: r(&format!(
+                "SELECT CAST(MIN(job_sequence) AS BIGINT) FROM {FLIGHT_RECORDER_DELIVERY} \
+                 WHERE job_id = {{uuid}} AND delivered_at IS NULL"
+            )),
+            ack_event: r(&format!(
+                "UPDATE {FLIGHT_RECORDER_DELIVERY} SET delivered_at = {{ts}} WHERE event_id = {{uuid}} AND delivered_at IS NULL"
+            )),
             list_prefix: job_select,
         }
     }

@@ -20,6 +20,7 @@ mod results;
 mod runs;
 mod transition;
 
+use handshake_job_model::generated::registry::tables;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -272,8 +273,8 @@ impl JobStore {
         let Some(job) = rows.first() else {
             return Ok(None);
         };
-        let jobs = self.schema.table("ai_jobs");
-        let refs = self.schema.table("ai_job_entity_refs");
+        let jobs = self.schema.table(tables::AI_JOBS);
+        let refs = self.schema.table(tables::AI_JOB_ENTITY_REFS);
         let mut object = jobs.object(job, 0)?;
         let mut entity_refs = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -302,7 +303,7 @@ impl JobStore {
         let last_delivery = to_u64(context.int(1)?);
         let run = self
             .schema
-            .table("ai_job_workflow_runs")
+            .table(tables::AI_JOB_WORKFLOW_RUNS)
             .object(&context, 2)?;
         let latest_run = if run.is_empty() {
             None
@@ -322,7 +323,7 @@ impl JobStore {
         before: &JobRecord,
         next: &AiJob,
     ) -> Result<(), StoreError> {
-        let table = self.schema.table("ai_jobs");
+        let table = self.schema.table(tables::AI_JOBS);
         let after = table.args(&encode(next)?)?;
         let stored = table.args(&encode(&before.job)?)?;
         // Only the columns this step changes. Rewriting the others is not free: SQLite re-checks
@@ -376,7 +377,7 @@ impl JobStore {
                 to_u64(rows.first().map(|r| r.int(0)).transpose()?.flatten())
             }
         };
-        let outbox = self.schema.table("flight_recorder_outbox");
+        let outbox = self.schema.table(tables::FLIGHT_RECORDER_OUTBOX);
         for event in events {
             last += 1;
             tx.defer(&self.sql.insert_event, outbox.args(&encode(event)?)?)

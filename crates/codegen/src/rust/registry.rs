@@ -3,7 +3,9 @@
 //!
 //! - `TYPES`: every type in spec order, with whether it is a root (has its own JSON Schema),
 //!   whether it has cross-field rules (implements `Validate`), and its table;
-//! - `TABLES`: every table the migrations create, parents before their child tables;
+//! - `TABLES`: every table the migrations create, parents before their child tables, and
+//!   `tables`, one constant per table name, so the store's statements name tables the generator
+//!   made rather than spelling them again;
 //! - `for_each_root_type!` and `for_each_type!`: macros that hand every (root) type to a callback
 //!   macro as `(path, "Name", "schema_stem", rules | plain, root | inner)`, so a consumer builds its own table
 //!   of functions generic over the type (the `handshake` command, the fuzz checks, the
@@ -28,6 +30,7 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
     let mut all = Vec::new();
     let mut roots = Vec::new();
     let mut tables = Vec::new();
+    let mut table_consts = Vec::new();
     for def in &spec.types {
         let name = &def.name;
         let ty = format_ident!("{}", name);
@@ -38,9 +41,13 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
             _ => None,
         };
         if let (TypeKind::Record(record), Some(table)) = (&def.kind, &table) {
+            let doc = format!(" The table of `{name}` records.");
+            table_consts.push(table_const(table, &doc));
             tables.push(table.clone());
             for field in &record.fields {
                 if let FieldStorage::ChildTable(child) = &field.storage {
+                    let doc = format!(" `{name}.{}`: one row per element.", field.name);
+                    table_consts.push(table_const(&child.table, &doc));
                     tables.push(child.table.clone());
                 }
             }
@@ -71,6 +78,10 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
     }
     let type_count = infos.len();
     let table_count = tables.len();
+    let table_refs = tables.iter().map(|table| {
+        let name = format_ident!("{}", table.to_uppercase());
+        quote! { tables::#name }
+    });
     Ok(quote! {
         #header
 
@@ -92,7 +103,12 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
 
         /// Every table the generated migrations create, in spec order (a record's child tables
         /// right after its own).
-        pub const TABLES: [&str; #table_count] = [#(#tables),*];
+        pub const TABLES: [&str; #table_count] = [#(#table_refs),*];
+
+        /// The name of every table the generated migrations create.
+        pub mod tables {
+            #(#table_consts)*
+        }
 
         /// Calls `$callback!` once with every root type, in spec order, as
         /// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the
@@ -113,4 +129,13 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
             };
         }
     })
+}
+
+/// `pub const NAME: &str = "name";` for one table, with its doc line.
+fn table_const(table: &str, doc: &str) -> TokenStream {
+    let name = format_ident!("{}", table.to_uppercase());
+    quote! {
+        #[doc = #doc]
+        pub const #name: &str = #table;
+    }
 }

@@ -1336,14 +1336,38 @@ pub const TYPES: [TypeInfo; 219usize] = [
 /// Every table the generated migrations create, in spec order (a record's child tables
 /// right after its own).
 pub const TABLES: [&str; 7usize] = [
-    "ai_jobs",
-    "ai_job_entity_refs",
-    "ai_job_workflow_runs",
-    "flight_recorder_outbox",
-    "flight_recorder_delivery",
-    "ai_job_state_history",
-    "ai_entity_provenance",
+    tables::AI_JOBS,
+    tables::AI_JOB_ENTITY_REFS,
+    tables::AI_JOB_WORKFLOW_RUNS,
+    tables::FLIGHT_RECORDER_OUTBOX,
+    tables::FLIGHT_RECORDER_DELIVERY,
+    tables::AI_JOB_STATE_HISTORY,
+    tables::AI_ENTITY_PROVENANCE,
 ];
+
+/// The name of every table the generated migrations create.
+pub mod tables {
+    /// The table of `AiJob` records.
+    pub const AI_JOBS: &str = "ai_jobs";
+
+    /// `AiJob.entity_refs`: one row per element.
+    pub const AI_JOB_ENTITY_REFS: &str = "ai_job_entity_refs";
+
+    /// The table of `WorkflowRun` records.
+    pub const AI_JOB_WORKFLOW_RUNS: &str = "ai_job_workflow_runs";
+
+    /// The table of `FlightRecorderEvent` records.
+    pub const FLIGHT_RECORDER_OUTBOX: &str = "flight_recorder_outbox";
+
+    /// The table of `OutboxDelivery` records.
+    pub const FLIGHT_RECORDER_DELIVERY: &str = "flight_recorder_delivery";
+
+    /// The table of `JobStateTransition` records.
+    pub const AI_JOB_STATE_HISTORY: &str = "ai_job_state_history";
+
+    /// The table of `EntityProvenance` records.
+    pub const AI_ENTITY_PROVENANCE: &str = "ai_entity_provenance";
+}
 
 /// Calls `$callback!` once with every root type, in spec order, as
 /// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the

@@ -1,5 +1,6 @@
 //! Creating a job: the first enforcement point of §2.6.6.5.2.
 
+use handshake_job_model::generated::registry::tables;
 use handshake_job_model::{
     AiJob, FlightRecorderActor, JobState, JobStateTransition, ModelError, Timestamp,
     ValidationPhase,
@@ -67,7 +68,7 @@ impl JobStore {
         }
 
         let mut tx = self.pool.begin().await?;
-        let job_args = self.schema.table("ai_jobs").args(&encode(&job)?)?;
+        let job_args = self.schema.table(tables::AI_JOBS).args(&encode(&job)?)?;
         if let Err(error) = tx.execute(&self.sql.insert_job, job_args).await {
             return Err(if is_unique_violation(&error) {
                 ModelError::InvalidRecord {
@@ -87,7 +88,7 @@ impl JobStore {
         // A new job has no event yet; everything below is a deferred write (one statement with
         // the commit's flush on Postgres).
         tx.memo.last_delivery = Some((job.job_id, 0));
-        let refs = self.schema.table("ai_job_entity_refs");
+        let refs = self.schema.table(tables::AI_JOB_ENTITY_REFS);
         for (position, entity) in job.entity_refs.iter().enumerate() {
             let mut row = encode(entity)?;
             row.insert("job_id".to_owned(), Value::String(job.job_id.to_string()));
@@ -136,7 +137,7 @@ impl JobStore {
         };
         let history_args = self
             .schema
-            .table("ai_job_state_history")
+            .table(tables::AI_JOB_STATE_HISTORY)
             .args(&encode(&history)?)?;
         tx.defer(&self.sql.insert_history, history_args).await?;
         tx.commit().await?;

@@ -1,5 +1,6 @@
 //! Reads: jobs, pages of jobs, history, events, runs and provenance.
 
+use handshake_job_model::generated::registry::tables;
 use std::sync::Arc;
 
 use handshake_job_model::{
@@ -39,10 +40,10 @@ impl JobStore {
     }
 
     pub(super) fn job_from_rows(&self, row: &Row, refs: &[Row]) -> Result<JobRecord, StoreError> {
-        let jobs = self.schema.table("ai_jobs");
+        let jobs = self.schema.table(tables::AI_JOBS);
         let mut object = jobs.object(row, 0)?;
         let version = to_u64(row.int(jobs.columns.len())?);
-        let ref_table = self.schema.table("ai_job_entity_refs");
+        let ref_table = self.schema.table(tables::AI_JOB_ENTITY_REFS);
         let mut entity_refs = Vec::with_capacity(refs.len());
         for r in refs {
             let mut element = ref_table.object(r, 0)?;
@@ -149,7 +150,7 @@ impl JobStore {
     pub async fn history(&self, job_id: JobId) -> Result<Vec<JobStateTransition>, StoreError> {
         self.records(
             &self.sql.select_history,
-            "ai_job_state_history",
+            tables::AI_JOB_STATE_HISTORY,
             vec![uuid_arg(job_id)],
         )
         .await
@@ -159,7 +160,7 @@ impl JobStore {
     pub async fn events(&self, job_id: JobId) -> Result<Vec<FlightRecorderEvent>, StoreError> {
         self.records(
             &self.sql.select_events,
-            "flight_recorder_outbox",
+            tables::FLIGHT_RECORDER_OUTBOX,
             vec![uuid_arg(job_id)],
         )
         .await
@@ -169,7 +170,7 @@ impl JobStore {
     pub async fn workflow_runs(&self, job_id: JobId) -> Result<Vec<WorkflowRun>, StoreError> {
         self.records(
             &self.sql.select_runs,
-            "ai_job_workflow_runs",
+            tables::AI_JOB_WORKFLOW_RUNS,
             vec![uuid_arg(job_id)],
         )
         .await
@@ -185,7 +186,7 @@ impl JobStore {
         let args = vec![Arg::text(artefact_type.as_str()), uuid_arg(artefact_id)];
         self.records(
             &self.sql.select_provenance_of_entity,
-            "ai_entity_provenance",
+            tables::AI_ENTITY_PROVENANCE,
             args,
         )
         .await
@@ -198,7 +199,7 @@ impl JobStore {
     ) -> Result<Vec<EntityProvenance>, StoreError> {
         self.records(
             &self.sql.select_provenance_of_job,
-            "ai_entity_provenance",
+            tables::AI_ENTITY_PROVENANCE,
             vec![uuid_arg(job_id)],
         )
         .await

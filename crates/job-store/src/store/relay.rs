@@ -15,6 +15,7 @@
 //!   an earlier event of a job held by another relay leaves that job's later events alone. On
 //!   SQLite the claim holds the write lock until it ends, so keep batches short there.
 
+use handshake_job_model::generated::registry::tables;
 use std::collections::BTreeMap;
 
 use handshake_job_model::{FlightRecorderEvent, JobId, Timestamp};
@@ -82,7 +83,7 @@ impl JobStore {
         let rows = tx
             .fetch_all(&self.sql.claim_events, vec![Arg::int(u64::from(batch))])
             .await?;
-        let outbox = self.schema.table("flight_recorder_outbox");
+        let outbox = self.schema.table(tables::FLIGHT_RECORDER_OUTBOX);
         // Per job, in the order jobs are first met: (job sequence, event).
         let mut by_job: Vec<(JobId, Vec<(u64, FlightRecorderEvent)>)> = Vec::new();
         let mut index: BTreeMap<JobId, usize> = BTreeMap::new();

@@ -9,6 +9,7 @@
 //! [`JobStore::recover`] marks the attempts a crash cut short `interrupted`; the next attempt of
 //! the job starts from the interrupted attempt's last checkpoint.
 
+use handshake_job_model::generated::registry::tables;
 use handshake_job_model::{
     AiJob, FlightRecorderActor, JobId, JobState, ModelError, StatusReason, Timestamp, WorkflowRun,
     WorkflowRunId, WorkflowRunStatus,
@@ -44,7 +45,10 @@ impl JobStore {
         let run = match row {
             None => None,
             Some(row) => {
-                let object = self.schema.table("ai_job_workflow_runs").object(&row, 0)?;
+                let object = self
+                    .schema
+                    .table(tables::AI_JOB_WORKFLOW_RUNS)
+                    .object(&row, 0)?;
                 Some(serde_json::from_value(Value::Object(object))?)
             }
         };
@@ -123,7 +127,7 @@ impl JobStore {
         };
         let args = self
             .schema
-            .table("ai_job_workflow_runs")
+            .table(tables::AI_JOB_WORKFLOW_RUNS)
             .args(&encode(&run)?)?;
         tx.defer(&self.sql.insert_run, args).await?;
         Ok(run)
@@ -353,7 +357,7 @@ impl JobStore {
             .pool
             .fetch_all(&self.sql.select_recoverable, Vec::new())
             .await?;
-        let runs = self.schema.table("ai_job_workflow_runs");
+        let runs = self.schema.table(tables::AI_JOB_WORKFLOW_RUNS);
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let id = self.job_id_of(row)?;

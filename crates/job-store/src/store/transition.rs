@@ -1,5 +1,6 @@
 //! Transitions (§2.6.6.3), including the one that completes a job and commits its changes.
 
+use handshake_job_model::generated::registry::tables;
 use handshake_job_model::{
     AiJob, EntityProvenance, ErrorSummary, FlightRecorderActor, FlightRecorderEvent, JobId,
     JobState, JobStateTransition, ModelError, StatusReason, Timestamp, ValidationPhase,
@@ -312,7 +313,7 @@ impl JobStore {
                 .await?
                 .map(|r| r.workflow_run_id),
         };
-        let table = self.schema.table("ai_entity_provenance");
+        let table = self.schema.table(tables::AI_ENTITY_PROVENANCE);
         let mut provenance = Vec::with_capacity(request.changes.len());
         for change in &request.changes {
             let row = EntityProvenance {
@@ -544,7 +545,7 @@ impl JobStore {
         };
         let args = self
             .schema
-            .table("ai_job_state_history")
+            .table(tables::AI_JOB_STATE_HISTORY)
             .args(&encode(&history)?)?;
         tx.defer(&self.sql.insert_history, args).await?;
         // The job's row last: on Postgres the writes above go with it in one statement.

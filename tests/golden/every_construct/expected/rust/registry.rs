@@ -101,6 +101,9 @@ pub const TYPES: [TypeInfo; 13usize] = [
 /// right after its own).
 pub const TABLES: [&str; 0usize] = [];
 
+/// The name of every table the generated migrations create.
+pub mod tables {}
+
 /// Calls `$callback!` once with every root type, in spec order, as
 /// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the
 /// type implements `Validate`.

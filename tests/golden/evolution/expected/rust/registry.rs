@@ -45,7 +45,13 @@ pub const TYPES: [TypeInfo; 4usize] = [
 
 /// Every table the generated migrations create, in spec order (a record's child tables
 /// right after its own).
-pub const TABLES: [&str; 1usize] = ["tasks"];
+pub const TABLES: [&str; 1usize] = [tables::TASKS];
+
+/// The name of every table the generated migrations create.
+pub mod tables {
+    /// The table of `Task` records.
+    pub const TASKS: &str = "tasks";
+}
 
 /// Calls `$callback!` once with every root type, in spec order, as
 /// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the

@@ -51,7 +51,13 @@ pub const TYPES: [TypeInfo; 5usize] = [
 
 /// Every table the generated migrations create, in spec order (a record's child tables
 /// right after its own).
-pub const TABLES: [&str; 1usize] = ["spans"];
+pub const TABLES: [&str; 1usize] = [tables::SPANS];
+
+/// The name of every table the generated migrations create.
+pub mod tables {
+    /// The table of `Span` records.
+    pub const SPANS: &str = "spans";
+}
 
 /// Calls `$callback!` once with every root type, in spec order, as
 /// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the

@@ -93,7 +93,13 @@ pub const TYPES: [TypeInfo; 12usize] = [
 
 /// Every table the generated migrations create, in spec order (a record's child tables
 /// right after its own).
-pub const TABLES: [&str; 1usize] = ["orders"];
+pub const TABLES: [&str; 1usize] = [tables::ORDERS];
+
+/// The name of every table the generated migrations create.
+pub mod tables {
+    /// The table of `Order` records.
+    pub const ORDERS: &str = "orders";
+}
 
 /// Calls `$callback!` once with every root type, in spec order, as
 /// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the

@@ -57,7 +57,13 @@ pub const TYPES: [TypeInfo; 6usize] = [
 
 /// Every table the generated migrations create, in spec order (a record's child tables
 /// right after its own).
-pub const TABLES: [&str; 1usize] = ["jobs"];
+pub const TABLES: [&str; 1usize] = [tables::JOBS];
+
+/// The name of every table the generated migrations create.
+pub mod tables {
+    /// The table of `Job` records.
+    pub const JOBS: &str = "jobs";
+}
 
 /// Calls `$callback!` once with every root type, in spec order, as
 /// `(path, "Name", "schema_stem", rules | plain, root)` separated by commas: `rules` when the
