@@ -23,13 +23,12 @@
 //! - **Every record and variant is closed** (`additionalProperties: false`): an unknown field is an
 //!   error, matching `#[serde(deny_unknown_fields)]` in the Rust model.
 
-use std::collections::BTreeSet;
-
 use handshake_spec::model::{Field, Lifecycle, Meta, Primitive, Spec, TypeDef, TypeKind, TypeRef};
 use serde_json::{Map, Value, json};
 
 pub mod rules;
 
+use crate::ir::{Ir, TypeId};
 use crate::names::snake_case;
 use crate::{GeneratedFile, marker};
 
@@ -74,10 +73,16 @@ const SOURCE: &str = "spec/handshake.yaml";
 
 /// Generate one schema file per root type (and for the lifecycle enum), in spec order.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
+    generate_with(&Ir::new(spec))
+}
+
+/// [`generate`] from the resolved spec.
+pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
+    let spec = ir.spec;
     schema_roots(spec)
         .map(|root| {
             let file_name = file_name(&root.name);
-            let document = root_schema(spec, root, &file_name);
+            let document = root_schema(ir, root, &file_name);
             let mut contents =
                 serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
             contents.push('\n');
@@ -106,8 +111,8 @@ pub fn file_name(type_name: &str) -> String {
 }
 
 /// The whole document for one root type.
-fn root_schema(spec: &Spec, root: &TypeDef, file_name: &str) -> Value {
-    schema_document(spec, root, &schema_id(spec, file_name), true)
+fn root_schema(ir: &Ir<'_>, root: &TypeDef, file_name: &str) -> Value {
+    schema_document(ir, root, &schema_id(ir.spec, file_name), true)
 }
 
 /// The document of [`root_schema`] without the cross-field rules (no `allOf` rule entries, no
@@ -115,35 +120,43 @@ fn root_schema(spec: &Spec, root: &TypeDef, file_name: &str) -> Value {
 /// record must be to parse at all, the counterpart of serde in the Rust model. The TypeScript SDK
 /// runs it with Ajv and then its own rule checks, so a structural failure reports `InvalidRecord`
 /// and a broken rule its own code, as Rust does.
+// used by the SDK emitters until they read the IR
 pub fn structure_schema(spec: &Spec, root: &TypeDef) -> Value {
-    let id = schema_id(spec, &format!("structure/{}", file_name(&root.name)));
-    schema_document(spec, root, &id, false)
+    structure_schema_with(&Ir::new(spec), root)
 }
 
-fn schema_document(spec: &Spec, root: &TypeDef, id: &str, with_rules: bool) -> Value {
-    let annotate = |def: &TypeDef, schema: &mut Map<String, Value>| {
+/// [`structure_schema`] from the resolved spec.
+pub fn structure_schema_with(ir: &Ir<'_>, root: &TypeDef) -> Value {
+    let id = schema_id(ir.spec, &format!("structure/{}", file_name(&root.name)));
+    schema_document(ir, root, &id, false)
+}
+
+fn schema_document(ir: &Ir<'_>, root: &TypeDef, id: &str, with_rules: bool) -> Value {
+    let spec = ir.spec;
+    let annotate = |id: TypeId, schema: &mut Map<String, Value>| {
         if with_rules {
-            rules::annotate(spec, def, schema);
+            rules::annotate(ir, id, schema);
         }
     };
+    let root_id = ir.id(&root.name).expect("a root is a type of its spec");
     let mut document = Map::new();
     document.insert("$comment".into(), Value::String(marker::sentence(SOURCE)));
     document.insert("$schema".into(), Value::String(DIALECT.into()));
     document.insert("$id".into(), Value::String(id.into()));
     document.insert("title".into(), Value::String(root.name.clone()));
     document.extend(type_definition(root, &root.name));
-    annotate(root, &mut document);
+    annotate(root_id, &mut document);
     if root.name == spec.lifecycle.name {
         document.insert("x-lifecycle".into(), lifecycle_annotation(&spec.lifecycle));
     }
-    let reachable = referenced_types(spec, root);
-    let defs: Map<String, Value> = spec
-        .types
+    let defs: Map<String, Value> = ir
+        .referenced_from(root_id)
         .iter()
-        .filter(|t| t.name != root.name && reachable.contains(t.name.as_str()))
-        .map(|t| {
+        .filter(|id| **id != root_id)
+        .map(|id| {
+            let t = ir.def(*id);
             let mut definition = type_definition(t, &root.name);
-            annotate(t, &mut definition);
+            annotate(*id, &mut definition);
             (t.name.clone(), Value::Object(definition))
         })
         .collect();
@@ -361,43 +374,6 @@ fn describe(meta: &Meta) -> String {
             meta.clause,
             decision.trim()
         ),
-    }
-}
-
-/// Names of every type reachable from `root` through fields (records and union variants). The
-/// root's own name is in the set only when it refers to itself; callers never put it in `$defs`.
-fn referenced_types<'a>(spec: &'a Spec, root: &'a TypeDef) -> BTreeSet<&'a str> {
-    let mut seen = BTreeSet::new();
-    let mut pending: Vec<&TypeDef> = vec![root];
-    while let Some(def) = pending.pop() {
-        let fields: Vec<&Field> = match &def.kind {
-            TypeKind::Record(record) => record.fields.iter().collect(),
-            TypeKind::Union(union) => union
-                .variants
-                .iter()
-                .flat_map(|v| v.fields.iter())
-                .collect(),
-            TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => Vec::new(),
-        };
-        for field in fields {
-            let name = named_type(&field.ty);
-            // The loader refuses undeclared type names, so a miss here cannot happen on a checked spec.
-            if let Some(target) = name.and_then(|n| spec.type_named(n))
-                && seen.insert(target.name.as_str())
-            {
-                pending.push(target);
-            }
-        }
-    }
-    seen
-}
-
-/// The declared type a type expression names, looking through lists and maps.
-fn named_type(ty: &TypeRef) -> Option<&str> {
-    match ty {
-        TypeRef::Primitive(_) => None,
-        TypeRef::Named(name) => Some(name),
-        TypeRef::List(inner) | TypeRef::Map(inner) => named_type(inner),
     }
 }
 
@@ -652,7 +628,7 @@ mod tests {
         let mut stripped_some = false;
         for root in schema_roots(&spec) {
             let file = file_name(&root.name);
-            let mut full = root_schema(&spec, root, &file);
+            let mut full = root_schema(&Ir::new(&spec), root, &file);
             let strip = |schema: &mut Value| {
                 let object = schema.as_object_mut().expect("an object");
                 object.remove("allOf").is_some()

@@ -25,6 +25,7 @@ use handshake_spec::model::{Meta, Primitive, Spec, TypeDef, TypeKind, TypeRef};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::ir::Ir;
 use crate::{CodegenError, GeneratedFile, marker};
 
 /// The spec source named in every generated Rust file's marker line.
@@ -41,14 +42,20 @@ pub use handshake_spec::reserved::rust::USED_NAMES as RESERVED_NAMES;
 /// on all cores: `types.rs` in chunks of [`TYPES_PER_PIECE`] types, every other file whole (see
 /// [`print_in_parallel`]). The output does not depend on how the work was split.
 pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, CodegenError> {
-    generate_in_pieces(spec, TYPES_PER_PIECE)
+    generate_with(&Ir::new(spec))
+}
+
+/// [`generate`] from the resolved spec.
+pub fn generate_with(ir: &Ir<'_>) -> Result<Vec<GeneratedFile>, CodegenError> {
+    generate_in_pieces(ir, TYPES_PER_PIECE)
 }
 
 /// [`generate`], printing `types.rs` in pieces of `types_per_piece` types.
 fn generate_in_pieces(
-    spec: &Spec,
+    ir: &Ir<'_>,
     types_per_piece: usize,
 ) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let spec = ir.spec;
     check_names(spec)?;
     let dir = spec.outputs.rust.trim_end_matches('/');
     let types_path = format!("{dir}/types.rs");
@@ -89,7 +96,7 @@ fn generate_in_pieces(
         if spec.rules.is_empty() {
             return Ok(None);
         }
-        print(&validate_path, validators::module(spec)?).map(Some)
+        print(&validate_path, validators::module(ir)?).map(Some)
     }));
 
     // `registry.rs`: the types and tables as data, for the code that is not generated.
@@ -434,8 +441,9 @@ mod tests {
     fn output_does_not_depend_on_how_types_rs_is_split() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let spec = handshake_spec::load(&root).expect("the real spec loads");
-        let whole = generate_in_pieces(&spec, usize::MAX).expect("generates");
-        assert_eq!(generate_in_pieces(&spec, 1).expect("generates"), whole);
+        let ir = Ir::new(&spec);
+        let whole = generate_in_pieces(&ir, usize::MAX).expect("generates");
+        assert_eq!(generate_in_pieces(&ir, 1).expect("generates"), whole);
         assert_eq!(generate(&spec).expect("generates"), whole);
     }
 }
