@@ -178,6 +178,31 @@ impl<'s> ResolvedPath<'s> {
 impl<'s> Ir<'s> {
     /// Resolves `spec`: ids, per-type facts, orders, and every rule path.
     pub fn new(spec: &'s Spec) -> Ir<'s> {
+        let mut ir = Ir::types_only(spec);
+        for rule in &spec.rules {
+            let on = ir.id(&rule.on);
+            let mut scopes = PathScopes {
+                ir: &ir,
+                found: Vec::new(),
+            };
+            for condition in std::iter::once(&rule.require).chain(&rule.when) {
+                scopes.condition(on, on, condition);
+            }
+            let found = scopes.found;
+            for (scope, path) in found {
+                let key = (scope, path.to_string());
+                if !ir.paths.contains_key(&key) {
+                    let resolved = ir.resolve(scope, path);
+                    ir.paths.insert(key, resolved);
+                }
+            }
+        }
+        ir
+    }
+
+    /// The IR without the rule paths resolved in advance ([`Ir::path`] resolves each on
+    /// demand): for the callers that only read the type graph.
+    pub(crate) fn types_only(spec: &'s Spec) -> Ir<'s> {
         let ids: BTreeMap<&str, TypeId> = spec
             .types
             .iter()
@@ -195,33 +220,23 @@ impl<'s> Ir<'s> {
             .types
             .iter()
             .map(|def| TypeFacts {
-                rules: spec.rules.iter().filter(|r| r.on == def.name).collect(),
+                rules: Vec::new(),
                 references: ir.references_of(def),
                 reaches_rules: false,
                 referenced: BTreeSet::new(),
             })
             .collect();
+        for rule in &spec.rules {
+            if let Some(on) = ir.id(&rule.on) {
+                ir.types[on.index()].rules.push(rule);
+            }
+        }
         ir.reachability();
         ir.definition_order = ir.define_before_use();
-        for index in 0..ir.types.len() {
-            ir.types[index].referenced = ir.closure(TypeId(index as u32));
-        }
-        for rule in &spec.rules {
-            let on = ir.id(&rule.on);
-            let mut scopes = PathScopes {
-                ir: &ir,
-                found: Vec::new(),
-            };
-            for condition in std::iter::once(&rule.require).chain(&rule.when) {
-                scopes.condition(on, on, condition);
-            }
-            let found = scopes.found;
-            for (scope, path) in found {
-                let key = (scope, path.to_string());
-                if !ir.paths.contains_key(&key) {
-                    let resolved = ir.resolve(scope, path);
-                    ir.paths.insert(key, resolved);
-                }
+        // The closures a schema file needs: its root's (`root: true`, and the lifecycle enum).
+        for (index, def) in spec.types.iter().enumerate() {
+            if def.root || def.name == spec.lifecycle.name {
+                ir.types[index].referenced = ir.closure(TypeId(index as u32));
             }
         }
         ir
@@ -304,8 +319,9 @@ impl<'s> Ir<'s> {
         self.innermost(ty).is_some_and(|id| self.reaches_rules(id))
     }
 
-    /// Every type a type references through fields (records and union variants), transitively,
-    /// in spec order; the type itself only when it refers to itself (a schema's `$defs`).
+    /// Every type a schema root (`root: true`, or the lifecycle enum) references through fields
+    /// (records and union variants), transitively, in spec order; the root itself only when it
+    /// refers to itself (a schema's `$defs`). Empty for other types.
     pub fn referenced_from(&self, root: TypeId) -> &BTreeSet<TypeId> {
         &self.types[root.index()].referenced
     }

@@ -122,7 +122,7 @@ fn root_schema(ir: &Ir<'_>, root: &TypeDef, file_name: &str) -> Value {
 /// and a broken rule its own code, as Rust does.
 // used by the SDK emitters until they read the IR
 pub fn structure_schema(spec: &Spec, root: &TypeDef) -> Value {
-    structure_schema_with(&Ir::new(spec), root)
+    structure_schema_with(&Ir::types_only(spec), root)
 }
 
 /// [`structure_schema`] from the resolved spec.
