@@ -27,8 +27,8 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use handshake_spec::model::{
-    Condition, Field, FieldPath, Measure, PathStep, Primitive, Rule, Spec, TypeDef, TypeKind,
-    TypeRef, Union, Variant,
+    Condition, Field, FieldPath, Measure, MemberMatch, PathStep, Primitive, Rule, Spec, TypeDef,
+    TypeKind, TypeRef, Union, Variant,
 };
 use serde_json::Value;
 
@@ -53,8 +53,11 @@ pub struct Ir<'s> {
     definition_order: Vec<TypeId>,
     /// Keyed by the scope and the path as written (`a[v].b`): field names are snake_case, so
     /// the text names one path.
-    paths: BTreeMap<(Option<TypeId>, String), Result<ResolvedPath<'s>, PathError>>,
+    paths: BTreeMap<(Option<TypeId>, String), PathEntry<'s>>,
 }
+
+/// A rule path resolved in advance: the path as the spec holds it, and what it resolved to.
+type PathEntry<'s> = (&'s FieldPath, Result<ResolvedPath<'s>, PathError>);
 
 /// What the IR knows about one type.
 #[derive(Debug)]
@@ -193,7 +196,7 @@ impl<'s> Ir<'s> {
                 let key = (scope, path.to_string());
                 if !ir.paths.contains_key(&key) {
                     let resolved = ir.resolve(scope, path);
-                    ir.paths.insert(key, resolved);
+                    ir.paths.insert(key, (path, resolved));
                 }
             }
         }
@@ -342,8 +345,8 @@ impl<'s> Ir<'s> {
         path: &FieldPath,
     ) -> Result<Cow<'_, ResolvedPath<'s>>, PathError> {
         match self.paths.get(&(scope, path.to_string())) {
-            Some(Ok(resolved)) => Ok(Cow::Borrowed(resolved)),
-            Some(Err(error)) => Err(error.clone()),
+            Some((_, Ok(resolved))) => Ok(Cow::Borrowed(resolved)),
+            Some((_, Err(error))) => Err(error.clone()),
             None => self.resolve(scope, path).map(Cow::Owned),
         }
     }
@@ -355,11 +358,68 @@ impl<'s> Ir<'s> {
         self.paths.contains_key(&(scope, path.to_string()))
     }
 
+    /// Every rule path with the scope it was resolved from, in no particular order (for tests
+    /// that compare resolvers).
+    #[cfg(test)]
+    pub(crate) fn rule_paths(&self) -> impl Iterator<Item = (Option<TypeId>, &'s FieldPath)> + '_ {
+        self.paths
+            .iter()
+            .map(|((scope, _), (path, _))| (*scope, *path))
+    }
+
     /// The element type of the list at the end of `path` from `scope`, when it is a named type:
     /// the scope of paths inside `each`, `all_equal`, `sorted_by`, `member_of` and `sum`.
     pub fn element_of(&self, scope: Option<TypeId>, path: &FieldPath) -> Option<TypeId> {
         let resolved = self.path(scope, path).ok()?;
         self.element(resolved.leaf_type()?)
+    }
+
+    /// Whether one comparison of a `member_of` compares UUIDs (a side is a UUID): then both sides
+    /// are compared as UUID text, case-insensitively, and a side that is not UUID text never equals.
+    /// `root` is the rule's record (where the list is read), `from` the current value's type.
+    pub fn member_compares_uuids(
+        &self,
+        root: Option<TypeId>,
+        from: Option<TypeId>,
+        list: &FieldPath,
+        member: &MemberMatch,
+    ) -> bool {
+        let leaf = |scope: Option<TypeId>, path: &FieldPath| {
+            self.path(scope, path)
+                .ok()
+                .and_then(|resolved| resolved.leaf_type())
+        };
+        let value = leaf(from, &member.value);
+        let key = match &member.key {
+            None => match leaf(root, list) {
+                Some(TypeRef::List(inner)) => Some(inner.as_ref()),
+                _ => None,
+            },
+            Some(key) => leaf(self.element_of(root, list), key),
+        };
+        [value, key]
+            .into_iter()
+            .flatten()
+            .any(|ty| self.is_uuid(ty))
+    }
+
+    /// Whether a `same_as` compares UUIDs (either side a `uuid` or `id`): the interpreters then compare
+    /// the UUID texts in any letter case, as Rust compares parsed UUIDs.
+    pub fn same_as_compares_uuids(
+        &self,
+        root: Option<TypeId>,
+        from: Option<TypeId>,
+        path: &FieldPath,
+        other: &FieldPath,
+    ) -> bool {
+        [(from, path), (root, other)]
+            .into_iter()
+            .any(|(scope, path)| {
+                self.path(scope, path)
+                    .ok()
+                    .and_then(|resolved| resolved.leaf_type())
+                    .is_some_and(|ty| self.is_uuid(ty))
+            })
     }
 
     /// Follows `path` from a value of type `scope`.
@@ -684,7 +744,7 @@ pub fn read_default(value: &Value, rest: &[Step<'_>]) -> Option<Value> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::rule_plan::test_rules;
 
