@@ -79,10 +79,11 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 /// [`generate`] from the resolved spec.
 pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     let spec = ir.spec;
-    schema_roots(spec)
-        .map(|root| {
-            let file_name = file_name(&root.name);
-            let document = root_schema(ir, root, &file_name);
+    ir.ids()
+        .filter(|id| is_schema_root(spec, ir.def(*id)))
+        .map(|id| {
+            let file_name = file_name(&ir.def(id).name);
+            let document = root_schema(ir, id, &file_name);
             let mut contents =
                 serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
             contents.push('\n');
@@ -100,9 +101,11 @@ pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
 /// Types that get their own schema file: those marked `root: true`, and the lifecycle enum, whose
 /// schema also carries the transition table (`x-lifecycle`) for non-Rust consumers.
 pub fn schema_roots(spec: &Spec) -> impl Iterator<Item = &TypeDef> {
-    spec.types
-        .iter()
-        .filter(|t| t.root || t.name == spec.lifecycle.name)
+    spec.types.iter().filter(|t| is_schema_root(spec, t))
+}
+
+fn is_schema_root(spec: &Spec, def: &TypeDef) -> bool {
+    def.root || def.name == spec.lifecycle.name
 }
 
 /// File name of a root type's schema, e.g. `AiJob` → `ai_job.schema.json`.
@@ -111,8 +114,8 @@ pub fn file_name(type_name: &str) -> String {
 }
 
 /// The whole document for one root type.
-fn root_schema(ir: &Ir<'_>, root: &TypeDef, file_name: &str) -> Value {
-    schema_document(ir, root, &schema_id(ir.spec, file_name), true)
+fn root_schema(ir: &Ir<'_>, root: TypeId, file_name: &str) -> Value {
+    ir_document(ir, root, &schema_id(ir.spec, file_name), true)
 }
 
 /// The document of [`root_schema`] without the cross-field rules (no `allOf` rule entries, no
@@ -120,25 +123,74 @@ fn root_schema(ir: &Ir<'_>, root: &TypeDef, file_name: &str) -> Value {
 /// record must be to parse at all, the counterpart of serde in the Rust model. The TypeScript SDK
 /// runs it with Ajv and then its own rule checks, so a structural failure reports `InvalidRecord`
 /// and a broken rule its own code, as Rust does.
-// used by the SDK emitters until they read the IR
+// used by the SDK emitters until they read the IR: the TypeScript target asks for one root at a
+// time, so this walks from the root itself (as before the IR) instead of building an IR per call.
 pub fn structure_schema(spec: &Spec, root: &TypeDef) -> Value {
-    structure_schema_with(&Ir::types_only(spec), root)
+    let mut seen: Vec<&str> = Vec::new();
+    let mut pending: Vec<&TypeDef> = vec![root];
+    while let Some(def) = pending.pop() {
+        for field in crate::ir::fields_of(def) {
+            if let Some(target) = named_type(&field.ty).and_then(|n| spec.type_named(n))
+                && !seen.contains(&target.name.as_str())
+            {
+                seen.push(&target.name);
+                pending.push(target);
+            }
+        }
+    }
+    let defs = spec
+        .types
+        .iter()
+        .filter(|t| t.name != root.name && seen.contains(&t.name.as_str()))
+        .map(|t| (None, t));
+    let id = schema_id(spec, &format!("structure/{}", file_name(&root.name)));
+    schema_document(spec, (None, root), &id, defs, None)
+}
+
+/// The declared type a type expression names, looking through lists and maps.
+fn named_type(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Primitive(_) => None,
+        TypeRef::Named(name) => Some(name),
+        TypeRef::List(inner) | TypeRef::Map(inner) => named_type(inner),
+    }
 }
 
 /// [`structure_schema`] from the resolved spec.
-pub fn structure_schema_with(ir: &Ir<'_>, root: &TypeDef) -> Value {
-    let id = schema_id(ir.spec, &format!("structure/{}", file_name(&root.name)));
-    schema_document(ir, root, &id, false)
+pub fn structure_schema_with(ir: &Ir<'_>, root: TypeId) -> Value {
+    let id = schema_id(
+        ir.spec,
+        &format!("structure/{}", file_name(&ir.def(root).name)),
+    );
+    ir_document(ir, root, &id, false)
 }
 
-fn schema_document(ir: &Ir<'_>, root: &TypeDef, id: &str, with_rules: bool) -> Value {
-    let spec = ir.spec;
-    let annotate = |id: TypeId, schema: &mut Map<String, Value>| {
-        if with_rules {
+/// The schema document of `root` from the IR: its `$defs` are the types it references.
+fn ir_document(ir: &Ir<'_>, root: TypeId, id: &str, with_rules: bool) -> Value {
+    let defs = ir
+        .referenced_from(root)
+        .iter()
+        .filter(|id| **id != root)
+        .map(|id| (Some(*id), ir.def(*id)));
+    let rules = with_rules.then_some(ir);
+    schema_document(ir.spec, (Some(root), ir.def(root)), id, defs, rules)
+}
+
+/// The schema document of `root`, with `defs` (in spec order, without the root) under `$defs`,
+/// and every type's rules from `rules` when it is given.
+fn schema_document<'s>(
+    spec: &Spec,
+    root: (Option<TypeId>, &TypeDef),
+    id: &str,
+    defs: impl Iterator<Item = (Option<TypeId>, &'s TypeDef)>,
+    rules: Option<&Ir<'_>>,
+) -> Value {
+    let annotate = |id: Option<TypeId>, schema: &mut Map<String, Value>| {
+        if let (Some(ir), Some(id)) = (rules, id) {
             rules::annotate(ir, id, schema);
         }
     };
-    let root_id = ir.id(&root.name).expect("a root is a type of its spec");
+    let (root_id, root) = root;
     let mut document = Map::new();
     document.insert("$comment".into(), Value::String(marker::sentence(SOURCE)));
     document.insert("$schema".into(), Value::String(DIALECT.into()));
@@ -149,14 +201,10 @@ fn schema_document(ir: &Ir<'_>, root: &TypeDef, id: &str, with_rules: bool) -> V
     if root.name == spec.lifecycle.name {
         document.insert("x-lifecycle".into(), lifecycle_annotation(&spec.lifecycle));
     }
-    let defs: Map<String, Value> = ir
-        .referenced_from(root_id)
-        .iter()
-        .filter(|id| **id != root_id)
-        .map(|id| {
-            let t = ir.def(*id);
+    let defs: Map<String, Value> = defs
+        .map(|(id, t)| {
             let mut definition = type_definition(t, &root.name);
-            annotate(*id, &mut definition);
+            annotate(id, &mut definition);
             (t.name.clone(), Value::Object(definition))
         })
         .collect();
@@ -625,10 +673,12 @@ mod tests {
     #[test]
     fn the_structure_schema_is_the_schema_without_its_rules() {
         let spec = crate::rule_plan::test_rules::spec();
+        let ir = Ir::new(&spec);
         let mut stripped_some = false;
         for root in schema_roots(&spec) {
             let file = file_name(&root.name);
-            let mut full = root_schema(&Ir::new(&spec), root, &file);
+            let id = ir.id(&root.name).expect("declared");
+            let mut full = root_schema(&ir, id, &file);
             let strip = |schema: &mut Value| {
                 let object = schema.as_object_mut().expect("an object");
                 object.remove("allOf").is_some()
@@ -641,6 +691,8 @@ mod tests {
                 }
             }
             let structure = structure_schema(&spec, root);
+            // The SDK's own walk and the IR's closure give the same document.
+            assert_eq!(structure_schema_with(&ir, id), structure, "{}", root.name);
             assert_eq!(
                 structure["$id"],
                 json!(format!("{ID_BASE}{}/structure/{file}", spec.version))
