@@ -2,6 +2,7 @@
 //!
 //! Nothing here touches the file system except [`output`], the one write path. Each target has its
 //! own module; [`generate`] runs them all, so a failure in any target writes nothing anywhere.
+//! [`ir`] resolves the spec once for all of them: type ids, rule paths, reachability and orders.
 #![deny(missing_docs)]
 
 pub mod docs;

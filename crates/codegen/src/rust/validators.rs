@@ -19,14 +19,14 @@
 
 use handshake_spec::model::{
     Condition, Field, FieldPath, HashForm, Measure, Primitive, Rule, Term, TypeDef, TypeKind,
-    TypeRef, Variant,
+    TypeRef,
 };
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 
 use super::{field_ident, ident, module_doc, unsupported, variant_ident};
 use crate::CodegenError;
-use crate::ir::{self, Ir, Step, TypeId};
+use crate::ir::{Ir, Leaf, Step, TypeId};
 
 /// The whole `validate.rs` module.
 pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
@@ -233,15 +233,6 @@ enum Access {
     Place(TokenStream),
     Ref(TokenStream),
     Opt(TokenStream),
-}
-
-/// What a path ends at.
-#[derive(Clone)]
-enum Leaf<'s> {
-    Typed(&'s TypeRef),
-    Tag(&'s TypeDef),
-    /// A path ending in `[variant]`: the union (of this type) itself, present when it is the variant.
-    Variant(&'s TypeDef, &'s Variant),
 }
 
 /// A value expression handed to a comparison: a place of type `T` or a reference `&T`.
@@ -474,12 +465,7 @@ impl<'s> Generator<'_, 's, '_> {
                 },
             };
         }
-        let leaf = match resolved.leaf {
-            ir::Leaf::Typed(ty) => Leaf::Typed(ty),
-            ir::Leaf::Tag(union) => Leaf::Tag(ir.def(union)),
-            ir::Leaf::Variant(union, variant) => Leaf::Variant(ir.def(union), variant),
-        };
-        Ok((access, leaf))
+        Ok((access, resolved.leaf.clone()))
     }
 
     fn condition(
@@ -506,7 +492,8 @@ impl<'s> Generator<'_, 's, '_> {
             Condition::Present(path) | Condition::Absent(path) => {
                 let (access, leaf) = self.access(scope, base, path, rule)?;
                 let present = match (access, leaf) {
-                    (access, Leaf::Variant(def, variant)) => {
+                    (access, Leaf::Variant(union, variant)) => {
+                        let def = self.ir.def(union);
                         let union_name = ident(&def.name, &def.meta)?;
                         let variant_name = variant_ident(&variant.name, &variant.meta)?;
                         self.with_value(access, false, |_, v| {
@@ -1024,7 +1011,8 @@ impl<'s> Generator<'_, 's, '_> {
             B::atom(quote! { #lhs == #rhs }, quote! { #lhs != #rhs })
         };
         Ok(match leaf {
-            Leaf::Tag(def) => {
+            Leaf::Tag(union) => {
+                let def = ir.def(*union);
                 let TypeKind::Union(union) = &def.kind else {
                     return Err(self.fail(rule, "a tag of a non-union"));
                 };
@@ -1120,7 +1108,7 @@ impl<'s> Generator<'_, 's, '_> {
     ) -> Result<Option<Vec<TokenStream>>, CodegenError> {
         let ir = self.ir;
         let def = match leaf {
-            Leaf::Tag(def) => *def,
+            Leaf::Tag(union) => ir.def(*union),
             Leaf::Typed(ty @ TypeRef::Named(_)) => match ir.target(ty).map(|id| ir.def(id)) {
                 Some(def) if matches!(def.kind, TypeKind::Enum(_)) => def,
                 _ => return Ok(None),
