@@ -7,15 +7,16 @@
 //!   [`Ir::target`] resolves a field's type expression to the id it names.
 //! - **Rule paths are resolved once.** [`Ir::new`] follows every path of every rule from the
 //!   type it starts at (the rule's record, the element of an `each`, the element of a
-//!   `member_of` list, …: the scope rules of the condition language live in [`PathScopes`]) and
+//!   `member_of` list, …: the scope rules of the condition language live in `PathScopes`) and
 //!   keeps a [`ResolvedPath`]: each step's key, its field (type, default, whether it can be
 //!   absent), the union and tag of a `[variant]` step, what the path ends at, and the element
 //!   type of a list it ends at (for `each`, `all_equal`, `sorted_by`, `member_of`, `sum`).
 //! - **Absence is decided here.** [`FieldStep::can_be_absent`] and [`FieldStep::default`] say
 //!   what a missing field means (absent, unless a `default:` is read instead), a
 //!   [`Step::Variant`] keeps the value only when the union's tag is the variant, and
-//!   [`atom_holds`] says which atoms an absent value (or a default) satisfies. The emitters
-//!   translate these facts; none decides them again.
+//!   [`atom_holds`] says which atoms an absent value (or a default) satisfies; whether a
+//!   `member_of` or `same_as` compares UUIDs is answered here too. The emitters translate these
+//!   facts; none decides them again.
 //! - **The type graph is walked once.** Which types can reach a rule ([`Ir::reaches_rules`]), the
 //!   types each root references ([`Ir::referenced_from`]) and the define-before-use order
 //!   ([`Ir::definition_order`]) are computed in [`Ir::new`].
@@ -28,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use handshake_spec::model::{
     Condition, Field, FieldPath, Measure, MemberMatch, PathStep, Primitive, Rule, Spec, TypeDef,
-    TypeKind, TypeRef, Union, Variant,
+    TypeKind, TypeRef, Variant,
 };
 use serde_json::Value;
 
@@ -587,14 +588,6 @@ pub fn fields_of(def: &TypeDef) -> Vec<&Field> {
         TypeKind::Record(record) => record.fields.iter().collect(),
         TypeKind::Union(union) => union.variants.iter().flat_map(|v| &v.fields).collect(),
         TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => Vec::new(),
-    }
-}
-
-/// The union a type is, if it is one.
-pub fn as_union(def: &TypeDef) -> Option<&Union> {
-    match &def.kind {
-        TypeKind::Union(union) => Some(union),
-        _ => None,
     }
 }
 
