@@ -26,6 +26,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use handshake_spec::model::{
     Condition, Field, FieldPath, Measure, MemberMatch, PathStep, Primitive, Rule, Spec, TypeDef,
@@ -55,10 +56,13 @@ pub struct Ir<'s> {
     /// Keyed by the scope and the path as written (`a[v].b`): field names are snake_case, so
     /// the text names one path.
     paths: BTreeMap<(Option<TypeId>, String), PathEntry<'s>>,
+    /// How many times [`Ir::path`] was asked for a path [`Ir::new`] had not resolved: zero when
+    /// every emitter reads only rule paths, which the tests check.
+    misses: AtomicUsize,
 }
 
 /// A rule path resolved in advance: the path as the spec holds it, and what it resolved to.
-type PathEntry<'s> = (&'s FieldPath, Result<ResolvedPath<'s>, PathError>);
+type PathEntry<'s> = (FieldPath, Result<ResolvedPath<'s>, PathError>);
 
 /// What the IR knows about one type.
 #[derive(Debug)]
@@ -196,8 +200,8 @@ impl<'s> Ir<'s> {
             for (scope, path) in found {
                 let key = (scope, path.to_string());
                 if !ir.paths.contains_key(&key) {
-                    let resolved = ir.resolve(scope, path);
-                    ir.paths.insert(key, (path, resolved));
+                    let resolved = ir.resolve(scope, &path);
+                    ir.paths.insert(key, (path.into_owned(), resolved));
                 }
             }
         }
@@ -219,6 +223,7 @@ impl<'s> Ir<'s> {
             types: Vec::new(),
             definition_order: Vec::new(),
             paths: BTreeMap::new(),
+            misses: AtomicUsize::new(0),
         };
         ir.types = spec
             .types
@@ -337,9 +342,9 @@ impl<'s> Ir<'s> {
         &self.definition_order
     }
 
-    /// `path` resolved from a value of type `scope`. Every path of every rule is resolved in
-    /// [`Ir::new`]; a path the rules do not contain (an emitter's own, such as a `sorted_by`
-    /// key) is resolved now, by the same resolver.
+    /// `path` resolved from a value of type `scope`. Every path of every rule (and every
+    /// `sorted_by` key) is resolved in [`Ir::new`]; a path the rules do not contain is resolved
+    /// now, by the same resolver (only [`Ir::types_only`] callers and hand-built test specs do).
     pub fn path(
         &self,
         scope: Option<TypeId>,
@@ -348,8 +353,17 @@ impl<'s> Ir<'s> {
         match self.paths.get(&(scope, path.to_string())) {
             Some((_, Ok(resolved))) => Ok(Cow::Borrowed(resolved)),
             Some((_, Err(error))) => Err(error.clone()),
-            None => self.resolve(scope, path).map(Cow::Owned),
+            None => {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+                self.resolve(scope, path).map(Cow::Owned)
+            }
         }
+    }
+
+    /// How many paths [`Ir::path`] had to resolve on demand.
+    #[cfg(test)]
+    pub(crate) fn misses(&self) -> usize {
+        self.misses.load(Ordering::Relaxed)
     }
 
     /// Whether [`Ir::new`] resolved `path` from `scope` (for tests: the emitters find every rule
@@ -362,10 +376,10 @@ impl<'s> Ir<'s> {
     /// Every rule path with the scope it was resolved from, in no particular order (for tests
     /// that compare resolvers).
     #[cfg(test)]
-    pub(crate) fn rule_paths(&self) -> impl Iterator<Item = (Option<TypeId>, &'s FieldPath)> + '_ {
+    pub(crate) fn rule_paths(&self) -> impl Iterator<Item = (Option<TypeId>, &FieldPath)> + '_ {
         self.paths
             .iter()
-            .map(|((scope, _), (path, _))| (*scope, *path))
+            .map(|((scope, _), (path, _))| (*scope, path))
     }
 
     /// The element type of the list at the end of `path` from `scope`, when it is a named type:
@@ -598,12 +612,12 @@ pub fn fields_of(def: &TypeDef) -> Vec<&Field> {
 /// and `where`, `sum`'s `of`, `sorted_by`'s keys) are relative to its element.
 struct PathScopes<'i, 's> {
     ir: &'i Ir<'s>,
-    found: Vec<(Option<TypeId>, &'s FieldPath)>,
+    found: Vec<(Option<TypeId>, Cow<'s, FieldPath>)>,
 }
 
 impl<'s> PathScopes<'_, 's> {
     fn at(&mut self, scope: Option<TypeId>, path: &'s FieldPath) {
-        self.found.push((scope, path));
+        self.found.push((scope, Cow::Borrowed(path)));
     }
 
     /// The element type of the list at `path` from `scope` (resolving the path for it now).
@@ -631,8 +645,13 @@ impl<'s> PathScopes<'_, 's> {
                 let element = self.element(scope, path);
                 self.at(element, key);
             }
-            Condition::SortedBy { path, .. } => {
-                self.at(scope, path);
+            Condition::SortedBy { path, keys } => {
+                // Each key is a field of the element, read as a one-step path.
+                let element = self.element(scope, path);
+                for key in keys {
+                    let key = FieldPath::fields(&[key.field.as_str()]);
+                    self.found.push((element, Cow::Owned(key)));
+                }
             }
             Condition::SameAs { path, other } => {
                 self.at(scope, path);
@@ -811,6 +830,24 @@ pub(crate) mod tests {
             );
         }
         assert!(!ir.resolved_in_advance(source, &FieldPath::fields(&["range"])));
+    }
+
+    /// The targets read only paths [`Ir::new`] resolved: on the repository's spec no target asks
+    /// for a path from a scope the condition language's scope rules did not give it.
+    #[test]
+    fn no_target_resolves_a_path_the_ir_did_not() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let spec = handshake_spec::load(&root).expect("the real spec loads");
+        let ir = Ir::new(&spec);
+        crate::rust::generate_with(&ir).expect("the rust target generates");
+        crate::json_schema::generate_with(&ir);
+        crate::docs::generate_with(&ir);
+        crate::sql::schema_with(&ir).expect("the tables lay out");
+        assert_eq!(ir.misses(), 0);
+        // And the count notices a path resolved on demand.
+        let unknown = FieldPath::fields(&["no_rule_reads_this"]);
+        assert!(ir.path(ir.ids().next(), &unknown).is_err());
+        assert_eq!(ir.misses(), 1);
     }
 
     #[test]
