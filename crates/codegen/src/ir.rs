@@ -832,8 +832,9 @@ pub(crate) mod tests {
         assert!(!ir.resolved_in_advance(source, &FieldPath::fields(&["range"])));
     }
 
-    /// The targets read only paths [`Ir::new`] resolved: on the repository's spec no target asks
-    /// for a path from a scope the condition language's scope rules did not give it.
+    /// The targets read only paths [`Ir::new`] resolved: on the repository's spec no target (nor
+    /// the SDK rule data) asks for a path from a scope the condition language's scope rules did
+    /// not give it.
     #[test]
     fn no_target_resolves_a_path_the_ir_did_not() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -843,6 +844,9 @@ pub(crate) mod tests {
         crate::json_schema::generate_with(&ir);
         crate::docs::generate_with(&ir);
         crate::sql::schema_with(&ir).expect("the tables lay out");
+        for rule in &spec.rules {
+            crate::rule_data::rule_with(&ir, rule);
+        }
         assert_eq!(ir.misses(), 0);
         // And the count notices a path resolved on demand.
         let unknown = FieldPath::fields(&["no_rule_reads_this"]);

@@ -45,13 +45,6 @@ pub(crate) enum Step {
 /// carries its `default:`, a union's tag is read like a field (no default), and a `[variant]`
 /// step carries the union's tag property. A path that does not resolve (from no type: the
 /// element of a list of scalars) keeps its keys with no defaults and an empty tag.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the SDK rule emitters switch from `steps` to it when they read the IR"
-    )
-)]
 pub(crate) fn steps_with(ir: &Ir<'_>, from: Option<TypeId>, path: &FieldPath) -> Vec<Step> {
     let Ok(resolved) = ir.path(from, path) else {
         return path
@@ -335,11 +328,6 @@ fn children(ir: &Ir<'_>, fields: &[Field]) -> Vec<Child> {
             })
         })
         .collect()
-}
-
-// used by the SDK emitters until they read the IR
-pub(crate) fn walk_plan(spec: &Spec) -> Vec<WalkNode> {
-    walk_plan_with(&Ir::types_only(spec))
 }
 
 /// Every type from which a record with rules is reachable ([`Ir::reaches_rules`]), in spec
@@ -643,7 +631,7 @@ mod tests {
     #[test]
     fn the_walk_reaches_rules_through_lists_and_maps_and_only_there() {
         let spec = test_rules::spec();
-        let plan = walk_plan(&spec);
+        let plan = walk_plan_with(&Ir::new(&spec));
         let names: Vec<&str> = plan.iter().map(WalkNode::name).collect();
         assert_eq!(names, ["SourceRef", "Bundle"]);
         let WalkNode::Record { children, .. } = &plan[1] else {
