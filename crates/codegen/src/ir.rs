@@ -922,6 +922,37 @@ pub(crate) mod tests {
         assert!(!ir.referenced_from(bundle).contains(&bundle));
     }
 
+    /// The define-before-use order is the one the Python target declares its types in (it still
+    /// computes it itself; this holds the IR's equal to it, so moving it over changes no byte).
+    #[test]
+    fn the_definition_order_is_the_python_modules_order() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let spec = handshake_spec::load(&root).expect("the real spec loads");
+        let ir = Ir::new(&spec);
+        let files = crate::python::generate(&spec);
+        let types = files
+            .iter()
+            .find(|f| f.path.ends_with("/types.py"))
+            .expect("the Python target writes types.py");
+        let declared_at = |name: &str| {
+            let alias = format!("{name} = ");
+            let class = format!("class {name}(");
+            types
+                .contents
+                .lines()
+                .position(|line| line.starts_with(&alias) || line.starts_with(&class))
+                .unwrap_or_else(|| panic!("types.py declares {name}"))
+        };
+        let mut printed: Vec<&str> = spec.types.iter().map(|t| t.name.as_str()).collect();
+        printed.sort_by_key(|name| declared_at(name));
+        let order: Vec<&str> = ir
+            .definition_order()
+            .iter()
+            .map(|id| ir.def(*id).name.as_str())
+            .collect();
+        assert_eq!(order, printed);
+    }
+
     #[test]
     fn absence_satisfies_only_absent_negations_and_vacuous_atoms() {
         let path = FieldPath::fields(&["a"]);
