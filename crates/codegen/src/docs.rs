@@ -14,6 +14,7 @@ use handshake_spec::model::{
 };
 
 use crate::GeneratedFile;
+use crate::ir::Ir;
 use crate::marker;
 
 mod out_of_scope;
@@ -26,6 +27,12 @@ const WHOLE_SPEC: &str = "spec/handshake.yaml";
 /// Generate `index.md`, then one page per spec file that declares a type, the lifecycle or an
 /// error, in spec file order.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
+    generate_with(&Ir::new(spec))
+}
+
+/// [`generate`] from the resolved spec.
+pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
+    let spec = ir.spec;
     let dir = spec.outputs.docs.trim_end_matches('/');
     let pages = Pages::new(spec);
     let mut files = vec![GeneratedFile {
@@ -35,7 +42,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     for source in &pages.order {
         files.push(GeneratedFile {
             path: format!("{dir}/{}", pages.page_of_file[source]),
-            contents: file_page(spec, &pages, source),
+            contents: file_page(ir, &pages, source),
         });
     }
     files
@@ -182,7 +189,8 @@ fn index_page(spec: &Spec, pages: &Pages) -> String {
     out
 }
 
-fn file_page(spec: &Spec, pages: &Pages, file: &str) -> String {
+fn file_page(ir: &Ir<'_>, pages: &Pages, file: &str) -> String {
+    let spec = ir.spec;
     let mut out = html_marker(file);
     let _ = writeln!(out, "# `{file}`\n");
     let _ = writeln!(
@@ -190,7 +198,11 @@ fn file_page(spec: &Spec, pages: &Pages, file: &str) -> String {
         "Part of the [`{}` reference](index.md) (spec {}, Master Spec {}).",
         spec.name, spec.version, spec.master_spec
     );
-    for ty in spec.types.iter().filter(|t| t.meta.location.file == file) {
+    for id in ir.ids() {
+        let ty = ir.def(id);
+        if ty.meta.location.file != file {
+            continue;
+        }
         out.push('\n');
         if ty.name == spec.lifecycle.name {
             type_heading(&mut out, ty);
@@ -205,7 +217,7 @@ fn file_page(spec: &Spec, pages: &Pages, file: &str) -> String {
             continue;
         }
         type_section(&mut out, pages, ty);
-        rules::type_rules(&mut out, spec, &ty.name);
+        rules::type_rules(&mut out, ir, id);
     }
     if spec.lifecycle.meta.location.file == file {
         out.push('\n');

@@ -23,13 +23,12 @@
 //! - **Every record and variant is closed** (`additionalProperties: false`): an unknown field is an
 //!   error, matching `#[serde(deny_unknown_fields)]` in the Rust model.
 
-use std::collections::BTreeSet;
-
 use handshake_spec::model::{Field, Lifecycle, Meta, Primitive, Spec, TypeDef, TypeKind, TypeRef};
 use serde_json::{Map, Value, json};
 
 pub mod rules;
 
+use crate::ir::{Ir, TypeId};
 use crate::names::snake_case;
 use crate::{GeneratedFile, marker};
 
@@ -74,10 +73,17 @@ const SOURCE: &str = "spec/handshake.yaml";
 
 /// Generate one schema file per root type (and for the lifecycle enum), in spec order.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
-    schema_roots(spec)
-        .map(|root| {
-            let file_name = file_name(&root.name);
-            let document = root_schema(spec, root, &file_name);
+    generate_with(&Ir::new(spec))
+}
+
+/// [`generate`] from the resolved spec.
+pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
+    let spec = ir.spec;
+    ir.ids()
+        .filter(|id| is_schema_root(spec, ir.def(*id)))
+        .map(|id| {
+            let file_name = file_name(&ir.def(id).name);
+            let document = root_schema(ir, id, &file_name);
             let mut contents =
                 serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
             contents.push('\n');
@@ -95,9 +101,11 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 /// Types that get their own schema file: those marked `root: true`, and the lifecycle enum, whose
 /// schema also carries the transition table (`x-lifecycle`) for non-Rust consumers.
 pub fn schema_roots(spec: &Spec) -> impl Iterator<Item = &TypeDef> {
-    spec.types
-        .iter()
-        .filter(|t| t.root || t.name == spec.lifecycle.name)
+    spec.types.iter().filter(|t| is_schema_root(spec, t))
+}
+
+fn is_schema_root(spec: &Spec, def: &TypeDef) -> bool {
+    def.root || def.name == spec.lifecycle.name
 }
 
 /// File name of a root type's schema, e.g. `AiJob` → `ai_job.schema.json`.
@@ -106,8 +114,8 @@ pub fn file_name(type_name: &str) -> String {
 }
 
 /// The whole document for one root type.
-fn root_schema(spec: &Spec, root: &TypeDef, file_name: &str) -> Value {
-    schema_document(spec, root, &schema_id(spec, file_name), true)
+fn root_schema(ir: &Ir<'_>, root: TypeId, file_name: &str) -> Value {
+    ir_document(ir, root, &schema_id(ir.spec, file_name), true)
 }
 
 /// The document of [`root_schema`] without the cross-field rules (no `allOf` rule entries, no
@@ -115,35 +123,88 @@ fn root_schema(spec: &Spec, root: &TypeDef, file_name: &str) -> Value {
 /// record must be to parse at all, the counterpart of serde in the Rust model. The TypeScript SDK
 /// runs it with Ajv and then its own rule checks, so a structural failure reports `InvalidRecord`
 /// and a broken rule its own code, as Rust does.
+// used by the SDK emitters until they read the IR: the TypeScript target asks for one root at a
+// time, so this walks from the root itself (as before the IR) instead of building an IR per call.
 pub fn structure_schema(spec: &Spec, root: &TypeDef) -> Value {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut pending: Vec<&TypeDef> = vec![root];
+    while let Some(def) = pending.pop() {
+        for field in crate::ir::fields_of(def) {
+            if let Some(target) = named_type(&field.ty).and_then(|n| spec.type_named(n))
+                && !seen.contains(&target.name.as_str())
+            {
+                seen.push(&target.name);
+                pending.push(target);
+            }
+        }
+    }
+    let defs = spec
+        .types
+        .iter()
+        .filter(|t| t.name != root.name && seen.contains(&t.name.as_str()))
+        .map(|t| (None, t));
     let id = schema_id(spec, &format!("structure/{}", file_name(&root.name)));
-    schema_document(spec, root, &id, false)
+    schema_document(spec, (None, root), &id, defs, None)
 }
 
-fn schema_document(spec: &Spec, root: &TypeDef, id: &str, with_rules: bool) -> Value {
-    let annotate = |def: &TypeDef, schema: &mut Map<String, Value>| {
-        if with_rules {
-            rules::annotate(spec, def, schema);
+/// The declared type a type expression names, looking through lists and maps.
+fn named_type(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Primitive(_) => None,
+        TypeRef::Named(name) => Some(name),
+        TypeRef::List(inner) | TypeRef::Map(inner) => named_type(inner),
+    }
+}
+
+/// [`structure_schema`] from the resolved spec.
+pub fn structure_schema_with(ir: &Ir<'_>, root: TypeId) -> Value {
+    let id = schema_id(
+        ir.spec,
+        &format!("structure/{}", file_name(&ir.def(root).name)),
+    );
+    ir_document(ir, root, &id, false)
+}
+
+/// The schema document of `root` from the IR: its `$defs` are the types it references.
+fn ir_document(ir: &Ir<'_>, root: TypeId, id: &str, with_rules: bool) -> Value {
+    let defs = ir
+        .referenced_from(root)
+        .iter()
+        .filter(|id| **id != root)
+        .map(|id| (Some(*id), ir.def(*id)));
+    let rules = with_rules.then_some(ir);
+    schema_document(ir.spec, (Some(root), ir.def(root)), id, defs, rules)
+}
+
+/// The schema document of `root`, with `defs` (in spec order, without the root) under `$defs`,
+/// and every type's rules from `rules` when it is given.
+fn schema_document<'s>(
+    spec: &Spec,
+    root: (Option<TypeId>, &TypeDef),
+    id: &str,
+    defs: impl Iterator<Item = (Option<TypeId>, &'s TypeDef)>,
+    rules: Option<&Ir<'_>>,
+) -> Value {
+    let annotate = |id: Option<TypeId>, schema: &mut Map<String, Value>| {
+        if let (Some(ir), Some(id)) = (rules, id) {
+            rules::annotate(ir, id, schema);
         }
     };
+    let (root_id, root) = root;
     let mut document = Map::new();
     document.insert("$comment".into(), Value::String(marker::sentence(SOURCE)));
     document.insert("$schema".into(), Value::String(DIALECT.into()));
     document.insert("$id".into(), Value::String(id.into()));
     document.insert("title".into(), Value::String(root.name.clone()));
     document.extend(type_definition(root, &root.name));
-    annotate(root, &mut document);
+    annotate(root_id, &mut document);
     if root.name == spec.lifecycle.name {
         document.insert("x-lifecycle".into(), lifecycle_annotation(&spec.lifecycle));
     }
-    let reachable = referenced_types(spec, root);
-    let defs: Map<String, Value> = spec
-        .types
-        .iter()
-        .filter(|t| t.name != root.name && reachable.contains(t.name.as_str()))
-        .map(|t| {
+    let defs: Map<String, Value> = defs
+        .map(|(id, t)| {
             let mut definition = type_definition(t, &root.name);
-            annotate(t, &mut definition);
+            annotate(id, &mut definition);
             (t.name.clone(), Value::Object(definition))
         })
         .collect();
@@ -361,43 +422,6 @@ fn describe(meta: &Meta) -> String {
             meta.clause,
             decision.trim()
         ),
-    }
-}
-
-/// Names of every type reachable from `root` through fields (records and union variants). The
-/// root's own name is in the set only when it refers to itself; callers never put it in `$defs`.
-fn referenced_types<'a>(spec: &'a Spec, root: &'a TypeDef) -> BTreeSet<&'a str> {
-    let mut seen = BTreeSet::new();
-    let mut pending: Vec<&TypeDef> = vec![root];
-    while let Some(def) = pending.pop() {
-        let fields: Vec<&Field> = match &def.kind {
-            TypeKind::Record(record) => record.fields.iter().collect(),
-            TypeKind::Union(union) => union
-                .variants
-                .iter()
-                .flat_map(|v| v.fields.iter())
-                .collect(),
-            TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => Vec::new(),
-        };
-        for field in fields {
-            let name = named_type(&field.ty);
-            // The loader refuses undeclared type names, so a miss here cannot happen on a checked spec.
-            if let Some(target) = name.and_then(|n| spec.type_named(n))
-                && seen.insert(target.name.as_str())
-            {
-                pending.push(target);
-            }
-        }
-    }
-    seen
-}
-
-/// The declared type a type expression names, looking through lists and maps.
-fn named_type(ty: &TypeRef) -> Option<&str> {
-    match ty {
-        TypeRef::Primitive(_) => None,
-        TypeRef::Named(name) => Some(name),
-        TypeRef::List(inner) | TypeRef::Map(inner) => named_type(inner),
     }
 }
 
@@ -649,10 +673,12 @@ mod tests {
     #[test]
     fn the_structure_schema_is_the_schema_without_its_rules() {
         let spec = crate::rule_plan::test_rules::spec();
+        let ir = Ir::new(&spec);
         let mut stripped_some = false;
         for root in schema_roots(&spec) {
             let file = file_name(&root.name);
-            let mut full = root_schema(&spec, root, &file);
+            let id = ir.id(&root.name).expect("declared");
+            let mut full = root_schema(&ir, id, &file);
             let strip = |schema: &mut Value| {
                 let object = schema.as_object_mut().expect("an object");
                 object.remove("allOf").is_some()
@@ -665,6 +691,8 @@ mod tests {
                 }
             }
             let structure = structure_schema(&spec, root);
+            // The SDK's own walk and the IR's closure give the same document.
+            assert_eq!(structure_schema_with(&ir, id), structure, "{}", root.name);
             assert_eq!(
                 structure["$id"],
                 json!(format!("{ID_BASE}{}/structure/{file}", spec.version))

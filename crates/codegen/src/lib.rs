@@ -2,10 +2,12 @@
 //!
 //! Nothing here touches the file system except [`output`], the one write path. Each target has its
 //! own module; [`generate`] runs them all, so a failure in any target writes nothing anywhere.
+//! [`ir`] resolves the spec once for all of them: type ids, rule paths, reachability and orders.
 #![deny(missing_docs)]
 
 pub mod docs;
 pub mod evidence;
+pub mod ir;
 pub mod json_schema;
 pub mod marker;
 pub mod migrations;
@@ -103,16 +105,20 @@ pub fn generate(
     spec: &Spec,
     existing_migrations: &[ExistingFile],
 ) -> Result<Generated, CodegenError> {
+    // Every target reads one resolved spec: ids, rule paths, reachability and orders are worked
+    // out once here, not per target.
+    let ir = ir::Ir::new(spec);
+    let ir = &ir;
     // The Rust target is most of the work (and prints on every core itself): the other targets
     // run meanwhile on this thread. Errors are reported in the same order as before either way:
     // migrations first, then Rust.
     let (rust, migrations, json_schema, typescript, python, docs) = std::thread::scope(|scope| {
-        let rust = scope.spawn(|| rust::generate(spec));
-        let migrations = migrations::generate(spec, existing_migrations);
-        let json_schema = json_schema::generate(spec);
+        let rust = scope.spawn(|| rust::generate_with(ir));
+        let migrations = migrations::generate_with(ir, existing_migrations);
+        let json_schema = json_schema::generate_with(ir);
         let typescript = typescript::generate(spec);
         let python = python::generate(spec);
-        let docs = docs::generate(spec);
+        let docs = docs::generate_with(ir);
         let rust = rust
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

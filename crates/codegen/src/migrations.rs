@@ -41,6 +41,7 @@ use handshake_spec::model::Spec;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::ir::Ir;
 use crate::sql::{self, Dialect, Schema};
 
 mod declared;
@@ -67,7 +68,16 @@ pub const SNAPSHOTS: &str = "snapshots";
 
 /// Compute the migrations folder for `spec`, given every file currently under it.
 pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutput, CodegenError> {
-    let target = sql::schema(spec)?;
+    generate_with(&Ir::new(spec), existing)
+}
+
+/// [`generate`] from the resolved spec.
+pub fn generate_with(
+    ir: &Ir<'_>,
+    existing: &[ExistingFile],
+) -> Result<MigrationOutput, CodegenError> {
+    let spec = ir.spec;
+    let target = sql::schema_with(ir)?;
     let folder = spec.outputs.migrations.trim_end_matches('/').to_string();
     let versions = parse_existing(&folder, existing)?;
     let mut files: Vec<GeneratedFile> = Vec::new();
@@ -151,7 +161,7 @@ pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutpu
         .map(|(_, s)| s)
         .expect("checked above")
         .schema;
-    let declared = declared::declarations(spec, &target);
+    let declared = declared::declarations(ir, &target);
     // A renamed table is diffed under its new name; its rename comes first.
     let (renamed_base, renames) = rename_tables(base, &target, &declared);
     let base = &renamed_base;

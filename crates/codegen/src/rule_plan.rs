@@ -20,6 +20,8 @@ use handshake_spec::model::{
     Condition, Field, FieldPath, PathStep, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
 };
 
+use crate::ir::{self, Ir, TypeId};
+
 /// One step of a rule path, as the interpreters read it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Step {
@@ -38,6 +40,52 @@ pub(crate) enum Step {
         variant: String,
     },
 }
+
+/// The steps of `path` read from a value of type `from`, as the IR resolved them: a field step
+/// carries its `default:`, a union's tag is read like a field (no default), and a `[variant]`
+/// step carries the union's tag property. A path that does not resolve (from no type: the
+/// element of a list of scalars) keeps its keys with no defaults and an empty tag.
+pub(crate) fn steps_with(ir: &Ir<'_>, from: Option<TypeId>, path: &FieldPath) -> Vec<Step> {
+    let Ok(resolved) = ir.path(from, path) else {
+        return path
+            .0
+            .iter()
+            .map(|step| match step {
+                PathStep::Field(key) => Step::Field {
+                    key: key.clone(),
+                    fallback: None,
+                },
+                PathStep::Variant(variant) => Step::Variant {
+                    tag: String::new(),
+                    variant: variant.clone(),
+                },
+            })
+            .collect();
+    };
+    resolved
+        .steps
+        .iter()
+        .map(|step| match step {
+            ir::Step::Field(field) => Step::Field {
+                key: field.key().to_string(),
+                fallback: field.default().cloned(),
+            },
+            ir::Step::Tag { key, .. } => Step::Field {
+                key: key.to_string(),
+                fallback: None,
+            },
+            ir::Step::Variant { tag, variant, .. } => Step::Variant {
+                tag: tag.to_string(),
+                variant: variant.name.clone(),
+            },
+        })
+        .collect()
+}
+
+// used by the SDK emitters until they read the IR: the cursor below and the functions that
+// take `&Spec` resolve a path on every call. `steps_with`, `Ir::element_of`,
+// `Ir::member_compares_uuids` and `Ir::same_as_compares_uuids` give the same answers from the
+// IR (the test `the_ir_answers_as_the_cursor_does` holds them equal).
 
 /// Where a path is while it is followed: a named type, and the variant a `[variant]` step chose.
 struct Cursor<'a> {
@@ -166,8 +214,7 @@ pub(crate) fn is_uuid(spec: &Spec, ty: &TypeRef) -> bool {
     }
 }
 
-/// Whether one comparison of a `member_of` compares UUIDs (a side is a UUID): then both sides
-/// are compared as UUID text, case-insensitively, and a side that is not UUID text never equals.
+/// [`Ir::member_compares_uuids`] on the spec.
 pub(crate) fn member_compares_uuids(
     spec: &Spec,
     root: Option<&str>,
@@ -189,8 +236,7 @@ pub(crate) fn member_compares_uuids(
     [value, key].iter().flatten().any(|ty| is_uuid(spec, ty))
 }
 
-/// Whether a `same_as` compares UUIDs (either side a `uuid` or `id`): the interpreters then compare
-/// the UUID texts in any letter case, as Rust compares parsed UUIDs.
+/// [`Ir::same_as_compares_uuids`] on the spec.
 pub(crate) fn same_as_compares_uuids(
     spec: &Spec,
     root: Option<&str>,
@@ -260,20 +306,23 @@ impl WalkNode {
     }
 }
 
-fn shape_of(ty: &TypeRef, relevant: &[String]) -> Option<Shape> {
+fn shape_of(ir: &Ir<'_>, ty: &TypeRef) -> Option<Shape> {
     match ty {
         TypeRef::Primitive(_) => None,
-        TypeRef::Named(name) => relevant.contains(name).then(|| Shape::Named(name.clone())),
-        TypeRef::List(inner) => shape_of(inner, relevant).map(|s| Shape::List(Box::new(s))),
-        TypeRef::Map(inner) => shape_of(inner, relevant).map(|s| Shape::Map(Box::new(s))),
+        TypeRef::Named(name) => ir
+            .target(ty)
+            .is_some_and(|id| ir.reaches_rules(id))
+            .then(|| Shape::Named(name.clone())),
+        TypeRef::List(inner) => shape_of(ir, inner).map(|s| Shape::List(Box::new(s))),
+        TypeRef::Map(inner) => shape_of(ir, inner).map(|s| Shape::Map(Box::new(s))),
     }
 }
 
-fn children(fields: &[Field], relevant: &[String]) -> Vec<Child> {
+fn children(ir: &Ir<'_>, fields: &[Field]) -> Vec<Child> {
     fields
         .iter()
         .filter_map(|f| {
-            shape_of(&f.ty, relevant).map(|shape| Child {
+            shape_of(ir, &f.ty).map(|shape| Child {
                 field: f.name.clone(),
                 shape,
             })
@@ -281,67 +330,45 @@ fn children(fields: &[Field], relevant: &[String]) -> Vec<Child> {
         .collect()
 }
 
-/// Every type from which a record with rules is reachable, in spec order, with the fields to
-/// follow. Empty when the spec has no rules.
-pub(crate) fn walk_plan(spec: &Spec) -> Vec<WalkNode> {
-    let mut relevant: Vec<String> = Vec::new();
-    // Fixed point: a type is relevant when it has rules or a field leads to a relevant type.
-    loop {
-        let mut grew = false;
-        for ty in &spec.types {
-            if relevant.contains(&ty.name) {
-                continue;
+/// Every type from which a record with rules is reachable ([`Ir::reaches_rules`]), in spec
+/// order, with the fields to follow. Empty when the spec has no rules.
+pub(crate) fn walk_plan_with(ir: &Ir<'_>) -> Vec<WalkNode> {
+    ir.ids()
+        .filter(|id| ir.reaches_rules(*id))
+        .filter_map(|id| {
+            let ty = ir.def(id);
+            match &ty.kind {
+                TypeKind::Record(record) => Some(WalkNode::Record {
+                    name: ty.name.clone(),
+                    children: children(ir, &record.fields),
+                }),
+                TypeKind::Union(union) => Some(WalkNode::Union {
+                    name: ty.name.clone(),
+                    tag: union.tag.clone(),
+                    variants: union
+                        .variants
+                        .iter()
+                        .map(|v| (v.name.clone(), children(ir, &v.fields)))
+                        .filter(|(_, c)| !c.is_empty())
+                        .collect(),
+                }),
+                TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => None,
             }
-            let reaches = match &ty.kind {
-                TypeKind::Record(record) => {
-                    rules_on(spec, &ty.name).next().is_some()
-                        || !children(&record.fields, &relevant).is_empty()
-                }
-                TypeKind::Union(union) => union
-                    .variants
-                    .iter()
-                    .any(|v| !children(&v.fields, &relevant).is_empty()),
-                TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => false,
-            };
-            if reaches {
-                relevant.push(ty.name.clone());
-                grew = true;
-            }
-        }
-        if !grew {
-            break;
-        }
-    }
-    spec.types
-        .iter()
-        .filter(|ty| relevant.contains(&ty.name))
-        .filter_map(|ty| match &ty.kind {
-            TypeKind::Record(record) => Some(WalkNode::Record {
-                name: ty.name.clone(),
-                children: children(&record.fields, &relevant),
-            }),
-            TypeKind::Union(union) => Some(WalkNode::Union {
-                name: ty.name.clone(),
-                tag: union.tag.clone(),
-                variants: union
-                    .variants
-                    .iter()
-                    .map(|v| (v.name.clone(), children(&v.fields, &relevant)))
-                    .filter(|(_, c)| !c.is_empty())
-                    .collect(),
-            }),
-            TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => None,
         })
         .collect()
 }
 
-/// Record types that carry rules, in spec order of the types.
+// used by the SDK emitters until they read the IR
 pub(crate) fn records_with_rules(spec: &Spec) -> Vec<&str> {
-    spec.types
-        .iter()
-        .filter(|ty| matches!(ty.kind, TypeKind::Record(_)))
-        .filter(|ty| rules_on(spec, &ty.name).next().is_some())
-        .map(|ty| ty.name.as_str())
+    records_with_rules_with(&Ir::types_only(spec))
+}
+
+/// Record types that carry rules, in spec order of the types.
+pub(crate) fn records_with_rules_with<'s>(ir: &Ir<'s>) -> Vec<&'s str> {
+    ir.ids()
+        .filter(|id| matches!(ir.def(*id).kind, TypeKind::Record(_)))
+        .filter(|id| !ir.rules_on(*id).is_empty())
+        .map(|id| ir.def(id).name.as_str())
         .collect()
 }
 
@@ -604,7 +631,7 @@ mod tests {
     #[test]
     fn the_walk_reaches_rules_through_lists_and_maps_and_only_there() {
         let spec = test_rules::spec();
-        let plan = walk_plan(&spec);
+        let plan = walk_plan_with(&Ir::new(&spec));
         let names: Vec<&str> = plan.iter().map(WalkNode::name).collect();
         assert_eq!(names, ["SourceRef", "Bundle"]);
         let WalkNode::Record { children, .. } = &plan[1] else {
@@ -614,6 +641,76 @@ mod tests {
             children[1].shape,
             Shape::Map(Box::new(Shape::Named("SourceRef".into())))
         );
+    }
+
+    /// The cursor the SDK emitters still call and the IR agree on every rule path of the unit
+    /// test specs and of the repository's spec, so moving the SDK emitters to the IR changes no
+    /// byte.
+    #[test]
+    fn the_ir_answers_as_the_cursor_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let real = handshake_spec::load(&root).expect("the real spec loads");
+        let variant = handshake_spec::load_sources(
+            &crate::ir::tests::variant_sources(),
+            "spec/handshake.yaml",
+        )
+        .expect("the variant spec loads");
+        for spec in [test_rules::spec(), variant, real] {
+            let ir = Ir::new(&spec);
+            let name = |id: Option<TypeId>| id.map(|id| ir.def(id).name.as_str());
+            let mut compared = 0;
+            for (scope, path) in ir.rule_paths() {
+                assert_eq!(
+                    steps(&spec, name(scope), path),
+                    steps_with(&ir, scope, path),
+                    "{path} from {:?}",
+                    name(scope)
+                );
+                assert_eq!(
+                    element_type(&spec, name(scope), path).as_deref(),
+                    name(ir.element_of(scope, path)),
+                    "{path} from {:?}",
+                    name(scope)
+                );
+                compared += 1;
+            }
+            assert!(compared > 0);
+            let scopes: Vec<Option<TypeId>> =
+                std::iter::once(None).chain(ir.ids().map(Some)).collect();
+            for rule in &spec.rules {
+                let on = ir.id(&rule.on);
+                let conditions = std::iter::once(&rule.require).chain(&rule.when);
+                for condition in conditions.flat_map(Condition::walk) {
+                    for from in &scopes {
+                        match condition {
+                            Condition::MemberOf { list, matches, .. } => {
+                                for member in matches {
+                                    assert_eq!(
+                                        member_compares_uuids(
+                                            &spec,
+                                            name(on),
+                                            name(*from),
+                                            list,
+                                            member
+                                        ),
+                                        ir.member_compares_uuids(on, *from, list, member),
+                                        "{}",
+                                        rule.name
+                                    );
+                                }
+                            }
+                            Condition::SameAs { path, other } => assert_eq!(
+                                same_as_compares_uuids(&spec, name(on), name(*from), path, other),
+                                ir.same_as_compares_uuids(on, *from, path, other),
+                                "{}",
+                                rule.name
+                            ),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ use handshake_spec::model::{Meta, Primitive, Spec, TypeDef, TypeKind, TypeRef};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::ir::Ir;
 use crate::{CodegenError, GeneratedFile, marker};
 
 /// The spec source named in every generated Rust file's marker line.
@@ -41,31 +42,36 @@ pub use handshake_spec::reserved::rust::USED_NAMES as RESERVED_NAMES;
 /// on all cores: `types.rs` in chunks of [`TYPES_PER_PIECE`] types, every other file whole (see
 /// [`print_in_parallel`]). The output does not depend on how the work was split.
 pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, CodegenError> {
-    generate_in_pieces(spec, TYPES_PER_PIECE)
+    generate_with(&Ir::new(spec))
+}
+
+/// [`generate`] from the resolved spec.
+pub fn generate_with(ir: &Ir<'_>) -> Result<Vec<GeneratedFile>, CodegenError> {
+    generate_in_pieces(ir, TYPES_PER_PIECE)
 }
 
 /// [`generate`], printing `types.rs` in pieces of `types_per_piece` types.
 fn generate_in_pieces(
-    spec: &Spec,
+    ir: &Ir<'_>,
     types_per_piece: usize,
 ) -> Result<Vec<GeneratedFile>, CodegenError> {
-    check_names(spec)?;
-    let dir = spec.outputs.rust.trim_end_matches('/');
+    check_names(ir)?;
+    let dir = ir.spec.outputs.rust.trim_end_matches('/');
     let types_path = format!("{dir}/types.rs");
     let lifecycle_path = format!("{dir}/lifecycle.rs");
     let errors_path = format!("{dir}/errors.rs");
     let profiles_path = format!("{dir}/profiles.rs");
     let validate_path = format!("{dir}/validate.rs");
     let registry_path = format!("{dir}/registry.rs");
-    let chunks: Vec<&[TypeDef]> = spec.types.chunks(types_per_piece).collect();
+    let chunks: Vec<&[TypeDef]> = ir.spec.types.chunks(types_per_piece).collect();
     let mut pieces: Vec<Piece<'_>> = Vec::new();
     // `types.rs`: the module header with the first chunk, then one piece per further chunk.
     for (index, chunk) in chunks.iter().enumerate() {
         let path = &types_path;
         pieces.push(Box::new(move || {
-            let items = types::items(spec, chunk)?;
+            let items = types::items(ir, chunk)?;
             let tokens = if index == 0 {
-                let header = types::header(spec);
+                let header = types::header(ir);
                 quote! { #header #items }
             } else {
                 items
@@ -74,27 +80,27 @@ fn generate_in_pieces(
         }));
     }
     pieces.push(Box::new(|| {
-        print(&lifecycle_path, lifecycle::module(spec)?).map(Some)
+        print(&lifecycle_path, lifecycle::module(ir)?).map(Some)
     }));
     pieces.push(Box::new(|| {
-        print(&errors_path, errors::module(spec)?).map(Some)
+        print(&errors_path, errors::module(ir)?).map(Some)
     }));
     // `profiles.rs` only for specs with `profiles:` (§2.6.6.6).
-    pieces.push(Box::new(|| match profiles::module(spec)? {
+    pieces.push(Box::new(|| match profiles::module(ir)? {
         Some(tokens) => print(&profiles_path, tokens).map(Some),
         None => Ok(None),
     }));
     // `validate.rs` only for specs with `rules:`: the `Validate` impls of every record and union.
     pieces.push(Box::new(|| {
-        if spec.rules.is_empty() {
+        if ir.spec.rules.is_empty() {
             return Ok(None);
         }
-        print(&validate_path, validators::module(spec)?).map(Some)
+        print(&validate_path, validators::module(ir)?).map(Some)
     }));
 
     // `registry.rs`: the types and tables as data, for the code that is not generated.
     pieces.push(Box::new(|| {
-        print(&registry_path, registry::module(spec)?).map(Some)
+        print(&registry_path, registry::module(ir)?).map(Some)
     }));
 
     let mut printed = print_in_parallel(pieces).into_iter();
@@ -232,12 +238,13 @@ fn unsupported(path: &str, detail: String) -> CodegenError {
 }
 
 /// Refuse type and error names that would collide with names the Rust output uses itself.
-fn check_names(spec: &Spec) -> Result<(), CodegenError> {
-    let declared = spec
+fn check_names(ir: &Ir<'_>) -> Result<(), CodegenError> {
+    let declared = ir
+        .spec
         .types
         .iter()
         .map(|t| (t.name.as_str(), &t.meta))
-        .chain(spec.errors.iter().map(|e| (e.name.as_str(), &e.meta)));
+        .chain(ir.spec.errors.iter().map(|e| (e.name.as_str(), &e.meta)));
     for (name, meta) in declared {
         if RESERVED_NAMES.contains(&name) {
             return Err(unsupported(
@@ -364,7 +371,7 @@ fn capitalised(text: &str) -> String {
 }
 
 /// The Rust type of a type expression. `context` names the declaration for error messages.
-fn rust_type(spec: &Spec, ty: &TypeRef, meta: &Meta) -> Result<TokenStream, CodegenError> {
+fn rust_type(ir: &Ir<'_>, ty: &TypeRef, meta: &Meta) -> Result<TokenStream, CodegenError> {
     Ok(match ty {
         TypeRef::Primitive(primitive) => match primitive {
             Primitive::String => quote! { String },
@@ -377,7 +384,7 @@ fn rust_type(spec: &Spec, ty: &TypeRef, meta: &Meta) -> Result<TokenStream, Code
             Primitive::Json => quote! { serde_json::Value },
         },
         TypeRef::Named(name) => {
-            if spec.type_named(name).is_none() {
+            if ir.target(ty).is_none() {
                 return Err(unsupported(
                     &meta.location.to_string(),
                     format!("type `{name}` is not declared in the spec"),
@@ -387,26 +394,24 @@ fn rust_type(spec: &Spec, ty: &TypeRef, meta: &Meta) -> Result<TokenStream, Code
             quote! { #name }
         }
         TypeRef::List(item) => {
-            let item = rust_type(spec, item, meta)?;
+            let item = rust_type(ir, item, meta)?;
             quote! { Vec<#item> }
         }
         TypeRef::Map(value) => {
-            let value = rust_type(spec, value, meta)?;
+            let value = rust_type(ir, value, meta)?;
             quote! { std::collections::BTreeMap<String, #value> }
         }
     })
 }
 
 /// Whether values of a type implement `Display` (usable as `{field}` in an error message).
-fn is_displayable(spec: &Spec, ty: &TypeRef) -> bool {
+fn is_displayable(ir: &Ir<'_>, ty: &TypeRef) -> bool {
     match ty {
         TypeRef::Primitive(primitive) => !matches!(primitive, Primitive::Json),
-        TypeRef::Named(name) => spec.type_named(name).is_some_and(|t| {
-            matches!(
-                t.kind,
-                TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_)
-            )
-        }),
+        TypeRef::Named(_) => matches!(
+            ir.kind_of(ty),
+            Some(TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_))
+        ),
         TypeRef::List(_) | TypeRef::Map(_) => false,
     }
 }
@@ -434,8 +439,9 @@ mod tests {
     fn output_does_not_depend_on_how_types_rs_is_split() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let spec = handshake_spec::load(&root).expect("the real spec loads");
-        let whole = generate_in_pieces(&spec, usize::MAX).expect("generates");
-        assert_eq!(generate_in_pieces(&spec, 1).expect("generates"), whole);
+        let ir = Ir::new(&spec);
+        let whole = generate_in_pieces(&ir, usize::MAX).expect("generates");
+        assert_eq!(generate_in_pieces(&ir, 1).expect("generates"), whole);
         assert_eq!(generate(&spec).expect("generates"), whole);
     }
 }

@@ -30,6 +30,7 @@ use handshake_spec::model::{
 use serde_json::{Map, Value, json};
 
 use crate::CodegenError;
+use crate::ir::{Ir, TypeId};
 
 /// The longest identifier Postgres keeps without truncating (NAMEDATALEN - 1).
 pub const MAX_IDENTIFIER_LEN: usize = 63;
@@ -223,9 +224,21 @@ pub fn check_name(table: &str, column: &str) -> String {
 /// migrations") when the spec's tables cannot be laid out: a key or index naming a missing column,
 /// a foreign key to a record without a table, a name Postgres would truncate, and so on.
 pub fn schema(spec: &Spec) -> Result<Schema, CodegenError> {
+    schema_with(&Ir::new(spec))
+}
+
+/// [`schema`] from the resolved spec.
+pub fn schema_with(ir: &Ir<'_>) -> Result<Schema, CodegenError> {
     let mut tables = Vec::new();
-    for (type_def, record, table) in spec.stored_records() {
-        let (main, children) = stored_record_tables(spec, &type_def.name, record, table)?;
+    for id in ir.ids() {
+        let type_def = ir.def(id);
+        let TypeKind::Record(record) = &type_def.kind else {
+            continue;
+        };
+        let Some(table) = &record.table else {
+            continue;
+        };
+        let (main, children) = stored_record_tables(ir, id, record, table)?;
         tables.push(main);
         tables.extend(children);
     }
@@ -241,24 +254,25 @@ fn unstorable(detail: String) -> CodegenError {
 }
 
 fn stored_record_tables(
-    spec: &Spec,
-    record_name: &str,
+    ir: &Ir<'_>,
+    id: TypeId,
     record: &Record,
     table: &Table,
 ) -> Result<(TableSchema, Vec<TableSchema>), CodegenError> {
+    let record_name = ir.def(id).name.as_str();
     let mut columns = Vec::new();
     let mut child_fields = Vec::new();
     for field in &record.fields {
         match &field.storage {
             FieldStorage::ChildTable(child) => child_fields.push((field, child)),
             FieldStorage::Column | FieldStorage::Json => {
-                columns.push(column_for(spec, &table.name, field)?);
+                columns.push(column_for(ir, &table.name, field)?);
             }
         }
     }
     let mut foreign_keys = Vec::new();
     for fk in &table.foreign_keys {
-        let (ref_table, ref_pk) = referenced_key(spec, &table.name, &fk.references)?;
+        let (ref_table, ref_pk) = referenced_key(ir, &table.name, &fk.references)?;
         if ref_pk.len() != 1 {
             return Err(unstorable(format!(
                 "{}.{} references {} whose primary key has {} columns; a single-column foreign key needs a single-column key",
@@ -275,7 +289,7 @@ fn stored_record_tables(
             on_delete_cascade: false,
         });
     }
-    let (checks, unchecked_rules) = rules::table_rules(spec, record_name, record, &table.name);
+    let (checks, unchecked_rules) = rules::table_rules(ir, id, &table.name);
     let main = TableSchema {
         name: table.name.clone(),
         source: record_name.to_string(),
@@ -300,7 +314,7 @@ fn stored_record_tables(
     for (field, child) in child_fields {
         let element = match &field.ty {
             TypeRef::List(inner) => match inner.as_ref() {
-                TypeRef::Named(name) => match spec.type_named(name).map(|t| &t.kind) {
+                named @ TypeRef::Named(name) => match ir.kind_of(named) {
                     Some(TypeKind::Record(element)) => element,
                     _ => {
                         return Err(unstorable(format!(
@@ -350,7 +364,7 @@ fn stored_record_tables(
                     child.table, element_field.name
                 )));
             }
-            child_columns.push(column_for(spec, &child.table, element_field)?);
+            child_columns.push(column_for(ir, &child.table, element_field)?);
         }
         let mut primary_key = main.primary_key.clone();
         primary_key.push(POSITION_COLUMN.to_string());
@@ -383,11 +397,11 @@ fn stored_record_tables(
 }
 
 fn referenced_key(
-    spec: &Spec,
+    ir: &Ir<'_>,
     from_table: &str,
     record_name: &str,
 ) -> Result<(String, Vec<String>), CodegenError> {
-    match spec.type_named(record_name).map(|t| &t.kind) {
+    match ir.def_named(record_name).map(|t| &t.kind) {
         Some(TypeKind::Record(Record {
             table: Some(table), ..
         })) => Ok((table.name.clone(), table.primary_key.clone())),
@@ -397,11 +411,11 @@ fn referenced_key(
     }
 }
 
-fn column_for(spec: &Spec, table: &str, field: &Field) -> Result<Column, CodegenError> {
+fn column_for(ir: &Ir<'_>, table: &str, field: &Field) -> Result<Column, CodegenError> {
     let (ty, enum_values) = if field.storage == FieldStorage::Json {
         (ColumnType::Json, None)
     } else {
-        column_type(spec, table, field, &field.ty)?
+        column_type(ir, table, field, &field.ty)?
     };
     Ok(Column {
         name: field.name.clone(),
@@ -412,7 +426,7 @@ fn column_for(spec: &Spec, table: &str, field: &Field) -> Result<Column, Codegen
 }
 
 fn column_type(
-    spec: &Spec,
+    ir: &Ir<'_>,
     table: &str,
     field: &Field,
     ty: &TypeRef,
@@ -431,7 +445,7 @@ fn column_type(
             },
             None,
         ),
-        TypeRef::Named(name) => match spec.type_named(name).map(|t| &t.kind) {
+        TypeRef::Named(name) => match ir.kind_of(ty) {
             Some(TypeKind::Id) => (ColumnType::Uuid, None),
             Some(TypeKind::String(_)) => (ColumnType::Text, None),
             Some(TypeKind::Enum(values)) => (
@@ -439,10 +453,11 @@ fn column_type(
                 Some(values.iter().map(|v| v.name.clone()).collect()),
             ),
             Some(TypeKind::Record(_) | TypeKind::Union(_)) => (ColumnType::Json, None),
-            None if *name == spec.lifecycle.name => (
+            None if *name == ir.spec.lifecycle.name => (
                 ColumnType::Text,
                 Some(
-                    spec.lifecycle
+                    ir.spec
+                        .lifecycle
                         .states
                         .iter()
                         .map(|s| s.name.clone())

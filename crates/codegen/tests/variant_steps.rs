@@ -25,7 +25,9 @@ fn sql_names_variant_rules_not_expressible_and_keeps_the_column_rule() {
         panic!("Job is a record");
     };
     let table = record.table.as_ref().expect("Job has a table");
-    let (checks, unexpressed) = sql::rules::table_rules(&spec, "Job", record, &table.name);
+    let ir = handshake_codegen::ir::Ir::new(&spec);
+    let job = ir.id("Job").expect("Job is declared");
+    let (checks, unexpressed) = sql::rules::table_rules(&ir, job, &table.name);
     let checked: Vec<&str> = checks.iter().map(|c| c.rule.as_str()).collect();
     assert_eq!(checked, ["analysis_jobs_have_no_priority"]);
     assert_eq!(

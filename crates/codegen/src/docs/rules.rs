@@ -14,18 +14,20 @@ use handshake_spec::model::{
 };
 
 use super::{Pages, anchor, cell, one_line, sentence};
+use crate::ir::{Ir, Step, TypeId};
 use crate::rule_plan;
 
 /// The `### Rules` subsection of a type's section; nothing when no rule is on the type.
-pub(super) fn type_rules(out: &mut String, spec: &Spec, type_name: &str) {
-    let rules: Vec<&Rule> = rule_plan::rules_on(spec, type_name).collect();
+pub(super) fn type_rules(out: &mut String, ir: &Ir<'_>, id: TypeId) {
+    let rules = ir.rules_on(id);
     if rules.is_empty() {
         return;
     }
+    let type_name = &ir.def(id).name;
     let _ = writeln!(out, "\n### {type_name}: rules\n");
     let stored = matches!(
-        spec.type_named(type_name).map(|t| &t.kind),
-        Some(TypeKind::Record(record)) if record.table.is_some()
+        &ir.def(id).kind,
+        TypeKind::Record(record) if record.table.is_some()
     );
     if !stored {
         let _ = writeln!(
@@ -34,7 +36,7 @@ pub(super) fn type_rules(out: &mut String, spec: &Spec, type_name: &str) {
              unless a rule says otherwise.\n"
         );
     }
-    for rule in rules {
+    for rule in rules.iter().copied() {
         let _ = writeln!(
             out,
             "- **`{}`** `{}` ({}): {}",
@@ -52,7 +54,7 @@ pub(super) fn type_rules(out: &mut String, spec: &Spec, type_name: &str) {
         if let Some(decision) = &rule.meta.decision {
             let _ = writeln!(out, "  - **Decision:** {}", sentence(decision));
         }
-        for (target, reason) in gaps(spec, rule) {
+        for (target, reason) in gaps(ir, id, rule) {
             if target == "SQL" && !stored {
                 continue;
             }
@@ -329,7 +331,7 @@ fn words(condition: &Condition, must: bool) -> String {
 /// Targets that cannot express `rule`, each with the reason. The verdicts come from the JSON
 /// Schema and SQL generators themselves (`json_schema::rules`, `sql::rules`), so the docs can
 /// never claim a rule reaches a target that does not carry it.
-pub(crate) fn gaps(spec: &Spec, rule: &Rule) -> Vec<(&'static str, String)> {
+pub(crate) fn gaps(ir: &Ir<'_>, on: TypeId, rule: &Rule) -> Vec<(&'static str, String)> {
     let mut conditions: Vec<&Condition> = vec![&rule.require];
     conditions.extend(rule.when.as_ref());
     let mut gaps = Vec::new();
@@ -342,15 +344,15 @@ pub(crate) fn gaps(spec: &Spec, rule: &Rule) -> Vec<(&'static str, String)> {
             ),
         ));
     }
-    if let Some(reason) = sql_gap(spec, rule, &conditions) {
+    if let Some(reason) = sql_gap(ir, on, rule, &conditions) {
         gaps.push(("SQL", reason));
     }
     gaps
 }
 
 /// Why `rule` has no SQL CHECK, when it has none: the SQL generator decides, this explains.
-fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String> {
-    let Some(TypeKind::Record(record)) = spec.type_named(&rule.on).map(|t| &t.kind) else {
+fn sql_gap(ir: &Ir<'_>, on: TypeId, rule: &Rule, conditions: &[&Condition]) -> Option<String> {
+    let TypeKind::Record(record) = &ir.def(on).kind else {
         return Some(format!("`{}` is not a record.", rule.on));
     };
     let Some(table) = &record.table else {
@@ -359,7 +361,7 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
             rule.on
         ));
     };
-    let (_, unexpressed) = crate::sql::rules::table_rules(spec, &rule.on, record, &table.name);
+    let (_, unexpressed) = crate::sql::rules::table_rules(ir, on, &table.name);
     if !unexpressed.contains(&rule.name) {
         return None;
     }
@@ -408,10 +410,10 @@ fn sql_gap(spec: &Spec, rule: &Rule, conditions: &[&Condition]) -> Option<String
                     table.name
                 ));
             }
-            let column = p.0.len() == 1
-                && record.fields.iter().any(|f| {
-                    p.json_keys().eq([f.name.as_str()]) && f.storage == FieldStorage::Column
-                });
+            let column = ir.path(Some(on), p).is_ok_and(|resolved| {
+                matches!(resolved.steps.as_slice(),
+                    [Step::Field(step)] if step.field.storage == FieldStorage::Column)
+            });
             if !column {
                 return Some(format!(
                     "`{p}` is not a typed column of `{}` (it lives in a JSON document or a child table).",
@@ -458,12 +460,14 @@ mod tests {
     #[test]
     fn targets_that_cannot_express_a_rule_are_named_with_the_reason() {
         let spec = test_rules::spec();
-        let gaps = gaps(&spec, &rule("selectors_one_kind"));
+        let ir = Ir::new(&spec);
+        let source = ir.id("SourceRef").expect("declared");
+        let gaps = gaps(&ir, source, &rule("selectors_one_kind"));
         let targets: Vec<&str> = gaps.iter().map(|(t, _)| *t).collect();
         assert_eq!(targets, ["JSON Schema", "SQL"]);
         assert!(gaps[1].1.contains("no table"), "{}", gaps[1].1);
         let mut page = String::new();
-        type_rules(&mut page, &spec, "SourceRef");
+        type_rules(&mut page, &ir, source);
         assert_eq!(page.matches("*Not expressed in JSON Schema:*").count(), 1);
         assert!(
             !page.contains("*Not expressed in SQL:*"),

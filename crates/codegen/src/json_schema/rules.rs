@@ -18,10 +18,10 @@
 //! recomputes a SHA-256, which JSON Schema has no keyword for: a rule using any of them is left out of the schema and listed under `x-rules-not-expressible` on the record
 //! (rule, code, reason), so the gap is visible and tests can assert it.
 
-use handshake_spec::model::{
-    Condition, Field, FieldPath, PathStep, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
-};
+use handshake_spec::model::{Condition, FieldPath, Rule};
 use serde_json::{Map, Value, json};
+
+use crate::ir::{Ir, Step, TypeId, atom_holds, read_default};
 
 /// Why `all_equal` has no JSON Schema translation.
 pub const ALL_EQUAL_REASON: &str =
@@ -67,11 +67,11 @@ pub fn inexpressible_reason(rule: &Rule) -> Option<(&'static str, &'static str)>
 
 /// Adds the rules on `def` to its schema: an `allOf` of the expressible ones and an
 /// `x-rules-not-expressible` list of the others. Nothing is added for a type without rules.
-pub(super) fn annotate(spec: &Spec, def: &TypeDef, schema: &mut Map<String, Value>) {
+pub(super) fn annotate(ir: &Ir<'_>, id: TypeId, schema: &mut Map<String, Value>) {
     let mut entries = Vec::new();
     let mut inexpressible = Vec::new();
-    for rule in spec.rules.iter().filter(|r| r.on == def.name) {
-        match rule_schema(spec, rule) {
+    for rule in ir.rules_on(id) {
+        match rule_schema(ir, id, rule) {
             Some(entry) => entries.push(Value::Object(entry)),
             None => inexpressible.push(json!({
                 "rule": rule.name,
@@ -96,13 +96,13 @@ pub fn rule_comment(rule: &Rule) -> String {
     format!("{} {}", rule.code, rule.meta.clause)
 }
 
-fn rule_schema(spec: &Spec, rule: &Rule) -> Option<Map<String, Value>> {
-    let require = condition(spec, &rule.on, &rule.require)?;
+fn rule_schema(ir: &Ir<'_>, on: TypeId, rule: &Rule) -> Option<Map<String, Value>> {
+    let require = condition(ir, on, &rule.require)?;
     let mut entry = Map::new();
     entry.insert("$comment".into(), Value::String(rule_comment(rule)));
     match &rule.when {
         Some(when) => {
-            let when = condition(spec, &rule.on, when)?;
+            let when = condition(ir, on, when)?;
             entry.insert("if".into(), Value::Object(when));
             entry.insert("then".into(), Value::Object(require));
         }
@@ -112,13 +112,13 @@ fn rule_schema(spec: &Spec, rule: &Rule) -> Option<Map<String, Value>> {
 }
 
 /// The schema of a condition on a value of type `scope`; `None` when it is not expressible.
-fn condition(spec: &Spec, scope: &str, condition: &Condition) -> Option<Map<String, Value>> {
+fn condition(ir: &Ir<'_>, scope: TypeId, condition: &Condition) -> Option<Map<String, Value>> {
     let mut out = Map::new();
     match condition {
         Condition::All(items) | Condition::Any(items) => {
             let items = items
                 .iter()
-                .map(|c| condition_value(spec, scope, c))
+                .map(|c| condition_value(ir, scope, c))
                 .collect::<Option<Vec<_>>>()?;
             let key = if matches!(condition, Condition::All(_)) {
                 "allOf"
@@ -128,25 +128,25 @@ fn condition(spec: &Spec, scope: &str, condition: &Condition) -> Option<Map<Stri
             out.insert(key.into(), Value::Array(items));
         }
         Condition::Not(inner) => {
-            out.insert("not".into(), condition_value(spec, scope, inner)?);
+            out.insert("not".into(), condition_value(ir, scope, inner)?);
         }
         Condition::Absent(path) => {
             let present = Condition::Present(path.clone());
-            out.insert("not".into(), condition_value(spec, scope, &present)?);
+            out.insert("not".into(), condition_value(ir, scope, &present)?);
         }
         Condition::NotEquals { path, value } => {
             let equals = Condition::Equals {
                 path: path.clone(),
                 value: value.clone(),
             };
-            out.insert("not".into(), condition_value(spec, scope, &equals)?);
+            out.insert("not".into(), condition_value(ir, scope, &equals)?);
         }
         Condition::NoneOf { path, values } => {
             let one_of = Condition::OneOf {
                 path: path.clone(),
                 values: values.clone(),
             };
-            out.insert("not".into(), condition_value(spec, scope, &one_of)?);
+            out.insert("not".into(), condition_value(ir, scope, &one_of)?);
         }
         Condition::AllEqual { .. }
         | Condition::MemberOf { .. }
@@ -157,19 +157,19 @@ fn condition(spec: &Spec, scope: &str, condition: &Condition) -> Option<Map<Stri
         | Condition::HashOf { .. } => {
             return None;
         }
-        Condition::Present(path) => return Some(along(spec, scope, path, condition, Map::new())),
+        Condition::Present(path) => return along(ir, scope, path, condition, Map::new()),
         Condition::Equals { path, value } => {
             let mut leaf = Map::new();
             leaf.insert("const".into(), value.clone());
-            return Some(along(spec, scope, path, condition, leaf));
+            return along(ir, scope, path, condition, leaf);
         }
         Condition::OneOf { path, values } => {
             let mut leaf = Map::new();
             leaf.insert("enum".into(), Value::Array(values.clone()));
-            return Some(along(spec, scope, path, condition, leaf));
+            return along(ir, scope, path, condition, leaf);
         }
         Condition::Length { path, min, max } => {
-            let is_list = matches!(leaf_type(spec, scope, path), Some(TypeRef::List(_)));
+            let is_list = ir.path(Some(scope), path).ok()?.ends_at_list();
             let (min_key, max_key) = if is_list {
                 ("minItems", "maxItems")
             } else {
@@ -182,72 +182,28 @@ fn condition(spec: &Spec, scope: &str, condition: &Condition) -> Option<Map<Stri
             if let Some(max) = max {
                 leaf.insert(max_key.into(), (*max).into());
             }
-            return Some(along(spec, scope, path, condition, leaf));
+            return along(ir, scope, path, condition, leaf);
         }
         Condition::Contains { path, value } => {
             let mut leaf = Map::new();
             leaf.insert("contains".into(), json!({ "const": value }));
-            return Some(along(spec, scope, path, condition, leaf));
+            return along(ir, scope, path, condition, leaf);
         }
         Condition::Each {
             path,
             condition: inner,
         } => {
-            let element = element_type(spec, scope, path)?;
+            let element = ir.element_of(Some(scope), path)?;
             let mut leaf = Map::new();
-            leaf.insert("items".into(), condition_value(spec, &element, inner)?);
-            return Some(along(spec, scope, path, condition, leaf));
+            leaf.insert("items".into(), condition_value(ir, element, inner)?);
+            return along(ir, scope, path, condition, leaf);
         }
     }
     Some(out)
 }
 
-fn condition_value(spec: &Spec, scope: &str, c: &Condition) -> Option<Value> {
-    condition(spec, scope, c).map(Value::Object)
-}
-
-/// A path step resolved against the types: a field (its declaration, when known), or a
-/// `[variant]` step with the union's tag property.
-enum Resolved<'s> {
-    Field(&'s str, Option<&'s Field>),
-    Variant { tag: String, variant: &'s str },
-}
-
-/// Resolves every step of `path` from a value of type `scope`.
-fn resolve<'s>(spec: &'s Spec, scope: &str, path: &'s FieldPath) -> Vec<Resolved<'s>> {
-    let mut current = Some(scope.to_string());
-    let mut selected: Option<&'s Variant> = None;
-    let mut out = Vec::new();
-    for step in &path.0 {
-        match step {
-            PathStep::Variant(name) => {
-                let union = match current.as_deref().and_then(|t| spec.type_named(t)) {
-                    Some(TypeDef {
-                        kind: TypeKind::Union(union),
-                        ..
-                    }) => Some(union),
-                    _ => None,
-                };
-                selected = union.and_then(|u| u.variants.iter().find(|v| &v.name == name));
-                out.push(Resolved::Variant {
-                    tag: union.map(|u| u.tag.clone()).unwrap_or_default(),
-                    variant: name,
-                });
-            }
-            PathStep::Field(name) => {
-                let found = match selected.take() {
-                    Some(variant) => variant.fields.iter().find(|f| &f.name == name),
-                    None => current.as_deref().and_then(|t| field(spec, t, name)),
-                };
-                current = match found.map(|f| &f.ty) {
-                    Some(TypeRef::Named(next)) => Some(next.clone()),
-                    _ => None,
-                };
-                out.push(Resolved::Field(name, found));
-            }
-        }
-    }
-    out
+fn condition_value(ir: &Ir<'_>, scope: TypeId, c: &Condition) -> Option<Value> {
+    condition(ir, scope, c).map(Value::Object)
 }
 
 /// Nests `leaf` under the `properties` of each step of `path`, requiring a step exactly when its
@@ -255,24 +211,25 @@ fn resolve<'s>(spec: &'s Spec, scope: &str, path: &'s FieldPath) -> Vec<Resolved
 /// merged into the union's schema (tag required) when absence makes `atom` false, else an
 /// `if` (the tag is the variant) / `then` (the rest of the path), so another variant passes.
 fn along(
-    spec: &Spec,
-    scope: &str,
+    ir: &Ir<'_>,
+    scope: TypeId,
     path: &FieldPath,
     atom: &Condition,
     leaf: Map<String, Value>,
-) -> Map<String, Value> {
-    let steps = resolve(spec, scope, path);
+) -> Option<Map<String, Value>> {
+    let resolved = ir.path(Some(scope), path).ok()?;
+    let steps = &resolved.steps;
     let mut schema = leaf;
     for (index, step) in steps.iter().enumerate().rev() {
         match step {
-            Resolved::Variant { tag, variant } => {
+            Step::Variant { tag, variant, .. } => {
                 let mut test = Map::new();
                 test.insert(
                     "properties".into(),
-                    json!({ tag.as_str(): { "const": variant } }),
+                    json!({ *tag: { "const": variant.name } }),
                 );
                 test.insert("required".into(), json!([tag]));
-                schema = if holds(atom, None) {
+                schema = if atom_holds(atom, None) {
                     let mut conditional = Map::new();
                     conditional.insert("if".into(), Value::Object(test));
                     conditional.insert("then".into(), Value::Object(schema));
@@ -281,25 +238,33 @@ fn along(
                     merge(test, schema)
                 };
             }
-            Resolved::Field(name, found) => {
-                let absent_holds = match found.and_then(|f| f.default.clone()) {
+            Step::Tag { key, .. } => schema = property(key, schema, atom_holds(atom, None)),
+            Step::Field(field) => {
+                let absent_holds = match field.default() {
                     // Absent with a default: the default is read instead, and the rest of the
                     // path in it.
-                    Some(default) => holds(atom, lookup(&default, &steps[index + 1..]).as_ref()),
-                    None => holds(atom, None),
+                    Some(default) => {
+                        atom_holds(atom, read_default(default, &steps[index + 1..]).as_ref())
+                    }
+                    None => atom_holds(atom, None),
                 };
-                let mut outer = Map::new();
-                let mut properties = Map::new();
-                properties.insert((*name).to_string(), Value::Object(schema));
-                outer.insert("properties".into(), Value::Object(properties));
-                if !absent_holds {
-                    outer.insert("required".into(), json!([name]));
-                }
-                schema = outer;
+                schema = property(field.key(), schema, absent_holds);
             }
         }
     }
-    schema
+    Some(schema)
+}
+
+/// `{"properties": {name: schema}}`, with `name` required unless its absence satisfies the atom.
+fn property(name: &str, schema: Map<String, Value>, absent_holds: bool) -> Map<String, Value> {
+    let mut outer = Map::new();
+    let mut properties = Map::new();
+    properties.insert(name.to_string(), Value::Object(schema));
+    outer.insert("properties".into(), Value::Object(properties));
+    if !absent_holds {
+        outer.insert("required".into(), json!([name]));
+    }
+    outer
 }
 
 /// `test` (the tag's `const`, tag required) and `rest` (the schema of the variant's fields) as one
@@ -317,72 +282,4 @@ fn merge(test: Map<String, Value>, rest: Map<String, Value>) -> Map<String, Valu
         }
     }
     out
-}
-
-/// Reads `rest` inside a JSON value (a default), `None` when a step is missing or a variant step
-/// does not match.
-fn lookup(value: &Value, rest: &[Resolved<'_>]) -> Option<Value> {
-    let mut current = value;
-    for step in rest {
-        match step {
-            Resolved::Field(name, _) => current = current.get(*name)?,
-            Resolved::Variant { tag, variant } => {
-                if current.get(tag.as_str()).and_then(Value::as_str) != Some(variant) {
-                    return None;
-                }
-            }
-        }
-    }
-    Some(current.clone())
-}
-
-/// Whether an atom holds on the value at its path (`None`: absent). Only atoms reach here;
-/// `each` over a default list is judged element by element without nested defaults.
-fn holds(atom: &Condition, value: Option<&Value>) -> bool {
-    match (atom, value) {
-        (Condition::Present(_), value) => value.is_some(),
-        (Condition::Equals { value: wanted, .. }, Some(value)) => value == wanted,
-        (Condition::OneOf { values, .. }, Some(value)) => values.contains(value),
-        (Condition::Contains { value: wanted, .. }, Some(Value::Array(items))) => {
-            items.contains(wanted)
-        }
-        (Condition::Length { min, max, .. }, Some(value)) => {
-            let length = match value {
-                Value::String(text) => text.chars().count() as u64,
-                Value::Array(items) => items.len() as u64,
-                _ => return false,
-            };
-            min.is_none_or(|min| length >= min) && max.is_none_or(|max| length <= max)
-        }
-        // Vacuous on absence and on an empty default list.
-        (Condition::Each { .. } | Condition::Length { .. }, None) => true,
-        // A non-empty default list of records (the spec has none: its list defaults are lists of
-        // enum values) would need the element condition evaluated here; it is taken as holding.
-        (Condition::Each { .. }, Some(_)) => true,
-        _ => false,
-    }
-}
-
-fn field<'s>(spec: &'s Spec, scope: &str, name: &str) -> Option<&'s Field> {
-    match &spec.type_named(scope)?.kind {
-        TypeKind::Record(record) => record.fields.iter().find(|f| f.name == name),
-        _ => None,
-    }
-}
-
-fn leaf_type<'s>(spec: &'s Spec, scope: &str, path: &'s FieldPath) -> Option<&'s TypeRef> {
-    match resolve(spec, scope, path).last()? {
-        Resolved::Field(_, found) => found.map(|f| &f.ty),
-        Resolved::Variant { .. } => None,
-    }
-}
-
-fn element_type(spec: &Spec, scope: &str, path: &FieldPath) -> Option<String> {
-    match leaf_type(spec, scope, path)? {
-        TypeRef::List(inner) => match inner.as_ref() {
-            TypeRef::Named(name) => Some(name.clone()),
-            _ => None,
-        },
-        _ => None,
-    }
 }

@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use handshake_spec::model::{Backfill, Location, Spec, TypeKind, TypeRef};
+use handshake_spec::model::{Backfill, Location, TypeKind, TypeRef};
 
+use crate::ir::{Ir, TypeId};
 use crate::sql::{Schema, TableSchema};
 
 /// What the spec declares about one table of the schema it describes.
@@ -69,12 +70,13 @@ pub(crate) struct Declarations {
 }
 
 /// Declarations per table of `schema` (the schema `spec` describes), keyed by table name.
-pub(crate) fn declarations(spec: &Spec, schema: &Schema) -> Declarations {
+pub(crate) fn declarations(ir: &Ir<'_>, schema: &Schema) -> Declarations {
+    let spec = ir.spec;
     Declarations {
         tables: schema
             .tables
             .iter()
-            .map(|table| (table.name.clone(), for_table(spec, table)))
+            .map(|table| (table.name.clone(), for_table(ir, table)))
             .collect(),
         removed_tables: spec
             .evolution
@@ -107,17 +109,16 @@ pub(crate) fn declarations(spec: &Spec, schema: &Schema) -> Declarations {
     }
 }
 
-fn for_table(spec: &Spec, table: &TableSchema) -> TableDeclarations {
-    let record_name = match table.source.split_once('.') {
-        None => Some(table.source.clone()),
-        Some((parent, field)) => element_record(spec, parent, field),
+fn for_table(ir: &Ir<'_>, table: &TableSchema) -> TableDeclarations {
+    let spec = ir.spec;
+    let record = match table.source.split_once('.') {
+        None => ir.id(&table.source),
+        Some((parent, field)) => element_record(ir, parent, field),
     };
-    let Some(record_name) = record_name else {
+    let Some(type_def) = record.map(|id| ir.def(id)) else {
         return TableDeclarations::default();
     };
-    let Some(type_def) = spec.type_named(&record_name) else {
-        return TableDeclarations::default();
-    };
+    let record_name = type_def.name.clone();
     let TypeKind::Record(record) = &type_def.kind else {
         return TableDeclarations::default();
     };
@@ -146,7 +147,7 @@ fn for_table(spec: &Spec, table: &TableSchema) -> TableDeclarations {
                 .insert(field.name.clone(), backfill.value.clone());
         }
         if let TypeRef::Named(enum_name) = &field.ty
-            && let Some(enum_type) = spec.type_named(enum_name)
+            && let Some(enum_type) = ir.target(&field.ty).map(|id| ir.def(id))
             && matches!(enum_type.kind, TypeKind::Enum(_))
         {
             out.enum_types.insert(
@@ -171,15 +172,10 @@ fn for_table(spec: &Spec, table: &TableSchema) -> TableDeclarations {
     out
 }
 
-fn element_record(spec: &Spec, parent: &str, field: &str) -> Option<String> {
-    let TypeKind::Record(record) = &spec.type_named(parent)?.kind else {
+/// The record a child table `parent.field` stores: the element type of the list field.
+fn element_record(ir: &Ir<'_>, parent: &str, field: &str) -> Option<TypeId> {
+    let TypeKind::Record(record) = &ir.def(ir.id(parent)?).kind else {
         return None;
     };
-    match &record.fields.iter().find(|f| f.name == field)?.ty {
-        TypeRef::List(inner) => match inner.as_ref() {
-            TypeRef::Named(name) => Some(name.clone()),
-            _ => None,
-        },
-        _ => None,
-    }
+    ir.element(&record.fields.iter().find(|f| f.name == field)?.ty)
 }

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use handshake_spec::model::{Spec, TypeKind};
 
+use crate::ir::Ir;
+
 use super::{header, one_line, py_string, py_tuple};
 
 /// Names `profiles.py` exports, for the package's `__init__.py`.
@@ -21,13 +23,20 @@ pub(super) const EXPORTS: [&str; 8] = [
 ];
 
 /// `profiles.py`, or `None` when the spec has no profiles.
+// used by the SDK emitters until they read the IR
 pub(super) fn profiles_file(spec: &Spec) -> Option<String> {
+    profiles_file_with(&Ir::types_only(spec))
+}
+
+/// [`profiles_file`] from the resolved spec.
+pub(super) fn profiles_file_with(ir: &Ir<'_>) -> Option<String> {
+    let spec = ir.spec;
     if spec.profiles.is_empty() {
         return None;
     }
     let state = &spec.lifecycle.name;
     let typed_kinds = matches!(
-        spec.type_named("JobKind").map(|t| &t.kind),
+        ir.def_named("JobKind").map(|t| &t.kind),
         Some(TypeKind::Enum(_))
     );
     let kind = if typed_kinds { "JobKind" } else { "str" };

@@ -1,6 +1,6 @@
 //! `errors.rs`: the spec's typed errors as one `thiserror` enum with stable codes and clauses.
 
-use handshake_spec::model::{ErrorDef, Spec};
+use handshake_spec::model::ErrorDef;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -8,16 +8,17 @@ use super::{
     doc, doc_lines, ident, is_displayable, module_doc, named_types, rust_type, unsupported,
 };
 use crate::CodegenError;
+use crate::ir::Ir;
 
 /// Field names `thiserror` treats specially (`source` becomes the error source, `backtrace` is
 /// captured); a spec field with one of these names would change the error's behaviour.
 const THISERROR_FIELD_NAMES: &[&str] = &["source", "backtrace"];
 
 /// The whole `errors.rs` module.
-pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
-    if spec.errors.is_empty() {
+pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
+    if ir.spec.errors.is_empty() {
         return Err(unsupported(
-            &spec.lifecycle.meta.location.to_string(),
+            &ir.spec.lifecycle.meta.location.to_string(),
             "the spec declares no errors; the rust target needs at least IllegalTransition"
                 .to_owned(),
         ));
@@ -28,7 +29,7 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
         "Codes are never reused for another meaning. Generated from `spec/*.yaml`.",
     ]);
     let mut used = Vec::new();
-    for error in &spec.errors {
+    for error in &ir.spec.errors {
         for field in &error.fields {
             named_types(&field.ty, &mut used);
         }
@@ -38,7 +39,7 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
     } else {
         let used = used
             .iter()
-            .map(|name| ident(name, &spec.lifecycle.meta))
+            .map(|name| ident(name, &ir.spec.lifecycle.meta))
             .collect::<Result<Vec<_>, _>>()?;
         quote! { use super::types::{#(#used),*}; }
     };
@@ -47,9 +48,9 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
     let mut code_arms = Vec::new();
     let mut clause_arms = Vec::new();
     let mut codes = Vec::new();
-    for error in &spec.errors {
+    for error in &ir.spec.errors {
         let name = ident(&error.name, &error.meta)?;
-        let message = thiserror_message(spec, error)?;
+        let message = thiserror_message(ir, error)?;
         let docs = doc(&error.meta);
         let code_doc = doc_lines(&[String::new(), format!("Code: `{}`.", error.code)]);
         let mut members = Vec::new();
@@ -64,7 +65,7 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
                 ));
             }
             let field_name = ident(&field.name, &field.meta)?;
-            let ty = rust_type(spec, &field.ty, &field.meta)?;
+            let ty = rust_type(ir, &field.ty, &field.meta)?;
             let ty = if field.required {
                 ty
             } else {
@@ -125,7 +126,7 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
 
 /// Turn a spec message template into a `thiserror` format string: `{field}` stays an
 /// interpolation (the field must exist and be displayable), every other brace is escaped.
-fn thiserror_message(spec: &Spec, error: &ErrorDef) -> Result<String, CodegenError> {
+fn thiserror_message(ir: &Ir<'_>, error: &ErrorDef) -> Result<String, CodegenError> {
     let location = error.meta.location.to_string();
     let mut out = String::with_capacity(error.message.len());
     let mut rest = error.message.as_str();
@@ -149,7 +150,7 @@ fn thiserror_message(spec: &Spec, error: &ErrorDef) -> Result<String, CodegenErr
                     ),
                 ));
             };
-            if !field.required || !is_displayable(spec, &field.ty) {
+            if !field.required || !is_displayable(ir, &field.ty) {
                 return Err(unsupported(
                     &location,
                     format!(

@@ -4,13 +4,14 @@
 //! this module adds the transition table, the rejected diagram edges and the checks.
 
 use handshake_spec::model::{
-    ErrorDef, Field, Lifecycle, Meta, Spec, TransitionOrigin, TypeKind, TypeRef,
+    ErrorDef, Field, Lifecycle, Meta, TransitionOrigin, TypeKind, TypeRef,
 };
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::{ident, module_doc, one_line, unsupported, variant_ident};
 use crate::CodegenError;
+use crate::ir::Ir;
 
 /// Error declared by the spec that `check_transition` returns for an edge not in the table.
 pub(super) const ILLEGAL_TRANSITION: &str = "IllegalTransition";
@@ -18,9 +19,9 @@ pub(super) const ILLEGAL_TRANSITION: &str = "IllegalTransition";
 pub(super) const TERMINAL_STATE: &str = "TerminalState";
 
 /// The whole `lifecycle.rs` module.
-pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
-    let lifecycle = &spec.lifecycle;
-    check_state_enum(spec, lifecycle)?;
+pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
+    let lifecycle = &ir.spec.lifecycle;
+    check_state_enum(ir, lifecycle)?;
     let meta = &lifecycle.meta;
     let state_type = ident(&lifecycle.name, meta)?;
     let state = |name: &str, at: &Meta| -> Result<Ident, CodegenError> {
@@ -122,7 +123,7 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
     } else {
         quote! { matches!(self, #(Self::#terminal)|*) }
     };
-    let check_body = check_transition_body(spec, lifecycle)?;
+    let check_body = check_transition_body(ir, lifecycle)?;
 
     let can_doc = format!(
         " Whether `self → to` is in the transition table ({}); a generated match, not a search.",
@@ -209,9 +210,9 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
 }
 
 /// The lifecycle's enum in `types` must list exactly the states, in order, or the two would drift.
-fn check_state_enum(spec: &Spec, lifecycle: &Lifecycle) -> Result<(), CodegenError> {
+fn check_state_enum(ir: &Ir<'_>, lifecycle: &Lifecycle) -> Result<(), CodegenError> {
     let location = lifecycle.meta.location.to_string();
-    let Some(type_def) = spec.type_named(&lifecycle.name) else {
+    let Some(type_def) = ir.def_named(&lifecycle.name) else {
         return Err(unsupported(
             &location,
             format!(
@@ -241,9 +242,9 @@ fn check_state_enum(spec: &Spec, lifecycle: &Lifecycle) -> Result<(), CodegenErr
 }
 
 /// `check_transition`: terminal states first (if the spec has an error for it), then the table.
-fn check_transition_body(spec: &Spec, lifecycle: &Lifecycle) -> Result<TokenStream, CodegenError> {
+fn check_transition_body(ir: &Ir<'_>, lifecycle: &Lifecycle) -> Result<TokenStream, CodegenError> {
     let location = lifecycle.meta.location.to_string();
-    let Some(illegal) = spec.errors.iter().find(|e| e.name == ILLEGAL_TRANSITION) else {
+    let Some(illegal) = ir.spec.errors.iter().find(|e| e.name == ILLEGAL_TRANSITION) else {
         return Err(unsupported(
             &location,
             format!(
@@ -272,7 +273,7 @@ fn check_transition_body(spec: &Spec, lifecycle: &Lifecycle) -> Result<TokenStre
     let illegal_error =
         quote! { ModelError::IllegalTransition { #from_name: #from_value, #to_name: #to_value } };
 
-    let terminal_check = match spec.errors.iter().find(|e| e.name == TERMINAL_STATE) {
+    let terminal_check = match ir.spec.errors.iter().find(|e| e.name == TERMINAL_STATE) {
         None => quote! {},
         Some(terminal) => {
             let [field] = terminal.fields.as_slice() else {

@@ -7,12 +7,13 @@
 //! Emitted only when the spec declares profiles; the kind-bound parts only when `JobKind` is an
 //! enum (the loader then guarantees every value is bound to exactly one profile).
 
-use handshake_spec::model::{Profile, Spec, TypeKind, TypeRef};
+use handshake_spec::model::{Profile, TypeKind, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc, ident, module_doc, unsupported, variant_ident};
 use crate::CodegenError;
+use crate::ir::Ir;
 
 /// The enum of job kinds the registry is keyed by.
 const JOB_KIND: &str = "JobKind";
@@ -20,17 +21,17 @@ const JOB_KIND: &str = "JobKind";
 const PLANNED_OPERATION: &str = "PlannedOperation";
 
 /// The whole `profiles.rs` module; `None` when the spec has no profiles.
-pub(super) fn module(spec: &Spec) -> Result<Option<TokenStream>, CodegenError> {
-    if spec.profiles.is_empty() {
+pub(super) fn module(ir: &Ir<'_>) -> Result<Option<TokenStream>, CodegenError> {
+    if ir.spec.profiles.is_empty() {
         return Ok(None);
     }
     let header = module_doc(&[
         "Job profiles (§2.6.6.6) as data: ids, bound job kinds, operations, capabilities, plans and",
         "how profile statuses map onto the lifecycle. Generated from `spec/*.yaml`.",
     ]);
-    let state_name = &spec.lifecycle.name;
-    let state = ident(state_name, &spec.lifecycle.meta)?;
-    let kind_values = spec.type_named(JOB_KIND).and_then(|t| match &t.kind {
+    let state_name = &ir.spec.lifecycle.name;
+    let state = ident(state_name, &ir.spec.lifecycle.meta)?;
+    let kind_values = ir.def_named(JOB_KIND).and_then(|t| match &t.kind {
         TypeKind::Enum(values) => Some((t, values)),
         _ => None,
     });
@@ -45,10 +46,10 @@ pub(super) fn module(spec: &Spec) -> Result<Option<TokenStream>, CodegenError> {
 
     let mut constants = Vec::new();
     let mut names = Vec::new();
-    for profile in &spec.profiles {
+    for profile in &ir.spec.profiles {
         let constant = format_ident!("{}", profile.name.to_uppercase());
         constants.push(profile_constant(
-            spec,
+            ir,
             profile,
             &constant,
             &state,
@@ -62,7 +63,8 @@ pub(super) fn module(spec: &Spec) -> Result<Option<TokenStream>, CodegenError> {
         Some((kind_def, values)) => {
             let mut arms = Vec::new();
             for value in values.iter() {
-                let owner = spec
+                let owner = ir
+                    .spec
                     .profiles
                     .iter()
                     .find(|p| p.job_kinds.contains(&value.name))
@@ -91,8 +93,8 @@ pub(super) fn module(spec: &Spec) -> Result<Option<TokenStream>, CodegenError> {
         None => quote! {},
     };
 
-    let parsers = record_parsers(spec, kind_values.is_some())?;
-    let operations = operation_registry(spec)?;
+    let parsers = record_parsers(ir, kind_values.is_some())?;
+    let operations = operation_registry(ir)?;
 
     Ok(Some(quote! {
         #header
@@ -166,20 +168,21 @@ pub(super) fn module(spec: &Spec) -> Result<Option<TokenStream>, CodegenError> {
 
 /// `impl PlannedOperation { pub const fn profile(&self) }` when the spec's `PlannedOperation` is a
 /// union whose variants the profiles claim (the loader then guarantees each exactly once).
-fn operation_registry(spec: &Spec) -> Result<TokenStream, CodegenError> {
-    let Some(def) = spec.type_named(PLANNED_OPERATION) else {
+fn operation_registry(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
+    let Some(def) = ir.def_named(PLANNED_OPERATION) else {
         return Ok(quote! {});
     };
     let TypeKind::Union(union) = &def.kind else {
         return Ok(quote! {});
     };
-    if !spec.profiles.iter().any(|p| !p.operations.is_empty()) {
+    if !ir.spec.profiles.iter().any(|p| !p.operations.is_empty()) {
         return Ok(quote! {});
     }
     let name = ident(&def.name, &def.meta)?;
     let mut arms = Vec::new();
     for variant in &union.variants {
-        let owner = spec
+        let owner = ir
+            .spec
             .profiles
             .iter()
             .find(|p| p.operations.contains(&variant.name))
@@ -208,7 +211,7 @@ fn operation_registry(spec: &Spec) -> Result<TokenStream, CodegenError> {
 
 /// `pub const NAME: ProfileDef = ProfileDef { … };` for one profile.
 fn profile_constant(
-    spec: &Spec,
+    ir: &Ir<'_>,
     profile: &Profile,
     constant: &proc_macro2::Ident,
     state: &proc_macro2::Ident,
@@ -218,7 +221,7 @@ fn profile_constant(
     let name = &profile.name;
     let profile_id = &profile.profile_id;
     let kinds = if typed_kinds {
-        let kind_def = spec.type_named(JOB_KIND);
+        let kind_def = ir.def_named(JOB_KIND);
         profile
             .job_kinds
             .iter()
@@ -283,16 +286,16 @@ fn profile_constant(
 }
 
 /// `impl R { pub fn from_json(…) }` for every record with a required or optional `JobKind` field.
-fn record_parsers(spec: &Spec, typed_kinds: bool) -> Result<TokenStream, CodegenError> {
+fn record_parsers(ir: &Ir<'_>, typed_kinds: bool) -> Result<TokenStream, CodegenError> {
     if !typed_kinds
         || !["UnknownEnumValue", "InvalidRecord"]
             .iter()
-            .all(|name| spec.errors.iter().any(|e| e.name == *name))
+            .all(|name| ir.spec.errors.iter().any(|e| e.name == *name))
     {
         return Ok(quote! {});
     }
     let mut out = Vec::new();
-    for def in &spec.types {
+    for def in &ir.spec.types {
         let TypeKind::Record(record) = &def.kind else {
             continue;
         };

@@ -11,27 +11,28 @@
 //!   of functions generic over the type (the `handshake` command, the fuzz checks, the
 //!   conformance tests) without a hand-kept list or a build script that parses generated code.
 
-use handshake_spec::model::{FieldStorage, Spec, TypeKind};
+use handshake_spec::model::{FieldStorage, TypeKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::module_doc;
 use crate::CodegenError;
+use crate::ir::Ir;
 use crate::names::snake_case;
 
 /// The whole `registry.rs` module.
-pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
+pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     let header = module_doc(&[
         "Every type and table of the spec as data, and macros that hand every type to a callback.",
         "Generated from `spec/*.yaml`; consumers read these instead of re-deriving them.",
     ]);
-    let has_rules = !spec.rules.is_empty();
+    let has_rules = !ir.spec.rules.is_empty();
     let mut infos = Vec::new();
     let mut all = Vec::new();
     let mut roots = Vec::new();
     let mut tables = Vec::new();
     let mut table_consts = Vec::new();
-    for def in &spec.types {
+    for def in &ir.spec.types {
         let name = &def.name;
         let ty = format_ident!("{}", name);
         let root = def.root;

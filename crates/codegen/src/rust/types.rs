@@ -1,7 +1,7 @@
 //! `types.rs`: every spec type in spec order (ids, constrained strings, enums, records, unions).
 
 use handshake_spec::model::{
-    EnumValue, Field, Meta, Primitive, Spec, StringConstraints, TypeDef, TypeKind, TypeRef, Union,
+    EnumValue, Field, Meta, Primitive, StringConstraints, TypeDef, TypeKind, TypeRef, Union,
 };
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -11,19 +11,20 @@ use super::{
     doc, field_ident, field_rename, ident, module_doc, rust_type, unsupported, variant_ident,
 };
 use crate::CodegenError;
+use crate::ir::Ir;
 use crate::names::snake_case;
 
 /// The head of `types.rs`: the module docs, the imports and the spec's identity constants.
-pub(super) fn header(spec: &Spec) -> TokenStream {
+pub(super) fn header(ir: &Ir<'_>) -> TokenStream {
     let header = module_doc(&[
         "Types of the AI Job Model (§2.6.6), one per spec declaration, in spec order.",
         "",
         "Every item names the Master Spec clause it implements; `Decision:` paragraphs record what the",
         "spec left open. Edit `spec/*.yaml` and run `cargo xtask codegen` instead of editing this file.",
     ]);
-    let name = &spec.name;
-    let version = &spec.version;
-    let master_spec = &spec.master_spec;
+    let name = &ir.spec.name;
+    let version = &ir.spec.version;
+    let master_spec = &ir.spec.master_spec;
     quote! {
         #header
         use schemars::JsonSchema;
@@ -40,13 +41,13 @@ pub(super) fn header(spec: &Spec) -> TokenStream {
 
 /// The items of `types` (a run of `spec.types`, in spec order); `types.rs` is [`header`]
 /// followed by the items of every type.
-pub(super) fn items(spec: &Spec, types: &[TypeDef]) -> Result<TokenStream, CodegenError> {
+pub(super) fn items(ir: &Ir<'_>, types: &[TypeDef]) -> Result<TokenStream, CodegenError> {
     let mut items = TokenStream::new();
     for type_def in types {
-        items.extend(type_def_tokens(spec, type_def)?);
+        items.extend(type_def_tokens(ir, type_def)?);
         // `renamed_from:` on the type: code written against the old name keeps compiling, and
         // is told the new one.
-        if let Some(renamed) = spec.evolution.type_renamed_from(&type_def.name) {
+        if let Some(renamed) = ir.spec.evolution.type_renamed_from(&type_def.name) {
             let old = ident(&renamed.from, &type_def.meta)?;
             let new = ident(&type_def.name, &type_def.meta)?;
             let doc = format!(
@@ -64,13 +65,13 @@ pub(super) fn items(spec: &Spec, types: &[TypeDef]) -> Result<TokenStream, Codeg
     Ok(items)
 }
 
-fn type_def_tokens(spec: &Spec, type_def: &TypeDef) -> Result<TokenStream, CodegenError> {
+fn type_def_tokens(ir: &Ir<'_>, type_def: &TypeDef) -> Result<TokenStream, CodegenError> {
     match &type_def.kind {
         TypeKind::Id => id_type(type_def),
         TypeKind::String(constraints) => string_type(type_def, constraints),
-        TypeKind::Enum(values) => enum_type(spec, type_def, values),
-        TypeKind::Record(record) => record_type(spec, type_def, &record.fields),
-        TypeKind::Union(union) => union_type(spec, type_def, union),
+        TypeKind::Enum(values) => enum_type(ir, type_def, values),
+        TypeKind::Record(record) => record_type(ir, type_def, &record.fields),
+        TypeKind::Union(union) => union_type(ir, type_def, union),
     }
 }
 
@@ -329,7 +330,7 @@ fn check_string_constraints(
 /// A removed value declared `read_alias: true` (or the old name of a value's `renamed_from:`) is
 /// read as the value it maps to, by serde (`alias`) and by `FromStr`; it is never written.
 fn enum_type(
-    spec: &Spec,
+    ir: &Ir<'_>,
     type_def: &TypeDef,
     values: &[EnumValue],
 ) -> Result<TokenStream, CodegenError> {
@@ -350,7 +351,8 @@ fn enum_type(
         let variant = variant_ident(&value.name, &value.meta)?;
         let wire = &value.name;
         let value_docs = doc(&value.meta);
-        let aliases: Vec<&str> = spec
+        let aliases: Vec<&str> = ir
+            .spec
             .evolution
             .removed_values_of(&type_def.name)
             .filter(|r| r.read_alias && r.map_to == value.name)
@@ -428,7 +430,7 @@ fn enum_type(
 
 /// `kind: record`: a struct refusing unknown fields; optional fields are `Option` or defaulted.
 fn record_type(
-    spec: &Spec,
+    ir: &Ir<'_>,
     type_def: &TypeDef,
     fields: &[Field],
 ) -> Result<TokenStream, CodegenError> {
@@ -439,7 +441,7 @@ fn record_type(
         snake: snake_case(&type_def.name),
         label: type_def.name.clone(),
     };
-    let members = field_tokens(spec, &owner, fields, true, &mut default_fns)?;
+    let members = field_tokens(ir, &owner, fields, true, &mut default_fns)?;
     let wire_name = &type_def.name;
     Ok(quote! {
         #docs
@@ -457,7 +459,7 @@ fn record_type(
 }
 
 /// `kind: union`: an internally tagged enum, `{"<tag>": "<variant>", ...fields}`.
-fn union_type(spec: &Spec, type_def: &TypeDef, union: &Union) -> Result<TokenStream, CodegenError> {
+fn union_type(ir: &Ir<'_>, type_def: &TypeDef, union: &Union) -> Result<TokenStream, CodegenError> {
     if union.variants.is_empty() {
         return Err(unsupported(
             &type_def.meta.location.to_string(),
@@ -487,7 +489,7 @@ fn union_type(spec: &Spec, type_def: &TypeDef, union: &Union) -> Result<TokenStr
             snake: format!("{}_{}", snake_case(&type_def.name), variant.name),
             label: format!("{}::{}", type_def.name, variant_name),
         };
-        let members = field_tokens(spec, &owner, &variant.fields, false, &mut default_fns)?;
+        let members = field_tokens(ir, &owner, &variant.fields, false, &mut default_fns)?;
         variants.push(quote! {
             #variant_docs
             #[serde(rename = #wire)]
@@ -521,7 +523,7 @@ struct Owner {
 
 /// Fields of a record (`public`) or of a union variant; default functions go to `default_fns`.
 fn field_tokens(
-    spec: &Spec,
+    ir: &Ir<'_>,
     owner: &Owner,
     fields: &[Field],
     public: bool,
@@ -535,12 +537,13 @@ fn field_tokens(
     let mut members = Vec::new();
     for field in fields {
         let name = field_ident(&field.name, &field.meta)?;
-        let ty = rust_type(spec, &field.ty, &field.meta)?;
+        let ty = rust_type(ir, &field.ty, &field.meta)?;
         let docs = doc(&field.meta);
         let rename = field_rename(&field.name);
         // `renamed_from:` on a record's field: old records still parse (serde `alias`); the
         // field is written under its new name only.
-        let alias = spec
+        let alias = ir
+            .spec
             .evolution
             .renamed_from(&owner.label, &field.name)
             .map(|renamed| {
@@ -574,7 +577,7 @@ fn field_tokens(
             (Some(default), false) => {
                 let function = format_ident!("default_{}_{}", owner.snake, field.name);
                 let path = function.to_string();
-                let value = default_expr(spec, &field.ty, default, &field.meta)?;
+                let value = default_expr(ir, &field.ty, default, &field.meta)?;
                 let function_doc = format!(
                     " Default of `{}.{}` when absent: `{default}`.",
                     owner.label, field.name
@@ -616,7 +619,7 @@ fn holds_exact_leaf(ty: &TypeRef) -> bool {
 /// anything else (ids, constrained strings, timestamps, records) is parsed from its JSON text
 /// through the type's own `Deserialize`, so it is validated exactly like input would be.
 fn default_expr(
-    spec: &Spec,
+    ir: &Ir<'_>,
     ty: &TypeRef,
     value: &Value,
     meta: &Meta,
@@ -649,12 +652,12 @@ fn default_expr(
             quote! { #literal }
         }
         (TypeRef::Primitive(Primitive::Boolean), Value::Bool(flag)) => quote! { #flag },
-        (TypeRef::Primitive(Primitive::Json), _) => json_parse_expr(ty, value, spec, meta)?,
+        (TypeRef::Primitive(Primitive::Json), _) => json_parse_expr(ty, value, ir, meta)?,
         (TypeRef::List(_), Value::Array(items)) if items.is_empty() => quote! { Vec::new() },
         (TypeRef::List(item), Value::Array(items)) => {
             let items = items
                 .iter()
-                .map(|v| default_expr(spec, item, v, meta))
+                .map(|v| default_expr(ir, item, v, meta))
                 .collect::<Result<Vec<_>, _>>()?;
             quote! { vec![#(#items),*] }
         }
@@ -664,13 +667,12 @@ fn default_expr(
         (TypeRef::Map(item), Value::Object(entries)) => {
             let mut pairs = Vec::new();
             for (key, v) in entries {
-                let v = default_expr(spec, item, v, meta)?;
+                let v = default_expr(ir, item, v, meta)?;
                 pairs.push(quote! { (String::from(#key), #v) });
             }
             quote! { std::collections::BTreeMap::from([#(#pairs),*]) }
         }
-        (TypeRef::Named(name), Value::String(text)) => match spec.type_named(name).map(|t| &t.kind)
-        {
+        (TypeRef::Named(name), Value::String(text)) => match ir.kind_of(ty) {
             Some(TypeKind::Enum(values)) => {
                 let value = values
                     .iter()
@@ -685,17 +687,15 @@ fn default_expr(
                 let expect = format!("the spec default {value} is a valid {name}");
                 quote! { #type_name::new(#text).expect(#expect) }
             }
-            Some(_) => json_parse_expr(ty, value, spec, meta)?,
+            Some(_) => json_parse_expr(ty, value, ir, meta)?,
             None => return Err(mismatch()),
         },
-        (TypeRef::Named(name), _) => match spec.type_named(name).map(|t| &t.kind) {
-            Some(TypeKind::Record(_) | TypeKind::Union(_)) => {
-                json_parse_expr(ty, value, spec, meta)?
-            }
+        (TypeRef::Named(_), _) => match ir.kind_of(ty) {
+            Some(TypeKind::Record(_) | TypeKind::Union(_)) => json_parse_expr(ty, value, ir, meta)?,
             _ => return Err(mismatch()),
         },
         (TypeRef::Primitive(Primitive::Uuid | Primitive::Timestamp), Value::String(_)) => {
-            json_parse_expr(ty, value, spec, meta)?
+            json_parse_expr(ty, value, ir, meta)?
         }
         _ => return Err(mismatch()),
     })
@@ -705,10 +705,10 @@ fn default_expr(
 fn json_parse_expr(
     ty: &TypeRef,
     value: &Value,
-    spec: &Spec,
+    ir: &Ir<'_>,
     meta: &Meta,
 ) -> Result<TokenStream, CodegenError> {
-    let rust = rust_type(spec, ty, meta)?;
+    let rust = rust_type(ir, ty, meta)?;
     let json = value.to_string();
     let expect = format!("the spec default {json} is a valid {ty}");
     Ok(quote! { serde_json::from_str::<#rust>(#json).expect(#expect) })

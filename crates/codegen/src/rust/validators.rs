@@ -17,43 +17,44 @@
 //! returned, not only the first. Records and unions that cannot reach a rule get an empty impl;
 //! the others descend only into the fields that can.
 
-use std::collections::BTreeSet;
-
 use handshake_spec::model::{
-    Condition, Field, FieldPath, HashForm, Measure, PathStep, Primitive, Rule, Spec, Term, TypeDef,
-    TypeKind, TypeRef, Variant,
+    Condition, Field, FieldPath, HashForm, Measure, Primitive, Rule, Term, TypeDef, TypeKind,
+    TypeRef,
 };
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 
 use super::{field_ident, ident, module_doc, unsupported, variant_ident};
 use crate::CodegenError;
+use crate::ir::{Ir, Leaf, Step, TypeId};
 
 /// The whole `validate.rs` module.
-pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
+pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
+    let spec = ir.spec;
     let header = module_doc(&[
         "Cross-field rules of the AI Job Model (`rules:` in `spec/*.yaml`) as `Validate` impls.",
         "",
         "Every record and union implements `crate::validation::Validate`; `validate()` returns",
         "every violation with its JSON Pointer, stable code and clause. Generated from `spec/*.yaml`.",
     ]);
-    let reaching = reaching_rules(spec);
     let mut used: Vec<&str> = Vec::new();
     let mut impls = Vec::new();
-    for def in &spec.types {
+    for id in ir.ids() {
+        let def = ir.def(id);
         let body = match &def.kind {
             TypeKind::Record(record) => {
                 let mut generator = Generator {
-                    spec,
+                    ir,
                     used: &mut used,
                     depth: 0,
+                    on: id,
                 };
                 let mut statements = Vec::new();
-                for rule in spec.rules.iter().filter(|r| r.on == def.name) {
-                    statements.push(generator.rule(rule, def)?);
+                for rule in ir.rules_on(id) {
+                    statements.push(generator.rule(rule)?);
                 }
                 for field in &record.fields {
-                    if reaches(&field.ty, &reaching) {
+                    if ir.leads_to_rules(&field.ty) {
                         let name = field_ident(&field.name, &field.meta)?;
                         let key = &field.name;
                         statements.push(quote! {
@@ -69,7 +70,7 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
                     let fields: Vec<&Field> = variant
                         .fields
                         .iter()
-                        .filter(|f| reaches(&f.ty, &reaching))
+                        .filter(|f| ir.leads_to_rules(&f.ty))
                         .collect();
                     if fields.is_empty() {
                         continue;
@@ -134,35 +135,6 @@ pub(super) fn module(spec: &Spec) -> Result<TokenStream, CodegenError> {
         use crate::validation::{Validate, Violation};
         #(#impls)*
     })
-}
-
-/// Names of records and unions whose values can contain a value a rule is on (themselves included).
-fn reaching_rules(spec: &Spec) -> BTreeSet<String> {
-    let mut set: BTreeSet<String> = spec.rules.iter().map(|r| r.on.clone()).collect();
-    loop {
-        let before = set.len();
-        for def in &spec.types {
-            let fields: Vec<&Field> = match &def.kind {
-                TypeKind::Record(record) => record.fields.iter().collect(),
-                TypeKind::Union(union) => union.variants.iter().flat_map(|v| &v.fields).collect(),
-                _ => continue,
-            };
-            if fields.iter().any(|f| reaches(&f.ty, &set)) {
-                set.insert(def.name.clone());
-            }
-        }
-        if set.len() == before {
-            return set;
-        }
-    }
-}
-
-fn reaches(ty: &TypeRef, set: &BTreeSet<String>) -> bool {
-    match ty {
-        TypeRef::Primitive(_) => false,
-        TypeRef::Named(name) => set.contains(name),
-        TypeRef::List(inner) | TypeRef::Map(inner) => reaches(inner, set),
-    }
 }
 
 /// A boolean expression: constants fold away, negation is pushed down to the atoms.
@@ -263,15 +235,6 @@ enum Access {
     Opt(TokenStream),
 }
 
-/// What a path ends at.
-#[derive(Clone)]
-enum Leaf<'s> {
-    Typed(&'s TypeRef),
-    Tag(&'s TypeDef),
-    /// A path ending in `[variant]`: the union (of this type) itself, present when it is the variant.
-    Variant(&'s TypeDef, &'s Variant),
-}
-
 /// A value expression handed to a comparison: a place of type `T` or a reference `&T`.
 #[derive(Clone)]
 enum Value {
@@ -299,10 +262,12 @@ impl Value {
 /// The body [`Generator::with_values`] calls with every accessed value.
 type ValuesBody<'b, G> = dyn FnMut(&mut G, &[Value]) -> Result<B, CodegenError> + 'b;
 
-struct Generator<'s, 'u> {
-    spec: &'s Spec,
+struct Generator<'i, 's, 'u> {
+    ir: &'i Ir<'s>,
     used: &'u mut Vec<&'s str>,
     depth: usize,
+    /// The record the rules being generated are on (`self`).
+    on: TypeId,
 }
 
 /// A statement of a rule's body: a guarded violation, or a loop over a list's elements.
@@ -320,8 +285,9 @@ struct Part<'c> {
     suffix: String,
 }
 
-impl<'s> Generator<'s, '_> {
-    fn rule(&mut self, rule: &'s Rule, def: &'s TypeDef) -> Result<TokenStream, CodegenError> {
+impl<'s> Generator<'_, 's, '_> {
+    fn rule(&mut self, rule: &'s Rule) -> Result<TokenStream, CodegenError> {
+        let on = Some(self.on);
         let code = &rule.code;
         let clause = rule.meta.clause.to_string();
         let name = &rule.name;
@@ -341,7 +307,7 @@ impl<'s> Generator<'s, '_> {
         let mut checks = Vec::new();
         match &rule.require {
             Condition::Each { path, condition } => {
-                let (access, leaf) = self.access(&def.name, base.clone(), path, rule)?;
+                let (access, leaf) = self.access(on, base.clone(), path, rule)?;
                 let element = self.element_type(&leaf, rule)?;
                 self.depth += 1;
                 let var = format_ident!("e{}", self.depth);
@@ -350,7 +316,7 @@ impl<'s> Generator<'s, '_> {
                 let mut inner = Vec::new();
                 for part in split(condition) {
                     let b = self.condition(
-                        &element,
+                        element,
                         Access::Ref(quote! { #var }),
                         part.condition,
                         rule,
@@ -377,7 +343,7 @@ impl<'s> Generator<'s, '_> {
             }
             other => {
                 for part in split(other) {
-                    let b = self.condition(&def.name, base.clone(), part.condition, rule)?;
+                    let b = self.condition(on, base.clone(), part.condition, rule)?;
                     let part_suffix = part.suffix;
                     let push = violation(quote! {
                         crate::validation::at(pointer, #part_suffix)
@@ -388,7 +354,7 @@ impl<'s> Generator<'s, '_> {
         }
         let when = match &rule.when {
             None => B::Const(true),
-            Some(when) => self.condition(&def.name, base, when, rule)?,
+            Some(when) => self.condition(on, base, when, rule)?,
         };
         // One check under a `when` is one `if` (clippy's collapsible_if), else a nested block.
         if let [Check::Guarded(b, push)] = checks.as_slice() {
@@ -415,11 +381,11 @@ impl<'s> Generator<'s, '_> {
     }
 
     /// The element scope of a list path, for `each`.
-    fn element_type(&self, leaf: &Leaf<'s>, rule: &Rule) -> Result<String, CodegenError> {
+    fn element_type(&self, leaf: &Leaf<'s>, rule: &Rule) -> Result<Option<TypeId>, CodegenError> {
         match leaf {
-            Leaf::Typed(TypeRef::List(inner)) => match inner.as_ref() {
-                TypeRef::Named(name) => Ok(name.clone()),
-                _ => Err(self.fail(rule, "`each` over a list of scalars")),
+            Leaf::Typed(ty @ TypeRef::List(_)) => match self.ir.element(ty) {
+                Some(id) => Ok(Some(id)),
+                None => Err(self.fail(rule, "`each` over a list of scalars")),
             },
             _ => Err(self.fail(rule, "`each` over a value that is not a list")),
         }
@@ -432,7 +398,7 @@ impl<'s> Generator<'s, '_> {
         )
     }
 
-    /// Follows `path` from a value of type `scope` reached by `base`.
+    /// Follows `path` (resolved in the IR) from a value of type `scope` reached by `base`.
     ///
     /// A `[variant]` step followed by a field destructures the union in a `match` whose other
     /// arms give `None`, so the field is absent unless the union is that variant. A path that
@@ -440,69 +406,40 @@ impl<'s> Generator<'s, '_> {
     /// `present`/`absent` reach it, and they test the variant with `matches!`.
     fn access(
         &mut self,
-        scope: &str,
+        scope: Option<TypeId>,
         base: Access,
         path: &FieldPath,
         rule: &Rule,
     ) -> Result<(Access, Leaf<'s>), CodegenError> {
-        let spec = self.spec;
-        let mut current = spec
-            .type_named(scope)
-            .ok_or_else(|| self.fail(rule, "an unknown type"))?;
-        // Set by a `[variant]` step: the next field step reads this variant's fields.
-        let mut selected: Option<&'s Variant> = None;
+        let ir = self.ir;
+        let resolved = ir
+            .path(scope, path)
+            .map_err(|error| self.fail(rule, error.0))?;
         let mut access = base;
-        let mut leaf = None;
-        for (index, step) in path.0.iter().enumerate() {
-            if leaf.is_some() {
-                return Err(self.fail(rule, "a path past its end"));
-            }
-            let last = index + 1 == path.0.len();
-            let segment = match step {
-                PathStep::Variant(name) => {
-                    let TypeKind::Union(union) = &current.kind else {
-                        return Err(self.fail(rule, "a variant step on a value that is no union"));
-                    };
-                    if selected.is_some() {
-                        return Err(self.fail(rule, "two variant steps in a row"));
-                    }
-                    let variant = union
-                        .variants
-                        .iter()
-                        .find(|v| &v.name == name)
-                        .ok_or_else(|| self.fail(rule, "an unknown variant"))?;
-                    self.use_type(current);
-                    if last {
-                        leaf = Some(Leaf::Variant(current, variant));
-                    } else {
-                        selected = Some(variant);
-                    }
+        for step in &resolved.steps {
+            let step = match step {
+                Step::Variant { union, .. } => {
+                    self.use_type(ir.def(*union));
                     continue;
                 }
-                PathStep::Field(segment) => segment,
+                Step::Tag { .. } => continue,
+                Step::Field(step) => step,
             };
-            let field = match (&current.kind, selected.take()) {
-                (TypeKind::Union(union), None) if &union.tag == segment => {
-                    leaf = Some(Leaf::Tag(current));
-                    continue;
-                }
-                (TypeKind::Union(_), Some(variant)) => {
-                    let field = variant
-                        .fields
-                        .iter()
-                        .find(|f| &f.name == segment)
-                        .ok_or_else(|| self.fail(rule, "a path through an unknown field"))?;
-                    let union_name = ident(&current.name, &current.meta)?;
+            let field = step.field;
+            let name = field_ident(&field.name, &field.meta)?;
+            let optional = step.can_be_absent();
+            access = match step.variant {
+                Some(variant) => {
+                    let union = ir.def(step.owner);
+                    let union_name = ident(&union.name, &union.meta)?;
                     let variant_name = variant_ident(&variant.name, &variant.meta)?;
-                    let name = field_ident(&field.name, &field.meta)?;
-                    let optional = !field.required && field.default.is_none();
                     let binding = if optional {
                         quote! { #name: Some(#name) }
                     } else {
                         quote! { #name }
                     };
                     let pattern = quote! { #union_name::#variant_name { #binding, .. } };
-                    access = Access::Opt(match access {
+                    Access::Opt(match access {
                         Access::Place(p) => {
                             quote! { match &#p { #pattern => Some(#name), _ => None } }
                         }
@@ -512,51 +449,28 @@ impl<'s> Generator<'s, '_> {
                         Access::Opt(o) => {
                             quote! { match #o { Some(#pattern) => Some(#name), _ => None } }
                         }
-                    });
-                    field
+                    })
                 }
-                (TypeKind::Record(record), None) => {
-                    let field = record
-                        .fields
-                        .iter()
-                        .find(|f| &f.name == segment)
-                        .ok_or_else(|| self.fail(rule, "a path through an unknown field"))?;
-                    let name = field_ident(&field.name, &field.meta)?;
-                    let optional = !field.required && field.default.is_none();
-                    access = match (access, optional) {
-                        (Access::Place(p) | Access::Ref(p), true) => {
-                            Access::Opt(quote! { #p.#name.as_ref() })
-                        }
-                        (Access::Place(p) | Access::Ref(p), false) => {
-                            Access::Place(quote! { #p.#name })
-                        }
-                        (Access::Opt(o), true) => {
-                            Access::Opt(quote! { #o.and_then(|x| x.#name.as_ref()) })
-                        }
-                        (Access::Opt(o), false) => Access::Opt(quote! { #o.map(|x| &x.#name) }),
-                    };
-                    field
-                }
-                _ => return Err(self.fail(rule, "a path through a union field")),
+                None => match (access, optional) {
+                    (Access::Place(p) | Access::Ref(p), true) => {
+                        Access::Opt(quote! { #p.#name.as_ref() })
+                    }
+                    (Access::Place(p) | Access::Ref(p), false) => {
+                        Access::Place(quote! { #p.#name })
+                    }
+                    (Access::Opt(o), true) => {
+                        Access::Opt(quote! { #o.and_then(|x| x.#name.as_ref()) })
+                    }
+                    (Access::Opt(o), false) => Access::Opt(quote! { #o.map(|x| &x.#name) }),
+                },
             };
-            if last {
-                leaf = Some(Leaf::Typed(&field.ty));
-            } else {
-                let TypeRef::Named(next) = &field.ty else {
-                    return Err(self.fail(rule, "a path through a list or scalar"));
-                };
-                current = spec
-                    .type_named(next)
-                    .ok_or_else(|| self.fail(rule, "an unknown type"))?;
-            }
         }
-        let leaf = leaf.ok_or_else(|| self.fail(rule, "an empty path"))?;
-        Ok((access, leaf))
+        Ok((access, resolved.leaf.clone()))
     }
 
     fn condition(
         &mut self,
-        scope: &str,
+        scope: Option<TypeId>,
         base: Access,
         condition: &Condition,
         rule: &Rule,
@@ -578,7 +492,8 @@ impl<'s> Generator<'s, '_> {
             Condition::Present(path) | Condition::Absent(path) => {
                 let (access, leaf) = self.access(scope, base, path, rule)?;
                 let present = match (access, leaf) {
-                    (access, Leaf::Variant(def, variant)) => {
+                    (access, Leaf::Variant(union, variant)) => {
+                        let def = self.ir.def(union);
                         let union_name = ident(&def.name, &def.meta)?;
                         let variant_name = variant_ident(&variant.name, &variant.meta)?;
                         self.with_value(access, false, |_, v| {
@@ -675,7 +590,7 @@ impl<'s> Generator<'s, '_> {
                 self.with_value(access, true, |this, v| {
                     this.depth += 1;
                     let e = format_ident!("e{}", this.depth);
-                    let b = this.condition(&element, Access::Ref(quote! { #e }), condition, rule);
+                    let b = this.condition(element, Access::Ref(quote! { #e }), condition, rule);
                     this.depth -= 1;
                     let (pos, neg) = {
                         let b = b?;
@@ -748,7 +663,7 @@ impl<'s> Generator<'s, '_> {
                         let field = FieldPath::fields(&[key.field.as_str()]);
                         let place = |this: &mut Self, of: &proc_macro2::Ident| {
                             let (access, leaf) =
-                                this.access(&element, Access::Ref(quote! { #of }), &field, rule)?;
+                                this.access(element, Access::Ref(quote! { #of }), &field, rule)?;
                             match access {
                                 Access::Place(p) | Access::Ref(p) => Ok((p, is_float(&leaf))),
                                 Access::Opt(_) => {
@@ -786,7 +701,7 @@ impl<'s> Generator<'s, '_> {
             Condition::AtMost { measure, bound } => {
                 // Numbers compare as binary64, as in the interpreters (JavaScript has no other).
                 let (bound_access, bound_leaf) =
-                    self.access(&rule.on, Access::Ref(quote! { self }), bound, rule)?;
+                    self.access(Some(self.on), Access::Ref(quote! { self }), bound, rule)?;
                 let bound_is_float = is_float(&bound_leaf);
                 let (access, leaf) = self.access(scope, base, measure.path(), rule)?;
                 let value_is_float = is_float(&leaf);
@@ -804,7 +719,7 @@ impl<'s> Generator<'s, '_> {
                             this.depth += 1;
                             let e = format_ident!("e{}", this.depth);
                             let access =
-                                this.access(&element, Access::Ref(quote! { #e }), key, rule);
+                                this.access(element, Access::Ref(quote! { #e }), key, rule);
                             this.depth -= 1;
                             let (access, key_leaf) = access?;
                             let number = |n: TokenStream| as_f64(n, is_float(&key_leaf), false);
@@ -834,7 +749,7 @@ impl<'s> Generator<'s, '_> {
             Condition::SameAs { path, other } => {
                 let (value_access, value_leaf) = self.access(scope, base, path, rule)?;
                 let (other_access, other_leaf) =
-                    self.access(&rule.on, Access::Ref(quote! { self }), other, rule)?;
+                    self.access(Some(self.on), Access::Ref(quote! { self }), other, rule)?;
                 self.with_value(value_access, false, |this, value| {
                     this.with_value(other_access, false, |this, other| {
                         this.same(&value_leaf, value, &other_leaf, other, rule)
@@ -875,8 +790,8 @@ impl<'s> Generator<'s, '_> {
                         format_ident!("a{}", this.depth),
                         format_ident!("b{}", this.depth),
                     );
-                    let left = this.access(&element, Access::Ref(quote! { #a }), key, rule);
-                    let right = this.access(&element, Access::Ref(quote! { #b }), key, rule);
+                    let left = this.access(element, Access::Ref(quote! { #a }), key, rule);
+                    let right = this.access(element, Access::Ref(quote! { #b }), key, rule);
                     this.depth -= 1;
                     let (left, right) = (left?, right?);
                     if matches!(left.1, Leaf::Variant(..)) {
@@ -904,7 +819,7 @@ impl<'s> Generator<'s, '_> {
     /// element closure, where the element (`m<depth>`) and the enclosing bindings are in scope.
     fn member_of(
         &mut self,
-        scope: &str,
+        scope: Option<TypeId>,
         base: Access,
         list: &FieldPath,
         matches: &[handshake_spec::model::MemberMatch],
@@ -912,15 +827,12 @@ impl<'s> Generator<'s, '_> {
         rule: &Rule,
     ) -> Result<B, CodegenError> {
         let (list_access, list_leaf) =
-            self.access(&rule.on, Access::Ref(quote! { self }), list, rule)?;
+            self.access(Some(self.on), Access::Ref(quote! { self }), list, rule)?;
         let Leaf::Typed(TypeRef::List(element_ty)) = list_leaf else {
             return Err(self.fail(rule, "`member_of` on a value that is not a list"));
         };
         let element_ty: &'s TypeRef = element_ty.as_ref();
-        let element_name = match element_ty {
-            TypeRef::Named(name) => name.clone(),
-            _ => String::new(),
-        };
+        let element = self.ir.target(element_ty);
         // A list of scalars compared with a value of the same type: `contains` (clippy's
         // manual_contains), the same test as `iter().any(|m| *m == value)`.
         if let ([member], None) = (matches, filter)
@@ -948,14 +860,14 @@ impl<'s> Generator<'s, '_> {
         let m = format_ident!("m{}", self.depth);
         let mut parts = Vec::new();
         if let Some(filter) = filter {
-            parts.push(self.condition(&element_name, Access::Ref(quote! { #m }), filter, rule)?);
+            parts.push(self.condition(element, Access::Ref(quote! { #m }), filter, rule)?);
         }
         for member in matches {
             let (value_access, value_leaf) =
                 self.access(scope, base.clone(), &member.value, rule)?;
             let (key_access, key_leaf) = match &member.key {
                 None => (Access::Ref(quote! { #m }), Leaf::Typed(element_ty)),
-                Some(key) => self.access(&element_name, Access::Ref(quote! { #m }), key, rule)?,
+                Some(key) => self.access(element, Access::Ref(quote! { #m }), key, rule)?,
             };
             let b = self.with_value(value_access, false, |this, value| {
                 this.with_value(key_access, false, |this, key| {
@@ -991,7 +903,7 @@ impl<'s> Generator<'s, '_> {
             Text,
             Other,
         }
-        let spec = self.spec;
+        let ir = self.ir;
         let class = |leaf: &Leaf<'s>, v: &Value| -> (Class, TokenStream) {
             let recv = v.recv();
             match leaf {
@@ -999,7 +911,7 @@ impl<'s> Generator<'s, '_> {
                 Leaf::Typed(TypeRef::Primitive(Primitive::String)) => {
                     (Class::Text, quote! { #recv.as_str() })
                 }
-                Leaf::Typed(TypeRef::Named(name)) => match spec.type_named(name).map(|t| &t.kind) {
+                Leaf::Typed(ty @ TypeRef::Named(_)) => match ir.kind_of(ty) {
                     Some(TypeKind::Id) => (Class::Uuid, quote! { #recv.0 }),
                     Some(TypeKind::String(_)) => (Class::Text, quote! { #recv.as_str() }),
                     _ => (Class::Other, v.deref()),
@@ -1091,7 +1003,7 @@ impl<'s> Generator<'s, '_> {
         v: Value,
         rule: &Rule,
     ) -> Result<B, CodegenError> {
-        let spec = self.spec;
+        let ir = self.ir;
         let text = literal.as_str();
         let recv = v.recv();
         let deref = v.deref();
@@ -1099,7 +1011,8 @@ impl<'s> Generator<'s, '_> {
             B::atom(quote! { #lhs == #rhs }, quote! { #lhs != #rhs })
         };
         Ok(match leaf {
-            Leaf::Tag(def) => {
+            Leaf::Tag(union) => {
+                let def = ir.def(*union);
                 let TypeKind::Union(union) = &def.kind else {
                     return Err(self.fail(rule, "a tag of a non-union"));
                 };
@@ -1157,9 +1070,10 @@ impl<'s> Generator<'s, '_> {
                 }
                 Primitive::Json => return Err(self.fail(rule, "a comparison with a json value")),
             },
-            Leaf::Typed(TypeRef::Named(name)) => {
-                let def = spec
-                    .type_named(name)
+            Leaf::Typed(ty @ TypeRef::Named(_)) => {
+                let def = ir
+                    .target(ty)
+                    .map(|id| ir.def(id))
                     .ok_or_else(|| self.fail(rule, "an unknown type"))?;
                 let text = text.ok_or_else(|| self.fail(rule, "a non-text value"))?;
                 match &def.kind {
@@ -1192,10 +1106,10 @@ impl<'s> Generator<'s, '_> {
         leaf: &Leaf<'s>,
         values: &[serde_json::Value],
     ) -> Result<Option<Vec<TokenStream>>, CodegenError> {
-        let spec = self.spec;
+        let ir = self.ir;
         let def = match leaf {
-            Leaf::Tag(def) => *def,
-            Leaf::Typed(TypeRef::Named(name)) => match spec.type_named(name) {
+            Leaf::Tag(union) => ir.def(*union),
+            Leaf::Typed(ty @ TypeRef::Named(_)) => match ir.target(ty).map(|id| ir.def(id)) {
                 Some(def) if matches!(def.kind, TypeKind::Enum(_)) => def,
                 _ => return Ok(None),
             },

@@ -13,12 +13,11 @@
 //! which grows with the spec while a committed CHECK cannot) are listed by [`unexpressed_rules`] and named in a comment above the table's
 //! `CREATE TABLE`, so the gap is visible in the migration itself.
 
-use handshake_spec::model::{
-    Condition, Field, FieldPath, FieldStorage, Measure, PathStep, Record, Rule, Spec,
-};
+use handshake_spec::model::{Condition, FieldPath, FieldStorage, Measure, Rule, Spec};
 use serde_json::Value;
 
 use super::{Dialect, check_name};
+use crate::ir::{FieldStep, Ir, Step, TypeId};
 
 /// A rule rendered as a CHECK constraint of one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,17 +44,13 @@ impl RuleCheck {
     }
 }
 
-/// The CHECKs of the rules on `record` (stored in `table`), and the names of the rules on it that
-/// SQL cannot express, both in spec order.
-pub fn table_rules(
-    spec: &Spec,
-    record_name: &str,
-    record: &Record,
-    table: &str,
-) -> (Vec<RuleCheck>, Vec<String>) {
+/// The CHECKs of the rules on the record `record` (stored in `table`), and the names of the rules
+/// on it that SQL cannot express, both in spec order.
+pub fn table_rules(ir: &Ir<'_>, record: TypeId, table: &str) -> (Vec<RuleCheck>, Vec<String>) {
     let mut checks = Vec::new();
     let mut unexpressed = Vec::new();
-    for rule in spec.rules.iter().filter(|r| r.on == record_name) {
+    let columns = Columns { ir, record };
+    for rule in ir.rules_on(record) {
         // A rule derived from the profile registry changes whenever a profile is added, which a
         // CHECK cannot follow without a non-additive migration; the stores run `Validate`.
         if rule.registry {
@@ -63,8 +58,8 @@ pub fn table_rules(
             continue;
         }
         let rendered = (
-            rule_expression(rule, record, Dialect::Sqlite),
-            rule_expression(rule, record, Dialect::Postgres),
+            rule_expression(rule, columns, Dialect::Sqlite),
+            rule_expression(rule, columns, Dialect::Postgres),
         );
         match rendered {
             (Some(sqlite), Some(postgres)) => checks.push(RuleCheck {
@@ -82,9 +77,13 @@ pub fn table_rules(
 
 /// Every rule on a stored record that has no CHECK, as `(table, rule)`, in spec order.
 pub fn unexpressed_rules(spec: &Spec) -> Vec<(String, String)> {
+    let ir = Ir::new(spec);
     spec.stored_records()
-        .flat_map(|(def, record, table)| {
-            table_rules(spec, &def.name, record, &table.name)
+        .flat_map(|(def, _, table)| {
+            let id = ir
+                .id(&def.name)
+                .expect("a stored record is a type of its spec");
+            table_rules(&ir, id, &table.name)
                 .1
                 .into_iter()
                 .map(|rule| (table.name.clone(), rule))
@@ -92,7 +91,7 @@ pub fn unexpressed_rules(spec: &Spec) -> Vec<(String, String)> {
         .collect()
 }
 
-fn rule_expression(rule: &Rule, record: &Record, dialect: Dialect) -> Option<String> {
+fn rule_expression(rule: &Rule, record: Columns<'_, '_>, dialect: Dialect) -> Option<String> {
     let require = condition(&rule.require, record, dialect)?;
     Some(match &rule.when {
         None => require,
@@ -103,20 +102,27 @@ fn rule_expression(rule: &Rule, record: &Record, dialect: Dialect) -> Option<Str
     })
 }
 
+/// The record a rule is on, whose typed columns its paths may name.
+#[derive(Clone, Copy)]
+struct Columns<'i, 's> {
+    ir: &'i Ir<'s>,
+    record: TypeId,
+}
+
 /// The column a one-step path names, if it is a typed column. A path with a `[variant]` step
 /// reads inside a union, which is stored as JSON, so it never names a column.
-fn column<'r>(record: &'r Record, path: &FieldPath) -> Option<&'r Field> {
-    let [PathStep::Field(name)] = path.0.as_slice() else {
-        return None;
-    };
-    record
-        .fields
-        .iter()
-        .find(|f| &f.name == name && matches!(f.storage, FieldStorage::Column))
+fn column<'s>(record: Columns<'_, 's>, path: &FieldPath) -> Option<FieldStep<'s>> {
+    let resolved = record.ir.path(Some(record.record), path).ok()?;
+    match resolved.steps.as_slice() {
+        [Step::Field(step)] if matches!(step.field.storage, FieldStorage::Column) => {
+            Some(step.clone())
+        }
+        _ => None,
+    }
 }
 
 /// A NULL-free boolean expression for `condition`, or `None` when SQL cannot express it.
-fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<String> {
+fn condition(cond: &Condition, record: Columns<'_, '_>, dialect: Dialect) -> Option<String> {
     let condition = cond;
     let join = |items: &[Condition], word: &str| -> Option<String> {
         let parts = items
@@ -131,10 +137,10 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
         Condition::Not(inner) => format!("NOT ({})", self::condition(inner, record, dialect)?),
         Condition::Present(path) | Condition::Absent(path) => {
             let field = column(record, path)?;
-            let present = if field.required || field.default.is_some() {
-                "TRUE".to_string()
+            let present = if field.can_be_absent() {
+                format!("{} IS NOT NULL", super::column_sql(field.key()))
             } else {
-                format!("{} IS NOT NULL", super::column_sql(&field.name))
+                "TRUE".to_string()
             };
             if matches!(condition, Condition::Present(_)) {
                 present
@@ -144,7 +150,7 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
         }
         Condition::Equals { path, value } | Condition::NotEquals { path, value } => {
             let field = column(record, path)?;
-            let (value_expr, guard) = operand(field, dialect)?;
+            let (value_expr, guard) = operand(&field, dialect)?;
             let equals = format!("{guard}{value_expr} = {}", literal(value, dialect)?);
             if matches!(condition, Condition::Equals { .. }) {
                 equals
@@ -154,7 +160,7 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
         }
         Condition::OneOf { path, values } | Condition::NoneOf { path, values } => {
             let field = column(record, path)?;
-            let (value_expr, guard) = operand(field, dialect)?;
+            let (value_expr, guard) = operand(&field, dialect)?;
             let list = values
                 .iter()
                 .map(|v| literal(v, dialect))
@@ -169,7 +175,7 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
         }
         Condition::Length { path, min, max } => {
             let field = column(record, path)?;
-            let (value_expr, _) = operand(field, dialect)?;
+            let (value_expr, _) = operand(&field, dialect)?;
             let mut bounds = Vec::new();
             if let Some(min) = min {
                 bounds.push(format!("length({value_expr}) >= {min}"));
@@ -181,8 +187,7 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
                 return Some("TRUE".into());
             }
             // Vacuous on an absent value.
-            let nullable = !field.required && field.default.is_none();
-            if nullable {
+            if field.can_be_absent() {
                 format!("{value_expr} IS NULL OR ({})", bounds.join(" AND "))
             } else {
                 bounds.join(" AND ")
@@ -192,11 +197,11 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
         // Columns of different types (a UUID and its text) are left to the validators.
         Condition::SameAs { path, other } => {
             let (left, right) = (column(record, path)?, column(record, other)?);
-            if left.ty != right.ty {
+            if left.field.ty != right.field.ty {
                 return None;
             }
-            let (left_expr, left_guard) = operand(left, dialect)?;
-            let (right_expr, right_guard) = operand(right, dialect)?;
+            let (left_expr, left_guard) = operand(&left, dialect)?;
+            let (right_expr, right_guard) = operand(&right, dialect)?;
             format!("{left_guard}{right_guard}{left_expr} = {right_expr}")
         }
         // A number column bounded by another: absent on either side holds (no value, no budget).
@@ -205,8 +210,8 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
             bound,
         } => {
             let (value, limit) = (column(record, path)?, column(record, bound)?);
-            let (value_expr, _) = operand(value, dialect)?;
-            let (limit_expr, _) = operand(limit, dialect)?;
+            let (value_expr, _) = operand(&value, dialect)?;
+            let (limit_expr, _) = operand(&limit, dialect)?;
             format!("{value_expr} IS NULL OR {limit_expr} IS NULL OR {value_expr} <= {limit_expr}")
         }
         Condition::AtMost { .. } | Condition::SortedBy { .. } | Condition::EqualsSum { .. } => {
@@ -223,14 +228,14 @@ fn condition(cond: &Condition, record: &Record, dialect: Dialect) -> Option<Stri
 }
 
 /// The value expression of a column and the NULL guard a comparison needs before it.
-fn operand(field: &Field, dialect: Dialect) -> Option<(String, String)> {
-    let name = super::column_sql(&field.name).into_owned();
-    match &field.default {
+fn operand(field: &FieldStep<'_>, dialect: Dialect) -> Option<(String, String)> {
+    let name = super::column_sql(field.key()).into_owned();
+    match field.default() {
         Some(default) => Some((
             format!("COALESCE({name}, {})", literal(default, dialect)?),
             String::new(),
         )),
-        None if field.required => Some((name.clone(), String::new())),
+        None if !field.can_be_absent() => Some((name.clone(), String::new())),
         None => Some((name.clone(), format!("{name} IS NOT NULL AND "))),
     }
 }

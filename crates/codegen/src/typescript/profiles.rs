@@ -8,22 +8,31 @@ use std::fmt::Write as _;
 
 use handshake_spec::model::{Spec, TypeKind};
 
+use crate::ir::Ir;
+
 use super::{header, js_string};
 
 /// `profiles.ts`, or `None` when the spec has no profiles.
+// used by the SDK emitters until they read the IR
 pub(super) fn profiles_file(spec: &Spec) -> Option<String> {
+    profiles_file_with(&Ir::types_only(spec))
+}
+
+/// [`profiles_file`] from the resolved spec.
+pub(super) fn profiles_file_with(ir: &Ir<'_>) -> Option<String> {
+    let spec = ir.spec;
     if spec.profiles.is_empty() {
         return None;
     }
     let state = &spec.lifecycle.name;
     let typed_kinds = matches!(
-        spec.type_named("JobKind").map(|t| &t.kind),
+        ir.def_named("JobKind").map(|t| &t.kind),
         Some(TypeKind::Enum(_))
     );
     let kind = if typed_kinds { "JobKind" } else { "string" };
     // Typed over the `PlannedOperation` tags when the profiles claim its variants (the loader
     // then guarantees each exactly once), so `tsc` refuses an operation without a profile.
-    let operation_tag = match spec.type_named("PlannedOperation").map(|t| &t.kind) {
+    let operation_tag = match ir.def_named("PlannedOperation").map(|t| &t.kind) {
         Some(TypeKind::Union(union)) if spec.profiles.iter().any(|p| !p.operations.is_empty()) => {
             Some(format!("PlannedOperation[{}]", js_string(&union.tag)))
         }

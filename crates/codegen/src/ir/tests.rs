@@ -1,0 +1,307 @@
+//! Unit tests of the IR: ids, resolved paths, reachability, orders, and the facts emitters read.
+
+use super::*;
+use crate::rule_plan::test_rules;
+
+fn ir_of(spec: &Spec) -> Ir<'_> {
+    Ir::new(spec)
+}
+
+#[test]
+fn ids_are_indexes_in_spec_order() {
+    let spec = test_rules::spec();
+    let ir = ir_of(&spec);
+    let names: Vec<&str> = ir.ids().map(|id| ir.def(id).name.as_str()).collect();
+    let declared: Vec<&str> = spec.types.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, declared);
+    for (index, def) in spec.types.iter().enumerate() {
+        assert_eq!(ir.id(&def.name).map(TypeId::index), Some(index));
+    }
+    assert_eq!(ir.id("NoSuchType"), None);
+}
+
+#[test]
+fn a_path_resolves_to_its_fields_types_defaults_and_element() {
+    let spec = test_rules::spec();
+    let ir = ir_of(&spec);
+    let source = ir.id("SourceRef");
+    let layers = FieldPath::fields(&["layers"]);
+    let resolved = ir.path(source, &layers).expect("resolves");
+    let [Step::Field(step)] = resolved.steps.as_slice() else {
+        panic!("one field step: {:?}", resolved.steps);
+    };
+    assert_eq!(step.key(), "layers");
+    assert_eq!(step.owner, source.expect("declared"));
+    assert_eq!(step.default(), Some(&serde_json::json!(["derived"])));
+    // Optional, but with a default: never absent.
+    assert!(!step.can_be_absent());
+    let hash = FieldPath::fields(&["hash"]);
+    let resolved = ir.path(source, &hash).expect("resolves");
+    let Step::Field(step) = &resolved.steps[0] else {
+        panic!("a field step");
+    };
+    assert!(step.can_be_absent());
+    assert_eq!(
+        resolved.leaf,
+        Leaf::Typed(&TypeRef::Primitive(Primitive::String))
+    );
+    let selectors = FieldPath::fields(&["selectors"]);
+    assert_eq!(ir.element_of(source, &selectors), ir.id("Selector"));
+    assert_eq!(ir.element_of(source, &layers), None);
+    // An unknown field is an error, not a guess.
+    let missing = FieldPath::fields(&["nothing"]);
+    assert!(ir.path(source, &missing).is_err());
+}
+
+#[test]
+fn every_rule_path_is_resolved_in_advance_from_its_scope() {
+    let spec = test_rules::spec();
+    let ir = ir_of(&spec);
+    let source = ir.id("SourceRef");
+    let selector = ir.id("Selector");
+    for path in ["kind", "hash", "selectors", "layers"] {
+        assert!(
+            ir.resolved_in_advance(source, &FieldPath::fields(&[path])),
+            "{path}"
+        );
+    }
+    // Inside `each: selectors` and as `all_equal`'s key, paths start at the element.
+    for path in ["range", "kind"] {
+        assert!(
+            ir.resolved_in_advance(selector, &FieldPath::fields(&[path])),
+            "{path}"
+        );
+    }
+    assert!(!ir.resolved_in_advance(source, &FieldPath::fields(&["range"])));
+}
+
+/// The targets read only paths [`Ir::new`] resolved: on the repository's spec no target (nor
+/// the SDK rule data) asks for a path from a scope the condition language's scope rules did
+/// not give it.
+#[test]
+fn no_target_resolves_a_path_the_ir_did_not() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let ir = Ir::new(&spec);
+    crate::rust::generate_with(&ir).expect("the rust target generates");
+    crate::json_schema::generate_with(&ir);
+    crate::docs::generate_with(&ir);
+    crate::sql::schema_with(&ir).expect("the tables lay out");
+    for rule in &spec.rules {
+        crate::rule_data::rule_with(&ir, rule);
+    }
+    assert_eq!(ir.misses(), 0);
+    // And the count notices a path resolved on demand.
+    let unknown = FieldPath::fields(&["no_rule_reads_this"]);
+    assert!(ir.path(ir.ids().next(), &unknown).is_err());
+    assert_eq!(ir.misses(), 1);
+}
+
+#[test]
+fn only_types_that_contain_a_rule_record_reach_rules() {
+    let spec = test_rules::spec();
+    let ir = ir_of(&spec);
+    let reaching: Vec<&str> = ir
+        .ids()
+        .filter(|id| ir.reaches_rules(*id))
+        .map(|id| ir.def(id).name.as_str())
+        .collect();
+    // SourceRef has rules; Bundle holds them in a list and a map; Selector holds none.
+    assert_eq!(reaching, ["SourceRef", "Bundle"]);
+    let bundle = ir.id("Bundle").expect("declared");
+    assert_eq!(ir.rules_on(bundle).len(), 0);
+    assert_eq!(ir.rules_on(ir.id("SourceRef").expect("declared")).len(), 6);
+}
+
+#[test]
+fn a_variant_step_knows_its_union_tag_and_variant() {
+    let spec = handshake_spec::load_sources(&variant_sources(), "spec/handshake.yaml")
+        .unwrap_or_else(|error| panic!("the spec loads: {error}"));
+    let ir = ir_of(&spec);
+    let holder = ir.id("Holder");
+    let path = spec.rules[0].require.subject().expect("a path").clone();
+    let resolved = ir.path(holder, &path).expect("resolves").into_owned();
+    let shape = ir.id("Shape").expect("declared");
+    match resolved.steps.as_slice() {
+        [
+            Step::Field(first),
+            Step::Variant {
+                union,
+                tag,
+                variant,
+            },
+            Step::Field(last),
+        ] => {
+            assert_eq!(first.target, Some(shape));
+            assert_eq!(*union, shape);
+            assert_eq!(*tag, "kind");
+            assert_eq!(variant.name, "circle");
+            assert_eq!(last.owner, shape);
+            assert_eq!(last.variant.map(|v| v.name.as_str()), Some("circle"));
+        }
+        other => panic!("field, variant, field: {other:?}"),
+    }
+    assert_eq!(resolved.keys().collect::<Vec<_>>(), ["shape", "radius"]);
+}
+
+#[test]
+fn types_are_defined_after_the_types_they_name() {
+    let spec = test_rules::spec();
+    let ir = ir_of(&spec);
+    let order: Vec<&str> = ir
+        .definition_order()
+        .iter()
+        .map(|id| ir.def(*id).name.as_str())
+        .collect();
+    let position = |name: &str| order.iter().position(|n| *n == name).expect(name);
+    assert!(position("Selector") < position("SourceRef"));
+    assert!(position("SourceRef") < position("Bundle"));
+    assert_eq!(order.len(), spec.types.len());
+    let bundle = ir.id("Bundle").expect("declared");
+    assert!(
+        ir.referenced_from(bundle)
+            .contains(&ir.id("Selector").expect("declared"))
+    );
+    assert!(!ir.referenced_from(bundle).contains(&bundle));
+}
+
+/// The define-before-use order is the one the Python target declares its types in (it still
+/// computes it itself; this holds the IR's equal to it, so moving it over changes no byte).
+#[test]
+fn the_definition_order_is_the_python_modules_order() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let ir = Ir::new(&spec);
+    let files = crate::python::generate(&spec);
+    let types = files
+        .iter()
+        .find(|f| f.path.ends_with("/types.py"))
+        .expect("the Python target writes types.py");
+    let declared_at = |name: &str| {
+        let alias = format!("{name} = ");
+        let class = format!("class {name}(");
+        types
+            .contents
+            .lines()
+            .position(|line| line.starts_with(&alias) || line.starts_with(&class))
+            .unwrap_or_else(|| panic!("types.py declares {name}"))
+    };
+    let mut printed: Vec<&str> = spec.types.iter().map(|t| t.name.as_str()).collect();
+    printed.sort_by_key(|name| declared_at(name));
+    let order: Vec<&str> = ir
+        .definition_order()
+        .iter()
+        .map(|id| ir.def(*id).name.as_str())
+        .collect();
+    assert_eq!(order, printed);
+}
+
+#[test]
+fn absence_satisfies_only_absent_negations_and_vacuous_atoms() {
+    let path = FieldPath::fields(&["a"]);
+    let value = serde_json::json!("x");
+    let absent_holds = [
+        Condition::Absent(path.clone()),
+        Condition::NotEquals {
+            path: path.clone(),
+            value: value.clone(),
+        },
+        Condition::Length {
+            path: path.clone(),
+            min: Some(1),
+            max: None,
+        },
+    ];
+    for atom in &absent_holds {
+        assert!(atom_holds(atom, None), "{atom:?}");
+    }
+    let absent_fails = [
+        Condition::Present(path.clone()),
+        Condition::Equals {
+            path: path.clone(),
+            value: value.clone(),
+        },
+        Condition::Contains {
+            path: path.clone(),
+            value: value.clone(),
+        },
+    ];
+    for atom in &absent_fails {
+        assert!(!atom_holds(atom, None), "{atom:?}");
+    }
+    // A default is judged like a present value.
+    let default = serde_json::json!(["derived"]);
+    let contains = Condition::Contains {
+        path,
+        value: serde_json::json!("derived"),
+    };
+    assert!(atom_holds(&contains, Some(&default)));
+}
+
+/// A spec with a union reached through a record field and a rule with a variant step.
+pub(crate) fn variant_sources() -> BTreeMap<String, String> {
+    let files = [
+        (
+            "spec/handshake.yaml",
+            "spec: variant_ir\nversion: 0.1.0\nmaster_spec: v02.84\noutputs:\n  rust: out/rust\n  json_schema: out/schemas\n  migrations: out/migrations\n  typescript: out/ts\n  python: out/py\n  docs: out/docs\nfiles:\n  - types.yaml\n  - lifecycle.yaml\n  - rules.yaml\n",
+        ),
+        (
+            "spec/types.yaml",
+            r#"types:
+  Shape:
+    kind: union
+    tag: kind
+    clause: §2.6.6.2
+    description: a shape
+    variants:
+      circle:
+        clause: §2.6.6.2
+        description: a circle
+        fields:
+          radius: { type: number, required: false, clause: §2.6.6.2, description: its radius }
+      square:
+        clause: §2.6.6.2
+        description: a square
+        fields:
+          side: { type: number, required: true, clause: §2.6.6.2, description: its side }
+  Holder:
+    kind: record
+    root: true
+    clause: §2.6.6.2
+    description: holds a shape
+    fields:
+      shape: { type: Shape, required: false, clause: §2.6.6.2, description: the shape }
+"#,
+        ),
+        (
+            "spec/lifecycle.yaml",
+            r#"lifecycle:
+  name: RunState
+  clause: §2.6.6.3
+  description: a two-state lifecycle
+  initial: started
+  states:
+    started: { terminal: false, clause: §2.6.6.3.2, description: running }
+    finished: { terminal: true, clause: §2.6.6.3.2, description: done }
+  transitions:
+    - { from: started, to: finished, origin: diagram, clause: §2.6.6.3.1, description: it ends }
+"#,
+        ),
+        (
+            "spec/rules.yaml",
+            r#"rules:
+  circles_have_a_radius:
+    on: Holder
+    code: GLD-RULE-901
+    message: a circle has a radius
+    require: { present: "shape[circle].radius" }
+    clause: §2.6.6.2
+    description: a variant step between two fields
+"#,
+        ),
+    ];
+    files
+        .into_iter()
+        .map(|(path, text)| (path.to_string(), text.to_string()))
+        .collect()
+}
