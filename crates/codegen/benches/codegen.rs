@@ -11,7 +11,10 @@
 //!   goes: `load` (YAML parse + every check), then each target generator on the loaded spec
 //!   (`migrations` with the committed migrations passed in, as the xtask does);
 //! - `rust_format`: what the Rust target pays for printing alone: `syn` parsing the generated
-//!   `types.rs` text and `prettyplease` printing it (the generator does both per file).
+//!   `types.rs` text and `prettyplease` printing it (the generator does both per file);
+//! - `plan_repo`: what `cargo xtask codegen --check` does after the process starts: read the spec
+//!   and the committed migrations, generate, build the evidence matrix from the hand-written
+//!   sources' citations, and compare every output with the tree (no writes).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -242,4 +245,12 @@ fn codegen_real_spec(bencher: divan::Bencher) {
 fn codegen_synthetic_10x(bencher: divan::Bencher) {
     let sources = synthetic_sources(10);
     bencher.bench(|| codegen(divan::black_box(&sources)));
+}
+
+#[divan::bench]
+fn plan_repo(bencher: divan::Bencher) {
+    let root = repo_root();
+    bencher.bench(|| {
+        handshake_codegen::plan_repo(divan::black_box(&root)).expect("the repository plans")
+    });
 }
