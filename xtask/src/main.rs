@@ -314,7 +314,7 @@ fn test() -> Result<ExitCode> {
     let sdk_check = repo_root().join("sdk/check.sh");
     let sdk_check = sdk_check.to_str().context("non-UTF-8 path")?;
     run(
-        "sdk (tsc, Ajv corpus, pytest, npm pack and wheel installs)",
+        "sdk (tsc --strict, mypy --strict, runtime unit tests, Ajv corpus, pytest, npm pack and wheel installs)",
         "bash",
         &[sdk_check],
     )?;
