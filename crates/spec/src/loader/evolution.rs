@@ -271,11 +271,7 @@ impl Reader<'_> {
         what: &str,
     ) -> Option<String> {
         self.check_keys(entry, &["allow_data_loss"], what);
-        let node = self.require(entry, "allow_data_loss", at, what)?;
-        let key_at = entry
-            .get_key_value("allow_data_loss")
-            .map(|(k, _)| self.source.at_scalar(k));
-        Some(self.prose(node, "allow_data_loss", key_at))
+        self.required_prose(entry, "allow_data_loss", at, what)
     }
 
     /// A record's `removed_fields:` (`name: { allow_data_loss: reason }`).

@@ -51,15 +51,9 @@ impl Reader<'_> {
         let map = self.expect_map(node, &what)?;
         self.check_keys(map, &["reason", "clause", "description", "decision"], &what);
         let meta = self.meta(map, &owner, &what);
-        let reason = match self.require(map, "reason", &owner, &what) {
-            Some(node) => {
-                let key_at = map
-                    .get_key_value("reason")
-                    .map(|(k, _)| self.source.at_scalar(k));
-                self.prose(node, "reason", key_at)
-            }
-            None => String::new(),
-        };
+        let reason = self
+            .required_prose(map, "reason", &owner, &what)
+            .unwrap_or_default();
         Some(OutOfScope { name, reason, meta })
     }
 }

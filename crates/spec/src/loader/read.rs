@@ -16,18 +16,14 @@ impl Reader<'_> {
         node: &'n Node,
         what: &str,
     ) -> Option<&'n MarkedMappingNode> {
-        if let Node::Mapping(map) = node {
-            return Some(map);
+        match node {
+            Node::Mapping(map) => Some(map),
+            _ => self.found_instead(
+                node,
+                format!("{what} must be a mapping"),
+                Some("write `key: value` entries, indented below"),
+            ),
         }
-        let at = self.source.at_node(node);
-        self.sink.report(
-            Code::WrongShape,
-            at,
-            format!("{what} must be a mapping"),
-            format!("found {}", shape(node)),
-            Some("write `key: value` entries, indented below".into()),
-        );
-        None
     }
 
     pub(super) fn expect_seq<'n>(
@@ -35,18 +31,14 @@ impl Reader<'_> {
         node: &'n Node,
         what: &str,
     ) -> Option<&'n MarkedSequenceNode> {
-        if let Node::Sequence(seq) = node {
-            return Some(seq);
+        match node {
+            Node::Sequence(seq) => Some(seq),
+            _ => self.found_instead(
+                node,
+                format!("{what} must be a list"),
+                Some("write `[a, b]` or one `- item` per line"),
+            ),
         }
-        let at = self.source.at_node(node);
-        self.sink.report(
-            Code::WrongShape,
-            at,
-            format!("{what} must be a list"),
-            format!("found {}", shape(node)),
-            Some("write `[a, b]` or one `- item` per line".into()),
-        );
-        None
     }
 
     pub(super) fn expect_scalar<'n>(
@@ -54,17 +46,29 @@ impl Reader<'_> {
         node: &'n Node,
         what: &str,
     ) -> Option<&'n MarkedScalarNode> {
-        if let Node::Scalar(scalar) = node {
-            return Some(scalar);
+        match node {
+            Node::Scalar(scalar) => Some(scalar),
+            _ => self.found_instead(node, format!("{what} must be a single value"), None),
         }
-        let at = self.source.at_node(node);
-        self.sink.report(
-            Code::WrongShape,
-            at,
-            format!("{what} must be a single value"),
-            format!("found {}", shape(node)),
-            None,
-        );
+    }
+
+    /// Reports `node` where a value of another shape belongs (`message` says which), labelled
+    /// with the shape it has.
+    fn found_instead<T>(&mut self, node: &Node, message: String, help: Option<&str>) -> Option<T> {
+        let found = format!("found {}", shape(node));
+        self.wrong_shape(self.source.at_node(node), message, found, help)
+    }
+
+    /// Reports a value of the wrong shape at `at`; always `None`, so a reader ends with it.
+    fn wrong_shape<T>(
+        &mut self,
+        at: At,
+        message: String,
+        label: impl Into<String>,
+        help: Option<&str>,
+    ) -> Option<T> {
+        let help = help.map(String::from);
+        self.sink.report(Code::WrongShape, at, message, label, help);
         None
     }
 
@@ -73,14 +77,7 @@ impl Reader<'_> {
         let scalar = self.expect_scalar(node, what)?;
         if is_null(scalar) {
             let at = self.source.at_scalar(scalar);
-            self.sink.report(
-                Code::WrongShape,
-                at,
-                format!("{what} must not be empty"),
-                "empty value",
-                None,
-            );
-            return None;
+            return self.wrong_shape(at, format!("{what} must not be empty"), "empty value", None);
         }
         Some(scalar.as_str().to_string())
     }
@@ -94,15 +91,13 @@ impl Reader<'_> {
                 _ => {}
             }
         }
-        let at = self.source.at_scalar(scalar);
-        self.sink.report(
-            Code::WrongShape,
-            at,
-            format!("{what} must be `true` or `false`"),
+        let message = format!("{what} must be `true` or `false`");
+        self.wrong_shape(
+            self.source.at_scalar(scalar),
+            message,
             "not a boolean",
             None,
-        );
-        None
+        )
     }
 
     pub(super) fn unsigned(&mut self, node: &Node, what: &str) -> Option<u64> {
@@ -112,15 +107,9 @@ impl Reader<'_> {
         {
             return Some(value);
         }
-        let at = self.source.at_scalar(scalar);
-        self.sink.report(
-            Code::WrongShape,
-            at,
-            format!("{what} must be a whole number ≥ 0"),
-            "not an unsigned integer",
-            None,
-        );
-        None
+        let message = format!("{what} must be a whole number ≥ 0");
+        let label = "not an unsigned integer";
+        self.wrong_shape(self.source.at_scalar(scalar), message, label, None)
     }
 
     /// Reports every key not in `allowed`.
@@ -324,20 +313,29 @@ impl Reader<'_> {
         value
     }
 
+    /// The prose under the required `key` of `map`; `None` (reported) when the key is missing.
+    pub(super) fn required_prose(
+        &mut self,
+        map: &MarkedMappingNode,
+        key: &str,
+        owner: &At,
+        what: &str,
+    ) -> Option<String> {
+        let node = self.require(map, key, owner, what)?;
+        let key_at = map
+            .get_key_value(key)
+            .map(|(key, _)| self.source.at_scalar(key));
+        Some(self.prose(node, key, key_at))
+    }
+
     pub(super) fn meta(&mut self, map: &MarkedMappingNode, owner: &At, what: &str) -> Meta {
         let clause = match self.require(map, "clause", owner, what) {
             Some(node) => self.clause(node),
             None => Clause(Vec::new()),
         };
-        let description = match self.require(map, "description", owner, what) {
-            Some(node) => {
-                let key_at = map
-                    .get_key_value("description")
-                    .map(|(k, _)| self.source.at_scalar(k));
-                self.prose(node, "description", key_at)
-            }
-            None => String::new(),
-        };
+        let description = self
+            .required_prose(map, "description", owner, what)
+            .unwrap_or_default();
         let decision = map.get_key_value("decision").map(|(key, node)| {
             let key_at = self.source.at_scalar(key);
             self.prose(node, "decision", Some(key_at))

@@ -155,35 +155,13 @@ impl Reader<'_> {
         let map = self.expect_map(node, &what)?;
         self.check_keys(map, RULE_KEYS, &what);
         let meta = self.meta(map, &owner, &what);
-        let code = match self
-            .require(map, "code", &owner, &what)
-            .and_then(|n| self.expect_scalar(n, "`code`"))
-        {
-            Some(scalar) => {
-                let code = scalar.as_str().to_string();
-                if !super::errors::is_error_code(&code) {
-                    let at = self.source.at_scalar(scalar);
-                    self.sink.report(
-                        Code::InvalidErrorCode,
-                        at,
-                        format!("invalid rule code `{}`", code.escape_debug()),
-                        "expected `^[A-Z]+(-[A-Z0-9]+)+$`",
-                        Some("write e.g. `HSK-RULE-0001`".into()),
-                    );
-                }
-                code
-            }
-            None => String::new(),
-        };
-        let message = match self.require(map, "message", &owner, &what) {
-            Some(n) => {
-                let key_at = map
-                    .get_key_value("message")
-                    .map(|(k, _)| self.source.at_scalar(k));
-                self.prose(n, "message", key_at)
-            }
-            None => String::new(),
-        };
+        let code = self
+            .error_code(map, &owner, &what, "rule", "HSK-RULE-0001")
+            .map(|(code, _)| code)
+            .unwrap_or_default();
+        let message = self
+            .required_prose(map, "message", &owner, &what)
+            .unwrap_or_default();
         let scope = match self
             .require(map, "on", &owner, &what)
             .and_then(|n| self.expect_scalar(n, "`on`"))
