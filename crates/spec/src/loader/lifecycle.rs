@@ -1,5 +1,6 @@
 //! The `lifecycle:` block: states, transitions, rejected edges and the state-machine checks.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use marked_yaml::Node;
@@ -169,20 +170,10 @@ impl Reader<'_> {
     /// Duplicate edges, edges both allowed and rejected, rejected edges without a reason, and
     /// transitions out of terminal states.
     fn check_edges(&mut self, states: &[State], transitions: &[Edge], rejected_edges: &[Edge]) {
-        let mut seen: BTreeMap<(String, String), Location> = BTreeMap::new();
+        // Duplicates are reported first; the sink orders problems by place (stably), so an
+        // edge still shows its duplicate before its other problems.
+        let seen = self.first_edges(transitions, "transition");
         for edge in transitions {
-            let key = (edge.from.clone(), edge.to.clone());
-            if let Some(first) = seen.get(&key) {
-                self.sink.report(
-                    Code::DuplicateEdge,
-                    edge.at.clone(),
-                    format!("duplicate transition `{}` → `{}`", edge.from, edge.to),
-                    "declared again",
-                    Some(format!("first declared at {first}; remove one")),
-                );
-            } else {
-                seen.insert(key, edge.at.0.clone());
-            }
             if states.iter().any(|s| s.name == edge.from && s.terminal) {
                 self.sink.report(
                     Code::TransitionFromTerminal,
@@ -196,20 +187,9 @@ impl Reader<'_> {
                 );
             }
         }
-        let mut seen_rejected: BTreeMap<(String, String), Location> = BTreeMap::new();
+        self.first_edges(rejected_edges, "rejected edge");
         for edge in rejected_edges {
             let key = (edge.from.clone(), edge.to.clone());
-            if let Some(first) = seen_rejected.get(&key) {
-                self.sink.report(
-                    Code::DuplicateEdge,
-                    edge.at.clone(),
-                    format!("duplicate rejected edge `{}` → `{}`", edge.from, edge.to),
-                    "declared again",
-                    Some(format!("first declared at {first}; remove one")),
-                );
-            } else {
-                seen_rejected.insert(key.clone(), edge.at.0.clone());
-            }
             if let Some(allowed) = seen.get(&key) {
                 self.sink.report(
                     Code::EdgeAllowedAndRejected,
@@ -237,6 +217,27 @@ impl Reader<'_> {
                 );
             }
         }
+    }
+
+    /// Where each edge (`from` → `to`) is first declared; every later repeat is reported as a
+    /// duplicate `noun`.
+    fn first_edges(&mut self, edges: &[Edge], noun: &str) -> BTreeMap<(String, String), Location> {
+        let mut first_at = BTreeMap::new();
+        for edge in edges {
+            match first_at.entry((edge.from.clone(), edge.to.clone())) {
+                Entry::Occupied(first) => self.sink.report(
+                    Code::DuplicateEdge,
+                    edge.at.clone(),
+                    format!("duplicate {noun} `{}` → `{}`", edge.from, edge.to),
+                    "declared again",
+                    Some(format!("first declared at {}; remove one", first.get())),
+                ),
+                Entry::Vacant(slot) => {
+                    slot.insert(edge.at.0.clone());
+                }
+            }
+        }
+        first_at
     }
 
     /// Every non-terminal state has a way out, and every state is reachable from `initial`.

@@ -168,21 +168,21 @@ impl Reader<'_> {
                 }
                 Ok(Value::Object(out))
             }
-            TypeRef::Named(name) => self.named_value(node, name, types, depth),
+            TypeRef::Named(name) => self.named_value(node, at, name, types, depth),
         }
     }
 
     /// A value of the declared type `name`: an id, a constrained string, an enum value, a record
-    /// or a union (by its tag).
+    /// or a union (by its tag). `at` is where `node` is, which [`Self::default_value`] knows.
     fn named_value(
         &self,
         node: &Node,
+        at: At,
         name: &str,
         types: &[TypeDef],
         depth: usize,
     ) -> Result<serde_json::Value, (At, String)> {
         use serde_json::Value;
-        let at = self.source.at_node(node);
         let fail = |problem: String| Err((at.clone(), problem));
         let Some(def) = types.iter().find(|t| t.name == name) else {
             return fail(format!("unknown type `{name}`"));
@@ -460,6 +460,7 @@ fn primitive_value(node: &Node, primitive: Primitive) -> Result<serde_json::Valu
     };
     let text = scalar.as_str();
     let plain = scalar.may_coerce();
+    let not = |expected: &str| Err(format!("`{}` is not {expected}", text.escape_debug()));
     match primitive {
         Primitive::String => {
             if plain && is_null(scalar) {
@@ -470,14 +471,11 @@ fn primitive_value(node: &Node, primitive: Primitive) -> Result<serde_json::Valu
         }
         Primitive::Integer => match text.parse::<i64>() {
             Ok(n) if plain => Ok(Value::from(n)),
-            _ => Err(format!("`{}` is not an integer", text.escape_debug())),
+            _ => not("an integer"),
         },
         Primitive::UnsignedInteger => match text.parse::<u64>() {
             Ok(n) if plain => Ok(Value::from(n)),
-            _ => Err(format!(
-                "`{}` is not an unsigned integer",
-                text.escape_debug()
-            )),
+            _ => not("an unsigned integer"),
         },
         Primitive::Number => match text
             .parse::<f64>()
@@ -486,36 +484,17 @@ fn primitive_value(node: &Node, primitive: Primitive) -> Result<serde_json::Valu
             .and_then(serde_json::Number::from_f64)
         {
             Some(n) if plain => Ok(Value::Number(n)),
-            _ => Err(format!("`{}` is not a number", text.escape_debug())),
+            _ => not("a number"),
         },
         Primitive::Boolean => match text {
             "true" if plain => Ok(Value::Bool(true)),
             "false" if plain => Ok(Value::Bool(false)),
-            _ => Err(format!(
-                "`{}` is not `true` or `false`",
-                text.escape_debug()
-            )),
+            _ => not("`true` or `false`"),
         },
-        Primitive::Uuid => {
-            if is_uuid(text) {
-                Ok(Value::String(text.to_string()))
-            } else {
-                Err(format!(
-                    "`{}` is not a hyphenated lower-case UUID",
-                    text.escape_debug()
-                ))
-            }
-        }
-        Primitive::Timestamp => {
-            if is_timestamp(text) {
-                Ok(Value::String(text.to_string()))
-            } else {
-                Err(format!(
-                    "`{}` is not an RFC 3339 UTC timestamp ending in `Z`",
-                    text.escape_debug()
-                ))
-            }
-        }
+        Primitive::Uuid if is_uuid(text) => Ok(Value::String(text.to_string())),
+        Primitive::Uuid => not("a hyphenated lower-case UUID"),
+        Primitive::Timestamp if is_timestamp(text) => Ok(Value::String(text.to_string())),
+        Primitive::Timestamp => not("an RFC 3339 UTC timestamp ending in `Z`"),
         Primitive::Json => Ok(yaml_to_json(node)),
     }
 }
