@@ -26,7 +26,7 @@ use crate::model::{
     StringConstraints, TypeDef, TypeKind, TypeRef, Variant,
 };
 use crate::names::{self, NameKind};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, did_you_mean_or_list, quoted};
 
 /// The capability id form of §11.1.3.1 (`axis` or `axis:scope`), used when the spec declares no
 /// `CapabilityId` string type of its own.
@@ -613,22 +613,9 @@ impl Reader<'_> {
             if lifecycle.states.iter().any(|s| s.name == mapping.state) {
                 continue;
             }
-            let help = did_you_mean(
-                &mapping.state,
-                lifecycle.states.iter().map(|s| s.name.as_str()),
-            )
-            .unwrap_or_else(|| {
-                format!(
-                    "states of `{}`: {}",
-                    lifecycle.name,
-                    lifecycle
-                        .states
-                        .iter()
-                        .map(|s| format!("`{}`", s.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            });
+            let states: Vec<&str> = lifecycle.states.iter().map(|s| s.name.as_str()).collect();
+            let intro = format!("states of `{}`", lifecycle.name);
+            let help = did_you_mean_or_list(&mapping.state, &states, &intro);
             self.sink.report(
                 Code::UnknownProfileState,
                 at,
@@ -766,11 +753,7 @@ impl Reader<'_> {
             0 => "no record has".to_string(),
             count => format!(
                 "{count} records have ({})",
-                candidates
-                    .iter()
-                    .map(|target| format!("`{}`", target.record.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                quoted(candidates.iter().map(|target| &target.record.name))
             ),
         };
         self.sink.report(

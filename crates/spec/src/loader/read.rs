@@ -122,11 +122,7 @@ impl Reader<'_> {
                 continue;
             }
             let at = self.source.at_scalar(key);
-            let list = allowed
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = crate::suggest::quoted(allowed);
             let closest = crate::suggest::closest(key.as_str(), allowed.iter().copied());
             if let Some(intended) = closest {
                 let map_at = self.source.span_location(map.span());

@@ -18,7 +18,7 @@ use crate::model::{
     Rule, SortKey, Term, TypeDef, TypeKind, TypeRef, Union, Variant,
 };
 use crate::names::{self, NameKind};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, quoted};
 
 const RULE_KEYS: &[&str] = &[
     "on",
@@ -289,11 +289,7 @@ impl Reader<'_> {
                 );
                 return None;
             } else {
-                operators
-                    .iter()
-                    .map(|o| format!("`{o}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                quoted(&operators)
             };
             self.malformed(
                 at,
@@ -776,14 +772,7 @@ impl Reader<'_> {
             let message = if present.is_empty() {
                 "`field` needs one comparison".to_string()
             } else {
-                format!(
-                    "`field` takes one comparison, found {}",
-                    present
-                        .iter()
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!("`field` takes one comparison, found {}", quoted(&present))
             };
             self.malformed(
                 at.clone(),
@@ -1923,11 +1912,7 @@ impl Reader<'_> {
         if extra.is_empty() {
             return Some(());
         }
-        let allowed_text = allowed
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let allowed_text = quoted(allowed);
         self.malformed(
             at.clone(),
             format!("unexpected {} in this condition", extra.join(", ")),
@@ -2014,14 +1999,6 @@ fn mentions_in_registry(node: &Node) -> bool {
         Node::Sequence(items) => items.iter().any(mentions_in_registry),
         Node::Scalar(_) => false,
     }
-}
-
-/// `` `a`, `b`, `c` ``.
-fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn leaf_text(leaf: Option<&Leaf<'_>>) -> String {

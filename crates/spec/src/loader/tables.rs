@@ -6,7 +6,7 @@ use super::{At, Reader};
 use crate::diagnostics::Code;
 use crate::model::{Field, FieldStorage, ForeignKey, Index, Table};
 use crate::names::NameKind;
-use crate::suggest::did_you_mean;
+use crate::suggest::did_you_mean_or_list;
 
 impl Reader<'_> {
     pub(super) fn table(
@@ -230,16 +230,8 @@ impl Reader<'_> {
                         candidates.push(candidate);
                     }
                 }
-                let help = did_you_mean(column, candidates.iter().copied()).or_else(|| {
-                    Some(format!(
-                        "columns of `{record}`: {}",
-                        candidates
-                            .iter()
-                            .map(|c| format!("`{c}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                });
+                let intro = format!("columns of `{record}`");
+                let help = Some(did_you_mean_or_list(column, &candidates, &intro));
                 self.sink.report(
                     Code::NotAColumn,
                     at,

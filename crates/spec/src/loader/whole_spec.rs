@@ -9,7 +9,7 @@ use super::{At, Owner, ReadFile, Reader};
 use crate::LoadError;
 use crate::diagnostics::Code;
 use crate::model::{Claim, ErrorDef, Field, Location, Primitive, TypeDef, TypeKind, TypeRef};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, did_you_mean_or_list};
 
 impl Reader<'_> {
     // ----- pass C ----------------------------------------------------------------------------
@@ -335,16 +335,7 @@ impl Reader<'_> {
                     self.sink.report(Code::InvalidForeignKey, at, format!("foreign key references `{name}`, whose primary key has {} columns", table.primary_key.len()), "not a single-column key", Some("a foreign key is one column; reference a record with a one-column primary key".into()));
                 }
                 None => {
-                    let help = did_you_mean(&name, stored.iter().copied()).or_else(|| {
-                        Some(format!(
-                            "records with a table: {}",
-                            stored
-                                .iter()
-                                .map(|s| format!("`{s}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    });
+                    let help = Some(did_you_mean_or_list(&name, &stored, "records with a table"));
                     self.sink.report(
                         Code::InvalidForeignKey,
                         at,
