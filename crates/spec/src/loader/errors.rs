@@ -10,24 +10,22 @@ use crate::model::{ErrorDef, Field};
 use crate::names::{self, NameKind};
 use crate::suggest::did_you_mean;
 
+/// The keys of an error under `errors:`.
+const ERROR_KEYS: &[&str] = &[
+    "code",
+    "message",
+    "clause",
+    "description",
+    "decision",
+    "fields",
+];
+
 impl Reader<'_> {
     pub(super) fn error_def(&mut self, key: &MarkedScalarNode, node: &Node) -> Option<ErrorDef> {
         let name = self.name(key, NameKind::Error);
         let owner = self.source.at_scalar(key);
         let what = format!("error `{name}`");
-        let map = self.expect_map(node, &what)?;
-        self.check_keys(
-            map,
-            &[
-                "code",
-                "message",
-                "clause",
-                "description",
-                "decision",
-                "fields",
-            ],
-            &what,
-        );
+        let map = self.expect_keys(node, &what, ERROR_KEYS)?;
         let meta = self.meta(map, &owner, &what);
         let code = self
             .error_code(map, &owner, &what, "error", "HSK-JOB-001")

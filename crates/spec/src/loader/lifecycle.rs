@@ -14,25 +14,26 @@ use crate::model::{
 use crate::names::NameKind;
 use crate::suggest::did_you_mean;
 
+/// The keys of `lifecycle:`.
+const LIFECYCLE_KEYS: &[&str] = &[
+    "name",
+    "clause",
+    "description",
+    "decision",
+    "initial",
+    "states",
+    "transitions",
+    "rejected",
+    "removed_states",
+];
+
+/// The keys of a state under `states:`.
+const STATE_KEYS: &[&str] = &["terminal", "clause", "description", "decision"];
+
 impl Reader<'_> {
     pub(super) fn lifecycle(&mut self, node: &Node, owner: At) -> Option<Lifecycle> {
         let what = "`lifecycle`";
-        let map = self.expect_map(node, what)?;
-        self.check_keys(
-            map,
-            &[
-                "name",
-                "clause",
-                "description",
-                "decision",
-                "initial",
-                "states",
-                "transitions",
-                "rejected",
-                "removed_states",
-            ],
-            what,
-        );
+        let map = self.expect_keys(node, what, LIFECYCLE_KEYS)?;
         let meta = self.meta(map, &owner, what);
         let name = self
             .require(map, "name", &owner, what)
@@ -108,27 +109,19 @@ impl Reader<'_> {
                 let at = self.source.at_node(states_node);
                 self.sink.report(Code::LifecycleWithoutStates, at, "the lifecycle has no states", "empty", Some("declare the states, e.g. `queued: { terminal: false, clause: …, description: … }`".into()));
             }
-            for (key, value) in states_map.iter() {
-                let state_name = self.name(key, NameKind::State);
-                let at = self.source.at_scalar(key);
-                let state_what = format!("state `{state_name}`");
-                let Some(state_map) = self.expect_map(value, &state_what) else {
+            for entry in states_map.iter() {
+                let what = |name: &str| format!("state `{name}`");
+                let Some(state) = self.entry(entry, NameKind::State, what, STATE_KEYS) else {
                     continue;
                 };
-                self.check_keys(
-                    state_map,
-                    &["terminal", "clause", "description", "decision"],
-                    &state_what,
-                );
-                let meta = self.meta(state_map, &at, &state_what);
-                let terminal = match state_map.get_node("terminal") {
+                let terminal = match state.map.get_node("terminal") {
                     Some(n) => self.boolean(n, "`terminal`").unwrap_or(false),
                     None => false,
                 };
                 states.push(State {
-                    name: state_name,
+                    name: state.name,
                     terminal,
-                    meta,
+                    meta: state.meta,
                 });
             }
         }

@@ -48,8 +48,8 @@ impl Reader<'_> {
 
     fn out_of_scope_entry(&mut self, name: String, owner: At, node: &Node) -> Option<OutOfScope> {
         let what = format!("out-of-scope guard `{name}`");
-        let map = self.expect_map(node, &what)?;
-        self.check_keys(map, &["reason", "clause", "description", "decision"], &what);
+        let keys = ["reason", "clause", "description", "decision"];
+        let map = self.expect_keys(node, &what, &keys)?;
         let meta = self.meta(map, &owner, &what);
         let reason = self
             .required_prose(map, "reason", &owner, &what)

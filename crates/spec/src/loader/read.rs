@@ -10,6 +10,20 @@ use crate::diagnostics::Code;
 use crate::model::{Clause, Meta};
 use crate::names::{self, NameKind};
 
+/// A `name: { … }` entry of a block as [`Reader::entry`] reads it.
+pub(super) struct Entry<'n> {
+    /// The entry's name (its key).
+    pub(super) name: String,
+    /// Where the name is: the place of the entry's own problems.
+    pub(super) at: At,
+    /// How messages name the entry, e.g. "state `queued`".
+    pub(super) what: String,
+    /// Its value.
+    pub(super) map: &'n MarkedMappingNode,
+    /// Its clause, description and decision.
+    pub(super) meta: Meta,
+}
+
 impl Reader<'_> {
     pub(super) fn expect_map<'n>(
         &mut self,
@@ -70,6 +84,43 @@ impl Reader<'_> {
         let help = help.map(String::from);
         self.sink.report(Code::WrongShape, at, message, label, help);
         None
+    }
+
+    /// `node` as a mapping whose keys are all in `allowed` (the others are reported; the mapping is
+    /// still read).
+    pub(super) fn expect_keys<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<&'n MarkedMappingNode> {
+        let map = self.expect_map(node, what)?;
+        self.check_keys(map, allowed, what);
+        Some(map)
+    }
+
+    /// One `name: { … }` entry of a block, read as far as every such entry is: its name checked
+    /// as a `kind` name, its keys checked against `allowed`, its metadata. `what` names the entry
+    /// in messages from its name. `None` (reported) when the value is not a mapping.
+    pub(super) fn entry<'n>(
+        &mut self,
+        (key, value): (&MarkedScalarNode, &'n Node),
+        kind: NameKind,
+        what: impl FnOnce(&str) -> String,
+        allowed: &[&str],
+    ) -> Option<Entry<'n>> {
+        let name = self.name(key, kind);
+        let at = self.source.at_scalar(key);
+        let what = what(&name);
+        let map = self.expect_keys(value, &what, allowed)?;
+        let meta = self.meta(map, &at, &what);
+        Some(Entry {
+            name,
+            at,
+            what,
+            map,
+            meta,
+        })
     }
 
     /// A non-empty text value.

@@ -152,8 +152,7 @@ impl Reader<'_> {
 
     fn rule(&mut self, name: String, owner: At, node: &Node, types: &[TypeDef]) -> Option<Rule> {
         let what = format!("rule `{name}`");
-        let map = self.expect_map(node, &what)?;
-        self.check_keys(map, RULE_KEYS, &what);
+        let map = self.expect_keys(node, &what, RULE_KEYS)?;
         let meta = self.meta(map, &owner, &what);
         let code = self
             .error_code(map, &owner, &what, "rule", "HSK-RULE-0001")

@@ -8,6 +8,19 @@ use crate::model::{Field, FieldStorage, ForeignKey, Index, Table};
 use crate::names::NameKind;
 use crate::suggest::did_you_mean_or_list;
 
+/// The keys of a `table:` block.
+const TABLE_KEYS: &[&str] = &[
+    "name",
+    "clause",
+    "description",
+    "decision",
+    "primary_key",
+    "foreign_keys",
+    "indexes",
+    "append_only",
+    "renamed_from",
+];
+
 impl Reader<'_> {
     pub(super) fn table(
         &mut self,
@@ -17,22 +30,7 @@ impl Reader<'_> {
         record: &str,
     ) -> Option<Table> {
         let what = format!("the table of `{record}`");
-        let map = self.expect_map(node, &what)?;
-        self.check_keys(
-            map,
-            &[
-                "name",
-                "clause",
-                "description",
-                "decision",
-                "primary_key",
-                "foreign_keys",
-                "indexes",
-                "append_only",
-                "renamed_from",
-            ],
-            &what,
-        );
+        let map = self.expect_keys(node, &what, TABLE_KEYS)?;
         let meta = self.meta(map, &owner, &what);
         let renamed_from = map.get_key_value("renamed_from");
         let name = match self

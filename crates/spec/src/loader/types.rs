@@ -3,6 +3,7 @@
 use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 
+use super::read::Entry;
 use super::source::location;
 use super::{
     At, ConvertedFile, FIELD_KEYS, KINDS, MAX_TYPE_DEPTH, META_KEYS, Owner, PRIMITIVES,
@@ -236,18 +237,16 @@ impl Reader<'_> {
             );
         }
         let mut out = Vec::new();
-        for (key, value) in values.iter() {
-            let name = self.name(key, NameKind::EnumValue);
-            let at = self.source.at_scalar(key);
-            let value_what = format!("enum value `{name}`");
-            let Some(value_map) = self.expect_map(value, &value_what) else {
-                continue;
-            };
-            let mut allowed = META_KEYS.to_vec();
-            allowed.push("renamed_from");
-            self.check_keys(value_map, &allowed, &value_what);
-            let meta = self.meta(value_map, &at, &value_what);
-            out.push(EnumValue { name, meta });
+        let mut allowed = META_KEYS.to_vec();
+        allowed.push("renamed_from");
+        for entry in values.iter() {
+            let what = |name: &str| format!("enum value `{name}`");
+            if let Some(value) = self.entry(entry, NameKind::EnumValue, what, &allowed) {
+                out.push(EnumValue {
+                    name: value.name,
+                    meta: value.meta,
+                });
+            }
         }
         out
     }
@@ -349,19 +348,19 @@ impl Reader<'_> {
                 Some("a union needs at least one variant".into()),
             );
         }
-        for (key, value) in variant_map.iter() {
-            let variant_name = self.name(key, NameKind::Variant);
-            let at = self.source.at_scalar(key);
-            let variant_what = format!("variant `{variant_name}` of {what}");
-            let Some(value_map) = self.expect_map(value, &variant_what) else {
+        for entry in variant_map.iter() {
+            let variant_what = |variant: &str| format!("variant `{variant}` of {what}");
+            let keys = ["clause", "description", "decision", "fields"];
+            let Some(variant) = self.entry(entry, NameKind::Variant, variant_what, &keys) else {
                 continue;
             };
-            self.check_keys(
-                value_map,
-                &["clause", "description", "decision", "fields"],
-                &variant_what,
-            );
-            let meta = self.meta(value_map, &at, &variant_what);
+            let Entry {
+                name: variant_name,
+                what: variant_what,
+                map: value_map,
+                meta,
+                ..
+            } = variant;
             let owner_ref = Owner::Variant(name.to_string(), variant_name.clone());
             let fields = match value_map.get_node("fields") {
                 Some(fields_node) => self.fields(fields_node, &owner_ref),
@@ -411,8 +410,7 @@ impl Reader<'_> {
         let name = self.name(key, kind);
         let at = self.source.at_scalar(key);
         let what = format!("field `{name}`");
-        let map = self.expect_map(node, &what)?;
-        self.check_keys(map, FIELD_KEYS, &what);
+        let map = self.expect_keys(node, &what, FIELD_KEYS)?;
         let meta = self.meta(map, &at, &what);
         let ty = self
             .require(map, "type", &at, &what)
