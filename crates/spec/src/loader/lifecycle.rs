@@ -14,26 +14,26 @@ use crate::model::{
 use crate::names::NameKind;
 use crate::suggest::did_you_mean;
 
-/// The keys of `lifecycle:`.
-const LIFECYCLE_KEYS: &[&str] = &[
-    "name",
-    "clause",
-    "description",
-    "decision",
-    "initial",
-    "states",
-    "transitions",
-    "rejected",
-    "removed_states",
-];
-
 /// The keys of a state under `states:`.
 const STATE_KEYS: &[&str] = &["terminal", "clause", "description", "decision"];
 
 impl Reader<'_> {
     pub(super) fn lifecycle(&mut self, node: &Node, owner: At) -> Option<Lifecycle> {
+        /// The keys of `lifecycle:`.
+        const KEYS: &[&str] = &[
+            "name",
+            "clause",
+            "description",
+            "decision",
+            "initial",
+            "states",
+            "transitions",
+            "rejected",
+            "removed_states",
+        ];
+
         let what = "`lifecycle`";
-        let map = self.expect_keys(node, what, LIFECYCLE_KEYS)?;
+        let map = self.expect_keys(node, what, KEYS)?;
         let meta = self.meta(map, &owner, what);
         let name = self
             .require(map, "name", &owner, what)

@@ -10,6 +10,9 @@ use crate::diagnostics::Code;
 use crate::model::{Clause, Meta};
 use crate::names::{self, NameKind};
 
+/// How a clause reference is written, for every problem with one.
+const CLAUSE_HELP: &str = "write e.g. `§2.6.6.2.3`, or a list `[§2.6.6.3.2, §2.6.6.4]`";
+
 /// A `name: { … }` entry of a block as [`Reader::entry`] reads it.
 pub(super) struct Entry<'n> {
     /// The entry's name (its key).
@@ -70,20 +73,20 @@ impl Reader<'_> {
     /// with the shape it has.
     fn found_instead<T>(&mut self, node: &Node, message: String, help: Option<&str>) -> Option<T> {
         let found = format!("found {}", shape(node));
-        self.wrong_shape(self.source.at_node(node), message, found, help)
+        self.wrong_shape(self.source.at_node(node), message, found, help);
+        None
     }
 
-    /// Reports a value of the wrong shape at `at`; always `None`, so a reader ends with it.
-    fn wrong_shape<T>(
+    /// Reports a value of the wrong shape at `at` (`Code::WrongShape`).
+    pub(super) fn wrong_shape(
         &mut self,
         at: At,
-        message: String,
+        message: impl Into<String>,
         label: impl Into<String>,
         help: Option<&str>,
-    ) -> Option<T> {
+    ) {
         let help = help.map(String::from);
         self.sink.report(Code::WrongShape, at, message, label, help);
-        None
     }
 
     /// `node` as a mapping whose keys are all in `allowed` (the others are reported; the mapping is
@@ -128,7 +131,8 @@ impl Reader<'_> {
         let scalar = self.expect_scalar(node, what)?;
         if is_null(scalar) {
             let at = self.source.at_scalar(scalar);
-            return self.wrong_shape(at, format!("{what} must not be empty"), "empty value", None);
+            self.wrong_shape(at, format!("{what} must not be empty"), "empty value", None);
+            return None;
         }
         Some(scalar.as_str().to_string())
     }
@@ -148,7 +152,8 @@ impl Reader<'_> {
             message,
             "not a boolean",
             None,
-        )
+        );
+        None
     }
 
     pub(super) fn unsigned(&mut self, node: &Node, what: &str) -> Option<u64> {
@@ -160,7 +165,8 @@ impl Reader<'_> {
         }
         let message = format!("{what} must be a whole number ≥ 0");
         let label = "not an unsigned integer";
-        self.wrong_shape(self.source.at_scalar(scalar), message, label, None)
+        self.wrong_shape(self.source.at_scalar(scalar), message, label, None);
+        None
     }
 
     /// Reports every key not in `allowed`.
@@ -277,7 +283,7 @@ impl Reader<'_> {
                     at,
                     format!("invalid clause reference `{}`", value.escape_debug()),
                     "expected `§` and dotted numbers",
-                    Some("write e.g. `§2.6.6.2.3`, or a list `[§2.6.6.3.2, §2.6.6.4]`".into()),
+                    Some(CLAUSE_HELP.into()),
                 );
             }
         };
@@ -301,14 +307,9 @@ impl Reader<'_> {
                 }
             }
             Node::Mapping(_) => {
+                let message = "`clause` must be a clause or a list of clauses";
                 let at = self.source.at_node(node);
-                self.sink.report(
-                    Code::WrongShape,
-                    at,
-                    "`clause` must be a clause or a list of clauses",
-                    "found a mapping",
-                    Some("write e.g. `§2.6.6.2.3`, or a list `[§2.6.6.3.2, §2.6.6.4]`".into()),
-                );
+                self.wrong_shape(at, message, "found a mapping", Some(CLAUSE_HELP));
             }
         }
         Clause(clauses)
