@@ -62,6 +62,17 @@ pub(crate) fn did_you_mean_or_list(wanted: &str, candidates: &[&str], intro: &st
         .unwrap_or_else(|| format!("{intro}: {}", quoted(candidates)))
 }
 
+/// [`did_you_mean`] followed by `allowed` (what the value may be), or `allowed` alone.
+pub(crate) fn did_you_mean_then<'a, I>(wanted: &str, candidates: I, allowed: &str) -> String
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    match did_you_mean(wanted, candidates) {
+        Some(hint) => format!("{hint} {allowed}"),
+        None => allowed.to_string(),
+    }
+}
+
 /// `` `a`, `b`, `c` ``: names as messages and help texts list them.
 pub(crate) fn quoted<T: std::fmt::Display>(names: impl IntoIterator<Item = T>) -> String {
     names

@@ -4,7 +4,7 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use marked_yaml::Node;
-use marked_yaml::types::MarkedMappingNode;
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 
 use super::{At, Reader};
 use crate::diagnostics::Code;
@@ -12,7 +12,7 @@ use crate::model::{
     EnumValue, Lifecycle, Location, Meta, RejectedTransition, State, Transition, TransitionOrigin,
 };
 use crate::names::NameKind;
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, did_you_mean_then};
 
 /// The keys of a state under `states:`.
 const STATE_KEYS: &[&str] = &["terminal", "clause", "description", "decision"];
@@ -142,18 +142,9 @@ impl Reader<'_> {
         {
             Some(scalar) => {
                 let initial = scalar.as_str().to_string();
-                if !state_names.is_empty() && !state_names.contains(&initial) {
-                    let at = self.source.at_scalar(scalar);
-                    let help = did_you_mean(&initial, state_names.iter().map(String::as_str))
-                        .or_else(|| Some("declare it under `states:`".into()));
-                    self.sink.report(
-                        Code::UnknownInitialState,
-                        at,
-                        format!("initial state `{initial}` is not declared"),
-                        "not under `states:`",
-                        help,
-                    );
-                }
+                self.is_declared_state(scalar, state_names, Code::UnknownInitialState, || {
+                    format!("initial state `{initial}` is not declared")
+                });
                 initial
             }
             None => String::new(),
@@ -210,6 +201,27 @@ impl Reader<'_> {
                 );
             }
         }
+    }
+
+    /// Whether `scalar` names one of `states` (any name does while none is declared); an
+    /// undeclared one is reported with `code` and `message`.
+    fn is_declared_state(
+        &mut self,
+        scalar: &MarkedScalarNode,
+        states: &[String],
+        code: Code,
+        message: impl FnOnce() -> String,
+    ) -> bool {
+        let state = scalar.as_str();
+        if states.is_empty() || states.iter().any(|s| s == state) {
+            return true;
+        }
+        let help = did_you_mean(state, states.iter().map(String::as_str))
+            .or_else(|| Some("declare it under `states:`".into()));
+        let at = self.source.at_scalar(scalar);
+        self.sink
+            .report(code, at, message(), "not under `states:`", help);
+        false
     }
 
     /// Where each edge (`from` → `to`) is first declared; every later repeat is reported as a
@@ -324,20 +336,9 @@ impl Reader<'_> {
                     .require(edge, which, &at, noun)
                     .and_then(|n| this.expect_scalar(n, &format!("`{which}`")))?;
                 let state = scalar.as_str().to_string();
-                if !states.is_empty() && !states.contains(&state) {
-                    let state_at = this.source.at_scalar(scalar);
-                    let help = did_you_mean(&state, states.iter().map(String::as_str))
-                        .or_else(|| Some("declare it under `states:`".into()));
-                    this.sink.report(
-                        Code::UnknownState,
-                        state_at,
-                        format!("{noun} names undeclared state `{state}`"),
-                        "not under `states:`",
-                        help,
-                    );
-                    return None;
-                }
-                Some(state)
+                let message = || format!("{noun} names undeclared state `{state}`");
+                this.is_declared_state(scalar, states, Code::UnknownState, message)
+                    .then_some(state)
             };
             let from = endpoint(self, "from");
             let to = endpoint(self, "to");
@@ -351,7 +352,8 @@ impl Reader<'_> {
                         "text" => Some(TransitionOrigin::Text),
                         other => {
                             let origin_at = self.source.at_scalar(scalar);
-                            let help = did_you_mean(other, ["diagram", "text"]).map(|h| format!("{h} `origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)")).unwrap_or_else(|| "`origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)".into());
+                            let allowed = "`origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)";
+                            let help = did_you_mean_then(other, ["diagram", "text"], allowed);
                             self.sink.report(
                                 Code::InvalidTransitionOrigin,
                                 origin_at,

@@ -1,6 +1,7 @@
 //! `table:` blocks and index lists: names, keys and the columns they may use.
 
 use marked_yaml::Node;
+use marked_yaml::types::MarkedScalarNode;
 
 use super::{At, Reader};
 use crate::diagnostics::Code;
@@ -37,12 +38,7 @@ impl Reader<'_> {
             .require(map, "name", &owner, &what)
             .and_then(|n| self.expect_scalar(n, "table `name`"))
         {
-            Some(scalar) => {
-                let name = self.name(scalar, NameKind::Table);
-                let at = self.source.at_scalar(scalar);
-                self.pending.sql_names.push((name.clone(), "table", at));
-                name
-            }
+            Some(scalar) => self.table_name(scalar),
             None => String::new(),
         };
         if let Some((key, node)) = renamed_from {
@@ -131,6 +127,15 @@ impl Reader<'_> {
         })
     }
 
+    /// A table's name (a record's or a child table's): checked, and kept for the SQL-wide
+    /// uniqueness check.
+    pub(super) fn table_name(&mut self, scalar: &MarkedScalarNode) -> String {
+        let name = self.name(scalar, NameKind::Table);
+        let at = self.source.at_scalar(scalar);
+        self.pending.sql_names.push((name.clone(), "table", at));
+        name
+    }
+
     /// `indexes:`: a mapping from index name to `[columns]` or `{ columns, unique }`. Columns are
     /// checked here when the record is known (`of`), else in pass C (child tables).
     pub(super) fn indexes(&mut self, node: &Node, of: Option<(&[Field], &str)>) -> Vec<Index> {
@@ -162,13 +167,8 @@ impl Reader<'_> {
             {
                 if seq.is_empty() {
                     let at = self.source.at_node(columns_node);
-                    self.sink.report(
-                        Code::WrongShape,
-                        at,
-                        format!("{what} has no columns"),
-                        "empty list",
-                        Some("list at least one column".into()),
-                    );
+                    let message = format!("{what} has no columns");
+                    self.wrong_shape(at, message, "empty list", Some("list at least one column"));
                 }
                 for column in seq.iter() {
                     let Some(scalar) = self.expect_scalar(column, "an index column") else {

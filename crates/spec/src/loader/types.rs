@@ -15,7 +15,7 @@ use crate::model::{
     TypeKind, TypeRef, Union, Variant,
 };
 use crate::names::NameKind;
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, did_you_mean_then};
 
 impl Reader<'_> {
     // ----- pass A ----------------------------------------------------------------------------
@@ -227,14 +227,7 @@ impl Reader<'_> {
             return Vec::new();
         };
         if values.is_empty() {
-            let at = self.source.at_node(node);
-            self.sink.report(
-                Code::EmptyEnumOrUnion,
-                at,
-                format!("{what} has no values"),
-                "empty",
-                Some("an enum needs at least one value".into()),
-            );
+            self.no_members(node, what, "values", "an enum needs at least one value");
         }
         let mut out = Vec::new();
         let mut allowed = META_KEYS.to_vec();
@@ -249,6 +242,15 @@ impl Reader<'_> {
             }
         }
         out
+    }
+
+    /// Reports an enum or a union (`what`) whose `members` (`node`) are an empty mapping.
+    fn no_members(&mut self, node: &Node, what: &str, members: &str, help: &str) {
+        let at = self.source.at_node(node);
+        let message = format!("{what} has no {members}");
+        let help = Some(help.to_string());
+        self.sink
+            .report(Code::EmptyEnumOrUnion, at, message, "empty", help);
     }
 
     pub(super) fn record(&mut self, map: &MarkedMappingNode, owner: &At, name: &str) -> Record {
@@ -339,13 +341,11 @@ impl Reader<'_> {
             return Union { tag, variants };
         };
         if variant_map.is_empty() {
-            let at = self.source.at_node(node);
-            self.sink.report(
-                Code::EmptyEnumOrUnion,
-                at,
-                format!("{what} has no variants"),
-                "empty",
-                Some("a union needs at least one variant".into()),
+            self.no_members(
+                node,
+                &what,
+                "variants",
+                "a union needs at least one variant",
             );
         }
         for entry in variant_map.iter() {
@@ -503,7 +503,9 @@ impl Reader<'_> {
                 "json" => FieldStorage::Json,
                 other => {
                     let at = self.source.at_scalar(scalar);
-                    let help = did_you_mean(other, ["column", "json"]).map(|h| format!("{h} allowed: `column`, `json`, `{{ child_table: NAME, indexes: {{…}} }}`")).unwrap_or_else(|| "allowed: `column`, `json`, `{ child_table: NAME, indexes: {…} }`".into());
+                    let allowed =
+                        "allowed: `column`, `json`, `{ child_table: NAME, indexes: {…} }`";
+                    let help = did_you_mean_then(other, ["column", "json"], allowed);
                     self.sink.report(
                         Code::UnknownWord,
                         at,
@@ -529,12 +531,7 @@ impl Reader<'_> {
                 }
                 let table = match self.require(map, "child_table", &owner, "`storage`") {
                     Some(n) => match self.expect_scalar(n, "`child_table`") {
-                        Some(s) => {
-                            let name = self.name(s, NameKind::Table);
-                            let at = self.source.at_scalar(s);
-                            self.pending.sql_names.push((name.clone(), "table", at));
-                            name
-                        }
+                        Some(s) => self.table_name(s),
                         None => String::new(),
                     },
                     None => String::new(),
