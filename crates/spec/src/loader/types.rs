@@ -17,6 +17,12 @@ use crate::model::{
 use crate::names::NameKind;
 use crate::suggest::{did_you_mean, did_you_mean_then};
 
+/// A type expression around one element type: its opening and closing text, and the type it makes.
+type Wrapper = (&'static str, &'static str, fn(Box<TypeRef>) -> TypeRef);
+
+/// `[T]` and `map<T>`.
+const WRAPPERS: [Wrapper; 2] = [("[", "]", TypeRef::List), ("map<", ">", TypeRef::Map)];
+
 impl Reader<'_> {
     // ----- pass A ----------------------------------------------------------------------------
 
@@ -152,38 +158,24 @@ impl Reader<'_> {
             .get_node("example")
             .and_then(|n| self.expect_scalar(n, "`example`"))
             .map(|s| s.as_str().to_string());
+        // Each problem is reported at the value it is about: (key, message, label, help).
+        let mut problems: Vec<(&str, String, &str, &str)> = Vec::new();
         if let (Some(min), Some(max)) = (min_length, max_length)
             && min > max
-            && let Some(node) = map.get_node("min_length")
         {
-            let at = self.source.at_node(node);
-            self.sink.report(
-                Code::InvalidStringConstraints,
-                at,
-                format!("`min_length` {min} is greater than `max_length` {max}"),
-                "no string can satisfy both",
-                Some("swap or correct the bounds".into()),
-            );
+            let message = format!("`min_length` {min} is greater than `max_length` {max}");
+            let help = "swap or correct the bounds";
+            problems.push(("min_length", message, "no string can satisfy both", help));
         }
         if let Some(pattern) = &pattern
             && let Err(problem) = crate::pattern::check(pattern)
-            && let Some(node) = map.get_node("pattern")
         {
-            let at = self.source.at_node(node);
-            self.sink.report(
-                Code::InvalidStringConstraints,
-                at,
-                format!("invalid `pattern`: {problem}"),
-                "not a valid regular expression",
-                Some(
-                    "use the common subset of ECMA-262 and Rust regex syntax, anchored with `^…$`"
-                        .into(),
-                ),
-            );
+            let message = format!("invalid `pattern`: {problem}");
+            let help =
+                "use the common subset of ECMA-262 and Rust regex syntax, anchored with `^…$`";
+            problems.push(("pattern", message, "not a valid regular expression", help));
         }
-        if let Some(example) = &example
-            && let Some(node) = map.get_node("example")
-        {
+        if let Some(example) = &example {
             let length = example.chars().count() as u64;
             let too_short = min_length.is_some_and(|min| length < min);
             let too_long = max_length.is_some_and(|max| length > max);
@@ -191,19 +183,26 @@ impl Reader<'_> {
                 .as_deref()
                 .is_some_and(|p| crate::pattern::matches(p, example) == Some(false));
             if too_short || too_long || mismatch {
-                let at = self.source.at_node(node);
                 let why = if mismatch {
                     "does not match `pattern`"
                 } else {
                     "violates the length bounds"
                 };
-                self.sink.report(
-                    Code::InvalidStringConstraints,
-                    at,
-                    format!("`example` `{}` {why}", example.escape_debug()),
+                let message = format!("`example` `{}` {why}", example.escape_debug());
+                problems.push((
+                    "example",
+                    message,
                     why,
-                    Some("fix the example or the constraints".into()),
-                );
+                    "fix the example or the constraints",
+                ));
+            }
+        }
+        for (key, message, label, help) in problems {
+            if let Some(node) = map.get_node(key) {
+                let at = self.source.at_node(node);
+                let help = Some(help.to_string());
+                self.sink
+                    .report(Code::InvalidStringConstraints, at, message, label, help);
             }
         }
         StringConstraints {
@@ -634,21 +633,17 @@ impl Reader<'_> {
         let Some(expr) = whole.get(start..end) else {
             return malformed(self, "expected a name, `[T]` or `map<T>`");
         };
-        if let Some(inner) = expr.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-            if inner.is_empty() {
-                return malformed(self, "empty element type");
+        // The element type of a wrapper is the text between its brackets.
+        for (open, close, wrap) in WRAPPERS {
+            if let Some(inner) = expr.strip_prefix(open).and_then(|r| r.strip_suffix(close)) {
+                if inner.is_empty() {
+                    return malformed(self, "empty element type");
+                }
+                let inner_range = (start + open.len(), end - close.len());
+                return self
+                    .type_text(whole, inner_range, at, offset, depth + 1)
+                    .map(|t| wrap(Box::new(t)));
             }
-            return self
-                .type_text(whole, (start + 1, end - 1), at, offset, depth + 1)
-                .map(|t| TypeRef::List(Box::new(t)));
-        }
-        if let Some(inner) = expr.strip_prefix("map<").and_then(|r| r.strip_suffix('>')) {
-            if inner.is_empty() {
-                return malformed(self, "empty element type");
-            }
-            return self
-                .type_text(whole, (start + 4, end - 1), at, offset, depth + 1)
-                .map(|t| TypeRef::Map(Box::new(t)));
         }
         if expr.is_empty() || !expr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return malformed(self, "expected a name, `[T]` or `map<T>`");
