@@ -2,13 +2,24 @@
 //! numbers, allowed and required keys, names, clauses, prose and the common metadata, each
 //! reporting what is wrong at the node.
 
+use std::collections::{BTreeMap, btree_map};
+
 use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
 
 use super::{At, Reader};
 use crate::diagnostics::Code;
-use crate::model::{Clause, Meta};
+use crate::model::{Clause, Location, Meta};
 use crate::names::{self, NameKind};
+
+/// How a name given twice in a section that spans the spec files is reported: "{noun} `x` is
+/// {verb} twice", labelled "{verb} again here", with "first {verb} at …; {fix}" as help.
+pub(super) struct Twice {
+    pub(super) code: Code,
+    pub(super) noun: &'static str,
+    pub(super) verb: &'static str,
+    pub(super) fix: &'static str,
+}
 
 /// How a clause reference is written, for every problem with one.
 const CLAUSE_HELP: &str = "write e.g. `§2.6.6.2.3`, or a list `[§2.6.6.3.2, §2.6.6.4]`";
@@ -87,6 +98,51 @@ impl Reader<'_> {
     ) {
         let help = help.map(String::from);
         self.sink.report(Code::WrongShape, at, message, label, help);
+    }
+
+    /// The entries (`name: value`) of every file's `section:`, in spec order, each with its name
+    /// (checked as a `kind` name) and where that is. A name given again, in any file, is reported
+    /// as `twice` says and still returned.
+    pub(super) fn unique_entries<'n>(
+        &mut self,
+        roots: &[&'n MarkedMappingNode],
+        section: &str,
+        kind: NameKind,
+        twice: &Twice,
+    ) -> Vec<(String, At, &'n Node)> {
+        let mut first_at: BTreeMap<String, Location> = BTreeMap::new();
+        let mut entries = Vec::new();
+        for root in roots {
+            let Some(node) = root.get_node(section) else {
+                continue;
+            };
+            let Some(map) = self.expect_map(node, &format!("`{section}`")) else {
+                continue;
+            };
+            for (key, value) in map.iter() {
+                let name = self.name(key, kind);
+                let at = self.source.at_scalar(key);
+                match first_at.entry(name.clone()) {
+                    btree_map::Entry::Occupied(first) => {
+                        let Twice {
+                            noun, verb, fix, ..
+                        } = twice;
+                        self.sink.report(
+                            twice.code,
+                            at.clone(),
+                            format!("{noun} `{name}` is {verb} twice"),
+                            format!("{verb} again here"),
+                            Some(format!("first {verb} at {}; {fix}", first.get())),
+                        );
+                    }
+                    btree_map::Entry::Vacant(slot) => {
+                        slot.insert(at.0.clone());
+                    }
+                }
+                entries.push((name, at, value));
+            }
+        }
+        entries
     }
 
     /// `node` as a mapping whose keys are all in `allowed` (the others are reported; the mapping is

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use marked_yaml::Node;
 use marked_yaml::types::MarkedMappingNode;
 
+use super::read::Twice;
 use super::read::shape;
 use super::{At, Reader};
 use crate::diagnostics::Code;
@@ -92,7 +93,6 @@ impl Reader<'_> {
     /// Reads every file's `rules:` section against the assembled types.
     pub(super) fn rules(&mut self, roots: &[&MarkedMappingNode], types: &[TypeDef]) -> Vec<Rule> {
         let mut rules = Vec::new();
-        let mut names: BTreeMap<String, Location> = BTreeMap::new();
         let mut codes: BTreeMap<String, Location> = BTreeMap::new();
         let error_codes: BTreeMap<String, Location> = self
             .pending
@@ -100,38 +100,20 @@ impl Reader<'_> {
             .iter()
             .map(|(code, at)| (code.clone(), at.0.clone()))
             .collect();
-        for root in roots {
-            let Some(node) = root.get_node("rules") else {
-                continue;
-            };
-            let Some(map) = self.expect_map(node, "`rules`") else {
-                continue;
-            };
-            for (key, value) in map.iter() {
-                let name = self.name(key, NameKind::Field);
-                let at = self.source.at_scalar(key);
-                if let Some(first) = names.get(&name) {
+        let twice = Twice {
+            code: Code::DuplicateRule,
+            noun: "rule",
+            verb: "declared",
+            fix: "rename one",
+        };
+        for (name, at, value) in self.unique_entries(roots, "rules", NameKind::Field, &twice) {
+            if let Some(rule) = self.rule(name, at, value, types) {
+                let code_at = match value.as_mapping().and_then(|m| m.get_scalar("code")) {
+                    Some(scalar) => self.source.at_scalar(scalar),
+                    None => (rule.meta.location.clone(), 1),
+                };
+                if let Some(first) = codes.get(&rule.code).or(error_codes.get(&rule.code)) {
                     self.sink.report(
-                        Code::DuplicateRule,
-                        at.clone(),
-                        format!("rule `{name}` is declared twice"),
-                        "declared again here",
-                        Some(format!("first declared at {first}; rename one")),
-                    );
-                } else {
-                    names.insert(name.clone(), at.0.clone());
-                }
-                if let Some(rule) = self.rule(name, at, value, types) {
-                    let code_at = match map
-                        .get_node(key.as_str())
-                        .and_then(|n| n.as_mapping())
-                        .and_then(|m| m.get_scalar("code"))
-                    {
-                        Some(scalar) => self.source.at_scalar(scalar),
-                        None => (rule.meta.location.clone(), 1),
-                    };
-                    if let Some(first) = codes.get(&rule.code).or(error_codes.get(&rule.code)) {
-                        self.sink.report(
                             Code::DuplicateRule,
                             code_at,
                             format!("rule code `{}` is already used", rule.code),
@@ -140,11 +122,10 @@ impl Reader<'_> {
                                 "first used at {first}; codes are stable and never shared — pick a new one"
                             )),
                         );
-                    } else if !rule.code.is_empty() {
-                        codes.insert(rule.code.clone(), code_at.0);
-                    }
-                    rules.push(rule);
+                } else if !rule.code.is_empty() {
+                    codes.insert(rule.code.clone(), code_at.0);
                 }
+                rules.push(rule);
             }
         }
         rules
