@@ -135,25 +135,15 @@ pub(crate) fn to_pascal_case(name: &str) -> String {
 /// The lists are the targets' own ([`crate::reserved`]): a name is refused exactly where a target
 /// prints it as it is and reserves it.
 pub(crate) fn reserved_reasons(kind: NameKind, name: &str) -> Vec<&'static str> {
-    let mut reasons = Vec::new();
-    let listed = |list: &[&str]| list.binary_search(&name).is_ok();
+    let listed = |lists: &[(&[&str], &'static str)]| {
+        lists
+            .iter()
+            .filter(|(list, _)| list.binary_search(&name).is_ok())
+            .map(|&(_, reason)| reason)
+            .collect::<Vec<_>>()
+    };
     if kind.is_pascal() {
-        if listed(rust::KEYWORDS) {
-            reasons.push("a keyword in Rust");
-        }
-        if listed(python::KEYWORDS) {
-            reasons.push("a keyword in Python");
-        }
-        if listed(rust::USED_NAMES) {
-            reasons.push("a name the generated Rust uses itself");
-        }
-        if listed(typescript::USED_NAMES) {
-            reasons.push("a name the generated TypeScript uses itself");
-        }
-        if listed(python::USED_NAMES) {
-            reasons.push("a name the generated Python uses itself");
-        }
-        return reasons;
+        return listed(PASCAL_RESERVED);
     }
     if matches!(
         kind,
@@ -163,20 +153,9 @@ pub(crate) fn reserved_reasons(kind: NameKind, name: &str) -> Vec<&'static str> 
         // reserved (Rust raw identifiers or a `_` suffix with a serde rename, Python a `_` suffix
         // with an alias, SQL a quoted identifier; TypeScript properties and every target's string
         // literals take any name), so no snake_case wire name is refused.
-        return reasons;
+        return Vec::new();
     }
-    if listed(rust::KEYWORDS) {
-        reasons.push("a keyword in Rust");
-    }
-    if listed(typescript::RESERVED_WORDS) {
-        reasons.push("a reserved word in TypeScript/JavaScript");
-    }
-    if listed(python::KEYWORDS) {
-        reasons.push("a keyword in Python");
-    }
-    if listed(python::SOFT_KEYWORDS) {
-        reasons.push("a soft keyword in Python");
-    }
+    let mut reasons = listed(SNAKE_RESERVED);
     if matches!(kind, NameKind::Table | NameKind::Index) && sql::is_reserved(name) {
         reasons.push("a reserved word in SQL");
     }
@@ -184,15 +163,50 @@ pub(crate) fn reserved_reasons(kind: NameKind, name: &str) -> Vec<&'static str> 
         reasons.push("in a prefix SQLite or PostgreSQL reserves for its own tables");
     }
     if kind == NameKind::ErrorField {
-        if listed(python::PYDANTIC_ATTRIBUTES) {
-            reasons.push("an attribute of Pydantic's BaseModel");
-        }
-        if listed(python::FIELD_SHADOWS) {
-            reasons.push("a name the generated Python imports (a field would shadow it)");
-        }
+        reasons.extend(listed(ERROR_FIELD_RESERVED));
     }
     reasons
 }
+
+/// The lists a `PascalCase` name (a type) must not be in, with the reason each gives: the targets
+/// print type names as they are.
+const PASCAL_RESERVED: &[(&[&str], &str)] = &[
+    (rust::KEYWORDS, "a keyword in Rust"),
+    (python::KEYWORDS, "a keyword in Python"),
+    (rust::USED_NAMES, "a name the generated Rust uses itself"),
+    (
+        typescript::USED_NAMES,
+        "a name the generated TypeScript uses itself",
+    ),
+    (
+        python::USED_NAMES,
+        "a name the generated Python uses itself",
+    ),
+];
+
+/// The lists a snake_case identifier the targets print as it is (a table, an index, an error
+/// field, the spec's own name) must not be in.
+const SNAKE_RESERVED: &[(&[&str], &str)] = &[
+    (rust::KEYWORDS, "a keyword in Rust"),
+    (
+        typescript::RESERVED_WORDS,
+        "a reserved word in TypeScript/JavaScript",
+    ),
+    (python::KEYWORDS, "a keyword in Python"),
+    (python::SOFT_KEYWORDS, "a soft keyword in Python"),
+];
+
+/// What an error field must also avoid: it becomes an attribute of a Pydantic model.
+const ERROR_FIELD_RESERVED: &[(&[&str], &str)] = &[
+    (
+        python::PYDANTIC_ATTRIBUTES,
+        "an attribute of Pydantic's BaseModel",
+    ),
+    (
+        python::FIELD_SHADOWS,
+        "a name the generated Python imports (a field would shadow it)",
+    ),
+];
 
 /// Whether the generated Python must escape `name` as a model attribute; the Python target's own
 /// rule, [`python::is_escaped`].
@@ -212,15 +226,22 @@ mod tests {
 
     #[test]
     fn shapes() {
-        assert!(is_pascal_case("JobId"));
-        assert!(!is_pascal_case("jobId"));
-        assert!(!is_pascal_case("Job_Id"));
-        assert!(is_snake_case("job_id"));
-        assert!(is_snake_case("a1_b2"));
-        assert!(!is_snake_case("job__id"));
-        assert!(!is_snake_case("job_"));
-        assert!(!is_snake_case("_job"));
-        assert!(!is_snake_case("x; DROP TABLE"));
+        // (name, PascalCase?, snake_case?)
+        let cases = [
+            ("JobId", true, false),
+            ("jobId", false, false),
+            ("Job_Id", false, false),
+            ("job_id", false, true),
+            ("a1_b2", false, true),
+            ("job__id", false, false),
+            ("job_", false, false),
+            ("_job", false, false),
+            ("x; DROP TABLE", false, false),
+        ];
+        for (name, pascal, snake) in cases {
+            assert_eq!(is_pascal_case(name), pascal, "is_pascal_case({name:?})");
+            assert_eq!(is_snake_case(name), snake, "is_snake_case({name:?})");
+        }
         assert_eq!(to_snake_case("JobId"), "job_id");
         assert_eq!(to_pascal_case("job_id"), "JobId");
     }

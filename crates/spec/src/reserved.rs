@@ -196,19 +196,26 @@ mod tests {
     use super::{python, rust, sql, typescript};
     use crate::names::{self, NameKind, reserved_reasons};
 
-    const LISTS: &[(&str, &[&str])] = &[
-        ("rust::KEYWORDS", rust::KEYWORDS),
-        ("rust::NOT_RAW", rust::NOT_RAW),
-        ("rust::USED_NAMES", rust::USED_NAMES),
-        ("typescript::RESERVED_WORDS", typescript::RESERVED_WORDS),
-        ("typescript::USED_NAMES", typescript::USED_NAMES),
-        ("python::KEYWORDS", python::KEYWORDS),
-        ("python::SOFT_KEYWORDS", python::SOFT_KEYWORDS),
-        ("python::USED_NAMES", python::USED_NAMES),
-        ("python::FIELD_SHADOWS", python::FIELD_SHADOWS),
-        ("python::PYDANTIC_ATTRIBUTES", python::PYDANTIC_ATTRIBUTES),
-        ("sql::RESERVED_WORDS", sql::RESERVED_WORDS),
-        ("sql::RESERVED_PREFIXES", sql::RESERVED_PREFIXES),
+    /// Each list with its path, written once so a failure message cannot name the wrong list.
+    macro_rules! named {
+        ($($list:path),* $(,)?) => {
+            &[$((stringify!($list), $list)),*]
+        };
+    }
+
+    const LISTS: &[(&str, &[&str])] = named![
+        rust::KEYWORDS,
+        rust::NOT_RAW,
+        rust::USED_NAMES,
+        typescript::RESERVED_WORDS,
+        typescript::USED_NAMES,
+        python::KEYWORDS,
+        python::SOFT_KEYWORDS,
+        python::USED_NAMES,
+        python::FIELD_SHADOWS,
+        python::PYDANTIC_ATTRIBUTES,
+        sql::RESERVED_WORDS,
+        sql::RESERVED_PREFIXES,
     ];
 
     /// Lookups binary-search the lists, so each must be strictly sorted (which also rules out

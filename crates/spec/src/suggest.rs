@@ -55,6 +55,33 @@ where
     closest(wanted, candidates).map(|candidate| format!("did you mean `{candidate}`?"))
 }
 
+/// [`did_you_mean`] for the closest of `candidates`, or else all of them after `intro` (e.g.
+/// "columns of `Job`"), so a help text always shows what would be right.
+pub(crate) fn did_you_mean_or_list(wanted: &str, candidates: &[&str], intro: &str) -> String {
+    did_you_mean(wanted, candidates.iter().copied())
+        .unwrap_or_else(|| format!("{intro}: {}", quoted(candidates)))
+}
+
+/// [`did_you_mean`] followed by `allowed` (what the value may be), or `allowed` alone.
+pub(crate) fn did_you_mean_then<'a, I>(wanted: &str, candidates: I, allowed: &str) -> String
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    match did_you_mean(wanted, candidates) {
+        Some(hint) => format!("{hint} {allowed}"),
+        None => allowed.to_string(),
+    }
+}
+
+/// `` `a`, `b`, `c` ``: names as messages and help texts list them.
+pub(crate) fn quoted<T: std::fmt::Display>(names: impl IntoIterator<Item = T>) -> String {
+    names
+        .into_iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +93,14 @@ mod tests {
         assert_eq!(closest("JobIdd", ["JobId", "AiJob"]), Some("JobId"));
         assert_eq!(closest("String", ["string", "uuid"]), Some("string"));
         assert_eq!(closest("zzz", ["JobId"]), None);
+        assert_eq!(quoted(["a", "b"]), "`a`, `b`");
+        assert_eq!(
+            did_you_mean_or_list("zzz", &["JobId", "AiJob"], "types"),
+            "types: `JobId`, `AiJob`"
+        );
+        assert_eq!(
+            did_you_mean_or_list("JobIdd", &["JobId"], "types"),
+            "did you mean `JobId`?"
+        );
     }
 }

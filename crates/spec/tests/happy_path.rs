@@ -4,102 +4,23 @@ use std::collections::BTreeMap;
 
 use handshake_spec::model::{FieldStorage, Primitive, TransitionOrigin, TypeKind, TypeRef};
 
+/// The tiny spec of `tests/fixtures/tiny` (kept as YAML files, like every other spec), keyed by
+/// the path it would have in a repository.
 fn sources() -> BTreeMap<String, String> {
-    let mut sources = BTreeMap::new();
-    sources.insert(
-        "spec/handshake.yaml".to_string(),
-        "spec: tiny_model
-version: 0.1.0
-master_spec: v02.84
-outputs:
-  rust: gen/rust
-  json_schema: gen/schemas
-  migrations: migrations
-  typescript: gen/ts
-  python: gen/py
-  docs: docs/reference
-files:
-  - core.yaml
-  - more/later.yaml
-"
-        .to_string(),
-    );
-    sources.insert(
-        "spec/core.yaml".to_string(),
-        "types:
-  Job:
-    kind: record
-    root: true
-    clause: §2.6.6.2
-    description: one job
-    fields:
-      job_id: { type: JobId, required: true, clause: §2.6.6.2.1, description: the id }
-      state: { type: JobState, required: true, clause: [§2.6.6.3, §2.6.6.4], description: where it is }
-      tags: { type: '[Tag]', required: false, default: [], clause: §2.6.6.2, description: labels }
-      mode: { type: Mode, required: false, default: fast, clause: §2.6.6.2, description: how }
-      children: { type: [Child], required: false, clause: §2.6.6.2, description: kids, storage: { child_table: job_children, indexes: { job_children_by_name: [name] } } }
-      extra: { type: map<json>, required: false, default: { a: 1, b: [true, null] }, clause: §2.6.6.2, description: open payload }
-    table:
-      name: jobs
-      clause: §2.6.6.4
-      description: one row per job
-      primary_key: [job_id]
-      indexes:
-        jobs_by_state: [state]
-        jobs_unique: { columns: [job_id, state], unique: true }
-lifecycle:
-  name: JobState
-  clause: §2.6.6.3
-  description: the states
-  initial: queued
-  states:
-    queued: { terminal: false, clause: §2.6.6.3, description: waiting }
-    done: { terminal: true, clause: §2.6.6.3, description: finished }
-  transitions:
-    - { from: queued, to: done, origin: diagram, clause: §2.6.6.3.1, description: runs }
-  rejected:
-    - { from: done, to: queued, clause: §2.6.6.3.1, description: drawn, decision: terminal means terminal }
-errors:
-  Stuck:
-    code: HSK-JOB-001
-    message: 'job {job_id} is stuck'
-    clause: §2.6.6.3
-    description: stuck job
-    fields:
-      job_id: { type: JobId, required: true, clause: §2.6.6.3, description: which job }
-"
-        .to_string(),
-    );
-    sources.insert(
-        "spec/more/later.yaml".to_string(),
-        "types:
-  JobId: { kind: id, clause: §2.6.6.2.1, description: job identifier }
-  Tag: { kind: string, pattern: '^[a-z]+$', min_length: 1, max_length: 20, example: blue, clause: §2.6.6.2, description: a label }
-  Mode:
-    kind: enum
-    clause: §2.6.6.2
-    description: speed
-    values:
-      fast: { clause: §2.6.6.2, description: quick }
-      slow: { clause: §2.6.6.2, description: careful, decision: kept for parity }
-  Child:
-    kind: record
-    clause: §2.6.6.2
-    description: a child
-    fields:
-      name: { type: string, required: true, clause: §2.6.6.2, description: its name }
-  Op:
-    kind: union
-    tag: op
-    clause: §2.6.6.2.4
-    description: an operation
-    variants:
-      noop: { clause: §2.6.6.2.4, description: nothing }
-      nested: { clause: §2.6.6.2.4, description: holds a job list, fields: { jobs: { type: [Job], required: true, clause: §2.6.6.2.4, description: jobs } } }
-"
-        .to_string(),
-    );
-    sources
+    [
+        (
+            "spec/handshake.yaml",
+            include_str!("fixtures/tiny/handshake.yaml"),
+        ),
+        ("spec/core.yaml", include_str!("fixtures/tiny/core.yaml")),
+        (
+            "spec/more/later.yaml",
+            include_str!("fixtures/tiny/more/later.yaml"),
+        ),
+    ]
+    .into_iter()
+    .map(|(path, text)| (path.to_string(), text.to_string()))
+    .collect()
 }
 
 #[test]

@@ -5,88 +5,9 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
-const MANIFEST: &str = "spec: fuzz_model
-version: 0.1.0
-master_spec: v02.84
-outputs:
-  rust: gen/rust
-  json_schema: gen/schemas
-  migrations: migrations
-  typescript: gen/ts
-  python: gen/py
-  docs: docs/reference
-files:
-  - core.yaml
-";
-
-const CORE: &str = "types:
-  JobId: { kind: id, clause: §2.6.6.2.1, description: job id }
-  Tag: { kind: string, pattern: '^[a-z]+$', min_length: 1, max_length: 9, example: abc, clause: §2.6.6.2, description: label }
-  Mode:
-    kind: enum
-    clause: §2.6.6.2
-    description: speed
-    values:
-      fast: { clause: §2.6.6.2, description: quick }
-      slow: { clause: §2.6.6.2, description: careful }
-  Item:
-    kind: record
-    clause: §2.6.6.2
-    description: an element
-    fields:
-      name: { type: string, required: true, clause: §2.6.6.2, description: its name }
-  Job:
-    kind: record
-    root: true
-    clause: §2.6.6.2
-    description: one job
-    fields:
-      job_id: { type: JobId, required: true, clause: §2.6.6.2.1, description: id }
-      state: { type: JobState, required: true, clause: [§2.6.6.3, §2.6.6.4], description: state }
-      tags: { type: '[Tag]', required: false, default: [abc], clause: §2.6.6.2, description: labels }
-      mode: { type: Mode, required: false, default: fast, clause: §2.6.6.2, description: how }
-      extra: { type: 'map<json>', required: false, default: { a: [1, 2.5, null] }, clause: §2.6.6.2, description: open }
-      items: { type: [Item], required: false, clause: §2.6.6.2, description: items, storage: { child_table: job_items, indexes: { job_items_name: [name, position] } } }
-      parent_id: { type: JobId, required: false, clause: §2.6.6.2, description: parent }
-    table:
-      name: jobs
-      clause: §2.6.6.4
-      description: jobs
-      primary_key: [job_id]
-      foreign_keys:
-        - { column: parent_id, references: Job }
-      indexes:
-        jobs_state: [state]
-        jobs_unique: { columns: [job_id, state], unique: true }
-  Op:
-    kind: union
-    tag: op
-    clause: §2.6.6.2.4
-    description: operation
-    variants:
-      noop: { clause: §2.6.6.2.4, description: nothing }
-      many: { clause: §2.6.6.2.4, description: jobs, fields: { jobs: { type: [Job], required: true, clause: §2.6.6.2.4, description: jobs } } }
-lifecycle:
-  name: JobState
-  clause: §2.6.6.3
-  description: states
-  initial: queued
-  states:
-    queued: { terminal: false, clause: §2.6.6.3, description: waiting }
-    done: { terminal: true, clause: §2.6.6.3, description: finished }
-  transitions:
-    - { from: queued, to: done, origin: diagram, clause: §2.6.6.3.1, description: runs }
-  rejected:
-    - { from: done, to: queued, clause: §2.6.6.3.1, description: drawn, decision: terminal }
-errors:
-  Stuck:
-    code: HSK-JOB-001
-    message: 'job {job_id} is stuck'
-    clause: §2.6.6.3
-    description: stuck
-    fields:
-      job_id: { type: JobId, required: true, clause: §2.6.6.3, description: which }
-";
+/// The seed spec every mutation starts from (`tests/fixtures/fuzz_seed`): it loads cleanly.
+const MANIFEST: &str = include_str!("fixtures/fuzz_seed/handshake.yaml");
+const CORE: &str = include_str!("fixtures/fuzz_seed/core.yaml");
 
 fn load(manifest: &str, core: &str) -> Result<(), String> {
     let mut sources = BTreeMap::new();

@@ -3,20 +3,10 @@
 //! hand-written HSK-RULE-PRF-002..008 had), and every `PlannedOperation` variant is claimed by
 //! exactly one profile.
 
-use std::path::Path;
+mod common;
 
-use handshake_spec::model::{BindingKind, Condition, FieldPath, PathStep, Spec, TypeKind};
-
-fn spec() -> Spec {
-    let repo_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    match handshake_spec::load(&repo_root) {
-        Ok(spec) => spec,
-        Err(handshake_spec::LoadError::Invalid(diagnostics)) => {
-            panic!("spec/ has problems:\n{}", diagnostics.render())
-        }
-        Err(other) => panic!("cannot read spec/: {other}"),
-    }
-}
+use common::{committed_spec, profile_rule_codes, rule};
+use handshake_spec::model::{BindingKind, Condition, FieldPath, PathStep, TypeKind};
 
 fn field(name: &str) -> FieldPath {
     FieldPath(vec![PathStep::Field(name.to_string())])
@@ -78,13 +68,9 @@ const INPUTS_RULES: [(&str, &str, &str, &str); 7] = [
 
 #[test]
 fn inputs_bindings_write_the_rules_that_were_hand_written() {
-    let spec = spec();
+    let spec = committed_spec();
     for (name, code, message, clause) in INPUTS_RULES {
-        let rule = spec
-            .rules
-            .iter()
-            .find(|r| r.name == name)
-            .unwrap_or_else(|| panic!("no rule `{name}`"));
+        let rule = rule(&spec, name);
         assert_eq!(rule.code, code, "{name}");
         assert_eq!(rule.message, message, "{name}");
         assert_eq!(rule.meta.clause.to_string(), clause, "{name}");
@@ -118,7 +104,7 @@ fn inputs_bindings_write_the_rules_that_were_hand_written() {
 
 #[test]
 fn operations_bindings_limit_planned_operations_to_the_profiles_own() {
-    let spec = spec();
+    let spec = committed_spec();
     let mut codes = Vec::new();
     for profile in &spec.profiles {
         let binding = profile
@@ -127,11 +113,7 @@ fn operations_bindings_limit_planned_operations_to_the_profiles_own() {
             .find(|b| b.kind == BindingKind::Operations)
             .unwrap_or_else(|| panic!("profile `{}` binds no operations", profile.name));
         let name = format!("{0}_kinds_plan_{0}_operations", profile.name);
-        let rule = spec
-            .rules
-            .iter()
-            .find(|r| r.name == name)
-            .unwrap_or_else(|| panic!("no rule `{name}`"));
+        let rule = rule(&spec, &name);
         assert_eq!(rule.code, binding.code);
         assert_eq!(
             rule.message,
@@ -156,17 +138,12 @@ fn operations_bindings_limit_planned_operations_to_the_profiles_own() {
         );
         codes.push(rule.code.clone());
     }
-    assert_eq!(
-        codes,
-        (12..=18)
-            .map(|n| format!("HSK-RULE-PRF-{n:03}"))
-            .collect::<Vec<_>>()
-    );
+    assert_eq!(codes, profile_rule_codes(12..=18));
 }
 
 #[test]
 fn bound_rules_sit_after_the_profiles_files_own_rules_in_profile_order() {
-    let spec = spec();
+    let spec = committed_spec();
     let names: Vec<&str> = spec.rules.iter().map(|r| r.name.as_str()).collect();
     let first = names
         .iter()
@@ -212,7 +189,7 @@ fn bound_rules_sit_after_the_profiles_files_own_rules_in_profile_order() {
 
 #[test]
 fn every_planned_operation_is_claimed_by_exactly_one_profile() {
-    let spec = spec();
+    let spec = committed_spec();
     let Some(TypeKind::Union(union)) = spec.type_named("PlannedOperation").map(|t| &t.kind) else {
         panic!("PlannedOperation is a union");
     };
@@ -247,7 +224,7 @@ fn every_planned_operation_is_claimed_by_exactly_one_profile() {
 
 #[test]
 fn profile_id_bindings_bind_each_kind_to_its_profile_and_judge_registered_ids_only() {
-    let spec = spec();
+    let spec = committed_spec();
     let registered: Vec<serde_json::Value> = spec
         .profiles
         .iter()
@@ -256,11 +233,7 @@ fn profile_id_bindings_bind_each_kind_to_its_profile_and_judge_registered_ids_on
     let mut codes = Vec::new();
     for profile in &spec.profiles {
         let name = format!("{0}_kinds_carry_{0}_profile_id", profile.name);
-        let rule = spec
-            .rules
-            .iter()
-            .find(|r| r.name == name)
-            .unwrap_or_else(|| panic!("{name} is written"));
+        let rule = rule(&spec, &name);
         assert_eq!(rule.on, "AiJob");
         assert!(rule.registry, "a binding rule is derived from the registry");
         assert_eq!(
@@ -285,18 +258,9 @@ fn profile_id_bindings_bind_each_kind_to_its_profile_and_judge_registered_ids_on
         );
         codes.push(rule.code.clone());
     }
-    assert_eq!(
-        codes,
-        (50..=56)
-            .map(|n| format!("HSK-RULE-PRF-{n:03}"))
-            .collect::<Vec<_>>()
-    );
+    assert_eq!(codes, profile_rule_codes(50..=56));
     // `in_registry: profile_id` expands to every registered id, in profile order.
-    let registry = spec
-        .rules
-        .iter()
-        .find(|r| r.name == "profile_id_is_registered")
-        .expect("the registry rule");
+    let registry = rule(&spec, "profile_id_is_registered");
     assert!(registry.registry);
     assert_eq!(registry.code, "HSK-RULE-PRF-009");
     assert_eq!(
@@ -307,10 +271,6 @@ fn profile_id_bindings_bind_each_kind_to_its_profile_and_judge_registered_ids_on
         }
     );
     // Hand-written rules without `in_registry` are not registry rules.
-    let core = spec
-        .rules
-        .iter()
-        .find(|r| r.name == "analysis_only_plans_no_mutation")
-        .expect("a core rule");
+    let core = rule(&spec, "analysis_only_plans_no_mutation");
     assert!(!core.registry);
 }

@@ -4,22 +4,12 @@
 //! `JobInputs`), and every `bindings: { outputs: … }` writes the rule binding the profile's job
 //! kinds to its outputs variant.
 
-use std::path::Path;
+mod common;
 
+use common::{committed_spec, rule};
 use handshake_spec::model::{
     BindingKind, Condition, FieldPath, PathStep, Spec, TypeDef, TypeKind, Union,
 };
-
-fn spec() -> Spec {
-    let repo_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    match handshake_spec::load(&repo_root) {
-        Ok(spec) => spec,
-        Err(handshake_spec::LoadError::Invalid(diagnostics)) => {
-            panic!("spec/ has problems:\n{}", diagnostics.render())
-        }
-        Err(other) => panic!("cannot read spec/: {other}"),
-    }
-}
 
 fn union<'a>(spec: &'a Spec, name: &str) -> (&'a TypeDef, &'a Union) {
     let def = spec
@@ -43,7 +33,7 @@ fn fields(path: &[&str]) -> FieldPath {
 
 #[test]
 fn job_outputs_is_synthesized_like_job_inputs_right_after_it() {
-    let spec = spec();
+    let spec = committed_spec();
     let (outputs_def, outputs) = union(&spec, "JobOutputs");
     let (inputs_def, inputs) = union(&spec, "JobInputs");
     assert!(
@@ -114,7 +104,7 @@ fn job_outputs_is_synthesized_like_job_inputs_right_after_it() {
 
 #[test]
 fn every_outputs_binding_writes_its_rule() {
-    let spec = spec();
+    let spec = committed_spec();
     let mut bound = 0;
     for profile in &spec.profiles {
         let Some(binding) = profile
@@ -131,11 +121,7 @@ fn every_outputs_binding_writes_its_rule() {
         };
         bound += 1;
         let name = format!("{0}_kinds_carry_{0}_outputs", profile.name);
-        let rule = spec
-            .rules
-            .iter()
-            .find(|r| r.name == name)
-            .unwrap_or_else(|| panic!("rule {name} is written"));
+        let rule = rule(&spec, &name);
         assert_eq!(rule.code, binding.code);
         assert_eq!(rule.on, "AiJob");
         assert_eq!(

@@ -1,6 +1,6 @@
 //! The `rules:` section of the real spec loads into the IR with typed, resolved conditions.
 
-use std::path::Path;
+mod common;
 
 use handshake_spec::model::{Condition, FieldPath};
 
@@ -10,18 +10,8 @@ fn path(text: &str) -> FieldPath {
 
 #[test]
 fn core_rules_load_with_their_conditions() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let spec = match handshake_spec::load(&root) {
-        Ok(spec) => spec,
-        Err(handshake_spec::LoadError::Invalid(d)) => panic!("{}", d.render()),
-        Err(other) => panic!("{other}"),
-    };
-    let rule = |name: &str| {
-        spec.rules
-            .iter()
-            .find(|r| r.name == name)
-            .unwrap_or_else(|| panic!("rule {name} is loaded"))
-    };
+    let spec = common::committed_spec();
+    let rule = |name: &str| common::rule(&spec, name);
     let analysis = rule("analysis_only_plans_no_mutation");
     assert_eq!(analysis.on, "AiJob");
     assert_eq!(analysis.code, "HSK-RULE-0101");

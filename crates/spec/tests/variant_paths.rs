@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+mod common;
+
 use handshake_spec::model::{Condition, FieldPath, PathStep};
 
 fn field(name: &str) -> PathStep {
@@ -19,12 +21,7 @@ fn variant_steps_load_as_steps_and_print_as_written() {
     let spec =
         handshake_spec::load_manifest(&root, "tests/golden/variant_steps/spec/handshake.yaml")
             .unwrap_or_else(|e| panic!("the golden spec loads: {e}"));
-    let rule = |name: &str| {
-        spec.rules
-            .iter()
-            .find(|r| r.name == name)
-            .unwrap_or_else(|| panic!("rule {name}"))
-    };
+    let rule = |name: &str| common::rule(&spec, name);
 
     let Condition::Present(path) = &rule("chart_jobs_name_their_source_table").require else {
         panic!("a present condition");

@@ -45,20 +45,8 @@ impl Reader<'_> {
         }
         let Some(record) = record else { return };
         if let Some((key, node)) = map.get_key_value("renamed_from")
-            && let Some(scalar) = self.expect_scalar(node, "`renamed_from`")
+            && let Some((from, _)) = self.old_name(node, NameKind::Field, "field", field)
         {
-            let at = self.source.at_scalar(scalar);
-            let from = scalar.as_str().to_string();
-            self.check_name(&from, NameKind::Field, at.clone());
-            if from == field {
-                self.sink.report(
-                    Code::RenamedFromItself,
-                    at,
-                    format!("field `{field}` is `renamed_from` itself"),
-                    "the old name is the new name",
-                    Some("write the name the field had in the previous version, or drop `renamed_from`".into()),
-                );
-            }
             let location = self.source.at_scalar(key).0;
             self.pending.evolution.renamed_fields.push(FieldRename {
                 record: record.clone(),
@@ -159,24 +147,12 @@ impl Reader<'_> {
         node: &Node,
         type_name: &str,
     ) {
-        let Some(scalar) = self.expect_scalar(node, "`renamed_from`") else {
+        let Some((from, at)) = self.old_name(node, NameKind::Type, "type", type_name) else {
             return;
         };
-        let at = self.source.at_scalar(scalar);
-        let from = scalar.as_str().to_string();
-        self.check_name(&from, NameKind::Type, at.clone());
-        if from == type_name {
-            self.sink.report(
-                Code::RenamedFromItself,
-                at,
-                format!("type `{type_name}` is `renamed_from` itself"),
-                "the old name is the new name",
-                Some(
-                    "write the name the type had in the previous version, or drop `renamed_from`"
-                        .into(),
-                ),
-            );
-        } else if let Some(other) = self.declarations.names.get(&from) {
+        if from != type_name
+            && let Some(other) = self.declarations.names.get(&from)
+        {
             let other = other.at.0.clone();
             self.sink.report(
                 Code::OldNameDeclared,
@@ -196,24 +172,9 @@ impl Reader<'_> {
 
     /// `renamed_from:` of a `table:` block named `table`.
     pub(super) fn table_renamed_from(&mut self, key: &MarkedScalarNode, node: &Node, table: &str) {
-        let Some(scalar) = self.expect_scalar(node, "`renamed_from`") else {
+        let Some((from, _)) = self.old_name(node, NameKind::Table, "table", table) else {
             return;
         };
-        let at = self.source.at_scalar(scalar);
-        let from = scalar.as_str().to_string();
-        self.check_name(&from, NameKind::Table, at.clone());
-        if from == table {
-            self.sink.report(
-                Code::RenamedFromItself,
-                at,
-                format!("table `{table}` is `renamed_from` itself"),
-                "the old name is the new name",
-                Some(
-                    "write the name the table had in the previous version, or drop `renamed_from`"
-                        .into(),
-                ),
-            );
-        }
         let location = self.source.at_scalar(key).0;
         self.pending.evolution.renamed_tables.push(TableRename {
             table: table.to_string(),
@@ -222,20 +183,41 @@ impl Reader<'_> {
         });
     }
 
+    /// The old name under `renamed_from:` (`node`) of the `noun` called `name`, checked as a
+    /// `kind` name and reported when it is `name` itself, with where it is.
+    fn old_name(
+        &mut self,
+        node: &Node,
+        kind: NameKind,
+        noun: &str,
+        name: &str,
+    ) -> Option<(String, At)> {
+        let scalar = self.expect_scalar(node, "`renamed_from`")?;
+        let at = self.source.at_scalar(scalar);
+        let from = scalar.as_str().to_string();
+        self.check_name(&from, kind, at.clone());
+        if from == name {
+            self.sink.report(
+                Code::RenamedFromItself,
+                at.clone(),
+                format!("{noun} `{name}` is `renamed_from` itself"),
+                "the old name is the new name",
+                Some(format!(
+                    "write the name the {noun} had in the previous version, or drop `renamed_from`"
+                )),
+            );
+        }
+        Some((from, at))
+    }
+
     /// A spec file's `removed_tables:` (`name: { allow_data_loss: reason }`). Whether a table of
     /// that name is still declared is checked by codegen, which knows every table (a record's and
     /// its child tables).
     pub(super) fn removed_tables(&mut self, root: &MarkedMappingNode) {
-        let Some(node) = root.get_node("removed_tables") else {
-            return;
-        };
-        let Some(entries) = self.expect_map(node, "`removed_tables`") else {
-            return;
-        };
-        for (key, value) in entries.iter() {
-            let name = self.name(key, NameKind::Table);
-            let at = self.source.at_scalar(key);
-            let what = format!("removed table `{name}`");
+        let removals = self.removals(root, "removed_tables", NameKind::Table, |name| {
+            format!("removed table `{name}`")
+        });
+        for (name, at, reason) in removals {
             if self
                 .pending
                 .evolution
@@ -251,16 +233,42 @@ impl Reader<'_> {
                     Some("keep one entry".into()),
                 );
             }
-            let Some(entry) = self.expect_map(value, &what) else {
-                continue;
-            };
-            let reason = self.allow_data_loss(entry, &at, &what).unwrap_or_default();
-            self.pending.evolution.removed_tables.push(RemovedTable {
+            let removed = reason.map(|allow_data_loss| RemovedTable {
                 table: name,
-                allow_data_loss: reason,
+                allow_data_loss,
                 location: at.0,
             });
+            self.pending.evolution.removed_tables.extend(removed);
         }
+    }
+
+    /// The entries of the optional `section` of removals in `map` (`name: { allow_data_loss:
+    /// reason }`): each name (checked as a `kind` name), where it is, and its reason (`None` when
+    /// the entry is not a mapping; empty when the reason is missing, which is reported).
+    fn removals(
+        &mut self,
+        map: &MarkedMappingNode,
+        section: &str,
+        kind: NameKind,
+        what: impl Fn(&str) -> String,
+    ) -> Vec<(String, At, Option<String>)> {
+        let Some(node) = map.get_node(section) else {
+            return Vec::new();
+        };
+        let Some(entries) = self.expect_map(node, &format!("`{section}`")) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (key, value) in entries.iter() {
+            let name = self.name(key, kind);
+            let at = self.source.at_scalar(key);
+            let what = what(&name);
+            let reason = self
+                .expect_map(value, &what)
+                .map(|entry| self.allow_data_loss(entry, &at, &what).unwrap_or_default());
+            out.push((name, at, reason));
+        }
+        out
     }
 
     /// The reason of an `{ allow_data_loss: <why> }` entry (its only key), reported when missing.
@@ -271,11 +279,7 @@ impl Reader<'_> {
         what: &str,
     ) -> Option<String> {
         self.check_keys(entry, &["allow_data_loss"], what);
-        let node = self.require(entry, "allow_data_loss", at, what)?;
-        let key_at = entry
-            .get_key_value("allow_data_loss")
-            .map(|(k, _)| self.source.at_scalar(k));
-        Some(self.prose(node, "allow_data_loss", key_at))
+        self.required_prose(entry, "allow_data_loss", at, what)
     }
 
     /// A record's `removed_fields:` (`name: { allow_data_loss: reason }`).
@@ -285,17 +289,11 @@ impl Reader<'_> {
         record: &str,
         fields: &[Field],
     ) {
-        let Some(node) = map.get_node("removed_fields") else {
-            return;
-        };
-        let Some(entries) = self.expect_map(node, "`removed_fields`") else {
-            return;
-        };
-        for (key, value) in entries.iter() {
-            let name = self.name(key, NameKind::Field);
-            let at = self.source.at_scalar(key);
-            let what = format!("removed field `{name}` of record `{record}`");
-            if fields.iter().any(|f| f.name == name) {
+        let removals = self.removals(map, "removed_fields", NameKind::Field, |name| {
+            format!("removed field `{name}` of record `{record}`")
+        });
+        for (name, at, _) in &removals {
+            if fields.iter().any(|f| &f.name == name) {
                 self.sink.report(
                     Code::RemovedButDeclared,
                     at.clone(),
@@ -304,17 +302,16 @@ impl Reader<'_> {
                     Some("remove the field from `fields:`, or drop this entry".into()),
                 );
             }
-            let Some(entry) = self.expect_map(value, &what) else {
-                continue;
-            };
-            let reason = self.allow_data_loss(entry, &at, &what).unwrap_or_default();
-            self.pending.evolution.removed_fields.push(RemovedField {
+        }
+        let removed = removals.into_iter().filter_map(|(name, at, reason)| {
+            Some(RemovedField {
                 record: record.to_string(),
                 field: name,
-                allow_data_loss: reason,
+                allow_data_loss: reason?,
                 location: at.0,
-            });
-        }
+            })
+        });
+        self.pending.evolution.removed_fields.extend(removed);
     }
 
     /// An enum's `removed_values:` (`old: { map_to: value, read_alias: bool }`) and each value's

@@ -1,9 +1,10 @@
 //! The `lifecycle:` block: states, transitions, rejected edges and the state-machine checks.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use marked_yaml::Node;
-use marked_yaml::types::MarkedMappingNode;
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 
 use super::{At, Reader};
 use crate::diagnostics::Code;
@@ -11,27 +12,28 @@ use crate::model::{
     EnumValue, Lifecycle, Location, Meta, RejectedTransition, State, Transition, TransitionOrigin,
 };
 use crate::names::NameKind;
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, did_you_mean_then};
+
+/// The keys of a state under `states:`.
+const STATE_KEYS: &[&str] = &["terminal", "clause", "description", "decision"];
 
 impl Reader<'_> {
     pub(super) fn lifecycle(&mut self, node: &Node, owner: At) -> Option<Lifecycle> {
+        /// The keys of `lifecycle:`.
+        const KEYS: &[&str] = &[
+            "name",
+            "clause",
+            "description",
+            "decision",
+            "initial",
+            "states",
+            "transitions",
+            "rejected",
+            "removed_states",
+        ];
+
         let what = "`lifecycle`";
-        let map = self.expect_map(node, what)?;
-        self.check_keys(
-            map,
-            &[
-                "name",
-                "clause",
-                "description",
-                "decision",
-                "initial",
-                "states",
-                "transitions",
-                "rejected",
-                "removed_states",
-            ],
-            what,
-        );
+        let map = self.expect_keys(node, what, KEYS)?;
         let meta = self.meta(map, &owner, what);
         let name = self
             .require(map, "name", &owner, what)
@@ -107,27 +109,19 @@ impl Reader<'_> {
                 let at = self.source.at_node(states_node);
                 self.sink.report(Code::LifecycleWithoutStates, at, "the lifecycle has no states", "empty", Some("declare the states, e.g. `queued: { terminal: false, clause: …, description: … }`".into()));
             }
-            for (key, value) in states_map.iter() {
-                let state_name = self.name(key, NameKind::State);
-                let at = self.source.at_scalar(key);
-                let state_what = format!("state `{state_name}`");
-                let Some(state_map) = self.expect_map(value, &state_what) else {
+            for entry in states_map.iter() {
+                let what = |name: &str| format!("state `{name}`");
+                let Some(state) = self.entry(entry, NameKind::State, what, STATE_KEYS) else {
                     continue;
                 };
-                self.check_keys(
-                    state_map,
-                    &["terminal", "clause", "description", "decision"],
-                    &state_what,
-                );
-                let meta = self.meta(state_map, &at, &state_what);
-                let terminal = match state_map.get_node("terminal") {
+                let terminal = match state.map.get_node("terminal") {
                     Some(n) => self.boolean(n, "`terminal`").unwrap_or(false),
                     None => false,
                 };
                 states.push(State {
-                    name: state_name,
+                    name: state.name,
                     terminal,
-                    meta,
+                    meta: state.meta,
                 });
             }
         }
@@ -148,18 +142,9 @@ impl Reader<'_> {
         {
             Some(scalar) => {
                 let initial = scalar.as_str().to_string();
-                if !state_names.is_empty() && !state_names.contains(&initial) {
-                    let at = self.source.at_scalar(scalar);
-                    let help = did_you_mean(&initial, state_names.iter().map(String::as_str))
-                        .or_else(|| Some("declare it under `states:`".into()));
-                    self.sink.report(
-                        Code::UnknownInitialState,
-                        at,
-                        format!("initial state `{initial}` is not declared"),
-                        "not under `states:`",
-                        help,
-                    );
-                }
+                self.is_declared_state(scalar, state_names, Code::UnknownInitialState, || {
+                    format!("initial state `{initial}` is not declared")
+                });
                 initial
             }
             None => String::new(),
@@ -169,20 +154,10 @@ impl Reader<'_> {
     /// Duplicate edges, edges both allowed and rejected, rejected edges without a reason, and
     /// transitions out of terminal states.
     fn check_edges(&mut self, states: &[State], transitions: &[Edge], rejected_edges: &[Edge]) {
-        let mut seen: BTreeMap<(String, String), Location> = BTreeMap::new();
+        // Duplicates are reported first; the sink orders problems by place (stably), so an
+        // edge still shows its duplicate before its other problems.
+        let seen = self.first_edges(transitions, "transition");
         for edge in transitions {
-            let key = (edge.from.clone(), edge.to.clone());
-            if let Some(first) = seen.get(&key) {
-                self.sink.report(
-                    Code::DuplicateEdge,
-                    edge.at.clone(),
-                    format!("duplicate transition `{}` → `{}`", edge.from, edge.to),
-                    "declared again",
-                    Some(format!("first declared at {first}; remove one")),
-                );
-            } else {
-                seen.insert(key, edge.at.0.clone());
-            }
             if states.iter().any(|s| s.name == edge.from && s.terminal) {
                 self.sink.report(
                     Code::TransitionFromTerminal,
@@ -196,20 +171,9 @@ impl Reader<'_> {
                 );
             }
         }
-        let mut seen_rejected: BTreeMap<(String, String), Location> = BTreeMap::new();
+        self.first_edges(rejected_edges, "rejected edge");
         for edge in rejected_edges {
             let key = (edge.from.clone(), edge.to.clone());
-            if let Some(first) = seen_rejected.get(&key) {
-                self.sink.report(
-                    Code::DuplicateEdge,
-                    edge.at.clone(),
-                    format!("duplicate rejected edge `{}` → `{}`", edge.from, edge.to),
-                    "declared again",
-                    Some(format!("first declared at {first}; remove one")),
-                );
-            } else {
-                seen_rejected.insert(key.clone(), edge.at.0.clone());
-            }
             if let Some(allowed) = seen.get(&key) {
                 self.sink.report(
                     Code::EdgeAllowedAndRejected,
@@ -237,6 +201,48 @@ impl Reader<'_> {
                 );
             }
         }
+    }
+
+    /// Whether `scalar` names one of `states` (any name does while none is declared); an
+    /// undeclared one is reported with `code` and `message`.
+    fn is_declared_state(
+        &mut self,
+        scalar: &MarkedScalarNode,
+        states: &[String],
+        code: Code,
+        message: impl FnOnce() -> String,
+    ) -> bool {
+        let state = scalar.as_str();
+        if states.is_empty() || states.iter().any(|s| s == state) {
+            return true;
+        }
+        let help = did_you_mean(state, states.iter().map(String::as_str))
+            .or_else(|| Some("declare it under `states:`".into()));
+        let at = self.source.at_scalar(scalar);
+        self.sink
+            .report(code, at, message(), "not under `states:`", help);
+        false
+    }
+
+    /// Where each edge (`from` → `to`) is first declared; every later repeat is reported as a
+    /// duplicate `noun`.
+    fn first_edges(&mut self, edges: &[Edge], noun: &str) -> BTreeMap<(String, String), Location> {
+        let mut first_at = BTreeMap::new();
+        for edge in edges {
+            match first_at.entry((edge.from.clone(), edge.to.clone())) {
+                Entry::Occupied(first) => self.sink.report(
+                    Code::DuplicateEdge,
+                    edge.at.clone(),
+                    format!("duplicate {noun} `{}` → `{}`", edge.from, edge.to),
+                    "declared again",
+                    Some(format!("first declared at {}; remove one", first.get())),
+                ),
+                Entry::Vacant(slot) => {
+                    slot.insert(edge.at.0.clone());
+                }
+            }
+        }
+        first_at
     }
 
     /// Every non-terminal state has a way out, and every state is reachable from `initial`.
@@ -330,20 +336,9 @@ impl Reader<'_> {
                     .require(edge, which, &at, noun)
                     .and_then(|n| this.expect_scalar(n, &format!("`{which}`")))?;
                 let state = scalar.as_str().to_string();
-                if !states.is_empty() && !states.contains(&state) {
-                    let state_at = this.source.at_scalar(scalar);
-                    let help = did_you_mean(&state, states.iter().map(String::as_str))
-                        .or_else(|| Some("declare it under `states:`".into()));
-                    this.sink.report(
-                        Code::UnknownState,
-                        state_at,
-                        format!("{noun} names undeclared state `{state}`"),
-                        "not under `states:`",
-                        help,
-                    );
-                    return None;
-                }
-                Some(state)
+                let message = || format!("{noun} names undeclared state `{state}`");
+                this.is_declared_state(scalar, states, Code::UnknownState, message)
+                    .then_some(state)
             };
             let from = endpoint(self, "from");
             let to = endpoint(self, "to");
@@ -357,7 +352,8 @@ impl Reader<'_> {
                         "text" => Some(TransitionOrigin::Text),
                         other => {
                             let origin_at = self.source.at_scalar(scalar);
-                            let help = did_you_mean(other, ["diagram", "text"]).map(|h| format!("{h} `origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)")).unwrap_or_else(|| "`origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)".into());
+                            let allowed = "`origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)";
+                            let help = did_you_mean_then(other, ["diagram", "text"], allowed);
                             self.sink.report(
                                 Code::InvalidTransitionOrigin,
                                 origin_at,

@@ -11,7 +11,62 @@ use crate::diagnostics::Code;
 use crate::model::{Location, Outputs};
 use crate::names;
 
+/// One of the manifest's one-value keys: a non-empty text in a checked form.
+struct HeadValue {
+    key: &'static str,
+    is_valid: fn(&str) -> bool,
+    /// The message for a malformed value (given escaped).
+    message: fn(&str) -> String,
+    label: &'static str,
+    help: &'static str,
+}
+
+/// `spec`, `version` and `master_spec`, in the order they are read.
+const HEAD_VALUES: [HeadValue; 3] = [
+    HeadValue {
+        key: "spec",
+        is_valid: names::is_snake_case,
+        message: |value| format!("invalid spec name `{value}`"),
+        label: "not snake_case",
+        help: "write a snake_case machine name, e.g. `handshake_ai_job_model`",
+    },
+    HeadValue {
+        key: "version",
+        is_valid: is_semver,
+        message: |value| format!("`version` `{value}` is not SemVer"),
+        label: "expected MAJOR.MINOR.PATCH",
+        help: "write e.g. `0.1.0`",
+    },
+    HeadValue {
+        key: "master_spec",
+        is_valid: is_master_spec_version,
+        message: |value| format!("`master_spec` `{value}` is not a Master Spec version"),
+        label: "expected `v` and dotted numbers",
+        help: "write e.g. `v02.84`",
+    },
+];
+
 impl Reader<'_> {
+    /// The required `head` value of the manifest `root`; a malformed one is reported and still
+    /// returned.
+    fn head_value(
+        &mut self,
+        root: &MarkedMappingNode,
+        owner: &At,
+        head: &HeadValue,
+    ) -> Option<String> {
+        let node = self.require(root, head.key, owner, "the manifest")?;
+        let value = self.text(node, &format!("`{}`", head.key))?;
+        if !(head.is_valid)(&value) {
+            let message = (head.message)(&value.escape_debug().to_string());
+            let at = self.source.at_node(node);
+            let help = Some(head.help.to_string());
+            self.sink
+                .report(Code::InvalidManifestValue, at, message, head.label, help);
+        }
+        Some(value)
+    }
+
     // ----- manifest --------------------------------------------------------------------------
 
     pub(super) fn manifest(
@@ -33,55 +88,8 @@ impl Reader<'_> {
             ],
             what,
         );
-        let name = self.require(root, "spec", &owner, what).and_then(|node| {
-            let name = self.text(node, "`spec`")?;
-            if !names::is_snake_case(&name) {
-                let at = self.source.at_node(node);
-                self.sink.report(
-                    Code::InvalidManifestValue,
-                    at,
-                    format!("invalid spec name `{}`", name.escape_debug()),
-                    "not snake_case",
-                    Some("write a snake_case machine name, e.g. `handshake_ai_job_model`".into()),
-                );
-            }
-            Some(name)
-        });
-        let version = self
-            .require(root, "version", &owner, what)
-            .and_then(|node| {
-                let version = self.text(node, "`version`")?;
-                if !is_semver(&version) {
-                    let at = self.source.at_node(node);
-                    self.sink.report(
-                        Code::InvalidManifestValue,
-                        at,
-                        format!("`version` `{}` is not SemVer", version.escape_debug()),
-                        "expected MAJOR.MINOR.PATCH",
-                        Some("write e.g. `0.1.0`".into()),
-                    );
-                }
-                Some(version)
-            });
-        let master_spec = self
-            .require(root, "master_spec", &owner, what)
-            .and_then(|node| {
-                let value = self.text(node, "`master_spec`")?;
-                if !is_master_spec_version(&value) {
-                    let at = self.source.at_node(node);
-                    self.sink.report(
-                        Code::InvalidManifestValue,
-                        at,
-                        format!(
-                            "`master_spec` `{}` is not a Master Spec version",
-                            value.escape_debug()
-                        ),
-                        "expected `v` and dotted numbers",
-                        Some("write e.g. `v02.84`".into()),
-                    );
-                }
-                Some(value)
-            });
+        let [name, version, master_spec] =
+            HEAD_VALUES.map(|head| self.head_value(root, &owner, &head));
         let outputs = match root.get_key_value("outputs") {
             Some((key, node)) => {
                 let key_at = self.source.at_scalar(key);
@@ -99,14 +107,8 @@ impl Reader<'_> {
             files_at = Some(self.source.at_scalar(key));
             if let Some(seq) = self.expect_seq(node, "`files`") {
                 if seq.is_empty() {
-                    let at = self.source.at_node(node);
-                    self.sink.report(
-                        Code::WrongShape,
-                        at,
-                        "`files` must list at least one spec file",
-                        "empty list",
-                        None,
-                    );
+                    let message = "`files` must list at least one spec file";
+                    self.wrong_shape(self.source.at_node(node), message, "empty list", None);
                 }
                 let mut seen: BTreeMap<String, Location> = BTreeMap::new();
                 for item in seq.iter() {
@@ -114,33 +116,17 @@ impl Reader<'_> {
                         continue;
                     };
                     let at = self.source.at_node(item);
-                    if let Some(problem) = file_entry_problem(&entry) {
-                        self.sink.report(Code::InvalidFilesEntry, at, format!("invalid spec file entry `{}`: {problem}", entry.escape_debug()), problem, Some("write a `.yaml` path relative to the manifest's folder, e.g. `core.yaml`".into()));
-                        continue;
-                    }
                     let manifest_name = self
                         .source
                         .files
                         .first()
                         .map(|m| m.rsplit('/').next().unwrap_or(m));
-                    if Some(entry.as_str()) == manifest_name {
-                        self.sink.report(
-                            Code::InvalidFilesEntry,
-                            at,
-                            format!("the manifest lists itself (`{entry}`)"),
-                            "the manifest",
-                            Some("list only the other spec files".into()),
-                        );
-                        continue;
-                    }
-                    if let Some(first) = seen.get(&entry) {
-                        self.sink.report(
-                            Code::InvalidFilesEntry,
-                            at,
-                            format!("spec file `{entry}` is listed twice"),
-                            "listed again",
-                            Some(format!("first listed at {first}; remove one")),
-                        );
+                    if let Some((message, label, help)) =
+                        listed_file_problem(&entry, manifest_name, &seen)
+                    {
+                        let help = Some(help);
+                        self.sink
+                            .report(Code::InvalidFilesEntry, at, message, label, help);
                         continue;
                     }
                     seen.insert(entry.clone(), at.0.clone());
@@ -269,6 +255,38 @@ pub(super) fn is_semver(value: &str) -> bool {
 }
 
 /// Why a `files:` entry is refused, if it is.
+/// What is wrong with `entry` of `files:` (message, label and help), if anything: a path that is
+/// not a spec file's, the manifest itself (`manifest_name`), or an entry already `seen`.
+fn listed_file_problem(
+    entry: &str,
+    manifest_name: Option<&str>,
+    seen: &BTreeMap<String, Location>,
+) -> Option<(String, &'static str, String)> {
+    if let Some(problem) = file_entry_problem(entry) {
+        let message = format!(
+            "invalid spec file entry `{}`: {problem}",
+            entry.escape_debug()
+        );
+        let help = "write a `.yaml` path relative to the manifest's folder, e.g. `core.yaml`";
+        return Some((message, problem, help.into()));
+    }
+    if Some(entry) == manifest_name {
+        let message = format!("the manifest lists itself (`{entry}`)");
+        return Some((
+            message,
+            "the manifest",
+            "list only the other spec files".into(),
+        ));
+    }
+    let first = seen.get(entry)?;
+    let message = format!("spec file `{entry}` is listed twice");
+    Some((
+        message,
+        "listed again",
+        format!("first listed at {first}; remove one"),
+    ))
+}
+
 pub(super) fn file_entry_problem(entry: &str) -> Option<&'static str> {
     if let Some(problem) = path_problem(entry) {
         return Some(problem);

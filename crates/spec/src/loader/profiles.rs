@@ -26,7 +26,7 @@ use crate::model::{
     StringConstraints, TypeDef, TypeKind, TypeRef, Variant,
 };
 use crate::names::{self, NameKind};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, did_you_mean_or_list, quoted};
 
 /// The capability id form of §11.1.3.1 (`axis` or `axis:scope`), used when the spec declares no
 /// `CapabilityId` string type of its own.
@@ -154,8 +154,7 @@ impl Reader<'_> {
         let name = self.name(key, NameKind::Variant);
         let owner = self.source.at_scalar(key);
         let what = format!("profile `{name}`");
-        let map = self.expect_map(node, &what)?;
-        self.check_keys(map, PROFILE_KEYS, &what);
+        let map = self.expect_keys(node, &what, PROFILE_KEYS)?;
         let meta = self.meta(map, &owner, &what);
         let profile_id_node = self.require(map, "profile_id", &owner, &what).cloned();
         let profile_id = profile_id_node
@@ -194,17 +193,13 @@ impl Reader<'_> {
         if let Some(node) = map.get_node("statuses")
             && let Some(status_map) = self.expect_map(node, "`statuses`")
         {
-            for (status_key, status_node) in status_map.iter() {
-                let status = self.name(status_key, NameKind::State);
-                let status_owner = self.source.at_scalar(status_key);
-                let status_what = format!("status `{status}` of {what}");
-                let Some(status_fields) = self.expect_map(status_node, &status_what) else {
+            for entry in status_map.iter() {
+                let status_what = |status: &str| format!("status `{status}` of {what}");
+                let Some(status) = self.entry(entry, NameKind::State, status_what, STATUS_KEYS)
+                else {
                     continue;
                 };
-                self.check_keys(status_fields, STATUS_KEYS, &status_what);
-                let status_meta = self.meta(status_fields, &status_owner, &status_what);
-                let Some(state_node) =
-                    self.require(status_fields, "state", &status_owner, &status_what)
+                let Some(state_node) = self.require(status.map, "state", &status.at, &status.what)
                 else {
                     continue;
                 };
@@ -213,9 +208,9 @@ impl Reader<'_> {
                 };
                 state_at.push(self.source.at_node(state_node));
                 statuses.push(StatusMapping {
-                    status,
+                    status: status.name,
                     state,
-                    meta: status_meta,
+                    meta: status.meta,
                 });
             }
         }
@@ -613,22 +608,9 @@ impl Reader<'_> {
             if lifecycle.states.iter().any(|s| s.name == mapping.state) {
                 continue;
             }
-            let help = did_you_mean(
-                &mapping.state,
-                lifecycle.states.iter().map(|s| s.name.as_str()),
-            )
-            .unwrap_or_else(|| {
-                format!(
-                    "states of `{}`: {}",
-                    lifecycle.name,
-                    lifecycle
-                        .states
-                        .iter()
-                        .map(|s| format!("`{}`", s.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            });
+            let states: Vec<&str> = lifecycle.states.iter().map(|s| s.name.as_str()).collect();
+            let intro = format!("states of `{}`", lifecycle.name);
+            let help = did_you_mean_or_list(&mapping.state, &states, &intro);
             self.sink.report(
                 Code::UnknownProfileState,
                 at,
@@ -766,11 +748,7 @@ impl Reader<'_> {
             0 => "no record has".to_string(),
             count => format!(
                 "{count} records have ({})",
-                candidates
-                    .iter()
-                    .map(|target| format!("`{}`", target.record.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                quoted(candidates.iter().map(|target| &target.record.name))
             ),
         };
         self.sink.report(

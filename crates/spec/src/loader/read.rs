@@ -2,13 +2,41 @@
 //! numbers, allowed and required keys, names, clauses, prose and the common metadata, each
 //! reporting what is wrong at the node.
 
+use std::collections::{BTreeMap, btree_map};
+
 use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
 
 use super::{At, Reader};
 use crate::diagnostics::Code;
-use crate::model::{Clause, Meta};
+use crate::model::{Clause, Location, Meta};
 use crate::names::{self, NameKind};
+
+/// How a name given twice in a section that spans the spec files is reported: "{noun} `x` is
+/// {verb} twice", labelled "{verb} again here", with "first {verb} at …; {fix}" as help.
+pub(super) struct Twice {
+    pub(super) code: Code,
+    pub(super) noun: &'static str,
+    pub(super) verb: &'static str,
+    pub(super) fix: &'static str,
+}
+
+/// How a clause reference is written, for every problem with one.
+const CLAUSE_HELP: &str = "write e.g. `§2.6.6.2.3`, or a list `[§2.6.6.3.2, §2.6.6.4]`";
+
+/// A `name: { … }` entry of a block as [`Reader::entry`] reads it.
+pub(super) struct Entry<'n> {
+    /// The entry's name (its key).
+    pub(super) name: String,
+    /// Where the name is: the place of the entry's own problems.
+    pub(super) at: At,
+    /// How messages name the entry, e.g. "state `queued`".
+    pub(super) what: String,
+    /// Its value.
+    pub(super) map: &'n MarkedMappingNode,
+    /// Its clause, description and decision.
+    pub(super) meta: Meta,
+}
 
 impl Reader<'_> {
     pub(super) fn expect_map<'n>(
@@ -16,18 +44,14 @@ impl Reader<'_> {
         node: &'n Node,
         what: &str,
     ) -> Option<&'n MarkedMappingNode> {
-        if let Node::Mapping(map) = node {
-            return Some(map);
+        match node {
+            Node::Mapping(map) => Some(map),
+            _ => self.found_instead(
+                node,
+                format!("{what} must be a mapping"),
+                Some("write `key: value` entries, indented below"),
+            ),
         }
-        let at = self.source.at_node(node);
-        self.sink.report(
-            Code::WrongShape,
-            at,
-            format!("{what} must be a mapping"),
-            format!("found {}", shape(node)),
-            Some("write `key: value` entries, indented below".into()),
-        );
-        None
     }
 
     pub(super) fn expect_seq<'n>(
@@ -35,18 +59,14 @@ impl Reader<'_> {
         node: &'n Node,
         what: &str,
     ) -> Option<&'n MarkedSequenceNode> {
-        if let Node::Sequence(seq) = node {
-            return Some(seq);
+        match node {
+            Node::Sequence(seq) => Some(seq),
+            _ => self.found_instead(
+                node,
+                format!("{what} must be a list"),
+                Some("write `[a, b]` or one `- item` per line"),
+            ),
         }
-        let at = self.source.at_node(node);
-        self.sink.report(
-            Code::WrongShape,
-            at,
-            format!("{what} must be a list"),
-            format!("found {}", shape(node)),
-            Some("write `[a, b]` or one `- item` per line".into()),
-        );
-        None
     }
 
     pub(super) fn expect_scalar<'n>(
@@ -54,18 +74,112 @@ impl Reader<'_> {
         node: &'n Node,
         what: &str,
     ) -> Option<&'n MarkedScalarNode> {
-        if let Node::Scalar(scalar) = node {
-            return Some(scalar);
+        match node {
+            Node::Scalar(scalar) => Some(scalar),
+            _ => self.found_instead(node, format!("{what} must be a single value"), None),
         }
-        let at = self.source.at_node(node);
-        self.sink.report(
-            Code::WrongShape,
-            at,
-            format!("{what} must be a single value"),
-            format!("found {}", shape(node)),
-            None,
-        );
+    }
+
+    /// Reports `node` where a value of another shape belongs (`message` says which), labelled
+    /// with the shape it has.
+    fn found_instead<T>(&mut self, node: &Node, message: String, help: Option<&str>) -> Option<T> {
+        let found = format!("found {}", shape(node));
+        self.wrong_shape(self.source.at_node(node), message, found, help);
         None
+    }
+
+    /// Reports a value of the wrong shape at `at` (`Code::WrongShape`).
+    pub(super) fn wrong_shape(
+        &mut self,
+        at: At,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<&str>,
+    ) {
+        let help = help.map(String::from);
+        self.sink.report(Code::WrongShape, at, message, label, help);
+    }
+
+    /// The entries (`name: value`) of every file's `section:`, in spec order, each with its name
+    /// (checked as a `kind` name) and where that is. A name given again, in any file, is reported
+    /// as `twice` says and still returned.
+    pub(super) fn unique_entries<'n>(
+        &mut self,
+        roots: &[&'n MarkedMappingNode],
+        section: &str,
+        kind: NameKind,
+        twice: &Twice,
+    ) -> Vec<(String, At, &'n Node)> {
+        let mut first_at: BTreeMap<String, Location> = BTreeMap::new();
+        let mut entries = Vec::new();
+        for root in roots {
+            let Some(node) = root.get_node(section) else {
+                continue;
+            };
+            let Some(map) = self.expect_map(node, &format!("`{section}`")) else {
+                continue;
+            };
+            for (key, value) in map.iter() {
+                let name = self.name(key, kind);
+                let at = self.source.at_scalar(key);
+                match first_at.entry(name.clone()) {
+                    btree_map::Entry::Occupied(first) => {
+                        let Twice {
+                            noun, verb, fix, ..
+                        } = twice;
+                        self.sink.report(
+                            twice.code,
+                            at.clone(),
+                            format!("{noun} `{name}` is {verb} twice"),
+                            format!("{verb} again here"),
+                            Some(format!("first {verb} at {}; {fix}", first.get())),
+                        );
+                    }
+                    btree_map::Entry::Vacant(slot) => {
+                        slot.insert(at.0.clone());
+                    }
+                }
+                entries.push((name, at, value));
+            }
+        }
+        entries
+    }
+
+    /// `node` as a mapping whose keys are all in `allowed` (the others are reported; the mapping is
+    /// still read).
+    pub(super) fn expect_keys<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<&'n MarkedMappingNode> {
+        let map = self.expect_map(node, what)?;
+        self.check_keys(map, allowed, what);
+        Some(map)
+    }
+
+    /// One `name: { … }` entry of a block, read as far as every such entry is: its name checked
+    /// as a `kind` name, its keys checked against `allowed`, its metadata. `what` names the entry
+    /// in messages from its name. `None` (reported) when the value is not a mapping.
+    pub(super) fn entry<'n>(
+        &mut self,
+        (key, value): (&MarkedScalarNode, &'n Node),
+        kind: NameKind,
+        what: impl FnOnce(&str) -> String,
+        allowed: &[&str],
+    ) -> Option<Entry<'n>> {
+        let name = self.name(key, kind);
+        let at = self.source.at_scalar(key);
+        let what = what(&name);
+        let map = self.expect_keys(value, &what, allowed)?;
+        let meta = self.meta(map, &at, &what);
+        Some(Entry {
+            name,
+            at,
+            what,
+            map,
+            meta,
+        })
     }
 
     /// A non-empty text value.
@@ -73,13 +187,7 @@ impl Reader<'_> {
         let scalar = self.expect_scalar(node, what)?;
         if is_null(scalar) {
             let at = self.source.at_scalar(scalar);
-            self.sink.report(
-                Code::WrongShape,
-                at,
-                format!("{what} must not be empty"),
-                "empty value",
-                None,
-            );
+            self.wrong_shape(at, format!("{what} must not be empty"), "empty value", None);
             return None;
         }
         Some(scalar.as_str().to_string())
@@ -94,11 +202,10 @@ impl Reader<'_> {
                 _ => {}
             }
         }
-        let at = self.source.at_scalar(scalar);
-        self.sink.report(
-            Code::WrongShape,
-            at,
-            format!("{what} must be `true` or `false`"),
+        let message = format!("{what} must be `true` or `false`");
+        self.wrong_shape(
+            self.source.at_scalar(scalar),
+            message,
             "not a boolean",
             None,
         );
@@ -112,14 +219,9 @@ impl Reader<'_> {
         {
             return Some(value);
         }
-        let at = self.source.at_scalar(scalar);
-        self.sink.report(
-            Code::WrongShape,
-            at,
-            format!("{what} must be a whole number ≥ 0"),
-            "not an unsigned integer",
-            None,
-        );
+        let message = format!("{what} must be a whole number ≥ 0");
+        let label = "not an unsigned integer";
+        self.wrong_shape(self.source.at_scalar(scalar), message, label, None);
         None
     }
 
@@ -133,11 +235,7 @@ impl Reader<'_> {
                 continue;
             }
             let at = self.source.at_scalar(key);
-            let list = allowed
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = crate::suggest::quoted(allowed);
             let closest = crate::suggest::closest(key.as_str(), allowed.iter().copied());
             if let Some(intended) = closest {
                 let map_at = self.source.span_location(map.span());
@@ -241,7 +339,7 @@ impl Reader<'_> {
                     at,
                     format!("invalid clause reference `{}`", value.escape_debug()),
                     "expected `§` and dotted numbers",
-                    Some("write e.g. `§2.6.6.2.3`, or a list `[§2.6.6.3.2, §2.6.6.4]`".into()),
+                    Some(CLAUSE_HELP.into()),
                 );
             }
         };
@@ -265,14 +363,9 @@ impl Reader<'_> {
                 }
             }
             Node::Mapping(_) => {
+                let message = "`clause` must be a clause or a list of clauses";
                 let at = self.source.at_node(node);
-                self.sink.report(
-                    Code::WrongShape,
-                    at,
-                    "`clause` must be a clause or a list of clauses",
-                    "found a mapping",
-                    Some("write e.g. `§2.6.6.2.3`, or a list `[§2.6.6.3.2, §2.6.6.4]`".into()),
-                );
+                self.wrong_shape(at, message, "found a mapping", Some(CLAUSE_HELP));
             }
         }
         Clause(clauses)
@@ -324,20 +417,29 @@ impl Reader<'_> {
         value
     }
 
+    /// The prose under the required `key` of `map`; `None` (reported) when the key is missing.
+    pub(super) fn required_prose(
+        &mut self,
+        map: &MarkedMappingNode,
+        key: &str,
+        owner: &At,
+        what: &str,
+    ) -> Option<String> {
+        let node = self.require(map, key, owner, what)?;
+        let key_at = map
+            .get_key_value(key)
+            .map(|(key, _)| self.source.at_scalar(key));
+        Some(self.prose(node, key, key_at))
+    }
+
     pub(super) fn meta(&mut self, map: &MarkedMappingNode, owner: &At, what: &str) -> Meta {
         let clause = match self.require(map, "clause", owner, what) {
             Some(node) => self.clause(node),
             None => Clause(Vec::new()),
         };
-        let description = match self.require(map, "description", owner, what) {
-            Some(node) => {
-                let key_at = map
-                    .get_key_value("description")
-                    .map(|(k, _)| self.source.at_scalar(k));
-                self.prose(node, "description", key_at)
-            }
-            None => String::new(),
-        };
+        let description = self
+            .required_prose(map, "description", owner, what)
+            .unwrap_or_default();
         let decision = map.get_key_value("decision").map(|(key, node)| {
             let key_at = self.source.at_scalar(key);
             self.prose(node, "decision", Some(key_at))

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use marked_yaml::Node;
 use marked_yaml::types::MarkedMappingNode;
 
+use super::read::Twice;
 use super::read::shape;
 use super::{At, Reader};
 use crate::diagnostics::Code;
@@ -18,7 +19,7 @@ use crate::model::{
     Rule, SortKey, Term, TypeDef, TypeKind, TypeRef, Union, Variant,
 };
 use crate::names::{self, NameKind};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, quoted};
 
 const RULE_KEYS: &[&str] = &[
     "on",
@@ -92,7 +93,6 @@ impl Reader<'_> {
     /// Reads every file's `rules:` section against the assembled types.
     pub(super) fn rules(&mut self, roots: &[&MarkedMappingNode], types: &[TypeDef]) -> Vec<Rule> {
         let mut rules = Vec::new();
-        let mut names: BTreeMap<String, Location> = BTreeMap::new();
         let mut codes: BTreeMap<String, Location> = BTreeMap::new();
         let error_codes: BTreeMap<String, Location> = self
             .pending
@@ -100,38 +100,20 @@ impl Reader<'_> {
             .iter()
             .map(|(code, at)| (code.clone(), at.0.clone()))
             .collect();
-        for root in roots {
-            let Some(node) = root.get_node("rules") else {
-                continue;
-            };
-            let Some(map) = self.expect_map(node, "`rules`") else {
-                continue;
-            };
-            for (key, value) in map.iter() {
-                let name = self.name(key, NameKind::Field);
-                let at = self.source.at_scalar(key);
-                if let Some(first) = names.get(&name) {
+        let twice = Twice {
+            code: Code::DuplicateRule,
+            noun: "rule",
+            verb: "declared",
+            fix: "rename one",
+        };
+        for (name, at, value) in self.unique_entries(roots, "rules", NameKind::Field, &twice) {
+            if let Some(rule) = self.rule(name, at, value, types) {
+                let code_at = match value.as_mapping().and_then(|m| m.get_scalar("code")) {
+                    Some(scalar) => self.source.at_scalar(scalar),
+                    None => (rule.meta.location.clone(), 1),
+                };
+                if let Some(first) = codes.get(&rule.code).or(error_codes.get(&rule.code)) {
                     self.sink.report(
-                        Code::DuplicateRule,
-                        at.clone(),
-                        format!("rule `{name}` is declared twice"),
-                        "declared again here",
-                        Some(format!("first declared at {first}; rename one")),
-                    );
-                } else {
-                    names.insert(name.clone(), at.0.clone());
-                }
-                if let Some(rule) = self.rule(name, at, value, types) {
-                    let code_at = match map
-                        .get_node(key.as_str())
-                        .and_then(|n| n.as_mapping())
-                        .and_then(|m| m.get_scalar("code"))
-                    {
-                        Some(scalar) => self.source.at_scalar(scalar),
-                        None => (rule.meta.location.clone(), 1),
-                    };
-                    if let Some(first) = codes.get(&rule.code).or(error_codes.get(&rule.code)) {
-                        self.sink.report(
                             Code::DuplicateRule,
                             code_at,
                             format!("rule code `{}` is already used", rule.code),
@@ -140,11 +122,10 @@ impl Reader<'_> {
                                 "first used at {first}; codes are stable and never shared — pick a new one"
                             )),
                         );
-                    } else if !rule.code.is_empty() {
-                        codes.insert(rule.code.clone(), code_at.0);
-                    }
-                    rules.push(rule);
+                } else if !rule.code.is_empty() {
+                    codes.insert(rule.code.clone(), code_at.0);
                 }
+                rules.push(rule);
             }
         }
         rules
@@ -152,38 +133,15 @@ impl Reader<'_> {
 
     fn rule(&mut self, name: String, owner: At, node: &Node, types: &[TypeDef]) -> Option<Rule> {
         let what = format!("rule `{name}`");
-        let map = self.expect_map(node, &what)?;
-        self.check_keys(map, RULE_KEYS, &what);
+        let map = self.expect_keys(node, &what, RULE_KEYS)?;
         let meta = self.meta(map, &owner, &what);
-        let code = match self
-            .require(map, "code", &owner, &what)
-            .and_then(|n| self.expect_scalar(n, "`code`"))
-        {
-            Some(scalar) => {
-                let code = scalar.as_str().to_string();
-                if !super::errors::is_error_code(&code) {
-                    let at = self.source.at_scalar(scalar);
-                    self.sink.report(
-                        Code::InvalidErrorCode,
-                        at,
-                        format!("invalid rule code `{}`", code.escape_debug()),
-                        "expected `^[A-Z]+(-[A-Z0-9]+)+$`",
-                        Some("write e.g. `HSK-RULE-0001`".into()),
-                    );
-                }
-                code
-            }
-            None => String::new(),
-        };
-        let message = match self.require(map, "message", &owner, &what) {
-            Some(n) => {
-                let key_at = map
-                    .get_key_value("message")
-                    .map(|(k, _)| self.source.at_scalar(k));
-                self.prose(n, "message", key_at)
-            }
-            None => String::new(),
-        };
+        let code = self
+            .error_code(map, &owner, &what, "rule", "HSK-RULE-0001")
+            .map(|(code, _)| code)
+            .unwrap_or_default();
+        let message = self
+            .required_prose(map, "message", &owner, &what)
+            .unwrap_or_default();
         let scope = match self
             .require(map, "on", &owner, &what)
             .and_then(|n| self.expect_scalar(n, "`on`"))
@@ -311,11 +269,7 @@ impl Reader<'_> {
                 );
                 return None;
             } else {
-                operators
-                    .iter()
-                    .map(|o| format!("`{o}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                quoted(&operators)
             };
             self.malformed(
                 at,
@@ -798,14 +752,7 @@ impl Reader<'_> {
             let message = if present.is_empty() {
                 "`field` needs one comparison".to_string()
             } else {
-                format!(
-                    "`field` takes one comparison, found {}",
-                    present
-                        .iter()
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!("`field` takes one comparison, found {}", quoted(&present))
             };
             self.malformed(
                 at.clone(),
@@ -1945,11 +1892,7 @@ impl Reader<'_> {
         if extra.is_empty() {
             return Some(());
         }
-        let allowed_text = allowed
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let allowed_text = quoted(allowed);
         self.malformed(
             at.clone(),
             format!("unexpected {} in this condition", extra.join(", ")),
@@ -2036,14 +1979,6 @@ fn mentions_in_registry(node: &Node) -> bool {
         Node::Sequence(items) => items.iter().any(mentions_in_registry),
         Node::Scalar(_) => false,
     }
-}
-
-/// `` `a`, `b`, `c` ``.
-fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn leaf_text(leaf: Option<&Leaf<'_>>) -> String {

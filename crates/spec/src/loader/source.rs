@@ -14,6 +14,13 @@ use super::sink::Sink;
 use crate::diagnostics::Code;
 use crate::model::Location;
 
+/// What a file that is not one YAML mapping is told (message and label), wherever the parser
+/// notices.
+const NOT_A_MAPPING: (&str, &str) = (
+    "a spec file must be a YAML mapping",
+    "expected `key: value` lines",
+);
+
 /// Every spec file read, with its text.
 #[derive(Debug, Default)]
 pub(super) struct Source {
@@ -74,14 +81,8 @@ impl Source {
                 return match node {
                     Node::Mapping(map) => Some(map),
                     other => {
-                        let at = self.at_node(&other);
-                        sink.report(
-                            Code::YamlSyntax,
-                            at,
-                            "a spec file must be a YAML mapping",
-                            "expected `key: value` lines",
-                            None,
-                        );
+                        let (message, label) = NOT_A_MAPPING;
+                        sink.report(Code::YamlSyntax, self.at_node(&other), message, label, None);
                         None
                     }
                 };
@@ -98,18 +99,9 @@ impl Source {
                 return None;
             }
         };
-        match error {
-            Yaml::ScanError(marker, scan) => {
-                let at = (self.marker_location(&marker), 1);
-                let info = scan.info().to_string();
-                sink.report(
-                    Code::YamlSyntax,
-                    at,
-                    format!("YAML syntax error: {info}"),
-                    "here",
-                    None,
-                );
-            }
+        // Every other error is a syntax error at one character, told by what it says, the label
+        // under that character and, where there is one, how to fix it.
+        let (marker, message, label, help) = match error {
             Yaml::DuplicateKey(inner) => {
                 let first = self.at_scalar(&inner.prev_key);
                 let at = self.at_scalar(&inner.key);
@@ -124,51 +116,41 @@ impl Source {
                         first.0
                     )),
                 );
+                return None;
+            }
+            Yaml::ScanError(marker, scan) => {
+                let message = format!("YAML syntax error: {}", scan.info());
+                (marker, message, "here", None)
             }
             Yaml::TopLevelMustBeMapping(marker) | Yaml::TopLevelMustBeSequence(marker) => {
-                let at = (self.marker_location(&marker), 1);
-                sink.report(
-                    Code::YamlSyntax,
-                    at,
-                    "a spec file must be a YAML mapping",
-                    "expected `key: value` lines",
-                    None,
-                );
+                (marker, NOT_A_MAPPING.0.to_string(), NOT_A_MAPPING.1, None)
             }
-            Yaml::UnexpectedAnchor(marker) => {
-                let at = (self.marker_location(&marker), 1);
-                sink.report(
-                    Code::YamlSyntax,
-                    at,
-                    "YAML anchors and aliases are not supported in spec files",
-                    "anchor",
-                    Some(
-                        "write the value out; every declaration should be readable on its own"
-                            .into(),
-                    ),
-                );
-            }
-            Yaml::MappingKeyMustBeScalar(marker) => {
-                let at = (self.marker_location(&marker), 1);
-                sink.report(
-                    Code::YamlSyntax,
-                    at,
-                    "mapping keys must be plain names",
-                    "complex key",
-                    None,
-                );
-            }
-            Yaml::UnexpectedTag(marker) => {
-                let at = (self.marker_location(&marker), 1);
-                sink.report(
-                    Code::YamlSyntax,
-                    at,
-                    "YAML tags (`!name`) are not supported in spec files",
-                    "tag",
-                    Some("quote the value if the `!` is meant literally".into()),
-                );
-            }
-        }
+            Yaml::UnexpectedAnchor(marker) => (
+                marker,
+                "YAML anchors and aliases are not supported in spec files".to_string(),
+                "anchor",
+                Some("write the value out; every declaration should be readable on its own"),
+            ),
+            Yaml::MappingKeyMustBeScalar(marker) => (
+                marker,
+                "mapping keys must be plain names".to_string(),
+                "complex key",
+                None,
+            ),
+            Yaml::UnexpectedTag(marker) => (
+                marker,
+                "YAML tags (`!name`) are not supported in spec files".to_string(),
+                "tag",
+                Some("quote the value if the `!` is meant literally"),
+            ),
+        };
+        sink.report(
+            Code::YamlSyntax,
+            (self.marker_location(&marker), 1),
+            message,
+            label,
+            help.map(String::from),
+        );
         None
     }
 

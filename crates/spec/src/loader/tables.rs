@@ -1,12 +1,26 @@
 //! `table:` blocks and index lists: names, keys and the columns they may use.
 
 use marked_yaml::Node;
+use marked_yaml::types::MarkedScalarNode;
 
 use super::{At, Reader};
 use crate::diagnostics::Code;
 use crate::model::{Field, FieldStorage, ForeignKey, Index, Table};
 use crate::names::NameKind;
-use crate::suggest::did_you_mean;
+use crate::suggest::did_you_mean_or_list;
+
+/// The keys of a `table:` block.
+const TABLE_KEYS: &[&str] = &[
+    "name",
+    "clause",
+    "description",
+    "decision",
+    "primary_key",
+    "foreign_keys",
+    "indexes",
+    "append_only",
+    "renamed_from",
+];
 
 impl Reader<'_> {
     pub(super) fn table(
@@ -17,34 +31,14 @@ impl Reader<'_> {
         record: &str,
     ) -> Option<Table> {
         let what = format!("the table of `{record}`");
-        let map = self.expect_map(node, &what)?;
-        self.check_keys(
-            map,
-            &[
-                "name",
-                "clause",
-                "description",
-                "decision",
-                "primary_key",
-                "foreign_keys",
-                "indexes",
-                "append_only",
-                "renamed_from",
-            ],
-            &what,
-        );
+        let map = self.expect_keys(node, &what, TABLE_KEYS)?;
         let meta = self.meta(map, &owner, &what);
         let renamed_from = map.get_key_value("renamed_from");
         let name = match self
             .require(map, "name", &owner, &what)
             .and_then(|n| self.expect_scalar(n, "table `name`"))
         {
-            Some(scalar) => {
-                let name = self.name(scalar, NameKind::Table);
-                let at = self.source.at_scalar(scalar);
-                self.pending.sql_names.push((name.clone(), "table", at));
-                name
-            }
+            Some(scalar) => self.table_name(scalar),
             None => String::new(),
         };
         if let Some((key, node)) = renamed_from {
@@ -133,6 +127,15 @@ impl Reader<'_> {
         })
     }
 
+    /// A table's name (a record's or a child table's): checked, and kept for the SQL-wide
+    /// uniqueness check.
+    pub(super) fn table_name(&mut self, scalar: &MarkedScalarNode) -> String {
+        let name = self.name(scalar, NameKind::Table);
+        let at = self.source.at_scalar(scalar);
+        self.pending.sql_names.push((name.clone(), "table", at));
+        name
+    }
+
     /// `indexes:`: a mapping from index name to `[columns]` or `{ columns, unique }`. Columns are
     /// checked here when the record is known (`of`), else in pass C (child tables).
     pub(super) fn indexes(&mut self, node: &Node, of: Option<(&[Field], &str)>) -> Vec<Index> {
@@ -164,13 +167,8 @@ impl Reader<'_> {
             {
                 if seq.is_empty() {
                     let at = self.source.at_node(columns_node);
-                    self.sink.report(
-                        Code::WrongShape,
-                        at,
-                        format!("{what} has no columns"),
-                        "empty list",
-                        Some("list at least one column".into()),
-                    );
+                    let message = format!("{what} has no columns");
+                    self.wrong_shape(at, message, "empty list", Some("list at least one column"));
                 }
                 for column in seq.iter() {
                     let Some(scalar) = self.expect_scalar(column, "an index column") else {
@@ -230,16 +228,8 @@ impl Reader<'_> {
                         candidates.push(candidate);
                     }
                 }
-                let help = did_you_mean(column, candidates.iter().copied()).or_else(|| {
-                    Some(format!(
-                        "columns of `{record}`: {}",
-                        candidates
-                            .iter()
-                            .map(|c| format!("`{c}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                });
+                let intro = format!("columns of `{record}`");
+                let help = Some(did_you_mean_or_list(column, &candidates, &intro));
                 self.sink.report(
                     Code::NotAColumn,
                     at,

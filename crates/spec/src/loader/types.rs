@@ -3,6 +3,7 @@
 use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 
+use super::read::Entry;
 use super::source::location;
 use super::{
     At, ConvertedFile, FIELD_KEYS, KINDS, MAX_TYPE_DEPTH, META_KEYS, Owner, PRIMITIVES,
@@ -14,7 +15,13 @@ use crate::model::{
     TypeKind, TypeRef, Union, Variant,
 };
 use crate::names::NameKind;
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, did_you_mean_then};
+
+/// A type expression around one element type: its opening and closing text, and the type it makes.
+type Wrapper = (&'static str, &'static str, fn(Box<TypeRef>) -> TypeRef);
+
+/// `[T]` and `map<T>`.
+const WRAPPERS: [Wrapper; 2] = [("[", "]", TypeRef::List), ("map<", ">", TypeRef::Map)];
 
 impl Reader<'_> {
     // ----- pass A ----------------------------------------------------------------------------
@@ -151,38 +158,24 @@ impl Reader<'_> {
             .get_node("example")
             .and_then(|n| self.expect_scalar(n, "`example`"))
             .map(|s| s.as_str().to_string());
+        // Each problem is reported at the value it is about: (key, message, label, help).
+        let mut problems: Vec<(&str, String, &str, &str)> = Vec::new();
         if let (Some(min), Some(max)) = (min_length, max_length)
             && min > max
-            && let Some(node) = map.get_node("min_length")
         {
-            let at = self.source.at_node(node);
-            self.sink.report(
-                Code::InvalidStringConstraints,
-                at,
-                format!("`min_length` {min} is greater than `max_length` {max}"),
-                "no string can satisfy both",
-                Some("swap or correct the bounds".into()),
-            );
+            let message = format!("`min_length` {min} is greater than `max_length` {max}");
+            let help = "swap or correct the bounds";
+            problems.push(("min_length", message, "no string can satisfy both", help));
         }
         if let Some(pattern) = &pattern
             && let Err(problem) = crate::pattern::check(pattern)
-            && let Some(node) = map.get_node("pattern")
         {
-            let at = self.source.at_node(node);
-            self.sink.report(
-                Code::InvalidStringConstraints,
-                at,
-                format!("invalid `pattern`: {problem}"),
-                "not a valid regular expression",
-                Some(
-                    "use the common subset of ECMA-262 and Rust regex syntax, anchored with `^…$`"
-                        .into(),
-                ),
-            );
+            let message = format!("invalid `pattern`: {problem}");
+            let help =
+                "use the common subset of ECMA-262 and Rust regex syntax, anchored with `^…$`";
+            problems.push(("pattern", message, "not a valid regular expression", help));
         }
-        if let Some(example) = &example
-            && let Some(node) = map.get_node("example")
-        {
+        if let Some(example) = &example {
             let length = example.chars().count() as u64;
             let too_short = min_length.is_some_and(|min| length < min);
             let too_long = max_length.is_some_and(|max| length > max);
@@ -190,19 +183,26 @@ impl Reader<'_> {
                 .as_deref()
                 .is_some_and(|p| crate::pattern::matches(p, example) == Some(false));
             if too_short || too_long || mismatch {
-                let at = self.source.at_node(node);
                 let why = if mismatch {
                     "does not match `pattern`"
                 } else {
                     "violates the length bounds"
                 };
-                self.sink.report(
-                    Code::InvalidStringConstraints,
-                    at,
-                    format!("`example` `{}` {why}", example.escape_debug()),
+                let message = format!("`example` `{}` {why}", example.escape_debug());
+                problems.push((
+                    "example",
+                    message,
                     why,
-                    Some("fix the example or the constraints".into()),
-                );
+                    "fix the example or the constraints",
+                ));
+            }
+        }
+        for (key, message, label, help) in problems {
+            if let Some(node) = map.get_node(key) {
+                let at = self.source.at_node(node);
+                let help = Some(help.to_string());
+                self.sink
+                    .report(Code::InvalidStringConstraints, at, message, label, help);
             }
         }
         StringConstraints {
@@ -226,30 +226,30 @@ impl Reader<'_> {
             return Vec::new();
         };
         if values.is_empty() {
-            let at = self.source.at_node(node);
-            self.sink.report(
-                Code::EmptyEnumOrUnion,
-                at,
-                format!("{what} has no values"),
-                "empty",
-                Some("an enum needs at least one value".into()),
-            );
+            self.no_members(node, what, "values", "an enum needs at least one value");
         }
         let mut out = Vec::new();
-        for (key, value) in values.iter() {
-            let name = self.name(key, NameKind::EnumValue);
-            let at = self.source.at_scalar(key);
-            let value_what = format!("enum value `{name}`");
-            let Some(value_map) = self.expect_map(value, &value_what) else {
-                continue;
-            };
-            let mut allowed = META_KEYS.to_vec();
-            allowed.push("renamed_from");
-            self.check_keys(value_map, &allowed, &value_what);
-            let meta = self.meta(value_map, &at, &value_what);
-            out.push(EnumValue { name, meta });
+        let mut allowed = META_KEYS.to_vec();
+        allowed.push("renamed_from");
+        for entry in values.iter() {
+            let what = |name: &str| format!("enum value `{name}`");
+            if let Some(value) = self.entry(entry, NameKind::EnumValue, what, &allowed) {
+                out.push(EnumValue {
+                    name: value.name,
+                    meta: value.meta,
+                });
+            }
         }
         out
+    }
+
+    /// Reports an enum or a union (`what`) whose `members` (`node`) are an empty mapping.
+    fn no_members(&mut self, node: &Node, what: &str, members: &str, help: &str) {
+        let at = self.source.at_node(node);
+        let message = format!("{what} has no {members}");
+        let help = Some(help.to_string());
+        self.sink
+            .report(Code::EmptyEnumOrUnion, at, message, "empty", help);
     }
 
     pub(super) fn record(&mut self, map: &MarkedMappingNode, owner: &At, name: &str) -> Record {
@@ -340,28 +340,26 @@ impl Reader<'_> {
             return Union { tag, variants };
         };
         if variant_map.is_empty() {
-            let at = self.source.at_node(node);
-            self.sink.report(
-                Code::EmptyEnumOrUnion,
-                at,
-                format!("{what} has no variants"),
-                "empty",
-                Some("a union needs at least one variant".into()),
+            self.no_members(
+                node,
+                &what,
+                "variants",
+                "a union needs at least one variant",
             );
         }
-        for (key, value) in variant_map.iter() {
-            let variant_name = self.name(key, NameKind::Variant);
-            let at = self.source.at_scalar(key);
-            let variant_what = format!("variant `{variant_name}` of {what}");
-            let Some(value_map) = self.expect_map(value, &variant_what) else {
+        for entry in variant_map.iter() {
+            let variant_what = |variant: &str| format!("variant `{variant}` of {what}");
+            let keys = ["clause", "description", "decision", "fields"];
+            let Some(variant) = self.entry(entry, NameKind::Variant, variant_what, &keys) else {
                 continue;
             };
-            self.check_keys(
-                value_map,
-                &["clause", "description", "decision", "fields"],
-                &variant_what,
-            );
-            let meta = self.meta(value_map, &at, &variant_what);
+            let Entry {
+                name: variant_name,
+                what: variant_what,
+                map: value_map,
+                meta,
+                ..
+            } = variant;
             let owner_ref = Owner::Variant(name.to_string(), variant_name.clone());
             let fields = match value_map.get_node("fields") {
                 Some(fields_node) => self.fields(fields_node, &owner_ref),
@@ -411,8 +409,7 @@ impl Reader<'_> {
         let name = self.name(key, kind);
         let at = self.source.at_scalar(key);
         let what = format!("field `{name}`");
-        let map = self.expect_map(node, &what)?;
-        self.check_keys(map, FIELD_KEYS, &what);
+        let map = self.expect_keys(node, &what, FIELD_KEYS)?;
         let meta = self.meta(map, &at, &what);
         let ty = self
             .require(map, "type", &at, &what)
@@ -505,7 +502,9 @@ impl Reader<'_> {
                 "json" => FieldStorage::Json,
                 other => {
                     let at = self.source.at_scalar(scalar);
-                    let help = did_you_mean(other, ["column", "json"]).map(|h| format!("{h} allowed: `column`, `json`, `{{ child_table: NAME, indexes: {{…}} }}`")).unwrap_or_else(|| "allowed: `column`, `json`, `{ child_table: NAME, indexes: {…} }`".into());
+                    let allowed =
+                        "allowed: `column`, `json`, `{ child_table: NAME, indexes: {…} }`";
+                    let help = did_you_mean_then(other, ["column", "json"], allowed);
                     self.sink.report(
                         Code::UnknownWord,
                         at,
@@ -531,12 +530,7 @@ impl Reader<'_> {
                 }
                 let table = match self.require(map, "child_table", &owner, "`storage`") {
                     Some(n) => match self.expect_scalar(n, "`child_table`") {
-                        Some(s) => {
-                            let name = self.name(s, NameKind::Table);
-                            let at = self.source.at_scalar(s);
-                            self.pending.sql_names.push((name.clone(), "table", at));
-                            name
-                        }
+                        Some(s) => self.table_name(s),
                         None => String::new(),
                     },
                     None => String::new(),
@@ -639,21 +633,17 @@ impl Reader<'_> {
         let Some(expr) = whole.get(start..end) else {
             return malformed(self, "expected a name, `[T]` or `map<T>`");
         };
-        if let Some(inner) = expr.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-            if inner.is_empty() {
-                return malformed(self, "empty element type");
+        // The element type of a wrapper is the text between its brackets.
+        for (open, close, wrap) in WRAPPERS {
+            if let Some(inner) = expr.strip_prefix(open).and_then(|r| r.strip_suffix(close)) {
+                if inner.is_empty() {
+                    return malformed(self, "empty element type");
+                }
+                let inner_range = (start + open.len(), end - close.len());
+                return self
+                    .type_text(whole, inner_range, at, offset, depth + 1)
+                    .map(|t| wrap(Box::new(t)));
             }
-            return self
-                .type_text(whole, (start + 1, end - 1), at, offset, depth + 1)
-                .map(|t| TypeRef::List(Box::new(t)));
-        }
-        if let Some(inner) = expr.strip_prefix("map<").and_then(|r| r.strip_suffix('>')) {
-            if inner.is_empty() {
-                return malformed(self, "empty element type");
-            }
-            return self
-                .type_text(whole, (start + 4, end - 1), at, offset, depth + 1)
-                .map(|t| TypeRef::Map(Box::new(t)));
         }
         if expr.is_empty() || !expr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return malformed(self, "expected a name, `[T]` or `map<T>`");

@@ -9,7 +9,7 @@ use super::{At, Owner, ReadFile, Reader};
 use crate::LoadError;
 use crate::diagnostics::Code;
 use crate::model::{Claim, ErrorDef, Field, Location, Primitive, TypeDef, TypeKind, TypeRef};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, did_you_mean_or_list};
 
 impl Reader<'_> {
     // ----- pass C ----------------------------------------------------------------------------
@@ -168,21 +168,21 @@ impl Reader<'_> {
                 }
                 Ok(Value::Object(out))
             }
-            TypeRef::Named(name) => self.named_value(node, name, types, depth),
+            TypeRef::Named(name) => self.named_value(node, at, name, types, depth),
         }
     }
 
     /// A value of the declared type `name`: an id, a constrained string, an enum value, a record
-    /// or a union (by its tag).
+    /// or a union (by its tag). `at` is where `node` is, which [`Self::default_value`] knows.
     fn named_value(
         &self,
         node: &Node,
+        at: At,
         name: &str,
         types: &[TypeDef],
         depth: usize,
     ) -> Result<serde_json::Value, (At, String)> {
         use serde_json::Value;
-        let at = self.source.at_node(node);
         let fail = |problem: String| Err((at.clone(), problem));
         let Some(def) = types.iter().find(|t| t.name == name) else {
             return fail(format!("unknown type `{name}`"));
@@ -335,16 +335,7 @@ impl Reader<'_> {
                     self.sink.report(Code::InvalidForeignKey, at, format!("foreign key references `{name}`, whose primary key has {} columns", table.primary_key.len()), "not a single-column key", Some("a foreign key is one column; reference a record with a one-column primary key".into()));
                 }
                 None => {
-                    let help = did_you_mean(&name, stored.iter().copied()).or_else(|| {
-                        Some(format!(
-                            "records with a table: {}",
-                            stored
-                                .iter()
-                                .map(|s| format!("`{s}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    });
+                    let help = Some(did_you_mean_or_list(&name, &stored, "records with a table"));
                     self.sink.report(
                         Code::InvalidForeignKey,
                         at,
@@ -460,6 +451,7 @@ fn primitive_value(node: &Node, primitive: Primitive) -> Result<serde_json::Valu
     };
     let text = scalar.as_str();
     let plain = scalar.may_coerce();
+    let not = |expected: &str| Err(format!("`{}` is not {expected}", text.escape_debug()));
     match primitive {
         Primitive::String => {
             if plain && is_null(scalar) {
@@ -470,14 +462,11 @@ fn primitive_value(node: &Node, primitive: Primitive) -> Result<serde_json::Valu
         }
         Primitive::Integer => match text.parse::<i64>() {
             Ok(n) if plain => Ok(Value::from(n)),
-            _ => Err(format!("`{}` is not an integer", text.escape_debug())),
+            _ => not("an integer"),
         },
         Primitive::UnsignedInteger => match text.parse::<u64>() {
             Ok(n) if plain => Ok(Value::from(n)),
-            _ => Err(format!(
-                "`{}` is not an unsigned integer",
-                text.escape_debug()
-            )),
+            _ => not("an unsigned integer"),
         },
         Primitive::Number => match text
             .parse::<f64>()
@@ -486,36 +475,17 @@ fn primitive_value(node: &Node, primitive: Primitive) -> Result<serde_json::Valu
             .and_then(serde_json::Number::from_f64)
         {
             Some(n) if plain => Ok(Value::Number(n)),
-            _ => Err(format!("`{}` is not a number", text.escape_debug())),
+            _ => not("a number"),
         },
         Primitive::Boolean => match text {
             "true" if plain => Ok(Value::Bool(true)),
             "false" if plain => Ok(Value::Bool(false)),
-            _ => Err(format!(
-                "`{}` is not `true` or `false`",
-                text.escape_debug()
-            )),
+            _ => not("`true` or `false`"),
         },
-        Primitive::Uuid => {
-            if is_uuid(text) {
-                Ok(Value::String(text.to_string()))
-            } else {
-                Err(format!(
-                    "`{}` is not a hyphenated lower-case UUID",
-                    text.escape_debug()
-                ))
-            }
-        }
-        Primitive::Timestamp => {
-            if is_timestamp(text) {
-                Ok(Value::String(text.to_string()))
-            } else {
-                Err(format!(
-                    "`{}` is not an RFC 3339 UTC timestamp ending in `Z`",
-                    text.escape_debug()
-                ))
-            }
-        }
+        Primitive::Uuid if is_uuid(text) => Ok(Value::String(text.to_string())),
+        Primitive::Uuid => not("a hyphenated lower-case UUID"),
+        Primitive::Timestamp if is_timestamp(text) => Ok(Value::String(text.to_string())),
+        Primitive::Timestamp => not("an RFC 3339 UTC timestamp ending in `Z`"),
         Primitive::Json => Ok(yaml_to_json(node)),
     }
 }
