@@ -208,9 +208,8 @@ impl<'s> Ir<'s> {
         ir
     }
 
-    /// The IR without the rule paths resolved in advance ([`Ir::path`] resolves each on
-    /// demand): for the callers that only read the type graph.
-    pub(crate) fn types_only(spec: &'s Spec) -> Ir<'s> {
+    /// The first half of [`Ir::new`]: ids, per-type facts and orders, without the rule paths.
+    fn types_only(spec: &'s Spec) -> Ir<'s> {
         let ids: BTreeMap<&str, TypeId> = spec
             .types
             .iter()
@@ -344,7 +343,7 @@ impl<'s> Ir<'s> {
 
     /// `path` resolved from a value of type `scope`. Every path of every rule (and every
     /// `sorted_by` key) is resolved in [`Ir::new`]; a path the rules do not contain is resolved
-    /// now, by the same resolver (only [`Ir::types_only`] callers and hand-built test specs do).
+    /// now, by the same resolver (no target does; a test counts).
     pub fn path(
         &self,
         scope: Option<TypeId>,
@@ -371,15 +370,6 @@ impl<'s> Ir<'s> {
     #[cfg(test)]
     fn resolved_in_advance(&self, scope: Option<TypeId>, path: &FieldPath) -> bool {
         self.paths.contains_key(&(scope, path.to_string()))
-    }
-
-    /// Every rule path with the scope it was resolved from, in no particular order (for tests
-    /// that compare resolvers).
-    #[cfg(test)]
-    pub(crate) fn rule_paths(&self) -> impl Iterator<Item = (Option<TypeId>, &FieldPath)> + '_ {
-        self.paths
-            .iter()
-            .map(|((scope, _), (path, _))| (*scope, path))
     }
 
     /// The element type of the list at the end of `path` from `scope`, when it is a named type:

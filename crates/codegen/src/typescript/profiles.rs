@@ -6,19 +6,13 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::{Spec, TypeKind};
+use handshake_spec::model::TypeKind;
 
 use crate::ir::Ir;
 
 use super::{header, js_string};
 
 /// `profiles.ts`, or `None` when the spec has no profiles.
-// used by the SDK emitters until they read the IR
-pub(super) fn profiles_file(spec: &Spec) -> Option<String> {
-    profiles_file_with(&Ir::types_only(spec))
-}
-
-/// [`profiles_file`] from the resolved spec.
 pub(super) fn profiles_file_with(ir: &Ir<'_>) -> Option<String> {
     let spec = ir.spec;
     if spec.profiles.is_empty() {
