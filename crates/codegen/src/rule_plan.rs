@@ -1,12 +1,16 @@
-//! What the SDK targets (Python, TypeScript, docs) need to know about cross-field rules beyond the
-//! IR itself: which records carry rules, how to reach them from any type, and what each path step
-//! defaults to.
+//! The IR's rule facts in the shapes the SDK targets (Python, TypeScript) and the docs print:
+//! the steps of a rule path as the interpreters read them ([`steps_with`]), the walk plan (every
+//! type from which a record with rules is reached, and the fields to follow:
+//! [`walk_plan_with`]), the records that carry rules, and every path a condition reads
+//! ([`condition_paths`], for the docs). Everything is read from the IR ([`crate::ir`]), which
+//! resolves the paths and decides what absence and defaults mean; nothing here resolves a name.
 //!
-//! The Python and TypeScript targets do not generate one function per rule. They emit the rules as
-//! data (conditions as nested tuples / objects) plus one small interpreter, because the condition
-//! language is tiny and an interpreter written once is easier to prove equal to the Rust
-//! validators than N generated functions. Semantics (shared by both interpreters, documented in
-//! `docs/spec-language.md` and on [`Condition`]):
+//! The SDKs do not get one generated function per rule. `rule_data` prints the rules and this
+//! walk plan as JSON data, and a hand-written interpreter in each SDK judges records with it
+//! (`sdk/typescript/src/runtime/rules.ts`, `sdk/python/handshake_job_model/_runtime/rules.py`):
+//! the condition language is small, and an interpreter written, type-checked and unit-tested
+//! once is easier to hold equal to the Rust validators than N generated functions. Semantics
+//! (shared by both interpreters, documented in `docs/spec-language.md` and on [`Condition`]):
 //! - a path step through a missing optional field, or a JSON `null`, is *absent*, unless the field
 //!   declares a `default:`, which is then used (the Rust model applies defaults when it reads a
 //!   record, so a rule sees the default there too);
