@@ -272,3 +272,39 @@ fn variant_sources() -> BTreeMap<String, String> {
         .map(|(path, text)| (path.to_string(), text.to_string()))
         .collect()
 }
+
+/// The domain types the profile emitters key on are found once, by kind as well as name: the
+/// repository's spec has all three, and a `PlannedOperation` that is no union (or a `JobKind`
+/// that is no enum) is no registry to bind.
+#[test]
+fn the_job_kind_operations_and_lifecycle_are_found_by_name_and_kind() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let ir = Ir::new(&spec);
+    let name = |id: Option<TypeId>| id.map(|id| ir.def(id).name.as_str());
+    assert_eq!(name(ir.job_kind()), Some(JOB_KIND));
+    assert_eq!(name(ir.planned_operation()), Some(PLANNED_OPERATION));
+    assert_eq!(name(ir.lifecycle()), Some(spec.lifecycle.name.as_str()));
+
+    let mut spec = test_rules::spec();
+    assert!(Ir::new(&spec).planned_operation().is_some());
+    let bundle = spec
+        .types
+        .iter()
+        .find(|t| t.name == "Bundle")
+        .expect("declared");
+    let record = bundle.kind.clone();
+    for def in &mut spec.types {
+        if def.name == PLANNED_OPERATION {
+            def.kind = record.clone();
+        }
+    }
+    let ir = Ir::new(&spec);
+    assert!(ir.id(PLANNED_OPERATION).is_some());
+    assert_eq!(
+        ir.planned_operation(),
+        None,
+        "a record is no operation union"
+    );
+    assert_eq!(ir.job_kind(), None);
+}
