@@ -34,6 +34,14 @@ use handshake_spec::model::{
 };
 use serde_json::Value;
 
+/// The name of the domain enum the profiles' job-kind registry is keyed by (see [`Ir::job_kind`]):
+/// the one place a target knows it by name.
+pub const JOB_KIND: &str = "JobKind";
+
+/// The name of the domain union whose variants the profiles claim (see
+/// [`Ir::planned_operation`]).
+pub const PLANNED_OPERATION: &str = "PlannedOperation";
+
 /// A type of the spec, by its index in [`Spec::types`]: stable for one spec, and in spec order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TypeId(u32);
@@ -208,9 +216,8 @@ impl<'s> Ir<'s> {
         ir
     }
 
-    /// The IR without the rule paths resolved in advance ([`Ir::path`] resolves each on
-    /// demand): for the callers that only read the type graph.
-    pub(crate) fn types_only(spec: &'s Spec) -> Ir<'s> {
+    /// The first half of [`Ir::new`]: ids, per-type facts and orders, without the rule paths.
+    fn types_only(spec: &'s Spec) -> Ir<'s> {
         let ids: BTreeMap<&str, TypeId> = spec
             .types
             .iter()
@@ -271,6 +278,25 @@ impl<'s> Ir<'s> {
     /// as `JobKind`), through the one name index.
     pub fn def_named(&self, name: &str) -> Option<&'s TypeDef> {
         self.id(name).map(|id| self.def(id))
+    }
+
+    /// The enum the profiles' closed job-kind registry is keyed by (§2.6.6.6): the spec's
+    /// [`JOB_KIND`] type, when it is an enum. Every target binds kinds to profiles through it.
+    pub fn job_kind(&self) -> Option<TypeId> {
+        self.id(JOB_KIND)
+            .filter(|id| matches!(self.def(*id).kind, TypeKind::Enum(_)))
+    }
+
+    /// The union of operations whose variants the profiles claim: the spec's
+    /// [`PLANNED_OPERATION`] type, when it is a union.
+    pub fn planned_operation(&self) -> Option<TypeId> {
+        self.id(PLANNED_OPERATION)
+            .filter(|id| matches!(self.def(*id).kind, TypeKind::Union(_)))
+    }
+
+    /// The enum of the lifecycle's states (the type named like the lifecycle), when declared.
+    pub fn lifecycle(&self) -> Option<TypeId> {
+        self.id(&self.spec.lifecycle.name)
     }
 
     /// The kind of the type a type expression names directly (`None` for scalars, lists, maps).
@@ -344,7 +370,7 @@ impl<'s> Ir<'s> {
 
     /// `path` resolved from a value of type `scope`. Every path of every rule (and every
     /// `sorted_by` key) is resolved in [`Ir::new`]; a path the rules do not contain is resolved
-    /// now, by the same resolver (only [`Ir::types_only`] callers and hand-built test specs do).
+    /// now, by the same resolver (no target does; a test counts).
     pub fn path(
         &self,
         scope: Option<TypeId>,
@@ -371,15 +397,6 @@ impl<'s> Ir<'s> {
     #[cfg(test)]
     fn resolved_in_advance(&self, scope: Option<TypeId>, path: &FieldPath) -> bool {
         self.paths.contains_key(&(scope, path.to_string()))
-    }
-
-    /// Every rule path with the scope it was resolved from, in no particular order (for tests
-    /// that compare resolvers).
-    #[cfg(test)]
-    pub(crate) fn rule_paths(&self) -> impl Iterator<Item = (Option<TypeId>, &FieldPath)> + '_ {
-        self.paths
-            .iter()
-            .map(|((scope, _), (path, _))| (*scope, path))
     }
 
     /// The element type of the list at the end of `path` from `scope`, when it is a named type:

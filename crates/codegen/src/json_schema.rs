@@ -79,8 +79,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 /// [`generate`] from the resolved spec.
 pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     let spec = ir.spec;
-    ir.ids()
-        .filter(|id| is_schema_root(spec, ir.def(*id)))
+    schema_root_ids(ir)
         .map(|id| {
             let file_name = file_name(&ir.def(id).name);
             let document = root_schema(ir, id, &file_name);
@@ -104,6 +103,11 @@ pub fn schema_roots(spec: &Spec) -> impl Iterator<Item = &TypeDef> {
     spec.types.iter().filter(|t| is_schema_root(spec, t))
 }
 
+/// The ids of the [`schema_roots`], in spec order.
+pub fn schema_root_ids<'a>(ir: &'a Ir<'_>) -> impl Iterator<Item = TypeId> + 'a {
+    ir.ids().filter(|id| is_schema_root(ir.spec, ir.def(*id)))
+}
+
 fn is_schema_root(spec: &Spec, def: &TypeDef) -> bool {
     def.root || def.name == spec.lifecycle.name
 }
@@ -123,40 +127,6 @@ fn root_schema(ir: &Ir<'_>, root: TypeId, file_name: &str) -> Value {
 /// record must be to parse at all, the counterpart of serde in the Rust model. The TypeScript SDK
 /// runs it with Ajv and then its own rule checks, so a structural failure reports `InvalidRecord`
 /// and a broken rule its own code, as Rust does.
-// used by the SDK emitters until they read the IR: the TypeScript target asks for one root at a
-// time, so this walks from the root itself (as before the IR) instead of building an IR per call.
-pub fn structure_schema(spec: &Spec, root: &TypeDef) -> Value {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut pending: Vec<&TypeDef> = vec![root];
-    while let Some(def) = pending.pop() {
-        for field in crate::ir::fields_of(def) {
-            if let Some(target) = named_type(&field.ty).and_then(|n| spec.type_named(n))
-                && !seen.contains(&target.name.as_str())
-            {
-                seen.push(&target.name);
-                pending.push(target);
-            }
-        }
-    }
-    let defs = spec
-        .types
-        .iter()
-        .filter(|t| t.name != root.name && seen.contains(&t.name.as_str()))
-        .map(|t| (None, t));
-    let id = schema_id(spec, &format!("structure/{}", file_name(&root.name)));
-    schema_document(spec, (None, root), &id, defs, None)
-}
-
-/// The declared type a type expression names, looking through lists and maps.
-fn named_type(ty: &TypeRef) -> Option<&str> {
-    match ty {
-        TypeRef::Primitive(_) => None,
-        TypeRef::Named(name) => Some(name),
-        TypeRef::List(inner) | TypeRef::Map(inner) => named_type(inner),
-    }
-}
-
-/// [`structure_schema`] from the resolved spec.
 pub fn structure_schema_with(ir: &Ir<'_>, root: TypeId) -> Value {
     let id = schema_id(
         ir.spec,
@@ -165,32 +135,17 @@ pub fn structure_schema_with(ir: &Ir<'_>, root: TypeId) -> Value {
     ir_document(ir, root, &id, false)
 }
 
-/// The schema document of `root` from the IR: its `$defs` are the types it references.
+/// The schema document of `root`: its `$defs` are the types it references (in spec order,
+/// without the root), and every type carries its rules when `with_rules` is set.
 fn ir_document(ir: &Ir<'_>, root: TypeId, id: &str, with_rules: bool) -> Value {
-    let defs = ir
-        .referenced_from(root)
-        .iter()
-        .filter(|id| **id != root)
-        .map(|id| (Some(*id), ir.def(*id)));
-    let rules = with_rules.then_some(ir);
-    schema_document(ir.spec, (Some(root), ir.def(root)), id, defs, rules)
-}
-
-/// The schema document of `root`, with `defs` (in spec order, without the root) under `$defs`,
-/// and every type's rules from `rules` when it is given.
-fn schema_document<'s>(
-    spec: &Spec,
-    root: (Option<TypeId>, &TypeDef),
-    id: &str,
-    defs: impl Iterator<Item = (Option<TypeId>, &'s TypeDef)>,
-    rules: Option<&Ir<'_>>,
-) -> Value {
-    let annotate = |id: Option<TypeId>, schema: &mut Map<String, Value>| {
-        if let (Some(ir), Some(id)) = (rules, id) {
+    let spec = ir.spec;
+    let annotate = |id: TypeId, schema: &mut Map<String, Value>| {
+        if with_rules {
             rules::annotate(ir, id, schema);
         }
     };
-    let (root_id, root) = root;
+    let root_id = root;
+    let root = ir.def(root_id);
     let mut document = Map::new();
     document.insert("$comment".into(), Value::String(marker::sentence(SOURCE)));
     document.insert("$schema".into(), Value::String(DIALECT.into()));
@@ -201,10 +156,14 @@ fn schema_document<'s>(
     if root.name == spec.lifecycle.name {
         document.insert("x-lifecycle".into(), lifecycle_annotation(&spec.lifecycle));
     }
-    let defs: Map<String, Value> = defs
-        .map(|(id, t)| {
+    let defs: Map<String, Value> = ir
+        .referenced_from(root_id)
+        .iter()
+        .filter(|id| **id != root_id)
+        .map(|id| {
+            let t = ir.def(*id);
             let mut definition = type_definition(t, &root.name);
-            annotate(id, &mut definition);
+            annotate(*id, &mut definition);
             (t.name.clone(), Value::Object(definition))
         })
         .collect();
@@ -690,9 +649,7 @@ mod tests {
                     stripped_some |= strip(definition);
                 }
             }
-            let structure = structure_schema(&spec, root);
-            // The SDK's own walk and the IR's closure give the same document.
-            assert_eq!(structure_schema_with(&ir, id), structure, "{}", root.name);
+            let structure = structure_schema_with(&ir, id);
             assert_eq!(
                 structure["$id"],
                 json!(format!("{ID_BASE}{}/structure/{file}", spec.version))

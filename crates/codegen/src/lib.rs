@@ -116,8 +116,8 @@ pub fn generate(
         let rust = scope.spawn(|| rust::generate_with(ir));
         let migrations = migrations::generate_with(ir, existing_migrations);
         let json_schema = json_schema::generate_with(ir);
-        let typescript = typescript::generate(spec);
-        let python = python::generate(spec);
+        let typescript = typescript::generate_with(ir);
+        let python = python::generate_with(ir);
         let docs = docs::generate_with(ir);
         let rust = rust
             .join()

@@ -7,7 +7,6 @@
 //! `RootModel`s: they stay plain `UUID` values in Python code and serialize as plain strings, which
 //! is the wire format; the alias name carries the meaning for readers and type checkers.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use handshake_spec::model::{
@@ -16,6 +15,7 @@ use handshake_spec::model::{
 };
 
 use crate::GeneratedFile;
+use crate::ir::Ir;
 use crate::marker;
 use crate::names::{pascal_case, screaming_snake_case};
 
@@ -58,11 +58,17 @@ from .._runtime.scalars import Uuid as _Uuid
 
 /// Generate `types.py`, `lifecycle.py`, `errors.py`, `rules.py` and `__init__.py`, in that order.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
+    generate_with(&Ir::new(spec))
+}
+
+/// [`generate`] from the resolved spec.
+pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
+    let spec = ir.spec;
     let dir = spec.outputs.python.trim_end_matches('/');
     let mut files = vec![
         GeneratedFile {
             path: format!("{dir}/types.py"),
-            contents: types_file(spec),
+            contents: types_file(ir),
         },
         GeneratedFile {
             path: format!("{dir}/lifecycle.py"),
@@ -74,7 +80,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
         },
         GeneratedFile {
             path: format!("{dir}/rules.py"),
-            contents: rules::rules_file(spec),
+            contents: rules::rules_file(ir),
         },
         GeneratedFile {
             path: format!("{dir}/__init__.py"),
@@ -82,7 +88,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
         },
     ];
     // `profiles.py` only for specs with `profiles:` (§2.6.6.6).
-    if let Some(contents) = profiles::profiles_file(spec) {
+    if let Some(contents) = profiles::profiles_file_with(ir) {
         files.push(GeneratedFile {
             path: format!("{dir}/profiles.py"),
             contents,
@@ -137,7 +143,8 @@ fn variant_class(ty: &TypeDef, variant: &str) -> String {
     format!("{}{}", ty.name, pascal_case(variant))
 }
 
-fn types_file(spec: &Spec) -> String {
+fn types_file(ir: &Ir<'_>) -> String {
+    let spec = ir.spec;
     let mut out = header(spec, "Pydantic v2 models");
     // `renamed_from:` reads the old field name too (`validation_alias`), which needs AliasChoices.
     if spec.evolution.renamed_fields.is_empty() {
@@ -157,7 +164,12 @@ fn types_file(spec: &Spec) -> String {
         out.push_str(rules::TYPES_RULES_IMPORTS);
     }
     let mut models = Vec::new();
-    for ty in definition_order(spec) {
+    // Spec order, except that a type moves before the first type whose fields name it: an
+    // annotation naming a type not yet defined falls back to a builtin of the same name (the
+    // spec's `Warning` would become Python's `Warning` class). Cycles (through lists or maps)
+    // stay forward references, which `model_rebuild()` resolves at the end of the module.
+    for &id in ir.definition_order() {
+        let ty = ir.def(id);
         out.push_str("\n\n");
         match &ty.kind {
             TypeKind::Id => {
@@ -236,7 +248,7 @@ fn types_file(spec: &Spec) -> String {
                     &record.fields,
                     &renamed,
                 );
-                rules::model_validator(&mut out, spec, &ty.name);
+                rules::model_validator(&mut out, ir, id);
                 models.push(ty.name.clone());
             }
             TypeKind::Union(union) => {
@@ -260,59 +272,6 @@ fn types_file(spec: &Spec) -> String {
         }
     }
     out
-}
-
-/// Types in the order Python must define them: spec order, except that a type is moved before the
-/// first type whose fields refer to it. Defining before use matters beyond style: an annotation that
-/// names a type not yet defined falls back to a builtin of the same name (the spec's `Warning`
-/// would become Python's `Warning` class). Cycles (through lists or maps) stay forward references,
-/// which `model_rebuild()` resolves at the end of the module.
-fn definition_order(spec: &Spec) -> Vec<&TypeDef> {
-    fn visit<'a>(
-        spec: &'a Spec,
-        ty: &'a TypeDef,
-        state: &mut BTreeMap<&'a str, bool>,
-        order: &mut Vec<&'a TypeDef>,
-    ) {
-        if state.contains_key(ty.name.as_str()) {
-            return;
-        }
-        state.insert(&ty.name, false);
-        let fields: Vec<&Field> = match &ty.kind {
-            TypeKind::Record(record) => record.fields.iter().collect(),
-            TypeKind::Union(union) => union
-                .variants
-                .iter()
-                .flat_map(|v| v.fields.iter())
-                .collect(),
-            TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => Vec::new(),
-        };
-        for field in fields {
-            let mut names = Vec::new();
-            named_types(&field.ty, &mut names);
-            for name in names {
-                if let Some(dependency) = spec.type_named(name) {
-                    visit(spec, dependency, state, order);
-                }
-            }
-        }
-        state.insert(&ty.name, true);
-        order.push(ty);
-    }
-    let mut state = BTreeMap::new();
-    let mut order = Vec::new();
-    for ty in &spec.types {
-        visit(spec, ty, &mut state, &mut order);
-    }
-    order
-}
-
-fn named_types<'a>(ty: &'a TypeRef, names: &mut Vec<&'a str>) {
-    match ty {
-        TypeRef::Primitive(_) => {}
-        TypeRef::Named(name) => names.push(name),
-        TypeRef::List(inner) | TypeRef::Map(inner) => named_types(inner, names),
-    }
 }
 
 fn string_alias(out: &mut String, ty: &TypeDef, constraints: &StringConstraints) {

@@ -1,12 +1,16 @@
-//! What the SDK targets (Python, TypeScript, docs) need to know about cross-field rules beyond the
-//! IR itself: which records carry rules, how to reach them from any type, and what each path step
-//! defaults to.
+//! The IR's rule facts in the shapes the SDK targets (Python, TypeScript) and the docs print:
+//! the steps of a rule path as the interpreters read them ([`steps_with`]), the walk plan (every
+//! type from which a record with rules is reached, and the fields to follow:
+//! [`walk_plan_with`]), the records that carry rules, and every path a condition reads
+//! ([`condition_paths`], for the docs). Everything is read from the IR ([`crate::ir`]), which
+//! resolves the paths and decides what absence and defaults mean; nothing here resolves a name.
 //!
-//! The Python and TypeScript targets do not generate one function per rule. They emit the rules as
-//! data (conditions as nested tuples / objects) plus one small interpreter, because the condition
-//! language is tiny and an interpreter written once is easier to prove equal to the Rust
-//! validators than N generated functions. Semantics (shared by both interpreters, documented in
-//! `docs/spec-language.md` and on [`Condition`]):
+//! The SDKs do not get one generated function per rule. `rule_data` prints the rules and this
+//! walk plan as JSON data, and a hand-written interpreter in each SDK judges records with it
+//! (`sdk/typescript/src/runtime/rules.ts`, `sdk/python/handshake_job_model/_runtime/rules.py`):
+//! the condition language is small, and an interpreter written, type-checked and unit-tested
+//! once is easier to hold equal to the Rust validators than N generated functions. Semantics
+//! (shared by both interpreters, documented in `docs/spec-language.md` and on [`Condition`]):
 //! - a path step through a missing optional field, or a JSON `null`, is *absent*, unless the field
 //!   declares a `default:`, which is then used (the Rust model applies defaults when it reads a
 //!   record, so a rule sees the default there too);
@@ -16,9 +20,7 @@
 //!   (vacuously), and `not` of anything it fails;
 //! - values compare as JSON values (numbers by value).
 
-use handshake_spec::model::{
-    Condition, Field, FieldPath, PathStep, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
-};
+use handshake_spec::model::{Condition, Field, FieldPath, PathStep, TypeKind, TypeRef};
 
 use crate::ir::{self, Ir, TypeId};
 
@@ -80,179 +82,6 @@ pub(crate) fn steps_with(ir: &Ir<'_>, from: Option<TypeId>, path: &FieldPath) ->
             },
         })
         .collect()
-}
-
-// used by the SDK emitters until they read the IR: the cursor below and the functions that
-// take `&Spec` resolve a path on every call. `steps_with`, `Ir::element_of`,
-// `Ir::member_compares_uuids` and `Ir::same_as_compares_uuids` give the same answers from the
-// IR (the test `the_ir_answers_as_the_cursor_does` holds them equal).
-
-/// Where a path is while it is followed: a named type, and the variant a `[variant]` step chose.
-struct Cursor<'a> {
-    type_name: Option<String>,
-    variant: Option<&'a Variant>,
-}
-
-impl<'a> Cursor<'a> {
-    /// The field `key` of the current value: of a record, or of the selected variant. Without a
-    /// selected variant a union offers every variant's fields (only the tag is ever read that
-    /// way, and it is no field).
-    fn field(&self, spec: &'a Spec, key: &str) -> Option<&'a Field> {
-        if let Some(variant) = self.variant {
-            return variant.fields.iter().find(|f| f.name == key);
-        }
-        match &spec.type_named(self.type_name.as_deref()?)?.kind {
-            TypeKind::Record(record) => record.fields.iter().find(|f| f.name == key),
-            TypeKind::Union(union) => union
-                .variants
-                .iter()
-                .flat_map(|v| v.fields.iter())
-                .find(|f| f.name == key),
-            TypeKind::Id | TypeKind::String(_) | TypeKind::Enum(_) => None,
-        }
-    }
-
-    /// Follows one step; returns the field it read, if it was a field step.
-    fn advance(&mut self, spec: &'a Spec, step: &PathStep) -> (Option<&'a Field>, Option<String>) {
-        match step {
-            PathStep::Variant(name) => {
-                let union = match self.type_name.as_deref().and_then(|t| spec.type_named(t)) {
-                    Some(TypeDef {
-                        kind: TypeKind::Union(union),
-                        ..
-                    }) => Some(union),
-                    _ => None,
-                };
-                self.variant = union.and_then(|u| u.variants.iter().find(|v| &v.name == name));
-                (None, union.map(|u| u.tag.clone()))
-            }
-            PathStep::Field(key) => {
-                let field = self.field(spec, key);
-                self.variant = None;
-                self.type_name = match field.map(|f| &f.ty) {
-                    Some(TypeRef::Named(name)) => Some(name.clone()),
-                    _ => None,
-                };
-                (field, None)
-            }
-        }
-    }
-}
-
-/// The steps of `path` read from a value of type `from` (a record or union name).
-pub(crate) fn steps(spec: &Spec, from: Option<&str>, path: &FieldPath) -> Vec<Step> {
-    let mut cursor = Cursor {
-        type_name: from.map(str::to_owned),
-        variant: None,
-    };
-    path.0
-        .iter()
-        .map(|step| {
-            let (field, tag) = cursor.advance(spec, step);
-            match step {
-                PathStep::Field(key) => Step::Field {
-                    key: key.clone(),
-                    fallback: field.and_then(|f| f.default.clone()),
-                },
-                // The loader guarantees a variant step applies to a union, so the tag is known.
-                PathStep::Variant(variant) => Step::Variant {
-                    tag: tag.unwrap_or_default(),
-                    variant: variant.clone(),
-                },
-            }
-        })
-        .collect()
-}
-
-/// The element type of the list at `path` from `from`, when it is a named type.
-pub(crate) fn element_type(spec: &Spec, from: Option<&str>, path: &FieldPath) -> Option<String> {
-    let mut cursor = Cursor {
-        type_name: Some(from?.to_owned()),
-        variant: None,
-    };
-    let mut last = None;
-    for step in &path.0 {
-        let (field, _) = cursor.advance(spec, step);
-        if matches!(step, PathStep::Field(_)) {
-            last = Some(&field?.ty);
-        }
-    }
-    match last? {
-        TypeRef::List(inner) => match inner.as_ref() {
-            TypeRef::Named(name) => Some(name.clone()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// The type at the end of `path` from `from`, when the path ends at a field.
-pub(crate) fn leaf_type(spec: &Spec, from: Option<&str>, path: &FieldPath) -> Option<TypeRef> {
-    let mut cursor = Cursor {
-        type_name: Some(from?.to_owned()),
-        variant: None,
-    };
-    let mut last = None;
-    for step in &path.0 {
-        let (field, _) = cursor.advance(spec, step);
-        last = match step {
-            PathStep::Field(_) => Some(field?.ty.clone()),
-            PathStep::Variant(_) => None,
-        };
-    }
-    last
-}
-
-/// Whether a value of this type is a UUID on the wire (`uuid`, or an `id` type).
-pub(crate) fn is_uuid(spec: &Spec, ty: &TypeRef) -> bool {
-    match ty {
-        TypeRef::Primitive(handshake_spec::model::Primitive::Uuid) => true,
-        TypeRef::Named(name) => {
-            matches!(spec.type_named(name).map(|t| &t.kind), Some(TypeKind::Id))
-        }
-        _ => false,
-    }
-}
-
-/// [`Ir::member_compares_uuids`] on the spec.
-pub(crate) fn member_compares_uuids(
-    spec: &Spec,
-    root: Option<&str>,
-    from: Option<&str>,
-    list: &FieldPath,
-    member: &handshake_spec::model::MemberMatch,
-) -> bool {
-    let value = leaf_type(spec, from, &member.value);
-    let key = match &member.key {
-        None => match leaf_type(spec, root, list) {
-            Some(TypeRef::List(inner)) => Some(*inner),
-            _ => None,
-        },
-        Some(key) => {
-            let element = element_type(spec, root, list);
-            leaf_type(spec, element.as_deref(), key)
-        }
-    };
-    [value, key].iter().flatten().any(|ty| is_uuid(spec, ty))
-}
-
-/// [`Ir::same_as_compares_uuids`] on the spec.
-pub(crate) fn same_as_compares_uuids(
-    spec: &Spec,
-    root: Option<&str>,
-    from: Option<&str>,
-    path: &FieldPath,
-    other: &FieldPath,
-) -> bool {
-    [leaf_type(spec, from, path), leaf_type(spec, root, other)]
-        .iter()
-        .flatten()
-        .any(|ty| is_uuid(spec, ty))
-}
-
-/// Rules on one record type, in spec order.
-pub(crate) fn rules_on<'a>(spec: &'a Spec, type_name: &'a str) -> impl Iterator<Item = &'a Rule> {
-    spec.rules.iter().filter(move |r| r.on == type_name)
 }
 
 /// How a walked field holds the values it leads to.
@@ -358,17 +187,11 @@ pub(crate) fn walk_plan_with(ir: &Ir<'_>) -> Vec<WalkNode> {
         .collect()
 }
 
-// used by the SDK emitters until they read the IR
-pub(crate) fn records_with_rules(spec: &Spec) -> Vec<&str> {
-    records_with_rules_with(&Ir::types_only(spec))
-}
-
 /// Record types that carry rules, in spec order of the types.
-pub(crate) fn records_with_rules_with<'s>(ir: &Ir<'s>) -> Vec<&'s str> {
+pub(crate) fn records_with_rules_with(ir: &Ir<'_>) -> Vec<TypeId> {
     ir.ids()
         .filter(|id| matches!(ir.def(*id).kind, TypeKind::Record(_)))
         .filter(|id| !ir.rules_on(*id).is_empty())
-        .map(|id| ir.def(id).name.as_str())
         .collect()
 }
 
@@ -643,81 +466,13 @@ mod tests {
         );
     }
 
-    /// The cursor the SDK emitters still call and the IR agree on every rule path of the unit
-    /// test specs and of the repository's spec, so moving the SDK emitters to the IR changes no
-    /// byte.
-    #[test]
-    fn the_ir_answers_as_the_cursor_does() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let real = handshake_spec::load(&root).expect("the real spec loads");
-        let variant = handshake_spec::load_sources(
-            &crate::ir::tests::variant_sources(),
-            "spec/handshake.yaml",
-        )
-        .expect("the variant spec loads");
-        for spec in [test_rules::spec(), variant, real] {
-            let ir = Ir::new(&spec);
-            let name = |id: Option<TypeId>| id.map(|id| ir.def(id).name.as_str());
-            let mut compared = 0;
-            for (scope, path) in ir.rule_paths() {
-                assert_eq!(
-                    steps(&spec, name(scope), path),
-                    steps_with(&ir, scope, path),
-                    "{path} from {:?}",
-                    name(scope)
-                );
-                assert_eq!(
-                    element_type(&spec, name(scope), path).as_deref(),
-                    name(ir.element_of(scope, path)),
-                    "{path} from {:?}",
-                    name(scope)
-                );
-                compared += 1;
-            }
-            assert!(compared > 0);
-            let scopes: Vec<Option<TypeId>> =
-                std::iter::once(None).chain(ir.ids().map(Some)).collect();
-            for rule in &spec.rules {
-                let on = ir.id(&rule.on);
-                let conditions = std::iter::once(&rule.require).chain(&rule.when);
-                for condition in conditions.flat_map(Condition::walk) {
-                    for from in &scopes {
-                        match condition {
-                            Condition::MemberOf { list, matches, .. } => {
-                                for member in matches {
-                                    assert_eq!(
-                                        member_compares_uuids(
-                                            &spec,
-                                            name(on),
-                                            name(*from),
-                                            list,
-                                            member
-                                        ),
-                                        ir.member_compares_uuids(on, *from, list, member),
-                                        "{}",
-                                        rule.name
-                                    );
-                                }
-                            }
-                            Condition::SameAs { path, other } => assert_eq!(
-                                same_as_compares_uuids(&spec, name(on), name(*from), path, other),
-                                ir.same_as_compares_uuids(on, *from, path, other),
-                                "{}",
-                                rule.name
-                            ),
-                            _ => {}
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     #[test]
     fn a_step_carries_the_default_of_its_field() {
         let spec = test_rules::spec();
+        let ir = Ir::new(&spec);
+        let source_ref = ir.id("SourceRef");
         let path = FieldPath::fields(&["layers"]);
-        let steps = steps(&spec, Some("SourceRef"), &path);
+        let steps = steps_with(&ir, source_ref, &path);
         assert_eq!(
             steps[0],
             Step::Field {
@@ -726,9 +481,6 @@ mod tests {
             }
         );
         let selectors = FieldPath::fields(&["selectors"]);
-        assert_eq!(
-            element_type(&spec, Some("SourceRef"), &selectors).as_deref(),
-            Some("Selector")
-        );
+        assert_eq!(ir.element_of(source_ref, &selectors), ir.id("Selector"));
     }
 }

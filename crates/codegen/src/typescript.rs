@@ -13,6 +13,7 @@ use handshake_spec::model::{
 };
 
 use crate::GeneratedFile;
+use crate::ir::Ir;
 use crate::marker;
 use crate::names::{pascal_case, screaming_snake_case};
 
@@ -30,6 +31,12 @@ const UUID_PATTERN: &str =
 /// Generate `types.ts`, `lifecycle.ts`, `errors.ts` and `rules.ts`, in that order, then
 /// `profiles.ts` and `validate.ts` where the spec has what they need.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
+    generate_with(&Ir::new(spec))
+}
+
+/// [`generate`] from the resolved spec.
+pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
+    let spec = ir.spec;
     let dir = spec.outputs.typescript.trim_end_matches('/');
     let mut files = vec![
         GeneratedFile {
@@ -46,18 +53,18 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
         },
         GeneratedFile {
             path: format!("{dir}/rules.ts"),
-            contents: rules::rules_file(spec),
+            contents: rules::rules_file(ir),
         },
     ];
     // `profiles.ts` only for specs with `profiles:` (§2.6.6.6).
-    if let Some(contents) = profiles::profiles_file(spec) {
+    if let Some(contents) = profiles::profiles_file_with(ir) {
         files.push(GeneratedFile {
             path: format!("{dir}/profiles.ts"),
             contents,
         });
     }
     // `validate.ts` only for specs with an `InvalidRecord` error, the code it reports.
-    if let Some(contents) = validate::validate_file(spec) {
+    if let Some(contents) = validate::validate_file(ir) {
         files.push(GeneratedFile {
             path: format!("{dir}/validate.ts"),
             contents,

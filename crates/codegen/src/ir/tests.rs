@@ -75,9 +75,8 @@ fn every_rule_path_is_resolved_in_advance_from_its_scope() {
     assert!(!ir.resolved_in_advance(source, &FieldPath::fields(&["range"])));
 }
 
-/// The targets read only paths [`Ir::new`] resolved: on the repository's spec no target (nor
-/// the SDK rule data) asks for a path from a scope the condition language's scope rules did
-/// not give it.
+/// The targets read only paths [`Ir::new`] resolved: on the repository's spec no target asks
+/// for a path from a scope the condition language's scope rules did not give it.
 #[test]
 fn no_target_resolves_a_path_the_ir_did_not() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -87,9 +86,8 @@ fn no_target_resolves_a_path_the_ir_did_not() {
     crate::json_schema::generate_with(&ir);
     crate::docs::generate_with(&ir);
     crate::sql::schema_with(&ir).expect("the tables lay out");
-    for rule in &spec.rules {
-        crate::rule_data::rule_with(&ir, rule);
-    }
+    crate::typescript::generate_with(&ir);
+    crate::python::generate_with(&ir);
     assert_eq!(ir.misses(), 0);
     // And the count notices a path resolved on demand.
     let unknown = FieldPath::fields(&["no_rule_reads_this"]);
@@ -165,37 +163,6 @@ fn types_are_defined_after_the_types_they_name() {
     assert!(!ir.referenced_from(bundle).contains(&bundle));
 }
 
-/// The define-before-use order is the one the Python target declares its types in (it still
-/// computes it itself; this holds the IR's equal to it, so moving it over changes no byte).
-#[test]
-fn the_definition_order_is_the_python_modules_order() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let spec = handshake_spec::load(&root).expect("the real spec loads");
-    let ir = Ir::new(&spec);
-    let files = crate::python::generate(&spec);
-    let types = files
-        .iter()
-        .find(|f| f.path.ends_with("/types.py"))
-        .expect("the Python target writes types.py");
-    let declared_at = |name: &str| {
-        let alias = format!("{name} = ");
-        let class = format!("class {name}(");
-        types
-            .contents
-            .lines()
-            .position(|line| line.starts_with(&alias) || line.starts_with(&class))
-            .unwrap_or_else(|| panic!("types.py declares {name}"))
-    };
-    let mut printed: Vec<&str> = spec.types.iter().map(|t| t.name.as_str()).collect();
-    printed.sort_by_key(|name| declared_at(name));
-    let order: Vec<&str> = ir
-        .definition_order()
-        .iter()
-        .map(|id| ir.def(*id).name.as_str())
-        .collect();
-    assert_eq!(order, printed);
-}
-
 #[test]
 fn absence_satisfies_only_absent_negations_and_vacuous_atoms() {
     let path = FieldPath::fields(&["a"]);
@@ -239,7 +206,7 @@ fn absence_satisfies_only_absent_negations_and_vacuous_atoms() {
 }
 
 /// A spec with a union reached through a record field and a rule with a variant step.
-pub(crate) fn variant_sources() -> BTreeMap<String, String> {
+fn variant_sources() -> BTreeMap<String, String> {
     let files = [
         (
             "spec/handshake.yaml",
@@ -304,4 +271,40 @@ pub(crate) fn variant_sources() -> BTreeMap<String, String> {
         .into_iter()
         .map(|(path, text)| (path.to_string(), text.to_string()))
         .collect()
+}
+
+/// The domain types the profile emitters key on are found once, by kind as well as name: the
+/// repository's spec has all three, and a `PlannedOperation` that is no union (or a `JobKind`
+/// that is no enum) is no registry to bind.
+#[test]
+fn the_job_kind_operations_and_lifecycle_are_found_by_name_and_kind() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let ir = Ir::new(&spec);
+    let name = |id: Option<TypeId>| id.map(|id| ir.def(id).name.as_str());
+    assert_eq!(name(ir.job_kind()), Some(JOB_KIND));
+    assert_eq!(name(ir.planned_operation()), Some(PLANNED_OPERATION));
+    assert_eq!(name(ir.lifecycle()), Some(spec.lifecycle.name.as_str()));
+
+    let mut spec = test_rules::spec();
+    assert!(Ir::new(&spec).planned_operation().is_some());
+    let bundle = spec
+        .types
+        .iter()
+        .find(|t| t.name == "Bundle")
+        .expect("declared");
+    let record = bundle.kind.clone();
+    for def in &mut spec.types {
+        if def.name == PLANNED_OPERATION {
+            def.kind = record.clone();
+        }
+    }
+    let ir = Ir::new(&spec);
+    assert!(ir.id(PLANNED_OPERATION).is_some());
+    assert_eq!(
+        ir.planned_operation(),
+        None,
+        "a record is no operation union"
+    );
+    assert_eq!(ir.job_kind(), None);
 }

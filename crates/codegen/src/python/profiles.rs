@@ -4,8 +4,6 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::{Spec, TypeKind};
-
 use crate::ir::Ir;
 
 use super::{header, one_line, py_string, py_tuple};
@@ -23,23 +21,15 @@ pub(super) const EXPORTS: [&str; 8] = [
 ];
 
 /// `profiles.py`, or `None` when the spec has no profiles.
-// used by the SDK emitters until they read the IR
-pub(super) fn profiles_file(spec: &Spec) -> Option<String> {
-    profiles_file_with(&Ir::types_only(spec))
-}
-
-/// [`profiles_file`] from the resolved spec.
 pub(super) fn profiles_file_with(ir: &Ir<'_>) -> Option<String> {
     let spec = ir.spec;
     if spec.profiles.is_empty() {
         return None;
     }
     let state = &spec.lifecycle.name;
-    let typed_kinds = matches!(
-        ir.def_named("JobKind").map(|t| &t.kind),
-        Some(TypeKind::Enum(_))
-    );
-    let kind = if typed_kinds { "JobKind" } else { "str" };
+    let job_kind = ir.job_kind().map(|id| ir.def(id).name.as_str());
+    let typed_kinds = job_kind.is_some();
+    let kind = job_kind.unwrap_or("str");
     let mut out = header(spec, "Job profiles (§2.6.6.6)");
     out.push_str("from __future__ import annotations\n\n");
     out.push_str("from typing import NamedTuple\n\n");

@@ -10,23 +10,27 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::Spec;
-
 use super::{docstring, header, one_line, py_string, py_value};
-use crate::{rule_data, rule_plan};
+use crate::ir::{Ir, TypeId};
+use crate::rule_data;
 
 /// `rules.py`.
-pub(super) fn rules_file(spec: &Spec) -> String {
+pub(super) fn rules_file(ir: &Ir<'_>) -> String {
+    let spec = ir.spec;
     let mut out = header(spec, "Cross-field rules");
     out.push_str(PRELUDE);
 
     out.push_str("_RULE_SET = RuleSet(\n    rules=(\n");
     for rule in &spec.rules {
         let _ = writeln!(out, "        # {}", one_line(&rule.meta.description));
-        let _ = writeln!(out, "        {},", py_value(&rule_data::rule(spec, rule)));
+        let _ = writeln!(
+            out,
+            "        {},",
+            py_value(&rule_data::rule_with(ir, rule))
+        );
     }
     out.push_str("    ),\n    walk={\n");
-    for (name, node) in rule_data::walk(spec) {
+    for (name, node) in rule_data::walk_with(ir) {
         let _ = writeln!(out, "        {}: {},", py_string(&name), py_value(&node));
     }
     out.push_str("    },\n)\n");
@@ -38,8 +42,10 @@ pub(super) fn rules_file(spec: &Spec) -> String {
 }
 
 /// The `model_validator` of a record with rules, appended to its class body in `types.py`.
-pub(super) fn model_validator(out: &mut String, spec: &Spec, type_name: &str) {
-    let rules: Vec<String> = rule_plan::rules_on(spec, type_name)
+pub(super) fn model_validator(out: &mut String, ir: &Ir<'_>, record: TypeId) {
+    let rules: Vec<String> = ir
+        .rules_on(record)
+        .iter()
         .map(|r| format!("{} ``{}`` ({})", r.code, r.name, r.meta.clause))
         .collect();
     if rules.is_empty() {
@@ -57,7 +63,7 @@ pub(super) fn model_validator(out: &mut String, spec: &Spec, type_name: &str) {
     let _ = writeln!(
         out,
         "        _check_rules(self, {}, info)\n        return self",
-        py_string(type_name)
+        py_string(&ir.def(record).name)
     );
 }
 

@@ -212,7 +212,7 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
 /// The lifecycle's enum in `types` must list exactly the states, in order, or the two would drift.
 fn check_state_enum(ir: &Ir<'_>, lifecycle: &Lifecycle) -> Result<(), CodegenError> {
     let location = lifecycle.meta.location.to_string();
-    let Some(type_def) = ir.def_named(&lifecycle.name) else {
+    let Some(type_def) = ir.lifecycle().map(|id| ir.def(id)) else {
         return Err(unsupported(
             &location,
             format!(

@@ -7,18 +7,13 @@
 //! Emitted only when the spec declares profiles; the kind-bound parts only when `JobKind` is an
 //! enum (the loader then guarantees every value is bound to exactly one profile).
 
-use handshake_spec::model::{Profile, TypeKind, TypeRef};
+use handshake_spec::model::{Profile, TypeKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc, ident, module_doc, unsupported, variant_ident};
 use crate::CodegenError;
 use crate::ir::Ir;
-
-/// The enum of job kinds the registry is keyed by.
-const JOB_KIND: &str = "JobKind";
-/// The union of operations each profile claims variants of.
-const PLANNED_OPERATION: &str = "PlannedOperation";
 
 /// The whole `profiles.rs` module; `None` when the spec has no profiles.
 pub(super) fn module(ir: &Ir<'_>) -> Result<Option<TokenStream>, CodegenError> {
@@ -31,10 +26,13 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<Option<TokenStream>, CodegenError> {
     ]);
     let state_name = &ir.spec.lifecycle.name;
     let state = ident(state_name, &ir.spec.lifecycle.meta)?;
-    let kind_values = ir.def_named(JOB_KIND).and_then(|t| match &t.kind {
-        TypeKind::Enum(values) => Some((t, values)),
-        _ => None,
-    });
+    let kind_values = ir
+        .job_kind()
+        .map(|id| ir.def(id))
+        .and_then(|t| match &t.kind {
+            TypeKind::Enum(values) => Some((t, values)),
+            _ => None,
+        });
     let kind_type = match &kind_values {
         Some(_) => quote! { JobKind },
         None => quote! { &'static str },
@@ -169,7 +167,7 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<Option<TokenStream>, CodegenError> {
 /// `impl PlannedOperation { pub const fn profile(&self) }` when the spec's `PlannedOperation` is a
 /// union whose variants the profiles claim (the loader then guarantees each exactly once).
 fn operation_registry(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
-    let Some(def) = ir.def_named(PLANNED_OPERATION) else {
+    let Some(def) = ir.planned_operation().map(|id| ir.def(id)) else {
         return Ok(quote! {});
     };
     let TypeKind::Union(union) = &def.kind else {
@@ -221,7 +219,7 @@ fn profile_constant(
     let name = &profile.name;
     let profile_id = &profile.profile_id;
     let kinds = if typed_kinds {
-        let kind_def = ir.def_named(JOB_KIND);
+        let kind_def = ir.job_kind().map(|id| ir.def(id));
         profile
             .job_kinds
             .iter()
@@ -302,7 +300,7 @@ fn record_parsers(ir: &Ir<'_>, typed_kinds: bool) -> Result<TokenStream, Codegen
         let kind_fields: Vec<&str> = record
             .fields
             .iter()
-            .filter(|f| f.ty == TypeRef::Named(JOB_KIND.into()))
+            .filter(|f| ir.target(&f.ty).is_some_and(|id| Some(id) == ir.job_kind()))
             .map(|f| f.name.as_str())
             .collect();
         if kind_fields.is_empty() {

@@ -6,47 +6,42 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::{Spec, TypeKind};
+use handshake_spec::model::TypeKind;
 
 use crate::ir::Ir;
 
 use super::{header, js_string};
 
 /// `profiles.ts`, or `None` when the spec has no profiles.
-// used by the SDK emitters until they read the IR
-pub(super) fn profiles_file(spec: &Spec) -> Option<String> {
-    profiles_file_with(&Ir::types_only(spec))
-}
-
-/// [`profiles_file`] from the resolved spec.
 pub(super) fn profiles_file_with(ir: &Ir<'_>) -> Option<String> {
     let spec = ir.spec;
     if spec.profiles.is_empty() {
         return None;
     }
     let state = &spec.lifecycle.name;
-    let typed_kinds = matches!(
-        ir.def_named("JobKind").map(|t| &t.kind),
-        Some(TypeKind::Enum(_))
-    );
-    let kind = if typed_kinds { "JobKind" } else { "string" };
+    let job_kind = ir.job_kind().map(|id| ir.def(id).name.as_str());
+    let typed_kinds = job_kind.is_some();
+    let kind = job_kind.unwrap_or("string");
     // Typed over the `PlannedOperation` tags when the profiles claim its variants (the loader
     // then guarantees each exactly once), so `tsc` refuses an operation without a profile.
-    let operation_tag = match ir.def_named("PlannedOperation").map(|t| &t.kind) {
-        Some(TypeKind::Union(union)) if spec.profiles.iter().any(|p| !p.operations.is_empty()) => {
-            Some(format!("PlannedOperation[{}]", js_string(&union.tag)))
+    let operations = ir.planned_operation().map(|id| ir.def(id));
+    let operation_tag = match operations.map(|t| (&t.name, &t.kind)) {
+        Some((name, TypeKind::Union(union)))
+            if spec.profiles.iter().any(|p| !p.operations.is_empty()) =>
+        {
+            Some(format!("{name}[{}]", js_string(&union.tag)))
         }
         _ => None,
     };
     let mut out = header(spec, "Job profiles (§2.6.6.6)");
     out.push('\n');
     let mut imports = Vec::new();
-    if typed_kinds {
-        imports.push("JobKind");
+    if let Some(job_kind) = job_kind {
+        imports.push(job_kind);
     }
     imports.push(state.as_str());
-    if operation_tag.is_some() {
-        imports.push("PlannedOperation");
+    if let (Some(operations), Some(_)) = (operations, &operation_tag) {
+        imports.push(operations.name.as_str());
     }
     imports.sort_unstable();
     let _ = writeln!(

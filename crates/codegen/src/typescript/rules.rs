@@ -12,27 +12,28 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::Spec;
-
 use super::{header, js_string, tsdoc};
+use crate::ir::Ir;
 use crate::{rule_data, rule_plan};
 
 /// Where the generated `rules.ts` finds the hand-written interpreter, relative to itself.
 const RUNTIME: &str = "../runtime/rules.js";
 
 /// `rules.ts`.
-pub(super) fn rules_file(spec: &Spec) -> String {
+pub(super) fn rules_file(ir: &Ir<'_>) -> String {
+    let spec = ir.spec;
     let mut out = header(spec, "Cross-field rules");
-    let records = rule_plan::records_with_rules(spec);
+    let records = rule_plan::records_with_rules_with(ir);
+    let names: Vec<&str> = records.iter().map(|id| ir.def(*id).name.as_str()).collect();
     let _ = writeln!(
         out,
         "\nimport {{\n  brokenRules as brokenRulesOf,\n  violations as violationsOf,\n  type CrossFieldRule as RuleOf,\n  type Violation as ViolationOf,\n  type WalkPlan,\n}} from \"{RUNTIME}\";"
     );
-    if !records.is_empty() {
+    if !names.is_empty() {
         let _ = writeln!(
             out,
             "import type {{ {} }} from \"./types.js\";",
-            records.join(", ")
+            names.join(", ")
         );
     }
     out.push_str(
@@ -94,14 +95,14 @@ pub(super) fn rules_file(spec: &Spec) -> String {
         let _ = writeln!(
             out,
             "  {},",
-            rule_data::inline(&rule_data::rule(spec, rule))
+            rule_data::inline(&rule_data::rule_with(ir, rule))
         );
     }
     out.push_str("];\n\n");
 
     out.push_str("/** Types from which a record with rules can be reached, and the fields leading there. */\n");
     out.push_str("const WALK: WalkPlan = {\n");
-    for (name, node) in rule_data::walk(spec) {
+    for (name, node) in rule_data::walk_with(ir) {
         let _ = writeln!(out, "  {}: {},", js_string(&name), rule_data::inline(&node));
     }
     out.push_str("};\n\n");
@@ -123,8 +124,10 @@ pub(super) fn rules_file(spec: &Spec) -> String {
     );
     out.push_str("export function violations(typeName: string, value: unknown): Violation[] {\n  return violationsOf(RULES, WALK, typeName, value);\n}\n");
 
-    for record in records {
-        let codes: Vec<String> = rule_plan::rules_on(spec, record)
+    for (id, record) in records.into_iter().zip(names) {
+        let codes: Vec<String> = ir
+            .rules_on(id)
+            .iter()
             .map(|r| format!("- `{}` {} ({})", r.code, r.name, r.meta.clause))
             .collect();
         let mut doc = vec![

@@ -4,7 +4,7 @@
 //!
 //! - **Structure** is checked by Ajv (draft 2020-12, `ajv/dist/2020`, with `ajv-formats` for
 //!   `date-time` and `uuid`) over the root's generated JSON Schema without its rules
-//!   ([`json_schema::structure_schema`]), embedded in the module as JSON text so the package needs
+//!   ([`json_schema::structure_schema_with`]), embedded in the module as JSON text so the package needs
 //!   no file of its own at run time. A refusal is one violation with the spec's `InvalidRecord`
 //!   code at Ajv's `instancePath`, as Rust reports one serde error with that code.
 //! - **Rules** are checked afterwards, on structurally valid records only, by `violations` of
@@ -16,23 +16,23 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::Spec;
-
 use super::{header, tsdoc};
+use crate::ir::Ir;
 use crate::json_schema;
 
 /// The spec error every structural refusal reports (Rust: `INVALID_RECORD_CODE`).
 const INVALID_RECORD: &str = "InvalidRecord";
 
 /// `validate.ts`, or `None` when the spec has no `InvalidRecord` error.
-pub(super) fn validate_file(spec: &Spec) -> Option<String> {
+pub(super) fn validate_file(ir: &Ir<'_>) -> Option<String> {
+    let spec = ir.spec;
     let invalid = spec.errors.iter().find(|e| e.name == INVALID_RECORD)?;
-    let roots: Vec<_> = json_schema::schema_roots(spec).collect();
+    let roots: Vec<_> = json_schema::schema_root_ids(ir).collect();
     let mut out = header(spec, "Runtime validation (structure, then rules)");
     out.push_str(
         "\nimport Ajv2020 from \"ajv/dist/2020.js\";\nimport type { ErrorObject, ValidateFunction } from \"ajv/dist/2020.js\";\nimport addFormats from \"ajv-formats\";\n\n",
     );
-    let names: Vec<&str> = roots.iter().map(|r| r.name.as_str()).collect();
+    let names: Vec<&str> = roots.iter().map(|id| ir.def(*id).name.as_str()).collect();
     let _ = writeln!(
         out,
         "import type {{ {} }} from \"./types.js\";",
@@ -96,11 +96,11 @@ pub(super) fn validate_file(spec: &Spec) -> Option<String> {
         ],
     );
     out.push_str("const STRUCTURE_SCHEMAS: Readonly<Record<RootTypeName, string>> = {\n");
-    for root in &roots {
-        let schema = json_schema::structure_schema(spec, root);
+    for (root, name) in roots.iter().zip(&names) {
+        let schema = json_schema::structure_schema_with(ir, *root);
         let text = serde_json::to_string(&schema).expect("a JSON value always serializes");
         let literal = serde_json::to_string(&text).expect("a string always serializes");
-        let _ = writeln!(out, "  {}: {literal},", super::js_string(&root.name));
+        let _ = writeln!(out, "  {}: {literal},", super::js_string(name));
     }
     out.push_str("};\n\n");
 
@@ -155,8 +155,7 @@ pub(super) fn validate_file(spec: &Spec) -> Option<String> {
          \x20 return broken.length === 0 ? { ok: true, value: value as T } : { ok: false, violations: broken };\n\
          }\n",
     );
-    for root in &roots {
-        let name = &root.name;
+    for name in &names {
         out.push('\n');
         tsdoc(
             &mut out,
@@ -179,7 +178,7 @@ pub(super) fn validate_file(spec: &Spec) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use handshake_spec::model::ErrorDef;
+    use handshake_spec::model::{ErrorDef, Spec};
 
     use super::super::test_spec;
     use super::*;
@@ -195,25 +194,26 @@ mod tests {
 
     #[test]
     fn no_validate_ts_without_an_invalid_record_error() {
-        assert!(validate_file(&test_spec::spec()).is_none());
+        assert!(validate_file(&Ir::new(&test_spec::spec())).is_none());
     }
 
     #[test]
     fn every_schema_root_gets_a_validator_reporting_the_invalid_record_code() {
         let spec = with_invalid_record();
-        let file = validate_file(&spec).expect("validate.ts generated");
+        let ir = Ir::new(&spec);
+        let file = validate_file(&ir).expect("validate.ts generated");
         assert!(file.contains("export const INVALID_RECORD_CODE = \"HSK-JOB-1001\" as const;"));
-        let roots: Vec<_> = json_schema::schema_roots(&spec).collect();
+        let roots: Vec<_> = json_schema::schema_root_ids(&ir).collect();
         assert!(!roots.is_empty());
         for root in roots {
-            let name = &root.name;
+            let name = &ir.def(root).name;
             assert!(
                 file.contains(&format!(
                     "export function validate{name}(value: unknown): Validated<{name}> {{\n  return validateRecord(\"{name}\", value);\n}}"
                 )),
                 "{name} has no validator"
             );
-            let schema = serde_json::to_string(&json_schema::structure_schema(&spec, root))
+            let schema = serde_json::to_string(&json_schema::structure_schema_with(&ir, root))
                 .expect("serializes");
             let literal = serde_json::to_string(&schema).expect("serializes");
             assert!(
