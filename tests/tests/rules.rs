@@ -8,7 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use handshake_conformance::repo_root;
+use handshake_conformance::rust_verdict::rust_violations;
+use handshake_conformance::{repo_root, verdict_files};
 use handshake_job_model as model;
 use handshake_job_model::validate_json;
 use serde_json::Value;
@@ -45,30 +46,8 @@ const NOT_EXPRESSIBLE: &[&str] = &[
 
 /// Rust's verdict: `Ok`, or the codes of every violation.
 fn rust_verdict(stem: &str, value: &Value) -> Result<(), Vec<String>> {
-    // Every root type with rules, from the generator's registry (no hand-kept list).
-    macro_rules! by_stem {
-        ($(($ty:path, $name:literal, $stem:literal, $kind:ident, $place:ident)),* $(,)?) => {
-            match stem {
-                $($stem => by_stem!(@check $kind $ty),)*
-                other => panic!("corpus root {other} is not a root type of the spec"),
-            }
-        };
-        (@check rules $ty:path) => { validate_json::<$ty>(value).map(|_| ()) };
-        // A type without fields (an enum) has no rules: serde alone judges it.
-        (@check plain $ty:path) => {
-            serde_json::from_value::<$ty>(value.clone()).map(|_| ()).map_err(|error| {
-                vec![model::Violation {
-                    path: String::new(),
-                    code: model::INVALID_RECORD_CODE,
-                    clause: "§2.6.6.2",
-                    rule: "invalid_record",
-                    message: error.to_string(),
-                }]
-            })
-        };
-    }
-    let result = handshake_job_model::for_each_root_type!(by_stem);
-    result.map_err(|violations| violations.iter().map(|v| v.code.to_string()).collect())
+    rust_violations(stem, value)
+        .map_err(|violations| violations.iter().map(|v| v.code.to_string()).collect())
 }
 
 struct Record {
@@ -80,49 +59,27 @@ struct Record {
 }
 
 fn corpus() -> Vec<Record> {
-    let dir = repo_root().join("tests/corpus_rules");
-    let mut records = Vec::new();
-    let mut rules: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/corpus_rules exists")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    rules.sort();
-    for rule_dir in rules {
-        let rule = rule_dir
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        for (kind, expected_valid) in [("valid", true), ("invalid", false)] {
-            let Ok(entries) = std::fs::read_dir(rule_dir.join(kind)) else {
-                continue;
-            };
-            let mut files: Vec<_> = entries.map(|e| e.expect("entry").path()).collect();
-            files.sort();
-            for file in files {
-                let name = file
-                    .file_name()
-                    .expect("name")
-                    .to_string_lossy()
-                    .into_owned();
-                let Some(name) = name.strip_suffix(".json") else {
-                    continue;
-                };
-                let stem = name.split('.').next().expect("a root stem").to_string();
-                let text = std::fs::read_to_string(&file).expect("readable record");
-                records.push(Record {
-                    rule: rule.clone(),
-                    stem,
-                    expected_valid,
-                    display: display(&file),
-                    value: serde_json::from_str(&text)
-                        .unwrap_or_else(|e| panic!("{}: not JSON: {e}", display(&file))),
-                });
+    verdict_files(&repo_root().join("tests/corpus_rules"))
+        .into_iter()
+        .map(|file| {
+            let name = file
+                .path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let stem = name.split('.').next().expect("a root stem").to_string();
+            let text = std::fs::read_to_string(&file.path).expect("readable record");
+            Record {
+                rule: file.folder,
+                stem,
+                expected_valid: file.expected_valid,
+                display: display(&file.path),
+                value: serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{}: not JSON: {e}", display(&file.path))),
             }
-        }
-    }
-    records
+        })
+        .collect()
 }
 
 fn display(path: &Path) -> String {
@@ -448,6 +405,19 @@ fn entity_ref(ty: &str, id: &str, selector: Option<Value>) -> Value {
     value
 }
 
+/// A ref to the `start_ms`–`end_ms` interval of the artefact `id` of type `ty` (a `time_range`
+/// selector).
+fn interval_ref(ty: &str, id: &str, start_ms: u64, end_ms: u64) -> Value {
+    let selector =
+        serde_json::json!({ "kind": "time_range", "start_ms": start_ms, "end_ms": end_ms });
+    entity_ref(ty, id, Some(selector))
+}
+
+/// A ref to the artefact `id` of type `ty` selecting one part (`{"kind": kind, key: part}`).
+fn part_ref(ty: &str, id: &str, kind: &str, key: &str, part: &str) -> Value {
+    entity_ref(ty, id, Some(serde_json::json!({ "kind": kind, key: part })))
+}
+
 const OTHER_ID: &str = "00000000-0000-4000-8000-0000000000ff";
 
 impl Target {
@@ -489,11 +459,7 @@ impl Target {
             Target::Part { ty, kind, key, id } => vec![
                 (
                     "a ref selecting exactly the part",
-                    entity_ref(
-                        ty,
-                        OTHER_ID,
-                        Some(serde_json::json!({ "kind": kind, *key: id })),
-                    ),
+                    part_ref(ty, OTHER_ID, kind, key, id),
                 ),
                 (
                     "a whole artefact of the type",
@@ -503,13 +469,7 @@ impl Target {
             Target::Interval { id, start, end } => vec![
                 (
                     "exactly the interval",
-                    entity_ref(
-                        "audio",
-                        id,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": start, "end_ms": end }),
-                        ),
-                    ),
+                    interval_ref("audio", id, *start, *end),
                 ),
                 ("the whole asset", entity_ref("audio", id, None)),
                 (
@@ -519,16 +479,7 @@ impl Target {
             ],
             Target::Asset { id } => vec![
                 ("the whole asset", entity_ref("audio", id, None)),
-                (
-                    "an interval of the asset",
-                    entity_ref(
-                        "audio",
-                        id,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": 5, "end_ms": 6 }),
-                        ),
-                    ),
-                ),
+                ("an interval of the asset", interval_ref("audio", id, 5, 6)),
             ],
         }
     }
@@ -574,19 +525,11 @@ impl Target {
             Target::Part { ty, kind, key, id } => vec![
                 (
                     "a ref selecting another part",
-                    entity_ref(
-                        ty,
-                        OTHER_ID,
-                        Some(serde_json::json!({ "kind": kind, *key: "part-other" })),
-                    ),
+                    part_ref(ty, OTHER_ID, kind, key, "part-other"),
                 ),
                 (
                     "a ref selecting the part's id as a row",
-                    entity_ref(
-                        ty,
-                        OTHER_ID,
-                        Some(serde_json::json!({ "kind": "row_id", "row_id": id })),
-                    ),
+                    part_ref(ty, OTHER_ID, "row_id", "row_id", id),
                 ),
                 (
                     "a whole artefact of another type",
@@ -594,44 +537,22 @@ impl Target {
                 ),
                 (
                     "another type selecting exactly the part",
-                    entity_ref(
-                        other_type(ty),
-                        OTHER_ID,
-                        Some(serde_json::json!({ "kind": kind, *key: id })),
-                    ),
+                    part_ref(other_type(ty), OTHER_ID, kind, key, id),
                 ),
             ],
             Target::Interval { id, start, end } => vec![
                 (
                     "an interval starting later",
-                    entity_ref(
-                        "audio",
-                        id,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": start + 1, "end_ms": end }),
-                        ),
-                    ),
+                    interval_ref("audio", id, start + 1, *end),
                 ),
                 (
                     "an interval ending later",
-                    entity_ref(
-                        "audio",
-                        id,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": start, "end_ms": end + 1 }),
-                        ),
-                    ),
+                    interval_ref("audio", id, *start, end + 1),
                 ),
                 ("the same id as a file", entity_ref("file", id, None)),
                 (
                     "the same interval as a file",
-                    entity_ref(
-                        "file",
-                        id,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": start, "end_ms": end }),
-                        ),
-                    ),
+                    interval_ref("file", id, *start, *end),
                 ),
                 ("another asset, whole", entity_ref("audio", OTHER_ID, None)),
             ],
@@ -640,13 +561,7 @@ impl Target {
                 ("another asset, whole", entity_ref("audio", OTHER_ID, None)),
                 (
                     "another asset's interval",
-                    entity_ref(
-                        "audio",
-                        OTHER_ID,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": 5, "end_ms": 6 }),
-                        ),
-                    ),
+                    interval_ref("audio", OTHER_ID, 5, 6),
                 ),
             ],
         }
