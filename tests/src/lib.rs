@@ -66,6 +66,20 @@ pub fn verdict_files(dir: &Path) -> Vec<VerdictFile> {
     files
 }
 
+/// The stable code (`HSK-RULE-0103`) of the spec's rule named `name`.
+///
+/// # Panics
+/// When the spec declares no rule of that name (a corpus folder or a test naming a rule that is
+/// gone).
+pub fn rule_code(spec: &handshake_spec::model::Spec, name: &str) -> String {
+    spec.rules
+        .iter()
+        .find(|rule| rule.name == name)
+        .unwrap_or_else(|| panic!("the spec declares no rule {name}"))
+        .code
+        .clone()
+}
+
 /// The repository root (this crate lives in `<root>/tests`).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use handshake_conformance::rust_verdict::rust_violations;
-use handshake_conformance::{repo_root, verdict_files};
+use handshake_conformance::{repo_root, rule_code, verdict_files};
 use handshake_spec::model::{Condition, Spec};
 use json_schema_support::{display, model_round_trip, root_schemas, validator};
 use serde_json::Value;
@@ -780,14 +780,6 @@ fn rules_corpus_verdicts_and_codes_agree_across_rust_json_schema_pydantic_and_ty
     let records = rule_records(&root.join("tests/corpus_rules"));
     assert!(!records.is_empty(), "tests/corpus_rules holds no records");
     let spec = json_schema_support::spec();
-    let code_of = |rule: &str| -> String {
-        spec.rules
-            .iter()
-            .find(|r| r.name == rule)
-            .unwrap_or_else(|| panic!("tests/corpus_rules/{rule} names no rule of the spec"))
-            .code
-            .clone()
-    };
     let schemas = validators_by_stem();
 
     let paths: Vec<&Path> = records.iter().map(|r| r.path.as_path()).collect();
@@ -811,7 +803,7 @@ fn rules_corpus_verdicts_and_codes_agree_across_rust_json_schema_pydantic_and_ty
     let mut disagreements = Vec::new();
     let mut gaps_seen: Vec<(&str, Target)> = Vec::new();
     for (index, record) in records.iter().enumerate() {
-        let code = code_of(&record.rule);
+        let code = rule_code(&spec, &record.rule);
         let schema = schemas.get(&record.stem).unwrap_or_else(|| {
             panic!(
                 "{}: {} names no root type with a schema",
