@@ -37,6 +37,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+#[path = "src/rule_blocks.rs"]
+mod rule_blocks;
+
 /// Repo-relative folder of the committed schemas. Must equal `outputs.json_schema` in
 /// `spec/handshake.yaml`; `tests/typify_roundtrip.rs` asserts that, so a move cannot go unnoticed.
 const SCHEMA_DIR: &str = "schemas";
@@ -177,20 +180,7 @@ fn rewrite_for_draft_07(schema: &mut Value) {
 fn strip_rules(value: &mut Value) {
     match value {
         Value::Object(object) => {
-            let is_rules = object
-                .get("allOf")
-                .and_then(Value::as_array)
-                .is_some_and(|entries| {
-                    entries.iter().all(|entry| {
-                        entry
-                            .get("$comment")
-                            .and_then(Value::as_str)
-                            .is_some_and(|comment| comment.contains(" §"))
-                    })
-                });
-            if is_rules {
-                object.remove("allOf");
-            }
+            rule_blocks::remove_rule_block(object);
             object.values_mut().for_each(strip_rules);
         }
         Value::Array(items) => items.iter_mut().for_each(strip_rules),

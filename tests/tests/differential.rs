@@ -38,7 +38,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use handshake_conformance::repo_root;
+use handshake_conformance::rust_verdict::rust_violations;
+use handshake_conformance::{repo_root, rule_code, verdict_files};
 use handshake_spec::model::{Condition, Spec};
 use json_schema_support::{display, model_round_trip, root_schemas, validator};
 use serde_json::Value;
@@ -129,63 +130,40 @@ struct Record {
 
 /// Every record under `<dir>/<stem>/{valid,invalid}/*.json`, sorted by path.
 fn records_under(dir: &Path) -> Vec<Record> {
-    let mut records = Vec::new();
-    let Ok(stems) = std::fs::read_dir(dir) else {
-        return records;
-    };
-    let mut stems: Vec<PathBuf> = stems
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    stems.sort();
-    for stem_dir in stems {
-        let stem = stem_dir
-            .file_name()
-            .expect("folder name")
-            .to_string_lossy()
-            .into_owned();
-        for (verdict, expected_valid) in [("valid", true), ("invalid", false)] {
-            let Ok(entries) = std::fs::read_dir(stem_dir.join(verdict)) else {
-                continue;
+    verdict_files(dir)
+        .into_iter()
+        .map(|file| {
+            let path = file.path;
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let read = handshake_cli::input::parse_json(&text)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            let value = match serde_json::from_str(&text) {
+                Ok(value) => Some(value),
+                // Only nesting beyond serde_json's limit may leave a record unread, and such a
+                // record is invalid.
+                Err(e)
+                    if !file.expected_valid
+                        && e.to_string().starts_with("recursion limit exceeded") =>
+                {
+                    None
+                }
+                Err(e) => panic!(
+                    "{} is not JSON ({e}); the corpus holds JSON only",
+                    path.display()
+                ),
             };
-            let mut paths: Vec<PathBuf> = entries
-                .map(|e| e.expect("readable dir entry").path())
-                .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                .collect();
-            paths.sort();
-            for path in paths {
-                let text = std::fs::read_to_string(&path)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                let read = handshake_cli::input::parse_json(&text)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string());
-                let value = match serde_json::from_str(&text) {
-                    Ok(value) => Some(value),
-                    // Only nesting beyond serde_json's limit may leave a record unread, and such
-                    // a record is invalid.
-                    Err(e)
-                        if !expected_valid
-                            && e.to_string().starts_with("recursion limit exceeded") =>
-                    {
-                        None
-                    }
-                    Err(e) => panic!(
-                        "{} is not JSON ({e}); the corpus holds JSON only",
-                        path.display()
-                    ),
-                };
-                records.push(Record {
-                    name: display(&path),
-                    path,
-                    stem: stem.clone(),
-                    expected_valid,
-                    value,
-                    read,
-                });
+            Record {
+                name: display(&path),
+                path,
+                stem: file.folder,
+                expected_valid: file.expected_valid,
+                value,
+                read,
             }
-        }
-    }
-    records
+        })
+        .collect()
 }
 
 /// Pydantic's verdicts by repo-relative path, or why they are unavailable.
@@ -242,10 +220,7 @@ fn corpus_verdicts_agree_across_rust_json_schema_pydantic_and_typescript() {
     assert!(!records.is_empty(), "tests/corpus holds no records");
     records.extend(records_under(&root.join("tests/examples")));
 
-    let schemas: BTreeMap<String, jsonschema::Validator> = root_schemas()
-        .into_iter()
-        .map(|root| (root.stem, validator(&root.schema)))
-        .collect();
+    let schemas = validators_by_stem();
 
     let pydantic = match pydantic_verdicts(&records) {
         Ok(verdicts) => Some(verdicts),
@@ -260,21 +235,8 @@ fn corpus_verdicts_agree_across_rust_json_schema_pydantic_and_typescript() {
         }
     };
 
-    let typescript = match typescript_runner(&root) {
-        Ok(runner) => {
-            let paths: Vec<&Path> = records.iter().map(|r| r.path.as_path()).collect();
-            Some(run_reporter(
-                Path::new("node"),
-                &[runner.to_str().expect("utf-8 path"), "--report", "records"],
-                &paths,
-                &root,
-            ))
-        }
-        Err(reason) => {
-            unavailable("typescript", &reason);
-            None
-        }
-    };
+    let paths: Vec<&Path> = records.iter().map(|r| r.path.as_path()).collect();
+    let typescript = typescript_reports("records", &paths);
 
     let mut disagreements = Vec::new();
     let mut gaps_seen = Vec::new();
@@ -366,39 +328,67 @@ fn corpus_verdicts_agree_across_rust_json_schema_pydantic_and_typescript() {
                     );
                     gaps_seen.push((gap.file, gap.target));
                 }
-                None => disagreements.push(format!(
-                    "{target} calls {} {} (folder says {})",
-                    record.name,
-                    verdict_word(valid),
-                    verdict_word(record.expected_valid)
-                )),
+                None => disagreements.push(wrong_verdict(target, &record.name, valid)),
             }
         }
     }
-    for gap in KNOWN_GAPS {
-        let judged = match gap.target {
-            Target::Pydantic => pydantic.is_some(),
-            Target::TypeScript => typescript.is_some(),
-            Target::Rust | Target::JsonSchema => true,
-        };
-        if judged && !gaps_seen.contains(&(gap.file, gap.target)) {
-            disagreements.push(format!(
-                "stale known gap: {} now agrees on {} (remove it from KNOWN_GAPS)",
-                gap.target, gap.file
-            ));
-        }
-    }
-    assert!(
-        disagreements.is_empty(),
-        "{} disagreement(s) over {} records:\n  {}",
-        disagreements.len(),
-        records.len(),
-        disagreements.join("\n  ")
-    );
+    let listed: Vec<_> = KNOWN_GAPS
+        .iter()
+        .map(|gap| (gap.file, gap.target))
+        .collect();
+    let target_ran = |target| ran(target, pydantic.is_some(), typescript.is_some());
+    disagreements.extend(stale_gaps(&listed, &gaps_seen, target_ran, "KNOWN_GAPS"));
+    assert_no_disagreements(&disagreements, records.len(), "records");
 }
 
 fn verdict_word(valid: bool) -> &'static str {
     if valid { "valid" } else { "invalid" }
+}
+
+/// `target` called the record `name` `valid` where its folder says the opposite.
+fn wrong_verdict(target: Target, name: &str, valid: bool) -> String {
+    format!(
+        "{target} calls {name} {} (folder says {})",
+        verdict_word(valid),
+        verdict_word(!valid)
+    )
+}
+
+/// Whether `target` judged the corpus: Rust and the JSON Schema always do, Pydantic and
+/// TypeScript when their SDK builds were found.
+fn ran(target: Target, pydantic: bool, typescript: bool) -> bool {
+    match target {
+        Target::Pydantic => pydantic,
+        Target::TypeScript => typescript,
+        Target::Rust | Target::JsonSchema => true,
+    }
+}
+
+/// The `listed` gaps (what they are on, and the target) of a target that ran but that no longer
+/// showed: a disagreement each, so a list of tolerated gaps (`list`) cannot go stale.
+fn stale_gaps(
+    listed: &[(&str, Target)],
+    seen: &[(&str, Target)],
+    ran: impl Fn(Target) -> bool,
+    list: &str,
+) -> Vec<String> {
+    listed
+        .iter()
+        .filter(|gap| ran(gap.1) && !seen.contains(gap))
+        .map(|(on, target)| {
+            format!("stale gap: {target} now agrees on {on} (remove it from {list})")
+        })
+        .collect()
+}
+
+/// Fail with every disagreement, one a line.
+fn assert_no_disagreements(disagreements: &[String], records: usize, corpus: &str) {
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreement(s) over {records} {corpus}:\n  {}",
+        disagreements.len(),
+        disagreements.join("\n  ")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,37 +582,38 @@ fn rule_records(dir: &Path) -> Vec<RuleRecord> {
 /// Rust's verdict: serde, then every cross-field rule (`Validate`); `Err` carries each violation
 /// as `(JSON pointer, code)` (`HSK-JOB-1001` when serde refuses the record).
 fn rust_rule_codes(stem: &str, value: &Value) -> Result<(), Vec<(String, String)>> {
-    use handshake_job_model as model;
-    use handshake_job_model::validation::validate_json;
-    // Every root type, from the generator's registry (no hand-kept list).
-    macro_rules! by_stem {
-        ($(($ty:path, $name:literal, $stem:literal, $kind:ident, $place:ident)),* $(,)?) => {
-            match stem {
-                $($stem => by_stem!(@check $kind $ty),)*
-                other => panic!("root {other} is not a root type of the spec"),
-            }
-        };
-        (@check rules $ty:path) => { validate_json::<$ty>(value).map(|_| ()) };
-        // A type without fields (an enum) has no rules: serde alone judges it.
-        (@check plain $ty:path) => {
-            serde_json::from_value::<$ty>(value.clone()).map(|_| ()).map_err(|_| {
-                vec![model::Violation {
-                    path: String::new(),
-                    code: model::INVALID_RECORD_CODE,
-                    clause: "§2.6.6.2",
-                    rule: "invalid_record",
-                    message: format!("not a {}", stringify!($ty)),
-                }]
-            })
-        };
-    }
-    let result = handshake_job_model::for_each_root_type!(by_stem);
-    result.map_err(|violations| {
+    rust_violations(stem, value).map_err(|violations| {
         violations
             .into_iter()
             .map(|v| (v.path, v.code.to_string()))
             .collect()
     })
+}
+
+/// Each root type's JSON Schema validator, by file stem (`ai_job`).
+fn validators_by_stem() -> BTreeMap<String, jsonschema::Validator> {
+    root_schemas()
+        .into_iter()
+        .map(|root| (root.stem, validator(&root.schema)))
+        .collect()
+}
+
+/// The TypeScript runtime's reports (`--report <kind>`) on `paths`, one per path, or `None`
+/// (after saying why) when its build is missing outside CI.
+fn typescript_reports(kind: &str, paths: &[&Path]) -> Option<Vec<Value>> {
+    let root = repo_root();
+    match typescript_runner(&root) {
+        Ok(runner) => Some(run_reporter(
+            Path::new("node"),
+            &[runner.to_str().expect("utf-8 path"), "--report", kind],
+            paths,
+            &root,
+        )),
+        Err(reason) => {
+            unavailable("typescript", &reason);
+            None
+        }
+    }
 }
 
 /// Reports of a JSON-printing checker (`{"verdicts": [{"file", "violations": [{"code"}], …}]}`),
@@ -789,18 +780,7 @@ fn rules_corpus_verdicts_and_codes_agree_across_rust_json_schema_pydantic_and_ty
     let records = rule_records(&root.join("tests/corpus_rules"));
     assert!(!records.is_empty(), "tests/corpus_rules holds no records");
     let spec = json_schema_support::spec();
-    let code_of = |rule: &str| -> String {
-        spec.rules
-            .iter()
-            .find(|r| r.name == rule)
-            .unwrap_or_else(|| panic!("tests/corpus_rules/{rule} names no rule of the spec"))
-            .code
-            .clone()
-    };
-    let schemas: BTreeMap<String, jsonschema::Validator> = root_schemas()
-        .into_iter()
-        .map(|root| (root.stem, validator(&root.schema)))
-        .collect();
+    let schemas = validators_by_stem();
 
     let paths: Vec<&Path> = records.iter().map(|r| r.path.as_path()).collect();
     let python = root.join("sdk/python/.venv/bin/python");
@@ -818,23 +798,12 @@ fn rules_corpus_verdicts_and_codes_agree_across_rust_json_schema_pydantic_and_ty
         );
         None
     };
-    let typescript = match typescript_runner(&root) {
-        Ok(runner) => Some(run_reporter(
-            Path::new("node"),
-            &[runner.to_str().expect("utf-8 path"), "--report", "rules"],
-            &paths,
-            &root,
-        )),
-        Err(reason) => {
-            unavailable("typescript", &reason);
-            None
-        }
-    };
+    let typescript = typescript_reports("rules", &paths);
 
     let mut disagreements = Vec::new();
     let mut gaps_seen: Vec<(&str, Target)> = Vec::new();
     for (index, record) in records.iter().enumerate() {
-        let code = code_of(&record.rule);
+        let code = rule_code(&spec, &record.rule);
         let schema = schemas.get(&record.stem).unwrap_or_else(|| {
             panic!(
                 "{}: {} names no root type with a schema",
@@ -897,12 +866,7 @@ fn rules_corpus_verdicts_and_codes_agree_across_rust_json_schema_pydantic_and_ty
                         );
                         gaps_seen.push((gap.rule, target));
                     }
-                    None => disagreements.push(format!(
-                        "{target} calls {} {} (folder says {})",
-                        record.name,
-                        verdict_word(valid),
-                        verdict_word(record.expected_valid)
-                    )),
+                    None => disagreements.push(wrong_verdict(target, &record.name, valid)),
                 }
                 continue;
             }
@@ -921,24 +885,8 @@ fn rules_corpus_verdicts_and_codes_agree_across_rust_json_schema_pydantic_and_ty
             }
         }
     }
-    for gap in RULE_GAPS {
-        let judged = match gap.target {
-            Target::Pydantic => pydantic.is_some(),
-            Target::TypeScript => typescript.is_some(),
-            Target::Rust | Target::JsonSchema => true,
-        };
-        if judged && !gaps_seen.contains(&(gap.rule, gap.target)) {
-            disagreements.push(format!(
-                "stale rule gap: {} now agrees on rule {} (remove it from RULE_GAPS)",
-                gap.target, gap.rule
-            ));
-        }
-    }
-    assert!(
-        disagreements.is_empty(),
-        "{} disagreement(s) over {} rules-corpus records:\n  {}",
-        disagreements.len(),
-        records.len(),
-        disagreements.join("\n  ")
-    );
+    let listed: Vec<_> = RULE_GAPS.iter().map(|gap| (gap.rule, gap.target)).collect();
+    let target_ran = |target| ran(target, pydantic.is_some(), typescript.is_some());
+    disagreements.extend(stale_gaps(&listed, &gaps_seen, target_ran, "RULE_GAPS"));
+    assert_no_disagreements(&disagreements, records.len(), "rules-corpus records");
 }

@@ -20,12 +20,11 @@ mod sql_support;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use handshake_codegen::sql::{self, Schema};
+use handshake_codegen::sql::{self, Dialect, Schema};
 use handshake_codegen::{ExistingFile, GeneratedFile, migrations};
-use handshake_conformance::{pg, repo_root};
+use handshake_conformance::{entries, repo_root};
 use handshake_spec::model::Spec;
-use sql_support::{Db, ScratchDir, assert_replay_equals_fresh, insert_sql, new_id};
-use sqlx::AssertSqlSafe;
+use sql_support::{Db, ScratchDir, assert_replayed_folder_equals_fresh, new_id};
 
 /// The last committed migration the example's `before` spec describes.
 const BASE_MIGRATION: u32 = 4;
@@ -39,13 +38,7 @@ fn load(which: &str) -> Spec {
     let mut sources = BTreeMap::new();
     for layer in ["before", which] {
         let dir = example_dir().join(layer).join("spec");
-        for entry in std::fs::read_dir(&dir).expect("spec folder") {
-            let path = entry.expect("entry").path();
-            let name = path
-                .file_name()
-                .expect("name")
-                .to_string_lossy()
-                .into_owned();
+        for (name, path) in entries(&dir) {
             sources.insert(
                 format!("spec/{name}"),
                 std::fs::read_to_string(&path).expect("utf-8"),
@@ -61,13 +54,7 @@ fn committed_migrations() -> Vec<ExistingFile> {
     let mut files = Vec::new();
     for folder in ["sqlite", "postgres", "snapshots"] {
         let dir = repo_root().join("migrations").join(folder);
-        for entry in std::fs::read_dir(&dir).expect("migrations folder") {
-            let path = entry.expect("entry").path();
-            let name = path
-                .file_name()
-                .expect("name")
-                .to_string_lossy()
-                .into_owned();
+        for (name, path) in entries(&dir) {
             let number: u32 = name[..4].parse().expect("NNNN_");
             if number <= BASE_MIGRATION {
                 files.push(ExistingFile {
@@ -213,18 +200,14 @@ async fn migrate_populated(db: &mut Db) {
         (&experimental, "experimental", "running"),
         (&normal, "normal", "queued"),
     ] {
-        let row = insert_sql(
-            dialect,
-            jobs,
-            &[
-                ("job_id", id.clone()),
-                ("safety_mode", format!("'{mode}'")),
-                ("state", format!("'{state}'")),
-                ("metrics", metrics.to_string()),
-                ("aux_trace_ids", "'[\"span-1\"]'".to_string()),
-            ],
-        );
-        db.execute(&row)
+        let row = [
+            ("job_id", id.clone()),
+            ("safety_mode", format!("'{mode}'")),
+            ("state", format!("'{state}'")),
+            ("metrics", metrics.to_string()),
+            ("aux_trace_ids", "'[\"span-1\"]'".to_string()),
+        ];
+        db.insert(jobs, &row)
             .await
             .unwrap_or_else(|e| panic!("{dialect:?}: a 0.5.0 job: {e}"));
     }
@@ -259,25 +242,17 @@ async fn migrate_populated(db: &mut Db) {
     // The new state and the canonical value are accepted, the old spelling no longer.
     let after = schema("after");
     let after_jobs = after.table("ai_jobs").expect("ai_jobs");
-    let paused = insert_sql(
-        dialect,
-        after_jobs,
-        &[
-            ("job_id", new_id()),
-            ("state", "'paused'".into()),
-            ("safety_mode", "'standard'".into()),
-        ],
-    );
-    db.execute(&paused)
+    let paused = [
+        ("job_id", new_id()),
+        ("state", "'paused'".into()),
+        ("safety_mode", "'standard'".into()),
+    ];
+    db.insert(after_jobs, &paused)
         .await
         .unwrap_or_else(|e| panic!("{dialect:?}: a paused job: {e}"));
-    let old_spelling = insert_sql(
-        dialect,
-        after_jobs,
-        &[("job_id", new_id()), ("safety_mode", "'normal'".into())],
-    );
+    let old_spelling = [("job_id", new_id()), ("safety_mode", "'normal'".into())];
     assert!(
-        db.execute(&old_spelling).await.is_err(),
+        db.insert(after_jobs, &old_spelling).await.is_err(),
         "{dialect:?}: rows are written with the canonical spelling only"
     );
 }
@@ -285,42 +260,22 @@ async fn migrate_populated(db: &mut Db) {
 /// job_id → (safety_mode, priority, state, metrics as JSON text).
 async fn read_jobs(db: &mut Db) -> BTreeMap<String, (String, i64, String, String)> {
     let query = "SELECT CAST(job_id AS TEXT), safety_mode, priority, state, CAST(metrics AS TEXT) FROM ai_jobs";
-    let rows: Vec<(String, String, i64, String, String)> = match db {
-        Db::Sqlite(conn) => {
-            sqlx::query_as(AssertSqlSafe(query))
-                .fetch_all(&mut *conn)
-                .await
-        }
-        Db::Postgres(conn) => {
-            sqlx::query_as(AssertSqlSafe(query))
-                .fetch_all(&mut *conn)
-                .await
-        }
-    }
-    .expect("read ai_jobs");
+    let rows: Vec<(String, String, i64, String, String)> =
+        db.fetch_rows(query).await.expect("read ai_jobs");
     rows.into_iter()
         .map(|(id, mode, priority, state, metrics)| (id, (mode, priority, state, metrics)))
         .collect()
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn the_worked_example_migrates_a_populated_sqlite_database() {
-    let mut db = Db::sqlite().await;
-    migrate_populated(&mut db).await;
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn the_worked_example_migrates_a_populated_postgres_database() {
-    let Some(database) = pg::test_database("evolution_example").await else {
-        return;
-    };
-    let mut db = Db::Postgres(database.connect().await);
-    migrate_populated(&mut db).await;
-}
+test_each_dialect!(
+    the_worked_example_migrates_a_populated_sqlite_database,
+    the_worked_example_migrates_a_populated_postgres_database,
+    Db::open => migrate_populated
+);
 
 /// The repository's 0001–0004 plus the example's 0005, replayed, equal the `after` spec's schema
 /// created in one migration.
-async fn replay_equals_fresh(dialect: handshake_codegen::sql::Dialect) {
+async fn replay_equals_fresh(dialect: Dialect) {
     let replayed_dir = ScratchDir::new("example-replayed");
     for file in committed_migrations() {
         replayed_dir.write(&[GeneratedFile {
@@ -335,41 +290,16 @@ async fn replay_equals_fresh(dialect: handshake_codegen::sql::Dialect) {
             .expect("fresh")
             .files,
     );
-    let (_replayed_database, mut replayed, _fresh_database, mut fresh) = match dialect {
-        handshake_codegen::sql::Dialect::Sqlite => {
-            (None, Db::sqlite().await, None, Db::sqlite().await)
-        }
-        handshake_codegen::sql::Dialect::Postgres => {
-            let Some(a) = pg::test_database("example_replayed").await else {
-                return;
-            };
-            let b = pg::test_database("example_fresh")
-                .await
-                .expect("configured above");
-            let (da, db) = (
-                Db::Postgres(a.connect().await),
-                Db::Postgres(b.connect().await),
-            );
-            (Some(a), da, Some(b), db)
-        }
-    };
-    replayed
-        .migrate(&replayed_dir.0.join("migrations").join(dialect.folder()))
-        .await
-        .expect("0001-0005 apply");
-    fresh
-        .migrate(&fresh_dir.0.join("migrations").join(dialect.folder()))
-        .await
-        .expect("fresh applies");
-    assert_replay_equals_fresh(&mut replayed, &mut fresh, "the worked example").await;
+    assert_replayed_folder_equals_fresh(
+        dialect,
+        &replayed_dir.0.join("migrations").join(dialect.folder()),
+        &fresh_dir.0.join("migrations").join(dialect.folder()),
+        "the worked example",
+    )
+    .await;
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn the_worked_example_replayed_equals_a_fresh_schema_on_sqlite() {
-    replay_equals_fresh(handshake_codegen::sql::Dialect::Sqlite).await;
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn the_worked_example_replayed_equals_a_fresh_schema_on_postgres() {
-    replay_equals_fresh(handshake_codegen::sql::Dialect::Postgres).await;
-}
+test_each_dialect!(
+    the_worked_example_replayed_equals_a_fresh_schema_on_sqlite,
+    the_worked_example_replayed_equals_a_fresh_schema_on_postgres => replay_equals_fresh
+);

@@ -8,21 +8,9 @@
 
 mod sql_support;
 
-use std::path::{Path, PathBuf};
-
-use handshake_codegen::migrations;
-use handshake_codegen::sql::{self, Dialect, Schema};
-use handshake_conformance::{pg, repo_root};
-use handshake_spec::model::Spec;
-use sql_support::{Db, ScratchDir, insert_sql, new_id};
-
-fn case_dir(case: &str) -> PathBuf {
-    repo_root().join("tests/migration_cases").join(case)
-}
-
-fn load(dir: &Path) -> Spec {
-    handshake_spec::load(dir).unwrap_or_else(|e| panic!("{} does not load:\n{e}", dir.display()))
-}
+use handshake_codegen::sql::{Dialect, Schema};
+use handshake_conformance::repo_root;
+use sql_support::{Db, MigrationCase, case_dir, load_spec, new_id};
 
 fn additive_cases() -> Vec<String> {
     let mut cases: Vec<String> = std::fs::read_dir(repo_root().join("tests/migration_cases"))
@@ -32,7 +20,7 @@ fn additive_cases() -> Vec<String> {
         // A case that drops or renames a table has no tasks or task_events left to check here;
         // its rows are checked in migrations_evolve.rs, with every other declared change.
         .filter(|name| {
-            let evolution = load(&case_dir(name).join("after")).evolution;
+            let evolution = load_spec(&case_dir(name).join("after")).evolution;
             evolution.removed_tables.is_empty() && evolution.renamed_tables.is_empty()
         })
         .collect();
@@ -41,78 +29,42 @@ fn additive_cases() -> Vec<String> {
     cases
 }
 
-/// The case's `before` folder (0001 only) and `after` folder (0001 + 0002), written to disk.
-struct CaseFolders {
-    before: ScratchDir,
-    after: ScratchDir,
-    before_schema: Schema,
-    after_schema: Schema,
-}
-
-fn case_folders(case: &str) -> CaseFolders {
-    let before_spec = load(&case_dir(case).join("before"));
-    let after_spec = load(&case_dir(case).join("after"));
-    let committed = migrations::generate(&before_spec, &[]).expect("before generates");
-    let existing: Vec<_> = committed
-        .files
-        .iter()
-        .map(|f| handshake_codegen::ExistingFile {
-            path: f.path.clone(),
-            contents: f.contents.clone(),
-        })
-        .collect();
-    let next = migrations::generate(&after_spec, &existing).expect("after generates");
-    assert!(!next.new_files.is_empty(), "{case}: a migration is pending");
-    let before = ScratchDir::new(&format!("{case}-before"));
-    before.write(&committed.files);
-    let after = ScratchDir::new(&format!("{case}-after"));
-    after.write(&next.files);
-    CaseFolders {
-        before,
-        after,
-        before_schema: sql::schema(&before_spec).expect("before schema"),
-        after_schema: sql::schema(&after_spec).expect("after schema"),
-    }
+/// The additive case `name`, checked to have a migration pending.
+fn case_folders(name: &str) -> MigrationCase {
+    let case = MigrationCase::load(name);
+    assert!(!case.pending.is_empty(), "{name}: a migration is pending");
+    case
 }
 
 /// Insert a parent task, a child task with two tags, and an event; returns the child task's id.
 async fn populate(db: &mut Db, schema: &Schema) -> String {
-    let dialect = db.dialect();
     let tasks = schema.table("tasks").expect("tasks");
     let tags = schema.table("task_tags").expect("task_tags");
     let events = schema.table("task_events").expect("task_events");
     let parent = new_id();
     let task = new_id();
-    db.execute(&insert_sql(dialect, tasks, &[("task_id", parent.clone())]))
+    db.insert(tasks, &[("task_id", parent.clone())])
         .await
         .expect("parent task");
-    let row = insert_sql(
-        dialect,
-        tasks,
-        &[
-            ("task_id", task.clone()),
-            ("parent_task_id", parent),
-            ("details", "'{\"k\": \"v\"}'".into()),
-        ],
-    );
-    db.execute(&row).await.expect("task");
+    let details = "'{\"k\": \"v\"}'".to_string();
+    let row = [
+        ("task_id", task.clone()),
+        ("parent_task_id", parent),
+        ("details", details),
+    ];
+    db.insert(tasks, &row).await.expect("task");
     for position in 0..2 {
-        let row = insert_sql(
-            dialect,
-            tags,
-            &[
-                ("task_id", task.clone()),
-                ("position", position.to_string()),
-                ("label", format!("'label{position}'")),
-            ],
-        );
-        db.execute(&row).await.expect("tag");
+        let row = [
+            ("task_id", task.clone()),
+            ("position", position.to_string()),
+            ("label", format!("'label{position}'")),
+        ];
+        db.insert(tags, &row).await.expect("tag");
     }
-    db.execute(&insert_sql(
-        dialect,
+    db.insert(
         events,
         &[("task_id", task.clone()), ("sequence", "1".into())],
-    ))
+    )
     .await
     .expect("event");
     task
@@ -120,49 +72,38 @@ async fn populate(db: &mut Db, schema: &Schema) -> String {
 
 async fn check_survived(db: &mut Db, case: &str, schema: &Schema, task: &str) {
     let dialect = db.dialect();
-    assert_eq!(db.count("tasks").await, 2, "{case} {dialect:?}: tasks kept");
-    assert_eq!(
-        db.count("task_tags").await,
-        2,
-        "{case} {dialect:?}: child rows kept"
-    );
-    assert_eq!(
-        db.count("task_events").await,
-        1,
-        "{case} {dialect:?}: events kept"
-    );
+    let kept = format!("{case} {dialect:?}: rows kept");
+    for (table, rows) in [("tasks", 2), ("task_tags", 2), ("task_events", 1)] {
+        db.assert_count(table, rows, &kept).await;
+    }
     // Foreign keys still enforced, in both directions.
     let tags = schema.table("task_tags").expect("task_tags");
-    let orphan = insert_sql(
-        dialect,
-        tags,
-        &[("task_id", new_id()), ("position", "9".into())],
-    );
+    let orphan = [("task_id", new_id()), ("position", "9".into())];
     assert!(
-        db.execute(&orphan).await.is_err(),
+        db.insert(tags, &orphan).await.is_err(),
         "{case} {dialect:?}: task_tags still needs its task"
     );
     // Cascades still work: deleting a task removes its tags (events reference it too, so use a new task).
     let tasks = schema.table("tasks").expect("tasks");
     let scratch = new_id();
-    db.execute(&insert_sql(dialect, tasks, &[("task_id", scratch.clone())]))
+    db.insert(tasks, &[("task_id", scratch.clone())])
         .await
         .expect("scratch task");
-    db.execute(&insert_sql(
-        dialect,
+    db.insert(
         tags,
         &[("task_id", scratch.clone()), ("position", "0".into())],
-    ))
+    )
     .await
     .expect("tag");
     db.execute(&format!("DELETE FROM tasks WHERE task_id = {scratch}"))
         .await
         .expect("delete scratch task");
-    assert_eq!(
-        db.count("task_tags").await,
+    db.assert_count(
+        "task_tags",
         2,
-        "{case} {dialect:?}: ON DELETE CASCADE still there"
-    );
+        &format!("{case} {dialect:?}: ON DELETE CASCADE still there"),
+    )
+    .await;
     // Append-only triggers still there.
     let error = db
         .execute(&format!("DELETE FROM task_events WHERE task_id = {task}"))
@@ -201,93 +142,73 @@ async fn check_survived(db: &mut Db, case: &str, schema: &Schema, task: &str) {
         }
     }
     if dialect == Dialect::Sqlite {
-        assert_eq!(
-            db.count("pragma_foreign_key_check").await,
-            0,
-            "{case}: no broken foreign keys"
-        );
-        assert_eq!(
-            db.count("pragma_foreign_keys WHERE foreign_keys = 1").await,
-            1,
-            "{case}: foreign keys are back on"
-        );
+        for (check, rows, what) in [
+            ("pragma_foreign_key_check", 0, "no broken foreign keys"),
+            (
+                "pragma_foreign_keys WHERE foreign_keys = 1",
+                1,
+                "foreign keys are back on",
+            ),
+        ] {
+            db.assert_count(check, rows, &format!("{case}: {what}"))
+                .await;
+        }
     }
 }
 
 async fn apply_case(db: &mut Db, case: &str) {
     let dialect = db.dialect();
     let folders = case_folders(case);
-    db.migrate(&folders.before.0.join("migrations").join(dialect.folder()))
+    db.migrate(&folders.before_dir.migrations(dialect))
         .await
         .expect("0001 applies");
     let task = populate(db, &folders.before_schema).await;
-    db.migrate(&folders.after.0.join("migrations").join(dialect.folder()))
+    db.migrate(&folders.after_dir.migrations(dialect))
         .await
         .unwrap_or_else(|e| panic!("{case} {dialect:?}: 0002 applies: {e}"));
     check_survived(db, case, &folders.after_schema, &task).await;
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn additive_migrations_apply_to_a_populated_sqlite_database() {
-    for case in additive_cases() {
-        let mut db = Db::sqlite().await;
-        apply_case(&mut db, &case).await;
-    }
-}
+test_each_dialect!(
+    additive_migrations_apply_to_a_populated_sqlite_database,
+    additive_migrations_apply_to_a_populated_postgres_database => additive_migrations_apply
+);
 
-#[tokio::test(flavor = "current_thread")]
-async fn additive_migrations_apply_to_a_populated_postgres_database() {
+async fn additive_migrations_apply(dialect: Dialect) {
     for case in additive_cases() {
-        let Some(database) = pg::test_database(&format!("apply_{case}")).await else {
+        let Some(mut test_db) = Db::open(dialect, &format!("apply_{case}")).await else {
             return;
         };
-        let mut db = Db::Postgres(database.connect().await);
-        apply_case(&mut db, &case).await;
+        apply_case(&mut test_db.db, &case).await;
     }
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_new_enum_value_is_accepted_after_the_migration_and_refused_before() {
     for dialect in Dialect::ALL {
-        let database = match dialect {
-            Dialect::Sqlite => None,
-            Dialect::Postgres => match pg::test_database("new_enum_value").await {
-                Some(database) => Some(database),
-                None => continue,
-            },
+        let Some(mut test_db) = Db::open(dialect, "new_enum_value").await else {
+            continue;
         };
-        let mut db = match &database {
-            None => Db::sqlite().await,
-            Some(database) => Db::Postgres(database.connect().await),
-        };
+        let db = &mut test_db.db;
         let folders = case_folders("add_enum_value");
         let tasks = folders.after_schema.table("tasks").expect("tasks").clone();
-        let blue = |db: &Db| {
-            insert_sql(
-                db.dialect(),
-                &tasks,
-                &[("task_id", new_id()), ("color", "'blue'".into())],
-            )
-        };
-        db.migrate(&folders.before.0.join("migrations").join(dialect.folder()))
+        let task = |color: &str| [("task_id", new_id()), ("color", format!("'{color}'"))];
+        db.migrate(&folders.before_dir.migrations(dialect))
             .await
             .expect("0001");
         let error = db
-            .execute(&blue(&db))
+            .insert(&tasks, &task("blue"))
             .await
             .expect_err("blue is not allowed yet");
         assert!(error.contains("tasks_color_check"), "{dialect:?}: {error}");
-        db.migrate(&folders.after.0.join("migrations").join(dialect.folder()))
+        db.migrate(&folders.after_dir.migrations(dialect))
             .await
             .expect("0002");
-        db.execute(&blue(&db)).await.expect("blue is allowed now");
-        let purple = insert_sql(
-            dialect,
-            &tasks,
-            &[("task_id", new_id()), ("color", "'purple'".into())],
-        );
+        db.insert(&tasks, &task("blue"))
+            .await
+            .expect("blue is allowed now");
         assert!(
-            db.execute(&purple).await.is_err(),
+            db.insert(&tasks, &task("purple")).await.is_err(),
             "{dialect:?}: the widened CHECK still refuses unknown values"
         );
     }
@@ -301,11 +222,11 @@ async fn a_new_enum_value_is_accepted_after_the_migration_and_refused_before() {
 async fn the_sqlite_rebuild_inside_a_transaction_would_lose_child_rows() {
     let folders = case_folders("add_enum_value");
     let mut db = Db::sqlite().await;
-    db.migrate(&folders.before.0.join("migrations/sqlite"))
+    db.migrate(&folders.before_dir.migrations(Dialect::Sqlite))
         .await
         .expect("0001");
     populate(&mut db, &folders.before_schema).await;
-    let generated = std::fs::read_dir(folders.after.0.join("migrations/sqlite"))
+    let generated = std::fs::read_dir(folders.after_dir.migrations(Dialect::Sqlite))
         .expect("sqlite folder")
         .map(|e| e.expect("entry").path())
         .find(|p| {

@@ -17,15 +17,15 @@
 mod sql_support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
 use handshake_codegen::migrations;
 use handshake_codegen::sql::{self, ColumnType, Dialect, Schema, TableSchema};
-use handshake_conformance::{pg, repo_root};
-use handshake_spec::model::{Backfill, Spec};
+use handshake_conformance::repo_root;
+use handshake_spec::model::Backfill;
 use serde_json::Value;
-use sql_support::{Db, ScratchDir, assert_replay_equals_fresh, insert_sql, new_id};
-use sqlx::AssertSqlSafe;
+use sql_support::{
+    Db, MigrationCase, ScratchDir, assert_replayed_folder_equals_fresh, load_spec, new_id,
+};
 
 /// The cases whose migration needs a declaration (each kind of change once).
 const EVOLUTION_CASES: [&str; 10] = [
@@ -41,61 +41,11 @@ const EVOLUTION_CASES: [&str; 10] = [
     "map_removed_state",
 ];
 
-fn case_dir(case: &str) -> PathBuf {
-    repo_root().join("tests/migration_cases").join(case)
-}
-
-fn load(dir: &Path) -> Spec {
-    handshake_spec::load(dir).unwrap_or_else(|e| panic!("{} does not load:\n{e}", dir.display()))
-}
-
-fn existing(files: &[handshake_codegen::GeneratedFile]) -> Vec<handshake_codegen::ExistingFile> {
-    files
-        .iter()
-        .map(|f| handshake_codegen::ExistingFile {
-            path: f.path.clone(),
-            contents: f.contents.clone(),
-        })
-        .collect()
-}
-
-struct Case {
-    name: String,
-    before_dir: ScratchDir,
-    after_dir: ScratchDir,
-    fresh_dir: ScratchDir,
-    after_spec: Spec,
-    before_schema: Schema,
-    after_schema: Schema,
-}
-
-fn case(name: &str) -> Case {
-    let before_spec = load(&case_dir(name).join("before"));
-    let after_spec = load(&case_dir(name).join("after"));
-    let committed = migrations::generate(&before_spec, &[]).expect("before generates");
-    let next = migrations::generate(&after_spec, &existing(&committed.files))
-        .unwrap_or_else(|e| panic!("{name}: after generates: {e}"));
-    assert_eq!(next.new_files.len(), 3, "{name}: one migration is pending");
-    let fresh = migrations::generate(&after_spec, &[]).expect("fresh generates");
-    let before_dir = ScratchDir::new(&format!("{name}-before"));
-    before_dir.write(&committed.files);
-    let after_dir = ScratchDir::new(&format!("{name}-after"));
-    after_dir.write(&next.files);
-    let fresh_dir = ScratchDir::new(&format!("{name}-fresh"));
-    fresh_dir.write(&fresh.files);
-    Case {
-        name: name.to_string(),
-        before_dir,
-        after_dir,
-        fresh_dir,
-        before_schema: sql::schema(&before_spec).expect("before schema"),
-        after_schema: sql::schema(&after_spec).expect("after schema"),
-        after_spec,
-    }
-}
-
-fn folder(dir: &ScratchDir, dialect: Dialect) -> PathBuf {
-    dir.0.join("migrations").join(dialect.folder())
+/// The evolution case `name`, checked to add exactly one migration (both dialects and a snapshot).
+fn case(name: &str) -> MigrationCase {
+    let case = MigrationCase::load(name);
+    assert_eq!(case.pending.len(), 3, "{name}: one migration is pending");
+    case
 }
 
 /// Rows with varied values: an enum value a case removes, set and unset optional columns, a
@@ -184,7 +134,7 @@ async fn populate(db: &mut Db, schema: &Schema) {
         ),
     ];
     for (table, values) in rows {
-        db.execute(&insert_sql(dialect, table, &values))
+        db.insert(table, &values)
             .await
             .unwrap_or_else(|e| panic!("{dialect:?}: insert into {}: {e}", table.name));
     }
@@ -210,19 +160,10 @@ async fn rows(db: &mut Db, table: &TableSchema) -> BTreeMap<String, BTreeMap<Str
         ),
         Dialect::Postgres => format!("SELECT row_to_json(t)::text FROM {} AS t", table.name),
     };
-    let texts: Vec<String> = match db {
-        Db::Sqlite(conn) => {
-            sqlx::query_scalar(AssertSqlSafe(query))
-                .fetch_all(&mut *conn)
-                .await
-        }
-        Db::Postgres(conn) => {
-            sqlx::query_scalar(AssertSqlSafe(query))
-                .fetch_all(&mut *conn)
-                .await
-        }
-    }
-    .unwrap_or_else(|e| panic!("reading {}: {e}", table.name));
+    let texts: Vec<String> = db
+        .fetch_column(&query)
+        .await
+        .unwrap_or_else(|e| panic!("reading {}: {e}", table.name));
     texts
         .into_iter()
         .map(|text| {
@@ -252,7 +193,7 @@ fn truthy(value: &Value) -> Option<bool> {
 
 /// Check every row of the migrated database against the `after` spec's declarations.
 fn check_rows(
-    case: &Case,
+    case: &MigrationCase,
     dialect: Dialect,
     before: &BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
     after: &BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
@@ -474,15 +415,15 @@ async fn all_rows(
     out
 }
 
-async fn migrate_populated(db: &mut Db, case: &Case) {
+async fn migrate_populated(db: &mut Db, case: &MigrationCase) {
     let dialect = db.dialect();
-    db.migrate(&folder(&case.before_dir, dialect))
+    db.migrate(&case.before_dir.migrations(dialect))
         .await
         .expect("0001 applies");
     populate(db, &case.before_schema).await;
     let before = all_rows(db, &case.before_schema).await;
     assert_eq!(before["tasks"].len(), 3, "populated");
-    db.migrate(&folder(&case.after_dir, dialect))
+    db.migrate(&case.after_dir.migrations(dialect))
         .await
         .unwrap_or_else(|e| panic!("{} {dialect:?}: 0002 applies: {e}", case.name));
     let after = all_rows(db, &case.after_schema).await;
@@ -523,103 +464,55 @@ async fn migrate_populated(db: &mut Db, case: &Case) {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn declared_changes_keep_the_data_of_a_populated_sqlite_database() {
-    for name in EVOLUTION_CASES {
-        let case = case(name);
-        let mut db = Db::sqlite().await;
-        migrate_populated(&mut db, &case).await;
-    }
-}
+test_each_dialect!(
+    declared_changes_keep_the_data_of_a_populated_sqlite_database,
+    declared_changes_keep_the_data_of_a_populated_postgres_database => declared_changes_keep_the_data
+);
 
-#[tokio::test(flavor = "current_thread")]
-async fn declared_changes_keep_the_data_of_a_populated_postgres_database() {
+async fn declared_changes_keep_the_data(dialect: Dialect) {
     for name in EVOLUTION_CASES {
-        let Some(database) = pg::test_database(&format!("evolve_{name}")).await else {
+        let Some(mut test_db) = Db::open(dialect, &format!("evolve_{name}")).await else {
             return;
         };
-        let case = case(name);
-        let mut db = Db::Postgres(database.connect().await);
-        migrate_populated(&mut db, &case).await;
+        migrate_populated(&mut test_db.db, &case(name)).await;
     }
 }
 
 async fn fresh_equals_replayed(dialect: Dialect) {
     for name in EVOLUTION_CASES {
         let case = case(name);
-        let (_replayed_db, mut replayed) = open(dialect, &format!("replay_{name}")).await;
-        let Some(mut replayed) = replayed.take() else {
-            return;
-        };
-        replayed
-            .migrate(&folder(&case.after_dir, dialect))
-            .await
-            .expect("replay");
-        let (_fresh_db, mut fresh) = open(dialect, &format!("fresh_{name}")).await;
-        let mut fresh = fresh.take().expect("opened above");
-        fresh
-            .migrate(&folder(&case.fresh_dir, dialect))
-            .await
-            .expect("fresh");
-        assert_replay_equals_fresh(&mut replayed, &mut fresh, name).await;
+        assert_replayed_folder_equals_fresh(
+            dialect,
+            &case.after_dir.migrations(dialect),
+            &case.fresh_dir.migrations(dialect),
+            name,
+        )
+        .await;
     }
 }
 
-/// A database for `dialect` (SQLite in memory, a fresh Postgres database), or `None` when
-/// Postgres is not configured outside CI.
-async fn open(dialect: Dialect, label: &str) -> (Option<pg::TestDatabase>, Option<Db>) {
-    match dialect {
-        Dialect::Sqlite => (None, Some(Db::sqlite().await)),
-        Dialect::Postgres => match pg::test_database(label).await {
-            Some(database) => {
-                let db = Db::Postgres(database.connect().await);
-                (Some(database), Some(db))
-            }
-            None => (None, None),
-        },
-    }
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn replayed_evolution_migrations_equal_a_fresh_schema_on_sqlite() {
-    fresh_equals_replayed(Dialect::Sqlite).await;
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn replayed_evolution_migrations_equal_a_fresh_schema_on_postgres() {
-    fresh_equals_replayed(Dialect::Postgres).await;
-}
+test_each_dialect!(
+    replayed_evolution_migrations_equal_a_fresh_schema_on_sqlite,
+    replayed_evolution_migrations_equal_a_fresh_schema_on_postgres => fresh_equals_replayed
+);
 
 /// The repository's own migrations (0004 is hand-written) replayed equal the spec's schema
 /// created in one migration.
 async fn repository_replay_equals_fresh(dialect: Dialect) {
-    let spec = load(&repo_root());
+    let spec = load_spec(&repo_root());
     let fresh_files = migrations::generate(&spec, &[]).expect("fresh");
     let fresh_dir = ScratchDir::new("repository-fresh");
     fresh_dir.write(&fresh_files.files);
-    let (_replayed_db, replayed) = open(dialect, "replay_repository").await;
-    let Some(mut replayed) = replayed else {
-        return;
-    };
-    replayed
-        .migrate(&repo_root().join("migrations").join(dialect.folder()))
-        .await
-        .expect("the committed migrations apply");
-    let (_fresh_db, fresh) = open(dialect, "fresh_repository").await;
-    let mut fresh = fresh.expect("opened above");
-    fresh
-        .migrate(&folder(&fresh_dir, dialect))
-        .await
-        .expect("fresh");
-    assert_replay_equals_fresh(&mut replayed, &mut fresh, "the repository's migrations").await;
+    assert_replayed_folder_equals_fresh(
+        dialect,
+        &repo_root().join("migrations").join(dialect.folder()),
+        &fresh_dir.migrations(dialect),
+        "the repository's migrations",
+    )
+    .await;
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn the_repository_migrations_replayed_equal_a_fresh_schema_on_sqlite() {
-    repository_replay_equals_fresh(Dialect::Sqlite).await;
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn the_repository_migrations_replayed_equal_a_fresh_schema_on_postgres() {
-    repository_replay_equals_fresh(Dialect::Postgres).await;
-}
+test_each_dialect!(
+    the_repository_migrations_replayed_equal_a_fresh_schema_on_sqlite,
+    the_repository_migrations_replayed_equal_a_fresh_schema_on_postgres => repository_replay_equals_fresh
+);

@@ -2,13 +2,14 @@
 //! {valid,invalid}/<root>.<case>.json` the generated Rust validators (serde, then `Validate`) and
 //! the generated JSON Schema (checked by the independent `jsonschema` crate) give the same
 //! verdict; an invalid record is refused by Rust with its rule's code. The one place they may
-//! differ is named: rules JSON Schema cannot express ([`NOT_EXPRESSIBLE`], asserted equal to the
+//! differ is named: rules JSON Schema cannot express ([`not_expressible`], asserted equal to the
 //! generator's `x-rules-not-expressible`), whose invalid records the schema accepts.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use handshake_conformance::repo_root;
+use handshake_conformance::rust_verdict::rust_violations;
+use handshake_conformance::{repo_root, rule_code, verdict_files};
 use handshake_job_model as model;
 use handshake_job_model::validate_json;
 use serde_json::Value;
@@ -24,12 +25,6 @@ const NOT_EXPRESSIBLE: &[&str] = &[
     "job_context_trace_same_projection",
     "transcript_segments_come_from_one_job",
     "imported_blocks_come_from_one_job_and_file",
-    "planned_entity_targets_are_listed",
-    "planned_document_targets_are_listed",
-    "planned_block_targets_are_derivable",
-    "planned_sheet_targets_are_derivable",
-    "planned_source_files_are_listed",
-    "planned_media_is_listed",
     "entity_refs_lie_inside_the_document_scope",
     "prompt_envelope_hashes_match_its_blocks",
     "context_snapshot_is_of_this_job",
@@ -43,32 +38,29 @@ const NOT_EXPRESSIBLE: &[&str] = &[
     "candidate_base_score_is_deterministic",
 ];
 
+/// HSK-RULE-0112 to 0117: a planned operation's targets are listed in, or derivable from, the
+/// job's `entity_refs` (`member_of`, so not expressible either; see [`Target`]).
+const PLANNED_TARGET_RULES: [&str; 6] = [
+    "planned_entity_targets_are_listed",
+    "planned_document_targets_are_listed",
+    "planned_block_targets_are_derivable",
+    "planned_sheet_targets_are_derivable",
+    "planned_source_files_are_listed",
+    "planned_media_is_listed",
+];
+
+/// Every rule the JSON Schema cannot express: [`NOT_EXPRESSIBLE`] and [`PLANNED_TARGET_RULES`].
+fn not_expressible() -> impl Iterator<Item = &'static str> {
+    NOT_EXPRESSIBLE
+        .iter()
+        .chain(PLANNED_TARGET_RULES.iter())
+        .copied()
+}
+
 /// Rust's verdict: `Ok`, or the codes of every violation.
 fn rust_verdict(stem: &str, value: &Value) -> Result<(), Vec<String>> {
-    // Every root type with rules, from the generator's registry (no hand-kept list).
-    macro_rules! by_stem {
-        ($(($ty:path, $name:literal, $stem:literal, $kind:ident, $place:ident)),* $(,)?) => {
-            match stem {
-                $($stem => by_stem!(@check $kind $ty),)*
-                other => panic!("corpus root {other} is not a root type of the spec"),
-            }
-        };
-        (@check rules $ty:path) => { validate_json::<$ty>(value).map(|_| ()) };
-        // A type without fields (an enum) has no rules: serde alone judges it.
-        (@check plain $ty:path) => {
-            serde_json::from_value::<$ty>(value.clone()).map(|_| ()).map_err(|error| {
-                vec![model::Violation {
-                    path: String::new(),
-                    code: model::INVALID_RECORD_CODE,
-                    clause: "§2.6.6.2",
-                    rule: "invalid_record",
-                    message: error.to_string(),
-                }]
-            })
-        };
-    }
-    let result = handshake_job_model::for_each_root_type!(by_stem);
-    result.map_err(|violations| violations.iter().map(|v| v.code.to_string()).collect())
+    rust_violations(stem, value)
+        .map_err(|violations| violations.iter().map(|v| v.code.to_string()).collect())
 }
 
 struct Record {
@@ -80,49 +72,34 @@ struct Record {
 }
 
 fn corpus() -> Vec<Record> {
-    let dir = repo_root().join("tests/corpus_rules");
-    let mut records = Vec::new();
-    let mut rules: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/corpus_rules exists")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    rules.sort();
-    for rule_dir in rules {
-        let rule = rule_dir
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        for (kind, expected_valid) in [("valid", true), ("invalid", false)] {
-            let Ok(entries) = std::fs::read_dir(rule_dir.join(kind)) else {
-                continue;
-            };
-            let mut files: Vec<_> = entries.map(|e| e.expect("entry").path()).collect();
-            files.sort();
-            for file in files {
-                let name = file
-                    .file_name()
-                    .expect("name")
-                    .to_string_lossy()
-                    .into_owned();
-                let Some(name) = name.strip_suffix(".json") else {
-                    continue;
-                };
-                let stem = name.split('.').next().expect("a root stem").to_string();
-                let text = std::fs::read_to_string(&file).expect("readable record");
-                records.push(Record {
-                    rule: rule.clone(),
-                    stem,
-                    expected_valid,
-                    display: display(&file),
-                    value: serde_json::from_str(&text)
-                        .unwrap_or_else(|e| panic!("{}: not JSON: {e}", display(&file))),
-                });
+    verdict_files(&repo_root().join("tests/corpus_rules"))
+        .into_iter()
+        .map(|file| {
+            let name = file
+                .path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let stem = name.split('.').next().expect("a root stem").to_string();
+            let text = std::fs::read_to_string(&file.path).expect("readable record");
+            Record {
+                rule: file.folder,
+                stem,
+                expected_valid: file.expected_valid,
+                display: display(&file.path),
+                value: serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{}: not JSON: {e}", display(&file.path))),
             }
-        }
-    }
-    records
+        })
+        .collect()
+}
+
+/// The record `tests/corpus_rules/<relative>`.
+fn corpus_record(relative: &str) -> Value {
+    let path = repo_root().join("tests/corpus_rules").join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{relative}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{relative}: not JSON: {e}"))
 }
 
 fn display(path: &Path) -> String {
@@ -202,7 +179,7 @@ fn rust_and_json_schema_agree_on_every_rule_record() {
         });
         let rust = rust_verdict(&record.stem, &record.value);
         let schema_valid = validator.is_valid(&record.value);
-        let expressible = !NOT_EXPRESSIBLE.contains(&record.rule.as_str());
+        let expressible = !not_expressible().any(|rule| rule == record.rule);
         match (&rust, record.expected_valid) {
             (Ok(()), true) => {}
             (Err(found), false) if found.iter().any(|c| c == code) => {}
@@ -233,7 +210,7 @@ fn rust_and_json_schema_agree_on_every_rule_record() {
         }
         if !expressible && !record.expected_valid && schema_valid == rust_valid {
             failures.push(format!(
-                "{}: the schema now refuses a record of {}, which NOT_EXPRESSIBLE says it cannot; update the list",
+                "{}: the schema now refuses a record of {}, which NOT_EXPRESSIBLE or PLANNED_TARGET_RULES says it cannot; update the list",
                 record.display, record.rule
             ));
         }
@@ -267,10 +244,10 @@ fn the_rules_json_schema_cannot_express_are_named() {
     for schema in schemas(&spec).values() {
         not_expressible_in(schema, &mut found);
     }
-    let named: BTreeSet<String> = NOT_EXPRESSIBLE.iter().map(|s| s.to_string()).collect();
+    let named: BTreeSet<String> = not_expressible().map(str::to_string).collect();
     assert_eq!(found, named);
     let spec_rules: BTreeSet<&str> = spec.rules.iter().map(|r| r.name.as_str()).collect();
-    for rule in NOT_EXPRESSIBLE {
+    for rule in not_expressible() {
         assert!(
             spec_rules.contains(rule),
             "{rule} is not a rule of the spec"
@@ -280,11 +257,9 @@ fn the_rules_json_schema_cannot_express_are_named() {
 
 #[test]
 fn a_nested_violation_reports_its_json_pointer() {
-    let path = repo_root().join(
-        "tests/corpus_rules/prompt_payload_not_exportable/invalid/ai_job.nested_exportable_prompt_payload.json",
+    let value = corpus_record(
+        "prompt_payload_not_exportable/invalid/ai_job.nested_exportable_prompt_payload.json",
     );
-    let value: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("record")).expect("json");
     let violations = validate_json::<model::AiJob>(&value).expect_err("refused");
     let handles = value["context_snapshot"]["artifact_handles"]
         .as_array()
@@ -305,11 +280,9 @@ fn a_nested_violation_reports_its_json_pointer() {
 
 #[test]
 fn every_failing_part_is_reported_and_serde_errors_carry_their_path() {
-    let path = repo_root().join(
-        "tests/corpus_rules/local_payload_guard/invalid/context_snapshot.local_payload_exportable_report.json",
+    let value = corpus_record(
+        "local_payload_guard/invalid/context_snapshot.local_payload_exportable_report.json",
     );
-    let value: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("record")).expect("json");
     let violations = validate_json::<model::ContextSnapshot>(&value).expect_err("refused");
     let paths: Vec<&str> = violations.iter().map(|v| v.path.as_str()).collect();
     assert_eq!(
@@ -448,9 +421,47 @@ fn entity_ref(ty: &str, id: &str, selector: Option<Value>) -> Value {
     value
 }
 
+/// A ref to the `start_ms`–`end_ms` interval of the artefact `id` of type `ty` (a `time_range`
+/// selector).
+fn interval_ref(ty: &str, id: &str, start_ms: u64, end_ms: u64) -> Value {
+    let selector =
+        serde_json::json!({ "kind": "time_range", "start_ms": start_ms, "end_ms": end_ms });
+    entity_ref(ty, id, Some(selector))
+}
+
+/// A ref to the artefact `id` of type `ty` selecting one part (`{"kind": kind, key: part}`).
+fn part_ref(ty: &str, id: &str, kind: &str, key: &str, part: &str) -> Value {
+    entity_ref(ty, id, Some(serde_json::json!({ "kind": kind, key: part })))
+}
+
 const OTHER_ID: &str = "00000000-0000-4000-8000-0000000000ff";
 
 impl Target {
+    /// The doc or file `id`, read or written as a whole (0113, 0116).
+    fn whole(ty: &'static str, id: &'static str) -> Target {
+        Target::Whole { ty, id }
+    }
+
+    /// A document block (0114), selected by `block_id`.
+    fn block(id: &'static str) -> Target {
+        Target::Part {
+            ty: "doc",
+            kind: "block_id",
+            key: "block_id",
+            id,
+        }
+    }
+
+    /// A sheet range (0115), selected as a `range` by `range_id`.
+    fn range(id: &'static str) -> Target {
+        Target::Part {
+            ty: "sheet",
+            kind: "range",
+            key: "range_id",
+            id,
+        }
+    }
+
     fn rule(&self) -> &'static str {
         match self {
             Target::Ref { .. } => "planned_entity_targets_are_listed",
@@ -489,11 +500,7 @@ impl Target {
             Target::Part { ty, kind, key, id } => vec![
                 (
                     "a ref selecting exactly the part",
-                    entity_ref(
-                        ty,
-                        OTHER_ID,
-                        Some(serde_json::json!({ "kind": kind, *key: id })),
-                    ),
+                    part_ref(ty, OTHER_ID, kind, key, id),
                 ),
                 (
                     "a whole artefact of the type",
@@ -503,13 +510,7 @@ impl Target {
             Target::Interval { id, start, end } => vec![
                 (
                     "exactly the interval",
-                    entity_ref(
-                        "audio",
-                        id,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": start, "end_ms": end }),
-                        ),
-                    ),
+                    interval_ref("audio", id, *start, *end),
                 ),
                 ("the whole asset", entity_ref("audio", id, None)),
                 (
@@ -519,16 +520,7 @@ impl Target {
             ],
             Target::Asset { id } => vec![
                 ("the whole asset", entity_ref("audio", id, None)),
-                (
-                    "an interval of the asset",
-                    entity_ref(
-                        "audio",
-                        id,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": 5, "end_ms": 6 }),
-                        ),
-                    ),
-                ),
+                ("an interval of the asset", interval_ref("audio", id, 5, 6)),
             ],
         }
     }
@@ -574,19 +566,11 @@ impl Target {
             Target::Part { ty, kind, key, id } => vec![
                 (
                     "a ref selecting another part",
-                    entity_ref(
-                        ty,
-                        OTHER_ID,
-                        Some(serde_json::json!({ "kind": kind, *key: "part-other" })),
-                    ),
+                    part_ref(ty, OTHER_ID, kind, key, "part-other"),
                 ),
                 (
                     "a ref selecting the part's id as a row",
-                    entity_ref(
-                        ty,
-                        OTHER_ID,
-                        Some(serde_json::json!({ "kind": "row_id", "row_id": id })),
-                    ),
+                    part_ref(ty, OTHER_ID, "row_id", "row_id", id),
                 ),
                 (
                     "a whole artefact of another type",
@@ -594,44 +578,22 @@ impl Target {
                 ),
                 (
                     "another type selecting exactly the part",
-                    entity_ref(
-                        other_type(ty),
-                        OTHER_ID,
-                        Some(serde_json::json!({ "kind": kind, *key: id })),
-                    ),
+                    part_ref(other_type(ty), OTHER_ID, kind, key, id),
                 ),
             ],
             Target::Interval { id, start, end } => vec![
                 (
                     "an interval starting later",
-                    entity_ref(
-                        "audio",
-                        id,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": start + 1, "end_ms": end }),
-                        ),
-                    ),
+                    interval_ref("audio", id, start + 1, *end),
                 ),
                 (
                     "an interval ending later",
-                    entity_ref(
-                        "audio",
-                        id,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": start, "end_ms": end + 1 }),
-                        ),
-                    ),
+                    interval_ref("audio", id, *start, end + 1),
                 ),
                 ("the same id as a file", entity_ref("file", id, None)),
                 (
                     "the same interval as a file",
-                    entity_ref(
-                        "file",
-                        id,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": start, "end_ms": end }),
-                        ),
-                    ),
+                    interval_ref("file", id, *start, *end),
                 ),
                 ("another asset, whole", entity_ref("audio", OTHER_ID, None)),
             ],
@@ -640,13 +602,7 @@ impl Target {
                 ("another asset, whole", entity_ref("audio", OTHER_ID, None)),
                 (
                     "another asset's interval",
-                    entity_ref(
-                        "audio",
-                        OTHER_ID,
-                        Some(
-                            serde_json::json!({ "kind": "time_range", "start_ms": 5, "end_ms": 6 }),
-                        ),
-                    ),
+                    interval_ref("audio", OTHER_ID, 5, 6),
                 ),
             ],
         }
@@ -736,97 +692,43 @@ fn planned_operation_targets() -> Vec<(Value, Vec<Target>)> {
         ),
         (
             json!({ "op": "attach_transcript", "media_id": MEDIA, "target_doc_id": DOC, "transcript": handle }),
-            vec![
-                Target::Whole { ty: "doc", id: DOC },
-                Target::Asset { id: MEDIA },
-            ],
+            vec![Target::whole("doc", DOC), Target::Asset { id: MEDIA }],
         ),
         (
             json!({ "op": "import_blocks", "source_file_id": FILE, "target_doc_id": DOC, "block_mapping": [] }),
-            vec![
-                Target::Whole {
-                    ty: "file",
-                    id: FILE,
-                },
-                Target::Whole { ty: "doc", id: DOC },
-            ],
+            vec![Target::whole("file", FILE), Target::whole("doc", DOC)],
         ),
         (
             json!({ "op": "link_provenance", "source_file_id": FILE, "target_doc_id": DOC, "segment_mapping": [] }),
-            vec![
-                Target::Whole {
-                    ty: "file",
-                    id: FILE,
-                },
-                Target::Whole { ty: "doc", id: DOC },
-            ],
+            vec![Target::whole("file", FILE), Target::whole("doc", DOC)],
         ),
         (
             json!({ "op": "extract_structure", "source_file_id": FILE, "layout_model": "docling-layout" }),
-            vec![Target::Whole {
-                ty: "file",
-                id: FILE,
-            }],
+            vec![Target::whole("file", FILE)],
         ),
         (
             json!({ "op": "extract_tables", "source_file_id": FILE, "table_model": "tableformer" }),
-            vec![Target::Whole {
-                ty: "file",
-                id: FILE,
-            }],
+            vec![Target::whole("file", FILE)],
         ),
         (
             json!({ "op": "insert_block", "after": "blk-0042", "content": { "block_type": "paragraph", "text": "x" } }),
-            vec![Target::Part {
-                ty: "doc",
-                kind: "block_id",
-                key: "block_id",
-                id: "blk-0042",
-            }],
+            vec![Target::block("blk-0042")],
         ),
         (
             json!({ "op": "replace_block", "block_id": "blk-0007", "content": { "block_type": "paragraph", "text": "x" } }),
-            vec![Target::Part {
-                ty: "doc",
-                kind: "block_id",
-                key: "block_id",
-                id: "blk-0007",
-            }],
+            vec![Target::block("blk-0007")],
         ),
         (
             json!({ "op": "move_block", "block_id": "blk-0007", "after": "blk-0042" }),
-            vec![
-                Target::Part {
-                    ty: "doc",
-                    kind: "block_id",
-                    key: "block_id",
-                    id: "blk-0007",
-                },
-                Target::Part {
-                    ty: "doc",
-                    kind: "block_id",
-                    key: "block_id",
-                    id: "blk-0042",
-                },
-            ],
+            vec![Target::block("blk-0007"), Target::block("blk-0042")],
         ),
         (
             json!({ "op": "apply_formula", "range": "Sheet1!A1:C10", "formula": { "expression": "=SUM(A1:A9)" } }),
-            vec![Target::Part {
-                ty: "sheet",
-                kind: "range",
-                key: "range_id",
-                id: "Sheet1!A1:C10",
-            }],
+            vec![Target::range("Sheet1!A1:C10")],
         ),
         (
             json!({ "op": "fill_down", "range": "Sheet1!B2:B9" }),
-            vec![Target::Part {
-                ty: "sheet",
-                kind: "range",
-                key: "range_id",
-                id: "Sheet1!B2:B9",
-            }],
+            vec![Target::range("Sheet1!B2:B9")],
         ),
         (
             json!({ "op": "normalize_column", "column_id": "col-date", "normalization": "iso_8601_date" }),
@@ -864,25 +766,8 @@ fn planned_operation_targets() -> Vec<(Value, Vec<Target>)> {
 #[test]
 fn every_planned_operation_target_is_judged_against_entity_refs() {
     let spec = spec();
-    let code_of = |rule: &str| {
-        spec.rules
-            .iter()
-            .find(|r| r.name == rule)
-            .unwrap_or_else(|| panic!("the spec declares {rule}"))
-            .code
-            .clone()
-    };
-    let codes: BTreeSet<String> = [
-        "planned_entity_targets_are_listed",
-        "planned_document_targets_are_listed",
-        "planned_block_targets_are_derivable",
-        "planned_sheet_targets_are_derivable",
-        "planned_source_files_are_listed",
-        "planned_media_is_listed",
-    ]
-    .into_iter()
-    .map(code_of)
-    .collect();
+    let code_of = |rule: &str| rule_code(&spec, rule);
+    let codes: BTreeSet<String> = PLANNED_TARGET_RULES.into_iter().map(code_of).collect();
     let mut base: Value = serde_json::from_str(
         &std::fs::read_to_string(repo_root().join("tests/corpus/ai_job/valid/required_only.json"))
             .expect("record"),

@@ -4,8 +4,8 @@
 
 mod sql_support;
 
-use handshake_codegen::sql::{self, Dialect, Schema};
-use handshake_conformance::{pg, repo_root};
+use handshake_codegen::sql::{self, Schema};
+use handshake_conformance::repo_root;
 use sql_support::{Db, insert_sql};
 
 /// Rules on stored records that no CHECK expresses (a path into a JSON column), as the generator
@@ -225,28 +225,8 @@ async fn refuses_breaking_rows(db: &mut Db) {
     }
 }
 
-fn migrations_dir(dialect: Dialect) -> std::path::PathBuf {
-    repo_root().join("migrations").join(dialect.folder())
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn sqlite_checks_refuse_rule_breaking_rows() {
-    let mut db = Db::sqlite().await;
-    db.migrate(&migrations_dir(Dialect::Sqlite))
-        .await
-        .expect("migrations apply");
-    refuses_breaking_rows(&mut db).await;
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn postgres_checks_refuse_rule_breaking_rows() {
-    let Some(database) = pg::test_database("postgres_checks_refuse_rule_breaking_rows").await
-    else {
-        return;
-    };
-    let mut db = Db::Postgres(database.connect().await);
-    db.migrate(&migrations_dir(Dialect::Postgres))
-        .await
-        .expect("migrations apply");
-    refuses_breaking_rows(&mut db).await;
-}
+test_each_dialect!(
+    sqlite_checks_refuse_rule_breaking_rows,
+    postgres_checks_refuse_rule_breaking_rows,
+    Db::open_migrated => refuses_breaking_rows
+);

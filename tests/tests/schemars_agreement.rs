@@ -39,6 +39,7 @@ mod json_schema_support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use handshake_codegen::json_schema;
+use handshake_conformance::rule_blocks::remove_rule_block;
 use json_schema_support::root_schemas;
 use serde_json::{Value, json};
 
@@ -113,20 +114,7 @@ impl Reader<'_> {
         }
         object.remove("default"); // read by the caller, which knows it is a property
         // Normalisation 8: rule blocks (and only rule blocks) are not part of the derived shape.
-        let only_rules = object
-            .get("allOf")
-            .and_then(Value::as_array)
-            .is_some_and(|entries| {
-                entries.iter().all(|entry| {
-                    entry
-                        .get("$comment")
-                        .and_then(Value::as_str)
-                        .is_some_and(|comment| comment.starts_with("HSK-RULE-"))
-                })
-            });
-        if only_rules {
-            object.remove("allOf");
-        }
+        remove_rule_block(&mut object);
         object.remove("x-rules-not-expressible");
         if object.is_empty() {
             return Shape::Any;

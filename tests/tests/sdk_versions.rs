@@ -13,12 +13,17 @@
 //!   overwrites a file without its `@generated` marker), so its `version` and the lock file's are
 //!   checked here against the spec.
 
-use handshake_conformance::repo_root;
+use handshake_conformance::{entries, repo_root};
 use serde_json::Value;
 
 fn read(relative: &str) -> String {
     std::fs::read_to_string(repo_root().join(relative))
         .unwrap_or_else(|error| panic!("cannot read {relative}: {error}"))
+}
+
+/// Assert the file at `relative` contains `needle`; `what` says what is missing and how to fix it.
+fn assert_file_contains(relative: &str, needle: &str, what: &str) {
+    assert!(read(relative).contains(needle), "{relative}: {what}");
 }
 
 fn spec_version() -> String {
@@ -31,25 +36,23 @@ fn spec_version() -> String {
 fn typescript_package_carries_the_spec_version() {
     let version = spec_version();
     let fix = format!("run `npm version --no-git-tag-version {version}` in sdk/typescript");
-    let package: Value = serde_json::from_str(&read("sdk/typescript/package.json")).expect("json");
-    assert_eq!(
-        package["version"], version,
-        "sdk/typescript/package.json: version must be the spec's; {fix}"
-    );
-    let lock: Value =
-        serde_json::from_str(&read("sdk/typescript/package-lock.json")).expect("json");
-    assert_eq!(
-        lock["version"], version,
-        "sdk/typescript/package-lock.json: version must be the spec's; {fix}"
-    );
-    assert_eq!(
-        lock["packages"][""]["version"], version,
-        "sdk/typescript/package-lock.json: packages[\"\"].version must be the spec's; {fix}"
-    );
-    let types = read("sdk/typescript/src/generated/types.ts");
-    assert!(
-        types.contains(&format!("export const SPEC_VERSION = \"{version}\";")),
-        "sdk/typescript/src/generated/types.ts: SPEC_VERSION is not {version}; run `cargo xtask codegen`"
+    // (file, JSON pointer of a version npm keeps): the package's own and the lock file's two.
+    for (file, pointer) in [
+        ("sdk/typescript/package.json", "/version"),
+        ("sdk/typescript/package-lock.json", "/version"),
+        ("sdk/typescript/package-lock.json", "/packages//version"),
+    ] {
+        let json: Value = serde_json::from_str(&read(file)).expect("json");
+        assert_eq!(
+            json.pointer(pointer),
+            Some(&Value::from(version.as_str())),
+            "{file}: {pointer} must be the spec's version; {fix}"
+        );
+    }
+    assert_file_contains(
+        "sdk/typescript/src/generated/types.ts",
+        &format!("export const SPEC_VERSION = \"{version}\";"),
+        &format!("SPEC_VERSION is not {version}; run `cargo xtask codegen`"),
     );
 }
 
@@ -68,16 +71,15 @@ fn python_package_reads_its_version_from_the_spec() {
                 .any(|line| line.trim_start().starts_with("version =")),
         "sdk/python/pyproject.toml: [project] must declare `dynamic = [\"version\"]` and no static version"
     );
-    assert!(
-        pyproject.contains(
-            "[tool.setuptools.dynamic]\nversion = { attr = \"handshake_job_model.generated.__version__\" }"
-        ),
-        "sdk/python/pyproject.toml: [tool.setuptools.dynamic] must read version from handshake_job_model.generated.__version__"
+    assert_file_contains(
+        "sdk/python/pyproject.toml",
+        "[tool.setuptools.dynamic]\nversion = { attr = \"handshake_job_model.generated.__version__\" }",
+        "[tool.setuptools.dynamic] must read version from handshake_job_model.generated.__version__",
     );
-    let init = read("sdk/python/handshake_job_model/generated/__init__.py");
-    assert!(
-        init.contains(&format!("\n__version__ = \"{version}\"\n")),
-        "sdk/python/handshake_job_model/generated/__init__.py: __version__ is not {version}; run `cargo xtask codegen`"
+    assert_file_contains(
+        "sdk/python/handshake_job_model/generated/__init__.py",
+        &format!("\n__version__ = \"{version}\"\n"),
+        &format!("__version__ is not {version}; run `cargo xtask codegen`"),
     );
 }
 
@@ -86,13 +88,7 @@ fn every_json_schema_id_names_the_spec_version() {
     let version = spec_version();
     let prefix = format!("https://schemas.handshake.dev/ai-job-model/{version}/");
     let mut checked = 0;
-    for entry in std::fs::read_dir(repo_root().join("schemas")).expect("schemas/ exists") {
-        let path = entry.expect("entry").path();
-        let name = path
-            .file_name()
-            .expect("a name")
-            .to_string_lossy()
-            .to_string();
+    for (name, _) in entries(&repo_root().join("schemas")) {
         if !name.ends_with(".schema.json") {
             continue;
         }

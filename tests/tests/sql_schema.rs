@@ -7,53 +7,9 @@
 mod sql_support;
 
 use handshake_codegen::sql::{self, Dialect, Schema};
-use handshake_conformance::{pg, repo_root};
-use sql_support::{Db, insert_sql, new_id};
-
-/// §2.6.6.6.1: the fields a profile adds to the core record; `job_inputs` holds the typed payload
-/// §2.6.6.6.4 requires for doc_rewrite and doc_summarize, `job_outputs` the typed results a
-/// profile defines (§2.5.10.3.1), both stored as JSON next to job_kind.
-const PROFILE_EXTENSION_FIELDS: [(&str, bool); 2] = [("job_inputs", false), ("job_outputs", false)];
-
-/// §2.6.6.2.1–§2.6.6.2.7: every core field of an AI job and whether the spec marks it required.
-const AI_JOB_FIELDS: [(&str, bool); 36] = [
-    ("job_id", true),
-    ("job_kind", true),
-    ("protocol_id", true),
-    ("task_schema_version", true),
-    ("parent_job_id", false),
-    ("profile_id", true),
-    ("capability_profile_id", true),
-    ("access_mode", true),
-    ("safety_mode", true),
-    ("consent_profile_id", false),
-    ("topic_scope", false),
-    ("workspace_scope", true),
-    ("entity_refs", true),
-    ("context_snapshot", false),
-    ("layer_scope", false),
-    ("planned_operations", true),
-    ("execution_mode", true),
-    ("validation_plan", false),
-    ("provenance_plan", false),
-    ("runtime_id", true),
-    ("planner_model_id", false),
-    ("executor_model_id", false),
-    ("fallback_model_id", false),
-    ("runtime_config", false),
-    ("state", true),
-    ("status_reason", true),
-    ("capability_check_result", false),
-    ("validation_result", false),
-    ("error_summary", false),
-    ("warnings", false),
-    ("created_at", true),
-    ("updated_at", true),
-    ("completed_at", false),
-    ("metrics", true),
-    ("flight_recorder_span_id", true),
-    ("aux_trace_ids", false),
-];
+use handshake_conformance::ai_job_fields::{CORE_FIELDS, PROFILE_EXTENSION_FIELDS};
+use handshake_conformance::repo_root;
+use sql_support::{Db, new_id};
 
 /// Fields stored as a child table instead of a column: (field, table).
 const CHILD_TABLES: [(&str, &str); 1] = [("entity_refs", "ai_job_entity_refs")];
@@ -64,30 +20,11 @@ fn schema() -> Schema {
     sql::schema(&spec).expect("the spec's tables lay out")
 }
 
-fn migrations_dir(dialect: Dialect) -> std::path::PathBuf {
-    repo_root().join("migrations").join(dialect.folder())
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn sqlite_holds_the_ai_job_model() {
-    let mut db = Db::sqlite().await;
-    db.migrate(&migrations_dir(Dialect::Sqlite))
-        .await
-        .expect("migrations apply");
-    check_schema(&mut db).await;
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn postgres_holds_the_ai_job_model() {
-    let Some(database) = pg::test_database("postgres_holds_the_ai_job_model").await else {
-        return;
-    };
-    let mut db = Db::Postgres(database.connect().await);
-    db.migrate(&migrations_dir(Dialect::Postgres))
-        .await
-        .expect("migrations apply");
-    check_schema(&mut db).await;
-}
+test_each_dialect!(
+    sqlite_holds_the_ai_job_model,
+    postgres_holds_the_ai_job_model,
+    Db::open_migrated => check_schema
+);
 
 async fn check_schema(db: &mut Db) {
     let dialect = db.dialect();
@@ -101,7 +38,7 @@ async fn check_schema(db: &mut Db) {
 
     // All 36 fields: a column with the spec's NOT NULL-ness, or a child table.
     let columns = db.columns("ai_jobs").await;
-    for (field, required) in AI_JOB_FIELDS {
+    for (field, required) in CORE_FIELDS {
         if let Some((_, child)) = CHILD_TABLES.iter().find(|(f, _)| *f == field) {
             let child_columns = db.columns(child).await;
             assert!(
@@ -132,7 +69,7 @@ async fn check_schema(db: &mut Db) {
     }
     assert_eq!(
         columns.len(),
-        AI_JOB_FIELDS.len() - CHILD_TABLES.len() + PROFILE_EXTENSION_FIELDS.len(),
+        CORE_FIELDS.len() - CHILD_TABLES.len() + PROFILE_EXTENSION_FIELDS.len(),
         "{dialect:?}: no columns beyond §2.6.6.2 and the profile extension: {columns:?}"
     );
     let entity_ref_columns = db.columns("ai_job_entity_refs").await;
@@ -192,114 +129,86 @@ async fn check_schema(db: &mut Db) {
     // Enum CHECKs: a valid job goes in, the same job with an unknown state does not.
     let jobs = table("ai_jobs");
     let job_id = new_id();
-    let bad = insert_sql(
-        dialect,
-        &jobs,
-        &[("job_id", new_id()), ("state", "'exploded'".into())],
-    );
     let error = db
-        .execute(&bad)
+        .insert(
+            &jobs,
+            &[("job_id", new_id()), ("state", "'exploded'".into())],
+        )
         .await
         .expect_err("an unknown state is refused");
     assert!(
         error.contains("ai_jobs_state_check"),
         "{dialect:?}: names the CHECK: {error}"
     );
-    let bad = insert_sql(
-        dialect,
-        &jobs,
-        &[("job_id", new_id()), ("access_mode", "'root'".into())],
-    );
+    let bad = [("job_id", new_id()), ("access_mode", "'root'".into())];
     assert!(
-        db.execute(&bad).await.is_err(),
+        db.insert(&jobs, &bad).await.is_err(),
         "{dialect:?}: an unknown access_mode is refused"
     );
-    db.execute(&insert_sql(dialect, &jobs, &[("job_id", job_id.clone())]))
+    db.insert(&jobs, &[("job_id", job_id.clone())])
         .await
         .expect("a valid job");
-    let child = insert_sql(
-        dialect,
-        &jobs,
-        &[("job_id", new_id()), ("parent_job_id", job_id.clone())],
-    );
-    db.execute(&child)
+    let child = [("job_id", new_id()), ("parent_job_id", job_id.clone())];
+    db.insert(&jobs, &child)
         .await
         .expect("a sub-job of an existing job");
-    let orphan = insert_sql(
-        dialect,
-        &jobs,
-        &[("job_id", new_id()), ("parent_job_id", new_id())],
-    );
+    let orphan = [("job_id", new_id()), ("parent_job_id", new_id())];
     assert!(
-        db.execute(&orphan).await.is_err(),
+        db.insert(&jobs, &orphan).await.is_err(),
         "{dialect:?}: parent_job_id must reference a job"
     );
 
     // Entity refs belong to their job: FK with ON DELETE CASCADE.
     let refs = table("ai_job_entity_refs");
     let scratch_job = new_id();
-    db.execute(&insert_sql(
-        dialect,
-        &jobs,
-        &[("job_id", scratch_job.clone())],
-    ))
-    .await
-    .expect("job");
+    db.insert(&jobs, &[("job_id", scratch_job.clone())])
+        .await
+        .expect("job");
     for position in 0..2 {
-        let row = insert_sql(
-            dialect,
-            &refs,
-            &[
-                ("job_id", scratch_job.clone()),
-                ("position", position.to_string()),
-            ],
-        );
-        db.execute(&row).await.expect("entity ref");
+        let row = [
+            ("job_id", scratch_job.clone()),
+            ("position", position.to_string()),
+        ];
+        db.insert(&refs, &row).await.expect("entity ref");
     }
-    let row = insert_sql(
-        dialect,
-        &refs,
-        &[("job_id", new_id()), ("position", "0".into())],
-    );
+    let row = [("job_id", new_id()), ("position", "0".into())];
     assert!(
-        db.execute(&row).await.is_err(),
+        db.insert(&refs, &row).await.is_err(),
         "{dialect:?}: an entity ref needs its job"
     );
-    assert_eq!(db.count("ai_job_entity_refs").await, 2);
+    db.assert_count("ai_job_entity_refs", 2, "both refs stored")
+        .await;
     db.execute(&format!("DELETE FROM ai_jobs WHERE job_id = {scratch_job}"))
         .await
         .expect("delete job");
-    assert_eq!(
-        db.count("ai_job_entity_refs").await,
-        0,
-        "{dialect:?}: entity refs cascade with their job"
-    );
+    let cascaded = format!("{dialect:?}: entity refs cascade with their job");
+    db.assert_count("ai_job_entity_refs", 0, &cascaded).await;
 
     // Workflow runs: FK to the job, one row per (job, attempt).
     let runs = table("ai_job_workflow_runs");
     let run = |attempt: &str, job: &str| {
-        insert_sql(
-            dialect,
-            &runs,
-            &[
-                ("workflow_run_id", new_id()),
-                ("job_id", job.to_string()),
-                ("attempt", attempt.to_string()),
-            ],
-        )
+        [
+            ("workflow_run_id", new_id()),
+            ("job_id", job.to_string()),
+            ("attempt", attempt.to_string()),
+        ]
     };
-    db.execute(&run("1", &job_id)).await.expect("first attempt");
+    db.insert(&runs, &run("1", &job_id))
+        .await
+        .expect("first attempt");
     let error = db
-        .execute(&run("1", &job_id))
+        .insert(&runs, &run("1", &job_id))
         .await
         .expect_err("a second attempt 1 is refused");
     assert!(
         error.to_lowercase().contains("unique"),
         "{dialect:?}: {error}"
     );
-    db.execute(&run("2", &job_id)).await.expect("the retry");
+    db.insert(&runs, &run("2", &job_id))
+        .await
+        .expect("the retry");
     assert!(
-        db.execute(&run("1", &new_id())).await.is_err(),
+        db.insert(&runs, &run("1", &new_id())).await.is_err(),
         "{dialect:?}: a run needs its job"
     );
 
@@ -307,23 +216,15 @@ async fn check_schema(db: &mut Db) {
     let outbox = table("flight_recorder_outbox");
     let history = table("ai_job_state_history");
     let event_id = new_id();
-    db.execute(&insert_sql(
-        dialect,
-        &outbox,
-        &[("event_id", event_id.clone())],
-    ))
-    .await
-    .expect("event");
-    let row = insert_sql(
-        dialect,
-        &history,
-        &[
-            ("job_id", job_id.clone()),
-            ("sequence", "1".into()),
-            ("event_id", event_id),
-        ],
-    );
-    db.execute(&row).await.expect("history row");
+    db.insert(&outbox, &[("event_id", event_id.clone())])
+        .await
+        .expect("event");
+    let row = [
+        ("job_id", job_id.clone()),
+        ("sequence", "1".into()),
+        ("event_id", event_id),
+    ];
+    db.insert(&history, &row).await.expect("history row");
     for statement in [
         "UPDATE ai_job_state_history SET reason_detail = 'rewritten'".to_string(),
         "DELETE FROM ai_job_state_history".to_string(),

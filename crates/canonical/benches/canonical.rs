@@ -96,42 +96,38 @@ fn canonical_size(value: &Value) -> usize {
         .unwrap_or(0)
 }
 
-#[divan::bench]
-fn snapshot_canonical_hash(bencher: Bencher) {
-    let value = context_snapshot();
-    bencher
-        .counter(BytesCount::new(canonical_size(&value)))
-        .bench(|| handshake_canonical::canonical_hash(black_box(&value)));
+/// The two values measured; divan names each run after the variant.
+#[derive(Clone, Copy, Debug)]
+enum Input {
+    ContextSnapshot,
+    PromptBlocks,
 }
 
-#[divan::bench]
-fn snapshot_plain_to_vec_sha256(bencher: Bencher) {
-    let value = context_snapshot();
+/// Measure `hash` over `input`, counting the bytes of its canonical JSON, so every hash of one
+/// value reports the same throughput base and the runs compare directly.
+fn measure<R>(bencher: Bencher, input: Input, hash: fn(&Value) -> R) {
+    let value = match input {
+        Input::ContextSnapshot => context_snapshot(),
+        Input::PromptBlocks => prompt_blocks(),
+    };
     bencher
         .counter(BytesCount::new(canonical_size(&value)))
-        .bench(|| plain_hash(black_box(&value)));
+        .bench(|| hash(black_box(&value)));
 }
 
-#[divan::bench]
-fn prompt_blocks_prompt_hash(bencher: Bencher) {
-    let value = prompt_blocks();
-    bencher
-        .counter(BytesCount::new(canonical_size(&value)))
-        .bench(|| handshake_canonical::prompt_hash(black_box(&value)));
+#[divan::bench(args = [Input::ContextSnapshot, Input::PromptBlocks])]
+fn canonical_hash(bencher: Bencher, input: Input) {
+    measure(bencher, input, handshake_canonical::canonical_hash);
 }
 
-#[divan::bench]
-fn prompt_blocks_canonical_hash(bencher: Bencher) {
-    let value = prompt_blocks();
-    bencher
-        .counter(BytesCount::new(canonical_size(&value)))
-        .bench(|| handshake_canonical::canonical_hash(black_box(&value)));
+/// The baseline: `serde_json::to_vec` and SHA-256, no canonicalisation.
+#[divan::bench(args = [Input::ContextSnapshot, Input::PromptBlocks])]
+fn plain_to_vec_sha256(bencher: Bencher, input: Input) {
+    measure(bencher, input, plain_hash);
 }
 
-#[divan::bench]
-fn prompt_blocks_plain_to_vec_sha256(bencher: Bencher) {
-    let value = prompt_blocks();
-    bencher
-        .counter(BytesCount::new(canonical_size(&value)))
-        .bench(|| plain_hash(black_box(&value)));
+/// Only the blocks are a prompt.
+#[divan::bench(args = [Input::PromptBlocks])]
+fn prompt_hash(bencher: Bencher, input: Input) {
+    measure(bencher, input, handshake_canonical::prompt_hash);
 }

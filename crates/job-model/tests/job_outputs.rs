@@ -5,17 +5,10 @@
 
 use handshake_job_model::generated::profiles::PROFILES;
 use handshake_job_model::{AiJob, JobOutputs, Validate};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::{example, profile_union_tags};
 
-fn repo_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn example(path: &str) -> Value {
-    let text = std::fs::read_to_string(repo_root().join(path))
-        .unwrap_or_else(|error| panic!("{path}: {error}"));
-    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"))
-}
+mod support;
 
 /// The names of the profiles that declare outputs, in spec order.
 fn profiles_with_outputs() -> Vec<&'static str> {
@@ -38,23 +31,7 @@ fn every_profile_but_the_future_canvas_declares_outputs() {
 
 #[test]
 fn the_job_outputs_schema_is_a_oneof_discriminated_by_profile_name() {
-    let schema = example("schemas/job_outputs.schema.json");
-    let tags: Vec<&str> = schema["oneOf"]
-        .as_array()
-        .expect("JobOutputs is a oneOf")
-        .iter()
-        .map(|variant| {
-            assert!(
-                variant["required"]
-                    .as_array()
-                    .is_some_and(|r| r.contains(&json!("profile"))),
-                "every variant requires its tag: {variant}"
-            );
-            variant["properties"]["profile"]["const"]
-                .as_str()
-                .expect("each variant fixes the tag with const")
-        })
-        .collect();
+    let tags = profile_union_tags("schemas/job_outputs.schema.json");
     assert_eq!(tags, profiles_with_outputs());
 }
 

@@ -6,17 +6,10 @@ use handshake_job_model::generated::profiles::{PROFILES, map_status, profile_by_
 use handshake_job_model::{
     AiJob, JobInputs, JobKind, JobState, ModelError, ProvenancePlan, ValidationPlan,
 };
-use serde_json::{Value, json};
+use serde_json::json;
+use support::{example, profile_union_tags};
 
-fn repo_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn example(path: &str) -> Value {
-    let text = std::fs::read_to_string(repo_root().join(path))
-        .unwrap_or_else(|error| panic!("{path}: {error}"));
-    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"))
-}
+mod support;
 
 #[test]
 fn every_job_kind_is_bound_to_exactly_one_profile_that_lists_it() {
@@ -144,24 +137,28 @@ fn job_inputs_are_tagged_with_the_profile_name() {
     }))
     .expect("a DocsAiJobProfile payload");
     assert!(matches!(inputs, JobInputs::DocsSheets { .. }));
-    // The tag is a profile name, never the wire profile id.
-    assert!(
-        serde_json::from_value::<JobInputs>(json!({
-            "profile": "docs_sheets_ai_v0.5",
+    for (why, profile, layer_scope) in [
+        (
+            "the tag is a profile name, never the wire profile id",
+            "docs_sheets_ai_v0.5",
+            "section",
+        ),
+        (
+            "§2.6.6.6.4 renames nothing on the wire: layer_scope takes block, section or document",
+            "docs_sheets",
+            "derived",
+        ),
+    ] {
+        let refused = json!({
+            "profile": profile,
             "doc_id": "0190a5f2-7c1e-7000-8000-0000000000d1",
-            "layer_scope": "section"
-        }))
-        .is_err()
-    );
-    // §2.6.6.6.4 renames nothing on the wire: layer_scope takes block, section or document.
-    assert!(
-        serde_json::from_value::<JobInputs>(json!({
-            "profile": "docs_sheets",
-            "doc_id": "0190a5f2-7c1e-7000-8000-0000000000d1",
-            "layer_scope": "derived"
-        }))
-        .is_err()
-    );
+            "layer_scope": layer_scope
+        });
+        assert!(
+            serde_json::from_value::<JobInputs>(refused).is_err(),
+            "{why}"
+        );
+    }
     for profile in PROFILES.iter().filter(|p| p.inputs.is_some()) {
         let tagged = json!({ "profile": profile.name });
         let error = serde_json::from_value::<JobInputs>(tagged)
@@ -178,23 +175,7 @@ fn job_inputs_are_tagged_with_the_profile_name() {
 
 #[test]
 fn the_job_inputs_schema_is_a_oneof_discriminated_by_profile_name() {
-    let schema = example("schemas/job_inputs.schema.json");
-    let tags: Vec<&str> = schema["oneOf"]
-        .as_array()
-        .expect("JobInputs is a oneOf")
-        .iter()
-        .map(|variant| {
-            assert!(
-                variant["required"]
-                    .as_array()
-                    .is_some_and(|r| r.contains(&json!("profile"))),
-                "every variant requires its tag: {variant}"
-            );
-            variant["properties"]["profile"]["const"]
-                .as_str()
-                .expect("each variant fixes the tag with const")
-        })
-        .collect();
+    let tags = profile_union_tags("schemas/job_inputs.schema.json");
     let expected: Vec<&str> = PROFILES
         .iter()
         .filter(|p| p.inputs.is_some())

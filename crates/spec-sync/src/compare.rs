@@ -657,7 +657,15 @@ impl<'a> Comparison<'a> {
                 clause: state.clause.clone(),
                 line: state.line,
             };
-            if let Some(index) = lifecycle.states.iter().position(|s| s.name == state.name) {
+            // The same name, else the same wire key (spelt differently: a finding unless decided).
+            let same_name = lifecycle.states.iter().position(|s| s.name == state.name);
+            let same_wire_key = || {
+                lifecycle
+                    .states
+                    .iter()
+                    .position(|s| wire_key(&s.name) == wire_key(&state.name))
+            };
+            if let Some(index) = same_name.or_else(same_wire_key) {
                 matched.insert(index);
                 self.claims.push(StructuralClaim {
                     kind: ItemKind::State,
@@ -665,21 +673,7 @@ impl<'a> Comparison<'a> {
                     location: lifecycle.states[index].meta.location.clone(),
                     edge: None,
                 });
-                continue;
-            }
-            if let Some(index) = lifecycle
-                .states
-                .iter()
-                .position(|s| wire_key(&s.name) == wire_key(&state.name))
-            {
-                matched.insert(index);
-                self.claims.push(StructuralClaim {
-                    kind: ItemKind::State,
-                    line: state.line,
-                    location: lifecycle.states[index].meta.location.clone(),
-                    edge: None,
-                });
-                if !decided(&lifecycle.states[index].meta, &at.clause) {
+                if same_name.is_none() && !decided(&lifecycle.states[index].meta, &at.clause) {
                     self.push(
                         FindingKind::WireNameMismatch,
                         &at,

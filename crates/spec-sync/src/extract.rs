@@ -133,7 +133,7 @@ pub struct DiagramEdges {
 }
 
 /// Everything read from §2.6.6.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Extraction {
     /// Numbered headings of §2.6.6 in document order.
     pub clauses: Vec<ClauseNode>,
@@ -191,13 +191,7 @@ pub fn extract(bytes: &[u8]) -> Result<Extraction, ReadError> {
     let mut reader = Reader {
         clauses: &clauses,
         lines: text.lines().collect(),
-        items: Vec::new(),
-        field_tables: Vec::new(),
-        types: Vec::new(),
-        states: Vec::new(),
-        diagrams: Vec::new(),
-        findings: Vec::new(),
-        notes: Vec::new(),
+        out: Extraction::default(),
     };
     for (fence, heading) in stray_fences {
         reader.unparsed(
@@ -227,29 +221,12 @@ pub fn extract(bytes: &[u8]) -> Result<Extraction, ReadError> {
     reader.read(&blocks);
     // a note matters only where it shaped the reading of §2.6.6, i.e. before its last line
     let last_line = clauses.iter().map(|c| c.end_line).max().unwrap_or(0);
-    reader.notes.retain(|note| note.line <= last_line);
-    let Reader {
-        mut items,
-        field_tables,
-        types,
-        states,
-        diagrams,
-        findings,
-        notes,
-        ..
-    } = reader;
-    dedupe_ids(&mut items);
-    Ok(Extraction {
-        clauses,
-        items,
-        field_tables,
-        types,
-        states,
-        diagrams,
-        findings,
-        notes,
-        line_count,
-    })
+    reader.out.notes.retain(|note| note.line <= last_line);
+    let mut extraction = reader.out;
+    dedupe_ids(&mut extraction.items);
+    extraction.clauses = clauses;
+    extraction.line_count = line_count;
+    Ok(extraction)
 }
 
 /// `2.6.6.7.14.1 Normative language` → `2.6.6.7.14.1`; `2.6.6 AI Job Model` → `2.6.6`.
@@ -357,13 +334,8 @@ struct Reader<'a> {
     clauses: &'a [ClauseNode],
     /// The text's lines, for the fingerprints of unparsed and repaired findings.
     lines: Vec<&'a str>,
-    items: Vec<Item>,
-    field_tables: Vec<FieldTable>,
-    types: Vec<ClauseType>,
-    states: Vec<StateRow>,
-    diagrams: Vec<DiagramEdges>,
-    findings: Vec<Finding>,
-    notes: Vec<Finding>,
+    /// What is read, filled in as the blocks are; its `clauses` and `line_count` are set after.
+    out: Extraction,
 }
 
 impl Reader<'_> {
@@ -377,8 +349,8 @@ impl Reader<'_> {
 
     fn report(&mut self, kind: FindingKind, line: usize, subject: &str, detail: String) {
         let (clause, target) = match self.clause_at(line) {
-            Some(clause) => (format!("§{}", clause.number), &mut self.findings),
-            None => ("outside §2.6.6".to_string(), &mut self.notes),
+            Some(clause) => (format!("§{}", clause.number), &mut self.out.findings),
+            None => ("outside §2.6.6".to_string(), &mut self.out.notes),
         };
         let source = self.lines.get(line.wrapping_sub(1)).copied().unwrap_or("");
         let fingerprint = text_hash(&format!(
@@ -449,7 +421,7 @@ impl Reader<'_> {
     }
 
     fn push_item(&mut self, id: String, kind: ItemKind, clause: &str, line: usize, text: String) {
-        self.items.push(Item {
+        self.out.items.push(Item {
             id,
             kind,
             clause: clause.to_string(),
@@ -510,7 +482,7 @@ impl Reader<'_> {
                     Some(name) => {
                         let id = format!("{clause}/state/{name}");
                         self.push_item(id, ItemKind::State, clause, row.line, row_text.clone());
-                        self.states.push(StateRow {
+                        self.out.states.push(StateRow {
                             clause: clause.to_string(),
                             name,
                             line: row.line,
@@ -528,7 +500,7 @@ impl Reader<'_> {
             }
         }
         if field_columns.is_some() {
-            self.field_tables.push(FieldTable {
+            self.out.field_tables.push(FieldTable {
                 clause: clause.to_string(),
                 line: table.line,
                 fields,
@@ -556,7 +528,7 @@ impl Reader<'_> {
                             let text = format!("{} -> {}", edge.from, edge.to);
                             self.push_item(id, ItemKind::Transition, clause, code.line, text);
                         }
-                        self.diagrams.push(DiagramEdges {
+                        self.out.diagrams.push(DiagramEdges {
                             clause: clause.to_string(),
                             line: code.line,
                             edges,
@@ -574,7 +546,7 @@ impl Reader<'_> {
             let id = format!("{clause}/type/{}", ty.name);
             let text = canonical_type(&ty);
             self.push_item(id, ItemKind::Type, clause, ty.line, text);
-            self.types.push(ClauseType {
+            self.out.types.push(ClauseType {
                 clause: clause.to_string(),
                 ty,
             });

@@ -42,6 +42,7 @@ fn clause_tree_by_numbers_not_levels_and_across_interleaved_sections() {
 #[test]
 fn items_have_ids_clauses_and_lines_and_nothing_outside_the_section() {
     let extraction = extract(TRAPS.as_bytes()).unwrap();
+    let statement = |id, line| (id, ItemKind::Statement, line);
     let items: Vec<(&str, ItemKind, usize)> = extraction
         .items
         .iter()
@@ -50,41 +51,21 @@ fn items_have_ids_clauses_and_lines_and_nothing_outside_the_section() {
     assert_eq!(
         items,
         vec![
-            ("§2.6.6/every-job-must-carry-id", ItemKind::Statement, 7),
+            statement("§2.6.6/every-job-must-carry-id", 7),
             ("§2.6.6.2.1/field/job_id", ItemKind::Field, 17),
             ("§2.6.6.2.1/field/mode", ItemKind::Field, 18),
             ("§2.6.6.2.1/field/tags", ItemKind::Field, 19),
             ("§2.6.6.3/state/queued", ItemKind::State, 28),
             ("§2.6.6.3/state/poisoned", ItemKind::State, 29),
-            (
-                "§2.6.6.3/poisoned-unsafe-implementations-must-not-auto",
-                ItemKind::Statement,
-                29
-            ),
-            (
-                "§2.6.6.3/changes-must-only-applied-completion",
-                ItemKind::Statement,
-                31
-            ),
+            statement("§2.6.6.3/poisoned-unsafe-implementations-must-not-auto", 29),
+            statement("§2.6.6.3/changes-must-only-applied-completion", 31),
             ("§2.6.6.7/type/Snapshot", ItemKind::Type, 37),
             ("§2.6.6.7/type/Pair", ItemKind::Type, 43),
             ("§2.6.6.7/type/Profile", ItemKind::Type, 47),
-            (
-                "§2.6.6.7/kind-artifact-hash-must-present",
-                ItemKind::Statement,
-                54
-            ),
-            (
-                "§2.6.6.7.1/active-mode-must-recorded",
-                ItemKind::Statement,
-                65
-            ),
+            statement("§2.6.6.7/kind-artifact-hash-must-present", 54),
+            statement("§2.6.6.7.1/active-mode-must-recorded", 65),
             // read after its double encoding was repaired
-            (
-                "§2.6.6.7.1/retrieval-evidence-must-stay-bounded",
-                ItemKind::Statement,
-                67
-            ),
+            statement("§2.6.6.7.1/retrieval-evidence-must-stay-bounded", 67),
         ]
     );
     assert!(

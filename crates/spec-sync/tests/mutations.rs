@@ -123,68 +123,105 @@ fn at(lines: &[String], n: usize, start: &str) -> usize {
     n - 1
 }
 
-#[test]
-fn insert_a_table_row() {
-    let Some(base) = baseline() else { return };
-    let mut text = lines(&base.text);
-    let row = at(&text, 5120, "| `parent_job_id`");
-    text.insert(
-        row + 1,
-        "| `trace_tag` | TraceTag | | A tag for traces |".into(),
-    );
-    assert_eq!(
-        changes(base, &text.join("\n")),
-        vec![
+/// An edit of the text's lines, given the 0-based index of the line it starts at.
+type Edit = fn(&mut Vec<String>, usize);
+
+/// One mutation: what it does, the 1-based line it edits and how that line starts (checked, so a
+/// new Master Spec version cannot silently edit another line), the edit, and exactly the finding
+/// changes it must give (see [`changes`]).
+struct Mutation {
+    what: &'static str,
+    line: usize,
+    start: &'static str,
+    edit: Edit,
+    expected: &'static [&'static str],
+}
+
+const MUTATIONS: &[Mutation] = &[
+    Mutation {
+        what: "insert a table row",
+        line: 5120,
+        start: "| `parent_job_id`",
+        edit: |text, row| {
+            text.insert(
+                row + 1,
+                "| `trace_tag` | TraceTag | | A tag for traces |".into(),
+            );
+        },
+        expected: &[
             "+ 5121: §2.6.6.2.1: item_added: §2.6.6.2.1/field/trace_tag",
             "+ 5121: §2.6.6.2.1: field_missing: AiJob.trace_tag",
             "+ 5121: §2.6.6.2.1: unclaimed: §2.6.6.2.1/field/trace_tag",
-        ]
-    );
-}
-
-#[test]
-fn delete_a_state() {
-    let Some(base) = baseline() else { return };
-    let mut text = lines(&base.text);
-    let row = at(&text, 5257, "| `cancelled`");
-    text.remove(row);
-    assert_eq!(
-        changes(base, &text.join("\n")),
-        vec![
+        ],
+    },
+    Mutation {
+        what: "delete a state",
+        line: 5257,
+        start: "| `cancelled`",
+        edit: |text, row| {
+            text.remove(row);
+        },
+        expected: &[
             "+ 5250: §2.6.6.3.2: state_extra: cancelled",
             "+ 5257: §2.6.6.3.2: item_removed: §2.6.6.3.2/state/cancelled",
-        ]
-    );
-}
-
-#[test]
-fn add_a_must_sentence() {
-    let Some(base) = baseline() else { return };
-    let mut text = lines(&base.text);
-    let item = at(&text, 5263, "- Failed/cancelled/poisoned");
-    text.insert(item + 1, "- Retried jobs MUST keep their `job_id`.".into());
-    assert_eq!(
-        changes(base, &text.join("\n")),
-        vec![
+        ],
+    },
+    Mutation {
+        what: "add a MUST sentence",
+        line: 5263,
+        start: "- Failed/cancelled/poisoned",
+        edit: |text, item| text.insert(item + 1, "- Retried jobs MUST keep their `job_id`.".into()),
+        expected: &[
             "+ 5264: §2.6.6.3.3: item_added: §2.6.6.3.3/retried-jobs-must-keep-their-job",
             "+ 5264: §2.6.6.3.3: unclaimed: §2.6.6.3.3/retried-jobs-must-keep-their-job",
-        ]
-    );
-}
-
-#[test]
-fn reword_a_must_sentence() {
-    let Some(base) = baseline() else { return };
-    let mut text = lines(&base.text);
-    let item = at(&text, 5263, "- Failed/cancelled/poisoned");
-    text[item] = "- Jobs that failed, were cancelled or were poisoned MUST NOT commit edits; they may still produce logs and previews.".into();
+        ],
+    },
     // a new natural id (its first words changed), matched to the locked one by its words
-    assert_eq!(
-        changes(base, &text.join("\n")),
-        vec![
-            "+ 5263: §2.6.6.3.3: item_changed: §2.6.6.3.3/failed-cancelled-poisoned-jobs-must-not"
-        ]
-    );
+    Mutation {
+        what: "reword a MUST sentence",
+        line: 5263,
+        start: "- Failed/cancelled/poisoned",
+        edit: |text, item| {
+            text[item] = "- Jobs that failed, were cancelled or were poisoned MUST NOT commit edits; they may still produce logs and previews.".into();
+        },
+        expected: &[
+            "+ 5263: §2.6.6.3.3: item_changed: §2.6.6.3.3/failed-cancelled-poisoned-jobs-must-not",
+        ],
+    },
+    Mutation {
+        what: "move a list item inside its clause (changes nothing)",
+        line: 5262,
+        start: "- Changes to workspace artefacts",
+        edit: |text, first| text.swap(first, first + 1),
+        expected: &[],
+    },
+    Mutation {
+        what: "double-encode a line",
+        line: 5720,
+        start: "- SessionLog → LongTermMemory",
+        edit: |text, line| text[line] = double_encode(&text[line]),
+        expected: &["+ 5720: §2.6.6.7.6: repaired: utf-8"],
+    },
+];
+
+/// Each of [`MUTATIONS`] on its own gives exactly its expected findings; all are reported.
+#[test]
+fn each_mutation_gives_exactly_its_findings() {
+    let Some(base) = baseline() else { return };
+    let mut failures = Vec::new();
+    for mutation in MUTATIONS {
+        let mut text = lines(&base.text);
+        let index = at(&text, mutation.line, mutation.start);
+        (mutation.edit)(&mut text, index);
+        let found = changes(base, &text.join("\n"));
+        if found != mutation.expected {
+            failures.push(format!(
+                "{}: expected {:#?}\nfound {found:#?}",
+                mutation.what, mutation.expected
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
@@ -205,27 +242,6 @@ fn move_a_paragraph_to_another_clause() {
         expected.push(format!("- §2.6.6.2.3: unclaimed: {id}"));
     }
     assert_eq!(changes(base, &text.join("\n")), expected);
-}
-
-#[test]
-fn move_a_list_item_inside_its_clause_changes_nothing() {
-    let Some(base) = baseline() else { return };
-    let mut text = lines(&base.text);
-    let first = at(&text, 5262, "- Changes to workspace artefacts");
-    text.swap(first, first + 1);
-    assert_eq!(changes(base, &text.join("\n")), Vec::<String>::new());
-}
-
-#[test]
-fn double_encode_a_line() {
-    let Some(base) = baseline() else { return };
-    let mut text = lines(&base.text);
-    let line = at(&text, 5720, "- SessionLog → LongTermMemory");
-    text[line] = double_encode(&text[line]);
-    assert_eq!(
-        changes(base, &text.join("\n")),
-        vec!["+ 5720: §2.6.6.7.6: repaired: utf-8"]
-    );
 }
 
 #[test]

@@ -8,35 +8,14 @@ names are written, and the removed value without ``read_alias`` is refused.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 
 import pytest
 from pydantic import ValidationError
 
-from conftest import REPO_ROOT
+from conftest import load_golden
 
-GOLDEN = REPO_ROOT / "tests/golden/evolution/expected/python"
-
-
-def _golden_package():
-    # Loaded as a subpackage of handshake_job_model, where codegen's output folder sits, so its
-    # relative imports of the hand-written runtime (`.._runtime`) resolve to the SDK's own.
-    import handshake_job_model
-
-    name = "handshake_job_model.golden_evolution"
-    spec = importlib.util.spec_from_file_location(
-        name, GOLDEN / "__init__.py", submodule_search_locations=[str(GOLDEN)]
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    assert handshake_job_model.__name__ == "handshake_job_model"
-    return sys.modules[f"{name}.types"]
-
-
-types = _golden_package()
+types = sys.modules[f"{load_golden('evolution').__name__}.types"]
 
 
 def old_task(colour: str) -> dict:

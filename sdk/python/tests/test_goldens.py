@@ -9,31 +9,13 @@ here as well as in ``cargo test``'s byte comparison.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from types import ModuleType
 
 import pytest
 
-import handshake_job_model
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, load_golden
 
 GOLDENS = sorted(path for path in (REPO_ROOT / "tests/golden").glob("*/expected/python") if path.is_dir())
-
-
-def load_golden(expected: object) -> ModuleType:
-    directory = REPO_ROOT / "tests/golden" / str(expected) / "expected/python"
-    name = f"{handshake_job_model.__name__}.golden_{expected}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, directory / "__init__.py", submodule_search_locations=[str(directory)]
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_there_are_goldens_and_the_rules_case_has_rules() -> None:

@@ -7,27 +7,23 @@ import json
 from pathlib import Path
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
+from conftest import assert_refused, assert_round_trips, example_files
 from handshake_job_model import PROFILES, AiJob, JobOutputs
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "tests" / "examples"
 JOB_OUTPUTS = TypeAdapter(JobOutputs)
 
 
-@pytest.mark.parametrize("path", sorted((EXAMPLES / "job_outputs" / "valid").glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", example_files("job_outputs/valid"), ids=lambda p: p.stem)
 def test_valid_job_outputs_are_accepted_and_round_trip(path: Path) -> None:
-    value = json.loads(path.read_text())
-    parsed = JOB_OUTPUTS.validate_python(value)
-    assert parsed.profile == value["profile"]
+    parsed = assert_round_trips(JOB_OUTPUTS, path)
     assert path.stem.startswith(parsed.profile)
-    assert JOB_OUTPUTS.dump_python(parsed, mode="json", exclude_none=True) == value
 
 
-@pytest.mark.parametrize("path", sorted((EXAMPLES / "job_outputs" / "invalid").glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", example_files("job_outputs/invalid"), ids=lambda p: p.stem)
 def test_invalid_job_outputs_are_refused(path: Path) -> None:
-    with pytest.raises(ValidationError):
-        JOB_OUTPUTS.validate_python(json.loads(path.read_text()))
+    assert_refused(JOB_OUTPUTS, path)
 
 
 def test_profiles_name_their_outputs_record_and_canvas_has_none() -> None:
@@ -36,7 +32,7 @@ def test_profiles_name_their_outputs_record_and_canvas_has_none() -> None:
     assert docs.outputs == "DocsSheetsJobOutputs"
 
 
-@pytest.mark.parametrize("path", sorted((EXAMPLES / "ai_job" / "valid").glob("outputs_*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", example_files("ai_job/valid", "outputs_*.json"), ids=lambda p: p.stem)
 def test_jobs_carry_their_outputs(path: Path) -> None:
     job = AiJob.model_validate(json.loads(path.read_text()))
     assert job.job_outputs is not None

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
+from conftest import EXAMPLES, assert_refused, assert_round_trips, example_files
 from handshake_job_model import (
     JOB_KIND_PROFILE,
     JOB_KIND_VALUES,
@@ -20,7 +20,6 @@ from handshake_job_model import (
     profile_of,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "tests" / "examples"
 JOB_INPUTS = TypeAdapter(JobInputs)
 
 
@@ -42,21 +41,16 @@ def test_statuses_map_onto_the_lifecycle() -> None:
     assert profile_by_id("no_such_profile_v1") is None
 
 
-@pytest.mark.parametrize("path", sorted((EXAMPLES / "job_inputs" / "valid").glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", example_files("job_inputs/valid"), ids=lambda p: p.stem)
 def test_valid_job_inputs_are_accepted_and_tagged_with_their_profile(path: Path) -> None:
-    value = json.loads(path.read_text())
-    parsed = JOB_INPUTS.validate_python(value)
+    parsed = assert_round_trips(JOB_INPUTS, path)
     assert parsed.profile == path.stem
-    assert JOB_INPUTS.dump_python(parsed, mode="json", exclude_none=True) == value
 
 
-@pytest.mark.parametrize("path", sorted((EXAMPLES / "job_inputs" / "invalid").glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", example_files("job_inputs/invalid"), ids=lambda p: p.stem)
 def test_invalid_job_inputs_are_refused(path: Path) -> None:
-    with pytest.raises(ValidationError):
-        JOB_INPUTS.validate_python(json.loads(path.read_text()))
+    assert_refused(JOB_INPUTS, path)
 
 
 def test_an_unknown_job_kind_is_refused() -> None:
-    value = json.loads((EXAMPLES / "ai_job" / "invalid" / "unknown_job_kind.json").read_text())
-    with pytest.raises(ValidationError):
-        AiJob.model_validate(value)
+    assert_refused(TypeAdapter(AiJob), EXAMPLES / "ai_job" / "invalid" / "unknown_job_kind.json")

@@ -8,40 +8,30 @@ TypeScript runtime checks in ``tests/tests/differential.rs``.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
 import handshake_job_model
-from conftest import REPO_ROOT, type_name
+from conftest import CorpusRecord, type_name, verdict_files
 
 RULES_BY_NAME = {rule.name: rule for rule in handshake_job_model.RULES}
 
 
-class RuleRecord(NamedTuple):
-    """One record of the rules corpus."""
+@dataclass(frozen=True)
+class RuleRecord(CorpusRecord):
+    """One record of the rules corpus: a corpus record that also names the rule of its folder."""
 
-    path: Path
     rule: str
-    root_type: str
-    expected_valid: bool
-
-    @property
-    def name(self) -> str:
-        return self.path.relative_to(REPO_ROOT).as_posix()
 
 
 def rule_records() -> list[RuleRecord]:
-    records = []
-    for path in sorted((REPO_ROOT / "tests/corpus_rules").glob("*/*/*.json")):
-        verdict = path.parent.name
-        if verdict in ("valid", "invalid"):
-            rule = path.parent.parent.name
-            root_type = path.name.split(".", 1)[0]
-            records.append(RuleRecord(path, rule, root_type, verdict == "valid"))
-    return records
+    return [
+        RuleRecord(path, path.name.split(".", 1)[0], valid, rule=path.parent.parent.name)
+        for path, valid in verdict_files("tests/corpus_rules")
+    ]
 
 
 RECORDS = rule_records()

@@ -3,13 +3,20 @@
 //! valid rows from the logical schema.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use handshake_codegen::sql::{Column, ColumnType, Dialect, TableSchema};
+use handshake_codegen::sql::{self, Column, ColumnType, Dialect, Schema, TableSchema};
+use handshake_codegen::{ExistingFile, migrations};
+use handshake_conformance::repo_root;
+use handshake_spec::model::Spec;
 use sqlx::migrate::Migrator;
 use std::collections::BTreeSet;
 
-use sqlx::{AssertSqlSafe, Connection, PgConnection, SqliteConnection};
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, Connection, FromRow, PgConnection, SqliteConnection};
+
+use handshake_conformance::pg;
 
 /// An open connection to one test database.
 pub enum Db {
@@ -27,6 +34,36 @@ impl Db {
                 .await
                 .expect("in-memory sqlite"),
         )
+    }
+
+    /// A new database of `dialect`: SQLite in memory, or a fresh Postgres database named after
+    /// `label`; `None` when Postgres is not configured outside CI (see `handshake_conformance::pg`).
+    pub async fn open(dialect: Dialect, label: &str) -> Option<TestDb> {
+        match dialect {
+            Dialect::Sqlite => Some(TestDb {
+                db: Db::sqlite().await,
+                _database: None,
+            }),
+            Dialect::Postgres => {
+                let database = pg::test_database(label).await?;
+                Some(TestDb {
+                    db: Db::Postgres(database.connect().await),
+                    _database: Some(database),
+                })
+            }
+        }
+    }
+
+    /// [`Db::open`], with the repository's committed migrations applied.
+    pub async fn open_migrated(dialect: Dialect, label: &str) -> Option<TestDb> {
+        let mut test_db = Db::open(dialect, label).await?;
+        let dir = repo_root().join("migrations").join(dialect.folder());
+        test_db
+            .db
+            .migrate(&dir)
+            .await
+            .unwrap_or_else(|e| panic!("the repository's migrations apply: {e}"));
+        Some(test_db)
     }
 
     /// Which dialect this is.
@@ -64,22 +101,53 @@ impl Db {
         .map_err(|e| e.to_string())
     }
 
+    /// Every row `sql` returns, decoded as `T` (a tuple); the error text is the database's message.
+    /// One method for both dialects, so a test reads rows without matching on the connection.
+    pub async fn fetch_rows<T>(&mut self, sql: &str) -> Result<Vec<T>, String>
+    where
+        T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        let sql = AssertSqlSafe(sql.to_string());
+        match self {
+            Db::Sqlite(conn) => sqlx::query_as(sql).fetch_all(&mut *conn).await,
+            Db::Postgres(conn) => sqlx::query_as(sql).fetch_all(&mut *conn).await,
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// The first column of every row `sql` returns (see [`Db::fetch_rows`]).
+    pub async fn fetch_column<T>(&mut self, sql: &str) -> Result<Vec<T>, String>
+    where
+        (T,): for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        let rows: Vec<(T,)> = self.fetch_rows(sql).await?;
+        Ok(rows.into_iter().map(|(value,)| value).collect())
+    }
+
+    /// Insert one row into `table`: every NOT NULL column with a valid literal, `overrides`
+    /// (column, SQL literal) winning (see [`insert_sql`]); the error text is the database's message.
+    pub async fn insert(
+        &mut self,
+        table: &TableSchema,
+        overrides: &[(&str, String)],
+    ) -> Result<(), String> {
+        let sql = insert_sql(self.dialect(), table, overrides);
+        self.execute(&sql).await
+    }
+
+    /// Assert `table` (or any `FROM` clause) holds `expected` rows; `context` says which check.
+    pub async fn assert_count(&mut self, table: &str, expected: i64, context: &str) {
+        let found = self.count(table).await;
+        assert_eq!(found, expected, "{context}: rows of {table}");
+    }
+
     /// `SELECT count(*) FROM <table>`.
     pub async fn count(&mut self, table: &str) -> i64 {
-        let sql = AssertSqlSafe(format!("SELECT count(*) FROM {table}"));
-        match self {
-            Db::Sqlite(conn) => {
-                sqlx::query_scalar::<_, i64>(sql)
-                    .fetch_one(&mut *conn)
-                    .await
-            }
-            Db::Postgres(conn) => {
-                sqlx::query_scalar::<_, i64>(sql)
-                    .fetch_one(&mut *conn)
-                    .await
-            }
-        }
-        .unwrap_or_else(|e| panic!("counting {table}: {e}"))
+        let counts: Vec<i64> = self
+            .fetch_column(&format!("SELECT count(*) FROM {table}"))
+            .await
+            .unwrap_or_else(|e| panic!("counting {table}: {e}"));
+        counts[0]
     }
 
     /// Columns of `table` as (name, NOT NULL), in table order; empty when the table does not exist.
@@ -136,6 +204,43 @@ impl Db {
             .expect("pg_index"),
         }
     }
+}
+
+/// An open test database and, for Postgres, the database it is in, dropped after the connection
+/// (fields drop in declaration order) so the scratch database goes away with the test.
+pub struct TestDb {
+    /// The connection.
+    pub db: Db,
+    _database: Option<pg::TestDatabase>,
+}
+
+/// One test for each dialect (named `$sqlite` and `$postgres`): the two `#[tokio::test]`s every
+/// database check needs, written once. A macro, because a function cannot declare tests.
+///
+/// - `test_each_dialect!(a, b => run)` awaits `run(dialect)`;
+/// - `test_each_dialect!(a, b, open => run)` opens a database with `open(dialect, label)` (e.g.
+///   [`Db::open_migrated`]; the label is the Postgres test's name) and awaits `run(&mut db)`,
+///   skipping when Postgres is not configured outside CI.
+#[macro_export]
+macro_rules! test_each_dialect {
+    ($sqlite:ident, $postgres:ident, $open:path => $run:path) => {
+        $crate::test_each_dialect!($sqlite, $postgres => (|dialect| async move {
+            if let Some(mut test_db) = $open(dialect, stringify!($postgres)).await {
+                $run(&mut test_db.db).await;
+            }
+        }));
+    };
+    ($sqlite:ident, $postgres:ident => $run:expr) => {
+        #[tokio::test(flavor = "current_thread")]
+        async fn $sqlite() {
+            $run(handshake_codegen::sql::Dialect::Sqlite).await;
+        }
+
+        #[tokio::test(flavor = "current_thread")]
+        async fn $postgres() {
+            $run(handshake_codegen::sql::Dialect::Postgres).await;
+        }
+    };
 }
 
 /// A valid SQL literal for a column: the first enum value, a fresh UUID, `{}` for JSON, and so on.
@@ -215,6 +320,85 @@ impl ScratchDir {
     }
 }
 
+impl ScratchDir {
+    /// The `migrations/<dialect>` folder of the files written here.
+    pub fn migrations(&self, dialect: Dialect) -> PathBuf {
+        self.0.join("migrations").join(dialect.folder())
+    }
+}
+
+/// The spec in `dir`, or a panic that shows why it does not load.
+pub fn load_spec(dir: &Path) -> Spec {
+    handshake_spec::load(dir).unwrap_or_else(|e| panic!("{} does not load:\n{e}", dir.display()))
+}
+
+/// `tests/migration_cases/<name>`.
+pub fn case_dir(name: &str) -> PathBuf {
+    repo_root().join("tests/migration_cases").join(name)
+}
+
+/// A migration case, `tests/migration_cases/<name>/{before,after}`, generated and written to disk:
+/// the `before` spec's migrations (0001), the `after` spec's on top of them (0001 + the pending
+/// ones), and the `after` spec's created fresh in one migration.
+pub struct MigrationCase {
+    /// The case's folder name.
+    pub name: String,
+    /// 0001 only.
+    pub before_dir: ScratchDir,
+    /// 0001 and the pending migration.
+    pub after_dir: ScratchDir,
+    /// The `after` spec in one migration.
+    pub fresh_dir: ScratchDir,
+    /// The `after` spec.
+    pub after_spec: Spec,
+    /// The `before` spec's logical schema.
+    pub before_schema: Schema,
+    /// The `after` spec's logical schema.
+    pub after_schema: Schema,
+    /// The files the `after` spec adds to the `before` spec's migrations.
+    pub pending: Vec<String>,
+}
+
+impl MigrationCase {
+    /// Generate and write the case's three migration folders.
+    pub fn load(name: &str) -> MigrationCase {
+        let before_spec = load_spec(&case_dir(name).join("before"));
+        let after_spec = load_spec(&case_dir(name).join("after"));
+        let committed = migrations::generate(&before_spec, &[]).expect("before generates");
+        let existing: Vec<ExistingFile> = committed
+            .files
+            .iter()
+            .map(|f| ExistingFile {
+                path: f.path.clone(),
+                contents: f.contents.clone(),
+            })
+            .collect();
+        let next = migrations::generate(&after_spec, &existing)
+            .unwrap_or_else(|e| panic!("{name}: after generates: {e}"));
+        let fresh = migrations::generate(&after_spec, &[]).expect("fresh generates");
+        let [before_dir, after_dir, fresh_dir] = [
+            ("before", &committed.files),
+            ("after", &next.files),
+            ("fresh", &fresh.files),
+        ]
+        .map(|(label, files)| {
+            let dir = ScratchDir::new(&format!("{name}-{label}"));
+            dir.write(files);
+            dir
+        });
+        MigrationCase {
+            name: name.to_string(),
+            before_dir,
+            after_dir,
+            fresh_dir,
+            before_schema: sql::schema(&before_spec).expect("before schema"),
+            after_schema: sql::schema(&after_spec).expect("after schema"),
+            after_spec,
+            pending: next.new_files,
+        }
+    }
+}
+
 impl Drop for ScratchDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -248,19 +432,10 @@ pub async fn schema_facts(db: &mut Db) -> BTreeSet<String> {
     };
     let mut facts = BTreeSet::new();
     for query in queries {
-        let found: Vec<String> = match db {
-            Db::Sqlite(conn) => {
-                sqlx::query_scalar(AssertSqlSafe(query.to_string()))
-                    .fetch_all(&mut *conn)
-                    .await
-            }
-            Db::Postgres(conn) => {
-                sqlx::query_scalar(AssertSqlSafe(query.to_string()))
-                    .fetch_all(&mut *conn)
-                    .await
-            }
-        }
-        .unwrap_or_else(|e| panic!("{query}: {e}"));
+        let found: Vec<String> = db
+            .fetch_column(query)
+            .await
+            .unwrap_or_else(|e| panic!("{query}: {e}"));
         facts.extend(found);
     }
     if let Db::Sqlite(conn) = db {
@@ -296,6 +471,31 @@ pub async fn schema_facts(db: &mut Db) -> BTreeSet<String> {
         }
     }
     facts
+}
+
+/// Apply the `replayed` migrations folder to one new database of `dialect` and the `fresh` one to
+/// another, and assert they hold the same schema (see [`assert_replay_equals_fresh`]); `what`
+/// names the comparison and the Postgres databases. Returns without checking when Postgres is not
+/// configured outside CI.
+pub async fn assert_replayed_folder_equals_fresh(
+    dialect: Dialect,
+    replayed: &Path,
+    fresh: &Path,
+    what: &str,
+) {
+    let Some(mut replayed_db) = Db::open(dialect, &format!("replayed_{what}")).await else {
+        return;
+    };
+    let mut fresh_db = Db::open(dialect, &format!("fresh_{what}"))
+        .await
+        .expect("configured above");
+    for (db, dir) in [(&mut replayed_db, replayed), (&mut fresh_db, fresh)] {
+        db.db
+            .migrate(dir)
+            .await
+            .unwrap_or_else(|e| panic!("{what} {dialect:?}: {e}"));
+    }
+    assert_replay_equals_fresh(&mut replayed_db.db, &mut fresh_db.db, what).await;
 }
 
 /// Assert two databases hold the same schema (see [`schema_facts`]); `what` names the comparison.
