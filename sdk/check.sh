@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SDK checks (CI calls this): type-check the TypeScript SDK with the pinned tsc, run the Python SDK's
-# pytest suite with the pinned pydantic in sdk/python/.venv and mypy --strict, test both hand-written
+# pytest suite with the pinned pydantic in sdk/python/.venv, ruff and mypy --strict, test both hand-written
 # rule interpreters on runtime_cases.json, then install each package the way a user
 # would (the npm pack tarball into a scratch project, the wheel into a fresh venv; both in a temp dir
 # removed on exit) and use it from there. Idempotent; runs from any directory; the only network it
@@ -100,6 +100,8 @@ if ! cmp -s requirements.txt "$stamp" 2>/dev/null; then
 fi
 echo "== python: pytest"
 .venv/bin/python -m pytest -q "$sdk/python/tests"
+echo "== python: ruff on the hand-written modules and tests (rules in pyproject.toml; generated/ excluded)"
+.venv/bin/python -m ruff check --no-cache --quiet .
 echo "== python: mypy --strict on the package (the hand-written _runtime and the generated modules that use it)"
 .venv/bin/python -m mypy --strict handshake_job_model
 echo "== python: mypy --strict on the golden outputs (tests/golden/*/expected/python), as subpackages beside the runtime"

@@ -30,14 +30,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 __all__ = [
     "CanonicalError",
-    "canonical_json",
     "canonical_hash",
-    "canonical_timestamp",
+    "canonical_json",
     "canonical_prompt_blocks",
+    "canonical_timestamp",
     "prompt_hash",
     "prompt_parts_hash",
 ]
@@ -158,7 +159,7 @@ def _write(value: Any, out: list[str]) -> None:
                 raise CanonicalError(f"object key {key!r} is not a string")
             entries.append((_nfc(key), key, item))
         entries.sort(key=lambda entry: entry[0])
-        for left, right in zip(entries, entries[1:]):
+        for left, right in pairwise(entries):
             if left[0] == right[0]:
                 raise CanonicalError(f"keys {left[1]!r} and {right[1]!r} are equal after NFC")
         out.append("{")

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO_ROOT
 
 import handshake_job_model
-from conftest import REPO_ROOT
 from handshake_job_model.canonical import (
     CanonicalError,
     canonical_hash,

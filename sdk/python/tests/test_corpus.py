@@ -7,11 +7,11 @@ also names any rule one target cannot express.
 from __future__ import annotations
 
 import pytest
+from conftest import CorpusRecord, corpus_records, type_name
 from pydantic import TypeAdapter, ValidationError
 
 import handshake_job_model
 from handshake_job_model.json_text import validate_json
-from conftest import CorpusRecord, corpus_records, type_name
 
 RECORDS = corpus_records()
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-from pydantic import ValidationError
-
 from conftest import load_golden
+from pydantic import ValidationError
 
 types = sys.modules[f"{load_golden('evolution').__name__}.types"]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from conftest import REPO_ROOT, load_golden
 
 GOLDENS = sorted(path for path in (REPO_ROOT / "tests/golden").glob("*/expected/python") if path.is_dir())

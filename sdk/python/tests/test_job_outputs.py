@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import assert_refused, assert_round_trips, example_files
 from pydantic import TypeAdapter
 
-from conftest import assert_refused, assert_round_trips, example_files
 from handshake_job_model import PROFILES, AiJob, JobOutputs
 
 JOB_OUTPUTS = TypeAdapter(JobOutputs)

@@ -12,9 +12,9 @@ import json
 import sys
 
 import pytest
+from conftest import REPO_ROOT, corpus_records, type_name
 from pydantic import TypeAdapter, ValidationError
 
-from conftest import REPO_ROOT, corpus_records, type_name
 from handshake_job_model import AiJob, PlannedOperation, generated, verdicts
 from handshake_job_model.json_text import MAX_NESTING_DEPTH, check_json_text, validate_json
 

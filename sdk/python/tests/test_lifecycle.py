@@ -7,6 +7,7 @@ import os
 from itertools import product
 
 import pytest
+from conftest import REPO_ROOT
 
 from handshake_job_model import (
     INITIAL,
@@ -18,7 +19,6 @@ from handshake_job_model import (
     can_transition,
     is_terminal,
 )
-from conftest import REPO_ROOT
 
 SCHEMA = REPO_ROOT / "schemas/job_state.schema.json"
 

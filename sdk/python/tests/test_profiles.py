@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, assert_refused, assert_round_trips, example_files
 from pydantic import TypeAdapter
 
-from conftest import EXAMPLES, assert_refused, assert_round_trips, example_files
 from handshake_job_model import (
     JOB_KIND_PROFILE,
     JOB_KIND_VALUES,

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from conftest import CorpusRecord, type_name, verdict_files
 from pydantic import TypeAdapter, ValidationError
 
 import handshake_job_model
-from conftest import CorpusRecord, type_name, verdict_files
 
 RULES_BY_NAME = {rule.name: rule for rule in handshake_job_model.RULES}
 
@@ -58,7 +58,8 @@ def test_rules_corpus_record_gets_its_verdict_and_code(record: RuleRecord) -> No
     adapter = _adapter(record)
     data = record.path.read_bytes()
     structure = adapter.validate_json(data, context={handshake_job_model.SKIP_RULES: True})
-    codes = {code for _, code in handshake_job_model.violations(adapter.dump_python(structure, mode="json"), type_name(record.root_type))}
+    dumped = adapter.dump_python(structure, mode="json")
+    codes = {code for _, code in handshake_job_model.violations(dumped, type_name(record.root_type))}
     rule = RULES_BY_NAME[record.rule]
     if record.expected_valid:
         adapter.validate_json(data)

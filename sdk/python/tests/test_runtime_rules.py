@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 import pytest
+from conftest import REPO_ROOT
 from pydantic import BaseModel, ValidationError, ValidationInfo, model_validator
 
-from conftest import REPO_ROOT
 from handshake_job_model._runtime.rules import ABSENT, SKIP_RULES, CrossFieldRule, RuleSet, holds, resolve
 
 CASES = json.loads((REPO_ROOT / "sdk/runtime_cases.json").read_text(encoding="utf-8"))

@@ -8,10 +8,10 @@ import re
 import uuid
 
 import pytest
+from conftest import REPO_ROOT
 from pydantic import ValidationError
 
 from handshake_job_model import AiJob, EntityRef, JobMetrics, PlannedOperationInsertBlock, StatusReason
-from conftest import REPO_ROOT
 
 REQUIRED_ONLY = REPO_ROOT / "tests/corpus/ai_job/valid/required_only.json"
 WIRE_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
@@ -63,7 +63,7 @@ def test_timestamps_must_be_aware_and_rfc3339() -> None:
     with pytest.raises(ValidationError, match="timezone-aware"):
         AiJob.model_validate({**record, "created_at": naive})
     aware = dt.datetime(2026, 11, 24, 3, 20, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-    assert AiJob.model_validate({**record, "created_at": aware}).created_at.tzinfo == dt.timezone.utc
+    assert AiJob.model_validate({**record, "created_at": aware}).created_at.tzinfo == dt.UTC
 
 
 def test_integers_are_read_by_value_like_every_target() -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import Any, NamedTuple, TypeAlias
 
 from pydantic import BaseModel, ValidationInfo
@@ -84,7 +85,7 @@ def resolve(value: Any, path: Path) -> Any:
             continue
         value = value.get(step["key"]) if isinstance(value, dict) else None
         if value is None:
-            value = step["fallback"] if "fallback" in step else ABSENT
+            value = step.get("fallback", ABSENT)
         if value is ABSENT:
             return ABSENT
     return value
@@ -97,7 +98,7 @@ def equal(left: Any, right: Any) -> bool:
     if isinstance(left, (int, float)) and isinstance(right, (int, float)):
         return left == right
     if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(equal(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(equal(a, b) for a, b in zip(left, right, strict=True))
     if isinstance(left, dict) and isinstance(right, dict):
         return left.keys() == right.keys() and all(equal(left[k], right[k]) for k in left)
     return type(left) is type(right) and bool(left == right)
@@ -254,7 +255,7 @@ def _all_equal(found: Any, key: Path) -> bool:
     keys = [resolve(item, key) for item in found]
     return all(
         (a is ABSENT and b is ABSENT) or (a is not ABSENT and b is not ABSENT and equal(a, b))
-        for a, b in zip(keys, keys[1:])
+        for a, b in pairwise(keys)
     )
 
 
@@ -316,7 +317,7 @@ def holds(condition: Condition, value: Any, root: Any = ABSENT) -> bool:
     if operator == "sorted_by":
         if found is ABSENT:
             return True
-        return isinstance(found, list) and all(_in_order(a, b, condition["keys"]) for a, b in zip(found, found[1:]))
+        return isinstance(found, list) and all(_in_order(a, b, condition["keys"]) for a, b in pairwise(found))
     if operator == "hash_of":
         if found is ABSENT:
             return True

@@ -68,13 +68,13 @@ def _timestamp_input(value: object) -> _dt.datetime:
 def _timestamp_utc(value: _dt.datetime) -> _dt.datetime:
     # The instant must be writable as YYYY-MM-DDThh:mm:ss.ffffffZ: years 0001-9999 in UTC, as in Rust.
     try:
-        return value.astimezone(_dt.timezone.utc)
+        return value.astimezone(_dt.UTC)
     except OverflowError:
         raise ValueError("the instant in UTC falls outside years 0001-9999") from None
 
 
 def _timestamp_text(value: _dt.datetime) -> str:
-    value = value.astimezone(_dt.timezone.utc)
+    value = value.astimezone(_dt.UTC)
     return (
         f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
         f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}Z"

@@ -47,4 +47,7 @@ for failure in failures:
     print(f"FAIL {failure}", file=sys.stderr)
 if failures:
     sys.exit(1)
-print(f"ok: AiJob from the installed handshake-job-model {__version__} (valid accepted, invalid refused, repeated key refused)")
+print(
+    f"ok: AiJob from the installed handshake-job-model {__version__}"
+    " (valid accepted, invalid refused, repeated key refused)"
+)
