@@ -455,19 +455,13 @@ fn lifecycle_section(out: &mut String, pages: &Pages, lifecycle: &Lifecycle) {
             TransitionOrigin::Diagram => "diagram",
             TransitionOrigin::Text => "text",
         };
-        let decided = transition
-            .meta
-            .decision
-            .as_deref()
-            .map(|d| format!(" **Decision:** {}", cell(d)))
-            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| `{}` | `{}` | {origin} | {} | {}{decided} |",
+            "| `{}` | `{}` | {origin} | {} | {} |",
             transition.from,
             transition.to,
             transition.meta.clause,
-            cell(&transition.meta.description)
+            description_cell(&transition.meta)
         );
     }
     out.push_str("\n### Rejected diagram edges\n\n");
@@ -504,20 +498,14 @@ fn error_table(out: &mut String, errors: &[ErrorDef]) {
         "| code | name | message | clause | description |\n| --- | --- | --- | --- | --- |\n",
     );
     for error in errors {
-        let decided = error
-            .meta
-            .decision
-            .as_deref()
-            .map(|d| format!(" **Decision:** {}", cell(d)))
-            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| `{}` | `{}` | `{}` | {} | {}{decided} |",
+            "| `{}` | `{}` | `{}` | {} | {} |",
             error.code,
             error.name,
             error.message.replace('|', "\\|"),
             error.meta.clause,
-            cell(&error.meta.description)
+            description_cell(&error.meta)
         );
     }
 }
@@ -544,6 +532,26 @@ fn anchor(name: &str) -> String {
 /// Text safe inside a Markdown table cell: one line, `|` escaped.
 fn cell(text: &str) -> String {
     one_line(text).replace('|', "\\|")
+}
+
+/// The description cell of a table row with the spec's decision, if any, after it: a reader of
+/// the row needs both to see why it is as it is.
+fn description_cell(meta: &Meta) -> String {
+    let mut text = cell(&meta.description);
+    if let Some(decision) = &meta.decision {
+        let _ = write!(text, " **Decision:** {}", cell(decision));
+    }
+    text
+}
+
+/// `text` on one line with the spec's decision, if any, after it; for cells that explain a row
+/// with something other than its description (a guard's reason, a status's meaning).
+fn with_decision(text: &str, meta: &Meta) -> String {
+    let mut text = one_line(text);
+    if let Some(decision) = &meta.decision {
+        let _ = write!(text, " **Decision:** {}", one_line(decision));
+    }
+    text
 }
 
 fn one_line(text: &str) -> String {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use handshake_spec::model::Spec;
 
-use super::{cell, one_line};
+use super::{cell, with_decision};
 
 /// The out-of-scope table of `index.md`; nothing when the spec lists no such guard.
 pub(super) fn index_out_of_scope(out: &mut String, spec: &Spec) {
@@ -18,17 +18,13 @@ pub(super) fn index_out_of_scope(out: &mut String, spec: &Spec) {
          | guard | clause | what it guards | why records cannot decide it |\n| --- | --- | --- | --- |\n",
     );
     for guard in &spec.out_of_scope {
-        let mut why = one_line(&guard.reason);
-        if let Some(decision) = &guard.meta.decision {
-            let _ = write!(why, " **Decision:** {}", one_line(decision));
-        }
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} |",
             guard.name,
             guard.meta.clause,
             cell(&guard.meta.description),
-            cell(&why)
+            cell(&with_decision(&guard.reason, &guard.meta))
         );
     }
 }

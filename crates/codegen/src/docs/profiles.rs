@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use handshake_spec::model::Spec;
 
-use super::{Pages, cell, one_line};
+use super::{Pages, cell, one_line, with_decision};
 
 /// The profiles declared in `file`; nothing when it declares none.
 pub(super) fn profiles_section(out: &mut String, spec: &Spec, pages: &Pages, file: &str) {
@@ -81,17 +81,13 @@ pub(super) fn profiles_section(out: &mut String, spec: &Spec, pages: &Pages, fil
                  | status | lifecycle state | clause | meaning |\n| --- | --- | --- | --- |\n",
             );
             for mapping in &profile.statuses {
-                let mut meaning = one_line(&mapping.meta.description);
-                if let Some(decision) = &mapping.meta.decision {
-                    let _ = write!(meaning, " **Decision:** {}", one_line(decision));
-                }
                 let _ = writeln!(
                     out,
                     "| `{}` | `{}` | {} | {} |",
                     mapping.status,
                     mapping.state,
                     mapping.meta.clause,
-                    cell(&meaning)
+                    cell(&with_decision(&mapping.meta.description, &mapping.meta))
                 );
             }
         }
