@@ -672,65 +672,49 @@ impl TableSchema {
     fn from_json(value: &Value) -> Result<TableSchema, String> {
         let name = string(value, "name")?;
         let context = |e: String| format!("table {name}: {e}");
-        let columns = array(value, "columns")
-            .map_err(context)?
-            .iter()
-            .map(|c| {
-                let ty_name = string(c, "type")?;
-                Ok(Column {
-                    name: string(c, "name")?,
-                    ty: ColumnType::from_spelling(&ty_name)
-                        .ok_or_else(|| format!("unknown column type {ty_name:?}"))?,
-                    nullable: boolean(c, "nullable")?,
-                    enum_values: match c.get("enum") {
-                        None => None,
-                        Some(_) => Some(strings(c, "enum")?),
-                    },
-                })
+        let columns = each(value, "columns", |c| {
+            let ty_name = string(c, "type")?;
+            Ok(Column {
+                name: string(c, "name")?,
+                ty: ColumnType::from_spelling(&ty_name)
+                    .ok_or_else(|| format!("unknown column type {ty_name:?}"))?,
+                nullable: boolean(c, "nullable")?,
+                enum_values: match c.get("enum") {
+                    None => None,
+                    Some(_) => Some(strings(c, "enum")?),
+                },
             })
-            .collect::<Result<Vec<_>, String>>()
-            .map_err(context)?;
-        let foreign_keys = array(value, "foreign_keys")
-            .map_err(context)?
-            .iter()
-            .map(|fk| {
-                Ok(ForeignKeySchema {
-                    columns: strings(fk, "columns")?,
-                    references_table: string(fk, "references_table")?,
-                    references_columns: strings(fk, "references_columns")?,
-                    on_delete_cascade: boolean(fk, "on_delete_cascade")?,
-                })
+        })
+        .map_err(context)?;
+        let foreign_keys = each(value, "foreign_keys", |fk| {
+            Ok(ForeignKeySchema {
+                columns: strings(fk, "columns")?,
+                references_table: string(fk, "references_table")?,
+                references_columns: strings(fk, "references_columns")?,
+                on_delete_cascade: boolean(fk, "on_delete_cascade")?,
             })
-            .collect::<Result<Vec<_>, String>>()
-            .map_err(context)?;
-        let indexes = array(value, "indexes")
-            .map_err(context)?
-            .iter()
-            .map(|i| {
-                Ok(IndexSchema {
-                    name: string(i, "name")?,
-                    columns: strings(i, "columns")?,
-                    unique: boolean(i, "unique")?,
-                })
+        })
+        .map_err(context)?;
+        let indexes = each(value, "indexes", |i| {
+            Ok(IndexSchema {
+                name: string(i, "name")?,
+                columns: strings(i, "columns")?,
+                unique: boolean(i, "unique")?,
             })
-            .collect::<Result<Vec<_>, String>>()
-            .map_err(context)?;
+        })
+        .map_err(context)?;
         let checks = match value.get("checks") {
             None => Vec::new(),
-            Some(_) => array(value, "checks")
-                .map_err(context)?
-                .iter()
-                .map(|c| {
-                    Ok(rules::RuleCheck {
-                        name: string(c, "name")?,
-                        rule: string(c, "rule")?,
-                        code: string(c, "code")?,
-                        sqlite: string(c, "sqlite")?,
-                        postgres: string(c, "postgres")?,
-                    })
+            Some(_) => each(value, "checks", |c| {
+                Ok(rules::RuleCheck {
+                    name: string(c, "name")?,
+                    rule: string(c, "rule")?,
+                    code: string(c, "code")?,
+                    sqlite: string(c, "sqlite")?,
+                    postgres: string(c, "postgres")?,
                 })
-                .collect::<Result<Vec<_>, String>>()
-                .map_err(context)?,
+            })
+            .map_err(context)?,
         };
         let unchecked_rules = match value.get("unchecked_rules") {
             None => Vec::new(),
@@ -748,6 +732,15 @@ impl TableSchema {
             name,
         })
     }
+}
+
+/// Each element of the array under `key`, read by `parse`; the first failure stops the read.
+fn each<T>(
+    value: &Value,
+    key: &str,
+    parse: impl Fn(&Value) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    array(value, key)?.iter().map(parse).collect()
 }
 
 fn field<'v>(value: &'v Value, key: &str) -> Result<&'v Value, String> {
