@@ -7,7 +7,7 @@
 //! Emitted only when the spec declares profiles; the kind-bound parts only when `JobKind` is an
 //! enum (the loader then guarantees every value is bound to exactly one profile).
 
-use handshake_spec::model::{Profile, TypeKind, TypeRef};
+use handshake_spec::model::{Meta, Profile, TypeKind, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -19,6 +19,23 @@ use crate::ir::Ir;
 const JOB_KIND: &str = "JobKind";
 /// The union of operations each profile claims variants of.
 const PLANNED_OPERATION: &str = "PlannedOperation";
+
+/// The `ProfileDef` constant of the profile that `claims` an item (a job kind, an operation);
+/// the error names the item at `meta`, since the loader should have refused an unclaimed one.
+fn owner_constant(
+    ir: &Ir<'_>,
+    claims: impl Fn(&Profile) -> bool,
+    meta: &Meta,
+    unclaimed: impl FnOnce() -> String,
+) -> Result<proc_macro2::Ident, CodegenError> {
+    let owner = ir
+        .spec
+        .profiles
+        .iter()
+        .find(|p| claims(p))
+        .ok_or_else(|| unsupported(&meta.location.to_string(), unclaimed()))?;
+    Ok(format_ident!("{}", owner.name.to_uppercase()))
+}
 
 /// The whole `profiles.rs` module; `None` when the spec has no profiles.
 pub(super) fn module(ir: &Ir<'_>) -> Result<Option<TokenStream>, CodegenError> {
@@ -63,19 +80,13 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<Option<TokenStream>, CodegenError> {
         Some((kind_def, values)) => {
             let mut arms = Vec::new();
             for value in values.iter() {
-                let owner = ir
-                    .spec
-                    .profiles
-                    .iter()
-                    .find(|p| p.job_kinds.contains(&value.name))
-                    .ok_or_else(|| {
-                        unsupported(
-                            &value.meta.location.to_string(),
-                            format!("job kind `{}` is bound to no profile", value.name),
-                        )
-                    })?;
+                let constant = owner_constant(
+                    ir,
+                    |p| p.job_kinds.contains(&value.name),
+                    &value.meta,
+                    || format!("job kind `{}` is bound to no profile", value.name),
+                )?;
                 let variant = variant_ident(&value.name, &value.meta)?;
-                let constant = format_ident!("{}", owner.name.to_uppercase());
                 arms.push(quote! { Self::#variant => &#constant });
             }
             let _ = kind_def;
@@ -181,19 +192,13 @@ fn operation_registry(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     let name = ident(&def.name, &def.meta)?;
     let mut arms = Vec::new();
     for variant in &union.variants {
-        let owner = ir
-            .spec
-            .profiles
-            .iter()
-            .find(|p| p.operations.contains(&variant.name))
-            .ok_or_else(|| {
-                unsupported(
-                    &variant.meta.location.to_string(),
-                    format!("operation `{}` is claimed by no profile", variant.name),
-                )
-            })?;
+        let constant = owner_constant(
+            ir,
+            |p| p.operations.contains(&variant.name),
+            &variant.meta,
+            || format!("operation `{}` is claimed by no profile", variant.name),
+        )?;
         let variant_name = variant_ident(&variant.name, &variant.meta)?;
-        let constant = format_ident!("{}", owner.name.to_uppercase());
         arms.push(quote! { Self::#variant_name { .. } => &#constant });
     }
     Ok(quote! {
