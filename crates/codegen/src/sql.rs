@@ -25,7 +25,7 @@ pub mod ddl;
 pub mod rules;
 
 use handshake_spec::model::{
-    Field, FieldStorage, Primitive, Record, Spec, Table, TypeKind, TypeRef,
+    Field, FieldStorage, Index, Primitive, Record, Spec, Table, TypeKind, TypeRef,
 };
 use serde_json::{Map, Value, json};
 
@@ -147,6 +147,17 @@ pub struct IndexSchema {
     pub columns: Vec<String>,
     /// Whether it is UNIQUE.
     pub unique: bool,
+}
+
+/// A main table and a child table declare their indexes the same way, so one conversion serves both.
+impl From<&Index> for IndexSchema {
+    fn from(index: &Index) -> Self {
+        IndexSchema {
+            name: index.name.clone(),
+            columns: index.columns.clone(),
+            unique: index.unique,
+        }
+    }
 }
 
 /// One table.
@@ -296,15 +307,7 @@ fn stored_record_tables(
         columns,
         primary_key: table.primary_key.clone(),
         foreign_keys,
-        indexes: table
-            .indexes
-            .iter()
-            .map(|i| IndexSchema {
-                name: i.name.clone(),
-                columns: i.columns.clone(),
-                unique: i.unique,
-            })
-            .collect(),
+        indexes: table.indexes.iter().map(IndexSchema::from).collect(),
         append_only: table.append_only,
         checks,
         unchecked_rules,
@@ -379,15 +382,7 @@ fn stored_record_tables(
                 references_columns: main.primary_key.clone(),
                 on_delete_cascade: true,
             }],
-            indexes: child
-                .indexes
-                .iter()
-                .map(|i| IndexSchema {
-                    name: i.name.clone(),
-                    columns: i.columns.clone(),
-                    unique: i.unique,
-                })
-                .collect(),
+            indexes: child.indexes.iter().map(IndexSchema::from).collect(),
             append_only: main.append_only,
             checks: Vec::new(),
             unchecked_rules: Vec::new(),
@@ -672,49 +667,12 @@ impl TableSchema {
     fn from_json(value: &Value) -> Result<TableSchema, String> {
         let name = string(value, "name")?;
         let context = |e: String| format!("table {name}: {e}");
-        let columns = each(value, "columns", |c| {
-            let ty_name = string(c, "type")?;
-            Ok(Column {
-                name: string(c, "name")?,
-                ty: ColumnType::from_spelling(&ty_name)
-                    .ok_or_else(|| format!("unknown column type {ty_name:?}"))?,
-                nullable: boolean(c, "nullable")?,
-                enum_values: match c.get("enum") {
-                    None => None,
-                    Some(_) => Some(strings(c, "enum")?),
-                },
-            })
-        })
-        .map_err(context)?;
-        let foreign_keys = each(value, "foreign_keys", |fk| {
-            Ok(ForeignKeySchema {
-                columns: strings(fk, "columns")?,
-                references_table: string(fk, "references_table")?,
-                references_columns: strings(fk, "references_columns")?,
-                on_delete_cascade: boolean(fk, "on_delete_cascade")?,
-            })
-        })
-        .map_err(context)?;
-        let indexes = each(value, "indexes", |i| {
-            Ok(IndexSchema {
-                name: string(i, "name")?,
-                columns: strings(i, "columns")?,
-                unique: boolean(i, "unique")?,
-            })
-        })
-        .map_err(context)?;
+        let columns = each(value, "columns", column_from_json).map_err(context)?;
+        let foreign_keys = each(value, "foreign_keys", foreign_key_from_json).map_err(context)?;
+        let indexes = each(value, "indexes", index_from_json).map_err(context)?;
         let checks = match value.get("checks") {
             None => Vec::new(),
-            Some(_) => each(value, "checks", |c| {
-                Ok(rules::RuleCheck {
-                    name: string(c, "name")?,
-                    rule: string(c, "rule")?,
-                    code: string(c, "code")?,
-                    sqlite: string(c, "sqlite")?,
-                    postgres: string(c, "postgres")?,
-                })
-            })
-            .map_err(context)?,
+            Some(_) => each(value, "checks", check_from_json).map_err(context)?,
         };
         let unchecked_rules = match value.get("unchecked_rules") {
             None => Vec::new(),
@@ -732,6 +690,47 @@ impl TableSchema {
             name,
         })
     }
+}
+
+fn column_from_json(c: &Value) -> Result<Column, String> {
+    let ty_name = string(c, "type")?;
+    Ok(Column {
+        name: string(c, "name")?,
+        ty: ColumnType::from_spelling(&ty_name)
+            .ok_or_else(|| format!("unknown column type {ty_name:?}"))?,
+        nullable: boolean(c, "nullable")?,
+        enum_values: match c.get("enum") {
+            None => None,
+            Some(_) => Some(strings(c, "enum")?),
+        },
+    })
+}
+
+fn foreign_key_from_json(fk: &Value) -> Result<ForeignKeySchema, String> {
+    Ok(ForeignKeySchema {
+        columns: strings(fk, "columns")?,
+        references_table: string(fk, "references_table")?,
+        references_columns: strings(fk, "references_columns")?,
+        on_delete_cascade: boolean(fk, "on_delete_cascade")?,
+    })
+}
+
+fn index_from_json(i: &Value) -> Result<IndexSchema, String> {
+    Ok(IndexSchema {
+        name: string(i, "name")?,
+        columns: strings(i, "columns")?,
+        unique: boolean(i, "unique")?,
+    })
+}
+
+fn check_from_json(c: &Value) -> Result<rules::RuleCheck, String> {
+    Ok(rules::RuleCheck {
+        name: string(c, "name")?,
+        rule: string(c, "rule")?,
+        code: string(c, "code")?,
+        sqlite: string(c, "sqlite")?,
+        postgres: string(c, "postgres")?,
+    })
 }
 
 /// Each element of the array under `key`, read by `parse`; the first failure stops the read.
@@ -789,7 +788,8 @@ mod tests {
         handshake_spec::load(&dir).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn task_field<'s>(spec: &'s mut Spec, name: &str) -> &'s mut Field {
+    /// The `Task` record of the case spec, the one the tests below alter.
+    fn task_record(spec: &mut Spec) -> &mut Record {
         let task: &mut TypeDef = spec
             .types
             .iter_mut()
@@ -799,6 +799,10 @@ mod tests {
             panic!("Task is a record")
         };
         record
+    }
+
+    fn task_field<'s>(spec: &'s mut Spec, name: &str) -> &'s mut Field {
+        task_record(spec)
             .fields
             .iter_mut()
             .find(|f| f.name == name)
@@ -806,15 +810,7 @@ mod tests {
     }
 
     fn task_table(spec: &mut Spec) -> &mut Table {
-        let task = spec
-            .types
-            .iter_mut()
-            .find(|t| t.name == "Task")
-            .expect("Task");
-        let TypeKind::Record(record) = &mut task.kind else {
-            panic!("Task is a record")
-        };
-        record.table.as_mut().expect("Task has a table")
+        task_record(spec).table.as_mut().expect("Task has a table")
     }
 
     fn refusal(spec: &Spec) -> String {
