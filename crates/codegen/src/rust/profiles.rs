@@ -20,20 +20,35 @@ const JOB_KIND: &str = "JobKind";
 /// The union of operations each profile claims variants of.
 const PLANNED_OPERATION: &str = "PlannedOperation";
 
-/// The `ProfileDef` constant of the profile that `claims` an item (a job kind, an operation);
-/// the error names the item at `meta`, since the loader should have refused an unclaimed one.
+/// What a profile claims by name: a job kind (`job_kinds:`) or an operation (`operations:`).
+#[derive(Clone, Copy)]
+enum Claimed<'a> {
+    JobKind(&'a String),
+    Operation(&'a String),
+}
+
+/// The `ProfileDef` constant of the profile that claims `item`; the error names the item at
+/// `meta`, since the loader should have refused an unclaimed one.
 fn owner_constant(
     ir: &Ir<'_>,
-    claims: impl Fn(&Profile) -> bool,
+    item: Claimed<'_>,
     meta: &Meta,
-    unclaimed: impl FnOnce() -> String,
 ) -> Result<proc_macro2::Ident, CodegenError> {
     let owner = ir
         .spec
         .profiles
         .iter()
-        .find(|p| claims(p))
-        .ok_or_else(|| unsupported(&meta.location.to_string(), unclaimed()))?;
+        .find(|p| match item {
+            Claimed::JobKind(name) => p.job_kinds.contains(name),
+            Claimed::Operation(name) => p.operations.contains(name),
+        })
+        .ok_or_else(|| {
+            let detail = match item {
+                Claimed::JobKind(name) => format!("job kind `{name}` is bound to no profile"),
+                Claimed::Operation(name) => format!("operation `{name}` is claimed by no profile"),
+            };
+            unsupported(&meta.location.to_string(), detail)
+        })?;
     Ok(format_ident!("{}", owner.name.to_uppercase()))
 }
 
@@ -80,12 +95,7 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<Option<TokenStream>, CodegenError> {
         Some((kind_def, values)) => {
             let mut arms = Vec::new();
             for value in values.iter() {
-                let constant = owner_constant(
-                    ir,
-                    |p| p.job_kinds.contains(&value.name),
-                    &value.meta,
-                    || format!("job kind `{}` is bound to no profile", value.name),
-                )?;
+                let constant = owner_constant(ir, Claimed::JobKind(&value.name), &value.meta)?;
                 let variant = variant_ident(&value.name, &value.meta)?;
                 arms.push(quote! { Self::#variant => &#constant });
             }
@@ -192,12 +202,7 @@ fn operation_registry(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     let name = ident(&def.name, &def.meta)?;
     let mut arms = Vec::new();
     for variant in &union.variants {
-        let constant = owner_constant(
-            ir,
-            |p| p.operations.contains(&variant.name),
-            &variant.meta,
-            || format!("operation `{}` is claimed by no profile", variant.name),
-        )?;
+        let constant = owner_constant(ir, Claimed::Operation(&variant.name), &variant.meta)?;
         let variant_name = variant_ident(&variant.name, &variant.meta)?;
         arms.push(quote! { Self::#variant_name { .. } => &#constant });
     }
