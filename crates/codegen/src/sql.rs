@@ -27,7 +27,7 @@ pub mod rules;
 use handshake_spec::model::{
     Field, FieldStorage, Index, Primitive, Record, Spec, Table, TypeKind, TypeRef,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::CodegenError;
 use crate::ir::{Ir, TypeId};
@@ -591,77 +591,66 @@ impl Schema {
 
 impl TableSchema {
     fn to_json(&self) -> Value {
-        let mut map = Map::new();
-        map.insert("name".into(), json!(self.name));
-        map.insert("source".into(), json!(self.source));
-        map.insert(
-            "columns".into(),
-            Value::Array(
-                self.columns
-                    .iter()
-                    .map(|c| {
-                        let mut column = Map::new();
-                        column.insert("name".into(), json!(c.name));
-                        column.insert("type".into(), json!(c.ty.spelling()));
-                        column.insert("nullable".into(), json!(c.nullable));
-                        if let Some(values) = &c.enum_values {
-                            column.insert("enum".into(), json!(values));
-                        }
-                        Value::Object(column)
-                    })
-                    .collect(),
-            ),
-        );
-        map.insert("primary_key".into(), json!(self.primary_key));
-        map.insert(
-            "foreign_keys".into(),
-            Value::Array(
-                self.foreign_keys
-                    .iter()
-                    .map(|fk| {
-                        json!({
-                            "columns": fk.columns,
-                            "references_table": fk.references_table,
-                            "references_columns": fk.references_columns,
-                            "on_delete_cascade": fk.on_delete_cascade,
-                        })
-                    })
-                    .collect(),
-            ),
-        );
-        map.insert(
-            "indexes".into(),
-            Value::Array(
-                self.indexes
-                    .iter()
-                    .map(|i| json!({ "name": i.name, "columns": i.columns, "unique": i.unique }))
-                    .collect(),
-            ),
-        );
-        map.insert("append_only".into(), json!(self.append_only));
+        let columns: Vec<Value> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let mut column =
+                    json!({ "name": c.name, "type": c.ty.spelling(), "nullable": c.nullable });
+                if let Some(values) = &c.enum_values {
+                    column["enum"] = json!(values);
+                }
+                column
+            })
+            .collect();
+        let foreign_keys: Vec<Value> = self
+            .foreign_keys
+            .iter()
+            .map(|fk| {
+                json!({
+                    "columns": fk.columns,
+                    "references_table": fk.references_table,
+                    "references_columns": fk.references_columns,
+                    "on_delete_cascade": fk.on_delete_cascade,
+                })
+            })
+            .collect();
+        let indexes: Vec<Value> = self
+            .indexes
+            .iter()
+            .map(|i| json!({ "name": i.name, "columns": i.columns, "unique": i.unique }))
+            .collect();
+        // Keys in this order on disk (serde_json keeps insertion order here); the optional
+        // lists come last and only when non-empty (`from_json` reads their absence as empty).
+        let mut table = json!({
+            "name": self.name,
+            "source": self.source,
+            "columns": columns,
+            "primary_key": self.primary_key,
+            "foreign_keys": foreign_keys,
+            "indexes": indexes,
+            "append_only": self.append_only,
+        });
         if !self.checks.is_empty() {
-            map.insert(
-                "checks".into(),
-                Value::Array(
-                    self.checks
-                        .iter()
-                        .map(|c| {
-                            json!({
-                                "name": c.name,
-                                "rule": c.rule,
-                                "code": c.code,
-                                "sqlite": c.sqlite,
-                                "postgres": c.postgres,
-                            })
-                        })
-                        .collect(),
-                ),
-            );
+            let checks: Vec<Value> = self
+                .checks
+                .iter()
+                .map(|c| {
+                    json!({
+                        "name": c.name,
+                        "rule": c.rule,
+                        "code": c.code,
+                        "sqlite": c.sqlite,
+                        "postgres": c.postgres,
+                    })
+                })
+                .collect();
+            table["checks"] = json!(checks);
         }
         if !self.unchecked_rules.is_empty() {
-            map.insert("unchecked_rules".into(), json!(self.unchecked_rules));
+            table["unchecked_rules"] = json!(self.unchecked_rules);
         }
-        Value::Object(map)
+        table
     }
 
     fn from_json(value: &Value) -> Result<TableSchema, String> {
