@@ -155,13 +155,14 @@ fn index_page(spec: &Spec, pages: &Pages) -> String {
         "\n## Types\n\n| type | kind | clause | description |\n| --- | --- | --- | --- |\n",
     );
     for ty in &spec.types {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} |",
-            pages.link(&ty.name),
-            kind_name(ty),
-            ty.meta.clause,
-            cell(&ty.meta.description)
+        row(
+            &mut out,
+            [
+                &pages.link(&ty.name),
+                &kind_name(ty),
+                &ty.meta.clause,
+                &cell(&ty.meta.description),
+            ],
         );
     }
     let lifecycle = &spec.lifecycle;
@@ -331,12 +332,7 @@ fn enum_table<'a>(out: &mut String, values: impl Iterator<Item = (&'a String, &'
     out.push_str("\n| value | clause | description |\n| --- | --- | --- |\n");
     let mut decided = Vec::new();
     for (name, meta) in values {
-        let _ = writeln!(
-            out,
-            "| `{name}` | {} | {} |",
-            meta.clause,
-            cell(&meta.description)
-        );
+        row(out, [&code(name), &meta.clause, &cell(&meta.description)]);
         if let Some(decision) = &meta.decision {
             decided.push((name, decision));
         }
@@ -361,14 +357,15 @@ fn field_table(out: &mut String, pages: &Pages, fields: &[Field]) {
         } else {
             ""
         };
-        let _ = writeln!(
+        row(
             out,
-            "| `{}` | {} | {} | {} | {}{decided} |",
-            field.name,
-            type_text(pages, &field.ty),
-            cell(&required),
-            field.meta.clause,
-            cell(&field.meta.description)
+            [
+                &code(&field.name),
+                &type_text(pages, &field.ty),
+                &cell(&required),
+                &field.meta.clause,
+                &format!("{}{decided}", cell(&field.meta.description)),
+            ],
         );
     }
 }
@@ -440,13 +437,14 @@ fn lifecycle_section(out: &mut String, pages: &Pages, lifecycle: &Lifecycle) {
         "\n### States\n\n| state | terminal | clause | description |\n| --- | --- | --- | --- |\n",
     );
     for state in &lifecycle.states {
-        let _ = writeln!(
+        row(
             out,
-            "| `{}` | {} | {} | {} |",
-            state.name,
-            if state.terminal { "yes" } else { "no" },
-            state.meta.clause,
-            cell(&state.meta.description)
+            [
+                &code(&state.name),
+                &if state.terminal { "yes" } else { "no" },
+                &state.meta.clause,
+                &cell(&state.meta.description),
+            ],
         );
     }
     out.push_str("\n### Allowed transitions\n\n| from | to | origin | clause | description |\n| --- | --- | --- | --- | --- |\n");
@@ -455,19 +453,15 @@ fn lifecycle_section(out: &mut String, pages: &Pages, lifecycle: &Lifecycle) {
             TransitionOrigin::Diagram => "diagram",
             TransitionOrigin::Text => "text",
         };
-        let decided = transition
-            .meta
-            .decision
-            .as_deref()
-            .map(|d| format!(" **Decision:** {}", cell(d)))
-            .unwrap_or_default();
-        let _ = writeln!(
+        row(
             out,
-            "| `{}` | `{}` | {origin} | {} | {}{decided} |",
-            transition.from,
-            transition.to,
-            transition.meta.clause,
-            cell(&transition.meta.description)
+            [
+                &code(&transition.from),
+                &code(&transition.to),
+                &origin,
+                &transition.meta.clause,
+                &description_cell(&transition.meta),
+            ],
         );
     }
     out.push_str("\n### Rejected diagram edges\n\n");
@@ -477,19 +471,16 @@ fn lifecycle_section(out: &mut String, pages: &Pages, lifecycle: &Lifecycle) {
         out.push_str("Drawn in the spec's diagram but refused, with the reason.\n\n");
         out.push_str("| from | to | clause | reason |\n| --- | --- | --- | --- |\n");
         for rejected in &lifecycle.rejected {
-            let _ = writeln!(
+            let meta = &rejected.meta;
+            let reason = meta.decision.as_deref().unwrap_or(&meta.description);
+            row(
                 out,
-                "| `{}` | `{}` | {} | {} |",
-                rejected.from,
-                rejected.to,
-                rejected.meta.clause,
-                cell(
-                    rejected
-                        .meta
-                        .decision
-                        .as_deref()
-                        .unwrap_or(&rejected.meta.description)
-                )
+                [
+                    &code(&rejected.from),
+                    &code(&rejected.to),
+                    &meta.clause,
+                    &cell(reason),
+                ],
             );
         }
     }
@@ -504,20 +495,15 @@ fn error_table(out: &mut String, errors: &[ErrorDef]) {
         "| code | name | message | clause | description |\n| --- | --- | --- | --- | --- |\n",
     );
     for error in errors {
-        let decided = error
-            .meta
-            .decision
-            .as_deref()
-            .map(|d| format!(" **Decision:** {}", cell(d)))
-            .unwrap_or_default();
-        let _ = writeln!(
+        row(
             out,
-            "| `{}` | `{}` | `{}` | {} | {}{decided} |",
-            error.code,
-            error.name,
-            error.message.replace('|', "\\|"),
-            error.meta.clause,
-            cell(&error.meta.description)
+            [
+                &code(&error.code),
+                &code(&error.name),
+                &code(&error.message.replace('|', "\\|")),
+                &error.meta.clause,
+                &description_cell(&error.meta),
+            ],
         );
     }
 }
@@ -544,6 +530,39 @@ fn anchor(name: &str) -> String {
 /// Text safe inside a Markdown table cell: one line, `|` escaped.
 fn cell(text: &str) -> String {
     one_line(text).replace('|', "\\|")
+}
+
+/// One row of a Markdown table, its cells between pipes; the cells come already escaped.
+fn row<const N: usize>(out: &mut String, cells: [&dyn std::fmt::Display; N]) {
+    for cell in cells {
+        let _ = write!(out, "| {cell} ");
+    }
+    out.push_str("|\n");
+}
+
+/// Text as inline code, the way names and codes stand in the tables.
+fn code(text: &str) -> String {
+    format!("`{text}`")
+}
+
+/// The description cell of a table row with the spec's decision, if any, after it: a reader of
+/// the row needs both to see why it is as it is.
+fn description_cell(meta: &Meta) -> String {
+    let mut text = cell(&meta.description);
+    if let Some(decision) = &meta.decision {
+        let _ = write!(text, " **Decision:** {}", cell(decision));
+    }
+    text
+}
+
+/// `text` on one line with the spec's decision, if any, after it; for cells that explain a row
+/// with something other than its description (a guard's reason, a status's meaning).
+fn with_decision(text: &str, meta: &Meta) -> String {
+    let mut text = one_line(text);
+    if let Some(decision) = &meta.decision {
+        let _ = write!(text, " **Decision:** {}", one_line(decision));
+    }
+    text
 }
 
 fn one_line(text: &str) -> String {

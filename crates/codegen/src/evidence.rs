@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
-use handshake_spec::model::{Location, Spec, TypeKind};
+use handshake_spec::model::{Location, Meta, Spec, TypeKind};
 use regex::Regex;
 use serde_json::{Value, json};
 
@@ -135,29 +135,32 @@ impl Decl {
 /// Every declaration of the spec by where it is written.
 fn declarations(spec: &Spec) -> BTreeMap<Location, Decl> {
     let mut at = BTreeMap::new();
+    let mut declare = |meta: &Meta, decl: Decl| {
+        at.insert(meta.location.clone(), decl);
+    };
     for ty in &spec.types {
-        at.insert(ty.meta.location.clone(), Decl::Type(ty.name.clone()));
+        declare(&ty.meta, Decl::Type(ty.name.clone()));
         match &ty.kind {
             TypeKind::Record(record) => {
                 for field in &record.fields {
-                    at.insert(
-                        field.meta.location.clone(),
+                    declare(
+                        &field.meta,
                         Decl::Field(ty.name.clone(), field.name.clone()),
                     );
                 }
             }
             TypeKind::Enum(values) => {
                 for value in values {
-                    at.insert(
-                        value.meta.location.clone(),
+                    declare(
+                        &value.meta,
                         Decl::Value(ty.name.clone(), value.name.clone()),
                     );
                 }
             }
             TypeKind::Union(union) => {
                 for variant in &union.variants {
-                    at.insert(
-                        variant.meta.location.clone(),
+                    declare(
+                        &variant.meta,
                         Decl::Variant(ty.name.clone(), variant.name.clone()),
                     );
                 }
@@ -166,51 +169,39 @@ fn declarations(spec: &Spec) -> BTreeMap<Location, Decl> {
         }
     }
     let lifecycle = &spec.lifecycle;
-    at.insert(
-        lifecycle.meta.location.clone(),
-        Decl::Type(lifecycle.name.clone()),
-    );
+    declare(&lifecycle.meta, Decl::Type(lifecycle.name.clone()));
     for state in &lifecycle.states {
-        at.insert(
-            state.meta.location.clone(),
+        declare(
+            &state.meta,
             Decl::Value(lifecycle.name.clone(), state.name.clone()),
         );
     }
     for edge in &lifecycle.transitions {
-        at.insert(
-            edge.meta.location.clone(),
+        declare(
+            &edge.meta,
             Decl::Transition(edge.from.clone(), edge.to.clone()),
         );
     }
     for edge in &lifecycle.rejected {
-        at.insert(
-            edge.meta.location.clone(),
+        declare(
+            &edge.meta,
             Decl::Rejected(edge.from.clone(), edge.to.clone()),
         );
     }
     for error in &spec.errors {
-        at.insert(
-            error.meta.location.clone(),
+        declare(
+            &error.meta,
             Decl::Error(error.name.clone(), error.code.clone()),
         );
     }
     for rule in &spec.rules {
-        at.insert(
-            rule.meta.location.clone(),
-            Decl::Rule(rule.name.clone(), rule.code.clone()),
-        );
+        declare(&rule.meta, Decl::Rule(rule.name.clone(), rule.code.clone()));
     }
     for profile in &spec.profiles {
-        at.insert(
-            profile.meta.location.clone(),
-            Decl::Profile(profile.name.clone()),
-        );
+        declare(&profile.meta, Decl::Profile(profile.name.clone()));
     }
     for entry in &spec.out_of_scope {
-        at.insert(
-            entry.meta.location.clone(),
-            Decl::OutOfScope(entry.name.clone()),
-        );
+        declare(&entry.meta, Decl::OutOfScope(entry.name.clone()));
     }
     at
 }

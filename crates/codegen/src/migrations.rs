@@ -452,24 +452,23 @@ struct Snapshot {
 
 impl Snapshot {
     fn render(&self, source: &str) -> String {
-        let mut map = Map::new();
-        map.insert("$comment".into(), json!(marker::sentence(source)));
-        map.insert("version".into(), json!(self.version));
-        map.insert("description".into(), json!(self.description));
-        map.insert("spec_version".into(), json!(self.spec_version));
-        map.insert("hand_written".into(), json!(self.hand_written));
-        map.insert(
-            "checksums".into(),
-            Value::Object(
-                self.checksums
-                    .iter()
-                    .map(|(k, v)| (k.clone(), json!(v)))
-                    .collect(),
-            ),
-        );
-        map.insert("schema".into(), self.schema.to_json());
-        let mut text = serde_json::to_string_pretty(&Value::Object(map))
-            .expect("a json value always serializes");
+        let checksums: Map<String, Value> = self
+            .checksums
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        // Keys in this order on disk (serde_json keeps insertion order here).
+        let snapshot = json!({
+            "$comment": marker::sentence(source),
+            "version": self.version,
+            "description": self.description,
+            "spec_version": self.spec_version,
+            "hand_written": self.hand_written,
+            "checksums": checksums,
+            "schema": self.schema.to_json(),
+        });
+        let mut text =
+            serde_json::to_string_pretty(&snapshot).expect("a json value always serializes");
         text.push('\n');
         text
     }

@@ -25,9 +25,9 @@ pub mod ddl;
 pub mod rules;
 
 use handshake_spec::model::{
-    Field, FieldStorage, Primitive, Record, Spec, Table, TypeKind, TypeRef,
+    Field, FieldStorage, Index, Primitive, Record, Spec, Table, TypeKind, TypeRef,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::CodegenError;
 use crate::ir::{Ir, TypeId};
@@ -147,6 +147,17 @@ pub struct IndexSchema {
     pub columns: Vec<String>,
     /// Whether it is UNIQUE.
     pub unique: bool,
+}
+
+/// A main table and a child table declare their indexes the same way, so one conversion serves both.
+impl From<&Index> for IndexSchema {
+    fn from(index: &Index) -> Self {
+        IndexSchema {
+            name: index.name.clone(),
+            columns: index.columns.clone(),
+            unique: index.unique,
+        }
+    }
 }
 
 /// One table.
@@ -296,15 +307,7 @@ fn stored_record_tables(
         columns,
         primary_key: table.primary_key.clone(),
         foreign_keys,
-        indexes: table
-            .indexes
-            .iter()
-            .map(|i| IndexSchema {
-                name: i.name.clone(),
-                columns: i.columns.clone(),
-                unique: i.unique,
-            })
-            .collect(),
+        indexes: table.indexes.iter().map(IndexSchema::from).collect(),
         append_only: table.append_only,
         checks,
         unchecked_rules,
@@ -379,15 +382,7 @@ fn stored_record_tables(
                 references_columns: main.primary_key.clone(),
                 on_delete_cascade: true,
             }],
-            indexes: child
-                .indexes
-                .iter()
-                .map(|i| IndexSchema {
-                    name: i.name.clone(),
-                    columns: i.columns.clone(),
-                    unique: i.unique,
-                })
-                .collect(),
+            indexes: child.indexes.iter().map(IndexSchema::from).collect(),
             append_only: main.append_only,
             checks: Vec::new(),
             unchecked_rules: Vec::new(),
@@ -596,141 +591,77 @@ impl Schema {
 
 impl TableSchema {
     fn to_json(&self) -> Value {
-        let mut map = Map::new();
-        map.insert("name".into(), json!(self.name));
-        map.insert("source".into(), json!(self.source));
-        map.insert(
-            "columns".into(),
-            Value::Array(
-                self.columns
-                    .iter()
-                    .map(|c| {
-                        let mut column = Map::new();
-                        column.insert("name".into(), json!(c.name));
-                        column.insert("type".into(), json!(c.ty.spelling()));
-                        column.insert("nullable".into(), json!(c.nullable));
-                        if let Some(values) = &c.enum_values {
-                            column.insert("enum".into(), json!(values));
-                        }
-                        Value::Object(column)
-                    })
-                    .collect(),
-            ),
-        );
-        map.insert("primary_key".into(), json!(self.primary_key));
-        map.insert(
-            "foreign_keys".into(),
-            Value::Array(
-                self.foreign_keys
-                    .iter()
-                    .map(|fk| {
-                        json!({
-                            "columns": fk.columns,
-                            "references_table": fk.references_table,
-                            "references_columns": fk.references_columns,
-                            "on_delete_cascade": fk.on_delete_cascade,
-                        })
-                    })
-                    .collect(),
-            ),
-        );
-        map.insert(
-            "indexes".into(),
-            Value::Array(
-                self.indexes
-                    .iter()
-                    .map(|i| json!({ "name": i.name, "columns": i.columns, "unique": i.unique }))
-                    .collect(),
-            ),
-        );
-        map.insert("append_only".into(), json!(self.append_only));
+        let columns: Vec<Value> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let mut column =
+                    json!({ "name": c.name, "type": c.ty.spelling(), "nullable": c.nullable });
+                if let Some(values) = &c.enum_values {
+                    column["enum"] = json!(values);
+                }
+                column
+            })
+            .collect();
+        let foreign_keys: Vec<Value> = self
+            .foreign_keys
+            .iter()
+            .map(|fk| {
+                json!({
+                    "columns": fk.columns,
+                    "references_table": fk.references_table,
+                    "references_columns": fk.references_columns,
+                    "on_delete_cascade": fk.on_delete_cascade,
+                })
+            })
+            .collect();
+        let indexes: Vec<Value> = self
+            .indexes
+            .iter()
+            .map(|i| json!({ "name": i.name, "columns": i.columns, "unique": i.unique }))
+            .collect();
+        // Keys in this order on disk (serde_json keeps insertion order here); the optional
+        // lists come last and only when non-empty (`from_json` reads their absence as empty).
+        let mut table = json!({
+            "name": self.name,
+            "source": self.source,
+            "columns": columns,
+            "primary_key": self.primary_key,
+            "foreign_keys": foreign_keys,
+            "indexes": indexes,
+            "append_only": self.append_only,
+        });
         if !self.checks.is_empty() {
-            map.insert(
-                "checks".into(),
-                Value::Array(
-                    self.checks
-                        .iter()
-                        .map(|c| {
-                            json!({
-                                "name": c.name,
-                                "rule": c.rule,
-                                "code": c.code,
-                                "sqlite": c.sqlite,
-                                "postgres": c.postgres,
-                            })
-                        })
-                        .collect(),
-                ),
-            );
+            let checks: Vec<Value> = self
+                .checks
+                .iter()
+                .map(|c| {
+                    json!({
+                        "name": c.name,
+                        "rule": c.rule,
+                        "code": c.code,
+                        "sqlite": c.sqlite,
+                        "postgres": c.postgres,
+                    })
+                })
+                .collect();
+            table["checks"] = json!(checks);
         }
         if !self.unchecked_rules.is_empty() {
-            map.insert("unchecked_rules".into(), json!(self.unchecked_rules));
+            table["unchecked_rules"] = json!(self.unchecked_rules);
         }
-        Value::Object(map)
+        table
     }
 
     fn from_json(value: &Value) -> Result<TableSchema, String> {
         let name = string(value, "name")?;
         let context = |e: String| format!("table {name}: {e}");
-        let columns = array(value, "columns")
-            .map_err(context)?
-            .iter()
-            .map(|c| {
-                let ty_name = string(c, "type")?;
-                Ok(Column {
-                    name: string(c, "name")?,
-                    ty: ColumnType::from_spelling(&ty_name)
-                        .ok_or_else(|| format!("unknown column type {ty_name:?}"))?,
-                    nullable: boolean(c, "nullable")?,
-                    enum_values: match c.get("enum") {
-                        None => None,
-                        Some(_) => Some(strings(c, "enum")?),
-                    },
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()
-            .map_err(context)?;
-        let foreign_keys = array(value, "foreign_keys")
-            .map_err(context)?
-            .iter()
-            .map(|fk| {
-                Ok(ForeignKeySchema {
-                    columns: strings(fk, "columns")?,
-                    references_table: string(fk, "references_table")?,
-                    references_columns: strings(fk, "references_columns")?,
-                    on_delete_cascade: boolean(fk, "on_delete_cascade")?,
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()
-            .map_err(context)?;
-        let indexes = array(value, "indexes")
-            .map_err(context)?
-            .iter()
-            .map(|i| {
-                Ok(IndexSchema {
-                    name: string(i, "name")?,
-                    columns: strings(i, "columns")?,
-                    unique: boolean(i, "unique")?,
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()
-            .map_err(context)?;
+        let columns = each(value, "columns", column_from_json).map_err(context)?;
+        let foreign_keys = each(value, "foreign_keys", foreign_key_from_json).map_err(context)?;
+        let indexes = each(value, "indexes", index_from_json).map_err(context)?;
         let checks = match value.get("checks") {
             None => Vec::new(),
-            Some(_) => array(value, "checks")
-                .map_err(context)?
-                .iter()
-                .map(|c| {
-                    Ok(rules::RuleCheck {
-                        name: string(c, "name")?,
-                        rule: string(c, "rule")?,
-                        code: string(c, "code")?,
-                        sqlite: string(c, "sqlite")?,
-                        postgres: string(c, "postgres")?,
-                    })
-                })
-                .collect::<Result<Vec<_>, String>>()
-                .map_err(context)?,
+            Some(_) => each(value, "checks", check_from_json).map_err(context)?,
         };
         let unchecked_rules = match value.get("unchecked_rules") {
             None => Vec::new(),
@@ -748,6 +679,56 @@ impl TableSchema {
             name,
         })
     }
+}
+
+fn column_from_json(c: &Value) -> Result<Column, String> {
+    let ty_name = string(c, "type")?;
+    Ok(Column {
+        name: string(c, "name")?,
+        ty: ColumnType::from_spelling(&ty_name)
+            .ok_or_else(|| format!("unknown column type {ty_name:?}"))?,
+        nullable: boolean(c, "nullable")?,
+        enum_values: match c.get("enum") {
+            None => None,
+            Some(_) => Some(strings(c, "enum")?),
+        },
+    })
+}
+
+fn foreign_key_from_json(fk: &Value) -> Result<ForeignKeySchema, String> {
+    Ok(ForeignKeySchema {
+        columns: strings(fk, "columns")?,
+        references_table: string(fk, "references_table")?,
+        references_columns: strings(fk, "references_columns")?,
+        on_delete_cascade: boolean(fk, "on_delete_cascade")?,
+    })
+}
+
+fn index_from_json(i: &Value) -> Result<IndexSchema, String> {
+    Ok(IndexSchema {
+        name: string(i, "name")?,
+        columns: strings(i, "columns")?,
+        unique: boolean(i, "unique")?,
+    })
+}
+
+fn check_from_json(c: &Value) -> Result<rules::RuleCheck, String> {
+    Ok(rules::RuleCheck {
+        name: string(c, "name")?,
+        rule: string(c, "rule")?,
+        code: string(c, "code")?,
+        sqlite: string(c, "sqlite")?,
+        postgres: string(c, "postgres")?,
+    })
+}
+
+/// Each element of the array under `key`, read by `parse`; the first failure stops the read.
+fn each<T>(
+    value: &Value,
+    key: &str,
+    parse: impl Fn(&Value) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    array(value, key)?.iter().map(parse).collect()
 }
 
 fn field<'v>(value: &'v Value, key: &str) -> Result<&'v Value, String> {
@@ -796,7 +777,8 @@ mod tests {
         handshake_spec::load(&dir).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn task_field<'s>(spec: &'s mut Spec, name: &str) -> &'s mut Field {
+    /// The `Task` record of the case spec, the one the tests below alter.
+    fn task_record(spec: &mut Spec) -> &mut Record {
         let task: &mut TypeDef = spec
             .types
             .iter_mut()
@@ -806,6 +788,10 @@ mod tests {
             panic!("Task is a record")
         };
         record
+    }
+
+    fn task_field<'s>(spec: &'s mut Spec, name: &str) -> &'s mut Field {
+        task_record(spec)
             .fields
             .iter_mut()
             .find(|f| f.name == name)
@@ -813,15 +799,7 @@ mod tests {
     }
 
     fn task_table(spec: &mut Spec) -> &mut Table {
-        let task = spec
-            .types
-            .iter_mut()
-            .find(|t| t.name == "Task")
-            .expect("Task");
-        let TypeKind::Record(record) = &mut task.kind else {
-            panic!("Task is a record")
-        };
-        record.table.as_mut().expect("Task has a table")
+        task_record(spec).table.as_mut().expect("Task has a table")
     }
 
     fn refusal(spec: &Spec) -> String {

@@ -6,7 +6,7 @@
 //! `const` on the tag. Verdicts on records (Rust, JSON Schema, Python and TypeScript agreeing) are
 //! checked in `crates/golden-rust/tests/goldens/variant_steps.rs`.
 
-use handshake_codegen::{docs, json_schema, sql};
+use handshake_codegen::{GeneratedFile, docs, json_schema, sql};
 use handshake_spec::model::{Spec, TypeKind};
 use serde_json::{Value, json};
 use support::{load_case, repo_root};
@@ -45,12 +45,7 @@ fn sql_names_variant_rules_not_expressible_and_keeps_the_column_rule() {
 
 #[test]
 fn docs_render_variant_steps_in_words_and_say_why_sql_cannot() {
-    let spec = spec();
-    let page = docs::generate(&spec)
-        .into_iter()
-        .find(|f| f.path.ends_with("/types.md"))
-        .expect("types.md")
-        .contents;
+    let page = contents(docs::generate(&spec()), "/types.md");
     for expected in [
         "`job_inputs.source_table_ref` (with `job_inputs` a `charts_decks`) must be present",
         "When `job_inputs` is a `docs`,",
@@ -59,6 +54,15 @@ fn docs_render_variant_steps_in_words_and_say_why_sql_cannot() {
     ] {
         assert!(page.contains(expected), "missing {expected:?} in:\n{page}");
     }
+}
+
+/// The contents of the one generated file whose path ends with `suffix`.
+fn contents(files: Vec<GeneratedFile>, suffix: &str) -> String {
+    files
+        .into_iter()
+        .find(|f| f.path.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no generated file ending {suffix}"))
+        .contents
 }
 
 /// The `allOf` entry of a rule in the `Job` schema, found by its code.
@@ -78,12 +82,11 @@ fn rule_entry(schema: &Value, code: &str) -> Value {
 
 #[test]
 fn json_schema_turns_a_variant_step_into_a_tag_const() {
-    let spec = spec();
-    let file = json_schema::generate(&spec)
-        .into_iter()
-        .find(|f| f.path.ends_with("/job.schema.json"))
-        .expect("job.schema.json");
-    let schema: Value = serde_json::from_str(&file.contents).expect("JSON");
+    let schema: Value = serde_json::from_str(&contents(
+        json_schema::generate(&spec()),
+        "/job.schema.json",
+    ))
+    .expect("JSON");
     // Absence fails `present`: the tag const is required together with the field.
     assert_eq!(
         rule_entry(&schema, "GLD-RULE-101")["then"],

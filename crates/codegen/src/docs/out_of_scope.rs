@@ -1,11 +1,9 @@
 //! Docs target, out-of-scope guards: the `## Guards out of scope for records` table of `index.md`,
 //! listing each spec guard that needs the running system with its clause and reason.
 
-use std::fmt::Write as _;
-
 use handshake_spec::model::Spec;
 
-use super::{cell, one_line};
+use super::{cell, code, row, with_decision};
 
 /// The out-of-scope table of `index.md`; nothing when the spec lists no such guard.
 pub(super) fn index_out_of_scope(out: &mut String, spec: &Spec) {
@@ -18,17 +16,14 @@ pub(super) fn index_out_of_scope(out: &mut String, spec: &Spec) {
          | guard | clause | what it guards | why records cannot decide it |\n| --- | --- | --- | --- |\n",
     );
     for guard in &spec.out_of_scope {
-        let mut why = one_line(&guard.reason);
-        if let Some(decision) = &guard.meta.decision {
-            let _ = write!(why, " **Decision:** {}", one_line(decision));
-        }
-        let _ = writeln!(
+        row(
             out,
-            "| `{}` | {} | {} | {} |",
-            guard.name,
-            guard.meta.clause,
-            cell(&guard.meta.description),
-            cell(&why)
+            [
+                &code(&guard.name),
+                &guard.meta.clause,
+                &cell(&guard.meta.description),
+                &cell(&with_decision(&guard.reason, &guard.meta)),
+            ],
         );
     }
 }

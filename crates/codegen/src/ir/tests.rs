@@ -7,11 +7,16 @@ fn ir_of(spec: &Spec) -> Ir<'_> {
     Ir::new(spec)
 }
 
+/// The declared names of `ids`, in their order: what the tests below compare.
+fn type_names<'s>(ir: &Ir<'s>, ids: impl Iterator<Item = TypeId>) -> Vec<&'s str> {
+    ids.map(|id| ir.def(id).name.as_str()).collect()
+}
+
 #[test]
 fn ids_are_indexes_in_spec_order() {
     let spec = test_rules::spec();
     let ir = ir_of(&spec);
-    let names: Vec<&str> = ir.ids().map(|id| ir.def(id).name.as_str()).collect();
+    let names = type_names(&ir, ir.ids());
     let declared: Vec<&str> = spec.types.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, declared);
     for (index, def) in spec.types.iter().enumerate() {
@@ -99,11 +104,7 @@ fn no_target_resolves_a_path_the_ir_did_not() {
 fn only_types_that_contain_a_rule_record_reach_rules() {
     let spec = test_rules::spec();
     let ir = ir_of(&spec);
-    let reaching: Vec<&str> = ir
-        .ids()
-        .filter(|id| ir.reaches_rules(*id))
-        .map(|id| ir.def(id).name.as_str())
-        .collect();
+    let reaching = type_names(&ir, ir.ids().filter(|id| ir.reaches_rules(*id)));
     // SourceRef has rules; Bundle holds them in a list and a map; Selector holds none.
     assert_eq!(reaching, ["SourceRef", "Bundle"]);
     let bundle = ir.id("Bundle").expect("declared");
@@ -146,11 +147,7 @@ fn a_variant_step_knows_its_union_tag_and_variant() {
 fn types_are_defined_after_the_types_they_name() {
     let spec = test_rules::spec();
     let ir = ir_of(&spec);
-    let order: Vec<&str> = ir
-        .definition_order()
-        .iter()
-        .map(|id| ir.def(*id).name.as_str())
-        .collect();
+    let order = type_names(&ir, ir.definition_order().iter().copied());
     let position = |name: &str| order.iter().position(|n| *n == name).expect(name);
     assert!(position("Selector") < position("SourceRef"));
     assert!(position("SourceRef") < position("Bundle"));
@@ -167,34 +164,42 @@ fn types_are_defined_after_the_types_they_name() {
 fn absence_satisfies_only_absent_negations_and_vacuous_atoms() {
     let path = FieldPath::fields(&["a"]);
     let value = serde_json::json!("x");
-    let absent_holds = [
-        Condition::Absent(path.clone()),
-        Condition::NotEquals {
-            path: path.clone(),
-            value: value.clone(),
-        },
-        Condition::Length {
-            path: path.clone(),
-            min: Some(1),
-            max: None,
-        },
+    // (atom, whether it holds on an absent value), each atom beside its negation.
+    let on_absence = [
+        (Condition::Absent(path.clone()), true),
+        (Condition::Present(path.clone()), false),
+        (
+            Condition::NotEquals {
+                path: path.clone(),
+                value: value.clone(),
+            },
+            true,
+        ),
+        (
+            Condition::Equals {
+                path: path.clone(),
+                value: value.clone(),
+            },
+            false,
+        ),
+        (
+            Condition::Length {
+                path: path.clone(),
+                min: Some(1),
+                max: None,
+            },
+            true,
+        ),
+        (
+            Condition::Contains {
+                path: path.clone(),
+                value: value.clone(),
+            },
+            false,
+        ),
     ];
-    for atom in &absent_holds {
-        assert!(atom_holds(atom, None), "{atom:?}");
-    }
-    let absent_fails = [
-        Condition::Present(path.clone()),
-        Condition::Equals {
-            path: path.clone(),
-            value: value.clone(),
-        },
-        Condition::Contains {
-            path: path.clone(),
-            value: value.clone(),
-        },
-    ];
-    for atom in &absent_fails {
-        assert!(!atom_holds(atom, None), "{atom:?}");
+    for (atom, holds) in &on_absence {
+        assert_eq!(atom_holds(atom, None), *holds, "{atom:?}");
     }
     // A default is judged like a present value.
     let default = serde_json::json!(["derived"]);

@@ -280,11 +280,13 @@ fn render_change(
                         nullable: true,
                         ..column.clone()
                     };
-                    format!(
-                        "{}UPDATE {name} SET {c} = {};\nALTER TABLE {name} ALTER COLUMN {c} SET NOT NULL;\n",
-                        ddl::add_column(dialect, table, &nullable),
-                        backfill_sql(dialect, column, backfill)
-                    )
+                    ddl::add_column(dialect, table, &nullable)
+                        + &backfill_then_require(
+                            name,
+                            &c,
+                            &backfill_sql(dialect, column, backfill),
+                            "",
+                        )
                 }
             }
         }
@@ -293,9 +295,12 @@ fn render_change(
         } => {
             let column = column_of(column);
             let c = sql::column_sql(&column.name);
-            format!(
-                "UPDATE {name} SET {c} = {} WHERE {c} IS NULL;\nALTER TABLE {name} ALTER COLUMN {c} SET NOT NULL;\n",
-                backfill_sql(dialect, column, backfill)
+            let only_nulls = format!(" WHERE {c} IS NULL");
+            backfill_then_require(
+                name,
+                &c,
+                &backfill_sql(dialect, column, backfill),
+                &only_nulls,
             )
         }
         Change::MapEnumValues {
@@ -406,6 +411,14 @@ fn map_expression(column: &str, mapping: &[(String, String)]) -> String {
 }
 
 /// A backfill as SQL: a value as a literal of the column's type, an expression as written.
+/// Fills column `c` of table `name` with `value` on the rows `filter` picks (all rows when it is
+/// empty), then makes it `NOT NULL`: in this order, so no row breaks the constraint.
+fn backfill_then_require(name: &str, c: &str, value: &str, filter: &str) -> String {
+    format!(
+        "UPDATE {name} SET {c} = {value}{filter};\nALTER TABLE {name} ALTER COLUMN {c} SET NOT NULL;\n"
+    )
+}
+
 fn backfill_sql(dialect: Dialect, column: &sql::Column, backfill: &Backfill) -> String {
     let value = match backfill {
         Backfill::Sql(expression) => return format!("({expression})"),

@@ -7,13 +7,45 @@
 //! Emitted only when the spec declares profiles; the kind-bound parts only when `JobKind` is an
 //! enum (the loader then guarantees every value is bound to exactly one profile).
 
-use handshake_spec::model::{Profile, TypeKind};
+use handshake_spec::model::{Meta, Profile, TypeKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc, ident, module_doc, unsupported, variant_ident};
 use crate::CodegenError;
 use crate::ir::Ir;
+
+/// What a profile claims by name: a job kind (`job_kinds:`) or an operation (`operations:`).
+#[derive(Clone, Copy)]
+enum Claimed<'a> {
+    JobKind(&'a String),
+    Operation(&'a String),
+}
+
+/// The `ProfileDef` constant of the profile that claims `item`; the error names the item at
+/// `meta`, since the loader should have refused an unclaimed one.
+fn owner_constant(
+    ir: &Ir<'_>,
+    item: Claimed<'_>,
+    meta: &Meta,
+) -> Result<proc_macro2::Ident, CodegenError> {
+    let owner = ir
+        .spec
+        .profiles
+        .iter()
+        .find(|p| match item {
+            Claimed::JobKind(name) => p.job_kinds.contains(name),
+            Claimed::Operation(name) => p.operations.contains(name),
+        })
+        .ok_or_else(|| {
+            let detail = match item {
+                Claimed::JobKind(name) => format!("job kind `{name}` is bound to no profile"),
+                Claimed::Operation(name) => format!("operation `{name}` is claimed by no profile"),
+            };
+            unsupported(&meta.location.to_string(), detail)
+        })?;
+    Ok(format_ident!("{}", owner.name.to_uppercase()))
+}
 
 /// The whole `profiles.rs` module; `None` when the spec has no profiles.
 pub(super) fn module(ir: &Ir<'_>) -> Result<Option<TokenStream>, CodegenError> {
@@ -61,19 +93,8 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<Option<TokenStream>, CodegenError> {
         Some((kind_def, values)) => {
             let mut arms = Vec::new();
             for value in values.iter() {
-                let owner = ir
-                    .spec
-                    .profiles
-                    .iter()
-                    .find(|p| p.job_kinds.contains(&value.name))
-                    .ok_or_else(|| {
-                        unsupported(
-                            &value.meta.location.to_string(),
-                            format!("job kind `{}` is bound to no profile", value.name),
-                        )
-                    })?;
+                let constant = owner_constant(ir, Claimed::JobKind(&value.name), &value.meta)?;
                 let variant = variant_ident(&value.name, &value.meta)?;
-                let constant = format_ident!("{}", owner.name.to_uppercase());
                 arms.push(quote! { Self::#variant => &#constant });
             }
             let _ = kind_def;
@@ -179,19 +200,8 @@ fn operation_registry(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     let name = ident(&def.name, &def.meta)?;
     let mut arms = Vec::new();
     for variant in &union.variants {
-        let owner = ir
-            .spec
-            .profiles
-            .iter()
-            .find(|p| p.operations.contains(&variant.name))
-            .ok_or_else(|| {
-                unsupported(
-                    &variant.meta.location.to_string(),
-                    format!("operation `{}` is claimed by no profile", variant.name),
-                )
-            })?;
+        let constant = owner_constant(ir, Claimed::Operation(&variant.name), &variant.meta)?;
         let variant_name = variant_ident(&variant.name, &variant.meta)?;
-        let constant = format_ident!("{}", owner.name.to_uppercase());
         arms.push(quote! { Self::#variant_name { .. } => &#constant });
     }
     Ok(quote! {

@@ -161,36 +161,30 @@ impl B {
     }
 
     fn and(items: Vec<B>) -> B {
-        let mut out = Vec::new();
-        for item in items {
-            match item {
-                B::Const(true) => {}
-                B::Const(false) => return B::Const(false),
-                B::And(inner) => out.extend(inner),
-                other => out.push(other),
-            }
-        }
-        match out.len() {
-            0 => B::Const(true),
-            1 => out.pop().unwrap_or(B::Const(true)),
-            _ => B::And(out),
-        }
+        B::connective(items, true, B::And)
     }
 
     fn or(items: Vec<B>) -> B {
+        B::connective(items, false, B::Or)
+    }
+
+    /// `and` (`identity` true) and `or` (false) are duals: the identity constant drops out, its
+    /// negation decides the whole, and a nested item of the same connective is flattened.
+    fn connective(items: Vec<B>, identity: bool, make: fn(Vec<B>) -> B) -> B {
         let mut out = Vec::new();
         for item in items {
             match item {
-                B::Const(false) => {}
-                B::Const(true) => return B::Const(true),
-                B::Or(inner) => out.extend(inner),
+                B::Const(value) if value == identity => {}
+                B::Const(decided) => return B::Const(decided),
+                B::And(inner) if identity => out.extend(inner),
+                B::Or(inner) if !identity => out.extend(inner),
                 other => out.push(other),
             }
         }
         match out.len() {
-            0 => B::Const(false),
-            1 => out.pop().unwrap_or(B::Const(false)),
-            _ => B::Or(out),
+            0 => B::Const(identity),
+            1 => out.pop().unwrap_or(B::Const(identity)),
+            _ => make(out),
         }
     }
 
@@ -204,25 +198,28 @@ impl B {
             B::Const(false) => quote! { false },
             B::Atom { pos, .. } => pos.clone(),
             B::And(items) => {
-                let items = items.iter().map(|item| match item {
-                    B::Or(_) => {
-                        let inner = item.render();
-                        quote! { (#inner) }
-                    }
-                    other => other.render(),
-                });
+                let items = items
+                    .iter()
+                    .map(|item| item.render_operand(matches!(item, B::Or(_))));
                 quote! { #(#items)&&* }
             }
             B::Or(items) => {
-                let items = items.iter().map(|item| match item {
-                    B::And(_) => {
-                        let inner = item.render();
-                        quote! { (#inner) }
-                    }
-                    other => other.render(),
-                });
+                let items = items
+                    .iter()
+                    .map(|item| item.render_operand(matches!(item, B::And(_))));
                 quote! { #(#items)||* }
             }
+        }
+    }
+
+    /// An operand of `&&` or `||`, in parentheses when it is the other connective: the
+    /// generated code then reads as the spec's nesting, whatever the precedence rules.
+    fn render_operand(&self, parenthesise: bool) -> TokenStream {
+        let inner = self.render();
+        if parenthesise {
+            quote! { (#inner) }
+        } else {
+            inner
         }
     }
 }
@@ -307,11 +304,8 @@ impl<'s> Generator<'_, 's, '_> {
         let mut checks = Vec::new();
         match &rule.require {
             Condition::Each { path, condition } => {
-                let (access, leaf) = self.access(on, base.clone(), path, rule)?;
-                let element = self.element_type(&leaf, rule)?;
-                self.depth += 1;
-                let var = format_ident!("e{}", self.depth);
-                let index = format_ident!("i{}", self.depth);
+                let (access, element) = self.list_access(on, base.clone(), path, rule)?;
+                let [var, index] = self.enter(["e", "i"]);
                 let list_suffix = suffix(path);
                 let mut inner = Vec::new();
                 for part in split(condition) {
@@ -391,6 +385,13 @@ impl<'s> Generator<'_, 's, '_> {
         }
     }
 
+    /// Goes one closure deeper and names its parameters with the new depth (`e1`, `a2`, `b2`…), so
+    /// a nested closure never shadows the one around it; undone by `self.depth -= 1`.
+    fn enter<const N: usize>(&mut self, prefixes: [&str; N]) -> [proc_macro2::Ident; N] {
+        self.depth += 1;
+        prefixes.map(|prefix| format_ident!("{}{}", prefix, self.depth))
+    }
+
     fn fail(&self, rule: &Rule, what: &str) -> CodegenError {
         unsupported(
             &rule.meta.location.to_string(),
@@ -404,6 +405,19 @@ impl<'s> Generator<'_, 's, '_> {
     /// arms give `None`, so the field is absent unless the union is that variant. A path that
     /// *ends* in `[variant]` returns the union's own access with [`Leaf::Variant`]: only
     /// `present`/`absent` reach it, and they test the variant with `matches!`.
+    /// The access to a list path and the scope of its elements, for the conditions that walk a
+    /// list (`each`, `sorted_by`, `all_equal`).
+    fn list_access(
+        &mut self,
+        scope: Option<TypeId>,
+        base: Access,
+        path: &FieldPath,
+        rule: &Rule,
+    ) -> Result<(Access, Option<TypeId>), CodegenError> {
+        let (access, leaf) = self.access(scope, base, path, rule)?;
+        Ok((access, self.element_type(&leaf, rule)?))
+    }
+
     fn access(
         &mut self,
         scope: Option<TypeId>,
@@ -567,8 +581,7 @@ impl<'s> Generator<'_, 's, '_> {
                 let element = element.as_ref();
                 let value = value.clone();
                 self.with_value(access, false, |this, v| {
-                    this.depth += 1;
-                    let x = format_ident!("x{}", this.depth);
+                    let [x] = this.enter(["x"]);
                     let b = this.compare(
                         &Leaf::Typed(element),
                         &value,
@@ -585,11 +598,9 @@ impl<'s> Generator<'_, 's, '_> {
                 })?
             }
             Condition::Each { path, condition } => {
-                let (access, leaf) = self.access(scope, base, path, rule)?;
-                let element = self.element_type(&leaf, rule)?;
+                let (access, element) = self.list_access(scope, base, path, rule)?;
                 self.with_value(access, true, |this, v| {
-                    this.depth += 1;
-                    let e = format_ident!("e{}", this.depth);
+                    let [e] = this.enter(["e"]);
                     let b = this.condition(element, Access::Ref(quote! { #e }), condition, rule);
                     this.depth -= 1;
                     let (pos, neg) = {
@@ -647,14 +658,9 @@ impl<'s> Generator<'_, 's, '_> {
                 })?
             }
             Condition::SortedBy { path, keys } => {
-                let (access, leaf) = self.access(scope, base, path, rule)?;
-                let element = self.element_type(&leaf, rule)?;
+                let (access, element) = self.list_access(scope, base, path, rule)?;
                 self.with_value(access, true, |this, list| {
-                    this.depth += 1;
-                    let (a, b) = (
-                        format_ident!("a{}", this.depth),
-                        format_ident!("b{}", this.depth),
-                    );
+                    let [a, b] = this.enter(["a", "b"]);
                     // Numbers as binary64 (`total_cmp` agrees with `<`/`>` on the finite values
                     // JSON carries), strings by code point (`str` orders by UTF-8 bytes, which is
                     // code point order).
@@ -716,8 +722,7 @@ impl<'s> Generator<'_, 's, '_> {
                             quote! { (#recv.len() as f64) }
                         }
                         (Measure::Sum { .. }, Some((element, key))) => {
-                            this.depth += 1;
-                            let e = format_ident!("e{}", this.depth);
+                            let [e] = this.enter(["e"]);
                             let access =
                                 this.access(element, Access::Ref(quote! { #e }), key, rule);
                             this.depth -= 1;
@@ -782,14 +787,9 @@ impl<'s> Generator<'_, 's, '_> {
                 })?
             }
             Condition::AllEqual { path, key } => {
-                let (access, leaf) = self.access(scope, base, path, rule)?;
-                let element = self.element_type(&leaf, rule)?;
+                let (access, element) = self.list_access(scope, base, path, rule)?;
                 self.with_value(access, true, |this, v| {
-                    this.depth += 1;
-                    let (a, b) = (
-                        format_ident!("a{}", this.depth),
-                        format_ident!("b{}", this.depth),
-                    );
+                    let [a, b] = this.enter(["a", "b"]);
                     let left = this.access(element, Access::Ref(quote! { #a }), key, rule);
                     let right = this.access(element, Access::Ref(quote! { #b }), key, rule);
                     this.depth -= 1;
@@ -856,8 +856,7 @@ impl<'s> Generator<'_, 's, '_> {
                 });
             }
         }
-        self.depth += 1;
-        let m = format_ident!("m{}", self.depth);
+        let [m] = self.enter(["m"]);
         let mut parts = Vec::new();
         if let Some(filter) = filter {
             parts.push(self.condition(element, Access::Ref(quote! { #m }), filter, rule)?);
@@ -949,8 +948,7 @@ impl<'s> Generator<'_, 's, '_> {
             Access::Place(p) => body(self, Value::Place(p))?,
             Access::Ref(r) => body(self, Value::Ref(r))?,
             Access::Opt(o) => {
-                self.depth += 1;
-                let v = format_ident!("v{}", self.depth);
+                let [v] = self.enter(["v"]);
                 let b = body(self, Value::Ref(quote! { #v }));
                 self.depth -= 1;
                 match b? {

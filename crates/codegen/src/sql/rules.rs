@@ -121,6 +121,16 @@ fn column<'s>(record: Columns<'_, 's>, path: &FieldPath) -> Option<FieldStep<'s>
     }
 }
 
+/// `expr` as it stands for the positive condition of a pair (`present`, `equals`, `one_of`), its
+/// negation for the other; the expression is NULL-free, so `NOT` is the exact complement.
+fn negated_unless(positive: bool, expr: String) -> String {
+    if positive {
+        expr
+    } else {
+        format!("NOT ({expr})")
+    }
+}
+
 /// A NULL-free boolean expression for `condition`, or `None` when SQL cannot express it.
 fn condition(cond: &Condition, record: Columns<'_, '_>, dialect: Dialect) -> Option<String> {
     let condition = cond;
@@ -142,21 +152,13 @@ fn condition(cond: &Condition, record: Columns<'_, '_>, dialect: Dialect) -> Opt
             } else {
                 "TRUE".to_string()
             };
-            if matches!(condition, Condition::Present(_)) {
-                present
-            } else {
-                format!("NOT ({present})")
-            }
+            negated_unless(matches!(condition, Condition::Present(_)), present)
         }
         Condition::Equals { path, value } | Condition::NotEquals { path, value } => {
             let field = column(record, path)?;
             let (value_expr, guard) = operand(&field, dialect)?;
             let equals = format!("{guard}{value_expr} = {}", literal(value, dialect)?);
-            if matches!(condition, Condition::Equals { .. }) {
-                equals
-            } else {
-                format!("NOT ({equals})")
-            }
+            negated_unless(matches!(condition, Condition::Equals { .. }), equals)
         }
         Condition::OneOf { path, values } | Condition::NoneOf { path, values } => {
             let field = column(record, path)?;
@@ -167,11 +169,7 @@ fn condition(cond: &Condition, record: Columns<'_, '_>, dialect: Dialect) -> Opt
                 .collect::<Option<Vec<_>>>()?
                 .join(", ");
             let one_of = format!("{guard}{value_expr} IN ({list})");
-            if matches!(condition, Condition::OneOf { .. }) {
-                one_of
-            } else {
-                format!("NOT ({one_of})")
-            }
+            negated_unless(matches!(condition, Condition::OneOf { .. }), one_of)
         }
         Condition::Length { path, min, max } => {
             let field = column(record, path)?;
