@@ -61,6 +61,18 @@ fn rt() -> tokio::runtime::Runtime {
 }
 
 /// Both cores, for the concurrent arm.
+/// Runs `step` `n` times, one after another, on `rt`: the body of an async arm of [`throughput`].
+fn repeat<F>(rt: &tokio::runtime::Runtime, n: usize, mut step: impl FnMut() -> F)
+where
+    F: std::future::Future<Output = ()>,
+{
+    rt.block_on(async {
+        for _ in 0..n {
+            step().await
+        }
+    })
+}
+
 fn rt_multi() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -883,18 +895,10 @@ fn sqlite_summary() {
         3,
         &mut [
             ("store (JobStore::transition)", &mut |n| {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        library_step(&lib_store, &lib_job).await
-                    }
-                })
+                repeat(&rt, n, || library_step(&lib_store, &lib_job))
             }),
             ("baseline (same statements, sqlx)", &mut |n| {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        sqlite_baseline_step(&pool, &b, &base_job).await
-                    }
-                })
+                repeat(&rt, n, || sqlite_baseline_step(&pool, &b, &base_job))
             }),
             ("same statements, rusqlite", &mut |n| {
                 for _ in 0..n {
@@ -924,18 +928,10 @@ fn postgres_summary(db: &ScratchDb) {
         3,
         &mut [
             ("store (JobStore::transition)", &mut |n| {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        library_step(&store, &lib_job).await
-                    }
-                })
+                repeat(&rt, n, || library_step(&store, &lib_job))
             }),
             ("baseline (same statements, sqlx)", &mut |n| {
-                rt.block_on(async {
-                    for _ in 0..n {
-                        pg_baseline_step(&pool, &b, &base_job).await
-                    }
-                })
+                repeat(&rt, n, || pg_baseline_step(&pool, &b, &base_job))
             }),
         ],
     );

@@ -415,22 +415,7 @@ impl JobStore {
             append_decisions(job.capability_check_result.take(), point, &decisions, now);
         let events = decisions
             .iter()
-            .map(|decision| {
-                let payload = json!({
-                    "enforcement_point": point,
-                    "decision": if decision.denial.is_some() { Decision::Denied } else { Decision::Allowed },
-                    "error_code": decision.denial.as_ref().map(ModelError::code),
-                    "detail": decision.detail,
-                });
-                event(
-                    job,
-                    event_types::CAPABILITY_DECISION,
-                    actor,
-                    now,
-                    Some(decision),
-                    payload,
-                )
-            })
+            .map(|decision| decision_event(job, point, decision, actor, now))
             .collect();
         Enforced {
             denial: first_denial(&decisions),
@@ -518,6 +503,31 @@ fn reason_code(code: &str) -> Result<ReasonCode, StoreError> {
 /// The first denial among `decisions`, as its typed error.
 fn first_denial(decisions: &[PolicyDecision]) -> Option<ModelError> {
     decisions.iter().find_map(|d| d.denial.clone())
+}
+
+/// The `ai_job.capability_decision` event of one decision at `point`: one per decision, whether
+/// the store's own enforcement made it or a caller recorded it.
+fn decision_event(
+    job: &AiJob,
+    point: ValidationPhase,
+    decision: &PolicyDecision,
+    actor: FlightRecorderActor,
+    now: Timestamp,
+) -> FlightRecorderEvent {
+    let payload = json!({
+        "enforcement_point": point,
+        "decision": if decision.denial.is_some() { Decision::Denied } else { Decision::Allowed },
+        "error_code": decision.denial.as_ref().map(ModelError::code),
+        "detail": decision.detail,
+    });
+    event(
+        job,
+        event_types::CAPABILITY_DECISION,
+        actor,
+        now,
+        Some(decision),
+        payload,
+    )
 }
 
 /// `existing` with `decisions` appended; `outcome` is denied once any decision was denied.

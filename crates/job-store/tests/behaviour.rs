@@ -260,11 +260,7 @@ fn reader_grants() -> ProfilePolicy {
 /// With grants that lack a declared capability, the basic check before queued refuses the job.
 async fn missing_grant_is_refused_before_queued(store: JobStore) {
     let job = sample_job();
-    let id = job.job_id;
-    let error = store
-        .create(job, ACTOR)
-        .await
-        .expect_err("doc.write missing");
+    let (id, error) = refused_creation(&store, job, "doc.write missing").await;
     assert!(
         matches!(
             &error,
@@ -420,12 +416,7 @@ fn retries_respect_retryable_and_max_attempts() {
 async fn one_open_run_recovery_and_checkpoints(store: JobStore) {
     let record = job_in(&store, JobState::Running).await;
     let id = record.job.job_id;
-    let run = store
-        .workflow_runs(id)
-        .await
-        .expect("runs")
-        .pop()
-        .expect("run");
+    let run = last_run(&store, id).await;
     assert_eq!((run.attempt, run.status), (1, WorkflowRunStatus::Running));
     // At most one attempt open at a time.
     let error = store
@@ -661,12 +652,7 @@ fn metrics_inputs_model_calls_and_validation_reach_the_flight_recorder() {
 async fn a_transition_names_only_the_open_run(store: JobStore) {
     let record = job_in(&store, JobState::Running).await;
     let id = record.job.job_id;
-    let open = store
-        .workflow_runs(id)
-        .await
-        .expect("runs")
-        .pop()
-        .expect("the open run");
+    let open = last_run(&store, id).await;
     let mut elsewhere = request_for(id, record.version, JobState::AwaitingValidation);
     elsewhere.workflow_run_id = Some(handshake_job_model::WorkflowRunId::new());
     let error = store

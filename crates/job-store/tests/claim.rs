@@ -8,19 +8,12 @@ use std::sync::Arc;
 
 use common::*;
 use handshake_job_model::{JobId, JobState};
-use handshake_job_store::{JobStore, NoRequirements, REASON_CLAIMED, SqliteOptions, event_types};
+use handshake_job_store::{JobStore, REASON_CLAIMED, SqliteOptions, event_types};
 
 async fn claim_all(store: JobStore, jobs: usize) {
     let mut created = BTreeSet::new();
     for _ in 0..jobs {
-        created.insert(
-            store
-                .create(sample_job(), ACTOR)
-                .await
-                .expect("create")
-                .job
-                .job_id,
-        );
+        created.insert(create_sample(&store).await);
     }
     let store = Arc::new(store);
     let mut workers = Vec::new();
@@ -83,13 +76,8 @@ async fn claim_all(store: JobStore, jobs: usize) {
 
 #[test]
 fn eight_workers_claim_a_thousand_jobs_on_postgres_exactly_once() {
-    runtime().block_on(async {
-        let Some(db) = PgDb::create().await else {
-            return;
-        };
-        let store = db.store(16, NoRequirements).await;
+    on_postgres(16, |store| async move {
         claim_all(store.clone(), 1000).await;
-        db.finish(&[&store]).await;
     });
 }
 
@@ -97,14 +85,11 @@ fn eight_workers_claim_a_thousand_jobs_on_postgres_exactly_once() {
 fn eight_workers_claim_on_an_sqlite_file_exactly_once() {
     runtime().block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
-        let options = SqliteOptions {
-            max_connections: 8,
+        let unsynced = SqliteOptions {
             synchronous_full: false,
             ..Default::default()
         };
-        let store = JobStore::open_sqlite(dir.path().join("claims.db"), options, NoRequirements)
-            .await
-            .expect("open");
+        let store = sqlite_file_pool(&dir, 8, unsynced).await;
         claim_all(store, 200).await;
     });
 }

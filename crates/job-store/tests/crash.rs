@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::*;
 use handshake_job_model::{JobState, Layer, ModelError, WorkflowRunStatus};
-use handshake_job_store::{Change, JobFilter, JobStore, NoRequirements, SqliteOptions, StoreError};
+use handshake_job_store::{Change, JobStore, NoRequirements, SqliteOptions, StoreError};
 
 const CHILD_ENV: &str = "HANDSHAKE_JOB_STORE_CRASH_CHILD";
 const TEST_NAME: &str = "sigkill_mid_burst_leaves_no_half_written_transition";
@@ -34,12 +34,7 @@ async fn burst(path: &str) {
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
             loop {
-                let id = store
-                    .create(sample_job(), ACTOR)
-                    .await
-                    .expect("create")
-                    .job
-                    .job_id;
+                let id = create_sample(&store).await;
                 let mut version = 1;
                 // running → awaiting_validation → awaiting_user → running … then a final state.
                 let mut path = vec![JobState::Running];
@@ -59,12 +54,7 @@ async fn burst(path: &str) {
                 let doc = store.get(id).await.expect("get").job.entity_refs[0].clone();
                 for to in path {
                     if to == JobState::AwaitingValidation {
-                        let run = store
-                            .workflow_runs(id)
-                            .await
-                            .expect("runs")
-                            .pop()
-                            .expect("a run");
+                        let run = last_run(&store, id).await;
                         store
                             .checkpoint(
                                 id,
@@ -106,16 +96,9 @@ async fn burst(path: &str) {
 /// running jobs' attempts interrupted.
 async fn check_consistent(store: &JobStore) -> usize {
     let jobs = assert_invariants(store).await;
-    let all = store
-        .list(&JobFilter::default(), None, u32::MAX)
-        .await
-        .expect("list")
-        .jobs;
+    let all = all_jobs(store).await;
     for record in &all {
-        let provenance = store
-            .provenance_of_job(record.job.job_id)
-            .await
-            .expect("provenance");
+        let provenance = provenance(store, record.job.job_id).await;
         let completed = record.job.state == JobState::Completed;
         assert_eq!(
             provenance.len(),
@@ -143,11 +126,9 @@ async fn check_consistent(store: &JobStore) -> usize {
 
 #[test]
 fn sigkill_mid_burst_leaves_no_half_written_transition() {
-    if let Ok(path) = std::env::var(CHILD_ENV) {
-        runtime().block_on(burst(&path));
+    let Some(dir) = parent_tempdir(CHILD_ENV, |path| async move { burst(&path).await }) else {
         return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
+    };
     let db = dir.path().join("crash.db");
     let exe = std::env::current_exe().expect("test binary");
     let mut jobs_seen = 0;

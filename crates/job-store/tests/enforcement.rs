@@ -10,7 +10,7 @@ use handshake_job_model::{
 };
 use handshake_job_store::{
     CapabilityRegistry, Change, JobStore, NoRequirements, ProfilePolicy, REASON_CAPABILITY_DENIED,
-    REASON_COMMIT_REFUSED, StoreError, TransitionRequest, event_types,
+    REASON_COMMIT_REFUSED, StoreError, event_types,
 };
 use serde_json::Value;
 
@@ -111,8 +111,7 @@ async fn before_queued(store: JobStore) {
     assert_eq!(store.get(allowed.job.job_id).await.expect("get"), allowed);
 
     let job = job_with(profile("nobody"));
-    let id = job.job_id;
-    let error = store.create(job, ACTOR).await.expect_err("denied");
+    let (id, error) = refused_creation(&store, job, "denied").await;
     assert!(
         matches!(
             &error,
@@ -201,11 +200,7 @@ fn enforcement_point_before_queued() {
 async fn unknown_capability(store: JobStore) {
     let mut job = job_of_kind("canvas_cluster");
     job.capability_profile_id = "full".parse().expect("profile id");
-    let id = job.job_id;
-    let error = store
-        .create(job, ACTOR)
-        .await
-        .expect_err("unknown capability");
+    let (id, error) = refused_creation(&store, job, "unknown capability").await;
     assert!(
         matches!(error.model_error(), Some(ModelError::UnknownCapability { capability_id }) if capability_id == "magic.power")
     );
@@ -264,12 +259,11 @@ async fn at_awaiting_validation(store: JobStore) {
         .job_id;
     let version = walk(&store, id, 1, &[JobState::Running]).await;
     let error = store
-        .transition(TransitionRequest::new(
+        .transition(plain_request(
             id,
             version,
             JobState::AwaitingValidation,
-            why("executor.done"),
-            ACTOR,
+            "executor.done",
         ))
         .await
         .expect_err("denied");
@@ -286,12 +280,7 @@ async fn at_awaiting_validation(store: JobStore) {
     );
     let stored = store.get(id).await.expect("get");
     assert_eq!((stored.job.state, stored.version), (JobState::Failed, 3));
-    let last = store
-        .history(id)
-        .await
-        .expect("history")
-        .pop()
-        .expect("row");
+    let last = last_transition(&store, id).await;
     assert_eq!(
         (last.from_state, last.to_state, last.reason.as_str()),
         (
@@ -340,48 +329,27 @@ async fn complete(
         .await
 }
 
-/// A job created with `edit` and walked to `awaiting_validation`; returns it with its version.
-async fn awaiting_validation(
+/// Completes `job` (at `version`, in `awaiting_validation`) committing one derived change to its
+/// document: the change every profile that may commit at all is allowed.
+async fn complete_with_doc_change(
     store: &JobStore,
-    edit: impl FnOnce(&mut Value),
-) -> (handshake_job_model::AiJob, u64) {
-    let job = store
-        .create(job_with(edit), ACTOR)
-        .await
-        .expect("create")
-        .job;
-    let version = walk(
-        store,
-        job.job_id,
-        1,
-        &[JobState::Running, JobState::AwaitingValidation],
-    )
-    .await;
-    (job, version)
+    job: &handshake_job_model::AiJob,
+    version: u64,
+) -> Result<handshake_job_store::Transitioned, StoreError> {
+    let changes = vec![derived(doc_ref(job))];
+    complete(store, job.job_id, version, JobState::Completed, changes).await
 }
 
 /// Enforcement point 3, on commit, is part of the completion (§2.6.6.5.2, §2.6.6.3.3): an allowed
 /// completion writes provenance; a denied one moves the job to `failed` in the same transaction,
 /// with the decision and the error recorded, and commits nothing.
 async fn on_commit(store: JobStore) {
-    let (job, version) = awaiting_validation(&store, profile("full")).await;
-    let done = complete(
-        &store,
-        job.job_id,
-        version,
-        JobState::Completed,
-        vec![derived(doc_ref(&job))],
-    )
-    .await
-    .expect("complete");
+    let (job, version) = awaiting_validation(&store, job_with(profile("full"))).await;
+    let done = complete_with_doc_change(&store, &job, version)
+        .await
+        .expect("complete");
     assert_eq!(done.provenance.len(), 1);
-    assert_eq!(
-        store
-            .provenance_of_job(job.job_id)
-            .await
-            .expect("provenance"),
-        done.provenance
-    );
+    assert_eq!(provenance(&store, job.job_id).await, done.provenance);
     let events = store.events(job.job_id).await.expect("events");
     assert_payloads_are_spec_records(&events);
     assert_eq!(
@@ -399,16 +367,10 @@ async fn on_commit(store: JobStore) {
         JobState::Completed
     );
 
-    let (job, version) = awaiting_validation(&store, profile("no_commit")).await;
-    let error = complete(
-        &store,
-        job.job_id,
-        version,
-        JobState::Completed,
-        vec![derived(doc_ref(&job))],
-    )
-    .await
-    .expect_err("denied");
+    let (job, version) = awaiting_validation(&store, job_with(profile("no_commit"))).await;
+    let error = complete_with_doc_change(&store, &job, version)
+        .await
+        .expect_err("denied");
     assert!(
         matches!(
             &error,
@@ -425,11 +387,7 @@ async fn on_commit(store: JobStore) {
     );
     assert_eq!(error.code(), Some("HSK-JOB-3005"));
     assert!(
-        store
-            .provenance_of_job(job.job_id)
-            .await
-            .expect("provenance")
-            .is_empty(),
+        provenance(&store, job.job_id).await.is_empty(),
         "nothing committed"
     );
     let stored = store.get(job.job_id).await.expect("get");
@@ -457,12 +415,7 @@ async fn on_commit(store: JobStore) {
             .iter()
             .any(|e| e.r#type == event_types::CHANGES_COMMITTED)
     );
-    let last = store
-        .history(job.job_id)
-        .await
-        .expect("history")
-        .pop()
-        .expect("row");
+    let last = last_transition(&store, job.job_id).await;
     assert_eq!(
         (last.from_state, last.to_state),
         (Some(JobState::AwaitingValidation), JobState::Failed)
@@ -522,7 +475,7 @@ async fn refused_completion(
     edit: impl FnOnce(&mut Value),
     expected: ModelError,
 ) {
-    let (job, version) = awaiting_validation(store, edit).await;
+    let (job, version) = awaiting_validation(store, job_with(edit)).await;
     let error = complete(store, job.job_id, version, JobState::Completed, changes)
         .await
         .expect_err("refused");
@@ -538,13 +491,7 @@ async fn refused_completion(
         }
         other => panic!("expected {expected} recorded as failed, got {other}"),
     }
-    assert!(
-        store
-            .provenance_of_job(job.job_id)
-            .await
-            .expect("provenance")
-            .is_empty()
-    );
+    assert!(provenance(store, job.job_id).await.is_empty());
     let stored = store.get(job.job_id).await.expect("get");
     assert_eq!(stored.job.state, JobState::Failed);
     assert_eq!(
@@ -604,16 +551,13 @@ fn only_a_completion_carries_changes() {
 /// carry a change set is refused and the provenance stays as it was.
 async fn commit_only_once(store: JobStore) {
     for completion in [JobState::Completed, JobState::CompletedWithIssues] {
-        let (job, version) = awaiting_validation(&store, |_| {}).await;
+        let (job, version) = awaiting_validation(&store, job_with(|_| {})).await;
         let changes = vec![derived(doc_ref(&job))];
         let done = complete(&store, job.job_id, version, completion, changes.clone())
             .await
             .expect("first completion");
-        let provenance = store
-            .provenance_of_job(job.job_id)
-            .await
-            .expect("provenance");
-        assert_eq!(provenance.len(), 1);
+        let committed = provenance(&store, job.job_id).await;
+        assert_eq!(committed.len(), 1);
         for to in [JobState::Completed, JobState::CompletedWithIssues] {
             let error = complete(&store, job.job_id, done.version, to, changes.clone())
                 .await
@@ -630,13 +574,7 @@ async fn commit_only_once(store: JobStore) {
                 "{completion} → {to}: {error}"
             );
         }
-        assert_eq!(
-            store
-                .provenance_of_job(job.job_id)
-                .await
-                .expect("provenance"),
-            provenance
-        );
+        assert_eq!(provenance(&store, job.job_id).await, committed);
     }
 }
 
@@ -665,7 +603,7 @@ async fn commit_scope(store: JobStore) {
         )
         .await;
         // With nothing to apply, such a job completes (its result is its outputs and preview).
-        let (job, version) = awaiting_validation(&store, set_mode).await;
+        let (job, version) = awaiting_validation(&store, job_with(set_mode)).await;
         let done = complete(&store, job.job_id, version, JobState::Completed, Vec::new())
             .await
             .expect("an empty change set completes");
@@ -713,42 +651,32 @@ async fn commit_scope(store: JobStore) {
         artefact_type: e.artefact_type,
         artefact_id: e.artefact_id,
     };
-    // One bad change among good ones refuses everything.
-    refused_completion(
-        &store,
-        vec![derived(doc.clone()), derived(outsider.clone())],
-        same_refs.clone(),
-        out_of_scope(&outsider),
-    )
-    .await;
-    // A ref with a selector covers that selector only, not other rows nor the whole sheet.
-    refused_completion(
-        &store,
-        vec![derived(wrong_row.clone())],
-        same_refs.clone(),
-        out_of_scope(&wrong_row),
-    )
-    .await;
-    refused_completion(
-        &store,
-        vec![derived(whole_sheet.clone())],
-        same_refs.clone(),
-        out_of_scope(&whole_sheet),
-    )
-    .await;
-    // Default layer scope writes derived only.
-    refused_completion(
-        &store,
-        vec![Change {
-            entity: doc.clone(),
-            layer: Layer::Raw,
-        }],
-        same_refs.clone(),
-        ModelError::LayerNotWritable { layer: Layer::Raw },
-    )
-    .await;
+    let refusals = [
+        // One bad change among good ones refuses everything.
+        (
+            vec![derived(doc.clone()), derived(outsider.clone())],
+            out_of_scope(&outsider),
+        ),
+        // A ref with a selector covers that selector only, not other rows nor the whole sheet.
+        (vec![derived(wrong_row.clone())], out_of_scope(&wrong_row)),
+        (
+            vec![derived(whole_sheet.clone())],
+            out_of_scope(&whole_sheet),
+        ),
+        // Default layer scope writes derived only.
+        (
+            vec![Change {
+                entity: doc.clone(),
+                layer: Layer::Raw,
+            }],
+            ModelError::LayerNotWritable { layer: Layer::Raw },
+        ),
+    ];
+    for (changes, expected) in refusals {
+        refused_completion(&store, changes, same_refs.clone(), expected).await;
+    }
     // A whole-document ref derives its blocks; the listed row itself is fine.
-    let (job, version) = awaiting_validation(&store, same_refs.clone()).await;
+    let (job, version) = awaiting_validation(&store, job_with(same_refs.clone())).await;
     let done = complete(
         &store,
         job.job_id,
@@ -790,11 +718,7 @@ fn commit_stays_inside_entity_refs_layer_scope_and_access_mode() {
 async fn raw_layer_only_for_ingestion(store: JobStore) {
     let raw = |v: &mut Value| v["layer_scope"] = serde_json::json!({ "write": ["raw", "derived"] });
     let job = job_with(raw);
-    let id = job.job_id;
-    let error = store
-        .create(job, ACTOR)
-        .await
-        .expect_err("raw for a rewrite");
+    let (id, error) = refused_creation(&store, job, "raw for a rewrite").await;
     assert_eq!(error.code(), Some("HSK-RULE-0102"), "{error}");
     assert!(matches!(
         store.get(id).await,

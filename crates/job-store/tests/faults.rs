@@ -47,19 +47,6 @@ fn is_database_failure(error: &StoreError) -> bool {
     matches!(error, StoreError::Database(_) | StoreError::Migrate(_)) && error.code().is_none()
 }
 
-/// A job walked to `awaiting_validation`, with its version.
-async fn awaiting(store: &JobStore) -> (handshake_job_model::AiJob, u64) {
-    let job = store.create(sample_job(), ACTOR).await.expect("create").job;
-    let version = walk(
-        store,
-        job.job_id,
-        1,
-        &[JobState::Running, JobState::AwaitingValidation],
-    )
-    .await;
-    (job, version)
-}
-
 fn completion(job: &handshake_job_model::AiJob, version: u64) -> TransitionRequest {
     request_for(job.job_id, version, JobState::Completed).with_changes(vec![Change {
         entity: doc_ref(job),
@@ -115,7 +102,6 @@ fn a_postgres_backend_killed_mid_transaction_writes_nothing_and_the_store_recove
             return;
         };
         let store = db.store(4, NoRequirements).await;
-
         // A transition.
         let job = store.create(sample_job(), ACTOR).await.expect("create").job;
         let before = store.get(job.job_id).await.expect("get");
@@ -139,7 +125,7 @@ fn a_postgres_backend_killed_mid_transaction_writes_nothing_and_the_store_recove
             .expect("the store recovers");
 
         // A completion: its provenance was inserted before the backend died, and is gone.
-        let (job, version) = awaiting(&store).await;
+        let (job, version) = awaiting_validation(&store, sample_job()).await;
         let call = {
             let store = store.clone();
             let request = completion(&job, version);
@@ -149,13 +135,7 @@ fn a_postgres_backend_killed_mid_transaction_writes_nothing_and_the_store_recove
             .await
             .expect_err("the backend died");
         assert!(is_database_failure(&error), "{error:?}");
-        assert!(
-            store
-                .provenance_of_job(job.job_id)
-                .await
-                .expect("provenance")
-                .is_empty()
-        );
+        assert!(provenance(&store, job.job_id).await.is_empty());
         let done = store
             .transition(completion(&job, version))
             .await
@@ -195,7 +175,7 @@ fn postgres_restarting_between_two_calls() {
             return;
         };
         let store = db.store(4, NoRequirements).await;
-        let (job, version) = awaiting(&store).await;
+        let (job, version) = awaiting_validation(&store, sample_job()).await;
         if !pg_restart() {
             unavailable("restarting PostgreSQL with pg_ctlcluster");
             db.finish(&[&store]).await;
@@ -242,7 +222,7 @@ fn sqlite_busy_past_the_timeout_is_a_typed_error_and_writes_nothing() {
         let store = JobStore::open_sqlite(&path, options, NoRequirements)
             .await
             .expect("open");
-        let (job, version) = awaiting(&store).await;
+        let (job, version) = awaiting_validation(&store, sample_job()).await;
         let before = store.get(job.job_id).await.expect("get");
 
         let mut holder = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
@@ -272,7 +252,8 @@ fn sqlite_busy_past_the_timeout_is_a_typed_error_and_writes_nothing() {
 
 // ----- SQLite: read-only and full filesystems ------------------------------------------------
 
-/// A tmpfs of `size` mounted on a fresh directory; unmounted on drop.
+/// A tmpfs of `size` mounted on a fresh directory; unmounted on drop. Where mounting is not
+/// possible, [`Tmpfs::mount`] reports it (see [`unavailable`]: fatal in CI) and the test returns.
 struct Tmpfs {
     dir: tempfile::TempDir,
 }
@@ -285,7 +266,15 @@ impl Tmpfs {
             .arg(dir.path())
             .status()
             .is_ok_and(|s| s.success());
+        if !ok {
+            unavailable("mounting a tmpfs");
+        }
         ok.then_some(Tmpfs { dir })
+    }
+
+    /// The store's database file on this tmpfs.
+    fn database(&self) -> std::path::PathBuf {
+        self.dir.path().join("jobs.db")
     }
 
     fn path(&self) -> &Path {
@@ -326,15 +315,14 @@ impl Drop for Tmpfs {
 fn a_read_only_database_refuses_writes_with_a_typed_error() {
     let _serial = serial();
     let Some(fs) = Tmpfs::mount("16m") else {
-        unavailable("mounting a tmpfs");
         return;
     };
     runtime().block_on(async {
-        let path = fs.path().join("jobs.db");
+        let path = fs.database();
         let store = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
             .await
             .expect("open");
-        let (job, version) = awaiting(&store).await;
+        let (job, version) = awaiting_validation(&store, sample_job()).await;
         let before = store.get(job.job_id).await.expect("get");
         store.close().await;
         // The filesystem turns read-only (a mount with open files cannot, so the store is
@@ -378,11 +366,10 @@ fn a_read_only_database_refuses_writes_with_a_typed_error() {
 fn a_full_disk_is_a_typed_error_and_leaves_nothing_half_written() {
     let _serial = serial();
     let Some(fs) = Tmpfs::mount("8m") else {
-        unavailable("mounting a tmpfs");
         return;
     };
     runtime().block_on(async {
-        let path = fs.path().join("jobs.db");
+        let path = fs.database();
         let options = SqliteOptions {
             synchronous_full: false,
             ..SqliteOptions::default()
@@ -563,11 +550,7 @@ fn soak_eight_workers_and_a_crashing_relay_on_postgres() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
-    runtime().block_on(async {
-        let Some(db) = PgDb::create().await else {
-            return;
-        };
-        let store = db.store(12, NoRequirements).await;
+    on_postgres(12, |store| async move {
         for _ in 0..jobs {
             store.create(sample_job(), ACTOR).await.expect("create");
         }
@@ -608,11 +591,7 @@ fn soak_eight_workers_and_a_crashing_relay_on_postgres() {
         done.store(true, std::sync::atomic::Ordering::SeqCst);
         let seen = relay.await.expect("relay");
         assert_eq!(assert_invariants(&store).await, jobs);
-        let all = store
-            .list(&handshake_job_store::JobFilter::default(), None, u32::MAX)
-            .await
-            .expect("list")
-            .jobs;
+        let all = all_jobs(&store).await;
         assert!(
             all.iter()
                 .all(|r| matches!(r.job.state, JobState::Completed | JobState::Cancelled)),
@@ -626,6 +605,5 @@ fn soak_eight_workers_and_a_crashing_relay_on_postgres() {
         // What the crashing relay's consumer saw, then what a healthy relay delivers now: every
         // event at least once, in order per job.
         assert_relay_delivers_everything(&store, 64, &seen).await;
-        db.finish(&[&store]).await;
     });
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use common::*;
 use handshake_job_model::{JobKind, JobOutputs, JobState, ModelError};
-use handshake_job_store::{JobStore, StoreError};
+use handshake_job_store::{NoRequirements, StoreError};
 
 /// The valid `JobOutputs` examples, by file name, one or more per profile with outputs.
 fn examples() -> Vec<(String, JobOutputs)> {
@@ -101,152 +101,149 @@ fn job_of(profile: &str, outputs: Option<&JobOutputs>) -> handshake_job_model::A
     job
 }
 
-fn on_both<F, Fut>(check: F)
-where
-    F: Fn(JobStore) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    runtime().block_on(async {
-        check(plain_memory().await).await;
-        if let Some(db) = PgDb::create().await {
-            let store = db.store(4, handshake_job_store::NoRequirements).await;
-            check(store.clone()).await;
-            db.finish(&[&store]).await;
-        }
-    });
-}
-
 #[test]
 fn outputs_given_at_creation_round_trip_for_every_profile() {
-    on_both(|store| async move {
-        for (name, outputs) in examples() {
-            let job = job_of(&profile_of(&outputs), Some(&outputs));
+    on_both(
+        || NoRequirements,
+        |store| async move {
+            for (name, outputs) in examples() {
+                let job = job_of(&profile_of(&outputs), Some(&outputs));
+                let id = job.job_id;
+                let outputs = job.job_outputs.clone().expect("outputs");
+                store.create(job, ACTOR).await.expect("create");
+                let read = store.get(id).await.expect("get").job;
+                assert_eq!(
+                    read.job_outputs.as_ref(),
+                    Some(&outputs),
+                    "{name} on {:?}",
+                    store.dialect()
+                );
+            }
+            let job = sample_job();
             let id = job.job_id;
-            let outputs = job.job_outputs.clone().expect("outputs");
             store.create(job, ACTOR).await.expect("create");
-            let read = store.get(id).await.expect("get").job;
             assert_eq!(
-                read.job_outputs.as_ref(),
-                Some(&outputs),
-                "{name} on {:?}",
-                store.dialect()
+                store.get(id).await.expect("get").job.job_outputs,
+                None,
+                "absent stays absent"
             );
-        }
-        let job = sample_job();
-        let id = job.job_id;
-        store.create(job, ACTOR).await.expect("create");
-        assert_eq!(
-            store.get(id).await.expect("get").job.job_outputs,
-            None,
-            "absent stays absent"
-        );
-    });
+        },
+    );
 }
 
 #[test]
 fn recorded_outputs_round_trip_and_replace_earlier_ones() {
-    on_both(|store| async move {
-        for (name, outputs) in examples() {
-            let profile = profile_of(&outputs);
-            let job = job_of(&profile, None);
+    on_both(
+        || NoRequirements,
+        |store| async move {
+            for (name, outputs) in examples() {
+                let profile = profile_of(&outputs);
+                let job = job_of(&profile, None);
+                let id = job.job_id;
+                let outputs = as_outputs_of(&outputs, &job);
+                store.create(job, ACTOR).await.expect("create");
+                let version = walk(
+                    &store,
+                    id,
+                    1,
+                    &[JobState::Running, JobState::AwaitingValidation],
+                )
+                .await;
+                store
+                    .record_outputs(id, &outputs, ACTOR)
+                    .await
+                    .expect("record outputs");
+                let read = store.get(id).await.expect("get");
+                assert_eq!(
+                    read.job.job_outputs.as_ref(),
+                    Some(&outputs),
+                    "{name} on {:?}",
+                    store.dialect()
+                );
+                assert_eq!(
+                    read.version, version,
+                    "recording outputs does not change the version"
+                );
+            }
+            // A second recording replaces the first.
+            let all = examples();
+            let (first, second) = all
+                .iter()
+                .zip(all.iter().skip(1))
+                .map(|((_, a), (_, b))| (a, b))
+                .find(|(a, b)| profile_of(a) == profile_of(b) && a != b)
+                .expect("two different examples of one profile");
+            let job = job_of(&profile_of(first), None);
             let id = job.job_id;
-            let outputs = as_outputs_of(&outputs, &job);
             store.create(job, ACTOR).await.expect("create");
-            let version = walk(
-                &store,
-                id,
-                1,
-                &[JobState::Running, JobState::AwaitingValidation],
-            )
-            .await;
+            store.record_outputs(id, first, ACTOR).await.expect("first");
             store
-                .record_outputs(id, &outputs, ACTOR)
+                .record_outputs(id, second, ACTOR)
                 .await
-                .expect("record outputs");
-            let read = store.get(id).await.expect("get");
+                .expect("second");
             assert_eq!(
-                read.job.job_outputs.as_ref(),
-                Some(&outputs),
-                "{name} on {:?}",
-                store.dialect()
+                store.get(id).await.expect("get").job.job_outputs.as_ref(),
+                Some(second)
             );
-            assert_eq!(
-                read.version, version,
-                "recording outputs does not change the version"
-            );
-        }
-        // A second recording replaces the first.
-        let all = examples();
-        let (first, second) = all
-            .iter()
-            .zip(all.iter().skip(1))
-            .map(|((_, a), (_, b))| (a, b))
-            .find(|(a, b)| profile_of(a) == profile_of(b) && a != b)
-            .expect("two different examples of one profile");
-        let job = job_of(&profile_of(first), None);
-        let id = job.job_id;
-        store.create(job, ACTOR).await.expect("create");
-        store.record_outputs(id, first, ACTOR).await.expect("first");
-        store
-            .record_outputs(id, second, ACTOR)
-            .await
-            .expect("second");
-        assert_eq!(
-            store.get(id).await.expect("get").job.job_outputs.as_ref(),
-            Some(second)
-        );
-    });
+        },
+    );
 }
 
 #[test]
 fn outputs_of_another_profile_are_refused_and_nothing_is_written() {
-    on_both(|store| async move {
-        let all = examples();
-        let (_, asr) = all
-            .iter()
-            .find(|(_, o)| profile_of(o) == "asr")
-            .expect("an asr example");
-        let job = job_of("docling", None);
-        let id = job.job_id;
-        store.create(job, ACTOR).await.expect("create");
-        let error = store
-            .record_outputs(id, asr, ACTOR)
-            .await
-            .expect_err("asr outputs on a docling job");
-        // The docling profile's output binding (HSK-RULE-PRF-024) refuses them, with its code.
-        match &error {
-            StoreError::Rule { violations } => {
-                assert_eq!(error.code(), Some("HSK-RULE-PRF-024"), "{violations:?}");
-                assert_eq!(violations[0].path, "/job_outputs/profile");
+    on_both(
+        || NoRequirements,
+        |store| async move {
+            let all = examples();
+            let (_, asr) = all
+                .iter()
+                .find(|(_, o)| profile_of(o) == "asr")
+                .expect("an asr example");
+            let job = job_of("docling", None);
+            let id = job.job_id;
+            store.create(job, ACTOR).await.expect("create");
+            let error = store
+                .record_outputs(id, asr, ACTOR)
+                .await
+                .expect_err("asr outputs on a docling job");
+            // The docling profile's output binding (HSK-RULE-PRF-024) refuses them, with its code.
+            match &error {
+                StoreError::Rule { violations } => {
+                    assert_eq!(error.code(), Some("HSK-RULE-PRF-024"), "{violations:?}");
+                    assert_eq!(violations[0].path, "/job_outputs/profile");
+                }
+                other => panic!("expected the binding rule, got {other:?}"),
             }
-            other => panic!("expected the binding rule, got {other:?}"),
-        }
-        assert_eq!(store.get(id).await.expect("get").job.job_outputs, None);
-    });
+            assert_eq!(store.get(id).await.expect("get").job.job_outputs, None);
+        },
+    );
 }
 
 #[test]
 fn a_finished_job_takes_no_outputs() {
-    on_both(|store| async move {
-        let all = examples();
-        let (_, outputs) = all.first().expect("an example");
-        let job = job_of(&profile_of(outputs), None);
-        let id = job.job_id;
-        store.create(job, ACTOR).await.expect("create");
-        walk(&store, id, 1, &path_to(JobState::Completed)).await;
-        let error = store
-            .record_outputs(id, outputs, ACTOR)
-            .await
-            .expect_err("terminal");
-        assert!(
-            matches!(
-                error,
-                StoreError::Model(ModelError::TerminalState {
-                    state: JobState::Completed
-                })
-            ),
-            "{error:?}"
-        );
-        assert_eq!(store.get(id).await.expect("get").job.job_outputs, None);
-    });
+    on_both(
+        || NoRequirements,
+        |store| async move {
+            let all = examples();
+            let (_, outputs) = all.first().expect("an example");
+            let job = job_of(&profile_of(outputs), None);
+            let id = job.job_id;
+            store.create(job, ACTOR).await.expect("create");
+            walk(&store, id, 1, &path_to(JobState::Completed)).await;
+            let error = store
+                .record_outputs(id, outputs, ACTOR)
+                .await
+                .expect_err("terminal");
+            assert!(
+                matches!(
+                    error,
+                    StoreError::Model(ModelError::TerminalState {
+                        state: JobState::Completed
+                    })
+                ),
+                "{error:?}"
+            );
+            assert_eq!(store.get(id).await.expect("get").job.job_outputs, None);
+        },
+    );
 }

@@ -8,25 +8,9 @@ use std::sync::Arc;
 use common::*;
 use handshake_job_model::{ArtefactType, JobState, ModelError, WorkflowRunStatus};
 use handshake_job_store::{
-    JobFilter, JobStore, NoRequirements, StoreError, TransitionRequest, event_types,
+    JobFilter, JobStore, NoRequirements, SqliteOptions, StoreError, event_types,
 };
 use serde_json::Value;
-
-/// Runs `check` on an SQLite memory store, then on a fresh Postgres database.
-fn on_both<F, Fut>(check: F)
-where
-    F: Fn(JobStore) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    runtime().block_on(async {
-        check(plain_memory().await).await;
-        if let Some(db) = PgDb::create().await {
-            let store = db.store(8, NoRequirements).await;
-            check(store.clone()).await;
-            db.finish(&[&store]).await;
-        }
-    });
-}
 
 /// §2.6.6.3.1: all 81 (from, to) pairs. Allowed ones succeed and leave exactly one history row and
 /// one `ai_job.state_changed` event; refused ones return the typed error and change nothing.
@@ -109,7 +93,7 @@ async fn every_pair(store: JobStore) {
 
 #[test]
 fn every_state_pair_through_the_store() {
-    on_both(every_pair);
+    on_both(|| NoRequirements, every_pair);
 }
 
 /// §2.6.6.3 optimistic concurrency: 16 tasks transition the same job from the same version;
@@ -127,12 +111,11 @@ async fn race(store: JobStore) {
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
             store
-                .transition(TransitionRequest::new(
+                .transition(plain_request(
                     id,
                     version,
                     JobState::AwaitingValidation,
-                    why("test.race"),
-                    ACTOR,
+                    "test.race",
                 ))
                 .await
         }));
@@ -167,13 +150,7 @@ async fn race(store: JobStore) {
 fn sixteen_racers_one_winner() {
     runtime().block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
-        let options = handshake_job_store::SqliteOptions {
-            max_connections: 16,
-            ..Default::default()
-        };
-        let store = JobStore::open_sqlite(dir.path().join("race.db"), options, NoRequirements)
-            .await
-            .expect("open");
+        let store = sqlite_file_pool(&dir, 16, SqliteOptions::default()).await;
         race(store).await;
         if let Some(db) = PgDb::create().await {
             let store = db.store(16, NoRequirements).await;
@@ -185,34 +162,17 @@ fn sixteen_racers_one_winner() {
 
 /// A stale version is refused before anything is written, even for a legal transition.
 async fn stale_version(store: JobStore) {
-    let id = store
-        .create(sample_job(), ACTOR)
-        .await
-        .expect("create")
-        .job
-        .job_id;
+    let id = create_sample(&store).await;
     let before = store.get(id).await.expect("get");
     let error = store
-        .transition(TransitionRequest::new(
-            id,
-            7,
-            JobState::Running,
-            why("test.stale"),
-            ACTOR,
-        ))
+        .transition(plain_request(id, 7, JobState::Running, "test.stale"))
         .await
         .expect_err("stale version");
     assert_eq!(error.code(), Some("HSK-JOB-2004"));
     assert_eq!(store.get(id).await.expect("get"), before);
     let missing = handshake_job_model::JobId::new();
     let error = store
-        .transition(TransitionRequest::new(
-            missing,
-            1,
-            JobState::Running,
-            why("test.missing"),
-            ACTOR,
-        ))
+        .transition(plain_request(missing, 1, JobState::Running, "test.missing"))
         .await
         .expect_err("missing job");
     assert!(
@@ -222,18 +182,13 @@ async fn stale_version(store: JobStore) {
 
 #[test]
 fn stale_version_and_missing_job_are_refused() {
-    on_both(stale_version);
+    on_both(|| NoRequirements, stale_version);
 }
 
 /// §2.6.6.4, §2.6.6.3.2: a retry keeps the job id and the next run opens the next attempt;
 /// poisoned jobs are never retried and the refusal writes nothing.
 async fn retries(store: JobStore) {
-    let id = store
-        .create(sample_job(), ACTOR)
-        .await
-        .expect("create")
-        .job
-        .job_id;
+    let id = create_sample(&store).await;
     let version = walk(&store, id, 1, &[JobState::Running, JobState::Failed]).await;
     let runs = store.workflow_runs(id).await.expect("runs");
     assert_eq!(runs.len(), 1);
@@ -255,12 +210,11 @@ async fn retries(store: JobStore) {
     assert_eq!(store.workflow_runs(id).await.expect("runs").len(), 1);
     // Entering running opens attempt 2.
     let running = store
-        .transition(TransitionRequest::new(
+        .transition(plain_request(
             id,
             retried.version,
             JobState::Running,
-            why("test.run"),
-            ACTOR,
+            "test.run",
         ))
         .await
         .expect("run");
@@ -287,12 +241,7 @@ async fn retries(store: JobStore) {
     assert_eq!(store.history(id).await.expect("history"), history);
 
     // A retry of a job that is not failed is the table's refusal.
-    let other = store
-        .create(sample_job(), ACTOR)
-        .await
-        .expect("create")
-        .job
-        .job_id;
+    let other = create_sample(&store).await;
     let error = store
         .retry(other, 1, why("retry.requested"), ACTOR)
         .await
@@ -302,18 +251,13 @@ async fn retries(store: JobStore) {
 
 #[test]
 fn retry_opens_a_new_attempt_and_poisoned_is_never_retried() {
-    on_both(retries);
+    on_both(|| NoRequirements, retries);
 }
 
 /// §2.6.6.3.2: cancel works before completion, never on a terminal job (a cancel can no longer
 /// overwrite a completed job).
 async fn cancels(store: JobStore) {
-    let id = store
-        .create(sample_job(), ACTOR)
-        .await
-        .expect("create")
-        .job
-        .job_id;
+    let id = create_sample(&store).await;
     let done = store
         .cancel(
             id,
@@ -324,12 +268,7 @@ async fn cancels(store: JobStore) {
         .await
         .expect("cancel");
     assert_eq!(done.to, JobState::Cancelled);
-    let completed = store
-        .create(sample_job(), ACTOR)
-        .await
-        .expect("create")
-        .job
-        .job_id;
+    let completed = create_sample(&store).await;
     let version = walk(&store, completed, 1, &path_to(JobState::Completed)).await;
     let error = store
         .cancel(completed, version, why("user.cancelled"), ACTOR)
@@ -349,19 +288,14 @@ async fn cancels(store: JobStore) {
 
 #[test]
 fn cancel_never_overwrites_a_terminal_job() {
-    on_both(cancels);
+    on_both(|| NoRequirements, cancels);
 }
 
 /// §2.6.6.4 crash recovery: every non-terminal job is listed with its last run; terminal ones are not.
 async fn recovery_listing(store: JobStore) {
     let mut expected = Vec::new();
     for target in JobState::ALL {
-        let id = store
-            .create(sample_job(), ACTOR)
-            .await
-            .expect("create")
-            .job
-            .job_id;
+        let id = create_sample(&store).await;
         walk(&store, id, 1, &path_to(target)).await;
         if !target.is_terminal() {
             expected.push((id, target));
@@ -386,7 +320,7 @@ async fn recovery_listing(store: JobStore) {
 
 #[test]
 fn recoverable_jobs_are_every_non_terminal_job_with_its_last_run() {
-    on_both(recovery_listing);
+    on_both(|| NoRequirements, recovery_listing);
 }
 
 /// Filters (state, kind, workspace, entity, parent) and keyset paging by (created_at, job_id).
@@ -487,7 +421,7 @@ async fn listing(store: JobStore) {
 
 #[test]
 fn list_filters_and_pages() {
-    on_both(listing);
+    on_both(|| NoRequirements, listing);
 }
 
 /// The stored job is the generated record, round-tripped exactly (entity refs in order).
@@ -524,5 +458,5 @@ async fn round_trip(store: JobStore) {
 
 #[test]
 fn create_round_trips_the_generated_record() {
-    on_both(round_trip);
+    on_both(|| NoRequirements, round_trip);
 }

@@ -23,12 +23,7 @@ const CHILD_TEST: &str = "a_consumer_killed_mid_batch_loses_nothing";
 async fn some_jobs(store: &JobStore, jobs: usize) -> Vec<JobId> {
     let mut ids = Vec::new();
     for n in 0..jobs {
-        let id = store
-            .create(sample_job(), ACTOR)
-            .await
-            .expect("create")
-            .job
-            .job_id;
+        let id = create_sample(store).await;
         let path: &[JobState] = if n % 2 == 0 {
             &[
                 JobState::Running,
@@ -89,14 +84,7 @@ async fn once_in_order(store: JobStore) {
 
 #[test]
 fn relay_delivers_every_event_once_in_order_per_job() {
-    runtime().block_on(async {
-        once_in_order(sqlite_memory(NoRequirements).await).await;
-        if let Some(db) = PgDb::create().await {
-            let store = db.store(4, NoRequirements).await;
-            once_in_order(store.clone()).await;
-            db.finish(&[&store]).await;
-        }
-    });
+    on_both(|| NoRequirements, once_in_order);
 }
 
 async fn unacknowledged_again(store: JobStore) {
@@ -131,14 +119,7 @@ async fn unacknowledged_again(store: JobStore) {
 
 #[test]
 fn an_unacknowledged_batch_is_delivered_again() {
-    runtime().block_on(async {
-        unacknowledged_again(sqlite_memory(NoRequirements).await).await;
-        if let Some(db) = PgDb::create().await {
-            let store = db.store(4, NoRequirements).await;
-            unacknowledged_again(store.clone()).await;
-            db.finish(&[&store]).await;
-        }
-    });
+    on_both(|| NoRequirements, unacknowledged_again);
 }
 
 /// The child: claims one batch, prints its events, and waits to be killed before acknowledging.
@@ -208,11 +189,9 @@ fn killed_mid_batch(url: &str) {
 
 #[test]
 fn a_consumer_killed_mid_batch_loses_nothing() {
-    if let Ok(url) = std::env::var(CHILD_ENV) {
-        runtime().block_on(child(&url));
+    let Some(dir) = parent_tempdir(CHILD_ENV, |url| async move { child(&url).await }) else {
         return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
+    };
     let path = dir.path().join("relay.db");
     killed_mid_batch(&format!("sqlite:{}", path.display()));
     let db = runtime().block_on(PgDb::create());
@@ -226,11 +205,7 @@ fn a_consumer_killed_mid_batch_loses_nothing() {
 /// exactly once (no crash here), and each job's events in order.
 #[test]
 fn concurrent_relays_on_postgres_never_deliver_an_event_twice() {
-    runtime().block_on(async {
-        let Some(db) = PgDb::create().await else {
-            return;
-        };
-        let store = db.store(8, NoRequirements).await;
+    on_postgres(8, |store| async move {
         let log: Arc<Mutex<Vec<(JobId, Uuid)>>> = Arc::default();
         let written = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let writer = {
@@ -285,7 +260,6 @@ fn concurrent_relays_on_postgres_never_deliver_an_event_twice() {
         let total: usize = want.values().map(Vec::len).sum();
         assert_eq!(log.len(), total, "no event twice");
         assert_eq!(per_job, want, "every event, in order per job");
-        db.finish(&[&store]).await;
     });
 }
 
@@ -294,11 +268,7 @@ fn concurrent_relays_on_postgres_never_deliver_an_event_twice() {
 /// still gets other jobs' events.
 #[test]
 fn a_relay_never_skips_ahead_of_another_within_a_job() {
-    runtime().block_on(async {
-        let Some(db) = PgDb::create().await else {
-            return;
-        };
-        let store = db.store(4, NoRequirements).await;
+    on_postgres(4, |store| async move {
         let first = some_jobs(&store, 1).await[0];
         let held = store.claim_events(2).await.expect("claim");
         assert_eq!(held.events().len(), 2);
@@ -321,6 +291,5 @@ fn a_relay_never_skips_ahead_of_another_within_a_job() {
             rest[&first],
             all[2..].iter().map(|e| e.event_id).collect::<Vec<_>>()
         );
-        db.finish(&[&store]).await;
     });
 }

@@ -6,11 +6,18 @@ mod common;
 
 use std::str::FromStr;
 
-use common::{ACTOR, request_for, runtime, sample_job};
+use common::{ACTOR, request_for, runtime, sample_job, sqlite_file_pool};
 use handshake_job_model::JobState;
 use handshake_job_store::{JobStore, NoRequirements, SqliteOptions, StoreError};
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+/// Opening the SQLite store at `path` fails (`why` names the expected failure); the error.
+async fn refused_to_open(path: &std::path::Path, why: &str) -> StoreError {
+    JobStore::open_sqlite(path, SqliteOptions::default(), NoRequirements)
+        .await
+        .expect_err(why)
+}
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
 
@@ -106,9 +113,7 @@ fn a_modified_or_unknown_applied_migration_is_refused() {
             [first],
         )
         .expect("tamper");
-        let error = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
-            .await
-            .expect_err("a modified migration");
+        let error = refused_to_open(&path, "a modified migration").await;
         assert!(
             matches!(error, StoreError::Migrate(MigrateError::VersionMismatch(v)) if v == first),
             "{error:?}"
@@ -125,9 +130,7 @@ fn a_modified_or_unknown_applied_migration_is_refused() {
             [],
         )
         .expect("a migration this build does not know");
-        let missing = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
-            .await
-            .expect_err("unknown migration");
+        let missing = refused_to_open(&path, "unknown migration").await;
         assert!(
             matches!(missing, StoreError::Migrate(MigrateError::VersionMissing(99_999_999_999_999))),
             "{missing:?}"
@@ -150,9 +153,7 @@ fn a_dirty_migration_is_refused() {
             [last],
         )
         .expect("mark dirty");
-        let error = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
-            .await
-            .expect_err("dirty");
+        let error = refused_to_open(&path, "dirty").await;
         assert!(
             matches!(error, StoreError::Migrate(MigrateError::Dirty(v)) if v == last),
             "{error:?}"
@@ -166,14 +167,11 @@ fn many_writers_on_one_file_store_serialise_without_busy_errors() {
     // timeout on a runtime thread while another holds the lock (a short timeout would show it).
     runtime().block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
-        let options = SqliteOptions {
-            max_connections: 4,
+        let impatient = SqliteOptions {
             busy_timeout: std::time::Duration::from_millis(1),
             ..SqliteOptions::default()
         };
-        let store = JobStore::open_sqlite(dir.path().join("many.db"), options, NoRequirements)
-            .await
-            .expect("open");
+        let store = sqlite_file_pool(&dir, 4, impatient).await;
         let mut tasks = Vec::new();
         for _ in 0..8 {
             let store = store.clone();

@@ -469,67 +469,79 @@ mod tests {
         assert_eq!(transition.error, None);
     }
 
+    /// Every usage error names its problem: (command line, the whole message) pairs, then
+    /// (command line, how the message begins) where the rest lists the allowed values.
     #[test]
     fn usage_errors_name_the_problem() {
         let message = |line: &str| run(line).expect_err(line).0;
-        assert_eq!(message("--db x"), "jobs needs a subcommand");
-        assert_eq!(message("frob --db x"), "unknown jobs subcommand `frob`");
-        assert_eq!(message("init"), "init needs --db URL");
-        assert_eq!(message("init --db"), "--db needs a value");
-        assert_eq!(message("init --db --json"), "--db needs a value");
-        assert_eq!(message("init --db a --db b"), "--db given twice");
-        assert_eq!(
-            message("init --db a --to queued"),
-            "init does not take --to"
-        );
-        assert_eq!(message("init --db a --frob"), "unknown option `--frob`");
-        assert_eq!(
-            message("init --db a extra"),
-            "init takes no operand, got `extra`"
-        );
-        assert_eq!(message("get --db a"), "get takes exactly one job ID, got 0");
-        assert_eq!(message("get --db a 42"), "`42` is not a job id (a UUID)");
-        assert_eq!(
-            message(&format!("transition {ID} --db a --expected-version 1")),
-            "transition needs --to STATE"
-        );
-        assert!(
-            message(&format!(
-                "transition {ID} --db a --to done --expected-version 1"
-            ))
-            .starts_with("--to: unknown value `done`; expected queued, ")
-        );
-        assert_eq!(
-            message(&format!("cancel {ID} --db a")),
-            "cancel needs --expected-version N"
-        );
-        assert_eq!(
-            message(&format!("retry {ID} --db a --expected-version -1")),
-            "--expected-version needs a value"
-        );
-        assert_eq!(
-            message(&format!("retry {ID} --db a --expected-version x")),
-            "--expected-version needs a whole number"
-        );
-        assert!(
-            message(&format!(
-                "cancel {ID} --db a --expected-version 1 --reason Bad"
-            ))
-            .starts_with("--reason `Bad` is not a reason code")
-        );
-        assert_eq!(
-            message("relay --db a --batch 0"),
-            "--batch needs a whole number above 0"
-        );
-        assert_eq!(
-            message("list --db a --kind novel_writing"),
-            "--kind: unknown value `novel_writing`; expected a job_kind of the spec"
-        );
-        assert_eq!(
-            message("list --db a --actor robot"),
-            "--actor: unknown value `robot`; expected human, agent or system"
-        );
-        assert_eq!(message("init --db a --json=1"), "--json takes no value");
+        let whole: [(String, &str); 19] = [
+            ("--db x".to_owned(), "jobs needs a subcommand"),
+            ("frob --db x".to_owned(), "unknown jobs subcommand `frob`"),
+            ("init".to_owned(), "init needs --db URL"),
+            ("init --db".to_owned(), "--db needs a value"),
+            ("init --db --json".to_owned(), "--db needs a value"),
+            ("init --db a --db b".to_owned(), "--db given twice"),
+            (
+                "init --db a --to queued".to_owned(),
+                "init does not take --to",
+            ),
+            ("init --db a --frob".to_owned(), "unknown option `--frob`"),
+            (
+                "init --db a extra".to_owned(),
+                "init takes no operand, got `extra`",
+            ),
+            (
+                "get --db a".to_owned(),
+                "get takes exactly one job ID, got 0",
+            ),
+            ("get --db a 42".to_owned(), "`42` is not a job id (a UUID)"),
+            (
+                format!("transition {ID} --db a --expected-version 1"),
+                "transition needs --to STATE",
+            ),
+            (
+                format!("cancel {ID} --db a"),
+                "cancel needs --expected-version N",
+            ),
+            (
+                format!("retry {ID} --db a --expected-version -1"),
+                "--expected-version needs a value",
+            ),
+            (
+                format!("retry {ID} --db a --expected-version x"),
+                "--expected-version needs a whole number",
+            ),
+            (
+                "relay --db a --batch 0".to_owned(),
+                "--batch needs a whole number above 0",
+            ),
+            (
+                "list --db a --kind novel_writing".to_owned(),
+                "--kind: unknown value `novel_writing`; expected a job_kind of the spec",
+            ),
+            (
+                "list --db a --actor robot".to_owned(),
+                "--actor: unknown value `robot`; expected human, agent or system",
+            ),
+            ("init --db a --json=1".to_owned(), "--json takes no value"),
+        ];
+        for (line, want) in &whole {
+            assert_eq!(message(line), *want, "{line}");
+        }
+        let begins: [(String, &str); 2] = [
+            (
+                format!("transition {ID} --db a --to done --expected-version 1"),
+                "--to: unknown value `done`; expected queued, ",
+            ),
+            (
+                format!("cancel {ID} --db a --expected-version 1 --reason Bad"),
+                "--reason `Bad` is not a reason code",
+            ),
+        ];
+        for (line, want) in &begins {
+            let got = message(line);
+            assert!(got.starts_with(want), "{line}: {got}");
+        }
     }
 
     #[test]

@@ -57,19 +57,12 @@ fn a_valid_job_goes_from_create_to_completed_with_its_change_set() {
         assert_eq!(got["job"]["job_id"], job["job_id"]);
         assert_eq!(got["job"]["state"], json!("queued"));
 
-        let running = store.ok(&[
-            "jobs",
-            "transition",
+        let running = store.ok(&transition(
             &id,
-            "--to",
             "running",
-            "--expected-version",
             "1",
-            "--reason",
-            "worker.claimed",
-            "--actor",
-            "system",
-        ]);
+            &["--reason", "worker.claimed", "--actor", "system"],
+        ));
         for key in ["job_id", "version", "state", "from"] {
             assert!(running.get(key).is_some(), "{key} in {running}");
         }
@@ -105,12 +98,7 @@ fn a_valid_job_goes_from_create_to_completed_with_its_change_set() {
 
         let history = store.ok(&["jobs", "history", &id]);
         assert_eq!(keys(&history), ["history", "job_id"]);
-        let states: Vec<&str> = history["history"]
-            .as_array()
-            .expect("history rows")
-            .iter()
-            .map(|row| row["to_state"].as_str().expect("to_state"))
-            .collect();
+        let states = strings_at(&history["history"], "to_state");
         assert_eq!(
             states,
             ["queued", "running", "awaiting_validation", "completed"]
@@ -124,12 +112,7 @@ fn a_valid_job_goes_from_create_to_completed_with_its_change_set() {
 
         let events = store.ok(&["jobs", "events", &id]);
         assert_eq!(keys(&events), ["events", "job_id"]);
-        let types: Vec<&str> = events["events"]
-            .as_array()
-            .expect("events")
-            .iter()
-            .map(|event| event["type"].as_str().expect("type"))
-            .collect();
+        let types = strings_at(&events["events"], "type");
         assert!(types.contains(&"ai_job.created"), "{types:?}");
         assert!(types.contains(&"ai_job.changes_committed"), "{types:?}");
 
@@ -210,35 +193,13 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         let id = store.create(&job);
 
         // The lifecycle table (§2.6.6.3.1): nothing is written, the job stays queued.
-        let refusal = store.refused(
-            &[
-                "jobs",
-                "transition",
-                &id,
-                "--to",
-                "completed",
-                "--expected-version",
-                "1",
-            ],
-            "HSK-JOB-2001",
-        );
+        let refusal = store.refused(&transition(&id, "completed", "1", &[]), "HSK-JOB-2001");
         assert_eq!(refusal["state"], json!("queued"));
         assert_eq!(refusal["version"], json!(1));
         assert_eq!(refusal["job_id"], json!(id));
 
         // Optimistic concurrency.
-        let refusal = store.refused(
-            &[
-                "jobs",
-                "transition",
-                &id,
-                "--to",
-                "running",
-                "--expected-version",
-                "7",
-            ],
-            "HSK-JOB-2004",
-        );
+        let refusal = store.refused(&transition(&id, "running", "7", &[]), "HSK-JOB-2004");
         assert_eq!(refusal["state"], json!("queued"));
 
         // An unknown job: its state after the call is null.
@@ -252,15 +213,7 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         // (HSK-RULE-0110); nothing is written.
         let version = store.step(&id, 1, "running", &[]);
         let refusal = store.refused(
-            &[
-                "jobs",
-                "transition",
-                &id,
-                "--to",
-                "failed",
-                "--expected-version",
-                &version.to_string(),
-            ],
+            &transition(&id, "failed", &version.to_string(), &[]),
             "HSK-RULE-0110",
         );
         assert_eq!(refusal["state"], json!("running"));
@@ -313,17 +266,7 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
             &json!([{ "entity": doc_of(&job), "layer": "derived" }]),
         );
         let refusal = store.refused(
-            &[
-                "jobs",
-                "transition",
-                &fresh,
-                "--to",
-                "running",
-                "--expected-version",
-                "1",
-                "--changes",
-                &changes,
-            ],
+            &transition(&fresh, "running", "1", &["--changes", &changes]),
             "HSK-JOB-3007",
         );
         assert_eq!(refusal["state"], json!("queued"));
@@ -357,19 +300,12 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         );
         let validation = store.file("validation.json", &passing_validation());
         let refusal = store.refused(
-            &[
-                "jobs",
-                "transition",
+            &transition(
                 &other_id,
-                "--to",
                 "completed",
-                "--expected-version",
                 &version.to_string(),
-                "--changes",
-                &outside,
-                "--validation",
-                &validation,
-            ],
+                &["--changes", &outside, "--validation", &validation],
+            ),
             "HSK-JOB-3003",
         );
         assert_eq!(refusal["state"], json!("failed"));
@@ -410,17 +346,7 @@ fn record_files_are_checked_before_the_store_is_asked() {
         &json!([{ "entity": { "artefact_type": "doc", "artefact_id": Uuid::now_v7() }, "layer": "paint" }]),
     );
     let refusal = store.refused(
-        &[
-            "jobs",
-            "transition",
-            &id,
-            "--to",
-            "running",
-            "--expected-version",
-            "1",
-            "--changes",
-            &bad_layer,
-        ],
+        &transition(&id, "running", "1", &["--changes", &bad_layer]),
         "HSK-JOB-1001",
     );
     assert_eq!(refusal["violations"][0]["path"], json!("/0/layer"));
@@ -430,17 +356,7 @@ fn record_files_are_checked_before_the_store_is_asked() {
         &json!({ "verdict": "maybe", "validators": [] }),
     );
     let refusal = store.refused(
-        &[
-            "jobs",
-            "transition",
-            &id,
-            "--to",
-            "running",
-            "--expected-version",
-            "1",
-            "--validation",
-            &bad_validation,
-        ],
+        &transition(&id, "running", "1", &["--validation", &bad_validation]),
         "HSK-JOB-1001",
     );
     assert_eq!(refusal["violations"][0]["path"], json!("/verdict"));
@@ -614,15 +530,7 @@ fn create_reads_the_job_from_stdin() {
 fn people_get_lines_and_refusals_on_stderr() {
     let store = sqlite_store();
     let id = store.create(&job_json());
-    let output = store.run(&[
-        "jobs",
-        "transition",
-        &id,
-        "--to",
-        "running",
-        "--expected-version",
-        "1",
-    ]);
+    let output = store.run(&transition(&id, "running", "1", &[]));
     assert_eq!(code(&output), 0);
     assert_eq!(
         stdout(&output),

@@ -78,12 +78,17 @@ impl Store {
 
     /// Runs with `--json`, expects exit 0, returns the object.
     pub fn ok(&self, arguments: &[&str]) -> Value {
+        self.json_with_exit(arguments, 0)
+    }
+
+    /// Runs with `--json`, expects exit `exit`, returns the one object printed.
+    fn json_with_exit(&self, arguments: &[&str], exit: i32) -> Value {
         let mut all = arguments.to_vec();
         all.push("--json");
         let output = self.run(&all);
         assert_eq!(
             code(&output),
-            0,
+            exit,
             "{arguments:?}: stdout {}\nstderr {}",
             stdout(&output),
             stderr(&output)
@@ -93,17 +98,7 @@ impl Store {
 
     /// Runs with `--json`, expects a refusal (exit 1) with `code`, returns the object.
     pub fn refused(&self, arguments: &[&str], expected_code: &str) -> Value {
-        let mut all = arguments.to_vec();
-        all.push("--json");
-        let output = self.run(&all);
-        assert_eq!(
-            code(&output),
-            1,
-            "{arguments:?} must be refused: stdout {}\nstderr {}",
-            stdout(&output),
-            stderr(&output)
-        );
-        let refusal = one_object(&output);
+        let refusal = self.json_with_exit(arguments, 1);
         assert_eq!(refusal["refused"], json!(true), "{refusal}");
         assert_eq!(refusal["code"], json!(expected_code), "{refusal}");
         assert!(
@@ -139,20 +134,41 @@ impl Store {
     /// Moves `job_id` from `version` to `to` with extra arguments; returns the new version.
     pub fn step(&self, job_id: &str, version: u64, to: &str, extra: &[&str]) -> u64 {
         let version = version.to_string();
-        let mut arguments = vec![
-            "jobs",
-            "transition",
-            job_id,
-            "--to",
-            to,
-            "--expected-version",
-            &version,
-        ];
-        arguments.extend(extra);
+        let arguments = transition(job_id, to, &version, extra);
         let done = self.ok(&arguments);
         assert_eq!(done["state"], json!(to), "{done}");
         done["version"].as_u64().expect("version")
     }
+}
+
+/// The string `field` of each element of the array `rows` (e.g. the `to_state` of each history
+/// row), in order.
+pub fn strings_at<'a>(rows: &'a Value, field: &str) -> Vec<&'a str> {
+    rows.as_array()
+        .expect("an array")
+        .iter()
+        .map(|row| row[field].as_str().expect("a string field"))
+        .collect()
+}
+
+/// The arguments of `jobs transition JOB_ID --to TO --expected-version VERSION`, then `extra`.
+pub fn transition<'a>(
+    job_id: &'a str,
+    to: &'a str,
+    version: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut arguments = vec![
+        "jobs",
+        "transition",
+        job_id,
+        "--to",
+        to,
+        "--expected-version",
+        version,
+    ];
+    arguments.extend(extra);
+    arguments
 }
 
 pub fn sqlite_store() -> Store {

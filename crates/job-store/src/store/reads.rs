@@ -24,11 +24,18 @@ impl JobStore {
             .into_iter()
             .next()
             .ok_or(ModelError::JobNotFound { job_id })?;
+        self.job_with_refs(&row).await
+    }
+
+    /// The job of a row of `ai_jobs` columns, completed by its entity refs (a second query: the
+    /// refs are rows of their own table).
+    pub(super) async fn job_with_refs(&self, row: &Row) -> Result<JobRecord, StoreError> {
+        let id = self.job_id_of(row)?;
         let refs = self
             .pool
-            .fetch_all(&self.sql.select_entity_refs, vec![uuid_arg(job_id)])
+            .fetch_all(&self.sql.select_entity_refs, vec![uuid_arg(id)])
             .await?;
-        self.job_from_rows(&row, &refs)
+        self.job_from_rows(row, &refs)
     }
 
     /// The `job_id` of a row of `ai_jobs` columns.
@@ -128,12 +135,7 @@ impl JobStore {
         let rows = self.pool.fetch_all(&Arc::from(sql), args).await?;
         let mut jobs = Vec::with_capacity(rows.len());
         for row in &rows {
-            let id = self.job_id_of(row)?;
-            let refs = self
-                .pool
-                .fetch_all(&self.sql.select_entity_refs, vec![uuid_arg(id)])
-                .await?;
-            jobs.push(self.job_from_rows(row, &refs)?);
+            jobs.push(self.job_with_refs(row).await?);
         }
         let next = if jobs.len() == limit as usize && limit > 0 {
             jobs.last().map(|r| Cursor {

@@ -9,7 +9,7 @@ use handshake_job_model::{
 };
 use serde_json::json;
 
-use super::{JobRecord, JobStore, append_decisions, validated};
+use super::{JobRecord, JobStore, append_decisions, decision_event, validated};
 use crate::capability::PolicyDecision;
 use crate::error::StoreError;
 use crate::events::{event, event_types};
@@ -169,26 +169,7 @@ impl JobStore {
                     now,
                 );
             },
-            |job, now| {
-                let payload = json!({
-                    "enforcement_point": point,
-                    "decision": job
-                        .capability_check_result
-                        .as_ref()
-                        .and_then(|r| r.decisions.last())
-                        .map(|d| d.decision),
-                    "error_code": decision.denial.as_ref().map(ModelError::code),
-                    "detail": decision.detail,
-                });
-                vec![event(
-                    job,
-                    event_types::CAPABILITY_DECISION,
-                    actor,
-                    now,
-                    Some(decision),
-                    payload,
-                )]
-            },
+            |job, now| vec![decision_event(job, point, decision, actor, now)],
         )
         .await
     }

@@ -360,12 +360,8 @@ impl JobStore {
         let runs = self.schema.table(tables::AI_JOB_WORKFLOW_RUNS);
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let id = self.job_id_of(row)?;
-            let refs = self
-                .pool
-                .fetch_all(&self.sql.select_entity_refs, vec![uuid_arg(id)])
-                .await?;
-            let job = self.job_from_rows(row, &refs)?;
+            let job = self.job_with_refs(row).await?;
+            let id = job.job.job_id;
             let run_rows = self
                 .pool
                 .fetch_all(&self.sql.select_latest_run, vec![uuid_arg(id)])

@@ -2,12 +2,12 @@
 #![allow(dead_code)]
 
 use handshake_job_model::{
-    AiJob, ArtefactType, EntityRef, ErrorSummary, FlightRecorderActor, JobId, JobState,
-    StatusReason, ValidationResult, Warning,
+    AiJob, ArtefactType, EntityProvenance, EntityRef, ErrorSummary, FlightRecorderActor, JobId,
+    JobState, JobStateTransition, StatusReason, ValidationResult, Warning, WorkflowRun,
 };
 use handshake_job_store::{
-    CapabilityPolicy, JobStore, NoRequirements, SqliteOptions, TransitionRequest, Transitioned,
-    reason,
+    CapabilityPolicy, JobFilter, JobRecord, JobStore, NoRequirements, SqliteOptions, StoreError,
+    TransitionRequest, Transitioned, reason,
 };
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -110,7 +110,7 @@ pub fn warning() -> Warning {
 /// `needs_user` validation for `awaiting_user`, a passing one for `completed`, a warned one with a
 /// warning for `completed_with_issues`, an error for `failed` (retryable) and `poisoned` (not).
 pub fn request_for(job_id: JobId, version: u64, to: JobState) -> TransitionRequest {
-    let request = TransitionRequest::new(job_id, version, to, why("test.step"), ACTOR);
+    let request = plain_request(job_id, version, to, "test.step");
     match to {
         JobState::AwaitingUser => request.with_validation(validation("needs_user")),
         JobState::Completed => request.with_validation(validation("passed")),
@@ -120,6 +120,93 @@ pub fn request_for(job_id: JobId, version: u64, to: JobState) -> TransitionReque
         JobState::Failed => request.with_error(error("HSK-JOB-9001", true)),
         JobState::Poisoned => request.with_error(error("HSK-JOB-9002", false)),
         _ => request,
+    }
+}
+
+/// A request to enter `to` for the reason `code`, by the test actor, carrying nothing else (no
+/// validation, error or warning): what a test sends when the payload is not what it checks.
+pub fn plain_request(job_id: JobId, version: u64, to: JobState, code: &str) -> TransitionRequest {
+    TransitionRequest::new(job_id, version, to, why(code), ACTOR)
+}
+
+/// Stores a fresh [`sample_job`] and returns its id: where most store tests begin.
+pub async fn create_sample(store: &JobStore) -> JobId {
+    store
+        .create(sample_job(), ACTOR)
+        .await
+        .expect("create")
+        .job
+        .job_id
+}
+
+/// Creating `job` is refused (`why` names the refusal expected); returns the job's id (a refused
+/// job may be stored, failed, for audit) and the error.
+pub async fn refused_creation(store: &JobStore, job: AiJob, why: &str) -> (JobId, StoreError) {
+    let id = job.job_id;
+    let error = store.create(job, ACTOR).await.expect_err(why);
+    (id, error)
+}
+
+/// `job` stored and walked to `awaiting_validation` (through `running`), with its version: where
+/// the tests of validation, commit and completion begin.
+pub async fn awaiting_validation(store: &JobStore, job: AiJob) -> (AiJob, u64) {
+    let job = store.create(job, ACTOR).await.expect("create").job;
+    let path = [JobState::Running, JobState::AwaitingValidation];
+    let version = walk(store, job.job_id, 1, &path).await;
+    (job, version)
+}
+
+/// Every job in the store (one unbounded page, unfiltered).
+pub async fn all_jobs(store: &JobStore) -> Vec<JobRecord> {
+    store
+        .list(&JobFilter::default(), None, u32::MAX)
+        .await
+        .expect("list")
+        .jobs
+}
+
+/// The job's newest workflow run: its open attempt, or the last one that ended.
+pub async fn last_run(store: &JobStore, job_id: JobId) -> WorkflowRun {
+    store
+        .workflow_runs(job_id)
+        .await
+        .expect("runs")
+        .pop()
+        .expect("a run")
+}
+
+/// The job's newest history row: the transition that put it in its present state.
+pub async fn last_transition(store: &JobStore, job_id: JobId) -> JobStateTransition {
+    store
+        .history(job_id)
+        .await
+        .expect("history")
+        .pop()
+        .expect("a history row")
+}
+
+/// The provenance rows (committed changes) of the job.
+pub async fn provenance(store: &JobStore, job_id: JobId) -> Vec<EntityProvenance> {
+    store.provenance_of_job(job_id).await.expect("provenance")
+}
+
+/// Where a crash test splits: when the test binary was started with `env` set (by the parent,
+/// through [`std::process::Command`]), this is the child: it runs `child` on the value and returns
+/// `None`, and the test returns at once. In the parent it returns a fresh directory for the
+/// database the children share.
+pub fn parent_tempdir<Fut>(
+    env: &str,
+    child: impl FnOnce(String) -> Fut,
+) -> Option<tempfile::TempDir>
+where
+    Fut: std::future::Future<Output = ()>,
+{
+    match std::env::var(env) {
+        Ok(value) => {
+            runtime().block_on(child(value));
+            None
+        }
+        Err(_) => Some(tempfile::tempdir().expect("tempdir")),
     }
 }
 
@@ -225,8 +312,8 @@ pub async fn sqlite_file(dir: &tempfile::TempDir, policy: impl CapabilityPolicy)
         .expect("open sqlite file store")
 }
 
-/// Runs `check` on an SQLite memory store, then on a fresh Postgres database, each under the
-/// policy `make_policy` builds.
+/// Runs `check` on an SQLite memory store, then on a fresh Postgres database (a pool of eight), each
+/// under the policy `make_policy` builds.
 pub fn on_both<P, F, Fut>(make_policy: fn() -> P, check: F)
 where
     P: CapabilityPolicy,
@@ -236,11 +323,45 @@ where
     runtime().block_on(async {
         check(sqlite_memory(make_policy()).await).await;
         if let Some(db) = PgDb::create().await {
-            let store = db.store(4, make_policy()).await;
+            let store = db.store(8, make_policy()).await;
             check(store.clone()).await;
             db.finish(&[&store]).await;
         }
     });
+}
+
+/// Runs `check` on a fresh Postgres database only (a pool of `max_connections`, no capability
+/// requirements): for the tests of what only Postgres does concurrently. Without a server it skips
+/// loudly, and fails in CI (see [`postgres_url`]).
+pub fn on_postgres<F, Fut>(max_connections: u32, check: F)
+where
+    F: FnOnce(JobStore) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    runtime().block_on(async {
+        let Some(db) = PgDb::create().await else {
+            return;
+        };
+        let store = db.store(max_connections, NoRequirements).await;
+        check(store.clone()).await;
+        db.finish(&[&store]).await;
+    });
+}
+
+/// An SQLite file store in `dir` with a pool of `max_connections` and the `rest` of its options,
+/// without capability requirements: for the tests of concurrent writers on one file.
+pub async fn sqlite_file_pool(
+    dir: &tempfile::TempDir,
+    max_connections: u32,
+    rest: SqliteOptions,
+) -> JobStore {
+    let options = SqliteOptions {
+        max_connections,
+        ..rest
+    };
+    JobStore::open_sqlite(dir.path().join("jobs.db"), options, NoRequirements)
+        .await
+        .expect("open sqlite file store")
 }
 
 pub async fn plain_memory() -> JobStore {
@@ -297,12 +418,8 @@ pub fn path_to(target: JobState) -> Vec<JobState> {
 ///
 /// Returns the number of jobs checked.
 pub async fn assert_invariants(store: &JobStore) -> usize {
-    use handshake_job_store::{JobFilter, event_types};
-    let jobs = store
-        .list(&JobFilter::default(), None, u32::MAX)
-        .await
-        .expect("list")
-        .jobs;
+    use handshake_job_store::event_types;
+    let jobs = all_jobs(store).await;
     for record in &jobs {
         let id = record.job.job_id;
         let history = store.history(id).await.expect("history");
@@ -371,7 +488,6 @@ pub async fn assert_relay_delivers_everything(
     batch: u32,
     earlier: &std::collections::BTreeMap<JobId, Vec<Uuid>>,
 ) -> usize {
-    use handshake_job_store::JobFilter;
     let mut delivered: std::collections::BTreeMap<JobId, Vec<Uuid>> = earlier.clone();
     let mut now = 0;
     loop {
@@ -388,12 +504,7 @@ pub async fn assert_relay_delivers_everything(
         }
         claimed.ack().await.expect("ack");
     }
-    let jobs = store
-        .list(&JobFilter::default(), None, u32::MAX)
-        .await
-        .expect("list")
-        .jobs;
-    for record in jobs {
+    for record in all_jobs(store).await {
         let id = record.job.job_id;
         let want: Vec<Uuid> = store
             .events(id)
