@@ -20,6 +20,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
+use std::sync::LazyLock;
 
 use handshake_spec::model::{Location, Meta, Spec, TypeKind};
 use regex::Regex;
@@ -459,8 +460,21 @@ fn regex(pattern: &str) -> Regex {
 /// A pattern searched for in generated code: `^` and `$` match at every line, and the pattern
 /// never crosses a line (indentation is `[ \t]`, never `\s`), so its first match in a block of
 /// lines is on the first line that matches.
+///
+/// Compiled once per pattern and thread: building a regex (its automata and literal prefilter)
+/// costs more than searching with it, and the matrix asks for the same rule or type pattern once
+/// per declaration that claims an item.
 fn code_pattern(pattern: &str) -> Regex {
-    regex(&format!("(?m){pattern}"))
+    thread_local! {
+        static COMPILED: RefCell<HashMap<String, Regex>> = RefCell::default();
+    }
+    COMPILED.with(|compiled| {
+        compiled
+            .borrow_mut()
+            .entry(pattern.to_string())
+            .or_insert_with(|| regex(&format!("(?m){pattern}")))
+            .clone()
+    })
 }
 
 /// The anchors of a type in one target's files: (file index, line); one per SQL dialect, else the
@@ -645,11 +659,14 @@ struct Citation {
 /// file's `#[cfg(test)]` part, or when the function it documents is marked `#[test]` (or
 /// `#[tokio::test]`, a `proptest!` body is under `tests/` anyway).
 fn citations(file: &SourceFile, known_ids: &BTreeSet<&str>) -> Vec<Citation> {
-    let clause = regex(r"§(\d+(?:\.\d+)+)(/[a-z0-9_/-]+)?");
-    let item = regex(
-        r"^\s*(pub(\([a-z]+\))? )?(async |const |unsafe )?(fn|const|static|struct|enum|trait|type|mod|macro_rules!) ?([A-Za-z0-9_]+)",
-    );
-    let code_span = regex(r"`[^`]*`");
+    static CLAUSE: LazyLock<Regex> = LazyLock::new(|| regex(r"§(\d+(?:\.\d+)+)(/[a-z0-9_/-]+)?"));
+    static ITEM: LazyLock<Regex> = LazyLock::new(|| {
+        regex(
+            r"^\s*(pub(\([a-z]+\))? )?(async |const |unsafe )?(fn|const|static|struct|enum|trait|type|mod|macro_rules!) ?([A-Za-z0-9_]+)",
+        )
+    });
+    static CODE_SPAN: LazyLock<Regex> = LazyLock::new(|| regex(r"`[^`]*`"));
+    let (clause, item, code_span) = (&*CLAUSE, &*ITEM, &*CODE_SPAN);
     let lines: Vec<&str> = file.contents.lines().collect();
     let integration = file.path.contains("/tests/") || file.path.starts_with("tests/");
     let cfg_test = lines.iter().position(|l| l.trim() == "#[cfg(test)]");
