@@ -419,22 +419,22 @@ const RULE_GAPS: &[RuleGap] = &[
     RuleGap {
         rule: "job_context_trace_same_model_tier",
         target: Target::JsonSchema,
-        reason: "`all_equal`: every snapshot of a trace has the same model tier",
+        reason: "JSON Schema cannot compare array elements with each other (`all_equal`: every snapshot of a trace has the same model tier)",
     },
     RuleGap {
         rule: "job_context_trace_same_policy",
         target: Target::JsonSchema,
-        reason: "`all_equal`: every snapshot of a trace has the same policy",
+        reason: "JSON Schema cannot compare array elements with each other (`all_equal`: every snapshot of a trace has the same policy)",
     },
     RuleGap {
         rule: "job_context_trace_same_projection",
         target: Target::JsonSchema,
-        reason: "`all_equal`: every snapshot of a trace has the same projection",
+        reason: "JSON Schema cannot compare array elements with each other (`all_equal`: every snapshot of a trace has the same projection)",
     },
     RuleGap {
         rule: "job_context_trace_one_job",
         target: Target::JsonSchema,
-        reason: "`all_equal`: every snapshot of a trace belongs to the same job",
+        reason: "JSON Schema cannot compare array elements with each other (`all_equal`: every snapshot of a trace belongs to the same job)",
     },
     RuleGap {
         rule: "transcript_segments_come_from_one_job",
@@ -494,37 +494,37 @@ const RULE_GAPS: &[RuleGap] = &[
     RuleGap {
         rule: "planned_entity_targets_are_listed",
         target: Target::JsonSchema,
-        reason: "`member_of`: an operation's EntityRef target against the elements of entity_refs",
+        reason: "JSON Schema has no keyword relating two values of one instance (`member_of`: an operation's EntityRef target against the elements of entity_refs)",
     },
     RuleGap {
         rule: "planned_document_targets_are_listed",
         target: Target::JsonSchema,
-        reason: "`member_of`: an operation's DocId against the doc refs of entity_refs",
+        reason: "JSON Schema has no keyword relating two values of one instance (`member_of`: an operation's DocId against the doc refs of entity_refs)",
     },
     RuleGap {
         rule: "planned_block_targets_are_derivable",
         target: Target::JsonSchema,
-        reason: "`member_of`: an operation's BlockId against the block selectors of entity_refs",
+        reason: "JSON Schema has no keyword relating two values of one instance (`member_of`: an operation's BlockId against the block selectors of entity_refs)",
     },
     RuleGap {
         rule: "planned_sheet_targets_are_derivable",
         target: Target::JsonSchema,
-        reason: "`member_of`: an operation's range or column against the selectors of entity_refs",
+        reason: "JSON Schema has no keyword relating two values of one instance (`member_of`: an operation's range or column against the selectors of entity_refs)",
     },
     RuleGap {
         rule: "planned_source_files_are_listed",
         target: Target::JsonSchema,
-        reason: "`member_of`: an operation's FileId against the file refs of entity_refs",
+        reason: "JSON Schema has no keyword relating two values of one instance (`member_of`: an operation's FileId against the file refs of entity_refs)",
     },
     RuleGap {
         rule: "planned_media_is_listed",
         target: Target::JsonSchema,
-        reason: "`member_of`: an operation's MediaId against the audio refs of entity_refs",
+        reason: "JSON Schema has no keyword relating two values of one instance (`member_of`: an operation's MediaId against the audio refs of entity_refs)",
     },
     RuleGap {
         rule: "entity_refs_lie_inside_the_document_scope",
         target: Target::JsonSchema,
-        reason: "`member_of`: each doc ref against workspace_scope.document_ids",
+        reason: "JSON Schema has no keyword relating two values of one instance (`member_of`: each doc ref against workspace_scope.document_ids)",
     },
 ];
 
