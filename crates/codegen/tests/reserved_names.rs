@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use handshake_spec::reserved::{python, rust, sql};
 
-const MANIFEST: &str = "spec/handshake.yaml";
+use handshake_spec::MANIFEST;
 
 /// A one-record spec whose record has one field per name in `fields`, and extra `types`.
 fn spec_sources(fields: &[&str], types: &str) -> BTreeMap<String, String> {
@@ -42,23 +42,7 @@ errors:
       to_state: { type: ThingState, required: true, clause: §1, description: requested state }
 ",
     );
-    let manifest = "spec: reserved_names
-version: 0.1.0
-master_spec: v02.84
-outputs:
-  rust: gen/rust
-  json_schema: gen/schemas
-  migrations: migrations
-  typescript: gen/ts
-  python: gen/py
-  docs: docs/reference
-files:
-  - core.yaml
-";
-    BTreeMap::from([
-        (MANIFEST.to_string(), manifest.to_string()),
-        ("spec/core.yaml".to_string(), core),
-    ])
+    handshake_spec::scratch::sources("reserved_names", &[("core.yaml", &core)])
 }
 
 /// Every snake_case word of the targets' lists, as field names (wire names are never refused).

@@ -42,20 +42,6 @@ handshake_job_model::for_each_root_type!(roots);
 pub const MAX_INPUT: usize = 64 * 1024;
 
 /// The manifest the spec targets load: one file, `spec/fuzz.yaml`.
-const MANIFEST: &str = "\
-spec: fuzz
-version: 0.1.0
-master_spec: v02.84
-outputs:
-  rust: out/rust
-  json_schema: out/schemas
-  migrations: out/migrations
-  typescript: out/ts
-  python: out/py
-  docs: out/docs
-files:
-  - fuzz.yaml
-";
 
 /// Loads `sources` (manifest `spec/handshake.yaml`) and, when the spec loads, generates every
 /// target from it: neither may panic.
@@ -70,14 +56,11 @@ pub fn spec_file(data: &[u8]) {
     if data.len() > MAX_INPUT {
         return;
     }
-    let sources = BTreeMap::from([
-        ("spec/handshake.yaml".to_owned(), MANIFEST.to_owned()),
-        (
-            "spec/fuzz.yaml".to_owned(),
-            String::from_utf8_lossy(data).into_owned(),
-        ),
-    ]);
-    load_and_generate(&sources);
+    let text = String::from_utf8_lossy(data);
+    load_and_generate(&handshake_spec::scratch::sources(
+        "fuzz",
+        &[("fuzz.yaml", &text)],
+    ));
 }
 
 /// The real spec, file by file, as it was when this crate was built.

@@ -74,8 +74,6 @@ pub enum LayerScope {
 ```
 ";
 
-const RENAMED_MANIFEST: &str = "spec: renamed\nversion: 0.1.0\nmaster_spec: v02.84\noutputs:\n  rust: out/rust\n  json_schema: out/json_schema\n  migrations: out/migrations\n  typescript: out/typescript\n  python: out/python\n  docs: out/docs\nfiles:\n  - model.yaml\n";
-
 const RENAMED_MODEL: &str = r#"types:
   LayerScope:
     kind: record
@@ -113,13 +111,7 @@ lifecycle:
 "#;
 
 fn renamed_findings(model: &str) -> Vec<String> {
-    let sources: std::collections::BTreeMap<String, String> = [
-        ("spec/handshake.yaml", RENAMED_MANIFEST),
-        ("spec/model.yaml", model),
-    ]
-    .into_iter()
-    .map(|(path, text)| (path.to_string(), text.to_string()))
-    .collect();
+    let sources = handshake_spec::scratch::sources("renamed", &[("model.yaml", model)]);
     let spec = handshake_spec::load_sources(&sources, "spec/handshake.yaml").expect("loads");
     let extraction = extract(RENAMED_MASTER.as_bytes()).unwrap();
     let mut findings: Vec<String> = compare(&extraction, &spec)

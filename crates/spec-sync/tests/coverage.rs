@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use handshake_spec::scratch;
 use handshake_spec_sync::extract::extract;
 use handshake_spec_sync::lock::Lock;
 
@@ -18,20 +19,6 @@ const MASTER: &str = "### 2.6.6 Model
 - Poisoned jobs MUST NOT be retried automatically.
 - Workers MUST log every retry.
 - Operators SHALL review poisoned jobs by hand.
-";
-
-const MANIFEST: &str = "spec: coverage
-version: 0.1.0
-master_spec: v02.84
-outputs:
-  rust: out/rust
-  json_schema: out/json_schema
-  migrations: out/migrations
-  typescript: out/typescript
-  python: out/python
-  docs: out/docs
-files:
-  - model.yaml
 ";
 
 const MODEL: &str = r#"types:
@@ -81,18 +68,38 @@ out_of_scope:
     claims: ["§2.6.6.3.3/workers-must-log-every-retry"]
 "#;
 
-fn sources(lock: Option<&Lock>) -> BTreeMap<String, String> {
-    let mut sources: BTreeMap<String, String> = [
-        ("spec/handshake.yaml", MANIFEST.to_string()),
-        ("spec/model.yaml", MODEL.to_string()),
-    ]
-    .into_iter()
-    .map(|(path, text)| (path.to_string(), text))
-    .collect();
+/// The scratch spec: `model` as `spec/model.yaml`, a manifest claiming `manifest_claims` (none
+/// when empty), and the lock when there is one.
+fn spec_sources(
+    model: &str,
+    manifest_claims: &str,
+    lock: Option<&Lock>,
+) -> BTreeMap<String, String> {
+    let mut sources = scratch::sources("coverage", &[("model.yaml", model)]);
+    if !manifest_claims.is_empty() {
+        let manifest = &sources[handshake_spec::MANIFEST];
+        let manifest = manifest.replace(
+            "files:\n",
+            &format!("claims: [{manifest_claims}]\nfiles:\n"),
+        );
+        sources.insert(handshake_spec::MANIFEST.into(), manifest);
+    }
     if let Some(lock) = lock {
         sources.insert("spec/master-spec.lock".into(), lock.render());
     }
     sources
+}
+
+fn sources(lock: Option<&Lock>) -> BTreeMap<String, String> {
+    spec_sources(MODEL, "", lock)
+}
+
+/// [`MODEL`] without its claim of an id no Master Spec item has.
+fn model_with_known_claims() -> String {
+    MODEL.replace(
+        "      claims: [\"§2.6.6.3.3/cancelled-jobs-must-vanish\"]\n",
+        "",
+    )
 }
 
 #[test]
@@ -123,20 +130,7 @@ fn a_claim_no_item_has_is_refused_by_the_loader_and_reported_without_a_lock() {
 #[test]
 fn three_requirements_of_one_clause_claimed_by_three_declarations() {
     let lock = Lock::from_items(&extract(MASTER.as_bytes()).unwrap().items);
-    let sources: BTreeMap<String, String> = [
-        ("spec/handshake.yaml", MANIFEST.to_string()),
-        (
-            "spec/model.yaml",
-            MODEL.replace(
-                "      claims: [\"§2.6.6.3.3/cancelled-jobs-must-vanish\"]\n",
-                "",
-            ),
-        ),
-        ("spec/master-spec.lock", lock.render()),
-    ]
-    .into_iter()
-    .map(|(path, text)| (path.to_string(), text))
-    .collect();
+    let sources = spec_sources(&model_with_known_claims(), "", Some(&lock));
     let spec = handshake_spec::load_sources(&sources, "spec/handshake.yaml").expect("loads");
     let claims: Vec<(&str, usize)> = spec
         .claims
@@ -186,22 +180,8 @@ fn three_requirements_of_one_clause_claimed_by_three_declarations() {
 #[test]
 fn the_manifest_claims_what_no_single_declaration_implements() {
     let lock = Lock::from_items(&extract(MASTER.as_bytes()).unwrap().items);
-    let manifest = MANIFEST.replace(
-        "files:\n",
-        "claims: [\"§2.6.6.3.3/operators-shall-review-poisoned-jobs-hand\"]\nfiles:\n",
-    );
-    let model = MODEL.replace(
-        "      claims: [\"§2.6.6.3.3/cancelled-jobs-must-vanish\"]\n",
-        "",
-    );
-    let sources: BTreeMap<String, String> = [
-        ("spec/handshake.yaml", manifest),
-        ("spec/model.yaml", model),
-        ("spec/master-spec.lock", lock.render()),
-    ]
-    .into_iter()
-    .map(|(path, text)| (path.to_string(), text))
-    .collect();
+    let claim = "\"§2.6.6.3.3/operators-shall-review-poisoned-jobs-hand\"";
+    let sources = spec_sources(&model_with_known_claims(), claim, Some(&lock));
     let spec = handshake_spec::load_sources(&sources, "spec/handshake.yaml").expect("loads");
     let by_manifest: Vec<String> = spec
         .claims
@@ -218,13 +198,10 @@ fn the_manifest_claims_what_no_single_declaration_implements() {
     assert_eq!((report.claimed, report.out_of_scope), (4, 1));
 
     // an unknown id there is refused like anywhere else
-    let mut bad = sources.clone();
-    bad.insert(
-        "spec/handshake.yaml".into(),
-        MANIFEST.replace(
-            "files:\n",
-            "claims: [\"§2.6.6.3.3/no-such-item\"]\nfiles:\n",
-        ),
+    let bad = spec_sources(
+        &model_with_known_claims(),
+        "\"§2.6.6.3.3/no-such-item\"",
+        Some(&lock),
     );
     let error = handshake_spec::load_sources(&bad, "spec/handshake.yaml")
         .unwrap_err()

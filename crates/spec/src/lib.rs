@@ -19,6 +19,7 @@ pub mod model;
 pub mod names;
 mod pattern;
 pub mod reserved;
+pub mod scratch;
 mod suggest;
 
 use std::collections::BTreeMap;

@@ -6,21 +6,6 @@ use std::path::{Path, PathBuf};
 
 use handshake_spec::model::Spec;
 
-pub const MANIFEST: &str = "spec: diff_case
-version: 0.1.0
-master_spec: v02.84
-outputs:
-  rust: gen/rust
-  json_schema: gen/schemas
-  migrations: migrations
-  typescript: gen/ts
-  python: gen/py
-  docs: docs/reference
-files:
-  - base.yaml
-  - case.yaml
-";
-
 /// The lock the `claims:` of a case may name.
 pub const LOCK: &str = "§2.6.6.2/jobs-have-ids\tstatement\t§2.6.6.2\t1\t0\t0\n";
 
@@ -39,9 +24,18 @@ pub fn load(dir: &Path, which: &str) -> Spec {
 /// scratch-repository tests.
 pub fn files(dir: &Path, which: &str) -> BTreeMap<String, String> {
     let case = std::fs::read_to_string(dir.join(format!("{which}.yaml"))).unwrap();
+    // A case that declares its own lifecycle replaces the base's, so the base is left out.
+    let own_lifecycle = case.lines().any(|l| l.starts_with("lifecycle:"));
     let mut manifest = std::fs::read_to_string(dir.join(format!("{which}.manifest.yaml")))
-        .unwrap_or_else(|_| MANIFEST.to_string());
-    if case.lines().any(|l| l.starts_with("lifecycle:")) {
+        .unwrap_or_else(|_| {
+            let files: &[&str] = if own_lifecycle {
+                &["case.yaml"]
+            } else {
+                &["base.yaml", "case.yaml"]
+            };
+            handshake_spec::scratch::manifest("diff_case", files)
+        });
+    if own_lifecycle {
         manifest = manifest.replace("  - base.yaml\n", "");
     }
     let mut files = BTreeMap::new();
