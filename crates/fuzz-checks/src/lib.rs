@@ -41,8 +41,6 @@ handshake_job_model::for_each_root_type!(roots);
 /// past it is not a finding.
 pub const MAX_INPUT: usize = 64 * 1024;
 
-/// The manifest the spec targets load: one file, `spec/fuzz.yaml`.
-
 /// Loads `sources` (manifest `spec/handshake.yaml`) and, when the spec loads, generates every
 /// target from it: neither may panic.
 fn load_and_generate(sources: &BTreeMap<String, String>) {

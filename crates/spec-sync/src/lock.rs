@@ -22,23 +22,6 @@ pub const LOCK_PATH: &str = "spec/master-spec.lock";
 /// Similarity from which a rewording is recognised.
 pub const SIMILAR: f64 = 0.5;
 
-/// One locked item.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LockEntry {
-    /// Its id.
-    pub id: String,
-    /// Its kind.
-    pub kind: ItemKind,
-    /// `§2.6.6.3.3`.
-    pub clause: String,
-    /// Its Master Spec line when locked.
-    pub line: usize,
-    /// Text hash.
-    pub hash: String,
-    /// Word signature.
-    pub signature: Signature,
-}
-
 /// An `unparsed` or `repaired` finding a human reviewed (`--accept`): the formatting of a
 /// Master Spec version that no YAML edit can fix (a table row cut off from its table in v02.84).
 /// It stops being a finding while its fingerprint (clause, kind, subject, source line) stays.
@@ -57,8 +40,9 @@ pub struct Reviewed {
 /// The parsed lock.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Lock {
-    /// Entries in Master Spec order.
-    pub entries: Vec<LockEntry>,
+    /// Entries in Master Spec order: the items as locked, each with an empty `text` (the lock
+    /// holds hashes and signatures, never the Master Spec's prose).
+    pub entries: Vec<Item>,
     /// Reviewed reading findings, in Master Spec order.
     pub reviewed: Vec<Reviewed>,
 }
@@ -114,7 +98,7 @@ impl Lock {
             let [id, kind, clause, number, hash, signature] = parts.as_slice() else {
                 return Err(error("expected 6 tab-separated columns"));
             };
-            entries.push(LockEntry {
+            entries.push(Item {
                 id: id.to_string(),
                 kind: ItemKind::from_name(kind).ok_or_else(|| error("unknown kind"))?,
                 clause: clause.to_string(),
@@ -122,6 +106,7 @@ impl Lock {
                 hash: hash.to_string(),
                 signature: Signature::from_hex(signature)
                     .ok_or_else(|| error("signature is not 64 hex digits"))?,
+                text: String::new(),
             });
         }
         Ok(Lock { entries, reviewed })
@@ -160,13 +145,9 @@ impl Lock {
             reviewed: Vec::new(),
             entries: items
                 .iter()
-                .map(|item| LockEntry {
-                    id: item.id.clone(),
-                    kind: item.kind,
-                    clause: item.clause.clone(),
-                    line: item.line,
-                    hash: item.hash.clone(),
-                    signature: item.signature,
+                .map(|item| Item {
+                    text: String::new(),
+                    ..item.clone()
                 })
                 .collect(),
         }
@@ -220,7 +201,7 @@ pub fn reconcile(items: &mut [Item], lock: &Lock) -> Vec<Finding> {
 
     let pass = |matched: &mut Vec<Option<usize>>,
                 used: &mut Vec<bool>,
-                fits: &dyn Fn(&Item, &LockEntry) -> bool| {
+                fits: &dyn Fn(&Item, &Item) -> bool| {
         for (index, item) in items.iter().enumerate() {
             if matched[index].is_some() {
                 continue;
