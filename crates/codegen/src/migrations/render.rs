@@ -111,6 +111,9 @@ fn data_loss_warning(changes: &[Change]) -> String {
 fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change]) -> (bool, String) {
     let mut out = String::new();
     let mut rebuilt: Vec<&str> = Vec::new();
+    // Statements that run once every table exists: foreign keys added to existing tables (they
+    // may reference a table this migration creates), and on SQLite their check.
+    let mut deferred: Vec<String> = Vec::new();
     // Changes to existing tables first, table by table in spec order; then the new tables.
     for table in &new.tables {
         let Some(old_table) = old.table(&table.name) else {
@@ -142,6 +145,12 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
                 &sqlite_copy(old_table, table, &table_changes),
             ));
             rebuilt.push(&table.name);
+            if table_changes
+                .iter()
+                .any(|c| matches!(c, Change::AddForeignKey { .. }))
+            {
+                deferred.push(sqlite_foreign_key_check(&table.name));
+            }
             continue;
         }
         let updates_rows = table_changes.iter().any(|c| {
@@ -157,7 +166,9 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
         });
         // An UPDATE of an append-only table fires its guard: the migration is the one writer
         // allowed to rewrite stored rows, so it switches the row trigger off around its updates.
-        let guard = (table.append_only && updates_rows)
+        // The triggers the table has before the migration: one that turns `append_only` on or
+        // off adds or drops them after every update.
+        let guard = (old_table.append_only && updates_rows)
             .then(|| format!("{}_append_only_update", table.name));
         if let Some(trigger) = &guard {
             out.push_str(&format!(
@@ -165,14 +176,24 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
                 table.name
             ));
         }
+        let mut last = Vec::new();
         for change in table_changes {
-            out.push_str(&render_change(dialect, old_table, table, change));
+            match change {
+                Change::AddForeignKey { .. } => {
+                    deferred.push(render_change(dialect, old_table, table, change))
+                }
+                Change::SetAppendOnly { .. } => last.push(change),
+                _ => out.push_str(&render_change(dialect, old_table, table, change)),
+            }
         }
         if let Some(trigger) = &guard {
             out.push_str(&format!(
                 "ALTER TABLE {} ENABLE TRIGGER {trigger};\n",
                 table.name
             ));
+        }
+        for change in last {
+            out.push_str(&render_change(dialect, old_table, table, change));
         }
     }
     let created: Vec<&TableSchema> = new
@@ -186,6 +207,12 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
         }
         let existing: Vec<&str> = old.tables.iter().map(|t| t.name.as_str()).collect();
         out.push_str(&ddl::create_tables(dialect, &created, &existing));
+    }
+    if !deferred.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&deferred.concat());
     }
     for change in changes {
         if let Change::DropTable { table, .. } = change {
@@ -372,8 +399,56 @@ fn render_change(
             }
             out
         }
+        Change::DropIndex { index, .. } => format!("DROP INDEX {index};\n"),
+        Change::DropCheck { check, .. } => {
+            format!("ALTER TABLE {name} DROP CONSTRAINT {check};\n")
+        }
+        Change::AddCheck { check, .. } => {
+            let rule = table
+                .checks
+                .iter()
+                .find(|c| c.name == *check)
+                .expect("diff names existing checks");
+            format!(
+                "ALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({});\n",
+                rule.expression(dialect)
+            )
+        }
+        // Postgres names a foreign key `<table>_<columns>_fkey` when it is created.
+        Change::DropForeignKey { foreign_key, .. } => format!(
+            "ALTER TABLE {name} DROP CONSTRAINT {name}_{}_fkey;\n",
+            foreign_key.columns.join("_")
+        ),
+        Change::AddForeignKey { foreign_key, .. } => ddl::add_foreign_key(name, foreign_key),
+        Change::ChangePrimaryKey { to, .. } => format!(
+            "ALTER TABLE {name} DROP CONSTRAINT {name}_pkey,\n    ADD PRIMARY KEY ({});\n",
+            sql::columns_sql(to)
+        ),
+        Change::SetAppendOnly { on: true, .. } => ddl::append_only_triggers(dialect, name),
+        Change::SetAppendOnly { on: false, .. } => match dialect {
+            Dialect::Sqlite => format!(
+                "DROP TRIGGER {name}_append_only_update;\nDROP TRIGGER {name}_append_only_delete;\n"
+            ),
+            Dialect::Postgres => format!(
+                "DROP TRIGGER {name}_append_only_update ON {name};\nDROP TRIGGER {name}_append_only_truncate ON {name};\nDROP FUNCTION {name}_append_only();\n"
+            ),
+        },
         Change::CreateTable(_) | Change::DropTable { .. } => String::new(),
     }
+}
+
+/// SQLite: fail the migration (inside its transaction, so nothing changes) when a row of `table`
+/// breaks one of its foreign keys. The rebuild runs with foreign keys off, so nothing else checks
+/// a foreign key it adds; `pragma_foreign_key_check` does, and a temporary table's CHECK turns a
+/// violation into an error that names the table.
+fn sqlite_foreign_key_check(table: &str) -> String {
+    let guard = format!("{table}__foreign_key_check");
+    format!(
+        "-- every row of {table} must satisfy its foreign keys (they are off during the rebuild)\n\
+         CREATE TEMP TABLE {guard} (violations INTEGER CONSTRAINT {table}_foreign_keys_hold CHECK (violations = 0));\n\
+         INSERT INTO {guard} SELECT count(*) FROM pragma_foreign_key_check('{table}');\n\
+         DROP TABLE {guard};\n"
+    )
 }
 
 /// The SQL converting `from`'s stored value to `to`'s type (Postgres `USING`, the SQLite copy).
@@ -492,8 +567,25 @@ fn sqlite_copy(old: &TableSchema, new: &TableSchema, changes: &[&Change]) -> ddl
             Change::WidenEnum { .. } | Change::AddColumn { .. } | Change::AddIndex { .. }
         )
     });
+    let only_constraints = changes.iter().all(|c| {
+        matches!(
+            c,
+            Change::WidenEnum { .. }
+                | Change::AddColumn { .. }
+                | Change::AddIndex { .. }
+                | Change::DropIndex { .. }
+                | Change::SetAppendOnly { .. }
+                | Change::AddCheck { .. }
+                | Change::DropCheck { .. }
+                | Change::AddForeignKey { .. }
+                | Change::DropForeignKey { .. }
+                | Change::ChangePrimaryKey { .. }
+        )
+    });
     let why = if only_checks {
         "sqlite cannot alter a CHECK constraint in place"
+    } else if only_constraints {
+        "sqlite cannot add or drop a CHECK, foreign key or primary key in place; every row is copied and checked"
     } else {
         "sqlite cannot change a column's name, nullability, values or CHECK in place; every row is copied"
     };
