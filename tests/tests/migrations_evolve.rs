@@ -29,7 +29,7 @@ use sql_support::{
 };
 
 /// The cases whose migration needs a declaration (each kind of change once).
-const EVOLUTION_CASES: [&str; 15] = [
+const EVOLUTION_CASES: [&str; 16] = [
     "rename_column",
     "backfill_required_columns",
     "require_field_with_backfill",
@@ -45,6 +45,7 @@ const EVOLUTION_CASES: [&str; 15] = [
     "change_foreign_keys",
     "change_primary_key",
     "toggle_append_only",
+    "cast_by_expression",
 ];
 
 /// The evolution case `name`, checked to add exactly one migration (both dialects and a snapshot).
@@ -300,6 +301,19 @@ fn check_rows(
                 let Some(new_column) = new_table.column(&column) else {
                     continue; // dropped, as declared (checked above)
                 };
+                // A cast declared with an expression converts the value as it says.
+                // (A child table's source is `Record.field`; its columns are its element
+                // record's fields, whose names no other case's casts share.)
+                let cast_by_expression = evolution.casts.iter().any(|cast| {
+                    cast.field == column
+                        && cast.sql.is_some()
+                        && (cast.record == record || record.contains('.'))
+                });
+                if cast_by_expression {
+                    let got = new_row.get(&column).cloned().unwrap_or(Value::Null);
+                    check_sql_cast(name, dialect, t, &column, value, &got);
+                    continue;
+                }
                 let mut expected = value.clone();
                 // A declared cast converts the value: a number to an integer truncates toward zero
                 // (the loss its `allow_data_loss` accepts); the other casts keep it as it reads.
@@ -375,6 +389,31 @@ fn check_rows(
             }
         }
     }
+}
+
+/// The `cast: { sql: … }` conversions of `cast_by_expression`, computed here from the old value.
+fn check_sql_cast(
+    case: &str,
+    dialect: Dialect,
+    table: &str,
+    column: &str,
+    old: &Value,
+    got: &Value,
+) {
+    let text = old
+        .as_str()
+        .unwrap_or_else(|| panic!("{case}: {old:?} is text"));
+    let expected = match (table, column) {
+        // `length(title)`
+        ("tasks", "title") => Value::from(text.chars().count() as i64),
+        // `CASE label WHEN 'x' THEN 'red' ELSE 'green' END`
+        ("task_tags", "label") => Value::from(if text == "x" { "red" } else { "green" }),
+        other => panic!("{case}: no expectation for the cast of {other:?}"),
+    };
+    assert_eq!(
+        got, &expected,
+        "{case} {dialect:?}: {table}.{column} was {old:?}"
+    );
 }
 
 /// The SQL backfills of `backfill_required_columns`, computed here from the old row.

@@ -25,8 +25,8 @@ pub(crate) struct TableDeclarations {
     pub renamed_from: BTreeMap<String, String>,
     /// Column → what existing rows get (`backfill:`).
     pub backfills: BTreeMap<String, Backfill>,
-    /// Column → its `cast:` (`None`: lossless; `Some(why)`: a loss accepted).
-    pub casts: BTreeMap<String, Option<String>>,
+    /// Column → its `cast:`.
+    pub casts: BTreeMap<String, DeclaredCast>,
     /// Dropped column → why losing it is acceptable (`removed_fields:`).
     pub removed: BTreeMap<String, String>,
     /// Enum column → (removed value → the value that replaces it).
@@ -52,6 +52,15 @@ impl TableDeclarations {
             .map(|l| format!("{l}: "))
             .unwrap_or_default()
     }
+}
+
+/// A field's `cast:`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DeclaredCast {
+    /// `None`: lossless; `Some(why)`: a loss accepted.
+    pub allow_data_loss: Option<String>,
+    /// The author's conversion (`cast: { sql: … }`), written instead of codegen's own.
+    pub sql: Option<String>,
 }
 
 /// Everything the spec declares, resolved onto the schema it describes.
@@ -139,8 +148,13 @@ fn for_table(ir: &Ir<'_>, table: &TableSchema) -> TableDeclarations {
                 .insert(field.name.clone(), rename.from.clone());
         }
         if let Some(cast) = evolution.cast(&record_name, &field.name) {
-            out.casts
-                .insert(field.name.clone(), cast.allow_data_loss.clone());
+            out.casts.insert(
+                field.name.clone(),
+                DeclaredCast {
+                    allow_data_loss: cast.allow_data_loss.clone(),
+                    sql: cast.sql.clone(),
+                },
+            );
         }
         if let Some(backfill) = evolution.backfill(&record_name, &field.name) {
             out.backfills

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use handshake_spec::model::Backfill;
 
-use super::declared::{Declarations, TableDeclarations};
+use super::declared::{Declarations, DeclaredCast, TableDeclarations};
 use crate::sql::{self, Dialect, Schema, TableSchema, ddl};
 
 /// One change a migration makes, in the order it is rendered.
@@ -98,6 +98,8 @@ pub enum Change {
         to: sql::Column,
         /// For a lossy conversion: (what it loses, why that is acceptable, as the spec says).
         loss: Option<(String, String)>,
+        /// The author's conversion (`cast: { sql: … }`), used instead of codegen's own.
+        sql: Option<String>,
     },
     /// A column dropped with its values (`removed_fields:` with `allow_data_loss:`).
     DropColumn {
@@ -235,10 +237,15 @@ impl Change {
                 from,
                 to,
                 loss,
+                sql,
             } => format!(
-                "cast column {table}.{column} from {} to {}{}",
+                "cast column {table}.{column} from {} to {}{}{}",
                 column_type_words(from),
                 column_type_words(to),
+                match sql {
+                    Some(sql) => format!(" by `{}`", sql.replace('\n', " ")),
+                    None => String::new(),
+                },
                 if loss.is_some() { " (data loss)" } else { "" }
             ),
             Change::DropTable { table, .. } => format!("drop table {table} (data loss)"),
@@ -579,32 +586,48 @@ fn diff_table(
             || old_column.enum_values.is_some() != new_column.enum_values.is_some()
         {
             let (from, to) = (column_type_words(old_column), column_type_words(new_column));
-            match (conversion(old_column, new_column), declared.casts.get(n)) {
+            let cast = declared.casts.get(n);
+            match (conversion(old_column, new_column), cast) {
+                (_, Some(DeclaredCast { sql: Some(sql), allow_data_loss })) => {
+                    enums.push(Change::CastColumn {
+                        table: t.clone(),
+                        column: n.to_string(),
+                        from: old_column.clone(),
+                        to: new_column.clone(),
+                        loss: allow_data_loss.as_ref().map(|why| {
+                            (format!("converted by `{}`", sql.replace('\n', " ")), why.clone())
+                        }),
+                        sql: Some(sql.clone()),
+                    })
+                }
                 (Conversion::Unsupported, _) => problems.push(format!(
-                    "{at}column {t}.{n} changed type from {from} to {to}; codegen has no conversion between them: \
-                     add a field of the new type (with a `backfill:`) and list this one under `removed_fields:`, or write the migration by hand"
+                    "{at}column {t}.{n} changed type from {from} to {to}, between which codegen has no conversion of its own; \
+                     declare how stored values convert with `cast: {{ sql: <one SQL expression over the row's columns> }}` on the field \
+                     (e.g. `{{ sql: \"CAST({n} AS BIGINT)\" }}`, or a `CASE {n} WHEN … THEN … END` onto the enum's values), \
+                     adding `allow_data_loss: <why>` if it maps several values to one; a value the new column refuses fails the migration, changing nothing"
                 )),
-                (_, None) => problems.push(format!(
+                (conversion, None) => problems.push(format!(
                     "{at}column {t}.{n} changed type from {from} to {to}; declare how stored values convert: `cast: lossless`{}",
-                    match conversion(old_column, new_column) {
+                    match conversion {
                         Conversion::Lossy(what) => format!(" cannot, {what}: `cast: {{ allow_data_loss: <why> }}`"),
                         _ => String::new(),
                     }
                 )),
-                (Conversion::Lossy(what), Some(None)) => problems.push(format!(
+                (Conversion::Lossy(what), Some(DeclaredCast { allow_data_loss: None, .. })) => problems.push(format!(
                     "{at}the cast of {t}.{n} from {from} to {to} is lossy ({what}); declare `cast: {{ allow_data_loss: <why that is acceptable> }}`"
                 )),
-                (conversion, Some(reason)) => enums.push(Change::CastColumn {
+                (conversion, Some(DeclaredCast { allow_data_loss, .. })) => enums.push(Change::CastColumn {
                     table: t.clone(),
                     column: n.to_string(),
                     from: old_column.clone(),
                     to: new_column.clone(),
-                    loss: match (conversion, reason) {
+                    loss: match (conversion, allow_data_loss) {
                         (Conversion::Lossy(what), Some(reason)) => {
                             Some((what.to_string(), reason.clone()))
                         }
                         _ => None,
                     },
+                    sql: None,
                 }),
             }
         }

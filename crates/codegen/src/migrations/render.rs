@@ -85,6 +85,7 @@ fn data_loss_warning(changes: &[Change]) -> String {
                 from,
                 to,
                 loss: Some((what, reason)),
+                ..
             } => Some(format!(
                 "--   casts column {table}.{column} from {} to {} ({what}): {}\n",
                 column_type_words(from),
@@ -157,6 +158,7 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
             matches!(
                 c,
                 Change::MapEnumValues { .. }
+                    | Change::CastColumn { sql: Some(_), .. }
                     | Change::MakeRequired { .. }
                     | Change::AddRequiredColumn {
                         backfill: Backfill::Sql(_),
@@ -352,7 +354,9 @@ fn render_change(
             "ALTER TABLE {name} DROP COLUMN {};\n",
             sql::column_sql(column)
         ),
-        Change::CastColumn { column, from, .. } => {
+        Change::CastColumn {
+            column, from, sql, ..
+        } => {
             let to = column_of(column);
             let c = sql::column_sql(&to.name);
             let check = sql::check_name(name, &to.name);
@@ -360,12 +364,18 @@ fn render_change(
             if ddl::check_expression(dialect, from).is_some() {
                 out.push_str(&format!("ALTER TABLE {name} DROP CONSTRAINT {check};\n"));
             }
+            let expression = match sql {
+                Some(sql) => format!("({sql})"),
+                None => cast_expression(dialect, from, to),
+            };
             if ddl::sql_type(dialect, from.ty) != ddl::sql_type(dialect, to.ty) {
                 out.push_str(&format!(
-                    "ALTER TABLE {name} ALTER COLUMN {c} TYPE {} USING {};\n",
+                    "ALTER TABLE {name} ALTER COLUMN {c} TYPE {} USING {expression};\n",
                     ddl::sql_type(dialect, to.ty),
-                    cast_expression(dialect, from, to)
                 ));
+            } else if sql.is_some() {
+                // The same SQL type (text to an enum): the values change, not the type.
+                out.push_str(&format!("UPDATE {name} SET {c} = {expression};\n"));
             }
             if let Some(expression) = ddl::check_expression(dialect, to) {
                 out.push_str(&format!(
@@ -547,6 +557,11 @@ fn sqlite_copy(old: &TableSchema, new: &TableSchema, changes: &[&Change]) -> ddl
             Change::MapEnumValues {
                 column: n, mapping, ..
             } if *n == column.name => Some(map_expression(&column.name, mapping)),
+            Change::CastColumn {
+                column: n,
+                sql: Some(sql),
+                ..
+            } if *n == column.name => Some(format!("({sql})")),
             Change::CastColumn {
                 column: n, from, ..
             } if *n == column.name => Some(cast_expression(Dialect::Sqlite, from, column)),
