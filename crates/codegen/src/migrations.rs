@@ -44,6 +44,7 @@ use sha2::{Digest, Sha256};
 use crate::ir::Ir;
 use crate::sql::{self, Dialect, Schema};
 
+mod backfill_rules;
 mod declared;
 mod diff;
 mod render;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use handshake_spec::model::{Backfill, Location, TypeKind, TypeRef};
 
+use super::backfill_rules::broken_rules;
 use crate::ir::{Ir, TypeId};
 use crate::sql::{Schema, TableSchema};
 
@@ -33,6 +34,9 @@ pub(crate) struct TableDeclarations {
     pub value_maps: BTreeMap<String, BTreeMap<String, String>>,
     /// Enum column → the enum type (where a `removed_values:` entry belongs).
     pub enum_types: BTreeMap<String, (String, Location)>,
+    /// Column → why its literal `backfill:` breaks a rule on the record for every row it fills
+    /// (`file:line:col: …`, one per rule).
+    pub backfill_breaks: BTreeMap<String, Vec<String>>,
 }
 
 impl TableDeclarations {
@@ -159,6 +163,21 @@ fn for_table(ir: &Ir<'_>, table: &TableSchema) -> TableDeclarations {
         if let Some(backfill) = evolution.backfill(&record_name, &field.name) {
             out.backfills
                 .insert(field.name.clone(), backfill.value.clone());
+            if let (Backfill::Value(value), Some(id)) = (&backfill.value, ir.id(&record_name)) {
+                let breaks = broken_rules(ir.rules_on(id), &field.name, value)
+                    .into_iter()
+                    .map(|rule| {
+                        format!(
+                            "{}: `backfill: {value}` of {record_name}.{} breaks rule `{}` ({}: {}, declared at {}) in every row it fills; \
+                             declare a value the rule accepts, or `backfill: {{ sql: <expression> }}` computed per row (the migration checks it against the rule's CHECK)",
+                            backfill.location, field.name, rule.name, rule.code, rule.message, rule.meta.location
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                if !breaks.is_empty() {
+                    out.backfill_breaks.insert(field.name.clone(), breaks);
+                }
+            }
         }
         if let TypeRef::Named(enum_name) = &field.ty
             && let Some(enum_type) = ir.target(&field.ty).map(|id| ir.def(id))

@@ -637,6 +637,9 @@ fn diff_table(
                 column: n.to_string(),
             }),
             (true, false) => match declared.backfills.get(n) {
+                Some(_) if declared.backfill_breaks.contains_key(n) => {
+                    problems.extend(declared.backfill_breaks[n].iter().cloned())
+                }
                 Some(backfill) => require.push(Change::MakeRequired {
                     table: t.clone(),
                     column: n.to_string(),
@@ -719,6 +722,8 @@ fn diff_table(
                 table: t.clone(),
                 column: n.clone(),
             });
+        } else if let Some(breaks) = declared.backfill_breaks.get(n) {
+            problems.extend(breaks.iter().cloned());
         } else if let Some(backfill) = declared.backfills.get(n) {
             required.push(Change::AddRequiredColumn {
                 table: t.clone(),
