@@ -464,9 +464,9 @@ pub(crate) fn diff_declared(
                 reason: reason.clone(),
             }),
             None => problems.push(format!(
-                "{}table {t} was dropped or renamed; list it under `removed_tables:` in a spec file as \
-                 `{t}: {{ allow_data_loss: <why losing its rows is acceptable> }}` (codegen does not migrate a renamed table yet: \
-                 keep the name, or write that migration by hand)",
+                "{}table {t} was dropped or renamed; declare `renamed_from: {t}` on the `table:` that replaces it, \
+                 or list it under `removed_tables:` in a spec file as \
+                 `{t}: {{ allow_data_loss: <why losing its rows is acceptable> }}`",
                 declared
                     .record_locations
                     .get(old_table.source.split('.').next().unwrap_or_default())
