@@ -281,6 +281,16 @@ fn render_change(
                     sql::check_name(name, to)
                 ));
             }
+            // So is its foreign key (`<table>_<column>_fkey`), which a later migration may drop.
+            if old
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.columns == [from.clone()])
+            {
+                out.push_str(&format!(
+                    "ALTER TABLE {name} RENAME CONSTRAINT {name}_{from}_fkey TO {name}_{to}_fkey;\n"
+                ));
+            }
             out
         }
         Change::MakeOptional { column, .. } => format!(
