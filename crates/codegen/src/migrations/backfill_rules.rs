@@ -46,31 +46,28 @@ fn decide(condition: &Condition, field: &str, value: &Value) -> Option<bool> {
             Some(min.is_none_or(|min| length >= min) && max.is_none_or(|max| length <= max))
         }
         Condition::Not(inner) => decide(inner, field, value).map(|holds| !holds),
-        Condition::All(conditions) => {
-            let decided: Vec<Option<bool>> =
-                conditions.iter().map(|c| decide(c, field, value)).collect();
-            if decided.contains(&Some(false)) {
-                Some(false)
-            } else {
-                decided
-                    .into_iter()
-                    .collect::<Option<Vec<bool>>>()
-                    .map(|_| true)
-            }
-        }
-        Condition::Any(conditions) => {
-            let decided: Vec<Option<bool>> =
-                conditions.iter().map(|c| decide(c, field, value)).collect();
-            if decided.contains(&Some(true)) {
-                Some(true)
-            } else {
-                decided
-                    .into_iter()
-                    .collect::<Option<Vec<bool>>>()
-                    .map(|_| false)
-            }
-        }
+        Condition::All(conditions) => decide_all(conditions, field, value, false),
+        Condition::Any(conditions) => decide_all(conditions, field, value, true),
         _ => None,
+    }
+}
+
+/// `all` (`decisive` false) or `any` (`decisive` true) of `conditions`: `decisive` as soon as one
+/// part is decided so, the other answer when every part is decided, else undecided.
+fn decide_all(
+    conditions: &[Condition],
+    field: &str,
+    value: &Value,
+    decisive: bool,
+) -> Option<bool> {
+    let decided: Vec<Option<bool>> = conditions.iter().map(|c| decide(c, field, value)).collect();
+    if decided.contains(&Some(decisive)) {
+        Some(decisive)
+    } else {
+        decided
+            .into_iter()
+            .collect::<Option<Vec<bool>>>()
+            .map(|_| !decisive)
     }
 }
 
