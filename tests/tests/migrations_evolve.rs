@@ -25,10 +25,11 @@ use handshake_spec::model::Backfill;
 use serde_json::Value;
 use sql_support::{
     Db, MigrationCase, ScratchDir, assert_replayed_folder_equals_fresh, load_spec, new_id,
+    schema_facts,
 };
 
 /// The cases whose migration needs a declaration (each kind of change once).
-const EVOLUTION_CASES: [&str; 10] = [
+const EVOLUTION_CASES: [&str; 16] = [
     "rename_column",
     "backfill_required_columns",
     "require_field_with_backfill",
@@ -39,6 +40,12 @@ const EVOLUTION_CASES: [&str; 10] = [
     "cast_column_types",
     "rename_table",
     "map_removed_state",
+    "change_indexes",
+    "change_rule_checks",
+    "change_foreign_keys",
+    "change_primary_key",
+    "toggle_append_only",
+    "cast_by_expression",
 ];
 
 /// The evolution case `name`, checked to add exactly one migration (both dialects and a snapshot).
@@ -294,6 +301,19 @@ fn check_rows(
                 let Some(new_column) = new_table.column(&column) else {
                     continue; // dropped, as declared (checked above)
                 };
+                // A cast declared with an expression converts the value as it says.
+                // (A child table's source is `Record.field`; its columns are its element
+                // record's fields, whose names no other case's casts share.)
+                let cast_by_expression = evolution.casts.iter().any(|cast| {
+                    cast.field == column
+                        && cast.sql.is_some()
+                        && (cast.record == record || record.contains('.'))
+                });
+                if cast_by_expression {
+                    let got = new_row.get(&column).cloned().unwrap_or(Value::Null);
+                    check_sql_cast(name, dialect, t, &column, value, &got);
+                    continue;
+                }
                 let mut expected = value.clone();
                 // A declared cast converts the value: a number to an integer truncates toward zero
                 // (the loss its `allow_data_loss` accepts); the other casts keep it as it reads.
@@ -371,6 +391,31 @@ fn check_rows(
     }
 }
 
+/// The `cast: { sql: … }` conversions of `cast_by_expression`, computed here from the old value.
+fn check_sql_cast(
+    case: &str,
+    dialect: Dialect,
+    table: &str,
+    column: &str,
+    old: &Value,
+    got: &Value,
+) {
+    let text = old
+        .as_str()
+        .unwrap_or_else(|| panic!("{case}: {old:?} is text"));
+    let expected = match (table, column) {
+        // `length(title)`
+        ("tasks", "title") => Value::from(text.chars().count() as i64),
+        // `CASE label WHEN 'x' THEN 'red' ELSE 'green' END`
+        ("task_tags", "label") => Value::from(if text == "x" { "red" } else { "green" }),
+        other => panic!("{case}: no expectation for the cast of {other:?}"),
+    };
+    assert_eq!(
+        got, &expected,
+        "{case} {dialect:?}: {table}.{column} was {old:?}"
+    );
+}
+
 /// The SQL backfills of `backfill_required_columns`, computed here from the old row.
 fn check_sql_backfill(
     case: &str,
@@ -445,6 +490,48 @@ async fn migrate_populated(db: &mut Db, case: &MigrationCase) {
             case.name
         );
     }
+    // Every index of the new schema is there as declared; every index it no longer has is gone.
+    for table in &case.after_schema.tables {
+        for index in &table.indexes {
+            assert_eq!(
+                db.index(&table.name, &index.name).await,
+                Some((index.unique, index.columns.clone())),
+                "{} {dialect:?}: index {}",
+                case.name,
+                index.name
+            );
+        }
+    }
+    for table in &case.before_schema.tables {
+        for index in &table.indexes {
+            let kept = case
+                .after_schema
+                .tables
+                .iter()
+                .any(|t| t.indexes.iter().any(|i| i.name == index.name));
+            if !kept {
+                assert_eq!(
+                    db.index(&table.name, &index.name).await,
+                    None,
+                    "{} {dialect:?}: index {} dropped",
+                    case.name,
+                    index.name
+                );
+            }
+        }
+    }
+    // A table no longer append-only accepts a DELETE again.
+    for table in &case.after_schema.tables {
+        let was_append_only = case
+            .before_schema
+            .table(&table.name)
+            .is_some_and(|t| t.append_only);
+        if was_append_only && !table.append_only {
+            db.execute(&format!("DELETE FROM {}", table.name))
+                .await
+                .unwrap_or_else(|e| panic!("{} {dialect:?}: {e}", case.name));
+        }
+    }
     // The append-only guard is back after a migration that rewrote the table's rows.
     let events = case
         .after_schema
@@ -515,4 +602,137 @@ async fn repository_replay_equals_fresh(dialect: Dialect) {
 test_each_dialect!(
     the_repository_migrations_replayed_equal_a_fresh_schema_on_sqlite,
     the_repository_migrations_replayed_equal_a_fresh_schema_on_postgres => repository_replay_equals_fresh
+);
+
+/// A row to insert: (table, (column, SQL literal)…).
+type Row = (&'static str, Vec<(&'static str, String)>);
+
+/// Rows the `before` schema accepts that break what a case's migration adds: a duplicate for a
+/// new unique index or primary key, a row against a new rule's CHECK, a dangling reference for a
+/// new foreign key; and what the error names in SQLite and in Postgres.
+fn violations(case: &str) -> (Vec<Row>, [&'static str; 2]) {
+    let task = "'00000000-0000-4000-8000-000000000001'".to_string();
+    let rows = match case {
+        "change_indexes" => vec![(
+            "task_tags",
+            vec![
+                ("task_id", task.clone()),
+                ("position", "0".into()),
+                ("label", "'x'".into()),
+            ],
+        )],
+        "change_rule_checks" => vec![(
+            "tasks",
+            vec![("color", "'red'".into()), ("score", "1.5".into())],
+        )],
+        "change_foreign_keys" => vec![("tasks", vec![("parent_task_id", new_id())])],
+        "change_primary_key" => vec![
+            (
+                "task_events",
+                vec![
+                    ("task_id", task.clone()),
+                    ("sequence", "1".into()),
+                    ("color", "'green'".into()),
+                ],
+            ),
+            (
+                "task_events",
+                vec![
+                    ("task_id", task.clone()),
+                    ("sequence", "2".into()),
+                    ("color", "'green'".into()),
+                ],
+            ),
+        ],
+        other => panic!("no violating rows for {other}"),
+    };
+    let needles = match case {
+        "change_indexes" => [
+            "UNIQUE constraint failed: task_tags.label",
+            "task_tags_label",
+        ],
+        "change_rule_checks" => [
+            "tasks_red_tasks_have_no_score_check",
+            "tasks_red_tasks_have_no_score_check",
+        ],
+        "change_foreign_keys" => ["tasks_foreign_keys_hold", "tasks_parent_task_id_fkey"],
+        "change_primary_key" => ["UNIQUE constraint failed", "task_events_pkey"],
+        other => panic!("no expected error for {other}"),
+    };
+    // The task the tag and the events belong to comes first.
+    let mut all = vec![("tasks", vec![("task_id", task)])];
+    all.extend(rows);
+    (all, needles)
+}
+
+/// A migration that adds a unique index, a rule's CHECK, a foreign key or a primary key fails on
+/// stored rows that break it, inside its transaction, and changes nothing: the schema, every row
+/// and sqlx's record of applied migrations are as they were. On SQLite a rebuild runs its own
+/// transaction (`-- no-transaction`); after the failing statement it is still open, and closing
+/// the connection (as `sqlx migrate run` does when it stops) rolls it back, as the `ROLLBACK` here
+/// does.
+async fn violating_rows_fail_the_migration(dialect: Dialect) {
+    for name in [
+        "change_indexes",
+        "change_rule_checks",
+        "change_foreign_keys",
+        "change_primary_key",
+    ] {
+        let Some(mut test_db) = Db::open(dialect, &format!("violate_{name}")).await else {
+            return;
+        };
+        let db = &mut test_db.db;
+        let case = case(name);
+        db.migrate(&case.before_dir.migrations(dialect))
+            .await
+            .expect("0001 applies");
+        populate(db, &case.before_schema).await;
+        let (rows, needles) = violations(name);
+        for (table, values) in &rows {
+            let table = case.before_schema.table(table).expect("table");
+            db.insert(table, values)
+                .await
+                .unwrap_or_else(|e| panic!("{name} {dialect:?}: the old schema accepts it: {e}"));
+        }
+        let schema_before = schema_facts(db).await;
+        let rows_before = all_rows(db, &case.before_schema).await;
+        let error = db
+            .migrate(&case.after_dir.migrations(dialect))
+            .await
+            .expect_err("a violating row stops the migration");
+        let needle = needles[usize::from(dialect == Dialect::Postgres)];
+        assert!(error.contains(needle), "{name} {dialect:?}: {error}");
+        let sqlite_rebuild = dialect == Dialect::Sqlite
+            && case.pending.iter().any(|path| {
+                path.contains("/sqlite/")
+                    && std::fs::read_to_string(case.after_dir.0.join(path))
+                        .expect("pending file")
+                        .starts_with("-- no-transaction")
+            });
+        if sqlite_rebuild {
+            db.execute("ROLLBACK; PRAGMA foreign_keys = ON;")
+                .await
+                .unwrap_or_else(|e| panic!("{name}: the rebuild's transaction was open: {e}"));
+        }
+        assert_eq!(
+            schema_facts(db).await,
+            schema_before,
+            "{name} {dialect:?}: the schema is unchanged"
+        );
+        assert_eq!(
+            all_rows(db, &case.before_schema).await,
+            rows_before,
+            "{name} {dialect:?}: every row is unchanged"
+        );
+        assert_eq!(
+            db.count("_sqlx_migrations").await,
+            1,
+            "{name} {dialect:?}: only 0001 is recorded as applied"
+        );
+    }
+}
+
+test_each_dialect!(
+    violating_rows_fail_a_sqlite_migration_and_change_nothing,
+    violating_rows_fail_a_postgres_migration_and_change_nothing => violating_rows_fail_the_migration
 );

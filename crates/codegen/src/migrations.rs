@@ -16,7 +16,10 @@
 //! describes ([`crate::sql::schema`], [`diff`]): equal → nothing new; additive (new table, new
 //! nullable column, new index, new enum value, a column made nullable), or covered by the spec's
 //! evolution declarations (renames, backfills, enum value maps, casts, declared data loss; see
-//! `docs/spec-language.md`, "Evolving a stored spec") → one new migration per dialect plus a
+//! `docs/spec-language.md`, "Evolving a stored spec"), or structural (an index, a rule's CHECK, a
+//! foreign key or the primary key changed, `append_only` toggled; each new constraint checked
+//! against the stored rows, failing the migration inside its transaction when one breaks it)
+//! → one new migration per dialect plus a
 //! snapshot, numbered next (`render.rs`); anything else → [`CodegenError::NonAdditiveChange`], each
 //! problem with the YAML location and the declaration that would cover it.
 //!
@@ -44,6 +47,7 @@ use sha2::{Digest, Sha256};
 use crate::ir::Ir;
 use crate::sql::{self, Dialect, Schema};
 
+mod backfill_rules;
 mod declared;
 mod diff;
 mod render;

@@ -109,27 +109,48 @@ fn checks_round_trip_through_the_snapshot() {
 }
 
 #[test]
-fn a_new_check_on_an_existing_table_is_not_additive() {
+fn a_check_added_changed_or_dropped_on_an_existing_table_is_migrated() {
     let (_, new) = schema();
     let mut old = new.clone();
     old.tables
         .iter_mut()
         .for_each(|t| t.checks.retain(|c| !c.name.contains("withdrawn")));
-    let problems = diff(&old, &new).expect_err("a CHECK added to an existing table is refused");
+    let check = "orders_web_orders_not_withdrawn_by_phone_check".to_string();
+    let rule = "web_orders_not_withdrawn_by_phone".to_string();
+    let table = "orders".to_string();
     assert_eq!(
-        problems,
-        [
-            "CHECK orders_web_orders_not_withdrawn_by_phone_check (rule web_orders_not_withdrawn_by_phone) was added to the existing table orders; existing rows may violate it"
-        ]
+        diff(&old, &new).expect("a CHECK added to an existing table is migrated"),
+        [Change::AddCheck {
+            table: table.clone(),
+            check: check.clone(),
+            rule: rule.clone(),
+        }]
     );
 
     let mut changed = new.clone();
     changed.tables[0].checks[0].sqlite.push_str(" AND TRUE");
-    let problems = diff(&new, &changed).expect_err("a changed CHECK is refused");
-    assert!(problems[0].contains("changed"), "{problems:?}");
+    let first = &new.tables[0].checks[0];
+    let (first_check, first_rule) = (first.name.clone(), first.rule.clone());
+    assert_eq!(
+        diff(&new, &changed).expect("a changed CHECK is dropped and added again"),
+        [
+            Change::DropCheck {
+                table: table.clone(),
+                check: first_check.clone(),
+                rule: first_rule.clone(),
+            },
+            Change::AddCheck {
+                table: table.clone(),
+                check: first_check,
+                rule: first_rule,
+            }
+        ]
+    );
 
-    let problems = diff(&new, &old).expect_err("a dropped CHECK is refused");
-    assert!(problems[0].contains("was removed"), "{problems:?}");
+    assert_eq!(
+        diff(&new, &old).expect("a dropped CHECK is migrated"),
+        [Change::DropCheck { table, check, rule }]
+    );
 
     // A new table brings its CHECKs inside CREATE TABLE: an additive change.
     let empty = Schema::default();

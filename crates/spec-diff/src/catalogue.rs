@@ -167,6 +167,7 @@ rules! {
     COLUMN_TYPE_CHANGED = "column-type-changed", Error, [STO], "a column's type changed";
     COLUMN_CAST = "column-cast", Warning, [STO], "a column's type changed with a declared `cast: lossless`: the generated migration converts every value";
     COLUMN_CAST_WITH_DATA_LOSS = "column-cast-with-data-loss", Danger, [STO], "a column's type changed with a declared lossy `cast` (`allow_data_loss`): the generated migration converts the values, losing what the conversion loses";
+    COLUMN_CAST_BY_EXPRESSION = "column-cast-by-expression", Danger, [STO], "a column's type changed with a declared `cast: { sql: … }`: the generated migration converts every value with that expression, and fails, changing nothing, on a value the new column refuses";
     COLUMN_STORAGE_CHANGED = "column-storage-changed", Error, [STO], "a field moved between a typed column, a JSON column and a child table";
     FOREIGN_KEY_ADDED = "foreign-key-added", Danger, [STO], "a foreign key was added";
     FOREIGN_KEY_REMOVED = "foreign-key-removed", Warning, [STO], "a foreign key was removed";

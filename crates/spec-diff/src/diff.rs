@@ -609,6 +609,15 @@ impl Differ {
                 if let Some(column) = &column {
                     match self.evolution.cast(owner, &f.name).cloned() {
                         Some(cast) => match &cast.allow_data_loss {
+                            None if cast.sql.is_some() => self.at_new(
+                                c::COLUMN_CAST_BY_EXPRESSION,
+                                column,
+                                format!(
+                                    "column {column} holds {} (was {}): the declared expression converts every value",
+                                    f.ty, o.ty
+                                ),
+                                &cast.location,
+                            ),
                             None => self.at_new(
                                 c::COLUMN_CAST,
                                 column,

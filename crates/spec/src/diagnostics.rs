@@ -85,7 +85,7 @@
 //! | `S1305` | removed field or enum value that is still declared |
 //! | `S1306` | `map_to` names a value the enum does not declare |
 //! | `S1307` | enum value or table removed twice |
-//! | `S1308` | `cast` that is neither `lossless` nor `{ allow_data_loss: … }` |
+//! | `S1308` | `cast` that is not `lossless`, `{ allow_data_loss: … }` or `{ sql: … }` |
 //! | `S1309` | type `renamed_from` a name that is declared again |
 //! | `S1310` | `read_alias: true` on a removed enum value that may be stored inside a JSON column |
 

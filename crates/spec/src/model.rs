@@ -252,7 +252,9 @@ pub struct TableRename {
 }
 
 /// `cast:` on a field whose stored type changed: convert the stored values (`cast: lossless`),
-/// or convert them accepting the loss a lossy conversion makes (`cast: { allow_data_loss: why }`).
+/// convert them accepting the loss a lossy conversion makes (`cast: { allow_data_loss: why }`),
+/// or convert them with an expression (`cast: { sql: expression }`, optionally with
+/// `allow_data_loss:`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldCast {
     /// The record declaring the field.
@@ -261,6 +263,10 @@ pub struct FieldCast {
     pub field: String,
     /// `None` for `cast: lossless`; the reason for a lossy cast.
     pub allow_data_loss: Option<String>,
+    /// `cast: { sql: expression }`: the author's conversion, one SQL expression over the row's
+    /// columns (the old value under the field's name), written instead of codegen's own; it
+    /// converts between any two types (text to a number, anything to an enum).
+    pub sql: Option<String>,
     /// Where `cast` is written.
     pub location: Location,
 }

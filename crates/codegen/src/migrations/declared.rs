@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use handshake_spec::model::{Backfill, Location, TypeKind, TypeRef};
 
+use super::backfill_rules::broken_rules;
 use crate::ir::{Ir, TypeId};
 use crate::sql::{Schema, TableSchema};
 
@@ -25,14 +26,17 @@ pub(crate) struct TableDeclarations {
     pub renamed_from: BTreeMap<String, String>,
     /// Column → what existing rows get (`backfill:`).
     pub backfills: BTreeMap<String, Backfill>,
-    /// Column → its `cast:` (`None`: lossless; `Some(why)`: a loss accepted).
-    pub casts: BTreeMap<String, Option<String>>,
+    /// Column → its `cast:`.
+    pub casts: BTreeMap<String, DeclaredCast>,
     /// Dropped column → why losing it is acceptable (`removed_fields:`).
     pub removed: BTreeMap<String, String>,
     /// Enum column → (removed value → the value that replaces it).
     pub value_maps: BTreeMap<String, BTreeMap<String, String>>,
     /// Enum column → the enum type (where a `removed_values:` entry belongs).
     pub enum_types: BTreeMap<String, (String, Location)>,
+    /// Column → why its literal `backfill:` breaks a rule on the record for every row it fills
+    /// (`file:line:col: …`, one per rule).
+    pub backfill_breaks: BTreeMap<String, Vec<String>>,
 }
 
 impl TableDeclarations {
@@ -52,6 +56,15 @@ impl TableDeclarations {
             .map(|l| format!("{l}: "))
             .unwrap_or_default()
     }
+}
+
+/// A field's `cast:`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DeclaredCast {
+    /// `None`: lossless; `Some(why)`: a loss accepted.
+    pub allow_data_loss: Option<String>,
+    /// The author's conversion (`cast: { sql: … }`), written instead of codegen's own.
+    pub sql: Option<String>,
 }
 
 /// Everything the spec declares, resolved onto the schema it describes.
@@ -139,12 +152,32 @@ fn for_table(ir: &Ir<'_>, table: &TableSchema) -> TableDeclarations {
                 .insert(field.name.clone(), rename.from.clone());
         }
         if let Some(cast) = evolution.cast(&record_name, &field.name) {
-            out.casts
-                .insert(field.name.clone(), cast.allow_data_loss.clone());
+            out.casts.insert(
+                field.name.clone(),
+                DeclaredCast {
+                    allow_data_loss: cast.allow_data_loss.clone(),
+                    sql: cast.sql.clone(),
+                },
+            );
         }
         if let Some(backfill) = evolution.backfill(&record_name, &field.name) {
             out.backfills
                 .insert(field.name.clone(), backfill.value.clone());
+            if let (Backfill::Value(value), Some(id)) = (&backfill.value, ir.id(&record_name)) {
+                let breaks = broken_rules(ir.rules_on(id), &field.name, value)
+                    .into_iter()
+                    .map(|rule| {
+                        format!(
+                            "{}: `backfill: {value}` of {record_name}.{} breaks rule `{}` ({}: {}, declared at {}) in every row it fills; \
+                             declare a value the rule accepts, or `backfill: {{ sql: <expression> }}` computed per row (the migration checks it against the rule's CHECK)",
+                            backfill.location, field.name, rule.name, rule.code, rule.message, rule.meta.location
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                if !breaks.is_empty() {
+                    out.backfill_breaks.insert(field.name.clone(), breaks);
+                }
+            }
         }
         if let TypeRef::Named(enum_name) = &field.ty
             && let Some(enum_type) = ir.target(&field.ty).map(|id| ir.def(id))

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use handshake_spec::model::Backfill;
 
-use super::declared::{Declarations, TableDeclarations};
+use super::declared::{Declarations, DeclaredCast, TableDeclarations};
 use crate::sql::{self, Dialect, Schema, TableSchema, ddl};
 
 /// One change a migration makes, in the order it is rendered.
@@ -98,6 +98,8 @@ pub enum Change {
         to: sql::Column,
         /// For a lossy conversion: (what it loses, why that is acceptable, as the spec says).
         loss: Option<(String, String)>,
+        /// The author's conversion (`cast: { sql: … }`), used instead of codegen's own.
+        sql: Option<String>,
     },
     /// A column dropped with its values (`removed_fields:` with `allow_data_loss:`).
     DropColumn {
@@ -114,6 +116,64 @@ pub enum Change {
         table: String,
         /// Index name.
         index: String,
+    },
+    /// An index dropped (gone from the spec, or changed: dropped, then added again).
+    DropIndex {
+        /// Table name.
+        table: String,
+        /// Index name.
+        index: String,
+    },
+    /// A rule's CHECK dropped (the rule removed or changed, or no longer expressible in SQL).
+    DropCheck {
+        /// Table name.
+        table: String,
+        /// Constraint name.
+        check: String,
+        /// The rule's name.
+        rule: String,
+    },
+    /// A rule's CHECK added to an existing table: the migration fails, changing nothing, when a
+    /// stored row violates it.
+    AddCheck {
+        /// Table name.
+        table: String,
+        /// Constraint name.
+        check: String,
+        /// The rule's name.
+        rule: String,
+    },
+    /// A foreign key dropped (columns as the previous schema names them).
+    DropForeignKey {
+        /// Table name.
+        table: String,
+        /// The foreign key as it was.
+        foreign_key: sql::ForeignKeySchema,
+    },
+    /// A foreign key added to existing columns: the migration fails, changing nothing, when a
+    /// stored row references no row.
+    AddForeignKey {
+        /// Table name.
+        table: String,
+        /// The foreign key as it is now.
+        foreign_key: sql::ForeignKeySchema,
+    },
+    /// The primary key's columns changed: the migration fails, changing nothing, when stored rows
+    /// collide on the new key.
+    ChangePrimaryKey {
+        /// Table name.
+        table: String,
+        /// The key's columns before (as the new schema names them).
+        from: Vec<String>,
+        /// The key's columns now.
+        to: Vec<String>,
+    },
+    /// `append_only` turned on (the guard triggers added) or off (dropped).
+    SetAppendOnly {
+        /// Table name.
+        table: String,
+        /// Whether the table is append-only now.
+        on: bool,
     },
     /// A table dropped with its rows (`removed_tables:` with `allow_data_loss:`).
     DropTable {
@@ -177,13 +237,44 @@ impl Change {
                 from,
                 to,
                 loss,
+                sql,
             } => format!(
-                "cast column {table}.{column} from {} to {}{}",
+                "cast column {table}.{column} from {} to {}{}{}",
                 column_type_words(from),
                 column_type_words(to),
+                match sql {
+                    Some(sql) => format!(" by `{}`", sql.replace('\n', " ")),
+                    None => String::new(),
+                },
                 if loss.is_some() { " (data loss)" } else { "" }
             ),
             Change::DropTable { table, .. } => format!("drop table {table} (data loss)"),
+            Change::DropIndex { table, index } => format!("drop index {index} on {table}"),
+            Change::DropCheck { table, check, rule } => {
+                format!("drop CHECK {check} (rule {rule}) on {table}")
+            }
+            Change::AddCheck { table, check, rule } => {
+                format!("add CHECK {check} (rule {rule}) on {table}, checked against every row")
+            }
+            Change::DropForeignKey { table, foreign_key } => format!(
+                "drop foreign key {table} ({}) → {}",
+                foreign_key.columns.join(", "),
+                foreign_key.references_table
+            ),
+            Change::AddForeignKey { table, foreign_key } => format!(
+                "add foreign key {table} ({}) → {}, checked against every row",
+                foreign_key.columns.join(", "),
+                foreign_key.references_table
+            ),
+            Change::ChangePrimaryKey { table, from, to } => format!(
+                "change the primary key of {table} from ({}) to ({}), checked against every row",
+                from.join(", "),
+                to.join(", ")
+            ),
+            Change::SetAppendOnly { table, on: true } => format!("make {table} append-only"),
+            Change::SetAppendOnly { table, on: false } => {
+                format!("make {table} no longer append-only")
+            }
         }
     }
 
@@ -204,6 +295,18 @@ impl Change {
             Change::DropColumn { table, column, .. } => format!("drop_{table}_{column}"),
             Change::CastColumn { table, column, .. } => format!("cast_{table}_{column}"),
             Change::DropTable { table, .. } => format!("drop_table_{table}"),
+            Change::DropIndex { index, .. } => format!("drop_index_{index}"),
+            Change::DropCheck { check, .. } => format!("drop_{check}"),
+            Change::AddCheck { check, .. } => format!("add_{check}"),
+            Change::DropForeignKey { table, foreign_key } => {
+                format!("drop_fk_{table}_{}", foreign_key.columns.join("_"))
+            }
+            Change::AddForeignKey { table, foreign_key } => {
+                format!("add_fk_{table}_{}", foreign_key.columns.join("_"))
+            }
+            Change::ChangePrimaryKey { table, .. } => format!("rekey_{table}"),
+            Change::SetAppendOnly { table, on: true } => format!("append_only_{table}"),
+            Change::SetAppendOnly { table, on: false } => format!("writable_{table}"),
         }
     }
 
@@ -221,17 +324,27 @@ impl Change {
             | Change::DropColumn { table, .. }
             | Change::CastColumn { table, .. }
             | Change::DropTable { table, .. }
-            | Change::AddIndex { table, .. } => table,
+            | Change::AddIndex { table, .. }
+            | Change::DropIndex { table, .. }
+            | Change::DropCheck { table, .. }
+            | Change::AddCheck { table, .. }
+            | Change::DropForeignKey { table, .. }
+            | Change::AddForeignKey { table, .. }
+            | Change::ChangePrimaryKey { table, .. }
+            | Change::SetAppendOnly { table, .. } => table,
         }
     }
 
-    /// Whether SQLite must rebuild the table for it (everything but a nullable column or an index).
+    /// Whether SQLite must rebuild the table for it (everything but a nullable column, an index
+    /// or the append-only triggers).
     pub(super) fn needs_sqlite_rebuild(&self) -> bool {
         !matches!(
             self,
             Change::CreateTable(_)
                 | Change::AddColumn { .. }
                 | Change::AddIndex { .. }
+                | Change::DropIndex { .. }
+                | Change::SetAppendOnly { .. }
                 | Change::DropTable { .. }
         )
     }
@@ -351,9 +464,9 @@ pub(crate) fn diff_declared(
                 reason: reason.clone(),
             }),
             None => problems.push(format!(
-                "{}table {t} was dropped or renamed; list it under `removed_tables:` in a spec file as \
-                 `{t}: {{ allow_data_loss: <why losing its rows is acceptable> }}` (codegen does not migrate a renamed table yet: \
-                 keep the name, or write that migration by hand)",
+                "{}table {t} was dropped or renamed; declare `renamed_from: {t}` on the `table:` that replaces it, \
+                 or list it under `removed_tables:` in a spec file as \
+                 `{t}: {{ allow_data_loss: <why losing its rows is acceptable> }}`",
                 declared
                     .record_locations
                     .get(old_table.source.split('.').next().unwrap_or_default())
@@ -374,7 +487,30 @@ pub(crate) fn diff_declared(
             None => changes.push(Change::CreateTable(new_table.name.clone())),
             Some(old_table) => {
                 let declared = declared.tables.get(&new_table.name).unwrap_or(&empty);
-                diff_table(old_table, new_table, declared, &mut changes, &mut problems)
+                // Tables whose foreign keys point at this one, before or after (not itself).
+                let referenced_by: Vec<String> = old
+                    .tables
+                    .iter()
+                    .chain(&new.tables)
+                    .filter(|other| {
+                        other.name != new_table.name
+                            && other
+                                .foreign_keys
+                                .iter()
+                                .any(|fk| fk.references_table == new_table.name)
+                    })
+                    .map(|other| other.name.clone())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                diff_table(
+                    old_table,
+                    new_table,
+                    declared,
+                    &referenced_by,
+                    &mut changes,
+                    &mut problems,
+                )
             }
         }
     }
@@ -391,6 +527,7 @@ fn diff_table(
     old: &TableSchema,
     new: &TableSchema,
     declared: &TableDeclarations,
+    referenced_by: &[String],
     changes: &mut Vec<Change>,
     problems: &mut Vec<String>,
 ) {
@@ -449,32 +586,48 @@ fn diff_table(
             || old_column.enum_values.is_some() != new_column.enum_values.is_some()
         {
             let (from, to) = (column_type_words(old_column), column_type_words(new_column));
-            match (conversion(old_column, new_column), declared.casts.get(n)) {
+            let cast = declared.casts.get(n);
+            match (conversion(old_column, new_column), cast) {
+                (_, Some(DeclaredCast { sql: Some(sql), allow_data_loss })) => {
+                    enums.push(Change::CastColumn {
+                        table: t.clone(),
+                        column: n.to_string(),
+                        from: old_column.clone(),
+                        to: new_column.clone(),
+                        loss: allow_data_loss.as_ref().map(|why| {
+                            (format!("converted by `{}`", sql.replace('\n', " ")), why.clone())
+                        }),
+                        sql: Some(sql.clone()),
+                    })
+                }
                 (Conversion::Unsupported, _) => problems.push(format!(
-                    "{at}column {t}.{n} changed type from {from} to {to}; codegen has no conversion between them: \
-                     add a field of the new type (with a `backfill:`) and list this one under `removed_fields:`, or write the migration by hand"
+                    "{at}column {t}.{n} changed type from {from} to {to}, between which codegen has no conversion of its own; \
+                     declare how stored values convert with `cast: {{ sql: <one SQL expression over the row's columns> }}` on the field \
+                     (e.g. `{{ sql: \"CAST({n} AS BIGINT)\" }}`, or a `CASE {n} WHEN … THEN … END` onto the enum's values), \
+                     adding `allow_data_loss: <why>` if it maps several values to one; a value the new column refuses fails the migration, changing nothing"
                 )),
-                (_, None) => problems.push(format!(
+                (conversion, None) => problems.push(format!(
                     "{at}column {t}.{n} changed type from {from} to {to}; declare how stored values convert: `cast: lossless`{}",
-                    match conversion(old_column, new_column) {
+                    match conversion {
                         Conversion::Lossy(what) => format!(" cannot, {what}: `cast: {{ allow_data_loss: <why> }}`"),
                         _ => String::new(),
                     }
                 )),
-                (Conversion::Lossy(what), Some(None)) => problems.push(format!(
+                (Conversion::Lossy(what), Some(DeclaredCast { allow_data_loss: None, .. })) => problems.push(format!(
                     "{at}the cast of {t}.{n} from {from} to {to} is lossy ({what}); declare `cast: {{ allow_data_loss: <why that is acceptable> }}`"
                 )),
-                (conversion, Some(reason)) => enums.push(Change::CastColumn {
+                (conversion, Some(DeclaredCast { allow_data_loss, .. })) => enums.push(Change::CastColumn {
                     table: t.clone(),
                     column: n.to_string(),
                     from: old_column.clone(),
                     to: new_column.clone(),
-                    loss: match (conversion, reason) {
+                    loss: match (conversion, allow_data_loss) {
                         (Conversion::Lossy(what), Some(reason)) => {
                             Some((what.to_string(), reason.clone()))
                         }
                         _ => None,
                     },
+                    sql: None,
                 }),
             }
         }
@@ -484,6 +637,9 @@ fn diff_table(
                 column: n.to_string(),
             }),
             (true, false) => match declared.backfills.get(n) {
+                Some(_) if declared.backfill_breaks.contains_key(n) => {
+                    problems.extend(declared.backfill_breaks[n].iter().cloned())
+                }
                 Some(backfill) => require.push(Change::MakeRequired {
                     table: t.clone(),
                     column: n.to_string(),
@@ -566,6 +722,8 @@ fn diff_table(
                 table: t.clone(),
                 column: n.clone(),
             });
+        } else if let Some(breaks) = declared.backfill_breaks.get(n) {
+            problems.extend(breaks.iter().cloned());
         } else if let Some(backfill) = declared.backfills.get(n) {
             required.push(Change::AddRequiredColumn {
                 table: t.clone(),
@@ -581,22 +739,23 @@ fn diff_table(
             ));
         }
     }
-    changes.extend(renames);
-    changes.extend(relax);
-    changes.extend(added);
-    changes.extend(required);
-    changes.extend(require);
-    changes.extend(enums);
-    changes.extend(drops);
     let map_columns = |columns: &[String]| -> Option<Vec<String>> {
         columns.iter().map(|c| renamed_now(c)).collect()
     };
-    if map_columns(&old.primary_key).as_deref() != Some(new.primary_key.as_slice()) {
-        problems.push(format!(
-            "{record_at}primary key of {t} changed from ({}) to ({})",
-            old.primary_key.join(", "),
-            new.primary_key.join(", ")
-        ));
+    // Constraints and indexes that go come off first (a CHECK or foreign key on a column this
+    // migration drops or casts would be in its way); the ones that come go on last, once every
+    // value is in place, so they are checked against the rows as migrated.
+    let mut unconstrain = Vec::new();
+    let mut constrain = Vec::new();
+    for check in &old.checks {
+        let kept = new.checks.iter().any(|c| c == check);
+        if !kept {
+            unconstrain.push(Change::DropCheck {
+                table: t.clone(),
+                check: check.name.clone(),
+                rule: check.rule.clone(),
+            });
+        }
     }
     let mut kept_foreign_keys = Vec::new();
     for fk in &old.foreign_keys {
@@ -608,93 +767,104 @@ fn diff_table(
             columns,
             ..fk.clone()
         };
-        if !new.foreign_keys.contains(&moved) {
-            problems.push(format!(
-                "{record_at}foreign key {t} ({}) → {} was removed or changed",
-                fk.columns.join(", "),
-                fk.references_table
-            ));
-        }
-        kept_foreign_keys.push(moved);
-    }
-    for fk in &new.foreign_keys {
-        if !kept_foreign_keys.contains(fk) && !fk.columns.iter().all(|c| added_columns.contains(c))
-        {
-            problems.push(format!(
-                "{record_at}foreign key {t} ({}) → {} was added to existing column(s)",
-                fk.columns.join(", "),
-                fk.references_table
-            ));
+        if new.foreign_keys.contains(&moved) {
+            kept_foreign_keys.push(moved);
+        } else {
+            unconstrain.push(Change::DropForeignKey {
+                table: t.clone(),
+                foreign_key: fk.clone(),
+            });
         }
     }
+    let mut index_changes = Vec::new();
     for old_index in &old.indexes {
         let moved = map_columns(&old_index.columns);
         match (new.indexes.iter().find(|i| i.name == old_index.name), moved) {
             // An index on a dropped column goes with it.
             (None, None) => {}
-            (None, Some(_)) => problems.push(format!(
-                "{record_at}index {} on {t} was dropped or renamed",
-                old_index.name
-            )),
-            (Some(new_index), moved)
-                if moved.as_deref() != Some(new_index.columns.as_slice())
-                    || new_index.unique != old_index.unique =>
-            {
-                problems.push(format!(
-                    "{record_at}index {} on {t} changed from {} to {}",
-                    old_index.name,
-                    index_words(old_index),
-                    index_words(new_index)
-                ))
+            (Some(new_index), Some(moved))
+                if moved == new_index.columns && new_index.unique == old_index.unique => {}
+            (new_index, _) => {
+                unconstrain.push(Change::DropIndex {
+                    table: t.clone(),
+                    index: old_index.name.clone(),
+                });
+                if let Some(new_index) = new_index {
+                    index_changes.push(Change::AddIndex {
+                        table: t.clone(),
+                        index: new_index.name.clone(),
+                    });
+                }
             }
-            (Some(_), _) => {}
         }
     }
     for new_index in &new.indexes {
         if !old.indexes.iter().any(|i| i.name == new_index.name) {
-            changes.push(Change::AddIndex {
+            index_changes.push(Change::AddIndex {
                 table: t.clone(),
                 index: new_index.name.clone(),
             });
         }
     }
-    // A CHECK for a cross-field rule: existing rows may violate a new or changed one, so only a
-    // new table may bring it (inside its CREATE TABLE).
-    for check in &new.checks {
-        match old.checks.iter().find(|c| c.name == check.name) {
-            None => problems.push(format!(
-                "{record_at}CHECK {} (rule {}) was added to the existing table {t}; existing rows may violate it",
-                check.name, check.rule
+    let old_key = map_columns(&old.primary_key);
+    if old_key.as_deref() != Some(new.primary_key.as_slice()) {
+        match (old_key, referenced_by.is_empty()) {
+            (Some(from), true) => constrain.push(Change::ChangePrimaryKey {
+                table: t.clone(),
+                from,
+                to: new.primary_key.clone(),
+            }),
+            (None, _) => problems.push(format!(
+                "{record_at}primary key of {t} changed from ({}) to ({}) and a column of the old key is dropped; \
+                 keep the old key's columns in `primary_key:` for one version (the migration re-keys the table), \
+                 then list the column under `removed_fields:` in the next",
+                old.primary_key.join(", "),
+                new.primary_key.join(", ")
             )),
-            Some(previous) if previous != check => problems.push(format!(
-                "{record_at}CHECK {} (rule {}) on {t} changed",
-                check.name, check.rule
+            (Some(_), false) => problems.push(format!(
+                "{record_at}primary key of {t} changed from ({}) to ({}) while foreign keys of {} reference it; \
+                 change it in two versions of the spec: first drop those `foreign_keys:` entries (the migration drops the constraints), \
+                 then change `primary_key:` and declare them again (the migration checks every row against them)",
+                old.primary_key.join(", "),
+                new.primary_key.join(", "),
+                referenced_by.join(", ")
             )),
-            Some(_) => {}
         }
     }
-    for check in &old.checks {
-        if !new.checks.iter().any(|c| c.name == check.name) {
-            problems.push(format!(
-                "{record_at}CHECK {} (rule {}) on {t} was removed",
-                check.name, check.rule
-            ));
+    constrain.extend(index_changes);
+    for check in &new.checks {
+        if !old.checks.iter().any(|c| c == check) {
+            constrain.push(Change::AddCheck {
+                table: t.clone(),
+                check: check.name.clone(),
+                rule: check.rule.clone(),
+            });
+        }
+    }
+    for fk in &new.foreign_keys {
+        if !kept_foreign_keys.contains(fk) && !fk.columns.iter().all(|c| added_columns.contains(c))
+        {
+            constrain.push(Change::AddForeignKey {
+                table: t.clone(),
+                foreign_key: fk.clone(),
+            });
         }
     }
     if old.append_only != new.append_only {
-        problems.push(format!(
-            "{record_at}table {t} changed append_only from {} to {}",
-            old.append_only, new.append_only
-        ));
+        constrain.push(Change::SetAppendOnly {
+            table: t.clone(),
+            on: new.append_only,
+        });
     }
-}
-
-fn index_words(index: &sql::IndexSchema) -> String {
-    format!(
-        "{}({})",
-        if index.unique { "unique " } else { "" },
-        index.columns.join(", ")
-    )
+    changes.extend(renames);
+    changes.extend(unconstrain);
+    changes.extend(relax);
+    changes.extend(added);
+    changes.extend(required);
+    changes.extend(require);
+    changes.extend(enums);
+    changes.extend(drops);
+    changes.extend(constrain);
 }
 
 /// What converting a column's stored values between two types does.

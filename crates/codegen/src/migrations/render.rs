@@ -85,6 +85,7 @@ fn data_loss_warning(changes: &[Change]) -> String {
                 from,
                 to,
                 loss: Some((what, reason)),
+                ..
             } => Some(format!(
                 "--   casts column {table}.{column} from {} to {} ({what}): {}\n",
                 column_type_words(from),
@@ -111,6 +112,9 @@ fn data_loss_warning(changes: &[Change]) -> String {
 fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change]) -> (bool, String) {
     let mut out = String::new();
     let mut rebuilt: Vec<&str> = Vec::new();
+    // Statements that run once every table exists: foreign keys added to existing tables (they
+    // may reference a table this migration creates), and on SQLite their check.
+    let mut deferred: Vec<String> = Vec::new();
     // Changes to existing tables first, table by table in spec order; then the new tables.
     for table in &new.tables {
         let Some(old_table) = old.table(&table.name) else {
@@ -142,12 +146,19 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
                 &sqlite_copy(old_table, table, &table_changes),
             ));
             rebuilt.push(&table.name);
+            if table_changes
+                .iter()
+                .any(|c| matches!(c, Change::AddForeignKey { .. }))
+            {
+                deferred.push(sqlite_foreign_key_check(&table.name));
+            }
             continue;
         }
         let updates_rows = table_changes.iter().any(|c| {
             matches!(
                 c,
                 Change::MapEnumValues { .. }
+                    | Change::CastColumn { sql: Some(_), .. }
                     | Change::MakeRequired { .. }
                     | Change::AddRequiredColumn {
                         backfill: Backfill::Sql(_),
@@ -157,7 +168,9 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
         });
         // An UPDATE of an append-only table fires its guard: the migration is the one writer
         // allowed to rewrite stored rows, so it switches the row trigger off around its updates.
-        let guard = (table.append_only && updates_rows)
+        // The triggers the table has before the migration: one that turns `append_only` on or
+        // off adds or drops them after every update.
+        let guard = (old_table.append_only && updates_rows)
             .then(|| format!("{}_append_only_update", table.name));
         if let Some(trigger) = &guard {
             out.push_str(&format!(
@@ -165,14 +178,24 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
                 table.name
             ));
         }
+        let mut last = Vec::new();
         for change in table_changes {
-            out.push_str(&render_change(dialect, old_table, table, change));
+            match change {
+                Change::AddForeignKey { .. } => {
+                    deferred.push(render_change(dialect, old_table, table, change))
+                }
+                Change::SetAppendOnly { .. } => last.push(change),
+                _ => out.push_str(&render_change(dialect, old_table, table, change)),
+            }
         }
         if let Some(trigger) = &guard {
             out.push_str(&format!(
                 "ALTER TABLE {} ENABLE TRIGGER {trigger};\n",
                 table.name
             ));
+        }
+        for change in last {
+            out.push_str(&render_change(dialect, old_table, table, change));
         }
     }
     let created: Vec<&TableSchema> = new
@@ -186,6 +209,12 @@ fn render_body(dialect: Dialect, old: &Schema, new: &Schema, changes: &[Change])
         }
         let existing: Vec<&str> = old.tables.iter().map(|t| t.name.as_str()).collect();
         out.push_str(&ddl::create_tables(dialect, &created, &existing));
+    }
+    if !deferred.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&deferred.concat());
     }
     for change in changes {
         if let Change::DropTable { table, .. } = change {
@@ -250,6 +279,16 @@ fn render_change(
                     "ALTER TABLE {name} RENAME CONSTRAINT {} TO {};\n",
                     sql::check_name(name, from),
                     sql::check_name(name, to)
+                ));
+            }
+            // So is its foreign key (`<table>_<column>_fkey`), which a later migration may drop.
+            if old
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.columns == [from.clone()])
+            {
+                out.push_str(&format!(
+                    "ALTER TABLE {name} RENAME CONSTRAINT {name}_{from}_fkey TO {name}_{to}_fkey;\n"
                 ));
             }
             out
@@ -325,7 +364,9 @@ fn render_change(
             "ALTER TABLE {name} DROP COLUMN {};\n",
             sql::column_sql(column)
         ),
-        Change::CastColumn { column, from, .. } => {
+        Change::CastColumn {
+            column, from, sql, ..
+        } => {
             let to = column_of(column);
             let c = sql::column_sql(&to.name);
             let check = sql::check_name(name, &to.name);
@@ -333,12 +374,18 @@ fn render_change(
             if ddl::check_expression(dialect, from).is_some() {
                 out.push_str(&format!("ALTER TABLE {name} DROP CONSTRAINT {check};\n"));
             }
+            let expression = match sql {
+                Some(sql) => format!("({sql})"),
+                None => cast_expression(dialect, from, to),
+            };
             if ddl::sql_type(dialect, from.ty) != ddl::sql_type(dialect, to.ty) {
                 out.push_str(&format!(
-                    "ALTER TABLE {name} ALTER COLUMN {c} TYPE {} USING {};\n",
+                    "ALTER TABLE {name} ALTER COLUMN {c} TYPE {} USING {expression};\n",
                     ddl::sql_type(dialect, to.ty),
-                    cast_expression(dialect, from, to)
                 ));
+            } else if sql.is_some() {
+                // The same SQL type (text to an enum): the values change, not the type.
+                out.push_str(&format!("UPDATE {name} SET {c} = {expression};\n"));
             }
             if let Some(expression) = ddl::check_expression(dialect, to) {
                 out.push_str(&format!(
@@ -372,8 +419,56 @@ fn render_change(
             }
             out
         }
+        Change::DropIndex { index, .. } => format!("DROP INDEX {index};\n"),
+        Change::DropCheck { check, .. } => {
+            format!("ALTER TABLE {name} DROP CONSTRAINT {check};\n")
+        }
+        Change::AddCheck { check, .. } => {
+            let rule = table
+                .checks
+                .iter()
+                .find(|c| c.name == *check)
+                .expect("diff names existing checks");
+            format!(
+                "ALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({});\n",
+                rule.expression(dialect)
+            )
+        }
+        // Postgres names a foreign key `<table>_<columns>_fkey` when it is created.
+        Change::DropForeignKey { foreign_key, .. } => format!(
+            "ALTER TABLE {name} DROP CONSTRAINT {name}_{}_fkey;\n",
+            foreign_key.columns.join("_")
+        ),
+        Change::AddForeignKey { foreign_key, .. } => ddl::add_foreign_key(name, foreign_key),
+        Change::ChangePrimaryKey { to, .. } => format!(
+            "ALTER TABLE {name} DROP CONSTRAINT {name}_pkey,\n    ADD PRIMARY KEY ({});\n",
+            sql::columns_sql(to)
+        ),
+        Change::SetAppendOnly { on: true, .. } => ddl::append_only_triggers(dialect, name),
+        Change::SetAppendOnly { on: false, .. } => match dialect {
+            Dialect::Sqlite => format!(
+                "DROP TRIGGER {name}_append_only_update;\nDROP TRIGGER {name}_append_only_delete;\n"
+            ),
+            Dialect::Postgres => format!(
+                "DROP TRIGGER {name}_append_only_update ON {name};\nDROP TRIGGER {name}_append_only_truncate ON {name};\nDROP FUNCTION {name}_append_only();\n"
+            ),
+        },
         Change::CreateTable(_) | Change::DropTable { .. } => String::new(),
     }
+}
+
+/// SQLite: fail the migration (inside its transaction, so nothing changes) when a row of `table`
+/// breaks one of its foreign keys. The rebuild runs with foreign keys off, so nothing else checks
+/// a foreign key it adds; `pragma_foreign_key_check` does, and a temporary table's CHECK turns a
+/// violation into an error that names the table.
+fn sqlite_foreign_key_check(table: &str) -> String {
+    let guard = format!("{table}__foreign_key_check");
+    format!(
+        "-- every row of {table} must satisfy its foreign keys (they are off during the rebuild)\n\
+         CREATE TEMP TABLE {guard} (violations INTEGER CONSTRAINT {table}_foreign_keys_hold CHECK (violations = 0));\n\
+         INSERT INTO {guard} SELECT count(*) FROM pragma_foreign_key_check('{table}');\n\
+         DROP TABLE {guard};\n"
+    )
 }
 
 /// The SQL converting `from`'s stored value to `to`'s type (Postgres `USING`, the SQLite copy).
@@ -473,6 +568,11 @@ fn sqlite_copy(old: &TableSchema, new: &TableSchema, changes: &[&Change]) -> ddl
                 column: n, mapping, ..
             } if *n == column.name => Some(map_expression(&column.name, mapping)),
             Change::CastColumn {
+                column: n,
+                sql: Some(sql),
+                ..
+            } if *n == column.name => Some(format!("({sql})")),
+            Change::CastColumn {
                 column: n, from, ..
             } if *n == column.name => Some(cast_expression(Dialect::Sqlite, from, column)),
             _ => None,
@@ -492,8 +592,25 @@ fn sqlite_copy(old: &TableSchema, new: &TableSchema, changes: &[&Change]) -> ddl
             Change::WidenEnum { .. } | Change::AddColumn { .. } | Change::AddIndex { .. }
         )
     });
+    let only_constraints = changes.iter().all(|c| {
+        matches!(
+            c,
+            Change::WidenEnum { .. }
+                | Change::AddColumn { .. }
+                | Change::AddIndex { .. }
+                | Change::DropIndex { .. }
+                | Change::SetAppendOnly { .. }
+                | Change::AddCheck { .. }
+                | Change::DropCheck { .. }
+                | Change::AddForeignKey { .. }
+                | Change::DropForeignKey { .. }
+                | Change::ChangePrimaryKey { .. }
+        )
+    });
     let why = if only_checks {
         "sqlite cannot alter a CHECK constraint in place"
+    } else if only_constraints {
+        "sqlite cannot add or drop a CHECK, foreign key or primary key in place; every row is copied and checked"
     } else {
         "sqlite cannot change a column's name, nullability, values or CHECK in place; every row is copied"
     };

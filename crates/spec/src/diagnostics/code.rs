@@ -116,7 +116,7 @@ codes! {
     RemovedButDeclared = "S1305", "removed field or enum value that is still declared";
     UnknownMapTo = "S1306", "`map_to` names a value the enum does not declare";
     RemovedTwice = "S1307", "enum value or table removed twice";
-    InvalidCast = "S1308", "`cast` that is neither `lossless` nor `{ allow_data_loss: … }`";
+    InvalidCast = "S1308", "`cast` that is not `lossless`, `{ allow_data_loss: … }` or `{ sql: … }`";
     OldNameDeclared = "S1309", "type `renamed_from` a name that is declared again";
     RemovedValueInJson = "S1310", "`read_alias: true` on a removed enum value that may be stored inside a JSON column";
 }

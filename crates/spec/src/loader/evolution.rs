@@ -57,28 +57,32 @@ impl Reader<'_> {
         }
         if let Some((key, node)) = map.get_key_value("cast") {
             let at = self.source.at_scalar(key);
-            let allow_data_loss = match node {
-                Node::Scalar(scalar) if scalar.as_str() == "lossless" => Some(None),
-                Node::Mapping(entry) => {
-                    self.allow_data_loss(entry, &at, "a lossy `cast`").map(Some)
+            let cast = match node {
+                Node::Scalar(scalar) if scalar.as_str() == "lossless" => Some((None, None)),
+                Node::Mapping(entry) if entry.get_node("sql").is_some() => {
+                    self.cast_expression(entry, &at, field)
                 }
+                Node::Mapping(entry) => self
+                    .allow_data_loss(entry, &at, "a lossy `cast`")
+                    .map(|why| (Some(why), None)),
                 _ => {
                     let value_at = self.source.at_node(node);
                     self.sink.report(
                         Code::InvalidCast,
                         value_at,
-                        format!("`cast` of field `{field}` must be `lossless` or `{{ allow_data_loss: <why> }}`"),
+                        format!("`cast` of field `{field}` must be `lossless`, `{{ allow_data_loss: <why> }}` or `{{ sql: <expression> }}`"),
                         "not a cast",
-                        Some("write `cast: lossless` for a conversion that keeps every value, or `cast: { allow_data_loss: <why> }` for one that may not".into()),
+                        Some("write `cast: lossless` for a conversion that keeps every value, `cast: { allow_data_loss: <why> }` for one that may not, or `cast: { sql: <expression> }` to convert with your own SQL".into()),
                     );
                     None
                 }
             };
-            if let Some(allow_data_loss) = allow_data_loss {
+            if let Some((allow_data_loss, sql)) = cast {
                 self.pending.evolution.casts.push(FieldCast {
                     record: record.clone(),
                     field: field.to_string(),
                     allow_data_loss,
+                    sql,
                     location: at.0,
                 });
             }
@@ -137,6 +141,35 @@ impl Reader<'_> {
                 }
             }
         }
+    }
+
+    /// `cast: { sql: <expression>, allow_data_loss: <why> }` (the reason optional): the
+    /// expression, checked to be one SQL expression, and the reason if given.
+    fn cast_expression(
+        &mut self,
+        entry: &MarkedMappingNode,
+        at: &At,
+        field: &str,
+    ) -> Option<(Option<String>, Option<String>)> {
+        self.check_keys(entry, &["sql", "allow_data_loss"], "a `cast` expression");
+        let sql = entry
+            .get_node("sql")
+            .and_then(|n| self.text(n, "`cast.sql`"))?;
+        if sql.trim().is_empty() || sql.contains(';') {
+            self.sink.report(
+                Code::InvalidCast,
+                at.clone(),
+                format!("`cast.sql` of field `{field}` is not one SQL expression"),
+                "empty, or holds a `;`",
+                Some(format!("write one expression over the row's columns that yields the new type, e.g. `{{ sql: \"CAST({field} AS BIGINT)\" }}`")),
+            );
+            return None;
+        }
+        let why = match entry.get_node("allow_data_loss") {
+            Some(_) => Some(self.required_prose(entry, "allow_data_loss", at, "a lossy `cast`")?),
+            None => None,
+        };
+        Some((why, Some(sql)))
     }
 
     /// `renamed_from:` of a type named `type_name`. The old name must stay free: the generated
