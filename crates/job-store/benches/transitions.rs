@@ -28,12 +28,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use handshake_job_model::{
-    EntityRef, FlightRecorderActor, JobId, JobState, Layer, ValidationResult,
-};
+use handshake_job_model::{EntityRef, FlightRecorderActor, JobId, JobState, Layer};
 use handshake_job_store::{
     Change, JobStore, NoRequirements, SqliteOptions, TransitionRequest, reason,
 };
+use handshake_test_support::{doc_rewrite_job as job, validation};
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
@@ -79,38 +78,6 @@ fn rt_multi() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("runtime")
-}
-
-/// A valid `doc_rewrite` job (the store refuses a job that breaks a rule of the spec): one
-/// document, its DocsAiJobProfile inputs, apply_scoped.
-fn job() -> handshake_job_model::AiJob {
-    let now = handshake_job_model::Timestamp::now().to_string();
-    let doc_id = Uuid::now_v7();
-    serde_json::from_value(json!({
-        "job_id": Uuid::now_v7(), "job_kind": "doc_rewrite", "protocol_id": "docs_sheets_ai_v0.5",
-        "task_schema_version": "1.0.0", "profile_id": "docs_sheets_ai_v0.5",
-        "capability_profile_id": "docs_editor_default", "access_mode": "apply_scoped", "safety_mode": "normal",
-        "workspace_scope": { "workspace_id": Uuid::now_v7() },
-        "entity_refs": [{ "artefact_type": "doc", "artefact_id": doc_id }],
-        "job_inputs": { "profile": "docs_sheets", "doc_id": doc_id, "layer_scope": "document" },
-        "planned_operations": [], "execution_mode": "single_step", "runtime_id": "local.ollama",
-        "planner_model_id": "llama3.1:8b-instruct", "executor_model_id": "llama3.1:8b-instruct",
-        "state": "queued", "status_reason": { "code": "job.created" },
-        "created_at": now, "updated_at": now,
-        "metrics": { "duration_ms": 0, "tokens_planner": 0, "tokens_executor": 0,
-                     "entities_read_count": 0, "entities_written_count": 0, "validators_run_count": 0 },
-        "flight_recorder_span_id": "4bf92f3577b34da6a3ce929d0e0e4736"
-    }))
-    .expect("valid job")
-}
-
-/// A validation result with one validator of `verdict`.
-fn validation(verdict: &str) -> ValidationResult {
-    serde_json::from_value(json!({
-        "verdict": verdict,
-        "validators": [{ "validator_id": "scope", "phase": "awaiting_validation", "verdict": verdict }]
-    }))
-    .expect("valid ValidationResult")
 }
 
 /// A request to enter `to` with what the spec's rules require there: a `needs_user` validation

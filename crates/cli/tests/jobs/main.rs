@@ -6,15 +6,18 @@
 //! test and dropped after); unset, the Postgres half is skipped with a loud line, except in CI
 //! (`CI` set), where that fails.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod support;
 
 use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use common::*;
 use support::*;
 
 // ----- tests ------------------------------------------------------------------------------------
@@ -224,13 +227,7 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         let error = store.file("error.json", &error_summary(false));
         let version = store.step(&id, version, "failed", &["--error", &error]);
         let refusal = store.refused(
-            &[
-                "jobs",
-                "retry",
-                &id,
-                "--expected-version",
-                &version.to_string(),
-            ],
+            &versioned("retry", &id, &version.to_string()),
             "HSK-JOB-2006",
         );
         assert_eq!(refusal["state"], json!("failed"));
@@ -238,23 +235,11 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         // Poisoned jobs are never retried; terminal jobs never change.
         let version = store.step(&id, version, "poisoned", &["--error", &error]);
         store.refused(
-            &[
-                "jobs",
-                "retry",
-                &id,
-                "--expected-version",
-                &version.to_string(),
-            ],
+            &versioned("retry", &id, &version.to_string()),
             "HSK-JOB-2003",
         );
         let refusal = store.refused(
-            &[
-                "jobs",
-                "cancel",
-                &id,
-                "--expected-version",
-                &version.to_string(),
-            ],
+            &versioned("cancel", &id, &version.to_string()),
             "HSK-JOB-2002",
         );
         assert_eq!(refusal["state"], json!("poisoned"));
@@ -279,13 +264,7 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         let retryable = store.file("retryable.json", &error_summary(true));
         let version = store.step(&once, version, "failed", &["--error", &retryable]);
         let refusal = store.refused(
-            &[
-                "jobs",
-                "retry",
-                &once,
-                "--expected-version",
-                &version.to_string(),
-            ],
+            &versioned("retry", &once, &version.to_string()),
             "HSK-JOB-2007",
         );
         assert_eq!(refusal["state"], json!("failed"));
@@ -504,21 +483,11 @@ fn completed_with_issues_carries_warnings_and_awaiting_user_a_validators_request
 fn create_reads_the_job_from_stdin() {
     let store = sqlite_store();
     let job = job_json();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_handshake"))
-        .args(["jobs", "create", "-", "--json", "--db", &store.url])
-        .current_dir(store.dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the handshake binary starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(job.to_string().as_bytes())
-        .expect("feed the job");
-    let output = child.wait_with_output().expect("the handshake binary ends");
+    let output = handshake_at(
+        store.dir.path(),
+        &["jobs", "create", "-", "--json", "--db", &store.url],
+        Some(&job.to_string()),
+    );
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         one_object(&output),
@@ -652,20 +621,6 @@ fn usage_errors_and_unusable_inputs_exit_2() {
 }
 
 // ----- a closed output pipe ---------------------------------------------------------------------
-
-/// Runs `handshake` with stdout a pipe whose reading end is already closed (as after `| head`).
-fn with_closed_stdout(dir: &Path, arguments: &[&str]) -> Output {
-    let (reader, writer) = std::io::pipe().expect("pipe");
-    drop(reader);
-    Command::new(env!("CARGO_BIN_EXE_handshake"))
-        .args(arguments)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .output()
-        .expect("the handshake binary runs")
-}
 
 #[test]
 fn a_closed_output_pipe_ends_jobs_quietly_and_the_relay_acknowledges_nothing() {
