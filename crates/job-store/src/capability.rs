@@ -461,49 +461,44 @@ mod tests {
         assert!(!policy.registry().is_valid("magic.power"));
     }
 
+    /// Asserts what `can_perform(capability, &[grant])` answers for each
+    /// `(capability, grant, allowed)`.
+    fn assert_grants(cases: &[(&str, &str, bool)]) {
+        let registry = registry();
+        for &(capability, grant, allowed) in cases {
+            assert_eq!(
+                registry.can_perform(capability, &[grant]),
+                Ok(allowed),
+                "{capability} under the grant {grant}"
+            );
+        }
+    }
+
     #[test]
     fn axis_only_grant_covers_every_scope() {
-        let registry = registry();
-        assert_eq!(registry.can_perform("fs.read:logs", &["fs.read"]), Ok(true));
-        assert_eq!(
-            registry.can_perform("fs.read:inputs", &["fs.read"]),
-            Ok(true)
-        );
-        assert_eq!(registry.can_perform("fs.read", &["fs.read"]), Ok(true));
+        assert_grants(&[
+            ("fs.read:logs", "fs.read", true),
+            ("fs.read:inputs", "fs.read", true),
+            ("fs.read", "fs.read", true),
+        ]);
     }
 
     #[test]
     fn scoped_grant_covers_only_its_scope() {
-        let registry = registry();
-        assert_eq!(
-            registry.can_perform("fs.read:logs", &["fs.read:logs"]),
-            Ok(true)
-        );
-        assert_eq!(
-            registry.can_perform("fs.read:inputs", &["fs.read:logs"]),
-            Ok(false)
-        );
-        assert_eq!(
-            registry.can_perform("fs.read", &["fs.read:logs"]),
-            Ok(false)
-        );
-        assert_eq!(
-            registry.can_perform("fs.write:logs", &["fs.read"]),
-            Ok(false)
-        );
+        assert_grants(&[
+            ("fs.read:logs", "fs.read:logs", true),
+            ("fs.read:inputs", "fs.read:logs", false),
+            ("fs.read", "fs.read:logs", false),
+            ("fs.write:logs", "fs.read", false),
+        ]);
     }
 
     #[test]
     fn full_ids_match_exactly() {
-        let registry = registry();
-        assert_eq!(
-            registry.can_perform("doc.summarize", &["doc.summarize"]),
-            Ok(true)
-        );
-        assert_eq!(
-            registry.can_perform("doc.summarize", &["doc.write"]),
-            Ok(false)
-        );
+        assert_grants(&[
+            ("doc.summarize", "doc.summarize", true),
+            ("doc.summarize", "doc.write", false),
+        ]);
     }
 
     #[test]

@@ -571,23 +571,14 @@ impl Tx {
         })
     }
 
+    /// The row of a statement that returns one at most (a `LIMIT 1`, an aggregate, the lock
+    /// context), read as [`Tx::fetch_all`] reads rows.
     pub async fn fetch_optional(
         &mut self,
         sql: &Arc<str>,
         args: Vec<Arg>,
     ) -> Result<Option<Row>, StoreError> {
-        self.flush().await?;
-        Ok(match &mut self.conn {
-            TxConn::Sqlite(tx) => tx
-                .fetch_all(sql, &args)?
-                .into_iter()
-                .next()
-                .map(Row::Sqlite),
-            TxConn::Postgres(tx) => bind_pg(sql, args)
-                .fetch_optional(&mut **tx)
-                .await?
-                .map(Row::Postgres),
-        })
+        Ok(self.fetch_all(sql, args).await?.into_iter().next())
     }
 
     /// Runs the deferred writes, then commits.
