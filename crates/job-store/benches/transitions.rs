@@ -32,7 +32,7 @@ use handshake_job_model::{EntityRef, FlightRecorderActor, JobId, JobState, Layer
 use handshake_job_store::{
     Change, JobStore, NoRequirements, SqliteOptions, TransitionRequest, reason,
 };
-use handshake_test_support::{doc_rewrite_job as job, validation};
+use handshake_test_support::{ScratchDatabase, doc_rewrite_job as job, validation};
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
@@ -532,57 +532,43 @@ fn raw_fixture(dir: &tempfile::TempDir, name: &str) -> (rusqlite::Connection, Cy
 }
 
 /// A database of its own on the server of `HANDSHAKE_TEST_POSTGRES_URL` (never the shared one),
-/// dropped when this is dropped, even if the store still holds connections to it.
-struct ScratchDb {
-    admin: String,
-    name: String,
-    url: String,
-}
+/// dropped when this is dropped, even if the store still holds connections to it. Without the
+/// variable the Postgres benches are skipped.
+struct ScratchDb(ScratchDatabase);
 
 impl ScratchDb {
     fn create(purpose: &str) -> Option<Self> {
-        let admin = std::env::var("HANDSHAKE_TEST_POSTGRES_URL")
+        std::env::var("HANDSHAKE_TEST_POSTGRES_URL")
             .ok()
             .filter(|u| !u.is_empty())?;
-        let name = format!("hs_job_store_bench_{purpose}_{}", Uuid::now_v7().simple());
-        admin_sql(&admin, format!("CREATE DATABASE {name}"));
-        let (path, query) = admin
-            .split_once('?')
-            .map_or((admin.as_str(), String::new()), |(p, q)| {
-                (p, format!("?{q}"))
-            });
-        let base = path.rsplit_once('/').map_or(path, |(base, _)| base);
-        let url = format!("{base}/{name}{query}");
-        Some(Self { admin, name, url })
+        let prefix = format!("hs_job_store_bench_{purpose}");
+        on_a_thread_of_its_own(ScratchDatabase::create(&prefix)).map(Self)
+    }
+}
+
+impl std::ops::Deref for ScratchDb {
+    type Target = ScratchDatabase;
+
+    fn deref(&self) -> &ScratchDatabase {
+        &self.0
     }
 }
 
 impl Drop for ScratchDb {
     fn drop(&mut self) {
-        admin_sql(
-            &self.admin,
-            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        );
+        on_a_thread_of_its_own(self.0.drop_database());
     }
 }
 
-/// Runs one statement on the admin database, on a thread of its own (so it works from inside a
-/// runtime, e.g. in `Drop`).
-fn admin_sql(admin: &str, sql: String) {
-    let admin = admin.to_owned();
-    std::thread::spawn(move || {
-        rt().block_on(async {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
-            sqlx::query(AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await
-                .expect("admin statement");
-            conn.close().await.ok();
-        })
+/// Runs `future` to its end on a thread of its own (so it works from inside a runtime, e.g. in
+/// `Drop`).
+fn on_a_thread_of_its_own<T: Send>(future: impl std::future::Future<Output = T> + Send) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| rt().block_on(future))
+            .join()
+            .expect("admin thread")
     })
-    .join()
-    .expect("admin thread");
 }
 
 async fn pg_store(url: &str, connections: u32) -> JobStore {

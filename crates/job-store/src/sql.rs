@@ -291,28 +291,26 @@ pub(crate) fn render(dialect: Dialect, template: &str) -> String {
                 }
             } else {
                 n += 1;
-                let kind = match inner {
-                    "uuid" => Kind::Uuid,
-                    "ts" => Kind::Timestamp,
-                    "json" => Kind::Json,
-                    _ => Kind::Text,
-                };
-                out.push_str(&placeholder(dialect, n, kind));
+                out.push_str(&placeholder(dialect, n, template_kind(inner)));
             }
         } else {
             let (kind, column) = inner.split_once(':').unwrap_or(("", inner));
-            let kind = match kind {
-                "uuid" => Kind::Uuid,
-                "ts" => Kind::Timestamp,
-                "json" => Kind::Json,
-                _ => Kind::Text,
-            };
-            out.push_str(&select_expr(dialect, kind, column));
+            out.push_str(&select_expr(dialect, template_kind(kind), column));
         }
         rest = &rest[at + end + 1..];
     }
     out.push_str(rest);
     out
+}
+
+/// The kind a template names: `uuid`, `ts` or `json`, and text for anything else.
+fn template_kind(name: &str) -> Kind {
+    match name {
+        "uuid" => Kind::Uuid,
+        "ts" => Kind::Timestamp,
+        "json" => Kind::Json,
+        _ => Kind::Text,
+    }
 }
 
 /// One bind value.

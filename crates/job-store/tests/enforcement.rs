@@ -112,35 +112,11 @@ async fn before_queued(store: JobStore) {
 
     let job = job_with(profile("nobody"));
     let (id, error) = refused_creation(&store, job, "denied").await;
-    assert!(
-        matches!(
-            &error,
-            StoreError::Refused {
-                state: JobState::Failed,
-                version: 1,
-                error: ModelError::CapabilityDenied {
-                    enforcement_point: ValidationPhase::BeforeQueued,
-                    ..
-                },
-                ..
-            }
-        ),
-        "{error}"
-    );
-    assert_eq!(error.code(), Some("HSK-JOB-3005"));
-    let stored = store
-        .get(id)
-        .await
-        .expect("the refused job is stored for audit");
-    assert_eq!(stored.job.state, JobState::Failed);
-    assert_eq!(
-        stored.job.status_reason.code.as_str(),
-        REASON_CAPABILITY_DENIED
-    );
-    assert_eq!(
-        stored.job.error_summary.as_ref().map(|e| e.code.as_str()),
-        Some("HSK-JOB-3005")
-    );
+    assert_denied_at(&error, ValidationPhase::BeforeQueued);
+    assert!(matches!(error, StoreError::Refused { version: 1, .. }));
+    // Stored for audit.
+    let stored = assert_failed_for(&store, id, REASON_CAPABILITY_DENIED, "HSK-JOB-3005").await;
+    assert_eq!(stored.version, 1);
     let result = stored.job.capability_check_result.expect("denial stored");
     assert_eq!(result.outcome, Decision::Denied);
     assert_eq!(
@@ -371,35 +347,13 @@ async fn on_commit(store: JobStore) {
     let error = complete_with_doc_change(&store, &job, version)
         .await
         .expect_err("denied");
-    assert!(
-        matches!(
-            &error,
-            StoreError::Refused {
-                state: JobState::Failed,
-                error: ModelError::CapabilityDenied {
-                    enforcement_point: ValidationPhase::OnCommit,
-                    ..
-                },
-                ..
-            }
-        ),
-        "{error}"
-    );
-    assert_eq!(error.code(), Some("HSK-JOB-3005"));
+    assert_denied_at(&error, ValidationPhase::OnCommit);
     assert!(
         provenance(&store, job.job_id).await.is_empty(),
         "nothing committed"
     );
-    let stored = store.get(job.job_id).await.expect("get");
-    assert_eq!(stored.job.state, JobState::Failed);
-    assert_eq!(
-        stored.job.status_reason.code.as_str(),
-        REASON_CAPABILITY_DENIED
-    );
-    assert_eq!(
-        stored.job.error_summary.as_ref().map(|e| e.code.as_str()),
-        Some("HSK-JOB-3005")
-    );
+    let stored =
+        assert_failed_for(&store, job.job_id, REASON_CAPABILITY_DENIED, "HSK-JOB-3005").await;
     assert_eq!(
         stored.job.capability_check_result.expect("result").outcome,
         Decision::Denied
@@ -492,16 +446,7 @@ async fn refused_completion(
         other => panic!("expected {expected} recorded as failed, got {other}"),
     }
     assert!(provenance(store, job.job_id).await.is_empty());
-    let stored = store.get(job.job_id).await.expect("get");
-    assert_eq!(stored.job.state, JobState::Failed);
-    assert_eq!(
-        stored.job.status_reason.code.as_str(),
-        REASON_COMMIT_REFUSED
-    );
-    assert_eq!(
-        stored.job.error_summary.as_ref().map(|e| e.code.as_str()),
-        Some(expected.code())
-    );
+    assert_failed_for(store, job.job_id, REASON_COMMIT_REFUSED, expected.code()).await;
     let events = store.events(job.job_id).await.expect("events");
     assert!(
         !events

@@ -96,43 +96,44 @@ fn a_file_the_store_migrated_is_current_for_sqlx() {
     });
 }
 
+/// Opens a file the store migrated, runs `tamper` on its migration table with the version that
+/// `version_query` selects, and returns that version and the store's refusal to open it again.
+async fn refused_after_tampering(
+    version_query: &str,
+    tamper: &str,
+    why: &str,
+) -> (i64, StoreError) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, conn) = migrated_by_the_store(&dir, "tampered.db").await;
+    let version: i64 = conn
+        .query_row(version_query, [], |r| r.get(0))
+        .expect("a migration version");
+    conn.execute(tamper, [version]).expect("tamper");
+    (version, refused_to_open(&path, why).await)
+}
+
 #[test]
 fn a_modified_or_unknown_applied_migration_is_refused() {
     runtime().block_on(async {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (path, conn) = migrated_by_the_store(&dir, "tampered.db").await;
-        let (first, checksum): (i64, Vec<u8>) = conn
-            .query_row(
-                "SELECT version, checksum FROM _sqlx_migrations ORDER BY version LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .expect("first migration");
-        conn.execute(
+        let (first, error) = refused_after_tampering(
+            "SELECT MIN(version) FROM _sqlx_migrations",
             "UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = ?1",
-            [first],
+            "a modified migration",
         )
-        .expect("tamper");
-        let error = refused_to_open(&path, "a modified migration").await;
+        .await;
         assert!(
             matches!(error, StoreError::Migrate(MigrateError::VersionMismatch(v)) if v == first),
             "{error:?}"
         );
-
-        conn.execute(
-            "UPDATE _sqlx_migrations SET checksum = ?1 WHERE version = ?2",
-            rusqlite::params![checksum, first],
-        )
-        .expect("restore");
-        conn.execute(
+        let (unknown, missing) = refused_after_tampering(
+            "SELECT 99999999999999",
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-             VALUES (99999999999999, 'from a newer store', TRUE, x'00', 0)",
-            [],
+             VALUES (?1, 'from a newer store', TRUE, x'00', 0)",
+            "unknown migration",
         )
-        .expect("a migration this build does not know");
-        let missing = refused_to_open(&path, "unknown migration").await;
+        .await;
         assert!(
-            matches!(missing, StoreError::Migrate(MigrateError::VersionMissing(99_999_999_999_999))),
+            matches!(missing, StoreError::Migrate(MigrateError::VersionMissing(v)) if v == unknown),
             "{missing:?}"
         );
     });
@@ -141,19 +142,12 @@ fn a_modified_or_unknown_applied_migration_is_refused() {
 #[test]
 fn a_dirty_migration_is_refused() {
     runtime().block_on(async {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (path, conn) = migrated_by_the_store(&dir, "dirty.db").await;
-        let last: i64 = conn
-            .query_row("SELECT MAX(version) FROM _sqlx_migrations", [], |r| {
-                r.get(0)
-            })
-            .expect("version");
-        conn.execute(
+        let (last, error) = refused_after_tampering(
+            "SELECT MAX(version) FROM _sqlx_migrations",
             "UPDATE _sqlx_migrations SET success = FALSE WHERE version = ?1",
-            [last],
+            "dirty",
         )
-        .expect("mark dirty");
-        let error = refused_to_open(&path, "dirty").await;
+        .await;
         assert!(
             matches!(error, StoreError::Migrate(MigrateError::Dirty(v)) if v == last),
             "{error:?}"

@@ -76,8 +76,9 @@ impl Store {
         one_object(&output)
     }
 
-    /// Runs with `--json`, expects a refusal (exit 1) with `code`, returns the object.
-    pub fn refused(&self, arguments: &[&str], expected_code: &str) -> Value {
+    /// Runs with `--json`, expects a refusal (exit 1) with `code` that names the job's state
+    /// after the call, `state_after` (`null` when the job does not exist); returns the object.
+    pub fn refused(&self, arguments: &[&str], expected_code: &str, state_after: Value) -> Value {
         let refusal = self.json_with_exit(arguments, 1);
         assert_eq!(refusal["refused"], json!(true), "{refusal}");
         assert_eq!(refusal["code"], json!(expected_code), "{refusal}");
@@ -85,9 +86,10 @@ impl Store {
             refusal["message"].as_str().is_some_and(|m| !m.is_empty()),
             "{refusal}"
         );
-        assert!(
-            refusal.get("state").is_some(),
-            "state is always present: {refusal}"
+        assert_eq!(
+            refusal.get("state"),
+            Some(&state_after),
+            "the state after the call is always present: {refusal}"
         );
         refusal
     }

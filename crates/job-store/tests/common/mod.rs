@@ -3,7 +3,7 @@
 
 use handshake_job_model::{
     AiJob, ArtefactType, EntityProvenance, EntityRef, ErrorSummary, FlightRecorderActor, JobId,
-    JobState, JobStateTransition, StatusReason, Warning, WorkflowRun,
+    JobState, JobStateTransition, ModelError, StatusReason, ValidationPhase, Warning, WorkflowRun,
 };
 use handshake_job_store::{
     CapabilityPolicy, JobFilter, JobRecord, JobStore, NoRequirements, SqliteOptions, StoreError,
@@ -120,6 +120,46 @@ pub async fn awaiting_validation(store: &JobStore, job: AiJob) -> (AiJob, u64) {
     let path = [JobState::Running, JobState::AwaitingValidation];
     let version = walk(store, job.job_id, 1, &path).await;
     (job, version)
+}
+
+/// Asserts that `result` is a refusal with the stable `code`; returns the error.
+pub fn refused_with<T: std::fmt::Debug>(result: Result<T, StoreError>, code: &str) -> StoreError {
+    match result {
+        Err(error) => {
+            assert_eq!(error.code(), Some(code), "{error}");
+            error
+        }
+        Ok(value) => panic!("expected a refusal with {code}, got {value:?}"),
+    }
+}
+
+/// Asserts that `error` is a capability denial at `point` (HSK-JOB-3005) that failed the job.
+pub fn assert_denied_at(error: &StoreError, point: ValidationPhase) {
+    assert!(
+        matches!(
+            error,
+            StoreError::Refused {
+                state: JobState::Failed,
+                error: ModelError::CapabilityDenied { enforcement_point, .. },
+                ..
+            } if *enforcement_point == point
+        ),
+        "{error}"
+    );
+    assert_eq!(error.code(), Some("HSK-JOB-3005"));
+}
+
+/// Asserts that the stored job `id` failed for the reason `reason`, with the error `code` as its
+/// error summary; returns it.
+pub async fn assert_failed_for(store: &JobStore, id: JobId, reason: &str, code: &str) -> JobRecord {
+    let stored = store.get(id).await.expect("the failed job is stored");
+    assert_eq!(stored.job.state, JobState::Failed);
+    assert_eq!(stored.job.status_reason.code.as_str(), reason);
+    assert_eq!(
+        stored.job.error_summary.as_ref().map(|e| e.code.as_str()),
+        Some(code)
+    );
+    stored
 }
 
 /// Every job in the store (one unbounded page, unfiltered).
@@ -264,12 +304,21 @@ where
     F: FnOnce(JobStore) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    on_postgres_at(max_connections, |store, _url| check(store));
+}
+
+/// [`on_postgres`], also handing `check` the database's URL, for connections of the test's own.
+pub fn on_postgres_at<F, Fut>(max_connections: u32, check: F)
+where
+    F: FnOnce(JobStore, String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     runtime().block_on(async {
         let Some(db) = PgDb::create().await else {
             return;
         };
         let store = db.store(max_connections, NoRequirements).await;
-        check(store.clone()).await;
+        check(store.clone(), db.url.clone()).await;
         db.finish(&[&store]).await;
     });
 }
