@@ -459,12 +459,8 @@ async fn one_open_run_recovery_and_checkpoints(store: JobStore) {
             .count(),
         2
     );
-    let interrupted = events
-        .iter()
-        .find(|e| e.r#type == event_types::RUN_INTERRUPTED)
-        .expect("interrupted event");
     assert_eq!(
-        interrupted.payload.as_ref().expect("payload")["checkpointed"],
+        payload_of(&events, event_types::RUN_INTERRUPTED)["checkpointed"],
         json!(true)
     );
     let checkpointed = events
@@ -578,11 +574,7 @@ async fn everything_reaches_the_flight_recorder(store: JobStore) {
             event.r#type
         );
     }
-    let inputs = events
-        .iter()
-        .find(|e| e.r#type == event_types::INPUTS_RECORDED)
-        .and_then(|e| e.payload.clone())
-        .expect("inputs payload");
+    let inputs = payload_of(&events, event_types::INPUTS_RECORDED);
     assert_eq!(
         inputs["entity_refs"],
         serde_json::to_value(&record.job.entity_refs).expect("refs")
@@ -591,14 +583,10 @@ async fn everything_reaches_the_flight_recorder(store: JobStore) {
         inputs["job_inputs"],
         serde_json::to_value(&record.job.job_inputs).expect("inputs")
     );
-    let logged = events
-        .iter()
-        .find(|e| e.r#type == event_types::MODEL_CALL)
-        .and_then(|e| e.payload.clone())
-        .expect("model call payload");
+    let logged = payload_of(&events, event_types::MODEL_CALL);
     assert_eq!(
-        logged,
-        serde_json::to_value(model_call_without_ids(&logged)).expect("record")
+        *logged,
+        serde_json::to_value(model_call_without_ids(logged)).expect("record")
     );
 }
 

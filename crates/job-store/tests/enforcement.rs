@@ -182,12 +182,8 @@ async fn unknown_capability(store: JobStore) {
     );
     assert_eq!(error.code(), Some("HSK-4001"));
     let events = store.events(id).await.expect("events");
-    let decision = events
-        .iter()
-        .find(|e| e.r#type == event_types::CAPABILITY_DECISION)
-        .expect("decision event");
     assert_eq!(
-        decision.payload.as_ref().expect("payload")["error_code"],
+        payload_of(&events, event_types::CAPABILITY_DECISION)["error_code"],
         Value::from("HSK-4001")
     );
     assert_eq!(
@@ -204,19 +200,8 @@ fn unknown_capability_is_hsk_4001_and_recorded() {
 /// Enforcement point 2, at `awaiting_validation`: allowed jobs enter it; a denied job moves to
 /// `failed` instead, with the decision recorded.
 async fn at_awaiting_validation(store: JobStore) {
-    let id = store
-        .create(job_with(profile("full")), ACTOR)
-        .await
-        .expect("create")
-        .job
-        .job_id;
-    let version = walk(
-        &store,
-        id,
-        1,
-        &[JobState::Running, JobState::AwaitingValidation],
-    )
-    .await;
+    let (job, version) = awaiting_validation(&store, job_with(profile("full"))).await;
+    let id = job.job_id;
     assert_eq!(version, 3);
     let events = store.events(id).await.expect("events");
     assert_eq!(

@@ -346,14 +346,7 @@ async fn listing(store: JobStore) {
         parent_job_id: Some(parent.job_id),
         ..Default::default()
     };
-    let all: Vec<_> = store
-        .list(&by_parent, None, 100)
-        .await
-        .expect("list")
-        .jobs
-        .into_iter()
-        .map(|r| r.job.job_id)
-        .collect();
+    let all = listed(&store, &by_parent).await;
     assert_eq!(all, children.iter().map(|c| c.job_id).collect::<Vec<_>>());
 
     let mut paged = Vec::new();
@@ -375,37 +368,17 @@ async fn listing(store: JobStore) {
         job_kind: Some("sheet_transform".into()),
         ..by_parent.clone()
     };
-    assert_eq!(
-        store
-            .list(&sheets, None, 100)
-            .await
-            .expect("list")
-            .jobs
-            .len(),
-        2
-    );
+    assert_eq!(listed(&store, &sheets).await.len(), 2);
     let running = JobFilter {
         state: Some(JobState::Running),
         ..by_parent.clone()
     };
-    let running = store.list(&running, None, 100).await.expect("list").jobs;
-    assert_eq!(
-        running.iter().map(|r| r.job.job_id).collect::<Vec<_>>(),
-        vec![children[0].job_id]
-    );
+    assert_eq!(listed(&store, &running).await, vec![children[0].job_id]);
     let workspace = JobFilter {
         workspace_id: Some(parent.workspace_scope.workspace_id),
         ..Default::default()
     };
-    assert_eq!(
-        store
-            .list(&workspace, None, 100)
-            .await
-            .expect("list")
-            .jobs
-            .len(),
-        6
-    );
+    assert_eq!(listed(&store, &workspace).await.len(), 6);
     let doc = doc_ref(&children[3]);
     let entity = JobFilter {
         entity: Some((ArtefactType::Doc, doc.artefact_id)),
@@ -417,6 +390,12 @@ async fn listing(store: JobStore) {
         found[0].job, children[3],
         "a listed job round-trips exactly"
     );
+}
+
+/// The ids of the jobs `filter` lists (one page of up to 100), in list order.
+async fn listed(store: &JobStore, filter: &JobFilter) -> Vec<handshake_job_model::JobId> {
+    let page = store.list(filter, None, 100).await.expect("list");
+    page.jobs.iter().map(|r| r.job.job_id).collect()
 }
 
 #[test]

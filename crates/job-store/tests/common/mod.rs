@@ -2,8 +2,9 @@
 #![allow(dead_code)]
 
 use handshake_job_model::{
-    AiJob, ArtefactType, EntityProvenance, EntityRef, ErrorSummary, FlightRecorderActor, JobId,
-    JobState, JobStateTransition, ModelError, StatusReason, ValidationPhase, Warning, WorkflowRun,
+    AiJob, ArtefactType, EntityProvenance, EntityRef, ErrorSummary, FlightRecorderActor,
+    FlightRecorderEvent, JobId, JobState, JobStateTransition, ModelError, StatusReason,
+    ValidationPhase, Warning, WorkflowRun,
 };
 use handshake_job_store::{
     CapabilityPolicy, JobFilter, JobRecord, JobStore, NoRequirements, SqliteOptions, StoreError,
@@ -160,6 +161,15 @@ pub async fn assert_failed_for(store: &JobStore, id: JobId, reason: &str, code: 
         Some(code)
     );
     stored
+}
+
+/// The payload of the first event of `event_type` among `events`.
+pub fn payload_of<'a>(events: &'a [FlightRecorderEvent], event_type: &str) -> &'a Value {
+    events
+        .iter()
+        .find(|e| e.r#type == event_type)
+        .and_then(|e| e.payload.as_ref())
+        .unwrap_or_else(|| panic!("an {event_type} event with a payload"))
 }
 
 /// Every job in the store (one unbounded page, unfiltered).
