@@ -80,6 +80,11 @@ fn decision_events(events: &[FlightRecorderEvent]) -> Vec<(String, String, Strin
         .collect()
 }
 
+/// The capability decisions among the job's events, as [`decision_events`] lists them.
+async fn decisions(store: &JobStore, id: JobId) -> Vec<(String, String, String)> {
+    decision_events(&store.events(id).await.expect("events"))
+}
+
 fn d(capability: &str, point: &str, decision: &str) -> (String, String, String) {
     (capability.to_owned(), point.to_owned(), decision.to_owned())
 }
@@ -103,9 +108,8 @@ async fn before_queued(store: JobStore) {
         result.decisions[0].enforcement_point,
         ValidationPhase::BeforeQueued
     );
-    let events = store.events(allowed.job.job_id).await.expect("events");
     assert_eq!(
-        decision_events(&events),
+        decisions(&store, allowed.job.job_id).await,
         vec![d("fs.read:inputs", "before_queued", "allowed")]
     );
     assert_eq!(store.get(allowed.job.job_id).await.expect("get"), allowed);
@@ -129,9 +133,8 @@ async fn before_queued(store: JobStore) {
         vec![JobState::Failed],
         "never queued"
     );
-    let events = store.events(id).await.expect("events");
     assert_eq!(
-        decision_events(&events),
+        decisions(&store, id).await,
         vec![d("fs.read:inputs", "before_queued", "denied")]
     );
 
@@ -151,8 +154,7 @@ async fn before_queued(store: JobStore) {
         ),
         "{error}"
     );
-    let events = store.events(id).await.expect("events");
-    assert_eq!(decision_events(&events).len(), 2);
+    assert_eq!(decisions(&store, id).await.len(), 2);
     assert_eq!(
         store
             .get(id)
@@ -203,9 +205,8 @@ async fn at_awaiting_validation(store: JobStore) {
     let (job, version) = awaiting_validation(&store, job_with(profile("full"))).await;
     let id = job.job_id;
     assert_eq!(version, 3);
-    let events = store.events(id).await.expect("events");
     assert_eq!(
-        decision_events(&events),
+        decisions(&store, id).await,
         vec![
             d("fs.read:inputs", "before_queued", "allowed"),
             d("doc.write:derived", "awaiting_validation", "allowed")
@@ -250,9 +251,8 @@ async fn at_awaiting_validation(store: JobStore) {
             REASON_CAPABILITY_DENIED
         )
     );
-    let events = store.events(id).await.expect("events");
     assert_eq!(
-        decision_events(&events),
+        decisions(&store, id).await,
         vec![
             d("fs.read:inputs", "before_queued", "allowed"),
             d("doc.write:derived", "awaiting_validation", "denied")
@@ -738,9 +738,8 @@ async fn default_applies_everywhere(store: JobStore) {
         .transition(request_for(job.job_id, version, JobState::Completed))
         .await
         .expect("complete");
-    let events = store.events(job.job_id).await.expect("events");
     assert_eq!(
-        decision_events(&events),
+        decisions(&store, job.job_id).await,
         vec![
             d("fs.read", "before_queued", "allowed"),
             d("fs.read", "awaiting_validation", "allowed"),
