@@ -352,8 +352,42 @@ fn raw_anchor_step(conn: &mut rusqlite::Connection, b: &Baseline, job: &Cycling)
         ])
         .expect("update");
     assert_eq!(changed, 1);
-    let event_id = Uuid::now_v7().to_string();
     let payload = json!({ "from_state": from, "to_state": to, "reason": "bench.step", "sequence": version + 1 });
+    let written = RawWrites {
+        model: Some("llama3.1:8b-instruct"),
+        wsids: "[\"w\"]",
+        run_id: None,
+        payload,
+    };
+    raw_event_and_history(tx, b, job, &now, version, written);
+}
+
+/// What both rusqlite arms write last for a transition.
+struct RawWrites<'a> {
+    /// The event's model.
+    model: Option<&'a str>,
+    /// The event's workspace ids, as JSON.
+    wsids: &'a str,
+    /// The workflow run the history row names.
+    run_id: Option<&'a str>,
+    /// The `ai_job.state_changed` payload.
+    payload: serde_json::Value,
+}
+
+/// Inserts the `ai_job.state_changed` event and its history row (step `version + 1` of `job`,
+/// at `now`), commits, and moves `job` on.
+fn raw_event_and_history(
+    tx: rusqlite::Transaction<'_>,
+    b: &Baseline,
+    job: &Cycling,
+    now: &str,
+    version: i64,
+    written: RawWrites<'_>,
+) {
+    let from = cycle_from(job.step.get());
+    let to = CYCLE[job.step.get() % 3];
+    let id = job.id.to_string();
+    let event_id = Uuid::now_v7().to_string();
     tx.prepare_cached(&b.event)
         .expect("prepare")
         .execute(rusqlite::params![
@@ -362,9 +396,9 @@ fn raw_anchor_step(conn: &mut rusqlite::Connection, b: &Baseline, job: &Cycling)
             now,
             "system",
             id,
-            "llama3.1:8b-instruct",
-            "[\"w\"]",
-            payload.to_string()
+            written.model,
+            written.wsids,
+            written.payload.to_string()
         ])
         .expect("event");
     tx.prepare_cached(&b.history)
@@ -376,7 +410,7 @@ fn raw_anchor_step(conn: &mut rusqlite::Connection, b: &Baseline, job: &Cycling)
             to.as_str(),
             "bench.step",
             "system",
-            None::<String>,
+            written.run_id,
             event_id,
             now
         ])
@@ -456,38 +490,16 @@ fn raw_statements_step(conn: &mut rusqlite::Connection, b: &Baseline, job: &Cycl
             .execute(rusqlite::params!["succeeded", now, id])
             .expect("close");
     }
-    let event_id = Uuid::now_v7().to_string();
     let payload = json!({ "from_state": from, "to_state": to, "reason": "bench.step",
                           "sequence": version + 1, "workflow_run_id": run_id });
-    tx.prepare_cached(&b.event)
-        .expect("prepare")
-        .execute(rusqlite::params![
-            event_id,
-            "ai_job.state_changed",
-            now,
-            "system",
-            id,
-            model,
-            serde_json::to_string(&workspace.map(|w| vec![w])).expect("json"),
-            payload.to_string()
-        ])
-        .expect("event");
-    tx.prepare_cached(&b.history)
-        .expect("prepare")
-        .execute(rusqlite::params![
-            id,
-            version + 1,
-            from.as_str(),
-            to.as_str(),
-            "bench.step",
-            "system",
-            run_id,
-            event_id,
-            now
-        ])
-        .expect("history");
-    tx.commit().expect("commit");
-    job.advance(version as u64 + 1);
+    let wsids = serde_json::to_string(&workspace.map(|w| vec![w])).expect("json");
+    let written = RawWrites {
+        model: model.as_deref(),
+        wsids: &wsids,
+        run_id: run_id.as_deref(),
+        payload,
+    };
+    raw_event_and_history(tx, b, job, &now, version, written);
 }
 
 // ----- stores and scratch databases ----------------------------------------------------------------
