@@ -158,11 +158,13 @@ fn parse_validate(arguments: &[String]) -> Result<Command, UsageError> {
     if parsed.operands.is_empty() {
         return Err(usage_error("validate needs at least one FILE"));
     }
+    // An unknown type is reported before a second stdin.
+    let spec_type = registry::resolve(parsed.type_name.as_deref()).map_err(UsageError)?;
     if parsed.operands.iter().filter(|file| *file == "-").count() > 1 {
         return Err(usage_error("stdin (-) can be read only once"));
     }
     Ok(Command::Validate {
-        spec_type: registry::resolve(parsed.type_name.as_deref()).map_err(UsageError)?,
+        spec_type,
         json: parsed.flags.iter().any(|flag| flag == "--json"),
         files: parsed.operands,
     })
@@ -266,7 +268,11 @@ mod tests {
             assert_eq!(run(line).unwrap_err().0, message, "{line}");
         }
         // An unknown --type lists the root types it could have been.
-        for line in ["validate --type NoSuchType x", "hash --type NoSuchType x"] {
+        for line in [
+            "validate --type NoSuchType x",
+            "validate --type NoSuchType - -",
+            "hash --type NoSuchType x",
+        ] {
             let message = run(line).unwrap_err().0;
             assert!(
                 message.starts_with("unknown type `NoSuchType`; root types: ")
