@@ -280,6 +280,18 @@ impl Tmpfs {
     }
 }
 
+/// Runs `check` on a tmpfs of `size`, one fault test at a time; returns at once where mounting
+/// is not possible (see [`Tmpfs::mount`]). The tmpfs is unmounted when `check` drops it.
+fn on_tmpfs<Fut>(size: &str, check: impl FnOnce(Tmpfs) -> Fut)
+where
+    Fut: std::future::Future<Output = ()>,
+{
+    let _serial = serial();
+    if let Some(fs) = Tmpfs::mount(size) {
+        runtime().block_on(check(fs));
+    }
+}
+
 /// Bytes available on the filesystem holding `path` (from `df`).
 fn available(path: &Path) -> usize {
     let output = Command::new("df")
@@ -302,11 +314,7 @@ impl Drop for Tmpfs {
 
 #[test]
 fn a_read_only_database_refuses_writes_with_a_typed_error() {
-    let _serial = serial();
-    let Some(fs) = Tmpfs::mount("16m") else {
-        return;
-    };
-    runtime().block_on(async {
+    on_tmpfs("16m", |fs| async move {
         let path = fs.database();
         let store = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
             .await
@@ -353,11 +361,7 @@ fn a_read_only_database_refuses_writes_with_a_typed_error() {
 
 #[test]
 fn a_full_disk_is_a_typed_error_and_leaves_nothing_half_written() {
-    let _serial = serial();
-    let Some(fs) = Tmpfs::mount("8m") else {
-        return;
-    };
-    runtime().block_on(async {
+    on_tmpfs("8m", |fs| async move {
         let path = fs.database();
         let options = SqliteOptions {
             synchronous_full: false,
