@@ -33,14 +33,15 @@ exit status: 0 all valid / hashed / done, 1 a record is invalid or has no canoni
 ";
 
 pub use handshake_cli::hash::HashOutput;
+use handshake_cli::registry::{self, SpecType};
 
 /// One parsed invocation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// `handshake validate`.
     Validate {
-        /// `--type`, when given.
-        type_name: Option<String>,
+        /// The type `--type` names, when given.
+        spec_type: Option<&'static SpecType>,
         /// `--json`.
         json: bool,
         /// The files, `-` for stdin.
@@ -48,8 +49,8 @@ pub enum Command {
     },
     /// `handshake hash`.
     Hash {
-        /// `--type`, when given.
-        type_name: Option<String>,
+        /// The type `--type` names, when given.
+        spec_type: Option<&'static SpecType>,
         /// Which parts to print.
         output: HashOutput,
         /// The file, `-` for stdin.
@@ -157,8 +158,13 @@ fn parse_validate(arguments: &[String]) -> Result<Command, UsageError> {
     if parsed.operands.is_empty() {
         return Err(usage_error("validate needs at least one FILE"));
     }
+    // An unknown type is reported before a second stdin.
+    let spec_type = registry::resolve(parsed.type_name.as_deref()).map_err(UsageError)?;
+    if parsed.operands.iter().filter(|file| *file == "-").count() > 1 {
+        return Err(usage_error("stdin (-) can be read only once"));
+    }
     Ok(Command::Validate {
-        type_name: parsed.type_name,
+        spec_type,
         json: parsed.flags.iter().any(|flag| flag == "--json"),
         files: parsed.operands,
     })
@@ -186,7 +192,7 @@ fn parse_hash(arguments: &[String]) -> Result<Command, UsageError> {
         ))
     })?;
     Ok(Command::Hash {
-        type_name: parsed.type_name,
+        spec_type: registry::resolve(parsed.type_name.as_deref()).map_err(UsageError)?,
         output,
         file,
     })
@@ -206,7 +212,7 @@ mod tests {
         assert_eq!(
             run("validate a.json --json --type=AiJob - b.json"),
             Ok(Command::Validate {
-                type_name: Some("AiJob".to_owned()),
+                spec_type: registry::named("AiJob"),
                 json: true,
                 files: vec!["a.json".into(), "-".into(), "b.json".into()],
             })
@@ -214,7 +220,7 @@ mod tests {
         assert_eq!(
             run("validate --type EntityRef -- --odd-name.json"),
             Ok(Command::Validate {
-                type_name: Some("EntityRef".to_owned()),
+                spec_type: registry::named("EntityRef"),
                 json: false,
                 files: vec!["--odd-name.json".into()],
             })
@@ -226,7 +232,7 @@ mod tests {
         assert_eq!(
             run("hash --digest-only -"),
             Ok(Command::Hash {
-                type_name: None,
+                spec_type: None,
                 output: HashOutput::DigestOnly,
                 file: "-".into(),
             })
@@ -234,7 +240,7 @@ mod tests {
         assert_eq!(
             run("hash --canonical-only x"),
             Ok(Command::Hash {
-                type_name: None,
+                spec_type: None,
                 output: HashOutput::CanonicalOnly,
                 file: "x".into(),
             })
@@ -244,41 +250,36 @@ mod tests {
         assert!(run("hash").is_err());
     }
 
+    /// Every usage error names its problem: (command line, the whole message).
     #[test]
     fn usage_errors_name_the_problem() {
-        assert_eq!(run("").unwrap_err().0, "no subcommand given");
-        assert_eq!(
-            run("frobnicate").unwrap_err().0,
-            "unknown subcommand `frobnicate`"
-        );
-        assert_eq!(
-            run("validate").unwrap_err().0,
-            "validate needs at least one FILE"
-        );
-        assert_eq!(
-            run("validate --type").unwrap_err().0,
-            "--type needs a type name"
-        );
-        assert_eq!(
-            run("validate --type --json x").unwrap_err().0,
-            "--type needs a type name"
-        );
-        assert_eq!(
-            run("validate --type A --type B x").unwrap_err().0,
-            "--type given twice"
-        );
-        assert_eq!(
-            run("validate --digest-only x").unwrap_err().0,
-            "unknown option `--digest-only`"
-        );
-        assert_eq!(
-            run("hash --json x").unwrap_err().0,
-            "unknown option `--json`"
-        );
-        assert_eq!(
-            run("validate --json --json x").unwrap_err().0,
-            "--json given twice"
-        );
+        for (line, message) in [
+            ("", "no subcommand given"),
+            ("frobnicate", "unknown subcommand `frobnicate`"),
+            ("validate", "validate needs at least one FILE"),
+            ("validate --type", "--type needs a type name"),
+            ("validate --type --json x", "--type needs a type name"),
+            ("validate --type A --type B x", "--type given twice"),
+            ("validate --digest-only x", "unknown option `--digest-only`"),
+            ("hash --json x", "unknown option `--json`"),
+            ("validate --json --json x", "--json given twice"),
+            ("validate - x -", "stdin (-) can be read only once"),
+        ] {
+            assert_eq!(run(line).unwrap_err().0, message, "{line}");
+        }
+        // An unknown --type lists the root types it could have been.
+        for line in [
+            "validate --type NoSuchType x",
+            "validate --type NoSuchType - -",
+            "hash --type NoSuchType x",
+        ] {
+            let message = run(line).unwrap_err().0;
+            assert!(
+                message.starts_with("unknown type `NoSuchType`; root types: ")
+                    && message.contains("AiJob"),
+                "{line}: {message}"
+            );
+        }
     }
 
     #[test]

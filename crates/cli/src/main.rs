@@ -101,17 +101,10 @@ fn run(command: Command) -> anyhow::Result<u8> {
             Ok(EXIT_VALID)
         }
         Command::Validate {
-            type_name,
+            spec_type: named,
             json,
             files,
         } => {
-            let named = match registry::resolve(type_name.as_deref()) {
-                Ok(named) => named,
-                Err(message) => return Ok(usage_status(&message)),
-            };
-            if files.iter().filter(|file| file.as_str() == "-").count() > 1 {
-                return Ok(usage_status("stdin (-) can be read only once"));
-            }
             let mut reports = Vec::with_capacity(files.len());
             for file in &files {
                 let report = match input::read_text(file) {
@@ -136,14 +129,10 @@ fn run(command: Command) -> anyhow::Result<u8> {
             Ok(exit::of_reports(&reports))
         }
         Command::Hash {
-            type_name,
+            spec_type: named,
             output,
             file,
         } => {
-            let named = match registry::resolve(type_name.as_deref()) {
-                Ok(named) => named,
-                Err(message) => return Ok(usage_status(&message)),
-            };
             let text = match input::read_text(&file) {
                 Ok(text) => text,
                 Err(error) => {
@@ -164,9 +153,4 @@ fn run(command: Command) -> anyhow::Result<u8> {
             }
         }
     }
-}
-
-fn usage_status(message: &str) -> u8 {
-    eprintln!("handshake: {message}\n\n{}", args::USAGE);
-    EXIT_USAGE
 }

@@ -25,6 +25,19 @@ pub struct SpecType {
     schema: fn() -> Value,
 }
 
+/// Types are told apart by name: a name is a type's identity in the spec and every target.
+impl PartialEq for SpecType {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl std::fmt::Debug for SpecType {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_tuple("SpecType").field(&self.name).finish()
+    }
+}
+
 /// What checking one value as one type found.
 pub struct Checked {
     /// The record as the model writes it back out, when it parsed.

@@ -1,58 +1,17 @@
 //! Runs the built `handshake` binary on the example records, the canonical vectors and bad
 //! command lines, and checks exit codes, output shapes and the codes of the violations.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::*;
 use serde_json::{Value, json};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Runs `handshake` with `arguments`, feeding `stdin` when given.
+/// Runs `handshake` with `arguments` in the repository, feeding `stdin` when given.
 fn handshake(arguments: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_handshake"))
-        .args(arguments)
-        .current_dir(repo_root())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the handshake binary starts");
-    if let Some(text) = stdin {
-        let written = child
-            .stdin
-            .take()
-            .expect("stdin is piped")
-            .write_all(text.as_bytes());
-        // A command that fails before reading stdin (a usage error) closes the pipe early.
-        if let Err(error) = written {
-            assert_eq!(
-                error.kind(),
-                std::io::ErrorKind::BrokenPipe,
-                "writing stdin: {error}"
-            );
-        }
-    }
-    child.wait_with_output().expect("the handshake binary ends")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited, not killed")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+    handshake_at(&repo_root(), arguments, stdin)
 }
 
 fn json_reports(output: &Output) -> Vec<Value> {
@@ -692,19 +651,6 @@ fn hash_with_a_type_hashes_the_record_as_the_model_writes_it() {
 }
 
 /// Runs `handshake` with stdout a pipe whose reading end is already closed (as after `| head`).
-fn with_closed_stdout(arguments: &[&str]) -> Output {
-    let (reader, writer) = std::io::pipe().expect("pipe");
-    drop(reader);
-    Command::new(env!("CARGO_BIN_EXE_handshake"))
-        .args(arguments)
-        .current_dir(repo_root())
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .output()
-        .expect("the handshake binary runs")
-}
-
 #[test]
 fn a_closed_output_pipe_ends_the_program_quietly() {
     // `handshake types | head` used to print `handshake: Broken pipe (os error 32)` and exit 2.
@@ -720,7 +666,7 @@ fn a_closed_output_pipe_ends_the_program_quietly() {
         &["validate", "tests/examples/ai_job/valid/all_36_fields.json"],
         &["hash", "tests/examples/entity_ref/valid/block.json"],
     ] {
-        let output = with_closed_stdout(arguments);
+        let output = with_closed_stdout(&repo_root(), arguments);
         assert_eq!(stderr(&output), "", "{arguments:?} must end quietly");
         assert_eq!(code(&output), 0, "{arguments:?}");
     }

@@ -28,12 +28,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use handshake_job_model::{
-    EntityRef, FlightRecorderActor, JobId, JobState, Layer, ValidationResult,
-};
+use handshake_job_model::{EntityRef, FlightRecorderActor, JobId, JobState, Layer};
 use handshake_job_store::{
     Change, JobStore, NoRequirements, SqliteOptions, TransitionRequest, reason,
 };
+use handshake_test_support::{ScratchDatabase, doc_rewrite_job as job, validation};
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
@@ -79,38 +78,6 @@ fn rt_multi() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("runtime")
-}
-
-/// A valid `doc_rewrite` job (the store refuses a job that breaks a rule of the spec): one
-/// document, its DocsAiJobProfile inputs, apply_scoped.
-fn job() -> handshake_job_model::AiJob {
-    let now = handshake_job_model::Timestamp::now().to_string();
-    let doc_id = Uuid::now_v7();
-    serde_json::from_value(json!({
-        "job_id": Uuid::now_v7(), "job_kind": "doc_rewrite", "protocol_id": "docs_sheets_ai_v0.5",
-        "task_schema_version": "1.0.0", "profile_id": "docs_sheets_ai_v0.5",
-        "capability_profile_id": "docs_editor_default", "access_mode": "apply_scoped", "safety_mode": "normal",
-        "workspace_scope": { "workspace_id": Uuid::now_v7() },
-        "entity_refs": [{ "artefact_type": "doc", "artefact_id": doc_id }],
-        "job_inputs": { "profile": "docs_sheets", "doc_id": doc_id, "layer_scope": "document" },
-        "planned_operations": [], "execution_mode": "single_step", "runtime_id": "local.ollama",
-        "planner_model_id": "llama3.1:8b-instruct", "executor_model_id": "llama3.1:8b-instruct",
-        "state": "queued", "status_reason": { "code": "job.created" },
-        "created_at": now, "updated_at": now,
-        "metrics": { "duration_ms": 0, "tokens_planner": 0, "tokens_executor": 0,
-                     "entities_read_count": 0, "entities_written_count": 0, "validators_run_count": 0 },
-        "flight_recorder_span_id": "4bf92f3577b34da6a3ce929d0e0e4736"
-    }))
-    .expect("valid job")
-}
-
-/// A validation result with one validator of `verdict`.
-fn validation(verdict: &str) -> ValidationResult {
-    serde_json::from_value(json!({
-        "verdict": verdict,
-        "validators": [{ "validator_id": "scope", "phase": "awaiting_validation", "verdict": verdict }]
-    }))
-    .expect("valid ValidationResult")
 }
 
 /// A request to enter `to` with what the spec's rules require there: a `needs_user` validation
@@ -385,8 +352,42 @@ fn raw_anchor_step(conn: &mut rusqlite::Connection, b: &Baseline, job: &Cycling)
         ])
         .expect("update");
     assert_eq!(changed, 1);
-    let event_id = Uuid::now_v7().to_string();
     let payload = json!({ "from_state": from, "to_state": to, "reason": "bench.step", "sequence": version + 1 });
+    let written = RawWrites {
+        model: Some("llama3.1:8b-instruct"),
+        wsids: "[\"w\"]",
+        run_id: None,
+        payload,
+    };
+    raw_event_and_history(tx, b, job, &now, version, written);
+}
+
+/// What both rusqlite arms write last for a transition.
+struct RawWrites<'a> {
+    /// The event's model.
+    model: Option<&'a str>,
+    /// The event's workspace ids, as JSON.
+    wsids: &'a str,
+    /// The workflow run the history row names.
+    run_id: Option<&'a str>,
+    /// The `ai_job.state_changed` payload.
+    payload: serde_json::Value,
+}
+
+/// Inserts the `ai_job.state_changed` event and its history row (step `version + 1` of `job`,
+/// at `now`), commits, and moves `job` on.
+fn raw_event_and_history(
+    tx: rusqlite::Transaction<'_>,
+    b: &Baseline,
+    job: &Cycling,
+    now: &str,
+    version: i64,
+    written: RawWrites<'_>,
+) {
+    let from = cycle_from(job.step.get());
+    let to = CYCLE[job.step.get() % 3];
+    let id = job.id.to_string();
+    let event_id = Uuid::now_v7().to_string();
     tx.prepare_cached(&b.event)
         .expect("prepare")
         .execute(rusqlite::params![
@@ -395,9 +396,9 @@ fn raw_anchor_step(conn: &mut rusqlite::Connection, b: &Baseline, job: &Cycling)
             now,
             "system",
             id,
-            "llama3.1:8b-instruct",
-            "[\"w\"]",
-            payload.to_string()
+            written.model,
+            written.wsids,
+            written.payload.to_string()
         ])
         .expect("event");
     tx.prepare_cached(&b.history)
@@ -409,7 +410,7 @@ fn raw_anchor_step(conn: &mut rusqlite::Connection, b: &Baseline, job: &Cycling)
             to.as_str(),
             "bench.step",
             "system",
-            None::<String>,
+            written.run_id,
             event_id,
             now
         ])
@@ -489,38 +490,16 @@ fn raw_statements_step(conn: &mut rusqlite::Connection, b: &Baseline, job: &Cycl
             .execute(rusqlite::params!["succeeded", now, id])
             .expect("close");
     }
-    let event_id = Uuid::now_v7().to_string();
     let payload = json!({ "from_state": from, "to_state": to, "reason": "bench.step",
                           "sequence": version + 1, "workflow_run_id": run_id });
-    tx.prepare_cached(&b.event)
-        .expect("prepare")
-        .execute(rusqlite::params![
-            event_id,
-            "ai_job.state_changed",
-            now,
-            "system",
-            id,
-            model,
-            serde_json::to_string(&workspace.map(|w| vec![w])).expect("json"),
-            payload.to_string()
-        ])
-        .expect("event");
-    tx.prepare_cached(&b.history)
-        .expect("prepare")
-        .execute(rusqlite::params![
-            id,
-            version + 1,
-            from.as_str(),
-            to.as_str(),
-            "bench.step",
-            "system",
-            run_id,
-            event_id,
-            now
-        ])
-        .expect("history");
-    tx.commit().expect("commit");
-    job.advance(version as u64 + 1);
+    let wsids = serde_json::to_string(&workspace.map(|w| vec![w])).expect("json");
+    let written = RawWrites {
+        model: model.as_deref(),
+        wsids: &wsids,
+        run_id: run_id.as_deref(),
+        payload,
+    };
+    raw_event_and_history(tx, b, job, &now, version, written);
 }
 
 // ----- stores and scratch databases ----------------------------------------------------------------
@@ -565,57 +544,43 @@ fn raw_fixture(dir: &tempfile::TempDir, name: &str) -> (rusqlite::Connection, Cy
 }
 
 /// A database of its own on the server of `HANDSHAKE_TEST_POSTGRES_URL` (never the shared one),
-/// dropped when this is dropped, even if the store still holds connections to it.
-struct ScratchDb {
-    admin: String,
-    name: String,
-    url: String,
-}
+/// dropped when this is dropped, even if the store still holds connections to it. Without the
+/// variable the Postgres benches are skipped.
+struct ScratchDb(ScratchDatabase);
 
 impl ScratchDb {
     fn create(purpose: &str) -> Option<Self> {
-        let admin = std::env::var("HANDSHAKE_TEST_POSTGRES_URL")
+        std::env::var("HANDSHAKE_TEST_POSTGRES_URL")
             .ok()
             .filter(|u| !u.is_empty())?;
-        let name = format!("hs_job_store_bench_{purpose}_{}", Uuid::now_v7().simple());
-        admin_sql(&admin, format!("CREATE DATABASE {name}"));
-        let (path, query) = admin
-            .split_once('?')
-            .map_or((admin.as_str(), String::new()), |(p, q)| {
-                (p, format!("?{q}"))
-            });
-        let base = path.rsplit_once('/').map_or(path, |(base, _)| base);
-        let url = format!("{base}/{name}{query}");
-        Some(Self { admin, name, url })
+        let prefix = format!("hs_job_store_bench_{purpose}");
+        on_a_thread_of_its_own(ScratchDatabase::create(&prefix)).map(Self)
+    }
+}
+
+impl std::ops::Deref for ScratchDb {
+    type Target = ScratchDatabase;
+
+    fn deref(&self) -> &ScratchDatabase {
+        &self.0
     }
 }
 
 impl Drop for ScratchDb {
     fn drop(&mut self) {
-        admin_sql(
-            &self.admin,
-            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        );
+        on_a_thread_of_its_own(self.0.drop_database());
     }
 }
 
-/// Runs one statement on the admin database, on a thread of its own (so it works from inside a
-/// runtime, e.g. in `Drop`).
-fn admin_sql(admin: &str, sql: String) {
-    let admin = admin.to_owned();
-    std::thread::spawn(move || {
-        rt().block_on(async {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
-            sqlx::query(AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await
-                .expect("admin statement");
-            conn.close().await.ok();
-        })
+/// Runs `future` to its end on a thread of its own (so it works from inside a runtime, e.g. in
+/// `Drop`).
+fn on_a_thread_of_its_own<T: Send>(future: impl std::future::Future<Output = T> + Send) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| rt().block_on(future))
+            .join()
+            .expect("admin thread")
     })
-    .join()
-    .expect("admin thread");
 }
 
 async fn pg_store(url: &str, connections: u32) -> JobStore {

@@ -1,6 +1,7 @@
 //! Walks a `doc_rewrite` job through queued → running → awaiting_validation → awaiting_user →
 //! completed on an embedded SQLite file; the completion commits one change with provenance.
-//! Prints the history and the Flight Recorder events.
+//! Prints the history and the Flight Recorder events. The job record is the valid `doc_rewrite`
+//! job the store's tests start from (`crates/test-support`).
 //!
 //! Run: `cargo run -p handshake-job-store --example doc_rewrite [path/to/jobs.db]`
 
@@ -8,49 +9,15 @@ use handshake_job_model::{AiJob, FlightRecorderActor, JobState, Layer, Validatio
 use handshake_job_store::{
     Change, JobStore, ProfilePolicy, SqliteOptions, StoreError, TransitionRequest, reason,
 };
-use serde_json::json;
+use handshake_test_support::{doc_rewrite_json, validation_json};
 use uuid::Uuid;
 
-fn job(doc_id: Uuid) -> Result<AiJob, serde_json::Error> {
-    let now = handshake_job_model::Timestamp::now().to_string();
-    serde_json::from_value(json!({
-        "job_id": Uuid::now_v7(),
-        "job_kind": "doc_rewrite",
-        "protocol_id": "docs_sheets_ai_v0.5",
-        "task_schema_version": "1.0.0",
-        "profile_id": "docs_sheets_ai_v0.5",
-        "capability_profile_id": "docs_editor_default",
-        "access_mode": "apply_scoped",
-        "safety_mode": "normal",
-        "workspace_scope": { "workspace_id": Uuid::now_v7() },
-        "entity_refs": [{ "artefact_type": "doc", "artefact_id": doc_id }],
-        "planned_operations": [],
-        "execution_mode": "single_step",
-        "runtime_id": "local.ollama",
-        "planner_model_id": "llama3.1:8b-instruct",
-        "executor_model_id": "llama3.1:8b-instruct",
-        "state": "queued",
-        "status_reason": { "code": "job.created" },
-        "created_at": now,
-        "updated_at": now,
-        "metrics": { "duration_ms": 0, "tokens_planner": 0, "tokens_executor": 0,
-                     "entities_read_count": 0, "entities_written_count": 0, "validators_run_count": 0 },
-        "flight_recorder_span_id": "4bf92f3577b34da6a3ce929d0e0e4736",
-        // §2.6.6.6.4: a doc_rewrite job carries the DocsAiJobProfile of its document.
-        "job_inputs": { "profile": "docs_sheets", "doc_id": doc_id, "layer_scope": "document" }
-    }))
-}
-
-/// A validation result: the validators' outcomes and their overall verdict (§2.6.6.2.6).
+/// A validation result (§2.6.6.2.6): the validators' outcomes and their overall verdict.
 fn validation(
     verdict: &str,
     outcomes: &[(&str, &str)],
 ) -> Result<ValidationResult, serde_json::Error> {
-    let validators: Vec<_> = outcomes
-        .iter()
-        .map(|(id, v)| json!({ "validator_id": id, "phase": "awaiting_validation", "verdict": v }))
-        .collect();
-    serde_json::from_value(json!({ "verdict": verdict, "validators": validators }))
+    serde_json::from_value(validation_json(verdict, outcomes))
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -69,7 +36,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let doc_id = Uuid::now_v7();
     let created = store
-        .create(job(doc_id)?, FlightRecorderActor::Human)
+        .create(
+            serde_json::from_value::<AiJob>(doc_rewrite_json(doc_id))?,
+            FlightRecorderActor::Human,
+        )
         .await?;
     let id = created.job.job_id;
     println!(

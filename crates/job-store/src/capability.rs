@@ -461,49 +461,31 @@ mod tests {
         assert!(!policy.registry().is_valid("magic.power"));
     }
 
+    /// What `can_perform(capability, &[grant])` answers: an axis-only grant covers every scope
+    /// of its axis, a scoped grant only its own scope, and a full id only itself.
     #[test]
-    fn axis_only_grant_covers_every_scope() {
+    fn a_grant_covers_its_axis_its_scope_or_its_exact_id() {
         let registry = registry();
-        assert_eq!(registry.can_perform("fs.read:logs", &["fs.read"]), Ok(true));
-        assert_eq!(
-            registry.can_perform("fs.read:inputs", &["fs.read"]),
-            Ok(true)
-        );
-        assert_eq!(registry.can_perform("fs.read", &["fs.read"]), Ok(true));
-    }
-
-    #[test]
-    fn scoped_grant_covers_only_its_scope() {
-        let registry = registry();
-        assert_eq!(
-            registry.can_perform("fs.read:logs", &["fs.read:logs"]),
-            Ok(true)
-        );
-        assert_eq!(
-            registry.can_perform("fs.read:inputs", &["fs.read:logs"]),
-            Ok(false)
-        );
-        assert_eq!(
-            registry.can_perform("fs.read", &["fs.read:logs"]),
-            Ok(false)
-        );
-        assert_eq!(
-            registry.can_perform("fs.write:logs", &["fs.read"]),
-            Ok(false)
-        );
-    }
-
-    #[test]
-    fn full_ids_match_exactly() {
-        let registry = registry();
-        assert_eq!(
-            registry.can_perform("doc.summarize", &["doc.summarize"]),
-            Ok(true)
-        );
-        assert_eq!(
-            registry.can_perform("doc.summarize", &["doc.write"]),
-            Ok(false)
-        );
+        for (capability, grant, allowed) in [
+            // Axis-only grants cover every scope.
+            ("fs.read:logs", "fs.read", true),
+            ("fs.read:inputs", "fs.read", true),
+            ("fs.read", "fs.read", true),
+            // Scoped grants cover only their scope.
+            ("fs.read:logs", "fs.read:logs", true),
+            ("fs.read:inputs", "fs.read:logs", false),
+            ("fs.read", "fs.read:logs", false),
+            ("fs.write:logs", "fs.read", false),
+            // Full ids match exactly.
+            ("doc.summarize", "doc.summarize", true),
+            ("doc.summarize", "doc.write", false),
+        ] {
+            assert_eq!(
+                registry.can_perform(capability, &[grant]),
+                Ok(allowed),
+                "{capability} under the grant {grant}"
+            );
+        }
     }
 
     #[test]

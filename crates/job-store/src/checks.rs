@@ -21,6 +21,14 @@ pub struct Change {
     pub layer: Layer,
 }
 
+/// A change is valid when its entity ref keeps the spec's rules (reported at `/entity/…`); what
+/// it may write is the job's to decide ([`check_changes`]).
+impl Validate for Change {
+    fn validate_at(&self, pointer: &mut String, out: &mut Vec<handshake_job_model::Violation>) {
+        handshake_job_model::validation::descend(pointer, "entity", &self.entity, out);
+    }
+}
+
 /// The layers a job may write when it has no `layer_scope`: derived only (§2.6.6.7.0).
 pub const DEFAULT_WRITABLE_LAYERS: [Layer; 1] = [Layer::Derived];
 

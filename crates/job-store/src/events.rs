@@ -40,16 +40,16 @@ pub mod event_types {
     pub const MODEL_CALL: &str = "ai_job.model_call";
 }
 
-/// Builds the event `event_type` about `job`, in the §11.5 base shape.
+/// Builds the event `event_type` about `job`, in the §11.5 base shape, without the governance
+/// fields (a capability decision's event fills them, see [`with_decision`]).
 ///
-/// `decision` fills the governance fields of a capability decision. The payload loses its `null`
-/// members: in the spec's payload records an optional key is absent, never null.
+/// The payload loses its `null` members: in the spec's payload records an optional key is
+/// absent, never null.
 pub(crate) fn event(
     job: &AiJob,
     event_type: &str,
     actor: FlightRecorderActor,
     now: Timestamp,
-    decision: Option<&PolicyDecision>,
     payload: Value,
 ) -> FlightRecorderEvent {
     FlightRecorderEvent {
@@ -62,10 +62,21 @@ pub(crate) fn event(
         wsids: Some(vec![job.workspace_scope.workspace_id.to_string()]),
         activity_span_id: Some(job.flight_recorder_span_id.clone()),
         session_span_id: None,
-        capability_id: decision.map(|d| d.capability_id.clone()),
-        policy_decision_id: decision.map(|_| Uuid::now_v7().to_string()),
+        capability_id: None,
+        policy_decision_id: None,
         payload: Some(without_nulls(payload)),
     }
+}
+
+/// `event` with the governance fields of the capability decision it records: the capability
+/// decided on and a fresh policy decision id.
+pub(crate) fn with_decision(
+    mut event: FlightRecorderEvent,
+    decision: &PolicyDecision,
+) -> FlightRecorderEvent {
+    event.capability_id = Some(decision.capability_id.clone());
+    event.policy_decision_id = Some(Uuid::now_v7().to_string());
+    event
 }
 
 /// The value with every `null` member removed, recursively.

@@ -291,28 +291,26 @@ pub(crate) fn render(dialect: Dialect, template: &str) -> String {
                 }
             } else {
                 n += 1;
-                let kind = match inner {
-                    "uuid" => Kind::Uuid,
-                    "ts" => Kind::Timestamp,
-                    "json" => Kind::Json,
-                    _ => Kind::Text,
-                };
-                out.push_str(&placeholder(dialect, n, kind));
+                out.push_str(&placeholder(dialect, n, template_kind(inner)));
             }
         } else {
             let (kind, column) = inner.split_once(':').unwrap_or(("", inner));
-            let kind = match kind {
-                "uuid" => Kind::Uuid,
-                "ts" => Kind::Timestamp,
-                "json" => Kind::Json,
-                _ => Kind::Text,
-            };
-            out.push_str(&select_expr(dialect, kind, column));
+            out.push_str(&select_expr(dialect, template_kind(kind), column));
         }
         rest = &rest[at + end + 1..];
     }
     out.push_str(rest);
     out
+}
+
+/// The kind a template names: `uuid`, `ts` or `json`, and text for anything else.
+fn template_kind(name: &str) -> Kind {
+    match name {
+        "uuid" => Kind::Uuid,
+        "ts" => Kind::Timestamp,
+        "json" => Kind::Json,
+        _ => Kind::Text,
+    }
 }
 
 /// One bind value.
@@ -571,23 +569,14 @@ impl Tx {
         })
     }
 
+    /// The row of a statement that returns one at most (a `LIMIT 1`, an aggregate, the lock
+    /// context), read as [`Tx::fetch_all`] reads rows.
     pub async fn fetch_optional(
         &mut self,
         sql: &Arc<str>,
         args: Vec<Arg>,
     ) -> Result<Option<Row>, StoreError> {
-        self.flush().await?;
-        Ok(match &mut self.conn {
-            TxConn::Sqlite(tx) => tx
-                .fetch_all(sql, &args)?
-                .into_iter()
-                .next()
-                .map(Row::Sqlite),
-            TxConn::Postgres(tx) => bind_pg(sql, args)
-                .fetch_optional(&mut **tx)
-                .await?
-                .map(Row::Postgres),
-        })
+        Ok(self.fetch_all(sql, args).await?.into_iter().next())
     }
 
     /// Runs the deferred writes, then commits.

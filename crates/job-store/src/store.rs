@@ -28,8 +28,8 @@ use std::time::Duration;
 
 use handshake_job_model::{
     AiJob, CapabilityCheckResult, CapabilityDecision, Decision, ErrorCode, ErrorSummary,
-    FlightRecorderActor, FlightRecorderEvent, JobId, JobState, ModelError, ReasonCode,
-    StatusReason, Timestamp, Validate, ValidationPhase, WorkflowRun,
+    FlightRecorderActor, FlightRecorderEvent, JobId, JobState, JobStateTransition, ModelError,
+    ReasonCode, StatusReason, Timestamp, Validate, ValidationPhase, WorkflowRun, WorkflowRunId,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -38,7 +38,7 @@ use uuid::Uuid;
 
 use crate::capability::{CapabilityPolicy, CapabilityRequest, PolicyDecision};
 use crate::error::StoreError;
-use crate::events::{event, event_types};
+use crate::events::{event, event_types, with_decision};
 use crate::sql::sqlite::{SqlitePool, Target};
 use crate::sql::{Arg, Dialect, Pool, Schema, Tx};
 use crate::statements::Statements;
@@ -392,6 +392,34 @@ impl JobStore {
         Ok(())
     }
 
+    /// Defers the insert of `record` as a row of `table` by `statement` ([`Tx::defer`]).
+    async fn defer_insert<T: Serialize>(
+        &self,
+        tx: &mut Tx,
+        table: &str,
+        statement: &Arc<str>,
+        record: &T,
+    ) -> Result<(), StoreError> {
+        let args = self.schema.table(table).args(&encode(record)?)?;
+        Ok(tx.defer(statement, args).await?)
+    }
+
+    /// Writes the one event `event_type` about `job` with `payload`, then commits: the last step
+    /// of a call that records a single event.
+    async fn commit_with_event(
+        &self,
+        mut tx: Tx,
+        job: &AiJob,
+        event_type: &str,
+        actor: FlightRecorderActor,
+        now: Timestamp,
+        payload: Value,
+    ) -> Result<(), StoreError> {
+        let recorded = event(job, event_type, actor, now, payload);
+        self.write_events(&mut tx, job.job_id, &[recorded]).await?;
+        tx.commit().await
+    }
+
     /// Asks the policy at `point` about `job` (and the `changes` about to be committed), appends
     /// the decisions to `job.capability_check_result` and returns them with their events and the
     /// first denial. Nothing is written here.
@@ -520,14 +548,32 @@ fn decision_event(
         "error_code": decision.denial.as_ref().map(ModelError::code),
         "detail": decision.detail,
     });
-    event(
-        job,
-        event_types::CAPABILITY_DECISION,
-        actor,
-        now,
-        Some(decision),
-        payload,
-    )
+    let recorded = event(job, event_types::CAPABILITY_DECISION, actor, now, payload);
+    with_decision(recorded, decision)
+}
+
+/// The history row of `job` entering its present state (its `status_reason` is the row's
+/// reason) as step `sequence` of its history, from `from`, in the workflow run
+/// `workflow_run_id`: the step the event `recorded_by` announces, by its actor at its time.
+fn history_row(
+    job: &AiJob,
+    sequence: u64,
+    from: Option<JobState>,
+    workflow_run_id: Option<WorkflowRunId>,
+    recorded_by: &FlightRecorderEvent,
+) -> JobStateTransition {
+    JobStateTransition {
+        job_id: job.job_id,
+        sequence,
+        from_state: from,
+        to_state: job.state,
+        reason: job.status_reason.code.clone(),
+        reason_detail: job.status_reason.detail.clone(),
+        actor: recorded_by.actor,
+        workflow_run_id,
+        event_id: recorded_by.event_id,
+        occurred_at: recorded_by.timestamp,
+    }
 }
 
 /// `existing` with `decisions` appended; `outcome` is denied once any decision was denied.

@@ -261,20 +261,7 @@ fn reader_grants() -> ProfilePolicy {
 async fn missing_grant_is_refused_before_queued(store: JobStore) {
     let job = sample_job();
     let (id, error) = refused_creation(&store, job, "doc.write missing").await;
-    assert!(
-        matches!(
-            &error,
-            StoreError::Refused {
-                state: JobState::Failed,
-                error: ModelError::CapabilityDenied {
-                    enforcement_point: ValidationPhase::BeforeQueued,
-                    ..
-                },
-                ..
-            }
-        ),
-        "{error}"
-    );
+    assert_denied_at(&error, ValidationPhase::BeforeQueued);
     let stored = store.get(id).await.expect("stored for audit");
     let denied: Vec<String> = stored
         .job
@@ -349,11 +336,12 @@ async fn retries_and_attempts(store: JobStore) {
         .expect("fail");
     let record = store.get(id).await.expect("get");
     let before = snapshot(&store, &record).await;
-    let error = store
-        .retry(id, failed.version, why("retry.requested"), ACTOR)
-        .await
-        .expect_err("not retryable");
-    assert_eq!(error.code(), Some("HSK-JOB-2006"), "{error}");
+    refused_with(
+        store
+            .retry(id, failed.version, why("retry.requested"), ACTOR)
+            .await,
+        "HSK-JOB-2006",
+    );
     assert_eq!(snapshot(&store, &record).await, before);
 
     // max_attempts bounds the attempts: two runs, then the retry is refused.
@@ -419,11 +407,10 @@ async fn one_open_run_recovery_and_checkpoints(store: JobStore) {
     let run = last_run(&store, id).await;
     assert_eq!((run.attempt, run.status), (1, WorkflowRunStatus::Running));
     // At most one attempt open at a time.
-    let error = store
-        .start_workflow_run(id, None, ACTOR)
-        .await
-        .expect_err("one is open");
-    assert_eq!(error.code(), Some("HSK-JOB-2008"));
+    refused_with(
+        store.start_workflow_run(id, None, ACTOR).await,
+        "HSK-JOB-2008",
+    );
     // Checkpoints persist on the open attempt, each with its event and hash.
     store
         .checkpoint(id, run.workflow_run_id, &json!({ "node": "plan" }), ACTOR)
@@ -450,11 +437,12 @@ async fn one_open_run_recovery_and_checkpoints(store: JobStore) {
     assert_eq!(last.status, WorkflowRunStatus::Interrupted);
     assert!(last.finished_at.is_some());
     // A checkpoint for the interrupted attempt is refused.
-    let error = store
-        .checkpoint(id, run.workflow_run_id, &json!({ "node": "late" }), ACTOR)
-        .await
-        .expect_err("not open");
-    assert_eq!(error.code(), Some("HSK-JOB-2009"));
+    refused_with(
+        store
+            .checkpoint(id, run.workflow_run_id, &json!({ "node": "late" }), ACTOR)
+            .await,
+        "HSK-JOB-2009",
+    );
     // Resuming opens attempt 2 from the last checkpoint.
     let resumed = store
         .start_workflow_run(id, None, ACTOR)
@@ -471,12 +459,8 @@ async fn one_open_run_recovery_and_checkpoints(store: JobStore) {
             .count(),
         2
     );
-    let interrupted = events
-        .iter()
-        .find(|e| e.r#type == event_types::RUN_INTERRUPTED)
-        .expect("interrupted event");
     assert_eq!(
-        interrupted.payload.as_ref().expect("payload")["checkpointed"],
+        payload_of(&events, event_types::RUN_INTERRUPTED)["checkpointed"],
         json!(true)
     );
     let checkpointed = events
@@ -590,11 +574,7 @@ async fn everything_reaches_the_flight_recorder(store: JobStore) {
             event.r#type
         );
     }
-    let inputs = events
-        .iter()
-        .find(|e| e.r#type == event_types::INPUTS_RECORDED)
-        .and_then(|e| e.payload.clone())
-        .expect("inputs payload");
+    let inputs = payload_of(&events, event_types::INPUTS_RECORDED);
     assert_eq!(
         inputs["entity_refs"],
         serde_json::to_value(&record.job.entity_refs).expect("refs")
@@ -603,14 +583,10 @@ async fn everything_reaches_the_flight_recorder(store: JobStore) {
         inputs["job_inputs"],
         serde_json::to_value(&record.job.job_inputs).expect("inputs")
     );
-    let logged = events
-        .iter()
-        .find(|e| e.r#type == event_types::MODEL_CALL)
-        .and_then(|e| e.payload.clone())
-        .expect("model call payload");
+    let logged = payload_of(&events, event_types::MODEL_CALL);
     assert_eq!(
-        logged,
-        serde_json::to_value(model_call_without_ids(&logged)).expect("record")
+        *logged,
+        serde_json::to_value(model_call_without_ids(logged)).expect("record")
     );
 }
 
@@ -655,11 +631,7 @@ async fn a_transition_names_only_the_open_run(store: JobStore) {
     let open = last_run(&store, id).await;
     let mut elsewhere = request_for(id, record.version, JobState::AwaitingValidation);
     elsewhere.workflow_run_id = Some(handshake_job_model::WorkflowRunId::new());
-    let error = store
-        .transition(elsewhere)
-        .await
-        .expect_err("not the open run");
-    assert_eq!(error.code(), Some("HSK-JOB-2009"));
+    refused_with(store.transition(elsewhere).await, "HSK-JOB-2009");
     assert_eq!(store.get(id).await.expect("get"), record, "nothing written");
 
     let mut here = request_for(id, record.version, JobState::AwaitingValidation);

@@ -80,6 +80,11 @@ fn decision_events(events: &[FlightRecorderEvent]) -> Vec<(String, String, Strin
         .collect()
 }
 
+/// The capability decisions among the job's events, as [`decision_events`] lists them.
+async fn decisions(store: &JobStore, id: JobId) -> Vec<(String, String, String)> {
+    decision_events(&store.events(id).await.expect("events"))
+}
+
 fn d(capability: &str, point: &str, decision: &str) -> (String, String, String) {
     (capability.to_owned(), point.to_owned(), decision.to_owned())
 }
@@ -103,44 +108,19 @@ async fn before_queued(store: JobStore) {
         result.decisions[0].enforcement_point,
         ValidationPhase::BeforeQueued
     );
-    let events = store.events(allowed.job.job_id).await.expect("events");
     assert_eq!(
-        decision_events(&events),
+        decisions(&store, allowed.job.job_id).await,
         vec![d("fs.read:inputs", "before_queued", "allowed")]
     );
     assert_eq!(store.get(allowed.job.job_id).await.expect("get"), allowed);
 
     let job = job_with(profile("nobody"));
     let (id, error) = refused_creation(&store, job, "denied").await;
-    assert!(
-        matches!(
-            &error,
-            StoreError::Refused {
-                state: JobState::Failed,
-                version: 1,
-                error: ModelError::CapabilityDenied {
-                    enforcement_point: ValidationPhase::BeforeQueued,
-                    ..
-                },
-                ..
-            }
-        ),
-        "{error}"
-    );
-    assert_eq!(error.code(), Some("HSK-JOB-3005"));
-    let stored = store
-        .get(id)
-        .await
-        .expect("the refused job is stored for audit");
-    assert_eq!(stored.job.state, JobState::Failed);
-    assert_eq!(
-        stored.job.status_reason.code.as_str(),
-        REASON_CAPABILITY_DENIED
-    );
-    assert_eq!(
-        stored.job.error_summary.as_ref().map(|e| e.code.as_str()),
-        Some("HSK-JOB-3005")
-    );
+    assert_denied_at(&error, ValidationPhase::BeforeQueued);
+    assert!(matches!(error, StoreError::Refused { version: 1, .. }));
+    // Stored for audit.
+    let stored = assert_failed_for(&store, id, REASON_CAPABILITY_DENIED, "HSK-JOB-3005").await;
+    assert_eq!(stored.version, 1);
     let result = stored.job.capability_check_result.expect("denial stored");
     assert_eq!(result.outcome, Decision::Denied);
     assert_eq!(
@@ -153,9 +133,8 @@ async fn before_queued(store: JobStore) {
         vec![JobState::Failed],
         "never queued"
     );
-    let events = store.events(id).await.expect("events");
     assert_eq!(
-        decision_events(&events),
+        decisions(&store, id).await,
         vec![d("fs.read:inputs", "before_queued", "denied")]
     );
 
@@ -175,8 +154,7 @@ async fn before_queued(store: JobStore) {
         ),
         "{error}"
     );
-    let events = store.events(id).await.expect("events");
-    assert_eq!(decision_events(&events).len(), 2);
+    assert_eq!(decisions(&store, id).await.len(), 2);
     assert_eq!(
         store
             .get(id)
@@ -206,12 +184,8 @@ async fn unknown_capability(store: JobStore) {
     );
     assert_eq!(error.code(), Some("HSK-4001"));
     let events = store.events(id).await.expect("events");
-    let decision = events
-        .iter()
-        .find(|e| e.r#type == event_types::CAPABILITY_DECISION)
-        .expect("decision event");
     assert_eq!(
-        decision.payload.as_ref().expect("payload")["error_code"],
+        payload_of(&events, event_types::CAPABILITY_DECISION)["error_code"],
         Value::from("HSK-4001")
     );
     assert_eq!(
@@ -228,23 +202,11 @@ fn unknown_capability_is_hsk_4001_and_recorded() {
 /// Enforcement point 2, at `awaiting_validation`: allowed jobs enter it; a denied job moves to
 /// `failed` instead, with the decision recorded.
 async fn at_awaiting_validation(store: JobStore) {
-    let id = store
-        .create(job_with(profile("full")), ACTOR)
-        .await
-        .expect("create")
-        .job
-        .job_id;
-    let version = walk(
-        &store,
-        id,
-        1,
-        &[JobState::Running, JobState::AwaitingValidation],
-    )
-    .await;
+    let (job, version) = awaiting_validation(&store, job_with(profile("full"))).await;
+    let id = job.job_id;
     assert_eq!(version, 3);
-    let events = store.events(id).await.expect("events");
     assert_eq!(
-        decision_events(&events),
+        decisions(&store, id).await,
         vec![
             d("fs.read:inputs", "before_queued", "allowed"),
             d("doc.write:derived", "awaiting_validation", "allowed")
@@ -289,9 +251,8 @@ async fn at_awaiting_validation(store: JobStore) {
             REASON_CAPABILITY_DENIED
         )
     );
-    let events = store.events(id).await.expect("events");
     assert_eq!(
-        decision_events(&events),
+        decisions(&store, id).await,
         vec![
             d("fs.read:inputs", "before_queued", "allowed"),
             d("doc.write:derived", "awaiting_validation", "denied")
@@ -371,35 +332,13 @@ async fn on_commit(store: JobStore) {
     let error = complete_with_doc_change(&store, &job, version)
         .await
         .expect_err("denied");
-    assert!(
-        matches!(
-            &error,
-            StoreError::Refused {
-                state: JobState::Failed,
-                error: ModelError::CapabilityDenied {
-                    enforcement_point: ValidationPhase::OnCommit,
-                    ..
-                },
-                ..
-            }
-        ),
-        "{error}"
-    );
-    assert_eq!(error.code(), Some("HSK-JOB-3005"));
+    assert_denied_at(&error, ValidationPhase::OnCommit);
     assert!(
         provenance(&store, job.job_id).await.is_empty(),
         "nothing committed"
     );
-    let stored = store.get(job.job_id).await.expect("get");
-    assert_eq!(stored.job.state, JobState::Failed);
-    assert_eq!(
-        stored.job.status_reason.code.as_str(),
-        REASON_CAPABILITY_DENIED
-    );
-    assert_eq!(
-        stored.job.error_summary.as_ref().map(|e| e.code.as_str()),
-        Some("HSK-JOB-3005")
-    );
+    let stored =
+        assert_failed_for(&store, job.job_id, REASON_CAPABILITY_DENIED, "HSK-JOB-3005").await;
     assert_eq!(
         stored.job.capability_check_result.expect("result").outcome,
         Decision::Denied
@@ -492,16 +431,7 @@ async fn refused_completion(
         other => panic!("expected {expected} recorded as failed, got {other}"),
     }
     assert!(provenance(store, job.job_id).await.is_empty());
-    let stored = store.get(job.job_id).await.expect("get");
-    assert_eq!(stored.job.state, JobState::Failed);
-    assert_eq!(
-        stored.job.status_reason.code.as_str(),
-        REASON_COMMIT_REFUSED
-    );
-    assert_eq!(
-        stored.job.error_summary.as_ref().map(|e| e.code.as_str()),
-        Some(expected.code())
-    );
+    assert_failed_for(store, job.job_id, REASON_COMMIT_REFUSED, expected.code()).await;
     let events = store.events(job.job_id).await.expect("events");
     assert!(
         !events
@@ -808,9 +738,8 @@ async fn default_applies_everywhere(store: JobStore) {
         .transition(request_for(job.job_id, version, JobState::Completed))
         .await
         .expect("complete");
-    let events = store.events(job.job_id).await.expect("events");
     assert_eq!(
-        decision_events(&events),
+        decisions(&store, job.job_id).await,
         vec![
             d("fs.read", "before_queued", "allowed"),
             d("fs.read", "awaiting_validation", "allowed"),

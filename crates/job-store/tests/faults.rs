@@ -60,10 +60,10 @@ fn completion(job: &handshake_job_model::AiJob, version: u64) -> TransitionReque
 /// until the store's backend waits on that lock, terminates it with `pg_terminate_backend`, and
 /// returns the call's result.
 async fn killed_mid_transaction<T: Send + 'static>(
-    db: &PgDb,
+    url: &str,
     call: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
 ) -> Result<T, StoreError> {
-    let mut blocker = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    let mut blocker = sqlx::PgConnection::connect(url).await.expect("connect");
     blocker.execute("BEGIN").await.expect("begin");
     blocker
         .execute("LOCK TABLE flight_recorder_delivery IN EXCLUSIVE MODE")
@@ -97,11 +97,7 @@ async fn killed_mid_transaction<T: Send + 'static>(
 #[test]
 fn a_postgres_backend_killed_mid_transaction_writes_nothing_and_the_store_recovers() {
     let _serial = serial();
-    runtime().block_on(async {
-        let Some(db) = PgDb::create().await else {
-            return;
-        };
-        let store = db.store(4, NoRequirements).await;
+    on_postgres_at(4, |store, url| async move {
         // A transition.
         let job = store.create(sample_job(), ACTOR).await.expect("create").job;
         let before = store.get(job.job_id).await.expect("get");
@@ -113,7 +109,7 @@ fn a_postgres_backend_killed_mid_transaction_writes_nothing_and_the_store_recove
                     .await
             }
         };
-        let error = killed_mid_transaction(&db, call)
+        let error = killed_mid_transaction(&url, call)
             .await
             .expect_err("the backend died");
         assert!(is_database_failure(&error), "{error:?}");
@@ -131,7 +127,7 @@ fn a_postgres_backend_killed_mid_transaction_writes_nothing_and_the_store_recove
             let request = completion(&job, version);
             async move { store.transition(request).await }
         };
-        let error = killed_mid_transaction(&db, call)
+        let error = killed_mid_transaction(&url, call)
             .await
             .expect_err("the backend died");
         assert!(is_database_failure(&error), "{error:?}");
@@ -144,7 +140,6 @@ fn a_postgres_backend_killed_mid_transaction_writes_nothing_and_the_store_recove
 
         assert_invariants(&store).await;
         assert_relay_delivers_everything(&store, 5, &BTreeMap::new()).await;
-        db.finish(&[&store]).await;
     });
 }
 
@@ -170,15 +165,10 @@ fn pg_restart() -> bool {
 #[test]
 fn postgres_restarting_between_two_calls() {
     let _serial = serial();
-    runtime().block_on(async {
-        let Some(db) = PgDb::create().await else {
-            return;
-        };
-        let store = db.store(4, NoRequirements).await;
+    on_postgres(4, |store| async move {
         let (job, version) = awaiting_validation(&store, sample_job()).await;
         if !pg_restart() {
             unavailable("restarting PostgreSQL with pg_ctlcluster");
-            db.finish(&[&store]).await;
             return;
         }
         // Until the server accepts connections again, a call fails with a database error and
@@ -204,7 +194,6 @@ fn postgres_restarting_between_two_calls() {
         );
         assert_invariants(&store).await;
         assert_relay_delivers_everything(&store, 5, &BTreeMap::new()).await;
-        db.finish(&[&store]).await;
     });
 }
 
@@ -291,6 +280,18 @@ impl Tmpfs {
     }
 }
 
+/// Runs `check` on a tmpfs of `size`, one fault test at a time; returns at once where mounting
+/// is not possible (see [`Tmpfs::mount`]). The tmpfs is unmounted when `check` drops it.
+fn on_tmpfs<Fut>(size: &str, check: impl FnOnce(Tmpfs) -> Fut)
+where
+    Fut: std::future::Future<Output = ()>,
+{
+    let _serial = serial();
+    if let Some(fs) = Tmpfs::mount(size) {
+        runtime().block_on(check(fs));
+    }
+}
+
 /// Bytes available on the filesystem holding `path` (from `df`).
 fn available(path: &Path) -> usize {
     let output = Command::new("df")
@@ -313,11 +314,7 @@ impl Drop for Tmpfs {
 
 #[test]
 fn a_read_only_database_refuses_writes_with_a_typed_error() {
-    let _serial = serial();
-    let Some(fs) = Tmpfs::mount("16m") else {
-        return;
-    };
-    runtime().block_on(async {
+    on_tmpfs("16m", |fs| async move {
         let path = fs.database();
         let store = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
             .await
@@ -364,11 +361,7 @@ fn a_read_only_database_refuses_writes_with_a_typed_error() {
 
 #[test]
 fn a_full_disk_is_a_typed_error_and_leaves_nothing_half_written() {
-    let _serial = serial();
-    let Some(fs) = Tmpfs::mount("8m") else {
-        return;
-    };
-    runtime().block_on(async {
+    on_tmpfs("8m", |fs| async move {
         let path = fs.database();
         let options = SqliteOptions {
             synchronous_full: false,
@@ -450,11 +443,12 @@ async fn worker(store: JobStore, seed: u64, stop: std::time::Instant) -> u64 {
                 1 => request_for(id, version, JobState::Failed),
                 2 => {
                     // A stale version: refused, nothing written.
-                    let error = store
-                        .transition(request_for(id, version + 5, JobState::AwaitingValidation))
-                        .await
-                        .expect_err("stale");
-                    assert_eq!(error.code(), Some("HSK-JOB-2004"));
+                    refused_with(
+                        store
+                            .transition(request_for(id, version + 5, JobState::AwaitingValidation))
+                            .await,
+                        "HSK-JOB-2004",
+                    );
                     continue;
                 }
                 _ => request_for(id, version, JobState::AwaitingValidation),

@@ -96,68 +96,55 @@ fn a_file_the_store_migrated_is_current_for_sqlx() {
     });
 }
 
+/// Opens a file the store migrated, runs `tamper` on its migration table with the version that
+/// `version_query` selects, and asserts that the store then refuses to open it with the
+/// migration error `expected` accepts for that version.
+async fn refused_after_tampering(
+    version_query: &str,
+    tamper: &str,
+    expected: fn(&MigrateError, i64) -> bool,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, conn) = migrated_by_the_store(&dir, "tampered.db").await;
+    let version: i64 = conn
+        .query_row(version_query, [], |r| r.get(0))
+        .expect("a migration version");
+    conn.execute(tamper, [version]).expect("tamper");
+    let error = refused_to_open(&path, tamper).await;
+    assert!(
+        matches!(&error, StoreError::Migrate(migrate) if expected(migrate, version)),
+        "{tamper}: {error:?}"
+    );
+}
+
 #[test]
 fn a_modified_or_unknown_applied_migration_is_refused() {
     runtime().block_on(async {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (path, conn) = migrated_by_the_store(&dir, "tampered.db").await;
-        let (first, checksum): (i64, Vec<u8>) = conn
-            .query_row(
-                "SELECT version, checksum FROM _sqlx_migrations ORDER BY version LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .expect("first migration");
-        conn.execute(
+        refused_after_tampering(
+            "SELECT MIN(version) FROM _sqlx_migrations",
             "UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = ?1",
-            [first],
+            |error, first| matches!(error, MigrateError::VersionMismatch(v) if *v == first),
         )
-        .expect("tamper");
-        let error = refused_to_open(&path, "a modified migration").await;
-        assert!(
-            matches!(error, StoreError::Migrate(MigrateError::VersionMismatch(v)) if v == first),
-            "{error:?}"
-        );
-
-        conn.execute(
-            "UPDATE _sqlx_migrations SET checksum = ?1 WHERE version = ?2",
-            rusqlite::params![checksum, first],
-        )
-        .expect("restore");
-        conn.execute(
+        .await;
+        refused_after_tampering(
+            "SELECT 99999999999999",
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-             VALUES (99999999999999, 'from a newer store', TRUE, x'00', 0)",
-            [],
+             VALUES (?1, 'from a newer store', TRUE, x'00', 0)",
+            |error, unknown| matches!(error, MigrateError::VersionMissing(v) if *v == unknown),
         )
-        .expect("a migration this build does not know");
-        let missing = refused_to_open(&path, "unknown migration").await;
-        assert!(
-            matches!(missing, StoreError::Migrate(MigrateError::VersionMissing(99_999_999_999_999))),
-            "{missing:?}"
-        );
+        .await;
     });
 }
 
 #[test]
 fn a_dirty_migration_is_refused() {
     runtime().block_on(async {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (path, conn) = migrated_by_the_store(&dir, "dirty.db").await;
-        let last: i64 = conn
-            .query_row("SELECT MAX(version) FROM _sqlx_migrations", [], |r| {
-                r.get(0)
-            })
-            .expect("version");
-        conn.execute(
+        refused_after_tampering(
+            "SELECT MAX(version) FROM _sqlx_migrations",
             "UPDATE _sqlx_migrations SET success = FALSE WHERE version = ?1",
-            [last],
+            |error, last| matches!(error, MigrateError::Dirty(v) if *v == last),
         )
-        .expect("mark dirty");
-        let error = refused_to_open(&path, "dirty").await;
-        assert!(
-            matches!(error, StoreError::Migrate(MigrateError::Dirty(v)) if v == last),
-            "{error:?}"
-        );
+        .await;
     });
 }
 

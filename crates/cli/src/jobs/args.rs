@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use handshake_job_model::{FlightRecorderActor, JobId, JobKind, JobState, ReasonCode};
+use handshake_job_model::{
+    FlightRecorderActor, JobId, JobKind, JobState, ReasonCode, StatusReason,
+};
+use handshake_job_store::TransitionRequest;
 
 use crate::args::UsageError;
 
@@ -90,8 +93,8 @@ pub enum Action {
         /// `--kind`.
         kind: Option<JobKind>,
     },
-    /// Move a job to another state.
-    Transition(Transition),
+    /// Move a job to another state (boxed: the request is the largest operand by far).
+    Transition(Box<Transition>),
     /// Print a job's state history.
     History {
         /// The job.
@@ -115,36 +118,39 @@ pub enum Action {
     },
 }
 
-/// `transition`'s operands and options.
+/// `transition`: the store's request as the command line states it (job, `--to`,
+/// `--expected-version`, `--reason` or `operator.<to>`, `--actor`), and the record files that
+/// fill in the rest of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
-    /// The job.
-    pub job_id: JobId,
-    /// `--to`.
-    pub to: JobState,
-    /// `--expected-version`.
-    pub expected_version: u64,
-    /// `--reason`.
-    pub reason: Option<ReasonCode>,
-    /// `--changes FILE`.
+    /// The request, without the records of the files yet.
+    pub request: TransitionRequest,
+    /// The record files it carries.
+    pub files: RecordFiles,
+}
+
+/// The record files of `transition`, each read into the request's member of the same name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordFiles {
+    /// `--changes FILE`: the change set.
     pub changes: Option<String>,
-    /// `--validation FILE`.
+    /// `--validation FILE`: the validation result.
     pub validation: Option<String>,
-    /// `--warnings FILE`.
+    /// `--warnings FILE`: the warnings.
     pub warnings: Option<String>,
-    /// `--error FILE`.
+    /// `--error FILE`: the error summary.
     pub error: Option<String>,
 }
 
-/// `cancel` and `retry`: a job at a version, with an optional reason.
+/// `cancel` and `retry`: a job at a version, for a reason (`--reason`, or the subcommand's own).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Versioned {
     /// The job.
     pub job_id: JobId,
     /// `--expected-version`.
     pub expected_version: u64,
-    /// `--reason`.
-    pub reason: Option<ReasonCode>,
+    /// `--reason`, or `operator.cancelled` / `operator.retry`.
+    pub reason: StatusReason,
 }
 
 /// What `handshake jobs …` asks for: a command, or its help text.
@@ -160,33 +166,19 @@ fn usage_error(message: impl Into<String>) -> UsageError {
     UsageError(message.into())
 }
 
-/// Every option; all but `--json` take a value.
-const OPTIONS: [&str; 14] = [
-    "--db",
-    "--policy",
-    "--actor",
-    "--state",
-    "--kind",
-    "--to",
-    "--expected-version",
-    "--reason",
-    "--changes",
-    "--validation",
-    "--warnings",
-    "--error",
-    "--batch",
-    "--json",
-];
-
-/// Options every subcommand takes.
+/// Options every subcommand takes; all but `--json` take a value, as every other option does.
 const COMMON_OPTIONS: [&str; 4] = ["--db", "--json", "--policy", "--actor"];
 
-/// The options each subcommand takes besides [`COMMON_OPTIONS`].
-fn own_options(subcommand: &str) -> Option<&'static [&'static str]> {
-    Some(match subcommand {
-        "init" | "create" | "get" | "history" | "events" | "recover" => &[],
-        "list" => &["--state", "--kind"],
-        "transition" => &[
+/// Each subcommand with the options it takes besides [`COMMON_OPTIONS`]: every option there is
+/// is one of these.
+const SUBCOMMANDS: [(&str, &[&str]); 11] = [
+    ("init", &[]),
+    ("create", &[]),
+    ("get", &[]),
+    ("list", &["--state", "--kind"]),
+    (
+        "transition",
+        &[
             "--to",
             "--expected-version",
             "--reason",
@@ -195,10 +187,31 @@ fn own_options(subcommand: &str) -> Option<&'static [&'static str]> {
             "--warnings",
             "--error",
         ],
-        "cancel" | "retry" => &["--expected-version", "--reason"],
-        "relay" => &["--batch"],
-        _ => return None,
-    })
+    ),
+    ("history", &[]),
+    ("events", &[]),
+    ("recover", &[]),
+    ("cancel", &["--expected-version", "--reason"]),
+    ("retry", &["--expected-version", "--reason"]),
+    ("relay", &["--batch"]),
+];
+
+/// The options `subcommand` takes besides [`COMMON_OPTIONS`]; `None` for an unknown one.
+fn own_options(subcommand: &str) -> Option<&'static [&'static str]> {
+    SUBCOMMANDS
+        .iter()
+        .find(|(name, _)| *name == subcommand)
+        .map(|(_, own)| *own)
+}
+
+/// `name` as the option it is (with the static lifetime), when some subcommand takes it.
+fn known_option(name: &str) -> Option<&'static str> {
+    let own = SUBCOMMANDS.iter().flat_map(|(_, own)| own.iter());
+    COMMON_OPTIONS
+        .iter()
+        .chain(own)
+        .find(|known| **known == name)
+        .copied()
 }
 
 /// Parses the arguments after `jobs`. Options may come before or after the subcommand.
@@ -225,7 +238,7 @@ pub fn parse(arguments: &[String]) -> Result<Parsed, UsageError> {
             Some((name, value)) => (name, Some(value.to_owned())),
             None => (argument.as_str(), None),
         };
-        let Some(&option) = OPTIONS.iter().find(|known| **known == name) else {
+        let Some(option) = known_option(name) else {
             return Err(usage_error(format!("unknown option `{argument}`")));
         };
         let value = if option == "--json" {
@@ -309,31 +322,36 @@ pub fn parse(arguments: &[String]) -> Result<Parsed, UsageError> {
                     .transpose()?,
             }
         }
-        "transition" => Action::Transition(Transition {
-            job_id: job_id(subcommand, operands)?,
-            to: parse_value(
+        "transition" => {
+            let job_id = job_id(subcommand, operands)?;
+            let to: JobState = parse_value(
                 "--to",
                 &take("--to").ok_or_else(|| usage_error("transition needs --to STATE"))?,
                 &state_names(),
-            )?,
-            expected_version: expected_version(subcommand, take("--expected-version"))?,
-            reason: reason(take("--reason"))?,
-            changes: take("--changes"),
-            validation: take("--validation"),
-            warnings: take("--warnings"),
-            error: take("--error"),
-        }),
+            )?;
+            let expected_version = expected_version(subcommand, take("--expected-version"))?;
+            let reason = reason(take("--reason"), &format!("operator.{to}"))?;
+            Action::Transition(Box::new(Transition {
+                request: TransitionRequest::new(job_id, expected_version, to, reason, actor),
+                files: RecordFiles {
+                    changes: take("--changes"),
+                    validation: take("--validation"),
+                    warnings: take("--warnings"),
+                    error: take("--error"),
+                },
+            }))
+        }
         "cancel" | "retry" => {
-            let versioned = Versioned {
+            let (default_reason, action): (_, fn(Versioned) -> Action) = if subcommand == "cancel" {
+                ("operator.cancelled", Action::Cancel)
+            } else {
+                ("operator.retry", Action::Retry)
+            };
+            action(Versioned {
                 job_id: job_id(subcommand, operands)?,
                 expected_version: expected_version(subcommand, take("--expected-version"))?,
-                reason: reason(take("--reason"))?,
-            };
-            if subcommand == "cancel" {
-                Action::Cancel(versioned)
-            } else {
-                Action::Retry(versioned)
-            }
+                reason: reason(take("--reason"), default_reason)?,
+            })
         }
         "relay" => {
             no_operands(subcommand, operands)?;
@@ -402,17 +420,18 @@ fn expected_version(subcommand: &str, value: Option<String>) -> Result<u64, Usag
         .map_err(|_| usage_error("--expected-version needs a whole number"))
 }
 
-fn reason(value: Option<String>) -> Result<Option<ReasonCode>, UsageError> {
-    value
-        .map(|code| {
-            ReasonCode::new(code.as_str()).map_err(|error| {
-                usage_error(format!(
-                    "--reason `{code}` is not a reason code (snake_case segments joined by dots, e.g. {}): {error}",
-                    ReasonCode::EXAMPLE
-                ))
-            })
-        })
-        .transpose()
+/// The status reason of `--reason CODE`, or of `default` without it.
+fn reason(value: Option<String>, default: &str) -> Result<StatusReason, UsageError> {
+    let code = match value {
+        Some(code) => ReasonCode::new(code.as_str()).map_err(|error| {
+            usage_error(format!(
+                "--reason `{code}` is not a reason code (snake_case segments joined by dots, e.g. {}): {error}",
+                ReasonCode::EXAMPLE
+            ))
+        })?,
+        None => ReasonCode::new(default).expect("default reason codes are snake_case segments"),
+    };
+    Ok(StatusReason { code, detail: None })
 }
 
 #[cfg(test)]
@@ -458,15 +477,47 @@ mod tests {
         let Action::Transition(transition) = parsed.action else {
             panic!("not a transition");
         };
-        assert_eq!(transition.to, JobState::Completed);
-        assert_eq!(transition.expected_version, 3);
-        assert_eq!(
-            transition.reason.as_ref().map(ReasonCode::as_str),
-            Some("validation.passed")
-        );
-        assert_eq!(transition.changes.as_deref(), Some("c.json"));
-        assert_eq!(transition.validation.as_deref(), Some("v.json"));
-        assert_eq!(transition.error, None);
+        let Transition { request, files } = *transition;
+        assert_eq!(request.job_id, ID.parse().expect("uuid"));
+        assert_eq!(request.to, JobState::Completed);
+        assert_eq!(request.expected_version, 3);
+        assert_eq!(request.reason.code.as_str(), "validation.passed");
+        assert_eq!(request.actor, FlightRecorderActor::System);
+        assert_eq!(files.changes.as_deref(), Some("c.json"));
+        assert_eq!(files.validation.as_deref(), Some("v.json"));
+        assert_eq!(files.error, None);
+    }
+
+    /// Without `--reason`, a transition is `operator.<to>` and a cancel or a retry the
+    /// subcommand's own reason.
+    #[test]
+    fn reasons_default_to_the_operators_own() {
+        let reason_of = |line: &str| match command(line).action {
+            Action::Transition(transition) => transition.request.reason,
+            Action::Cancel(versioned) | Action::Retry(versioned) => versioned.reason,
+            other => panic!("{line}: {other:?}"),
+        };
+        for (line, code) in [
+            (
+                format!("transition {ID} --db a --to running --expected-version 1"),
+                "operator.running",
+            ),
+            (
+                format!("cancel {ID} --db a --expected-version 1"),
+                "operator.cancelled",
+            ),
+            (
+                format!("retry {ID} --db a --expected-version 1"),
+                "operator.retry",
+            ),
+        ] {
+            let reason = reason_of(&line);
+            assert_eq!(
+                (reason.code.as_str(), reason.detail),
+                (code, None),
+                "{line}"
+            );
+        }
     }
 
     /// Every usage error names its problem: (command line, the whole message) pairs, then

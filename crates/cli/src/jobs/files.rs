@@ -8,65 +8,29 @@
 
 use std::collections::BTreeMap;
 
-use handshake_job_model::validation::descend;
-use handshake_job_model::{
-    AiJob, EntityRef, ErrorSummary, JobId, Layer, Validate, ValidationResult, Warning,
-};
-use serde::Deserialize;
+use handshake_job_model::{AiJob, JobId, Validate};
+use handshake_job_store::TransitionRequest;
 use serde::de::DeserializeOwned;
 
-use super::args::Transition;
+use super::args::RecordFiles;
 use super::{Failure, Refusal};
 use crate::input;
 use crate::violation::Violation;
 
-/// One element of `--changes`: the entity a change writes and its layer (§2.6.6.2.3, §2.6.6.7.0).
-///
-/// The same JSON as the store's `Change`, read here rather than into `Change` because the CLI
-/// checks every file with the spec's rules before asking the store, and `Change` does not
-/// implement `Validate`: this one runs the rules of its `EntityRef`, reported at
-/// `/<index>/entity/…`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChangeEntry {
-    /// The entity written.
-    pub entity: EntityRef,
-    /// The layer written.
-    pub layer: Layer,
-}
-
-impl Validate for ChangeEntry {
-    fn validate_at(&self, pointer: &mut String, out: &mut Vec<handshake_job_model::Violation>) {
-        descend(pointer, "entity", &self.entity, out);
+/// Reads every record file `files` names into the member of `request` it fills (`--changes`
+/// is a JSON array of the store's [`Change`](handshake_job_store::Change)); the first bad file
+/// refuses the call.
+pub fn read_records(files: &RecordFiles, request: &mut TransitionRequest) -> Result<(), Failure> {
+    let job = Some(request.job_id);
+    if let Some(changes) = optional(files.changes.as_deref(), "change set", job)? {
+        request.changes = changes;
     }
-}
-
-/// The records a `transition` carries, read and checked.
-#[derive(Debug, Default)]
-pub struct TransitionFiles {
-    /// `--changes`.
-    pub changes: Vec<ChangeEntry>,
-    /// `--validation`.
-    pub validation: Option<ValidationResult>,
-    /// `--warnings`.
-    pub warnings: Vec<Warning>,
-    /// `--error`.
-    pub error: Option<ErrorSummary>,
-}
-
-impl TransitionFiles {
-    /// Reads every file `transition` names; the first bad one refuses the call.
-    pub fn read(transition: &Transition, job_id: JobId) -> Result<Self, Failure> {
-        let job = Some(job_id);
-        Ok(Self {
-            changes: optional(transition.changes.as_deref(), "change set", job)?
-                .unwrap_or_default(),
-            validation: optional(transition.validation.as_deref(), "ValidationResult", job)?,
-            warnings: optional(transition.warnings.as_deref(), "list of Warning", job)?
-                .unwrap_or_default(),
-            error: optional(transition.error.as_deref(), "ErrorSummary", job)?,
-        })
+    request.validation_result = optional(files.validation.as_deref(), "ValidationResult", job)?;
+    if let Some(warnings) = optional(files.warnings.as_deref(), "list of Warning", job)? {
+        request.warnings = warnings;
     }
+    request.error_summary = optional(files.error.as_deref(), "ErrorSummary", job)?;
+    Ok(())
 }
 
 fn optional<T: DeserializeOwned + Validate>(

@@ -11,7 +11,7 @@ mod files;
 mod output;
 mod store;
 
-use handshake_job_model::{JobId, JobState, ReasonCode, StatusReason};
+use handshake_job_model::{JobId, JobState};
 use handshake_job_store::{JobFilter, JobStore, StoreError};
 use serde_json::{Value, json};
 
@@ -200,7 +200,7 @@ async fn act(
             printer.report(&json!({ "jobs": jobs }), &text)
         }
         Action::Transition(transition) => {
-            let done = self::transition(store, transition, actor).await?;
+            let done = self::transition(store, transition).await?;
             printer.report(
                 &output::transitioned_json(&done),
                 &output::transitioned_text(&done),
@@ -224,37 +224,18 @@ async fn act(
             let jobs: Vec<Value> = jobs.iter().map(output::recoverable_json).collect();
             printer.report(&json!({ "jobs": jobs }), &text)
         }
-        Action::Cancel(Versioned {
-            job_id,
-            expected_version,
-            reason,
-        }) => {
-            let reason = status_reason(reason.as_ref(), "operator.cancelled");
-            let done = check(
-                store,
-                Some(*job_id),
-                store
-                    .cancel(*job_id, *expected_version, reason, actor)
-                    .await,
-            )
-            .await?;
-            printer.report(
-                &output::transitioned_json(&done),
-                &output::transitioned_text(&done),
-            )
-        }
-        Action::Retry(Versioned {
-            job_id,
-            expected_version,
-            reason,
-        }) => {
-            let reason = status_reason(reason.as_ref(), "operator.retry");
-            let done = check(
-                store,
-                Some(*job_id),
-                store.retry(*job_id, *expected_version, reason, actor).await,
-            )
-            .await?;
+        Action::Cancel(versioned) | Action::Retry(versioned) => {
+            let Versioned {
+                job_id,
+                expected_version,
+                reason,
+            } = versioned.clone();
+            let result = if matches!(command.action, Action::Cancel(_)) {
+                store.cancel(job_id, expected_version, reason, actor).await
+            } else {
+                store.retry(job_id, expected_version, reason, actor).await
+            };
+            let done = check(store, Some(job_id), result).await?;
             printer.report(
                 &output::transitioned_json(&done),
                 &output::transitioned_text(&done),
@@ -264,36 +245,25 @@ async fn act(
     }
 }
 
-/// `transition`: reads the record files, then asks the store for the one transaction.
+/// `transition`: reads the record files into the request, then asks the store for the one
+/// transaction (the change set is committed by the transition into `completed` or
+/// `completed_with_issues`, in the same transaction).
 async fn transition(
     store: &JobStore,
     transition: &Transition,
-    actor: handshake_job_model::FlightRecorderActor,
 ) -> Result<handshake_job_store::Transitioned, Failure> {
-    let job_id = transition.job_id;
-    let inputs = match files::TransitionFiles::read(transition, job_id) {
-        Ok(inputs) => inputs,
-        Err(failure) => return Err(with_state(store, failure).await),
-    };
-    let default_reason = format!("operator.{}", transition.to);
-    let reason = status_reason(transition.reason.as_ref(), &default_reason);
-    let result = store::transition(store, transition, reason, actor, inputs).await;
-    check(store, Some(job_id), result).await
+    let mut request = transition.request.clone();
+    let job_id = request.job_id;
+    if let Err(failure) = files::read_records(&transition.files, &mut request) {
+        return Err(with_state(store, failure).await);
+    }
+    check(store, Some(job_id), store.transition(request).await).await
 }
 
 /// A `JobNotFound` refusal when the job does not exist (history and events of an unknown job
 /// would otherwise print an empty list).
 async fn exists(store: &JobStore, job_id: JobId) -> Result<(), Failure> {
     check(store, Some(job_id), store.get(job_id).await.map(drop)).await
-}
-
-fn status_reason(code: Option<&ReasonCode>, default: &str) -> StatusReason {
-    StatusReason {
-        code: code.cloned().unwrap_or_else(|| {
-            ReasonCode::new(default).expect("default reason codes are snake_case segments")
-        }),
-        detail: None,
-    }
 }
 
 /// The failure for a store error: a refusal (with the job's state after the call) when the

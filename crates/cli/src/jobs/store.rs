@@ -1,17 +1,14 @@
 //! The calls `handshake jobs` makes on `handshake-job-store`, in one place: opening a store
-//! from `--db`, the capability policy, paging, recovery, transitions and the outbox relay.
+//! from `--db`, the capability policy, paging, recovery and the outbox relay.
 
 use std::collections::BTreeMap;
 
-use handshake_job_model::{FlightRecorderActor, StatusReason};
+use handshake_job_model::FlightRecorderActor;
 use handshake_job_store::{
-    Change, Dialect, JobFilter, JobRecord, JobStore, ProfilePolicy, Recoverable, StoreError,
-    TransitionRequest, Transitioned,
+    Dialect, JobFilter, JobRecord, JobStore, ProfilePolicy, Recoverable, StoreError,
 };
 
 use super::Failure;
-use super::args::Transition;
-use super::files::TransitionFiles;
 use super::output::Printer;
 
 /// Jobs per page when `list` walks every page.
@@ -74,36 +71,6 @@ pub async fn recover(
     actor: FlightRecorderActor,
 ) -> Result<Vec<Recoverable>, StoreError> {
     store.recover(actor).await
-}
-
-/// One transition, carrying the records of its files (the change set is committed by the
-/// transition into `completed`/`completed_with_issues`, in the same transaction).
-pub async fn transition(
-    store: &JobStore,
-    transition: &Transition,
-    reason: StatusReason,
-    actor: FlightRecorderActor,
-    files: TransitionFiles,
-) -> Result<Transitioned, StoreError> {
-    let mut request = TransitionRequest::new(
-        transition.job_id,
-        transition.expected_version,
-        transition.to,
-        reason,
-        actor,
-    );
-    request.changes = files
-        .changes
-        .into_iter()
-        .map(|change| Change {
-            entity: change.entity,
-            layer: change.layer,
-        })
-        .collect();
-    request.validation_result = files.validation;
-    request.warnings = files.warnings;
-    request.error_summary = files.error;
-    store.transition(request).await
 }
 
 /// Prints undelivered events as JSON lines, batch by batch, and acknowledges each batch only

@@ -6,15 +6,18 @@
 //! test and dropped after); unset, the Postgres half is skipped with a loud line, except in CI
 //! (`CI` set), where that fails.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod support;
 
 use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use common::*;
 use support::*;
 
 // ----- tests ------------------------------------------------------------------------------------
@@ -193,20 +196,25 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         let id = store.create(&job);
 
         // The lifecycle table (§2.6.6.3.1): nothing is written, the job stays queued.
-        let refusal = store.refused(&transition(&id, "completed", "1", &[]), "HSK-JOB-2001");
-        assert_eq!(refusal["state"], json!("queued"));
+        let refusal = store.refused(
+            &transition(&id, "completed", "1", &[]),
+            "HSK-JOB-2001",
+            json!("queued"),
+        );
         assert_eq!(refusal["version"], json!(1));
         assert_eq!(refusal["job_id"], json!(id));
 
         // Optimistic concurrency.
-        let refusal = store.refused(&transition(&id, "running", "7", &[]), "HSK-JOB-2004");
-        assert_eq!(refusal["state"], json!("queued"));
+        store.refused(
+            &transition(&id, "running", "7", &[]),
+            "HSK-JOB-2004",
+            json!("queued"),
+        );
 
         // An unknown job: its state after the call is null.
         let unknown = Uuid::now_v7().to_string();
         for subcommand in ["get", "history", "events"] {
-            let refusal = store.refused(&["jobs", subcommand, &unknown], "HSK-JOB-2005");
-            assert_eq!(refusal["state"], Value::Null, "{subcommand}");
+            store.refused(&["jobs", subcommand, &unknown], "HSK-JOB-2005", Value::Null);
         }
 
         // A rule the store checks on the record it would write: failed needs an error_summary
@@ -215,49 +223,32 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         let refusal = store.refused(
             &transition(&id, "failed", &version.to_string(), &[]),
             "HSK-RULE-0110",
+            json!("running"),
         );
-        assert_eq!(refusal["state"], json!("running"));
         assert_eq!(refusal["version"], json!(version));
         assert_eq!(refusal["violations"][0]["code"], json!("HSK-RULE-0110"));
 
         // Not retryable (§2.6.6.4): failed with retryable false, then retry.
         let error = store.file("error.json", &error_summary(false));
         let version = store.step(&id, version, "failed", &["--error", &error]);
-        let refusal = store.refused(
-            &[
-                "jobs",
-                "retry",
-                &id,
-                "--expected-version",
-                &version.to_string(),
-            ],
+        store.refused(
+            &versioned("retry", &id, &version.to_string()),
             "HSK-JOB-2006",
+            json!("failed"),
         );
-        assert_eq!(refusal["state"], json!("failed"));
 
         // Poisoned jobs are never retried; terminal jobs never change.
         let version = store.step(&id, version, "poisoned", &["--error", &error]);
         store.refused(
-            &[
-                "jobs",
-                "retry",
-                &id,
-                "--expected-version",
-                &version.to_string(),
-            ],
+            &versioned("retry", &id, &version.to_string()),
             "HSK-JOB-2003",
+            json!("poisoned"),
         );
-        let refusal = store.refused(
-            &[
-                "jobs",
-                "cancel",
-                &id,
-                "--expected-version",
-                &version.to_string(),
-            ],
+        store.refused(
+            &versioned("cancel", &id, &version.to_string()),
             "HSK-JOB-2002",
+            json!("poisoned"),
         );
-        assert_eq!(refusal["state"], json!("poisoned"));
 
         // A change set belongs to the completion (§2.6.6.3.3), not to any other transition.
         let fresh = store.create(&job_json());
@@ -265,11 +256,11 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
             "early.json",
             &json!([{ "entity": doc_of(&job), "layer": "derived" }]),
         );
-        let refusal = store.refused(
+        store.refused(
             &transition(&fresh, "running", "1", &["--changes", &changes]),
             "HSK-JOB-3007",
+            json!("queued"),
         );
-        assert_eq!(refusal["state"], json!("queued"));
 
         // runtime_config.max_attempts bounds the attempts (§2.6.6.4): one attempt, then no retry.
         let mut once = job_json();
@@ -278,17 +269,11 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         let version = store.step(&once, 1, "running", &[]);
         let retryable = store.file("retryable.json", &error_summary(true));
         let version = store.step(&once, version, "failed", &["--error", &retryable]);
-        let refusal = store.refused(
-            &[
-                "jobs",
-                "retry",
-                &once,
-                "--expected-version",
-                &version.to_string(),
-            ],
+        store.refused(
+            &versioned("retry", &once, &version.to_string()),
             "HSK-JOB-2007",
+            json!("failed"),
         );
-        assert_eq!(refusal["state"], json!("failed"));
 
         // A change outside entity_refs (§2.6.6.2.3): the completion is the commit, so the
         // refusal is recorded and the same transaction fails the job.
@@ -307,8 +292,8 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
                 &["--changes", &outside, "--validation", &validation],
             ),
             "HSK-JOB-3003",
+            json!("failed"),
         );
-        assert_eq!(refusal["state"], json!("failed"));
         assert_eq!(refusal["version"], json!(version + 1));
         let got = store.ok(&["jobs", "get", &other_id]);
         assert_eq!(got["job"]["state"], json!("failed"));
@@ -325,8 +310,7 @@ fn record_files_are_checked_before_the_store_is_asked() {
         "op": "move_block", "block_id": "blk-1", "after": "blk-2"
     }]);
     let file = store.file("analysis.json", &job);
-    let refusal = store.refused(&["jobs", "create", &file], "HSK-RULE-0101");
-    assert_eq!(refusal["state"], Value::Null, "nothing was created");
+    let refusal = store.refused(&["jobs", "create", &file], "HSK-RULE-0101", Value::Null);
     assert!(
         refusal["violations"]
             .as_array()
@@ -339,7 +323,11 @@ fn record_files_are_checked_before_the_store_is_asked() {
 
     // Not JSON, and a member serde refuses: HSK-JOB-1001 at its pointer.
     std::fs::write(store.dir.path().join("broken.json"), "{ not json").expect("write");
-    store.refused(&["jobs", "create", "broken.json"], "HSK-JOB-1001");
+    store.refused(
+        &["jobs", "create", "broken.json"],
+        "HSK-JOB-1001",
+        Value::Null,
+    );
     let id = store.create(&job_json());
     let bad_layer = store.file(
         "bad-layer.json",
@@ -348,6 +336,7 @@ fn record_files_are_checked_before_the_store_is_asked() {
     let refusal = store.refused(
         &transition(&id, "running", "1", &["--changes", &bad_layer]),
         "HSK-JOB-1001",
+        json!("queued"),
     );
     assert_eq!(refusal["violations"][0]["path"], json!("/0/layer"));
     assert_eq!(refusal["state"], json!("queued"), "the job is untouched");
@@ -358,6 +347,7 @@ fn record_files_are_checked_before_the_store_is_asked() {
     let refusal = store.refused(
         &transition(&id, "running", "1", &["--validation", &bad_validation]),
         "HSK-JOB-1001",
+        json!("queued"),
     );
     assert_eq!(refusal["violations"][0]["path"], json!("/verdict"));
 }
@@ -377,8 +367,8 @@ fn capability_policy_is_the_jobs_own_profile_or_the_policy_file() {
         let refusal = store.refused(
             &["jobs", "create", &file, "--policy", &policy],
             "HSK-JOB-3005",
+            json!("failed"),
         );
-        assert_eq!(refusal["state"], json!("failed"));
         assert_eq!(refusal["version"], json!(1));
         assert_eq!(refusal["job_id"], job["job_id"]);
 
@@ -504,21 +494,11 @@ fn completed_with_issues_carries_warnings_and_awaiting_user_a_validators_request
 fn create_reads_the_job_from_stdin() {
     let store = sqlite_store();
     let job = job_json();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_handshake"))
-        .args(["jobs", "create", "-", "--json", "--db", &store.url])
-        .current_dir(store.dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the handshake binary starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(job.to_string().as_bytes())
-        .expect("feed the job");
-    let output = child.wait_with_output().expect("the handshake binary ends");
+    let output = handshake_at(
+        store.dir.path(),
+        &["jobs", "create", "-", "--json", "--db", &store.url],
+        Some(&job.to_string()),
+    );
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         one_object(&output),
@@ -652,20 +632,6 @@ fn usage_errors_and_unusable_inputs_exit_2() {
 }
 
 // ----- a closed output pipe ---------------------------------------------------------------------
-
-/// Runs `handshake` with stdout a pipe whose reading end is already closed (as after `| head`).
-fn with_closed_stdout(dir: &Path, arguments: &[&str]) -> Output {
-    let (reader, writer) = std::io::pipe().expect("pipe");
-    drop(reader);
-    Command::new(env!("CARGO_BIN_EXE_handshake"))
-        .args(arguments)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .output()
-        .expect("the handshake binary runs")
-}
 
 #[test]
 fn a_closed_output_pipe_ends_jobs_quietly_and_the_relay_acknowledges_nothing() {

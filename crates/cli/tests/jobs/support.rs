@@ -1,40 +1,20 @@
 //! Helpers of the `handshake jobs` tests: running the binary, a store under test (an SQLite
 //! file or a fresh PostgreSQL database) and valid records.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 
+use crate::common::{code, handshake_at, stderr, stdout};
+
+use handshake_test_support::{ScratchDatabase, doc_rewrite_json, validation_json};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 // ----- running the binary -----------------------------------------------------------------------
 
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// Runs `handshake` with `arguments` in `dir`, stdin empty.
 pub fn handshake_in(dir: &Path, arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_handshake"))
-        .args(arguments)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("the handshake binary runs")
-}
-
-pub fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited, not killed")
-}
-
-pub fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-pub fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+    handshake_at(dir, arguments, None)
 }
 
 /// The one JSON object `--json` prints, on one line.
@@ -96,8 +76,9 @@ impl Store {
         one_object(&output)
     }
 
-    /// Runs with `--json`, expects a refusal (exit 1) with `code`, returns the object.
-    pub fn refused(&self, arguments: &[&str], expected_code: &str) -> Value {
+    /// Runs with `--json`, expects a refusal (exit 1) with `code` that names the job's state
+    /// after the call, `state_after` (`null` when the job does not exist); returns the object.
+    pub fn refused(&self, arguments: &[&str], expected_code: &str, state_after: Value) -> Value {
         let refusal = self.json_with_exit(arguments, 1);
         assert_eq!(refusal["refused"], json!(true), "{refusal}");
         assert_eq!(refusal["code"], json!(expected_code), "{refusal}");
@@ -105,9 +86,10 @@ impl Store {
             refusal["message"].as_str().is_some_and(|m| !m.is_empty()),
             "{refusal}"
         );
-        assert!(
-            refusal.get("state").is_some(),
-            "state is always present: {refusal}"
+        assert_eq!(
+            refusal.get("state"),
+            Some(&state_after),
+            "the state after the call is always present: {refusal}"
         );
         refusal
     }
@@ -171,6 +153,11 @@ pub fn transition<'a>(
     arguments
 }
 
+/// The arguments of `jobs VERB JOB_ID --expected-version VERSION` (`cancel`, `retry`).
+pub fn versioned<'a>(verb: &'a str, job_id: &'a str, version: &'a str) -> Vec<&'a str> {
+    vec!["jobs", verb, job_id, "--expected-version", version]
+}
+
 pub fn sqlite_store() -> Store {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite:{}", dir.path().join("jobs.db").display());
@@ -178,23 +165,6 @@ pub fn sqlite_store() -> Store {
 }
 
 // ----- PostgreSQL: a fresh database per test ----------------------------------------------------
-
-/// The Postgres server URL, or `None` (after a loud line) when unset outside CI; unset in CI
-/// fails, as in `crates/job-store/tests/common/mod.rs`.
-pub fn postgres_url() -> Option<String> {
-    match std::env::var("HANDSHAKE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            if std::env::var_os("CI").is_some() {
-                panic!("HANDSHAKE_TEST_POSTGRES_URL is unset in CI: the Postgres tests must run");
-            }
-            eprintln!(
-                "!!!! skipped: HANDSHAKE_TEST_POSTGRES_URL unset (Postgres half of this test not run) !!!!"
-            );
-            None
-        }
-    }
-}
 
 pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
@@ -204,54 +174,29 @@ pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
         .block_on(future)
 }
 
-pub async fn admin_execute(admin_url: &str, statement: String) {
-    use sqlx::Connection as _;
-    let mut admin = sqlx::PgConnection::connect(admin_url)
-        .await
-        .expect("connect to the Postgres test server");
-    sqlx::query(sqlx::AssertSqlSafe(statement))
-        .execute(&mut admin)
-        .await
-        .expect("admin statement");
-    admin.close().await.ok();
-}
-
-/// A fresh database on the test server, dropped when this is dropped.
+/// A fresh database on the test server (see `handshake_test_support::postgres_url`: unset, the
+/// Postgres half is skipped loudly, and in CI it fails), dropped when this is dropped.
 pub struct PgDb {
-    admin_url: String,
-    name: String,
+    database: ScratchDatabase,
     pub store: Store,
 }
 
 impl PgDb {
     pub fn create() -> Option<PgDb> {
-        let admin_url = postgres_url()?;
-        let name = format!("hs_cli_{}", Uuid::now_v7().simple());
-        block_on(admin_execute(&admin_url, format!("CREATE DATABASE {name}")));
-        // postgres://user@host:port/db?params → same server, database `name`.
-        let (path, query) = admin_url
-            .split_once('?')
-            .map_or((admin_url.as_str(), String::new()), |(p, q)| {
-                (p, format!("?{q}"))
-            });
-        let base = path.rsplit_once('/').map_or(path, |(base, _)| base);
+        let database = block_on(ScratchDatabase::create("hs_cli"))?;
         Some(PgDb {
             store: Store {
-                url: format!("{base}/{name}{query}"),
+                url: database.url.clone(),
                 dir: tempfile::tempdir().expect("temp dir"),
             },
-            admin_url,
-            name,
+            database,
         })
     }
 }
 
 impl Drop for PgDb {
     fn drop(&mut self) {
-        block_on(admin_execute(
-            &self.admin_url,
-            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        ));
+        block_on(self.database.drop_database());
     }
 }
 
@@ -265,37 +210,15 @@ pub fn on_each_backend(test: impl Fn(&Store)) {
 
 // ----- records ----------------------------------------------------------------------------------
 
-/// A valid `doc_rewrite` job (apply_scoped, one document inside its workspace scope, the
-/// docs_sheets inputs §2.6.6.6.4 requires) with fresh ids.
+/// A valid `doc_rewrite` job (the shared fixture: apply_scoped, one document, the docs_sheets
+/// inputs §2.6.6.6.4 requires) with fresh ids, its document inside its workspace scope, under
+/// the capability profile the `--policy` files of these tests name.
 pub fn job_json() -> Value {
     let doc = Uuid::now_v7();
-    json!({
-        "job_id": Uuid::now_v7(),
-        "job_kind": "doc_rewrite",
-        "protocol_id": "docs_sheets_ai_v0.5",
-        "task_schema_version": "1.0.0",
-        "profile_id": "docs_sheets_ai_v0.5",
-        "capability_profile_id": "docs_editor",
-        "access_mode": "apply_scoped",
-        "safety_mode": "normal",
-        "workspace_scope": { "workspace_id": Uuid::now_v7(), "document_ids": [doc] },
-        "entity_refs": [{ "artefact_type": "doc", "artefact_id": doc }],
-        "planned_operations": [],
-        "execution_mode": "single_step",
-        "runtime_id": "local.ollama",
-        "planner_model_id": "llama3.1:8b-instruct",
-        "executor_model_id": "llama3.1:8b-instruct",
-        "state": "queued",
-        "status_reason": { "code": "job.created" },
-        "created_at": "2026-12-05T09:00:00Z",
-        "updated_at": "2026-12-05T09:00:00Z",
-        "metrics": {
-            "duration_ms": 0, "tokens_planner": 0, "tokens_executor": 0,
-            "entities_read_count": 0, "entities_written_count": 0, "validators_run_count": 0
-        },
-        "flight_recorder_span_id": "4bf92f3577b34da6a3ce929d0e0e4736",
-        "job_inputs": { "profile": "docs_sheets", "doc_id": doc, "layer_scope": "document" }
-    })
+    let mut job = doc_rewrite_json(doc);
+    job["capability_profile_id"] = json!("docs_editor");
+    job["workspace_scope"]["document_ids"] = json!([doc]);
+    job
 }
 
 pub fn doc_of(job: &Value) -> Value {
@@ -303,12 +226,7 @@ pub fn doc_of(job: &Value) -> Value {
 }
 
 pub fn passing_validation() -> Value {
-    json!({
-        "verdict": "passed",
-        "validators": [
-            { "validator_id": "scope", "phase": "awaiting_validation", "verdict": "passed" }
-        ]
-    })
+    validation_json("passed", &[("scope", "passed")])
 }
 
 pub fn error_summary(retryable: bool) -> Value {

@@ -2,14 +2,13 @@
 
 use handshake_job_model::generated::registry::tables;
 use handshake_job_model::{
-    AiJob, FlightRecorderActor, JobState, JobStateTransition, ModelError, Timestamp,
-    ValidationPhase,
+    AiJob, FlightRecorderActor, JobState, ModelError, Timestamp, ValidationPhase,
 };
 use serde_json::{Value, json};
 
 use super::{
-    JobRecord, JobStore, REASON_CAPABILITY_DENIED, encode, error_summary, is_foreign_key_violation,
-    is_unique_violation, status, validated,
+    JobRecord, JobStore, REASON_CAPABILITY_DENIED, encode, error_summary, history_row,
+    is_foreign_key_violation, is_unique_violation, status, validated,
 };
 use crate::error::StoreError;
 use crate::events::{event, event_types};
@@ -104,8 +103,8 @@ impl JobStore {
             "sequence": 1,
             "job_kind": job.job_kind,
         });
-        let created = event(&job, event_types::CREATED, actor, now, None, payload);
-        let event_id = created.event_id;
+        let created = event(&job, event_types::CREATED, actor, now, payload);
+        let history = history_row(&job, 1, None, None, &created);
         let inputs = json!({
             "workspace_scope": job.workspace_scope,
             "entity_refs": job.entity_refs,
@@ -119,27 +118,16 @@ impl JobStore {
             event_types::INPUTS_RECORDED,
             actor,
             now,
-            None,
             inputs,
         ));
         self.write_events(&mut tx, job.job_id, &events).await?;
-        let history = JobStateTransition {
-            job_id: job.job_id,
-            sequence: 1,
-            from_state: None,
-            to_state: job.state,
-            reason: job.status_reason.code.clone(),
-            reason_detail: job.status_reason.detail.clone(),
-            actor,
-            workflow_run_id: None,
-            event_id,
-            occurred_at: now,
-        };
-        let history_args = self
-            .schema
-            .table(tables::AI_JOB_STATE_HISTORY)
-            .args(&encode(&history)?)?;
-        tx.defer(&self.sql.insert_history, history_args).await?;
+        self.defer_insert(
+            &mut tx,
+            tables::AI_JOB_STATE_HISTORY,
+            &self.sql.insert_history,
+            &history,
+        )
+        .await?;
         tx.commit().await?;
         match enforced.denial {
             Some(error) => Err(StoreError::Refused {

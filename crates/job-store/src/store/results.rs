@@ -4,10 +4,10 @@
 //! metrics, errors), and leaves the version unchanged.
 
 use handshake_job_model::{
-    AiJob, AiJobModelCall, FlightRecorderActor, JobId, JobMetrics, JobOutputs, ModelError,
-    Timestamp, Validate, ValidationPhase, ValidationResult,
+    AiJob, AiJobModelCall, FlightRecorderActor, FlightRecorderEvent, JobId, JobMetrics, JobOutputs,
+    ModelError, Timestamp, Validate, ValidationPhase, ValidationResult,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{JobRecord, JobStore, append_decisions, decision_event, validated};
 use crate::capability::PolicyDecision;
@@ -24,13 +24,13 @@ enum WhenTerminal {
 
 impl JobStore {
     /// Locks the job, applies `change` to it, validates the result and writes the row with
-    /// `events_of(job)`; nothing is written when a check refuses.
+    /// `event_of(job)`; nothing is written when a check refuses.
     async fn record(
         &self,
         job_id: JobId,
         terminal: WhenTerminal,
         change: impl FnOnce(&mut AiJob),
-        events_of: impl FnOnce(&AiJob, Timestamp) -> Vec<handshake_job_model::FlightRecorderEvent>,
+        event_of: impl FnOnce(&AiJob, Timestamp) -> FlightRecorderEvent,
     ) -> Result<JobRecord, StoreError> {
         let mut tx: Tx = self.pool.begin().await?;
         let before = self.lock(&mut tx, job_id).await?;
@@ -44,9 +44,9 @@ impl JobStore {
         change(&mut next);
         validated(&next)?;
         let now = Timestamp::now();
-        let events = events_of(&next, now);
+        let recorded = event_of(&next, now);
         self.update_job(&mut tx, &before, &next).await?;
-        self.write_events(&mut tx, job_id, &events).await?;
+        self.write_events(&mut tx, job_id, &[recorded]).await?;
         tx.commit().await?;
         Ok(JobRecord {
             job: next,
@@ -66,17 +66,11 @@ impl JobStore {
             job_id,
             WhenTerminal::Allowed,
             |job| job.metrics = metrics.clone(),
-            |job, now| {
-                let payload = json!({ "metrics": metrics });
-                vec![event(
-                    job,
-                    event_types::METRICS_RECORDED,
-                    actor,
-                    now,
-                    None,
-                    payload,
-                )]
-            },
+            recorded(
+                event_types::METRICS_RECORDED,
+                actor,
+                json!({ "metrics": metrics }),
+            ),
         )
         .await
     }
@@ -102,17 +96,11 @@ impl JobStore {
             job_id,
             WhenTerminal::Refused,
             |job| job.job_outputs = Some(outputs.clone()),
-            |job, now| {
-                let payload = json!({ "job_outputs": outputs });
-                vec![event(
-                    job,
-                    event_types::OUTPUTS_RECORDED,
-                    actor,
-                    now,
-                    None,
-                    payload,
-                )]
-            },
+            recorded(
+                event_types::OUTPUTS_RECORDED,
+                actor,
+                json!({ "job_outputs": outputs }),
+            ),
         )
         .await
     }
@@ -129,21 +117,15 @@ impl JobStore {
             job_id,
             WhenTerminal::Refused,
             |job| job.validation_result = Some(result.clone()),
-            |job, now| {
-                let payload = json!({
+            recorded(
+                event_types::VALIDATION_RECORDED,
+                actor,
+                json!({
                     "verdict": result.verdict,
                     "validators": result.validators.len(),
                     "outcomes": result.validators,
-                });
-                vec![event(
-                    job,
-                    event_types::VALIDATION_RECORDED,
-                    actor,
-                    now,
-                    None,
-                    payload,
-                )]
-            },
+                }),
+            ),
         )
         .await
     }
@@ -169,7 +151,7 @@ impl JobStore {
                     now,
                 );
             },
-            |job, now| vec![decision_event(job, point, decision, actor, now)],
+            |job, now| decision_event(job, point, decision, actor, now),
         )
         .await
     }
@@ -193,18 +175,18 @@ impl JobStore {
             job_id,
             WhenTerminal::Refused,
             |_| {},
-            |job, now| {
-                vec![event(
-                    job,
-                    event_types::MODEL_CALL,
-                    actor,
-                    now,
-                    None,
-                    payload,
-                )]
-            },
+            recorded(event_types::MODEL_CALL, actor, payload),
         )
         .await
         .map(|_| ())
     }
+}
+
+/// The event of a recording: `event_type` about the job as recorded, with `payload`.
+fn recorded(
+    event_type: &'static str,
+    actor: FlightRecorderActor,
+    payload: Value,
+) -> impl FnOnce(&AiJob, Timestamp) -> FlightRecorderEvent {
+    move |job, now| event(job, event_type, actor, now, payload)
 }

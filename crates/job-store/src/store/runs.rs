@@ -18,12 +18,11 @@ use serde_json::{Value, json};
 
 use super::transition::{Step, Transitioned, is_open};
 use super::{
-    JobStore, REASON_CLAIMED, Recoverable, encode, json_text, parse, reason_code, uuid_arg,
-    validated,
+    JobStore, REASON_CLAIMED, Recoverable, json_text, parse, reason_code, uuid_arg, validated,
 };
 use crate::TransitionRequest;
 use crate::error::StoreError;
-use crate::events::{event, event_types};
+use crate::events::event_types;
 use crate::sql::{Arg, Tx};
 
 impl JobStore {
@@ -125,11 +124,8 @@ impl JobStore {
             started_at: now,
             finished_at: None,
         };
-        let args = self
-            .schema
-            .table(tables::AI_JOB_WORKFLOW_RUNS)
-            .args(&encode(&run)?)?;
-        tx.defer(&self.sql.insert_run, args).await?;
+        self.defer_insert(tx, tables::AI_JOB_WORKFLOW_RUNS, &self.sql.insert_run, &run)
+            .await?;
         Ok(run)
     }
 
@@ -218,16 +214,15 @@ impl JobStore {
             "attempt": run.attempt,
             "workflow_definition_id": run.workflow_definition_id,
         });
-        let started = event(
+        self.commit_with_event(
+            tx,
             job,
             event_types::WORKFLOW_RUN_STARTED,
             actor,
             now,
-            None,
             payload,
-        );
-        self.write_events(&mut tx, job_id, &[started]).await?;
-        tx.commit().await?;
+        )
+        .await?;
         Ok(run)
     }
 
@@ -286,16 +281,15 @@ impl JobStore {
             "attempt": run.attempt,
             "checkpoint_hash": hash.to_hex(),
         });
-        let checkpointed = event(
+        self.commit_with_event(
+            tx,
             &record.job,
             event_types::CHECKPOINTED,
             actor,
             now,
-            None,
             payload,
-        );
-        self.write_events(&mut tx, job_id, &[checkpointed]).await?;
-        tx.commit().await?;
+        )
+        .await?;
         Ok(run)
     }
 
@@ -336,16 +330,15 @@ impl JobStore {
                 "attempt": open.attempt,
                 "checkpointed": open.checkpoint.is_some(),
             });
-            let interrupted = event(
+            self.commit_with_event(
+                tx,
                 &record.job,
                 event_types::RUN_INTERRUPTED,
                 actor,
                 now,
-                None,
                 payload,
-            );
-            self.write_events(&mut tx, job_id, &[interrupted]).await?;
-            tx.commit().await?;
+            )
+            .await?;
         }
         self.recoverable_jobs().await
     }

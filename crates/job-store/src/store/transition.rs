@@ -3,15 +3,15 @@
 use handshake_job_model::generated::registry::tables;
 use handshake_job_model::{
     AiJob, EntityProvenance, ErrorSummary, FlightRecorderActor, FlightRecorderEvent, JobId,
-    JobState, JobStateTransition, ModelError, StatusReason, Timestamp, ValidationPhase,
-    ValidationResult, Warning, WorkflowRun, WorkflowRunId, WorkflowRunStatus,
+    JobState, ModelError, StatusReason, Timestamp, ValidationPhase, ValidationResult, Warning,
+    WorkflowRun, WorkflowRunId, WorkflowRunStatus,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    JobRecord, JobStore, REASON_CAPABILITY_DENIED, REASON_COMMIT_REFUSED, encode, error_summary,
-    status, uuid_arg, validated,
+    JobRecord, JobStore, REASON_CAPABILITY_DENIED, REASON_COMMIT_REFUSED, error_summary,
+    history_row, status, uuid_arg, validated,
 };
 use crate::checks::{Change, check_changes};
 use crate::error::StoreError;
@@ -313,7 +313,6 @@ impl JobStore {
                 .await?
                 .map(|r| r.workflow_run_id),
         };
-        let table = self.schema.table(tables::AI_ENTITY_PROVENANCE);
         let mut provenance = Vec::with_capacity(request.changes.len());
         for change in &request.changes {
             let row = EntityProvenance {
@@ -329,8 +328,13 @@ impl JobStore {
                 executor_model_id: next.executor_model_id.clone(),
                 committed_at: now,
             };
-            tx.defer(&self.sql.insert_provenance, table.args(&encode(&row)?)?)
-                .await?;
+            self.defer_insert(
+                tx,
+                tables::AI_ENTITY_PROVENANCE,
+                &self.sql.insert_provenance,
+                &row,
+            )
+            .await?;
             provenance.push(row);
         }
         if !provenance.is_empty() {
@@ -347,7 +351,6 @@ impl JobStore {
                 event_types::CHANGES_COMMITTED,
                 request.actor,
                 now,
-                None,
                 payload,
             ));
         }
@@ -527,27 +530,18 @@ impl JobStore {
         for (key, value) in extra {
             payload[key] = value;
         }
-        let changed = event(&next, event_types::STATE_CHANGED, actor, now, None, payload);
+        let changed = event(&next, event_types::STATE_CHANGED, actor, now, payload);
         let event_id = changed.event_id;
+        let history = history_row(&next, sequence, Some(from), run_id, &changed);
         events.push(changed);
         self.write_events(tx, job_id, &events).await?;
-        let history = JobStateTransition {
-            job_id,
-            sequence,
-            from_state: Some(from),
-            to_state: to,
-            reason: next.status_reason.code.clone(),
-            reason_detail: next.status_reason.detail.clone(),
-            actor,
-            workflow_run_id: run_id,
-            event_id,
-            occurred_at: now,
-        };
-        let args = self
-            .schema
-            .table(tables::AI_JOB_STATE_HISTORY)
-            .args(&encode(&history)?)?;
-        tx.defer(&self.sql.insert_history, args).await?;
+        self.defer_insert(
+            tx,
+            tables::AI_JOB_STATE_HISTORY,
+            &self.sql.insert_history,
+            &history,
+        )
+        .await?;
         // The job's row last: on Postgres the writes above go with it in one statement.
         self.update_job(tx, before, &next).await?;
         Ok(Transitioned {

@@ -2,15 +2,17 @@
 #![allow(dead_code)]
 
 use handshake_job_model::{
-    AiJob, ArtefactType, EntityProvenance, EntityRef, ErrorSummary, FlightRecorderActor, JobId,
-    JobState, JobStateTransition, StatusReason, ValidationResult, Warning, WorkflowRun,
+    AiJob, ArtefactType, EntityProvenance, EntityRef, ErrorSummary, FlightRecorderActor,
+    FlightRecorderEvent, JobId, JobState, JobStateTransition, ModelError, StatusReason,
+    ValidationPhase, Warning, WorkflowRun,
 };
 use handshake_job_store::{
     CapabilityPolicy, JobFilter, JobRecord, JobStore, NoRequirements, SqliteOptions, StoreError,
     TransitionRequest, Transitioned, reason,
 };
+use handshake_test_support::ScratchDatabase;
+pub use handshake_test_support::validation;
 use serde_json::{Value, json};
-use sqlx::Connection;
 use uuid::Uuid;
 
 pub const ACTOR: FlightRecorderActor = FlightRecorderActor::System;
@@ -21,41 +23,15 @@ pub fn sample_job() -> AiJob {
     job_with(|_| {})
 }
 
-/// The fixture's JSON, edited by `edit`, deserialised into the generated `AiJob`.
+/// The fixture's JSON (the shared `doc_rewrite` job with the DocsAiJobProfile inputs §2.6.6.6.4
+/// asks of it, and a second entity ref: one row of a sheet), edited by `edit`, deserialised into
+/// the generated `AiJob`.
 pub fn job_with(edit: impl FnOnce(&mut Value)) -> AiJob {
-    let now = handshake_job_model::Timestamp::now().to_string();
-    let doc_id = Uuid::now_v7();
-    let mut value = json!({
-        "job_id": Uuid::now_v7(),
-        "job_kind": "doc_rewrite",
-        "protocol_id": "docs_sheets_ai_v0.5",
-        "task_schema_version": "1.0.0",
-        "profile_id": "docs_sheets_ai_v0.5",
-        "capability_profile_id": "docs_editor_default",
-        "access_mode": "apply_scoped",
-        "safety_mode": "normal",
-        "workspace_scope": { "workspace_id": Uuid::now_v7() },
-        "entity_refs": [
-            { "artefact_type": "doc", "artefact_id": doc_id },
-            { "artefact_type": "sheet", "artefact_id": Uuid::now_v7(), "selector": { "kind": "row_id", "row_id": "r1" } }
-        ],
-        // §2.6.6.6.4: a doc_rewrite job carries the DocsAiJobProfile of the document it rewrites.
-        "job_inputs": { "profile": "docs_sheets", "doc_id": doc_id, "layer_scope": "document" },
-        "planned_operations": [],
-        "execution_mode": "single_step",
-        "runtime_id": "local.ollama",
-        "planner_model_id": "llama3.1:8b-instruct",
-        "executor_model_id": "llama3.1:8b-instruct",
-        "state": "queued",
-        "status_reason": { "code": "job.created" },
-        "created_at": now,
-        "updated_at": now,
-        "metrics": {
-            "duration_ms": 0, "tokens_planner": 0, "tokens_executor": 0,
-            "entities_read_count": 0, "entities_written_count": 0, "validators_run_count": 0
-        },
-        "flight_recorder_span_id": "4bf92f3577b34da6a3ce929d0e0e4736"
-    });
+    let mut value = handshake_test_support::doc_rewrite_json(Uuid::now_v7());
+    value["entity_refs"]
+        .as_array_mut()
+        .expect("entity_refs")
+        .push(json!({ "artefact_type": "sheet", "artefact_id": Uuid::now_v7(), "selector": { "kind": "row_id", "row_id": "r1" } }));
     edit(&mut value);
     serde_json::from_value(value).expect("the fixture is a valid AiJob")
 }
@@ -79,15 +55,6 @@ pub fn job_of_kind(kind: &str) -> AiJob {
 pub fn rule_codes(job: &AiJob) -> Vec<&'static str> {
     use handshake_job_model::Validate;
     job.validate().iter().map(|v| v.code).collect()
-}
-
-/// A validation result with one validator outcome of `verdict`.
-pub fn validation(verdict: &str) -> ValidationResult {
-    serde_json::from_value(json!({
-        "verdict": verdict,
-        "validators": [{ "validator_id": "scope", "phase": "awaiting_validation", "verdict": verdict }]
-    }))
-    .expect("a valid ValidationResult")
 }
 
 /// An error summary with `code`, retryable or not.
@@ -154,6 +121,55 @@ pub async fn awaiting_validation(store: &JobStore, job: AiJob) -> (AiJob, u64) {
     let path = [JobState::Running, JobState::AwaitingValidation];
     let version = walk(store, job.job_id, 1, &path).await;
     (job, version)
+}
+
+/// Asserts that `result` is a refusal with the stable `code`; returns the error.
+pub fn refused_with<T: std::fmt::Debug>(result: Result<T, StoreError>, code: &str) -> StoreError {
+    match result {
+        Err(error) => {
+            assert_eq!(error.code(), Some(code), "{error}");
+            error
+        }
+        Ok(value) => panic!("expected a refusal with {code}, got {value:?}"),
+    }
+}
+
+/// Asserts that `error` is a capability denial at `point` (HSK-JOB-3005) that failed the job.
+pub fn assert_denied_at(error: &StoreError, point: ValidationPhase) {
+    assert!(
+        matches!(
+            error,
+            StoreError::Refused {
+                state: JobState::Failed,
+                error: ModelError::CapabilityDenied { enforcement_point, .. },
+                ..
+            } if *enforcement_point == point
+        ),
+        "{error}"
+    );
+    assert_eq!(error.code(), Some("HSK-JOB-3005"));
+}
+
+/// Asserts that the stored job `id` failed for the reason `reason`, with the error `code` as its
+/// error summary; returns it.
+pub async fn assert_failed_for(store: &JobStore, id: JobId, reason: &str, code: &str) -> JobRecord {
+    let stored = store.get(id).await.expect("the failed job is stored");
+    assert_eq!(stored.job.state, JobState::Failed);
+    assert_eq!(stored.job.status_reason.code.as_str(), reason);
+    assert_eq!(
+        stored.job.error_summary.as_ref().map(|e| e.code.as_str()),
+        Some(code)
+    );
+    stored
+}
+
+/// The payload of the first event of `event_type` among `events`.
+pub fn payload_of<'a>(events: &'a [FlightRecorderEvent], event_type: &str) -> &'a Value {
+    events
+        .iter()
+        .find(|e| e.r#type == event_type)
+        .and_then(|e| e.payload.as_ref())
+        .unwrap_or_else(|| panic!("an {event_type} event with a payload"))
 }
 
 /// Every job in the store (one unbounded page, unfiltered).
@@ -230,57 +246,24 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-/// The Postgres URL, or `None` (after a loud line) when unset outside CI; unset in CI fails.
-pub fn postgres_url() -> Option<String> {
-    match std::env::var("HANDSHAKE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            if std::env::var_os("CI").is_some() {
-                panic!("HANDSHAKE_TEST_POSTGRES_URL is unset in CI: the Postgres tests must run");
-            }
-            eprintln!(
-                "!!!! skipped: HANDSHAKE_TEST_POSTGRES_URL unset (Postgres half of this test not run) !!!!"
-            );
-            None
-        }
-    }
-}
-
 /// A fresh Postgres database for one test; dropped by [`PgDb::finish`].
-pub struct PgDb {
-    pub url: String,
-    admin_url: String,
-    name: String,
+pub struct PgDb(ScratchDatabase);
+
+impl std::ops::Deref for PgDb {
+    type Target = ScratchDatabase;
+
+    fn deref(&self) -> &ScratchDatabase {
+        &self.0
+    }
 }
 
 impl PgDb {
     pub async fn create() -> Option<PgDb> {
-        let admin_url = postgres_url()?;
-        let name = format!("hs_job_store_{}", Uuid::now_v7().simple());
-        let mut admin = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .expect("connect to the Postgres test server");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .expect("create test database");
-        admin.close().await.ok();
-        // postgres://user@host:port/db?params → same server, database `name`.
-        let (path, query) = admin_url
-            .split_once('?')
-            .map_or((admin_url.as_str(), String::new()), |(p, q)| {
-                (p, format!("?{q}"))
-            });
-        let base = path.rsplit_once('/').map_or(path, |(base, _)| base);
-        Some(PgDb {
-            url: format!("{base}/{name}{query}"),
-            admin_url,
-            name,
-        })
+        ScratchDatabase::create("hs_job_store").await.map(PgDb)
     }
 
     pub async fn store(&self, max_connections: u32, policy: impl CapabilityPolicy) -> JobStore {
-        JobStore::open_postgres(&self.url, max_connections, policy)
+        JobStore::open_postgres(&self.0.url, max_connections, policy)
             .await
             .expect("open postgres store")
     }
@@ -289,14 +272,7 @@ impl PgDb {
         for store in stores {
             store.close().await;
         }
-        if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(&mut admin)
-            .await;
-        }
+        self.0.drop_database().await;
     }
 }
 
@@ -332,10 +308,19 @@ where
 
 /// Runs `check` on a fresh Postgres database only (a pool of `max_connections`, no capability
 /// requirements): for the tests of what only Postgres does concurrently. Without a server it skips
-/// loudly, and fails in CI (see [`postgres_url`]).
+/// loudly, and fails in CI (see `handshake_test_support::postgres_url`).
 pub fn on_postgres<F, Fut>(max_connections: u32, check: F)
 where
     F: FnOnce(JobStore) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    on_postgres_at(max_connections, |store, _url| check(store));
+}
+
+/// [`on_postgres`], also handing `check` the database's URL, for connections of the test's own.
+pub fn on_postgres_at<F, Fut>(max_connections: u32, check: F)
+where
+    F: FnOnce(JobStore, String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     runtime().block_on(async {
@@ -343,7 +328,7 @@ where
             return;
         };
         let store = db.store(max_connections, NoRequirements).await;
-        check(store.clone()).await;
+        check(store.clone(), db.url.clone()).await;
         db.finish(&[&store]).await;
     });
 }
