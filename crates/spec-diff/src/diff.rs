@@ -116,6 +116,32 @@ fn json(value: &Option<Value>) -> String {
         .map_or_else(|| "none".to_string(), Value::to_string)
 }
 
+/// One declaration of a list (enum values, variants, states, errors, profiles…) as the two
+/// versions of the spec hold it.
+enum Paired<'a, T> {
+    /// Only the old spec has it.
+    Removed(&'a T),
+    /// Only the new spec has it.
+    Added(&'a T),
+    /// Both have it: the old one, then the new one.
+    Kept(&'a T, &'a T),
+}
+
+/// The two versions of one list, matched by `same`: every removed item in the old order, then
+/// every item of `new` in its order, added or kept. That is the order changes are reported in
+/// (the new spec's, with removals first).
+fn paired<'a, T>(old: &'a [T], new: &'a [T], same: impl Fn(&T, &T) -> bool) -> Vec<Paired<'a, T>> {
+    let removed = old
+        .iter()
+        .filter(|o| !new.iter().any(|n| same(o, n)))
+        .map(Paired::Removed);
+    let rest = new.iter().map(|n| match old.iter().find(|o| same(o, n)) {
+        Some(o) => Paired::Kept(o, n),
+        None => Paired::Added(n),
+    });
+    removed.chain(rest).collect()
+}
+
 impl Differ {
     fn push(
         &mut self,
@@ -370,49 +396,48 @@ impl Differ {
                 }
             }
             (TypeKind::Enum(ov), TypeKind::Enum(nv)) => {
-                for v in ov {
-                    if !nv.iter().any(|x| x.name == v.name) {
-                        let subject = format!("{name}.{}", v.name);
-                        let declared = self
-                            .evolution
-                            .removed_values_of(name)
-                            .find(|r| r.value == v.name)
-                            .cloned();
-                        match declared {
-                            Some(r) => self.at_new(
-                                if r.read_alias {
-                                    c::ENUM_VALUE_ALIASED
-                                } else {
-                                    c::ENUM_VALUE_MAPPED
-                                },
-                                &subject,
-                                format!(
-                                    "value `{}` of {name} was removed: stored rows become `{}`{}",
-                                    v.name,
-                                    r.map_to,
-                                    alias_note(r.read_alias)
+                for pair in paired(ov, nv, |a, b| a.name == b.name) {
+                    match pair {
+                        Paired::Removed(v) => {
+                            let subject = format!("{name}.{}", v.name);
+                            let declared = self
+                                .evolution
+                                .removed_values_of(name)
+                                .find(|r| r.value == v.name)
+                                .cloned();
+                            match declared {
+                                Some(r) => self.at_new(
+                                    if r.read_alias {
+                                        c::ENUM_VALUE_ALIASED
+                                    } else {
+                                        c::ENUM_VALUE_MAPPED
+                                    },
+                                    &subject,
+                                    format!(
+                                        "value `{}` of {name} was removed: stored rows become `{}`{}",
+                                        v.name,
+                                        r.map_to,
+                                        alias_note(r.read_alias)
+                                    ),
+                                    &r.location,
                                 ),
-                                &r.location,
-                            ),
-                            None => self.at_old(
-                                c::ENUM_VALUE_REMOVED,
-                                &subject,
-                                format!("value `{}` of {name} was removed", v.name),
-                                &v.meta.location,
-                            ),
+                                None => self.at_old(
+                                    c::ENUM_VALUE_REMOVED,
+                                    &subject,
+                                    format!("value `{}` of {name} was removed", v.name),
+                                    &v.meta.location,
+                                ),
+                            }
                         }
-                    }
-                }
-                for v in nv {
-                    let subject = format!("{name}.{}", v.name);
-                    match ov.iter().find(|x| x.name == v.name) {
-                        Some(o) => self.meta(&subject, &o.meta, &v.meta),
-                        None => self.at_new(
+                        Paired::Added(v) => self.at_new(
                             c::ENUM_VALUE_ADDED,
-                            &subject,
+                            &format!("{name}.{}", v.name),
                             format!("value `{}` was added to {name}", v.name),
                             &v.meta.location,
                         ),
+                        Paired::Kept(o, v) => {
+                            self.meta(&format!("{name}.{}", v.name), &o.meta, &v.meta)
+                        }
                     }
                 }
             }
@@ -435,29 +460,25 @@ impl Differ {
                         at,
                     );
                 }
-                for v in &ou.variants {
-                    if !nu.variants.iter().any(|x| x.name == v.name) {
-                        self.at_old(
+                for pair in paired(&ou.variants, &nu.variants, |a, b| a.name == b.name) {
+                    match pair {
+                        Paired::Removed(v) => self.at_old(
                             c::VARIANT_REMOVED,
                             &format!("{name}[{}]", v.name),
                             format!("variant `{}` of {name} was removed", v.name),
                             &v.meta.location,
-                        );
-                    }
-                }
-                for v in &nu.variants {
-                    let subject = format!("{name}[{}]", v.name);
-                    match ou.variants.iter().find(|x| x.name == v.name) {
-                        Some(o) => {
-                            self.meta(&subject, &o.meta, &v.meta);
-                            self.fields(&subject, &o.fields, &v.fields, None);
-                        }
-                        None => self.at_new(
+                        ),
+                        Paired::Added(v) => self.at_new(
                             c::VARIANT_ADDED,
-                            &subject,
+                            &format!("{name}[{}]", v.name),
                             format!("variant `{}` was added to {name}", v.name),
                             &v.meta.location,
                         ),
+                        Paired::Kept(o, v) => {
+                            let subject = format!("{name}[{}]", v.name);
+                            self.meta(&subject, &o.meta, &v.meta);
+                            self.fields(&subject, &o.fields, &v.fields, None);
+                        }
                     }
                 }
             }
@@ -826,22 +847,17 @@ impl Differ {
                 at,
             );
         }
-        for i in &o.indexes {
-            if !n.indexes.iter().any(|x| x.name == i.name) {
-                self.at_new(
+        for pair in paired(&o.indexes, &n.indexes, |a, b| a.name == b.name) {
+            match pair {
+                Paired::Removed(i) => self.at_new(
                     c::INDEX_REMOVED,
                     &format!("{name}#{}", i.name),
                     format!("index {} on {name} was removed", i.name),
                     at,
-                );
-            }
-        }
-        for i in &n.indexes {
-            let subject = format!("{name}#{}", i.name);
-            match o.indexes.iter().find(|x| x.name == i.name) {
-                None if i.unique => self.at_new(
+                ),
+                Paired::Added(i) if i.unique => self.at_new(
                     c::UNIQUE_INDEX_ADDED,
-                    &subject,
+                    &format!("{name}#{}", i.name),
                     format!(
                         "unique index {} on {name} ({}) was added: existing rows may hold duplicates",
                         i.name,
@@ -849,52 +865,49 @@ impl Differ {
                     ),
                     at,
                 ),
-                None => self.at_new(
+                Paired::Added(i) => self.at_new(
                     c::INDEX_ADDED,
-                    &subject,
+                    &format!("{name}#{}", i.name),
                     format!("index {} on {name} ({}) was added", i.name, i.columns.join(", ")),
                     at,
                 ),
-                Some(oi) if oi.columns != i.columns || oi.unique != i.unique => self.at_new(
-                    c::INDEX_CHANGED,
-                    &subject,
-                    format!(
-                        "index {} on {name} is {}({}) (was {}({}))",
-                        i.name,
-                        if i.unique { "unique " } else { "" },
-                        i.columns.join(", "),
-                        if oi.unique { "unique " } else { "" },
-                        oi.columns.join(", ")
-                    ),
-                    at,
-                ),
-                Some(_) => {}
+                Paired::Kept(oi, i) => {
+                    if oi.columns != i.columns || oi.unique != i.unique {
+                        self.at_new(
+                            c::INDEX_CHANGED,
+                            &format!("{name}#{}", i.name),
+                            format!(
+                                "index {} on {name} is {}({}) (was {}({}))",
+                                i.name,
+                                if i.unique { "unique " } else { "" },
+                                i.columns.join(", "),
+                                if oi.unique { "unique " } else { "" },
+                                oi.columns.join(", ")
+                            ),
+                            at,
+                        );
+                    }
+                }
             }
         }
     }
 
     fn errors(&mut self, old: &Spec, new: &Spec) {
-        for e in &old.errors {
-            if !new.errors.iter().any(|x| x.name == e.name) {
-                self.at_old(
-                    c::ERROR_REMOVED,
-                    &e.name,
-                    format!("error {} ({}) was removed", e.name, e.code),
-                    &e.meta.location,
-                );
-            }
-        }
-        for e in &new.errors {
-            let at = &e.meta.location;
-            let Some(o) = old.errors.iter().find(|x| x.name == e.name) else {
-                self.at_new(
-                    c::ERROR_ADDED,
-                    &e.name,
-                    format!("error {} ({}) was added", e.name, e.code),
-                    at,
-                );
-                continue;
+        for pair in paired(&old.errors, &new.errors, |a, b| a.name == b.name) {
+            let (o, e) = match pair {
+                Paired::Kept(o, e) => (o, e),
+                Paired::Removed(e) => {
+                    let message = format!("error {} ({}) was removed", e.name, e.code);
+                    self.at_old(c::ERROR_REMOVED, &e.name, message, &e.meta.location);
+                    continue;
+                }
+                Paired::Added(e) => {
+                    let message = format!("error {} ({}) was added", e.name, e.code);
+                    self.at_new(c::ERROR_ADDED, &e.name, message, &e.meta.location);
+                    continue;
+                }
             };
+            let at = &e.meta.location;
             self.meta(&e.name, &o.meta, &e.meta);
             if o.code != e.code {
                 self.at_new(
@@ -935,25 +948,23 @@ impl Differ {
     }
 
     fn out_of_scope(&mut self, old: &Spec, new: &Spec) {
-        for g in &old.out_of_scope {
-            if !new.out_of_scope.iter().any(|x| x.name == g.name) {
-                self.at_old(
+        for pair in paired(&old.out_of_scope, &new.out_of_scope, |a, b| {
+            a.name == b.name
+        }) {
+            match pair {
+                Paired::Removed(g) => self.at_old(
                     c::OUT_OF_SCOPE_REMOVED,
                     &g.name,
                     format!("guard {} is no longer listed as out of scope", g.name),
                     &g.meta.location,
-                );
-            }
-        }
-        for g in &new.out_of_scope {
-            match old.out_of_scope.iter().find(|x| x.name == g.name) {
-                None => self.at_new(
+                ),
+                Paired::Added(g) => self.at_new(
                     c::OUT_OF_SCOPE_ADDED,
                     &g.name,
                     format!("guard {} is listed as out of scope", g.name),
                     &g.meta.location,
                 ),
-                Some(o) => self.meta(&g.name, &o.meta, &g.meta),
+                Paired::Kept(o, g) => self.meta(&g.name, &o.meta, &g.meta),
             }
         }
     }

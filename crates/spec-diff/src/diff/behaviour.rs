@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use handshake_spec::model::{Condition, Rule, Spec};
 use serde_json::Value;
 
-use super::Differ;
+use super::{Differ, Paired, paired};
 use crate::catalogue as c;
 
 impl Differ {
@@ -31,47 +31,45 @@ impl Differ {
                 at,
             );
         }
-        for s in &o.states {
-            if !n.states.iter().any(|x| x.name == s.name) {
-                let declared = self
-                    .evolution
-                    .removed_values_of(&n.name)
-                    .find(|r| r.value == s.name)
-                    .cloned();
-                match declared {
-                    Some(r) => self.at_new(
-                        c::STATE_MAPPED,
-                        &format!("{name}.{}", s.name),
-                        format!(
-                            "state `{}` was removed: stored jobs in it move to `{}`{}",
-                            s.name,
-                            r.map_to,
-                            super::alias_note(r.read_alias)
+        for pair in paired(&o.states, &n.states, |a, b| a.name == b.name) {
+            match pair {
+                Paired::Removed(s) => {
+                    let declared = self
+                        .evolution
+                        .removed_values_of(&n.name)
+                        .find(|r| r.value == s.name)
+                        .cloned();
+                    match declared {
+                        Some(r) => self.at_new(
+                            c::STATE_MAPPED,
+                            &format!("{name}.{}", s.name),
+                            format!(
+                                "state `{}` was removed: stored jobs in it move to `{}`{}",
+                                s.name,
+                                r.map_to,
+                                super::alias_note(r.read_alias)
+                            ),
+                            &r.location,
                         ),
-                        &r.location,
-                    ),
-                    None => self.at_old(
-                        c::STATE_REMOVED,
-                        &format!("{name}.{}", s.name),
-                        format!(
-                            "state `{}` was removed: stored jobs in it no longer parse",
-                            s.name
+                        None => self.at_old(
+                            c::STATE_REMOVED,
+                            &format!("{name}.{}", s.name),
+                            format!(
+                                "state `{}` was removed: stored jobs in it no longer parse",
+                                s.name
+                            ),
+                            &s.meta.location,
                         ),
-                        &s.meta.location,
-                    ),
+                    }
                 }
-            }
-        }
-        for s in &n.states {
-            let subject = format!("{name}.{}", s.name);
-            match o.states.iter().find(|x| x.name == s.name) {
-                None => self.at_new(
+                Paired::Added(s) => self.at_new(
                     c::STATE_ADDED,
-                    &subject,
+                    &format!("{name}.{}", s.name),
                     format!("state `{}` was added", s.name),
                     &s.meta.location,
                 ),
-                Some(os) => {
+                Paired::Kept(os, s) => {
+                    let subject = format!("{name}.{}", s.name);
                     self.meta(&subject, &os.meta, &s.meta);
                     if os.terminal != s.terminal {
                         let what = if s.terminal {
@@ -129,26 +127,25 @@ impl Differ {
                 }
             }
         }
-        for r in &o.rejected {
-            if !n.rejected.iter().any(|x| x.from == r.from && x.to == r.to) {
-                self.at_old(
+        for pair in paired(&o.rejected, &n.rejected, |a, b| {
+            (&a.from, &a.to) == (&b.from, &b.to)
+        }) {
+            match pair {
+                Paired::Removed(r) => self.at_old(
                     c::REJECTED_EDGE_REMOVED,
                     &format!("{name}.{}->{}", r.from, r.to),
                     format!("rejected edge {} -> {} is no longer recorded", r.from, r.to),
                     &r.meta.location,
-                );
-            }
-        }
-        for r in &n.rejected {
-            let subject = format!("{name}.{}->{}", r.from, r.to);
-            match o.rejected.iter().find(|x| x.from == r.from && x.to == r.to) {
-                None => self.at_new(
+                ),
+                Paired::Added(r) => self.at_new(
                     c::REJECTED_EDGE_ADDED,
-                    &subject,
+                    &format!("{name}.{}->{}", r.from, r.to),
                     format!("edge {} -> {} is recorded as rejected", r.from, r.to),
                     &r.meta.location,
                 ),
-                Some(or) => self.meta(&subject, &or.meta, &r.meta),
+                Paired::Kept(or, r) => {
+                    self.meta(&format!("{name}.{}->{}", r.from, r.to), &or.meta, &r.meta)
+                }
             }
         }
     }
@@ -267,28 +264,22 @@ impl Differ {
     }
 
     pub(super) fn profiles(&mut self, old: &Spec, new: &Spec) {
-        for p in &old.profiles {
-            if !new.profiles.iter().any(|x| x.name == p.name) {
-                self.at_old(
-                    c::PROFILE_REMOVED,
-                    &p.name,
-                    format!("profile {} ({}) was removed", p.name, p.profile_id),
-                    &p.meta.location,
-                );
-            }
-        }
-        for p in &new.profiles {
+        for pair in paired(&old.profiles, &new.profiles, |a, b| a.name == b.name) {
+            let (o, p) = match pair {
+                Paired::Kept(o, p) => (o, p),
+                Paired::Removed(p) => {
+                    let message = format!("profile {} ({}) was removed", p.name, p.profile_id);
+                    self.at_old(c::PROFILE_REMOVED, &p.name, message, &p.meta.location);
+                    continue;
+                }
+                Paired::Added(p) => {
+                    let message = format!("profile {} ({}) was added", p.name, p.profile_id);
+                    self.at_new(c::PROFILE_ADDED, &p.name, message, &p.meta.location);
+                    continue;
+                }
+            };
             let at = &p.meta.location;
             let name = &p.name;
-            let Some(o) = old.profiles.iter().find(|x| x.name == p.name) else {
-                self.at_new(
-                    c::PROFILE_ADDED,
-                    name,
-                    format!("profile {name} ({}) was added", p.profile_id),
-                    at,
-                );
-                continue;
-            };
             self.meta(name, &o.meta, &p.meta);
             if o.profile_id != p.profile_id {
                 self.at_new(
@@ -342,9 +333,9 @@ impl Differ {
                     at,
                 );
             }
-            for b in &o.bindings {
-                if !p.bindings.iter().any(|x| x.kind == b.kind) {
-                    self.at_old(
+            for pair in paired(&o.bindings, &p.bindings, |a, b| a.kind == b.kind) {
+                match pair {
+                    Paired::Removed(b) => self.at_old(
                         c::PROFILE_BINDING_REMOVED,
                         &format!("{name}.bindings.{}", b.kind.key()),
                         format!(
@@ -353,21 +344,16 @@ impl Differ {
                             b.code
                         ),
                         &b.location,
-                    );
-                }
-            }
-            for b in &p.bindings {
-                let subject = format!("{name}.bindings.{}", b.kind.key());
-                match o.bindings.iter().find(|x| x.kind == b.kind) {
-                    None => self.at_new(
+                    ),
+                    Paired::Added(b) => self.at_new(
                         c::PROFILE_BINDING_ADDED,
-                        &subject,
+                        &format!("{name}.bindings.{}", b.kind.key()),
                         format!("profile {name} binds {} ({})", b.kind.key(), b.code),
                         &b.location,
                     ),
-                    Some(ob) if ob.code != b.code => self.at_new(
+                    Paired::Kept(ob, b) if ob.code != b.code => self.at_new(
                         c::PROFILE_BINDING_CODE_CHANGED,
-                        &subject,
+                        &format!("{name}.bindings.{}", b.kind.key()),
                         format!(
                             "the {} binding of {name} reports {} (was {})",
                             b.kind.key(),
@@ -376,7 +362,7 @@ impl Differ {
                         ),
                         &b.location,
                     ),
-                    Some(_) => {}
+                    Paired::Kept(..) => {}
                 }
             }
             for cap in &o.capabilities {
@@ -414,29 +400,25 @@ impl Differ {
                     );
                 }
             }
-            for s in &o.statuses {
-                if !p.statuses.iter().any(|x| x.status == s.status) {
-                    self.at_old(
+            for pair in paired(&o.statuses, &p.statuses, |a, b| a.status == b.status) {
+                match pair {
+                    Paired::Removed(s) => self.at_old(
                         c::PROFILE_STATUS_CHANGED,
                         &format!("{name}.statuses.{}", s.status),
                         format!("status {} of profile {name} was removed", s.status),
                         &s.meta.location,
-                    );
-                }
-            }
-            for s in &p.statuses {
-                let subject = format!("{name}.statuses.{}", s.status);
-                match o.statuses.iter().find(|x| x.status == s.status) {
-                    None => self.at_new(
+                    ),
+                    Paired::Added(s) => self.at_new(
                         c::PROFILE_STATUS_CHANGED,
-                        &subject,
+                        &format!("{name}.statuses.{}", s.status),
                         format!(
                             "status {} of profile {name} was added, onto `{}`",
                             s.status, s.state
                         ),
                         &s.meta.location,
                     ),
-                    Some(os) => {
+                    Paired::Kept(os, s) => {
+                        let subject = format!("{name}.statuses.{}", s.status);
                         self.meta(&subject, &os.meta, &s.meta);
                         if os.state != s.state {
                             self.at_new(
