@@ -59,7 +59,6 @@ fn rt() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-/// Both cores, for the concurrent arm.
 /// Runs `step` `n` times, one after another, on `rt`: the body of an async arm of [`throughput`].
 fn repeat<F>(rt: &tokio::runtime::Runtime, n: usize, mut step: impl FnMut() -> F)
 where
@@ -72,6 +71,7 @@ where
     })
 }
 
+/// Both cores, for the concurrent arm.
 fn rt_multi() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
