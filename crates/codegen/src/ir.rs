@@ -29,8 +29,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use handshake_spec::model::{
-    Condition, Field, FieldPath, Measure, MemberMatch, PathStep, Primitive, Rule, Spec, TypeDef,
-    TypeKind, TypeRef, Variant,
+    Condition, Field, FieldPath, Measure, MemberMatch, PathStep, Primitive, Record, Rule, Spec,
+    TypeDef, TypeKind, TypeRef, Variant,
 };
 use serde_json::Value;
 
@@ -84,6 +84,9 @@ struct TypeFacts<'s> {
     reaches_rules: bool,
     /// Every type reachable from this one through fields, itself only when it is on a cycle.
     referenced: BTreeSet<TypeId>,
+    /// The record each foreign key of its table references, in the table's order (`None` for an
+    /// undeclared name, which only a spec built by hand has).
+    foreign_keys: Vec<Option<TypeId>>,
 }
 
 /// A path that does not resolve against the types (never on a spec the loader checked).
@@ -240,6 +243,16 @@ impl<'s> Ir<'s> {
                 references: ir.references_of(def),
                 reaches_rules: false,
                 referenced: BTreeSet::new(),
+                foreign_keys: match &def.kind {
+                    TypeKind::Record(Record {
+                        table: Some(table), ..
+                    }) => table
+                        .foreign_keys
+                        .iter()
+                        .map(|fk| ir.id(&fk.references))
+                        .collect(),
+                    _ => Vec::new(),
+                },
             })
             .collect();
         for rule in &spec.rules {
@@ -267,6 +280,12 @@ impl<'s> Ir<'s> {
     /// spec built by hand misses.
     pub fn id(&self, name: &str) -> Option<TypeId> {
         self.ids.get(name).copied()
+    }
+
+    /// The records the foreign keys of a stored record's table reference, in the table's order
+    /// (empty for a type without a table).
+    pub fn foreign_key_targets(&self, id: TypeId) -> &[Option<TypeId>] {
+        &self.types[id.index()].foreign_keys
     }
 
     /// The declaration of a type.
