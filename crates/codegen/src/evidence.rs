@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use crate::{GeneratedFile, marker, names};
 
 mod shape;
-use shape::{End, Shape};
+use shape::{End, Form, Shape};
 
 /// Source named in the markers: the matrix joins all three.
 const SOURCES: &str =
@@ -136,6 +136,12 @@ impl Decl {
     }
 }
 
+/// A member of a type (field, value or variant): where it is declared and its name.
+type Member<'s> = (&'s Meta, &'s String);
+
+/// The declaration of a member, from its type's name and its own.
+type MemberDecl = fn(String, String) -> Decl;
+
 /// Every declaration of the spec by where it is written.
 fn declarations(spec: &Spec) -> BTreeMap<Location, Decl> {
     let mut at = BTreeMap::new();
@@ -144,32 +150,24 @@ fn declarations(spec: &Spec) -> BTreeMap<Location, Decl> {
     };
     for ty in &spec.types {
         declare(&ty.meta, Decl::Type(ty.name.clone()));
-        match &ty.kind {
+        // its members: a record's fields, an enum's values, a union's variants
+        let (members, member): (Vec<Member<'_>>, MemberDecl) = match &ty.kind {
             TypeKind::Record(record) => {
-                for field in &record.fields {
-                    declare(
-                        &field.meta,
-                        Decl::Field(ty.name.clone(), field.name.clone()),
-                    );
-                }
+                let fields = record.fields.iter().map(|f| (&f.meta, &f.name));
+                (fields.collect(), Decl::Field)
             }
             TypeKind::Enum(values) => {
-                for value in values {
-                    declare(
-                        &value.meta,
-                        Decl::Value(ty.name.clone(), value.name.clone()),
-                    );
-                }
+                let values = values.iter().map(|v| (&v.meta, &v.name));
+                (values.collect(), Decl::Value)
             }
             TypeKind::Union(union) => {
-                for variant in &union.variants {
-                    declare(
-                        &variant.meta,
-                        Decl::Variant(ty.name.clone(), variant.name.clone()),
-                    );
-                }
+                let variants = union.variants.iter().map(|v| (&v.meta, &v.name));
+                (variants.collect(), Decl::Variant)
             }
-            _ => {}
+            _ => continue,
+        };
+        for (meta, name) in members {
+            declare(meta, member(ty.name.clone(), name.clone()));
         }
     }
     let lifecycle = &spec.lifecycle;
@@ -525,24 +523,24 @@ fn type_anchor(
             _ => None,
         });
     let pattern = match target {
-        "rust" => Shape::line(&shape::RUST_TYPE, name),
+        "rust" => Shape::line(Form::RustType, name),
         "json_schema" => {
             // a root type's own file first, else its first definition
             let own = format!("/{}.schema.json", names::snake_case(name));
             if let Some(index) = files.iter().position(|f| f.file.path.ends_with(&own)) {
-                let title = Shape::line(&shape::JSON_TITLE, name);
+                let title = Shape::line(Form::JsonTitle, name);
                 if let Some(line) = find_in(&files[index], &title, None) {
                     return vec![(index, if members { 0 } else { line })];
                 }
             }
-            Shape::line(&shape::JSON_KEY, name)
+            Shape::line(Form::JsonKey, name)
         }
         "sql" => match table {
-            Some(table) => Shape::line(&shape::SQL_TABLE, &table),
+            Some(table) => Shape::line(Form::SqlTable, &table),
             None => return Vec::new(),
         },
-        "typescript" => Shape::line(&shape::TS_TYPE, name),
-        _ => Shape::line(&shape::PY_TYPE, name),
+        "typescript" => Shape::line(Form::TsType, name),
+        _ => Shape::line(Form::PyType, name),
     };
     let mut anchors = files
         .iter()
@@ -572,12 +570,12 @@ fn generated_code(generated: &Generated<'_>, decl: &Decl) -> BTreeMap<&'static s
             }
             Decl::Field(ty, field) | Decl::Value(ty, field) | Decl::Variant(ty, field) => {
                 let pattern = match (decl, target) {
-                    (Decl::Field(..), "rust") => Shape::line(&shape::RUST_FIELD, field),
-                    (Decl::Field(..), "json_schema") => Shape::line(&shape::JSON_KEY, field),
-                    (Decl::Field(..), "sql") => Shape::line(&shape::SQL_COLUMN, field),
-                    (Decl::Field(..), "typescript") => Shape::line(&shape::TS_FIELD, field),
-                    (Decl::Field(..), _) => Shape::line(&shape::INDENTED_KEY, field),
-                    (_, "rust") => Shape::line(&shape::INDENTED_WORD, &names::pascal_case(field)),
+                    (Decl::Field(..), "rust") => Shape::line(Form::RustField, field),
+                    (Decl::Field(..), "json_schema") => Shape::line(Form::JsonKey, field),
+                    (Decl::Field(..), "sql") => Shape::line(Form::SqlColumn, field),
+                    (Decl::Field(..), "typescript") => Shape::line(Form::TsField, field),
+                    (Decl::Field(..), _) => Shape::line(Form::IndentedKey, field),
+                    (_, "rust") => Shape::line(Form::IndentedWord, &names::pascal_case(field)),
                     (_, "sql") => Shape::contains(format!("'{field}'"), End::Text("")),
                     _ => Shape::contains(format!("\"{field}\""), End::Text("")),
                 };
@@ -634,9 +632,9 @@ fn generated_code(generated: &Generated<'_>, decl: &Decl) -> BTreeMap<&'static s
             }
             Decl::Error(name, _) => {
                 let pattern = match target {
-                    "rust" => Shape::line(&shape::INDENTED_WORD, name),
-                    "python" => Shape::line(&shape::INDENTED_QUOTED_KEY, name),
-                    "typescript" => Shape::line(&shape::INDENTED_KEY, name),
+                    "rust" => Shape::line(Form::IndentedWord, name),
+                    "python" => Shape::line(Form::IndentedQuotedKey, name),
+                    "typescript" => Shape::line(Form::IndentedKey, name),
                     _ => continue,
                 };
                 for split in files.iter().filter(|f| f.file.path.contains("errors")) {
@@ -1332,7 +1330,7 @@ out_of_scope:
                 .into(),
         };
         let split = Split::new(&file);
-        let y = Shape::line(&shape::RUST_FIELD, "y");
+        let y = Shape::line(Form::RustField, "y");
         assert_eq!(find_in(&split, &y, Some(0)), None, "B's field is not A's");
         assert_eq!(
             find_in(&split, &y, Some(3)),
@@ -1340,7 +1338,7 @@ out_of_scope:
             "the blank line is not the field's"
         );
         assert_eq!(find_in(&split, &y, None), Some(5));
-        let closing = Shape::line(&shape::LINE_START, "}");
+        let closing = Shape::line(Form::LineStart, "}");
         assert_eq!(
             find_in(&split, &closing, Some(3)),
             Some(6),

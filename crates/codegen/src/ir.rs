@@ -665,14 +665,6 @@ impl<'s> PathScopes<'_, 's> {
 
     fn condition(&mut self, root: Option<TypeId>, scope: Option<TypeId>, condition: &'s Condition) {
         match condition {
-            Condition::Present(path)
-            | Condition::Absent(path)
-            | Condition::Equals { path, .. }
-            | Condition::NotEquals { path, .. }
-            | Condition::OneOf { path, .. }
-            | Condition::NoneOf { path, .. }
-            | Condition::Length { path, .. }
-            | Condition::Contains { path, .. } => self.at(scope, path),
             Condition::Each { path, condition } => {
                 let element = self.element(scope, path);
                 self.condition(root, element, condition);
@@ -739,6 +731,12 @@ impl<'s> PathScopes<'_, 's> {
                 }
             }
             Condition::Not(inner) => self.condition(root, scope, inner),
+            // an atom (`present`, `equals`, `length`, …) reads its one path where it stands
+            atom => {
+                if let Some(path) = atom.subject() {
+                    self.at(scope, path);
+                }
+            }
         }
     }
 }

@@ -18,6 +18,8 @@ mod rule_data;
 mod rule_plan;
 pub mod rust;
 pub mod sql;
+#[cfg(test)]
+mod test_model;
 pub mod typescript;
 
 use handshake_spec::model::Spec;

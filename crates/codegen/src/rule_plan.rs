@@ -269,27 +269,12 @@ pub(crate) mod test_rules {
     use serde_json::json;
 
     fn meta(clause: &str, description: &str) -> Meta {
-        Meta {
-            clause: Clause(vec![clause.to_string()]),
-            description: description.to_string(),
-            decision: None,
-            location: Location {
-                file: "spec/rules.yaml".to_string(),
-                line: 1,
-                column: 1,
-            },
-        }
+        crate::test_model::meta_in("spec/rules.yaml", clause, description)
     }
 
     fn field(name: &str, ty: TypeRef, required: bool) -> Field {
-        Field {
-            name: name.to_string(),
-            ty,
-            required,
-            default: None,
-            storage: FieldStorage::Column,
-            meta: meta("§2.6.6.7.2", &format!("the {name} field")),
-        }
+        let meta = meta("§2.6.6.7.2", &format!("the {name} field"));
+        crate::test_model::field_with(meta, name, ty, required)
     }
 
     fn path(text: &str) -> FieldPath {

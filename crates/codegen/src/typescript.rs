@@ -769,17 +769,10 @@ fn property_name(name: &str) -> String {
 pub(crate) mod test_spec {
     use handshake_spec::model::*;
 
+    use crate::test_model::named;
+
     fn meta(clause: &str, description: &str) -> Meta {
-        Meta {
-            clause: Clause(vec![clause.to_string()]),
-            description: description.to_string(),
-            decision: None,
-            location: Location {
-                file: "spec/core.yaml".to_string(),
-                line: 1,
-                column: 1,
-            },
-        }
+        crate::test_model::meta_in("spec/core.yaml", clause, description)
     }
 
     fn decided(clause: &str, description: &str, decision: &str) -> Meta {
@@ -795,22 +788,12 @@ pub(crate) mod test_spec {
     }
 
     fn field(name: &str, ty: TypeRef, required: bool) -> Field {
-        Field {
-            name: name.to_string(),
-            ty,
-            required,
-            default: None,
-            storage: FieldStorage::Column,
-            meta: meta("§2.6.6.2.1", &format!("the {name} field")),
-        }
+        let meta = meta("§2.6.6.2.1", &format!("the {name} field"));
+        crate::test_model::field_with(meta, name, ty, required)
     }
 
     fn primitive(primitive: Primitive) -> TypeRef {
         TypeRef::Primitive(primitive)
-    }
-
-    fn named(name: &str) -> TypeRef {
-        TypeRef::Named(name.to_string())
     }
 
     fn value(name: &str) -> EnumValue {

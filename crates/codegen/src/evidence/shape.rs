@@ -29,103 +29,101 @@ pub(super) enum End {
     Text(&'static str),
 }
 
-/// The lines that declare something, as `^(indent)(head)name(end)`, one `(head, end)` per form.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) struct Form {
-    indent: Indent,
-    heads: &'static [(&'static str, End)],
+/// The lines that declare something, each as `^(indent)(head)name(end)` with one `(head, end)`
+/// per alternative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Form {
+    /// `^pub (struct|enum|type) name\b`: a Rust type.
+    RustType,
+    /// `^[ \t]+pub (r#)?name:`: a Rust field.
+    RustField,
+    /// `^[ \t]+name\b`: a Rust variant, or an indented word.
+    IndentedWord,
+    /// `^[ \t]*"title": "name"`: a JSON Schema document's title.
+    JsonTitle,
+    /// `^[ \t]*"name": \{`: a JSON Schema definition or property.
+    JsonKey,
+    /// `^CREATE TABLE (IF NOT EXISTS )?name\b`: an SQL table.
+    SqlTable,
+    /// `^[ \t]+name `: an SQL column.
+    SqlColumn,
+    /// `^export (interface|type|const|class) name\b`: a TypeScript type.
+    TsType,
+    /// `^[ \t]+(readonly )?name\??:`: a TypeScript property.
+    TsField,
+    /// `^[ \t]+name: `: a Python field or a TypeScript object key.
+    IndentedKey,
+    /// `^[ \t]+"name": `: a quoted Python dict key.
+    IndentedQuotedKey,
+    /// `^(class name\(|name = )`: a Python class or alias.
+    PyType,
+    /// `^name`: a line that starts with the name (a test's closing brace).
+    #[cfg(test)]
+    LineStart,
 }
 
-/// `^pub (struct|enum|type) name\b`: a Rust type.
-pub(super) const RUST_TYPE: Form = Form {
-    indent: Indent::None,
-    heads: &[
-        ("pub struct ", End::Word),
-        ("pub enum ", End::Word),
-        ("pub type ", End::Word),
-    ],
-};
-/// `^[ \t]+pub (r#)?name:`: a Rust field.
-pub(super) const RUST_FIELD: Form = Form {
-    indent: Indent::Some,
-    heads: &[("pub ", End::Text(":")), ("pub r#", End::Text(":"))],
-};
-/// `^[ \t]+name\b`: a Rust variant, or an indented word.
-pub(super) const INDENTED_WORD: Form = Form {
-    indent: Indent::Some,
-    heads: &[("", End::Word)],
-};
-/// `^[ \t]*"title": "name"`: a JSON Schema document's title.
-pub(super) const JSON_TITLE: Form = Form {
-    indent: Indent::Any,
-    heads: &[("\"title\": \"", End::Text("\""))],
-};
-/// `^[ \t]*"name": \{`: a JSON Schema definition or property.
-pub(super) const JSON_KEY: Form = Form {
-    indent: Indent::Any,
-    heads: &[("\"", End::Text("\": {"))],
-};
-/// `^CREATE TABLE (IF NOT EXISTS )?name\b`: an SQL table.
-pub(super) const SQL_TABLE: Form = Form {
-    indent: Indent::None,
-    heads: &[
-        ("CREATE TABLE ", End::Word),
-        ("CREATE TABLE IF NOT EXISTS ", End::Word),
-    ],
-};
-/// `^[ \t]+name `: an SQL column.
-pub(super) const SQL_COLUMN: Form = Form {
-    indent: Indent::Some,
-    heads: &[("", End::Text(" "))],
-};
-/// `^export (interface|type|const|class) name\b`: a TypeScript type.
-pub(super) const TS_TYPE: Form = Form {
-    indent: Indent::None,
-    heads: &[
-        ("export interface ", End::Word),
-        ("export type ", End::Word),
-        ("export const ", End::Word),
-        ("export class ", End::Word),
-    ],
-};
-/// `^[ \t]+(readonly )?name\??:`: a TypeScript property.
-pub(super) const TS_FIELD: Form = Form {
-    indent: Indent::Some,
-    heads: &[
-        ("", End::Text(":")),
-        ("", End::Text("?:")),
-        ("readonly ", End::Text(":")),
-        ("readonly ", End::Text("?:")),
-    ],
-};
-/// `^[ \t]+name: `: a Python field or a TypeScript object key.
-pub(super) const INDENTED_KEY: Form = Form {
-    indent: Indent::Some,
-    heads: &[("", End::Text(": "))],
-};
-/// `^[ \t]+"name": `: a quoted Python dict key.
-pub(super) const INDENTED_QUOTED_KEY: Form = Form {
-    indent: Indent::Some,
-    heads: &[("\"", End::Text("\": "))],
-};
-/// `^(class name\(|name = )`: a Python class or alias.
-pub(super) const PY_TYPE: Form = Form {
-    indent: Indent::None,
-    heads: &[("class ", End::Text("(")), ("", End::Text(" = "))],
-};
-
-/// `^name`: a line that starts with the name (a test's closing brace).
-#[cfg(test)]
-pub(super) const LINE_START: Form = Form {
-    indent: Indent::None,
-    heads: &[("", End::Text(""))],
-};
+impl Form {
+    /// What may stand before the head, and the alternatives of head and end.
+    fn parts(self) -> (Indent, &'static [(&'static str, End)]) {
+        match self {
+            Form::RustType => (
+                Indent::None,
+                &[
+                    ("pub struct ", End::Word),
+                    ("pub enum ", End::Word),
+                    ("pub type ", End::Word),
+                ],
+            ),
+            Form::RustField => (
+                Indent::Some,
+                &[("pub ", End::Text(":")), ("pub r#", End::Text(":"))],
+            ),
+            Form::IndentedWord => (Indent::Some, &[("", End::Word)]),
+            Form::JsonTitle => (Indent::Any, &[("\"title\": \"", End::Text("\""))]),
+            Form::JsonKey => (Indent::Any, &[("\"", End::Text("\": {"))]),
+            Form::SqlTable => (
+                Indent::None,
+                &[
+                    ("CREATE TABLE ", End::Word),
+                    ("CREATE TABLE IF NOT EXISTS ", End::Word),
+                ],
+            ),
+            Form::SqlColumn => (Indent::Some, &[("", End::Text(" "))]),
+            Form::TsType => (
+                Indent::None,
+                &[
+                    ("export interface ", End::Word),
+                    ("export type ", End::Word),
+                    ("export const ", End::Word),
+                    ("export class ", End::Word),
+                ],
+            ),
+            Form::TsField => (
+                Indent::Some,
+                &[
+                    ("", End::Text(":")),
+                    ("", End::Text("?:")),
+                    ("readonly ", End::Text(":")),
+                    ("readonly ", End::Text("?:")),
+                ],
+            ),
+            Form::IndentedKey => (Indent::Some, &[("", End::Text(": "))]),
+            Form::IndentedQuotedKey => (Indent::Some, &[("\"", End::Text("\": "))]),
+            Form::PyType => (
+                Indent::None,
+                &[("class ", End::Text("(")), ("", End::Text(" = "))],
+            ),
+            #[cfg(test)]
+            Form::LineStart => (Indent::None, &[("", End::Text(""))]),
+        }
+    }
+}
 
 /// A line of generated code that declares or names something.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Shape {
     /// A declaration of `name` in this form.
-    Line { form: &'static Form, name: String },
+    Line { form: Form, name: String },
     /// One of `texts` anywhere in the line, followed by `end`: `(text|text…)(end)`.
     Contains { texts: Vec<String>, end: End },
     /// The word `from` and, after it on the same line, the word `to`: `\bfrom\b.*\bto\b`.
@@ -134,7 +132,7 @@ pub(super) enum Shape {
 
 impl Shape {
     /// A declaration of `name` in `form`.
-    pub(super) fn line(form: &'static Form, name: &str) -> Self {
+    pub(super) fn line(form: Form, name: &str) -> Self {
         Shape::Line {
             form,
             name: name.to_string(),
@@ -154,9 +152,10 @@ impl Shape {
         match self {
             Shape::Line { form, name } => occurrences(text, name).find(|&at| {
                 let line = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at];
-                form.heads.iter().any(|&(head, end)| {
+                let (indent, heads) = form.parts();
+                heads.iter().any(|&(head, end)| {
                     line.strip_suffix(head)
-                        .is_some_and(|lead| form.indent.admits(lead))
+                        .is_some_and(|lead| indent.admits(lead))
                         && ends(text, at + name.len(), end)
                 })
             }),
@@ -248,26 +247,26 @@ mod tests {
         ];
         let line = |form, name: &str, pattern| (Shape::line(form, name), pattern);
         let cases = [
-            line(&RUST_TYPE, "AiJob", r"^pub (struct|enum|type) AiJob\b"),
-            line(&RUST_FIELD, "aa", r"^[ \t]+pub (r#)?aa:"),
-            line(&INDENTED_WORD, "Running", r"^[ \t]+Running\b"),
-            line(&JSON_TITLE, "Job", r#"^[ \t]*"title": "Job""#),
-            line(&JSON_KEY, "Job", r#"^[ \t]*"Job": \{"#),
+            line(Form::RustType, "AiJob", r"^pub (struct|enum|type) AiJob\b"),
+            line(Form::RustField, "aa", r"^[ \t]+pub (r#)?aa:"),
+            line(Form::IndentedWord, "Running", r"^[ \t]+Running\b"),
+            line(Form::JsonTitle, "Job", r#"^[ \t]*"title": "Job""#),
+            line(Form::JsonKey, "Job", r#"^[ \t]*"Job": \{"#),
             line(
-                &SQL_TABLE,
+                Form::SqlTable,
                 "ai_job",
                 r"^CREATE TABLE (IF NOT EXISTS )?ai_job\b",
             ),
-            line(&SQL_COLUMN, "id", r"^[ \t]+id "),
+            line(Form::SqlColumn, "id", r"^[ \t]+id "),
             line(
-                &TS_TYPE,
+                Form::TsType,
                 "Job",
                 r"^export (interface|type|const|class) Job\b",
             ),
-            line(&TS_FIELD, "id", r"^[ \t]+(readonly )?id\??:"),
-            line(&INDENTED_KEY, "code", r"^[ \t]+code: "),
-            line(&INDENTED_QUOTED_KEY, "a", r#"^[ \t]+"a": "#),
-            line(&PY_TYPE, "Job", r"^(class Job\(|Job = )"),
+            line(Form::TsField, "id", r"^[ \t]+(readonly )?id\??:"),
+            line(Form::IndentedKey, "code", r"^[ \t]+code: "),
+            line(Form::IndentedQuotedKey, "a", r#"^[ \t]+"a": "#),
+            line(Form::PyType, "Job", r"^(class Job\(|Job = )"),
             (
                 Shape::contains("\"queued\"".into(), End::Text("")),
                 r#""queued""#,
