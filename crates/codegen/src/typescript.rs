@@ -730,10 +730,10 @@ fn meta_tail(meta: &Meta) -> Vec<String> {
 }
 
 /// Write a TSDoc block; `*/` inside text is defused so a description can never end the comment.
-fn tsdoc(out: &mut String, indent: &str, lines: &[String]) {
+fn tsdoc(out: &mut String, indent: &str, lines: &[impl AsRef<str>]) {
     let _ = writeln!(out, "{indent}/**");
     for line in lines {
-        let line = line.replace("*/", "*\\/");
+        let line = line.as_ref().replace("*/", "*\\/");
         for piece in line.split('\n') {
             if piece.trim().is_empty() {
                 let _ = writeln!(out, "{indent} *");
