@@ -313,6 +313,17 @@ impl<'s> Ir<'s> {
             .filter(|id| matches!(self.def(*id).kind, TypeKind::Union(_)))
     }
 
+    /// What the SDK targets' profiles files name: the lifecycle's state type, and the
+    /// [`Ir::job_kind`] enum (`None` when job kinds are plain strings). `None` for a spec without
+    /// profiles, which has no profiles file.
+    pub fn profile_names(&self) -> Option<(&'s str, Option<&'s str>)> {
+        if self.spec.profiles.is_empty() {
+            return None;
+        }
+        let job_kind = self.job_kind().map(|id| self.def(id).name.as_str());
+        Some((self.spec.lifecycle.name.as_str(), job_kind))
+    }
+
     /// The enum of the lifecycle's states (the type named like the lifecycle), when declared.
     pub fn lifecycle(&self) -> Option<TypeId> {
         self.id(&self.spec.lifecycle.name)

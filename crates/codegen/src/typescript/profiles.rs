@@ -15,11 +15,7 @@ use super::{header, js_string};
 /// `profiles.ts`, or `None` when the spec has no profiles.
 pub(super) fn profiles_file_with(ir: &Ir<'_>) -> Option<String> {
     let spec = ir.spec;
-    if spec.profiles.is_empty() {
-        return None;
-    }
-    let state = &spec.lifecycle.name;
-    let job_kind = ir.job_kind().map(|id| ir.def(id).name.as_str());
+    let (state, job_kind) = ir.profile_names()?;
     let typed_kinds = job_kind.is_some();
     let kind = job_kind.unwrap_or("string");
     // Typed over the `PlannedOperation` tags when the profiles claim its variants (the loader
@@ -39,7 +35,7 @@ pub(super) fn profiles_file_with(ir: &Ir<'_>) -> Option<String> {
     if let Some(job_kind) = job_kind {
         imports.push(job_kind);
     }
-    imports.push(state.as_str());
+    imports.push(state);
     if let (Some(operations), Some(_)) = (operations, &operation_tag) {
         imports.push(operations.name.as_str());
     }
