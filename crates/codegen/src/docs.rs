@@ -589,12 +589,7 @@ mod tests {
     use crate::typescript::test_spec;
 
     fn page(name: &str) -> String {
-        let spec = test_spec::spec();
-        generate(&spec)
-            .into_iter()
-            .find(|f| f.path == format!("out/docs/{name}"))
-            .expect("page generated")
-            .contents
+        crate::test_model::contents(generate(&test_spec::spec()), &format!("out/docs/{name}"))
     }
 
     #[test]

@@ -596,11 +596,8 @@ mod tests {
     }
 
     fn document(spec: &Spec, path: &str) -> Value {
-        let file = generate(spec)
-            .into_iter()
-            .find(|f| f.path == path)
-            .unwrap_or_else(|| panic!("{path} generated"));
-        serde_json::from_str(&file.contents).expect("generated schema is JSON")
+        let text = crate::test_model::contents(generate(spec), path);
+        serde_json::from_str(&text).expect("generated schema is JSON")
     }
 
     fn keys(value: &Value) -> Vec<&str> {

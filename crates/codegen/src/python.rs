@@ -806,12 +806,7 @@ mod tests {
     use crate::typescript::test_spec;
 
     fn file(name: &str) -> String {
-        let spec = test_spec::spec();
-        generate(&spec)
-            .into_iter()
-            .find(|f| f.path == format!("out/py/{name}"))
-            .expect("file generated")
-            .contents
+        crate::test_model::contents(generate(&test_spec::spec()), &format!("out/py/{name}"))
     }
 
     #[test]

@@ -33,3 +33,12 @@ pub(crate) fn field_with(meta: Meta, name: &str, ty: TypeRef, required: bool) ->
 pub(crate) fn named(name: &str) -> TypeRef {
     TypeRef::Named(name.to_string())
 }
+
+/// The contents of the generated file at `path`; panics when it was not generated.
+pub(crate) fn contents(files: Vec<crate::GeneratedFile>, path: &str) -> String {
+    files
+        .into_iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("{path} generated"))
+        .contents
+}

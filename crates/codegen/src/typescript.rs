@@ -1021,12 +1021,7 @@ mod tests {
     use super::*;
 
     fn file(name: &str) -> String {
-        let spec = test_spec::spec();
-        generate(&spec)
-            .into_iter()
-            .find(|f| f.path == format!("out/ts/{name}"))
-            .expect("file generated")
-            .contents
+        crate::test_model::contents(generate(&test_spec::spec()), &format!("out/ts/{name}"))
     }
 
     #[test]

@@ -165,11 +165,7 @@ mod tests {
     use crate::rule_plan::test_rules;
 
     fn rules_ts(spec: &handshake_spec::model::Spec) -> String {
-        super::super::generate(spec)
-            .into_iter()
-            .find(|f| f.path == "out/ts/rules.ts")
-            .expect("rules.ts generated")
-            .contents
+        crate::test_model::contents(super::super::generate(spec), "out/ts/rules.ts")
     }
 
     #[test]
