@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use handshake_spec::model::{
-    Field, Lifecycle, Meta, Primitive, Spec, StringConstraints, TransitionOrigin, TypeDef,
+    Clause, Field, Lifecycle, Meta, Primitive, Spec, StringConstraints, TransitionOrigin, TypeDef,
     TypeKind, TypeRef, Union,
 };
 
@@ -210,13 +210,10 @@ fn id_type(out: &mut String, ty: &TypeDef) {
         js_string(name)
     );
     out.push('\n');
-    tsdoc(
+    tsdoc_clause(
         out,
-        "",
-        &[
-            format!("Whether `value` is a {{@link {name}}}: a hyphenated UUID string."),
-            format!("Clause: {}", ty.meta.clause),
-        ],
+        &format!("Whether `value` is a {{@link {name}}}: a hyphenated UUID string."),
+        &ty.meta.clause,
     );
     let _ = writeln!(
         out,
@@ -278,15 +275,12 @@ fn string_type(out: &mut String, ty: &TypeDef, constraints: &StringConstraints) 
         );
     }
     out.push('\n');
-    tsdoc(
+    tsdoc_clause(
         out,
-        "",
-        &[
-            format!(
-                "Whether `value` is a {{@link {name}}}: a string meeting its constraints (lengths count code points)."
-            ),
-            format!("Clause: {}", ty.meta.clause),
-        ],
+        &format!(
+            "Whether `value` is a {{@link {name}}}: a string meeting its constraints (lengths count code points)."
+        ),
+        &ty.meta.clause,
     );
     let _ = writeln!(
         out,
@@ -510,30 +504,24 @@ fn lifecycle_file(spec: &Spec) -> String {
         }
     }
     out.push('\n');
-    tsdoc(
+    tsdoc_clause(
         &mut out,
-        "",
-        &[
-            format!(
-                "The states {{@link {state}}} `F` may move to next (`never` for terminal states)."
-            ),
-            format!("Clause: {}", lifecycle.meta.clause),
-        ],
+        &format!(
+            "The states {{@link {state}}} `F` may move to next (`never` for terminal states)."
+        ),
+        &lifecycle.meta.clause,
     );
     let _ = writeln!(
         out,
         "export type {state}Successor<F extends {state}> = Extract<{state}Edge, {{ readonly from: F }}>[\"to\"];\n"
     );
 
-    tsdoc(
+    tsdoc_clause(
         &mut out,
-        "",
-        &[
-            format!(
-                "The transition table of {{@link {state}}}, in spec order; each row names its clause."
-            ),
-            format!("Clause: {}", lifecycle.meta.clause),
-        ],
+        &format!(
+            "The transition table of {{@link {state}}}, in spec order; each row names its clause."
+        ),
+        &lifecycle.meta.clause,
     );
     let _ = writeln!(out, "export const {screaming}_TRANSITIONS = [");
     for transition in &lifecycle.transitions {
@@ -582,13 +570,10 @@ fn lifecycle_file(spec: &Spec) -> String {
         .terminal_states()
         .map(|s| js_string(&s.name))
         .collect();
-    tsdoc(
+    tsdoc_clause(
         &mut out,
-        "",
-        &[
-            "The terminal states, in spec order: no transition ever leaves them.".to_string(),
-            format!("Clause: {}", lifecycle.meta.clause),
-        ],
+        "The terminal states, in spec order: no transition ever leaves them.",
+        &lifecycle.meta.clause,
     );
     let _ = writeln!(
         out,
@@ -598,15 +583,12 @@ fn lifecycle_file(spec: &Spec) -> String {
 
     rejected_table(&mut out, lifecycle);
 
-    tsdoc(
+    tsdoc_clause(
         &mut out,
-        "",
-        &[
-            format!(
-                "Whether a job in state `from` may move to state `to` (the table of {{@link {screaming}_TRANSITIONS}})."
-            ),
-            format!("Clause: {}", lifecycle.meta.clause),
-        ],
+        &format!(
+            "Whether a job in state `from` may move to state `to` (the table of {{@link {screaming}_TRANSITIONS}})."
+        ),
+        &lifecycle.meta.clause,
     );
     let _ = writeln!(
         out,
@@ -616,13 +598,10 @@ fn lifecycle_file(spec: &Spec) -> String {
         out,
         "  return {screaming}_TRANSITIONS.some((transition) => transition.from === from && transition.to === to);\n}}\n"
     );
-    tsdoc(
+    tsdoc_clause(
         &mut out,
-        "",
-        &[
-            "Whether `state` is terminal: no transition ever leaves it.".to_string(),
-            format!("Clause: {}", lifecycle.meta.clause),
-        ],
+        "Whether `state` is terminal: no transition ever leaves it.",
+        &lifecycle.meta.clause,
     );
     let _ = writeln!(
         out,
@@ -634,14 +613,10 @@ fn lifecycle_file(spec: &Spec) -> String {
 
 fn rejected_table(out: &mut String, lifecycle: &Lifecycle) {
     let state = &lifecycle.name;
-    tsdoc(
+    tsdoc_clause(
         out,
-        "",
-        &[
-            "Edges the spec's diagram draws that the table refuses, each with the reason."
-                .to_string(),
-            format!("Clause: {}", lifecycle.meta.clause),
-        ],
+        "Edges the spec's diagram draws that the table refuses, each with the reason.",
+        &lifecycle.meta.clause,
     );
     let _ = writeln!(out, "export const REJECTED_TRANSITIONS = [");
     for rejected in &lifecycle.rejected {
@@ -730,6 +705,15 @@ fn meta_tail(meta: &Meta) -> Vec<String> {
 }
 
 /// Write a TSDoc block; `*/` inside text is defused so a description can never end the comment.
+/// A top-level TSDoc comment of one sentence and the clause it cites.
+fn tsdoc_clause(out: &mut String, sentence: &str, clause: &Clause) {
+    tsdoc(
+        out,
+        "",
+        &[sentence.to_string(), format!("Clause: {clause}")],
+    );
+}
+
 fn tsdoc(out: &mut String, indent: &str, lines: &[impl AsRef<str>]) {
     let _ = writeln!(out, "{indent}/**");
     for line in lines {
