@@ -1,7 +1,9 @@
 //! Builders of hand-made spec items, shared by the targets' unit tests: each test module names
 //! its own file, clause and wording, and these write the model's structs once.
 
-use handshake_spec::model::{Clause, Field, FieldStorage, Location, Meta, TypeRef};
+use handshake_spec::model::{
+    Clause, Field, FieldStorage, Location, Meta, Record, TypeDef, TypeKind, TypeRef,
+};
 
 /// The `Meta` of an item declared at line 1, column 1 of `file`, citing `clause`.
 pub(crate) fn meta_in(file: &str, clause: &str, description: &str) -> Meta {
@@ -41,4 +43,17 @@ pub(crate) fn contents(files: Vec<crate::GeneratedFile>, path: &str) -> String {
         .find(|f| f.path == path)
         .unwrap_or_else(|| panic!("{path} generated"))
         .contents
+}
+
+/// A record type without a table.
+pub(crate) fn record(meta: Meta, name: &str, root: bool, fields: Vec<Field>) -> TypeDef {
+    TypeDef {
+        name: name.to_string(),
+        meta,
+        root,
+        kind: TypeKind::Record(Record {
+            fields,
+            table: None,
+        }),
+    }
 }
