@@ -472,7 +472,7 @@ fn lifecycle_section(out: &mut String, pages: &Pages, lifecycle: &Lifecycle) {
         out.push_str("| from | to | clause | reason |\n| --- | --- | --- | --- |\n");
         for rejected in &lifecycle.rejected {
             let meta = &rejected.meta;
-            let reason = meta.decision.as_deref().unwrap_or(&meta.description);
+            let reason = rejected.reason();
             row(
                 out,
                 [

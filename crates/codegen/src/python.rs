@@ -562,13 +562,7 @@ fn lifecycle_file(spec: &Spec) -> String {
             py_string(&rejected.from),
             py_string(&rejected.to),
             py_string(rejected.meta.clause.primary()),
-            py_string(
-                rejected
-                    .meta
-                    .decision
-                    .as_deref()
-                    .unwrap_or(&rejected.meta.description)
-            )
+            py_string(rejected.reason())
         );
     }
     out.push_str(")\n\"\"\"Edges the spec's diagram draws that the table refuses, each with the reason.\"\"\"\n\n");

@@ -626,13 +626,7 @@ fn rejected_table(out: &mut String, lifecycle: &Lifecycle) {
             js_string(&rejected.from),
             js_string(&rejected.to),
             js_string(rejected.meta.clause.primary()),
-            js_string(
-                rejected
-                    .meta
-                    .decision
-                    .as_deref()
-                    .unwrap_or(&rejected.meta.description)
-            )
+            js_string(rejected.reason())
         );
     }
     let _ = writeln!(
