@@ -472,7 +472,7 @@ fn lifecycle_section(out: &mut String, pages: &Pages, lifecycle: &Lifecycle) {
         out.push_str("| from | to | clause | reason |\n| --- | --- | --- | --- |\n");
         for rejected in &lifecycle.rejected {
             let meta = &rejected.meta;
-            let reason = meta.decision.as_deref().unwrap_or(&meta.description);
+            let reason = rejected.reason();
             row(
                 out,
                 [
@@ -589,12 +589,7 @@ mod tests {
     use crate::typescript::test_spec;
 
     fn page(name: &str) -> String {
-        let spec = test_spec::spec();
-        generate(&spec)
-            .into_iter()
-            .find(|f| f.path == format!("out/docs/{name}"))
-            .expect("page generated")
-            .contents
+        crate::test_model::contents(generate(&test_spec::spec()), &format!("out/docs/{name}"))
     }
 
     #[test]

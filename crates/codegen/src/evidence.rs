@@ -28,6 +28,9 @@ use serde_json::{Value, json};
 
 use crate::{GeneratedFile, marker, names};
 
+mod shape;
+use shape::{End, Form, Shape};
+
 /// Source named in the markers: the matrix joins all three.
 const SOURCES: &str =
     "spec/*.yaml, spec/master-spec.lock and the doc comments of hand-written code";
@@ -133,6 +136,12 @@ impl Decl {
     }
 }
 
+/// A member of a type (field, value or variant): where it is declared and its name.
+type Member<'s> = (&'s Meta, &'s String);
+
+/// The declaration of a member, from its type's name and its own.
+type MemberDecl = fn(String, String) -> Decl;
+
 /// Every declaration of the spec by where it is written.
 fn declarations(spec: &Spec) -> BTreeMap<Location, Decl> {
     let mut at = BTreeMap::new();
@@ -141,32 +150,24 @@ fn declarations(spec: &Spec) -> BTreeMap<Location, Decl> {
     };
     for ty in &spec.types {
         declare(&ty.meta, Decl::Type(ty.name.clone()));
-        match &ty.kind {
+        // its members: a record's fields, an enum's values, a union's variants
+        let (members, member): (Vec<Member<'_>>, MemberDecl) = match &ty.kind {
             TypeKind::Record(record) => {
-                for field in &record.fields {
-                    declare(
-                        &field.meta,
-                        Decl::Field(ty.name.clone(), field.name.clone()),
-                    );
-                }
+                let fields = record.fields.iter().map(|f| (&f.meta, &f.name));
+                (fields.collect(), Decl::Field)
             }
             TypeKind::Enum(values) => {
-                for value in values {
-                    declare(
-                        &value.meta,
-                        Decl::Value(ty.name.clone(), value.name.clone()),
-                    );
-                }
+                let values = values.iter().map(|v| (&v.meta, &v.name));
+                (values.collect(), Decl::Value)
             }
             TypeKind::Union(union) => {
-                for variant in &union.variants {
-                    declare(
-                        &variant.meta,
-                        Decl::Variant(ty.name.clone(), variant.name.clone()),
-                    );
-                }
+                let variants = union.variants.iter().map(|v| (&v.meta, &v.name));
+                (variants.collect(), Decl::Variant)
             }
-            _ => {}
+            _ => continue,
+        };
+        for (meta, name) in members {
+            declare(meta, member(ty.name.clone(), name.clone()));
         }
     }
     let lifecycle = &spec.lifecycle;
@@ -302,11 +303,13 @@ fn correspondences(spec: &Spec, items: &[Item]) -> BTreeMap<String, Vec<ClaimedB
                     |t: &&handshake_spec::model::TypeDef| t.meta.clause.0.contains(&item.clause);
                 let named = spec.types.iter().find(|t| t.name == name);
                 let renamed = || {
-                    let word = regex(&format!(r"\b{}\b", regex::escape(&name)));
                     spec.types.iter().find(|t| {
                         t.name != name
                             && cites(t)
-                            && t.meta.decision.as_deref().is_some_and(|d| word.is_match(d))
+                            && t.meta
+                                .decision
+                                .as_deref()
+                                .is_some_and(|d| shape::has_word(d, &name))
                     })
                 };
                 let by_suffix = || {
@@ -370,10 +373,19 @@ struct Generated<'a> {
     spec: &'a Spec,
     targets: BTreeMap<&'static str, Vec<Split<'a>>>,
     anchors: RefCell<HashMap<AnchorKey, Vec<(usize, usize)>>>,
+    /// Per target, where each rule code is first reported: [`rule_sites`].
+    rule_sites: RefCell<HashMap<&'static str, RuleSites<'a>>>,
 }
 
 /// A type anchor asked for: the target, the type's name and whether its members are searched.
 type AnchorKey = (&'static str, String, bool);
+
+/// Each rule code a target reports, with where it first reports it: (file index, line).
+type RuleSites<'a> = HashMap<&'a str, (usize, usize)>;
+
+/// How the targets other than SQL report a rule's code: `code: "…"` (TypeScript, Python),
+/// `code": "…"` (JSON) or `CrossFieldRule("…"` (Rust).
+const RULE_REPORTS: &[&str] = &["code: \"", "code\": \"", "CrossFieldRule(\""];
 
 impl<'a> Generated<'a> {
     fn new(spec: &'a Spec, generated: &'a [GeneratedFile]) -> Self {
@@ -401,6 +413,7 @@ impl<'a> Generated<'a> {
             spec,
             targets,
             anchors: RefCell::default(),
+            rule_sites: RefCell::default(),
         }
     }
 
@@ -422,17 +435,52 @@ impl<'a> Generated<'a> {
         self.anchors.borrow_mut().insert(key, found.clone());
         found
     }
+
+    /// Where a target first reports a rule's code, from [`rule_sites`] read once per target.
+    fn rule_site(&self, target: &'static str, code: &str) -> Option<(usize, usize)> {
+        let mut sites = self.rule_sites.borrow_mut();
+        let sites = sites
+            .entry(target)
+            .or_insert_with(|| rule_sites(self.targets.get(target).map_or(&[], Vec::as_slice)));
+        sites.get(code).copied()
+    }
+}
+
+/// Every rule code reported in one target's files, with the first file that reports it and the
+/// first line there: what searching the files in order for `(code"?: |CrossFieldRule\()"CODE"`
+/// finds, for every code at once. (A code is `[A-Z]+(-[A-Z0-9]+)+`, so the next `"` ends it.)
+fn rule_sites<'a>(files: &[Split<'a>]) -> RuleSites<'a> {
+    let mut sites = HashMap::new();
+    for (index, split) in files.iter().enumerate() {
+        let text = split.file.contents.as_str();
+        let mut found: Vec<(usize, &str)> = RULE_REPORTS
+            .iter()
+            .flat_map(|report| {
+                shape::occurrences(text, report).filter_map(|at| {
+                    let rest = &text[at + report.len()..];
+                    let end = rest.find(['"', '\n'])?;
+                    (rest.as_bytes()[end] == b'"').then_some((at, &rest[..end]))
+                })
+            })
+            .collect();
+        found.sort_unstable();
+        for (at, code) in found {
+            let line = split.starts.partition_point(|&start| start <= at) - 1;
+            sites.entry(code).or_insert((index, line));
+        }
+    }
+    sites
 }
 
 fn indent(line: &str) -> usize {
     line.len() - line.trim_start().len()
 }
 
-/// The first line (0-based) matching `pattern` at or after `from` and before the block that
-/// starts at `from` ends (the first non-empty line indented no deeper than line `from`, which
-/// closes it); `None` for `from` means the whole file. The pattern is a [`code_pattern`], so it
-/// matches within one line, and one search over the block's text finds the first matching line.
-fn find_in(split: &Split<'_>, pattern: &Regex, from: Option<usize>) -> Option<usize> {
+/// The first line (0-based) of `shape` at or after `from` and before the block that starts at
+/// `from` ends (the first non-empty line indented no deeper than line `from`, which closes it);
+/// `None` for `from` means the whole file. A shape lies within one line, so one search over the
+/// block's text finds the first line that has it.
+fn find_in(split: &Split<'_>, shape: &Shape, from: Option<usize>) -> Option<usize> {
     let lines = &split.lines;
     let (first, end) = match from {
         None => (0, lines.len()),
@@ -448,33 +496,12 @@ fn find_in(split: &Split<'_>, pattern: &Regex, from: Option<usize>) -> Option<us
     };
     let last = end.checked_sub(1).filter(|&last| last >= first)?;
     let text = &split.file.contents[split.starts[first]..split.starts[last] + lines[last].len()];
-    let found = pattern.find(text)?;
-    let offset = split.starts[first] + found.start();
+    let offset = split.starts[first] + shape.find(text)?;
     Some(split.starts.partition_point(|&start| start <= offset) - 1)
 }
 
 fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).expect("evidence patterns are valid")
-}
-
-/// A pattern searched for in generated code: `^` and `$` match at every line, and the pattern
-/// never crosses a line (indentation is `[ \t]`, never `\s`), so its first match in a block of
-/// lines is on the first line that matches.
-///
-/// Compiled once per pattern and thread: building a regex (its automata and literal prefilter)
-/// costs more than searching with it, and the matrix asks for the same rule or type pattern once
-/// per declaration that claims an item.
-fn code_pattern(pattern: &str) -> Regex {
-    thread_local! {
-        static COMPILED: RefCell<HashMap<String, Regex>> = RefCell::default();
-    }
-    COMPILED.with(|compiled| {
-        compiled
-            .borrow_mut()
-            .entry(pattern.to_string())
-            .or_insert_with(|| regex(&format!("(?m){pattern}")))
-            .clone()
-    })
 }
 
 /// The anchors of a type in one target's files: (file index, line); one per SQL dialect, else the
@@ -487,7 +514,6 @@ fn type_anchor(
     name: &str,
     members: bool,
 ) -> Vec<(usize, usize)> {
-    let escaped = regex::escape(name);
     let table = spec
         .types
         .iter()
@@ -497,29 +523,24 @@ fn type_anchor(
             _ => None,
         });
     let pattern = match target {
-        "rust" => code_pattern(&format!(r"^pub (struct|enum|type) {escaped}\b")),
+        "rust" => Shape::line(Form::RustType, name),
         "json_schema" => {
             // a root type's own file first, else its first definition
             let own = format!("/{}.schema.json", names::snake_case(name));
             if let Some(index) = files.iter().position(|f| f.file.path.ends_with(&own)) {
-                let title = code_pattern(&format!(r#"^[ \t]*"title": "{escaped}""#));
+                let title = Shape::line(Form::JsonTitle, name);
                 if let Some(line) = find_in(&files[index], &title, None) {
                     return vec![(index, if members { 0 } else { line })];
                 }
             }
-            code_pattern(&format!(r#"^[ \t]*"{escaped}": \{{"#))
+            Shape::line(Form::JsonKey, name)
         }
         "sql" => match table {
-            Some(table) => code_pattern(&format!(
-                r"^CREATE TABLE (IF NOT EXISTS )?{}\b",
-                regex::escape(&table)
-            )),
+            Some(table) => Shape::line(Form::SqlTable, &table),
             None => return Vec::new(),
         },
-        "typescript" => code_pattern(&format!(
-            r"^export (interface|type|const|class) {escaped}\b"
-        )),
-        _ => code_pattern(&format!(r"^(class {escaped}\(|{escaped} = )")),
+        "typescript" => Shape::line(Form::TsType, name),
+        _ => Shape::line(Form::PyType, name),
     };
     let mut anchors = files
         .iter()
@@ -548,20 +569,16 @@ fn generated_code(generated: &Generated<'_>, decl: &Decl) -> BTreeMap<&'static s
                 }
             }
             Decl::Field(ty, field) | Decl::Value(ty, field) | Decl::Variant(ty, field) => {
-                let escaped = regex::escape(field);
                 let pattern = match (decl, target) {
-                    (Decl::Field(..), "rust") => format!(r"^[ \t]+pub (r#)?{escaped}:"),
-                    (Decl::Field(..), "json_schema") => format!(r#"^[ \t]*"{escaped}": \{{"#),
-                    (Decl::Field(..), "sql") => format!(r"^[ \t]+{escaped} "),
-                    (Decl::Field(..), "typescript") => format!(r"^[ \t]+(readonly )?{escaped}\??:"),
-                    (Decl::Field(..), _) => format!(r"^[ \t]+{escaped}: "),
-                    (_, "rust") => {
-                        format!(r"^[ \t]+{}\b", regex::escape(&names::pascal_case(field)))
-                    }
-                    (_, "sql") => format!(r"'{escaped}'"),
-                    _ => format!(r#""{escaped}""#),
+                    (Decl::Field(..), "rust") => Shape::line(Form::RustField, field),
+                    (Decl::Field(..), "json_schema") => Shape::line(Form::JsonKey, field),
+                    (Decl::Field(..), "sql") => Shape::line(Form::SqlColumn, field),
+                    (Decl::Field(..), "typescript") => Shape::line(Form::TsField, field),
+                    (Decl::Field(..), _) => Shape::line(Form::IndentedKey, field),
+                    (_, "rust") => Shape::line(Form::IndentedWord, &names::pascal_case(field)),
+                    (_, "sql") => Shape::contains(format!("'{field}'"), End::Text("")),
+                    _ => Shape::contains(format!("\"{field}\""), End::Text("")),
                 };
-                let pattern = code_pattern(&pattern);
                 for (index, anchor) in generated.type_anchor(target, ty, true) {
                     if let Some(line) = find_in(&files[index], &pattern, Some(anchor)) {
                         push(files[index].file, line);
@@ -585,16 +602,11 @@ fn generated_code(generated: &Generated<'_>, decl: &Decl) -> BTreeMap<&'static s
                 }
             }
             Decl::Transition(from, to) | Decl::Rejected(from, to) => {
-                let (from, to) = if target == "rust" {
-                    (names::pascal_case(from), names::pascal_case(to))
-                } else {
-                    (format!("\"{from}\""), format!("\"{to}\""))
+                // the other targets name the states in their own words, on one line
+                let pattern = Shape::Words {
+                    from: from.clone(),
+                    to: to.clone(),
                 };
-                let pattern = code_pattern(&format!(
-                    r"\b{}\b.*\b{}\b",
-                    regex::escape(from.trim_matches('"')),
-                    regex::escape(to.trim_matches('"'))
-                ));
                 for split in files.iter().filter(|f| f.file.path.contains("lifecycle")) {
                     if let Some(line) = find_in(split, &pattern, None) {
                         push(split.file, line);
@@ -602,16 +614,15 @@ fn generated_code(generated: &Generated<'_>, decl: &Decl) -> BTreeMap<&'static s
                     }
                 }
             }
-            Decl::Rule(name, code) => {
-                // the rule's check: its code where it is reported, or its SQL CHECK constraint
-                let pattern = if target == "sql" {
-                    code_pattern(&format!(r"_{}_check\b", regex::escape(name)))
-                } else {
-                    code_pattern(&format!(
-                        r#"(code"?: |CrossFieldRule\()"{}""#,
-                        regex::escape(code)
-                    ))
-                };
+            Decl::Rule(_, code) if target != "sql" => {
+                // the rule's check: where its code is reported
+                if let Some((index, line)) = generated.rule_site(target, code) {
+                    push(files[index].file, line);
+                }
+            }
+            Decl::Rule(name, _) => {
+                // its SQL CHECK constraint
+                let pattern = Shape::contains(format!("_{name}_check"), End::Word);
                 for split in files {
                     if let Some(line) = find_in(split, &pattern, None) {
                         push(split.file, line);
@@ -621,9 +632,9 @@ fn generated_code(generated: &Generated<'_>, decl: &Decl) -> BTreeMap<&'static s
             }
             Decl::Error(name, _) => {
                 let pattern = match target {
-                    "rust" => code_pattern(&format!(r"^[ \t]+{}\b", regex::escape(name))),
-                    "python" => code_pattern(&format!(r#"^[ \t]+"{}": "#, regex::escape(name))),
-                    "typescript" => code_pattern(&format!(r"^[ \t]+{}: ", regex::escape(name))),
+                    "rust" => Shape::line(Form::IndentedWord, name),
+                    "python" => Shape::line(Form::IndentedQuotedKey, name),
+                    "typescript" => Shape::line(Form::IndentedKey, name),
                     _ => continue,
                 };
                 for split in files.iter().filter(|f| f.file.path.contains("errors")) {
@@ -773,9 +784,35 @@ pub fn generate(
     generated: &[GeneratedFile],
     sources: &[SourceFile],
 ) -> Vec<GeneratedFile> {
+    matrix(spec, &read(spec, lock, sources), generated)
+}
+
+/// What the matrix takes from the lock and the hand-written sources: the items and the citing doc
+/// comments. It does not depend on the generated files, so [`crate::plan_repo`] reads it while
+/// the targets generate.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    items: Vec<Item>,
+    cites: Vec<Citation>,
+}
+
+/// The items of the lock's text and the citations in the hand-written sources (see [`is_source`]).
+pub fn read(spec: &Spec, lock: &str, sources: &[SourceFile]) -> Reading {
     let items = lock_items(lock);
+    let known: BTreeSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    let cites: Vec<Citation> = sources
+        .iter()
+        .filter(|file| is_source(spec, &file.path) && !marker::is_generated(&file.contents))
+        .flat_map(|file| citations(file, &known))
+        .collect();
+    Reading { items, cites }
+}
+
+/// [`generate`] from a [`Reading`] of the lock and the sources.
+pub fn matrix(spec: &Spec, reading: &Reading, generated: &[GeneratedFile]) -> Vec<GeneratedFile> {
+    let Reading { items, cites } = reading;
     let decls = declarations(spec);
-    let mut claimed: BTreeMap<String, Vec<ClaimedBy>> = correspondences(spec, &items);
+    let mut claimed: BTreeMap<String, Vec<ClaimedBy>> = correspondences(spec, items);
     let manifest = spec.files.first().cloned().unwrap_or_default();
     for claim in &spec.claims {
         let decl = decls.get(&claim.declaration).cloned().unwrap_or_else(|| {
@@ -794,16 +831,10 @@ pub fn generate(
                 how: "claims",
             });
     }
-    let known: BTreeSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
     let index = Generated::new(spec, generated);
-    let cites: Vec<Citation> = sources
-        .iter()
-        .filter(|file| is_source(spec, &file.path) && !marker::is_generated(&file.contents))
-        .flat_map(|file| citations(file, &known))
-        .collect();
     let entries: Vec<Value> = items
         .iter()
-        .map(|item| entry(&index, item, claimed.get(&item.id), &cites))
+        .map(|item| entry(&index, item, claimed.get(&item.id), cites))
         .collect();
     let dir = spec.outputs.docs.trim_end_matches('/');
     vec![
@@ -1271,6 +1302,26 @@ out_of_scope:
         assert!(!untested.contains("changes-must-only-applied-completion"));
     }
 
+    /// The first file that reports a code, and its first line there, in any of the three forms;
+    /// a longer code is not the shorter one.
+    #[test]
+    fn rule_sites_are_the_first_reports_of_each_code() {
+        let files = [
+            ("a.ts", "x\n  code: \"E12\",\n"),
+            ("b.rs", "y\nCrossFieldRule(\"E1\", 1)\n  \"code\": \"E1\"\n"),
+            ("c.py", "  code: \"E1\"\n  code: \"E2\n\"\n"),
+        ]
+        .map(|(path, contents)| GeneratedFile {
+            path: path.into(),
+            contents: contents.into(),
+        });
+        let splits: Vec<Split<'_>> = files.iter().map(Split::new).collect();
+        let sites = rule_sites(&splits);
+        assert_eq!(sites.get("E12"), Some(&(0, 1)));
+        assert_eq!(sites.get("E1"), Some(&(1, 1)));
+        assert_eq!(sites.get("E2"), None, "a code ends on its line");
+    }
+
     #[test]
     fn the_block_search_stays_inside_its_declaration() {
         let file = GeneratedFile {
@@ -1279,7 +1330,7 @@ out_of_scope:
                 .into(),
         };
         let split = Split::new(&file);
-        let y = code_pattern(r"^[ \t]+pub y:");
+        let y = Shape::line(Form::RustField, "y");
         assert_eq!(find_in(&split, &y, Some(0)), None, "B's field is not A's");
         assert_eq!(
             find_in(&split, &y, Some(3)),
@@ -1287,7 +1338,7 @@ out_of_scope:
             "the blank line is not the field's"
         );
         assert_eq!(find_in(&split, &y, None), Some(5));
-        let closing = code_pattern(r"^\}");
+        let closing = Shape::line(Form::LineStart, "}");
         assert_eq!(
             find_in(&split, &closing, Some(3)),
             Some(6),

@@ -29,8 +29,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use handshake_spec::model::{
-    Condition, Field, FieldPath, Measure, MemberMatch, PathStep, Primitive, Rule, Spec, TypeDef,
-    TypeKind, TypeRef, Variant,
+    Condition, Field, FieldPath, Measure, MemberMatch, PathStep, Primitive, Record, Rule, Spec,
+    TypeDef, TypeKind, TypeRef, Variant,
 };
 use serde_json::Value;
 
@@ -84,6 +84,9 @@ struct TypeFacts<'s> {
     reaches_rules: bool,
     /// Every type reachable from this one through fields, itself only when it is on a cycle.
     referenced: BTreeSet<TypeId>,
+    /// The record each foreign key of its table references, in the table's order (`None` for an
+    /// undeclared name, which only a spec built by hand has).
+    foreign_keys: Vec<Option<TypeId>>,
 }
 
 /// A path that does not resolve against the types (never on a spec the loader checked).
@@ -240,6 +243,16 @@ impl<'s> Ir<'s> {
                 references: ir.references_of(def),
                 reaches_rules: false,
                 referenced: BTreeSet::new(),
+                foreign_keys: match &def.kind {
+                    TypeKind::Record(Record {
+                        table: Some(table), ..
+                    }) => table
+                        .foreign_keys
+                        .iter()
+                        .map(|fk| ir.id(&fk.references))
+                        .collect(),
+                    _ => Vec::new(),
+                },
             })
             .collect();
         for rule in &spec.rules {
@@ -269,6 +282,12 @@ impl<'s> Ir<'s> {
         self.ids.get(name).copied()
     }
 
+    /// The records the foreign keys of a stored record's table reference, in the table's order
+    /// (empty for a type without a table).
+    pub fn foreign_key_targets(&self, id: TypeId) -> &[Option<TypeId>] {
+        &self.types[id.index()].foreign_keys
+    }
+
     /// The declaration of a type.
     pub fn def(&self, id: TypeId) -> &'s TypeDef {
         &self.spec.types[id.index()]
@@ -292,6 +311,17 @@ impl<'s> Ir<'s> {
     pub fn planned_operation(&self) -> Option<TypeId> {
         self.id(PLANNED_OPERATION)
             .filter(|id| matches!(self.def(*id).kind, TypeKind::Union(_)))
+    }
+
+    /// What the SDK targets' profiles files name: the lifecycle's state type, and the
+    /// [`Ir::job_kind`] enum (`None` when job kinds are plain strings). `None` for a spec without
+    /// profiles, which has no profiles file.
+    pub fn profile_names(&self) -> Option<(&'s str, Option<&'s str>)> {
+        if self.spec.profiles.is_empty() {
+            return None;
+        }
+        let job_kind = self.job_kind().map(|id| self.def(id).name.as_str());
+        Some((self.spec.lifecycle.name.as_str(), job_kind))
     }
 
     /// The enum of the lifecycle's states (the type named like the lifecycle), when declared.
@@ -646,14 +676,6 @@ impl<'s> PathScopes<'_, 's> {
 
     fn condition(&mut self, root: Option<TypeId>, scope: Option<TypeId>, condition: &'s Condition) {
         match condition {
-            Condition::Present(path)
-            | Condition::Absent(path)
-            | Condition::Equals { path, .. }
-            | Condition::NotEquals { path, .. }
-            | Condition::OneOf { path, .. }
-            | Condition::NoneOf { path, .. }
-            | Condition::Length { path, .. }
-            | Condition::Contains { path, .. } => self.at(scope, path),
             Condition::Each { path, condition } => {
                 let element = self.element(scope, path);
                 self.condition(root, element, condition);
@@ -720,6 +742,12 @@ impl<'s> PathScopes<'_, 's> {
                 }
             }
             Condition::Not(inner) => self.condition(root, scope, inner),
+            // an atom (`present`, `equals`, `length`, …) reads its one path where it stands
+            atom => {
+                if let Some(path) = atom.subject() {
+                    self.at(scope, path);
+                }
+            }
         }
     }
 }

@@ -388,36 +388,19 @@ fn describe(meta: &Meta) -> String {
 mod tests {
     use super::*;
     use handshake_spec::model::{
-        Clause, EnumValue, FieldStorage, Location, Outputs, Record, State, StringConstraints,
-        Transition, TransitionOrigin, Union, Variant,
+        EnumValue, Outputs, Record, State, StringConstraints, Transition, TransitionOrigin, Union,
+        Variant,
     };
 
+    use crate::test_model::named;
+
     fn meta(clause: &str, description: &str) -> Meta {
-        Meta {
-            clause: Clause(vec![clause.to_string()]),
-            description: description.to_string(),
-            decision: None,
-            location: Location {
-                file: "spec/test.yaml".into(),
-                line: 1,
-                column: 1,
-            },
-        }
+        crate::test_model::meta_in("spec/test.yaml", clause, description)
     }
 
     fn field(name: &str, ty: TypeRef, required: bool) -> Field {
-        Field {
-            name: name.into(),
-            ty,
-            required,
-            default: None,
-            storage: FieldStorage::Column,
-            meta: meta("§2.6.6.2.1", &format!("the {name}")),
-        }
-    }
-
-    fn named(name: &str) -> TypeRef {
-        TypeRef::Named(name.into())
+        let meta = meta("§2.6.6.2.1", &format!("the {name}"));
+        crate::test_model::field_with(meta, name, ty, required)
     }
 
     fn prim(primitive: Primitive) -> TypeRef {
@@ -613,11 +596,8 @@ mod tests {
     }
 
     fn document(spec: &Spec, path: &str) -> Value {
-        let file = generate(spec)
-            .into_iter()
-            .find(|f| f.path == path)
-            .unwrap_or_else(|| panic!("{path} generated"));
-        serde_json::from_str(&file.contents).expect("generated schema is JSON")
+        let text = crate::test_model::contents(generate(spec), path);
+        serde_json::from_str(&text).expect("generated schema is JSON")
     }
 
     fn keys(value: &Value) -> Vec<&str> {

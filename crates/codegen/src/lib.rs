@@ -18,6 +18,8 @@ mod rule_data;
 mod rule_plan;
 pub mod rust;
 pub mod sql;
+#[cfg(test)]
+mod test_model;
 pub mod typescript;
 
 use handshake_spec::model::Spec;
@@ -172,24 +174,39 @@ pub fn plan_repo(root: &std::path::Path) -> Result<output::Plan, RunError> {
         let contents = std::fs::read_to_string(root.join(&path))?.replace("\r\n", "\n");
         existing.push(ExistingFile { path, contents });
     }
-    let mut generated = generate(&spec, &existing)?;
     // The evidence matrix joins the spec with the lock and the hand-written code's citations, and
-    // points into the files just generated, so it is made here, where the tree is read.
+    // points into the files generated here, so it is made here, where the tree is read. Reading
+    // the lock and the sources does not wait for the targets: it runs beside them.
+    let (generated, reading) = std::thread::scope(|scope| {
+        let reading = scope.spawn(|| read_evidence(root, &spec));
+        let generated = generate(&spec, &existing);
+        let reading = reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (generated, reading)
+    });
+    let mut generated = generated?;
+    let matrix = evidence::matrix(&spec, &reading?, &generated.files);
+    generated.files.extend(matrix);
+    Ok(output::plan(root, &generated)?)
+}
+
+/// The lock `spec/master-spec.lock` (empty when there is none) and the hand-written sources under
+/// `root`, read for the evidence matrix.
+fn read_evidence(root: &std::path::Path, spec: &Spec) -> Result<evidence::Reading, std::io::Error> {
     let lock = match std::fs::read_to_string(root.join(evidence::LOCK_PATH)) {
         Ok(text) => text.replace("\r\n", "\n"),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(error),
     };
     let mut sources = Vec::new();
     for dir in evidence::SOURCE_DIRS {
         for path in output::files_under(root, std::path::Path::new(dir))? {
-            if evidence::is_source(&spec, &path) {
+            if evidence::is_source(spec, &path) {
                 let contents = std::fs::read_to_string(root.join(&path))?.replace("\r\n", "\n");
                 sources.push(evidence::SourceFile { path, contents });
             }
         }
     }
-    let matrix = evidence::generate(&spec, &lock, &generated.files, &sources);
-    generated.files.extend(matrix);
-    Ok(output::plan(root, &generated)?)
+    Ok(evidence::read(spec, &lock, &sources))
 }

@@ -492,7 +492,7 @@ fn lifecycle_file(spec: &Spec) -> String {
     docstring(
         &mut out,
         "    ",
-        &["One allowed transition, with where it comes from and its clause.".to_string()],
+        &["One allowed transition, with where it comes from and its clause."],
     );
     let _ = writeln!(
         out,
@@ -502,7 +502,7 @@ fn lifecycle_file(spec: &Spec) -> String {
     docstring(
         &mut out,
         "    ",
-        &["An edge the spec's diagram draws that the table refuses, with the reason.".to_string()],
+        &["An edge the spec's diagram draws that the table refuses, with the reason."],
     );
     let _ = writeln!(
         out,
@@ -562,13 +562,7 @@ fn lifecycle_file(spec: &Spec) -> String {
             py_string(&rejected.from),
             py_string(&rejected.to),
             py_string(rejected.meta.clause.primary()),
-            py_string(
-                rejected
-                    .meta
-                    .decision
-                    .as_deref()
-                    .unwrap_or(&rejected.meta.description)
-            )
+            py_string(rejected.reason())
         );
     }
     out.push_str(")\n\"\"\"Edges the spec's diagram draws that the table refuses, each with the reason.\"\"\"\n\n");
@@ -590,7 +584,7 @@ fn lifecycle_file(spec: &Spec) -> String {
     docstring(
         &mut out,
         "    ",
-        &["Whether no transition ever leaves ``state``.".to_string()],
+        &["Whether no transition ever leaves ``state``."],
     );
     out.push_str("    return state in TERMINAL\n");
     out
@@ -732,11 +726,11 @@ fn one_line(text: &str) -> String {
 }
 
 /// A docstring; backslashes and triple quotes in spec text are escaped so it always parses.
-fn docstring(out: &mut String, indent: &str, lines: &[String]) {
+fn docstring(out: &mut String, indent: &str, lines: &[impl AsRef<str>]) {
     let escape = |s: &str| s.replace('\\', "\\\\").replace("\"\"\"", "\\\"\\\"\\\"");
     let mut text = Vec::new();
     for line in lines {
-        for piece in line.split('\n') {
+        for piece in line.as_ref().split('\n') {
             text.push(escape(piece.trim_end()));
         }
     }
@@ -806,12 +800,7 @@ mod tests {
     use crate::typescript::test_spec;
 
     fn file(name: &str) -> String {
-        let spec = test_spec::spec();
-        generate(&spec)
-            .into_iter()
-            .find(|f| f.path == format!("out/py/{name}"))
-            .expect("file generated")
-            .contents
+        crate::test_model::contents(generate(&test_spec::spec()), &format!("out/py/{name}"))
     }
 
     #[test]
@@ -865,7 +854,7 @@ mod tests {
     #[test]
     fn docstrings_escape_quotes_and_backslashes() {
         let mut out = String::new();
-        docstring(&mut out, "", &["ends with a quote \"".to_string()]);
+        docstring(&mut out, "", &["ends with a quote \""]);
         assert_eq!(out, "\"\"\"ends with a quote \" \"\"\"\n");
         out.clear();
         docstring(

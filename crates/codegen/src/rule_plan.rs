@@ -269,27 +269,12 @@ pub(crate) mod test_rules {
     use serde_json::json;
 
     fn meta(clause: &str, description: &str) -> Meta {
-        Meta {
-            clause: Clause(vec![clause.to_string()]),
-            description: description.to_string(),
-            decision: None,
-            location: Location {
-                file: "spec/rules.yaml".to_string(),
-                line: 1,
-                column: 1,
-            },
-        }
+        crate::test_model::meta_in("spec/rules.yaml", clause, description)
     }
 
     fn field(name: &str, ty: TypeRef, required: bool) -> Field {
-        Field {
-            name: name.to_string(),
-            ty,
-            required,
-            default: None,
-            storage: FieldStorage::Column,
-            meta: meta("§2.6.6.7.2", &format!("the {name} field")),
-        }
+        let meta = meta("§2.6.6.7.2", &format!("the {name} field"));
+        crate::test_model::field_with(meta, name, ty, required)
     }
 
     fn path(text: &str) -> FieldPath {
@@ -309,62 +294,58 @@ pub(crate) mod test_rules {
         }
     }
 
+    fn record(name: &str, description: &str, root: bool, fields: Vec<Field>) -> TypeDef {
+        let meta = meta("§2.6.6.7.2", description);
+        crate::test_model::record(meta, name, root, fields)
+    }
+
     /// The shared test spec with `SourceRef`, `Selector` and `Bundle` records and six rules.
     pub(crate) fn spec() -> Spec {
         let mut spec = crate::typescript::test_spec::spec();
         let string = || TypeRef::Primitive(Primitive::String);
         let mut layers = field("layers", TypeRef::List(Box::new(string())), false);
         layers.default = Some(json!(["derived"]));
-        spec.types.push(TypeDef {
-            name: "Selector".into(),
-            meta: meta("§2.6.6.7.2", "a selector"),
-            root: false,
-            kind: TypeKind::Record(Record {
-                fields: vec![
-                    field("range", string(), true),
-                    field("kind", string(), false),
-                ],
-                table: None,
-            }),
-        });
-        spec.types.push(TypeDef {
-            name: "SourceRef".into(),
-            meta: meta("§2.6.6.7.2", "a reference to a source"),
-            root: true,
-            kind: TypeKind::Record(Record {
-                fields: vec![
-                    field("kind", string(), true),
-                    field("hash", string(), false),
-                    field(
-                        "selectors",
-                        TypeRef::List(Box::new(TypeRef::Named("Selector".into()))),
-                        false,
-                    ),
-                    layers,
-                ],
-                table: None,
-            }),
-        });
-        spec.types.push(TypeDef {
-            name: "Bundle".into(),
-            meta: meta("§2.6.6.7.2", "holds sources"),
-            root: true,
-            kind: TypeKind::Record(Record {
-                fields: vec![
-                    field(
-                        "sources",
-                        TypeRef::List(Box::new(TypeRef::Named("SourceRef".into()))),
-                        true,
-                    ),
-                    field(
-                        "by_name",
-                        TypeRef::Map(Box::new(TypeRef::Named("SourceRef".into()))),
-                        false,
-                    ),
-                ],
-                table: None,
-            }),
-        });
+        spec.types.push(record(
+            "Selector",
+            "a selector",
+            false,
+            vec![
+                field("range", string(), true),
+                field("kind", string(), false),
+            ],
+        ));
+        spec.types.push(record(
+            "SourceRef",
+            "a reference to a source",
+            true,
+            vec![
+                field("kind", string(), true),
+                field("hash", string(), false),
+                field(
+                    "selectors",
+                    TypeRef::List(Box::new(TypeRef::Named("Selector".into()))),
+                    false,
+                ),
+                layers,
+            ],
+        ));
+        spec.types.push(record(
+            "Bundle",
+            "holds sources",
+            true,
+            vec![
+                field(
+                    "sources",
+                    TypeRef::List(Box::new(TypeRef::Named("SourceRef".into()))),
+                    true,
+                ),
+                field(
+                    "by_name",
+                    TypeRef::Map(Box::new(TypeRef::Named("SourceRef".into()))),
+                    false,
+                ),
+            ],
+        ));
         spec.rules = vec![
             rule(
                 "artifact_has_hash",

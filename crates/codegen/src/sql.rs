@@ -25,7 +25,7 @@ pub mod ddl;
 pub mod rules;
 
 use handshake_spec::model::{
-    Field, FieldStorage, Index, Primitive, Record, Spec, Table, TypeKind, TypeRef,
+    Field, FieldStorage, ForeignKey, Index, Primitive, Record, Spec, Table, TypeKind, TypeRef,
 };
 use serde_json::{Value, json};
 
@@ -282,8 +282,8 @@ fn stored_record_tables(
         }
     }
     let mut foreign_keys = Vec::new();
-    for fk in &table.foreign_keys {
-        let (ref_table, ref_pk) = referenced_key(ir, &table.name, &fk.references)?;
+    for (fk, target) in table.foreign_keys.iter().zip(ir.foreign_key_targets(id)) {
+        let (ref_table, ref_pk) = referenced_key(ir, &table.name, fk, *target)?;
         if ref_pk.len() != 1 {
             return Err(unstorable(format!(
                 "{}.{} references {} whose primary key has {} columns; a single-column foreign key needs a single-column key",
@@ -391,17 +391,20 @@ fn stored_record_tables(
     Ok((main, children))
 }
 
+/// The table and primary key a foreign key references, from the record the IR resolved it to.
 fn referenced_key(
     ir: &Ir<'_>,
     from_table: &str,
-    record_name: &str,
+    fk: &ForeignKey,
+    target: Option<TypeId>,
 ) -> Result<(String, Vec<String>), CodegenError> {
-    match ir.def_named(record_name).map(|t| &t.kind) {
+    match target.map(|id| &ir.def(id).kind) {
         Some(TypeKind::Record(Record {
             table: Some(table), ..
         })) => Ok((table.name.clone(), table.primary_key.clone())),
         _ => Err(unstorable(format!(
-            "{from_table} has a foreign key to {record_name}, which has no table"
+            "{from_table} has a foreign key to {}, which has no table",
+            fk.references
         ))),
     }
 }

@@ -1149,6 +1149,16 @@ pub struct RejectedTransition {
     pub meta: Meta,
 }
 
+impl RejectedTransition {
+    /// Why the edge is refused: its `decision` (the loader requires one), else its description.
+    pub fn reason(&self) -> &str {
+        self.meta
+            .decision
+            .as_deref()
+            .unwrap_or(&self.meta.description)
+    }
+}
+
 impl Spec {
     /// Look a type up by name.
     pub fn type_named(&self, name: &str) -> Option<&TypeDef> {

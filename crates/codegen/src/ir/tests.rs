@@ -100,6 +100,34 @@ fn no_target_resolves_a_path_the_ir_did_not() {
     assert_eq!(ir.misses(), 1);
 }
 
+/// Each foreign key of a stored record's table carries the record it references, in the table's
+/// order, so the SQL target reads the referenced table without looking its name up.
+#[test]
+fn foreign_keys_carry_the_record_they_reference() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let ir = Ir::new(&spec);
+    let mut seen = 0;
+    for (def, _, table) in spec.stored_records() {
+        let id = ir.id(&def.name).expect("declared");
+        let targets = ir.foreign_key_targets(id);
+        assert_eq!(targets.len(), table.foreign_keys.len());
+        for (fk, target) in table.foreign_keys.iter().zip(targets) {
+            let target = target.expect("the loader checked the reference");
+            assert_eq!(ir.def(target).name, fk.references);
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "the real spec has foreign keys");
+    let unstored = ir
+        .ids()
+        .find(|&id| !matches!(&ir.def(id).kind, TypeKind::Record(r) if r.table.is_some()));
+    assert_eq!(
+        ir.foreign_key_targets(unstored.expect("a type without a table")),
+        &[]
+    );
+}
+
 #[test]
 fn only_types_that_contain_a_rule_record_reach_rules() {
     let spec = test_rules::spec();

@@ -23,11 +23,7 @@ pub(super) const EXPORTS: [&str; 8] = [
 /// `profiles.py`, or `None` when the spec has no profiles.
 pub(super) fn profiles_file_with(ir: &Ir<'_>) -> Option<String> {
     let spec = ir.spec;
-    if spec.profiles.is_empty() {
-        return None;
-    }
-    let state = &spec.lifecycle.name;
-    let job_kind = ir.job_kind().map(|id| ir.def(id).name.as_str());
+    let (state, job_kind) = ir.profile_names()?;
     let typed_kinds = job_kind.is_some();
     let kind = job_kind.unwrap_or("str");
     let mut out = header(spec, "Job profiles (§2.6.6.6)");

@@ -115,12 +115,8 @@ mod tests {
     use crate::rule_plan::test_rules;
 
     fn file(name: &str) -> String {
-        let spec = test_rules::spec();
-        super::super::generate(&spec)
-            .into_iter()
-            .find(|f| f.path == format!("out/py/{name}"))
-            .expect("file generated")
-            .contents
+        let files = super::super::generate(&test_rules::spec());
+        crate::test_model::contents(files, &format!("out/py/{name}"))
     }
 
     #[test]

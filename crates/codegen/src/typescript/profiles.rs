@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::TypeKind;
+use handshake_spec::model::{Profile, TypeKind};
 
 use crate::ir::Ir;
 
@@ -15,11 +15,7 @@ use super::{header, js_string};
 /// `profiles.ts`, or `None` when the spec has no profiles.
 pub(super) fn profiles_file_with(ir: &Ir<'_>) -> Option<String> {
     let spec = ir.spec;
-    if spec.profiles.is_empty() {
-        return None;
-    }
-    let state = &spec.lifecycle.name;
-    let job_kind = ir.job_kind().map(|id| ir.def(id).name.as_str());
+    let (state, job_kind) = ir.profile_names()?;
     let typed_kinds = job_kind.is_some();
     let kind = job_kind.unwrap_or("string");
     // Typed over the `PlannedOperation` tags when the profiles claim its variants (the loader
@@ -39,7 +35,7 @@ pub(super) fn profiles_file_with(ir: &Ir<'_>) -> Option<String> {
     if let Some(job_kind) = job_kind {
         imports.push(job_kind);
     }
-    imports.push(state.as_str());
+    imports.push(state);
     if let (Some(operations), Some(_)) = (operations, &operation_tag) {
         imports.push(operations.name.as_str());
     }
@@ -131,27 +127,32 @@ export interface ProfileDef {{
     } else {
         "Readonly<Record<string, string>>"
     };
-    let _ = writeln!(
-        out,
-        "/**\n * The closed job-kind registry: every kind and the name of the one profile it is bound to.\n * Typed over every `JobKind`, so a kind without a profile does not compile.\n */\nexport const JOB_KIND_PROFILE: {record_type} = {{"
-    );
-    for profile in &spec.profiles {
-        for kind in &profile.job_kinds {
-            let _ = writeln!(out, "  {kind}: {},", js_string(&profile.name));
+    // the two registries keyed by what a profile claims: its job kinds, its operations
+    let registry = |out: &mut String, head: String, claimed: fn(&Profile) -> &[String]| {
+        let _ = writeln!(out, "{head} = {{");
+        for profile in &spec.profiles {
+            for key in claimed(profile) {
+                let _ = writeln!(out, "  {key}: {},", js_string(&profile.name));
+            }
         }
-    }
-    out.push_str("};\n\n");
+        out.push_str("};\n");
+    };
+    registry(
+        &mut out,
+        format!(
+            "/**\n * The closed job-kind registry: every kind and the name of the one profile it is bound to.\n * Typed over every `JobKind`, so a kind without a profile does not compile.\n */\nexport const JOB_KIND_PROFILE: {record_type}"
+        ),
+        |profile| &profile.job_kinds,
+    );
+    out.push('\n');
     let operation_type = operation_tag.as_deref().unwrap_or("string");
-    let _ = writeln!(
-        out,
-        "/**\n * Every `PlannedOperation` tag and the name of the one profile that specialises it (§2.6.6.6.1).\n */\nexport const OPERATION_PROFILE: Readonly<Record<{operation_type}, string>> = {{"
+    registry(
+        &mut out,
+        format!(
+            "/**\n * Every `PlannedOperation` tag and the name of the one profile that specialises it (§2.6.6.6.1).\n */\nexport const OPERATION_PROFILE: Readonly<Record<{operation_type}, string>>"
+        ),
+        |profile| &profile.operations,
     );
-    for profile in &spec.profiles {
-        for operation in &profile.operations {
-            let _ = writeln!(out, "  {operation}: {},", js_string(&profile.name));
-        }
-    }
-    out.push_str("};\n");
     let states = spec
         .lifecycle
         .states

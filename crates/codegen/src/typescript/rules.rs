@@ -46,18 +46,14 @@ pub(super) fn rules_file(ir: &Ir<'_>) -> String {
     tsdoc(
         &mut out,
         "",
-        &["The stable code of every cross-field rule.".to_string()],
+        &["The stable code of every cross-field rule."],
     );
     let _ = writeln!(
         out,
         "export type RuleCode = {};\n",
         literal_union(spec.rules.iter().map(|r| r.code.as_str()))
     );
-    tsdoc(
-        &mut out,
-        "",
-        &["The name of every cross-field rule.".to_string()],
-    );
+    tsdoc(&mut out, "", &["The name of every cross-field rule."]);
     let _ = writeln!(
         out,
         "export type RuleName = {};\n",
@@ -66,13 +62,17 @@ pub(super) fn rules_file(ir: &Ir<'_>) -> String {
     tsdoc(
         &mut out,
         "",
-        &["A cross-field rule of this spec: stable code, name, the record type it constrains, clause(s), message, conditions.".to_string()],
+        &[
+            "A cross-field rule of this spec: stable code, name, the record type it constrains, clause(s), message, conditions.",
+        ],
     );
     out.push_str("export type CrossFieldRule = RuleOf<RuleCode, RuleName>;\n\n");
     tsdoc(
         &mut out,
         "",
-        &["A broken rule: the JSON pointer of the record it is on (`\"\"` for the value itself) and its code.".to_string()],
+        &[
+            "A broken rule: the JSON pointer of the record it is on (`\"\"` for the value itself) and its code.",
+        ],
     );
     out.push_str("export type Violation = ViolationOf<RuleCode>;\n\n");
 
@@ -110,7 +110,9 @@ pub(super) fn rules_file(ir: &Ir<'_>) -> String {
     tsdoc(
         &mut out,
         "",
-        &["The rules of `typeName` that the record `record` breaks (its own rules, not nested records').".to_string()],
+        &[
+            "The rules of `typeName` that the record `record` breaks (its own rules, not nested records').",
+        ],
     );
     out.push_str("export function brokenRules(typeName: string, record: unknown): CrossFieldRule[] {\n  return brokenRulesOf(RULES, typeName, record);\n}\n\n");
     tsdoc(
@@ -163,11 +165,7 @@ mod tests {
     use crate::rule_plan::test_rules;
 
     fn rules_ts(spec: &handshake_spec::model::Spec) -> String {
-        super::super::generate(spec)
-            .into_iter()
-            .find(|f| f.path == "out/ts/rules.ts")
-            .expect("rules.ts generated")
-            .contents
+        crate::test_model::contents(super::super::generate(spec), "out/ts/rules.ts")
     }
 
     #[test]

@@ -56,27 +56,21 @@ pub(super) fn validate_file(ir: &Ir<'_>) -> Option<String> {
         &mut out,
         "",
         &[
-            "A reason a record is refused: the JSON pointer of the value (`\"\"` for the record itself) and".into(),
-            "either {@link INVALID_RECORD_CODE} (structure) or the code of a broken rule.".into(),
+            "A reason a record is refused: the JSON pointer of the value (`\"\"` for the record itself) and",
+            "either {@link INVALID_RECORD_CODE} (structure) or the code of a broken rule.",
         ],
     );
     out.push_str("export interface RecordViolation {\n  readonly pointer: string;\n  readonly code: RuleCode | typeof INVALID_RECORD_CODE;\n}\n\n");
     tsdoc(
         &mut out,
         "",
-        &[
-            "The outcome of `validate<Type>`: the typed record, or every reason it is refused."
-                .into(),
-        ],
+        &["The outcome of `validate<Type>`: the typed record, or every reason it is refused."],
     );
     out.push_str("export type Validated<T> =\n  | { readonly ok: true; readonly value: T }\n  | { readonly ok: false; readonly violations: readonly RecordViolation[] };\n\n");
     tsdoc(
         &mut out,
         "",
-        &[
-            "Every type `validate<Type>` exists for (the root types, each with a JSON Schema)."
-                .into(),
-        ],
+        &["Every type `validate<Type>` exists for (the root types, each with a JSON Schema)."],
     );
     let quoted: Vec<String> = names.iter().map(|n| super::js_string(n)).collect();
     let _ = writeln!(
@@ -84,15 +78,15 @@ pub(super) fn validate_file(ir: &Ir<'_>) -> Option<String> {
         "export const ROOT_TYPE_NAMES = [{}] as const;\n",
         quoted.join(", ")
     );
-    tsdoc(&mut out, "", &["One of {@link ROOT_TYPE_NAMES}.".into()]);
+    tsdoc(&mut out, "", &["One of {@link ROOT_TYPE_NAMES}."]);
     out.push_str("export type RootTypeName = (typeof ROOT_TYPE_NAMES)[number];\n\n");
 
     tsdoc(
         &mut out,
         "",
         &[
-            "The JSON Schema of each root type without its rules (`…/structure/…` ids), as JSON text:".into(),
-            "the rules are checked by `rules.ts`, which reports their codes.".into(),
+            "The JSON Schema of each root type without its rules (`…/structure/…` ids), as JSON text:",
+            "the rules are checked by `rules.ts`, which reports their codes.",
         ],
     );
     out.push_str("const STRUCTURE_SCHEMAS: Readonly<Record<RootTypeName, string>> = {\n");
@@ -117,8 +111,8 @@ pub(super) fn validate_file(ir: &Ir<'_>) -> Option<String> {
         &mut out,
         "",
         &[
-            "The JSON pointer of the error Ajv stopped at (the last: a `oneOf` lists its variants' errors first):".into(),
-            "its `instancePath`, and for an unknown field the field itself, as serde names it.".into(),
+            "The JSON pointer of the error Ajv stopped at (the last: a `oneOf` lists its variants' errors first):",
+            "its `instancePath`, and for an unknown field the field itself, as serde names it.",
         ],
     );
     out.push_str(
@@ -136,9 +130,8 @@ pub(super) fn validate_file(ir: &Ir<'_>) -> Option<String> {
         &mut out,
         "",
         &[
-            "Judges `value` as a `typeName` record: structure (Ajv), then rules (`violations`)."
-                .into(),
-            "Each root's schema is compiled on first use.".into(),
+            "Judges `value` as a `typeName` record: structure (Ajv), then rules (`violations`).",
+            "Each root's schema is compiled on first use.",
         ],
     );
     out.push_str(

@@ -1,0 +1,59 @@
+//! Builders of hand-made spec items, shared by the targets' unit tests: each test module names
+//! its own file, clause and wording, and these write the model's structs once.
+
+use handshake_spec::model::{
+    Clause, Field, FieldStorage, Location, Meta, Record, TypeDef, TypeKind, TypeRef,
+};
+
+/// The `Meta` of an item declared at line 1, column 1 of `file`, citing `clause`.
+pub(crate) fn meta_in(file: &str, clause: &str, description: &str) -> Meta {
+    Meta {
+        clause: Clause(vec![clause.to_string()]),
+        description: description.to_string(),
+        decision: None,
+        location: Location {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+        },
+    }
+}
+
+/// A column-stored field without a default.
+pub(crate) fn field_with(meta: Meta, name: &str, ty: TypeRef, required: bool) -> Field {
+    Field {
+        name: name.to_string(),
+        ty,
+        required,
+        default: None,
+        storage: FieldStorage::Column,
+        meta,
+    }
+}
+
+/// A reference to the type declared as `name`.
+pub(crate) fn named(name: &str) -> TypeRef {
+    TypeRef::Named(name.to_string())
+}
+
+/// The contents of the generated file at `path`; panics when it was not generated.
+pub(crate) fn contents(files: Vec<crate::GeneratedFile>, path: &str) -> String {
+    files
+        .into_iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("{path} generated"))
+        .contents
+}
+
+/// A record type without a table.
+pub(crate) fn record(meta: Meta, name: &str, root: bool, fields: Vec<Field>) -> TypeDef {
+    TypeDef {
+        name: name.to_string(),
+        meta,
+        root,
+        kind: TypeKind::Record(Record {
+            fields,
+            table: None,
+        }),
+    }
+}
