@@ -76,12 +76,7 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
         let from = state(&edge.from, &edge.meta)?;
         let to = state(&edge.to, &edge.meta)?;
         let clause = edge.meta.clause.to_string();
-        let reason = one_line(
-            edge.meta
-                .decision
-                .as_deref()
-                .unwrap_or(&edge.meta.description),
-        );
+        let reason = one_line(edge.reason());
         rejected.push(quote! {
             RejectedTransition { from: #state_type::#from, to: #state_type::#to, clause: #clause, reason: #reason }
         });
