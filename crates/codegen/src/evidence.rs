@@ -1164,8 +1164,6 @@ mod tests {
         );
     }
 
-    const MANIFEST: &str = "spec: evidence\nversion: 0.1.0\nmaster_spec: v02.84\noutputs:\n  rust: out/rust\n  json_schema: out/schemas\n  migrations: out/migrations\n  typescript: out/ts\n  python: out/py\n  docs: out/docs\nfiles:\n  - model.yaml\n";
-
     const MODEL: &str = r#"types:
   Job:
     kind: record
@@ -1204,14 +1202,8 @@ out_of_scope:
 §2.6.6.3.4/nobody-claims-this\tstatement\t§2.6.6.3.4\t40\t0\t0\n";
 
     fn spec() -> Spec {
-        let sources: BTreeMap<String, String> = [
-            ("spec/handshake.yaml", MANIFEST),
-            ("spec/model.yaml", MODEL),
-            ("spec/master-spec.lock", LOCK),
-        ]
-        .into_iter()
-        .map(|(path, text)| (path.to_string(), text.to_string()))
-        .collect();
+        let mut sources = handshake_spec::scratch::sources("evidence", &[("model.yaml", MODEL)]);
+        sources.insert("spec/master-spec.lock".into(), LOCK.into());
         handshake_spec::load_sources(&sources, "spec/handshake.yaml").expect("the fixture loads")
     }
 

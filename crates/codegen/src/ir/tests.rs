@@ -242,11 +242,7 @@ fn absence_satisfies_only_absent_negations_and_vacuous_atoms() {
 fn variant_sources() -> BTreeMap<String, String> {
     let files = [
         (
-            "spec/handshake.yaml",
-            "spec: variant_ir\nversion: 0.1.0\nmaster_spec: v02.84\noutputs:\n  rust: out/rust\n  json_schema: out/schemas\n  migrations: out/migrations\n  typescript: out/ts\n  python: out/py\n  docs: out/docs\nfiles:\n  - types.yaml\n  - lifecycle.yaml\n  - rules.yaml\n",
-        ),
-        (
-            "spec/types.yaml",
+            "types.yaml",
             r#"types:
   Shape:
     kind: union
@@ -274,7 +270,7 @@ fn variant_sources() -> BTreeMap<String, String> {
 "#,
         ),
         (
-            "spec/lifecycle.yaml",
+            "lifecycle.yaml",
             r#"lifecycle:
   name: RunState
   clause: §2.6.6.3
@@ -288,7 +284,7 @@ fn variant_sources() -> BTreeMap<String, String> {
 "#,
         ),
         (
-            "spec/rules.yaml",
+            "rules.yaml",
             r#"rules:
   circles_have_a_radius:
     on: Holder
@@ -300,10 +296,7 @@ fn variant_sources() -> BTreeMap<String, String> {
 "#,
         ),
     ];
-    files
-        .into_iter()
-        .map(|(path, text)| (path.to_string(), text.to_string()))
-        .collect()
+    handshake_spec::scratch::sources("variant_ir", &files)
 }
 
 /// The domain types the profile emitters key on are found once, by kind as well as name: the
