@@ -29,8 +29,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use handshake_spec::model::{
-    Condition, Field, FieldPath, Measure, MemberMatch, PathStep, Primitive, Record, Rule, Spec,
-    TypeDef, TypeKind, TypeRef, Variant,
+    Condition, ErrorDef, Field, FieldPath, FieldStorage, Measure, MemberMatch, PathStep, Primitive,
+    Record, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
 };
 use serde_json::Value;
 
@@ -41,6 +41,33 @@ pub const JOB_KIND: &str = "JobKind";
 /// The name of the domain union whose variants the profiles claim (see
 /// [`Ir::planned_operation`]).
 pub const PLANNED_OPERATION: &str = "PlannedOperation";
+
+/// The spec errors the targets raise themselves (not through a rule), known by name only here:
+/// [`Ir::error`] finds the declaration, and a target that needs one and finds none says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainError {
+    /// `check_transition`'s refusal of an edge not in the table: two fields of the lifecycle's
+    /// state type, the current state then the requested one.
+    IllegalTransition,
+    /// `check_transition`'s refusal to leave a terminal state: one field, the state.
+    TerminalState,
+    /// A record that does not match its type (every target's structural refusal).
+    InvalidRecord,
+    /// A value outside a closed enum (the job-kind registry's refusal).
+    UnknownEnumValue,
+}
+
+impl DomainError {
+    /// The name the spec declares it under (`errors:`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DomainError::IllegalTransition => "IllegalTransition",
+            DomainError::TerminalState => "TerminalState",
+            DomainError::InvalidRecord => "InvalidRecord",
+            DomainError::UnknownEnumValue => "UnknownEnumValue",
+        }
+    }
+}
 
 /// A type of the spec, by its index in [`Spec::types`]: stable for one spec, and in spec order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,9 +91,23 @@ pub struct Ir<'s> {
     /// Keyed by the scope and the path as written (`a[v].b`): field names are snake_case, so
     /// the text names one path.
     paths: BTreeMap<(Option<TypeId>, String), PathEntry<'s>>,
+    /// The record each rule of [`Spec::rules`] is on, by the rule's index.
+    rule_on: Vec<Option<TypeId>>,
+    /// The tables the spec stores: each record's own, then its child tables.
+    stored_tables: Vec<StoredTable<'s>>,
     /// How many times [`Ir::path`] was asked for a path [`Ir::new`] had not resolved: zero when
     /// every emitter reads only rule paths, which the tests check.
     misses: AtomicUsize,
+}
+
+/// A table the spec stores and the record one of its rows holds: a record with `table:`, or the
+/// element record of a list field stored as a child table (`storage: { table: … }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredTable<'s> {
+    /// The table's name.
+    pub name: &'s str,
+    /// The record a row holds.
+    pub record: TypeId,
 }
 
 /// A rule path resolved in advance: the path as the spec holds it, and what it resolved to.
@@ -198,8 +239,8 @@ impl<'s> Ir<'s> {
     /// Resolves `spec`: ids, per-type facts, orders, and every rule path.
     pub fn new(spec: &'s Spec) -> Ir<'s> {
         let mut ir = Ir::types_only(spec);
-        for rule in &spec.rules {
-            let on = ir.id(&rule.on);
+        for (index, rule) in spec.rules.iter().enumerate() {
+            let on = ir.rule_on[index];
             let mut scopes = PathScopes {
                 ir: &ir,
                 found: Vec::new(),
@@ -233,6 +274,8 @@ impl<'s> Ir<'s> {
             types: Vec::new(),
             definition_order: Vec::new(),
             paths: BTreeMap::new(),
+            rule_on: Vec::new(),
+            stored_tables: Vec::new(),
             misses: AtomicUsize::new(0),
         };
         ir.types = spec
@@ -255,11 +298,13 @@ impl<'s> Ir<'s> {
                 },
             })
             .collect();
-        for rule in &spec.rules {
-            if let Some(on) = ir.id(&rule.on) {
+        ir.rule_on = spec.rules.iter().map(|rule| ir.id(&rule.on)).collect();
+        for (on, rule) in ir.rule_on.iter().zip(&spec.rules) {
+            if let Some(on) = on {
                 ir.types[on.index()].rules.push(rule);
             }
         }
+        ir.stored_tables = ir.find_stored_tables();
         ir.reachability();
         ir.definition_order = ir.define_before_use();
         // The closures a schema file needs: its root's (`root: true`, and the lifecycle enum).
@@ -324,6 +369,11 @@ impl<'s> Ir<'s> {
         Some((self.spec.lifecycle.name.as_str(), job_kind))
     }
 
+    /// The spec's declaration of a [`DomainError`], when it declares one.
+    pub fn error(&self, which: DomainError) -> Option<&'s ErrorDef> {
+        self.spec.errors.iter().find(|e| e.name == which.name())
+    }
+
     /// The enum of the lifecycle's states (the type named like the lifecycle), when declared.
     pub fn lifecycle(&self) -> Option<TypeId> {
         self.id(&self.spec.lifecycle.name)
@@ -365,6 +415,45 @@ impl<'s> Ir<'s> {
             TypeRef::Primitive(Primitive::Uuid) => true,
             other => matches!(self.kind_of(other), Some(TypeKind::Id)),
         }
+    }
+
+    /// Every rule in spec order, with the record it is on (`None` only for an undeclared name,
+    /// which a spec built by hand can hold).
+    pub fn rules(&self) -> impl Iterator<Item = (Option<TypeId>, &'s Rule)> + '_ {
+        self.rule_on.iter().copied().zip(&self.spec.rules)
+    }
+
+    /// The tables the spec stores, each with the record its rows hold: every record with a
+    /// `table:` in spec order, each followed by its child tables in field order.
+    pub fn stored_tables(&self) -> &[StoredTable<'s>] {
+        &self.stored_tables
+    }
+
+    fn find_stored_tables(&self) -> Vec<StoredTable<'s>> {
+        let mut tables = Vec::new();
+        for id in self.ids() {
+            let TypeKind::Record(record) = &self.def(id).kind else {
+                continue;
+            };
+            let Some(table) = &record.table else {
+                continue;
+            };
+            tables.push(StoredTable {
+                name: &table.name,
+                record: id,
+            });
+            for field in &record.fields {
+                if let FieldStorage::ChildTable(child) = &field.storage
+                    && let Some(element) = self.element(&field.ty)
+                {
+                    tables.push(StoredTable {
+                        name: &child.table,
+                        record: element,
+                    });
+                }
+            }
+        }
+        tables
     }
 
     /// The rules on a type, in spec order.

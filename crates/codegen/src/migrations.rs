@@ -165,7 +165,7 @@ pub fn generate_with(
         .map(|(_, s)| s)
         .expect("checked above")
         .schema;
-    let declared = declared::declarations(ir, &target);
+    let declared = declared::declarations(ir);
     // A renamed table is diffed under its new name; its rename comes first.
     let (renamed_base, renames) = rename_tables(base, &target, &declared);
     let base = &renamed_base;

@@ -27,9 +27,8 @@ use crate::ir::{Ir, TypeId};
 use crate::rule_plan::{self, Shape, Step, WalkNode};
 
 /// One rule as data: `{"code", "name", "on", "clause", "message", "when", "require"}`, its
-/// conditions read from the rule's record.
-pub(crate) fn rule_with(ir: &Ir<'_>, rule: &Rule) -> Value {
-    let on = ir.id(&rule.on);
+/// conditions read from the rule's record `on` (as [`Ir::rules`] gives it).
+pub(crate) fn rule_with(ir: &Ir<'_>, on: Option<TypeId>, rule: &Rule) -> Value {
     json!({
         "code": rule.code,
         "name": rule.name,
@@ -284,12 +283,12 @@ mod tests {
     #[test]
     fn a_default_becomes_the_fallback_of_its_step_and_a_rule_keeps_its_fields_in_order() {
         let spec = test_rules::spec();
-        let raw_only_for_files = spec
-            .rules
-            .iter()
-            .find(|r| r.name == "raw_only_for_files")
+        let ir = Ir::new(&spec);
+        let (on, raw_only_for_files) = ir
+            .rules()
+            .find(|(_, r)| r.name == "raw_only_for_files")
             .expect("the fixture's contains rule");
-        let data = rule_with(&Ir::new(&spec), raw_only_for_files);
+        let data = rule_with(&ir, on, raw_only_for_files);
         let keys: Vec<&str> = data
             .as_object()
             .expect("a rule is an object")

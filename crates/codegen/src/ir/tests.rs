@@ -334,3 +334,72 @@ fn the_job_kind_operations_and_lifecycle_are_found_by_name_and_kind() {
     );
     assert_eq!(ir.job_kind(), None);
 }
+
+/// The IR's stored tables are the tables the SQL target lays out, each with the record whose
+/// fields are its columns (a child table's: the list's element record), and every rule knows
+/// the record it is on; the domain errors the targets raise are found by name here only.
+#[test]
+fn stored_tables_rules_and_domain_errors_are_resolved_once() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let ir = Ir::new(&spec);
+
+    let schema = crate::sql::schema_with(&ir).expect("the real spec is storable");
+    let laid_out: Vec<(&str, &str)> = schema
+        .tables
+        .iter()
+        .map(|t| (t.name.as_str(), t.source.as_str()))
+        .collect();
+    let stored: Vec<(&str, String)> = ir
+        .stored_tables()
+        .iter()
+        .map(|t| (t.name, ir.def(t.record).name.clone()))
+        .collect();
+    assert_eq!(
+        stored.iter().map(|(name, _)| *name).collect::<Vec<_>>(),
+        laid_out.iter().map(|(name, _)| *name).collect::<Vec<_>>(),
+        "the same tables in the same order"
+    );
+    let mut child_tables = 0;
+    for ((_, record), (_, source)) in stored.iter().zip(&laid_out) {
+        match source.split_once('.') {
+            None => assert_eq!(record, source),
+            Some((parent, field)) => {
+                child_tables += 1;
+                let TypeKind::Record(parent) = &ir.def(ir.id(parent).expect("declared")).kind
+                else {
+                    panic!("{parent} is a record");
+                };
+                let list = &parent
+                    .fields
+                    .iter()
+                    .find(|f| f.name == field)
+                    .expect("field")
+                    .ty;
+                let TypeRef::List(element) = list else {
+                    panic!("{source} is a list");
+                };
+                assert_eq!(**element, TypeRef::Named(record.clone()), "{source}");
+            }
+        }
+    }
+    assert!(child_tables > 0, "the real spec has child tables");
+
+    let rules: Vec<(Option<&str>, &str)> = ir
+        .rules()
+        .map(|(on, rule)| (on.map(|id| ir.def(id).name.as_str()), rule.on.as_str()))
+        .collect();
+    assert_eq!(rules.len(), spec.rules.len());
+    for (on, named) in rules {
+        assert_eq!(on, Some(named));
+    }
+
+    for which in [
+        DomainError::IllegalTransition,
+        DomainError::TerminalState,
+        DomainError::InvalidRecord,
+        DomainError::UnknownEnumValue,
+    ] {
+        assert_eq!(ir.error(which).map(|e| e.name.as_str()), Some(which.name()));
+    }
+}

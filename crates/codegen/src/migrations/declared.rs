@@ -1,17 +1,16 @@
 //! The spec's evolution declarations, resolved onto the tables and columns they change.
 //!
 //! A field's `renamed_from:`, `backfill:`, a record's `removed_fields:` and an enum's removed
-//! values are written on records and types; a migration needs them per table and column. A
-//! table's [`TableSchema::source`] names the record that provides its columns (`Record`, or
-//! `Record.field` for a child table, whose columns come from the list's element record).
+//! values are written on records and types; a migration needs them per table and column. The IR
+//! says which record's fields are a table's columns ([`Ir::stored_tables`]: the list's element
+//! record for a child table).
 
 use std::collections::BTreeMap;
 
-use handshake_spec::model::{Backfill, Location, TypeKind, TypeRef};
+use handshake_spec::model::{Backfill, FieldStorage, Location, TypeKind, TypeRef};
 
 use super::backfill_rules::broken_rules;
-use crate::ir::{Ir, TypeId};
-use crate::sql::{Schema, TableSchema};
+use crate::ir::{Ir, StoredTable};
 
 /// What the spec declares about one table of the schema it describes.
 #[derive(Debug, Clone, Default)]
@@ -82,14 +81,14 @@ pub(crate) struct Declarations {
     pub renamed_tables: BTreeMap<String, String>,
 }
 
-/// Declarations per table of `schema` (the schema `spec` describes), keyed by table name.
-pub(crate) fn declarations(ir: &Ir<'_>, schema: &Schema) -> Declarations {
+/// Declarations per table the spec stores, keyed by table name.
+pub(crate) fn declarations(ir: &Ir<'_>) -> Declarations {
     let spec = ir.spec;
     Declarations {
-        tables: schema
-            .tables
+        tables: ir
+            .stored_tables()
             .iter()
-            .map(|table| (table.name.clone(), for_table(ir, table)))
+            .map(|table| (table.name.to_string(), for_table(ir, *table)))
             .collect(),
         removed_tables: spec
             .evolution
@@ -122,15 +121,9 @@ pub(crate) fn declarations(ir: &Ir<'_>, schema: &Schema) -> Declarations {
     }
 }
 
-fn for_table(ir: &Ir<'_>, table: &TableSchema) -> TableDeclarations {
+fn for_table(ir: &Ir<'_>, table: StoredTable<'_>) -> TableDeclarations {
     let spec = ir.spec;
-    let record = match table.source.split_once('.') {
-        None => ir.id(&table.source),
-        Some((parent, field)) => element_record(ir, parent, field),
-    };
-    let Some(type_def) = record.map(|id| ir.def(id)) else {
-        return TableDeclarations::default();
-    };
+    let type_def = ir.def(table.record);
     let record_name = type_def.name.clone();
     let TypeKind::Record(record) = &type_def.kind else {
         return TableDeclarations::default();
@@ -142,8 +135,8 @@ fn for_table(ir: &Ir<'_>, table: &TableSchema) -> TableDeclarations {
         ..TableDeclarations::default()
     };
     for field in &record.fields {
-        if table.column(&field.name).is_none() {
-            continue;
+        if let FieldStorage::ChildTable(_) = field.storage {
+            continue; // its rows are another table's; the field is no column here
         }
         out.field_locations
             .insert(field.name.clone(), field.meta.location.clone());
@@ -163,8 +156,8 @@ fn for_table(ir: &Ir<'_>, table: &TableSchema) -> TableDeclarations {
         if let Some(backfill) = evolution.backfill(&record_name, &field.name) {
             out.backfills
                 .insert(field.name.clone(), backfill.value.clone());
-            if let (Backfill::Value(value), Some(id)) = (&backfill.value, ir.id(&record_name)) {
-                let breaks = broken_rules(ir.rules_on(id), &field.name, value)
+            if let Backfill::Value(value) = &backfill.value {
+                let breaks = broken_rules(ir.rules_on(table.record), &field.name, value)
                     .into_iter()
                     .map(|rule| {
                         format!(
@@ -203,12 +196,4 @@ fn for_table(ir: &Ir<'_>, table: &TableSchema) -> TableDeclarations {
         }
     }
     out
-}
-
-/// The record a child table `parent.field` stores: the element type of the list field.
-fn element_record(ir: &Ir<'_>, parent: &str, field: &str) -> Option<TypeId> {
-    let TypeKind::Record(record) = &ir.def(ir.id(parent)?).kind else {
-        return None;
-    };
-    ir.element(&record.fields.iter().find(|f| f.name == field)?.ty)
 }

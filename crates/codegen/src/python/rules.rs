@@ -21,12 +21,12 @@ pub(super) fn rules_file(ir: &Ir<'_>) -> String {
     out.push_str(PRELUDE);
 
     out.push_str("_RULE_SET = RuleSet(\n    rules=(\n");
-    for rule in &spec.rules {
+    for (on, rule) in ir.rules() {
         let _ = writeln!(out, "        # {}", one_line(&rule.meta.description));
         let _ = writeln!(
             out,
             "        {},",
-            py_value(&rule_data::rule_with(ir, rule))
+            py_value(&rule_data::rule_with(ir, on, rule))
         );
     }
     out.push_str("    ),\n    walk={\n");

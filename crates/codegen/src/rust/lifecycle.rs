@@ -11,12 +11,12 @@ use quote::quote;
 
 use super::{ident, module_doc, one_line, unsupported, variant_ident};
 use crate::CodegenError;
-use crate::ir::Ir;
+use crate::ir::{DomainError, Ir};
 
 /// Error declared by the spec that `check_transition` returns for an edge not in the table.
-pub(super) const ILLEGAL_TRANSITION: &str = "IllegalTransition";
+const ILLEGAL_TRANSITION: DomainError = DomainError::IllegalTransition;
 /// Error that `check_transition` returns when leaving a terminal state, if the spec declares it.
-pub(super) const TERMINAL_STATE: &str = "TerminalState";
+const TERMINAL_STATE: DomainError = DomainError::TerminalState;
 
 /// The whole `lifecycle.rs` module.
 pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
@@ -239,12 +239,13 @@ fn check_state_enum(ir: &Ir<'_>, lifecycle: &Lifecycle) -> Result<(), CodegenErr
 /// `check_transition`: terminal states first (if the spec has an error for it), then the table.
 fn check_transition_body(ir: &Ir<'_>, lifecycle: &Lifecycle) -> Result<TokenStream, CodegenError> {
     let location = lifecycle.meta.location.to_string();
-    let Some(illegal) = ir.spec.errors.iter().find(|e| e.name == ILLEGAL_TRANSITION) else {
+    let Some(illegal) = ir.error(ILLEGAL_TRANSITION) else {
         return Err(unsupported(
             &location,
             format!(
-                "the rust target needs an error named {ILLEGAL_TRANSITION} with two fields of type {} \
+                "the rust target needs an error named {} with two fields of type {} \
                  (current state, requested state); declare it under `errors:`",
+                ILLEGAL_TRANSITION.name(),
                 lifecycle.name
             ),
         ));
@@ -255,8 +256,9 @@ fn check_transition_body(ir: &Ir<'_>, lifecycle: &Lifecycle) -> Result<TokenStre
         return Err(unsupported(
             &illegal.meta.location.to_string(),
             format!(
-                "{ILLEGAL_TRANSITION} must have exactly two fields of type {} (current state, then requested state); \
+                "{} must have exactly two fields of type {} (current state, then requested state); \
                  check_transition fills no others",
+                ILLEGAL_TRANSITION.name(),
                 lifecycle.name
             ),
         ));
@@ -268,14 +270,15 @@ fn check_transition_body(ir: &Ir<'_>, lifecycle: &Lifecycle) -> Result<TokenStre
     let illegal_error =
         quote! { ModelError::IllegalTransition { #from_name: #from_value, #to_name: #to_value } };
 
-    let terminal_check = match ir.spec.errors.iter().find(|e| e.name == TERMINAL_STATE) {
+    let terminal_check = match ir.error(TERMINAL_STATE) {
         None => quote! {},
         Some(terminal) => {
             let [field] = terminal.fields.as_slice() else {
                 return Err(unsupported(
                     &terminal.meta.location.to_string(),
                     format!(
-                        "{TERMINAL_STATE} must have exactly one field, of type {}",
+                        "{} must have exactly one field, of type {}",
+                        TERMINAL_STATE.name(),
                         lifecycle.name
                     ),
                 ));

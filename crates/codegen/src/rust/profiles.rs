@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 
 use super::{doc, ident, module_doc, unsupported, variant_ident};
 use crate::CodegenError;
-use crate::ir::Ir;
+use crate::ir::{DomainError, Ir};
 
 /// What a profile claims by name: a job kind (`job_kinds:`) or an operation (`operations:`).
 #[derive(Clone, Copy)]
@@ -296,9 +296,9 @@ fn profile_constant(
 /// `impl R { pub fn from_json(…) }` for every record with a required or optional `JobKind` field.
 fn record_parsers(ir: &Ir<'_>, typed_kinds: bool) -> Result<TokenStream, CodegenError> {
     if !typed_kinds
-        || !["UnknownEnumValue", "InvalidRecord"]
-            .iter()
-            .all(|name| ir.spec.errors.iter().any(|e| e.name == *name))
+        || ![DomainError::UnknownEnumValue, DomainError::InvalidRecord]
+            .into_iter()
+            .all(|which| ir.error(which).is_some())
     {
         return Ok(quote! {});
     }

@@ -85,7 +85,7 @@ pub(super) fn rules_file(ir: &Ir<'_>) -> String {
         ],
     );
     out.push_str("export const RULES: readonly CrossFieldRule[] = [\n");
-    for rule in &spec.rules {
+    for (on, rule) in ir.rules() {
         let mut doc = vec![rule.meta.description.clone(), String::new()];
         doc.push(format!("Clause: {}", rule.meta.clause));
         if let Some(decision) = &rule.meta.decision {
@@ -95,7 +95,7 @@ pub(super) fn rules_file(ir: &Ir<'_>) -> String {
         let _ = writeln!(
             out,
             "  {},",
-            rule_data::inline(&rule_data::rule_with(ir, rule))
+            rule_data::inline(&rule_data::rule_with(ir, on, rule))
         );
     }
     out.push_str("];\n\n");

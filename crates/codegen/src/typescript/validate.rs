@@ -17,16 +17,16 @@
 use std::fmt::Write as _;
 
 use super::{header, tsdoc};
-use crate::ir::Ir;
+use crate::ir::{DomainError, Ir};
 use crate::json_schema;
 
 /// The spec error every structural refusal reports (Rust: `INVALID_RECORD_CODE`).
-const INVALID_RECORD: &str = "InvalidRecord";
+const INVALID_RECORD: DomainError = DomainError::InvalidRecord;
 
 /// `validate.ts`, or `None` when the spec has no `InvalidRecord` error.
 pub(super) fn validate_file(ir: &Ir<'_>) -> Option<String> {
     let spec = ir.spec;
-    let invalid = spec.errors.iter().find(|e| e.name == INVALID_RECORD)?;
+    let invalid = ir.error(INVALID_RECORD)?;
     let roots: Vec<_> = json_schema::schema_root_ids(ir).collect();
     let mut out = header(spec, "Runtime validation (structure, then rules)");
     out.push_str(
@@ -44,7 +44,8 @@ pub(super) fn validate_file(ir: &Ir<'_>) -> Option<String> {
         &mut out,
         "",
         &[format!(
-            "The code of a record that does not match its type (the spec's `{INVALID_RECORD}` error, Rust's `INVALID_RECORD_CODE`)."
+            "The code of a record that does not match its type (the spec's `{}` error, Rust's `INVALID_RECORD_CODE`).",
+            INVALID_RECORD.name()
         )],
     );
     let _ = writeln!(
