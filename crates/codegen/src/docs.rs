@@ -449,10 +449,7 @@ fn lifecycle_section(out: &mut String, pages: &Pages, lifecycle: &Lifecycle) {
     }
     out.push_str("\n### Allowed transitions\n\n| from | to | origin | clause | description |\n| --- | --- | --- | --- | --- |\n");
     for transition in &lifecycle.transitions {
-        let origin = match transition.origin {
-            TransitionOrigin::Diagram => "diagram",
-            TransitionOrigin::Text => "text",
-        };
+        let origin = crate::sdk_doc::origin(transition.origin);
         row(
             out,
             [

@@ -17,6 +17,7 @@ pub mod python;
 mod rule_data;
 mod rule_plan;
 pub mod rust;
+mod sdk_doc;
 pub mod sql;
 #[cfg(test)]
 mod test_model;

@@ -10,14 +10,14 @@
 use std::fmt::Write as _;
 
 use handshake_spec::model::{
-    Field, Meta, Primitive, Spec, StringConstraints, TransitionOrigin, TypeDef, TypeKind, TypeRef,
-    Union,
+    Field, Meta, Primitive, Spec, StringConstraints, TypeDef, TypeKind, TypeRef, Union,
 };
 
 use crate::GeneratedFile;
 use crate::ir::Ir;
 use crate::marker;
 use crate::names::{pascal_case, screaming_snake_case};
+use crate::sdk_doc::{self, Markup, enum_lines, meta_tail, type_lines};
 
 mod profiles;
 mod rules;
@@ -64,37 +64,18 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 /// [`generate`] from the resolved spec.
 pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     let spec = ir.spec;
-    let dir = spec.outputs.python.trim_end_matches('/');
-    let mut files = vec![
-        GeneratedFile {
-            path: format!("{dir}/types.py"),
-            contents: types_file(ir),
-        },
-        GeneratedFile {
-            path: format!("{dir}/lifecycle.py"),
-            contents: lifecycle_file(spec),
-        },
-        GeneratedFile {
-            path: format!("{dir}/errors.py"),
-            contents: errors_file(spec),
-        },
-        GeneratedFile {
-            path: format!("{dir}/rules.py"),
-            contents: rules::rules_file(ir),
-        },
-        GeneratedFile {
-            path: format!("{dir}/__init__.py"),
-            contents: init_file(spec),
-        },
-    ];
-    // `profiles.py` only for specs with `profiles:` (§2.6.6.6).
-    if let Some(contents) = profiles::profiles_file_with(ir) {
-        files.push(GeneratedFile {
-            path: format!("{dir}/profiles.py"),
-            contents,
-        });
-    }
-    files
+    sdk_doc::files_under(
+        &spec.outputs.python,
+        [
+            ("types.py", Some(types_file(ir))),
+            ("lifecycle.py", Some(lifecycle_file(spec))),
+            ("errors.py", Some(errors_file(spec))),
+            ("rules.py", Some(rules::rules_file(ir))),
+            ("__init__.py", Some(init_file(spec))),
+            // Only for specs with `profiles:` (§2.6.6.6).
+            ("profiles.py", profiles::profiles_file_with(ir)),
+        ],
+    )
 }
 
 fn header(spec: &Spec, what: &str) -> String {
@@ -207,22 +188,7 @@ fn types_file(ir: &Ir<'_>) -> String {
                         aliases.join(", ")
                     );
                 }
-                let mut lines = vec![
-                    ty.meta.description.clone(),
-                    String::new(),
-                    "Values:".to_string(),
-                    String::new(),
-                ];
-                for value in values {
-                    lines.push(format!(
-                        "- ``{}``: {} ({})",
-                        value.name, value.meta.description, value.meta.clause
-                    ));
-                    if let Some(decision) = &value.meta.decision {
-                        lines.push(format!("  Decision: {decision}"));
-                    }
-                }
-                lines.extend(meta_tail(&ty.meta));
+                let lines = enum_lines(ty, values, Markup::Rst);
                 docstring(&mut out, "", &lines);
                 let _ = writeln!(
                     out,
@@ -533,10 +499,7 @@ fn lifecycle_file(spec: &Spec) -> String {
     out.push_str("TRANSITIONS: tuple[LifecycleEdge, ...] = (\n");
     for transition in &lifecycle.transitions {
         let _ = writeln!(out, "    # {}", one_line(&transition.meta.description));
-        let origin = match transition.origin {
-            TransitionOrigin::Diagram => "diagram",
-            TransitionOrigin::Text => "text",
-        };
+        let origin = sdk_doc::origin(transition.origin);
         let _ = writeln!(
             out,
             "    LifecycleEdge({}, {}, {}, {}),",
@@ -700,24 +663,10 @@ fn init_file(spec: &Spec) -> String {
     out
 }
 
-fn type_lines(meta: &Meta) -> Vec<String> {
-    let mut lines = vec![meta.description.clone()];
-    lines.extend(meta_tail(meta));
-    lines
-}
-
 fn with_meta(meta: &Meta, extra: &[&str]) -> Vec<String> {
     let mut lines = vec![meta.description.clone(), String::new()];
     lines.extend(extra.iter().map(|s| s.to_string()));
     lines.extend(meta_tail(meta));
-    lines
-}
-
-fn meta_tail(meta: &Meta) -> Vec<String> {
-    let mut lines = vec![String::new(), format!("Clause: {}", meta.clause)];
-    if let Some(decision) = &meta.decision {
-        lines.push(format!("Decision: {decision}"));
-    }
     lines
 }
 

@@ -7,11 +7,12 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::{Clause, Meta, Spec};
+use handshake_spec::model::{Clause, Spec};
 
 use crate::GeneratedFile;
 use crate::ir::Ir;
 use crate::marker;
+use crate::sdk_doc::{self, meta_tail, type_lines};
 
 mod lifecycle;
 mod profiles;
@@ -35,40 +36,19 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 /// [`generate`] from the resolved spec.
 pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     let spec = ir.spec;
-    let dir = spec.outputs.typescript.trim_end_matches('/');
-    let mut files = vec![
-        GeneratedFile {
-            path: format!("{dir}/types.ts"),
-            contents: types::types_file(spec),
-        },
-        GeneratedFile {
-            path: format!("{dir}/lifecycle.ts"),
-            contents: lifecycle::lifecycle_file(spec),
-        },
-        GeneratedFile {
-            path: format!("{dir}/errors.ts"),
-            contents: errors_file(spec),
-        },
-        GeneratedFile {
-            path: format!("{dir}/rules.ts"),
-            contents: rules::rules_file(ir),
-        },
-    ];
-    // `profiles.ts` only for specs with `profiles:` (§2.6.6.6).
-    if let Some(contents) = profiles::profiles_file_with(ir) {
-        files.push(GeneratedFile {
-            path: format!("{dir}/profiles.ts"),
-            contents,
-        });
-    }
-    // `validate.ts` only for specs with an `InvalidRecord` error, the code it reports.
-    if let Some(contents) = validate::validate_file(ir) {
-        files.push(GeneratedFile {
-            path: format!("{dir}/validate.ts"),
-            contents,
-        });
-    }
-    files
+    sdk_doc::files_under(
+        &spec.outputs.typescript,
+        [
+            ("types.ts", Some(types::types_file(spec))),
+            ("lifecycle.ts", Some(lifecycle::lifecycle_file(spec))),
+            ("errors.ts", Some(errors_file(spec))),
+            ("rules.ts", Some(rules::rules_file(ir))),
+            // Only for specs with `profiles:` (§2.6.6.6).
+            ("profiles.ts", profiles::profiles_file_with(ir)),
+            // Only for specs with an `InvalidRecord` error, the code it reports.
+            ("validate.ts", validate::validate_file(ir)),
+        ],
+    )
 }
 
 fn header(spec: &Spec, what: &str) -> String {
@@ -129,21 +109,6 @@ fn errors_file(spec: &Spec) -> String {
     }
     out.push_str("} as const satisfies Record<keyof typeof ERROR_CODES, string>;\n");
     out
-}
-
-fn type_doc(meta: &Meta) -> Vec<String> {
-    let mut doc = vec![meta.description.clone()];
-    doc.extend(meta_tail(meta));
-    doc
-}
-
-/// The closing lines every TSDoc block carries: a blank line, the clause, and any decision.
-fn meta_tail(meta: &Meta) -> Vec<String> {
-    let mut lines = vec![String::new(), format!("Clause: {}", meta.clause)];
-    if let Some(decision) = &meta.decision {
-        lines.push(format!("Decision: {decision}"));
-    }
-    lines
 }
 
 /// Write a TSDoc block; `*/` inside text is defused so a description can never end the comment.

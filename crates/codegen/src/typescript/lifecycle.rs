@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::{Lifecycle, Spec, TransitionOrigin};
+use handshake_spec::model::{Lifecycle, Spec};
 
 use crate::names::screaming_snake_case;
+use crate::sdk_doc;
 
 use super::{header, js_string, meta_tail, tsdoc, tsdoc_clause};
 
@@ -60,10 +61,7 @@ pub(super) fn lifecycle_file(spec: &Spec) -> String {
         let mut doc = vec![transition.meta.description.clone()];
         doc.extend(meta_tail(&transition.meta));
         tsdoc(&mut out, "  ", &doc);
-        let origin = match transition.origin {
-            TransitionOrigin::Diagram => "diagram",
-            TransitionOrigin::Text => "text",
-        };
+        let origin = sdk_doc::origin(transition.origin);
         let _ = writeln!(
             out,
             "  {{ from: {}, to: {}, origin: {}, clause: {} }},",

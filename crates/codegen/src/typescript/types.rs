@@ -9,8 +9,9 @@ use handshake_spec::model::{
 use crate::names::{pascal_case, screaming_snake_case};
 
 use super::{
-    UUID_PATTERN, header, js_string, meta_tail, property_name, tsdoc, tsdoc_clause, type_doc,
+    UUID_PATTERN, header, js_string, meta_tail, property_name, tsdoc, tsdoc_clause, type_lines,
 };
+use crate::sdk_doc::{Markup, enum_lines};
 
 pub(super) fn types_file(spec: &Spec) -> String {
     let mut out = header(spec, "Types");
@@ -45,21 +46,7 @@ pub(super) fn types_file(spec: &Spec) -> String {
             TypeKind::Id => id_type(&mut out, ty),
             TypeKind::String(constraints) => string_type(&mut out, ty, constraints),
             TypeKind::Enum(values) => {
-                let mut doc = vec![
-                    ty.meta.description.clone(),
-                    String::new(),
-                    "Values:".to_string(),
-                ];
-                for value in values {
-                    doc.push(format!(
-                        "- `{}`: {} ({})",
-                        value.name, value.meta.description, value.meta.clause
-                    ));
-                    if let Some(decision) = &value.meta.decision {
-                        doc.push(format!("  Decision: {decision}"));
-                    }
-                }
-                doc.extend(meta_tail(&ty.meta));
+                let mut doc = enum_lines(ty, values, Markup::TsDoc);
                 // A type cannot map a value on read; say which old spellings records may hold.
                 let aliases: Vec<String> = spec
                     .evolution
@@ -100,7 +87,7 @@ pub(super) fn types_file(spec: &Spec) -> String {
                 );
             }
             TypeKind::Record(record) => {
-                tsdoc(&mut out, "", &type_doc(&ty.meta));
+                tsdoc(&mut out, "", &type_lines(&ty.meta));
                 let renamed: Vec<(String, String)> = spec.evolution.renamed_fields_of(&ty.name);
                 interface(&mut out, &ty.name, None, &record.fields, &renamed);
             }
@@ -277,7 +264,7 @@ fn union_type(out: &mut String, ty: &TypeDef, union: &Union) {
         out.push('\n');
         variant_names.push(interface_name);
     }
-    let mut doc = type_doc(&ty.meta);
+    let mut doc = type_lines(&ty.meta);
     doc.insert(1, String::new());
     doc.insert(2, format!("Discriminated by `{}`.", union.tag));
     tsdoc(out, "", &doc);
