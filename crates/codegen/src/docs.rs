@@ -261,20 +261,7 @@ fn type_section(out: &mut String, pages: &Pages, ty: &TypeDef) {
             out.push_str("A UUID (RFC 4122), written in hyphenated lower-case text form.\n");
         }
         TypeKind::String(constraints) => {
-            out.push_str("A string");
-            let mut rules = Vec::new();
-            if let Some(pattern) = &constraints.pattern {
-                rules.push(format!("matching `{pattern}`"));
-            }
-            if let Some(min) = constraints.min_length {
-                rules.push(format!("at least {min} characters long"));
-            }
-            if let Some(max) = constraints.max_length {
-                rules.push(format!("at most {max} characters long"));
-            }
-            if !rules.is_empty() {
-                let _ = write!(out, " {}", rules.join(", "));
-            }
+            out.push_str(&crate::doc_text::string_phrase(constraints));
             out.push_str(".\n");
             if let Some(example) = &constraints.example {
                 let _ = writeln!(out, "\nExample: `{example}`");
@@ -449,7 +436,7 @@ fn lifecycle_section(out: &mut String, pages: &Pages, lifecycle: &Lifecycle) {
     }
     out.push_str("\n### Allowed transitions\n\n| from | to | origin | clause | description |\n| --- | --- | --- | --- | --- |\n");
     for transition in &lifecycle.transitions {
-        let origin = crate::sdk_doc::origin(transition.origin);
+        let origin = crate::doc_text::origin(transition.origin);
         row(
             out,
             [

@@ -5,6 +5,7 @@
 //! [`ir`] resolves the spec once for all of them: type ids, rule paths, reachability and orders.
 #![deny(missing_docs)]
 
+mod doc_text;
 pub mod docs;
 pub mod evidence;
 pub mod ir;
@@ -17,7 +18,6 @@ pub mod python;
 mod rule_data;
 mod rule_plan;
 pub mod rust;
-mod sdk_doc;
 pub mod sql;
 #[cfg(test)]
 mod test_model;

@@ -14,10 +14,10 @@ use handshake_spec::model::{
 };
 
 use crate::GeneratedFile;
+use crate::doc_text::{self, Markup, enum_lines, meta_tail, type_lines};
 use crate::ir::Ir;
 use crate::marker;
 use crate::names::{pascal_case, screaming_snake_case};
-use crate::sdk_doc::{self, Markup, enum_lines, meta_tail, type_lines};
 
 mod profiles;
 mod rules;
@@ -64,7 +64,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 /// [`generate`] from the resolved spec.
 pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     let spec = ir.spec;
-    sdk_doc::files_under(
+    doc_text::files_under(
         &spec.outputs.python,
         [
             ("types.py", Some(types_file(ir))),
@@ -499,7 +499,7 @@ fn lifecycle_file(spec: &Spec) -> String {
     out.push_str("TRANSITIONS: tuple[LifecycleEdge, ...] = (\n");
     for transition in &lifecycle.transitions {
         let _ = writeln!(out, "    # {}", one_line(&transition.meta.description));
-        let origin = sdk_doc::origin(transition.origin);
+        let origin = doc_text::origin(transition.origin);
         let _ = writeln!(
             out,
             "    LifecycleEdge({}, {}, {}, {}),",

@@ -188,6 +188,16 @@ impl TableSchema {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    /// Look an index up by name.
+    pub fn index(&self, name: &str) -> Option<&IndexSchema> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+
+    /// Look a rule CHECK up by name.
+    pub fn check(&self, name: &str) -> Option<&rules::RuleCheck> {
+        self.checks.iter().find(|c| c.name == name)
+    }
 }
 
 /// The whole logical schema: tables in spec order (a child table right after its parent).

@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 use handshake_spec::model::{Clause, Spec};
 
 use crate::GeneratedFile;
+use crate::doc_text::{self, meta_tail, type_lines};
 use crate::ir::Ir;
 use crate::marker;
-use crate::sdk_doc::{self, meta_tail, type_lines};
 
 mod lifecycle;
 mod profiles;
@@ -36,7 +36,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 /// [`generate`] from the resolved spec.
 pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     let spec = ir.spec;
-    sdk_doc::files_under(
+    doc_text::files_under(
         &spec.outputs.typescript,
         [
             ("types.ts", Some(types::types_file(spec))),

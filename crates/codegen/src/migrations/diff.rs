@@ -779,7 +779,7 @@ fn diff_table(
     let mut index_changes = Vec::new();
     for old_index in &old.indexes {
         let moved = map_columns(&old_index.columns);
-        match (new.indexes.iter().find(|i| i.name == old_index.name), moved) {
+        match (new.index(&old_index.name), moved) {
             // An index on a dropped column goes with it.
             (None, None) => {}
             (Some(new_index), Some(moved))
@@ -799,7 +799,7 @@ fn diff_table(
         }
     }
     for new_index in &new.indexes {
-        if !old.indexes.iter().any(|i| i.name == new_index.name) {
+        if old.index(&new_index.name).is_none() {
             index_changes.push(Change::AddIndex {
                 table: t.clone(),
                 index: new_index.name.clone(),

@@ -257,11 +257,7 @@ fn render_change(
         Change::AddColumn { column, .. } => ddl::add_column(dialect, table, column_of(column)),
         Change::WidenEnum { column, .. } => ddl::replace_check(name, column_of(column)),
         Change::AddIndex { index, .. } => {
-            let index = table
-                .indexes
-                .iter()
-                .find(|i| i.name == *index)
-                .expect("diff names existing indexes");
+            let index = table.index(index).expect("diff names existing indexes");
             ddl::create_index(name, index)
         }
         Change::RenameColumn { from, to, .. } => {
@@ -424,11 +420,7 @@ fn render_change(
             format!("ALTER TABLE {name} DROP CONSTRAINT {check};\n")
         }
         Change::AddCheck { check, .. } => {
-            let rule = table
-                .checks
-                .iter()
-                .find(|c| c.name == *check)
-                .expect("diff names existing checks");
+            let rule = table.check(check).expect("diff names existing checks");
             format!(
                 "ALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({});\n",
                 rule.expression(dialect)

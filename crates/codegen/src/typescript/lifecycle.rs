@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 use handshake_spec::model::{Lifecycle, Spec};
 
+use crate::doc_text;
 use crate::names::screaming_snake_case;
-use crate::sdk_doc;
 
 use super::{header, js_string, meta_tail, tsdoc, tsdoc_clause};
 
@@ -61,7 +61,7 @@ pub(super) fn lifecycle_file(spec: &Spec) -> String {
         let mut doc = vec![transition.meta.description.clone()];
         doc.extend(meta_tail(&transition.meta));
         tsdoc(&mut out, "  ", &doc);
-        let origin = sdk_doc::origin(transition.origin);
+        let origin = doc_text::origin(transition.origin);
         let _ = writeln!(
             out,
             "  {{ from: {}, to: {}, origin: {}, clause: {} }},",

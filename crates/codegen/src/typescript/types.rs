@@ -11,7 +11,7 @@ use crate::names::{pascal_case, screaming_snake_case};
 use super::{
     UUID_PATTERN, header, js_string, meta_tail, property_name, tsdoc, tsdoc_clause, type_lines,
 };
-use crate::sdk_doc::{Markup, enum_lines};
+use crate::doc_text::{Markup, enum_lines, string_phrase};
 
 pub(super) fn types_file(spec: &Spec) -> String {
     let mut out = header(spec, "Types");
@@ -141,24 +141,10 @@ fn string_type(out: &mut String, ty: &TypeDef, constraints: &StringConstraints) 
     let name = &ty.name;
     let screaming = screaming_snake_case(name);
     let mut doc = vec![ty.meta.description.clone(), String::new()];
-    let mut rules = Vec::new();
-    if let Some(pattern) = &constraints.pattern {
-        rules.push(format!("matches `{pattern}`"));
-    }
-    if let Some(min) = constraints.min_length {
-        rules.push(format!("at least {min} characters"));
-    }
-    if let Some(max) = constraints.max_length {
-        rules.push(format!("at most {max} characters"));
-    }
-    if rules.is_empty() {
-        doc.push("A string, branded so it cannot be mixed up with other strings.".to_string());
-    } else {
-        doc.push(format!(
-            "A string that {}; branded so it cannot be mixed up with other strings.",
-            rules.join(", ")
-        ));
-    }
+    doc.push(format!(
+        "{}; branded so it cannot be mixed up with other strings.",
+        string_phrase(constraints)
+    ));
     doc.push(format!(
         "Make one with {{@link as{name}}}; test a value with {{@link is{name}}}."
     ));

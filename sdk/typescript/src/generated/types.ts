@@ -384,7 +384,7 @@ export const JOB_KIND_VALUES = ["doc_edit", "doc_review", "doc_rewrite", "doc_su
 /**
  * the governing protocol or spec section, with its version suffix
  *
- * A string that matches `^[a-z][a-z0-9_]*_v[0-9]+(\.[0-9]+)*$`, at most 64 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[a-z][a-z0-9_]*_v[0-9]+(\.[0-9]+)*$`, at most 64 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asProtocolId}; test a value with {@link isProtocolId}.
  *
  * Clause: §2.6.6.2.1
@@ -428,7 +428,7 @@ export function asProtocolId(value: string): ProtocolId {
 /**
  * a semantic version (MAJOR.MINOR.PATCH with optional pre-release and build metadata)
  *
- * A string that matches `^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`, at most 64 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`, at most 64 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asSemVer}; test a value with {@link isSemVer}.
  *
  * Clause: §2.6.6.2.1
@@ -472,7 +472,7 @@ export function asSemVer(value: string): SemVer {
 /**
  * identifier of the job profile that bundles capabilities, validation, provenance and layer rules
  *
- * A string that matches `^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(_v[0-9]+(\.[0-9]+)*)?$`, at most 64 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(_v[0-9]+(\.[0-9]+)*)?$`, at most 64 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asProfileId}; test a value with {@link isProfileId}.
  *
  * Clause: §2.6.6.2.2, §2.6.6.6.1
@@ -515,7 +515,7 @@ export function asProfileId(value: string): ProfileId {
 /**
  * identifier of the effective capability profile of a job
  *
- * A string that matches `^[a-z][a-z0-9_.:-]*$`, at most 128 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[a-z][a-z0-9_.:-]*$`, at most 128 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asCapabilityProfileId}; test a value with {@link isCapabilityProfileId}.
  *
  * Clause: §2.6.6.2.2, §11.1
@@ -558,7 +558,7 @@ export function asCapabilityProfileId(value: string): CapabilityProfileId {
 /**
  * identifier of the user- or topic-level consent settings
  *
- * A string that matches `^[a-z][a-z0-9_.:-]*$`, at most 128 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[a-z][a-z0-9_.:-]*$`, at most 128 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asConsentProfileId}; test a value with {@link isConsentProfileId}.
  *
  * Clause: §2.6.6.2.2
@@ -601,7 +601,7 @@ export function asConsentProfileId(value: string): ConsentProfileId {
 /**
  * a high-level topic lock used by policy
  *
- * A string that at least 1 characters, at most 256 characters; branded so it cannot be mixed up with other strings.
+ * A string at least 1 characters long, at most 256 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asTopicScope}; test a value with {@link isTopicScope}.
  *
  * Clause: §2.6.6.2.2
@@ -640,7 +640,7 @@ export function asTopicScope(value: string): TopicScope {
 /**
  * logical identifier of the execution runtime
  *
- * A string that matches `^[a-z][a-z0-9_.:-]*$`, at most 128 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[a-z][a-z0-9_.:-]*$`, at most 128 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asRuntimeId}; test a value with {@link isRuntimeId}.
  *
  * Clause: §2.6.6.2.5
@@ -683,7 +683,7 @@ export function asRuntimeId(value: string): RuntimeId {
 /**
  * identifier of a model, as the runtime names it
  *
- * A string that matches `^[A-Za-z0-9][A-Za-z0-9_.:/@+-]*$`, at most 256 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[A-Za-z0-9][A-Za-z0-9_.:/@+-]*$`, at most 256 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asModelId}; test a value with {@link isModelId}.
  *
  * Clause: §2.6.6.2.5
@@ -726,7 +726,7 @@ export function asModelId(value: string): ModelId {
 /**
  * identifier of a Flight Recorder span
  *
- * A string that matches `^[A-Za-z0-9][A-Za-z0-9_.:-]*$`, at least 1 characters, at most 128 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[A-Za-z0-9][A-Za-z0-9_.:-]*$`, at least 1 characters long, at most 128 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asSpanId}; test a value with {@link isSpanId}.
  *
  * Clause: §2.6.6.2.7, §11.5
@@ -770,7 +770,7 @@ export function asSpanId(value: string): SpanId {
 /**
  * machine-readable reason code, snake_case segments joined by dots
  *
- * A string that matches `^[a-z][a-z0-9]*(_[a-z0-9]+)*(\.[a-z0-9]+(_[a-z0-9]+)*)*$`, at most 128 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[a-z][a-z0-9]*(_[a-z0-9]+)*(\.[a-z0-9]+(_[a-z0-9]+)*)*$`, at most 128 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asReasonCode}; test a value with {@link isReasonCode}.
  *
  * Clause: §2.6.6.2.6
@@ -814,7 +814,7 @@ export function asReasonCode(value: string): ReasonCode {
 /**
  * stable machine-readable error code, such as HSK-4001
  *
- * A string that matches `^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$`, at most 64 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$`, at most 64 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asErrorCode}; test a value with {@link isErrorCode}.
  *
  * Clause: §2.6.6.2.6, §11.1
@@ -858,7 +858,7 @@ export function asErrorCode(value: string): ErrorCode {
 /**
  * a capability in axis or axis:scope form
  *
- * A string that matches `^[a-z][a-z0-9_.-]*(:[a-z0-9_.*\/-]+)?$`, at most 128 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[a-z][a-z0-9_.-]*(:[a-z0-9_.*\/-]+)?$`, at most 128 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asCapabilityId}; test a value with {@link isCapabilityId}.
  *
  * Clause: §11.1
@@ -901,7 +901,7 @@ export function asCapabilityId(value: string): CapabilityId {
 /**
  * a SHA-256 digest over canonical JSON, as 64 lower-case hex digits
  *
- * A string that matches `^[0-9a-f]{64}$`; branded so it cannot be mixed up with other strings.
+ * A string matching `^[0-9a-f]{64}$`; branded so it cannot be mixed up with other strings.
  * Make one with {@link asHash}; test a value with {@link isHash}.
  *
  * Clause: §2.6.6.7.0, §2.6.6.7.5
@@ -941,7 +941,7 @@ export function asHash(value: string): Hash {
 /**
  * identifier of a document block
  *
- * A string that at least 1 characters, at most 256 characters; branded so it cannot be mixed up with other strings.
+ * A string at least 1 characters long, at most 256 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asBlockId}; test a value with {@link isBlockId}.
  *
  * Clause: §2.6.6.2.3
@@ -977,7 +977,7 @@ export function asBlockId(value: string): BlockId {
 /**
  * identifier of a transcript or document segment
  *
- * A string that at least 1 characters, at most 256 characters; branded so it cannot be mixed up with other strings.
+ * A string at least 1 characters long, at most 256 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asSegmentId}; test a value with {@link isSegmentId}.
  *
  * Clause: §2.6.6.2.3
@@ -1013,7 +1013,7 @@ export function asSegmentId(value: string): SegmentId {
 /**
  * identifier of a sheet row
  *
- * A string that at least 1 characters, at most 256 characters; branded so it cannot be mixed up with other strings.
+ * A string at least 1 characters long, at most 256 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asRowId}; test a value with {@link isRowId}.
  *
  * Clause: §2.6.6.2.3
@@ -1049,7 +1049,7 @@ export function asRowId(value: string): RowId {
 /**
  * identifier of a sheet column
  *
- * A string that at least 1 characters, at most 256 characters; branded so it cannot be mixed up with other strings.
+ * A string at least 1 characters long, at most 256 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asColumnId}; test a value with {@link isColumnId}.
  *
  * Clause: §2.6.6.2.3
@@ -1085,7 +1085,7 @@ export function asColumnId(value: string): ColumnId {
 /**
  * identifier of a canvas node
  *
- * A string that at least 1 characters, at most 256 characters; branded so it cannot be mixed up with other strings.
+ * A string at least 1 characters long, at most 256 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asNodeId}; test a value with {@link isNodeId}.
  *
  * Clause: §2.6.6.2.3
@@ -1121,7 +1121,7 @@ export function asNodeId(value: string): NodeId {
 /**
  * identifier of an audio or video asset
  *
- * A string that at least 1 characters, at most 256 characters; branded so it cannot be mixed up with other strings.
+ * A string at least 1 characters long, at most 256 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asMediaId}; test a value with {@link isMediaId}.
  *
  * Clause: §2.6.6.2.4
@@ -1157,7 +1157,7 @@ export function asMediaId(value: string): MediaId {
 /**
  * identifier of a sheet range
  *
- * A string that at least 1 characters, at most 256 characters; branded so it cannot be mixed up with other strings.
+ * A string at least 1 characters long, at most 256 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asSheetRangeId}; test a value with {@link isSheetRangeId}.
  *
  * Clause: §2.6.6.2.4
@@ -6758,7 +6758,7 @@ export function asCanvasId(value: string): CanvasId {
 /**
  * an expected spoken language, as a BCP 47 language tag
  *
- * A string that matches `^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`, at most 35 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`, at most 35 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asLanguageCode}; test a value with {@link isLanguageCode}.
  *
  * Clause: §6.2.26.1
@@ -6884,7 +6884,7 @@ export function asSheetId(value: string): SheetId {
 /**
  * identifier of the export policy an import or export job runs under
  *
- * A string that at least 1 characters, at most 256 characters; branded so it cannot be mixed up with other strings.
+ * A string at least 1 characters long, at most 256 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asPolicyId}; test a value with {@link isPolicyId}.
  *
  * Clause: §2.5.10.2

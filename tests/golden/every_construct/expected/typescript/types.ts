@@ -49,7 +49,7 @@ export function asTaskId(value: string): TaskId {
 /**
  * a short name with "quotes", a back\slash, {braces} and `ticks` in its text
  *
- * A string that matches `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`, at least 2 characters, at most 32 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`, at least 2 characters long, at most 32 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asSlug}; test a value with {@link isSlug}.
  *
  * Clause: §1.2
@@ -93,7 +93,7 @@ export function asSlug(value: string): Slug {
 /**
  * free text without constraints
  *
- * A string, branded so it cannot be mixed up with other strings.
+ * A string; branded so it cannot be mixed up with other strings.
  * Make one with {@link asNote}; test a value with {@link isNote}.
  *
  * Clause: §1.3
@@ -128,7 +128,7 @@ export function asNote(value: string): Note {
 /**
  * bounded text without a pattern
  *
- * A string that at most 16 characters; branded so it cannot be mixed up with other strings.
+ * A string at most 16 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asLabel}; test a value with {@link isLabel}.
  *
  * Clause: §1.3

@@ -14,7 +14,7 @@ export const MASTER_SPEC_VERSION = "v02.84";
 /**
  * identifier of a job profile
  *
- * A string that matches `^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(_v[0-9]+(\.[0-9]+)*)?$`, at most 64 characters; branded so it cannot be mixed up with other strings.
+ * A string matching `^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(_v[0-9]+(\.[0-9]+)*)?$`, at most 64 characters long; branded so it cannot be mixed up with other strings.
  * Make one with {@link asProfileId}; test a value with {@link isProfileId}.
  *
  * Clause: §2.6.6.2.2

@@ -49,7 +49,7 @@ export function asOrderId(value: string): OrderId {
 /**
  * a stock keeping unit
  *
- * A string that matches `^[A-Z]{3}-[0-9]+$`; branded so it cannot be mixed up with other strings.
+ * A string matching `^[A-Z]{3}-[0-9]+$`; branded so it cannot be mixed up with other strings.
  * Make one with {@link asSku}; test a value with {@link isSku}.
  *
  * Clause: §1

@@ -1,8 +1,8 @@
-//! What the TypeScript and Python targets both say in their doc comments (TSDoc, docstrings):
-//! the lines are the same, only the comment syntax and the code quoting differ, so the lines are
+//! What the targets say alike in their doc comments (TSDoc, docstrings) and the docs pages: the
+//! words are the same, only the comment syntax and the code quoting differ, so the lines are
 //! made here once and each target wraps them.
 
-use handshake_spec::model::{EnumValue, Meta, TransitionOrigin, TypeDef};
+use handshake_spec::model::{EnumValue, Meta, StringConstraints, TransitionOrigin, TypeDef};
 
 use crate::GeneratedFile;
 
@@ -65,6 +65,27 @@ pub(crate) fn enum_lines(ty: &TypeDef, values: &[EnumValue], markup: Markup) -> 
     }
     lines.extend(meta_tail(&ty.meta));
     lines
+}
+
+/// What a string type's constraints ask, as a phrase: "A string matching `…`, at least N
+/// characters long, at most M characters long" (or just "A string").
+pub(crate) fn string_phrase(constraints: &StringConstraints) -> String {
+    let mut phrase = "A string".to_string();
+    let mut rules = Vec::new();
+    if let Some(pattern) = &constraints.pattern {
+        rules.push(format!("matching `{pattern}`"));
+    }
+    if let Some(min) = constraints.min_length {
+        rules.push(format!("at least {min} characters long"));
+    }
+    if let Some(max) = constraints.max_length {
+        rules.push(format!("at most {max} characters long"));
+    }
+    if !rules.is_empty() {
+        phrase.push(' ');
+        phrase.push_str(&rules.join(", "));
+    }
+    phrase
 }
 
 /// The spec's word for where an allowed transition comes from (`origin:` in the lifecycle).
