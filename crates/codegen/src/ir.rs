@@ -29,8 +29,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use handshake_spec::model::{
-    Condition, ErrorDef, Field, FieldPath, FieldStorage, Measure, MemberMatch, PathStep, Primitive,
-    Record, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
+    Condition, ErrorDef, Field, FieldPath, FieldStorage, Measure, MemberMatch, Meta, PathStep,
+    Primitive, Record, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
 };
 use serde_json::Value;
 
@@ -95,6 +95,9 @@ pub struct Ir<'s> {
     rule_on: Vec<Option<TypeId>>,
     /// The tables the spec stores: each record's own, then its child tables.
     stored_tables: Vec<StoredTable<'s>>,
+    /// Every enum value and union variant by its type and wire name, and the lifecycle's states
+    /// (under no type): what a rule's literal, a field's default or a transition names.
+    values: BTreeMap<(Option<TypeId>, &'s str), &'s Meta>,
     /// How many times [`Ir::path`] was asked for a path [`Ir::new`] had not resolved: zero when
     /// every emitter reads only rule paths, which the tests check.
     misses: AtomicUsize,
@@ -276,6 +279,7 @@ impl<'s> Ir<'s> {
             paths: BTreeMap::new(),
             rule_on: Vec::new(),
             stored_tables: Vec::new(),
+            values: BTreeMap::new(),
             misses: AtomicUsize::new(0),
         };
         ir.types = spec
@@ -305,6 +309,7 @@ impl<'s> Ir<'s> {
             }
         }
         ir.stored_tables = ir.find_stored_tables();
+        ir.values = ir.index_values();
         ir.reachability();
         ir.definition_order = ir.define_before_use();
         // The closures a schema file needs: its root's (`root: true`, and the lifecycle enum).
@@ -427,6 +432,40 @@ impl<'s> Ir<'s> {
     /// `table:` in spec order, each followed by its child tables in field order.
     pub fn stored_tables(&self) -> &[StoredTable<'s>] {
         &self.stored_tables
+    }
+
+    /// The declaration of the value `name` of an enum, or of the variant `name` of a union
+    /// (`None` for a name the type does not declare, or a type that has no values).
+    pub fn value(&self, id: TypeId, name: &str) -> Option<&'s Meta> {
+        self.values.get(&(Some(id), name)).copied()
+    }
+
+    /// The declaration of the lifecycle's state `name`.
+    pub fn state(&self, name: &str) -> Option<&'s Meta> {
+        self.values.get(&(None, name)).copied()
+    }
+
+    fn index_values(&self) -> BTreeMap<(Option<TypeId>, &'s str), &'s Meta> {
+        let mut values = BTreeMap::new();
+        for id in self.ids() {
+            match &self.def(id).kind {
+                TypeKind::Enum(enum_values) => {
+                    for value in enum_values {
+                        values.insert((Some(id), value.name.as_str()), &value.meta);
+                    }
+                }
+                TypeKind::Union(union) => {
+                    for variant in &union.variants {
+                        values.insert((Some(id), variant.name.as_str()), &variant.meta);
+                    }
+                }
+                TypeKind::Id | TypeKind::String(_) | TypeKind::Record(_) => {}
+            }
+        }
+        for state in &self.spec.lifecycle.states {
+            values.insert((None, state.name.as_str()), &state.meta);
+        }
+        values
     }
 
     fn find_stored_tables(&self) -> Vec<StoredTable<'s>> {

@@ -40,7 +40,7 @@ pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
         &spec.outputs.typescript,
         [
             ("types.ts", Some(types::types_file(spec))),
-            ("lifecycle.ts", Some(lifecycle::lifecycle_file(spec))),
+            ("lifecycle.ts", Some(lifecycle::lifecycle_file(ir))),
             ("errors.ts", Some(errors_file(spec))),
             ("rules.ts", Some(rules::rules_file(ir))),
             // Only for specs with `profiles:` (§2.6.6.6).

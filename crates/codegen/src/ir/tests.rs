@@ -403,3 +403,37 @@ fn stored_tables_rules_and_domain_errors_are_resolved_once() {
         assert_eq!(ir.error(which).map(|e| e.name.as_str()), Some(which.name()));
     }
 }
+
+/// Every enum value, union variant and lifecycle state is found by its type and wire name, and
+/// a name the type does not declare is not.
+#[test]
+fn values_variants_and_states_are_indexed_by_type_and_name() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let ir = Ir::new(&spec);
+    let mut seen = 0;
+    for id in ir.ids() {
+        let declared: Vec<(&str, &Meta)> = match &ir.def(id).kind {
+            TypeKind::Enum(values) => values.iter().map(|v| (v.name.as_str(), &v.meta)).collect(),
+            TypeKind::Union(union) => union
+                .variants
+                .iter()
+                .map(|v| (v.name.as_str(), &v.meta))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (name, meta) in declared {
+            seen += 1;
+            assert_eq!(ir.value(id, name), Some(meta), "{}.{name}", ir.def(id).name);
+        }
+        assert_eq!(ir.value(id, "no_such_value"), None);
+    }
+    assert!(seen > 100, "the real spec declares many values: {seen}");
+    for state in &spec.lifecycle.states {
+        assert_eq!(ir.state(&state.name), Some(&state.meta));
+    }
+    assert_eq!(ir.state("no_such_state"), None);
+    let job_kind = ir.job_kind().expect("JobKind");
+    let a_state = &spec.lifecycle.states[0].name;
+    assert_eq!(ir.value(job_kind, a_state), None, "a state is no job kind");
+}

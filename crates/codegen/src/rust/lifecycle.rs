@@ -25,7 +25,7 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     let meta = &lifecycle.meta;
     let state_type = ident(&lifecycle.name, meta)?;
     let state = |name: &str, at: &Meta| -> Result<Ident, CodegenError> {
-        if lifecycle.states.iter().any(|s| s.name == name) {
+        if ir.state(name).is_some() {
             variant_ident(name, at)
         } else {
             Err(unsupported(

@@ -673,13 +673,13 @@ fn default_expr(
             quote! { std::collections::BTreeMap::from([#(#pairs),*]) }
         }
         (TypeRef::Named(name), Value::String(text)) => match ir.kind_of(ty) {
-            Some(TypeKind::Enum(values)) => {
-                let value = values
-                    .iter()
-                    .find(|v| v.name == *text)
+            Some(TypeKind::Enum(_)) => {
+                let value = ir
+                    .target(ty)
+                    .and_then(|id| ir.value(id, text))
                     .ok_or_else(mismatch)?;
                 let type_name = ident(name, meta)?;
-                let variant = variant_ident(&value.name, &value.meta)?;
+                let variant = variant_ident(text, value)?;
                 quote! { #type_name::#variant }
             }
             Some(TypeKind::String(_)) => {

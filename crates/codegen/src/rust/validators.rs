@@ -1077,14 +1077,14 @@ impl<'s> Generator<'_, 's, '_> {
                 match &def.kind {
                     TypeKind::Id => eq(quote! { #recv.0 }, quote! { uuid::uuid!(#text) }),
                     TypeKind::String(_) => eq(quote! { #recv.as_str() }, quote! { #text }),
-                    TypeKind::Enum(values) => {
-                        let value = values
-                            .iter()
-                            .find(|v| v.name == text)
+                    TypeKind::Enum(_) => {
+                        let meta = ir
+                            .target(ty)
+                            .and_then(|id| ir.value(id, text))
                             .ok_or_else(|| self.fail(rule, "an unknown enum value"))?;
                         self.use_type(def);
                         let name = ident(&def.name, &def.meta)?;
-                        let value = variant_ident(&value.name, &value.meta)?;
+                        let value = variant_ident(text, meta)?;
                         B::atom(
                             quote! { matches!(#recv, #name::#value) },
                             quote! { !matches!(#recv, #name::#value) },
@@ -1105,14 +1105,15 @@ impl<'s> Generator<'_, 's, '_> {
         values: &[serde_json::Value],
     ) -> Result<Option<Vec<TokenStream>>, CodegenError> {
         let ir = self.ir;
-        let def = match leaf {
-            Leaf::Tag(union) => ir.def(*union),
-            Leaf::Typed(ty @ TypeRef::Named(_)) => match ir.target(ty).map(|id| ir.def(id)) {
-                Some(def) if matches!(def.kind, TypeKind::Enum(_)) => def,
+        let id = match leaf {
+            Leaf::Tag(union) => *union,
+            Leaf::Typed(ty @ TypeRef::Named(_)) => match ir.target(ty) {
+                Some(id) if matches!(ir.def(id).kind, TypeKind::Enum(_)) => id,
                 _ => return Ok(None),
             },
             Leaf::Typed(_) | Leaf::Variant(..) => return Ok(None),
         };
+        let def = ir.def(id);
         self.use_type(def);
         let name = ident(&def.name, &def.meta)?;
         let mut out = Vec::new();
@@ -1120,16 +1121,7 @@ impl<'s> Generator<'_, 's, '_> {
             let Some(text) = value.as_str() else {
                 return Ok(None);
             };
-            let meta = match &def.kind {
-                TypeKind::Enum(values) => values.iter().find(|v| v.name == text).map(|v| &v.meta),
-                TypeKind::Union(union) => union
-                    .variants
-                    .iter()
-                    .find(|v| v.name == text)
-                    .map(|v| &v.meta),
-                _ => None,
-            };
-            let Some(meta) = meta else {
+            let Some(meta) = ir.value(id, text) else {
                 return Ok(None);
             };
             let variant = variant_ident(text, meta)?;

@@ -2,14 +2,16 @@
 
 use std::fmt::Write as _;
 
-use handshake_spec::model::{Lifecycle, Spec};
+use handshake_spec::model::Lifecycle;
 
 use crate::doc_text;
+use crate::ir::Ir;
 use crate::names::screaming_snake_case;
 
 use super::{header, js_string, meta_tail, tsdoc, tsdoc_clause};
 
-pub(super) fn lifecycle_file(spec: &Spec) -> String {
+pub(super) fn lifecycle_file(ir: &Ir<'_>) -> String {
+    let spec = ir.spec;
     let lifecycle = &spec.lifecycle;
     let state = &lifecycle.name;
     let screaming = screaming_snake_case(state);
@@ -76,18 +78,15 @@ pub(super) fn lifecycle_file(spec: &Spec) -> String {
         "] as const satisfies readonly ({state}Edge & {{ readonly origin: \"diagram\" | \"text\"; readonly clause: string }})[];\n"
     );
 
-    let initial = lifecycle
-        .states
-        .iter()
-        .find(|s| s.name == lifecycle.initial);
+    let initial = ir.state(&lifecycle.initial);
     let mut doc = vec![format!(
         "The state every job starts in: `{}`.",
         lifecycle.initial
     )];
     if let Some(initial) = initial {
         doc.push(String::new());
-        doc.push(initial.meta.description.clone());
-        doc.push(format!("Clause: {}", initial.meta.clause));
+        doc.push(initial.description.clone());
+        doc.push(format!("Clause: {}", initial.clause));
     }
     tsdoc(&mut out, "", &doc);
     let _ = writeln!(
