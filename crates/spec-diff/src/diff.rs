@@ -359,20 +359,17 @@ impl Differ {
                         s.max_length.map_or(String::new(), |v| v.to_string())
                     )
                 };
-                if bounds.contains(&Some(true)) {
-                    self.at_new(
-                        c::STRING_NARROWED,
-                        name,
-                        format!(
-                            "the length of {name} is bounded {} (was {})",
-                            range(ns),
-                            range(os)
-                        ),
-                        at,
-                    );
+                // Narrowed if either bound tightened (even if the other relaxed).
+                let rule = if bounds.contains(&Some(true)) {
+                    Some(c::STRING_NARROWED)
                 } else if bounds.contains(&Some(false)) {
+                    Some(c::STRING_WIDENED)
+                } else {
+                    None
+                };
+                if let Some(rule) = rule {
                     self.at_new(
-                        c::STRING_WIDENED,
+                        rule,
                         name,
                         format!(
                             "the length of {name} is bounded {} (was {})",
@@ -977,24 +974,13 @@ impl Differ {
                 .collect::<BTreeSet<_>>()
         };
         let (o, n) = (ids(old), ids(new));
-        for claim in &new.claims {
-            if !o.contains(&claim.id) {
-                self.at_new(
-                    c::CLAIMS_CHANGED,
-                    &claim.id,
-                    format!("{} is claimed", claim.id),
-                    &claim.location,
-                );
-            }
-        }
-        for claim in &old.claims {
-            if !n.contains(&claim.id) {
-                self.at_old(
-                    c::CLAIMS_CHANGED,
-                    &claim.id,
-                    format!("{} is no longer claimed", claim.id),
-                    &claim.location,
-                );
+        for (claims, other, side, now) in [
+            (&new.claims, &o, Side::New, "is claimed"),
+            (&old.claims, &n, Side::Old, "is no longer claimed"),
+        ] {
+            for claim in claims.iter().filter(|c| !other.contains(&c.id)) {
+                let message = format!("{} {now}", claim.id);
+                self.push(c::CLAIMS_CHANGED, &claim.id, message, side, &claim.location);
             }
         }
     }
