@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use handshake_spec::model::{
-    Evolution, Field, FieldStorage, Location, Meta, Record, Spec, Table, TypeDef, TypeKind, TypeRef,
+    Evolution, Field, FieldStorage, Location, Meta, Spec, Table, TypeDef, TypeKind, TypeRef,
 };
 use serde_json::Value;
 
@@ -96,6 +96,14 @@ fn child_tables(spec: &Spec) -> BTreeMap<String, String> {
         }
     }
     out
+}
+
+/// The table of `t`, if it is a record stored in a table of its own.
+fn table_of(t: &TypeDef) -> Option<&Table> {
+    match &t.kind {
+        TypeKind::Record(record) => record.table.as_ref(),
+        _ => None,
+    }
 }
 
 fn manifest_location(spec: &Spec) -> Location {
@@ -276,9 +284,7 @@ impl Differ {
                     format!("type {} was removed", o.name),
                     &o.meta.location,
                 );
-                if let TypeKind::Record(Record { table: Some(t), .. }) = &o.kind {
-                    self.table_removed(t);
-                }
+                self.table(&o.name, table_of(o), None);
             }
         }
         for n in new.types.iter().filter(|t| !skip(new, t)) {
@@ -306,14 +312,7 @@ impl Differ {
                     format!("type {} was added", n.name),
                     &n.meta.location,
                 );
-                if let TypeKind::Record(Record { table: Some(t), .. }) = &n.kind {
-                    self.at_new(
-                        c::TABLE_ADDED,
-                        &t.name,
-                        format!("table {} was added for {}", t.name, n.name),
-                        &t.meta.location,
-                    );
-                }
+                self.table(&n.name, None, table_of(n));
                 continue;
             };
             self.type_def(o, n);
