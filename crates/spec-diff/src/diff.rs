@@ -237,35 +237,25 @@ impl Differ {
 
     /// Description, clause and decision: docs only.
     fn meta(&mut self, subject: &str, old: &Meta, new: &Meta) {
-        let at = &new.location;
-        if old.description.trim() != new.description.trim() {
-            self.at_new(
-                c::DESCRIPTION_CHANGED,
-                subject,
-                format!("the description of {subject} changed"),
-                at,
-            );
-        }
-        if old.clause != new.clause {
-            self.at_new(
-                c::CLAUSE_CHANGED,
-                subject,
-                format!("{subject} implements {} (was {})", new.clause, old.clause),
-                at,
-            );
-        }
-        if old.decision != new.decision {
-            let what = match (&old.decision, &new.decision) {
-                (None, Some(_)) => "gained a decision",
-                (Some(_), None) => "lost its decision",
-                _ => "has a changed decision",
-            };
-            self.at_new(
-                c::DECISION_CHANGED,
-                subject,
-                format!("{subject} {what}"),
-                at,
-            );
+        let decision = match (&old.decision, &new.decision) {
+            (old, new) if old == new => None,
+            (None, Some(_)) => Some("gained a decision"),
+            (Some(_), None) => Some("lost its decision"),
+            _ => Some("has a changed decision"),
+        };
+        let changes = [
+            (old.description.trim() != new.description.trim()).then(|| {
+                let message = format!("the description of {subject} changed");
+                (c::DESCRIPTION_CHANGED, message)
+            }),
+            (old.clause != new.clause).then(|| {
+                let message = format!("{subject} implements {} (was {})", new.clause, old.clause);
+                (c::CLAUSE_CHANGED, message)
+            }),
+            decision.map(|what| (c::DECISION_CHANGED, format!("{subject} {what}"))),
+        ];
+        for (rule, message) in changes.into_iter().flatten() {
+            self.at_new(rule, subject, message, &new.location);
         }
     }
 
