@@ -2,7 +2,8 @@
 """Generates the canonical-JSON test vectors of handshake-canonical, once, for checking in.
 
 This is an independent second implementation of the rules in crates/canonical/src (written in
-Python's standard library only, Python 3.11+), so the checked-in vectors are not just the Rust
+Python's standard library only, Python 3.11+; the timestamp rule is the Python SDK's
+`canonical_timestamp`, loaded from sdk/python), so the checked-in vectors are not just the Rust
 code's output fed back to itself: `cargo test -p handshake-canonical` compares the Rust output
 with what this script wrote. Run it only to add a case, then review the diff by eye and
 hand-check a few digests with `printf '%s' '<canonical>' | sha256sum` (see README.md):
@@ -14,11 +15,10 @@ characters and number literals (`1.0`, `1E2`, `-0`) reach the vector file exactl
 """
 
 import hashlib
+import importlib.util
 import json
 import pathlib
-import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -49,31 +49,19 @@ CASES = [
     ("context_snapshot_like", r'{"context_snapshot_id":"0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b","job_id":"0193a2b4-0000-7000-8000-000000000001","step_id":"step-1","created_at":"2026-03-04T10:11:12.5+01:00","determinism_mode":"strict","model_tier":"local","model_id":"llama-3.1-8b","policy_profile_id":"default","calendar_scope_hint":{"active_event_id":"evt-9","confidence":0.875,"source":"calendar"},"layer_scope":{"read":["raw","derived"],"write":["derived"]},"scope_inputs_hash":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","retrieval_candidates":{"ids_hash":"4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945","count":2},"selected_sources":{"ids_hash":"4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945","count":2},"prompt_envelope_hashes":{"stable_prefix_hash":"a","variable_suffix_hash":"b","full_prompt_hash":"c"},"artifact_handles":[],"seed":42,"warnings":["R\u00e9sum\u00e9 truncated"]}'),
 ]
 
-TIMESTAMP = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?([Zz]|[+-][0-9]{2}:[0-9]{2})"
-)
+
+def load_sdk_canonical():
+    """The Python SDK's port of the rules (sdk/python/handshake_job_model/canonical.py, standard
+    library only), loaded as a file so that the package's generated pydantic models stay out."""
+    path = HERE.parents[2] / "sdk" / "python" / "handshake_job_model" / "canonical.py"
+    spec = importlib.util.spec_from_file_location("handshake_sdk_canonical", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def canonical_timestamp(text):
-    """The UTC `Z` form with six fraction digits (truncated), or None if `text` is no timestamp."""
-    match = TIMESTAMP.fullmatch(text)
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    micros = int((fraction or "")[:6].ljust(6, "0"))
-    if offset in ("Z", "z"):
-        shift = timedelta(0)
-    else:
-        offset_hour, offset_minute = int(offset[1:3]), int(offset[4:6])
-        if offset_hour > 23 or offset_minute > 59:
-            return None
-        shift = timedelta(hours=offset_hour, minutes=offset_minute) * (-1 if offset[0] == "-" else 1)
-    try:
-        local = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micros)
-        utc = local - shift
-    except (ValueError, OverflowError):
-        return None
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond:06d}Z"
+# The timestamp rule is the SDK's own function: one Python implementation of it, not two.
+canonical_timestamp = load_sdk_canonical().canonical_timestamp
 
 
 def escape(text):

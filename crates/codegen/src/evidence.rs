@@ -1164,35 +1164,26 @@ mod tests {
         );
     }
 
-    const MODEL: &str = r#"types:
-  Job:
-    kind: record
-    clause: §2.6.6.3
-    description: a job
-    fields:
-      committed:
-        type: boolean
-        required: true
-        clause: §2.6.6.3.3
-        description: whether its changes were applied
-        claims: ["§2.6.6.3.3/changes-must-only-applied-completion"]
-lifecycle:
-  name: JobState
-  clause: §2.6.6.3
-  description: the lifecycle
-  initial: running
-  states:
-    running: { terminal: false, clause: §2.6.6.3.2, description: running }
-    failed: { terminal: true, clause: §2.6.6.3.2, description: failed }
-  transitions:
-    - { from: running, to: failed, origin: diagram, clause: §2.6.6.3.1, description: fail }
-out_of_scope:
-  RetryLogGuard:
-    reason: logging happens in the worker, which no record holds
-    clause: §2.6.6.3.3
-    description: workers log retries
-    claims: ["§2.6.6.3.3/workers-must-log-every-retry"]
-"#;
+    /// A record field claiming one requirement, a lifecycle whose state and transition
+    /// correspond to lock items, and a guard out of scope.
+    fn model() -> String {
+        use handshake_spec::scratch;
+        let lifecycle = scratch::lifecycle(
+            "JobState",
+            "§2.6.6.3",
+            &[
+                ("running", false, "§2.6.6.3.2"),
+                ("failed", true, "§2.6.6.3.2"),
+            ],
+            &[("running", "failed", "diagram", "§2.6.6.3.1")],
+        );
+        [
+            scratch::CLAIMING_RECORD,
+            &lifecycle,
+            scratch::OUT_OF_SCOPE_CLAIM,
+        ]
+        .concat()
+    }
 
     const LOCK: &str = "# lock\n\
 §2.6.6.3.1/transition/running-failed\ttransition\t§2.6.6.3.1\t10\t0\t0\n\
@@ -1202,7 +1193,7 @@ out_of_scope:
 §2.6.6.3.4/nobody-claims-this\tstatement\t§2.6.6.3.4\t40\t0\t0\n";
 
     fn spec() -> Spec {
-        let mut sources = handshake_spec::scratch::sources("evidence", &[("model.yaml", MODEL)]);
+        let mut sources = handshake_spec::scratch::sources("evidence", &[("model.yaml", &model())]);
         sources.insert("spec/master-spec.lock".into(), LOCK.into());
         handshake_spec::load_sources(&sources, "spec/handshake.yaml").expect("the fixture loads")
     }

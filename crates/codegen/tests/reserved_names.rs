@@ -20,18 +20,14 @@ fn spec_sources(fields: &[&str], types: &str) -> BTreeMap<String, String> {
         ));
     }
     core.push_str(types);
+    core.push_str(&handshake_spec::scratch::lifecycle(
+        "ThingState",
+        "§1",
+        &[("new", false, "§1"), ("done", true, "§1")],
+        &[("new", "done", "diagram", "§1")],
+    ));
     core.push_str(
-        "lifecycle:
-  name: ThingState
-  clause: §1
-  description: the states
-  initial: new
-  states:
-    new: { terminal: false, clause: §1, description: new }
-    done: { terminal: true, clause: §1, description: done }
-  transitions:
-    - { from: new, to: done, origin: diagram, clause: §1, description: ends }
-errors:
+        "errors:
   IllegalTransition:
     code: HSK-JOB-001
     message: 'illegal transition from {from_state} to {to_state}'

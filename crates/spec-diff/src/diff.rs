@@ -8,7 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use handshake_spec::model::{
-    Evolution, Field, FieldStorage, Location, Meta, Record, Spec, Table, TypeDef, TypeKind, TypeRef,
+    EnumValue, Evolution, Field, FieldStorage, Location, Meta, Spec, Table, TypeDef, TypeKind,
+    TypeRef, Variant,
 };
 use serde_json::Value;
 
@@ -98,6 +99,14 @@ fn child_tables(spec: &Spec) -> BTreeMap<String, String> {
     out
 }
 
+/// The table of `t`, if it is a record stored in a table of its own.
+fn table_of(t: &TypeDef) -> Option<&Table> {
+    match &t.kind {
+        TypeKind::Record(record) => record.table.as_ref(),
+        _ => None,
+    }
+}
+
 fn manifest_location(spec: &Spec) -> Location {
     Location {
         file: spec
@@ -140,6 +149,45 @@ fn paired<'a, T>(old: &'a [T], new: &'a [T], same: impl Fn(&T, &T) -> bool) -> V
         None => Paired::Added(n),
     });
     removed.chain(rest).collect()
+}
+
+/// How changes name the values of an enum or the variants of a union, and under which rules.
+struct Members {
+    /// `value` or `variant`, as messages call one.
+    noun: &'static str,
+    /// The rule of a removal and of an addition.
+    rules: [&'static RuleDef; 2],
+    /// The subject of member `member` of type `ty`: `Type.value`, `Type[variant]`.
+    subject: fn(ty: &str, member: &str) -> String,
+}
+
+const VALUES: Members = Members {
+    noun: "value",
+    rules: [c::ENUM_VALUE_REMOVED, c::ENUM_VALUE_ADDED],
+    subject: |ty, member| format!("{ty}.{member}"),
+};
+
+const VARIANTS: Members = Members {
+    noun: "variant",
+    rules: [c::VARIANT_REMOVED, c::VARIANT_ADDED],
+    subject: |ty, member| format!("{ty}[{member}]"),
+};
+
+/// A value of an enum or a variant of a union: its name, docs and fields (a value has none).
+trait Member {
+    fn parts(&self) -> (&str, &Meta, &[Field]);
+}
+
+impl Member for EnumValue {
+    fn parts(&self) -> (&str, &Meta, &[Field]) {
+        (&self.name, &self.meta, &[])
+    }
+}
+
+impl Member for Variant {
+    fn parts(&self) -> (&str, &Meta, &[Field]) {
+        (&self.name, &self.meta, &self.fields)
+    }
 }
 
 impl Differ {
@@ -189,35 +237,25 @@ impl Differ {
 
     /// Description, clause and decision: docs only.
     fn meta(&mut self, subject: &str, old: &Meta, new: &Meta) {
-        let at = &new.location;
-        if old.description.trim() != new.description.trim() {
-            self.at_new(
-                c::DESCRIPTION_CHANGED,
-                subject,
-                format!("the description of {subject} changed"),
-                at,
-            );
-        }
-        if old.clause != new.clause {
-            self.at_new(
-                c::CLAUSE_CHANGED,
-                subject,
-                format!("{subject} implements {} (was {})", new.clause, old.clause),
-                at,
-            );
-        }
-        if old.decision != new.decision {
-            let what = match (&old.decision, &new.decision) {
-                (None, Some(_)) => "gained a decision",
-                (Some(_), None) => "lost its decision",
-                _ => "has a changed decision",
-            };
-            self.at_new(
-                c::DECISION_CHANGED,
-                subject,
-                format!("{subject} {what}"),
-                at,
-            );
+        let decision = match (&old.decision, &new.decision) {
+            (old, new) if old == new => None,
+            (None, Some(_)) => Some("gained a decision"),
+            (Some(_), None) => Some("lost its decision"),
+            _ => Some("has a changed decision"),
+        };
+        let changes = [
+            (old.description.trim() != new.description.trim()).then(|| {
+                let message = format!("the description of {subject} changed");
+                (c::DESCRIPTION_CHANGED, message)
+            }),
+            (old.clause != new.clause).then(|| {
+                let message = format!("{subject} implements {} (was {})", new.clause, old.clause);
+                (c::CLAUSE_CHANGED, message)
+            }),
+            decision.map(|what| (c::DECISION_CHANGED, format!("{subject} {what}"))),
+        ];
+        for (rule, message) in changes.into_iter().flatten() {
+            self.at_new(rule, subject, message, &new.location);
         }
     }
 
@@ -276,9 +314,7 @@ impl Differ {
                     format!("type {} was removed", o.name),
                     &o.meta.location,
                 );
-                if let TypeKind::Record(Record { table: Some(t), .. }) = &o.kind {
-                    self.table_removed(t);
-                }
+                self.table(&o.name, table_of(o), None);
             }
         }
         for n in new.types.iter().filter(|t| !skip(new, t)) {
@@ -306,14 +342,7 @@ impl Differ {
                     format!("type {} was added", n.name),
                     &n.meta.location,
                 );
-                if let TypeKind::Record(Record { table: Some(t), .. }) = &n.kind {
-                    self.at_new(
-                        c::TABLE_ADDED,
-                        &t.name,
-                        format!("table {} was added for {}", t.name, n.name),
-                        &t.meta.location,
-                    );
-                }
+                self.table(&n.name, None, table_of(n));
                 continue;
             };
             self.type_def(o, n);
@@ -359,20 +388,17 @@ impl Differ {
                         s.max_length.map_or(String::new(), |v| v.to_string())
                     )
                 };
-                if bounds.contains(&Some(true)) {
-                    self.at_new(
-                        c::STRING_NARROWED,
-                        name,
-                        format!(
-                            "the length of {name} is bounded {} (was {})",
-                            range(ns),
-                            range(os)
-                        ),
-                        at,
-                    );
+                // Narrowed if either bound tightened (even if the other relaxed).
+                let rule = if bounds.contains(&Some(true)) {
+                    Some(c::STRING_NARROWED)
                 } else if bounds.contains(&Some(false)) {
+                    Some(c::STRING_WIDENED)
+                } else {
+                    None
+                };
+                if let Some(rule) = rule {
                     self.at_new(
-                        c::STRING_WIDENED,
+                        rule,
                         name,
                         format!(
                             "the length of {name} is bounded {} (was {})",
@@ -396,50 +422,7 @@ impl Differ {
                 }
             }
             (TypeKind::Enum(ov), TypeKind::Enum(nv)) => {
-                for pair in paired(ov, nv, |a, b| a.name == b.name) {
-                    match pair {
-                        Paired::Removed(v) => {
-                            let subject = format!("{name}.{}", v.name);
-                            let declared = self
-                                .evolution
-                                .removed_values_of(name)
-                                .find(|r| r.value == v.name)
-                                .cloned();
-                            match declared {
-                                Some(r) => self.at_new(
-                                    if r.read_alias {
-                                        c::ENUM_VALUE_ALIASED
-                                    } else {
-                                        c::ENUM_VALUE_MAPPED
-                                    },
-                                    &subject,
-                                    format!(
-                                        "value `{}` of {name} was removed: stored rows become `{}`{}",
-                                        v.name,
-                                        r.map_to,
-                                        alias_note(r.read_alias)
-                                    ),
-                                    &r.location,
-                                ),
-                                None => self.at_old(
-                                    c::ENUM_VALUE_REMOVED,
-                                    &subject,
-                                    format!("value `{}` of {name} was removed", v.name),
-                                    &v.meta.location,
-                                ),
-                            }
-                        }
-                        Paired::Added(v) => self.at_new(
-                            c::ENUM_VALUE_ADDED,
-                            &format!("{name}.{}", v.name),
-                            format!("value `{}` was added to {name}", v.name),
-                            &v.meta.location,
-                        ),
-                        Paired::Kept(o, v) => {
-                            self.meta(&format!("{name}.{}", v.name), &o.meta, &v.meta)
-                        }
-                    }
-                }
+                self.members(name, &VALUES, ov, nv);
             }
             (TypeKind::Record(or), TypeKind::Record(nr)) => {
                 let table = nr
@@ -460,27 +443,7 @@ impl Differ {
                         at,
                     );
                 }
-                for pair in paired(&ou.variants, &nu.variants, |a, b| a.name == b.name) {
-                    match pair {
-                        Paired::Removed(v) => self.at_old(
-                            c::VARIANT_REMOVED,
-                            &format!("{name}[{}]", v.name),
-                            format!("variant `{}` of {name} was removed", v.name),
-                            &v.meta.location,
-                        ),
-                        Paired::Added(v) => self.at_new(
-                            c::VARIANT_ADDED,
-                            &format!("{name}[{}]", v.name),
-                            format!("variant `{}` was added to {name}", v.name),
-                            &v.meta.location,
-                        ),
-                        Paired::Kept(o, v) => {
-                            let subject = format!("{name}[{}]", v.name);
-                            self.meta(&subject, &o.meta, &v.meta);
-                            self.fields(&subject, &o.fields, &v.fields, None);
-                        }
-                    }
-                }
+                self.members(name, &VARIANTS, &ou.variants, &nu.variants);
             }
             _ => self.at_new(
                 c::TYPE_KIND_CHANGED,
@@ -892,6 +855,72 @@ impl Differ {
         }
     }
 
+    /// The values of enum `name` or the variants of union `name` (`members`), matched by name:
+    /// one only the old or the new spec has is reported at its own place; a kept one has its
+    /// docs and fields compared.
+    fn members<T: Member>(&mut self, name: &str, members: &Members, old: &[T], new: &[T]) {
+        let [removed, added] = members.rules;
+        for pair in paired(old, new, |a, b| a.parts().0 == b.parts().0) {
+            match pair {
+                Paired::Removed(m) => self.member_removed(name, members, removed, m.parts()),
+                Paired::Added(m) => {
+                    let (member, meta, _) = m.parts();
+                    let message = format!("{} `{member}` was added to {name}", members.noun);
+                    let subject = (members.subject)(name, member);
+                    self.at_new(added, &subject, message, &meta.location);
+                }
+                Paired::Kept(o, m) => {
+                    let ((_, old_meta, old_fields), (member, meta, fields)) =
+                        (o.parts(), m.parts());
+                    let subject = (members.subject)(name, member);
+                    self.meta(&subject, old_meta, meta);
+                    self.fields(&subject, old_fields, fields, None);
+                }
+            }
+        }
+    }
+
+    /// A value or variant of `name` only the old spec has: a removal under `rule`, or, for an
+    /// enum value removed with a declared `map_to` (`removed_values:`, which unions do not
+    /// have), a mapping.
+    fn member_removed(
+        &mut self,
+        name: &str,
+        members: &Members,
+        rule: &'static RuleDef,
+        (member, meta, _): (&str, &Meta, &[Field]),
+    ) {
+        let subject = (members.subject)(name, member);
+        let noun = members.noun;
+        let declared = self
+            .evolution
+            .removed_values_of(name)
+            .find(|r| r.value == member)
+            .cloned();
+        match declared {
+            Some(r) => self.at_new(
+                if r.read_alias {
+                    c::ENUM_VALUE_ALIASED
+                } else {
+                    c::ENUM_VALUE_MAPPED
+                },
+                &subject,
+                format!(
+                    "{noun} `{member}` of {name} was removed: stored rows become `{}`{}",
+                    r.map_to,
+                    alias_note(r.read_alias)
+                ),
+                &r.location,
+            ),
+            None => self.at_old(
+                rule,
+                &subject,
+                format!("{noun} `{member}` of {name} was removed"),
+                &meta.location,
+            ),
+        }
+    }
+
     fn errors(&mut self, old: &Spec, new: &Spec) {
         for pair in paired(&old.errors, &new.errors, |a, b| a.name == b.name) {
             let (o, e) = match pair {
@@ -977,24 +1006,13 @@ impl Differ {
                 .collect::<BTreeSet<_>>()
         };
         let (o, n) = (ids(old), ids(new));
-        for claim in &new.claims {
-            if !o.contains(&claim.id) {
-                self.at_new(
-                    c::CLAIMS_CHANGED,
-                    &claim.id,
-                    format!("{} is claimed", claim.id),
-                    &claim.location,
-                );
-            }
-        }
-        for claim in &old.claims {
-            if !n.contains(&claim.id) {
-                self.at_old(
-                    c::CLAIMS_CHANGED,
-                    &claim.id,
-                    format!("{} is no longer claimed", claim.id),
-                    &claim.location,
-                );
+        for (claims, other, side, now) in [
+            (&new.claims, &o, Side::New, "is claimed"),
+            (&old.claims, &n, Side::Old, "is no longer claimed"),
+        ] {
+            for claim in claims.iter().filter(|c| !other.contains(&c.id)) {
+                let message = format!("{} {now}", claim.id);
+                self.push(c::CLAIMS_CHANGED, &claim.id, message, side, &claim.location);
             }
         }
     }

@@ -74,7 +74,8 @@ pub enum LayerScope {
 ```
 ";
 
-const RENAMED_MODEL: &str = r#"types:
+/// The types of the renamed case; [`renamed_findings`] adds a lifecycle.
+const RENAMED_TYPES: &str = r#"types:
   LayerScope:
     kind: record
     clause: §2.6.6.7.0
@@ -98,20 +99,21 @@ const RENAMED_MODEL: &str = r#"types:
       doc_id: { type: uuid, required: false, clause: §2.6.6.6.4, description: the document }
       layer_scope: { type: DocsScope, required: true, clause: §2.6.6.6.4, description: the scope }
       sheet_id: { type: uuid, required: false, clause: §2.5.10.10, description: the sheet }
-lifecycle:
-  name: JobState
-  clause: §2.6.6.3
-  description: the lifecycle
-  initial: running
-  states:
-    running: { terminal: false, clause: §2.6.6.3.2, description: running }
-    done: { terminal: true, clause: §2.6.6.3.2, description: done }
-  transitions:
-    - { from: running, to: done, origin: text, clause: §2.6.6.3.2, description: finish }
 "#;
 
-fn renamed_findings(model: &str) -> Vec<String> {
-    let sources = handshake_spec::scratch::sources("renamed", &[("model.yaml", model)]);
+/// The findings on `types` and the lifecycle every spec needs, against [`RENAMED_MASTER`].
+fn renamed_findings(types: &str) -> Vec<String> {
+    let lifecycle = handshake_spec::scratch::lifecycle(
+        "JobState",
+        "§2.6.6.3",
+        &[
+            ("running", false, "§2.6.6.3.2"),
+            ("done", true, "§2.6.6.3.2"),
+        ],
+        &[("running", "done", "text", "§2.6.6.3.2")],
+    );
+    let model = format!("{types}{lifecycle}");
+    let sources = handshake_spec::scratch::sources("renamed", &[("model.yaml", &model)]);
     let spec = handshake_spec::load_sources(&sources, "spec/handshake.yaml").expect("loads");
     let extraction = extract(RENAMED_MASTER.as_bytes()).unwrap();
     let mut findings: Vec<String> = compare(&extraction, &spec)
@@ -128,9 +130,9 @@ fn renamed_findings(model: &str) -> Vec<String> {
 /// acknowledges their differences. Without the decisions, each difference is a finding.
 #[test]
 fn a_renamed_type_and_a_record_decision_naming_its_fields_are_acknowledged() {
-    assert_eq!(renamed_findings(RENAMED_MODEL), Vec::<String>::new());
+    assert_eq!(renamed_findings(RENAMED_TYPES), Vec::<String>::new());
 
-    let undecided = RENAMED_MODEL
+    let undecided = RENAMED_TYPES
         .replace("    decision: §2.6.6.6.4 calls this enum LayerScope, a name the core type holds; values are lower case.\n", "")
         .replace("    decision: doc_id is optional because sheet jobs have no document; sheet_id comes from another clause.\n", "");
     assert_eq!(

@@ -21,25 +21,8 @@ const MASTER: &str = "### 2.6.6 Model
 - Operators SHALL review poisoned jobs by hand.
 ";
 
-const MODEL: &str = r#"types:
-  Job:
-    kind: record
-    clause: §2.6.6.3
-    description: a job
-    fields:
-      committed:
-        type: boolean
-        required: true
-        clause: §2.6.6.3.3
-        description: whether its changes were applied
-        claims: ["§2.6.6.3.3/changes-must-only-applied-completion"]
-lifecycle:
-  name: JobState
-  clause: §2.6.6.3
-  description: the lifecycle
-  initial: running
-  states:
-    running: { terminal: false, clause: §2.6.6.3.3, description: running }
+/// The states and transitions of [`model`]'s lifecycle, some claiming a requirement.
+const STATES: &str = r#"    running: { terminal: false, clause: §2.6.6.3.3, description: running }
     failed:
       terminal: false
       clause: §2.6.6.3.3
@@ -60,13 +43,19 @@ lifecycle:
       clause: §2.6.6.3.3
       description: poison; there is no transition out of poisoned, so no automatic retry
       claims: ["§2.6.6.3.3/poisoned-jobs-must-not-retried-automatically"]
-out_of_scope:
-  RetryLogGuard:
-    reason: logging happens in the worker, which no record holds
-    clause: §2.6.6.3.3
-    description: workers log retries
-    claims: ["§2.6.6.3.3/workers-must-log-every-retry"]
 "#;
+
+/// The scratch spec's file: a record field, two states, a transition and a guard out of scope
+/// each claiming a requirement of §2.6.6.3.3 (the state `cancelled` one no item has).
+fn model() -> String {
+    [
+        scratch::CLAIMING_RECORD,
+        &scratch::lifecycle_head("JobState", "§2.6.6.3", "running"),
+        STATES,
+        scratch::OUT_OF_SCOPE_CLAIM,
+    ]
+    .concat()
+}
 
 /// The scratch spec: `model` as `spec/model.yaml`, a manifest claiming `manifest_claims` (none
 /// when empty), and the lock when there is one.
@@ -91,12 +80,12 @@ fn spec_sources(
 }
 
 fn sources(lock: Option<&Lock>) -> BTreeMap<String, String> {
-    spec_sources(MODEL, "", lock)
+    spec_sources(&model(), "", lock)
 }
 
-/// [`MODEL`] without its claim of an id no Master Spec item has.
+/// [`model`] without its claim of an id no Master Spec item has.
 fn model_with_known_claims() -> String {
-    MODEL.replace(
+    model().replace(
         "      claims: [\"§2.6.6.3.3/cancelled-jobs-must-vanish\"]\n",
         "",
     )

@@ -90,36 +90,29 @@ const MAX_TYPE_DEPTH: usize = 16;
 pub(crate) fn load(manifest: &str, read: &mut ReadFile<'_>) -> Result<Spec, LoadError> {
     let mut source = Source::default();
     let mut sink = Sink::default();
-    let spec = run(manifest, read, &mut source, &mut sink)?;
+    let spec = match read_files(manifest, read, &mut source, &mut sink)? {
+        Some(files) => check_files(files, manifest, read, &source, &mut sink)?,
+        None => None,
+    };
     match spec {
         Some(spec) if sink.is_empty() => Ok(spec),
         _ => Err(LoadError::Invalid(sink.into_diagnostics(source))),
     }
 }
 
-/// Every stage in order; `None` when the spec is too broken to assemble (the sink says why).
-fn run(
+/// Every stage after [`read_files`], in order (of the files, they read only the lock, through
+/// `read`); `None` when the spec is too broken to assemble (the sink says why).
+fn check_files(
+    mut files: SpecFiles,
     manifest: &str,
     read: &mut ReadFile<'_>,
-    source: &mut Source,
+    source: &Source,
     sink: &mut Sink,
 ) -> Result<Option<Spec>, LoadError> {
-    let Some(mut files) = read_files(manifest, read, source, sink)? else {
-        return Ok(None);
-    };
-    let source = &*source;
     let roots: Vec<&MarkedMappingNode> = files.parsed.iter().flatten().collect();
     let declarations = Declarations::collect(&roots, source, sink);
-    let mut reader = Reader {
-        source,
-        declarations: &declarations,
-        sink,
-        typo_of: BTreeSet::new(),
-        pending: Pending {
-            claims: std::mem::take(&mut files.claims),
-            ..Pending::default()
-        },
-    };
+    let mut reader = Reader::new(source, &declarations, sink);
+    reader.pending.claims = std::mem::take(&mut files.claims);
     let converted = reader.convert_files(&roots);
     let lifecycle = reader.one_lifecycle(converted.lifecycles, &files, manifest);
     let checked = reader.check_spec(
@@ -200,13 +193,7 @@ fn read_files(
         None => String::new(),
     };
     let no_declarations = Declarations::default();
-    let mut reader = Reader {
-        source,
-        declarations: &no_declarations,
-        sink,
-        typo_of: BTreeSet::new(),
-        pending: Pending::default(),
-    };
+    let mut reader = Reader::new(source, &no_declarations, sink);
     let head = reader.manifest(&root, &manifest_dir);
     let claims = std::mem::take(&mut reader.pending.claims);
 
@@ -282,6 +269,19 @@ struct Reader<'s> {
     typo_of: BTreeSet<(Location, String)>,
     /// What pass B collects for the pass-C checks.
     pending: Pending,
+}
+
+impl<'s> Reader<'s> {
+    /// A reader of `source` that knows `declarations` and has reported and collected nothing.
+    fn new(source: &'s Source, declarations: &'s Declarations, sink: &'s mut Sink) -> Self {
+        Reader {
+            source,
+            declarations,
+            sink,
+            typo_of: BTreeSet::new(),
+            pending: Pending::default(),
+        }
+    }
 }
 
 /// What pass B collects while converting declarations, checked once every type is known.

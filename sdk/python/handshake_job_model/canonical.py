@@ -2,8 +2,9 @@
 
 Hand-written (``cargo xtask codegen`` never touches it), standard library only. It ports
 ``crates/canonical/src/{json,number,timestamp,hashes}.rs`` and follows the independent Python
-implementation that wrote the crate's test vectors (``crates/canonical/vectors/generate.py``); the
-SDK tests check it against every vector in ``crates/canonical/vectors/*.json``.
+implementation that wrote the crate's test vectors (``crates/canonical/vectors/generate.py``, which
+takes its timestamp rule from :func:`canonical_timestamp` here); the SDK tests check it against
+every vector in ``crates/canonical/vectors/*.json``.
 
 The rules (see ``crates/canonical/src/json.rs`` for why they depart from RFC 8785):
 
