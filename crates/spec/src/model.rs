@@ -832,15 +832,26 @@ pub struct Outputs {
 }
 
 impl Outputs {
+    /// The targets' short names, as `outputs:` keys them, in the fixed order of [`Outputs::all`].
+    pub const TARGETS: [&'static str; 6] = [
+        "rust",
+        "json_schema",
+        "migrations",
+        "typescript",
+        "python",
+        "docs",
+    ];
+
     /// All output folders with a short name of their target, in a fixed order.
     pub fn all(&self) -> [(&'static str, &str); 6] {
+        let [rust, json_schema, migrations, typescript, python, docs] = Self::TARGETS;
         [
-            ("rust", &self.rust),
-            ("json_schema", &self.json_schema),
-            ("migrations", &self.migrations),
-            ("typescript", &self.typescript),
-            ("python", &self.python),
-            ("docs", &self.docs),
+            (rust, &self.rust),
+            (json_schema, &self.json_schema),
+            (migrations, &self.migrations),
+            (typescript, &self.typescript),
+            (python, &self.python),
+            (docs, &self.docs),
         ]
     }
 }

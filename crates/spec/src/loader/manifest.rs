@@ -159,14 +159,7 @@ impl Reader<'_> {
         manifest_dir: &str,
     ) -> Option<Outputs> {
         let map = self.expect_map(node, "`outputs`")?;
-        let keys = [
-            "rust",
-            "json_schema",
-            "migrations",
-            "typescript",
-            "python",
-            "docs",
-        ];
+        let keys = Outputs::TARGETS;
         self.check_keys(map, &keys, "`outputs`");
 
         let spec_dir = if manifest_dir.is_empty() {
