@@ -41,6 +41,10 @@ pub enum Refusal {
     HandWritten,
     /// A file without the marker sits in a folder codegen owns and no spec item produces it.
     StrayHandWritten,
+    /// What the generator produced, to be written, breaks the output's form: no `@generated`
+    /// marker on its first line, a carriage return, or not exactly one newline at the end. A
+    /// generator bug, never an input problem: nothing is written.
+    Malformed(&'static str),
 }
 
 /// The decision for every generated path and every file in the owned folders.
@@ -111,6 +115,26 @@ fn refusal_text(refusal: &Refusal) -> &'static str {
         Refusal::StrayHandWritten => {
             "hand-written file inside a folder codegen owns; move it out (hand-written code lives next to, not inside, generated folders)"
         }
+        Refusal::Malformed(problem) => problem,
+    }
+}
+
+/// What is wrong with the form of a generated file, if anything: every output carries the
+/// marker on its first line (in its syntax), uses LF line endings, and ends with exactly one
+/// newline.
+pub fn form_problem(contents: &str) -> Option<&'static str> {
+    if !marker::is_generated(contents) {
+        Some(
+            "the generator produced it without the @generated marker on its first line (a generator bug; nothing was written)",
+        )
+    } else if contents.contains('\r') {
+        Some("the generator produced a carriage return (a generator bug; nothing was written)")
+    } else if !contents.ends_with('\n') || contents.ends_with("\n\n") {
+        Some(
+            "the generator produced it without exactly one newline at the end (a generator bug; nothing was written)",
+        )
+    } else {
+        None
     }
 }
 
@@ -133,6 +157,14 @@ pub fn plan(root: &Path, generated: &Generated) -> io::Result<Plan> {
             }
             Some(_) => Action::Update,
         };
+        // What is written must have the form of generated output. (A migration kept as it is on
+        // disk, the hand-written 0004 among them, is not written again and not judged here.)
+        if action != Action::Unchanged
+            && let Some(problem) = form_problem(&file.contents)
+        {
+            refusals.push((file.path.clone(), Refusal::Malformed(problem)));
+            continue;
+        }
         actions.push((file.path.clone(), action));
         contents.push((file.path.clone(), file.contents.clone()));
     }
@@ -278,6 +310,39 @@ mod tests {
         assert!(p.check_report().contains("orphaned"));
         apply(&root, &p).unwrap();
         assert!(!root.join("out/a.rs").exists());
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_malformed_generated_file_is_refused_and_nothing_is_written() {
+        let root = temp_root("malformed");
+        for (contents, names) in [
+            ("A\n", "marker"),
+            ("// @generated x\r\nA\r\n", "carriage return"),
+            ("// @generated x\nA", "one newline"),
+            ("// @generated x\nA\n\n", "one newline"),
+        ] {
+            let p = plan(
+                &root,
+                &generated(&[
+                    ("out/ok.rs", "// @generated x\nA\n"),
+                    ("out/bad.rs", contents),
+                ]),
+            )
+            .unwrap();
+            assert!(
+                matches!(p.refusals.as_slice(), [(path, Refusal::Malformed(problem))]
+                    if path == "out/bad.rs" && problem.contains(names)),
+                "{contents:?}: {:?}",
+                p.refusals
+            );
+            assert!(
+                p.check_report()
+                    .contains("out/bad.rs: refused: the generator produced")
+            );
+            assert!(apply(&root, &p).is_err());
+            assert!(!root.join("out/ok.rs").exists() && !root.join("out/bad.rs").exists());
+        }
         let _ = fs::remove_dir_all(&root);
     }
 
