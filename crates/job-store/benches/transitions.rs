@@ -649,14 +649,30 @@ fn sqlite_sqlx_round_trip(bencher: divan::Bencher) {
     let _enter = rt.enter();
     let dir = tempfile::tempdir().expect("tempdir");
     let (pool, _) = rt.block_on(sqlx_fixture(&dir, "rt.db"));
+    select_one_round_trips::<_, i64>(bencher, &rt, &pool);
+}
+
+/// One `SELECT 1` per iteration on a held connection of `pool`, decoded as `T` (SQLite's integer
+/// is an `i64`, Postgres's an `i32`).
+fn select_one_round_trips<DB, T>(
+    bencher: divan::Bencher,
+    rt: &tokio::runtime::Runtime,
+    pool: &sqlx::Pool<DB>,
+) where
+    DB: sqlx::Database,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (T,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    T: Send + Unpin + PartialEq + From<u8> + std::fmt::Debug,
+{
     let mut conn = rt.block_on(pool.acquire()).expect("acquire");
     bencher.bench_local(|| {
         rt.block_on(async {
-            let one: i64 = sqlx::query_scalar("SELECT 1")
+            let one: T = sqlx::query_scalar("SELECT 1")
                 .fetch_one(&mut *conn)
                 .await
                 .expect("select");
-            assert_eq!(one, 1);
+            assert_eq!(one, T::from(1));
         })
     });
 }
@@ -710,17 +726,7 @@ fn postgres_sqlx_round_trip(bencher: divan::Bencher) {
         return;
     };
     let pool = store.postgres_pool().expect("postgres").clone();
-    let mut conn = rt.block_on(pool.acquire()).expect("acquire");
-    bencher.bench_local(|| {
-        rt.block_on(async {
-            let one: i32 = sqlx::query_scalar("SELECT 1")
-                .fetch_one(&mut *conn)
-                .await
-                .expect("select");
-            assert_eq!(one, 1);
-        })
-    });
-    drop(conn);
+    select_one_round_trips::<_, i32>(bencher, &rt, &pool);
     rt.block_on(store.close());
 }
 
@@ -965,58 +971,59 @@ async fn complete_claimed(store: &JobStore, job_id: JobId, version: u64, entity:
     3
 }
 
+/// Runs `task(w)` for each worker `w` of the [`WORKERS`] at once, until every one has ended.
+fn on_every_worker<Fut>(rt: &tokio::runtime::Runtime, task: impl Fn(usize) -> Fut)
+where
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..WORKERS).map(|w| tokio::spawn(task(w))).collect();
+        for task in tasks {
+            task.await.expect("worker");
+        }
+    });
+}
+
 /// `jobs` queued jobs (created untimed, 8 at a time), then 8 workers claiming and completing them
 /// until none is left. Returns transitions per second.
 fn concurrent_round(rt: &tokio::runtime::Runtime, store: &JobStore, jobs: usize) -> f64 {
     let targets = Targets::default();
-    rt.block_on(async {
-        let mut creators = Vec::new();
-        for w in 0..WORKERS {
-            let store = store.clone();
-            let targets = Arc::clone(&targets);
-            let count = jobs / WORKERS + usize::from(w < jobs % WORKERS);
-            creators.push(tokio::spawn(async move {
-                for _ in 0..count {
-                    let job = job();
-                    let entity = job.entity_refs[0].clone();
-                    let id = store
-                        .create(job, FlightRecorderActor::System)
-                        .await
-                        .expect("create")
-                        .job
-                        .job_id;
-                    targets.lock().expect("targets").insert(id, entity);
-                }
-            }));
-        }
-        for c in creators {
-            c.await.expect("creator");
+    on_every_worker(rt, |w| {
+        let store = store.clone();
+        let targets = Arc::clone(&targets);
+        let count = jobs / WORKERS + usize::from(w < jobs % WORKERS);
+        async move {
+            for _ in 0..count {
+                let job = job();
+                let entity = job.entity_refs[0].clone();
+                let id = store
+                    .create(job, FlightRecorderActor::System)
+                    .await
+                    .expect("create")
+                    .job
+                    .job_id;
+                targets.lock().expect("targets").insert(id, entity);
+            }
         }
     });
     let transitions = Arc::new(AtomicU64::new(0));
     let t = Instant::now();
-    rt.block_on(async {
-        let mut workers = Vec::new();
-        for w in 0..WORKERS {
-            let store = store.clone();
-            let transitions = Arc::clone(&transitions);
-            let targets = Arc::clone(&targets);
-            workers.push(tokio::spawn(async move {
-                let name = format!("bench-worker-{w}");
-                while let Some(claimed) = store.claim_next_queued(&name).await.expect("claim") {
-                    let entity = targets
-                        .lock()
-                        .expect("targets")
-                        .remove(&claimed.job_id)
-                        .expect("a job this round created");
-                    let walked =
-                        complete_claimed(&store, claimed.job_id, claimed.version, entity).await;
-                    transitions.fetch_add(walked, Ordering::Relaxed);
-                }
-            }));
-        }
-        for w in workers {
-            w.await.expect("worker");
+    on_every_worker(rt, |w| {
+        let store = store.clone();
+        let transitions = Arc::clone(&transitions);
+        let targets = Arc::clone(&targets);
+        async move {
+            let name = format!("bench-worker-{w}");
+            while let Some(claimed) = store.claim_next_queued(&name).await.expect("claim") {
+                let entity = targets
+                    .lock()
+                    .expect("targets")
+                    .remove(&claimed.job_id)
+                    .expect("a job this round created");
+                let walked =
+                    complete_claimed(&store, claimed.job_id, claimed.version, entity).await;
+                transitions.fetch_add(walked, Ordering::Relaxed);
+            }
         }
     });
     let done = transitions.load(Ordering::Relaxed);
