@@ -719,28 +719,37 @@ fn pointer_mismatches(
         }
         out
     };
-    let mut out = Vec::new();
-    for (pointer, code) in other {
-        if !rust
-            .iter()
-            .any(|(p, c)| c == code && encloses(pointer, p, &segments(code)))
-        {
-            out.push(format!(
-                "{target} reports {code} at {pointer:?} in {name}; rust has no {code} inside it ({rust:?})"
-            ));
-        }
-    }
-    for (pointer, code) in rust {
-        if !other
-            .iter()
-            .any(|(p, c)| c == code && encloses(p, pointer, &segments(code)))
-        {
-            out.push(format!(
-                "rust reports {code} at {pointer:?} in {name}; {target} has no {code} on a record enclosing it ({other:?})"
-            ));
-        }
-    }
-    out
+    let records = unmatched(other, rust, false, &segments).map(|(pointer, code)| {
+        format!(
+            "{target} reports {code} at {pointer:?} in {name}; rust has no {code} inside it ({rust:?})"
+        )
+    });
+    let values = unmatched(rust, other, true, &segments).map(|(pointer, code)| {
+        format!(
+            "rust reports {code} at {pointer:?} in {name}; {target} has no {code} on a record enclosing it ({other:?})"
+        )
+    });
+    records.chain(values).collect()
+}
+
+/// The violations of one side, `from` (Rust's when `from_rust`), with no partner in `to`: one
+/// with the same code where Rust's pointer is inside the record's ([`encloses`]).
+fn unmatched<'a>(
+    from: &'a [(String, String)],
+    to: &'a [(String, String)],
+    from_rust: bool,
+    segments: &'a impl Fn(&str) -> Vec<String>,
+) -> impl Iterator<Item = &'a (String, String)> {
+    from.iter().filter(move |(pointer, code)| {
+        !to.iter().any(|(p, c)| {
+            let (record, value) = if from_rust {
+                (p, pointer)
+            } else {
+                (pointer, p)
+            };
+            c == code && encloses(record, value, &segments(code))
+        })
+    })
 }
 
 /// A column that needs a tool `sdk/check.sh` installs: its absence is loud, and fatal in CI.

@@ -119,21 +119,14 @@ fn the_worked_example_matches_its_goldens() {
         check_golden(&file.path, &file.contents, &mut failures);
     }
     // No orphaned goldens: every file under expected/migrations is one codegen writes.
-    let mut on_disk = Vec::new();
-    for folder in ["sqlite", "postgres", "snapshots"] {
-        if let Ok(entries) =
-            std::fs::read_dir(example_dir().join("expected/migrations").join(folder))
-        {
-            for entry in entries {
-                let name = entry
-                    .expect("entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned();
-                on_disk.push(format!("migrations/{folder}/{name}"));
-            }
-        }
-    }
+    let mut on_disk: Vec<String> = ["sqlite", "postgres", "snapshots"]
+        .into_iter()
+        .flat_map(|folder| {
+            entries(&example_dir().join("expected/migrations").join(folder))
+                .into_iter()
+                .map(move |(name, _)| format!("migrations/{folder}/{name}"))
+        })
+        .collect();
     on_disk.sort();
     let mut written: Vec<String> = migration.iter().map(|f| f.path.clone()).collect();
     written.sort();

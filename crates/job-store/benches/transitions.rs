@@ -534,6 +534,15 @@ async fn sqlx_pool(dir: &tempfile::TempDir, name: &str) -> sqlx::SqlitePool {
         .expect("sqlx pool")
 }
 
+/// A store file with one running job, then an sqlx pool on it ([`sqlx_pool`]; the store's own
+/// pool is closed).
+async fn sqlx_fixture(dir: &tempfile::TempDir, name: &str) -> (sqlx::SqlitePool, Cycling) {
+    let store = sqlite_store(dir, name).await;
+    let job = running_job(&store).await;
+    store.close().await;
+    (sqlx_pool(dir, name).await, job)
+}
+
 /// A store file with one running job, then a raw connection to it (the store's pool is closed).
 fn raw_fixture(dir: &tempfile::TempDir, name: &str) -> (rusqlite::Connection, Cycling) {
     let rt = rt();
@@ -604,28 +613,31 @@ fn sqlite_library(bencher: divan::Bencher) {
 fn sqlite_baseline(bencher: divan::Bencher) {
     let rt = rt();
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = rt.block_on(sqlite_store(&dir, "base.db"));
-    let job = rt.block_on(running_job(&store));
-    rt.block_on(store.close());
-    let pool = rt.block_on(sqlx_pool(&dir, "base.db"));
+    let (pool, job) = rt.block_on(sqlx_fixture(&dir, "base.db"));
     let b = Baseline::new(false);
     bencher.bench_local(|| rt.block_on(sqlite_baseline_step(&pool, &b, &job)));
 }
 
 #[divan::bench(sample_count = 200)]
 fn sqlite_raw_statements(bencher: divan::Bencher) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (mut conn, job) = raw_fixture(&dir, "raw-statements.db");
-    let b = Baseline::new(false);
-    bencher.bench_local(|| raw_statements_step(&mut conn, &b, &job));
+    raw_bench(bencher, "raw-statements.db", raw_statements_step);
 }
 
 #[divan::bench(sample_count = 200)]
 fn sqlite_raw_anchor(bencher: divan::Bencher) {
+    raw_bench(bencher, "raw-anchor.db", raw_anchor_step);
+}
+
+/// `step` on a raw connection to a store file `name` ([`raw_fixture`]).
+fn raw_bench(
+    bencher: divan::Bencher,
+    name: &str,
+    step: fn(&mut rusqlite::Connection, &Baseline, &Cycling),
+) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mut conn, job) = raw_fixture(&dir, "raw-anchor.db");
+    let (mut conn, job) = raw_fixture(&dir, name);
     let b = Baseline::new(false);
-    bencher.bench_local(|| raw_anchor_step(&mut conn, &b, &job));
+    bencher.bench_local(|| step(&mut conn, &b, &job));
 }
 
 /// One `SELECT 1` through sqlx on a held SQLite connection: the hop to sqlx's worker thread and
@@ -636,17 +648,31 @@ fn sqlite_sqlx_round_trip(bencher: divan::Bencher) {
     // The held connection goes back to the pool on drop, which needs the runtime.
     let _enter = rt.enter();
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = rt.block_on(sqlite_store(&dir, "rt.db"));
-    rt.block_on(store.close());
-    let pool = rt.block_on(sqlx_pool(&dir, "rt.db"));
+    let (pool, _) = rt.block_on(sqlx_fixture(&dir, "rt.db"));
+    select_one_round_trips::<_, i64>(bencher, &rt, &pool);
+}
+
+/// One `SELECT 1` per iteration on a held connection of `pool`, decoded as `T` (SQLite's integer
+/// is an `i64`, Postgres's an `i32`).
+fn select_one_round_trips<DB, T>(
+    bencher: divan::Bencher,
+    rt: &tokio::runtime::Runtime,
+    pool: &sqlx::Pool<DB>,
+) where
+    DB: sqlx::Database,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (T,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    T: Send + Unpin + PartialEq + From<u8> + std::fmt::Debug,
+{
     let mut conn = rt.block_on(pool.acquire()).expect("acquire");
     bencher.bench_local(|| {
         rt.block_on(async {
-            let one: i64 = sqlx::query_scalar("SELECT 1")
+            let one: T = sqlx::query_scalar("SELECT 1")
                 .fetch_one(&mut *conn)
                 .await
                 .expect("select");
-            assert_eq!(one, 1);
+            assert_eq!(one, T::from(1));
         })
     });
 }
@@ -656,32 +682,35 @@ fn sqlite_sqlx_round_trip(bencher: divan::Bencher) {
 fn sqlite_sqlx_acquire(bencher: divan::Bencher) {
     let rt = rt();
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = rt.block_on(sqlite_store(&dir, "acquire.db"));
-    rt.block_on(store.close());
-    let pool = rt.block_on(sqlx_pool(&dir, "acquire.db"));
+    let (pool, _) = rt.block_on(sqlx_fixture(&dir, "acquire.db"));
     bencher.bench_local(|| rt.block_on(async { drop(pool.acquire().await.expect("acquire")) }));
+}
+
+/// A scratch database for a Postgres divan bench (`None` without a server: the bench is skipped),
+/// with a store of two connections on it and one running job.
+fn pg_fixture(rt: &tokio::runtime::Runtime) -> Option<(ScratchDb, JobStore, Cycling)> {
+    let db = ScratchDb::create("divan")?;
+    let store = rt.block_on(pg_store(&db.url, 2));
+    let job = rt.block_on(running_job(&store));
+    Some((db, store, job))
 }
 
 #[divan::bench(sample_count = 100)]
 fn postgres_library(bencher: divan::Bencher) {
-    let Some(db) = ScratchDb::create("divan") else {
+    let rt = rt();
+    let Some((_db, store, job)) = pg_fixture(&rt) else {
         return;
     };
-    let rt = rt();
-    let store = rt.block_on(pg_store(&db.url, 2));
-    let job = rt.block_on(running_job(&store));
     bencher.bench_local(|| rt.block_on(library_step(&store, &job)));
     rt.block_on(store.close());
 }
 
 #[divan::bench(sample_count = 100)]
 fn postgres_baseline(bencher: divan::Bencher) {
-    let Some(db) = ScratchDb::create("divan") else {
+    let rt = rt();
+    let Some((_db, store, job)) = pg_fixture(&rt) else {
         return;
     };
-    let rt = rt();
-    let store = rt.block_on(pg_store(&db.url, 2));
-    let job = rt.block_on(running_job(&store));
     let pool = store.postgres_pool().expect("postgres").clone();
     let b = Baseline::new(true);
     bencher.bench_local(|| rt.block_on(pg_baseline_step(&pool, &b, &job)));
@@ -691,24 +720,13 @@ fn postgres_baseline(bencher: divan::Bencher) {
 /// One `SELECT 1` through sqlx on a held Postgres connection (one network round trip).
 #[divan::bench(sample_count = 500)]
 fn postgres_sqlx_round_trip(bencher: divan::Bencher) {
-    let Some(db) = ScratchDb::create("divan") else {
-        return;
-    };
     let rt = rt();
     let _enter = rt.enter();
-    let store = rt.block_on(pg_store(&db.url, 2));
+    let Some((_db, store, _)) = pg_fixture(&rt) else {
+        return;
+    };
     let pool = store.postgres_pool().expect("postgres").clone();
-    let mut conn = rt.block_on(pool.acquire()).expect("acquire");
-    bencher.bench_local(|| {
-        rt.block_on(async {
-            let one: i32 = sqlx::query_scalar("SELECT 1")
-                .fetch_one(&mut *conn)
-                .await
-                .expect("select");
-            assert_eq!(one, 1);
-        })
-    });
-    drop(conn);
+    select_one_round_trips::<_, i32>(bencher, &rt, &pool);
     rt.block_on(store.close());
 }
 
@@ -847,24 +865,16 @@ fn sqlite_summary() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lib_store = rt.block_on(sqlite_store(&dir, "sum-lib.db"));
     let lib_job = rt.block_on(running_job(&lib_store));
-    let base_store = rt.block_on(sqlite_store(&dir, "sum-base.db"));
-    let base_job = rt.block_on(running_job(&base_store));
-    rt.block_on(base_store.close());
-    let pool = rt.block_on(sqlx_pool(&dir, "sum-base.db"));
+    let (pool, base_job) = rt.block_on(sqlx_fixture(&dir, "sum-base.db"));
     let b = Baseline::new(false);
     let (mut raw_conn, raw_job) = raw_fixture(&dir, "sum-raw.db");
     let (mut anchor_conn, anchor_job) = raw_fixture(&dir, "sum-anchor.db");
-    throughput(
+    one_writer(
         "sqlite file (WAL, synchronous=NORMAL), one writer",
         n,
-        3,
-        &mut [
-            ("store (JobStore::transition)", &mut |n| {
-                repeat(&rt, n, || library_step(&lib_store, &lib_job))
-            }),
-            ("baseline (same statements, sqlx)", &mut |n| {
-                repeat(&rt, n, || sqlite_baseline_step(&pool, &b, &base_job))
-            }),
+        (&rt, &lib_store, &lib_job),
+        &mut |n| repeat(&rt, n, || sqlite_baseline_step(&pool, &b, &base_job)),
+        vec![
             ("same statements, rusqlite", &mut |n| {
                 for _ in 0..n {
                     raw_statements_step(&mut raw_conn, &b, &raw_job)
@@ -887,20 +897,36 @@ fn postgres_summary(db: &ScratchDb) {
     let base_job = rt.block_on(running_job(&store));
     let pool = store.postgres_pool().expect("postgres").clone();
     let b = Baseline::new(true);
-    throughput(
+    one_writer(
         "postgres, one writer",
         n,
-        3,
-        &mut [
-            ("store (JobStore::transition)", &mut |n| {
-                repeat(&rt, n, || library_step(&store, &lib_job))
-            }),
-            ("baseline (same statements, sqlx)", &mut |n| {
-                repeat(&rt, n, || pg_baseline_step(&pool, &b, &base_job))
-            }),
-        ],
+        (&rt, &store, &lib_job),
+        &mut |n| repeat(&rt, n, || pg_baseline_step(&pool, &b, &base_job)),
+        Vec::new(),
     );
     rt.block_on(store.close());
+}
+
+/// [`throughput`] of one writer, 3 rounds: the store's transitions of `job`, the hand-written sqlx
+/// `baseline` (same statements), then the `others`.
+fn one_writer(
+    label: &str,
+    n: usize,
+    (rt, store, job): (&tokio::runtime::Runtime, &JobStore, &Cycling),
+    baseline: &mut dyn FnMut(usize),
+    others: Vec<(&str, &mut dyn FnMut(usize))>,
+) {
+    let mut library = |n| repeat(rt, n, || library_step(store, job));
+    let mut arms: Vec<(&str, &mut dyn FnMut(usize))> = vec![
+        ("store (JobStore::transition)", &mut library),
+        ("baseline (same statements, sqlx)", baseline),
+    ];
+    arms.extend(
+        others
+            .into_iter()
+            .map(|(name, arm)| -> (&str, &mut dyn FnMut(usize)) { (name, arm) }),
+    );
+    throughput(label, n, 3, &mut arms);
 }
 
 const WORKERS: usize = 8;
@@ -945,58 +971,59 @@ async fn complete_claimed(store: &JobStore, job_id: JobId, version: u64, entity:
     3
 }
 
+/// Runs `task(w)` for each worker `w` of the [`WORKERS`] at once, until every one has ended.
+fn on_every_worker<Fut>(rt: &tokio::runtime::Runtime, task: impl Fn(usize) -> Fut)
+where
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..WORKERS).map(|w| tokio::spawn(task(w))).collect();
+        for task in tasks {
+            task.await.expect("worker");
+        }
+    });
+}
+
 /// `jobs` queued jobs (created untimed, 8 at a time), then 8 workers claiming and completing them
 /// until none is left. Returns transitions per second.
 fn concurrent_round(rt: &tokio::runtime::Runtime, store: &JobStore, jobs: usize) -> f64 {
     let targets = Targets::default();
-    rt.block_on(async {
-        let mut creators = Vec::new();
-        for w in 0..WORKERS {
-            let store = store.clone();
-            let targets = Arc::clone(&targets);
-            let count = jobs / WORKERS + usize::from(w < jobs % WORKERS);
-            creators.push(tokio::spawn(async move {
-                for _ in 0..count {
-                    let job = job();
-                    let entity = job.entity_refs[0].clone();
-                    let id = store
-                        .create(job, FlightRecorderActor::System)
-                        .await
-                        .expect("create")
-                        .job
-                        .job_id;
-                    targets.lock().expect("targets").insert(id, entity);
-                }
-            }));
-        }
-        for c in creators {
-            c.await.expect("creator");
+    on_every_worker(rt, |w| {
+        let store = store.clone();
+        let targets = Arc::clone(&targets);
+        let count = jobs / WORKERS + usize::from(w < jobs % WORKERS);
+        async move {
+            for _ in 0..count {
+                let job = job();
+                let entity = job.entity_refs[0].clone();
+                let id = store
+                    .create(job, FlightRecorderActor::System)
+                    .await
+                    .expect("create")
+                    .job
+                    .job_id;
+                targets.lock().expect("targets").insert(id, entity);
+            }
         }
     });
     let transitions = Arc::new(AtomicU64::new(0));
     let t = Instant::now();
-    rt.block_on(async {
-        let mut workers = Vec::new();
-        for w in 0..WORKERS {
-            let store = store.clone();
-            let transitions = Arc::clone(&transitions);
-            let targets = Arc::clone(&targets);
-            workers.push(tokio::spawn(async move {
-                let name = format!("bench-worker-{w}");
-                while let Some(claimed) = store.claim_next_queued(&name).await.expect("claim") {
-                    let entity = targets
-                        .lock()
-                        .expect("targets")
-                        .remove(&claimed.job_id)
-                        .expect("a job this round created");
-                    let walked =
-                        complete_claimed(&store, claimed.job_id, claimed.version, entity).await;
-                    transitions.fetch_add(walked, Ordering::Relaxed);
-                }
-            }));
-        }
-        for w in workers {
-            w.await.expect("worker");
+    on_every_worker(rt, |w| {
+        let store = store.clone();
+        let transitions = Arc::clone(&transitions);
+        let targets = Arc::clone(&targets);
+        async move {
+            let name = format!("bench-worker-{w}");
+            while let Some(claimed) = store.claim_next_queued(&name).await.expect("claim") {
+                let entity = targets
+                    .lock()
+                    .expect("targets")
+                    .remove(&claimed.job_id)
+                    .expect("a job this round created");
+                let walked =
+                    complete_claimed(&store, claimed.job_id, claimed.version, entity).await;
+                transitions.fetch_add(walked, Ordering::Relaxed);
+            }
         }
     });
     let done = transitions.load(Ordering::Relaxed);

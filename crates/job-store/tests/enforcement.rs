@@ -364,11 +364,6 @@ async fn on_commit(store: JobStore) {
 /// Every payload the store writes is a record of its event type as spec/events.yaml declares it
 /// (§11.5): parsed by the generated type, so a missing key, an extra key or a `null` fails.
 pub fn assert_payloads_are_spec_records(events: &[FlightRecorderEvent]) {
-    use handshake_job_model::{
-        AiJobCapabilityDecision, AiJobChangesCommitted, AiJobCheckpointed, AiJobCreated,
-        AiJobInputsRecorded, AiJobMetricsRecorded, AiJobModelCall, AiJobOutputsRecorded,
-        AiJobRunInterrupted, AiJobStateChanged, AiJobValidationRecorded, AiJobWorkflowRunStarted,
-    };
     fn parses<T: serde::de::DeserializeOwned>(event: &FlightRecorderEvent) {
         let payload = event
             .payload
@@ -381,23 +376,19 @@ pub fn assert_payloads_are_spec_records(events: &[FlightRecorderEvent]) {
             );
         }
     }
-    for event in events {
-        match event.r#type.as_str() {
-            event_types::CREATED => parses::<AiJobCreated>(event),
-            event_types::INPUTS_RECORDED => parses::<AiJobInputsRecorded>(event),
-            event_types::STATE_CHANGED => parses::<AiJobStateChanged>(event),
-            event_types::CAPABILITY_DECISION => parses::<AiJobCapabilityDecision>(event),
-            event_types::WORKFLOW_RUN_STARTED => parses::<AiJobWorkflowRunStarted>(event),
-            event_types::VALIDATION_RECORDED => parses::<AiJobValidationRecorded>(event),
-            event_types::CHANGES_COMMITTED => parses::<AiJobChangesCommitted>(event),
-            event_types::METRICS_RECORDED => parses::<AiJobMetricsRecorded>(event),
-            event_types::OUTPUTS_RECORDED => parses::<AiJobOutputsRecorded>(event),
-            event_types::CHECKPOINTED => parses::<AiJobCheckpointed>(event),
-            event_types::RUN_INTERRUPTED => parses::<AiJobRunInterrupted>(event),
-            event_types::MODEL_CALL => parses::<AiJobModelCall>(event),
-            other => panic!("event type {other} has no spec record"),
-        }
+    // The record of an event type is the root type named after it (`ai_job.created`:
+    // `ai_job_created`), from the generator's registry (no hand-kept list).
+    macro_rules! by_stem {
+        ($(($ty:path, $name:literal, $stem:literal, $kind:ident, $place:ident)),* $(,)?) => {
+            for event in events {
+                match event.r#type.replace('.', "_").as_str() {
+                    $($stem => parses::<$ty>(event),)*
+                    _ => panic!("event type {} has no spec record", event.r#type),
+                }
+            }
+        };
     }
+    handshake_job_model::for_each_root_type!(by_stem);
 }
 
 #[test]

@@ -21,7 +21,7 @@ use std::time::Duration;
 use common::*;
 use handshake_job_model::{JobId, JobState, Layer};
 use handshake_job_store::{
-    Change, JobStore, NoRequirements, SqliteOptions, StoreError, TransitionRequest,
+    Change, JobRecord, JobStore, NoRequirements, SqliteOptions, StoreError, TransitionRequest,
 };
 use sqlx::{Connection, Executor};
 
@@ -52,6 +52,19 @@ fn completion(job: &handshake_job_model::AiJob, version: u64) -> TransitionReque
         entity: doc_ref(job),
         layer: Layer::Derived,
     }])
+}
+
+/// After a fault that wrote nothing: the job is still as `before` it, its completion goes through
+/// now (`expect`), nothing is half-written and the relay delivers every event.
+async fn completes_after_the_fault(store: &JobStore, before: &JobRecord, expect: &str) {
+    let job = &before.job;
+    assert_eq!(&store.get(job.job_id).await.expect("get"), before);
+    store
+        .transition(completion(job, before.version))
+        .await
+        .expect(expect);
+    assert_invariants(store).await;
+    assert_relay_delivers_everything(store, 5, &BTreeMap::new()).await;
 }
 
 // ----- Postgres: a backend killed mid-transaction ------------------------------------------
@@ -229,13 +242,7 @@ fn sqlite_busy_past_the_timeout_is_a_typed_error_and_writes_nothing() {
         holder.execute("ROLLBACK").await.expect("release");
         holder.close().await.ok();
 
-        assert_eq!(store.get(job.job_id).await.expect("get"), before);
-        store
-            .transition(completion(&job, version))
-            .await
-            .expect("goes through once the lock is free");
-        assert_invariants(&store).await;
-        assert_relay_delivers_everything(&store, 5, &BTreeMap::new()).await;
+        completes_after_the_fault(&store, &before, "goes through once the lock is free").await;
     });
 }
 
@@ -348,13 +355,7 @@ fn a_read_only_database_refuses_writes_with_a_typed_error() {
         let store = JobStore::open_sqlite(&path, SqliteOptions::default(), NoRequirements)
             .await
             .expect("reopen");
-        assert_eq!(store.get(job.job_id).await.expect("get"), before);
-        store
-            .transition(completion(&job, version))
-            .await
-            .expect("writable again");
-        assert_invariants(&store).await;
-        assert_relay_delivers_everything(&store, 5, &BTreeMap::new()).await;
+        completes_after_the_fault(&store, &before, "writable again").await;
         store.close().await;
     });
 }

@@ -96,14 +96,13 @@ fn a_file_the_store_migrated_is_current_for_sqlx() {
     });
 }
 
+/// Whether a migration error is the one expected for the version tampered with.
+type ExpectedRefusal = fn(&MigrateError, i64) -> bool;
+
 /// Opens a file the store migrated, runs `tamper` on its migration table with the version that
 /// `version_query` selects, and asserts that the store then refuses to open it with the
 /// migration error `expected` accepts for that version.
-async fn refused_after_tampering(
-    version_query: &str,
-    tamper: &str,
-    expected: fn(&MigrateError, i64) -> bool,
-) {
+async fn refused_after_tampering(version_query: &str, tamper: &str, expected: ExpectedRefusal) {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, conn) = migrated_by_the_store(&dir, "tampered.db").await;
     let version: i64 = conn
@@ -117,34 +116,33 @@ async fn refused_after_tampering(
     );
 }
 
-#[test]
-fn a_modified_or_unknown_applied_migration_is_refused() {
-    runtime().block_on(async {
-        refused_after_tampering(
-            "SELECT MIN(version) FROM _sqlx_migrations",
-            "UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = ?1",
-            |error, first| matches!(error, MigrateError::VersionMismatch(v) if *v == first),
-        )
-        .await;
-        refused_after_tampering(
-            "SELECT 99999999999999",
-            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-             VALUES (?1, 'from a newer store', TRUE, x'00', 0)",
-            |error, unknown| matches!(error, MigrateError::VersionMissing(v) if *v == unknown),
-        )
-        .await;
-    });
-}
+/// The ways an applied migration can be off, each as `refused_after_tampering` takes it: modified
+/// (its checksum changed), unknown (applied by a newer store) and dirty (failed half-way).
+const TAMPERINGS: [(&str, &str, ExpectedRefusal); 3] = [
+    (
+        "SELECT MIN(version) FROM _sqlx_migrations",
+        "UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = ?1",
+        |error, first| matches!(error, MigrateError::VersionMismatch(v) if *v == first),
+    ),
+    (
+        "SELECT 99999999999999",
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (?1, 'from a newer store', TRUE, x'00', 0)",
+        |error, unknown| matches!(error, MigrateError::VersionMissing(v) if *v == unknown),
+    ),
+    (
+        "SELECT MAX(version) FROM _sqlx_migrations",
+        "UPDATE _sqlx_migrations SET success = FALSE WHERE version = ?1",
+        |error, last| matches!(error, MigrateError::Dirty(v) if *v == last),
+    ),
+];
 
 #[test]
-fn a_dirty_migration_is_refused() {
+fn a_modified_unknown_or_dirty_applied_migration_is_refused() {
     runtime().block_on(async {
-        refused_after_tampering(
-            "SELECT MAX(version) FROM _sqlx_migrations",
-            "UPDATE _sqlx_migrations SET success = FALSE WHERE version = ?1",
-            |error, last| matches!(error, MigrateError::Dirty(v) if *v == last),
-        )
-        .await;
+        for (version_query, tamper, expected) in TAMPERINGS {
+            refused_after_tampering(version_query, tamper, expected).await;
+        }
     });
 }
 

@@ -231,24 +231,12 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         // Not retryable (§2.6.6.4): failed with retryable false, then retry.
         let error = store.file("error.json", &error_summary(false));
         let version = store.step(&id, version, "failed", &["--error", &error]);
-        store.refused(
-            &versioned("retry", &id, &version.to_string()),
-            "HSK-JOB-2006",
-            json!("failed"),
-        );
+        store.refused_at("retry", &id, version, "HSK-JOB-2006", "failed");
 
         // Poisoned jobs are never retried; terminal jobs never change.
         let version = store.step(&id, version, "poisoned", &["--error", &error]);
-        store.refused(
-            &versioned("retry", &id, &version.to_string()),
-            "HSK-JOB-2003",
-            json!("poisoned"),
-        );
-        store.refused(
-            &versioned("cancel", &id, &version.to_string()),
-            "HSK-JOB-2002",
-            json!("poisoned"),
-        );
+        store.refused_at("retry", &id, version, "HSK-JOB-2003", "poisoned");
+        store.refused_at("cancel", &id, version, "HSK-JOB-2002", "poisoned");
 
         // A change set belongs to the completion (§2.6.6.3.3), not to any other transition.
         let fresh = store.create(&job_json());
@@ -269,11 +257,7 @@ fn refusals_print_the_code_and_the_state_after_the_call() {
         let version = store.step(&once, 1, "running", &[]);
         let retryable = store.file("retryable.json", &error_summary(true));
         let version = store.step(&once, version, "failed", &["--error", &retryable]);
-        store.refused(
-            &versioned("retry", &once, &version.to_string()),
-            "HSK-JOB-2007",
-            json!("failed"),
-        );
+        store.refused_at("retry", &once, version, "HSK-JOB-2007", "failed");
 
         // A change outside entity_refs (§2.6.6.2.3): the completion is the commit, so the
         // refusal is recorded and the same transaction fails the job.

@@ -94,6 +94,21 @@ impl Store {
         refusal
     }
 
+    /// [`Store::refused`] for `jobs VERB JOB_ID --expected-version VERSION` (`cancel`, `retry`),
+    /// the job left in `state_after`.
+    pub fn refused_at(
+        &self,
+        verb: &str,
+        job_id: &str,
+        version: u64,
+        expected_code: &str,
+        state_after: &str,
+    ) -> Value {
+        let version = version.to_string();
+        let arguments = ["jobs", verb, job_id, "--expected-version", &version];
+        self.refused(&arguments, expected_code, json!(state_after))
+    }
+
     /// Writes `value` as `name` in the store's folder; returns the name.
     pub fn file(&self, name: &str, value: &Value) -> String {
         std::fs::write(
@@ -151,11 +166,6 @@ pub fn transition<'a>(
     ];
     arguments.extend(extra);
     arguments
-}
-
-/// The arguments of `jobs VERB JOB_ID --expected-version VERSION` (`cancel`, `retry`).
-pub fn versioned<'a>(verb: &'a str, job_id: &'a str, version: &'a str) -> Vec<&'a str> {
-    vec!["jobs", verb, job_id, "--expected-version", version]
 }
 
 pub fn sqlite_store() -> Store {

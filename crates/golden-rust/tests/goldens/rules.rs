@@ -28,22 +28,28 @@ fn report(extra: Value) -> Vec<(String, &'static str)> {
     }
 }
 
-fn at(path: &str, code: &'static str) -> (String, &'static str) {
-    (path.to_string(), code)
+/// Asserts that the base order with the `extra` fields set reports exactly `expected`, as
+/// `(path, code)` in order (nothing when empty).
+fn assert_reports(extra: Value, expected: &[(&str, &str)]) {
+    let expected: Vec<(String, &str)> = expected
+        .iter()
+        .map(|&(path, code)| (path.to_owned(), code))
+        .collect();
+    assert_eq!(report(extra.clone()), expected, "{extra}");
 }
 
 #[test]
 fn a_valid_order_has_no_violation() {
-    assert_eq!(report(json!({})), []);
+    assert_reports(json!({}), &[]);
 }
 
 #[test]
 fn equals_and_length() {
-    assert_eq!(
-        report(json!({ "stage": "published", "lines": [] })),
-        [at("/lines", "GLD-RULE-001")]
+    assert_reports(
+        json!({ "stage": "published", "lines": [] }),
+        &[("/lines", "GLD-RULE-001")],
     );
-    assert_eq!(report(json!({ "stage": "published" })), []);
+    assert_reports(json!({ "stage": "published" }), &[]);
 }
 
 #[test]
@@ -54,47 +60,43 @@ fn a_top_level_all_reports_each_failing_part() {
         json!({ "channel": "partner", "reference": "ab" }),
         json!({ "channel": "partner", "reference": "abcdefghijklm" }),
     ] {
-        let reported = report(extra.clone());
-        assert_eq!(reported, [at("/reference", "GLD-RULE-002")], "{extra}");
+        assert_reports(extra, &[("/reference", "GLD-RULE-002")]);
     }
     // Characters, not bytes: 12 two-byte characters fit.
-    assert_eq!(
-        report(json!({ "channel": "partner", "reference": "éééééééééééé" })),
-        []
+    assert_reports(
+        json!({ "channel": "partner", "reference": "éééééééééééé" }),
+        &[],
     );
 }
 
 #[test]
 fn union_tags_defaults_and_not() {
     let invoice = json!({ "method": "invoice", "days": 30 });
-    assert_eq!(
-        report(json!({ "express": true, "payment": invoice })),
-        [at("", "GLD-RULE-003")]
+    assert_reports(
+        json!({ "express": true, "payment": invoice }),
+        &[("", "GLD-RULE-003")],
     );
     // `express` defaults to false: the rule does not apply.
-    assert_eq!(report(json!({ "payment": invoice })), []);
+    assert_reports(json!({ "payment": invoice }), &[]);
     let card = json!({ "method": "card", "last4": "4242" });
-    assert_eq!(report(json!({ "express": true, "payment": card })), []);
+    assert_reports(json!({ "express": true, "payment": card }), &[]);
 }
 
 #[test]
 fn any_over_nested_optional_paths() {
     let shipped = "2026-01-02T03:04:05Z";
-    assert_eq!(
-        report(json!({ "shipped_at": shipped })),
-        [at("", "GLD-RULE-004")]
+    assert_reports(json!({ "shipped_at": shipped }), &[("", "GLD-RULE-004")]);
+    assert_reports(
+        json!({ "shipped_at": shipped, "ship_to": { "country": "de" } }),
+        &[("", "GLD-RULE-004")],
     );
-    assert_eq!(
-        report(json!({ "shipped_at": shipped, "ship_to": { "country": "de" } })),
-        [at("", "GLD-RULE-004")]
+    assert_reports(
+        json!({ "shipped_at": shipped, "ship_to": { "country": "ch" } }),
+        &[],
     );
-    assert_eq!(
-        report(json!({ "shipped_at": shipped, "ship_to": { "country": "ch" } })),
-        []
-    );
-    assert_eq!(
-        report(json!({ "shipped_at": shipped, "ship_to": { "country": "de", "zip": "10115" } })),
-        []
+    assert_reports(
+        json!({ "shipped_at": shipped, "ship_to": { "country": "de", "zip": "10115" } }),
+        &[],
     );
 }
 
@@ -105,43 +107,31 @@ fn each_reports_every_failing_element_and_all_equal_the_list() {
         { "sku": "ABC-2", "quantity": 1, "gift": true, "note": "for you" },
         { "sku": "ABC-3", "quantity": 1, "gift": true }
     ]);
-    assert_eq!(
-        report(json!({ "lines": lines })),
-        [
-            at("/lines/0", "GLD-RULE-005"),
-            at("/lines/2", "GLD-RULE-005")
-        ]
+    assert_reports(
+        json!({ "lines": lines }),
+        &[("/lines/0", "GLD-RULE-005"), ("/lines/2", "GLD-RULE-005")],
     );
     let mixed = json!([
         { "sku": "ABC-1", "quantity": 1 },
         { "sku": "ABC-2", "quantity": 1, "gift": true, "note": "n" }
     ]);
-    assert_eq!(
-        report(json!({ "lines": mixed })),
-        [at("/lines", "GLD-RULE-006")]
-    );
+    assert_reports(json!({ "lines": mixed }), &[("/lines", "GLD-RULE-006")]);
 }
 
 #[test]
 fn contains_on_a_defaulted_list_and_integer_equality() {
-    assert_eq!(
-        report(json!({ "priority": 9 })),
-        [at("/tags", "GLD-RULE-007")]
-    );
-    assert_eq!(report(json!({ "priority": 9, "tags": ["urgent"] })), []);
-    assert_eq!(report(json!({ "priority": 8 })), []);
+    assert_reports(json!({ "priority": 9 }), &[("/tags", "GLD-RULE-007")]);
+    assert_reports(json!({ "priority": 9, "tags": ["urgent"] }), &[]);
+    assert_reports(json!({ "priority": 8 }), &[]);
 }
 
 #[test]
 fn not_in_and_not_equals() {
-    assert_eq!(
-        report(json!({ "channel": "phone", "stage": "withdrawn" })),
-        [at("/stage", "GLD-RULE-008")]
+    assert_reports(
+        json!({ "channel": "phone", "stage": "withdrawn" }),
+        &[("/stage", "GLD-RULE-008")],
     );
-    assert_eq!(
-        report(json!({ "channel": "web", "stage": "withdrawn" })),
-        []
-    );
+    assert_reports(json!({ "channel": "web", "stage": "withdrawn" }), &[]);
 }
 
 #[test]
@@ -151,24 +141,21 @@ fn rules_on_nested_records_report_their_pointer() {
         { "sku": "ABC-2", "quantity": 100 },
         { "sku": "BLK-1", "quantity": 1000 }
     ]);
-    assert_eq!(
-        report(json!({ "lines": lines })),
-        // An `any` names no single path: the pointer is the offending record's.
-        [at("/lines/1", "GLD-RULE-009")]
-    );
+    // An `any` names no single path: the pointer is the offending record's.
+    assert_reports(json!({ "lines": lines }), &[("/lines/1", "GLD-RULE-009")]);
 }
 
 #[test]
 fn member_of_compares_with_the_elements_of_another_list() {
     // A list of scalars: the reference must be one of the tags; an absent reference fails.
-    assert_eq!(
-        report(json!({ "priority": 7, "reference": "abc", "tags": ["xyz"] })),
-        [at("", "GLD-RULE-010")]
+    assert_reports(
+        json!({ "priority": 7, "reference": "abc", "tags": ["xyz"] }),
+        &[("", "GLD-RULE-010")],
     );
-    assert_eq!(report(json!({ "priority": 7 })), [at("", "GLD-RULE-010")]);
-    assert_eq!(
-        report(json!({ "priority": 7, "reference": "abc", "tags": ["xyz", "abc"] })),
-        []
+    assert_reports(json!({ "priority": 7 }), &[("", "GLD-RULE-010")]);
+    assert_reports(
+        json!({ "priority": 7, "reference": "abc", "tags": ["xyz", "abc"] }),
+        &[],
     );
     // Inside `each`, the list is read from the order; `where` filters its elements.
     let lines = json!([
@@ -176,10 +163,10 @@ fn member_of_compares_with_the_elements_of_another_list() {
         { "sku": "ABC-2", "quantity": 0, "note": "ABC-1" },
         { "sku": "ABC-3", "quantity": 1 }
     ]);
-    assert_eq!(
-        report(json!({ "priority": 7, "reference": "r", "tags": ["r"], "lines": lines })),
-        // Line 0 names ABC-2, whose quantity is 0; line 1 names ABC-1, which has one.
-        [at("/lines/0", "GLD-RULE-011")]
+    // Line 0 names ABC-2, whose quantity is 0; line 1 names ABC-1, which has one.
+    assert_reports(
+        json!({ "priority": 7, "reference": "r", "tags": ["r"], "lines": lines }),
+        &[("/lines/0", "GLD-RULE-011")],
     );
 }
 

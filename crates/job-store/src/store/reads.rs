@@ -150,32 +150,28 @@ impl JobStore {
 
     /// The job's history, in sequence order.
     pub async fn history(&self, job_id: JobId) -> Result<Vec<JobStateTransition>, StoreError> {
-        self.records(
+        self.records_of_job(
             &self.sql.select_history,
             tables::AI_JOB_STATE_HISTORY,
-            vec![uuid_arg(job_id)],
+            job_id,
         )
         .await
     }
 
     /// The job's Flight Recorder events, in time order.
     pub async fn events(&self, job_id: JobId) -> Result<Vec<FlightRecorderEvent>, StoreError> {
-        self.records(
+        self.records_of_job(
             &self.sql.select_events,
             tables::FLIGHT_RECORDER_OUTBOX,
-            vec![uuid_arg(job_id)],
+            job_id,
         )
         .await
     }
 
     /// The job's workflow runs, by attempt.
     pub async fn workflow_runs(&self, job_id: JobId) -> Result<Vec<WorkflowRun>, StoreError> {
-        self.records(
-            &self.sql.select_runs,
-            tables::AI_JOB_WORKFLOW_RUNS,
-            vec![uuid_arg(job_id)],
-        )
-        .await
+        self.records_of_job(&self.sql.select_runs, tables::AI_JOB_WORKFLOW_RUNS, job_id)
+            .await
     }
 
     /// §2.6.6.5.1 "which job produced this entity": every provenance record of the artefact, oldest
@@ -199,12 +195,22 @@ impl JobStore {
         &self,
         job_id: JobId,
     ) -> Result<Vec<EntityProvenance>, StoreError> {
-        self.records(
+        self.records_of_job(
             &self.sql.select_provenance_of_job,
             tables::AI_ENTITY_PROVENANCE,
-            vec![uuid_arg(job_id)],
+            job_id,
         )
         .await
+    }
+
+    /// [`JobStore::records`] of the statement `sql` that selects by one argument, the job's id.
+    async fn records_of_job<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &Arc<str>,
+        table: &'static str,
+        job_id: JobId,
+    ) -> Result<Vec<T>, StoreError> {
+        self.records(sql, table, vec![uuid_arg(job_id)]).await
     }
 
     async fn records<T: serde::de::DeserializeOwned>(

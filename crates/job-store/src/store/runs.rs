@@ -138,14 +138,8 @@ impl JobStore {
         reason: StatusReason,
         actor: FlightRecorderActor,
     ) -> Result<Transitioned, StoreError> {
-        self.transition(TransitionRequest::new(
-            job_id,
-            expected_version,
-            JobState::Cancelled,
-            reason,
-            actor,
-        ))
-        .await
+        self.plain_transition(job_id, expected_version, JobState::Cancelled, reason, actor)
+            .await
     }
 
     /// Retries a failed job (§2.6.6.4, §2.6.6.3.2): `failed → queued`, keeping the job id; the
@@ -164,10 +158,24 @@ impl JobStore {
         if record.job.state == JobState::Poisoned {
             return Err(ModelError::RetryPoisoned { job_id }.into());
         }
+        self.plain_transition(job_id, expected_version, JobState::Queued, reason, actor)
+            .await
+    }
+
+    /// Moves the job to `to` with nothing but a reason: the transition [`JobStore::cancel`] and
+    /// [`JobStore::retry`] ask for.
+    async fn plain_transition(
+        &self,
+        job_id: JobId,
+        expected_version: u64,
+        to: JobState,
+        reason: StatusReason,
+        actor: FlightRecorderActor,
+    ) -> Result<Transitioned, StoreError> {
         self.transition(TransitionRequest::new(
             job_id,
             expected_version,
-            JobState::Queued,
+            to,
             reason,
             actor,
         ))
