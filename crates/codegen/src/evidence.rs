@@ -17,10 +17,10 @@
 //! YAML was last reviewed against (`cargo xtask spec-sync --accept`). Like the generators, this is
 //! pure: the caller reads the lock and the hand-written sources (see [`crate::plan_repo`]).
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::sync::LazyLock;
+use std::sync::Mutex;
 
 use handshake_spec::model::{Location, Meta, Spec, TypeKind};
 use regex::Regex;
@@ -372,9 +372,9 @@ impl<'a> Split<'a> {
 struct Generated<'a> {
     spec: &'a Spec,
     targets: BTreeMap<&'static str, Vec<Split<'a>>>,
-    anchors: RefCell<HashMap<AnchorKey, Vec<(usize, usize)>>>,
+    anchors: Mutex<HashMap<AnchorKey, Vec<(usize, usize)>>>,
     /// Per target, where each rule code is first reported: [`rule_sites`].
-    rule_sites: RefCell<HashMap<&'static str, RuleSites<'a>>>,
+    rule_sites: Mutex<HashMap<&'static str, RuleSites<'a>>>,
 }
 
 /// A type anchor asked for: the target, the type's name and whether its members are searched.
@@ -389,31 +389,44 @@ const RULE_REPORTS: &[&str] = &["code: \"", "code\": \"", "CrossFieldRule(\""];
 
 impl<'a> Generated<'a> {
     fn new(spec: &'a Spec, generated: &'a [GeneratedFile]) -> Self {
-        let targets = TARGETS
-            .iter()
-            .map(|&target| {
-                let dir = match target {
-                    "rust" => &spec.outputs.rust,
-                    "json_schema" => &spec.outputs.json_schema,
-                    "sql" => &spec.outputs.migrations,
-                    "typescript" => &spec.outputs.typescript,
-                    _ => &spec.outputs.python,
-                };
-                let prefix = format!("{}/", dir.trim_end_matches('/'));
-                let files = generated
-                    .iter()
-                    .filter(|f| f.path.starts_with(&prefix))
-                    .filter(|f| target != "sql" || f.path.ends_with(".sql"))
-                    .map(Split::new)
-                    .collect();
-                (target, files)
-            })
-            .collect();
+        let split = |target: &'static str| {
+            let dir = match target {
+                "rust" => &spec.outputs.rust,
+                "json_schema" => &spec.outputs.json_schema,
+                "sql" => &spec.outputs.migrations,
+                "typescript" => &spec.outputs.typescript,
+                _ => &spec.outputs.python,
+            };
+            let prefix = format!("{}/", dir.trim_end_matches('/'));
+            let files: Vec<Split<'a>> = generated
+                .iter()
+                .filter(|f| f.path.starts_with(&prefix))
+                .filter(|f| target != "sql" || f.path.ends_with(".sql"))
+                .map(Split::new)
+                .collect();
+            (target, files)
+        };
+        // One thread a target: splitting every generated file into lines is most of the index.
+        let targets = std::thread::scope(|scope| {
+            let split = &split;
+            let threads: Vec<_> = TARGETS
+                .iter()
+                .map(|&target| scope.spawn(move || split(target)))
+                .collect();
+            threads
+                .into_iter()
+                .map(|thread| {
+                    thread
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
         Self {
             spec,
             targets,
-            anchors: RefCell::default(),
-            rule_sites: RefCell::default(),
+            anchors: Mutex::default(),
+            rule_sites: Mutex::default(),
         }
     }
 
@@ -428,17 +441,26 @@ impl<'a> Generated<'a> {
     /// [`type_anchor`], found once per target, type and `members`.
     fn type_anchor(&self, target: &'static str, name: &str, members: bool) -> Vec<(usize, usize)> {
         let key = (target, name.to_string(), members);
-        if let Some(found) = self.anchors.borrow().get(&key) {
-            return found.clone();
+        let cached = |anchors: &Mutex<HashMap<AnchorKey, _>>| {
+            anchors.lock().ok().and_then(|a| a.get(&key).cloned())
+        };
+        if let Some(found) = cached(&self.anchors) {
+            return found;
         }
+        // Searched without the lock; two threads asking at once find the same anchor.
         let found = type_anchor(self.spec, self.files(target), target, name, members);
-        self.anchors.borrow_mut().insert(key, found.clone());
+        if let Ok(mut anchors) = self.anchors.lock() {
+            anchors.insert(key, found.clone());
+        }
         found
     }
 
     /// Where a target first reports a rule's code, from [`rule_sites`] read once per target.
     fn rule_site(&self, target: &'static str, code: &str) -> Option<(usize, usize)> {
-        let mut sites = self.rule_sites.borrow_mut();
+        let mut sites = self
+            .rule_sites
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let sites = sites
             .entry(target)
             .or_insert_with(|| rule_sites(self.targets.get(target).map_or(&[], Vec::as_slice)));
@@ -832,10 +854,24 @@ pub fn matrix(spec: &Spec, reading: &Reading, generated: &[GeneratedFile]) -> Ve
             });
     }
     let index = Generated::new(spec, generated);
-    let entries: Vec<Value> = items
-        .iter()
-        .map(|item| entry(&index, item, claimed.get(&item.id), cites))
-        .collect();
+    // The rows in two halves on two threads, joined in order: the same rows either way.
+    let rows = |items: &[Item]| -> Vec<Value> {
+        items
+            .iter()
+            .map(|item| entry(&index, item, claimed.get(&item.id), cites))
+            .collect()
+    };
+    let (first, second) = items.split_at(items.len() / 2);
+    let entries: Vec<Value> = std::thread::scope(|scope| {
+        let second = scope.spawn(|| rows(second));
+        let mut entries = rows(first);
+        entries.extend(
+            second
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        entries
+    });
     let dir = spec.outputs.docs.trim_end_matches('/');
     vec![
         GeneratedFile {

@@ -14,6 +14,7 @@ pub mod marker;
 pub mod migrations;
 pub mod names;
 pub mod output;
+mod parallel;
 pub mod python;
 mod rule_data;
 mod rule_plan;
@@ -112,22 +113,43 @@ pub fn generate(
     // out once here, not per target.
     let ir = ir::Ir::new(spec);
     let ir = &ir;
-    // The Rust target is most of the work (and prints on every core itself): the other targets
-    // run meanwhile on this thread. Errors are reported in the same order as before either way:
-    // migrations first, then Rust.
-    let (rust, migrations, json_schema, typescript, python, docs) = std::thread::scope(|scope| {
-        let rust = scope.spawn(|| rust::generate_with(ir));
-        let migrations = migrations::generate_with(ir, existing_migrations);
-        let json_schema = json_schema::generate_with(ir);
-        let typescript = typescript::generate_with(ir);
-        let python = python::generate_with(ir);
-        let docs = docs::generate_with(ir);
-        let rust = rust
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (rust, migrations, json_schema, typescript, python, docs)
-    });
-    let migrations = migrations?;
+    // One pool runs every target: the Rust target as pieces (most of the work), its largest
+    // piece first, then the other targets one job each, then the rest of the Rust pieces.
+    // Errors are reported in the same order whatever ran where: migrations first, then Rust.
+    let (rust_pieces, layout) = match rust::pieces(ir, rust::TYPES_PER_PIECE) {
+        Ok((pieces, layout)) => (pieces, Ok(layout)),
+        Err(error) => (Vec::new(), Err(error)),
+    };
+    let mut rust_pieces = rust_pieces.into_iter();
+    let mut jobs: Vec<parallel::Job<'_, Done>> = Vec::new();
+    if let Some(first) = rust_pieces.next() {
+        jobs.push(Box::new(move || Done::Rust(first())));
+    }
+    jobs.push(Box::new(|| {
+        Done::Migrations(migrations::generate_with(ir, existing_migrations))
+    }));
+    jobs.push(Box::new(|| Done::Files(json_schema::generate_with(ir))));
+    jobs.push(Box::new(|| Done::Files(typescript::generate_with(ir))));
+    jobs.push(Box::new(|| Done::Files(python::generate_with(ir))));
+    jobs.push(Box::new(|| Done::Files(docs::generate_with(ir))));
+    for piece in rust_pieces {
+        jobs.push(Box::new(move || Done::Rust(piece())));
+    }
+    let mut printed = Vec::new();
+    let mut other_files = Vec::new();
+    let mut migrations = None;
+    for done in parallel::run(jobs) {
+        match done {
+            Done::Rust(piece) => printed.push(piece),
+            Done::Files(files) => other_files.push(files),
+            Done::Migrations(output) => migrations = Some(output),
+        }
+    }
+    let migrations = migrations.expect("the migrations job ran")?;
+    let rust = layout.and_then(|layout| layout.assemble(printed));
+    let [json_schema, typescript, python, docs]: [Vec<GeneratedFile>; 4] = other_files
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("four targets, one job each"));
     let mut files = Vec::new();
     files.extend(rust?);
     files.extend(json_schema);
@@ -146,6 +168,16 @@ pub fn generate(
         owned_dirs,
         new_migrations: migrations.new_files,
     })
+}
+
+/// What one job of [`generate`]'s pool produced.
+enum Done {
+    /// A piece of the Rust target.
+    Rust(rust::Printed),
+    /// The files of a target other than Rust and the migrations.
+    Files(Vec<GeneratedFile>),
+    /// The migrations.
+    Migrations(Result<migrations::MigrationOutput, CodegenError>),
 }
 
 /// Why [`plan_repo`] could not produce a plan.

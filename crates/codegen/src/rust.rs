@@ -18,15 +18,12 @@ mod registry;
 mod types;
 mod validators;
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use handshake_spec::model::{Meta, Primitive, Spec, TypeDef, TypeKind, TypeRef};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::ir::Ir;
-use crate::{CodegenError, GeneratedFile, marker};
+use crate::{CodegenError, GeneratedFile, marker, parallel};
 
 /// The spec source named in every generated Rust file's marker line.
 const SOURCE: &str = "spec/handshake.yaml";
@@ -55,6 +52,27 @@ fn generate_in_pieces(
     ir: &Ir<'_>,
     types_per_piece: usize,
 ) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let (pieces, layout) = pieces(ir, types_per_piece)?;
+    layout.assemble(parallel::run(pieces))
+}
+
+/// Where each printed piece goes: the paths of the files and how many `types.rs` chunks there are.
+pub(crate) struct Layout {
+    chunks: usize,
+    types_path: String,
+    lifecycle_path: String,
+    errors_path: String,
+    profiles_path: String,
+    validate_path: String,
+    registry_path: String,
+}
+
+/// The Rust target as pieces for [`parallel::run`] (the largest first), and the [`Layout`] that
+/// assembles what they print into files.
+pub(crate) fn pieces<'a>(
+    ir: &'a Ir<'a>,
+    types_per_piece: usize,
+) -> Result<(Vec<Piece<'a>>, Layout), CodegenError> {
     check_names(ir)?;
     let dir = ir.spec.outputs.rust.trim_end_matches('/');
     let types_path = format!("{dir}/types.rs");
@@ -63,11 +81,32 @@ fn generate_in_pieces(
     let profiles_path = format!("{dir}/profiles.rs");
     let validate_path = format!("{dir}/validate.rs");
     let registry_path = format!("{dir}/registry.rs");
-    let chunks: Vec<&[TypeDef]> = ir.spec.types.chunks(types_per_piece).collect();
-    let mut pieces: Vec<Piece<'_>> = Vec::new();
+    let chunks: Vec<&'a [TypeDef]> = ir.spec.types.chunks(types_per_piece).collect();
+    let layout = Layout {
+        chunks: chunks.len(),
+        types_path,
+        lifecycle_path,
+        errors_path,
+        profiles_path,
+        validate_path,
+        registry_path,
+    };
+    // Each piece names its file in a refusal, so each owns a copy of its path.
+    let path = |path: &String| path.clone();
+    let mut pieces: Vec<Piece<'a>> = Vec::new();
+    // `validate.rs` only for specs with `rules:`: the `Validate` impls of every record and union.
+    // It is the largest piece that cannot be split, so it starts first: started last, one core
+    // would print it alone at the end.
+    let validate_path = path(&layout.validate_path);
+    pieces.push(Box::new(move || {
+        if ir.spec.rules.is_empty() {
+            return Ok(None);
+        }
+        print(&validate_path, validators::module(ir)?).map(Some)
+    }));
     // `types.rs`: the module header with the first chunk, then one piece per further chunk.
-    for (index, chunk) in chunks.iter().enumerate() {
-        let path = &types_path;
+    for (index, chunk) in chunks.into_iter().enumerate() {
+        let types_path = path(&layout.types_path);
         pieces.push(Box::new(move || {
             let items = types::items(ir, chunk)?;
             let tokens = if index == 0 {
@@ -76,109 +115,73 @@ fn generate_in_pieces(
             } else {
                 items
             };
-            print(path, tokens).map(Some)
+            print(&types_path, tokens).map(Some)
         }));
     }
-    pieces.push(Box::new(|| {
+    let lifecycle_path = path(&layout.lifecycle_path);
+    pieces.push(Box::new(move || {
         print(&lifecycle_path, lifecycle::module(ir)?).map(Some)
     }));
-    pieces.push(Box::new(|| {
+    let errors_path = path(&layout.errors_path);
+    pieces.push(Box::new(move || {
         print(&errors_path, errors::module(ir)?).map(Some)
     }));
     // `profiles.rs` only for specs with `profiles:` (§2.6.6.6).
-    pieces.push(Box::new(|| match profiles::module(ir)? {
+    let profiles_path = path(&layout.profiles_path);
+    pieces.push(Box::new(move || match profiles::module(ir)? {
         Some(tokens) => print(&profiles_path, tokens).map(Some),
         None => Ok(None),
     }));
-    // `validate.rs` only for specs with `rules:`: the `Validate` impls of every record and union.
-    pieces.push(Box::new(|| {
-        if ir.spec.rules.is_empty() {
-            return Ok(None);
-        }
-        print(&validate_path, validators::module(ir)?).map(Some)
-    }));
-
     // `registry.rs`: the types and tables as data, for the code that is not generated.
-    pieces.push(Box::new(|| {
+    let registry_path = path(&layout.registry_path);
+    pieces.push(Box::new(move || {
         print(&registry_path, registry::module(ir)?).map(Some)
     }));
+    Ok((pieces, layout))
+}
 
-    let mut printed = print_in_parallel(pieces).into_iter();
-    let mut types_body = String::new();
-    for _ in &chunks {
-        if let Some(text) = printed.next().transpose()?.flatten() {
-            types_body.push_str(&text);
+impl Layout {
+    /// The files, from what [`pieces`] printed (in the order of the pieces).
+    pub(crate) fn assemble(
+        self,
+        printed: Vec<Printed>,
+    ) -> Result<Vec<GeneratedFile>, CodegenError> {
+        let printed = printed
+            .into_iter()
+            .collect::<Result<Vec<Option<String>>, CodegenError>>()?;
+        let (validate, printed) = printed.split_first().expect("validate.rs is a piece");
+        let (types, [lifecycle, errors, profiles, registry]) = printed.split_at(self.chunks) else {
+            unreachable!("one piece per types.rs chunk, then four files");
+        };
+        let types_body: String = types.iter().flatten().map(String::as_str).collect();
+        let mut files = vec![finish(self.types_path, &types_body)];
+        // Files in the order they always had: types, lifecycle, errors, profiles, validate, registry.
+        for (path, body) in [
+            (self.lifecycle_path, lifecycle),
+            (self.errors_path, errors),
+            (self.profiles_path, profiles),
+            (self.validate_path, validate),
+            (self.registry_path, registry),
+        ] {
+            if let Some(body) = body {
+                files.push(finish(path, body));
+            }
         }
+        Ok(files)
     }
-    let mut files = vec![finish(types_path, &types_body)];
-    for path in [
-        lifecycle_path,
-        errors_path,
-        profiles_path,
-        validate_path,
-        registry_path,
-    ] {
-        if let Some(body) = printed.next().transpose()?.flatten() {
-            files.push(finish(path, &body));
-        }
-    }
-    Ok(files)
 }
 
 /// How many spec types one `types.rs` piece holds: small enough that the pieces spread evenly
 /// over the cores, large enough that a thread's start-up cost is noise.
-const TYPES_PER_PIECE: usize = 24;
+pub(crate) const TYPES_PER_PIECE: usize = 24;
 
 /// Work for one thread: build one file's (or one chunk's) tokens and print them, or `None` when
 /// the spec has nothing for that file. Tokens never cross threads (proc-macro2 token streams are
 /// not `Send`), so each piece builds its own.
-type Piece<'a> = Box<dyn FnOnce() -> Printed + Send + 'a>;
+pub(crate) type Piece<'a> = parallel::Job<'a, Printed>;
 
 /// What a [`Piece`] returns: the printed text, `None` for a file the spec does not need.
-type Printed = Result<Option<String>, CodegenError>;
-
-/// Run `pieces` on as many threads as there are cores (the calling thread included); the results
-/// come back in the order of `pieces`, so the output is the same whatever ran where.
-fn print_in_parallel(pieces: Vec<Piece<'_>>) -> Vec<Printed> {
-    let count = pieces.len();
-    let queue: Vec<Mutex<Option<Piece<'_>>>> =
-        pieces.into_iter().map(|p| Mutex::new(Some(p))).collect();
-    let results: Vec<Mutex<Option<Printed>>> = (0..count).map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let work = || {
-        loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(slot) = queue.get(index) else {
-                break;
-            };
-            let piece = slot.lock().ok().and_then(|mut p| p.take());
-            if let Some(piece) = piece {
-                let result = piece();
-                if let Ok(mut out) = results[index].lock() {
-                    *out = Some(result);
-                }
-            }
-        }
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(count);
-    std::thread::scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(work);
-        }
-        work();
-    });
-    results
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .ok()
-                .flatten()
-                .expect("every piece ran: a panicking piece panics the scope first")
-        })
-        .collect()
-}
+pub(crate) type Printed = Result<Option<String>, CodegenError>;
 
 /// Parse tokens as a file and print them with the one pinned formatter. Printing a file's items
 /// in pieces and joining the text gives the same bytes as printing them at once: prettyplease
