@@ -197,7 +197,7 @@ fn read_files(
     let head = reader.manifest(&root, &manifest_dir);
     let claims = std::mem::take(&mut reader.pending.claims);
 
-    let mut parsed = Vec::new();
+    let mut added = Vec::new();
     for (entry, at) in &head.files {
         let path = if manifest_dir.is_empty() {
             entry.clone()
@@ -221,15 +221,58 @@ fn read_files(
             );
             continue;
         };
-        let index = source.add(path, text);
-        parsed.push(source.parse(index, sink));
+        added.push(source.add(path, text));
     }
+    let parsed = parse_in_parallel(source, &added, sink);
     Ok(Some(SpecFiles {
         head,
         manifest_dir,
         parsed,
         claims,
     }))
+}
+
+/// Parses the files at `indexes` of `source` on as many threads as there are cores (YAML parsing
+/// is most of reading), each into a sink of its own; the sinks are appended in file order, so
+/// the diagnostics are what parsing one file after another reports.
+fn parse_in_parallel(
+    source: &Source,
+    indexes: &[usize],
+    sink: &mut Sink,
+) -> Vec<Option<marked_yaml::types::MarkedMappingNode>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = indexes.len().div_ceil(threads).max(1);
+    let parse = |indexes: &[usize]| {
+        let mut sink = Sink::default();
+        let parsed: Vec<_> = indexes
+            .iter()
+            .map(|&index| source.parse(index, &mut sink))
+            .collect();
+        (parsed, sink)
+    };
+    let results = std::thread::scope(|scope| {
+        let parse = &parse;
+        let mut chunks = indexes.chunks(per_thread);
+        let first = chunks.next().unwrap_or_default();
+        let others: Vec<_> = chunks
+            .map(|chunk| scope.spawn(move || parse(chunk)))
+            .collect();
+        let mut results = vec![parse(first)];
+        for other in others {
+            results.push(
+                other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        results
+    });
+    let mut parsed = Vec::with_capacity(indexes.len());
+    for (nodes, reported) in results {
+        parsed.extend(nodes);
+        sink.append(reported);
+    }
+    parsed
 }
 
 /// A `default:` whose value is checked once every type is known (pass C).

@@ -78,3 +78,41 @@ fn every_documented_code_has_a_case() {
         "codes without a bad-spec case: {missing:?}"
     );
 }
+
+/// The files are parsed on several threads: a YAML error in each of five files is reported once
+/// per file, in load order (the manifest's `files:` order, not the alphabet), whatever thread
+/// parsed which file.
+#[test]
+fn yaml_errors_in_several_files_come_in_load_order() {
+    let broken = "types:\n  A: [unclosed\n";
+    let files = [
+        ("e.yaml", broken),
+        ("d.yaml", "types: {}\n"),
+        ("c.yaml", broken),
+        ("b.yaml", broken),
+        ("a.yaml", broken),
+        ("f.yaml", broken),
+    ];
+    let sources = handshake_spec::scratch::sources("parallel", &files);
+    let Err(handshake_spec::LoadError::Invalid(diagnostics)) =
+        handshake_spec::load_sources(&sources, "spec/handshake.yaml")
+    else {
+        panic!("five files do not parse");
+    };
+    let files: Vec<&str> = diagnostics
+        .items()
+        .iter()
+        .map(|d| d.location.file.as_str())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "spec/e.yaml",
+            "spec/c.yaml",
+            "spec/b.yaml",
+            "spec/a.yaml",
+            "spec/f.yaml"
+        ],
+        "{diagnostics}"
+    );
+}

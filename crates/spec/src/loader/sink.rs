@@ -33,6 +33,11 @@ impl Sink {
         });
     }
 
+    /// Adds what another sink collected, after what this one holds.
+    pub(super) fn append(&mut self, other: Sink) {
+        self.items.extend(other.items);
+    }
+
     /// Whether nothing has been reported.
     pub(super) fn is_empty(&self) -> bool {
         self.items.is_empty()
