@@ -3,6 +3,12 @@
 use super::*;
 use crate::rule_plan::test_rules;
 
+/// The repository's spec.
+fn real_spec() -> Spec {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    handshake_spec::load(&root).expect("the real spec loads")
+}
+
 fn ir_of(spec: &Spec) -> Ir<'_> {
     Ir::new(spec)
 }
@@ -84,8 +90,7 @@ fn every_rule_path_is_resolved_in_advance_from_its_scope() {
 /// for a path from a scope the condition language's scope rules did not give it.
 #[test]
 fn no_target_resolves_a_path_the_ir_did_not() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let spec = real_spec();
     let ir = Ir::new(&spec);
     crate::rust::generate_with(&ir).expect("the rust target generates");
     crate::json_schema::generate_with(&ir);
@@ -104,8 +109,7 @@ fn no_target_resolves_a_path_the_ir_did_not() {
 /// order, so the SQL target reads the referenced table without looking its name up.
 #[test]
 fn foreign_keys_carry_the_record_they_reference() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let spec = real_spec();
     let ir = Ir::new(&spec);
     let mut seen = 0;
     for (def, _, table) in spec.stored_records() {
@@ -304,8 +308,7 @@ fn variant_sources() -> BTreeMap<String, String> {
 /// that is no enum) is no registry to bind.
 #[test]
 fn the_job_kind_operations_and_lifecycle_are_found_by_name_and_kind() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let spec = real_spec();
     let ir = Ir::new(&spec);
     let name = |id: Option<TypeId>| id.map(|id| ir.def(id).name.as_str());
     assert_eq!(name(ir.job_kind()), Some(JOB_KIND));
@@ -340,8 +343,7 @@ fn the_job_kind_operations_and_lifecycle_are_found_by_name_and_kind() {
 /// the record it is on; the domain errors the targets raise are found by name here only.
 #[test]
 fn stored_tables_rules_and_domain_errors_are_resolved_once() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let spec = real_spec();
     let ir = Ir::new(&spec);
 
     let schema = crate::sql::schema_with(&ir).expect("the real spec is storable");
@@ -408,8 +410,7 @@ fn stored_tables_rules_and_domain_errors_are_resolved_once() {
 /// a name the type does not declare is not.
 #[test]
 fn values_variants_and_states_are_indexed_by_type_and_name() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let spec = handshake_spec::load(&root).expect("the real spec loads");
+    let spec = real_spec();
     let ir = Ir::new(&spec);
     let mut seen = 0;
     for id in ir.ids() {
