@@ -144,14 +144,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("history:");
+    // The rows as stored, like the events below (`handshake jobs history` prints them for people).
     for row in store.history(id).await? {
-        let from = row
-            .from_state
-            .map_or_else(|| "-".to_owned(), |s| s.to_string());
-        println!(
-            "  #{} {from} -> {} ({}, {}) event {}",
-            row.sequence, row.to_state, row.reason, row.actor, row.event_id
-        );
+        println!("  {}", serde_json::to_string(&row)?);
     }
     println!("flight recorder events:");
     for event in store.events(id).await? {
