@@ -603,11 +603,7 @@ mod tests {
     #[test]
     fn the_diagram_is_the_transition_table() {
         let lifecycle = page("lifecycle.md");
-        let diagram = lifecycle
-            .split("```mermaid\n")
-            .nth(1)
-            .and_then(|rest| rest.split("```").next())
-            .expect("a diagram");
+        let diagram = crate::test_model::between(&lifecycle, "```mermaid\n", "```");
         let arrows: Vec<&str> = diagram.lines().filter(|l| l.contains("-->")).collect();
         assert_eq!(
             arrows,

@@ -45,6 +45,15 @@ pub(crate) fn contents(files: Vec<crate::GeneratedFile>, path: &str) -> String {
         .contents
 }
 
+/// The part of `text` after the first `start`, up to the next `end` (or the end of the text);
+/// panics, naming `start`, when `text` lacks it.
+pub(crate) fn between<'t>(text: &'t str, start: &str, end: &str) -> &'t str {
+    let (_, rest) = text
+        .split_once(start)
+        .unwrap_or_else(|| panic!("{start:?} is in the text"));
+    rest.split(end).next().unwrap_or(rest)
+}
+
 /// A record type without a table.
 pub(crate) fn record(meta: Meta, name: &str, root: bool, fields: Vec<Field>) -> TypeDef {
     TypeDef {

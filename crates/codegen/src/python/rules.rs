@@ -122,11 +122,8 @@ mod tests {
     #[test]
     fn only_records_with_rules_get_a_model_validator() {
         let types = file("types.py");
-        let source_ref = types
-            .split("\nclass SourceRef(_Record):")
-            .nth(1)
-            .and_then(|rest| rest.split("\nclass ").next())
-            .expect("SourceRef class");
+        let source_ref =
+            crate::test_model::between(&types, "\nclass SourceRef(_Record):", "\nclass ");
         assert!(source_ref.contains("    @model_validator(mode=\"after\")\n"));
         assert!(source_ref.contains("        _check_rules(self, \"SourceRef\", info)\n"));
         assert_eq!(
