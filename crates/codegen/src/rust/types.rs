@@ -472,16 +472,9 @@ fn union_type(ir: &Ir<'_>, type_def: &TypeDef, union: &Union) -> Result<TokenStr
     let docs = doc(&type_def.meta);
     let mut default_fns = Vec::new();
     let mut variants = Vec::new();
+    // A variant field named like the tag is the loader's S-code refusal
+    // (`VariantFieldNamedLikeTag`); it never reaches a target.
     for variant in &union.variants {
-        if variant.fields.iter().any(|field| field.name == union.tag) {
-            return Err(unsupported(
-                &variant.meta.location.to_string(),
-                format!(
-                    "variant {} of {} has a field named like the tag `{}`",
-                    variant.name, type_def.name, union.tag
-                ),
-            ));
-        }
         let variant_name = variant_ident(&variant.name, &variant.meta)?;
         let wire = &variant.name;
         let variant_docs = doc(&variant.meta);

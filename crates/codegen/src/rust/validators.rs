@@ -1011,17 +1011,12 @@ impl<'s> Generator<'_, 's, '_> {
         Ok(match leaf {
             Leaf::Tag(union) => {
                 let def = ir.def(*union);
-                let TypeKind::Union(union) = &def.kind else {
-                    return Err(self.fail(rule, "a tag of a non-union"));
-                };
-                let variant = union
-                    .variants
-                    .iter()
-                    .find(|variant| Some(variant.name.as_str()) == text)
+                let (text, meta) = text
+                    .and_then(|text| Some((text, ir.value(*union, text)?)))
                     .ok_or_else(|| self.fail(rule, "an unknown variant"))?;
                 self.use_type(def);
                 let name = ident(&def.name, &def.meta)?;
-                let variant = variant_ident(&variant.name, &variant.meta)?;
+                let variant = variant_ident(text, meta)?;
                 B::atom(
                     quote! { matches!(#recv, #name::#variant { .. }) },
                     quote! { !matches!(#recv, #name::#variant { .. }) },
