@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use handshake_spec::model::{
     Condition, ErrorDef, Field, FieldPath, FieldStorage, Measure, MemberMatch, Meta, PathStep,
-    Primitive, Record, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
+    Primitive, Profile, Record, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
 };
 use serde_json::Value;
 
@@ -69,6 +69,15 @@ impl DomainError {
     }
 }
 
+/// What a profile claims (§2.6.6.6): a job kind bound to it, or a planned operation it allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Claim {
+    /// A value of the `JobKind` registry.
+    JobKind,
+    /// A variant of the `PlannedOperation` union.
+    Operation,
+}
+
 /// A type of the spec, by its index in [`Spec::types`]: stable for one spec, and in spec order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TypeId(u32);
@@ -98,6 +107,8 @@ pub struct Ir<'s> {
     /// Every enum value and union variant by its type and wire name, and the lifecycle's states
     /// (under no type): what a rule's literal, a field's default or a transition names.
     values: BTreeMap<(Option<TypeId>, &'s str), &'s Meta>,
+    /// The profile that binds each job kind, and the one that claims each planned operation.
+    claims: BTreeMap<(Claim, &'s str), &'s Profile>,
     /// How many times [`Ir::path`] was asked for a path [`Ir::new`] had not resolved: zero when
     /// every emitter reads only rule paths, which the tests check.
     misses: AtomicUsize,
@@ -280,6 +291,7 @@ impl<'s> Ir<'s> {
             rule_on: Vec::new(),
             stored_tables: Vec::new(),
             values: BTreeMap::new(),
+            claims: BTreeMap::new(),
             misses: AtomicUsize::new(0),
         };
         ir.types = spec
@@ -310,6 +322,18 @@ impl<'s> Ir<'s> {
         }
         ir.stored_tables = ir.find_stored_tables();
         ir.values = ir.index_values();
+        for profile in &spec.profiles {
+            for kind in &profile.job_kinds {
+                ir.claims
+                    .entry((Claim::JobKind, kind.as_str()))
+                    .or_insert(profile);
+            }
+            for operation in &profile.operations {
+                ir.claims
+                    .entry((Claim::Operation, operation.as_str()))
+                    .or_insert(profile);
+            }
+        }
         ir.reachability();
         ir.definition_order = ir.define_before_use();
         // The closures a schema file needs: its root's (`root: true`, and the lifecycle enum).
@@ -438,6 +462,12 @@ impl<'s> Ir<'s> {
     /// (`None` for a name the type does not declare, or a type that has no values).
     pub fn value(&self, id: TypeId, name: &str) -> Option<&'s Meta> {
         self.values.get(&(Some(id), name)).copied()
+    }
+
+    /// The profile that claims a job kind or a planned operation (the loader refuses one that no
+    /// profile, or two, claim; the first in spec order answers for a spec built by hand).
+    pub fn profile_claiming(&self, claim: Claim, name: &str) -> Option<&'s Profile> {
+        self.claims.get(&(claim, name)).copied()
     }
 
     /// The declaration of the lifecycle's state `name`.

@@ -438,3 +438,27 @@ fn values_variants_and_states_are_indexed_by_type_and_name() {
     let a_state = &spec.lifecycle.states[0].name;
     assert_eq!(ir.value(job_kind, a_state), None, "a state is no job kind");
 }
+
+/// Every job kind and planned operation a profile of the real spec claims is found back to that
+/// profile (the loader lets no two profiles claim one), and an unclaimed name to none.
+#[test]
+fn the_profile_claiming_each_kind_and_operation_is_indexed() {
+    let spec = real_spec();
+    let ir = Ir::new(&spec);
+    let mut claims = 0;
+    for profile in &spec.profiles {
+        for (claim, names) in [
+            (Claim::JobKind, &profile.job_kinds),
+            (Claim::Operation, &profile.operations),
+        ] {
+            for name in names {
+                claims += 1;
+                let owner = ir.profile_claiming(claim, name).map(|p| p.name.as_str());
+                assert_eq!(owner, Some(profile.name.as_str()), "{claim:?} {name}");
+            }
+        }
+    }
+    assert!(claims > 20, "the real spec's profiles claim kinds and operations: {claims}");
+    assert_eq!(ir.profile_claiming(Claim::JobKind, "no_such_kind"), None);
+    assert_eq!(ir.profile_claiming(Claim::Operation, "no_such_op"), None);
+}

@@ -13,37 +13,23 @@ use quote::{format_ident, quote};
 
 use super::{doc, ident, module_doc, unsupported, variant_ident};
 use crate::CodegenError;
-use crate::ir::{DomainError, Ir};
-
-/// What a profile claims by name: a job kind (`job_kinds:`) or an operation (`operations:`).
-#[derive(Clone, Copy)]
-enum Claimed<'a> {
-    JobKind(&'a String),
-    Operation(&'a String),
-}
+use crate::ir::{Claim, DomainError, Ir};
 
 /// The `ProfileDef` constant of the profile that claims `item`; the error names the item at
 /// `meta`, since the loader should have refused an unclaimed one.
 fn owner_constant(
     ir: &Ir<'_>,
-    item: Claimed<'_>,
+    claim: Claim,
+    name: &str,
     meta: &Meta,
 ) -> Result<proc_macro2::Ident, CodegenError> {
-    let owner = ir
-        .spec
-        .profiles
-        .iter()
-        .find(|p| match item {
-            Claimed::JobKind(name) => p.job_kinds.contains(name),
-            Claimed::Operation(name) => p.operations.contains(name),
-        })
-        .ok_or_else(|| {
-            let detail = match item {
-                Claimed::JobKind(name) => format!("job kind `{name}` is bound to no profile"),
-                Claimed::Operation(name) => format!("operation `{name}` is claimed by no profile"),
-            };
-            unsupported(&meta.location.to_string(), detail)
-        })?;
+    let owner = ir.profile_claiming(claim, name).ok_or_else(|| {
+        let detail = match claim {
+            Claim::JobKind => format!("job kind `{name}` is bound to no profile"),
+            Claim::Operation => format!("operation `{name}` is claimed by no profile"),
+        };
+        unsupported(&meta.location.to_string(), detail)
+    })?;
     Ok(format_ident!("{}", owner.name.to_uppercase()))
 }
 
@@ -93,7 +79,7 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<Option<TokenStream>, CodegenError> {
         Some((kind_def, values)) => {
             let mut arms = Vec::new();
             for value in values.iter() {
-                let constant = owner_constant(ir, Claimed::JobKind(&value.name), &value.meta)?;
+                let constant = owner_constant(ir, Claim::JobKind, &value.name, &value.meta)?;
                 let variant = variant_ident(&value.name, &value.meta)?;
                 arms.push(quote! { Self::#variant => &#constant });
             }
@@ -200,7 +186,7 @@ fn operation_registry(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     let name = ident(&def.name, &def.meta)?;
     let mut arms = Vec::new();
     for variant in &union.variants {
-        let constant = owner_constant(ir, Claimed::Operation(&variant.name), &variant.meta)?;
+        let constant = owner_constant(ir, Claim::Operation, &variant.name, &variant.meta)?;
         let variant_name = variant_ident(&variant.name, &variant.meta)?;
         arms.push(quote! { Self::#variant_name { .. } => &#constant });
     }
