@@ -458,7 +458,10 @@ fn the_profile_claiming_each_kind_and_operation_is_indexed() {
             }
         }
     }
-    assert!(claims > 20, "the real spec's profiles claim kinds and operations: {claims}");
+    assert!(
+        claims > 20,
+        "the real spec's profiles claim kinds and operations: {claims}"
+    );
     assert_eq!(ir.profile_claiming(Claim::JobKind, "no_such_kind"), None);
     assert_eq!(ir.profile_claiming(Claim::Operation, "no_such_op"), None);
 }
