@@ -122,7 +122,7 @@ fn root_schema(ir: &Ir<'_>, root: TypeId, file_name: &str) -> Value {
     ir_document(ir, root, &schema_id(ir.spec, file_name), true)
 }
 
-/// The document of [`root_schema`] without the cross-field rules (no `allOf` rule entries, no
+/// The document of `root_schema` without the cross-field rules (no `allOf` rule entries, no
 /// `x-rules-not-expressible`), under its own `$id` (`…/<version>/structure/<file name>`): what a
 /// record must be to parse at all, the counterpart of serde in the Rust model. The TypeScript SDK
 /// runs it with Ajv and then its own rule checks, so a structural failure reports `InvalidRecord`

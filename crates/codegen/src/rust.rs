@@ -36,8 +36,8 @@ pub use handshake_spec::reserved::rust::USED_NAMES as RESERVED_NAMES;
 /// Generate `types.rs`, `lifecycle.rs` and `errors.rs` under `spec.outputs.rust`, in that order.
 ///
 /// Building, parsing and printing the Rust is most of codegen's time, so the files are printed
-/// on all cores: `types.rs` in chunks of [`TYPES_PER_PIECE`] types, every other file whole (see
-/// [`print_in_parallel`]). The output does not depend on how the work was split.
+/// on all cores (codegen's one pool, `crate::parallel`): `types.rs` in chunks of 24 types, every
+/// other file whole, `validate.rs` first. The output does not depend on how the work was split.
 pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, CodegenError> {
     generate_with(&Ir::new(spec))
 }
