@@ -4,8 +4,6 @@
 
 use handshake_spec::model::{EnumValue, Meta, StringConstraints, TransitionOrigin, TypeDef};
 
-use crate::GeneratedFile;
-
 /// The closing lines of every doc comment: a blank line, the clause, and any decision.
 pub(crate) fn meta_tail(meta: &Meta) -> Vec<String> {
     let mut lines = vec![String::new(), format!("Clause: {}", meta.clause)];
@@ -94,22 +92,4 @@ pub(crate) fn origin(origin: TransitionOrigin) -> &'static str {
         TransitionOrigin::Diagram => "diagram",
         TransitionOrigin::Text => "text",
     }
-}
-
-/// The files of an SDK target: `(name, contents)` under the target's folder `dir`, in order;
-/// a `None` contents (a file the spec has nothing for) is left out.
-pub(crate) fn files_under(
-    dir: &str,
-    files: impl IntoIterator<Item = (&'static str, Option<String>)>,
-) -> Vec<GeneratedFile> {
-    let dir = dir.trim_end_matches('/');
-    files
-        .into_iter()
-        .filter_map(|(name, contents)| {
-            contents.map(|contents| GeneratedFile {
-                path: format!("{dir}/{name}"),
-                contents,
-            })
-        })
-        .collect()
 }

@@ -38,6 +38,24 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
+/// The files of an SDK target: `(name, contents)` under the target's folder `dir`, in order;
+/// a `None` contents (a file the spec has nothing for) is left out.
+pub(crate) fn files_in(
+    dir: &str,
+    files: impl IntoIterator<Item = (&'static str, Option<String>)>,
+) -> Vec<GeneratedFile> {
+    let dir = dir.trim_end_matches('/');
+    files
+        .into_iter()
+        .filter_map(|(name, contents)| {
+            contents.map(|contents| GeneratedFile {
+                path: format!("{dir}/{name}"),
+                contents,
+            })
+        })
+        .collect()
+}
+
 /// A file that already exists in an output folder, as read by the caller.
 ///
 /// The generators are pure: the caller (the xtask, or a test) reads what is on disk under the

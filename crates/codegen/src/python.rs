@@ -64,7 +64,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 /// [`generate`] from the resolved spec.
 pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     let spec = ir.spec;
-    doc_text::files_under(
+    crate::files_in(
         &spec.outputs.python,
         [
             ("types.py", Some(types_file(ir))),

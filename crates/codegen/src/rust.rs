@@ -92,12 +92,11 @@ pub(crate) fn pieces<'a>(
         registry_path,
     };
     // Each piece names its file in a refusal, so each owns a copy of its path.
-    let path = |path: &String| path.clone();
     let mut pieces: Vec<Piece<'a>> = Vec::new();
     // `validate.rs` only for specs with `rules:`: the `Validate` impls of every record and union.
     // It is the largest piece that cannot be split, so it starts first: started last, one core
     // would print it alone at the end.
-    let validate_path = path(&layout.validate_path);
+    let validate_path = layout.validate_path.clone();
     pieces.push(Box::new(move || {
         if ir.spec.rules.is_empty() {
             return Ok(None);
@@ -106,7 +105,7 @@ pub(crate) fn pieces<'a>(
     }));
     // `types.rs`: the module header with the first chunk, then one piece per further chunk.
     for (index, chunk) in chunks.into_iter().enumerate() {
-        let types_path = path(&layout.types_path);
+        let types_path = layout.types_path.clone();
         pieces.push(Box::new(move || {
             let items = types::items(ir, chunk)?;
             let tokens = if index == 0 {
@@ -118,22 +117,22 @@ pub(crate) fn pieces<'a>(
             print(&types_path, tokens).map(Some)
         }));
     }
-    let lifecycle_path = path(&layout.lifecycle_path);
+    let lifecycle_path = layout.lifecycle_path.clone();
     pieces.push(Box::new(move || {
         print(&lifecycle_path, lifecycle::module(ir)?).map(Some)
     }));
-    let errors_path = path(&layout.errors_path);
+    let errors_path = layout.errors_path.clone();
     pieces.push(Box::new(move || {
         print(&errors_path, errors::module(ir)?).map(Some)
     }));
     // `profiles.rs` only for specs with `profiles:` (§2.6.6.6).
-    let profiles_path = path(&layout.profiles_path);
+    let profiles_path = layout.profiles_path.clone();
     pieces.push(Box::new(move || match profiles::module(ir)? {
         Some(tokens) => print(&profiles_path, tokens).map(Some),
         None => Ok(None),
     }));
     // `registry.rs`: the types and tables as data, for the code that is not generated.
-    let registry_path = path(&layout.registry_path);
+    let registry_path = layout.registry_path.clone();
     pieces.push(Box::new(move || {
         print(&registry_path, registry::module(ir)?).map(Some)
     }));

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use handshake_spec::model::{Clause, Spec};
 
 use crate::GeneratedFile;
-use crate::doc_text::{self, meta_tail, type_lines};
+use crate::doc_text::{meta_tail, type_lines};
 use crate::ir::Ir;
 use crate::marker;
 
@@ -36,7 +36,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 /// [`generate`] from the resolved spec.
 pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     let spec = ir.spec;
-    doc_text::files_under(
+    crate::files_in(
         &spec.outputs.typescript,
         [
             ("types.ts", Some(types::types_file(spec))),
