@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use marked_yaml::Node;
-use marked_yaml::types::MarkedMappingNode;
+use marked_yaml::types::{MarkedMappingNode, MarkedSequenceNode};
 
 use super::read::Twice;
 use super::read::shape;
@@ -979,16 +979,10 @@ impl Reader<'_> {
         leaf: Option<&Leaf<'_>>,
         types: &[TypeDef],
     ) -> Option<Condition> {
-        let Node::Sequence(seq) = node else {
-            let at = self.source.at_node(node);
-            self.malformed(at, format!("`{comparison}` takes a list of values"), None);
-            return None;
-        };
-        if seq.is_empty() {
-            let at = self.source.at_node(node);
-            self.malformed(at, format!("`{comparison}` has no values"), None);
-            return None;
-        }
+        let help = Some(format!(
+            "write `{comparison}: [a, b]` with values of the field's type"
+        ));
+        let seq = self.non_empty_list(node, comparison, "values", "has no values", help)?;
         let mut values = Vec::new();
         let mut ok = true;
         for item in seq.iter() {
@@ -1111,24 +1105,13 @@ impl Reader<'_> {
             );
             return None;
         }
-        let Node::Sequence(seq) = parts_node else {
-            let at = self.source.at_node(parts_node);
-            self.malformed(
-                at,
-                format!("`{}` takes a list of paths", form.name()),
-                shape_help(),
-            );
-            return None;
-        };
-        if seq.is_empty() {
-            let at = self.source.at_node(parts_node);
-            self.malformed(
-                at,
-                format!("`{}` names no value to hash", form.name()),
-                shape_help(),
-            );
-            return None;
-        }
+        let seq = self.non_empty_list(
+            parts_node,
+            form.name(),
+            "paths",
+            "names no value to hash",
+            shape_help(),
+        )?;
         let mut parts = Vec::new();
         for part in seq.iter() {
             let (part_path, part_leaf) = self.path(part, scope, types)?;
@@ -1168,20 +1151,7 @@ impl Reader<'_> {
                     .to_string(),
             )
         };
-        let Node::Sequence(seq) = node else {
-            let at = self.source.at_node(node);
-            self.malformed(
-                at,
-                format!("`sorted_by` takes a list of keys, found {}", shape(node)),
-                help(),
-            );
-            return None;
-        };
-        if seq.is_empty() {
-            let at = self.source.at_node(node);
-            self.malformed(at, "`sorted_by` has no keys", help());
-            return None;
-        }
+        let seq = self.non_empty_list(node, "sorted_by", "keys", "has no keys", help())?;
         let mut keys = Vec::new();
         for item in seq.iter() {
             let at = self.source.at_node(item);
@@ -1388,20 +1358,7 @@ impl Reader<'_> {
         let help = || {
             Some("write `equals_sum: [a, b, { max: [c, d] }]` with paths to numbers".to_string())
         };
-        let Node::Sequence(seq) = node else {
-            let at = self.source.at_node(node);
-            self.malformed(
-                at,
-                format!("`equals_sum` takes a list of terms, found {}", shape(node)),
-                help(),
-            );
-            return None;
-        };
-        if seq.is_empty() {
-            let at = self.source.at_node(node);
-            self.malformed(at, "`equals_sum` has no terms", help());
-            return None;
-        }
+        let seq = self.non_empty_list(node, "equals_sum", "terms", "has no terms", help())?;
         let mut terms = Vec::new();
         for item in seq.iter() {
             let (paths, is_max) = match item {
@@ -1910,10 +1867,31 @@ impl Reader<'_> {
             help,
         );
     }
+
+    /// The operand of `operator`, which takes a non-empty list of `items`: anything else is a
+    /// malformed condition, an empty list said as `operator` + `empty` (e.g. "has no values").
+    fn non_empty_list<'n>(
+        &mut self,
+        node: &'n Node,
+        operator: &str,
+        items: &str,
+        empty: &str,
+        help: Option<String>,
+    ) -> Option<&'n MarkedSequenceNode> {
+        let problem = match node {
+            Node::Sequence(seq) if !seq.is_empty() => return Some(seq),
+            Node::Sequence(_) => format!("`{operator}` {empty}"),
+            other => format!(
+                "`{operator}` takes a list of {items}, found {}",
+                shape(other)
+            ),
+        };
+        let at = self.source.at_node(node);
+        self.malformed(at, problem, help);
+        None
+    }
 }
 
-/// Parses a rule path: `a.b`, `a[v].b`, or `[v].b` (a leading variant step, for `each` over a
-/// list of unions). `None` when the text is not of that form.
 /// Whether a path ends at a number (`integer`, `uint`, `number`).
 fn numeric(leaf: &Leaf<'_>) -> bool {
     matches!(
@@ -1942,6 +1920,8 @@ fn hashes_as(form: HashForm, leaf: &Leaf<'_>, types: &[TypeDef]) -> bool {
     }
 }
 
+/// Parses a rule path: `a.b`, `a[v].b`, or `[v].b` (a leading variant step, for `each` over a
+/// list of unions). `None` when the text is not of that form.
 fn parse_path(text: &str) -> Option<FieldPath> {
     let mut steps = Vec::new();
     for (index, piece) in text.split('.').enumerate() {
