@@ -387,6 +387,7 @@ fn describe(meta: &Meta) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_model::object_keys;
     use handshake_spec::model::{
         EnumValue, Outputs, Record, State, StringConstraints, Transition, TransitionOrigin, Union,
         Variant,
@@ -600,15 +601,6 @@ mod tests {
         serde_json::from_str(&text).expect("generated schema is JSON")
     }
 
-    fn keys(value: &Value) -> Vec<&str> {
-        value
-            .as_object()
-            .expect("an object")
-            .keys()
-            .map(String::as_str)
-            .collect()
-    }
-
     #[test]
     fn the_structure_schema_is_the_schema_without_its_rules() {
         let spec = crate::rule_plan::test_rules::spec();
@@ -679,7 +671,7 @@ mod tests {
     fn root_keys_come_in_the_fixed_order() {
         let job = document(&sample_spec(), "schemas/job.schema.json");
         assert_eq!(
-            keys(&job),
+            object_keys(&job),
             [
                 "$comment",
                 "$schema",
@@ -706,7 +698,7 @@ mod tests {
     fn defs_hold_exactly_the_reachable_types_in_spec_order_without_the_root() {
         let job = document(&sample_spec(), "schemas/job.schema.json");
         assert_eq!(
-            keys(&job["$defs"]),
+            object_keys(&job["$defs"]),
             [
                 "JobId",
                 "SemVer",
@@ -751,7 +743,7 @@ mod tests {
         );
         assert_eq!(job["additionalProperties"], false);
         assert_eq!(
-            keys(&job["properties"])[..3],
+            object_keys(&job["properties"])[..3],
             ["job_id", "version", "access_mode"]
         );
     }
@@ -800,7 +792,7 @@ mod tests {
         let entity_ref = document(&sample_spec(), "schemas/entity_ref.schema.json");
         assert_eq!(entity_ref["properties"]["artefact_id"]["format"], "uuid");
         assert_eq!(
-            keys(&entity_ref["properties"]["selector"]),
+            object_keys(&entity_ref["properties"]["selector"]),
             ["description"],
             "json is the empty schema"
         );
@@ -836,7 +828,10 @@ mod tests {
         let cluster = &variants[1];
         assert_eq!(cluster["type"], "object");
         assert_eq!(cluster["properties"]["op"]["const"], "cluster_nodes");
-        assert_eq!(keys(&cluster["properties"]), ["op", "node_ids", "label"]);
+        assert_eq!(
+            object_keys(&cluster["properties"]),
+            ["op", "node_ids", "label"]
+        );
         assert_eq!(cluster["required"], json!(["op", "node_ids"]));
         assert_eq!(cluster["additionalProperties"], false);
         assert!(op.get("discriminator").is_none());

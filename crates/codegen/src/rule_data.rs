@@ -279,6 +279,7 @@ pub(crate) fn inline(value: &Value) -> String {
 mod tests {
     use super::*;
     use crate::rule_plan::test_rules;
+    use crate::test_model::object_keys;
 
     #[test]
     fn a_default_becomes_the_fallback_of_its_step_and_a_rule_keeps_its_fields_in_order() {
@@ -289,14 +290,8 @@ mod tests {
             .find(|(_, r)| r.name == "raw_only_for_files")
             .expect("the fixture's contains rule");
         let data = rule_with(&ir, on, raw_only_for_files);
-        let keys: Vec<&str> = data
-            .as_object()
-            .expect("a rule is an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
         assert_eq!(
-            keys,
+            object_keys(&data),
             ["code", "name", "on", "clause", "message", "when", "require"]
         );
         assert_eq!(

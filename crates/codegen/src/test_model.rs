@@ -66,3 +66,13 @@ pub(crate) fn record(meta: Meta, name: &str, root: bool, fields: Vec<Field>) -> 
         }),
     }
 }
+
+/// The keys of a JSON object in their order; a test's value that is no object fails it.
+pub(crate) fn object_keys(value: &serde_json::Value) -> Vec<&str> {
+    value
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
