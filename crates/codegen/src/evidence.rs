@@ -178,17 +178,17 @@ fn declarations(spec: &Spec) -> BTreeMap<Location, Decl> {
             Decl::Value(lifecycle.name.clone(), state.name.clone()),
         );
     }
-    for edge in &lifecycle.transitions {
-        declare(
-            &edge.meta,
-            Decl::Transition(edge.from.clone(), edge.to.clone()),
-        );
-    }
-    for edge in &lifecycle.rejected {
-        declare(
-            &edge.meta,
-            Decl::Rejected(edge.from.clone(), edge.to.clone()),
-        );
+    // Allowed edges, then rejected ones: both are declarations a test may claim.
+    let allowed = lifecycle.transitions.iter().map(|edge| {
+        let decl = Decl::Transition(edge.from.clone(), edge.to.clone());
+        (&edge.meta, decl)
+    });
+    let rejected = lifecycle.rejected.iter().map(|edge| {
+        let decl = Decl::Rejected(edge.from.clone(), edge.to.clone());
+        (&edge.meta, decl)
+    });
+    for (meta, decl) in allowed.chain(rejected) {
+        declare(meta, decl);
     }
     for error in &spec.errors {
         declare(
