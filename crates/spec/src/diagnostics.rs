@@ -54,6 +54,7 @@
 //! | `S0701` | error code used twice |
 //! | `S0702` | error code does not match `^[A-Z]+(-[A-Z0-9]+)+$` |
 //! | `S0703` | error message placeholder does not name a field (or has an unbalanced brace) |
+//! | `S0704` | error message placeholder names an optional field, or a field with no text form (`json`, a list, map, record or union) |
 //! | `S0801` | `default` value does not match the field's type |
 //! | `S0802` | field is `required: true` and also has a `default` |
 //! | `S0901` | rule `on` names an unknown type, or a type that is not a record |

@@ -340,7 +340,8 @@ struct Pending {
     sql_names: Vec<(String, &'static str, At)>,
     /// Error codes, unique, and distinct from rule codes.
     error_codes: Vec<(String, At)>,
-    /// `Record.field` whose type expression failed; column checks skip them (no cascades).
+    /// `Record.field` (or `Error.field`) whose type expression failed; column checks and the
+    /// checks of error fields skip them (no cascades).
     unresolved: BTreeSet<String>,
     /// `profiles:` read so far.
     profiles: profiles::ProfileState,
