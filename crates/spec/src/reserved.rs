@@ -54,6 +54,15 @@ pub mod rust {
         "Transition", "TransitionOrigin", "TryFrom", "Uuid", "Validate", "Value", "ValueError",
         "Vec", "Violation",
     ];
+
+    /// Error field names `thiserror` treats specially: a field named `source` becomes the error's
+    /// source (and must implement `Error`), one named `backtrace` is captured. A spec error field
+    /// with one of these names would change the generated `ModelError`'s behaviour, so the loader
+    /// refuses it as an error field (they stay allowed as record fields and other wire names).
+    #[rustfmt::skip]
+    pub const ERROR_FIELDS: &[&str] = &[
+        "backtrace", "source",
+    ];
 }
 
 /// Names the TypeScript target (`crates/codegen/src/typescript.rs`) reserves. Its properties and
@@ -207,6 +216,7 @@ mod tests {
         rust::KEYWORDS,
         rust::NOT_RAW,
         rust::USED_NAMES,
+        rust::ERROR_FIELDS,
         typescript::RESERVED_WORDS,
         typescript::USED_NAMES,
         python::KEYWORDS,
@@ -292,6 +302,7 @@ mod tests {
                         "{list_name}: `{word}` as an index"
                     );
                     let error_field = printed_as_is
+                        || rust::ERROR_FIELDS.contains(&word)
                         || python::PYDANTIC_ATTRIBUTES.contains(&word)
                         || python::FIELD_SHADOWS.contains(&word);
                     assert_eq!(
