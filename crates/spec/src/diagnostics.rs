@@ -42,6 +42,7 @@
 //! | `S0409` | transition `origin` is not `diagram` or `text` |
 //! | `S0410` | no `lifecycle:` in the spec, or more than one |
 //! | `S0411` | lifecycle without states |
+//! | `S0412` | `IllegalTransition` error whose fields are not two lifecycle states (current, then requested), or `TerminalState` error whose fields are not one |
 //! | `S0501` | invalid output path (empty, absolute, `..`, `.`, backslash, trailing `/`, inside the spec folder) |
 //! | `S0502` | output folders are equal or nested |
 //! | `S0601` | table or index name used twice across the schema |

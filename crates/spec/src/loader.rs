@@ -450,6 +450,7 @@ impl Reader<'_> {
         lifecycle: Option<&Lifecycle>,
     ) -> Checked {
         self.check_cycles(&types);
+        self.check_lifecycle_errors(&errors, lifecycle);
         self.check_defaults(&mut types, &mut errors);
         self.check_backfills(&types);
         self.check_removed_values_in_json(&types);

@@ -73,6 +73,7 @@ codes! {
     InvalidTransitionOrigin = "S0409", "transition `origin` is not `diagram` or `text`";
     LifecycleCount = "S0410", "no `lifecycle:` in the spec, or more than one";
     LifecycleWithoutStates = "S0411", "lifecycle without states";
+    LifecycleErrorShape = "S0412", "`IllegalTransition` error whose fields are not two lifecycle states (current, then requested), or `TerminalState` error whose fields are not one";
     InvalidOutputPath = "S0501", "invalid output path (empty, absolute, `..`, `.`, backslash, trailing `/`, inside the spec folder)";
     NestedOutputs = "S0502", "output folders are equal or nested";
     DuplicateSqlName = "S0601", "table or index name used twice across the schema";
