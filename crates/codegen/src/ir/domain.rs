@@ -78,3 +78,77 @@ impl<'s> Ir<'s> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use handshake_spec::model::{Spec, TypeKind};
+
+    use crate::ir::{Claim, Ir};
+
+    /// The repository's spec.
+    fn real_spec() -> Spec {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        handshake_spec::load(&root).expect("the real spec loads")
+    }
+
+    /// The transition errors are the spec's `IllegalTransition` (its two fields in order) and
+    /// `TerminalState`; without an `IllegalTransition` there are none.
+    #[test]
+    fn transition_errors_are_the_declared_errors_with_their_fields_in_order() {
+        let mut spec = real_spec();
+        let ir = Ir::new(&spec);
+        let errors = ir
+            .transition_errors()
+            .expect("the spec declares IllegalTransition");
+        assert_eq!(errors.illegal.name, "IllegalTransition");
+        let fields = &errors.illegal.fields;
+        assert_eq!(
+            [errors.from.name.as_str(), errors.to.name.as_str()],
+            [fields[0].name.as_str(), fields[1].name.as_str()]
+        );
+        let (terminal, field) = errors.terminal.expect("the spec declares TerminalState");
+        assert_eq!(
+            (terminal.name.as_str(), &field.name),
+            ("TerminalState", &terminal.fields[0].name)
+        );
+
+        spec.errors
+            .retain(|error| error.name != "IllegalTransition");
+        assert!(Ir::new(&spec).transition_errors().is_none());
+    }
+
+    /// Every job kind and every planned operation comes with the profile that claims it, in the
+    /// order the enum and the union declare them.
+    #[test]
+    fn registries_list_every_value_with_its_profile_in_spec_order() {
+        let spec = real_spec();
+        let ir = Ir::new(&spec);
+        let kinds = ir.job_kind_registry();
+        let Some(TypeKind::Enum(values)) = ir.job_kind().map(|id| &ir.def(id).kind) else {
+            panic!("JobKind is an enum");
+        };
+        assert_eq!(kinds.len(), values.len());
+        for ((value, profile), declared) in kinds.iter().zip(values) {
+            assert_eq!(value.name, declared.name);
+            assert!(profile.job_kinds.contains(&value.name), "{}", value.name);
+            assert_eq!(
+                ir.profile_claiming(Claim::JobKind, &value.name)
+                    .map(|p| &p.name),
+                Some(&profile.name)
+            );
+        }
+        let operations = ir.operation_registry();
+        let Some(TypeKind::Union(union)) = ir.planned_operation().map(|id| &ir.def(id).kind) else {
+            panic!("PlannedOperation is a union");
+        };
+        assert_eq!(operations.len(), union.variants.len());
+        for ((variant, profile), declared) in operations.iter().zip(&union.variants) {
+            assert_eq!(variant.name, declared.name);
+            assert!(
+                profile.operations.contains(&variant.name),
+                "{}",
+                variant.name
+            );
+        }
+    }
+}
