@@ -43,7 +43,7 @@ pub mod rust {
     /// name (`Serialize`, `JsonSchema`, ...), the prelude and std names the generated code writes
     /// unqualified (`Option`, `Vec`, `From`, ...) and the crates' types it names (`Uuid`, `Value`,
     /// `OffsetDateTime`). A spec type or error with one of these names would shadow it or fail to
-    /// compile, so the loader refuses it and the Rust target refuses it again. Derive-only names
+    /// compile, so the loader refuses it (the Rust target relies on that). Derive-only names
     /// (`Hash`, `Clone`, `Debug`, ...) are not listed: derive macros live in their own namespace and
     /// the code they expand to uses absolute paths, so a spec type may be called `Hash`.
     #[rustfmt::skip]
