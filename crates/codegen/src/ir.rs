@@ -958,5 +958,6 @@ pub fn read_default(value: &Value, rest: &[Step<'_>]) -> Option<Value> {
     Some(current.clone())
 }
 
+pub mod domain;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -1,6 +1,7 @@
-//! What the Rust target refuses to generate, with the message it gives: each test edits the
-//! `errors.yaml` of a golden case in memory (the Rust lifecycle needs an `IllegalTransition`
-//! error whose fields are lifecycle states, and the generated enums' own names are reserved).
+//! What the Rust target refuses to generate, with the message it gives, and what the loader
+//! refuses for it: each test edits the `errors.yaml` of a golden case in memory (the Rust
+//! lifecycle needs an `IllegalTransition` error, the loader checks that its fields are lifecycle
+//! states, and the generated enums' own names are reserved).
 
 use handshake_codegen::{GeneratedFile, rust};
 use support::{GOLDEN, manifest, repo_root};
@@ -51,13 +52,23 @@ fn a_spec_without_illegal_transition_is_refused_with_a_clear_message() {
     );
 }
 
+/// The shape of `IllegalTransition` (two fields of the lifecycle's state type) is a rule of the
+/// spec language every target relies on, so the loader refuses a wrong one before any target runs.
 #[test]
 fn illegal_transition_fields_must_be_lifecycle_states() {
     let sources = golden_sources_with_errors(|text| {
         text.replace("to_state: { type: Stage,", "to_state: { type: string,")
     });
-    let error = generate_from(&sources).expect_err("to_state is not a state");
-    assert!(error.contains("must have type Stage"), "{error}");
+    let error = handshake_spec::load_sources(&sources, &manifest(CASE))
+        .expect_err("to_state is not a state")
+        .to_string();
+    assert!(
+        error.contains(
+            "error[S0412]: field `to_state` of error `IllegalTransition` has type `string`, \
+             not the lifecycle's state type `Stage`"
+        ),
+        "{error}"
+    );
 }
 
 /// The names the Rust target reserves are one list (`handshake_spec::reserved::rust`), which the

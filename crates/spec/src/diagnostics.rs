@@ -42,6 +42,7 @@
 //! | `S0409` | transition `origin` is not `diagram` or `text` |
 //! | `S0410` | no `lifecycle:` in the spec, or more than one |
 //! | `S0411` | lifecycle without states |
+//! | `S0412` | `IllegalTransition` error whose fields are not two lifecycle states (current, then requested), or `TerminalState` error whose fields are not one |
 //! | `S0501` | invalid output path (empty, absolute, `..`, `.`, backslash, trailing `/`, inside the spec folder) |
 //! | `S0502` | output folders are equal or nested |
 //! | `S0601` | table or index name used twice across the schema |
@@ -54,6 +55,7 @@
 //! | `S0701` | error code used twice |
 //! | `S0702` | error code does not match `^[A-Z]+(-[A-Z0-9]+)+$` |
 //! | `S0703` | error message placeholder does not name a field (or has an unbalanced brace) |
+//! | `S0704` | error message placeholder names an optional field, or a field with no text form (`json`, a list, map, record or union) |
 //! | `S0801` | `default` value does not match the field's type |
 //! | `S0802` | field is `required: true` and also has a `default` |
 //! | `S0901` | rule `on` names an unknown type, or a type that is not a record |

@@ -340,7 +340,8 @@ struct Pending {
     sql_names: Vec<(String, &'static str, At)>,
     /// Error codes, unique, and distinct from rule codes.
     error_codes: Vec<(String, At)>,
-    /// `Record.field` whose type expression failed; column checks skip them (no cascades).
+    /// `Record.field` (or `Error.field`) whose type expression failed; column checks and the
+    /// checks of error fields skip them (no cascades).
     unresolved: BTreeSet<String>,
     /// `profiles:` read so far.
     profiles: profiles::ProfileState,
@@ -449,6 +450,7 @@ impl Reader<'_> {
         lifecycle: Option<&Lifecycle>,
     ) -> Checked {
         self.check_cycles(&types);
+        self.check_lifecycle_errors(&errors, lifecycle);
         self.check_defaults(&mut types, &mut errors);
         self.check_backfills(&types);
         self.check_removed_values_in_json(&types);

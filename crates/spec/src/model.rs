@@ -808,10 +808,25 @@ pub struct ErrorDef {
     pub code: String,
     /// Message template, lower-case fragment; `{field}` interpolates a field.
     pub message: String,
+    /// The message template as the loader parsed it: text, and the fields its placeholders
+    /// name. The loader guarantees every placeholder names a required field with a text form
+    /// (see [`MessagePart::Field`]) and that no other brace is in the text.
+    pub message_parts: Vec<MessagePart>,
     /// Data carried by the error.
     pub fields: Vec<Field>,
     /// Clause, description, decision, location.
     pub meta: Meta,
+}
+
+/// One piece of an error's message template ([`ErrorDef::message_parts`]), in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessagePart {
+    /// Literal text (never a brace: the loader refuses braces outside placeholders).
+    Text(String),
+    /// `{field}`: the error's field at this index of [`ErrorDef::fields`]. The loader guarantees
+    /// it is required and has a text form (a scalar: any primitive but `json`, or an `id`,
+    /// `string` or `enum` type), so every target can interpolate it.
+    Field(usize),
 }
 
 /// Output folders of each generator, relative to the repository root.

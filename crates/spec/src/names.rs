@@ -196,8 +196,13 @@ const SNAKE_RESERVED: &[(&[&str], &str)] = &[
     (python::SOFT_KEYWORDS, "a soft keyword in Python"),
 ];
 
-/// What an error field must also avoid: it becomes an attribute of a Pydantic model.
+/// What an error field must also avoid: it becomes a field of a `thiserror` variant and an
+/// attribute of a Pydantic model.
 const ERROR_FIELD_RESERVED: &[(&[&str], &str)] = &[
+    (
+        rust::ERROR_FIELDS,
+        "a field name thiserror treats specially in the generated Rust (the error's source or backtrace)",
+    ),
     (
         python::PYDANTIC_ATTRIBUTES,
         "an attribute of Pydantic's BaseModel",

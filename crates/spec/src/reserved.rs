@@ -43,7 +43,7 @@ pub mod rust {
     /// name (`Serialize`, `JsonSchema`, ...), the prelude and std names the generated code writes
     /// unqualified (`Option`, `Vec`, `From`, ...) and the crates' types it names (`Uuid`, `Value`,
     /// `OffsetDateTime`). A spec type or error with one of these names would shadow it or fail to
-    /// compile, so the loader refuses it and the Rust target refuses it again. Derive-only names
+    /// compile, so the loader refuses it (the Rust target relies on that). Derive-only names
     /// (`Hash`, `Clone`, `Debug`, ...) are not listed: derive macros live in their own namespace and
     /// the code they expand to uses absolute paths, so a spec type may be called `Hash`.
     #[rustfmt::skip]
@@ -53,6 +53,15 @@ pub mod rust {
         "Result", "Self", "Serialize", "Some", "String", "Timestamp", "TimestampError",
         "Transition", "TransitionOrigin", "TryFrom", "Uuid", "Validate", "Value", "ValueError",
         "Vec", "Violation",
+    ];
+
+    /// Error field names `thiserror` treats specially: a field named `source` becomes the error's
+    /// source (and must implement `Error`), one named `backtrace` is captured. A spec error field
+    /// with one of these names would change the generated `ModelError`'s behaviour, so the loader
+    /// refuses it as an error field (they stay allowed as record fields and other wire names).
+    #[rustfmt::skip]
+    pub const ERROR_FIELDS: &[&str] = &[
+        "backtrace", "source",
     ];
 }
 
@@ -207,6 +216,7 @@ mod tests {
         rust::KEYWORDS,
         rust::NOT_RAW,
         rust::USED_NAMES,
+        rust::ERROR_FIELDS,
         typescript::RESERVED_WORDS,
         typescript::USED_NAMES,
         python::KEYWORDS,
@@ -292,6 +302,7 @@ mod tests {
                         "{list_name}: `{word}` as an index"
                     );
                     let error_field = printed_as_is
+                        || rust::ERROR_FIELDS.contains(&word)
                         || python::PYDANTIC_ATTRIBUTES.contains(&word)
                         || python::FIELD_SHADOWS.contains(&word);
                     assert_eq!(

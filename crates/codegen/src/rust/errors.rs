@@ -1,28 +1,21 @@
 //! `errors.rs`: the spec's typed errors as one `thiserror` enum with stable codes and clauses.
 
-use handshake_spec::model::ErrorDef;
+use handshake_spec::model::{ErrorDef, MessagePart};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{
-    doc, doc_lines, ident, is_displayable, module_doc, named_types, rust_type, unsupported,
-};
+use super::{doc, doc_lines, ident, module_doc, named_types, rust_type};
 use crate::CodegenError;
 use crate::ir::Ir;
 
-/// Field names `thiserror` treats specially (`source` becomes the error source, `backtrace` is
-/// captured); a spec field with one of these names would change the error's behaviour.
-const THISERROR_FIELD_NAMES: &[&str] = &["source", "backtrace"];
-
 /// The whole `errors.rs` module.
+///
+/// The loader guarantees what the enum relies on: every message placeholder names a required
+/// field with a text form (`S0703`, `S0704`), and no error field is named like one `thiserror`
+/// treats specially (`source`, `backtrace`: `S0202`, from `reserved::rust::ERROR_FIELDS`). A
+/// spec without errors prints an empty enum; the lifecycle's `IllegalTransition` is required by
+/// `lifecycle.rs`.
 pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
-    if ir.spec.errors.is_empty() {
-        return Err(unsupported(
-            &ir.spec.lifecycle.meta.location.to_string(),
-            "the spec declares no errors; the rust target needs at least IllegalTransition"
-                .to_owned(),
-        ));
-    }
     let header = module_doc(&[
         "Typed errors of the AI Job Model with stable codes, one variant per spec `errors:` entry.",
         "",
@@ -50,22 +43,13 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     let mut codes = Vec::new();
     for error in &ir.spec.errors {
         let name = ident(&error.name, &error.meta)?;
-        let message = thiserror_message(ir, error)?;
+        let message = thiserror_message(error);
         let docs = doc(&error.meta);
         let code_doc = doc_lines(&[String::new(), format!("Code: `{}`.", error.code)]);
         let mut members = Vec::new();
         for field in &error.fields {
-            if THISERROR_FIELD_NAMES.contains(&field.name.as_str()) {
-                return Err(unsupported(
-                    &field.meta.location.to_string(),
-                    format!(
-                        "error field `{}` has a name thiserror reserves; rename it",
-                        field.name
-                    ),
-                ));
-            }
             let field_name = ident(&field.name, &field.meta)?;
-            let ty = rust_type(ir, &field.ty, &field.meta)?;
+            let ty = rust_type(&field.ty, &field.meta)?;
             let ty = if field.required {
                 ty
             } else {
@@ -124,52 +108,24 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     })
 }
 
-/// Turn a spec message template into a `thiserror` format string: `{field}` stays an
-/// interpolation (the field must exist and be displayable), every other brace is escaped.
-fn thiserror_message(ir: &Ir<'_>, error: &ErrorDef) -> Result<String, CodegenError> {
-    let location = error.meta.location.to_string();
+/// The spec message template as a `thiserror` format string, from the parts the loader parsed:
+/// each field part is an interpolation `{field}`, text is copied with its braces doubled (the
+/// loader allows none there; doubling keeps a brace literal whatever the text holds).
+fn thiserror_message(error: &ErrorDef) -> String {
     let mut out = String::with_capacity(error.message.len());
-    let mut rest = error.message.as_str();
-    while let Some(open) = rest.find(['{', '}']) {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        if rest[open..].starts_with('{')
-            && let Some(close) = after.find('}')
-            && let name = &after[..close]
-            && !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
-            let Some(field) = error.fields.iter().find(|f| f.name == name) else {
-                return Err(unsupported(
-                    &location,
-                    format!(
-                        "message of {} names `{{{name}}}`, which is not a field",
-                        error.name
-                    ),
-                ));
-            };
-            if !field.required || !is_displayable(ir, &field.ty) {
-                return Err(unsupported(
-                    &location,
-                    format!(
-                        "message of {} interpolates `{name}`, which is optional or has no text form",
-                        error.name
-                    ),
-                ));
+    for part in &error.message_parts {
+        match part {
+            MessagePart::Text(text) => {
+                out.push_str(&text.replace('{', "{{").replace('}', "}}"));
             }
-            out.push('{');
-            out.push_str(name);
-            out.push('}');
-            rest = &after[close + 1..];
-        } else {
-            let brace = &rest[open..open + 1];
-            out.push_str(brace);
-            out.push_str(brace);
-            rest = after;
+            MessagePart::Field(index) => {
+                if let Some(field) = error.fields.get(*index) {
+                    out.push('{');
+                    out.push_str(&field.name);
+                    out.push('}');
+                }
+            }
         }
     }
-    out.push_str(rest);
-    Ok(out)
+    out
 }

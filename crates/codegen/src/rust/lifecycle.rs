@@ -3,37 +3,24 @@
 //! The state enum itself is emitted once, in `types.rs` (it is also a spec type that fields use);
 //! this module adds the transition table, the rejected diagram edges and the checks.
 
-use handshake_spec::model::{
-    ErrorDef, Field, Lifecycle, Meta, TransitionOrigin, TypeKind, TypeRef,
-};
-use proc_macro2::{Ident, TokenStream};
+use handshake_spec::model::{Field, Lifecycle, TransitionOrigin};
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{ident, module_doc, one_line, unsupported, variant_ident};
 use crate::CodegenError;
+use crate::ir::domain::TransitionErrors;
 use crate::ir::{DomainError, Ir};
 
-/// Error declared by the spec that `check_transition` returns for an edge not in the table.
-const ILLEGAL_TRANSITION: DomainError = DomainError::IllegalTransition;
-/// Error that `check_transition` returns when leaving a terminal state, if the spec declares it.
-const TERMINAL_STATE: DomainError = DomainError::TerminalState;
-
 /// The whole `lifecycle.rs` module.
+///
+/// The state enum it names is the one the loader builds from the states (`lower::lifecycle_enum`;
+/// `S0204` refuses another type of that name), and every state a transition, a rejected edge or
+/// `initial` names is declared (`S0401`, `S0402`).
 pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     let lifecycle = &ir.spec.lifecycle;
-    check_state_enum(ir, lifecycle)?;
     let meta = &lifecycle.meta;
     let state_type = ident(&lifecycle.name, meta)?;
-    let state = |name: &str, at: &Meta| -> Result<Ident, CodegenError> {
-        if ir.state(name).is_some() {
-            variant_ident(name, at)
-        } else {
-            Err(unsupported(
-                &at.location.to_string(),
-                format!("`{name}` is not a state of {}", lifecycle.name),
-            ))
-        }
-    };
 
     let header_lines = [
         format!("The {} lifecycle ({}) as data: transitions, rejected diagram edges and checks.", lifecycle.name, meta.clause),
@@ -44,7 +31,7 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     let header_refs: Vec<&str> = header_lines.iter().map(String::as_str).collect();
     let header = module_doc(&header_refs);
 
-    let initial = state(&lifecycle.initial, meta)?;
+    let initial = variant_ident(&lifecycle.initial, meta)?;
     let terminal = lifecycle
         .terminal_states()
         .map(|s| variant_ident(&s.name, &s.meta))
@@ -52,8 +39,8 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
 
     let mut table = Vec::new();
     for transition in &lifecycle.transitions {
-        let from = state(&transition.from, &transition.meta)?;
-        let to = state(&transition.to, &transition.meta)?;
+        let from = variant_ident(&transition.from, &transition.meta)?;
+        let to = variant_ident(&transition.to, &transition.meta)?;
         let clause = transition.meta.clause.to_string();
         let description = one_line(&transition.meta.description);
         let origin = match transition.origin {
@@ -73,8 +60,8 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
 
     let mut rejected = Vec::new();
     for edge in &lifecycle.rejected {
-        let from = state(&edge.from, &edge.meta)?;
-        let to = state(&edge.to, &edge.meta)?;
+        let from = variant_ident(&edge.from, &edge.meta)?;
+        let to = variant_ident(&edge.to, &edge.meta)?;
         let clause = edge.meta.clause.to_string();
         let reason = one_line(edge.reason());
         rejected.push(quote! {
@@ -92,7 +79,7 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
             .transitions
             .iter()
             .filter(|t| t.from == s.name)
-            .map(|t| state(&t.to, &t.meta))
+            .map(|t| variant_ident(&t.to, &t.meta))
             .collect::<Result<Vec<_>, _>>()?;
         target_arms.push(quote! { Self::#from => &[#(Self::#targets),*] });
         can_arms.push(if targets.is_empty() {
@@ -204,86 +191,38 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     })
 }
 
-/// The lifecycle's enum in `types` must list exactly the states, in order, or the two would drift.
-fn check_state_enum(ir: &Ir<'_>, lifecycle: &Lifecycle) -> Result<(), CodegenError> {
-    let location = lifecycle.meta.location.to_string();
-    let Some(type_def) = ir.lifecycle().map(|id| ir.def(id)) else {
-        return Err(unsupported(
-            &location,
-            format!(
-                "the lifecycle enum {} is missing from the spec types",
-                lifecycle.name
-            ),
-        ));
-    };
-    let TypeKind::Enum(values) = &type_def.kind else {
-        return Err(unsupported(
-            &location,
-            format!("the spec type {} is not an enum", lifecycle.name),
-        ));
-    };
-    let values: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
-    let states: Vec<&str> = lifecycle.states.iter().map(|s| s.name.as_str()).collect();
-    if values != states {
-        return Err(unsupported(
-            &location,
-            format!(
-                "the enum {} lists {values:?} but the lifecycle declares {states:?}",
-                lifecycle.name
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// `check_transition`: terminal states first (if the spec has an error for it), then the table.
 fn check_transition_body(ir: &Ir<'_>, lifecycle: &Lifecycle) -> Result<TokenStream, CodegenError> {
-    let location = lifecycle.meta.location.to_string();
-    let Some(illegal) = ir.error(ILLEGAL_TRANSITION) else {
+    // The one thing this target needs that the spec language leaves optional: an error to
+    // return. Its shape, and `TerminalState`'s, is the loader's (`S0412`).
+    let Some(TransitionErrors {
+        from: from_field,
+        to: to_field,
+        terminal,
+        ..
+    }) = ir.transition_errors()
+    else {
         return Err(unsupported(
-            &location,
+            &lifecycle.meta.location.to_string(),
             format!(
                 "the rust target needs an error named {} with two fields of type {} \
                  (current state, requested state); declare it under `errors:`",
-                ILLEGAL_TRANSITION.name(),
+                DomainError::IllegalTransition.name(),
                 lifecycle.name
             ),
         ));
     };
-    // The first field is the current state, the second the requested one (spec order), so the
-    // spec may name them as it likes (`from_state`, `to_state`, …).
-    let [from_field, to_field] = illegal.fields.as_slice() else {
-        return Err(unsupported(
-            &illegal.meta.location.to_string(),
-            format!(
-                "{} must have exactly two fields of type {} (current state, then requested state); \
-                 check_transition fills no others",
-                ILLEGAL_TRANSITION.name(),
-                lifecycle.name
-            ),
-        ));
-    };
-    let from_value = state_value(illegal, lifecycle, from_field, quote! { self })?;
-    let to_value = state_value(illegal, lifecycle, to_field, quote! { to })?;
+    let from_value = state_value(from_field, quote! { self });
+    let to_value = state_value(to_field, quote! { to });
     let from_name = ident(&from_field.name, &from_field.meta)?;
     let to_name = ident(&to_field.name, &to_field.meta)?;
     let illegal_error =
         quote! { ModelError::IllegalTransition { #from_name: #from_value, #to_name: #to_value } };
 
-    let terminal_check = match ir.error(TERMINAL_STATE) {
+    let terminal_check = match terminal {
         None => quote! {},
-        Some(terminal) => {
-            let [field] = terminal.fields.as_slice() else {
-                return Err(unsupported(
-                    &terminal.meta.location.to_string(),
-                    format!(
-                        "{} must have exactly one field, of type {}",
-                        TERMINAL_STATE.name(),
-                        lifecycle.name
-                    ),
-                ));
-            };
-            let value = state_value(terminal, lifecycle, field, quote! { self })?;
+        Some((_, field)) => {
+            let value = state_value(field, quote! { self });
             let name = ident(&field.name, &field.meta)?;
             quote! {
                 if self.is_terminal() {
@@ -302,25 +241,11 @@ fn check_transition_body(ir: &Ir<'_>, lifecycle: &Lifecycle) -> Result<TokenStre
     })
 }
 
-/// `value` for an error field that must have the lifecycle type; wrapped in `Some` if optional.
-fn state_value(
-    error: &ErrorDef,
-    lifecycle: &Lifecycle,
-    field: &Field,
-    value: TokenStream,
-) -> Result<TokenStream, CodegenError> {
-    if field.ty != TypeRef::Named(lifecycle.name.clone()) {
-        return Err(unsupported(
-            &field.meta.location.to_string(),
-            format!(
-                "field `{}` of error {} must have type {}, not {}",
-                field.name, error.name, lifecycle.name, field.ty
-            ),
-        ));
-    }
-    Ok(if field.required {
+/// `value` for an error field of the lifecycle's state type; wrapped in `Some` if optional.
+fn state_value(field: &Field, value: TokenStream) -> TokenStream {
+    if field.required {
         value
     } else {
         quote! { Some(#value) }
-    })
+    }
 }

@@ -7,30 +7,17 @@
 //! Emitted only when the spec declares profiles; the kind-bound parts only when `JobKind` is an
 //! enum (the loader then guarantees every value is bound to exactly one profile).
 
-use handshake_spec::model::{Meta, Profile, TypeKind};
+use handshake_spec::model::{Profile, TypeKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc, ident, module_doc, unsupported, variant_ident};
+use super::{doc, ident, module_doc, variant_ident};
 use crate::CodegenError;
-use crate::ir::{Claim, DomainError, Ir};
+use crate::ir::{DomainError, Ir};
 
-/// The `ProfileDef` constant of the profile that claims `item`; the error names the item at
-/// `meta`, since the loader should have refused an unclaimed one.
-fn owner_constant(
-    ir: &Ir<'_>,
-    claim: Claim,
-    name: &str,
-    meta: &Meta,
-) -> Result<proc_macro2::Ident, CodegenError> {
-    let owner = ir.profile_claiming(claim, name).ok_or_else(|| {
-        let detail = match claim {
-            Claim::JobKind => format!("job kind `{name}` is bound to no profile"),
-            Claim::Operation => format!("operation `{name}` is claimed by no profile"),
-        };
-        unsupported(&meta.location.to_string(), detail)
-    })?;
-    Ok(format_ident!("{}", owner.name.to_uppercase()))
+/// The `ProfileDef` constant of a profile.
+fn profile_constant_name(profile: &Profile) -> proc_macro2::Ident {
+    format_ident!("{}", profile.name.to_uppercase())
 }
 
 /// The whole `profiles.rs` module; `None` when the spec has no profiles.
@@ -44,61 +31,51 @@ pub(super) fn module(ir: &Ir<'_>) -> Result<Option<TokenStream>, CodegenError> {
     ]);
     let state_name = &ir.spec.lifecycle.name;
     let state = ident(state_name, &ir.spec.lifecycle.meta)?;
-    let kind_values = ir
-        .job_kind()
-        .map(|id| ir.def(id))
-        .and_then(|t| match &t.kind {
-            TypeKind::Enum(values) => Some((t, values)),
-            _ => None,
-        });
-    let kind_type = match &kind_values {
-        Some(_) => quote! { JobKind },
-        None => quote! { &'static str },
+    // Whether the job kinds are the `JobKind` enum (else plain strings).
+    let kind_enum = ir.job_kind().is_some();
+    let kind_type = if kind_enum {
+        quote! { JobKind }
+    } else {
+        quote! { &'static str }
     };
-    let imports = match &kind_values {
-        Some(_) => quote! { use super::types::{JobKind, #state}; },
-        None => quote! { use super::types::#state; },
+    let imports = if kind_enum {
+        quote! { use super::types::{JobKind, #state}; }
+    } else {
+        quote! { use super::types::#state; }
     };
 
     let mut constants = Vec::new();
     let mut names = Vec::new();
     for profile in &ir.spec.profiles {
-        let constant = format_ident!("{}", profile.name.to_uppercase());
-        constants.push(profile_constant(
-            ir,
-            profile,
-            &constant,
-            &state,
-            kind_values.is_some(),
-        )?);
+        let constant = profile_constant_name(profile);
+        constants.push(profile_constant(ir, profile, &constant, &state, kind_enum)?);
         names.push(constant);
     }
     let count = names.len();
 
-    let registry = match &kind_values {
-        Some((kind_def, values)) => {
-            let mut arms = Vec::new();
-            for value in values.iter() {
-                let constant = owner_constant(ir, Claim::JobKind, &value.name, &value.meta)?;
-                let variant = variant_ident(&value.name, &value.meta)?;
-                arms.push(quote! { Self::#variant => &#constant });
-            }
-            let _ = kind_def;
-            quote! {
-                impl JobKind {
-                    /// The profile this job kind is bound to (§2.6.6.6); every kind has exactly one.
-                    pub const fn profile(self) -> &'static ProfileDef {
-                        match self {
-                            #(#arms,)*
-                        }
+    let registry = if kind_enum {
+        let mut arms = Vec::new();
+        // Every value is bound to exactly one profile (the loader's `S1004`).
+        for (value, owner) in ir.job_kind_registry() {
+            let constant = profile_constant_name(owner);
+            let variant = variant_ident(&value.name, &value.meta)?;
+            arms.push(quote! { Self::#variant => &#constant });
+        }
+        quote! {
+            impl JobKind {
+                /// The profile this job kind is bound to (§2.6.6.6); every kind has exactly one.
+                pub const fn profile(self) -> &'static ProfileDef {
+                    match self {
+                        #(#arms,)*
                     }
                 }
             }
         }
-        None => quote! {},
+    } else {
+        quote! {}
     };
 
-    let parsers = record_parsers(ir, kind_values.is_some())?;
+    let parsers = record_parsers(ir, kind_enum)?;
     let operations = operation_registry(ir)?;
 
     Ok(Some(quote! {
@@ -177,16 +154,14 @@ fn operation_registry(ir: &Ir<'_>) -> Result<TokenStream, CodegenError> {
     let Some(def) = ir.planned_operation().map(|id| ir.def(id)) else {
         return Ok(quote! {});
     };
-    let TypeKind::Union(union) = &def.kind else {
-        return Ok(quote! {});
-    };
     if !ir.spec.profiles.iter().any(|p| !p.operations.is_empty()) {
         return Ok(quote! {});
     }
     let name = ident(&def.name, &def.meta)?;
     let mut arms = Vec::new();
-    for variant in &union.variants {
-        let constant = owner_constant(ir, Claim::Operation, &variant.name, &variant.meta)?;
+    // Every variant is claimed by exactly one profile (the loader's `S1012`).
+    for (variant, owner) in ir.operation_registry() {
+        let constant = profile_constant_name(owner);
         let variant_name = variant_ident(&variant.name, &variant.meta)?;
         arms.push(quote! { Self::#variant_name { .. } => &#constant });
     }

@@ -7,9 +7,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use super::{
-    doc, field_ident, field_rename, ident, module_doc, rust_type, unsupported, variant_ident,
-};
+use super::{doc, field_ident, field_rename, ident, module_doc, rust_type, variant_ident};
 use crate::CodegenError;
 use crate::ir::Ir;
 use crate::names::snake_case;
@@ -137,7 +135,9 @@ fn string_type(
     type_def: &TypeDef,
     constraints: &StringConstraints,
 ) -> Result<TokenStream, CodegenError> {
-    check_string_constraints(type_def, constraints)?;
+    // The loader's `S0208` refuses what the generated code could not honour: a pattern the
+    // `regex` crate cannot compile (the same crate, so `PATTERN`'s `expect` never fires), bounds
+    // that exclude every value, and an example that violates them.
     let name = ident(&type_def.name, &type_def.meta)?;
     let name_text = &type_def.name;
     let docs = doc(&type_def.meta);
@@ -283,48 +283,6 @@ fn string_type(
     })
 }
 
-/// Refuse constraints the generated code could not honour: a pattern Rust's `regex` cannot
-/// compile (it would panic on first use), bounds that exclude every value, an invalid example.
-fn check_string_constraints(
-    type_def: &TypeDef,
-    constraints: &StringConstraints,
-) -> Result<(), CodegenError> {
-    let location = type_def.meta.location.to_string();
-    let name = &type_def.name;
-    let pattern = match &constraints.pattern {
-        Some(pattern) => Some(regex::Regex::new(pattern).map_err(|error| {
-            unsupported(
-                &location,
-                format!("the pattern of {name} does not compile as a rust regex: {error}"),
-            )
-        })?),
-        None => None,
-    };
-    if let (Some(min), Some(max)) = (constraints.min_length, constraints.max_length)
-        && min > max
-    {
-        return Err(unsupported(
-            &location,
-            format!("{name} has min_length {min} above max_length {max}"),
-        ));
-    }
-    if let Some(example) = &constraints.example {
-        let length = u64::try_from(example.chars().count()).unwrap_or(u64::MAX);
-        let too_short = constraints.min_length.is_some_and(|min| length < min);
-        let too_long = constraints.max_length.is_some_and(|max| length > max);
-        let mismatch = pattern
-            .as_ref()
-            .is_some_and(|pattern| !pattern.is_match(example));
-        if too_short || too_long || mismatch {
-            return Err(unsupported(
-                &location,
-                format!("the example {example:?} of {name} violates its own constraints"),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// `kind: enum` (and the lifecycle's state enum): a unit enum with explicit wire names.
 ///
 /// A removed value declared `read_alias: true` (or the old name of a value's `renamed_from:`) is
@@ -334,12 +292,7 @@ fn enum_type(
     type_def: &TypeDef,
     values: &[EnumValue],
 ) -> Result<TokenStream, CodegenError> {
-    if values.is_empty() {
-        return Err(unsupported(
-            &type_def.meta.location.to_string(),
-            format!("enum {} has no values", type_def.name),
-        ));
-    }
+    // An enum without values is the loader's `S0207` (the lifecycle's, `S0411`).
     let name = ident(&type_def.name, &type_def.meta)?;
     let name_text = &type_def.name;
     let docs = doc(&type_def.meta);
@@ -460,12 +413,8 @@ fn record_type(
 
 /// `kind: union`: an internally tagged enum, `{"<tag>": "<variant>", ...fields}`.
 fn union_type(ir: &Ir<'_>, type_def: &TypeDef, union: &Union) -> Result<TokenStream, CodegenError> {
-    if union.variants.is_empty() {
-        return Err(unsupported(
-            &type_def.meta.location.to_string(),
-            format!("union {} has no variants", type_def.name),
-        ));
-    }
+    // A union without variants is the loader's `S0207`; the synthesized `JobInputs` and
+    // `JobOutputs` exist only when a profile names a record for them (`S1005`).
     let name = ident(&type_def.name, &type_def.meta)?;
     let tag = &union.tag;
     let wire_name = &type_def.name;
@@ -530,7 +479,7 @@ fn field_tokens(
     let mut members = Vec::new();
     for field in fields {
         let name = field_ident(&field.name, &field.meta)?;
-        let ty = rust_type(ir, &field.ty, &field.meta)?;
+        let ty = rust_type(&field.ty, &field.meta)?;
         let docs = doc(&field.meta);
         let rename = field_rename(&field.name);
         // `renamed_from:` on a record's field: old records still parse (serde `alias`); the
@@ -608,44 +557,37 @@ fn holds_exact_leaf(ty: &TypeRef) -> bool {
     }
 }
 
-/// A Rust expression for a field default. Scalars, enums, lists and maps become literal Rust;
-/// anything else (ids, constrained strings, timestamps, records) is parsed from its JSON text
-/// through the type's own `Deserialize`, so it is validated exactly like input would be.
+/// A Rust expression for a field default. The loader's `S0801` guarantees the value fits the
+/// field's type (an `integer` default is an `i64`, a `uint` one a `u64`, a `number` one a finite
+/// `f64`, an enum default one of its values, and so on), so this only chooses a spelling:
+/// scalars, enums, lists and maps become literal Rust; anything else (ids, timestamps, UUIDs,
+/// `json`, records, unions) is parsed from its JSON text through the type's own `Deserialize`,
+/// so it is validated exactly like input would be, and so is any value without a literal form.
 fn default_expr(
     ir: &Ir<'_>,
     ty: &TypeRef,
     value: &Value,
     meta: &Meta,
 ) -> Result<TokenStream, CodegenError> {
-    let mismatch = || {
-        unsupported(
-            &meta.location.to_string(),
-            format!("default `{value}` does not fit the field type `{ty}`"),
-        )
-    };
+    if let TypeRef::Primitive(primitive) = ty {
+        let literal = match primitive {
+            Primitive::Integer => value.as_i64().map(Literal::i64_unsuffixed),
+            Primitive::UnsignedInteger => value.as_u64().map(Literal::u64_unsuffixed),
+            Primitive::Number => value
+                .as_f64()
+                .filter(|number| number.is_finite())
+                .map(Literal::f64_unsuffixed),
+            _ => None,
+        };
+        if let Some(literal) = literal {
+            return Ok(quote! { #literal });
+        }
+    }
     Ok(match (ty, value) {
         (TypeRef::Primitive(Primitive::String), Value::String(text)) => {
             quote! { String::from(#text) }
         }
-        (TypeRef::Primitive(Primitive::Integer), Value::Number(number)) => {
-            let number = number.as_i64().ok_or_else(mismatch)?;
-            let literal = Literal::i64_unsuffixed(number);
-            quote! { #literal }
-        }
-        (TypeRef::Primitive(Primitive::UnsignedInteger), Value::Number(number)) => {
-            let literal = Literal::u64_unsuffixed(number.as_u64().ok_or_else(mismatch)?);
-            quote! { #literal }
-        }
-        (TypeRef::Primitive(Primitive::Number), Value::Number(number)) => {
-            let number = number
-                .as_f64()
-                .filter(|n| n.is_finite())
-                .ok_or_else(mismatch)?;
-            let literal = Literal::f64_unsuffixed(number);
-            quote! { #literal }
-        }
         (TypeRef::Primitive(Primitive::Boolean), Value::Bool(flag)) => quote! { #flag },
-        (TypeRef::Primitive(Primitive::Json), _) => json_parse_expr(ty, value, ir, meta)?,
         (TypeRef::List(_), Value::Array(items)) if items.is_empty() => quote! { Vec::new() },
         (TypeRef::List(item), Value::Array(items)) => {
             let items = items
@@ -667,12 +609,8 @@ fn default_expr(
         }
         (TypeRef::Named(name), Value::String(text)) => match ir.kind_of(ty) {
             Some(TypeKind::Enum(_)) => {
-                let value = ir
-                    .target(ty)
-                    .and_then(|id| ir.value(id, text))
-                    .ok_or_else(mismatch)?;
                 let type_name = ident(name, meta)?;
-                let variant = variant_ident(text, value)?;
+                let variant = variant_ident(text, meta)?;
                 quote! { #type_name::#variant }
             }
             Some(TypeKind::String(_)) => {
@@ -680,28 +618,15 @@ fn default_expr(
                 let expect = format!("the spec default {value} is a valid {name}");
                 quote! { #type_name::new(#text).expect(#expect) }
             }
-            Some(_) => json_parse_expr(ty, value, ir, meta)?,
-            None => return Err(mismatch()),
+            _ => json_parse_expr(ty, value, meta)?,
         },
-        (TypeRef::Named(_), _) => match ir.kind_of(ty) {
-            Some(TypeKind::Record(_) | TypeKind::Union(_)) => json_parse_expr(ty, value, ir, meta)?,
-            _ => return Err(mismatch()),
-        },
-        (TypeRef::Primitive(Primitive::Uuid | Primitive::Timestamp), Value::String(_)) => {
-            json_parse_expr(ty, value, ir, meta)?
-        }
-        _ => return Err(mismatch()),
+        _ => json_parse_expr(ty, value, meta)?,
     })
 }
 
 /// `serde_json::from_str::<T>("<json>")`: for defaults that have no literal Rust spelling.
-fn json_parse_expr(
-    ty: &TypeRef,
-    value: &Value,
-    ir: &Ir<'_>,
-    meta: &Meta,
-) -> Result<TokenStream, CodegenError> {
-    let rust = rust_type(ir, ty, meta)?;
+fn json_parse_expr(ty: &TypeRef, value: &Value, meta: &Meta) -> Result<TokenStream, CodegenError> {
+    let rust = rust_type(ty, meta)?;
     let json = value.to_string();
     let expect = format!("the spec default {json} is a valid {ty}");
     Ok(quote! { serde_json::from_str::<#rust>(#json).expect(#expect) })

@@ -17,6 +17,7 @@
 //! returned, not only the first. Records and unions that cannot reach a rule get an empty impl;
 //! the others descend only into the fields that can.
 
+use handshake_spec::diagnostics::Code;
 use handshake_spec::model::{
     Condition, Field, FieldPath, HashForm, Measure, Primitive, Rule, Term, TypeDef, TypeKind,
     TypeRef,
@@ -379,9 +380,15 @@ impl<'s> Generator<'_, 's, '_> {
         match leaf {
             Leaf::Typed(ty @ TypeRef::List(_)) => match self.ir.element(ty) {
                 Some(id) => Ok(Some(id)),
-                None => Err(self.fail(rule, "`each` over a list of scalars")),
+                None => {
+                    Err(self.fail(rule, "`each` over a list of scalars", Code::RuleOperandKind))
+                }
             },
-            _ => Err(self.fail(rule, "`each` over a value that is not a list")),
+            _ => Err(self.fail(
+                rule,
+                "`each` over a value that is not a list",
+                Code::RuleOperandKind,
+            )),
         }
     }
 
@@ -392,10 +399,16 @@ impl<'s> Generator<'_, 's, '_> {
         prefixes.map(|prefix| format_ident!("{}{}", prefix, self.depth))
     }
 
-    fn fail(&self, rule: &Rule, what: &str) -> CodegenError {
+    /// The refusal of a rule shape the loader already refuses with `code`: only a spec that did
+    /// not come through the loader (one built by hand) reaches it, so the message says which
+    /// loader check guarantees it.
+    fn fail(&self, rule: &Rule, what: &str, code: Code) -> CodegenError {
         unsupported(
             &rule.meta.location.to_string(),
-            format!("rule `{}`: {what} cannot be generated", rule.name),
+            format!(
+                "rule `{}`: {what} cannot be generated (the loader refuses it with {code}: the spec did not come through the loader)",
+                rule.name
+            ),
         )
     }
 
@@ -428,7 +441,7 @@ impl<'s> Generator<'_, 's, '_> {
         let ir = self.ir;
         let resolved = ir
             .path(scope, path)
-            .map_err(|error| self.fail(rule, error.0))?;
+            .map_err(|error| self.fail(rule, error.0, Code::InvalidRulePath))?;
         let mut access = base;
         for step in &resolved.steps {
             let step = match step {
@@ -576,7 +589,11 @@ impl<'s> Generator<'_, 's, '_> {
             Condition::Contains { path, value } => {
                 let (access, leaf) = self.access(scope, base, path, rule)?;
                 let Leaf::Typed(TypeRef::List(element)) = leaf else {
-                    return Err(self.fail(rule, "`contains` on a value that is not a list"));
+                    return Err(self.fail(
+                        rule,
+                        "`contains` on a value that is not a list",
+                        Code::RuleOperandKind,
+                    ));
                 };
                 let element = element.as_ref();
                 let value = value.clone();
@@ -672,9 +689,11 @@ impl<'s> Generator<'_, 's, '_> {
                                 this.access(element, Access::Ref(quote! { #of }), &field, rule)?;
                             match access {
                                 Access::Place(p) | Access::Ref(p) => Ok((p, is_float(&leaf))),
-                                Access::Opt(_) => {
-                                    Err(this.fail(rule, "an optional `sorted_by` key"))
-                                }
+                                Access::Opt(_) => Err(this.fail(
+                                    rule,
+                                    "an optional `sorted_by` key",
+                                    Code::RuleOperandKind,
+                                )),
                             }
                         };
                         let ((left, float), (right, _)) = (place(this, &a)?, place(this, &b)?);
@@ -795,7 +814,11 @@ impl<'s> Generator<'_, 's, '_> {
                     this.depth -= 1;
                     let (left, right) = (left?, right?);
                     if matches!(left.1, Leaf::Variant(..)) {
-                        return Err(this.fail(rule, "`all_equal` on a whole union"));
+                        return Err(this.fail(
+                            rule,
+                            "`all_equal` on a whole union",
+                            Code::RuleOperandKind,
+                        ));
                     }
                     let (left, right) = match (left.0, right.0) {
                         (Access::Place(l), Access::Place(r)) => (l, r),
@@ -829,7 +852,11 @@ impl<'s> Generator<'_, 's, '_> {
         let (list_access, list_leaf) =
             self.access(Some(self.on), Access::Ref(quote! { self }), list, rule)?;
         let Leaf::Typed(TypeRef::List(element_ty)) = list_leaf else {
-            return Err(self.fail(rule, "`member_of` on a value that is not a list"));
+            return Err(self.fail(
+                rule,
+                "`member_of` on a value that is not a list",
+                Code::RuleOperandKind,
+            ));
         };
         let element_ty: &'s TypeRef = element_ty.as_ref();
         let element = self.ir.target(element_ty);
@@ -933,7 +960,13 @@ impl<'s> Generator<'_, 's, '_> {
             (Class::Uuid, Class::Uuid)
             | (Class::Text, Class::Text)
             | (Class::Other, Class::Other) => B::atom(quote! { #l == #r }, quote! { #l != #r }),
-            _ => return Err(self.fail(rule, "a `member_of` comparison of unrelated types")),
+            _ => {
+                return Err(self.fail(
+                    rule,
+                    "a `member_of` comparison of unrelated types",
+                    Code::RuleOperandKind,
+                ));
+            }
         })
     }
 
@@ -1013,7 +1046,9 @@ impl<'s> Generator<'_, 's, '_> {
                 let def = ir.def(*union);
                 let (text, meta) = text
                     .and_then(|text| Some((text, ir.value(*union, text)?)))
-                    .ok_or_else(|| self.fail(rule, "an unknown variant"))?;
+                    .ok_or_else(|| {
+                        self.fail(rule, "an unknown variant", Code::RuleValueMismatch)
+                    })?;
                 self.use_type(def);
                 let name = ident(&def.name, &def.meta)?;
                 let variant = variant_ident(text, meta)?;
@@ -1024,72 +1059,106 @@ impl<'s> Generator<'_, 's, '_> {
             }
             Leaf::Typed(TypeRef::Primitive(primitive)) => match primitive {
                 Primitive::String => {
-                    let text = text.ok_or_else(|| self.fail(rule, "a non-text string value"))?;
+                    let text = text.ok_or_else(|| {
+                        self.fail(rule, "a non-text string value", Code::RuleValueMismatch)
+                    })?;
                     eq(quote! { #recv.as_str() }, quote! { #text })
                 }
                 Primitive::Integer => {
-                    let n = literal
-                        .as_i64()
-                        .ok_or_else(|| self.fail(rule, "a non-integer value"))?;
+                    let n = literal.as_i64().ok_or_else(|| {
+                        self.fail(rule, "a non-integer value", Code::RuleValueMismatch)
+                    })?;
                     eq(deref, Literal::i64_unsuffixed(n).into_token_stream())
                 }
                 Primitive::UnsignedInteger => {
-                    let n = literal
-                        .as_u64()
-                        .ok_or_else(|| self.fail(rule, "a non-uint value"))?;
+                    let n = literal.as_u64().ok_or_else(|| {
+                        self.fail(rule, "a non-uint value", Code::RuleValueMismatch)
+                    })?;
                     eq(deref, Literal::u64_unsuffixed(n).into_token_stream())
                 }
                 Primitive::Number => {
-                    let n = literal
-                        .as_f64()
-                        .ok_or_else(|| self.fail(rule, "a non-number value"))?;
+                    let n = literal.as_f64().ok_or_else(|| {
+                        self.fail(rule, "a non-number value", Code::RuleValueMismatch)
+                    })?;
                     eq(deref, Literal::f64_unsuffixed(n).into_token_stream())
                 }
                 Primitive::Boolean => match literal.as_bool() {
                     Some(true) => B::atom(deref.clone(), quote! { !#deref }),
                     Some(false) => B::atom(quote! { !#deref }, deref),
-                    None => return Err(self.fail(rule, "a non-boolean value")),
+                    None => {
+                        return Err(self.fail(
+                            rule,
+                            "a non-boolean value",
+                            Code::RuleValueMismatch,
+                        ));
+                    }
                 },
                 Primitive::Uuid => {
-                    let text = text.ok_or_else(|| self.fail(rule, "a non-text uuid"))?;
+                    let text = text.ok_or_else(|| {
+                        self.fail(rule, "a non-text uuid", Code::RuleValueMismatch)
+                    })?;
                     eq(deref, quote! { uuid::uuid!(#text) })
                 }
                 Primitive::Timestamp => {
-                    let text = text.ok_or_else(|| self.fail(rule, "a non-text timestamp"))?;
+                    let text = text.ok_or_else(|| {
+                        self.fail(rule, "a non-text timestamp", Code::RuleValueMismatch)
+                    })?;
                     B::atom(
                         quote! { #text.parse::<crate::Timestamp>().is_ok_and(|t| t == #deref) },
                         quote! { !#text.parse::<crate::Timestamp>().is_ok_and(|t| t == #deref) },
                     )
                 }
-                Primitive::Json => return Err(self.fail(rule, "a comparison with a json value")),
+                Primitive::Json => {
+                    return Err(self.fail(
+                        rule,
+                        "a comparison with a json value",
+                        Code::RuleValueMismatch,
+                    ));
+                }
             },
             Leaf::Typed(ty @ TypeRef::Named(_)) => {
                 let def = ir
                     .target(ty)
                     .map(|id| ir.def(id))
-                    .ok_or_else(|| self.fail(rule, "an unknown type"))?;
-                let text = text.ok_or_else(|| self.fail(rule, "a non-text value"))?;
+                    .ok_or_else(|| self.fail(rule, "an unknown type", Code::UnknownType))?;
+                let text = text
+                    .ok_or_else(|| self.fail(rule, "a non-text value", Code::RuleValueMismatch))?;
                 match &def.kind {
                     TypeKind::Id => eq(quote! { #recv.0 }, quote! { uuid::uuid!(#text) }),
                     TypeKind::String(_) => eq(quote! { #recv.as_str() }, quote! { #text }),
                     TypeKind::Enum(_) => {
-                        let meta = ir
-                            .target(ty)
-                            .and_then(|id| ir.value(id, text))
-                            .ok_or_else(|| self.fail(rule, "an unknown enum value"))?;
+                        // A value of the enum (the loader's S0904 checked it).
                         self.use_type(def);
                         let name = ident(&def.name, &def.meta)?;
-                        let value = variant_ident(text, meta)?;
+                        let value = variant_ident(text, &rule.meta)?;
                         B::atom(
                             quote! { matches!(#recv, #name::#value) },
                             quote! { !matches!(#recv, #name::#value) },
                         )
                     }
-                    _ => return Err(self.fail(rule, "a comparison with a record or union")),
+                    _ => {
+                        return Err(self.fail(
+                            rule,
+                            "a comparison with a record or union",
+                            Code::RuleValueMismatch,
+                        ));
+                    }
                 }
             }
-            Leaf::Typed(_) => return Err(self.fail(rule, "a comparison with a list or map")),
-            Leaf::Variant(..) => return Err(self.fail(rule, "a comparison with a whole union")),
+            Leaf::Typed(_) => {
+                return Err(self.fail(
+                    rule,
+                    "a comparison with a list or map",
+                    Code::RuleValueMismatch,
+                ));
+            }
+            Leaf::Variant(..) => {
+                return Err(self.fail(
+                    rule,
+                    "a comparison with a whole union",
+                    Code::RuleValueMismatch,
+                ));
+            }
         })
     }
 
@@ -1148,7 +1217,13 @@ impl<'s> Generator<'_, 's, '_> {
                 quote! { #recv.as_str().chars().count() },
                 quote! { #recv.as_str().is_empty() },
             ),
-            _ => return Err(self.fail(rule, "length bounds on a value without length")),
+            _ => {
+                return Err(self.fail(
+                    rule,
+                    "length bounds on a value without length",
+                    Code::RuleOperandKind,
+                ));
+            }
         };
         let mut parts = Vec::new();
         match min {

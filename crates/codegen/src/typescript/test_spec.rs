@@ -230,6 +230,12 @@ pub(crate) fn spec() -> Spec {
             name: "IllegalTransition".into(),
             code: "HSK-JOB-001".into(),
             message: "illegal transition from {from} to {to}".into(),
+            message_parts: vec![
+                MessagePart::Text("illegal transition from ".into()),
+                MessagePart::Field(0),
+                MessagePart::Text(" to ".into()),
+                MessagePart::Field(1),
+            ],
             fields: vec![
                 field("from", named("JobState"), true),
                 field("to", named("JobState"), true),

@@ -73,6 +73,7 @@ codes! {
     InvalidTransitionOrigin = "S0409", "transition `origin` is not `diagram` or `text`";
     LifecycleCount = "S0410", "no `lifecycle:` in the spec, or more than one";
     LifecycleWithoutStates = "S0411", "lifecycle without states";
+    LifecycleErrorShape = "S0412", "`IllegalTransition` error whose fields are not two lifecycle states (current, then requested), or `TerminalState` error whose fields are not one";
     InvalidOutputPath = "S0501", "invalid output path (empty, absolute, `..`, `.`, backslash, trailing `/`, inside the spec folder)";
     NestedOutputs = "S0502", "output folders are equal or nested";
     DuplicateSqlName = "S0601", "table or index name used twice across the schema";
@@ -85,6 +86,7 @@ codes! {
     DuplicateErrorCode = "S0701", "error code used twice";
     InvalidErrorCode = "S0702", "error code does not match `^[A-Z]+(-[A-Z0-9]+)+$`";
     InvalidPlaceholder = "S0703", "error message placeholder does not name a field (or has an unbalanced brace)";
+    PlaceholderWithoutText = "S0704", "error message placeholder names an optional field, or a field with no text form (`json`, a list, map, record or union)";
     DefaultTypeMismatch = "S0801", "`default` value does not match the field's type";
     RequiredWithDefault = "S0802", "field is `required: true` and also has a `default`";
     RuleOnNotRecord = "S0901", "rule `on` names an unknown type, or a type that is not a record";

@@ -6,7 +6,7 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use super::source::location;
 use super::{At, Owner, Reader};
 use crate::diagnostics::Code;
-use crate::model::{ErrorDef, Field};
+use crate::model::{ErrorDef, Field, MessagePart, Primitive, TypeRef};
 use crate::names::{self, NameKind};
 use crate::suggest::did_you_mean;
 
@@ -37,14 +37,16 @@ impl Reader<'_> {
             None => Vec::new(),
         };
         let message = self.required_prose(map, "message", &owner, &what);
-        if let (Some(message), Some(node)) = (&message, map.get_node("message")) {
-            self.check_placeholders(node, message, &fields, &what);
-        }
+        let message_parts = match (&message, map.get_node("message")) {
+            (Some(message), Some(node)) => self.message_parts(node, message, &name, &fields, &what),
+            _ => Vec::new(),
+        };
         let message = message.unwrap_or_default();
         Some(ErrorDef {
             name,
             code,
             message,
+            message_parts,
             fields,
             meta,
         })
@@ -77,9 +79,19 @@ impl Reader<'_> {
         Some((code, at))
     }
 
-    /// Reports every `{placeholder}` of an error's `message` (at `node`) that names none of its
-    /// `fields`, pointing at the placeholder itself where the source text allows.
-    fn check_placeholders(&mut self, node: &Node, message: &str, fields: &[Field], what: &str) {
+    /// The parts of an error's `message` (at `node`): its text and the fields its placeholders
+    /// name. Reports a malformed message, a placeholder that names none of the `fields`, and one
+    /// that names an optional field or a field with no text form (every target interpolates
+    /// the field's text, so the field must always be there and be a scalar), pointing at the
+    /// placeholder itself where the source text allows.
+    fn message_parts(
+        &mut self,
+        node: &Node,
+        message: &str,
+        error: &str,
+        fields: &[Field],
+        what: &str,
+    ) -> Vec<MessagePart> {
         let at = self.source.at_node(node);
         let names = match placeholders(message) {
             Ok(names) => names,
@@ -93,15 +105,18 @@ impl Reader<'_> {
                         "placeholders are `{field_name}`; braces are not allowed otherwise".into(),
                     ),
                 );
-                return;
+                return Vec::new();
             }
         };
         let offset = self.source.text_offset(&at, message);
         let field_names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        let mut parts = Vec::new();
+        let mut end = 0;
         for (placeholder, position) in names {
-            if field_names.contains(&placeholder.as_str()) {
-                continue;
+            if let Some(text) = message.get(end..position).filter(|text| !text.is_empty()) {
+                parts.push(MessagePart::Text(text.to_string()));
             }
+            end = position + placeholder.len() + 2;
             let at = match (offset, message.get(..position)) {
                 (Some(offset), Some(before)) => {
                     let column = at.0.column + offset + before.chars().count();
@@ -112,18 +127,69 @@ impl Reader<'_> {
                 }
                 _ => at.clone(),
             };
-            let help = did_you_mean(&placeholder, field_names.iter().copied()).or_else(|| {
-                Some(format!(
-                    "add a field `{placeholder}` to the error, or drop the placeholder"
-                ))
-            });
-            self.sink.report(
-                Code::InvalidPlaceholder,
-                at,
-                format!("message placeholder `{{{placeholder}}}` is not a field of {what}"),
-                "unknown placeholder",
-                help,
-            );
+            let Some(index) = field_names.iter().position(|name| *name == placeholder) else {
+                let help = did_you_mean(&placeholder, field_names.iter().copied()).or_else(|| {
+                    Some(format!(
+                        "add a field `{placeholder}` to the error, or drop the placeholder"
+                    ))
+                });
+                self.sink.report(
+                    Code::InvalidPlaceholder,
+                    at,
+                    format!("message placeholder `{{{placeholder}}}` is not a field of {what}"),
+                    "unknown placeholder",
+                    help,
+                );
+                continue;
+            };
+            let field = &fields[index];
+            let unresolved = self
+                .pending
+                .unresolved
+                .contains(&format!("{error}.{}", field.name));
+            let problem = if unresolved {
+                None
+            } else if !field.required {
+                Some("an optional field, which may have no value to print")
+            } else if self.has_text_form(&field.ty) == Some(false) {
+                Some("a field with no text form")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                self.sink.report(
+                    Code::PlaceholderWithoutText,
+                    at,
+                    format!(
+                        "message placeholder `{{{placeholder}}}` of {what} names {problem} (type `{}`)",
+                        field.ty
+                    ),
+                    "cannot be interpolated",
+                    Some(format!(
+                        "a placeholder names a required field of a scalar type (any primitive but `json`, or an `id`, `string` or `enum` type); make `{placeholder}` one, or drop the placeholder"
+                    )),
+                );
+            }
+            parts.push(MessagePart::Field(index));
+        }
+        if let Some(text) = message.get(end..).filter(|text| !text.is_empty()) {
+            parts.push(MessagePart::Text(text.to_string()));
+        }
+        parts
+    }
+
+    /// Whether values of `ty` have a text form every target can interpolate into a message: a
+    /// primitive other than `json`, or a declared `id`, `string` or `enum` type (the lifecycle's
+    /// state enum included); not a list, map, record or union. `None` for a name that is not
+    /// declared (or declared without a `kind`), which is reported where it is written.
+    fn has_text_form(&self, ty: &TypeRef) -> Option<bool> {
+        match ty {
+            TypeRef::Primitive(primitive) => Some(*primitive != Primitive::Json),
+            TypeRef::Named(name) => self
+                .declarations
+                .kind(name)
+                .map(|kind| matches!(kind, "id" | "string" | "enum")),
+            TypeRef::List(_) | TypeRef::Map(_) => Some(false),
         }
     }
 }

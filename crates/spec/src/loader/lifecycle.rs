@@ -6,10 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 
+use super::lower::{ILLEGAL_TRANSITION, TERMINAL_STATE};
 use super::{At, Reader};
 use crate::diagnostics::Code;
 use crate::model::{
-    EnumValue, Lifecycle, Location, Meta, RejectedTransition, State, Transition, TransitionOrigin,
+    EnumValue, ErrorDef, Lifecycle, Location, Meta, RejectedTransition, State, Transition,
+    TransitionOrigin, TypeRef,
 };
 use crate::names::NameKind;
 use crate::suggest::{did_you_mean, did_you_mean_then};
@@ -18,6 +20,74 @@ use crate::suggest::{did_you_mean, did_you_mean_then};
 const STATE_KEYS: &[&str] = &["terminal", "clause", "description", "decision"];
 
 impl Reader<'_> {
+    /// The errors a target's transition check returns (§2.6.6.3), when the spec declares them:
+    /// `IllegalTransition` has exactly two fields of the lifecycle's state type (the current
+    /// state, then the requested one), `TerminalState` exactly one (the state it refused to
+    /// leave). Targets fill the fields in this order, so they can be named as the spec likes.
+    pub(super) fn check_lifecycle_errors(
+        &mut self,
+        errors: &[ErrorDef],
+        lifecycle: Option<&Lifecycle>,
+    ) {
+        let Some(lifecycle) = lifecycle else {
+            return;
+        };
+        let state = &lifecycle.name;
+        let shapes = [
+            (
+                ILLEGAL_TRANSITION,
+                2,
+                format!("two fields of type `{state}`: the current state, then the requested one"),
+            ),
+            (
+                TERMINAL_STATE,
+                1,
+                format!("one field of type `{state}`: the state it refuses to leave"),
+            ),
+        ];
+        for (name, count, shape) in shapes {
+            let Some(error) = errors.iter().find(|e| e.name == name) else {
+                continue;
+            };
+            if error.fields.len() != count {
+                let at = (error.meta.location.clone(), name.chars().count());
+                self.sink.report(
+                    Code::LifecycleErrorShape,
+                    at,
+                    format!(
+                        "error `{name}` has {} field(s), but a transition check fills exactly {count}",
+                        error.fields.len()
+                    ),
+                    "wrong number of fields",
+                    Some(format!("give `{name}` {shape}")),
+                );
+                continue;
+            }
+            for field in &error.fields {
+                // A type expression that failed, or names nothing, is reported where it is.
+                let unresolved = self
+                    .pending
+                    .unresolved
+                    .contains(&format!("{name}.{}", field.name))
+                    || matches!(&field.ty, TypeRef::Named(n) if self.declarations.kind(n).is_none());
+                if unresolved || field.ty == TypeRef::Named(state.clone()) {
+                    continue;
+                }
+                let at = (field.meta.location.clone(), field.name.chars().count());
+                self.sink.report(
+                    Code::LifecycleErrorShape,
+                    at,
+                    format!(
+                        "field `{}` of error `{name}` has type `{}`, not the lifecycle's state type `{state}`",
+                        field.name, field.ty
+                    ),
+                    "not a lifecycle state",
+                    Some(format!("give `{name}` {shape}")),
+                );
+            }
+        }
+    }
+
     pub(super) fn lifecycle(&mut self, node: &Node, owner: At) -> Option<Lifecycle> {
         /// The keys of `lifecycle:`.
         const KEYS: &[&str] = &[

@@ -33,6 +33,13 @@ pub(super) const JOB_KIND: &str = "JobKind";
 pub(super) const PROFILE_ID: &str = "ProfileId";
 /// The union whose variants are the operations; every variant is claimed by exactly one profile.
 pub(super) const PLANNED_OPERATION: &str = "PlannedOperation";
+/// The error a target returns for a transition the lifecycle does not allow: two fields of the
+/// lifecycle's state type, the current state then the requested one (checked by
+/// `check_lifecycle_errors`).
+pub(super) const ILLEGAL_TRANSITION: &str = "IllegalTransition";
+/// The error a target returns for leaving a terminal state, when the spec declares it: one field
+/// of the lifecycle's state type.
+pub(super) const TERMINAL_STATE: &str = "TerminalState";
 
 /// One union the loader synthesizes from a record-valued profile key.
 pub(super) struct Synthesized {

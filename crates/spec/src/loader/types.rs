@@ -415,9 +415,11 @@ impl Reader<'_> {
             .require(map, "type", &at, &what)
             .and_then(|n| self.type_expr(n, 0));
         if ty.is_none()
-            && let Owner::Type(record) = owner
+            && let Owner::Type(declaration) | Owner::Error(declaration) = owner
         {
-            self.pending.unresolved.insert(format!("{record}.{name}"));
+            self.pending
+                .unresolved
+                .insert(format!("{declaration}.{name}"));
         }
         let required = self
             .require(map, "required", &at, &what)
