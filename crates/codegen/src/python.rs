@@ -206,9 +206,9 @@ fn types_file(ir: &Ir<'_>) -> String {
                 );
             }
             TypeKind::Record(record) => {
-                let evolution = ir.evolution(id);
+                let evolved = ir.evolution(id);
                 let renamed: Vec<Option<&str>> = (0..record.fields.len())
-                    .map(|index| evolution.field(index).renamed_from)
+                    .map(|index| evolved.field(index).renamed_from)
                     .collect();
                 model(
                     &mut out,

@@ -129,7 +129,7 @@ fn for_table(ir: &Ir<'_>, table: StoredTable<'_>) -> TableDeclarations {
     let TypeKind::Record(record) = &type_def.kind else {
         return TableDeclarations::default();
     };
-    let evolution = ir.evolution(table.record);
+    let evolved = ir.evolution(table.record);
     let mut out = TableDeclarations {
         record: record_name.clone(),
         record_location: Some(type_def.meta.location.clone()),
@@ -141,7 +141,7 @@ fn for_table(ir: &Ir<'_>, table: StoredTable<'_>) -> TableDeclarations {
         }
         out.field_locations
             .insert(field.name.clone(), field.meta.location.clone());
-        let declared = evolution.field(index);
+        let declared = evolved.field(index);
         if let Some(from) = declared.renamed_from {
             out.renamed_from
                 .insert(field.name.clone(), from.to_string());
@@ -193,7 +193,7 @@ fn for_table(ir: &Ir<'_>, table: StoredTable<'_>) -> TableDeclarations {
             }
         }
     }
-    for removed in &evolution.removed_fields {
+    for removed in &evolved.removed_fields {
         out.removed
             .insert(removed.field.clone(), removed.allow_data_loss.clone());
     }

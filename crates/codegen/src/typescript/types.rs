@@ -44,7 +44,7 @@ pub(super) fn types_file(ir: &Ir<'_>) -> String {
     }
     for id in ir.ids() {
         let ty = ir.def(id);
-        let evolution = ir.evolution(id);
+        let evolved = ir.evolution(id);
         out.push('\n');
         match &ty.kind {
             TypeKind::Id => id_type(&mut out, ty),
@@ -52,7 +52,7 @@ pub(super) fn types_file(ir: &Ir<'_>) -> String {
             TypeKind::Enum(values) => {
                 let mut doc = enum_lines(ty, values, Markup::TsDoc);
                 // A type cannot map a value on read; say which old spellings records may hold.
-                let aliases: Vec<String> = evolution
+                let aliases: Vec<String> = evolved
                     .removed_values
                     .iter()
                     .filter(|r| r.read_alias)
@@ -93,13 +93,13 @@ pub(super) fn types_file(ir: &Ir<'_>) -> String {
             TypeKind::Record(record) => {
                 tsdoc(&mut out, "", &type_lines(&ty.meta));
                 let renamed: Vec<Option<&str>> = (0..record.fields.len())
-                    .map(|index| evolution.field(index).renamed_from)
+                    .map(|index| evolved.field(index).renamed_from)
                     .collect();
                 interface(&mut out, &ty.name, None, &record.fields, &renamed);
             }
             TypeKind::Union(union) => union_type(&mut out, ty, union),
         }
-        if let Some(from) = evolution.renamed_from {
+        if let Some(from) = evolved.renamed_from {
             tsdoc(
                 &mut out,
                 "",
