@@ -20,6 +20,10 @@
 //! - **The type graph is walked once.** Which types can reach a rule ([`Ir::reaches_rules`]), the
 //!   types each root references ([`Ir::referenced_from`]) and the define-before-use order
 //!   ([`Ir::definition_order`]) are computed in [`Ir::new`].
+//! - **Storage and evolution are resolved here.** The stored tables ([`Ir::stored_tables`]), a
+//!   record's child tables with their element record ([`Ir::child_tables`]), the records its
+//!   foreign keys reference, and what the evolution declarations say about each type, field and
+//!   enum value ([`Ir::evolution`]): the SQL, migrations and SDK targets read them by id.
 //!
 //! The loader guarantees every path and type name resolves; a path that does not (a spec built
 //! by hand in a unit test, say) resolves to a [`PathError`] that the emitters report or skip.
