@@ -20,6 +20,10 @@
 //! - **The type graph is walked once.** Which types can reach a rule ([`Ir::reaches_rules`]), the
 //!   types each root references ([`Ir::referenced_from`]) and the define-before-use order
 //!   ([`Ir::definition_order`]) are computed in [`Ir::new`].
+//! - **Storage and evolution are resolved here.** The stored tables ([`Ir::stored_tables`]), a
+//!   record's child tables with their element record ([`Ir::child_tables`]), the records its
+//!   foreign keys reference, and what the evolution declarations say about each type, field and
+//!   enum value ([`Ir::evolution`]): the SQL, migrations and SDK targets read them by id.
 //!
 //! The loader guarantees every path and type name resolves; a path that does not (a spec built
 //! by hand in a unit test, say) resolves to a [`PathError`] that the emitters report or skip.
@@ -29,10 +33,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use handshake_spec::model::{
-    Condition, ErrorDef, Field, FieldPath, FieldStorage, Measure, MemberMatch, Meta, PathStep,
-    Primitive, Profile, Record, Rule, Spec, TypeDef, TypeKind, TypeRef, Variant,
+    ChildTable, Condition, ErrorDef, Field, FieldPath, FieldStorage, Measure, MemberMatch, Meta,
+    PathStep, Primitive, Profile, Record, Rule, Spec, Table, TypeDef, TypeKind, TypeRef, Variant,
 };
 use serde_json::Value;
+
+mod evolution;
+
+pub use evolution::{FieldEvolution, TypeEvolution};
 
 /// The name of the domain enum the profiles' job-kind registry is keyed by (see [`Ir::job_kind`]):
 /// the one place a target knows it by name.
@@ -109,6 +117,8 @@ pub struct Ir<'s> {
     values: BTreeMap<(Option<TypeId>, &'s str), &'s Meta>,
     /// The profile that binds each job kind, and the one that claims each planned operation.
     claims: BTreeMap<(Claim, &'s str), &'s Profile>,
+    /// The evolution declarations on each type, by id (see [`Ir::evolution`]).
+    evolution: Vec<TypeEvolution<'s>>,
     /// How many times [`Ir::path`] was asked for a path [`Ir::new`] had not resolved: zero when
     /// every emitter reads only rule paths, which the tests check.
     misses: AtomicUsize,
@@ -122,6 +132,20 @@ pub struct StoredTable<'s> {
     pub name: &'s str,
     /// The record a row holds.
     pub record: TypeId,
+}
+
+/// A child table of a stored record (`storage: { child_table: … }` on a list field): the list
+/// field, the child table's declaration, and the record each element (a row) is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChildTableOf<'s> {
+    /// The parent's list field stored in the child table.
+    pub field: &'s Field,
+    /// The child table's declaration (its name and indexes).
+    pub table: &'s ChildTable,
+    /// The list's element record: one row per element.
+    pub element: TypeId,
+    /// The element record's fields.
+    pub element_fields: &'s [Field],
 }
 
 /// A rule path resolved in advance: the path as the spec holds it, and what it resolved to.
@@ -142,6 +166,8 @@ struct TypeFacts<'s> {
     /// The record each foreign key of its table references, in the table's order (`None` for an
     /// undeclared name, which only a spec built by hand has).
     foreign_keys: Vec<Option<TypeId>>,
+    /// The child tables of its table, in field order (see [`Ir::child_tables`]).
+    child_tables: Vec<ChildTableOf<'s>>,
 }
 
 /// A path that does not resolve against the types (never on a spec the loader checked).
@@ -292,6 +318,7 @@ impl<'s> Ir<'s> {
             stored_tables: Vec::new(),
             values: BTreeMap::new(),
             claims: BTreeMap::new(),
+            evolution: Vec::new(),
             misses: AtomicUsize::new(0),
         };
         ir.types = spec
@@ -312,8 +339,13 @@ impl<'s> Ir<'s> {
                         .collect(),
                     _ => Vec::new(),
                 },
+                child_tables: Vec::new(),
             })
             .collect();
+        for index in 0..spec.types.len() {
+            let children = ir.find_child_tables(TypeId(index as u32));
+            ir.types[index].child_tables = children;
+        }
         ir.rule_on = spec.rules.iter().map(|rule| ir.id(&rule.on)).collect();
         for (on, rule) in ir.rule_on.iter().zip(&spec.rules) {
             if let Some(on) = on {
@@ -322,6 +354,8 @@ impl<'s> Ir<'s> {
         }
         ir.stored_tables = ir.find_stored_tables();
         ir.values = ir.index_values();
+        let declared = evolution::resolve(&ir, &spec.evolution);
+        ir.evolution = declared;
         for profile in &spec.profiles {
             for kind in &profile.job_kinds {
                 ir.claims
@@ -360,6 +394,21 @@ impl<'s> Ir<'s> {
     /// (empty for a type without a table).
     pub fn foreign_key_targets(&self, id: TypeId) -> &[Option<TypeId>] {
         &self.types[id.index()].foreign_keys
+    }
+
+    /// What the spec's evolution declarations (`renamed_from:`, `cast:`, `backfill:`,
+    /// `removed_fields:`, removed enum values, a table's `renamed_from:`) say about a type and its
+    /// fields, resolved in [`Ir::new`].
+    pub fn evolution(&self, id: TypeId) -> &TypeEvolution<'s> {
+        &self.evolution[id.index()]
+    }
+
+    /// The `table:` of a stored record (`None` for a type without one).
+    pub fn table_of(&self, id: TypeId) -> Option<&'s Table> {
+        match &self.def(id).kind {
+            TypeKind::Record(record) => record.table.as_ref(),
+            _ => None,
+        }
     }
 
     /// The declaration of a type.
@@ -501,28 +550,58 @@ impl<'s> Ir<'s> {
     fn find_stored_tables(&self) -> Vec<StoredTable<'s>> {
         let mut tables = Vec::new();
         for id in self.ids() {
-            let TypeKind::Record(record) = &self.def(id).kind else {
-                continue;
-            };
-            let Some(table) = &record.table else {
+            let Some(table) = self.table_of(id) else {
                 continue;
             };
             tables.push(StoredTable {
                 name: &table.name,
                 record: id,
             });
-            for field in &record.fields {
-                if let FieldStorage::ChildTable(child) = &field.storage
-                    && let Some(element) = self.element(&field.ty)
-                {
-                    tables.push(StoredTable {
-                        name: &child.table,
-                        record: element,
-                    });
-                }
+            for child in self.child_tables(id) {
+                tables.push(StoredTable {
+                    name: &child.table.table,
+                    record: child.element,
+                });
             }
         }
         tables
+    }
+
+    /// The child tables of a stored record's table, in field order. The loader refuses a
+    /// `child_table` field that is not a list of a record (S0604), so only a spec built by hand
+    /// has one this leaves out.
+    fn find_child_tables(&self, id: TypeId) -> Vec<ChildTableOf<'s>> {
+        let TypeKind::Record(Record {
+            fields,
+            table: Some(_),
+        }) = &self.def(id).kind
+        else {
+            return Vec::new();
+        };
+        fields
+            .iter()
+            .filter_map(|field| {
+                let FieldStorage::ChildTable(table) = &field.storage else {
+                    return None;
+                };
+                let element = self.element(&field.ty)?;
+                let TypeKind::Record(record) = &self.def(element).kind else {
+                    return None;
+                };
+                Some(ChildTableOf {
+                    field,
+                    table,
+                    element,
+                    element_fields: &record.fields,
+                })
+            })
+            .collect()
+    }
+
+    /// The child tables of a stored record's table (`storage: { child_table: … }` fields), in
+    /// field order: empty for a type without a table.
+    pub fn child_tables(&self, id: TypeId) -> &[ChildTableOf<'s>] {
+        &self.types[id.index()].child_tables
     }
 
     /// The rules on a type, in spec order.

@@ -81,7 +81,7 @@ pub fn generate_with(
     existing: &[ExistingFile],
 ) -> Result<MigrationOutput, CodegenError> {
     let spec = ir.spec;
-    let target = sql::schema_with(ir)?;
+    let target = sql::schema_with(ir);
     let folder = spec.outputs.migrations.trim_end_matches('/').to_string();
     let versions = parse_existing(&folder, existing)?;
     let mut files: Vec<GeneratedFile> = Vec::new();

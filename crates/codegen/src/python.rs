@@ -171,9 +171,10 @@ fn types_file(ir: &Ir<'_>) -> String {
                 let literals: Vec<String> = values.iter().map(|v| py_string(&v.name)).collect();
                 // Removed values declared `read_alias` (and a value's `renamed_from`) are read as
                 // the value they map to, before the `Literal` checks it; they are never written.
-                let aliases: Vec<String> = spec
-                    .evolution
-                    .removed_values_of(&ty.name)
+                let aliases: Vec<String> = ir
+                    .evolution(id)
+                    .removed_values
+                    .iter()
                     .filter(|r| r.read_alias)
                     .map(|r| format!("{}: {}", py_string(&r.value), py_string(&r.map_to)))
                     .collect();
@@ -205,7 +206,10 @@ fn types_file(ir: &Ir<'_>) -> String {
                 );
             }
             TypeKind::Record(record) => {
-                let renamed: Vec<(String, String)> = spec.evolution.renamed_fields_of(&ty.name);
+                let evolved = ir.evolution(id);
+                let renamed: Vec<Option<&str>> = (0..record.fields.len())
+                    .map(|index| evolved.field(index).renamed_from)
+                    .collect();
                 model(
                     &mut out,
                     &ty.name,
@@ -339,7 +343,7 @@ fn model(
     doc: &[String],
     tag: Option<(&str, &str)>,
     fields: &[Field],
-    renamed: &[(String, String)],
+    renamed: &[Option<&str>],
 ) {
     let _ = writeln!(out, "class {name}(_Record):");
     docstring(out, "    ", doc);
@@ -366,14 +370,11 @@ fn model(
     }
     // A wire name Python cannot take as an attribute (a keyword, a BaseModel attribute, an
     // imported name) is the attribute `name_` with `alias="name"`: the wire key stays the spec's.
-    for field in fields {
+    for (index, field) in fields.iter().enumerate() {
         let ty = py_type(&field.ty);
         let (name, alias) = py_field(&field.name);
         // A renamed field validates from its new and its old wire name, and is written with the new.
-        let old_name = renamed
-            .iter()
-            .find(|(f, _)| *f == field.name)
-            .map(|(_, from)| from);
+        let old_name = renamed.get(index).copied().flatten();
         let alias = match (alias, old_name) {
             (alias, Some(from)) => Some(format!(
                 "{}validation_alias=AliasChoices({}, {})",

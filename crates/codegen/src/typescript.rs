@@ -39,7 +39,7 @@ pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     crate::files_in(
         &spec.outputs.typescript,
         [
-            ("types.ts", Some(types::types_file(spec))),
+            ("types.ts", Some(types::types_file(ir))),
             ("lifecycle.ts", Some(lifecycle::lifecycle_file(ir))),
             ("errors.ts", Some(errors_file(spec))),
             ("rules.ts", Some(rules::rules_file(ir))),

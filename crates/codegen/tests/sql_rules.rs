@@ -12,7 +12,7 @@ fn schema() -> (handshake_spec::model::Spec, Schema) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let spec = handshake_spec::load_manifest(&root, "tests/golden/rules/spec/handshake.yaml")
         .unwrap_or_else(|e| panic!("the rules golden spec does not load:\n{e}"));
-    let schema = sql::schema(&spec).expect("the tables lay out");
+    let schema = sql::schema(&spec);
     (spec, schema)
 }
 
@@ -158,4 +158,37 @@ fn a_check_added_changed_or_dropped_on_an_existing_table_is_migrated() {
         diff(&empty, &new).expect("a new table is additive"),
         [Change::CreateTable("orders".into())]
     );
+}
+
+/// Which rules become CHECKs is this target's decision, so it also keeps out a rule whose
+/// constraint name Postgres would truncate, or that another object of the schema already has (a
+/// column's CHECK): the rule is listed with the unexpressed ones instead, in spec order.
+#[test]
+fn a_rule_whose_check_name_does_not_fit_or_is_taken_is_unexpressed() {
+    let (mut spec, _) = schema();
+    let rename = |spec: &mut handshake_spec::model::Spec, from: &str, to: &str| {
+        spec.rules
+            .iter_mut()
+            .find(|rule| rule.name == from)
+            .unwrap_or_else(|| panic!("rule {from}"))
+            .name = to.to_string();
+    };
+    let long = "priority_within_its_cap_as_the_order_desk_agreed_it";
+    rename(&mut spec, "priority_within_its_cap", long);
+    rename(&mut spec, "web_orders_not_withdrawn_by_phone", "channel");
+    let schema = sql::schema(&spec);
+    let orders = schema.table("orders").expect("orders");
+    let checks: Vec<&str> = orders.checks.iter().map(|c| c.rule.as_str()).collect();
+    assert_eq!(
+        checks,
+        [
+            "partner_orders_carry_a_reference",
+            "reorders_do_not_repeat_themselves"
+        ]
+    );
+    let unexpressed = &orders.unchecked_rules;
+    assert_eq!(unexpressed.len(), 15);
+    for moved in ["channel", long] {
+        assert!(unexpressed.iter().any(|rule| rule == moved), "{moved}");
+    }
 }

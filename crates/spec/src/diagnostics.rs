@@ -52,6 +52,9 @@
 //! | `S0605` | primary key is empty or has an optional column |
 //! | `S0606` | `storage: column` on a field whose type cannot be a typed column |
 //! | `S0607` | field of a child table's element record collides with `position` or a parent key column |
+//! | `S0608` | table, index, constraint or trigger name longer than the 63 bytes Postgres keeps |
+//! | `S0609` | `child_table` storage on a field of a record stored as a child table's rows (child tables do not nest) |
+//! | `S0610` | a constraint or trigger name the SQL target derives from a table (`<table>_<column>_check`, `<table>_append_only…`) is already the name of another table, index, constraint or trigger |
 //! | `S0701` | error code used twice |
 //! | `S0702` | error code does not match `^[A-Z]+(-[A-Z0-9]+)+$` |
 //! | `S0703` | error message placeholder does not name a field (or has an unbalanced brace) |

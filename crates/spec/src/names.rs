@@ -225,6 +225,29 @@ pub fn is_sql_reserved(name: &str) -> bool {
     sql::is_reserved(name)
 }
 
+/// The longest SQL identifier Postgres keeps whole (NAMEDATALEN - 1), in bytes: the loader
+/// refuses a table, index, constraint or trigger name longer than this, which Postgres would
+/// silently truncate (and so could merge with another).
+pub const SQL_MAX_IDENTIFIER_LEN: usize = 63;
+
+/// The name the SQL target gives the CHECK constraint of a column or a rule of `table`:
+/// `<table>_<name>_check`, Postgres' own convention. The loader checks these names (length,
+/// uniqueness) with this function, and the SQL target names its constraints with it.
+pub fn sql_check_name(table: &str, name: &str) -> String {
+    format!("{table}_{name}_check")
+}
+
+/// The names of the objects the SQL target creates to keep an append-only `table` append-only:
+/// the Postgres function, and the triggers of both dialects.
+pub fn sql_append_only_names(table: &str) -> [String; 4] {
+    [
+        format!("{table}_append_only"),
+        format!("{table}_append_only_update"),
+        format!("{table}_append_only_delete"),
+        format!("{table}_append_only_truncate"),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

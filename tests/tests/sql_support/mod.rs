@@ -391,8 +391,8 @@ impl MigrationCase {
             before_dir,
             after_dir,
             fresh_dir,
-            before_schema: sql::schema(&before_spec).expect("before schema"),
-            after_schema: sql::schema(&after_spec).expect("after schema"),
+            before_schema: sql::schema(&before_spec),
+            after_schema: sql::schema(&after_spec),
             after_spec,
             pending: next.new_files,
         }

@@ -95,7 +95,7 @@ fn no_target_resolves_a_path_the_ir_did_not() {
     crate::rust::generate_with(&ir).expect("the rust target generates");
     crate::json_schema::generate_with(&ir);
     crate::docs::generate_with(&ir);
-    crate::sql::schema_with(&ir).expect("the tables lay out");
+    crate::sql::schema_with(&ir);
     crate::typescript::generate_with(&ir);
     crate::python::generate_with(&ir);
     assert_eq!(ir.misses(), 0);
@@ -346,7 +346,7 @@ fn stored_tables_rules_and_domain_errors_are_resolved_once() {
     let spec = real_spec();
     let ir = Ir::new(&spec);
 
-    let schema = crate::sql::schema_with(&ir).expect("the real spec is storable");
+    let schema = crate::sql::schema_with(&ir);
     let laid_out: Vec<(&str, &str)> = schema
         .tables
         .iter()
@@ -464,4 +464,67 @@ fn the_profile_claiming_each_kind_and_operation_is_indexed() {
     );
     assert_eq!(ir.profile_claiming(Claim::JobKind, "no_such_kind"), None);
     assert_eq!(ir.profile_claiming(Claim::Operation, "no_such_op"), None);
+}
+
+/// The evolution declarations are filed under the type, field and enum value they are written
+/// on: the emitters read them by id and index, never by searching the spec's lists by name.
+#[test]
+fn evolution_declarations_resolve_onto_their_types_fields_and_values() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let spec = handshake_spec::load_manifest(&root, "tests/golden/evolution/spec/handshake.yaml")
+        .unwrap_or_else(|e| panic!("the evolution golden spec loads:\n{e}"));
+    let ir = ir_of(&spec);
+    let id = |name: &str| ir.id(name).unwrap_or_else(|| panic!("{name}"));
+    let colour = ir.evolution(id("Colour"));
+    assert_eq!(colour.renamed_from, Some("Hue"));
+    let removed: Vec<(&str, &str)> = colour
+        .removed_values
+        .iter()
+        .map(|v| (v.value.as_str(), v.map_to.as_str()))
+        .collect();
+    assert_eq!(
+        removed,
+        [("azure", "blue"), ("teal", "green"), ("violet", "red")]
+    );
+    // `read_alias` values, under the value they are read as (red, blue, green).
+    let aliases = |index: usize| -> Vec<&str> {
+        colour
+            .read_aliases_of(index)
+            .iter()
+            .map(|v| v.value.as_str())
+            .collect()
+    };
+    assert_eq!(
+        [aliases(0), aliases(1), aliases(2)],
+        [vec![], vec!["azure"], vec!["teal"]]
+    );
+    let task = ir.evolution(id("Task"));
+    assert_eq!(task.renamed_from, None);
+    let fields: Vec<(Option<&str>, bool, bool)> = (0..5)
+        .map(|index| {
+            let field = task.field(index);
+            (
+                field.renamed_from,
+                field.backfill.is_some(),
+                field.cast.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            (None, false, false),
+            (Some("name"), false, false),
+            (None, false, false),
+            (None, false, false),
+            (None, true, false),
+        ]
+    );
+    let removed: Vec<&str> = task
+        .removed_fields
+        .iter()
+        .map(|r| r.field.as_str())
+        .collect();
+    assert_eq!(removed, ["legacy_score"]);
+    assert!(ir.evolution(id("TaskId")).fields.is_empty());
 }

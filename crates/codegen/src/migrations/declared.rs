@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use handshake_spec::model::{Backfill, FieldStorage, Location, TypeKind, TypeRef};
+use handshake_spec::model::{Backfill, FieldStorage, Location, TypeKind};
 
 use super::backfill_rules::broken_rules;
 use crate::ir::{Ir, StoredTable};
@@ -106,11 +106,13 @@ pub(crate) fn declarations(ir: &Ir<'_>) -> Declarations {
             .iter()
             .map(|t| (t.name.clone(), format!("{}: ", t.meta.location)))
             .collect(),
-        renamed_tables: spec
-            .evolution
-            .renamed_tables
-            .iter()
-            .map(|t| (t.table.clone(), t.from.clone()))
+        renamed_tables: ir
+            .ids()
+            .filter_map(|id| {
+                let table = ir.table_of(id)?;
+                let from = ir.evolution(id).table_renamed_from?;
+                Some((table.name.clone(), from.to_string()))
+            })
             .collect(),
         manifest: format!(
             "{}:1:1: ",
@@ -122,29 +124,29 @@ pub(crate) fn declarations(ir: &Ir<'_>) -> Declarations {
 }
 
 fn for_table(ir: &Ir<'_>, table: StoredTable<'_>) -> TableDeclarations {
-    let spec = ir.spec;
     let type_def = ir.def(table.record);
     let record_name = type_def.name.clone();
     let TypeKind::Record(record) = &type_def.kind else {
         return TableDeclarations::default();
     };
-    let evolution = &spec.evolution;
+    let evolved = ir.evolution(table.record);
     let mut out = TableDeclarations {
         record: record_name.clone(),
         record_location: Some(type_def.meta.location.clone()),
         ..TableDeclarations::default()
     };
-    for field in &record.fields {
+    for (index, field) in record.fields.iter().enumerate() {
         if let FieldStorage::ChildTable(_) = field.storage {
             continue; // its rows are another table's; the field is no column here
         }
         out.field_locations
             .insert(field.name.clone(), field.meta.location.clone());
-        if let Some(rename) = evolution.renamed_from(&record_name, &field.name) {
+        let declared = evolved.field(index);
+        if let Some(from) = declared.renamed_from {
             out.renamed_from
-                .insert(field.name.clone(), rename.from.clone());
+                .insert(field.name.clone(), from.to_string());
         }
-        if let Some(cast) = evolution.cast(&record_name, &field.name) {
+        if let Some(cast) = declared.cast {
             out.casts.insert(
                 field.name.clone(),
                 DeclaredCast {
@@ -153,7 +155,7 @@ fn for_table(ir: &Ir<'_>, table: StoredTable<'_>) -> TableDeclarations {
                 },
             );
         }
-        if let Some(backfill) = evolution.backfill(&record_name, &field.name) {
+        if let Some(backfill) = declared.backfill {
             out.backfills
                 .insert(field.name.clone(), backfill.value.clone());
             if let Backfill::Value(value) = &backfill.value {
@@ -172,16 +174,18 @@ fn for_table(ir: &Ir<'_>, table: StoredTable<'_>) -> TableDeclarations {
                 }
             }
         }
-        if let TypeRef::Named(enum_name) = &field.ty
-            && let Some(enum_type) = ir.target(&field.ty).map(|id| ir.def(id))
+        if let Some(enum_id) = ir.target(&field.ty)
+            && let enum_type = ir.def(enum_id)
             && matches!(enum_type.kind, TypeKind::Enum(_))
         {
             out.enum_types.insert(
                 field.name.clone(),
-                (enum_name.clone(), enum_type.meta.location.clone()),
+                (enum_type.name.clone(), enum_type.meta.location.clone()),
             );
-            let map: BTreeMap<String, String> = evolution
-                .removed_values_of(enum_name)
+            let map: BTreeMap<String, String> = ir
+                .evolution(enum_id)
+                .removed_values
+                .iter()
                 .map(|v| (v.value.clone(), v.map_to.clone()))
                 .collect();
             if !map.is_empty() {
@@ -189,11 +193,9 @@ fn for_table(ir: &Ir<'_>, table: StoredTable<'_>) -> TableDeclarations {
             }
         }
     }
-    for removed in &evolution.removed_fields {
-        if removed.record == record_name {
-            out.removed
-                .insert(removed.field.clone(), removed.allow_data_loss.clone());
-        }
+    for removed in &evolved.removed_fields {
+        out.removed
+            .insert(removed.field.clone(), removed.allow_data_loss.clone());
     }
     out
 }

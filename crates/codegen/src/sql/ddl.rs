@@ -157,12 +157,7 @@ pub fn create_index(table: &str, index: &IndexSchema) -> String {
 
 /// Names of the objects [`append_only_triggers`] creates (triggers, and the Postgres function).
 pub fn append_only_object_names(table: &str) -> Vec<String> {
-    vec![
-        format!("{table}_append_only"),
-        format!("{table}_append_only_update"),
-        format!("{table}_append_only_delete"),
-        format!("{table}_append_only_truncate"),
-    ]
+    handshake_spec::names::sql_append_only_names(table).to_vec()
 }
 
 /// Triggers that refuse UPDATE and DELETE on an append-only table.

@@ -11,12 +11,17 @@
 //! The other rules on a stored record (a path into a JSON column, a `[variant]` step into a union,
 //! `each`, `contains`, `all_equal`, `member_of`, and every rule derived from the profile registry,
 //! which grows with the spec while a committed CHECK cannot) are listed by [`unexpressed_rules`] and named in a comment above the table's
-//! `CREATE TABLE`, so the gap is visible in the migration itself.
+//! `CREATE TABLE`, so the gap is visible in the migration itself. So is a rule whose constraint
+//! name Postgres would truncate (past 63 bytes) or that another object of the schema already
+//! has: which rules become CHECKs is this target's decision, so the loader leaves rule names
+//! free of the SQL naming.
+
+use std::collections::BTreeSet;
 
 use handshake_spec::model::{Condition, FieldPath, FieldStorage, Measure, Rule, Spec};
 use serde_json::Value;
 
-use super::{Dialect, check_name};
+use super::{Dialect, MAX_IDENTIFIER_LEN, check_name};
 use crate::ir::{FieldStep, Ir, Step, TypeId};
 
 /// A rule rendered as a CHECK constraint of one table.
@@ -45,8 +50,22 @@ impl RuleCheck {
 }
 
 /// The CHECKs of the rules on the record `record` (stored in `table`), and the names of the rules
-/// on it that SQL cannot express, both in spec order.
+/// on it that SQL cannot express, both in spec order, judged without the schema's other names
+/// ([`crate::sql::schema`] also leaves out a CHECK whose name another object of the schema
+/// already has; see [`table_rules_among`]).
 pub fn table_rules(ir: &Ir<'_>, record: TypeId, table: &str) -> (Vec<RuleCheck>, Vec<String>) {
+    table_rules_among(ir, record, table, &mut BTreeSet::new())
+}
+
+/// [`table_rules`] among the schema's other objects, whose names `taken` holds: a constraint name
+/// in it, or longer than Postgres keeps, is not used (the rule is listed as unexpressed), and each
+/// name used is added to it.
+pub fn table_rules_among(
+    ir: &Ir<'_>,
+    record: TypeId,
+    table: &str,
+    taken: &mut BTreeSet<String>,
+) -> (Vec<RuleCheck>, Vec<String>) {
     let mut checks = Vec::new();
     let mut unexpressed = Vec::new();
     let columns = Columns { ir, record };
@@ -61,14 +80,19 @@ pub fn table_rules(ir: &Ir<'_>, record: TypeId, table: &str) -> (Vec<RuleCheck>,
             rule_expression(rule, columns, Dialect::Sqlite),
             rule_expression(rule, columns, Dialect::Postgres),
         );
+        let name = check_name(table, &rule.name);
         match rendered {
-            (Some(sqlite), Some(postgres)) => checks.push(RuleCheck {
-                name: check_name(table, &rule.name),
-                rule: rule.name.clone(),
-                code: rule.code.clone(),
-                sqlite,
-                postgres,
-            }),
+            (Some(sqlite), Some(postgres))
+                if name.len() <= MAX_IDENTIFIER_LEN && taken.insert(name.clone()) =>
+            {
+                checks.push(RuleCheck {
+                    name,
+                    rule: rule.name.clone(),
+                    code: rule.code.clone(),
+                    sqlite,
+                    postgres,
+                })
+            }
             _ => unexpressed.push(rule.name.clone()),
         }
     }
@@ -77,16 +101,15 @@ pub fn table_rules(ir: &Ir<'_>, record: TypeId, table: &str) -> (Vec<RuleCheck>,
 
 /// Every rule on a stored record that has no CHECK, as `(table, rule)`, in spec order.
 pub fn unexpressed_rules(spec: &Spec) -> Vec<(String, String)> {
-    let ir = Ir::new(spec);
-    spec.stored_records()
-        .flat_map(|(def, _, table)| {
-            let id = ir
-                .id(&def.name)
-                .expect("a stored record is a type of its spec");
-            table_rules(&ir, id, &table.name)
-                .1
+    super::schema(spec)
+        .tables
+        .into_iter()
+        .flat_map(|table| {
+            let name = table.name;
+            table
+                .unchecked_rules
                 .into_iter()
-                .map(|rule| (table.name.clone(), rule))
+                .map(move |rule| (name.clone(), rule))
         })
         .collect()
 }

@@ -3,9 +3,10 @@
 use std::fmt::Write as _;
 
 use handshake_spec::model::{
-    Field, Primitive, Spec, StringConstraints, TypeDef, TypeKind, TypeRef, Union,
+    Field, Primitive, StringConstraints, TypeDef, TypeKind, TypeRef, Union,
 };
 
+use crate::ir::Ir;
 use crate::names::{pascal_case, screaming_snake_case};
 
 use super::{
@@ -13,7 +14,8 @@ use super::{
 };
 use crate::doc_text::{Markup, enum_lines, string_phrase};
 
-pub(super) fn types_file(spec: &Spec) -> String {
+pub(super) fn types_file(ir: &Ir<'_>) -> String {
+    let spec = ir.spec;
     let mut out = header(spec, "Types");
     // package.json's `version` must equal this; a conformance test (tests/tests/sdk_versions.rs)
     // fails when it drifts.
@@ -40,7 +42,9 @@ pub(super) fn types_file(spec: &Spec) -> String {
             js_string(UUID_PATTERN)
         );
     }
-    for ty in &spec.types {
+    for id in ir.ids() {
+        let ty = ir.def(id);
+        let evolved = ir.evolution(id);
         out.push('\n');
         match &ty.kind {
             TypeKind::Id => id_type(&mut out, ty),
@@ -48,9 +52,9 @@ pub(super) fn types_file(spec: &Spec) -> String {
             TypeKind::Enum(values) => {
                 let mut doc = enum_lines(ty, values, Markup::TsDoc);
                 // A type cannot map a value on read; say which old spellings records may hold.
-                let aliases: Vec<String> = spec
-                    .evolution
-                    .removed_values_of(&ty.name)
+                let aliases: Vec<String> = evolved
+                    .removed_values
+                    .iter()
                     .filter(|r| r.read_alias)
                     .map(|r| format!("`{}` → `{}`", r.value, r.map_to))
                     .collect();
@@ -88,12 +92,14 @@ pub(super) fn types_file(spec: &Spec) -> String {
             }
             TypeKind::Record(record) => {
                 tsdoc(&mut out, "", &type_lines(&ty.meta));
-                let renamed: Vec<(String, String)> = spec.evolution.renamed_fields_of(&ty.name);
+                let renamed: Vec<Option<&str>> = (0..record.fields.len())
+                    .map(|index| evolved.field(index).renamed_from)
+                    .collect();
                 interface(&mut out, &ty.name, None, &record.fields, &renamed);
             }
             TypeKind::Union(union) => union_type(&mut out, ty, union),
         }
-        if let Some(renamed) = spec.evolution.type_renamed_from(&ty.name) {
+        if let Some(from) = evolved.renamed_from {
             tsdoc(
                 &mut out,
                 "",
@@ -102,7 +108,7 @@ pub(super) fn types_file(spec: &Spec) -> String {
                     ty.name
                 )],
             );
-            let _ = writeln!(out, "export type {} = {};", renamed.from, ty.name);
+            let _ = writeln!(out, "export type {from} = {};", ty.name);
         }
     }
     out
@@ -287,14 +293,15 @@ fn union_type(out: &mut String, ty: &TypeDef, union: &Union) {
     );
 }
 
-/// `renamed` lists (field, its name before) for the fields declared `renamed_from`: an interface
-/// describes what is written and cannot read the old name, so its doc says so.
+/// `renamed` holds each field's name before (`renamed_from`), in field order (empty when no field
+/// has one): an interface describes what is written and cannot read the old name, so its doc
+/// says so.
 fn interface(
     out: &mut String,
     name: &str,
     tag: Option<(&str, &str)>,
     fields: &[Field],
-    renamed: &[(String, String)],
+    renamed: &[Option<&str>],
 ) {
     if fields.is_empty() && tag.is_none() {
         let _ = writeln!(out, "export interface {name} {{}}");
@@ -305,7 +312,7 @@ fn interface(
         tsdoc(out, "  ", &[format!("Discriminator: always `{value}`.")]);
         let _ = writeln!(out, "  {}: {};", property_name(tag), js_string(value));
     }
-    for field in fields {
+    for (index, field) in fields.iter().enumerate() {
         let mut doc = vec![field.meta.description.clone()];
         if let Some(note) = type_note(&field.ty) {
             doc.push(String::new());
@@ -318,7 +325,7 @@ fn interface(
                 "@defaultValue `{default}` (applied by readers when the field is absent)"
             ));
         }
-        if let Some((_, from)) = renamed.iter().find(|(f, _)| *f == field.name) {
+        if let Some(from) = renamed.get(index).copied().flatten() {
             doc.push(String::new());
             doc.push(format!(
                 "Called `{from}` before (`renamed_from`): the Rust and Python models read records that use the old name; this type describes only the new one."

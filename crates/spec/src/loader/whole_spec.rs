@@ -8,7 +8,10 @@ use super::read::{is_null, shape};
 use super::{At, Owner, ReadFile, Reader};
 use crate::LoadError;
 use crate::diagnostics::Code;
-use crate::model::{Claim, ErrorDef, Field, Location, Primitive, TypeDef, TypeKind, TypeRef};
+use crate::model::{
+    Claim, ErrorDef, Field, FieldStorage, Location, Primitive, Record, TypeDef, TypeKind, TypeRef,
+};
+use crate::names::{self, SQL_MAX_IDENTIFIER_LEN};
 use crate::suggest::{did_you_mean, did_you_mean_or_list};
 
 impl Reader<'_> {
@@ -353,6 +356,7 @@ impl Reader<'_> {
     pub(super) fn check_children(&mut self, types: &[TypeDef]) {
         let children = std::mem::take(&mut self.pending.children);
         let mut reported: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut nested_reported: BTreeSet<(String, String)> = BTreeSet::new();
         for child in children {
             let Some(fields) =
                 types
@@ -367,6 +371,14 @@ impl Reader<'_> {
             };
             let mut extra: Vec<&str> = vec!["position"];
             extra.extend(child.parent_key.iter().map(String::as_str));
+            for field in fields {
+                if let FieldStorage::ChildTable(nested) = &field.storage
+                    && nested_reported.insert((child.element.clone(), field.name.clone()))
+                {
+                    let at = (field.meta.location.clone(), field.name.chars().count());
+                    self.sink.report(Code::NestedChildTable, at, format!("field `{}` of `{}` is stored in the child table `{}`, but `{}` is itself stored as the rows of a child table", field.name, child.element, nested.table, child.element), "a child table inside a child table", Some(format!("child tables do not nest: store `{}` with `storage: json`", field.name)));
+                }
+            }
             for field in fields {
                 if extra.contains(&field.name.as_str()) {
                     let at = (field.meta.location.clone(), field.name.chars().count());
@@ -387,21 +399,35 @@ impl Reader<'_> {
                 );
             }
         }
+        self.check_generated_sql_names(types);
     }
 
     pub(super) fn check_unique_sql_names(&mut self) {
         let names = std::mem::take(&mut self.pending.sql_names);
         let mut seen: BTreeMap<&str, (&str, &Location)> = BTreeMap::new();
         let mut reports = Vec::new();
+        let mut too_long = Vec::new();
         for (name, kind, at) in &names {
             if name.is_empty() {
                 continue;
+            }
+            if name.len() > SQL_MAX_IDENTIFIER_LEN {
+                too_long.push((at.clone(), format!("{kind} name `{name}` is {} bytes, longer than the {SQL_MAX_IDENTIFIER_LEN} Postgres keeps", name.len())));
             }
             if let Some((first_kind, first)) = seen.get(name.as_str()) {
                 reports.push((at.clone(), format!("{kind} name `{name}` is already used by {} {first_kind}", if *first_kind == "index" { "an" } else { "a" }), format!("the {first_kind} `{name}` is declared at {first}; table and index names are unique across the schema")));
             } else {
                 seen.insert(name, (kind, &at.0));
             }
+        }
+        for (at, message) in too_long {
+            self.sink.report(
+                Code::SqlNameTooLong,
+                at,
+                message,
+                "too long for Postgres",
+                Some(format!("shorten it to {SQL_MAX_IDENTIFIER_LEN} bytes or fewer: Postgres would cut it silently, and two cut names can clash")),
+            );
         }
         for (at, message, help) in reports {
             self.sink.report(
@@ -411,6 +437,142 @@ impl Reader<'_> {
                 "name already used",
                 Some(help),
             );
+        }
+    }
+
+    /// The names the SQL target derives from the tables (a column's CHECK constraint, see
+    /// [`names::sql_check_name`], and an append-only table's triggers): each fits in the bytes
+    /// Postgres keeps and is no other SQL object's name. A rule's CHECK is not counted: which
+    /// rules become CHECKs is the SQL target's decision, and it keeps a rule whose name would not
+    /// fit (or is taken) out of the CHECKs.
+    fn check_generated_sql_names(&mut self, types: &[TypeDef]) {
+        let mut taken: BTreeMap<String, String> = BTreeMap::new();
+        let mut tables = Vec::new();
+        for def in types {
+            let TypeKind::Record(Record {
+                fields,
+                table: Some(table),
+            }) = &def.kind
+            else {
+                continue;
+            };
+            taken.insert(table.name.clone(), format!("the table `{}`", table.name));
+            for index in &table.indexes {
+                taken.insert(index.name.clone(), format!("the index `{}`", index.name));
+            }
+            for field in fields {
+                if let FieldStorage::ChildTable(child) = &field.storage {
+                    taken.insert(child.table.clone(), format!("the table `{}`", child.table));
+                    for index in &child.indexes {
+                        taken.insert(index.name.clone(), format!("the index `{}`", index.name));
+                    }
+                }
+            }
+            tables.push((fields, table));
+        }
+        let mut derived: Vec<(String, String, At, &str)> = Vec::new();
+        for (fields, table) in tables {
+            let name = table.name.as_str();
+            if name.is_empty() || name.len() > SQL_MAX_IDENTIFIER_LEN {
+                continue; // reported as the table's own name
+            }
+            let table_at = (table.meta.location.clone(), "table".len());
+            for field in fields.iter() {
+                if !matches!(field.storage, FieldStorage::ChildTable(_))
+                    && has_check(field, types, true)
+                {
+                    derived.push((
+                        names::sql_check_name(name, &field.name),
+                        format!("the CHECK of column `{}` of table `{name}`", field.name),
+                        field_at(field),
+                        COLUMN,
+                    ));
+                }
+            }
+            if table.append_only {
+                for trigger in names::sql_append_only_names(name) {
+                    derived.push((
+                        trigger,
+                        format!("an append-only trigger of table `{name}`"),
+                        table_at.clone(),
+                        TABLE,
+                    ));
+                }
+            }
+            for field in fields.iter() {
+                let FieldStorage::ChildTable(child) = &field.storage else {
+                    continue;
+                };
+                let child_name = child.table.as_str();
+                if child_name.is_empty() || child_name.len() > SQL_MAX_IDENTIFIER_LEN {
+                    continue;
+                }
+                let at = field_at(field);
+                // The parent's key columns (without their enum CHECK), then `position`.
+                for key in &table.primary_key {
+                    if let Some(key_field) = fields.iter().find(|f| &f.name == key)
+                        && has_check(key_field, types, false)
+                    {
+                        derived.push((
+                            names::sql_check_name(child_name, key),
+                            format!("the CHECK of column `{key}` of table `{child_name}`"),
+                            at.clone(),
+                            COLUMN,
+                        ));
+                    }
+                }
+                derived.push((
+                    names::sql_check_name(child_name, "position"),
+                    format!("the CHECK of column `position` of table `{child_name}`"),
+                    at.clone(),
+                    TABLE,
+                ));
+                let element = match &field.ty {
+                    TypeRef::List(inner) => match inner.as_ref() {
+                        TypeRef::Named(element) => types.iter().find(|t| &t.name == element),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(TypeKind::Record(element)) = element.map(|t| &t.kind) {
+                    for element_field in &element.fields {
+                        let added = element_field.name == "position"
+                            || table.primary_key.contains(&element_field.name);
+                        if !added
+                            && !matches!(element_field.storage, FieldStorage::ChildTable(_))
+                            && has_check(element_field, types, true)
+                        {
+                            derived.push((
+                                names::sql_check_name(child_name, &element_field.name),
+                                format!(
+                                    "the CHECK of column `{}` of table `{child_name}`",
+                                    element_field.name
+                                ),
+                                field_at(element_field),
+                                COLUMN,
+                            ));
+                        }
+                    }
+                }
+                if table.append_only {
+                    for trigger in names::sql_append_only_names(child_name) {
+                        derived.push((trigger, format!("an append-only trigger of table `{child_name}` (it inherits `append_only`)"), at.clone(), TABLE));
+                    }
+                }
+            }
+        }
+        // The append-only triggers of one table share a description: one report for them.
+        let mut too_long: BTreeSet<String> = BTreeSet::new();
+        for (name, what, at, shorten) in derived {
+            if name.len() > SQL_MAX_IDENTIFIER_LEN {
+                if too_long.insert(what.clone()) {
+                    self.sink.report(Code::SqlNameTooLong, at, format!("`{name}`, {what}, is {} bytes, longer than the {SQL_MAX_IDENTIFIER_LEN} Postgres keeps", name.len()), "derives a name too long for Postgres", Some(format!("the SQL target names it after the table; shorten {shorten} so it fits in {SQL_MAX_IDENTIFIER_LEN} bytes")));
+                }
+            } else if let Some(first) = taken.get(&name) {
+                self.sink.report(Code::GeneratedSqlNameClash, at, format!("`{name}`, {what}, is already {first}"), "derives a name already used", Some("SQL names are unique across the schema; rename the table, index or column so the names differ".into()));
+            } else {
+                taken.insert(name, what);
+            }
         }
     }
 
@@ -436,6 +598,37 @@ impl Reader<'_> {
                 )),
             );
         }
+    }
+}
+
+/// What to shorten when a derived SQL name is too long.
+const COLUMN: &str = "the table name or the field name";
+const TABLE: &str = "the table name";
+
+/// Where a field is declared, spanning its name.
+fn field_at(field: &Field) -> At {
+    (field.meta.location.clone(), field.name.chars().count())
+}
+
+/// Whether the SQL target gives the column of `field` a CHECK constraint: JSON (stored as JSON,
+/// or a record, union, list, map or `json`), an unsigned integer, a boolean, or an enum (when
+/// `enums` holds: a parent key copied into a child table keeps no enum CHECK). This mirrors the
+/// SQL target's column types (`ColumnType::needs_check` and enum columns, crates/codegen/src/sql.rs).
+fn has_check(field: &Field, types: &[TypeDef], enums: bool) -> bool {
+    if field.storage == FieldStorage::Json {
+        return true;
+    }
+    match &field.ty {
+        TypeRef::Primitive(primitive) => matches!(
+            primitive,
+            Primitive::UnsignedInteger | Primitive::Boolean | Primitive::Json
+        ),
+        TypeRef::List(_) | TypeRef::Map(_) => true,
+        TypeRef::Named(name) => match types.iter().find(|t| &t.name == name).map(|t| &t.kind) {
+            Some(TypeKind::Enum(_)) => enums,
+            Some(TypeKind::Record(_) | TypeKind::Union(_)) => true,
+            Some(TypeKind::Id | TypeKind::String(_)) | None => false,
+        },
     }
 }
 
