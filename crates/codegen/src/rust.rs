@@ -18,11 +18,11 @@ mod registry;
 mod types;
 mod validators;
 
-use handshake_spec::model::{Meta, Primitive, Spec, TypeDef, TypeRef};
+use handshake_spec::model::{Meta, Primitive, Spec, TypeRef};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::Ir;
+use crate::ir::{Ir, TypeId};
 use crate::{CodegenError, GeneratedFile, marker, parallel};
 
 /// The spec source named in every generated Rust file's marker line.
@@ -82,7 +82,8 @@ pub(crate) fn pieces<'a>(
     let profiles_path = format!("{dir}/profiles.rs");
     let validate_path = format!("{dir}/validate.rs");
     let registry_path = format!("{dir}/registry.rs");
-    let chunks: Vec<&'a [TypeDef]> = ir.spec.types.chunks(types_per_piece).collect();
+    let ids: Vec<TypeId> = ir.ids().collect();
+    let chunks: Vec<Vec<TypeId>> = ids.chunks(types_per_piece).map(<[_]>::to_vec).collect();
     let layout = Layout {
         chunks: chunks.len(),
         types_path,
@@ -108,7 +109,7 @@ pub(crate) fn pieces<'a>(
     for (index, chunk) in chunks.into_iter().enumerate() {
         let types_path = layout.types_path.clone();
         pieces.push(Box::new(move || {
-            let items = types::items(ir, chunk)?;
+            let items = types::items(ir, &chunk)?;
             let tokens = if index == 0 {
                 let header = types::header(ir);
                 quote! { #header #items }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{doc, field_ident, field_rename, ident, module_doc, rust_type, variant_ident};
 use crate::CodegenError;
-use crate::ir::Ir;
+use crate::ir::{Ir, TypeEvolution, TypeId};
 use crate::names::snake_case;
 
 /// The head of `types.rs`: the module docs, the imports and the spec's identity constants.
@@ -39,14 +39,15 @@ pub(super) fn header(ir: &Ir<'_>) -> TokenStream {
 
 /// The items of `types` (a run of `spec.types`, in spec order); `types.rs` is [`header`]
 /// followed by the items of every type.
-pub(super) fn items(ir: &Ir<'_>, types: &[TypeDef]) -> Result<TokenStream, CodegenError> {
+pub(super) fn items(ir: &Ir<'_>, types: &[TypeId]) -> Result<TokenStream, CodegenError> {
     let mut items = TokenStream::new();
-    for type_def in types {
-        items.extend(type_def_tokens(ir, type_def)?);
+    for &id in types {
+        let type_def = ir.def(id);
+        items.extend(type_def_tokens(ir, id, type_def)?);
         // `renamed_from:` on the type: code written against the old name keeps compiling, and
         // is told the new one.
-        if let Some(renamed) = ir.spec.evolution.type_renamed_from(&type_def.name) {
-            let old = ident(&renamed.from, &type_def.meta)?;
+        if let Some(from) = ir.evolution(id).renamed_from {
+            let old = ident(from, &type_def.meta)?;
             let new = ident(&type_def.name, &type_def.meta)?;
             let doc = format!(
                 " The name of [`{}`] before it was renamed (`renamed_from`).",
@@ -63,12 +64,17 @@ pub(super) fn items(ir: &Ir<'_>, types: &[TypeDef]) -> Result<TokenStream, Codeg
     Ok(items)
 }
 
-fn type_def_tokens(ir: &Ir<'_>, type_def: &TypeDef) -> Result<TokenStream, CodegenError> {
+fn type_def_tokens(
+    ir: &Ir<'_>,
+    id: TypeId,
+    type_def: &TypeDef,
+) -> Result<TokenStream, CodegenError> {
+    let evolution = ir.evolution(id);
     match &type_def.kind {
         TypeKind::Id => id_type(type_def),
         TypeKind::String(constraints) => string_type(type_def, constraints),
-        TypeKind::Enum(values) => enum_type(ir, type_def, values),
-        TypeKind::Record(record) => record_type(ir, type_def, &record.fields),
+        TypeKind::Enum(values) => enum_type(evolution, type_def, values),
+        TypeKind::Record(record) => record_type(ir, evolution, type_def, &record.fields),
         TypeKind::Union(union) => union_type(ir, type_def, union),
     }
 }
@@ -288,7 +294,7 @@ fn string_type(
 /// A removed value declared `read_alias: true` (or the old name of a value's `renamed_from:`) is
 /// read as the value it maps to, by serde (`alias`) and by `FromStr`; it is never written.
 fn enum_type(
-    ir: &Ir<'_>,
+    evolution: &TypeEvolution<'_>,
     type_def: &TypeDef,
     values: &[EnumValue],
 ) -> Result<TokenStream, CodegenError> {
@@ -300,15 +306,13 @@ fn enum_type(
     let mut idents = Vec::new();
     let mut wire_names = Vec::new();
     let mut alias_arms = Vec::new();
-    for value in values {
+    for (index, value) in values.iter().enumerate() {
         let variant = variant_ident(&value.name, &value.meta)?;
         let wire = &value.name;
         let value_docs = doc(&value.meta);
-        let aliases: Vec<&str> = ir
-            .spec
-            .evolution
-            .removed_values_of(&type_def.name)
-            .filter(|r| r.read_alias && r.map_to == value.name)
+        let aliases: Vec<&str> = evolution
+            .read_aliases_of(index)
+            .iter()
             .map(|r| r.value.as_str())
             .collect();
         let alias_doc = (!aliases.is_empty()).then(|| {
@@ -384,6 +388,7 @@ fn enum_type(
 /// `kind: record`: a struct refusing unknown fields; optional fields are `Option` or defaulted.
 fn record_type(
     ir: &Ir<'_>,
+    evolution: &TypeEvolution<'_>,
     type_def: &TypeDef,
     fields: &[Field],
 ) -> Result<TokenStream, CodegenError> {
@@ -394,7 +399,7 @@ fn record_type(
         snake: snake_case(&type_def.name),
         label: type_def.name.clone(),
     };
-    let members = field_tokens(ir, &owner, fields, true, &mut default_fns)?;
+    let members = field_tokens(ir, &owner, fields, Some(evolution), &mut default_fns)?;
     let wire_name = &type_def.name;
     Ok(quote! {
         #docs
@@ -431,7 +436,8 @@ fn union_type(ir: &Ir<'_>, type_def: &TypeDef, union: &Union) -> Result<TokenStr
             snake: format!("{}_{}", snake_case(&type_def.name), variant.name),
             label: format!("{}::{}", type_def.name, variant_name),
         };
-        let members = field_tokens(ir, &owner, &variant.fields, false, &mut default_fns)?;
+        // A variant field is never renamed (`renamed_from:` there is the loader's S1301).
+        let members = field_tokens(ir, &owner, &variant.fields, None, &mut default_fns)?;
         variants.push(quote! {
             #variant_docs
             #[serde(rename = #wire)]
@@ -463,33 +469,31 @@ struct Owner {
     label: String,
 }
 
-/// Fields of a record (`public`) or of a union variant; default functions go to `default_fns`.
+/// Fields of a record (public, with the record's `evolution`) or of a union variant (`None`);
+/// default functions go to `default_fns`.
 fn field_tokens(
     ir: &Ir<'_>,
     owner: &Owner,
     fields: &[Field],
-    public: bool,
+    evolution: Option<&TypeEvolution<'_>>,
     default_fns: &mut Vec<TokenStream>,
 ) -> Result<Vec<TokenStream>, CodegenError> {
-    let visibility = if public {
+    let visibility = if evolution.is_some() {
         quote! { pub }
     } else {
         quote! {}
     };
     let mut members = Vec::new();
-    for field in fields {
+    for (index, field) in fields.iter().enumerate() {
         let name = field_ident(&field.name, &field.meta)?;
         let ty = rust_type(&field.ty, &field.meta)?;
         let docs = doc(&field.meta);
         let rename = field_rename(&field.name);
         // `renamed_from:` on a record's field: old records still parse (serde `alias`); the
         // field is written under its new name only.
-        let alias = ir
-            .spec
-            .evolution
-            .renamed_from(&owner.label, &field.name)
-            .map(|renamed| {
-                let from = &renamed.from;
+        let alias = evolution
+            .and_then(|evolution| evolution.field(index).renamed_from)
+            .map(|from| {
                 let text = format!(
                     " Read from `{from}` too, its name before (`renamed_from`); written as `{}`.",
                     field.name
