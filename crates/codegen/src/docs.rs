@@ -205,7 +205,7 @@ fn file_page(ir: &Ir<'_>, pages: &Pages, file: &str) -> String {
             continue;
         }
         out.push('\n');
-        if ty.name == spec.lifecycle.name {
+        if ir.lifecycle() == Some(id) {
             type_heading(&mut out, ty);
             let _ = writeln!(
                 out,

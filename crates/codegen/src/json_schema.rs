@@ -105,7 +105,8 @@ pub fn schema_roots(spec: &Spec) -> impl Iterator<Item = &TypeDef> {
 
 /// The ids of the [`schema_roots`], in spec order.
 pub fn schema_root_ids<'a>(ir: &'a Ir<'_>) -> impl Iterator<Item = TypeId> + 'a {
-    ir.ids().filter(|id| is_schema_root(ir.spec, ir.def(*id)))
+    ir.ids()
+        .filter(|id| ir.def(*id).root || ir.lifecycle() == Some(*id))
 }
 
 fn is_schema_root(spec: &Spec, def: &TypeDef) -> bool {
@@ -153,7 +154,7 @@ fn ir_document(ir: &Ir<'_>, root: TypeId, id: &str, with_rules: bool) -> Value {
     document.insert("title".into(), Value::String(root.name.clone()));
     document.extend(type_definition(root, &root.name));
     annotate(root_id, &mut document);
-    if root.name == spec.lifecycle.name {
+    if ir.lifecycle() == Some(root_id) {
         document.insert("x-lifecycle".into(), lifecycle_annotation(&spec.lifecycle));
     }
     let defs: Map<String, Value> = ir
