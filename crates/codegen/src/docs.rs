@@ -573,7 +573,7 @@ mod tests {
     use crate::typescript::test_spec;
 
     fn page(name: &str) -> String {
-        crate::test_model::contents(generate(&test_spec::spec()), &format!("out/docs/{name}"))
+        crate::test_model::test_spec_file(generate, "out/docs", name)
     }
 
     #[test]

@@ -747,10 +747,9 @@ fn py_value(value: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::typescript::test_spec;
 
     fn file(name: &str) -> String {
-        crate::test_model::contents(generate(&test_spec::spec()), &format!("out/py/{name}"))
+        crate::test_model::test_spec_file(generate, "out/py", name)
     }
 
     #[test]

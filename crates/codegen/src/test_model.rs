@@ -45,6 +45,17 @@ pub(crate) fn contents(files: Vec<crate::GeneratedFile>, path: &str) -> String {
         .contents
 }
 
+/// The file `name` in `dir` (e.g. `out/ts`) as a target's `generate` writes it for the shared
+/// test spec ([`crate::typescript::test_spec`]).
+pub(crate) fn test_spec_file(
+    generate: fn(&handshake_spec::model::Spec) -> Vec<crate::GeneratedFile>,
+    dir: &str,
+    name: &str,
+) -> String {
+    let spec = crate::typescript::test_spec::spec();
+    contents(generate(&spec), &format!("{dir}/{name}"))
+}
+
 /// The part of `text` after the first `start`, up to the next `end` (or the end of the text);
 /// panics, naming `start`, when `text` lacks it.
 pub(crate) fn between<'t>(text: &'t str, start: &str, end: &str) -> &'t str {

@@ -162,7 +162,7 @@ mod tests {
     use super::*;
 
     fn file(name: &str) -> String {
-        crate::test_model::contents(generate(&test_spec::spec()), &format!("out/ts/{name}"))
+        crate::test_model::test_spec_file(generate, "out/ts", name)
     }
 
     #[test]
