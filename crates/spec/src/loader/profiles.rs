@@ -114,6 +114,66 @@ struct Registry {
     planned_reported: bool,
 }
 
+/// A job kind or operation one profile claims, where, and how its checks name the profile.
+struct Claim<'a> {
+    name: &'a str,
+    at: &'a At,
+    profile: &'a str,
+    what: &'a str,
+}
+
+/// How the checks of one kind of claim word their reports (§2.6.6.6: every job kind is bound to
+/// exactly one profile, every planned operation claimed by exactly one).
+struct ClaimWording {
+    /// What is claimed, e.g. `job kind`.
+    noun: &'static str,
+    /// What it must be of the registry, e.g. `value`.
+    member: &'static str,
+    /// The type that lists what can be claimed, e.g. `JobKind`.
+    registry: &'static str,
+    /// The verb, e.g. `bound` (to a profile).
+    participle: &'static str,
+    /// `to` or `by`.
+    preposition: &'static str,
+    /// What belongs to exactly one profile, as the help says it.
+    belonging: &'static str,
+    /// The help for an unknown name with no near match.
+    otherwise: fn(&str) -> String,
+    /// The code of an unknown name.
+    unknown: Code,
+    /// The code of a name claimed twice.
+    coverage: Code,
+}
+
+const JOB_KIND_CLAIM: ClaimWording = ClaimWording {
+    noun: "job kind",
+    member: "value",
+    registry: JOB_KIND,
+    participle: "bound",
+    preposition: "to",
+    belonging: "job kind",
+    otherwise: |kind| format!("add `{kind}` to the values of `{JOB_KIND}`"),
+    unknown: Code::UnknownJobKind,
+    coverage: Code::JobKindCoverage,
+};
+
+const OPERATION_CLAIM: ClaimWording = ClaimWording {
+    noun: "operation",
+    member: "variant",
+    registry: PLANNED_OPERATION,
+    participle: "claimed",
+    preposition: "by",
+    belonging: "`PlannedOperation` variant",
+    otherwise: |operation| {
+        format!(
+            "declare `{}` as a variant of `{PLANNED_OPERATION}` with the operation's typed arguments",
+            names::to_snake_case(operation)
+        )
+    },
+    unknown: Code::UnknownOperation,
+    coverage: Code::OperationCoverage,
+};
+
 /// A profile read in pass B, with the locations its later checks report at.
 struct PendingProfile {
     profile: Profile,
@@ -414,40 +474,72 @@ impl Reader<'_> {
             }
             return;
         };
+        let known: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
         for (kind, at) in job_kinds {
-            if !values.iter().any(|v| &v.name == kind) {
-                let help = did_you_mean(kind, values.iter().map(|v| v.name.as_str()))
-                    .unwrap_or_else(|| format!("add `{kind}` to the values of `{JOB_KIND}`"));
-                self.sink.report(
-                    Code::UnknownJobKind,
-                    at.clone(),
-                    format!(
-                        "job kind `{}` of {what} is not a value of `{JOB_KIND}`",
-                        kind.escape_debug()
-                    ),
-                    "unknown job kind",
-                    Some(help),
-                );
-                continue;
-            }
-            if let Some((owner, first)) = registry.bound.get(kind) {
-                let (owner, first) = (owner.clone(), first.clone());
-                self.sink.report(
-                    Code::JobKindCoverage,
-                    at.clone(),
-                    format!(
-                        "job kind `{kind}` is bound to profile `{owner}` and again to `{profile}`"
-                    ),
-                    "bound a second time",
-                    Some(format!(
-                        "first bound at {first}; every job kind belongs to exactly one profile"
-                    )),
-                );
-            } else {
-                registry
-                    .bound
-                    .insert(kind.clone(), (profile.to_string(), at.0.clone()));
-            }
+            let claim = Claim {
+                name: kind,
+                at,
+                profile,
+                what,
+            };
+            self.claim(&JOB_KIND_CLAIM, claim, &known, &mut registry.bound);
+        }
+    }
+
+    /// Claims `claim.name` for its profile: it must be one of `known`, and in `taken` (what
+    /// other profiles claimed) it must not be yet; `wording` says which registry this is.
+    fn claim(
+        &mut self,
+        wording: &ClaimWording,
+        claim: Claim<'_>,
+        known: &[&str],
+        taken: &mut BTreeMap<String, (String, Location)>,
+    ) {
+        let Claim {
+            name,
+            at,
+            profile,
+            what,
+        } = claim;
+        let ClaimWording {
+            noun,
+            member,
+            registry,
+            participle,
+            preposition,
+            ..
+        } = wording;
+        if !known.contains(&name) {
+            let help = did_you_mean(name, known.iter().copied())
+                .unwrap_or_else(|| (wording.otherwise)(name));
+            self.sink.report(
+                wording.unknown,
+                at.clone(),
+                format!(
+                    "{noun} `{}` of {what} is not a {member} of `{registry}`",
+                    name.escape_debug()
+                ),
+                format!("unknown {noun}"),
+                Some(help),
+            );
+            return;
+        }
+        if let Some((owner, first)) = taken.get(name) {
+            let (owner, first) = (owner.clone(), first.clone());
+            self.sink.report(
+                wording.coverage,
+                at.clone(),
+                format!(
+                    "{noun} `{name}` is {participle} {preposition} profile `{owner}` and again {preposition} `{profile}`"
+                ),
+                format!("{participle} a second time"),
+                Some(format!(
+                    "first {participle} at {first}; every {} belongs to exactly one profile",
+                    wording.belonging
+                )),
+            );
+        } else {
+            taken.insert(name.to_string(), (profile.to_string(), at.0.clone()));
         }
     }
 
@@ -487,37 +579,14 @@ impl Reader<'_> {
                 }
                 continue;
             };
-            if !variants.iter().any(|v| &v.name == operation) {
-                let help = did_you_mean(operation, variants.iter().map(|v| v.name.as_str()))
-                    .unwrap_or_else(|| {
-                        format!("declare `{}` as a variant of `{PLANNED_OPERATION}` with the operation's typed arguments", names::to_snake_case(operation))
-                    });
-                self.sink.report(
-                    Code::UnknownOperation,
-                    at.clone(),
-                    format!(
-                        "operation `{}` of {what} is not a variant of `{PLANNED_OPERATION}`",
-                        operation.escape_debug()
-                    ),
-                    "unknown operation",
-                    Some(help),
-                );
-                continue;
-            }
-            if let Some((owner, first)) = registry.claimed.get(operation) {
-                let (owner, first) = (owner.clone(), first.clone());
-                self.sink.report(
-                    Code::OperationCoverage,
-                    at.clone(),
-                    format!("operation `{operation}` is claimed by profile `{owner}` and again by `{profile}`"),
-                    "claimed a second time",
-                    Some(format!("first claimed at {first}; every `{PLANNED_OPERATION}` variant belongs to exactly one profile")),
-                );
-            } else {
-                registry
-                    .claimed
-                    .insert(operation.clone(), (profile.to_string(), at.0.clone()));
-            }
+            let known: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+            let claim = Claim {
+                name: operation,
+                at,
+                profile,
+                what,
+            };
+            self.claim(&OPERATION_CLAIM, claim, &known, &mut registry.claimed);
         }
     }
 
