@@ -554,18 +554,7 @@ impl Reader<'_> {
         registry: &mut Registry,
     ) {
         registry.operations_declared |= !operations.is_empty();
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
-        for (operation, at) in operations {
-            if !seen.insert(operation) {
-                self.sink.report(
-                    Code::DuplicateProfileEntry,
-                    at.clone(),
-                    format!("operation `{operation}` is listed twice in {what}"),
-                    "listed again",
-                    Some("list each operation once".into()),
-                );
-                continue;
-            }
+        for (operation, at) in self.listed_once(operations, "operation", what) {
             let Some(variants) = &domain.planned_operations else {
                 if !registry.planned_reported {
                     registry.planned_reported = true;
@@ -634,18 +623,7 @@ impl Reader<'_> {
         what: &str,
         domain: &DomainTypes,
     ) {
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
-        for (capability, at) in capabilities {
-            if !seen.insert(capability) {
-                self.sink.report(
-                    Code::DuplicateProfileEntry,
-                    at.clone(),
-                    format!("capability `{capability}` is listed twice in {what}"),
-                    "listed again",
-                    Some("list each capability once".into()),
-                );
-                continue;
-            }
+        for (capability, at) in self.listed_once(capabilities, "capability", what) {
             let problem = match &domain.capability_id {
                 Some(constraints) => string_problem(constraints, capability),
                 None if crate::pattern::matches(CAPABILITY_PATTERN, capability) == Some(false) => {
@@ -663,6 +641,32 @@ impl Reader<'_> {
                 );
             }
         }
+    }
+
+    /// The `entries` of a profile's list of `noun`s, each the first time it is listed; a repeat
+    /// is reported and left out.
+    fn listed_once<'e>(
+        &mut self,
+        entries: &'e [(String, At)],
+        noun: &str,
+        what: &str,
+    ) -> Vec<&'e (String, At)> {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut first = Vec::new();
+        for entry @ (name, at) in entries {
+            if seen.insert(name) {
+                first.push(entry);
+                continue;
+            }
+            self.sink.report(
+                Code::DuplicateProfileEntry,
+                at.clone(),
+                format!("{noun} `{name}` is listed twice in {what}"),
+                "listed again",
+                Some(format!("list each {noun} once")),
+            );
+        }
+        first
     }
 
     /// Each status maps onto a state the lifecycle declares.
