@@ -135,8 +135,12 @@ struct ClaimWording {
     participle: &'static str,
     /// `to` or `by`.
     preposition: &'static str,
-    /// What belongs to exactly one profile, as the help says it.
+    /// What belongs to exactly one profile, as the reports say it.
     belonging: &'static str,
+    /// The profile key that lists the claims, e.g. `job_kinds`.
+    list: &'static str,
+    /// What a profile does with what it claims, e.g. `runs`.
+    user: &'static str,
     /// The help for an unknown name with no near match.
     otherwise: fn(&str) -> String,
     /// The code of an unknown name.
@@ -152,6 +156,8 @@ const JOB_KIND_CLAIM: ClaimWording = ClaimWording {
     participle: "bound",
     preposition: "to",
     belonging: "job kind",
+    list: "job_kinds",
+    user: "runs",
     otherwise: |kind| format!("add `{kind}` to the values of `{JOB_KIND}`"),
     unknown: Code::UnknownJobKind,
     coverage: Code::JobKindCoverage,
@@ -164,6 +170,8 @@ const OPERATION_CLAIM: ClaimWording = ClaimWording {
     participle: "claimed",
     preposition: "by",
     belonging: "`PlannedOperation` variant",
+    list: "operations",
+    user: "plans",
     otherwise: |operation| {
         format!(
             "declare `{}` as a variant of `{PLANNED_OPERATION}` with the operation's typed arguments",
@@ -704,17 +712,8 @@ impl Reader<'_> {
         else {
             return;
         };
-        for variant in variants {
-            if !registry.claimed.contains_key(&variant.name) {
-                self.sink.report(
-                    Code::OperationCoverage,
-                    (variant.meta.location.clone(), variant.name.chars().count()),
-                    format!("`{PLANNED_OPERATION}` variant `{}` is claimed by no profile", variant.name),
-                    "unclaimed operation",
-                    Some("add it to the `operations` of the profile that plans it; every variant belongs to exactly one profile".into()),
-                );
-            }
-        }
+        let members = variants.iter().map(|v| (v.name.as_str(), &v.meta.location));
+        self.unclaimed(&OPERATION_CLAIM, members, &registry.claimed);
     }
 
     /// Every `JobKind` value is bound to a profile.
@@ -722,16 +721,39 @@ impl Reader<'_> {
         let Some(values) = &domain.job_kinds else {
             return;
         };
-        for value in values {
-            if !registry.bound.contains_key(&value.name) {
-                self.sink.report(
-                    Code::JobKindCoverage,
-                    (value.meta.location.clone(), value.name.chars().count()),
-                    format!("job kind `{}` is bound to no profile", value.name),
-                    "unbound job kind",
-                    Some("add it to the `job_kinds` of the profile that runs it; every job kind belongs to exactly one profile".into()),
-                );
+        let members = values.iter().map(|v| (v.name.as_str(), &v.meta.location));
+        self.unclaimed(&JOB_KIND_CLAIM, members, &registry.bound);
+    }
+
+    /// Reports each of `members` (its name, where it is declared) that is not in `taken`, which
+    /// every profile's claims filled.
+    fn unclaimed<'m>(
+        &mut self,
+        wording: &ClaimWording,
+        members: impl Iterator<Item = (&'m str, &'m Location)>,
+        taken: &BTreeMap<String, (String, Location)>,
+    ) {
+        let ClaimWording {
+            noun,
+            participle,
+            preposition,
+            belonging,
+            list,
+            user,
+            coverage,
+            ..
+        } = *wording;
+        for (name, location) in members {
+            if taken.contains_key(name) {
+                continue;
             }
+            self.sink.report(
+                coverage,
+                (location.clone(), name.chars().count()),
+                format!("{belonging} `{name}` is {participle} {preposition} no profile"),
+                format!("un{participle} {noun}"),
+                Some(format!("add it to the `{list}` of the profile that {user} it; every {belonging} belongs to exactly one profile")),
+            );
         }
     }
 
