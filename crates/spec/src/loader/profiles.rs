@@ -114,10 +114,8 @@ struct Registry {
     planned_reported: bool,
 }
 
-/// A job kind or operation one profile claims, where, and how its checks name the profile.
-struct Claim<'a> {
-    name: &'a str,
-    at: &'a At,
+/// The profile that claims job kinds or operations, by name and as reports name it.
+struct Claimant<'a> {
     profile: &'a str,
     what: &'a str,
 }
@@ -131,6 +129,8 @@ struct ClaimWording {
     member: &'static str,
     /// The type that lists what can be claimed, e.g. `JobKind`.
     registry: &'static str,
+    /// Its kind, e.g. `enum`.
+    kind: &'static str,
     /// The verb, e.g. `bound` (to a profile).
     participle: &'static str,
     /// `to` or `by`.
@@ -153,6 +153,7 @@ const JOB_KIND_CLAIM: ClaimWording = ClaimWording {
     noun: "job kind",
     member: "value",
     registry: JOB_KIND,
+    kind: "enum",
     participle: "bound",
     preposition: "to",
     belonging: "job kind",
@@ -167,6 +168,7 @@ const OPERATION_CLAIM: ClaimWording = ClaimWording {
     noun: "operation",
     member: "variant",
     registry: PLANNED_OPERATION,
+    kind: "union",
     participle: "claimed",
     preposition: "by",
     belonging: "`PlannedOperation` variant",
@@ -433,7 +435,11 @@ impl Reader<'_> {
         if let Some(node) = &profile_id_node {
             self.check_profile_id(node, &profile, types, &mut registry.profile_ids);
         }
-        self.check_job_kinds(&job_kinds, &profile.name, &what, domain, registry);
+        let claimant = Claimant {
+            profile: &profile.name,
+            what: &what,
+        };
+        self.check_job_kinds(&job_kinds, &claimant, domain, registry);
         for (key, reference, at) in [
             ("inputs", &profile.inputs, &inputs_at),
             ("outputs", &profile.outputs, &outputs_at),
@@ -443,7 +449,7 @@ impl Reader<'_> {
             };
             self.check_profile_record(key, name, at, &profile.name, types);
         }
-        self.check_operations(&operations, &profile.name, &what, domain, registry);
+        self.check_operations(&operations, &claimant, domain, registry);
         profile.bindings =
             self.bindings_with_something_to_bind(bindings, &profile, &operations, &what);
         self.check_capabilities(&capabilities, &what, domain);
@@ -463,60 +469,107 @@ impl Reader<'_> {
     fn check_job_kinds(
         &mut self,
         job_kinds: &[(String, At)],
-        profile: &str,
-        what: &str,
+        claimant: &Claimant<'_>,
         domain: &DomainTypes,
         registry: &mut Registry,
     ) {
-        let Some(values) = &domain.job_kinds else {
-            if !job_kinds.is_empty() && !registry.job_kind_reported {
-                registry.job_kind_reported = true;
-                let at = job_kinds[0].1.clone();
+        let entries: Vec<&(String, At)> = job_kinds.iter().collect();
+        let known = domain
+            .job_kinds
+            .as_ref()
+            .map(|values| values.iter().map(|v| v.name.as_str()).collect());
+        let reported = &mut registry.job_kind_reported;
+        self.claim_all(
+            &JOB_KIND_CLAIM,
+            &entries,
+            known,
+            reported,
+            claimant,
+            &mut registry.bound,
+        );
+    }
+
+    /// Each operation is listed once, is a variant of `PlannedOperation`, and is claimed by no
+    /// other profile.
+    fn check_operations(
+        &mut self,
+        operations: &[(String, At)],
+        claimant: &Claimant<'_>,
+        domain: &DomainTypes,
+        registry: &mut Registry,
+    ) {
+        registry.operations_declared |= !operations.is_empty();
+        let entries = self.listed_once(operations, "operation", claimant.what);
+        let known = domain
+            .planned_operations
+            .as_ref()
+            .map(|variants| variants.iter().map(|v| v.name.as_str()).collect());
+        let reported = &mut registry.planned_reported;
+        let taken = &mut registry.claimed;
+        self.claim_all(&OPERATION_CLAIM, &entries, known, reported, claimant, taken);
+    }
+
+    /// Claims `entries` (name, where listed) for `claimant`: each must be a member of the
+    /// registry type, whose members are `known` (`None` when the spec lacks that type, reported
+    /// once per spec through `reported`), and claimed by no other profile (`taken`).
+    fn claim_all(
+        &mut self,
+        wording: &ClaimWording,
+        entries: &[&(String, At)],
+        known: Option<Vec<&str>>,
+        reported: &mut bool,
+        claimant: &Claimant<'_>,
+        taken: &mut BTreeMap<String, (String, Location)>,
+    ) {
+        let ClaimWording {
+            noun,
+            member,
+            registry,
+            kind,
+            list,
+            ..
+        } = *wording;
+        let Some(known) = known else {
+            if let Some((_, at)) = entries.first()
+                && !*reported
+            {
+                *reported = true;
                 self.sink.report(
-                    Code::UnknownJobKind,
-                    at,
-                    format!("`job_kinds` of {what} need a `{JOB_KIND}` enum"),
-                    "no enum to check against",
-                    Some(format!("declare `{JOB_KIND}` with `kind: enum`, one value per job kind the spec names")),
+                    wording.unknown,
+                    at.clone(),
+                    format!("`{list}` of {} need a `{registry}` {kind}", claimant.what),
+                    format!("no {kind} to check against"),
+                    Some(format!("declare `{registry}` with `kind: {kind}`, one {member} per {noun} the spec names")),
                 );
             }
             return;
         };
-        let known: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
-        for (kind, at) in job_kinds {
-            let claim = Claim {
-                name: kind,
-                at,
-                profile,
-                what,
-            };
-            self.claim(&JOB_KIND_CLAIM, claim, &known, &mut registry.bound);
+        for (name, at) in entries {
+            self.claim(wording, name, at, claimant, &known, taken);
         }
     }
 
-    /// Claims `claim.name` for its profile: it must be one of `known`, and in `taken` (what
-    /// other profiles claimed) it must not be yet; `wording` says which registry this is.
+    /// Claims `name` (listed at `at`) for `claimant`: it must be one of `known`, and not yet in
+    /// `taken` (what other profiles claimed); `wording` says which registry this is.
     fn claim(
         &mut self,
         wording: &ClaimWording,
-        claim: Claim<'_>,
+        name: &str,
+        at: &At,
+        claimant: &Claimant<'_>,
         known: &[&str],
         taken: &mut BTreeMap<String, (String, Location)>,
     ) {
-        let Claim {
-            name,
-            at,
-            profile,
-            what,
-        } = claim;
+        let Claimant { profile, what } = *claimant;
         let ClaimWording {
             noun,
             member,
             registry,
             participle,
             preposition,
+            belonging,
             ..
-        } = wording;
+        } = *wording;
         if !known.contains(&name) {
             let help = did_you_mean(name, known.iter().copied())
                 .unwrap_or_else(|| (wording.otherwise)(name));
@@ -542,48 +595,11 @@ impl Reader<'_> {
                 ),
                 format!("{participle} a second time"),
                 Some(format!(
-                    "first {participle} at {first}; every {} belongs to exactly one profile",
-                    wording.belonging
+                    "first {participle} at {first}; every {belonging} belongs to exactly one profile"
                 )),
             );
         } else {
             taken.insert(name.to_string(), (profile.to_string(), at.0.clone()));
-        }
-    }
-
-    /// Each operation is listed once, is a variant of `PlannedOperation`, and is claimed by no
-    /// other profile.
-    fn check_operations(
-        &mut self,
-        operations: &[(String, At)],
-        profile: &str,
-        what: &str,
-        domain: &DomainTypes,
-        registry: &mut Registry,
-    ) {
-        registry.operations_declared |= !operations.is_empty();
-        for (operation, at) in self.listed_once(operations, "operation", what) {
-            let Some(variants) = &domain.planned_operations else {
-                if !registry.planned_reported {
-                    registry.planned_reported = true;
-                    self.sink.report(
-                        Code::UnknownOperation,
-                        at.clone(),
-                        format!("operations of {what} need a `{PLANNED_OPERATION}` union"),
-                        "no union to check against",
-                        Some(format!("declare `{PLANNED_OPERATION}` with `kind: union` and one variant per operation")),
-                    );
-                }
-                continue;
-            };
-            let known: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
-            let claim = Claim {
-                name: operation,
-                at,
-                profile,
-                what,
-            };
-            self.claim(&OPERATION_CLAIM, claim, &known, &mut registry.claimed);
         }
     }
 
