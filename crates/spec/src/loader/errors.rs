@@ -79,6 +79,26 @@ impl Reader<'_> {
         Some((code, at))
     }
 
+    /// Reports a rule or error code used again at `at` (refused with `code`; `message` names
+    /// it), first used at `first`: codes are stable and never shared.
+    pub(super) fn reused_code(
+        &mut self,
+        code: Code,
+        at: At,
+        message: String,
+        first: &impl std::fmt::Display,
+    ) {
+        self.sink.report(
+            code,
+            at,
+            message,
+            "already used",
+            Some(format!(
+                "first used at {first}; codes are stable and never shared — pick a new one"
+            )),
+        );
+    }
+
     /// The parts of an error's `message` (at `node`): its text and the fields its placeholders
     /// name. Reports a malformed message, a placeholder that names none of the `fields`, and one
     /// that names an optional field or a field with no text form (every target interpolates

@@ -802,13 +802,13 @@ impl Reader<'_> {
                 };
                 if let Some(first) = codes.get(&binding.code) {
                     let first = first.clone();
-                    self.sink.report(
-                        Code::InvalidBinding,
-                        at,
-                        format!("binding `{}` of profile `{}` reuses rule code `{}`", binding.kind.key(), profile.name, binding.code),
-                        "already used",
-                        Some(format!("first used at {first}; codes are stable and never shared — pick a new one")),
+                    let message = format!(
+                        "binding `{}` of profile `{}` reuses rule code `{}`",
+                        binding.kind.key(),
+                        profile.name,
+                        binding.code
                     );
+                    self.reused_code(Code::InvalidBinding, at, message, &first);
                     continue;
                 }
                 let rule_name = lower::binding_rule_name(&profile.name, binding.kind);

@@ -113,15 +113,8 @@ impl Reader<'_> {
                     None => (rule.meta.location.clone(), 1),
                 };
                 if let Some(first) = codes.get(&rule.code).or(error_codes.get(&rule.code)) {
-                    self.sink.report(
-                            Code::DuplicateRule,
-                            code_at,
-                            format!("rule code `{}` is already used", rule.code),
-                            "already used",
-                            Some(format!(
-                                "first used at {first}; codes are stable and never shared — pick a new one"
-                            )),
-                        );
+                    let message = format!("rule code `{}` is already used", rule.code);
+                    self.reused_code(Code::DuplicateRule, code_at, message, first);
                 } else if !rule.code.is_empty() {
                     codes.insert(rule.code.clone(), code_at.0);
                 }

@@ -588,15 +588,8 @@ impl Reader<'_> {
             }
         }
         for (at, code, first) in reports {
-            self.sink.report(
-                Code::DuplicateErrorCode,
-                at,
-                format!("error code `{code}` is used twice"),
-                "already used",
-                Some(format!(
-                    "first used at {first}; codes are stable and never shared — pick a new one"
-                )),
-            );
+            let message = format!("error code `{code}` is used twice");
+            self.reused_code(Code::DuplicateErrorCode, at, message, &first);
         }
     }
 }
