@@ -102,16 +102,21 @@ struct Registry {
     names: BTreeMap<String, Location>,
     /// Where each profile id is first used.
     profile_ids: BTreeMap<String, Location>,
-    /// Which profile each job kind is bound to, and where.
-    bound: BTreeMap<String, (String, Location)>,
-    /// Which profile claims each `PlannedOperation` variant, and where.
-    claimed: BTreeMap<String, (String, Location)>,
+    /// The job kinds bound to profiles.
+    job_kinds: Claims,
+    /// The `PlannedOperation` variants claimed by profiles.
+    operations: Claims,
     /// Whether any profile lists operations (then every variant must be claimed).
     operations_declared: bool,
-    /// A missing `JobKind` enum is reported once.
-    job_kind_reported: bool,
-    /// A missing `PlannedOperation` union is reported once.
-    planned_reported: bool,
+}
+
+/// What the profiles claimed of one registry type (`JobKind` or `PlannedOperation`).
+#[derive(Default)]
+struct Claims {
+    /// Which profile claims each name, and where.
+    taken: BTreeMap<String, (String, Location)>,
+    /// A missing registry type is reported once.
+    reported: bool,
 }
 
 /// The profile that claims job kinds or operations, by name and as reports name it.
@@ -119,6 +124,9 @@ struct Claimant<'a> {
     profile: &'a str,
     what: &'a str,
 }
+
+/// The members of a registry type: each name, and where it is declared.
+type Members<'d> = Vec<(&'d str, &'d Location)>;
 
 /// How the checks of one kind of claim word their reports (§2.6.6.6: every job kind is bound to
 /// exactly one profile, every planned operation claimed by exactly one).
@@ -143,6 +151,8 @@ struct ClaimWording {
     user: &'static str,
     /// The help for an unknown name with no near match.
     otherwise: fn(&str) -> String,
+    /// The members of the registry type (name, where declared); `None` when the spec lacks it.
+    members: for<'d> fn(&'d DomainTypes) -> Option<Members<'d>>,
     /// The code of an unknown name.
     unknown: Code,
     /// The code of a name claimed twice.
@@ -160,6 +170,15 @@ const JOB_KIND_CLAIM: ClaimWording = ClaimWording {
     list: "job_kinds",
     user: "runs",
     otherwise: |kind| format!("add `{kind}` to the values of `{JOB_KIND}`"),
+    members: |domain| {
+        let values = domain.job_kinds.as_ref()?;
+        Some(
+            values
+                .iter()
+                .map(|v| (v.name.as_str(), &v.meta.location))
+                .collect(),
+        )
+    },
     unknown: Code::UnknownJobKind,
     coverage: Code::JobKindCoverage,
 };
@@ -178,6 +197,15 @@ const OPERATION_CLAIM: ClaimWording = ClaimWording {
         format!(
             "declare `{}` as a variant of `{PLANNED_OPERATION}` with the operation's typed arguments",
             names::to_snake_case(operation)
+        )
+    },
+    members: |domain| {
+        let variants = domain.planned_operations.as_ref()?;
+        Some(
+            variants
+                .iter()
+                .map(|v| (v.name.as_str(), &v.meta.location))
+                .collect(),
         )
     },
     unknown: Code::UnknownOperation,
@@ -385,9 +413,13 @@ impl Reader<'_> {
             let profile = self.check_profile(pending, types, lifecycle, &domain, &mut registry);
             profiles.push(profile);
         }
-        self.check_operation_coverage(&domain, &registry);
+        // Once any profile lists operations, every `PlannedOperation` variant is claimed; once
+        // there are profiles, every `JobKind` value is bound.
+        if registry.operations_declared {
+            self.unclaimed(&OPERATION_CLAIM, &domain, &registry.operations);
+        }
         if !profiles.is_empty() {
-            self.check_job_kind_coverage(&domain, &registry);
+            self.unclaimed(&JOB_KIND_CLAIM, &domain, &registry.job_kinds);
         }
         self.pending.profiles.registered_ids =
             profiles.iter().map(|p| p.profile_id.clone()).collect();
@@ -439,7 +471,9 @@ impl Reader<'_> {
             profile: &profile.name,
             what: &what,
         };
-        self.check_job_kinds(&job_kinds, &claimant, domain, registry);
+        let job_kinds: Vec<&(String, At)> = job_kinds.iter().collect();
+        let claims = &mut registry.job_kinds;
+        self.claim_all(&JOB_KIND_CLAIM, &job_kinds, &claimant, domain, claims);
         for (key, reference, at) in [
             ("inputs", &profile.inputs, &inputs_at),
             ("outputs", &profile.outputs, &outputs_at),
@@ -449,7 +483,12 @@ impl Reader<'_> {
             };
             self.check_profile_record(key, name, at, &profile.name, types);
         }
-        self.check_operations(&operations, &claimant, domain, registry);
+        // Each operation is listed once, is a variant of `PlannedOperation`, and is claimed by
+        // no other profile.
+        registry.operations_declared |= !operations.is_empty();
+        let listed = self.listed_once(&operations, "operation", &what);
+        let claims = &mut registry.operations;
+        self.claim_all(&OPERATION_CLAIM, &listed, &claimant, domain, claims);
         profile.bindings =
             self.bindings_with_something_to_bind(bindings, &profile, &operations, &what);
         self.check_capabilities(&capabilities, &what, domain);
@@ -465,61 +504,16 @@ impl Reader<'_> {
         profile
     }
 
-    /// Each job kind is a value of `JobKind`, bound to no other profile.
-    fn check_job_kinds(
-        &mut self,
-        job_kinds: &[(String, At)],
-        claimant: &Claimant<'_>,
-        domain: &DomainTypes,
-        registry: &mut Registry,
-    ) {
-        let entries: Vec<&(String, At)> = job_kinds.iter().collect();
-        let known = domain
-            .job_kinds
-            .as_ref()
-            .map(|values| values.iter().map(|v| v.name.as_str()).collect());
-        let reported = &mut registry.job_kind_reported;
-        self.claim_all(
-            &JOB_KIND_CLAIM,
-            &entries,
-            known,
-            reported,
-            claimant,
-            &mut registry.bound,
-        );
-    }
-
-    /// Each operation is listed once, is a variant of `PlannedOperation`, and is claimed by no
-    /// other profile.
-    fn check_operations(
-        &mut self,
-        operations: &[(String, At)],
-        claimant: &Claimant<'_>,
-        domain: &DomainTypes,
-        registry: &mut Registry,
-    ) {
-        registry.operations_declared |= !operations.is_empty();
-        let entries = self.listed_once(operations, "operation", claimant.what);
-        let known = domain
-            .planned_operations
-            .as_ref()
-            .map(|variants| variants.iter().map(|v| v.name.as_str()).collect());
-        let reported = &mut registry.planned_reported;
-        let taken = &mut registry.claimed;
-        self.claim_all(&OPERATION_CLAIM, &entries, known, reported, claimant, taken);
-    }
-
     /// Claims `entries` (name, where listed) for `claimant`: each must be a member of the
-    /// registry type, whose members are `known` (`None` when the spec lacks that type, reported
-    /// once per spec through `reported`), and claimed by no other profile (`taken`).
+    /// registry type (a spec without that type is reported once, at the first entry), and
+    /// claimed by no other profile in `claims`.
     fn claim_all(
         &mut self,
         wording: &ClaimWording,
         entries: &[&(String, At)],
-        known: Option<Vec<&str>>,
-        reported: &mut bool,
         claimant: &Claimant<'_>,
-        taken: &mut BTreeMap<String, (String, Location)>,
+        domain: &DomainTypes,
+        claims: &mut Claims,
     ) {
         let ClaimWording {
             noun,
@@ -529,11 +523,11 @@ impl Reader<'_> {
             list,
             ..
         } = *wording;
-        let Some(known) = known else {
+        let Some(members) = (wording.members)(domain) else {
             if let Some((_, at)) = entries.first()
-                && !*reported
+                && !claims.reported
             {
-                *reported = true;
+                claims.reported = true;
                 self.sink.report(
                     wording.unknown,
                     at.clone(),
@@ -544,8 +538,9 @@ impl Reader<'_> {
             }
             return;
         };
+        let known: Vec<&str> = members.iter().map(|(name, _)| *name).collect();
         for (name, at) in entries {
-            self.claim(wording, name, at, claimant, &known, taken);
+            self.claim(wording, name, at, claimant, &known, &mut claims.taken);
         }
     }
 
@@ -722,33 +717,8 @@ impl Reader<'_> {
         }
     }
 
-    /// Once any profile lists operations, every `PlannedOperation` variant is claimed.
-    fn check_operation_coverage(&mut self, domain: &DomainTypes, registry: &Registry) {
-        let (true, Some(variants)) = (registry.operations_declared, &domain.planned_operations)
-        else {
-            return;
-        };
-        let members = variants.iter().map(|v| (v.name.as_str(), &v.meta.location));
-        self.unclaimed(&OPERATION_CLAIM, members, &registry.claimed);
-    }
-
-    /// Every `JobKind` value is bound to a profile.
-    fn check_job_kind_coverage(&mut self, domain: &DomainTypes, registry: &Registry) {
-        let Some(values) = &domain.job_kinds else {
-            return;
-        };
-        let members = values.iter().map(|v| (v.name.as_str(), &v.meta.location));
-        self.unclaimed(&JOB_KIND_CLAIM, members, &registry.bound);
-    }
-
-    /// Reports each of `members` (its name, where it is declared) that is not in `taken`, which
-    /// every profile's claims filled.
-    fn unclaimed<'m>(
-        &mut self,
-        wording: &ClaimWording,
-        members: impl Iterator<Item = (&'m str, &'m Location)>,
-        taken: &BTreeMap<String, (String, Location)>,
-    ) {
+    /// Reports each member of the registry type that no profile claimed in `claims`.
+    fn unclaimed(&mut self, wording: &ClaimWording, domain: &DomainTypes, claims: &Claims) {
         let ClaimWording {
             noun,
             participle,
@@ -759,8 +729,9 @@ impl Reader<'_> {
             coverage,
             ..
         } = *wording;
+        let members = (wording.members)(domain).unwrap_or_default();
         for (name, location) in members {
-            if taken.contains_key(name) {
+            if claims.taken.contains_key(name) {
                 continue;
             }
             self.sink.report(
