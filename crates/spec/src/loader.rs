@@ -539,19 +539,31 @@ mod tests {
 
     #[test]
     fn small_validators() {
-        assert!(is_clause("§2.6.6.2.3"));
-        assert!(!is_clause("§2..6"));
-        assert!(!is_clause("2.6"));
-        assert!(is_semver("0.1.0"));
-        assert!(is_semver("1.0.0-rc.1+b5"));
-        assert!(!is_semver("01.0.0"));
-        assert!(is_master_spec_version("v02.84"));
-        assert!(is_error_code("HSK-JOB-001"));
-        assert!(!is_error_code("HSK"));
-        assert!(!is_error_code("hsk-1"));
-        assert!(is_uuid("0190a5f2-7c1e-7000-8000-000000000000"));
-        assert!(is_timestamp("2026-01-02T03:04:05.123Z"));
-        assert!(!is_timestamp("2026-01-02 03:04:05Z"));
+        // Each validator with texts it accepts and texts it refuses.
+        let cases: [(fn(&str) -> bool, &[&str], &[&str]); 6] = [
+            (is_clause, &["§2.6.6.2.3"], &["§2..6", "2.6"]),
+            (is_semver, &["0.1.0", "1.0.0-rc.1+b5"], &["01.0.0"]),
+            (is_master_spec_version, &["v02.84"], &["02.84"]),
+            (is_error_code, &["HSK-JOB-001"], &["HSK", "hsk-1"]),
+            (
+                is_uuid,
+                &["0190a5f2-7c1e-7000-8000-000000000000"],
+                &["0190a5f2"],
+            ),
+            (
+                is_timestamp,
+                &["2026-01-02T03:04:05.123Z"],
+                &["2026-01-02 03:04:05Z"],
+            ),
+        ];
+        for (check, accepted, refused) in cases {
+            for text in accepted {
+                assert!(check(text), "{text} is accepted");
+            }
+            for text in refused {
+                assert!(!check(text), "{text} is refused");
+            }
+        }
         assert_eq!(
             placeholders("from {from} to {to}"),
             Ok(vec![("from".into(), 5), ("to".into(), 15)])
