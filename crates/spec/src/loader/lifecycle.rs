@@ -7,6 +7,7 @@ use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 
 use super::lower::{ILLEGAL_TRANSITION, TERMINAL_STATE};
+use super::read::Words;
 use super::{At, Reader};
 use crate::diagnostics::Code;
 use crate::model::{
@@ -14,7 +15,7 @@ use crate::model::{
     TransitionOrigin, TypeRef,
 };
 use crate::names::NameKind;
-use crate::suggest::{did_you_mean, did_you_mean_then};
+use crate::suggest::did_you_mean;
 
 /// The keys of a state under `states:`.
 const STATE_KEYS: &[&str] = &["terminal", "clause", "description", "decision"];
@@ -422,15 +423,13 @@ impl Reader<'_> {
                         "text" => Some(TransitionOrigin::Text),
                         other => {
                             let origin_at = self.source.at_scalar(scalar);
-                            let allowed = "`origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)";
-                            let help = did_you_mean_then(other, ["diagram", "text"], allowed);
-                            self.sink.report(
-                                Code::InvalidTransitionOrigin,
-                                origin_at,
-                                format!("unknown transition origin `{}`", other.escape_debug()),
-                                "not `diagram` or `text`",
-                                Some(help),
-                            );
+                            let words = Words {
+                                noun: "transition origin",
+                                words: &["diagram", "text"],
+                                allowed: "`origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)",
+                            };
+                            let code = Code::InvalidTransitionOrigin;
+                            self.unknown_word(code, origin_at, other, &words, "");
                             None
                         }
                     },

@@ -11,6 +11,7 @@ use super::{At, Reader};
 use crate::diagnostics::Code;
 use crate::model::{Clause, Location, Meta};
 use crate::names::{self, NameKind};
+use crate::suggest::did_you_mean_then;
 
 /// How a name given twice in a section that spans the spec files is reported: "{noun} `x` is
 /// {verb} twice", labelled "{verb} again here", with "first {verb} at …; {fix}" as help.
@@ -38,7 +39,42 @@ pub(super) struct Entry<'n> {
     pub(super) meta: Meta,
 }
 
+/// A closed set of keywords a value may be, as the report of an unknown one words it.
+pub(super) struct Words<'w> {
+    /// What the value is, e.g. `storage`.
+    pub noun: &'w str,
+    /// The keywords, for the nearest-match hint.
+    pub words: &'w [&'w str],
+    /// What may be written, e.g. "allowed: `column`, `json`".
+    pub allowed: &'w str,
+}
+
 impl Reader<'_> {
+    /// Reports `word` (at `at`), which is none of `words`, with `code`; `context` follows the
+    /// word in the message (e.g. " for type `Job`"), and the help names the nearest keyword.
+    pub(super) fn unknown_word(
+        &mut self,
+        code: Code,
+        at: At,
+        word: &str,
+        words: &Words<'_>,
+        context: &str,
+    ) {
+        let Words {
+            noun,
+            words,
+            allowed,
+        } = words;
+        let help = did_you_mean_then(word, words.iter().copied(), allowed);
+        self.sink.report(
+            code,
+            at,
+            format!("unknown {noun} `{}`{context}", word.escape_debug()),
+            format!("unknown {noun}"),
+            Some(help),
+        );
+    }
+
     pub(super) fn expect_map<'n>(
         &mut self,
         node: &'n Node,

@@ -4,6 +4,7 @@ use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 
 use super::read::Entry;
+use super::read::Words;
 use super::source::location;
 use super::{
     At, ConvertedFile, FIELD_KEYS, KINDS, MAX_TYPE_DEPTH, META_KEYS, Owner, PRIMITIVES,
@@ -15,7 +16,7 @@ use crate::model::{
     TypeKind, TypeRef, Union, Variant,
 };
 use crate::names::NameKind;
-use crate::suggest::{did_you_mean, did_you_mean_then};
+use crate::suggest::did_you_mean;
 
 /// A type expression around one element type: its opening and closing text, and the type it makes.
 type Wrapper = (&'static str, &'static str, fn(Box<TypeRef>) -> TypeRef);
@@ -94,18 +95,13 @@ impl Reader<'_> {
             Some("union") => &["tag", "variants"],
             Some(other) => {
                 if let Some((_, at)) = &kind {
-                    let help = did_you_mean(other, KINDS.iter().copied())
-                        .map(|h| format!("{h} allowed: `id`, `string`, `enum`, `record`, `union`"))
-                        .unwrap_or_else(|| {
-                            "allowed: `id`, `string`, `enum`, `record`, `union`".into()
-                        });
-                    self.sink.report(
-                        Code::UnknownWord,
-                        at.clone(),
-                        format!("unknown kind `{}` for type `{name}`", other.escape_debug()),
-                        "unknown kind",
-                        Some(help),
-                    );
+                    let words = Words {
+                        noun: "kind",
+                        words: KINDS,
+                        allowed: "allowed: `id`, `string`, `enum`, `record`, `union`",
+                    };
+                    let context = format!(" for type `{name}`");
+                    self.unknown_word(Code::UnknownWord, at.clone(), other, &words, &context);
                 }
                 return None;
             }
@@ -504,16 +500,13 @@ impl Reader<'_> {
                 "json" => FieldStorage::Json,
                 other => {
                     let at = self.source.at_scalar(scalar);
-                    let allowed =
-                        "allowed: `column`, `json`, `{ child_table: NAME, indexes: {…} }`";
-                    let help = did_you_mean_then(other, ["column", "json"], allowed);
-                    self.sink.report(
-                        Code::UnknownWord,
-                        at,
-                        format!("unknown storage `{}` for {what}", other.escape_debug()),
-                        "unknown storage",
-                        Some(help),
-                    );
+                    let words = Words {
+                        noun: "storage",
+                        words: &["column", "json"],
+                        allowed: "allowed: `column`, `json`, `{ child_table: NAME, indexes: {…} }`",
+                    };
+                    let context = format!(" for {what}");
+                    self.unknown_word(Code::UnknownWord, at, other, &words, &context);
                     self.default_storage(ty)
                 }
             },
