@@ -539,8 +539,13 @@ mod tests {
 
     #[test]
     fn small_validators() {
-        // Each validator with texts it accepts and texts it refuses.
-        let cases: [(fn(&str) -> bool, &[&str], &[&str]); 6] = [
+        /// A validator, texts it accepts and texts it refuses.
+        type Case = (
+            fn(&str) -> bool,
+            &'static [&'static str],
+            &'static [&'static str],
+        );
+        let cases: [Case; 6] = [
             (is_clause, &["§2.6.6.2.3"], &["§2..6", "2.6"]),
             (is_semver, &["0.1.0", "1.0.0-rc.1+b5"], &["01.0.0"]),
             (is_master_spec_version, &["v02.84"], &["02.84"]),
