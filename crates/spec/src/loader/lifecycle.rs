@@ -20,6 +20,13 @@ use crate::suggest::did_you_mean;
 /// The keys of a state under `states:`.
 const STATE_KEYS: &[&str] = &["terminal", "clause", "description", "decision"];
 
+/// The origins a transition may have.
+const ORIGINS: Words<'static> = Words {
+    noun: "transition origin",
+    words: &["diagram", "text"],
+    allowed: "`origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)",
+};
+
 impl Reader<'_> {
     /// The errors a target's transition check returns (§2.6.6.3), when the spec declares them:
     /// `IllegalTransition` has exactly two fields of the lifecycle's state type (the current
@@ -423,13 +430,8 @@ impl Reader<'_> {
                         "text" => Some(TransitionOrigin::Text),
                         other => {
                             let origin_at = self.source.at_scalar(scalar);
-                            let words = Words {
-                                noun: "transition origin",
-                                words: &["diagram", "text"],
-                                allowed: "`origin` is `diagram` (drawn in the diagram) or `text` (from a sentence)",
-                            };
                             let code = Code::InvalidTransitionOrigin;
-                            self.unknown_word(code, origin_at, other, &words, "");
+                            self.unknown_word(code, origin_at, other, &ORIGINS, "");
                             None
                         }
                     },

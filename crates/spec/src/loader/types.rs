@@ -24,6 +24,20 @@ type Wrapper = (&'static str, &'static str, fn(Box<TypeRef>) -> TypeRef);
 /// `[T]` and `map<T>`.
 const WRAPPERS: [Wrapper; 2] = [("[", "]", TypeRef::List), ("map<", ">", TypeRef::Map)];
 
+/// The kinds a type may have.
+const TYPE_KINDS: Words<'static> = Words {
+    noun: "kind",
+    words: KINDS,
+    allowed: "allowed: `id`, `string`, `enum`, `record`, `union`",
+};
+
+/// The storages a field may have (besides a child table, written as a mapping).
+const STORAGES: Words<'static> = Words {
+    noun: "storage",
+    words: &["column", "json"],
+    allowed: "allowed: `column`, `json`, `{ child_table: NAME, indexes: {…} }`",
+};
+
 impl Reader<'_> {
     // ----- pass A ----------------------------------------------------------------------------
 
@@ -95,13 +109,8 @@ impl Reader<'_> {
             Some("union") => &["tag", "variants"],
             Some(other) => {
                 if let Some((_, at)) = &kind {
-                    let words = Words {
-                        noun: "kind",
-                        words: KINDS,
-                        allowed: "allowed: `id`, `string`, `enum`, `record`, `union`",
-                    };
                     let context = format!(" for type `{name}`");
-                    self.unknown_word(Code::UnknownWord, at.clone(), other, &words, &context);
+                    self.unknown_word(Code::UnknownWord, at.clone(), other, &TYPE_KINDS, &context);
                 }
                 return None;
             }
@@ -500,13 +509,8 @@ impl Reader<'_> {
                 "json" => FieldStorage::Json,
                 other => {
                     let at = self.source.at_scalar(scalar);
-                    let words = Words {
-                        noun: "storage",
-                        words: &["column", "json"],
-                        allowed: "allowed: `column`, `json`, `{ child_table: NAME, indexes: {…} }`",
-                    };
                     let context = format!(" for {what}");
-                    self.unknown_word(Code::UnknownWord, at, other, &words, &context);
+                    self.unknown_word(Code::UnknownWord, at, other, &STORAGES, &context);
                     self.default_storage(ty)
                 }
             },
