@@ -668,6 +668,80 @@ mod tests {
             .expect("field")
     }
 
+    /// The loader decides which columns get a CHECK (to check the CHECKs' names: S0608, S0610)
+    /// with `names::sql_column_has_check`; the columns this target lays out must agree, for the
+    /// real spec and every golden case's.
+    #[test]
+    fn the_loader_and_this_target_agree_on_which_columns_get_a_check() {
+        use handshake_spec::names::sql_column_has_check;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut dirs = vec![root.clone()];
+        for entry in std::fs::read_dir(root.join("tests/golden")).expect("goldens") {
+            let case = entry.expect("entry").path();
+            if case.join("spec").is_dir() {
+                dirs.push(case);
+            }
+        }
+        let mut compared = 0;
+        for dir in dirs {
+            let spec = handshake_spec::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+            let ir = Ir::new(&spec);
+            let schema = schema_with(&ir);
+            let checked = |table: &str, name: &str| {
+                let column = schema.table(table).and_then(|t| t.column(name));
+                let column = column.unwrap_or_else(|| panic!("{table}.{name}"));
+                column.enum_values.is_some() || column.ty.needs_check()
+            };
+            for stored in ir.stored_tables() {
+                let TypeKind::Record(record) = &ir.def(stored.record).kind else {
+                    continue;
+                };
+                let columns = record.fields.iter();
+                for field in columns.filter(|f| !matches!(f.storage, FieldStorage::ChildTable(_))) {
+                    let loader = sql_column_has_check(field, &spec.types, true);
+                    assert_eq!(
+                        loader,
+                        checked(stored.name, &field.name),
+                        "{}.{}",
+                        stored.name,
+                        field.name
+                    );
+                    compared += 1;
+                }
+                for child in ir.child_tables(stored.record) {
+                    for field in child.element_fields {
+                        let loader = sql_column_has_check(field, &spec.types, true);
+                        assert_eq!(
+                            loader,
+                            checked(&child.table.table, &field.name),
+                            "{}.{}",
+                            child.table.table,
+                            field.name
+                        );
+                        compared += 1;
+                    }
+                    let Some(table) = &record.table else { continue };
+                    for key in &table.primary_key {
+                        let field = record
+                            .fields
+                            .iter()
+                            .find(|f| &f.name == key)
+                            .expect("key field");
+                        let loader = sql_column_has_check(field, &spec.types, false);
+                        assert_eq!(
+                            loader,
+                            checked(&child.table.table, key),
+                            "{}.{key}",
+                            child.table.table
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 100, "only {compared} columns compared");
+    }
+
     #[test]
     fn snapshot_json_round_trips() {
         let schema = schema(&case_spec());

@@ -10,6 +10,7 @@
 //! escape (types, errors, error fields, tables, indexes) are refused where a target reserves
 //! them, by the targets' own lists in [`crate::reserved`].
 
+use crate::model::{Field, FieldStorage, Primitive, TypeDef, TypeKind, TypeRef};
 use crate::reserved::{python, rust, sql, typescript};
 
 /// Where a name is used; decides its shape and which reserved-word lists apply.
@@ -235,6 +236,29 @@ pub const SQL_MAX_IDENTIFIER_LEN: usize = 63;
 /// uniqueness) with this function, and the SQL target names its constraints with it.
 pub fn sql_check_name(table: &str, name: &str) -> String {
     format!("{table}_{name}_check")
+}
+
+/// Whether the SQL target gives the column of `field` a CHECK constraint: JSON (stored as JSON,
+/// or a record, union, list, map or `json`), an unsigned integer, a boolean, or an enum (when
+/// `enums` holds: a parent key copied into a child table keeps no enum CHECK). The loader names
+/// these CHECKs ([`sql_check_name`]) to check them; the SQL target's column types must agree,
+/// which a test of `crates/codegen/src/sql.rs` holds for the real spec and every golden case.
+pub fn sql_column_has_check(field: &Field, types: &[TypeDef], enums: bool) -> bool {
+    if field.storage == FieldStorage::Json {
+        return true;
+    }
+    match &field.ty {
+        TypeRef::Primitive(primitive) => matches!(
+            primitive,
+            Primitive::UnsignedInteger | Primitive::Boolean | Primitive::Json
+        ),
+        TypeRef::List(_) | TypeRef::Map(_) => true,
+        TypeRef::Named(name) => match types.iter().find(|t| &t.name == name).map(|t| &t.kind) {
+            Some(TypeKind::Enum(_)) => enums,
+            Some(TypeKind::Record(_) | TypeKind::Union(_)) => true,
+            Some(TypeKind::Id | TypeKind::String(_)) | None => false,
+        },
+    }
 }
 
 /// The names of the objects the SQL target creates to keep an append-only `table` append-only:

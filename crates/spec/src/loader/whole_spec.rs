@@ -479,7 +479,7 @@ impl Reader<'_> {
             let table_at = (table.meta.location.clone(), "table".len());
             for field in fields.iter() {
                 if !matches!(field.storage, FieldStorage::ChildTable(_))
-                    && has_check(field, types, true)
+                    && names::sql_column_has_check(field, types, true)
                 {
                     derived.push((
                         names::sql_check_name(name, &field.name),
@@ -511,7 +511,7 @@ impl Reader<'_> {
                 // The parent's key columns (without their enum CHECK), then `position`.
                 for key in &table.primary_key {
                     if let Some(key_field) = fields.iter().find(|f| &f.name == key)
-                        && has_check(key_field, types, false)
+                        && names::sql_column_has_check(key_field, types, false)
                     {
                         derived.push((
                             names::sql_check_name(child_name, key),
@@ -540,7 +540,7 @@ impl Reader<'_> {
                             || table.primary_key.contains(&element_field.name);
                         if !added
                             && !matches!(element_field.storage, FieldStorage::ChildTable(_))
-                            && has_check(element_field, types, true)
+                            && names::sql_column_has_check(element_field, types, true)
                         {
                             derived.push((
                                 names::sql_check_name(child_name, &element_field.name),
@@ -601,28 +601,6 @@ const TABLE: &str = "the table name";
 /// Where a field is declared, spanning its name.
 fn field_at(field: &Field) -> At {
     (field.meta.location.clone(), field.name.chars().count())
-}
-
-/// Whether the SQL target gives the column of `field` a CHECK constraint: JSON (stored as JSON,
-/// or a record, union, list, map or `json`), an unsigned integer, a boolean, or an enum (when
-/// `enums` holds: a parent key copied into a child table keeps no enum CHECK). This mirrors the
-/// SQL target's column types (`ColumnType::needs_check` and enum columns, crates/codegen/src/sql.rs).
-fn has_check(field: &Field, types: &[TypeDef], enums: bool) -> bool {
-    if field.storage == FieldStorage::Json {
-        return true;
-    }
-    match &field.ty {
-        TypeRef::Primitive(primitive) => matches!(
-            primitive,
-            Primitive::UnsignedInteger | Primitive::Boolean | Primitive::Json
-        ),
-        TypeRef::List(_) | TypeRef::Map(_) => true,
-        TypeRef::Named(name) => match types.iter().find(|t| &t.name == name).map(|t| &t.kind) {
-            Some(TypeKind::Enum(_)) => enums,
-            Some(TypeKind::Record(_) | TypeKind::Union(_)) => true,
-            Some(TypeKind::Id | TypeKind::String(_)) | None => false,
-        },
-    }
 }
 
 /// A scalar of a primitive type (not `json`), as JSON; the problem when it is not one.
