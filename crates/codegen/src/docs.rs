@@ -16,6 +16,7 @@ use handshake_spec::model::{
 use crate::GeneratedFile;
 use crate::ir::Ir;
 use crate::marker;
+use crate::sql::Schema;
 
 mod out_of_scope;
 mod profiles;
@@ -35,6 +36,9 @@ pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     let spec = ir.spec;
     let dir = spec.outputs.docs.trim_end_matches('/');
     let pages = Pages::new(spec);
+    // Which rules the SQL target could not make CHECKs, read from the layout it prints, so the
+    // pages say what the migrations do.
+    let schema = crate::sql::schema_with(ir);
     let mut files = vec![GeneratedFile {
         path: format!("{dir}/index.md"),
         contents: index_page(spec, &pages),
@@ -42,7 +46,7 @@ pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     for source in &pages.order {
         files.push(GeneratedFile {
             path: format!("{dir}/{}", pages.page_of_file[source]),
-            contents: file_page(ir, &pages, source),
+            contents: file_page(ir, &schema, &pages, source),
         });
     }
     files
@@ -190,7 +194,7 @@ fn index_page(spec: &Spec, pages: &Pages) -> String {
     out
 }
 
-fn file_page(ir: &Ir<'_>, pages: &Pages, file: &str) -> String {
+fn file_page(ir: &Ir<'_>, schema: &Schema, pages: &Pages, file: &str) -> String {
     let spec = ir.spec;
     let mut out = html_marker(file);
     let _ = writeln!(out, "# `{file}`\n");
@@ -218,7 +222,7 @@ fn file_page(ir: &Ir<'_>, pages: &Pages, file: &str) -> String {
             continue;
         }
         type_section(&mut out, pages, ty);
-        rules::type_rules(&mut out, ir, id);
+        rules::type_rules(&mut out, ir, schema, id);
     }
     if spec.lifecycle.meta.location.file == file {
         out.push('\n');

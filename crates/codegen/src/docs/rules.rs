@@ -16,9 +16,11 @@ use handshake_spec::model::{
 use super::{Pages, anchor, cell, one_line, sentence};
 use crate::ir::{Ir, Step, TypeId};
 use crate::rule_plan;
+use crate::sql::Schema;
+use handshake_spec::names::SQL_MAX_IDENTIFIER_LEN;
 
 /// The `### Rules` subsection of a type's section; nothing when no rule is on the type.
-pub(super) fn type_rules(out: &mut String, ir: &Ir<'_>, id: TypeId) {
+pub(super) fn type_rules(out: &mut String, ir: &Ir<'_>, schema: &Schema, id: TypeId) {
     let rules = ir.rules_on(id);
     if rules.is_empty() {
         return;
@@ -54,7 +56,7 @@ pub(super) fn type_rules(out: &mut String, ir: &Ir<'_>, id: TypeId) {
         if let Some(decision) = &rule.meta.decision {
             let _ = writeln!(out, "  - **Decision:** {}", sentence(decision));
         }
-        for (target, reason) in gaps(ir, id, rule) {
+        for (target, reason) in gaps(ir, schema, id, rule) {
             if target == "SQL" && !stored {
                 continue;
             }
@@ -331,7 +333,12 @@ fn words(condition: &Condition, must: bool) -> String {
 /// Targets that cannot express `rule`, each with the reason. The verdicts come from the JSON
 /// Schema and SQL generators themselves (`json_schema::rules`, `sql::rules`), so the docs can
 /// never claim a rule reaches a target that does not carry it.
-pub(crate) fn gaps(ir: &Ir<'_>, on: TypeId, rule: &Rule) -> Vec<(&'static str, String)> {
+pub(crate) fn gaps(
+    ir: &Ir<'_>,
+    schema: &Schema,
+    on: TypeId,
+    rule: &Rule,
+) -> Vec<(&'static str, String)> {
     let mut conditions: Vec<&Condition> = vec![&rule.require];
     conditions.extend(rule.when.as_ref());
     let mut gaps = Vec::new();
@@ -344,14 +351,21 @@ pub(crate) fn gaps(ir: &Ir<'_>, on: TypeId, rule: &Rule) -> Vec<(&'static str, S
             ),
         ));
     }
-    if let Some(reason) = sql_gap(ir, on, rule, &conditions) {
+    if let Some(reason) = sql_gap(ir, schema, on, rule, &conditions) {
         gaps.push(("SQL", reason));
     }
     gaps
 }
 
-/// Why `rule` has no SQL CHECK, when it has none: the SQL generator decides, this explains.
-fn sql_gap(ir: &Ir<'_>, on: TypeId, rule: &Rule, conditions: &[&Condition]) -> Option<String> {
+/// Why `rule` has no SQL CHECK, when it has none: the SQL generator decides (its `schema` lists
+/// the rules each table has no CHECK for), this explains.
+fn sql_gap(
+    ir: &Ir<'_>,
+    schema: &Schema,
+    on: TypeId,
+    rule: &Rule,
+    conditions: &[&Condition],
+) -> Option<String> {
     let TypeKind::Record(record) = &ir.def(on).kind else {
         return Some(format!("`{}` is not a record.", rule.on));
     };
@@ -361,8 +375,10 @@ fn sql_gap(ir: &Ir<'_>, on: TypeId, rule: &Rule, conditions: &[&Condition]) -> O
             rule.on
         ));
     };
-    let (_, unexpressed) = crate::sql::rules::table_rules(ir, on, &table.name);
-    if !unexpressed.contains(&rule.name) {
+    let unchecked = schema
+        .table(&table.name)
+        .is_some_and(|t| t.unchecked_rules.contains(&rule.name));
+    if !unchecked {
         return None;
     }
     if rule.registry {
@@ -422,6 +438,20 @@ fn sql_gap(ir: &Ir<'_>, on: TypeId, rule: &Rule, conditions: &[&Condition]) -> O
             }
         }
     }
+    // The CHECK could be written; its name is what kept it out of the schema.
+    let name = crate::sql::check_name(&table.name, &rule.name);
+    if name.len() > SQL_MAX_IDENTIFIER_LEN {
+        return Some(format!(
+            "its CHECK would be named `{name}`, {} bytes, longer than the {SQL_MAX_IDENTIFIER_LEN} Postgres keeps whole; a shorter rule name gets it one.",
+            name.len()
+        ));
+    }
+    let (_, unexpressed) = crate::sql::rules::table_rules(ir, on, &table.name);
+    if !unexpressed.contains(&rule.name) {
+        return Some(format!(
+            "its CHECK would be named `{name}`, which another object of the schema already is; a different rule name gets it one."
+        ));
+    }
     Some(format!(
         "the SQL generator cannot write it as a CHECK on `{}`.",
         table.name
@@ -457,17 +487,68 @@ mod tests {
         );
     }
 
+    /// A rule the SQL target could make a CHECK but for its name: the page says the name is
+    /// what kept it out, as the schema the migrations print has it.
+    #[test]
+    fn a_rule_left_without_a_check_for_its_name_says_so() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let base = handshake_spec::load_manifest(&root, "tests/golden/rules/spec/handshake.yaml")
+            .unwrap_or_else(|e| panic!("the rules golden spec does not load:\n{e}"));
+        let ir = Ir::new(&base);
+        let schema = crate::sql::schema_with(&ir);
+        // A rule that has a CHECK, and a column of the same table that has one too.
+        let (table, rule, column) = schema
+            .tables
+            .iter()
+            .find_map(|table| {
+                let check = table.checks.first()?;
+                let column = table
+                    .columns
+                    .iter()
+                    .find(|c| c.enum_values.is_some() || c.ty.needs_check())?;
+                Some((table.name.clone(), check.rule.clone(), column.name.clone()))
+            })
+            .expect("the rules case has a rule CHECK next to a column CHECK");
+        for (renamed, says) in [
+            ("a".repeat(60), "longer than the 63 Postgres keeps whole"),
+            (
+                column.clone(),
+                "which another object of the schema already is",
+            ),
+        ] {
+            let mut spec = base.clone();
+            let target = spec
+                .rules
+                .iter_mut()
+                .find(|r| r.name == rule)
+                .expect("rule");
+            target.name = renamed.clone();
+            let ir = Ir::new(&spec);
+            let schema = crate::sql::schema_with(&ir);
+            let unchecked = &schema.table(&table).expect("table").unchecked_rules;
+            assert!(
+                unchecked.contains(&renamed),
+                "{renamed}: no CHECK in the schema"
+            );
+            let (on, renamed_rule) = ir.rules().find(|(_, r)| r.name == renamed).expect("rule");
+            let gaps = gaps(&ir, &schema, on.expect("on a record"), renamed_rule);
+            let sql = gaps.iter().find(|(t, _)| *t == "SQL").expect("a SQL gap");
+            assert!(sql.1.contains(says), "{}", sql.1);
+        }
+    }
+
     #[test]
     fn targets_that_cannot_express_a_rule_are_named_with_the_reason() {
         let spec = test_rules::spec();
         let ir = Ir::new(&spec);
         let source = ir.id("SourceRef").expect("declared");
-        let gaps = gaps(&ir, source, &rule("selectors_one_kind"));
+        let schema = crate::sql::schema_with(&ir);
+        let gaps = gaps(&ir, &schema, source, &rule("selectors_one_kind"));
         let targets: Vec<&str> = gaps.iter().map(|(t, _)| *t).collect();
         assert_eq!(targets, ["JSON Schema", "SQL"]);
         assert!(gaps[1].1.contains("no table"), "{}", gaps[1].1);
         let mut page = String::new();
-        type_rules(&mut page, &ir, source);
+        type_rules(&mut page, &ir, &schema, source);
         assert_eq!(page.matches("*Not expressed in JSON Schema:*").count(), 1);
         assert!(
             !page.contains("*Not expressed in SQL:*"),
