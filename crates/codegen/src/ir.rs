@@ -112,9 +112,6 @@ pub struct Ir<'s> {
     rule_on: Vec<Option<TypeId>>,
     /// The tables the spec stores: each record's own, then its child tables.
     stored_tables: Vec<StoredTable<'s>>,
-    /// Every enum value and union variant by its type and wire name, and the lifecycle's states
-    /// (under no type): what a rule's literal, a field's default or a transition names.
-    values: BTreeMap<(Option<TypeId>, &'s str), &'s Meta>,
     /// The profile that binds each job kind, and the one that claims each planned operation.
     claims: BTreeMap<(Claim, &'s str), &'s Profile>,
     /// The evolution declarations on each type, by id (see [`Ir::evolution`]).
@@ -316,7 +313,6 @@ impl<'s> Ir<'s> {
             paths: BTreeMap::new(),
             rule_on: Vec::new(),
             stored_tables: Vec::new(),
-            values: BTreeMap::new(),
             claims: BTreeMap::new(),
             evolution: Vec::new(),
             misses: AtomicUsize::new(0),
@@ -353,7 +349,6 @@ impl<'s> Ir<'s> {
             }
         }
         ir.stored_tables = ir.find_stored_tables();
-        ir.values = ir.index_values();
         let declared = evolution::resolve(&ir, &spec.evolution);
         ir.evolution = declared;
         for profile in &spec.profiles {
@@ -507,44 +502,21 @@ impl<'s> Ir<'s> {
         &self.stored_tables
     }
 
-    /// The declaration of the value `name` of an enum, or of the variant `name` of a union
-    /// (`None` for a name the type does not declare, or a type that has no values).
-    pub fn value(&self, id: TypeId, name: &str) -> Option<&'s Meta> {
-        self.values.get(&(Some(id), name)).copied()
-    }
-
     /// The profile that claims a job kind or a planned operation (the loader refuses one that no
     /// profile, or two, claim; the first in spec order answers for a spec built by hand).
     pub fn profile_claiming(&self, claim: Claim, name: &str) -> Option<&'s Profile> {
         self.claims.get(&(claim, name)).copied()
     }
 
-    /// The declaration of the lifecycle's state `name`.
-    pub fn state(&self, name: &str) -> Option<&'s Meta> {
-        self.values.get(&(None, name)).copied()
-    }
-
-    fn index_values(&self) -> BTreeMap<(Option<TypeId>, &'s str), &'s Meta> {
-        let mut values = BTreeMap::new();
-        for id in self.ids() {
-            match &self.def(id).kind {
-                TypeKind::Enum(enum_values) => {
-                    for value in enum_values {
-                        values.insert((Some(id), value.name.as_str()), &value.meta);
-                    }
-                }
-                TypeKind::Union(union) => {
-                    for variant in &union.variants {
-                        values.insert((Some(id), variant.name.as_str()), &variant.meta);
-                    }
-                }
-                TypeKind::Id | TypeKind::String(_) | TypeKind::Record(_) => {}
-            }
-        }
-        for state in &self.spec.lifecycle.states {
-            values.insert((None, state.name.as_str()), &state.meta);
-        }
-        values
+    /// The declaration of the lifecycle's initial state (`None` only for a spec built by hand
+    /// whose `initial` names no state; the loader refuses that, S0401).
+    pub fn initial_state(&self) -> Option<&'s Meta> {
+        let lifecycle = &self.spec.lifecycle;
+        let initial = lifecycle
+            .states
+            .iter()
+            .find(|s| s.name == lifecycle.initial);
+        initial.map(|state| &state.meta)
     }
 
     fn find_stored_tables(&self) -> Vec<StoredTable<'s>> {

@@ -406,37 +406,21 @@ fn stored_tables_rules_and_domain_errors_are_resolved_once() {
     }
 }
 
-/// Every enum value, union variant and lifecycle state is found by its type and wire name, and
-/// a name the type does not declare is not.
+/// The lifecycle's initial state is resolved to its declaration.
 #[test]
-fn values_variants_and_states_are_indexed_by_type_and_name() {
+fn the_initial_state_is_resolved_to_its_declaration() {
     let spec = real_spec();
     let ir = Ir::new(&spec);
-    let mut seen = 0;
-    for id in ir.ids() {
-        let declared: Vec<(&str, &Meta)> = match &ir.def(id).kind {
-            TypeKind::Enum(values) => values.iter().map(|v| (v.name.as_str(), &v.meta)).collect(),
-            TypeKind::Union(union) => union
-                .variants
-                .iter()
-                .map(|v| (v.name.as_str(), &v.meta))
-                .collect(),
-            _ => Vec::new(),
-        };
-        for (name, meta) in declared {
-            seen += 1;
-            assert_eq!(ir.value(id, name), Some(meta), "{}.{name}", ir.def(id).name);
-        }
-        assert_eq!(ir.value(id, "no_such_value"), None);
-    }
-    assert!(seen > 100, "the real spec declares many values: {seen}");
-    for state in &spec.lifecycle.states {
-        assert_eq!(ir.state(&state.name), Some(&state.meta));
-    }
-    assert_eq!(ir.state("no_such_state"), None);
-    let job_kind = ir.job_kind().expect("JobKind");
-    let a_state = &spec.lifecycle.states[0].name;
-    assert_eq!(ir.value(job_kind, a_state), None, "a state is no job kind");
+    let initial = spec
+        .lifecycle
+        .states
+        .iter()
+        .find(|s| s.name == spec.lifecycle.initial)
+        .expect("the real spec's initial state is declared");
+    assert_eq!(ir.initial_state(), Some(&initial.meta));
+    let mut hand_built = spec.clone();
+    hand_built.lifecycle.initial = "no_such_state".into();
+    assert_eq!(Ir::new(&hand_built).initial_state(), None);
 }
 
 /// Every job kind and planned operation a profile of the real spec claims is found back to that

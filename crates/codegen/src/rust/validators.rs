@@ -1044,14 +1044,13 @@ impl<'s> Generator<'_, 's, '_> {
         Ok(match leaf {
             Leaf::Tag(union) => {
                 let def = ir.def(*union);
-                let (text, meta) = text
-                    .and_then(|text| Some((text, ir.value(*union, text)?)))
-                    .ok_or_else(|| {
-                        self.fail(rule, "an unknown variant", Code::RuleValueMismatch)
-                    })?;
+                // The loader checked the value is one of the union's variants (S0904).
+                let text = text.ok_or_else(|| {
+                    self.fail(rule, "a variant that is no string", Code::RuleValueMismatch)
+                })?;
                 self.use_type(def);
                 let name = ident(&def.name, &def.meta)?;
-                let variant = variant_ident(text, meta)?;
+                let variant = variant_ident(text, &rule.meta)?;
                 B::atom(
                     quote! { matches!(#recv, #name::#variant { .. }) },
                     quote! { !matches!(#recv, #name::#variant { .. }) },
@@ -1185,10 +1184,8 @@ impl<'s> Generator<'_, 's, '_> {
             let Some(text) = value.as_str() else {
                 return Ok(None);
             };
-            let Some(meta) = ir.value(id, text) else {
-                return Ok(None);
-            };
-            let variant = variant_ident(text, meta)?;
+            // One of the type's values or variants: the loader checked it (S0904).
+            let variant = variant_ident(text, &def.meta)?;
             out.push(if matches!(def.kind, TypeKind::Union(_)) {
                 quote! { #name::#variant { .. } }
             } else {

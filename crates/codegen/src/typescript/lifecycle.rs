@@ -78,7 +78,7 @@ pub(super) fn lifecycle_file(ir: &Ir<'_>) -> String {
         "] as const satisfies readonly ({state}Edge & {{ readonly origin: \"diagram\" | \"text\"; readonly clause: string }})[];\n"
     );
 
-    let initial = ir.state(&lifecycle.initial);
+    let initial = ir.initial_state();
     let mut doc = vec![format!(
         "The state every job starts in: `{}`.",
         lifecycle.initial
