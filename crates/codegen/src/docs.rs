@@ -28,17 +28,16 @@ const WHOLE_SPEC: &str = "spec/handshake.yaml";
 /// Generate `index.md`, then one page per spec file that declares a type, the lifecycle or an
 /// error, in spec file order.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
-    generate_with(&Ir::new(spec))
+    let ir = Ir::new(spec);
+    generate_with(&ir, &crate::sql::schema_with(&ir))
 }
 
-/// [`generate`] from the resolved spec.
-pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
+/// [`generate`] from the resolved spec and the SQL target's layout of it (`schema`), which says
+/// which rules have no CHECK, so the pages say what the migrations do.
+pub fn generate_with(ir: &Ir<'_>, schema: &Schema) -> Vec<GeneratedFile> {
     let spec = ir.spec;
     let dir = spec.outputs.docs.trim_end_matches('/');
     let pages = Pages::new(spec);
-    // Which rules the SQL target could not make CHECKs, read from the layout it prints, so the
-    // pages say what the migrations do.
-    let schema = crate::sql::schema_with(ir);
     let mut files = vec![GeneratedFile {
         path: format!("{dir}/index.md"),
         contents: index_page(spec, &pages),
@@ -46,7 +45,7 @@ pub fn generate_with(ir: &Ir<'_>) -> Vec<GeneratedFile> {
     for source in &pages.order {
         files.push(GeneratedFile {
             path: format!("{dir}/{}", pages.page_of_file[source]),
-            contents: file_page(ir, &schema, &pages, source),
+            contents: file_page(ir, schema, &pages, source),
         });
     }
     files

@@ -131,6 +131,10 @@ pub fn generate(
     // out once here, not per target.
     let ir = ir::Ir::new(spec);
     let ir = &ir;
+    // The SQL layout, laid out once: the migrations lead to it, the docs say which rules it has
+    // no CHECK for.
+    let schema = sql::schema_with(ir);
+    let schema = &schema;
     // One pool runs every target: the Rust target as pieces (most of the work), its largest
     // piece first, then the other targets one job each, then the rest of the Rust pieces.
     // Errors are reported in the same order whatever ran where: migrations first, then Rust.
@@ -144,12 +148,12 @@ pub fn generate(
         jobs.push(Box::new(move || Done::Rust(first())));
     }
     jobs.push(Box::new(|| {
-        Done::Migrations(migrations::generate_with(ir, existing_migrations))
+        Done::Migrations(migrations::generate_with(ir, schema, existing_migrations))
     }));
     jobs.push(Box::new(|| Done::Files(json_schema::generate_with(ir))));
     jobs.push(Box::new(|| Done::Files(typescript::generate_with(ir))));
     jobs.push(Box::new(|| Done::Files(python::generate_with(ir))));
-    jobs.push(Box::new(|| Done::Files(docs::generate_with(ir))));
+    jobs.push(Box::new(|| Done::Files(docs::generate_with(ir, schema))));
     for piece in rust_pieces {
         jobs.push(Box::new(move || Done::Rust(piece())));
     }

@@ -72,16 +72,18 @@ pub const SNAPSHOTS: &str = "snapshots";
 
 /// Compute the migrations folder for `spec`, given every file currently under it.
 pub fn generate(spec: &Spec, existing: &[ExistingFile]) -> Result<MigrationOutput, CodegenError> {
-    generate_with(&Ir::new(spec), existing)
+    let ir = Ir::new(spec);
+    generate_with(&ir, &sql::schema_with(&ir), existing)
 }
 
-/// [`generate`] from the resolved spec.
+/// [`generate`] from the resolved spec and the SQL target's layout of it (`target`, the schema
+/// the migrations lead to).
 pub fn generate_with(
     ir: &Ir<'_>,
+    target: &sql::Schema,
     existing: &[ExistingFile],
 ) -> Result<MigrationOutput, CodegenError> {
     let spec = ir.spec;
-    let target = sql::schema_with(ir);
     let folder = spec.outputs.migrations.trim_end_matches('/').to_string();
     let versions = parse_existing(&folder, existing)?;
     let mut files: Vec<GeneratedFile> = Vec::new();
@@ -115,7 +117,7 @@ pub fn generate_with(
             1,
             &description,
             &Schema::default(),
-            &target,
+            target,
             &changes,
         );
         new_files.extend(rendered.iter().map(|f| f.path.clone()));
@@ -147,7 +149,7 @@ pub fn generate_with(
             spec_version: spec.version.clone(),
             hand_written: true,
             checksums: last_checksums(last),
-            schema: target,
+            schema: target.clone(),
             contents: String::new(),
         };
         let file = GeneratedFile {
@@ -167,9 +169,9 @@ pub fn generate_with(
         .schema;
     let declared = declared::declarations(ir);
     // A renamed table is diffed under its new name; its rename comes first.
-    let (renamed_base, renames) = rename_tables(base, &target, &declared);
+    let (renamed_base, renames) = rename_tables(base, target, &declared);
     let base = &renamed_base;
-    let changes = diff_declared(base, &target, &declared)
+    let changes = diff_declared(base, target, &declared)
         .map(|changes| renames.into_iter().chain(changes).collect::<Vec<_>>())
         .map_err(|problems| CodegenError::NonAdditiveChange {
             change: problems.join("\n  "),
@@ -179,7 +181,7 @@ pub fn generate_with(
         let number = last.number + 1;
         let description = describe(&changes);
         let rendered =
-            render_migration(spec, &folder, number, &description, base, &target, &changes);
+            render_migration(spec, &folder, number, &description, base, target, &changes);
         new_files.extend(rendered.iter().map(|f| f.path.clone()));
         files.extend(rendered);
     }

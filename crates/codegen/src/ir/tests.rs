@@ -94,8 +94,8 @@ fn no_target_resolves_a_path_the_ir_did_not() {
     let ir = Ir::new(&spec);
     crate::rust::generate_with(&ir).expect("the rust target generates");
     crate::json_schema::generate_with(&ir);
-    crate::docs::generate_with(&ir);
-    crate::sql::schema_with(&ir);
+    let schema = crate::sql::schema_with(&ir);
+    crate::docs::generate_with(&ir, &schema);
     crate::typescript::generate_with(&ir);
     crate::python::generate_with(&ir);
     assert_eq!(ir.misses(), 0);
