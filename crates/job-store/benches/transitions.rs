@@ -309,7 +309,8 @@ async fn pg_baseline_step(pool: &sqlx::PgPool, b: &Baseline, job: &Cycling) {
 // ----- raw SQLite (rusqlite): the anchors ---------------------------------------------------------
 
 /// A rusqlite connection to a store's file, configured as the store configures its own: WAL,
-/// `synchronous = NORMAL`, foreign keys on; statements are prepared once and cached.
+/// `synchronous = NORMAL`, the store's default checkpoint interval, foreign keys on; statements
+/// are prepared once and cached.
 fn raw_connection(path: &std::path::Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).expect("open");
     let mode: String = conn
@@ -318,6 +319,12 @@ fn raw_connection(path: &std::path::Path) -> rusqlite::Connection {
     assert_eq!(mode, "wal");
     conn.pragma_update(None, "synchronous", "NORMAL")
         .expect("synchronous");
+    conn.pragma_update(
+        None,
+        "wal_autocheckpoint",
+        SqliteOptions::WAL_AUTOCHECKPOINT,
+    )
+    .expect("wal_autocheckpoint");
     conn.pragma_update(None, "foreign_keys", true)
         .expect("foreign keys");
     conn.busy_timeout(Duration::from_secs(30)).expect("busy");
@@ -516,7 +523,8 @@ async fn sqlite_store(dir: &tempfile::TempDir, name: &str) -> JobStore {
 }
 
 /// A pool of sqlx's SQLite driver on a store's file, configured as the store configures its own
-/// connections (WAL, `synchronous = NORMAL`, foreign keys): the hand-written sqlx baseline's.
+/// connections (WAL, `synchronous = NORMAL`, the checkpoint interval, foreign keys): the
+/// hand-written sqlx baseline's.
 async fn sqlx_pool(dir: &tempfile::TempDir, name: &str) -> sqlx::SqlitePool {
     use sqlx::sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
@@ -525,6 +533,10 @@ async fn sqlx_pool(dir: &tempfile::TempDir, name: &str) -> sqlx::SqlitePool {
         .filename(dir.path().join(name))
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
+        .pragma(
+            "wal_autocheckpoint",
+            SqliteOptions::WAL_AUTOCHECKPOINT.to_string(),
+        )
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(30));
     SqlitePoolOptions::new()

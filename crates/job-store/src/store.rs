@@ -114,6 +114,25 @@ pub struct SqliteOptions {
     pub synchronous_full: bool,
     /// How long a writer waits for the write lock.
     pub busy_timeout: Duration,
+    /// The WAL length, in pages, at which a commit copies the WAL back into the database file
+    /// (SQLite's `wal_autocheckpoint`; 0 turns automatic checkpoints off). Default
+    /// [`SqliteOptions::WAL_AUTOCHECKPOINT`].
+    pub wal_autocheckpoint: u32,
+}
+
+impl SqliteOptions {
+    /// The default [`SqliteOptions::wal_autocheckpoint`]: 10,000 pages, a WAL of about 40 MiB at
+    /// SQLite's 4 KiB pages, where SQLite's own default is 1,000.
+    ///
+    /// A transition writes some twenty pages (the job's row and its indexes, the event, its
+    /// delivery row, the history row and theirs), so at SQLite's default the store checkpointed
+    /// every fifty or so transitions, each time copying the same hot pages back and, under
+    /// `synchronous = NORMAL`, syncing the file. Ten times fewer checkpoints copy each hot page
+    /// once for ten times as many transitions: about 20 % more transitions per second on an
+    /// SQLite file (README, the job store's figures). Durability does not change: a commit is
+    /// as durable as `synchronous` makes it whenever the checkpoint runs. The cost is disk space
+    /// for the longer WAL and a larger WAL index for readers to search.
+    pub const WAL_AUTOCHECKPOINT: u32 = 10_000;
 }
 
 impl Default for SqliteOptions {
@@ -122,6 +141,7 @@ impl Default for SqliteOptions {
             max_connections: 4,
             synchronous_full: true,
             busy_timeout: Duration::from_secs(30),
+            wal_autocheckpoint: Self::WAL_AUTOCHECKPOINT,
         }
     }
 }
@@ -178,6 +198,7 @@ impl JobStore {
             path: path.as_ref().to_owned(),
             synchronous_full: options.synchronous_full,
             busy_timeout: options.busy_timeout,
+            wal_autocheckpoint: options.wal_autocheckpoint,
         };
         let pool = SqlitePool::open(target, options.max_connections)?;
         Self::from_pool(Pool::Sqlite(pool), Arc::new(policy)).await

@@ -1,6 +1,7 @@
 //! The SQLite backend's own guarantees (it runs rusqlite on the calling thread, not sqlx; see
 //! `src/sql/sqlite.rs`): files migrated by either one open in the other, a modified migration is
-//! refused, and a transaction dropped half-way leaves nothing and no stuck connection.
+//! refused, a transaction dropped half-way leaves nothing and no stuck connection, and the
+//! checkpoint interval reaches every connection.
 
 mod common;
 
@@ -179,5 +180,56 @@ fn many_writers_on_one_file_store_serialise_without_busy_errors() {
             .expect("list");
         assert_eq!(all.jobs.len(), 80);
         assert!(all.jobs.iter().all(|r| r.job.state == JobState::Running));
+    });
+}
+
+/// The length of the WAL file beside the database `jobs.db` in `dir`, in bytes.
+fn wal_bytes(dir: &tempfile::TempDir) -> u64 {
+    std::fs::metadata(dir.path().join("jobs.db-wal"))
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+/// Creates `jobs` jobs on `store` and moves each to `running`.
+async fn create_and_run(store: &JobStore, jobs: usize) {
+    for _ in 0..jobs {
+        let job = store.create(sample_job(), ACTOR).await.expect("create").job;
+        store
+            .transition(request_for(job.job_id, 1, JobState::Running))
+            .await
+            .expect("transition");
+    }
+}
+
+#[test]
+fn the_checkpoint_interval_reaches_the_connections_and_bounds_the_wal() {
+    // The same writes (about 3,300 pages of WAL) on two files: with a short interval every
+    // connection checkpoints and the WAL restarts, so it stays short; at the default (10,000
+    // pages, where SQLite's own is 1,000, which would hold it near 1,000 pages) it grows.
+    const PAGE_FRAME: u64 = 4096 + 24;
+    runtime().block_on(async {
+        let mut lengths = Vec::new();
+        for interval in [100, SqliteOptions::WAL_AUTOCHECKPOINT] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let options = SqliteOptions {
+                synchronous_full: false,
+                wal_autocheckpoint: interval,
+                ..SqliteOptions::default()
+            };
+            let store = sqlite_file_pool(&dir, 2, options).await;
+            create_and_run(&store, 80).await;
+            lengths.push(wal_bytes(&dir));
+            store.close().await;
+        }
+        let (short, default) = (lengths[0], lengths[1]);
+        assert!(
+            short < 300 * PAGE_FRAME,
+            "a 100-page interval keeps the WAL short: {short} bytes"
+        );
+        assert!(
+            default > 2_000 * PAGE_FRAME,
+            "the default interval lets the WAL grow well past the 1,000 pages SQLite's own \
+             default allows: {default} bytes"
+        );
     });
 }

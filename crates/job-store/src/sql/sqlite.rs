@@ -47,6 +47,7 @@ pub(crate) enum Target {
         path: PathBuf,
         synchronous_full: bool,
         busy_timeout: Duration,
+        wal_autocheckpoint: u32,
     },
     /// A private in-memory database: one connection, kept for the pool's lifetime.
     Memory,
@@ -255,6 +256,7 @@ fn connect(target: &Target) -> rusqlite::Result<Connection> {
             path,
             synchronous_full,
             busy_timeout,
+            wal_autocheckpoint,
         } => {
             let conn = Connection::open_with_flags(
                 path,
@@ -270,6 +272,8 @@ fn connect(target: &Target) -> rusqlite::Result<Connection> {
                 "synchronous",
                 if *synchronous_full { "FULL" } else { "NORMAL" },
             )?;
+            // Per connection: any connection's commit may run the checkpoint.
+            conn.pragma_update(None, "wal_autocheckpoint", wal_autocheckpoint)?;
             conn
         }
     };
