@@ -1,7 +1,7 @@
 //! The SQLite backend's own guarantees (it runs rusqlite on the calling thread, not sqlx; see
 //! `src/sql/sqlite.rs`): files migrated by either one open in the other, a modified migration is
-//! refused, a transaction dropped half-way leaves nothing and no stuck connection, and the
-//! checkpoint interval reaches every connection.
+//! refused, a transaction dropped half-way leaves nothing and no stuck connection, and the WAL
+//! checkpoint interval of `SqliteOptions` is applied.
 
 mod common;
 
@@ -202,7 +202,7 @@ async fn create_and_run(store: &JobStore, jobs: usize) {
 }
 
 #[test]
-fn the_checkpoint_interval_reaches_the_connections_and_bounds_the_wal() {
+fn the_checkpoint_interval_option_is_applied_and_bounds_the_wal() {
     // The same writes (about 3,300 pages of WAL) on two files: with a short interval every
     // connection checkpoints and the WAL restarts, so it stays short; at the default (10,000
     // pages, where SQLite's own is 1,000, which would hold it near 1,000 pages) it grows.

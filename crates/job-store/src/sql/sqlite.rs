@@ -272,7 +272,8 @@ fn connect(target: &Target) -> rusqlite::Result<Connection> {
                 "synchronous",
                 if *synchronous_full { "FULL" } else { "NORMAL" },
             )?;
-            // Per connection: any connection's commit may run the checkpoint.
+            // Per connection (the setting is not stored in the file): any connection's commit
+            // may run the checkpoint.
             conn.pragma_update(None, "wal_autocheckpoint", wal_autocheckpoint)?;
             conn
         }
