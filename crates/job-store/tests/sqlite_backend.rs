@@ -7,7 +7,7 @@ mod common;
 
 use std::str::FromStr;
 
-use common::{ACTOR, request_for, runtime, sample_job, sqlite_file_pool};
+use common::{ACTOR, create_sample, request_for, runtime, sample_job, sqlite_file_pool};
 use handshake_job_model::JobState;
 use handshake_job_store::{JobStore, NoRequirements, SqliteOptions, StoreError};
 use sqlx::migrate::{MigrateError, Migrator};
@@ -193,9 +193,9 @@ fn wal_bytes(dir: &tempfile::TempDir) -> u64 {
 /// Creates `jobs` jobs on `store` and moves each to `running`.
 async fn create_and_run(store: &JobStore, jobs: usize) {
     for _ in 0..jobs {
-        let job = store.create(sample_job(), ACTOR).await.expect("create").job;
+        let job_id = create_sample(store).await;
         store
-            .transition(request_for(job.job_id, 1, JobState::Running))
+            .transition(request_for(job_id, 1, JobState::Running))
             .await
             .expect("transition");
     }
