@@ -65,8 +65,14 @@ pub struct SourceFile {
 /// output, is skipped by [`generate`].)
 pub fn is_source(spec: &Spec, path: &str) -> bool {
     let generated = spec.outputs.rust.trim_end_matches('/');
+    may_be_source(path) && !path.starts_with(&format!("{generated}/"))
+}
+
+/// [`is_source`] without the part that needs the spec (the generated folder), so that the sources
+/// can be read before the spec is loaded: every source passes, and [`Reading::of_sources`] drops
+/// the rest once the spec is known.
+pub fn may_be_source(path: &str) -> bool {
     path.ends_with(".rs")
-        && !path.starts_with(&format!("{generated}/"))
         && !path
             .split('/')
             .any(|part| part == "target" || SKIPPED_FOLDERS.contains(&part))
@@ -353,10 +359,7 @@ impl<'a> Split<'a> {
             .iter()
             .map(|line| line.as_ptr().addr() - text.as_ptr().addr())
             .collect();
-        let indents = lines
-            .iter()
-            .map(|line| (!line.trim().is_empty()).then(|| indent(line)))
-            .collect();
+        let indents = lines.iter().map(|line| line_indent(line)).collect();
         Self {
             file,
             lines,
@@ -496,6 +499,17 @@ fn rule_sites<'a>(files: &[Split<'a>]) -> RuleSites<'a> {
 
 fn indent(line: &str) -> usize {
     line.len() - line.trim_start().len()
+}
+
+/// [`indent`] of a line that is not blank, `None` for a blank one. Generated lines are indented
+/// with ASCII spaces, so the first byte past them usually decides; any other leading byte takes
+/// the general (Unicode whitespace) path.
+fn line_indent(line: &str) -> Option<usize> {
+    let spaces = line.bytes().take_while(|&b| b == b' ').count();
+    match line.as_bytes().get(spaces) {
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => Some(spaces),
+        _ => (!line.trim().is_empty()).then(|| indent(line)),
+    }
 }
 
 /// The first line (0-based) of `shape` at or after `from` and before the block that starts at
@@ -678,6 +692,8 @@ fn generated_code(generated: &Generated<'_>, decl: &Decl) -> BTreeMap<&'static s
 /// A doc comment that cites clauses or item ids, attached to what follows it.
 #[derive(Debug, Clone)]
 struct Citation {
+    /// The file it is in.
+    file: String,
     /// `path:line` of the comment's first line.
     at: String,
     /// The item it documents, or `(module)` for a module comment (`//!`).
@@ -719,6 +735,10 @@ fn citations(file: &SourceFile, known_ids: &BTreeSet<&str>) -> Vec<Citation> {
             text.push_str(lines[index].trim_start().trim_start_matches(prefix));
             text.push(' ');
             index += 1;
+        }
+        // most doc comments cite nothing: only a `§` can start a citation
+        if !text.contains('§') {
+            continue;
         }
         let (mut clauses, mut ids) = (BTreeSet::new(), BTreeSet::new());
         // a clause in an inline code span is an example or a literal (`§2.6.6.3.3/…` in the
@@ -788,6 +808,7 @@ fn citations(file: &SourceFile, known_ids: &BTreeSet<&str>) -> Vec<Citation> {
             continue;
         }
         out.push(Citation {
+            file: file.path.clone(),
             at: format!("{}:{}", file.path, start + 1),
             name,
             test,
@@ -820,14 +841,28 @@ pub struct Reading {
 
 /// The items of the lock's text and the citations in the hand-written sources (see [`is_source`]).
 pub fn read(spec: &Spec, lock: &str, sources: &[SourceFile]) -> Reading {
+    read_unscoped(lock, sources).of_sources(spec)
+}
+
+/// [`read`] before the spec is known: the citations of every file that [`may_be_source`], to be
+/// narrowed with [`Reading::of_sources`].
+pub fn read_unscoped(lock: &str, sources: &[SourceFile]) -> Reading {
     let items = lock_items(lock);
     let known: BTreeSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
     let cites: Vec<Citation> = sources
         .iter()
-        .filter(|file| is_source(spec, &file.path) && !marker::is_generated(&file.contents))
+        .filter(|file| may_be_source(&file.path) && !marker::is_generated(&file.contents))
         .flat_map(|file| citations(file, &known))
         .collect();
     Reading { items, cites }
+}
+
+impl Reading {
+    /// Only the citations in the files that are sources of `spec` ([`is_source`]).
+    pub fn of_sources(mut self, spec: &Spec) -> Self {
+        self.cites.retain(|cite| is_source(spec, &cite.file));
+        self
+    }
 }
 
 /// [`generate`] from a [`Reading`] of the lock and the sources.
@@ -873,14 +908,23 @@ pub fn matrix(spec: &Spec, reading: &Reading, generated: &[GeneratedFile]) -> Ve
         entries
     });
     let dir = spec.outputs.docs.trim_end_matches('/');
+    // The two renderings of the same rows, one on each core.
+    let (markdown, json) = std::thread::scope(|scope| {
+        let json = scope.spawn(|| json_file(spec, &entries));
+        let markdown = markdown(spec, &entries);
+        let json = json
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (markdown, json)
+    });
     vec![
         GeneratedFile {
             path: format!("{dir}/evidence.md"),
-            contents: markdown(spec, &entries),
+            contents: markdown,
         },
         GeneratedFile {
             path: format!("{dir}/evidence.json"),
-            contents: json_file(spec, &entries),
+            contents: json,
         },
     ]
 }
@@ -1363,5 +1407,54 @@ mod tests {
             Some(6),
             "the closing line belongs to the block"
         );
+    }
+
+    #[test]
+    fn line_indents_agree_with_unicode_whitespace() {
+        for line in [
+            "",
+            "    ",
+            "\t",
+            "x",
+            "    x",
+            "\tx",
+            "  \t x",
+            "\u{a0}x",
+            "  \u{a0}",
+            "  \u{3000}y",
+            "  é",
+            "    }",
+        ] {
+            let general = (!line.trim().is_empty()).then(|| indent(line));
+            assert_eq!(line_indent(line), general, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn sources_read_before_the_spec_are_narrowed_to_its_sources() {
+        let spec = spec();
+        let cited = "/// Commits on completion only (§2.6.6.3.3).\npub fn commit() {}\n";
+        let sources = vec![
+            SourceFile {
+                path: "crates/store/src/commit.rs".into(),
+                contents: cited.into(),
+            },
+            // hand-written, but inside the folder the spec generates Rust into
+            SourceFile {
+                path: "out/rust/extra.rs".into(),
+                contents: cited.into(),
+            },
+        ];
+        let files = |reading: &Reading| -> Vec<String> {
+            reading.cites.iter().map(|c| c.file.clone()).collect()
+        };
+        let unscoped = read_unscoped(LOCK, &sources);
+        assert_eq!(
+            files(&unscoped),
+            ["crates/store/src/commit.rs", "out/rust/extra.rs"]
+        );
+        let scoped = unscoped.of_sources(&spec);
+        assert_eq!(files(&scoped), ["crates/store/src/commit.rs"]);
+        assert_eq!(files(&read(&spec, LOCK, &sources)), files(&scoped));
     }
 }

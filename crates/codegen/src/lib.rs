@@ -223,32 +223,33 @@ pub enum RunError {
 ///
 /// `cargo xtask codegen` applies the returned plan; `--check` and the drift test only report it.
 pub fn plan_repo(root: &std::path::Path) -> Result<output::Plan, RunError> {
-    let spec = handshake_spec::load(root)?;
-    let mut existing = Vec::new();
-    for path in output::files_under(root, std::path::Path::new(&spec.outputs.migrations))? {
-        let contents = std::fs::read_to_string(root.join(&path))?.replace("\r\n", "\n");
-        existing.push(ExistingFile { path, contents });
-    }
     // The evidence matrix joins the spec with the lock and the hand-written code's citations, and
     // points into the files generated here, so it is made here, where the tree is read. Reading
-    // the lock and the sources does not wait for the targets: it runs beside them.
-    let (generated, reading) = std::thread::scope(|scope| {
-        let reading = scope.spawn(|| read_evidence(root, &spec));
-        let generated = generate(&spec, &existing);
+    // the lock and the sources needs neither the spec nor the targets: it runs beside both, first
+    // beside the loader (which leaves a core idle while it checks), then beside the targets.
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(|| read_evidence(root));
+        let spec = handshake_spec::load(root)?;
+        let mut existing = Vec::new();
+        for path in output::files_under(root, std::path::Path::new(&spec.outputs.migrations))? {
+            let contents = std::fs::read_to_string(root.join(&path))?.replace("\r\n", "\n");
+            existing.push(ExistingFile { path, contents });
+        }
+        let mut generated = generate(&spec, &existing)?;
         let reading = reading
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (generated, reading)
-    });
-    let mut generated = generated?;
-    let matrix = evidence::matrix(&spec, &reading?, &generated.files);
-    generated.files.extend(matrix);
-    Ok(output::plan(root, &generated)?)
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?
+            .of_sources(&spec);
+        let matrix = evidence::matrix(&spec, &reading, &generated.files);
+        generated.files.extend(matrix);
+        Ok(output::plan(root, &generated)?)
+    })
 }
 
 /// The lock `spec/master-spec.lock` (empty when there is none) and the hand-written sources under
-/// `root`, read for the evidence matrix.
-fn read_evidence(root: &std::path::Path, spec: &Spec) -> Result<evidence::Reading, std::io::Error> {
+/// `root` that may be sources of any spec ([`evidence::may_be_source`]), read for the evidence
+/// matrix.
+fn read_evidence(root: &std::path::Path) -> Result<evidence::Reading, std::io::Error> {
     let lock = match std::fs::read_to_string(root.join(evidence::LOCK_PATH)) {
         Ok(text) => text.replace("\r\n", "\n"),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -257,11 +258,11 @@ fn read_evidence(root: &std::path::Path, spec: &Spec) -> Result<evidence::Readin
     let mut sources = Vec::new();
     for dir in evidence::SOURCE_DIRS {
         for path in output::files_under(root, std::path::Path::new(dir))? {
-            if evidence::is_source(spec, &path) {
+            if evidence::may_be_source(&path) {
                 let contents = std::fs::read_to_string(root.join(&path))?.replace("\r\n", "\n");
                 sources.push(evidence::SourceFile { path, contents });
             }
         }
     }
-    Ok(evidence::read(spec, &lock, &sources))
+    Ok(evidence::read_unscoped(&lock, &sources))
 }
