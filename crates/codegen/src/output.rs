@@ -11,7 +11,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::{Generated, marker};
+use crate::{Generated, GeneratedFile, marker, parallel};
 
 /// Folder names inside owned output folders that belong to tools, not to codegen.
 const TOOL_DIRS: &[&str] = &[
@@ -140,33 +140,35 @@ pub fn form_problem(contents: &str) -> Option<&'static str> {
 
 /// Compare `generated` with the tree under `root`. Reads only.
 pub fn plan(root: &Path, generated: &Generated) -> io::Result<Plan> {
+    // Reading and comparing the files is most of a plan: they are judged in chunks on the pool,
+    // and the verdicts taken in generation order, so the plan is the same whatever ran where.
+    let chunk = generated.files.len().div_ceil(8).max(1);
+    let jobs: Vec<parallel::Job<'_, io::Result<Vec<Verdict>>>> = generated
+        .files
+        .chunks(chunk)
+        .map(|files| {
+            Box::new(move || files.iter().map(|file| judge(root, file)).collect())
+                as parallel::Job<'_, _>
+        })
+        .collect();
+    let mut verdicts = Vec::with_capacity(generated.files.len());
+    for judged in parallel::run(jobs) {
+        verdicts.extend(judged?);
+    }
+
     let mut actions = Vec::with_capacity(generated.files.len());
     let mut refusals = Vec::new();
     let mut contents = Vec::with_capacity(generated.files.len());
     let mut produced = BTreeSet::new();
-
-    for file in &generated.files {
+    for (file, verdict) in generated.files.iter().zip(verdicts) {
         produced.insert(file.path.clone());
-        let on_disk = read_if_exists(&root.join(&file.path))?;
-        let action = match on_disk {
-            None => Action::Create,
-            Some(existing) if existing == file.contents => Action::Unchanged,
-            Some(existing) if !marker::is_generated(&existing) => {
-                refusals.push((file.path.clone(), Refusal::HandWritten));
-                continue;
+        match verdict {
+            Ok(action) => {
+                actions.push((file.path.clone(), action));
+                contents.push((file.path.clone(), file.contents.clone()));
             }
-            Some(_) => Action::Update,
-        };
-        // What is written must have the form of generated output. (A migration kept as it is on
-        // disk, the hand-written 0004 among them, is not written again and not judged here.)
-        if action != Action::Unchanged
-            && let Some(problem) = form_problem(&file.contents)
-        {
-            refusals.push((file.path.clone(), Refusal::Malformed(problem)));
-            continue;
+            Err(refusal) => refusals.push((file.path.clone(), refusal)),
         }
-        actions.push((file.path.clone(), action));
-        contents.push((file.path.clone(), file.contents.clone()));
     }
 
     for dir in &generated.owned_dirs {
@@ -189,6 +191,28 @@ pub fn plan(root: &Path, generated: &Generated) -> io::Result<Plan> {
         new_migrations: generated.new_migrations.clone(),
         contents,
     })
+}
+
+/// What [`plan`] does with one generated file: its action, or why it is refused.
+type Verdict = Result<Action, Refusal>;
+
+fn judge(root: &Path, file: &GeneratedFile) -> io::Result<Verdict> {
+    let action = match read_if_exists(&root.join(&file.path))? {
+        None => Action::Create,
+        Some(existing) if existing == file.contents => Action::Unchanged,
+        Some(existing) if !marker::is_generated(&existing) => {
+            return Ok(Err(Refusal::HandWritten));
+        }
+        Some(_) => Action::Update,
+    };
+    // What is written must have the form of generated output. (A migration kept as it is on
+    // disk, the hand-written 0004 among them, is not written again and not judged here.)
+    if action != Action::Unchanged
+        && let Some(problem) = form_problem(&file.contents)
+    {
+        return Ok(Err(Refusal::Malformed(problem)));
+    }
+    Ok(Ok(action))
 }
 
 /// Carry out a plan with no refusals. Each file is written to a temporary sibling and renamed
@@ -225,7 +249,15 @@ fn write_atomically(target: &Path, contents: &str) -> io::Result<()> {
 fn read_if_exists(path: &Path) -> io::Result<Option<String>> {
     match fs::read(path) {
         // Compare as text with LF endings: a CRLF checkout of an unchanged file is not drift.
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).replace("\r\n", "\n"))),
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes)
+                .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
+            Ok(Some(if text.contains('\r') {
+                text.replace("\r\n", "\n")
+            } else {
+                text
+            }))
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
