@@ -128,6 +128,21 @@ impl TableColumns {
             .collect()
     }
 
+    /// The bind values of the columns at `indexes` of `record`, in that order.
+    pub fn args_of(
+        &self,
+        record: &Map<String, Value>,
+        indexes: &[usize],
+    ) -> Result<Vec<Arg>, StoreError> {
+        indexes
+            .iter()
+            .map(|&i| {
+                let (name, kind) = &self.columns[i];
+                arg_for(self.name, name, *kind, record.get(name))
+            })
+            .collect()
+    }
+
     /// The record object of a row whose first columns are this table's (NULLs are left out).
     pub fn object(&self, row: &Row, offset: usize) -> Result<Map<String, Value>, StoreError> {
         let mut out = Map::new();

@@ -38,6 +38,12 @@ async fn every_pair(store: JobStore) {
                     result.unwrap_or_else(|e| panic!("{from} -> {to} is allowed but failed: {e}"));
                 assert_eq!((done.from, done.to, done.version), (from, to, version + 1));
                 assert_eq!((after.job.state, after.version), (to, version + 1));
+                // every member the transition changes is written back, not only the state
+                assert_eq!(after.job.status_reason, why("test.pair"), "{from} -> {to}");
+                assert!(
+                    after.job.updated_at > before.job.updated_at,
+                    "{from} -> {to}"
+                );
                 assert_eq!(
                     after.job.completed_at.is_some(),
                     to.is_terminal(),
