@@ -77,18 +77,6 @@ struct KnownGap {
 /// Every tolerated disagreement. Each is a rule named here, never a silent skip.
 const KNOWN_GAPS: &[KnownGap] = &[
     KnownGap {
-        file: "tests/corpus/ai_job/invalid/uint_above_u64.json",
-        target: Target::TypeScript,
-        rule: "u64 range: JSON.parse reads numbers as IEEE-754 doubles, and 2^64 is the same double \
-               as u64::MAX (tests/corpus/ai_job/valid/uint_max.json), so no check of the parsed \
-               value can refuse one and accept the other",
-    },
-    KnownGap {
-        file: "tests/corpus/ai_job/invalid/uint_float_above_u64.json",
-        target: Target::TypeScript,
-        rule: "u64 range: 1.8446744073709552e19 is the double u64::MAX parses to in JavaScript",
-    },
-    KnownGap {
         file: "tests/corpus/ai_job/invalid/duplicate_key.json",
         target: Target::JsonSchema,
         rule: DUPLICATE_KEYS,

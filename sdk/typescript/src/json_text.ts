@@ -18,6 +18,15 @@
  * {@link INVALID_RECORD_CODE} (`HSK-JOB-1001`), at the repeated member, the first too-deep array or
  * object, or `""` for text that is not JSON.
  *
+ * `validateJson` also keeps a third thing `JSON.parse` loses: **integers past the 64-bit bounds**.
+ * Every number becomes a double, and the bounds of the model's integers, 2^63 − 1 (`i64`) and
+ * 2^64 − 1 (`u64`), are not doubles: they read as 2^63 and 2^64, so 2^64 itself reads as `u64`'s
+ * maximum. The Rust model reads an integer token exactly and any other number as a double below
+ * 2^63 or 2^64 (`crates/job-model/src/serde_support.rs`). From text the token is known, so the
+ * structure is judged on a copy in which each number near those bounds is a double on the same side
+ * of every bound as the token ({@link probeFor}); the record returned is `JSON.parse`'s, unchanged.
+ * (`validate<Type>` on a value already parsed cannot tell them apart: use the text.)
+ *
  * @packageDocumentation
  */
 
@@ -32,6 +41,44 @@ export const MAX_NESTING_DEPTH = 127 as const;
 export type ParsedJson =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly violations: readonly RecordViolation[] };
+
+const TWO_63 = 2 ** 63;
+const TWO_64 = 2 ** 64;
+/** The doubles next above 2^63 and 2^64. */
+const ABOVE_TWO_63 = TWO_63 + 2 ** 11;
+const ABOVE_TWO_64 = TWO_64 + 2 ** 12;
+const INTEGER_TOKEN = /^-?(0|[1-9][0-9]*)$/;
+
+/**
+ * The double to judge a number token by, so that the generated schemas' bounds (`maximum` 2^63 − 1
+ * and 2^64 − 1, which read in JavaScript as 2^63 and 2^64, inclusive) give the Rust model's verdict:
+ * serde_json hands the model an integer token from −2^63 to 2^64 − 1 exactly, and any other number
+ * as its double, which must lie below 2^63 (`i64`) or 2^64 (`u64`). The two disagree only where the
+ * double is 2^63 or 2^64 itself: then the double just above is judged instead. `undefined` when
+ * `value` already judges the same.
+ */
+export function probeFor(token: string, value: number): number | undefined {
+  if (INTEGER_TOKEN.test(token)) {
+    const exact = BigInt(token);
+    if (exact >= 2n ** 64n) {
+      return value === TWO_64 ? ABOVE_TWO_64 : undefined; // read as a double, refused from 2^64
+    }
+    if (exact >= 2n ** 63n) {
+      return value === TWO_63 ? ABOVE_TWO_63 : undefined; // exact: past i64, within u64
+    }
+    return undefined;
+  }
+  if (value === TWO_64) {
+    return ABOVE_TWO_64;
+  }
+  return value === TWO_63 ? ABOVE_TWO_63 : undefined;
+}
+
+/** A number token to judge by another double: where it is, and the double ({@link probeFor}). */
+interface Probe {
+  readonly path: readonly (string | number)[];
+  readonly value: number;
+}
 
 /** Thrown inside the visitor to stop the walk at the first refusal. */
 class Refused {
@@ -51,6 +98,12 @@ function refused(pointer: string): ParsedJson {
  * {@link MAX_NESTING_DEPTH}; anything `JSON.parse` refuses is refused too (at pointer `""`).
  */
 export function parseJson(text: string): ParsedJson {
+  return read(text).parsed;
+}
+
+/** {@link parseJson}, with the number tokens the structure is to be judged by ({@link probeFor}). */
+function read(text: string): { parsed: ParsedJson; probes: Probe[] } {
+  const probes: Probe[] = [];
   // One entry per open container: an object's keys so far, or null for an array.
   const open: (Set<string> | null)[] = [];
   let syntaxError = false;
@@ -82,6 +135,14 @@ export function parseJson(text: string): ParsedJson {
           }
           keys.add(property);
         },
+        onLiteralValue: (value: unknown, offset, length, _line, _column, path) => {
+          if (typeof value === "number") {
+            const probe = probeFor(text.slice(offset, offset + length), value);
+            if (probe !== undefined) {
+              probes.push({ path: path(), value: probe });
+            }
+          }
+        },
         onError: () => {
           syntaxError = true;
         },
@@ -90,18 +151,34 @@ export function parseJson(text: string): ParsedJson {
     );
   } catch (error) {
     if (error instanceof Refused) {
-      return refused(error.pointer);
+      return { parsed: refused(error.pointer), probes };
     }
     throw error;
   }
   if (syntaxError) {
-    return refused("");
+    return { parsed: refused(""), probes };
   }
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    return { parsed: { ok: true, value: JSON.parse(text) as unknown }, probes };
   } catch {
-    return refused("");
+    return { parsed: refused(""), probes };
   }
+}
+
+/** `JSON.parse(text)` with the number at each probe's path replaced by the probe's double. */
+function probed(text: string, probes: readonly Probe[]): unknown {
+  const root: unknown = JSON.parse(text);
+  for (const probe of probes) {
+    const last = probe.path[probe.path.length - 1];
+    let container: unknown = root;
+    for (const segment of probe.path.slice(0, -1)) {
+      container = (container as Record<string | number, unknown>)[segment];
+    }
+    if (last !== undefined) {
+      (container as Record<string | number, unknown>)[last] = probe.value;
+    }
+  }
+  return root;
 }
 
 /**
@@ -109,6 +186,17 @@ export function parseJson(text: string): ParsedJson {
  * then rules), so a caller gets one result shape for bad text and a bad record alike.
  */
 export function validateJson<T>(typeName: RootTypeName, text: string): Validated<T> {
-  const parsed = parseJson(text);
-  return parsed.ok ? validateRecord<T>(typeName, parsed.value) : parsed;
+  const { parsed, probes } = read(text);
+  if (!parsed.ok) {
+    return parsed;
+  }
+  if (probes.length > 0) {
+    // The structure as the Rust model judges these numbers; the rules on the record as parsed.
+    const structure = validateRecord<T>(typeName, probed(text, probes));
+    const [first, ...rest] = structure.ok ? [] : structure.violations;
+    if (first !== undefined && rest.length === 0 && first.code === INVALID_RECORD_CODE) {
+      return structure;
+    }
+  }
+  return validateRecord<T>(typeName, parsed.value);
 }

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 
 import { INVALID_RECORD_CODE, MAX_NESTING_DEPTH, parseJson, validateJson, type RootTypeName } from "../src/index.js";
+import { probeFor } from "../src/json_text.js";
 
 const failures: string[] = [];
 
@@ -78,6 +79,26 @@ refusedAt("two values", "{} {}", "");
 refusedAt("single quotes", "{'a': 1}", "");
 refusedAt("NaN", "[NaN]", "");
 
+// Integers past the 64-bit bounds, judged from their text as the Rust model reads them: an integer
+// token exactly (2^63 is past i64, 2^64 - 1 within u64), any other number as its double (below 2^63
+// for i64, below 2^64 for u64). JSON.parse reads 2^64 - 1 and 2^64 as the same double.
+const probes: [string, number | undefined][] = [
+  ["42", undefined],
+  ["9223372036854775807", undefined], // i64::MAX: reads as 2^63, which the schema's bound also reads as
+  ["9223372036854775808", 2 ** 63 + 2 ** 11], // 2^63: past i64::MAX
+  ["9.223372036854776e18", 2 ** 63 + 2 ** 11], // the double 2^63: refused as i64, as in Rust
+  ["18446744073709551615", undefined], // u64::MAX: reads as 2^64, the bound's own double
+  ["18446744073709551616", 2 ** 64 + 2 ** 12], // 2^64: past u64::MAX
+  ["1.8446744073709552e19", 2 ** 64 + 2 ** 12], // the double 2^64
+  ["36893488147419103232", undefined], // 2^65: its double is past every bound already
+  ["-9223372036854775808", undefined], // i64::MIN is a double
+];
+for (const [token, want] of probes) {
+  const got = probeFor(token, Number(token));
+  if (got !== want) {
+    failures.push(`probeFor(${token}): got ${String(got)}, want ${String(want)}`);
+  }
+}
 // Valid corpus records still pass.
 const args = process.argv.slice(2);
 if (args[0] !== "--valid" || args.length < 2) {
@@ -93,6 +114,35 @@ for (const file of args.slice(1)) {
   const verdict = validateJson(type, readFileSync(file, "utf8"));
   if (!verdict.ok) {
     failures.push(`${file}: refused as ${type}: ${JSON.stringify(verdict.violations)}`);
+  }
+}
+
+// The same through validateJson, on a valid AiJob of the corpus (one of the --valid files) whose
+// metrics.duration_ms (a u64) is the token under test; a record that passes is JSON.parse's.
+const uintMax = args.find((file) => file.endsWith("/ai_job/valid/uint_max.json"));
+if (uintMax === undefined) {
+  failures.push("the --valid files do not include tests/corpus/ai_job/valid/uint_max.json");
+}
+const base = JSON.parse(uintMax === undefined ? "{}" : readFileSync(uintMax, "utf8")) as { metrics?: Record<string, number> };
+function jobWithDuration(duration: string): string {
+  const job = { ...base, metrics: { ...base.metrics, duration_ms: 0 } };
+  return JSON.stringify(job).replace('"duration_ms":0', `"duration_ms":${duration}`);
+}
+for (const [duration, valid] of [
+  ["18446744073709551615", true],
+  ["18446744073709551616", false],
+  ["18446744073709551617", false],
+  ["1.8446744073709552e19", false],
+  ["9223372036854775808", true],
+  ["1e3", true],
+] as const) {
+  const verdict = validateJson("AiJob", jobWithDuration(duration));
+  const refusedHere = !verdict.ok && JSON.stringify(verdict.violations) === JSON.stringify([{ pointer: "/metrics/duration_ms", code: INVALID_RECORD_CODE }]);
+  if (valid ? !verdict.ok : !refusedHere) {
+    failures.push(`duration_ms ${duration}: got ${JSON.stringify(verdict)}, want ${valid ? "valid" : "refused at /metrics/duration_ms"}`);
+  }
+  if (verdict.ok && (verdict.value as { metrics: Record<string, number> }).metrics["duration_ms"] !== Number(duration)) {
+    failures.push(`duration_ms ${duration}: the record returned is not JSON.parse's`);
   }
 }
 
