@@ -122,21 +122,18 @@ impl TableColumns {
 
     /// The bind values of `record` (its serde object) in column order; absent fields bind NULL.
     pub fn args(&self, record: &Map<String, Value>) -> Result<Vec<Arg>, StoreError> {
-        self.columns
-            .iter()
-            .map(|(name, kind)| arg_for(self.name, name, *kind, record.get(name)))
-            .collect()
+        self.args_of(record, 0..self.columns.len())
     }
 
     /// The bind values of the columns at `indexes` of `record`, in that order.
     pub fn args_of(
         &self,
         record: &Map<String, Value>,
-        indexes: &[usize],
+        indexes: impl IntoIterator<Item = usize>,
     ) -> Result<Vec<Arg>, StoreError> {
         indexes
-            .iter()
-            .map(|&i| {
+            .into_iter()
+            .map(|i| {
                 let (name, kind) = &self.columns[i];
                 arg_for(self.name, name, *kind, record.get(name))
             })

@@ -364,7 +364,7 @@ impl JobStore {
             (Arc::clone(&self.sql.update_job), args)
         } else {
             let sql = table.update_sql(self.dialect(), &changed, "job_id", "state");
-            (Arc::from(sql), table.args_of(&after, &changed)?)
+            (Arc::from(sql), table.args_of(&after, changed)?)
         };
         args.push(uuid_arg(next.job_id));
         args.push(Arg::text(before.job.state.as_str()));
