@@ -359,9 +359,11 @@ impl JobStore {
             })
             .collect();
         let (sql, mut args) = if changed.is_empty() {
-            let mut args = table.args(&after)?;
-            args.remove(self.sql.job_id_column);
-            (Arc::clone(&self.sql.update_job), args)
+            let every = (0..table.columns.len()).filter(|&i| i != self.sql.job_id_column);
+            (
+                Arc::clone(&self.sql.update_job),
+                table.args_of(&after, every)?,
+            )
         } else {
             let sql = table.update_sql(self.dialect(), &changed, "job_id", "state");
             (Arc::from(sql), table.args_of(&after, changed)?)
