@@ -44,22 +44,27 @@ export type ParsedJson =
 
 const TWO_63 = 2 ** 63;
 const TWO_64 = 2 ** 64;
-/** The doubles next above 2^63 and 2^64. */
+/** The doubles next above 2^63 and 2^64, and next below −2^63. */
 const ABOVE_TWO_63 = TWO_63 + 2 ** 11;
 const ABOVE_TWO_64 = TWO_64 + 2 ** 12;
+const BELOW_MINUS_TWO_63 = -TWO_63 - 2 ** 11;
 const INTEGER_TOKEN = /^-?(0|[1-9][0-9]*)$/;
 
 /**
  * The double to judge a number token by, so that the generated schemas' bounds (`maximum` 2^63 − 1
  * and 2^64 − 1, which read in JavaScript as 2^63 and 2^64, inclusive) give the Rust model's verdict:
- * serde_json hands the model an integer token from −2^63 to 2^64 − 1 exactly, and any other number
- * as its double, which must lie below 2^63 (`i64`) or 2^64 (`u64`). The two disagree only where the
- * double is 2^63 or 2^64 itself: then the double just above is judged instead. `undefined` when
- * `value` already judges the same.
+ * the model judges an integer token by its exact value, and any other number by its double, which
+ * must lie below 2^63 (`i64`) or 2^64 (`u64`). The two disagree only where the double is 2^63 or
+ * 2^64 itself (then the double just above is judged instead), or where an integer token below
+ * −2^63 rounds to −2^63 (then the double just below). `undefined` when `value` already judges the
+ * same.
  */
 export function probeFor(token: string, value: number): number | undefined {
   if (INTEGER_TOKEN.test(token)) {
     const exact = BigInt(token);
+    if (exact < -(2n ** 63n)) {
+      return value === -TWO_63 ? BELOW_MINUS_TWO_63 : undefined; // exact: below i64
+    }
     if (exact >= 2n ** 64n) {
       return value === TWO_64 ? ABOVE_TWO_64 : undefined; // read as a double, refused from 2^64
     }

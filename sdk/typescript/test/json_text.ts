@@ -80,8 +80,9 @@ refusedAt("single quotes", "{'a': 1}", "");
 refusedAt("NaN", "[NaN]", "");
 
 // Integers past the 64-bit bounds, judged from their text as the Rust model reads them: an integer
-// token exactly (2^63 is past i64, 2^64 - 1 within u64), any other number as its double (below 2^63
-// for i64, below 2^64 for u64). JSON.parse reads 2^64 - 1 and 2^64 as the same double.
+// token exactly (2^63 is past i64, 2^64 - 1 within u64, -2^63 - 1 below i64), any other number as its
+// double (below 2^63 for i64, below 2^64 for u64). JSON.parse reads 2^64 - 1 and 2^64 as the same
+// double, and -2^63 - 1 as -2^63.
 const probes: [string, number | undefined][] = [
   ["42", undefined],
   ["9223372036854775807", undefined], // i64::MAX: reads as 2^63, which the schema's bound also reads as
@@ -92,6 +93,9 @@ const probes: [string, number | undefined][] = [
   ["1.8446744073709552e19", 2 ** 64 + 2 ** 12], // the double 2^64
   ["36893488147419103232", undefined], // 2^65: its double is past every bound already
   ["-9223372036854775808", undefined], // i64::MIN is a double
+  ["-9223372036854775809", -(2 ** 63) - 2 ** 11], // below i64::MIN, though it reads as -2^63
+  ["-9223372036854775808.0", undefined], // not an integer token: judged by its double, -2^63
+  ["-9223372036854777856", undefined], // -2^63 - 2^11: its double is past the bound already
 ];
 for (const [token, want] of probes) {
   const got = probeFor(token, Number(token));
