@@ -8,7 +8,8 @@
 //!   `handshake-job-model` type of the root, then its cross-field rules (`Validate`),
 //! - **JSON Schema**: the generated 2020-12 schema of the root, with `format` asserted, on the
 //!   text as `serde_json::Value` reads it (the last of two equal keys kept; a record nested beyond
-//!   serde_json's limit cannot be read, so it is invalid to this column too),
+//!   serde_json's limit cannot be read, so it is invalid to this column too), its numbers as every
+//!   target reads them ([`schema_verdict`]),
 //! - **Pydantic**: `sdk/python/.venv/bin/python -m handshake_job_model.verdicts <files>`,
 //! - **TypeScript**: `validate<Type>` of the generated `validate.ts` (Ajv 2020-12 over the root's
 //!   schema without rules, then the generated rule checks), compiled into `sdk/typescript/.build`
@@ -97,6 +98,52 @@ const KNOWN_GAPS: &[KnownGap] = &[
 const DUPLICATE_KEYS: &str = "duplicate keys: a JSON Schema validator receives parsed data, in which \
                               the reader has already kept one of the two values; the refusal belongs \
                               to the reader (Rust's strict reader, the SDKs' text entry points)";
+
+/// The JSON Schema column's verdict on `value`, its numbers read as every target reads them
+/// (docs/spec-language.md): an integer literal by its exact value (the workspace's serde_json
+/// keeps literals, and jsonschema's `arbitrary-precision` compares them exactly), any other literal
+/// as its nearest double, given to the validator as that double's exact value (the schemas'
+/// bounds are all integers, which the exact comparison then judges as the typed readers do). A
+/// literal beyond the double range (`1e400`) is a double to no target,
+/// so the record is refused, as Rust, Pydantic and TypeScript refuse it.
+fn schema_verdict(schema: &jsonschema::Validator, value: &Value) -> bool {
+    numbers_as_read(value).is_some_and(|value| schema.is_valid(&value))
+}
+
+fn numbers_as_read(value: &Value) -> Option<Value> {
+    Some(match value {
+        Value::Number(number) => {
+            let literal = number.as_str();
+            if literal
+                .bytes()
+                .any(|byte| matches!(byte, b'.' | b'e' | b'E'))
+            {
+                let double: f64 = literal
+                    .parse()
+                    .ok()
+                    .filter(|double: &f64| double.is_finite())?;
+                // The double's exact decimal value (Rust formats a fixed precision exactly; 1074
+                // digits hold any double's fraction), so jsonschema's exact comparisons give a
+                // double's verdict.
+                let exact = format!("{double:.1074}");
+                let exact = exact.trim_end_matches('0').trim_end_matches('.');
+                Value::Number(serde_json::from_str(exact).expect("a decimal is a JSON number"))
+            } else {
+                value.clone()
+            }
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(numbers_as_read).collect::<Option<_>>()?)
+        }
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(key, member)| Some((key.clone(), numbers_as_read(member)?)))
+                .collect::<Option<_>>()?,
+        ),
+        other => other.clone(),
+    })
+}
 
 /// One record of the corpus.
 struct Record {
@@ -248,9 +295,9 @@ fn corpus_verdicts_agree_across_rust_json_schema_pydantic_and_typescript() {
             (Ok(()), Some(value)) => {
                 let codes = rust_rule_codes(&record.stem, value);
                 let rust = model_round_trip(&record.stem, value).is_ok() && codes.is_ok();
-                (rust, codes, schema.is_valid(value))
+                (rust, codes, schema_verdict(schema, value))
             }
-            (Err(_), Some(value)) => (false, unread(), schema.is_valid(value)),
+            (Err(_), Some(value)) => (false, unread(), schema_verdict(schema, value)),
             (_, None) => (false, unread(), false),
         };
         let mut verdicts = vec![(Target::Rust, rust), (Target::JsonSchema, json_schema)];
@@ -816,7 +863,11 @@ fn rules_corpus_verdicts_and_codes_agree_across_rust_json_schema_pydantic_and_ty
             .any(|(_, code)| code == handshake_job_model::INVALID_RECORD_CODE);
         let codes = |pairs: &[(String, String)]| pairs.iter().map(|(_, c)| c.clone()).collect();
         verdicts.push((Target::Rust, rust.is_ok(), Some(codes(&rust_violations))));
-        verdicts.push((Target::JsonSchema, schema.is_valid(&record.value), None));
+        verdicts.push((
+            Target::JsonSchema,
+            schema_verdict(schema, &record.value),
+            None,
+        ));
         if let Some(pydantic) = &pydantic {
             let verdict = &pydantic[index];
             let valid = verdict["valid"].as_bool().expect("valid is a boolean");

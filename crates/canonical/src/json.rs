@@ -51,8 +51,8 @@ impl Default for CanonicalOptions {
 ///
 /// # Errors
 /// [`CanonicalError::DuplicateKey`] when two keys of one object are equal after NFC;
-/// [`CanonicalError::NonFiniteNumber`] for NaN or infinity (only reachable with serde_json's
-/// `arbitrary_precision`).
+/// [`CanonicalError::NonFiniteNumber`] for a number literal beyond the double range (`1e400`:
+/// the workspace's serde_json keeps literals, `arbitrary_precision`).
 pub fn canonical_json(value: &Value) -> Result<String, CanonicalError> {
     canonical_json_with(value, CanonicalOptions::default())
 }

@@ -23,9 +23,9 @@
 //!   as close and rounds back to `s`. This needs a correctly rounded parser, hence serde_json's
 //!   `float_roundtrip` feature in Cargo.toml; a property test checks it over all finite floats.
 //! * **NaN and ±infinity** are refused with [`CanonicalError::NonFiniteNumber`]. A
-//!   `serde_json::Value` cannot hold them in this workspace's configuration, but
-//!   [`canonical_float`] can be handed one, and with serde_json's `arbitrary_precision` feature
-//!   a literal such as `1e400` would reach here as infinity.
+//!   `serde_json::Value` cannot hold them, but [`canonical_float`] can be handed one, and the
+//!   workspace's serde_json keeps number literals (`arbitrary_precision`), so a literal beyond
+//!   the double range such as `1e400` reaches here as infinity.
 
 use serde_json::Number;
 
@@ -46,19 +46,28 @@ pub fn canonical_float(value: f64) -> Result<String, CanonicalError> {
 }
 
 /// Appends the canonical text of `number` to `out`; on a non-finite float, returns its text.
+///
+/// The workspace's serde_json keeps each number's literal (`arbitrary_precision`), so the literal
+/// decides integer or float, by the rule above: `-0` stays a float, as serde_json holds it
+/// without that feature.
 pub(crate) fn write_number(number: &Number, out: &mut String) -> Result<(), String> {
     use std::fmt::Write as _;
-    if let Some(unsigned) = number.as_u64() {
+    let literal = number.as_str();
+    let integer_literal = literal != "-0"
+        && !literal
+            .bytes()
+            .any(|byte| matches!(byte, b'.' | b'e' | b'E'));
+    if let Some(unsigned) = number.as_u64().filter(|_| integer_literal) {
         // Writing to a String cannot fail.
         let _ = write!(out, "{unsigned}");
         Ok(())
-    } else if let Some(signed) = number.as_i64() {
+    } else if let Some(signed) = number.as_i64().filter(|_| integer_literal) {
         let _ = write!(out, "{signed}");
         Ok(())
     } else {
-        // Without arbitrary_precision every other Number is an f64; with it, as_f64 parses the
-        // literal and yields an infinity for out-of-range text, which write_float refuses.
-        write_float(number.as_f64().unwrap_or(f64::NAN), out)
+        // `str::parse` rounds the literal correctly and yields an infinity beyond the double
+        // range (`1e400`), which write_float refuses (`as_f64` would hide it as `None`).
+        write_float(literal.parse().unwrap_or(f64::NAN), out)
     }
 }
 
@@ -120,6 +129,28 @@ mod tests {
     }
 
     #[test]
+    fn literals_with_a_fraction_an_exponent_or_a_minus_zero_are_floats() {
+        for (literal, canonical) in [
+            ("-0", "0.000000"),
+            ("1.0", "1.000000"),
+            ("1e2", "100.000000"),
+            ("-0.0", "0.000000"),
+            ("18446744073709551616", "18446744073709551616.000000"),
+            ("-9223372036854775809", "-9223372036854775808.000000"),
+        ] {
+            let number: Number = serde_json::from_str(literal).expect("a JSON number");
+            let mut out = String::new();
+            assert_eq!(write_number(&number, &mut out), Ok(()), "{literal}");
+            assert_eq!(out, canonical, "{literal}");
+        }
+        let beyond: Number = serde_json::from_str("1e400").expect("kept as its literal");
+        assert_eq!(
+            write_number(&beyond, &mut String::new()),
+            Err("inf".to_owned())
+        );
+    }
+
+    #[test]
     fn integers_keep_every_digit() {
         let mut out = String::new();
         for number in [
@@ -127,6 +158,7 @@ mod tests {
             Number::from(u64::MAX),
             Number::from(i64::MIN),
             Number::from(0),
+            serde_json::from_str("-9223372036854775808").expect("an i64 literal"),
         ] {
             out.clear();
             assert_eq!(write_number(&number, &mut out), Ok(()));

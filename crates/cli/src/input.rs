@@ -43,6 +43,10 @@ impl<'de> Deserialize<'de> for StrictValue {
 
 struct StrictVisitor;
 
+/// The key of the one-entry map through which serde_json's `arbitrary_precision` hands a number
+/// over as its literal (serde_json's `number::TOKEN`, private but fixed since 1.0).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
 impl<'de> Visitor<'de> for StrictVisitor {
     type Value = Value;
 
@@ -85,7 +89,16 @@ impl<'de> Visitor<'de> for StrictVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
+        let mut first = true;
         while let Some(key) = entries.next_key::<String>()? {
+            if std::mem::take(&mut first) && key == NUMBER_TOKEN {
+                // A number that is not a 64-bit integer, as its literal (`arbitrary_precision`).
+                // serde_json's own `Value` reads an object of this one key the same way.
+                let literal: String = entries.next_value()?;
+                return serde_json::from_str::<Number>(&literal)
+                    .map(Value::Number)
+                    .map_err(de::Error::custom);
+            }
             if object.contains_key(&key) {
                 return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
             }

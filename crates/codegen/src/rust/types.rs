@@ -501,7 +501,7 @@ fn field_tokens(
                 quote! { #[doc = ""] #[doc = #text] #[serde(alias = #from)] }
             });
         let docs = quote! { #docs #rename #alias };
-        // A UUID or an integer anywhere in the type is read by `serde_support::exact`.
+        // A UUID or a number anywhere in the type is read by `serde_support::exact`.
         let exact = holds_exact_leaf(&field.ty);
         let read = if exact {
             quote! { #[serde(deserialize_with = "crate::serde_support::exact")] }
@@ -547,14 +547,15 @@ fn field_tokens(
     Ok(members)
 }
 
-/// Whether a field's type holds a `uuid`, `integer` or `uint` (directly, or as the items of
-/// lists and maps): serde's own impls read those more loosely than the wire contract
+/// Whether a field's type holds a `uuid`, `integer`, `uint` or `number` (directly, or as the items
+/// of lists and maps): serde's own impls read those more loosely than the wire contract, or, for
+/// a number inside an internally tagged union, cannot read serde_json's exact form back
 /// (`serde_support::Exact`).
 fn holds_exact_leaf(ty: &TypeRef) -> bool {
     match ty {
         TypeRef::Primitive(primitive) => matches!(
             primitive,
-            Primitive::Uuid | Primitive::Integer | Primitive::UnsignedInteger
+            Primitive::Uuid | Primitive::Integer | Primitive::UnsignedInteger | Primitive::Number
         ),
         TypeRef::List(item) | TypeRef::Map(item) => holds_exact_leaf(item),
         TypeRef::Named(_) => false,

@@ -3412,7 +3412,7 @@ pub struct CalendarScopeHint {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub confidence: Option<f64>,
     /// Where the hint came from (§2.6.6.7.3)
@@ -4778,6 +4778,7 @@ pub struct MemoryItem {
     /// The item's text (§2.6.6.7.6)
     pub content: String,
     /// Confidence, from 0 to 1 (§2.6.6.7.6)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub confidence: f64,
     /// Its provenance (§2.6.6.7.6)
     pub provenance: MemoryProvenance,
@@ -5043,6 +5044,7 @@ pub struct MemoryGraphEdge {
     /// The relation (§2.6.6.7.6.1)
     pub relation: MemoryRelation,
     /// Weight of the relation (§2.6.6.7.6.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub weight: f64,
     /// Evidence for the edge (§2.6.6.7.6.1)
     pub provenance_source_refs: Vec<SourceRef>,
@@ -5845,6 +5847,7 @@ pub struct PackFact {
     /// Its evidence (§2.6.6.7.14.5, §2.6.6.7.14.7)
     pub source_refs: Vec<SourceRef>,
     /// Confidence, 0 when it has no evidence (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub confidence: f64,
 }
 
@@ -6197,35 +6200,35 @@ pub struct CandidateScores {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub lexical: Option<f64>,
     /// Vector score (§2.6.6.7.14.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub vector: Option<f64>,
     /// Graph score (§2.6.6.7.14.5)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub graph: Option<f64>,
     /// Pack score: 1 for a valid fresh pack, else 0 (§2.6.6.7.14.5, §2.6.6.7.14.6)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub pack: Option<f64>,
     /// Deterministic trust adjustment (§2.6.6.7.14.5, §2.6.6.7.14.6)
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub trust_adjust: Option<f64>,
 }
@@ -6248,6 +6251,7 @@ pub struct RetrievalCandidate {
     /// Per-signal scores (§2.6.6.7.14.5)
     pub scores: CandidateScores,
     /// Pack + trust_adjust + max(lexical, vector, graph) (§2.6.6.7.14.5, §2.6.6.7.14.6)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub base_score: f64,
     /// Stable tie-break key, the canonical id string of the reference (§2.6.6.7.14.5, §2.6.6.7.14.6)
     pub tiebreak: String,
@@ -6305,7 +6309,7 @@ pub struct DiversityInfo {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub lambda: Option<f64>,
 }
@@ -6487,6 +6491,7 @@ pub struct SelectedEvidence {
     #[serde(deserialize_with = "crate::serde_support::exact")]
     pub final_rank: u64,
     /// Its final score (§2.6.6.7.14.5)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub final_score: f64,
     /// Short relevance rationale (§2.6.6.7.14.5, §2.6.6.7.5.2)
     pub why: String,
@@ -7608,7 +7613,7 @@ pub struct RuntimeConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub temperature: Option<f64>,
 }
@@ -9638,7 +9643,7 @@ pub struct TranscriptSegment {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub confidence: Option<f64>,
 }
@@ -9767,12 +9772,16 @@ crate::serde_support::objects_only!(BlockMapping);
 #[schemars(rename = "BoundingBox")]
 pub struct BoundingBox {
     /// Left edge (§6.1.6.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub x0: f64,
     /// Top edge (§6.1.6.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub y0: f64,
     /// Right edge (§6.1.6.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub x1: f64,
     /// Bottom edge (§6.1.6.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub y1: f64,
 }
 
@@ -9808,7 +9817,7 @@ pub struct SegmentMapping {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub extraction_confidence: Option<f64>,
 }
@@ -9913,6 +9922,7 @@ pub struct AdapterConfig {
     #[serde(deserialize_with = "crate::serde_support::exact")]
     pub alpha: u64,
     /// The learning rate (§9.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub learning_rate: f64,
     /// The training precision, such as 4bit-nf4 (§9.1)
     ///
@@ -9970,7 +9980,7 @@ pub struct DistillationJobInputs {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub reward_features: Option<std::collections::BTreeMap<String, f64>>,
     /// The checkpoint this one derives from (lineage) (§2.6.6.6.2, §9.1)
@@ -10006,8 +10016,10 @@ crate::serde_support::objects_only!(DistillationJobInputs);
 #[schemars(rename = "CanvasPoint")]
 pub struct CanvasPoint {
     /// Horizontal position (§2.6.6.6.2)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub x: f64,
     /// Vertical position (§2.6.6.6.2)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub y: f64,
 }
 
@@ -10328,7 +10340,7 @@ pub enum JobInputs {
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "crate::serde_support::present"
+            deserialize_with = "crate::serde_support::present_exact"
         )]
         reward_features: Option<std::collections::BTreeMap<String, f64>>,
         /// The checkpoint this one derives from (lineage) (§2.6.6.6.2, §9.1)
@@ -10923,6 +10935,7 @@ pub struct AsrOrigin {
     /// The model's confidence for the segment (§6.2.26.3)
     ///
     /// Decision: The spec allows word-level or segment-level confidence; a segment carries one number, because words have no ids or timings in this model. The scale is the model's own.
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub confidence: f64,
 }
 
@@ -10989,6 +11002,7 @@ pub struct DoclingOrigin {
     /// Where on the page the block came from (§6.1.6.3)
     pub source_bbox: BoundingBox,
     /// The extraction model's confidence (§6.1.6.3)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub extraction_confidence: f64,
 }
 
@@ -11058,7 +11072,7 @@ pub struct AdapterCheckpoint {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub eval_summary: Option<std::collections::BTreeMap<String, f64>>,
     /// Hash of the training data specification (§9.1)
@@ -11124,6 +11138,7 @@ pub struct EvalRun {
     /// The evaluation suite, such as core_code_eval_v1 (§9.1)
     pub suite_name: String,
     /// The suite's metrics by name, such as pass@k and compile rate (§9.1)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub metrics: std::collections::BTreeMap<String, f64>,
 }
 

@@ -437,6 +437,7 @@ pub struct Task {
     #[serde(deserialize_with = "crate::serde_support::exact")]
     pub size: u64,
     /// A float (§2.2)
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub ratio: f64,
     /// A flag (§2.2)
     pub done: bool,
@@ -501,6 +502,7 @@ pub struct Task {
     pub max_items: i64,
     /// A defaulted map (§2.4)
     #[serde(default = "default_task_weights")]
+    #[serde(deserialize_with = "crate::serde_support::exact")]
     pub weights: std::collections::BTreeMap<String, f64>,
     /// An empty defaulted list (§2.4)
     #[serde(default = "default_task_tags")]
@@ -556,6 +558,7 @@ pub enum Shape {
     #[serde(rename = "circle")]
     Circle {
         /// The radius (§3.1)
+        #[serde(deserialize_with = "crate::serde_support::exact")]
         radius: f64,
         /// Defaulted colour (§3.1)
         #[serde(default = "default_shape_circle_colour")]
@@ -878,7 +881,7 @@ pub struct Plan {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub score: Option<f64>,
     /// An optional unsigned number (§7.6)

@@ -203,7 +203,7 @@ pub struct Span {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_support::present"
+        deserialize_with = "crate::serde_support::present_exact"
     )]
     pub lambda: Option<f64>,
     /// A Pydantic BaseModel attribute (json_) (§2.6.6.7.14.5)
