@@ -351,8 +351,10 @@ fn model(
     // Serialize by alias everywhere, so `model_dump()` writes the wire names; validate by alias
     // only (Pydantic's default), so a record spelling a Python attribute (`lambda_`) instead of
     // its wire name (`lambda`) is refused as an unknown key, as every other target refuses it.
+    // `allow_inf_nan=False`: a `number` is finite, so a literal beyond the double range (`1e400`,
+    // which Pydantic's parser reads as infinity) is refused, as serde_json and Ajv refuse it.
     out.push_str(
-        "    model_config = ConfigDict(extra=\"forbid\", protected_namespaces=(), serialize_by_alias=True)\n",
+        "    model_config = ConfigDict(extra=\"forbid\", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)\n",
     );
     if let Some((tag, value)) = tag {
         let literal = py_string(value);

@@ -200,7 +200,7 @@ class WorkspaceScope(_Record):
     Decision: The spec lists the levels (workspace, project, folder, document) without a shape. A scope always names its workspace; narrower levels are optional lists, and an absent level means "not narrowed at that level".
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     workspace_id: _Uuid
     """the workspace the job belongs to
@@ -295,7 +295,7 @@ class SelectorBlockId(_Record):
     Clause: §2.6.6.2.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["block_id"] = "block_id"
     """Discriminator: always ``block_id``."""
@@ -313,7 +313,7 @@ class SelectorSegmentId(_Record):
     Clause: §2.6.6.2.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["segment_id"] = "segment_id"
     """Discriminator: always ``segment_id``."""
@@ -331,7 +331,7 @@ class SelectorRowId(_Record):
     Clause: §2.6.6.2.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["row_id"] = "row_id"
     """Discriminator: always ``row_id``."""
@@ -349,7 +349,7 @@ class SelectorColumnId(_Record):
     Clause: §2.6.6.2.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["column_id"] = "column_id"
     """Discriminator: always ``column_id``."""
@@ -367,7 +367,7 @@ class SelectorRange(_Record):
     Clause: §2.6.6.2.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["range"] = "range"
     """Discriminator: always ``range``."""
@@ -385,7 +385,7 @@ class SelectorNodeId(_Record):
     Clause: §2.6.6.2.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["node_id"] = "node_id"
     """Discriminator: always ``node_id``."""
@@ -403,7 +403,7 @@ class SelectorTimeRange(_Record):
     Clause: §2.6.6.2.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["time_range"] = "time_range"
     """Discriminator: always ``time_range``."""
@@ -439,7 +439,7 @@ class EntityRef(_Record):
     Clause: §2.6.6.2.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     artefact_type: ArtefactType
     """the kind of artefact
@@ -507,7 +507,7 @@ class CalendarScopeHint(_Record):
     Clause: §2.6.6.7.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     active_event_id: _Optional[StrictStr] = None
     """the active calendar event
@@ -592,7 +592,7 @@ class LayerScope(_Record):
     Clause: §2.6.6.2.3, §2.6.6.7.0
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     read: list[Layer] = Field(default=["raw", "derived", "display"], validate_default=True)
     """layers the job may read
@@ -624,7 +624,7 @@ class IdsDigest(_Record):
     Clause: §2.6.6.7.3, §2.6.6.7.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     ids_hash: Hash
     """SHA-256 of the canonical ordered id list
@@ -645,7 +645,7 @@ class PromptEnvelopeHashes(_Record):
     Clause: §2.6.6.7.3, §2.6.6.7.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     stable_prefix_hash: Hash
     """hash of the stable prefix
@@ -705,7 +705,7 @@ class ArtifactHandle(_Record):
     Clause: §2.6.6.7.7
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     artifact_id: _Uuid
     """the artifact's UUID
@@ -772,7 +772,7 @@ class ContextSnapshot(_Record):
     Clause: §2.6.6.7.3, §2.6.6.2.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     context_snapshot_id: _Uuid
     """identifier of this snapshot
@@ -911,7 +911,7 @@ class BlockPayload(_Record):
     Decision: The spec names BlockPayload without a shape; a block type plus text and optional attributes covers the document blocks the Docs profile edits.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     block_type: StrictStr
     """the block's type, such as paragraph or heading
@@ -939,7 +939,7 @@ class FormulaSpec(_Record):
     Decision: The spec names FormulaSpec without a shape; an expression with an optional dialect is the minimum a sheet engine needs.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     expression: StrictStr
     """the formula text, such as =SUM(A1:A3)
@@ -960,7 +960,7 @@ class RangeSpecA1(_Record):
     Clause: §2.5.11.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     form: Literal["a1"] = "a1"
     """Discriminator: always ``a1``."""
@@ -979,7 +979,7 @@ class RangeSpecBounds(_Record):
     Decision: The spec does not say how bounds count; 0-based inclusive bounds match row and column positions in stored tables.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     form: Literal["bounds"] = "bounds"
     """Discriminator: always ``bounds``."""
@@ -1028,7 +1028,7 @@ class ChartSpec(_Record):
     Decision: §2.5.11.3 says a chart spec validates against a versioned JSON schema but gives neither the schema nor the spec's fields. The version is typed, so the chart_spec_schema validator knows which schema applies; the body stays open JSON until the spec defines it.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     schema_version: SemVer
     """the version of the chart spec schema the body validates against
@@ -1050,7 +1050,7 @@ class SlideSpec(_Record):
     Decision: §2.5.11.2 says slides reference existing entities and that a slide patch changes "layout and content refs"; those two are the slide's fields. Content is never copied in (no parallel store, §2.5.11.3).
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     layout: StrictStr
     """the slide's layout, such as title_and_content
@@ -1072,7 +1072,7 @@ class DeckSpec(_Record):
     Decision: The spec names deck_spec without a shape; a deck is a titled sequence of slides, and its first slides may come with it.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     title: StrictStr
     """the deck's title
@@ -1093,7 +1093,7 @@ class SlidePatch(_Record):
     Clause: §2.5.11.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     layout: _Optional[StrictStr] = None
     """the new layout
@@ -1151,7 +1151,7 @@ class TimeRange(_Record):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     start_ms: _U64
     """start in milliseconds
@@ -1173,7 +1173,7 @@ class TranscriptSegment(_Record):
     Decision: The spec names transcript segments without a shape; §6.2.26.3 says each carries its time range and a confidence, and diarization (§6.2.26.1) adds a speaker.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     segment_id: _Optional[SegmentId] = None
     """the segment's stable id, once it has one
@@ -1233,7 +1233,7 @@ class BlockMapping(_Record):
     Decision: The spec names block_mapping without a shape; a pair of the Docling element id and the block id it is imported as.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     source_element_id: StrictStr
     """the element's id in the Docling extraction output
@@ -1255,7 +1255,7 @@ class BoundingBox(_Record):
     Decision: The spec names source_bbox without a unit; page coordinates in points from the top-left corner, as Docling reports them.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     x0: StrictFloat
     """left edge
@@ -1289,7 +1289,7 @@ class SegmentMapping(_Record):
     Decision: The spec names segment_mapping without a shape; its fields are the provenance §6.1.6.3 attaches to every imported block.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     block_id: BlockId
     """the imported block
@@ -1342,7 +1342,7 @@ class AdapterConfig(_Record):
     Clause: §9.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     adapter_type: AdapterType
     """lora or dora
@@ -1383,7 +1383,7 @@ class CanvasPoint(_Record):
     Decision: The future Canvas profile gives no coordinate system; x and y in canvas units from the canvas origin.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     x: StrictFloat
     """horizontal position
@@ -1405,7 +1405,7 @@ class CanvasNode(_Record):
     Decision: The spec names create_nodes without arguments; a node has its stable id (§2.5.10.3 canvas_nodes_ref), a position, and a label or a reference to the entity it shows.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     node_id: NodeId
     """the new node's stable id
@@ -1438,7 +1438,7 @@ class NodePosition(_Record):
     Clause: §2.6.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     node_id: NodeId
     """the node moved
@@ -1459,7 +1459,7 @@ class PlannedOperationInsertBlock(_Record):
     Clause: §2.6.6.2.4, §2.5.10.10
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["insert_block"] = "insert_block"
     """Discriminator: always ``insert_block``."""
@@ -1484,7 +1484,7 @@ class PlannedOperationReplaceBlock(_Record):
     Decision: §2.5.10.10 names replace_block without a signature; it takes the block and its new content, the arguments insert_block (§2.6.6.2.4) already types, so the block keeps its stable id (§2.5.10.3) and provenance can point at it.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["replace_block"] = "replace_block"
     """Discriminator: always ``replace_block``."""
@@ -1508,7 +1508,7 @@ class PlannedOperationMoveBlock(_Record):
     Clause: §2.6.6.2.4, §2.5.10.10
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["move_block"] = "move_block"
     """Discriminator: always ``move_block``."""
@@ -1533,7 +1533,7 @@ class PlannedOperationUpdateMetadata(_Record):
     Decision: §2.5.10.10 names update_metadata without a signature, for documents and sheets alike. An EntityRef addresses a block, row, column or the artefact itself by id (§2.5.10.3); the entries are string key/value pairs like a block's attributes.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["update_metadata"] = "update_metadata"
     """Discriminator: always ``update_metadata``."""
@@ -1557,7 +1557,7 @@ class PlannedOperationApplyFormula(_Record):
     Clause: §2.6.6.2.4, §2.5.10.10
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["apply_formula"] = "apply_formula"
     """Discriminator: always ``apply_formula``."""
@@ -1582,7 +1582,7 @@ class PlannedOperationFillDown(_Record):
     Decision: §2.5.10.10 names fill_down without a signature; like apply_formula it targets a sheet range, whose first row is the source copied into the rows below it.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["fill_down"] = "fill_down"
     """Discriminator: always ``fill_down``."""
@@ -1601,7 +1601,7 @@ class PlannedOperationNormalizeColumn(_Record):
     Decision: §2.5.10.10 names normalize_column without a signature; it needs the column (by its stable id, §2.5.10.3) and the normal form to reach, named as free text because the spec lists no normal forms.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["normalize_column"] = "normalize_column"
     """Discriminator: always ``normalize_column``."""
@@ -1625,7 +1625,7 @@ class PlannedOperationCreateChart(_Record):
     Clause: §2.5.11.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["create_chart"] = "create_chart"
     """Discriminator: always ``create_chart``."""
@@ -1656,7 +1656,7 @@ class PlannedOperationUpdateChartSpec(_Record):
     Clause: §2.5.11.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["update_chart_spec"] = "update_chart_spec"
     """Discriminator: always ``update_chart_spec``."""
@@ -1681,7 +1681,7 @@ class PlannedOperationCreateDeck(_Record):
     Clause: §2.5.11.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["create_deck"] = "create_deck"
     """Discriminator: always ``create_deck``."""
@@ -1699,7 +1699,7 @@ class PlannedOperationAddSlide(_Record):
     Clause: §2.5.11.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["add_slide"] = "add_slide"
     """Discriminator: always ``add_slide``."""
@@ -1723,7 +1723,7 @@ class PlannedOperationUpdateSlide(_Record):
     Clause: §2.5.11.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["update_slide"] = "update_slide"
     """Discriminator: always ``update_slide``."""
@@ -1754,7 +1754,7 @@ class PlannedOperationExportDeck(_Record):
     Clause: §2.5.11.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["export_deck"] = "export_deck"
     """Discriminator: always ``export_deck``."""
@@ -1784,7 +1784,7 @@ class PlannedOperationBuildContextPack(_Record):
     Clause: §2.5.12.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["build_context_pack"] = "build_context_pack"
     """Discriminator: always ``build_context_pack``."""
@@ -1804,7 +1804,7 @@ class PlannedOperationRefreshContextPack(_Record):
     Decision: §2.5.12.2 refreshes "an existing pack when stale"; the pack is named by the pack_id of its ContextPackRecord (§2.6.6.7.14.5), and its target stays the record's.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["refresh_context_pack"] = "refresh_context_pack"
     """Discriminator: always ``refresh_context_pack``."""
@@ -1822,7 +1822,7 @@ class PlannedOperationTranscribeSegment(_Record):
     Clause: §2.6.6.2.4, §6.2.26.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["transcribe_segment"] = "transcribe_segment"
     """Discriminator: always ``transcribe_segment``."""
@@ -1853,7 +1853,7 @@ class PlannedOperationAlignTranscript(_Record):
     Clause: §6.2.26.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["align_transcript"] = "align_transcript"
     """Discriminator: always ``align_transcript``."""
@@ -1877,7 +1877,7 @@ class PlannedOperationIdentifySpeakers(_Record):
     Clause: §6.2.26.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["identify_speakers"] = "identify_speakers"
     """Discriminator: always ``identify_speakers``."""
@@ -1902,7 +1902,7 @@ class PlannedOperationAttachTranscript(_Record):
     Clause: §6.2.26.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["attach_transcript"] = "attach_transcript"
     """Discriminator: always ``attach_transcript``."""
@@ -1933,7 +1933,7 @@ class PlannedOperationExtractStructure(_Record):
     Clause: §6.1.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["extract_structure"] = "extract_structure"
     """Discriminator: always ``extract_structure``."""
@@ -1957,7 +1957,7 @@ class PlannedOperationExtractTables(_Record):
     Clause: §6.1.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["extract_tables"] = "extract_tables"
     """Discriminator: always ``extract_tables``."""
@@ -1981,7 +1981,7 @@ class PlannedOperationImportBlocks(_Record):
     Clause: §6.1.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["import_blocks"] = "import_blocks"
     """Discriminator: always ``import_blocks``."""
@@ -2011,7 +2011,7 @@ class PlannedOperationLinkProvenance(_Record):
     Clause: §6.1.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["link_provenance"] = "link_provenance"
     """Discriminator: always ``link_provenance``."""
@@ -2042,7 +2042,7 @@ class PlannedOperationSelectExamples(_Record):
     Decision: The spec gives the distillation operations names only (§2.6.6.6.2); their arguments follow §9.1's tables. Examples become distill_example rows of one distill_job, and replay candidates come from the replay_candidates view.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["select_examples"] = "select_examples"
     """Discriminator: always ``select_examples``."""
@@ -2072,7 +2072,7 @@ class PlannedOperationRunTeacher(_Record):
     Clause: §2.6.6.6.2, §9.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["run_teacher"] = "run_teacher"
     """Discriminator: always ``run_teacher``."""
@@ -2096,7 +2096,7 @@ class PlannedOperationRunStudent(_Record):
     Clause: §2.6.6.6.2, §9.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["run_student"] = "run_student"
     """Discriminator: always ``run_student``."""
@@ -2126,7 +2126,7 @@ class PlannedOperationScore(_Record):
     Clause: §2.6.6.6.2, §9.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["score"] = "score"
     """Discriminator: always ``score``."""
@@ -2150,7 +2150,7 @@ class PlannedOperationCreateCheckpoint(_Record):
     Clause: §2.6.6.6.2, §9.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["create_checkpoint"] = "create_checkpoint"
     """Discriminator: always ``create_checkpoint``."""
@@ -2192,7 +2192,7 @@ class PlannedOperationEvaluateAndPromote(_Record):
     Clause: §2.6.6.6.2, §9.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["evaluate_and_promote"] = "evaluate_and_promote"
     """Discriminator: always ``evaluate_and_promote``."""
@@ -2216,7 +2216,7 @@ class PlannedOperationCreateNodes(_Record):
     Clause: §2.6.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["create_nodes"] = "create_nodes"
     """Discriminator: always ``create_nodes``."""
@@ -2234,7 +2234,7 @@ class PlannedOperationClusterNodes(_Record):
     Clause: §2.6.6.2.4, §2.6.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["cluster_nodes"] = "cluster_nodes"
     """Discriminator: always ``cluster_nodes``."""
@@ -2258,7 +2258,7 @@ class PlannedOperationRepositionNodes(_Record):
     Clause: §2.6.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["reposition_nodes"] = "reposition_nodes"
     """Discriminator: always ``reposition_nodes``."""
@@ -2337,7 +2337,7 @@ class ValidationStep(_Record):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     validator_id: StrictStr
     """the validator
@@ -2370,7 +2370,7 @@ class ValidationPlan(_Record):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     steps: list[ValidationStep]
     """the validators, in run order
@@ -2401,7 +2401,7 @@ class ProvenanceMapping(_Record):
     Clause: §2.6.6.5.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     artefact_type: ArtefactType
     """the artefact type
@@ -2428,7 +2428,7 @@ class ProvenancePlan(_Record):
     Clause: §2.6.6.2.4, §2.6.6.5.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     mappings: list[ProvenanceMapping]
     """one mapping per artefact type the job writes
@@ -2473,7 +2473,7 @@ class RuntimeConfig(_Record):
     Decision: The spec names token budgets, timeouts and precision; each is an optional field so a runtime's defaults apply when absent.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     planner_token_budget: _Optional[_U64] = None
     """maximum tokens the planner may use
@@ -2553,7 +2553,7 @@ class StatusReason(_Record):
     Clause: §2.6.6.2.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     code: ReasonCode
     """the machine-readable reason, such as validation.passed
@@ -2613,7 +2613,7 @@ class CapabilityDecision(_Record):
     Clause: §2.6.6.5.2, §11.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     enforcement_point: ValidationPhase
     """where the decision was taken (before queued, awaiting validation, on commit)
@@ -2659,7 +2659,7 @@ class CapabilityCheckResult(_Record):
     Decision: A list of decisions rather than one flag: the spec enforces capabilities at three points, and every decision, allow or deny, must stay auditable on the job itself.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     outcome: Decision
     """denied if any decision was denied, allowed otherwise
@@ -2696,7 +2696,7 @@ class ValidatorOutcome(_Record):
     Clause: §2.6.6.2.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     validator_id: StrictStr
     """the validator
@@ -2729,7 +2729,7 @@ class DiffSummary(_Record):
     Clause: §2.6.6.2.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     entities_added: _U64
     """entities the change adds
@@ -2757,7 +2757,7 @@ class ValidationResult(_Record):
     Decision: Designed from §2.6.6.3.2: validators approve, reject, or ask for a human decision ("risky large diff"); the overall verdict is the worst verdict of the blocking validators.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     verdict: Verdict
     """the overall verdict
@@ -2784,7 +2784,7 @@ class ErrorSummary(_Record):
     Clause: §2.6.6.2.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     code: ErrorCode
     """stable machine-readable error code
@@ -2823,7 +2823,7 @@ class Warning(_Record):
     Clause: §2.6.6.2.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     code: ReasonCode
     """machine-readable warning code
@@ -2850,7 +2850,7 @@ class JobMetrics(_Record):
     Clause: §2.6.6.2.7
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     duration_ms: _U64
     """wall-clock duration in milliseconds
@@ -2908,7 +2908,7 @@ class SelectionRange(_Record):
     Clause: §2.6.6.6.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     start_block_id: BlockId
     """the block where the selection starts
@@ -3043,7 +3043,7 @@ class JobInputsDocsSheets(_Record):
     Decision: The import/export job families of §2.5.10.2 belong here, since the section defines them. Only doc_rewrite and doc_summarize must carry a DocsAiJobProfile (§2.6.6.6.4, enforced by a rule); the other kinds may. The profile adds no statuses of its own: §2.5.10.3.1 lists exactly the global lifecycle states.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["docs_sheets"] = "docs_sheets"
     """Discriminator: always ``docs_sheets``."""
@@ -3117,7 +3117,7 @@ class JobInputsChartsDecks(_Record):
     Decision: Capabilities are §2.5.11.4's suggested READ_/WRITE_/EXPORT_ names in the axis form of §11.1.3 (READ_SHEET becomes sheet.read). The spec gives charts and decks no provenance fields, so the profile declares no provenance plan.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["charts_decks"] = "charts_decks"
     """Discriminator: always ``charts_decks``."""
@@ -3166,7 +3166,7 @@ class JobInputsContextPackBuilder(_Record):
     Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs are the §2.6.6.7.14 ContextPackRecord, which holds the pack artifact (ContextPackJobOutputs, spec/outputs.yaml).
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["context_pack_builder"] = "context_pack_builder"
     """Discriminator: always ``context_pack_builder``."""
@@ -3211,7 +3211,7 @@ class JobInputsAsr(_Record):
     Decision: §6.2.26 names no capabilities; transcription reads media and may attach the transcript to a document, so media.read and doc.write. Its typical flow uses only global states.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["asr"] = "asr"
     """Discriminator: always ``asr``."""
@@ -3260,7 +3260,7 @@ class JobInputsDocling(_Record):
     Decision: §11.3.3.5 grants the sidecar a scoped read of the input asset and the import writes blocks, so fs.read:inputs and doc.write.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["docling"] = "docling"
     """Discriminator: always ``docling``."""
@@ -3303,7 +3303,7 @@ class JobInputsDistillation(_Record):
     Decision: The spec gives the profile no id; distillation_v0.1 follows the other profiles' form. The capabilities are not named either: skill_bank.read for examples, model.train for training and model.eval for evaluation runs.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["distillation"] = "distillation"
     """Discriminator: always ``distillation``."""
@@ -3376,7 +3376,7 @@ class JobInputsCanvas(_Record):
     Decision: The spec gives the future profile no id; canvas_ai_v0.1 follows the other profiles' form. It declares no outputs: the spec names none for the future profile, and its operations change the canvas itself, which commit provenance already attributes (HSK-RULE-PRF-026 keeps job_outputs absent on its jobs).
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["canvas"] = "canvas"
     """Discriminator: always ``canvas``."""
@@ -3428,7 +3428,7 @@ class DisplayProjectionRefEntityRef(_Record):
     Clause: §2.3.10.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["entity_ref"] = "entity_ref"
     """Discriminator: always ``entity_ref``."""
@@ -3446,7 +3446,7 @@ class DisplayProjectionRefArtifactHandle(_Record):
     Clause: §2.3.10.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["artifact_handle"] = "artifact_handle"
     """Discriminator: always ``artifact_handle``."""
@@ -3477,7 +3477,7 @@ class ExporterInfo(_Record):
     Decision: The spec writes this group inline as `exporter` with three fields; a record of its own keeps them typed.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     engine_id: StrictStr
     """the exporter engine
@@ -3519,7 +3519,7 @@ class ExportTargetLocalFile(_Record):
     Clause: §2.3.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     target: Literal["local_file"] = "local_file"
     """Discriminator: always ``local_file``."""
@@ -3537,7 +3537,7 @@ class ExportTargetPlatform(_Record):
     Clause: §2.3.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     target: Literal["platform"] = "platform"
     """Discriminator: always ``platform``."""
@@ -3556,7 +3556,7 @@ class ExportTargetPublic(_Record):
     Clause: §2.3.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     target: Literal["public"] = "public"
     """Discriminator: always ``public``."""
@@ -3586,7 +3586,7 @@ class ExportRecord(_Record):
     Clause: §2.3.10.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     export_id: _Uuid
     """identifier of the export run
@@ -3728,7 +3728,7 @@ class SourceRef(_Record):
     Clause: §2.6.6.7.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: SourceRefKind
     """what the pointer points at
@@ -3784,7 +3784,7 @@ class ContextPackTargetEntityRef(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["entity_ref"] = "entity_ref"
     """Discriminator: always ``entity_ref``."""
@@ -3802,7 +3802,7 @@ class ContextPackTargetSourceRef(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["source_ref"] = "source_ref"
     """Discriminator: always ``source_ref``."""
@@ -3832,7 +3832,7 @@ class ContextPackBuilder(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     tool_id: StrictStr
     """the builder tool
@@ -3859,7 +3859,7 @@ class ContextPackRecord(_Record):
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     pack_id: _Uuid
     """identifier of the pack
@@ -3919,7 +3919,7 @@ class AsrOrigin(_Record):
     Clause: §6.2.26.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     job_id: JobId
     """the transcription job
@@ -3960,7 +3960,7 @@ class AsrOutputSegment(_Record):
     Decision: The segment is the TranscriptSegment the ASR operations exchange; asr_origin sits beside it and repeats the time range and confidence because §6.2.26.3 lists them in the provenance: users may edit a transcript after completion (§6.2.26.5), and the origin keeps what the model produced.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     segment: TranscriptSegment
     """the transcribed segment
@@ -3982,7 +3982,7 @@ class DoclingOrigin(_Record):
     Decision: The spec calls this record ai_origin, like the Docs provenance of §2.5.10 whose attributes differ; DoclingOrigin names the Docling form, and the field keeps the spec's name.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     job_id: JobId
     """the ingestion job
@@ -4022,7 +4022,7 @@ class ImportedBlock(_Record):
     Clause: §6.1.6.3, §6.1.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     block_id: BlockId
     """the workspace block created
@@ -4044,7 +4044,7 @@ class AdapterCheckpoint(_Record):
     Decision: The row's columns, renamed where the record needs it: `id` is checkpoint_id (a named id reads unambiguously inside job outputs), the five hyperparameter columns are one AdapterConfig (the record the distillation operations use), and the *_json text columns are typed fields without the suffix. ewc_state stays open JSON because the spec gives it no shape.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     checkpoint_id: _Uuid
     """identifier of the checkpoint
@@ -4127,7 +4127,7 @@ class EvalRun(_Record):
     Decision: The row's `id` is eval_run_id and metrics_json is metrics, for the reasons given on AdapterCheckpoint.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     eval_run_id: _Uuid
     """identifier of the run
@@ -4173,7 +4173,7 @@ class JobOutputsDocsSheets(_Record):
     Decision: The import/export job families of §2.5.10.2 belong here, since the section defines them. Only doc_rewrite and doc_summarize must carry a DocsAiJobProfile (§2.6.6.6.4, enforced by a rule); the other kinds may. The profile adds no statuses of its own: §2.5.10.3.1 lists exactly the global lifecycle states.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["docs_sheets"] = "docs_sheets"
     """Discriminator: always ``docs_sheets``."""
@@ -4217,7 +4217,7 @@ class JobOutputsChartsDecks(_Record):
     Decision: Capabilities are §2.5.11.4's suggested READ_/WRITE_/EXPORT_ names in the axis form of §11.1.3 (READ_SHEET becomes sheet.read). The spec gives charts and decks no provenance fields, so the profile declares no provenance plan.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["charts_decks"] = "charts_decks"
     """Discriminator: always ``charts_decks``."""
@@ -4254,7 +4254,7 @@ class JobOutputsContextPackBuilder(_Record):
     Decision: §2.5.12 names no capabilities; a pack reads the workspace and writes a derived artifact, so doc.read and context_pack.write. Its outputs are the §2.6.6.7.14 ContextPackRecord, which holds the pack artifact (ContextPackJobOutputs, spec/outputs.yaml).
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["context_pack_builder"] = "context_pack_builder"
     """Discriminator: always ``context_pack_builder``."""
@@ -4273,7 +4273,7 @@ class JobOutputsAsr(_Record):
     Decision: §6.2.26 names no capabilities; transcription reads media and may attach the transcript to a document, so media.read and doc.write. Its typical flow uses only global states.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["asr"] = "asr"
     """Discriminator: always ``asr``."""
@@ -4305,7 +4305,7 @@ class JobOutputsDocling(_Record):
     Decision: §11.3.3.5 grants the sidecar a scoped read of the input asset and the import writes blocks, so fs.read:inputs and doc.write.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["docling"] = "docling"
     """Discriminator: always ``docling``."""
@@ -4324,7 +4324,7 @@ class JobOutputsDistillation(_Record):
     Decision: The spec gives the profile no id; distillation_v0.1 follows the other profiles' form. The capabilities are not named either: skill_bank.read for examples, model.train for training and model.eval for evaluation runs.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["distillation"] = "distillation"
     """Discriminator: always ``distillation``."""
@@ -4360,7 +4360,7 @@ class AiJob(_Record):
     Clause: §2.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     job_id: JobId
     """globally unique, stable identifier; never changes over the job's lifetime
@@ -4702,7 +4702,7 @@ class ContextBlock(_Record):
     Clause: §2.6.6.7.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: ContextBlockKind
     """the block's role
@@ -4757,7 +4757,7 @@ class WorkingContext(_Record):
     Clause: §2.6.6.7.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     blocks: list[ContextBlock]
     """the blocks, in order_key order
@@ -4790,7 +4790,7 @@ class PromptEnvelope(_Record):
     Clause: §2.6.6.7.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     stable_prefix: WorkingContext
     """context that stays the same across many calls
@@ -4856,7 +4856,7 @@ class ScopeOverride(_Record):
     Decision: The spec lists what may be overridden (active event, policy, model tier) without a shape: each is an optional field, projection is added because it is decided with policy (§2.6.6.7.9 step 1), and rule scope_override_names_a_target requires at least one.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     source: OverrideSource
     """who made the override
@@ -4910,7 +4910,7 @@ class ScopeInputs(_Record):
     Clause: §2.6.6.7.0
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     entity_refs: list[EntityRef]
     """entities in scope
@@ -4945,7 +4945,7 @@ class PlaybookRef(_Record):
     Decision: "stable ID + version": the version is an integer like every other version of §2.6.6.7 (QueryPlan, MemoryItem).
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     playbook_id: StrictStr
     """stable identifier of the playbook
@@ -4966,7 +4966,7 @@ class ContextBudgets(_Record):
     Clause: §2.6.6.7.0
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     total: _U64
     """total tokens of the prompt
@@ -5050,7 +5050,7 @@ class RetrievalPlan(_Record):
     Decision: The spec names RetrievalPlan without fields. Its shape carries what the determinism rules of §2.6.6.7.1 and §2.6.6.7.12 need to see: whether search is approximate, its seed, and the persisted candidate list.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     query_plan_id: _Optional[_Uuid] = None
     """the QueryPlan of a retrieval-backed call
@@ -5089,7 +5089,7 @@ class SelectionEntry(_Record):
     Clause: §2.6.6.7.0
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     source_ref: SourceRef
     """the source
@@ -5111,7 +5111,7 @@ class SelectionPlan(_Record):
     Decision: ContextPlan is the "why-included/why-excluded plan"; a selection plan is those two lists with one reason per source.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     selected: list[SelectionEntry]
     """sources included, in selection order
@@ -5133,7 +5133,7 @@ class TruncationPlan(_Record):
     Decision: The spec names TruncationPlan without fields; §2.6.6.7.14.6 G asks for a truncation flag whenever a span is cut, so the plan records whether truncation happened and its flags (rule truncation_plan_flags_when_applied).
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     applied: StrictBool
     """whether anything was truncated
@@ -5181,7 +5181,7 @@ class CompactionPlan(_Record):
     Decision: The spec names CompactionPlan without fields; the triggers that fired and pointers to the compactions made are what an audit of §2.6.6.7.8 needs.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     triggers_fired: list[CompactionTrigger]
     """triggers that fired; empty means no compaction
@@ -5203,7 +5203,7 @@ class ContextPolicyDecision(_Record):
     Decision: ContextPlan's `policy: PolicyDecision`; named ContextPolicyDecision because the job store already has a PolicyDecision (a capability decision), and step 1 of §2.6.6.7.9 (policy + projection + model tier) gives its fields.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     policy_profile_id: StrictStr
     """the policy profile in force
@@ -5236,7 +5236,7 @@ class ContextPlan(_Record):
     Clause: §2.6.6.7.0, §2.6.6.7.9
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     scope_inputs: ScopeInputs
     """the scope compiled
@@ -5323,7 +5323,7 @@ class ToolDelta(_Record):
     Clause: §2.6.6.7.7
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     tool_id: StrictStr
     """the tool called
@@ -5402,7 +5402,7 @@ class MemoryProvenance(_Record):
     Clause: §2.6.6.7.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     source_refs: list[SourceRef]
     """the evidence the item was distilled from
@@ -5423,7 +5423,7 @@ class MemoryItem(_Record):
     Clause: §2.6.6.7.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     memory_id: _Uuid
     """identifier of the item
@@ -5489,7 +5489,7 @@ class EmbeddingVectorRefArtifactHandle(_Record):
     Clause: §2.6.6.7.6.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["artifact_handle"] = "artifact_handle"
     """Discriminator: always ``artifact_handle``."""
@@ -5507,7 +5507,7 @@ class EmbeddingVectorRefInternalRef(_Record):
     Clause: §2.6.6.7.6.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["internal_ref"] = "internal_ref"
     """Discriminator: always ``internal_ref``."""
@@ -5537,7 +5537,7 @@ class MemoryEmbeddingRecord(_Record):
     Clause: §2.6.6.7.6.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     memory_id: _Uuid
     """the memory item
@@ -5611,7 +5611,7 @@ class MemoryGraphEdge(_Record):
     Clause: §2.6.6.7.6.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     from_memory_id: _Uuid
     """the memory item the edge starts at
@@ -5672,7 +5672,7 @@ class CompactionDecision(_Record):
     Decision: The spec names this schema `Decision`; it is CompactionDecision because Decision is already the capability-decision enum of status.yaml. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): here they are evidence_refs.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     claim: StrictStr
     """what was decided
@@ -5709,7 +5709,7 @@ class CompactionConstraint(_Record):
     Decision: The spec names this schema `Constraint`; it is CompactionConstraint because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): here they are scope_refs.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     must: StrictStr
     """what must hold
@@ -5746,7 +5746,7 @@ class CompactionOpenLoop(_Record):
     Decision: The spec names this schema `OpenLoop`; it is CompactionOpenLoop because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     question: StrictStr
     """the question
@@ -5790,7 +5790,7 @@ class CompactionProgress(_Record):
     Decision: The spec names this schema `Progress`; it is CompactionProgress because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     done: list[StrictStr]
     """what is done
@@ -5834,7 +5834,7 @@ class CompactionToolResult(_Record):
     Decision: The spec names this schema `ToolResult`; it is CompactionToolResult because every schema of §2.6.6.7.8 gets the same prefix. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): artifact handles are not SourceRefs, so source_refs is added.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     tool_id: StrictStr
     """the tool
@@ -5885,7 +5885,7 @@ class CompactionError(_Record):
     Decision: The spec names this schema `Error`; it is CompactionError because `Error` is a name the Rust and TypeScript generators reserve. Every compaction item carries SourceRefs (§2.6.6.7.8 reversibility): the schema lists none, so source_refs is added.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     stage: StrictStr
     """where it happened
@@ -5950,7 +5950,7 @@ class FlightRecorderEvent(_Record):
     Decision: Type-specific fields go in payload until each event type is declared as its own record.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     event_id: _Uuid
     """stable identifier of the event
@@ -6034,7 +6034,7 @@ class CompactionEvent(_Record):
     Decision: §2.6.6.7.6 names CompactionEvent in the SessionLog without fields; it groups the required schemas of §2.6.6.7.8 produced by one run, so CompactionSchemaGuard can check a whole compaction as one record.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     compaction_id: _Uuid
     """identifier of the compaction
@@ -6113,7 +6113,7 @@ class SessionLog(_Record):
     Decision: §2.6.6.7.6 types the log's events as SessionEvent, which the Master Spec does not define, and calls the SessionLog "append-only job events + Flight Recorder spans (see §11.5)": a SessionEvent is the FlightRecorderEvent of §11.5 that the store writes for the job. A log is one job's, so it names the job, and every event and compaction in it names that job too (HSK-RULE-ACE-052, ACE-053). "Deterministic, ordered" is the order of the lists; that it is the order things happened is the store's (its outbox is append-only and read in event order).
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     job_id: JobId
     """the job whose session this is
@@ -6151,7 +6151,7 @@ class JobContextTrace(_Record):
     Decision: The spec has no record for "all snapshots of a job"; JobBoundaryRoutingGuard (policy, projection and model tier cannot change mid-job) is a property of that list, so the list is a record of its own.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     job_id: JobId
     """the job
@@ -6203,7 +6203,7 @@ class RouteStep(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     store: RetrievalStore
     """the store queried
@@ -6236,7 +6236,7 @@ class RetrievalBudgets(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     max_total_evidence_tokens: _U64
     """tokens of all evidence
@@ -6294,7 +6294,7 @@ class PartialRetrievalBudgets(_Record):
     Decision: The spec writes Partial<RetrievalBudgets>; the language has no type operators, so the partial form is declared as its own record.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     max_total_evidence_tokens: _Optional[_U64] = None
     """tokens of all evidence
@@ -6351,7 +6351,7 @@ class RetrievalTimeRange(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     start: _Optional[_Timestamp] = None
     """start of the window
@@ -6372,7 +6372,7 @@ class RetrievalFilters(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     allow_external_fetch: StrictBool
     """whether new external web content may be fetched
@@ -6417,7 +6417,7 @@ class QueryPlan(_Record):
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     plan_id: _Uuid
     """identifier of the plan
@@ -6528,7 +6528,7 @@ class CatalogExample(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     query: StrictStr
     """the example query
@@ -6549,7 +6549,7 @@ class SemanticCatalogEntry(_Record):
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.8
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     entry_id: _Uuid
     """identifier of the entry
@@ -6618,7 +6618,7 @@ class PackFact(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     fact_id: StrictStr
     """identifier of the fact
@@ -6665,7 +6665,7 @@ class PackConstraint(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     constraint_id: StrictStr
     """identifier of the constraint
@@ -6698,7 +6698,7 @@ class PackOpenLoop(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     loop_id: StrictStr
     """identifier of the loop
@@ -6725,7 +6725,7 @@ class PackAnchor(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     anchor_id: StrictStr
     """identifier of the anchor
@@ -6752,7 +6752,7 @@ class PackCoverage(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     scanned_selectors: list[StrictStr]
     """selectors scanned
@@ -6773,7 +6773,7 @@ class ContextPackPayload(_Record):
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.7
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     synopsis: StrictStr
     """synopsis, at most 800 characters
@@ -6831,7 +6831,7 @@ class EvidenceRefSourceRef(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["source_ref"] = "source_ref"
     """Discriminator: always ``source_ref``."""
@@ -6849,7 +6849,7 @@ class EvidenceRefEntityRef(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["entity_ref"] = "entity_ref"
     """Discriminator: always ``entity_ref``."""
@@ -6867,7 +6867,7 @@ class EvidenceRefArtifactHandle(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: Literal["artifact_handle"] = "artifact_handle"
     """Discriminator: always ``artifact_handle``."""
@@ -6930,7 +6930,7 @@ class CandidateScores(_Record):
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     lexical: _Optional[StrictFloat] = None
     """lexical score
@@ -6969,7 +6969,7 @@ class RetrievalCandidate(_Record):
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     candidate_id: StrictStr
     """stable identifier of what was retrieved
@@ -7031,7 +7031,7 @@ class RouteTaken(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     store: RetrievalStore
     """the store
@@ -7058,7 +7058,7 @@ class RerankInfo(_Record):
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     used: StrictBool
     """whether reranking ran
@@ -7091,7 +7091,7 @@ class DiversityInfo(_Record):
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     used: StrictBool
     """whether a diversity method ran
@@ -7149,7 +7149,7 @@ class EscalationReason(_Record):
     Clause: §2.6.6.7.5.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     condition: EscalationCondition
     """which escalation condition held
@@ -7170,7 +7170,7 @@ class SelectedEvidence(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     ref: EvidenceRef
     """what was selected
@@ -7226,7 +7226,7 @@ class EvidenceSpan(_Record):
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     ref: SourceRef
     """the source read
@@ -7274,7 +7274,7 @@ class RetrievalTrace(_Record):
     Clause: §2.6.6.7.14.5, §2.6.6.7.14.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     trace_id: _Uuid
     """identifier of the trace
@@ -7391,7 +7391,7 @@ class CacheKey(_Record):
     Clause: §2.6.6.7.14.9
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     cache_kind: CacheKind
     """the stage
@@ -7472,7 +7472,7 @@ class WorkflowRun(_Record):
     Clause: §2.6.6.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     workflow_run_id: WorkflowRunId
     """the runtime identity of this attempt
@@ -7537,7 +7537,7 @@ class OutboxDelivery(_Record):
     Decision: The outbox itself stays append-only and in the §11.5 base shape; delivery is tracked beside it, one row per event written in the same transaction as the event. job_sequence is assigned under the job's row lock, so it is the order in which the job's events were written; a relay delivers a job's events only in that order, and only a prefix of the job's undelivered events, so two relays never interleave one job's events.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     event_id: _Uuid
     """the event
@@ -7570,7 +7570,7 @@ class JobStateTransition(_Record):
     Clause: §2.6.6.3, §2.6.6.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     job_id: JobId
     """the job
@@ -7639,7 +7639,7 @@ class EntityProvenance(_Record):
     Clause: §2.6.6.5.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     provenance_id: _Uuid
     """identifier of this provenance record
@@ -7715,7 +7715,7 @@ class DocsAiJobProfile(_Record):
     Decision: The three fields of §2.6.6.6.4, the further profile fields of §2.5.10.10 (sheet_id, block_mode, range_kind) and the import/export inputs of §2.5.10.2 (source_file_artifact, export_target, policy_id, range_ref), all on one record because every job kind of the profile carries this one variant of JobInputs. §2.6.6.6.4's struct describes the Document surface, where doc_id and layer_scope are required; sheet and import jobs have no document yet, so both are optional here and required by rule for the document kinds (HSK-RULE-PRF-030; HSK-RULE-PRF-001 makes doc_rewrite and doc_summarize carry the record), as the other inputs are for the kinds that need them (HSK-RULE-PRF-031 to 033, 036). On the wire this record is the docs_sheets variant of job_inputs, which holds any of the seven profiles' records (§2.6.6.6.1), so the object carries `"profile": "docs_sheets"` beside the struct's fields: every target decodes job_inputs by that tag. Otherwise the wire form is the struct's, field for field (doc_id, selection, layer_scope), except that an absent selection is omitted rather than written as null.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     doc_id: _Optional[DocId] = None
     """the target document; required for document jobs by rule
@@ -7785,7 +7785,7 @@ class ChartsDecksJobInputs(_Record):
     Clause: §2.5.11.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     target_chart_id: _Optional[_Uuid] = None
     """the chart being updated; absent when creating one
@@ -7830,7 +7830,7 @@ class ContextPackJobInputs(_Record):
     Clause: §2.5.12.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     target_ref: EntityRef
     """the entity the pack is built for
@@ -7871,7 +7871,7 @@ class AsrJobInputs(_Record):
     Clause: §6.2.26.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     media_id: MediaId
     """the audio or video resource
@@ -7917,7 +7917,7 @@ class DoclingJobInputs(_Record):
     Decision: The §6.1.6.1 table marks no field optional, so all five are required.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     source_file_id: FileId
     """the source file being ingested
@@ -7957,7 +7957,7 @@ class DistillationJobInputs(_Record):
     Decision: §2.6.6.6.2 lists the field groups (model and tokenizer metadata, context refs, reward features, lineage, data signature and job ids) without names; the names follow §9.1's adapter_checkpoint columns and §11.3.5.4's eval references. Only the base model is required: every stage needs it, the other fields belong to some stages only.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     base_model_name: ModelId
     """the base model the adapter is trained on
@@ -8026,7 +8026,7 @@ class CanvasJobInputs(_Record):
     Clause: §2.6.6.6.2, §2.6.6.6.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     canvas_id: CanvasId
     """the target canvas
@@ -8048,7 +8048,7 @@ class DocsSheetsJobOutputs(_Record):
     Decision: One record for the four families of §2.5.10.2, every field optional because each family produces a different subset: exports an artifact list and an export record, document imports a doc id, sheet imports a sheet id, imports optionally a mapping artifact. Rules require each family's fields for its job kinds. The imported AST entities, row and column ids and cell data live in the workspace under that doc or sheet id and are attributed by provenance rows on commit, so the job record does not copy them (no parallel store).
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     output_artifact_handles: _Optional[list[ArtifactHandle]] = None
     """the exported artifacts, for export jobs
@@ -8089,7 +8089,7 @@ class ChartsDecksJobOutputs(_Record):
     Decision: The spec lists no output table for this profile; its operations create charts and decks and export_deck produces artifact references, and the export format matrix (§2.3.10.4) makes deck exports emit an export record. Ids are UUIDs like the inputs' target ids. All optional: each job kind produces a subset, and rules require the export fields for export kinds.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     chart_id: _Optional[_Uuid] = None
     """the chart created or updated
@@ -8123,7 +8123,7 @@ class ContextPackJobOutputs(_Record):
     Decision: The canonical outputs are the ContextPackRecord and the pack artifact it already holds (pack_artifact), so the record is reused as one field instead of copying its fields: the rules on ContextPackRecord then apply inside job_outputs too.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     pack_record: ContextPackRecord
     """the built or refreshed pack
@@ -8138,7 +8138,7 @@ class AsrJobOutputs(_Record):
     Clause: §6.2.26.3, §6.2.26.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     transcript_segments: list[AsrOutputSegment]
     """the transcript, segment by segment; empty when nothing was spoken
@@ -8167,7 +8167,7 @@ class DoclingJobOutputs(_Record):
     Decision: The target document is the inputs' target_doc_id, so the outputs do not repeat it.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     imported_blocks: list[ImportedBlock]
     """the blocks imported, in document order
@@ -8183,7 +8183,7 @@ class DistillationJobOutputs(_Record):
     Decision: Both optional: a training stage produces a checkpoint, an evaluation stage an eval run, and evaluate_and_promote may produce both; the earlier stages (selecting examples, scoring) produce neither.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     adapter_checkpoint: _Optional[AdapterCheckpoint] = None
     """the checkpoint the stage created
@@ -8205,7 +8205,7 @@ class AiJobCreated(_Record):
     Decision: One record per event type, named after the event (ai_job.created → AiJobCreated); the base fields (event_id, actor, job_id, timestamp, …) stay on FlightRecorderEvent and this record is its payload.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     from_state: _Optional[JobState] = None
     """always absent: a new job comes from no state
@@ -8250,7 +8250,7 @@ class AiJobStateChanged(_Record):
     Clause: §11.5, §2.6.6.3.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     from_state: JobState
     """the state left
@@ -8320,7 +8320,7 @@ class AiJobCapabilityDecision(_Record):
     Decision: The capability itself is the base event's capability_id, not repeated in the payload.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     enforcement_point: ValidationPhase
     """where the capability was checked
@@ -8353,7 +8353,7 @@ class AiJobWorkflowRunStarted(_Record):
     Clause: §11.5, §2.6.6.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     workflow_run_id: WorkflowRunId
     """the attempt
@@ -8380,7 +8380,7 @@ class AiJobValidationRecorded(_Record):
     Clause: §11.5, §2.6.6.2.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     verdict: Verdict
     """the overall verdict
@@ -8407,7 +8407,7 @@ class CommittedChange(_Record):
     Clause: §11.5, §2.6.6.5.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     provenance_id: _Uuid
     """the provenance record written for it
@@ -8440,7 +8440,7 @@ class AiJobChangesCommitted(_Record):
     Clause: §11.5, §2.6.6.5.1, §2.6.6.3.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     changes: list[CommittedChange]
     """the changes, in commit order
@@ -8456,7 +8456,7 @@ class AiJobInputsRecorded(_Record):
     Decision: §2.6.6.1 has the Flight Recorder log a job's inputs, and §2.6.6.2.3 heads the workspace scope, the entity refs and the context snapshot as the job's inputs (profiles add job_inputs, §2.6.6.6.1). They are fixed at creation, so the store logs them once, right after ai_job.created, in the same transaction.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     workspace_scope: WorkspaceScope
     """which workspace, project, folders and documents the job may touch
@@ -8489,7 +8489,7 @@ class AiJobMetricsRecorded(_Record):
     Clause: §11.5, §2.6.6.2.7, §2.6.6.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     metrics: JobMetrics
     """the metrics as stored
@@ -8505,7 +8505,7 @@ class AiJobOutputsRecorded(_Record):
     Decision: §2.6.6.6.2 asks the Flight Recorder to log a distillation job's metrics, reward features and promotion or rollback decisions. They reach it in the job's outputs and inputs events: an EvalRun's metrics map holds pass@k, compile and test rates and collapse indicators by name, an AdapterCheckpoint's is_approved and is_current are the promotion (and, when a checkpoint stops being current, the rollback), and the reward features are DistillationJobInputs' reward_features in ai_job.inputs_recorded.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     job_outputs: JobOutputs
     """the outputs as stored
@@ -8521,7 +8521,7 @@ class AiJobCheckpointed(_Record):
     Decision: The checkpoint itself is the engine's node state and may be large; the event names the attempt and the checkpoint's canonical hash, and the run row holds the checkpoint.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     workflow_run_id: WorkflowRunId
     """the attempt
@@ -8548,7 +8548,7 @@ class AiJobRunInterrupted(_Record):
     Clause: §11.5, §2.6.6.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     workflow_run_id: WorkflowRunId
     """the attempt
@@ -8576,7 +8576,7 @@ class AiJobModelCall(_Record):
     Decision: One record holds the per-call list of §2.6.6.7.12 and its retrieval extension of §2.6.6.7.14.12, as ids and hashes (never content): the scope inputs appear through their hash, candidates and selections as IdsDigest like the ContextSnapshot carries them. The retrieval fields are optional because only retrieval-backed calls have them; a rule keeps them together.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     step_id: StrictStr
     """the job step the call belongs to

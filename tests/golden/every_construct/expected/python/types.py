@@ -99,7 +99,7 @@ class ShapeCircle(_Record):
     Clause: §3.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     shape: Literal["circle"] = "circle"
     """Discriminator: always ``circle``."""
@@ -124,7 +124,7 @@ class ShapeSquareBox(_Record):
     Decision: squares carry an optional label
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     shape: Literal["square_box"] = "square_box"
     """Discriminator: always ``square_box``."""
@@ -159,7 +159,7 @@ class Task(_Record):
     Clause: §2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     task_id: TaskId
     """the id
@@ -338,7 +338,7 @@ class Target(_Record):
     Clause: §7.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     target_id: _Uuid
     """the target's UUID
@@ -359,7 +359,7 @@ class StepTouch(_Record):
     Clause: §7.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["touch"] = "touch"
     """Discriminator: always ``touch``."""
@@ -377,7 +377,7 @@ class StepWait(_Record):
     Clause: §7.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["wait"] = "wait"
     """Discriminator: always ``wait``."""
@@ -402,7 +402,7 @@ class StepNoop(_Record):
     Decision: doing nothing needs no payload
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["noop"] = "noop"
     """Discriminator: always ``noop``."""
@@ -425,7 +425,7 @@ class Plan(_Record):
     Clause: §7.6
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     task_id: TaskId
     """the task it plans

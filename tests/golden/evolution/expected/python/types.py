@@ -78,7 +78,7 @@ class Task(_Record):
     Clause: §2.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     task_id: TaskId
     """the task

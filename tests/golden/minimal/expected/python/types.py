@@ -31,7 +31,7 @@ class Note(_Record):
     Clause: §2.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     text: StrictStr
     """what it says

@@ -70,7 +70,7 @@ class DocsOutputs(_Record):
     Clause: §2.5.10.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     doc_id: _Optional[_Uuid] = None
     """the document written
@@ -91,7 +91,7 @@ class DocsInputs(_Record):
     Clause: §2.6.6.6.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     doc_id: _Uuid
     """the document
@@ -118,7 +118,7 @@ class ValidationStep(_Record):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     validator_id: StrictStr
     """the validator
@@ -133,7 +133,7 @@ class ValidationPlan(_Record):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     steps: list[ValidationStep]
     """the validators
@@ -148,7 +148,7 @@ class PlannedOperationInsertBlock(_Record):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["insert_block"] = "insert_block"
     """Discriminator: always ``insert_block``."""
@@ -166,7 +166,7 @@ class PlannedOperationReplaceBlock(_Record):
     Clause: §2.5.10.10
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["replace_block"] = "replace_block"
     """Discriminator: always ``replace_block``."""
@@ -184,7 +184,7 @@ class PlannedOperationClusterNodes(_Record):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["cluster_nodes"] = "cluster_nodes"
     """Discriminator: always ``cluster_nodes``."""
@@ -202,7 +202,7 @@ class PlannedOperationRepositionNodes(_Record):
     Clause: §2.6.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["reposition_nodes"] = "reposition_nodes"
     """Discriminator: always ``reposition_nodes``."""
@@ -232,7 +232,7 @@ class JobInputsDocs(_Record):
     Decision: one decision, so targets show where decisions go
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["docs"] = "docs"
     """Discriminator: always ``docs``."""
@@ -275,7 +275,7 @@ class JobOutputsDocs(_Record):
     Decision: one decision, so targets show where decisions go
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["docs"] = "docs"
     """Discriminator: always ``docs``."""
@@ -311,7 +311,7 @@ class Job(_Record):
     Clause: §2.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     job_kind: JobKind
     """what it does

@@ -57,7 +57,7 @@ class TargetRef(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     class_: Literal["ref"] = Field("ref", alias="class")
     """Discriminator: always ``ref``."""
@@ -75,7 +75,7 @@ class TargetSelf(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     class_: Literal["self"] = Field("self", alias="class")
     """Discriminator: always ``self``."""
@@ -104,7 +104,7 @@ class Span(_Record):
     Clause: §2.6.6.7.14.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     span_id: SpanId
     """the span

@@ -67,7 +67,7 @@ class PaymentCard(_Record):
     Clause: §2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     method: Literal["card"] = "card"
     """Discriminator: always ``card``."""
@@ -85,7 +85,7 @@ class PaymentInvoice(_Record):
     Clause: §2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     method: Literal["invoice"] = "invoice"
     """Discriminator: always ``invoice``."""
@@ -114,7 +114,7 @@ class Line(_Record):
     Clause: §3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     sku: Sku
     """what
@@ -156,7 +156,7 @@ class Address(_Record):
     Clause: §3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     country: StrictStr
     """ISO code
@@ -193,7 +193,7 @@ class Order(_Record):
     Clause: §3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     order_id: OrderId
     """its id
@@ -317,7 +317,7 @@ class Selector(_Record):
     Clause: §2.6.6.7.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     range: StrictStr
     """the range
@@ -338,7 +338,7 @@ class SourceRef(_Record):
     Clause: §2.6.6.7.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     kind: StrictStr
     """what is referenced
@@ -385,7 +385,7 @@ class StepRead(_Record):
     Clause: §2.6.6.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     step: Literal["read"] = "read"
     """Discriminator: always ``read``."""
@@ -403,7 +403,7 @@ class StepWait(_Record):
     Clause: §2.6.6.5
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     step: Literal["wait"] = "wait"
     """Discriminator: always ``wait``."""
@@ -426,7 +426,7 @@ class Bundle(_Record):
     Clause: §2.6.6.7.3
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     sources: list[SourceRef]
     """the sources

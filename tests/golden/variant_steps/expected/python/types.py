@@ -58,7 +58,7 @@ class ProfileInputsDocs(_Record):
     Clause: §2.6.6.6.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["docs"] = "docs"
     """Discriminator: always ``docs``."""
@@ -82,7 +82,7 @@ class ProfileInputsChartsDecks(_Record):
     Clause: §2.5.11.1
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     profile: Literal["charts_decks"] = "charts_decks"
     """Discriminator: always ``charts_decks``."""
@@ -117,7 +117,7 @@ class PlannedOperationInsertBlock(_Record):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["insert_block"] = "insert_block"
     """Discriminator: always ``insert_block``."""
@@ -141,7 +141,7 @@ class PlannedOperationMoveBlock(_Record):
     Clause: §2.6.6.2.4
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     op: Literal["move_block"] = "move_block"
     """Discriminator: always ``move_block``."""
@@ -190,7 +190,7 @@ class Job(_Record):
     Clause: §2.6.6.2
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), serialize_by_alias=True, allow_inf_nan=False)
 
     job_id: JobId
     """its id
