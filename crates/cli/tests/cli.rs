@@ -588,6 +588,28 @@ fn hash_of_a_file_equals_hash_of_the_same_text_on_stdin() {
     assert_eq!(stdout(&from_file).lines().count(), 2);
 }
 
+#[test]
+fn hash_refuses_a_number_beyond_the_double_range_and_keeps_integers_exact() {
+    // 1e400 is a JSON number, but no double: no canonical form, exit 1, the literal named.
+    let beyond = handshake(&["hash", "-"], Some(r#"{"payload": [1, 1e400]}"#));
+    assert_eq!(code(&beyond), 1, "{}", stderr(&beyond));
+    assert!(
+        stderr(&beyond).contains("$.payload[1]: 1e+400 is not a finite number"),
+        "{}",
+        stderr(&beyond)
+    );
+    assert_eq!(stdout(&beyond), "");
+    // Integer literals keep every digit, within 64 bits; -0 and a literal below i64 are floats.
+    let exact = handshake(
+        &["hash", "--canonical-only", "-"],
+        Some("[-9223372036854775808, 18446744073709551615, -0, -9223372036854775809]"),
+    );
+    assert_eq!(
+        stdout(&exact),
+        "[-9223372036854775808,18446744073709551615,0.000000,-9223372036854775808.000000]"
+    );
+}
+
 /// A ScopeInputs record whose entity_refs are the two given refs, in that order.
 fn scope_inputs(first: &Value, second: &Value) -> String {
     json!({"entity_refs": [first, second], "topic_scope": "billing"}).to_string()
