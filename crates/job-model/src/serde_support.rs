@@ -237,12 +237,15 @@ impl<'de> Visitor<'de> for Float {
 
     fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<f64, A::Error> {
         let number = number_text(map)?;
-        // `str::parse` rounds correctly, and yields an infinity beyond the double range.
-        let value: f64 = number
-            .as_str()
-            .parse()
-            .map_err(|_| de::Error::invalid_value(de::Unexpected::Other(number.as_str()), &self))?;
-        self.finite(value)
+        // `str::parse` rounds correctly, and yields an infinity beyond the double range; the
+        // error names the literal (`1e+400`, as serde_json keeps it), not the infinity.
+        match number.as_str().parse::<f64>() {
+            Ok(value) if value.is_finite() => Ok(value),
+            _ => Err(de::Error::invalid_value(
+                de::Unexpected::Other(number.as_str()),
+                &self,
+            )),
+        }
     }
 }
 
@@ -380,7 +383,10 @@ mod tests {
         assert_eq!(transcript_segments[1].confidence, Some(1.0));
         let beyond = text.replace("0.93", "1e400");
         let error = both::<PlannedOperation>(&beyond).expect_err("infinity");
-        assert!(error.contains("a finite number"), "{error}");
+        assert!(
+            error.contains("invalid value: 1e+400, expected a finite number"),
+            "{error}"
+        );
         assert!(both::<TimeRange>(r#"{"start_ms": -1, "end_ms": 0}"#).is_err());
     }
 }
