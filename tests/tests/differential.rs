@@ -114,10 +114,7 @@ fn numbers_as_read(value: &Value) -> Option<Value> {
     Some(match value {
         Value::Number(number) => {
             let literal = number.as_str();
-            if literal
-                .bytes()
-                .any(|byte| matches!(byte, b'.' | b'e' | b'E'))
-            {
+            if !handshake_canonical::number::is_integer_literal(literal) {
                 let double: f64 = literal
                     .parse()
                     .ok()

@@ -45,6 +45,16 @@ pub fn canonical_float(value: f64) -> Result<String, CanonicalError> {
     Ok(out)
 }
 
+/// Whether a JSON number literal is an integer literal: no fraction and no exponent (`-0` is one;
+/// the canonical rule still writes it as a float). Every target reads an integer literal by its
+/// exact value and any other literal as its nearest double (docs/spec-language.md).
+#[must_use]
+pub fn is_integer_literal(literal: &str) -> bool {
+    !literal
+        .bytes()
+        .any(|byte| matches!(byte, b'.' | b'e' | b'E'))
+}
+
 /// Appends the canonical text of `number` to `out`; on a non-finite float, returns its text.
 ///
 /// The workspace's serde_json keeps each number's literal (`arbitrary_precision`), so the literal
@@ -53,10 +63,7 @@ pub fn canonical_float(value: f64) -> Result<String, CanonicalError> {
 pub(crate) fn write_number(number: &Number, out: &mut String) -> Result<(), String> {
     use std::fmt::Write as _;
     let literal = number.as_str();
-    let integer_literal = literal != "-0"
-        && !literal
-            .bytes()
-            .any(|byte| matches!(byte, b'.' | b'e' | b'E'));
+    let integer_literal = literal != "-0" && is_integer_literal(literal);
     if let Some(unsigned) = number.as_u64().filter(|_| integer_literal) {
         // Writing to a String cannot fail.
         let _ = write!(out, "{unsigned}");

@@ -107,11 +107,6 @@ fn number_text<'de, A: de::MapAccess<'de>>(map: A) -> Result<serde_json::Number,
     serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))
 }
 
-/// Whether a JSON number literal is an integer literal (no fraction, no exponent).
-fn is_integer_literal(text: &str) -> bool {
-    !text.bytes().any(|byte| matches!(byte, b'.' | b'e' | b'E'))
-}
-
 /// Accepts an integer literal in `T`'s range, or a number literal with a fraction or an exponent
 /// whose nearest double is an integer inside `T`'s range.
 struct Integer<T>(std::marker::PhantomData<T>);
@@ -132,7 +127,7 @@ macro_rules! exact_integer {
 
             fn judge_literal<E: de::Error>(&self, text: &str) -> Result<$ty, E> {
                 let out_of_range = || E::invalid_value(de::Unexpected::Other(text), self);
-                if is_integer_literal(text) {
+                if handshake_canonical::number::is_integer_literal(text) {
                     // Beyond i128 is beyond every integer type here too.
                     let value: i128 = text.parse().map_err(|_| out_of_range())?;
                     <$ty>::try_from(value).map_err(|_| out_of_range())
