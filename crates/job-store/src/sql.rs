@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Row as _, Transaction};
 
@@ -417,6 +418,36 @@ impl Pool {
         })
     }
 
+    /// A write that checks its read instead of locking (PostgreSQL; on SQLite the same as
+    /// [`Pool::begin`], whose `BEGIN IMMEDIATE` costs no round trip).
+    ///
+    /// No transaction is open in between: the job is read by one statement
+    /// ([`Tx::fetch_all`] runs it on its own, under its own snapshot), and everything the step
+    /// writes is sent by [`Tx::commit_checked`] as one statement, each write made conditional on
+    /// the guarded update of the job's row ([`Tx::update_guarded`]), which matches only if the
+    /// row is still the version that was read (its `xmin`, [`Tx::witness`]). Two statements
+    /// instead of five (`BEGIN`, the lock, the lock context, the writes, `COMMIT`). When the row
+    /// changed in between, nothing is written and the caller is told so, to do the step again
+    /// under the row lock.
+    pub async fn begin_optimistic(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(_) => self.begin().await?,
+            Pool::Postgres(pool) => {
+                let (conn, checked) = match pool.try_acquire() {
+                    Some(conn) => (conn, false),
+                    None => (pool.acquire().await?, true),
+                };
+                Tx::new(TxConn::Optimistic(Optimistic {
+                    pool: pool.clone(),
+                    conn,
+                    checked,
+                    witness: None,
+                    guard: None,
+                }))
+            }
+        })
+    }
+
     /// A read outside any explicit transaction.
     pub async fn fetch_all(&self, sql: &Arc<str>, args: Vec<Arg>) -> Result<Vec<Row>, StoreError> {
         Ok(match self {
@@ -471,6 +502,31 @@ pub(crate) struct Tx {
 enum TxConn {
     Sqlite(SqliteTx),
     Postgres(Transaction<'static, Postgres>),
+    /// PostgreSQL with no transaction open ([`Pool::begin_optimistic`]).
+    Optimistic(Optimistic),
+}
+
+/// An optimistic write on PostgreSQL: the connection, the version of the job's row that was read,
+/// and the update that checks it.
+struct Optimistic {
+    pool: PgPool,
+    conn: PoolConnection<Postgres>,
+    /// Whether the connection went through sqlx's acquire-time checks. One that did not is
+    /// checked by its first statement: if that fails, it is replaced by a checked one and the
+    /// statement runs again (the same rule as [`Pool::begin`]).
+    checked: bool,
+    /// The job row's `xmin` as read.
+    witness: Option<String>,
+    /// The update of the job's row, guarded by the witness; every other write depends on it.
+    guard: Option<(Arc<str>, Vec<Arg>)>,
+}
+
+/// A statement an optimistic write cannot run (a bug in the store, reported as a database error
+/// rather than a silent write outside the guard).
+fn not_optimistic(what: &str) -> sqlx::Error {
+    sqlx::Error::Protocol(format!(
+        "job store: {what} cannot be part of an optimistic write"
+    ))
 }
 
 /// Reads made under a job's lock that later steps of the same transaction reuse instead of asking
@@ -514,10 +570,44 @@ impl Tx {
             return Ok(());
         }
         if self.depends_on_pending(sql) {
+            if matches!(self.conn, TxConn::Optimistic(_)) {
+                return Err(not_optimistic("a write that depends on an earlier one"));
+            }
             self.flush().await?;
         }
         self.pending.push((Arc::clone(sql), args));
         Ok(())
+    }
+
+    /// Whether this is an optimistic write ([`Pool::begin_optimistic`]) on PostgreSQL.
+    pub fn is_optimistic(&self) -> bool {
+        matches!(self.conn, TxConn::Optimistic(_))
+    }
+
+    /// Records the version of the job's row that an optimistic write read (its `xmin`).
+    pub fn witness(&mut self, xmin: String) {
+        if let TxConn::Optimistic(optimistic) = &mut self.conn {
+            optimistic.witness = Some(xmin);
+        }
+    }
+
+    /// The update of the job's row (`… WHERE job_id = ? AND state = ?`). In a locked transaction
+    /// it runs now and says whether it matched. In an optimistic write it is sent by
+    /// [`Tx::commit_checked`], guarded by the witness, and every other write depends on it; it
+    /// counts as matched here, and the commit says whether it did.
+    pub async fn update_guarded(
+        &mut self,
+        sql: &Arc<str>,
+        args: Vec<Arg>,
+    ) -> Result<bool, sqlx::Error> {
+        if let TxConn::Optimistic(optimistic) = &mut self.conn {
+            if optimistic.guard.is_some() || optimistic.witness.is_none() {
+                return Err(not_optimistic("a second update, or one without a read,"));
+            }
+            optimistic.guard = Some((Arc::clone(sql), args));
+            return Ok(true);
+        }
+        Ok(self.execute(sql, args).await? > 0)
     }
 
     /// Whether `sql` reads or changes a table a deferred write changes: then it must run after
@@ -546,6 +636,7 @@ impl Tx {
                     .await?
                     .rows_affected()
             }
+            TxConn::Optimistic(_) => return Err(not_optimistic("a write whose row count is read")),
         })
     }
 
@@ -553,9 +644,18 @@ impl Tx {
     pub async fn flush(&mut self) -> Result<(), sqlx::Error> {
         // The deferred writes never depend on each other ([`Tx::defer`] flushes before one that
         // would), so the last one can carry the others.
-        if let (Some((sql, args)), TxConn::Postgres(tx)) = (self.pending.pop(), &mut self.conn) {
-            let (sql, args) = with_pending(&mut self.pending, &sql, args);
-            bind_pg(&sql, args).execute(&mut **tx).await?;
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        match &mut self.conn {
+            TxConn::Postgres(tx) => {
+                if let Some((sql, args)) = self.pending.pop() {
+                    let (sql, args) = with_pending(&mut self.pending, &sql, args);
+                    bind_pg(&sql, args).execute(&mut **tx).await?;
+                }
+            }
+            TxConn::Optimistic(_) => return Err(not_optimistic("a read after a write")),
+            TxConn::Sqlite(_) => {}
         }
         Ok(())
     }
@@ -578,6 +678,26 @@ impl Tx {
                 .into_iter()
                 .map(Row::Postgres)
                 .collect(),
+            TxConn::Optimistic(optimistic) => {
+                if optimistic.guard.is_some() {
+                    return Err(not_optimistic("a read after a write").into());
+                }
+                let rows = match bind_pg(sql, args.clone())
+                    .fetch_all(&mut *optimistic.conn)
+                    .await
+                {
+                    Ok(rows) => rows,
+                    Err(_) if !optimistic.checked => {
+                        // The unchecked connection failed its first statement: replace it.
+                        optimistic.conn = optimistic.pool.acquire().await?;
+                        optimistic.checked = true;
+                        bind_pg(sql, args).fetch_all(&mut *optimistic.conn).await?
+                    }
+                    Err(error) => return Err(error.into()),
+                };
+                optimistic.checked = true;
+                rows.into_iter().map(Row::Postgres).collect()
+            }
         })
     }
 
@@ -591,14 +711,42 @@ impl Tx {
         Ok(self.fetch_all(sql, args).await?.into_iter().next())
     }
 
-    /// Runs the deferred writes, then commits.
-    pub async fn commit(mut self) -> Result<(), StoreError> {
-        self.flush().await?;
+    /// Runs the deferred writes, then commits. A locked transaction only: an optimistic write
+    /// ends with [`Tx::commit_checked`], whose caller handles a job changed since its read.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        if self.commit_checked().await? {
+            Ok(())
+        } else {
+            Err(not_optimistic("a commit that cannot be done again").into())
+        }
+    }
+
+    /// Runs the deferred writes and commits. `false` means an optimistic write found the job's
+    /// row changed since it was read, and wrote nothing; a locked transaction is never refused so.
+    pub async fn commit_checked(mut self) -> Result<bool, StoreError> {
+        if !matches!(self.conn, TxConn::Optimistic(_)) {
+            self.flush().await?;
+        }
         match self.conn {
             TxConn::Sqlite(tx) => tx.commit()?,
             TxConn::Postgres(tx) => tx.commit().await?,
+            TxConn::Optimistic(mut optimistic) => {
+                let Some((update, update_args)) = optimistic.guard.take() else {
+                    return if self.pending.is_empty() {
+                        Ok(true)
+                    } else {
+                        Err(not_optimistic("a write without the job's update").into())
+                    };
+                };
+                let witness = optimistic.witness.take().unwrap_or_default();
+                let (sql, args) = guarded(&update, update_args, witness, &mut self.pending)
+                    .ok_or_else(|| not_optimistic("a write of this form"))?;
+                let row = bind_pg(&sql, args).fetch_one(&mut *optimistic.conn).await?;
+                let matched: i64 = row.try_get(0)?;
+                return Ok(matched > 0);
+            }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Rolls back now, deferred writes unsent (a dropped transaction rolls back only when its
@@ -607,9 +755,51 @@ impl Tx {
         match self.conn {
             TxConn::Sqlite(tx) => tx.rollback()?,
             TxConn::Postgres(tx) => tx.rollback().await?,
+            // Nothing was sent.
+            TxConn::Optimistic(_) => {}
         }
         Ok(())
     }
+}
+
+/// The one statement of an optimistic write: the job's `update`, guarded by the row's `xmin` as
+/// read (`witness`) and returning a row when it matched, then every `pending` write made
+/// conditional on that row; it selects how many rows the update matched (0 or 1).
+///
+/// PostgreSQL runs it in one transaction of its own. The update takes the row's lock; if another
+/// writer changed the row after the read, the update re-checks its condition on the new version
+/// (read committed), `xmin` differs, and neither it nor any write that depends on it does
+/// anything. Every writer of a job's rows changes the job's row in the same transaction (see
+/// `JobStore::touch`), so an unchanged `xmin` means nothing about the job changed. `None` when a
+/// write is of a form that cannot be made conditional (only `INSERT … VALUES` and
+/// `UPDATE … WHERE` can).
+fn guarded(
+    update: &str,
+    update_args: Vec<Arg>,
+    witness: String,
+    pending: &mut Vec<(Arc<str>, Vec<Arg>)>,
+) -> Option<(Arc<str>, Vec<Arg>)> {
+    let mut all = update_args;
+    let mut text = format!(
+        "WITH g AS ({update} AND xmin = CAST(${} AS xid) RETURNING 1)",
+        all.len() + 1
+    );
+    all.push(Arg::Text(Some(witness)));
+    for (i, (write, write_args)) in pending.drain(..).enumerate() {
+        let write = renumber(&write, all.len());
+        let conditional = if let Some((head, values)) = write.split_once(") VALUES (") {
+            let values = values.strip_suffix(')')?;
+            format!("{head}) SELECT {values} FROM g")
+        } else if write.starts_with("UPDATE ") && write.contains(" WHERE ") {
+            format!("{write} AND EXISTS (SELECT 1 FROM g)")
+        } else {
+            return None;
+        };
+        text.push_str(&format!(", w{i} AS ({conditional})"));
+        all.extend(write_args);
+    }
+    text.push_str(" SELECT CAST(COUNT(*) AS BIGINT) FROM g");
+    Some((Arc::from(text), all))
 }
 
 /// `sql` (PostgreSQL) preceded by the deferred writes as data-modifying `WITH` clauses, their
@@ -805,6 +995,49 @@ mod tests {
         );
         assert_eq!(args, (1..=5).map(Arg::int).collect::<Vec<_>>());
         assert!(pending.is_empty());
+    }
+
+    #[test]
+    fn an_optimistic_write_makes_every_write_depend_on_the_guarded_update() {
+        let mut pending = vec![
+            (
+                Arc::from("INSERT INTO e (a, b) VALUES ($1, $2::uuid)"),
+                vec![Arg::int(1), Arg::text("u")],
+            ),
+            (
+                Arc::from("UPDATE r SET s = $1 WHERE id = $2::uuid AND f IS NULL"),
+                vec![Arg::text("done"), Arg::text("r1")],
+            ),
+        ];
+        let (sql, args) = guarded(
+            "UPDATE j SET a = $1 WHERE id = $2::uuid AND state = $3",
+            vec![Arg::int(9), Arg::text("j1"), Arg::text("running")],
+            "4711".to_owned(),
+            &mut pending,
+        )
+        .expect("both forms can be made conditional");
+        assert_eq!(
+            &*sql,
+            "WITH g AS (UPDATE j SET a = $1 WHERE id = $2::uuid AND state = $3 AND xmin = CAST($4 AS xid) RETURNING 1), \
+             w0 AS (INSERT INTO e (a, b) SELECT $5, $6::uuid FROM g), \
+             w1 AS (UPDATE r SET s = $7 WHERE id = $8::uuid AND f IS NULL AND EXISTS (SELECT 1 FROM g)) \
+             SELECT CAST(COUNT(*) AS BIGINT) FROM g"
+        );
+        assert_eq!(args.len(), 8);
+        assert_eq!(args[3], Arg::text("4711"));
+        assert!(pending.is_empty());
+
+        // A write that cannot be made conditional is not sent at all.
+        let mut other = vec![(Arc::from("DELETE FROM e WHERE a = $1"), vec![Arg::int(1)])];
+        assert!(
+            guarded(
+                "UPDATE j SET a = $1 WHERE id = $2",
+                Vec::new(),
+                String::new(),
+                &mut other
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -27,10 +27,29 @@ pub(crate) struct Statements {
     /// ref order, locking the job's row on Postgres. Entity refs never change after creation, so
     /// reading them in the locking statement is safe even on Postgres, where a statement that
     /// waited for the lock still reads other tables as of when it started.
+    ///
+    /// On Postgres each row goes on with the lock context ([`Statements::context_at`]).
     pub lock_job: Arc<str>,
     /// After the lock: the job's version, the last number of its event order, and its latest
     /// workflow run's columns (NULL when it has none), as one row.
     pub lock_context: Arc<str>,
+    /// Postgres only: [`Statements::lock_job`] without the lock, for an optimistic write
+    /// ([`crate::sql::Pool::begin_optimistic`]), which checks the row's `xmin` instead.
+    pub read_job: Option<Arc<str>>,
+    /// Postgres: the column where the rows of [`Statements::lock_job`],
+    /// [`Statements::claim_job`] and [`Statements::read_job`] go on with the job row's `xmin`
+    /// as locked (or read), its `xmin` as the statement's snapshot sees it, then the lock
+    /// context (as [`Statements::lock_context`] reads it). The context read so is the job's
+    /// current one when the two `xmin`s are equal: every writer of a job's rows writes its row
+    /// too (see [`Statements::touch_job`]), so the snapshot then holds everything written about
+    /// the job before the lock was taken. When they differ, the statement waited for a writer
+    /// that committed after its snapshot was taken, and the context is read again. `None` on
+    /// SQLite, whose write transaction is exclusive: the context is read by its own statement.
+    pub context_at: Option<usize>,
+    /// PostgreSQL only: a new version of the job's row with nothing changed, for a write about a
+    /// job that changes none of its columns (a run started, a checkpoint, an interrupted run),
+    /// so that an optimistic write read before it sees the row changed.
+    pub touch_job: Option<Arc<str>>,
     /// The last number of a job's event order.
     pub last_delivery: Arc<str>,
     /// Every job column but `job_id` from the record, `WHERE job_id = ? AND state = ?`.
@@ -90,6 +109,32 @@ impl Statements {
             Dialect::Sqlite => ("", "", ""),
         };
 
+        // The job's rows (see `lock_job`): on Postgres with the two `xmin`s and the context.
+        let job_rows = |condition: &str, lock: &str| match dialect {
+            Dialect::Sqlite => format!(
+                "SELECT {}, {} FROM {AI_JOBS} j LEFT JOIN {AI_JOB_ENTITY_REFS} e ON e.job_id = j.job_id \
+                 WHERE {condition} ORDER BY e.position{lock}",
+                jobs.select_list(dialect, "j"),
+                refs.select_list(dialect, "e"),
+            ),
+            Dialect::Postgres => format!(
+                "SELECT {}, {}, CAST(j.xmin AS text), \
+                   (SELECT CAST(x.xmin AS text) FROM {AI_JOBS} x WHERE x.job_id = j.job_id), \
+                   (SELECT CAST(COALESCE(MAX(h.sequence), 0) AS BIGINT) FROM {AI_JOB_STATE_HISTORY} h WHERE h.job_id = j.job_id), \
+                   (SELECT CAST(COALESCE(MAX(d.job_sequence), 0) AS BIGINT) FROM {FLIGHT_RECORDER_DELIVERY} d WHERE d.job_id = j.job_id), \
+                   {} \
+                 FROM {AI_JOBS} j \
+                 LEFT JOIN LATERAL (\
+                   SELECT * FROM {AI_JOB_WORKFLOW_RUNS} r WHERE r.job_id = j.job_id ORDER BY r.attempt DESC LIMIT 1\
+                 ) w ON TRUE \
+                 LEFT JOIN {AI_JOB_ENTITY_REFS} e ON e.job_id = j.job_id \
+                 WHERE {condition} ORDER BY e.position{lock}",
+                jobs.select_list(dialect, "j"),
+                refs.select_list(dialect, "e"),
+                runs.select_list(dialect, "w"),
+            ),
+        };
+
         // UPDATE ai_jobs SET <every column but job_id> WHERE job_id = ? AND state = ?
         let job_id_column = jobs
             .columns
@@ -132,12 +177,7 @@ impl Statements {
                 "SELECT {} FROM {AI_JOB_ENTITY_REFS} e WHERE e.job_id = {{uuid}} ORDER BY e.position",
                 refs.select_list(dialect, "e")
             )),
-            lock_job: r(&format!(
-                "SELECT {}, {} FROM {AI_JOBS} j LEFT JOIN {AI_JOB_ENTITY_REFS} e ON e.job_id = j.job_id \
-                 WHERE j.job_id = {{uuid}} ORDER BY e.position{lock}",
-                jobs.select_list(dialect, "j"),
-                refs.select_list(dialect, "e"),
-            )),
+            lock_job: r(&job_rows("j.job_id = {uuid}", lock)),
             lock_context: r(&format!(
                 "SELECT \
                    (SELECT CAST(COALESCE(MAX(h.sequence), 0) AS BIGINT) FROM {AI_JOB_STATE_HISTORY} h WHERE h.job_id = {{uuid}}), \
@@ -148,6 +188,14 @@ impl Statements {
                  ) w ON 1 = 1",
                 runs.select_list(dialect, "w")
             )),
+            read_job: (dialect == Dialect::Postgres).then(|| r(&job_rows("j.job_id = {uuid}", ""))),
+            context_at: (dialect == Dialect::Postgres)
+                .then(|| jobs.columns.len() + refs.columns.len()),
+            touch_job: (dialect == Dialect::Postgres).then(|| {
+                r(&format!(
+                    "UPDATE {AI_JOBS} SET updated_at = updated_at WHERE job_id = {{uuid}}"
+                ))
+            }),
             last_delivery: r(&format!(
                 "SELECT CAST(COALESCE(MAX(job_sequence), 0) AS BIGINT) FROM {FLIGHT_RECORDER_DELIVERY} WHERE job_id = {{uuid}}"
             )),
@@ -199,13 +247,12 @@ impl Statements {
             select_recoverable: r(&format!(
                 "{job_select} WHERE j.state IN ({non_terminal}) ORDER BY j.created_at, j.job_id"
             )),
-            claim_job: r(&format!(
-                "SELECT {}, {} FROM {AI_JOBS} j LEFT JOIN {AI_JOB_ENTITY_REFS} e ON e.job_id = j.job_id \
-                 WHERE j.job_id = (SELECT q.job_id FROM {AI_JOBS} q WHERE q.state = 'queued' \
-                   ORDER BY q.created_at, q.job_id LIMIT 1{skip_locked}) \
-                 ORDER BY e.position{lock}",
-                jobs.select_list(dialect, "j"),
-                refs.select_list(dialect, "e"),
+            claim_job: r(&job_rows(
+                &format!(
+                    "j.job_id = (SELECT q.job_id FROM {AI_JOBS} q WHERE q.state = 'queued' \
+                       ORDER BY q.created_at, q.job_id LIMIT 1{skip_locked})"
+                ),
+                lock,
             )),
             claim_events: r(&format!(
                 "SELECT d.job_sequence, {} FROM {FLIGHT_RECORDER_DELIVERY} d \

@@ -40,7 +40,7 @@ use crate::capability::{CapabilityPolicy, CapabilityRequest, PolicyDecision};
 use crate::error::StoreError;
 use crate::events::{event, event_types, with_decision};
 use crate::sql::sqlite::{SqlitePool, Target};
-use crate::sql::{Arg, Dialect, Pool, Schema, Tx};
+use crate::sql::{Arg, Dialect, Pool, Row, Schema, Tx};
 use crate::statements::Statements;
 
 pub use relay::OutboxBatch;
@@ -269,15 +269,24 @@ impl JobStore {
     // ----- the shared write path ----------------------------------------------------------------
 
     /// The job and its version, read inside `tx` under the job's row lock (`FOR UPDATE` on
-    /// Postgres; SQLite write transactions are exclusive), or `JobNotFound`.
+    /// Postgres; SQLite write transactions are exclusive), or `JobNotFound`. The job's version,
+    /// the last number of its event order and its latest run are kept for the rest of the
+    /// transaction ([`crate::sql::Memo`]).
     ///
-    /// Two statements: the locking one (the job and its entity refs), then, once the lock is held,
-    /// the job's version, the last number of its event order and its latest run, which the rest
-    /// of the transaction reuses ([`crate::sql::Memo`]). The second is a statement of its own
-    /// because on Postgres a statement that waited for the lock still reads other tables as of
-    /// when it started, before the writer it waited for committed.
+    /// On Postgres one statement reads all of it; when that statement waited for the lock of a
+    /// writer that committed after it started, it saw the other tables as they were before, so
+    /// the context is read again by a statement of its own ([`Statements::context_at`]). On
+    /// SQLite the context is always read by a second statement (no round trip: SQLite runs in
+    /// the process).
+    ///
+    /// In an optimistic write ([`crate::sql::Pool::begin_optimistic`]) nothing is locked: the
+    /// statement reads under one snapshot, and the row's `xmin` is kept for the write to check.
     async fn lock(&self, tx: &mut Tx, job_id: JobId) -> Result<JobRecord, StoreError> {
-        self.lock_with(tx, &self.sql.lock_job, vec![uuid_arg(job_id)])
+        let sql = match &self.sql.read_job {
+            Some(read) if tx.is_optimistic() => read,
+            _ => &self.sql.lock_job,
+        };
+        self.lock_with(tx, sql, vec![uuid_arg(job_id)])
             .await?
             .ok_or_else(|| ModelError::JobNotFound { job_id }.into())
     }
@@ -291,25 +300,21 @@ impl JobStore {
         args: Vec<Arg>,
     ) -> Result<Option<JobRecord>, StoreError> {
         let rows = tx.fetch_all(sql, args).await?;
-        let Some(job) = rows.first() else {
+        let Some(job) = self.job_of_rows(&rows)? else {
             return Ok(None);
         };
-        let jobs = self.schema.table(tables::AI_JOBS);
-        let refs = self.schema.table(tables::AI_JOB_ENTITY_REFS);
-        let mut object = jobs.object(job, 0)?;
-        let mut entity_refs = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut element = refs.object(row, jobs.columns.len())?;
-            // A job without refs joins one row of NULLs.
-            if element.remove("job_id").is_some() {
-                element.remove("position");
-                entity_refs.push(Value::Object(element));
+        let job_id = job.job_id;
+        if let Some(at) = self.sql.context_at {
+            let locked = rows[0].text(at)?;
+            // Without a lock (optimistic) both were read under the one snapshot.
+            if tx.is_optimistic() || (locked.is_some() && locked == rows[0].text(at + 1)?) {
+                let version = self.remember_context(tx, job_id, &rows[0], at + 2)?;
+                if let Some(xmin) = locked {
+                    tx.witness(xmin);
+                }
+                return Ok(Some(JobRecord { job, version }));
             }
         }
-        object.insert("entity_refs".to_owned(), Value::Array(entity_refs));
-        let job = decode_job(object)?;
-        let job_id = job.job_id;
-
         let context = tx
             .fetch_optional(
                 &self.sql.lock_context,
@@ -320,12 +325,48 @@ impl JobStore {
                 what: "lock context",
                 detail: "no row".to_owned(),
             })?;
-        let version = to_u64(context.int(0)?);
-        let last_delivery = to_u64(context.int(1)?);
+        let version = self.remember_context(tx, job_id, &context, 0)?;
+        Ok(Some(JobRecord { job, version }))
+    }
+
+    /// The job in `rows`: its columns, then one row per entity ref (the ref's columns; NULL when
+    /// it has none) in ref order. `None` when there is no row.
+    fn job_of_rows(&self, rows: &[Row]) -> Result<Option<AiJob>, StoreError> {
+        let Some(job) = rows.first() else {
+            return Ok(None);
+        };
+        let jobs = self.schema.table(tables::AI_JOBS);
+        let refs = self.schema.table(tables::AI_JOB_ENTITY_REFS);
+        let mut object = jobs.object(job, 0)?;
+        let mut entity_refs = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut element = refs.object(row, jobs.columns.len())?;
+            // A job without refs joins one row of NULLs.
+            if element.remove("job_id").is_some() {
+                element.remove("position");
+                entity_refs.push(Value::Object(element));
+            }
+        }
+        object.insert("entity_refs".to_owned(), Value::Array(entity_refs));
+        decode_job(object).map(Some)
+    }
+
+    /// Reads the lock context in `row` from column `at` (the version, the last number of the
+    /// event order, the latest run's columns), keeps the last two in `tx`'s memo and returns the
+    /// version.
+    fn remember_context(
+        &self,
+        tx: &mut Tx,
+        job_id: JobId,
+        row: &Row,
+        at: usize,
+    ) -> Result<u64, StoreError> {
+        let version = to_u64(row.int(at)?);
+        let last_delivery = to_u64(row.int(at + 1)?);
         let run = self
             .schema
             .table(tables::AI_JOB_WORKFLOW_RUNS)
-            .object(&context, 2)?;
+            .object(row, at + 2)?;
         let latest_run = if run.is_empty() {
             None
         } else {
@@ -333,7 +374,7 @@ impl JobStore {
         };
         tx.memo.latest_run = Some((job_id, latest_run));
         tx.memo.last_delivery = Some((job_id, last_delivery));
-        Ok(Some(JobRecord { job, version }))
+        Ok(version)
     }
 
     /// Writes every column of `next` over the stored row, guarded by the state the caller read:
@@ -370,7 +411,7 @@ impl JobStore {
         };
         args.push(uuid_arg(next.job_id));
         args.push(Arg::text(before.job.state.as_str()));
-        if tx.execute(&sql, args).await? == 0 {
+        if !tx.update_guarded(&sql, args).await? {
             return Err(ModelError::VersionConflict {
                 job_id: next.job_id,
                 expected_version: before.version,
@@ -442,7 +483,18 @@ impl JobStore {
     ) -> Result<(), StoreError> {
         let recorded = event(job, event_type, actor, now, payload);
         self.write_events(&mut tx, job.job_id, &[recorded]).await?;
+        self.touch(&mut tx, job.job_id).await?;
         tx.commit().await
+    }
+
+    /// On PostgreSQL, writes a new version of the job's row with nothing changed: the step that
+    /// calls it wrote about the job (runs, events) without changing the row, and an optimistic
+    /// write read before it must see that something changed ([`crate::sql::Pool::begin_optimistic`]).
+    async fn touch(&self, tx: &mut Tx, job_id: JobId) -> Result<(), StoreError> {
+        if let Some(touch) = &self.sql.touch_job {
+            tx.defer(touch, vec![uuid_arg(job_id)]).await?;
+        }
+        Ok(())
     }
 
     /// Asks the policy at `point` about `job` (and the `changes` about to be committed), appends

@@ -150,8 +150,9 @@ fn run_status_on_entering(to: JobState) -> Option<WorkflowRunStatus> {
 impl JobStore {
     /// Moves a job to `request.to` (§2.6.6.3), in one transaction:
     ///
-    /// 1. the job is read under its row lock with its version; a version other than
-    ///    `expected_version` is `VersionConflict` (§2.6.6.3, optimistic concurrency);
+    /// 1. the job is read with its version (on Postgres first without a lock, see below; on
+    ///    SQLite in an exclusive transaction); a version other than `expected_version` is
+    ///    `VersionConflict` (§2.6.6.3, optimistic concurrency);
     /// 2. the generated table decides ([`JobState::check_transition`], §2.6.6.3.1): an illegal
     ///    transition or any change of a terminal state is refused **before anything is written**;
     ///    so is a change set on a transition that does not complete the job
@@ -180,12 +181,38 @@ impl JobStore {
     /// in the same transaction; a denial of the `before_queued` check on a retry leaves the job
     /// `failed`; both record the decisions and return [`StoreError::Refused`].
     ///
+    /// **One transaction, two statements (Postgres).** The job, its version, its event order and
+    /// its latest run are read by one statement, with no lock held while the store decides; all
+    /// the writes then go in one statement, conditional on the job's row still being the version
+    /// read (its `xmin`; [`crate::sql::Pool::begin_optimistic`]). If another writer changed the
+    /// job in between, that statement writes nothing and the transition is decided again, this
+    /// time under the job's row lock (`FOR UPDATE`), so it waits for the other writer and never
+    /// loses to it twice. Either way the outcome is one of a serial order of the writers.
+    ///
     /// Runs (§2.6.6.4): entering `running` uses the open run (or `workflow_run_id`, which must be
     /// it), else opens the next attempt, resuming from the checkpoint of an interrupted one;
     /// entering `awaiting_validation` or a completed state closes the open run as `succeeded`,
     /// `failed`/`poisoned` as `failed`, `cancelled` as `cancelled`.
     pub async fn transition(&self, request: TransitionRequest) -> Result<Transitioned, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        // First optimistically (Postgres: read, decide, then one guarded write, two statements
+        // in all; SQLite: the locked transaction). If another writer changed the job in between,
+        // nothing was written: the step is decided again under the job's lock.
+        let mut tx = self.pool.begin_optimistic().await?;
+        loop {
+            match self.transition_in(tx, &request).await? {
+                Some(done) => return done,
+                None => tx = self.pool.begin().await?,
+            }
+        }
+    }
+
+    /// One attempt at [`JobStore::transition`] in `tx`. `None`: `tx` was an optimistic write and
+    /// the job changed after it was read, so nothing was written (never for a locked `tx`).
+    async fn transition_in(
+        &self,
+        mut tx: Tx,
+        request: &TransitionRequest,
+    ) -> Result<Option<Result<Transitioned, StoreError>>, StoreError> {
         let before = self.lock(&mut tx, request.job_id).await?;
         if before.version != request.expected_version {
             return Err(ModelError::VersionConflict {
@@ -205,27 +232,23 @@ impl JobStore {
             self.check_retry(&mut tx, &before.job).await?;
         }
         let now = Timestamp::now();
-        let next = next_job(&before.job, &request, now);
+        let next = next_job(&before.job, request, now);
         validated(&next)?;
 
         let outcome = if completes(to) {
-            self.complete(&mut tx, &before, next, &request, now).await
+            self.complete(&mut tx, &before, next, request, now).await
         } else {
-            self.move_to(&mut tx, &before, next, &request, now).await
+            self.move_to(&mut tx, &before, next, request, now).await
         };
-        // No lost race to translate: the version was read under the job's row lock, so no other
-        // writer can move the job before this transaction ends. Any error above is returned as it
-        // is, and dropping `tx` rolls everything back.
-        match outcome? {
-            Outcome::Done(done) => {
-                tx.commit().await?;
-                Ok(done)
-            }
-            Outcome::Recorded(refusal) => {
-                tx.commit().await?;
-                Err(refusal)
-            }
-        }
+        // A refusal decided on what was read is returned as it is, and nothing is written:
+        // dropping `tx` rolls a locked transaction back, and an optimistic write sends nothing
+        // before its commit. (What was read was the job as last committed, under the row lock or
+        // in one snapshot, so a refusal decided on it is a refusal of the job at that point.)
+        let result = match outcome? {
+            Outcome::Done(done) => Ok(done),
+            Outcome::Recorded(refusal) => Err(refusal),
+        };
+        Ok(tx.commit_checked().await?.then_some(result))
     }
 
     /// A transition that does not complete the job, with enforcement points 1 (a retry) and 2.
