@@ -497,6 +497,19 @@ pub(crate) struct Tx {
     pending: Vec<(Arc<str>, Vec<Arg>)>,
     /// What the store read under the job's lock and may reuse later in the same transaction.
     pub memo: Memo,
+    /// Postgres: the job row's `xmin` after this transaction's update of it (the transaction's
+    /// own id), returned by that update in a locked transaction.
+    written: Option<String>,
+}
+
+/// How [`Tx::commit_checked`] ended.
+#[derive(Debug)]
+pub(crate) enum Committed {
+    /// Written and committed; on Postgres, with the `xmin` of the job row the transaction wrote
+    /// (`None` on SQLite, or when the transaction did not update a job's row).
+    Written { xmin: Option<String> },
+    /// An optimistic write found the job's row changed since it was read, and wrote nothing.
+    Stale,
 }
 
 enum TxConn {
@@ -541,6 +554,8 @@ pub(crate) struct Memo {
     )>,
     /// The last number in the job's event order (0: no event yet).
     pub last_delivery: Option<(handshake_job_model::JobId, u64)>,
+    /// The job as a transition wrote it, with its new version.
+    pub written: Option<crate::JobRecord>,
 }
 
 impl Memo {
@@ -558,6 +573,7 @@ impl Tx {
             conn,
             pending: Vec::new(),
             memo: Memo::default(),
+            written: None,
         }
     }
 
@@ -606,6 +622,17 @@ impl Tx {
             }
             optimistic.guard = Some((Arc::clone(sql), args));
             return Ok(true);
+        }
+        if matches!(self.conn, TxConn::Postgres(_)) && self.depends_on_pending(sql) {
+            self.flush().await?;
+        }
+        if let TxConn::Postgres(tx) = &mut self.conn {
+            // The row's new `xmin`, kept for the next optimistic write of the job.
+            let returning = format!("{sql} RETURNING CAST(xmin AS text)");
+            let (sql, args) = with_pending(&mut self.pending, &Arc::from(returning), args);
+            let row = bind_pg(&sql, args).fetch_optional(&mut **tx).await?;
+            self.written = row.map(|row| row.try_get(0)).transpose()?;
+            return Ok(self.written.is_some());
         }
         Ok(self.execute(sql, args).await? > 0)
     }
@@ -714,16 +741,15 @@ impl Tx {
     /// Runs the deferred writes, then commits. A locked transaction only: an optimistic write
     /// ends with [`Tx::commit_checked`], whose caller handles a job changed since its read.
     pub async fn commit(self) -> Result<(), StoreError> {
-        if self.commit_checked().await? {
-            Ok(())
-        } else {
-            Err(not_optimistic("a commit that cannot be done again").into())
+        match self.commit_checked().await? {
+            Committed::Written { .. } => Ok(()),
+            Committed::Stale => Err(not_optimistic("a commit that cannot be done again").into()),
         }
     }
 
-    /// Runs the deferred writes and commits. `false` means an optimistic write found the job's
-    /// row changed since it was read, and wrote nothing; a locked transaction is never refused so.
-    pub async fn commit_checked(mut self) -> Result<bool, StoreError> {
+    /// Runs the deferred writes and commits. An optimistic write may end [`Committed::Stale`];
+    /// a locked transaction never does.
+    pub async fn commit_checked(mut self) -> Result<Committed, StoreError> {
         if !matches!(self.conn, TxConn::Optimistic(_)) {
             self.flush().await?;
         }
@@ -733,7 +759,7 @@ impl Tx {
             TxConn::Optimistic(mut optimistic) => {
                 let Some((update, update_args)) = optimistic.guard.take() else {
                     return if self.pending.is_empty() {
-                        Ok(true)
+                        Ok(Committed::Written { xmin: None })
                     } else {
                         Err(not_optimistic("a write without the job's update").into())
                     };
@@ -741,12 +767,18 @@ impl Tx {
                 let witness = optimistic.witness.take().unwrap_or_default();
                 let (sql, args) = guarded(&update, update_args, witness, &mut self.pending)
                     .ok_or_else(|| not_optimistic("a write of this form"))?;
-                let row = bind_pg(&sql, args).fetch_one(&mut *optimistic.conn).await?;
-                let matched: i64 = row.try_get(0)?;
-                return Ok(matched > 0);
+                let row = bind_pg(&sql, args)
+                    .fetch_optional(&mut *optimistic.conn)
+                    .await?;
+                return Ok(match row {
+                    Some(row) => Committed::Written {
+                        xmin: Some(row.try_get(0)?),
+                    },
+                    None => Committed::Stale,
+                });
             }
         }
-        Ok(true)
+        Ok(Committed::Written { xmin: self.written })
     }
 
     /// Rolls back now, deferred writes unsent (a dropped transaction rolls back only when its
@@ -763,8 +795,8 @@ impl Tx {
 }
 
 /// The one statement of an optimistic write: the job's `update`, guarded by the row's `xmin` as
-/// read (`witness`) and returning a row when it matched, then every `pending` write made
-/// conditional on that row; it selects how many rows the update matched (0 or 1).
+/// read (`witness`) and returning the row's new `xmin` when it matched, then every `pending`
+/// write made conditional on that row; it selects that `xmin` (no row: the update did not match).
 ///
 /// PostgreSQL runs it in one transaction of its own. The update takes the row's lock; if another
 /// writer changed the row after the read, the update re-checks its condition on the new version
@@ -781,7 +813,7 @@ fn guarded(
 ) -> Option<(Arc<str>, Vec<Arg>)> {
     let mut all = update_args;
     let mut text = format!(
-        "WITH g AS ({update} AND xmin = CAST(${} AS xid) RETURNING 1)",
+        "WITH g AS ({update} AND xmin = CAST(${} AS xid) RETURNING CAST(xmin AS text) AS x)",
         all.len() + 1
     );
     all.push(Arg::Text(Some(witness)));
@@ -798,7 +830,7 @@ fn guarded(
         text.push_str(&format!(", w{i} AS ({conditional})"));
         all.extend(write_args);
     }
-    text.push_str(" SELECT CAST(COUNT(*) AS BIGINT) FROM g");
+    text.push_str(" SELECT x FROM g");
     Some((Arc::from(text), all))
 }
 
@@ -1018,10 +1050,10 @@ mod tests {
         .expect("both forms can be made conditional");
         assert_eq!(
             &*sql,
-            "WITH g AS (UPDATE j SET a = $1 WHERE id = $2::uuid AND state = $3 AND xmin = CAST($4 AS xid) RETURNING 1), \
+            "WITH g AS (UPDATE j SET a = $1 WHERE id = $2::uuid AND state = $3 AND xmin = CAST($4 AS xid) RETURNING CAST(xmin AS text) AS x), \
              w0 AS (INSERT INTO e (a, b) SELECT $5, $6::uuid FROM g), \
              w1 AS (UPDATE r SET s = $7 WHERE id = $8::uuid AND f IS NULL AND EXISTS (SELECT 1 FROM g)) \
-             SELECT CAST(COUNT(*) AS BIGINT) FROM g"
+             SELECT x FROM g"
         );
         assert_eq!(args.len(), 8);
         assert_eq!(args[3], Arg::text("4711"));

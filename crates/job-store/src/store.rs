@@ -15,6 +15,7 @@
 
 mod create;
 mod reads;
+mod recent;
 mod relay;
 mod results;
 mod runs;
@@ -42,6 +43,7 @@ use crate::events::{event, event_types, with_decision};
 use crate::sql::sqlite::{SqlitePool, Target};
 use crate::sql::{Arg, Dialect, Pool, Row, Schema, Tx};
 use crate::statements::Statements;
+use recent::{Recent, RecentWrites};
 
 pub use relay::OutboxBatch;
 pub use transition::{TransitionRequest, Transitioned};
@@ -155,6 +157,8 @@ pub struct JobStore {
     schema: Arc<Schema>,
     sql: Arc<Statements>,
     policy: Arc<dyn CapabilityPolicy>,
+    /// The jobs this store last wrote, for their next transition (Postgres).
+    recent: Arc<RecentWrites>,
 }
 
 impl std::fmt::Debug for JobStore {
@@ -242,6 +246,7 @@ impl JobStore {
             schema: Arc::new(schema),
             sql: Arc::new(sql),
             policy,
+            recent: Arc::default(),
         })
     }
 
@@ -282,6 +287,7 @@ impl JobStore {
     /// In an optimistic write ([`crate::sql::Pool::begin_optimistic`]) nothing is locked: the
     /// statement reads under one snapshot, and the row's `xmin` is kept for the write to check.
     async fn lock(&self, tx: &mut Tx, job_id: JobId) -> Result<JobRecord, StoreError> {
+        self.recent.forget(job_id);
         let sql = match &self.sql.read_job {
             Some(read) if tx.is_optimistic() => read,
             _ => &self.sql.lock_job,

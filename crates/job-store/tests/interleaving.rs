@@ -159,6 +159,42 @@ async fn a_write_after_the_read_sends_the_transition_round_again(db: &PgDb) {
     store.close().await;
 }
 
+/// The store remembers the job it last wrote and starts its next transition from there, with
+/// no read. Another writer (another process) writes an event about the job in between: the
+/// transition must not trust what it remembered. Its write, guarded by the row's `xmin`, writes
+/// nothing; the step is decided again on the job as stored and numbers its event after the
+/// other writer's.
+async fn a_remembered_job_another_writer_changed_is_read_again(db: &PgDb) {
+    let store = db.store(4, NoRequirements).await;
+    let (id, version) = running_job(&store).await;
+    let before = event_order(&db.url, id).await;
+    let mut other = PgConnection::connect(&db.url).await.expect("connect");
+    other.execute("BEGIN").await.expect("begin");
+    write_an_event_as_another_writer(&mut other, id).await;
+    other.execute("COMMIT").await.expect("commit");
+
+    let done = store
+        .transition(plain_request(
+            id,
+            version,
+            JobState::AwaitingValidation,
+            "test.remembered",
+        ))
+        .await
+        .expect("the transition is decided again on the job as stored");
+    assert_eq!(done.version, version + 1);
+    let expected: Vec<i64> = (1..=i64::try_from(before.len()).expect("count") + 2).collect();
+    assert_eq!(event_order(&db.url, id).await, expected);
+    // And the next one starts from what this one wrote.
+    let next = store
+        .transition(request_for(id, done.version, JobState::AwaitingUser))
+        .await
+        .expect("awaiting the user");
+    assert_eq!(next.version, version + 2);
+    assert_eq!(event_order(&db.url, id).await.len(), expected.len() + 1);
+    store.close().await;
+}
+
 /// Another writer changes the job (a new version of its row, nothing else) between a
 /// transition's read and its write, and the job's version stays: the transition still succeeds,
 /// once, on the job as the other writer left it.
@@ -287,6 +323,7 @@ fn optimistic_transitions_and_waiting_locks_on_postgres() {
         };
         a_write_after_the_read_sends_the_transition_round_again(&db).await;
         a_change_of_the_row_alone_is_not_a_conflict(&db).await;
+        a_remembered_job_another_writer_changed_is_read_again(&db).await;
         a_lock_that_waited_reads_what_the_writer_committed(&db).await;
         every_write_about_a_job_makes_a_new_row_version(&db).await;
         db.finish(&[]).await;

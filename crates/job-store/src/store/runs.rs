@@ -126,6 +126,7 @@ impl JobStore {
         };
         self.defer_insert(tx, tables::AI_JOB_WORKFLOW_RUNS, &self.sql.insert_run, &run)
             .await?;
+        tx.memo.latest_run = Some((job.job_id, Some(run.clone())));
         Ok(run)
     }
 
@@ -416,7 +417,7 @@ impl JobStore {
             };
             match self.write_step(&mut tx, step).await {
                 Ok(done) => {
-                    tx.commit().await?;
+                    self.commit_and_remember(tx).await?;
                     return Ok(Some(done));
                 }
                 Err(StoreError::Model(ModelError::VersionConflict { .. })) => continue,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    JobRecord, JobStore, REASON_CAPABILITY_DENIED, REASON_COMMIT_REFUSED, error_summary,
+    JobRecord, JobStore, REASON_CAPABILITY_DENIED, REASON_COMMIT_REFUSED, Recent, error_summary,
     history_row, status, uuid_arg, validated,
 };
 use crate::checks::{Change, check_changes};
@@ -194,26 +194,45 @@ impl JobStore {
     /// entering `awaiting_validation` or a completed state closes the open run as `succeeded`,
     /// `failed`/`poisoned` as `failed`, `cancelled` as `cancelled`.
     pub async fn transition(&self, request: TransitionRequest) -> Result<Transitioned, StoreError> {
-        // First optimistically (Postgres: read, decide, then one guarded write, two statements
+        // On the job as this store last wrote it, when it did and the caller expects that
+        // version (Postgres): one statement, the guarded write. If the job changed since, or a
+        // refusal was decided on what may be out of date, the step is decided again on the job
+        // as stored. A recorded refusal was written under the guard, so it stands; so does a
+        // failure of the database (nothing is sent twice).
+        if let Some(recent) = self.recent.take(request.job_id, request.expected_version) {
+            let tx = self.pool.begin_optimistic().await?;
+            match self.transition_in(tx, &request, Some(recent)).await {
+                Ok(Some(result)) => return result,
+                Ok(None) => {}
+                Err(error) if error.is_refusal() => {}
+                Err(error) => return Err(error),
+            }
+        }
+        // Then optimistically (Postgres: read, decide, then one guarded write, two statements
         // in all; SQLite: the locked transaction). If another writer changed the job in between,
         // nothing was written: the step is decided again under the job's lock.
         let mut tx = self.pool.begin_optimistic().await?;
         loop {
-            match self.transition_in(tx, &request).await? {
+            match self.transition_in(tx, &request, None).await? {
                 Some(done) => return done,
                 None => tx = self.pool.begin().await?,
             }
         }
     }
 
-    /// One attempt at [`JobStore::transition`] in `tx`. `None`: `tx` was an optimistic write and
-    /// the job changed after it was read, so nothing was written (never for a locked `tx`).
+    /// One attempt at [`JobStore::transition`] in `tx`, on the job as `recent` holds it (an
+    /// optimistic `tx` only) or as read. `None`: `tx` was an optimistic write and the job changed
+    /// after it was read, so nothing was written (never for a locked `tx`).
     async fn transition_in(
         &self,
         mut tx: Tx,
         request: &TransitionRequest,
+        recent: Option<Recent>,
     ) -> Result<Option<Result<Transitioned, StoreError>>, StoreError> {
-        let before = self.lock(&mut tx, request.job_id).await?;
+        let before = match recent {
+            Some(recent) => recent.resume(&mut tx),
+            None => self.lock(&mut tx, request.job_id).await?,
+        };
         if before.version != request.expected_version {
             return Err(ModelError::VersionConflict {
                 job_id: request.job_id,
@@ -248,7 +267,7 @@ impl JobStore {
             Outcome::Done(done) => Ok(done),
             Outcome::Recorded(refusal) => Err(refusal),
         };
-        Ok(tx.commit_checked().await?.then_some(result))
+        Ok(self.commit_and_remember(tx).await?.then_some(result))
     }
 
     /// A transition that does not complete the job, with enforcement points 1 (a retry) and 2.
@@ -501,7 +520,7 @@ impl JobStore {
             }
             .into());
         }
-        let open_id = open_run.as_ref().map(|run| run.workflow_run_id);
+        let open_run_record = open_run.clone();
         let run_id = match (to, open_run) {
             (_, Some(open)) => Some(open.workflow_run_id),
             (JobState::Running, None) => {
@@ -523,16 +542,22 @@ impl JobStore {
         };
         // At most one attempt is open, and it is the latest: it is closed by its id (looking
         // for open runs among all of a job's attempts costs a visit to each of them).
-        if let (Some(status), Some(open)) = (run_status_on_entering(to), open_id) {
+        if let (Some(status), Some(open)) = (run_status_on_entering(to), open_run_record) {
             tx.defer(
                 &self.sql.close_run,
                 vec![
                     Arg::text(status.as_str()),
                     Arg::text(now.to_string()),
-                    uuid_arg(open),
+                    uuid_arg(open.workflow_run_id),
                 ],
             )
             .await?;
+            let closed = WorkflowRun {
+                status,
+                finished_at: Some(now),
+                ..open
+            };
+            tx.memo.latest_run = Some((job_id, Some(closed)));
         }
 
         let sequence = before.version + 1;
@@ -567,6 +592,10 @@ impl JobStore {
         .await?;
         // The job's row last: on Postgres the writes above go with it in one statement.
         self.update_job(tx, before, &next).await?;
+        tx.memo.written = Some(JobRecord {
+            job: next,
+            version: sequence,
+        });
         Ok(Transitioned {
             job_id,
             from,
