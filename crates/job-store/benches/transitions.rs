@@ -20,7 +20,9 @@
 //! Run: `cargo bench -p handshake-job-store --bench transitions` (divan latencies first, then the
 //! throughput summary). `HANDSHAKE_BENCH_PARTS=sqlite,postgres,concurrent,memory` picks summary
 //! parts (default: all; `none` for divan only); a divan filter that matches nothing (`-- summary`)
-//! skips the divan part.
+//! skips the divan part. For the concurrent part, `HANDSHAKE_BENCH_JOBS` sets the jobs per round
+//! (default 1500), and `HANDSHAKE_BENCH_WITHOUT=checks|foreign_keys` drops that kind of
+//! constraint from the store's database first, to measure what it costs.
 
 use std::cell::Cell;
 use std::process::Command;
@@ -1083,10 +1085,41 @@ fn pgbench(db: &ScratchDb, seconds: u32) -> Option<f64> {
         .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
 }
 
+/// Drops every constraint of `kind` (`checks` or `foreign_keys`) from the store's scratch
+/// database: an experiment measuring what the generated constraints cost the server
+/// (`HANDSHAKE_BENCH_WITHOUT`, README), never a way the store runs.
+async fn drop_constraints(url: &str, kind: &str) {
+    let contype = match kind {
+        "checks" => 'c',
+        "foreign_keys" => 'f',
+        other => panic!("HANDSHAKE_BENCH_WITHOUT={other}: expected checks or foreign_keys"),
+    };
+    let pool = sqlx::PgPool::connect(url).await.expect("connect");
+    let sql = format!(
+        "DO $$ DECLARE r record; BEGIN \
+           FOR r IN SELECT conrelid::regclass AS t, conname FROM pg_constraint \
+                    WHERE contype = '{contype}' AND connamespace = 'public'::regnamespace LOOP \
+             EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.t, r.conname); \
+           END LOOP; END $$"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .execute(&pool)
+        .await
+        .expect("drop the constraints");
+    pool.close().await;
+    println!("  (experiment: every {kind} constraint dropped from the store's database)");
+}
+
 fn concurrent_summary(store_db: &ScratchDb, bench_db: &ScratchDb) {
     let rt = rt_multi();
     let store = rt.block_on(pg_store(&store_db.url, WORKERS as u32));
-    let jobs = 400;
+    if let Ok(kind) = std::env::var("HANDSHAKE_BENCH_WITHOUT") {
+        rt.block_on(drop_constraints(&store_db.url, &kind));
+    }
+    let jobs = std::env::var("HANDSHAKE_BENCH_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1500);
     let rounds = 2;
     let (mut store_tps, mut pgbench_tps) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
