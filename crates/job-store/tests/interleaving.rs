@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use handshake_job_model::{JobId, JobState, ModelError, WorkflowRunStatus};
-use handshake_job_store::{JobStore, NoRequirements, StoreError, event_types};
+use handshake_job_store::{JobStore, NoRequirements, StoreError, Transitioned, event_types};
 use serde_json::json;
 use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
@@ -95,6 +95,30 @@ async fn row_version(url: &str, job_id: JobId) -> String {
         .expect("xmin")
 }
 
+/// Starts the transition `running → awaiting_validation` of the job at `version`, through a store
+/// of its own: one that has not written the job, so it reads it (no remembered job).
+async fn spawn_transition(
+    url: &str,
+    id: JobId,
+    version: u64,
+) -> tokio::task::JoinHandle<Result<Transitioned, StoreError>> {
+    let store = JobStore::open_postgres(url, 2, NoRequirements)
+        .await
+        .expect("open a second store");
+    tokio::spawn(async move {
+        let result = store
+            .transition(plain_request(
+                id,
+                version,
+                JobState::AwaitingValidation,
+                "test.interleaved",
+            ))
+            .await;
+        store.close().await;
+        result
+    })
+}
+
 /// A running job (its first attempt open) and its version.
 async fn running_job(store: &JobStore) -> (JobId, u64) {
     let id = create_sample(store).await;
@@ -112,19 +136,7 @@ async fn a_write_after_the_read_sends_the_transition_round_again(db: &PgDb) {
     let before = event_order(&db.url, id).await;
 
     let mut other = hold_row_lock(&db.url, id).await;
-    let transition = tokio::spawn({
-        let store = store.clone();
-        async move {
-            store
-                .transition(plain_request(
-                    id,
-                    version,
-                    JobState::AwaitingValidation,
-                    "test.interleaved",
-                ))
-                .await
-        }
-    });
+    let transition = spawn_transition(&db.url, id, version).await;
     // The transition has read the job and its write now waits for the row.
     until_a_backend_waits_for_a_lock(&mut other).await;
     write_an_event_as_another_writer(&mut other, id).await;
@@ -202,19 +214,7 @@ async fn a_change_of_the_row_alone_is_not_a_conflict(db: &PgDb) {
     let store = db.store(4, NoRequirements).await;
     let (id, version) = running_job(&store).await;
     let mut other = hold_row_lock(&db.url, id).await;
-    let transition = tokio::spawn({
-        let store = store.clone();
-        async move {
-            store
-                .transition(plain_request(
-                    id,
-                    version,
-                    JobState::AwaitingValidation,
-                    "test.interleaved",
-                ))
-                .await
-        }
-    });
+    let transition = spawn_transition(&db.url, id, version).await;
     until_a_backend_waits_for_a_lock(&mut other).await;
     sqlx::query(
         "UPDATE ai_jobs SET metrics = jsonb_set(metrics, '{duration_ms}', '77') WHERE job_id = $1::uuid",
