@@ -187,7 +187,9 @@ impl JobStore {
     /// read (its `xmin`; [`crate::sql::Pool::begin_optimistic`]). If another writer changed the
     /// job in between, that statement writes nothing and the transition is decided again, this
     /// time under the job's row lock (`FOR UPDATE`), so it waits for the other writer and never
-    /// loses to it twice. Either way the outcome is one of a serial order of the writers.
+    /// loses to it twice. Either way the outcome is one of a serial order of the writers. When
+    /// this store wrote the job last and the caller expects that version, the read is skipped
+    /// and the guarded write is the only statement (`store/recent.rs`).
     ///
     /// Runs (§2.6.6.4): entering `running` uses the open run (or `workflow_run_id`, which must be
     /// it), else opens the next attempt, resuming from the checkpoint of an interrupted one;
