@@ -499,7 +499,7 @@ pub(crate) struct Tx {
     pub memo: Memo,
     /// Postgres: the job row's `xmin` after this transaction's update of it (the transaction's
     /// own id), returned by that update in a locked transaction.
-    written: Option<String>,
+    written_xmin: Option<String>,
 }
 
 /// How [`Tx::commit_checked`] ended.
@@ -573,7 +573,7 @@ impl Tx {
             conn,
             pending: Vec::new(),
             memo: Memo::default(),
-            written: None,
+            written_xmin: None,
         }
     }
 
@@ -631,8 +631,8 @@ impl Tx {
             let returning = format!("{sql} RETURNING CAST(xmin AS text)");
             let (sql, args) = with_pending(&mut self.pending, &Arc::from(returning), args);
             let row = bind_pg(&sql, args).fetch_optional(&mut **tx).await?;
-            self.written = row.map(|row| row.try_get(0)).transpose()?;
-            return Ok(self.written.is_some());
+            self.written_xmin = row.map(|row| row.try_get(0)).transpose()?;
+            return Ok(self.written_xmin.is_some());
         }
         Ok(self.execute(sql, args).await? > 0)
     }
@@ -778,7 +778,9 @@ impl Tx {
                 });
             }
         }
-        Ok(Committed::Written { xmin: self.written })
+        Ok(Committed::Written {
+            xmin: self.written_xmin,
+        })
     }
 
     /// Rolls back now, deferred writes unsent (a dropped transaction rolls back only when its
