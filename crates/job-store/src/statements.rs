@@ -109,6 +109,14 @@ impl Statements {
             Dialect::Sqlite => ("", "", ""),
         };
 
+        // The lock context's first two columns for the job `job` (an expression): its version and
+        // the last number of its event order. Its latest run is joined after them.
+        let counts = |job: &str| {
+            format!(
+                "(SELECT CAST(COALESCE(MAX(h.sequence), 0) AS BIGINT) FROM {AI_JOB_STATE_HISTORY} h WHERE h.job_id = {job}), \
+                 (SELECT CAST(COALESCE(MAX(d.job_sequence), 0) AS BIGINT) FROM {FLIGHT_RECORDER_DELIVERY} d WHERE d.job_id = {job})"
+            )
+        };
         // The job's rows (see `lock_job`): on Postgres with the two `xmin`s and the context.
         let job_rows = |condition: &str, lock: &str| match dialect {
             Dialect::Sqlite => format!(
@@ -119,10 +127,7 @@ impl Statements {
             ),
             Dialect::Postgres => format!(
                 "SELECT {}, {}, CAST(j.xmin AS text), \
-                   (SELECT CAST(x.xmin AS text) FROM {AI_JOBS} x WHERE x.job_id = j.job_id), \
-                   (SELECT CAST(COALESCE(MAX(h.sequence), 0) AS BIGINT) FROM {AI_JOB_STATE_HISTORY} h WHERE h.job_id = j.job_id), \
-                   (SELECT CAST(COALESCE(MAX(d.job_sequence), 0) AS BIGINT) FROM {FLIGHT_RECORDER_DELIVERY} d WHERE d.job_id = j.job_id), \
-                   {} \
+                   (SELECT CAST(x.xmin AS text) FROM {AI_JOBS} x WHERE x.job_id = j.job_id), {}, {} \
                  FROM {AI_JOBS} j \
                  LEFT JOIN LATERAL (\
                    SELECT * FROM {AI_JOB_WORKFLOW_RUNS} r WHERE r.job_id = j.job_id ORDER BY r.attempt DESC LIMIT 1\
@@ -131,6 +136,7 @@ impl Statements {
                  WHERE {condition} ORDER BY e.position{lock}",
                 jobs.select_list(dialect, "j"),
                 refs.select_list(dialect, "e"),
+                counts("j.job_id"),
                 runs.select_list(dialect, "w"),
             ),
         };
@@ -179,13 +185,11 @@ impl Statements {
             )),
             lock_job: r(&job_rows("j.job_id = {uuid}", lock)),
             lock_context: r(&format!(
-                "SELECT \
-                   (SELECT CAST(COALESCE(MAX(h.sequence), 0) AS BIGINT) FROM {AI_JOB_STATE_HISTORY} h WHERE h.job_id = {{uuid}}), \
-                   (SELECT CAST(COALESCE(MAX(d.job_sequence), 0) AS BIGINT) FROM {FLIGHT_RECORDER_DELIVERY} d WHERE d.job_id = {{uuid}}), \
-                   {} \
+                "SELECT {}, {} \
                  FROM (SELECT 1 AS one) x LEFT JOIN (\
                    SELECT * FROM {AI_JOB_WORKFLOW_RUNS} r WHERE r.job_id = {{uuid}} ORDER BY r.attempt DESC LIMIT 1\
                  ) w ON 1 = 1",
+                counts("{uuid}"),
                 runs.select_list(dialect, "w")
             )),
             read_job: (dialect == Dialect::Postgres).then(|| r(&job_rows("j.job_id = {uuid}", ""))),
